@@ -1,0 +1,62 @@
+"""Settings, read from the environment (prefix ``COLEARN_``) once and cached.
+
+Neo4j is chosen when ``NEO4J_URI`` is set (``NEO4J_USER``, ``NEO4J_PASSWORD``,
+``NEO4J_DATABASE`` go with it); otherwise the embedded FalkorDB runs with its
+data under ``COLEARN_DATA_DIR`` (default ``./.colearn``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All of colearn's configuration.
+
+    Attributes:
+        data_dir: where the embedded store keeps its files (AOF, RDB) and where
+            issuer keys live.
+        graph_name: the graph (FalkorDB key) or database (Neo4j) to use.
+        base_url: the public base URL that hosted Open Badges documents use.
+        spine_framework: the name of the city's spine, used as OB
+            ``targetFramework``.
+        neo4j_uri: when set, the Neo4j backend is used instead of FalkorDB.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="COLEARN_", extra="ignore")
+
+    data_dir: Path = Path(".colearn")
+    graph_name: str = "colearn"
+    base_url: str = "http://127.0.0.1:8000"
+    spine_framework: str = "Cities of Learning spine"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    neo4j_uri: str | None = Field(
+        default=None, validation_alias=AliasChoices("NEO4J_URI", "COLEARN_NEO4J_URI")
+    )
+    neo4j_user: str = Field(
+        default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "COLEARN_NEO4J_USER")
+    )
+    neo4j_password: SecretStr = Field(
+        default=SecretStr("neo4j"),
+        validation_alias=AliasChoices("NEO4J_PASSWORD", "COLEARN_NEO4J_PASSWORD"),
+    )
+    neo4j_database: str = Field(
+        default="neo4j",
+        validation_alias=AliasChoices("NEO4J_DATABASE", "COLEARN_NEO4J_DATABASE"),
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first call.
+
+    Tests override it with ``get_settings.cache_clear()`` or by passing a
+    ``Settings`` to ``create_app`` directly.
+    """
+    return Settings()

@@ -1,0 +1,92 @@
+"""The one exception root of colearn and its kinds.
+
+Every layer raises these (backends translate driver errors into them) and the
+service maps them to ``application/problem+json`` responses (RFC 9457):
+``NotFound`` -> 404, ``InvalidInput`` -> 422, ``Conflict`` -> 409,
+``Forbidden`` -> 403, ``StoreUnavailable`` -> 503.
+"""
+
+from __future__ import annotations
+
+
+class ColearnError(Exception):
+    """Root of every error colearn raises on purpose.
+
+    Attributes:
+        type_slug: a stable short name used in the problem ``type`` URI.
+        status: the HTTP status the service answers with.
+    """
+
+    type_slug = "error"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ColearnError):
+    """A node the caller named does not exist (HTTP 404)."""
+
+    type_slug = "not-found"
+    status = 404
+
+
+class InvalidInput(ColearnError):
+    """Input that fails validation (HTTP 422).
+
+    The message names where the bad value is: the file, the record (line number
+    or index) and the field, whichever apply.
+
+    Args:
+        message: what is wrong, in plain words.
+        file: the input file, if the input came from one.
+        record: the line number (1-based) or index of the bad record.
+        field: the dotted path of the bad field inside the record.
+    """
+
+    type_slug = "invalid-input"
+    status = 422
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        record: int | str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.file = file
+        self.record = record
+        self.field = field
+        where = []
+        if file is not None:
+            where.append(str(file))
+        if record is not None:
+            where.append(f"record {record}")
+        if field is not None:
+            where.append(f"field '{field}'")
+        full = f"{': '.join([', '.join(where)])}: {message}" if where else message
+        super().__init__(full)
+        self.detail = message
+
+
+class Conflict(ColearnError):
+    """The write would break a uniqueness rule or a state transition (HTTP 409)."""
+
+    type_slug = "conflict"
+    status = 409
+
+
+class Forbidden(ColearnError):
+    """The caller is known but may not do this (HTTP 403)."""
+
+    type_slug = "forbidden"
+    status = 403
+
+
+class StoreUnavailable(ColearnError):
+    """The graph store cannot be reached or started (HTTP 503)."""
+
+    type_slug = "store-unavailable"
+    status = 503

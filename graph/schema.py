@@ -1,0 +1,80 @@
+"""Labels, relationship types and the uniqueness rules of the colearn graph.
+
+Queries take labels and relationship types from these enums only, never from
+user text. The shape (ARCHITECTURE.md, "The graph")::
+
+    (:Organisation)-[:OFFERS]->(:Opportunity)-[:AWARDS]->(:Badge)
+    (:Organisation)-[:DEFINES]->(:Badge)
+    (:Badge)-[:ALIGNS_TO]->(:SpineCell)
+    (:Badge|:Opportunity)-[:IN_THEME]->(:Theme)-[:LEADS_TO]->(:Destination)
+    (:Opportunity)-[:LOCATED_IN]->(:Place)
+    (:Organisation)-[:ISSUED]->(:Assertion)-[:OF]->(:Badge)
+    (:Assertion)-[:TO]->(:Learner)
+    (:Organisation|:Learner)-[:AUTHORED]->(:Pathway)-[:TOWARDS]->(:Destination)
+    (:Pathway)-[:HAS_STEP {order}]->(:Step)-[:ACCEPTS]->(:Badge)
+
+Times are stored as integer epoch seconds (UTC) in properties ending ``_on``
+(``issued_on``, ``expires_on``, ``revoked_on``); FalkorDB has no ``datetime()``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Label(StrEnum):
+    """Node labels. Every node has a string ``id``, unique per label."""
+
+    SPINE_CELL = "SpineCell"
+    THEME = "Theme"
+    DESTINATION = "Destination"
+    PLACE = "Place"
+    ORGANISATION = "Organisation"
+    OPPORTUNITY = "Opportunity"
+    BADGE = "Badge"
+    LEARNER = "Learner"
+    ASSERTION = "Assertion"
+    PATHWAY = "Pathway"
+    STEP = "Step"
+
+
+class Rel(StrEnum):
+    """Relationship types."""
+
+    OFFERS = "OFFERS"
+    AWARDS = "AWARDS"
+    DEFINES = "DEFINES"
+    ALIGNS_TO = "ALIGNS_TO"
+    IN_THEME = "IN_THEME"
+    LEADS_TO = "LEADS_TO"
+    LOCATED_IN = "LOCATED_IN"
+    ISSUED = "ISSUED"
+    OF = "OF"
+    TO = "TO"
+    AUTHORED = "AUTHORED"
+    TOWARDS = "TOWARDS"
+    HAS_STEP = "HAS_STEP"
+    ACCEPTS = "ACCEPTS"
+
+
+class AssertionStatus(StrEnum):
+    """Lifecycle of an Assertion.
+
+    ``issued`` awaits the learner; ``accepted`` counts toward the portfolio;
+    ``declined`` and ``revoked`` stay on record but never count.
+    """
+
+    ISSUED = "issued"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+
+
+#: Labels whose ``id`` is unique (all of them).
+UNIQUE_ID_LABELS: tuple[Label, ...] = tuple(Label)
+
+#: Extra (label, property) range indexes that queries filter on.
+INDEXES: tuple[tuple[Label, str], ...] = (
+    (Label.ASSERTION, "status"),
+    (Label.BADGE, "name"),
+)

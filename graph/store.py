@@ -1,0 +1,79 @@
+"""The store interface every backend implements, and the factory that picks one.
+
+A ``GraphStore`` runs one parameterised Cypher statement per call, in a read or
+a write transaction. One statement is the unit of atomicity in both engines
+(FalkorDB has no multi-statement transactions), so every operation that must
+land whole is written as one statement (``UNWIND $rows`` for batches).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+from colearn.config import Settings
+
+Row = dict[str, Any]
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """A graph database reachable with openCypher.
+
+    Rows come back as ``dict`` keyed by the ``RETURN`` aliases; values are
+    plain Python (str, int, float, bool, None, list, dict), never engine nodes.
+    Errors: ``StoreUnavailable`` when the engine cannot be reached,
+    ``Conflict`` on a uniqueness violation, ``InvalidInput`` on a rejected query.
+    """
+
+    backend: str
+
+    def read(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
+        """Run ``query`` in a read transaction and return its rows."""
+        ...
+
+    def write(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
+        """Run ``query`` in a write transaction (atomic) and return its rows."""
+        ...
+
+    def apply_schema(self) -> None:
+        """Create the unique-id constraints and indexes of ``graph.schema``; idempotent."""
+        ...
+
+    def clear(self) -> None:
+        """Delete every node and relationship of this graph (tests, re-seeding)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections (and stop an embedded engine this process owns)."""
+        ...
+
+
+def open_store(settings: Settings) -> GraphStore:
+    """Open the store the settings select and apply the schema.
+
+    Args:
+        settings: Neo4j is used when ``settings.neo4j_uri`` is set, otherwise
+            the embedded FalkorDB under ``settings.data_dir``.
+
+    Returns:
+        A ready ``GraphStore``.
+
+    Raises:
+        StoreUnavailable: the engine could not be reached or started.
+    """
+    if settings.neo4j_uri:
+        from colearn.graph.neo4j_store import Neo4jStore
+
+        store: GraphStore = Neo4jStore(
+            settings.neo4j_uri,
+            user=settings.neo4j_user,
+            password=settings.neo4j_password.get_secret_value(),
+            database=settings.neo4j_database,
+        )
+    else:
+        from colearn.graph.falkordb_store import FalkorDBStore, EmbeddedFalkorDB
+
+        server = EmbeddedFalkorDB.for_data_dir(settings.data_dir)
+        store = FalkorDBStore(server.host, server.port, settings.graph_name, server=server)
+    store.apply_schema()
+    return store

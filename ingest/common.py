@@ -1,0 +1,148 @@
+"""What every reader shares: batching, progress, reports and pydantic error translation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from colearn.errors import InvalidInput
+from colearn.graph.schema import Label
+from colearn.graph.store import GraphStore
+from colearn.graph import queries
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+#: Rows per ``UNWIND`` statement. 5,000 measured fastest here (FALKORDB.md).
+BATCH_SIZE = 5_000
+
+#: Show a progress bar when a write has more rows than this.
+PROGRESS_THRESHOLD = 20_000
+
+
+@dataclass
+class IngestReport:
+    """What a reader wrote.
+
+    Attributes:
+        source: the file or folder read.
+        counts: rows written per kind (e.g. ``{"Badge": 81, "Assertion": 15942}``);
+            re-running an idempotent ingest writes the same rows again, so the
+            counts are of rows sent, not of nodes created.
+        refused: ``[(record, message)]`` for inputs that were refused as a whole
+            (e.g. an Open Badges file that is malformed) when the reader refuses
+            per file rather than failing the run.
+    """
+
+    source: str
+    counts: dict[str, int] = field(default_factory=dict)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, kind: str, n: int) -> None:
+        """Add ``n`` written rows of ``kind``."""
+        self.counts[kind] = self.counts.get(kind, 0) + n
+
+    def merge(self, other: "IngestReport") -> None:
+        """Fold another report's counts and refusals into this one."""
+        for k, v in other.counts.items():
+            self.add(k, v)
+        self.refused.extend(other.refused)
+
+
+def batched(items: Sequence[T], size: int = BATCH_SIZE) -> Iterator[Sequence[T]]:
+    """Consecutive slices of ``items`` of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]], *,
+                  label: str = "rows", size: int = BATCH_SIZE, progress: bool | None = None) -> int:
+    """Write ``rows`` with ``query`` (an ``UNWIND $rows`` statement), one statement per batch.
+
+    Each batch is atomic: it lands whole or not at all.
+
+    Args:
+        store: the graph.
+        query: a statement taking ``$rows``.
+        rows: the rows, already validated.
+        label: the name shown on the progress bar.
+        size: rows per batch.
+        progress: show a progress bar; default: when there are more than
+            ``PROGRESS_THRESHOLD`` rows.
+
+    Returns:
+        The number of rows written.
+    """
+    show = len(rows) > PROGRESS_THRESHOLD if progress is None else progress
+    if not show:
+        for batch in batched(rows, size):
+            store.write(query, {"rows": list(batch)})
+        return len(rows)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task(label, total=len(rows))
+        for batch in batched(rows, size):
+            store.write(query, {"rows": list(batch)})
+            bar.advance(task, len(batch))
+    return len(rows)
+
+
+def validate(model: type[M], data: Any, *, file: str | Path, record: int | str) -> M:
+    """Validate one record, turning a pydantic error into ``InvalidInput``.
+
+    Args:
+        model: the pydantic model of the record.
+        data: the raw record (dict).
+        file: the file it came from (named in the error).
+        record: its line number or index (named in the error).
+
+    Raises:
+        InvalidInput: naming file, record and the first failing field, with
+            every failing field in the message.
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_from_validation(exc, file=file, record=record) from exc
+
+
+def invalid_from_validation(exc: ValidationError, *, file: str | Path, record: int | str) -> InvalidInput:
+    """Build the ``InvalidInput`` for a pydantic ``ValidationError``."""
+    errors = exc.errors()
+    first = errors[0]
+    loc = ".".join(str(p) for p in first["loc"]) or None
+    detail = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {e['msg']}" for e in errors
+    )
+    return InvalidInput(detail, file=str(file), record=record, field=loc)
+
+
+def require_existing(store: GraphStore, label: Label, ids: Iterable[str], *,
+                     known: Iterable[str] = (), file: str | Path, where: dict[str, tuple[int | str, str]]) -> None:
+    """Check that every id refers to a node that exists or is about to be written.
+
+    Args:
+        store: the graph.
+        label: the label the ids must carry.
+        ids: referenced ids.
+        known: ids written by the same ingest (so not yet in the graph).
+        file: named in the error.
+        where: ``{id: (record, field)}`` for the first place each id is referenced.
+
+    Raises:
+        InvalidInput: for the first unknown id, naming its record and field.
+    """
+    wanted = sorted(set(ids) - set(known))
+    if not wanted:
+        return
+    missing = [r["id"] for r in store.read(queries.missing_ids(label), {"ids": wanted})]
+    if missing:
+        first = missing[0]
+        record, fld = where.get(first, (None, None))
+        more = f" (and {len(missing) - 1} more: {', '.join(missing[1:6])})" if len(missing) > 1 else ""
+        raise InvalidInput(f"unknown {label} '{first}'{more}", file=str(file), record=record, field=fld)
