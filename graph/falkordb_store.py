@@ -20,6 +20,7 @@ import fcntl
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -195,11 +196,9 @@ class EmbeddedFalkorDB:
         """Shut the server down cleanly (AOF flushed) if this process started it."""
         if not self.owned or self.process is None or self.process.poll() is not None:
             return
-        try:
-            client = redis.Redis(host=self.host, port=self.port, socket_timeout=10)
-            client.shutdown(nosave=False)
-        except (redis.exceptions.RedisError, OSError):
-            pass
+        # SIGTERM makes redis fsync the AOF and exit (its documented clean
+        # shutdown); measured faster here than the SHUTDOWN command.
+        self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:  # pragma: no cover - a wedged server
@@ -248,7 +247,14 @@ class FalkorDBStore:
     def _run(self, query: str, params: dict[str, Any] | None, read_only: bool) -> list[Row]:
         try:
             if read_only:
-                result = self._graph.ro_query(query, params or None)
+                try:
+                    result = self._graph.ro_query(query, params or None)
+                except redis.exceptions.ResponseError as exc:
+                    if "empty key" not in str(exc):
+                        raise
+                    # The graph does not exist yet; a read-only query cannot create
+                    # it, so answer it from an empty graph.
+                    result = self._graph.query(query, params or None)
             else:
                 result = self._graph.query(query, params or None)
         except redis.exceptions.ConnectionError as exc:

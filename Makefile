@@ -1,0 +1,37 @@
+# colearn: two commands for a fresh machine.
+#   make run   set up .venv, load the bundled data into the embedded store, serve on :8000
+#   make test  set up .venv and run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run serve demo test test-neo4j clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/colearn ingest demo
+
+run: demo
+	$(BIN)/colearn serve
+
+serve: install
+	$(BIN)/colearn serve
+
+test: install
+	$(BIN)/python -m pytest -q
+
+# The contract suite on Neo4j too: start it with `docker compose up -d neo4j` first.
+test-neo4j: install
+	NEO4J_URI=$${NEO4J_URI:-neo4j://localhost:7687} NEO4J_USER=$${NEO4J_USER:-neo4j} \
+	NEO4J_PASSWORD=$${NEO4J_PASSWORD:-colearn-dev} $(BIN)/python -m pytest -q tests/integration
+
+clean:
+	rm -rf $(VENV) .colearn .pytest_cache reports

@@ -1,0 +1,193 @@
+"""The ``colearn`` command line (typer).
+
+Sub-apps: ``ingest`` (catalogue, stackexchange, openbadges, demo); commands
+``recommend``, ``eval`` and ``serve``. Domain errors are caught at each
+command's edge, printed to stderr, and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from colearn import __version__
+from colearn.config import get_settings
+from colearn.errors import ColearnError
+from colearn.graph.store import GraphStore, open_store
+
+app = typer.Typer(help="colearn: Cities of Learning pathways, badges and 'what next?'.",
+                  no_args_is_help=True, add_completion=False)
+ingest_app = typer.Typer(help="Load data into the graph.", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def bundled(*parts: str) -> Path:
+    """A path inside the bundled ``data/`` folder."""
+    return Path(str(resources.files("colearn.data").joinpath(*parts)))
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"colearn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                         help="Print the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    """colearn: Open Badges on a learning spine, held as a graph."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
+                        handlers=[RichHandler(console=err, show_path=False)])
+
+
+@contextmanager
+def _store() -> Iterator[GraphStore]:
+    store = open_store(get_settings())
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _run(fn: Callable[[], Any]) -> Any:
+    """Run a command body; turn colearn errors into a message on stderr and exit 1."""
+    try:
+        return fn()
+    except ColearnError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(1) from exc
+
+
+def _print_report(report: Any) -> None:
+    table = Table(title=f"ingested {report.source}")
+    table.add_column("kind")
+    table.add_column("rows", justify="right")
+    for kind, n in report.counts.items():
+        table.add_row(str(kind), f"{n:,}")
+    out.print(table)
+    for record, message in report.refused:
+        err.print(f"[yellow]refused[/yellow] {record}: {message}", highlight=False)
+
+
+@ingest_app.command("catalogue")
+def ingest_catalogue_cmd(
+    path: Annotated[Path, typer.Argument(help="A catalogue folder (YAML or CSV files) or one YAML file.")],
+) -> None:
+    """Load a city catalogue: spine, themes, destinations, places, organisations,
+    opportunities, badges and recommended pathways."""
+    from colearn.ingest.catalogue import ingest_catalogue
+
+    def body() -> None:
+        with _store() as store:
+            _print_report(ingest_catalogue(store, path))
+
+    _run(body)
+
+
+@ingest_app.command("stackexchange")
+def ingest_stackexchange_cmd(
+    path: Annotated[Path, typer.Argument(help="A Stack Exchange Badges.xml.")],
+    site: Annotated[str, typer.Option(help="The site's short name, e.g. martialarts.")],
+    mapping: Annotated[Optional[Path], typer.Option(help="Badge-to-spine mapping YAML.")] = None,
+) -> None:
+    """Load a Stack Exchange badge dump: the site as an Organisation, its badges,
+    users as Learners (se-<site>-<UserId>) and every award as an Assertion."""
+    from colearn.ingest.stackexchange import ingest_stackexchange
+
+    def body() -> None:
+        with _store() as store:
+            _print_report(ingest_stackexchange(store, path, site=site, mapping=mapping))
+
+    _run(body)
+
+
+@ingest_app.command("openbadges")
+def ingest_openbadges_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Open Badges 2.0 / 3.0 JSON files.")],
+    strict: Annotated[bool, typer.Option(help="Refuse the whole batch if any file is refused.")] = False,
+) -> None:
+    """Load Open Badges documents (Issuer, BadgeClass, Assertion, OpenBadgeCredential)."""
+    from colearn.ingest.openbadges import ingest_openbadges
+
+    def body() -> None:
+        with _store() as store:
+            _print_report(ingest_openbadges(store, list(paths), strict=strict))
+
+    _run(body)
+
+
+@ingest_app.command("demo")
+def ingest_demo_cmd() -> None:
+    """Load the bundled demo city and the bundled Martial Arts Stack Exchange data."""
+    from colearn.ingest.catalogue import ingest_catalogue
+    from colearn.ingest.stackexchange import ingest_stackexchange
+
+    def body() -> None:
+        with _store() as store:
+            _print_report(ingest_catalogue(store, bundled("demo-city")))
+            _print_report(ingest_stackexchange(
+                store, bundled("stackexchange", "martialarts", "Badges.xml"), site="martialarts"))
+
+    _run(body)
+
+
+@app.command("recommend")
+def recommend_cmd(
+    learner_id: Annotated[str, typer.Argument(help="e.g. se-martialarts-6")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many badges.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """What could this learner earn next? Ranked badges with reasons."""
+    from colearn.recommender.recommend import Recommender
+
+    def body() -> None:
+        with _store() as store:
+            recs = Recommender.from_store(store).recommend(learner_id, limit=limit)
+        if as_json:
+            out.print_json(json.dumps({"learner_id": learner_id, "items": [
+                {"badge_id": r.badge_id, "name": r.name, "score": float(r.score),
+                 "reasons": list(r.reasons), "opportunities": list(r.opportunities)} for r in recs]}))
+            return
+        table = Table(title=f"next for {learner_id}")
+        for col in ("#", "badge", "score", "why"):
+            table.add_column(col)
+        for i, r in enumerate(recs, 1):
+            table.add_row(str(i), r.name or r.badge_id, f"{r.score:.3f}", "\n".join(r.reasons))
+        out.print(table)
+
+    _run(body)
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[Optional[str], typer.Option(help="Bind address.", envvar="COLEARN_HOST")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port.", envvar="COLEARN_PORT")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from colearn.service.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_level="info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,57 @@
+"""``create_app(settings)``: the FastAPI application.
+
+The store is opened (and the recommender built from it) in the lifespan, and
+closed at shutdown. Blocking store calls run in plain ``def`` endpoints, which
+FastAPI runs in its thread pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from colearn import __version__
+from colearn.config import Settings, get_settings
+from colearn.graph.store import GraphStore, open_store
+from colearn.recommender.recommend import Recommender
+from colearn.service import problems
+from colearn.service.routers import health, learners
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+    """Build the API.
+
+    Args:
+        settings: configuration; default ``get_settings()``.
+        store: an already open store (tests); default: ``open_store(settings)``
+            in the lifespan, closed at shutdown.
+
+    Returns:
+        The FastAPI app; OpenAPI at ``/openapi.json``, docs at ``/docs``.
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = open_store(settings) if owned else store
+        app.state.settings = settings
+        app.state.recommender = Recommender.from_store(app.state.store)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="colearn",
+        version=__version__,
+        summary="Cities of Learning: Open Badges on a learning spine, and what to learn next.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(health.router)
+    app.include_router(learners.router)
+    return app

@@ -1,0 +1,20 @@
+"""``GET /health``: liveness and what the service holds."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from colearn.graph import queries
+from colearn.graph.schema import Label
+from colearn.service.deps import StoreDep
+from colearn.service.schemas import Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=Health)
+def health(store: StoreDep) -> Health:
+    """Answers when the graph store answers, with its node counts."""
+    learners = store.read(queries.count_nodes(Label.LEARNER))[0]["n"]
+    badges = store.read(queries.count_nodes(Label.BADGE))[0]["n"]
+    return Health(status="ok", backend=store.backend, learners=learners, badges=badges)

@@ -1,0 +1,34 @@
+"""Learner routes: "what next?"."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from colearn.service.deps import RecommenderDep
+from colearn.service.schemas import NextItem, NextPublic, OpportunityPublic, Problem
+
+router = APIRouter(prefix="/learners", tags=["learners"])
+
+
+@router.get(
+    "/{learner_id}/next",
+    response_model=NextPublic,
+    responses={404: {"model": Problem, "description": "unknown learner",
+                     "content": {"application/problem+json": {}}}},
+)
+def next_badges(
+    recommender: RecommenderDep,
+    learner_id: Annotated[str, Path(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> NextPublic:
+    """The badges a learner could earn next, best first, each with its reasons and
+    the opportunities that award it."""
+    recs = recommender.recommend(learner_id, limit=limit)
+    items = [
+        NextItem(badge_id=r.badge_id, name=r.name, score=float(r.score), reasons=list(r.reasons),
+                 opportunities=[OpportunityPublic(**o) for o in r.opportunities])
+        for r in recs
+    ]
+    return NextPublic(learner_id=learner_id, items=items)

@@ -1,0 +1,107 @@
+"""The embedded FalkorDB server and the store interface."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from colearn.config import Settings
+from colearn.errors import ColearnError, Conflict
+from colearn.graph import queries
+from colearn.graph.falkordb_store import EmbeddedFalkorDB, FalkorDBStore
+from colearn.graph.schema import Label
+from colearn.graph.store import GraphStore, open_store
+
+
+def test_store_satisfies_protocol(store: GraphStore) -> None:
+    assert isinstance(store, GraphStore)
+    assert store.backend == "falkordb"
+
+
+def test_unique_id_is_enforced(store: GraphStore) -> None:
+    store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": "b1", "props": {"name": "One"}}]})
+    with pytest.raises(Conflict):
+        store.write("CREATE (:Badge {id: 'b1'})")
+    assert store.read(queries.count_nodes(Label.BADGE)) == [{"n": 1}]
+
+
+def test_apply_schema_twice_is_harmless(store: GraphStore) -> None:
+    store.apply_schema()
+    store.apply_schema()
+    store.write("CREATE (:Learner {id: 'l1'})")
+    with pytest.raises(Conflict):
+        store.write("CREATE (:Learner {id: 'l1'})")
+
+
+def test_read_transaction_refuses_writes(store: GraphStore) -> None:
+    with pytest.raises(ColearnError):
+        store.read("CREATE (:Learner {id: 'sneaky'})")
+    assert store.read(queries.count_nodes(Label.LEARNER)) == [{"n": 0}]
+
+
+def test_failed_batch_writes_nothing(store: GraphStore) -> None:
+    store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}]})
+    rows = [{"id": f"l{i}"} for i in range(2, 50)] + [{"id": "l1"}] + [{"id": "l99"}]
+    with pytest.raises(Conflict):
+        store.write("UNWIND $rows AS r CREATE (:Learner {id: r.id})", {"rows": rows})
+    assert store.read(queries.count_nodes(Label.LEARNER)) == [{"n": 1}]
+
+
+def test_server_is_reused_for_the_same_directory(falkordb_server: EmbeddedFalkorDB) -> None:
+    again = EmbeddedFalkorDB.for_data_dir(falkordb_server.data_dir)
+    assert again.port == falkordb_server.port
+
+
+def test_another_process_reuses_the_running_server(falkordb_server: EmbeddedFalkorDB) -> None:
+    code = textwrap.dedent(f"""
+        from colearn.graph.falkordb_store import EmbeddedFalkorDB
+        s = EmbeddedFalkorDB.for_data_dir({str(falkordb_server.data_dir)!r})
+        print(s.port, s.owned)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(falkordb_server.port), "False"]
+    # the other process exited without stopping the server it did not own
+    assert EmbeddedFalkorDB.for_data_dir(falkordb_server.data_dir).port == falkordb_server.port
+
+
+def test_data_survives_a_restart_and_owner_shuts_down_cleanly(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "store", graph_name="persist")
+    code = textwrap.dedent("""
+        import sys
+        from colearn.config import Settings
+        from colearn.graph.store import open_store
+        from colearn.graph import queries
+        from colearn.graph.schema import Label
+        store = open_store(Settings(data_dir=sys.argv[1], graph_name="persist"))
+        store.write(queries.merge_nodes(Label.LEARNER),
+                    {"rows": [{"id": f"l{i}", "props": {"n": i}} for i in range(100)]})
+        store.close()
+    """)
+    subprocess.run([sys.executable, "-c", code, str(settings.data_dir)], check=True, timeout=60)
+    # the owning process exited: its server is gone and its state file removed
+    assert not (settings.data_dir / "falkordb.json").exists()
+    assert any((settings.data_dir / "appendonlydir").iterdir())
+    store = open_store(settings)
+    try:
+        assert store.read(queries.count_nodes(Label.LEARNER)) == [{"n": 100}]
+        assert store.read("MATCH (l:Learner {id: 'l42'}) RETURN l.n AS n") == [{"n": 42}]
+    finally:
+        store.close()
+        EmbeddedFalkorDB.for_data_dir(settings.data_dir).stop()
+
+
+def test_state_file_of_a_dead_server_is_ignored(tmp_path: Path) -> None:
+    data = tmp_path / "stale"
+    data.mkdir()
+    (data / "falkordb.json").write_text('{"pid": 999999, "port": 1}')
+    server = EmbeddedFalkorDB.for_data_dir(data)
+    try:
+        assert server.owned and server.port != 1
+        assert FalkorDBStore(server.host, server.port, "g").read("RETURN 1 AS one") == [{"one": 1}]
+    finally:
+        server.stop()
