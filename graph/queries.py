@@ -184,3 +184,91 @@ BADGE_OPPORTUNITIES = (
     "RETURN b.id AS badge_id, collect({id: op.id, name: op.name, mode: op.mode, url: op.url, "
     "organisation_id: org.id, place_id: p.id}) AS opportunities"
 )
+
+# --------------------------------------------------------------------------
+# City catalogue writes (ingest/catalogue.py)
+# --------------------------------------------------------------------------
+
+#: Before a pathway's steps are written again: delete the ``Step`` nodes the
+#: pathway has that are no longer among its steps (a re-ingested pathway with
+#: fewer steps leaves none behind).
+#: Params: rows ``[{"id": pathway_id, "step_ids": [str]}]``. Returns rows: none.
+DELETE_STALE_STEPS = (
+    "UNWIND $rows AS r "
+    f"MATCH (p:{Label.PATHWAY} {{id: r.id}})-[:{Rel.HAS_STEP}]->(s:{Label.STEP}) "
+    "WHERE NOT s.id IN r.step_ids "
+    "DETACH DELETE s"
+)
+
+
+def count_relationships(rel: Rel) -> str:
+    """Number of relationships of type ``rel``. Returns one row ``{n}``."""
+    return f"MATCH ()-[e:{Rel(rel)}]->() RETURN count(e) AS n"
+
+
+# --------------------------------------------------------------------------
+# Open Badges documents (ingest/openbadges.py)
+# --------------------------------------------------------------------------
+
+
+def merge_stub_nodes(label: Label) -> str:
+    """Create placeholder nodes of ``label`` that do not exist yet; never touch existing ones.
+
+    Used for objects a document only points to by URL (a BadgeClass or an
+    issuer Profile that is neither in the batch nor in the graph): the stub
+    carries ``stub: true`` and ``source_url``; a later ingest of the real
+    object overwrites it with ``merge_nodes``.
+
+    Params:
+        rows: ``[{"id": str, "props": {..}}]``; ``props`` is set only when the
+            node is created.
+    Returns rows: none.
+    """
+    return (
+        f"UNWIND $rows AS r MERGE (n:{Label(label)} {{id: r.id}}) "
+        "ON CREATE SET n += r.props"
+    )
+
+
+#: ``MERGE_ASSERTIONS`` for awards whose issuer may be unknown (an OB 2.0
+#: Assertion names only its BadgeClass, and the BadgeClass may be a stub): the
+#: ``ISSUED`` relationship is made only when ``organisation_id`` names an
+#: existing Organisation. Learner created if new; an existing assertion keeps
+#: its props (idempotent re-ingest).
+#: Params: rows ``[{"id", "organisation_id": str | None, "badge_id", "learner_id",
+#: "learner_props": {..}, "props": {..}}]``. Returns rows: none.
+MERGE_ASSERTIONS_OPTIONAL_ISSUER = (
+    "UNWIND $rows AS r "
+    f"MATCH (b:{Label.BADGE} {{id: r.badge_id}}) "
+    f"OPTIONAL MATCH (o:{Label.ORGANISATION} {{id: r.organisation_id}}) "
+    f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) "
+    "ON CREATE SET l += r.learner_props "
+    f"MERGE (a:{Label.ASSERTION} {{id: r.id}}) "
+    "ON CREATE SET a += r.props "
+    f"MERGE (a)-[:{Rel.OF}]->(b) "
+    f"MERGE (a)-[:{Rel.TO}]->(l) "
+    f"FOREACH (org IN CASE WHEN o IS NULL THEN [] ELSE [o] END | MERGE (org)-[:{Rel.ISSUED}]->(a))"
+)
+
+#: Give every assertion of ``$badge_ids`` that has no issuer the organisation
+#: that defines its badge (OB 2.0: an Assertion's issuer is its BadgeClass's
+#: issuer), e.g. once the real BadgeClass of a stub has been ingested.
+#: Params: ``badge_ids``: list of str. Returns one row ``{linked}``.
+LINK_ASSERTIONS_TO_BADGE_ISSUER = (
+    "UNWIND $badge_ids AS bid "
+    f"MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b:{Label.BADGE} {{id: bid}})"
+    f"<-[:{Rel.OF}]-(a:{Label.ASSERTION}) "
+    f"WHERE NOT (a)<-[:{Rel.ISSUED}]-(:{Label.ORGANISATION}) "
+    f"MERGE (o)-[:{Rel.ISSUED}]->(a) "
+    "RETURN count(a) AS linked"
+)
+
+#: The badge and learner of each existing assertion in ``$ids`` (to refuse a
+#: document that reuses an assertion id for another award).
+#: Returns rows ``{id, badge_id, learner_id}`` for the ids that exist.
+ASSERTION_ENDPOINTS = (
+    f"UNWIND $ids AS aid MATCH (a:{Label.ASSERTION} {{id: aid}}) "
+    f"OPTIONAL MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
+    f"OPTIONAL MATCH (a)-[:{Rel.TO}]->(l:{Label.LEARNER}) "
+    "RETURN a.id AS id, b.id AS badge_id, l.id AS learner_id"
+)

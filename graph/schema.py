@@ -12,6 +12,7 @@ user text. The shape (ARCHITECTURE.md, "The graph")::
     (:Assertion)-[:TO]->(:Learner)
     (:Organisation|:Learner)-[:AUTHORED]->(:Pathway)-[:TOWARDS]->(:Destination)
     (:Pathway)-[:HAS_STEP {order}]->(:Step)-[:ACCEPTS]->(:Badge)
+    (:Pathway)-[:COMPLETES_WITH]->(:Badge)          // optional completion badge
 
 Times are stored as integer epoch seconds (UTC) in properties ending ``_on``
 (``issued_on``, ``expires_on``, ``revoked_on``); FalkorDB has no ``datetime()``.
@@ -55,6 +56,9 @@ class Rel(StrEnum):
     TOWARDS = "TOWARDS"
     HAS_STEP = "HAS_STEP"
     ACCEPTS = "ACCEPTS"
+    #: ``(:Pathway)-[:COMPLETES_WITH]->(:Badge)``: the badge awarded when every
+    #: (non-optional) step of the pathway is met; at most one per pathway.
+    COMPLETES_WITH = "COMPLETES_WITH"
 
 
 class AssertionStatus(StrEnum):
@@ -68,6 +72,40 @@ class AssertionStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     REVOKED = "revoked"
+
+
+class ThemeKind(StrEnum):
+    """How a city curates a ``Theme``: ``civic``, ``wellbeing`` or ``sector``."""
+
+    CIVIC = "civic"
+    WELLBEING = "wellbeing"
+    SECTOR = "sector"
+
+
+class OpportunityMode(StrEnum):
+    """Where an ``Opportunity`` happens; ``offline`` and ``blended`` have a ``Place``."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+    BLENDED = "blended"
+
+
+class PathwayKind(StrEnum):
+    """``interest``: made by/for a learner; ``recommended``: authored by an organisation."""
+
+    INTEREST = "interest"
+    RECOMMENDED = "recommended"
+
+
+class PathwayStatus(StrEnum):
+    """Lifecycle of a ``Pathway``.
+
+    ``draft`` while authored, ``published`` when offered, ``archived`` when withdrawn.
+    """
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
 
 
 #: Labels whose ``id`` is unique (all of them).

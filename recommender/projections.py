@@ -1,0 +1,391 @@
+"""Projections of the graph that the recommender scores on.
+
+The graph is the truth; the recommender works in-process on matrices built
+from it (as Neo4j GDS projects a graph before running an algorithm). Each
+matrix is named by its axes (STYLE.md, item 7):
+
+- ``learner_badges``: ``scipy.sparse.csr_array``, float32, shape
+  ``[n_learners, n_badges]``, binary: 1 when the learner holds the badge (a
+  badge earned twice counts once).
+- ``badge_cells``: ``scipy.sparse.csr_array``, float32, shape
+  ``[n_badges, n_cells]``, binary: the badge's alignments to spine cells.
+- the earning order: for each learner, the distinct badges in the order they
+  were first earned, with the time, in the CSR-like triple ``history_indptr``
+  / ``history_badges`` / ``history_on``.
+
+Rows and columns are mapped to graph ids by ``IdIndex`` objects: learners in id
+order, badges in id order, spine cells in (domain_rank, layer_rank, id) order.
+A ``Projection`` is built either from the store (``from_store``) or from plain
+rows (``from_rows``, for evaluation and tests) and both give the same result
+for the same data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import numpy as np
+from scipy import sparse
+
+from colearn.errors import InvalidInput
+from colearn.graph import queries
+from colearn.graph.store import GraphStore
+from colearn.recommender.index import IdIndex
+
+
+class Award(NamedTuple):
+    """One award of a badge to a learner, as the recommender sees it.
+
+    Attributes:
+        learner_id: the learner's graph id.
+        badge_id: the badge's graph id.
+        awarded_on: when it was awarded, integer epoch seconds (UTC).
+        award_id: the assertion id (or the source row id); breaks ties between
+            awards with the same ``awarded_on``.
+    """
+
+    learner_id: str
+    badge_id: str
+    awarded_on: int
+    award_id: str | int
+
+
+@dataclass(frozen=True)
+class SpineCell:
+    """One cell of the learning spine (a ``SPINE_CELLS`` row).
+
+    Attributes:
+        id: e.g. ``"skills.demonstration"``.
+        layer: the layer id, e.g. ``"demonstration"``.
+        domain: the domain id, e.g. ``"skills"``.
+        layer_rank: position of the layer in the spine (0 first); the order of
+            layers comes from here, never from code.
+        domain_rank: position of the domain.
+        name: display name, e.g. ``"Skills: Demonstration"``.
+    """
+
+    id: str
+    layer: str
+    domain: str
+    layer_rank: int
+    domain_rank: int = 0
+    name: str = ""
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "SpineCell":
+        """Build from a ``SPINE_CELLS`` row (or any mapping with the same keys).
+
+        Raises:
+            InvalidInput: ``id``, ``layer``, ``domain`` or ``layer_rank`` is missing,
+                or a rank is not an integer.
+        """
+        missing = [k for k in ("id", "layer", "domain", "layer_rank") if row.get(k) is None]
+        if missing:
+            raise InvalidInput(f"spine cell {row.get('id')!r} lacks {', '.join(missing)}")
+        try:
+            layer_rank = int(row["layer_rank"])
+            domain_rank = int(row.get("domain_rank") or 0)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"spine cell '{row['id']}': ranks must be integers") from None
+        return cls(id=str(row["id"]), layer=str(row["layer"]), domain=str(row["domain"]),
+                   layer_rank=layer_rank, domain_rank=domain_rank,
+                   name=str(row.get("name") or ""))
+
+    @property
+    def domain_label(self) -> str:
+        """The domain's display name: the part of ``name`` before ``": "``, else the id."""
+        if ": " in self.name:
+            return self.name.split(": ", 1)[0]
+        return self.domain.replace("_", " ").capitalize()
+
+
+def epoch_seconds(now: datetime | int | None) -> int:
+    """``now`` as integer epoch seconds (UTC); ``None`` means the current time.
+
+    Raises:
+        InvalidInput: ``now`` is a naive ``datetime`` (times are timezone-aware
+            in colearn) or not a time at all.
+    """
+    if now is None:
+        return int(time.time())
+    if isinstance(now, datetime):
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise InvalidInput("now must be a timezone-aware datetime (UTC)")
+        return int(now.timestamp())
+    if isinstance(now, (int, np.integer)) and not isinstance(now, bool):
+        return int(now)
+    raise InvalidInput(f"now must be a datetime or epoch seconds, got {type(now).__name__}")
+
+
+def _tie_key(award_id: str | int) -> tuple[int, int | str]:
+    """Sort key for award ids that may mix ints and strings (ints first, numerically)."""
+    if isinstance(award_id, (int, np.integer)) and not isinstance(award_id, bool):
+        return (0, int(award_id))
+    return (1, str(award_id))
+
+
+def award_order_key(award: Award) -> tuple[int, tuple[int, int | str]]:
+    """The order awards happened in: by ``awarded_on``, ties broken by ``award_id``."""
+    return (award.awarded_on, _tie_key(award.award_id))
+
+
+def as_award(row: Award | Sequence[Any], position: int | None = None) -> Award:
+    """Coerce a 4-tuple ``(learner_id, badge_id, awarded_on, award_id)`` into an ``Award``.
+
+    Raises:
+        InvalidInput: the row does not have four fields, an id is empty, or
+            ``awarded_on`` is not integer epoch seconds (the row is named).
+    """
+    where = f"award row {position}" if position is not None else "award row"
+    try:
+        learner_id, badge_id, awarded_on, award_id = row
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{where}: expected (learner_id, badge_id, awarded_on, award_id), "
+                           f"got {row!r}") from None
+    if not isinstance(learner_id, str) or not learner_id:
+        raise InvalidInput(f"{where}: learner_id must be a non-empty string, got {learner_id!r}")
+    if not isinstance(badge_id, str) or not badge_id:
+        raise InvalidInput(f"{where}: badge_id must be a non-empty string, got {badge_id!r}")
+    if isinstance(awarded_on, bool) or not isinstance(awarded_on, (int, np.integer)):
+        raise InvalidInput(f"{where} ({award_id!r}): awarded_on must be integer epoch seconds, "
+                           f"got {awarded_on!r}")
+    return Award(learner_id, badge_id, int(awarded_on), award_id)
+
+
+def _csr(shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray) -> sparse.csr_array:
+    """A binary float32 CSR of ``shape`` with ones at the distinct (row, col) pairs given."""
+    data = np.ones(len(rows), dtype=np.float32)
+    m = sparse.csr_array((data, (rows, cols)), shape=shape, dtype=np.float32)
+    m.sum_duplicates()
+    m.data[:] = 1.0
+    return m
+
+
+@dataclass(frozen=True, eq=False)
+class Projection:
+    """The matrices the recommender scores on, and the indexes that name their axes.
+
+    Build with ``from_store`` or ``from_rows``; constructing directly checks
+    every shape and dtype.
+
+    Attributes:
+        learners: learner ids <-> rows (id order).
+        badges: badge ids <-> columns (id order).
+        cells: spine cell ids <-> columns of ``badge_cells``.
+        learner_badges: CSR float32 ``[n_learners, n_badges]``, binary.
+        history_indptr: int64 ``[n_learners + 1]``; learner ``r``'s distinct
+            badges in first-earned order are ``history_badges[indptr[r]:indptr[r+1]]``.
+        history_badges: int64 ``[n_pairs]``, badge columns.
+        history_on: int64 ``[n_pairs]``, epoch seconds of each first award.
+        badge_cells: CSR float32 ``[n_badges, n_cells]``, binary.
+        badge_names: display names, one per badge column (the id when the
+            badge has no name).
+        cell_info: one ``SpineCell`` per cell column.
+        now: the time (epoch seconds) the portfolio was read at, if known.
+
+    Raises:
+        InvalidInput: a shape, dtype or length does not match the indexes
+            (the message names the array and both shapes).
+    """
+
+    learners: IdIndex
+    badges: IdIndex
+    cells: IdIndex
+    learner_badges: sparse.csr_array
+    history_indptr: np.ndarray
+    history_badges: np.ndarray
+    history_on: np.ndarray
+    badge_cells: sparse.csr_array
+    badge_names: tuple[str, ...]
+    cell_info: tuple[SpineCell, ...]
+    now: int | None = None
+
+    def __post_init__(self) -> None:
+        n_l, n_b, n_c = len(self.learners), len(self.badges), len(self.cells)
+        self._check_matrix("learner_badges", self.learner_badges, (n_l, n_b), "[n_learners, n_badges]")
+        self._check_matrix("badge_cells", self.badge_cells, (n_b, n_c), "[n_badges, n_cells]")
+        if self.history_indptr.shape != (n_l + 1,):
+            raise InvalidInput(f"history_indptr has shape {self.history_indptr.shape}, "
+                               f"expected ({n_l + 1},) = [n_learners + 1]")
+        n_pairs = int(self.learner_badges.nnz)
+        for name in ("history_badges", "history_on"):
+            arr = getattr(self, name)
+            if arr.shape != (n_pairs,):
+                raise InvalidInput(f"{name} has shape {arr.shape}, expected ({n_pairs},): "
+                                   "one entry per (learner, badge) pair of learner_badges")
+        if self.history_indptr[-1] != n_pairs or np.any(np.diff(self.history_indptr) < 0):
+            raise InvalidInput("history_indptr does not partition the history arrays")
+        if len(self.badge_names) != n_b:
+            raise InvalidInput(f"badge_names has {len(self.badge_names)} entries for {n_b} badges")
+        if len(self.cell_info) != n_c:
+            raise InvalidInput(f"cell_info has {len(self.cell_info)} entries for {n_c} cells")
+
+    @staticmethod
+    def _check_matrix(name: str, m: Any, shape: tuple[int, int], axes: str) -> None:
+        if not sparse.issparse(m) or m.format != "csr":
+            raise InvalidInput(f"{name} must be a scipy.sparse CSR matrix {axes}, got {type(m).__name__}")
+        if m.shape != shape:
+            raise InvalidInput(f"{name} has shape {m.shape}, but the indexes give {shape} {axes}")
+        if m.dtype != np.float32:
+            raise InvalidInput(f"{name} must be float32, got {m.dtype}")
+        if m.nnz and not np.all(m.data == 1.0):
+            raise InvalidInput(f"{name} must be binary (every stored value 1.0)")
+
+    # ------------------------------------------------------------------ sizes
+
+    @property
+    def n_learners(self) -> int:
+        """Rows of ``learner_badges``."""
+        return len(self.learners)
+
+    @property
+    def n_badges(self) -> int:
+        """Columns of ``learner_badges``, rows of ``badge_cells``."""
+        return len(self.badges)
+
+    @property
+    def n_cells(self) -> int:
+        """Columns of ``badge_cells``."""
+        return len(self.cells)
+
+    # ------------------------------------------------------------------ reads
+
+    def history(self, learner_row: int) -> tuple[np.ndarray, np.ndarray]:
+        """One learner's distinct badges in first-earned order.
+
+        Args:
+            learner_row: a row of ``learner_badges``.
+
+        Returns:
+            ``(badges, on)``: int64 arrays of shape ``[n_held]``: badge columns
+            and the epoch seconds each was first earned.
+        """
+        lo, hi = self.history_indptr[learner_row], self.history_indptr[learner_row + 1]
+        return self.history_badges[lo:hi], self.history_on[lo:hi]
+
+    def cells_of(self, badge_col: int) -> np.ndarray:
+        """The cell columns badge ``badge_col`` is aligned to (int32 ``[n_aligned]``)."""
+        ptr = self.badge_cells.indptr
+        return self.badge_cells.indices[ptr[badge_col]:ptr[badge_col + 1]]
+
+    def badge_cell_ids(self) -> dict[str, tuple[str, ...]]:
+        """``{badge_id: (cell_id, ...)}`` for every badge (empty tuple when unaligned)."""
+        return {b: tuple(self.cells.id(int(c)) for c in self.cells_of(col))
+                for col, b in enumerate(self.badges)}
+
+    # ------------------------------------------------------------------ builders
+
+    @classmethod
+    def from_rows(
+        cls,
+        awards: Iterable[Award | Sequence[Any]],
+        badges: Iterable[Mapping[str, Any]],
+        cells: Iterable[Mapping[str, Any] | SpineCell],
+        *,
+        learners: Iterable[str] = (),
+        now: int | None = None,
+    ) -> "Projection":
+        """Build from plain rows.
+
+        Args:
+            awards: ``(learner_id, badge_id, awarded_on, award_id)`` rows (or
+                ``Award``), in any order; they are ordered by ``awarded_on``
+                then ``award_id``. Repeated awards of one badge to one learner
+                count once, at the first.
+            badges: the catalogue: mappings with ``id`` and optionally ``name``
+                and ``cells`` (a list of spine cell ids), like ``BADGE_CATALOGUE``
+                rows. Columns are in id order.
+            cells: the spine, like ``SPINE_CELLS`` rows (or ``SpineCell``).
+            learners: extra learner ids that hold no badges (empty rows).
+            now: the time the portfolio was read at (epoch seconds), if any.
+
+        Returns:
+            The projection.
+
+        Raises:
+            InvalidInput: a badge or cell id appears twice, a badge is aligned
+                to an unknown cell, an award names a badge not in the
+                catalogue, or an award row is malformed.
+        """
+        cell_list = sorted((c if isinstance(c, SpineCell) else SpineCell.from_row(c) for c in cells),
+                           key=lambda c: (c.domain_rank, c.layer_rank, c.id))
+        cell_index = IdIndex((c.id for c in cell_list), kind="spine cell")
+
+        badge_rows = sorted(badges, key=lambda b: str(b.get("id")))
+        badge_index = IdIndex((b.get("id") for b in badge_rows), kind="badge")
+        names = tuple(str(b.get("name") or b["id"]) for b in badge_rows)
+        bc_rows: list[int] = []
+        bc_cols: list[int] = []
+        for col, b in enumerate(badge_rows):
+            for cell_id in dict.fromkeys(b.get("cells") or ()):
+                c = cell_index.get(cell_id)
+                if c is None:
+                    raise InvalidInput(f"badge '{b['id']}' is aligned to unknown spine cell '{cell_id}'")
+                bc_rows.append(col)
+                bc_cols.append(c)
+        badge_cells = _csr((len(badge_index), len(cell_index)),
+                           np.asarray(bc_rows, dtype=np.int64), np.asarray(bc_cols, dtype=np.int64))
+
+        rows = [as_award(r, i) for i, r in enumerate(awards)]
+        rows.sort(key=award_order_key)
+        firsts: dict[str, dict[int, int]] = {}
+        for a in rows:
+            col = badge_index.get(a.badge_id)
+            if col is None:
+                raise InvalidInput(f"award '{a.award_id}' names badge '{a.badge_id}', "
+                                   "which is not in the catalogue")
+            held = firsts.setdefault(a.learner_id, {})
+            if col not in held:
+                held[col] = a.awarded_on
+        learner_index = IdIndex(sorted(set(firsts) | set(learners)), kind="learner")
+
+        indptr = np.zeros(len(learner_index) + 1, dtype=np.int64)
+        hist_badges: list[int] = []
+        hist_on: list[int] = []
+        for r, learner_id in enumerate(learner_index):
+            held = firsts.get(learner_id, {})
+            hist_badges.extend(held.keys())  # dicts keep first-earned order
+            hist_on.extend(held.values())
+            indptr[r + 1] = len(hist_badges)
+        history_badges = np.asarray(hist_badges, dtype=np.int64)
+        learner_rows = np.repeat(np.arange(len(learner_index), dtype=np.int64), np.diff(indptr))
+        learner_badges = _csr((len(learner_index), len(badge_index)), learner_rows, history_badges)
+
+        return cls(
+            learners=learner_index, badges=badge_index, cells=cell_index,
+            learner_badges=learner_badges, history_indptr=indptr,
+            history_badges=history_badges, history_on=np.asarray(hist_on, dtype=np.int64),
+            badge_cells=badge_cells, badge_names=names, cell_info=tuple(cell_list), now=now,
+        )
+
+    @classmethod
+    def from_store(cls, store: GraphStore, now: datetime | int | None = None) -> "Projection":
+        """Build from the graph: the spine, the badge catalogue and every portfolio award.
+
+        Reads ``SPINE_CELLS``, ``BADGE_CATALOGUE`` and ``PORTFOLIO_AWARDS`` (awards
+        accepted, not revoked and not expired at ``now``).
+
+        Args:
+            store: the graph.
+            now: the time the portfolio is taken at; default the current UTC time.
+
+        Returns:
+            The projection (learners are those with at least one portfolio award).
+
+        Raises:
+            InvalidInput: ``now`` is naive, or an award has no ``issued_on``.
+            StoreUnavailable: the store cannot be reached.
+        """
+        at = epoch_seconds(now)
+        cells = store.read(queries.SPINE_CELLS)
+        catalogue = store.read(queries.BADGE_CATALOGUE)
+        awards = []
+        for r in store.read(queries.PORTFOLIO_AWARDS, {"now": at}):
+            if r.get("issued_on") is None:
+                raise InvalidInput(f"assertion '{r['assertion_id']}' has no issued_on")
+            awards.append(Award(r["learner_id"], r["badge_id"], int(r["issued_on"]), r["assertion_id"]))
+        return cls.from_rows(awards, catalogue, cells, now=at)

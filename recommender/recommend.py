@@ -1,0 +1,381 @@
+"""The "what next?" recommender: signals blended by a weighted sum, each result with its reasons.
+
+Data flow: the graph (through ``GraphStore`` and ``graph/queries.py`` only) ->
+``Projection`` -> fitted signals -> ranked ``Recommendation`` objects.
+
+Blend (a plain weighted sum, to be replaced by a learned ranker)::
+
+    score(learner, badge) = Σ_s  w_s · score_s(learner, badge)
+
+where every ``score_s`` is scaled to ``[0, 1]`` per learner (``signals.scale_to_unit``)
+and ``w_s`` are the named constants below. Badges the learner holds, and badges
+no signal gives anything, are never recommended. Ties are broken by the number
+of holders (more first), then by badge id. A learner who holds no badge is
+ranked by popularity alone, and the reason says so.
+
+How the constants were chosen: ``evaluation.tune_weights`` on the validation
+split of the Martial Arts Stack Exchange badges (each learner's second-to-last
+distinct badge held out, so the test items, the last distinct badges, are
+never seen), temporal protocol, item-kNN weight fixed at 1, grid popularity
+{0.1, 0.2, 0.3, 0.5, 0.75} x spine {0, 0.05, 0.1, 0.2, 0.3, 0.5} x neighbours
+{20, 40, 80}, with the badge-to-cell mapping of ``data/stackexchange/mapping.yaml``.
+Best: popularity 0.3, neighbours 80, spine 0 (validation NDCG@10 0.5619) and
+spine 0.05 (0.5616); 0.05 is kept because the difference is far inside the
+noise (the bootstrap interval is about +-0.02) and it lets spine progression
+break near-ties and show its reason. With 81 badges, 80 neighbours means no
+truncation. Re-tune when the mapping or the data changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from colearn.errors import InvalidInput, NotFound
+from colearn.graph import queries
+from colearn.graph.store import GraphStore
+from colearn.recommender.index import IdIndex
+from colearn.recommender.item_knn import ItemKNN
+from colearn.recommender.popularity import Popularity
+from colearn.recommender.projections import Award, Projection, SpineCell, epoch_seconds
+from colearn.recommender.signals import Profile, Signal
+from colearn.recommender.spine_progression import SpineProgression
+
+#: Weight of item-kNN co-occurrence in the blend.
+W_ITEM_KNN = 1.0
+#: Weight of spine progression in the blend.
+W_SPINE = 0.05
+#: Weight of popularity (the prior) in the blend.
+W_POPULARITY = 0.3
+#: ``k`` of item-kNN: neighbours kept per held badge.
+KNN_NEIGHBOURS = 80
+
+#: The blend's weights by signal name.
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({
+    ItemKNN.name: W_ITEM_KNN,
+    SpineProgression.name: W_SPINE,
+    Popularity.name: W_POPULARITY,
+})
+
+#: The most results one call returns.
+MAX_LIMIT = 100
+
+
+def default_signals(neighbours: int = KNN_NEIGHBOURS) -> list[Signal]:
+    """The signals of this version, unfitted: item-kNN, spine progression, popularity."""
+    return [ItemKNN(neighbours=neighbours), SpineProgression(), Popularity()]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One recommended badge.
+
+    Attributes:
+        badge_id: the badge's graph id.
+        name: its display name.
+        score: the blended score (higher is better; comparable within one answer).
+        reasons: one plain sentence per signal that contributed, largest
+            contribution first.
+        opportunities: the opportunities that award the badge, as
+            ``BADGE_OPPORTUNITIES`` returns them (``id, name, mode, url,
+            organisation_id, place_id``); empty without a store.
+    """
+
+    badge_id: str
+    name: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    opportunities: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Recommender:
+    """Answers "what next?" for a learner from the projections of the graph.
+
+    Follows scikit-learn's estimator habits: ``__init__`` stores
+    hyperparameters, ``fit`` sets the attributes ending in ``_``.
+
+    Args:
+        weights: ``{signal name: weight >= 0}``; default ``DEFAULT_WEIGHTS``.
+        neighbours: ``k`` of item-kNN (used when ``signals`` is not given).
+        signals: the signals to blend (unfitted; copied in ``fit``); default
+            ``default_signals(neighbours)``. A ``Popularity`` is added when
+            absent (the cold-start fallback).
+
+    Attributes:
+        projection_: the projection it was fitted on (a snapshot; ``add_award``
+            updates the signals and the learner histories, not this).
+        signals_: fitted signals by name.
+        weights_: the weights in use.
+        store_: the graph, when built with ``from_store`` (else ``None``).
+    """
+
+    def __init__(self, *, weights: Mapping[str, float] | None = None,
+                 neighbours: int = KNN_NEIGHBOURS, signals: Sequence[Signal] | None = None) -> None:
+        self.weights = weights
+        self.neighbours = neighbours
+        self.signals = signals
+
+    # ------------------------------------------------------------------ building
+
+    def fit(self, projection: Projection) -> "Recommender":
+        """Fit every signal on ``projection``.
+
+        Returns:
+            ``self``.
+
+        Raises:
+            InvalidInput: a weight is negative or not finite, names no signal,
+                or two signals share a name.
+        """
+        signals = (copy.deepcopy(list(self.signals)) if self.signals is not None
+                   else default_signals(self.neighbours))
+        if not any(s.name == Popularity.name for s in signals):
+            signals.append(Popularity())
+        names = [s.name for s in signals]
+        if len(set(names)) != len(names):
+            raise InvalidInput(f"two signals share a name: {names}")
+        weights = dict(DEFAULT_WEIGHTS if self.weights is None else self.weights)
+        for name, w in weights.items():
+            if name not in names:
+                raise InvalidInput(f"weight given for unknown signal '{name}' (signals: {', '.join(names)})")
+            if not math.isfinite(float(w)) or float(w) < 0:
+                raise InvalidInput(f"weight of '{name}' must be a finite number >= 0, got {w}")
+        self.weights_ = {n: float(weights.get(n, 0.0)) for n in names}
+        self.signals_ = {s.name: s.fit(projection) for s in signals}
+        self.projection_ = projection
+        self.learners_ = projection.learners.copy()
+        self.store_: GraphStore | None = None
+        self.now_: int | None = None
+        self._extra: dict[int, list[tuple[int, int]]] = {}
+        self._lock = threading.RLock()
+        return self
+
+    @classmethod
+    def from_projection(cls, projection: Projection, **params: Any) -> "Recommender":
+        """``cls(**params).fit(projection)``."""
+        return cls(**params).fit(projection)
+
+    @classmethod
+    def from_rows(cls, awards: Iterable[Award | Sequence[Any]], badges: Iterable[Mapping[str, Any]],
+                  cells: Iterable[Mapping[str, Any] | SpineCell], *, learners: Iterable[str] = (),
+                  **params: Any) -> "Recommender":
+        """Fit on plain rows (see ``Projection.from_rows`` for their shape).
+
+        Raises:
+            InvalidInput: see ``Projection.from_rows`` and ``fit``.
+        """
+        return cls(**params).fit(Projection.from_rows(awards, badges, cells, learners=learners))
+
+    @classmethod
+    def from_store(cls, store: GraphStore, now: datetime | int | None = None, **params: Any) -> "Recommender":
+        """Fit on the graph and keep the store for live reads.
+
+        Reads ``SPINE_CELLS``, ``BADGE_CATALOGUE`` and ``PORTFOLIO_AWARDS`` at
+        ``now``. ``recommend`` then reads the learner's current portfolio
+        (``LEARNER_PORTFOLIO``; ``GET_LEARNER`` when it is empty) and the
+        opportunities (``BADGE_OPPORTUNITIES``), at ``now`` when it was given,
+        else at the time of the call.
+
+        Args:
+            store: the graph.
+            now: a timezone-aware time (or epoch seconds); default the current UTC time.
+            **params: hyperparameters (``weights``, ``neighbours``, ``signals``).
+
+        Raises:
+            InvalidInput: ``now`` is naive; see also ``fit``.
+            StoreUnavailable: the store cannot be reached.
+        """
+        projection = Projection.from_store(store, now)
+        rec = cls(**params).fit(projection)
+        rec.store_ = store
+        rec.now_ = projection.now if now is not None else None
+        return rec
+
+    # ------------------------------------------------------------------ learners
+
+    def _history(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        if row < self.projection_.n_learners:
+            held, on = self.projection_.history(row)
+        else:
+            held, on = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        extra = self._extra.get(row)
+        if extra:
+            held = np.concatenate([held, np.array([b for b, _ in extra], dtype=np.int64)])
+            on = np.concatenate([on, np.array([t for _, t in extra], dtype=np.int64)])
+            order = np.argsort(on, kind="stable")
+            held, on = held[order], on[order]
+        return held, on
+
+    def profile(self, learner_id: str) -> Profile:
+        """The learner's badges as the recommender holds them (projection plus ``add_award``).
+
+        Raises:
+            NotFound: the learner holds no badge here and was never added.
+        """
+        with self._lock:
+            row = self.learners_.get(learner_id)
+            if row is None:
+                raise NotFound(f"learner '{learner_id}' not found")
+            held, on = self._history(row)
+        return Profile(held=held, held_on=on)
+
+    def profile_of_badges(self, badge_ids: Sequence[str]) -> Profile:
+        """A profile holding ``badge_ids`` (in that order), e.g. for an anonymous visitor.
+
+        Raises:
+            NotFound: a badge is not in the projection.
+        """
+        held = list(dict.fromkeys(self.projection_.badges.rows(badge_ids).tolist()))
+        return Profile.of(held)
+
+    def _live_profile(self, learner_id: str) -> Profile:
+        assert self.store_ is not None
+        now = self.now_ if self.now_ is not None else epoch_seconds(None)
+        rows = self.store_.read(queries.LEARNER_PORTFOLIO, {"learner_id": learner_id, "now": now})
+        if not rows and not self.store_.read(queries.GET_LEARNER, {"learner_id": learner_id}):
+            raise NotFound(f"learner '{learner_id}' not found")
+        held: dict[int, int] = {}
+        for r in rows:
+            col = self.projection_.badges.get(r["badge_id"])
+            if col is not None and col not in held:
+                held[col] = int(r["issued_on"] or 0)
+        return Profile.of(list(held), list(held.values()))
+
+    # ------------------------------------------------------------------ scoring
+
+    def _weights_for(self, profile: Profile) -> dict[str, float]:
+        if profile.is_empty:
+            return {Popularity.name: 1.0}
+        return {n: w for n, w in self.weights_.items() if w > 0}
+
+    def signal_scores(self, profile: Profile) -> dict[str, np.ndarray]:
+        """Every fitted signal's scores for ``profile``: ``{name: float64 [n_badges] in [0, 1]}``."""
+        with self._lock:
+            return {name: s.score(profile) for name, s in self.signals_.items()}
+
+    def scores(self, profile: Profile) -> np.ndarray:
+        """The blended scores of every badge for ``profile``.
+
+        Returns:
+            float64 ``[n_badges]``; ``-inf`` at the badges the learner holds.
+        """
+        weights = self._weights_for(profile)
+        with self._lock:
+            total = np.zeros(self.projection_.n_badges, dtype=np.float64)
+            for name, w in weights.items():
+                total += w * self.signals_[name].score(profile)
+        total[profile.held] = -np.inf
+        return total
+
+    def _rank(self, profile: Profile, limit: int) -> list[Recommendation]:
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+            raise InvalidInput(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
+        weights = self._weights_for(profile)
+        with self._lock:
+            parts = {name: w * self.signals_[name].score(profile) for name, w in weights.items()}
+            total = np.zeros(self.projection_.n_badges, dtype=np.float64)
+            for p in parts.values():
+                total += p
+            total[profile.held] = -np.inf
+            candidates = np.flatnonzero(total > 0)
+            holders = self.signals_[Popularity.name].holders_
+            order = np.lexsort((candidates, -holders[candidates], -total[candidates]))
+            top = candidates[order][:limit]
+            out = []
+            for col in top.tolist():
+                contributing = sorted((n for n in parts if parts[n][col] > 0),
+                                      key=lambda n: -parts[n][col])
+                reasons = [r for n in contributing
+                           if (r := self.signals_[n].explain(profile, col)) is not None]
+                out.append(Recommendation(badge_id=self.projection_.badges.id(col),
+                                          name=self.projection_.badge_names[col],
+                                          score=float(total[col]), reasons=reasons))
+        return self._with_opportunities(out)
+
+    def _with_opportunities(self, recs: list[Recommendation]) -> list[Recommendation]:
+        if self.store_ is None or not recs:
+            return recs
+        rows = self.store_.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": [r.badge_id for r in recs]})
+        by_badge = {r["badge_id"]: list(r["opportunities"] or []) for r in rows}
+        for rec in recs:
+            rec.opportunities.extend(by_badge.get(rec.badge_id, []))
+        return recs
+
+    def recommend(self, learner_id: str, limit: int = 10) -> list[Recommendation]:
+        """What should this learner go for next?
+
+        Args:
+            learner_id: the learner's graph id.
+            limit: at most this many results (1 to ``MAX_LIMIT``).
+
+        Returns:
+            Up to ``limit`` recommendations, best first; never a badge the
+            learner holds; fewer when fewer badges have any score.
+
+        Raises:
+            NotFound: the learner does not exist (in the graph, when built from
+                a store; else in the rows it was fitted on or added since).
+            InvalidInput: ``limit`` is out of range.
+            StoreUnavailable: the store cannot be reached.
+        """
+        profile = self._live_profile(learner_id) if self.store_ is not None else self.profile(learner_id)
+        return self._rank(profile, limit)
+
+    def recommend_for_badges(self, badge_ids: Sequence[str], limit: int = 10) -> list[Recommendation]:
+        """Recommendations for someone holding ``badge_ids`` (no learner record needed).
+
+        Raises:
+            NotFound: a badge is not in the projection.
+            InvalidInput: ``limit`` is out of range.
+        """
+        return self._rank(self.profile_of_badges(badge_ids), limit)
+
+    # ------------------------------------------------------------------ updates
+
+    def add_award(self, learner_id: str, badge_id: str, issued_on: datetime | int) -> bool:
+        """Take a new portfolio award into account without a rebuild.
+
+        Updates the learner's history and every signal's statistics (holders,
+        co-occurrence counts). A repeat award of a badge the learner already
+        holds changes nothing.
+
+        Args:
+            learner_id: the learner (new learners are added).
+            badge_id: the badge; it must be in the projection.
+            issued_on: a timezone-aware time or epoch seconds.
+
+        Returns:
+            True when the learner did not hold the badge before.
+
+        Raises:
+            NotFound: the badge is not in the projection (it was created after
+                the recommender was built: rebuild with ``from_store``).
+            InvalidInput: ``issued_on`` is naive or not a time.
+        """
+        col = self.projection_.badges.get(badge_id)
+        if col is None:
+            raise NotFound(f"badge '{badge_id}' is not in the recommender's projection; "
+                           "rebuild the recommender to include new badges")
+        on = epoch_seconds(issued_on)
+        with self._lock:
+            row = self.learners_.add(learner_id)
+            held, _ = self._history(row)
+            if np.any(held == col):
+                return False
+            for s in self.signals_.values():
+                s.add_award(held, col)
+            self._extra.setdefault(row, []).append((col, on))
+        return True
+
+    @property
+    def badges(self) -> IdIndex:
+        """Badge ids <-> columns of every score vector."""
+        return self.projection_.badges

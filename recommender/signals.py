@@ -1,0 +1,103 @@
+"""What every recommender signal offers, so that more can be added without touching the rest.
+
+A signal scores every badge for one learner and explains, in one plain
+sentence, why it scored a given badge. The recommender fits each signal on a
+``Projection``, blends their scores (``recommend.py``) and keeps the sentences
+of the signals that actually contributed.
+
+Contract (scikit-learn's estimator habits, STYLE.md item 8):
+
+- ``__init__`` only stores hyperparameters;
+- ``fit(projection)`` sets attributes ending in ``_`` and returns ``self``;
+- ``score(profile)`` returns float64 ``[n_badges]`` in ``[0, 1]`` (0: no
+  evidence); the learner's own badges may score anything (the recommender
+  removes them);
+- ``explain(profile, badge)`` returns a one-line reason or ``None`` when the
+  signal gave that badge nothing;
+- ``add_award(held_before, badge)`` updates the fitted statistics when a
+  learner gains ``badge`` (``held_before``: the badges they held just before),
+  so the recommender needs no rebuild.
+
+Signals planned next (ARCHITECTURE.md, "Recommender"): personalised PageRank,
+earned-order transitions, theme and destination fit, text similarity. Each
+reads what it needs from ``Profile`` (extend it with, e.g., stated interests)
+and from the ``Projection``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from colearn.recommender.projections import Projection
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the signals know about the learner being scored.
+
+    Attributes:
+        held: int64 ``[n_held]``: badge columns the learner holds, distinct, in
+            first-earned order.
+        held_on: int64 ``[n_held]``: epoch seconds each was first earned.
+    """
+
+    held: np.ndarray
+    held_on: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def of(cls, held: "np.ndarray | list[int]", held_on: "np.ndarray | list[int] | None" = None) -> "Profile":
+        """Build from columns (and optional times; zeros when absent)."""
+        h = np.asarray(held, dtype=np.int64).reshape(-1)
+        on = np.zeros(len(h), dtype=np.int64) if held_on is None else np.asarray(held_on, dtype=np.int64)
+        return cls(held=h, held_on=on)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the learner holds no badge (cold start)."""
+        return len(self.held) == 0
+
+
+@runtime_checkable
+class Signal(Protocol):
+    """One source of evidence for recommending a badge (see the module docstring)."""
+
+    #: The key of the signal's weight in the recommender's blend.
+    name: str
+
+    def fit(self, projection: Projection) -> "Signal":
+        """Learn the signal's statistics from ``projection``; return ``self``."""
+        ...
+
+    def score(self, profile: Profile) -> np.ndarray:
+        """Scores of every badge for ``profile``: float64 ``[n_badges]`` in ``[0, 1]``."""
+        ...
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """One plain sentence on why ``badge`` scored, or ``None`` if it scored 0."""
+        ...
+
+    def add_award(self, held_before: np.ndarray, badge: int) -> None:
+        """Update the statistics: a learner holding ``held_before`` gained ``badge``."""
+        ...
+
+
+def learners_phrase(n: int, verb: str = "hold") -> str:
+    """``"1 learner holds"`` / ``"1,204 learners hold"``: counts with thousands separators."""
+    if n == 1:
+        return f"1 learner {verb}s"
+    return f"{n:,} learners {verb}"
+
+
+def scale_to_unit(raw: np.ndarray) -> np.ndarray:
+    """``raw / max(raw)`` (float64), or zeros when nothing is positive.
+
+    Puts every signal on ``[0, 1]`` per learner so that the blend's weights
+    compare like with like.
+    """
+    top = float(raw.max()) if raw.size else 0.0
+    if top <= 0.0:
+        return np.zeros(raw.shape, dtype=np.float64)
+    return np.clip(raw.astype(np.float64) / top, 0.0, 1.0)

@@ -1,0 +1,155 @@
+"""The Stack Exchange ``Badges.xml`` reader and the badge mapping, without a store."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from colearn.errors import InvalidInput
+from colearn.ingest.spine import read_spine
+from colearn.ingest.stackexchange import (
+    badge_id,
+    classify,
+    default_mapping_path,
+    load_mapping,
+    read_badges_xml,
+    site_info,
+    slug,
+)
+
+HEAD = '\ufeff<?xml version="1.0" encoding="utf-8"?>\n<badges>\n'
+TAIL = "</badges>"
+
+
+def row(i: int, user: int = 7, name: str = "Teacher", date: str = "2012-01-31T20:57:26.347",
+        cls: str = "3", tag: str = "False") -> str:
+    return f'  <row Id="{i}" UserId="{user}" Name="{name}" Date="{date}" Class="{cls}" TagBased="{tag}" />\n'
+
+
+def write(tmp_path: Path, *rows: str, head: str = HEAD, tail: str = TAIL) -> Path:
+    p = tmp_path / "Badges.xml"
+    p.write_text(head + "".join(rows) + tail, encoding="utf-8")
+    return p
+
+
+def test_rows_become_awards(tmp_path: Path) -> None:
+    p = write(tmp_path, row(1), row(2, user=9, name="judo", cls="2", tag="True"))
+    awards = read_badges_xml(p, "martialarts")
+    assert [a.row_id for a in awards] == [1, 2]
+    first, second = awards
+    assert first.learner_id == "se-martialarts-7"
+    assert first.name == "Teacher" and first.tag_based is False and first.badge_class == 3
+    assert first.tier == "bronze"
+    assert first.awarded_on == datetime(2012, 1, 31, 20, 57, 26, 347000, tzinfo=UTC)
+    assert first.awarded_on.tzinfo is not None
+    assert second.tag_based is True and second.tier == "silver"
+
+
+@pytest.mark.parametrize(("bad", "fld"), [
+    (row(2, cls="4"), "Class"),
+    (row(2, tag="yes"), "TagBased"),
+    (row(2, date="31/01/2012"), "Date"),
+    ('  <row Id="2" Name="Teacher" Date="2012-01-31T20:57:26.347" Class="3" TagBased="False" />\n', "UserId"),
+    (row(0), "Id"),
+])
+def test_a_bad_row_is_named_by_file_line_and_field(tmp_path: Path, bad: str, fld: str) -> None:
+    p = write(tmp_path, row(1), bad, row(3))
+    with pytest.raises(InvalidInput) as err:
+        read_badges_xml(p, "martialarts")
+    assert err.value.file == str(p)
+    assert err.value.record == 4  # BOM + declaration, <badges>, row 1, then the bad row
+    assert err.value.field == fld
+    assert str(p) in str(err.value) and "record 4" in str(err.value) and fld in str(err.value)
+
+
+def test_duplicate_row_ids_are_refused(tmp_path: Path) -> None:
+    p = write(tmp_path, row(1), row(1, user=8))
+    with pytest.raises(InvalidInput, match="already appears on line 3") as err:
+        read_badges_xml(p, "martialarts")
+    assert err.value.record == 4 and err.value.field == "Id"
+
+
+def test_malformed_xml_names_the_line(tmp_path: Path) -> None:
+    p = write(tmp_path, row(1), '  <row Id="2" UserId="3"\n', row(3))
+    with pytest.raises(InvalidInput, match="not well-formed XML") as err:
+        read_badges_xml(p, "martialarts")
+    assert err.value.record is not None and err.value.file == str(p)
+
+
+def test_wrong_root_is_refused(tmp_path: Path) -> None:
+    p = write(tmp_path, row(1), head='<?xml version="1.0"?>\n<tags>\n', tail="</tags>")
+    with pytest.raises(InvalidInput, match="expected <badges>"):
+        read_badges_xml(p, "martialarts")
+
+
+def test_site_key_is_checked(tmp_path: Path) -> None:
+    p = write(tmp_path, row(1))
+    with pytest.raises(InvalidInput, match="site key"):
+        read_badges_xml(p, "Martial Arts!")
+
+
+def test_slugs_and_badge_ids() -> None:
+    assert slug("Strunk & White") == "strunk-white"
+    assert slug("Self-Learner") == "self-learner"
+    assert badge_id("martialarts", "Nice Answer", tag_based=False, badge_class=3) == "se-martialarts-nice-answer"
+    # A tag's bronze and silver badges share a name but not an id.
+    assert badge_id("martialarts", "judo", tag_based=True, badge_class=3) == "se-martialarts-tag-judo-bronze"
+    assert badge_id("martialarts", "judo", tag_based=True, badge_class=2) == "se-martialarts-tag-judo-silver"
+
+
+def test_bundled_mapping_is_valid_against_the_spine() -> None:
+    spine = read_spine()
+    mapping = load_mapping()
+    cells = {f"{d.id}.{lay.id}" for d in spine.domains for lay in spine.layers}
+    assert {r.cell for r in mapping.badges.values()} <= cells
+    # Every cell of the spine is used by some named badge or rule.
+    used = {r.cell for r in mapping.badges.values()} | set(mapping.tag_badges.by_class.model_dump().values())
+    assert used == cells
+    assert all(r.description.strip() for r in mapping.badges.values())
+
+
+def test_rules_by_class_for_tag_badges_and_unknown_badges(caplog: pytest.LogCaptureFixture) -> None:
+    mapping = load_mapping()
+    site = site_info(mapping, "martialarts")
+    assert site.name == "Martial Arts Stack Exchange"
+    judo = {c: classify(mapping, site, "judo", tag_based=True, badge_class=c) for c in (1, 2, 3)}
+    assert [judo[c].cell for c in (3, 2, 1)] == ["skills.participation", "skills.demonstration",
+                                                 "skills.leadership"]
+    assert judo[3].rule == "tag" and "judo" in judo[3].description
+    with caplog.at_level(logging.WARNING, logger="colearn.ingest.stackexchange"):
+        plan = classify(mapping, site, "Brand New Badge", tag_based=False, badge_class=2)
+    assert plan.rule == "fallback" and plan.cell == mapping.fallback.by_class.silver
+    assert "Brand New Badge" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="colearn.ingest.stackexchange"):
+        assert classify(mapping, site, "Teacher", tag_based=False, badge_class=3).rule == "named"
+    assert caplog.text == ""
+
+
+def test_unknown_site_gets_defaults() -> None:
+    info = site_info(load_mapping(), "cooking")
+    assert info.name == "Cooking Stack Exchange"
+    assert info.url == "https://cooking.stackexchange.com"
+
+
+@pytest.mark.parametrize(("path", "value", "fld"), [
+    (("badges", "Teacher", "cell"), "skills.mastery", "badges.Teacher.cell"),
+    (("themes", "civic", "leads_to"), ["the_moon"], "themes.civic.leads_to"),
+    (("tag_badges", "by_class", "gold"), "skills.guru", "tag_badges.by_class.gold"),
+])
+def test_a_bad_mapping_is_refused(tmp_path: Path, path: tuple[str, ...], value: object, fld: str) -> None:
+    raw = yaml.safe_load(default_mapping_path().read_text(encoding="utf-8"))
+    node = raw
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    p = tmp_path / "mapping.yaml"
+    p.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(InvalidInput) as err:
+        load_mapping(p)
+    assert err.value.file == str(p)
+    assert err.value.field == fld
