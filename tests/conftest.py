@@ -18,7 +18,6 @@ from colearn.graph.store import GraphStore
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
-SHARED = REPO.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
