@@ -19,8 +19,10 @@ install: $(STAMP)
 demo: install
 	$(BIN)/colearn ingest demo
 
+# The demo answers requests without credentials as a read-only partner
+# (COLEARN_ANONYMOUS_ROLE=partner), so that plain curl works; see README.
 run: demo
-	$(BIN)/colearn serve
+	COLEARN_ANONYMOUS_ROLE=$${COLEARN_ANONYMOUS_ROLE-partner} $(BIN)/colearn serve
 
 serve: install
 	$(BIN)/colearn serve

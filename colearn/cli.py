@@ -29,6 +29,9 @@ app = typer.Typer(help="colearn: Cities of Learning pathways, badges and 'what n
                   no_args_is_help=True, add_completion=False)
 ingest_app = typer.Typer(help="Load data into the graph.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
+keys_app = typer.Typer(help="API keys (admin, organisation, partner) and learner tokens.",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 out = Console()
 err = Console(stderr=True)
@@ -215,6 +218,76 @@ def eval_cmd(
             table.add_row(model, *[f"{values[m]['mean']:.3f} [{values[m]['low']:.3f}, {values[m]['high']:.3f}]"
                                    for m in metrics])
         out.print(table)
+
+    _run(body)
+
+
+@keys_app.command("create")
+def keys_create_cmd(
+    role: Annotated[str, typer.Option(help="admin, organisation or partner.")],
+    organisation: Annotated[Optional[str], typer.Option(help="The organisation an organisation key acts for.")] = None,
+    origin: Annotated[Optional[list[str]], typer.Option(help="An origin a partner key may be used from (repeat).")] = None,
+    name: Annotated[str, typer.Option(help="A label for people.")] = "",
+) -> None:
+    """Create an API key. The key is printed once; only its hash is kept."""
+    from colearn.service.auth import create_key
+
+    def body() -> None:
+        with _store() as store:
+            key = create_key(store, role, organisation_id=organisation, origins=origin or [], name=name)
+        err.print(f"created {key.role} key {key.id}; store it now, it is not shown again:")
+        print(key.secret)
+
+    _run(body)
+
+
+@keys_app.command("list")
+def keys_list_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List API keys (ids, roles, bindings; never secrets)."""
+    from colearn.service.auth import list_keys
+
+    def body() -> None:
+        with _store() as store:
+            rows = list_keys(store)
+        if as_json:
+            out.print_json(json.dumps(rows))
+            return
+        table = Table(title="API keys")
+        for col in ("id", "role", "organisation", "origins", "name", "revoked"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r["id"], r["role"], r["organisation_id"] or "", " ".join(r["origins"] or []),
+                          r["name"] or "", "yes" if r["revoked_on"] else "")
+        out.print(table)
+
+    _run(body)
+
+
+@keys_app.command("revoke")
+def keys_revoke_cmd(key_id: Annotated[str, typer.Argument(help="The key's id (the part after col_).")]) -> None:
+    """Revoke an API key; it stops working at once and stays on record."""
+    from colearn.service.auth import revoke_key
+
+    def body() -> None:
+        with _store() as store:
+            revoke_key(store, key_id)
+        err.print(f"revoked {key_id}")
+
+    _run(body)
+
+
+@keys_app.command("learner-token")
+def keys_learner_token_cmd(
+    learner_id: Annotated[str, typer.Argument(help="The learner the token is for.")],
+    ttl: Annotated[int, typer.Option(min=1, help="Lifetime in seconds.")] = 3600,
+) -> None:
+    """Print a signed token that lets one learner read their own data."""
+    from colearn.service.auth import issue_learner_token, token_secret
+
+    def body() -> None:
+        settings = get_settings()
+        secret = settings.token_secret.get_secret_value() if settings.token_secret else None
+        print(issue_learner_token(token_secret(settings.data_dir, secret), learner_id, ttl))
 
     _run(body)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,8 @@ class Settings(BaseSettings):
         spine_framework: the name of the city's spine, used as OB
             ``targetFramework``.
         neo4j_uri: when set, the Neo4j backend is used instead of FalkorDB.
+        token_secret: the learner-token signing secret.
+        anonymous_role: the role given to requests without credentials.
     """
 
     model_config = SettingsConfigDict(env_prefix="COLEARN_", extra="ignore")
@@ -35,6 +38,12 @@ class Settings(BaseSettings):
     spine_framework: str = "Cities of Learning spine"
     host: str = "127.0.0.1"
     port: int = 8000
+    #: HS256 secret for learner tokens; default: generated into ``data_dir/token-secret``.
+    token_secret: SecretStr | None = None
+    #: The role of a request without credentials: None (401, the default) or
+    #: ``partner`` (public catalogue and recommendations; ``make run`` sets it
+    #: so that the demo answers plain curl requests).
+    anonymous_role: Literal["partner"] | None = None
 
     neo4j_uri: str | None = Field(
         default=None, validation_alias=AliasChoices("NEO4J_URI", "COLEARN_NEO4J_URI")

@@ -3,7 +3,7 @@
 Every layer raises these (backends translate driver errors into them) and the
 service maps them to ``application/problem+json`` responses (RFC 9457):
 ``NotFound`` -> 404, ``InvalidInput`` -> 422, ``Conflict`` -> 409,
-``Forbidden`` -> 403, ``StoreUnavailable`` -> 503.
+``Unauthorised`` -> 401, ``Forbidden`` -> 403, ``StoreUnavailable`` -> 503.
 """
 
 from __future__ import annotations
@@ -76,6 +76,13 @@ class Conflict(ColearnError):
 
     type_slug = "conflict"
     status = 409
+
+
+class Unauthorised(ColearnError):
+    """No valid credentials were presented (HTTP 401)."""
+
+    type_slug = "unauthorised"
+    status = 401
 
 
 class Forbidden(ColearnError):

@@ -37,6 +37,8 @@ class Label(StrEnum):
     ASSERTION = "Assertion"
     PATHWAY = "Pathway"
     STEP = "Step"
+    #: An API key's public part and the SHA-256 of its secret (never the secret).
+    API_KEY = "ApiKey"
 
 
 class Rel(StrEnum):

@@ -17,6 +17,7 @@ from colearn.config import Settings, get_settings
 from colearn.graph.store import GraphStore, open_store
 from colearn.recommender.recommend import Recommender
 from colearn.service import problems
+from colearn.service.auth import token_secret
 from colearn.service.routers import health, learners
 
 
@@ -38,6 +39,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         owned = store is None
         app.state.store = open_store(settings) if owned else store
         app.state.settings = settings
+        secret = settings.token_secret.get_secret_value() if settings.token_secret else None
+        app.state.token_secret = token_secret(settings.data_dir, secret)
         app.state.recommender = Recommender.from_store(app.state.store)
         try:
             yield

@@ -1,14 +1,22 @@
-"""Dependencies shared by the routers, as ``Annotated`` aliases."""
+"""Dependencies shared by the routers, as ``Annotated`` aliases.
+
+``PrincipalDep`` authenticates the caller from ``Authorization: Bearer <key or
+token>`` or ``X-API-Key: <key>``; ``require_role(...)`` narrows it;
+``require_learner_reader`` guards a learner's own data.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from colearn.config import Settings
+from colearn.errors import Forbidden, Unauthorised
 from colearn.graph.store import GraphStore
 from colearn.recommender.recommend import Recommender
+from colearn.service.auth import Principal, Role, principal_for_key, principal_for_token
 
 
 def get_store(request: Request) -> GraphStore:
@@ -29,3 +37,82 @@ def get_recommender(request: Request) -> Recommender:
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
+
+
+def _credential(request: Request) -> str | None:
+    auth = request.headers.get("authorization")
+    if auth:
+        scheme, _, value = auth.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Unauthorised("the Authorization header must be 'Bearer <API key or learner token>'")
+        return value.strip()
+    key = request.headers.get("x-api-key")
+    return key.strip() if key else None
+
+
+def get_principal(request: Request, store: StoreDep, settings: SettingsDep) -> Principal:
+    """Authenticate the caller.
+
+    Raises:
+        Unauthorised: no credentials (unless anonymous access is configured),
+            or credentials that are unknown, revoked, expired or forged.
+        Forbidden: a partner key used from an origin it is not bound to.
+    """
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    presented = _credential(request)
+    if presented is None:
+        if settings.anonymous_role is None:
+            raise Unauthorised("credentials required: an API key or a learner token")
+        principal = Principal(role=Role(settings.anonymous_role))
+    elif presented.startswith("col_"):
+        found = principal_for_key(store, presented)
+        if found is None:
+            raise Unauthorised("unknown or revoked API key")
+        principal = found
+    else:
+        found = principal_for_token(request.app.state.token_secret, presented)
+        if found is None:
+            raise Unauthorised("invalid or expired learner token")
+        principal = found
+    origin = request.headers.get("origin")
+    if principal.role == Role.PARTNER and principal.key_id and origin and origin not in principal.origins:
+        raise Forbidden(f"this partner key is not allowed from origin {origin}")
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_role(*roles: Role | str) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only callers with one of ``roles``.
+
+    Raises:
+        Forbidden: the caller's role is not among them.
+    """
+    allowed = {Role(r) for r in roles}
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"the {principal.role} role may not do this")
+        return principal
+
+    return check
+
+
+def require_learner_reader(learner_id: str, principal: PrincipalDep) -> Principal:
+    """Admin, partner (read-only) or the learner themself may read a learner's
+    recommendations and pathways.
+
+    Raises:
+        Forbidden: any other caller.
+    """
+    if not principal.can_read_learner(learner_id):
+        raise Forbidden("only the learner themself may read this")
+    return principal
+
+
+LearnerReaderDep = Annotated[Principal, Depends(require_learner_reader)]
+AdminDep = Annotated[Principal, Depends(require_role(Role.ADMIN))]

@@ -24,18 +24,20 @@ _TITLES = {
 }
 
 
-def problem(status: int, slug: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(status: int, slug: str, detail: str, headers: dict[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
     """A problem+json response.
 
     Args:
         status: the HTTP status.
         slug: the stable short name; the ``type`` is ``/problems/<slug>``.
         detail: a human-readable explanation of this occurrence.
+        headers: extra response headers (e.g. ``WWW-Authenticate``).
         **extra: extension members (e.g. ``errors``).
     """
     body = {"type": f"/problems/{slug}", "title": _TITLES.get(status, "Error"),
             "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -43,7 +45,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ColearnError)
     async def _colearn(_: Request, exc: ColearnError) -> JSONResponse:
-        return problem(exc.status, exc.type_slug, exc.message)
+        headers = {"WWW-Authenticate": 'Bearer realm="colearn"'} if exc.status == 401 else None
+        return problem(exc.status, exc.type_slug, exc.message, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from colearn.service.deps import RecommenderDep
+from colearn.service.deps import LearnerReaderDep, RecommenderDep
 from colearn.service.schemas import NextItem, NextPublic, OpportunityPublic, Problem
 
 router = APIRouter(prefix="/learners", tags=["learners"])
@@ -15,16 +15,21 @@ router = APIRouter(prefix="/learners", tags=["learners"])
 @router.get(
     "/{learner_id}/next",
     response_model=NextPublic,
-    responses={404: {"model": Problem, "description": "unknown learner",
-                     "content": {"application/problem+json": {}}}},
+    responses={401: {"model": Problem, "description": "no or bad credentials"},
+               403: {"model": Problem, "description": "another learner's data"},
+               404: {"model": Problem, "description": "unknown learner"}},
 )
 def next_badges(
+    _: LearnerReaderDep,
     recommender: RecommenderDep,
     learner_id: Annotated[str, Path(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> NextPublic:
     """The badges a learner could earn next, best first, each with its reasons and
-    the opportunities that award it."""
+    the opportunities that award it.
+
+    Who: admin, a partner key (read-only), or the learner themself (token).
+    """
     recs = recommender.recommend(learner_id, limit=limit)
     items = [
         NextItem(badge_id=r.badge_id, name=r.name, score=float(r.score), reasons=list(r.reasons),

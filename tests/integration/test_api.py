@@ -1,4 +1,5 @@
-"""The HTTP API on a real store with the real Martial Arts data."""
+"""The HTTP API on a real store with the real Martial Arts data (anonymous
+callers act as a read-only partner here, as in ``make run``; auth has its own tests)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ BADGES_XML = DATA / "stackexchange" / "martialarts" / "Badges.xml"
 @pytest.fixture
 def client(store: GraphStore, tmp_path: Path) -> Iterator[TestClient]:
     ingest_stackexchange(store, BADGES_XML, site="martialarts")
-    app = create_app(Settings(data_dir=tmp_path), store=store)
+    app = create_app(Settings(data_dir=tmp_path, anonymous_role="partner"), store=store)
     with TestClient(app) as c:
         yield c
 

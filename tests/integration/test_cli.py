@@ -68,3 +68,29 @@ def test_eval_json_beats_popularity() -> None:
     rec, pop = body["models"]["recommender"], body["models"]["popularity"]
     assert rec["ndcg@10"]["low"] > pop["ndcg@10"]["high"]
     assert rec["mrr"]["mean"] > pop["mrr"]["mean"]
+
+
+def test_keys_lifecycle(data_dir: Path) -> None:
+    created = runner.invoke(app, ["keys", "create", "--role", "partner", "--origin", "https://p.example",
+                                  "--name", "partner site"])
+    assert created.exit_code == 0, created.output
+    secret = [line for line in created.output.splitlines() if line.startswith("col_")][0]
+    key_id = secret.split("_")[1]
+    listed = json.loads(runner.invoke(app, ["keys", "list", "--json"]).output)
+    mine = [k for k in listed if k["id"] == key_id][0]
+    assert mine["role"] == "partner" and mine["origins"] == ["https://p.example"]
+    assert secret.split("_", 2)[2] not in json.dumps(listed)
+    assert runner.invoke(app, ["keys", "revoke", key_id]).exit_code == 0
+    listed = json.loads(runner.invoke(app, ["keys", "list", "--json"]).output)
+    assert [k for k in listed if k["id"] == key_id][0]["revoked_on"] is not None
+    bad = runner.invoke(app, ["keys", "create", "--role", "organisation", "--organisation", "nowhere"])
+    assert bad.exit_code == 1 and "nowhere" in bad.output
+
+
+def test_learner_token_reads_own_data(data_dir: Path) -> None:
+    from colearn.service.auth import principal_for_token, token_secret
+
+    result = runner.invoke(app, ["keys", "learner-token", "se-martialarts-75", "--ttl", "60"])
+    assert result.exit_code == 0, result.output
+    principal = principal_for_token(token_secret(data_dir), result.output.strip())
+    assert principal is not None and principal.learner_id == "se-martialarts-75"
