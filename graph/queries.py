@@ -11,6 +11,7 @@ through an Assertion names it and uses it (``a.id``, ``count(a)``).
 """
 
 from __future__ import annotations
+from typing import NamedTuple
 
 from colearn.graph.schema import AssertionStatus, Label, Rel
 
@@ -305,3 +306,321 @@ REVOKE_API_KEY = (
 
 #: Whether an organisation exists. Params: ``id``. Returns 0 or 1 row ``{id}``.
 GET_ORGANISATION_ID = f"MATCH (o:{Label.ORGANISATION} {{id: $id}}) RETURN o.id AS id"
+
+# --------------------------------------------------------------------------
+# Catalogue API (service/catalogue.py, service/authoring.py): pages with
+# filters and totals, one-statement upserts and deletes, pathway authoring
+# --------------------------------------------------------------------------
+
+
+class Link(NamedTuple):
+    """A relationship a catalogue record names by id in one of its fields.
+
+    Attributes:
+        field: the record's field (``issuer``, ``cells``, ...).
+        rel: the relationship type.
+        other: the label at the far end.
+        outgoing: ``(node)-[rel]->(other)`` when True, else ``(other)-[rel]->(node)``.
+        many: the field is a list of ids (else one id or None).
+    """
+
+    field: str
+    rel: Rel
+    other: Label
+    outgoing: bool = True
+    many: bool = True
+
+
+#: What the API reads and writes of each catalogue label: its scalar
+#: properties and its links, in the record's field names (ingest/catalogue.py).
+CATALOGUE_SHAPES: dict[Label, tuple[tuple[str, ...], tuple[Link, ...]]] = {
+    Label.ORGANISATION: (("name", "kind", "url", "email", "description"), ()),
+    Label.PLACE: (("name", "kind", "lat", "lon"), ()),
+    Label.DESTINATION: (("name", "description"), ()),
+    Label.SPINE_CELL: (("name", "layer", "domain", "layer_rank", "domain_rank"), ()),
+    Label.THEME: (("name", "kind", "description"),
+                  (Link("destinations", Rel.LEADS_TO, Label.DESTINATION),)),
+    Label.BADGE: (("name", "description", "criteria", "expires_after_days"),
+                  (Link("issuer", Rel.DEFINES, Label.ORGANISATION, outgoing=False, many=False),
+                   Link("cells", Rel.ALIGNS_TO, Label.SPINE_CELL),
+                   Link("themes", Rel.IN_THEME, Label.THEME))),
+    Label.OPPORTUNITY: (("name", "description", "kind", "mode", "url", "starts_on", "ends_on"),
+                        (Link("organisation", Rel.OFFERS, Label.ORGANISATION, outgoing=False, many=False),
+                         Link("place", Rel.LOCATED_IN, Label.PLACE, many=False),
+                         Link("themes", Rel.IN_THEME, Label.THEME),
+                         Link("badges", Rel.AWARDS, Label.BADGE))),
+}
+
+#: Per label, the list filters it takes: ``{param: what it matches}``. A value
+#: ``n.<prop>`` compares a property; a pattern from ``(n)`` to ``(x)`` matches
+#: when ``$param`` is the id of one of the ``x`` it reaches. A null parameter
+#: leaves the filter out. ``q`` (always taken) is lower-case text matched in
+#: the name (or title) and the description.
+CATALOGUE_FILTERS: dict[Label, dict[str, str]] = {
+    Label.ORGANISATION: {"kind": "n.kind"},
+    Label.PLACE: {"kind": "n.kind"},
+    Label.DESTINATION: {},
+    Label.SPINE_CELL: {"layer": "n.layer", "domain": "n.domain"},
+    Label.THEME: {"kind": "n.kind", "destination": f"(n)-[:{Rel.LEADS_TO}]->(x:{Label.DESTINATION})"},
+    Label.BADGE: {
+        "theme": f"(n)-[:{Rel.IN_THEME}]->(x:{Label.THEME})",
+        "destination": f"(n)-[:{Rel.IN_THEME}]->(:{Label.THEME})-[:{Rel.LEADS_TO}]->(x:{Label.DESTINATION})",
+        "spine_cell": f"(n)-[:{Rel.ALIGNS_TO}]->(x:{Label.SPINE_CELL})",
+        "place": f"(n)<-[:{Rel.AWARDS}]-(:{Label.OPPORTUNITY})-[:{Rel.LOCATED_IN}]->(x:{Label.PLACE})",
+        "organisation": f"(n)<-[:{Rel.DEFINES}]-(x:{Label.ORGANISATION})",
+    },
+    Label.OPPORTUNITY: {
+        "theme": f"(n)-[:{Rel.IN_THEME}]->(x:{Label.THEME})",
+        "destination": f"(n)-[:{Rel.IN_THEME}]->(:{Label.THEME})-[:{Rel.LEADS_TO}]->(x:{Label.DESTINATION})",
+        "spine_cell": f"(n)-[:{Rel.AWARDS}]->(:{Label.BADGE})-[:{Rel.ALIGNS_TO}]->(x:{Label.SPINE_CELL})",
+        "place": f"(n)-[:{Rel.LOCATED_IN}]->(x:{Label.PLACE})",
+        "mode": "n.mode",
+        "organisation": f"(n)<-[:{Rel.OFFERS}]-(x:{Label.ORGANISATION})",
+    },
+}
+
+_TEXT_MATCH = ("toLower(coalesce(n.name, n.title, '')) CONTAINS $q "
+               "OR toLower(coalesce(n.description, '')) CONTAINS $q")
+
+
+def _link_pattern(link: Link, node: str = "n", var: str = "x") -> str:
+    left, right = ("-", "->") if link.outgoing else ("<-", "-")
+    return f"({node}){left}[:{Rel(link.rel)}]{right}({var}:{Label(link.other)})"
+
+
+def _projection(label: Label) -> str:
+    scalars, links = CATALOGUE_SHAPES[Label(label)]
+    parts = [".id", *(f".{s}" for s in scalars)]
+    for i, link in enumerate(links):
+        ids = f"[{_link_pattern(link, var=f'x{i}')} | x{i}.id]"
+        parts.append(f"{link.field}: {ids if link.many else f'head({ids})'}")
+    return "n {" + ", ".join(parts) + "}"
+
+
+def _filtered(label: Label, filters: dict[str, str]) -> str:
+    """``MATCH (n:label)`` kept by ``q`` and ``filters``; FalkorDB resolves a pattern
+    comprehension only once projected by ``WITH``, so each pattern becomes ``f_<param>``."""
+    # one variable per comprehension: FalkorDB answers [] for the second of two
+    # comprehensions in one WITH that reuse a variable name
+    lists = "".join(f", [{on.replace('(x:', f'(x_{p}:')} | x_{p}.id] AS f_{p}"
+                    for p, on in filters.items() if not on.startswith("n."))
+    preds = [f"($q IS NULL OR {_TEXT_MATCH})"]
+    preds += [f"(${p} IS NULL OR " + (f"{on} = ${p})" if on.startswith("n.") else f"${p} IN f_{p})")
+              for p, on in filters.items()]
+    return f"MATCH (n:{Label(label)}) WITH n{lists} WHERE {' AND '.join(preds)} WITH n "
+
+
+def _order(label: Label) -> str:
+    return "n.domain_rank, n.layer_rank, n.id" if label == Label.SPINE_CELL else "n.id"
+
+
+def catalogue_page(label: Label) -> str:
+    """One page of a catalogue label's nodes, filtered, with the total before paging.
+
+    Params: ``q`` (lower-case text or null), one param per ``CATALOGUE_FILTERS[label]``
+    (null: not filtered), ``offset``, ``limit``.
+    Returns one row ``{total, data: [record]}``; a record has ``id``, the label's
+    scalars and its links' fields (lists of ids, or one id or null).
+    """
+    label = Label(label)
+    return (f"{_filtered(label, CATALOGUE_FILTERS[label])}ORDER BY {_order(label)} "
+            f"WITH collect({_projection(label)}) AS all "
+            "RETURN size(all) AS total, all[$offset..$offset + $limit] AS data")
+
+
+def catalogue_get(label: Label) -> str:
+    """One catalogue node by id, in ``catalogue_page``'s record shape.
+
+    Params: ``id``. Returns 0 or 1 row ``{record}``.
+    """
+    return f"MATCH (n:{Label(label)} {{id: $id}}) RETURN {_projection(label)} AS record"
+
+
+def catalogue_upsert(label: Label, *, create: bool) -> str:
+    """Write one catalogue node and replace its links, in one statement.
+
+    ``create=True`` makes a new node (a reused id fails with a uniqueness
+    conflict and nothing is written); ``create=False`` updates an existing one
+    (0 rows for an unknown id). Every link of the label is replaced by the
+    listed targets; targets that do not exist are skipped, so check them first.
+
+    Params: ``id``, ``props`` (every scalar: null removes it), and ``l<i>``
+    (list of target ids) for the i-th link of ``CATALOGUE_SHAPES[label]``.
+    Returns rows: ``{id}``.
+    """
+    label = Label(label)
+    _, links = CATALOGUE_SHAPES[label]
+    parts = [f"{'CREATE' if create else 'MATCH'} (n:{label} {{id: $id}}) SET n += $props WITH n"]
+    for i, link in enumerate(links):
+        left, right = ("-", "->") if link.outgoing else ("<-", "-")
+        parts.append(f"OPTIONAL MATCH (n){left}[old{i}:{link.rel}]{right}(:{link.other}) "
+                     f"DELETE old{i} WITH DISTINCT n")
+    for i, link in enumerate(links):
+        kept = "".join(f", xs{j}" for j in range(i))
+        parts.append(f"OPTIONAL MATCH (x{i}:{link.other}) WHERE x{i}.id IN $l{i} "
+                     f"WITH n{kept}, collect(x{i}) AS xs{i}")
+    for i, link in enumerate(links):
+        left, right = ("-", "->") if link.outgoing else ("<-", "-")
+        parts.append(f"FOREACH (x IN xs{i} | MERGE (n){left}[:{link.rel}]{right}(x))")
+    parts.append("RETURN n.id AS id")
+    return " ".join(parts)
+
+
+#: Per label: what keeps a node from being deleted (``(name, pattern from n)``):
+#: deleting it would leave an award, a pathway step, a badge without a cell,
+#: or an offline opportunity without its place. Other links go with the node.
+CATALOGUE_BLOCKERS: dict[Label, tuple[tuple[str, str], ...]] = {
+    Label.ORGANISATION: (
+        ("badges", f"(n)-[:{Rel.DEFINES}]->(x:{Label.BADGE})"),
+        ("opportunities", f"(n)-[:{Rel.OFFERS}]->(x:{Label.OPPORTUNITY})"),
+        ("pathways", f"(n)-[:{Rel.AUTHORED}]->(x:{Label.PATHWAY})"),
+        ("assertions", f"(n)-[:{Rel.ISSUED}]->(x:{Label.ASSERTION})"),
+    ),
+    Label.BADGE: (
+        ("assertions", f"(n)<-[:{Rel.OF}]-(x:{Label.ASSERTION})"),
+        ("pathway steps", f"(n)<-[:{Rel.ACCEPTS}]-(x:{Label.STEP})"),
+        ("pathway completions", f"(n)<-[:{Rel.COMPLETES_WITH}]-(x:{Label.PATHWAY})"),
+    ),
+    Label.OPPORTUNITY: (),
+    Label.THEME: (),
+    Label.DESTINATION: (("pathways", f"(n)<-[:{Rel.TOWARDS}]-(x:{Label.PATHWAY})"),),
+    Label.PLACE: (("opportunities", f"(n)<-[:{Rel.LOCATED_IN}]-(x:{Label.OPPORTUNITY})"),),
+    Label.SPINE_CELL: (("badges", f"(n)<-[:{Rel.ALIGNS_TO}]-(x:{Label.BADGE})"),),
+}
+
+
+def _uses(label: Label) -> list[str]:
+    return [f"size([{pattern} | x])" for _, pattern in CATALOGUE_BLOCKERS[Label(label)]]
+
+
+def catalogue_usage(label: Label) -> str:
+    """How many nodes keep a catalogue node from being deleted, per ``CATALOGUE_BLOCKERS`` entry.
+
+    Params: ``id``. Returns 0 rows (unknown id) or one row ``{id, uses: [int]}``
+    in ``CATALOGUE_BLOCKERS[label]`` order.
+    """
+    return f"MATCH (n:{Label(label)} {{id: $id}}) RETURN n.id AS id, [{', '.join(_uses(label))}] AS uses"
+
+
+def catalogue_delete(label: Label) -> str:
+    """Delete a catalogue node with its links, only if nothing blocks it (one statement).
+
+    Params: ``id``. Returns one row ``{deleted}``: 1 if deleted, 0 if unknown or in use.
+    """
+    uses = " + ".join(_uses(label)) or "0"
+    return (f"OPTIONAL MATCH (n:{Label(label)} {{id: $id}}) WITH n, {uses} AS used "
+            "WITH collect(CASE WHEN n IS NOT NULL AND used = 0 THEN n END) AS gone "
+            "FOREACH (x IN gone | DETACH DELETE x) RETURN size(gone) AS deleted")
+
+
+#: The origins of every active partner key (CORS). Returns rows ``{origin}``.
+PARTNER_ORIGINS = (
+    f"MATCH (k:{Label.API_KEY} {{role: 'partner'}}) WHERE k.revoked_on IS NULL "
+    "UNWIND k.origins AS origin RETURN DISTINCT origin"
+)
+
+_AUTHOR = f"(n)<-[:{Rel.AUTHORED}]-(x:{Label.ORGANISATION})"
+_PATHWAY_RECORD = (
+    "{id: n.id, title: n.title, description: n.description, status: n.status, kind: n.kind, "
+    f"organisation: head([(n)<-[:{Rel.AUTHORED}]-(o:{Label.ORGANISATION}) | o.id]), "
+    f"destination: head([(n)-[:{Rel.TOWARDS}]->(d:{Label.DESTINATION}) | d.id]), "
+    f"completion_badge: head([(n)-[:{Rel.COMPLETES_WITH}]->(b:{Label.BADGE}) | b.id]), "
+    "steps: steps}"
+)
+_PATHWAY_STEPS = (
+    f"OPTIONAL MATCH (n)-[h:{Rel.HAS_STEP}]->(s:{Label.STEP}) "
+    "WITH n, h, s ORDER BY n.id, h.order "
+    "WITH n, collect(CASE WHEN s IS NULL THEN NULL ELSE {title: s.title, required: s.required, "
+    f"optional: s.optional, badges: [(s)-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) | b.id]}} END) AS steps "
+)
+
+#: One page of pathways. Params: ``q`` (lower-case or null), ``status``,
+#: ``destination``, ``organisation`` (null: any), ``viewer`` (an organisation id
+#: whose drafts are shown, ``'*'`` for all, null for none), ``offset``, ``limit``.
+#: Returns one row ``{total, data: [record]}``; a record has id, title,
+#: description, status, kind, organisation, destination, completion_badge and
+#: steps ``[{title, required, optional, badges}]`` in order.
+PATHWAY_PAGE = (
+    _filtered(Label.PATHWAY, {"status": "n.status", "destination": f"(n)-[:{Rel.TOWARDS}]->(x:{Label.DESTINATION})",
+                              "organisation": _AUTHOR})
+    + f"WITH n, [{_AUTHOR.replace('(x:', '(v:')} | v.id] AS authors WHERE n.status <> 'draft' OR $viewer = '*' OR $viewer IN authors "
+    + _PATHWAY_STEPS +
+    f"WITH n, steps ORDER BY n.id WITH collect({_PATHWAY_RECORD}) AS all "
+    "RETURN size(all) AS total, all[$offset..$offset + $limit] AS data"
+)
+
+#: One pathway by id. Params: ``id``. Returns 0 or 1 row ``{record}`` (``PATHWAY_PAGE``'s shape).
+PATHWAY_GET = (
+    f"MATCH (n:{Label.PATHWAY} {{id: $id}}) " + _PATHWAY_STEPS + f"RETURN {_PATHWAY_RECORD} AS record"
+)
+
+
+def pathway_upsert(*, create: bool) -> str:
+    """Write a recommended pathway whole, in one statement: its properties, its
+    author, destination and completion badge, and its steps (old steps deleted,
+    new ``Step`` nodes ``HAS_STEP {order}`` with their ``ACCEPTS`` badges).
+
+    ``create=True`` fails with a uniqueness conflict on a reused id;
+    ``create=False`` answers no row for an unknown id. The organisation,
+    destination and badges must exist (check first).
+
+    Params: ``id``, ``props`` ({title, description, status, kind, ...}),
+    ``organisation``, ``destination``, ``completion_badge`` (or null), ``steps``
+    ``[{id, order, props: {title, required, optional}, badges: [ids]}]`` (at least one).
+    Returns rows: ``{id}``.
+    """
+    return (
+        f"{'CREATE' if create else 'MATCH'} (p:{Label.PATHWAY} {{id: $id}}) SET p += $props WITH p "
+        f"OPTIONAL MATCH (p)-[:{Rel.HAS_STEP}]->(old:{Label.STEP}) DETACH DELETE old WITH DISTINCT p "
+        f"OPTIONAL MATCH (p)-[r:{Rel.AUTHORED}|{Rel.TOWARDS}|{Rel.COMPLETES_WITH}]-() DELETE r "
+        "WITH DISTINCT p "
+        f"MATCH (o:{Label.ORGANISATION} {{id: $organisation}}) MERGE (o)-[:{Rel.AUTHORED}]->(p) WITH p "
+        f"MATCH (d:{Label.DESTINATION} {{id: $destination}}) MERGE (p)-[:{Rel.TOWARDS}]->(d) WITH p "
+        f"OPTIONAL MATCH (cb:{Label.BADGE} {{id: $completion_badge}}) "
+        f"FOREACH (b IN CASE WHEN cb IS NULL THEN [] ELSE [cb] END | MERGE (p)-[:{Rel.COMPLETES_WITH}]->(b)) "
+        "WITH p UNWIND $steps AS st "
+        f"CREATE (s:{Label.STEP} {{id: st.id}}) SET s += st.props "
+        f"CREATE (p)-[:{Rel.HAS_STEP} {{order: st.order}}]->(s) "
+        f"WITH p, s, st MATCH (b:{Label.BADGE}) WHERE b.id IN st.badges CREATE (s)-[:{Rel.ACCEPTS}]->(b) "
+        "RETURN DISTINCT p.id AS id"
+    )
+
+
+#: Move a pathway to another status. Params: ``id``, ``status``, ``now`` (epoch s,
+#: kept as ``status_on``). Returns 0 rows (unknown id) or ``{id, status}``.
+SET_PATHWAY_STATUS = (
+    f"MATCH (p:{Label.PATHWAY} {{id: $id}}) SET p.status = $status, p.status_on = $now "
+    "RETURN p.id AS id, p.status AS status"
+)
+
+#: The spine layers of badges: for each of ``$ids`` that exists, the layer ranks
+#: and names of its cells. Returns rows ``{id, cells: [{layer, layer_rank}]}``.
+BADGE_LAYERS = (
+    f"UNWIND $ids AS bid MATCH (b:{Label.BADGE} {{id: bid}}) "
+    f"RETURN b.id AS id, [(b)-[:{Rel.ALIGNS_TO}]->(c:{Label.SPINE_CELL}) | "
+    "{layer: c.layer, layer_rank: c.layer_rank}] AS cells"
+)
+
+#: The organisation that defines a badge (the issuer of its awards).
+#: Params: ``id``. Returns 0 or 1 row ``{issuer}`` (null when it has none).
+BADGE_ISSUER = (
+    f"MATCH (b:{Label.BADGE} {{id: $id}}) "
+    f"RETURN head([(o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b) | o.id]) AS issuer"
+)
+
+#: Award a pathway's completion badge to a learner, once: the assertion id is
+#: derived from pathway and learner, so running it again changes nothing (one
+#: MERGE statement). Params: ``id`` (assertion id), ``pathway_id``, ``learner_id``,
+#: ``props`` ({status, issued_on, source, ...}, set on creation only).
+#: Returns 0 rows (no such pathway, completion badge, issuer or learner) or
+#: ``{id, badge_id, issued_on, created}``.
+AWARD_PATHWAY_COMPLETION = (
+    f"MATCH (p:{Label.PATHWAY} {{id: $pathway_id}})-[:{Rel.COMPLETES_WITH}]->(b:{Label.BADGE})"
+    f"<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION}) "
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
+    f"MERGE (a:{Label.ASSERTION} {{id: $id}}) ON CREATE SET a += $props, a.created_now = true "
+    "ON MATCH SET a.created_now = false "
+    f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l) "
+    "WITH a, b, a.created_now AS created REMOVE a.created_now "
+    "RETURN a.id AS id, b.id AS badge_id, a.issued_on AS issued_on, created"
+)

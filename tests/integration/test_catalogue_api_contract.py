@@ -1,0 +1,161 @@
+"""Contract tests for the catalogue API's statements (both engines): pages with
+filters and totals, one-statement upserts and guarded deletes, pathway authoring,
+partner origins and the idempotent completion award. Expected values come from
+the minimal catalogue's raw records, not from the reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from colearn.errors import Conflict
+from colearn.graph import queries
+from colearn.graph.schema import Label
+from colearn.graph.store import GraphStore
+from colearn.ingest.catalogue import ingest_catalogue
+
+from tests.catalogue_builders import minimal_catalogue, write_yaml
+from tests.integration.test_contract import covers
+
+
+@pytest.fixture
+def city(any_store: GraphStore, tmp_path: Path) -> dict:
+    raw = minimal_catalogue()
+    ingest_catalogue(any_store, write_yaml(tmp_path / "city.yaml", raw))
+    return raw
+
+
+def _page(store: GraphStore, label: Label, offset: int = 0, limit: int = 100, **filters) -> dict:
+    params = {name: None for name in queries.CATALOGUE_FILTERS[label]} | {"q": None}
+    return store.read(queries.catalogue_page(label), params | filters | {"offset": offset, "limit": limit})[0]
+
+
+@covers("catalogue_page", "catalogue_get")
+def test_pages_filter_and_count(any_store: GraphStore, city: dict) -> None:
+    badges = sorted(city["badges"], key=lambda b: b["id"])
+    page = _page(any_store, Label.BADGE, offset=1, limit=2)
+    assert page["total"] == len(badges)
+    assert [b["id"] for b in page["data"]] == [b["id"] for b in badges[1:3]]
+    digital = _page(any_store, Label.BADGE, theme="digital")
+    assert sorted(b["id"] for b in digital["data"]) == sorted(b["id"] for b in badges if "digital" in b.get("themes", []))
+    assert digital["total"] == len(digital["data"])
+    # destination through a theme: green -> civic_engagement only reaches "mentor"
+    assert [b["id"] for b in _page(any_store, Label.BADGE, destination="civic_engagement")["data"]] == ["mentor"]
+    assert [b["id"] for b in _page(any_store, Label.BADGE, spine_cell="skills.demonstration")["data"]] == ["app"]
+    assert [b["id"] for b in _page(any_store, Label.BADGE, place="centre")["data"]] == ["taster"]
+    assert [b["id"] for b in _page(any_store, Label.BADGE, q="ment")["data"]] == ["mentor"]
+    assert _page(any_store, Label.BADGE, theme="digital", organisation="college")["total"] == 0
+    online = _page(any_store, Label.OPPORTUNITY, mode="online")["data"]
+    assert [o["id"] for o in online] == ["online-course"] and online[0]["place"] is None
+    assert [o["id"] for o in _page(any_store, Label.OPPORTUNITY, spine_cell="skills.participation")["data"]] == [
+        "online-course"]
+    themes = _page(any_store, Label.THEME, destination="employment")["data"]
+    assert [t["id"] for t in themes] == ["digital"]
+    cells = _page(any_store, Label.SPINE_CELL, domain="skills")["data"]
+    assert [c["layer_rank"] for c in cells] == [0, 1, 2, 3]
+    mentor = any_store.read(queries.catalogue_get(Label.BADGE), {"id": "mentor"})[0]["record"]
+    raw = next(b for b in badges if b["id"] == "mentor")
+    assert (mentor["issuer"], sorted(mentor["themes"]), mentor["cells"], mentor["expires_after_days"]) == (
+        raw["issuer"], sorted(raw["themes"]), raw["cells"], raw["expires_after_days"])
+    assert any_store.read(queries.catalogue_get(Label.BADGE), {"id": "nope"}) == []
+
+
+@covers("catalogue_upsert")
+def test_upsert_writes_node_and_replaces_links(any_store: GraphStore, city: dict) -> None:
+    create = queries.catalogue_upsert(Label.BADGE, create=True)
+    row = {"id": "new", "props": {"name": "New", "description": "", "criteria": None, "expires_after_days": 30},
+           "l0": ["library"], "l1": ["skills.engagement", "skills.participation"], "l2": ["digital"]}
+    assert any_store.write(create, row) == [{"id": "new"}]
+    with pytest.raises(Conflict):
+        any_store.write(create, row)
+    update = queries.catalogue_upsert(Label.BADGE, create=False)
+    assert any_store.write(update, row | {"props": {**row["props"], "name": "Renamed", "expires_after_days": None},
+                                          "l0": ["college"], "l1": ["knowledge.leadership"], "l2": []}) == [
+        {"id": "new"}]
+    got = any_store.read(queries.catalogue_get(Label.BADGE), {"id": "new"})[0]["record"]
+    assert (got["name"], got["expires_after_days"], got["issuer"], got["cells"], got["themes"]) == (
+        "Renamed", None, "college", ["knowledge.leadership"], [])
+    assert any_store.write(update, row | {"id": "ghost"}) == []
+    assert any_store.read(queries.count_nodes(Label.BADGE)) == [{"n": len(city["badges"]) + 1}]
+
+
+@covers("catalogue_usage", "catalogue_delete")
+def test_delete_only_what_nothing_needs(any_store: GraphStore, city: dict) -> None:
+    # "taster" is accepted by a pathway step: it stays
+    assert any_store.read(queries.catalogue_usage(Label.BADGE), {"id": "taster"}) == [
+        {"id": "taster", "uses": [0, 1, 0]}]
+    assert any_store.write(queries.catalogue_delete(Label.BADGE), {"id": "taster"}) == [{"deleted": 0}]
+    assert any_store.read(queries.catalogue_usage(Label.OPPORTUNITY), {"id": "taster-day"}) == [
+        {"id": "taster-day", "uses": []}]
+    assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 1}]
+    assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 0}]
+    assert any_store.read(queries.catalogue_usage(Label.OPPORTUNITY), {"id": "taster-day"}) == []
+    # the place is free once its only opportunity is gone
+    assert any_store.write(queries.catalogue_delete(Label.PLACE), {"id": "centre"}) == [{"deleted": 1}]
+    assert any_store.read(queries.count_nodes(Label.OPPORTUNITY)) == [{"n": len(city["opportunities"]) - 1}]
+
+
+@covers("PATHWAY_PAGE", "PATHWAY_GET", "pathway_upsert", "SET_PATHWAY_STATUS", "BADGE_LAYERS")
+def test_pathway_statements(any_store: GraphStore, city: dict) -> None:
+    raw = city["pathways"][0]
+    got = any_store.read(queries.PATHWAY_GET, {"id": raw["id"]})[0]["record"]
+    assert [s["title"] for s in got["steps"]] == [s["title"] for s in raw["steps"]]
+    assert [sorted(s["badges"]) for s in got["steps"]] == [sorted(s["badges"]) for s in raw["steps"]]
+    assert (got["organisation"], got["destination"], got["completion_badge"]) == (
+        raw["organisation"], raw["destination"], raw["completion_badge"])
+    steps = [{"id": "draft.step-1", "order": 1, "props": {"title": "One", "required": 1, "optional": False},
+              "badges": ["taster", "club"]}]
+    row = {"id": "draft", "props": {"title": "Draft", "description": "", "status": "draft", "kind": "recommended"},
+           "organisation": "library", "destination": "employment", "completion_badge": None, "steps": steps}
+    assert any_store.write(queries.pathway_upsert(create=True), row) == [{"id": "draft"}]
+    with pytest.raises(Conflict):
+        any_store.write(queries.pathway_upsert(create=True), row)
+    base = {"q": None, "status": None, "destination": None, "organisation": None, "offset": 0, "limit": 10}
+    assert any_store.read(queries.PATHWAY_PAGE, base | {"viewer": None})[0]["total"] == 1
+    assert any_store.read(queries.PATHWAY_PAGE, base | {"viewer": "library"})[0]["total"] == 2
+    assert any_store.read(queries.PATHWAY_PAGE, base | {"viewer": "college"})[0]["total"] == 1
+    assert any_store.read(queries.PATHWAY_PAGE, base | {"viewer": "*", "status": "draft"})[0]["data"][0]["id"] == "draft"
+    two = [steps[0] | {"badges": ["app"]},
+           {"id": "draft.step-2", "order": 2, "props": {"title": "Two", "required": 1, "optional": True},
+            "badges": ["mentor"]}]
+    assert any_store.write(queries.pathway_upsert(create=False), row | {"steps": two, "completion_badge": "award"})
+    got = any_store.read(queries.PATHWAY_GET, {"id": "draft"})[0]["record"]
+    assert [(s["title"], s["badges"], s["optional"]) for s in got["steps"]] == [
+        ("One", ["app"], False), ("Two", ["mentor"], True)]
+    assert got["completion_badge"] == "award"
+    assert any_store.read(queries.count_nodes(Label.STEP)) == [{"n": len(raw["steps"]) + 2}]
+    assert any_store.write(queries.pathway_upsert(create=False), row | {"id": "ghost"}) == []
+    assert any_store.write(queries.SET_PATHWAY_STATUS, {"id": "draft", "status": "published", "now": 5}) == [
+        {"id": "draft", "status": "published"}]
+    assert any_store.write(queries.SET_PATHWAY_STATUS, {"id": "ghost", "status": "published", "now": 5}) == []
+    layers = {r["id"]: r["cells"] for r in any_store.read(queries.BADGE_LAYERS, {"ids": ["club", "nope"]})}
+    assert sorted(c["layer"] for c in layers["club"]) == ["participation", "participation"]
+    assert set(layers) == {"club"}
+
+
+@covers("PARTNER_ORIGINS")
+def test_partner_origins(any_store: GraphStore) -> None:
+    for i, (role, origins, revoked) in enumerate([
+            ("partner", ["https://a.example", "https://b.example"], None), ("partner", ["https://a.example"], None),
+            ("partner", ["https://gone.example"], 5), ("admin", [], None)]):
+        any_store.write(queries.CREATE_API_KEY, {"id": f"k{i}", "hash": "h", "role": role, "organisation_id": None,
+                                                 "origins": origins, "name": "", "created_on": i})
+        if revoked:
+            any_store.write(queries.REVOKE_API_KEY, {"id": f"k{i}", "revoked_on": revoked})
+    assert sorted(r["origin"] for r in any_store.read(queries.PARTNER_ORIGINS)) == [
+        "https://a.example", "https://b.example"]
+
+
+@covers("AWARD_PATHWAY_COMPLETION", "BADGE_ISSUER")
+def test_completion_award_is_idempotent(any_store: GraphStore, city: dict) -> None:
+    any_store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}]})
+    params = {"id": "completion-into-tech-l1", "pathway_id": "into-tech", "learner_id": "l1",
+              "props": {"status": "accepted", "issued_on": 100, "source": "pathway-completion"}}
+    first = any_store.write(queries.AWARD_PATHWAY_COMPLETION, params)
+    assert first == [{"id": "completion-into-tech-l1", "badge_id": "award", "issued_on": 100, "created": True}]
+    again = any_store.write(queries.AWARD_PATHWAY_COMPLETION, params | {"props": {"issued_on": 999}})
+    assert again == [{"id": "completion-into-tech-l1", "badge_id": "award", "issued_on": 100, "created": False}]
+    assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 1, "assertions": 1}]
+    assert any_store.read(queries.BADGE_ISSUER, {"id": "award"}) == [{"issuer": "college"}]
+    assert any_store.write(queries.AWARD_PATHWAY_COMPLETION, params | {"learner_id": "nobody"}) == []
