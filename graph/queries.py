@@ -11,6 +11,7 @@ through an Assertion names it and uses it (``a.id``, ``count(a)``).
 """
 
 from __future__ import annotations
+
 from typing import NamedTuple
 
 from colearn.graph.schema import AssertionStatus, Label, Rel
@@ -337,7 +338,7 @@ CATALOGUE_SHAPES: dict[Label, tuple[tuple[str, ...], tuple[Link, ...]]] = {
     Label.ORGANISATION: (("name", "kind", "url", "email", "description"), ()),
     Label.PLACE: (("name", "kind", "lat", "lon"), ()),
     Label.DESTINATION: (("name", "description"), ()),
-    Label.SPINE_CELL: (("name", "layer", "domain", "layer_rank", "domain_rank"), ()),
+    Label.SPINE_CELL: (("name", "layer", "domain", "layer_rank", "domain_rank", "description"), ()),
     Label.THEME: (("name", "kind", "description"),
                   (Link("destinations", Rel.LEADS_TO, Label.DESTINATION),)),
     Label.BADGE: (("name", "description", "criteria", "expires_after_days"),
@@ -623,4 +624,140 @@ AWARD_PATHWAY_COMPLETION = (
     f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l) "
     "WITH a, b, a.created_now AS created REMOVE a.created_now "
     "RETURN a.id AS id, b.id AS badge_id, a.issued_on AS issued_on, created"
+)
+
+# --------------------------------------------------------------------------
+# Issuing: award, accept, decline, revoke, portfolio (graph/issuing.py)
+# --------------------------------------------------------------------------
+
+#: Award badges of ONE organisation, idempotently, in one statement per batch.
+#:
+#: The organisation's ``status_next`` counter is raised by the batch size first
+#: (in Neo4j the ``SET`` that reads the property takes the node's write lock, so
+#: concurrent batches of one organisation get disjoint blocks; FalkorDB runs
+#: one write at a time), and a new assertion takes ``status_index`` = its slot
+#: in that block: the bit of the OB 3.0 status list that revokes it. Slots of
+#: rows that already existed stay unused (gaps are harmless).
+#:
+#: A row whose badge the organisation does not DEFINE matches nothing and is
+#: dropped. ``MERGE`` on the assertion id (derived from organisation +
+#: idempotency key by the caller) makes a retried row a no-op: the assertion
+#: created by the first attempt keeps its properties and relationships, and
+#: ``created`` is true only for rows this call created (its ``request_id``).
+#: Expiry: ``props.expires_on`` if given, else ``issued_on`` plus the badge's
+#: ``expires_after_days``.
+#:
+#: Params: ``organisation_id``, ``request_id`` (str, unique per call), ``rows``
+#: ``[{"id", "badge_id", "learner_id", "learner_props": {..}, "props": {status,
+#: issued_on, expires_on?, recipient_type, recipient_hash, recipient_salt, ..}}]``.
+#: Returns rows ``{id, created, badge_id, learner_id, status, status_index,
+#: issued_on, expires_on}``, one per row whose badge the organisation defines.
+AWARD_ASSERTIONS = (
+    f"MATCH (o:{Label.ORGANISATION} {{id: $organisation_id}}) "
+    "SET o.status_next = coalesce(o.status_next, 0) + size($rows) "
+    "WITH o, o.status_next - size($rows) AS base "
+    "UNWIND range(0, size($rows) - 1) AS i "
+    "WITH o, base + i AS slot, $rows[i] AS r "
+    f"MATCH (o)-[:{Rel.DEFINES}]->(b:{Label.BADGE} {{id: r.badge_id}}) "
+    f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) ON CREATE SET l += r.learner_props "
+    f"MERGE (a:{Label.ASSERTION} {{id: r.id}}) "
+    "ON CREATE SET a += r.props, a.status_index = slot, a.request_id = $request_id, "
+    "a.expires_on = coalesce(r.props.expires_on, CASE WHEN b.expires_after_days IS NULL THEN null "
+    "ELSE r.props.issued_on + b.expires_after_days * 86400 END) "
+    "WITH o, b, l, a, a.request_id = $request_id AS created "
+    "FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | "
+    f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l)) "
+    "WITH a, created "
+    f"MATCH (a)-[:{Rel.OF}]->(ab:{Label.BADGE}), (a)-[:{Rel.TO}]->(al:{Label.LEARNER}) "
+    "RETURN a.id AS id, created, ab.id AS badge_id, al.id AS learner_id, a.status AS status, "
+    "a.status_index AS status_index, a.issued_on AS issued_on, a.expires_on AS expires_on"
+)
+
+#: Badges with what issuing and publishing need: properties, the organisation
+#: that DEFINES each, its spine cells and themes.
+#: Params: ``badge_ids`` (list of str). Returns rows ``{id, props, organisation_id,
+#: cells: [{id, name, layer, domain, layer_rank, domain_rank}], themes: [{id, name}]}``
+#: for the badges that exist.
+ISSUING_BADGES = (
+    f"UNWIND $badge_ids AS bid MATCH (b:{Label.BADGE} {{id: bid}}) "
+    f"OPTIONAL MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b) "
+    "RETURN b.id AS id, properties(b) AS props, o.id AS organisation_id, "
+    f"[(b)-[:{Rel.ALIGNS_TO}]->(c:{Label.SPINE_CELL}) | c {{.id, .name, .layer, .domain, "
+    ".layer_rank, .domain_rank}] AS cells, "
+    f"[(b)-[:{Rel.IN_THEME}]->(t:{Label.THEME}) | t {{.id, .name}}] AS themes"
+)
+
+#: One organisation's properties. Params: ``id``. Returns 0 or 1 row ``{id, props}``.
+GET_ORGANISATION = f"MATCH (o:{Label.ORGANISATION} {{id: $id}}) RETURN o.id AS id, properties(o) AS props"
+
+#: One assertion with its badge, learner, issuer and the badge's defining
+#: organisation. Params: ``id``. Returns 0 or 1 row ``{id, props, badge_id,
+#: learner_id, issuer_id, badge_organisation_id}``.
+GET_ASSERTION = (
+    f"MATCH (a:{Label.ASSERTION} {{id: $id}}) "
+    f"OPTIONAL MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
+    f"OPTIONAL MATCH (a)-[:{Rel.TO}]->(l:{Label.LEARNER}) "
+    f"OPTIONAL MATCH (i:{Label.ORGANISATION})-[:{Rel.ISSUED}]->(a) "
+    f"OPTIONAL MATCH (d:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b) "
+    "RETURN a.id AS id, properties(a) AS props, b.id AS badge_id, l.id AS learner_id, "
+    "i.id AS issuer_id, d.id AS badge_organisation_id"
+)
+
+#: Move an assertion to status ``$to`` if its status is one of ``$from``, in
+#: one statement (so two racing transitions cannot both apply), stamping
+#: ``accepted_on`` / ``declined_on`` / ``revoked_on`` (and ``revocation_reason``)
+#: with ``$now``. The assertion stays on record whatever its status.
+#: Params: ``id``, ``from`` (list of statuses), ``to``, ``now`` (epoch s),
+#: ``reason`` (str or null). Returns 0 rows for an unknown id, else
+#: ``{id, before, status, changed}``.
+SET_ASSERTION_STATUS = (
+    f"MATCH (a:{Label.ASSERTION} {{id: $id}}) "
+    "WITH a, a.status AS before, a.status IN $from AS changed "
+    "SET a.status = CASE WHEN changed THEN $to ELSE a.status END, "
+    f"a.accepted_on = CASE WHEN changed AND $to = '{AssertionStatus.ACCEPTED}' THEN $now "
+    "ELSE a.accepted_on END, "
+    f"a.declined_on = CASE WHEN changed AND $to = '{AssertionStatus.DECLINED}' THEN $now "
+    "ELSE a.declined_on END, "
+    f"a.revoked_on = CASE WHEN changed AND $to = '{AssertionStatus.REVOKED}' THEN $now "
+    "ELSE a.revoked_on END, "
+    f"a.revocation_reason = CASE WHEN changed AND $to = '{AssertionStatus.REVOKED}' THEN $reason "
+    "ELSE a.revocation_reason END "
+    "RETURN a.id AS id, before, a.status AS status, changed"
+)
+
+#: The revoked assertions an organisation issued, for its OB 2.0
+#: RevocationList and its OB 3.0 status lists. Params: ``organisation_id``.
+#: Returns rows ``{id, status_index, reason, revoked_on}`` ordered by id.
+REVOKED_ASSERTIONS = (
+    f"MATCH (o:{Label.ORGANISATION} {{id: $organisation_id}})-[:{Rel.ISSUED}]->(a:{Label.ASSERTION}) "
+    f"WHERE a.status = '{AssertionStatus.REVOKED}' "
+    "RETURN a.id AS id, a.status_index AS status_index, a.revocation_reason AS reason, "
+    "a.revoked_on AS revoked_on ORDER BY id"
+)
+
+#: A learner's portfolio (accepted, not revoked, not expired at ``$now``)
+#: grouped by spine cell; a badge aligned to two cells is in both groups, and
+#: badges aligned to none are under ``cell_id`` null.
+#: Params: ``learner_id``, ``now``. Returns rows ``{cell_id, awards: [{assertion_id,
+#: badge_id, name, issued_on, expires_on}]}``.
+PORTFOLIO_BY_CELL = (
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"
+    f"-[:{Rel.OF}]->(b:{Label.BADGE}) "
+    f"WHERE {_IN_PORTFOLIO} "
+    f"OPTIONAL MATCH (b)-[:{Rel.ALIGNS_TO}]->(c:{Label.SPINE_CELL}) "
+    "WITH c, a, b ORDER BY a.issued_on, a.id "
+    "RETURN c.id AS cell_id, collect({assertion_id: a.id, badge_id: b.id, name: b.name, "
+    "issued_on: a.issued_on, expires_on: a.expires_on}) AS awards"
+)
+
+#: A learner's assertions outside the portfolio: awaiting acceptance
+#: (``issued``), declined, revoked, or expired at ``$now``, oldest first.
+#: Params: ``learner_id``, ``now``. Returns rows ``{assertion_id, badge_id, name,
+#: status, issued_on, expires_on}``.
+LEARNER_OTHER_ASSERTIONS = (
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"
+    f"-[:{Rel.OF}]->(b:{Label.BADGE}) "
+    f"WHERE NOT ({_IN_PORTFOLIO}) "
+    "RETURN a.id AS assertion_id, b.id AS badge_id, b.name AS name, a.status AS status, "
+    "a.issued_on AS issued_on, a.expires_on AS expires_on ORDER BY issued_on, assertion_id"
 )

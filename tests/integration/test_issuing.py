@@ -1,0 +1,182 @@
+"""graph/issuing.py: awards, idempotency, refusals, CSV, accept/decline/revoke, portfolio."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound
+from colearn.graph import issuing, queries
+from colearn.graph.issuing import AwardRequest, Recipient
+from colearn.graph.schema import Label
+from colearn.graph.store import GraphStore
+from tests.integration.test_issuing_contract import _seed
+
+PEPPER = b"test-pepper"
+T0 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+
+
+def _req(badge: str = "b0", email: str = "ada@example.org", **kw) -> AwardRequest:
+    return AwardRequest(badge_id=badge, recipient=Recipient("email", email), **kw)
+
+
+@pytest.fixture
+def seeded(store: GraphStore) -> GraphStore:
+    _seed(store)
+    return store
+
+
+def test_award_stores_only_a_salted_hash(seeded: GraphStore) -> None:
+    a = issuing.award(seeded, "org", _req(email=" Ada@Example.org ", evidence_url="https://ex.org/work",
+                                          evidence_narrative="Built a robot", issued_on=T0), pepper=PEPPER)
+    assert a.created and a.status == "issued" and a.issued_on == int(T0.timestamp())
+    record = issuing.get_assertion(seeded, a.id)
+    props = record.props
+    assert props["recipient_type"] == "email" and len(props["recipient_salt"]) == 16
+    assert props["recipient_hash"] == issuing.identity_hash("ada@example.org", props["recipient_salt"])
+    dump = repr(seeded.read("MATCH (n) RETURN properties(n) AS p"))
+    assert "ada@example.org" not in dump.lower()
+    assert record.learner_id == issuing.learner_id_for(Recipient("email", "ADA@example.org"), PEPPER)
+    assert props["evidence_url"] == "https://ex.org/work" and props["evidence_narrative"] == "Built a robot"
+    # the same person again is the same learner, with a fresh salt
+    b = issuing.award(seeded, "org", _req("b1", "ada@example.org"), pepper=PEPPER)
+    assert b.learner_id == a.learner_id
+    assert issuing.get_assertion(seeded, b.id).props["recipient_salt"] != props["recipient_salt"]
+
+
+def test_expiry_absolute_or_badge_default(seeded: GraphStore) -> None:
+    default = issuing.award(seeded, "org", _req("b1", issued_on=T0), pepper=PEPPER)
+    assert default.expires_on == int((T0 + timedelta(days=10)).timestamp())
+    given = issuing.award(seeded, "org", _req("b1", issued_on=T0, expires_on=T0 + timedelta(days=3)), pepper=PEPPER)
+    assert given.expires_on == int((T0 + timedelta(days=3)).timestamp())
+    assert issuing.award(seeded, "org", _req("b0", issued_on=T0), pepper=PEPPER).expires_on is None
+    with pytest.raises(InvalidInput, match="after"):
+        issuing.award(seeded, "org", _req(issued_on=T0, expires_on=T0), pepper=PEPPER)
+    with pytest.raises(InvalidInput, match="time zone"):
+        issuing.award(seeded, "org", _req(issued_on=datetime(2026, 1, 1)), pepper=PEPPER)
+
+
+def test_refusals(seeded: GraphStore) -> None:
+    with pytest.raises(Forbidden, match="another organisation"):
+        issuing.award(seeded, "org", _req("b3"), pepper=PEPPER)
+    with pytest.raises(NotFound, match="badge 'zz'"):
+        issuing.award(seeded, "org", _req("zz"), pepper=PEPPER)
+    with pytest.raises(NotFound, match="organisation"):
+        issuing.award(seeded, "nobody", _req(), pepper=PEPPER)
+    with pytest.raises(InvalidInput, match="no email"):  # "other" has no email
+        issuing.award(seeded, "other", _req("b3"), pepper=PEPPER)
+    with pytest.raises(NotFound, match="learner 'ghost'"):
+        issuing.award(seeded, "org", _req(learner_id="ghost"), pepper=PEPPER)
+    with pytest.raises(InvalidInput, match="email address"):
+        issuing.award(seeded, "org", _req(email="not-an-email"), pepper=PEPPER)
+    with pytest.raises(InvalidInput, match="URL"):
+        issuing.award(seeded, "org", AwardRequest("b0", Recipient("url", "ftp://x")), pepper=PEPPER)
+    assert seeded.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 0}]
+
+
+def test_idempotency_key(seeded: GraphStore) -> None:
+    first = issuing.award(seeded, "org", _req(idempotency_key="k1"), pepper=PEPPER)
+    again = issuing.award(seeded, "org", _req(idempotency_key="k1"), pepper=PEPPER)
+    assert first.created and not again.created and again.id == first.id
+    # the key is per organisation, and names one award
+    with pytest.raises(Conflict, match="another badge"):
+        issuing.award(seeded, "org", _req("b2", idempotency_key="k1"), pepper=PEPPER)
+    report = issuing.award_many(seeded, "org", [_req(idempotency_key="k2"), _req(idempotency_key="k2")],
+                                pepper=PEPPER)
+    assert len(report.awards) == 1 and report.refused == [(1, "idempotency key 'k2' is also used by record 0")]
+    assert seeded.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 2}]
+
+
+def test_concurrent_retries_create_one_assertion(seeded: GraphStore) -> None:
+    from colearn.graph.falkordb_store import FalkorDBStore
+
+    results: list[issuing.Award] = []
+
+    def worker() -> None:
+        own = FalkorDBStore(seeded._server.host, seeded._server.port, seeded.graph_name)  # type: ignore[attr-defined]
+        try:
+            for i in range(20):
+                results.append(issuing.award(own, "org", _req(idempotency_key=f"c{i}"), pepper=PEPPER))
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 80 and sum(r.created for r in results) == 20
+    assert len({r.id for r in results}) == 20
+    assert seeded.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 20}]
+
+
+def test_accept_decline_revoke(seeded: GraphStore) -> None:
+    a = issuing.award(seeded, "org", _req(), pepper=PEPPER)
+    with pytest.raises(Forbidden):
+        issuing.set_learner_response(seeded, a.id, True, learner_id="someone-else")
+    assert issuing.set_learner_response(seeded, a.id, True, learner_id=a.learner_id).status == "accepted"
+    assert issuing.set_learner_response(seeded, a.id, True, learner_id=a.learner_id).status == "accepted"
+    assert issuing.set_learner_response(seeded, a.id, False, learner_id=a.learner_id).status == "declined"
+    with pytest.raises(Forbidden, match="defines"):
+        issuing.revoke(seeded, a.id, "mistake", organisation_id="other")
+    with pytest.raises(InvalidInput, match="reason"):
+        issuing.revoke(seeded, a.id, " ", organisation_id="org")
+    done = issuing.revoke(seeded, a.id, "awarded in error", organisation_id="org", now=T0)
+    assert done.status == "revoked" and done.props["revocation_reason"] == "awarded in error"
+    again = issuing.revoke(seeded, a.id, "second reason", organisation_id="org")
+    assert again.props["revocation_reason"] == "awarded in error"
+    with pytest.raises(Conflict, match="revoked"):
+        issuing.set_learner_response(seeded, a.id, True)
+    with pytest.raises(NotFound):
+        issuing.revoke(seeded, "as-nope", "x")
+    assert [r["id"] for r in issuing.revoked_assertions(seeded, "org")] == [a.id]
+
+
+def test_portfolio_groups_by_cell_and_drops_revoked_and_expired(seeded: GraphStore) -> None:
+    now = datetime.now(UTC)
+    a0 = issuing.award(seeded, "org", _req("b0"), pepper=PEPPER)
+    a1 = issuing.award(seeded, "org", _req("b1"), pepper=PEPPER)
+    a2 = issuing.award(seeded, "org", _req("b2", issued_on=now - timedelta(days=5),
+                                           expires_on=now - timedelta(days=1)), pepper=PEPPER)
+    learner = a0.learner_id
+    for a in (a0, a1, a2):
+        issuing.set_learner_response(seeded, a.id, True, learner_id=learner)
+    pf = issuing.portfolio(seeded, learner)
+    assert {c: [x["assertion_id"] for x in v] for c, v in pf.cells.items()} == {
+        "knowledge.engagement": [a0.id], "skills.engagement": [a0.id], "skills.participation": [a1.id]}
+    assert [(o["assertion_id"], o["status"]) for o in pf.others] == [(a2.id, "accepted")]
+    issuing.revoke(seeded, a1.id, "mistake")
+    assert "skills.participation" not in issuing.portfolio(seeded, learner).cells
+    with pytest.raises(NotFound):
+        issuing.portfolio(seeded, "nobody")
+    cells = seeded.read(queries.SPINE_CELLS)
+    assert issuing.spine_order([None, "skills.engagement", "knowledge.engagement"], cells) == [
+        "knowledge.engagement", "skills.engagement", None]
+
+
+def test_award_csv_reports_refused_lines_and_is_rerunnable(seeded: GraphStore, tmp_path: Path) -> None:
+    path = tmp_path / "awards.csv"
+    path.write_text(
+        "badge_id,email,url,evidence_url,issued_on,key\n"
+        "b0,a@example.org,,,2026-01-01T10:00:00Z,\n"          # 2 ok
+        "b1,,https://people.example/bo,,,\n"                  # 3 ok
+        "b3,c@example.org,,,,\n"                              # 4 another organisation's badge
+        "b0,d@example.org,,,2026-01-01T10:00:00,\n"           # 5 no time zone
+        "b0,,,,,\n"                                           # 6 no recipient
+        "zz,e@example.org,,,,\n"                              # 7 unknown badge
+        "b2,f@example.org,,https://ex.org/f,,own-key\n",      # 8 ok
+        encoding="utf-8")
+    report = issuing.award_csv(seeded, "org", path, pepper=PEPPER)
+    assert [r.badge_id for r in report.awards] == ["b0", "b1", "b2"] and report.created == 3
+    assert [line for line, _ in report.refused] == [4, 5, 6, 7]
+    assert "another organisation" in report.refused[0][1] and "time zone" in report.refused[1][1]
+    again = issuing.award_csv(seeded, "org", path, pepper=PEPPER)
+    assert again.created == 0 and [a.id for a in again.awards] == [a.id for a in report.awards]
+    assert seeded.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 3}]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("badge,email\nb0,a@example.org\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="header"):
+        issuing.award_csv(seeded, "org", bad, pepper=PEPPER)

@@ -1,0 +1,190 @@
+"""Contract tests (FalkorDB, and Neo4j when NEO4J_URI is set) for the issuing statements
+in graph/queries.py. Expected numbers are computed in Python from the input rows,
+repeated awards of one badge to one learner included (FALKORDB.md's miscount)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+
+from colearn.graph import queries
+from colearn.graph.schema import Label, Rel
+from colearn.graph.store import GraphStore
+from tests.integration.test_contract import covers
+
+NOW = 1_800_000_000
+DAY = 86_400
+
+
+def _seed(store: GraphStore) -> None:
+    cells = [{"id": f"{d}.{lay}", "props": {"domain": d, "layer": lay, "layer_rank": li, "domain_rank": di,
+                                             "name": f"{d} {lay}"}}
+             for di, d in enumerate(["knowledge", "skills"]) for li, lay in enumerate(["engagement", "participation"])]
+    store.write(queries.merge_nodes(Label.SPINE_CELL), {"rows": cells})
+    store.write(queries.merge_nodes(Label.THEME), {"rows": [{"id": "digital", "props": {"name": "Digital"}}]})
+    store.write(queries.merge_nodes(Label.ORGANISATION), {"rows": [
+        {"id": "org", "props": {"name": "Org", "email": "o@example.org"}}, {"id": "other", "props": {"name": "Other"}}]})
+    badges = [{"id": f"b{i}", "props": {"name": f"Badge {i}", "expires_after_days": 10 if i == 1 else None}}
+              for i in range(4)]
+    store.write(queries.merge_nodes(Label.BADGE), {"rows": badges})
+    store.write(queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False), {"rows": [
+        {"id": b["id"], "targets": [{"id": "other" if b["id"] == "b3" else "org", "props": {}}]} for b in badges]})
+    store.write(queries.set_links(Label.BADGE, Rel.ALIGNS_TO, Label.SPINE_CELL), {"rows": [
+        {"id": "b0", "targets": [{"id": "skills.engagement", "props": {}}, {"id": "knowledge.engagement", "props": {}}]},
+        {"id": "b1", "targets": [{"id": "skills.participation", "props": {}}]}]})
+    store.write(queries.set_links(Label.BADGE, Rel.IN_THEME, Label.THEME),
+                {"rows": [{"id": "b0", "targets": [{"id": "digital", "props": {}}]}]})
+
+
+def _rows(n: int, seed: int, badges=("b0", "b1", "b2")) -> list[dict]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        props = {"status": "issued", "issued_on": NOW - 100 * DAY + i, "source": "colearn"}
+        if i % 7 == 0:
+            props["expires_on"] = NOW + DAY
+        out.append({"id": f"as-{seed}-{i}", "badge_id": rng.choice(badges), "learner_id": f"l{rng.randrange(12)}",
+                    "learner_props": {"source": "test"}, "props": props})
+    return out
+
+
+def _award(store: GraphStore, rows: list[dict], request_id: str, org: str = "org") -> list[dict]:
+    return store.write(queries.AWARD_ASSERTIONS, {"organisation_id": org, "request_id": request_id, "rows": rows})
+
+
+@covers("AWARD_ASSERTIONS", "GET_ORGANISATION")
+def test_award_is_idempotent_and_counts_repeated_awards(any_store: GraphStore) -> None:
+    _seed(any_store)
+    rows = _rows(300, seed=1)
+    pairs = Counter((r["learner_id"], r["badge_id"]) for r in rows)
+    assert max(pairs.values()) > 1, "the rows must repeat some learner-badge pairs"
+    first = _award(any_store, rows, "req-1")
+    assert len(first) == 300 and all(r["created"] for r in first)
+    # every new assertion has its own status slot
+    assert sorted(r["status_index"] for r in first) == list(range(300))
+    # a retry (same ids) creates nothing and changes nothing
+    again = _award(any_store, rows, "req-2")
+    assert len(again) == 300 and not any(r["created"] for r in again)
+    assert {r["id"]: r["status_index"] for r in again} == {r["id"]: r["status_index"] for r in first}
+    assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 300, "assertions": 300}]
+    per_badge = Counter(r["badge_id"] for r in rows)
+    learners = defaultdict(set)
+    for r in rows:
+        learners[r["badge_id"]].add(r["learner_id"])
+    assert any_store.read(queries.AWARDS_PER_BADGE) == [
+        {"badge_id": b, "awards": per_badge[b], "learners": len(learners[b])} for b in sorted(per_badge)]
+    issued = any_store.read(f"MATCH (:{Label.ORGANISATION} {{id: 'org'}})-[:{Rel.ISSUED}]->(a:{Label.ASSERTION}) "
+                            "RETURN count(a) AS n")
+    assert issued == [{"n": 300}]
+    # expiry: given, else the badge's default duration, else none
+    got = {r["id"]: r for r in first}
+    for r in rows:
+        want = r["props"].get("expires_on")
+        if want is None and r["badge_id"] == "b1":
+            want = r["props"]["issued_on"] + 10 * DAY
+        assert got[r["id"]]["expires_on"] == want, r
+    # the counter moved by both batches (slots of retried rows stay unused)
+    org = any_store.read(queries.GET_ORGANISATION, {"id": "org"})[0]
+    assert org["props"]["status_next"] == 600 and org["props"]["email"] == "o@example.org"
+    assert any_store.read(queries.GET_ORGANISATION, {"id": "nope"}) == []
+
+
+@covers("AWARD_ASSERTIONS")
+def test_award_refuses_other_organisations_badges_and_keeps_first_award(any_store: GraphStore) -> None:
+    _seed(any_store)
+    # b3 is defined by "other": the row matches nothing
+    assert _award(any_store, _rows(5, seed=2, badges=("b3",)), "r") == []
+    assert any_store.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 0}]
+    first = _rows(1, seed=3)
+    _award(any_store, first, "r1")
+    # the same id again for another badge and learner: the first award stays as it was
+    clash = [{**first[0], "badge_id": "b2" if first[0]["badge_id"] != "b2" else "b0", "learner_id": "someone"}]
+    got = _award(any_store, clash, "r2")
+    assert got == [{**got[0], "created": False, "badge_id": first[0]["badge_id"],
+                    "learner_id": first[0]["learner_id"]}]
+    assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 1, "assertions": 1}]
+
+
+@covers("ISSUING_BADGES")
+def test_issuing_badges(any_store: GraphStore) -> None:
+    _seed(any_store)
+    rows = {r["id"]: r for r in any_store.read(queries.ISSUING_BADGES, {"badge_ids": ["b0", "b3", "zz"]})}
+    assert set(rows) == {"b0", "b3"}
+    assert rows["b0"]["organisation_id"] == "org" and rows["b3"]["organisation_id"] == "other"
+    assert sorted(c["id"] for c in rows["b0"]["cells"]) == ["knowledge.engagement", "skills.engagement"]
+    cell = next(c for c in rows["b0"]["cells"] if c["id"] == "skills.engagement")
+    assert cell == {"id": "skills.engagement", "name": "skills engagement", "layer": "engagement",
+                    "domain": "skills", "layer_rank": 0, "domain_rank": 1}
+    assert rows["b0"]["themes"] == [{"id": "digital", "name": "Digital"}]
+    assert rows["b0"]["props"]["name"] == "Badge 0" and rows["b3"]["cells"] == []
+
+
+@covers("GET_ASSERTION", "SET_ASSERTION_STATUS", "REVOKED_ASSERTIONS")
+def test_status_transitions(any_store: GraphStore) -> None:
+    _seed(any_store)
+    rows = _rows(40, seed=4)
+    awarded = {r["id"]: r for r in _award(any_store, rows, "r")}
+    aid = rows[0]["id"]
+    got = any_store.read(queries.GET_ASSERTION, {"id": aid})[0]
+    assert (got["badge_id"], got["learner_id"], got["issuer_id"], got["badge_organisation_id"]) == (
+        rows[0]["badge_id"], rows[0]["learner_id"], "org", "org")
+    assert got["props"]["status"] == "issued" and got["props"]["issued_on"] == rows[0]["props"]["issued_on"]
+    assert any_store.read(queries.GET_ASSERTION, {"id": "nope"}) == []
+
+    def move(i: str, to: str, allowed: list[str], reason=None) -> dict:
+        return any_store.write(queries.SET_ASSERTION_STATUS,
+                               {"id": i, "from": allowed, "to": to, "now": NOW, "reason": reason})[0]
+
+    assert move(aid, "accepted", ["issued", "declined"]) == {"id": aid, "before": "issued", "status": "accepted",
+                                                             "changed": True}
+    assert move(aid, "accepted", ["issued", "declined"])["changed"] is False
+    revoked = [r["id"] for r in rows[:25:3]]
+    for i in revoked:
+        assert move(i, "revoked", ["issued", "accepted", "declined"], reason=f"why {i}")["changed"] is True
+    # a revoked one cannot be accepted; the guard is inside the statement
+    assert move(revoked[1], "accepted", ["issued", "declined"]) == {
+        "id": revoked[1], "before": "revoked", "status": "revoked", "changed": False}
+    props = any_store.read(queries.GET_ASSERTION, {"id": revoked[0]})[0]["props"]
+    assert props["revoked_on"] == NOW and props["revocation_reason"] == f"why {revoked[0]}"
+    assert props["accepted_on"] == NOW  # revoked[0] is aid, accepted first
+    assert any_store.write(queries.SET_ASSERTION_STATUS,
+                           {"id": "nope", "from": [], "to": "revoked", "now": NOW, "reason": None}) == []
+    listed = any_store.read(queries.REVOKED_ASSERTIONS, {"organisation_id": "org"})
+    assert [r["id"] for r in listed] == sorted(revoked)
+    assert {r["id"]: r["status_index"] for r in listed} == {i: awarded[i]["status_index"] for i in revoked}
+    assert all(r["reason"] == f"why {r['id']}" and r["revoked_on"] == NOW for r in listed)
+    assert any_store.read(queries.REVOKED_ASSERTIONS, {"organisation_id": "other"}) == []
+
+
+@covers("PORTFOLIO_BY_CELL", "LEARNER_OTHER_ASSERTIONS")
+def test_portfolio_by_cell(any_store: GraphStore) -> None:
+    _seed(any_store)
+    rows = _rows(200, seed=5)
+    _award(any_store, rows, "r")
+    rng = random.Random(9)
+    status = {}
+    for r in rows:
+        s = rng.choice(["accepted", "accepted", "accepted", "issued", "declined", "revoked"])
+        status[r["id"]] = s
+        if s != "issued":
+            any_store.write(queries.SET_ASSERTION_STATUS, {"id": r["id"], "from": ["issued"], "to": s,
+                                                           "now": NOW, "reason": "x"})
+    cells_of = {"b0": ["knowledge.engagement", "skills.engagement"], "b1": ["skills.participation"], "b2": [None]}
+
+    def expires(r: dict) -> int | None:
+        e = r["props"].get("expires_on")
+        return r["props"]["issued_on"] + 10 * DAY if e is None and r["badge_id"] == "b1" else e
+
+    for learner in sorted({r["learner_id"] for r in rows}):
+        mine = [r for r in rows if r["learner_id"] == learner]
+        held = [r for r in mine if status[r["id"]] == "accepted" and (expires(r) is None or expires(r) > NOW)]
+        want: dict = defaultdict(list)
+        for r in held:
+            for c in cells_of[r["badge_id"]]:
+                want[c].append(r["id"])
+        got = {row["cell_id"]: [a["assertion_id"] for a in row["awards"]]
+               for row in any_store.read(queries.PORTFOLIO_BY_CELL, {"learner_id": learner, "now": NOW})}
+        assert got == {c: ids for c, ids in want.items()}, learner
+        others = any_store.read(queries.LEARNER_OTHER_ASSERTIONS, {"learner_id": learner, "now": NOW})
+        assert sorted(o["assertion_id"] for o in others) == sorted(r["id"] for r in mine if r not in held)
+        assert all(o["status"] == status[o["assertion_id"]] for o in others)
