@@ -101,6 +101,7 @@ __all__ = [
     "demo_city_path",
     "ingest_catalogue",
     "read_catalogue",
+    "step_badge_problems",
     "step_id",
     "write_catalogue",
 ]
@@ -602,21 +603,37 @@ def _check_unique(label: Label, entries: Iterable[Entry[Any]],
         seen[e.value.id] = e.where
 
 
+def step_badge_problems(pathway: PathwayRecord) -> list[tuple[int | None, str, str]]:
+    """A badge accepted by two steps of one pathway, or also its completion badge.
+
+    Shared by the catalogue reader and the pathway authoring API.
+
+    Returns:
+        ``(step index or None for the pathway itself, field, message)`` for each
+        problem, in step order; ``field`` is relative to the step
+        (``badges.<j>``) or to the pathway (``completion_badge``).
+    """
+    problems: list[tuple[int | None, str, str]] = []
+    accepted: dict[str, int] = {}
+    for i, step in enumerate(pathway.steps):
+        for j, badge in enumerate(step.badges):
+            if badge in accepted:
+                problems.append((i, f"badges.{j}", f"badge '{badge}' is already accepted by step "
+                                 f"{accepted[badge]} of pathway '{pathway.id}'; a badge may appear in one step only"))
+            else:
+                accepted[badge] = i + 1
+    if pathway.completion_badge is not None and pathway.completion_badge in accepted:
+        problems.append((None, "completion_badge", f"the completion badge '{pathway.completion_badge}' is also "
+                         f"accepted by step {accepted[pathway.completion_badge]}"))
+    return problems
+
+
 def _check_steps(catalogue: Catalogue) -> None:
     """A badge is accepted by one step of a pathway at most, and is not also its completion badge."""
     for e in catalogue.pathways:
-        p, wheres = e.value, catalogue.step_where[e.value.id]
-        accepted: dict[str, int] = {}
-        for i, step in enumerate(p.steps):
-            for j, badge in enumerate(step.badges):
-                if badge in accepted:
-                    raise wheres[i].error(
-                        f"badge '{badge}' is already accepted by step {accepted[badge]} of pathway "
-                        f"'{p.id}'; a badge may appear in one step only", f"badges.{j}")
-                accepted[badge] = i + 1
-        if p.completion_badge is not None and p.completion_badge in accepted:
-            raise e.where.error(f"the completion badge '{p.completion_badge}' is also accepted by step "
-                                f"{accepted[p.completion_badge]}", "completion_badge")
+        for i, fld, message in step_badge_problems(e.value)[:1]:
+            where = e.where if i is None else catalogue.step_where[e.value.id][i]
+            raise where.error(message, fld)
 
 
 def read_catalogue(path: Path | str) -> Catalogue:

@@ -130,3 +130,25 @@ def ingest_spine(store: GraphStore, path: Path | str | None = None) -> IngestRep
                  for d in spine.destinations]
     report.add(Label.DESTINATION, write_batches(store, queries.merge_nodes(Label.DESTINATION), dest_rows))
     return report
+
+
+class SpineCellRecord(BaseModel):
+    """One cell of the spine written on its own (the catalogue API): ``id`` is
+    ``<domain>.<layer>``; ranks give the order of layers and of domains."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    id: str = Field(pattern=r"^[a-z][a-z0-9_\-]*\.[a-z][a-z0-9_\-]*$", max_length=120)
+    name: str = Field(min_length=1)
+    layer: str = Field(pattern=_ID)
+    domain: str = Field(pattern=_ID)
+    layer_rank: int = Field(ge=0, le=100)
+    domain_rank: int = Field(ge=0, le=100)
+    description: str = ""
+
+    @field_validator("domain")
+    @classmethod
+    def _id_is_domain_dot_layer(cls, domain: str, info: Any) -> str:
+        cell, layer = info.data.get("id"), info.data.get("layer")
+        if cell is not None and layer is not None and cell != f"{domain}.{layer}":
+            raise ValueError(f"the id of a cell is '<domain>.<layer>': expected '{domain}.{layer}', got '{cell}'")
+        return domain

@@ -18,7 +18,7 @@ from colearn.graph.store import GraphStore, open_store
 from colearn.recommender.recommend import Recommender
 from colearn.service import problems
 from colearn.service.auth import token_secret
-from colearn.service.routers import health, learners
+from colearn.service.routers import catalogue, health, learners, pathways
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -57,4 +57,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     problems.install(app)
     app.include_router(health.router)
     app.include_router(learners.router)
+    for router in catalogue.ROUTERS:
+        app.include_router(router)
+    app.include_router(pathways.router)
     return app

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from colearn.errors import ColearnError
+from colearn.service.schemas import InvalidProblem, Problem
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -59,3 +60,21 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return problem(exc.status_code, slug, str(exc.detail))
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` documenting problem+json answers for ``statuses``
+    (422 with its ``errors`` list; 429 with ``Retry-After``)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        model = InvalidProblem if status == 422 else Problem
+        entry: dict[str, Any] = {
+            "model": model,
+            "description": _TITLES.get(status, "Error"),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+        }
+        if status == 429:
+            entry["headers"] = {"Retry-After": {"description": "seconds to wait before trying again",
+                                                "schema": {"type": "integer"}}}
+        out[status] = entry
+    return out

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Generic, TypeVar
+
 from pydantic import BaseModel, Field
 
 
@@ -49,3 +52,188 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
+
+
+# --------------------------------------------------------------------------
+# Catalogue API (service/routers/catalogue.py, service/routers/pathways.py)
+# --------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class FieldProblem(BaseModel):
+    """One invalid field of a request: its dotted path (``body.steps.2.badges.0``) and what is wrong."""
+
+    field: str
+    message: str
+
+
+class InvalidProblem(Problem):
+    """A 422 problem: ``errors`` lists every invalid field."""
+
+    errors: list[FieldProblem] = Field(default_factory=list)
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a list: ``count`` is the total matching the filters, before paging."""
+
+    data: list[T]
+    count: int = Field(ge=0, description="how many match the filters, over all pages")
+    limit: int
+    offset: int
+
+
+class OrganisationPublic(BaseModel):
+    """An organisation: offers opportunities, defines badges, authors pathways."""
+
+    id: str
+    name: str | None = None
+    kind: str | None = None
+    url: str | None = None
+    email: str | None = None
+    description: str | None = None
+
+
+class PlacePublic(BaseModel):
+    """A district or venue (WGS84 degrees)."""
+
+    id: str
+    name: str | None = None
+    kind: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+class DestinationPublic(BaseModel):
+    """Where learning leads: education, employment, enterprise, civic engagement, ..."""
+
+    id: str
+    name: str | None = None
+    description: str | None = None
+
+
+class SpineCellPublic(BaseModel):
+    """A cell of the learning spine (``<domain>.<layer>``)."""
+
+    id: str
+    name: str | None = None
+    layer: str | None = None
+    domain: str | None = None
+    layer_rank: int | None = None
+    domain_rank: int | None = None
+    description: str | None = None
+
+
+class ThemePublic(BaseModel):
+    """A theme the city curates, and the destinations it leads to."""
+
+    id: str
+    name: str | None = None
+    kind: str | None = None
+    description: str | None = None
+    destinations: list[str] = Field(default_factory=list)
+
+
+class BadgePublic(BaseModel):
+    """A BadgeClass: its issuer, spine cells and themes."""
+
+    id: str
+    name: str | None = None
+    description: str | None = None
+    issuer: str | None = None
+    cells: list[str] = Field(default_factory=list)
+    themes: list[str] = Field(default_factory=list)
+    criteria: str | None = None
+    expires_after_days: int | None = None
+
+
+class OpportunityDetailPublic(BaseModel):
+    """Something a learner can do: who runs it, where, and the badges it awards."""
+
+    id: str
+    name: str | None = None
+    description: str | None = None
+    kind: str | None = None
+    organisation: str | None = None
+    mode: str | None = None
+    place: str | None = None
+    url: str | None = None
+    themes: list[str] = Field(default_factory=list)
+    badges: list[str] = Field(default_factory=list)
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class OrganisationsPublic(Page[OrganisationPublic]):
+    """``GET /organisations``."""
+
+
+class PlacesPublic(Page[PlacePublic]):
+    """``GET /places``."""
+
+
+class DestinationsPublic(Page[DestinationPublic]):
+    """``GET /destinations``."""
+
+
+class SpineCellsPublic(Page[SpineCellPublic]):
+    """``GET /spine-cells``."""
+
+
+class ThemesPublic(Page[ThemePublic]):
+    """``GET /themes``."""
+
+
+class BadgesPublic(Page[BadgePublic]):
+    """``GET /badges``."""
+
+
+class OpportunitiesPublic(Page[OpportunityDetailPublic]):
+    """``GET /opportunities``."""
+
+
+class StepPublic(BaseModel):
+    """A pathway step: met by any ``required`` of its ``badges``."""
+
+    title: str | None = None
+    badges: list[str]
+    required: int = 1
+    optional: bool = False
+
+
+class PathwayPublic(BaseModel):
+    """A recommended pathway; ``warnings`` (on writes) are advice, not errors."""
+
+    id: str
+    title: str | None = None
+    description: str | None = None
+    status: str | None = None
+    kind: str | None = None
+    organisation: str | None = None
+    destination: str | None = None
+    completion_badge: str | None = None
+    steps: list[StepPublic] = Field(default_factory=list)
+    warnings: list[FieldProblem] = Field(default_factory=list)
+
+
+class PathwaysPublic(Page[PathwayPublic]):
+    """``GET /pathways``."""
+
+
+class CompletionRequest(BaseModel):
+    """``POST /pathways/{pathway_id}/completions``: whose portfolio to check."""
+
+    learner_id: str = Field(min_length=1, max_length=200)
+
+
+class CompletionPublic(BaseModel):
+    """The outcome of a completion check: awarded now, awarded before, or not yet met."""
+
+    pathway_id: str
+    learner_id: str
+    completed: bool
+    awarded: bool = Field(description="an assertion of the completion badge exists for this completion")
+    created: bool = Field(description="this request created it (false when it existed already)")
+    assertion_id: str | None = None
+    badge_id: str | None = None
+    unmet_steps: list[int] = Field(default_factory=list, description="1-based orders of the steps not met")

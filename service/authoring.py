@@ -1,0 +1,268 @@
+"""Recommended pathway authoring: create, update, publish, archive, and the
+completion award.
+
+A pathway is validated with the catalogue reader's ``PathwayRecord`` (steps
+present, each step with badges, ``required`` not above the step's size), then
+against the graph here (organisation, destination and badges exist; a badge in
+one step only; the completion badge in no step), and written whole in one
+statement (``queries.pathway_upsert``). A step that sits lower on the spine
+than the step before it is a warning, not an error: organisations sometimes
+mean it (a "give back" step at the end).
+
+Only the authoring organisation (or admin) may change a pathway; drafts are
+visible to them alone.
+
+Completion: when a learner's portfolio meets every non-optional step, the
+pathway's completion badge is awarded once - one idempotent ``MERGE`` statement
+(``queries.AWARD_PATHWAY_COMPLETION``) on an assertion id derived from the
+pathway and the learner, so checking again never awards twice. The award is
+``issued`` by the organisation that defines the badge and, like every award,
+counts once the learner accepts it. (``graph/issuing.award`` needs a recipient
+email or URL, which a completion does not have; so this is its own statement.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from colearn.errors import Conflict, Forbidden, NotFound
+from colearn.graph import queries
+from colearn.graph.schema import AssertionStatus, Label, PathwayStatus
+from colearn.graph.store import GraphStore
+from colearn.ingest.catalogue import PathwayRecord, StepRecord, step_badge_problems, step_id
+from colearn.service.auth import Principal, Role
+from colearn.service.catalogue import Entity, field_error, may_write, validation_error
+
+PATHWAY = Entity(Label.PATHWAY, PathwayRecord, "organisation", "pathway")
+
+#: ``source`` of completion awards.
+COMPLETION_SOURCE = "pathway-completion"
+
+
+def _viewer(principal: Principal) -> str | None:
+    """Whose drafts the caller may see: ``'*'`` for admin, its organisation, or nobody's."""
+    if principal.role == Role.ADMIN:
+        return "*"
+    return principal.organisation_id if principal.role == Role.ORGANISATION else None
+
+
+def page(store: GraphStore, principal: Principal, *, q: str | None, status: str | None,
+         destination: str | None, organisation: str | None, limit: int, offset: int) -> tuple[int, list[dict]]:
+    """One page of pathways the caller may see (drafts only their authors' and admin's)."""
+    row = store.read(queries.PATHWAY_PAGE, {
+        "q": q.strip().lower() if q and q.strip() else None, "status": status, "destination": destination,
+        "organisation": organisation, "viewer": _viewer(principal), "limit": limit, "offset": offset})[0]
+    return row["total"], row["data"]
+
+
+def get(store: GraphStore, principal: Principal, pathway_id: str) -> dict[str, Any]:
+    """A pathway; a draft is NotFound to anyone but its author and admin."""
+    rows = store.read(queries.PATHWAY_GET, {"id": pathway_id})
+    viewer = _viewer(principal)
+    if not rows or (rows[0]["record"]["status"] == PathwayStatus.DRAFT
+                    and viewer not in ("*", rows[0]["record"]["organisation"])):
+        raise NotFound(f"pathway '{pathway_id}' does not exist")
+    return rows[0]["record"]
+
+
+def _check_graph(store: GraphStore, pathway: PathwayRecord) -> None:
+    """The references of a pathway exist, and no badge repeats (422 naming the field)."""
+    for i, fld, message in step_badge_problems(pathway):
+        raise field_error(fld if i is None else f"steps.{i}.{fld}", message)
+    singles = [(Label.ORGANISATION, pathway.organisation, "organisation"),
+               (Label.DESTINATION, pathway.destination, "destination")]
+    if pathway.completion_badge is not None:
+        singles.append((Label.BADGE, pathway.completion_badge, "completion_badge"))
+    for label, ref, fld in singles:
+        if store.read(queries.missing_ids(label), {"ids": [ref]}):
+            raise field_error(fld, f"unknown {label} '{ref}'")
+    wanted = sorted({b for s in pathway.steps for b in s.badges})
+    missing = {r["id"] for r in store.read(queries.missing_ids(Label.BADGE), {"ids": wanted})}
+    for i, step in enumerate(pathway.steps):
+        for j, badge in enumerate(step.badges):
+            if badge in missing:
+                raise field_error(f"steps.{i}.badges.{j}", f"unknown badge '{badge}'")
+
+
+def spine_warnings(store: GraphStore, pathway: PathwayRecord | dict[str, Any]) -> list[dict[str, str]]:
+    """A warning for each step that sits lower on the spine than the step before it.
+
+    A step's level is the lowest layer at which it can be met: over its badges,
+    the smallest of each badge's highest layer. Badges without a cell are ignored.
+
+    Returns:
+        ``[{field: "steps.<i>", message}]``, in step order.
+    """
+    steps = pathway.steps if isinstance(pathway, PathwayRecord) else [
+        StepRecord.model_validate({k: s[k] for k in ("title", "badges", "required", "optional")})
+        for s in pathway["steps"]]
+    ids = sorted({b for s in steps for b in s.badges})
+    cells = {r["id"]: r["cells"] for r in store.read(queries.BADGE_LAYERS, {"ids": ids})}
+    levels: list[tuple[int, str] | None] = []
+    for s in steps:
+        tops = [max((c["layer_rank"], c["layer"]) for c in cells[b]) for b in s.badges if cells.get(b)]
+        levels.append(min(tops) if tops else None)
+    warnings = []
+    for i in range(1, len(steps)):
+        before, here = levels[i - 1], levels[i]
+        if before is not None and here is not None and here[0] < before[0]:
+            warnings.append({"field": f"steps.{i}", "message": (
+                f"step {i + 1} ('{steps[i].title}') can be met at the {here[1]} layer, lower on the spine "
+                f"than step {i} ('{steps[i - 1].title}', {before[1]}); learners usually climb the layers in order")})
+    return warnings
+
+
+def _write(store: GraphStore, pathway: PathwayRecord, *, create: bool) -> None:
+    steps = [{"id": step_id(pathway.id, n), "order": n, "badges": list(s.badges),
+              "props": {"title": s.title, "required": s.required, "optional": s.optional}}
+             for n, s in enumerate(pathway.steps, 1)]
+    params = {"id": pathway.id, "organisation": pathway.organisation, "destination": pathway.destination,
+              "completion_badge": pathway.completion_badge, "steps": steps,
+              "props": {"title": pathway.title, "description": pathway.description,
+                        "status": str(pathway.status), "kind": str(pathway.kind)}}
+    try:
+        written = store.write(queries.pathway_upsert(create=create), params)
+    except Conflict as exc:
+        raise Conflict(f"pathway '{pathway.id}' already exists") from exc
+    if not written:
+        raise NotFound(f"pathway '{pathway.id}' does not exist")
+
+
+@dataclass(frozen=True)
+class Written:
+    """A pathway as written, and the warnings about it."""
+
+    record: dict[str, Any]
+    warnings: list[dict[str, str]]
+
+
+def create(store: GraphStore, principal: Principal, pathway: PathwayRecord) -> Written:
+    """Create a pathway (a draft unless the body says otherwise).
+
+    Raises:
+        Forbidden: the caller may not author for ``pathway.organisation``.
+        RequestValidationError: unknown references, or a badge in two steps (422 with the field).
+        Conflict: the id is taken.
+    """
+    may_write(principal, PATHWAY, pathway.organisation)
+    _check_graph(store, pathway)
+    _write(store, pathway, create=True)
+    return Written(get(store, principal, pathway.id), spine_warnings(store, pathway))
+
+
+def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict[str, Any]) -> Written:
+    """Apply a patch to a pathway (``steps``, when given, replace them all) and write it whole.
+
+    Raises:
+        NotFound: no such pathway (or a draft of another organisation).
+        Forbidden: the caller is not its author, or would give it to another organisation.
+        Conflict: the pathway is archived (publish it again to change it).
+        RequestValidationError: the patched pathway is invalid.
+    """
+    current = get(store, principal, pathway_id)
+    may_write(principal, PATHWAY, current["organisation"])
+    if current["status"] == PathwayStatus.ARCHIVED:
+        raise Conflict(f"pathway '{pathway_id}' is archived; publish it again before changing it")
+    base = {k: current[k] for k in ("title", "description", "status", "kind", "organisation", "destination",
+                                    "completion_badge", "steps")}
+    base["description"] = base["description"] or ""
+    try:
+        pathway = PathwayRecord.model_validate({**base, **patch, "id": pathway_id})
+    except ValidationError as exc:
+        raise validation_error(exc) from exc
+    may_write(principal, PATHWAY, pathway.organisation)
+    _check_graph(store, pathway)
+    _write(store, pathway, create=False)
+    return Written(get(store, principal, pathway_id), spine_warnings(store, pathway))
+
+
+#: Which statuses each transition starts from (the target itself: nothing to do).
+_TRANSITIONS: dict[PathwayStatus, tuple[PathwayStatus, ...]] = {
+    PathwayStatus.PUBLISHED: (PathwayStatus.DRAFT, PathwayStatus.ARCHIVED),
+    PathwayStatus.ARCHIVED: (PathwayStatus.DRAFT, PathwayStatus.PUBLISHED),
+}
+
+
+def set_status(store: GraphStore, principal: Principal, pathway_id: str, to: PathwayStatus) -> Written:
+    """Publish or archive a pathway (doing it twice changes nothing).
+
+    Raises:
+        NotFound: no such pathway (or a draft of another organisation).
+        Forbidden: the caller is not its author.
+    """
+    current = get(store, principal, pathway_id)
+    may_write(principal, PATHWAY, current["organisation"])
+    if current["status"] in _TRANSITIONS[to]:
+        store.write(queries.SET_PATHWAY_STATUS, {"id": pathway_id, "status": str(to), "now": int(time.time())})
+    return Written(get(store, principal, pathway_id), spine_warnings(store, current))
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The outcome of ``complete``; see ``schemas.CompletionPublic``."""
+
+    pathway_id: str
+    learner_id: str
+    completed: bool
+    awarded: bool
+    created: bool
+    assertion_id: str | None
+    badge_id: str | None
+    unmet_steps: list[int]
+
+
+def completion_assertion_id(pathway_id: str, learner_id: str) -> str:
+    """The one assertion id a pathway's completion by a learner can have."""
+    return "pc-" + hashlib.sha256(f"{pathway_id}\x00{learner_id}".encode()).hexdigest()[:32]
+
+
+def unmet_steps(pathway: dict[str, Any], held: set[str]) -> list[int]:
+    """The 1-based orders of the non-optional steps ``held`` badges do not meet."""
+    return [n for n, s in enumerate(pathway["steps"], 1)
+            if not s["optional"] and len(held & set(s["badges"])) < s["required"]]
+
+
+def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_id: str, *,
+             now: int | None = None) -> Completion:
+    """Award the pathway's completion badge if the learner's portfolio meets every step.
+
+    Who: admin, the pathway's author, or the learner themself.
+
+    Raises:
+        NotFound: no such published pathway, or no such learner.
+        Forbidden: any other caller.
+    """
+    pathway = get(store, principal, pathway_id)
+    allowed = (principal.role == Role.ADMIN or principal.organisation_id == pathway["organisation"]
+               or (principal.role == Role.LEARNER and principal.learner_id == learner_id))
+    if not allowed:
+        raise Forbidden("only admin, the pathway's organisation or the learner themself may claim a completion")
+    if pathway["status"] != PathwayStatus.PUBLISHED:
+        raise NotFound(f"pathway '{pathway_id}' is not published")
+    if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
+        raise NotFound(f"learner '{learner_id}' does not exist")
+    now = int(time.time()) if now is None else now
+    held = {r["badge_id"] for r in store.read(queries.LEARNER_PORTFOLIO, {"learner_id": learner_id, "now": now})}
+    unmet = unmet_steps(pathway, held)
+    badge = pathway["completion_badge"]
+    if unmet or badge is None:
+        return Completion(pathway_id, learner_id, not unmet, False, False, None, badge, unmet)
+    rows = store.write(queries.AWARD_PATHWAY_COMPLETION, {
+        "id": completion_assertion_id(pathway_id, learner_id), "pathway_id": pathway_id, "learner_id": learner_id,
+        "props": {"status": str(AssertionStatus.ISSUED), "issued_on": now, "source": COMPLETION_SOURCE,
+                  "pathway_id": pathway_id}})
+    if not rows:
+        raise NotFound(f"the completion badge '{badge}' of pathway '{pathway_id}' has no issuing organisation")
+    return Completion(pathway_id, learner_id, True, True, bool(rows[0]["created"]), rows[0]["id"], badge, [])
+
+
+class PathwayCreate(PathwayRecord):
+    """A recommended pathway to author; it starts as a draft unless ``status`` says otherwise."""
+
+    status: PathwayStatus = PathwayStatus.DRAFT
+

@@ -1,0 +1,237 @@
+"""Catalogue operations for the API: pages with filters, get, create, update, delete.
+
+Every write is one statement (``queries.catalogue_upsert``, ``catalogue_delete``),
+after the record has been validated with the same pydantic models the
+catalogue reader uses (``ingest/catalogue.py``) and its references checked
+against the graph. An update is a patch: the stored record, the patch on top,
+and the whole result validated again, so the rules that tie fields together
+(a place unless online, end after start) hold after every change.
+
+Who may write: an organisation its own badges (``issuer``) and opportunities
+(``organisation``) and its own profile; admin everything, and alone the
+organisations, themes, destinations, places and spine cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+from colearn.errors import Conflict, Forbidden, NotFound
+from colearn.graph import queries
+from colearn.graph.schema import Label
+from colearn.graph.store import GraphStore
+from colearn.ingest.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
+                                      PlaceRecord, ThemeRecord)
+from colearn.ingest.spine import SpineCellRecord
+from colearn.service.auth import Principal, Role
+
+#: Opportunity dates: record field -> stored epoch-seconds property.
+_DATES = {"start": "starts_on", "end": "ends_on"}
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A catalogue resource of the API.
+
+    Attributes:
+        label: its graph label.
+        record: the pydantic model that validates it (shared with the catalogue reader).
+        owner: the field naming the organisation that owns it (``issuer``,
+            ``organisation``, ``id`` for an organisation itself), or None when
+            only admin may write it.
+        noun: how messages name it.
+    """
+
+    label: Label
+    record: type[BaseModel]
+    owner: str | None
+    noun: str
+
+
+ORGANISATION = Entity(Label.ORGANISATION, OrganisationRecord, "id", "organisation")
+OPPORTUNITY = Entity(Label.OPPORTUNITY, OpportunityRecord, "organisation", "opportunity")
+BADGE = Entity(Label.BADGE, BadgeRecord, "issuer", "badge")
+THEME = Entity(Label.THEME, ThemeRecord, None, "theme")
+DESTINATION = Entity(Label.DESTINATION, DestinationRecord, None, "destination")
+PLACE = Entity(Label.PLACE, PlaceRecord, None, "place")
+SPINE_CELL = Entity(Label.SPINE_CELL, SpineCellRecord, None, "spine cell")
+
+
+def validation_error(exc: ValidationError, prefix: tuple[str | int, ...] = ("body",)) -> RequestValidationError:
+    """A pydantic error as the API's 422 (problem+json with field paths under ``prefix``)."""
+    return RequestValidationError([{**e, "loc": (*prefix, *e["loc"])} for e in exc.errors()])
+
+
+def field_error(field: str, message: str) -> RequestValidationError:
+    """A 422 for one field of the request body (``field`` is dotted: ``steps.2.badges.0``)."""
+    loc = ("body", *(int(p) if p.isdigit() else p for p in field.split(".")))
+    return RequestValidationError([{"loc": loc, "msg": message, "type": "value_error"}])
+
+
+def _record(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored node (``catalogue_get``'s shape) as the fields of its record model."""
+    out = {k: v for k, v in stored.items() if k in entity.record.model_fields}
+    for fld, prop in _DATES.items():
+        if fld in entity.record.model_fields and stored.get(prop) is not None:
+            out[fld] = datetime.fromtimestamp(stored[prop], tz=UTC)
+    return out
+
+
+def public(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored node as the API answers it: the record's fields, lists sorted."""
+    out = _record(entity, stored)
+    for k, v in out.items():
+        if isinstance(v, list):
+            out[k] = sorted(v)
+    if entity.label == Label.OPPORTUNITY:
+        out.setdefault("start", None)
+        out.setdefault("end", None)
+    return out
+
+
+def page(store: GraphStore, entity: Entity, filters: dict[str, Any], *, q: str | None,
+         limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """One page of a catalogue resource.
+
+    Args:
+        store: the graph.
+        entity: which resource.
+        filters: ``{filter: value or None}`` for the label's ``CATALOGUE_FILTERS``.
+        q: free text matched (case-insensitively) in name and description.
+        limit: at most this many records.
+        offset: records skipped first.
+
+    Returns:
+        The total matching the filters, and the page's records (``public`` shape).
+    """
+    params = {name: filters.get(name) for name in queries.CATALOGUE_FILTERS[entity.label]}
+    params |= {"q": q.strip().lower() if q and q.strip() else None, "limit": limit, "offset": offset}
+    row = store.read(queries.catalogue_page(entity.label), params)[0]
+    return row["total"], [public(entity, r) for r in row["data"]]
+
+
+def get_stored(store: GraphStore, entity: Entity, node_id: str) -> dict[str, Any]:
+    """A node as stored (``catalogue_get``'s shape). Raises ``NotFound``."""
+    rows = store.read(queries.catalogue_get(entity.label), {"id": node_id})
+    if not rows:
+        raise NotFound(f"{entity.noun} '{node_id}' does not exist")
+    return rows[0]["record"]
+
+
+def get(store: GraphStore, entity: Entity, node_id: str) -> dict[str, Any]:
+    """A node in the ``public`` shape. Raises ``NotFound``."""
+    return public(entity, get_stored(store, entity, node_id))
+
+
+def may_write(principal: Principal, entity: Entity, owner_id: str | None, *, admin_only: bool = False) -> None:
+    """Raise ``Forbidden`` unless ``principal`` may write a node of ``entity`` owned by ``owner_id``
+    (``admin_only``: creating or deleting an organisation)."""
+    if principal.role == Role.ADMIN:
+        return
+    if entity.owner is None or admin_only:
+        raise Forbidden(f"only admin may change {entity.noun}s")
+    if principal.role != Role.ORGANISATION:
+        raise Forbidden(f"the {principal.role} role may not change {entity.noun}s")
+    if owner_id != principal.organisation_id:
+        raise Forbidden(f"this key acts for '{principal.organisation_id}' and may change only its own "
+                        f"{entity.noun}s")
+
+
+def check_references(store: GraphStore, entity: Entity, record: BaseModel) -> None:
+    """Refuse a record that names nodes that do not exist (422 naming the body field)."""
+    _, links = queries.CATALOGUE_SHAPES[entity.label]
+    for link in links:
+        value = getattr(record, link.field)
+        ids = value if link.many else ([value] if value is not None else [])
+        if not ids:
+            continue
+        missing = {r["id"] for r in store.read(queries.missing_ids(link.other), {"ids": list(ids)})}
+        for i, ref in enumerate(ids):
+            if ref in missing:
+                where = f"{link.field}.{i}" if link.many else link.field
+                raise field_error(where, f"unknown {link.other} '{ref}'")
+
+
+def _write_params(entity: Entity, record: BaseModel) -> dict[str, Any]:
+    scalars, links = queries.CATALOGUE_SHAPES[entity.label]
+    data = record.model_dump(mode="json")
+    for fld, prop in _DATES.items():
+        if fld in data:
+            value = getattr(record, fld)
+            if value is not None and not isinstance(value, datetime):
+                value = datetime(value.year, value.month, value.day, tzinfo=UTC)
+            elif value is not None and value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            data[prop] = int(value.timestamp()) if value is not None else None
+    params: dict[str, Any] = {"id": record.id, "props": {s: data.get(s) for s in scalars}}
+    for i, link in enumerate(links):
+        value = data[link.field]
+        params[f"l{i}"] = value if link.many else ([value] if value is not None else [])
+    return params
+
+
+def create(store: GraphStore, principal: Principal, entity: Entity, record: BaseModel) -> dict[str, Any]:
+    """Create a node from a validated record, as one statement.
+
+    Raises:
+        Forbidden: the caller may not write it (see ``may_write``).
+        RequestValidationError: a reference names no node (422 with the field).
+        Conflict: the id is taken.
+    """
+    may_write(principal, entity, getattr(record, entity.owner) if entity.owner else None,
+              admin_only=entity.owner == "id")
+    check_references(store, entity, record)
+    try:
+        store.write(queries.catalogue_upsert(entity.label, create=True), _write_params(entity, record))
+    except Conflict as exc:
+        raise Conflict(f"{entity.noun} '{record.id}' already exists") from exc
+    return get(store, entity, record.id)
+
+
+def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str,
+           patch: dict[str, Any]) -> dict[str, Any]:
+    """Apply a patch (the fields given, ``None`` clears one) and write the whole record again.
+
+    Raises:
+        NotFound: no such node.
+        Forbidden: the caller does not own it, or would give it to another organisation.
+        RequestValidationError: the patched record is invalid or names unknown nodes.
+    """
+    current = _record(entity, get_stored(store, entity, node_id))
+    may_write(principal, entity, current.get(entity.owner) if entity.owner else None)
+    try:
+        record = entity.record.model_validate({**current, **patch, "id": node_id})
+    except ValidationError as exc:
+        raise validation_error(exc) from exc
+    if entity.owner and entity.owner != "id":
+        may_write(principal, entity, getattr(record, entity.owner))
+    check_references(store, entity, record)
+    if not store.write(queries.catalogue_upsert(entity.label, create=False), _write_params(entity, record)):
+        raise NotFound(f"{entity.noun} '{node_id}' does not exist")
+    return get(store, entity, node_id)
+
+
+def delete(store: GraphStore, principal: Principal, entity: Entity, node_id: str) -> None:
+    """Delete a node and its links, unless something still needs it.
+
+    Raises:
+        NotFound: no such node.
+        Forbidden: the caller does not own it.
+        Conflict: awards, pathway steps, badges or opportunities still refer to it.
+    """
+    rows = store.read(queries.catalogue_usage(entity.label), {"id": node_id})
+    if not rows:
+        raise NotFound(f"{entity.noun} '{node_id}' does not exist")
+    owner = _record(entity, get_stored(store, entity, node_id)).get(entity.owner) if entity.owner else None
+    may_write(principal, entity, owner, admin_only=entity.owner == "id")
+    names = [name for name, _ in queries.CATALOGUE_BLOCKERS[entity.label]]
+    used = [f"{n} {name}" for name, n in zip(names, rows[0]["uses"]) if n]
+    if used or store.write(queries.catalogue_delete(entity.label), {"id": node_id})[0]["deleted"] != 1:
+        why = ", ".join(used) or "something refers to it"
+        raise Conflict(f"{entity.noun} '{node_id}' is still in use ({why}); remove those first")
+

@@ -1,0 +1,169 @@
+"""The catalogue API: one router per resource (organisations, opportunities,
+badges, themes, destinations, places, spine cells), built by one factory so that
+every resource lists, gets, creates, patches and deletes the same way.
+
+Reads: every authenticated role. Writes: see ``service/catalogue.py``
+(an organisation its own badges, opportunities and profile; admin the rest).
+This module does not use postponed annotations: the endpoints' types are
+closure variables that FastAPI must see as objects.
+"""
+
+from typing import Annotated, Any, Optional
+
+from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from colearn.graph.schema import OpportunityMode, ThemeKind
+from colearn.service import catalogue
+from colearn.service.catalogue import Entity
+from colearn.service.deps import PrincipalDep, StoreDep
+from colearn.service.problems import problem_responses
+from colearn.service import schemas
+
+#: The largest page.
+MAX_LIMIT = 100
+
+IdPath = Annotated[str, Path(min_length=1, max_length=200, description="the node's id")]
+
+
+class Paging(BaseModel):
+    """Free text and paging, taken by every list."""
+
+    q: Optional[str] = Field(default=None, max_length=200,
+                             description="text matched, ignoring case, in the name and description")
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+_Id = Optional[Annotated[str, Field(min_length=1, max_length=200)]]
+
+
+class KindFilters(Paging):
+    """Filters of organisations and places."""
+
+    kind: _Id = None
+
+
+class SpineFilters(Paging):
+    """Filters of spine cells."""
+
+    layer: _Id = None
+    domain: _Id = None
+
+
+class ThemeFilters(Paging):
+    """Filters of themes."""
+
+    kind: Optional[ThemeKind] = None
+    destination: _Id = Field(default=None, description="themes that lead to this destination")
+
+
+class BadgeFilters(Paging):
+    """Filters of badges."""
+
+    theme: _Id = None
+    destination: _Id = Field(default=None, description="through the badge's themes")
+    spine_cell: _Id = None
+    place: _Id = Field(default=None, description="awarded by an opportunity at this place")
+    organisation: _Id = Field(default=None, description="the issuer")
+
+
+class OpportunityFilters(Paging):
+    """Filters of opportunities."""
+
+    theme: _Id = None
+    destination: _Id = Field(default=None, description="through the opportunity's themes")
+    spine_cell: _Id = Field(default=None, description="awards a badge aligned to this cell")
+    place: _Id = None
+    mode: Optional[OpportunityMode] = None
+    organisation: _Id = Field(default=None, description="the organisation that offers it")
+
+
+def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
+    """``model`` with every field but ``id`` optional: the body of a PATCH
+    (the merged record is validated with ``model`` itself)."""
+    fields: dict[str, Any] = {
+        fname: (Optional[f.annotation], Field(default=None, description=f.description))
+        for fname, f in model.model_fields.items() if fname != "id"}
+    return create_model(name, __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
+                        __doc__=f"Fields to change (a null clears an optional one); the rest stay.",
+                        **fields)
+
+
+def catalogue_router(entity: Entity, *, prefix: str, tag: str, public: type[BaseModel],
+                     page: type[schemas.Page], filters: type[Paging], create: type[BaseModel],
+                     who_writes: str) -> APIRouter:
+    """A router for one catalogue resource: list, get, create, patch, delete."""
+    update = partial_model(entity.record, f"{create.__name__.removesuffix('Create')}Update")
+    router = APIRouter(prefix=prefix, tags=[tag], responses=problem_responses(401, 403, 422, 429))
+    plural = prefix.strip("/")
+
+    @router.get("", response_model=page, name=f"list_{plural}")
+    def list_items(_: PrincipalDep, store: StoreDep, params: Annotated[filters, Query()]) -> Any:
+        found = params.model_dump(exclude={"q", "limit", "offset"})
+        found = {k: (str(v) if v is not None else None) for k, v in found.items()}
+        total, data = catalogue.page(store, entity, found, q=params.q, limit=params.limit, offset=params.offset)
+        return page(data=data, count=total, limit=params.limit, offset=params.offset)
+
+    @router.get("/{item_id}", response_model=public, name=f"get_{entity.noun.replace(' ', '_')}",
+                responses=problem_responses(404))
+    def get_item(_: PrincipalDep, store: StoreDep, item_id: IdPath) -> Any:
+        return catalogue.get(store, entity, item_id)
+
+    @router.post("", response_model=public, status_code=status.HTTP_201_CREATED,
+                 name=f"create_{entity.noun.replace(' ', '_')}", responses=problem_responses(409),
+                 description=f"Create a {entity.noun}. Who: {who_writes}.")
+    def create_item(principal: PrincipalDep, store: StoreDep, body: create) -> Any:
+        return catalogue.create(store, principal, entity, body)
+
+    @router.patch("/{item_id}", response_model=public, name=f"update_{entity.noun.replace(' ', '_')}",
+                  responses=problem_responses(404), description=f"Change a {entity.noun}. Who: {who_writes}.")
+    def update_item(principal: PrincipalDep, store: StoreDep, item_id: IdPath, body: update) -> Any:
+        return catalogue.update(store, principal, entity, item_id, body.model_dump(exclude_unset=True))
+
+    @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT,
+                   name=f"delete_{entity.noun.replace(' ', '_')}", responses=problem_responses(404, 409),
+                   description=f"Delete a {entity.noun} nothing else needs. Who: {who_writes}.")
+    def delete_item(principal: PrincipalDep, store: StoreDep, item_id: IdPath) -> Response:
+        catalogue.delete(store, principal, entity, item_id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    return router
+
+
+def _create(model: type[BaseModel], name: str) -> type[BaseModel]:
+    return type(name, (model,), {"__doc__": model.__doc__, "__module__": __name__})
+
+
+_ADMIN = "admin"
+organisations = catalogue_router(
+    catalogue.ORGANISATION, prefix="/organisations", tag="organisations", public=schemas.OrganisationPublic,
+    page=schemas.OrganisationsPublic, filters=KindFilters,
+    create=_create(catalogue.ORGANISATION.record, "OrganisationCreate"),
+    who_writes="admin; an organisation may change its own profile")
+opportunities = catalogue_router(
+    catalogue.OPPORTUNITY, prefix="/opportunities", tag="opportunities", public=schemas.OpportunityDetailPublic,
+    page=schemas.OpportunitiesPublic, filters=OpportunityFilters,
+    create=_create(catalogue.OPPORTUNITY.record, "OpportunityCreate"),
+    who_writes="admin, or the organisation that offers it")
+badges = catalogue_router(
+    catalogue.BADGE, prefix="/badges", tag="badges", public=schemas.BadgePublic, page=schemas.BadgesPublic,
+    filters=BadgeFilters, create=_create(catalogue.BADGE.record, "BadgeCreate"),
+    who_writes="admin, or the organisation that defines it (its issuer)")
+themes = catalogue_router(
+    catalogue.THEME, prefix="/themes", tag="themes", public=schemas.ThemePublic, page=schemas.ThemesPublic,
+    filters=ThemeFilters, create=_create(catalogue.THEME.record, "ThemeCreate"), who_writes=_ADMIN)
+destinations = catalogue_router(
+    catalogue.DESTINATION, prefix="/destinations", tag="destinations", public=schemas.DestinationPublic,
+    page=schemas.DestinationsPublic, filters=Paging,
+    create=_create(catalogue.DESTINATION.record, "DestinationCreate"), who_writes=_ADMIN)
+places = catalogue_router(
+    catalogue.PLACE, prefix="/places", tag="places", public=schemas.PlacePublic, page=schemas.PlacesPublic,
+    filters=KindFilters, create=_create(catalogue.PLACE.record, "PlaceCreate"), who_writes=_ADMIN)
+spine_cells = catalogue_router(
+    catalogue.SPINE_CELL, prefix="/spine-cells", tag="spine", public=schemas.SpineCellPublic,
+    page=schemas.SpineCellsPublic, filters=SpineFilters,
+    create=_create(catalogue.SPINE_CELL.record, "SpineCellCreate"), who_writes=_ADMIN)
+
+#: Every catalogue router, in the order they are mounted.
+ROUTERS = (organisations, opportunities, badges, themes, destinations, places, spine_cells)

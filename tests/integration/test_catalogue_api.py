@@ -1,0 +1,168 @@
+"""The catalogue and pathway-authoring API on the demo city: filters and totals
+checked against the YAML files, ownership, validation errors with field paths,
+pathway warnings, publish/archive, and the once-only completion award."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from colearn.config import Settings
+from colearn.graph import queries
+from colearn.graph.store import GraphStore
+from colearn.ingest.catalogue import demo_city_path, ingest_catalogue
+from colearn.service.app import create_app
+from colearn.service.auth import create_key, issue_learner_token
+
+from tests.catalogue_builders import DEMO_CITY, load_yaml_folder
+
+
+@pytest.fixture
+def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, dict]]]:
+    ingest_catalogue(store, demo_city_path())
+    keys = {"admin": create_key(store, "admin").secret,
+            "kiln": create_key(store, "organisation", organisation_id="kiln-digital").secret,
+            "college": create_key(store, "organisation", organisation_id="brackenford-college").secret,
+            "partner": create_key(store, "partner", origins=["https://partner.example"]).secret}
+    app = create_app(Settings(data_dir=tmp_path), store=store)
+    with TestClient(app) as client:
+        yield client, {k: {"X-API-Key": v} for k, v in keys.items()}
+
+
+def test_lists_filter_and_page_like_the_yaml(api) -> None:
+    client, h = api
+    raw = load_yaml_folder(DEMO_CITY)
+    digital = sorted(b["id"] for b in raw["badges"] if "digital" in b.get("themes", []))
+    first = client.get("/badges", params={"theme": "digital", "limit": 5}, headers=h["partner"]).json()
+    rest = client.get("/badges", params={"theme": "digital", "limit": 5, "offset": 5}, headers=h["partner"]).json()
+    assert first["count"] == rest["count"] == len(digital)
+    assert [b["id"] for b in first["data"] + rest["data"]] == digital[:10]
+    online = client.get("/opportunities", params={"mode": "online"}, headers=h["partner"]).json()
+    assert online["count"] == sum(o["mode"] == "online" for o in raw["opportunities"])
+    at = client.get("/opportunities", params={"place": "central-library"}, headers=h["partner"]).json()
+    assert sorted(o["id"] for o in at["data"]) == sorted(
+        o["id"] for o in raw["opportunities"] if o.get("place") == "central-library")
+    q = client.get("/organisations", params={"q": "YOUTH"}, headers=h["partner"]).json()
+    assert {o["id"] for o in q["data"]} == {o["id"] for o in raw["organisations"]
+                                            if "youth" in (o["name"] + o.get("description", "")).lower()}
+    cells = client.get("/spine-cells", params={"domain": "skills"}, headers=h["partner"]).json()
+    assert [c["layer"] for c in cells["data"]] == ["engagement", "participation", "demonstration", "leadership"]
+    bad = client.get("/badges", params={"limit": 0}, headers=h["partner"])
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.limit"
+    assert client.get("/badges/nope", headers=h["partner"]).json()["type"] == "/problems/not-found"
+
+
+def test_organisations_change_only_their_own(api) -> None:
+    client, h = api
+    body = {"id": "pair-programming", "name": "Pair Programming", "issuer": "kiln-digital",
+            "cells": ["skills.participation"], "themes": ["digital"]}
+    assert client.post("/badges", json=body | {"issuer": "brackenford-college"}, headers=h["kiln"]).status_code == 403
+    assert client.post("/badges", json=body, headers=h["partner"]).status_code == 403
+    created = client.post("/badges", json=body, headers=h["kiln"])
+    assert created.status_code == 201 and created.json()["issuer"] == "kiln-digital"
+    assert client.post("/badges", json=body, headers=h["kiln"]).status_code == 409
+    assert client.patch("/badges/pair-programming", json={"name": "X"}, headers=h["college"]).status_code == 403
+    moved = client.patch("/badges/pair-programming", json={"issuer": "brackenford-college"}, headers=h["kiln"])
+    assert moved.status_code == 403
+    patched = client.patch("/badges/pair-programming", json={"criteria": "Pair for a day."}, headers=h["kiln"])
+    assert patched.json()["criteria"] == "Pair for a day." and patched.json()["themes"] == ["digital"]
+    assert client.post("/themes", json={"id": "t", "name": "T", "kind": "civic"}, headers=h["kiln"]).status_code == 403
+    assert client.post("/themes", json={"id": "t", "name": "T", "kind": "civic"}, headers=h["admin"]).status_code == 201
+    assert client.delete("/badges/pair-programming", headers=h["college"]).status_code == 403
+    assert client.delete("/badges/pair-programming", headers=h["kiln"]).status_code == 204
+    assert client.get("/badges/pair-programming", headers=h["kiln"]).status_code == 404
+    used = client.delete("/badges/first-web-app", headers=h["admin"])
+    assert used.status_code == 409 and "pathway steps" in used.json()["detail"]
+
+
+def test_write_errors_name_the_field(api) -> None:
+    client, h = api
+    r = client.post("/badges", json={"id": "Bad Id", "name": "", "issuer": "kiln-digital", "cells": [],
+                                      "colour": "red"}, headers=h["kiln"])
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    assert {e["field"] for e in r.json()["errors"]} == {"body.id", "body.name", "body.cells", "body.colour"}
+    r = client.post("/badges", json={"id": "b", "name": "B", "issuer": "kiln-digital",
+                                      "cells": ["skills.engagement", "skills.nowhere"]}, headers=h["kiln"])
+    assert r.json()["errors"] == [{"field": "body.cells.1", "message": "unknown SpineCell 'skills.nowhere'"}]
+    r = client.patch("/opportunities/kiln-digital-open-day", json={"place": None}, headers=h["kiln"])
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.place"
+
+
+PATHWAY = {"id": "into-software", "title": "Into software", "organisation": "kiln-digital",
+           "destination": "employment",
+           "steps": [{"title": "Try it", "badges": ["digital-explorer", "tech-workplace-taster"]},
+                     {"title": "Build", "badges": ["first-web-app"]}],
+           "completion_badge": "digital-careers-award"}
+
+
+@pytest.mark.parametrize("change, field, words", [
+    ({"steps": []}, "body.steps", "at least one step"),
+    ({"steps": [{"title": "Empty", "badges": []}]}, "body.steps.0.badges", "at least one badge"),
+    ({"steps": [{"title": "Two of one", "badges": ["first-web-app"], "required": 2}]}, "body.steps.0.required",
+     "required is 2"),
+    ({"steps": [{"title": "A", "badges": ["first-web-app"]}, {"title": "B", "badges": ["nope", "first-web-app"]}]},
+     "body.steps.1.badges.1", "already accepted by step 1"),
+    ({"steps": [{"title": "A", "badges": ["first-web-app", "no-such-badge"]}]}, "body.steps.0.badges.1",
+     "unknown badge 'no-such-badge'"),
+    ({"destination": "the-moon"}, "body.destination", "unknown Destination"),
+])
+def test_pathway_errors_are_precise(api, change, field, words) -> None:
+    client, h = api
+    r = client.post("/pathways", json=PATHWAY | change, headers=h["kiln"])
+    assert r.status_code == 422, r.json()
+    assert r.json()["errors"][0]["field"] == field and words in r.json()["errors"][0]["message"]
+
+
+def test_pathway_lifecycle_and_spine_warning(api) -> None:
+    client, h = api
+    r = client.post("/pathways", json=PATHWAY, headers=h["kiln"])
+    assert r.status_code == 201 and r.json()["status"] == "draft" and r.json()["warnings"] == []
+    assert client.get("/pathways/into-software", headers=h["college"]).status_code == 404
+    assert client.get("/pathways/into-software", headers=h["kiln"]).status_code == 200
+    assert client.post("/pathways/into-software/publish", headers=h["college"]).status_code == 404
+    down = client.patch("/pathways/into-software", headers=h["kiln"], json={"steps": [
+        PATHWAY["steps"][1], PATHWAY["steps"][0]]})
+    assert down.status_code == 200
+    assert [w["field"] for w in down.json()["warnings"]] == ["steps.1"]
+    assert "lower on the spine" in down.json()["warnings"][0]["message"]
+    assert [s["title"] for s in down.json()["steps"]] == ["Build", "Try it"]
+    assert client.post("/pathways/into-software/publish", headers=h["kiln"]).json()["status"] == "published"
+    assert client.get("/pathways/into-software", headers=h["college"]).status_code == 200
+    assert client.patch("/pathways/into-software", json={"title": "X"}, headers=h["college"]).status_code == 403
+    assert client.post("/pathways/into-software/archive", headers=h["kiln"]).json()["status"] == "archived"
+    assert client.patch("/pathways/into-software", json={"title": "X"}, headers=h["kiln"]).status_code == 409
+    listed = client.get("/pathways", params={"status": "published"}, headers=h["partner"]).json()
+    assert listed["count"] == 4 and "into-software" not in {p["id"] for p in listed["data"]}
+
+
+def test_demo_pathways_climb_the_spine(api) -> None:
+    client, h = api
+    for p in client.get("/pathways", headers=h["admin"]).json()["data"]:
+        steps = [{k: s[k] for k in ("title", "badges", "required", "optional")} for s in p["steps"]]
+        r = client.patch(f"/pathways/{p['id']}", json={"steps": steps}, headers=h["admin"])
+        assert r.status_code == 200 and r.json()["warnings"] == [], (p["id"], r.json()["warnings"])
+
+
+def test_completion_is_awarded_once(api, store: GraphStore) -> None:
+    client, h = api
+    pathway = client.get("/pathways/digital-careers", headers=h["admin"]).json()
+    needed = [b for s in pathway["steps"] if not s["optional"] for b in s["badges"][:s["required"]]]
+    rows = [{"id": f"a-{b}", "organisation_id": "kiln-digital", "badge_id": b, "learner_id": "ada",
+             "learner_props": {}, "props": {"status": "accepted", "issued_on": 1_700_000_000}} for b in needed]
+    store.write(queries.MERGE_ASSERTIONS, {"rows": rows[:-1]})
+    token = {"Authorization": f"Bearer {issue_learner_token(client.app.state.token_secret, 'ada')}"}
+    url = "/pathways/digital-careers/completions"
+    partial = client.post(url, json={"learner_id": "ada"}, headers=token).json()
+    assert partial["completed"] is False and partial["unmet_steps"] == [4]
+    store.write(queries.MERGE_ASSERTIONS, {"rows": rows[-1:]})
+    assert client.post(url, json={"learner_id": "ada"}, headers=h["college"]).status_code == 403
+    first = client.post(url, json={"learner_id": "ada"}, headers=token).json()
+    again = client.post(url, json={"learner_id": "ada"}, headers=h["kiln"]).json()
+    assert first["awarded"] and first["created"] and not again["created"]
+    assert first["assertion_id"] == again["assertion_id"] and first["badge_id"] == "digital-careers-award"
+    held = store.read("MATCH (:Learner {id: 'ada'})<-[:TO]-(a:Assertion)-[:OF]->(:Badge {id: $b}) "
+                      "RETURN a.id AS id, a.status AS status", {"b": "digital-careers-award"})
+    assert held == [{"id": first["assertion_id"], "status": "issued"}]
