@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     #: ``partner`` (public catalogue and recommendations; ``make run`` sets it
     #: so that the demo answers plain curl requests).
     anonymous_role: Literal["partner"] | None = None
+    #: Requests a minute per caller (API key, learner, or anonymous address); 0: no limit.
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    #: The most requests a caller may send at once before the per-minute rate applies.
+    rate_limit_burst: int = Field(default=120, ge=1)
 
     neo4j_uri: str | None = Field(
         default=None, validation_alias=AliasChoices("NEO4J_URI", "COLEARN_NEO4J_URI")

@@ -97,3 +97,19 @@ class StoreUnavailable(ColearnError):
 
     type_slug = "store-unavailable"
     status = 503
+
+
+class RateLimited(ColearnError):
+    """The caller has used up its request allowance for now (HTTP 429).
+
+    Args:
+        message: what happened.
+        retry_after: whole seconds until a request will be accepted again.
+    """
+
+    type_slug = "rate-limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -18,6 +18,7 @@ from colearn.graph.store import GraphStore, open_store
 from colearn.recommender.recommend import Recommender
 from colearn.service import problems
 from colearn.service.auth import token_secret
+from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.routers import catalogue, health, learners, pathways
 
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         app.state.token_secret = token_secret(settings.data_dir, secret)
         app.state.recommender = Recommender.from_store(app.state.store)
+        app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
         try:
             yield
         finally:
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         lifespan=lifespan,
     )
     problems.install(app)
+    app.add_middleware(PartnerCORS)
     app.include_router(health.router)
     app.include_router(learners.router)
     for router in catalogue.ROUTERS:

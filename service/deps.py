@@ -57,6 +57,7 @@ def get_principal(request: Request, store: StoreDep, settings: SettingsDep) -> P
         Unauthorised: no credentials (unless anonymous access is configured),
             or credentials that are unknown, revoked, expired or forged.
         Forbidden: a partner key used from an origin it is not bound to.
+        RateLimited: the caller has used up its allowance (``service/limits.py``).
     """
     cached = getattr(request.state, "principal", None)
     if cached is not None:
@@ -76,6 +77,10 @@ def get_principal(request: Request, store: StoreDep, settings: SettingsDep) -> P
         if found is None:
             raise Unauthorised("invalid or expired learner token")
         principal = found
+    caller = (f"key:{principal.key_id}" if principal.key_id else
+              f"learner:{principal.learner_id}" if principal.learner_id else
+              f"addr:{request.client.host if request.client else '-'}")
+    request.app.state.limiter.take(caller)
     origin = request.headers.get("origin")
     if principal.role == Role.PARTNER and principal.key_id and origin and origin not in principal.origins:
         raise Forbidden(f"this partner key is not allowed from origin {origin}")

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from colearn.errors import ColearnError
+from colearn.errors import ColearnError, RateLimited
 from colearn.service.schemas import InvalidProblem, Problem
 
 PROBLEM_JSON = "application/problem+json"
@@ -47,6 +47,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ColearnError)
     async def _colearn(_: Request, exc: ColearnError) -> JSONResponse:
         headers = {"WWW-Authenticate": 'Bearer realm="colearn"'} if exc.status == 401 else None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after)}
         return problem(exc.status, exc.type_slug, exc.message, headers=headers)
 
     @app.exception_handler(RequestValidationError)

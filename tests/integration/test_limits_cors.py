@@ -1,0 +1,69 @@
+"""Rate limits per caller (429 with Retry-After) and CORS only for partner origins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from colearn.config import Settings
+from colearn.errors import RateLimited
+from colearn.graph.store import GraphStore
+from colearn.service.app import create_app
+from colearn.service.auth import create_key
+from colearn.service.limits import TokenBuckets
+
+
+def test_token_bucket_refills_at_the_rate() -> None:
+    buckets = TokenBuckets(per_minute=60, burst=2)
+    buckets.take("a", now=0.0)
+    buckets.take("a", now=0.0)
+    with pytest.raises(RateLimited) as exc:
+        buckets.take("a", now=0.0)
+    assert exc.value.retry_after == 1
+    buckets.take("b", now=0.0)  # another caller has its own bucket
+    buckets.take("a", now=1.0)  # one token back after a second
+    with pytest.raises(RateLimited):
+        buckets.take("a", now=1.5)
+    TokenBuckets(per_minute=0, burst=1).take("a")  # 0: no limit
+
+
+def test_429_with_retry_after_per_key(store: GraphStore, tmp_path: Path) -> None:
+    one, two = create_key(store, "admin").secret, create_key(store, "admin").secret
+    app = create_app(Settings(data_dir=tmp_path, rate_limit_per_minute=6, rate_limit_burst=3), store=store)
+    with TestClient(app) as client:
+        codes = [client.get("/themes", headers={"X-API-Key": one}).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        r = client.get("/themes", headers={"X-API-Key": one})
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["type"] == "/problems/rate-limited"
+        assert client.get("/themes", headers={"X-API-Key": two}).status_code == 200
+
+
+def test_cors_only_for_partner_origins(store: GraphStore, tmp_path: Path) -> None:
+    key = create_key(store, "partner", origins=["https://partner.example"]).secret
+    create_key(store, "partner", origins=["https://other-partner.example"])
+    revoked = create_key(store, "partner", origins=["https://gone.example"])
+    from colearn.service.auth import revoke_key
+    revoke_key(store, revoked.id)
+    app = create_app(Settings(data_dir=tmp_path), store=store)
+    with TestClient(app) as client:
+        def preflight(origin: str):
+            return client.options("/badges", headers={"Origin": origin, "Access-Control-Request-Method": "GET",
+                                                      "Access-Control-Request-Headers": "x-api-key"})
+        ok = preflight("https://partner.example")
+        assert ok.status_code == 200
+        assert ok.headers["access-control-allow-origin"] == "https://partner.example"
+        assert "x-api-key" in ok.headers["access-control-allow-headers"].lower()
+        for origin in ("https://evil.example", "https://gone.example"):
+            refused = preflight(origin)
+            assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+        got = client.get("/badges", headers={"Origin": "https://partner.example", "X-API-Key": key})
+        assert got.status_code == 200 and got.headers["access-control-allow-origin"] == "https://partner.example"
+        # another partner's origin passes the preflight, but this key is not bound to it
+        other = client.get("/badges", headers={"Origin": "https://other-partner.example", "X-API-Key": key})
+        assert other.status_code == 403
+        evil = client.get("/badges", headers={"Origin": "https://evil.example", "X-API-Key": key})
+        assert evil.status_code == 403 and "access-control-allow-origin" not in evil.headers
