@@ -1,0 +1,433 @@
+"""What colearn publishes for an award: Open Badges 2.0 hosted documents and OB 3.0 credentials.
+
+Open Badges 2.0 (IMS Global, "Open Badges v2.0", sections cited below): every
+object is JSON-LD with ``@context`` ``https://w3id.org/openbadges/v2``, served
+at a stable URL under ``COLEARN_BASE_URL`` (``ObUrls``):
+
+- Issuer ``Profile`` (section "Profile"): id, type, name, url, email, plus
+  ``publicKey`` (its ``CryptographicKey``, section "CryptographicKey") and
+  ``revocationList`` (section "RevocationList");
+- ``BadgeClass`` (section "BadgeClass"): id, type, name, description, image,
+  criteria, issuer; ``alignment`` (section "Alignment") carries every spine
+  cell (targetName, targetUrl, targetFramework, targetCode) and ``tags`` the
+  themes;
+- ``Assertion`` (section "Assertion"): id, type, recipient (a salted SHA-256
+  ``IdentityObject``, section "IdentityObject"), badge, verification
+  (``HostedBadge``, section "VerificationObject"), issuedOn, expires, evidence.
+  A revoked assertion answers as section "Assertion" (``revoked``,
+  ``revocationReason``) and hosted verification say: HTTP 410 with those members.
+
+Open Badges 3.0 (1EdTech, "Open Badges Specification v3.0"): the same award as
+an ``OpenBadgeCredential`` (section 4 data model, a W3C VC Data Model 2.0
+credential: ``@context`` VC 2.0 first, then OB 3.0), its ``Achievement`` with
+the same alignments, ``validFrom`` / ``validUntil``, the recipient as a hashed
+``IdentityObject`` in ``credentialSubject.identifier``, and a
+``credentialStatus`` entry into the issuer's revocation list (W3C Bitstring
+Status List v1.0, 131,072 entries per list). It is signed two ways with the
+issuer's Ed25519 key through ``openbadgeslib``: as a VC-JWT (OB 3.0 section
+8.2, JOSE ``EdDSA`` per RFC 7519 / RFC 8037) and with an embedded Data
+Integrity proof (OB 3.0 section 8.3, cryptosuite ``eddsa-rdfc-2022``). The
+issuer's OB 3.0 Profile publishes the key as a ``Multikey`` verification
+method. Documents are deterministic: signing the same award twice gives the
+same bytes (Ed25519 signatures are deterministic; the proof's ``created`` is
+the issue time).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote, unquote
+
+from openbadgeslib.ob3 import (Achievement, Alignment, Evidence, IdentityObject, Issuer, OB3LdpSigner,
+                               OB3Signer, OpenBadgeCredential, build_status_list_credential,
+                               multikey_from_pem, sign_status_list_credential, status_entry)
+from openbadgeslib.ob3.status_list import DEFAULT_SIZE_BITS
+
+from colearn.errors import NotFound
+from colearn.graph import issuing, queries
+from colearn.graph.issuing import AssertionRecord
+from colearn.graph.schema import AssertionStatus
+from colearn.graph.store import GraphStore
+from colearn.openbadges.keys import KeyStore
+
+OB2_CONTEXT = "https://w3id.org/openbadges/v2"
+VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+#: Bits per OB 3.0 status list (the Bitstring Status List minimum, 16 KiB).
+STATUS_LIST_SIZE = DEFAULT_SIZE_BITS
+#: How long a served status list is valid (Bitstring Status List ``validUntil``);
+#: verifiers refuse an older copy, so a revocation cannot be replayed away.
+STATUS_LIST_VALIDITY = timedelta(days=1)
+#: JOSE algorithm of the VC-JWT (RFC 8037).
+JWT_ALGORITHM = "EdDSA"
+
+_ID = r"([^/?#]+)"
+
+
+def iso(epoch_s: int) -> str:
+    """Epoch seconds as ISO 8601 UTC with ``Z`` (OB 2.0 DateTime, VC ``dateTimeStamp``)."""
+    return datetime.fromtimestamp(int(epoch_s), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ObUrls:
+    """The stable URLs of everything published, under the public base URL.
+
+    Args:
+        base_url: ``Settings.base_url`` (a trailing ``/`` is ignored).
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url.rstrip("/")
+        b = re.escape(self.base)
+        self._patterns: list[tuple[str, re.Pattern[str]]] = [
+            ("issuer_key", re.compile(rf"^{b}/ob/v2/issuers/{_ID}/key$")),
+            ("revocations", re.compile(rf"^{b}/ob/v2/issuers/{_ID}/revocations$")),
+            ("issuer", re.compile(rf"^{b}/ob/v2/issuers/{_ID}$")),
+            ("badge", re.compile(rf"^{b}/ob/v2/badges/{_ID}$")),
+            ("assertion", re.compile(rf"^{b}/ob/v2/assertions/{_ID}$")),
+            ("status_list", re.compile(rf"^{b}/ob/v3/issuers/{_ID}/status/([0-9]+)$")),
+            ("issuer_v3", re.compile(rf"^{b}/ob/v3/issuers/{_ID}$")),
+            ("credential", re.compile(rf"^{b}/ob/v3/credentials/{_ID}$")),
+        ]
+
+    def _u(self, *parts: str) -> str:
+        return "/".join([self.base, *[quote(p, safe="") for p in parts]])
+
+    def issuer(self, org_id: str) -> str:
+        """OB 2.0 issuer Profile."""
+        return self._u("ob", "v2", "issuers", org_id)
+
+    def issuer_key(self, org_id: str) -> str:
+        """OB 2.0 CryptographicKey of an issuer."""
+        return self.issuer(org_id) + "/key"
+
+    def revocations(self, org_id: str) -> str:
+        """OB 2.0 RevocationList of an issuer."""
+        return self.issuer(org_id) + "/revocations"
+
+    def badge(self, badge_id: str) -> str:
+        """OB 2.0 BadgeClass."""
+        return self._u("ob", "v2", "badges", badge_id)
+
+    def badge_image(self, badge_id: str, ext: str = "svg") -> str:
+        """The generated badge image (``svg`` or ``png``)."""
+        return self.badge(badge_id) + f"/image.{ext}"
+
+    def assertion(self, assertion_id: str) -> str:
+        """OB 2.0 hosted Assertion."""
+        return self._u("ob", "v2", "assertions", assertion_id)
+
+    def baked(self, assertion_id: str, ext: str) -> str:
+        """The badge image baked with the OB 2.0 assertion (``svg`` or ``png``)."""
+        return self.assertion(assertion_id) + f"/baked.{ext}"
+
+    def spine_cell(self, cell_id: str) -> str:
+        """A page describing one spine cell (an alignment's ``targetUrl``)."""
+        return self._u("ob", "spine", cell_id)
+
+    def issuer_v3(self, org_id: str) -> str:
+        """OB 3.0 issuer Profile (with its verification method)."""
+        return self._u("ob", "v3", "issuers", org_id)
+
+    def verification_method(self, org_id: str) -> str:
+        """The Data Integrity ``verificationMethod`` of an issuer's key."""
+        return self.issuer_v3(org_id) + "#key-1"
+
+    def status_list(self, org_id: str, n: int) -> str:
+        """The issuer's ``n``-th revocation status list (a signed VC-JWT)."""
+        return self.issuer_v3(org_id) + f"/status/{n}"
+
+    def achievement(self, badge_id: str) -> str:
+        """OB 3.0 Achievement."""
+        return self._u("ob", "v3", "achievements", badge_id)
+
+    def credential(self, assertion_id: str) -> str:
+        """OB 3.0 OpenBadgeCredential (the Data Integrity form)."""
+        return self._u("ob", "v3", "credentials", assertion_id)
+
+    def credential_jwt(self, assertion_id: str) -> str:
+        """The VC-JWT form of the credential."""
+        return self.credential(assertion_id) + "/jwt"
+
+    def parse(self, url: str) -> tuple[str, tuple[str, ...]] | None:
+        """Which published document ``url`` names: ``(kind, ids)``, or None when it
+        is not one of ours. Kinds: issuer, issuer_key, revocations, badge,
+        assertion, issuer_v3, status_list, credential."""
+        for kind, pattern in self._patterns:
+            m = pattern.match(url.split("#", 1)[0])
+            if m:
+                return kind, tuple(unquote(g) for g in m.groups())
+        return None
+
+
+@dataclass(frozen=True)
+class Hosted:
+    """An OB 2.0 hosted document and the HTTP status to serve it with
+    (410 Gone for a revoked assertion)."""
+
+    document: dict[str, Any]
+    status: int = 200
+
+
+def _text(value: Any, fallback: str) -> str:
+    return value if isinstance(value, str) and value.strip() else fallback
+
+
+class Publisher:
+    """Builds and signs every document of the awards colearn issued.
+
+    Args:
+        store: the graph.
+        urls: where documents live.
+        keys: the issuer keys.
+        framework: the spine's name (alignment ``targetFramework``).
+    """
+
+    def __init__(self, store: GraphStore, urls: ObUrls, keys: KeyStore, framework: str) -> None:
+        self.store = store
+        self.urls = urls
+        self.keys = keys
+        self.framework = framework
+
+    # ------------------------------------------------------------------ reads
+
+    def organisation(self, org_id: str) -> dict[str, Any]:
+        """An organisation's properties. Raises ``NotFound``."""
+        rows = self.store.read(queries.GET_ORGANISATION, {"id": org_id})
+        if not rows:
+            raise NotFound(f"organisation '{org_id}' does not exist")
+        return dict(rows[0]["props"])
+
+    def badge_info(self, badge_id: str) -> dict[str, Any]:
+        """A badge with its defining organisation, cells (spine order) and themes.
+
+        Raises:
+            NotFound: no such badge, a placeholder, or no defining organisation.
+        """
+        rows = self.store.read(queries.ISSUING_BADGES, {"badge_ids": [badge_id]})
+        if not rows or rows[0]["props"].get("stub") or rows[0]["organisation_id"] is None:
+            raise NotFound(f"badge '{badge_id}' is not published here")
+        row = dict(rows[0])
+        row["cells"] = sorted(row["cells"], key=lambda c: (c.get("domain_rank") or 0, c.get("layer_rank") or 0))
+        row["themes"] = sorted(row["themes"], key=lambda t: t["id"])
+        return row
+
+    def issued(self, assertion_id: str) -> AssertionRecord:
+        """An assertion colearn issued (not an ingested or imported one).
+
+        Raises:
+            NotFound: no such assertion, or not issued by this service.
+        """
+        record = issuing.get_assertion(self.store, assertion_id)
+        if record.props.get("source") != issuing.SOURCE or record.issuer_id is None or record.badge_id is None:
+            raise NotFound(f"assertion '{assertion_id}' was not issued by this service")
+        return record
+
+    # ------------------------------------------------------------------ OB 2.0
+
+    def issuer_v2(self, org_id: str) -> dict[str, Any]:
+        """OB 2.0 issuer ``Profile`` (section "Profile"). Generates the key on first use."""
+        org = self.organisation(org_id)
+        self.keys.issuer_key(org_id)
+        doc: dict[str, Any] = {
+            "@context": OB2_CONTEXT, "id": self.urls.issuer(org_id), "type": "Issuer",
+            "name": _text(org.get("name"), org_id), "url": _text(org.get("url"), self.urls.issuer(org_id)),
+        }
+        if org.get("email"):
+            doc["email"] = org["email"]
+        if org.get("description"):
+            doc["description"] = org["description"]
+        doc["publicKey"] = self.urls.issuer_key(org_id)
+        doc["revocationList"] = self.urls.revocations(org_id)
+        return doc
+
+    def key_v2(self, org_id: str) -> dict[str, Any]:
+        """OB 2.0 ``CryptographicKey`` (section "CryptographicKey"): the public key as PEM."""
+        self.organisation(org_id)
+        key = self.keys.issuer_key(org_id)
+        return {"@context": OB2_CONTEXT, "id": self.urls.issuer_key(org_id), "type": "CryptographicKey",
+                "owner": self.urls.issuer(org_id), "publicKeyPem": key.public_pem.decode("ascii")}
+
+    def revocation_list(self, org_id: str) -> dict[str, Any]:
+        """OB 2.0 ``RevocationList`` (section "RevocationList") of an issuer."""
+        self.organisation(org_id)
+        revoked = [{"id": self.urls.assertion(r["id"]), "revocationReason": r["reason"] or "revoked"}
+                   for r in issuing.revoked_assertions(self.store, org_id)]
+        return {"@context": OB2_CONTEXT, "id": self.urls.revocations(org_id), "type": "RevocationList",
+                "issuer": self.urls.issuer(org_id), "revokedAssertions": revoked}
+
+    def _alignments(self, info: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        for c in info["cells"]:
+            item = {"targetName": c.get("name") or c["id"], "targetUrl": self.urls.spine_cell(c["id"]),
+                    "targetFramework": self.framework, "targetCode": c["id"]}
+            out.append(item)
+        return out
+
+    def _image(self, badge_id: str, props: dict[str, Any]) -> str:
+        own = props.get("image")
+        return own if isinstance(own, str) and own.startswith(("http://", "https://")) else \
+            self.urls.badge_image(badge_id)
+
+    def badgeclass(self, badge_id: str) -> dict[str, Any]:
+        """OB 2.0 ``BadgeClass`` (section "BadgeClass") with spine alignments and theme tags."""
+        info = self.badge_info(badge_id)
+        props = info["props"]
+        name = _text(props.get("name"), badge_id)
+        description = _text(props.get("description"), name)
+        doc: dict[str, Any] = {
+            "@context": OB2_CONTEXT, "id": self.urls.badge(badge_id), "type": "BadgeClass", "name": name,
+            "description": description, "image": self._image(badge_id, props),
+            "criteria": {"narrative": _text(props.get("criteria"), description)},
+            "issuer": self.urls.issuer(info["organisation_id"]),
+        }
+        if info["cells"]:
+            doc["alignment"] = self._alignments(info)
+        if info["themes"]:
+            doc["tags"] = [t.get("name") or t["id"] for t in info["themes"]]
+        return doc
+
+    def assertion_v2(self, assertion_id: str) -> Hosted:
+        """OB 2.0 hosted ``Assertion`` (section "Assertion"); a revoked one answers
+        410 with ``revoked: true`` and its ``revocationReason``."""
+        record = self.issued(assertion_id)
+        p = record.props
+        url = self.urls.assertion(assertion_id)
+        if record.status == AssertionStatus.REVOKED:
+            return Hosted({"@context": OB2_CONTEXT, "id": url, "type": "Assertion", "revoked": True,
+                           "revocationReason": p.get("revocation_reason") or "revoked"}, status=410)
+        doc: dict[str, Any] = {
+            "@context": OB2_CONTEXT, "id": url, "type": "Assertion",
+            "recipient": {"type": p["recipient_type"], "hashed": True, "salt": p["recipient_salt"],
+                          "identity": p["recipient_hash"]},
+            "badge": self.urls.badge(record.badge_id or ""),
+            "verification": {"type": "HostedBadge"},
+            "issuedOn": iso(p["issued_on"]),
+            "image": self.urls.baked(assertion_id, "png"),
+        }
+        if p.get("expires_on") is not None:
+            doc["expires"] = iso(p["expires_on"])
+        evidence = {k: v for k, v in (("id", p.get("evidence_url")), ("narrative", p.get("evidence_narrative")))
+                    if v}
+        if evidence:
+            doc["evidence"] = [{"type": "Evidence", **evidence}]
+        return Hosted(doc)
+
+    # ------------------------------------------------------------------ OB 3.0
+
+    def issuer_v3(self, org_id: str) -> dict[str, Any]:
+        """OB 3.0 ``Profile`` of the issuer, with its Ed25519 key as a ``Multikey``
+        verification method (VC Data Integrity; the ``verificationMethod`` of
+        every Data Integrity proof it makes)."""
+        org = self.organisation(org_id)
+        key = self.keys.issuer_key(org_id)
+        vm = self.urls.verification_method(org_id)
+        doc: dict[str, Any] = {
+            "@context": [VC2_CONTEXT, OB3_CONTEXT, MULTIKEY_CONTEXT], "id": self.urls.issuer_v3(org_id),
+            "type": ["Profile"], "name": _text(org.get("name"), org_id),
+        }
+        for field_name in ("url", "email", "description"):
+            if org.get(field_name):
+                doc[field_name] = org[field_name]
+        doc["verificationMethod"] = [{"id": vm, "type": "Multikey", "controller": self.urls.issuer_v3(org_id),
+                                      "publicKeyMultibase": multikey_from_pem(key.public_pem)}]
+        doc["assertionMethod"] = [vm]
+        return doc
+
+    def _achievement(self, badge_id: str) -> Achievement:
+        info = self.badge_info(badge_id)
+        props = info["props"]
+        name = _text(props.get("name"), badge_id)
+        description = _text(props.get("description"), name)
+        return Achievement(
+            id=self.urls.achievement(badge_id), name=name, description=description,
+            criteria_narrative=_text(props.get("criteria"), description),
+            image_url=self._image(badge_id, props), achievement_type="Badge",
+            tags=[t.get("name") or t["id"] for t in info["themes"]],
+            alignments=[Alignment(target_name=a["targetName"], target_url=a["targetUrl"],
+                                  target_framework=a["targetFramework"], target_code=a["targetCode"])
+                        for a in self._alignments(info)])
+
+    def achievement_v3(self, badge_id: str) -> dict[str, Any]:
+        """OB 3.0 ``Achievement`` of a badge, as a standalone document."""
+        return {"@context": [VC2_CONTEXT, OB3_CONTEXT], **self._achievement(badge_id).to_dict()}
+
+    def credential(self, assertion_id: str) -> OpenBadgeCredential:
+        """The award as an (unsigned) OB 3.0 ``OpenBadgeCredential``."""
+        record = self.issued(assertion_id)
+        p = record.props
+        org_id = record.issuer_id or ""
+        org = self.organisation(org_id)
+        index = int(p.get("status_index") or 0)
+        evidence = [Evidence(id=p.get("evidence_url"), narrative=p.get("evidence_narrative"))] \
+            if p.get("evidence_url") or p.get("evidence_narrative") else []
+        identity_type = "emailAddress" if p["recipient_type"] == "email" else "identifier"
+        return OpenBadgeCredential(
+            id=self.urls.credential(assertion_id),
+            issuer=Issuer(id=self.urls.issuer_v3(org_id), name=_text(org.get("name"), org_id),
+                          url=org.get("url"), email=org.get("email")),
+            recipient_id=None,
+            identifiers=[IdentityObject(identity_hash=p["recipient_hash"], identity_type=identity_type,
+                                        hashed=True, salt=p["recipient_salt"])],
+            achievement=self._achievement(record.badge_id or ""),
+            issuance_date=datetime.fromtimestamp(int(p["issued_on"]), UTC),
+            expiration_date=(datetime.fromtimestamp(int(p["expires_on"]), UTC)
+                             if p.get("expires_on") is not None else None),
+            evidence=evidence,
+            credential_status=[status_entry(self.urls.status_list(org_id, index // STATUS_LIST_SIZE),
+                                            "revocation", index % STATUS_LIST_SIZE)])
+
+    def credential_jwt(self, assertion_id: str) -> str:
+        """The credential signed as a VC-JWT (OB 3.0 section 8.2; ``EdDSA``, RFC 8037).
+        The JOSE header carries the public key as ``jwk``."""
+        cred = self.credential(assertion_id)
+        key = self.keys.issuer_key(self.issued(assertion_id).issuer_id or "")
+        return OB3Signer(key.private_pem, algorithm=JWT_ALGORITHM).sign(cred)
+
+    def credential_di(self, assertion_id: str) -> dict[str, Any]:
+        """The credential with an embedded Data Integrity proof (``eddsa-rdfc-2022``)."""
+        cred = self.credential(assertion_id)
+        org_id = self.issued(assertion_id).issuer_id or ""
+        key = self.keys.issuer_key(org_id)
+        signer = OB3LdpSigner(key.private_pem, verification_method=self.urls.verification_method(org_id))
+        return signer.sign(cred, created=cred.issuance_date)
+
+    def status_list_jwt(self, org_id: str, n: int, *, now: int | None = None) -> str:
+        """The issuer's ``n``-th revocation status list: a ``BitstringStatusListCredential``
+        (W3C Bitstring Status List v1.0) signed as a VC-JWT, valid for a day."""
+        self.organisation(org_id)
+        start = n * STATUS_LIST_SIZE
+        bits = [int(r["status_index"]) - start for r in issuing.revoked_assertions(self.store, org_id)
+                if r["status_index"] is not None and start <= int(r["status_index"]) < start + STATUS_LIST_SIZE]
+        issued = datetime.fromtimestamp(now if now is not None else int(time.time()), UTC)
+        vc = build_status_list_credential(self.urls.issuer_v3(org_id), self.urls.status_list(org_id, n),
+                                          "revocation", bits, STATUS_LIST_SIZE, issued=issued,
+                                          valid_until=issued + STATUS_LIST_VALIDITY)
+        return sign_status_list_credential(vc, self.keys.issuer_key(org_id).private_pem, JWT_ALGORITHM)
+
+    # ------------------------------------------------------------------ local fetch
+
+    def fetch(self, url: str) -> bytes:
+        """The bytes served at one of our URLs, computed from the graph without
+        any network: the document loader that verification hands to
+        ``openbadgeslib`` (hosted assertions, issuers, badges, status lists).
+
+        Raises:
+            NotFound: ``url`` is not a document published here.
+        """
+        parsed = self.urls.parse(url)
+        if parsed is None:
+            raise NotFound(f"{url} is not published by this service (and nothing is fetched over the network)")
+        kind, ids = parsed
+        if kind == "status_list":
+            return self.status_list_jwt(ids[0], int(ids[1])).encode("ascii")
+        builders = {"issuer": self.issuer_v2, "issuer_key": self.key_v2, "revocations": self.revocation_list,
+                    "badge": self.badgeclass, "issuer_v3": self.issuer_v3, "credential": self.credential_di,
+                    "assertion": lambda i: self.assertion_v2(i).document}
+        return json.dumps(builders[kind](ids[0])).encode("utf-8")

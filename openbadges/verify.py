@@ -1,0 +1,425 @@
+"""Verify an Open Badges 2.0 assertion, an OB 3.0 credential or a baked image, offline.
+
+The answer is a ``VerificationReport``: ``valid``, and each check with its
+outcome (``ok`` True, False, or None when it could not be made):
+
+==============  ============================================================
+``format``      the document has the shape its spec requires (OB 2.0: the
+                JSON Schemas of ``schema.py``; OB 3.0: ``openbadgeslib``'s
+                credential model: VC 2.0 + OB 3.0 contexts, types, subject)
+``hosted``      OB 2.0: the assertion is hosted here and the presented copy
+                says what the hosted one says (recipient, badge, issuedOn,
+                expires): the OB 2.0 hosted verification model
+``issuer``      the issuer is an organisation of this service (whose key we hold)
+``signature``   OB 3.0: the VC-JWT (RFC 7519, ``EdDSA`` per RFC 8037) or the
+                Data Integrity proof (``eddsa-rdfc-2022``) verifies under the
+                issuer's key: any change to a signed member fails here
+``expiry``      not past ``expires`` / ``validUntil``, not before ``validFrom``
+``revocation``  not revoked: the graph's status, the OB 2.0 RevocationList and
+                the OB 3.0 Bitstring Status List bit
+``recipient``   when an identity (email or URL) is given: it hashes, with the
+                published salt, to the published identity (OB 2.0 / OB 3.0
+                IdentityObject)
+``library``     the whole document passes ``openbadgeslib``'s own verifier
+                (``OB2Verifier.verify_hosted``, ``OB3Verifier``,
+                ``OB3LdpVerifier``) with status checking on; run last, when
+                every other check passed
+==============  ============================================================
+
+Nothing is fetched over the network: documents under our base URL are built
+from the graph (``Publisher.fetch``); for anything published elsewhere the
+checks that need it answer None, and the report is not valid.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+from openbadgeslib.ob2 import OB2Verifier
+from openbadgeslib.ob3 import (OB3LdpVerifier, OB3Verifier, OpenBadgeCredential, check_credential_status,
+                               resolve_verification_method, verify_data_integrity_proof)
+
+from colearn.errors import InvalidInput, NotFound
+from colearn.graph.issuing import AssertionRecord, Recipient, identity_hash
+from colearn.graph.schema import AssertionStatus
+from colearn.openbadges.documents import OB2_CONTEXT, JWT_ALGORITHM, Publisher, iso
+from colearn.openbadges.images import unbake
+from colearn.openbadges.schema import ob2_errors
+
+#: Names of the checks, in the order they are reported.
+CHECKS = ("format", "hosted", "issuer", "signature", "expiry", "revocation", "recipient", "library")
+
+
+@dataclass
+class Check:
+    """One check: ``ok`` True (passed), False (failed) or None (not made), and why."""
+
+    name: str
+    ok: bool | None
+    detail: str
+
+
+@dataclass
+class VerificationReport:
+    """The outcome of a verification.
+
+    Attributes:
+        valid: every check that could be made passed, and the document's
+            origin was established (OB 2.0 ``hosted`` or OB 3.0 ``signature``).
+        format: ``ob2-hosted``, ``ob3-vc-jwt`` or ``ob3-data-integrity``.
+        id: the assertion's or credential's ``id``.
+        checks: the checks, in ``CHECKS`` order.
+        assertion_id: the graph id, when the award was issued here.
+        baked_in: ``png`` or ``svg`` when the document came out of an image.
+    """
+
+    valid: bool
+    format: str
+    id: str | None
+    checks: list[Check] = field(default_factory=list)
+    assertion_id: str | None = None
+    baked_in: str | None = None
+
+    @property
+    def failed(self) -> list[str]:
+        """The names of the failed checks."""
+        return [c.name for c in self.checks if c.ok is False]
+
+    def check(self, name: str) -> Check:
+        """The check called ``name``."""
+        return next(c for c in self.checks if c.name == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {**asdict(self), "failed": self.failed}
+
+
+def _jwt_like(text: str) -> bool:
+    parts = text.split(".")
+    return len(parts) == 3 and all(parts[:2]) and not text.startswith("{")
+
+
+def _has_context(doc: dict[str, Any], prefix: str) -> bool:
+    ctx = doc.get("@context")
+    items = ctx if isinstance(ctx, list) else [ctx]
+    return any(isinstance(c, str) and c.rstrip("/").startswith(prefix) for c in items)
+
+
+def recipient_matches(published: dict[str, Any], identity: str, identity_type: str | None = None) -> bool:
+    """Whether ``identity`` (plaintext) is the recipient of a published OB 2.0
+    ``IdentityObject`` (``identity``, ``hashed``, ``salt``, ``type``) or OB 3.0
+    one (``identityHash``, ``hashed``, ``salt``, ``identityType``)."""
+    kind = identity_type or ("email" if "@" in identity else "url")
+    plain = Recipient(kind, identity).normalised()
+    value = published.get("identity", published.get("identityHash"))
+    if not isinstance(value, str):
+        return False
+    if published.get("hashed"):
+        salt = published.get("salt") or ""
+        return identity_hash(plain, salt) == value.lower() or identity_hash(identity.strip(), salt) == value.lower()
+    return value.strip().lower() == plain.lower()
+
+
+class Verifier:
+    """Verifies documents against what this service published.
+
+    Args:
+        publisher: builds our documents from the graph and holds the keys.
+        now: the time to check expiry at (epoch seconds); default the current time.
+            ``openbadgeslib``'s own verifier always uses the current time.
+    """
+
+    def __init__(self, publisher: Publisher, now: int | None = None) -> None:
+        self.publisher = publisher
+        self.now = now
+
+    def _now(self) -> int:
+        return self.now if self.now is not None else int(time.time())
+
+    # ------------------------------------------------------------------ entry
+
+    def verify(self, data: bytes | str | dict[str, Any], *, identity: str | None = None) -> VerificationReport:
+        """Verify a JSON document (dict or text), a VC-JWT, a URL under our base
+        URL, or a baked PNG / SVG (bytes).
+
+        Args:
+            data: what to verify.
+            identity: the recipient's email or URL, to check the award is theirs.
+
+        Returns:
+            The report (a document that fails a check is a report, not an error).
+
+        Raises:
+            InvalidInput: ``data`` is none of the above, is not JSON, is an OB 2.0
+                signed (JWS) badge, or is a URL this service does not publish.
+        """
+        baked_in = None
+        if isinstance(data, bytes):
+            head = data.lstrip()[:5]
+            if data.startswith(b"\x89PNG") or head.startswith(b"<"):
+                baked_in = "png" if data.startswith(b"\x89PNG") else "svg"
+                _, text = unbake(data)
+                data = text
+            else:
+                try:
+                    data = data.decode("utf-8-sig")
+                except UnicodeDecodeError as exc:
+                    raise InvalidInput("not UTF-8 text, a PNG or an SVG") from exc
+        report = self._dispatch(data, identity)
+        report.baked_in = baked_in
+        return report
+
+    def _dispatch(self, data: str | dict[str, Any], identity: str | None) -> VerificationReport:
+        if isinstance(data, str):
+            text = data.strip()
+            if text.startswith("{"):
+                try:
+                    data = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise InvalidInput(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+            elif text.startswith(("http://", "https://")):
+                data = self._local(text)
+            elif _jwt_like(text):
+                return self._ob3(text, identity)
+            else:
+                raise InvalidInput("expected an Open Badges JSON document, a VC-JWT, a URL or a baked image")
+        if not isinstance(data, dict):
+            raise InvalidInput("an Open Badges document is one JSON object")
+        if _has_context(data, OB2_CONTEXT):
+            return self._ob2(data, identity)
+        if "proof" in data or _has_context(data, "https://www.w3.org/ns/credentials/v2") or \
+                _has_context(data, "https://purl.imsglobal.org/spec/ob/v3p0"):
+            return self._ob3(data, identity)
+        raise InvalidInput("not an Open Badges 2.0 or 3.0 document: its @context names neither")
+
+    def _local(self, url: str) -> dict[str, Any]:
+        parsed = self.publisher.urls.parse(url)
+        if parsed is None or parsed[0] not in ("assertion", "credential"):
+            raise InvalidInput(f"{url} is not an assertion or credential published by this service; "
+                               "nothing is fetched over the network")
+        try:
+            return json.loads(self.publisher.fetch(url))
+        except NotFound as exc:
+            raise InvalidInput(exc.message) from exc
+
+    # ------------------------------------------------------------------ OB 2.0
+
+    def _ob2(self, doc: dict[str, Any], identity: str | None) -> VerificationReport:
+        rep = VerificationReport(valid=False, format="ob2-hosted", id=doc.get("id"))
+        checks: dict[str, Check] = {}
+        revoked_stub = doc.get("revoked") is True
+        errors = ob2_errors(doc, "RevokedAssertion" if revoked_stub else "Assertion")
+        if doc.get("verification", {}).get("type") in ("SignedBadge", "signed"):
+            raise InvalidInput("OB 2.0 signed (JWS) badges are not verified here; colearn issues hosted badges")
+        checks["format"] = Check("format", not errors, "; ".join(errors) or "an OB 2.0 Assertion")
+        record, hosted = None, None
+        parsed = self.publisher.urls.parse(doc["id"]) if isinstance(doc.get("id"), str) else None
+        if parsed and parsed[0] == "assertion":
+            try:
+                record = self.publisher.issued(parsed[1][0])
+                hosted = self.publisher.assertion_v2(record.id).document
+                rep.assertion_id = record.id
+            except NotFound:
+                checks["hosted"] = Check("hosted", False, f"no assertion is hosted at {doc['id']}")
+        elif doc.get("id"):
+            checks["hosted"] = Check("hosted", None, f"{doc['id']} is hosted elsewhere; it is not fetched "
+                                                     "(no network)")
+        else:
+            checks["hosted"] = Check("hosted", False, "the assertion has no id to fetch it from")
+        if record is not None and hosted is not None:
+            revoked = record.status == AssertionStatus.REVOKED
+            differs = [] if revoked or revoked_stub else \
+                [k for k in ("recipient", "badge", "issuedOn", "expires") if doc.get(k) != hosted.get(k)]
+            checks["hosted"] = Check("hosted", not differs, f"differs from the hosted assertion in: "
+                                     f"{', '.join(differs)}" if differs else f"hosted at {doc['id']}")
+            checks["revocation"] = Check(
+                "revocation", not revoked,
+                f"revoked: {record.props.get('revocation_reason') or 'no reason given'}" if revoked
+                else "not revoked (graph status and the issuer's RevocationList)")
+            org = self.publisher.organisation(record.issuer_id or "")
+            checks["issuer"] = Check("issuer", True, f"issued here by {org.get('name') or record.issuer_id}")
+            self._expiry(checks, record.props.get("issued_on"), record.props.get("expires_on"))
+            recipient = doc.get("recipient") if not revoked_stub else hosted.get("recipient")
+        else:
+            checks["issuer"] = Check("issuer", None, "the issuer is not an organisation of this service")
+            recipient = doc.get("recipient")
+            self._expiry(checks, _epoch_of(doc.get("issuedOn")), _epoch_of(doc.get("expires")))
+        self._recipient(checks, identity, [recipient] if isinstance(recipient, dict) else [])
+        if self._clean(checks, required="hosted"):
+            try:
+                OB2Verifier(download=self.publisher.fetch).verify_hosted(doc, check_revocation=True)
+                checks["library"] = Check("library", True, "openbadgeslib OB2Verifier.verify_hosted: valid")
+            except Exception as exc:
+                checks["library"] = Check("library", False, f"openbadgeslib: {exc}")
+        return self._finish(rep, checks, required="hosted")
+
+    # ------------------------------------------------------------------ OB 3.0
+
+    def _ob3(self, cred: str | dict[str, Any], identity: str | None) -> VerificationReport:
+        is_jwt = isinstance(cred, str)
+        rep = VerificationReport(valid=False, format="ob3-vc-jwt" if is_jwt else "ob3-data-integrity", id=None)
+        checks: dict[str, Check] = {}
+        try:
+            body = jwt.decode(cred, options={"verify_signature": False}) if is_jwt else cred
+            if not isinstance(body, dict):
+                raise ValueError("the credential is not a JSON object")
+            types = body.get("type")
+            types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+            if "VerifiableCredential" not in types or not {"OpenBadgeCredential", "AchievementCredential"} & {
+                    t for t in types if isinstance(t, str)}:
+                raise ValueError(f"type {types} must include VerifiableCredential and OpenBadgeCredential")
+            model = OpenBadgeCredential.from_vc_document(body)
+        except Exception as exc:
+            checks["format"] = Check("format", False, f"not an OB 3.0 OpenBadgeCredential: {exc}")
+            return self._finish(rep, checks, required="signature")
+        rep.id = model.id
+        checks["format"] = Check("format", True, "an OB 3.0 OpenBadgeCredential")
+        record = self._our_record(model.id)
+        if record is not None:
+            rep.assertion_id = record.id
+        parsed = self.publisher.urls.parse(model.issuer.id)
+        org_id = parsed[1][0] if parsed and parsed[0] == "issuer_v3" else None
+        pub = None
+        if org_id is not None:
+            try:
+                org = self.publisher.organisation(org_id)
+                pub = self.publisher.keys.issuer_key(org_id).public_pem
+                checks["issuer"] = Check("issuer", True, f"issued here by {org.get('name') or org_id}")
+            except NotFound:
+                checks["issuer"] = Check("issuer", False, f"no organisation is published at {model.issuer.id}")
+        else:
+            checks["issuer"] = Check("issuer", None, f"{model.issuer.id} is not an issuer of this service")
+        checks["signature"] = self._signature(cred, pub)
+        self._expiry(checks, _ts(model.issuance_date), _ts(model.expiration_date))
+        if pub is not None and model.credential_status:
+            try:
+                check_credential_status(model, download=self.publisher.fetch, verify_list=True,
+                                        list_pubkey_pem=pub)
+                status_ok, detail = True, "not revoked (the issuer's signed Bitstring Status List)"
+            except Exception as exc:
+                status_ok, detail = False, f"revoked: {exc}"
+            if record is not None and record.status == AssertionStatus.REVOKED:
+                status_ok = False
+                detail = f"revoked: {record.props.get('revocation_reason') or 'no reason given'} ({detail})"
+            checks["revocation"] = Check("revocation", status_ok, detail)
+        elif model.credential_status:
+            checks["revocation"] = Check("revocation", None, "the status list is published elsewhere; it is "
+                                                             "not fetched (no network)")
+        else:
+            checks["revocation"] = Check("revocation", True, "the credential has no status entry")
+        self._recipient(checks, identity, [i.to_dict() for i in model.identifiers],
+                        subject_id=model.recipient_id)
+        if self._clean(checks, required="signature") and pub is not None:
+            try:
+                if is_jwt:
+                    OB3Verifier(pub).verify(cred, check_status=True, download=self.publisher.fetch)
+                    name = "OB3Verifier"
+                else:
+                    OB3LdpVerifier(pub).verify(cred, check_status=True, download=self.publisher.fetch)
+                    name = "OB3LdpVerifier"
+                checks["library"] = Check("library", True, f"openbadgeslib {name}.verify: valid")
+            except Exception as exc:
+                checks["library"] = Check("library", False, f"openbadgeslib: {exc}")
+        return self._finish(rep, checks, required="signature")
+
+    def _our_record(self, credential_id: str) -> AssertionRecord | None:
+        parsed = self.publisher.urls.parse(credential_id)
+        if not parsed or parsed[0] != "credential":
+            return None
+        try:
+            return self.publisher.issued(parsed[1][0])
+        except NotFound:
+            return None
+
+    @staticmethod
+    def _signature(cred: str | dict[str, Any], pub: bytes | None) -> Check:
+        """Verify the VC-JWT or Data Integrity proof under our key (``pub``), or, for
+        another issuer, under the key the credential names (did:key or the JOSE
+        ``jwk``): that proves integrity, not who the issuer is."""
+        try:
+            if isinstance(cred, str):
+                key: Any = pub
+                if key is None:
+                    header = jwt.get_unverified_header(cred)
+                    if not isinstance(header.get("jwk"), dict):
+                        return Check("signature", None, "the issuer's key is not known here")
+                    key = jwt.PyJWK(header["jwk"]).key
+                jwt.decode(cred, key, algorithms=[JWT_ALGORITHM, "ES256", "RS256"] if pub is None else [JWT_ALGORITHM],
+                           options={"verify_exp": False, "verify_nbf": False, "verify_aud": False})
+                what = "the VC-JWT signature (EdDSA)"
+            else:
+                vm = (cred.get("proof") or {}).get("verificationMethod") if isinstance(cred.get("proof"), dict) \
+                    else None
+                key = pub
+                if key is None:
+                    if not (isinstance(vm, str) and vm.startswith("did:key:")):
+                        return Check("signature", None, "the issuer's key is not known here")
+                    key = resolve_verification_method(vm)
+                verify_data_integrity_proof(cred, key)
+                what = "the Data Integrity proof (eddsa-rdfc-2022)"
+        except Exception as exc:
+            return Check("signature", False, f"does not verify: {exc}")
+        if pub is None:
+            return Check("signature", None, f"{what} verifies under the key the credential names itself; "
+                                            "that the issuer owns that key cannot be checked offline")
+        return Check("signature", True, f"{what} verifies under the issuer's key")
+
+    # ------------------------------------------------------------------ shared
+
+    def _expiry(self, checks: dict[str, Check], issued_on: int | None, expires_on: int | None) -> None:
+        now = self._now()
+        if expires_on is not None and expires_on <= now:
+            checks["expiry"] = Check("expiry", False, f"expired on {iso(expires_on)}")
+        elif issued_on is not None and issued_on > now + 300:
+            checks["expiry"] = Check("expiry", False, f"not valid before {iso(issued_on)}")
+        else:
+            checks["expiry"] = Check("expiry", True, f"valid until {iso(expires_on)}" if expires_on is not None
+                                     else "does not expire")
+
+    @staticmethod
+    def _recipient(checks: dict[str, Check], identity: str | None, published: list[dict[str, Any]],
+                   subject_id: str | None = None) -> None:
+        if identity is None:
+            checks["recipient"] = Check("recipient", None, "no identity was given to check against")
+            return
+        plain = identity.strip()
+        ok = any(recipient_matches(p, plain) for p in published) or (
+            subject_id is not None and subject_id.removeprefix("mailto:").lower() == plain.lower())
+        checks["recipient"] = Check("recipient", ok, "the award is for this identity" if ok
+                                    else "the award is not for this identity")
+
+    @staticmethod
+    def _clean(checks: dict[str, Check], *, required: str) -> bool:
+        return all(c.ok is not False for c in checks.values()) and bool(checks.get(required)) and \
+            checks[required].ok is True
+
+    def _finish(self, rep: VerificationReport, checks: dict[str, Check], *, required: str) -> VerificationReport:
+        for name in CHECKS:
+            if name not in checks:
+                checks[name] = Check(name, None, "skipped: an earlier check failed" if name == "library"
+                                     or any(c.ok is False for c in checks.values()) else "not applicable")
+        rep.checks = [checks[n] for n in CHECKS]
+        rep.valid = self._clean(checks, required=required) and checks["library"].ok is True
+        return rep
+
+
+def _ts(when: datetime | None) -> int | None:
+    return None if when is None else int(when.timestamp())
+
+
+def _epoch_of(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())
+
+
+__all__ = ["CHECKS", "Check", "VerificationReport", "Verifier", "recipient_matches"]
