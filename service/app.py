@@ -19,7 +19,7 @@ from colearn.recommender.recommend import Recommender
 from colearn.service import problems
 from colearn.service.auth import token_secret
 from colearn.service.limits import PartnerCORS, TokenBuckets
-from colearn.service.routers import catalogue, health, learners, pathways
+from colearn.service.routers import catalogue, health, learners, pathways, widget
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -63,4 +63,5 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     for router in catalogue.ROUTERS:
         app.include_router(router)
     app.include_router(pathways.router)
+    app.include_router(widget.router)
     return app
