@@ -1,0 +1,226 @@
+"""The role matrix: every route of the app x every kind of caller gets the
+documented status.
+
+The table below is the documentation (``docs/roles.md`` holds the same table,
+checked here). Roles: ``none`` (no credentials), ``admin``, ``org-owner`` (an
+organisation key of the organisation that owns the target), ``org-other``
+(another organisation's key), ``partner`` (a read-only partner key),
+``learner-self`` (a token of the learner named in the path or body) and
+``learner-other`` (another learner's token). A route of the app missing from
+the table fails the test, and so does a row for a route the app does not have.
+A 404 in the table is what a caller is told about something it may not see
+(another organisation's draft pathway).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+
+from colearn.config import Settings
+from colearn.graph import queries
+from colearn.graph.schema import Label
+from colearn.graph.store import GraphStore
+from colearn.ingest.catalogue import ingest_catalogue
+from colearn.service.app import create_app
+from colearn.service.auth import create_key, issue_learner_token
+
+from tests.catalogue_builders import minimal_catalogue, write_yaml
+from tests.conftest import REPO
+
+ROLES = ("none", "admin", "org-owner", "org-other", "partner", "learner-self", "learner-other")
+
+MATRIX = """
+| method | path | none | admin | org-owner | org-other | partner | learner-self | learner-other |
+|---|---|---|---|---|---|---|---|---|
+| GET | /health | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /learners/{learner_id}/next | 401 | 200 | 403 | 403 | 200 | 200 | 403 |
+| GET | /organisations | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| POST | /organisations | 401 | 201 | 403 | 403 | 403 | 403 | 403 |
+| GET | /organisations/{item_id} | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| PATCH | /organisations/{item_id} | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| DELETE | /organisations/{item_id} | 401 | 204 | 403 | 403 | 403 | 403 | 403 |
+| GET | /opportunities | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| POST | /opportunities | 401 | 201 | 201 | 403 | 403 | 403 | 403 |
+| GET | /opportunities/{item_id} | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| PATCH | /opportunities/{item_id} | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| DELETE | /opportunities/{item_id} | 401 | 204 | 204 | 403 | 403 | 403 | 403 |
+| GET | /badges | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| POST | /badges | 401 | 201 | 201 | 403 | 403 | 403 | 403 |
+| GET | /badges/{item_id} | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| PATCH | /badges/{item_id} | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| DELETE | /badges/{item_id} | 401 | 204 | 204 | 403 | 403 | 403 | 403 |
+| GET | /themes | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| POST | /themes | 401 | 201 | 403 | 403 | 403 | 403 | 403 |
+| GET | /themes/{item_id} | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| PATCH | /themes/{item_id} | 401 | 200 | 403 | 403 | 403 | 403 | 403 |
+| DELETE | /themes/{item_id} | 401 | 204 | 403 | 403 | 403 | 403 | 403 |
+| GET | /destinations | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| POST | /destinations | 401 | 201 | 403 | 403 | 403 | 403 | 403 |
+| GET | /destinations/{item_id} | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| PATCH | /destinations/{item_id} | 401 | 200 | 403 | 403 | 403 | 403 | 403 |
+| DELETE | /destinations/{item_id} | 401 | 204 | 403 | 403 | 403 | 403 | 403 |
+| GET | /places | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| POST | /places | 401 | 201 | 403 | 403 | 403 | 403 | 403 |
+| GET | /places/{item_id} | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| PATCH | /places/{item_id} | 401 | 200 | 403 | 403 | 403 | 403 | 403 |
+| DELETE | /places/{item_id} | 401 | 204 | 403 | 403 | 403 | 403 | 403 |
+| GET | /spine-cells | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| POST | /spine-cells | 401 | 201 | 403 | 403 | 403 | 403 | 403 |
+| GET | /spine-cells/{item_id} | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| PATCH | /spine-cells/{item_id} | 401 | 200 | 403 | 403 | 403 | 403 | 403 |
+| DELETE | /spine-cells/{item_id} | 401 | 204 | 403 | 403 | 403 | 403 | 403 |
+| GET | /pathways | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| POST | /pathways | 401 | 201 | 201 | 403 | 403 | 403 | 403 |
+| GET | /pathways/{item_id} | 401 | 200 | 200 | 404 | 404 | 404 | 404 |
+| PATCH | /pathways/{item_id} | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| POST | /pathways/{item_id}/publish | 401 | 200 | 200 | 404 | 404 | 404 | 404 |
+| POST | /pathways/{item_id}/archive | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| POST | /pathways/{item_id}/completions | 401 | 200 | 200 | 403 | 403 | 200 | 403 |
+| GET | /widget/colearn.js | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /demo | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /openapi.json | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /docs | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /docs/oauth2-redirect | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /redoc | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+"""
+
+OWNER, OTHER, SELF, OTHER_LEARNER = "college", "library", "l1", "l2"
+_PATHWAY = {"title": "New", "organisation": OWNER, "destination": "employment",
+            "steps": [{"title": "One", "badges": ["app"]}]}
+
+#: The request each row sends: path parameters and JSON body. Targets belong to
+#: the org-owner (``college``) and name the learner-self (``l1``).
+REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/learners/{learner_id}/next"): {"path": {"learner_id": SELF}},
+    ("POST", "/organisations"): {"json": {"id": "new-org", "name": "New", "kind": "charity"}},
+    ("GET", "/organisations/{item_id}"): {"path": {"item_id": OWNER}},
+    ("PATCH", "/organisations/{item_id}"): {"path": {"item_id": OWNER}, "json": {"description": "New words."}},
+    ("DELETE", "/organisations/{item_id}"): {"path": {"item_id": "idle-org"}},
+    ("POST", "/opportunities"): {"json": {"id": "new-opp", "name": "New", "organisation": OWNER, "mode": "online"}},
+    ("GET", "/opportunities/{item_id}"): {"path": {"item_id": "online-course"}},
+    ("PATCH", "/opportunities/{item_id}"): {"path": {"item_id": "online-course"}, "json": {"name": "Renamed"}},
+    ("DELETE", "/opportunities/{item_id}"): {"path": {"item_id": "online-course"}},
+    ("POST", "/badges"): {"json": {"id": "new-badge", "name": "New", "issuer": OWNER, "cells": ["skills.engagement"]}},
+    ("GET", "/badges/{item_id}"): {"path": {"item_id": "app"}},
+    ("PATCH", "/badges/{item_id}"): {"path": {"item_id": "app"}, "json": {"criteria": "Show it."}},
+    ("DELETE", "/badges/{item_id}"): {"path": {"item_id": "spare"}},
+    ("POST", "/themes"): {"json": {"id": "new-theme", "name": "New", "kind": "civic"}},
+    ("GET", "/themes/{item_id}"): {"path": {"item_id": "green"}},
+    ("PATCH", "/themes/{item_id}"): {"path": {"item_id": "green"}, "json": {"description": "Parks."}},
+    ("DELETE", "/themes/{item_id}"): {"path": {"item_id": "green"}},
+    ("POST", "/destinations"): {"json": {"id": "new-dest", "name": "New"}},
+    ("GET", "/destinations/{item_id}"): {"path": {"item_id": "education"}},
+    ("PATCH", "/destinations/{item_id}"): {"path": {"item_id": "education"}, "json": {"description": "School."}},
+    ("DELETE", "/destinations/{item_id}"): {"path": {"item_id": "education"}},
+    ("POST", "/places"): {"json": {"id": "new-place", "name": "New", "kind": "venue"}},
+    ("GET", "/places/{item_id}"): {"path": {"item_id": "centre"}},
+    ("PATCH", "/places/{item_id}"): {"path": {"item_id": "centre"}, "json": {"name": "Middle"}},
+    ("DELETE", "/places/{item_id}"): {"path": {"item_id": "spare-place"}},
+    ("POST", "/spine-cells"): {"json": {"id": "skills.mastery", "name": "Skills: Mastery", "layer": "mastery",
+                                        "domain": "skills", "layer_rank": 4, "domain_rank": 1}},
+    ("GET", "/spine-cells/{item_id}"): {"path": {"item_id": "skills.engagement"}},
+    ("PATCH", "/spine-cells/{item_id}"): {"path": {"item_id": "skills.engagement"}, "json": {"description": "x"}},
+    ("DELETE", "/spine-cells/{item_id}"): {"path": {"item_id": "knowledge.engagement"}},
+    ("POST", "/pathways"): {"json": {"id": "new-pathway", **_PATHWAY}},
+    ("GET", "/pathways/{item_id}"): {"path": {"item_id": "draft-pathway"}},
+    ("PATCH", "/pathways/{item_id}"): {"path": {"item_id": "into-tech"}, "json": {"title": "Into tech, again"}},
+    ("POST", "/pathways/{item_id}/publish"): {"path": {"item_id": "draft-pathway"}},
+    ("POST", "/pathways/{item_id}/archive"): {"path": {"item_id": "into-tech"}},
+    ("POST", "/pathways/{item_id}/completions"): {"path": {"item_id": "into-tech"}, "json": {"learner_id": SELF}},
+}
+
+
+def parse_matrix(text: str) -> dict[tuple[str, str], dict[str, int]]:
+    """The table as ``{(method, path): {role: status}}``."""
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in text.strip().splitlines()[2:]]
+    return {(r[0], r[1]): dict(zip(ROLES, map(int, r[2:]))) for r in rows}
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    """Every (method, path) the app answers (HEAD, which mirrors GET, left out),
+    included routers flattened (``fastapi.routing.iter_route_contexts``)."""
+    out = set()
+    for route in iter_route_contexts(app.routes):
+        out |= {(m, route.path) for m in (route.methods or set()) - {"HEAD"}}
+    return out
+
+
+def _seed(store: GraphStore, tmp: Path) -> None:
+    store.clear()
+    store.apply_schema()
+    ingest_catalogue(store, write_yaml(tmp / "city.yaml", minimal_catalogue()))
+    store.write(queries.merge_nodes(Label.ORGANISATION), {"rows": [{"id": "idle-org", "props": {"name": "Idle"}}]})
+    store.write(queries.merge_nodes(Label.PLACE), {"rows": [{"id": "spare-place", "props": {"name": "Spare"}}]})
+    store.write(queries.catalogue_upsert(Label.BADGE, create=True), {
+        "id": "spare", "props": {"name": "Spare"}, "l0": [OWNER], "l1": ["skills.engagement"], "l2": []})
+    steps = [{"id": "draft-pathway.step-1", "order": 1, "props": {"title": "One", "required": 1, "optional": False},
+              "badges": ["app"]}]
+    store.write(queries.pathway_upsert(create=True), {
+        "id": "draft-pathway", "props": {"title": "Draft", "description": "", "status": "draft",
+                                         "kind": "recommended"},
+        "organisation": OWNER, "destination": "employment", "completion_badge": None, "steps": steps})
+    store.write(queries.MERGE_ASSERTIONS, {"rows": [
+        {"id": f"a{i}", "organisation_id": "library", "badge_id": b, "learner_id": l, "learner_props": {},
+         "props": {"status": "accepted", "issued_on": 1_700_000_000 + i}}
+        for i, (l, b) in enumerate([(SELF, "taster"), (SELF, "club"), (OTHER_LEARNER, "taster"),
+                                    (OTHER_LEARNER, "app"), ("l3", "club"), ("l3", "app")])]})
+
+
+@pytest.fixture
+def world(store: GraphStore, tmp_path: Path):
+    _seed(store, tmp_path)
+    app = create_app(Settings(data_dir=tmp_path, rate_limit_per_minute=0), store=store)
+    with TestClient(app) as client:
+        def headers() -> dict[str, dict[str, str]]:
+            secret = app.state.token_secret
+            return {
+                "none": {},
+                "admin": {"X-API-Key": create_key(store, "admin").secret},
+                "org-owner": {"X-API-Key": create_key(store, "organisation", organisation_id=OWNER).secret},
+                "org-other": {"X-API-Key": create_key(store, "organisation", organisation_id=OTHER).secret},
+                "partner": {"X-API-Key": create_key(store, "partner", origins=["https://p.example"]).secret},
+                "learner-self": {"Authorization": f"Bearer {issue_learner_token(secret, SELF)}"},
+                "learner-other": {"Authorization": f"Bearer {issue_learner_token(secret, OTHER_LEARNER)}"},
+            }
+
+        def reseed() -> dict[str, dict[str, str]]:
+            _seed(store, tmp_path)
+            return headers()
+
+        yield client, headers(), reseed
+
+
+def test_docs_hold_the_same_table() -> None:
+    docs = (REPO / "docs" / "roles.md").read_text(encoding="utf-8")
+    assert parse_matrix(MATRIX) == parse_matrix(re.search(r"(\| method \|.*?)\n\n", docs + "\n\n", re.S).group(1))
+
+
+def test_every_route_is_in_the_matrix(world) -> None:
+    client, _, _ = world
+    routes, matrix = app_routes(client.app), parse_matrix(MATRIX)
+    assert not routes - set(matrix), f"routes missing from the role matrix: {sorted(routes - set(matrix))}"
+    assert not set(matrix) - routes, f"matrix rows for routes the app lacks: {sorted(set(matrix) - routes)}"
+
+
+def test_every_route_for_every_role(world) -> None:
+    client, headers, reseed = world
+    wrong = []
+    for (method, path), expected in parse_matrix(MATRIX).items():
+        spec = REQUESTS.get((method, path), {})
+        url = path.format(**spec.get("path", {}))
+        for role in ROLES:
+            r = client.request(method, url, headers=headers[role], json=spec.get("json"))
+            if r.status_code != expected[role]:
+                wrong.append(f"{method} {path} as {role}: {r.status_code} (documented {expected[role]}) "
+                             f"{r.text[:160]}")
+            if method != "GET" and r.status_code < 300:
+                headers = reseed()
+            if r.status_code >= 400:
+                assert r.headers["content-type"].startswith("application/problem+json"), (method, path, role)
+    assert not wrong, "\n".join(wrong)
