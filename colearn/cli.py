@@ -99,12 +99,30 @@ def ingest_catalogue_cmd(
     path: Annotated[Path, typer.Argument(help="A catalogue folder (YAML or CSV files) or one YAML file.")],
 ) -> None:
     """Load a city catalogue: spine, themes, destinations, places, organisations,
-    opportunities, badges and recommended pathways."""
+    opportunities, badges and recommended pathways; then the folder's
+    learners.csv and awards.csv, if it has them."""
+    from colearn.ingest.awards import has_activity, ingest_awards
     from colearn.ingest.catalogue import ingest_catalogue
 
     def body() -> None:
         with _store() as store:
             _print_report(ingest_catalogue(store, path))
+            if has_activity(path):
+                _print_report(ingest_awards(store, path))
+
+    _run(body)
+
+
+@ingest_app.command("awards")
+def ingest_awards_cmd(
+    folder: Annotated[Path, typer.Argument(help="A city folder with learners.csv and/or awards.csv.")],
+) -> None:
+    """Load a city's learners (home place, stated interests) and their awards."""
+    from colearn.ingest.awards import ingest_awards
+
+    def body() -> None:
+        with _store() as store:
+            _print_report(ingest_awards(store, folder))
 
     _run(body)
 
@@ -143,13 +161,16 @@ def ingest_openbadges_cmd(
 
 @ingest_app.command("demo")
 def ingest_demo_cmd() -> None:
-    """Load the bundled demo city and the bundled Martial Arts Stack Exchange data."""
+    """Load the bundled demo city (catalogue, learners and awards) and the bundled
+    Martial Arts Stack Exchange data."""
+    from colearn.ingest.awards import ingest_awards
     from colearn.ingest.catalogue import ingest_catalogue
     from colearn.ingest.stackexchange import ingest_stackexchange
 
     def body() -> None:
         with _store() as store:
             _print_report(ingest_catalogue(store, bundled("demo-city")))
+            _print_report(ingest_awards(store, bundled("demo-city")))
             _print_report(ingest_stackexchange(
                 store, bundled("stackexchange", "martialarts", "Badges.xml"), site="martialarts"))
 

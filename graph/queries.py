@@ -761,3 +761,20 @@ LEARNER_OTHER_ASSERTIONS = (
     "RETURN a.id AS assertion_id, b.id AS badge_id, b.name AS name, a.status AS status, "
     "a.issued_on AS issued_on, a.expires_on AS expires_on ORDER BY issued_on, assertion_id"
 )
+
+# --------------------------------------------------------------------------
+# Insights: citywide aggregates (insights/, service/routers/insights.py)
+# --------------------------------------------------------------------------
+# Every insight counts the awards a learner has accepted (``status =
+# 'accepted'``: pending, declined and revoked awards are left out; expiry is
+# not, since an expired badge was still learned). Queries return learner ids
+# per group so that colearn.insights can count distinct learners over unions
+# of groups and suppress small cells; the ids never leave the service.
+# Places are counted by district: a venue counts as the place it is WITHIN.
+
+#: The organisation that defines each of ``$badge_ids`` (awards.csv checks).
+#: Returns rows ``{badge_id, issuer_id}`` for badges that have one.
+BADGE_ISSUERS = (
+    f"UNWIND $badge_ids AS bid MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b:{Label.BADGE} {{id: bid}}) "
+    "RETURN b.id AS badge_id, o.id AS issuer_id"
+)

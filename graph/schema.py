@@ -13,6 +13,9 @@ user text. The shape (ARCHITECTURE.md, "The graph")::
     (:Organisation|:Learner)-[:AUTHORED]->(:Pathway)-[:TOWARDS]->(:Destination)
     (:Pathway)-[:HAS_STEP {order}]->(:Step)-[:ACCEPTS]->(:Badge)
     (:Pathway)-[:COMPLETES_WITH]->(:Badge)          // optional completion badge
+    (:Place)-[:WITHIN]->(:Place)                     // a venue within a district
+    (:Learner)-[:LIVES_IN]->(:Place)                 // home place
+    (:Learner)-[:INTERESTED_IN]->(:Theme|:Destination)  // stated interests
 
 Times are stored as integer epoch seconds (UTC) in properties ending ``_on``
 (``issued_on``, ``expires_on``, ``revoked_on``); FalkorDB has no ``datetime()``.
@@ -61,6 +64,12 @@ class Rel(StrEnum):
     #: ``(:Pathway)-[:COMPLETES_WITH]->(:Badge)``: the badge awarded when every
     #: (non-optional) step of the pathway is met; at most one per pathway.
     COMPLETES_WITH = "COMPLETES_WITH"
+    #: ``(:Place)-[:WITHIN]->(:Place)``: a venue lies within a district.
+    WITHIN = "WITHIN"
+    #: ``(:Learner)-[:LIVES_IN]->(:Place)``: a learner's home place (a district).
+    LIVES_IN = "LIVES_IN"
+    #: ``(:Learner)-[:INTERESTED_IN]->(:Theme|:Destination)``: a learner's stated interests.
+    INTERESTED_IN = "INTERESTED_IN"
 
 
 class AssertionStatus(StrEnum):

@@ -17,7 +17,8 @@ Sections (every one optional; references may also name nodes already in the grap
     destinations:  [{id, name, description}]        # beyond the spine's own
     themes:        [{id, name, kind: civic|wellbeing|sector, description,
                      destinations: [destination ids]}]                  -> LEADS_TO
-    places:        [{id, name, kind (district, venue, ...), lat, lon}]
+    places:        [{id, name, kind (district, venue, ...), lat, lon,
+                     within -> WITHIN (a venue's district)}]
     organisations: [{id, name, kind (youth_club, college, employer, council,
                      library, charity, ...), url, email, description}]
     badges:        [{id, name, description, issuer -> DEFINES,
@@ -114,6 +115,9 @@ SECTIONS: tuple[str, ...] = (
 CSV_SECTIONS: tuple[str, ...] = SECTIONS[1:] + ("pathway_steps",)
 
 _YAML_SUFFIXES = (".yaml", ".yml")
+#: Files of a city folder that are not catalogue: learners and their awards,
+#: read by ``colearn.ingest.awards``.
+ACTIVITY_FILES: tuple[str, ...] = ("learners.csv", "awards.csv")
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -190,6 +194,8 @@ class PlaceRecord(_Record):
     kind: Slug
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180, validate_default=True)
+    #: The place this one lies within (a venue's district); insights count by district.
+    within: Ref | None = None
 
     @field_validator("lon")
     @classmethod
@@ -531,7 +537,8 @@ def _read_raw(path: Path) -> _RawCatalogue:
     raw = _RawCatalogue()
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
-                       and p.suffix.lower() in (*_YAML_SUFFIXES, ".csv"))
+                       and p.suffix.lower() in (*_YAML_SUFFIXES, ".csv")
+                       and p.name not in ACTIVITY_FILES)
         if not files:
             raise InvalidInput("no catalogue files (*.yaml, *.yml, *.csv) in this folder", file=str(path))
     elif path.is_file():
@@ -689,6 +696,9 @@ def _references(cat: Catalogue) -> list[tuple[Label, str, Where, str]]:
 
     for t in cat.themes:
         many(Label.DESTINATION, t.value.destinations, t.where, "destinations")
+    for pl in cat.places:
+        if pl.value.within is not None:
+            refs.append((Label.PLACE, pl.value.within, pl.where, "within"))
     for b in cat.badges:
         refs.append((Label.ORGANISATION, b.value.issuer, b.where, "issuer"))
         many(Label.SPINE_CELL, b.value.cells, b.where, "cells")
@@ -812,6 +822,7 @@ def write_catalogue(store: GraphStore, catalogue: Catalogue) -> IngestReport:
 
     nodes(Label.PLACE, [_node(pl.id, name=pl.name, kind=pl.kind, lat=pl.lat, lon=pl.lon)
                         for pl in (e.value for e in cat.places)])
+    links(Label.PLACE, Rel.WITHIN, Label.PLACE, [_link(e.value.id, [e.value.within]) for e in cat.places])
     nodes(Label.ORGANISATION, [_node(o.id, name=o.name, kind=o.kind, url=o.url, email=o.email,
                                      description=o.description)
                                for o in (e.value for e in cat.organisations)])

@@ -1,0 +1,249 @@
+"""Reader for a city's learners and their awards: ``learners.csv`` and ``awards.csv``.
+
+They sit in a city folder beside the catalogue (the catalogue reader leaves
+them alone, see ``catalogue.ACTIVITY_FILES``); either may be absent.
+
+``learners.csv`` (header row; ``;`` separates list cells; empty means not given)::
+
+    id, home_place, themes, destinations, interests
+
+``home_place`` is a ``Place`` id (a district) -> ``(:Learner)-[:LIVES_IN]->(:Place)``;
+``themes`` and ``destinations`` are the learner's stated interests ->
+``(:Learner)-[:INTERESTED_IN]->(:Theme|:Destination)``; ``interests`` is free
+text kept on the learner (``interests_text``) and never used in aggregates.
+
+``awards.csv``::
+
+    id, learner, badge, organisation, issued_on, status, expires_on
+
+One ``Assertion`` per row, ``(:Organisation)-[:ISSUED]->(a)-[:OF]->(:Badge)``,
+``(a)-[:TO]->(:Learner)``. ``organisation`` must be the organisation that
+defines the badge (an assertion's issuer is its BadgeClass's issuer);
+``status`` is ``issued``, ``accepted`` (default), ``declined`` or ``revoked``;
+dates are ISO 8601 (a date is midnight UTC), stored as epoch seconds.
+
+Everything is validated before anything is written (record shapes, duplicate
+ids, references to learners, places, themes, destinations, badges and
+organisations in the files or the graph, the issuer); errors are
+``InvalidInput`` naming the file, the line and the field. Writes are
+idempotent, one ``UNWIND`` statement per batch of 5,000 rows; an existing
+assertion keeps its properties.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from colearn.errors import InvalidInput
+from colearn.graph import queries
+from colearn.graph.schema import AssertionStatus, Label, Rel
+from colearn.graph.store import GraphStore
+from colearn.ingest.catalogue import ACTIVITY_FILES, Ref, RefList
+from colearn.ingest.common import IngestReport, require_existing, validate, write_batches
+
+__all__ = ["Activity", "AwardRow", "LearnerRow", "has_activity", "ingest_awards", "read_activity"]
+
+LEARNERS_FILE, AWARDS_FILE = ACTIVITY_FILES
+#: ``source`` property of the learners and assertions this reader writes.
+SOURCE = "csv"
+
+
+def _epoch(value: datetime | date) -> int:
+    """Epoch seconds UTC: a date is its midnight UTC, a naive datetime is taken as UTC."""
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    return int((value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp())
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LearnerRow(_Row):
+    """One row of ``learners.csv``."""
+
+    id: str = Field(min_length=1, max_length=200, pattern=r"^\S+$")
+    home_place: Ref | None = None
+    themes: RefList = Field(default_factory=list)
+    destinations: RefList = Field(default_factory=list)
+    interests: str = ""
+
+
+class AwardRow(_Row):
+    """One row of ``awards.csv``."""
+
+    id: str = Field(min_length=1, max_length=200, pattern=r"^\S+$")
+    learner: Ref
+    badge: Ref
+    organisation: Ref
+    issued_on: datetime | date
+    status: AssertionStatus = AssertionStatus.ACCEPTED
+    expires_on: datetime | date | None = None
+
+    @field_validator("expires_on")
+    @classmethod
+    def _after_issue(cls, expires: datetime | date | None, info: Any) -> datetime | date | None:
+        issued = info.data.get("issued_on")
+        if expires is not None and issued is not None and _epoch(expires) <= _epoch(issued):
+            raise ValueError("expires_on is not after issued_on")
+        return expires
+
+
+@dataclass
+class Activity:
+    """Validated learners and awards of one folder, each with its 1-based line.
+
+    Attributes:
+        folder: the folder read.
+        learners: ``(line, row)`` from ``learners.csv``.
+        awards: ``(line, row)`` from ``awards.csv``.
+    """
+
+    folder: str
+    learners: list[tuple[int, LearnerRow]] = field(default_factory=list)
+    awards: list[tuple[int, AwardRow]] = field(default_factory=list)
+
+    def file(self, name: str) -> str:
+        """The path of one of the two files, for messages."""
+        return str(Path(self.folder) / name)
+
+
+def has_activity(folder: Path | str) -> bool:
+    """Whether ``folder`` holds ``learners.csv`` or ``awards.csv``."""
+    p = Path(folder)
+    return p.is_dir() and any((p / name).is_file() for name in ACTIVITY_FILES)
+
+
+def _read_csv(path: Path, model: type[_Row], lists: frozenset[str]) -> list[tuple[int, Any]]:
+    name = str(path)
+    out: list[tuple[int, Any]] = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            if len(set(header)) != len(header) or "" in header:
+                raise InvalidInput("the header has an empty or repeated column name", file=name, record=1)
+            reader.fieldnames = header
+            for row in reader:
+                line = reader.line_num
+                if None in row:
+                    raise InvalidInput(f"the row has more cells than the header's {len(header)}",
+                                       file=name, record=line)
+                data: dict[str, Any] = {}
+                for key, cell in row.items():
+                    text = (cell or "").strip()
+                    if text:
+                        data[key] = [p.strip() for p in text.split(";") if p.strip()] if key in lists else text
+                out.append((line, validate(model, data, file=name, record=line)))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InvalidInput(f"cannot read CSV: {exc}", file=name) from exc
+    return out
+
+
+def _check_unique(rows: list[tuple[int, Any]], file: str) -> None:
+    first: dict[str, int] = {}
+    for line, row in rows:
+        if row.id in first:
+            raise InvalidInput(f"duplicate id '{row.id}' (first on line {first[row.id]})",
+                               file=file, record=line, field="id")
+        first[row.id] = line
+
+
+def read_activity(folder: Path | str) -> Activity:
+    """Parse and validate ``learners.csv`` and ``awards.csv`` of ``folder`` (either may be absent).
+
+    Raises:
+        InvalidInput: a malformed row or a duplicate id, naming the file, line and field.
+    """
+    p = Path(folder)
+    act = Activity(folder=str(p))
+    if (p / LEARNERS_FILE).is_file():
+        act.learners = _read_csv(p / LEARNERS_FILE, LearnerRow, frozenset({"themes", "destinations"}))
+        _check_unique(act.learners, act.file(LEARNERS_FILE))
+    if (p / AWARDS_FILE).is_file():
+        act.awards = _read_csv(p / AWARDS_FILE, AwardRow, frozenset())
+        _check_unique(act.awards, act.file(AWARDS_FILE))
+    return act
+
+
+def _check_references(store: GraphStore, act: Activity) -> None:
+    """Every reference names a node in the files or the graph; every award's issuer defines its badge."""
+    lfile, afile = act.file(LEARNERS_FILE), act.file(AWARDS_FILE)
+    refs: dict[tuple[Label, str], dict[str, tuple[int, str]]] = {}
+
+    def ref(label: Label, file: str, value: str, line: int, fld: str) -> None:
+        refs.setdefault((label, file), {}).setdefault(value, (line, fld))
+
+    for line, r in act.learners:
+        if r.home_place is not None:
+            ref(Label.PLACE, lfile, r.home_place, line, "home_place")
+        for j, t in enumerate(r.themes):
+            ref(Label.THEME, lfile, t, line, f"themes.{j}")
+        for j, d in enumerate(r.destinations):
+            ref(Label.DESTINATION, lfile, d, line, f"destinations.{j}")
+    in_file = {r.id for _, r in act.learners}
+    for line, a in act.awards:
+        if a.learner not in in_file:
+            ref(Label.LEARNER, afile, a.learner, line, "learner")
+        ref(Label.BADGE, afile, a.badge, line, "badge")
+        ref(Label.ORGANISATION, afile, a.organisation, line, "organisation")
+    for (label, file), where in refs.items():
+        require_existing(store, label, where.keys(), file=file, where=where)
+    if not act.awards:
+        return
+    issuers = {r["badge_id"]: r["issuer_id"] for r in store.read(
+        queries.BADGE_ISSUERS, {"badge_ids": sorted({a.badge for _, a in act.awards})})}
+    for line, a in act.awards:
+        if issuers.get(a.badge) != a.organisation:
+            raise InvalidInput(f"badge '{a.badge}' is defined by '{issuers.get(a.badge)}', not "
+                               f"'{a.organisation}': an award's issuer is its badge's issuer",
+                               file=afile, record=line, field="organisation")
+
+
+def _links(rows: list[tuple[str, list[str]]]) -> list[dict[str, Any]]:
+    return [{"id": i, "targets": [{"id": t, "props": {}} for t in targets]} for i, targets in rows]
+
+
+def ingest_awards(store: GraphStore, folder: Path | str) -> IngestReport:
+    """Read, validate and write the learners and awards of a city folder (idempotent).
+
+    Args:
+        store: the graph, already holding the catalogue the files refer to.
+        folder: a folder with ``learners.csv`` and/or ``awards.csv``.
+
+    Returns:
+        Rows written per label and relationship type.
+
+    Raises:
+        InvalidInput: a malformed row, a duplicate id, an unknown reference or
+            an award whose organisation does not define its badge; the message
+            names the file, the line and the field. Nothing is written then.
+        ColearnError: the store rejected a write (``StoreUnavailable`` if unreachable).
+    """
+    act = read_activity(folder)
+    _check_references(store, act)
+    report = IngestReport(source=act.folder)
+    learners = [r for _, r in act.learners]
+    report.add(str(Label.LEARNER), write_batches(store, queries.merge_nodes(Label.LEARNER), [
+        {"id": r.id, "props": {"interests_text": r.interests, "source": SOURCE}} for r in learners]))
+    for rel, other, targets in (
+            (Rel.LIVES_IN, Label.PLACE, lambda r: [r.home_place] if r.home_place else []),
+            (Rel.INTERESTED_IN, Label.THEME, lambda r: r.themes),
+            (Rel.INTERESTED_IN, Label.DESTINATION, lambda r: r.destinations)):
+        rows = _links([(r.id, targets(r)) for r in learners])
+        write_batches(store, queries.set_links(Label.LEARNER, rel, other), rows, label=str(rel))
+        report.add(str(rel), sum(len(r["targets"]) for r in rows))
+    rows = [{"id": a.id, "organisation_id": a.organisation, "badge_id": a.badge, "learner_id": a.learner,
+             "learner_props": {"source": SOURCE},
+             "props": {"status": str(a.status), "issued_on": _epoch(a.issued_on),
+                       "expires_on": _epoch(a.expires_on) if a.expires_on is not None else None,
+                       "source": SOURCE}}
+            for _, a in act.awards]
+    report.add(str(Label.ASSERTION), write_batches(store, queries.MERGE_ASSERTIONS, rows, label="awards"))
+    return report
