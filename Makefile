@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run serve demo test test-neo4j clean
+.PHONY: install run serve demo test test-fuzz test-neo4j clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,11 @@ serve: install
 	$(BIN)/colearn serve
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not fuzz"
+
+# schemathesis against a live server: every operation, 50 examples each (about 3 minutes).
+test-fuzz: install
+	$(BIN)/python -m pytest -q -s -m fuzz
 
 # The contract suite on Neo4j too: start it with `docker compose up -d neo4j` first.
 test-neo4j: install

@@ -42,7 +42,9 @@ def problem(status: int, slug: str, detail: str, headers: dict[str, str] | None 
 
 
 def install(app: FastAPI) -> None:
-    """Map colearn's errors, validation errors and HTTP errors to problem+json."""
+    """Map colearn's errors, validation errors and HTTP errors to problem+json,
+    and document them so in the OpenAPI schema (``normalise_openapi``)."""
+    install_openapi(app)
 
     @app.exception_handler(ColearnError)
     async def _colearn(_: Request, exc: ColearnError) -> JSONResponse:
@@ -80,3 +82,53 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
                                                 "schema": {"type": "integer"}}}
         out[status] = entry
     return out
+
+
+def _problem_content(status: str) -> dict[str, Any]:
+    name = "InvalidProblem" if status == "422" else "Problem"
+    return {PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+
+
+def normalise_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what the service answers on errors, for every route.
+
+    Every 4xx/5xx response is documented as ``application/problem+json`` (the
+    handlers of ``install`` answer so whatever a route declared); FastAPI's
+    default 422 (``HTTPValidationError``) becomes ``InvalidProblem``; and an
+    operation with a request body also documents 400 (a body that is not JSON).
+
+    Args:
+        schema: the document ``FastAPI.openapi()`` built.
+
+    Returns:
+        The same document, changed in place.
+    """
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
+    invalid = InvalidProblem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in invalid.pop("$defs", {}).items():
+        components.setdefault(name, sub)
+    components.setdefault("InvalidProblem", invalid)
+    for methods in schema.get("paths", {}).values():
+        for operation in methods.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": _TITLES[400]})
+            for status, response in responses.items():
+                if status[:1] in ("4", "5"):
+                    response["content"] = _problem_content(status)
+    return schema
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Build the app's OpenAPI document once, through ``normalise_openapi``."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = normalise_openapi(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
