@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     #: ``partner`` (public catalogue and recommendations; ``make run`` sets it
     #: so that the demo answers plain curl requests).
     anonymous_role: Literal["partner"] | None = None
+    #: Insights hide every cell counting fewer learners than this (k).
+    insights_min_learners: int = Field(default=5, ge=1)
+    #: How long insights reuse what they read from the graph, in seconds (0: never).
+    insights_cache_seconds: float = Field(default=60, ge=0)
     #: Requests a minute per caller (API key, learner, or anonymous address); 0: no limit.
     rate_limit_per_minute: int = Field(default=600, ge=0)
     #: The most requests a caller may send at once before the per-minute rate applies.

@@ -54,7 +54,7 @@ DISTRICTS: dict[str, tuple[float, list[str]]] = {
     "harbourside": (0.13, ["digital", "enterprise-and-business", "creative-industries"]),
 }
 #: Share of "stuck" journeys by district (the rest split between the others).
-STUCK_SHARE = {"northgate": 0.34, "millbrook": 0.32}
+STUCK_SHARE = {"northgate": 0.40, "millbrook": 0.40}
 DEFAULT_STUCK = 0.14
 #: Recommended pathway -> the theme that draws learners to it.
 PATHWAY_THEME = {
@@ -158,10 +158,10 @@ def generate(rng: random.Random) -> tuple[list[dict], list[dict]]:
                         earn(badge["id"], day)
         elif journey == "stuck":
             options = [b for b in earnable if _top_layer(b) <= 1
-                       and set(b.get("themes", [])) & set(wanted + leaning[:1])]
-            for _ in range(rng.randint(3, 6)):
+                       and set(b.get("themes", [])) & set(wanted + leaning)]
+            for badge in rng.sample(options, min(len(options), rng.randint(3, 6))):
                 day += gap(25, 90)
-                earn(rng.choice(options)["id"], day)
+                earn(badge["id"], day)
         else:
             options = [b for b in earnable if _top_layer(b) == 0 and set(b.get("themes", [])) & set(wanted)]
             earn(rng.choice(options or [b for b in earnable if _top_layer(b) == 0])["id"], day)

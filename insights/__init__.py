@@ -1,0 +1,1 @@
+"""Citywide insights: aggregates over the graph with small cells suppressed, and their charts."""

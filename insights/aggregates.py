@@ -1,0 +1,554 @@
+"""The citywide insights: what is being learned, where, and by whom.
+
+``Insights(store, min_learners=k)`` answers six questions, each as a plain
+``dict`` ready for JSON (the API, ``colearn insights``, the notebooks and the
+charts all use these):
+
+* ``issued``: accepted awards per week or month, by theme, theme kind,
+  destination, spine cell, place (the learner's home district) or issuing
+  organisation, with the margins (per period, per group, overall);
+* ``spine``: learners and awards per spine cell (a heat map);
+* ``progression``: learners who moved up a layer within a domain, and the
+  median days it took;
+* ``pathways``: each recommended pathway's funnel;
+* ``supply_demand``: opportunities and venues per theme and district against
+  learners' stated interests;
+* ``unseen_talent``: learners with sustained engagement and participation
+  badges but none higher, by district and theme, with the opportunities that
+  would move them up.
+
+Privacy (see ``insights.privacy``): each insight's cells are built once over
+the whole city and suppressed once; request parameters (``from``, ``to``, a
+group, a domain, ...) only choose which cells are shown. The definitions
+(``UNSEEN_MIN_BADGES``, ...) and k are fixed server-side, so no request can
+change who is counted. Raw query rows are cached for ``cache_seconds``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from colearn.errors import InvalidInput, NotFound
+from colearn.graph import queries
+from colearn.graph.store import GraphStore
+from colearn.insights.privacy import ALL, Cell, Line, grid, grid_lines, suppress, suppress_chain, summary
+
+__all__ = ["DIMENSIONS", "INTERVALS", "Insights", "period_of", "UNSEEN_MIN_BADGES", "UNSEEN_MIN_DAYS",
+           "UNSEEN_BELOW_LAYER"]
+
+#: What ``issued`` can break awards down by.
+DIMENSIONS: tuple[str, ...] = queries.ISSUED_DIMENSIONS
+INTERVALS: tuple[str, ...] = ("week", "month")
+#: Dimensions whose cells are suppressed together (theme kinds and
+#: destinations are unions of themes, so their lines join theme cells).
+_FAMILY = {"theme": ("theme", "theme_kind", "destination"), "theme_kind": ("theme", "theme_kind", "destination"),
+           "destination": ("theme", "theme_kind", "destination")}
+
+#: Unseen talent: at least this many distinct badges ...
+UNSEEN_MIN_BADGES = 3
+#: ... earned over at least this many days (first to last) ...
+UNSEEN_MIN_DAYS = 90
+#: ... and none on a cell at this layer or above.
+UNSEEN_BELOW_LAYER = "demonstration"
+
+_DAY = 86400
+#: Group key of supply with no place: an online opportunity.
+ONLINE = "online"
+
+
+def period_of(day: int, interval: str) -> tuple[str, date]:
+    """The period (key, first day) of a day number (days since 1970-01-01 UTC).
+
+    Weeks are ISO weeks (``2025-W02``, starting Monday); months ``2025-01``.
+    """
+    d = date(1970, 1, 1) + timedelta(days=day)
+    if interval == "week":
+        year, week, weekday = d.isocalendar()
+        return f"{year}-W{week:02d}", d - timedelta(days=weekday - 1)
+    if interval == "month":
+        return f"{d.year}-{d.month:02d}", d.replace(day=1)
+    raise InvalidInput(f"unknown interval '{interval}'; expected week or month", field="interval")
+
+
+def _next_start(start: date, interval: str) -> date:
+    if interval == "week":
+        return start + timedelta(days=7)
+    return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+
+
+def _median_days(seconds: Iterable[int]) -> float:
+    return round(statistics.median(seconds) / _DAY, 1)
+
+
+class _Tally:
+    """Learners (a union) and assertions (a sum) per key, frozen into cells at the end."""
+
+    def __init__(self) -> None:
+        self.learners: dict[Hashable, set[str]] = defaultdict(set)
+        self.assertions: dict[Hashable, int] = defaultdict(int)
+
+    def add(self, key: Hashable, learners: Iterable[str], assertions: int) -> None:
+        self.learners[key].update(learners)
+        self.assertions[key] += assertions
+
+    def cells(self) -> dict[Hashable, Cell]:
+        return {key: Cell(frozenset(ids), {"assertions": self.assertions[key]})
+                for key, ids in self.learners.items()}
+
+
+class Insights:
+    """Citywide insights over one graph, with small cells suppressed.
+
+    Args:
+        store: the graph.
+        min_learners: k: a published cell counts at least this many learners.
+        cache_seconds: how long raw query rows are reused (0: never).
+        clock: seconds since the epoch (tests).
+    """
+
+    def __init__(self, store: GraphStore, *, min_learners: int = 5, cache_seconds: float = 0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if min_learners < 1:
+            raise InvalidInput("min_learners must be at least 1", field="min_learners")
+        self.store = store
+        self.k = min_learners
+        self.cache_seconds = cache_seconds
+        self._clock = clock
+        self._cache: dict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = {}
+        self._tables: dict[tuple[str, ...], tuple[float, dict[Hashable, Cell]]] = {}
+
+    # ---- raw rows ----------------------------------------------------------
+
+    def _read(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        key = (query, repr(sorted((params or {}).items())))
+        now = self._clock()
+        hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < self.cache_seconds:
+            return hit[1]
+        rows = self.store.read(query, params)
+        if self.cache_seconds > 0:
+            self._cache[key] = (now, rows)
+        return rows
+
+    def labels(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """``{kind: {id: {"name", "extra"}}}`` for themes, destinations, places, organisations, cells."""
+        out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        for r in self._read(queries.INSIGHT_LABELS):
+            out[r["kind"]][r["id"]] = {"name": r["name"], "extra": r["extra"]}
+        return out
+
+    def _spine(self) -> list[dict[str, Any]]:
+        return self._read(queries.SPINE_CELLS)
+
+    def _upper_rank(self) -> int:
+        ranks = {c["layer"]: c["layer_rank"] for c in self._spine()}
+        return ranks.get(UNSEEN_BELOW_LAYER, 2)
+
+    @staticmethod
+    def _label(labels: dict[str, dict[str, dict[str, Any]]], dimension: str, group: Any) -> str:
+        if group is None:
+            return "no home place recorded" if dimension == "place" else "(none)"
+        kind = {"theme": "Theme", "destination": "Destination", "cell": "SpineCell", "place": "Place",
+                "organisation": "Organisation"}.get(dimension)
+        if kind is None:
+            return str(group).replace("_", " ").capitalize()
+        return labels[kind].get(group, {}).get("name") or str(group)
+
+    # ---- issued over time ----------------------------------------------------
+
+    def _issued_table(self, family: tuple[str, ...]) -> dict[Hashable, Cell]:
+        """The canonical cells of ``family``'s dimensions over both intervals, suppressed
+        (kept for ``cache_seconds``, like the rows they come from).
+
+        Keys: ``(dim, interval, period, group)``; ``(ALL, interval, period, ALL)``
+        per period; ``(dim, ALL, ALL, group)`` per group over all time;
+        ``(ALL, ALL, ALL, ALL)`` for everything.
+        """
+        now = self._clock()
+        hit = self._tables.get(family)
+        if hit is not None and now - hit[0] < self.cache_seconds:
+            return hit[1]
+        cells = self._build_issued_table(family)
+        if self.cache_seconds > 0:
+            self._tables[family] = (now, cells)
+        return cells
+
+    def _build_issued_table(self, family: tuple[str, ...]) -> dict[Hashable, Cell]:
+        tally = _Tally()
+        lines: list[Line] = []
+        grand = (ALL, ALL, ALL, ALL)
+        periods: dict[str, set[str]] = {iv: set() for iv in INTERVALS}
+        for r in self._read(queries.issued_by_day(None)):
+            tally.add(grand, r["learners"], r["assertions"])
+            for iv in INTERVALS:
+                p = period_of(r["day"], iv)[0]
+                periods[iv].add(p)
+                tally.add((ALL, iv, p, ALL), r["learners"], r["assertions"])
+        groups: dict[str, set[Any]] = {}
+        for dim in family:
+            groups[dim] = set()
+            for r in self._read(queries.issued_by_day(dim)):
+                g = r["grp"]
+                groups[dim].add(g)
+                tally.add((dim, ALL, ALL, g), r["learners"], r["assertions"])
+                for iv in INTERVALS:
+                    tally.add((dim, iv, period_of(r["day"], iv)[0], g), r["learners"], r["assertions"])
+        for iv in INTERVALS:
+            lines.append(Line(grand, tuple((ALL, iv, p, ALL) for p in sorted(periods[iv]))))
+        for dim in family:
+            gs = sorted(groups[dim], key=str)
+            lines.append(Line(grand, tuple((dim, ALL, ALL, g) for g in gs)))
+            for iv in INTERVALS:
+                ps = sorted(periods[iv])
+                lines += [Line((ALL, iv, p, ALL), tuple((dim, iv, p, g) for g in gs)) for p in ps]
+                lines += [Line((dim, ALL, ALL, g), tuple((dim, iv, p, g) for p in ps)) for g in gs]
+            lines += self._exact_months(dim, gs, periods["month"])
+        lines += self._exact_months(ALL, [ALL], periods["month"])
+        if "theme" in family:
+            lines += self._theme_hierarchy(periods)
+        cells = tally.cells()
+        suppress(cells, lines, self.k)
+        return cells
+
+    @staticmethod
+    def _exact_months(dim: str, groups: list[Any], months: Iterable[str]) -> list[Line]:
+        """A month made of whole ISO weeks (a 28-day February starting on Monday) is their sum."""
+        out = []
+        for m in months:
+            first = date(int(m[:4]), int(m[5:]), 1)
+            days = (_next_start(first, "month") - first).days
+            if first.weekday() != 0 or days % 7:
+                continue
+            weeks = [period_of((first - date(1970, 1, 1)).days + 7 * i, "week")[0] for i in range(days // 7)]
+            out += [Line((dim, "month", m, g), tuple((dim, "week", w, g) for w in weeks)) for g in groups]
+        return out
+
+    def _theme_hierarchy(self, periods: dict[str, set[str]]) -> list[Line]:
+        """Lines joining themes to the theme kinds and destinations they make up."""
+        parents: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for t in self._read(queries.THEME_LINKS):
+            parents[("theme_kind", t["kind"])].append(t["id"])
+            for d in t["destinations"]:
+                parents[("destination", d)].append(t["id"])
+        out = []
+        for (dim, g), themes in sorted(parents.items(), key=str):
+            themes = sorted(themes)
+            out.append(Line((dim, ALL, ALL, g), tuple(("theme", ALL, ALL, t) for t in themes)))
+            for iv in INTERVALS:
+                out += [Line((dim, iv, p, g), tuple(("theme", iv, p, t) for t in themes)) for p in sorted(periods[iv])]
+        return out
+
+    def issued(self, by: str = "theme", interval: str = "month", *, start: date | None = None,
+               end: date | None = None, group: str | None = None) -> dict[str, Any]:
+        """Accepted awards per period and group, with margins.
+
+        Args:
+            by: one of ``DIMENSIONS``.
+            interval: ``week`` (ISO) or ``month``.
+            start, end: show the periods that overlap this range of days (inclusive).
+            group: show only this group.
+
+        Returns:
+            ``{"insight", "params", "privacy", "periods": [per period, all groups],
+            "groups": [per group, all time], "total", "rows": [per period and group]}``;
+            each cell ``{learners, assertions, suppressed}``.
+
+        Raises:
+            InvalidInput: an unknown dimension or interval, or ``start`` after ``end``.
+        """
+        if by not in DIMENSIONS:
+            raise InvalidInput(f"unknown dimension '{by}'; expected one of {', '.join(DIMENSIONS)}", field="by")
+        period_of(0, interval)
+        if start is not None and end is not None and start > end:
+            raise InvalidInput("from is after to", field="from")
+        cells = self._issued_table(_FAMILY.get(by, (by,)))
+
+        def shown(p: str) -> bool:
+            first = date.fromisoformat(p + "-01") if interval == "month" else date.fromisocalendar(
+                int(p[:4]), int(p[6:]), 1)
+            return (end is None or first <= end) and (start is None or _next_start(first, interval) > start)
+
+        def want(g: Any) -> bool:
+            return group is None or g == group
+
+        labels = self.labels()
+
+        periods = sorted({k[2] for k in cells if k[1] == interval and shown(k[2])})
+        groups = sorted({k[3] for k in cells if k[0] == by and k[1] == ALL and want(k[3])}, key=str)
+        rows = [{"period": k[2], "start": self._start(k[2], interval), "group": k[3],
+                 "label": self._label(labels, by, k[3]), **c.publish()}
+                for k, c in sorted(cells.items(), key=lambda kc: (kc[0][2], str(kc[0][3])))
+                if k[0] == by and k[1] == interval and k[2] in periods and want(k[3])]
+        period_rows = [{"period": p, "start": self._start(p, interval), **cells[(ALL, interval, p, ALL)].publish()}
+                       for p in periods]
+        group_rows = [{"group": g, "label": self._label(labels, by, g), **cells[(by, ALL, ALL, g)].publish()}
+                      for g in groups]
+        total = cells.get((ALL, ALL, ALL, ALL), Cell(values={"assertions": 0})).publish()
+        return {
+            "insight": "issued",
+            "params": {"by": by, "interval": interval, "from": start.isoformat() if start else None,
+                       "to": end.isoformat() if end else None, "group": group},
+            "privacy": summary(rows + period_rows + group_rows + [total], self.k),
+            "periods": period_rows, "groups": group_rows, "total": total, "rows": rows,
+        }
+
+    @staticmethod
+    def _start(period: str, interval: str) -> str:
+        if interval == "month":
+            return f"{period}-01"
+        return date.fromisocalendar(int(period[:4]), int(period[6:]), 1).isoformat()
+
+    # ---- the spine -----------------------------------------------------------
+
+    def spine(self, *, domain: str | None = None, layer: str | None = None) -> dict[str, Any]:
+        """Learners and accepted awards per spine cell, over all time (a heat map).
+
+        The cells are the ``cell`` groups of ``issued`` (same numbers, same suppression).
+
+        Returns:
+            ``{"insight", "params", "privacy", "layers", "domains", "cells": [{cell,
+            layer, domain, learners, assertions, suppressed}], "total"}``.
+        """
+        cells = self._issued_table(("cell",))
+        grid_cells = self._spine()
+        rows = []
+        for c in grid_cells:
+            if (domain is None or c["domain"] == domain) and (layer is None or c["layer"] == layer):
+                cell = cells.get(("cell", ALL, ALL, c["id"]), Cell(values={"assertions": 0}))
+                rows.append({"cell": c["id"], "layer": c["layer"], "domain": c["domain"], **cell.publish()})
+        total = cells.get((ALL, ALL, ALL, ALL), Cell(values={"assertions": 0})).publish()
+        return {
+            "insight": "spine",
+            "params": {"domain": domain, "layer": layer},
+            "privacy": summary(rows + [total], self.k),
+            "layers": sorted({c["layer"] for c in grid_cells}, key=lambda x: next(
+                c["layer_rank"] for c in grid_cells if c["layer"] == x)),
+            "domains": sorted({c["domain"] for c in grid_cells}, key=lambda x: next(
+                c["domain_rank"] for c in grid_cells if c["domain"] == x)),
+            "cells": rows, "total": total,
+        }
+
+    # ---- progression -----------------------------------------------------------
+
+    def progression(self, *, domain: str | None = None) -> dict[str, Any]:
+        """Learners who moved up a layer within a domain, and how long it took.
+
+        A learner makes the step from layer r to r+1 in a domain when, after
+        their first award at layer r there, they are awarded a badge at layer
+        r+1 there (at the same time or later); the days taken are from the one
+        to the first such. A learner "moved up" in a domain when they made at
+        least one step there; their days are those of their first step.
+
+        Returns:
+            ``{"insight", "params", "privacy", "domains": [{domain, learners,
+            median_days, suppressed, steps: [{from_layer, to_layer, learners,
+            median_days, suppressed}]}]}``.
+        """
+        spine = self._spine()
+        layer_of = {c["layer_rank"]: c["layer"] for c in spine}
+        domains = sorted({c["domain"] for c in spine}, key=lambda x: next(
+            c["domain_rank"] for c in spine if c["domain"] == x))
+        times: dict[tuple[str, str], dict[int, list[int]]] = defaultdict(dict)
+        for r in self._read(queries.LEARNER_LAYER_TIMES):
+            times[(r["learner"], r["domain"])][r["layer_rank"]] = sorted(r["times"])
+        steps: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
+        first_step: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
+        for (learner, dom), by_rank in times.items():
+            for rank, ts in by_rank.items():
+                later = [t for t in by_rank.get(rank + 1, []) if t >= ts[0]]
+                if later:
+                    steps[(dom, rank)][learner] = later[0] - ts[0]
+                    arrival = (later[0], later[0] - ts[0])
+                    if learner not in first_step[dom] or arrival < first_step[dom][learner]:
+                        first_step[dom][learner] = arrival
+        cells: dict[Hashable, Cell] = {}
+        lines: list[Line] = []
+        ranks = sorted(layer_of)
+        for dom in domains:
+            spent = first_step[dom]
+            cells[(dom, ALL)] = Cell(frozenset(spent), {"median_days": _median_days(
+                s for _, s in spent.values()) if spent else None})
+            for rank in ranks[:-1]:
+                took = steps[(dom, rank)]
+                cells[(dom, rank)] = Cell(frozenset(took), {"median_days": _median_days(
+                    took.values()) if took else None})
+            lines.append(Line((dom, ALL), tuple((dom, r) for r in ranks[:-1])))
+        suppress(cells, lines, self.k)
+        out = []
+        for dom in domains:
+            if domain is not None and dom != domain:
+                continue
+            out.append({"domain": dom, **cells[(dom, ALL)].publish(), "steps": [
+                {"from_layer": layer_of[r], "to_layer": layer_of[r + 1], **cells[(dom, r)].publish()}
+                for r in ranks[:-1]]})
+        published = [d for d in out] + [s for d in out for s in d["steps"]]
+        return {"insight": "progression", "params": {"domain": domain},
+                "privacy": summary(published, self.k), "domains": out}
+
+    # ---- pathway funnels ---------------------------------------------------------
+
+    def pathways(self, *, pathway: str | None = None) -> dict[str, Any]:
+        """Each recommended pathway's funnel: learners who met steps 1..n in order.
+
+        Stage n counts the learners who meet every one of the first n required
+        steps (a step is met by ``required`` of its badges, in any order in
+        time); ``completed`` is the last required stage. Optional steps follow
+        as further stages (completed and met). Stages are suppressed as a chain.
+
+        Raises:
+            NotFound: ``pathway`` is not a recommended pathway.
+        """
+        outline: dict[str, dict[str, Any]] = {}
+        for r in self._read(queries.RECOMMENDED_PATHWAY_STEPS):
+            p = outline.setdefault(r["pathway_id"], {"title": r["title"], "status": r["status"], "steps": []})
+            p["steps"].append(r)
+        if pathway is not None and pathway not in outline:
+            raise NotFound(f"no recommended pathway '{pathway}'")
+        met: dict[tuple[str, int], frozenset[str]] = {
+            (r["pathway_id"], r["step"]): frozenset(r["learners"])
+            for r in self._read(queries.PATHWAY_STEP_LEARNERS)}
+        out = []
+        for pid, p in outline.items():
+            ordered = [s for s in p["steps"] if not s["optional"]] + [s for s in p["steps"] if s["optional"]]
+            stages: list[Cell] = []
+            learners: frozenset[str] | None = None
+            for s in ordered:
+                here = met.get((pid, s["step"]), frozenset())
+                learners = here if learners is None else learners & here
+                stages.append(Cell(learners))
+            suppress_chain(stages, self.k)
+            if pathway is not None and pid != pathway:
+                continue
+            rows = [{"step": s["step"], "title": s["step_title"], "optional": bool(s["optional"]),
+                     **c.publish()} for s, c in zip(ordered, stages)]
+            n_required = sum(1 for s in ordered if not s["optional"])
+            completed = rows[n_required - 1] if n_required else None
+            out.append({"pathway": pid, "title": p["title"], "status": p["status"], "stages": rows,
+                        "completed": {k: completed[k] for k in ("learners", "suppressed")} if completed else None})
+        return {"insight": "pathways", "params": {"pathway": pathway},
+                "privacy": summary([s for p in out for s in p["stages"]], self.k), "pathways": out}
+
+    # ---- supply and demand --------------------------------------------------------
+
+    def supply_demand(self, *, theme: str | None = None, place: str | None = None) -> dict[str, Any]:
+        """Opportunities and venues per theme and district against learners' stated interests.
+
+        Supply: opportunities in a theme located in the district (at a venue
+        within it), or online (place ``online``). Demand: learners who state
+        an interest in the theme and live in the district. Recommendations
+        shown are not recorded by the service, so they are not counted here.
+
+        Returns:
+            ``{"insight", "params", "privacy", "rows": [{theme, place, opportunities,
+            venues, learners, suppressed}], "themes": [...], "places": [...], "total"}``.
+        """
+        demand = {(r["theme"], r["place"]): frozenset(r["learners"]) for r in self._read(queries.INTEREST_DEMAND)}
+        supply: dict[tuple[Any, Any], tuple[set[str], set[str]]] = {}
+        for r in self._read(queries.OPPORTUNITY_SUPPLY):
+            key = (r["theme"], r["place"] if r["place"] is not None else ONLINE)
+            supply[key] = (set(r["opportunities"]), set(r["venues"]))
+        cells = grid({**{k: frozenset() for k in supply}, **demand})
+        suppress(cells, grid_lines([k[0] for k in cells if k[0] != ALL], [k[1] for k in cells if k[1] != ALL]),
+                 self.k)
+        for key, cell in cells.items():
+            opps: set[str] = set()
+            venues: set[str] = set()
+            for (t, p), (o, v) in supply.items():
+                if key[0] in (ALL, t) and key[1] in (ALL, p):
+                    opps |= o
+                    venues |= v
+            cell.public = {"opportunities": len(opps), "venues": len(venues)}
+
+        def row(key: tuple[Any, Any]) -> dict[str, Any]:
+            return {"theme": key[0], "place": key[1], **cells[key].publish()}
+
+        rows = [row(k) for k in sorted(cells, key=str) if ALL not in k
+                and theme in (None, k[0]) and place in (None, k[1])]
+        themes = [row(k) for k in sorted(cells, key=str) if k[1] == ALL and k[0] != ALL and theme in (None, k[0])]
+        places = [row(k) for k in sorted(cells, key=str) if k[0] == ALL and k[1] != ALL and place in (None, k[1])]
+        total = row((ALL, ALL)) if (ALL, ALL) in cells else None
+        return {"insight": "supply_demand", "params": {"theme": theme, "place": place},
+                "privacy": summary(rows + themes + places + ([total] if total else []), self.k),
+                "recommendations_shown": "not recorded: the service does not log which recommendations it shows",
+                "rows": rows, "themes": themes, "places": places, "total": total}
+
+    # ---- unseen talent ----------------------------------------------------------------
+
+    def unseen_talent(self, *, place: str | None = None, theme: str | None = None) -> dict[str, Any]:
+        """Learners with sustained engagement and participation but no higher badge.
+
+        Counted: learners with at least ``UNSEEN_MIN_BADGES`` distinct accepted
+        badges earned over at least ``UNSEEN_MIN_DAYS`` days, none of them on a
+        cell at ``UNSEEN_BELOW_LAYER`` or above; per home district and per
+        theme of their badges (a learner counts in each of their themes). Each
+        cell lists the opportunities in that theme, in that district or
+        online, that award a badge at that layer or above.
+
+        Returns:
+            ``{"insight", "params", "definition", "privacy", "rows": [{place, theme,
+            learners, suppressed, opportunities: [{id, name, mode, place}]}],
+            "places": [...], "themes": [...], "total"}``.
+        """
+        upper = self._upper_rank()
+        pairs = {(r["place"], r["theme"]): frozenset(r["learners"]) for r in self._read(
+            queries.UNSEEN_TALENT, {"upper_rank": upper, "min_badges": UNSEEN_MIN_BADGES,
+                                    "min_span": UNSEEN_MIN_DAYS * _DAY})}
+        cells = grid(pairs)
+        suppress(cells, grid_lines([k[0] for k in pairs], [k[1] for k in pairs]), self.k)
+        opps = self._read(queries.MOVE_UP_OPPORTUNITIES, {"upper_rank": upper})
+
+        def row(key: tuple[Any, Any]) -> dict[str, Any]:
+            p, t = key
+            near = [{"id": o["id"], "name": o["name"], "mode": o["mode"], "place": o["place"]} for o in opps
+                    if t in (ALL, o["theme"]) and (p == ALL or o["place"] in (p, None))]
+            unique = list({o["id"]: o for o in near}.values())
+            return {"place": p, "theme": t, **cells[key].publish(), "opportunities": unique}
+
+        keys = sorted(cells, key=str)
+        rows = [row(k) for k in keys if ALL not in k and place in (None, k[0]) and theme in (None, k[1])]
+        places = [row(k) for k in keys if k[1] == ALL and k[0] != ALL and place in (None, k[0])]
+        themes = [row(k) for k in keys if k[0] == ALL and k[1] != ALL and theme in (None, k[1])]
+        total = row((ALL, ALL)) if (ALL, ALL) in cells else None
+        return {"insight": "unseen_talent", "params": {"place": place, "theme": theme},
+                "definition": {"min_badges": UNSEEN_MIN_BADGES, "min_days": UNSEEN_MIN_DAYS,
+                               "below_layer": UNSEEN_BELOW_LAYER},
+                "privacy": summary(rows + places + themes + ([total] if total else []), self.k),
+                "rows": rows, "places": places, "themes": themes, "total": total}
+
+
+def parse_day(value: str | None, fld: str) -> date | None:
+    """A ``YYYY-MM-DD`` query value as a date (None stays None).
+
+    Raises:
+        InvalidInput: not a date.
+    """
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).date()
+    except ValueError as exc:
+        raise InvalidInput(f"'{value}' is not a date like 2025-01-31", field=fld) from exc
+
+
+def flatten(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The main table of an answer as flat rows (for printing; opportunity lists become counts)."""
+    kind = answer["insight"]
+    if kind == "issued":
+        return answer["rows"]
+    if kind == "spine":
+        return answer["cells"]
+    if kind == "progression":
+        return [{"domain": d["domain"], "step": f"{s['from_layer']} -> {s['to_layer']}",
+                 **{k: s[k] for k in ("learners", "median_days", "suppressed")}}
+                for d in answer["domains"] for s in [{"from_layer": "any", "to_layer": "higher", **d}, *d["steps"]]]
+    if kind == "pathways":
+        return [{"pathway": p["pathway"], **s} for p in answer["pathways"] for s in p["stages"]]
+    rows = answer["rows"]
+    if kind == "unseen_talent":
+        return [{**r, "opportunities": len(r["opportunities"])} for r in rows]
+    return rows
