@@ -1,7 +1,7 @@
 """The ``colearn`` command line (typer).
 
 Sub-apps: ``ingest`` (catalogue, stackexchange, openbadges, demo); commands
-``recommend``, ``eval`` and ``serve``. Domain errors are caught at each
+``recommend``, ``eval``, ``issue``, ``revoke``, ``verify`` and ``serve``. Domain errors are caught at each
 command's edge, printed to stderr, and exit with status 1.
 """
 
@@ -22,7 +22,7 @@ from rich.table import Table
 
 from colearn import __version__
 from colearn.config import get_settings
-from colearn.errors import ColearnError
+from colearn.errors import ColearnError, InvalidInput
 from colearn.graph.store import GraphStore, open_store
 
 app = typer.Typer(help="colearn: Cities of Learning pathways, badges and 'what next?'.",
@@ -311,6 +311,134 @@ def keys_learner_token_cmd(
         print(issue_learner_token(token_secret(settings.data_dir, secret), learner_id, ttl))
 
     _run(body)
+
+
+def _publisher(store: GraphStore) -> Any:
+    from colearn.openbadges.documents import Publisher
+
+    return Publisher.from_settings(store, get_settings())
+
+
+def _iso_time(value: Optional[str], name: str) -> Any:
+    from datetime import datetime
+
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"'{value}' is not an ISO 8601 time", field=name) from exc
+    if when.tzinfo is None:
+        raise InvalidInput(f"'{value}' has no time zone (add Z or an offset)", field=name)
+    return when
+
+
+@app.command("issue")
+def issue_cmd(
+    badge_id: Annotated[Optional[str], typer.Argument(help="The badge to award (not with --csv).")] = None,
+    org: Annotated[str, typer.Option("--org", help="The awarding organisation (it must define the badge).")] = "",
+    email: Annotated[Optional[str], typer.Option(help="The recipient's email (published only as a salted hash).")] = None,
+    url: Annotated[Optional[str], typer.Option(help="The recipient's URL (published only as a salted hash).")] = None,
+    learner: Annotated[Optional[str], typer.Option(help="An existing learner id.")] = None,
+    key: Annotated[Optional[str], typer.Option("--key", help="Idempotency key: the same key never awards twice.")] = None,
+    evidence_url: Annotated[Optional[str], typer.Option(help="Evidence URL.")] = None,
+    narrative: Annotated[Optional[str], typer.Option(help="Evidence narrative.")] = None,
+    issued_on: Annotated[Optional[str], typer.Option(help="ISO 8601 with a time zone; default now.")] = None,
+    expires_on: Annotated[Optional[str], typer.Option(help="ISO 8601; default: the badge's duration.")] = None,
+    csv_file: Annotated[Optional[Path], typer.Option("--csv", help="Bulk award from a CSV file instead.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Award a badge (or every row of a CSV) as an Open Badges assertion."""
+    from colearn.graph import issuing
+
+    def body() -> None:
+        if not org:
+            raise InvalidInput("--org is required", field="org")
+        with _store() as store:
+            pub = _publisher(store)
+            pepper = pub.keys.recipient_pepper()
+            if csv_file is not None:
+                if badge_id or email or url or learner or key:
+                    raise InvalidInput("--csv takes the badge and recipient from each row")
+                report = issuing.award_csv(store, org, csv_file, pepper=pepper)
+                awards, refused = report.awards, report.refused
+            else:
+                if not badge_id:
+                    raise InvalidInput("name a badge (or give --csv)", field="badge_id")
+                given = [(t, v) for t, v in (("email", email), ("url", url)) if v]
+                if len(given) > 1 or not (given or learner):
+                    raise InvalidInput("give one of --email or --url, and/or --learner", field="email")
+                recipient = issuing.Recipient(*given[0]) if given else \
+                    issuing.Recipient("url", f"{pub.urls.base}/learners/{learner}")
+                awards = [issuing.award(store, org, issuing.AwardRequest(
+                    badge_id, recipient, learner_id=learner, evidence_url=evidence_url,
+                    evidence_narrative=narrative, issued_on=_iso_time(issued_on, "issued_on"),
+                    expires_on=_iso_time(expires_on, "expires_on"), idempotency_key=key), pepper=pepper)]
+                refused = []
+            rows = [{"id": a.id, "badge_id": a.badge_id, "learner_id": a.learner_id, "created": a.created,
+                     "status": a.status, "ob2": pub.urls.assertion(a.id), "ob3": pub.urls.credential(a.id)}
+                    for a in awards]
+        if as_json:
+            out.print_json(json.dumps({"awards": rows, "refused": [{"record": r, "detail": d} for r, d in refused]}))
+            return
+        for r in rows:
+            print(f"{r['id']}\t{r['badge_id']}\t{r['learner_id']}\t{'new' if r['created'] else 'existing'}"
+                  f"\t{r['ob2']}")
+        for record, message in refused:
+            err.print(f"[yellow]refused[/yellow] line {record}: {message}", highlight=False)
+
+    _run(body)
+
+
+@app.command("revoke")
+def revoke_cmd(
+    assertion_id: Annotated[str, typer.Argument(help="The assertion to revoke.")],
+    reason: Annotated[str, typer.Option(help="Why (published in the revocation list).")],
+    org: Annotated[Optional[str], typer.Option("--org", help="Act as this organisation (it must define the badge).")] = None,
+) -> None:
+    """Revoke an assertion: it stays on record, leaves the portfolio, and verifiers see it revoked."""
+    from colearn.graph import issuing
+
+    def body() -> None:
+        with _store() as store:
+            record = issuing.revoke(store, assertion_id, reason, organisation_id=org)
+        err.print(f"revoked {record.id}: {record.props.get('revocation_reason')}")
+
+    _run(body)
+
+
+@app.command("verify")
+def verify_cmd(
+    source: Annotated[str, typer.Argument(help="A JSON assertion or credential, a VC-JWT file, a baked PNG/SVG, "
+                                               "or a URL published by this service.")],
+    identity: Annotated[Optional[str], typer.Option(help="The recipient's email or URL, to check it is theirs.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Verify an Open Badge offline; exit status 1 when it is not valid."""
+    from colearn.openbadges.verify import Verifier
+
+    def body() -> bool:
+        data: Any = source
+        if not source.startswith(("http://", "https://")):
+            try:
+                data = Path(source).read_bytes()
+            except OSError as exc:
+                raise InvalidInput(f"cannot read: {exc}", file=source) from exc
+        with _store() as store:
+            report = Verifier(_publisher(store)).verify(data, identity=identity)
+        if as_json:
+            out.print_json(json.dumps(report.to_dict()))
+        else:
+            table = Table(title=f"{'VALID' if report.valid else 'NOT VALID'}: {report.format} {report.id or ''}")
+            for col in ("check", "outcome", "detail"):
+                table.add_column(col)
+            for c in report.checks:
+                table.add_row(c.name, {True: "pass", False: "FAIL", None: "-"}[c.ok], c.detail)
+            out.print(table)
+        return report.valid
+
+    if not _run(body):
+        raise typer.Exit(1)
 
 
 @app.command("serve")

@@ -514,8 +514,12 @@ def _csv_time(value: str, name: str) -> datetime | None:
     return when
 
 
-def read_award_csv(path: Path | str) -> tuple[list[AwardRequest], list[int], list[tuple[int, str]]]:
-    """Read a bulk award CSV (columns ``CSV_COLUMNS``; UTF-8, header row first).
+def parse_award_csv(text: str, *, source: str = "CSV") -> tuple[list[AwardRequest], list[int], list[tuple[int, str]]]:
+    """Parse a bulk award CSV (columns ``CSV_COLUMNS``; a header row first).
+
+    Args:
+        text: the CSV text.
+        source: the file name, for errors.
 
     Returns:
         ``(requests, line numbers, refused)``: each good row as an
@@ -523,20 +527,14 @@ def read_award_csv(path: Path | str) -> tuple[list[AwardRequest], list[int], lis
         and ``[(line, reason)]`` for rows refused while reading.
 
     Raises:
-        InvalidInput: the file cannot be read, or its header lacks ``badge_id``
-            or has an unknown column.
+        InvalidInput: the header lacks ``badge_id`` or has an unknown column.
     """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read: {exc}", file=str(p)) from exc
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(text.lstrip("\ufeff").splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if "badge_id" not in header or unknown:
         raise InvalidInput(f"the header must name badge_id and only these columns: {', '.join(CSV_COLUMNS)}"
-                           + (f" (unknown: {', '.join(unknown)})" if unknown else ""), file=str(p), record=1)
+                           + (f" (unknown: {', '.join(unknown)})" if unknown else ""), file=source, record=1)
     requests: list[AwardRequest] = []
     lines: list[int] = []
     refused: list[tuple[int, str]] = []
@@ -565,18 +563,34 @@ def read_award_csv(path: Path | str) -> tuple[list[AwardRequest], list[int], lis
 
 
 def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepper: bytes,
-              now: datetime | int | None = None, batch_size: int = BATCH_SIZE) -> AwardReport:
+              text: str | None = None, now: datetime | int | None = None,
+              batch_size: int = BATCH_SIZE) -> AwardReport:
     """Bulk award from a CSV: one statement per batch; refused rows reported by line number.
 
     A row without a ``key`` gets ``<file name>:<line>`` as its idempotency key,
-    so running the same file twice awards nothing twice.
+    so sending the same file twice awards nothing twice.
+
+    Args:
+        store: the graph.
+        organisation_id: the awarding organisation.
+        path: the CSV file (read unless ``text`` is given; its name makes the keys).
+        pepper: the recipient pepper.
+        text: the CSV text, when it did not come from a file (e.g. an upload).
+        now: the time for rows without ``issued_on``.
+        batch_size: rows per statement.
 
     Raises:
-        InvalidInput: see ``read_award_csv``; the organisation has no email.
+        InvalidInput: the file cannot be read, the header is wrong, or the
+            organisation has no email.
         NotFound: the organisation does not exist.
     """
-    requests, lines, refused = read_award_csv(path)
     name = Path(path).name
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"cannot read: {exc}", file=str(path)) from exc
+    requests, lines, refused = parse_award_csv(text, source=str(path))
     keyed = [r if r.idempotency_key else replace(r, idempotency_key=f"{name}:{line}")
              for r, line in zip(requests, lines)]
     report = award_many(store, organisation_id, keyed, pepper=pepper, records=lines, now=now,

@@ -833,13 +833,16 @@ def _version(context: Any) -> str | None:
     return None
 
 
-def parse_openbadges_document(path: Path | str, *, spine: SpineFile | None = None) -> OBDocument:
+def parse_openbadges_document(path: Path | str, *, spine: SpineFile | None = None,
+                              document: Any = None) -> OBDocument:
     """Read and validate one Open Badges file; never touches the store.
 
     Args:
         path: a JSON file holding one OB 2.0 or OB 3.0 object.
         spine: the spine whose cells an ``alignment`` may name (``targetCode``);
             default the bundled ``data/spine.yaml``.
+        document: the parsed JSON, when it did not come from a file (an
+            upload); ``path`` then only names it in errors.
 
     Returns:
         The document's Organisations, Badges and Assertions (placeholders for
@@ -856,7 +859,7 @@ def parse_openbadges_document(path: Path | str, *, spine: SpineFile | None = Non
     p = Path(path)
     spine = spine or read_spine()
     cells = frozenset(f"{d.id}.{lay.id}" for d in spine.domains for lay in spine.layers)
-    doc = _load_json(p)
+    doc = _load_json(p) if document is None else document
     if not isinstance(doc, dict):
         raise InvalidInput(f"an Open Badges document is one JSON object, not {_json_kind(doc)}", file=str(p))
     missing = [k for k in ("@context", "id", "type") if doc.get(k) is None]
@@ -999,6 +1002,16 @@ def ingest_openbadges(store: GraphStore, paths: list[Path] | list[str], *, stric
     report.refused.extend(refused)
     if to_write:
         _write(store, to_write, report, spine)
+    return report
+
+
+def write_documents(store: GraphStore, docs: list[OBDocument], *, source: str,
+                    spine: Path | str | None = None) -> OpenBadgesReport:
+    """Write parsed documents (from ``parse_openbadges_document``) as ``ingest_openbadges``
+    does, without its batch checks: for a caller that checked them itself (an
+    import into one learner's portfolio)."""
+    report = OpenBadgesReport(source=source)
+    _write(store, docs, report, spine)
     return report
 
 

@@ -48,6 +48,7 @@ from openbadgeslib.ob3 import (Achievement, Alignment, Evidence, IdentityObject,
                                multikey_from_pem, sign_status_list_credential, status_entry)
 from openbadgeslib.ob3.status_list import DEFAULT_SIZE_BITS
 
+from colearn.config import Settings
 from colearn.errors import NotFound
 from colearn.graph import issuing, queries
 from colearn.graph.issuing import AssertionRecord
@@ -194,6 +195,11 @@ class Publisher:
         self.urls = urls
         self.keys = keys
         self.framework = framework
+
+    @classmethod
+    def from_settings(cls, store: GraphStore, settings: Settings, keys: KeyStore | None = None) -> "Publisher":
+        """A publisher at ``settings.base_url``, with the keys under ``settings.data_dir``."""
+        return cls(store, ObUrls(settings.base_url), keys or KeyStore(settings.data_dir), settings.spine_framework)
 
     # ------------------------------------------------------------------ reads
 

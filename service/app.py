@@ -19,6 +19,7 @@ from colearn.recommender.recommend import Recommender
 from colearn.service import problems
 from colearn.service.auth import token_secret
 from colearn.service.limits import PartnerCORS, TokenBuckets
+from colearn.service.routers import assertions, ob, verify
 from colearn.service.routers import catalogue, health, learners, pathways, widget
 
 
@@ -60,6 +61,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.add_middleware(PartnerCORS)
     app.include_router(health.router)
     app.include_router(learners.router)
+    app.include_router(assertions.router)
+    app.include_router(ob.router)
+    app.include_router(verify.router)
     for router in catalogue.ROUTERS:
         app.include_router(router)
     app.include_router(pathways.router)

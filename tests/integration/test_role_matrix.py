@@ -23,7 +23,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from colearn.config import Settings
-from colearn.graph import queries
+from colearn.graph import issuing, queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_catalogue
@@ -82,6 +82,32 @@ MATRIX = """
 | POST | /pathways/{item_id}/publish | 401 | 200 | 200 | 404 | 404 | 404 | 404 |
 | POST | /pathways/{item_id}/archive | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
 | POST | /pathways/{item_id}/completions | 401 | 200 | 200 | 403 | 403 | 200 | 403 |
+| POST | /organisations/{org_id}/badges/{badge_id}/assertions | 401 | 201 | 201 | 403 | 403 | 403 | 403 |
+| POST | /organisations/{org_id}/assertions/csv | 401 | 201 | 201 | 403 | 403 | 403 | 403 |
+| GET | /assertions/{assertion_id} | 401 | 200 | 200 | 403 | 403 | 200 | 403 |
+| POST | /assertions/{assertion_id}/accept | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
+| POST | /assertions/{assertion_id}/decline | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
+| POST | /assertions/{assertion_id}/revoke | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| GET | /learners/{learner_id}/portfolio | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
+| POST | /learners/{learner_id}/portfolio/imports | 401 | 201 | 403 | 403 | 403 | 201 | 403 |
+| POST | /verify | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v2/issuers/{org_id} | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v2/issuers/{org_id}/key | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v2/issuers/{org_id}/revocations | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v2/badges/{badge_id} | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v2/badges/{badge_id}/image.svg | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v2/badges/{badge_id}/image.png | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v2/assertions/{assertion_id} | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v2/assertions/{assertion_id}/baked.svg | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v2/assertions/{assertion_id}/baked.png | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v3/issuers/{org_id} | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v3/issuers/{org_id}/status/{n} | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v3/achievements/{badge_id} | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v3/credentials/{assertion_id} | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v3/credentials/{assertion_id}/jwt | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v3/credentials/{assertion_id}/baked.svg | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/v3/credentials/{assertion_id}/baked.png | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /ob/spine/{cell_id} | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /widget/colearn.js | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /demo | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /openapi.json | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
@@ -91,6 +117,13 @@ MATRIX = """
 """
 
 OWNER, OTHER, SELF, OTHER_LEARNER = "college", "library", "l1", "l2"
+#: The assertion the issuing rows act on: OWNER's badge ``app`` awarded to SELF.
+AWARDED = issuing.assertion_id_for(OWNER, "matrix")
+_IMPORT = {"@context": "https://w3id.org/openbadges/v2", "id": "https://elsewhere.example/assertions/1",
+           "type": "Assertion", "issuedOn": "2025-05-01T10:00:00Z", "verification": {"type": "HostedBadge"},
+           "badge": "https://elsewhere.example/badges/1",
+           "recipient": {"type": "email", "hashed": True, "salt": "s",
+                         "identity": issuing.identity_hash("l1@example.org", "s")}}
 _PATHWAY = {"title": "New", "organisation": OWNER, "destination": "employment",
             "steps": [{"title": "One", "badges": ["app"]}]}
 
@@ -133,6 +166,38 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/pathways/{item_id}/publish"): {"path": {"item_id": "draft-pathway"}},
     ("POST", "/pathways/{item_id}/archive"): {"path": {"item_id": "into-tech"}},
     ("POST", "/pathways/{item_id}/completions"): {"path": {"item_id": "into-tech"}, "json": {"learner_id": SELF}},
+    ("POST", "/organisations/{org_id}/badges/{badge_id}/assertions"): {
+        "path": {"org_id": OWNER, "badge_id": "app"}, "json": {"learner_id": SELF}},
+    ("POST", "/organisations/{org_id}/assertions/csv"): {
+        "path": {"org_id": OWNER}, "json": "badge_id,email\napp,someone@example.org\n"},
+    ("GET", "/assertions/{assertion_id}"): {"path": {"assertion_id": AWARDED}},
+    ("POST", "/assertions/{assertion_id}/accept"): {"path": {"assertion_id": AWARDED}},
+    ("POST", "/assertions/{assertion_id}/decline"): {"path": {"assertion_id": AWARDED}},
+    ("POST", "/assertions/{assertion_id}/revoke"): {"path": {"assertion_id": AWARDED}, "json": {"reason": "test"}},
+    ("GET", "/learners/{learner_id}/portfolio"): {"path": {"learner_id": SELF}},
+    ("POST", "/learners/{learner_id}/portfolio/imports"): {
+        "path": {"learner_id": SELF}, "json": {"credential": _IMPORT, "identity": "l1@example.org"}},
+    ("POST", "/verify"): {"json": {"url": f"http://127.0.0.1:8000/ob/v2/assertions/{AWARDED}"}},
+    **{("GET", p): {"path": {"org_id": OWNER, "badge_id": "app", "assertion_id": AWARDED, "n": 0,
+                             "cell_id": "skills.demonstration"}} for p in (
+        "/ob/v2/issuers/{org_id}",
+        "/ob/v2/issuers/{org_id}/key",
+        "/ob/v2/issuers/{org_id}/revocations",
+        "/ob/v2/badges/{badge_id}",
+        "/ob/v2/badges/{badge_id}/image.svg",
+        "/ob/v2/badges/{badge_id}/image.png",
+        "/ob/v2/assertions/{assertion_id}",
+        "/ob/v2/assertions/{assertion_id}/baked.svg",
+        "/ob/v2/assertions/{assertion_id}/baked.png",
+        "/ob/v3/issuers/{org_id}",
+        "/ob/v3/issuers/{org_id}/status/{n}",
+        "/ob/v3/achievements/{badge_id}",
+        "/ob/v3/credentials/{assertion_id}",
+        "/ob/v3/credentials/{assertion_id}/jwt",
+        "/ob/v3/credentials/{assertion_id}/baked.svg",
+        "/ob/v3/credentials/{assertion_id}/baked.png",
+        "/ob/spine/{cell_id}",
+    )},
 }
 
 
@@ -170,6 +235,8 @@ def _seed(store: GraphStore, tmp: Path) -> None:
          "props": {"status": "accepted", "issued_on": 1_700_000_000 + i}}
         for i, (l, b) in enumerate([(SELF, "taster"), (SELF, "club"), (OTHER_LEARNER, "taster"),
                                     (OTHER_LEARNER, "app"), ("l3", "club"), ("l3", "app")])]})
+    issuing.award(store, OWNER, issuing.AwardRequest("app", issuing.Recipient("email", "l1@example.org"),
+                                                     learner_id=SELF, idempotency_key="matrix"), pepper=b"matrix")
 
 
 @pytest.fixture

@@ -1,0 +1,98 @@
+"""A learner adds a badge earned elsewhere to their portfolio.
+
+The learner presents an OB 2.0 Assertion (JSON) or an OB 3.0 credential (JSON
+with a Data Integrity proof, or a VC-JWT) and the email or URL it was awarded
+to. It is verified offline as far as possible (``verify.Verifier``): a check
+that fails (a broken signature, an expiry in the past, a revocation, a
+recipient that is not them) refuses the import; checks that need the network
+(a hosted assertion or status list elsewhere, an issuer key published
+elsewhere) are recorded as not made. It is then stored like an ingested
+document (``ingest.openbadges``: Organisation, Badge and Assertion nodes named
+from the document's IRIs), but TO the importing learner, ``accepted``, with
+``source: import``, its origin URL and the checks it passed, so that it
+counts toward the portfolio and the recommendations.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from colearn.errors import Conflict, InvalidInput, NotFound
+from colearn.graph import queries
+from colearn.graph.schema import AssertionStatus
+from colearn.graph.store import GraphStore
+from colearn.ingest.openbadges import OBLearner, parse_openbadges_document, write_documents
+from colearn.openbadges.verify import VerificationReport, Verifier
+
+SOURCE = "import"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """An imported award.
+
+    Attributes:
+        assertion_id: its graph id.
+        badge_id: the badge it is OF.
+        issued_on: epoch seconds.
+        report: the offline verification it passed.
+    """
+
+    assertion_id: str
+    badge_id: str
+    issued_on: int
+    report: VerificationReport
+
+
+def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, document: dict[str, Any] | str,
+                 identity: str) -> ImportResult:
+    """Verify a badge earned elsewhere and add it to ``learner_id``'s portfolio.
+
+    Args:
+        store: the graph.
+        verifier: checks the document (offline).
+        learner_id: the learner importing it (they must exist).
+        document: OB 2.0 Assertion JSON, OB 3.0 credential JSON, or a VC-JWT.
+        identity: the email or URL it was awarded to; it must match its recipient.
+
+    Returns:
+        The stored award and its verification report.
+
+    Raises:
+        NotFound: no such learner.
+        InvalidInput: not an Open Badges assertion or credential, a check
+            failed, or the recipient could not be matched to ``identity``.
+        Conflict: the award was issued here, or is already another learner's.
+    """
+    if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
+        raise NotFound(f"learner '{learner_id}' not found")
+    report = verifier.verify(document, identity=identity)
+    if report.failed:
+        reasons = "; ".join(f"{c.name}: {c.detail}" for c in report.checks if c.ok is False)
+        raise InvalidInput(f"the badge did not verify, so it is not imported: {reasons}")
+    if report.check("recipient").ok is not True:
+        raise InvalidInput("the badge's recipient could not be matched to the identity given", field="identity")
+    if report.assertion_id is not None:
+        raise Conflict(f"this award was issued here (assertion {report.assertion_id}); it needs no import")
+    body = jwt.decode(document, options={"verify_signature": False}) if isinstance(document, str) else document
+    parsed = parse_openbadges_document(Path("import.json"), document=body)
+    if not parsed.assertions:
+        raise InvalidInput(f"a {parsed.kind} is not an award; import an Assertion or a credential")
+    made = [c.name for c in report.checks if c.ok is True]
+    imported = []
+    for a in parsed.assertions:
+        props = {**a.props, "status": str(AssertionStatus.ACCEPTED), "source": SOURCE,
+                 "origin": a.source_url, "imported_on": int(time.time()), "verified_checks": made}
+        imported.append(replace(a, learner=OBLearner(learner_id, {}), props=props))
+    a = imported[0]
+    clash = store.read(queries.ASSERTION_ENDPOINTS, {"ids": [a.id]})
+    if clash and clash[0]["learner_id"] != learner_id:
+        raise Conflict("this award is already in another learner's portfolio")
+    write_documents(store, [replace(parsed, assertions=imported)], source=f"import by {learner_id}")
+    return ImportResult(assertion_id=a.id, badge_id=a.badge_id, issued_on=int(a.props.get("issued_on") or 0),
+                        report=report)

@@ -1,0 +1,174 @@
+"""Request and response bodies of the issuing and verification routes (pydantic v2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+
+class RecipientIn(BaseModel):
+    """Who receives the badge; published only as a salted SHA-256 hash (OB 2.0 IdentityObject)."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["email", "url"] = Field(description="email or url")
+    identity: str = Field(min_length=3, max_length=500, examples=["ada@example.org"])
+
+
+class AwardCreate(BaseModel):
+    """One award. Give a ``recipient``, a ``learner_id``, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+    recipient: RecipientIn | None = None
+    learner_id: str | None = Field(default=None, min_length=1, max_length=200,
+                                   description="an existing learner; without a recipient, the learner's "
+                                               "URL here is the (hashed) published identity")
+    evidence_url: str | None = Field(default=None, max_length=2000)
+    narrative: str | None = Field(default=None, max_length=5000, description="evidence narrative")
+    issued_on: AwareDatetime | None = Field(default=None, description="default: now")
+    expires_on: AwareDatetime | None = Field(default=None,
+                                             description="default: issued_on + the badge's expires_after_days")
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=200,
+                                        description="per item of a list (a single award uses the "
+                                                    "Idempotency-Key header)")
+
+    @model_validator(mode="after")
+    def _someone(self) -> "AwardCreate":
+        if self.recipient is None and self.learner_id is None:
+            raise ValueError("give a recipient or a learner_id")
+        return self
+
+
+class AssertionLinks(BaseModel):
+    """Where the award is published."""
+
+    ob2: str = Field(description="OB 2.0 hosted Assertion")
+    ob3: str = Field(description="OB 3.0 credential (Data Integrity proof)")
+    ob3_jwt: str = Field(description="OB 3.0 credential as a VC-JWT")
+    baked_png: str
+    baked_svg: str
+
+
+class AssertionPublic(BaseModel):
+    """An assertion."""
+
+    id: str
+    badge_id: str | None
+    learner_id: str | None
+    status: str = Field(description="issued, accepted, declined or revoked")
+    issued_on: datetime | None
+    expires_on: datetime | None = None
+    revocation_reason: str | None = None
+    created: bool | None = Field(default=None, description="false when an idempotency key named an "
+                                                            "existing assertion")
+    links: AssertionLinks | None = None
+
+
+class Refused(BaseModel):
+    """A request of a list (index) or a CSV row (line) that was refused, and why."""
+
+    record: int
+    detail: str
+
+
+class AssertionsPublic(BaseModel):
+    """The result of a list or CSV award."""
+
+    data: list[AssertionPublic]
+    count: int
+    created: int
+    refused: list[Refused]
+
+
+class RevokeIn(BaseModel):
+    """Why the assertion is revoked (published in the RevocationList and the hosted assertion)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class PortfolioAward(BaseModel):
+    """An award in a portfolio."""
+
+    assertion_id: str
+    badge_id: str
+    name: str | None
+    issued_on: datetime | None
+    expires_on: datetime | None = None
+    status: str | None = None
+
+
+class PortfolioCell(BaseModel):
+    """The awards on one spine cell."""
+
+    cell_id: str | None = Field(description="null for badges aligned to no cell")
+    name: str | None = None
+    layer: str | None = None
+    domain: str | None = None
+    awards: list[PortfolioAward]
+
+
+class PortfolioPublic(BaseModel):
+    """``GET /learners/{id}/portfolio``: accepted, unexpired, unrevoked awards by
+    spine cell, and the learner's other assertions (to accept, declined, revoked
+    or expired)."""
+
+    learner_id: str
+    count: int = Field(description="distinct assertions in the portfolio")
+    cells: list[PortfolioCell]
+    others: list[PortfolioAward]
+
+
+class VerifyIn(BaseModel):
+    """What to verify: exactly one of ``document`` (OB 2.0 Assertion or OB 3.0
+    credential JSON), ``jwt`` (an OB 3.0 VC-JWT) or ``url`` (under this service)."""
+
+    model_config = ConfigDict(extra="forbid")
+    document: dict[str, Any] | None = None
+    jwt: str | None = None
+    url: str | None = None
+    identity: str | None = Field(default=None, description="the recipient's email or URL, to check the "
+                                                           "award is theirs")
+
+    @model_validator(mode="after")
+    def _one(self) -> "VerifyIn":
+        if sum(x is not None for x in (self.document, self.jwt, self.url)) != 1:
+            raise ValueError("give exactly one of document, jwt or url")
+        return self
+
+
+class CheckPublic(BaseModel):
+    """One verification check."""
+
+    name: str
+    ok: bool | None = Field(description="true passed, false failed, null not made")
+    detail: str
+
+
+class VerificationPublic(BaseModel):
+    """A verification report."""
+
+    valid: bool
+    format: str
+    id: str | None
+    assertion_id: str | None
+    baked_in: str | None
+    failed: list[str]
+    checks: list[CheckPublic]
+
+
+class ImportIn(BaseModel):
+    """A badge earned elsewhere: an OB 2.0 Assertion or OB 3.0 credential (JSON or VC-JWT)."""
+
+    model_config = ConfigDict(extra="forbid")
+    credential: dict[str, Any] | str
+    identity: str = Field(min_length=3, max_length=500, description="the email or URL it was awarded to")
+
+
+class ImportPublic(BaseModel):
+    """An imported award and the verification it passed."""
+
+    assertion_id: str
+    badge_id: str
+    verification: VerificationPublic

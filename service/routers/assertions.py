@@ -1,0 +1,247 @@
+"""Issuing routes: award, accept, decline, revoke, a learner's portfolio and imports.
+
+Who may do what:
+
+- award (single, list or CSV): admin, or an organisation key acting for the
+  organisation in the path; the badge must be one that organisation DEFINES
+  (403 otherwise);
+- revoke: admin, or the organisation that defines the badge;
+- accept / decline: the learner it was awarded to (learner token), or admin;
+- read an assertion: admin, the defining organisation, or its learner;
+- portfolio and imports: the learner themself, or admin.
+
+Every change is one graph statement (``graph.issuing``); retried awards with
+the same ``Idempotency-Key`` never make a second assertion.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Path, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from colearn.errors import Forbidden, InvalidInput
+from colearn.graph import issuing, queries
+from colearn.graph.issuing import Award, AwardRequest, Recipient
+from colearn.openbadges.documents import Publisher
+from colearn.openbadges.importing import import_badge
+from colearn.openbadges.verify import Verifier
+from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, AssertionsPublic, AwardCreate,
+                                               ImportIn, ImportPublic, PortfolioAward, PortfolioCell,
+                                               PortfolioPublic, Refused, RevokeIn, VerificationPublic)
+from colearn.service.auth import Principal, Role
+from colearn.service.deps import PrincipalDep, StoreDep
+from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
+from colearn.service.schemas import Problem
+
+router = APIRouter(tags=["assertions"])
+
+Id = Annotated[str, Path(min_length=1, max_length=200)]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "no or bad credentials"},
+    403: {"model": Problem, "description": "not this caller's to change"},
+    404: {"model": Problem, "description": "unknown organisation, badge, learner or assertion"},
+    409: {"model": Problem, "description": "the change is not allowed in the current state"},
+    422: {"model": Problem, "description": "invalid input"},
+}
+
+
+def _time(epoch_s: int | None) -> datetime | None:
+    return None if epoch_s is None else datetime.fromtimestamp(int(epoch_s), UTC)
+
+
+def _links(pub: Publisher, assertion_id: str) -> AssertionLinks:
+    u = pub.urls
+    return AssertionLinks(ob2=u.assertion(assertion_id), ob3=u.credential(assertion_id),
+                          ob3_jwt=u.credential_jwt(assertion_id), baked_png=u.baked(assertion_id, "png"),
+                          baked_svg=u.baked(assertion_id, "svg"))
+
+
+def _award_public(pub: Publisher, a: Award) -> AssertionPublic:
+    return AssertionPublic(id=a.id, badge_id=a.badge_id, learner_id=a.learner_id, status=a.status,
+                           issued_on=_time(a.issued_on), expires_on=_time(a.expires_on), created=a.created,
+                           links=_links(pub, a.id))
+
+
+def _record_public(pub: Publisher, r: issuing.AssertionRecord) -> AssertionPublic:
+    ours = r.props.get("source") == issuing.SOURCE
+    return AssertionPublic(id=r.id, badge_id=r.badge_id, learner_id=r.learner_id, status=r.status,
+                           issued_on=_time(r.props.get("issued_on")), expires_on=_time(r.props.get("expires_on")),
+                           revocation_reason=r.props.get("revocation_reason"),
+                           links=_links(pub, r.id) if ours else None)
+
+
+def _acting_organisation(principal: Principal, org_id: str) -> None:
+    if not principal.acts_for(org_id):
+        raise Forbidden(f"only organisation '{org_id}' (or an admin) may award its badges")
+
+
+def _request(item: AwardCreate, badge_id: str, key: str | None, pub: Publisher) -> AwardRequest:
+    recipient = Recipient(item.recipient.type, item.recipient.identity) if item.recipient else \
+        Recipient("url", f"{pub.urls.base}/learners/{item.learner_id}")
+    return AwardRequest(badge_id=badge_id, recipient=recipient, learner_id=item.learner_id,
+                        evidence_url=item.evidence_url, evidence_narrative=item.narrative,
+                        issued_on=item.issued_on, expires_on=item.expires_on, idempotency_key=key)
+
+
+@router.post(
+    "/organisations/{org_id}/badges/{badge_id}/assertions",
+    response_model=AssertionPublic | AssertionsPublic, status_code=201, responses=_ERRORS,
+)
+def award(
+    principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, response: Response,
+    org_id: Id, badge_id: Id,
+    body: Annotated[AwardCreate | list[AwardCreate], Body()],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)] = None,
+) -> AssertionPublic | AssertionsPublic:
+    """Award a badge to one learner (an object) or to several (a list, one statement).
+
+    ``Idempotency-Key``: the same key never creates a second assertion; a retry
+    answers 200 with the assertion the first request made (201 when new).
+    For a list, an item's ``idempotency_key`` wins, else ``<header>:<index>``.
+
+    Who: admin, or an organisation key for ``org_id``; the badge must be one
+    ``org_id`` defines.
+    """
+    _acting_organisation(principal, org_id)
+    pepper = keys.recipient_pepper()
+    if isinstance(body, AwardCreate):
+        made = issuing.award(pub.store, org_id, _request(body, badge_id, idempotency_key or body.idempotency_key,
+                                                         pub), pepper=pepper)
+        response.status_code = 201 if made.created else 200
+        return _award_public(pub, made)
+    reqs = [_request(item, badge_id, item.idempotency_key or (f"{idempotency_key}:{i}" if idempotency_key else None),
+                     pub) for i, item in enumerate(body)]
+    report = issuing.award_many(pub.store, org_id, reqs, pepper=pepper)
+    response.status_code = 201 if report.created else 200
+    return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
+                            created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])
+
+
+@router.post(
+    "/organisations/{org_id}/assertions/csv", response_model=AssertionsPublic, status_code=201, responses=_ERRORS,
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
+)
+async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, request: Request,
+                    response: Response, org_id: Id,
+                    name: str = "upload.csv") -> AssertionsPublic:
+    """Bulk award from a CSV body (``text/csv``; columns ``badge_id``, ``email`` or
+    ``url``, ``learner_id``, ``evidence_url``, ``narrative``, ``issued_on``,
+    ``expires_on``, ``key``; or the same text as one JSON string). One statement per 5,000 rows; refused rows come
+    back with their line number. A row without ``key`` is keyed by
+    ``<name>:<line>``, so sending the same file twice awards nothing twice.
+
+    Who: admin, or an organisation key for ``org_id``.
+    """
+    _acting_organisation(principal, org_id)
+    raw = await request.body()
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            text = json.loads(raw)
+        except ValueError as exc:
+            raise InvalidInput(f"a JSON body must be the CSV text as one string: {exc}") from exc
+        if not isinstance(text, str):
+            raise InvalidInput("a JSON body must be the CSV text as one string")
+    else:
+        text = raw.decode("utf-8-sig", errors="replace")
+    report = await run_in_threadpool(issuing.award_csv, pub.store, org_id, name, pepper=keys.recipient_pepper(),
+                                     text=text)
+    response.status_code = 201 if report.created else 200
+    return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
+                            created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])
+
+
+@router.get("/assertions/{assertion_id}", response_model=AssertionPublic, responses=_ERRORS)
+def get_assertion(principal: PrincipalDep, pub: PublisherDep, assertion_id: Id) -> AssertionPublic:
+    """One assertion and its status. Who: admin, the organisation that defines
+    the badge, or the learner it was awarded to."""
+    record = issuing.get_assertion(pub.store, assertion_id)
+    allowed = principal.role == Role.ADMIN or (
+        principal.role == Role.ORGANISATION and principal.organisation_id == record.badge_organisation_id) or (
+        principal.role == Role.LEARNER and principal.learner_id == record.learner_id)
+    if not allowed:
+        raise Forbidden("only the learner, the badge's organisation or an admin may read this assertion")
+    return _record_public(pub, record)
+
+
+def _respond(request: Request, principal: PrincipalDep, pub: Publisher, assertion_id: str,
+             accept: bool) -> AssertionPublic:
+    if principal.role not in (Role.ADMIN, Role.LEARNER):
+        raise Forbidden("only the learner it was awarded to (or an admin) may accept or decline an assertion")
+    learner = None if principal.role == Role.ADMIN else principal.learner_id
+    record = issuing.set_learner_response(pub.store, assertion_id, accept, learner_id=learner)
+    tell_recommender(request, record.learner_id, record.badge_id, record.props.get("issued_on"), held=accept)
+    return _record_public(pub, record)
+
+
+@router.post("/assertions/{assertion_id}/accept", response_model=AssertionPublic, responses=_ERRORS)
+def accept(request: Request, principal: PrincipalDep, pub: PublisherDep, assertion_id: Id) -> AssertionPublic:
+    """The learner accepts the award: it enters their portfolio (and recommendations).
+    Who: the learner it was awarded to (learner token), or admin."""
+    return _respond(request, principal, pub, assertion_id, True)
+
+
+@router.post("/assertions/{assertion_id}/decline", response_model=AssertionPublic, responses=_ERRORS)
+def decline(request: Request, principal: PrincipalDep, pub: PublisherDep, assertion_id: Id) -> AssertionPublic:
+    """The learner declines the award: it stays on record, out of their portfolio.
+    Who: the learner it was awarded to (learner token), or admin."""
+    return _respond(request, principal, pub, assertion_id, False)
+
+
+@router.post("/assertions/{assertion_id}/revoke", response_model=AssertionPublic, responses=_ERRORS)
+def revoke(request: Request, principal: PrincipalDep, pub: PublisherDep, assertion_id: Id,
+           body: RevokeIn) -> AssertionPublic:
+    """Revoke with a reason: the hosted OB 2.0 assertion answers 410, the
+    RevocationList and the OB 3.0 status list say so, and it leaves the
+    portfolio. Who: admin, or the organisation that defines the badge."""
+    if principal.role not in (Role.ADMIN, Role.ORGANISATION):
+        raise Forbidden("only the badge's organisation (or an admin) may revoke an assertion")
+    org = None if principal.role == Role.ADMIN else principal.organisation_id
+    record = issuing.revoke(pub.store, assertion_id, body.reason, organisation_id=org)
+    tell_recommender(request, record.learner_id, record.badge_id, None, held=False)
+    return _record_public(pub, record)
+
+
+def _own_learner(principal: Principal, learner_id: str) -> None:
+    if not (principal.role == Role.ADMIN or (principal.role == Role.LEARNER and principal.learner_id == learner_id)):
+        raise Forbidden("only the learner themself (or an admin) may do this")
+
+
+def _award_row(row: dict[str, Any]) -> PortfolioAward:
+    return PortfolioAward(assertion_id=row["assertion_id"], badge_id=row["badge_id"], name=row.get("name"),
+                          issued_on=_time(row.get("issued_on")), expires_on=_time(row.get("expires_on")),
+                          status=row.get("status"))
+
+
+@router.get("/learners/{learner_id}/portfolio", response_model=PortfolioPublic, tags=["learners"],
+            responses=_ERRORS)
+def portfolio(principal: PrincipalDep, store: StoreDep, learner_id: Id) -> PortfolioPublic:
+    """The learner's badges (accepted, not revoked, not expired) grouped by spine
+    cell in spine order, and their other assertions. Who: the learner, or admin."""
+    _own_learner(principal, learner_id)
+    pf = issuing.portfolio(store, learner_id)
+    cells = {c["id"]: c for c in store.read(queries.SPINE_CELLS)}
+    order = issuing.spine_order(pf.cells, list(cells.values()))
+    out = [PortfolioCell(cell_id=c, name=cells.get(c, {}).get("name"), layer=cells.get(c, {}).get("layer"),
+                         domain=cells.get(c, {}).get("domain"), awards=[_award_row(a) for a in pf.cells[c]])
+           for c in order]
+    count = len({a["assertion_id"] for awards in pf.cells.values() for a in awards})
+    return PortfolioPublic(learner_id=learner_id, count=count, cells=out, others=[_award_row(o) for o in pf.others])
+
+
+@router.post("/learners/{learner_id}/portfolio/imports", response_model=ImportPublic, status_code=201,
+             tags=["learners"], responses=_ERRORS)
+def import_into_portfolio(request: Request, principal: PrincipalDep, pub: PublisherDep, learner_id: Id,
+                          body: ImportIn) -> ImportPublic:
+    """Add a badge earned elsewhere (OB 2.0 Assertion JSON, OB 3.0 credential JSON
+    or VC-JWT). It is verified offline as far as possible and must be for
+    ``identity``; it then counts toward the portfolio and recommendations.
+    Who: the learner themself, or admin."""
+    _own_learner(principal, learner_id)
+    result = import_badge(pub.store, Verifier(pub), learner_id, body.credential, body.identity)
+    tell_recommender(request, learner_id, result.badge_id, result.issued_on, held=True)
+    return ImportPublic(assertion_id=result.assertion_id, badge_id=result.badge_id,
+                        verification=VerificationPublic(**result.report.to_dict()))

@@ -1,0 +1,172 @@
+"""Open Badges documents at stable public URLs (no credentials: backpacks and verifiers fetch them).
+
+OB 2.0 hosted verification (IMS Global Open Badges v2.0, "Hosted
+Verification"): ``/ob/v2/issuers/{id}`` (Profile), ``.../key``
+(CryptographicKey), ``.../revocations`` (RevocationList), ``/ob/v2/badges/{id}``
+(BadgeClass) and its generated image, ``/ob/v2/assertions/{id}`` (Assertion;
+410 Gone with ``revoked`` and ``revocationReason`` once revoked) and baked
+PNG / SVG downloads. OB 3.0: ``/ob/v3/issuers/{id}`` (Profile with the
+Multikey verification method), ``.../status/{n}`` (the signed Bitstring
+Status List), ``/ob/v3/achievements/{id}``, ``/ob/v3/credentials/{id}`` (Data
+Integrity), ``.../jwt`` (VC-JWT) and baked downloads. ``/ob/spine/{cell}`` is
+the page an alignment's ``targetUrl`` points to.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse, Response
+
+from colearn.errors import NotFound
+from colearn.graph import queries
+from colearn.openbadges import images
+from colearn.service.deps import StoreDep
+from colearn.service.openbadges_deps import PublisherDep
+from colearn.service.schemas import Problem
+
+router = APIRouter(prefix="/ob", tags=["open badges"])
+
+LD_JSON = "application/ld+json"
+VC_JWT = "application/vc+jwt"
+Id = Annotated[str, Path(min_length=1, max_length=200)]
+_404: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "not published here"}}
+
+
+def _ld(document: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(document, status_code=status, media_type=LD_JSON,
+                        headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/v2/issuers/{org_id}", responses=_404)
+def issuer_v2(pub: PublisherDep, org_id: Id) -> JSONResponse:
+    """OB 2.0 issuer Profile (id, type, name, url, email, publicKey, revocationList)."""
+    return _ld(pub.issuer_v2(org_id))
+
+
+@router.get("/v2/issuers/{org_id}/key", responses=_404)
+def issuer_key(pub: PublisherDep, org_id: Id) -> JSONResponse:
+    """OB 2.0 CryptographicKey: the issuer's Ed25519 public key as PEM."""
+    return _ld(pub.key_v2(org_id))
+
+
+@router.get("/v2/issuers/{org_id}/revocations", responses=_404)
+def revocations(pub: PublisherDep, org_id: Id) -> JSONResponse:
+    """OB 2.0 RevocationList of the issuer."""
+    return _ld(pub.revocation_list(org_id))
+
+
+@router.get("/v2/badges/{badge_id}", responses=_404)
+def badgeclass(pub: PublisherDep, badge_id: Id) -> JSONResponse:
+    """OB 2.0 BadgeClass with spine alignments and theme tags."""
+    return _ld(pub.badgeclass(badge_id))
+
+
+def _badge_look(pub: PublisherDep, badge_id: str) -> tuple[str, str | None, str]:
+    info = pub.badge_info(badge_id)
+    first = info["cells"][0] if info["cells"] else {}
+    return str(info["props"].get("name") or badge_id), first.get("layer"), str(first.get("name") or "")
+
+
+@router.get("/v2/badges/{badge_id}/image.svg", responses=_404, response_class=Response)
+def badge_image_svg(pub: PublisherDep, badge_id: Id) -> Response:
+    """The badge's generated image: a disc in its spine layer's colour with its name."""
+    return Response(images.badge_svg(*_badge_look(pub, badge_id)), media_type="image/svg+xml")
+
+
+@router.get("/v2/badges/{badge_id}/image.png", responses=_404, response_class=Response)
+def badge_image_png(pub: PublisherDep, badge_id: Id) -> Response:
+    """The badge's generated PNG: a disc in its spine layer's colour."""
+    return Response(images.badge_png(_badge_look(pub, badge_id)[1]), media_type="image/png")
+
+
+@router.get("/v2/assertions/{assertion_id}", responses={**_404, 410: {"description": "revoked"}})
+def assertion_v2(pub: PublisherDep, assertion_id: Id) -> JSONResponse:
+    """OB 2.0 hosted Assertion; once revoked, 410 with ``revoked: true`` and the reason."""
+    hosted = pub.assertion_v2(assertion_id)
+    return _ld(hosted.document, hosted.status)
+
+
+def _baked(pub: PublisherDep, assertion_id: str, ext: str, version: int) -> Response:
+    hosted = pub.assertion_v2(assertion_id)
+    if hosted.status != 200:
+        return _ld(hosted.document, hosted.status)
+    record = pub.issued(assertion_id)
+    name, layer, caption = _badge_look(pub, record.badge_id or "")
+    if version == 2:
+        data = images.bake_ob2_svg(images.badge_svg(name, layer, caption), pub.urls.assertion(assertion_id)) \
+            if ext == "svg" else images.bake_ob2_png(images.badge_png(layer), json.dumps(hosted.document))
+    else:
+        token = pub.credential_jwt(assertion_id)
+        data = images.bake_ob3_svg(images.badge_svg(name, layer, caption), token) if ext == "svg" else \
+            images.bake_ob3_png(images.badge_png(layer), token)
+    return Response(data, media_type="image/svg+xml" if ext == "svg" else "image/png",
+                    headers={"Content-Disposition": f'attachment; filename="{assertion_id}.{ext}"'})
+
+
+@router.get("/v2/assertions/{assertion_id}/baked.svg", responses=_404, response_class=Response)
+def baked_v2_svg(pub: PublisherDep, assertion_id: Id) -> Response:
+    """The badge image with the hosted assertion's URL baked in (OB 2.0 Baking)."""
+    return _baked(pub, assertion_id, "svg", 2)
+
+
+@router.get("/v2/assertions/{assertion_id}/baked.png", responses=_404, response_class=Response)
+def baked_v2_png(pub: PublisherDep, assertion_id: Id) -> Response:
+    """The badge PNG with the hosted assertion JSON baked in (OB 2.0 Baking)."""
+    return _baked(pub, assertion_id, "png", 2)
+
+
+@router.get("/v3/issuers/{org_id}", responses=_404)
+def issuer_v3(pub: PublisherDep, org_id: Id) -> JSONResponse:
+    """OB 3.0 issuer Profile with its Ed25519 key as a Multikey verification method."""
+    return _ld(pub.issuer_v3(org_id))
+
+
+@router.get("/v3/issuers/{org_id}/status/{n}", responses=_404, response_class=Response)
+def status_list(pub: PublisherDep, org_id: Id, n: Annotated[int, Path(ge=0, le=100_000)]) -> Response:
+    """The issuer's n-th revocation list: a BitstringStatusListCredential signed as a
+    VC-JWT, valid for a day."""
+    return Response(pub.status_list_jwt(org_id, n), media_type=VC_JWT, headers={"Cache-Control": "max-age=300"})
+
+
+@router.get("/v3/achievements/{badge_id}", responses=_404)
+def achievement(pub: PublisherDep, badge_id: Id) -> JSONResponse:
+    """OB 3.0 Achievement of a badge."""
+    return _ld(pub.achievement_v3(badge_id))
+
+
+@router.get("/v3/credentials/{assertion_id}", responses=_404)
+def credential(pub: PublisherDep, assertion_id: Id) -> JSONResponse:
+    """The award as an OB 3.0 OpenBadgeCredential with a Data Integrity proof
+    (eddsa-rdfc-2022); a revoked one is still served (its status list says so)."""
+    return _ld(pub.credential_di(assertion_id))
+
+
+@router.get("/v3/credentials/{assertion_id}/jwt", responses=_404, response_class=Response)
+def credential_jwt(pub: PublisherDep, assertion_id: Id) -> Response:
+    """The award as an OB 3.0 VC-JWT (EdDSA)."""
+    return Response(pub.credential_jwt(assertion_id), media_type=VC_JWT)
+
+
+@router.get("/v3/credentials/{assertion_id}/baked.svg", responses=_404, response_class=Response)
+def baked_v3_svg(pub: PublisherDep, assertion_id: Id) -> Response:
+    """The badge image with the VC-JWT baked in (OB 3.0 Baking)."""
+    return _baked(pub, assertion_id, "svg", 3)
+
+
+@router.get("/v3/credentials/{assertion_id}/baked.png", responses=_404, response_class=Response)
+def baked_v3_png(pub: PublisherDep, assertion_id: Id) -> Response:
+    """The badge PNG with the VC-JWT baked in (OB 3.0 Baking)."""
+    return _baked(pub, assertion_id, "png", 3)
+
+
+@router.get("/spine/{cell_id}", responses=_404)
+def spine_cell(store: StoreDep, pub: PublisherDep, cell_id: Id) -> JSONResponse:
+    """A spine cell: what an alignment's targetUrl points to."""
+    cell = next((c for c in store.read(queries.SPINE_CELLS) if c["id"] == cell_id), None)
+    if cell is None:
+        raise NotFound(f"spine cell '{cell_id}' does not exist")
+    return JSONResponse({"id": pub.urls.spine_cell(cell_id), "code": cell_id, "name": cell["name"],
+                         "layer": cell["layer"], "domain": cell["domain"], "framework": pub.framework})

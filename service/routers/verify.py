@@ -1,0 +1,60 @@
+"""``POST /verify``: is this Open Badge real, current and theirs? (No credentials needed.)"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from colearn.errors import InvalidInput
+from colearn.openbadges.verify import Verifier
+from colearn.service.assertion_schemas import VerificationPublic, VerifyIn
+from colearn.service.openbadges_deps import PublisherDep
+from colearn.service.schemas import Problem
+
+router = APIRouter(tags=["verification"])
+
+#: The largest body accepted (a baked PNG with its credential).
+MAX_BODY = 5 * 1024 * 1024
+
+
+@router.post(
+    "/verify", response_model=VerificationPublic,
+    responses={422: {"model": Problem, "description": "not something that can be verified"}},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": VerifyIn.model_json_schema()},
+        "image/png": {"schema": {"type": "string", "format": "binary"}},
+        "image/svg+xml": {"schema": {"type": "string", "format": "binary"}},
+        "application/vc+jwt": {"schema": {"type": "string"}}}}},
+)
+async def verify(request: Request, pub: PublisherDep,
+                 identity: Annotated[str | None, Query(max_length=500)] = None) -> VerificationPublic:
+    """Verify an OB 2.0 assertion (JSON, or a URL under this service), an OB 3.0
+    credential (JSON with a Data Integrity proof, or a VC-JWT) or a baked PNG/SVG.
+
+    JSON body: exactly one of ``document``, ``jwt``, ``url``, and optionally
+    ``identity``. Otherwise send the image (``image/png``, ``image/svg+xml``) or
+    the VC-JWT (``application/vc+jwt``) as the body, with ``?identity=``.
+
+    The answer is always a report (200): ``valid``, and each check (signature,
+    expiry, revocation, issuer, recipient, ...) with its outcome.
+    """
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise InvalidInput(f"the body is larger than {MAX_BODY} bytes")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    data: bytes | str | dict
+    if kind in ("application/json", ""):
+        try:
+            body = VerifyIn.model_validate(json.loads(raw or b"null"))
+        except (ValueError, ValidationError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise InvalidInput(f"expected {{document | jwt | url, identity?}}: {exc}") from exc
+        data = body.document if body.document is not None else (body.jwt or body.url or "")
+        identity = body.identity or identity
+    else:
+        data = raw
+    report = await run_in_threadpool(Verifier(pub).verify, data, identity=identity)
+    return VerificationPublic(**report.to_dict())

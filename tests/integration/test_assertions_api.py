@@ -1,0 +1,246 @@
+"""The issuing API: awards with idempotency keys, ownership (403), accept / decline /
+revoke, the portfolio by spine cell, the recommender's view, /verify and imports."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
+from openbadgeslib.ob3 import Achievement, IdentityObject, Issuer, OB3Signer, OpenBadgeCredential
+
+from colearn.config import Settings
+from colearn.graph import issuing, queries
+from colearn.graph.schema import Label
+from colearn.graph.store import GraphStore
+from colearn.service.app import create_app
+from colearn.service.auth import create_key, issue_learner_token
+from tests.openbadges_builders import BASE, seed_issuing_city
+
+EMAIL = "ada@example.org"
+
+
+@pytest.fixture
+def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    seed_issuing_city(store)
+    app = create_app(Settings(data_dir=tmp_path, base_url=BASE, rate_limit_per_minute=0), store=store)
+    with TestClient(app) as client:
+        keys = {
+            "admin": {"X-API-Key": create_key(store, "admin").secret},
+            "college": {"X-API-Key": create_key(store, "organisation", organisation_id="college").secret},
+            "club": {"X-API-Key": create_key(store, "organisation", organisation_id="club").secret},
+            "partner": {"X-API-Key": create_key(store, "partner", origins=["https://p.example"]).secret},
+        }
+        yield client, keys
+
+
+def learner(client: TestClient, learner_id: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_learner_token(client.app.state.token_secret, learner_id)}"}
+
+
+def award(client: TestClient, headers: dict, badge: str = "web", org: str = "college", key: str | None = None,
+          **body) -> dict:
+    body = body or {"recipient": {"type": "email", "identity": EMAIL}}
+    h = {**headers, **({"Idempotency-Key": key} if key else {})}
+    r = client.post(f"/organisations/{org}/badges/{badge}/assertions", json=body, headers=h)
+    assert r.status_code in (200, 201), r.text
+    return r.json()
+
+
+def test_award_accept_revoke_and_ownership(api) -> None:
+    client, keys = api
+    r = client.post("/organisations/college/badges/web/assertions", headers={**keys["college"], "Idempotency-Key": "k1"},
+                    json={"recipient": {"type": "email", "identity": EMAIL}, "evidence_url": "https://ex.org/w"})
+    assert r.status_code == 201 and r.json()["created"] is True and r.json()["status"] == "issued"
+    a = r.json()
+    assert a["links"]["ob2"] == f"{BASE}/ob/v2/assertions/{a['id']}"
+    again = client.post("/organisations/college/badges/web/assertions",
+                        headers={**keys["college"], "Idempotency-Key": "k1"},
+                        json={"recipient": {"type": "email", "identity": EMAIL}})
+    assert again.status_code == 200 and again.json()["id"] == a["id"] and again.json()["created"] is False
+    # another organisation may not award or revoke college's badges
+    for path in ("/organisations/club/badges/web/assertions", "/organisations/college/badges/web/assertions"):
+        r = client.post(path, headers=keys["club"], json={"recipient": {"type": "email", "identity": EMAIL}})
+        assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
+    assert client.post(f"/assertions/{a['id']}/revoke", headers=keys["club"], json={"reason": "x"}).status_code == 403
+    # only the learner accepts
+    me, other = learner(client, a["learner_id"]), learner(client, "se-1")
+    assert client.post(f"/assertions/{a['id']}/accept", headers=other).status_code == 403
+    assert client.post(f"/assertions/{a['id']}/accept", headers=keys["college"]).status_code == 403
+    assert client.post(f"/assertions/{a['id']}/accept", headers=me).json()["status"] == "accepted"
+    pf = client.get(f"/learners/{a['learner_id']}/portfolio", headers=me).json()
+    assert pf["count"] == 1 and [c["cell_id"] for c in pf["cells"]] == ["knowledge.participation"]
+    assert pf["cells"][0]["name"] == "Knowledge: Participation"
+    assert client.get(f"/learners/{a['learner_id']}/portfolio", headers=other).status_code == 403
+    # revoke: out of the portfolio, 410 at the hosted URL, still on record
+    r = client.post(f"/assertions/{a['id']}/revoke", headers=keys["college"], json={"reason": "awarded in error"})
+    assert r.status_code == 200 and r.json()["revocation_reason"] == "awarded in error"
+    assert client.get(f"/learners/{a['learner_id']}/portfolio", headers=me).json()["count"] == 0
+    hosted = client.get(f"/ob/v2/assertions/{a['id']}")
+    assert hosted.status_code == 410 and hosted.json()["revoked"] is True
+    assert client.post(f"/assertions/{a['id']}/accept", headers=me).status_code == 409
+    assert client.get(f"/assertions/{a['id']}", headers=me).json()["status"] == "revoked"
+
+
+def test_1000_awards_with_retries_make_exactly_1000(api, store: GraphStore) -> None:
+    client, keys = api
+    h = keys["college"]
+    started = time.perf_counter()
+    # 1,000 awards as 10 list requests of 100 (one statement each), each request sent twice
+    for batch in range(10):
+        body = [{"recipient": {"type": "email", "identity": f"learner{batch * 100 + i}@example.org"}}
+                for i in range(100)]
+        for attempt in range(2):
+            r = client.post("/organisations/college/badges/web/assertions", json=body,
+                            headers={**h, "Idempotency-Key": f"batch-{batch}"})
+            assert r.status_code == (201 if attempt == 0 else 200) and r.json()["count"] == 100
+            assert r.json()["created"] == (100 if attempt == 0 else 0)
+    # and 100 of them retried one by one, 4 at a time, with the keys the list derived
+    def retry(i: int) -> int:
+        r = client.post("/organisations/college/badges/web/assertions",
+                        json={"recipient": {"type": "email", "identity": f"learner{i}@example.org"}},
+                        headers={**h, "Idempotency-Key": f"batch-{i // 100}:{i % 100}"})
+        return r.status_code
+    with ThreadPoolExecutor(4) as pool:
+        codes = list(pool.map(retry, range(0, 1000, 10)))
+    elapsed = time.perf_counter() - started
+    assert set(codes) == {200}
+    assert store.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 1000}]
+    assert store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 1000, "assertions": 1000}]
+    print(f"\n1,000 awards + 1,100 retried ones over HTTP: {elapsed:.2f} s")
+
+
+def test_recommender_stops_suggesting_held_badges(api, store: GraphStore) -> None:
+    client, keys = api
+    # a few learners who hold web and then app: app is what web-holders do next
+    for i in range(6):
+        for badge in ("web", "app"):
+            a = award(client, keys["college"], badge, recipient={"type": "email", "identity": f"p{i}@example.org"})
+            client.post(f"/assertions/{a['id']}/accept", headers=keys["admin"])
+    client.app.state.recommender = type(client.app.state.recommender).from_store(store)
+    a = award(client, keys["college"], "web")
+    me = learner(client, a["learner_id"])
+    client.post(f"/assertions/{a['id']}/accept", headers=me)
+    nxt = [i["badge_id"] for i in client.get(f"/learners/{a['learner_id']}/next", headers=me).json()["items"]]
+    assert nxt[0] == "app" and "web" not in nxt
+    b = award(client, keys["college"], "app")
+    assert "app" in [i["badge_id"] for i in client.get(f"/learners/{a['learner_id']}/next", headers=me).json()["items"]]
+    client.post(f"/assertions/{b['id']}/accept", headers=me)
+    assert "app" not in [i["badge_id"] for i in
+                         client.get(f"/learners/{a['learner_id']}/next", headers=me).json()["items"]]
+    client.post(f"/assertions/{b['id']}/revoke", headers=keys["college"], json={"reason": "mistake"})
+    assert "app" in [i["badge_id"] for i in client.get(f"/learners/{a['learner_id']}/next", headers=me).json()["items"]]
+    held = {r["badge_id"] for r in store.read(queries.LEARNER_PORTFOLIO,
+                                              {"learner_id": a["learner_id"], "now": int(time.time())})}
+    assert held == {"web"}
+
+
+def test_verify_endpoint(api) -> None:
+    client, keys = api
+    a = award(client, keys["college"])
+    token = client.get(f"/ob/v3/credentials/{a['id']}/jwt").text
+    doc = client.get(f"/ob/v3/credentials/{a['id']}").json()
+    hosted = client.get(f"/ob/v2/assertions/{a['id']}").json()
+    for body in ({"jwt": token, "identity": EMAIL}, {"document": doc}, {"document": hosted},
+                 {"url": f"{BASE}/ob/v2/assertions/{a['id']}"}):
+        r = client.post("/verify", json=body)
+        assert r.status_code == 200 and r.json()["valid"] is True, r.text
+    for path, kind in ((f"/ob/v2/assertions/{a['id']}/baked.png", "image/png"),
+                       (f"/ob/v2/assertions/{a['id']}/baked.svg", "image/svg+xml"),
+                       (f"/ob/v3/credentials/{a['id']}/baked.png", "image/png"),
+                       (f"/ob/v3/credentials/{a['id']}/baked.svg", "image/svg+xml")):
+        image = client.get(path)
+        assert image.status_code == 200 and image.headers["content-type"] == kind
+        r = client.post(f"/verify?identity={EMAIL}", content=image.content, headers={"Content-Type": kind})
+        assert r.json()["valid"] is True and r.json()["baked_in"] in ("png", "svg"), r.text
+    r = client.post("/verify", content=token, headers={"Content-Type": "application/vc+jwt"})
+    assert r.json()["valid"] is True
+    doc["credentialSubject"]["achievement"]["name"] = "Forged"
+    assert client.post("/verify", json={"document": doc}).json()["failed"] == ["signature"]
+    assert client.post("/verify", json={"jwt": token, "url": "x"}).status_code == 422
+    assert client.post("/verify", json={"url": "https://elsewhere.example/a"}).status_code == 422
+
+
+def _external_credential(email: str) -> str:
+    key = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                     serialization.NoEncryption())
+    cred = OpenBadgeCredential(
+        id="https://elsewhere.example/credentials/1",
+        issuer=Issuer(id="https://elsewhere.example/issuer", name="Elsewhere"),
+        recipient_id=None, identifiers=[IdentityObject.create(email, salt="pepper")],
+        achievement=Achievement(id="https://elsewhere.example/achievements/first-aid", name="First Aid",
+                                description="Knows first aid.", criteria_narrative="Pass the course."),
+        issuance_date=datetime.now(UTC) - timedelta(days=3))
+    return OB3Signer(key, algorithm="EdDSA").sign(cred)
+
+
+def test_import_a_badge_earned_elsewhere(api, store: GraphStore) -> None:
+    client, keys = api
+    me = learner(client, "se-1")
+    token = _external_credential("sam@example.org")
+    r = client.post("/learners/se-1/portfolio/imports", headers=me,
+                    json={"credential": token, "identity": "sam@example.org"})
+    assert r.status_code == 201, r.text
+    checks = {c["name"]: c["ok"] for c in r.json()["verification"]["checks"]}
+    assert checks["recipient"] is True and checks["signature"] is None and checks["expiry"] is True
+    pf = client.get("/learners/se-1/portfolio", headers=me).json()
+    assert pf["count"] == 1 and pf["cells"][0]["awards"][0]["name"] == "First Aid"
+    # someone else's badge, a tampered one, and another learner's import are refused
+    assert client.post("/learners/se-1/portfolio/imports", headers=me,
+                       json={"credential": _external_credential("x@example.org"),
+                             "identity": "sam@example.org"}).status_code == 422
+    head, body, sig = token.split(".")
+    forged = ".".join([head, body[:-4] + ("AAAA" if body[-4:] != "AAAA" else "BBBB"), sig])
+    assert client.post("/learners/se-1/portfolio/imports", headers=me,
+                       json={"credential": forged, "identity": "sam@example.org"}).status_code == 422
+    assert client.post("/learners/se-1/portfolio/imports", headers=learner(client, "other"),
+                       json={"credential": token, "identity": "sam@example.org"}).status_code == 403
+    # an OB 2.0 assertion hosted elsewhere: recipient checked, hosting not (no network)
+    salt = "s1"
+    ob2 = {"@context": "https://w3id.org/openbadges/v2", "id": "https://elsewhere.example/assertions/9",
+           "type": "Assertion", "issuedOn": "2025-05-01T10:00:00Z", "verification": {"type": "HostedBadge"},
+           "recipient": {"type": "email", "hashed": True, "salt": salt,
+                         "identity": issuing.identity_hash("sam@example.org", salt)},
+           "badge": "https://elsewhere.example/badges/9"}
+    r = client.post("/learners/se-1/portfolio/imports", headers=keys["admin"],
+                    json={"credential": ob2, "identity": "sam@example.org"})
+    assert r.status_code == 201, r.text
+    assert client.get("/learners/se-1/portfolio", headers=me).json()["count"] == 2
+
+
+def test_csv_award(api, store: GraphStore) -> None:
+    client, keys = api
+    text = "badge_id,email\nweb,a@example.org\ncoding,b@example.org\napp,\n"
+    r = client.post("/organisations/college/assertions/csv?name=term1.csv", content=text,
+                    headers={**keys["college"], "Content-Type": "text/csv"})
+    assert r.status_code == 201 and r.json()["created"] == 1
+    assert [x["record"] for x in r.json()["refused"]] == [3, 4]
+    again = client.post("/organisations/college/assertions/csv?name=term1.csv", content=text,
+                        headers={**keys["college"], "Content-Type": "text/csv"})
+    assert again.status_code == 200 and again.json()["created"] == 0
+    assert store.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 1}]
+    assert client.post("/organisations/college/assertions/csv", content=text,
+                       headers={**keys["club"], "Content-Type": "text/csv"}).status_code == 403
+
+
+def test_public_documents(api) -> None:
+    client, keys = api
+    a = award(client, keys["college"], "safety")
+    for path in ("/ob/v2/issuers/college", "/ob/v2/issuers/college/key", "/ob/v2/issuers/college/revocations",
+                 "/ob/v2/badges/safety", f"/ob/v2/assertions/{a['id']}", "/ob/v3/issuers/college",
+                 "/ob/v3/achievements/safety", f"/ob/v3/credentials/{a['id']}", "/ob/spine/skills.demonstration"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert json.loads(r.text)
+    assert client.get("/ob/v2/badges/safety/image.svg").text.startswith("<svg")
+    assert client.get("/ob/v2/badges/safety/image.png").content.startswith(b"\x89PNG")
+    assert client.get("/ob/v3/issuers/college/status/0").headers["content-type"].startswith("application/vc+jwt")
+    assert client.get("/ob/v2/badges/nope").status_code == 404
+    assert client.get("/ob/spine/nope.nope").status_code == 404

@@ -1,0 +1,117 @@
+"""``colearn issue``, ``colearn revoke`` and ``colearn verify``, and a hosted OB 2.0
+assertion fetched over HTTP from a running ``colearn serve`` (a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from colearn.cli import app, bundled
+from colearn.config import get_settings
+from colearn.graph.falkordb_store import EmbeddedFalkorDB
+from colearn.openbadges.schema import ob2_errors
+from tests.live import free_port
+
+runner = CliRunner()
+ORG, BADGE = "brackenford-college", "web-foundations"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """The demo city loaded through the CLI into a fresh data directory, and
+    ``colearn serve`` running on it in a subprocess; yields (data dir, base URL)."""
+    path = tmp_path_factory.mktemp("issuing-cli")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("COLEARN_DATA_DIR", str(path))
+    mp.setenv("COLEARN_BASE_URL", base)
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["ingest", "catalogue", str(bundled("demo-city"))])
+    assert result.exit_code == 0, result.output
+    env = {**os.environ, "COLEARN_DATA_DIR": str(path), "COLEARN_BASE_URL": base, "COLEARN_RATE_LIMIT_PER_MINUTE": "0"}
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("colearn")), "serve", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"colearn serve did not start: {proc.stderr.read().decode()[-2000:]}")
+            time.sleep(0.2)
+        yield path, base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        EmbeddedFalkorDB.for_data_dir(path).stop()
+        mp.undo()
+        get_settings.cache_clear()
+
+
+def _issue(*args: str) -> dict:
+    result = runner.invoke(app, ["issue", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_issue_is_idempotent_and_checks_the_organisation(served: tuple[Path, str]) -> None:
+    first = _issue(BADGE, "--org", ORG, "--email", "ada@example.org", "--key", "cli-1")["awards"][0]
+    again = _issue(BADGE, "--org", ORG, "--email", "ada@example.org", "--key", "cli-1")["awards"][0]
+    assert first["created"] is True and again["created"] is False and again["id"] == first["id"]
+    wrong = runner.invoke(app, ["issue", BADGE, "--org", "brackenford-libraries", "--email", "a@example.org"])
+    assert wrong.exit_code == 1 and "another organisation" in wrong.output
+    assert runner.invoke(app, ["issue", BADGE, "--email", "a@example.org"]).exit_code == 1
+
+
+def test_issue_from_csv(served: tuple[Path, str], tmp_path: Path) -> None:
+    csv = tmp_path / "awards.csv"
+    csv.write_text(f"badge_id,email\n{BADGE},b@example.org\ncode-club-member,c@example.org\n", encoding="utf-8")
+    out = _issue("--csv", str(csv), "--org", ORG)
+    assert [a["badge_id"] for a in out["awards"]] == [BADGE]
+    assert out["refused"][0]["record"] == 3 and "another organisation" in out["refused"][0]["detail"]
+
+
+def test_hosted_assertion_over_http_then_verify_and_revoke(served: tuple[Path, str], tmp_path: Path) -> None:
+    _, base = served
+    aid = _issue(BADGE, "--org", ORG, "--email", "dee@example.org", "--evidence-url", "https://dee.example/site",
+                 "--key", "cli-http")["awards"][0]["id"]
+    r = httpx.get(f"{base}/ob/v2/assertions/{aid}", timeout=10)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/ld+json")
+    doc = r.json()
+    for field in ("id", "type", "recipient", "badge", "verification", "issuedOn"):
+        assert field in doc, field
+    assert ob2_errors(doc, "Assertion") == [] and doc["id"] == f"{base}/ob/v2/assertions/{aid}"
+    badge = httpx.get(doc["badge"], timeout=10)
+    assert badge.status_code == 200 and ob2_errors(badge.json(), "BadgeClass") == []
+    issuer = httpx.get(badge.json()["issuer"], timeout=10)
+    assert issuer.status_code == 200 and ob2_errors(issuer.json(), "Profile") == []
+    assert issuer.json()["email"] == "admissions@brackenford-college.example"
+    for url in (badge.json()["image"], issuer.json()["publicKey"], issuer.json()["revocationList"],
+                *[a["targetUrl"] for a in badge.json()["alignment"]]):
+        assert httpx.get(url, timeout=10).status_code == 200, url
+    # a baked image downloaded from the server verifies with the CLI, until revoked
+    png = tmp_path / "badge.png"
+    png.write_bytes(httpx.get(f"{base}/ob/v3/credentials/{aid}/baked.png", timeout=10).content)
+    ok = runner.invoke(app, ["verify", str(png), "--identity", "dee@example.org", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["valid"] is True
+    revoked = runner.invoke(app, ["revoke", aid, "--reason", "issued by mistake", "--org", ORG])
+    assert revoked.exit_code == 0, revoked.output
+    bad = runner.invoke(app, ["verify", str(png), "--json"])
+    assert bad.exit_code == 1 and json.loads(bad.output)["failed"] == ["revocation"]
+    gone = httpx.get(f"{base}/ob/v2/assertions/{aid}", timeout=10)
+    assert gone.status_code == 410 and gone.json()["revocationReason"] == "issued by mistake"
+    assert runner.invoke(app, ["verify", str(tmp_path / "missing.json")]).exit_code == 1
