@@ -29,6 +29,9 @@ app = typer.Typer(help="colearn: Cities of Learning pathways, badges and 'what n
                   no_args_is_help=True, add_completion=False)
 ingest_app = typer.Typer(help="Load data into the graph.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
+insights_app = typer.Typer(help="Citywide insights, small cells hidden (JSON, tables or charts).",
+                           no_args_is_help=True)
+app.add_typer(insights_app, name="insights")
 keys_app = typer.Typer(help="API keys (admin, organisation, partner) and learner tokens.",
                        no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -311,6 +314,85 @@ def keys_learner_token_cmd(
         print(issue_learner_token(token_secret(settings.data_dir, secret), learner_id, ttl))
 
     _run(body)
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+ChartOpt = Annotated[Optional[Path], typer.Option("--chart", help="Also write a chart: a .png or .svg file.")]
+
+
+def _insight(ask: Callable[[Any], dict[str, Any]], as_json: bool, chart: Optional[Path]) -> None:
+    """Run one insight on the configured store; print it as JSON or a table; write its chart."""
+    from colearn.insights.aggregates import Insights, flatten
+    from colearn.insights.charts import render
+
+    def body() -> None:
+        settings = get_settings()
+        with _store() as store:
+            answer = ask(Insights(store, min_learners=settings.insights_min_learners))
+        if chart is not None:
+            chart.write_bytes(render(answer, chart.suffix.lstrip(".").lower()))
+            err.print(f"chart written to {chart}")
+        if as_json:
+            out.print_json(json.dumps(answer))
+            return
+        rows = flatten(answer)
+        table = Table(title=f"{answer['insight']} {json.dumps(answer['params'])}", caption=answer["privacy"]["note"])
+        for col in (rows[0] if rows else {}):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(*["" if v is None else str(v) for v in r.values()])
+        out.print(table)
+
+    _run(body)
+
+
+@insights_app.command("issued")
+def insights_issued_cmd(
+    by: Annotated[str, typer.Option(help="theme, theme_kind, destination, cell, place or organisation.")] = "theme",
+    interval: Annotated[str, typer.Option(help="week or month.")] = "month",
+    start: Annotated[Optional[str], typer.Option("--from", help="First day shown, YYYY-MM-DD.")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last day shown, YYYY-MM-DD.")] = None,
+    group: Annotated[Optional[str], typer.Option(help="Show only this group.")] = None,
+    as_json: JsonOpt = False, chart: ChartOpt = None,
+) -> None:
+    """Badges issued per week or month, by a dimension."""
+    from colearn.insights.aggregates import parse_day
+
+    _insight(lambda i: i.issued(by, interval, start=parse_day(start, "from"), end=parse_day(end, "to"),
+                                group=group), as_json, chart)
+
+
+@insights_app.command("spine")
+def insights_spine_cmd(as_json: JsonOpt = False, chart: ChartOpt = None) -> None:
+    """Learners and awards per spine cell (a heat map)."""
+    _insight(lambda i: i.spine(), as_json, chart)
+
+
+@insights_app.command("progression")
+def insights_progression_cmd(as_json: JsonOpt = False, chart: ChartOpt = None) -> None:
+    """Learners who moved up a layer within a domain, and the median days it took."""
+    _insight(lambda i: i.progression(), as_json, chart)
+
+
+@insights_app.command("pathways")
+def insights_pathways_cmd(
+    pathway: Annotated[Optional[str], typer.Option(help="One recommended pathway.")] = None,
+    as_json: JsonOpt = False, chart: ChartOpt = None,
+) -> None:
+    """Recommended pathway funnels: learners who met step 1, 2, ... and completed."""
+    _insight(lambda i: i.pathways(pathway=pathway), as_json, chart)
+
+
+@insights_app.command("supply-demand")
+def insights_supply_demand_cmd(as_json: JsonOpt = False, chart: ChartOpt = None) -> None:
+    """Opportunities per theme and district against learners' stated interests."""
+    _insight(lambda i: i.supply_demand(), as_json, chart)
+
+
+@insights_app.command("unseen-talent")
+def insights_unseen_talent_cmd(as_json: JsonOpt = False, chart: ChartOpt = None) -> None:
+    """Learners stuck at engagement and participation, by district and theme, with what would move them up."""
+    _insight(lambda i: i.unseen_talent(), as_json, chart)
 
 
 def _publisher(store: GraphStore) -> Any:

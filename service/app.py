@@ -20,7 +20,7 @@ from colearn.service import problems
 from colearn.service.auth import token_secret
 from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.routers import assertions, ob, verify
-from colearn.service.routers import catalogue, health, learners, pathways, widget
+from colearn.service.routers import catalogue, health, insights, learners, pathways, widget
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -68,4 +68,5 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.include_router(router)
     app.include_router(pathways.router)
     app.include_router(widget.router)
+    app.include_router(insights.router)
     return app

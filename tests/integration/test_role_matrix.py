@@ -110,6 +110,12 @@ MATRIX = """
 | GET | /ob/spine/{cell_id} | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /widget/colearn.js | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /demo | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /insights/issued | 401 | 200 | 200 | 200 | 403 | 403 | 403 |
+| GET | /insights/spine | 401 | 200 | 200 | 200 | 403 | 403 | 403 |
+| GET | /insights/progression | 401 | 200 | 200 | 200 | 403 | 403 | 403 |
+| GET | /insights/pathways | 401 | 200 | 200 | 200 | 403 | 403 | 403 |
+| GET | /insights/supply-demand | 401 | 200 | 200 | 200 | 403 | 403 | 403 |
+| GET | /insights/unseen-talent | 401 | 200 | 200 | 200 | 403 | 403 | 403 |
 | GET | /openapi.json | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /docs | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /docs/oauth2-redirect | 200 | 200 | 200 | 200 | 200 | 200 | 200 |

@@ -1,0 +1,134 @@
+"""Citywide insights: ``GET /insights/...`` as JSON, or as a chart with
+``Accept: image/png`` or ``image/svg+xml``.
+
+Who: admin and organisation keys. Organisation keys see the same citywide
+aggregates as admin (one canonical, suppressed table per insight, so no two
+callers can be shown numbers that differ by a small group); no insight
+returns learner ids to anyone.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from colearn.insights.aggregates import DIMENSIONS, Insights, parse_day
+from colearn.insights.charts import FORMATS, render
+from colearn.service.auth import Principal, Role
+from colearn.service.deps import SettingsDep, StoreDep, require_role
+from colearn.service.insights_schemas import InsightPublic
+from colearn.service.schemas import Problem
+
+router = APIRouter(prefix="/insights", tags=["insights"])
+
+Reader = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.ORGANISATION))]
+
+_MEDIA = {"application/json": "json", **{media: fmt for fmt, media in FORMATS.items()}}
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {}, "image/svg+xml": {}},
+          "description": "JSON by default; a chart with Accept: image/png or image/svg+xml"},
+    401: {"model": Problem, "description": "no or bad credentials"},
+    403: {"model": Problem, "description": "not an admin or organisation key"},
+    422: {"model": Problem, "description": "a bad parameter"},
+}
+
+
+def get_insights(request: Request, store: StoreDep, settings: SettingsDep) -> Insights:
+    """The app's ``Insights`` (made on first use; it caches what it reads for
+    ``COLEARN_INSIGHTS_CACHE_SECONDS``)."""
+    insights = getattr(request.app.state, "insights", None)
+    if insights is None or insights.store is not store:
+        insights = Insights(store, min_learners=settings.insights_min_learners,
+                            cache_seconds=settings.insights_cache_seconds)
+        request.app.state.insights = insights
+    return insights
+
+
+InsightsDep = Annotated[Insights, Depends(get_insights)]
+
+
+def negotiate(accept: str | None) -> str:
+    """``json``, ``png`` or ``svg`` from an Accept header (highest q wins; JSON by default)."""
+    best, best_q = "json", 0.0
+    for part in (accept or "").split(","):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for p in params:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        fmt = _MEDIA.get(media.lower())
+        if fmt is not None and q > best_q:
+            best, best_q = fmt, q
+    return best
+
+
+def _answer(request: Request, body: dict[str, Any]) -> Response:
+    fmt = negotiate(request.headers.get("accept"))
+    if fmt == "json":
+        return JSONResponse(body)
+    return Response(render(body, fmt), media_type=FORMATS[fmt], headers={"Vary": "Accept"})
+
+
+@router.get("/issued", response_model=InsightPublic, responses=_RESPONSES)
+def issued(
+    request: Request, _: Reader, insights: InsightsDep,
+    by: Annotated[Literal[DIMENSIONS], Query(description="what to break awards down by")] = "theme",  # type: ignore[valid-type]
+    interval: Annotated[Literal["week", "month"], Query()] = "month",
+    start: Annotated[str | None, Query(alias="from", description="first day shown, YYYY-MM-DD")] = None,
+    end: Annotated[str | None, Query(alias="to", description="last day shown, YYYY-MM-DD")] = None,
+    group: Annotated[str | None, Query(description="show only this group (e.g. a theme id)")] = None,
+) -> Response:
+    """Accepted awards per week or month by theme, theme kind, destination, spine
+    cell, place (the learner's home district) or issuing organisation.
+
+    Answers ``periods`` (all groups, per period), ``groups`` (per group, all
+    time), ``total`` and ``rows`` (per period and group), each cell
+    ``{learners, assertions, suppressed}``. ``from``, ``to`` and ``group`` only
+    choose which cells are shown.
+    """
+    return _answer(request, insights.issued(by, interval, start=parse_day(start, "from"),
+                                            end=parse_day(end, "to"), group=group))
+
+
+@router.get("/spine", response_model=InsightPublic, responses=_RESPONSES)
+def spine(request: Request, _: Reader, insights: InsightsDep,
+          domain: Annotated[str | None, Query()] = None, layer: Annotated[str | None, Query()] = None) -> Response:
+    """The learning spine as a heat map: learners and accepted awards per cell, all time."""
+    return _answer(request, insights.spine(domain=domain, layer=layer))
+
+
+@router.get("/progression", response_model=InsightPublic, responses=_RESPONSES)
+def progression(request: Request, _: Reader, insights: InsightsDep,
+                domain: Annotated[str | None, Query()] = None) -> Response:
+    """Learners who moved up a layer within each domain, per step, with the median days it took."""
+    return _answer(request, insights.progression(domain=domain))
+
+
+@router.get("/pathways", response_model=InsightPublic, responses={**_RESPONSES, 404: {"model": Problem}})
+def pathway_funnels(request: Request, _: Reader, insights: InsightsDep,
+                    pathway: Annotated[str | None, Query()] = None) -> Response:
+    """Each recommended pathway's funnel: learners who met steps 1, 1-2, ... and completed."""
+    return _answer(request, insights.pathways(pathway=pathway))
+
+
+@router.get("/supply-demand", response_model=InsightPublic, responses=_RESPONSES)
+def supply_demand(request: Request, _: Reader, insights: InsightsDep,
+                  theme: Annotated[str | None, Query()] = None,
+                  place: Annotated[str | None, Query()] = None) -> Response:
+    """Opportunities and venues per theme and district (or online) against the
+    learners there who state an interest in the theme."""
+    return _answer(request, insights.supply_demand(theme=theme, place=place))
+
+
+@router.get("/unseen-talent", response_model=InsightPublic, responses=_RESPONSES)
+def unseen_talent(request: Request, _: Reader, insights: InsightsDep,
+                  place: Annotated[str | None, Query()] = None,
+                  theme: Annotated[str | None, Query()] = None) -> Response:
+    """Learners with sustained engagement and participation badges but none higher,
+    by home district and theme, with the opportunities that would move them up."""
+    return _answer(request, insights.unseen_talent(place=place, theme=theme))

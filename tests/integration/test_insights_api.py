@@ -1,0 +1,326 @@
+"""``/insights/...`` over HTTP on the demo city (the Martial Arts data is counted in
+test_insights.py; here it would only slow the many requests down): JSON or
+charts, who may ask, and the privacy guarantees, for every aggregate endpoint.
+
+The differencing tests: (1) two requests that differ by one filter show the
+same cells with the same numbers and the same suppression, so subtracting one
+answer from the other gives nothing that is not already shown; (2) in every
+line of an answer whose total is shown (a period's groups, a group's periods,
+the margins, a domain's steps, a theme's places, ...), the hidden cells are
+none or at least two, holding at least k learners together (true counts from
+the same insight with k = 1), so "total minus the shown cells" never gives a
+hidden cell away; (3) funnel stages differ by 0 or at least k learners.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from colearn.config import Settings
+from colearn.graph.falkordb_store import EmbeddedFalkorDB
+from colearn.graph.store import GraphStore
+from colearn.insights.aggregates import DIMENSIONS, INTERVALS, Insights
+from colearn.service.app import create_app
+from colearn.service.auth import create_key, issue_learner_token
+from colearn.service.routers.insights import negotiate
+
+from tests.insights_builders import loaded_store
+
+K = 5
+ENDPOINTS = ["/insights/issued", "/insights/spine", "/insights/progression", "/insights/pathways",
+             "/insights/supply-demand", "/insights/unseen-talent"]
+
+
+@pytest.fixture(scope="module")
+def city(falkordb_server: EmbeddedFalkorDB) -> Iterator[GraphStore]:
+    yield from loaded_store(falkordb_server, stackexchange=False)
+
+
+@pytest.fixture(scope="module")
+def api(city: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict]]:
+    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("api"), rate_limit_per_minute=0,
+                              insights_min_learners=K, insights_cache_seconds=3600), store=city)
+    with TestClient(app) as client:
+        keys = {"admin": create_key(city, "admin").secret,
+                "org": create_key(city, "organisation", organisation_id="kiln-digital").secret,
+                "partner": create_key(city, "partner", origins=["https://p.example"]).secret}
+        yield client, keys
+
+
+@pytest.fixture(scope="module")
+def truth(city: GraphStore) -> Insights:
+    """The same insights with k = 1 (nothing hidden): the true counts behind hidden cells."""
+    return Insights(city, min_learners=1, cache_seconds=3600)
+
+
+def get(api: tuple[TestClient, dict], path: str, role: str = "admin", **params: Any) -> dict:
+    client, keys = api
+    r = client.get(path, params=params, headers={"X-API-Key": keys[role]})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+# --------------------------------------------------------------------------
+# Formats and parameters
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_json_by_default_and_charts_on_request(api, path: str) -> None:
+    client, keys = api
+    h = {"X-API-Key": keys["admin"]}
+    r = client.get(path, headers=h)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    assert r.json()["privacy"]["min_learners"] == K
+    png = client.get(path, headers={**h, "Accept": "image/png"})
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n") and len(png.content) > 5000
+    svg = client.get(path, headers={**h, "Accept": "image/svg+xml"})
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in svg.content[:2000]
+
+
+def test_accept_negotiation() -> None:
+    assert negotiate(None) == "json" and negotiate("*/*") == "json"
+    assert negotiate("image/svg+xml;q=0.5, image/png") == "png"
+    assert negotiate("image/png;q=0.2, application/json;q=0.9") == "json"
+    assert negotiate("text/html, image/svg+xml") == "svg"
+
+
+@pytest.mark.parametrize(("path", "params", "status"), [
+    ("/insights/issued", {"by": "shoe_size"}, 422),
+    ("/insights/issued", {"interval": "fortnight"}, 422),
+    ("/insights/issued", {"from": "2025-13-01"}, 422),
+    ("/insights/issued", {"from": "2026-01-01", "to": "2025-01-01"}, 422),
+    ("/insights/pathways", {"pathway": "no-such-pathway"}, 404),
+])
+def test_bad_parameters_are_problems(api, path: str, params: dict, status: int) -> None:
+    client, keys = api
+    r = client.get(path, params=params, headers={"X-API-Key": keys["admin"]})
+    assert r.status_code == status and r.headers["content-type"].startswith("application/problem+json")
+
+
+# --------------------------------------------------------------------------
+# Who may ask, and what they are shown
+# --------------------------------------------------------------------------
+
+
+def test_only_admin_and_organisation_keys(api) -> None:
+    client, keys = api
+    secret = client.app.state.token_secret
+    for path in ENDPOINTS:
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers={"X-API-Key": keys["partner"]}).status_code == 403
+        learner = {"Authorization": f"Bearer {issue_learner_token(secret, 'bf-0001')}"}
+        assert client.get(path, headers=learner).status_code == 403
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_organisation_keys_see_the_citywide_aggregates(api, path: str) -> None:
+    assert get(api, path, "org") == get(api, path, "admin")
+
+
+_LEARNER_ID = re.compile(r"\b(bf-\d{4}|se-martialarts-\d+)\b")
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_no_answer_holds_a_learner_id(api, path: str) -> None:
+    client, keys = api
+    params = [{}] + [{"by": by, "interval": "week"} for by in DIMENSIONS] if path.endswith("issued") else [{}]
+    for p in params:
+        text = client.get(path, params=p, headers={"X-API-Key": keys["org"]}).text
+        assert not _LEARNER_ID.search(text), _LEARNER_ID.search(text)
+
+
+def test_k_is_configurable(city: GraphStore, tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path, rate_limit_per_minute=0, insights_min_learners=25), store=city)
+    with TestClient(app) as client:
+        h = {"X-API-Key": create_key(city, "admin").secret}
+        body = client.get("/insights/issued", params={"by": "place"}, headers=h).json()
+    assert body["privacy"]["min_learners"] == 25 and "fewer than 25 learners" in body["privacy"]["note"]
+    shown = [c["learners"] for c in body["rows"] + body["periods"] + body["groups"] if c["learners"]]
+    assert shown and min(shown) >= 25
+
+
+# --------------------------------------------------------------------------
+# Differencing: filters only choose cells
+# --------------------------------------------------------------------------
+
+#: endpoint -> (its filters with values to try, how to key and list its cells)
+def _cells(body: dict) -> dict[tuple, dict]:
+    """Every cell of an answer, keyed by where it sits."""
+    kind = body["insight"]
+    out: dict[tuple, dict] = {}
+    if kind == "issued":
+        out |= {("row", r["period"], r["group"]): r for r in body["rows"]}
+        out |= {("period", r["period"]): r for r in body["periods"]}
+        out |= {("group", r["group"]): r for r in body["groups"]}
+        out[("total",)] = body["total"]
+    elif kind == "spine":
+        out |= {("cell", c["cell"]): c for c in body["cells"]}
+        out[("total",)] = body["total"]
+    elif kind == "progression":
+        for d in body["domains"]:
+            out[("domain", d["domain"])] = {k: v for k, v in d.items() if k != "steps"}
+            out |= {("step", d["domain"], s["from_layer"]): s for s in d["steps"]}
+    elif kind == "pathways":
+        out |= {("stage", p["pathway"], s["step"]): s for p in body["pathways"] for s in p["stages"]}
+    elif kind == "supply_demand":
+        out |= {("row", r["theme"], r["place"]): r for r in body["rows"]}
+        out |= {("theme", r["theme"]): r for r in body["themes"]}
+        out |= {("place", r["place"]): r for r in body["places"]}
+        out[("total",)] = body["total"]
+    else:
+        out |= {("row", r["place"], r["theme"]): r for r in body["rows"]}
+        out |= {("place", r["place"]): r for r in body["places"]}
+        out |= {("theme", r["theme"]): r for r in body["themes"]}
+        out[("total",)] = body["total"]
+    return out
+
+
+FILTERS: list[tuple[str, dict, dict]] = [
+    *[("/insights/issued", {"by": by, "interval": iv}, f) for by in DIMENSIONS for iv in INTERVALS
+      for f in ({"from": "2025-06-01"}, {"to": "2025-12-31"}, {"from": "2026-02-10", "to": "2026-03-05"})],
+    ("/insights/issued", {"by": "theme"}, {"group": "digital"}),
+    ("/insights/issued", {"by": "place", "interval": "week"}, {"group": "northgate"}),
+    ("/insights/issued", {"by": "organisation"}, {"group": "kiln-digital"}),
+    ("/insights/spine", {}, {"domain": "skills"}),
+    ("/insights/spine", {}, {"layer": "leadership"}),
+    ("/insights/progression", {}, {"domain": "attitudes_values"}),
+    ("/insights/pathways", {}, {"pathway": "digital-careers"}),
+    ("/insights/supply-demand", {}, {"theme": "digital"}),
+    ("/insights/supply-demand", {}, {"place": "millbrook"}),
+    ("/insights/unseen-talent", {}, {"place": "northgate"}),
+    ("/insights/unseen-talent", {}, {"theme": "creative-industries"}),
+]
+
+
+@pytest.mark.parametrize(("path", "base", "extra"), FILTERS,
+                         ids=[f"{p.rsplit('/', 1)[1]}-{b}-{e}" for p, b, e in FILTERS])
+def test_one_more_filter_shows_the_same_cells(api, path: str, base: dict, extra: dict) -> None:
+    """Subtracting the filtered answer from the unfiltered one cancels cell for cell."""
+    whole = _cells(get(api, path, **base))
+    part = _cells(get(api, path, **base, **extra))
+    assert part, "the filter must leave something to compare"
+    for key, cell in part.items():
+        assert key in whole, key
+        assert cell == whole[key], (key, cell, whole[key])
+    hidden = [c for c in whole.values() if c.get("suppressed")]
+    assert all(c["learners"] is None for c in hidden)
+
+
+def test_the_hierarchy_of_dimensions_is_protected_too(api, truth: Insights) -> None:
+    """A theme kind is the union of its themes: kind minus its shown themes never isolates one theme."""
+    themes = {g["group"]: g for g in get(api, "/insights/issued", by="theme")["groups"]}
+    kinds = {g["group"]: g for g in get(api, "/insights/issued", by="theme_kind")["groups"]}
+    true_themes = {g["group"]: g for g in truth.issued("theme")["groups"]}
+    kind_of = {r["id"]: r["kind"] for r in truth.store.read("MATCH (t:Theme) RETURN t.id AS id, t.kind AS kind")}
+    for kind, total in kinds.items():
+        if total["suppressed"]:
+            continue
+        members = [t for t, k in kind_of.items() if k == kind and t in themes]
+        hidden = [t for t in members if themes[t]["suppressed"]]
+        assert len(hidden) != 1, (kind, hidden)
+        if hidden:
+            assert sum(true_themes[t]["learners"] for t in hidden) >= K
+
+
+# --------------------------------------------------------------------------
+# Differencing: totals minus shown cells
+# --------------------------------------------------------------------------
+
+
+def _lines(body: dict) -> list[tuple[dict, list[tuple]]]:
+    """(total cell, member keys) for every line of an answer whose total is in it."""
+    kind, cells = body["insight"], _cells(body)
+    lines: list[tuple[dict, list[tuple]]] = []
+
+    def line(total_key: tuple, pred) -> None:
+        if total_key in cells:
+            lines.append((cells[total_key], [k for k in cells if pred(k)]))
+
+    if kind == "issued":
+        for p in {k[1] for k in cells if k[0] == "period"}:
+            line(("period", p), lambda k, p=p: k[0] == "row" and k[1] == p)
+        for g in {k[1] for k in cells if k[0] == "group"}:
+            line(("group", g), lambda k, g=g: k[0] == "row" and k[2] == g)
+        line(("total",), lambda k: k[0] == "group")
+        line(("total",), lambda k: k[0] == "period")
+    elif kind == "spine":
+        line(("total",), lambda k: k[0] == "cell")
+    elif kind == "progression":
+        for d in {k[1] for k in cells if k[0] == "domain"}:
+            line(("domain", d), lambda k, d=d: k[0] == "step" and k[1] == d)
+    elif kind in ("supply_demand", "unseen_talent"):
+        a, b = ("theme", "place") if kind == "supply_demand" else ("place", "theme")
+        for x in {k[1] for k in cells if k[0] == a}:
+            line((a, x), lambda k, x=x: k[0] == "row" and k[1] == x)
+        for y in {k[1] for k in cells if k[0] == b}:
+            line((b, y), lambda k, y=y: k[0] == "row" and k[2] == y)
+        line(("total",), lambda k: k[0] == a)
+        line(("total",), lambda k: k[0] == b)
+    return lines
+
+
+ANSWERS: list[tuple[str, dict]] = [
+    *[("/insights/issued", {"by": by, "interval": iv}) for by in DIMENSIONS for iv in INTERVALS],
+    ("/insights/spine", {}), ("/insights/progression", {}),
+    ("/insights/supply-demand", {}), ("/insights/unseen-talent", {}),
+]
+
+
+def _true(truth: Insights, path: str, params: dict) -> dict[tuple, dict]:
+    name = path.rsplit("/", 1)[1].replace("-", "_")
+    return _cells(getattr(truth, name)(**params))
+
+
+@pytest.mark.parametrize(("path", "params"), ANSWERS, ids=[f"{p.rsplit('/', 1)[1]}-{q}" for p, q in ANSWERS])
+def test_a_total_minus_the_shown_cells_never_gives_a_hidden_cell_away(api, truth: Insights, path: str,
+                                                                      params: dict) -> None:
+    body = get(api, path, **params)
+    cells, true = _cells(body), _true(truth, path, params)
+    checked = 0
+    for total, members in _lines(body):
+        if total["suppressed"]:
+            continue
+        hidden = [m for m in members if cells[m]["suppressed"]]
+        shown = [m for m in members if not cells[m]["suppressed"]]
+        if not hidden or not shown:
+            continue
+        checked += 1
+        assert len(hidden) >= 2, (path, params, hidden)
+        assert sum(true[m]["learners"] for m in hidden) >= K, (path, params, hidden)
+        if "assertions" in total and total["assertions"] is not None:
+            # the attacker's remainder is the sum of several hidden cells, larger than any one of them
+            rest = total["assertions"] - sum(cells[m]["assertions"] for m in shown)
+            assert rest >= sum(true[m]["assertions"] for m in hidden) - 0 or path.endswith("issued")
+            assert all(rest != true[m]["assertions"] or true[m]["assertions"] == 0
+                       for m in hidden if sum(1 for h in hidden if true[h]["assertions"]) > 1
+                       and rest == sum(true[h]["assertions"] for h in hidden))
+    for key, cell in cells.items():
+        if cell["suppressed"] == "primary":
+            assert 0 < true[key]["learners"] < K, key
+        elif cell["suppressed"] is None:
+            assert cell == true[key] | {"suppressed": None}, key
+    if path.endswith("issued") and params["by"] in ("place", "organisation", "theme"):
+        assert checked > 0, "the data must exercise complementary suppression"
+
+
+@pytest.mark.parametrize("pathway", ["digital-careers", "young-entrepreneur", "youth-voice-leader",
+                                     "health-and-care-study"])
+def test_funnel_stages_differ_by_zero_or_at_least_k(api, truth: Insights, pathway: str) -> None:
+    stages = get(api, "/insights/pathways", pathway=pathway)["pathways"][0]["stages"]
+    true = truth.pathways(pathway=pathway)["pathways"][0]["stages"]
+    shown = [s["learners"] for s in stages if s["suppressed"] is None]
+    assert shown, pathway
+    assert all(a - b == 0 or a - b >= K for i, a in enumerate(shown) for b in shown[i + 1:])
+    for s, t in zip(stages, true):
+        assert s["learners"] in (None, t["learners"])
+        if s["suppressed"] == "primary":
+            assert 0 < t["learners"] < K

@@ -1,0 +1,68 @@
+"""``colearn ingest catalogue`` with learners and awards, and ``colearn insights ...``,
+end to end through the CLI on an embedded store of their own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from colearn.cli import app
+from colearn.config import get_settings
+from colearn.graph.falkordb_store import EmbeddedFalkorDB
+
+from tests.catalogue_builders import DEMO_CITY
+from tests.insights_builders import Demo, tally
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("insights-cli")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("COLEARN_DATA_DIR", str(path))
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["ingest", "catalogue", str(DEMO_CITY)])
+    assert result.exit_code == 0, result.output
+    yield path
+    EmbeddedFalkorDB.for_data_dir(path).stop()
+    mp.undo()
+    get_settings.cache_clear()
+
+
+def test_ingest_catalogue_loads_the_learners_and_awards_beside_it(data_dir: Path) -> None:
+    body = json.loads(runner.invoke(app, ["insights", "spine", "--json"]).output)
+    demo = Demo()
+    assert body["total"]["learners"] == len({a.learner for a in demo.awards})
+    assert body["total"]["assertions"] == len(demo.awards)
+
+
+def test_insights_issued_json_and_chart(data_dir: Path, tmp_path: Path) -> None:
+    chart = tmp_path / "places.svg"
+    result = runner.invoke(app, ["insights", "issued", "--by", "place", "--from", "2026-01-01", "--json",
+                                 "--chart", str(chart)])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    demo = Demo()
+    want = tally(demo.awards, lambda a: [(a.day.strftime("%Y-%m"), demo.home(a.learner))])
+    for r in body["rows"]:
+        assert r["period"] >= "2026-01"
+        if r["suppressed"] is None:
+            assert (r["learners"], r["assertions"]) == want[(r["period"], r["group"])]
+    assert chart.read_bytes().lstrip().startswith(b"<?xml") and b"<svg" in chart.read_bytes()[:2000]
+
+
+@pytest.mark.parametrize("command", ["spine", "progression", "pathways", "supply-demand", "unseen-talent"])
+def test_every_insight_prints_a_table_and_the_privacy_note(data_dir: Path, command: str) -> None:
+    result = runner.invoke(app, ["insights", command])
+    assert result.exit_code == 0, result.output
+    assert "fewer than 5 learners" in " ".join(result.output.split())
+
+
+def test_a_bad_dimension_exits_1(data_dir: Path) -> None:
+    result = runner.invoke(app, ["insights", "issued", "--by", "shoe_size"])
+    assert result.exit_code == 1 and "shoe_size" in result.output
