@@ -401,20 +401,6 @@ def _publisher(store: GraphStore) -> Any:
     return Publisher.from_settings(store, get_settings())
 
 
-def _iso_time(value: Optional[str], name: str) -> Any:
-    from datetime import datetime
-
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput(f"'{value}' is not an ISO 8601 time", field=name) from exc
-    if when.tzinfo is None:
-        raise InvalidInput(f"'{value}' has no time zone (add Z or an offset)", field=name)
-    return when
-
-
 @app.command("issue")
 def issue_cmd(
     badge_id: Annotated[Optional[str], typer.Argument(help="The badge to award (not with --csv).")] = None,
@@ -454,8 +440,8 @@ def issue_cmd(
                     issuing.Recipient("url", f"{pub.urls.base}/learners/{learner}")
                 awards = [issuing.award(store, org, issuing.AwardRequest(
                     badge_id, recipient, learner_id=learner, evidence_url=evidence_url,
-                    evidence_narrative=narrative, issued_on=_iso_time(issued_on, "issued_on"),
-                    expires_on=_iso_time(expires_on, "expires_on"), idempotency_key=key), pepper=pepper)]
+                    evidence_narrative=narrative, issued_on=issuing.parse_time(issued_on, "issued_on"),
+                    expires_on=issuing.parse_time(expires_on, "expires_on"), idempotency_key=key), pepper=pepper)]
                 refused = []
             rows = [{"id": a.id, "badge_id": a.badge_id, "learner_id": a.learner_id, "created": a.created,
                      "status": a.status, "ob2": pub.urls.assertion(a.id), "ob3": pub.urls.credential(a.id)}

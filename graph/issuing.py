@@ -502,7 +502,12 @@ CSV_COLUMNS = ("badge_id", "email", "url", "learner_id", "evidence_url", "narrat
                "issued_on", "expires_on", "key")
 
 
-def _csv_time(value: str, name: str) -> datetime | None:
+def parse_time(value: str | None, name: str) -> datetime | None:
+    """An ISO 8601 time with a time zone (empty or None: None).
+
+    Raises:
+        InvalidInput: not ISO 8601, or no time zone (``name`` is the field reported).
+    """
     if not value:
         return None
     try:
@@ -551,8 +556,8 @@ def parse_award_csv(text: str, *, source: str = "CSV") -> tuple[list[AwardReques
                 badge_id=row["badge_id"], recipient=Recipient(kinds[0], row[kinds[0]]),
                 learner_id=row.get("learner_id") or None, evidence_url=row.get("evidence_url") or None,
                 evidence_narrative=row.get("narrative") or None,
-                issued_on=_csv_time(row.get("issued_on", ""), "issued_on"),
-                expires_on=_csv_time(row.get("expires_on", ""), "expires_on"),
+                issued_on=parse_time(row.get("issued_on", ""), "issued_on"),
+                expires_on=parse_time(row.get("expires_on", ""), "expires_on"),
                 idempotency_key=row.get("key") or None)
         except InvalidInput as exc:
             refused.append((line, f"{exc.field}: {exc.detail}" if exc.field else exc.detail))

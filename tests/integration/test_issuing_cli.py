@@ -74,6 +74,12 @@ def test_issue_is_idempotent_and_checks_the_organisation(served: tuple[Path, str
     wrong = runner.invoke(app, ["issue", BADGE, "--org", "brackenford-libraries", "--email", "a@example.org"])
     assert wrong.exit_code == 1 and "another organisation" in wrong.output
     assert runner.invoke(app, ["issue", BADGE, "--email", "a@example.org"]).exit_code == 1
+    naive = runner.invoke(app, ["issue", BADGE, "--org", ORG, "--email", "a@example.org",
+                                "--issued-on", "2026-01-01T10:00:00"])
+    assert naive.exit_code == 1 and "time zone" in naive.output
+    dated = _issue(BADGE, "--org", ORG, "--url", "https://people.example/ann", "--issued-on",
+                   "2026-01-01T10:00:00Z", "--expires-on", "2027-01-01T10:00:00+00:00")["awards"][0]
+    assert dated["created"] is True
 
 
 def test_issue_from_csv(served: tuple[Path, str], tmp_path: Path) -> None:
