@@ -1009,14 +1009,16 @@ def write_documents(store: GraphStore, docs: list[OBDocument], *, source: str,
                     spine: Path | str | None = None) -> OpenBadgesReport:
     """Write parsed documents (from ``parse_openbadges_document``) as ``ingest_openbadges``
     does, without its batch checks: for a caller that checked them itself (an
-    import into one learner's portfolio)."""
+    import into one learner's portfolio). The spine is not written: alignments
+    link to the cells the graph already has, so a city's own edits to its
+    cells are kept."""
     report = OpenBadgesReport(source=source)
-    _write(store, docs, report, spine)
+    _write(store, docs, report, spine, with_spine=False)
     return report
 
 
 def _write(store: GraphStore, docs: list[OBDocument], report: OpenBadgesReport,
-           spine: Path | str | None) -> None:
+           spine: Path | str | None, *, with_spine: bool = True) -> None:
     orgs: dict[str, OBOrganisation] = {}
     org_stubs: dict[str, OBOrganisation] = {}
     badges: dict[str, OBBadge] = {}
@@ -1043,7 +1045,8 @@ def _write(store: GraphStore, docs: list[OBDocument], report: OpenBadgesReport,
     report.stubs.extend((str(Label.ORGANISATION), org_stubs[i].source_url) for i in sorted(new_org_stubs))
     report.stubs.extend((str(Label.BADGE), badge_stubs[i].source_url) for i in sorted(new_badge_stubs))
 
-    ingest_spine(store, spine)
+    if with_spine:
+        ingest_spine(store, spine)
     report.add(Label.ORGANISATION, write_batches(store, queries.merge_nodes(Label.ORGANISATION),
                                                  [{"id": o.id, "props": o.props} for o in orgs.values()]))
     report.add(Label.ORGANISATION, write_batches(store, queries.merge_stub_nodes(Label.ORGANISATION),
