@@ -1,9 +1,10 @@
 """Charts of the insights (matplotlib, no display needed), as PNG or SVG bytes.
 
 ``figure(answer)`` draws any answer of ``Insights`` (the ``insight`` key picks
-the chart) on a new ``matplotlib.figure.Figure`` (no pyplot state, so it is
-safe in the API's worker threads); ``render(answer, "png" | "svg")`` returns
-the bytes. Hidden cells are drawn as hatched or left out, never estimated, and
+the chart) on a new ``matplotlib.figure.Figure``: no pyplot and no backend
+switch, so it is safe in the API's worker threads and leaves a notebook's
+inline backend alone; ``render(answer, "png" | "svg")`` returns the bytes
+(Agg renders them). Hidden cells are drawn as hatched or left out, never estimated, and
 every chart says how many cells were hidden and why.
 """
 
@@ -15,12 +16,9 @@ from datetime import date
 from typing import Any
 
 import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure  # noqa: E402
-
-from colearn.errors import InvalidInput  # noqa: E402
+from colearn.errors import InvalidInput
 
 __all__ = ["FORMATS", "figure", "render"]
 
@@ -31,9 +29,9 @@ _HATCH = {"hatch": "///", "facecolor": "#eeeeee", "edgecolor": "#999999"}
 
 def _footnote(fig: Figure, answer: dict[str, Any]) -> None:
     p = answer["privacy"]
-    fig.text(0.01, 0.005, f"Cells with fewer than {p['min_learners']} learners are hidden; "
-             f"{p['suppressed_cells']} cell(s) hidden here ({p['complementary']} to protect others).",
-             fontsize=7, color="#555555", va="bottom")
+    fig.supxlabel(f"Cells with fewer than {p['min_learners']} learners are hidden; "
+                  f"{p['suppressed_cells']} cell(s) hidden here ({p['complementary']} to protect others).",
+                  fontsize=7, color="#555555")
 
 
 def _issued(fig: Figure, a: dict[str, Any]) -> None:
