@@ -336,7 +336,8 @@ class Link(NamedTuple):
 #: properties and its links, in the record's field names (ingest/catalogue.py).
 CATALOGUE_SHAPES: dict[Label, tuple[tuple[str, ...], tuple[Link, ...]]] = {
     Label.ORGANISATION: (("name", "kind", "url", "email", "description"), ()),
-    Label.PLACE: (("name", "kind", "lat", "lon"), ()),
+    Label.PLACE: (("name", "kind", "lat", "lon"),
+                  (Link("within", Rel.WITHIN, Label.PLACE, many=False),)),
     Label.DESTINATION: (("name", "description"), ()),
     Label.SPINE_CELL: (("name", "layer", "domain", "layer_rank", "domain_rank", "description"), ()),
     Label.THEME: (("name", "kind", "description"),
@@ -359,7 +360,7 @@ CATALOGUE_SHAPES: dict[Label, tuple[tuple[str, ...], tuple[Link, ...]]] = {
 #: the name (or title) and the description.
 CATALOGUE_FILTERS: dict[Label, dict[str, str]] = {
     Label.ORGANISATION: {"kind": "n.kind"},
-    Label.PLACE: {"kind": "n.kind"},
+    Label.PLACE: {"kind": "n.kind", "within": f"(n)-[:{Rel.WITHIN}]->(x:{Label.PLACE})"},
     Label.DESTINATION: {},
     Label.SPINE_CELL: {"layer": "n.layer", "domain": "n.domain"},
     Label.THEME: {"kind": "n.kind", "destination": f"(n)-[:{Rel.LEADS_TO}]->(x:{Label.DESTINATION})"},
@@ -485,7 +486,8 @@ CATALOGUE_BLOCKERS: dict[Label, tuple[tuple[str, str], ...]] = {
     Label.OPPORTUNITY: (),
     Label.THEME: (),
     Label.DESTINATION: (("pathways", f"(n)<-[:{Rel.TOWARDS}]-(x:{Label.PATHWAY})"),),
-    Label.PLACE: (("opportunities", f"(n)<-[:{Rel.LOCATED_IN}]-(x:{Label.OPPORTUNITY})"),),
+    Label.PLACE: (("opportunities", f"(n)<-[:{Rel.LOCATED_IN}]-(x:{Label.OPPORTUNITY})"),
+                  ("places within it", f"(n)<-[:{Rel.WITHIN}]-(x:{Label.PLACE})")),
     Label.SPINE_CELL: (("badges", f"(n)<-[:{Rel.ALIGNS_TO}]-(x:{Label.BADGE})"),),
 }
 

@@ -102,6 +102,7 @@ class PlacePublic(BaseModel):
     kind: str | None = None
     lat: float | None = None
     lon: float | None = None
+    within: str | None = Field(default=None, description="the place it lies within (a venue's district)")
 
 
 class DestinationPublic(BaseModel):

@@ -39,9 +39,15 @@ _Id = Optional[Annotated[str, Field(min_length=1, max_length=200)]]
 
 
 class KindFilters(Paging):
-    """Filters of organisations and places."""
+    """Filters of organisations."""
 
     kind: _Id = None
+
+
+class PlaceFilters(KindFilters):
+    """Filters of places."""
+
+    within: _Id = Field(default=None, description="places that lie within this one (a district's venues)")
 
 
 class SpineFilters(Paging):
@@ -159,7 +165,7 @@ destinations = catalogue_router(
     create=_create(catalogue.DESTINATION.record, "DestinationCreate"), who_writes=_ADMIN)
 places = catalogue_router(
     catalogue.PLACE, prefix="/places", tag="places", public=schemas.PlacePublic, page=schemas.PlacesPublic,
-    filters=KindFilters, create=_create(catalogue.PLACE.record, "PlaceCreate"), who_writes=_ADMIN)
+    filters=PlaceFilters, create=_create(catalogue.PLACE.record, "PlaceCreate"), who_writes=_ADMIN)
 spine_cells = catalogue_router(
     catalogue.SPINE_CELL, prefix="/spine-cells", tag="spine", public=schemas.SpineCellPublic,
     page=schemas.SpineCellsPublic, filters=SpineFilters,

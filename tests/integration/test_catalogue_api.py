@@ -166,3 +166,19 @@ def test_completion_is_awarded_once(api, store: GraphStore) -> None:
     held = store.read("MATCH (:Learner {id: 'ada'})<-[:TO]-(a:Assertion)-[:OF]->(:Badge {id: $b}) "
                       "RETURN a.id AS id, a.status AS status", {"b": "digital-careers-award"})
     assert held == [{"id": first["assertion_id"], "status": "issued"}]
+
+
+def test_places_keep_their_district(api) -> None:
+    client, h = api
+    raw = load_yaml_folder(DEMO_CITY)
+    venues = sorted(p["id"] for p in raw["places"] if p.get("within") == "northgate")
+    assert venues, "the demo city must place venues within districts"
+    got = client.get("/places", params={"within": "northgate"}, headers=h["partner"]).json()
+    assert [p["id"] for p in got["data"]] == venues
+    made = client.post("/places", json={"id": "new-hall", "name": "New Hall", "kind": "venue",
+                                         "within": "northgate"}, headers=h["admin"])
+    assert made.status_code == 201 and made.json()["within"] == "northgate"
+    assert client.patch("/places/new-hall", json={"name": "Newer Hall"}, headers=h["admin"]).json()["within"] == (
+        "northgate")
+    blocked = client.delete("/places/northgate", headers=h["admin"])
+    assert blocked.status_code == 409 and "places within it" in blocked.json()["detail"]
