@@ -205,3 +205,29 @@ def test_status_lists_beyond_the_first(pub: Publisher) -> None:
     assert cred["credentialStatus"]["statusListIndex"] == "3"
     issuing.revoke(pub.store, a.id, "test")
     assert Verifier(pub).verify(cred).failed == ["revocation"]
+
+
+def test_ob2_documents_lose_no_term_under_the_ob2_context(pub: Publisher) -> None:
+    """JSON-LD expansion (pyld, the bundled OB 2.0 context, no network) keeps every
+    member we publish: each is a term the context defines."""
+    from pyld import jsonld
+
+    from tests.conftest import REPO
+
+    context = json.loads((REPO / "tests/data/openbadges/contexts/ob_v2_context.json").read_text())
+
+    def loader(url: str, options=None) -> dict:
+        assert url.rstrip("/") == "https://w3id.org/openbadges/v2", url
+        return {"contextUrl": None, "documentUrl": url, "document": context}
+
+    a = _award(pub, "safety", evidence_url="https://work.example/ada", evidence_narrative="Ran a workshop")
+    gone = _award(pub, "app")
+    issuing.revoke(pub.store, gone.id, "mistake")
+    docs = [pub.issuer_v2("college"), pub.key_v2("college"), pub.revocation_list("college"),
+            pub.badgeclass("safety"), pub.assertion_v2(a.id).document, pub.assertion_v2(gone.id).document]
+    for doc in docs:
+        expanded = jsonld.expand(doc, {"documentLoader": loader})
+        assert len(expanded) == 1 and "@id" in expanded[0] and "@type" in expanded[0], doc
+        # a member the context does not define is dropped by expansion: compacting back shows it
+        back = jsonld.compact(expanded, "https://w3id.org/openbadges/v2", {"documentLoader": loader})
+        assert set(back) == set(doc), (doc["type"], set(doc) ^ set(back))
