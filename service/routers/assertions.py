@@ -35,18 +35,12 @@ from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, 
 from colearn.service.auth import Principal, Role
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
-from colearn.service.schemas import Problem
+from colearn.service.problems import problem_responses
 
 router = APIRouter(tags=["assertions"])
 
 Id = Annotated[str, Path(min_length=1, max_length=200)]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Problem, "description": "no or bad credentials"},
-    403: {"model": Problem, "description": "not this caller's to change"},
-    404: {"model": Problem, "description": "unknown organisation, badge, learner or assertion"},
-    409: {"model": Problem, "description": "the change is not allowed in the current state"},
-    422: {"model": Problem, "description": "invalid input"},
-}
+_ERRORS = problem_responses(401, 403, 404, 409, 422, 429)
 
 
 def _time(epoch_s: int | None) -> datetime | None:
@@ -89,7 +83,9 @@ def _request(item: AwardCreate, badge_id: str, key: str | None, pub: Publisher) 
 
 @router.post(
     "/organisations/{org_id}/badges/{badge_id}/assertions",
-    response_model=AssertionPublic | AssertionsPublic, status_code=201, responses=_ERRORS,
+    response_model=AssertionPublic | AssertionsPublic, status_code=201,
+    responses={**_ERRORS, 200: {"model": AssertionPublic | AssertionsPublic,
+                                "description": "nothing new: the idempotency keys named existing assertions"}},
 )
 def award(
     principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, response: Response,
@@ -122,7 +118,8 @@ def award(
 
 
 @router.post(
-    "/organisations/{org_id}/assertions/csv", response_model=AssertionsPublic, status_code=201, responses=_ERRORS,
+    "/organisations/{org_id}/assertions/csv", response_model=AssertionsPublic, status_code=201,
+    responses={**_ERRORS, 200: {"model": AssertionsPublic, "description": "nothing new (a file sent again)"}},
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
 )
 async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, request: Request,

@@ -25,14 +25,14 @@ from colearn.graph import queries
 from colearn.openbadges import images
 from colearn.service.deps import StoreDep
 from colearn.service.openbadges_deps import PublisherDep
-from colearn.service.schemas import Problem
+from colearn.service.problems import problem_responses
 
 router = APIRouter(prefix="/ob", tags=["open badges"])
 
 LD_JSON = "application/ld+json"
 VC_JWT = "application/vc+jwt"
 Id = Annotated[str, Path(min_length=1, max_length=200)]
-_404: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "not published here"}}
+_404 = problem_responses(404)
 
 
 def _ld(document: dict[str, Any], status: int = 200) -> JSONResponse:

@@ -13,7 +13,7 @@ from colearn.errors import InvalidInput
 from colearn.openbadges.verify import Verifier
 from colearn.service.assertion_schemas import VerificationPublic, VerifyIn
 from colearn.service.openbadges_deps import PublisherDep
-from colearn.service.schemas import Problem
+from colearn.service.problems import problem_responses
 
 router = APIRouter(tags=["verification"])
 
@@ -23,7 +23,7 @@ MAX_BODY = 5 * 1024 * 1024
 
 @router.post(
     "/verify", response_model=VerificationPublic,
-    responses={422: {"model": Problem, "description": "not something that can be verified"}},
+    responses=problem_responses(422, 429),
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": VerifyIn.model_json_schema()},
         "image/png": {"schema": {"type": "string", "format": "binary"}},
@@ -40,8 +40,12 @@ async def verify(request: Request, pub: PublisherDep,
     the VC-JWT (``application/vc+jwt``) as the body, with ``?identity=``.
 
     The answer is always a report (200): ``valid``, and each check (signature,
-    expiry, revocation, issuer, recipient, ...) with its outcome.
+    expiry, revocation, issuer, recipient, ...) with its outcome. No credentials
+    are needed; requests are rate-limited per client address.
     """
+    limiter = getattr(request.app.state, "limiter", None)
+    if limiter is not None:  # public, and a proof check costs CPU: limit by client address
+        limiter.take(f"verify:{request.client.host if request.client else 'unknown'}")
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise InvalidInput(f"the body is larger than {MAX_BODY} bytes")

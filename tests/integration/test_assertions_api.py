@@ -244,3 +244,12 @@ def test_public_documents(api) -> None:
     assert client.get("/ob/v3/issuers/college/status/0").headers["content-type"].startswith("application/vc+jwt")
     assert client.get("/ob/v2/badges/nope").status_code == 404
     assert client.get("/ob/spine/nope.nope").status_code == 404
+
+
+def test_verify_is_rate_limited_per_client(store: GraphStore, tmp_path: Path) -> None:
+    seed_issuing_city(store)
+    app = create_app(Settings(data_dir=tmp_path, base_url=BASE, rate_limit_per_minute=60, rate_limit_burst=2),
+                     store=store)
+    with TestClient(app) as client:
+        codes = [client.post("/verify", json={"url": f"{BASE}/ob/v2/assertions/nope"}).status_code for _ in range(3)]
+    assert codes == [422, 422, 429]
