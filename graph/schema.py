@@ -19,6 +19,13 @@ user text. The shape (ARCHITECTURE.md, "The graph")::
 
 Times are stored as integer epoch seconds (UTC) in properties ending ``_on``
 (``issued_on``, ``expires_on``, ``revoked_on``); FalkorDB has no ``datetime()``.
+
+An Assertion made by ``graph/issuing.py`` also keeps ``recipient_type``,
+``recipient_salt`` and ``recipient_hash`` (never the plaintext identity),
+``status_index`` (its bit in the organisation's OB 3.0 status lists, drawn
+from the Organisation's ``status_next`` counter), ``revocation_reason``,
+``evidence_url`` / ``evidence_narrative`` and ``idempotency_key``. Issuer
+keys are files, never properties.
 """
 
 from __future__ import annotations
