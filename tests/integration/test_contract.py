@@ -57,6 +57,16 @@ def _seed(store: GraphStore, seed: int = 7) -> dict:
     return {"awards": awards, "badges": badges, "cells": cells}
 
 
+def expected_awards_per_badge(awards: list[dict]) -> list[dict]:
+    """What ``AWARDS_PER_BADGE`` must answer for award rows (``badge_id``, ``learner_id``),
+    computed in Python: repeated awards of a badge to a learner all count."""
+    per_badge = Counter(a["badge_id"] for a in awards)
+    learners = defaultdict(set)
+    for a in awards:
+        learners[a["badge_id"]].add(a["learner_id"])
+    return [{"badge_id": b, "awards": per_badge[b], "learners": len(learners[b])} for b in sorted(per_badge)]
+
+
 def _held(a: dict) -> bool:
     p = a["props"]
     return p["status"] == "accepted" and (p["expires_on"] is None or p["expires_on"] > NOW)
@@ -77,12 +87,7 @@ def test_assertion_counts_include_repeated_awards(any_store: GraphStore) -> None
     pairs = Counter((a["learner_id"], a["badge_id"]) for a in awards)
     assert max(pairs.values()) > 1, "the fixture must repeat some learner-badge pairs"
     assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 400, "assertions": 400}]
-    per_badge = Counter(a["badge_id"] for a in awards)
-    learners = defaultdict(set)
-    for a in awards:
-        learners[a["badge_id"]].add(a["learner_id"])
-    assert any_store.read(queries.AWARDS_PER_BADGE) == [
-        {"badge_id": b, "awards": per_badge[b], "learners": len(learners[b])} for b in sorted(per_badge)]
+    assert any_store.read(queries.AWARDS_PER_BADGE) == expected_awards_per_badge(awards)
     assert any_store.read(queries.count_nodes(Label.LEARNER)) == [
         {"n": len({a["learner_id"] for a in awards})}]
     # idempotent: the same batch again changes nothing

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
-from tests.integration.test_contract import covers
+from tests.integration.test_contract import covers, expected_awards_per_badge
 
 NOW = 1_800_000_000
 DAY = 86_400
@@ -67,12 +67,7 @@ def test_award_is_idempotent_and_counts_repeated_awards(any_store: GraphStore) -
     assert len(again) == 300 and not any(r["created"] for r in again)
     assert {r["id"]: r["status_index"] for r in again} == {r["id"]: r["status_index"] for r in first}
     assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 300, "assertions": 300}]
-    per_badge = Counter(r["badge_id"] for r in rows)
-    learners = defaultdict(set)
-    for r in rows:
-        learners[r["badge_id"]].add(r["learner_id"])
-    assert any_store.read(queries.AWARDS_PER_BADGE) == [
-        {"badge_id": b, "awards": per_badge[b], "learners": len(learners[b])} for b in sorted(per_badge)]
+    assert any_store.read(queries.AWARDS_PER_BADGE) == expected_awards_per_badge(rows)
     issued = any_store.read(f"MATCH (:{Label.ORGANISATION} {{id: 'org'}})-[:{Rel.ISSUED}]->(a:{Label.ASSERTION}) "
                             "RETURN count(a) AS n")
     assert issued == [{"n": 300}]
