@@ -231,7 +231,8 @@ class Publisher:
             NotFound: no such assertion, or not issued by this service.
         """
         record = issuing.get_assertion(self.store, assertion_id)
-        if record.props.get("source") != issuing.SOURCE or record.issuer_id is None or record.badge_id is None:
+        if record.props.get("source") != issuing.SOURCE or record.issuer_id is None or record.badge_id is None \
+                or not record.props.get("recipient_hash"):
             raise NotFound(f"assertion '{assertion_id}' was not issued by this service")
         return record
 
