@@ -509,6 +509,32 @@ def verify_cmd(
         raise typer.Exit(1)
 
 
+@app.command("generate")
+def generate_cmd(
+    size: Annotated[str, typer.Option(help="S (1k learners, 10k awards), M (10k, 100k) or L (100k, 1M).")] = "S",
+    seed: Annotated[int, typer.Option(help="The same size and seed give the same city.")] = 1,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder to write; default generated/city-<size>-<seed>.")] = None,
+    ingest: Annotated[bool, typer.Option("--ingest", help="Then load it into the configured store.")] = False,
+) -> None:
+    """Make a synthetic city (catalogue CSVs, learners.csv, awards.csv) for benchmarks and evaluation;
+    `colearn ingest catalogue FOLDER` loads it."""
+    from colearn.ingest.synthetic import default_out, generate_city, write_city
+
+    def body() -> None:
+        city = generate_city(size, seed)
+        folder = write_city(city, out_dir or default_out(city.size.name, seed))
+        table = Table(title=f"city {city.size.name}, seed {seed} -> {folder}")
+        table.add_column("kind")
+        table.add_column("rows", justify="right")
+        for kind, n in city.summary().items():
+            table.add_row(kind, f"{n:,}")
+        out.print(table)
+        if ingest:
+            ingest_catalogue_cmd(folder)
+
+    _run(body)
+
+
 @app.command("serve")
 def serve_cmd(
     host: Annotated[Optional[str], typer.Option(help="Bind address.", envvar="COLEARN_HOST")] = None,
