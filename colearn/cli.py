@@ -362,18 +362,6 @@ def insights_issued_cmd(
                                 group=group), as_json, chart)
 
 
-@insights_app.command("spine")
-def insights_spine_cmd(as_json: JsonOpt = False, chart: ChartOpt = None) -> None:
-    """Learners and awards per spine cell (a heat map)."""
-    _insight(lambda i: i.spine(), as_json, chart)
-
-
-@insights_app.command("progression")
-def insights_progression_cmd(as_json: JsonOpt = False, chart: ChartOpt = None) -> None:
-    """Learners who moved up a layer within a domain, and the median days it took."""
-    _insight(lambda i: i.progression(), as_json, chart)
-
-
 @insights_app.command("pathways")
 def insights_pathways_cmd(
     pathway: Annotated[Optional[str], typer.Option(help="One recommended pathway.")] = None,
@@ -383,16 +371,23 @@ def insights_pathways_cmd(
     _insight(lambda i: i.pathways(pathway=pathway), as_json, chart)
 
 
-@insights_app.command("supply-demand")
-def insights_supply_demand_cmd(as_json: JsonOpt = False, chart: ChartOpt = None) -> None:
-    """Opportunities per theme and district against learners' stated interests."""
-    _insight(lambda i: i.supply_demand(), as_json, chart)
+def _plain_insight(name: str, method: str, doc: str) -> None:
+    """Register ``colearn insights <name>``: ``Insights.<method>()`` with --json and --chart."""
+
+    def command(as_json: JsonOpt = False, chart: ChartOpt = None) -> None:
+        _insight(lambda i: getattr(i, method)(), as_json, chart)
+
+    command.__doc__ = doc
+    insights_app.command(name)(command)
 
 
-@insights_app.command("unseen-talent")
-def insights_unseen_talent_cmd(as_json: JsonOpt = False, chart: ChartOpt = None) -> None:
-    """Learners stuck at engagement and participation, by district and theme, with what would move them up."""
-    _insight(lambda i: i.unseen_talent(), as_json, chart)
+for _name, _method, _doc in (
+        ("spine", "spine", "Learners and awards per spine cell (a heat map)."),
+        ("progression", "progression", "Learners who moved up a layer within a domain, and the median days it took."),
+        ("supply-demand", "supply_demand", "Opportunities per theme and district against learners' stated interests."),
+        ("unseen-talent", "unseen_talent", "Learners stuck at engagement and participation, by district and theme, "
+                                           "with what would move them up.")):
+    _plain_insight(_name, _method, _doc)
 
 
 def _publisher(store: GraphStore) -> Any:

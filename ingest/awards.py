@@ -45,7 +45,7 @@ from colearn.graph import queries
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ACTIVITY_FILES, Ref, RefList
-from colearn.ingest.common import IngestReport, require_existing, validate, write_batches
+from colearn.ingest.common import IngestReport, clean_header, require_existing, validate, write_batches
 
 __all__ = ["Activity", "AwardRow", "LearnerRow", "has_activity", "ingest_awards", "read_activity"]
 
@@ -126,10 +126,7 @@ def _read_csv(path: Path, model: type[_Row], lists: frozenset[str]) -> list[tupl
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            if len(set(header)) != len(header) or "" in header:
-                raise InvalidInput("the header has an empty or repeated column name", file=name, record=1)
-            reader.fieldnames = header
+            header = clean_header(reader, name)
             for row in reader:
                 line = reader.line_num
                 if None in row:

@@ -80,7 +80,7 @@ from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.schema import Label, OpportunityMode, PathwayKind, PathwayStatus, Rel, ThemeKind
 from colearn.graph.store import GraphStore
-from colearn.ingest.common import IngestReport, require_existing, validate, write_batches
+from colearn.ingest.common import IngestReport, clean_header, require_existing, validate, write_batches
 from colearn.ingest.spine import SpineFile, default_spine_path, read_spine, spine_cell_rows
 
 __all__ = [
@@ -510,13 +510,10 @@ def _read_csv_file(file: Path, raw: _RawCatalogue) -> None:
     try:
         with file.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            if len(set(header)) != len(header) or "" in header:
-                raise InvalidInput("the header has an empty or repeated column name", file=name, record=1)
+            header = clean_header(reader, name)
             if section == "pathways" and "steps" in header:
                 raise InvalidInput("in CSV, steps are rows of pathway_steps.csv", file=name, record=1,
                                    field="steps")
-            reader.fieldnames = header
             for row in reader:
                 where = Where(name, reader.line_num)
                 if None in row:

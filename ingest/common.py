@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,3 +147,16 @@ def require_existing(store: GraphStore, label: Label, ids: Iterable[str], *,
         record, fld = where.get(first, (None, None))
         more = f" (and {len(missing) - 1} more: {', '.join(missing[1:6])})" if len(missing) > 1 else ""
         raise InvalidInput(f"unknown {label} '{first}'{more}", file=str(file), record=record, field=fld)
+
+
+def clean_header(reader: csv.DictReader, file: str | Path) -> list[str]:
+    """Strip a CSV reader's column names and use them; refuse an empty or repeated one.
+
+    Raises:
+        InvalidInput: naming the file and line 1.
+    """
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if len(set(header)) != len(header) or "" in header:
+        raise InvalidInput("the header has an empty or repeated column name", file=str(file), record=1)
+    reader.fieldnames = header
+    return header

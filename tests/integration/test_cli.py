@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from colearn.cli import app
-from colearn.config import get_settings
-from colearn.graph.falkordb_store import EmbeddedFalkorDB
+
+from tests.cli_helpers import cli_data_dir
 
 runner = CliRunner()
 
@@ -19,16 +19,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A data directory with the demo loaded through the CLI."""
-    path = tmp_path_factory.mktemp("cli-data")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("COLEARN_DATA_DIR", str(path))
-    get_settings.cache_clear()
-    result = runner.invoke(app, ["ingest", "demo"])
-    assert result.exit_code == 0, result.output
-    yield path
-    EmbeddedFalkorDB.for_data_dir(path).stop()
-    mp.undo()
-    get_settings.cache_clear()
+    yield from cli_data_dir(tmp_path_factory, "cli-data", "ingest", "demo")
 
 
 def test_ingest_demo_reports_counts(data_dir: Path) -> None:

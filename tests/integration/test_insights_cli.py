@@ -11,10 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from colearn.cli import app
-from colearn.config import get_settings
-from colearn.graph.falkordb_store import EmbeddedFalkorDB
 
 from tests.catalogue_builders import DEMO_CITY
+from tests.cli_helpers import cli_data_dir
 from tests.insights_builders import Demo, tally
 
 runner = CliRunner()
@@ -22,16 +21,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("insights-cli")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("COLEARN_DATA_DIR", str(path))
-    get_settings.cache_clear()
-    result = runner.invoke(app, ["ingest", "catalogue", str(DEMO_CITY)])
-    assert result.exit_code == 0, result.output
-    yield path
-    EmbeddedFalkorDB.for_data_dir(path).stop()
-    mp.undo()
-    get_settings.cache_clear()
+    yield from cli_data_dir(tmp_path_factory, "insights-cli", "ingest", "catalogue", str(DEMO_CITY))
 
 
 def test_ingest_catalogue_loads_the_learners_and_awards_beside_it(data_dir: Path) -> None:
