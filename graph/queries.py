@@ -126,6 +126,16 @@ _IN_PORTFOLIO = (
     "AND (a.expires_on IS NULL OR a.expires_on > $now)"
 )
 
+#: One learner's portfolio assertions ``a`` (``$learner_id``, ``$now``), found
+#: from the learner. The ``WITH`` keeps it that way: without it FalkorDB's
+#: planner starts from the index on ``Assertion.status`` and filters every
+#: accepted assertion in the city (16 ms at 10k awards, growing with the city;
+#: 0.5 ms this way, whatever the city's size).
+_LEARNER_HELD = (
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION}) "
+    f"WITH a WHERE {_IN_PORTFOLIO}"
+)
+
 #: Every portfolio award of every learner (accepted, not revoked, not expired
 #: at ``$now``, epoch seconds), oldest first: the recommender's input.
 #: Returns rows ``{assertion_id, learner_id, badge_id, issued_on}``.
@@ -139,9 +149,8 @@ PORTFOLIO_AWARDS = (
 #: One learner's portfolio awards. Params: ``learner_id``, ``now``.
 #: Returns rows ``{assertion_id, badge_id, issued_on}``, oldest first.
 LEARNER_PORTFOLIO = (
-    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"
-    f"-[:{Rel.OF}]->(b:{Label.BADGE}) "
-    f"WHERE {_IN_PORTFOLIO} "
+    f"{_LEARNER_HELD} "
+    f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
     "RETURN a.id AS assertion_id, b.id AS badge_id, a.issued_on AS issued_on "
     "ORDER BY issued_on, assertion_id"
 )
@@ -743,9 +752,8 @@ REVOKED_ASSERTIONS = (
 #: Params: ``learner_id``, ``now``. Returns rows ``{cell_id, awards: [{assertion_id,
 #: badge_id, name, issued_on, expires_on}]}``.
 PORTFOLIO_BY_CELL = (
-    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"
-    f"-[:{Rel.OF}]->(b:{Label.BADGE}) "
-    f"WHERE {_IN_PORTFOLIO} "
+    f"{_LEARNER_HELD} "
+    f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
     f"OPTIONAL MATCH (b)-[:{Rel.ALIGNS_TO}]->(c:{Label.SPINE_CELL}) "
     "WITH c, a, b ORDER BY a.issued_on, a.id "
     "RETURN c.id AS cell_id, collect({assertion_id: a.id, badge_id: b.id, name: b.name, "

@@ -1,0 +1,46 @@
+"""Statements run on every request start from the node their id names, never from a scan that grows with the city.
+
+FalkorDB's planner may start a pattern from any index it likes: with the
+index on ``Assertion.status``, a learner's portfolio was read by filtering
+every accepted assertion of the city (linear in the city's size). These
+tests read FalkorDB's plans (``GRAPH.EXPLAIN``) for the per-request
+statements and refuse label scans and scans of assertions.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from colearn.graph import queries
+from colearn.graph.falkordb_store import FalkorDBStore
+from colearn.graph.schema import Label
+
+#: Statements on the request path, with parameters for EXPLAIN.
+PER_REQUEST = {
+    "LEARNER_PORTFOLIO": {"learner_id": "l1", "now": 1},
+    "PORTFOLIO_BY_CELL": {"learner_id": "l1", "now": 1},
+    "LEARNER_OTHER_ASSERTIONS": {"learner_id": "l1", "now": 1},
+    "GET_LEARNER": {"learner_id": "l1"},
+    "BADGE_OPPORTUNITIES": {"badge_ids": ["b1"]},
+    "GET_API_KEY": {"id": "k1"},
+}
+
+
+def _seed(store: FalkorDBStore) -> None:
+    store.write(queries.merge_nodes(Label.ORGANISATION), {"rows": [{"id": "o1", "props": {}}]})
+    store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": f"b{i}", "props": {}} for i in range(3)]})
+    rows = [{"id": f"a{i}", "organisation_id": "o1", "badge_id": f"b{i % 3}", "learner_id": f"l{i % 5}",
+             "learner_props": {}, "props": {"status": "accepted", "issued_on": i}} for i in range(30)]
+    store.write(queries.MERGE_ASSERTIONS, {"rows": rows})
+
+
+@pytest.mark.parametrize("name", sorted(PER_REQUEST))
+def test_per_request_statements_start_from_an_id(store: FalkorDBStore, name: str) -> None:
+    if store.backend != "falkordb":  # pragma: no cover - the store fixture is FalkorDB
+        pytest.skip("plans are FalkorDB's")
+    _seed(store)
+    plan = [line.strip() for line in store._graph.explain(getattr(queries, name), PER_REQUEST[name]).plan]
+    scans = [line for line in plan if "Scan" in line]
+    assert scans, plan
+    assert not [s for s in scans if "Label Scan" in s or "All Node Scan" in s], plan
+    assert not [s for s in scans if f"(a:{Label.ASSERTION})" in s], plan
