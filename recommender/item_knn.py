@@ -21,12 +21,11 @@ few counts, not a rebuild.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 from scipy import sparse
 
 from colearn.errors import InvalidInput
+from colearn.recommender.counts import CountMatrix
 from colearn.recommender.projections import Projection
 from colearn.recommender.signals import Profile, scale_to_unit
 
@@ -40,7 +39,8 @@ class ItemKNN:
             not depend on column order).
 
     Attributes:
-        co_counts_: CSR int64 ``[n_badges, n_badges]``: ``Xᵀ X``.
+        counts_: ``CountMatrix`` int64 ``[n_badges, n_badges]``: ``Xᵀ X``
+            (``co_counts_`` gives it as CSR).
         holders_: int64 ``[n_badges]``: the diagonal of ``co_counts_``.
         names_: badge display names by column.
 
@@ -68,41 +68,37 @@ class ItemKNN:
         if int(self.neighbours) < 1:
             raise InvalidInput(f"neighbours must be >= 1, got {self.neighbours}")
         x = projection.learner_badges.astype(np.float64)
-        co = (x.T @ x).tocsr()
-        self.co_counts_ = sparse.csr_array(
-            (np.rint(co.data).astype(np.int64), co.indices, co.indptr), shape=co.shape)
-        self.holders_ = self.co_counts_.diagonal().astype(np.int64)
+        co = (x.T @ x).tocoo()
+        self.counts_ = CountMatrix.from_coo(co.shape, co.row, co.col, np.rint(co.data))
+        self.holders_ = np.rint(co.tocsr().diagonal()).astype(np.int64)
         self.names_ = projection.badge_names
-        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
-        self._lock = threading.Lock()
         return self
+
+    @property
+    def co_counts_(self) -> sparse.csr_array:
+        """CSR int64 ``[n_badges, n_badges]``: ``Xᵀ X`` with every update folded in."""
+        return self.counts_.csr()
 
     # ------------------------------------------------------------------ updates
 
-    def add_award(self, held_before: np.ndarray, badge: int) -> None:
+    def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
         """A learner holding ``held_before`` (int64 ``[n_held]``) gained ``badge``.
 
         Adds 1 to ``C[badge, h]`` and ``C[h, badge]`` for each held ``h`` and to
         ``C[badge, badge]``; the sparse sum is folded in before the next score.
         """
-        h = np.asarray(held_before, dtype=np.int64).reshape(-1)
-        b = np.full(len(h), badge, dtype=np.int64)
-        rows = np.concatenate([b, h, [badge]])
-        cols = np.concatenate([h, b, [badge]])
-        with self._lock:
-            self._pending.append((rows, cols))
-            self.holders_[badge] += 1
+        self._change(held_before, badge, +1)
 
-    def _fold(self) -> sparse.csr_array:
-        with self._lock:
-            if self._pending:
-                rows = np.concatenate([p[0] for p in self._pending])
-                cols = np.concatenate([p[1] for p in self._pending])
-                delta = sparse.csr_array((np.ones(len(rows), dtype=np.int64), (rows, cols)),
-                                         shape=self.co_counts_.shape)
-                self.co_counts_ = (self.co_counts_ + delta).tocsr()
-                self._pending = []
-            return self.co_counts_
+    def remove_award(self, held: np.ndarray, badge: int, **_: object) -> None:
+        """A learner holding ``held`` (``badge`` among them) lost ``badge``: the counts ``add_award`` added go."""
+        h = np.asarray(held, dtype=np.int64).reshape(-1)
+        self._change(h[h != badge], badge, -1)
+
+    def _change(self, others: np.ndarray, badge: int, sign: int) -> None:
+        h = np.asarray(others, dtype=np.int64).reshape(-1)
+        b = np.full(len(h), badge, dtype=np.int64)
+        self.counts_.add(np.concatenate([b, h, [badge]]), np.concatenate([h, b, [badge]]), sign)
+        self.holders_[badge] += sign
 
     # ------------------------------------------------------------------ scoring
 
@@ -113,8 +109,7 @@ class ItemKNN:
             ``(sims, counts)``: float64 and int64 ``[n_held, n_badges]``; ``sims``
             is 0 outside each held badge's neighbourhood and on held badges.
         """
-        co = self._fold()
-        counts = co[held].toarray()
+        counts = self.counts_.rows(held)
         pop = self.holders_.astype(np.float64)
         denom = np.sqrt(pop[held])[:, None] * np.sqrt(pop)[None, :]
         sims = np.divide(counts, denom, out=np.zeros(counts.shape), where=denom > 0)

@@ -51,6 +51,10 @@ class Popularity:
             return f"Popular: {learners_phrase(n)} it (you hold no badges yet, so popularity decides)"
         return f"Popular: {learners_phrase(n)} it"
 
-    def add_award(self, held_before: np.ndarray, badge: int) -> None:
+    def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
         """One more holder of ``badge``."""
         self.holders_[badge] += 1
+
+    def remove_award(self, held: np.ndarray, badge: int, **_: object) -> None:
+        """One holder of ``badge`` fewer."""
+        self.holders_[badge] = max(0, int(self.holders_[badge]) - 1)

@@ -12,6 +12,10 @@ matrix is named by its axes (STYLE.md, item 7):
 - the earning order: for each learner, the distinct badges in the order they
   were first earned, with the time, in the CSR-like triple ``history_indptr``
   / ``history_badges`` / ``history_on``.
+- ``badge_themes``: CSR float32 ``[n_badges, n_themes]`` and
+  ``badge_destinations``: CSR float32 ``[n_badges, n_destinations]`` (through
+  the badge's themes), binary; ``badge_texts``: one "name. description" per
+  badge, for text similarity.
 
 Rows and columns are mapped to graph ids by ``IdIndex`` objects: learners in id
 order, badges in id order, spine cells in (domain_rank, layer_rank, id) order.
@@ -186,6 +190,11 @@ class Projection:
             badge has no name).
         cell_info: one ``SpineCell`` per cell column.
         now: the time (epoch seconds) the portfolio was read at, if known.
+        themes: theme ids <-> columns of ``badge_themes`` (id order).
+        destinations: destination ids <-> columns of ``badge_destinations``.
+        badge_themes: CSR float32 ``[n_badges, n_themes]``, binary (empty by default).
+        badge_destinations: CSR float32 ``[n_badges, n_destinations]``, binary.
+        badge_texts: ``"name. description"`` per badge column (empty strings by default).
 
     Raises:
         InvalidInput: a shape, dtype or length does not match the indexes
@@ -203,9 +212,29 @@ class Projection:
     badge_names: tuple[str, ...]
     cell_info: tuple[SpineCell, ...]
     now: int | None = None
+    themes: IdIndex | None = None
+    destinations: IdIndex | None = None
+    badge_themes: sparse.csr_array | None = None
+    badge_destinations: sparse.csr_array | None = None
+    badge_texts: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         n_l, n_b, n_c = len(self.learners), len(self.badges), len(self.cells)
+        # optional catalogue axes: empty when not given (frozen, so set through object)
+        for name, kind in (("themes", "theme"), ("destinations", "destination")):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, IdIndex(kind=kind))
+        for name, axis in (("badge_themes", self.themes), ("badge_destinations", self.destinations)):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, sparse.csr_array((n_b, len(axis)), dtype=np.float32))
+        if self.badge_texts is None:
+            object.__setattr__(self, "badge_texts", tuple(self.badge_names))
+        assert self.themes is not None and self.destinations is not None
+        self._check_matrix("badge_themes", self.badge_themes, (n_b, len(self.themes)), "[n_badges, n_themes]")
+        self._check_matrix("badge_destinations", self.badge_destinations, (n_b, len(self.destinations)),
+                           "[n_badges, n_destinations]")
+        if len(self.badge_texts) != n_b:
+            raise InvalidInput(f"badge_texts has {len(self.badge_texts)} entries for {n_b} badges")
         self._check_matrix("learner_badges", self.learner_badges, (n_l, n_b), "[n_learners, n_badges]")
         self._check_matrix("badge_cells", self.badge_cells, (n_b, n_c), "[n_badges, n_cells]")
         if self.history_indptr.shape != (n_l + 1,):
@@ -296,9 +325,10 @@ class Projection:
                 ``Award``), in any order; they are ordered by ``awarded_on``
                 then ``award_id``. Repeated awards of one badge to one learner
                 count once, at the first.
-            badges: the catalogue: mappings with ``id`` and optionally ``name``
-                and ``cells`` (a list of spine cell ids), like ``BADGE_CATALOGUE``
-                rows. Columns are in id order.
+            badges: the catalogue: mappings with ``id`` and optionally ``name``,
+                ``description``, ``cells`` (spine cell ids), ``themes`` and
+                ``destinations`` (ids), like ``BADGE_CATALOGUE`` rows. Columns
+                are in id order.
             cells: the spine, like ``SPINE_CELLS`` rows (or ``SpineCell``).
             learners: extra learner ids that hold no badges (empty rows).
             now: the time the portfolio was read at (epoch seconds), if any.
@@ -330,6 +360,19 @@ class Projection:
         badge_cells = _csr((len(badge_index), len(cell_index)),
                            np.asarray(bc_rows, dtype=np.int64), np.asarray(bc_cols, dtype=np.int64))
 
+        def axis(key: str, kind: str) -> tuple[IdIndex, sparse.csr_array]:
+            index = IdIndex(sorted({str(x) for b in badge_rows for x in (b.get(key) or ())}), kind=kind)
+            pairs = [(col, index.row(str(x))) for col, b in enumerate(badge_rows)
+                     for x in dict.fromkeys(b.get(key) or ())]
+            r = np.asarray([p[0] for p in pairs], dtype=np.int64)
+            c = np.asarray([p[1] for p in pairs], dtype=np.int64)
+            return index, _csr((len(badge_index), len(index)), r, c)
+
+        theme_index, badge_themes = axis("themes", "theme")
+        destination_index, badge_destinations = axis("destinations", "destination")
+        texts = tuple(". ".join(t for t in (str(b.get("name") or b["id"]), str(b.get("description") or ""))
+                                if t) for b in badge_rows)
+
         rows = [as_award(r, i) for i, r in enumerate(awards)]
         rows.sort(key=award_order_key)
         firsts: dict[str, dict[int, int]] = {}
@@ -360,6 +403,8 @@ class Projection:
             learner_badges=learner_badges, history_indptr=indptr,
             history_badges=history_badges, history_on=np.asarray(hist_on, dtype=np.int64),
             badge_cells=badge_cells, badge_names=names, cell_info=tuple(cell_list), now=now,
+            themes=theme_index, destinations=destination_index, badge_themes=badge_themes,
+            badge_destinations=badge_destinations, badge_texts=texts,
         )
 
     @classmethod

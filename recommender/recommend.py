@@ -29,11 +29,13 @@ truncation. Re-tune when the mapping or the data changes.
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -46,8 +48,10 @@ from colearn.recommender.index import IdIndex
 from colearn.recommender.item_knn import ItemKNN
 from colearn.recommender.popularity import Popularity
 from colearn.recommender.projections import Award, Projection, SpineCell, epoch_seconds
-from colearn.recommender.signals import Profile, Signal
+from colearn.recommender.signals import Interests, Profile, Signal
 from colearn.recommender.spine_progression import SpineProgression
+
+log = logging.getLogger(__name__)
 
 #: Weight of item-kNN co-occurrence in the blend.
 W_ITEM_KNN = 1.0
@@ -68,10 +72,55 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({
 #: The most results one call returns.
 MAX_LIMIT = 100
 
+#: Cold start (no badges): the blend of the interest signals and the prior.
+#: Not learned (the histories hold no stated interests to learn from): a stated
+#: theme counts as much as matching free text, a destination half as much, and
+#: popularity breaks near-ties.
+COLD_START_WEIGHTS: Mapping[str, float] = MappingProxyType({
+    "theme_fit": 1.0, "destination_fit": 0.5, "text": 1.0, Popularity.name: 0.2})
 
-def default_signals(neighbours: int = KNN_NEIGHBOURS) -> list[Signal]:
-    """The signals of this version, unfitted: item-kNN, spine progression, popularity."""
-    return [ItemKNN(neighbours=neighbours), SpineProgression(), Popularity()]
+#: A learner with badges who also states interests: this much of the mean
+#: interest fit (theme, destination, text, each in [0, 1]) is added to the
+#: ranker's probability, enough to reorder close candidates, not to override
+#: the evidence of what they hold.
+INTEREST_WEIGHT = 0.1
+
+#: The most reasons one recommendation carries.
+MAX_REASONS = 3
+
+#: Transitions' decay, PageRank's restart, RP3beta's exponent and the trending
+#: window: each signal's own best NDCG@10 on the validation split of the
+#: Martial Arts data (``benchmark``; test items never seen), rounded.
+TRANSITION_DECAY = 0.5
+PPR_ALPHA = 0.3
+RP3_BETA = 0.5
+TRENDING_DAYS = 30
+
+
+def default_signals(neighbours: int = KNN_NEIGHBOURS, text_model: str = "tfidf") -> list[Signal]:
+    """The blend's signals, unfitted: item-kNN, spine progression, popularity, and
+    the interest signals the cold start uses (theme and destination fit, text)."""
+    from colearn.recommender.context import DestinationFit, ThemeFit
+    from colearn.recommender.text import TextSimilarity
+
+    return [ItemKNN(neighbours=neighbours), SpineProgression(), Popularity(), ThemeFit(), DestinationFit(),
+            TextSimilarity(model=text_model)]
+
+
+def ranker_signals(neighbours: int = KNN_NEIGHBOURS, text_model: str = "tfidf") -> list[Signal]:
+    """Every signal the learned ranker reads (``ranker.RANKER_SIGNALS``), unfitted."""
+    from colearn.recommender.context import EarningStage, TenureStage, Trending
+    from colearn.recommender.transitions import EarnedLater, Transitions
+    from colearn.recommender.walks import RP3beta, PersonalisedPageRank
+
+    return [*default_signals(neighbours, text_model), Transitions(decay=TRANSITION_DECAY), EarnedLater(),
+            PersonalisedPageRank(alpha=PPR_ALPHA), RP3beta(beta=RP3_BETA), Trending(window_days=TRENDING_DAYS),
+            EarningStage(), TenureStage()]
+
+
+def ranker_path(data_dir: Path | str) -> Path:
+    """Where ``colearn train`` saves the ranker for a data directory."""
+    return Path(data_dir) / "ranker.joblib"
 
 
 @dataclass(frozen=True)
@@ -102,12 +151,26 @@ class Recommender:
     Follows scikit-learn's estimator habits: ``__init__`` stores
     hyperparameters, ``fit`` sets the attributes ending in ``_``.
 
+    Scoring: with a fitted ``ranker`` (``ranker.LearnedRanker``), a learner
+    who holds badges is ranked by the ranker's probability over every signal's
+    features (plus ``INTEREST_WEIGHT`` times their interest fit when they
+    stated interests); without one, by the weighted sum ``weights``. A learner
+    with no badges is ranked by ``COLD_START_WEIGHTS`` when they stated
+    interests, else by popularity. Reasons: for the ranker, a signal
+    contributed when silencing it (score 0, rank last; ``ranker.occluded``)
+    lowers the badge's probability, and the reasons are the ``MAX_REASONS``
+    largest such drops; for a blend, a signal contributed when its weighted
+    score is positive.
+
     Args:
         weights: ``{signal name: weight >= 0}``; default ``DEFAULT_WEIGHTS``.
         neighbours: ``k`` of item-kNN (used when ``signals`` is not given).
         signals: the signals to blend (unfitted; copied in ``fit``); default
-            ``default_signals(neighbours)``. A ``Popularity`` is added when
-            absent (the cold-start fallback).
+            ``default_signals(neighbours)``, or ``ranker_signals(neighbours)``
+            with a ranker. A ``Popularity`` is added when absent (the
+            cold-start fallback).
+        ranker: a fitted ``LearnedRanker``, or ``None`` for the blend.
+        text_model: ``"tfidf"``, ``"minilm"`` or ``"auto"`` for the text signal.
 
     Attributes:
         projection_: the projection it was fitted on (a snapshot; ``add_award``
@@ -118,10 +181,13 @@ class Recommender:
     """
 
     def __init__(self, *, weights: Mapping[str, float] | None = None,
-                 neighbours: int = KNN_NEIGHBOURS, signals: Sequence[Signal] | None = None) -> None:
+                 neighbours: int = KNN_NEIGHBOURS, signals: Sequence[Signal] | None = None,
+                 ranker: Any = None, text_model: str = "tfidf") -> None:
         self.weights = weights
         self.neighbours = neighbours
         self.signals = signals
+        self.ranker = ranker
+        self.text_model = text_model
 
     # ------------------------------------------------------------------ building
 
@@ -135,8 +201,12 @@ class Recommender:
             InvalidInput: a weight is negative or not finite, names no signal,
                 or two signals share a name.
         """
-        signals = (copy.deepcopy(list(self.signals)) if self.signals is not None
-                   else default_signals(self.neighbours))
+        if self.signals is not None:
+            signals = copy.deepcopy(list(self.signals))
+        elif self.ranker is not None:
+            signals = ranker_signals(self.neighbours, self.text_model)
+        else:
+            signals = default_signals(self.neighbours, self.text_model)
         if not any(s.name == Popularity.name for s in signals):
             signals.append(Popularity())
         names = [s.name for s in signals]
@@ -155,7 +225,15 @@ class Recommender:
         self.store_: GraphStore | None = None
         self.now_: int | None = None
         self._extra: dict[int, list[tuple[int, int]]] = {}
+        self._removed: dict[int, set[int]] = {}
         self._lock = threading.RLock()
+        self.ranker_ = self.ranker
+        if self.ranker_ is not None:
+            from colearn.recommender.ranker import RANKER_SIGNALS
+
+            missing = sorted(set(RANKER_SIGNALS) - set(self.signals_))
+            if missing:
+                raise InvalidInput(f"the ranker needs the signals {missing}")
         return self
 
     @classmethod
@@ -175,7 +253,8 @@ class Recommender:
         return cls(**params).fit(Projection.from_rows(awards, badges, cells, learners=learners))
 
     @classmethod
-    def from_store(cls, store: GraphStore, now: datetime | int | None = None, **params: Any) -> "Recommender":
+    def from_store(cls, store: GraphStore, now: datetime | int | None = None, *,
+                   ranker_file: Path | str | None = None, **params: Any) -> "Recommender":
         """Fit on the graph and keep the store for live reads.
 
         Reads ``SPINE_CELLS``, ``BADGE_CATALOGUE`` and ``PORTFOLIO_AWARDS`` at
@@ -187,12 +266,23 @@ class Recommender:
         Args:
             store: the graph.
             now: a timezone-aware time (or epoch seconds); default the current UTC time.
-            **params: hyperparameters (``weights``, ``neighbours``, ``signals``).
+            ranker_file: a ranker saved by ``colearn train``; used when it
+                exists and matches this version's features (else the blend,
+                with a logged warning).
+            **params: hyperparameters (``weights``, ``neighbours``, ``signals``,
+                ``ranker``, ``text_model``).
 
         Raises:
             InvalidInput: ``now`` is naive; see also ``fit``.
             StoreUnavailable: the store cannot be reached.
         """
+        if ranker_file is not None and params.get("ranker") is None and Path(ranker_file).exists():
+            from colearn.recommender.ranker import LearnedRanker
+
+            try:
+                params["ranker"] = LearnedRanker.load(ranker_file)
+            except InvalidInput as exc:
+                log.warning("not using the saved ranker: %s", exc)
         projection = Projection.from_store(store, now)
         rec = cls(**params).fit(projection)
         rec.store_ = store
@@ -206,6 +296,10 @@ class Recommender:
             held, on = self.projection_.history(row)
         else:
             held, on = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        gone = self._removed.get(row)
+        if gone:
+            keep = ~np.isin(held, list(gone))
+            held, on = held[keep], on[keep]
         extra = self._extra.get(row)
         if extra:
             held = np.concatenate([held, np.array([b for b, _ in extra], dtype=np.int64)])
@@ -253,7 +347,9 @@ class Recommender:
 
     def _weights_for(self, profile: Profile) -> dict[str, float]:
         if profile.is_empty:
-            return {Popularity.name: 1.0}
+            if profile.interests.is_empty:
+                return {Popularity.name: 1.0}
+            return {n: w for n, w in COLD_START_WEIGHTS.items() if n in self.signals_}
         return {n: w for n, w in self.weights_.items() if w > 0}
 
     def signal_scores(self, profile: Profile) -> dict[str, np.ndarray]:
@@ -261,40 +357,87 @@ class Recommender:
         with self._lock:
             return {name: s.score(profile) for name, s in self.signals_.items()}
 
+    def _interest_bonus(self, signal: Mapping[str, np.ndarray], profile: Profile) -> dict[str, np.ndarray]:
+        if profile.interests.is_empty:
+            return {}
+        names = [n for n in ("theme_fit", "destination_fit", "text") if n in signal]
+        return {n: INTEREST_WEIGHT / len(names) * signal[n] for n in names}
+
+    def _parts(self, profile: Profile) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None,
+                                                dict[str, np.ndarray]]:
+        """``(total, additive parts by signal, ranker features or None, signal scores)``."""
+        with self._lock:
+            signal = self.signal_scores(profile)
+        if self.ranker_ is not None and not profile.is_empty:
+            from colearn.recommender.ranker import feature_matrix
+
+            features = feature_matrix(signal, profile)
+            parts = self._interest_bonus(signal, profile)
+            total = self.ranker_.score(features)
+            for p in parts.values():
+                total = total + p
+            return total, parts, features, signal
+        parts = {name: w * signal[name] for name, w in self._weights_for(profile).items()}
+        total = np.zeros(self.projection_.n_badges, dtype=np.float64)
+        for p in parts.values():
+            total += p
+        return total, parts, None, signal
+
     def scores(self, profile: Profile) -> np.ndarray:
-        """The blended scores of every badge for ``profile``.
+        """The final scores of every badge for ``profile`` (ranker or blend, see the class).
 
         Returns:
             float64 ``[n_badges]``; ``-inf`` at the badges the learner holds.
         """
-        weights = self._weights_for(profile)
-        with self._lock:
-            total = np.zeros(self.projection_.n_badges, dtype=np.float64)
-            for name, w in weights.items():
-                total += w * self.signals_[name].score(profile)
+        total = self._parts(profile)[0].copy()
         total[profile.held] = -np.inf
         return total
+
+    def _contributions(self, cols: np.ndarray, features: np.ndarray, total: np.ndarray,
+                       parts: Mapping[str, np.ndarray]) -> list[dict[str, float]]:
+        """Per column: ``{signal: drop in score when it is silenced}`` (ranker) plus additive parts."""
+        from colearn.recommender.ranker import RANKER_SIGNALS, occluded
+
+        rows = features[cols]
+        silenced = np.concatenate([occluded(rows, s) for s in RANKER_SIGNALS])
+        base = self.ranker_.score(rows)
+        without = self.ranker_.score(silenced).reshape(len(RANKER_SIGNALS), len(cols))
+        out = []
+        for k, col in enumerate(cols.tolist()):
+            drops = {s: float(base[k] - without[i, k]) for i, s in enumerate(RANKER_SIGNALS)
+                     if features[col, i] > 0}
+            for n, p in parts.items():
+                drops[n] = drops.get(n, 0.0) + float(p[col])
+            out.append(drops)
+        return out
 
     def _rank(self, profile: Profile, limit: int) -> list[Recommendation]:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidInput(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
-        weights = self._weights_for(profile)
+        total, parts, features, signal = self._parts(profile)
+        total = total.copy()
+        total[profile.held] = -np.inf
+        evidence = np.zeros(len(total), dtype=bool)
+        for name in (parts if features is None else signal):
+            evidence |= (parts if features is None else signal)[name] > 0
+        candidates = np.flatnonzero(evidence & np.isfinite(total) & (total > 0))
+        holders = self.signals_[Popularity.name].holders_
+        order = np.lexsort((candidates, -holders[candidates], -total[candidates]))
+        top = candidates[order][:limit]
+        if features is not None:
+            contributions = self._contributions(top, features, total, parts)
+        else:
+            contributions = [{n: float(parts[n][c]) for n in parts} for c in top.tolist()]
+        out = []
         with self._lock:
-            parts = {name: w * self.signals_[name].score(profile) for name, w in weights.items()}
-            total = np.zeros(self.projection_.n_badges, dtype=np.float64)
-            for p in parts.values():
-                total += p
-            total[profile.held] = -np.inf
-            candidates = np.flatnonzero(total > 0)
-            holders = self.signals_[Popularity.name].holders_
-            order = np.lexsort((candidates, -holders[candidates], -total[candidates]))
-            top = candidates[order][:limit]
-            out = []
-            for col in top.tolist():
-                contributing = sorted((n for n in parts if parts[n][col] > 0),
-                                      key=lambda n: -parts[n][col])
-                reasons = [r for n in contributing
-                           if (r := self.signals_[n].explain(profile, col)) is not None]
+            for col, drops in zip(top.tolist(), contributions):
+                reasons = []
+                for n in sorted((n for n in drops if drops[n] > 0), key=lambda n: -drops[n]):
+                    r = self.signals_[n].explain(profile, col)
+                    if r is not None and r not in reasons:
+                        reasons.append(r)
+                    if len(reasons) == MAX_REASONS:
+                        break
                 out.append(Recommendation(badge_id=self.projection_.badges.id(col),
                                           name=self.projection_.badge_names[col],
                                           score=float(total[col]), reasons=reasons))
@@ -309,12 +452,14 @@ class Recommender:
             rec.opportunities.extend(by_badge.get(rec.badge_id, []))
         return recs
 
-    def recommend(self, learner_id: str, limit: int = 10) -> list[Recommendation]:
+    def recommend(self, learner_id: str, limit: int = 10, interests: Interests | None = None) -> list[Recommendation]:
         """What should this learner go for next?
 
         Args:
             learner_id: the learner's graph id.
             limit: at most this many results (1 to ``MAX_LIMIT``).
+            interests: stated themes, destinations and free text (cold start,
+                or a nudge for a learner with badges; see the class).
 
         Returns:
             Up to ``limit`` recommendations, best first; never a badge the
@@ -327,7 +472,17 @@ class Recommender:
             StoreUnavailable: the store cannot be reached.
         """
         profile = self._live_profile(learner_id) if self.store_ is not None else self.profile(learner_id)
+        if interests is not None:
+            profile = Profile(held=profile.held, held_on=profile.held_on, interests=interests)
         return self._rank(profile, limit)
+
+    def recommend_for_interests(self, interests: Interests, limit: int = 10) -> list[Recommendation]:
+        """Cold start: recommendations for a visitor from stated themes, destinations and free text.
+
+        Raises:
+            InvalidInput: ``limit`` is out of range.
+        """
+        return self._rank(Profile.of([], interests=interests), limit)
 
     def recommend_for_badges(self, badge_ids: Sequence[str], limit: int = 10) -> list[Recommendation]:
         """Recommendations for someone holding ``badge_ids`` (no learner record needed).
@@ -367,12 +522,50 @@ class Recommender:
         on = epoch_seconds(issued_on)
         with self._lock:
             row = self.learners_.add(learner_id)
-            held, _ = self._history(row)
+            held, held_on = self._history(row)
             if np.any(held == col):
                 return False
             for s in self.signals_.values():
-                s.add_award(held, col)
+                s.add_award(held, col, on=on, held_on=held_on, learner=learner_id)
+            gone = self._removed.get(row)
+            if gone and col in gone:
+                gone.discard(col)
+                extra = self._extra.get(row, [])
+                self._extra[row] = [(b, t) for b, t in extra if b != col]
             self._extra.setdefault(row, []).append((col, on))
+        return True
+
+    def remove_award(self, learner_id: str, badge_id: str, *_: object) -> bool:
+        """Take an award out (revoked, expired, declined) without a rebuild.
+
+        Every signal subtracts what the award had added (co-occurrence,
+        transitions around it, walks, holders). Call it when the learner no
+        longer holds the badge at all (their last award of it left the portfolio).
+
+        Args:
+            learner_id: the learner.
+            badge_id: the badge.
+
+        Returns:
+            True when the learner held the badge here (and no longer does).
+
+        Raises:
+            NotFound: the badge is not in the projection.
+        """
+        col = self.projection_.badges.get(badge_id)
+        if col is None:
+            raise NotFound(f"badge '{badge_id}' is not in the recommender's projection")
+        with self._lock:
+            row = self.learners_.get(learner_id)
+            if row is None:
+                return False
+            held, held_on = self._history(row)
+            if not np.any(held == col):
+                return False
+            for s in self.signals_.values():
+                s.remove_award(held, col, held_on=held_on, learner=learner_id)
+            self._removed.setdefault(row, set()).add(col)
+            self._extra[row] = [(b, t) for b, t in self._extra.get(row, []) if b != col]
         return True
 
     @property

@@ -14,14 +14,19 @@ Contract (scikit-learn's estimator habits, STYLE.md item 8):
   removes them);
 - ``explain(profile, badge)`` returns a one-line reason or ``None`` when the
   signal gave that badge nothing;
-- ``add_award(held_before, badge)`` updates the fitted statistics when a
-  learner gains ``badge`` (``held_before``: the badges they held just before),
-  so the recommender needs no rebuild.
+- ``add_award(held_before, badge, *, on, held_on, learner)`` updates the
+  fitted statistics when a learner gains ``badge`` (``held_before``: the
+  badges they held just before, first-earned order; ``on``: when, epoch
+  seconds; ``held_on``: when each of ``held_before`` was earned; ``learner``:
+  their id), so the recommender needs no rebuild;
+- ``remove_award(held, badge, *, held_on, learner)`` undoes it when an award
+  leaves a portfolio (revoked, expired): ``held`` is what they held before the
+  removal, ``badge`` included.
 
-Signals planned next (ARCHITECTURE.md, "Recommender"): personalised PageRank,
-earned-order transitions, theme and destination fit, text similarity. Each
-reads what it needs from ``Profile`` (extend it with, e.g., stated interests)
-and from the ``Projection``.
+The signals of this version: ``item_knn``, ``transitions`` (earned order),
+``walks`` (personalised PageRank, RP3beta), ``spine_progression``,
+``context`` (theme and destination fit, earning stage, trending), ``text``
+(stated interests or held badges against badge text) and ``popularity``.
 """
 
 from __future__ import annotations
@@ -35,6 +40,28 @@ from colearn.recommender.projections import Projection
 
 
 @dataclass(frozen=True)
+class Interests:
+    """What a learner (or a visitor) says they want: the cold-start input.
+
+    Attributes:
+        themes: theme ids they chose.
+        destinations: destination ids (``education``, ``employment``, ...).
+        text: free-text interests, e.g. ``"coding and games"``.
+        cells: spine cell ids they aim for (interest pathways).
+    """
+
+    themes: tuple[str, ...] = ()
+    destinations: tuple[str, ...] = ()
+    text: str = ""
+    cells: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing was stated."""
+        return not (self.themes or self.destinations or self.text.strip() or self.cells)
+
+
+@dataclass(frozen=True)
 class Profile:
     """What the signals know about the learner being scored.
 
@@ -42,22 +69,36 @@ class Profile:
         held: int64 ``[n_held]``: badge columns the learner holds, distinct, in
             first-earned order.
         held_on: int64 ``[n_held]``: epoch seconds each was first earned.
+        interests: stated interests, if any.
     """
 
     held: np.ndarray
     held_on: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    interests: Interests = field(default_factory=Interests)
 
     @classmethod
-    def of(cls, held: "np.ndarray | list[int]", held_on: "np.ndarray | list[int] | None" = None) -> "Profile":
+    def of(cls, held: "np.ndarray | list[int]", held_on: "np.ndarray | list[int] | None" = None,
+           interests: Interests | None = None) -> "Profile":
         """Build from columns (and optional times; zeros when absent)."""
         h = np.asarray(held, dtype=np.int64).reshape(-1)
         on = np.zeros(len(h), dtype=np.int64) if held_on is None else np.asarray(held_on, dtype=np.int64)
-        return cls(held=h, held_on=on)
+        return cls(held=h, held_on=on, interests=interests or Interests())
 
     @property
     def is_empty(self) -> bool:
         """True when the learner holds no badge (cold start)."""
         return len(self.held) == 0
+
+    @property
+    def as_of(self) -> int | None:
+        """The time the learner's own record stops: their latest first-award (epoch s), or ``None``.
+
+        Time-dependent signals (earning stage, trending) are computed as of this
+        moment, never as of the moment a recommendation is asked for: in the
+        offline evaluation the latter is the time of the held-out award, and
+        using it would tell the model when the next badge arrives.
+        """
+        return int(self.held_on.max()) if len(self.held_on) else None
 
 
 @runtime_checkable
@@ -79,8 +120,14 @@ class Signal(Protocol):
         """One plain sentence on why ``badge`` scored, or ``None`` if it scored 0."""
         ...
 
-    def add_award(self, held_before: np.ndarray, badge: int) -> None:
+    def add_award(self, held_before: np.ndarray, badge: int, *, on: int | None = None,
+                  held_on: np.ndarray | None = None, learner: str | None = None) -> None:
         """Update the statistics: a learner holding ``held_before`` gained ``badge``."""
+        ...
+
+    def remove_award(self, held: np.ndarray, badge: int, *, held_on: np.ndarray | None = None,
+                     learner: str | None = None) -> None:
+        """Undo ``add_award``: a learner holding ``held`` (``badge`` among them) lost ``badge``."""
         ...
 
 

