@@ -207,26 +207,55 @@ def recommend_cmd(
     _run(body)
 
 
+def se_catalogue(plan: Any) -> list[dict[str, Any]]:
+    """A Stack Exchange ``SitePlan``'s badges as ``BADGE_CATALOGUE``-like rows (text, cells, themes, destinations)."""
+    leads = {t["id"]: t["leads_to"] for t in plan.themes.values()}
+    return [{"id": r["id"], "name": r["props"]["name"], "description": r["props"]["description"],
+             "cells": [r["cell"]], "themes": list(r["themes"]),
+             "destinations": sorted({d for t in r["themes"] for d in leads.get(t, ())})} for r in plan.badge_rows]
+
+
 @app.command("eval")
 def eval_cmd(
     data: Annotated[Optional[Path], typer.Option(help="A Stack Exchange Badges.xml; default the bundled Martial Arts one.")] = None,
     site: Annotated[str, typer.Option(help="The site's short name.")] = "martialarts",
     mapping: Annotated[Optional[Path], typer.Option(help="Badge-to-spine mapping YAML.")] = None,
-    k: Annotated[int, typer.Option(min=1, help="Cut-off for HR@K and NDCG@K.")] = 10,
-    protocol: Annotated[str, typer.Option(help="temporal (no future data) or global.")] = "temporal",
+    k: Annotated[int, typer.Option(min=1, help="Cut-off for HR@K and NDCG@K (--protocol global only).")] = 10,
+    protocol: Annotated[str, typer.Option(help="temporal (the full benchmark, no future data) or global "
+                                               "(the blend against popularity, one model).")] = "temporal",
+    reports: Annotated[Path, typer.Option(help="Folder for the markdown report and the plot.",
+                                          envvar="COLEARN_REPORTS_DIR")] = Path("reports"),
+    validation: Annotated[bool, typer.Option(help="Evaluate on the validation split (for tuning).")] = False,
+    checkpoints: Annotated[int, typer.Option(min=1, help="Ranker refits over the held-out cases.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Offline evaluation: temporal leave-last-out on real earning sequences
-    (users with at least 3 distinct badges), the recommender against popularity."""
+    """Offline evaluation: temporal leave-last-out on real earning sequences (users
+    with at least 3 distinct badges): the learned recommender against random,
+    popularity, item-kNN, personalised PageRank, RP3beta, Markov and content
+    baselines, with 95% bootstrap intervals; writes a report and a plot."""
     from colearn.ingest.spine import read_spine, spine_cell_rows
     from colearn.ingest.stackexchange import plan_stackexchange
-    from colearn.recommender.evaluation import evaluate
 
     def body() -> None:
         path = data or bundled("stackexchange", "martialarts", "Badges.xml")
         plan = plan_stackexchange(path, site, mapping)
         cells = [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())]
-        result = evaluate(plan.awards(), plan.badge_cells(), cells, k=k, protocol=protocol)
+        if protocol == "global":
+            from colearn.recommender.evaluation import evaluate
+
+            result = evaluate(plan.awards(), plan.badge_cells(), cells, k=k, protocol=protocol)
+        elif protocol == "temporal":
+            from colearn.recommender import benchmark
+            from colearn.recommender.report import write_report
+
+            result = benchmark.run(plan.awards(), se_catalogue(plan), cells, checkpoints=checkpoints,
+                                   validation=validation)
+            result.pop("per_case")
+            name = f"eval-{site}" + ("-validation" if validation else "")
+            md, png = write_report(result, reports, name, f"colearn eval: {site} ({result['split']} split)")
+            result["report"], result["plot"] = str(md), str(png)
+        else:
+            raise InvalidInput(f"protocol must be temporal or global, got {protocol!r}")
         result["data"] = str(path)
         result["site"] = site
         if as_json:
@@ -237,11 +266,44 @@ def eval_cmd(
         metrics = list(next(iter(result["models"].values())))
         table.add_column("model")
         for m in metrics:
-            table.add_column(m.upper().replace("@", "@"), justify="right")
+            table.add_column(m.upper(), justify="right")
         for model, values in result["models"].items():
             table.add_row(model, *[f"{values[m]['mean']:.3f} [{values[m]['low']:.3f}, {values[m]['high']:.3f}]"
                                    for m in metrics])
         out.print(table)
+        if "report" in result:
+            out.print(f"report: {result['report']}\nplot: {result['plot']}")
+
+    _run(body)
+
+
+@app.command("train")
+def train_cmd(
+    output: Annotated[Optional[Path], typer.Option("--out", help="Where to save the ranker; default "
+                                                  "<COLEARN_DATA_DIR>/ranker.joblib (the API loads it).")] = None,
+    max_groups: Annotated[int, typer.Option(min=100, help="Most training events (a seeded sample).")] = 30_000,
+) -> None:
+    """Retrain the learned ranker on every portfolio in the graph (each new badge a
+    learner earned, with features from the awards before it) and save it with its
+    feature list and training-data hash."""
+    from colearn.graph import queries
+    from colearn.recommender import benchmark
+    from colearn.recommender.projections import epoch_seconds
+    from colearn.recommender.recommend import ranker_path
+
+    def body() -> None:
+        with _store() as store:
+            now = epoch_seconds(None)
+            awards = [(r["learner_id"], r["badge_id"], int(r["issued_on"]), r["assertion_id"])
+                      for r in store.read(queries.PORTFOLIO_AWARDS, {"now": now}) if r.get("issued_on") is not None]
+            catalogue = store.read(queries.BADGE_CATALOGUE)
+            cells = store.read(queries.SPINE_CELLS)
+        rep = benchmark.replay(awards, catalogue, cells, max_train_groups=max_groups)
+        ranker = benchmark.fit_ranker(rep.train)
+        path = ranker.save(output or ranker_path(get_settings().data_dir))
+        meta = ranker.metadata()
+        out.print(f"trained on {len(rep.train):,} events ({meta['n_rows']:,} rows), "
+                  f"training hash {meta['training_hash'][:16]}; saved to {path}")
 
     _run(body)
 
@@ -534,6 +596,8 @@ def generate_cmd(
 def serve_cmd(
     host: Annotated[Optional[str], typer.Option(help="Bind address.", envvar="COLEARN_HOST")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port.", envvar="COLEARN_PORT")] = None,
+    workers: Annotated[int, typer.Option(min=1, envvar="COLEARN_WORKERS",
+                                         help="Worker processes; each holds its own recommender.")] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -541,8 +605,50 @@ def serve_cmd(
     from colearn.service.app import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level="info")
+    where = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **where)
+        return
+    if not settings.neo4j_uri:
+        # Started (or found) here, before the workers, so that they share it and
+        # it outlives any one of them; this process stops it at exit.
+        from colearn.graph.falkordb_store import EmbeddedFalkorDB
+
+        _run(lambda: EmbeddedFalkorDB.for_data_dir(settings.data_dir))
+    uvicorn.run("colearn.service.app:create_app", factory=True, workers=workers, **where)
+
+
+@app.command("bench")
+def bench_cmd(
+    sizes: Annotated[str, typer.Option(help="Comma-separated sizes: S, M, L.")] = "S,M",
+    seed: Annotated[int, typer.Option(help="The synthetic city's seed.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Workers of the server under test.")] = 2,
+    requests: Annotated[int, typer.Option(min=100, help="Measured HTTP requests per size.")] = 3_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Measure ingest, "what next" (in-process and over HTTP), readiness, memory and
+    award-to-recommendation time on synthetic cities; one table per size (targets at L)."""
+    from colearn.perf.bench import bench_size, rows, write_report
+
+    def body() -> None:
+        results = []
+        for size in [s.strip().upper() for s in sizes.split(",") if s.strip()]:
+            res = bench_size(size, seed, workers=workers, http_requests=requests,
+                             progress=lambda m: err.print(f"[dim]{m}[/dim]", highlight=False))
+            results.append(res)
+            path = write_report(res)
+            if not as_json:
+                table = Table(title=f"colearn bench, size {size} (seed {seed}); targets are for L, 2 cores",
+                              caption=f"also in {path}")
+                for col in ("measure", "value", "target (L)", "verdict"):
+                    table.add_column(col, justify="right" if col == "value" else "left")
+                for r in rows(res):
+                    table.add_row(*r)
+                Console(width=max(out.width, 120)).print(table)
+        if as_json:
+            out.print_json(json.dumps(results, default=str))
+
+    _run(body)
 
 
 if __name__ == "__main__":  # pragma: no cover

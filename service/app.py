@@ -14,8 +14,9 @@ from fastapi import FastAPI
 
 from colearn import __version__
 from colearn.config import Settings, get_settings
+from colearn.graph.cached import CachedStore
 from colearn.graph.store import GraphStore, open_store
-from colearn.recommender.recommend import Recommender
+from colearn.recommender.recommend import Recommender, ranker_path
 from colearn.service import problems
 from colearn.service.auth import token_secret
 from colearn.service.limits import PartnerCORS, TokenBuckets
@@ -39,11 +40,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
-        app.state.store = open_store(settings) if owned else store
+        app.state.store = CachedStore(open_store(settings) if owned else store, settings.catalogue_cache_seconds)
         app.state.settings = settings
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         app.state.token_secret = token_secret(settings.data_dir, secret)
-        app.state.recommender = Recommender.from_store(app.state.store)
+        app.state.recommender = Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir))
         app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
         try:
             yield

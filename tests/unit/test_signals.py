@@ -1,0 +1,181 @@
+"""The issue-4 signals on small data: hand-checked values, independent implementations,
+and incremental updates equal to a refit on the changed rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from colearn.recommender.context import DestinationFit, EarningStage, TenureStage, ThemeFit, Trending
+from colearn.recommender.projections import Projection
+from colearn.recommender.recommend import ranker_signals
+from colearn.recommender.signals import Interests, Profile
+from colearn.recommender.synthetic import synthetic_city
+from colearn.recommender.transitions import EarnedLater, Transitions
+from colearn.recommender.walks import PersonalisedPageRank, RP3beta
+from tests.recommender_builders import BADGES, CELLS, HELD
+from tests.recommender_builders import awards as make_awards
+
+THEMED = [dict(b, themes=["digital"] if b["id"] in {"first", "club", "show"} else ["civic"],
+               destinations=["employment"] if b["id"] in {"first", "club", "show"} else ["civic_engagement"],
+               description=f"{b['name']} badge about " + ("coding and games" if b["id"] in {"club", "show"}
+                                                          else "reading and voting"))
+          for b in BADGES]
+
+
+def _projection(rows=None) -> Projection:
+    return Projection.from_rows(make_awards() if rows is None else rows, THEMED, CELLS)
+
+
+def _profile(p: Projection, learner: str) -> Profile:
+    held, on = p.history(p.learners.row(learner))
+    return Profile(held=held, held_on=on)
+
+
+def test_transitions_count_next_badges_by_hand() -> None:
+    p = _projection()
+    t = Transitions(decay=0.0).fit(p)
+    col = p.badges.row
+    # first -> club: u1, u2, u3; first -> quiz: u4; club -> show: u1, u2; club -> read: u3
+    assert t.next_.rows([col("first")])[0, col("club")] == 3
+    assert t.out_[col("first")] == 4
+    s = t.score(_profile(p, "t"))  # t holds "first" only
+    assert s[col("club")] == 1.0 and s[col("quiz")] == pytest.approx(1 / 3)
+    assert t.explain(_profile(p, "t"), col("club")) == "3 learners who earned First went on to earn Club next"
+    assert t.explain(_profile(p, "t"), col("lead")) is None
+
+
+def test_transitions_decay_weighs_older_badges_less() -> None:
+    p = _projection()
+    profile = Profile.of([p.badges.row("first"), p.badges.row("club")], [1, 2])
+    only_last = Transitions(decay=0.0).fit(p).score(profile)
+    both = Transitions(decay=0.5).fit(p).score(profile)
+    assert only_last[p.badges.row("quiz")] == 0.0  # first -> quiz needs the older badge
+    assert both[p.badges.row("quiz")] > 0.0
+
+
+def test_earned_later_counts_ordered_pairs() -> None:
+    p = _projection()
+    e = EarnedLater().fit(p)
+    col = p.badges.row
+    assert e.later_.rows([col("first")])[0, col("show")] == 2  # u1, u2
+    assert e.later_.rows([col("show")])[0, col("first")] == 0
+    assert e.explain(_profile(p, "t"), col("show")) == "2 of the 5 learners who earned First earned Show later"
+
+
+def _ppr_with_learner_nodes(p: Projection, held: np.ndarray, alpha: float) -> np.ndarray:
+    """Independent PageRank: the full graph with a node per learner, dense power iteration."""
+    nb, nc, nt, nd, nl = p.n_badges, p.n_cells, len(p.themes), len(p.destinations), p.n_learners
+    n = nb + nc + nt + nd + nl
+    a = np.zeros((n, n))
+    x = p.learner_badges.toarray()
+    a[nb + nc + nt + nd:, :nb] = x
+    a[:nb, nb:nb + nc] = p.badge_cells.toarray()
+    a[:nb, nb + nc:nb + nc + nt] = p.badge_themes.toarray()
+    td = (p.badge_themes.toarray().T @ p.badge_destinations.toarray()) > 0
+    a[nb + nc:nb + nc + nt, nb + nc + nt:nb + nc + nt + nd] = td
+    a = np.maximum(a, a.T)
+    d = a.sum(axis=0)
+    r = np.zeros(n)
+    r[held] = 1 / len(held)
+    v = r.copy()
+    for _ in range(500):
+        moved = a @ np.divide(v, d, out=np.zeros(n), where=d > 0)
+        v = alpha * r + (1 - alpha) * (moved + v[d == 0].sum() * r)
+    return v[:nb]
+
+
+def test_personalised_pagerank_matches_a_walk_with_learner_nodes() -> None:
+    p = _projection()
+    held = np.array([p.badges.row("first"), p.badges.row("quiz")])
+    ours = PersonalisedPageRank(alpha=0.3, tol=1e-12, max_iter=500).fit(p)._walk(held)[: p.n_badges]
+    reference = _ppr_with_learner_nodes(p, held, 0.3)
+    assert ours == pytest.approx(reference, rel=1e-6, abs=1e-9)
+
+
+def test_rp3beta_by_its_formula() -> None:
+    p = _projection()
+    x = p.learner_badges.toarray().astype(float)
+    deg_u, deg_i = x.sum(axis=1), x.sum(axis=0)
+    held = [p.badges.row("first")]
+    w = (x[:, held].T / np.maximum(deg_i[held], 1)[:, None]) @ (x / deg_u[:, None])
+    want = w.sum(axis=0) / np.maximum(deg_i, 1) ** 0.5
+    want[held] = 0
+    got = RP3beta(beta=0.5).fit(p).score(Profile.of(held))
+    assert got == pytest.approx(want / want.max())
+
+
+def test_theme_and_destination_fit_follow_stated_interests_then_held_badges() -> None:
+    p = _projection()
+    col = p.badges.row
+    fit = ThemeFit().fit(p)
+    stated = Profile.of([], interests=Interests(themes=("civic",)))
+    s = fit.score(stated)
+    assert s[col("read")] == 1.0 and s[col("club")] == 0.0
+    assert fit.explain(stated, col("read")) == "In the civic theme you chose"
+    from_held = _profile(p, "u3")  # first, club (digital), read (civic)
+    assert fit.score(from_held)[col("show")] == 1.0
+    assert fit.explain(from_held, col("show")) == "In the digital theme, like 2 of your 3 badges"
+    dest = DestinationFit().fit(p)
+    assert dest.explain(Profile.of([], interests=Interests(destinations=("employment",))), col("club")) == \
+        "Leads to employment, the destination you chose"
+
+
+def test_earning_stage_tenure_and_trending_by_hand() -> None:
+    p = _projection()
+    col = p.badges.row
+    stage = EarningStage().fit(p)
+    # as a second badge: club (u1, u2, u3) and quiz (u4)
+    one = _profile(p, "t")
+    assert stage.counts_[1, col("club")] == 3 and stage.counts_[1, col("quiz")] == 1
+    assert stage.explain(one, col("club")) == "Often the next badge at your stage: 3 learners earned it as their 2nd"
+    trending = Trending(window_days=1).fit(p)
+    # t's latest badge is at 1_000; first awards within a day before: first x5 (1_000), u5's club (1_000)
+    assert trending.score(one)[col("first")] == 1.0
+    assert trending._counts(one)[col("club")] == 1  # u5's first badge at 1_000; the others' at 1_010
+    assert TenureStage().fit(p).score(one).max() == 1.0
+
+
+@pytest.mark.parametrize("signal", [s.name for s in ranker_signals()])
+def test_add_award_equals_a_refit(signal: str) -> None:
+    city = synthetic_city(seed=3, n_learners=60)
+    rows, new = city.awards[:-1], city.awards[-1]
+    learner, badge, on, _ = new
+
+    def fitted(awards):
+        p = Projection.from_rows(awards, city.catalogue, city.cells)
+        return p, next(s for s in ranker_signals() if s.name == signal).fit(p)
+
+    p, incremental = fitted(rows)
+    if learner in p.learners:
+        held, held_on = p.history(p.learners.row(learner))
+    else:
+        held, held_on = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    incremental.add_award(held, p.badges.row(badge), on=on, held_on=held_on, learner=learner)
+    p2, refit = fitted(city.awards)
+    probe = [u for u in p2.learners if len(p2.history(p2.learners.row(u))[0]) >= 2][:15]
+    for u in probe:
+        h, t = p2.history(p2.learners.row(u))
+        profile = Profile(held=h, held_on=t)
+        assert incremental.score(profile) == pytest.approx(refit.score(profile), abs=1e-9), u
+
+
+@pytest.mark.parametrize("signal", ["item_knn", "transitions", "earned_later", "ppr", "rp3beta", "popularity",
+                                    "trending"])
+def test_remove_award_equals_a_refit_without_it(signal: str) -> None:
+    city = synthetic_city(seed=4, n_learners=60)
+    p = Projection.from_rows(city.awards, city.catalogue, city.cells)
+    # a learner with at least three badges loses the middle one
+    learner = next(u for u in p.learners if len(p.history(p.learners.row(u))[0]) >= 3)
+    held, held_on = p.history(p.learners.row(learner))
+    gone = p.badges.id(int(held[1]))
+    make = lambda: next(s for s in ranker_signals() if s.name == signal)  # noqa: E731
+    incremental = make().fit(p)
+    incremental.remove_award(held, int(held[1]), held_on=held_on, learner=learner)
+    without = [a for a in city.awards if not (a[0] == learner and a[1] == gone)]
+    refit = make().fit(Projection.from_rows(without, city.catalogue, city.cells))
+    for u in list(p.learners)[:20]:
+        h, t = p.history(p.learners.row(u))
+        if len(h):
+            profile = Profile(held=h[:2], held_on=t[:2])
+            assert incremental.score(profile) == pytest.approx(refit.score(profile), abs=1e-9), u
