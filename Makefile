@@ -6,12 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run serve demo test test-fuzz test-neo4j clean
+.PHONY: install run serve demo test test-fuzz test-neo4j bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -38,6 +38,17 @@ test-fuzz: install
 test-neo4j: install
 	NEO4J_URI=$${NEO4J_URI:-neo4j://localhost:7687} NEO4J_USER=$${NEO4J_USER:-neo4j} \
 	NEO4J_PASSWORD=$${NEO4J_PASSWORD:-colearn-dev} $(BIN)/python -m pytest -q tests/integration
+
+# Speed and memory on synthetic cities (not part of `make test`): S and M take
+# about 10 minutes here; `make bench SIZES=S,M,L` adds L (100k learners, 1M awards).
+SIZES ?= S,M
+bench: install
+	$(BIN)/colearn bench --sizes $(SIZES)
+
+# Five minutes of mixed traffic at a steady rate against a live server: zero 5xx,
+# resident memory growth at most 10%; exits 1 otherwise.
+soak: install
+	$(BIN)/colearn soak
 
 clean:
 	rm -rf $(VENV) .colearn .pytest_cache reports

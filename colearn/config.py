@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     insights_min_learners: int = Field(default=5, ge=1)
     #: How long insights reuse what they read from the graph, in seconds (0: never).
     insights_cache_seconds: float = Field(default=60, ge=0)
+    #: How long "what next" reuses the opportunities that award a badge, in seconds
+    #: (0: read them every time); a change made through this process shows at once.
+    catalogue_cache_seconds: float = Field(default=30, ge=0)
     #: Requests a minute per caller (API key, learner, or anonymous address); 0: no limit.
     rate_limit_per_minute: int = Field(default=600, ge=0)
     #: The most requests a caller may send at once before the per-minute rate applies.

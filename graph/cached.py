@@ -1,0 +1,108 @@
+"""A ``GraphStore`` that keeps the opportunities of each badge for a while, so "what next" needs no read for them.
+
+Every "what next" answer lists the opportunities that award each recommended
+badge (``BADGE_OPPORTUNITIES``). The answer for a badge changes only when an
+opportunity, or what it awards, offers or where it is, changes; reading it
+again on every request was the largest single cost of the request (a fifth
+of the API's CPU at S, measured with py-spy: FalkorDB's client parses the
+maps in Python). ``CachedStore`` wraps the store the service uses and:
+
+- answers ``BADGE_OPPORTUNITIES`` per badge from a cache, reading only the
+  badges it does not hold or holds for longer than ``ttl_s``;
+- forgets the whole cache when a write through it touches opportunities
+  (its statement names ``Opportunity``, ``AWARDS``, ``OFFERS`` or
+  ``LOCATED_IN``), so this process sees its own changes at once; other
+  processes (uvicorn workers, replicas, the CLI) see them within ``ttl_s``;
+- passes every other statement straight to the store (portfolios, awards and
+  all writes are never cached).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from colearn.graph import queries
+from colearn.graph.schema import Label, Rel
+from colearn.graph.store import GraphStore, Row
+
+#: Statement fragments whose writes can change a badge's opportunities.
+_TOUCHES_OPPORTUNITIES = (f":{Label.OPPORTUNITY}", f":{Rel.AWARDS}", f":{Rel.OFFERS}", f":{Rel.LOCATED_IN}")
+
+
+class CachedStore:
+    """``GraphStore`` with a per-badge cache of ``BADGE_OPPORTUNITIES`` (see the module docstring).
+
+    Args:
+        store: the store to wrap.
+        ttl_s: how long a badge's opportunities are reused; 0 turns the cache off.
+
+    Attributes:
+        hits: badges answered from the cache (for measurements).
+        misses: badges read from the store.
+    """
+
+    def __init__(self, store: GraphStore, ttl_s: float = 30.0) -> None:
+        self.inner = store
+        self.ttl_s = ttl_s
+        self.backend = store.backend
+        self._opportunities: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def read(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
+        """Run a read; ``BADGE_OPPORTUNITIES`` is answered from the cache where it can be."""
+        if (query is queries.BADGE_OPPORTUNITIES or query == queries.BADGE_OPPORTUNITIES) and self.ttl_s > 0 \
+                and params is not None:
+            return self._badge_opportunities(list(params["badge_ids"]))
+        return self.inner.read(query, params)
+
+    def _badge_opportunities(self, badge_ids: list[str]) -> list[Row]:
+        now = time.monotonic()
+        with self._lock:
+            known = {b: self._opportunities.get(b) for b in badge_ids}
+        missing = [b for b, hit in known.items() if hit is None or now - hit[0] > self.ttl_s]
+        if missing:
+            found = {r["badge_id"]: list(r["opportunities"] or [])
+                     for r in self.inner.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": missing})}
+            with self._lock:
+                for b in missing:
+                    self._opportunities[b] = (now, found.get(b, []))
+                    known[b] = self._opportunities[b]
+        self.hits += len(badge_ids) - len(missing)
+        self.misses += len(missing)
+        # The statement's shape: one row per badge that has opportunities, each list a copy.
+        return [{"badge_id": b, "opportunities": [dict(o) for o in hit[1]]}
+                for b, hit in known.items() if hit is not None and hit[1]]
+
+    def write(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
+        """Run a write; one that touches opportunities empties the cache (after it ran)."""
+        try:
+            return self.inner.write(query, params)
+        finally:
+            if any(fragment in query for fragment in _TOUCHES_OPPORTUNITIES):
+                self.forget()
+
+    def forget(self) -> None:
+        """Empty the cache."""
+        with self._lock:
+            self._opportunities.clear()
+
+    def apply_schema(self) -> None:
+        """The wrapped store's ``apply_schema``."""
+        self.inner.apply_schema()
+
+    def clear(self) -> None:
+        """The wrapped store's ``clear``, and the cache emptied."""
+        self.inner.clear()
+        self.forget()
+
+    def close(self) -> None:
+        """The wrapped store's ``close``."""
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything else a backend offers (``drop``, ``graph_name``) is the wrapped store's.
+        return getattr(self.inner, name)

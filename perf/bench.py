@@ -1,0 +1,341 @@
+"""``colearn bench``: speed and memory at city scale, measured on a synthetic city, one table per size.
+
+For each size (``ingest.synthetic.SIZES``) the benchmark, in a fresh data
+directory with its own embedded FalkorDB:
+
+1. generates the city and writes its files;
+2. ingest: loads them with the readers (``ingest_catalogue`` then
+   ``ingest_awards``: parse, validate, write) and reports assertions/s end to
+   end; then, on a scratch graph, the award statement alone batched (5,000
+   rows a statement) over every award, and one statement per row over a sample;
+3. "what next" in-process: ``Recommender.from_store`` (timed), then
+   ``recommend(learner, 10)`` for 1,000 learners drawn at random (seeded),
+   after a warm-up, p50/p95/p99;
+4. starts a real ``colearn serve`` (``--workers``) and times it to ready
+   (every worker has built its recommender and ``/health`` answers); resident
+   memory of its processes;
+5. "what next" over HTTP: 50 concurrent clients (httpx, in another process)
+   asking for random learners, warm, p50/p99 and requests/s;
+6. award to changed recommendations: for 20 learners, award over HTTP the
+   badge ranked first for them, accept it, and ask again until the answer
+   changes; the time from sending the award to that answer.
+
+Targets (issue 7) hold at L on a 2-core machine; each row says whether the
+number meets its target and by how much it misses. Results are also written
+as JSON to ``reports/bench-<size>.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from colearn.graph import queries
+from colearn.graph.schema import Label
+from colearn.ingest.synthetic import City, generate_city, write_city
+from colearn.perf.load import percentile, summarise
+from colearn.perf.server import ServeProcess, rss_bytes
+
+GRAPH = "bench"
+SCRATCH = "bench-scratch"
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target of issue 7 (at L, 2 cores).
+
+    Attributes:
+        key: the result it applies to.
+        label: what it is.
+        limit: the number to meet.
+        upper: True when the result must be at most ``limit``, else at least.
+        unit: for printing.
+    """
+
+    key: str
+    label: str
+    limit: float
+    upper: bool
+    unit: str
+
+    def verdict(self, value: float | None) -> str:
+        """``meets`` or ``misses by X`` (absolute and relative)."""
+        if value is None:
+            return "not measured"
+        ok = value <= self.limit if self.upper else value >= self.limit
+        if ok:
+            return "meets"
+        gap = value - self.limit if self.upper else self.limit - value
+        return f"misses by {gap:,.1f} {self.unit} ({gap / self.limit:.0%})"
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("ingest_batched_per_s", "ingest, batched (assertions/s)", 20_000, False, "/s"),
+    Target("inproc_p99_ms", "what next in-process p99", 25, True, "ms"),
+    Target("http_p99_ms", "what next HTTP p99 (50 clients)", 100, True, "ms"),
+    Target("http_rps", "what next HTTP requests/s", 300, False, "/s"),
+    Target("rss_mib", "API resident memory", 2048, True, "MiB"),
+    Target("ready_s", "serve to ready", 60, True, "s"),
+)
+
+
+def _award_rows(city: City, prefix: str = "") -> list[dict[str, Any]]:
+    """``MERGE_ASSERTIONS`` rows for the city's awards (the rows ``ingest_awards`` writes)."""
+    from datetime import UTC, datetime
+
+    out = []
+    for a in city.awards:
+        on = int(datetime.strptime(a["issued_on"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+        out.append({"id": prefix + a["id"], "organisation_id": a["organisation"], "badge_id": a["badge"],
+                    "learner_id": a["learner"], "learner_props": {"source": "synthetic"},
+                    "props": {"status": a["status"], "issued_on": on, "expires_on": None, "source": "synthetic"}})
+    return out
+
+
+def _ingest(store: Any, server: Any, city: City, folder: Path, per_row_sample: int) -> dict[str, Any]:
+    from colearn.graph.falkordb_store import FalkorDBStore
+    from colearn.ingest.awards import ingest_awards
+    from colearn.ingest.catalogue import ingest_catalogue
+    from colearn.ingest.common import write_batches
+
+    res: dict[str, Any] = {}
+    t = time.perf_counter()
+    ingest_catalogue(store, folder)
+    res["catalogue_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ingest_awards(store, folder)
+    res["awards_e2e_s"] = time.perf_counter() - t
+    res["ingest_e2e_per_s"] = len(city.awards) / res["awards_e2e_s"]
+
+    scratch = FalkorDBStore(server.host, server.port, SCRATCH, server=server)
+    try:
+        scratch.apply_schema()
+        scratch.write(queries.merge_nodes(Label.ORGANISATION),
+                      {"rows": [{"id": o["id"], "props": {}} for o in city.organisations]})
+        write_batches(scratch, queries.merge_nodes(Label.BADGE),
+                      [{"id": b["id"], "props": {"name": b["name"]}} for b in city.badges], progress=False)
+        rows = _award_rows(city)
+        t = time.perf_counter()
+        write_batches(scratch, queries.MERGE_ASSERTIONS, rows, progress=False)
+        res["batched_s"] = time.perf_counter() - t
+        res["ingest_batched_per_s"] = len(rows) / res["batched_s"]
+        sample = [{**r, "id": "row-" + r["id"]} for r in random.Random(7).sample(rows, min(per_row_sample, len(rows)))]
+        del rows
+        t = time.perf_counter()
+        for r in sample:
+            scratch.write(queries.MERGE_ASSERTIONS, {"rows": [r]})
+        res["per_row_s"] = time.perf_counter() - t
+        res["per_row_sample"] = len(sample)
+        res["ingest_per_row_per_s"] = len(sample) / res["per_row_s"]
+        n = scratch.read(queries.COUNT_ASSERTION_PATHS)[0]["assertions"]
+        res["scratch_assertions"] = n
+    finally:
+        scratch.drop()
+        scratch.close()
+    return res
+
+
+def _inprocess(store: Any, learners: list[str], n: int) -> dict[str, Any]:
+    from colearn.recommender.recommend import Recommender
+
+    t = time.perf_counter()
+    rec = Recommender.from_store(store)
+    build_s = time.perf_counter() - t
+    rng = random.Random(11)
+    for lid in rng.sample(learners, min(50, len(learners))):
+        rec.recommend(lid, 10)
+    chosen = [rng.choice(learners) for _ in range(n)]
+    times = []
+    for lid in chosen:
+        t = time.perf_counter()
+        rec.recommend(lid, 10)
+        times.append((time.perf_counter() - t) * 1000.0)
+    s = summarise(times)
+    return {"build_s": build_s, "inproc_p50_ms": s["p50_ms"], "inproc_p95_ms": s["p95_ms"],
+            "inproc_p99_ms": s["p99_ms"], "inproc_max_ms": s["max_ms"], "inproc_n": len(times)}
+
+
+def run_load(spec: dict[str, Any], workdir: Path, timeout_s: float = 1_900.0) -> dict[str, Any]:
+    """Run ``colearn.perf.load`` on ``spec`` in another process and return its results."""
+    path = workdir / f"load-{time.monotonic_ns()}.json"
+    path.write_text(json.dumps(spec))
+    done = subprocess.run([sys.executable, "-m", "colearn.perf.load", str(path)], capture_output=True, text=True,
+                          timeout=timeout_s, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the load generator failed ({done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def _http(serve: ServeProcess, key: str, learners: list[str], total: int, workdir: Path) -> dict[str, Any]:
+    rng = random.Random(13)
+    reqs = [{"kind": "next", "path": f"/learners/{rng.choice(learners)}/next?limit=10"} for _ in range(1_000)]
+    spec = {"base": serve.base, "headers": {"X-API-Key": key}, "requests": reqs, "concurrency": 50,
+            "total": total, "warmup": min(500, total // 4)}
+    out = run_load(spec, workdir)
+    o = out["overall"]
+    return {"http_p50_ms": o["p50_ms"], "http_p95_ms": o["p95_ms"], "http_p99_ms": o["p99_ms"],
+            "http_rps": o["rps"], "http_n": o["count"], "http_statuses": o["statuses"],
+            "http_client_cpu_s": out.get("client_cpu_s")}
+
+
+def _award_to_change(serve: ServeProcess, key: str, city: City, n: int = 20) -> dict[str, Any]:
+    """Award each learner's first recommendation, accept it, and ask until the answer changes."""
+    import httpx
+
+    issuer = {b["id"]: b["issuer"] for b in city.badges}
+    rng = random.Random(17)
+    times: list[float] = []
+    failures = 0
+    with httpx.Client(base_url=serve.base, headers={"X-API-Key": key}, timeout=30) as client:
+        for lid in rng.sample([lr["id"] for lr in city.learners], n):
+            before = client.get(f"/learners/{lid}/next?limit=10").json()["items"]
+            if not before:
+                continue
+            badge = before[0]["badge_id"]
+            t = time.perf_counter()
+            made = client.post(f"/organisations/{issuer[badge]}/badges/{badge}/assertions",
+                               json={"learner_id": lid}, headers={"Idempotency-Key": f"bench-{lid}-{badge}"})
+            made.raise_for_status()
+            client.post(f"/assertions/{made.json()['id']}/accept").raise_for_status()
+            deadline = t + 10.0
+            while time.perf_counter() < deadline:
+                after = client.get(f"/learners/{lid}/next?limit=10").json()["items"]
+                if [i["badge_id"] for i in after] != [i["badge_id"] for i in before]:
+                    times.append((time.perf_counter() - t) * 1000.0)
+                    break
+            else:
+                failures += 1
+    return {"award_to_change_p50_ms": percentile(times, 50), "award_to_change_max_ms": max(times) if times else None,
+            "award_to_change_n": len(times), "award_to_change_unchanged": failures}
+
+
+def bench_size(size: str, seed: int = 1, *, workers: int = 2, http_requests: int = 3_000,
+               inproc_learners: int = 1_000, per_row_sample: int = 2_000, keep: Path | None = None,
+               progress: Any = None) -> dict[str, Any]:
+    """Run every measurement for one size.
+
+    Args:
+        size: ``S``, ``M`` or ``L``.
+        seed: the city's seed.
+        workers: uvicorn workers of the server under test.
+        http_requests: measured requests over HTTP (after a warm-up).
+        inproc_learners: learners asked in-process.
+        per_row_sample: rows written one statement each.
+        keep: a folder to keep the data directory in (default: a temporary one, removed).
+        progress: a callable taking a message, told what is running.
+
+    Returns:
+        Every number, flat (keys as in ``TARGETS`` and more).
+    """
+    from colearn.graph.falkordb_store import EmbeddedFalkorDB, FalkorDBStore
+    from colearn.service.auth import create_key
+
+    say = progress or (lambda msg: None)
+    root = Path(tempfile.mkdtemp(prefix=f"colearn-bench-{size}-")) if keep is None else keep
+    root.mkdir(parents=True, exist_ok=True)
+    res: dict[str, Any] = {"size": size, "seed": seed, "workers": workers}
+    server = None
+    try:
+        say(f"{size}: generating the city")
+        t = time.perf_counter()
+        city = generate_city(size, seed)
+        folder = write_city(city, root / "city")
+        res["generate_s"] = time.perf_counter() - t
+        res.update({f"n_{k}": v for k, v in city.summary().items()})
+        learners = [lr["id"] for lr in city.learners]
+
+        server = EmbeddedFalkorDB.for_data_dir(root / "store")
+        store = FalkorDBStore(server.host, server.port, GRAPH, server=server)
+        store.apply_schema()
+        say(f"{size}: ingesting {len(city.awards):,} awards")
+        res.update(_ingest(store, server, city, folder, per_row_sample))
+        say(f"{size}: what next, in-process")
+        res.update(_inprocess(store, learners, inproc_learners))
+        key = create_key(store, "admin", name="bench").secret
+        store.close()
+
+        say(f"{size}: starting colearn serve --workers {workers}")
+        with ServeProcess(root / "store", GRAPH, workers=workers) as serve:
+            res["ready_s"] = serve.ready_s
+            rss = serve.rss()
+            res["rss_ready_mib"] = rss["total"] / MiB
+            say(f"{size}: what next over HTTP, 50 clients")
+            res.update(_http(serve, key, learners, http_requests, root))
+            say(f"{size}: award to changed recommendations")
+            res.update(_award_to_change(serve, key, city))
+            rss = serve.rss()
+            res["rss_mib"] = rss["total"] / MiB
+            res["rss_per_worker_mib"] = [r / MiB for r in rss["per_worker"]]
+            res["store_rss_mib"] = rss_bytes([_store_pid(root / "store")]) / MiB
+        return res
+    finally:
+        if server is not None:
+            server.stop()
+        if keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _store_pid(data_dir: Path) -> int:
+    try:
+        return int(json.loads((data_dir / "falkordb.json").read_text())["pid"])
+    except (OSError, ValueError, KeyError):
+        return -1
+
+
+def _fmt(v: Any, digits: int = 1) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The table of one size: ``(measure, value, target at L, verdict)``."""
+    target = {t.key: t for t in TARGETS}
+
+    def row(label: str, key: str, digits: int = 1, extra: str = "") -> tuple[str, str, str, str]:
+        t = target.get(key)
+        lim = "" if t is None else f"{'<=' if t.upper else '>='} {t.limit:,.0f} {t.unit}"
+        return (label, _fmt(res.get(key), digits) + extra, lim, "" if t is None else t.verdict(res.get(key)))
+
+    return [
+        ("city", f"{res['n_learners']:,} learners, {res['n_badges']:,} badges, "
+                 f"{res['n_opportunities']:,} opportunities, {res['n_assertions']:,} assertions", "", ""),
+        row("generate (s)", "generate_s"),
+        row("ingest end to end: parse, validate, write (assertions/s)", "ingest_e2e_per_s", 0),
+        row("ingest batched, 5,000 rows a statement (assertions/s)", "ingest_batched_per_s", 0),
+        row(f"ingest one statement per row, {res.get('per_row_sample', 0):,} rows (assertions/s)",
+            "ingest_per_row_per_s", 0),
+        row("recommender build from the graph (s)", "build_s"),
+        row("what next in-process p50 (ms)", "inproc_p50_ms", 2),
+        row("what next in-process p95 (ms)", "inproc_p95_ms", 2),
+        row(f"what next in-process p99 (ms), {res.get('inproc_n', 0):,} learners", "inproc_p99_ms", 2),
+        row(f"what next HTTP p50 (ms), 50 clients, {res.get('workers')} workers", "http_p50_ms", 1),
+        row("what next HTTP p99 (ms)", "http_p99_ms", 1),
+        row(f"what next HTTP requests/s ({res.get('http_n', 0):,} requests)", "http_rps", 0),
+        row("serve to ready (s)", "ready_s"),
+        row("API resident memory after load (MiB, all processes)", "rss_mib", 0),
+        row("FalkorDB resident memory (MiB)", "store_rss_mib", 0),
+        row("award to changed recommendations p50 (ms)", "award_to_change_p50_ms", 1),
+        row("award to changed recommendations max (ms)", "award_to_change_max_ms", 1),
+    ]
+
+
+def write_report(res: dict[str, Any], folder: Path = Path("reports")) -> Path:
+    """Write ``reports/bench-<size>.json`` and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"bench-{res['size']}.json"
+    path.write_text(json.dumps(res, indent=2, default=str) + "\n")
+    return path
