@@ -330,6 +330,17 @@ class Recommender:
         held = list(dict.fromkeys(self.projection_.badges.rows(badge_ids).tolist()))
         return Profile.of(held)
 
+    def live_profile(self, learner_id: str, interests: Interests | None = None) -> Profile:
+        """The learner's current portfolio (from the graph when built from a store, else as held here).
+
+        Raises:
+            NotFound: unknown learner.
+        """
+        base = self._live_profile(learner_id) if self.store_ is not None else self.profile(learner_id)
+        if interests is None:
+            return base
+        return Profile(held=base.held, held_on=base.held_on, interests=interests)
+
     def _live_profile(self, learner_id: str) -> Profile:
         assert self.store_ is not None
         now = self.now_ if self.now_ is not None else epoch_seconds(None)
@@ -471,10 +482,7 @@ class Recommender:
             InvalidInput: ``limit`` is out of range.
             StoreUnavailable: the store cannot be reached.
         """
-        profile = self._live_profile(learner_id) if self.store_ is not None else self.profile(learner_id)
-        if interests is not None:
-            profile = Profile(held=profile.held, held_on=profile.held_on, interests=interests)
-        return self._rank(profile, limit)
+        return self._rank(self.live_profile(learner_id, interests), limit)
 
     def recommend_for_interests(self, interests: Interests, limit: int = 10) -> list[Recommendation]:
         """Cold start: recommendations for a visitor from stated themes, destinations and free text.

@@ -22,6 +22,7 @@ from colearn.service.auth import token_secret
 from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.routers import assertions, ob, verify
 from colearn.service.routers import catalogue, health, insights, learners, pathways, widget
+from colearn.service.routers import learner_pathways
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -70,4 +71,5 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(pathways.router)
     app.include_router(widget.router)
     app.include_router(insights.router)
+    app.include_router(learner_pathways.router)
     return app

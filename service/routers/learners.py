@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from colearn.recommender.pathways import interests_from
 from colearn.service.deps import LearnerReaderDep, RecommenderDep
 from colearn.service.schemas import NextItem, NextPublic, OpportunityPublic, Problem
 
@@ -24,13 +25,17 @@ def next_badges(
     recommender: RecommenderDep,
     learner_id: Annotated[str, Path(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    themes: Annotated[list[str], Query(max_length=20, description="chosen theme ids (cold start)")] = [],  # noqa: B006
+    destinations: Annotated[list[str], Query(max_length=20, description="chosen destinations")] = [],  # noqa: B006
+    interests: Annotated[str, Query(max_length=500, description="free-text interests")] = "",
 ) -> NextPublic:
     """The badges a learner could earn next, best first, each with its reasons and
     the opportunities that award it.
 
     Who: admin, a partner key (read-only), or the learner themself (token).
     """
-    recs = recommender.recommend(learner_id, limit=limit)
+    stated = interests_from(themes, destinations, interests)
+    recs = recommender.recommend(learner_id, limit=limit, interests=None if stated.is_empty else stated)
     items = [
         NextItem(badge_id=r.badge_id, name=r.name, score=float(r.score), reasons=list(r.reasons),
                  opportunities=[OpportunityPublic(**o) for o in r.opportunities])

@@ -1,0 +1,338 @@
+"""Pathways for a learner: interest pathways built on the badge graph, and recommended pathways scored.
+
+Interest pathway (``interest_pathway``): from what the learner holds to a
+target (spine cells, themes, destinations and/or free text). For every target
+domain, the steps are the layers above the highest one the learner reached
+there, up to the target layer, in order ("layers, not levels": a layer no
+badge of the target fits is skipped, except the target layer itself). The
+badge for each step is chosen by a shortest path with networkx (a small graph:
+one node per candidate badge) where entering a badge costs ``1 - fit`` (its
+theme, destination and text fit to the target, each in ``[0, 1]``, averaged
+over what was stated) plus ``THEME_SWITCH`` when it shares no theme with the
+step before; ties go to the badge an opportunity awards, then the more held,
+then the id. The steps of all target domains are merged in spine order
+(``networkx.lexicographical_topological_sort`` on the precedence graph, key
+layer then domain). Completion badges of recommended pathways are never
+steps (they are awarded for finishing a pathway).
+
+Recommended pathways (``score_pathways``): a step is met when the learner
+holds at least ``required`` of its badges; ``progress = met / steps`` over the
+non-optional steps; the next step is the first unmet non-optional one;
+``readiness`` is 1 when a badge of the next step is at the first layer of its
+domain or the learner holds a badge one layer below it in that domain, 0.5
+when they are active in that domain lower down, else 0; ``fit`` is the mean
+of destination fit (1 when the pathway leads to a stated destination, else the
+share of the learner's badges leading there) and theme fit (the mean theme fit
+of the pathway's badges). The score is ``W_FIT·fit + W_PROGRESS·progress +
+W_READY·readiness``; a completed pathway ranks after every unfinished one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from colearn.errors import InvalidInput
+from colearn.recommender.signals import Interests, Profile
+
+#: Cost added when a step shares no theme with the step before it.
+THEME_SWITCH = 0.25
+#: Weights of a recommended pathway's score (fit and progress alike, readiness half).
+W_FIT, W_PROGRESS, W_READY = 0.4, 0.4, 0.2
+
+
+@dataclass
+class PathwayStep:
+    """One step of an interest pathway.
+
+    Attributes:
+        badge_id, name: the badge to earn.
+        cell: the spine cell this step climbs to (``skills.demonstration``).
+        reasons: why this badge, in plain words.
+        opportunities: ``BADGE_OPPORTUNITIES`` rows that award it.
+    """
+
+    badge_id: str
+    name: str
+    cell: str
+    reasons: list[str] = field(default_factory=list)
+    opportunities: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ScoredPathway:
+    """A recommended pathway scored for one learner.
+
+    Attributes:
+        pathway_id, title, destination: the pathway.
+        score: ``W_FIT·fit + W_PROGRESS·progress + W_READY·readiness``.
+        fit, progress, readiness: each in ``[0, 1]``.
+        steps_met, steps_total: non-optional steps met and in all.
+        next_step: ``{"index", "title", "badges", "required"}`` or ``None`` when complete.
+        reasons: plain sentences with the counts behind the score.
+    """
+
+    pathway_id: str
+    title: str
+    destination: str | None
+    score: float
+    fit: float
+    progress: float
+    readiness: float
+    steps_met: int
+    steps_total: int
+    next_step: dict[str, Any] | None
+    reasons: list[str]
+
+
+def _fit(rec: Any, profile: Profile) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Mean fit to the stated target (float64 ``[n_badges]``) and each part."""
+    interests = profile.interests
+    parts = {}
+    if interests.themes:
+        parts["theme_fit"] = rec.signals_["theme_fit"].score(profile)
+    if interests.destinations:
+        parts["destination_fit"] = rec.signals_["destination_fit"].score(profile)
+    if interests.text.strip():
+        parts["text"] = rec.signals_["text"].score(profile)
+    n = rec.projection_.n_badges
+    if not parts:
+        return np.zeros(n), parts
+    return sum(parts.values(), np.zeros(n)) / len(parts), parts
+
+
+def interest_pathway(rec: Any, profile: Profile, *, exclude: Sequence[str] = (),
+                     opportunities: Mapping[str, list[dict[str, Any]]] | None = None) -> list[PathwayStep]:
+    """The ordered steps from what ``profile`` holds to ``profile.interests`` (see the module docstring).
+
+    Args:
+        rec: a fitted ``Recommender`` (its projection and its ``theme_fit``,
+            ``destination_fit`` and ``text`` signals).
+        profile: held badges and the target as ``interests`` (``cells``,
+            ``themes``, ``destinations``, ``text``).
+        exclude: badge ids never to use as steps (pathway completion badges).
+        opportunities: ``{badge_id: [opportunity rows]}``; steps with one are preferred on ties.
+
+    Returns:
+        The steps, in spine order; empty when the learner already reached the target.
+
+    Raises:
+        InvalidInput: the target is empty or names an unknown spine cell.
+    """
+    target = profile.interests
+    if target.is_empty:
+        raise InvalidInput("the target needs spine cells, themes, a destination or free text")
+    p = rec.projection_
+    opps = opportunities or {}
+    fit, parts = _fit(rec, profile)
+    info = {c.id: c for c in p.cell_info}
+    for c in target.cells:
+        if c not in info:
+            raise InvalidInput(f"'{c}' is not a spine cell ({', '.join(info)})")
+    held = set(profile.held.tolist())
+    banned = {p.badges.get(b) for b in exclude} - {None}
+    cells_of = [[p.cells.id(int(c)) for c in p.cells_of(b)] for b in range(p.n_badges)]
+    themes = [set(np.flatnonzero(rec.signals_["theme_fit"].matrix_[b]).tolist()) for b in range(p.n_badges)]
+    holders = rec.signals_["popularity"].holders_
+
+    # the target cells: given, or those of the best-fitting badge on the highest layer any fitting badge has
+    goal_cells = list(target.cells)
+    if not goal_cells:
+        fitting = [b for b in range(p.n_badges) if fit[b] > 0 and b not in held and b not in banned]
+        if not fitting:
+            return []
+        top = max(max(info[c].layer_rank for c in cells_of[b]) for b in fitting if cells_of[b])
+        best = min((b for b in fitting if any(info[c].layer_rank == top for c in cells_of[b])),
+                   key=lambda b: (-fit[b], -len(opps.get(p.badges.id(b), [])), -holders[b], p.badges.id(b)))
+        goal_cells = [c for c in cells_of[best] if info[c].layer_rank == top]
+
+    reached: dict[str, int] = {}
+    for b in held:
+        for c in cells_of[b]:
+            reached[info[c].domain] = max(reached.get(info[c].domain, -1), info[c].layer_rank)
+    layers = sorted({(c.layer_rank, c.layer) for c in p.cell_info})
+    chosen: dict[int, str] = {}  # badge column -> the cell it is the step for
+    for goal in goal_cells:
+        g = info[goal]
+        graph = nx.DiGraph()
+        graph.add_node("start")
+        previous = ["start"]
+        for rank, layer in layers:
+            if rank <= reached.get(g.domain, -1) or rank > g.layer_rank:
+                continue
+            cell = f"{g.domain}.{layer}"
+            cands = [b for b in range(p.n_badges) if cell in cells_of[b] and b not in held and b not in banned]
+            if rank < g.layer_rank:
+                cands = [b for b in cands if fit[b] > 0]
+            if not cands:
+                continue
+            for b in cands:
+                for u in previous:
+                    switch = 0.0 if u == "start" or themes[u] & themes[b] else THEME_SWITCH
+                    tie = 1e-3 * (0 if opps.get(p.badges.id(b)) else 1) + 1e-6 / (1 + holders[b])
+                    graph.add_edge(u, b, weight=1.0 - fit[b] + switch + tie, cell=cell)
+            previous = cands
+        if previous == ["start"]:
+            continue
+        for u in previous:
+            graph.add_edge(u, "goal", weight=0.0)
+        path = nx.shortest_path(graph, "start", "goal", weight="weight")
+        for u, v in zip(path[:-2], path[1:-1]):
+            chosen.setdefault(v, graph.edges[u, v]["cell"])
+
+    order = nx.DiGraph()
+    order.add_nodes_from(chosen)
+    by_domain: dict[str, list[int]] = {}
+    for b, cell in chosen.items():
+        by_domain.setdefault(info[cell].domain, []).append(b)
+    for steps in by_domain.values():
+        steps.sort(key=lambda b: info[chosen[b]].layer_rank)
+        order.add_edges_from(zip(steps, steps[1:]))
+    sequence = list(nx.lexicographical_topological_sort(
+        order, key=lambda b: (info[chosen[b]].layer_rank, info[chosen[b]].domain_rank, p.badges.id(b))))
+
+    out = []
+    prev_layer = {d: reached.get(d, -1) for d in by_domain}
+    for b in sequence:
+        c = info[chosen[b]]
+        frm = next((lay for r, lay in layers if r == prev_layer[c.domain]), None)
+        climb = f"{c.domain_label}: {frm} -> {c.layer}" if frm else f"{c.domain_label}: starts at {c.layer}"
+        prev_layer[c.domain] = c.layer_rank
+        reasons = [climb]
+        for name in parts:
+            r = rec.signals_[name].explain(profile, b)
+            if r is not None:
+                reasons.append(r)
+        rows = list(opps.get(p.badges.id(b), []))
+        if rows:
+            reasons.append(f"Awarded by {rows[0].get('name') or rows[0]['id']}"
+                           + (f" and {len(rows) - 1} more" if len(rows) > 1 else ""))
+        out.append(PathwayStep(badge_id=p.badges.id(b), name=p.badge_names[b], cell=c.id, reasons=reasons,
+                               opportunities=rows))
+    return out
+
+
+def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, Any]]) -> list[ScoredPathway]:
+    """Rank recommended pathways for a learner (see the module docstring).
+
+    Args:
+        rec: a fitted ``Recommender``.
+        profile: held badges and stated interests.
+        pathways: ``PATHWAY_PAGE`` records (``id``, ``title``, ``destination``,
+            ``steps: [{title, required, optional, badges}]``).
+
+    Returns:
+        Best first: unfinished by score, then completed; ties by pathway id.
+    """
+    p = rec.projection_
+    held_ids = {p.badges.id(int(b)) for b in profile.held}
+    theme_fit = rec.signals_["theme_fit"].score(profile)
+    dest_signal = rec.signals_["destination_fit"]
+    pref, stated = dest_signal._pref(profile)
+    info = {c.id: c for c in p.cell_info}
+    reached: dict[str, int] = {}
+    for b in profile.held:
+        for c in p.cells_of(int(b)):
+            cell = p.cell_info[int(c)]
+            reached[cell.domain] = max(reached.get(cell.domain, -1), cell.layer_rank)
+    min_rank = min((c.layer_rank for c in p.cell_info), default=0)
+    scored = []
+    for pw in pathways:
+        steps = [s for s in pw.get("steps") or [] if not s.get("optional")]
+        met = [len(held_ids & set(s["badges"])) >= int(s.get("required") or 1) for s in steps]
+        total = len(steps)
+        progress = sum(met) / total if total else 0.0
+        nxt = next((i for i, m in enumerate(met) if not m), None)
+        readiness, ready_note = 0.0, ""
+        if nxt is not None:
+            for bid in steps[nxt]["badges"]:
+                col = p.badges.get(bid)
+                for c in ([] if col is None else [p.cell_info[int(x)] for x in p.cells_of(col)]):
+                    r = reached.get(c.domain, -1)
+                    value = 1.0 if c.layer_rank == min_rank or r >= c.layer_rank - 1 else 0.5 if r >= 0 else 0.0
+                    if value > readiness:
+                        readiness = value
+                        ready_note = (f"the next step starts the {c.domain_label.lower()} spine" if c.layer_rank == min_rank
+                                      else f"you have reached {c.domain_label.lower()}: "
+                                           f"{next(x.layer for x in p.cell_info if x.domain == c.domain and x.layer_rank == r)}"
+                                      if r >= 0 else "")
+        dest = pw.get("destination")
+        d = p.destinations.get(dest) if dest else None
+        dest_fit = float(pref[d]) if d is not None else 0.0
+        cols = [p.badges.get(b) for s in pw.get("steps") or [] for b in s["badges"]]
+        cols = [c for c in cols if c is not None]
+        theme = float(np.mean(theme_fit[cols])) if cols else 0.0
+        fit = (dest_fit + theme) / 2
+        score = W_FIT * fit + W_PROGRESS * progress + W_READY * readiness
+        reasons = [f"{sum(met)} of {total} steps met"]
+        if dest_fit > 0 and dest:
+            reasons.append(f"Leads to {dest.replace('_', ' ')}, the destination you chose" if stated else
+                           f"Leads to {dest.replace('_', ' ')}, like {round(dest_fit * len(profile.held))} "
+                           f"of your {len(profile.held)} badges")
+        if theme > 0:
+            reasons.append(f"Its badges fit your themes ({theme:.0%})")
+        next_step = None
+        if nxt is not None:
+            s = steps[nxt]
+            next_step = {"index": pw["steps"].index(s) + 1, "title": s.get("title"), "badges": list(s["badges"]),
+                         "required": int(s.get("required") or 1)}
+            reasons.append(f"Next: {s.get('title')} ({' or '.join(s['badges'])})"
+                           + (f"; within reach: {ready_note}" if readiness >= 1 and ready_note else ""))
+        scored.append(ScoredPathway(
+            pathway_id=pw["id"], title=pw.get("title") or pw["id"], destination=dest, score=round(score, 6),
+            fit=fit, progress=progress, readiness=readiness, steps_met=sum(met), steps_total=total,
+            next_step=next_step, reasons=reasons))
+    _ = info
+    return sorted(scored, key=lambda s: (s.next_step is None, -s.score, s.pathway_id))
+
+
+def interests_from(themes: Sequence[str] = (), destinations: Sequence[str] = (), text: str = "",
+                   cells: Sequence[str] = ()) -> Interests:
+    """An ``Interests`` from request fields (duplicates dropped, order kept)."""
+    return Interests(themes=tuple(dict.fromkeys(themes)), destinations=tuple(dict.fromkeys(destinations)),
+                     text=text or "", cells=tuple(dict.fromkeys(cells)))
+
+
+# ---------------------------------------------------------------------------
+# Reading what the two operations need from the graph
+# ---------------------------------------------------------------------------
+
+
+def published_pathways(store: Any) -> list[dict[str, Any]]:
+    """Every published recommended pathway (``PATHWAY_PAGE`` records, steps in order)."""
+    from colearn.graph import queries
+
+    rows = store.read(queries.PATHWAY_PAGE, {"q": None, "status": "published", "destination": None,
+                                             "organisation": None, "viewer": None, "offset": 0, "limit": 10_000})
+    return [p for p in (rows[0]["data"] if rows else []) if p.get("kind") in (None, "recommended")]
+
+
+def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = None) -> list[ScoredPathway]:
+    """``score_pathways`` for a learner's live portfolio and the graph's published pathways.
+
+    Raises:
+        NotFound: unknown learner.
+    """
+    profile = rec.live_profile(learner_id, interests)
+    return score_pathways(rec, profile, published_pathways(rec.store_))
+
+
+def learner_interest_pathway(rec: Any, learner_id: str, target: Interests) -> list[PathwayStep]:
+    """``interest_pathway`` for a learner's live portfolio, with the opportunities that award each step.
+
+    Raises:
+        NotFound: unknown learner.
+        InvalidInput: see ``interest_pathway``.
+    """
+    from colearn.graph import queries
+
+    profile = rec.live_profile(learner_id, target)
+    store = rec.store_
+    exclude = [p["completion_badge"] for p in published_pathways(store) if p.get("completion_badge")]
+    opps = {r["badge_id"]: list(r["opportunities"] or [])
+            for r in store.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": list(rec.badges.ids)})}
+    return interest_pathway(rec, profile, exclude=exclude, opportunities=opps)

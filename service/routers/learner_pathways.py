@@ -1,0 +1,134 @@
+"""A learner's pathways (recommended ones scored, an interest pathway built) and
+cold-start recommendations for a visitor.
+
+Who: the learner themself, admin, or a partner key (read-only: these routes
+compute, they write nothing); the visitor route, any caller.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from colearn.recommender.pathways import interests_from, learner_interest_pathway, learner_pathways
+from colearn.service.deps import LearnerReaderDep, PrincipalDep, RecommenderDep
+from colearn.service.problems import problem_responses
+from colearn.service.schemas import NextItem, OpportunityPublic
+
+router = APIRouter(tags=["pathways for learners"], responses=problem_responses(401, 403, 422, 429))
+
+LearnerId = Annotated[str, Path(min_length=1, max_length=200)]
+_Ids = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=20)]
+
+
+class InterestsIn(BaseModel):
+    """What a learner or visitor wants: spine cells, themes, destinations, free text."""
+
+    cells: _Ids = Field(default_factory=list, description="target spine cells, e.g. skills.demonstration")
+    themes: _Ids = Field(default_factory=list, description="theme ids")
+    destinations: _Ids = Field(default_factory=list, description="education, employment, enterprise, civic_engagement")
+    text: str = Field(default="", max_length=500, description="free-text interests")
+
+
+class VisitorRequest(InterestsIn):
+    """``POST /visitors/next``."""
+
+    limit: int = Field(default=10, ge=1, le=100)
+
+
+class StepPublic(BaseModel):
+    """One step of an interest pathway."""
+
+    badge_id: str
+    name: str
+    cell: str = Field(description="the spine cell this step climbs to")
+    reasons: list[str]
+    opportunities: list[OpportunityPublic]
+
+
+class InterestPathwayPublic(BaseModel):
+    """``POST /learners/{learner_id}/pathways/interest``."""
+
+    learner_id: str
+    target: InterestsIn
+    steps: list[StepPublic]
+
+
+class NextStepPublic(BaseModel):
+    """The first unmet step of a recommended pathway (1-based ``index``)."""
+
+    index: int
+    title: str | None
+    badges: list[str]
+    required: int
+
+
+class ScoredPathwayPublic(BaseModel):
+    """A recommended pathway scored for the learner."""
+
+    pathway_id: str
+    title: str
+    destination: str | None
+    score: float = Field(description="0.4 fit + 0.4 progress + 0.2 readiness")
+    fit: float
+    progress: float = Field(description="non-optional steps met / non-optional steps")
+    readiness: float
+    steps_met: int
+    steps_total: int
+    next_step: NextStepPublic | None
+    reasons: list[str]
+
+
+class ScoredPathwaysPublic(BaseModel):
+    """``GET /learners/{learner_id}/pathways``."""
+
+    learner_id: str
+    data: list[ScoredPathwayPublic]
+    count: int
+
+
+class VisitorNextPublic(BaseModel):
+    """``POST /visitors/next``."""
+
+    items: list[NextItem]
+
+
+@router.get("/learners/{learner_id}/pathways", response_model=ScoredPathwaysPublic,
+            responses=problem_responses(404))
+def learner_recommended_pathways(
+    _: LearnerReaderDep, recommender: RecommenderDep, learner_id: LearnerId,
+    themes: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006 - FastAPI reads the default
+    destinations: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
+    text: Annotated[str, Query(max_length=500)] = "",
+) -> Any:
+    """The organisations' published pathways ranked for this learner: fit, progress
+    (a step is met by any ``required`` of its badges), readiness, the next step, reasons."""
+    scored = learner_pathways(recommender, learner_id, interests_from(themes, destinations, text))
+    return ScoredPathwaysPublic(learner_id=learner_id, count=len(scored),
+                                data=[ScoredPathwayPublic(**vars(s)) for s in scored])
+
+
+@router.post("/learners/{learner_id}/pathways/interest", response_model=InterestPathwayPublic,
+             responses=problem_responses(404))
+def learner_interest(_: LearnerReaderDep, recommender: RecommenderDep, learner_id: LearnerId,
+                     body: InterestsIn) -> Any:
+    """An ordered list of steps from what the learner holds to the target: layers in
+    order within a domain, each step justified, with the opportunities that award it."""
+    steps = learner_interest_pathway(recommender, learner_id,
+                                     interests_from(body.themes, body.destinations, body.text, body.cells))
+    return InterestPathwayPublic(learner_id=learner_id, target=body, steps=[
+        StepPublic(badge_id=s.badge_id, name=s.name, cell=s.cell, reasons=s.reasons,
+                   opportunities=[OpportunityPublic(**o) for o in s.opportunities]) for s in steps])
+
+
+@router.post("/visitors/next", response_model=VisitorNextPublic)
+def visitor_next(_: PrincipalDep, recommender: RecommenderDep, body: VisitorRequest) -> Any:
+    """Cold start: badges for someone with none yet, from chosen themes, destinations
+    and free-text interests (popularity when nothing is stated)."""
+    recs = recommender.recommend_for_interests(interests_from(body.themes, body.destinations, body.text),
+                                               limit=body.limit)
+    return VisitorNextPublic(items=[
+        NextItem(badge_id=r.badge_id, name=r.name, score=float(r.score), reasons=list(r.reasons),
+                 opportunities=[OpportunityPublic(**o) for o in r.opportunities]) for r in recs])

@@ -1,0 +1,131 @@
+"""Interest pathways, recommended pathway scores and cold start on the demo city
+(Brackenford), with test learners awarded demo badges through the graph's write
+queries. Expected orders are worked out by hand in the comments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from colearn.config import Settings
+from colearn.graph import queries
+from colearn.graph.store import GraphStore
+from colearn.ingest.catalogue import demo_city_path, ingest_catalogue
+from colearn.recommender.pathways import interests_from, learner_interest_pathway, learner_pathways
+from colearn.recommender.recommend import Recommender
+from colearn.recommender.signals import Interests
+from colearn.service.app import create_app
+
+T0 = 1_700_000_000
+
+HELD = {
+    "ada": ["digital-explorer", "code-club-member", "first-web-app"],
+    "bo": ["youth-forum-visitor", "volunteer-starter"],
+    "cy": ["digital-explorer"],
+    "dee": ["hospital-taster", "introduction-to-care", "first-aider", "ward-volunteer"],
+}
+
+
+def _city(store: GraphStore) -> None:
+    ingest_catalogue(store, demo_city_path())
+    rows = [{"id": f"test-{learner}-{i}", "organisation_id": "brackenford-city-council", "badge_id": badge,
+             "learner_id": learner, "learner_props": {"name": learner},
+             "props": {"status": "accepted", "issued_on": T0 + 1000 * i}}
+            for learner, badges in HELD.items() for i, badge in enumerate(badges)]
+    store.write(queries.MERGE_ASSERTIONS, {"rows": rows})
+
+
+@pytest.fixture
+def rec(store: GraphStore) -> Recommender:
+    _city(store)
+    return Recommender.from_store(store)
+
+
+def test_interest_pathway_climbs_the_layers_of_a_domain(rec: Recommender) -> None:
+    # bo has reached attitudes_values.engagement (Youth Forum Visitor, Volunteer Starter). Target:
+    # youth voice, towards civic engagement. No cells given, so the goal is the best-fitting badge on
+    # the highest layer: Youth Councillor (attitudes_values.leadership, youth-voice only: fit 1.0;
+    # Democracy Explainer is also youth-voice but half volunteering: fit 0.5). The steps are the
+    # layers above engagement, each the best fit: Youth Forum Member (participation), Campaign Maker
+    # (demonstration), Youth Councillor (leadership); the Civic Leader Award is a completion badge.
+    steps = learner_interest_pathway(rec, "bo", interests_from(["youth-voice"], ["civic_engagement"]))
+    assert [s.badge_id for s in steps] == ["youth-forum-member", "campaign-maker", "youth-councillor"]
+    assert [s.cell for s in steps] == ["attitudes_values.participation", "attitudes_values.demonstration",
+                                       "attitudes_values.leadership"]
+    assert steps[0].reasons[:2] == ["Attitudes and values: engagement -> participation",
+                                    "In the youth-voice theme you chose"]
+    assert all(s.opportunities and any(r.startswith("Awarded by ") for r in s.reasons) for s in steps)
+
+
+def test_interest_pathway_to_a_cell_with_text(rec: Recommender) -> None:
+    # cy holds only Digital Explorer (knowledge.engagement): nothing in skills yet. Target
+    # skills.demonstration in the digital theme, "build a web app": skills.engagement has no
+    # digital badge, so that layer is skipped; participation: Code Club Member (digital, fit 1)
+    # over Laser Cutter Certified (creative + digital: theme fit 0.5); demonstration: First Web
+    # App (digital, and the text matches it best).
+    target = interests_from(["digital"], text="build a web app", cells=["skills.demonstration"])
+    steps = learner_interest_pathway(rec, "cy", target)
+    assert [s.badge_id for s in steps] == ["code-club-member", "first-web-app"]
+    assert steps[1].reasons[0] == "Skills: participation -> demonstration"
+    # ada already holds First Web App: she has reached skills.demonstration, nothing to do
+    assert learner_interest_pathway(rec, "ada", target) == []
+
+
+def test_recommended_pathways_scored_for_a_learner(rec: Recommender) -> None:
+    # ada meets steps 1-3 of Digital Careers (step 4 needs both the placement and Interview Ready;
+    # step 5 is optional): progress 3/4 and the next step is "Work alongside a team".
+    scored = learner_pathways(rec, "ada")
+    first = scored[0]
+    assert first.pathway_id == "digital-careers"
+    assert (first.steps_met, first.steps_total, first.progress) == (3, 4, 0.75)
+    assert first.next_step == {"index": 4, "title": "Work alongside a team",
+                               "badges": ["interview-ready", "junior-developer-placement"], "required": 2}
+    assert first.readiness == 1.0  # she holds First Web App (skills.demonstration), the layer below
+    assert first.reasons[0] == "3 of 4 steps met"
+    # the digital theme leads to enterprise too: Young Entrepreneur fits her better than the two
+    # pathways none of her badges lead to (health and care; youth voice), which tie and go by id
+    assert [s.pathway_id for s in scored[1:]] == ["young-entrepreneur", "health-and-care-study",
+                                                  "youth-voice-leader"]
+    # dee has met every step of Health and Care Study: it is complete and ranks last
+    dee = learner_pathways(rec, "dee")
+    assert dee[-1].pathway_id == "health-and-care-study" and dee[-1].progress == 1.0
+    assert dee[-1].next_step is None
+
+
+def test_cold_start_from_themes_and_text(rec: Recommender) -> None:
+    out = rec.recommend_for_interests(Interests(themes=("health-and-care",), text="hospital"), limit=4)
+    assert out[0].badge_id == "hospital-taster"  # the theme and the word "hospital" both fit
+    assert all(r.reasons for r in out)
+    assert {"In the health-and-care theme you chose"} <= set(out[0].reasons)
+
+
+@pytest.fixture
+def client(store: GraphStore, tmp_path: Path) -> Iterator[TestClient]:
+    _city(store)
+    app = create_app(Settings(data_dir=tmp_path, anonymous_role="partner"), store=store)
+    with TestClient(app) as c:
+        yield c
+
+
+def test_pathway_routes(client: TestClient) -> None:
+    r = client.get("/learners/ada/pathways")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["count"] == 4 and body["data"][0]["pathway_id"] == "digital-careers"
+    assert body["data"][0]["progress"] == 0.75 and body["data"][0]["next_step"]["index"] == 4
+    r = client.post("/learners/bo/pathways/interest", json={"themes": ["youth-voice"],
+                                                            "destinations": ["civic_engagement"]})
+    assert r.status_code == 200, r.text
+    assert [s["badge_id"] for s in r.json()["steps"]] == ["youth-forum-member", "campaign-maker",
+                                                          "youth-councillor"]
+    assert client.post("/learners/bo/pathways/interest", json={}).status_code == 422
+    assert client.post("/learners/bo/pathways/interest", json={"cells": ["skills.flying"]}).status_code == 422
+    assert client.get("/learners/nobody/pathways").status_code == 404
+    v = client.post("/visitors/next", json={"themes": ["digital"], "text": "coding", "limit": 3})
+    assert v.status_code == 200 and len(v.json()["items"]) == 3
+    assert all(i["reasons"] for i in v.json()["items"])
+    n = client.get("/learners/bo/next", params={"themes": ["youth-voice"], "limit": 5})
+    assert n.status_code == 200 and n.json()["items"]
