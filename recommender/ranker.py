@@ -96,12 +96,14 @@ def feature_matrix(scores: Mapping[str, np.ndarray], profile: Profile,
     return np.concatenate([cols, ranks, learner], axis=1).astype(np.float32)
 
 
-def occluded(features: np.ndarray, signal: str, signals: Sequence[str] = RANKER_SIGNALS) -> np.ndarray:
-    """``features`` with one signal silenced (score 0, rank last): how it would look without that evidence."""
+def occluded(features: np.ndarray, signal: str, n_badges: int,
+             signals: Sequence[str] = RANKER_SIGNALS) -> np.ndarray:
+    """Rows of ``feature_matrix`` with one signal silenced (score 0, rank ``n_badges``, i.e. last):
+    how the candidates would look without that evidence."""
     out = features.copy()
     i = list(signals).index(signal)
     out[:, i] = 0.0
-    out[:, len(signals) + i] = float(features.shape[0])
+    out[:, len(signals) + i] = float(n_badges)
     return out
 
 

@@ -410,7 +410,7 @@ class Recommender:
         from colearn.recommender.ranker import RANKER_SIGNALS, occluded
 
         rows = features[cols]
-        silenced = np.concatenate([occluded(rows, s) for s in RANKER_SIGNALS])
+        silenced = np.concatenate([occluded(rows, s, len(features)) for s in RANKER_SIGNALS])
         base = self.ranker_.score(rows)
         without = self.ranker_.score(silenced).reshape(len(RANKER_SIGNALS), len(cols))
         out = []

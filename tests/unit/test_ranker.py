@@ -1,0 +1,133 @@
+"""The learned ranker, the recommender that uses it, and the benchmark, on the synthetic city
+(learners climb the spine in themes, so the right next badge is known)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from colearn.errors import InvalidInput
+from colearn.recommender import benchmark
+from colearn.recommender.ranker import (
+    RANKER_SIGNALS, LearnedRanker, feature_matrix, feature_names, occluded, within_learner_rank,
+)
+from colearn.recommender.recommend import Recommender
+from colearn.recommender.signals import Interests
+from colearn.recommender.synthetic import synthetic_city, true_next
+
+
+@pytest.fixture(scope="module")
+def city():
+    return synthetic_city(seed=1, n_learners=300)
+
+
+@pytest.fixture(scope="module")
+def replayed(city):
+    return benchmark.replay(city.awards, city.catalogue, city.cells)
+
+
+@pytest.fixture(scope="module")
+def ranker(replayed) -> LearnedRanker:
+    return benchmark.fit_ranker(replayed.train, max_iter=40)
+
+
+def test_within_learner_rank_shares_ties_and_puts_held_last() -> None:
+    ranks = within_learner_rank(np.array([0.5, 0.0, 0.5, 0.9, 0.0]), np.array([3]))
+    assert ranks.tolist() == [0, 2, 0, 5, 2]
+
+
+def test_training_rows_have_one_positive_per_event(replayed) -> None:
+    x, y = benchmark.training_rows(replayed.train)
+    assert x.shape[1] == len(feature_names())
+    assert int(y.sum()) == len(replayed.train)
+    # a training event's features use only the awards before it: the learner never holds the target
+    assert all(g.target not in g.held for g in replayed.train)
+
+
+def test_ranker_learns_the_climb(city, ranker) -> None:
+    model = Recommender.from_rows(city.awards, city.catalogue, city.cells, ranker=ranker)
+    hits, total = 0, 0
+    for learner in list(model.learners_)[:150]:
+        profile = model.profile(learner)
+        want = true_next([model.badges.id(int(b)) for b in profile.held])
+        if want is None or model.badges.row(want) in profile.held:
+            continue
+        total += 1
+        hits += model.recommend(learner, limit=1)[0].badge_id == want
+    assert total > 40 and hits / total > 0.6
+
+
+def test_every_reason_names_a_signal_that_contributed(city, ranker) -> None:
+    model = Recommender.from_rows(city.awards, city.catalogue, city.cells, ranker=ranker)
+    learner = next(u for u in model.learners_ if len(model.profile(u).held) >= 3)
+    profile = model.profile(learner)
+    recs = model.recommend(learner, limit=5)
+    assert recs and all(r.reasons for r in recs)
+    feats = feature_matrix(model.signal_scores(profile), profile)
+    explains = {n: s.explain for n, s in model.signals_.items()}
+    for r in recs:
+        col = model.badges.row(r.badge_id)
+        base = ranker.score(feats[[col]])[0]
+        contributed = {n for n in RANKER_SIGNALS
+                       if feats[col, RANKER_SIGNALS.index(n)] > 0
+                       and base - ranker.score(occluded(feats[[col]], n, len(feats)))[0] > 0}
+        sentences = {explains[n](profile, col) for n in contributed}
+        assert set(r.reasons) <= sentences, (r.badge_id, r.reasons)
+
+
+def test_save_load_keeps_features_and_hash(ranker, tmp_path: Path, replayed) -> None:
+    path = ranker.save(tmp_path / "ranker.joblib")
+    again = LearnedRanker.load(path)
+    assert again.training_hash_ == ranker.training_hash_ and again.features_ == feature_names()
+    x, _ = benchmark.training_rows(replayed.train[:3])
+    assert np.allclose(again.score(x), ranker.score(x))
+    assert (tmp_path / "ranker.joblib.json").exists()
+    with pytest.raises(InvalidInput, match="other features"):
+        LearnedRanker.load(path, features=["item_knn"])
+    with pytest.raises(InvalidInput):
+        LearnedRanker().fit(x, np.zeros(len(x)))
+
+
+def test_cold_start_prefers_the_chosen_theme(city) -> None:
+    model = Recommender.from_rows(city.awards, city.catalogue, city.cells)
+    out = model.recommend_for_interests(Interests(themes=("theme3",)), limit=5)
+    assert all(r.badge_id.startswith("theme3-") for r in out)
+    assert all("In the theme3 theme you chose" in r.reasons for r in out)
+    # nothing stated: popularity decides, and says so
+    assert "no badges yet" in model.recommend_for_interests(Interests(), limit=1)[0].reasons[0]
+
+
+def test_add_award_changes_the_next_recommendations_without_a_rebuild(city, ranker) -> None:
+    """Award the learner their top recommendation: it leaves their list and the list moves on.
+    Prints how long the award and the next answer took (speed is reported, not asserted)."""
+    model = Recommender.from_rows(city.awards, city.catalogue, city.cells, ranker=ranker)
+    learner = next(u for u in model.learners_ if len(model.profile(u).held) == 2)
+    before = [r.badge_id for r in model.recommend(learner, limit=5)]
+    signals_before = {n: id(s) for n, s in model.signals_.items()}
+    start = time.perf_counter()
+    assert model.add_award(learner, before[0], city.awards[-1][2] + 86_400)
+    after = [r.badge_id for r in model.recommend(learner, limit=5)]
+    took = time.perf_counter() - start
+    print(f"\naward + next recommendations: {took * 1000:.1f} ms")
+    assert before[0] not in after and after != before
+    assert {n: id(s) for n, s in model.signals_.items()} == signals_before  # updated in place
+    assert model.remove_award(learner, before[0])
+    assert [r.badge_id for r in model.recommend(learner, limit=5)] == before
+
+
+def test_benchmark_on_the_synthetic_city_beats_its_best_baseline() -> None:
+    city = synthetic_city(seed=2, n_learners=400)
+    result = benchmark.run(city.awards, city.catalogue, city.cells, checkpoints=4, min_train_groups=50,
+                           n_resamples=200, ranker_params={"max_iter": 40})
+    models = result["models"]
+    assert set(models) == {benchmark.FULL, *benchmark.BASELINES}
+    assert set(models[benchmark.FULL]) == {*benchmark.PER_CASE, "coverage@10"}
+    best = benchmark.best_baseline(result)
+    assert models[benchmark.FULL]["ndcg@10"]["mean"] > models[best]["ndcg@10"]["mean"]
+    assert models["random"]["ndcg@10"]["mean"] < models["popularity"]["ndcg@10"]["mean"]
+    for m in models.values():
+        for v in m.values():
+            assert v["low"] <= v["mean"] <= v["high"]
