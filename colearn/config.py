@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     #: How long "what next" reuses the opportunities that award a badge, in seconds
     #: (0: read them every time); a change made through this process shows at once.
     catalogue_cache_seconds: float = Field(default=30, ge=0)
+    #: How long an API key, once read, is trusted without reading it again, in
+    #: seconds (0: every request); a revoked key stops working within this.
+    key_cache_seconds: float = Field(default=5, ge=0)
     #: Requests a minute per caller (API key, learner, or anonymous address); 0: no limit.
     rate_limit_per_minute: int = Field(default=600, ge=0)
     #: The most requests a caller may send at once before the per-minute rate applies.

@@ -73,8 +73,9 @@ class CachedStore:
                     known[b] = self._opportunities[b]
         self.hits += len(badge_ids) - len(missing)
         self.misses += len(missing)
-        # The statement's shape: one row per badge that has opportunities, each list a copy.
-        return [{"badge_id": b, "opportunities": [dict(o) for o in hit[1]]}
+        # The statement's shape: one row per badge that has opportunities. The lists
+        # are copies; the opportunity maps in them are shared (read them, do not change them).
+        return [{"badge_id": b, "opportunities": list(hit[1])}
                 for b, hit in known.items() if hit is not None and hit[1]]
 
     def write(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:

@@ -18,7 +18,7 @@ from colearn.graph.cached import CachedStore
 from colearn.graph.store import GraphStore, open_store
 from colearn.recommender.recommend import Recommender, ranker_path
 from colearn.service import problems
-from colearn.service.auth import token_secret
+from colearn.service.auth import PrincipalCache, token_secret
 from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.routers import assertions, ob, verify
 from colearn.service.routers import catalogue, health, insights, learners, pathways, widget
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.token_secret = token_secret(settings.data_dir, secret)
         app.state.recommender = Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir))
         app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        app.state.key_cache = PrincipalCache(settings.key_cache_seconds)
         try:
             yield
         finally:

@@ -162,6 +162,40 @@ def principal_for_key(store: GraphStore, presented: str) -> Principal | None:
                      origins=tuple(row["origins"] or ()))
 
 
+class PrincipalCache:
+    """The principals of API keys presented lately, each kept for ``ttl_s`` seconds.
+
+    Reading the key from the graph on every request was a store round trip
+    per request; with this, a key is read once per ``ttl_s``. The price: a key
+    revoked (``colearn keys revoke``) keeps working for up to ``ttl_s`` in a
+    process that had it cached. Unknown keys are never cached.
+
+    Args:
+        ttl_s: how long a principal is reused; 0 turns the cache off.
+        max_entries: the cache is emptied when it would grow past this.
+    """
+
+    def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, presented: str) -> Principal | None:
+        """The cached principal of a presented key, or None (absent or expired)."""
+        hit = self._entries.get(presented)
+        if hit is None or time.monotonic() - hit[0] > self.ttl_s:
+            return None
+        return hit[1]
+
+    def put(self, presented: str, principal: Principal) -> None:
+        """Keep ``principal`` for ``presented`` (nothing when the cache is off)."""
+        if self.ttl_s <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[presented] = (time.monotonic(), principal)
+
+
 def token_secret(data_dir: Path, configured: str | None = None) -> str:
     """The HS256 secret for learner tokens.
 
@@ -200,5 +234,5 @@ def principal_for_token(secret: str, token: str) -> Principal | None:
     return Principal(role=Role.LEARNER, learner_id=str(claims["sub"]))
 
 
-__all__ = ["Role", "Principal", "CreatedKey", "create_key", "list_keys", "revoke_key",
+__all__ = ["Role", "Principal", "PrincipalCache", "CreatedKey", "create_key", "list_keys", "revoke_key",
            "principal_for_key", "token_secret", "issue_learner_token", "principal_for_token"]

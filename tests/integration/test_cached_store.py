@@ -1,0 +1,49 @@
+"""CachedStore answers a badge's opportunities from its cache, as the statement would, and forgets on writes that touch them; API keys are cached for a few seconds."""
+
+from __future__ import annotations
+
+from colearn.graph import queries
+from colearn.graph.cached import CachedStore
+from colearn.graph.schema import Label, Rel
+from colearn.graph.store import GraphStore
+from colearn.service.auth import Principal, PrincipalCache, Role
+
+
+def _opportunity(store: GraphStore, opp: str, badge: str) -> None:
+    store.write(queries.merge_nodes(Label.OPPORTUNITY), {"rows": [{"id": opp, "props": {"name": opp, "mode": "online"}}]})
+    store.write(queries.set_links(Label.OPPORTUNITY, Rel.AWARDS, Label.BADGE),
+                {"rows": [{"id": opp, "targets": [{"id": badge, "props": {}}]}]})
+
+
+def _by_badge(rows: list[dict]) -> dict[str, list[str]]:
+    return {r["badge_id"]: sorted(o["id"] for o in r["opportunities"]) for r in rows}
+
+
+def test_same_answer_as_the_statement_and_forgets_on_writes(store: GraphStore) -> None:
+    store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": b, "props": {}} for b in ("b1", "b2", "b3")]})
+    _opportunity(store, "o1", "b1")
+    cached = CachedStore(store, ttl_s=60)
+    ask = {"badge_ids": ["b1", "b2", "b3"]}
+    first = cached.read(queries.BADGE_OPPORTUNITIES, ask)
+    assert _by_badge(first) == _by_badge(store.read(queries.BADGE_OPPORTUNITIES, ask)) == {"b1": ["o1"]}
+    assert (cached.hits, cached.misses) == (0, 3)
+    assert _by_badge(cached.read(queries.BADGE_OPPORTUNITIES, ask)) == {"b1": ["o1"]}
+    assert (cached.hits, cached.misses) == (3, 3)
+    _opportunity(store, "o2", "b2")  # written around the cache: not seen until the entry expires
+    assert _by_badge(cached.read(queries.BADGE_OPPORTUNITIES, ask)) == {"b1": ["o1"]}
+    _opportunity(cached, "o3", "b3")  # written through it: forgotten at once
+    assert _by_badge(cached.read(queries.BADGE_OPPORTUNITIES, ask)) == {"b1": ["o1"], "b2": ["o2"], "b3": ["o3"]}
+    assert _by_badge(CachedStore(store, ttl_s=0).read(queries.BADGE_OPPORTUNITIES, ask)) == \
+        {"b1": ["o1"], "b2": ["o2"], "b3": ["o3"]}
+    assert cached.read(queries.GET_LEARNER, {"learner_id": "nobody"}) == []
+
+
+def test_principal_cache() -> None:
+    p = Principal(role=Role.ADMIN, key_id="k")
+    cache = PrincipalCache(ttl_s=60)
+    assert cache.get("col_k_s") is None
+    cache.put("col_k_s", p)
+    assert cache.get("col_k_s") == p
+    off = PrincipalCache(ttl_s=0)
+    off.put("col_k_s", p)
+    assert off.get("col_k_s") is None
