@@ -119,10 +119,17 @@ def test_demo_page_in_chromium(store: GraphStore, tmp_path: Path) -> None:
                 assert links == [o["url"].rstrip("/") + ("/" if o["url"].count("/") == 2 else "")
                                  for i in expected for o in i["opportunities"] if o["url"]]
                 assert page.locator("colearn-next ol[role=list]").count() == 1
-                if pathways.status_code == 200:
-                    assert page.locator("colearn-pathways li.item [role=progressbar]").count() >= 1
-                else:
-                    assert "not available" in page.locator("colearn-pathways p[role=status]").inner_text()
+                # the scored pathways, in order, with the API's progress on their bars
+                assert pathways.status_code == 200, pathways.text
+                scored = pathways.json()["data"]
+                assert scored, "the seeded learner walks the demo pathways"
+                shown = page.locator("colearn-pathways li.item").evaluate_all(
+                    "els => els.map(e => e.getAttribute('data-pathway-id'))")
+                assert shown == [p["pathway_id"] for p in scored]
+                bars = page.locator("colearn-pathways li.item [role=progressbar]").evaluate_all(
+                    "els => els.map(e => Number(e.getAttribute('aria-valuenow')))")
+                assert bars == [int(p["progress"] * 100 + 0.5) for p in scored]  # JS Math.round
+                assert any(b > 0 for b in bars)
                 # keyboard: Tab walks the items and their links in reading order
                 page.locator("body").focus()
                 focused = []
