@@ -19,6 +19,8 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/colearn ingest demo
+	$(BIN)/colearn ingest embeddings
+	$(BIN)/colearn train
 
 # The demo answers requests without credentials as a read-only partner
 # (COLEARN_ANONYMOUS_ROLE=partner), so that plain curl works; see README.

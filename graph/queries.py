@@ -946,3 +946,49 @@ THEME_LINKS = (
     f"RETURN t.id AS id, t.kind AS kind, [(t)-[:{Rel.LEADS_TO}]->(d:{Label.DESTINATION}) | d.id] AS destinations "
     "ORDER BY id"
 )
+
+
+# --------------------------------------------------------------------------
+# Recommender: stored text embeddings (recommender/text.py, recommender/projections.py)
+# --------------------------------------------------------------------------
+
+
+def node_texts(label: Label) -> str:
+    """Every node of ``label`` with its text and its stored text embedding, if any.
+
+    Returns rows ``{id, name, description, vector: [float] | null, model, hash}``
+    ordered by id (``model``: e.g. ``all-MiniLM-L6-v2``; ``hash``: of the text embedded).
+    """
+    return (
+        f"MATCH (n:{Label(label)}) "
+        "RETURN n.id AS id, n.name AS name, n.description AS description, n.embedding AS vector, "
+        "n.embedding_model AS model, n.embedding_hash AS hash ORDER BY id"
+    )
+
+
+def set_embeddings(label: Label) -> str:
+    """Store text embeddings on nodes of ``label`` (missing ids are skipped).
+
+    Params:
+        rows: ``[{"id": str, "vector": [float], "model": str, "hash": str}]``.
+    Returns rows: none.
+    """
+    return (
+        f"UNWIND $rows AS r MATCH (n:{Label(label)} {{id: r.id}}) "
+        "SET n.embedding = r.vector, n.embedding_model = r.model, n.embedding_hash = r.hash"
+    )
+
+# --------------------------------------------------------------------------
+# Pathway completion on award (service/authoring.py)
+# --------------------------------------------------------------------------
+
+#: Published pathways that have a completion badge and a step accepting
+#: ``$badge_id``: the ones a new award of that badge may complete.
+#: Returns rows ``{id}`` ordered by id.
+PATHWAYS_COMPLETED_BY_BADGE = (
+    f"MATCH (p:{Label.PATHWAY})-[:{Rel.HAS_STEP}]->(s:{Label.STEP})-[:{Rel.ACCEPTS}]->"
+    f"(b:{Label.BADGE} {{id: $badge_id}}) "
+    "WHERE p.status = 'published' "
+    f"MATCH (p)-[:{Rel.COMPLETES_WITH}]->(c:{Label.BADGE}) "
+    "RETURN DISTINCT p.id AS id ORDER BY id"
+)

@@ -227,12 +227,22 @@ def _baseline_scores(signal: Mapping[str, np.ndarray], n: int, rng: np.random.Ge
 # ---------------------------------------------------------------------------
 
 
-def training_rows(groups: Sequence[Group]) -> tuple[np.ndarray, np.ndarray]:
-    """``(X float32 [n_rows, n_features], y int8 [n_rows])``: every badge a learner did not hold, per group."""
+def training_rows(groups: Sequence[Group], negatives: int | None = None,
+                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``(X float32 [n_rows, n_features], y int8 [n_rows])``: per group, the earned badge and the
+    badges the learner did not hold (all of them, or ``negatives`` drawn uniformly, seeded)."""
+    rng = np.random.default_rng(seed)
     xs, ys = [], []
     for g in groups:
         mask = np.ones(len(g.features), dtype=bool)
         mask[g.held] = False
+        if negatives is not None:
+            others = np.flatnonzero(mask)
+            others = others[others != g.target]
+            if len(others) > negatives:
+                mask[:] = False
+                mask[rng.choice(others, size=negatives, replace=False)] = True
+                mask[g.target] = True
         y = np.zeros(len(g.features), dtype=np.int8)
         y[g.target] = 1
         xs.append(g.features[mask])
@@ -242,15 +252,20 @@ def training_rows(groups: Sequence[Group]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def fit_ranker(groups: Sequence[Group], **params: Any) -> LearnedRanker:
-    """A ``LearnedRanker`` fitted on ``training_rows(groups)``.
+#: Not-earned badges sampled per training event (uniformly; ``None``: all). Chosen on the
+#: validation split: as good as all of them there, at a third of the fitting time.
+NEGATIVES: int | None = 25
+
+
+def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, **params: Any) -> LearnedRanker:
+    """A ``LearnedRanker`` fitted on ``training_rows(groups, negatives)``.
 
     Raises:
         InvalidInput: no groups, or the rows lack positives or negatives.
     """
     if not groups:
         raise InvalidInput("no training events: the ranker needs learners who earned at least two badges")
-    x, y = training_rows(groups)
+    x, y = training_rows(groups, negatives)
     return LearnedRanker(**params).fit(x, y)
 
 

@@ -194,7 +194,9 @@ class Projection:
         destinations: destination ids <-> columns of ``badge_destinations``.
         badge_themes: CSR float32 ``[n_badges, n_themes]``, binary (empty by default).
         badge_destinations: CSR float32 ``[n_badges, n_destinations]``, binary.
-        badge_texts: ``"name. description"`` per badge column (empty strings by default).
+        badge_texts: ``"name. description"`` per badge column (names by default).
+        badge_vectors: float32 ``[n_badges, dim]``: MiniLM vectors stored on
+            the graph for the current texts (``text.embed_catalogue``), or ``None``.
 
     Raises:
         InvalidInput: a shape, dtype or length does not match the indexes
@@ -217,6 +219,7 @@ class Projection:
     badge_themes: sparse.csr_array | None = None
     badge_destinations: sparse.csr_array | None = None
     badge_texts: tuple[str, ...] | None = None
+    badge_vectors: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n_l, n_b, n_c = len(self.learners), len(self.badges), len(self.cells)
@@ -433,4 +436,15 @@ class Projection:
             if r.get("issued_on") is None:
                 raise InvalidInput(f"assertion '{r['assertion_id']}' has no issued_on")
             awards.append(Award(r["learner_id"], r["badge_id"], int(r["issued_on"]), r["assertion_id"]))
-        return cls.from_rows(awards, catalogue, cells, now=at)
+        projection = cls.from_rows(awards, catalogue, cells, now=at)
+        from colearn.graph.schema import Label
+        from colearn.recommender.text import MINILM, text_hash
+
+        stored = {r["id"]: r for r in store.read(queries.node_texts(Label.BADGE))}
+        rows = [stored.get(b) for b in projection.badges]
+        texts = projection.badge_texts or ()
+        if rows and all(r is not None and r.get("vector") and r.get("model") == MINILM
+                        and r.get("hash") == text_hash(t) for r, t in zip(rows, texts)):
+            vectors = np.asarray([r["vector"] for r in rows if r is not None], dtype=np.float32)
+            object.__setattr__(projection, "badge_vectors", vectors)
+        return projection

@@ -270,7 +270,8 @@ class Recommender:
                 exists and matches this version's features (else the blend,
                 with a logged warning).
             **params: hyperparameters (``weights``, ``neighbours``, ``signals``,
-                ``ranker``, ``text_model``).
+                ``ranker``, ``text_model``: default ``"auto"``, i.e. the MiniLM
+                vectors stored at ingest when there are any, else TF-IDF).
 
         Raises:
             InvalidInput: ``now`` is naive; see also ``fit``.
@@ -283,6 +284,7 @@ class Recommender:
                 params["ranker"] = LearnedRanker.load(ranker_file)
             except InvalidInput as exc:
                 log.warning("not using the saved ranker: %s", exc)
+        params.setdefault("text_model", "auto")
         projection = Projection.from_store(store, now)
         rec = cls(**params).fit(projection)
         rec.store_ = store

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -157,24 +157,46 @@ class TextSimilarity:
         self.name = name
 
     def fit(self, projection: Projection) -> "TextSimilarity":
-        """Embed every badge's ``"name. description"``, or take stored vectors when ``projection`` has them.
+        """Take each badge's vector.
+
+        ``"auto"``: the MiniLM vectors stored on the graph at ingest
+        (``embed_catalogue``) when every badge has one for its current text and
+        the model is installed (it is loaded only when a free-text query
+        arrives), else TF-IDF over the catalogue. ``"minilm"``: stored vectors
+        or, for badges without, the model now. ``"tfidf"``: TF-IDF.
 
         Returns:
             ``self``.
 
         Raises:
-            InvalidInput: see ``load_embedder``.
+            InvalidInput: ``"minilm"`` without the text extra; an unknown model.
         """
         texts = list(projection.badge_texts or projection.badge_names)
-        self.embedder_ = load_embedder(self.model, texts)
-        self.model_ = self.embedder_.model
         stored = getattr(projection, "badge_vectors", None)
-        if stored is not None and stored.get("model") == self.model_:
-            self.vectors_ = np.asarray(stored["vectors"], dtype=np.float32)
+        self._embedder: Embedder | None = None
+        if self.model not in ("auto", "minilm", "tfidf"):
+            raise InvalidInput(f"text model must be auto, minilm or tfidf, got {self.model!r}")
+        if self.model != "tfidf" and stored is not None and minilm_available():
+            self.model_ = MINILM
+            self.vectors_ = np.asarray(stored, dtype=np.float32)
+        elif self.model == "minilm":
+            self._embedder = load_embedder("minilm", texts)
+            self.model_ = MINILM
+            self.vectors_ = self._embedder.embed(texts)
         else:
-            self.vectors_ = self.embedder_.embed(texts)
+            self._embedder = TfidfEmbedder(texts)
+            self.model_ = "tfidf"
+            self.vectors_ = self._embedder.embed(texts)
+        self._texts = texts
         self.names_ = projection.badge_names
         return self
+
+    @property
+    def embedder_(self) -> Embedder:
+        """The embedder of queries (MiniLM is loaded on first use)."""
+        if self._embedder is None:
+            self._embedder = load_embedder("minilm" if self.model_ == MINILM else "tfidf", self._texts)
+        return self._embedder
 
     def _query(self, profile: Profile) -> tuple[np.ndarray | None, bool]:
         text = profile.interests.text.strip()
@@ -216,3 +238,47 @@ class TextSimilarity:
 
     def remove_award(self, held: np.ndarray, badge: int, **_: object) -> None:
         """Nothing to update."""
+
+
+def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
+    """Compute and store MiniLM vectors for every badge and opportunity whose text changed.
+
+    Each node gets ``embedding`` (list of float), ``embedding_model`` and
+    ``embedding_hash`` (``text_hash`` of the text embedded), so a re-run
+    embeds only new or edited texts. Badge text is ``"name. description"``,
+    as ``Projection.badge_texts``; an opportunity's is the same of its own.
+
+    Args:
+        store: the graph.
+        model: ``"minilm"`` (the only model whose vectors are stored).
+
+    Returns:
+        ``{"Badge": n embedded, "Opportunity": n embedded}``.
+
+    Raises:
+        InvalidInput: the text extra is not installed.
+        StoreUnavailable: the store cannot be reached.
+    """
+    from colearn.graph import queries
+    from colearn.graph.schema import Label
+
+    embedder = load_embedder("minilm" if model in ("auto", "minilm") else model, [])
+    if embedder.model != MINILM:
+        raise InvalidInput("only MiniLM vectors are stored; TF-IDF is computed when the recommender starts")
+    out = {}
+    for label in (Label.BADGE, Label.OPPORTUNITY):
+        rows = store.read(queries.node_texts(label))
+        todo = []
+        for r in rows:
+            text = ". ".join(t for t in (r.get("name") or r["id"], r.get("description") or "") if t)
+            h = text_hash(text)
+            if r.get("model") != embedder.model or r.get("hash") != h:
+                todo.append((r["id"], text, h))
+        for start in range(0, len(todo), 256):
+            chunk = todo[start:start + 256]
+            vectors = embedder.embed([t for _, t, _ in chunk])
+            store.write(queries.set_embeddings(label), {"rows": [
+                {"id": i, "vector": [float(x) for x in v], "model": embedder.model, "hash": h}
+                for (i, _, h), v in zip(chunk, vectors)]})
+        out[str(label)] = len(todo)
+    return out

