@@ -261,6 +261,28 @@ def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_i
     return Completion(pathway_id, learner_id, True, True, bool(rows[0]["created"]), rows[0]["id"], badge, [])
 
 
+#: The service itself, acting when an award may complete a pathway.
+_SYSTEM = Principal(role=Role.ADMIN)
+
+
+def complete_after_award(store: GraphStore, learner_id: str, badge_id: str) -> list[Completion]:
+    """Award the completion badge of every published pathway that a newly held
+    ``badge_id`` completes for ``learner_id`` (each at most once, ever).
+
+    Called when a learner accepts an award or imports a badge, so that
+    completing the last step is enough: nobody has to claim the completion.
+
+    Returns:
+        The completions that were newly awarded (``created``), in pathway id order.
+    """
+    done = []
+    for row in store.read(queries.PATHWAYS_COMPLETED_BY_BADGE, {"badge_id": badge_id}):
+        result = complete(store, _SYSTEM, row["id"], learner_id)
+        if result.created:
+            done.append(result)
+    return done
+
+
 class PathwayCreate(PathwayRecord):
     """A recommended pathway to author; it starts as a draft unless ``status`` says otherwise."""
 

@@ -32,6 +32,7 @@ from colearn.openbadges.verify import Verifier
 from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, AssertionsPublic, AwardCreate,
                                                ImportIn, ImportPublic, PortfolioAward, PortfolioCell,
                                                PortfolioPublic, Refused, RevokeIn, VerificationPublic)
+from colearn.service import authoring
 from colearn.service.auth import Principal, Role
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
@@ -171,12 +172,16 @@ def _respond(request: Request, principal: PrincipalDep, pub: Publisher, assertio
     learner = None if principal.role == Role.ADMIN else principal.learner_id
     record = issuing.set_learner_response(pub.store, assertion_id, accept, learner_id=learner)
     tell_recommender(request, record.learner_id, record.badge_id, record.props.get("issued_on"), held=accept)
+    if accept:
+        # the last step of a pathway met: its completion badge is awarded once
+        authoring.complete_after_award(pub.store, record.learner_id, record.badge_id)
     return _record_public(pub, record)
 
 
 @router.post("/assertions/{assertion_id}/accept", response_model=AssertionPublic, responses=_ERRORS)
 def accept(request: Request, principal: PrincipalDep, pub: PublisherDep, assertion_id: Id) -> AssertionPublic:
-    """The learner accepts the award: it enters their portfolio (and recommendations).
+    """The learner accepts the award: it enters their portfolio (and recommendations);
+    a pathway whose steps are now all met gets its completion badge awarded once.
     Who: the learner it was awarded to (learner token), or admin."""
     return _respond(request, principal, pub, assertion_id, True)
 

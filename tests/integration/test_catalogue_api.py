@@ -182,3 +182,33 @@ def test_places_keep_their_district(api) -> None:
         "northgate")
     blocked = client.delete("/places/northgate", headers=h["admin"])
     assert blocked.status_code == 409 and "places within it" in blocked.json()["detail"]
+
+
+def test_accepting_the_last_step_awards_the_completion_once(api, store: GraphStore) -> None:
+    client, h = api
+    pathway = client.get("/pathways/digital-careers", headers=h["admin"]).json()
+    needed = [b for s in pathway["steps"] if not s["optional"] for b in s["badges"][:s["required"]]]
+    rows = [{"id": f"a-{b}", "organisation_id": "kiln-digital", "badge_id": b, "learner_id": "grace",
+             "learner_props": {}, "props": {"status": "accepted", "issued_on": 1_700_000_000}} for b in needed]
+    store.write(queries.MERGE_ASSERTIONS, {"rows": rows[:-1]})
+    # the last badge is awarded through the API and accepted by the learner
+    last = rows[-1]["badge_id"]
+    issuer = store.read("MATCH (o:Organisation)-[:DEFINES]->(:Badge {id: $b}) RETURN o.id AS id", {"b": last})
+    org_key = {"X-API-Key": create_key(store, "organisation", organisation_id=issuer[0]["id"]).secret}
+    award = client.post(f"/organisations/{issuer[0]['id']}/badges/{last}/assertions", headers=org_key,
+                        json={"recipient": {"type": "url", "identity": "https://grace.example"},
+                              "learner_id": "grace"})
+    assert award.status_code == 201, award.text
+    assert award.json()["learner_id"] == "grace"
+    completion = ("MATCH (:Learner {id: 'grace'})<-[:TO]-(a:Assertion)-[:OF]->(:Badge {id: 'digital-careers-award'}) "
+                  "RETURN a.id AS id, a.status AS status")
+    assert store.read(completion) == []  # issued, not yet accepted: the step is not met
+    token = {"Authorization": f"Bearer {issue_learner_token(client.app.state.token_secret, 'grace')}"}
+    accepted = client.post(f"/assertions/{award.json()['id']}/accept", headers=token)
+    assert accepted.status_code == 200, accepted.text
+    first = store.read(completion)
+    assert len(first) == 1 and first[0]["status"] == "issued"
+    # claiming it by hand afterwards finds the same one assertion
+    claimed = client.post("/pathways/digital-careers/completions", json={"learner_id": "grace"}, headers=token)
+    assert claimed.json()["assertion_id"] == first[0]["id"] and claimed.json()["created"] is False
+    assert store.read(completion) == first
