@@ -40,6 +40,9 @@ MATRIX = """
 |---|---|---|---|---|---|---|---|---|
 | GET | /health | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /learners/{learner_id}/next | 401 | 200 | 403 | 403 | 200 | 200 | 403 |
+| GET | /learners/{learner_id}/pathways | 401 | 200 | 403 | 403 | 200 | 200 | 403 |
+| POST | /learners/{learner_id}/pathways/interest | 401 | 200 | 403 | 403 | 200 | 200 | 403 |
+| POST | /visitors/next | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /organisations | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
 | POST | /organisations | 401 | 201 | 403 | 403 | 403 | 403 | 403 |
 | GET | /organisations/{item_id} | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
@@ -137,6 +140,10 @@ _PATHWAY = {"title": "New", "organisation": OWNER, "destination": "employment",
 #: the org-owner (``college``) and name the learner-self (``l1``).
 REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/learners/{learner_id}/next"): {"path": {"learner_id": SELF}},
+    ("GET", "/learners/{learner_id}/pathways"): {"path": {"learner_id": SELF}},
+    ("POST", "/learners/{learner_id}/pathways/interest"): {"path": {"learner_id": SELF},
+                                                         "json": {"destinations": ["employment"]}},
+    ("POST", "/visitors/next"): {"json": {"destinations": ["employment"], "limit": 3}},
     ("POST", "/organisations"): {"json": {"id": "new-org", "name": "New", "kind": "charity"}},
     ("GET", "/organisations/{item_id}"): {"path": {"item_id": OWNER}},
     ("PATCH", "/organisations/{item_id}"): {"path": {"item_id": OWNER}, "json": {"description": "New words."}},
