@@ -335,7 +335,7 @@ def ranker_scores(rep: Replay, *, checkpoints: int = 20, min_train_groups: int =
     fallback, sizes = 0, []
     import bisect
 
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         if lo == hi:
             continue
         cut = bisect.bisect_left(train_keys, rep.test[lo].key)  # groups strictly before the block

@@ -51,14 +51,35 @@ def test_bad_catalogue_is_refused_with_its_place(data_dir: Path, tmp_path: Path)
     assert "city.yaml" in result.output and "kind" in result.output
 
 
-def test_eval_json_beats_popularity() -> None:
-    result = runner.invoke(app, ["eval", "--json"])
+def test_eval_global_json_beats_popularity() -> None:
+    result = runner.invoke(app, ["eval", "--protocol", "global", "--json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
     assert body["n_cases"] == 1168  # martialarts users with >= 3 distinct badges
     rec, pop = body["models"]["recommender"], body["models"]["popularity"]
     assert rec["ndcg@10"]["low"] > pop["ndcg@10"]["high"]
     assert rec["mrr"]["mean"] > pop["mrr"]["mean"]
+
+
+def test_eval_an_unseen_site_writes_a_report_and_beats_its_best_baseline(tmp_path: Path) -> None:
+    """The full benchmark, unchanged, on a Badges.xml it has never seen (a synthetic site whose
+    learners climb the spine in themes): the report and plot land in the reports folder."""
+    from colearn.recommender.synthetic import synthetic_city, write_badges_xml
+
+    xml = write_badges_xml(synthetic_city(seed=5, n_learners=400), tmp_path / "Badges.xml")
+    reports = tmp_path / "reports"
+    result = runner.invoke(app, ["eval", "--data", str(xml), "--site", "synthcity", "--checkpoints", "3",
+                                 "--reports", str(reports), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    models = body["models"]
+    best = max((m for m in models if m != "recommender"), key=lambda m: models[m]["ndcg@10"]["mean"])
+    assert models["recommender"]["ndcg@10"]["mean"] > models[best]["ndcg@10"]["mean"]
+    assert {"hr@5", "hr@10", "ndcg@10", "mrr", "coverage@10", "diversity@10", "novelty@10"} <= set(
+        models["recommender"])
+    md = (reports / "eval-synthcity.md").read_text()
+    assert "| recommender |" in md and "| markov |" in md and "95% bootstrap interval" in md
+    assert (reports / "eval-synthcity.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_keys_lifecycle(data_dir: Path) -> None:
