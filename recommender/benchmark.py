@@ -346,8 +346,9 @@ def ranker_scores(rep: Replay, *, checkpoints: int = 20, min_train_groups: int =
             fallback += hi - lo
             continue
         ranker = fit_ranker(rep.train[:cut], **params)
-        for i in range(lo, hi):
-            out[i] = ranker.score(rep.test[i].features)
+        block = ranker.score(np.concatenate([rep.test[i].features for i in range(lo, hi)]))
+        for i, part in zip(range(lo, hi), np.split(block, hi - lo)):
+            out[i] = part
     return out, fallback, sizes
 
 
