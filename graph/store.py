@@ -73,7 +73,7 @@ def open_store(settings: Settings) -> GraphStore:
     else:
         from colearn.graph.falkordb_store import FalkorDBStore, EmbeddedFalkorDB
 
-        server = EmbeddedFalkorDB.for_data_dir(settings.data_dir)
+        server = EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync)
         store = FalkorDBStore(server.host, server.port, settings.graph_name, server=server)
     store.apply_schema()
     return store

@@ -23,7 +23,10 @@ DATA = REPO / "data"
 @pytest.fixture(scope="session")
 def falkordb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedFalkorDB]:
     """A FalkorDB server for the whole session, stopped at the end."""
-    server = EmbeddedFalkorDB.for_data_dir(tmp_path_factory.mktemp("falkordb"))
+    # Flushed once a second: the suite crashes no machine, and fsync on every write
+    # (the service's default) would slow it; tests/integration/test_durability.py
+    # runs its own stores with the default.
+    server = EmbeddedFalkorDB.for_data_dir(tmp_path_factory.mktemp("falkordb"), fsync="everysec")
     yield server
     server.stop()
 
