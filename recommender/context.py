@@ -26,7 +26,7 @@ from bisect import bisect_left, bisect_right, insort
 
 import numpy as np
 from colearn.recommender.projections import Projection
-from colearn.recommender.signals import Profile, scale_to_unit
+from colearn.recommender.signals import Profile, position_of, scale_to_unit
 
 DAY = 86_400
 
@@ -78,6 +78,20 @@ class _Fit:
         pref, _ = self._pref(profile)
         return scale_to_unit(self.share_ @ pref)
 
+    def _phrase(self, axis_id: str, stated: bool, n: int, total: int) -> str:
+        raise NotImplementedError
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"In the digital theme you chose"``, ``"Leads to employment, like 3 of your 4 badges"``:
+        the matching theme (destination) that weighs most."""
+        pref, stated = self._pref(profile)
+        matching = [t for t in np.flatnonzero(self.matrix_[badge]) if pref[t] > 0]
+        if not matching:
+            return None
+        best = max(matching, key=lambda t: pref[t])
+        n = int(round(pref[best] * len(profile.held)))
+        return self._phrase(self.index_.id(int(best)), stated, n, len(profile.held))
+
     def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
         """Nothing to update: the signal reads the learner's own badges and the catalogue."""
 
@@ -94,18 +108,10 @@ class ThemeFit(_Fit):
     def _stated(self, profile: Profile) -> tuple[str, ...]:
         return profile.interests.themes
 
-    def explain(self, profile: Profile, badge: int) -> str | None:
-        """``"In the Digital theme you chose"`` or ``"In the X theme, like 4 of your 6 badges"``."""
-        pref, stated = self._pref(profile)
-        themes = [t for t in np.flatnonzero(self.matrix_[badge]) if pref[t] > 0]
-        if not themes:
-            return None
-        best = max(themes, key=lambda t: pref[t])
-        name = self.index_.id(int(best))
+    def _phrase(self, axis_id: str, stated: bool, n: int, total: int) -> str:
         if stated:
-            return f"In the {name} theme you chose"
-        n = int(round(pref[best] * len(profile.held)))
-        return f"In the {name} theme, like {n} of your {len(profile.held)} badges"
+            return f"In the {axis_id} theme you chose"
+        return f"In the {axis_id} theme, like {n} of your {total} badges"
 
 
 class DestinationFit(_Fit):
@@ -117,18 +123,11 @@ class DestinationFit(_Fit):
     def _stated(self, profile: Profile) -> tuple[str, ...]:
         return profile.interests.destinations
 
-    def explain(self, profile: Profile, badge: int) -> str | None:
-        """``"Leads to employment, the destination you chose"`` or ``"... like 3 of your badges"``."""
-        pref, stated = self._pref(profile)
-        dests = [d for d in np.flatnonzero(self.matrix_[badge]) if pref[d] > 0]
-        if not dests:
-            return None
-        best = max(dests, key=lambda d: pref[d])
-        name = self.index_.id(int(best)).replace("_", " ")
+    def _phrase(self, axis_id: str, stated: bool, n: int, total: int) -> str:
+        name = axis_id.replace("_", " ")
         if stated:
             return f"Leads to {name}, the destination you chose"
-        n = int(round(pref[best] * len(profile.held)))
-        return f"Leads to {name}, like {n} of your {len(profile.held)} badges"
+        return f"Leads to {name}, like {n} of your {total} badges"
 
 
 class _Conditioned:
@@ -180,11 +179,9 @@ class _Conditioned:
     def remove_award(self, held: np.ndarray, badge: int, *, held_on: np.ndarray | None = None,
                      **_: object) -> None:
         """One fewer (the context is recomputed from the learner's history before ``badge``)."""
-        h = np.asarray(held, dtype=np.int64).reshape(-1)
-        where = np.flatnonzero(h == badge)
-        if not where.size:
+        h, p = position_of(held, badge)
+        if p is None:
             return
-        p = int(where[0])
         on = int(held_on[p]) if held_on is not None and len(held_on) > p else None
         self._update(h[:p], badge, on, None if held_on is None else np.asarray(held_on)[:p] if p else None,
                      -1)
@@ -294,11 +291,10 @@ class Trending:
     def remove_award(self, held: np.ndarray, badge: int, *, held_on: np.ndarray | None = None,
                      **_: object) -> None:
         """Forget the award's time."""
-        h = np.asarray(held).reshape(-1)
-        where = np.flatnonzero(h == badge)
-        if held_on is None or not where.size:
+        _, p = position_of(held, badge)
+        if held_on is None or p is None:
             return
-        t = int(np.asarray(held_on)[int(where[0])])
+        t = int(np.asarray(held_on)[p])
         times = self.times_[badge]
         i = bisect_left(times, t)
         if i < len(times) and times[i] == t:

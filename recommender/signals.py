@@ -131,6 +131,13 @@ class Signal(Protocol):
         ...
 
 
+def position_of(held: np.ndarray, badge: int) -> tuple[np.ndarray, int | None]:
+    """``(held as int64 [n_held], the position of badge in it or None)``: for ``remove_award``."""
+    h = np.asarray(held, dtype=np.int64).reshape(-1)
+    where = np.flatnonzero(h == badge)
+    return h, (int(where[0]) if where.size else None)
+
+
 def learners_phrase(n: int, verb: str = "hold") -> str:
     """``"1 learner holds"`` / ``"1,204 learners hold"``: counts with thousands separators."""
     if n == 1:

@@ -28,7 +28,7 @@ import numpy as np
 from colearn.errors import InvalidInput
 from colearn.recommender.counts import CountMatrix
 from colearn.recommender.projections import Projection
-from colearn.recommender.signals import Profile, scale_to_unit
+from colearn.recommender.signals import Profile, position_of, scale_to_unit
 
 
 def _who_earned(n: int) -> str:
@@ -120,11 +120,9 @@ class Transitions:
 
     def remove_award(self, held: np.ndarray, badge: int, **_: object) -> None:
         """Take ``badge`` out of the learner's sequence: ``prev -> badge -> next`` becomes ``prev -> next``."""
-        h = np.asarray(held, dtype=np.int64).reshape(-1)
-        where = np.flatnonzero(h == badge)
-        if not where.size:
+        h, p = position_of(held, badge)
+        if p is None:
             return
-        p = int(where[0])
         prev = int(h[p - 1]) if p > 0 else None
         nxt = int(h[p + 1]) if p + 1 < len(h) else None
         if prev is not None:
@@ -201,11 +199,9 @@ class EarnedLater:
 
     def remove_award(self, held: np.ndarray, badge: int, **_: object) -> None:
         """Drop the pairs ``badge`` takes part in: ``(earlier, badge)`` and ``(badge, later)``."""
-        h = np.asarray(held, dtype=np.int64).reshape(-1)
-        where = np.flatnonzero(h == badge)
-        if not where.size:
+        h, p = position_of(held, badge)
+        if p is None:
             return
-        p = int(where[0])
         before, after = h[:p], h[p + 1:]
         self.later_.add(before, np.full(len(before), badge), -1)
         self.later_.add(np.full(len(after), badge), after, -1)
