@@ -611,6 +611,40 @@ def generate_cmd(
     _run(body)
 
 
+@app.command("soak")
+def soak_cmd(
+    size: Annotated[str, typer.Option(help="The synthetic city: S, M or L.")] = "M",
+    seed: Annotated[int, typer.Option(help="The city's seed.")] = 1,
+    minutes: Annotated[float, typer.Option(min=0.1, max=30, help="Length of the measured run.")] = 5.0,
+    rate: Annotated[float, typer.Option(min=1, max=2000, help="Requests a second.")] = 50.0,
+    workers: Annotated[int, typer.Option(min=1, help="Workers of the server under test.")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Mixed traffic (what next, pathways, catalogue reads, awards, accepts) at a steady rate against a
+    live server; exits 1 on any 5xx or resident memory growth above 10%."""
+    from colearn.perf.bench import write_report
+    from colearn.perf.soak import rows, soak
+
+    def body() -> bool:
+        res = soak(size, seed, minutes=minutes, rate=rate, workers=workers,
+                   progress=lambda m: err.print(f"[dim]{m}[/dim]", highlight=False))
+        res["size"] = f"soak-{size}"
+        path = write_report(res)
+        if as_json:
+            out.print_json(json.dumps(res, default=str))
+        else:
+            table = Table(title="colearn soak", caption=f"also in {path}")
+            table.add_column("measure")
+            table.add_column("value")
+            for r in rows(res):
+                table.add_row(*r)
+            Console(width=max(out.width, 120)).print(table)
+        return bool(res["passed"])
+
+    if not _run(body):
+        raise typer.Exit(1)
+
+
 @app.command("serve")
 def serve_cmd(
     host: Annotated[Optional[str], typer.Option(help="Bind address.", envvar="COLEARN_HOST")] = None,
