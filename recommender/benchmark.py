@@ -319,7 +319,7 @@ def coverage_interval(tops: Sequence[np.ndarray], n_badges: int, *, n_resamples:
 # ---------------------------------------------------------------------------
 
 
-def ranker_scores(rep: Replay, *, checkpoints: int = 20, min_train_groups: int = 100,
+def ranker_scores(rep: Replay, *, checkpoints: int = 10, min_train_groups: int = 100,
                   **params: Any) -> tuple[list[np.ndarray], int, list[int]]:
     """Score every test case with a ranker trained strictly before its block (expanding window).
 
@@ -358,7 +358,7 @@ def run(
     cells: Iterable[Mapping[str, Any] | SpineCell],
     *,
     min_badges: int = 3,
-    checkpoints: int = 20,
+    checkpoints: int = 10,
     min_train_groups: int = 100,
     max_train_groups: int | None = 30_000,
     n_resamples: int = 1000,

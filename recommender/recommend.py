@@ -1,9 +1,11 @@
-"""The "what next?" recommender: signals blended by a weighted sum, each result with its reasons.
+"""The "what next?" recommender: signals combined by a learned ranker (or a weighted sum), each result with its reasons.
 
 Data flow: the graph (through ``GraphStore`` and ``graph/queries.py`` only) ->
-``Projection`` -> fitted signals -> ranked ``Recommendation`` objects.
+``Projection`` -> fitted signals -> ``ranker.LearnedRanker`` (when one is
+given or saved by ``colearn train``) -> ranked ``Recommendation`` objects.
 
-Blend (a plain weighted sum, to be replaced by a learned ranker)::
+Without a ranker, and for the first events of an offline replay, the blend
+(a plain weighted sum)::
 
     score(learner, badge) = Σ_s  w_s · score_s(learner, badge)
 
