@@ -40,6 +40,8 @@ from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlsplit
 
+from colearn.perf.server import rss_bytes
+
 #: The longest a run may take, whatever the spec says (a guard on bounded loops).
 MAX_RUN_S = 1_800.0
 #: Per-request timeout.
@@ -214,20 +216,6 @@ async def _one(pool: _Pool, req: dict[str, Any], tally: _Tally | None) -> None:
         tally.record(req.get("kind", "request"), status, (time.perf_counter() - start) * 1000.0)
 
 
-def _rss(pids: list[int]) -> int | None:
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover - psutil is a bench dependency
-        return None
-    total = 0
-    for pid in pids:
-        try:
-            total += psutil.Process(pid).memory_info().rss
-        except psutil.Error:
-            continue
-    return total
-
-
 async def run(spec: dict[str, Any]) -> dict[str, Any]:
     """Run the load a spec describes (see the module docstring) and return its results."""
     check_loopback(spec["base"])
@@ -293,7 +281,7 @@ async def _open_loop(pool: _Pool, spec: dict[str, Any], reqs: list[dict[str, Any
         if now >= duration:
             break
         if now >= next_sample:
-            samples.append((round(now, 1), _rss(pids)))
+            samples.append((round(now, 1), rss_bytes(pids)))
             next_sample += sample_s
         due = start + n / rate
         delay = due - time.perf_counter()
@@ -310,7 +298,7 @@ async def _open_loop(pool: _Pool, spec: dict[str, Any], reqs: list[dict[str, Any
     if tasks:
         await asyncio.wait(tasks, timeout=TIMEOUT_S)
     wall = time.perf_counter() - start
-    samples.append((round(wall, 1), _rss(pids)))
+    samples.append((round(wall, 1), rss_bytes(pids)))
     out = tally.result(wall)
     out.update({"rate": rate, "duration_s": duration, "dropped": dropped, "rss_samples": samples})
     return out

@@ -118,17 +118,13 @@ class ServeProcess:
             started = sum(_STARTED in line for line in list(self._lines))
             if started >= self.workers:
                 try:
-                    if httpx.get(f"{self.base}/health", timeout=5, headers=self.env_headers()).status_code < 500:
+                    if httpx.get(f"{self.base}/health", timeout=5).status_code < 500:
                         break
                 except httpx.HTTPError:
                     pass
             time.sleep(0.05)
         self.ready_s = time.perf_counter() - start
         return self.ready_s
-
-    def env_headers(self) -> dict[str, str]:
-        """Headers for a health probe (none needed)."""
-        return {}
 
     def tail(self, n: int = 40) -> str:
         """The last ``n`` lines the server printed."""
