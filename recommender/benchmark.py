@@ -37,7 +37,6 @@ Jannach, "Beyond accuracy", RecSys 2010), bootstrapped by resampling cases.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +45,7 @@ import numpy as np
 
 from colearn.errors import InvalidInput
 from colearn.recommender.evaluation import (
-    HeldOut, _awards, hit_rate_at_k, ndcg_at_k, ranks_of, reciprocal_rank, summarise,
+    HeldOut, _awards, hit_rate_at_k, ndcg_at_k, reciprocal_rank, summarise,
     temporal_leave_last_out, validation_awards,
 )
 from colearn.recommender.projections import Award, Projection, SpineCell, award_order_key
@@ -449,5 +448,4 @@ def beats_every_baseline(result: Mapping[str, Any], metric: str = "ndcg@10") -> 
 
 
 __all__ = ["BASELINES", "FULL", "PER_CASE", "Group", "Replay", "beats_every_baseline", "best_baseline",
-           "case_metrics", "coverage_interval", "fit_ranker", "ranks_of", "replay", "run", "training_rows"]
-_ = math  # keep the import for docs tooling
+           "case_metrics", "coverage_interval", "fit_ranker", "replay", "run", "training_rows"]

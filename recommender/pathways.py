@@ -233,7 +233,6 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
     theme_fit = rec.signals_["theme_fit"].score(profile)
     dest_signal = rec.signals_["destination_fit"]
     pref, stated = dest_signal._pref(profile)
-    info = {c.id: c for c in p.cell_info}
     reached: dict[str, int] = {}
     for b in profile.held:
         for c in p.cells_of(int(b)):
@@ -286,7 +285,6 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
             pathway_id=pw["id"], title=pw.get("title") or pw["id"], destination=dest, score=round(score, 6),
             fit=fit, progress=progress, readiness=readiness, steps_met=sum(met), steps_total=total,
             next_step=next_step, reasons=reasons))
-    _ = info
     return sorted(scored, key=lambda s: (s.next_step is None, -s.score, s.pathway_id))
 
 

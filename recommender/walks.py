@@ -16,9 +16,11 @@ Sources:
 The PageRank graph (ARCHITECTURE.md, "Recommender") has a node per badge,
 spine cell, theme, destination and learner, and undirected edges
 learner-badge (weight 1), badge-cell, badge-theme, theme-destination
-(weight ``attribute_weight``). It is a prebuilt scipy matrix: never networkx
-(3.5 s per query at 1M edges there against tens of ms here). An award adds a
-learner-badge edge to a ``CountMatrix``: no rebuild.
+(weight ``attribute_weight``). It is a prebuilt scipy/numpy matrix: never
+networkx (3.5 s per query at 1M edges there against tens of ms here). The
+learner layer is summed out exactly into ``G = Xᵀ D⁻¹ X`` (see
+``PersonalisedPageRank``), which an award updates in ``O(n_held²)`` cells of
+a ``CountMatrix``: no rebuild.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from colearn.recommender.signals import Interests, Profile
 from colearn.recommender.synthetic import synthetic_city
 from colearn.recommender.transitions import EarnedLater, Transitions
 from colearn.recommender.walks import PersonalisedPageRank, RP3beta
-from tests.recommender_builders import BADGES, CELLS, HELD
+from tests.recommender_builders import BADGES, CELLS
 from tests.recommender_builders import awards as make_awards
 
 THEMED = [dict(b, themes=["digital"] if b["id"] in {"first", "club", "show"} else ["civic"],
