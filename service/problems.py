@@ -117,7 +117,10 @@ def normalise_openapi(schema: dict[str, Any]) -> dict[str, Any]:
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": _TITLES[400]})
             for status, response in responses.items():
-                if status[:1] in ("4", "5"):
+                # an error a route documents in its own media type (e.g. a revoked
+                # Open Badges assertion, answered as JSON-LD) keeps it
+                media = set(response.get("content", {}))
+                if status[:1] in ("4", "5") and (PROBLEM_JSON in media or media <= {"application/json"}):
                     response["content"] = _problem_content(status)
     return schema
 

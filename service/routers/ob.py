@@ -35,30 +35,35 @@ Id = Annotated[str, Path(min_length=1, max_length=200)]
 _404 = problem_responses(404)
 
 
+class LDJSONResponse(JSONResponse):
+    """JSON-LD (``application/ld+json``), as Open Badges documents are served and documented."""
+
+    media_type = LD_JSON
+
+
 def _ld(document: dict[str, Any], status: int = 200) -> JSONResponse:
-    return JSONResponse(document, status_code=status, media_type=LD_JSON,
-                        headers={"Cache-Control": "no-cache"})
+    return LDJSONResponse(document, status_code=status, headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/v2/issuers/{org_id}", responses=_404)
+@router.get("/v2/issuers/{org_id}", responses=_404, response_class=LDJSONResponse)
 def issuer_v2(pub: PublisherDep, org_id: Id) -> JSONResponse:
     """OB 2.0 issuer Profile (id, type, name, url, email, publicKey, revocationList)."""
     return _ld(pub.issuer_v2(org_id))
 
 
-@router.get("/v2/issuers/{org_id}/key", responses=_404)
+@router.get("/v2/issuers/{org_id}/key", responses=_404, response_class=LDJSONResponse)
 def issuer_key(pub: PublisherDep, org_id: Id) -> JSONResponse:
     """OB 2.0 CryptographicKey: the issuer's Ed25519 public key as PEM."""
     return _ld(pub.key_v2(org_id))
 
 
-@router.get("/v2/issuers/{org_id}/revocations", responses=_404)
+@router.get("/v2/issuers/{org_id}/revocations", responses=_404, response_class=LDJSONResponse)
 def revocations(pub: PublisherDep, org_id: Id) -> JSONResponse:
     """OB 2.0 RevocationList of the issuer."""
     return _ld(pub.revocation_list(org_id))
 
 
-@router.get("/v2/badges/{badge_id}", responses=_404)
+@router.get("/v2/badges/{badge_id}", responses=_404, response_class=LDJSONResponse)
 def badgeclass(pub: PublisherDep, badge_id: Id) -> JSONResponse:
     """OB 2.0 BadgeClass with spine alignments and theme tags."""
     return _ld(pub.badgeclass(badge_id))
@@ -82,7 +87,10 @@ def badge_image_png(pub: PublisherDep, badge_id: Id) -> Response:
     return Response(images.badge_png(_badge_look(pub, badge_id)[1]), media_type="image/png")
 
 
-@router.get("/v2/assertions/{assertion_id}", responses={**_404, 410: {"description": "revoked"}})
+_REVOKED = {410: {"description": "revoked", "content": {LD_JSON: {"schema": {"type": "object"}}}}}
+
+
+@router.get("/v2/assertions/{assertion_id}", responses={**_404, **_REVOKED}, response_class=LDJSONResponse)
 def assertion_v2(pub: PublisherDep, assertion_id: Id) -> JSONResponse:
     """OB 2.0 hosted Assertion; once revoked, 410 with ``revoked: true`` and the reason."""
     hosted = pub.assertion_v2(assertion_id)
@@ -118,7 +126,7 @@ def baked_v2_png(pub: PublisherDep, assertion_id: Id) -> Response:
     return _baked(pub, assertion_id, "png", 2)
 
 
-@router.get("/v3/issuers/{org_id}", responses=_404)
+@router.get("/v3/issuers/{org_id}", responses=_404, response_class=LDJSONResponse)
 def issuer_v3(pub: PublisherDep, org_id: Id) -> JSONResponse:
     """OB 3.0 issuer Profile with its Ed25519 key as a Multikey verification method."""
     return _ld(pub.issuer_v3(org_id))
@@ -131,13 +139,13 @@ def status_list(pub: PublisherDep, org_id: Id, n: Annotated[int, Path(ge=0, le=1
     return Response(pub.status_list_jwt(org_id, n), media_type=VC_JWT, headers={"Cache-Control": "max-age=300"})
 
 
-@router.get("/v3/achievements/{badge_id}", responses=_404)
+@router.get("/v3/achievements/{badge_id}", responses=_404, response_class=LDJSONResponse)
 def achievement(pub: PublisherDep, badge_id: Id) -> JSONResponse:
     """OB 3.0 Achievement of a badge."""
     return _ld(pub.achievement_v3(badge_id))
 
 
-@router.get("/v3/credentials/{assertion_id}", responses=_404)
+@router.get("/v3/credentials/{assertion_id}", responses=_404, response_class=LDJSONResponse)
 def credential(pub: PublisherDep, assertion_id: Id) -> JSONResponse:
     """The award as an OB 3.0 OpenBadgeCredential with a Data Integrity proof
     (eddsa-rdfc-2022); a revoked one is still served (its status list says so)."""
