@@ -50,14 +50,14 @@ def test_training_rows_have_one_positive_per_event(replayed) -> None:
 def test_ranker_learns_the_climb(city, ranker) -> None:
     model = Recommender.from_rows(city.awards, city.catalogue, city.cells, ranker=ranker)
     hits, total = 0, 0
-    for learner in list(model.learners_)[:150]:
+    for learner in list(model.learners_)[:80]:
         profile = model.profile(learner)
         want = true_next([model.badges.id(int(b)) for b in profile.held])
         if want is None or model.badges.row(want) in profile.held:
             continue
         total += 1
         hits += model.recommend(learner, limit=1)[0].badge_id == want
-    assert total > 40 and hits / total > 0.6
+    assert total > 20 and hits / total > 0.6
 
 
 def test_every_reason_names_a_signal_that_contributed(city, ranker) -> None:
