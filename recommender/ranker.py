@@ -124,8 +124,12 @@ class LearnedRanker(BaseEstimator):
     """Pointwise gradient-boosted ranker over signal features (Liu 2009; Ke et al. 2017).
 
     ``__init__`` stores hyperparameters only (scikit-learn's contract); their
-    defaults were chosen on the validation split (``benchmark``: each
-    learner's second-to-last badge held out, the test badges never seen).
+    defaults were chosen on the validation split of the Martial Arts data
+    (``benchmark.run(validation=True)``: each learner's second-to-last badge
+    held out, the test badges never seen; 10 refits, 25 sampled negatives),
+    NDCG@10: these defaults 0.620; 300 rounds at rate 0.04, 0.618; 250
+    rounds, 0.617; 31 leaves of 100 rows, 0.616; 7 leaves, 0.610; 50
+    negatives, 0.608; every negative, 0.612 (best baseline there: RP3beta 0.574).
 
     Args:
         max_iter: boosting rounds.
