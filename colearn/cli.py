@@ -370,7 +370,7 @@ def keys_list_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JS
 
 @keys_app.command("revoke")
 def keys_revoke_cmd(key_id: Annotated[str, typer.Argument(help="The key's id (the part after col_).")]) -> None:
-    """Revoke an API key; it stops working at once and stays on record."""
+    """Revoke an API key; running servers refuse it within COLEARN_KEY_CACHE_SECONDS (5 s). It stays on record."""
     from colearn.service.auth import revoke_key
 
     def body() -> None:
