@@ -58,7 +58,8 @@ from typing import Any
 from colearn.errors import InvalidInput
 from colearn.ingest.spine import read_spine
 
-__all__ = ["SIZES", "City", "CitySize", "award_times", "default_out", "generate_city", "skew", "write_city"]
+__all__ = ["SIZES", "City", "CitySize", "award_times", "default_out", "evaluation_rows", "generate_city", "skew",
+           "write_city"]
 
 
 @dataclass(frozen=True)
@@ -499,10 +500,23 @@ def award_times(city: City) -> list[tuple[str, str, int, str]]:
             for a in city.awards if a["status"] == "accepted"]
 
 
-def _layer_of(city: City) -> dict[str, int]:
-    """Badge id -> its layer's rank in the bundled spine (for checks and evaluation)."""
-    layers = [lay.id for lay in read_spine().layers]
-    return {b["id"]: layers.index(b["cells"][0].split(".", 1)[1]) for b in city.badges}
+def evaluation_rows(city: City) -> tuple[list[tuple[str, str, int, str]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The city as the recommender's rows: ``(awards, catalogue, cells)``.
+
+    ``awards`` as ``award_times``; ``catalogue`` like ``BADGE_CATALOGUE`` rows (id,
+    name, description, cells, themes, destinations through the themes);
+    ``cells`` like ``SPINE_CELLS`` rows of the bundled spine. What
+    ``Recommender.from_rows`` and ``recommender.benchmark.run`` take, so an
+    evaluation can run on a city of any size without a store.
+    """
+    from colearn.ingest.spine import spine_cell_rows
+
+    dests = {t["id"]: t["destinations"] for t in city.themes}
+    catalogue = [{"id": b["id"], "name": b["name"], "description": b["description"], "cells": list(b["cells"]),
+                  "themes": list(b["themes"]), "destinations": sorted({d for t in b["themes"] for d in dests[t]})}
+                 for b in city.badges]
+    cells = [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())]
+    return award_times(city), catalogue, cells
 
 
 def _median(values: Sequence[int]) -> float:

@@ -11,7 +11,8 @@ import pytest
 from colearn.errors import InvalidInput
 from colearn.ingest.catalogue import read_catalogue
 from colearn.ingest.awards import read_activity
-from colearn.ingest.synthetic import SIZES, CitySize, award_times, generate_city, skew, write_city
+from colearn.ingest.synthetic import SIZES, CitySize, award_times, evaluation_rows, generate_city, skew, write_city
+from colearn.recommender.recommend import Recommender
 
 TINY = CitySize("tiny", learners=300, badges=60, opportunities=120, organisations=12, districts=4, venues=10,
                 themes=6, pathways=8, assertions=3_000)
@@ -83,3 +84,14 @@ def test_learners_climb_the_spine_in_their_main_theme() -> None:
     assert times == sorted(times)
     statuses = Counter(a["status"] for a in city.awards)
     assert statuses["accepted"] > 0.9 * len(city.awards) and statuses["revoked"] > 0
+
+
+def test_evaluation_rows_feed_the_recommender() -> None:
+    city = generate_city(TINY, 6)
+    awards, catalogue, cells = evaluation_rows(city)
+    rec = Recommender.from_rows(awards, catalogue, cells)
+    learner = awards[-1][0]
+    held = {b for lr, b, _, _ in awards if lr == learner}
+    recs = rec.recommend(learner, 5)
+    assert recs and not {r.badge_id for r in recs} & held
+    assert all(c["cells"] and c["destinations"] for c in catalogue)
