@@ -675,7 +675,8 @@ def serve_cmd(
 def bench_cmd(
     sizes: Annotated[str, typer.Option(help="Comma-separated sizes: S, M, L.")] = "S,M",
     seed: Annotated[int, typer.Option(help="The synthetic city's seed.")] = 1,
-    workers: Annotated[int, typer.Option(min=1, help="Workers of the server under test.")] = 2,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Workers of the server under test; default 2, "
+                                                   "and 1 at L (each worker holds its own recommender).")] = None,
     requests: Annotated[int, typer.Option(min=100, help="Measured HTTP requests per size.")] = 3_000,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -686,7 +687,7 @@ def bench_cmd(
     def body() -> None:
         results = []
         for size in [s.strip().upper() for s in sizes.split(",") if s.strip()]:
-            res = bench_size(size, seed, workers=workers, http_requests=requests,
+            res = bench_size(size, seed, workers=workers or (1 if size == "L" else 2), http_requests=requests,
                              progress=lambda m: err.print(f"[dim]{m}[/dim]", highlight=False))
             results.append(res)
             path = write_report(res)

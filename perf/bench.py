@@ -207,7 +207,8 @@ def _http(serve: ServeProcess, key: str, learners: list[str], total: int, workdi
     base = {"base": serve.base, "headers": {"X-API-Key": key}, "requests": reqs, "concurrency": 50}
     pids = serve.pids()
     cpu0, store0 = _cpu_s(pids), _cpu_s([store_pid])
-    sat = run_load({**base, "total": total, "warmup": min(500, total // 4)}, workdir)
+    # Bounded in time too: at L a slow server would take many minutes for 3,000 requests.
+    sat = run_load({**base, "total": total, "warmup": min(500, total // 4), "max_s": 180}, workdir)
     n = sat["overall"]["count"] + min(500, total // 4)
     server_ms, store_ms = (_cpu_s(pids) - cpu0) / n * 1000, (_cpu_s([store_pid]) - store0) / n * 1000
     at = run_load({**base, "rate": rate, "duration_s": rate_s, "sample_s": rate_s}, workdir)
