@@ -43,7 +43,7 @@ test-neo4j: install
 	NEO4J_PASSWORD=$${NEO4J_PASSWORD:-colearn-dev} $(BIN)/python -m pytest -q tests/integration
 
 # Speed and memory on synthetic cities (not part of `make test`): S and M take
-# about 10 minutes here; `make bench SIZES=S,M,L` adds L (100k learners, 1M awards).
+# 3 to 8 minutes here; `make bench SIZES=S,M,L` adds L (100k learners, 1M awards).
 SIZES ?= S,M
 bench: install
 	$(BIN)/colearn bench --sizes $(SIZES)
