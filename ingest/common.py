@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -91,6 +92,20 @@ def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]],
             store.write(query, {"rows": list(batch)})
             bar.advance(task, len(batch))
     return len(rows)
+
+
+def load_yaml(path: Path) -> Any:
+    """Read one YAML file.
+
+    Raises:
+        InvalidInput: the file cannot be read or is not YAML (naming the file).
+    """
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"not valid YAML: {exc}", file=str(path)) from exc
+    except OSError as exc:
+        raise InvalidInput(f"cannot read: {exc}", file=str(path)) from exc
 
 
 def validate(model: type[M], data: Any, *, file: str | Path, record: int | str) -> M:

@@ -17,14 +17,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
-from colearn.ingest.common import IngestReport, validate, write_batches
+from colearn.ingest.common import IngestReport, load_yaml, validate, write_batches
 
 _ID = r"^[a-z][a-z0-9_\-]*$"
 
@@ -82,12 +80,7 @@ def read_spine(path: Path | str | None = None) -> SpineFile:
             message names the file and the field).
     """
     p = Path(path) if path is not None else default_spine_path()
-    try:
-        raw: Any = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"not valid YAML: {exc}", file=str(p)) from exc
-    except OSError as exc:
-        raise InvalidInput(f"cannot read: {exc}", file=str(p)) from exc
+    raw = load_yaml(p)
     return validate(SpineFile, raw, file=p, record="spine")
 
 

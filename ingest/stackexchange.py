@@ -43,14 +43,13 @@ from pathlib import Path
 from typing import Any, Literal
 from xml.parsers import expat
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.store import GraphStore
-from colearn.ingest.common import IngestReport, validate, write_batches
+from colearn.ingest.common import IngestReport, load_yaml, validate, write_batches
 from colearn.ingest.spine import SpineFile, ingest_spine, read_spine
 
 log = logging.getLogger(__name__)
@@ -319,12 +318,7 @@ def load_mapping(path: Path | str | None = None, spine: SpineFile | None = None)
     """
     p = Path(path) if path is not None else default_mapping_path()
     spine = spine or read_spine()
-    try:
-        raw: Any = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"not valid YAML: {exc}", file=str(p)) from exc
-    except OSError as exc:
-        raise InvalidInput(f"cannot read: {exc}", file=str(p)) from exc
+    raw = load_yaml(p)
     mapping = validate(SEMapping, raw, file=p, record="mapping")
 
     cells = {f"{d.id}.{lay.id}" for d in spine.domains for lay in spine.layers}
