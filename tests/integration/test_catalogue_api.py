@@ -146,13 +146,21 @@ def test_demo_pathways_climb_the_spine(api) -> None:
         assert r.status_code == 200 and r.json()["warnings"] == [], (p["id"], r.json()["warnings"])
 
 
-def test_completion_is_awarded_once(api, store: GraphStore) -> None:
-    client, h = api
+def _hold_all_but_last_step(client: TestClient, h: dict[str, dict], store: GraphStore,
+                            learner: str) -> list[dict]:
+    """Give ``learner`` accepted awards for the digital-careers steps but the last
+    needed badge; returns every needed award row, the last one unwritten."""
     pathway = client.get("/pathways/digital-careers", headers=h["admin"]).json()
     needed = [b for s in pathway["steps"] if not s["optional"] for b in s["badges"][:s["required"]]]
-    rows = [{"id": f"a-{b}", "organisation_id": "kiln-digital", "badge_id": b, "learner_id": "ada",
+    rows = [{"id": f"a-{b}", "organisation_id": "kiln-digital", "badge_id": b, "learner_id": learner,
              "learner_props": {}, "props": {"status": "accepted", "issued_on": 1_700_000_000}} for b in needed]
     store.write(queries.MERGE_ASSERTIONS, {"rows": rows[:-1]})
+    return rows
+
+
+def test_completion_is_awarded_once(api, store: GraphStore) -> None:
+    client, h = api
+    rows = _hold_all_but_last_step(client, h, store, "ada")
     token = {"Authorization": f"Bearer {issue_learner_token(client.app.state.token_secret, 'ada')}"}
     url = "/pathways/digital-careers/completions"
     partial = client.post(url, json={"learner_id": "ada"}, headers=token).json()
@@ -186,11 +194,7 @@ def test_places_keep_their_district(api) -> None:
 
 def test_accepting_the_last_step_awards_the_completion_once(api, store: GraphStore) -> None:
     client, h = api
-    pathway = client.get("/pathways/digital-careers", headers=h["admin"]).json()
-    needed = [b for s in pathway["steps"] if not s["optional"] for b in s["badges"][:s["required"]]]
-    rows = [{"id": f"a-{b}", "organisation_id": "kiln-digital", "badge_id": b, "learner_id": "grace",
-             "learner_props": {}, "props": {"status": "accepted", "issued_on": 1_700_000_000}} for b in needed]
-    store.write(queries.MERGE_ASSERTIONS, {"rows": rows[:-1]})
+    rows = _hold_all_but_last_step(client, h, store, "grace")
     # the last badge is awarded through the API and accepted by the learner
     last = rows[-1]["badge_id"]
     issuer = store.read("MATCH (o:Organisation)-[:DEFINES]->(:Badge {id: $b}) RETURN o.id AS id", {"b": last})
