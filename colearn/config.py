@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     #: How long an API key, once read, is trusted without reading it again, in
     #: seconds (0: every request); a revoked key stops working within this.
     key_cache_seconds: float = Field(default=5, ge=0)
+    #: How often a serving process polls the graph's change feed, in seconds
+    #: (0: it does not follow the feed, and keeps the picture built at start).
+    feed_poll_seconds: float = Field(default=0.2, ge=0, le=0.5)
     #: When the embedded store's append-only file reaches the disk: ``always``
     #: (before a write is acknowledged; survives a machine crash) or
     #: ``everysec`` (a machine crash can lose about the last second).

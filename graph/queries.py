@@ -123,9 +123,11 @@ AWARDS_PER_BADGE = (
     "ORDER BY badge_id"
 )
 
+#: In the portfolio: accepted, not expired at ``$now``, and not an import
+#: marked unverified (``verified: false``; absent means verified).
 _IN_PORTFOLIO = (
     f"a.status = '{AssertionStatus.ACCEPTED}' "
-    "AND (a.expires_on IS NULL OR a.expires_on > $now)"
+    "AND (a.expires_on IS NULL OR a.expires_on > $now) AND coalesce(a.verified, true) = true"
 )
 
 #: One learner's portfolio assertions ``a`` (``$learner_id``, ``$now``), found
@@ -972,6 +974,16 @@ def node_texts(label: Label) -> str:
         "RETURN n.id AS id, n.name AS name, n.description AS description, n.embedding AS vector, "
         "n.embedding_model AS model, n.embedding_hash AS hash ORDER BY id"
     )
+
+
+#: How many badges and opportunities have no stored text vector of ``$model``
+#: (none, or one from another model). Returns one row ``{badges, opportunities}``.
+NODES_WITHOUT_VECTORS = (
+    f"OPTIONAL MATCH (b:{Label.BADGE}) WHERE b.embedding IS NULL OR b.embedding_model <> $model "
+    "WITH count(b) AS badges "
+    f"OPTIONAL MATCH (o:{Label.OPPORTUNITY}) WHERE o.embedding IS NULL OR o.embedding_model <> $model "
+    "RETURN badges, count(o) AS opportunities"
+)
 
 
 def set_embeddings(label: Label) -> str:

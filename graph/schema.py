@@ -49,6 +49,12 @@ class Label(StrEnum):
     STEP = "Step"
     #: An API key's public part and the SHA-256 of its secret (never the secret).
     API_KEY = "ApiKey"
+    #: One recorded change of the change feed (``graph/feed.py``): ``seq`` and what changed.
+    FEED_ENTRY = "FeedEntry"
+    #: The change feed's sequence counter (one node, id ``feed``).
+    FEED_COUNTER = "FeedCounter"
+    #: A process following the feed: its position and when it was last seen.
+    FEED_READER = "FeedReader"
 
 
 class Rel(StrEnum):
@@ -133,4 +139,5 @@ UNIQUE_ID_LABELS: tuple[Label, ...] = tuple(Label)
 INDEXES: tuple[tuple[Label, str], ...] = (
     (Label.ASSERTION, "status"),
     (Label.BADGE, "name"),
+    (Label.FEED_ENTRY, "seq"),
 )

@@ -41,7 +41,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from colearn.errors import InvalidInput
-from colearn.graph import queries
+from colearn.graph import feed, queries
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ACTIVITY_FILES, Ref, RefList
@@ -242,5 +242,6 @@ def ingest_awards(store: GraphStore, folder: Path | str) -> IngestReport:
                        "expires_on": _epoch(a.expires_on) if a.expires_on is not None else None,
                        "source": SOURCE}}
             for _, a in act.awards]
-    report.add(str(Label.ASSERTION), write_batches(store, queries.MERGE_ASSERTIONS, rows, label="awards"))
+    report.add(str(Label.ASSERTION), write_batches(store, queries.MERGE_ASSERTIONS, rows, label="awards",
+                                                           record=feed.AWARDS))
     return report

@@ -259,7 +259,7 @@ def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
         InvalidInput: the text extra is not installed.
         StoreUnavailable: the store cannot be reached.
     """
-    from colearn.graph import queries
+    from colearn.graph import feed, queries
     from colearn.graph.schema import Label
 
     embedder = load_embedder("minilm" if model in ("auto", "minilm") else model, [])
@@ -277,7 +277,8 @@ def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
         for start in range(0, len(todo), 256):
             chunk = todo[start:start + 256]
             vectors = embedder.embed([t for _, t, _ in chunk])
-            store.write(queries.set_embeddings(label), {"rows": [
+            store.write(feed.recorded(queries.set_embeddings(label)), {
+                "feed": feed.change(feed.EMBEDDINGS, label=str(label), ids=[i for i, _, _ in chunk]), "rows": [
                 {"id": i, "vector": [float(x) for x in v], "model": embedder.model, "hash": h}
                 for (i, _, h), v in zip(chunk, vectors)]})
         out[str(label)] = len(todo)

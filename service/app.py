@@ -1,7 +1,11 @@
 """``create_app(settings)``: the FastAPI application.
 
 The store is opened (and the recommender built from it) in the lifespan, and
-closed at shutdown. Blocking store calls run in plain ``def`` endpoints, which
+closed at shutdown. A ``FeedFollower`` keeps the recommender current with the
+graph's change feed (``graph/feed.py``): changes made through any process, or
+the CLI, reach this one within ``Settings.feed_poll_seconds``; a rebuilt
+recommender replaces ``app.state.recommender``. New badge and opportunity
+text is embedded by an ``EmbeddingQueue``, off the request path. Blocking store calls run in plain ``def`` endpoints, which
 FastAPI runs in its thread pool.
 """
 
@@ -15,7 +19,10 @@ from fastapi import FastAPI
 from colearn import __version__
 from colearn.config import Settings, get_settings
 from colearn.graph.cached import CachedStore
+from colearn.graph.feed import feed_head
 from colearn.graph.store import GraphStore, open_store
+from colearn.recommender.embedding_queue import EmbeddingQueue
+from colearn.recommender.follower import FeedFollower
 from colearn.recommender.recommend import Recommender, ranker_path
 from colearn.service import problems
 from colearn.service.auth import PrincipalCache, token_secret
@@ -45,12 +52,28 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.settings = settings
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         app.state.token_secret = token_secret(settings.data_dir, secret)
-        app.state.recommender = Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir))
+        # the feed's head is read before the build: every change after it is applied on top
+        head = feed_head(app.state.store)
+
+        def build() -> Recommender:
+            return Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir))
+
+        app.state.recommender = build()
+        app.state.embeddings = EmbeddingQueue(app.state.store)
+        app.state.follower = FeedFollower(
+            app.state.store, build, recommender=app.state.recommender, position=head,
+            on_swap=lambda rec: setattr(app.state, "recommender", rec),
+            poll_s=settings.feed_poll_seconds or 0.2)
+        if settings.feed_poll_seconds > 0:
+            app.state.follower.start()
         app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
         app.state.key_cache = PrincipalCache(settings.key_cache_seconds)
         try:
             yield
         finally:
+            if settings.feed_poll_seconds > 0:
+                app.state.follower.stop()
+            app.state.embeddings.stop()
             if owned:
                 app.state.store.close()
 

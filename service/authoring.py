@@ -23,16 +23,18 @@ email or URL, which a completion does not have; so this is its own statement.)
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
+from colearn.domain import catalogue as domain_catalogue
+from colearn.domain.awards import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
+                                   completion_assertion_id, unmet_steps)
 from colearn.errors import Conflict, Forbidden, NotFound
 from colearn.graph import queries
-from colearn.graph.schema import AssertionStatus, Label, PathwayStatus
+from colearn.graph.schema import Label, PathwayStatus
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import PathwayRecord, StepRecord, step_badge_problems, step_id
 from colearn.service.auth import Principal, Role
@@ -40,8 +42,7 @@ from colearn.service.catalogue import Entity, field_error, may_write, validation
 
 PATHWAY = Entity(Label.PATHWAY, PathwayRecord, "organisation", "pathway")
 
-#: ``source`` of completion awards.
-COMPLETION_SOURCE = "pathway-completion"
+__all__ = ["COMPLETION_SOURCE", "Completion", "complete_after_award", "completion_assertion_id", "unmet_steps"]
 
 
 def _viewer(principal: Principal) -> str | None:
@@ -126,7 +127,7 @@ def _write(store: GraphStore, pathway: PathwayRecord, *, create: bool) -> None:
               "props": {"title": pathway.title, "description": pathway.description,
                         "status": str(pathway.status), "kind": str(pathway.kind)}}
     try:
-        written = store.write(queries.pathway_upsert(create=create), params)
+        written = domain_catalogue.write_pathway(store, params, create=create)
     except Conflict as exc:
         raise Conflict(f"pathway '{pathway.id}' already exists") from exc
     if not written:
@@ -198,38 +199,14 @@ def set_status(store: GraphStore, principal: Principal, pathway_id: str, to: Pat
     current = get(store, principal, pathway_id)
     may_write(principal, PATHWAY, current["organisation"])
     if current["status"] in _TRANSITIONS[to]:
-        store.write(queries.SET_PATHWAY_STATUS, {"id": pathway_id, "status": str(to), "now": int(time.time())})
+        domain_catalogue.set_pathway_status(store, pathway_id, str(to), now=int(time.time()))
     return Written(get(store, principal, pathway_id), spine_warnings(store, current))
-
-
-@dataclass(frozen=True)
-class Completion:
-    """The outcome of ``complete``; see ``schemas.CompletionPublic``."""
-
-    pathway_id: str
-    learner_id: str
-    completed: bool
-    awarded: bool
-    created: bool
-    assertion_id: str | None
-    badge_id: str | None
-    unmet_steps: list[int]
-
-
-def completion_assertion_id(pathway_id: str, learner_id: str) -> str:
-    """The one assertion id a pathway's completion by a learner can have."""
-    return "pc-" + hashlib.sha256(f"{pathway_id}\x00{learner_id}".encode()).hexdigest()[:32]
-
-
-def unmet_steps(pathway: dict[str, Any], held: set[str]) -> list[int]:
-    """The 1-based orders of the non-optional steps ``held`` badges do not meet."""
-    return [n for n, s in enumerate(pathway["steps"], 1)
-            if not s["optional"] and len(held & set(s["badges"])) < s["required"]]
 
 
 def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_id: str, *,
              now: int | None = None) -> Completion:
-    """Award the pathway's completion badge if the learner's portfolio meets every step.
+    """Award the pathway's completion badge if the learner's portfolio meets every step
+    (``domain.awards.award_completion``).
 
     Who: admin, the pathway's author, or the learner themself.
 
@@ -242,45 +219,7 @@ def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_i
                or (principal.role == Role.LEARNER and principal.learner_id == learner_id))
     if not allowed:
         raise Forbidden("only admin, the pathway's organisation or the learner themself may claim a completion")
-    if pathway["status"] != PathwayStatus.PUBLISHED:
-        raise NotFound(f"pathway '{pathway_id}' is not published")
-    if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
-        raise NotFound(f"learner '{learner_id}' does not exist")
-    now = int(time.time()) if now is None else now
-    held = {r["badge_id"] for r in store.read(queries.LEARNER_PORTFOLIO, {"learner_id": learner_id, "now": now})}
-    unmet = unmet_steps(pathway, held)
-    badge = pathway["completion_badge"]
-    if unmet or badge is None:
-        return Completion(pathway_id, learner_id, not unmet, False, False, None, badge, unmet)
-    rows = store.write(queries.AWARD_PATHWAY_COMPLETION, {
-        "id": completion_assertion_id(pathway_id, learner_id), "pathway_id": pathway_id, "learner_id": learner_id,
-        "props": {"status": str(AssertionStatus.ISSUED), "issued_on": now, "source": COMPLETION_SOURCE,
-                  "pathway_id": pathway_id}})
-    if not rows:
-        raise NotFound(f"the completion badge '{badge}' of pathway '{pathway_id}' has no issuing organisation")
-    return Completion(pathway_id, learner_id, True, True, bool(rows[0]["created"]), rows[0]["id"], badge, [])
-
-
-#: The service itself, acting when an award may complete a pathway.
-_SYSTEM = Principal(role=Role.ADMIN)
-
-
-def complete_after_award(store: GraphStore, learner_id: str, badge_id: str) -> list[Completion]:
-    """Award the completion badge of every published pathway that a newly held
-    ``badge_id`` completes for ``learner_id`` (each at most once, ever).
-
-    Called when a learner accepts an award or imports a badge, so that
-    completing the last step is enough: nobody has to claim the completion.
-
-    Returns:
-        The completions that were newly awarded (``created``), in pathway id order.
-    """
-    done = []
-    for row in store.read(queries.PATHWAYS_COMPLETED_BY_BADGE, {"badge_id": badge_id}):
-        result = complete(store, _SYSTEM, row["id"], learner_id)
-        if result.created:
-            done.append(result)
-    return done
+    return award_completion(store, pathway, learner_id, now=now)
 
 
 class PathwayCreate(PathwayRecord):

@@ -10,8 +10,9 @@ Who may do what:
 - read an assertion: admin, the defining organisation, or its learner;
 - portfolio and imports: the learner themself, or admin.
 
-Every change is one graph statement (``graph.issuing``); retried awards with
-the same ``Idempotency-Key`` never make a second assertion.
+Every change is a ``domain.awards`` operation (one graph statement that also
+records the change for every process's recommender); retried awards with the
+same ``Idempotency-Key`` never make a second assertion.
 """
 
 from __future__ import annotations
@@ -23,16 +24,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from colearn.domain import awards
+from colearn.domain.awards import Award, AwardRequest, Recipient
 from colearn.errors import Forbidden, InvalidInput
-from colearn.graph import issuing, queries
-from colearn.graph.issuing import Award, AwardRequest, Recipient
+from colearn.graph import queries
 from colearn.openbadges.documents import Publisher
-from colearn.openbadges.importing import import_badge
 from colearn.openbadges.verify import Verifier
 from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, AssertionsPublic, AwardCreate,
                                                ImportIn, ImportPublic, PortfolioAward, PortfolioCell,
                                                PortfolioPublic, Refused, RevokeIn, VerificationPublic)
-from colearn.service import authoring
 from colearn.service.auth import Principal, Role
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
@@ -61,8 +61,8 @@ def _award_public(pub: Publisher, a: Award) -> AssertionPublic:
                            links=_links(pub, a.id))
 
 
-def _record_public(pub: Publisher, r: issuing.AssertionRecord) -> AssertionPublic:
-    ours = r.props.get("source") == issuing.SOURCE
+def _record_public(pub: Publisher, r: awards.AssertionRecord) -> AssertionPublic:
+    ours = r.props.get("source") == awards.SOURCE
     return AssertionPublic(id=r.id, badge_id=r.badge_id, learner_id=r.learner_id, status=r.status,
                            issued_on=_time(r.props.get("issued_on")), expires_on=_time(r.props.get("expires_on")),
                            revocation_reason=r.props.get("revocation_reason"),
@@ -106,13 +106,13 @@ def award(
     _acting_organisation(principal, org_id)
     pepper = keys.recipient_pepper()
     if isinstance(body, AwardCreate):
-        made = issuing.award(pub.store, org_id, _request(body, badge_id, idempotency_key or body.idempotency_key,
+        made = awards.award(pub.store, org_id, _request(body, badge_id, idempotency_key or body.idempotency_key,
                                                          pub), pepper=pepper)
         response.status_code = 201 if made.created else 200
         return _award_public(pub, made)
     reqs = [_request(item, badge_id, item.idempotency_key or (f"{idempotency_key}:{i}" if idempotency_key else None),
                      pub) for i, item in enumerate(body)]
-    report = issuing.award_many(pub.store, org_id, reqs, pepper=pepper)
+    report = awards.award_many(pub.store, org_id, reqs, pepper=pepper)
     response.status_code = 201 if report.created else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
                             created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])
@@ -145,7 +145,7 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
             raise InvalidInput("a JSON body must be the CSV text as one string")
     else:
         text = raw.decode("utf-8-sig", errors="replace")
-    report = await run_in_threadpool(issuing.award_csv, pub.store, org_id, name, pepper=keys.recipient_pepper(),
+    report = await run_in_threadpool(awards.award_csv, pub.store, org_id, name, pepper=keys.recipient_pepper(),
                                      text=text)
     response.status_code = 201 if report.created else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
@@ -156,7 +156,7 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
 def get_assertion(principal: PrincipalDep, pub: PublisherDep, assertion_id: Id) -> AssertionPublic:
     """One assertion and its status. Who: admin, the organisation that defines
     the badge, or the learner it was awarded to."""
-    record = issuing.get_assertion(pub.store, assertion_id)
+    record = awards.get_assertion(pub.store, assertion_id)
     allowed = principal.role == Role.ADMIN or (
         principal.role == Role.ORGANISATION and principal.organisation_id == record.badge_organisation_id) or (
         principal.role == Role.LEARNER and principal.learner_id == record.learner_id)
@@ -170,11 +170,8 @@ def _respond(request: Request, principal: PrincipalDep, pub: Publisher, assertio
     if principal.role not in (Role.ADMIN, Role.LEARNER):
         raise Forbidden("only the learner it was awarded to (or an admin) may accept or decline an assertion")
     learner = None if principal.role == Role.ADMIN else principal.learner_id
-    record = issuing.set_learner_response(pub.store, assertion_id, accept, learner_id=learner)
-    tell_recommender(request, record.learner_id, record.badge_id, record.props.get("issued_on"), held=accept)
-    if accept:
-        # the last step of a pathway met: its completion badge is awarded once
-        authoring.complete_after_award(pub.store, record.learner_id, record.badge_id)
+    record = awards.set_learner_response(pub.store, assertion_id, accept, learner_id=learner)
+    tell_recommender(request)
     return _record_public(pub, record)
 
 
@@ -202,8 +199,8 @@ def revoke(request: Request, principal: PrincipalDep, pub: PublisherDep, asserti
     if principal.role not in (Role.ADMIN, Role.ORGANISATION):
         raise Forbidden("only the badge's organisation (or an admin) may revoke an assertion")
     org = None if principal.role == Role.ADMIN else principal.organisation_id
-    record = issuing.revoke(pub.store, assertion_id, body.reason, organisation_id=org)
-    tell_recommender(request, record.learner_id, record.badge_id, None, held=False)
+    record = awards.revoke(pub.store, assertion_id, body.reason, organisation_id=org)
+    tell_recommender(request)
     return _record_public(pub, record)
 
 
@@ -224,9 +221,9 @@ def portfolio(principal: PrincipalDep, store: StoreDep, learner_id: Id) -> Portf
     """The learner's badges (accepted, not revoked, not expired) grouped by spine
     cell in spine order, and their other assertions. Who: the learner, or admin."""
     _own_learner(principal, learner_id)
-    pf = issuing.portfolio(store, learner_id)
+    pf = awards.portfolio(store, learner_id)
     cells = {c["id"]: c for c in store.read(queries.SPINE_CELLS)}
-    order = issuing.spine_order(pf.cells, list(cells.values()))
+    order = awards.spine_order(pf.cells, list(cells.values()))
     out = [PortfolioCell(cell_id=c, name=cells.get(c, {}).get("name"), layer=cells.get(c, {}).get("layer"),
                          domain=cells.get(c, {}).get("domain"), awards=[_award_row(a) for a in pf.cells[c]])
            for c in order]
@@ -243,7 +240,7 @@ def import_into_portfolio(request: Request, principal: PrincipalDep, pub: Publis
     ``identity``; it then counts toward the portfolio and recommendations.
     Who: the learner themself, or admin."""
     _own_learner(principal, learner_id)
-    result = import_badge(pub.store, Verifier(pub), learner_id, body.credential, body.identity)
-    tell_recommender(request, learner_id, result.badge_id, result.issued_on, held=True)
+    result = awards.import_award(pub.store, Verifier(pub), learner_id, body.credential, body.identity)
+    tell_recommender(request)
     return ImportPublic(assertion_id=result.assertion_id, badge_id=result.badge_id,
                         verification=VerificationPublic(**result.report.to_dict()))
