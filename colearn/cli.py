@@ -705,5 +705,37 @@ def bench_cmd(
     _run(body)
 
 
+@app.command("bench-feed")
+def bench_feed_cmd(
+    size: Annotated[str, typer.Option(help="The synthetic city: S, M or L.")] = "M",
+    seed: Annotated[int, typer.Option(help="The synthetic city's seed.")] = 1,
+    awards: Annotated[int, typer.Option(min=1, help="Awards streamed while the followers run.")] = 100_000,
+    batch: Annotated[int, typer.Option(min=1, help="Awards a statement while streaming.")] = 50,
+    followers: Annotated[int, typer.Option(min=1, help="Follower processes.")] = 2,
+    compact_after: Annotated[Optional[int], typer.Option(help="Changes before a follower rebuilds; "
+                                                         "default the follower's.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Measure change-to-visible latency across processes (p50/p99/max) and resident memory
+    after a stream of awards against a fresh build (see ``colearn.perf.feed_bench``)."""
+    from colearn.perf.feed_bench import feed_bench, table_rows
+
+    def body() -> None:
+        res = feed_bench(size.upper(), seed, awards=awards, batch=batch, followers=followers,
+                         compact_after=compact_after,
+                         progress=lambda m: err.print(f"[dim]{m}[/dim]", highlight=False))
+        if as_json:
+            out.print_json(json.dumps(res, default=str))
+            return
+        table = Table(title=f"colearn bench-feed, size {size.upper()} (seed {seed})")
+        table.add_column("measure")
+        table.add_column("value")
+        for r in table_rows(res):
+            table.add_row(*r)
+        Console(width=max(out.width, 120)).print(table)
+
+    _run(body)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

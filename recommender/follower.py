@@ -85,8 +85,9 @@ class FollowerStats:
         rebuilds: builds swapped in since start.
         last_rebuild_s: how long the last build took.
         last_reason: why the last build was made.
-        latencies_ms: change-to-visible latency of recent entries (writer's clock
-            to applied here), for benchmarks; at most ``keep`` kept.
+        latencies_ms: ``(seq, ms)``: change-to-visible latency of recent entries
+            (the writer's clock to applied here; one machine's clock, or synced
+            clocks), for benchmarks; at most ``keep`` kept.
     """
 
     position: int = 0
@@ -95,7 +96,7 @@ class FollowerStats:
     rebuilds: int = 0
     last_rebuild_s: float = 0.0
     last_reason: str = ""
-    latencies_ms: list[float] = field(default_factory=list)
+    latencies_ms: list[tuple[int, float]] = field(default_factory=list)
     keep: int = 200_000
 
 
@@ -251,7 +252,7 @@ class FeedFollower:
         if record and self.record_latency:
             now_ms = time.time() * 1000
             lat = self.stats.latencies_ms
-            lat.extend(now_ms - float(e["at"]) for e in entries if e.get("at") is not None)
+            lat.extend((int(e["seq"]), now_ms - float(e["at"])) for e in entries if e.get("at") is not None)
             if len(lat) > self.stats.keep:
                 del lat[:len(lat) - self.stats.keep]
 
@@ -333,6 +334,8 @@ class FeedFollower:
         log.info("recommender rebuilt in %.2f s (%s)", self.stats.last_rebuild_s, reason)
         if self.on_swap is not None:
             self.on_swap(rec)
+        del rec
+        _release_memory()
 
     # ------------------------------------------------------------------ readers and pruning
 
@@ -365,3 +368,17 @@ class FeedFollower:
         pruned = self.store.write(feed.PRUNE_ENTRIES, {"floor": floor, "limit": PRUNE_LIMIT})[0]["pruned"]
         removed = self.store.write(feed.PRUNE_READERS, {"stale": stale})[0]["removed"]
         return {"pruned": int(pruned), "removed": int(removed), "floor": floor}
+
+
+def _release_memory() -> None:
+    """After a swap: collect the old recommender's cycles and hand freed heap back to
+    the system (glibc ``malloc_trim``; elsewhere a no-op), so resident memory
+    follows what is live rather than the peak of two recommenders side by side."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
