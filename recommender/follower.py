@@ -143,6 +143,7 @@ class FeedFollower:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._builder: threading.Thread | None = None
+        self._building = False
         self._want_rebuild: str | None = None if recommender is not None else "start"
         self._pending_from: int | None = None
         self._last_heartbeat = 0.0
@@ -185,8 +186,7 @@ class FeedFollower:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.sync()
-            busy = self._builder is not None and self._builder.is_alive()
-            if not busy and self._want_rebuild is None and self.stats.position >= self.stats.head:
+            if self._builder is None and self._want_rebuild is None and self.stats.position >= self.stats.head:
                 return True
             time.sleep(0.02)
         return False
@@ -284,25 +284,32 @@ class FeedFollower:
 
     def _request_rebuild(self, reason: str) -> None:
         with self._lock:
+            if self._building and threading.current_thread() is not self._builder:
+                # the build under way re-applies every entry after the head it read, and asks
+                # again itself for what it cannot apply: a request from a poll adds nothing
+                return
             if self._want_rebuild is None:
                 self._want_rebuild = reason
-            if self._builder is not None and self._builder.is_alive():
-                return  # the running build checks the flag again when it ends
-            self._builder = threading.Thread(target=self._build_loop, name="feed-rebuild", daemon=True)
-            self._builder.start()
+            if self._builder is None:
+                self._builder = threading.Thread(target=self._build_loop, name="feed-rebuild", daemon=True)
+                self._builder.start()
 
     def _build_loop(self) -> None:
-        while not self._stop.is_set():
+        while True:
             with self._lock:
                 reason = self._want_rebuild
-                if reason is None:
+                if reason is None or self._stop.is_set():
+                    self._builder = None
                     return
                 self._want_rebuild = None
+                self._building = True
             try:
                 self._rebuild(reason)
-            except Exception:  # noqa: BLE001 - logged; the next poll asks again
+            except Exception:  # noqa: BLE001 - logged; asked again below
                 log.exception("recommender rebuild failed (%s)", reason)
                 with self._lock:
+                    self._building = False
+                    self._pending_from = None
                     self._want_rebuild = self._want_rebuild or reason
                 self._stop.wait(1.0)
 
@@ -331,6 +338,7 @@ class FeedFollower:
             self.stats.last_reason = reason
             self._built_at = time.monotonic()
             self._pending_from = None
+            self._building = False
         log.info("recommender rebuilt in %.2f s (%s)", self.stats.last_rebuild_s, reason)
         if self.on_swap is not None:
             self.on_swap(rec)
