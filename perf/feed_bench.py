@@ -59,6 +59,8 @@ def child(mode: str, data_dir: Path, out: Path, stop_file: Path, sample: list[st
     or ``fresh`` (build once and report). Writes JSON to ``out``."""
     from colearn.recommender.follower import COMPACT_AFTER, FeedFollower, _release_memory
     from colearn.graph.feed import feed_head
+    from colearn.config import Settings
+    from colearn.recommender.rebuild import projection_in_child
     from colearn.recommender.recommend import Recommender
 
     store, _ = _store(data_dir)
@@ -71,7 +73,10 @@ def child(mode: str, data_dir: Path, out: Path, stop_file: Path, sample: list[st
         head = feed_head(store)
         rec = Recommender.from_store(store)
         res["build_s"] = time.perf_counter() - t
+        settings = Settings(data_dir=data_dir, graph_name=GRAPH, fsync="everysec")
         follower = FeedFollower(store, lambda: Recommender.from_store(store), recommender=rec, position=head,
+                                build_quiet=lambda: Recommender.from_store(
+                                    store, projection=projection_in_child(settings)),
                                 record_latency=True, compact_after=compact_after or COMPACT_AFTER).start()
         del rec
         (out.with_suffix(".ready")).write_text("ready")

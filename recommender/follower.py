@@ -20,6 +20,11 @@ background thread and:
   build leave the projection then too). Pathway entries need nothing:
   pathways are read from the graph per request.
 
+Rebuilds that nobody waits on (compaction, a lag, a gap) use ``build_quiet``
+when given (the service reads the graph in a child process then, so this
+process's heap stays as compact as a fresh build's: ``recommender.rebuild``);
+a catalogue change uses ``build``, in this process, to show within a second.
+
 A rebuild reads the feed's head first, builds, then re-applies every entry
 after that head to the new recommender before it is swapped in, so nothing
 written during the build is missed.
@@ -106,6 +111,9 @@ class FeedFollower:
     Args:
         store: the graph.
         build: makes a fresh recommender from the graph (``Recommender.from_store``).
+        build_quiet: makes one for the rebuilds nobody waits on (compaction, a lag,
+            a gap), e.g. reading the graph in a child process to keep this
+            process's heap compact (``recommender.rebuild``); default ``build``.
         recommender: the recommender already built, and ``position``: the feed head
             read just before it was built. Without them the first poll builds one.
         on_swap: called with each new recommender once it is swapped in.
@@ -116,7 +124,8 @@ class FeedFollower:
         record_latency: keep change-to-visible latencies in ``stats``.
     """
 
-    def __init__(self, store: GraphStore, build: Callable[[], Any], *, recommender: Any = None,
+    def __init__(self, store: GraphStore, build: Callable[[], Any], *, build_quiet: Callable[[], Any] | None = None,
+                 recommender: Any = None,
                  position: int = 0, on_swap: Callable[[Any], None] | None = None, poll_s: float = POLL_S,
                  heartbeat_s: float = HEARTBEAT_S, reader_ttl_s: float = READER_TTL_S,
                  prune_every_s: float = PRUNE_EVERY_S, max_lag: int = MAX_LAG,
@@ -125,6 +134,7 @@ class FeedFollower:
                  on_catalogue: Callable[[str, list[str]], None] | None = None) -> None:
         self.store = store
         self.build = build
+        self.build_quiet = build_quiet
         self.on_swap = on_swap
         self.on_catalogue = on_catalogue
         self.poll_s = poll_s
@@ -144,6 +154,7 @@ class FeedFollower:
         self._thread: threading.Thread | None = None
         self._builder: threading.Thread | None = None
         self._building = False
+        self._urgent = False
         self._want_rebuild: str | None = None if recommender is not None else "start"
         self._pending_from: int | None = None
         self._last_heartbeat = 0.0
@@ -222,7 +233,8 @@ class FeedFollower:
                 if head <= pos:
                     break
                 if self._rec is None or head - pos > self.max_lag:
-                    self._request_rebuild("start" if self._rec is None else f"{head - pos} entries behind")
+                    self._request_rebuild("start" if self._rec is None else f"{head - pos} entries behind",
+                                          urgent=self._rec is None)
                     break
                 entries = self.store.read(feed.FEED_SINCE, {"after": pos, "limit": BATCH})
                 if not entries or int(entries[0]["seq"]) != pos + 1:
@@ -242,7 +254,7 @@ class FeedFollower:
             if e["kind"] == feed.AWARDS:
                 pairs.update(dict.fromkeys(zip(e["learners"] or [], e["badges"] or [])))
             elif e["kind"] == feed.EMBEDDINGS or (e["kind"] == feed.CATALOGUE and e["label"] not in _LIVE_LABELS):
-                self._request_rebuild(f"{e['kind']} {e['label']} {', '.join((e['ids'] or [])[:3])}")
+                self._request_rebuild(f"{e['kind']} {e['label']} {', '.join((e['ids'] or [])[:3])}", urgent=True)
                 if e["kind"] == feed.CATALOGUE and hasattr(self.store, "forget"):
                     self.store.forget()  # a CachedStore's opportunities of badges
                 if e["kind"] == feed.CATALOGUE and self.on_catalogue is not None:
@@ -268,7 +280,7 @@ class FeedFollower:
                     changed = rec.remove_award(pair[0], pair[1])
             except NotFound:
                 # a badge newer than this projection: the rebuild its catalogue entry asked for includes it
-                self._request_rebuild(f"badge {pair[1]} not in the projection")
+                self._request_rebuild(f"badge {pair[1]} not in the projection", urgent=True)
                 continue
             self.stats.applied += int(bool(changed))
 
@@ -282,7 +294,8 @@ class FeedFollower:
         elif time.monotonic() - self._built_at >= self.compact_every_s:
             self._request_rebuild("compaction (age)")
 
-    def _request_rebuild(self, reason: str) -> None:
+    def _request_rebuild(self, reason: str, *, urgent: bool = False) -> None:
+        """Ask for a build; ``urgent`` ones (a catalogue change, no recommender yet) use ``build``."""
         with self._lock:
             if self._building and threading.current_thread() is not self._builder:
                 # the build under way re-applies every entry after the head it read, and asks
@@ -290,6 +303,7 @@ class FeedFollower:
                 return
             if self._want_rebuild is None:
                 self._want_rebuild = reason
+            self._urgent = self._urgent or urgent
             if self._builder is None:
                 self._builder = threading.Thread(target=self._build_loop, name="feed-rebuild", daemon=True)
                 self._builder.start()
@@ -303,22 +317,24 @@ class FeedFollower:
                     return
                 self._want_rebuild = None
                 self._building = True
+                urgent, self._urgent = self._urgent, False
             try:
-                self._rebuild(reason)
+                self._rebuild(reason, self.build if urgent or self.build_quiet is None else self.build_quiet)
             except Exception:  # noqa: BLE001 - logged; asked again below
                 log.exception("recommender rebuild failed (%s)", reason)
                 with self._lock:
                     self._building = False
                     self._pending_from = None
                     self._want_rebuild = self._want_rebuild or reason
+                    self._urgent = self._urgent or urgent
                 self._stop.wait(1.0)
 
-    def _rebuild(self, reason: str) -> None:
+    def _rebuild(self, reason: str, build: Callable[[], Any]) -> None:
         started = time.monotonic()
         head = int(self.store.read(feed.FEED_HEAD)[0]["head"])
         with self._lock:
             self._pending_from = head if self._pending_from is None else min(self._pending_from, head)
-        rec = self.build()
+        rec = build()
         with self._lock:
             # entries written while building: apply them to the new one (state-based: repeats are harmless)
             pos = head

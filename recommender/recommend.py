@@ -259,7 +259,8 @@ class Recommender:
 
     @classmethod
     def from_store(cls, store: GraphStore, now: datetime | int | None = None, *,
-                   ranker_file: Path | str | None = None, **params: Any) -> "Recommender":
+                   ranker_file: Path | str | None = None, projection: Projection | None = None,
+                   **params: Any) -> "Recommender":
         """Fit on the graph and keep the store for live reads.
 
         Reads ``SPINE_CELLS``, ``BADGE_CATALOGUE`` and ``PORTFOLIO_AWARDS`` at
@@ -274,6 +275,8 @@ class Recommender:
             ranker_file: a ranker saved by ``colearn train``; used when it
                 exists and matches this version's features (else the blend,
                 with a logged warning).
+            projection: the projection of ``store`` already read (e.g. in a
+                child process: ``recommender.rebuild``); default: read it now.
             **params: hyperparameters (``weights``, ``neighbours``, ``signals``,
                 ``ranker``, ``text_model``: default ``"auto"``, i.e. the MiniLM
                 vectors stored at ingest when there are any, else TF-IDF).
@@ -290,7 +293,8 @@ class Recommender:
             except InvalidInput as exc:
                 log.warning("not using the saved ranker: %s", exc)
         params.setdefault("text_model", "auto")
-        projection = Projection.from_store(store, now)
+        if projection is None:
+            projection = Projection.from_store(store, now)
         rec = cls(**params).fit(projection)
         rec.store_ = store
         rec.now_ = projection.now if now is not None else None

@@ -23,6 +23,7 @@ from colearn.graph.feed import feed_head
 from colearn.graph.store import GraphStore, open_store
 from colearn.recommender.embedding_queue import EmbeddingQueue
 from colearn.recommender.follower import FeedFollower
+from colearn.recommender.rebuild import projection_in_child
 from colearn.recommender.recommend import Recommender, ranker_path
 from colearn.service import problems
 from colearn.service.auth import PrincipalCache, token_secret
@@ -58,10 +59,15 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         def build() -> Recommender:
             return Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir))
 
+        def build_in_child() -> Recommender:
+            return Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir),
+                                          projection=projection_in_child(settings))
+
         app.state.recommender = build()
         app.state.embeddings = EmbeddingQueue(app.state.store)
         app.state.follower = FeedFollower(
-            app.state.store, build, recommender=app.state.recommender, position=head,
+            app.state.store, build, build_quiet=build_in_child if owned else None,
+            recommender=app.state.recommender, position=head,
             on_swap=lambda rec: setattr(app.state, "recommender", rec),
             poll_s=settings.feed_poll_seconds or 0.2)
         if settings.feed_poll_seconds > 0:
