@@ -105,6 +105,7 @@ def award(
     """
     _acting_organisation(principal, org_id)
     pepper = keys.recipient_pepper()
+    pub.ensure_key(org_id)  # issuing is what makes an organisation's key; no read ever does
     if isinstance(body, AwardCreate):
         made = issuing.award(pub.store, org_id, _request(body, badge_id, idempotency_key or body.idempotency_key,
                                                          pub), pepper=pepper)
@@ -135,6 +136,7 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     Who: admin, or an organisation key for ``org_id``.
     """
     _acting_organisation(principal, org_id)
+    await run_in_threadpool(pub.ensure_key, org_id)
     raw = await request.body()
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
@@ -241,9 +243,11 @@ def import_into_portfolio(request: Request, principal: PrincipalDep, pub: Publis
     """Add a badge earned elsewhere (OB 2.0 Assertion JSON, OB 3.0 credential JSON
     or VC-JWT). It is verified offline as far as possible and must be for
     ``identity``; it then counts toward the portfolio and recommendations.
+    ``verified`` is false when its origin could not be established (another
+    issuer's badge, offline): such an import never completes a pathway.
     Who: the learner themself, or admin."""
     _own_learner(principal, learner_id)
     result = import_badge(pub.store, Verifier(pub), learner_id, body.credential, body.identity)
     tell_recommender(request, learner_id, result.badge_id, result.issued_on, held=True)
-    return ImportPublic(assertion_id=result.assertion_id, badge_id=result.badge_id,
+    return ImportPublic(assertion_id=result.assertion_id, badge_id=result.badge_id, verified=result.verified,
                         verification=VerificationPublic(**result.report.to_dict()))

@@ -34,6 +34,7 @@ def pub(store: GraphStore, tmp_path: Path) -> Publisher:
 
 def _award(pub: Publisher, badge: str = "web", **kw) -> issuing.Award:
     org = "club" if badge == "coding" else "college"
+    pub.ensure_key(org)  # what the award routes and CLI do: issuing makes the key
     return issuing.award(pub.store, org, AwardRequest(badge, Recipient("email", EMAIL), **kw),
                          pepper=pub.keys.recipient_pepper())
 
