@@ -315,3 +315,65 @@ def test_a_get_never_creates_keys_and_external_issuers_are_never_published(api, 
     assert client.get("/ob/v2/issuers/college/key").status_code == 200
     assert len(list(key_dir.iterdir())) == 1
     assert ks.ob_keys.existing_key(external) is None
+
+
+# ---------------------------------------------------------------- R11, R13: baked images
+
+
+def _award_web(client: TestClient, keys: dict) -> dict[str, Any]:
+    r = client.post("/organisations/college/badges/web/assertions", headers=keys["college"],
+                    json={"recipient": {"type": "email", "identity": EMAIL}})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def _verify_image(client: TestClient, data: bytes, kind: str) -> dict[str, Any]:
+    r = client.post("/verify", content=data, headers={"Content-Type": kind}, params={"identity": EMAIL})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_r11_baked_svg_found_by_namespace_any_prefix(api) -> None:
+    client, keys = api
+    a = _award_web(client, keys)
+    url = a["links"]["ob2"]
+    template = (DATA / "r11b-other-prefix.svg.template").read_text("utf-8")
+    rep = _verify_image(client, template.replace("{{ASSERTION_URL}}", url).encode(), "image/svg+xml")
+    assert rep["valid"] is True and rep["baked_in"] == "svg", rep
+    # other prefixes, a default namespace, and OB 3.0's credential element the same way
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" {ns}><{el} verify="{v}"/></svg>'
+    for ns, el in (('xmlns:zz9="http://openbadges.org"', "zz9:assertion"),
+                   ('', 'assertion xmlns="http://openbadges.org"')):
+        rep = _verify_image(client, svg.format(ns=ns, el=el, v=url).encode(), "image/svg+xml")
+        assert rep["valid"] is True, (ns, rep)
+    token = client.get(f"/ob/v3/credentials/{a['id']}/jwt").text
+    for prefix in ("ob3", "credential"):
+        doc = svg.format(ns=f'xmlns:{prefix}="https://purl.imsglobal.org/ob/v3p0"', el=f"{prefix}:credential",
+                         v=token)
+        rep = _verify_image(client, doc.encode(), "image/svg+xml")
+        assert rep["valid"] is True and rep["format"] == "ob3-vc-jwt", rep
+    # the prefix alone means nothing: openbadges: bound to another namespace is not a badge
+    wrong = svg.format(ns='xmlns:openbadges="https://not-badges.example"', el="openbadges:assertion", v=url)
+    assert client.post("/verify", content=wrong.encode(), headers={"Content-Type": "image/svg+xml"}).status_code == 422
+
+
+def _png_with_text_chunk(keyword: bytes, text: bytes) -> bytes:
+    import struct
+    import zlib
+
+    from colearn.openbadges.images import badge_png
+    base = badge_png(None)
+    data = keyword + b"\0" + text
+    chunk = struct.pack("!I", len(data)) + b"tEXt" + data + struct.pack("!I", zlib.crc32(b"tEXt" + data) & 0xFFFFFFFF)
+    return base[:-12] + chunk + base[-12:]  # before IEND
+
+
+def test_r13_legacy_png_text_chunk_is_read_and_itxt_written(api) -> None:
+    client, keys = api
+    a = _award_web(client, keys)
+    rep = _verify_image(client, _png_with_text_chunk(b"openbadges", a["links"]["ob2"].encode()), "image/png")
+    assert rep["valid"] is True and rep["baked_in"] == "png", rep
+    import png
+    baked = client.get(f"/ob/v2/assertions/{a['id']}/baked.png").content
+    tags = [t for t, _ in png.Reader(bytes=baked).chunks()]
+    assert b"iTXt" in tags and b"tEXt" not in tags
