@@ -377,3 +377,96 @@ def test_r13_legacy_png_text_chunk_is_read_and_itxt_written(api) -> None:
     baked = client.get(f"/ob/v2/assertions/{a['id']}/baked.png").content
     tags = [t for t, _ in png.Reader(bytes=baked).chunks()]
     assert b"iTXt" in tags and b"tEXt" not in tags
+
+
+# ---------------------------------------------------------------- R26, R27, R28, CSV keys
+
+
+def _cp1252_csv() -> bytes:
+    return (DATA / "r26-cp1252.csv").read_bytes().replace(b"web-foundations", b"web")
+
+
+def _csv(client: TestClient, keys: dict, body: bytes, kind: str = "text/csv", **params):
+    return client.post("/organisations/college/assertions/csv", content=body, params=params,
+                       headers={**keys["college"], "Content-Type": kind})
+
+
+def test_r26_non_utf8_is_never_decoded_lossily(api, store) -> None:
+    client, keys = api
+    raw = _cp1252_csv()
+    r = _csv(client, keys, raw)
+    assert r.status_code == 422 and "line 2" in r.json()["detail"] and "0xe9" in r.json()["detail"], r.text
+    assert not store.read("MATCH (a:Assertion) RETURN a.id AS id")
+    for charset in ("windows-1252", "cp1252", '"Windows-1252"'):
+        r = _csv(client, keys, raw, f"text/csv; charset={charset}")
+        assert r.status_code in (200, 201), r.text
+    rows = store.read("MATCH (a:Assertion) RETURN a.evidence_narrative AS n ORDER BY n")
+    assert [x["n"] for x in rows] == ["Ana", "José Example"]
+    # the recipient was hashed from the real address, so it verifies
+    jose = next(a for a in r.json()["data"] if a["learner_id"])
+    hosted = [client.get(a["links"]["ob2"].removeprefix(BASE)).json() for a in r.json()["data"]]
+    assert any(check(verify(client, h, "josé@example.org"), "recipient")["ok"] for h in hosted), jose
+    # other encodings, declared, decode; an unknown charset is 415
+    text = "email,narrative,badge_id\nzoë@example.org,Zoë,web\n"
+    assert _csv(client, keys, text.encode("utf-16"), "text/csv; charset=utf-16").status_code == 201
+    assert _csv(client, keys, text.encode("latin-1"), "text/csv; charset=iso-8859-1", name="l1").status_code == 201
+    assert _csv(client, keys, text.encode(), "text/csv; charset=no-such-thing").status_code == 415
+    bad = "email,narrative,badge_id\nx@example.org,ok,web\ny@example.org,\u00e9,web\n".encode("latin-1")
+    assert "line 3" in _csv(client, keys, bad).json()["detail"]
+
+
+def test_r26_the_cli_reader_uses_the_same_rule(store, tmp_path) -> None:
+    from colearn.graph import issuing
+    seed_issuing_city(store)
+    p = tmp_path / "r26.csv"
+    p.write_bytes(_cp1252_csv())
+    with pytest.raises(InvalidInput) as err:
+        issuing.award_csv(store, "college", p, pepper=b"p")
+    assert err.value.record == 2 and "r26.csv" in str(err.value) and "0xe9" in str(err.value)
+
+
+def test_r27_size_limits_and_media_types(api, monkeypatch) -> None:
+    client, keys = api
+    from colearn.service.routers import assertions, verify as verify_route
+    r = client.post("/verify", content=b"{" + b" " * (5 * 1024 * 1024) + b"}",
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.headers["content-type"].startswith("application/problem+json")
+    monkeypatch.setattr(assertions, "CSV_MAX_BYTES", 200)
+    body = b"email,badge_id\n" + b"".join(b"p%d@example.org,web\n" % i for i in range(20))
+    assert _csv(client, keys, body).status_code == 413
+
+    def chunks():  # no Content-Length: refused while streaming
+        yield body[:100]
+        yield body[100:]
+    r = client.post("/organisations/college/assertions/csv", content=chunks(),
+                    headers={**keys["college"], "Content-Type": "text/csv"})
+    assert r.status_code == 413
+    monkeypatch.setattr(assertions, "CSV_MAX_BYTES", 10 * 1024 * 1024)
+    r = client.post("/organisations/college/assertions/csv", headers=keys["college"],
+                    files={"file": ("a.csv", b"email,badge_id\na@example.org,web\n", "text/csv")})
+    assert r.status_code == 415 and "multipart" in r.json()["detail"], r.text
+    assert _csv(client, keys, b"\x89PNG....", "image/png").status_code == 415
+    assert verify_route.MAX_BODY == 5 * 1024 * 1024
+
+
+def test_r28_bulk_award_dry_run(api, store) -> None:
+    client, keys = api
+    body = b"email,badge_id\na@example.org,web\nb@example.org,nope\nc@example.org,coding\n"
+    r = _csv(client, keys, body, dry_run="true")
+    assert r.status_code == 200, r.text
+    j = r.json()
+    assert j["created"] == 1 and [x["record"] for x in j["refused"]] == [3, 4]
+    assert not store.read("MATCH (a:Assertion) RETURN a.id AS id")
+    real = _csv(client, keys, body)
+    assert real.status_code == 201 and [a["id"] for a in real.json()["data"]] == [a["id"] for a in j["data"]]
+    again = _csv(client, keys, body, dry_run="true").json()
+    assert again["created"] == 0 and again["data"][0]["created"] is False
+
+
+def test_csv_uploads_without_a_name_do_not_share_keys(api) -> None:
+    client, keys = api
+    first = _csv(client, keys, b"email,badge_id\na@example.org,web\n")
+    second = _csv(client, keys, b"email,badge_id\nb@example.org,web\n")
+    assert first.status_code == 201 and second.status_code == 201, second.text
+    assert second.json()["created"] == 1 and not second.json()["refused"]
+    assert _csv(client, keys, b"email,badge_id\na@example.org,web\n").json()["created"] == 0  # same file again
