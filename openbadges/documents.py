@@ -38,14 +38,16 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote
 
 from openbadgeslib.ob3 import (Achievement, Alignment, Evidence, IdentityObject, Issuer, OB3LdpSigner,
-                               OB3Signer, OpenBadgeCredential, build_status_list_credential,
-                               multikey_from_pem, sign_status_list_credential, status_entry)
+                               OB3Signer, OpenBadgeCredential, add_data_integrity_proof,
+                               build_status_list_credential, multikey_from_pem, sign_status_list_credential,
+                               status_entry)
 from openbadgeslib.ob3.status_list import DEFAULT_SIZE_BITS
 
 from colearn.config import Settings
@@ -63,6 +65,12 @@ OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+#: Defines ``verificationMethod`` and ``assertionMethod`` (W3C DID v1.0 context), so
+#: that a JSON-LD verifier can read the issuer Profile as the controller document
+#: that authorises its key for ``assertionMethod`` proofs.
+CONTROLLER_CONTEXT = "https://www.w3.org/ns/did/v1"
+#: Namespace of the recipients' subject ids (``urn:uuid:`` v5 of the learner id).
+SUBJECT_NAMESPACE = uuid.UUID("6f1c3a52-2d0b-5b8e-9a51-6f3c1e0b7a10")
 #: Bits per OB 3.0 status list (the Bitstring Status List minimum, 16 KiB).
 STATUS_LIST_SIZE = DEFAULT_SIZE_BITS
 #: How long a served status list is valid (Bitstring Status List ``validUntil``);
@@ -381,7 +389,8 @@ class Publisher:
         key = self.keys.existing_key(org_id)
         vm = self.urls.verification_method(org_id)
         doc: dict[str, Any] = {
-            "@context": [VC2_CONTEXT, OB3_CONTEXT, MULTIKEY_CONTEXT], "id": self.urls.issuer_v3(org_id),
+            "@context": [CONTROLLER_CONTEXT, VC2_CONTEXT, OB3_CONTEXT, MULTIKEY_CONTEXT],
+            "id": self.urls.issuer_v3(org_id),
             "type": ["Profile"], "name": _text(org.get("name"), org_id),
         }
         for field_name in ("url", "email", "description"):
@@ -425,7 +434,7 @@ class Publisher:
             id=self.urls.credential(assertion_id),
             issuer=Issuer(id=self.urls.issuer_v3(org_id), name=_text(org.get("name"), org_id),
                           url=org.get("url"), email=org.get("email")),
-            recipient_id=None,
+            recipient_id=self.subject_id(record.learner_id or ""),
             identifiers=[IdentityObject(identity_hash=p["recipient_hash"], identity_type=identity_type,
                                         hashed=True, salt=p["recipient_salt"])],
             achievement=self._achievement(record.badge_id or ""),
@@ -435,6 +444,13 @@ class Publisher:
             evidence=evidence,
             credential_status=[status_entry(self.urls.status_list(org_id, index // STATUS_LIST_SIZE),
                                             "revocation", index % STATUS_LIST_SIZE)])
+
+    @staticmethod
+    def subject_id(learner_id: str) -> str:
+        """The recipient's ``credentialSubject.id`` (and VC-JWT ``sub``): ``urn:uuid:``
+        + a UUID v5 of the learner id, stable across every award to the learner
+        and carrying no email (learner ids are already keyed hashes)."""
+        return f"urn:uuid:{uuid.uuid5(SUBJECT_NAMESPACE, learner_id)}"
 
     def credential_jwt(self, assertion_id: str) -> str:
         """The credential signed as a VC-JWT (OB 3.0 section 8.2; ``EdDSA``, RFC 8037).
@@ -449,20 +465,40 @@ class Publisher:
         org_id = self.issued(assertion_id).issuer_id or ""
         key = self.signing_key(org_id)
         signer = OB3LdpSigner(key.private_pem, verification_method=self.urls.verification_method(org_id))
-        return signer.sign(cred, created=cred.issuance_date)
+        doc = signer.sign(cred, created=cred.issuance_date)
+        # a proof set of one: VC Data Model 2.0 allows an object or a set, and the
+        # OB 3.0 JSON Schema (ob_v3p0_achievementcredential_schema) takes only a list
+        if isinstance(doc.get("proof"), dict):
+            doc["proof"] = [doc["proof"]]
+        return doc
 
     def status_list_jwt(self, org_id: str, n: int, *, now: int | None = None) -> str:
         """The issuer's ``n``-th revocation status list: a ``BitstringStatusListCredential``
         (W3C Bitstring Status List v1.0) signed as a VC-JWT, valid for a day."""
-        self.organisation(org_id)
+        return sign_status_list_credential(self._status_list(org_id, n, now), self.signing_key(org_id).private_pem,
+                                           JWT_ALGORITHM)
+
+    def status_list_ld(self, org_id: str, n: int, *, now: int | None = None) -> dict[str, Any]:
+        """The same status list as a JSON-LD credential with a Data Integrity proof
+        (``eddsa-rdfc-2022``, the issuer's ``assertionMethod`` key), for verifiers
+        that read JSON-LD (Bitstring Status List v1.0 section 3)."""
+        vc = self._status_list(org_id, n, now)
+        key = self.signing_key(org_id)
+        created = datetime.fromisoformat(vc["validFrom"].replace("Z", "+00:00"))
+        doc = add_data_integrity_proof(vc, key.private_pem, self.urls.verification_method(org_id), created=created)
+        if isinstance(doc.get("proof"), dict):
+            doc["proof"] = [doc["proof"]]
+        return doc
+
+    def _status_list(self, org_id: str, n: int, now: int | None) -> dict[str, Any]:
+        self.signing_key(org_id)
         start = n * STATUS_LIST_SIZE
         bits = [int(r["status_index"]) - start for r in issuing.revoked_assertions(self.store, org_id)
                 if r["status_index"] is not None and start <= int(r["status_index"]) < start + STATUS_LIST_SIZE]
         issued = datetime.fromtimestamp(now if now is not None else int(time.time()), UTC)
-        vc = build_status_list_credential(self.urls.issuer_v3(org_id), self.urls.status_list(org_id, n),
-                                          "revocation", bits, STATUS_LIST_SIZE, issued=issued,
-                                          valid_until=issued + STATUS_LIST_VALIDITY)
-        return sign_status_list_credential(vc, self.signing_key(org_id).private_pem, JWT_ALGORITHM)
+        return build_status_list_credential(self.urls.issuer_v3(org_id), self.urls.status_list(org_id, n),
+                                            "revocation", bits, STATUS_LIST_SIZE, issued=issued,
+                                            valid_until=issued + STATUS_LIST_VALIDITY)
 
     # ------------------------------------------------------------------ local fetch
 
