@@ -9,7 +9,8 @@ and the whole result validated again, so the rules that tie fields together
 
 Who may write: an organisation its own badges (``issuer``) and opportunities
 (``organisation``) and its own profile; admin everything, and alone the
-organisations, themes, destinations, places and spine cells.
+organisations, themes, destinations, places and spine cells. An opportunity
+awards only badges its organisation defines (``check_own_badges``).
 """
 
 from __future__ import annotations
@@ -157,6 +158,35 @@ def check_references(store: GraphStore, entity: Entity, record: BaseModel) -> No
                 raise field_error(where, f"unknown {link.other} '{ref}'")
 
 
+def check_own_badges(store: GraphStore, organisation: str, badges: dict[str, str]) -> None:
+    """Refuse badges that ``organisation`` does not define (422 naming the body field).
+
+    An organisation may award, and have awarded in its name, only the badges it
+    defines: an opportunity's ``badges`` and a pathway's ``completion_badge`` must
+    be its own, whoever the caller is (admin too), because the award is issued
+    by the badge's issuer. (A pathway's steps may accept any organisation's
+    badges: holding them is what a step asks, nothing is issued for them.)
+
+    Args:
+        store: the graph.
+        organisation: the owning organisation's id.
+        badges: body field (dotted) -> badge id; unknown ids are left to ``check_references``.
+    """
+    if not badges:
+        return
+    foreign = {r["id"]: r["issuer"] for r in store.read(
+        queries.BADGES_NOT_DEFINED_BY, {"ids": sorted(set(badges.values())), "organisation": organisation})}
+    for fld, badge in badges.items():
+        if badge in foreign:
+            raise field_error(fld, f"badge '{badge}' is defined by '{foreign[badge]}', not by '{organisation}': "
+                                   "an organisation may award only its own badges")
+
+
+def _check_owned_badges(store: GraphStore, entity: Entity, record: BaseModel) -> None:
+    if entity.label == Label.OPPORTUNITY:
+        check_own_badges(store, record.organisation, {f"badges.{i}": b for i, b in enumerate(record.badges)})
+
+
 def _write_params(entity: Entity, record: BaseModel) -> dict[str, Any]:
     scalars, links = queries.CATALOGUE_SHAPES[entity.label]
     data = record.model_dump(mode="json")
@@ -186,6 +216,7 @@ def create(store: GraphStore, principal: Principal, entity: Entity, record: Base
     may_write(principal, entity, getattr(record, entity.owner) if entity.owner else None,
               admin_only=entity.owner == "id")
     check_references(store, entity, record)
+    _check_owned_badges(store, entity, record)
     try:
         store.write(queries.catalogue_upsert(entity.label, create=True), _write_params(entity, record))
     except Conflict as exc:
@@ -211,6 +242,7 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
     if entity.owner and entity.owner != "id":
         may_write(principal, entity, getattr(record, entity.owner))
     check_references(store, entity, record)
+    _check_owned_badges(store, entity, record)
     if not store.write(queries.catalogue_upsert(entity.label, create=False), _write_params(entity, record)):
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")
     return get(store, entity, node_id)
