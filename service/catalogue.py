@@ -22,6 +22,7 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from colearn import times
 from colearn.errors import Conflict, Forbidden, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
@@ -79,7 +80,7 @@ def _record(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in stored.items() if k in entity.record.model_fields}
     for fld, prop in _DATES.items():
         if fld in entity.record.model_fields and stored.get(prop) is not None:
-            out[fld] = datetime.fromtimestamp(stored[prop], tz=UTC)
+            out[fld] = times.from_epoch(stored[prop])
     return out
 
 
