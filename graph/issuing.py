@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from colearn import times
+from colearn.text import utf8_text
 from colearn.errors import ColearnError, Conflict, Forbidden, InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import AssertionStatus, Label
@@ -590,9 +591,10 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
     name = Path(path).name
     if text is None:
         try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
             raise InvalidInput(f"cannot read: {exc}", file=str(path)) from exc
+        text = utf8_text(raw, source=str(path))
     requests, lines, refused = parse_award_csv(text, source=str(path))
     keyed = [r if r.idempotency_key else replace(r, idempotency_key=f"{name}:{line}")
              for r, line in zip(requests, lines)]

@@ -9,8 +9,13 @@ and the whole result validated again, so the rules that tie fields together
 
 Who may write: an organisation its own badges (``issuer``) and opportunities
 (``organisation``) and its own profile; admin everything, and alone the
-organisations, themes, destinations, places and spine cells. An opportunity
-awards only badges its organisation defines (``check_own_badges``).
+organisations, themes, destinations, places and spine cells.
+
+An opportunity may list any organisation's badges (a college course that
+prepares for a library's club badge): listing issues nothing, and only a
+badge's issuer can award it (``graph.issuing`` refuses anyone else). What is
+issued in an organisation's name must be its own: a pathway's completion
+badge (``check_own_badges``, used by ``authoring``).
 """
 
 from __future__ import annotations
@@ -162,11 +167,11 @@ def check_references(store: GraphStore, entity: Entity, record: BaseModel) -> No
 def check_own_badges(store: GraphStore, organisation: str, badges: dict[str, str]) -> None:
     """Refuse badges that ``organisation`` does not define (422 naming the body field).
 
-    An organisation may award, and have awarded in its name, only the badges it
-    defines: an opportunity's ``badges`` and a pathway's ``completion_badge`` must
-    be its own, whoever the caller is (admin too), because the award is issued
-    by the badge's issuer. (A pathway's steps may accept any organisation's
-    badges: holding them is what a step asks, nothing is issued for them.)
+    What is issued in an organisation's name must be a badge it defines: a
+    pathway's ``completion_badge`` is awarded as its issuer, so it must be the
+    pathway organisation's own, whoever the caller is (admin too). (A pathway's
+    steps and an opportunity's ``badges`` may name any organisation's badges:
+    nothing is issued for them.)
 
     Args:
         store: the graph.
@@ -181,11 +186,6 @@ def check_own_badges(store: GraphStore, organisation: str, badges: dict[str, str
         if badge in foreign:
             raise field_error(fld, f"badge '{badge}' is defined by '{foreign[badge]}', not by '{organisation}': "
                                    "an organisation may award only its own badges")
-
-
-def _check_owned_badges(store: GraphStore, entity: Entity, record: BaseModel) -> None:
-    if entity.label == Label.OPPORTUNITY:
-        check_own_badges(store, record.organisation, {f"badges.{i}": b for i, b in enumerate(record.badges)})
 
 
 def _write_params(entity: Entity, record: BaseModel) -> dict[str, Any]:
@@ -217,7 +217,6 @@ def create(store: GraphStore, principal: Principal, entity: Entity, record: Base
     may_write(principal, entity, getattr(record, entity.owner) if entity.owner else None,
               admin_only=entity.owner == "id")
     check_references(store, entity, record)
-    _check_owned_badges(store, entity, record)
     try:
         store.write(queries.catalogue_upsert(entity.label, create=True), _write_params(entity, record))
     except Conflict as exc:
@@ -243,7 +242,6 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
     if entity.owner and entity.owner != "id":
         may_write(principal, entity, getattr(record, entity.owner))
     check_references(store, entity, record)
-    _check_owned_badges(store, entity, record)
     if not store.write(queries.catalogue_upsert(entity.label, create=False), _write_params(entity, record)):
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")
     return get(store, entity, node_id)

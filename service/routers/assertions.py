@@ -24,6 +24,7 @@ from fastapi import APIRouter, Body, Header, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from colearn import times
+from colearn.text import utf8_text
 from colearn.errors import Forbidden, InvalidInput
 from colearn.graph import issuing, queries
 from colearn.graph.issuing import Award, AwardRequest, Recipient
@@ -145,7 +146,7 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
         if not isinstance(text, str):
             raise InvalidInput("a JSON body must be the CSV text as one string")
     else:
-        text = raw.decode("utf-8-sig", errors="replace")
+        text = utf8_text(raw, source=name)
     report = await run_in_threadpool(issuing.award_csv, pub.store, org_id, name, pepper=keys.recipient_pepper(),
                                      text=text)
     response.status_code = 201 if report.created else 200
