@@ -13,8 +13,8 @@ every serving process applies it (``recommender/follower.py``).
 Side effects of an award entering a portfolio (accept, or a verified import)
 are taken here, once: the completion badge of every published pathway it
 completes is awarded (``complete_after_award``). An import marked
-``verified: false`` stays out of the portfolio (``queries._IN_PORTFOLIO``),
-so it counts toward neither pathway progress nor completions.
+``verified: false`` is shown in the portfolio but counts toward neither
+pathway progress, recommendations nor completions (``queries._COUNTS``).
 
 An assertion's life (``graph.schema.AssertionStatus``)::
 
@@ -44,198 +44,37 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import hmac
 import secrets
 import time
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from colearn.errors import ColearnError, Conflict, Forbidden, InvalidInput, NotFound
+from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound
 from colearn.graph import feed, queries
+from colearn.graph.issuing import (BATCH_SIZE, CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE,
+                                   AssertionRecord, Award, AwardReport, AwardRequest, Portfolio, Recipient,
+                                   assertion_id_for, epoch, get_assertion, identity_hash, learner_id_for,
+                                   parse_time, portfolio, revoked_assertions, spine_order)
 from colearn.graph.schema import AssertionStatus, Label, PathwayStatus
 from colearn.graph.store import GraphStore
+from colearn.text import decode_strict
 
-#: ``source`` of assertions this module creates.
-SOURCE = "colearn"
-#: Rows per award statement (FALKORDB.md: 5,000-row ``UNWIND`` batches measured fastest).
-BATCH_SIZE = 5_000
-#: Recipient kinds an organisation may name (OB 2.0 IdentityObject ``type``).
-RECIPIENT_TYPES = ("email", "url")
-#: Longest idempotency key accepted.
-MAX_KEY_LENGTH = 200
+__all__ = ["BATCH_SIZE", "CSV_COLUMNS", "COMPLETION_SOURCE", "MAX_KEY_LENGTH", "RECIPIENT_TYPES", "SOURCE",
+           "AssertionRecord", "Award", "AwardReport", "AwardRequest", "Completion", "Portfolio", "Recipient",
+           "assertion_id_for", "award", "award_completion", "award_csv", "award_many", "complete_after_award",
+           "completion_assertion_id", "epoch", "get_assertion", "identity_hash", "import_award", "learner_id_for",
+           "parse_award_csv", "parse_time", "portfolio", "revoke", "revoked_assertions", "set_learner_response",
+           "spine_order", "unmet_steps"]
 
 _ALLOWED_FROM: dict[AssertionStatus, tuple[AssertionStatus, ...]] = {
     AssertionStatus.ACCEPTED: (AssertionStatus.ISSUED, AssertionStatus.DECLINED),
     AssertionStatus.DECLINED: (AssertionStatus.ISSUED, AssertionStatus.ACCEPTED),
     AssertionStatus.REVOKED: (AssertionStatus.ISSUED, AssertionStatus.ACCEPTED, AssertionStatus.DECLINED),
 }
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Who a badge is awarded to, as the organisation knows them (never stored).
-
-    Attributes:
-        type: ``email`` or ``url`` (OB 2.0 IdentityObject ``type``).
-        identity: the plaintext email address or URL.
-    """
-
-    type: str
-    identity: str
-
-    def normalised(self) -> str:
-        """The identity as hashed: emails trimmed and lower-cased, URLs trimmed."""
-        text = self.identity.strip()
-        return text.lower() if self.type == "email" else text
-
-
-def identity_hash(identity: str, salt: str) -> str:
-    """OB 2.0 IdentityHash: ``sha256$`` + hex SHA-256 of ``identity + salt``."""
-    return "sha256$" + hashlib.sha256((identity + salt).encode("utf-8")).hexdigest()
-
-
-def learner_id_for(recipient: Recipient, pepper: bytes) -> str:
-    """The learner id of a recipient named by email or URL: ``rc-`` + 32 hex of
-    HMAC-SHA256(pepper, ``<type>:<normalised identity>``)."""
-    message = f"{recipient.type}:{recipient.normalised()}".encode("utf-8")
-    return "rc-" + hmac.new(pepper, message, hashlib.sha256).hexdigest()[:32]
-
-
-def assertion_id_for(organisation_id: str, idempotency_key: str | None) -> str:
-    """The assertion id of an award: derived from (organisation, key) when a key
-    is given, so a retry names the same assertion; else random."""
-    if idempotency_key is None:
-        return "as-" + uuid.uuid4().hex
-    digest = hashlib.sha256(f"{organisation_id}\x1f{idempotency_key}".encode("utf-8")).hexdigest()
-    return "as-" + digest[:32]
-
-
-@dataclass(frozen=True)
-class AwardRequest:
-    """One award to make.
-
-    Attributes:
-        badge_id: the badge (its defining organisation must be the awarding one).
-        recipient: who receives it (published only as a salted hash).
-        learner_id: the learner it belongs to; default ``learner_id_for(recipient)``.
-            A given learner must exist.
-        evidence_url: OB Evidence ``id``: where the work can be seen.
-        evidence_narrative: OB Evidence ``narrative``.
-        issued_on: timezone-aware; default now.
-        expires_on: timezone-aware absolute expiry; default ``issued_on`` plus
-            the badge's ``expires_after_days``, or none.
-        idempotency_key: the same key (per organisation) never makes a second assertion.
-    """
-
-    badge_id: str
-    recipient: Recipient
-    learner_id: str | None = None
-    evidence_url: str | None = None
-    evidence_narrative: str | None = None
-    issued_on: datetime | None = None
-    expires_on: datetime | None = None
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class Award:
-    """An assertion as the award statement left it.
-
-    Attributes:
-        id: the assertion id.
-        badge_id: its badge.
-        learner_id: its learner.
-        status: ``issued`` for a new award (or whatever a retried one has become).
-        created: False when the idempotency key named an existing assertion.
-        issued_on: epoch seconds.
-        expires_on: epoch seconds, or None.
-        status_index: its bit in the organisation's OB 3.0 status lists.
-    """
-
-    id: str
-    badge_id: str
-    learner_id: str
-    status: str
-    created: bool
-    issued_on: int
-    expires_on: int | None
-    status_index: int
-
-
-@dataclass
-class AwardReport:
-    """What a (bulk) award did.
-
-    Attributes:
-        awards: one per accepted request, in request order.
-        refused: ``[(record, reason)]``: the request's line number (CSV) or
-            index, and why it was refused; nothing was written for it.
-    """
-
-    awards: list[Award] = field(default_factory=list)
-    refused: list[tuple[int, str]] = field(default_factory=list)
-    #: The error behind each refusal, in the order of ``refused``.
-    errors: list[ColearnError] = field(default_factory=list, repr=False)
-
-    def refuse(self, record: int, error: ColearnError) -> None:
-        """Record a refused request and why."""
-        self.refused.append((record, error.message))
-        self.errors.append(error)
-
-    def sort(self) -> None:
-        """Order the refusals by record."""
-        pairs = sorted(zip(self.refused, self.errors), key=lambda p: p[0][0])
-        self.refused = [p[0] for p in pairs]
-        self.errors = [p[1] for p in pairs]
-
-    @property
-    def created(self) -> int:
-        """How many assertions this call created (retries excluded)."""
-        return sum(1 for a in self.awards if a.created)
-
-
-@dataclass(frozen=True)
-class AssertionRecord:
-    """An assertion as stored, with the ids around it.
-
-    Attributes:
-        id: the assertion id.
-        props: every stored property (``status``, ``issued_on``, ``recipient_hash``, ...).
-        badge_id: the badge it is OF.
-        learner_id: the learner it is TO.
-        issuer_id: the organisation that ISSUED it (None for an imported one
-            whose issuer is unknown).
-        badge_organisation_id: the organisation that DEFINES the badge.
-    """
-
-    id: str
-    props: dict[str, Any]
-    badge_id: str | None
-    learner_id: str | None
-    issuer_id: str | None
-    badge_organisation_id: str | None
-
-    @property
-    def status(self) -> str:
-        """The lifecycle status."""
-        return str(self.props.get("status"))
-
-
-def epoch(when: datetime | int | None, *, name: str = "time") -> int | None:
-    """Epoch seconds of a timezone-aware ``datetime`` (ints pass through).
-
-    Raises:
-        InvalidInput: a naive ``datetime`` (``name`` is the field reported).
-    """
-    if when is None or isinstance(when, int):
-        return when
-    if when.tzinfo is None:
-        raise InvalidInput("a time needs a time zone (e.g. 2026-05-01T10:00:00Z)", field=name)
-    return int(when.timestamp())
 
 
 def _check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
@@ -278,8 +117,13 @@ def _row(organisation_id: str, req: AwardRequest, issued: int, expires: int | No
 
 def award_many(store: GraphStore, organisation_id: str, requests: Sequence[AwardRequest], *,
                pepper: bytes, records: Sequence[int] | None = None, now: datetime | int | None = None,
-               batch_size: int = BATCH_SIZE) -> AwardReport:
+               batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
     """Award badges of one organisation: one statement per batch of ``batch_size``.
+
+    With ``dry_run`` nothing is written: the report says what a real call
+    would do (each award ``created`` True when it would be new, False when its
+    idempotency key already names it; ``status_index`` -1) and what it would
+    refuse, by the same checks.
 
     Every request is checked before anything is written: a bad value, a badge
     that does not exist, a learner id that does not exist, a badge another
@@ -299,9 +143,10 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
             its 0-based index; CSV passes line numbers).
         now: the time for requests without ``issued_on``; default now.
         batch_size: rows per statement.
+        dry_run: preview only; write nothing.
 
     Returns:
-        The awards made or found again, and the refused requests.
+        The awards made or found again (or that would be), and the refused requests.
 
     Raises:
         NotFound: the organisation does not exist.
@@ -345,6 +190,8 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
             continue
         rows.append(_row(organisation_id, req, issued, expires, pepper))
         row_records.append(rec)
+    if dry_run:
+        return _preview(store, report, rows, row_records)
     results: dict[str, dict[str, Any]] = {}
     for start in range(0, len(rows), batch_size):
         batch = rows[start:start + batch_size]
@@ -368,6 +215,24 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
     return report
 
 
+def _preview(store: GraphStore, report: AwardReport, rows: list[dict[str, Any]],
+             row_records: list[int]) -> AwardReport:
+    """The dry run of ``award_many``: what its write would create, find again or refuse."""
+    existing = {r["id"]: r for r in store.read(queries.ASSERTION_ENDPOINTS, {"ids": sorted({r["id"] for r in rows})})}
+    for rec, row in zip(row_records, rows):
+        got = existing.get(row["id"])
+        if got is not None and (got["badge_id"], got["learner_id"]) != (row["badge_id"], row["learner_id"]):
+            report.refuse(rec, Conflict(f"idempotency key '{row['props'].get('idempotency_key')}' already "
+                                        f"names assertion {got['id']} of another badge or learner"))
+            continue
+        p = row["props"]
+        report.awards.append(Award(id=row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
+                                   status=str(AssertionStatus.ISSUED), created=got is None,
+                                   issued_on=int(p["issued_on"]), expires_on=p.get("expires_on"), status_index=-1))
+    report.sort()
+    return report
+
+
 def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pepper: bytes,
           now: datetime | int | None = None) -> Award:
     """Award one badge (``award_many`` with one request), raising instead of reporting.
@@ -382,21 +247,6 @@ def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pep
     if report.errors:
         raise report.errors[0]
     return report.awards[0]
-
-
-def get_assertion(store: GraphStore, assertion_id: str) -> AssertionRecord:
-    """One assertion and the ids around it.
-
-    Raises:
-        NotFound: no such assertion.
-    """
-    rows = store.read(queries.GET_ASSERTION, {"id": assertion_id})
-    if not rows:
-        raise NotFound(f"assertion '{assertion_id}' does not exist")
-    r = rows[0]
-    return AssertionRecord(id=r["id"], props=dict(r["props"] or {}), badge_id=r["badge_id"],
-                           learner_id=r["learner_id"], issuer_id=r["issuer_id"],
-                           badge_organisation_id=r["badge_organisation_id"])
 
 
 def _transition(store: GraphStore, record: AssertionRecord, to: AssertionStatus, now: int,
@@ -476,69 +326,6 @@ def revoke(store: GraphStore, assertion_id: str, reason: str, *, organisation_id
                        reason.strip())
 
 
-def revoked_assertions(store: GraphStore, organisation_id: str) -> list[dict[str, Any]]:
-    """The revoked assertions an organisation issued: ``[{id, status_index, reason, revoked_on}]``."""
-    return store.read(queries.REVOKED_ASSERTIONS, {"organisation_id": organisation_id})
-
-
-@dataclass
-class Portfolio:
-    """A learner's badges by spine cell.
-
-    Attributes:
-        learner_id: the learner.
-        cells: ``{cell id (or None for unaligned badges): [award]}``; an award
-            is ``{assertion_id, badge_id, name, issued_on, expires_on}``.
-        others: assertions outside the portfolio (awaiting acceptance, declined,
-            revoked or expired), each with its ``status``.
-    """
-
-    learner_id: str
-    cells: dict[str | None, list[dict[str, Any]]]
-    others: list[dict[str, Any]]
-
-
-def portfolio(store: GraphStore, learner_id: str, *, now: datetime | int | None = None) -> Portfolio:
-    """A learner's portfolio (accepted, not revoked, not expired) grouped by spine cell.
-
-    Raises:
-        NotFound: no such learner.
-    """
-    if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
-        raise NotFound(f"learner '{learner_id}' not found")
-    now_s = epoch(now, name="now") if now is not None else int(time.time())
-    params = {"learner_id": learner_id, "now": now_s}
-    cells = {r["cell_id"]: list(r["awards"]) for r in store.read(queries.PORTFOLIO_BY_CELL, params)}
-    return Portfolio(learner_id, cells, store.read(queries.LEARNER_OTHER_ASSERTIONS, params))
-
-
-# --------------------------------------------------------------------------
-# Bulk award from CSV
-# --------------------------------------------------------------------------
-
-#: Columns of a bulk award CSV (header row required; only ``badge_id`` and one
-#: of ``email`` / ``url`` are needed).
-CSV_COLUMNS = ("badge_id", "email", "url", "learner_id", "evidence_url", "narrative",
-               "issued_on", "expires_on", "key")
-
-
-def parse_time(value: str | None, name: str) -> datetime | None:
-    """An ISO 8601 time with a time zone (empty or None: None).
-
-    Raises:
-        InvalidInput: not ISO 8601, or no time zone (``name`` is the field reported).
-    """
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput(f"'{value}' is not an ISO 8601 time", field=name) from exc
-    if when.tzinfo is None:
-        raise InvalidInput(f"'{value}' has no time zone (add Z or an offset)", field=name)
-    return when
-
-
 def parse_award_csv(text: str, *, source: str = "CSV") -> tuple[list[AwardRequest], list[int], list[tuple[int, str]]]:
     """Parse a bulk award CSV (columns ``CSV_COLUMNS``; a header row first).
 
@@ -589,7 +376,7 @@ def parse_award_csv(text: str, *, source: str = "CSV") -> tuple[list[AwardReques
 
 def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepper: bytes,
               text: str | None = None, now: datetime | int | None = None,
-              batch_size: int = BATCH_SIZE) -> AwardReport:
+              batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
     """Bulk award from a CSV: one statement per batch; refused rows reported by line number.
 
     A row without a ``key`` gets ``<file name>:<line>`` as its idempotency key,
@@ -603,39 +390,31 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
         text: the CSV text, when it did not come from a file (e.g. an upload).
         now: the time for rows without ``issued_on``.
         batch_size: rows per statement.
+        dry_run: preview what would be created and refused; write nothing.
 
     Raises:
-        InvalidInput: the file cannot be read, the header is wrong, or the
-            organisation has no email.
+        InvalidInput: the file cannot be read or is not UTF-8 (``record`` is
+            the line of the first byte that is not: nothing is decoded
+            lossily, ``colearn.text.decode_strict``), the header is wrong, or
+            the organisation has no email.
         NotFound: the organisation does not exist.
     """
     name = Path(path).name
     if text is None:
         try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
             raise InvalidInput(f"cannot read: {exc}", file=str(path)) from exc
+        text = decode_strict(raw, source=str(path))
     requests, lines, refused = parse_award_csv(text, source=str(path))
     keyed = [r if r.idempotency_key else replace(r, idempotency_key=f"{name}:{line}")
              for r, line in zip(requests, lines)]
     report = award_many(store, organisation_id, keyed, pepper=pepper, records=lines, now=now,
-                        batch_size=batch_size)
+                        batch_size=batch_size, dry_run=dry_run)
     for line, reason in refused:
         report.refuse(line, InvalidInput(reason))
     report.sort()
     return report
-
-
-def spine_order(cell_ids: Iterable[str | None], cells: Sequence[dict[str, Any]]) -> list[str | None]:
-    """``cell_ids`` in spine order (domain, then layer, as ``SPINE_CELLS`` lists
-    them), unknown ids after, ``None`` (unaligned) last."""
-    rank = {c["id"]: i for i, c in enumerate(cells)}
-    return sorted(cell_ids, key=lambda c: (c is None, rank.get(c, len(rank)) if c else 0, c or ""))
-
-
-# --------------------------------------------------------------------------
-# Imports
-# --------------------------------------------------------------------------
 
 
 def import_award(store: GraphStore, verifier: Any, learner_id: str, document: dict[str, Any] | str,
@@ -654,15 +433,10 @@ def import_award(store: GraphStore, verifier: Any, learner_id: str, document: di
     from colearn.openbadges.importing import import_badge
 
     result = import_badge(store, verifier, learner_id, document, identity)
-    record = get_assertion(store, result.assertion_id)
-    if record.props.get("verified", True) is not False and record.status == AssertionStatus.ACCEPTED:
+    if result.verified:
         complete_after_award(store, learner_id, result.badge_id)
     return result
 
-
-# --------------------------------------------------------------------------
-# Pathway completion
-# --------------------------------------------------------------------------
 
 #: ``source`` of completion awards.
 COMPLETION_SOURCE = "pathway-completion"
@@ -728,7 +502,9 @@ def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str
     if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
         raise NotFound(f"learner '{learner_id}' does not exist")
     now = int(time.time()) if now is None else now
-    held = {r["badge_id"] for r in store.read(queries.LEARNER_PORTFOLIO, {"learner_id": learner_id, "now": now})}
+    # unverified imports never complete a pathway (openbadges/importing.py)
+    held = {r["badge_id"] for r in store.read(queries.LEARNER_VERIFIED_PORTFOLIO,
+                                               {"learner_id": learner_id, "now": now})}
     unmet = unmet_steps(pathway, held)
     badge = pathway["completion_badge"]
     if unmet or badge is None:
@@ -762,3 +538,4 @@ def complete_after_award(store: GraphStore, learner_id: str, badge_id: str) -> l
         if result.created:
             done.append(result)
     return done
+

@@ -1,12 +1,305 @@
-"""Moved: the award lifecycle lives in ``colearn.domain.awards`` (issue 11).
+"""Assertions as stored: the records, the identities and the reads of the award lifecycle.
 
-This name stays so that existing imports keep working: importing it gives the
-very same module object as ``colearn.domain.awards`` (names, and patches of
-them, are shared).
+The lifecycle itself (award, bulk award, accept, decline, revoke, import,
+pathway completion) is ``colearn.domain.awards``: every change to a portfolio
+goes through it, so that each records its change for the recommenders. This
+module keeps what the layers below the domain need too (Open Badges
+documents and verification read assertions and hash recipients): the data
+shapes, the identity rules and the reads.
+
+An assertion's life (``graph.schema.AssertionStatus``)::
+
+    award -> issued --accept--> accepted --decline--> declined
+                    --decline-> declined --accept---> accepted
+    (issued | accepted | declined) --revoke--> revoked       (final)
+
+Only ``accepted`` and not expired counts toward the portfolio (and so the
+recommender's input); every assertion stays on record whatever its status.
+
+Recipients (Open Badges 2.0, section "IdentityObject"): the plaintext email
+or URL an organisation gives is never stored. Each assertion keeps
+``recipient_type``, a fresh random ``recipient_salt`` and ``recipient_hash`` =
+``sha256$`` + hex SHA-256 of ``identity + salt`` (emails lower-cased first), which
+is what the hosted documents publish. A learner named only by a recipient is
+``rc-`` + HMAC-SHA256 of the identity under the service's recipient pepper (a
+secret kept outside the graph), so one person awarded twice is one learner
+and the learner id reveals nothing.
+
+Idempotency: an award with an idempotency key gets the assertion id
+``as-`` + SHA-256 of (organisation, key), and the award statement ``MERGE``s
+on that id, so a retried request - sequential or concurrent, on either
+engine - never creates a second assertion (``Award.created`` is False).
 """
 
-import sys
+from __future__ import annotations
 
-from colearn.domain import awards as _awards
+import hashlib
+import hmac
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-sys.modules[__name__] = _awards
+from colearn import times
+from colearn.errors import ColearnError, InvalidInput, NotFound
+from colearn.graph import queries
+from colearn.graph.store import GraphStore
+
+
+#: ``source`` of assertions this module creates.
+SOURCE = "colearn"
+
+
+#: Rows per award statement (FALKORDB.md: 5,000-row ``UNWIND`` batches measured fastest).
+BATCH_SIZE = 5_000
+
+
+#: Recipient kinds an organisation may name (OB 2.0 IdentityObject ``type``).
+RECIPIENT_TYPES = ("email", "url")
+
+
+#: Longest idempotency key accepted.
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a badge is awarded to, as the organisation knows them (never stored).
+
+    Attributes:
+        type: ``email`` or ``url`` (OB 2.0 IdentityObject ``type``).
+        identity: the plaintext email address or URL.
+    """
+
+    type: str
+    identity: str
+
+    def normalised(self) -> str:
+        """The identity as hashed: emails trimmed and lower-cased, URLs trimmed."""
+        text = self.identity.strip()
+        return text.lower() if self.type == "email" else text
+
+
+def identity_hash(identity: str, salt: str) -> str:
+    """OB 2.0 IdentityHash: ``sha256$`` + hex SHA-256 of ``identity + salt``."""
+    return "sha256$" + hashlib.sha256((identity + salt).encode("utf-8")).hexdigest()
+
+
+def learner_id_for(recipient: Recipient, pepper: bytes) -> str:
+    """The learner id of a recipient named by email or URL: ``rc-`` + 32 hex of
+    HMAC-SHA256(pepper, ``<type>:<normalised identity>``)."""
+    message = f"{recipient.type}:{recipient.normalised()}".encode("utf-8")
+    return "rc-" + hmac.new(pepper, message, hashlib.sha256).hexdigest()[:32]
+
+
+def assertion_id_for(organisation_id: str, idempotency_key: str | None) -> str:
+    """The assertion id of an award: derived from (organisation, key) when a key
+    is given, so a retry names the same assertion; else random."""
+    if idempotency_key is None:
+        return "as-" + uuid.uuid4().hex
+    digest = hashlib.sha256(f"{organisation_id}\x1f{idempotency_key}".encode("utf-8")).hexdigest()
+    return "as-" + digest[:32]
+
+
+@dataclass(frozen=True)
+class AwardRequest:
+    """One award to make.
+
+    Attributes:
+        badge_id: the badge (its defining organisation must be the awarding one).
+        recipient: who receives it (published only as a salted hash).
+        learner_id: the learner it belongs to; default ``learner_id_for(recipient)``.
+            A given learner must exist.
+        evidence_url: OB Evidence ``id``: where the work can be seen.
+        evidence_narrative: OB Evidence ``narrative``.
+        issued_on: timezone-aware; default now.
+        expires_on: timezone-aware absolute expiry; default ``issued_on`` plus
+            the badge's ``expires_after_days``, or none.
+        idempotency_key: the same key (per organisation) never makes a second assertion.
+    """
+
+    badge_id: str
+    recipient: Recipient
+    learner_id: str | None = None
+    evidence_url: str | None = None
+    evidence_narrative: str | None = None
+    issued_on: datetime | None = None
+    expires_on: datetime | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Award:
+    """An assertion as the award statement left it.
+
+    Attributes:
+        id: the assertion id.
+        badge_id: its badge.
+        learner_id: its learner.
+        status: ``issued`` for a new award (or whatever a retried one has become).
+        created: False when the idempotency key named an existing assertion.
+        issued_on: epoch seconds.
+        expires_on: epoch seconds, or None.
+        status_index: its bit in the organisation's OB 3.0 status lists.
+    """
+
+    id: str
+    badge_id: str
+    learner_id: str
+    status: str
+    created: bool
+    issued_on: int
+    expires_on: int | None
+    status_index: int
+
+
+@dataclass
+class AwardReport:
+    """What a (bulk) award did.
+
+    Attributes:
+        awards: one per accepted request, in request order.
+        refused: ``[(record, reason)]``: the request's line number (CSV) or
+            index, and why it was refused; nothing was written for it.
+    """
+
+    awards: list[Award] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+    #: The error behind each refusal, in the order of ``refused``.
+    errors: list[ColearnError] = field(default_factory=list, repr=False)
+
+    def refuse(self, record: int, error: ColearnError) -> None:
+        """Record a refused request and why."""
+        self.refused.append((record, error.message))
+        self.errors.append(error)
+
+    def sort(self) -> None:
+        """Order the refusals by record."""
+        pairs = sorted(zip(self.refused, self.errors), key=lambda p: p[0][0])
+        self.refused = [p[0] for p in pairs]
+        self.errors = [p[1] for p in pairs]
+
+    @property
+    def created(self) -> int:
+        """How many assertions this call created (retries excluded)."""
+        return sum(1 for a in self.awards if a.created)
+
+
+@dataclass(frozen=True)
+class AssertionRecord:
+    """An assertion as stored, with the ids around it.
+
+    Attributes:
+        id: the assertion id.
+        props: every stored property (``status``, ``issued_on``, ``recipient_hash``, ...).
+        badge_id: the badge it is OF.
+        learner_id: the learner it is TO.
+        issuer_id: the organisation that ISSUED it (None for an imported one
+            whose issuer is unknown).
+        badge_organisation_id: the organisation that DEFINES the badge.
+    """
+
+    id: str
+    props: dict[str, Any]
+    badge_id: str | None
+    learner_id: str | None
+    issuer_id: str | None
+    badge_organisation_id: str | None
+
+    @property
+    def status(self) -> str:
+        """The lifecycle status."""
+        return str(self.props.get("status"))
+
+
+def epoch(when: datetime | int | None, *, name: str = "time") -> int | None:
+    """Epoch seconds of a timezone-aware ``datetime`` or of epoch seconds, in the
+    bounds of ``colearn.times`` (1970 to 2999 UTC).
+
+    Raises:
+        InvalidInput: a naive ``datetime``, or a time out of range (``name`` is the field reported).
+    """
+    return times.epoch_s(when, field=name)
+
+
+def get_assertion(store: GraphStore, assertion_id: str) -> AssertionRecord:
+    """One assertion and the ids around it.
+
+    Raises:
+        NotFound: no such assertion.
+    """
+    rows = store.read(queries.GET_ASSERTION, {"id": assertion_id})
+    if not rows:
+        raise NotFound(f"assertion '{assertion_id}' does not exist")
+    r = rows[0]
+    return AssertionRecord(id=r["id"], props=dict(r["props"] or {}), badge_id=r["badge_id"],
+                           learner_id=r["learner_id"], issuer_id=r["issuer_id"],
+                           badge_organisation_id=r["badge_organisation_id"])
+
+
+def revoked_assertions(store: GraphStore, organisation_id: str) -> list[dict[str, Any]]:
+    """The revoked assertions an organisation issued: ``[{id, status_index, reason, revoked_on}]``."""
+    return store.read(queries.REVOKED_ASSERTIONS, {"organisation_id": organisation_id})
+
+
+@dataclass
+class Portfolio:
+    """A learner's badges by spine cell.
+
+    Attributes:
+        learner_id: the learner.
+        cells: ``{cell id (or None for unaligned badges): [award]}``; an award
+            is ``{assertion_id, badge_id, name, issued_on, expires_on}``.
+        others: assertions outside the portfolio (awaiting acceptance, declined,
+            revoked or expired), each with its ``status``.
+    """
+
+    learner_id: str
+    cells: dict[str | None, list[dict[str, Any]]]
+    others: list[dict[str, Any]]
+
+
+def portfolio(store: GraphStore, learner_id: str, *, now: datetime | int | None = None) -> Portfolio:
+    """A learner's portfolio (accepted, not revoked, not expired) grouped by spine cell.
+
+    Raises:
+        NotFound: no such learner.
+    """
+    if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
+        raise NotFound(f"learner '{learner_id}' not found")
+    now_s = epoch(now, name="now") if now is not None else int(time.time())
+    params = {"learner_id": learner_id, "now": now_s}
+    cells = {r["cell_id"]: list(r["awards"]) for r in store.read(queries.PORTFOLIO_BY_CELL, params)}
+    return Portfolio(learner_id, cells, store.read(queries.LEARNER_OTHER_ASSERTIONS, params))
+
+
+#: Columns of a bulk award CSV (header row required; only ``badge_id`` and one
+#: of ``email`` / ``url`` are needed).
+CSV_COLUMNS = ("badge_id", "email", "url", "learner_id", "evidence_url", "narrative",
+               "issued_on", "expires_on", "key")
+
+
+def parse_time(value: str | None, name: str) -> datetime | None:
+    """An ISO 8601 time with a time zone (empty or None: None).
+
+    Raises:
+        InvalidInput: not ISO 8601, or no time zone (``name`` is the field reported).
+    """
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"'{value}' is not an ISO 8601 time", field=name) from exc
+    if when.tzinfo is None:
+        raise InvalidInput(f"'{value}' has no time zone (add Z or an offset)", field=name)
+    return when
+
+
+def spine_order(cell_ids: Iterable[str | None], cells: Sequence[dict[str, Any]]) -> list[str | None]:
+    """``cell_ids`` in spine order (domain, then layer, as ``SPINE_CELLS`` lists
+    them), unknown ids after, ``None`` (unaligned) last."""
+    rank = {c["id"]: i for i, c in enumerate(cells)}
+    return sorted(cell_ids, key=lambda c: (c is None, rank.get(c, len(rank)) if c else 0, c or ""))
+

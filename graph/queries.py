@@ -77,6 +77,17 @@ def missing_ids(label: Label) -> str:
     )
 
 
+#: The badges among ``$ids`` that organisation ``$organisation`` does not define
+#: (unknown ids are not listed: ``missing_ids`` reports those).
+#: Returns rows ``{id, issuer}`` (``issuer``: the defining organisation or null).
+BADGES_NOT_DEFINED_BY = (
+    f"UNWIND $ids AS id MATCH (b:{Label.BADGE} {{id: id}}) "
+    f"OPTIONAL MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b) "
+    "WITH b, collect(o.id) AS issuers WHERE NOT $organisation IN issuers "
+    "RETURN b.id AS id, head(issuers) AS issuer"
+)
+
+
 def count_nodes(label: Label) -> str:
     """Number of nodes of ``label``. Returns one row ``{n}``."""
     return f"MATCH (n:{Label(label)}) RETURN count(n) AS n"
@@ -123,12 +134,16 @@ AWARDS_PER_BADGE = (
     "ORDER BY badge_id"
 )
 
-#: In the portfolio: accepted, not expired at ``$now``, and not an import
-#: marked unverified (``verified: false``; absent means verified).
 _IN_PORTFOLIO = (
     f"a.status = '{AssertionStatus.ACCEPTED}' "
-    "AND (a.expires_on IS NULL OR a.expires_on > $now) AND coalesce(a.verified, true) = true"
+    "AND (a.expires_on IS NULL OR a.expires_on > $now)"
 )
+
+#: What counts (toward recommendations, pathway progress and completions): in
+#: the portfolio, and not an import whose origin was not established
+#: (``verified: false``, ``openbadges/importing.py``; absent means verified).
+#: The feed's ``HELD_PAIRS`` applies the same rule.
+_COUNTS = f"{_IN_PORTFOLIO} AND coalesce(a.verified, true) = true"
 
 #: One learner's portfolio assertions ``a`` (``$learner_id``, ``$now``), found
 #: from the learner. The ``WITH`` keeps it that way: without it FalkorDB's
@@ -141,11 +156,12 @@ _LEARNER_HELD = (
 )
 
 #: Every portfolio award of every learner (accepted, not revoked, not expired
-#: at ``$now``, epoch seconds), oldest first: the recommender's input.
+#: at ``$now``, epoch seconds; unverified imports left out: ``_COUNTS``),
+#: oldest first: the recommender's input.
 #: Returns rows ``{assertion_id, learner_id, badge_id, issued_on}``.
 PORTFOLIO_AWARDS = (
     f"MATCH (l:{Label.LEARNER})<-[:{Rel.TO}]-(a:{Label.ASSERTION})-[:{Rel.OF}]->(b:{Label.BADGE}) "
-    f"WHERE {_IN_PORTFOLIO} "
+    f"WHERE {_COUNTS} "
     "RETURN a.id AS assertion_id, l.id AS learner_id, b.id AS badge_id, a.issued_on AS issued_on "
     "ORDER BY issued_on, assertion_id"
 )
@@ -154,6 +170,16 @@ PORTFOLIO_AWARDS = (
 #: Returns rows ``{assertion_id, badge_id, issued_on}``, oldest first.
 LEARNER_PORTFOLIO = (
     f"{_LEARNER_HELD} "
+    f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
+    "RETURN a.id AS assertion_id, b.id AS badge_id, a.issued_on AS issued_on "
+    "ORDER BY issued_on, assertion_id"
+)
+
+#: ``LEARNER_PORTFOLIO`` less the imports whose origin was not established
+#: (``verified: false``, ``openbadges/importing.py``): what a pathway completion
+#: may count. Params and rows as ``LEARNER_PORTFOLIO``.
+LEARNER_VERIFIED_PORTFOLIO = (
+    f"{_LEARNER_HELD} AND coalesce(a.verified, true) "
     f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
     "RETURN a.id AS assertion_id, b.id AS badge_id, a.issued_on AS issued_on "
     "ORDER BY issued_on, assertion_id"
@@ -634,11 +660,13 @@ BADGE_ISSUER = (
 #: derived from pathway and learner, so running it again changes nothing (one
 #: MERGE statement). Params: ``id`` (assertion id), ``pathway_id``, ``learner_id``,
 #: ``props`` ({status, issued_on, source, ...}, set on creation only).
-#: Returns 0 rows (no such pathway, completion badge, issuer or learner) or
-#: ``{id, badge_id, issued_on, created}``.
+#: Only a badge the pathway's own organisation defines is awarded: the award is
+#: issued in that organisation's name, never another's.
+#: Returns 0 rows (no such pathway, completion badge of the pathway's
+#: organisation, or learner) or ``{id, badge_id, issued_on, created}``.
 AWARD_PATHWAY_COMPLETION = (
     f"MATCH (p:{Label.PATHWAY} {{id: $pathway_id}})-[:{Rel.COMPLETES_WITH}]->(b:{Label.BADGE})"
-    f"<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION}) "
+    f"<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION})-[:{Rel.AUTHORED}]->(p) "
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
     f"MERGE (a:{Label.ASSERTION} {{id: $id}}) ON CREATE SET a += $props, a.created_now = true "
     "ON MATCH SET a.created_now = false "

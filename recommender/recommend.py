@@ -265,7 +265,7 @@ class Recommender:
 
         Reads ``SPINE_CELLS``, ``BADGE_CATALOGUE`` and ``PORTFOLIO_AWARDS`` at
         ``now``. ``recommend`` then reads the learner's current portfolio
-        (``LEARNER_PORTFOLIO``; ``GET_LEARNER`` when it is empty) and the
+        (``LEARNER_VERIFIED_PORTFOLIO``; ``GET_LEARNER`` when it is empty) and the
         opportunities (``BADGE_OPPORTUNITIES``), at ``now`` when it was given,
         else at the time of the call.
 
@@ -355,7 +355,8 @@ class Recommender:
     def _live_profile(self, learner_id: str) -> Profile:
         assert self.store_ is not None
         now = self.now_ if self.now_ is not None else epoch_seconds(None)
-        rows = self.store_.read(queries.LEARNER_PORTFOLIO, {"learner_id": learner_id, "now": now})
+        # unverified imports count toward nothing (queries.LEARNER_VERIFIED_PORTFOLIO)
+        rows = self.store_.read(queries.LEARNER_VERIFIED_PORTFOLIO, {"learner_id": learner_id, "now": now})
         if not rows and not self.store_.read(queries.GET_LEARNER, {"learner_id": learner_id}):
             raise NotFound(f"learner '{learner_id}' not found")
         held: dict[int, int] = {}

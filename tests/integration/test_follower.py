@@ -144,7 +144,9 @@ def test_an_unverified_import_completes_no_pathway(store: GraphStore) -> None:
                 "props": {"status": "accepted", "issued_on": 1_750_000_000, "source": "import", "verified": False}}
     store.write(queries.MERGE_ASSERTIONS, {"rows": [imported]})
     assert awards.complete_after_award(store, "newbie", "b6") == []
-    assert store.read(queries.LEARNER_PORTFOLIO, {"learner_id": "newbie", "now": 1_800_000_000}) == []
+    assert store.read(queries.LEARNER_VERIFIED_PORTFOLIO, {"learner_id": "newbie", "now": 1_800_000_000}) == []
+    rec = Recommender.from_store(store, now=1_800_000_000)
+    assert "newbie" not in rec.learners_  # the projection leaves it out, as HELD_PAIRS does
     store.write("MATCH (a:Assertion {id: 'imp'}) SET a.verified = true")
     done = awards.complete_after_award(store, "newbie", "b6")
     assert [(c.pathway_id, c.badge_id, c.created) for c in done] == [("p1", "b7", True)]

@@ -23,7 +23,8 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from colearn.config import Settings
-from colearn.graph import issuing, queries
+from colearn.domain import awards as issuing
+from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_catalogue
