@@ -37,6 +37,7 @@ from colearn.service.auth import Principal, Role
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
 from colearn.service.problems import problem_responses
+from colearn.service.routers.claims import notify_awards
 
 router = APIRouter(tags=["assertions"])
 
@@ -89,12 +90,15 @@ def _request(item: AwardCreate, badge_id: str, key: str | None, pub: Publisher) 
                                 "description": "nothing new: the idempotency keys named existing assertions"}},
 )
 def award(
-    principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, response: Response,
+    request: Request, principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, response: Response,
     org_id: Id, badge_id: Id,
     body: Annotated[AwardCreate | list[AwardCreate], Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)] = None,
 ) -> AssertionPublic | AssertionsPublic:
     """Award a badge to one learner (an object) or to several (a list, one statement).
+
+    An award to an email address sends the learner a notice with a single-use
+    claim link (``/claim``); a retry sends nothing.
 
     ``Idempotency-Key``: the same key never creates a second assertion; a retry
     answers 200 with the assertion the first request made (201 when new).
@@ -106,13 +110,15 @@ def award(
     _acting_organisation(principal, org_id)
     pepper = keys.recipient_pepper()
     if isinstance(body, AwardCreate):
-        made = issuing.award(pub.store, org_id, _request(body, badge_id, idempotency_key or body.idempotency_key,
-                                                         pub), pepper=pepper)
+        req = _request(body, badge_id, idempotency_key or body.idempotency_key, pub)
+        made = issuing.award(pub.store, org_id, req, pepper=pepper)
+        notify_awards(request, pub.store, [req], [0], issuing.AwardReport(awards=[made]))
         response.status_code = 201 if made.created else 200
         return _award_public(pub, made)
     reqs = [_request(item, badge_id, item.idempotency_key or (f"{idempotency_key}:{i}" if idempotency_key else None),
                      pub) for i, item in enumerate(body)]
     report = issuing.award_many(pub.store, org_id, reqs, pepper=pepper)
+    notify_awards(request, pub.store, reqs, list(range(len(reqs))), report)
     response.status_code = 201 if report.created else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
                             created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])
@@ -147,6 +153,11 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
         text = raw.decode("utf-8-sig", errors="replace")
     report = await run_in_threadpool(issuing.award_csv, pub.store, org_id, name, pepper=keys.recipient_pepper(),
                                      text=text)
+    try:
+        parsed, lines, _ = issuing.parse_award_csv(text, source=name)
+    except InvalidInput:
+        parsed, lines = [], []
+    await run_in_threadpool(notify_awards, request, pub.store, parsed, lines, report)
     response.status_code = 201 if report.created else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
                             created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])
