@@ -24,7 +24,7 @@ from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.routers import assertions, ob, verify
 from colearn.service.routers import catalogue, health, insights, learners, pathways, widget
 from colearn.service.routers import learner_pathways
-from colearn.service.routers import claims, me, signin
+from colearn.service.routers import badge_images, badge_pages, claims, me, signin
 from colearn.mail import mailer_for
 
 log = logging.getLogger("uvicorn.error")
@@ -83,4 +83,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(signin.router)
     app.include_router(claims.router)
     app.include_router(me.router)
+    app.include_router(badge_images.router)
+    app.include_router(badge_pages.router)
     return app

@@ -137,6 +137,16 @@ MATRIX = """
 | POST | /me/pathways | 401 | 403 | 403 | 403 | 403 | 200 | 201 |
 | DELETE | /me/pathways/{pathway_id} | 401 | 403 | 403 | 403 | 403 | 204 | 404 |
 | GET | /organisations/{org_id}/pathway-enrolments | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| PUT | /badges/{badge_id}/image | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| GET | /badges/{badge_id}/image | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /share/{assertion_id} | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /claim | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /signin | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /portfolio | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /redeem | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /issue/claim-codes | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /pages/learner.js | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /pages/learner.css | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /openapi.json | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /docs | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /docs/oauth2-redirect | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
@@ -151,6 +161,9 @@ AWARDED = issuing.assertion_id_for(OWNER, "matrix")
 CLAIM_TOKEN, SIGNIN_TOKEN, REFRESH_TOKEN = "matrix-claim-token-0123456789", "matrix-signin-token-0123456789", \
     "matrix-refresh-token-0123456789"
 CODE_ID, CLAIM_CODE = "cc-matrix", "MTRX-2345-6789"
+#: A 1 x 1 PNG for the badge image upload.
+_PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478"
+                     "9c63606060f80f00010401005fe5c34b0000000049454e44ae426082")
 _IMPORT = {"@context": "https://w3id.org/openbadges/v2", "id": "https://elsewhere.example/assertions/1",
            "type": "Assertion", "issuedOn": "2025-05-01T10:00:00Z", "verification": {"type": "HostedBadge"},
            "badge": "https://elsewhere.example/badges/1",
@@ -230,6 +243,10 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/me/pathways"): {"json": {"pathway_id": "into-tech"}},
     ("DELETE", "/me/pathways/{pathway_id}"): {"path": {"pathway_id": "into-tech"}},
     ("GET", "/organisations/{org_id}/pathway-enrolments"): {"path": {"org_id": OWNER}},
+    ("PUT", "/badges/{badge_id}/image"): {"path": {"badge_id": "app"}, "content": _PNG,
+                                          "headers": {"Content-Type": "image/png"}},
+    ("GET", "/badges/{badge_id}/image"): {"path": {"badge_id": "app"}},
+    ("GET", "/share/{assertion_id}"): {"path": {"assertion_id": AWARDED}},
     **{("GET", p): {"path": {"org_id": OWNER, "badge_id": "app", "assertion_id": AWARDED, "n": 0,
                              "cell_id": "skills.demonstration"}} for p in (
         "/ob/v2/issuers/{org_id}",
@@ -345,7 +362,8 @@ def test_every_route_for_every_role(world) -> None:
         spec = REQUESTS.get((method, path), {})
         url = path.format(**spec.get("path", {}))
         for role in ROLES:
-            r = client.request(method, url, headers=headers[role], json=spec.get("json"))
+            r = client.request(method, url, headers={**headers[role], **spec.get("headers", {})},
+                               json=spec.get("json"), content=spec.get("content"))
             if r.status_code != expected[role]:
                 wrong.append(f"{method} {path} as {role}: {r.status_code} (documented {expected[role]}) "
                              f"{r.text[:160]}")
