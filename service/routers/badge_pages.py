@@ -26,7 +26,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 
-from colearn.errors import NotFound
 from colearn.service.openbadges_deps import PublisherDep
 from colearn.service.problems import problem_responses
 
