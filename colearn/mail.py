@@ -63,7 +63,8 @@ class Mailer(Protocol):
 
 
 class OutboxMailer:
-    """Writes each message to ``<folder>/<UTC time>-<random>.eml`` (mode 0600: they hold sign-in links)."""
+    """Writes each message to ``<folder>/<UTC time to the nanosecond>-<random>.eml`` (names sort
+    in the order written; mode 0600: they hold sign-in links)."""
 
     def __init__(self, folder: Path, sender: str) -> None:
         self.folder = Path(folder)
@@ -72,7 +73,8 @@ class OutboxMailer:
 
     def send(self, message: Message) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(4)}.eml"
+        ns = time.time_ns()
+        name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(ns // 10**9))}.{ns % 10**9:09d}Z-{secrets.token_hex(4)}.eml"
         fd = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(bytes(message.build(self.sender)))

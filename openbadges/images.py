@@ -218,15 +218,15 @@ def unbake(image: bytes) -> tuple[str, str]:
 MAX_UPLOAD_BYTES = 512 * 1024
 #: Largest PNG accepted, in pixels per side.
 MAX_PNG_SIDE = 2048
-SVG_NS = "http://www.w3.org/2000/svg"
+SVG_XMLNS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 #: SVG elements kept by ``sanitise_svg`` (shapes, text, paint servers, grouping);
 #: anything else (script, foreignObject, image, animation, style, ...) is dropped with its content.
-SVG_ELEMENTS = frozenset((
+UPLOAD_SVG_ELEMENTS = frozenset((
     "svg g defs title desc symbol use path circle ellipse rect line polyline polygon text tspan "
     "linearGradient radialGradient stop clipPath mask pattern").split())
 #: Attributes kept by ``sanitise_svg`` (geometry and presentation; no event handlers, no style).
-SVG_ATTRIBUTES = frozenset((
+UPLOAD_SVG_ATTRIBUTES = frozenset((
     "id x y x1 y1 x2 y2 cx cy r rx ry fx fy width height d points viewBox preserveAspectRatio transform "
     "fill fill-opacity fill-rule stroke stroke-width stroke-opacity stroke-linecap stroke-linejoin "
     "stroke-dasharray stroke-dashoffset stroke-miterlimit opacity font-family font-size font-weight "
@@ -274,8 +274,8 @@ def _safe_value(name: str, value: str) -> bool:
 
 
 def sanitise_svg(data: bytes) -> bytes:
-    """An uploaded SVG reduced to an allow-list of elements (``SVG_ELEMENTS``) and
-    attributes (``SVG_ATTRIBUTES``): scripts, event handlers, styles, external
+    """An uploaded SVG reduced to an allow-list of elements (``UPLOAD_SVG_ELEMENTS``) and
+    attributes (``UPLOAD_SVG_ATTRIBUTES``): scripts, event handlers, styles, external
     references (``href`` other than ``#fragment``, ``url()`` other than ``url(#..)``),
     ``javascript:`` and ``data:`` values are removed. Parsed with ``defusedxml``
     (no entities, no external DTDs).
@@ -294,7 +294,7 @@ def sanitise_svg(data: bytes) -> bytes:
         root = SafeET.fromstring(data)
     except (ET.ParseError, DefusedXmlException, ValueError) as exc:
         raise InvalidInput(f"the SVG cannot be read: {exc}") from exc
-    if root.tag != f"{{{SVG_NS}}}svg":
+    if root.tag != f"{{{SVG_XMLNS}}}svg":
         raise InvalidInput("not an SVG image: the root element must be <svg> in the SVG namespace")
 
     def local(tag: str) -> tuple[str | None, str]:
@@ -306,19 +306,19 @@ def sanitise_svg(data: bytes) -> bytes:
     def clean(el: ET.Element) -> None:
         for child in list(el):
             ns, name = local(child.tag) if isinstance(child.tag, str) else (None, "")
-            if ns != SVG_NS or name not in SVG_ELEMENTS:
+            if ns != SVG_XMLNS or name not in UPLOAD_SVG_ELEMENTS:
                 el.remove(child)
             else:
                 clean(child)
         for attr in list(el.attrib):
             ns, name = local(attr)
-            keep = (ns is None or (ns == XLINK_NS and name == "href")) and name in SVG_ATTRIBUTES \
+            keep = (ns is None or (ns == XLINK_NS and name == "href")) and name in UPLOAD_SVG_ATTRIBUTES \
                 and _safe_value(name, el.attrib[attr])
             if not keep:
                 del el.attrib[attr]
 
     clean(root)
-    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("", SVG_XMLNS)
     ET.register_namespace("xlink", XLINK_NS)
     return ET.tostring(root, encoding="utf-8", xml_declaration=False)
 
