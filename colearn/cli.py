@@ -392,11 +392,17 @@ def keys_learner_token_cmd(
     learner_id: Annotated[str, typer.Argument(help="The learner the token is for.")],
     ttl: Annotated[int, typer.Option(min=1, help="Lifetime in seconds.")] = 3600,
 ) -> None:
-    """Print a signed token that lets one learner read their own data."""
+    """Print a signed token that lets one learner read their own data (an unknown learner is refused)."""
+    from colearn.errors import NotFound
+    from colearn.graph.access import learner_exists
     from colearn.service.auth import issue_learner_token, token_secret
 
     def body() -> None:
         settings = get_settings()
+        with _store() as store:
+            if not learner_exists(store, learner_id):
+                raise NotFound(f"learner '{learner_id}' does not exist: learners sign in by email "
+                               "(POST /signin/email), or are created by an award")
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         print(issue_learner_token(token_secret(settings.data_dir, secret), learner_id, ttl))
 

@@ -11,6 +11,7 @@ FastAPI runs in its thread pool.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -32,6 +33,10 @@ from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.routers import assertions, ob, verify
 from colearn.service.routers import catalogue, health, insights, learners, pathways, widget
 from colearn.service.routers import learner_pathways
+from colearn.service.routers import badge_images, badge_pages, claims, me, signin
+from colearn.mail import mailer_for
+
+log = logging.getLogger("uvicorn.error")
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -75,6 +80,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             app.state.follower.start()
         app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
         app.state.key_cache = PrincipalCache(settings.key_cache_seconds)
+        app.state.mailer = mailer_for(settings)
+        log.warning("learners' messages (award notices, sign-in links) go to %s", app.state.mailer.where)
         try:
             yield
         finally:
@@ -104,4 +111,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(widget.router)
     app.include_router(insights.router)
     app.include_router(learner_pathways.router)
+    app.include_router(signin.router)
+    app.include_router(claims.router)
+    app.include_router(me.router)
+    app.include_router(badge_images.router)
+    app.include_router(badge_pages.router)
     return app

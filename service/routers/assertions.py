@@ -41,6 +41,7 @@ from colearn.service.bodies import UnsupportedMediaType, media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
 from colearn.service.problems import problem_responses
+from colearn.service.routers.claims import notify_awards
 
 router = APIRouter(tags=["assertions"])
 
@@ -97,12 +98,15 @@ def _request(item: AwardCreate, badge_id: str, key: str | None, pub: Publisher) 
                                 "description": "nothing new: the idempotency keys named existing assertions"}},
 )
 def award(
-    principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, response: Response,
+    request: Request, principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, response: Response,
     org_id: Id, badge_id: Id,
     body: Annotated[AwardCreate | list[AwardCreate], Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)] = None,
 ) -> AssertionPublic | AssertionsPublic:
     """Award a badge to one learner (an object) or to several (a list, one statement).
+
+    An award to an email address sends the learner a notice with a single-use
+    claim link (``/claim``); a retry sends nothing.
 
     ``Idempotency-Key``: the same key never creates a second assertion; a retry
     answers 200 with the assertion the first request made (201 when new).
@@ -115,13 +119,15 @@ def award(
     pepper = keys.recipient_pepper()
     pub.ensure_key(org_id)  # issuing is what makes an organisation's key; no read ever does
     if isinstance(body, AwardCreate):
-        made = awards.award(pub.store, org_id, _request(body, badge_id, idempotency_key or body.idempotency_key,
-                                                         pub), pepper=pepper)
+        req = _request(body, badge_id, idempotency_key or body.idempotency_key, pub)
+        made = awards.award(pub.store, org_id, req, pepper=pepper)
+        notify_awards(request, pub.store, [req], [0], awards.AwardReport(awards=[made]))
         response.status_code = 201 if made.created else 200
         return _award_public(pub, made)
     reqs = [_request(item, badge_id, item.idempotency_key or (f"{idempotency_key}:{i}" if idempotency_key else None),
                      pub) for i, item in enumerate(body)]
     report = awards.award_many(pub.store, org_id, reqs, pepper=pepper)
+    notify_awards(request, pub.store, reqs, list(range(len(reqs))), report)
     response.status_code = 201 if report.created else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
                             created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])
@@ -177,6 +183,12 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
         await run_in_threadpool(pub.ensure_key, org_id)
     report = await run_in_threadpool(awards.award_csv, pub.store, org_id, upload, pepper=keys.recipient_pepper(),
                                      text=text, dry_run=dry_run)
+    if not dry_run:
+        try:
+            parsed, lines, _ = awards.parse_award_csv(text, source=upload)
+        except InvalidInput:
+            parsed, lines = [], []
+        await run_in_threadpool(notify_awards, request, pub.store, parsed, lines, report)
     response.status_code = 201 if report.created and not dry_run else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
                             created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])
