@@ -164,18 +164,20 @@ def ingest_openbadges_cmd(
 
 @ingest_app.command("demo")
 def ingest_demo_cmd() -> None:
-    """Load the bundled demo city (catalogue, learners and awards) and the bundled
-    Martial Arts Stack Exchange data."""
+    """Load the bundled demo city, Brackenford: its catalogue, learners and awards.
+
+    Only the city: the bundled Stack Exchange histories are benchmark data for
+    ``colearn eval`` and are loaded into a graph only by an explicit
+    ``colearn ingest stackexchange``. The opportunities' dates are moved by
+    whole weeks so that they keep their place relative to today (see
+    ``shift_demo_dates``)."""
     from colearn.ingest.awards import ingest_awards
-    from colearn.ingest.catalogue import ingest_catalogue
-    from colearn.ingest.stackexchange import ingest_stackexchange
+    from colearn.ingest.catalogue import demo_city_path, ingest_demo_catalogue
 
     def body() -> None:
         with _store() as store:
-            _print_report(ingest_catalogue(store, bundled("demo-city")))
-            _print_report(ingest_awards(store, bundled("demo-city")))
-            _print_report(ingest_stackexchange(
-                store, bundled("stackexchange", "martialarts", "Badges.xml"), site="martialarts"))
+            _print_report(ingest_demo_catalogue(store))
+            _print_report(ingest_awards(store, demo_city_path()))
 
     _run(body)
 

@@ -187,15 +187,27 @@ BADGE_CATALOGUE = (
     "ORDER BY id"
 )
 
-#: The opportunities that award each of ``$badge_ids``.
-#: Returns rows ``{badge_id, opportunities: [{id, name, mode, url, organisation_id, place_id}]}``.
+#: The opportunities that award each of ``$badge_ids`` and have not ended at
+#: ``$now`` (epoch seconds; ``ends_on`` null: ongoing), with where and when:
+#: the place (``place_id``, ``place_name``) and its district (the place itself
+#: when it is a district, else the district it lies ``WITHIN``), epoch-second
+#: ``starts_on``/``ends_on`` and the sessions' ``session_starts``/``session_ends``.
+#: Returns rows ``{badge_id, opportunities: [{id, name, mode, url, organisation_id,
+#: organisation_name, place_id, place_name, district_id, district_name, starts_on,
+#: ends_on, session_starts, session_ends}]}``, opportunities by start (ongoing
+#: ones first) then id; badges with no current opportunity have no row.
 BADGE_OPPORTUNITIES = (
-    f"UNWIND $badge_ids AS bid MATCH (op:{Label.OPPORTUNITY})-[:{Rel.AWARDS}]->(b:{Label.BADGE} {{id: bid}}) "
+    f"UNWIND $badge_ids AS bid MATCH (b:{Label.BADGE} {{id: bid}})<-[:{Rel.AWARDS}]-(op:{Label.OPPORTUNITY}) "
+    "WITH b, op WHERE op.ends_on IS NULL OR op.ends_on > $now "
     f"OPTIONAL MATCH (org:{Label.ORGANISATION})-[:{Rel.OFFERS}]->(op) "
     f"OPTIONAL MATCH (op)-[:{Rel.LOCATED_IN}]->(p:{Label.PLACE}) "
-    "WITH b, op, org, p ORDER BY op.id "
+    f"OPTIONAL MATCH (p)-[:{Rel.WITHIN}]->(up:{Label.PLACE}) "
+    "WITH b, op, org, p, CASE WHEN up IS NULL AND p.kind = 'district' THEN p ELSE up END AS d "
+    "ORDER BY coalesce(op.starts_on, 0), op.id "
     "RETURN b.id AS badge_id, collect({id: op.id, name: op.name, mode: op.mode, url: op.url, "
-    "organisation_id: org.id, place_id: p.id}) AS opportunities"
+    "organisation_id: org.id, organisation_name: org.name, place_id: p.id, place_name: p.name, "
+    "district_id: d.id, district_name: d.name, starts_on: op.starts_on, ends_on: op.ends_on, "
+    "session_starts: op.session_starts, session_ends: op.session_ends}) AS opportunities"
 )
 
 # --------------------------------------------------------------------------
@@ -357,7 +369,8 @@ CATALOGUE_SHAPES: dict[Label, tuple[tuple[str, ...], tuple[Link, ...]]] = {
                   (Link("issuer", Rel.DEFINES, Label.ORGANISATION, outgoing=False, many=False),
                    Link("cells", Rel.ALIGNS_TO, Label.SPINE_CELL),
                    Link("themes", Rel.IN_THEME, Label.THEME))),
-    Label.OPPORTUNITY: (("name", "description", "kind", "mode", "url", "starts_on", "ends_on"),
+    Label.OPPORTUNITY: (("name", "description", "kind", "mode", "url", "starts_on", "ends_on",
+                         "session_starts", "session_ends"),
                         (Link("organisation", Rel.OFFERS, Label.ORGANISATION, outgoing=False, many=False),
                          Link("place", Rel.LOCATED_IN, Label.PLACE, many=False),
                          Link("themes", Rel.IN_THEME, Label.THEME),

@@ -79,6 +79,9 @@ def _record(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
     for fld, prop in _DATES.items():
         if fld in entity.record.model_fields and stored.get(prop) is not None:
             out[fld] = datetime.fromtimestamp(stored[prop], tz=UTC)
+    if "sessions" in entity.record.model_fields:
+        out["sessions"] = [(datetime.fromtimestamp(a, tz=UTC), datetime.fromtimestamp(b, tz=UTC))
+                           for a, b in zip(stored.get("session_starts") or [], stored.get("session_ends") or [])]
     return out
 
 
@@ -91,6 +94,7 @@ def public(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
     if entity.label == Label.OPPORTUNITY:
         out.setdefault("start", None)
         out.setdefault("end", None)
+        out["sessions"] = [{"start": a, "end": b} for a, b in out.get("sessions", [])]
     return out
 
 
@@ -160,14 +164,11 @@ def check_references(store: GraphStore, entity: Entity, record: BaseModel) -> No
 def _write_params(entity: Entity, record: BaseModel) -> dict[str, Any]:
     scalars, links = queries.CATALOGUE_SHAPES[entity.label]
     data = record.model_dump(mode="json")
-    for fld, prop in _DATES.items():
-        if fld in data:
-            value = getattr(record, fld)
-            if value is not None and not isinstance(value, datetime):
-                value = datetime(value.year, value.month, value.day, tzinfo=UTC)
-            elif value is not None and value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)
-            data[prop] = int(value.timestamp()) if value is not None else None
+    if isinstance(record, OpportunityRecord):
+        # the reader's rules: an end date includes its day; sessions give missing dates
+        data |= {"starts_on": record.starts_on, "ends_on": record.ends_on,
+                 "session_starts": [int(a.timestamp()) for a, _ in record.sessions],
+                 "session_ends": [int(b.timestamp()) for _, b in record.sessions]}
     params: dict[str, Any] = {"id": record.id, "props": {s: data.get(s) for s in scalars}}
     for i, link in enumerate(links):
         value = data[link.field]
