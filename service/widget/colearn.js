@@ -45,7 +45,7 @@
     .status { color: var(--colearn-muted, #4a4a4a); }
     .opps > ul > li { margin: .25rem 0 0; }
     .where, .when { display: block; color: var(--colearn-muted, #4a4a4a); font-size: .85rem; }
-    .rule { font-weight: 600; }
+    .rule { font-weight: 600; font-size: .95rem; margin: .3rem 0 0; }
   `;
 
   const MIDNIGHT = /T00:00:00(\.0+)?(Z|\+00:00)$/;
@@ -62,7 +62,7 @@
   function whereText(o) {
     if (o.mode === "online") return "Online";
     const parts = [o.place_name || o.place_id];
-    if (o.district_name && o.district_name !== parts[0]) parts.push(o.district_name);
+    if (o.district_name && !(parts[0] || "").includes(o.district_name)) parts.push(o.district_name);
     const place = parts.filter(Boolean).join(", ");
     return o.mode === "blended" ? `${place || "In person"} and online` : place;
   }
