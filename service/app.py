@@ -17,7 +17,7 @@ from colearn.config import Settings, get_settings
 from colearn.graph.cached import CachedStore
 from colearn.graph.store import GraphStore, open_store
 from colearn.recommender.recommend import Recommender, ranker_path
-from colearn.service import problems
+from colearn.service import docs, problems
 from colearn.service.auth import PrincipalCache, token_secret
 from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.routers import assertions, ob, verify
@@ -34,7 +34,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             in the lifespan, closed at shutdown.
 
     Returns:
-        The FastAPI app; OpenAPI at ``/openapi.json``, docs at ``/docs``.
+        The FastAPI app; OpenAPI at ``/openapi.json``, docs at ``/docs`` and
+        ``/redoc`` (assets served by the app: ``service/docs.py``).
     """
     settings = settings or get_settings()
 
@@ -59,7 +60,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         version=__version__,
         summary="Cities of Learning: Open Badges on a learning spine, and what to learn next.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    docs.install(app)
     problems.install(app)
     app.add_middleware(PartnerCORS)
     app.include_router(health.router)
