@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -98,6 +99,10 @@ class MiniLMEmbedder:
 
 
 _MINILM: MiniLMEmbedder | None = None
+
+
+#: Held while a query embedder loads (module-level: a lock on the signal would not deep-copy).
+_LOADING = threading.Lock()
 
 
 def minilm_available() -> bool:
@@ -193,10 +198,18 @@ class TextSimilarity:
 
     @property
     def embedder_(self) -> Embedder:
-        """The embedder of queries (MiniLM is loaded on first use)."""
+        """The embedder of queries (MiniLM is loaded on first use, or by ``warm_up``;
+        a query arriving while it loads waits for that one load)."""
         if self._embedder is None:
-            self._embedder = load_embedder("minilm" if self.model_ == MINILM else "tfidf", self._texts)
+            with _LOADING:
+                if self._embedder is None:
+                    self._embedder = load_embedder("minilm" if self.model_ == MINILM else "tfidf", self._texts)
         return self._embedder
+
+    def warm_up(self) -> None:
+        """Load the query embedder now (the service calls it in a background thread
+        at start, so that no request waits the seconds MiniLM takes to load)."""
+        self.embedder_.embed(["warm up"])
 
     def _query(self, profile: Profile) -> tuple[np.ndarray | None, bool]:
         text = profile.interests.text.strip()

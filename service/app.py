@@ -7,6 +7,7 @@ FastAPI runs in its thread pool.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,6 +24,18 @@ from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.routers import assertions, ob, verify
 from colearn.service.routers import catalogue, health, insights, learners, pathways, widget
 from colearn.service.routers import learner_pathways
+
+
+def warm_up(recommender: Recommender) -> threading.Thread | None:
+    """Load the recommender's text model in a daemon thread, so that the first
+    free-text query does not wait for it (MiniLM takes seconds to load); returns
+    the thread, or ``None`` when the recommender has no text signal."""
+    text = getattr(recommender, "signals_", {}).get("text")
+    if text is None or not hasattr(text, "warm_up"):
+        return None
+    thread = threading.Thread(target=text.warm_up, name="colearn-text-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -47,6 +60,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         app.state.token_secret = token_secret(settings.data_dir, secret)
         app.state.recommender = Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir))
+        warm_up(app.state.recommender)
         app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
         app.state.key_cache = PrincipalCache(settings.key_cache_seconds)
         try:
