@@ -85,6 +85,7 @@ from pydantic import (
     field_validator,
 )
 
+from colearn import times
 from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.schema import Label, OpportunityMode, PathwayKind, PathwayStatus, Rel, ThemeKind
@@ -204,7 +205,7 @@ def _interval(value: Any) -> Any:
     if not (isinstance(value, (tuple, list)) and len(value) == 2
             and all(isinstance(v, datetime) for v in value)):
         raise ValueError(f"a session is an ISO 8601 interval 'START/END', got {value!r}")
-    start, end = _utc(value[0]), _utc(value[1])
+    start, end = times.in_range(value[0]), times.in_range(value[1])
     if end < start:
         raise ValueError(f"a session ends before it starts: {start.isoformat()}/{end.isoformat()}")
     return (start, end)
@@ -271,7 +272,7 @@ class BadgeRecord(_Record):
     cells: RefList
     themes: RefList = Field(default_factory=list)
     criteria: str | None = None
-    expires_after_days: PositiveInt | None = None
+    expires_after_days: times.DurationDays | None = None
 
     @field_validator("cells")
     @classmethod
@@ -294,8 +295,8 @@ class OpportunityRecord(_Record):
     url: Url | None = None
     themes: RefList = Field(default_factory=list)
     badges: RefList = Field(default_factory=list)
-    start: datetime | date | None = None
-    end: datetime | date | None = None
+    start: times.BoundedDateOrTime | None = None
+    end: times.BoundedDateOrTime | None = None
     sessions: list[Session] = Field(default_factory=list)
 
     @field_validator("place")
