@@ -82,6 +82,7 @@ from pydantic import (
     Field,
     PositiveInt,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -211,7 +212,10 @@ def _interval(value: Any) -> Any:
     return (start, end)
 
 
-Session = Annotated[tuple[datetime, datetime], BeforeValidator(_interval)]
+Session = Annotated[tuple[datetime, datetime], BeforeValidator(_interval), WithJsonSchema({
+    "type": "string", "pattern": "^[^/]+/[^/]+$",
+    "description": "an ISO 8601 time interval START/END of two date-times (UTC unless a zone is given)",
+    "examples": ["2026-10-07T17:00:00Z/2026-10-07T18:30:00Z"]})]
 
 
 class DestinationRecord(_Record):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -18,7 +19,7 @@ from colearn.config import Settings, get_settings
 from colearn.graph.cached import CachedStore
 from colearn.graph.store import GraphStore, open_store
 from colearn.recommender.recommend import Recommender, ranker_path
-from colearn.service import docs, problems
+from colearn.service import docs, examples, problems
 from colearn.service.auth import PrincipalCache, token_secret
 from colearn.service.guard import RequestGuard
 from colearn.service.limits import PartnerCORS, TokenBuckets
@@ -37,6 +38,18 @@ def warm_up(recommender: Recommender) -> threading.Thread | None:
     thread = threading.Thread(target=text.warm_up, name="colearn-text-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def _with_examples(app: FastAPI) -> None:
+    """Add ``service.examples`` to the (normalised, cached) OpenAPI document."""
+    normalised = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            return examples.add_examples(normalised())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -80,6 +93,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     docs.install(app)
     problems.install(app)
+    _with_examples(app)
     app.add_middleware(RequestGuard)
     app.add_middleware(PartnerCORS)  # outermost: refusals by the guard carry CORS headers too
     app.include_router(health.router)

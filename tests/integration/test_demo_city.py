@@ -21,6 +21,8 @@ from colearn.ingest.awards import ingest_awards
 from colearn.ingest.catalogue import (DEMO_DATES_AS_OF, demo_city_path, demo_shift_days, ingest_demo_catalogue,
                                       read_catalogue)
 from colearn.service.app import create_app
+from colearn.service.auth import create_key
+from colearn.service.examples import EXAMPLES
 from colearn.service.routers.widget import DEMO_LEARNER
 
 YESTERDAY = int(time.time()) - 86_400
@@ -101,6 +103,16 @@ def test_district_filter_includes_its_venues_and_online_only(client: TestClient)
     assert step_opps and {o["district_id"] for o in step_opps} == {"eastfield"}
 
 
-def test_catalogue_answers_sessions(client: TestClient) -> None:
+def test_catalogue_answers_sessions(client: TestClient, store: GraphStore) -> None:
     opp = client.get("/opportunities/app-building-evening-course").json()
     assert len(opp["sessions"]) == 10 and opp["start"] == opp["sessions"][0]["start"]
+    # the documented example creates an opportunity whose dates come from its sessions
+    admin = {"X-API-Key": create_key(store, "admin").secret}
+    made = client.post("/opportunities", json=EXAMPLES[("post", "/opportunities", "application/json")], headers=admin)
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert [s["start"][:10] for s in body["sessions"]] == ["2027-03-06", "2027-04-03"]
+    assert body["start"].startswith("2027-03-06T10:00") and body["end"].startswith("2027-04-03T12:00")
+    bad = client.post("/opportunities", headers=admin, json={
+        **EXAMPLES[("post", "/opportunities", "application/json")], "id": "x", "sessions": ["2027-03-06/soon"]})
+    assert bad.status_code == 422 and "sessions" in bad.text
