@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -253,7 +253,8 @@ class TextSimilarity:
         """Nothing to update."""
 
 
-def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
+def embed_catalogue(store: Any, model: str = "minilm",
+                    progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
     """Compute and store MiniLM vectors for every badge and opportunity whose text changed.
 
     Each node gets ``embedding`` (list of float), ``embedding_model`` and
@@ -264,6 +265,8 @@ def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
     Args:
         store: the graph.
         model: ``"minilm"`` (the only model whose vectors are stored).
+        progress: called ``(label, texts done, texts to do)`` before each chunk
+            of 256 texts and once at the end of each label.
 
     Returns:
         ``{"Badge": n embedded, "Opportunity": n embedded}``.
@@ -288,10 +291,14 @@ def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
             if r.get("model") != embedder.model or r.get("hash") != h:
                 todo.append((r["id"], text, h))
         for start in range(0, len(todo), 256):
+            if progress is not None:
+                progress(str(label), start, len(todo))
             chunk = todo[start:start + 256]
             vectors = embedder.embed([t for _, t, _ in chunk])
             store.write(queries.set_embeddings(label), {"rows": [
                 {"id": i, "vector": [float(x) for x in v], "model": embedder.model, "hash": h}
                 for (i, _, h), v in zip(chunk, vectors)]})
+        if progress is not None:
+            progress(str(label), len(todo), len(todo))
         out[str(label)] = len(todo)
     return out
