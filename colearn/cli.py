@@ -491,20 +491,27 @@ def keys_learner_token_cmd(
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ChartOpt = Annotated[Optional[Path], typer.Option("--chart", help="Also write a chart: a .png or .svg file.")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Print the main table as CSV (names beside ids).")]
 
 
-def _insight(ask: Callable[[Any], dict[str, Any]], as_json: bool, chart: Optional[Path]) -> None:
-    """Run one insight on the configured store; print it as JSON or a table; write its chart."""
-    from colearn.insights.aggregates import Insights, flatten
+def _insight(ask: Callable[[Any], dict[str, Any]], as_json: bool, chart: Optional[Path],
+             as_csv: bool = False) -> None:
+    """Run one insight on the configured store; print it as JSON, CSV or a table; write its chart."""
+    from colearn.insights.aggregates import Insights, flatten, to_csv
     from colearn.insights.charts import render
 
     def body() -> None:
         settings = get_settings()
         with _store() as store:
-            answer = ask(Insights(store, min_learners=settings.insights_min_learners))
+            insights = Insights(store, min_learners=settings.insights_min_learners)
+            answer = ask(insights)
+            names = insights.names()
         if chart is not None:
             chart.write_bytes(render(answer, chart.suffix.lstrip(".").lower()))
             err.print(f"chart written to {chart}")
+        if as_csv:
+            typer.echo(to_csv(answer, names), nl=False)
+            return
         if as_json:
             out.print_json(json.dumps(answer))
             return
@@ -526,29 +533,29 @@ def insights_issued_cmd(
     start: Annotated[Optional[str], typer.Option("--from", help="First day shown, YYYY-MM-DD.")] = None,
     end: Annotated[Optional[str], typer.Option("--to", help="Last day shown, YYYY-MM-DD.")] = None,
     group: Annotated[Optional[str], typer.Option(help="Show only this group.")] = None,
-    as_json: JsonOpt = False, chart: ChartOpt = None,
+    as_json: JsonOpt = False, chart: ChartOpt = None, as_csv: CsvOpt = False,
 ) -> None:
-    """Badges issued per week or month, by a dimension."""
+    """Accepted badges per week or month, by a dimension (the period not over yet is marked partial)."""
     from colearn.insights.aggregates import parse_day
 
     _insight(lambda i: i.issued(by, interval, start=parse_day(start, "from"), end=parse_day(end, "to"),
-                                group=group), as_json, chart)
+                                group=group), as_json, chart, as_csv)
 
 
 @insights_app.command("pathways")
 def insights_pathways_cmd(
     pathway: Annotated[Optional[str], typer.Option(help="One recommended pathway.")] = None,
-    as_json: JsonOpt = False, chart: ChartOpt = None,
+    as_json: JsonOpt = False, chart: ChartOpt = None, as_csv: CsvOpt = False,
 ) -> None:
     """Recommended pathway funnels: learners who met step 1, 2, ... and completed."""
-    _insight(lambda i: i.pathways(pathway=pathway), as_json, chart)
+    _insight(lambda i: i.pathways(pathway=pathway), as_json, chart, as_csv)
 
 
 def _plain_insight(name: str, method: str, doc: str) -> None:
     """Register ``colearn insights <name>``: ``Insights.<method>()`` with --json and --chart."""
 
-    def command(as_json: JsonOpt = False, chart: ChartOpt = None) -> None:
-        _insight(lambda i: getattr(i, method)(), as_json, chart)
+    def command(as_json: JsonOpt = False, chart: ChartOpt = None, as_csv: CsvOpt = False) -> None:
+        _insight(lambda i: getattr(i, method)(), as_json, chart, as_csv)
 
     command.__doc__ = doc
     insights_app.command(name)(command)

@@ -116,3 +116,29 @@ def test_catalogue_answers_sessions(client: TestClient, store: GraphStore) -> No
     bad = client.post("/opportunities", headers=admin, json={
         **EXAMPLES[("post", "/opportunities", "application/json")], "id": "x", "sessions": ["2027-03-06/soon"]})
     assert bad.status_code == 422 and "sessions" in bad.text
+
+
+INSIGHTS = ["issued?by=place", "spine", "progression", "pathways", "supply-demand", "unseen-talent"]
+
+
+def test_every_insight_answers_csv_with_names_and_counts_only_the_city(client: TestClient, store: GraphStore) -> None:
+    admin = {"X-API-Key": create_key(store, "admin").secret}
+    store.write(queries.MERGE_ASSERTIONS, {"rows": [{
+        "id": "today-1", "organisation_id": "brackenford-libraries", "badge_id": "code-club-member",
+        "learner_id": "bf-0001", "learner_props": {}, "props": {"status": "accepted", "issued_on": int(time.time())}}]})
+    for name in INSIGHTS:
+        r = client.get(f"/insights/{name}", headers={**admin, "Accept": "text/csv"})
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), (name, r.text[:200])
+        rows = list(csv.DictReader(r.text.splitlines()))
+        assert rows, name
+        assert "how-the-city-works" not in r.text or "How the City Works" in r.text
+        if "theme" in rows[0]:
+            assert rows[0]["theme_name"] and rows[0]["theme_name"] != rows[0]["theme"], (name, rows[0])
+        if name == "supply-demand":
+            assert {"place", "place_name", "opportunities", "learners"} <= set(rows[0])  # the district is kept
+    spine = client.get("/insights/spine", headers=admin).json()
+    assert 0 < spine["total"]["learners"] <= 760  # the city's learners only, no Stack Exchange users
+    # the month not over yet (today's award) is marked partial, and only it
+    periods = client.get("/insights/issued", headers=admin).json()["periods"]
+    assert periods[-1]["period"] == datetime.now(UTC).strftime("%Y-%m") and periods[-1]["partial"] is True
+    assert not any(p["partial"] for p in periods[:-1])
