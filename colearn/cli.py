@@ -570,6 +570,46 @@ for _name, _method, _doc in (
     _plain_insight(_name, _method, _doc)
 
 
+@app.command("notebooks")
+def notebooks_cmd(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Notebooks to run; default notebooks/*.ipynb.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the executed notebooks and their figures go.")]
+        = Path("reports/notebooks"),
+    timeout: Annotated[int, typer.Option(min=10, help="Seconds a cell may take.")] = 600,
+) -> None:
+    """Run the analysis notebooks top to bottom (against the store under COLEARN_DATA_DIR)
+    and save each executed notebook, with its figures, and every figure as a PNG
+    (<out>/<notebook>.ipynb, <out>/<notebook>-<n>.png). Needs the test extra
+    (nbclient, nbformat, ipykernel)."""
+    import base64
+
+    try:
+        import nbformat
+        from nbclient import NotebookClient
+    except ImportError as exc:  # pragma: no cover - the test extra is installed where tests run
+        raise InvalidInput("running notebooks needs the test extra: pip install 'colearn[test]'") from exc
+
+    def body() -> None:
+        todo = paths or sorted(Path("notebooks").glob("*.ipynb"))
+        if not todo:
+            raise InvalidInput("no notebooks given and none in ./notebooks")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with _Steps() as step:
+            for path in todo:
+                step(f"running {path.name}")
+                nb = nbformat.read(path, as_version=4)
+                NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                               resources={"metadata": {"path": str(path.resolve().parent)}}).execute()
+                nbformat.write(nb, out_dir / path.name)
+                pngs = [o["data"]["image/png"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                        if "image/png" in o.get("data", {})]
+                for n, png in enumerate(pngs, 1):
+                    (out_dir / f"{path.stem}-{n}.png").write_bytes(base64.b64decode(png))
+                out.print(f"{path.name}: {len(pngs)} figure(s) -> {out_dir}/{path.stem}-*.png")
+
+    _run(body)
+
+
 def _publisher(store: GraphStore) -> Any:
     from colearn.openbadges.documents import Publisher
 
