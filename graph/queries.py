@@ -1036,3 +1036,22 @@ PATHWAYS_COMPLETED_BY_BADGE = (
     f"MATCH (p)-[:{Rel.COMPLETES_WITH}]->(c:{Label.BADGE}) "
     "RETURN DISTINCT p.id AS id ORDER BY id"
 )
+
+
+#: One page of the assertions an organisation issued (``$org``), newest first,
+#: filtered by ``$status``, ``$badge``, ``$learner`` and ``issued_on`` in
+#: ``[$from_s, $to_s)`` (epoch seconds; each filter null to leave it out).
+#: Returns one row ``{total, data: [{id, badge_id, badge_name, learner_id, status,
+#: issued_on, expires_on, revocation_reason}]}``.
+ORGANISATION_ASSERTIONS = (
+    f"MATCH (o:{Label.ORGANISATION} {{id: $org}})-[:{Rel.ISSUED}]->(a:{Label.ASSERTION})-[:{Rel.OF}]->"
+    f"(b:{Label.BADGE}) "
+    f"MATCH (a)-[:{Rel.TO}]->(l:{Label.LEARNER}) "
+    "WITH a, b, l WHERE ($status IS NULL OR a.status = $status) AND ($badge IS NULL OR b.id = $badge) "
+    "AND ($learner IS NULL OR l.id = $learner) AND ($from_s IS NULL OR a.issued_on >= $from_s) "
+    "AND ($to_s IS NULL OR a.issued_on < $to_s) "
+    "WITH a, b, l ORDER BY a.issued_on DESC, a.id "
+    "WITH collect({id: a.id, badge_id: b.id, badge_name: b.name, learner_id: l.id, status: a.status, "
+    "issued_on: a.issued_on, expires_on: a.expires_on, revocation_reason: a.revocation_reason}) AS all "
+    "RETURN size(all) AS total, all[$offset..$offset + $limit] AS data"
+)

@@ -25,7 +25,7 @@ from colearn.service.guard import RequestGuard
 from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.routers import assertions, ob, verify
 from colearn.service.routers import catalogue, health, insights, learners, pathways, widget
-from colearn.service.routers import learner_pathways
+from colearn.service.routers import learner_pathways, organisation_view
 
 
 def warm_up(recommender: Recommender) -> threading.Thread | None:
@@ -107,4 +107,5 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(widget.router)
     app.include_router(insights.router)
     app.include_router(learner_pathways.router)
+    app.include_router(organisation_view.router)
     return app

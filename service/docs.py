@@ -1,4 +1,5 @@
-"""The API's documentation pages, ``/docs`` (Swagger UI) and ``/redoc`` (ReDoc),
+"""The API's documentation pages, ``/docs`` (Swagger UI, with FastAPI's usual
+``/docs/oauth2-redirect``) and ``/redoc`` (ReDoc),
 with every asset served by the app itself, so that they work offline.
 
 The Swagger UI and ReDoc bundles come from the ``fastapi-offline`` package
@@ -16,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -40,8 +41,12 @@ def install(app: FastAPI) -> None:
         return get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json", title=f"{title}: API documentation",
             swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{ASSETS}/favicon.png",
+            swagger_favicon_url=f"{ASSETS}/favicon.png", oauth2_redirect_url="/docs/oauth2-redirect",
             swagger_ui_parameters={"persistAuthorization": True, "tryItOutEnabled": False})
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
