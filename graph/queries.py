@@ -215,15 +215,27 @@ BADGE_CATALOGUE = (
     "ORDER BY id"
 )
 
-#: The opportunities that award each of ``$badge_ids``.
-#: Returns rows ``{badge_id, opportunities: [{id, name, mode, url, organisation_id, place_id}]}``.
+#: The opportunities that award each of ``$badge_ids`` and have not ended at
+#: ``$now`` (epoch seconds; ``ends_on`` null: ongoing), with where and when:
+#: the place (``place_id``, ``place_name``) and its district (the place itself
+#: when it is a district, else the district it lies ``WITHIN``), epoch-second
+#: ``starts_on``/``ends_on`` and the sessions' ``session_starts``/``session_ends``.
+#: Returns rows ``{badge_id, opportunities: [{id, name, mode, url, organisation_id,
+#: organisation_name, place_id, place_name, district_id, district_name, starts_on,
+#: ends_on, session_starts, session_ends}]}``, opportunities by start (ongoing
+#: ones first) then id; badges with no current opportunity have no row.
 BADGE_OPPORTUNITIES = (
-    f"UNWIND $badge_ids AS bid MATCH (op:{Label.OPPORTUNITY})-[:{Rel.AWARDS}]->(b:{Label.BADGE} {{id: bid}}) "
+    f"UNWIND $badge_ids AS bid MATCH (b:{Label.BADGE} {{id: bid}})<-[:{Rel.AWARDS}]-(op:{Label.OPPORTUNITY}) "
+    "WITH b, op WHERE op.ends_on IS NULL OR op.ends_on > $now "
     f"OPTIONAL MATCH (org:{Label.ORGANISATION})-[:{Rel.OFFERS}]->(op) "
     f"OPTIONAL MATCH (op)-[:{Rel.LOCATED_IN}]->(p:{Label.PLACE}) "
-    "WITH b, op, org, p ORDER BY op.id "
+    f"OPTIONAL MATCH (p)-[:{Rel.WITHIN}]->(up:{Label.PLACE}) "
+    "WITH b, op, org, p, CASE WHEN up IS NULL AND p.kind = 'district' THEN p ELSE up END AS d "
+    "ORDER BY coalesce(op.starts_on, 0), op.id "
     "RETURN b.id AS badge_id, collect({id: op.id, name: op.name, mode: op.mode, url: op.url, "
-    "organisation_id: org.id, place_id: p.id}) AS opportunities"
+    "organisation_id: org.id, organisation_name: org.name, place_id: p.id, place_name: p.name, "
+    "district_id: d.id, district_name: d.name, starts_on: op.starts_on, ends_on: op.ends_on, "
+    "session_starts: op.session_starts, session_ends: op.session_ends}) AS opportunities"
 )
 
 # --------------------------------------------------------------------------
@@ -385,7 +397,8 @@ CATALOGUE_SHAPES: dict[Label, tuple[tuple[str, ...], tuple[Link, ...]]] = {
                   (Link("issuer", Rel.DEFINES, Label.ORGANISATION, outgoing=False, many=False),
                    Link("cells", Rel.ALIGNS_TO, Label.SPINE_CELL),
                    Link("themes", Rel.IN_THEME, Label.THEME))),
-    Label.OPPORTUNITY: (("name", "description", "kind", "mode", "url", "starts_on", "ends_on"),
+    Label.OPPORTUNITY: (("name", "description", "kind", "mode", "url", "starts_on", "ends_on",
+                         "session_starts", "session_ends"),
                         (Link("organisation", Rel.OFFERS, Label.ORGANISATION, outgoing=False, many=False),
                          Link("place", Rel.LOCATED_IN, Label.PLACE, many=False),
                          Link("themes", Rel.IN_THEME, Label.THEME),
@@ -1039,4 +1052,23 @@ PATHWAYS_COMPLETED_BY_BADGE = (
     "WHERE p.status = 'published' "
     f"MATCH (p)-[:{Rel.COMPLETES_WITH}]->(c:{Label.BADGE}) "
     "RETURN DISTINCT p.id AS id ORDER BY id"
+)
+
+
+#: One page of the assertions an organisation issued (``$org``), newest first,
+#: filtered by ``$status``, ``$badge``, ``$learner`` and ``issued_on`` in
+#: ``[$from_s, $to_s)`` (epoch seconds; each filter null to leave it out).
+#: Returns one row ``{total, data: [{id, badge_id, badge_name, learner_id, status,
+#: issued_on, expires_on, revocation_reason}]}``.
+ORGANISATION_ASSERTIONS = (
+    f"MATCH (o:{Label.ORGANISATION} {{id: $org}})-[:{Rel.ISSUED}]->(a:{Label.ASSERTION})-[:{Rel.OF}]->"
+    f"(b:{Label.BADGE}) "
+    f"MATCH (a)-[:{Rel.TO}]->(l:{Label.LEARNER}) "
+    "WITH a, b, l WHERE ($status IS NULL OR a.status = $status) AND ($badge IS NULL OR b.id = $badge) "
+    "AND ($learner IS NULL OR l.id = $learner) AND ($from_s IS NULL OR a.issued_on >= $from_s) "
+    "AND ($to_s IS NULL OR a.issued_on < $to_s) "
+    "WITH a, b, l ORDER BY a.issued_on DESC, a.id "
+    "WITH collect({id: a.id, badge_id: b.id, badge_name: b.name, learner_id: l.id, status: a.status, "
+    "issued_on: a.issued_on, expires_on: a.expires_on, revocation_reason: a.revocation_reason}) AS all "
+    "RETURN size(all) AS total, all[$offset..$offset + $limit] AS data"
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -101,6 +103,14 @@ def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]],
         for batch in batched(rows, size):
             store.write(statement, params(batch))
         return len(rows)
+    shared = _shared_progress.get()
+    if shared is not None:  # a command's own display is live: one more bar on it (rich allows one live display)
+        task = shared.add_task(f"writing {label}", total=len(rows))
+        for batch in batched(rows, size):
+            store.write(query, {"rows": list(batch)})
+            shared.advance(task, len(batch))
+        shared.remove_task(task)
+        return len(rows)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), transient=True) as bar:
         task = bar.add_task(label, total=len(rows))
@@ -108,6 +118,21 @@ def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]],
             store.write(statement, params(batch))
             bar.advance(task, len(batch))
     return len(rows)
+
+
+#: A live rich ``Progress`` that ``write_batches`` adds its bars to (see ``sharing_progress``).
+_shared_progress: ContextVar[Progress | None] = ContextVar("colearn_shared_progress", default=None)
+
+
+@contextmanager
+def sharing_progress(progress: Progress | None) -> Iterator[None]:
+    """While inside, ``write_batches`` shows its bars on ``progress`` (a live rich
+    ``Progress`` the caller started) instead of starting a display of its own."""
+    token = _shared_progress.set(progress)
+    try:
+        yield
+    finally:
+        _shared_progress.reset(token)
 
 
 def load_yaml(path: Path) -> Any:

@@ -48,6 +48,7 @@ from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.recommender.index import IdIndex
 from colearn.recommender.item_knn import ItemKNN
+from colearn.recommender.opportunities import ANY_TIME, Reach, earnable
 from colearn.recommender.popularity import Popularity
 from colearn.recommender.projections import Award, Projection, SpineCell, epoch_seconds
 from colearn.recommender.signals import Interests, Profile, Signal
@@ -138,9 +139,10 @@ class Recommendation:
         score: the blended score (higher is better; comparable within one answer).
         reasons: one plain sentence per signal that contributed, largest
             contribution first.
-        opportunities: the opportunities that award the badge, as
-            ``BADGE_OPPORTUNITIES`` returns them (``id, name, mode, url,
-            organisation_id, place_id``); empty without a store.
+        opportunities: the current opportunities (not ended) that award the
+            badge, as ``BADGE_OPPORTUNITIES`` returns them (``id, name, mode,
+            url, organisation_id, place_id, place_name, district_id, starts_on,
+            ends_on, sessions...``); empty without a store.
     """
 
     badge_id: str
@@ -434,7 +436,7 @@ class Recommender:
             out.append(drops)
         return out
 
-    def _rank(self, profile: Profile, limit: int) -> list[Recommendation]:
+    def _rank(self, profile: Profile, limit: int, reach: Reach | None = None) -> list[Recommendation]:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidInput(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
         total, parts, features, signal = self._parts(profile)
@@ -446,14 +448,14 @@ class Recommender:
         candidates = np.flatnonzero(evidence & np.isfinite(total) & (total > 0))
         holders = self.signals_[Popularity.name].holders_
         order = np.lexsort((candidates, -holders[candidates], -total[candidates]))
-        top = candidates[order][:limit]
+        top, opportunities = self._earnable(candidates[order], limit, reach)
         if features is not None:
             contributions = self._contributions(top, features, total, parts)
         else:
             contributions = [{n: float(parts[n][c]) for n in parts} for c in top.tolist()]
         out = []
         with self._lock:
-            for col, drops in zip(top.tolist(), contributions):
+            for col, drops, opps in zip(top.tolist(), contributions, opportunities):
                 reasons = []
                 for n in sorted((n for n in drops if drops[n] > 0), key=lambda n: -drops[n]):
                     r = self.signals_[n].explain(profile, col)
@@ -463,19 +465,52 @@ class Recommender:
                         break
                 out.append(Recommendation(badge_id=self.projection_.badges.id(col),
                                           name=self.projection_.badge_names[col],
-                                          score=float(total[col]), reasons=reasons))
-        return self._with_opportunities(out)
+                                          score=float(total[col]), reasons=reasons,
+                                          opportunities=list(opps)))
+        return out
 
-    def _with_opportunities(self, recs: list[Recommendation]) -> list[Recommendation]:
-        if self.store_ is None or not recs:
-            return recs
-        rows = self.store_.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": [r.badge_id for r in recs]})
-        by_badge = {r["badge_id"]: list(r["opportunities"] or []) for r in rows}
-        for rec in recs:
-            rec.opportunities.extend(by_badge.get(rec.badge_id, []))
-        return recs
+    def opportunities(self, badge_ids: Sequence[str], reach: Reach | None = None) -> dict[str, list[dict[str, Any]]]:
+        """The current opportunities (not ended now; within ``reach``) of each badge
+        that has any, ``{badge_id: [BADGE_OPPORTUNITIES rows]}``; empty without a store."""
+        if self.store_ is None or not badge_ids:
+            return {}
+        now = self.now_ if self.now_ is not None else epoch_seconds(None)
+        rows = self.store_.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": list(badge_ids), "now": now})
+        out = {r["badge_id"]: [o for o in r["opportunities"] or [] if reach is None or reach.admits(o)] for r in rows}
+        return {b: o for b, o in out.items() if o}
 
-    def recommend(self, learner_id: str, limit: int = 10, interests: Interests | None = None) -> list[Recommendation]:
+    def _earnable(self, ordered: np.ndarray, limit: int,
+                  reach: Reach | None) -> tuple[np.ndarray, list[list[dict[str, Any]]]]:
+        """The first ``limit`` of ``ordered`` badge columns that can be earned now
+        (``opportunities.earnable``), with their current opportunities; without a
+        store, the first ``limit`` with none. Reads the opportunities in chunks
+        (twice ``limit``, then doubling) until ``limit`` are found."""
+        if self.store_ is None:
+            top = ordered[:limit]
+            return top, [[] for _ in range(len(top))]
+        now = self.now_ if self.now_ is not None else epoch_seconds(None)
+        kept: list[int] = []
+        opps: list[list[dict[str, Any]]] = []
+        start, chunk = 0, max(2 * limit, 20)
+        while len(kept) < limit and start < len(ordered):
+            cols = ordered[start:start + chunk].tolist()
+            start += chunk
+            chunk *= 2
+            ids = [self.projection_.badges.id(c) for c in cols]
+            rows = {r["badge_id"]: list(r["opportunities"] or [])
+                    for r in self.store_.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": ids, "now": ANY_TIME})}
+            for col, bid in zip(cols, ids):
+                left = earnable(rows.get(bid, []), now, reach)
+                if left is None:
+                    continue
+                kept.append(col)
+                opps.append(list(left))
+                if len(kept) == limit:
+                    break
+        return np.asarray(kept, dtype=np.int64), opps
+
+    def recommend(self, learner_id: str, limit: int = 10, interests: Interests | None = None,
+                  reach: Reach | None = None) -> list[Recommendation]:
         """What should this learner go for next?
 
         Args:
@@ -483,10 +518,14 @@ class Recommender:
             limit: at most this many results (1 to ``MAX_LIMIT``).
             interests: stated themes, destinations and free text (cold start,
                 or a nudge for a learner with badges; see the class).
+            reach: where the learner can take part (a home district, online);
+                default anywhere.
 
         Returns:
             Up to ``limit`` recommendations, best first; never a badge the
-            learner holds; fewer when fewer badges have any score.
+            learner holds, nor one whose every opportunity has ended (or, with
+            ``reach``, one with no current opportunity within reach; see
+            ``opportunities.earnable``); fewer when fewer badges have any score.
 
         Raises:
             NotFound: the learner does not exist (in the graph, when built from
@@ -494,15 +533,16 @@ class Recommender:
             InvalidInput: ``limit`` is out of range.
             StoreUnavailable: the store cannot be reached.
         """
-        return self._rank(self.live_profile(learner_id, interests), limit)
+        return self._rank(self.live_profile(learner_id, interests), limit, reach)
 
-    def recommend_for_interests(self, interests: Interests, limit: int = 10) -> list[Recommendation]:
+    def recommend_for_interests(self, interests: Interests, limit: int = 10,
+                                reach: Reach | None = None) -> list[Recommendation]:
         """Cold start: recommendations for a visitor from stated themes, destinations and free text.
 
         Raises:
             InvalidInput: ``limit`` is out of range.
         """
-        return self._rank(Profile.of([], interests=interests), limit)
+        return self._rank(Profile.of([], interests=interests), limit, reach)
 
     def recommend_for_badges(self, badge_ids: Sequence[str], limit: int = 10) -> list[Recommendation]:
         """Recommendations for someone holding ``badge_ids`` (no learner record needed).

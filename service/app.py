@@ -12,8 +12,10 @@ FastAPI runs in its thread pool.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -26,17 +28,41 @@ from colearn.recommender.embedding_queue import EmbeddingQueue
 from colearn.recommender.follower import FeedFollower
 from colearn.recommender.rebuild import projection_in_child
 from colearn.recommender.recommend import Recommender, ranker_path
-from colearn.service import problems
+from colearn.service import docs, examples, problems
 from colearn.service.auth import PrincipalCache, token_secret
 from colearn.service.guard import RequestGuard
 from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.routers import assertions, ob, verify
 from colearn.service.routers import catalogue, health, insights, learners, pathways, widget
-from colearn.service.routers import learner_pathways
+from colearn.service.routers import learner_pathways, organisation_view
 from colearn.service.routers import badge_images, badge_pages, claims, me, signin
 from colearn.mail import mailer_for
 
 log = logging.getLogger("uvicorn.error")
+
+
+def warm_up(recommender: Recommender) -> threading.Thread | None:
+    """Load the recommender's text model in a daemon thread, so that the first
+    free-text query does not wait for it (MiniLM takes seconds to load); returns
+    the thread, or ``None`` when the recommender has no text signal."""
+    text = getattr(recommender, "signals_", {}).get("text")
+    if text is None or not hasattr(text, "warm_up"):
+        return None
+    thread = threading.Thread(target=text.warm_up, name="colearn-text-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _with_examples(app: FastAPI) -> None:
+    """Add ``service.examples`` to the (normalised, cached) OpenAPI document."""
+    normalised = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            return examples.add_examples(normalised())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -48,7 +74,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             in the lifespan, closed at shutdown.
 
     Returns:
-        The FastAPI app; OpenAPI at ``/openapi.json``, docs at ``/docs``.
+        The FastAPI app; OpenAPI at ``/openapi.json``, docs at ``/docs`` and
+        ``/redoc`` (assets served by the app: ``service/docs.py``).
     """
     settings = settings or get_settings()
 
@@ -70,6 +97,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
                                           projection=projection_in_child(settings))
 
         app.state.recommender = build()
+        warm_up(app.state.recommender)
         app.state.embeddings = EmbeddingQueue(app.state.store)
         app.state.follower = FeedFollower(
             app.state.store, build, build_quiet=build_in_child if owned else None,
@@ -96,8 +124,12 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         version=__version__,
         summary="Cities of Learning: Open Badges on a learning spine, and what to learn next.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    docs.install(app)
     problems.install(app)
+    _with_examples(app)
     app.add_middleware(RequestGuard)
     app.add_middleware(PartnerCORS)  # outermost: refusals by the guard carry CORS headers too
     app.include_router(health.router)
@@ -116,4 +148,5 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(me.router)
     app.include_router(badge_images.router)
     app.include_router(badge_pages.router)
+    app.include_router(organisation_view.router)
     return app

@@ -21,7 +21,6 @@ badge (``check_own_badges``, used by ``authoring``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
@@ -87,6 +86,9 @@ def _record(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
     for fld, prop in _DATES.items():
         if fld in entity.record.model_fields and stored.get(prop) is not None:
             out[fld] = times.from_epoch(stored[prop])
+    if "sessions" in entity.record.model_fields:
+        out["sessions"] = [(times.from_epoch(a), times.from_epoch(b))
+                           for a, b in zip(stored.get("session_starts") or [], stored.get("session_ends") or [])]
     return out
 
 
@@ -99,6 +101,7 @@ def public(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
     if entity.label == Label.OPPORTUNITY:
         out.setdefault("start", None)
         out.setdefault("end", None)
+        out["sessions"] = [{"start": a, "end": b} for a, b in out.get("sessions", [])]
     return out
 
 
@@ -192,14 +195,11 @@ def check_own_badges(store: GraphStore, organisation: str, badges: dict[str, str
 def _write_params(entity: Entity, record: BaseModel) -> dict[str, Any]:
     scalars, links = queries.CATALOGUE_SHAPES[entity.label]
     data = record.model_dump(mode="json")
-    for fld, prop in _DATES.items():
-        if fld in data:
-            value = getattr(record, fld)
-            if value is not None and not isinstance(value, datetime):
-                value = datetime(value.year, value.month, value.day, tzinfo=UTC)
-            elif value is not None and value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)
-            data[prop] = int(value.timestamp()) if value is not None else None
+    if isinstance(record, OpportunityRecord):
+        # the reader's rules: an end date includes its day; sessions give missing dates
+        data |= {"starts_on": record.starts_on, "ends_on": record.ends_on,
+                 "session_starts": [int(a.timestamp()) for a, _ in record.sessions],
+                 "session_ends": [int(b.timestamp()) for _, b in record.sessions]}
     params: dict[str, Any] = {"id": record.id, "props": {s: data.get(s) for s in scalars}}
     for i, link in enumerate(links):
         value = data[link.field]

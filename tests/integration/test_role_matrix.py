@@ -44,6 +44,7 @@ MATRIX = """
 | GET | /learners/{learner_id}/pathways | 401 | 200 | 403 | 403 | 200 | 200 | 403 |
 | POST | /learners/{learner_id}/pathways/interest | 401 | 200 | 403 | 403 | 200 | 200 | 403 |
 | POST | /visitors/next | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /visitors/next | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /organisations | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
 | POST | /organisations | 401 | 201 | 403 | 403 | 403 | 403 | 403 |
 | GET | /organisations/{item_id} | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
@@ -88,6 +89,8 @@ MATRIX = """
 | POST | /pathways/{item_id}/completions | 401 | 200 | 200 | 403 | 403 | 200 | 403 |
 | POST | /organisations/{org_id}/badges/{badge_id}/assertions | 401 | 201 | 201 | 403 | 403 | 403 | 403 |
 | POST | /organisations/{org_id}/assertions/csv | 401 | 201 | 201 | 403 | 403 | 403 | 403 |
+| GET | /organisations/{org_id}/assertions | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| GET | /organisations/{org_id}/pathways/funnels | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
 | GET | /assertions/{assertion_id} | 401 | 200 | 200 | 403 | 403 | 200 | 403 |
 | POST | /assertions/{assertion_id}/accept | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
 | POST | /assertions/{assertion_id}/decline | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
@@ -220,6 +223,8 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
         "path": {"org_id": OWNER, "badge_id": "app"}, "json": {"learner_id": SELF}},
     ("POST", "/organisations/{org_id}/assertions/csv"): {
         "path": {"org_id": OWNER}, "json": "badge_id,email\napp,someone@example.org\n"},
+    ("GET", "/organisations/{org_id}/assertions"): {"path": {"org_id": OWNER}},
+    ("GET", "/organisations/{org_id}/pathways/funnels"): {"path": {"org_id": OWNER}},
     ("GET", "/assertions/{assertion_id}"): {"path": {"assertion_id": AWARDED}},
     ("POST", "/assertions/{assertion_id}/accept"): {"path": {"assertion_id": AWARDED}},
     ("POST", "/assertions/{assertion_id}/decline"): {"path": {"assertion_id": AWARDED}},
