@@ -37,6 +37,7 @@ from colearn.service.routers import catalogue, health, insights, learners, pathw
 from colearn.service.routers import learner_pathways, organisation_view
 from colearn.service.routers import badge_images, badge_pages, claims, me, signin
 from colearn.mail import mailer_for
+from colearn.graph.access import forget_expired_tokens
 
 log = logging.getLogger("uvicorn.error")
 
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
         app.state.key_cache = PrincipalCache(settings.key_cache_seconds)
         app.state.mailer = mailer_for(settings)
+        forget_expired_tokens(app.state.store)  # claim/sign-in links and refresh tokens a week past expiry
         log.warning("learners' messages (award notices, sign-in links) go to %s", app.state.mailer.where)
         try:
             yield
