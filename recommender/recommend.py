@@ -90,6 +90,12 @@ INTEREST_WEIGHT = 0.1
 #: The most reasons one recommendation carries.
 MAX_REASONS = 3
 
+#: The candidate stage of the learned ranker: each signal's this many best
+#: badges for the learner (of those it gives anything and the learner does not
+#: hold) are the candidates, a few hundred at most; the ranker scores only
+#: them. ``None`` scores every badge (the slower reference path).
+CANDIDATES_PER_SIGNAL = 50
+
 #: Transitions' decay, PageRank's restart, RP3beta's exponent and the trending
 #: window: set by hand, not searched. The decay of 0.5 beat 0 (first-order
 #: Markov) on the validation split of the Martial Arts data (NDCG@10 0.577
@@ -176,6 +182,10 @@ class Recommender:
             cold-start fallback).
         ranker: a fitted ``LearnedRanker``, or ``None`` for the blend.
         text_model: ``"tfidf"``, ``"minilm"`` or ``"auto"`` for the text signal.
+        candidates: with a ranker, how many best badges of each signal make
+            the candidates the ranker scores (``CANDIDATES_PER_SIGNAL``);
+            ``None``: every badge (the reference path, for measuring what the
+            candidate stage costs in quality).
 
     Attributes:
         projection_: the projection it was fitted on (a snapshot; ``add_award``
@@ -187,12 +197,14 @@ class Recommender:
 
     def __init__(self, *, weights: Mapping[str, float] | None = None,
                  neighbours: int = KNN_NEIGHBOURS, signals: Sequence[Signal] | None = None,
-                 ranker: Any = None, text_model: str = "tfidf") -> None:
+                 ranker: Any = None, text_model: str = "tfidf",
+                 candidates: int | None = CANDIDATES_PER_SIGNAL) -> None:
         self.weights = weights
         self.neighbours = neighbours
         self.signals = signals
         self.ranker = ranker
         self.text_model = text_model
+        self.candidates = candidates
 
     # ------------------------------------------------------------------ building
 
@@ -223,6 +235,8 @@ class Recommender:
                 raise InvalidInput(f"weight given for unknown signal '{name}' (signals: {', '.join(names)})")
             if not math.isfinite(float(w)) or float(w) < 0:
                 raise InvalidInput(f"weight of '{name}' must be a finite number >= 0, got {w}")
+        if self.candidates is not None and (isinstance(self.candidates, bool) or int(self.candidates) < 1):
+            raise InvalidInput(f"candidates must be None or an integer >= 1, got {self.candidates!r}")
         self.weights_ = {n: float(weights.get(n, 0.0)) for n in names}
         self.signals_ = {s.name: s.fit(projection) for s in signals}
         self.projection_ = projection
@@ -411,44 +425,102 @@ class Recommender:
         total[profile.held] = -np.inf
         return total
 
-    def _contributions(self, cols: np.ndarray, features: np.ndarray, total: np.ndarray,
+    def _contributions(self, cols: np.ndarray, features: np.ndarray, n_badges: int,
                        parts: Mapping[str, np.ndarray]) -> list[dict[str, float]]:
-        """Per column: ``{signal: drop in score when it is silenced}`` (ranker) plus additive parts."""
+        """Per result: ``{signal: drop in score when it is silenced}`` (ranker) plus additive parts.
+
+        ``features`` are the results' own rows (``[len(cols), n_features]``);
+        ``parts`` are indexed by badge column.
+        """
         from colearn.recommender.ranker import RANKER_SIGNALS, occluded
 
-        rows = features[cols]
-        silenced = np.concatenate([occluded(rows, s, len(features)) for s in RANKER_SIGNALS])
-        base = self.ranker_.score(rows)
+        if not len(cols):
+            return []
+        silenced = np.concatenate([occluded(features, s, n_badges) for s in RANKER_SIGNALS])
+        base = self.ranker_.score(features)
         without = self.ranker_.score(silenced).reshape(len(RANKER_SIGNALS), len(cols))
         out = []
         for k, col in enumerate(cols.tolist()):
             drops = {s: float(base[k] - without[i, k]) for i, s in enumerate(RANKER_SIGNALS)
-                     if features[col, i] > 0}
+                     if features[k, i] > 0}
             for n, p in parts.items():
                 drops[n] = drops.get(n, 0.0) + float(p[col])
             out.append(drops)
         return out
 
+    def _top(self, cols: np.ndarray, total: np.ndarray, limit: int) -> np.ndarray:
+        """Positions in ``cols`` of its best ``limit`` by ``total`` (ties: more holders, then badge column).
+
+        ``total`` is aligned with ``cols``. Only the values at or above the
+        ``limit``-th are sorted, so the cost is linear in ``len(cols)``.
+        """
+        idx = np.arange(len(cols))
+        if len(cols) > limit:
+            kth = np.partition(total, len(total) - limit)[len(total) - limit]
+            idx = np.flatnonzero(total >= kth)
+        holders = self.signals_[Popularity.name].holders_
+        order = np.lexsort((cols[idx], -holders[cols[idx]], -total[idx]))
+        return idx[order[:limit]]
+
+    def _candidate_cols(self, signal: Mapping[str, np.ndarray], profile: Profile) -> np.ndarray:
+        """The candidate stage: each signal's ``candidates`` best badges the learner does not hold
+        (those it gives anything), merged (int64, sorted)."""
+        n = self.projection_.n_badges
+        free = np.ones(n, dtype=bool)
+        free[profile.held] = False
+        if self.candidates is None:
+            evidence = np.zeros(n, dtype=bool)
+            for v in signal.values():
+                evidence |= v > 0
+            return np.flatnonzero(evidence & free)
+        m = int(self.candidates)
+        picked: list[np.ndarray] = []
+        for v in signal.values():
+            cols = np.flatnonzero((v > 0) & free)
+            if len(cols) > m:
+                cols = cols[np.argpartition(-v[cols], m - 1)[:m]]
+            picked.append(cols)
+        return np.unique(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
+
+    def _ranked(self, profile: Profile, limit: int) -> tuple[np.ndarray, np.ndarray, list[dict[str, float]]]:
+        """``(top columns, their scores, contributions by signal)`` for ``profile``; call under the lock."""
+        from colearn.recommender.ranker import RANKER_SIGNALS, feature_matrix
+
+        n = self.projection_.n_badges
+        if self.ranker_ is not None and not profile.is_empty:
+            signal = {name: self.signals_[name].score(profile) for name in RANKER_SIGNALS}
+            cand = self._candidate_cols(signal, profile)
+            features = feature_matrix(signal, profile, cols=cand)
+            total = self.ranker_.score(features) if len(cand) else np.zeros(0)
+            parts = self._interest_bonus(
+                {name: self.signals_[name].score(profile) for name in ("theme_fit", "destination_fit", "text")
+                 if name in self.signals_} if not profile.interests.is_empty else {}, profile)
+            for p in parts.values():
+                total = total + p[cand]
+            keep = total > 0
+            cand, total, features = cand[keep], total[keep], features[keep]
+            order = self._top(cand, total, limit)
+            return cand[order], total[order], self._contributions(cand[order], features[order], n, parts)
+        weights = self._weights_for(profile)
+        parts = {name: w * self.signals_[name].score(profile) for name, w in weights.items()}
+        total = np.zeros(n, dtype=np.float64)
+        evidence = np.zeros(n, dtype=bool)
+        for p in parts.values():
+            total += p
+            evidence |= p > 0
+        evidence[profile.held] = False
+        cand = np.flatnonzero(evidence & (total > 0))
+        order = self._top(cand, total[cand], limit)
+        top = cand[order]
+        return top, total[top], [{name: float(parts[name][c]) for name in parts} for c in top.tolist()]
+
     def _rank(self, profile: Profile, limit: int) -> list[Recommendation]:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidInput(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
-        total, parts, features, signal = self._parts(profile)
-        total = total.copy()
-        total[profile.held] = -np.inf
-        evidence = np.zeros(len(total), dtype=bool)
-        for name in (parts if features is None else signal):
-            evidence |= (parts if features is None else signal)[name] > 0
-        candidates = np.flatnonzero(evidence & np.isfinite(total) & (total > 0))
-        holders = self.signals_[Popularity.name].holders_
-        order = np.lexsort((candidates, -holders[candidates], -total[candidates]))
-        top = candidates[order][:limit]
-        if features is not None:
-            contributions = self._contributions(top, features, total, parts)
-        else:
-            contributions = [{n: float(parts[n][c]) for n in parts} for c in top.tolist()]
         out = []
         with self._lock:
-            for col, drops in zip(top.tolist(), contributions):
+            top, scores, contributions = self._ranked(profile, limit)
+            for col, score, drops in zip(top.tolist(), scores.tolist(), contributions):
                 reasons = []
                 for n in sorted((n for n in drops if drops[n] > 0), key=lambda n: -drops[n]):
                     r = self.signals_[n].explain(profile, col)
@@ -458,7 +530,7 @@ class Recommender:
                         break
                 out.append(Recommendation(badge_id=self.projection_.badges.id(col),
                                           name=self.projection_.badge_names[col],
-                                          score=float(total[col]), reasons=reasons))
+                                          score=float(score), reasons=reasons))
         return self._with_opportunities(out)
 
     def _with_opportunities(self, recs: list[Recommendation]) -> list[Recommendation]:
