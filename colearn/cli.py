@@ -650,7 +650,8 @@ def serve_cmd(
     host: Annotated[Optional[str], typer.Option(help="Bind address.", envvar="COLEARN_HOST")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port.", envvar="COLEARN_PORT")] = None,
     workers: Annotated[int, typer.Option(min=1, envvar="COLEARN_WORKERS",
-                                         help="Worker processes; each holds its own recommender.")] = 1,
+                                         help="Worker processes; they share one recommender, built "
+                                              "before they are forked.")] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -668,7 +669,9 @@ def serve_cmd(
         from colearn.graph.falkordb_store import EmbeddedFalkorDB
 
         _run(lambda: EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync))
-    uvicorn.run("colearn.service.app:create_app", factory=True, workers=workers, **where)
+    from colearn.service.forked import serve_forked
+
+    _run(lambda: serve_forked(settings, str(where["host"]), int(where["port"]), workers))
 
 
 @app.command("bench")

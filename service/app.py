@@ -25,13 +25,17 @@ from colearn.service.routers import catalogue, health, insights, learners, pathw
 from colearn.service.routers import learner_pathways
 
 
-def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, store: GraphStore | None = None,
+               recommender: Recommender | None = None) -> FastAPI:
     """Build the API.
 
     Args:
         settings: configuration; default ``get_settings()``.
         store: an already open store (tests); default: ``open_store(settings)``
             in the lifespan, closed at shutdown.
+        recommender: a recommender already built from this store's graph (by
+            the parent of forked workers, ``service.forked``); it is given the
+            worker's own store for live reads. Default: built in the lifespan.
 
     Returns:
         The FastAPI app; OpenAPI at ``/openapi.json``, docs at ``/docs``.
@@ -45,7 +49,12 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.settings = settings
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         app.state.token_secret = token_secret(settings.data_dir, secret)
-        app.state.recommender = Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir))
+        if recommender is None:
+            app.state.recommender = Recommender.from_store(app.state.store,
+                                                           ranker_file=ranker_path(settings.data_dir))
+        else:
+            recommender.store_ = app.state.store
+            app.state.recommender = recommender
         app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
         app.state.key_cache = PrincipalCache(settings.key_cache_seconds)
         try:
