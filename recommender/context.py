@@ -153,13 +153,21 @@ class _Conditioned:
         Returns:
             ``self``.
         """
-        self.counts_ = np.zeros((self._n_contexts(), projection.n_badges), dtype=np.int64)
-        for r in range(projection.n_learners):
-            seq, on = projection.history(r)
-            for k, (b, t) in enumerate(zip(seq.tolist(), on.tolist())):
-                self.counts_[self._context(k, t - int(on[0])), b] += 1
+        ptr, seq, on = projection.history_indptr, projection.history_badges, projection.history_on
+        lens = np.diff(ptr)
+        first = np.repeat(ptr[:-1], lens)
+        position = np.arange(len(seq)) - first  # badges held before this one
+        contexts = self._contexts(position, on - on[first] if len(seq) else on)
+        nb = projection.n_badges
+        self.counts_ = np.bincount(contexts * nb + seq, minlength=self._n_contexts() * nb).reshape(
+            self._n_contexts(), nb).astype(np.int64)
         self.names_ = projection.badge_names
         return self
+
+    def _contexts(self, n_held: np.ndarray, tenure_s: np.ndarray) -> np.ndarray:
+        """``_context`` of many awards at once (int64 arrays of equal length)."""
+        return np.fromiter((self._context(int(n), int(t)) for n, t in zip(n_held, tenure_s)), dtype=np.int64,
+                           count=len(n_held))
 
     def _profile_context(self, profile: Profile) -> int:
         tenure = None if profile.is_empty else int(profile.held_on.max() - profile.held_on.min())
@@ -204,6 +212,9 @@ class EarningStage(_Conditioned):
     def _context(self, n_held: int, tenure_s: int | None) -> int:
         return min(int(n_held), MAX_STAGE - 1)
 
+    def _contexts(self, n_held: np.ndarray, tenure_s: np.ndarray) -> np.ndarray:
+        return np.minimum(np.asarray(n_held, dtype=np.int64), MAX_STAGE - 1)
+
     def explain(self, profile: Profile, badge: int) -> str | None:
         """``"Often the next badge at your stage: 37 learners earned it as their 4th"``."""
         c = self._profile_context(profile)
@@ -229,6 +240,10 @@ class TenureStage(_Conditioned):
         if n_held == 0 or tenure_s is None:
             return 0
         return int(np.searchsorted(np.asarray(TENURE_EDGES_DAYS) * DAY, tenure_s, side="right"))
+
+    def _contexts(self, n_held: np.ndarray, tenure_s: np.ndarray) -> np.ndarray:
+        buckets = np.searchsorted(np.asarray(TENURE_EDGES_DAYS) * DAY, tenure_s, side="right").astype(np.int64)
+        return np.where(np.asarray(n_held) == 0, 0, buckets)
 
     def explain(self, profile: Profile, badge: int) -> str | None:
         """``"Often earned about this long after a first badge (90 to 180 days): 41 learners did"``."""

@@ -37,6 +37,16 @@ from colearn.recommender.projections import Projection
 from colearn.recommender.signals import Profile, scale_to_unit
 
 
+def co_occurrence(projection: Projection) -> sparse.coo_array:
+    """``Xᵀ X`` of ``learner_badges`` (float64 COO ``[n_badges, n_badges]``: learners holding both),
+    computed once per projection (``Projection.derived``)."""
+    def build() -> sparse.coo_array:
+        x = projection.learner_badges.astype(np.float64)
+        return sparse.coo_array((x.T @ x).tocoo())
+
+    return projection.derived("co_occurrence", build)
+
+
 #: Neighbours kept in each badge's list beyond ``k`` (room for the learner's own badges).
 LIST_MARGIN = 96
 
@@ -84,8 +94,7 @@ class ItemKNN:
         """
         if int(self.neighbours) < 1:
             raise InvalidInput(f"neighbours must be >= 1, got {self.neighbours}")
-        x = projection.learner_badges.astype(np.float64)
-        co = (x.T @ x).tocoo()
+        co = co_occurrence(projection)
         self.counts_ = CountMatrix.from_coo(co.shape, co.row, co.col, np.rint(co.data))
         self.holders_ = np.rint(co.tocsr().diagonal()).astype(np.int64)
         self.names_ = projection.badge_names

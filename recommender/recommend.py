@@ -247,7 +247,10 @@ class Recommender:
         if self.candidates is not None and (isinstance(self.candidates, bool) or int(self.candidates) < 1):
             raise InvalidInput(f"candidates must be None or an integer >= 1, got {self.candidates!r}")
         self.weights_ = {n: float(weights.get(n, 0.0)) for n in names}
-        self.signals_ = {s.name: s.fit(projection) for s in signals}
+        try:
+            self.signals_ = {s.name: s.fit(projection) for s in signals}
+        finally:
+            projection.forget_derived()
         self.projection_ = projection
         self.learners_ = projection.learners.copy()
         self.store_: GraphStore | None = None

@@ -156,12 +156,13 @@ class EarnedLater:
         n = projection.n_badges
         rows: list[np.ndarray] = []
         cols: list[np.ndarray] = []
-        for r in range(projection.n_learners):
-            seq, _ = projection.history(r)
-            if len(seq) > 1:
-                i, j = np.triu_indices(len(seq), k=1)
-                rows.append(seq[i])
-                cols.append(seq[j])
+        ptr, seq = projection.history_indptr, projection.history_badges
+        lens = np.diff(ptr)
+        for size in np.unique(lens[lens > 1]).tolist():  # learners with as many badges, at once
+            block = seq[ptr[:-1][lens == size][:, None] + np.arange(size)]
+            i, j = np.triu_indices(size, k=1)
+            rows.append(block[:, i].ravel())
+            cols.append(block[:, j].ravel())
         cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64))
         self.later_ = CountMatrix.from_coo((n, n), cat(rows), cat(cols))
         self.holders_ = np.bincount(projection.history_badges, minlength=n).astype(np.int64)

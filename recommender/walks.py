@@ -30,6 +30,7 @@ from scipy import sparse
 
 from colearn.errors import InvalidInput
 from colearn.recommender.counts import CountMatrix
+from colearn.recommender.item_knn import co_occurrence
 from colearn.recommender.projections import Projection
 from colearn.recommender.signals import Profile, scale_to_unit
 
@@ -41,13 +42,16 @@ def learner_normalised(projection: Projection) -> tuple[CountMatrix, np.ndarray]
     holds: ``G[i, j]`` is the probability mass a walk moves from ``i`` to ``j``
     through the learners who hold both.
     """
-    x = projection.learner_badges.astype(np.float64)
-    deg = np.asarray(x.sum(axis=1)).reshape(-1)
-    inv = np.divide(1.0, deg, out=np.zeros(len(deg)), where=deg > 0)
-    g = (x.T @ (x * inv[:, None])).tocoo()
+    def build() -> tuple[sparse.coo_array, np.ndarray]:
+        x = projection.learner_badges.astype(np.float64)
+        deg = np.asarray(x.sum(axis=1)).reshape(-1)
+        inv = np.divide(1.0, deg, out=np.zeros(len(deg)), where=deg > 0)
+        holders = np.asarray(x.sum(axis=0)).reshape(-1).astype(np.int64)
+        return sparse.coo_array((x.T @ (x * inv[:, None])).tocoo()), holders
+
+    g, holders = projection.derived("learner_normalised", build)
     n = projection.n_badges
-    holders = np.asarray(x.sum(axis=0)).reshape(-1).astype(np.int64)
-    return CountMatrix.from_coo((n, n), g.row, g.col, g.data, dtype=np.float64), holders
+    return CountMatrix.from_coo((n, n), g.row, g.col, g.data, dtype=np.float64), holders.copy()
 
 
 def update_learner_normalised(g: CountMatrix, holders: np.ndarray, others: np.ndarray, badge: int,
@@ -247,8 +251,7 @@ class PersonalisedPageRank:
 
 def _pairs(projection: Projection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(rows, cols, counts)`` of ``Xᵀ X``: learners holding both badges."""
-    x = projection.learner_badges.astype(np.float64)
-    co = (x.T @ x).tocoo()
+    co = co_occurrence(projection)
     return co.row, co.col, np.rint(co.data)
 
 
