@@ -684,9 +684,9 @@ def bench_cmd(
     inproc: Annotated[bool, typer.Option("--inproc", help="Only \"what next\" in-process beside exact scipy "
                                          "PPR and networkx (no store, no server; the city is kept in generated/).")] = False,
     quality: Annotated[bool, typer.Option("--quality", help="Also NDCG@10 of the served path against the slower "
-                                          "one, on the bundled Martial Arts data (about 2 to 5 minutes).")] = False,
+                                          "one, on the bundled Martial Arts data (5 minutes on a quiet machine).")] = False,
     ranker: Annotated[bool, typer.Option("--ranker", help="With --inproc: also time a learned ranker "
-                                         "(fitted on the Martial Arts data).")] = False,
+                                         "(fitted on the Martial Arts data, kept in generated/).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Measure ingest, "what next" (in-process and over HTTP), readiness, memory and
@@ -708,7 +708,8 @@ def bench_cmd(
             if inproc:
                 from colearn.perf.inproc import martial_arts_ranker, run
 
-                res = run(size, seed, ranker=martial_arts_ranker() if ranker else None, progress=say)
+                res = run(size, seed, progress=say,
+                          ranker=martial_arts_ranker(keep="generated/bench-ranker.joblib") if ranker else None)
                 res.update(extra)
                 results.append(res)
                 path = write_report({**res, "size": f"{size}-inproc"})

@@ -219,13 +219,29 @@ def _martial_arts() -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any
     return awards, se_catalogue(plan), cells
 
 
-def martial_arts_ranker(cases: Any = ()) -> Any:
+def martial_arts_ranker(cases: Any = (), keep: Path | str | None = None) -> Any:
     """A ``LearnedRanker`` fitted on the replay of the Martial Arts badges (``benchmark.replay``,
-    ``benchmark.fit_ranker``; ``cases`` are left out of training): the kind ``colearn train`` saves."""
-    from colearn.recommender import benchmark
+    ``benchmark.fit_ranker``; ``cases`` are left out of training): the kind ``colearn train`` saves.
 
+    Args:
+        cases: held-out cases to leave out.
+        keep: a file to reuse it from (when it was saved for this version's
+            features) and save it to; ``None``: always fit.
+    """
+    from colearn.errors import InvalidInput
+    from colearn.recommender import benchmark
+    from colearn.recommender.ranker import LearnedRanker
+
+    if keep is not None and Path(keep).exists():
+        try:
+            return LearnedRanker.load(keep)
+        except InvalidInput:
+            pass
     awards, catalogue, cells = _martial_arts()
-    return benchmark.fit_ranker(benchmark.replay(awards, catalogue, cells, cases=cases).train)
+    ranker = benchmark.fit_ranker(benchmark.replay(awards, catalogue, cells, cases=cases).train)
+    if keep is not None:
+        ranker.save(keep)
+    return ranker
 
 
 def quality(k: int = 10) -> dict[str, Any]:
