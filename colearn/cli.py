@@ -704,19 +704,26 @@ def bench_cmd(
         results = []
         say = lambda m: err.print(f"[dim]{m}[/dim]", highlight=False)  # noqa: E731
         extra: dict[str, Any] = {}
+        if quality or ranker:
+            from colearn.ingest.spine import read_spine, spine_cell_rows
+            from colearn.ingest.stackexchange import plan_stackexchange
+
+            plan = plan_stackexchange(bundled("stackexchange", "martialarts", "Badges.xml"), "martialarts")
+            martial_arts = (plan.awards(), se_catalogue(plan),
+                            [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())])
         if quality:
             from colearn.perf.inproc import quality as measure_quality
 
             say("quality: the served path against the slower one, Martial Arts")
-            q = measure_quality()
+            q = measure_quality(*martial_arts)
             extra = {f"quality_{k}": v for k, v in q.items()}
             extra["quality_ndcg_drop"] = q["ndcg_exact"] - q["ndcg_fast"]
         for size in [s.strip().upper() for s in sizes.split(",") if s.strip()]:
             if inproc:
-                from colearn.perf.inproc import martial_arts_ranker, run
+                from colearn.perf.inproc import fitted_ranker, run
 
-                res = run(size, seed, progress=say,
-                          ranker=martial_arts_ranker(keep="generated/bench-ranker.joblib") if ranker else None)
+                res = run(size, seed, progress=say, ranker=fitted_ranker(
+                    *martial_arts, keep="generated/bench-ranker.joblib") if ranker else None)
                 res.update(extra)
                 results.append(res)
                 path = write_report({**res, "size": f"{size}-inproc"})

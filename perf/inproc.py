@@ -206,24 +206,14 @@ def run(size: str = "L", seed: int = 1, *, learners: int = 1_000, networkx_learn
     return res
 
 
-def _martial_arts() -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The bundled Martial Arts Stack Exchange badges as ``(awards in order, catalogue, cells)``."""
-    from colearn.cli import bundled, se_catalogue
-    from colearn.ingest.spine import read_spine, spine_cell_rows
-    from colearn.ingest.stackexchange import plan_stackexchange
-    from colearn.recommender.projections import as_award, award_order_key
-
-    plan = plan_stackexchange(bundled("stackexchange", "martialarts", "Badges.xml"), "martialarts")
-    awards = sorted((as_award(r, i) for i, r in enumerate(plan.awards())), key=award_order_key)
-    cells = [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())]
-    return awards, se_catalogue(plan), cells
-
-
-def martial_arts_ranker(cases: Any = (), keep: Path | str | None = None) -> Any:
-    """A ``LearnedRanker`` fitted on the replay of the Martial Arts badges (``benchmark.replay``,
+def fitted_ranker(awards: list[Any], catalogue: list[dict[str, Any]], cells: list[dict[str, Any]],
+                  cases: Any = (), keep: Path | str | None = None) -> Any:
+    """A ``LearnedRanker`` fitted on the replay of ``awards`` (``benchmark.replay``,
     ``benchmark.fit_ranker``; ``cases`` are left out of training): the kind ``colearn train`` saves.
 
     Args:
+        awards, catalogue, cells: rows as ``benchmark.replay`` takes them (the
+            CLI passes the bundled Martial Arts Stack Exchange badges).
         cases: held-out cases to leave out.
         keep: a file to reuse it from (when it was saved for this version's
             features) and save it to; ``None``: always fit.
@@ -237,17 +227,18 @@ def martial_arts_ranker(cases: Any = (), keep: Path | str | None = None) -> Any:
             return LearnedRanker.load(keep)
         except InvalidInput:
             pass
-    awards, catalogue, cells = _martial_arts()
     ranker = benchmark.fit_ranker(benchmark.replay(awards, catalogue, cells, cases=cases).train)
     if keep is not None:
         ranker.save(keep)
     return ranker
 
 
-def quality(k: int = 10) -> dict[str, Any]:
+def quality(awards: list[Any], catalogue: list[dict[str, Any]], cells: list[dict[str, Any]],
+            k: int = 10) -> dict[str, Any]:
     """NDCG@k and HR@k of the served path against the slower one, in one replay.
 
-    On the bundled Martial Arts Stack Exchange badges, temporal leave-last-out
+    On ``awards`` (the CLI passes the bundled Martial Arts Stack Exchange
+    badges; rows as ``benchmark.replay`` takes them), temporal leave-last-out
     (each learner with at least 3 distinct badges: the last one held out; the
     model has seen only the awards before it, ``evaluation.temporal_leave_last_out``):
     a learned ranker is fitted on the replay's training events, then the
@@ -266,9 +257,11 @@ def quality(k: int = 10) -> dict[str, Any]:
     from colearn.recommender.signals import Profile
     from colearn.recommender.walks import PersonalisedPageRank
 
-    awards, catalogue, cells = _martial_arts()
+    from colearn.recommender.projections import as_award, award_order_key
+
+    awards = sorted((as_award(r, i) for i, r in enumerate(awards)), key=award_order_key)
     cases = temporal_leave_last_out(awards)
-    ranker = martial_arts_ranker(cases)
+    ranker = fitted_ranker(awards, catalogue, cells, cases)
     exact_signals = [PersonalisedPageRank(alpha=PPR_ALPHA) if s.name == "ppr" else s for s in ranker_signals()]
     models = {"fast": Recommender.from_rows([], catalogue, cells, ranker=ranker),
               "exact": Recommender.from_rows([], catalogue, cells, ranker=ranker, candidates=None,
