@@ -799,7 +799,8 @@ def serve_cmd(
     host: Annotated[Optional[str], typer.Option(help="Bind address.", envvar="COLEARN_HOST")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port.", envvar="COLEARN_PORT")] = None,
     workers: Annotated[int, typer.Option(min=1, envvar="COLEARN_WORKERS",
-                                         help="Worker processes; each holds its own recommender.")] = 1,
+                                         help="Worker processes; they share one recommender, built "
+                                              "before they are forked.")] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -817,7 +818,9 @@ def serve_cmd(
         from colearn.graph.falkordb_store import EmbeddedFalkorDB
 
         _run(lambda: EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync))
-    uvicorn.run("colearn.service.app:create_app", factory=True, workers=workers, **where)
+    from colearn.service.forked import serve_forked
+
+    _run(lambda: serve_forked(settings, str(where["host"]), int(where["port"]), workers))
 
 
 @app.command("bench")
@@ -827,18 +830,58 @@ def bench_cmd(
     workers: Annotated[Optional[int], typer.Option(min=1, help="Workers of the server under test; default 2, "
                                                    "and 1 at L (each worker holds its own recommender).")] = None,
     requests: Annotated[int, typer.Option(min=100, help="Measured HTTP requests per size.")] = 3_000,
+    inproc: Annotated[bool, typer.Option("--inproc", help="Only \"what next\" in-process beside exact scipy "
+                                         "PPR and networkx (no store, no server; the city is kept in generated/).")] = False,
+    quality: Annotated[bool, typer.Option("--quality", help="Also NDCG@10 of the served path against the slower "
+                                          "one, on the bundled Martial Arts data (5 minutes on a quiet machine).")] = False,
+    ranker: Annotated[bool, typer.Option("--ranker", help="With --inproc: also time a learned ranker "
+                                         "(fitted on the Martial Arts data, kept in generated/).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Measure ingest, "what next" (in-process and over HTTP), readiness, memory and
     award-to-recommendation time on synthetic cities; one table per size (targets at L)."""
-    from colearn.perf.bench import bench_size, rows, write_report
+    from colearn.perf.bench import bench_size, inproc_rows, rows, write_report
 
     def body() -> None:
         results = []
+        say = lambda m: err.print(f"[dim]{m}[/dim]", highlight=False)  # noqa: E731
+        extra: dict[str, Any] = {}
+        if quality or ranker:
+            from colearn.ingest.spine import read_spine, spine_cell_rows
+            from colearn.ingest.stackexchange import plan_stackexchange
+
+            plan = plan_stackexchange(bundled("stackexchange", "martialarts", "Badges.xml"), "martialarts")
+            martial_arts = (plan.awards(), se_catalogue(plan),
+                            [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())])
+        if quality:
+            from colearn.perf.inproc import quality as measure_quality
+
+            say("quality: the served path against the slower one, Martial Arts")
+            q = measure_quality(*martial_arts)
+            extra = {f"quality_{k}": v for k, v in q.items()}
+            extra["quality_ndcg_drop"] = q["ndcg_exact"] - q["ndcg_fast"]
         for size in [s.strip().upper() for s in sizes.split(",") if s.strip()]:
+            if inproc:
+                from colearn.perf.inproc import fitted_ranker, run
+
+                res = run(size, seed, progress=say, ranker=fitted_ranker(
+                    *martial_arts, keep="generated/bench-ranker.joblib") if ranker else None)
+                res.update(extra)
+                results.append(res)
+                path = write_report({**res, "size": f"{size}-inproc"})
+                if not as_json:
+                    table = Table(title=f"colearn bench --inproc, size {size} (seed {seed}); targets are for L, "
+                                        "2 cores", caption=f"also in {path}")
+                    for col in ("measure", "value", "target (L)", "verdict"):
+                        table.add_column(col, justify="right" if col == "value" else "left")
+                    for r in inproc_rows(res):
+                        table.add_row(*r)
+                    Console(width=max(out.width, 120)).print(table)
+                continue
             with _Steps() as step:
                 res = bench_size(size, seed, workers=workers or (1 if size == "L" else 2), http_requests=requests,
                                  progress=step)
+            res.update(extra)
             results.append(res)
             path = write_report(res)
             if not as_json:

@@ -33,13 +33,22 @@ def free_port() -> int:
 
 
 def rss_bytes(pids: list[int]) -> int:
-    """Resident memory of ``pids`` added up (processes that are gone count 0)."""
+    """Resident memory of ``pids`` added up (processes that are gone count 0).
+
+    Each process's proportional set size (PSS: a page shared by n processes
+    counts 1/n in each) where the system gives it (Linux), so that workers
+    sharing a forked model are not counted once per worker; else its RSS.
+    """
     import psutil
 
     total = 0
     for pid in pids:
         try:
-            total += psutil.Process(pid).memory_info().rss
+            proc = psutil.Process(pid)
+            try:
+                total += proc.memory_full_info().pss
+            except (AttributeError, psutil.AccessDenied):
+                total += proc.memory_info().rss
         except psutil.Error:
             continue
     return total

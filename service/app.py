@@ -66,13 +66,19 @@ def _with_examples(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, store: GraphStore | None = None,
+               recommender: Recommender | None = None, feed_position: int = 0) -> FastAPI:
     """Build the API.
 
     Args:
         settings: configuration; default ``get_settings()``.
         store: an already open store (tests); default: ``open_store(settings)``
             in the lifespan, closed at shutdown.
+        recommender: a recommender already built from this store's graph (by
+            the parent of forked workers, ``service.forked``); it is given the
+            worker's own store for live reads. Default: built in the lifespan.
+        feed_position: with ``recommender``, the change feed's head read just
+            before it was built: the worker applies every change after it.
 
     Returns:
         The FastAPI app; OpenAPI at ``/openapi.json``, docs at ``/docs`` and
@@ -88,7 +94,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         app.state.token_secret = token_secret(settings.data_dir, secret)
         # the feed's head is read before the build: every change after it is applied on top
-        head = feed_head(app.state.store)
+        head = feed_head(app.state.store) if recommender is None else feed_position
 
         def build() -> Recommender:
             return Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir))
@@ -97,7 +103,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             return Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir),
                                           projection=projection_in_child(settings))
 
-        app.state.recommender = build()
+        if recommender is None:
+            app.state.recommender = build()
+        else:
+            recommender.store_ = app.state.store
+            app.state.recommender = recommender
         warm_up(app.state.recommender)
         app.state.embeddings = EmbeddingQueue(app.state.store)
         app.state.follower = FeedFollower(
