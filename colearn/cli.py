@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -652,23 +653,45 @@ def serve_cmd(
     workers: Annotated[int, typer.Option(min=1, envvar="COLEARN_WORKERS",
                                          help="Worker processes; each holds its own recommender.")] = 1,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    """Serve the HTTP API (OpenAPI docs at /docs).
+
+    This process starts the embedded store (or reuses a running one), restarts it
+    if it crashes, and on SIGTERM or SIGINT stops the workers, then the store it
+    started (its append-only file compacted first). Workers and the store get
+    SIGTERM from the kernel if this process dies, even by SIGKILL.
+    """
+    import signal
+
     import uvicorn
 
     from colearn.service.app import create_app
 
     settings = get_settings()
     where = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
-    if workers == 1:
-        uvicorn.run(create_app(settings), **where)
-        return
+    server = None
     if not settings.neo4j_uri:
         # Started (or found) here, before the workers, so that they share it and
         # it outlives any one of them; this process stops it at exit.
         from colearn.graph.falkordb_store import EmbeddedFalkorDB
 
-        _run(lambda: EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync))
-    uvicorn.run("colearn.service.app:create_app", factory=True, workers=workers, **where)
+        server = _run(lambda: EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync))
+
+    def _exit(signum: int, _frame: Any) -> None:
+        # uvicorn shuts down gracefully, then raises the signal again: end here,
+        # through ``finally``, instead of dying before the store is stopped.
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _exit)
+    try:
+        if workers == 1:
+            uvicorn.run(create_app(settings), **where)
+        else:
+            os.environ["COLEARN_SUPERVISOR_PID"] = str(os.getpid())
+            uvicorn.run("colearn.service.app:create_worker_app", factory=True, workers=workers, **where)
+    finally:
+        if server is not None:
+            server.stop()
 
 
 @app.command("bench")

@@ -7,6 +7,7 @@ FastAPI runs in its thread pool.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from colearn import __version__
 from colearn.config import Settings, get_settings
 from colearn.graph.cached import CachedStore
+from colearn.graph.falkordb_store import exit_with_parent
 from colearn.graph.store import GraphStore, open_store
 from colearn.recommender.recommend import Recommender, ranker_path
 from colearn.service import problems
@@ -24,6 +26,18 @@ from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.routers import assertions, ob, verify
 from colearn.service.routers import catalogue, health, insights, learners, pathways, widget
 from colearn.service.routers import learner_pathways
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one ``colearn serve --workers N`` worker process.
+
+    The worker asks the kernel for SIGTERM when its supervisor dies
+    (``exit_with_parent``; the supervisor's pid is in ``COLEARN_SUPERVISOR_PID``),
+    so a killed supervisor leaves no worker holding the port.
+    """
+    parent = os.environ.get("COLEARN_SUPERVISOR_PID")
+    exit_with_parent(int(parent) if parent and parent.isdigit() else None)
+    return create_app()
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -42,7 +56,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
-        app.state.store = CachedStore(open_store(settings) if owned else store, settings.catalogue_cache_seconds)
+        opened = open_store(settings, timeout=settings.store_timeout_seconds) if owned else store
+        app.state.store = CachedStore(opened, settings.catalogue_cache_seconds)
         app.state.settings = settings
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         app.state.token_secret = token_secret(settings.data_dir, secret)
