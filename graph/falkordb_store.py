@@ -68,8 +68,8 @@ _STABLE_S = 60.0
 #: it) when it has grown by this percentage over the last rewrite and is at least
 #: this large, and at every clean shutdown; so reload time follows the graph's
 #: size, not the number of writes that made it.
-AOF_REWRITE_PERCENTAGE = 100
-AOF_REWRITE_MIN_SIZE = "16mb"
+AOF_REWRITE_PERCENTAGE = 25
+AOF_REWRITE_MIN_SIZE = "8mb"
 #: The longest a clean shutdown waits for its append-only file rewrite.
 _SHUTDOWN_REWRITE_S = 300.0
 #: When the append-only file is flushed to disk (redis ``appendfsync``).

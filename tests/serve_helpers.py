@@ -36,12 +36,12 @@ def seed(data_dir: Path, learners: int = 0) -> str:
         server.stop()
 
 
-def start_serve(data_dir: Path, workers: int = 1, port: int | None = None,
-                timeout: float = 90.0) -> tuple[subprocess.Popen[bytes], str]:
+def start_serve(data_dir: Path, workers: int = 1, port: int | None = None, fsync: str = "everysec",
+                timeout: float = 120.0) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``colearn serve`` and wait until ``/health`` answers 200; ``(process, base URL)``."""
     port = port or free_port()
     env = {**os.environ, "COLEARN_DATA_DIR": str(data_dir), "COLEARN_RATE_LIMIT_PER_MINUTE": "0",
-           "COLEARN_FSYNC": "everysec"}
+           "COLEARN_FSYNC": fsync}
     log = open(data_dir / f"serve-{port}.log", "ab")
     proc = subprocess.Popen([str(Path(sys.executable).with_name("colearn")), "serve", "--port", str(port),
                              "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
