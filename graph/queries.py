@@ -168,6 +168,16 @@ LEARNER_PORTFOLIO = (
     "ORDER BY issued_on, assertion_id"
 )
 
+#: ``LEARNER_PORTFOLIO`` less the imports whose origin was not established
+#: (``verified: false``, ``openbadges/importing.py``): what a pathway completion
+#: may count. Params and rows as ``LEARNER_PORTFOLIO``.
+LEARNER_VERIFIED_PORTFOLIO = (
+    f"{_LEARNER_HELD} AND coalesce(a.verified, true) "
+    f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
+    "RETURN a.id AS assertion_id, b.id AS badge_id, a.issued_on AS issued_on "
+    "ORDER BY issued_on, assertion_id"
+)
+
 #: Whether a learner exists. Params: ``learner_id``. Returns 0 or 1 row ``{id}``.
 GET_LEARNER = f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) RETURN l.id AS id, l.name AS name"
 

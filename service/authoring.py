@@ -250,7 +250,9 @@ def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_i
     if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
         raise NotFound(f"learner '{learner_id}' does not exist")
     now = int(time.time()) if now is None else now
-    held = {r["badge_id"] for r in store.read(queries.LEARNER_PORTFOLIO, {"learner_id": learner_id, "now": now})}
+    # unverified imports never complete a pathway (openbadges/importing.py)
+    held = {r["badge_id"] for r in store.read(queries.LEARNER_VERIFIED_PORTFOLIO,
+                                               {"learner_id": learner_id, "now": now})}
     unmet = unmet_steps(pathway, held)
     badge = pathway["completion_badge"]
     if unmet or badge is None:

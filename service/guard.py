@@ -1,6 +1,6 @@
 """Limits every request meets before a route sees it: body size, field and list
 length, nesting, control characters in the URL and NUL in text. (Uploaded text
-is decoded strictly by ``colearn.text.utf8_text``.)
+is decoded strictly by ``colearn.text.decode_strict``.)
 
 ``RequestGuard`` is an ASGI middleware. It reads a request body as it streams
 in and stops at the limit (413, ``application/problem+json``) without reading
