@@ -802,25 +802,29 @@ def serve_cmd(
                                          help="Worker processes; they share one recommender, built "
                                               "before they are forked.")] = 1,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
-    import uvicorn
+    """Serve the HTTP API (OpenAPI docs at /docs).
 
-    from colearn.service.app import create_app
-
+    This process starts the embedded store (or reuses a running one), restarts it
+    if it crashes, and on SIGTERM or SIGINT stops the workers, then the store it
+    started (its append-only file compacted first). Workers and the store get
+    SIGTERM from the kernel if this process dies, even by SIGKILL.
+    """
     settings = get_settings()
     where = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
-    if workers == 1:
-        uvicorn.run(create_app(settings), **where)
-        return
+    server = None
     if not settings.neo4j_uri:
         # Started (or found) here, before the workers, so that they share it and
         # it outlives any one of them; this process stops it at exit.
         from colearn.graph.falkordb_store import EmbeddedFalkorDB
 
-        _run(lambda: EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync))
+        server = _run(lambda: EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync))
     from colearn.service.forked import serve_forked
 
-    _run(lambda: serve_forked(settings, str(where["host"]), int(where["port"]), workers))
+    try:
+        _run(lambda: serve_forked(settings, str(where["host"]), int(where["port"]), workers))
+    finally:
+        if server is not None:
+            server.stop()
 
 
 @app.command("bench")

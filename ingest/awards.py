@@ -57,7 +57,7 @@ SOURCE = "csv"
 
 def _epoch(value: datetime | date) -> int:
     """Epoch seconds UTC: a date is its midnight UTC, a naive datetime is taken as UTC
-    (records were range-checked by ``times.BoundedDatetime``)."""
+    (records were range-checked by ``times.BoundedDateOrTime``)."""
     return int(times.in_range(value).timestamp())
 
 

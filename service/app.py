@@ -89,7 +89,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
-        app.state.store = CachedStore(open_store(settings) if owned else store, settings.catalogue_cache_seconds)
+        opened = open_store(settings, timeout=settings.store_timeout_seconds) if owned else store
+        app.state.store = CachedStore(opened, settings.catalogue_cache_seconds)
         app.state.settings = settings
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         app.state.token_secret = token_secret(settings.data_dir, secret)

@@ -32,7 +32,8 @@ def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
     """Build the recommender, then serve the API from ``workers`` forked processes until signalled.
 
     SIGTERM or SIGINT to this process is passed on to every worker; it
-    returns when they have all exited.
+    returns when they have all exited. Each worker asks the kernel for SIGTERM
+    when this process dies (``exit_with_parent``), even by SIGKILL.
 
     Raises:
         StoreUnavailable: the store cannot be reached.
@@ -40,6 +41,7 @@ def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
     """
     import uvicorn
 
+    from colearn.graph.falkordb_store import exit_with_parent
     from colearn.graph.feed import feed_head
     from colearn.graph.store import open_store
     from colearn.recommender.recommend import Recommender, ranker_path
@@ -60,11 +62,13 @@ def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
     gc.collect()
     gc.freeze()
     children: list[int] = []
+    supervisor = os.getpid()
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:  # a worker
             code = 0
             try:
+                exit_with_parent(supervisor)  # a killed supervisor leaves no worker holding the port
                 signal.signal(signal.SIGINT, signal.default_int_handler)
                 config = uvicorn.Config(create_app(settings, recommender=recommender, feed_position=head), log_level="info")
                 uvicorn.Server(config).run(sockets=[sock])
