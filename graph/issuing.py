@@ -37,6 +37,7 @@ import hashlib
 import hmac
 import time
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 

@@ -92,7 +92,7 @@ def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
         fname: (Optional[f.annotation], Field(default=None, description=f.description))
         for fname, f in model.model_fields.items() if fname != "id"}
     return create_model(name, __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
-                        __doc__=f"Fields to change (a null clears an optional one); the rest stay.",
+                        __doc__="Fields to change (a null clears an optional one); the rest stay.",
                         **fields)
 
 

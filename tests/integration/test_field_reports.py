@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from colearn.config import Settings
 from colearn.errors import InvalidInput
 from colearn.graph.store import GraphStore
-from colearn.ingest.openbadges import BatchRefused, ingest_openbadges, parse_openbadges_document
+from colearn.ingest.openbadges import ingest_openbadges, parse_openbadges_document
 from colearn.service.app import create_app
 from colearn.service.auth import create_key, issue_learner_token
 from tests.openbadges_builders import BASE, seed_issuing_city

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.serve_helpers import (alive, children, kill_all, port_free, seed, start_serve, store_pid,
+from tests.serve_helpers import (children, kill_all, port_free, seed, start_serve, store_pid,
                                  wait_gone)
 
 
