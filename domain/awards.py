@@ -1,6 +1,8 @@
-"""The award lifecycle: award, bulk award, accept, decline, revoke, import, pathway completion, portfolio.
+"""The award lifecycle: award, bulk award, accept, decline, revoke, import, pathway completion.
 
-Routers and the CLI call these operations; nothing else writes assertions.
+Routers and the CLI call these operations. (The bulk readers, ``colearn
+ingest ...``, write their validated batches directly and record them in the
+feed the same way.)
 Every operation that changes the graph is ONE Cypher statement (FALKORDB.md:
 FalkorDB has no multi-statement transactions), so it lands whole or not at
 all on both engines; reads that check the request (does the badge exist, who
@@ -16,28 +18,9 @@ completes is awarded (``complete_after_award``). An import marked
 ``verified: false`` is shown in the portfolio but counts toward neither
 pathway progress, recommendations nor completions (``queries._COUNTS``).
 
-An assertion's life (``graph.schema.AssertionStatus``)::
-
-    award -> issued --accept--> accepted --decline--> declined
-                    --decline-> declined --accept---> accepted
-    (issued | accepted | declined) --revoke--> revoked       (final)
-
-Only ``accepted`` and not expired counts toward the portfolio (and so the
-recommender's input); every assertion stays on record whatever its status.
-
-Recipients (Open Badges 2.0, section "IdentityObject"): the plaintext email
-or URL an organisation gives is never stored. Each assertion keeps
-``recipient_type``, a fresh random ``recipient_salt`` and ``recipient_hash`` =
-``sha256$`` + hex SHA-256 of ``identity + salt`` (emails lower-cased first), which
-is what the hosted documents publish. A learner named only by a recipient is
-``rc-`` + HMAC-SHA256 of the identity under the service's recipient pepper (a
-secret kept outside the graph), so one person awarded twice is one learner
-and the learner id reveals nothing.
-
-Idempotency: an award with an idempotency key gets the assertion id
-``as-`` + SHA-256 of (organisation, key), and the award statement ``MERGE``s
-on that id, so a retried request - sequential or concurrent, on either
-engine - never creates a second assertion (``Award.created`` is False).
+The records, identities and reads these operations share with the layers
+below (assertion life cycle, recipient hashing, idempotent ids) are in
+``graph/issuing.py`` and re-exported here.
 """
 
 from __future__ import annotations

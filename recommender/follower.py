@@ -344,7 +344,7 @@ class FeedFollower:
                     break  # pruned under us: keep what we have; the next poll finds the gap
                 if not entries:
                     break
-                self._apply(rec, entries, record=False)
+                self._apply(rec, entries)  # visible from the swap on: their latency counts to it
                 pos = int(entries[-1]["seq"])
             self._rec = rec
             self.stats.position = max(pos, head)
