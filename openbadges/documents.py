@@ -58,6 +58,9 @@ from colearn.graph.schema import AssertionStatus
 from colearn.graph.store import GraphStore
 from colearn.openbadges.keys import IssuerKey, KeyStore
 
+#: ``source`` of the assertions colearn publishes: awards and pathway completions
+#: (``graph.issuing.SOURCE``; ``service.authoring.COMPLETION_SOURCE``).
+PUBLISHED_SOURCES = (issuing.SOURCE, "pathway-completion")
 #: ``source`` of organisations read from other issuers' documents: never published or signed for.
 EXTERNAL_SOURCES = ("openbadges", "import")
 
@@ -279,14 +282,15 @@ class Publisher:
         return row
 
     def issued(self, assertion_id: str) -> AssertionRecord:
-        """An assertion colearn issued (not an ingested or imported one).
+        """An assertion colearn issued (an award or a pathway completion; not an
+        ingested or imported one), with a recipient to publish.
 
         Raises:
             NotFound: no such assertion, or not issued by this service.
         """
         record = issuing.get_assertion(self.store, assertion_id)
-        if record.props.get("source") != issuing.SOURCE or record.issuer_id is None or record.badge_id is None \
-                or not record.props.get("recipient_hash"):
+        if record.props.get("source") not in PUBLISHED_SOURCES or record.issuer_id is None \
+                or record.badge_id is None or not record.props.get("recipient_hash"):
             raise NotFound(f"assertion '{assertion_id}' was not issued by this service")
         return record
 

@@ -38,7 +38,7 @@ from colearn.service import authoring
 from colearn.service.auth import Principal, Role
 from colearn.service.bodies import UnsupportedMediaType, media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
-from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
+from colearn.service.openbadges_deps import KeysDep, PublisherDep, ensure_badge_key, tell_recommender
 from colearn.service.problems import problem_responses
 
 router = APIRouter(tags=["assertions"])
@@ -202,8 +202,10 @@ def _respond(request: Request, principal: PrincipalDep, pub: Publisher, assertio
     record = issuing.set_learner_response(pub.store, assertion_id, accept, learner_id=learner)
     tell_recommender(request, record.learner_id, record.badge_id, record.props.get("issued_on"), held=accept)
     if accept:
-        # the last step of a pathway met: its completion badge is awarded once
-        authoring.complete_after_award(pub.store, record.learner_id, record.badge_id)
+        # the last step of a pathway met: its completion badge is awarded once, and
+        # its issuer gets a key (issuing makes keys) so that it is published
+        for done in authoring.complete_after_award(pub.store, record.learner_id, record.badge_id):
+            ensure_badge_key(pub, done.badge_id)
     return _record_public(pub, record)
 
 
@@ -233,6 +235,8 @@ def revoke(request: Request, principal: PrincipalDep, pub: PublisherDep, asserti
     org = None if principal.role == Role.ADMIN else principal.organisation_id
     record = issuing.revoke(pub.store, assertion_id, body.reason, organisation_id=org)
     tell_recommender(request, record.learner_id, record.badge_id, None, held=False)
+    if record.learner_id and record.badge_id:  # the stated policy: completions no longer met go too
+        authoring.revoke_completions_after(pub.store, record.learner_id, record.badge_id)
     return _record_public(pub, record)
 
 
