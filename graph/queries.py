@@ -188,6 +188,20 @@ PATHWAY_COMPLETION_NEEDS = (
     "RETURN p.id AS pathway_id, c.id AS completion, collect(DISTINCT b.id) AS needs ORDER BY pathway_id"
 )
 
+#: Withdraw an award for good (the issuer's DELETE): it leaves its learner and its
+#: badge, and the recipient and evidence are erased; the node stays, revoked, so
+#: that its hosted URL answers 410 and the issuer's revocation lists keep it.
+#: Params: ``id``. Returns 0 or 1 row ``{id}``.
+ERASE_ASSERTION = (
+    f"MATCH (a:{Label.ASSERTION} {{id: $id}}) "
+    f"OPTIONAL MATCH (a)-[t:{Rel.TO}]->(:{Label.LEARNER}) DELETE t "
+    "WITH DISTINCT a "
+    f"OPTIONAL MATCH (a)-[o:{Rel.OF}]->(:{Label.BADGE}) DELETE o "
+    "WITH DISTINCT a "
+    "REMOVE a.recipient_hash, a.recipient_salt, a.recipient_type, a.evidence_url, a.evidence_narrative "
+    "SET a.erased = true RETURN a.id AS id"
+)
+
 #: Whether a learner exists. Params: ``learner_id``. Returns 0 or 1 row ``{id}``.
 GET_LEARNER = f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) RETURN l.id AS id, l.name AS name"
 
@@ -526,8 +540,11 @@ CATALOGUE_BLOCKERS: dict[Label, tuple[tuple[str, str], ...]] = {
         ("pathways", f"(n)-[:{Rel.AUTHORED}]->(x:{Label.PATHWAY})"),
         ("assertions", f"(n)-[:{Rel.ISSUED}]->(x:{Label.ASSERTION})"),
     ),
+    # a badge goes when nothing live refers to it: its revoked and declined awards
+    # stay on record without it (hosted 410, RevocationList, status list bit)
     Label.BADGE: (
-        ("assertions", f"(n)<-[:{Rel.OF}]-(x:{Label.ASSERTION})"),
+        ("live assertions", f"(n)<-[:{Rel.OF}]-(x:{Label.ASSERTION}) "
+                            f"WHERE x.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}']"),
         ("pathway steps", f"(n)<-[:{Rel.ACCEPTS}]-(x:{Label.STEP})"),
         ("pathway completions", f"(n)<-[:{Rel.COMPLETES_WITH}]-(x:{Label.PATHWAY})"),
     ),

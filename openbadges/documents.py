@@ -289,8 +289,9 @@ class Publisher:
             NotFound: no such assertion, or not issued by this service.
         """
         record = issuing.get_assertion(self.store, assertion_id)
-        if record.props.get("source") not in PUBLISHED_SOURCES or record.issuer_id is None \
-                or record.badge_id is None or not record.props.get("recipient_hash"):
+        revoked = record.status == AssertionStatus.REVOKED  # kept on record without badge or recipient
+        if record.props.get("source") not in PUBLISHED_SOURCES or record.issuer_id is None or (
+                not revoked and (record.badge_id is None or not record.props.get("recipient_hash"))):
             raise NotFound(f"assertion '{assertion_id}' was not issued by this service")
         return record
 
@@ -428,6 +429,8 @@ class Publisher:
         """The award as an (unsigned) OB 3.0 ``OpenBadgeCredential``."""
         record = self.issued(assertion_id)
         p = record.props
+        if record.badge_id is None or not p.get("recipient_hash"):
+            raise NotFound(f"assertion '{assertion_id}' was withdrawn; only its revocation is published")
         org_id = record.issuer_id or ""
         org = self.organisation(org_id)
         index = int(p.get("status_index") or 0)

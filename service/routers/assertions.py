@@ -25,9 +25,9 @@ from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from colearn.errors import Forbidden, InvalidInput
-from colearn.text import decode_strict
 from colearn.graph import issuing, queries
 from colearn.graph.issuing import Award, AwardRequest, Recipient
+from colearn.graph.schema import AssertionStatus
 from colearn.openbadges.documents import Publisher
 from colearn.openbadges.importing import import_badge
 from colearn.openbadges.verify import Verifier
@@ -40,6 +40,7 @@ from colearn.service.bodies import UnsupportedMediaType, media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, ensure_badge_key, tell_recommender
 from colearn.service.problems import problem_responses
+from colearn.text import decode_strict
 
 router = APIRouter(tags=["assertions"])
 
@@ -238,6 +239,34 @@ def revoke(request: Request, principal: PrincipalDep, pub: PublisherDep, asserti
     if record.learner_id and record.badge_id:  # the stated policy: completions no longer met go too
         authoring.revoke_completions_after(pub.store, record.learner_id, record.badge_id)
     return _record_public(pub, record)
+
+
+@router.delete("/assertions/{assertion_id}", status_code=204, response_class=Response, responses=_ERRORS)
+def withdraw(request: Request, principal: PrincipalDep, pub: PublisherDep, assertion_id: Id,
+             reason: Annotated[str, Query(min_length=1, max_length=500)] = "withdrawn by the issuer") -> Response:
+    """Withdraw an award for good. The policy: an award that was published is never
+    made to vanish (copies of it exist and must keep failing verification), so
+    it is revoked (``reason``), then leaves its learner's records and its badge,
+    and its recipient and evidence are erased; what stays is the id and the
+    revocation: the hosted assertion answers 410 and the RevocationList and
+    status list keep it. A badge goes when nothing live refers to it (every
+    award revoked, declined or withdrawn: ``DELETE /badges/{id}``). Asking
+    again changes nothing. Who: admin, or the organisation that issued it."""
+    if principal.role not in (Role.ADMIN, Role.ORGANISATION):
+        raise Forbidden("only the issuing organisation (or an admin) may withdraw an assertion")
+    record = issuing.get_assertion(pub.store, assertion_id)
+    org = None if principal.role == Role.ADMIN else principal.organisation_id
+    if org is not None and org not in (record.issuer_id, record.badge_organisation_id):
+        raise Forbidden("only the organisation that issued the assertion may withdraw it")
+    if record.props.get("erased"):
+        return Response(status_code=204)
+    if record.status != AssertionStatus.REVOKED:
+        issuing.revoke(pub.store, assertion_id, reason)
+    if record.learner_id and record.badge_id:
+        tell_recommender(request, record.learner_id, record.badge_id, None, held=False)
+        authoring.revoke_completions_after(pub.store, record.learner_id, record.badge_id)
+    pub.store.write(queries.ERASE_ASSERTION, {"id": assertion_id})
+    return Response(status_code=204)
 
 
 def _own_learner(principal: Principal, learner_id: str) -> None:

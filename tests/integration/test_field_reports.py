@@ -552,3 +552,32 @@ def test_unverified_imports_never_complete_a_pathway(api, store) -> None:
     assert r.json()["completed"] is False and r.json()["created"] is False, r.text
     pf = client.get("/learners/se-1/portfolio", headers=keys["se-1"]).json()
     assert pf["count"] == 1  # still in the portfolio, marked
+
+
+# ---------------------------------------------------------------- R29: deletion policy
+
+
+def test_r29_badges_go_when_nothing_live_refers_to_them_and_awards_can_be_withdrawn(api, store) -> None:
+    client, keys = api
+    a = _award_badge(client, keys, "safety")
+    r = client.delete("/badges/safety", headers=keys["college"])
+    assert r.status_code == 409 and "live assertions" in r.json()["detail"], r.text
+    assert client.post(f"/assertions/{a['id']}/revoke", headers=keys["college"], json={"reason": "x"}).status_code == 200
+    assert client.delete("/badges/safety", headers=keys["college"]).status_code == 204
+    assert client.get("/badges/safety", headers=keys["admin"]).status_code == 404
+    gone = client.get(f"/ob/v2/assertions/{a['id']}")
+    assert gone.status_code == 410 and gone.json()["revoked"] is True  # verifiers still learn it is revoked
+    listed = [x["id"] for x in client.get("/ob/v2/issuers/college/revocations").json()["revokedAssertions"]]
+    assert a["links"]["ob2"] in listed
+    # an award withdrawn by its issuer: revoked, out of the learner's records, recipient erased, still 410
+    w = _award_badge(client, keys, "web")
+    assert client.delete(f"/assertions/{w['id']}", headers=keys["college"]).status_code == 204
+    assert client.delete(f"/assertions/{w['id']}", headers=keys["college"]).status_code == 204  # again: nothing
+    assert client.get(f"/ob/v2/assertions/{w['id']}").status_code == 410
+    assert client.get(f"/ob/v3/credentials/{w['id']}").status_code == 404
+    row = store.read("MATCH (a:Assertion {id: $id}) OPTIONAL MATCH (a)-[:TO]->(l) RETURN properties(a) AS p, "
+                     "l.id AS learner", {"id": w["id"]})[0]
+    assert row["learner"] is None and "recipient_hash" not in row["p"] and row["p"]["status"] == "revoked"
+    assert client.delete("/badges/web", headers=keys["college"]).status_code == 204
+    assert client.delete(f"/assertions/{a['id']}", headers={"X-API-Key": create_key(
+        store, "organisation", organisation_id="club").secret}).status_code == 403
