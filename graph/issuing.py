@@ -43,6 +43,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from colearn import times
 from colearn.errors import ColearnError, Conflict, Forbidden, InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import AssertionStatus, Label
@@ -216,16 +217,13 @@ class AssertionRecord:
 
 
 def epoch(when: datetime | int | None, *, name: str = "time") -> int | None:
-    """Epoch seconds of a timezone-aware ``datetime`` (ints pass through).
+    """Epoch seconds of a timezone-aware ``datetime`` or of epoch seconds, in the
+    bounds of ``colearn.times`` (1970 to 2999 UTC).
 
     Raises:
-        InvalidInput: a naive ``datetime`` (``name`` is the field reported).
+        InvalidInput: a naive ``datetime``, or a time out of range (``name`` is the field reported).
     """
-    if when is None or isinstance(when, int):
-        return when
-    if when.tzinfo is None:
-        raise InvalidInput("a time needs a time zone (e.g. 2026-05-01T10:00:00Z)", field=name)
-    return int(when.timestamp())
+    return times.epoch_s(when, field=name)
 
 
 def _check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:

@@ -77,6 +77,17 @@ def missing_ids(label: Label) -> str:
     )
 
 
+#: The badges among ``$ids`` that organisation ``$organisation`` does not define
+#: (unknown ids are not listed: ``missing_ids`` reports those).
+#: Returns rows ``{id, issuer}`` (``issuer``: the defining organisation or null).
+BADGES_NOT_DEFINED_BY = (
+    f"UNWIND $ids AS id MATCH (b:{Label.BADGE} {{id: id}}) "
+    f"OPTIONAL MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b) "
+    "WITH b, collect(o.id) AS issuers WHERE NOT $organisation IN issuers "
+    "RETURN b.id AS id, head(issuers) AS issuer"
+)
+
+
 def count_nodes(label: Label) -> str:
     """Number of nodes of ``label``. Returns one row ``{n}``."""
     return f"MATCH (n:{Label(label)}) RETURN count(n) AS n"
@@ -680,11 +691,13 @@ BADGE_ISSUER = (
 #: derived from pathway and learner, so running it again changes nothing (one
 #: MERGE statement). Params: ``id`` (assertion id), ``pathway_id``, ``learner_id``,
 #: ``props`` ({status, issued_on, source, ...}, set on creation only).
-#: Returns 0 rows (no such pathway, completion badge, issuer or learner) or
-#: ``{id, badge_id, issued_on, created}``.
+#: Only a badge the pathway's own organisation defines is awarded: the award is
+#: issued in that organisation's name, never another's.
+#: Returns 0 rows (no such pathway, completion badge of the pathway's
+#: organisation, or learner) or ``{id, badge_id, issued_on, created}``.
 AWARD_PATHWAY_COMPLETION = (
     f"MATCH (p:{Label.PATHWAY} {{id: $pathway_id}})-[:{Rel.COMPLETES_WITH}]->(b:{Label.BADGE})"
-    f"<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION}) "
+    f"<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION})-[:{Rel.AUTHORED}]->(p) "
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
     # the recipient as the learner's latest award colearn issued names them (an
     # IdentityObject is per person, its salt per award): the completion is then

@@ -99,6 +99,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError
 
+from colearn import times
 from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.schema import AssertionStatus, Label, Rel
@@ -282,6 +283,7 @@ def _aware_datetime(value: Any) -> datetime:
         raise ValueError(f"'{value}' is not an ISO 8601 timestamp") from exc
     if when.tzinfo is None:
         raise ValueError(f"'{value}' has no time zone (add 'Z' or an offset such as '+00:00')")
+    times.in_range(when)
     return when
 
 

@@ -50,6 +50,7 @@ from openbadgeslib.ob3 import (Achievement, Alignment, Evidence, IdentityObject,
                                status_entry)
 from openbadgeslib.ob3.status_list import DEFAULT_SIZE_BITS
 
+from colearn import times
 from colearn.config import Settings
 from colearn.errors import NotFound
 from colearn.graph import issuing, queries
@@ -87,7 +88,7 @@ _ID = r"([^/?#]+)"
 
 def iso(epoch_s: int) -> str:
     """Epoch seconds as ISO 8601 UTC with ``Z`` (OB 2.0 DateTime, VC ``dateTimeStamp``)."""
-    return datetime.fromtimestamp(int(epoch_s), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return times.iso_z(epoch_s)
 
 
 class ObUrls:
@@ -445,8 +446,8 @@ class Publisher:
             identifiers=[IdentityObject(identity_hash=p["recipient_hash"], identity_type=identity_type,
                                         hashed=True, salt=p["recipient_salt"])],
             achievement=self._achievement(record.badge_id or ""),
-            issuance_date=datetime.fromtimestamp(int(p["issued_on"]), UTC),
-            expiration_date=(datetime.fromtimestamp(int(p["expires_on"]), UTC)
+            issuance_date=times.from_epoch(p["issued_on"]),
+            expiration_date=(times.from_epoch(p["expires_on"])
                              if p.get("expires_on") is not None else None),
             evidence=evidence,
             credential_status=[status_entry(self.urls.status_list(org_id, index // STATUS_LIST_SIZE),

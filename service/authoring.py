@@ -4,7 +4,8 @@ completion award.
 A pathway is validated with the catalogue reader's ``PathwayRecord`` (steps
 present, each step with badges, ``required`` not above the step's size), then
 against the graph here (organisation, destination and badges exist; a badge in
-one step only; the completion badge in no step), and written whole in one
+one step only; the completion badge in no step and defined by the pathway's
+own organisation, since its award is issued in that organisation's name), and written whole in one
 statement (``queries.pathway_upsert``). A step that sits lower on the spine
 than the step before it is a warning, not an error: organisations sometimes
 mean it (a "give back" step at the end).
@@ -56,7 +57,7 @@ from colearn.graph.schema import AssertionStatus, Label, PathwayStatus
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import PathwayRecord, StepRecord, step_badge_problems, step_id
 from colearn.service.auth import Principal, Role
-from colearn.service.catalogue import Entity, field_error, may_write, validation_error
+from colearn.service.catalogue import Entity, check_own_badges, field_error, may_write, validation_error
 
 PATHWAY = Entity(Label.PATHWAY, PathwayRecord, "organisation", "pathway")
 
@@ -107,6 +108,8 @@ def _check_graph(store: GraphStore, pathway: PathwayRecord) -> None:
         for j, badge in enumerate(step.badges):
             if badge in missing:
                 raise field_error(f"steps.{i}.badges.{j}", f"unknown badge '{badge}'")
+    if pathway.completion_badge is not None:
+        check_own_badges(store, pathway.organisation, {"completion_badge": pathway.completion_badge})
 
 
 def spine_warnings(store: GraphStore, pathway: PathwayRecord | dict[str, Any]) -> list[dict[str, str]]:

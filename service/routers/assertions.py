@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from colearn import times
 from colearn.errors import Forbidden, InvalidInput
 from colearn.graph import issuing, queries
 from colearn.graph.issuing import Award, AwardRequest, Recipient
@@ -53,7 +54,7 @@ CSV_MEDIA_TYPES = ("text/csv", "text/plain", "application/csv")
 
 
 def _time(epoch_s: int | None) -> datetime | None:
-    return None if epoch_s is None else datetime.fromtimestamp(int(epoch_s), UTC)
+    return times.from_epoch(epoch_s)
 
 
 def _links(pub: Publisher, assertion_id: str) -> AssertionLinks:
