@@ -39,6 +39,7 @@ from colearn.service import authoring
 from colearn.service.auth import Principal, Role
 from colearn.service.bodies import UnsupportedMediaType, media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
+from colearn.service.guard import MAX_CSV_BYTES
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, ensure_badge_key, tell_recommender
 from colearn.service.problems import problem_responses
 from colearn.text import decode_strict
@@ -47,8 +48,8 @@ router = APIRouter(tags=["assertions"])
 
 Id = Annotated[str, Path(min_length=1, max_length=200)]
 _ERRORS = problem_responses(401, 403, 404, 409, 422, 429)
-#: The largest CSV body accepted (about 100,000 rows).
-CSV_MAX_BYTES = 10 * 1024 * 1024
+#: The largest CSV body accepted: the request guard's CSV limit (16 MiB).
+CSV_MAX_BYTES = MAX_CSV_BYTES
 #: Media types read as CSV text.
 CSV_MEDIA_TYPES = ("text/csv", "text/plain", "application/csv")
 
@@ -146,7 +147,7 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     Bytes are decoded by the ``charset`` the Content-Type declares, else as
     UTF-8; a byte that does not decode refuses the upload (422, naming the
     line): nothing is decoded lossily. A form upload (``multipart/form-data``)
-    or another media type is 415; a body over 10 MiB is 413.
+    or another media type is 415; a body over 16 MiB is 413.
 
     A row without ``key`` is keyed by ``<name>:<line>`` when ``?name=`` is
     given, else by ``<sha256 of the body>:<line>``: the same file sent twice
