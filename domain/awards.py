@@ -30,7 +30,7 @@ import hashlib
 import secrets
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -248,7 +248,8 @@ def _transition(store: GraphStore, record: AssertionRecord, to: AssertionStatus,
 
 
 def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *,
-                         learner_id: str | None = None, now: datetime | int | None = None) -> AssertionRecord:
+                         learner_id: str | None = None, now: datetime | int | None = None,
+                         on_completion: Callable[[Completion], None] | None = None) -> AssertionRecord:
     """The learner accepts (``accept=True``) or declines an assertion.
 
     Accepting again, or declining again, changes nothing. A learner may change
@@ -262,6 +263,8 @@ def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *,
         accept: True to accept, False to decline.
         learner_id: the learner acting; None for an administrator.
         now: the time stamped (``accepted_on`` / ``declined_on``); default now.
+        on_completion: called with each completion this accept newly awards
+            (the service makes the completion issuer's signing key there).
 
     Returns:
         The assertion after the change.
@@ -278,7 +281,9 @@ def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *,
     after = _transition(store, record, to, epoch(now, name="now") or int(time.time()), None)
     if accept and after.learner_id and after.badge_id:
         # the last step of a pathway met: its completion badge is awarded once
-        complete_after_award(store, after.learner_id, after.badge_id)
+        for done in complete_after_award(store, after.learner_id, after.badge_id):
+            if on_completion is not None:
+                on_completion(done)
     return after
 
 
@@ -305,8 +310,60 @@ def revoke(store: GraphStore, assertion_id: str, reason: str, *, organisation_id
     record = get_assertion(store, assertion_id)
     if organisation_id is not None and record.badge_organisation_id != organisation_id:
         raise Forbidden("only the organisation that defines the badge may revoke its assertions")
-    return _transition(store, record, AssertionStatus.REVOKED, epoch(now, name="now") or int(time.time()),
-                       reason.strip())
+    when = epoch(now, name="now") or int(time.time())
+    after = _transition(store, record, AssertionStatus.REVOKED, when, reason.strip())
+    if record.status != AssertionStatus.REVOKED and after.learner_id and after.badge_id:
+        revoke_stale_completions(store, after.learner_id, after.badge_id, now=when)
+    return after
+
+
+
+def withdraw(store: GraphStore, assertion_id: str, reason: str, *, organisation_id: str | None = None,
+             now: datetime | int | None = None) -> None:
+    """Withdraw an award for good (the policy is ``DELETE /assertions/{id}``'s): it is
+    revoked (``revoke``, with its completions), then leaves its learner and its badge,
+    and its recipient and evidence are erased (``queries.ERASE_ASSERTION``); the node
+    stays, revoked, so that its hosted URL answers 410. Asking again changes nothing.
+
+    Raises:
+        NotFound: no such assertion.
+        Forbidden: ``organisation_id`` neither issued the assertion nor defines its badge.
+    """
+    record = get_assertion(store, assertion_id)
+    if organisation_id is not None and organisation_id not in (record.issuer_id, record.badge_organisation_id):
+        raise Forbidden("only the organisation that issued the assertion may withdraw it")
+    if record.props.get("erased"):
+        return
+    if record.status != AssertionStatus.REVOKED:
+        revoke(store, assertion_id, reason, now=now)
+    store.write(queries.ERASE_ASSERTION, {"id": assertion_id})
+
+def revoke_stale_completions(store: GraphStore, learner_id: str, badge_id: str, *, now: int) -> list[str]:
+    """The stated policy when a step badge is revoked (``service/authoring.py``): the
+    learner's completion awards whose pathway, counting ``badge_id``, is no longer
+    met are revoked too, with the reason "a step badge was revoked: <badge>"; a
+    completion revoked so may in turn leave another pathway unmet (``revoke``
+    follows the chain). An award that another award still satisfies changes nothing.
+
+    Returns:
+        The completion assertion ids revoked here (not those further down the chain).
+    """
+    held = {r["badge_id"] for r in store.read(queries.LEARNER_VERIFIED_PORTFOLIO,
+                                               {"learner_id": learner_id, "now": now})}
+    revoked = []
+    for row in store.read(queries.PATHWAYS_COMPLETED_BY_BADGE, {"badge_id": badge_id}):
+        cid = completion_assertion_id(row["id"], learner_id)
+        try:
+            record = get_assertion(store, cid)
+        except NotFound:
+            continue
+        found = store.read(queries.PATHWAY_GET, {"id": row["id"]})
+        if record.status == AssertionStatus.REVOKED or not found:
+            continue
+        if unmet_steps(found[0]["record"], held):
+            revoke(store, cid, f"a step badge was revoked: {badge_id}", now=now)
+            revoked.append(cid)
+    return revoked
 
 
 def parse_award_csv(text: str, *, source: str = "CSV") -> tuple[list[AwardRequest], list[int], list[tuple[int, str]]]:
@@ -492,6 +549,11 @@ def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str
     badge = pathway["completion_badge"]
     if unmet or badge is None:
         return Completion(pathway_id, learner_id, not unmet, False, False, None, badge, unmet)
+    own = completion_assertion_id(pathway_id, learner_id)
+    holds = [r["id"] for r in store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE,
+                                         {"learner_id": learner_id, "badge_id": badge}) if r["id"] != own]
+    if holds:  # never a second live award of the same completion badge (field report R23)
+        return Completion(pathway_id, learner_id, True, True, False, holds[0], badge, [])
     rows = store.write(feed.recorded(queries.AWARD_PATHWAY_COMPLETION), {
         "id": completion_assertion_id(pathway_id, learner_id), "pathway_id": pathway_id, "learner_id": learner_id,
         "props": {"status": str(AssertionStatus.ISSUED), "issued_on": now, "source": COMPLETION_SOURCE,

@@ -185,6 +185,41 @@ LEARNER_VERIFIED_PORTFOLIO = (
     "ORDER BY issued_on, assertion_id"
 )
 
+#: A learner's live awards (issued or accepted) of one badge: a completion badge
+#: is never awarded to a learner who holds one. Params: ``learner_id``,
+#: ``badge_id``. Returns rows ``{id}``.
+LEARNER_LIVE_AWARDS_OF_BADGE = (
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"
+    f"-[:{Rel.OF}]->(b:{Label.BADGE} {{id: $badge_id}}) "
+    f"WHERE a.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}'] "
+    "RETURN a.id AS id ORDER BY id"
+)
+
+#: What each pathway's completion badge needs: the badges of its non-optional
+#: steps, for the published pathways and ``$id`` (the one being written).
+#: Returns rows ``{pathway_id, completion, needs: [badge id]}``.
+PATHWAY_COMPLETION_NEEDS = (
+    f"MATCH (p:{Label.PATHWAY})-[:{Rel.COMPLETES_WITH}]->(c:{Label.BADGE}) "
+    "WHERE p.status = 'published' OR p.id = $id "
+    f"MATCH (p)-[:{Rel.HAS_STEP}]->(s:{Label.STEP})-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) "
+    "WHERE coalesce(s.optional, false) = false "
+    "RETURN p.id AS pathway_id, c.id AS completion, collect(DISTINCT b.id) AS needs ORDER BY pathway_id"
+)
+
+#: Withdraw an award for good (the issuer's DELETE): it leaves its learner and its
+#: badge, and the recipient and evidence are erased; the node stays, revoked, so
+#: that its hosted URL answers 410 and the issuer's revocation lists keep it.
+#: Params: ``id``. Returns 0 or 1 row ``{id}``.
+ERASE_ASSERTION = (
+    f"MATCH (a:{Label.ASSERTION} {{id: $id}}) "
+    f"OPTIONAL MATCH (a)-[t:{Rel.TO}]->(:{Label.LEARNER}) DELETE t "
+    "WITH DISTINCT a "
+    f"OPTIONAL MATCH (a)-[o:{Rel.OF}]->(:{Label.BADGE}) DELETE o "
+    "WITH DISTINCT a "
+    "REMOVE a.recipient_hash, a.recipient_salt, a.recipient_type, a.evidence_url, a.evidence_narrative "
+    "SET a.erased = true RETURN a.id AS id"
+)
+
 #: Whether a learner exists. Params: ``learner_id``. Returns 0 or 1 row ``{id}``.
 GET_LEARNER = f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) RETURN l.id AS id, l.name AS name"
 
@@ -536,8 +571,11 @@ CATALOGUE_BLOCKERS: dict[Label, tuple[tuple[str, str], ...]] = {
         ("pathways", f"(n)-[:{Rel.AUTHORED}]->(x:{Label.PATHWAY})"),
         ("assertions", f"(n)-[:{Rel.ISSUED}]->(x:{Label.ASSERTION})"),
     ),
+    # a badge goes when nothing live refers to it: its revoked and declined awards
+    # stay on record without it (hosted 410, RevocationList, status list bit)
     Label.BADGE: (
-        ("assertions", f"(n)<-[:{Rel.OF}]-(x:{Label.ASSERTION})"),
+        ("live assertions", f"(n)<-[:{Rel.OF}]-(x:{Label.ASSERTION}) "
+                            f"WHERE x.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}']"),
         ("pathway steps", f"(n)<-[:{Rel.ACCEPTS}]-(x:{Label.STEP})"),
         ("pathway completions", f"(n)<-[:{Rel.COMPLETES_WITH}]-(x:{Label.PATHWAY})"),
     ),
@@ -681,7 +719,16 @@ AWARD_PATHWAY_COMPLETION = (
     f"MATCH (p:{Label.PATHWAY} {{id: $pathway_id}})-[:{Rel.COMPLETES_WITH}]->(b:{Label.BADGE})"
     f"<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION})-[:{Rel.AUTHORED}]->(p) "
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
-    f"MERGE (a:{Label.ASSERTION} {{id: $id}}) ON CREATE SET a += $props, a.created_now = true "
+    # the recipient as the learner's latest award colearn issued names them (an
+    # IdentityObject is per person, its salt per award): the completion is then
+    # published like any award (OB 2.0 hosted, OB 3.0 with a status list bit)
+    f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(r:{Label.ASSERTION}) WHERE r.recipient_hash IS NOT NULL "
+    "WITH p, b, o, l, r ORDER BY r.issued_on DESC "
+    "WITH p, b, o, l, head(collect(r)) AS r "
+    f"MERGE (a:{Label.ASSERTION} {{id: $id}}) ON CREATE SET a += $props, a.created_now = true, "
+    "a.recipient_type = r.recipient_type, a.recipient_hash = r.recipient_hash, "
+    "a.recipient_salt = r.recipient_salt, a.status_index = coalesce(o.status_next, 0), "
+    "o.status_next = coalesce(o.status_next, 0) + 1 "
     "ON MATCH SET a.created_now = false "
     f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l) "
     "WITH a, b, a.created_now AS created REMOVE a.created_now "

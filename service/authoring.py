@@ -16,10 +16,30 @@ visible to them alone.
 Completion: when a learner's portfolio meets every non-optional step, the
 pathway's completion badge is awarded once - one idempotent ``MERGE`` statement
 (``queries.AWARD_PATHWAY_COMPLETION``) on an assertion id derived from the
-pathway and the learner, so checking again never awards twice. The award is
-``issued`` by the organisation that defines the badge and, like every award,
-counts once the learner accepts it. (``graph/issuing.award`` needs a recipient
-email or URL, which a completion does not have; so this is its own statement.)
+pathway and the learner, so checking again never awards twice
+(``domain.awards.award_completion``); and a learner
+who already holds the completion badge live (issued or accepted, from any
+pathway or a direct award) is not awarded it again. The award is ``issued`` by
+the organisation that defines the badge and, like every award, counts once the
+learner accepts it. (``graph/issuing.award`` needs a recipient email or URL,
+which a completion does not have; so this is its own statement.) Imports whose
+origin was not established never count toward a completion.
+
+A completion is published as an Open Badge like any award (OB 2.0 hosted
+assertion, OB 3.0 credential with a status list bit): its recipient is the
+IdentityObject of the learner's latest award issued here. A learner known only
+through imports has none, and their completion is not published (404).
+
+Policy when a step badge is revoked: a completion records that every step was
+met, so when revoking one of the learner's awards leaves a pathway's steps
+unmet, that pathway's completion award is revoked too, with the reason
+"a step badge was revoked: <badge>" (``domain.awards.revoke``). Revoking an
+award that another award of the learner still satisfies changes nothing.
+
+Completion cycles: pathways whose completion badges need each other (P1's
+completion is a step of P2 and P2's of P1) can only be completed by a learner
+who already holds one of them. Writing or publishing such a pathway is allowed
+but answers a warning naming the cycle (``completion_cycle_warnings``).
 """
 
 from __future__ import annotations
@@ -28,6 +48,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 from pydantic import ValidationError
 
 from colearn.domain import catalogue as domain_catalogue
@@ -156,7 +177,42 @@ def create(store: GraphStore, principal: Principal, pathway: PathwayRecord) -> W
     may_write(principal, PATHWAY, pathway.organisation)
     _check_graph(store, pathway)
     _write(store, pathway, create=True)
-    return Written(get(store, principal, pathway.id), spine_warnings(store, pathway))
+    return Written(get(store, principal, pathway.id), _warnings(store, pathway, pathway.id))
+
+
+def _warnings(store: GraphStore, pathway: PathwayRecord | dict[str, Any], pathway_id: str) -> list[dict[str, str]]:
+    return spine_warnings(store, pathway) + completion_cycle_warnings(store, pathway_id)
+
+
+def completion_cycle_warnings(store: GraphStore, pathway_id: str) -> list[dict[str, str]]:
+    """A warning when ``pathway_id``'s completion badge lies on a cycle of completion
+    badges that need each other, through the published pathways (and this one).
+
+    Returns:
+        ``[{field: "completion_badge", message}]``: one per cycle through it.
+    """
+    rows = store.read(queries.PATHWAY_COMPLETION_NEEDS, {"id": pathway_id})
+    needs = nx.DiGraph()
+    mine = None
+    for r in rows:
+        for b in r["needs"]:
+            needs.add_edge(b, r["completion"], pathway=r["pathway_id"])
+        if r["pathway_id"] == pathway_id:
+            mine = r["completion"]
+    if mine is None or mine not in needs:
+        return []
+    warnings = []
+    for cycle in sorted(nx.simple_cycles(needs)):
+        if mine not in cycle:
+            continue
+        start = cycle.index(mine)
+        cycle = cycle[start:] + cycle[:start]
+        hops = [f"'{b}' is a step of pathway '{needs.edges[b, c]['pathway']}', which completes with '{c}'"
+                for b, c in zip(cycle, cycle[1:] + cycle[:1])]
+        warnings.append({"field": "completion_badge", "message": (
+            "completion cycle: " + "; ".join(hops) + ". A learner can complete these pathways only by already "
+            "holding one of their completion badges")})
+    return warnings
 
 
 def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict[str, Any]) -> Written:
@@ -182,7 +238,7 @@ def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict
     may_write(principal, PATHWAY, pathway.organisation)
     _check_graph(store, pathway)
     _write(store, pathway, create=False)
-    return Written(get(store, principal, pathway_id), spine_warnings(store, pathway))
+    return Written(get(store, principal, pathway_id), _warnings(store, pathway, pathway_id))
 
 
 #: Which statuses each transition starts from (the target itself: nothing to do).
@@ -203,7 +259,7 @@ def set_status(store: GraphStore, principal: Principal, pathway_id: str, to: Pat
     may_write(principal, PATHWAY, current["organisation"])
     if current["status"] in _TRANSITIONS[to]:
         domain_catalogue.set_pathway_status(store, pathway_id, str(to), now=int(time.time()))
-    return Written(get(store, principal, pathway_id), spine_warnings(store, current))
+    return Written(get(store, principal, pathway_id), _warnings(store, current, pathway_id))
 
 
 def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_id: str, *,

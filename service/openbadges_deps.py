@@ -13,6 +13,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from colearn.errors import NotFound
+from colearn.graph import queries
 from colearn.openbadges.documents import Publisher
 from colearn.openbadges.keys import KeyStore
 from colearn.service.deps import SettingsDep, StoreDep
@@ -39,6 +41,17 @@ def get_publisher(store: StoreDep, settings: SettingsDep, keys: KeysDep) -> Publ
 
 
 PublisherDep = Annotated[Publisher, Depends(get_publisher)]
+
+
+def ensure_badge_key(pub: Publisher, badge_id: str | None) -> None:
+    """Make the key of the organisation that defines ``badge_id`` (a completion badge
+    just awarded), when colearn issues for it; an external issuer gets none."""
+    rows = pub.store.read(queries.ISSUING_BADGES, {"badge_ids": [badge_id]}) if badge_id else []
+    if rows and rows[0]["organisation_id"]:
+        try:
+            pub.ensure_key(rows[0]["organisation_id"])
+        except NotFound:
+            pass  # an external issuer's badge: colearn never signs for it
 
 
 def tell_recommender(request: Request, *_: object, **__: object) -> None:

@@ -30,7 +30,6 @@ from colearn.domain import awards
 from colearn.domain.awards import Award, AwardRequest, Recipient
 from colearn.errors import Forbidden, InvalidInput
 from colearn.graph import queries
-from colearn.text import decode_strict
 from colearn.openbadges.documents import Publisher
 from colearn.openbadges.verify import Verifier
 from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, AssertionsPublic, AwardCreate,
@@ -39,16 +38,18 @@ from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, 
 from colearn.service.auth import Principal, Role
 from colearn.service.bodies import UnsupportedMediaType, media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
-from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
+from colearn.service.guard import MAX_CSV_BYTES
+from colearn.service.openbadges_deps import KeysDep, PublisherDep, ensure_badge_key, tell_recommender
 from colearn.service.problems import problem_responses
 from colearn.service.routers.claims import notify_awards
+from colearn.text import decode_strict
 
 router = APIRouter(tags=["assertions"])
 
 Id = Annotated[str, Path(min_length=1, max_length=200)]
 _ERRORS = problem_responses(401, 403, 404, 409, 422, 429)
-#: The largest CSV body accepted (about 100,000 rows).
-CSV_MAX_BYTES = 10 * 1024 * 1024
+#: The largest CSV body accepted: the request guard's CSV limit (16 MiB).
+CSV_MAX_BYTES = MAX_CSV_BYTES
 #: Media types read as CSV text.
 CSV_MEDIA_TYPES = ("text/csv", "text/plain", "application/csv")
 
@@ -151,7 +152,7 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     Bytes are decoded by the ``charset`` the Content-Type declares, else as
     UTF-8; a byte that does not decode refuses the upload (422, naming the
     line): nothing is decoded lossily. A form upload (``multipart/form-data``)
-    or another media type is 415; a body over 10 MiB is 413.
+    or another media type is 415; a body over 16 MiB is 413.
 
     A row without ``key`` is keyed by ``<name>:<line>`` when ``?name=`` is
     given, else by ``<sha256 of the body>:<line>``: the same file sent twice
@@ -212,7 +213,10 @@ def _respond(request: Request, principal: PrincipalDep, pub: Publisher, assertio
     if principal.role not in (Role.ADMIN, Role.LEARNER):
         raise Forbidden("only the learner it was awarded to (or an admin) may accept or decline an assertion")
     learner = None if principal.role == Role.ADMIN else principal.learner_id
-    record = awards.set_learner_response(pub.store, assertion_id, accept, learner_id=learner)
+    record = awards.set_learner_response(
+        pub.store, assertion_id, accept, learner_id=learner,
+        # a completion's issuer gets a key (issuing makes keys) so that it is published
+        on_completion=lambda done: ensure_badge_key(pub, done.badge_id))
     tell_recommender(request)
     return _record_public(pub, record)
 
@@ -244,6 +248,25 @@ def revoke(request: Request, principal: PrincipalDep, pub: PublisherDep, asserti
     record = awards.revoke(pub.store, assertion_id, body.reason, organisation_id=org)
     tell_recommender(request)
     return _record_public(pub, record)
+
+
+@router.delete("/assertions/{assertion_id}", status_code=204, response_class=Response, responses=_ERRORS)
+def withdraw(request: Request, principal: PrincipalDep, pub: PublisherDep, assertion_id: Id,
+             reason: Annotated[str, Query(min_length=1, max_length=500)] = "withdrawn by the issuer") -> Response:
+    """Withdraw an award for good. The policy: an award that was published is never
+    made to vanish (copies of it exist and must keep failing verification), so
+    it is revoked (``reason``), then leaves its learner's records and its badge,
+    and its recipient and evidence are erased; what stays is the id and the
+    revocation: the hosted assertion answers 410 and the RevocationList and
+    status list keep it. A badge goes when nothing live refers to it (every
+    award revoked, declined or withdrawn: ``DELETE /badges/{id}``). Asking
+    again changes nothing. Who: admin, or the organisation that issued it."""
+    if principal.role not in (Role.ADMIN, Role.ORGANISATION):
+        raise Forbidden("only the issuing organisation (or an admin) may withdraw an assertion")
+    org = None if principal.role == Role.ADMIN else principal.organisation_id
+    awards.withdraw(pub.store, assertion_id, reason, organisation_id=org)
+    tell_recommender(request)
+    return Response(status_code=204)
 
 
 def _own_learner(principal: Principal, learner_id: str) -> None:
