@@ -95,6 +95,7 @@ MATRIX = """
 | POST | /assertions/{assertion_id}/accept | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
 | POST | /assertions/{assertion_id}/decline | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
 | POST | /assertions/{assertion_id}/revoke | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| DELETE | /assertions/{assertion_id} | 401 | 204 | 204 | 403 | 403 | 403 | 403 |
 | GET | /learners/{learner_id}/portfolio | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
 | POST | /learners/{learner_id}/portfolio/imports | 401 | 201 | 403 | 403 | 403 | 201 | 403 |
 | POST | /verify | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
@@ -229,6 +230,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/assertions/{assertion_id}/accept"): {"path": {"assertion_id": AWARDED}},
     ("POST", "/assertions/{assertion_id}/decline"): {"path": {"assertion_id": AWARDED}},
     ("POST", "/assertions/{assertion_id}/revoke"): {"path": {"assertion_id": AWARDED}, "json": {"reason": "test"}},
+    ("DELETE", "/assertions/{assertion_id}"): {"path": {"assertion_id": AWARDED}},
     ("GET", "/learners/{learner_id}/portfolio"): {"path": {"learner_id": SELF}},
     ("POST", "/learners/{learner_id}/portfolio/imports"): {
         "path": {"learner_id": SELF}, "json": {"credential": _IMPORT, "identity": "l1@example.org"}},
