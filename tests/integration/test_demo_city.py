@@ -91,6 +91,14 @@ def test_no_ended_opportunity_in_next_lists_or_pathway_steps(client: TestClient)
     assert any(o["sessions"] for o in opps)
 
 
+def test_visitor_query_answers_as_the_post_and_refuses_empty_ids(client: TestClient) -> None:
+    got = client.get("/visitors/next", params={"themes": ["digital"], "limit": 5, "district": "eastfield"})
+    posted = client.post("/visitors/next", json={"themes": ["digital"], "limit": 5, "district": "eastfield"})
+    assert got.status_code == 200 and got.json() == posted.json() and got.json()["items"]
+    bad = client.get("/visitors/next", params={"destinations": [""]})
+    assert bad.status_code == 422 and "destinations" in bad.text
+
+
 def test_district_filter_includes_its_venues_and_online_only(client: TestClient) -> None:
     near = client.get(f"/learners/{DEMO_LEARNER}/next", params={"limit": 50, "district": "eastfield"}).json()
     opps = [o for i in near["items"] for o in i["opportunities"]]
