@@ -456,6 +456,8 @@ CATALOGUE_FILTERS: dict[Label, dict[str, str]] = {
         "destination": f"(n)-[:{Rel.IN_THEME}]->(:{Label.THEME})-[:{Rel.LEADS_TO}]->(x:{Label.DESTINATION})",
         "spine_cell": f"(n)-[:{Rel.ALIGNS_TO}]->(x:{Label.SPINE_CELL})",
         "place": f"(n)<-[:{Rel.AWARDS}]-(:{Label.OPPORTUNITY})-[:{Rel.LOCATED_IN}]->(x:{Label.PLACE})",
+        "district": f"(n)<-[:{Rel.AWARDS}]-(:{Label.OPPORTUNITY})-[:{Rel.LOCATED_IN}]->(:{Label.PLACE})"
+                    f"-[:{Rel.WITHIN}*0..1]->(x:{Label.PLACE})",
         "organisation": f"(n)<-[:{Rel.DEFINES}]-(x:{Label.ORGANISATION})",
     },
     Label.OPPORTUNITY: {
@@ -463,6 +465,7 @@ CATALOGUE_FILTERS: dict[Label, dict[str, str]] = {
         "destination": f"(n)-[:{Rel.IN_THEME}]->(:{Label.THEME})-[:{Rel.LEADS_TO}]->(x:{Label.DESTINATION})",
         "spine_cell": f"(n)-[:{Rel.AWARDS}]->(:{Label.BADGE})-[:{Rel.ALIGNS_TO}]->(x:{Label.SPINE_CELL})",
         "place": f"(n)-[:{Rel.LOCATED_IN}]->(x:{Label.PLACE})",
+        "district": f"(n)-[:{Rel.LOCATED_IN}]->(:{Label.PLACE})-[:{Rel.WITHIN}*0..1]->(x:{Label.PLACE})",
         "mode": "n.mode",
         "organisation": f"(n)<-[:{Rel.OFFERS}]-(x:{Label.ORGANISATION})",
     },

@@ -7,8 +7,9 @@ that works on ``make run``'s data and ``/redoc`` shows one.
 operation has a JSON or text body without one, so a new route cannot go
 undocumented (``tests/unit/test_openapi_examples.py`` also validates each JSON
 example against its schema). Binary bodies (a baked PNG or SVG for ``/verify``)
-get a description of what to send instead: an example image is no use in a
-form.
+and a bare VC-JWT get a description of what to send instead: an example image
+is no use in a form, and clients (schemathesis among them) cannot serialize an
+example of ``application/vc+jwt``.
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ EXAMPLES: dict[tuple[str, str, str], Any] = {
         "identity": "sam.okafor@example.org", "credential": _JWT},
     ("post", "/verify", "application/json"): {
         "url": "http://127.0.0.1:8000/ob/v2/assertions/bf-a00001", "identity": None},
-    ("post", "/verify", "application/vc+jwt"): _JWT,
     ("post", "/organisations", "application/json"): {
         "id": "brackenford-rowing-club", "name": "Brackenford Rowing Club", "kind": "sports_club",
         "url": "https://rowing.brackenford.example", "email": "hello@rowing.brackenford.example",
@@ -111,10 +111,13 @@ EXAMPLES: dict[tuple[str, str, str], Any] = {
     ("post", "/me/pathways", "application/json"): {"pathway_id": "digital-careers"},
 }
 
-#: What to send for a binary body, instead of an example.
+#: What to send for a body that an example cannot show (binary, or a media type
+#: API clients and fuzzers have no serializer for), instead of an example.
 BINARY = {
     "image/png": "A baked badge image, e.g. the file GET /ob/v2/assertions/{id}/baked.png answers.",
     "image/svg+xml": "A baked SVG badge, e.g. the file GET /ob/v2/assertions/{id}/baked.svg answers.",
+    "application/vc+jwt": "An OB 3.0 VC-JWT (three base64url parts joined by dots), e.g. the text "
+                          "GET /ob/v3/credentials/{id}/jwt answers.",
 }
 
 #: What to send for a binary body of one operation, where it is not a baked badge.

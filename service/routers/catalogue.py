@@ -71,6 +71,8 @@ class BadgeFilters(Paging):
     destination: _Id = Field(default=None, description="through the badge's themes")
     spine_cell: _Id = None
     place: _Id = Field(default=None, description="awarded by an opportunity at this place")
+    district: _Id = Field(default=None, description="awarded by an opportunity in this district "
+                                                    "(at the district or a venue within it)")
     organisation: _Id = Field(default=None, description="the issuer")
 
 
@@ -81,6 +83,7 @@ class OpportunityFilters(Paging):
     destination: _Id = Field(default=None, description="through the opportunity's themes")
     spine_cell: _Id = Field(default=None, description="awards a badge aligned to this cell")
     place: _Id = None
+    district: _Id = Field(default=None, description="in this district: at the district or a venue within it")
     mode: Optional[OpportunityMode] = None
     organisation: _Id = Field(default=None, description="the organisation that offers it")
 

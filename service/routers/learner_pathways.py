@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from colearn.recommender.pathways import interests_from, learner_interest_pathway, learner_pathways
 from colearn.service.deps import LearnerReaderDep, PrincipalDep, RecommenderDep
@@ -156,8 +157,12 @@ def visitor_next_query(
 ) -> Any:
     """``POST /visitors/next`` as a query, for partner pages (their keys may only
     read, and browsers send them GET requests without a preflight)."""
-    return visitor_next(principal, recommender, VisitorRequest(
-        themes=themes, destinations=destinations, text=text, limit=limit, district=district, online=online))
+    try:
+        body = VisitorRequest(themes=themes, destinations=destinations, text=text, limit=limit,
+                              district=district, online=online)
+    except ValidationError as exc:  # the body's rules (ids not empty, ...) answer 422 naming the query field
+        raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in exc.errors()]) from exc
+    return visitor_next(principal, recommender, body)
 
 
 @router.post("/visitors/next", response_model=VisitorNextPublic)

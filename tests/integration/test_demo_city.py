@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
 from colearn.config import Settings
@@ -90,6 +91,14 @@ def test_no_ended_opportunity_in_next_lists_or_pathway_steps(client: TestClient)
     assert any(o["sessions"] for o in opps)
 
 
+def test_visitor_query_answers_as_the_post_and_refuses_empty_ids(client: TestClient) -> None:
+    got = client.get("/visitors/next", params={"themes": ["digital"], "limit": 5, "district": "eastfield"})
+    posted = client.post("/visitors/next", json={"themes": ["digital"], "limit": 5, "district": "eastfield"})
+    assert got.status_code == 200 and got.json() == posted.json() and got.json()["items"]
+    bad = client.get("/visitors/next", params={"destinations": [""]})
+    assert bad.status_code == 422 and "destinations" in bad.text
+
+
 def test_district_filter_includes_its_venues_and_online_only(client: TestClient) -> None:
     near = client.get(f"/learners/{DEMO_LEARNER}/next", params={"limit": 50, "district": "eastfield"}).json()
     opps = [o for i in near["items"] for o in i["opportunities"]]
@@ -101,6 +110,18 @@ def test_district_filter_includes_its_venues_and_online_only(client: TestClient)
     steps = client.get(f"/learners/{DEMO_LEARNER}/pathways", params={"district": "eastfield"}).json()["data"]
     step_opps = [o for p in steps if p["next_step"] for o in p["next_step"]["opportunities"]]
     assert step_opps and {o["district_id"] for o in step_opps} == {"eastfield"}
+
+
+def test_catalogue_lists_by_district_with_its_venues(client: TestClient) -> None:
+    opps = client.get("/opportunities", params={"district": "eastfield", "limit": 100}).json()["data"]
+    places = {o["place"] for o in opps}
+    inside = {"eastfield"} | {p["id"] for p in yaml.safe_load((demo_city_path() / "places.yaml").read_text())
+                              if p.get("within") == "eastfield"}
+    assert {"eastfield", "college-main-campus"} <= places <= inside  # the district itself and venues within it
+    online = client.get("/opportunities", params={"mode": "online", "limit": 100}).json()["data"]
+    assert online and all(o["place"] is None for o in online)
+    badges = client.get("/badges", params={"district": "eastfield", "limit": 100}).json()["data"]
+    assert "first-web-app" in {b["id"] for b in badges}  # awarded at the college's Eastfield campus
 
 
 def test_catalogue_answers_sessions(client: TestClient, store: GraphStore) -> None:
