@@ -152,9 +152,19 @@ class ServeProcess:
             return []
 
     def worker_pids(self) -> list[int]:
-        """The processes that serve requests: the workers, or the main process when it serves alone."""
+        """The processes that serve requests: the workers, or the main process when it serves alone
+        (the embedded store, a child of the main process, is not one)."""
+        import psutil
+
         pids = self.pids()
-        return pids[1:] if len(pids) > 1 else pids
+        workers = []
+        for pid in pids[1:]:
+            try:
+                if "redis-server" not in psutil.Process(pid).name():
+                    workers.append(pid)
+            except psutil.Error:
+                continue
+        return workers or pids[:1]
 
     def rss(self) -> dict[str, Any]:
         """Resident memory: ``total`` over all the server's processes, and ``per_worker``."""

@@ -22,7 +22,7 @@ never the moment of asking (see ``Profile.as_of``).
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, insort
 
 import numpy as np
 from colearn.recommender.projections import Projection

@@ -49,6 +49,7 @@ from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.recommender.index import IdIndex
 from colearn.recommender.item_knn import ItemKNN
+from colearn.recommender.opportunities import ANY_TIME, Reach, earnable
 from colearn.recommender.popularity import Popularity
 from colearn.recommender.projections import Award, Projection, SpineCell, epoch_seconds
 from colearn.recommender.signals import Interests, Profile, Signal
@@ -160,9 +161,10 @@ class Recommendation:
         score: the blended score (higher is better; comparable within one answer).
         reasons: one plain sentence per signal that contributed, largest
             contribution first.
-        opportunities: the opportunities that award the badge, as
-            ``BADGE_OPPORTUNITIES`` returns them (``id, name, mode, url,
-            organisation_id, place_id``); empty without a store.
+        opportunities: the current opportunities (not ended) that award the
+            badge, as ``BADGE_OPPORTUNITIES`` returns them (``id, name, mode,
+            url, organisation_id, place_id, place_name, district_id, starts_on,
+            ends_on, sessions...``); empty without a store.
     """
 
     badge_id: str
@@ -299,12 +301,13 @@ class Recommender:
 
     @classmethod
     def from_store(cls, store: GraphStore, now: datetime | int | None = None, *,
-                   ranker_file: Path | str | None = None, **params: Any) -> "Recommender":
+                   ranker_file: Path | str | None = None, projection: Projection | None = None,
+                   **params: Any) -> "Recommender":
         """Fit on the graph and keep the store for live reads.
 
         Reads ``SPINE_CELLS``, ``BADGE_CATALOGUE`` and ``PORTFOLIO_AWARDS`` at
         ``now``. ``recommend`` then reads the learner's current portfolio
-        (``LEARNER_PORTFOLIO``; ``GET_LEARNER`` when it is empty) and the
+        (``LEARNER_VERIFIED_PORTFOLIO``; ``GET_LEARNER`` when it is empty) and the
         opportunities (``BADGE_OPPORTUNITIES``), at ``now`` when it was given,
         else at the time of the call.
 
@@ -314,6 +317,8 @@ class Recommender:
             ranker_file: a ranker saved by ``colearn train``; used when it
                 exists and matches this version's features (else the blend,
                 with a logged warning).
+            projection: the projection of ``store`` already read (e.g. in a
+                child process: ``recommender.rebuild``); default: read it now.
             **params: hyperparameters (``weights``, ``neighbours``, ``signals``,
                 ``ranker``, ``text_model``: default ``"auto"``, i.e. the MiniLM
                 vectors stored at ingest when there are any, else TF-IDF).
@@ -330,7 +335,8 @@ class Recommender:
             except InvalidInput as exc:
                 log.warning("not using the saved ranker: %s", exc)
         params.setdefault("text_model", "auto")
-        projection = Projection.from_store(store, now)
+        if projection is None:
+            projection = Projection.from_store(store, now)
         rec = cls(**params).fit(projection)
         rec.store_ = store
         rec.now_ = projection.now if now is not None else None
@@ -391,7 +397,8 @@ class Recommender:
     def _live_profile(self, learner_id: str) -> Profile:
         assert self.store_ is not None
         now = self.now_ if self.now_ is not None else epoch_seconds(None)
-        rows = self.store_.read(queries.LEARNER_PORTFOLIO, {"learner_id": learner_id, "now": now})
+        # unverified imports count toward nothing (queries.LEARNER_VERIFIED_PORTFOLIO)
+        rows = self.store_.read(queries.LEARNER_VERIFIED_PORTFOLIO, {"learner_id": learner_id, "now": now})
         if not rows and not self.store_.read(queries.GET_LEARNER, {"learner_id": learner_id}):
             raise NotFound(f"learner '{learner_id}' not found")
         held: dict[int, int] = {}
@@ -543,16 +550,16 @@ class Recommender:
         top = cand[order]
         return top, total[top], [{name: float(parts[name][c]) for name in parts} for c in top.tolist()]
 
-    def _rank(self, profile: Profile, limit: int) -> list[Recommendation]:
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-            raise InvalidInput(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
-        key = (profile.held.tobytes(), profile.held_on.tobytes(), profile.interests, limit, self.version_,
+    def _answer(self, profile: Profile, k: int) -> list[tuple[int, float, tuple[str, ...]]]:
+        """The best ``k`` badge columns for ``profile`` with their scores and reasons,
+        cached per (portfolio, interests, ``k``, model version)."""
+        key = (profile.held.tobytes(), profile.held_on.tobytes(), profile.interests, k, self.version_,
                self.candidates)
         with self._lock:
             answer = self._answers.get(key)
             if answer is None:
                 answer = []
-                top, scores, contributions = self._ranked(profile, limit)
+                top, scores, contributions = self._ranked(profile, k)
                 for col, score, drops in zip(top.tolist(), scores.tolist(), contributions):
                     reasons: list[str] = []
                     for n in sorted((n for n in drops if drops[n] > 0), key=lambda n: -drops[n]):
@@ -563,20 +570,68 @@ class Recommender:
                             break
                     answer.append((col, float(score), tuple(reasons)))
                 self._answers[key] = answer
-        out = [Recommendation(badge_id=self.projection_.badges.id(col), name=self.projection_.badge_names[col],
-                              score=score, reasons=list(reasons)) for col, score, reasons in answer]
-        return self._with_opportunities(out)
+        return answer
 
-    def _with_opportunities(self, recs: list[Recommendation]) -> list[Recommendation]:
-        if self.store_ is None or not recs:
-            return recs
-        rows = self.store_.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": [r.badge_id for r in recs]})
-        by_badge = {r["badge_id"]: list(r["opportunities"] or []) for r in rows}
-        for rec in recs:
-            rec.opportunities.extend(by_badge.get(rec.badge_id, []))
-        return recs
+    def _rank(self, profile: Profile, limit: int, reach: Reach | None = None) -> list[Recommendation]:
+        """The best ``limit`` badges that can be earned now within ``reach`` (``_earnable``):
+        the ranked list is read ``max(2 * limit, 20)`` deep, then four times deeper
+        while too few of its badges have a current opportunity."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+            raise InvalidInput(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
+        k = max(2 * limit, 20)
+        while True:
+            answer = self._answer(profile, k)
+            kept, opportunities = self._earnable(np.asarray([c for c, _, _ in answer], dtype=np.int64), limit, reach)
+            if len(kept) >= limit or len(answer) < k:
+                break
+            k *= 4
+        scored = {col: (score, reasons) for col, score, reasons in answer}
+        return [Recommendation(badge_id=self.projection_.badges.id(col), name=self.projection_.badge_names[col],
+                               score=scored[col][0], reasons=list(scored[col][1]), opportunities=list(opps))
+                for col, opps in zip(kept.tolist(), opportunities)]
 
-    def recommend(self, learner_id: str, limit: int = 10, interests: Interests | None = None) -> list[Recommendation]:
+    def opportunities(self, badge_ids: Sequence[str], reach: Reach | None = None) -> dict[str, list[dict[str, Any]]]:
+        """The current opportunities (not ended now; within ``reach``) of each badge
+        that has any, ``{badge_id: [BADGE_OPPORTUNITIES rows]}``; empty without a store."""
+        if self.store_ is None or not badge_ids:
+            return {}
+        now = self.now_ if self.now_ is not None else epoch_seconds(None)
+        rows = self.store_.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": list(badge_ids), "now": now})
+        out = {r["badge_id"]: [o for o in r["opportunities"] or [] if reach is None or reach.admits(o)] for r in rows}
+        return {b: o for b, o in out.items() if o}
+
+    def _earnable(self, ordered: np.ndarray, limit: int,
+                  reach: Reach | None) -> tuple[np.ndarray, list[list[dict[str, Any]]]]:
+        """The first ``limit`` of ``ordered`` badge columns that can be earned now
+        (``opportunities.earnable``), with their current opportunities; without a
+        store, the first ``limit`` with none. Reads the opportunities in chunks
+        (twice ``limit``, then doubling) until ``limit`` are found."""
+        if self.store_ is None:
+            top = ordered[:limit]
+            return top, [[] for _ in range(len(top))]
+        now = self.now_ if self.now_ is not None else epoch_seconds(None)
+        kept: list[int] = []
+        opps: list[list[dict[str, Any]]] = []
+        start, chunk = 0, max(2 * limit, 20)
+        while len(kept) < limit and start < len(ordered):
+            cols = ordered[start:start + chunk].tolist()
+            start += chunk
+            chunk *= 2
+            ids = [self.projection_.badges.id(c) for c in cols]
+            rows = {r["badge_id"]: list(r["opportunities"] or [])
+                    for r in self.store_.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": ids, "now": ANY_TIME})}
+            for col, bid in zip(cols, ids):
+                left = earnable(rows.get(bid, []), now, reach)
+                if left is None:
+                    continue
+                kept.append(col)
+                opps.append(list(left))
+                if len(kept) == limit:
+                    break
+        return np.asarray(kept, dtype=np.int64), opps
+
+    def recommend(self, learner_id: str, limit: int = 10, interests: Interests | None = None,
+                  reach: Reach | None = None) -> list[Recommendation]:
         """What should this learner go for next?
 
         Args:
@@ -584,10 +639,14 @@ class Recommender:
             limit: at most this many results (1 to ``MAX_LIMIT``).
             interests: stated themes, destinations and free text (cold start,
                 or a nudge for a learner with badges; see the class).
+            reach: where the learner can take part (a home district, online);
+                default anywhere.
 
         Returns:
             Up to ``limit`` recommendations, best first; never a badge the
-            learner holds; fewer when fewer badges have any score.
+            learner holds, nor one whose every opportunity has ended (or, with
+            ``reach``, one with no current opportunity within reach; see
+            ``opportunities.earnable``); fewer when fewer badges have any score.
 
         Raises:
             NotFound: the learner does not exist (in the graph, when built from
@@ -595,15 +654,16 @@ class Recommender:
             InvalidInput: ``limit`` is out of range.
             StoreUnavailable: the store cannot be reached.
         """
-        return self._rank(self.live_profile(learner_id, interests), limit)
+        return self._rank(self.live_profile(learner_id, interests), limit, reach)
 
-    def recommend_for_interests(self, interests: Interests, limit: int = 10) -> list[Recommendation]:
+    def recommend_for_interests(self, interests: Interests, limit: int = 10,
+                                reach: Reach | None = None) -> list[Recommendation]:
         """Cold start: recommendations for a visitor from stated themes, destinations and free text.
 
         Raises:
             InvalidInput: ``limit`` is out of range.
         """
-        return self._rank(Profile.of([], interests=interests), limit)
+        return self._rank(Profile.of([], interests=interests), limit, reach)
 
     def recommend_for_badges(self, badge_ids: Sequence[str], limit: int = 10) -> list[Recommendation]:
         """Recommendations for someone holding ``badge_ids`` (no learner record needed).

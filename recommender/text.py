@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -99,6 +100,10 @@ class MiniLMEmbedder:
 
 
 _MINILM: MiniLMEmbedder | None = None
+
+
+#: Held while a query embedder loads (module-level: a lock on the signal would not deep-copy).
+_LOADING = threading.Lock()
 
 
 def minilm_available() -> bool:
@@ -201,10 +206,18 @@ class TextSimilarity:
 
     @property
     def embedder_(self) -> Embedder:
-        """The embedder of queries (MiniLM is loaded on first use)."""
+        """The embedder of queries (MiniLM is loaded on first use, or by ``warm_up``;
+        a query arriving while it loads waits for that one load)."""
         if self._embedder is None:
-            self._embedder = load_embedder("minilm" if self.model_ == MINILM else "tfidf", self._texts)
+            with _LOADING:
+                if self._embedder is None:
+                    self._embedder = load_embedder("minilm" if self.model_ == MINILM else "tfidf", self._texts)
         return self._embedder
+
+    def warm_up(self) -> None:
+        """Load the query embedder now (the service calls it in a background thread
+        at start, so that no request waits the seconds MiniLM takes to load)."""
+        self.embedder_.embed(["warm up"])
 
     def _query(self, profile: Profile) -> tuple[np.ndarray | None, bool]:
         """The query vector (float32 ``[dim]``, unit length, or ``None``) and whether it is stated
@@ -256,7 +269,8 @@ class TextSimilarity:
         """Nothing to update."""
 
 
-def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
+def embed_catalogue(store: Any, model: str = "minilm",
+                    progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
     """Compute and store MiniLM vectors for every badge and opportunity whose text changed.
 
     Each node gets ``embedding`` (list of float), ``embedding_model`` and
@@ -267,6 +281,8 @@ def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
     Args:
         store: the graph.
         model: ``"minilm"`` (the only model whose vectors are stored).
+        progress: called ``(label, texts done, texts to do)`` before each chunk
+            of 256 texts and once at the end of each label.
 
     Returns:
         ``{"Badge": n embedded, "Opportunity": n embedded}``.
@@ -275,7 +291,7 @@ def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
         InvalidInput: the text extra is not installed.
         StoreUnavailable: the store cannot be reached.
     """
-    from colearn.graph import queries
+    from colearn.graph import feed, queries
     from colearn.graph.schema import Label
 
     embedder = load_embedder("minilm" if model in ("auto", "minilm") else model, [])
@@ -291,10 +307,15 @@ def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
             if r.get("model") != embedder.model or r.get("hash") != h:
                 todo.append((r["id"], text, h))
         for start in range(0, len(todo), 256):
+            if progress is not None:
+                progress(str(label), start, len(todo))
             chunk = todo[start:start + 256]
             vectors = embedder.embed([t for _, t, _ in chunk])
-            store.write(queries.set_embeddings(label), {"rows": [
+            store.write(feed.recorded(queries.set_embeddings(label)), {
+                "feed": feed.change(feed.EMBEDDINGS, label=str(label), ids=[i for i, _, _ in chunk]), "rows": [
                 {"id": i, "vector": [float(x) for x in v], "model": embedder.model, "hash": h}
                 for (i, _, h), v in zip(chunk, vectors)]})
+        if progress is not None:
+            progress(str(label), len(todo), len(todo))
         out[str(label)] = len(todo)
     return out

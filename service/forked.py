@@ -10,9 +10,10 @@ forks the workers; each runs ``uvicorn.Server`` on the inherited socket with
 its own store connection. The model's arrays are shared copy-on-write (the
 kernel accepts connections on the one socket for all of them).
 
-Updates (``add_award``) made by one worker stay in that worker, as they did
-with uvicorn's workers; each worker reads the learner's live portfolio for
-every request.
+Each worker follows the graph's change feed from the head read before the
+build (``recommender.follower``), so a change made through any worker, or any
+other process, reaches every worker; a worker that rebuilds holds its own
+copy from then on.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
     """Build the recommender, then serve the API from ``workers`` forked processes until signalled.
 
     SIGTERM or SIGINT to this process is passed on to every worker; it
-    returns when they have all exited.
+    returns when they have all exited. Each worker asks the kernel for SIGTERM
+    when this process dies (``exit_with_parent``), even by SIGKILL.
 
     Raises:
         StoreUnavailable: the store cannot be reached.
@@ -39,12 +41,15 @@ def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
     """
     import uvicorn
 
+    from colearn.graph.falkordb_store import exit_with_parent
+    from colearn.graph.feed import feed_head
     from colearn.graph.store import open_store
     from colearn.recommender.recommend import Recommender, ranker_path
     from colearn.service.app import create_app
 
     store = open_store(settings)
     try:
+        head = feed_head(store)  # before the build: each worker applies every change after it
         recommender = Recommender.from_store(store, ranker_file=ranker_path(settings.data_dir))
     finally:
         store.close()
@@ -57,13 +62,15 @@ def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
     gc.collect()
     gc.freeze()
     children: list[int] = []
+    supervisor = os.getpid()
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:  # a worker
             code = 0
             try:
+                exit_with_parent(supervisor)  # a killed supervisor leaves no worker holding the port
                 signal.signal(signal.SIGINT, signal.default_int_handler)
-                config = uvicorn.Config(create_app(settings, recommender=recommender), log_level="info")
+                config = uvicorn.Config(create_app(settings, recommender=recommender, feed_position=head), log_level="info")
                 uvicorn.Server(config).run(sockets=[sock])
             except BaseException:  # noqa: BLE001 - a worker reports and exits, never returns to the parent's code
                 log.exception("worker %s failed", os.getpid())
