@@ -831,8 +831,8 @@ def serve_cmd(
 def bench_cmd(
     sizes: Annotated[str, typer.Option(help="Comma-separated sizes: S, M, L.")] = "S,M",
     seed: Annotated[int, typer.Option(help="The synthetic city's seed.")] = 1,
-    workers: Annotated[Optional[int], typer.Option(min=1, help="Workers of the server under test; default 2, "
-                                                   "and 1 at L (each worker holds its own recommender).")] = None,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Workers of the server under test (forked "
+                                                   "after one recommender build, so they share it); default 2.")] = None,
     requests: Annotated[int, typer.Option(min=100, help="Measured HTTP requests per size.")] = 3_000,
     inproc: Annotated[bool, typer.Option("--inproc", help="Only \"what next\" in-process beside exact scipy "
                                          "PPR and networkx (no store, no server; the city is kept in generated/).")] = False,
@@ -883,8 +883,7 @@ def bench_cmd(
                     Console(width=max(out.width, 120)).print(table)
                 continue
             with _Steps() as step:
-                res = bench_size(size, seed, workers=workers or (1 if size == "L" else 2), http_requests=requests,
-                                 progress=step)
+                res = bench_size(size, seed, workers=workers or 2, http_requests=requests, progress=step)
             res.update(extra)
             results.append(res)
             path = write_report(res)

@@ -384,6 +384,7 @@ def inproc_rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         row(f"networkx pagerank, personalised: median (ms), {res.get('networkx_n', 0)} learners",
             "networkx_median_ms", 0),
         row("colearn p99 faster than scipy PPR p99 (times)", "x_scipy_p99", 1),
+        row("  the same on CPU time (times)", "x_scipy_cpu_p99", 1),
         row("colearn p99 faster than networkx median (times)", "x_networkx", 0),
     ]
     if "quality_ndcg_fast" in res:

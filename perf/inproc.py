@@ -199,6 +199,8 @@ def run(size: str = "L", seed: int = 1, *, learners: int = 1_000, networkx_learn
         nx_s = networkx_pagerank_s(projection, rows[:networkx_learners])
         res.update(networkx_median_ms=statistics.median(nx_s) * 1000.0, networkx_n=len(nx_s))
     res["load_after"] = os.getloadavg()
+    if res.get("inproc_cpu_p99_ms"):
+        res["x_scipy_cpu_p99"] = res["scipy_ppr_cpu_p99_ms"] / res["inproc_cpu_p99_ms"]
     if res.get("inproc_p99_ms"):
         res["x_scipy_p99"] = res["scipy_ppr_p99_ms"] / res["inproc_p99_ms"]
         if "networkx_median_ms" in res:

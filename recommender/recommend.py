@@ -458,11 +458,13 @@ class Recommender:
         total[profile.held] = -np.inf
         return total
 
-    def _contributions(self, cols: np.ndarray, features: np.ndarray, n_badges: int,
+    def _contributions(self, cols: np.ndarray, features: np.ndarray, base: np.ndarray, n_badges: int,
                        parts: Mapping[str, np.ndarray]) -> list[dict[str, float]]:
         """Per result: ``{signal: drop in score when it is silenced}`` (ranker) plus additive parts.
 
-        ``features`` are the results' own rows (``[len(cols), n_features]``);
+        ``features`` are the results' own rows (``[len(cols), n_features]``)
+        and ``base`` the ranker's scores of them (computed by the candidate
+        stage; one more ranker call scores every silenced copy at once);
         ``parts`` are indexed by badge column.
         """
         from colearn.recommender.ranker import RANKER_SIGNALS, occluded
@@ -470,7 +472,6 @@ class Recommender:
         if not len(cols):
             return []
         silenced = np.concatenate([occluded(features, s, n_badges) for s in RANKER_SIGNALS])
-        base = self.ranker_.score(features)
         without = self.ranker_.score(silenced).reshape(len(RANKER_SIGNALS), len(cols))
         out = []
         for k, col in enumerate(cols.tolist()):
@@ -524,16 +525,18 @@ class Recommender:
             signal = {name: self.signals_[name].score(profile) for name in RANKER_SIGNALS}
             cand = self._candidate_cols(signal, profile)
             features = feature_matrix(signal, profile, cols=cand)
-            total = self.ranker_.score(features) if len(cand) else np.zeros(0)
+            prob = self.ranker_.score(features) if len(cand) else np.zeros(0)
+            total = prob
             parts = self._interest_bonus(
                 {name: self.signals_[name].score(profile) for name in ("theme_fit", "destination_fit", "text")
                  if name in self.signals_} if not profile.interests.is_empty else {}, profile)
             for p in parts.values():
                 total = total + p[cand]
             keep = total > 0
-            cand, total, features = cand[keep], total[keep], features[keep]
+            cand, total, features, prob = cand[keep], total[keep], features[keep], prob[keep]
             order = self._top(cand, total, limit)
-            return cand[order], total[order], self._contributions(cand[order], features[order], n, parts)
+            return cand[order], total[order], self._contributions(cand[order], features[order], prob[order], n,
+                                                                  parts)
         weights = self._weights_for(profile)
         parts = {name: w * self.signals_[name].score(profile) for name, w in weights.items()}
         total = np.zeros(n, dtype=np.float64)
