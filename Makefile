@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run serve demo test test-fuzz test-neo4j bench soak clean
+.PHONY: install run serve demo lint test test-fuzz test-neo4j bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,12 @@ run: demo
 serve: install
 	$(BIN)/colearn serve
 
-test: install
+# ruff and mypy (settings in pyproject.toml); the import rules are a test.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: install lint
 	$(BIN)/python -m pytest -q -m "not fuzz"
 
 # schemathesis against a live server: every operation, 50 examples each (about 3 minutes).

@@ -178,7 +178,7 @@ def run(size: str = "L", seed: int = 1, *, learners: int = 1_000, networkx_learn
         res[f"{key}_build_s"] = time.perf_counter() - t
         for lid in warm:
             rec.recommend(lid, 10)
-        wall, cpu = _timed(lambda lid: rec.recommend(lid, 10), ids)
+        wall, cpu = _timed(lambda lid, rec=rec: rec.recommend(lid, 10), ids)
         s, c = summarise(wall), summarise(cpu)
         res.update({f"{key}_p50_ms": s["p50_ms"], f"{key}_p95_ms": s["p95_ms"], f"{key}_p99_ms": s["p99_ms"],
                     f"{key}_max_ms": s["max_ms"], f"{key}_n": s["count"],

@@ -163,8 +163,7 @@ class EarnedLater:
             i, j = np.triu_indices(size, k=1)
             rows.append(block[:, i].ravel())
             cols.append(block[:, j].ravel())
-        cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64))
-        self.later_ = CountMatrix.from_coo((n, n), cat(rows), cat(cols))
+        self.later_ = CountMatrix.from_coo((n, n), _concat(rows), _concat(cols))
         self.holders_ = np.bincount(projection.history_badges, minlength=n).astype(np.int64)
         self.names_ = projection.badge_names
         return self
@@ -217,3 +216,8 @@ class EarnedLater:
         self.later_.add(before, np.full(len(before), badge), -1)
         self.later_.add(np.full(len(after), badge), after, -1)
         self.holders_[badge] = max(0, int(self.holders_[badge]) - 1)
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    """``parts`` joined into one int64 array (empty when there are none)."""
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

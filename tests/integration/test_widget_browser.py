@@ -57,7 +57,7 @@ def _seed(store: GraphStore) -> None:
     rows, n = [], 0
     for i in range(30):
         path = list(PATHS.values())[i % 3]
-        for k, badge in enumerate(path[: 1 + i % 4]):
+        for badge in path[: 1 + i % 4]:
             n += 1
             rows.append({"id": f"demo-a{n}", "organisation_id": "brackenford-city-council", "badge_id": badge,
                          "learner_id": f"demo-learner-{i}", "learner_props": {},
