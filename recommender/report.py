@@ -9,7 +9,7 @@ matplotlib's Agg backend, no display needed).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,23 @@ from colearn.recommender.benchmark import BASELINES, FULL, beats_every_baseline,
 
 #: Report column order.
 METRICS = ("hr@5", "hr@10", "ndcg@10", "mrr", "coverage@10", "diversity@10", "novelty@10")
+
+
+def error_bars(vals: Sequence[Mapping[str, float]]) -> list[list[float]]:
+    """matplotlib ``yerr`` ``[[below], [above]]`` of ``{"mean", "low", "high"}`` intervals, clipped at 0.
+
+    A bootstrap interval need not contain the statistic of the whole sample
+    (coverage@10 of all cases is the largest any resample can reach, so its
+    ``high`` can sit below its ``mean``); the part of the bar that would be
+    negative is drawn as 0, and ``clipped_intervals`` lists where.
+    """
+    return [[max(0.0, v["mean"] - v["low"]) for v in vals], [max(0.0, v["high"] - v["mean"]) for v in vals]]
+
+
+def clipped_intervals(models: Mapping[str, Mapping[str, Mapping[str, float]]]) -> list[str]:
+    """``"model metric"`` for every interval that does not contain its mean (its bar is clipped)."""
+    return [f"{name} {metric}" for name, metrics in models.items() for metric, v in metrics.items()
+            if not v["low"] <= v["mean"] <= v["high"]]
 
 
 def _cell(v: Mapping[str, float]) -> str:
@@ -46,6 +63,10 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
               f"{'above' if beats_every_baseline(result) else 'NOT above'} every baseline's interval.",
               f"- Catalogue coverage@10: {ours['coverage@10']['mean']:.3f}.",
               f"- Ranker hyperparameters: `{json.dumps(result['ranker_params'], sort_keys=True)}`."]
+    clipped = clipped_intervals({n: {m: models[n][m] for m in METRICS} for n in [FULL, *BASELINES]})
+    if clipped:
+        lines.append(f"- Intervals that do not contain their mean (the bootstrap of a whole-sample statistic; "
+                     f"the plot clips their bars at the mean): {', '.join(clipped)}.")
     return "\n".join(lines) + "\n"
 
 
@@ -62,7 +83,7 @@ def plot(result: Mapping[str, Any], path: Path, title: str) -> Path:
         ax = fig.add_subplot(1, 2, i + 1)
         vals = [result["models"][n][metric] for n in names]
         means = [v["mean"] for v in vals]
-        errs = [[v["mean"] - v["low"] for v in vals], [v["high"] - v["mean"] for v in vals]]
+        errs = error_bars(vals)
         colours = ["#2a9d8f" if n == FULL else "#8d99ae" for n in names]
         ax.bar(range(len(names)), means, yerr=errs, capsize=3, color=colours)
         ax.set_xticks(range(len(names)), names, rotation=35, ha="right", fontsize=8)
