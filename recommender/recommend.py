@@ -115,12 +115,13 @@ def default_signals(neighbours: int = KNN_NEIGHBOURS, text_model: str = "tfidf")
 def ranker_signals(neighbours: int = KNN_NEIGHBOURS, text_model: str = "tfidf") -> list[Signal]:
     """Every signal the learned ranker reads (``ranker.RANKER_SIGNALS``), unfitted."""
     from colearn.recommender.context import EarningStage, TenureStage, Trending
+    from colearn.recommender.sequence import BackoffTransitions
     from colearn.recommender.transitions import EarnedLater, Transitions
     from colearn.recommender.walks import RP3beta, PersonalisedPageRank
 
     return [*default_signals(neighbours, text_model), Transitions(decay=TRANSITION_DECAY), EarnedLater(),
             PersonalisedPageRank(alpha=PPR_ALPHA), RP3beta(beta=RP3_BETA), Trending(window_days=TRENDING_DAYS),
-            EarningStage(), TenureStage()]
+            EarningStage(), TenureStage(), BackoffTransitions()]
 
 
 def ranker_path(data_dir: Path | str) -> Path:
@@ -387,9 +388,11 @@ class Recommender:
         with self._lock:
             signal = self.signal_scores(profile)
         if self.ranker_ is not None and not profile.is_empty:
-            from colearn.recommender.ranker import feature_matrix
+            from colearn.recommender.ranker import feature_matrix, raw_features
 
-            features = feature_matrix(signal, profile)
+            with self._lock:
+                raw = raw_features(self.signals_, profile)
+            features = feature_matrix(signal, profile, raw=raw)
             parts = self._interest_bonus(signal, profile)
             total = self.ranker_.score(features)
             for p in parts.values():
