@@ -408,6 +408,9 @@ def train_cmd(
         meta = ranker.metadata()
         out.print(f"trained on {len(rep.train):,} events ({meta['n_rows']:,} rows), "
                   f"training hash {meta['training_hash'][:16]}; saved to {path}")
+        guard = ", ".join(f"{k} {v:.3f}" for k, v in meta["guard"].items())
+        out.print(f"serving: {'the learned ranker' if meta['serve'] == 'ranker' else 'the single signal ' + meta['serve']}"
+                  f" (NDCG@10 on the latest {ranker.guard_share:.0%} of events: {guard or 'no guard, too few events'})")
 
     _run(body)
 

@@ -15,6 +15,9 @@ class Health(BaseModel):
     backend: str = Field(description="the graph engine: falkordb or neo4j")
     learners: int = Field(description="learners in the recommender's projection")
     badges: int = Field(description="badges in the recommender's projection")
+    ranking: str = Field("blend", description="what ranks recommendations: 'ranker' (the learned model), "
+                         "'signal:<name>' (the guard found the model no better than that one signal on the "
+                         "latest training events, so it is served), or 'blend' (no trained ranker)")
 
 
 class OpportunityPublic(BaseModel):
