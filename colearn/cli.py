@@ -281,7 +281,7 @@ def _suite_eval(folder: Path, sites: list[Any], cells: list[dict[str, Any]], *, 
             started[0] += 1
 
         suite = benchmark.run_suite(sites, cells, prior_sites=prior_sites, validation=validation,
-                                    checkpoints=checkpoints, progress=tell, pool=prior)
+                                    checkpoints=checkpoints, progress=tell)
         bar.update(task, completed=steps, description="done")
     suite["seconds"] = round(time.perf_counter() - start, 1)
     md, png = write_suite_report(suite, reports, name, f"colearn eval --suite {folder} ({suite['split']} split)")
@@ -318,8 +318,9 @@ def eval_cmd(
     validation: Annotated[bool, typer.Option(help="Evaluate on the validation split (for tuning).")] = False,
     checkpoints: Annotated[Optional[int], typer.Option(min=1, help="Ranker refits over each site's held-out "
                                                        "cases (default 10 for one site, 2 per site of a suite).")] = None,
-    prior: Annotated[bool, typer.Option(help="--suite: pool each site's ranker with the other sites' events, "
-                                             "and with the bundled development suite's when FOLDER is another.")] = True,
+    prior: Annotated[bool, typer.Option(help="--suite on another folder than the bundled one: pool the bundled "
+                                             "development suite's training events into every site's ranker too "
+                                             "(the folder's other sites are always pooled).")] = True,
     require_wins: Annotated[bool, typer.Option(help="--suite: exit 1 if the recommender loses to the best "
                                                     "baseline (NDCG@10) on any site.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

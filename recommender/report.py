@@ -62,6 +62,11 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
               f"- Recommender NDCG@10 {ours['ndcg@10']['mean']:.3f}: "
               f"{'above' if beats_every_baseline(result) else 'NOT above'} every baseline's interval.",
               f"- Catalogue coverage@10: {ours['coverage@10']['mean']:.3f}.",
+              f"- The guard (the learned model against each single signal on the latest fifth of the "
+              f"training events before each refit) served one signal instead for "
+              f"{result.get('served_signal_cases', 0):,} of the {result['n_cases']:,} cases"
+              + (f" ({', '.join(sorted({g['serve'] for g in result.get('guard', []) if g['serve'] != 'ranker'}))})"
+                 if result.get('served_signal_cases') else "") + ".",
               f"- Ranker hyperparameters: `{json.dumps(result['ranker_params'], sort_keys=True)}`."]
     clipped = clipped_intervals({n: {m: models[n][m] for m in METRICS} for n in [FULL, *BASELINES]})
     if clipped:
