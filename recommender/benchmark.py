@@ -296,14 +296,15 @@ def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard
     beat every ``GUARD_SIGNALS`` signal there, or that signal is served.
 
     Raises:
-        InvalidInput: no groups, or the rows lack positives or negatives.
+        InvalidInput: no own groups and no prior, or the rows lack positives or negatives.
     """
-    if not groups:
+    if not groups and not prior:
         raise InvalidInput("no training events: the ranker needs learners who earned at least two badges")
     ordered = [*prior, *sorted(groups, key=lambda g: g.key)]
     x, y, sizes = training_groups(ordered, negatives)
     ranker = LearnedRanker(**params)
-    n_guard = max(1, int(round(len(groups) * float(ranker.guard_share)))) if guard else 0
+    # the guard needs enough of the site's own events to judge (20 at least)
+    n_guard = int(round(len(groups) * float(ranker.guard_share))) if guard and len(groups) >= 100 else 0
     return ranker.fit(x, y, group=sizes, guard=GUARD_SIGNALS if guard else (), n_guard=n_guard)
 
 
@@ -380,7 +381,7 @@ def ranker_scores(rep: Replay, *, checkpoints: int = 10, min_train_groups: int =
             continue
         cut = bisect.bisect_left(train_keys, rep.test[lo].key)  # groups strictly before the block
         sizes.append(cut)
-        if cut < min_train_groups:
+        if cut + len(prior) < min_train_groups:
             for i in range(lo, hi):
                 out[i] = rep.test[i].scores["blend"]
             fallback += hi - lo

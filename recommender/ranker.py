@@ -261,7 +261,7 @@ class LearnedRanker(BaseEstimator):
         self.serve_ = "ranker"
         if n_guard is None:
             n_guard = max(1, int(round(len(sizes) * float(self.guard_share))))
-        if guard and len(sizes) >= 20 and 0 < n_guard < len(sizes):
+        if guard and len(sizes) >= 20 and 20 <= n_guard < len(sizes):
             self.guard_ = self._guard(X, y, sizes, [g for g in guard if g in names], int(n_guard))
             best = max(self.guard_, key=lambda k: (self.guard_[k], k == "ranker"))
             self.serve_ = best
