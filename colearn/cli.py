@@ -320,10 +320,81 @@ def se_catalogue(plan: Any) -> list[dict[str, Any]]:
              "destinations": sorted({d for t in r["themes"] for d in leads.get(t, ())})} for r in plan.badge_rows]
 
 
+#: Ranker refits per site in ``eval --suite`` (each is two fits: the guard's and the served one).
+SUITE_CHECKPOINTS = 2
+
+
+def suite_sites(folder: Path, mapping: Optional[Path] = None) -> list[Any]:
+    """Every ``<folder>/<site>/Badges.xml`` as a ``benchmark.Site`` (sorted by site name; the
+    folder's name is the site key)."""
+    from colearn.ingest.stackexchange import plan_stackexchange
+    from colearn.recommender.benchmark import Site
+
+    paths = sorted(Path(folder).glob("*/Badges.xml"))
+    if not paths:
+        raise InvalidInput(f"no <site>/Badges.xml under {folder}", file=str(folder))
+    out = []
+    for p in paths:
+        plan = plan_stackexchange(p, p.parent.name, mapping)
+        out.append(Site(name=p.parent.name, awards=plan.awards(), catalogue=se_catalogue(plan)))
+    return out
+
+
+def _suite_eval(folder: Path, sites: list[Any], cells: list[dict[str, Any]], *, prior: bool, validation: bool,
+                checkpoints: int, reports: Path, name: str, as_json: bool, require_wins: bool) -> None:
+    """Run ``benchmark.run_suite`` with rich progress, write the report and plot, print the verdicts."""
+    import time
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from colearn.recommender import benchmark
+    from colearn.recommender.report import suite_summary, write_suite_report
+
+    bundled_dir = bundled("stackexchange")
+    prior_sites = []
+    if prior and Path(folder).resolve() != bundled_dir.resolve():
+        prior_sites = suite_sites(bundled_dir)
+    steps = len(sites) * 2 + len([s for s in prior_sites if s.name not in {x.name for x in sites}])
+    start = time.perf_counter()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err, disable=as_json and not err.is_terminal) as bar:
+        task = bar.add_task("suite", total=steps)
+
+        started = [0]
+
+        def tell(site: str, stage: str) -> None:
+            bar.update(task, description=f"{stage} {site}", completed=started[0])
+            started[0] += 1
+
+        suite = benchmark.run_suite(sites, cells, prior_sites=prior_sites, validation=validation,
+                                    checkpoints=checkpoints, progress=tell)
+        bar.update(task, completed=steps, description="done")
+    suite["seconds"] = round(time.perf_counter() - start, 1)
+    md, png = write_suite_report(suite, reports, name, f"colearn eval --suite {folder} ({suite['split']} split)")
+    summary = suite_summary(suite)
+    suite["summary"], suite["report"], suite["plot"] = summary, str(md), str(png)
+    if as_json:
+        out.print_json(json.dumps(suite))
+    else:
+        table = Table(title=f"{len(sites)} sites, {suite['split']} split, NDCG@10 mean; {suite['seconds']:.0f} s")
+        for col in ("site", "cases", "recommender", "best baseline", "lift", "verdict", "coverage@10"):
+            table.add_column(col, justify="left" if col in ("site", "best baseline", "verdict") else "right")
+        for site, v in summary["sites"].items():
+            table.add_row(site, f"{v['n_cases']:,}", f"{v['ours']:.3f}", f"{v['best']} {v['theirs']:.3f}",
+                          f"{v['lift']:+.3f}", "win" if v["win"] else "[red]LOSS[/red]", f"{v['coverage']:.3f}")
+        out.print(table)
+        out.print(f"{summary['wins']} wins, {summary['losses']} losses; mean lift {summary['mean_lift']:+.3f}; "
+                  f"lowest coverage@10 {summary['min_coverage']:.3f}\nreport: {md}\nplot: {png}")
+    if require_wins and summary["losses"]:
+        raise typer.Exit(1)
+
+
 @app.command("eval")
 def eval_cmd(
     data: Annotated[Optional[Path], typer.Option(help="A Stack Exchange Badges.xml; default the bundled Martial Arts one.")] = None,
     site: Annotated[str, typer.Option(help="The site's short name.")] = "martialarts",
+    suite: Annotated[Optional[Path], typer.Option(help="A folder of <site>/Badges.xml: evaluate every site "
+                                                       "found (e.g. the bundled data/stackexchange).")] = None,
     mapping: Annotated[Optional[Path], typer.Option(help="Badge-to-spine mapping YAML.")] = None,
     k: Annotated[int, typer.Option(min=1, help="Cut-off for HR@K and NDCG@K (--protocol global only).")] = 10,
     protocol: Annotated[str, typer.Option(help="temporal (the full benchmark, no future data) or global "
@@ -331,20 +402,35 @@ def eval_cmd(
     reports: Annotated[Path, typer.Option(help="Folder for the markdown report and the plot.",
                                           envvar="COLEARN_REPORTS_DIR")] = Path("reports"),
     validation: Annotated[bool, typer.Option(help="Evaluate on the validation split (for tuning).")] = False,
-    checkpoints: Annotated[int, typer.Option(min=1, help="Ranker refits over the held-out cases (10 matched 20 on the validation split at half the time).")] = 10,
+    checkpoints: Annotated[Optional[int], typer.Option(min=1, help="Ranker refits over each site's held-out "
+                                                       "cases (default 10 for one site, 2 per site of a suite).")] = None,
+    prior: Annotated[bool, typer.Option(help="--suite on another folder than the bundled one: pool the bundled "
+                                             "development suite's training events into every site's ranker too "
+                                             "(the folder's other sites are always pooled).")] = True,
+    require_wins: Annotated[bool, typer.Option(help="--suite: exit 1 if the recommender loses to the best "
+                                                    "baseline (NDCG@10) on any site.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Offline evaluation: temporal leave-last-out on real earning sequences (users
     with at least 3 distinct badges): the learned recommender against random,
     popularity, item-kNN, personalised PageRank, RP3beta, Markov and content
-    baselines, with 95% bootstrap intervals; writes a report and a plot."""
+    baselines, with 95% bootstrap intervals; writes a report and a plot. With
+    --suite, every site of a folder, one table and one plot."""
     from colearn.ingest.spine import read_spine, spine_cell_rows
     from colearn.ingest.stackexchange import plan_stackexchange
 
     def body() -> None:
+        cells = [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())]
+        if suite is not None:
+            if data is not None:
+                raise InvalidInput("give --data (one site) or --suite (a folder), not both")
+            sites = suite_sites(suite, mapping)
+            name = "eval-suite" + ("-validation" if validation else "")
+            _suite_eval(suite, sites, cells, prior=prior, validation=validation, checkpoints=checkpoints or SUITE_CHECKPOINTS,
+                        reports=reports, name=name, as_json=as_json, require_wins=require_wins)
+            return
         path = data or bundled("stackexchange", "martialarts", "Badges.xml")
         plan = plan_stackexchange(path, site, mapping)
-        cells = [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())]
         if protocol == "global":
             from colearn.recommender.evaluation import evaluate
 
@@ -353,7 +439,7 @@ def eval_cmd(
             from colearn.recommender import benchmark
             from colearn.recommender.report import write_report
 
-            result = benchmark.run(plan.awards(), se_catalogue(plan), cells, checkpoints=checkpoints,
+            result = benchmark.run(plan.awards(), se_catalogue(plan), cells, checkpoints=checkpoints or 10,
                                    validation=validation)
             result.pop("per_case")
             name = f"eval-{site}" + ("-validation" if validation else "")
@@ -415,6 +501,9 @@ def train_cmd(
         meta = ranker.metadata()
         out.print(f"trained on {len(rep.train):,} events ({meta['n_rows']:,} rows), "
                   f"training hash {meta['training_hash'][:16]}; saved to {path}")
+        guard = ", ".join(f"{k} {v:.3f}" for k, v in meta["guard"].items())
+        out.print(f"serving: {'the learned ranker' if meta['serve'] == 'ranker' else 'the single signal ' + meta['serve']}"
+                  f" (NDCG@10 on the latest {ranker.guard_share:.0%} of events: {guard or 'no guard, too few events'})")
 
     _run(body)
 

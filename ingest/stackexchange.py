@@ -92,8 +92,8 @@ class SERow(BaseModel):
     UserId: int
     Name: str = Field(min_length=1)
     Date: datetime
-    Class: int = Field(ge=1, le=3)
-    TagBased: Literal["True", "False"]
+    Class: int | None = Field(default=None, ge=1, le=3)
+    TagBased: Literal["True", "False"] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +105,10 @@ class SEAward:
         user_id: the dump's ``UserId``.
         learner_id: ``se-<site>-<UserId>``.
         name: the badge name (a tag name for tag badges).
-        badge_class: 1 gold, 2 silver, 3 bronze.
-        tag_based: True for a tag badge.
+        badge_class: 1 gold, 2 silver, 3 bronze; ``None`` when the dump has no
+            ``Class`` (older dumps) and it could not be inferred.
+        tag_based: True for a tag badge (from ``TagBased``, or inferred in an
+            older dump: see ``read_badges_xml``).
         awarded_on: when it was awarded, timezone-aware UTC.
     """
 
@@ -114,14 +116,55 @@ class SEAward:
     user_id: int
     learner_id: str
     name: str
-    badge_class: int
+    badge_class: int | None
     tag_based: bool
     awarded_on: datetime
 
     @property
     def tier(self) -> str:
-        """``gold``, ``silver`` or ``bronze``."""
-        return TIERS[self.badge_class]
+        """``gold``, ``silver``, ``bronze``, or ``unknown`` (no ``Class``)."""
+        return tier_of(self.badge_class)
+
+
+def tier_of(badge_class: int | None) -> str:
+    """``TIERS[badge_class]``, or ``unknown`` for ``None``."""
+    return TIERS[badge_class] if badge_class is not None else UNKNOWN_TIER
+
+
+#: The tier of a badge whose dump gives no ``Class``.
+UNKNOWN_TIER = "unknown"
+
+#: A Stack Exchange tag name: lower-case letters, digits and ``-.#+`` (tags are
+#: stored lower-case; every general badge name starts with a capital letter).
+_TAG_NAME = re.compile(r"^[a-z0-9][a-z0-9.#+\-]*$")
+
+
+def looks_like_tag(name: str) -> bool:
+    """True for a name only a tag can have (no upper-case letter, tag characters only)."""
+    return bool(_TAG_NAME.match(name))
+
+
+def _infer_old_format(awards: list[SEAward], known_names: set[str]) -> list[SEAward]:
+    """Fill ``tag_based`` and ``badge_class`` for rows of a dump without ``Class``/``TagBased``.
+
+    Older dumps give a tag badge as the plain tag name, the same name for its
+    bronze, silver and gold award. A name that is not a known general badge
+    (``known_names``) and ``looks_like_tag`` is taken as a tag badge; a user's
+    first, second and third award of it, in (``Date``, ``Id``) order, are its
+    bronze, silver and gold (the order Stack Exchange awards them in; a fourth
+    is counted gold). Other rows keep ``badge_class`` ``None``.
+    """
+    seen: Counter[tuple[int, str]] = Counter()
+    out = []
+    for a in awards:
+        if a.tag_based or a.badge_class is not None or a.name in known_names or not looks_like_tag(a.name):
+            out.append(a)
+            continue
+        seen[(a.user_id, a.name)] += 1
+        cls = max(1, 4 - seen[(a.user_id, a.name)])
+        out.append(SEAward(row_id=a.row_id, user_id=a.user_id, learner_id=a.learner_id, name=a.name,
+                           badge_class=cls, tag_based=True, awarded_on=a.awarded_on))
+    return out
 
 
 def _check_site(site: str) -> None:
@@ -133,25 +176,33 @@ def _check_site(site: str) -> None:
         )
 
 
-def read_badges_xml(path: Path | str, site: str) -> list[SEAward]:
+def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = None) -> list[SEAward]:
     """Parse and validate every row of a ``Badges.xml``, streaming.
 
     The file is read in chunks by the expat parser (the one under
     ``xml.etree``), which reports the line each ``<row>`` starts on, so a bad
     row is named by its line; rows are not kept as elements, only as awards.
 
+    Dumps differ: older ones (e.g. cs, onstartups) have no ``Class`` and no
+    ``TagBased`` (a row without them gets ``badge_class`` ``None`` and
+    ``tag_based`` False, then tag badges are inferred, see
+    ``_infer_old_format``), and some newer ones are not sorted by ``Id``. The
+    awards are returned in (``Date``, ``Id``) order whatever the file order.
+
     Args:
         path: the ``Badges.xml`` file.
         site: the site key, e.g. ``martialarts`` (the learner ids are
             ``se-<site>-<UserId>``).
+        known_names: general badge names (the mapping's ``badges``), never
+            taken for tags when inferring; default: the bundled mapping's.
 
     Returns:
-        One ``SEAward`` per row, in file order.
+        One ``SEAward`` per row, ordered by ``Date`` then ``Id``.
 
     Raises:
         InvalidInput: the file cannot be read or is not well-formed XML, its
             root is not ``<badges>``, a row breaks the row shape (a missing
-            attribute, ``Class`` not 1-3, ``TagBased`` not ``True``/``False``,
+            attribute, ``Class`` not 1-3 when given, ``TagBased`` not ``True``/``False`` when given,
             a bad ``Date``), or two rows share an ``Id``. The error names the
             file, the line (``record``) and the attribute (``field``).
     """
@@ -160,7 +211,7 @@ def read_badges_xml(path: Path | str, site: str) -> list[SEAward]:
     awards: list[SEAward] = []
     first_line: dict[int, int] = {}
     parser = expat.ParserCreate()
-    state = {"root": None}
+    state: dict[str, Any] = {"root": None}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         line = parser.CurrentLineNumber
@@ -182,6 +233,8 @@ def read_badges_xml(path: Path | str, site: str) -> list[SEAward]:
             name=row.Name, badge_class=row.Class, tag_based=row.TagBased == "True",
             awarded_on=when.astimezone(UTC),
         ))
+        if row.Class is None:
+            state["old"] = True
 
     parser.StartElementHandler = start
     try:
@@ -192,6 +245,11 @@ def read_badges_xml(path: Path | str, site: str) -> list[SEAward]:
                            file=str(p), record=exc.lineno) from exc
     except OSError as exc:
         raise InvalidInput(f"cannot read: {exc}", file=str(p)) from exc
+    awards.sort(key=lambda a: (a.awarded_on, a.row_id))
+    if state.get("old"):
+        if known_names is None:
+            known_names = set(load_mapping().badges)
+        awards = _infer_old_format(awards, known_names)
     return awards
 
 
@@ -242,6 +300,14 @@ class ClassRule(_Strict):
     themes: list[Literal["site", "civic"]] = Field(min_length=1)
     description: str = Field(min_length=1)
     by_class: ByClass
+    #: The cell of a badge whose dump gives no ``Class`` (older dumps); default the bronze cell.
+    unknown_class: str | None = Field(default=None, pattern=_CELL)
+
+    def cell_for(self, badge_class: int | None) -> str:
+        """The cell of a tier (``unknown_class``, else bronze's, when ``badge_class`` is ``None``)."""
+        if badge_class is None:
+            return self.unknown_class or self.by_class.bronze
+        return getattr(self.by_class, TIERS[badge_class])
 
 
 class BadgeRule(_Strict):
@@ -335,6 +401,8 @@ def load_mapping(path: Path | str | None = None, spine: SpineFile | None = None)
         by_class = getattr(mapping, which).by_class
         for tier in ("gold", "silver", "bronze"):
             check_cell(getattr(by_class, tier), f"{which}.by_class.{tier}")
+        if getattr(mapping, which).unknown_class is not None:
+            check_cell(getattr(mapping, which).unknown_class, f"{which}.unknown_class")
     leads: list[tuple[str, list[str]]] = [(f"themes.{k}.leads_to", t.leads_to) for k, t in mapping.themes.items()]
     leads += [(f"sites.{k}.leads_to", s.leads_to) for k, s in mapping.sites.items() if s.leads_to]
     for where, dests in leads:
@@ -366,7 +434,8 @@ def site_info(mapping: SEMapping, site: str) -> SiteInfo:
                     tuple(known.leads_to) if known.leads_to else default_leads)
 
 
-def classify(mapping: SEMapping, site: SiteInfo, name: str, *, tag_based: bool, badge_class: int) -> BadgePlan:
+def classify(mapping: SEMapping, site: SiteInfo, name: str, *, tag_based: bool,
+             badge_class: int | None) -> BadgePlan:
     """Decide a badge's cell, themes and description.
 
     Args:
@@ -374,33 +443,34 @@ def classify(mapping: SEMapping, site: SiteInfo, name: str, *, tag_based: bool, 
         site: the site.
         name: the badge name (a tag name when ``tag_based``).
         tag_based: the dump's ``TagBased``.
-        badge_class: 1 gold, 2 silver, 3 bronze.
+        badge_class: 1 gold, 2 silver, 3 bronze; ``None`` when the dump has no ``Class``.
 
     Returns:
         The plan; ``rule`` says which part of the mapping decided it. A
         general badge missing from the mapping gets the ``fallback`` rule and a
-        logged warning.
+        logged warning; without a ``Class`` it goes to the rule's stated
+        ``unknown_class`` cell.
     """
-    tier = TIERS[badge_class]
+    tier = tier_of(badge_class)
     fmt = {"name": name, "tag": name, "tier": tier, "tier_title": tier.title(),
            "site": site.key, "site_name": site.name, "subject": site.subject}
     if tag_based:
         rule = mapping.tag_badges
-        return BadgePlan(getattr(rule.by_class, tier), tuple(rule.themes), rule.description.format(**fmt), "tag")
+        return BadgePlan(rule.cell_for(badge_class), tuple(rule.themes), rule.description.format(**fmt), "tag")
     named = mapping.badges.get(name)
     if named is not None:
         return BadgePlan(named.cell, tuple(named.themes), named.description, "named")
     rule = mapping.fallback
-    cell = getattr(rule.by_class, tier)
+    cell = rule.cell_for(badge_class)
     log.warning("Stack Exchange badge '%s' (%s) on %s is not in the badge mapping; placed on %s by its tier",
                 name, tier, site.key, cell)
     return BadgePlan(cell, tuple(rule.themes), rule.description.format(**fmt), "fallback")
 
 
-def badge_id(site: str, name: str, *, tag_based: bool, badge_class: int) -> str:
+def badge_id(site: str, name: str, *, tag_based: bool, badge_class: int | None) -> str:
     """The ``Badge`` id: ``se-<site>-<slug>``, or ``se-<site>-tag-<slug>-<tier>`` for a tag badge."""
     if tag_based:
-        return f"se-{site}-tag-{slug(name)}-{TIERS[badge_class]}"
+        return f"se-{site}-tag-{slug(name)}-{tier_of(badge_class)}"
     return f"se-{site}-{slug(name)}"
 
 
@@ -477,17 +547,17 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
     """
     spine = read_spine()
     plan = load_mapping(mapping, spine)
-    awards = read_badges_xml(path, site)
+    awards = read_badges_xml(path, site, known_names=set(plan.badges))
     info = site_info(plan, site)
 
     # One Badge per general badge name, and per (tag, class) for tag badges. A
     # general badge's class is the one it is awarded with most often (it is
     # the same for every award in practice).
-    classes: dict[tuple[str, bool, int | None], Counter[int]] = {}
+    classes: dict[tuple[str, bool, int | None], Counter[int | None]] = {}
     for a in awards:
         key = (a.name, a.tag_based, a.badge_class if a.tag_based else None)
         classes.setdefault(key, Counter())[a.badge_class] += 1
-    badge_of: dict[tuple[str, bool, int], str] = {}
+    badge_of: dict[tuple[str, bool, int | None], str] = {}
     fallbacks: list[str] = []
     badge_rows: list[dict[str, Any]] = []
     seen_ids: dict[str, str] = {}
@@ -496,7 +566,7 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
         cls = counts.most_common(1)[0][0]
         if not tag_based and len(counts) > 1:
             log.warning("badge '%s' on %s is awarded with several classes %s; using %s",
-                        name, site, dict(counts), TIERS[cls])
+                        name, site, dict(counts), tier_of(cls))
         bid = badge_id(site, name, tag_based=tag_based, badge_class=cls)
         if bid in seen_ids and seen_ids[bid] != name:
             raise InvalidInput(f"badge names '{seen_ids[bid]}' and '{name}' both give the id '{bid}'",
@@ -510,7 +580,7 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
         badge_rows.append({
             "id": bid,
             "props": {"name": name, "description": decided.description, "source": SOURCE, "site": site,
-                      "tag_based": tag_based, "badge_class": cls, "tier": TIERS[cls],
+                      "tag_based": tag_based, "badge_class": cls or 0, "tier": tier_of(cls),
                       "mapping_rule": decided.rule},
             "cell": decided.cell,
             "themes": [themes[t]["id"] for t in decided.themes],

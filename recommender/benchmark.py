@@ -49,7 +49,7 @@ from colearn.recommender.evaluation import (
     temporal_leave_last_out, validation_awards,
 )
 from colearn.recommender.projections import Award, Projection, SpineCell, award_order_key
-from colearn.recommender.ranker import LearnedRanker, feature_matrix, feature_names
+from colearn.recommender.ranker import LearnedRanker, feature_matrix, feature_names, raw_features
 from colearn.recommender.recommend import DEFAULT_WEIGHTS, KNN_NEIGHBOURS, Recommender, ranker_signals
 from colearn.recommender.signals import Profile
 from colearn.recommender.text import TextSimilarity
@@ -65,6 +65,13 @@ FULL = "recommender"
 
 #: Cut-offs and per-case metrics, in report order.
 PER_CASE = ("hr@5", "hr@10", "ndcg@10", "mrr", "diversity@10", "novelty@10")
+
+#: Training events kept per replay (a seeded uniform sample of all of them): bounds the
+#: time of a site's evaluation (the features of a dropped event are never computed).
+MAX_TRAIN_GROUPS = 8_000
+
+#: Training events taken from each other site into a pooled fit (``suite_prior``).
+PRIOR_PER_SITE = 300
 
 #: Tie-break weight of popularity under each baseline signal.
 TIE_BREAK = 1e-6
@@ -183,22 +190,28 @@ def replay(
         if np.any(profile.held == col):
             continue
         is_test = (a.learner_id, a.badge_id, a.awarded_on, a.award_id) in test_at
-        if len(profile.held) and (is_test or max_train_groups != 0):
+        slot: int | None = None
+        if len(profile.held) and not is_test and max_train_groups != 0:
+            # reservoir sampling (Vitter 1985, algorithm R) decided before the
+            # features are computed, so that a dropped event costs nothing
+            n_events += 1
+            if max_train_groups is None or len(train) < max_train_groups:
+                slot = len(train)
+            else:
+                j = int(rng.integers(0, n_events))
+                slot = j if j < max_train_groups else None
+        if len(profile.held) and (is_test or slot is not None):
             scores = model.signal_scores(profile)
             g = Group(key=award_order_key(a), learner_id=a.learner_id, target=col, held=profile.held,
-                      features=feature_matrix(scores, profile))
+                      features=feature_matrix(scores, profile, raw=raw_features(model.signals_, profile)))
             if is_test:
                 g.scores = _baseline_scores(scores, n, rng)
                 g.popularity = model.signals_["popularity"].holders_.copy()
                 test.append(g)
+            elif slot == len(train):
+                train.append(g)
             else:
-                n_events += 1
-                if max_train_groups is None or len(train) < max_train_groups:
-                    train.append(g)
-                else:  # reservoir sampling keeps a uniform sample of all groups
-                    j = int(rng.integers(0, n_events))
-                    if j < max_train_groups:
-                        train[j] = g
+                train[slot] = g
         model.add_award(a.learner_id, a.badge_id, a.awarded_on)
     train.sort(key=lambda g: g.key)
     return Replay(train=train, test=test, badges=model.badges.ids,
@@ -226,12 +239,13 @@ def _baseline_scores(signal: Mapping[str, np.ndarray], n: int, rng: np.random.Ge
 # ---------------------------------------------------------------------------
 
 
-def training_rows(groups: Sequence[Group], negatives: int | None = None,
-                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """``(X float32 [n_rows, n_features], y int8 [n_rows])``: per group, the earned badge and the
-    badges the learner did not hold (all of them, or ``negatives`` drawn uniformly, seeded)."""
+def training_groups(groups: Sequence[Group], negatives: int | None = None,
+                    seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(X float32 [n_rows, n_features], y int8 [n_rows], sizes int64 [n_groups])``: per event,
+    the earned badge and the badges the learner did not hold (all of them, or ``negatives`` drawn
+    uniformly, seeded), one query group each, in the order of ``groups``."""
     rng = np.random.default_rng(seed)
-    xs, ys = [], []
+    xs, ys, sizes = [], [], []
     for g in groups:
         mask = np.ones(len(g.features), dtype=bool)
         mask[g.held] = False
@@ -246,26 +260,52 @@ def training_rows(groups: Sequence[Group], negatives: int | None = None,
         y[g.target] = 1
         xs.append(g.features[mask])
         ys.append(y[mask])
+        sizes.append(int(mask.sum()))
     if not xs:
-        return np.zeros((0, len(feature_names())), dtype=np.float32), np.zeros(0, dtype=np.int8)
-    return np.concatenate(xs), np.concatenate(ys)
+        return (np.zeros((0, len(feature_names())), dtype=np.float32), np.zeros(0, dtype=np.int8),
+                np.zeros(0, dtype=np.int64))
+    return np.concatenate(xs), np.concatenate(ys), np.asarray(sizes, dtype=np.int64)
 
 
-#: Not-earned badges sampled per training event (uniformly; ``None``: all). Chosen on the
-#: validation split: as good as all of them there, at a third of the fitting time.
-NEGATIVES: int | None = 25
+def training_rows(groups: Sequence[Group], negatives: int | None = None,
+                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` of ``training_groups`` (without the group sizes)."""
+    x, y, _ = training_groups(groups, negatives, seed)
+    return x, y
 
 
-def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, **params: Any) -> LearnedRanker:
-    """A ``LearnedRanker`` fitted on ``training_rows(groups, negatives)``.
+#: Not-earned badges sampled per training event (uniformly; ``None``: all). Bounds the
+#: rows, and so the fitting time, on a site of any size (the earlier pointwise ranker
+#: found 25 as good as all on the Martial Arts validation split).
+NEGATIVES: int | None = 20
+
+#: The single signals the guard weighs against the learned model (the baselines'
+#: signals among the ranker's features).
+GUARD_SIGNALS: tuple[str, ...] = ("rp3beta", "ppr", "item_knn", "transitions", "sequence", "earned_later",
+                                  "popularity")
+
+
+def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard: bool = True,
+               prior: Sequence[Group] = (), **params: Any) -> LearnedRanker:
+    """A ``LearnedRanker`` fitted on ``training_groups(prior + groups, negatives)``.
+
+    ``groups`` are the site's own training events (sorted into time order
+    here); ``prior`` are events of other sites (``suite_prior``), which the
+    features make comparable. With ``guard``, the latest ``guard_share`` of the
+    site's own events are the guard's: a model fitted on everything else must
+    beat every ``GUARD_SIGNALS`` signal there, or that signal is served.
 
     Raises:
-        InvalidInput: no groups, or the rows lack positives or negatives.
+        InvalidInput: no own groups and no prior, or the rows lack positives or negatives.
     """
-    if not groups:
+    if not groups and not prior:
         raise InvalidInput("no training events: the ranker needs learners who earned at least two badges")
-    x, y = training_rows(groups, negatives)
-    return LearnedRanker(**params).fit(x, y)
+    ordered = [*prior, *sorted(groups, key=lambda g: g.key)]
+    x, y, sizes = training_groups(ordered, negatives)
+    ranker = LearnedRanker(**params)
+    # the guard needs enough of the site's own events to judge (20 at least)
+    n_guard = int(round(len(groups) * float(ranker.guard_share))) if guard and len(groups) >= 100 else 0
+    return ranker.fit(x, y, group=sizes, guard=GUARD_SIGNALS if guard else (), n_guard=n_guard)
 
 
 # ---------------------------------------------------------------------------
@@ -319,15 +359,17 @@ def coverage_interval(tops: Sequence[np.ndarray], n_badges: int, *, n_resamples:
 
 
 def ranker_scores(rep: Replay, *, checkpoints: int = 10, min_train_groups: int = 100,
-                  **params: Any) -> tuple[list[np.ndarray], int, list[int]]:
+                  prior: Sequence[Group] = (), **params: Any) -> tuple[list[np.ndarray], int, list[int], list[dict[str, Any]]]:
     """Score every test case with a ranker trained strictly before its block (expanding window).
 
     Returns:
-        ``(scores per case, fallback cases, training groups per block)``.
+        ``(scores per case, fallback cases, training groups per block, the guard per
+        block: {"cases", "serve", "guard"})``.
     """
     n_cases = len(rep.test)
+    guards: list[dict[str, Any]] = []
     if n_cases == 0:
-        return [], 0, []
+        return [], 0, [], guards
     bounds = np.linspace(0, n_cases, min(checkpoints, n_cases) + 1).astype(int)
     train_keys = [g.key for g in rep.train]
     out: list[np.ndarray] = [np.zeros(0)] * n_cases
@@ -339,16 +381,18 @@ def ranker_scores(rep: Replay, *, checkpoints: int = 10, min_train_groups: int =
             continue
         cut = bisect.bisect_left(train_keys, rep.test[lo].key)  # groups strictly before the block
         sizes.append(cut)
-        if cut < min_train_groups:
+        if cut + len(prior) < min_train_groups:
             for i in range(lo, hi):
                 out[i] = rep.test[i].scores["blend"]
             fallback += hi - lo
             continue
-        ranker = fit_ranker(rep.train[:cut], **params)
+        ranker = fit_ranker(rep.train[:cut], prior=prior, **params)
+        guards.append({"cases": hi - lo, "serve": ranker.serve_,
+                       "guard": {k: round(v, 4) for k, v in ranker.guard_.items()}})
         block = ranker.score(np.concatenate([rep.test[i].features for i in range(lo, hi)]))
         for i, part in zip(range(lo, hi), np.split(block, hi - lo)):
             out[i] = part
-    return out, fallback, sizes
+    return out, fallback, sizes, guards
 
 
 def run(
@@ -359,7 +403,7 @@ def run(
     min_badges: int = 3,
     checkpoints: int = 10,
     min_train_groups: int = 100,
-    max_train_groups: int | None = 30_000,
+    max_train_groups: int | None = MAX_TRAIN_GROUPS,
     n_resamples: int = 1000,
     seed: int = 0,
     validation: bool = False,
@@ -391,6 +435,31 @@ def run(
     Raises:
         InvalidInput: no learner has ``min_badges`` distinct badges; malformed rows.
     """
+    prepared = prepare(awards, catalogue, cells, min_badges=min_badges, max_train_groups=max_train_groups,
+                       seed=seed, validation=validation)
+    return score(prepared, checkpoints=checkpoints, min_train_groups=min_train_groups, n_resamples=n_resamples,
+                 seed=seed, ranker_params=ranker_params)
+
+
+@dataclass
+class Prepared:
+    """One site replayed for evaluation: its rows, split and replay (``prepare``)."""
+
+    rows: list[Award]
+    rep: Replay
+    validation: bool
+
+
+def prepare(awards: Iterable[Award | Sequence[Any]],
+            catalogue: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[str]],
+            cells: Iterable[Mapping[str, Any] | SpineCell], *, min_badges: int = 3,
+            max_train_groups: int | None = MAX_TRAIN_GROUPS, seed: int = 0,
+            validation: bool = False) -> Prepared:
+    """Split (test or validation, see ``run``) and replay one site: the costly half of ``run``.
+
+    Raises:
+        InvalidInput: no learner has ``min_badges`` distinct badges; malformed rows.
+    """
     rows = _awards(awards)
     if validation:
         rows = [a for a in _awards(validation_awards(rows, min_badges=min_badges))]
@@ -398,8 +467,20 @@ def run(
     if not cases:
         raise InvalidInput(f"no learner has {min_badges} or more distinct badges")
     rep = replay(rows, catalogue, cells, cases=cases, max_train_groups=max_train_groups, seed=seed)
-    full, fallback, sizes = ranker_scores(rep, checkpoints=checkpoints, min_train_groups=min_train_groups,
-                                          **dict(ranker_params or {}))
+    return Prepared(rows=rows, rep=rep, validation=validation)
+
+
+def score(prepared: Prepared, *, checkpoints: int = 10, min_train_groups: int = 100, n_resamples: int = 1000,
+          seed: int = 0, ranker_params: Mapping[str, Any] | None = None,
+          prior: Sequence[Group] = ()) -> dict[str, Any]:
+    """Rank every held-out case of a prepared site (ranker and baselines) and summarise: ``run``'s result.
+
+    Args:
+        prior: other sites' training events pooled into every fit (``suite_prior``).
+    """
+    rows, rep, validation = prepared.rows, prepared.rep, prepared.validation
+    full, fallback, sizes, guards = ranker_scores(rep, checkpoints=checkpoints, min_train_groups=min_train_groups,
+                                                  prior=prior, **dict(ranker_params or {}))
     # learners holding anything at each case's time, for novelty's shares
     firsts = sorted((award_order_key(a), a.learner_id) for a in rows)
     first_seen: dict[str, tuple[Any, ...]] = {}
@@ -431,9 +512,117 @@ def run(
         "split": "validation" if validation else "test", "k": 10, "n_cases": len(rep.test),
         "n_awards": len(rows), "n_badges": n_badges, "n_learners": rep.n_learners,
         "n_train_groups": len(rep.train), "fallback_cases": fallback, "checkpoints": sizes,
+        "guard": guards,
+        "served_signal_cases": sum(g["cases"] for g in guards if g["serve"] != "ranker"),
         "ranker_params": LearnedRanker(**dict(ranker_params or {})).get_params(),
+        "n_prior_groups": len(prior),
         "models": summary, "per_case": per_case,
     }
+
+
+def suite_prior(others: Sequence[Replay], per_site: int = PRIOR_PER_SITE, seed: int = 0) -> list[Group]:
+    """Training events of other sites for a pooled fit: up to ``per_site`` from each, a seeded sample.
+
+    A site's own events are never in its prior (the caller leaves it out), so
+    nothing of its held-out cases is seen.
+    """
+    rng = np.random.default_rng(seed)
+    out: list[Group] = []
+    for rep in others:
+        if len(rep.train) <= per_site:
+            out.extend(rep.train)
+        else:
+            out.extend(rep.train[i] for i in sorted(rng.choice(len(rep.train), per_site, replace=False)))
+    return out
+
+
+@dataclass
+class Site:
+    """One site of a suite: its name, award rows and badge catalogue (``run``'s inputs)."""
+
+    name: str
+    awards: list[Any]
+    catalogue: list[dict[str, Any]]
+
+
+def run_suite(
+    sites: Sequence[Site],
+    cells: Iterable[Mapping[str, Any] | SpineCell],
+    *,
+    prior_sites: Sequence[Site] = (),
+    validation: bool = False,
+    checkpoints: int = 2,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    ranker_params: Mapping[str, Any] | None = None,
+    progress: Any = None,
+    pool: bool = True,
+) -> dict[str, Any]:
+    """Evaluate every site of a suite, each ranker pooled with the other sites' training events.
+
+    Each site is replayed once (``prepare``). Its rankers are then fitted on
+    its own earlier events plus ``suite_prior`` of every other site (those of
+    the suite, and ``prior_sites``, e.g. the bundled development suite when
+    evaluating new sites; a site of the same name is never its own prior), so
+    nothing of its held-out cases is seen.
+
+    Args:
+        sites: the sites to evaluate.
+        cells: the spine.
+        prior_sites: more sites whose training events join every pooled fit
+            (replayed for training only).
+        validation: evaluate every site on its validation split (for tuning).
+        checkpoints: ranker refits per site.
+        n_resamples: bootstrap resamples.
+        seed: seeds sampling and the bootstrap.
+        ranker_params: ``LearnedRanker`` hyperparameters.
+        progress: ``callable(site, stage)`` told when each site's stage
+            (``replay``, ``prior``, ``rank``) starts, or ``None``.
+        pool: False: every site's ranker sees only its own events (no prior).
+
+    Returns:
+        ``{"split", "sites": {name: run's result without per_case}, "params"}``.
+
+    Raises:
+        InvalidInput: a site has no learner with 3 distinct badges; no site.
+    """
+    if not sites:
+        raise InvalidInput("no site to evaluate")
+    cells = list(cells)
+    tell = progress or (lambda site, stage: None)
+    prepared: dict[str, Prepared] = {}
+    for site in sites:
+        tell(site.name, "replay")
+        prepared[site.name] = prepare(site.awards, site.catalogue, cells, validation=validation, seed=seed)
+    extra: dict[str, Replay] = {}
+    for site in prior_sites if pool else ():
+        if site.name in prepared:
+            continue
+        tell(site.name, "prior")
+        extra[site.name] = replay(site.awards, site.catalogue, cells, max_train_groups=PRIOR_PER_SITE,
+                                  seed=seed)
+    out: dict[str, Any] = {}
+    for site in sites:
+        tell(site.name, "rank")
+        others = [p.rep for n, p in prepared.items() if n != site.name] + list(extra.values()) if pool else []
+        result = score(prepared[site.name], checkpoints=checkpoints, n_resamples=n_resamples, seed=seed,
+                       ranker_params=ranker_params, prior=suite_prior(others, seed=seed))
+        result.pop("per_case")
+        out[site.name] = result
+    return {"split": "validation" if validation else "test", "sites": out,
+            "ranker_params": LearnedRanker(**dict(ranker_params or {})).get_params(),
+            "prior_sites": sorted(extra)}
+
+
+def suite_verdicts(suite: Mapping[str, Any], metric: str = "ndcg@10") -> dict[str, dict[str, Any]]:
+    """Per site: ``{"best", "ours", "theirs", "lift", "win"}`` against the best baseline on ``metric``."""
+    out = {}
+    for name, r in suite["sites"].items():
+        best = best_baseline(r, metric)
+        ours = r["models"][FULL][metric]["mean"]
+        theirs = r["models"][best][metric]["mean"]
+        out[name] = {"best": best, "ours": ours, "theirs": theirs, "lift": ours - theirs, "win": ours > theirs}
+    return out
 
 
 def best_baseline(result: Mapping[str, Any], metric: str = "ndcg@10") -> str:
@@ -447,5 +636,6 @@ def beats_every_baseline(result: Mapping[str, Any], metric: str = "ndcg@10") -> 
     return all(ours > result["models"][b][metric]["high"] for b in BASELINES)
 
 
-__all__ = ["BASELINES", "FULL", "PER_CASE", "Group", "Replay", "beats_every_baseline", "best_baseline",
-           "case_metrics", "coverage_interval", "fit_ranker", "replay", "run", "training_rows"]
+__all__ = ["BASELINES", "FULL", "PER_CASE", "Group", "Prepared", "Replay", "Site", "beats_every_baseline",
+           "best_baseline", "case_metrics", "coverage_interval", "fit_ranker", "prepare", "replay", "run",
+           "run_suite", "score", "suite_prior", "suite_verdicts", "training_groups", "training_rows"]

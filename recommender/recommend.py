@@ -138,12 +138,13 @@ def default_signals(neighbours: int = KNN_NEIGHBOURS, text_model: str = "tfidf")
 def ranker_signals(neighbours: int = KNN_NEIGHBOURS, text_model: str = "tfidf") -> list[Signal]:
     """Every signal the learned ranker reads (``ranker.RANKER_SIGNALS``), unfitted."""
     from colearn.recommender.context import EarningStage, TenureStage, Trending
+    from colearn.recommender.sequence import BackoffTransitions
     from colearn.recommender.transitions import EarnedLater, Transitions
     from colearn.recommender.walks import RP3beta, PersonalisedPageRank
 
     return [*default_signals(neighbours, text_model), Transitions(decay=TRANSITION_DECAY), EarnedLater(),
             PersonalisedPageRank(alpha=PPR_ALPHA, neighbours=PPR_NEIGHBOURS, max_iter=PPR_MAX_ITER), RP3beta(beta=RP3_BETA), Trending(window_days=TRENDING_DAYS),
-            EarningStage(), TenureStage()]
+            EarningStage(), TenureStage(), BackoffTransitions()]
 
 
 def ranker_path(data_dir: Path | str) -> Path:
@@ -434,9 +435,11 @@ class Recommender:
         with self._lock:
             signal = self.signal_scores(profile)
         if self.ranker_ is not None and not profile.is_empty:
-            from colearn.recommender.ranker import feature_matrix
+            from colearn.recommender.ranker import feature_matrix, raw_features
 
-            features = feature_matrix(signal, profile)
+            with self._lock:
+                raw = raw_features(self.signals_, profile)
+            features = feature_matrix(signal, profile, raw=raw)
             parts = self._interest_bonus(signal, profile)
             total = self.ranker_.score(features)
             for p in parts.values():
@@ -518,13 +521,13 @@ class Recommender:
 
     def _ranked(self, profile: Profile, limit: int) -> tuple[np.ndarray, np.ndarray, list[dict[str, float]]]:
         """``(top columns, their scores, contributions by signal)`` for ``profile``; call under the lock."""
-        from colearn.recommender.ranker import RANKER_SIGNALS, feature_matrix
+        from colearn.recommender.ranker import RANKER_SIGNALS, feature_matrix, raw_features
 
         n = self.projection_.n_badges
         if self.ranker_ is not None and not profile.is_empty:
             signal = {name: self.signals_[name].score(profile) for name in RANKER_SIGNALS}
             cand = self._candidate_cols(signal, profile)
-            features = feature_matrix(signal, profile, cols=cand)
+            features = feature_matrix(signal, profile, raw=raw_features(self.signals_, profile), cols=cand)
             prob = self.ranker_.score(features) if len(cand) else np.zeros(0)
             total = prob
             parts = self._interest_bonus(

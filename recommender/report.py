@@ -1,4 +1,4 @@
-"""The evaluation report: a markdown table and a plot of ``benchmark.run``'s result.
+"""The evaluation reports: a markdown table and a plot of ``benchmark.run``'s result, and of ``benchmark.run_suite``'s.
 
 ``write_report(result, folder)`` writes ``<name>.md`` (every model, every
 metric with its 95% bootstrap interval, the protocol and the verdicts) and
@@ -9,7 +9,7 @@ matplotlib's Agg backend, no display needed).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,23 @@ from colearn.recommender.benchmark import BASELINES, FULL, beats_every_baseline,
 
 #: Report column order.
 METRICS = ("hr@5", "hr@10", "ndcg@10", "mrr", "coverage@10", "diversity@10", "novelty@10")
+
+
+def error_bars(vals: Sequence[Mapping[str, float]]) -> list[list[float]]:
+    """matplotlib ``yerr`` ``[[below], [above]]`` of ``{"mean", "low", "high"}`` intervals, clipped at 0.
+
+    A bootstrap interval need not contain the statistic of the whole sample
+    (coverage@10 of all cases is the largest any resample can reach, so its
+    ``high`` can sit below its ``mean``); the part of the bar that would be
+    negative is drawn as 0, and ``clipped_intervals`` lists where.
+    """
+    return [[max(0.0, v["mean"] - v["low"]) for v in vals], [max(0.0, v["high"] - v["mean"]) for v in vals]]
+
+
+def clipped_intervals(models: Mapping[str, Mapping[str, Mapping[str, float]]]) -> list[str]:
+    """``"model metric"`` for every interval that does not contain its mean (its bar is clipped)."""
+    return [f"{name} {metric}" for name, metrics in models.items() for metric, v in metrics.items()
+            if not v["low"] <= v["mean"] <= v["high"]]
 
 
 def _cell(v: Mapping[str, float]) -> str:
@@ -45,7 +62,16 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
               f"- Recommender NDCG@10 {ours['ndcg@10']['mean']:.3f}: "
               f"{'above' if beats_every_baseline(result) else 'NOT above'} every baseline's interval.",
               f"- Catalogue coverage@10: {ours['coverage@10']['mean']:.3f}.",
+              f"- The guard (the learned model against each single signal on the latest fifth of the "
+              f"training events before each refit) served one signal instead for "
+              f"{result.get('served_signal_cases', 0):,} of the {result['n_cases']:,} cases"
+              + (f" ({', '.join(sorted({g['serve'] for g in result.get('guard', []) if g['serve'] != 'ranker'}))})"
+                 if result.get('served_signal_cases') else "") + ".",
               f"- Ranker hyperparameters: `{json.dumps(result['ranker_params'], sort_keys=True)}`."]
+    clipped = clipped_intervals({n: {m: models[n][m] for m in METRICS} for n in [FULL, *BASELINES]})
+    if clipped:
+        lines.append(f"- Intervals that do not contain their mean (the bootstrap of a whole-sample statistic; "
+                     f"the plot clips their bars at the mean): {', '.join(clipped)}.")
     return "\n".join(lines) + "\n"
 
 
@@ -62,7 +88,7 @@ def plot(result: Mapping[str, Any], path: Path, title: str) -> Path:
         ax = fig.add_subplot(1, 2, i + 1)
         vals = [result["models"][n][metric] for n in names]
         means = [v["mean"] for v in vals]
-        errs = [[v["mean"] - v["low"] for v in vals], [v["high"] - v["mean"] for v in vals]]
+        errs = error_bars(vals)
         colours = ["#2a9d8f" if n == FULL else "#8d99ae" for n in names]
         ax.bar(range(len(names)), means, yerr=errs, capsize=3, color=colours)
         ax.set_xticks(range(len(names)), names, rotation=35, ha="right", fontsize=8)
@@ -82,3 +108,106 @@ def write_report(result: Mapping[str, Any], folder: Path | str, name: str, title
     md.write_text(markdown(result, title), encoding="utf-8")
     png = plot(result, out / f"{name}.png", title)
     return md, png
+
+
+# ---------------------------------------------------------------------------
+# A suite of sites (``benchmark.run_suite``)
+# ---------------------------------------------------------------------------
+
+#: The suite table's metrics, in column order.
+SUITE_METRICS = ("ndcg@10", "hr@10", "mrr", "coverage@10")
+
+
+def suite_summary(suite: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"sites": {name: verdict + coverage + served}, "wins", "losses", "mean_lift", "min_coverage"}``."""
+    from colearn.recommender.benchmark import suite_verdicts
+
+    verdicts = suite_verdicts(suite)
+    for name, v in verdicts.items():
+        r = suite["sites"][name]
+        v["coverage"] = r["models"][FULL]["coverage@10"]["mean"]
+        v["served_signal_cases"] = r.get("served_signal_cases", 0)
+        v["n_cases"] = r["n_cases"]
+    lifts = [v["lift"] for v in verdicts.values()]
+    return {"sites": verdicts, "wins": sum(v["win"] for v in verdicts.values()),
+            "losses": sum(not v["win"] for v in verdicts.values()),
+            "mean_lift": sum(lifts) / len(lifts) if lifts else 0.0,
+            "min_coverage": min((v["coverage"] for v in verdicts.values()), default=0.0)}
+
+
+def suite_markdown(suite: Mapping[str, Any], title: str) -> str:
+    """The suite report: a verdict per site, then every model's metrics per site, with 95% intervals."""
+    summary = suite_summary(suite)
+    lines = [f"# {title}", "",
+             f"Temporal leave-last-out on each site ({suite['split']} split; learners with at least 3 "
+             "distinct badges, their last distinct badge held out; every score uses only awards before the "
+             "held-out one). Mean [95% bootstrap interval]. Each site's ranker is fitted on its own earlier "
+             "events pooled with other sites' training events"
+             + (f" (also: {', '.join(suite['prior_sites'])})" if suite.get("prior_sites") else "") + ".", "",
+             f"**{summary['wins']} wins, {summary['losses']} losses** against each site's best baseline on "
+             f"NDCG@10; mean lift {summary['mean_lift']:+.3f}; lowest coverage@10 {summary['min_coverage']:.3f}.",
+             "", "| site | cases | recommender NDCG@10 | best baseline | its NDCG@10 | lift | verdict | "
+             "coverage@10 | cases served by one signal (guard) |", "|---|---:|---:|---|---:|---:|---|---:|---:|"]
+    for name, v in summary["sites"].items():
+        lines.append(f"| {name} | {v['n_cases']:,} | {v['ours']:.3f} | {v['best']} | {v['theirs']:.3f} | "
+                     f"{v['lift']:+.3f} | {'win' if v['win'] else 'LOSS'} | {v['coverage']:.3f} | "
+                     f"{v['served_signal_cases']:,} |")
+    lines += ["", "| site | model | " + " | ".join(m.upper() for m in SUITE_METRICS) + " |",
+              "|---|---|" + "---|" * len(SUITE_METRICS)]
+    clipped = []
+    for name, r in suite["sites"].items():
+        for model in [FULL, *BASELINES]:
+            vals = r["models"][model]
+            lines.append(f"| {name} | {model} | " + " | ".join(_cell(vals[m]) for m in SUITE_METRICS) + " |")
+        clipped += [f"{name} {c}" for c in clipped_intervals(
+            {n: {m: r["models"][n][m] for m in SUITE_METRICS} for n in [FULL, *BASELINES]})]
+    if clipped:
+        lines += ["", "Intervals that do not contain their mean (a bootstrap of a whole-sample statistic such "
+                  f"as coverage; the plot clips their bars): {', '.join(clipped)}."]
+    lines += ["", f"Ranker hyperparameters: `{json.dumps(suite['ranker_params'], sort_keys=True)}`."]
+    return "\n".join(lines) + "\n"
+
+
+def suite_plot(suite: Mapping[str, Any], path: Path, title: str) -> Path:
+    """Per site: the recommender's and the best baseline's NDCG@10 (95% intervals, clipped at 0)
+    and the recommender's coverage@10, as one PNG (Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    summary = suite_summary(suite)
+    names = list(summary["sites"])
+    fig = Figure(figsize=(max(8.0, 1.0 * len(names) + 3), 4.5))
+    ax = fig.add_subplot(1, 1, 1)
+    xs = list(range(len(names)))
+    ours = [suite["sites"][n]["models"][FULL]["ndcg@10"] for n in names]
+    best = [suite["sites"][n]["models"][summary["sites"][n]["best"]]["ndcg@10"] for n in names]
+    w = 0.38
+    ax.bar([x - w / 2 for x in xs], [v["mean"] for v in ours], w, yerr=error_bars(ours), capsize=3,
+           color="#2a9d8f", label="recommender NDCG@10")
+    ax.bar([x + w / 2 for x in xs], [v["mean"] for v in best], w, yerr=error_bars(best), capsize=3,
+           color="#8d99ae", label="best baseline NDCG@10")
+    ax.plot(xs, [summary["sites"][n]["coverage"] for n in names], "D", color="#e76f51",
+            label="recommender coverage@10")
+    for x, n in zip(xs, names):
+        ax.annotate(summary["sites"][n]["best"], (x + w / 2, 0.02), rotation=90, fontsize=7, ha="center",
+                    color="white")
+    ax.set_xticks(xs, names, rotation=30, ha="right", fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("mean [95% interval]")
+    ax.legend(fontsize=8, loc="upper left", ncols=3)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def write_suite_report(suite: Mapping[str, Any], folder: Path | str, name: str,
+                       title: str) -> tuple[Path, Path]:
+    """Write ``<folder>/<name>.md`` (``suite_markdown``) and ``<folder>/<name>.png`` (``suite_plot``)."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    md = out / f"{name}.md"
+    md.write_text(suite_markdown(suite, title), encoding="utf-8")
+    return md, suite_plot(suite, out / f"{name}.png", title)

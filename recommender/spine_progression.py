@@ -91,15 +91,15 @@ class SpineProgression:
         return scale_to_unit(self.badge_cells_ @ target)
 
     def explain(self, profile: Profile, badge: int) -> str | None:
-        """``"Skills: participation -> demonstration"`` for each domain the badge moves the learner up in."""
+        """``"A step up in Skills, from participation to demonstration"`` for each domain the badge moves the learner up in."""
         steps = self._steps(profile)
         ptr = self.badge_cells_.indptr
         aligned = self.badge_cells_.indices[ptr[badge]:ptr[badge + 1]]
         parts = []
         for c in sorted(int(c) for c in aligned if int(c) in steps):
             frm, to = (self.cell_info_[i] for i in steps[c])
-            parts.append(f"{to.domain_label}: {frm.layer} -> {to.layer}")
-        return "; ".join(parts) or None
+            parts.append(f"{to.domain_label}, from {frm.layer} to {to.layer}")
+        return ("A step up in " + "; and in ".join(parts)) if parts else None
 
     def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
         """Nothing to update: the signal reads only the learner's own badges and the spine."""

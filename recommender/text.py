@@ -249,7 +249,7 @@ class TextSimilarity:
         return scale_to_unit(self.similarities(profile))
 
     def explain(self, profile: Profile, badge: int) -> str | None:
-        """``"Matches your interest 'coding' (similarity 0.62)"`` or ``"Described like Code Club, which you hold (0.71)"``."""
+        """``"Matches your interest 'coding'"`` or ``"Described much like Code Club, which you hold"``."""
         q, stated = self._query(profile)
         if q is None:
             return None
@@ -257,10 +257,10 @@ class TextSimilarity:
         if sim <= 0:
             return None
         if stated:
-            return f"Matches your interest '{profile.interests.text.strip()[:60]}' (similarity {sim:.2f})"
+            return f"Matches your interest '{profile.interests.text.strip()[:60]}'"
         held_sims = self.vectors_[profile.held] @ self.vectors_[badge]
         best = int(profile.held[int(np.argmax(held_sims))])
-        return f"Described like {self.names_[best]}, which you hold (similarity {float(held_sims.max()):.2f})"
+        return f"Described much like {self.names_[best]}, which you hold"
 
     def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
         """Nothing to update: badge texts do not change with awards."""

@@ -217,17 +217,17 @@ class PersonalisedPageRank:
         return scale_to_unit(x)
 
     def explain(self, profile: Profile, badge: int) -> str | None:
-        """``"Close to your 3 badges in the badge graph: 212 learners hold one of them and it"``."""
+        """``"Learners with badges like yours hold it: 212 who hold Teacher hold it too"``."""
         if profile.is_empty:
             return None
         counts = self.co_.row_values(badge, profile.held)  # symmetric: C[h, badge] for every held h
         if not np.any(counts > 0):
             return None
         k = int(np.argmax(counts))
-        n = len(profile.held)
-        yours = "your badge" if n == 1 else f"your {n} badges"
-        return (f"Close to {yours} in the badge graph: a walk reaches it through the "
-                f"{int(counts[k]):,} learners who hold {self.names_[int(profile.held[k])]} and it")
+        n = int(counts[k])
+        who = "1 learner who holds" if n == 1 else f"{n:,} learners who hold"
+        return (f"Learners with badges like yours hold it: {who} "
+                f"{self.names_[int(profile.held[k])]} {'holds' if n == 1 else 'hold'} it too")
 
     def _change(self, others: np.ndarray, badge: int, sign: int) -> None:
         update_learner_normalised(self.g_, self.holders_, others, badge, sign)

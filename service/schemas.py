@@ -28,6 +28,10 @@ class Health(BaseModel):
     feed_head: int = Field(description="the last change-feed sequence recorded in the graph")
     rebuilds: int = Field(description="recommender rebuilds this process swapped in since start")
 
+    ranking: str = Field("blend", description="what ranks recommendations: 'ranker' (the learned model), "
+                         "'signal:<name>' (the guard found the model no better than that one signal on the "
+                         "latest training events, so it is served), or 'blend' (no trained ranker)")
+
 
 class SessionPublic(BaseModel):
     """One meeting of an opportunity that runs on several occasions (UTC)."""

@@ -41,5 +41,8 @@ def test_train_saves_a_ranker_the_api_uses(data_dir: Path) -> None:
     with TestClient(api) as client:
         assert client.app.state.recommender.ranker_ is not None
         assert client.app.state.recommender.ranker_.training_hash_ == meta["training_hash"]
+        # /health says what ranks: the learned model, or the one signal the guard chose instead
+        want = "ranker" if meta["serve"] == "ranker" else f"signal:{meta['serve']}"
+        assert client.get("/health").json()["ranking"] == want and "ranker" in meta["guard"]
         items = client.get("/learners/se-synth-5/next", params={"limit": 5}).json()["items"]
         assert items and all(i["reasons"] for i in items)

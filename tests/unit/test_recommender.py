@@ -125,7 +125,7 @@ def test_spine_progression_uses_layer_rank_from_data_not_four_layers() -> None:
     held = Profile.of([p.badges.row("badge-a"), p.badges.row("badge-c")])
     scores = sig.score(held)
     assert [p.badges.id(c) for c in np.flatnonzero(scores)] == ["badge-d"]
-    assert sig.explain(held, p.badges.row("badge-d")) == "Craft: c -> d"
+    assert sig.explain(held, p.badges.row("badge-d")) == "A step up in Craft, from c to d"
     assert sig.explain(held, p.badges.row("badge-e")) is None
     top = Profile.of([p.badges.row("badge-e")])
     assert not sig.score(top).any()  # at the top layer: nothing further
@@ -144,13 +144,13 @@ def test_reasons_name_the_right_counts(rec: Recommender) -> None:
     assert club.reasons == [
         "3 learners who hold First also hold Club",
         "Popular: 4 learners hold it",
-        "Skills: engagement -> participation",
+        "A step up in Skills, from engagement to participation",
     ]
     assert club.score == pytest.approx(DEFAULT_WEIGHTS["item_knn"] + DEFAULT_WEIGHTS["popularity"] * 4 / 5
                                        + DEFAULT_WEIGHTS["spine"])
     show = out[1]
     assert show.reasons[0] == "2 learners who hold First also hold Show"
-    assert not any("->" in r for r in show.reasons)  # two layers up: spine gave it nothing
+    assert not any("step up" in r for r in show.reasons)  # two layers up: spine gave it nothing
     singles = {r.badge_id: r.reasons for r in out}
     assert singles["quiz"][0] == "1 learner who holds First also holds Quiz"
 
@@ -165,12 +165,12 @@ def test_spine_progression_suggests_the_next_layer() -> None:
     spine_only = Recommender.from_rows(make_awards(), BADGES, CELLS, weights={"spine": 1.0})
     out = spine_only.recommend("u5")  # holds club: skills.participation
     assert [r.badge_id for r in out] == ["show"]
-    assert out[0].reasons == ["Skills: participation -> demonstration"]
+    assert out[0].reasons == ["A step up in Skills, from participation to demonstration"]
     # u3 holds first, club (skills) and read (knowledge.engagement): one step in each domain
     out = spine_only.recommend("u3")
     assert {r.badge_id for r in out} == {"show", "quiz"}
-    assert {r.reasons[0] for r in out} == {"Skills: participation -> demonstration",
-                                           "Knowledge: engagement -> participation"}
+    assert {r.reasons[0] for r in out} == {"A step up in Skills, from participation to demonstration",
+                                           "A step up in Knowledge, from engagement to participation"}
 
 
 def test_never_recommends_a_held_badge() -> None:

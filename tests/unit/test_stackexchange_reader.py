@@ -16,6 +16,7 @@ from colearn.ingest.stackexchange import (
     classify,
     default_mapping_path,
     load_mapping,
+    plan_stackexchange,
     read_badges_xml,
     site_info,
     slug,
@@ -153,3 +154,78 @@ def test_a_bad_mapping_is_refused(tmp_path: Path, path: tuple[str, ...], value: 
         load_mapping(p)
     assert err.value.file == str(p)
     assert err.value.field == fld
+
+
+# --------------------------------------------------------------------------
+# Dumps as they really are: older formats, unsorted rows, unknown names
+# --------------------------------------------------------------------------
+
+SUITE = Path(__file__).resolve().parents[2] / "data" / "stackexchange"
+SITES = sorted(p.parent.name for p in SUITE.glob("*/Badges.xml"))
+
+
+def old_row(i: int, user: int = 7, name: str = "Teacher", date: str = "2012-01-31T20:57:26.347") -> str:
+    return f'  <row Id="{i}" UserId="{user}" Name="{name}" Date="{date}" />\n'
+
+
+def test_the_bundled_suite_has_ten_sites() -> None:
+    assert len(SITES) == 10 and {"martialarts", "cs", "onstartups"} <= set(SITES)
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_every_bundled_dump_reads_in_date_then_id_order(site: str) -> None:
+    path = SUITE / site / "Badges.xml"
+    n_rows = path.read_text(encoding="utf-8-sig").count("<row ")
+    awards = read_badges_xml(path, site)
+    assert len(awards) == n_rows
+    keys = [(a.awarded_on, a.row_id) for a in awards]
+    assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize("site", ["3dprinting", "onstartups"])  # unsorted rows; no Class
+def test_a_site_plan_keeps_the_date_then_id_order_and_spine_cells(site: str) -> None:
+    path = SUITE / site / "Badges.xml"
+    plan = plan_stackexchange(path, site)
+    assert [r["props"]["se_id"] for r in plan.assertion_rows] == [a.row_id for a in read_badges_xml(path, site)]
+    cells = {f"{d.id}.{lay.id}" for d in read_spine().domains for lay in read_spine().layers}
+    assert {r["cell"] for r in plan.badge_rows} <= cells
+
+
+def test_an_older_dump_without_class_infers_its_tag_badges() -> None:
+    plan = plan_stackexchange(SUITE / "cs" / "Badges.xml", "cs")
+    tags = [r for r in plan.badge_rows if r["props"]["tag_based"]]
+    assert tags, "cs gives tag badges as plain tag names"
+    assert {r["props"]["tier"] for r in tags} <= {"bronze", "silver", "gold"}
+    assert all(r["props"]["name"] == r["props"]["name"].lower() for r in tags)
+    teacher = next(r for r in plan.badge_rows if r["props"]["name"] == "Teacher")
+    assert teacher["props"]["mapping_rule"] == "named" and teacher["props"]["tier"] == "unknown"
+
+
+def test_older_rows_are_read_and_tag_tiers_follow_award_order(tmp_path: Path) -> None:
+    p = write(tmp_path, old_row(3, name="algorithms", date="2013-01-01T00:00:00"),
+              old_row(1, name="algorithms", date="2012-01-01T00:00:00"), old_row(2, name="Teacher"),
+              old_row(4, user=8, name="algorithms", date="2012-06-01T00:00:00"))
+    awards = read_badges_xml(p, "cs")
+    assert [a.row_id for a in awards] == [1, 2, 4, 3]  # by Date, then Id
+    by_id = {a.row_id: a for a in awards}
+    assert by_id[2].tag_based is False and by_id[2].badge_class is None and by_id[2].tier == "unknown"
+    assert by_id[1].tag_based and by_id[1].tier == "bronze"
+    assert by_id[3].tier == "silver"  # the same user's second award of the tag
+    assert by_id[4].tier == "bronze"  # another user's first
+
+
+def test_rows_with_equal_dates_are_ordered_by_id(tmp_path: Path) -> None:
+    p = write(tmp_path, row(9, date="2012-01-01T00:00:00"), row(5, user=8, date="2012-01-01T00:00:00"),
+              row(7, user=9, date="2011-01-01T00:00:00"))
+    assert [a.row_id for a in read_badges_xml(p, "martialarts")] == [7, 5, 9]
+
+
+def test_an_unknown_name_without_class_goes_to_the_stated_default_cell(tmp_path: Path,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    p = write(tmp_path, old_row(1, name="Brand New Badge"), old_row(2, name="Teacher"))
+    with caplog.at_level(logging.WARNING, logger="colearn.ingest.stackexchange"):
+        plan = plan_stackexchange(p, "newsite")
+    mapping = load_mapping()
+    new = next(r for r in plan.badge_rows if r["props"]["name"] == "Brand New Badge")
+    assert new["cell"] == mapping.fallback.unknown_class and new["props"]["mapping_rule"] == "fallback"
+    assert plan.fallbacks == ["Brand New Badge"] and "Brand New Badge" in caplog.text

@@ -1,0 +1,112 @@
+"""Every reason template, on the real Martial Arts history: plain words, badge names and never
+ids, no jargon, and said only by a signal that gave the badge something."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from colearn.cli import bundled, se_catalogue
+from colearn.ingest.spine import read_spine, spine_cell_rows
+from colearn.ingest.stackexchange import plan_stackexchange
+from colearn.recommender.evaluation import _awards
+from colearn.recommender.projections import award_order_key
+from colearn.recommender.recommend import MAX_REASONS, Recommender, ranker_signals
+from colearn.recommender.signals import Interests, Profile
+from colearn.recommender.transitions import Transitions
+
+#: Words a learner should not have to know.
+JARGON = re.compile(r"\b(walks?|graph|similarity|cosine|scores?|pagerank|knn|markov|rp3beta|id)\b|->|\d\.\d",
+                    re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def model() -> Recommender:
+    plan = plan_stackexchange(bundled("stackexchange", "martialarts", "Badges.xml"), "martialarts")
+    cells = [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())]
+    rows = sorted(_awards(plan.awards()), key=award_order_key)
+    signals = [*ranker_signals(), Transitions(decay=0.0, name="markov")]
+    return Recommender.from_rows(rows, se_catalogue(plan), cells, signals=signals)
+
+
+def _plain(model: Recommender, sentence: str) -> None:
+    assert sentence and (sentence[0].isupper() or sentence[0].isdigit()) and not JARGON.search(sentence), sentence
+    assert not re.search(r"se-martialarts-", sentence), sentence  # names, never badge ids
+
+
+def _first_reason(model: Recommender, name: str, profile: Profile) -> tuple[int, str]:
+    scores = model.signals_[name].score(profile)
+    scores[profile.held] = 0
+    for col in np.argsort(-scores).tolist():
+        if scores[col] <= 0:
+            break
+        said = model.signals_[name].explain(profile, col)
+        if said is not None:
+            return col, said
+    raise AssertionError(f"{name} explained nothing for this learner")
+
+
+def _learner_with(model: Recommender, n: int) -> Profile:
+    return next(model.profile(u) for u in model.learners_ if len(model.profile(u).held) >= n)
+
+
+#: theme_fit is left out: it names a theme by its id (the projection holds no theme names).
+HISTORY_SIGNALS = ["item_knn", "transitions", "earned_later", "ppr", "rp3beta", "spine",
+                   "destination_fit", "text", "popularity", "stage", "tenure", "sequence", "markov"]
+
+
+@pytest.mark.parametrize("name", HISTORY_SIGNALS)
+def test_each_signal_explains_a_learner_in_plain_words_with_names(model: Recommender, name: str) -> None:
+    profile = _learner_with(model, 4)
+    col, said = _first_reason(model, name, profile)
+    _plain(model, said)
+    held_names = {model.projection_.badge_names[int(b)] for b in profile.held}
+    mentions = [n for n in held_names | {model.projection_.badge_names[col]} if n in said]
+    if name in ("item_knn", "transitions", "earned_later", "ppr", "rp3beta", "sequence", "markov", "text"):
+        assert mentions, said  # a co-earning reason names the badges it rests on
+
+
+def test_a_signal_that_gave_nothing_says_nothing(model: Recommender) -> None:
+    profile = _learner_with(model, 4)
+    for name, signal in model.signals_.items():
+        scores = signal.score(profile)
+        scores[profile.held] = 1.0  # held badges are never recommended
+        for col in np.flatnonzero(scores <= 0)[:5].tolist():
+            assert signal.explain(profile, col) is None, (name, col)
+
+
+def test_sequence_reason_names_the_last_two_badges(model: Recommender) -> None:
+    profile = _learner_with(model, 3)
+    _, said = _first_reason(model, "sequence", profile)
+    last = model.projection_.badge_names[int(profile.held[-1])]
+    assert last in said and "next" in said or "right after" in said
+
+
+@pytest.mark.parametrize(("interests", "name"), [
+    (Interests(text="judo throws and grappling"), "text"),
+    (Interests(destinations=("employment",)), "destination_fit"),
+])
+def test_stated_interests_are_echoed_plainly(model: Recommender, interests: Interests, name: str) -> None:
+    _, said = _first_reason(model, name, Profile.of([], interests=interests))
+    _plain(model, said)
+    assert "you chose" in said or "your interest" in said
+
+
+def test_a_newcomer_hears_why_popularity_decides(model: Recommender) -> None:
+    out = model.recommend_for_interests(Interests(), limit=3)
+    assert all(1 <= len(r.reasons) <= MAX_REASONS for r in out)
+    assert "no badges yet" in out[0].reasons[0]
+    for r in out:
+        for s in r.reasons:
+            _plain(model, s)
+
+
+def test_recommendations_carry_one_to_three_plain_reasons(model: Recommender) -> None:
+    learner = next(u for u in model.learners_ if len(model.profile(u).held) >= 5)
+    out = model.recommend(learner, limit=10)
+    assert out and all(1 <= len(r.reasons) <= MAX_REASONS for r in out)
+    for r in out:
+        for s in r.reasons:
+            _plain(model, s)
