@@ -478,11 +478,17 @@ def keys_learner_token_cmd(
     learner_id: Annotated[str, typer.Argument(help="The learner the token is for.")],
     ttl: Annotated[int, typer.Option(min=1, help="Lifetime in seconds.")] = 3600,
 ) -> None:
-    """Print a signed token that lets one learner read their own data."""
+    """Print a signed token that lets one learner read their own data (an unknown learner is refused)."""
+    from colearn.errors import NotFound
+    from colearn.graph.access import learner_exists
     from colearn.service.auth import issue_learner_token, token_secret
 
     def body() -> None:
         settings = get_settings()
+        with _store() as store:
+            if not learner_exists(store, learner_id):
+                raise NotFound(f"learner '{learner_id}' does not exist: learners sign in by email "
+                               "(POST /signin/email), or are created by an award")
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         print(issue_learner_token(token_secret(settings.data_dir, secret), learner_id, ttl))
 
@@ -632,7 +638,7 @@ def issue_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Award a badge (or every row of a CSV) as an Open Badges assertion."""
-    from colearn.graph import issuing
+    from colearn.domain import awards as issuing
 
     def body() -> None:
         if not org:
@@ -681,7 +687,7 @@ def revoke_cmd(
     org: Annotated[Optional[str], typer.Option("--org", help="Act as this organisation (it must define the badge).")] = None,
 ) -> None:
     """Revoke an assertion: it stays on record, leaves the portfolio, and verifiers see it revoked."""
-    from colearn.graph import issuing
+    from colearn.domain import awards as issuing
 
     def body() -> None:
         with _store() as store:
@@ -793,25 +799,32 @@ def serve_cmd(
     host: Annotated[Optional[str], typer.Option(help="Bind address.", envvar="COLEARN_HOST")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port.", envvar="COLEARN_PORT")] = None,
     workers: Annotated[int, typer.Option(min=1, envvar="COLEARN_WORKERS",
-                                         help="Worker processes; each holds its own recommender.")] = 1,
+                                         help="Worker processes; they share one recommender, built "
+                                              "before they are forked.")] = 1,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
-    import uvicorn
+    """Serve the HTTP API (OpenAPI docs at /docs).
 
-    from colearn.service.app import create_app
-
+    This process starts the embedded store (or reuses a running one), restarts it
+    if it crashes, and on SIGTERM or SIGINT stops the workers, then the store it
+    started (its append-only file compacted first). Workers and the store get
+    SIGTERM from the kernel if this process dies, even by SIGKILL.
+    """
     settings = get_settings()
     where = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
-    if workers == 1:
-        uvicorn.run(create_app(settings), **where)
-        return
+    server = None
     if not settings.neo4j_uri:
         # Started (or found) here, before the workers, so that they share it and
         # it outlives any one of them; this process stops it at exit.
         from colearn.graph.falkordb_store import EmbeddedFalkorDB
 
-        _run(lambda: EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync))
-    uvicorn.run("colearn.service.app:create_app", factory=True, workers=workers, **where)
+        server = _run(lambda: EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync))
+    from colearn.service.forked import serve_forked
+
+    try:
+        _run(lambda: serve_forked(settings, str(where["host"]), int(where["port"]), workers))
+    finally:
+        if server is not None:
+            server.stop()
 
 
 @app.command("bench")
@@ -821,18 +834,58 @@ def bench_cmd(
     workers: Annotated[Optional[int], typer.Option(min=1, help="Workers of the server under test; default 2, "
                                                    "and 1 at L (each worker holds its own recommender).")] = None,
     requests: Annotated[int, typer.Option(min=100, help="Measured HTTP requests per size.")] = 3_000,
+    inproc: Annotated[bool, typer.Option("--inproc", help="Only \"what next\" in-process beside exact scipy "
+                                         "PPR and networkx (no store, no server; the city is kept in generated/).")] = False,
+    quality: Annotated[bool, typer.Option("--quality", help="Also NDCG@10 of the served path against the slower "
+                                          "one, on the bundled Martial Arts data (5 minutes on a quiet machine).")] = False,
+    ranker: Annotated[bool, typer.Option("--ranker", help="With --inproc: also time a learned ranker "
+                                         "(fitted on the Martial Arts data, kept in generated/).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Measure ingest, "what next" (in-process and over HTTP), readiness, memory and
     award-to-recommendation time on synthetic cities; one table per size (targets at L)."""
-    from colearn.perf.bench import bench_size, rows, write_report
+    from colearn.perf.bench import bench_size, inproc_rows, rows, write_report
 
     def body() -> None:
         results = []
+        say = lambda m: err.print(f"[dim]{m}[/dim]", highlight=False)  # noqa: E731
+        extra: dict[str, Any] = {}
+        if quality or ranker:
+            from colearn.ingest.spine import read_spine, spine_cell_rows
+            from colearn.ingest.stackexchange import plan_stackexchange
+
+            plan = plan_stackexchange(bundled("stackexchange", "martialarts", "Badges.xml"), "martialarts")
+            martial_arts = (plan.awards(), se_catalogue(plan),
+                            [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())])
+        if quality:
+            from colearn.perf.inproc import quality as measure_quality
+
+            say("quality: the served path against the slower one, Martial Arts")
+            q = measure_quality(*martial_arts)
+            extra = {f"quality_{k}": v for k, v in q.items()}
+            extra["quality_ndcg_drop"] = q["ndcg_exact"] - q["ndcg_fast"]
         for size in [s.strip().upper() for s in sizes.split(",") if s.strip()]:
+            if inproc:
+                from colearn.perf.inproc import fitted_ranker, run
+
+                res = run(size, seed, progress=say, ranker=fitted_ranker(
+                    *martial_arts, keep="generated/bench-ranker.joblib") if ranker else None)
+                res.update(extra)
+                results.append(res)
+                path = write_report({**res, "size": f"{size}-inproc"})
+                if not as_json:
+                    table = Table(title=f"colearn bench --inproc, size {size} (seed {seed}); targets are for L, "
+                                        "2 cores", caption=f"also in {path}")
+                    for col in ("measure", "value", "target (L)", "verdict"):
+                        table.add_column(col, justify="right" if col == "value" else "left")
+                    for r in inproc_rows(res):
+                        table.add_row(*r)
+                    Console(width=max(out.width, 120)).print(table)
+                continue
             with _Steps() as step:
                 res = bench_size(size, seed, workers=workers or (1 if size == "L" else 2), http_requests=requests,
                                  progress=step)
+            res.update(extra)
             results.append(res)
             path = write_report(res)
             if not as_json:
@@ -845,6 +898,38 @@ def bench_cmd(
                 Console(width=max(out.width, 120)).print(table)
         if as_json:
             out.print_json(json.dumps(results, default=str))
+
+    _run(body)
+
+
+@app.command("bench-feed")
+def bench_feed_cmd(
+    size: Annotated[str, typer.Option(help="The synthetic city: S, M or L.")] = "M",
+    seed: Annotated[int, typer.Option(help="The synthetic city's seed.")] = 1,
+    awards: Annotated[int, typer.Option(min=1, help="Awards streamed while the followers run.")] = 100_000,
+    batch: Annotated[int, typer.Option(min=1, help="Awards a statement while streaming.")] = 50,
+    followers: Annotated[int, typer.Option(min=1, help="Follower processes.")] = 2,
+    compact_after: Annotated[Optional[int], typer.Option(help="Changes before a follower rebuilds; "
+                                                         "default the follower's.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Measure change-to-visible latency across processes (p50/p99/max) and resident memory
+    after a stream of awards against a fresh build (see ``colearn.perf.feed_bench``)."""
+    from colearn.perf.feed_bench import feed_bench, table_rows
+
+    def body() -> None:
+        res = feed_bench(size.upper(), seed, awards=awards, batch=batch, followers=followers,
+                         compact_after=compact_after,
+                         progress=lambda m: err.print(f"[dim]{m}[/dim]", highlight=False))
+        if as_json:
+            out.print_json(json.dumps(res, default=str))
+            return
+        table = Table(title=f"colearn bench-feed, size {size.upper()} (seed {seed})")
+        table.add_column("measure")
+        table.add_column("value")
+        for r in table_rows(res):
+            table.add_row(*r)
+        Console(width=max(out.width, 120)).print(table)
 
     _run(body)
 

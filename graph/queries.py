@@ -139,6 +139,12 @@ _IN_PORTFOLIO = (
     "AND (a.expires_on IS NULL OR a.expires_on > $now)"
 )
 
+#: What counts (toward recommendations, pathway progress and completions): in
+#: the portfolio, and not an import whose origin was not established
+#: (``verified: false``, ``openbadges/importing.py``; absent means verified).
+#: The feed's ``HELD_PAIRS`` applies the same rule.
+_COUNTS = f"{_IN_PORTFOLIO} AND coalesce(a.verified, true) = true"
+
 #: One learner's portfolio assertions ``a`` (``$learner_id``, ``$now``), found
 #: from the learner. The ``WITH`` keeps it that way: without it FalkorDB's
 #: planner starts from the index on ``Assertion.status`` and filters every
@@ -150,11 +156,12 @@ _LEARNER_HELD = (
 )
 
 #: Every portfolio award of every learner (accepted, not revoked, not expired
-#: at ``$now``, epoch seconds), oldest first: the recommender's input.
+#: at ``$now``, epoch seconds; unverified imports left out: ``_COUNTS``),
+#: oldest first: the recommender's input.
 #: Returns rows ``{assertion_id, learner_id, badge_id, issued_on}``.
 PORTFOLIO_AWARDS = (
     f"MATCH (l:{Label.LEARNER})<-[:{Rel.TO}]-(a:{Label.ASSERTION})-[:{Rel.OF}]->(b:{Label.BADGE}) "
-    f"WHERE {_IN_PORTFOLIO} "
+    f"WHERE {_COUNTS} "
     "RETURN a.id AS assertion_id, l.id AS learner_id, b.id AS badge_id, a.issued_on AS issued_on "
     "ORDER BY issued_on, assertion_id"
 )
@@ -176,6 +183,41 @@ LEARNER_VERIFIED_PORTFOLIO = (
     f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
     "RETURN a.id AS assertion_id, b.id AS badge_id, a.issued_on AS issued_on "
     "ORDER BY issued_on, assertion_id"
+)
+
+#: A learner's live awards (issued or accepted) of one badge: a completion badge
+#: is never awarded to a learner who holds one. Params: ``learner_id``,
+#: ``badge_id``. Returns rows ``{id}``.
+LEARNER_LIVE_AWARDS_OF_BADGE = (
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"
+    f"-[:{Rel.OF}]->(b:{Label.BADGE} {{id: $badge_id}}) "
+    f"WHERE a.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}'] "
+    "RETURN a.id AS id ORDER BY id"
+)
+
+#: What each pathway's completion badge needs: the badges of its non-optional
+#: steps, for the published pathways and ``$id`` (the one being written).
+#: Returns rows ``{pathway_id, completion, needs: [badge id]}``.
+PATHWAY_COMPLETION_NEEDS = (
+    f"MATCH (p:{Label.PATHWAY})-[:{Rel.COMPLETES_WITH}]->(c:{Label.BADGE}) "
+    "WHERE p.status = 'published' OR p.id = $id "
+    f"MATCH (p)-[:{Rel.HAS_STEP}]->(s:{Label.STEP})-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) "
+    "WHERE coalesce(s.optional, false) = false "
+    "RETURN p.id AS pathway_id, c.id AS completion, collect(DISTINCT b.id) AS needs ORDER BY pathway_id"
+)
+
+#: Withdraw an award for good (the issuer's DELETE): it leaves its learner and its
+#: badge, and the recipient and evidence are erased; the node stays, revoked, so
+#: that its hosted URL answers 410 and the issuer's revocation lists keep it.
+#: Params: ``id``. Returns 0 or 1 row ``{id}``.
+ERASE_ASSERTION = (
+    f"MATCH (a:{Label.ASSERTION} {{id: $id}}) "
+    f"OPTIONAL MATCH (a)-[t:{Rel.TO}]->(:{Label.LEARNER}) DELETE t "
+    "WITH DISTINCT a "
+    f"OPTIONAL MATCH (a)-[o:{Rel.OF}]->(:{Label.BADGE}) DELETE o "
+    "WITH DISTINCT a "
+    "REMOVE a.recipient_hash, a.recipient_salt, a.recipient_type, a.evidence_url, a.evidence_narrative "
+    "SET a.erased = true RETURN a.id AS id"
 )
 
 #: Whether a learner exists. Params: ``learner_id``. Returns 0 or 1 row ``{id}``.
@@ -532,8 +574,11 @@ CATALOGUE_BLOCKERS: dict[Label, tuple[tuple[str, str], ...]] = {
         ("pathways", f"(n)-[:{Rel.AUTHORED}]->(x:{Label.PATHWAY})"),
         ("assertions", f"(n)-[:{Rel.ISSUED}]->(x:{Label.ASSERTION})"),
     ),
+    # a badge goes when nothing live refers to it: its revoked and declined awards
+    # stay on record without it (hosted 410, RevocationList, status list bit)
     Label.BADGE: (
-        ("assertions", f"(n)<-[:{Rel.OF}]-(x:{Label.ASSERTION})"),
+        ("live assertions", f"(n)<-[:{Rel.OF}]-(x:{Label.ASSERTION}) "
+                            f"WHERE x.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}']"),
         ("pathway steps", f"(n)<-[:{Rel.ACCEPTS}]-(x:{Label.STEP})"),
         ("pathway completions", f"(n)<-[:{Rel.COMPLETES_WITH}]-(x:{Label.PATHWAY})"),
     ),
@@ -677,7 +722,16 @@ AWARD_PATHWAY_COMPLETION = (
     f"MATCH (p:{Label.PATHWAY} {{id: $pathway_id}})-[:{Rel.COMPLETES_WITH}]->(b:{Label.BADGE})"
     f"<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION})-[:{Rel.AUTHORED}]->(p) "
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
-    f"MERGE (a:{Label.ASSERTION} {{id: $id}}) ON CREATE SET a += $props, a.created_now = true "
+    # the recipient as the learner's latest award colearn issued names them (an
+    # IdentityObject is per person, its salt per award): the completion is then
+    # published like any award (OB 2.0 hosted, OB 3.0 with a status list bit)
+    f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(r:{Label.ASSERTION}) WHERE r.recipient_hash IS NOT NULL "
+    "WITH p, b, o, l, r ORDER BY r.issued_on DESC "
+    "WITH p, b, o, l, head(collect(r)) AS r "
+    f"MERGE (a:{Label.ASSERTION} {{id: $id}}) ON CREATE SET a += $props, a.created_now = true, "
+    "a.recipient_type = r.recipient_type, a.recipient_hash = r.recipient_hash, "
+    "a.recipient_salt = r.recipient_salt, a.status_index = coalesce(o.status_next, 0), "
+    "o.status_next = coalesce(o.status_next, 0) + 1 "
     "ON MATCH SET a.created_now = false "
     f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l) "
     "WITH a, b, a.created_now AS created REMOVE a.created_now "
@@ -1011,6 +1065,16 @@ def node_texts(label: Label) -> str:
         "RETURN n.id AS id, n.name AS name, n.description AS description, n.embedding AS vector, "
         "n.embedding_model AS model, n.embedding_hash AS hash ORDER BY id"
     )
+
+
+#: How many badges and opportunities have no stored text vector of ``$model``
+#: (none, or one from another model). Returns one row ``{badges, opportunities}``.
+NODES_WITHOUT_VECTORS = (
+    f"OPTIONAL MATCH (b:{Label.BADGE}) WHERE b.embedding IS NULL OR b.embedding_model <> $model "
+    "WITH count(b) AS badges "
+    f"OPTIONAL MATCH (o:{Label.OPPORTUNITY}) WHERE o.embedding IS NULL OR o.embedding_model <> $model "
+    "RETURN badges, count(o) AS opportunities"
+)
 
 
 def set_embeddings(label: Label) -> str:

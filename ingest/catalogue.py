@@ -88,7 +88,7 @@ from pydantic import (
 
 from colearn import times
 from colearn.errors import InvalidInput
-from colearn.graph import queries
+from colearn.graph import feed, queries
 from colearn.graph.schema import Label, OpportunityMode, PathwayKind, PathwayStatus, Rel, ThemeKind
 from colearn.graph.store import GraphStore
 from colearn.ingest.common import IngestReport, clean_header, require_existing, validate, write_batches
@@ -874,11 +874,13 @@ def write_catalogue(store: GraphStore, catalogue: Catalogue) -> IngestReport:
     report = IngestReport(source=cat.source)
 
     def nodes(label: Label, rows: list[dict[str, Any]]) -> None:
-        report.add(str(label), write_batches(store, queries.merge_nodes(label), rows, label=str(label)))
+        report.add(str(label), write_batches(store, queries.merge_nodes(label), rows, label=str(label),
+                                             record=feed.CATALOGUE))
 
     def links(owner: Label, rel: Rel, other: Label, rows: list[dict[str, Any]], *,
               outgoing: bool = True) -> None:
-        write_batches(store, queries.set_links(owner, rel, other, outgoing=outgoing), rows, label=str(rel))
+        write_batches(store, queries.set_links(owner, rel, other, outgoing=outgoing), rows, label=str(rel),
+                      record=feed.CATALOGUE)
         report.add(str(rel), sum(len(r["targets"]) for r in rows))
 
     nodes(Label.SPINE_CELL, spine_cell_rows(cat.spine))
@@ -927,7 +929,8 @@ def write_catalogue(store: GraphStore, catalogue: Catalogue) -> IngestReport:
           [_link(p.id, [p.completion_badge]) for p in pathways])
     step_ids = {p.id: [step_id(p.id, n) for n in range(1, len(p.steps) + 1)] for p in pathways}
     write_batches(store, queries.DELETE_STALE_STEPS,
-                  [{"id": p.id, "step_ids": step_ids[p.id]} for p in pathways], label="stale steps")
+                  [{"id": p.id, "step_ids": step_ids[p.id]} for p in pathways], label=str(Label.STEP),
+                  record=feed.CATALOGUE)
     steps = [(sid, s) for p in pathways for sid, s in zip(step_ids[p.id], p.steps)]
     nodes(Label.STEP, [_node(sid, title=s.title, required=s.required, optional=s.optional)
                        for sid, s in steps])

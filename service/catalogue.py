@@ -26,6 +26,7 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from colearn.domain import catalogue as domain_catalogue
 from colearn import times
 from colearn.errors import Conflict, Forbidden, NotFound
 from colearn.graph import queries
@@ -218,7 +219,7 @@ def create(store: GraphStore, principal: Principal, entity: Entity, record: Base
               admin_only=entity.owner == "id")
     check_references(store, entity, record)
     try:
-        store.write(queries.catalogue_upsert(entity.label, create=True), _write_params(entity, record))
+        domain_catalogue.write_node(store, entity.label, _write_params(entity, record), create=True)
     except Conflict as exc:
         raise Conflict(f"{entity.noun} '{record.id}' already exists") from exc
     return get(store, entity, record.id)
@@ -242,7 +243,7 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
     if entity.owner and entity.owner != "id":
         may_write(principal, entity, getattr(record, entity.owner))
     check_references(store, entity, record)
-    if not store.write(queries.catalogue_upsert(entity.label, create=False), _write_params(entity, record)):
+    if not domain_catalogue.write_node(store, entity.label, _write_params(entity, record), create=False):
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")
     return get(store, entity, node_id)
 
@@ -262,7 +263,7 @@ def delete(store: GraphStore, principal: Principal, entity: Entity, node_id: str
     may_write(principal, entity, owner, admin_only=entity.owner == "id")
     names = [name for name, _ in queries.CATALOGUE_BLOCKERS[entity.label]]
     used = [f"{n} {name}" for name, n in zip(names, rows[0]["uses"]) if n]
-    if used or store.write(queries.catalogue_delete(entity.label), {"id": node_id})[0]["deleted"] != 1:
+    if used or not domain_catalogue.delete_node(store, entity.label, node_id):
         why = ", ".join(used) or "something refers to it"
         raise Conflict(f"{entity.noun} '{node_id}' is still in use ({why}); remove those first")
 

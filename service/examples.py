@@ -94,6 +94,21 @@ EXAMPLES: dict[tuple[str, str, str], Any] = {
     ("post", "/visitors/next", "application/json"): {
         "themes": ["health-and-care"], "destinations": ["education"], "text": "maybe working at the hospital",
         "limit": 5, "district": "eastfield", "online": False},
+    # learners: sign-in, claim links and codes, their own profile and pathways
+    ("post", "/signin/email", "application/json"): {"email": "sam.okafor@example.org"},
+    ("post", "/signin/token", "application/json"): {"token": "the-token-after-#token=-in-the-emailed-link"},
+    ("post", "/signin/refresh", "application/json"): {"refresh_token": "the-refresh-token-sign-in-answered"},
+    ("post", "/claims/view", "application/json"): {"token": "the-token-after-#token=-in-the-award-email"},
+    ("post", "/claims/accept", "application/json"): {"token": "the-token-after-#token=-in-the-award-email"},
+    ("post", "/claims/decline", "application/json"): {"token": "the-token-after-#token=-in-the-award-email"},
+    ("post", "/organisations/{org_id}/claim-codes", "application/json"): {
+        "badge_id": "digital-explorer", "opportunity_id": "coding-taster-saturday", "session": "Saturday 10:00",
+        "valid_from": "2027-03-06T09:30:00Z", "valid_until": "2027-03-06T13:00:00Z", "max_claims": 30},
+    ("post", "/claim-codes/redeem", "application/json"): {"code": "the code shown at the event"},
+    ("patch", "/me", "application/json"): {
+        "interests": "making games and websites", "themes": ["digital"], "destinations": ["employment"],
+        "home_place": "northgate-library"},
+    ("post", "/me/pathways", "application/json"): {"pathway_id": "digital-careers"},
 }
 
 #: What to send for a body that an example cannot show (binary, or a media type
@@ -103,6 +118,12 @@ BINARY = {
     "image/svg+xml": "A baked SVG badge, e.g. the file GET /ob/v2/assertions/{id}/baked.svg answers.",
     "application/vc+jwt": "An OB 3.0 VC-JWT (three base64url parts joined by dots), e.g. the text "
                           "GET /ob/v3/credentials/{id}/jwt answers.",
+}
+
+#: What to send for a binary body of one operation, where it is not a baked badge.
+BINARY_OPS = {
+    ("put", "/badges/{badge_id}/image", "image/png"): "The badge's image: a PNG file (re-encoded when stored).",
+    ("put", "/badges/{badge_id}/image", "image/svg+xml"): "The badge's image: an SVG file (sanitised when stored).",
 }
 
 
@@ -118,8 +139,9 @@ def add_examples(schema: dict[str, Any]) -> dict[str, Any]:
     for path, methods in schema.get("paths", {}).items():
         for method, op in methods.items():
             for media, content in op.get("requestBody", {}).get("content", {}).items():
-                if media in BINARY:
-                    content["schema"] = {**content.get("schema", {}), "description": BINARY[media]}
+                binary = BINARY_OPS.get((method, path, media)) or BINARY.get(media)
+                if binary:
+                    content["schema"] = {**content.get("schema", {}), "description": binary}
                     continue
                 key = (method, path, media)
                 if key not in EXAMPLES:

@@ -20,6 +20,13 @@ class Health(BaseModel):
     backend: str = Field(description="the graph engine: falkordb or neo4j")
     learners: int = Field(description="learners in the recommender's projection")
     badges: int = Field(description="badges in the recommender's projection")
+    text_model: str = Field(description="the text model the recommender's text similarity uses: "
+                                        "all-MiniLM-L6-v2, or tfidf (the fallback)")
+    nodes_without_vectors: int = Field(description="badges and opportunities with no stored MiniLM vector "
+                                                   "(queued for embedding when the model is installed)")
+    feed_position: int = Field(description="the last change-feed sequence this process applied")
+    feed_head: int = Field(description="the last change-feed sequence recorded in the graph")
+    rebuilds: int = Field(description="recommender rebuilds this process swapped in since start")
 
 
 class SessionPublic(BaseModel):

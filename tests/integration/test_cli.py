@@ -108,6 +108,8 @@ def test_learner_token_reads_own_data(data_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     principal = principal_for_token(token_secret(data_dir), result.output.strip())
     assert principal is not None and principal.learner_id == "bf-0476"
+    unknown = runner.invoke(app, ["keys", "learner-token", "nobody-at-all"])
+    assert unknown.exit_code == 1 and "nobody-at-all" in unknown.output and "does not exist" in unknown.output
 
 
 FIELD_REPORTS = Path(__file__).resolve().parents[1] / "data" / "field-reports"

@@ -8,7 +8,6 @@ import inspect
 import random
 from collections import Counter, defaultdict
 
-import pytest
 
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
