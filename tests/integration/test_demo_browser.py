@@ -11,10 +11,8 @@ Skipped only where Chromium is absent; CI sets ``COLEARN_REQUIRE_BROWSER=1``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
 import yaml
 
 from colearn.config import Settings
@@ -26,17 +24,11 @@ from colearn.service.routers.widget import DEMO_LEARNER
 
 from tests.conftest import REPO
 from tests.live import live_api
+from tests.browser import launch, require_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 DOCS = REPO / "docs"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-if not CHROMIUM.exists():
-    if os.environ.get("COLEARN_REQUIRE_BROWSER"):
-        pytest.fail("COLEARN_REQUIRE_BROWSER is set but /usr/bin/chromium is missing", pytrace=False)
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
-sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+sync_playwright = require_chromium()
 
 #: Per opportunity shown: its id, where and when texts.
 SHOWN = """(sel) => document.querySelector(sel).shadowRoot ? [...document.querySelector(sel).shadowRoot
@@ -62,7 +54,7 @@ def test_demo_page_as_make_run_serves_it(store: GraphStore, tmp_path: Path) -> N
     app = create_app(Settings(data_dir=tmp_path, anonymous_role="partner"), store=store)
     badges, opportunities, places = _city_badges(), _city_opportunities(), _place_names()
     with live_api(app) as api, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        browser = launch(pw)
         try:
             for width, height in ((1280, 1000), (390, 1800)):
                 page = browser.new_page(viewport={"width": width, "height": height})

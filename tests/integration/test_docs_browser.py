@@ -8,10 +8,8 @@ Skipped only where Chromium is absent; CI sets ``COLEARN_REQUIRE_BROWSER=1``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
 
 from colearn.config import Settings
 from colearn.graph.store import GraphStore
@@ -20,16 +18,10 @@ from colearn.service.app import create_app
 from colearn.service.auth import create_key
 
 from tests.live import live_api
+from tests.browser import launch, require_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-if not CHROMIUM.exists():
-    if os.environ.get("COLEARN_REQUIRE_BROWSER"):
-        pytest.fail("COLEARN_REQUIRE_BROWSER is set but /usr/bin/chromium is missing", pytrace=False)
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
-sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+sync_playwright = require_chromium()
 
 
 def test_docs_work_offline_and_try_it_out_sends_the_key(store: GraphStore, tmp_path: Path) -> None:
@@ -40,7 +32,7 @@ def test_docs_work_offline_and_try_it_out_sends_the_key(store: GraphStore, tmp_p
     assert schemes["apiKey"] == {**schemes["apiKey"], "type": "apiKey", "in": "header", "name": "X-API-Key"}
     assert schemes["bearer"]["scheme"] == "bearer"
     with live_api(app) as api, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             refused: list[str] = []

@@ -9,7 +9,6 @@ limit and after expiry. Screenshots go to ``docs/screenshots/`` (shown in the RE
 from __future__ import annotations
 
 import email
-import os
 import re
 import threading
 import time
@@ -29,19 +28,11 @@ from colearn.service.auth import create_key
 
 from tests.conftest import REPO
 from tests.live import free_port, live_api
+from tests.browser import launch, require_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO / "docs" / "screenshots"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-if not CHROMIUM.exists():
-    if os.environ.get("COLEARN_REQUIRE_BROWSER"):
-        pytest.fail("COLEARN_REQUIRE_BROWSER is set but /usr/bin/chromium is missing (apt-get install -y chromium)",
-                    pytrace=False)
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium; apt-get install -y chromium)",
-                allow_module_level=True)
-sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+sync_playwright = require_chromium()
 Controller = pytest.importorskip("aiosmtpd.controller").Controller
 
 ORG, BADGE, OPPORTUNITY = "brackenford-libraries", "digital-explorer", "coding-taster-saturday"
@@ -103,7 +94,7 @@ def world(store: GraphStore, tmp_path: Path):
     SHOTS.mkdir(parents=True, exist_ok=True)
     try:
         with live_api(app, port=port) as api, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+            browser = launch(pw)
             try:
                 yield api, inbox, browser, create_key(store, "organisation", organisation_id=ORG).secret
             finally:

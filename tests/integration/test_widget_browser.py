@@ -10,12 +10,10 @@ Skipped only where Chromium is absent (``apt-get install -y chromium``); CI sets
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 from colearn.config import Settings
 from colearn.graph import queries
@@ -27,19 +25,11 @@ from colearn.service.routers.widget import render_demo
 
 from tests.conftest import REPO
 from tests.live import live_api, live_page
+from tests.browser import launch, require_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-if not CHROMIUM.exists():
-    if os.environ.get("COLEARN_REQUIRE_BROWSER"):
-        pytest.fail("COLEARN_REQUIRE_BROWSER is set but /usr/bin/chromium is missing (apt-get install -y chromium)",
-                    pytrace=False)
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium; apt-get install -y chromium)",
-                allow_module_level=True)
-sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+sync_playwright = require_chromium()
 
 LEARNER = "demo-learner-1"
 
@@ -99,7 +89,7 @@ def test_demo_page_in_chromium(store: GraphStore, tmp_path: Path) -> None:
         assert expected, "the seeded city must give this learner recommendations"
         pathways = httpx.get(f"{api}/learners/{LEARNER}/pathways", headers={"X-API-Key": admin})
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+            browser = launch(pw)
             try:
                 page = browser.new_page(viewport={"width": 1100, "height": 900})
                 requests: list[str] = []
