@@ -37,6 +37,8 @@ from colearn.service.app import create_app
 from colearn.service.auth import create_key
 from tests.live import live_api
 
+pytestmark = pytest.mark.falkordb_only  # tests the embedded FalkorDB itself
+
 CITY = CitySize("crash", learners=2_000, badges=60, opportunities=60, organisations=8, districts=3, venues=4,
                 themes=4, pathways=2, assertions=20_000)
 GRAPH = "crash"

@@ -6,6 +6,8 @@ import pytest
 
 from colearn.graph.falkordb_store import FalkorDBStore, params_header
 
+pytestmark = pytest.mark.falkordb_only  # tests the embedded FalkorDB itself
+
 TRICKY = ['plain', '', 'a "quoted" word', 'back\\slash', 'ends with \\', '\\"', 'line\nbreak\ttab',
           'é, ü and 🙂', "it's", '{"json": 1}', ',"k":', '`tick`', 'x' * 3000]
 
