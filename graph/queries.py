@@ -18,6 +18,19 @@ from typing import NamedTuple
 
 from colearn.graph.schema import AssertionStatus, Label, Rel
 
+#: Lock before read. Neo4j runs a statement at read-committed isolation: a
+#: property read before the node is locked may be stale by the time the
+#: statement writes, so a decision taken on it (a status transition, "nothing
+#: uses this node, delete it") can undo a concurrent committed write. Writing
+#: to the node first takes its exclusive lock (held to commit); reads after
+#: that see the latest committed value (Neo4j Operations Manual, "Concurrent
+#: data access": lost updates). The statement sets ``_lock`` back to null before
+#: it ends, so nothing is left on the node. FalkorDB runs one write at a time and
+#: needs no lock; the write is harmless there. Format with ``n=<variable>``.
+_LOCK_FIRST = "SET {n}._lock = true "
+#: The end of ``_LOCK_FIRST``: removes the property (the lock stays to commit).
+_LOCK_DONE = "SET {n}._lock = null "
+
 # --------------------------------------------------------------------------
 # Generic writes
 # --------------------------------------------------------------------------
@@ -441,10 +454,14 @@ def catalogue_page(label: Label) -> str:
     label = Label(label)
     # Only the page is projected (its links read), not every node that matched.
     return (f"{_filtered(label, CATALOGUE_FILTERS[label])}ORDER BY {_order(label)} "
-            "WITH collect(n) AS all "
-            "WITH size(all) AS total, all[$offset..$offset + $limit] AS page "
-            f"CALL {{ WITH page UNWIND page AS n RETURN collect({_projection(label)}) AS data }} "
-            "RETURN total, data")
+            "WITH collect(n) AS matched "
+            "WITH size(matched) AS total, matched[$offset..$offset + $limit] AS page "
+            # One row per node of the page (a null row keeps the total of an empty page).
+            # Not a subquery (Neo4j deprecates CALL { WITH }, FalkorDB lacks CALL (x) { }),
+            # nor [n IN page | projection]: FalkorDB evaluates its pattern comprehensions
+            # for the first element only.
+            "UNWIND CASE WHEN size(page) = 0 THEN [null] ELSE page END AS n "
+            f"RETURN total, collect(CASE WHEN n IS NULL THEN null ELSE {_projection(label)} END) AS data")
 
 
 def catalogue_get(label: Label) -> str:
@@ -523,12 +540,18 @@ def catalogue_usage(label: Label) -> str:
 
 
 def catalogue_delete(label: Label) -> str:
-    """Delete a catalogue node with its links, only if nothing blocks it (one statement).
+    """Delete a catalogue node with its links, only if nothing blocks it (one
+    statement that locks the node before it counts the blockers, ``_LOCK_FIRST``:
+    an award or a pathway step linked to it meanwhile either is counted or waits
+    and then finds the node gone).
 
     Params: ``id``. Returns one row ``{deleted}``: 1 if deleted, 0 if unknown or in use.
     """
     uses = " + ".join(_uses(label)) or "0"
-    return (f"OPTIONAL MATCH (n:{Label(label)} {{id: $id}}) WITH n, {uses} AS used "
+    return (f"OPTIONAL MATCH (n:{Label(label)} {{id: $id}}) "
+            f"FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [n] END | {_LOCK_FIRST.format(n='x')}) "
+            f"WITH n, {uses} AS used "
+            f"FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [n] END | {_LOCK_DONE.format(n='x')}) "
             "WITH collect(CASE WHEN n IS NOT NULL AND used = 0 THEN n END) AS gone "
             "FOREACH (x IN gone | DETACH DELETE x) RETURN size(gone) AS deleted")
 
@@ -565,8 +588,8 @@ PATHWAY_PAGE = (
                               "organisation": _AUTHOR})
     + f"WITH n, [{_AUTHOR.replace('(x:', '(v:')} | v.id] AS authors WHERE n.status <> 'draft' OR $viewer = '*' OR $viewer IN authors "
     + _PATHWAY_STEPS +
-    f"WITH n, steps ORDER BY n.id WITH collect({_PATHWAY_RECORD}) AS all "
-    "RETURN size(all) AS total, all[$offset..$offset + $limit] AS data"
+    f"WITH n, steps ORDER BY n.id WITH collect({_PATHWAY_RECORD}) AS matched "
+    "RETURN size(matched) AS total, matched[$offset..$offset + $limit] AS data"
 )
 
 #: One pathway by id. Params: ``id``. Returns 0 or 1 row ``{record}`` (``PATHWAY_PAGE``'s shape).
@@ -723,7 +746,8 @@ GET_ASSERTION = (
 )
 
 #: Move an assertion to status ``$to`` if its status is one of ``$from``, in
-#: one statement (so two racing transitions cannot both apply), stamping
+#: one statement that locks the assertion before it reads the status
+#: (``_LOCK_FIRST``), so two racing transitions cannot both apply; stamping
 #: ``accepted_on`` / ``declined_on`` / ``revoked_on`` (and ``revocation_reason``)
 #: with ``$now``. The assertion stays on record whatever its status.
 #: Params: ``id``, ``from`` (list of statuses), ``to``, ``now`` (epoch s),
@@ -731,8 +755,10 @@ GET_ASSERTION = (
 #: ``{id, before, status, changed}``.
 SET_ASSERTION_STATUS = (
     f"MATCH (a:{Label.ASSERTION} {{id: $id}}) "
-    "WITH a, a.status AS before, a.status IN $from AS changed "
-    "SET a.status = CASE WHEN changed THEN $to ELSE a.status END, "
+    f"{_LOCK_FIRST.format(n='a')}"
+    "WITH a, a.status AS before "
+    "WITH a, before, before IN $from AS changed "
+    f"{_LOCK_DONE.format(n='a')}SET a.status = CASE WHEN changed THEN $to ELSE a.status END, "
     f"a.accepted_on = CASE WHEN changed AND $to = '{AssertionStatus.ACCEPTED}' THEN $now "
     "ELSE a.accepted_on END, "
     f"a.declined_on = CASE WHEN changed AND $to = '{AssertionStatus.DECLINED}' THEN $now "
