@@ -65,24 +65,31 @@ class Neo4jStore:
         user: user name.
         password: password.
         database: the database to use (``neo4j`` on Community edition).
+        max_retry_s: how long the driver retries a transaction that failed with a
+            transient error (seconds; the driver's default, 30, when None).
 
     Raises:
         StoreUnavailable: the server does not answer, or refuses the credentials.
 
     Errors of ``read``/``write``: ``Conflict`` on a uniqueness violation;
     ``StoreUnavailable`` when the server cannot be reached, refuses the
-    credentials, or a transient error (deadlock, leader switch) persists after
-    the driver's retries (``max_transaction_retry_time``, 30 s by default);
+    credentials, or a transient error (deadlock, lock wait timeout, leader
+    switch) persists after the driver's retries (``max_retry_s``);
     ``InvalidInput`` when Neo4j rejects the values a query was given (codes in
     ``_INPUT_CODES``); ``ColearnError`` for any other rejected query (a bug).
     """
 
     backend = "neo4j"
 
-    def __init__(self, uri: str, *, user: str, password: str, database: str = "neo4j") -> None:
+    def __init__(self, uri: str, *, user: str, password: str, database: str = "neo4j",
+                 max_retry_s: float | None = None) -> None:
         self.database = database
         self.uri = uri
-        self._driver = GraphDatabase.driver(uri, auth=(user, password))
+        retry = {} if max_retry_s is None else {"max_transaction_retry_time": max_retry_s}
+        # Notifications (e.g. "this property key does not exist yet" on an empty
+        # graph) are planner hints, logged by the driver as warnings: off.
+        self._driver = GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF",
+                                            **retry)
         self._bookmarks = GraphDatabase.bookmark_manager()
         try:
             self._driver.verify_connectivity()

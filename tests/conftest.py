@@ -116,11 +116,7 @@ _launcher_error: str | None = None
 
 
 def _wants_neo4j(items: list[pytest.Item]) -> bool:
-    for item in items:
-        spec = getattr(item, "callspec", None)
-        if spec is not None and "neo4j" in (spec.params.get("store"), spec.params.get("any_store")):
-            return True
-    return False
+    return any(_engine_of(item) == "neo4j" for item in items)
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -242,13 +238,12 @@ _outcomes: dict[str, Counter[str]] = {engine: Counter() for engine in ENGINES}
 
 
 def _engine_of(item: pytest.Item) -> str | None:
+    """The engine a test runs on, for tests parametrised by engine or using ``neo4j_target``."""
     spec = getattr(item, "callspec", None)
-    if spec is None:
-        return None
     for name in ("any_store", "store"):
-        if spec.params.get(name) in ENGINES:
+        if spec is not None and spec.params.get(name) in ENGINES:
             return spec.params[name]
-    return None
+    return "neo4j" if "neo4j_target" in getattr(item, "fixturenames", ()) else None
 
 
 @pytest.hookimpl(wrapper=True)

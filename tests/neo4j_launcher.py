@@ -23,9 +23,10 @@ from pathlib import Path
 LAUNCHER_DIR = Path(__file__).resolve().parent / "neo4j"
 TARGET = LAUNCHER_DIR / "target"
 MAIN_CLASS = "org.colearn.testing.Neo4jLauncher"
-#: JVM options: a small heap, and the client compiler only (C1), which warms up
-#: in seconds where C2 spends minutes of a test session's two cores.
-JAVA_OPTS = ("-Xms256m", "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+#: JVM options: a 2 GB heap (1 GB spent seconds a minute in full collections),
+#: and the client compiler only (C1), which warms up in seconds where C2 spends
+#: minutes of a test session's two cores.
+JAVA_OPTS = ("-Xms1g", "-Xmx2g", "-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1")
 READY = re.compile(r"^colearn-neo4j ready (bolt://127\.0\.0\.1:\d+)$")
 
 

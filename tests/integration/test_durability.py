@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from colearn.config import Settings
 from colearn.errors import ColearnError

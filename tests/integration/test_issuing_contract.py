@@ -9,7 +9,7 @@ import threading
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-from colearn.errors import Conflict
+from colearn.errors import ColearnError, Conflict
 from colearn.graph import issuing
 
 from colearn.graph import queries
@@ -194,6 +194,50 @@ def test_concurrent_accept_and_revoke_never_unrevoke(any_store: GraphStore) -> N
     assert Counter(status.values()) == {"revoked": 200}
     listed = [r["id"] for r in issuing.revoked_assertions(any_store, "org")]
     assert listed == sorted(i for i, s in status.items() if s == "revoked")
+
+
+def test_concurrent_award_and_badge_delete(any_store: GraphStore) -> None:
+    """100 unused badges, each awarded and deleted at the same moment.
+
+    Either the award lands first (the delete then finds the badge in use and
+    keeps it) or the delete does (the award then fails or finds no badge): never
+    an acknowledged award deleted with its badge, nor an assertion left without one.
+    """
+    _seed(any_store)
+    ids = [f"d{i}" for i in range(100)]
+    any_store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": b, "props": {"name": b}} for b in ids]})
+    any_store.write(queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False), {
+        "rows": [{"id": b, "targets": [{"id": "org", "props": {}}]} for b in ids]})
+    awarded: dict[str, bool] = {}
+    deleted: dict[str, int] = {}
+
+    def award(b: str) -> None:
+        row = {"id": f"as-{b}", "badge_id": b, "learner_id": "l1", "learner_props": {},
+               "props": {"status": "issued", "issued_on": NOW}}
+        try:
+            awarded[b] = any(r["created"] for r in _award(any_store, [row], f"req-{b}"))
+        except ColearnError:  # the badge went away under it
+            awarded[b] = False
+
+    def delete(b: str) -> None:
+        deleted[b] = any_store.write(queries.catalogue_delete(Label.BADGE), {"id": b})[0]["deleted"]
+
+    def pair(b: str) -> None:
+        start = threading.Barrier(2)
+        with ThreadPoolExecutor(2) as two:
+            for done in [two.submit(lambda f=f: (start.wait(), f(b))) for f in (award, delete)]:
+                done.result()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(pair, ids))
+    badges_left = {r["id"] for r in any_store.read(f"MATCH (b:{Label.BADGE}) RETURN b.id AS id")}
+    of = {r["id"]: r["badge"] for r in any_store.read(
+        f"MATCH (a:{Label.ASSERTION}) OPTIONAL MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
+        "RETURN a.id AS id, b.id AS badge")}
+    assert None not in of.values(), "an assertion lost its badge"
+    for b in ids:
+        assert awarded[b] + deleted[b] == 1, (b, awarded[b], deleted[b])
+        assert (b in badges_left) == awarded[b] == (of.get(f"as-{b}") == b)
 
 
 @covers("PORTFOLIO_BY_CELL", "LEARNER_OTHER_ASSERTIONS")

@@ -28,6 +28,9 @@ from colearn.service.routers.widget import render_demo
 from tests.conftest import REPO
 from tests.live import live_api, live_page
 
+# a browser test of the widget; the store behind it is incidental: FalkorDB only.
+pytestmark = pytest.mark.falkordb_only
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

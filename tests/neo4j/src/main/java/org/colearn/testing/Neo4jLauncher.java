@@ -1,6 +1,7 @@
 package org.colearn.testing;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -19,9 +20,10 @@ import org.neo4j.kernel.internal.GraphDatabaseAPI;
  * <p>Usage: {@code java -cp ... org.colearn.testing.Neo4jLauncher HOME_DIR}, with the
  * password in the environment variable {@code NEO4J_LAUNCHER_PASSWORD}. Bolt listens
  * on a free 127.0.0.1 port chosen by the operating system, with authentication on
- * (user {@code neo4j}); all files go under HOME_DIR. When the server answers, one line
+ * (user {@code neo4j}); all files go under HOME_DIR; a lock wait ends after 5 s. When the server answers, one line
  * {@code colearn-neo4j ready bolt://127.0.0.1:PORT} is printed to standard output;
- * SIGTERM (or SIGINT) shuts the server down cleanly and prints {@code colearn-neo4j stopped}.
+ * SIGTERM (or SIGINT), or the end of the parent process, shuts the server down cleanly
+ * and prints {@code colearn-neo4j stopped}.
  */
 public final class Neo4jLauncher {
     private Neo4jLauncher() {}
@@ -42,8 +44,14 @@ public final class Neo4jLauncher {
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", 0))
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 .setConfig(GraphDatabaseSettings.pagecache_memory, 128L * 1024 * 1024)
+                // A transaction waits at most this long for a lock, then fails with a
+                // TransientError (LockAcquisitionTimeout) that the driver retries; the
+                // tests use it to check what exhausted retries become.
+                .setConfig(GraphDatabaseSettings.lock_acquisition_timeout, Duration.ofSeconds(5))
                 .build();
         CountDownLatch stopped = new CountDownLatch(1);
+        // Never outlive the test session that started us, even if it was killed.
+        ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(0)));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             dbms.shutdown();
             System.out.println("colearn-neo4j stopped");
