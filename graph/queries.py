@@ -562,6 +562,13 @@ PARTNER_ORIGINS = (
     "UNWIND k.origins AS origin RETURN DISTINCT origin"
 )
 
+def _sorted_ids(ids: str) -> str:
+    """``ids`` (a list expression of strings) sorted ascending, in plain Cypher
+    (an insertion sort with ``reduce``). The order of a pattern comprehension is
+    the engine's: FalkorDB lists relationships oldest first, Neo4j newest first."""
+    return f"reduce(acc = [], x IN {ids} | [y IN acc WHERE y < x] + [x] + [y IN acc WHERE y >= x])"
+
+
 _AUTHOR = f"(n)<-[:{Rel.AUTHORED}]-(x:{Label.ORGANISATION})"
 _PATHWAY_RECORD = (
     "{id: n.id, title: n.title, description: n.description, status: n.status, kind: n.kind, "
@@ -574,7 +581,7 @@ _PATHWAY_STEPS = (
     f"OPTIONAL MATCH (n)-[h:{Rel.HAS_STEP}]->(s:{Label.STEP}) "
     "WITH n, h, s ORDER BY n.id, h.order "
     "WITH n, collect(CASE WHEN s IS NULL THEN NULL ELSE {title: s.title, required: s.required, "
-    f"optional: s.optional, badges: [(s)-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) | b.id]}} END) AS steps "
+    f"optional: s.optional, badges: {_sorted_ids(f'[(s)-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) | b.id]')}}} END) AS steps "
 )
 
 #: One page of pathways. Params: ``q`` (lower-case or null), ``status``,
@@ -582,7 +589,7 @@ _PATHWAY_STEPS = (
 #: whose drafts are shown, ``'*'`` for all, null for none), ``offset``, ``limit``.
 #: Returns one row ``{total, data: [record]}``; a record has id, title,
 #: description, status, kind, organisation, destination, completion_badge and
-#: steps ``[{title, required, optional, badges}]`` in order.
+#: steps ``[{title, required, optional, badges}]`` in order (badges: ids ascending).
 PATHWAY_PAGE = (
     _filtered(Label.PATHWAY, {"status": "n.status", "destination": f"(n)-[:{Rel.TOWARDS}]->(x:{Label.DESTINATION})",
                               "organisation": _AUTHOR})
@@ -882,12 +889,12 @@ LEARNER_LAYER_TIMES = (
 )
 
 #: Every recommended pathway's steps in order. Returns rows ``{pathway_id,
-#: title, status, step, step_title, required, optional, badges: [id]}``.
+#: title, status, step, step_title, required, optional, badges: [id] ascending}``.
 RECOMMENDED_PATHWAY_STEPS = (
     f"MATCH (p:{Label.PATHWAY} {{kind: 'recommended'}})-[h:{Rel.HAS_STEP}]->(s:{Label.STEP}) "
     "RETURN p.id AS pathway_id, p.title AS title, p.status AS status, h.order AS step, "
     "s.title AS step_title, s.required AS required, s.optional AS optional, "
-    f"[(s)-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) | b.id] AS badges "
+    f"{_sorted_ids(f'[(s)-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) | b.id]')} AS badges "
     "ORDER BY pathway_id, step"
 )
 
