@@ -150,14 +150,20 @@ def ingest_stackexchange_cmd(
 @ingest_app.command("openbadges")
 def ingest_openbadges_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Open Badges 2.0 / 3.0 JSON files.")],
-    strict: Annotated[bool, typer.Option(help="Refuse the whole batch if any file is refused.")] = False,
+    strict: Annotated[bool, typer.Option(help=(
+        "Refuse the whole batch if any file is refused (the default); --no-strict writes the good files "
+        "and still exits 1 when any was refused."))] = True,
 ) -> None:
-    """Load Open Badges documents (Issuer, BadgeClass, Assertion, OpenBadgeCredential)."""
+    """Load Open Badges documents (Issuer, BadgeClass, Assertion, OpenBadgeCredential).
+    Exits 1 when any file is refused."""
     from colearn.ingest.openbadges import ingest_openbadges
 
     def body() -> None:
         with _store() as store:
-            _print_report(ingest_openbadges(store, list(paths), strict=strict))
+            report = ingest_openbadges(store, list(paths), strict=strict)
+            _print_report(report)
+        if report.refused:
+            raise InvalidInput(f"{len(report.refused)} of {len(paths)} Open Badges file(s) refused")
 
     _run(body)
 
@@ -501,6 +507,7 @@ def issue_cmd(
         with _store() as store:
             pub = _publisher(store)
             pepper = pub.keys.recipient_pepper()
+            pub.ensure_key(org)  # issuing makes the key; no read ever does
             if csv_file is not None:
                 if badge_id or email or url or learner or key:
                     raise InvalidInput("--csv takes the badge and recipient from each row")

@@ -40,7 +40,7 @@ from falkordb.edge import Edge
 from falkordb.node import Node
 from falkordb.query_result import QueryResult
 
-from colearn.errors import ColearnError, Conflict, StoreUnavailable
+from colearn.errors import ColearnError, Conflict, InvalidInput, StoreUnavailable
 from colearn.graph.schema import INDEXES, UNIQUE_ID_LABELS
 from colearn.graph.store import Row
 
@@ -276,30 +276,85 @@ class EmbeddedFalkorDB:
         _RUNNING.pop(self.data_dir, None)
 
 
-#: A map key as ``json.dumps`` writes it, where the structure (not a string) has it.
-_JSON_KEY = re.compile(r'(?<=[{,])"([^"\\`]+)":')
-#: A quote opening a key that ``_JSON_KEY`` did not rewrite.
-_LEFT_KEY = re.compile(r'(?<=[{,])"(?:[^"\\]|\\.)*":')
-#: JSON escapes the client would not write (it sends control characters as they are).
-_JSON_ONLY_ESCAPE = re.compile(r"\\[bfnrtu/]")
+#: Every JSON string token of ``json.dumps``'s output, with the ``:`` that makes it a map key.
+#: Matched left to right over the whole text, each match consumes one whole string, so a
+#: quote inside a string is never taken for the start or end of another (outside strings
+#: JSON has no quotes).
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"(:?)')
+#: Integers with more digits than any int64 has (FalkorDB would clamp them silently).
+_LONG_DIGITS = re.compile(r"\d{19}")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _string_token(match: re.Match[str], where: str) -> str:
+    r"""One JSON string token of ``json.dumps`` as the CYPHER header writes it.
+
+    FalkorDB reads the escapes ``\\``, ``\"``, ``\n``, ``\r``, ``\t``, ``\b`` and
+    ``\f`` in a string as JSON does, but not ``\uXXXX`` (JSON's form for the other
+    control characters): a string holding one is written with those characters
+    raw, as the ``falkordb`` client writes them. A map key becomes a backticked
+    name, raw (FalkorDB unescapes nothing between backticks).
+
+    Raises:
+        InvalidInput: a NUL character, or a key with a backtick.
+    """
+    body, colon = match.group(1), match.group(2)
+    if colon:
+        key = json.loads(f'"{body}"') if "\\" in body else body
+        if "`" in key or "\x00" in key:
+            raise InvalidInput(f"a map key holds a backtick or a NUL character, which the store cannot keep: "
+                               f"{key!r}", field=where)
+        return f"`{key}`:"
+    if "\\u" not in body:
+        return match.group(0)
+    text = json.loads(f'"{body}"')
+    if "\x00" in text:
+        raise InvalidInput("a text holds a NUL character (U+0000), which is not accepted", field=where)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _check_ints(value: Any, where: str) -> None:
+    """Raise ``InvalidInput`` for an integer outside int64 anywhere in ``value``."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise InvalidInput(f"the integer {value} is outside the store's 64-bit range", field=where)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_ints(v, f"{where}.{k}")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _check_ints(v, f"{where}.{i}")
 
 
 def params_header(params: dict[str, Any]) -> str | None:
     """The ``CYPHER name=value ...`` header FalkorDB takes parameters in, written with ``json``.
 
-    The ``falkordb`` client builds the same header value by value in Python,
-    which cost as much as FalkorDB's own work on a 5,000-row ``UNWIND`` batch
-    (36 us a row at M, measured with cProfile); ``json.dumps`` runs in C. Both
-    quote strings with ``"`` and escape only ``\\`` and ``"``; map keys become
-    backticked names. Values JSON would write differently (control characters,
-    NaN) or cannot write (other types) return None: the caller then lets the
-    client build the header.
+    Exact for every JSON value (str, int, float, bool, None, list, dict with str
+    keys, nested): what the query sees equals what was passed (a property test
+    checks it: ``tests/integration/test_falkordb_params.py``). ``json.dumps``
+    runs in C (the ``falkordb`` client's value-by-value Python cost as much as
+    FalkorDB's own work on a 5,000-row batch: 36 us a row, cProfile); every string
+    token of its output is then matched once, left to right, to turn map keys
+    into backticked names and JSON-only escapes into what FalkorDB reads (see
+    ``_string_token``).
+
+    Values the store cannot keep are refused rather than changed: a NUL
+    character, a map key with a backtick, an integer outside int64 (FalkorDB
+    clamps those), NaN or infinity; and text that is not valid Unicode (an
+    unpaired surrogate from a JSON ``\\ud800`` escape).
 
     Args:
-        params: parameter name -> value (str, int, float, bool, None, list, dict).
+        params: parameter name -> value.
 
     Returns:
-        The header, ending in a space, or None.
+        The header, ending in a space; None for values JSON cannot write (other
+        Python types): the caller then lets the client build the header.
+
+    Raises:
+        InvalidInput: a value the store cannot keep exactly (the field is the
+            parameter's dotted path).
     """
     parts = []
     for name, value in params.items():
@@ -307,16 +362,21 @@ def params_header(params: dict[str, Any]) -> str | None:
             return None
         try:
             text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        except (TypeError, ValueError):
+        except TypeError:
             return None
-        if "\\" in text and _JSON_ONLY_ESCAPE.search(text.replace("\\\\", "")):
-            return None
-        for key in set(_JSON_KEY.findall(text)):  # str.replace, not re.sub: no Python call per key
-            text = text.replace(f',"{key}":', f",`{key}`:").replace(f'{{"{key}":', f"{{`{key}`:")
-        if _LEFT_KEY.search(text):
-            return None
+        except ValueError as exc:
+            raise InvalidInput(f"not a finite number: {exc}", field=name) from exc
+        if _LONG_DIGITS.search(text):
+            _check_ints(value, name)
+        if '"' in text:
+            text = _JSON_STRING.sub(lambda m: _string_token(m, name), text)
         parts.append(f"`{name}`={text}")
-    return "CYPHER " + " ".join(parts) + " "
+    header = "CYPHER " + " ".join(parts) + " "
+    try:
+        header.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput("a text is not valid Unicode (it holds an unpaired surrogate)") from exc
+    return header
 
 
 #: Result values that need no conversion.
@@ -386,8 +446,10 @@ class FalkorDBStore:
         except redis.exceptions.ResponseError as exc:
             text = str(exc)
             if "unique constraint" in text.lower():
-                raise Conflict(f"uniqueness violated: {text}") from exc
-            raise ColearnError(f"FalkorDB rejected the query: {text}") from exc
+                raise Conflict("uniqueness violated: a node with this id already exists") from exc
+            # The store's own words stay in the log: they quote the statement and its values.
+            log.error("FalkorDB rejected a statement: %s", text)
+            raise ColearnError("the store could not run a statement (logged)") from exc
         names = [h[1] for h in (result.header or [])]
         return [_record(names, row) for row in (result.result_set or [])]
 

@@ -43,10 +43,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from colearn import times
 from colearn.errors import ColearnError, Conflict, Forbidden, InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import AssertionStatus, Label
 from colearn.graph.store import GraphStore
+from colearn.text import decode_strict
 
 #: ``source`` of assertions this module creates.
 SOURCE = "colearn"
@@ -215,16 +217,13 @@ class AssertionRecord:
 
 
 def epoch(when: datetime | int | None, *, name: str = "time") -> int | None:
-    """Epoch seconds of a timezone-aware ``datetime`` (ints pass through).
+    """Epoch seconds of a timezone-aware ``datetime`` or of epoch seconds, in the
+    bounds of ``colearn.times`` (1970 to 2999 UTC).
 
     Raises:
-        InvalidInput: a naive ``datetime`` (``name`` is the field reported).
+        InvalidInput: a naive ``datetime``, or a time out of range (``name`` is the field reported).
     """
-    if when is None or isinstance(when, int):
-        return when
-    if when.tzinfo is None:
-        raise InvalidInput("a time needs a time zone (e.g. 2026-05-01T10:00:00Z)", field=name)
-    return int(when.timestamp())
+    return times.epoch_s(when, field=name)
 
 
 def _check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
@@ -267,8 +266,13 @@ def _row(organisation_id: str, req: AwardRequest, issued: int, expires: int | No
 
 def award_many(store: GraphStore, organisation_id: str, requests: Sequence[AwardRequest], *,
                pepper: bytes, records: Sequence[int] | None = None, now: datetime | int | None = None,
-               batch_size: int = BATCH_SIZE) -> AwardReport:
+               batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
     """Award badges of one organisation: one statement per batch of ``batch_size``.
+
+    With ``dry_run`` nothing is written: the report says what a real call
+    would do (each award ``created`` True when it would be new, False when its
+    idempotency key already names it; ``status_index`` -1) and what it would
+    refuse, by the same checks.
 
     Every request is checked before anything is written: a bad value, a badge
     that does not exist, a learner id that does not exist, a badge another
@@ -288,9 +292,10 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
             its 0-based index; CSV passes line numbers).
         now: the time for requests without ``issued_on``; default now.
         batch_size: rows per statement.
+        dry_run: preview only; write nothing.
 
     Returns:
-        The awards made or found again, and the refused requests.
+        The awards made or found again (or that would be), and the refused requests.
 
     Raises:
         NotFound: the organisation does not exist.
@@ -334,6 +339,8 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
             continue
         rows.append(_row(organisation_id, req, issued, expires, pepper))
         row_records.append(rec)
+    if dry_run:
+        return _preview(store, report, rows, row_records)
     results: dict[str, dict[str, Any]] = {}
     for start in range(0, len(rows), batch_size):
         batch = rows[start:start + batch_size]
@@ -352,6 +359,24 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
                                        status=got["status"], created=bool(got["created"]),
                                        issued_on=int(got["issued_on"]), expires_on=got["expires_on"],
                                        status_index=int(got["status_index"])))
+    report.sort()
+    return report
+
+
+def _preview(store: GraphStore, report: AwardReport, rows: list[dict[str, Any]],
+             row_records: list[int]) -> AwardReport:
+    """The dry run of ``award_many``: what its write would create, find again or refuse."""
+    existing = {r["id"]: r for r in store.read(queries.ASSERTION_ENDPOINTS, {"ids": sorted({r["id"] for r in rows})})}
+    for rec, row in zip(row_records, rows):
+        got = existing.get(row["id"])
+        if got is not None and (got["badge_id"], got["learner_id"]) != (row["badge_id"], row["learner_id"]):
+            report.refuse(rec, Conflict(f"idempotency key '{row['props'].get('idempotency_key')}' already "
+                                        f"names assertion {got['id']} of another badge or learner"))
+            continue
+        p = row["props"]
+        report.awards.append(Award(id=row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
+                                   status=str(AssertionStatus.ISSUED), created=got is None,
+                                   issued_on=int(p["issued_on"]), expires_on=p.get("expires_on"), status_index=-1))
     report.sort()
     return report
 
@@ -569,7 +594,7 @@ def parse_award_csv(text: str, *, source: str = "CSV") -> tuple[list[AwardReques
 
 def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepper: bytes,
               text: str | None = None, now: datetime | int | None = None,
-              batch_size: int = BATCH_SIZE) -> AwardReport:
+              batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
     """Bulk award from a CSV: one statement per batch; refused rows reported by line number.
 
     A row without a ``key`` gets ``<file name>:<line>`` as its idempotency key,
@@ -583,23 +608,27 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
         text: the CSV text, when it did not come from a file (e.g. an upload).
         now: the time for rows without ``issued_on``.
         batch_size: rows per statement.
+        dry_run: preview what would be created and refused; write nothing.
 
     Raises:
-        InvalidInput: the file cannot be read, the header is wrong, or the
-            organisation has no email.
+        InvalidInput: the file cannot be read or is not UTF-8 (``record`` is
+            the line of the first byte that is not: nothing is decoded
+            lossily, ``colearn.text.decode_strict``), the header is wrong, or
+            the organisation has no email.
         NotFound: the organisation does not exist.
     """
     name = Path(path).name
     if text is None:
         try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
             raise InvalidInput(f"cannot read: {exc}", file=str(path)) from exc
+        text = decode_strict(raw, source=str(path))
     requests, lines, refused = parse_award_csv(text, source=str(path))
     keyed = [r if r.idempotency_key else replace(r, idempotency_key=f"{name}:{line}")
              for r, line in zip(requests, lines)]
     report = award_many(store, organisation_id, keyed, pepper=pepper, records=lines, now=now,
-                        batch_size=batch_size)
+                        batch_size=batch_size, dry_run=dry_run)
     for line, reason in refused:
         report.refuse(line, InvalidInput(reason))
     report.sort()

@@ -90,6 +90,17 @@ def missing_ids(label: Label) -> str:
     )
 
 
+#: The badges among ``$ids`` that organisation ``$organisation`` does not define
+#: (unknown ids are not listed: ``missing_ids`` reports those).
+#: Returns rows ``{id, issuer}`` (``issuer``: the defining organisation or null).
+BADGES_NOT_DEFINED_BY = (
+    f"UNWIND $ids AS id MATCH (b:{Label.BADGE} {{id: id}}) "
+    f"OPTIONAL MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b) "
+    "WITH b, collect(o.id) AS issuers WHERE NOT $organisation IN issuers "
+    "RETURN b.id AS id, head(issuers) AS issuer"
+)
+
+
 def count_nodes(label: Label) -> str:
     """Number of nodes of ``label``. Returns one row ``{n}``."""
     return f"MATCH (n:{Label(label)}) RETURN count(n) AS n"
@@ -165,6 +176,16 @@ PORTFOLIO_AWARDS = (
 #: Returns rows ``{assertion_id, badge_id, issued_on}``, oldest first.
 LEARNER_PORTFOLIO = (
     f"{_LEARNER_HELD} "
+    f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
+    "RETURN a.id AS assertion_id, b.id AS badge_id, a.issued_on AS issued_on "
+    "ORDER BY issued_on, assertion_id"
+)
+
+#: ``LEARNER_PORTFOLIO`` less the imports whose origin was not established
+#: (``verified: false``, ``openbadges/importing.py``): what a pathway completion
+#: may count. Params and rows as ``LEARNER_PORTFOLIO``.
+LEARNER_VERIFIED_PORTFOLIO = (
+    f"{_LEARNER_HELD} AND coalesce(a.verified, true) "
     f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
     "RETURN a.id AS assertion_id, b.id AS badge_id, a.issued_on AS issued_on "
     "ORDER BY issued_on, assertion_id"
@@ -662,11 +683,13 @@ BADGE_ISSUER = (
 #: derived from pathway and learner, so running it again changes nothing (one
 #: MERGE statement). Params: ``id`` (assertion id), ``pathway_id``, ``learner_id``,
 #: ``props`` ({status, issued_on, source, ...}, set on creation only).
-#: Returns 0 rows (no such pathway, completion badge, issuer or learner) or
-#: ``{id, badge_id, issued_on, created}``.
+#: Only a badge the pathway's own organisation defines is awarded: the award is
+#: issued in that organisation's name, never another's.
+#: Returns 0 rows (no such pathway, completion badge of the pathway's
+#: organisation, or learner) or ``{id, badge_id, issued_on, created}``.
 AWARD_PATHWAY_COMPLETION = (
     f"MATCH (p:{Label.PATHWAY} {{id: $pathway_id}})-[:{Rel.COMPLETES_WITH}]->(b:{Label.BADGE})"
-    f"<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION}) "
+    f"<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION})-[:{Rel.AUTHORED}]->(p) "
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
     f"MERGE (a:{Label.ASSERTION} {{id: $id}}) ON CREATE SET a += $props, a.created_now = true "
     "ON MATCH SET a.created_now = false "

@@ -40,6 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from colearn import times
 from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.schema import AssertionStatus, Label, Rel
@@ -55,10 +56,9 @@ SOURCE = "csv"
 
 
 def _epoch(value: datetime | date) -> int:
-    """Epoch seconds UTC: a date is its midnight UTC, a naive datetime is taken as UTC."""
-    if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    return int((value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp())
+    """Epoch seconds UTC: a date is its midnight UTC, a naive datetime is taken as UTC
+    (records were range-checked by ``times.BoundedDatetime``)."""
+    return int(times.in_range(value).timestamp())
 
 
 class _Row(BaseModel):
@@ -82,9 +82,9 @@ class AwardRow(_Row):
     learner: Ref
     badge: Ref
     organisation: Ref
-    issued_on: datetime | date
+    issued_on: times.BoundedDateOrTime
     status: AssertionStatus = AssertionStatus.ACCEPTED
-    expires_on: datetime | date | None = None
+    expires_on: times.BoundedDateOrTime | None = None
 
     @field_validator("expires_on")
     @classmethod

@@ -76,6 +76,7 @@ from pydantic import (
     field_validator,
 )
 
+from colearn import times
 from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.schema import Label, OpportunityMode, PathwayKind, PathwayStatus, Rel, ThemeKind
@@ -226,7 +227,7 @@ class BadgeRecord(_Record):
     cells: RefList
     themes: RefList = Field(default_factory=list)
     criteria: str | None = None
-    expires_after_days: PositiveInt | None = None
+    expires_after_days: times.DurationDays | None = None
 
     @field_validator("cells")
     @classmethod
@@ -249,8 +250,8 @@ class OpportunityRecord(_Record):
     url: Url | None = None
     themes: RefList = Field(default_factory=list)
     badges: RefList = Field(default_factory=list)
-    start: datetime | date | None = None
-    end: datetime | date | None = None
+    start: times.BoundedDateOrTime | None = None
+    end: times.BoundedDateOrTime | None = None
 
     @field_validator("place")
     @classmethod

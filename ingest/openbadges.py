@@ -68,10 +68,17 @@ Recognised but not ingested (``OpenBadgesReport.skipped``, with the reason):
 Refused (``InvalidInput``, the message names the file and what is wrong):
 a file that is not UTF-8 JSON (with the line and column of the JSON error), a
 fragment without ``type`` or ``@context``, an object missing a field its spec
-requires (the field is named), a bad value (e.g. a timestamp without a time
-zone, a hashed identity that is not ``<alg>$<hex>``), an unknown ``type``, and
+requires (the field is named; a credential's ``name`` is optional, as in the
+current OB 3.0 data model and JSON Schema), a bad value (e.g. a timestamp
+without a time zone, a hashed identity that breaks the IdentityHash rule of
+``colearn.identity``, an image data URI that is not PNG or SVG), dates that
+break ``openbadges.rules.date_problem`` (expiry at or before issue; issued in
+the future), a hosted Assertion whose ``id`` is on another host than its
+issuer (``openbadges.rules.hosted_origin_problem``), an unknown ``type``, and
 an assertion id that the batch or the graph already uses for a different
-badge or recipient.
+badge or recipient. Verify and import apply the same rules
+(``openbadges.rules``, ``colearn.identity``); embedded objects need no
+``@context`` of their own (they share the document's).
 
 Atomicity: every file of a batch is parsed and checked before anything is
 written; in strict mode (the default) one refused file refuses the batch and
@@ -85,20 +92,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError
 
+from colearn import times
 from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.common import IngestReport, write_batches
+from colearn.identity import IdentityHashError, compute_identity_hash, normalise_identity_hash
 from colearn.ingest.spine import SpineFile, ingest_spine, read_spine
+from colearn.openbadges.rules import date_problem, hosted_origin_problem, image_problem, verification_type
 
 #: ``source`` property of everything this reader writes.
 SOURCE = "openbadges"
@@ -126,7 +135,6 @@ SKIPPED_TYPES: dict[str, str] = {
         "another object; the graph does not hold endorsements"),
 }
 
-_HASHED_IDENTITY = re.compile(r"^([a-z0-9]+)\$([0-9a-f]+)$", re.IGNORECASE)
 _CRED_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 
 M = TypeVar("M", bound=BaseModel)
@@ -275,6 +283,7 @@ def _aware_datetime(value: Any) -> datetime:
         raise ValueError(f"'{value}' is not an ISO 8601 timestamp") from exc
     if when.tzinfo is None:
         raise ValueError(f"'{value}' has no time zone (add 'Z' or an offset such as '+00:00')")
+    times.in_range(when)
     return when
 
 
@@ -356,7 +365,7 @@ class OB3Credential(_OB):
 
     id: Text
     type: Any
-    name: Text
+    name: str | None = None  # optional in the current OB 3.0 data model and JSON Schema
     issuer: Any
     credentialSubject: Any
     validFrom: DateTimeZ | None = None
@@ -514,8 +523,9 @@ def assertion_id(iri: str) -> str:
 
 
 def hash_identity(plaintext: str, salt: str | None) -> str:
-    """The OB IdentityHash an issuer would publish: ``sha256$`` + hex sha256(plaintext + salt)."""
-    return "sha256$" + hashlib.sha256((plaintext + (salt or "")).encode("utf-8")).hexdigest()
+    """The OB IdentityHash an issuer would publish: ``sha256$`` + hex sha256(plaintext + salt)
+    (``colearn.identity.compute_identity_hash``; a null salt is no salt)."""
+    return compute_identity_hash(plaintext, salt)
 
 
 def learner_id(identity_hash: str, salt: str | None) -> str:
@@ -526,11 +536,10 @@ def learner_id(identity_hash: str, salt: str | None) -> str:
 def _learner(identity: str, hashed: bool, salt: str | None, recipient_type: str,
              ctx: _Ctx, *, where: str, anchor: str) -> OBLearner:
     if hashed:
-        m = _HASHED_IDENTITY.match(identity)
-        if not m:
-            raise ctx.refuse("a hashed identity must be an IdentityHash '<algorithm>$<hex digest>' such as "
-                             f"'sha256$c7ef86...' ({ctx.spec(anchor)})", where)
-        identity_hash = f"{m.group(1).lower()}${m.group(2).lower()}"
+        try:  # the IdentityHash rule verify and import use too (colearn.identity)
+            identity_hash = normalise_identity_hash(identity)
+        except IdentityHashError as exc:
+            raise ctx.refuse(f"{exc} ({ctx.spec(anchor)})", where) from exc
     else:
         identity_hash = hash_identity(identity, salt)
     props: dict[str, Any] = {"source": SOURCE, "identity_hash": identity_hash, "recipient_type": recipient_type}
@@ -539,14 +548,27 @@ def _learner(identity: str, hashed: bool, salt: str | None, recipient_type: str,
     return OBLearner(learner_id(identity_hash, salt), props)
 
 
+def _check_dates(ctx: _Ctx, issued: datetime | None, expires: datetime | None, issued_field: str,
+                 expires_field: str, cls: str) -> None:
+    """The shared date rule (``rules.date_problem``): refuse, naming the field."""
+    wrong = date_problem(issued, expires, now=datetime.now(UTC), issued_field=issued_field,
+                         expires_field=expires_field)
+    if wrong is not None:
+        raise ctx.refuse(f"{cls}: {wrong[1]}", wrong[0])
+
+
 def _http(value: Any) -> str | None:
     return value if isinstance(value, str) and value.startswith(("http://", "https://")) else None
 
 
 def _image_url(value: Any, ctx: _Ctx, *, where: str, anchor: str) -> str | None:
-    """An image given as an IRI / data URI or as an Image object; only http(s) URLs are kept."""
+    """An image given as an IRI / data URI or as an Image object; only http(s) URLs are kept.
+    A data URI that is not ``image/png`` or ``image/svg+xml`` is refused (``rules.image_problem``)."""
     if value is None:
         return None
+    wrong = image_problem(value)
+    if wrong:
+        raise ctx.refuse(f"'{where}': {wrong} ({ctx.spec(anchor)})", where)
     if isinstance(value, str):
         return _http(value)
     if isinstance(value, dict):
@@ -675,6 +697,9 @@ def _ob2_assertion(data: dict[str, Any], ctx: _Ctx) -> OBDocument:
     v = _validated(OB2Verification, a.verification, ctx, cls="VerificationObject", anchor="VerificationObject",
                    where="verification")
     vtypes = _types(v.type, ctx, cls="VerificationObject", anchor="VerificationObject", where="verification")
+    _check_dates(ctx, a.issuedOn, a.expires, "issuedOn", "expires", "Assertion")
+    if verification_type(data) == "hosted" and (origin := hosted_origin_problem(data)) is not None:
+        raise ctx.refuse(f"Assertion: {origin} ({ctx.spec('HostedBadge')})", "id")
     orgs: list[OBOrganisation] = []
     if isinstance(a.badge, str) and a.badge:
         badge = _badge_stub(a.badge, "2.0")
@@ -756,6 +781,8 @@ def _ob3_credential(data: dict[str, Any], ctx: _Ctx, types: list[str]) -> OBDocu
         raise ctx.refuse("incomplete AchievementCredential: missing required field 'validFrom' (or "
                          f"'issuanceDate' in credentials written for VCDM 1.1) ({ctx.spec(anchor)})", "validFrom")
     expires = c.validUntil or c.expirationDate
+    _check_dates(ctx, issued, expires, "validFrom" if c.validFrom else "issuanceDate",
+                 "validUntil" if c.validUntil else "expirationDate", "AchievementCredential")
     issuer = _ob3_profile(c.issuer, ctx, where="issuer")
     if isinstance(c.credentialSubject, list):
         raise ctx.refuse("AchievementCredential: 'credentialSubject' must be one AchievementSubject object, "

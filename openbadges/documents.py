@@ -38,28 +38,40 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote
 
 from openbadgeslib.ob3 import (Achievement, Alignment, Evidence, IdentityObject, Issuer, OB3LdpSigner,
-                               OB3Signer, OpenBadgeCredential, build_status_list_credential,
-                               multikey_from_pem, sign_status_list_credential, status_entry)
+                               OB3Signer, OpenBadgeCredential, add_data_integrity_proof,
+                               build_status_list_credential, multikey_from_pem, sign_status_list_credential,
+                               status_entry)
 from openbadgeslib.ob3.status_list import DEFAULT_SIZE_BITS
 
+from colearn import times
 from colearn.config import Settings
 from colearn.errors import NotFound
 from colearn.graph import issuing, queries
 from colearn.graph.issuing import AssertionRecord
 from colearn.graph.schema import AssertionStatus
 from colearn.graph.store import GraphStore
-from colearn.openbadges.keys import KeyStore
+from colearn.openbadges.keys import IssuerKey, KeyStore
+
+#: ``source`` of organisations read from other issuers' documents: never published or signed for.
+EXTERNAL_SOURCES = ("openbadges", "import")
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+#: Defines ``verificationMethod`` and ``assertionMethod`` (W3C DID v1.0 context), so
+#: that a JSON-LD verifier can read the issuer Profile as the controller document
+#: that authorises its key for ``assertionMethod`` proofs.
+CONTROLLER_CONTEXT = "https://www.w3.org/ns/did/v1"
+#: Namespace of the recipients' subject ids (``urn:uuid:`` v5 of the learner id).
+SUBJECT_NAMESPACE = uuid.UUID("6f1c3a52-2d0b-5b8e-9a51-6f3c1e0b7a10")
 #: Bits per OB 3.0 status list (the Bitstring Status List minimum, 16 KiB).
 STATUS_LIST_SIZE = DEFAULT_SIZE_BITS
 #: How long a served status list is valid (Bitstring Status List ``validUntil``);
@@ -73,7 +85,7 @@ _ID = r"([^/?#]+)"
 
 def iso(epoch_s: int) -> str:
     """Epoch seconds as ISO 8601 UTC with ``Z`` (OB 2.0 DateTime, VC ``dateTimeStamp``)."""
-    return datetime.fromtimestamp(int(epoch_s), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return times.iso_z(epoch_s)
 
 
 class ObUrls:
@@ -204,11 +216,52 @@ class Publisher:
     # ------------------------------------------------------------------ reads
 
     def organisation(self, org_id: str) -> dict[str, Any]:
-        """An organisation's properties. Raises ``NotFound``."""
+        """An organisation colearn issues for: its properties.
+
+        Raises:
+            NotFound: no such organisation, or an external issuer (``controls``
+                is False): colearn never publishes or signs as an issuer it
+                does not control.
+        """
         rows = self.store.read(queries.GET_ORGANISATION, {"id": org_id})
         if not rows:
             raise NotFound(f"organisation '{org_id}' does not exist")
-        return dict(rows[0]["props"])
+        props = dict(rows[0]["props"])
+        if not self.controls(props):
+            raise NotFound(f"organisation '{org_id}' is an external issuer (read from {props.get('source_url')}); "
+                           "colearn does not publish or sign for an issuer it does not control")
+        return props
+
+    @staticmethod
+    def controls(props: dict[str, Any]) -> bool:
+        """Whether colearn issues for an organisation with these properties: not a
+        placeholder and not an issuer read from someone else's Open Badges
+        documents (ingest or a learner's import: ``source`` in
+        ``EXTERNAL_SOURCES``, or a ``source_url`` naming its own Profile)."""
+        return not props.get("stub") and props.get("source") not in EXTERNAL_SOURCES and not props.get("source_url")
+
+    def signing_key(self, org_id: str) -> IssuerKey:
+        """The key of an organisation colearn controls; never creates one.
+
+        Raises:
+            NotFound: an external issuer, or no key yet (one is made when the
+                organisation first awards, ``ensure_key``).
+        """
+        self.organisation(org_id)
+        key = self.keys.existing_key(org_id)
+        if key is None:
+            raise NotFound(f"organisation '{org_id}' has no signing key yet; one is made when it first awards")
+        return key
+
+    def ensure_key(self, org_id: str) -> IssuerKey:
+        """The key of an organisation colearn controls, made if it has none: called
+        by the operations that issue (award, bulk award, completion), never by a read.
+
+        Raises:
+            NotFound: no such organisation, or an external issuer.
+        """
+        self.organisation(org_id)
+        return self.keys.issuer_key(org_id)
 
     def badge_info(self, badge_id: str) -> dict[str, Any]:
         """A badge with its defining organisation, cells (spine order) and themes.
@@ -217,8 +270,10 @@ class Publisher:
             NotFound: no such badge, a placeholder, or no defining organisation.
         """
         rows = self.store.read(queries.ISSUING_BADGES, {"badge_ids": [badge_id]})
-        if not rows or rows[0]["props"].get("stub") or rows[0]["organisation_id"] is None:
+        if not rows or rows[0]["props"].get("stub") or rows[0]["organisation_id"] is None \
+                or rows[0]["props"].get("source") in EXTERNAL_SOURCES:
             raise NotFound(f"badge '{badge_id}' is not published here")
+        self.organisation(rows[0]["organisation_id"])
         row = dict(rows[0])
         row["cells"] = sorted(row["cells"], key=lambda c: (c.get("domain_rank") or 0, c.get("layer_rank") or 0))
         row["themes"] = sorted(row["themes"], key=lambda t: t["id"])
@@ -239,9 +294,8 @@ class Publisher:
     # ------------------------------------------------------------------ OB 2.0
 
     def issuer_v2(self, org_id: str) -> dict[str, Any]:
-        """OB 2.0 issuer ``Profile`` (section "Profile"). Generates the key on first use."""
+        """OB 2.0 issuer ``Profile`` (section "Profile"); ``publicKey`` once it has a key."""
         org = self.organisation(org_id)
-        self.keys.issuer_key(org_id)
         doc: dict[str, Any] = {
             "@context": OB2_CONTEXT, "id": self.urls.issuer(org_id), "type": "Issuer",
             "name": _text(org.get("name"), org_id), "url": _text(org.get("url"), self.urls.issuer(org_id)),
@@ -250,14 +304,14 @@ class Publisher:
             doc["email"] = org["email"]
         if org.get("description"):
             doc["description"] = org["description"]
-        doc["publicKey"] = self.urls.issuer_key(org_id)
+        if self.keys.existing_key(org_id) is not None:
+            doc["publicKey"] = self.urls.issuer_key(org_id)
         doc["revocationList"] = self.urls.revocations(org_id)
         return doc
 
     def key_v2(self, org_id: str) -> dict[str, Any]:
         """OB 2.0 ``CryptographicKey`` (section "CryptographicKey"): the public key as PEM."""
-        self.organisation(org_id)
-        key = self.keys.issuer_key(org_id)
+        key = self.signing_key(org_id)
         return {"@context": OB2_CONTEXT, "id": self.urls.issuer_key(org_id), "type": "CryptographicKey",
                 "owner": self.urls.issuer(org_id), "publicKeyPem": key.public_pem.decode("ascii")}
 
@@ -333,18 +387,20 @@ class Publisher:
         verification method (VC Data Integrity; the ``verificationMethod`` of
         every Data Integrity proof it makes)."""
         org = self.organisation(org_id)
-        key = self.keys.issuer_key(org_id)
+        key = self.keys.existing_key(org_id)
         vm = self.urls.verification_method(org_id)
         doc: dict[str, Any] = {
-            "@context": [VC2_CONTEXT, OB3_CONTEXT, MULTIKEY_CONTEXT], "id": self.urls.issuer_v3(org_id),
+            "@context": [CONTROLLER_CONTEXT, VC2_CONTEXT, OB3_CONTEXT, MULTIKEY_CONTEXT],
+            "id": self.urls.issuer_v3(org_id),
             "type": ["Profile"], "name": _text(org.get("name"), org_id),
         }
         for field_name in ("url", "email", "description"):
             if org.get(field_name):
                 doc[field_name] = org[field_name]
-        doc["verificationMethod"] = [{"id": vm, "type": "Multikey", "controller": self.urls.issuer_v3(org_id),
-                                      "publicKeyMultibase": multikey_from_pem(key.public_pem)}]
-        doc["assertionMethod"] = [vm]
+        if key is not None:
+            doc["verificationMethod"] = [{"id": vm, "type": "Multikey", "controller": self.urls.issuer_v3(org_id),
+                                          "publicKeyMultibase": multikey_from_pem(key.public_pem)}]
+            doc["assertionMethod"] = [vm]
         return doc
 
     def _achievement(self, badge_id: str) -> Achievement:
@@ -379,44 +435,71 @@ class Publisher:
             id=self.urls.credential(assertion_id),
             issuer=Issuer(id=self.urls.issuer_v3(org_id), name=_text(org.get("name"), org_id),
                           url=org.get("url"), email=org.get("email")),
-            recipient_id=None,
+            recipient_id=self.subject_id(record.learner_id or ""),
             identifiers=[IdentityObject(identity_hash=p["recipient_hash"], identity_type=identity_type,
                                         hashed=True, salt=p["recipient_salt"])],
             achievement=self._achievement(record.badge_id or ""),
-            issuance_date=datetime.fromtimestamp(int(p["issued_on"]), UTC),
-            expiration_date=(datetime.fromtimestamp(int(p["expires_on"]), UTC)
+            issuance_date=times.from_epoch(p["issued_on"]),
+            expiration_date=(times.from_epoch(p["expires_on"])
                              if p.get("expires_on") is not None else None),
             evidence=evidence,
             credential_status=[status_entry(self.urls.status_list(org_id, index // STATUS_LIST_SIZE),
                                             "revocation", index % STATUS_LIST_SIZE)])
 
+    @staticmethod
+    def subject_id(learner_id: str) -> str:
+        """The recipient's ``credentialSubject.id`` (and VC-JWT ``sub``): ``urn:uuid:``
+        + a UUID v5 of the learner id, stable across every award to the learner
+        and carrying no email (learner ids are already keyed hashes)."""
+        return f"urn:uuid:{uuid.uuid5(SUBJECT_NAMESPACE, learner_id)}"
+
     def credential_jwt(self, assertion_id: str) -> str:
         """The credential signed as a VC-JWT (OB 3.0 section 8.2; ``EdDSA``, RFC 8037).
         The JOSE header carries the public key as ``jwk``."""
         cred = self.credential(assertion_id)
-        key = self.keys.issuer_key(self.issued(assertion_id).issuer_id or "")
+        key = self.signing_key(self.issued(assertion_id).issuer_id or "")
         return OB3Signer(key.private_pem, algorithm=JWT_ALGORITHM).sign(cred)
 
     def credential_di(self, assertion_id: str) -> dict[str, Any]:
         """The credential with an embedded Data Integrity proof (``eddsa-rdfc-2022``)."""
         cred = self.credential(assertion_id)
         org_id = self.issued(assertion_id).issuer_id or ""
-        key = self.keys.issuer_key(org_id)
+        key = self.signing_key(org_id)
         signer = OB3LdpSigner(key.private_pem, verification_method=self.urls.verification_method(org_id))
-        return signer.sign(cred, created=cred.issuance_date)
+        doc = signer.sign(cred, created=cred.issuance_date)
+        # a proof set of one: VC Data Model 2.0 allows an object or a set, and the
+        # OB 3.0 JSON Schema (ob_v3p0_achievementcredential_schema) takes only a list
+        if isinstance(doc.get("proof"), dict):
+            doc["proof"] = [doc["proof"]]
+        return doc
 
     def status_list_jwt(self, org_id: str, n: int, *, now: int | None = None) -> str:
         """The issuer's ``n``-th revocation status list: a ``BitstringStatusListCredential``
         (W3C Bitstring Status List v1.0) signed as a VC-JWT, valid for a day."""
-        self.organisation(org_id)
+        return sign_status_list_credential(self._status_list(org_id, n, now), self.signing_key(org_id).private_pem,
+                                           JWT_ALGORITHM)
+
+    def status_list_ld(self, org_id: str, n: int, *, now: int | None = None) -> dict[str, Any]:
+        """The same status list as a JSON-LD credential with a Data Integrity proof
+        (``eddsa-rdfc-2022``, the issuer's ``assertionMethod`` key), for verifiers
+        that read JSON-LD (Bitstring Status List v1.0 section 3)."""
+        vc = self._status_list(org_id, n, now)
+        key = self.signing_key(org_id)
+        created = datetime.fromisoformat(vc["validFrom"].replace("Z", "+00:00"))
+        doc = add_data_integrity_proof(vc, key.private_pem, self.urls.verification_method(org_id), created=created)
+        if isinstance(doc.get("proof"), dict):
+            doc["proof"] = [doc["proof"]]
+        return doc
+
+    def _status_list(self, org_id: str, n: int, now: int | None) -> dict[str, Any]:
+        self.signing_key(org_id)
         start = n * STATUS_LIST_SIZE
         bits = [int(r["status_index"]) - start for r in issuing.revoked_assertions(self.store, org_id)
                 if r["status_index"] is not None and start <= int(r["status_index"]) < start + STATUS_LIST_SIZE]
         issued = datetime.fromtimestamp(now if now is not None else int(time.time()), UTC)
-        vc = build_status_list_credential(self.urls.issuer_v3(org_id), self.urls.status_list(org_id, n),
-                                          "revocation", bits, STATUS_LIST_SIZE, issued=issued,
-                                          valid_until=issued + STATUS_LIST_VALIDITY)
-        return sign_status_list_credential(vc, self.keys.issuer_key(org_id).private_pem, JWT_ALGORITHM)
+        return build_status_list_credential(self.urls.issuer_v3(org_id), self.urls.status_list(org_id, n),
+                                            "revocation", bits, STATUS_LIST_SIZE, issued=issued,
+                                            valid_until=issued + STATUS_LIST_VALIDITY)
 
     # ------------------------------------------------------------------ local fetch
 

@@ -12,6 +12,10 @@ the same disc. Baking (Open Badges 2.0 "Baking Specification"; OB 3.0 section
   ``https://purl.imsglobal.org/ob/v3p0``); OB 3.0 PNG: an ``iTXt`` chunk with
   the keyword ``openbadgecredential`` holding the VC-JWT.
 
+Reading is wider than writing, as the Baking specifications allow: an SVG
+element is found by its namespace URI under any prefix (``ob:assertion`` is
+the same element), and a PNG's legacy ``tEXt`` ``openbadges`` chunk is read.
+
 Baking and extraction use ``openbadgeslib.baking`` (it strips active content
 from SVGs and bounds decompression); ``openbadges-bakery`` does the OB 2.0
 half of the same with an older API (file objects, temp files) and is not
@@ -27,6 +31,7 @@ from functools import lru_cache
 from xml.sax.saxutils import escape
 
 import png
+from defusedxml import ElementTree as DefusedET
 from openbadgeslib import baking
 
 from colearn.errors import InvalidInput
@@ -126,8 +131,56 @@ def bake_ob3_png(image: bytes, credential: str) -> bytes:
     return baking.bake_png(image, credential, keyword=baking.ITXT_KEYWORD_OB3)
 
 
+#: Namespace URI -> OB version of the baked SVG element (OB 2.0 Baking "SVG";
+#: OB 3.0 section 5.3): the element is found by namespace URI and local name,
+#: whatever prefix the document binds the namespace to.
+SVG_ELEMENTS = {(baking.SVG_NS_OB3, "credential"): "3.0", (baking.SVG_NS, "assertion"): "2.0"}
+
+
+def _svg_baked(image: bytes) -> tuple[str, str] | None:
+    """The first baked element's ``verify`` attribute or, for an OB 3.0 Data
+    Integrity credential, its text; OB 3.0 first. Parsed with ``defusedxml``
+    (no DTDs, entities or external references)."""
+    root = DefusedET.fromstring(image)
+    found: dict[str, str] = {}
+    for el in root.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if not tag.startswith("{"):
+            continue
+        ns, _, local = tag[1:].partition("}")
+        version = SVG_ELEMENTS.get((ns.rstrip("/"), local))
+        if version is None or version in found:
+            continue
+        value = el.get("verify")
+        if value is None:
+            value = "".join(el.itertext()).strip() or None
+        if value:
+            found[version] = value.strip()
+    for version in ("3.0", "2.0"):
+        if version in found:
+            return version, found[version]
+    return None
+
+
+def _png_text_chunk(image: bytes, keyword: bytes) -> str | None:
+    """The legacy ``tEXt`` chunk ``keyword`` (Latin-1, OB 2.0 Baking: readers may
+    accept it; colearn writes ``iTXt`` only)."""
+    for tag, data in png.Reader(bytes=image).chunks():
+        if tag == b"tEXt":
+            key, sep, text = data.partition(b"\0")
+            if sep and key == keyword:
+                return text.decode("latin-1").strip() or None
+        if tag == b"IEND":
+            break
+    return None
+
+
 def unbake(image: bytes) -> tuple[str, str]:
     """What is baked into a PNG or SVG: ``("3.0" | "2.0", text)``; OB 3.0 first.
+
+    PNG: the ``iTXt`` chunk ``openbadgecredential`` (OB 3.0), else ``iTXt``
+    ``openbadges`` (OB 2.0), else a legacy ``tEXt`` ``openbadges`` chunk (read,
+    never written). SVG: the element by namespace URI, any prefix.
 
     Raises:
         InvalidInput: not a PNG or SVG, unreadable, or nothing baked into it.
@@ -137,20 +190,17 @@ def unbake(image: bytes) -> tuple[str, str]:
             found = baking.extract_png(image, keyword=baking.ITXT_KEYWORD_OB3)
             if found:
                 return "3.0", found
-            found = baking.extract_png(image)
+            found = baking.extract_png(image) or _png_text_chunk(image, baking.ITXT_KEYWORD)
             if found:
                 return "2.0", found
         elif image.lstrip()[:1] == b"<":
-            found = baking.extract_svg(image, element=baking.SVG_ELEMENT_OB3, text_fallback=True)
-            if found:
-                return "3.0", found
-            found = baking.extract_svg(image, text_fallback=True)
-            if found:
-                return "2.0", found
+            baked = _svg_baked(image)
+            if baked:
+                return baked
         else:
             raise InvalidInput("not a PNG or SVG image")
     except InvalidInput:
         raise
-    except Exception as exc:  # malformed XML or PNG chunks
+    except Exception as exc:  # malformed XML or PNG chunks, forbidden XML constructs
         raise InvalidInput(f"the image cannot be read: {exc}") from exc
     raise InvalidInput("no Open Badges assertion or credential is baked into this image")

@@ -9,8 +9,15 @@ recipient that is not them) refuses the import; checks that need the network
 elsewhere) are recorded as not made. It is then stored like an ingested
 document (``ingest.openbadges``: Organisation, Badge and Assertion nodes named
 from the document's IRIs), but TO the importing learner, ``accepted``, with
-``source: import``, its origin URL and the checks it passed, so that it
-counts toward the portfolio and the recommendations.
+``source: import``, its origin URL and the checks it passed.
+
+``verified`` says whether its origin was established: the issuer's hosted copy
+(OB 2.0) or the signature under a key known to be the issuer's (OB 3.0, OB 2.0
+signed). Offline, that holds only for documents this service published, which
+need no import, so an import of another issuer's badge is stored with
+``verified: false``: it is shown in the portfolio (marked) but never counts
+toward a pathway's completion (``graph.queries.LEARNER_VERIFIED_PORTFOLIO``),
+whose badge would otherwise vouch for a claim nobody checked.
 """
 
 from __future__ import annotations
@@ -41,12 +48,14 @@ class ImportResult:
         badge_id: the badge it is OF.
         issued_on: epoch seconds.
         report: the offline verification it passed.
+        verified: whether its origin was established (see the module docstring).
     """
 
     assertion_id: str
     badge_id: str
     issued_on: int
     report: VerificationReport
+    verified: bool = False
 
 
 def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, document: dict[str, Any] | str,
@@ -84,10 +93,13 @@ def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, documen
     if not parsed.assertions:
         raise InvalidInput(f"a {parsed.kind} is not an award; import an Assertion or a credential")
     made = [c.name for c in report.checks if c.ok is True]
+    origin = report.check("hosted") if report.format == "ob2-hosted" else report.check("signature")
+    verified = origin.ok is True
     imported = []
     for a in parsed.assertions:
         props = {**a.props, "status": str(AssertionStatus.ACCEPTED), "source": SOURCE,
-                 "origin": a.source_url, "imported_on": int(time.time()), "verified_checks": made}
+                 "origin": a.source_url, "imported_on": int(time.time()), "verified_checks": made,
+                 "verified": verified}
         imported.append(replace(a, learner=OBLearner(learner_id, {}), props=props))
     a = imported[0]
     clash = store.read(queries.ASSERTION_ENDPOINTS, {"ids": [a.id]})
@@ -95,4 +107,4 @@ def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, documen
         raise Conflict("this award is already in another learner's portfolio")
     write_documents(store, [replace(parsed, assertions=imported)], source=f"import by {learner_id}")
     return ImportResult(assertion_id=a.id, badge_id=a.badge_id, issued_on=int(a.props.get("issued_on") or 0),
-                        report=report)
+                        report=report, verified=verified)

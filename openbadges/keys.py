@@ -1,7 +1,8 @@
 """Issuer keys and the recipient pepper: secrets kept as files, never in the graph.
 
-Each organisation gets an Ed25519 key pair (RFC 8032; JOSE ``EdDSA`` per
-RFC 8037) the first time something of theirs is signed. The private key is a
+Each organisation colearn issues for gets an Ed25519 key pair (RFC 8032; JOSE
+``EdDSA`` per RFC 8037) when it first awards a badge (a POST); reading or
+serving documents (every GET) never creates one (``existing_key``). The private key is a
 PKCS#8 PEM file with mode 0600 in ``<data_dir>/issuer-keys/`` (directory mode
 0700), named by the SHA-256 of the organisation id so that no id can escape
 the folder; the public key is derived from it and published in the issuer
@@ -88,8 +89,22 @@ class KeyStore:
         name = hashlib.sha256(organisation_id.encode("utf-8")).hexdigest()[:40]
         return self.keys_dir / f"{name}.pem"
 
+    def existing_key(self, organisation_id: str) -> IssuerKey | None:
+        """The organisation's key pair if it has one; never creates a key (what
+        every read, and so every GET, uses).
+
+        Raises:
+            ColearnError: the key file exists but is not an Ed25519 private key.
+        """
+        with self._lock:
+            if organisation_id not in self._cache and not self.key_path(organisation_id).exists():
+                return None
+        return self.issuer_key(organisation_id)
+
     def issuer_key(self, organisation_id: str) -> IssuerKey:
-        """The organisation's key pair, generated on first use.
+        """The organisation's key pair, generated on first use. Only an operation
+        that issues for an organisation colearn controls calls this
+        (``Publisher.ensure_key``); reads use ``existing_key``.
 
         Raises:
             ColearnError: the key file exists but is not an Ed25519 private key.

@@ -45,11 +45,16 @@ from openbadgeslib.ob3 import (OB3LdpVerifier, OB3Verifier, OpenBadgeCredential,
                                resolve_verification_method, verify_data_integrity_proof)
 
 from colearn.errors import InvalidInput, NotFound
-from colearn.graph.issuing import AssertionRecord, Recipient, identity_hash
+from colearn.graph.issuing import AssertionRecord, Recipient
+from colearn.identity import identity_hash_matches
 from colearn.graph.schema import AssertionStatus
 from colearn.openbadges.documents import OB2_CONTEXT, JWT_ALGORITHM, Publisher, iso
 from colearn.openbadges.images import unbake
+from colearn.openbadges.rules import date_problem, hosted_origin_problem, image_problem, verification_type
 from colearn.openbadges.schema import ob2_errors
+
+#: Data Integrity cryptosuites whose proofs are verified here (Ed25519 keys).
+SUPPORTED_CRYPTOSUITES = ("eddsa-rdfc-2022",)
 
 #: Names of the checks, in the order they are reported.
 CHECKS = ("format", "hosted", "issuer", "signature", "expiry", "revocation", "recipient", "library")
@@ -62,6 +67,10 @@ class Check:
     name: str
     ok: bool | None
     detail: str
+    #: A stable reason code for outcomes a caller tells apart: ``revoked``,
+    #: ``unsupported-cryptosuite``, ``tampered``, ``origin``, ``dates``,
+    #: ``ob2-signed-unverifiable``, ``signed-without-jws``; None otherwise.
+    code: str | None = None
 
 
 @dataclass
@@ -113,15 +122,17 @@ def _has_context(doc: dict[str, Any], prefix: str) -> bool:
 def recipient_matches(published: dict[str, Any], identity: str, identity_type: str | None = None) -> bool:
     """Whether ``identity`` (plaintext) is the recipient of a published OB 2.0
     ``IdentityObject`` (``identity``, ``hashed``, ``salt``, ``type``) or OB 3.0
-    one (``identityHash``, ``hashed``, ``salt``, ``identityType``)."""
+    one (``identityHash``, ``hashed``, ``salt``, ``identityType``), by the
+    shared IdentityHash rule (``colearn.identity``: sha256 or md5, digest
+    compared case-insensitively, a null salt is no salt)."""
     kind = identity_type or ("email" if "@" in identity else "url")
     plain = Recipient(kind, identity).normalised()
     value = published.get("identity", published.get("identityHash"))
     if not isinstance(value, str):
         return False
     if published.get("hashed"):
-        salt = published.get("salt") or ""
-        return identity_hash(plain, salt) == value.lower() or identity_hash(identity.strip(), salt) == value.lower()
+        salt = published.get("salt")
+        return identity_hash_matches(value, plain, salt) or identity_hash_matches(value, identity.strip(), salt)
     return value.strip().lower() == plain.lower()
 
 
@@ -185,6 +196,9 @@ class Verifier:
             elif text.startswith(("http://", "https://")):
                 data = self._local(text)
             elif _jwt_like(text):
+                payload = _jws_payload(text)
+                if isinstance(payload, dict) and _has_context(payload, OB2_CONTEXT):
+                    return self._ob2_signed(text, payload, identity)
                 return self._ob3(text, identity)
             else:
                 raise InvalidInput("expected an Open Badges JSON document, a VC-JWT, a URL or a baked image")
@@ -211,11 +225,59 @@ class Verifier:
 
     def _ob2(self, doc: dict[str, Any], identity: str | None) -> VerificationReport:
         rep = VerificationReport(valid=False, format="ob2-hosted", id=doc.get("id"))
+        checks = self._ob2_checks(rep, doc, identity, signed=False)
+        if verification_type(doc) == "signed":
+            checks["hosted"] = Check("hosted", False, "a SignedBadge assertion is verified by its JWS signature "
+                                     "(OB 2.0 Signed Verification); present the signed JWS, not its JSON payload",
+                                     code="signed-without-jws")
+        elif "hosted" not in checks:
+            origin = hosted_origin_problem(doc)
+            checks["hosted"] = Check("hosted", False, origin, code="origin") if origin else \
+                Check("hosted", None, f"{doc['id']} is hosted elsewhere; it is not fetched (no network)")
+        if self._clean(checks, required="hosted"):
+            try:
+                OB2Verifier(download=self.publisher.fetch).verify_hosted(doc, check_revocation=True)
+                checks["library"] = Check("library", True, "openbadgeslib OB2Verifier.verify_hosted: valid")
+            except Exception as exc:
+                checks["library"] = Check("library", False, f"openbadgeslib: {exc}")
+        return self._finish(rep, checks, required="hosted")
+
+    def _ob2_signed(self, token: str, payload: dict[str, Any], identity: str | None) -> VerificationReport:
+        """An OB 2.0 signed badge (OB 2.0 "Signed Verification"): a compact JWS whose
+        payload is the Assertion and whose ``verification.creator`` names the
+        issuer's ``CryptographicKey``. Verified when that key is one of ours;
+        another issuer's key is not fetched (no network), so the signature is
+        then not checked and the report is not valid."""
+        rep = VerificationReport(valid=False, format="ob2-signed", id=payload.get("id"))
+        checks = self._ob2_checks(rep, payload, identity, signed=True)
+        if verification_type(payload) != "signed":
+            checks["signature"] = Check("signature", False, "a JWS whose payload is an OB 2.0 Assertion must have "
+                                        "verification.type SignedBadge", code="tampered")
+            return self._finish(rep, checks, required="signature")
+        creator = (payload.get("verification") or {}).get("creator")
+        parsed = self.publisher.urls.parse(creator) if isinstance(creator, str) else None
+        if parsed is None or parsed[0] != "issuer_key":
+            checks["signature"] = Check(
+                "signature", None, f"an OB 2.0 signed badge: its creator key {creator!r} is published elsewhere "
+                "and not fetched (no network), so the JWS signature is not checked", code="ob2-signed-unverifiable")
+            return self._finish(rep, checks, required="signature")
+        try:
+            key = self.publisher.signing_key(parsed[1][0])
+            jwt.decode(token, key.public_pem, algorithms=[JWT_ALGORITHM, "RS256"],
+                       options={"verify_exp": False, "verify_nbf": False, "verify_aud": False})
+            checks["signature"] = Check("signature", True, f"the JWS verifies under {creator}")
+        except (NotFound, jwt.PyJWTError) as exc:
+            checks["signature"] = Check("signature", False, f"the JWS does not verify under {creator}: {exc}",
+                                        code="tampered")
+        return self._finish(rep, checks, required="signature")
+
+    def _ob2_checks(self, rep: VerificationReport, doc: dict[str, Any], identity: str | None, *,
+                    signed: bool) -> dict[str, Check]:
+        """The checks every OB 2.0 assertion gets: format, our hosted copy (when it
+        is ours), issuer, expiry and dates, revocation, recipient."""
         checks: dict[str, Check] = {}
-        revoked_stub = doc.get("revoked") is True
-        errors = ob2_errors(doc, "RevokedAssertion" if revoked_stub else "Assertion")
-        if doc.get("verification", {}).get("type") in ("SignedBadge", "signed"):
-            raise InvalidInput("OB 2.0 signed (JWS) badges are not verified here; colearn issues hosted badges")
+        minimal = set(doc) <= {"@context", "id", "type", "revoked", "revocationReason"}
+        errors = ob2_errors(doc, "RevokedAssertion" if minimal else "Assertion") + _image_errors(doc)
         checks["format"] = Check("format", not errors, "; ".join(errors) or "an OB 2.0 Assertion")
         record, hosted = None, None
         parsed = self.publisher.urls.parse(doc["id"]) if isinstance(doc.get("id"), str) else None
@@ -226,37 +288,32 @@ class Verifier:
                 rep.assertion_id = record.id
             except NotFound:
                 checks["hosted"] = Check("hosted", False, f"no assertion is hosted at {doc['id']}")
-        elif doc.get("id"):
-            checks["hosted"] = Check("hosted", None, f"{doc['id']} is hosted elsewhere; it is not fetched "
-                                                     "(no network)")
-        else:
-            checks["hosted"] = Check("hosted", False, "the assertion has no id to fetch it from")
+        recipient = doc.get("recipient")
         if record is not None and hosted is not None:
             revoked = record.status == AssertionStatus.REVOKED
-            differs = [] if revoked or revoked_stub else \
+            differs = [] if revoked or minimal else \
                 [k for k in ("recipient", "badge", "issuedOn", "expires") if doc.get(k) != hosted.get(k)]
-            checks["hosted"] = Check("hosted", not differs, f"differs from the hosted assertion in: "
-                                     f"{', '.join(differs)}" if differs else f"hosted at {doc['id']}")
+            if not signed:
+                checks["hosted"] = Check("hosted", not differs, f"differs from the hosted assertion in: "
+                                         f"{', '.join(differs)}" if differs else f"hosted at {doc['id']}",
+                                         code="tampered" if differs else None)
             checks["revocation"] = Check(
                 "revocation", not revoked,
                 f"revoked: {record.props.get('revocation_reason') or 'no reason given'}" if revoked
-                else "not revoked (graph status and the issuer's RevocationList)")
+                else "not revoked (graph status and the issuer's RevocationList)", code="revoked" if revoked else None)
             org = self.publisher.organisation(record.issuer_id or "")
             checks["issuer"] = Check("issuer", True, f"issued here by {org.get('name') or record.issuer_id}")
             self._expiry(checks, record.props.get("issued_on"), record.props.get("expires_on"))
-            recipient = doc.get("recipient") if not revoked_stub else hosted.get("recipient")
+            if minimal:
+                recipient = hosted.get("recipient")
         else:
             checks["issuer"] = Check("issuer", None, "the issuer is not an organisation of this service")
-            recipient = doc.get("recipient")
-            self._expiry(checks, _epoch_of(doc.get("issuedOn")), _epoch_of(doc.get("expires")))
+            self._expiry(checks, _epoch_of(doc.get("issuedOn")), _epoch_of(doc.get("expires")), ob2=True)
+            if doc.get("revoked") is True:  # OB 2.0 Assertion "revoked": reported whoever hosts it
+                reason = doc.get("revocationReason") or "no reason given"
+                checks["revocation"] = Check("revocation", False, f"revoked: {reason}", code="revoked")
         self._recipient(checks, identity, [recipient] if isinstance(recipient, dict) else [])
-        if self._clean(checks, required="hosted"):
-            try:
-                OB2Verifier(download=self.publisher.fetch).verify_hosted(doc, check_revocation=True)
-                checks["library"] = Check("library", True, "openbadgeslib OB2Verifier.verify_hosted: valid")
-            except Exception as exc:
-                checks["library"] = Check("library", False, f"openbadgeslib: {exc}")
-        return self._finish(rep, checks, required="hosted")
+        return checks
 
     # ------------------------------------------------------------------ OB 3.0
 
@@ -288,14 +345,14 @@ class Verifier:
         if org_id is not None:
             try:
                 org = self.publisher.organisation(org_id)
-                pub = self.publisher.keys.issuer_key(org_id).public_pem
+                pub = self.publisher.signing_key(org_id).public_pem
                 checks["issuer"] = Check("issuer", True, f"issued here by {org.get('name') or org_id}")
             except NotFound:
                 checks["issuer"] = Check("issuer", False, f"no organisation is published at {model.issuer.id}")
         else:
             checks["issuer"] = Check("issuer", None, f"{model.issuer.id} is not an issuer of this service")
         checks["signature"] = self._signature(cred, pub)
-        self._expiry(checks, _ts(model.issuance_date), _ts(model.expiration_date))
+        self._expiry(checks, _ts(model.issuance_date), _ts(model.expiration_date), ob2=False)
         if pub is not None and model.credential_status:
             try:
                 check_credential_status(model, download=self.publisher.fetch, verify_list=True,
@@ -344,17 +401,30 @@ class Verifier:
         try:
             if isinstance(cred, str):
                 key: Any = pub
+                header = jwt.get_unverified_header(cred)
+                allowed = [JWT_ALGORITHM] if pub is not None else [JWT_ALGORITHM, "ES256", "RS256"]
+                if header.get("alg") not in allowed:
+                    return Check("signature", None, f"unsupported JOSE algorithm {header.get('alg')!r} "
+                                 f"(verified here: {', '.join(allowed)})", code="unsupported-cryptosuite")
                 if key is None:
-                    header = jwt.get_unverified_header(cred)
                     if not isinstance(header.get("jwk"), dict):
                         return Check("signature", None, "the issuer's key is not known here")
                     key = jwt.PyJWK(header["jwk"]).key
-                jwt.decode(cred, key, algorithms=[JWT_ALGORITHM, "ES256", "RS256"] if pub is None else [JWT_ALGORITHM],
+                jwt.decode(cred, key, algorithms=allowed,
                            options={"verify_exp": False, "verify_nbf": False, "verify_aud": False})
                 what = "the VC-JWT signature (EdDSA)"
             else:
-                vm = (cred.get("proof") or {}).get("verificationMethod") if isinstance(cred.get("proof"), dict) \
-                    else None
+                proofs = cred.get("proof")
+                proofs = proofs if isinstance(proofs, list) else [proofs] if proofs is not None else []
+                ours = [p for p in proofs if isinstance(p, dict) and p.get("type") == "DataIntegrityProof"
+                        and p.get("cryptosuite") in SUPPORTED_CRYPTOSUITES]
+                if not ours:
+                    found = sorted({str(p.get("cryptosuite") or p.get("type")) for p in proofs if isinstance(p, dict)})
+                    what = ", ".join(f"'{f}'" for f in found) or "no proof"
+                    return Check("signature", None, f"unsupported cryptosuite {what}: this verifier checks "
+                                 f"DataIntegrityProof with {', '.join(SUPPORTED_CRYPTOSUITES)}; the proof is "
+                                 "neither verified nor found false", code="unsupported-cryptosuite")
+                vm = ours[0].get("verificationMethod")
                 key = pub
                 if key is None:
                     if not (isinstance(vm, str) and vm.startswith("did:key:")):
@@ -363,7 +433,7 @@ class Verifier:
                 verify_data_integrity_proof(cred, key)
                 what = "the Data Integrity proof (eddsa-rdfc-2022)"
         except Exception as exc:
-            return Check("signature", False, f"does not verify: {exc}")
+            return Check("signature", False, f"does not verify: {exc}", code="tampered")
         if pub is None:
             return Check("signature", None, f"{what} verifies under the key the credential names itself; "
                                             "that the issuer owns that key cannot be checked offline")
@@ -371,12 +441,18 @@ class Verifier:
 
     # ------------------------------------------------------------------ shared
 
-    def _expiry(self, checks: dict[str, Check], issued_on: int | None, expires_on: int | None) -> None:
+    def _expiry(self, checks: dict[str, Check], issued_on: int | None, expires_on: int | None, *,
+                ob2: bool = True) -> None:
+        """Expiry and the shared date rule (``rules.date_problem``): an expiry at or
+        before the issue date, or an issue date in the future, fails naming the field."""
         now = self._now()
-        if expires_on is not None and expires_on <= now:
+        names = ("issuedOn", "expires") if ob2 else ("validFrom", "validUntil")
+        wrong = date_problem(*(None if t is None else datetime.fromtimestamp(t, UTC) for t in (issued_on, expires_on)),
+                             now=datetime.fromtimestamp(now, UTC), issued_field=names[0], expires_field=names[1])
+        if wrong is not None:
+            checks["expiry"] = Check("expiry", False, wrong[1], code="dates")
+        elif expires_on is not None and expires_on <= now:
             checks["expiry"] = Check("expiry", False, f"expired on {iso(expires_on)}")
-        elif issued_on is not None and issued_on > now + 300:
-            checks["expiry"] = Check("expiry", False, f"not valid before {iso(issued_on)}")
         else:
             checks["expiry"] = Check("expiry", True, f"valid until {iso(expires_on)}" if expires_on is not None
                                      else "does not expire")
@@ -406,6 +482,27 @@ class Verifier:
         rep.checks = [checks[n] for n in CHECKS]
         rep.valid = self._clean(checks, required=required) and checks["library"].ok is True
         return rep
+
+
+def _jws_payload(token: str) -> Any:
+    """The JSON payload of a compact JWS / JWT, unverified; None when it is not JSON."""
+    try:
+        return jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+
+
+def _image_errors(doc: dict[str, Any]) -> list[str]:
+    """The shared image rule (``rules.image_problem``) on an assertion, its embedded
+    BadgeClass and issuer, as ``"<field>: <message>"``."""
+    badge = doc.get("badge") if isinstance(doc.get("badge"), dict) else {}
+    issuer = badge.get("issuer") if isinstance(badge.get("issuer"), dict) else {}
+    out = []
+    for where, obj in (("image", doc), ("badge.image", badge), ("badge.issuer.image", issuer)):
+        wrong = image_problem(obj.get("image"))
+        if wrong:
+            out.append(f"$.{where}: {wrong}")
+    return out
 
 
 def _ts(when: datetime | None) -> int | None:

@@ -19,6 +19,7 @@ from colearn.graph.store import GraphStore, open_store
 from colearn.recommender.recommend import Recommender, ranker_path
 from colearn.service import problems
 from colearn.service.auth import PrincipalCache, token_secret
+from colearn.service.guard import RequestGuard
 from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.routers import assertions, ob, verify
 from colearn.service.routers import catalogue, health, insights, learners, pathways, widget
@@ -61,7 +62,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         lifespan=lifespan,
     )
     problems.install(app)
-    app.add_middleware(PartnerCORS)
+    app.add_middleware(RequestGuard)
+    app.add_middleware(PartnerCORS)  # outermost: refusals by the guard carry CORS headers too
     app.include_router(health.router)
     app.include_router(learners.router)
     app.include_router(assertions.router)

@@ -144,6 +144,9 @@ class CheckPublic(BaseModel):
     name: str
     ok: bool | None = Field(description="true passed, false failed, null not made")
     detail: str
+    code: str | None = Field(default=None, description=(
+        "why, when a caller tells outcomes apart: revoked, unsupported-cryptosuite, tampered, origin, dates, "
+        "ob2-signed-unverifiable, signed-without-jws"))
 
 
 class VerificationPublic(BaseModel):
@@ -171,4 +174,7 @@ class ImportPublic(BaseModel):
 
     assertion_id: str
     badge_id: str
+    verified: bool = Field(description=(
+        "whether its origin was established (the issuer's hosted copy or a key known to be the issuer's); "
+        "an unverified import is kept, marked, and never completes a pathway"))
     verification: VerificationPublic

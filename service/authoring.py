@@ -4,7 +4,8 @@ completion award.
 A pathway is validated with the catalogue reader's ``PathwayRecord`` (steps
 present, each step with badges, ``required`` not above the step's size), then
 against the graph here (organisation, destination and badges exist; a badge in
-one step only; the completion badge in no step), and written whole in one
+one step only; the completion badge in no step and defined by the pathway's
+own organisation, since its award is issued in that organisation's name), and written whole in one
 statement (``queries.pathway_upsert``). A step that sits lower on the spine
 than the step before it is a warning, not an error: organisations sometimes
 mean it (a "give back" step at the end).
@@ -36,7 +37,7 @@ from colearn.graph.schema import AssertionStatus, Label, PathwayStatus
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import PathwayRecord, StepRecord, step_badge_problems, step_id
 from colearn.service.auth import Principal, Role
-from colearn.service.catalogue import Entity, field_error, may_write, validation_error
+from colearn.service.catalogue import Entity, check_own_badges, field_error, may_write, validation_error
 
 PATHWAY = Entity(Label.PATHWAY, PathwayRecord, "organisation", "pathway")
 
@@ -87,6 +88,8 @@ def _check_graph(store: GraphStore, pathway: PathwayRecord) -> None:
         for j, badge in enumerate(step.badges):
             if badge in missing:
                 raise field_error(f"steps.{i}.badges.{j}", f"unknown badge '{badge}'")
+    if pathway.completion_badge is not None:
+        check_own_badges(store, pathway.organisation, {"completion_badge": pathway.completion_badge})
 
 
 def spine_warnings(store: GraphStore, pathway: PathwayRecord | dict[str, Any]) -> list[dict[str, str]]:
@@ -247,7 +250,9 @@ def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_i
     if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
         raise NotFound(f"learner '{learner_id}' does not exist")
     now = int(time.time()) if now is None else now
-    held = {r["badge_id"] for r in store.read(queries.LEARNER_PORTFOLIO, {"learner_id": learner_id, "now": now})}
+    # unverified imports never complete a pathway (openbadges/importing.py)
+    held = {r["badge_id"] for r in store.read(queries.LEARNER_VERIFIED_PORTFOLIO,
+                                               {"learner_id": learner_id, "now": now})}
     unmet = unmet_steps(pathway, held)
     badge = pathway["completion_badge"]
     if unmet or badge is None:

@@ -10,6 +10,12 @@ and the whole result validated again, so the rules that tie fields together
 Who may write: an organisation its own badges (``issuer``) and opportunities
 (``organisation``) and its own profile; admin everything, and alone the
 organisations, themes, destinations, places and spine cells.
+
+An opportunity may list any organisation's badges (a college course that
+prepares for a library's club badge): listing issues nothing, and only a
+badge's issuer can award it (``graph.issuing`` refuses anyone else). What is
+issued in an organisation's name must be its own: a pathway's completion
+badge (``check_own_badges``, used by ``authoring``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from colearn import times
 from colearn.errors import Conflict, Forbidden, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
@@ -78,7 +85,7 @@ def _record(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in stored.items() if k in entity.record.model_fields}
     for fld, prop in _DATES.items():
         if fld in entity.record.model_fields and stored.get(prop) is not None:
-            out[fld] = datetime.fromtimestamp(stored[prop], tz=UTC)
+            out[fld] = times.from_epoch(stored[prop])
     return out
 
 
@@ -155,6 +162,30 @@ def check_references(store: GraphStore, entity: Entity, record: BaseModel) -> No
             if ref in missing:
                 where = f"{link.field}.{i}" if link.many else link.field
                 raise field_error(where, f"unknown {link.other} '{ref}'")
+
+
+def check_own_badges(store: GraphStore, organisation: str, badges: dict[str, str]) -> None:
+    """Refuse badges that ``organisation`` does not define (422 naming the body field).
+
+    What is issued in an organisation's name must be a badge it defines: a
+    pathway's ``completion_badge`` is awarded as its issuer, so it must be the
+    pathway organisation's own, whoever the caller is (admin too). (A pathway's
+    steps and an opportunity's ``badges`` may name any organisation's badges:
+    nothing is issued for them.)
+
+    Args:
+        store: the graph.
+        organisation: the owning organisation's id.
+        badges: body field (dotted) -> badge id; unknown ids are left to ``check_references``.
+    """
+    if not badges:
+        return
+    foreign = {r["id"]: r["issuer"] for r in store.read(
+        queries.BADGES_NOT_DEFINED_BY, {"ids": sorted(set(badges.values())), "organisation": organisation})}
+    for fld, badge in badges.items():
+        if badge in foreign:
+            raise field_error(fld, f"badge '{badge}' is defined by '{foreign[badge]}', not by '{organisation}': "
+                                   "an organisation may award only its own badges")
 
 
 def _write_params(entity: Entity, record: BaseModel) -> dict[str, Any]:

@@ -6,6 +6,7 @@ Every error answer has ``type`` (a stable URI under ``/problems/``), ``title``,
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,9 +19,12 @@ from colearn.service.schemas import InvalidProblem, Problem
 
 PROBLEM_JSON = "application/problem+json"
 
+log = logging.getLogger(__name__)
+
 _TITLES = {
     400: "Bad request", 401: "Unauthorised", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 422: "Invalid input",
+    405: "Method not allowed", 409: "Conflict", 413: "Content too large", 415: "Unsupported media type",
+    422: "Invalid input",
     429: "Too many requests", 500: "Internal error", 503: "Service unavailable",
 }
 
@@ -62,8 +66,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(exc.status_code, "http-error")
         return problem(exc.status_code, slug, str(exc.detail))
+
+    @app.exception_handler(RecursionError)
+    async def _too_deep(_: Request, exc: RecursionError) -> JSONResponse:
+        return problem(422, "invalid-input", "the input is nested too deeply to read")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Any other error: logged with its trace, answered as problem+json without its text.
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(500, "internal-error", "an unexpected error; it has been logged")
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -95,7 +109,8 @@ def normalise_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     Every 4xx/5xx response is documented as ``application/problem+json`` (the
     handlers of ``install`` answer so whatever a route declared); FastAPI's
     default 422 (``HTTPValidationError``) becomes ``InvalidProblem``; and an
-    operation with a request body also documents 400 (a body that is not JSON).
+    operation with a request body also documents 400 (a body that is not JSON)
+    and 413 (a body over the limits of ``service.guard``).
 
     Args:
         schema: the document ``FastAPI.openapi()`` built.
@@ -116,6 +131,7 @@ def normalise_openapi(schema: dict[str, Any]) -> dict[str, Any]:
             responses = operation["responses"]
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": _TITLES[400]})
+                responses.setdefault("413", {"description": _TITLES[413]})
             for status, response in responses.items():
                 # an error a route documents in its own media type (e.g. a revoked
                 # Open Badges assertion, answered as JSON-LD) keeps it

@@ -16,14 +16,17 @@ the same ``Idempotency-Key`` never make a second assertion.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Request, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from colearn import times
 from colearn.errors import Forbidden, InvalidInput
+from colearn.text import decode_strict
 from colearn.graph import issuing, queries
 from colearn.graph.issuing import Award, AwardRequest, Recipient
 from colearn.openbadges.documents import Publisher
@@ -34,6 +37,7 @@ from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, 
                                                PortfolioPublic, Refused, RevokeIn, VerificationPublic)
 from colearn.service import authoring
 from colearn.service.auth import Principal, Role
+from colearn.service.bodies import UnsupportedMediaType, media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
 from colearn.service.problems import problem_responses
@@ -42,10 +46,14 @@ router = APIRouter(tags=["assertions"])
 
 Id = Annotated[str, Path(min_length=1, max_length=200)]
 _ERRORS = problem_responses(401, 403, 404, 409, 422, 429)
+#: The largest CSV body accepted (about 100,000 rows).
+CSV_MAX_BYTES = 10 * 1024 * 1024
+#: Media types read as CSV text.
+CSV_MEDIA_TYPES = ("text/csv", "text/plain", "application/csv")
 
 
 def _time(epoch_s: int | None) -> datetime | None:
-    return None if epoch_s is None else datetime.fromtimestamp(int(epoch_s), UTC)
+    return times.from_epoch(epoch_s)
 
 
 def _links(pub: Publisher, assertion_id: str) -> AssertionLinks:
@@ -105,6 +113,7 @@ def award(
     """
     _acting_organisation(principal, org_id)
     pepper = keys.recipient_pepper()
+    pub.ensure_key(org_id)  # issuing is what makes an organisation's key; no read ever does
     if isinstance(body, AwardCreate):
         made = issuing.award(pub.store, org_id, _request(body, badge_id, idempotency_key or body.idempotency_key,
                                                          pub), pepper=pepper)
@@ -120,34 +129,55 @@ def award(
 
 @router.post(
     "/organisations/{org_id}/assertions/csv", response_model=AssertionsPublic, status_code=201,
-    responses={**_ERRORS, 200: {"model": AssertionsPublic, "description": "nothing new (a file sent again)"}},
+    responses={**_ERRORS, **problem_responses(413, 415),
+               200: {"model": AssertionsPublic, "description": "nothing new (a file sent again), or a dry run"}},
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
 )
 async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, request: Request,
                     response: Response, org_id: Id,
-                    name: str = "upload.csv") -> AssertionsPublic:
+                    name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+                    dry_run: bool = False) -> AssertionsPublic:
     """Bulk award from a CSV body (``text/csv``; columns ``badge_id``, ``email`` or
     ``url``, ``learner_id``, ``evidence_url``, ``narrative``, ``issued_on``,
-    ``expires_on``, ``key``; or the same text as one JSON string). One statement per 5,000 rows; refused rows come
-    back with their line number. A row without ``key`` is keyed by
-    ``<name>:<line>``, so sending the same file twice awards nothing twice.
+    ``expires_on``, ``key``; or the same text as one JSON string). One statement
+    per 5,000 rows; refused rows come back with their line number.
+
+    Bytes are decoded by the ``charset`` the Content-Type declares, else as
+    UTF-8; a byte that does not decode refuses the upload (422, naming the
+    line): nothing is decoded lossily. A form upload (``multipart/form-data``)
+    or another media type is 415; a body over 10 MiB is 413.
+
+    A row without ``key`` is keyed by ``<name>:<line>`` when ``?name=`` is
+    given, else by ``<sha256 of the body>:<line>``: the same file sent twice
+    awards nothing twice, and two different files never share keys.
+    ``?dry_run=true`` writes nothing and answers what would be created (200,
+    ``created`` counting the new ones) and refused.
 
     Who: admin, or an organisation key for ``org_id``.
     """
     _acting_organisation(principal, org_id)
-    raw = await request.body()
-    if request.headers.get("content-type", "").startswith("application/json"):
+    raw = await read_body(request, CSV_MAX_BYTES)
+    kind, charset = media_type(request)
+    upload = name or f"upload-{hashlib.sha256(raw).hexdigest()[:16]}"
+    if kind == "application/json":
         try:
-            text = json.loads(raw)
+            text = json.loads(decode_strict(raw, charset, source=upload))
         except ValueError as exc:
             raise InvalidInput(f"a JSON body must be the CSV text as one string: {exc}") from exc
         if not isinstance(text, str):
             raise InvalidInput("a JSON body must be the CSV text as one string")
+    elif kind in CSV_MEDIA_TYPES or not kind:
+        text = decode_strict(raw, charset, source=upload)
+    elif kind.startswith("multipart/"):
+        raise UnsupportedMediaType(f"a form upload ({kind}) is not read as CSV: send the file itself as the "
+                                   "body, with Content-Type: text/csv")
     else:
-        text = raw.decode("utf-8-sig", errors="replace")
-    report = await run_in_threadpool(issuing.award_csv, pub.store, org_id, name, pepper=keys.recipient_pepper(),
-                                     text=text)
-    response.status_code = 201 if report.created else 200
+        raise UnsupportedMediaType(f"a CSV upload is text/csv (or the CSV text as one JSON string), not {kind}")
+    if not dry_run:
+        await run_in_threadpool(pub.ensure_key, org_id)
+    report = await run_in_threadpool(issuing.award_csv, pub.store, org_id, upload, pepper=keys.recipient_pepper(),
+                                     text=text, dry_run=dry_run)
+    response.status_code = 201 if report.created and not dry_run else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
                             created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])
 
@@ -241,9 +271,11 @@ def import_into_portfolio(request: Request, principal: PrincipalDep, pub: Publis
     """Add a badge earned elsewhere (OB 2.0 Assertion JSON, OB 3.0 credential JSON
     or VC-JWT). It is verified offline as far as possible and must be for
     ``identity``; it then counts toward the portfolio and recommendations.
+    ``verified`` is false when its origin could not be established (another
+    issuer's badge, offline): such an import never completes a pathway.
     Who: the learner themself, or admin."""
     _own_learner(principal, learner_id)
     result = import_badge(pub.store, Verifier(pub), learner_id, body.credential, body.identity)
     tell_recommender(request, learner_id, result.badge_id, result.issued_on, held=True)
-    return ImportPublic(assertion_id=result.assertion_id, badge_id=result.badge_id,
+    return ImportPublic(assertion_id=result.assertion_id, badge_id=result.badge_id, verified=result.verified,
                         verification=VerificationPublic(**result.report.to_dict()))

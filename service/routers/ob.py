@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Header, Path
 from fastapi.responses import JSONResponse, Response
 
 from colearn.errors import NotFound
@@ -132,11 +132,34 @@ def issuer_v3(pub: PublisherDep, org_id: Id) -> JSONResponse:
     return _ld(pub.issuer_v3(org_id))
 
 
+#: Media types for which the status list is served as JSON-LD (with a Data Integrity proof).
+LD_TYPES = (LD_JSON, "application/vc+ld+json", "application/vc", "application/json")
+
+
+def _wants_ld(accept: str | None) -> bool:
+    """Whether ``Accept`` prefers a JSON-LD form to the VC-JWT (RFC 9110 q-values)."""
+    best: tuple[float, bool] = (0.0, False)
+    for part in (accept or "").split(","):
+        kind, *params = [p.strip() for p in part.split(";")]
+        q = next((float(v) for k, _, v in (p.partition("=") for p in params) if k.strip() == "q"
+                  and v.replace(".", "", 1).isdigit()), 1.0)
+        ld = kind.lower() in LD_TYPES
+        if ld or kind.lower() in (VC_JWT, "application/jwt"):
+            best = max(best, (q, ld))
+    return best[1]
+
+
 @router.get("/v3/issuers/{org_id}/status/{n}", responses=_404, response_class=Response)
-def status_list(pub: PublisherDep, org_id: Id, n: Annotated[int, Path(ge=0, le=100_000)]) -> Response:
-    """The issuer's n-th revocation list: a BitstringStatusListCredential signed as a
-    VC-JWT, valid for a day."""
-    return Response(pub.status_list_jwt(org_id, n), media_type=VC_JWT, headers={"Cache-Control": "max-age=300"})
+def status_list(pub: PublisherDep, org_id: Id, n: Annotated[int, Path(ge=0, le=100_000)],
+                accept: Annotated[str | None, Header()] = None) -> Response:
+    """The issuer's n-th revocation list (a BitstringStatusListCredential valid for a
+    day): a VC-JWT by default; with ``Accept: application/ld+json`` (or
+    ``application/vc+ld+json``, ``application/vc``) the JSON-LD credential with a
+    Data Integrity proof (``eddsa-rdfc-2022``)."""
+    headers = {"Cache-Control": "max-age=300", "Vary": "Accept"}
+    if _wants_ld(accept):
+        return LDJSONResponse(pub.status_list_ld(org_id, n), headers=headers)
+    return Response(pub.status_list_jwt(org_id, n), media_type=VC_JWT, headers=headers)
 
 
 @router.get("/v3/achievements/{badge_id}", responses=_404, response_class=LDJSONResponse)

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from colearn.errors import InvalidInput
 from colearn.openbadges.verify import Verifier
 from colearn.service.assertion_schemas import VerificationPublic, VerifyIn
+from colearn.service.bodies import media_type, read_body
 from colearn.service.openbadges_deps import PublisherDep
 from colearn.service.problems import problem_responses
 
@@ -23,7 +24,7 @@ MAX_BODY = 5 * 1024 * 1024
 
 @router.post(
     "/verify", response_model=VerificationPublic,
-    responses=problem_responses(422, 429),
+    responses=problem_responses(413, 422, 429),
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": VerifyIn.model_json_schema()},
         "image/png": {"schema": {"type": "string", "format": "binary"}},
@@ -40,16 +41,16 @@ async def verify(request: Request, pub: PublisherDep,
     the VC-JWT (``application/vc+jwt``) as the body, with ``?identity=``.
 
     The answer is always a report (200): ``valid``, and each check (signature,
-    expiry, revocation, issuer, recipient, ...) with its outcome. No credentials
-    are needed; requests are rate-limited per client address.
+    expiry, revocation, issuer, recipient, ...) with its outcome and, where a
+    caller tells outcomes apart, a ``code`` (``revoked``,
+    ``unsupported-cryptosuite``, ``tampered``, ...). A body over 5 MiB is 413.
+    No credentials are needed; requests are rate-limited per client address.
     """
     limiter = getattr(request.app.state, "limiter", None)
     if limiter is not None:  # public, and a proof check costs CPU: limit by client address
         limiter.take(f"verify:{request.client.host if request.client else 'unknown'}")
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise InvalidInput(f"the body is larger than {MAX_BODY} bytes")
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw = await read_body(request, MAX_BODY)
+    kind, _ = media_type(request)
     data: bytes | str | dict
     if kind in ("application/json", ""):
         try:

@@ -106,3 +106,18 @@ def test_learner_token_reads_own_data(data_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     principal = principal_for_token(token_secret(data_dir), result.output.strip())
     assert principal is not None and principal.learner_id == "se-martialarts-75"
+
+
+FIELD_REPORTS = Path(__file__).resolve().parents[1] / "data" / "field-reports"
+
+
+def test_ingest_openbadges_exits_1_when_files_are_refused(data_dir: Path) -> None:
+    bad, good = FIELD_REPORTS / "r01-assertion-datauri-texthtml.json", FIELD_REPORTS / "r06-md5-upper.json"
+    result = runner.invoke(app, ["ingest", "openbadges", str(bad)])
+    assert result.exit_code == 1 and "badge.image" in result.output
+    # strict by default: the good file is not written either
+    result = runner.invoke(app, ["ingest", "openbadges", str(good), str(bad)])
+    assert result.exit_code == 1 and "nothing was written" in result.output
+    result = runner.invoke(app, ["ingest", "openbadges", "--no-strict", str(good), str(bad)])
+    assert result.exit_code == 1 and "1 of 2" in result.output
+    assert runner.invoke(app, ["ingest", "openbadges", str(good)]).exit_code == 0

@@ -17,8 +17,24 @@ from colearn.graph.store import GraphStore
 NOW = 1_800_000_000
 
 
-def _seed(store: GraphStore, seed: int = 7) -> dict:
-    """A small random city with repeated awards; returns the input rows."""
+def _awards(rng: random.Random, marks: dict[str, dict]) -> list[dict]:
+    """400 award rows over 40 learners and 8 badges, repeated pairs included."""
+    awards = []
+    for i in range(400):
+        learner = f"l{rng.randrange(40)}"
+        badge = f"b{rng.randrange(8)}"
+        status = "accepted" if rng.random() < 0.85 else rng.choice(["revoked", "issued", "declined"])
+        expires = rng.choice([None, None, None, NOW - 10, NOW + 10])
+        awards.append({"id": f"a{i}", "organisation_id": "org", "badge_id": badge, "learner_id": learner,
+                       "learner_props": {}, "props": {"status": status, "issued_on": 1_600_000_000 + i,
+                                                      "expires_on": expires, **marks.get(f"a{i}", {})}})
+    return awards
+
+
+def _seed(store: GraphStore, seed: int = 7, marks: dict[str, dict] | None = None) -> dict:
+    """A small random city with repeated awards; returns the input rows.
+
+    ``marks`` adds properties to the assertions it names (id -> props)."""
     rng = random.Random(seed)
     cells = [{"id": f"{d}.{l}", "props": {"domain": d, "layer": l, "layer_rank": li, "domain_rank": di,
                                            "name": f"{d} {l}"}}
@@ -44,15 +60,7 @@ def _seed(store: GraphStore, seed: int = 7) -> dict:
                 {"rows": [{"id": "op1", "targets": [{"id": "b0", "props": {}}, {"id": "b1", "props": {}}]}]})
     store.write(queries.set_links(Label.OPPORTUNITY, Rel.OFFERS, Label.ORGANISATION, outgoing=False),
                 {"rows": [{"id": "op1", "targets": [{"id": "org", "props": {}}]}]})
-    awards = []
-    for i in range(400):
-        learner = f"l{rng.randrange(40)}"
-        badge = f"b{rng.randrange(8)}"
-        status = "accepted" if rng.random() < 0.85 else rng.choice(["revoked", "issued", "declined"])
-        expires = rng.choice([None, None, None, NOW - 10, NOW + 10])
-        awards.append({"id": f"a{i}", "organisation_id": "org", "badge_id": badge, "learner_id": learner,
-                       "learner_props": {}, "props": {"status": status, "issued_on": 1_600_000_000 + i,
-                                                      "expires_on": expires}})
+    awards = _awards(rng, marks or {})
     store.write(queries.MERGE_ASSERTIONS, {"rows": awards})
     return {"awards": awards, "badges": badges, "cells": cells}
 
@@ -159,3 +167,28 @@ def test_every_query_is_covered_by_the_contract_suite() -> None:
                    or inspect.isfunction(value) and value.__module__ == queries.__name__)}
     missing = public - COVERED
     assert not missing, f"queries without a contract test: {sorted(missing)}"
+
+
+@covers("LEARNER_VERIFIED_PORTFOLIO")
+def test_verified_portfolio_leaves_out_unverified_imports(any_store: GraphStore) -> None:
+    held = [a for a in _awards(random.Random(7), {}) if _held(a)]
+    one = max({a["learner_id"] for a in held}, key=lambda l: sum(a["learner_id"] == l for a in held))
+    mine = [a["id"] for a in held if a["learner_id"] == one]
+    unverified, verified = mine[0], mine[1]
+    _seed(any_store, marks={unverified: {"verified": False}, verified: {"verified": True}})
+    got = any_store.read(queries.LEARNER_VERIFIED_PORTFOLIO, {"learner_id": one, "now": NOW})
+    # assertions issued here (no flag) and verified imports count; an unverified import does not
+    assert [r["assertion_id"] for r in got] == [i for i in mine if i != unverified]
+    assert len(any_store.read(queries.LEARNER_PORTFOLIO, {"learner_id": one, "now": NOW})) == len(mine)
+
+
+@covers("BADGES_NOT_DEFINED_BY")
+def test_badges_not_defined_by_an_organisation(any_store: GraphStore) -> None:
+    _seed(any_store)
+    any_store.write(queries.merge_nodes(Label.ORGANISATION), {"rows": [{"id": "other", "props": {"name": "O"}}]})
+    any_store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": "orphan", "props": {"name": "No issuer"}}]})
+    ids = ["b0", "b3", "orphan", "unknown"]
+    assert any_store.read(queries.BADGES_NOT_DEFINED_BY, {"ids": ids, "organisation": "org"}) == [
+        {"id": "orphan", "issuer": None}]
+    others = any_store.read(queries.BADGES_NOT_DEFINED_BY, {"ids": ids, "organisation": "other"})
+    assert sorted((r["id"], r["issuer"]) for r in others) == [("b0", "org"), ("b3", "org"), ("orphan", None)]

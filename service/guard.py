@@ -1,0 +1,196 @@
+"""Limits every request meets before a route sees it: body size, field and list
+length, nesting, control characters in the URL and NUL in text. (Uploaded text
+is decoded strictly by ``colearn.text.decode_strict``.)
+
+``RequestGuard`` is an ASGI middleware. It reads a request body as it streams
+in and stops at the limit (413, ``application/problem+json``) without reading
+the rest: ``MAX_CSV_BYTES`` (and ``MAX_CSV_LINES``) for ``text/csv``,
+``MAX_JSON_BYTES`` for JSON, ``MAX_OTHER_BYTES`` for anything else (baked
+images, VC-JWTs). A JSON body is then checked once, before any route parses it:
+no text longer than ``MAX_TEXT_CHARS`` (the CSV-as-a-JSON-string upload is
+bounded by the CSV limits instead), no list or map with more than
+``MAX_ITEMS``, nothing nested deeper than ``MAX_DEPTH``, and no NUL character
+(the embedded store cannot hold one); each refusal is a 422 naming the field
+(``body.awards.3.narrative``). A path or query with a control character
+(U+0000 to U+001F, U+007F) is refused with 422 too. Other control characters
+in JSON text are stored and answered exactly as sent.
+
+The limits are per request and per process; a body that is not JSON at all is
+left to the route (which answers 400 or 422 as before).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: Largest ``text/csv`` body (a bulk award file): 16 MiB.
+MAX_CSV_BYTES = 16 * 1024 * 1024
+#: Most lines in a ``text/csv`` body (a quoted newline counts as a line too).
+MAX_CSV_LINES = 100_000
+#: Largest JSON body: 4 MiB (a 5,000-award list with narratives fits).
+MAX_JSON_BYTES = 4 * 1024 * 1024
+#: Largest body of any other type (a baked PNG or SVG, a VC-JWT): 6 MiB.
+MAX_OTHER_BYTES = 6 * 1024 * 1024
+#: Longest text in a JSON body, in characters (a narrative, a description).
+MAX_TEXT_CHARS = 20_000
+#: Most items in one JSON list or map.
+MAX_ITEMS = 10_000
+#: Deepest nesting of JSON lists and maps (an Open Badges credential needs about 6).
+MAX_DEPTH = 32
+
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+#: Routes whose JSON body may be one long string (the CSV text): bounded by the CSV limits.
+_CSV_AS_JSON = re.compile(r"^/organisations/[^/]+/assertions/csv$")
+PROBLEM_JSON = b"application/problem+json"
+
+
+def json_problem(value: Any, *, max_text: int | None = MAX_TEXT_CHARS) -> tuple[str, str] | None:
+    """The first field of a parsed JSON body that breaks a limit, as ``(field, message)``.
+
+    Args:
+        value: the parsed body.
+        max_text: longest text; None: no text limit.
+
+    Returns:
+        ``("body.a.0.b", message)``, or None when every limit holds.
+    """
+    stack: list[tuple[Any, str, int]] = [(value, "body", 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if isinstance(item, str):
+            if max_text is not None and len(item) > max_text:
+                return where, f"text of {len(item)} characters; at most {max_text}"
+            if "\x00" in item:
+                return where, "text holds a NUL character (U+0000), which is not accepted"
+        elif isinstance(item, (list, dict)):
+            if depth >= MAX_DEPTH:
+                return where, f"nested deeper than {MAX_DEPTH} levels"
+            if len(item) > MAX_ITEMS:
+                return where, f"{len(item)} items; at most {MAX_ITEMS}"
+            if isinstance(item, dict):
+                for key, sub in item.items():
+                    if "\x00" in key or (max_text is not None and len(key) > max_text):
+                        return where, "a key is too long or holds a NUL character"
+                    stack.append((sub, f"{where}.{key}", depth + 1))
+            else:
+                stack.extend((sub, f"{where}.{i}", depth + 1) for i, sub in enumerate(item))
+    return None
+
+
+def _problem(status: int, slug: str, title: str, detail: str, errors: list[dict] | None = None) -> tuple[int, bytes]:
+    body: dict[str, Any] = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return status, json.dumps(body).encode()
+
+
+def _invalid(field: str, message: str) -> tuple[int, bytes]:
+    return _problem(422, "invalid-input", "Invalid input", f"{field}: {message}",
+                    [{"field": field, "message": message}])
+
+
+class _TooLarge(Exception):
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+
+
+class RequestGuard:
+    """ASGI middleware applying the module's limits (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
+        if _CONTROL.search(unquote_to_bytes(raw_path)) or _CONTROL.search(unquote_to_bytes(scope["query_string"])):
+            await self._answer(send, *_problem(422, "invalid-input", "Invalid input",
+                                               "the URL holds a control character (U+0000 to U+001F or U+007F)"))
+            return
+        if scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        is_csv = kind == b"text/csv"
+        is_json = kind in (b"", b"application/json") or kind.endswith(b"+json")
+        limit = MAX_CSV_BYTES if is_csv else MAX_JSON_BYTES if is_json else MAX_OTHER_BYTES
+        what = "CSV" if is_csv else "JSON" if is_json else "request"
+        try:
+            declared = int(headers.get(b"content-length", b"0") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            await self._answer(send, *_problem(413, "too-large", "Content too large",
+                                               f"the {what} body has {declared} bytes; at most {limit}"))
+            return
+        try:
+            body = await self._read(receive, limit, what, is_csv)
+        except _TooLarge as exc:
+            await self._answer(send, *_problem(413, "too-large", "Content too large", exc.detail))
+            return
+        if is_json and body:
+            refusal = self._check_json(body, scope["path"])
+            if refusal is not None:
+                await self._answer(send, *refusal)
+                return
+        await self.app(scope, self._replay(body, receive), send)
+
+    @staticmethod
+    async def _read(receive: Receive, limit: int, what: str, is_csv: bool) -> bytes:
+        """The whole body, read chunk by chunk; ``_TooLarge`` as soon as it passes a limit."""
+        chunks: list[bytes] = []
+        size = lines = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks)  # the client went away; the app sees it too
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise _TooLarge(f"the {what} body is larger than {limit} bytes")
+            if is_csv:
+                lines += chunk.count(b"\n")
+                if lines > MAX_CSV_LINES:
+                    raise _TooLarge(f"the CSV body has more than {MAX_CSV_LINES} lines")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    @staticmethod
+    def _check_json(body: bytes, path: str) -> tuple[int, bytes] | None:
+        try:
+            value = json.loads(body)
+        except RecursionError:
+            return _invalid("body", f"nested deeper than {MAX_DEPTH} levels")
+        except ValueError:
+            return None  # not JSON: the route answers as it always has
+        problem = json_problem(value, max_text=None if _CSV_AS_JSON.match(path) else MAX_TEXT_CHARS)
+        return None if problem is None else _invalid(*problem)
+
+    @staticmethod
+    def _replay(body: bytes, receive: Receive) -> Receive:
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return replay
+
+    @staticmethod
+    async def _answer(send: Send, status: int, body: bytes) -> None:
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", PROBLEM_JSON), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,80 @@
+"""No organisation acts for another: a pathway's completion badge must be
+defined by the pathway's own organisation (its award is issued in the badge
+issuer's name); an opportunity may list any badge, but only its issuer awards it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from colearn.config import Settings
+from colearn.graph import queries
+from colearn.graph.store import GraphStore
+from colearn.ingest.catalogue import demo_city_path, ingest_catalogue
+from colearn.service.app import create_app
+from colearn.service.auth import create_key
+
+
+@pytest.fixture
+def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, dict]]]:
+    ingest_catalogue(store, demo_city_path())
+    keys = {"admin": create_key(store, "admin").secret,
+            "kiln": create_key(store, "organisation", organisation_id="kiln-digital").secret}
+    with TestClient(create_app(Settings(data_dir=tmp_path), store=store)) as client:
+        yield client, {k: {"X-API-Key": v} for k, v in keys.items()}
+
+
+def _issuer(store: GraphStore, badge: str) -> str:
+    return store.read(queries.catalogue_get(queries.Label.BADGE), {"id": badge})[0]["record"]["issuer"]
+
+
+def test_a_pathway_cannot_complete_with_another_organisations_badge(api, store: GraphStore) -> None:
+    client, h = api
+    foreign = "digital-explorer"
+    assert _issuer(store, foreign) != "kiln-digital"
+    body = {"id": "borrowed", "title": "Borrowed", "organisation": "kiln-digital", "destination": "employment",
+            "steps": [{"title": "Build", "badges": ["first-web-app"]}], "completion_badge": foreign,
+            "status": "published"}
+    for who in ("kiln", "admin"):
+        r = client.post("/pathways", json=body, headers=h[who])
+        assert r.status_code == 422, r.json()
+        assert r.json()["errors"][0]["field"] == "body.completion_badge"
+        assert _issuer(store, foreign) in r.json()["errors"][0]["message"]
+    own = client.post("/pathways", json=body | {"completion_badge": "digital-careers-award"}, headers=h["kiln"])
+    assert own.status_code == 201, own.json()
+    r = client.patch("/pathways/borrowed", json={"completion_badge": foreign}, headers=h["kiln"])
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.completion_badge"
+
+
+def test_a_completion_is_never_issued_in_another_organisations_name(api, store: GraphStore) -> None:
+    """Even a pathway stored before the rule (written here straight to the graph)
+    awards nothing when its completion badge belongs to someone else."""
+    client, h = api
+    store.write(queries.pathway_upsert(create=True), {
+        "id": "old", "organisation": "kiln-digital", "destination": "employment",
+        "completion_badge": "digital-explorer",
+        "steps": [{"id": "old-1", "order": 1, "badges": ["first-web-app"],
+                   "props": {"title": "Build", "required": 1, "optional": False}}],
+        "props": {"title": "Old", "description": "", "status": "published", "kind": "recommended"}})
+    store.write("CREATE (:Learner {id: 'lea'})")
+    rows = store.write(queries.AWARD_PATHWAY_COMPLETION, {
+        "id": "pc-x", "pathway_id": "old", "learner_id": "lea", "props": {"status": "issued", "issued_on": 1}})
+    assert rows == []
+    assert store.read("MATCH (a:Assertion {id: 'pc-x'}) RETURN a.id AS id") == []
+
+
+def test_an_opportunity_may_list_another_organisations_badge_but_not_award_it(api, store: GraphStore) -> None:
+    """Listing a badge on an opportunity issues nothing (the decision documented in
+    ``service/catalogue.py``); awarding it stays its issuer's alone."""
+    client, h = api
+    body = {"id": "kiln-night", "name": "Kiln night", "kind": "event", "organisation": "kiln-digital",
+            "mode": "online", "badges": ["junior-developer-placement", "digital-explorer"]}
+    assert _issuer(store, "digital-explorer") != "kiln-digital"
+    assert client.post("/opportunities", json=body, headers=h["kiln"]).status_code == 201
+    r = client.post("/organisations/kiln-digital/badges/digital-explorer/assertions", headers=h["kiln"],
+                    json={"recipient": {"type": "email", "identity": "ada@example.org"}})
+    assert r.status_code in (403, 422), r.text
+    assert store.read("MATCH (a:Assertion) RETURN count(a) AS n") == [{"n": 0}]
