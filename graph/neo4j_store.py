@@ -15,6 +15,8 @@ reads a value and then decides on it must lock the node first (see
 
 from __future__ import annotations
 
+import logging
+import math
 from typing import Any
 
 import neo4j
@@ -41,6 +43,8 @@ _INPUT_CODES = (
     "Neo.ClientError.Statement.ArithmeticError",
     "Neo.ClientError.Statement.PropertyNotFound",
 )
+log = logging.getLogger(__name__)
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: Seconds ``apply_schema`` waits for index population before giving up.
 INDEX_WAIT_S = 300
 #: Nodes deleted per transaction by ``clear``.
@@ -55,6 +59,38 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def check_params(value: Any, where: str = "params") -> None:
+    """Refuse what the FalkorDB backend refuses, so both engines keep the same
+    values: a NUL character (U+0000) or an unpaired surrogate in a text or a map
+    key, an integer outside int64, a NaN or infinite float.
+
+    Raises:
+        InvalidInput: naming the parameter's dotted path as the field.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidInput("a text holds a NUL character (U+0000), which is not accepted", field=where)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidInput("a text is not valid Unicode (it holds an unpaired surrogate)", field=where) from exc
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise InvalidInput(f"the integer {value} is outside the store's 64-bit range", field=where)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidInput(f"not a finite number: {value}", field=where)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            check_params(k, f"{where} key")
+            check_params(v, f"{where}.{k}")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            check_params(v, f"{where}.{i}")
 
 
 class Neo4jStore:
@@ -75,8 +111,10 @@ class Neo4jStore:
     ``StoreUnavailable`` when the server cannot be reached, refuses the
     credentials, or a transient error (deadlock, lock wait timeout, leader
     switch) persists after the driver's retries (``max_retry_s``);
-    ``InvalidInput`` when Neo4j rejects the values a query was given (codes in
-    ``_INPUT_CODES``); ``ColearnError`` for any other rejected query (a bug).
+    ``InvalidInput`` for a value ``check_params`` refuses (before sending) or
+    one Neo4j rejects (codes in ``_INPUT_CODES``); ``ColearnError`` for any
+    other rejected query (a bug). Neo4j's own message, which quotes the
+    statement, is logged, not raised.
     """
 
     backend = "neo4j"
@@ -108,6 +146,8 @@ class Neo4jStore:
         def work(tx: neo4j.ManagedTransaction) -> list[Row]:
             return [{k: _plain(v) for k, v in rec.items()} for rec in tx.run(query, params or {})]
 
+        for name, value in (params or {}).items():
+            check_params(value, name)
         with _ErrorMap(self.uri):
             with self._session() as session:
                 if read_only:
@@ -184,7 +224,9 @@ class _ErrorMap:
         if isinstance(exc, (ServiceUnavailable, SessionExpired, ConnectionAcquisitionTimeoutError, OSError)):
             raise StoreUnavailable(f"Neo4j at {self.uri} is not reachable: {exc}") from exc
         if isinstance(exc, Neo4jError):
+            # Neo4j's message quotes the statement: logged here, never answered.
+            log.warning("Neo4j rejected a statement (%s): %s", exc.code, exc.message)
             if exc.code in _INPUT_CODES:
-                raise InvalidInput(f"Neo4j rejected a value: {exc.message}") from exc
-            raise ColearnError(f"Neo4j rejected the query ({exc.code}): {exc.message}") from exc
+                raise InvalidInput(f"the store rejected a value ({exc.code})") from exc
+            raise ColearnError(f"the store rejected a statement ({exc.code})") from exc
         return False
