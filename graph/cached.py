@@ -8,10 +8,12 @@ of the API's CPU at S, measured with py-spy: FalkorDB's client parses the
 maps in Python). ``CachedStore`` wraps the store the service uses and:
 
 - answers ``BADGE_OPPORTUNITIES`` per badge from a cache, reading only the
-  badges it does not hold or holds for longer than ``ttl_s``;
+  badges it does not hold or holds for longer than ``ttl_s``; the cache holds
+  every opportunity of a badge, ended ones too, and each answer leaves out
+  those ended at its own ``$now`` as the statement does;
 - forgets the whole cache when a write through it touches opportunities
-  (its statement names ``Opportunity``, ``AWARDS``, ``OFFERS`` or
-  ``LOCATED_IN``), so this process sees its own changes at once; other
+  (its statement names ``Opportunity``, ``AWARDS``, ``OFFERS``,
+  ``LOCATED_IN`` or ``WITHIN``), so this process sees its own changes at once; other
   processes (uvicorn workers, replicas, the CLI) see them within ``ttl_s``;
 - passes every other statement straight to the store (portfolios, awards and
   all writes are never cached).
@@ -28,7 +30,11 @@ from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore, Row
 
 #: Statement fragments whose writes can change a badge's opportunities.
-_TOUCHES_OPPORTUNITIES = (f":{Label.OPPORTUNITY}", f":{Rel.AWARDS}", f":{Rel.OFFERS}", f":{Rel.LOCATED_IN}")
+_TOUCHES_OPPORTUNITIES = (f":{Label.OPPORTUNITY}", f":{Rel.AWARDS}", f":{Rel.OFFERS}", f":{Rel.LOCATED_IN}",
+                          f":{Rel.WITHIN}")
+
+#: ``$now`` that keeps every opportunity, ended ones too (the cache filters per answer).
+_EVERY = -(2**62)  # the same as colearn.recommender.opportunities.ANY_TIME (graph imports no recommender)
 
 
 class CachedStore:
@@ -56,17 +62,18 @@ class CachedStore:
         """Run a read; ``BADGE_OPPORTUNITIES`` is answered from the cache where it can be."""
         if (query is queries.BADGE_OPPORTUNITIES or query == queries.BADGE_OPPORTUNITIES) and self.ttl_s > 0 \
                 and params is not None:
-            return self._badge_opportunities(list(params["badge_ids"]))
+            return self._badge_opportunities(list(params["badge_ids"]), params["now"])
         return self.inner.read(query, params)
 
-    def _badge_opportunities(self, badge_ids: list[str]) -> list[Row]:
+    def _badge_opportunities(self, badge_ids: list[str], at: int) -> list[Row]:
         now = time.monotonic()
         with self._lock:
             known = {b: self._opportunities.get(b) for b in badge_ids}
         missing = [b for b, hit in known.items() if hit is None or now - hit[0] > self.ttl_s]
         if missing:
             found = {r["badge_id"]: list(r["opportunities"] or [])
-                     for r in self.inner.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": missing})}
+                     for r in self.inner.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": missing,
+                                                                            "now": _EVERY})}
             with self._lock:
                 for b in missing:
                     self._opportunities[b] = (now, found.get(b, []))
@@ -75,8 +82,12 @@ class CachedStore:
         self.misses += len(missing)
         # The statement's shape: one row per badge that has opportunities. The lists
         # are copies; the opportunity maps in them are shared (read them, do not change them).
-        return [{"badge_id": b, "opportunities": list(hit[1])}
-                for b, hit in known.items() if hit is not None and hit[1]]
+        out = []
+        for b, hit in known.items():
+            current = [o for o in (hit[1] if hit is not None else []) if o.get("ends_on") is None or o["ends_on"] > at]
+            if current:
+                out.append({"badge_id": b, "opportunities": current})
+        return out
 
     def write(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
         """Run a write; one that touches opportunities empties the cache (after it ran)."""

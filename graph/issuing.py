@@ -1,9 +1,11 @@
-"""Issuing as graph operations: award, bulk award, accept, decline, revoke, portfolio.
+"""Assertions as stored: the records, the identities and the reads of the award lifecycle.
 
-Every operation that changes the graph is ONE Cypher statement (FALKORDB.md:
-FalkorDB has no multi-statement transactions), so it lands whole or not at
-all on both engines; reads that check the request (does the badge exist, who
-defines it) come first and never leave anything half-done.
+The lifecycle itself (award, bulk award, accept, decline, revoke, import,
+pathway completion) is ``colearn.domain.awards``: every change to a portfolio
+goes through it, so that each records its change for the recommenders. This
+module keeps what the layers below the domain need too (Open Badges
+documents and verification read assertions and hash recipients): the data
+shapes, the identity rules and the reads.
 
 An assertion's life (``graph.schema.AssertionStatus``)::
 
@@ -31,39 +33,35 @@ engine - never creates a second assertion (``Award.created`` is False).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import secrets
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from colearn import times
-from colearn.errors import ColearnError, Conflict, Forbidden, InvalidInput, NotFound
+from colearn.errors import ColearnError, InvalidInput, NotFound
 from colearn.graph import queries
-from colearn.graph.schema import AssertionStatus, Label
 from colearn.graph.store import GraphStore
-from colearn.text import decode_strict
+
 
 #: ``source`` of assertions this module creates.
 SOURCE = "colearn"
+
+
 #: Rows per award statement (FALKORDB.md: 5,000-row ``UNWIND`` batches measured fastest).
 BATCH_SIZE = 5_000
+
+
 #: Recipient kinds an organisation may name (OB 2.0 IdentityObject ``type``).
 RECIPIENT_TYPES = ("email", "url")
+
+
 #: Longest idempotency key accepted.
 MAX_KEY_LENGTH = 200
-
-_ALLOWED_FROM: dict[AssertionStatus, tuple[AssertionStatus, ...]] = {
-    AssertionStatus.ACCEPTED: (AssertionStatus.ISSUED, AssertionStatus.DECLINED),
-    AssertionStatus.DECLINED: (AssertionStatus.ISSUED, AssertionStatus.ACCEPTED),
-    AssertionStatus.REVOKED: (AssertionStatus.ISSUED, AssertionStatus.ACCEPTED, AssertionStatus.DECLINED),
-}
 
 
 @dataclass(frozen=True)
@@ -226,177 +224,6 @@ def epoch(when: datetime | int | None, *, name: str = "time") -> int | None:
     return times.epoch_s(when, field=name)
 
 
-def _check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
-    if req.recipient.type not in RECIPIENT_TYPES:
-        raise InvalidInput(f"recipient type must be one of {', '.join(RECIPIENT_TYPES)}", field="recipient.type")
-    identity = req.recipient.normalised()
-    if not identity:
-        raise InvalidInput("recipient identity is empty", field="recipient.identity")
-    if req.recipient.type == "email" and ("@" not in identity or " " in identity):
-        raise InvalidInput(f"'{identity}' is not an email address", field="recipient.identity")
-    if req.recipient.type == "url" and not identity.startswith(("http://", "https://")):
-        raise InvalidInput(f"'{identity}' is not an http(s) URL", field="recipient.identity")
-    if req.evidence_url is not None and not req.evidence_url.startswith(("http://", "https://")):
-        raise InvalidInput(f"'{req.evidence_url}' is not an http(s) URL", field="evidence_url")
-    if req.idempotency_key is not None and not 0 < len(req.idempotency_key) <= MAX_KEY_LENGTH:
-        raise InvalidInput(f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters", field="idempotency_key")
-    issued = epoch(req.issued_on, name="issued_on")
-    issued = now if issued is None else issued
-    expires = epoch(req.expires_on, name="expires_on")
-    if expires is not None and expires <= issued:
-        raise InvalidInput("expires_on must be after issued_on", field="expires_on")
-    return issued, expires
-
-
-def _row(organisation_id: str, req: AwardRequest, issued: int, expires: int | None,
-         pepper: bytes) -> dict[str, Any]:
-    salt = secrets.token_hex(8)
-    props: dict[str, Any] = {
-        "status": str(AssertionStatus.ISSUED), "issued_on": issued, "source": SOURCE,
-        "recipient_type": req.recipient.type, "recipient_salt": salt,
-        "recipient_hash": identity_hash(req.recipient.normalised(), salt),
-    }
-    optional = {"expires_on": expires, "evidence_url": req.evidence_url,
-                "evidence_narrative": req.evidence_narrative, "idempotency_key": req.idempotency_key}
-    props.update({k: v for k, v in optional.items() if v is not None})
-    learner = req.learner_id or learner_id_for(req.recipient, pepper)
-    return {"id": assertion_id_for(organisation_id, req.idempotency_key), "badge_id": req.badge_id,
-            "learner_id": learner, "learner_props": {"source": SOURCE}, "props": props}
-
-
-def award_many(store: GraphStore, organisation_id: str, requests: Sequence[AwardRequest], *,
-               pepper: bytes, records: Sequence[int] | None = None, now: datetime | int | None = None,
-               batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
-    """Award badges of one organisation: one statement per batch of ``batch_size``.
-
-    With ``dry_run`` nothing is written: the report says what a real call
-    would do (each award ``created`` True when it would be new, False when its
-    idempotency key already names it; ``status_index`` -1) and what it would
-    refuse, by the same checks.
-
-    Every request is checked before anything is written: a bad value, a badge
-    that does not exist, a learner id that does not exist, a badge another
-    organisation defines, or a second request in the call with the same
-    idempotency key is refused (listed in ``refused`` with its record) and the
-    others are written. An idempotency key that already names an assertion of
-    another badge or learner is refused too (nothing changes). Retries are
-    safe: see the module docstring.
-
-    Args:
-        store: the graph.
-        organisation_id: the awarding organisation; it must exist and have an
-            ``email`` (OB 2.0 Profile requires one of an issuer).
-        requests: the awards.
-        pepper: the recipient pepper (``learner_id_for``).
-        records: the record number of each request for ``refused`` (default
-            its 0-based index; CSV passes line numbers).
-        now: the time for requests without ``issued_on``; default now.
-        batch_size: rows per statement.
-        dry_run: preview only; write nothing.
-
-    Returns:
-        The awards made or found again (or that would be), and the refused requests.
-
-    Raises:
-        NotFound: the organisation does not exist.
-        InvalidInput: the organisation has no email.
-        StoreUnavailable: the store cannot be reached (batches written before
-            the failure stay; retrying with the same keys completes the rest).
-    """
-    recs = list(records) if records is not None else list(range(len(requests)))
-    org = store.read(queries.GET_ORGANISATION, {"id": organisation_id})
-    if not org:
-        raise NotFound(f"organisation '{organisation_id}' does not exist")
-    if not org[0]["props"].get("email"):
-        raise InvalidInput(f"organisation '{organisation_id}' has no email: an Open Badges issuer Profile "
-                           "needs one (OB 2.0, Profile)", field="email")
-    now_s = epoch(now, name="now") if now is not None else int(time.time())
-    report = AwardReport()
-    badge_ids = sorted({r.badge_id for r in requests})
-    definers = {r["id"]: r["organisation_id"] for r in store.read(queries.ISSUING_BADGES, {"badge_ids": badge_ids})}
-    named = sorted({r.learner_id for r in requests if r.learner_id})
-    missing_learners = {r["id"] for r in store.read(queries.missing_ids(Label.LEARNER), {"ids": named})} if named else set()
-    rows: list[dict[str, Any]] = []
-    row_records: list[int] = []
-    keys_seen: dict[str, int] = {}
-    for rec, req in zip(recs, requests):
-        try:
-            issued, expires = _check_request(req, now_s)
-            if req.badge_id not in definers:
-                raise NotFound(f"badge '{req.badge_id}' does not exist")
-            if definers[req.badge_id] != organisation_id:
-                raise Forbidden(f"badge '{req.badge_id}' is defined by another organisation; only "
-                                "its own organisation may award it")
-            if req.learner_id in missing_learners:
-                raise NotFound(f"learner '{req.learner_id}' does not exist")
-            if req.idempotency_key is not None:
-                if req.idempotency_key in keys_seen:
-                    raise Conflict(f"idempotency key '{req.idempotency_key}' is also used by record "
-                                   f"{keys_seen[req.idempotency_key]}")
-                keys_seen[req.idempotency_key] = rec
-        except (InvalidInput, NotFound, Forbidden, Conflict) as exc:
-            report.refuse(rec, exc)
-            continue
-        rows.append(_row(organisation_id, req, issued, expires, pepper))
-        row_records.append(rec)
-    if dry_run:
-        return _preview(store, report, rows, row_records)
-    results: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(rows), batch_size):
-        batch = rows[start:start + batch_size]
-        for r in store.write(queries.AWARD_ASSERTIONS, {"organisation_id": organisation_id,
-                                                        "request_id": uuid.uuid4().hex, "rows": batch}):
-            results[r["id"]] = r
-    for rec, row in zip(row_records, rows):
-        got = results.get(row["id"])
-        if got is None:  # the badge lost its DEFINES between the check and the write
-            report.refuse(rec, Forbidden(f"badge '{row['badge_id']}' is not defined by '{organisation_id}'"))
-        elif (got["badge_id"], got["learner_id"]) != (row["badge_id"], row["learner_id"]):
-            report.refuse(rec, Conflict(f"idempotency key '{row['props'].get('idempotency_key')}' already "
-                                        f"names assertion {got['id']} of another badge or learner"))
-        else:
-            report.awards.append(Award(id=got["id"], badge_id=got["badge_id"], learner_id=got["learner_id"],
-                                       status=got["status"], created=bool(got["created"]),
-                                       issued_on=int(got["issued_on"]), expires_on=got["expires_on"],
-                                       status_index=int(got["status_index"])))
-    report.sort()
-    return report
-
-
-def _preview(store: GraphStore, report: AwardReport, rows: list[dict[str, Any]],
-             row_records: list[int]) -> AwardReport:
-    """The dry run of ``award_many``: what its write would create, find again or refuse."""
-    existing = {r["id"]: r for r in store.read(queries.ASSERTION_ENDPOINTS, {"ids": sorted({r["id"] for r in rows})})}
-    for rec, row in zip(row_records, rows):
-        got = existing.get(row["id"])
-        if got is not None and (got["badge_id"], got["learner_id"]) != (row["badge_id"], row["learner_id"]):
-            report.refuse(rec, Conflict(f"idempotency key '{row['props'].get('idempotency_key')}' already "
-                                        f"names assertion {got['id']} of another badge or learner"))
-            continue
-        p = row["props"]
-        report.awards.append(Award(id=row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
-                                   status=str(AssertionStatus.ISSUED), created=got is None,
-                                   issued_on=int(p["issued_on"]), expires_on=p.get("expires_on"), status_index=-1))
-    report.sort()
-    return report
-
-
-def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pepper: bytes,
-          now: datetime | int | None = None) -> Award:
-    """Award one badge (``award_many`` with one request), raising instead of reporting.
-
-    Raises:
-        InvalidInput: a bad value, or the organisation has no email.
-        NotFound: the organisation, badge or named learner does not exist.
-        Forbidden: another organisation defines the badge.
-        Conflict: the idempotency key names an assertion of another badge or learner.
-    """
-    report = award_many(store, organisation_id, [request], pepper=pepper, now=now)
-    if report.errors:
-        raise report.errors[0]
-    return report.awards[0]
-
-
 def get_assertion(store: GraphStore, assertion_id: str) -> AssertionRecord:
     """One assertion and the ids around it.
 
@@ -410,75 +237,6 @@ def get_assertion(store: GraphStore, assertion_id: str) -> AssertionRecord:
     return AssertionRecord(id=r["id"], props=dict(r["props"] or {}), badge_id=r["badge_id"],
                            learner_id=r["learner_id"], issuer_id=r["issuer_id"],
                            badge_organisation_id=r["badge_organisation_id"])
-
-
-def _transition(store: GraphStore, record: AssertionRecord, to: AssertionStatus, now: int,
-                reason: str | None) -> AssertionRecord:
-    allowed = [str(s) for s in _ALLOWED_FROM[to]]
-    rows = store.write(queries.SET_ASSERTION_STATUS, {"id": record.id, "from": allowed, "to": str(to),
-                                                      "now": now, "reason": reason})
-    if not rows:
-        raise NotFound(f"assertion '{record.id}' does not exist")
-    before = rows[0]["before"]
-    if not rows[0]["changed"] and before != str(to):
-        raise Conflict(f"assertion '{record.id}' is {before}; it cannot become {to}")
-    return get_assertion(store, record.id)
-
-
-def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *,
-                         learner_id: str | None = None, now: datetime | int | None = None) -> AssertionRecord:
-    """The learner accepts (``accept=True``) or declines an assertion.
-
-    Accepting again, or declining again, changes nothing. A learner may change
-    their mind (accepted <-> declined); a revoked assertion stays revoked.
-
-    Args:
-        store: the graph.
-        assertion_id: the assertion.
-        accept: True to accept, False to decline.
-        learner_id: the learner acting; None for an administrator.
-        now: the time stamped (``accepted_on`` / ``declined_on``); default now.
-
-    Returns:
-        The assertion after the change.
-
-    Raises:
-        NotFound: no such assertion.
-        Forbidden: it was awarded to another learner.
-        Conflict: it is revoked.
-    """
-    record = get_assertion(store, assertion_id)
-    if learner_id is not None and record.learner_id != learner_id:
-        raise Forbidden("only the learner it was awarded to may accept or decline an assertion")
-    to = AssertionStatus.ACCEPTED if accept else AssertionStatus.DECLINED
-    return _transition(store, record, to, epoch(now, name="now") or int(time.time()), None)
-
-
-def revoke(store: GraphStore, assertion_id: str, reason: str, *, organisation_id: str | None = None,
-           now: datetime | int | None = None) -> AssertionRecord:
-    """Revoke an assertion with a reason; it stays on record, out of the portfolio.
-
-    Revoking a revoked assertion changes nothing (the first reason is kept).
-
-    Args:
-        store: the graph.
-        assertion_id: the assertion.
-        reason: why (published in the OB 2.0 RevocationList and hosted assertion).
-        organisation_id: the organisation acting; None for an administrator.
-        now: the time stamped as ``revoked_on``; default now.
-
-    Raises:
-        InvalidInput: an empty reason.
-        NotFound: no such assertion.
-        Forbidden: ``organisation_id`` does not define the assertion's badge.
-    """
-    if not reason or not reason.strip():
-        raise InvalidInput("a revocation needs a reason", field="reason")
-    record = get_assertion(store, assertion_id)
-    if organisation_id is not None and record.badge_organisation_id != organisation_id:
-        raise Forbidden("only the organisation that defines the badge may revoke its assertions")
-    return _transition(store, record, AssertionStatus.REVOKED, epoch(now, name="now") or int(time.time()),
-                       reason.strip())
 
 
 def revoked_assertions(store: GraphStore, organisation_id: str) -> list[dict[str, Any]]:
@@ -517,10 +275,6 @@ def portfolio(store: GraphStore, learner_id: str, *, now: datetime | int | None 
     return Portfolio(learner_id, cells, store.read(queries.LEARNER_OTHER_ASSERTIONS, params))
 
 
-# --------------------------------------------------------------------------
-# Bulk award from CSV
-# --------------------------------------------------------------------------
-
 #: Columns of a bulk award CSV (header row required; only ``badge_id`` and one
 #: of ``email`` / ``url`` are needed).
 CSV_COLUMNS = ("badge_id", "email", "url", "learner_id", "evidence_url", "narrative",
@@ -544,99 +298,9 @@ def parse_time(value: str | None, name: str) -> datetime | None:
     return when
 
 
-def parse_award_csv(text: str, *, source: str = "CSV") -> tuple[list[AwardRequest], list[int], list[tuple[int, str]]]:
-    """Parse a bulk award CSV (columns ``CSV_COLUMNS``; a header row first).
-
-    Args:
-        text: the CSV text.
-        source: the file name, for errors.
-
-    Returns:
-        ``(requests, line numbers, refused)``: each good row as an
-        ``AwardRequest`` with its 1-based line number (the header is line 1),
-        and ``[(line, reason)]`` for rows refused while reading.
-
-    Raises:
-        InvalidInput: the header lacks ``badge_id`` or has an unknown column.
-    """
-    reader = csv.DictReader(text.lstrip("\ufeff").splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    unknown = [h for h in header if h not in CSV_COLUMNS]
-    if "badge_id" not in header or unknown:
-        raise InvalidInput(f"the header must name badge_id and only these columns: {', '.join(CSV_COLUMNS)}"
-                           + (f" (unknown: {', '.join(unknown)})" if unknown else ""), file=source, record=1)
-    requests: list[AwardRequest] = []
-    lines: list[int] = []
-    refused: list[tuple[int, str]] = []
-    for raw in reader:
-        line = reader.line_num
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        try:
-            kinds = [t for t in RECIPIENT_TYPES if row.get(t)]
-            if len(kinds) != 1:
-                raise InvalidInput("give exactly one of email or url", field="email")
-            if not row.get("badge_id"):
-                raise InvalidInput("badge_id is empty", field="badge_id")
-            req = AwardRequest(
-                badge_id=row["badge_id"], recipient=Recipient(kinds[0], row[kinds[0]]),
-                learner_id=row.get("learner_id") or None, evidence_url=row.get("evidence_url") or None,
-                evidence_narrative=row.get("narrative") or None,
-                issued_on=parse_time(row.get("issued_on", ""), "issued_on"),
-                expires_on=parse_time(row.get("expires_on", ""), "expires_on"),
-                idempotency_key=row.get("key") or None)
-        except InvalidInput as exc:
-            refused.append((line, f"{exc.field}: {exc.detail}" if exc.field else exc.detail))
-            continue
-        requests.append(req)
-        lines.append(line)
-    return requests, lines, refused
-
-
-def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepper: bytes,
-              text: str | None = None, now: datetime | int | None = None,
-              batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
-    """Bulk award from a CSV: one statement per batch; refused rows reported by line number.
-
-    A row without a ``key`` gets ``<file name>:<line>`` as its idempotency key,
-    so sending the same file twice awards nothing twice.
-
-    Args:
-        store: the graph.
-        organisation_id: the awarding organisation.
-        path: the CSV file (read unless ``text`` is given; its name makes the keys).
-        pepper: the recipient pepper.
-        text: the CSV text, when it did not come from a file (e.g. an upload).
-        now: the time for rows without ``issued_on``.
-        batch_size: rows per statement.
-        dry_run: preview what would be created and refused; write nothing.
-
-    Raises:
-        InvalidInput: the file cannot be read or is not UTF-8 (``record`` is
-            the line of the first byte that is not: nothing is decoded
-            lossily, ``colearn.text.decode_strict``), the header is wrong, or
-            the organisation has no email.
-        NotFound: the organisation does not exist.
-    """
-    name = Path(path).name
-    if text is None:
-        try:
-            raw = Path(path).read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"cannot read: {exc}", file=str(path)) from exc
-        text = decode_strict(raw, source=str(path))
-    requests, lines, refused = parse_award_csv(text, source=str(path))
-    keyed = [r if r.idempotency_key else replace(r, idempotency_key=f"{name}:{line}")
-             for r, line in zip(requests, lines)]
-    report = award_many(store, organisation_id, keyed, pepper=pepper, records=lines, now=now,
-                        batch_size=batch_size, dry_run=dry_run)
-    for line, reason in refused:
-        report.refuse(line, InvalidInput(reason))
-    report.sort()
-    return report
-
-
 def spine_order(cell_ids: Iterable[str | None], cells: Sequence[dict[str, Any]]) -> list[str | None]:
     """``cell_ids`` in spine order (domain, then layer, as ``SPINE_CELLS`` lists
     them), unknown ids after, ``None`` (unaligned) last."""
     rank = {c["id"]: i for i, c in enumerate(cells)}
     return sorted(cell_ids, key=lambda c: (c is None, rank.get(c, len(rank)) if c else 0, c or ""))
+

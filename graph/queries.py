@@ -152,6 +152,12 @@ _IN_PORTFOLIO = (
     "AND (a.expires_on IS NULL OR a.expires_on > $now)"
 )
 
+#: What counts (toward recommendations, pathway progress and completions): in
+#: the portfolio, and not an import whose origin was not established
+#: (``verified: false``, ``openbadges/importing.py``; absent means verified).
+#: The feed's ``HELD_PAIRS`` applies the same rule.
+_COUNTS = f"{_IN_PORTFOLIO} AND coalesce(a.verified, true) = true"
+
 #: One learner's portfolio assertions ``a`` (``$learner_id``, ``$now``), found
 #: from the learner. The ``WITH`` keeps it that way: without it FalkorDB's
 #: planner starts from the index on ``Assertion.status`` and filters every
@@ -163,11 +169,12 @@ _LEARNER_HELD = (
 )
 
 #: Every portfolio award of every learner (accepted, not revoked, not expired
-#: at ``$now``, epoch seconds), oldest first: the recommender's input.
+#: at ``$now``, epoch seconds; unverified imports left out: ``_COUNTS``),
+#: oldest first: the recommender's input.
 #: Returns rows ``{assertion_id, learner_id, badge_id, issued_on}``.
 PORTFOLIO_AWARDS = (
     f"MATCH (l:{Label.LEARNER})<-[:{Rel.TO}]-(a:{Label.ASSERTION})-[:{Rel.OF}]->(b:{Label.BADGE}) "
-    f"WHERE {_IN_PORTFOLIO} "
+    f"WHERE {_COUNTS} "
     "RETURN a.id AS assertion_id, l.id AS learner_id, b.id AS badge_id, a.issued_on AS issued_on "
     "ORDER BY issued_on, assertion_id"
 )
@@ -189,6 +196,41 @@ LEARNER_VERIFIED_PORTFOLIO = (
     f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
     "RETURN a.id AS assertion_id, b.id AS badge_id, a.issued_on AS issued_on "
     "ORDER BY issued_on, assertion_id"
+)
+
+#: A learner's live awards (issued or accepted) of one badge: a completion badge
+#: is never awarded to a learner who holds one. Params: ``learner_id``,
+#: ``badge_id``. Returns rows ``{id}``.
+LEARNER_LIVE_AWARDS_OF_BADGE = (
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"
+    f"-[:{Rel.OF}]->(b:{Label.BADGE} {{id: $badge_id}}) "
+    f"WHERE a.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}'] "
+    "RETURN a.id AS id ORDER BY id"
+)
+
+#: What each pathway's completion badge needs: the badges of its non-optional
+#: steps, for the published pathways and ``$id`` (the one being written).
+#: Returns rows ``{pathway_id, completion, needs: [badge id]}``.
+PATHWAY_COMPLETION_NEEDS = (
+    f"MATCH (p:{Label.PATHWAY})-[:{Rel.COMPLETES_WITH}]->(c:{Label.BADGE}) "
+    "WHERE p.status = 'published' OR p.id = $id "
+    f"MATCH (p)-[:{Rel.HAS_STEP}]->(s:{Label.STEP})-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) "
+    "WHERE coalesce(s.optional, false) = false "
+    "RETURN p.id AS pathway_id, c.id AS completion, collect(DISTINCT b.id) AS needs ORDER BY pathway_id"
+)
+
+#: Withdraw an award for good (the issuer's DELETE): it leaves its learner and its
+#: badge, and the recipient and evidence are erased; the node stays, revoked, so
+#: that its hosted URL answers 410 and the issuer's revocation lists keep it.
+#: Params: ``id``. Returns 0 or 1 row ``{id}``.
+ERASE_ASSERTION = (
+    f"MATCH (a:{Label.ASSERTION} {{id: $id}}) "
+    f"OPTIONAL MATCH (a)-[t:{Rel.TO}]->(:{Label.LEARNER}) DELETE t "
+    "WITH DISTINCT a "
+    f"OPTIONAL MATCH (a)-[o:{Rel.OF}]->(:{Label.BADGE}) DELETE o "
+    "WITH DISTINCT a "
+    "REMOVE a.recipient_hash, a.recipient_salt, a.recipient_type, a.evidence_url, a.evidence_narrative "
+    "SET a.erased = true RETURN a.id AS id"
 )
 
 #: Whether a learner exists. Params: ``learner_id``. Returns 0 or 1 row ``{id}``.
@@ -221,15 +263,27 @@ BADGE_CATALOGUE = (
     "ORDER BY id"
 )
 
-#: The opportunities that award each of ``$badge_ids``.
-#: Returns rows ``{badge_id, opportunities: [{id, name, mode, url, organisation_id, place_id}]}``.
+#: The opportunities that award each of ``$badge_ids`` and have not ended at
+#: ``$now`` (epoch seconds; ``ends_on`` null: ongoing), with where and when:
+#: the place (``place_id``, ``place_name``) and its district (the place itself
+#: when it is a district, else the district it lies ``WITHIN``), epoch-second
+#: ``starts_on``/``ends_on`` and the sessions' ``session_starts``/``session_ends``.
+#: Returns rows ``{badge_id, opportunities: [{id, name, mode, url, organisation_id,
+#: organisation_name, place_id, place_name, district_id, district_name, starts_on,
+#: ends_on, session_starts, session_ends}]}``, opportunities by start (ongoing
+#: ones first) then id; badges with no current opportunity have no row.
 BADGE_OPPORTUNITIES = (
-    f"UNWIND $badge_ids AS bid MATCH (op:{Label.OPPORTUNITY})-[:{Rel.AWARDS}]->(b:{Label.BADGE} {{id: bid}}) "
+    f"UNWIND $badge_ids AS bid MATCH (b:{Label.BADGE} {{id: bid}})<-[:{Rel.AWARDS}]-(op:{Label.OPPORTUNITY}) "
+    "WITH b, op WHERE op.ends_on IS NULL OR op.ends_on > $now "
     f"OPTIONAL MATCH (org:{Label.ORGANISATION})-[:{Rel.OFFERS}]->(op) "
     f"OPTIONAL MATCH (op)-[:{Rel.LOCATED_IN}]->(p:{Label.PLACE}) "
-    "WITH b, op, org, p ORDER BY op.id "
+    f"OPTIONAL MATCH (p)-[:{Rel.WITHIN}]->(up:{Label.PLACE}) "
+    "WITH b, op, org, p, CASE WHEN up IS NULL AND p.kind = 'district' THEN p ELSE up END AS d "
+    "ORDER BY coalesce(op.starts_on, 0), op.id "
     "RETURN b.id AS badge_id, collect({id: op.id, name: op.name, mode: op.mode, url: op.url, "
-    "organisation_id: org.id, place_id: p.id}) AS opportunities"
+    "organisation_id: org.id, organisation_name: org.name, place_id: p.id, place_name: p.name, "
+    "district_id: d.id, district_name: d.name, starts_on: op.starts_on, ends_on: op.ends_on, "
+    "session_starts: op.session_starts, session_ends: op.session_ends}) AS opportunities"
 )
 
 # --------------------------------------------------------------------------
@@ -391,7 +445,8 @@ CATALOGUE_SHAPES: dict[Label, tuple[tuple[str, ...], tuple[Link, ...]]] = {
                   (Link("issuer", Rel.DEFINES, Label.ORGANISATION, outgoing=False, many=False),
                    Link("cells", Rel.ALIGNS_TO, Label.SPINE_CELL),
                    Link("themes", Rel.IN_THEME, Label.THEME))),
-    Label.OPPORTUNITY: (("name", "description", "kind", "mode", "url", "starts_on", "ends_on"),
+    Label.OPPORTUNITY: (("name", "description", "kind", "mode", "url", "starts_on", "ends_on",
+                         "session_starts", "session_ends"),
                         (Link("organisation", Rel.OFFERS, Label.ORGANISATION, outgoing=False, many=False),
                          Link("place", Rel.LOCATED_IN, Label.PLACE, many=False),
                          Link("themes", Rel.IN_THEME, Label.THEME),
@@ -533,8 +588,11 @@ CATALOGUE_BLOCKERS: dict[Label, tuple[tuple[str, str], ...]] = {
         ("pathways", f"(n)-[:{Rel.AUTHORED}]->(x:{Label.PATHWAY})"),
         ("assertions", f"(n)-[:{Rel.ISSUED}]->(x:{Label.ASSERTION})"),
     ),
+    # a badge goes when nothing live refers to it: its revoked and declined awards
+    # stay on record without it (hosted 410, RevocationList, status list bit)
     Label.BADGE: (
-        ("assertions", f"(n)<-[:{Rel.OF}]-(x:{Label.ASSERTION})"),
+        ("live assertions", f"(n)<-[:{Rel.OF}]-(x:{Label.ASSERTION}) "
+                            f"WHERE x.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}']"),
         ("pathway steps", f"(n)<-[:{Rel.ACCEPTS}]-(x:{Label.STEP})"),
         ("pathway completions", f"(n)<-[:{Rel.COMPLETES_WITH}]-(x:{Label.PATHWAY})"),
     ),
@@ -691,7 +749,16 @@ AWARD_PATHWAY_COMPLETION = (
     f"MATCH (p:{Label.PATHWAY} {{id: $pathway_id}})-[:{Rel.COMPLETES_WITH}]->(b:{Label.BADGE})"
     f"<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION})-[:{Rel.AUTHORED}]->(p) "
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
-    f"MERGE (a:{Label.ASSERTION} {{id: $id}}) ON CREATE SET a += $props, a.created_now = true "
+    # the recipient as the learner's latest award colearn issued names them (an
+    # IdentityObject is per person, its salt per award): the completion is then
+    # published like any award (OB 2.0 hosted, OB 3.0 with a status list bit)
+    f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(r:{Label.ASSERTION}) WHERE r.recipient_hash IS NOT NULL "
+    "WITH p, b, o, l, r ORDER BY r.issued_on DESC "
+    "WITH p, b, o, l, head(collect(r)) AS r "
+    f"MERGE (a:{Label.ASSERTION} {{id: $id}}) ON CREATE SET a += $props, a.created_now = true, "
+    "a.recipient_type = r.recipient_type, a.recipient_hash = r.recipient_hash, "
+    "a.recipient_salt = r.recipient_salt, a.status_index = coalesce(o.status_next, 0), "
+    "o.status_next = coalesce(o.status_next, 0) + 1 "
     "ON MATCH SET a.created_now = false "
     f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l) "
     "WITH a, b, a.created_now AS created REMOVE a.created_now "
@@ -1030,6 +1097,16 @@ def node_texts(label: Label) -> str:
     )
 
 
+#: How many badges and opportunities have no stored text vector of ``$model``
+#: (none, or one from another model). Returns one row ``{badges, opportunities}``.
+NODES_WITHOUT_VECTORS = (
+    f"OPTIONAL MATCH (b:{Label.BADGE}) WHERE b.embedding IS NULL OR b.embedding_model <> $model "
+    "WITH count(b) AS badges "
+    f"OPTIONAL MATCH (o:{Label.OPPORTUNITY}) WHERE o.embedding IS NULL OR o.embedding_model <> $model "
+    "RETURN badges, count(o) AS opportunities"
+)
+
+
 def set_embeddings(label: Label) -> str:
     """Store text embeddings on nodes of ``label`` (missing ids are skipped).
 
@@ -1055,4 +1132,23 @@ PATHWAYS_COMPLETED_BY_BADGE = (
     "WHERE p.status = 'published' "
     f"MATCH (p)-[:{Rel.COMPLETES_WITH}]->(c:{Label.BADGE}) "
     "RETURN DISTINCT p.id AS id ORDER BY id"
+)
+
+
+#: One page of the assertions an organisation issued (``$org``), newest first,
+#: filtered by ``$status``, ``$badge``, ``$learner`` and ``issued_on`` in
+#: ``[$from_s, $to_s)`` (epoch seconds; each filter null to leave it out).
+#: Returns one row ``{total, data: [{id, badge_id, badge_name, learner_id, status,
+#: issued_on, expires_on, revocation_reason}]}``.
+ORGANISATION_ASSERTIONS = (
+    f"MATCH (o:{Label.ORGANISATION} {{id: $org}})-[:{Rel.ISSUED}]->(a:{Label.ASSERTION})-[:{Rel.OF}]->"
+    f"(b:{Label.BADGE}) "
+    f"MATCH (a)-[:{Rel.TO}]->(l:{Label.LEARNER}) "
+    "WITH a, b, l WHERE ($status IS NULL OR a.status = $status) AND ($badge IS NULL OR b.id = $badge) "
+    "AND ($learner IS NULL OR l.id = $learner) AND ($from_s IS NULL OR a.issued_on >= $from_s) "
+    "AND ($to_s IS NULL OR a.issued_on < $to_s) "
+    "WITH a, b, l ORDER BY a.issued_on DESC, a.id "
+    "WITH collect({id: a.id, badge_id: b.id, badge_name: b.name, learner_id: l.id, status: a.status, "
+    "issued_on: a.issued_on, expires_on: a.expires_on, revocation_reason: a.revocation_reason}) AS all "
+    "RETURN size(all) AS total, all[$offset..$offset + $limit] AS data"
 )

@@ -49,6 +49,21 @@ class Label(StrEnum):
     STEP = "Step"
     #: An API key's public part and the SHA-256 of its secret (never the secret).
     API_KEY = "ApiKey"
+    #: One recorded change of the change feed (``graph/feed.py``): ``seq`` and what changed.
+    FEED_ENTRY = "FeedEntry"
+    #: The change feed's sequence counter (one node, id ``feed``).
+    FEED_COUNTER = "FeedCounter"
+    #: A process following the feed: its position and when it was last seen.
+    FEED_READER = "FeedReader"
+    #: A claim link, sign-in link or refresh token: ``id`` is the SHA-256 of the
+    #: secret sent to the learner (never the secret), with ``kind``, ``learner_id``,
+    #: ``expires_on`` and ``uses`` (graph/learner_queries.py).
+    ACCESS_TOKEN = "AccessToken"
+    #: A code an organisation hands out at an offline event; ``code_hash`` is the
+    #: SHA-256 of the code (never the code).
+    CLAIM_CODE = "ClaimCode"
+    #: An organisation's uploaded image of a badge (PNG or sanitised SVG, base64).
+    BADGE_IMAGE = "BadgeImage"
 
 
 class Rel(StrEnum):
@@ -77,6 +92,16 @@ class Rel(StrEnum):
     LIVES_IN = "LIVES_IN"
     #: ``(:Learner)-[:INTERESTED_IN]->(:Theme|:Destination)``: a learner's stated interests.
     INTERESTED_IN = "INTERESTED_IN"
+    #: ``(:Learner)-[:ENROLLED_IN {on}]->(:Pathway)``: a learner started a pathway.
+    ENROLLED_IN = "ENROLLED_IN"
+    #: ``(:ClaimCode)-[:GRANTS]->(:Badge)``: the badge a claim code awards.
+    GRANTS = "GRANTS"
+    #: ``(:ClaimCode)-[:AT]->(:Opportunity)``: where a claim code is handed out.
+    AT = "AT"
+    #: ``(:Learner)-[:CLAIMED {on, assertion_id}]->(:ClaimCode)``: one claim per learner.
+    CLAIMED = "CLAIMED"
+    #: ``(:BadgeImage)-[:DEPICTS]->(:Badge)``: an uploaded badge image.
+    DEPICTS = "DEPICTS"
 
 
 class AssertionStatus(StrEnum):
@@ -133,4 +158,6 @@ UNIQUE_ID_LABELS: tuple[Label, ...] = tuple(Label)
 INDEXES: tuple[tuple[Label, str], ...] = (
     (Label.ASSERTION, "status"),
     (Label.BADGE, "name"),
+    (Label.FEED_ENTRY, "seq"),
+    (Label.CLAIM_CODE, "code_hash"),
 )

@@ -48,12 +48,15 @@ class GraphStore(Protocol):
         ...
 
 
-def open_store(settings: Settings) -> GraphStore:
+def open_store(settings: Settings, *, timeout: float | None = None) -> GraphStore:
     """Open the store the settings select and apply the schema.
 
     Args:
         settings: Neo4j is used when ``settings.neo4j_uri`` is set, otherwise
             the embedded FalkorDB under ``settings.data_dir``.
+        timeout: seconds one call to the embedded store may wait before
+            ``StoreUnavailable`` (the API passes ``settings.store_timeout_seconds``);
+            None, for batch commands: no limit.
 
     Returns:
         A ready ``GraphStore``.
@@ -74,6 +77,6 @@ def open_store(settings: Settings) -> GraphStore:
         from colearn.graph.falkordb_store import FalkorDBStore, EmbeddedFalkorDB
 
         server = EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync)
-        store = FalkorDBStore(server.host, server.port, settings.graph_name, server=server)
+        store = FalkorDBStore(server.host, server.port, settings.graph_name, server=server, timeout=timeout)
     store.apply_schema()
     return store

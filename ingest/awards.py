@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from colearn import times
 from colearn.errors import InvalidInput
-from colearn.graph import queries
+from colearn.graph import feed, queries
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ACTIVITY_FILES, Ref, RefList
@@ -57,7 +57,7 @@ SOURCE = "csv"
 
 def _epoch(value: datetime | date) -> int:
     """Epoch seconds UTC: a date is its midnight UTC, a naive datetime is taken as UTC
-    (records were range-checked by ``times.BoundedDatetime``)."""
+    (records were range-checked by ``times.BoundedDateOrTime``)."""
     return int(times.in_range(value).timestamp())
 
 
@@ -242,5 +242,6 @@ def ingest_awards(store: GraphStore, folder: Path | str) -> IngestReport:
                        "expires_on": _epoch(a.expires_on) if a.expires_on is not None else None,
                        "source": SOURCE}}
             for _, a in act.awards]
-    report.add(str(Label.ASSERTION), write_batches(store, queries.MERGE_ASSERTIONS, rows, label="awards"))
+    report.add(str(Label.ASSERTION), write_batches(store, queries.MERGE_ASSERTIONS, rows, label="awards",
+                                                           record=feed.AWARDS))
     return report

@@ -27,7 +27,8 @@ Sections (every one optional; references may also name nodes already in the grap
     opportunities: [{id, name, description, kind (course, event, ...),
                      organisation -> OFFERS, mode: online|offline|blended,
                      place -> LOCATED_IN (required unless online), url,
-                     themes -> IN_THEME, badges -> AWARDS, start, end}]
+                     themes -> IN_THEME, badges -> AWARDS, start, end,
+                     sessions: ["START/END" ISO 8601 intervals]}]
     pathways:      [{id, title, description, organisation -> AUTHORED,
                      destination -> TOWARDS, status: draft|published|archived
                      (default published), kind: recommended,
@@ -36,8 +37,15 @@ Sections (every one optional; references may also name nodes already in the grap
 
 Each step becomes a ``Step`` node ``<pathway id>.step-<n>`` (n from 1) linked
 ``(:Pathway)-[:HAS_STEP {order: n}]->(:Step)-[:ACCEPTS]->(:Badge)``. Dates are
-stored as epoch seconds UTC (``starts_on``, ``ends_on``; a date is midnight UTC,
-a datetime without a zone is taken as UTC).
+stored as epoch seconds UTC (``starts_on``, ``ends_on``; a ``start`` date is its
+midnight UTC, an ``end`` date the end of that day, i.e. the next midnight UTC; a
+datetime without a zone is taken as UTC). ``sessions`` are the meetings of an
+opportunity that runs on several occasions, each an ISO 8601 time interval
+``2026-10-07T17:00:00Z/2026-10-07T18:30:00Z`` (``;``-separated in CSV), stored
+as two lists ``session_starts`` and ``session_ends`` (epoch seconds, in time
+order); an opportunity with sessions and no ``start``/``end`` runs from its first
+session's start to its last session's end. An opportunity has ended when its
+``ends_on`` is in the past; one with no ``end`` is ongoing.
 
 Everything is validated before anything is written: the shape of each record
 (pydantic, unknown fields refused, ids lower-case slugs), duplicate ids,
@@ -59,8 +67,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar, get_origin
@@ -69,16 +77,18 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PositiveInt,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
 from colearn import times
 from colearn.errors import InvalidInput
-from colearn.graph import queries
+from colearn.graph import feed, queries
 from colearn.graph.schema import Label, OpportunityMode, PathwayKind, PathwayStatus, Rel, ThemeKind
 from colearn.graph.store import GraphStore
 from colearn.ingest.common import IngestReport, clean_header, require_existing, validate, write_batches
@@ -102,6 +112,8 @@ __all__ = [
     "check_references",
     "demo_city_path",
     "ingest_catalogue",
+    "ingest_demo_catalogue",
+    "shift_dates",
     "read_catalogue",
     "step_badge_problems",
     "step_id",
@@ -125,6 +137,13 @@ _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 def demo_city_path() -> Path:
     """The demo city bundled with colearn (``data/demo-city/``, a folder of YAML files)."""
     return Path(str(resources.files("colearn.data").joinpath("demo-city")))
+
+
+#: The Monday the demo city's opportunity dates are written relative to (its
+#: README says so): ``ingest_demo_catalogue`` moves every date by the whole weeks
+#: from this Monday to the current week's, so that the city always has a few
+#: ended opportunities, some running now and most still to come.
+DEMO_DATES_AS_OF = date(2026, 10, 5)
 
 
 def step_id(pathway_id: str, n: int) -> str:
@@ -167,6 +186,36 @@ Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _interval(value: Any) -> Any:
+    """An ISO 8601 time interval ``START/END`` (two datetimes, naive ones taken as UTC)
+    as a ``(start, end)`` pair of aware datetimes; a pair is checked the same way."""
+    if isinstance(value, str):
+        parts = value.split("/")
+        if len(parts) != 2:
+            raise ValueError(f"a session is an ISO 8601 interval 'START/END', got {value!r}")
+        try:
+            value = tuple(datetime.fromisoformat(p.strip()) for p in parts)
+        except ValueError as exc:
+            raise ValueError(f"a session is an ISO 8601 interval 'START/END' of two date-times: {exc}") from exc
+    if not (isinstance(value, (tuple, list)) and len(value) == 2
+            and all(isinstance(v, datetime) for v in value)):
+        raise ValueError(f"a session is an ISO 8601 interval 'START/END', got {value!r}")
+    start, end = times.in_range(value[0]), times.in_range(value[1])
+    if end < start:
+        raise ValueError(f"a session ends before it starts: {start.isoformat()}/{end.isoformat()}")
+    return (start, end)
+
+
+Session = Annotated[tuple[datetime, datetime], BeforeValidator(_interval), WithJsonSchema({
+    "type": "string", "pattern": "^[^/]+/[^/]+$",
+    "description": "an ISO 8601 time interval START/END of two date-times (UTC unless a zone is given)",
+    "examples": ["2026-10-07T17:00:00Z/2026-10-07T18:30:00Z"]})]
 
 
 class DestinationRecord(_Record):
@@ -252,6 +301,7 @@ class OpportunityRecord(_Record):
     badges: RefList = Field(default_factory=list)
     start: times.BoundedDateOrTime | None = None
     end: times.BoundedDateOrTime | None = None
+    sessions: list[Session] = Field(default_factory=list)
 
     @field_validator("place")
     @classmethod
@@ -266,9 +316,27 @@ class OpportunityRecord(_Record):
     @classmethod
     def _end_after_start(cls, end: datetime | date | None, info: ValidationInfo) -> datetime | date | None:
         start = info.data.get("start")
-        if end is not None and start is not None and _epoch(end) < _epoch(start):
+        if end is not None and start is not None and _epoch(end, end=True) < _epoch(start):
             raise ValueError("end is before start")
         return end
+
+    @field_validator("sessions")
+    @classmethod
+    def _sessions_in_order(cls, sessions: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+        return sorted(sessions)
+
+    @property
+    def starts_on(self) -> int | None:
+        """Epoch seconds UTC it starts: ``start``, else its first session's start."""
+        return _epoch(self.start) if self.start is not None else (
+            _epoch(self.sessions[0][0]) if self.sessions else None)
+
+    @property
+    def ends_on(self) -> int | None:
+        """Epoch seconds UTC it ends: ``end`` (a date: the end of that day), else its
+        last session's end; ``None`` for an ongoing opportunity."""
+        return _epoch(self.end, end=True) if self.end is not None else (
+            max(_epoch(e) for _, e in self.sessions) if self.sessions else None)
 
 
 class StepRecord(_Record):
@@ -757,14 +825,18 @@ def check_references(store: GraphStore, catalogue: Catalogue) -> None:
 # --------------------------------------------------------------------------
 
 
-def _epoch(value: datetime | date | None) -> int | None:
-    """Epoch seconds UTC: a date is its midnight UTC, a naive datetime is taken as UTC."""
+def _epoch(value: datetime | date | None, *, end: bool = False) -> int | None:
+    """Epoch seconds UTC: a date is its midnight UTC (with ``end``, the next
+    midnight: a date given as an end includes that day); a naive datetime is
+    taken as UTC."""
     if value is None:
         return None
     if isinstance(value, datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        moment = _utc(value)
     else:
         moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
+        if end:
+            moment += timedelta(days=1)
     return int(moment.timestamp())
 
 
@@ -802,11 +874,13 @@ def write_catalogue(store: GraphStore, catalogue: Catalogue) -> IngestReport:
     report = IngestReport(source=cat.source)
 
     def nodes(label: Label, rows: list[dict[str, Any]]) -> None:
-        report.add(str(label), write_batches(store, queries.merge_nodes(label), rows, label=str(label)))
+        report.add(str(label), write_batches(store, queries.merge_nodes(label), rows, label=str(label),
+                                             record=feed.CATALOGUE))
 
     def links(owner: Label, rel: Rel, other: Label, rows: list[dict[str, Any]], *,
               outgoing: bool = True) -> None:
-        write_batches(store, queries.set_links(owner, rel, other, outgoing=outgoing), rows, label=str(rel))
+        write_batches(store, queries.set_links(owner, rel, other, outgoing=outgoing), rows, label=str(rel),
+                      record=feed.CATALOGUE)
         report.add(str(rel), sum(len(r["targets"]) for r in rows))
 
     nodes(Label.SPINE_CELL, spine_cell_rows(cat.spine))
@@ -835,8 +909,10 @@ def write_catalogue(store: GraphStore, catalogue: Catalogue) -> IngestReport:
 
     opps = [e.value for e in cat.opportunities]
     nodes(Label.OPPORTUNITY, [_node(o.id, name=o.name, description=o.description, kind=o.kind,
-                                    mode=str(o.mode), url=o.url, starts_on=_epoch(o.start),
-                                    ends_on=_epoch(o.end)) for o in opps])
+                                    mode=str(o.mode), url=o.url, starts_on=o.starts_on,
+                                    ends_on=o.ends_on,
+                                    session_starts=[_epoch(a) for a, _ in o.sessions],
+                                    session_ends=[_epoch(b) for _, b in o.sessions]) for o in opps])
     links(Label.OPPORTUNITY, Rel.OFFERS, Label.ORGANISATION, [_link(o.id, [o.organisation]) for o in opps],
           outgoing=False)
     links(Label.OPPORTUNITY, Rel.LOCATED_IN, Label.PLACE, [_link(o.id, [o.place]) for o in opps])
@@ -853,7 +929,8 @@ def write_catalogue(store: GraphStore, catalogue: Catalogue) -> IngestReport:
           [_link(p.id, [p.completion_badge]) for p in pathways])
     step_ids = {p.id: [step_id(p.id, n) for n in range(1, len(p.steps) + 1)] for p in pathways}
     write_batches(store, queries.DELETE_STALE_STEPS,
-                  [{"id": p.id, "step_ids": step_ids[p.id]} for p in pathways], label="stale steps")
+                  [{"id": p.id, "step_ids": step_ids[p.id]} for p in pathways], label=str(Label.STEP),
+                  record=feed.CATALOGUE)
     steps = [(sid, s) for p in pathways for sid, s in zip(step_ids[p.id], p.steps)]
     nodes(Label.STEP, [_node(sid, title=s.title, required=s.required, optional=s.optional)
                        for sid, s in steps])
@@ -883,5 +960,42 @@ def ingest_catalogue(store: GraphStore, path: Path | str) -> IngestReport:
         ColearnError: the store rejected a write (``StoreUnavailable`` if unreachable).
     """
     catalogue = read_catalogue(path)
+    check_references(store, catalogue)
+    return write_catalogue(store, catalogue)
+
+
+def shift_dates(catalogue: Catalogue, days: int) -> Catalogue:
+    """The same catalogue with every opportunity's ``start``, ``end`` and sessions
+    moved by ``days`` days (negative: earlier). The input is not changed."""
+    if not days:
+        return catalogue
+    by = timedelta(days=days)
+    moved = []
+    for e in catalogue.opportunities:
+        o = e.value
+        update = {"start": None if o.start is None else o.start + by,
+                  "end": None if o.end is None else o.end + by,
+                  "sessions": [(a + by, b + by) for a, b in o.sessions]}
+        moved.append(Entry(o.model_copy(update=update), e.where))
+    return replace(catalogue, opportunities=moved)
+
+
+def demo_shift_days(today: date) -> int:
+    """Days from ``DEMO_DATES_AS_OF`` to the Monday of ``today``'s week: a whole
+    number of weeks, so that every demo date keeps its weekday."""
+    monday = today - timedelta(days=today.weekday())
+    return (monday - DEMO_DATES_AS_OF).days
+
+
+def ingest_demo_catalogue(store: GraphStore, today: date | None = None) -> IngestReport:
+    """Read the bundled demo city's catalogue, move its opportunities' dates to
+    ``today``'s week (``demo_shift_days``; default: today, UTC) and write it.
+
+    Raises:
+        InvalidInput: the bundled catalogue is malformed (a packaging fault).
+        ColearnError: the store rejected a write.
+    """
+    today = today or datetime.now(UTC).date()
+    catalogue = shift_dates(read_catalogue(demo_city_path()), demo_shift_days(today))
     check_references(store, catalogue)
     return write_catalogue(store, catalogue)

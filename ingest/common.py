@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from colearn.errors import InvalidInput
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
-from colearn.graph import queries
+from colearn.graph import feed, queries
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -63,10 +65,12 @@ def batched(items: Sequence[T], size: int = BATCH_SIZE) -> Iterator[Sequence[T]]
 
 
 def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]], *,
-                  label: str = "rows", size: int = BATCH_SIZE, progress: bool | None = None) -> int:
+                  label: str = "rows", size: int = BATCH_SIZE, progress: bool | None = None,
+                  record: str | None = None) -> int:
     """Write ``rows`` with ``query`` (an ``UNWIND $rows`` statement), one statement per batch.
 
-    Each batch is atomic: it lands whole or not at all.
+    Each batch is atomic: it lands whole or not at all, with its change-feed
+    entry when ``record`` is given (``graph/feed.py``: serving processes see it).
 
     Args:
         store: the graph.
@@ -76,22 +80,59 @@ def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]],
         size: rows per batch.
         progress: show a progress bar; default: when there are more than
             ``PROGRESS_THRESHOLD`` rows.
+        record: the feed kind to record with each batch: ``feed.AWARDS`` (rows
+            carry ``learner_id`` and ``badge_id``), ``feed.CATALOGUE`` (rows carry
+            ``id``; ``label`` names their label), or None (nothing a
+            recommender derives from: learners, their homes).
 
     Returns:
         The number of rows written.
     """
     show = len(rows) > PROGRESS_THRESHOLD if progress is None else progress
+    statement = query if record is None else feed.recorded(query)
+
+    def params(batch: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        if record is None:
+            return {"rows": list(batch)}
+        if record == feed.AWARDS:
+            return {"rows": list(batch), "feed": feed.award_change(batch)}
+        return {"rows": list(batch), "feed": feed.change(record, label=label,
+                                                         ids=[r["id"] for r in batch if "id" in r])}
+
     if not show:
         for batch in batched(rows, size):
+            store.write(statement, params(batch))
+        return len(rows)
+    shared = _shared_progress.get()
+    if shared is not None:  # a command's own display is live: one more bar on it (rich allows one live display)
+        task = shared.add_task(f"writing {label}", total=len(rows))
+        for batch in batched(rows, size):
             store.write(query, {"rows": list(batch)})
+            shared.advance(task, len(batch))
+        shared.remove_task(task)
         return len(rows)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), transient=True) as bar:
         task = bar.add_task(label, total=len(rows))
         for batch in batched(rows, size):
-            store.write(query, {"rows": list(batch)})
+            store.write(statement, params(batch))
             bar.advance(task, len(batch))
     return len(rows)
+
+
+#: A live rich ``Progress`` that ``write_batches`` adds its bars to (see ``sharing_progress``).
+_shared_progress: ContextVar[Progress | None] = ContextVar("colearn_shared_progress", default=None)
+
+
+@contextmanager
+def sharing_progress(progress: Progress | None) -> Iterator[None]:
+    """While inside, ``write_batches`` shows its bars on ``progress`` (a live rich
+    ``Progress`` the caller started) instead of starting a display of its own."""
+    token = _shared_progress.set(progress)
+    try:
+        yield
+    finally:
+        _shared_progress.reset(token)
 
 
 def load_yaml(path: Path) -> Any:

@@ -101,7 +101,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from colearn import times
 from colearn.errors import InvalidInput
-from colearn.graph import queries
+from colearn.graph import feed, queries
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.common import IngestReport, write_batches
@@ -1075,22 +1075,27 @@ def _write(store: GraphStore, docs: list[OBDocument], report: OpenBadgesReport,
     if with_spine:
         ingest_spine(store, spine)
     report.add(Label.ORGANISATION, write_batches(store, queries.merge_nodes(Label.ORGANISATION),
-                                                 [{"id": o.id, "props": o.props} for o in orgs.values()]))
+                                                 [{"id": o.id, "props": o.props} for o in orgs.values()],
+                                                 label=str(Label.ORGANISATION), record=feed.CATALOGUE))
     report.add(Label.ORGANISATION, write_batches(store, queries.merge_stub_nodes(Label.ORGANISATION),
-                                                 [{"id": o.id, "props": o.props} for o in org_stubs.values()]))
+                                                 [{"id": o.id, "props": o.props} for o in org_stubs.values()],
+                                                 label=str(Label.ORGANISATION), record=feed.CATALOGUE))
     report.add(Label.BADGE, write_batches(store, queries.merge_nodes(Label.BADGE),
-                                          [{"id": b.id, "props": b.props} for b in badges.values()]))
+                                          [{"id": b.id, "props": b.props} for b in badges.values()],
+                                          label=str(Label.BADGE), record=feed.CATALOGUE))
     report.add(Label.BADGE, write_batches(store, queries.merge_stub_nodes(Label.BADGE),
-                                          [{"id": b.id, "props": b.props} for b in badge_stubs.values()]))
+                                          [{"id": b.id, "props": b.props} for b in badge_stubs.values()],
+                                          label=str(Label.BADGE), record=feed.CATALOGUE))
     write_batches(store, queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False),
                   [{"id": b.id, "targets": [{"id": b.issuer_id, "props": {}}]}
-                   for b in badges.values() if b.issuer_id])
+                   for b in badges.values() if b.issuer_id], label=str(Label.BADGE), record=feed.CATALOGUE)
     write_batches(store, queries.set_links(Label.BADGE, Rel.ALIGNS_TO, Label.SPINE_CELL),
-                  [{"id": b.id, "targets": [{"id": c, "props": {}} for c in b.cells]} for b in badges.values()])
+                  [{"id": b.id, "targets": [{"id": c, "props": {}} for c in b.cells]} for b in badges.values()],
+                  label=str(Label.BADGE), record=feed.CATALOGUE)
     report.add(Label.ASSERTION, write_batches(store, queries.MERGE_ASSERTIONS_OPTIONAL_ISSUER, [{
         "id": a.id, "organisation_id": a.issuer_id, "badge_id": a.badge_id, "learner_id": a.learner.id,
         "learner_props": a.learner.props, "props": a.props} for a in assertions.values()],
-        label="Open Badges awards"))
+        label="Open Badges awards", record=feed.AWARDS))
     report.add(Label.LEARNER, len({a.learner.id for a in assertions.values()}))
     touched = sorted(set(badges) | set(badge_stubs) | {a.badge_id for a in assertions.values()})
     if touched:

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from colearn.graph import queries
+from colearn.graph import feed, queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.common import IngestReport, load_yaml, validate, write_batches
@@ -118,10 +118,12 @@ def ingest_spine(store: GraphStore, path: Path | str | None = None) -> IngestRep
     spine = read_spine(path)
     report = IngestReport(source=str(path or default_spine_path()))
     report.add(Label.SPINE_CELL, write_batches(store, queries.merge_nodes(Label.SPINE_CELL),
-                                               spine_cell_rows(spine)))
+                                               spine_cell_rows(spine), label=str(Label.SPINE_CELL),
+                                               record=feed.CATALOGUE))
     dest_rows = [{"id": d.id, "props": {"name": d.name, "description": d.description}}
                  for d in spine.destinations]
-    report.add(Label.DESTINATION, write_batches(store, queries.merge_nodes(Label.DESTINATION), dest_rows))
+    report.add(Label.DESTINATION, write_batches(store, queries.merge_nodes(Label.DESTINATION), dest_rows,
+                                                            label=str(Label.DESTINATION), record=feed.CATALOGUE))
     return report
 
 

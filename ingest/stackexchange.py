@@ -46,7 +46,7 @@ from xml.parsers import expat
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from colearn.errors import InvalidInput
-from colearn.graph import queries
+from colearn.graph import feed, queries
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.common import IngestReport, load_yaml, validate, write_batches
@@ -569,22 +569,24 @@ def ingest_stackexchange(store: GraphStore, path: Path | str, site: str,
     ingest_spine(store)
     theme_rows = list(themes.values())
     report.add(Label.THEME, write_batches(store, queries.merge_nodes(Label.THEME),
-                                          [{"id": t["id"], "props": t["props"]} for t in theme_rows]))
+                                          [{"id": t["id"], "props": t["props"]} for t in theme_rows],
+                                          label=str(Label.THEME), record=feed.CATALOGUE))
     write_batches(store, queries.set_links(Label.THEME, Rel.LEADS_TO, Label.DESTINATION),
                   [{"id": t["id"], "targets": [{"id": d, "props": {}} for d in t["leads_to"]]}
                    for t in theme_rows])
     report.add(Label.ORGANISATION, write_batches(store, queries.merge_nodes(Label.ORGANISATION), [{
         "id": org_id, "props": {"name": info.name, "url": info.url, "source": SOURCE, "site": site}}]))
     report.add(Label.BADGE, write_batches(store, queries.merge_nodes(Label.BADGE),
-                                          [{"id": r["id"], "props": r["props"]} for r in badge_rows]))
+                                          [{"id": r["id"], "props": r["props"]} for r in badge_rows],
+                                          label=str(Label.BADGE), record=feed.CATALOGUE))
     write_batches(store, queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False),
                   [{"id": r["id"], "targets": [{"id": org_id, "props": {}}]} for r in badge_rows])
     write_batches(store, queries.set_links(Label.BADGE, Rel.ALIGNS_TO, Label.SPINE_CELL),
                   [{"id": r["id"], "targets": [{"id": r["cell"], "props": {}}]} for r in badge_rows])
     write_batches(store, queries.set_links(Label.BADGE, Rel.IN_THEME, Label.THEME),
                   [{"id": r["id"], "targets": [{"id": t, "props": {}} for t in r["themes"]]}
-                   for r in badge_rows])
+                   for r in badge_rows], label=str(Label.BADGE), record=feed.CATALOGUE)
     report.add(Label.ASSERTION, write_batches(store, queries.MERGE_ASSERTIONS, plan.assertion_rows,
-                                              label=f"{site} awards"))
+                                              label=f"{site} awards", record=feed.AWARDS))
     report.add(Label.LEARNER, len({r["learner_id"] for r in plan.assertion_rows}))
     return report

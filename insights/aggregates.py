@@ -26,6 +26,8 @@ change who is counted. Raw query rows are cached for ``cache_seconds``.
 
 from __future__ import annotations
 
+import csv
+import io
 import statistics
 import time
 from collections import defaultdict
@@ -141,6 +143,14 @@ class Insights:
         for r in self._read(queries.INSIGHT_LABELS):
             out[r["kind"]][r["id"]] = {"name": r["name"], "extra": r["extra"]}
         return out
+
+    def names(self) -> dict[str, dict[str, str]]:
+        """Display names by the dimension answers name their groups with:
+        ``{"theme": {id: name}, "place": ..., "destination": ..., "organisation": ..., "cell": ...}``."""
+        labels = self.labels()
+        kinds = {"theme": "Theme", "place": "Place", "destination": "Destination", "organisation": "Organisation",
+                 "cell": "SpineCell"}
+        return {dim: {i: v["name"] for i, v in labels[kind].items()} for dim, kind in kinds.items()}
 
     def _spine(self) -> list[dict[str, Any]]:
         return self._read(queries.SPINE_CELLS)
@@ -277,15 +287,19 @@ class Insights:
             return group is None or g == group
 
         labels = self.labels()
+        today = datetime.now(UTC).date()
+
+        def partial(p: str) -> bool:
+            return _next_start(date.fromisoformat(self._start(p, interval)), interval) > today
 
         periods = sorted({k[2] for k in cells if k[1] == interval and shown(k[2])})
         groups = sorted({k[3] for k in cells if k[0] == by and k[1] == ALL and want(k[3])}, key=str)
-        rows = [{"period": k[2], "start": self._start(k[2], interval), "group": k[3],
+        rows = [{"period": k[2], "start": self._start(k[2], interval), "partial": partial(k[2]), "group": k[3],
                  "label": self._label(labels, by, k[3]), **c.publish()}
                 for k, c in sorted(cells.items(), key=lambda kc: (kc[0][2], str(kc[0][3])))
                 if k[0] == by and k[1] == interval and k[2] in periods and want(k[3])]
-        period_rows = [{"period": p, "start": self._start(p, interval), **cells[(ALL, interval, p, ALL)].publish()}
-                       for p in periods]
+        period_rows = [{"period": p, "start": self._start(p, interval), "partial": partial(p),
+                        **cells[(ALL, interval, p, ALL)].publish()} for p in periods]
         group_rows = [{"group": g, "label": self._label(labels, by, g), **cells[(by, ALL, ALL, g)].publish()}
                       for g in groups]
         total = cells.get((ALL, ALL, ALL, ALL), Cell(values={"assertions": 0})).publish()
@@ -475,7 +489,7 @@ class Insights:
         return {"insight": "supply_demand", "params": {"theme": theme, "place": place},
                 "privacy": summary(rows + themes + places + ([total] if total else []), self.k),
                 "recommendations_shown": "not recorded: the service does not log which recommendations it shows",
-                "rows": rows, "themes": themes, "places": places, "total": total}
+                "rows": rows, "themes": themes, "places": places, "total": total, "names": self.names()}
 
     # ---- unseen talent ----------------------------------------------------------------
 
@@ -518,7 +532,7 @@ class Insights:
                 "definition": {"min_badges": UNSEEN_MIN_BADGES, "min_days": UNSEEN_MIN_DAYS,
                                "below_layer": UNSEEN_BELOW_LAYER},
                 "privacy": summary(rows + places + themes + ([total] if total else []), self.k),
-                "rows": rows, "places": places, "themes": themes, "total": total}
+                "rows": rows, "places": places, "themes": themes, "total": total, "names": self.names()}
 
 
 def parse_day(value: str | None, fld: str) -> date | None:
@@ -547,8 +561,52 @@ def flatten(answer: dict[str, Any]) -> list[dict[str, Any]]:
                  **{k: s[k] for k in ("learners", "median_days", "suppressed")}}
                 for d in answer["domains"] for s in [{"from_layer": "any", "to_layer": "higher", **d}, *d["steps"]]]
     if kind == "pathways":
-        return [{"pathway": p["pathway"], **s} for p in answer["pathways"] for s in p["stages"]]
+        return [{"pathway": p["pathway"], "pathway_title": p["title"], **s}
+                for p in answer["pathways"] for s in p["stages"]]
     rows = answer["rows"]
     if kind == "unseen_talent":
         return [{**r, "opportunities": len(r["opportunities"])} for r in rows]
     return rows
+
+
+#: Columns that hold a group id, and the ``names`` dimension that names it.
+_NAMED = {"theme": "theme", "place": "place", "group": None, "cell": "cell", "destination": "destination",
+          "organisation": "organisation"}
+
+
+def to_csv(answer: dict[str, Any], names: dict[str, dict[str, str]] | None = None) -> str:
+    """The main table of an answer (``flatten``) as CSV text, one header row, for a city team's spreadsheet.
+
+    Next to each id column (``theme``, ``place``, ``cell``, ...) comes its
+    display name (``theme_name``, ...) from ``names`` (default: the answer's own
+    ``names``); ``*`` means all, and a hidden cell has empty numbers and its
+    reason in ``suppressed``. Lists (an unseen-talent cell's opportunities)
+    become the ``; ``-joined names.
+    """
+    names = names or answer.get("names") or {}
+    rows = [dict(r) for r in flatten(answer)]
+    if answer["insight"] == "unseen_talent":
+        for r, src in zip(rows, answer["rows"]):
+            r["opportunities"] = "; ".join(o["name"] or o["id"] for o in src["opportunities"])
+    columns: list[str] = []
+    for r in rows:
+        for k in r:
+            if k not in columns:
+                columns.append(k)
+            dim = _NAMED.get(k)
+            if dim and names.get(dim) and f"{k}_name" not in columns:
+                columns.append(f"{k}_name")
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        out = {}
+        for k in columns:
+            if k.endswith("_name") and k[:-5] in _NAMED and k not in r:
+                v = r.get(k[:-5])
+                out[k] = "all" if v == ALL else names.get(_NAMED[k[:-5]] or "", {}).get(v, "" if v is None else v)
+                continue
+            v = r.get(k)
+            out[k] = "" if v is None else ("true" if v is True else "false" if v is False else v)
+        writer.writerow(out)
+    return buf.getvalue()

@@ -4,8 +4,10 @@
 the chart) on a new ``matplotlib.figure.Figure``: no pyplot and no backend
 switch, so it is safe in the API's worker threads and leaves a notebook's
 inline backend alone; ``render(answer, "png" | "svg")`` returns the bytes
-(Agg renders them). Hidden cells are drawn as hatched or left out, never estimated, and
-every chart says how many cells were hidden and why.
+(Agg renders them). Hidden cells are drawn as hidden (hatched cells, grey crosses on a
+line's axis), never estimated and never as gaps that break a line; every chart says
+how many cells were hidden and why. Groups are shown by name, counts start at 0, and
+the period not over yet is marked partial.
 """
 
 from __future__ import annotations
@@ -34,6 +36,25 @@ def _footnote(fig: Figure, answer: dict[str, Any]) -> None:
                   fontsize=7, color="#555555")
 
 
+def _line(ax: Any, rows: list[dict[str, Any]], **style: Any) -> None:
+    """One series: a line through the shown periods (a hidden period does not break
+    it into dots), hidden periods as grey crosses on the axis, and the period not
+    over yet as a hollow marker joined by a dotted line (its count is still growing)."""
+    shown = [(date.fromisoformat(r["start"]), r["assertions"], r.get("partial")) for r in rows
+             if not r["suppressed"] and r["assertions"] is not None]
+    done = [(d, v) for d, v, partial in shown if not partial]
+    line = ax.plot([d for d, _ in done], [v for _, v in done], **style)[0]
+    colour = line.get_color()
+    for d, v, partial in shown:
+        if partial:
+            last = done[-1] if done else (d, v)
+            ax.plot([last[0], d], [last[1], v], linestyle=":", color=colour, linewidth=style.get("linewidth", 1.5))
+            ax.plot([d], [v], marker="o", markerfacecolor="white", color=colour, linestyle="none")
+    hidden = [date.fromisoformat(r["start"]) for r in rows if r["suppressed"]]
+    if hidden:
+        ax.plot(hidden, [0] * len(hidden), marker="x", color="#999999", linestyle="none", clip_on=False)
+
+
 def _issued(fig: Figure, a: dict[str, Any]) -> None:
     ax = fig.add_subplot()
     volume: dict[Any, int] = {}
@@ -41,23 +62,26 @@ def _issued(fig: Figure, a: dict[str, Any]) -> None:
         volume[r["group"]] = volume.get(r["group"], 0) + (r["assertions"] or 0)
     top = [g for g, v in sorted(volume.items(), key=lambda gv: -gv[1])[:8] if v > 0]
     for group in top:
-        pts = [(date.fromisoformat(r["start"]), r["assertions"]) for r in a["rows"] if r["group"] == group]
-        label = next(r["label"] for r in a["rows"] if r["group"] == group)
-        ax.plot([d for d, _ in pts], [v if v is not None else float("nan") for _, v in pts],
-                marker=".", label=label)
-    ax.plot([date.fromisoformat(r["start"]) for r in a["periods"]],
-            [r["assertions"] if r["assertions"] is not None else float("nan") for r in a["periods"]],
-            color="black", linestyle="--", linewidth=1, label="all badges")
+        rows = [r for r in a["rows"] if r["group"] == group]
+        _line(ax, rows, marker=".", label=rows[0]["label"])
+    _line(ax, a["periods"], color="black", linestyle="--", linewidth=1, label="all badges")
+    if any(r["suppressed"] for r in a["rows"] + a["periods"]):
+        ax.plot([], [], marker="x", color="#999999", linestyle="none", label="hidden (too few learners)")
+    if any(r.get("partial") for r in a["periods"]):
+        ax.plot([], [], marker="o", markerfacecolor="white", color="black", linestyle="none",
+                label=f"{a['params']['interval']} not over yet (partial)")
     p = a["params"]
-    ax.set_title(f"Badges issued per {p['interval']}, by {p['by'].replace('_', ' ')}")
-    ax.set_ylabel("awards")
+    ax.set_title(f"Badges accepted per {p['interval']}, by {p['by'].replace('_', ' ')}")
+    ax.set_ylabel("accepted awards")
+    ax.set_ylim(bottom=0)
     ax.legend(fontsize=7, ncol=2)
     fig.autofmt_xdate()
 
 
 def _heat(fig: Figure, title: str, rows: list[str], cols: list[str],
           value: Callable[[str, str], dict[str, Any] | None], row_label: Callable[[str], str] = str,
-          col_label: Callable[[str], str] = str) -> None:
+          col_label: Callable[[str], str] = str,
+          text: Callable[[dict[str, Any] | None], str] | None = None) -> None:
     ax = fig.add_subplot()
     data = [[(value(r, c) or {}).get("learners") for c in cols] for r in rows]
     finite = [v for row in data for v in row if v is not None]
@@ -70,9 +94,9 @@ def _heat(fig: Figure, title: str, rows: list[str], cols: list[str],
                 ax.add_patch(matplotlib.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, **_HATCH))
                 ax.text(j, i, "hidden", ha="center", va="center", fontsize=7, color="#555555")
                 continue
-            n = cell["learners"] if cell else 0
+            n = (cell["learners"] or 0) if cell else 0
             ax.add_patch(matplotlib.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, color=cmap(0.1 + 0.9 * n / peak)))
-            ax.text(j, i, str(n), ha="center", va="center", fontsize=8,
+            ax.text(j, i, text(cell) if text else str(n), ha="center", va="center", fontsize=7 if text else 8,
                     color="white" if n > peak * 0.6 else "black")
     ax.set_xlim(-0.5, len(cols) - 0.5)
     ax.set_ylim(-0.5, len(rows) - 0.5)
@@ -125,17 +149,26 @@ def _pathways(fig: Figure, a: dict[str, Any]) -> None:
     axes[-1].set_xlabel("learners who met every step so far")
 
 
+def _namer(a: dict[str, Any], dim: str) -> Callable[[Any], str]:
+    """A group's display name from the answer's ``names`` (ids only when it has none)."""
+    names = (a.get("names") or {}).get(dim, {})
+
+    def name(v: Any) -> str:
+        if v is None:
+            return "no place recorded" if dim == "place" else "(none)"
+        return "online" if v == "online" else names.get(v, str(v))
+
+    return name
+
+
 def _supply_demand(fig: Figure, a: dict[str, Any]) -> None:
-    ax = fig.add_subplot()
-    for t in a["themes"]:
-        if t["suppressed"]:
-            continue
-        ax.scatter(t["opportunities"], t["learners"], color="#e76f51")
-        ax.annotate(t["theme"], (t["opportunities"], t["learners"]), fontsize=7, xytext=(3, 3),
-                    textcoords="offset points")
-    ax.set_xlabel("opportunities in the theme")
-    ax.set_ylabel("learners who state an interest")
-    ax.set_title("Supply and demand per theme")
+    cells = {(r["place"], r["theme"]): r for r in a["rows"]}
+    places = sorted({r["place"] for r in a["rows"]}, key=lambda p: (p == "online", str(p)))
+    themes = sorted({r["theme"] for r in a["rows"]}, key=str)
+    _heat(fig, "Supply and demand per district and theme: learners who want it (colour) and opportunities there",
+          places, themes, lambda r, c: cells.get((r, c)), row_label=_namer(a, "place"),
+          col_label=_namer(a, "theme"),
+          text=lambda c: "" if c is None else f"{c['learners'] or 0} want\n{c['opportunities']} opp.")
 
 
 def _unseen(fig: Figure, a: dict[str, Any]) -> None:
@@ -143,7 +176,7 @@ def _unseen(fig: Figure, a: dict[str, Any]) -> None:
     places = sorted({r["place"] for r in a["rows"]}, key=str)
     themes = sorted({r["theme"] for r in a["rows"]}, key=str)
     _heat(fig, "Unseen talent: learners stuck below demonstration", places, themes,
-          lambda r, c: cells.get((r, c)), row_label=lambda p: p or "no place recorded")
+          lambda r, c: cells.get((r, c)), row_label=_namer(a, "place"), col_label=_namer(a, "theme"))
 
 
 _DRAW = {"issued": _issued, "spine": _spine, "progression": _progression, "pathways": _pathways,

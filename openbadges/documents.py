@@ -59,6 +59,9 @@ from colearn.graph.schema import AssertionStatus
 from colearn.graph.store import GraphStore
 from colearn.openbadges.keys import IssuerKey, KeyStore
 
+#: ``source`` of the assertions colearn publishes: awards and pathway completions
+#: (``graph.issuing.SOURCE``; ``service.authoring.COMPLETION_SOURCE``).
+PUBLISHED_SOURCES = (issuing.SOURCE, "pathway-completion")
 #: ``source`` of organisations read from other issuers' documents: never published or signed for.
 EXTERNAL_SOURCES = ("openbadges", "import")
 
@@ -280,14 +283,16 @@ class Publisher:
         return row
 
     def issued(self, assertion_id: str) -> AssertionRecord:
-        """An assertion colearn issued (not an ingested or imported one).
+        """An assertion colearn issued (an award or a pathway completion; not an
+        ingested or imported one), with a recipient to publish.
 
         Raises:
             NotFound: no such assertion, or not issued by this service.
         """
         record = issuing.get_assertion(self.store, assertion_id)
-        if record.props.get("source") != issuing.SOURCE or record.issuer_id is None or record.badge_id is None \
-                or not record.props.get("recipient_hash"):
+        revoked = record.status == AssertionStatus.REVOKED  # kept on record without badge or recipient
+        if record.props.get("source") not in PUBLISHED_SOURCES or record.issuer_id is None or (
+                not revoked and (record.badge_id is None or not record.props.get("recipient_hash"))):
             raise NotFound(f"assertion '{assertion_id}' was not issued by this service")
         return record
 
@@ -425,6 +430,8 @@ class Publisher:
         """The award as an (unsigned) OB 3.0 ``OpenBadgeCredential``."""
         record = self.issued(assertion_id)
         p = record.props
+        if record.badge_id is None or not p.get("recipient_hash"):
+            raise NotFound(f"assertion '{assertion_id}' was withdrawn; only its revocation is published")
         org_id = record.issuer_id or ""
         org = self.organisation(org_id)
         index = int(p.get("status_index") or 0)

@@ -1,8 +1,11 @@
 """Badge images: a generated SVG and PNG per badge, and baked downloads of an award.
 
 The generated SVG is a disc in the colour of the badge's spine layer with the
-badge name and its layer and domain; the PNG (made with ``pypng``, no text) is
-the same disc. Baking (Open Badges 2.0 "Baking Specification"; OB 3.0 section
+badge name and its layer and domain; ``badge_png`` (made with ``pypng``, no
+text) is the same disc, and ``named_badge_png`` (Pillow) adds the name.
+Organisations may upload their own image (``validate_upload``: PNG re-encoded,
+SVG reduced to an allow-list); ``artwork`` picks the uploaded image or the
+generated one, and baked downloads carry it. Baking (Open Badges 2.0 "Baking Specification"; OB 3.0 section
 5.3 "Baking") puts the award inside the image so that it travels with it:
 
 - OB 2.0 SVG: an ``<openbadges:assertion verify="<assertion URL>">`` element
@@ -204,3 +207,170 @@ def unbake(image: bytes) -> tuple[str, str]:
     except Exception as exc:  # malformed XML or PNG chunks, forbidden XML constructs
         raise InvalidInput(f"the image cannot be read: {exc}") from exc
     raise InvalidInput("no Open Badges assertion or credential is baked into this image")
+
+
+# --------------------------------------------------------------------------
+# Badge artwork: uploaded images (validated, SVG sanitised) and a generated
+# PNG that shows the badge's name
+# --------------------------------------------------------------------------
+
+#: Largest upload accepted, in bytes.
+MAX_UPLOAD_BYTES = 512 * 1024
+#: Largest PNG accepted, in pixels per side.
+MAX_PNG_SIDE = 2048
+SVG_XMLNS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+#: SVG elements kept by ``sanitise_svg`` (shapes, text, paint servers, grouping);
+#: anything else (script, foreignObject, image, animation, style, ...) is dropped with its content.
+UPLOAD_SVG_ELEMENTS = frozenset((
+    "svg g defs title desc symbol use path circle ellipse rect line polyline polygon text tspan "
+    "linearGradient radialGradient stop clipPath mask pattern").split())
+#: Attributes kept by ``sanitise_svg`` (geometry and presentation; no event handlers, no style).
+UPLOAD_SVG_ATTRIBUTES = frozenset((
+    "id x y x1 y1 x2 y2 cx cy r rx ry fx fy width height d points viewBox preserveAspectRatio transform "
+    "fill fill-opacity fill-rule stroke stroke-width stroke-opacity stroke-linecap stroke-linejoin "
+    "stroke-dasharray stroke-dashoffset stroke-miterlimit opacity font-family font-size font-weight "
+    "font-style text-anchor dominant-baseline letter-spacing offset stop-color stop-opacity gradientUnits "
+    "gradientTransform spreadMethod patternUnits patternTransform clip-path clip-rule mask maskUnits "
+    "version role aria-label href dx dy rotate textLength lengthAdjust").split())
+
+
+def validate_png(data: bytes) -> bytes:
+    """An uploaded PNG, checked and re-encoded by Pillow (which drops every ancillary
+    chunk, so nothing baked or hidden in it survives).
+
+    Raises:
+        InvalidInput: larger than ``MAX_UPLOAD_BYTES``, not a PNG, unreadable, or a side
+            over ``MAX_PNG_SIDE`` pixels.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"the image has {len(data):,} bytes; at most {MAX_UPLOAD_BYTES:,} are accepted")
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise InvalidInput("not a PNG image (the file does not start with the PNG signature)")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if max(img.size) > MAX_PNG_SIDE:
+                raise InvalidInput(f"the image is {img.size[0]} x {img.size[1]} pixels; at most "
+                                   f"{MAX_PNG_SIDE} per side are accepted")
+            img.load()
+            out = io.BytesIO()
+            img.convert("RGBA").save(out, format="PNG", optimize=True)
+    except InvalidInput:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidInput(f"the PNG cannot be read: {exc}") from exc
+    return out.getvalue()
+
+
+def _safe_value(name: str, value: str) -> bool:
+    low = "".join(value.split()).lower()
+    if name == "href":
+        return value.startswith("#")
+    if "javascript:" in low or "data:" in low or "expression(" in low:
+        return False
+    return "url(" not in low or all(part.startswith("#") for part in low.split("url(")[1:])
+
+
+def sanitise_svg(data: bytes) -> bytes:
+    """An uploaded SVG reduced to an allow-list of elements (``UPLOAD_SVG_ELEMENTS``) and
+    attributes (``UPLOAD_SVG_ATTRIBUTES``): scripts, event handlers, styles, external
+    references (``href`` other than ``#fragment``, ``url()`` other than ``url(#..)``),
+    ``javascript:`` and ``data:`` values are removed. Parsed with ``defusedxml``
+    (no entities, no external DTDs).
+
+    Raises:
+        InvalidInput: too large, not well-formed XML, or its root is not an SVG ``<svg>``.
+    """
+    import xml.etree.ElementTree as ET
+
+    from defusedxml import ElementTree as SafeET
+    from defusedxml.common import DefusedXmlException
+
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"the image has {len(data):,} bytes; at most {MAX_UPLOAD_BYTES:,} are accepted")
+    try:
+        root = SafeET.fromstring(data)
+    except (ET.ParseError, DefusedXmlException, ValueError) as exc:
+        raise InvalidInput(f"the SVG cannot be read: {exc}") from exc
+    if root.tag != f"{{{SVG_XMLNS}}}svg":
+        raise InvalidInput("not an SVG image: the root element must be <svg> in the SVG namespace")
+
+    def local(tag: str) -> tuple[str | None, str]:
+        if tag.startswith("{"):
+            ns, _, name = tag[1:].partition("}")
+            return ns, name
+        return None, tag
+
+    def clean(el: ET.Element) -> None:
+        for child in list(el):
+            ns, name = local(child.tag) if isinstance(child.tag, str) else (None, "")
+            if ns != SVG_XMLNS or name not in UPLOAD_SVG_ELEMENTS:
+                el.remove(child)
+            else:
+                clean(child)
+        for attr in list(el.attrib):
+            ns, name = local(attr)
+            keep = (ns is None or (ns == XLINK_NS and name == "href")) and name in UPLOAD_SVG_ATTRIBUTES \
+                and _safe_value(name, el.attrib[attr])
+            if not keep:
+                del el.attrib[attr]
+
+    clean(root)
+    ET.register_namespace("", SVG_XMLNS)
+    ET.register_namespace("xlink", XLINK_NS)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=False)
+
+
+def validate_upload(data: bytes, media_type: str) -> bytes:
+    """An uploaded badge image made safe: ``image/png`` through ``validate_png``,
+    ``image/svg+xml`` through ``sanitise_svg``.
+
+    Raises:
+        InvalidInput: another media type, or what the two checks raise.
+    """
+    kind = media_type.split(";")[0].strip().lower()
+    if kind == "image/png":
+        return validate_png(data)
+    if kind == "image/svg+xml":
+        return sanitise_svg(data)
+    raise InvalidInput(f"a badge image is image/png or image/svg+xml, not '{kind or 'unknown'}'",
+                       field="Content-Type")
+
+
+@lru_cache(maxsize=256)
+def named_badge_png(name: str, layer: str | None, caption: str = "") -> bytes:
+    """A 256 x 256 RGBA PNG (Pillow): a disc in the layer's colour with the badge name
+    (up to three lines) and a caption, as ``badge_svg`` draws it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((8, 8, 248, 248), fill=layer_colour(layer))
+    draw.ellipse((24, 24, 232, 232), outline=(255, 255, 255, 204), width=4)
+    title, small = ImageFont.load_default(size=22), ImageFont.load_default(size=13)
+    lines = _lines(name)
+    start = 128 - 14 * (len(lines) - 1)
+    for i, line in enumerate(lines):
+        draw.text((128, start + 28 * i), line, font=title, fill="white", anchor="ms")
+    if caption:
+        draw.text((128, 212), caption, font=small, fill="white", anchor="ms")
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def artwork(store, badge_id: str, name: str, layer: str | None, caption: str, kind: str) -> bytes:
+    """A badge's image as ``kind`` (``png`` or ``svg``): the uploaded one when it has one
+    of that kind, else the generated one showing its name (``named_badge_png`` /
+    ``badge_svg``). An uploaded SVG is not rasterised: the PNG is then the generated one."""
+    import base64
+
+    from colearn.graph.access import badge_image
+
+    uploaded = badge_image(store, badge_id)
+    want = "image/png" if kind == "png" else "image/svg+xml"
+    if uploaded is not None and uploaded[0] == want:
+        return base64.b64decode(uploaded[1])
+    return named_badge_png(name, layer, caption) if kind == "png" else badge_svg(name, layer, caption)

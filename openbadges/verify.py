@@ -9,17 +9,25 @@ outcome (``ok`` True, False, or None when it could not be made):
                 credential model: VC 2.0 + OB 3.0 contexts, types, subject)
 ``hosted``      OB 2.0: the assertion is hosted here and the presented copy
                 says what the hosted one says (recipient, badge, issuedOn,
-                expires): the OB 2.0 hosted verification model
+                expires): the OB 2.0 hosted verification model; hosted
+                elsewhere, its ``id`` must at least be on its issuer's host
+                (``rules.hosted_origin_problem``, code ``origin``)
 ``issuer``      the issuer is an organisation of this service (whose key we hold)
 ``signature``   OB 3.0: the VC-JWT (RFC 7519, ``EdDSA`` per RFC 8037) or the
                 Data Integrity proof (``eddsa-rdfc-2022``) verifies under the
-                issuer's key: any change to a signed member fails here
-``expiry``      not past ``expires`` / ``validUntil``, not before ``validFrom``
-``revocation``  not revoked: the graph's status, the OB 2.0 RevocationList and
-                the OB 3.0 Bitstring Status List bit
+                issuer's key: any change to a signed member fails here (code
+                ``tampered``); another cryptosuite or JOSE algorithm is not
+                made (None, code ``unsupported-cryptosuite``). OB 2.0 signed
+                badges (a compact JWS): the JWS under the ``creator`` key when
+                that key is ours, else not made (``ob2-signed-unverifiable``)
+``expiry``      not past ``expires`` / ``validUntil``, and the date rule of
+                ``rules.date_problem`` (code ``dates``, the field named)
+``revocation``  not revoked: the graph's status, the OB 2.0 RevocationList,
+                the OB 3.0 Bitstring Status List bit, and a presented
+                ``revoked: true`` whoever hosts it (code ``revoked``)
 ``recipient``   when an identity (email or URL) is given: it hashes, with the
                 published salt, to the published identity (OB 2.0 / OB 3.0
-                IdentityObject)
+                IdentityObject, by the one rule of ``colearn.identity``)
 ``library``     the whole document passes ``openbadgeslib``'s own verifier
                 (``OB2Verifier.verify_hosted``, ``OB3Verifier``,
                 ``OB3LdpVerifier``) with status checking on; run last, when
@@ -80,7 +88,7 @@ class VerificationReport:
     Attributes:
         valid: every check that could be made passed, and the document's
             origin was established (OB 2.0 ``hosted`` or OB 3.0 ``signature``).
-        format: ``ob2-hosted``, ``ob3-vc-jwt`` or ``ob3-data-integrity``.
+        format: ``ob2-hosted``, ``ob2-signed``, ``ob3-vc-jwt`` or ``ob3-data-integrity``.
         id: the assertion's or credential's ``id``.
         checks: the checks, in ``CHECKS`` order.
         assertion_id: the graph id, when the award was issued here.
@@ -166,8 +174,8 @@ class Verifier:
             The report (a document that fails a check is a report, not an error).
 
         Raises:
-            InvalidInput: ``data`` is none of the above, is not JSON, is an OB 2.0
-                signed (JWS) badge, or is a URL this service does not publish.
+            InvalidInput: ``data`` is none of the above, is not JSON, or is a URL
+                this service does not publish.
         """
         baked_in = None
         if isinstance(data, bytes):

@@ -82,11 +82,16 @@ class Target:
 
 TARGETS: tuple[Target, ...] = (
     Target("ingest_batched_per_s", "ingest, batched (assertions/s)", 20_000, False, "/s"),
+    Target("inproc_p50_ms", "what next in-process p50", 8, True, "ms"),
     Target("inproc_p99_ms", "what next in-process p99", 25, True, "ms"),
+    Target("x_scipy_p99", "colearn p99 faster than exact scipy PPR p99", 2, False, "x"),
+    Target("x_networkx", "colearn p99 faster than networkx pagerank median", 100, False, "x"),
+    Target("quality_ndcg_drop", "NDCG@10 drop of the served path against the slower path", 0.005, True, ""),
     Target("http_p99_ms", "what next HTTP p99, 50 clients at 300/s", 100, True, "ms"),
     Target("http_rps", "what next HTTP requests/s", 300, False, "/s"),
     Target("rss_mib", "API resident memory", 2048, True, "MiB"),
     Target("ready_s", "serve to ready", 60, True, "s"),
+    Target("store_inproc_p99_ms", "what next in-process p99, store reads included", 25, True, "ms"),
 )
 
 
@@ -162,8 +167,8 @@ def _inprocess(store: Any, learners: list[str], n: int) -> dict[str, Any]:
         rec.recommend(lid, 10)
         times.append((time.perf_counter() - t) * 1000.0)
     s = summarise(times)
-    return {"build_s": build_s, "inproc_p50_ms": s["p50_ms"], "inproc_p95_ms": s["p95_ms"],
-            "inproc_p99_ms": s["p99_ms"], "inproc_max_ms": s["max_ms"], "inproc_n": len(times)}
+    return {"build_s": build_s, "store_inproc_p50_ms": s["p50_ms"], "store_inproc_p95_ms": s["p95_ms"],
+            "store_inproc_p99_ms": s["p99_ms"], "store_inproc_max_ms": s["max_ms"], "store_inproc_n": len(times)}
 
 
 def run_load(spec: dict[str, Any], workdir: Path, timeout_s: float = 1_900.0) -> dict[str, Any]:
@@ -293,8 +298,11 @@ def bench_size(size: str, seed: int = 1, *, workers: int = 2, http_requests: int
         store.apply_schema()
         say(f"{size}: ingesting {len(city.awards):,} awards")
         res.update(_ingest(store, server, city, folder, per_row_sample))
-        say(f"{size}: what next, in-process")
+        say(f"{size}: what next, in-process (store reads included)")
         res.update(_inprocess(store, learners, inproc_learners))
+        from colearn.perf.inproc import run as side_by_side
+
+        res.update(side_by_side(size, seed, learners=inproc_learners, progress=say))
         key = create_key(store, "admin", name="bench").secret
         store.close()
 
@@ -336,15 +344,63 @@ def _fmt(v: Any, digits: int = 1) -> str:
     return str(v)
 
 
-def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """The table of one size: ``(measure, value, target at L, verdict)``."""
+def _row_maker(res: dict[str, Any]) -> Any:
     target = {t.key: t for t in TARGETS}
 
     def row(label: str, key: str, digits: int = 1, extra: str = "") -> tuple[str, str, str, str]:
         t = target.get(key)
-        lim = "" if t is None else f"{'<=' if t.upper else '>='} {t.limit:,.0f} {t.unit}"
+        lim = "" if t is None else f"{'<=' if t.upper else '>='} {t.limit:,.{3 if t.limit < 1 else 0}f} {t.unit}"
         return (label, _fmt(res.get(key), digits) + extra, lim, "" if t is None else t.verdict(res.get(key)))
 
+    return row
+
+
+def inproc_rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The side-by-side rows (``perf.inproc.run``, and ``quality`` when measured)."""
+    row = _row_maker(res)
+    load = lambda k: " / ".join(f"{x:.1f}" for x in res.get(k) or ())  # noqa: E731
+    out = [
+        ("load average (1, 5, 15 min) before / after", f"{load('load_before')}  |  {load('load_after')}", "", ""),
+        (f"city: {res.get('n_learners', 0):,} learners, {res.get('n_badges', 0):,} badges, "
+         f"{res.get('n_pairs', 0):,} learner-badge pairs", "", "", ""),
+        row("colearn recommender build from rows (s)", "inproc_build_s"),
+        row(f"colearn what next p50 (ms), {res.get('inproc_n', 0):,} random learners", "inproc_p50_ms", 2),
+        row("colearn what next p95 (ms)", "inproc_p95_ms", 2),
+        row("colearn what next p99 (ms)", "inproc_p99_ms", 2),
+        row("  CPU a request p50 / p99 (ms, without waiting for a core)", "inproc_cpu_p50_ms", 2,
+            f" / {_fmt(res.get('inproc_cpu_p99_ms'), 2)}"),
+    ]
+    if "ranker_p50_ms" in res:
+        out += [row("colearn with the learned ranker: build (s)", "ranker_build_s"),
+                row("  what next p50 / p99 (ms)", "ranker_p50_ms", 2, f" / {_fmt(res.get('ranker_p99_ms'), 2)}"),
+                row("  CPU a request p50 / p99 (ms)", "ranker_cpu_p50_ms", 2,
+                    f" / {_fmt(res.get('ranker_cpu_p99_ms'), 2)}")]
+    out += [
+        row(f"exact personalised PageRank, scipy, 20 iterations: p50 (ms), {res.get('scipy_ppr_n', 0):,} learners",
+            "scipy_ppr_p50_ms", 1),
+        row("  p99 (ms)", "scipy_ppr_p99_ms", 1),
+        row("  CPU a request p50 / p99 (ms)", "scipy_ppr_cpu_p50_ms", 1,
+            f" / {_fmt(res.get('scipy_ppr_cpu_p99_ms'))}"),
+        row(f"networkx pagerank, personalised: median (ms), {res.get('networkx_n', 0)} learners",
+            "networkx_median_ms", 0),
+        row("colearn p99 faster than scipy PPR p99 (times)", "x_scipy_p99", 1),
+        row("colearn p99 faster than networkx median (times)", "x_networkx", 0),
+    ]
+    if "quality_ndcg_fast" in res:
+        out += [
+            (f"quality, Martial Arts, {res['quality_n_cases']:,} held-out learners: NDCG@10 served / slower path",
+             f"{res['quality_ndcg_fast']:.4f} / {res['quality_ndcg_exact']:.4f}", "", ""),
+            row("  NDCG@10 drop", "quality_ndcg_drop", 4),
+            ("  HR@10 served / slower; same top 10 in share of cases",
+             f"{res['quality_hr_fast']:.3f} / {res['quality_hr_exact']:.3f}; {res['quality_same_top']:.3f}", "", ""),
+            ("  the blend (no ranker) for reference: NDCG@10", f"{res['quality_ndcg_blend']:.4f}", "", ""),
+        ]
+    return out
+
+
+def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The table of one size: ``(measure, value, target at L, verdict)``."""
+    row = _row_maker(res)
     return [
         ("city", f"{res['n_learners']:,} learners, {res['n_badges']:,} badges, "
                  f"{res['n_opportunities']:,} opportunities, {res['n_assertions']:,} assertions", "", ""),
@@ -354,9 +410,9 @@ def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         row(f"ingest one statement per row, {res.get('per_row_sample', 0):,} rows (assertions/s)",
             "ingest_per_row_per_s", 0),
         row("recommender build from the graph (s)", "build_s"),
-        row("what next in-process p50 (ms)", "inproc_p50_ms", 2),
-        row("what next in-process p95 (ms)", "inproc_p95_ms", 2),
-        row(f"what next in-process p99 (ms), {res.get('inproc_n', 0):,} learners", "inproc_p99_ms", 2),
+        row("what next in-process, store reads included: p50 (ms)", "store_inproc_p50_ms", 2),
+        row(f"  p99 (ms), {res.get('store_inproc_n', 0):,} learners", "store_inproc_p99_ms", 2),
+        *inproc_rows(res),
         row(f"what next HTTP, 50 clients at {res.get('http_rate', 0):,.0f}/s offered: p50 (ms)", "http_p50_ms", 1),
         row(f"  p99 (ms); {res.get('http_rate_achieved', 0):,.0f}/s achieved, "
             f"{res.get('http_rate_dropped', 0):,} not sent while 50 in flight", "http_p99_ms", 1),

@@ -33,13 +33,22 @@ def free_port() -> int:
 
 
 def rss_bytes(pids: list[int]) -> int:
-    """Resident memory of ``pids`` added up (processes that are gone count 0)."""
+    """Resident memory of ``pids`` added up (processes that are gone count 0).
+
+    Each process's proportional set size (PSS: a page shared by n processes
+    counts 1/n in each) where the system gives it (Linux), so that workers
+    sharing a forked model are not counted once per worker; else its RSS.
+    """
     import psutil
 
     total = 0
     for pid in pids:
         try:
-            total += psutil.Process(pid).memory_info().rss
+            proc = psutil.Process(pid)
+            try:
+                total += proc.memory_full_info().pss
+            except (AttributeError, psutil.AccessDenied):
+                total += proc.memory_info().rss
         except psutil.Error:
             continue
     return total
@@ -143,9 +152,19 @@ class ServeProcess:
             return []
 
     def worker_pids(self) -> list[int]:
-        """The processes that serve requests: the workers, or the main process when it serves alone."""
+        """The processes that serve requests: the workers, or the main process when it serves alone
+        (the embedded store, a child of the main process, is not one)."""
+        import psutil
+
         pids = self.pids()
-        return pids[1:] if len(pids) > 1 else pids
+        workers = []
+        for pid in pids[1:]:
+            try:
+                if "redis-server" not in psutil.Process(pid).name():
+                    workers.append(pid)
+            except psutil.Error:
+                continue
+        return workers or pids[:1]
 
     def rss(self) -> dict[str, Any]:
         """Resident memory: ``total`` over all the server's processes, and ``per_worker``."""

@@ -22,7 +22,7 @@ never the moment of asking (see ``Profile.as_of``).
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, insort
 
 import numpy as np
 from colearn.recommender.projections import Projection
@@ -32,6 +32,12 @@ DAY = 86_400
 
 #: Tenure buckets (days since a learner's first badge), left edges.
 TENURE_EDGES_DAYS = (0, 1, 7, 30, 90, 180, 330, 400, 730, 1095)
+
+#: Trending's key: badge column times this plus seconds since the earliest award (35,000 years).
+_SPAN = 1 << 40
+
+#: Awards added or removed since Trending's index was built, before it is rebuilt.
+_MAX_PENDING = 10_000
 
 #: Stage buckets: learners holding 0, 1, ..., ``len - 1`` or more badges.
 MAX_STAGE = 12
@@ -147,13 +153,21 @@ class _Conditioned:
         Returns:
             ``self``.
         """
-        self.counts_ = np.zeros((self._n_contexts(), projection.n_badges), dtype=np.int64)
-        for r in range(projection.n_learners):
-            seq, on = projection.history(r)
-            for k, (b, t) in enumerate(zip(seq.tolist(), on.tolist())):
-                self.counts_[self._context(k, t - int(on[0])), b] += 1
+        ptr, seq, on = projection.history_indptr, projection.history_badges, projection.history_on
+        lens = np.diff(ptr)
+        first = np.repeat(ptr[:-1], lens)
+        position = np.arange(len(seq)) - first  # badges held before this one
+        contexts = self._contexts(position, on - on[first] if len(seq) else on)
+        nb = projection.n_badges
+        self.counts_ = np.bincount(contexts * nb + seq, minlength=self._n_contexts() * nb).reshape(
+            self._n_contexts(), nb).astype(np.int64)
         self.names_ = projection.badge_names
         return self
+
+    def _contexts(self, n_held: np.ndarray, tenure_s: np.ndarray) -> np.ndarray:
+        """``_context`` of many awards at once (int64 arrays of equal length)."""
+        return np.fromiter((self._context(int(n), int(t)) for n, t in zip(n_held, tenure_s)), dtype=np.int64,
+                           count=len(n_held))
 
     def _profile_context(self, profile: Profile) -> int:
         tenure = None if profile.is_empty else int(profile.held_on.max() - profile.held_on.min())
@@ -198,6 +212,9 @@ class EarningStage(_Conditioned):
     def _context(self, n_held: int, tenure_s: int | None) -> int:
         return min(int(n_held), MAX_STAGE - 1)
 
+    def _contexts(self, n_held: np.ndarray, tenure_s: np.ndarray) -> np.ndarray:
+        return np.minimum(np.asarray(n_held, dtype=np.int64), MAX_STAGE - 1)
+
     def explain(self, profile: Profile, badge: int) -> str | None:
         """``"Often the next badge at your stage: 37 learners earned it as their 4th"``."""
         c = self._profile_context(profile)
@@ -223,6 +240,10 @@ class TenureStage(_Conditioned):
         if n_held == 0 or tenure_s is None:
             return 0
         return int(np.searchsorted(np.asarray(TENURE_EDGES_DAYS) * DAY, tenure_s, side="right"))
+
+    def _contexts(self, n_held: np.ndarray, tenure_s: np.ndarray) -> np.ndarray:
+        buckets = np.searchsorted(np.asarray(TENURE_EDGES_DAYS) * DAY, tenure_s, side="right").astype(np.int64)
+        return np.where(np.asarray(n_held) == 0, 0, buckets)
 
     def explain(self, profile: Profile, badge: int) -> str | None:
         """``"Often earned about this long after a first badge (90 to 180 days): 41 learners did"``."""
@@ -262,14 +283,37 @@ class Trending:
         for b, t in zip(projection.history_badges[order].tolist(), projection.history_on[order].tolist()):
             self.times_[b].append(int(t))
         self.names_ = projection.badge_names
+        self._index()
         return self
+
+    def _index(self) -> None:
+        """Every first award as one sorted int64 key ``badge · 2⁴⁰ + (time - t0)``: a window's
+        count for every badge is then two ``searchsorted`` calls over all badges at once."""
+        lens = np.fromiter((len(t) for t in self.times_), dtype=np.int64, count=len(self.times_))
+        flat = np.fromiter((x for t in self.times_ for x in t), dtype=np.int64, count=int(lens.sum()))
+        self._t0 = int(flat.min()) if len(flat) else 0
+        badge = np.repeat(np.arange(len(self.times_), dtype=np.int64), lens)
+        self._keys = badge * _SPAN + (flat - self._t0)  # sorted: badges in order, times sorted in each
+        self._added: list[tuple[int, int]] = []
+        self._removed: list[tuple[int, int]] = []
 
     def _counts(self, profile: Profile) -> np.ndarray:
         at = profile.as_of
+        n = len(self.times_)
         if at is None:
-            return np.zeros(len(self.times_))
+            return np.zeros(n)
         lo = at - int(self.window_days) * DAY
-        return np.array([bisect_right(t, at) - bisect_left(t, lo) for t in self.times_], dtype=np.float64)
+        base = np.arange(n, dtype=np.int64) * _SPAN
+        hi_key = base + min(max(at - self._t0, -1), _SPAN - 1)
+        lo_key = base + min(max(lo - self._t0, 0), _SPAN)
+        out = (np.searchsorted(self._keys, hi_key, side="right")
+               - np.searchsorted(self._keys, lo_key, side="left")).astype(np.float64)
+        for changes, sign in ((self._added, 1.0), (self._removed, -1.0)):
+            if changes:
+                b, t = np.asarray(changes, dtype=np.int64).T
+                inside = (t >= lo) & (t <= at)
+                out += sign * np.bincount(b[inside], minlength=n)
+        return out
 
     def score(self, profile: Profile) -> np.ndarray:
         """Recent first awards scaled to ``[0, 1]``: float64 ``[n_badges]``."""
@@ -287,6 +331,8 @@ class Trending:
         """Record the award's time."""
         if on is not None:
             insort(self.times_[badge], int(on))
+            self._added.append((int(badge), int(on)))
+            self._reindex()
 
     def remove_award(self, held: np.ndarray, badge: int, *, held_on: np.ndarray | None = None,
                      **_: object) -> None:
@@ -299,3 +345,9 @@ class Trending:
         i = bisect_left(times, t)
         if i < len(times) and times[i] == t:
             times.pop(i)
+            self._removed.append((int(badge), t))
+            self._reindex()
+
+    def _reindex(self) -> None:
+        if len(self._added) + len(self._removed) > _MAX_PENDING:
+            self._index()

@@ -115,6 +115,70 @@ class CountMatrix:
         """The whole matrix: the dense array itself (not a copy; do not write) or the CSR."""
         return self._d if self._d is not None else self.csr()
 
+    def gather(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The stored entries of rows ``idx``: ``(position in idx, column, value)``, flat arrays.
+
+        Costs the rows' nonzeros, not ``len(idx) x n_cols``.
+        """
+        i = np.asarray(idx, dtype=np.int64).reshape(-1)
+        if self._d is not None:
+            block = self._d[i]
+            src, cols = np.nonzero(block)
+            return src, cols, block[src, cols]
+        m = self.csr()
+        starts, ends = m.indptr[i], m.indptr[i + 1]
+        lens = ends - starts
+        total = int(lens.sum())
+        pos = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
+        return np.repeat(np.arange(len(i)), lens), m.indices[pos].astype(np.int64), m.data[pos]
+
+    def row_values(self, row: int, cols: np.ndarray) -> np.ndarray:
+        """``M[row, cols]`` (``dtype``; 0 where nothing is stored), from one row's entries."""
+        c = np.asarray(cols, dtype=np.int64).reshape(-1)
+        if self._d is not None:
+            return self._d[int(row), c]
+        m = self.csr()
+        if not m.has_sorted_indices:
+            m.sort_indices()
+        lo, hi = m.indptr[int(row)], m.indptr[int(row) + 1]
+        have = m.indices[lo:hi]
+        k = np.minimum(np.searchsorted(have, c), max(len(have) - 1, 0))
+        hit = (len(have) > 0) & (have[k] == c) if len(have) else np.zeros(len(c), dtype=bool)
+        out = np.zeros(len(c), dtype=self.dtype)
+        out[hit] = m.data[lo + k[hit]]
+        return out
+
+    def weighted_row_sum(self, idx: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """``Σ_k weights[k] · M[idx[k], :]``: float64 ``[n_cols]`` (weights default to ones).
+
+        Reads only the stored entries of the rows asked for (no dense
+        ``[len(idx), n_cols]`` block): the per-request cost is the rows' nonzeros.
+        """
+        i = np.asarray(idx, dtype=np.int64).reshape(-1)
+        w = np.ones(len(i)) if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
+        if self._d is not None:
+            return w @ self._d[i] if len(i) else np.zeros(self.shape[1])
+        m = self.csr()
+        starts, ends = m.indptr[i], m.indptr[i + 1]
+        lens = ends - starts
+        total = int(lens.sum())
+        if total == 0:
+            return np.zeros(self.shape[1])
+        pos = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
+        return np.bincount(m.indices[pos], weights=m.data[pos] * np.repeat(w, lens), minlength=self.shape[1])
+
+    def value(self, row: int, col: int) -> float:
+        """``M[row, col]`` (0 where nothing is stored)."""
+        if self._d is not None:
+            return self._d[int(row), int(col)]
+        m = self.csr()
+        if not m.has_sorted_indices:
+            m.sort_indices()
+        lo, hi = m.indptr[int(row)], m.indptr[int(row) + 1]
+        cols = m.indices[lo:hi]
+        k = int(np.searchsorted(cols, int(col)))
+        return m.data[lo + k] if k < len(cols) and cols[k] == int(col) else self.dtype(0)
+
     def rows(self, idx: np.ndarray) -> np.ndarray:
         """Dense rows ``idx``: ``[len(idx), n_cols]`` of ``dtype``."""
         i = np.asarray(idx, dtype=np.int64)

@@ -37,6 +37,7 @@ import networkx as nx
 import numpy as np
 
 from colearn.errors import InvalidInput
+from colearn.recommender.opportunities import Reach, step_rule
 from colearn.recommender.signals import Interests, Profile
 
 #: Cost added when a step shares no theme with the step before it.
@@ -72,7 +73,10 @@ class ScoredPathway:
         score: ``W_FIT·fit + W_PROGRESS·progress + W_READY·readiness``.
         fit, progress, readiness: each in ``[0, 1]``.
         steps_met, steps_total: non-optional steps met and in all.
-        next_step: ``{"index", "title", "badges", "required"}`` or ``None`` when complete.
+        next_step: ``{"index", "title", "badges", "required", "rule", "opportunities"}``
+            or ``None`` when complete; ``rule`` reads the step's requirement
+            (``opportunities.step_rule``: "any 1 of A or B", "both A and B");
+            ``opportunities`` are filled by ``learner_pathways``.
         reasons: plain sentences with the counts behind the score.
     """
 
@@ -277,9 +281,11 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
         next_step = None
         if nxt is not None:
             s = steps[nxt]
+            names = [p.badge_names[p.badges.get(b)] if p.badges.get(b) is not None else b for b in s["badges"]]
+            rule = step_rule(names, int(s.get("required") or 1))
             next_step = {"index": pw["steps"].index(s) + 1, "title": s.get("title"), "badges": list(s["badges"]),
-                         "required": int(s.get("required") or 1)}
-            reasons.append(f"Next: {s.get('title')} ({' or '.join(s['badges'])})"
+                         "required": int(s.get("required") or 1), "rule": rule, "opportunities": []}
+            reasons.append(f"Next: {s.get('title')} ({rule})"
                            + (f"; within reach: {ready_note}" if readiness >= 1 and ready_note else ""))
         scored.append(ScoredPathway(
             pathway_id=pw["id"], title=pw.get("title") or pw["id"], destination=dest, score=round(score, 6),
@@ -309,14 +315,23 @@ def published_pathways(store: Any) -> list[dict[str, Any]]:
     return [p for p in (rows[0]["data"] if rows else []) if p.get("kind") in (None, "recommended")]
 
 
-def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = None) -> list[ScoredPathway]:
-    """``score_pathways`` for a learner's live portfolio and the graph's published pathways.
+def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = None,
+                     reach: Reach | None = None) -> list[ScoredPathway]:
+    """``score_pathways`` for a learner's live portfolio and the graph's published
+    pathways, each next step with the current opportunities (not ended; within
+    ``reach``) of its badges, each row with its ``badge_id``.
 
     Raises:
         NotFound: unknown learner.
     """
     profile = rec.live_profile(learner_id, interests)
-    return score_pathways(rec, profile, published_pathways(rec.store_))
+    scored = score_pathways(rec, profile, published_pathways(rec.store_))
+    wanted = sorted({b for s in scored if s.next_step for b in s.next_step["badges"]})
+    opps = rec.opportunities(wanted, reach)
+    for s in scored:
+        if s.next_step:
+            s.next_step["opportunities"] = [{**o, "badge_id": b} for b in s.next_step["badges"] for o in opps.get(b, [])]
+    return scored
 
 
 def learner_interest_pathway(rec: Any, learner_id: str, target: Interests) -> list[PathwayStep]:
@@ -326,11 +341,8 @@ def learner_interest_pathway(rec: Any, learner_id: str, target: Interests) -> li
         NotFound: unknown learner.
         InvalidInput: see ``interest_pathway``.
     """
-    from colearn.graph import queries
-
     profile = rec.live_profile(learner_id, target)
     store = rec.store_
     exclude = [p["completion_badge"] for p in published_pathways(store) if p.get("completion_badge")]
-    opps = {r["badge_id"]: list(r["opportunities"] or [])
-            for r in store.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": list(rec.badges.ids)})}
+    opps = rec.opportunities(list(rec.badges.ids))
     return interest_pathway(rec, profile, exclude=exclude, opportunities=opps)

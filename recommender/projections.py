@@ -27,7 +27,7 @@ for the same data.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -283,6 +283,24 @@ class Projection:
     def n_cells(self) -> int:
         """Columns of ``badge_cells``."""
         return len(self.cells)
+
+    # ------------------------------------------------------------------ derived matrices
+
+    def derived(self, key: str, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per projection and key and kept until ``forget_derived``.
+
+        Several signals start from the same products of ``learner_badges``
+        (``Xᵀ X``, ``Xᵀ D⁻¹ X``: seconds each at L); they share them through
+        this while they are fitted. Treat the result as read-only.
+        """
+        cache = self.__dict__.setdefault("_derived", {})
+        if key not in cache:
+            cache[key] = build()
+        return cache[key]
+
+    def forget_derived(self) -> None:
+        """Drop what ``derived`` kept (the recommender does once every signal is fitted)."""
+        self.__dict__.pop("_derived", None)
 
     # ------------------------------------------------------------------ reads
 

@@ -77,14 +77,18 @@ def within_learner_rank(scores: np.ndarray, held: np.ndarray) -> np.ndarray:
 
 
 def feature_matrix(scores: Mapping[str, np.ndarray], profile: Profile,
-                   signals: Sequence[str] = RANKER_SIGNALS) -> np.ndarray:
-    """The ranker's input for one learner: float32 ``[n_badges, len(feature_names(signals))]``.
+                   signals: Sequence[str] = RANKER_SIGNALS, cols: np.ndarray | None = None) -> np.ndarray:
+    """The ranker's input for one learner: float32 ``[n_rows, len(feature_names(signals))]``.
 
     Args:
-        scores: ``{signal name: float64 [n_badges] in [0, 1]}``; a signal
+        scores: ``{signal name: float [n_badges] in [0, 1]}``; a signal
             absent here counts as all zeros.
         profile: the learner (for ``n_held``, ``tenure_days`` and the held badges).
         signals: the signal order.
+        cols: the badge columns to build rows for (the candidates); default
+            every badge (``n_rows = n_badges``). Ranks are among every badge
+            not held either way, so a candidate's row is the same as in the
+            full matrix.
 
     Raises:
         InvalidInput: the score vectors differ in length.
@@ -93,11 +97,28 @@ def feature_matrix(scores: Mapping[str, np.ndarray], profile: Profile,
     if len(lengths) != 1:
         raise InvalidInput(f"score vectors differ in length: {sorted(lengths)}")
     n = lengths.pop()
-    cols = np.stack([np.asarray(scores.get(s, np.zeros(n)), dtype=np.float64) for s in signals], axis=1)
-    ranks = within_learner_rank(cols, profile.held)
+    if cols is None:
+        cols_all = np.stack([np.asarray(scores.get(s, np.zeros(n)), dtype=np.float64) for s in signals], axis=1)
+        ranks = within_learner_rank(cols_all, profile.held)
+        values = cols_all
+    else:
+        c = np.asarray(cols, dtype=np.int64).reshape(-1)
+        free = np.ones(n, dtype=bool)
+        free[profile.held] = False
+        values = np.zeros((len(c), len(signals)))
+        ranks = np.zeros((len(c), len(signals)))
+        for j, s in enumerate(signals):
+            v = scores.get(s)
+            if v is None:
+                v = np.zeros(n)
+            v = np.asarray(v)
+            values[:, j] = v[c]
+            ordered = np.sort(v[free])
+            ranks[:, j] = len(ordered) - np.searchsorted(ordered, v[c], side="right")
+        ranks[~free[c]] = n
     tenure = 0.0 if profile.is_empty else float(profile.held_on.max() - profile.held_on.min()) / 86_400
-    learner = np.tile([float(len(profile.held)), tenure], (n, 1))
-    return np.concatenate([cols, ranks, learner], axis=1).astype(np.float32)
+    learner = np.tile([float(len(profile.held)), tenure], (len(values), 1))
+    return np.concatenate([values, ranks, learner], axis=1).astype(np.float32)
 
 
 def occluded(features: np.ndarray, signal: str, n_badges: int,

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
+from scipy import sparse
 
 from colearn.errors import InvalidInput
 from colearn.recommender.projections import Projection
@@ -98,6 +100,10 @@ class MiniLMEmbedder:
 
 
 _MINILM: MiniLMEmbedder | None = None
+
+
+#: Held while a query embedder loads (module-level: a lock on the signal would not deep-copy).
+_LOADING = threading.Lock()
 
 
 def minilm_available() -> bool:
@@ -189,31 +195,54 @@ class TextSimilarity:
             self.vectors_ = self._embedder.embed(texts)
         self._texts = texts
         self.names_ = projection.badge_names
+        # the matrix every query multiplies, float32 like the vectors (TF-IDF rows are
+        # mostly zeros: sparse, ~30 of 1,200 columns a badge at L)
+        v = np.ascontiguousarray(self.vectors_, dtype=np.float32)
+        self.vectors_ = v
+        dense_share = np.count_nonzero(v) / max(1, v.size)
+        self._product = sparse.csr_array(v) if dense_share < 0.2 else v
+        self._memo: tuple[Any, np.ndarray | None, bool] | None = None
         return self
 
     @property
     def embedder_(self) -> Embedder:
-        """The embedder of queries (MiniLM is loaded on first use)."""
+        """The embedder of queries (MiniLM is loaded on first use, or by ``warm_up``;
+        a query arriving while it loads waits for that one load)."""
         if self._embedder is None:
-            self._embedder = load_embedder("minilm" if self.model_ == MINILM else "tfidf", self._texts)
+            with _LOADING:
+                if self._embedder is None:
+                    self._embedder = load_embedder("minilm" if self.model_ == MINILM else "tfidf", self._texts)
         return self._embedder
 
+    def warm_up(self) -> None:
+        """Load the query embedder now (the service calls it in a background thread
+        at start, so that no request waits the seconds MiniLM takes to load)."""
+        self.embedder_.embed(["warm up"])
+
     def _query(self, profile: Profile) -> tuple[np.ndarray | None, bool]:
+        """The query vector (float32 ``[dim]``, unit length, or ``None``) and whether it is stated
+        text; kept for the learner until the next one (their explanations reuse it)."""
         text = profile.interests.text.strip()
+        key = (text, profile.held.tobytes())
+        if self._memo is not None and self._memo[0] == key:
+            return self._memo[1], self._memo[2]
         if text:
-            return self.embedder_.embed([text])[0].astype(np.float64), True
-        if profile.is_empty:
-            return None, False
-        q = self.vectors_[profile.held].astype(np.float64).mean(axis=0)
-        norm = np.linalg.norm(q)
-        return (q / norm if norm > 0 else None), False
+            q, stated = np.asarray(self.embedder_.embed([text])[0], dtype=np.float32), True
+        elif profile.is_empty:
+            q, stated = None, False
+        else:
+            mean = self.vectors_[profile.held].mean(axis=0, dtype=np.float64)
+            norm = np.linalg.norm(mean)
+            q, stated = ((mean / norm).astype(np.float32) if norm > 0 else None), False
+        self._memo = (key, q, stated)
+        return q, stated
 
     def similarities(self, profile: Profile) -> np.ndarray:
-        """Raw cosines, float64 ``[n_badges]`` (zeros without a query)."""
+        """Raw cosines, float64 ``[n_badges]`` (zeros without a query); the product is float32."""
         q, _ = self._query(profile)
         if q is None:
             return np.zeros(len(self.vectors_))
-        return np.clip(self.vectors_.astype(np.float64) @ q, 0.0, None)
+        return np.clip(np.asarray(self._product @ q, dtype=np.float64), 0.0, None)
 
     def score(self, profile: Profile) -> np.ndarray:
         """Cosine similarity (negatives as 0) scaled to ``[0, 1]``: float64 ``[n_badges]``."""
@@ -224,12 +253,12 @@ class TextSimilarity:
         q, stated = self._query(profile)
         if q is None:
             return None
-        sim = float(self.vectors_[badge].astype(np.float64) @ q)
+        sim = float(self.vectors_[badge] @ q)
         if sim <= 0:
             return None
         if stated:
             return f"Matches your interest '{profile.interests.text.strip()[:60]}' (similarity {sim:.2f})"
-        held_sims = self.vectors_[profile.held].astype(np.float64) @ self.vectors_[badge].astype(np.float64)
+        held_sims = self.vectors_[profile.held] @ self.vectors_[badge]
         best = int(profile.held[int(np.argmax(held_sims))])
         return f"Described like {self.names_[best]}, which you hold (similarity {float(held_sims.max()):.2f})"
 
@@ -240,7 +269,8 @@ class TextSimilarity:
         """Nothing to update."""
 
 
-def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
+def embed_catalogue(store: Any, model: str = "minilm",
+                    progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
     """Compute and store MiniLM vectors for every badge and opportunity whose text changed.
 
     Each node gets ``embedding`` (list of float), ``embedding_model`` and
@@ -251,6 +281,8 @@ def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
     Args:
         store: the graph.
         model: ``"minilm"`` (the only model whose vectors are stored).
+        progress: called ``(label, texts done, texts to do)`` before each chunk
+            of 256 texts and once at the end of each label.
 
     Returns:
         ``{"Badge": n embedded, "Opportunity": n embedded}``.
@@ -259,7 +291,7 @@ def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
         InvalidInput: the text extra is not installed.
         StoreUnavailable: the store cannot be reached.
     """
-    from colearn.graph import queries
+    from colearn.graph import feed, queries
     from colearn.graph.schema import Label
 
     embedder = load_embedder("minilm" if model in ("auto", "minilm") else model, [])
@@ -275,10 +307,15 @@ def embed_catalogue(store: Any, model: str = "minilm") -> dict[str, int]:
             if r.get("model") != embedder.model or r.get("hash") != h:
                 todo.append((r["id"], text, h))
         for start in range(0, len(todo), 256):
+            if progress is not None:
+                progress(str(label), start, len(todo))
             chunk = todo[start:start + 256]
             vectors = embedder.embed([t for _, t, _ in chunk])
-            store.write(queries.set_embeddings(label), {"rows": [
+            store.write(feed.recorded(queries.set_embeddings(label)), {
+                "feed": feed.change(feed.EMBEDDINGS, label=str(label), ids=[i for i, _, _ in chunk]), "rows": [
                 {"id": i, "vector": [float(x) for x in v], "model": embedder.model, "hash": h}
                 for (i, _, h), v in zip(chunk, vectors)]})
+        if progress is not None:
+            progress(str(label), len(todo), len(todo))
         out[str(label)] = len(todo)
     return out

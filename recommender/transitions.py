@@ -82,34 +82,34 @@ class Transitions:
     def _weights(self, n: int) -> np.ndarray:
         return float(self.decay) ** np.arange(n - 1, -1, -1, dtype=np.float64)
 
-    def _parts(self, profile: Profile) -> np.ndarray:
-        """``[n_held, n_badges]``: each held badge's weighted ``P(j | h)``."""
+    def _parts(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each held badge's weighted ``P(j | h)`` as flat entries ``(position in held, j, weighted P,
+        count N[h, j])``: only the stored transitions of the held badges are read."""
         held = profile.held
-        w = self._weights(len(held))
-        keep = w > 0
-        probs = np.zeros((len(held), len(self.out_)))
-        if keep.any():
-            rows = self.next_.rows(held[keep]).astype(np.float64)
-            probs[keep] = rows / np.maximum(self.out_[held[keep]], 1)[:, None] * w[keep][:, None]
-        return probs
+        w = self._weights(len(held)) / np.maximum(self.out_[held], 1)
+        src, cols, counts = self.next_.gather(held)
+        vals = counts * w[src]
+        keep = vals > 0
+        return src[keep], cols[keep], vals[keep], counts[keep]
 
     def score(self, profile: Profile) -> np.ndarray:
         """``Σ_k decay^(n-k) P(j | h_k)`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
         if profile.is_empty:
             return np.zeros(len(self.out_), dtype=np.float64)
-        return scale_to_unit(self._parts(profile).sum(axis=0))
+        _, cols, vals, _ = self._parts(profile)
+        return scale_to_unit(np.bincount(cols, weights=vals, minlength=len(self.out_)))
 
     def explain(self, profile: Profile, badge: int) -> str | None:
         """``"27 learners who earned Teacher went on to earn Nice Answer next"``, for the held badge that counts most."""
         if profile.is_empty:
             return None
-        parts = self._parts(profile)[:, badge]
-        if not np.any(parts > 0):
+        src, cols, vals, counts = self._parts(profile)
+        at = np.flatnonzero(cols == badge)
+        if not len(at):
             return None
-        k = int(np.argmax(parts))
-        held = int(profile.held[k])
-        n = int(self.next_.rows([held])[0, badge])
-        return f"{_who_earned(n)} {self.names_[held]} went on to earn {self.names_[badge]} next"
+        best = at[np.lexsort((src[at], -vals[at]))[0]]
+        held = int(profile.held[int(src[best])])
+        return f"{_who_earned(int(counts[best]))} {self.names_[held]} went on to earn {self.names_[badge]} next"
 
     def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
         """``N[last held, badge] += 1`` (nothing for a learner's first badge)."""
@@ -156,39 +156,50 @@ class EarnedLater:
         n = projection.n_badges
         rows: list[np.ndarray] = []
         cols: list[np.ndarray] = []
-        for r in range(projection.n_learners):
-            seq, _ = projection.history(r)
-            if len(seq) > 1:
-                i, j = np.triu_indices(len(seq), k=1)
-                rows.append(seq[i])
-                cols.append(seq[j])
+        ptr, seq = projection.history_indptr, projection.history_badges
+        lens = np.diff(ptr)
+        for size in np.unique(lens[lens > 1]).tolist():  # learners with as many badges, at once
+            block = seq[ptr[:-1][lens == size][:, None] + np.arange(size)]
+            i, j = np.triu_indices(size, k=1)
+            rows.append(block[:, i].ravel())
+            cols.append(block[:, j].ravel())
         cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64))
         self.later_ = CountMatrix.from_coo((n, n), cat(rows), cat(cols))
         self.holders_ = np.bincount(projection.history_badges, minlength=n).astype(np.int64)
         self.names_ = projection.badge_names
         return self
 
-    def _parts(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
-        counts = self.later_.rows(profile.held)
-        return counts / np.maximum(self.holders_[profile.held], 1)[:, None], counts
+    def _parts(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Flat entries ``(position in held, j, L[h, j] / holders(h), L[h, j])`` of the held badges'
+        stored rows; kept for the learner until the next one or an update (explanations reuse them)."""
+        key = (profile.held.tobytes(), self.later_.version, self.holders_[profile.held].tobytes())
+        memo = getattr(self, "_memo", None)
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        src, cols, counts = self.later_.gather(profile.held)
+        share = counts / np.maximum(self.holders_[profile.held], 1)[src]
+        out = (src, cols, share, counts)
+        self._memo = (key, out)
+        return out
 
     def score(self, profile: Profile) -> np.ndarray:
         """``Σ_k L[h_k, j] / holders(h_k)`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
         if profile.is_empty:
             return np.zeros(len(self.holders_), dtype=np.float64)
-        return scale_to_unit(self._parts(profile)[0].sum(axis=0))
+        _, cols, share, _ = self._parts(profile)
+        return scale_to_unit(np.bincount(cols, weights=share, minlength=len(self.holders_)))
 
     def explain(self, profile: Profile, badge: int) -> str | None:
         """``"40 of the 95 learners who earned Student earned Scholar later"``."""
         if profile.is_empty:
             return None
-        share, counts = self._parts(profile)
-        col = share[:, badge]
-        if not np.any(col > 0):
+        src, cols, share, counts = self._parts(profile)
+        at = np.flatnonzero((cols == badge) & (share > 0))
+        if not len(at):
             return None
-        k = int(np.argmax(col))
-        held = int(profile.held[k])
-        return (f"{int(counts[k, badge]):,} of the {int(self.holders_[held]):,} learners who earned "
+        best = at[np.lexsort((src[at], -share[at]))[0]]
+        held = int(profile.held[int(src[best])])
+        return (f"{int(counts[best]):,} of the {int(self.holders_[held]):,} learners who earned "
                 f"{self.names_[held]} earned {self.names_[badge]} later")
 
     def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:

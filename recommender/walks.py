@@ -30,6 +30,7 @@ from scipy import sparse
 
 from colearn.errors import InvalidInput
 from colearn.recommender.counts import CountMatrix
+from colearn.recommender.item_knn import co_occurrence
 from colearn.recommender.projections import Projection
 from colearn.recommender.signals import Profile, scale_to_unit
 
@@ -41,13 +42,16 @@ def learner_normalised(projection: Projection) -> tuple[CountMatrix, np.ndarray]
     holds: ``G[i, j]`` is the probability mass a walk moves from ``i`` to ``j``
     through the learners who hold both.
     """
-    x = projection.learner_badges.astype(np.float64)
-    deg = np.asarray(x.sum(axis=1)).reshape(-1)
-    inv = np.divide(1.0, deg, out=np.zeros(len(deg)), where=deg > 0)
-    g = (x.T @ (x * inv[:, None])).tocoo()
+    def build() -> tuple[sparse.coo_array, np.ndarray]:
+        x = projection.learner_badges.astype(np.float64)
+        deg = np.asarray(x.sum(axis=1)).reshape(-1)
+        inv = np.divide(1.0, deg, out=np.zeros(len(deg)), where=deg > 0)
+        holders = np.asarray(x.sum(axis=0)).reshape(-1).astype(np.int64)
+        return sparse.coo_array((x.T @ (x * inv[:, None])).tocoo()), holders
+
+    g, holders = projection.derived("learner_normalised", build)
     n = projection.n_badges
-    holders = np.asarray(x.sum(axis=0)).reshape(-1).astype(np.int64)
-    return CountMatrix.from_coo((n, n), g.row, g.col, g.data, dtype=np.float64), holders
+    return CountMatrix.from_coo((n, n), g.row, g.col, g.data, dtype=np.float64), holders.copy()
 
 
 def update_learner_normalised(g: CountMatrix, holders: np.ndarray, others: np.ndarray, badge: int,
@@ -89,6 +93,11 @@ class PersonalisedPageRank:
             theme-destination edges relative to a learner-badge edge.
         max_iter: power iterations at most.
         tol: stop when the L1 change of ``x`` falls below this.
+        neighbours: keep only each badge's this many largest entries of ``G``
+            (its precomputed transition row) in the walk: a step then costs
+            ``n_badges x neighbours`` instead of ``nnz(G)`` (9.4M at L, half the
+            badge pairs). ``None``: all of ``G`` (exact). Reasons still quote
+            the full counts.
 
     Attributes:
         n_badges_: badge nodes are ``0 .. n_badges_ - 1``.
@@ -105,11 +114,12 @@ class PersonalisedPageRank:
     name = "ppr"
 
     def __init__(self, alpha: float = 0.3, attribute_weight: float = 1.0, max_iter: int = 60,
-                 tol: float = 1e-7) -> None:
+                 tol: float = 1e-7, neighbours: int | None = None) -> None:
         self.alpha = alpha
         self.attribute_weight = attribute_weight
         self.max_iter = max_iter
         self.tol = tol
+        self.neighbours = neighbours
 
     def fit(self, projection: Projection) -> "PersonalisedPageRank":
         """Build ``A_attr`` and ``G`` from the projection.
@@ -142,12 +152,42 @@ class PersonalisedPageRank:
         self.g_, self.holders_ = learner_normalised(projection)
         self.names_ = projection.badge_names
         self.co_ = CountMatrix.from_coo((nb, nb), *_pairs(projection))
+        if self.neighbours is not None and int(self.neighbours) < 1:
+            raise InvalidInput(f"neighbours must be None or >= 1, got {self.neighbours}")
+        self._rows: list[tuple[np.ndarray, np.ndarray] | None] = [None] * nb
+        self._walk_matrix: sparse.csr_array | None = None
         return self
+
+    def _transitions(self) -> np.ndarray | sparse.csr_array:
+        """``G`` as the walk uses it: whole, or each row cut to its ``neighbours`` largest entries
+        (rows an award changed are cut again on next use)."""
+        if self.neighbours is None or int(self.neighbours) >= self.n_badges_ - 1:
+            return self.g_.matrix()
+        if self._walk_matrix is None:
+            k = int(self.neighbours)
+            stale = [r for r, row in enumerate(self._rows) if row is None]
+            if stale:
+                src, cols, vals = self.g_.gather(np.asarray(stale, dtype=np.int64))
+                bounds = np.searchsorted(src, np.arange(len(stale) + 1))
+                for i, r in enumerate(stale):
+                    c, v = cols[bounds[i]:bounds[i + 1]], vals[bounds[i]:bounds[i + 1]]
+                    if len(v) > k:
+                        top = np.argpartition(-v, k - 1)[:k]
+                        c, v = c[top], v[top]
+                    self._rows[r] = (c, v)
+            lens = np.array([len(row[0]) for row in self._rows if row is not None], dtype=np.int64)
+            indptr = np.concatenate([[0], np.cumsum(lens)])
+            cols = np.concatenate([row[0] for row in self._rows if row is not None])
+            vals = np.concatenate([row[1] for row in self._rows if row is not None])
+            m = sparse.csr_array((vals, cols, indptr), shape=(self.n_badges_, self.n_badges_))
+            m.sort_indices()
+            self._walk_matrix = m
+        return self._walk_matrix
 
     def _walk(self, held: np.ndarray) -> np.ndarray:
         """The stationary probability of every non-learner node (float64 ``[n_nodes]``)."""
         nb = self.n_badges_
-        g = self.g_.matrix()
+        g = self._transitions()
         d = self.attr_degree_.copy()
         d[:nb] += self.holders_
         inv = np.divide(1.0, d, out=np.zeros(len(d)), where=d > 0)
@@ -180,7 +220,7 @@ class PersonalisedPageRank:
         """``"Close to your 3 badges in the badge graph: 212 learners hold one of them and it"``."""
         if profile.is_empty:
             return None
-        counts = self.co_.rows(profile.held)[:, badge]
+        counts = self.co_.row_values(badge, profile.held)  # symmetric: C[h, badge] for every held h
         if not np.any(counts > 0):
             return None
         k = int(np.argmax(counts))
@@ -192,6 +232,10 @@ class PersonalisedPageRank:
     def _change(self, others: np.ndarray, badge: int, sign: int) -> None:
         update_learner_normalised(self.g_, self.holders_, others, badge, sign)
         h = np.asarray(others, dtype=np.int64).reshape(-1)
+        if hasattr(self, "_rows"):  # PersonalisedPageRank (RP3beta shares this method)
+            for r in [badge, *h.tolist()]:
+                self._rows[int(r)] = None
+            self._walk_matrix = None
         b = np.full(len(h), badge)
         self.co_.add(np.concatenate([b, h, [badge]]), np.concatenate([h, b, [badge]]), sign)
 
@@ -207,8 +251,7 @@ class PersonalisedPageRank:
 
 def _pairs(projection: Projection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(rows, cols, counts)`` of ``Xᵀ X``: learners holding both badges."""
-    x = projection.learner_badges.astype(np.float64)
-    co = (x.T @ x).tocoo()
+    co = co_occurrence(projection)
     return co.row, co.col, np.rint(co.data)
 
 
@@ -247,15 +290,18 @@ class RP3beta:
         self.names_ = projection.badge_names
         return self
 
-    def _parts(self, held: np.ndarray) -> np.ndarray:
-        w = self.g_.rows(held) / np.maximum(self.holders_[held], 1)[:, None]
-        return w / np.maximum(self.holders_, 1)[None, :] ** float(self.beta)
+    def _parts(self, held: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Flat entries ``(position in held, j, W[h, j] / deg(j)^β)`` of the held badges' stored rows of ``G``."""
+        src, cols, g = self.g_.gather(held)
+        w = g / np.maximum(self.holders_[held], 1)[src]
+        return src, cols, w / np.maximum(self.holders_[cols], 1) ** float(self.beta)
 
     def score(self, profile: Profile) -> np.ndarray:
         """``Σ_i W[i, j] / deg(j)^β`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
         if profile.is_empty:
             return np.zeros(len(self.holders_), dtype=np.float64)
-        s = self._parts(profile.held).sum(axis=0)
+        _, cols, w = self._parts(profile.held)
+        s = np.bincount(cols, weights=w, minlength=len(self.holders_))
         s[profile.held] = 0.0
         return scale_to_unit(s)
 
@@ -263,13 +309,14 @@ class RP3beta:
         """``"Learners like you: 12 who hold Critic hold it, though only 40 learners do in all"``."""
         if profile.is_empty:
             return None
-        col = self._parts(profile.held)[:, badge]
+        held = profile.held
+        # G is symmetric: the badge's own row gives G[h, badge] for every held h
+        col = self.g_.row_values(badge, held) / np.maximum(self.holders_[held], 1)
         if not np.any(col > 0):
             return None
-        k = int(np.argmax(col))
-        held = int(profile.held[k])
-        n = int(self.co_.rows([held])[0, badge])
-        return (f"Learners like you: {n:,} who hold {self.names_[held]} hold it too, "
+        h = int(held[int(np.argmax(col))])
+        n = int(self.co_.value(h, badge))
+        return (f"Learners like you: {n:,} who hold {self.names_[h]} hold it too, "
                 f"though only {int(self.holders_[badge]):,} learners hold it in all")
 
     _change = PersonalisedPageRank._change

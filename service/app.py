@@ -1,57 +1,134 @@
 """``create_app(settings)``: the FastAPI application.
 
 The store is opened (and the recommender built from it) in the lifespan, and
-closed at shutdown. Blocking store calls run in plain ``def`` endpoints, which
+closed at shutdown. A ``FeedFollower`` keeps the recommender current with the
+graph's change feed (``graph/feed.py``): changes made through any process, or
+the CLI, reach this one within ``Settings.feed_poll_seconds``; a rebuilt
+recommender replaces ``app.state.recommender``. New badge and opportunity
+text is embedded by an ``EmbeddingQueue``, off the request path. Blocking store calls run in plain ``def`` endpoints, which
 FastAPI runs in its thread pool.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from colearn import __version__
 from colearn.config import Settings, get_settings
 from colearn.graph.cached import CachedStore
+from colearn.graph.feed import feed_head
 from colearn.graph.store import GraphStore, open_store
+from colearn.recommender.embedding_queue import EmbeddingQueue
+from colearn.recommender.follower import FeedFollower
+from colearn.recommender.rebuild import projection_in_child
 from colearn.recommender.recommend import Recommender, ranker_path
-from colearn.service import problems
+from colearn.service import docs, examples, problems
 from colearn.service.auth import PrincipalCache, token_secret
 from colearn.service.guard import RequestGuard
 from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.routers import assertions, ob, verify
 from colearn.service.routers import catalogue, health, insights, learners, pathways, widget
-from colearn.service.routers import learner_pathways
+from colearn.service.routers import learner_pathways, organisation_view
+from colearn.service.routers import badge_images, badge_pages, claims, me, signin
+from colearn.mail import mailer_for
+from colearn.graph.access import forget_expired_tokens
+
+log = logging.getLogger("uvicorn.error")
 
 
-def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+def warm_up(recommender: Recommender) -> threading.Thread | None:
+    """Load the recommender's text model in a daemon thread, so that the first
+    free-text query does not wait for it (MiniLM takes seconds to load); returns
+    the thread, or ``None`` when the recommender has no text signal."""
+    text = getattr(recommender, "signals_", {}).get("text")
+    if text is None or not hasattr(text, "warm_up"):
+        return None
+    thread = threading.Thread(target=text.warm_up, name="colearn-text-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _with_examples(app: FastAPI) -> None:
+    """Add ``service.examples`` to the (normalised, cached) OpenAPI document."""
+    normalised = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            return examples.add_examples(normalised())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None,
+               recommender: Recommender | None = None, feed_position: int = 0) -> FastAPI:
     """Build the API.
 
     Args:
         settings: configuration; default ``get_settings()``.
         store: an already open store (tests); default: ``open_store(settings)``
             in the lifespan, closed at shutdown.
+        recommender: a recommender already built from this store's graph (by
+            the parent of forked workers, ``service.forked``); it is given the
+            worker's own store for live reads. Default: built in the lifespan.
+        feed_position: with ``recommender``, the change feed's head read just
+            before it was built: the worker applies every change after it.
 
     Returns:
-        The FastAPI app; OpenAPI at ``/openapi.json``, docs at ``/docs``.
+        The FastAPI app; OpenAPI at ``/openapi.json``, docs at ``/docs`` and
+        ``/redoc`` (assets served by the app: ``service/docs.py``).
     """
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
-        app.state.store = CachedStore(open_store(settings) if owned else store, settings.catalogue_cache_seconds)
+        opened = open_store(settings, timeout=settings.store_timeout_seconds) if owned else store
+        app.state.store = CachedStore(opened, settings.catalogue_cache_seconds)
         app.state.settings = settings
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         app.state.token_secret = token_secret(settings.data_dir, secret)
-        app.state.recommender = Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir))
+        # the feed's head is read before the build: every change after it is applied on top
+        head = feed_head(app.state.store) if recommender is None else feed_position
+
+        def build() -> Recommender:
+            return Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir))
+
+        def build_in_child() -> Recommender:
+            return Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir),
+                                          projection=projection_in_child(settings))
+
+        if recommender is None:
+            app.state.recommender = build()
+        else:
+            recommender.store_ = app.state.store
+            app.state.recommender = recommender
+        warm_up(app.state.recommender)
+        app.state.embeddings = EmbeddingQueue(app.state.store)
+        app.state.follower = FeedFollower(
+            app.state.store, build, build_quiet=build_in_child if owned else None,
+            recommender=app.state.recommender, position=head,
+            on_swap=lambda rec: setattr(app.state, "recommender", rec),
+            poll_s=settings.feed_poll_seconds or 0.2)
+        if settings.feed_poll_seconds > 0:
+            app.state.follower.start()
         app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
         app.state.key_cache = PrincipalCache(settings.key_cache_seconds)
+        app.state.mailer = mailer_for(settings)
+        forget_expired_tokens(app.state.store)  # claim/sign-in links and refresh tokens a week past expiry
+        log.warning("learners' messages (award notices, sign-in links) go to %s", app.state.mailer.where)
         try:
             yield
         finally:
+            if settings.feed_poll_seconds > 0:
+                app.state.follower.stop()
+            app.state.embeddings.stop()
             if owned:
                 app.state.store.close()
 
@@ -60,8 +137,12 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         version=__version__,
         summary="Cities of Learning: Open Badges on a learning spine, and what to learn next.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    docs.install(app)
     problems.install(app)
+    _with_examples(app)
     app.add_middleware(RequestGuard)
     app.add_middleware(PartnerCORS)  # outermost: refusals by the guard carry CORS headers too
     app.include_router(health.router)
@@ -75,4 +156,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(widget.router)
     app.include_router(insights.router)
     app.include_router(learner_pathways.router)
+    app.include_router(signin.router)
+    app.include_router(claims.router)
+    app.include_router(me.router)
+    app.include_router(badge_images.router)
+    app.include_router(badge_pages.router)
+    app.include_router(organisation_view.router)
     return app

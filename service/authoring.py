@@ -16,24 +16,47 @@ visible to them alone.
 Completion: when a learner's portfolio meets every non-optional step, the
 pathway's completion badge is awarded once - one idempotent ``MERGE`` statement
 (``queries.AWARD_PATHWAY_COMPLETION``) on an assertion id derived from the
-pathway and the learner, so checking again never awards twice. The award is
-``issued`` by the organisation that defines the badge and, like every award,
-counts once the learner accepts it. (``graph/issuing.award`` needs a recipient
-email or URL, which a completion does not have; so this is its own statement.)
+pathway and the learner, so checking again never awards twice
+(``domain.awards.award_completion``); and a learner
+who already holds the completion badge live (issued or accepted, from any
+pathway or a direct award) is not awarded it again. The award is ``issued`` by
+the organisation that defines the badge and, like every award, counts once the
+learner accepts it. (``graph/issuing.award`` needs a recipient email or URL,
+which a completion does not have; so this is its own statement.) Imports whose
+origin was not established never count toward a completion.
+
+A completion is published as an Open Badge like any award (OB 2.0 hosted
+assertion, OB 3.0 credential with a status list bit): its recipient is the
+IdentityObject of the learner's latest award issued here. A learner known only
+through imports has none, and their completion is not published (404).
+
+Policy when a step badge is revoked: a completion records that every step was
+met, so when revoking one of the learner's awards leaves a pathway's steps
+unmet, that pathway's completion award is revoked too, with the reason
+"a step badge was revoked: <badge>" (``domain.awards.revoke``). Revoking an
+award that another award of the learner still satisfies changes nothing.
+
+Completion cycles: pathways whose completion badges need each other (P1's
+completion is a step of P2 and P2's of P1) can only be completed by a learner
+who already holds one of them. Writing or publishing such a pathway is allowed
+but answers a warning naming the cycle (``completion_cycle_warnings``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 from pydantic import ValidationError
 
+from colearn.domain import catalogue as domain_catalogue
+from colearn.domain.awards import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
+                                   completion_assertion_id, unmet_steps)
 from colearn.errors import Conflict, Forbidden, NotFound
 from colearn.graph import queries
-from colearn.graph.schema import AssertionStatus, Label, PathwayStatus
+from colearn.graph.schema import Label, PathwayStatus
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import PathwayRecord, StepRecord, step_badge_problems, step_id
 from colearn.service.auth import Principal, Role
@@ -41,8 +64,7 @@ from colearn.service.catalogue import Entity, check_own_badges, field_error, may
 
 PATHWAY = Entity(Label.PATHWAY, PathwayRecord, "organisation", "pathway")
 
-#: ``source`` of completion awards.
-COMPLETION_SOURCE = "pathway-completion"
+__all__ = ["COMPLETION_SOURCE", "Completion", "complete_after_award", "completion_assertion_id", "unmet_steps"]
 
 
 def _viewer(principal: Principal) -> str | None:
@@ -129,7 +151,7 @@ def _write(store: GraphStore, pathway: PathwayRecord, *, create: bool) -> None:
               "props": {"title": pathway.title, "description": pathway.description,
                         "status": str(pathway.status), "kind": str(pathway.kind)}}
     try:
-        written = store.write(queries.pathway_upsert(create=create), params)
+        written = domain_catalogue.write_pathway(store, params, create=create)
     except Conflict as exc:
         raise Conflict(f"pathway '{pathway.id}' already exists") from exc
     if not written:
@@ -155,7 +177,42 @@ def create(store: GraphStore, principal: Principal, pathway: PathwayRecord) -> W
     may_write(principal, PATHWAY, pathway.organisation)
     _check_graph(store, pathway)
     _write(store, pathway, create=True)
-    return Written(get(store, principal, pathway.id), spine_warnings(store, pathway))
+    return Written(get(store, principal, pathway.id), _warnings(store, pathway, pathway.id))
+
+
+def _warnings(store: GraphStore, pathway: PathwayRecord | dict[str, Any], pathway_id: str) -> list[dict[str, str]]:
+    return spine_warnings(store, pathway) + completion_cycle_warnings(store, pathway_id)
+
+
+def completion_cycle_warnings(store: GraphStore, pathway_id: str) -> list[dict[str, str]]:
+    """A warning when ``pathway_id``'s completion badge lies on a cycle of completion
+    badges that need each other, through the published pathways (and this one).
+
+    Returns:
+        ``[{field: "completion_badge", message}]``: one per cycle through it.
+    """
+    rows = store.read(queries.PATHWAY_COMPLETION_NEEDS, {"id": pathway_id})
+    needs = nx.DiGraph()
+    mine = None
+    for r in rows:
+        for b in r["needs"]:
+            needs.add_edge(b, r["completion"], pathway=r["pathway_id"])
+        if r["pathway_id"] == pathway_id:
+            mine = r["completion"]
+    if mine is None or mine not in needs:
+        return []
+    warnings = []
+    for cycle in sorted(nx.simple_cycles(needs)):
+        if mine not in cycle:
+            continue
+        start = cycle.index(mine)
+        cycle = cycle[start:] + cycle[:start]
+        hops = [f"'{b}' is a step of pathway '{needs.edges[b, c]['pathway']}', which completes with '{c}'"
+                for b, c in zip(cycle, cycle[1:] + cycle[:1])]
+        warnings.append({"field": "completion_badge", "message": (
+            "completion cycle: " + "; ".join(hops) + ". A learner can complete these pathways only by already "
+            "holding one of their completion badges")})
+    return warnings
 
 
 def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict[str, Any]) -> Written:
@@ -181,7 +238,7 @@ def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict
     may_write(principal, PATHWAY, pathway.organisation)
     _check_graph(store, pathway)
     _write(store, pathway, create=False)
-    return Written(get(store, principal, pathway_id), spine_warnings(store, pathway))
+    return Written(get(store, principal, pathway_id), _warnings(store, pathway, pathway_id))
 
 
 #: Which statuses each transition starts from (the target itself: nothing to do).
@@ -201,38 +258,14 @@ def set_status(store: GraphStore, principal: Principal, pathway_id: str, to: Pat
     current = get(store, principal, pathway_id)
     may_write(principal, PATHWAY, current["organisation"])
     if current["status"] in _TRANSITIONS[to]:
-        store.write(queries.SET_PATHWAY_STATUS, {"id": pathway_id, "status": str(to), "now": int(time.time())})
-    return Written(get(store, principal, pathway_id), spine_warnings(store, current))
-
-
-@dataclass(frozen=True)
-class Completion:
-    """The outcome of ``complete``; see ``schemas.CompletionPublic``."""
-
-    pathway_id: str
-    learner_id: str
-    completed: bool
-    awarded: bool
-    created: bool
-    assertion_id: str | None
-    badge_id: str | None
-    unmet_steps: list[int]
-
-
-def completion_assertion_id(pathway_id: str, learner_id: str) -> str:
-    """The one assertion id a pathway's completion by a learner can have."""
-    return "pc-" + hashlib.sha256(f"{pathway_id}\x00{learner_id}".encode()).hexdigest()[:32]
-
-
-def unmet_steps(pathway: dict[str, Any], held: set[str]) -> list[int]:
-    """The 1-based orders of the non-optional steps ``held`` badges do not meet."""
-    return [n for n, s in enumerate(pathway["steps"], 1)
-            if not s["optional"] and len(held & set(s["badges"])) < s["required"]]
+        domain_catalogue.set_pathway_status(store, pathway_id, str(to), now=int(time.time()))
+    return Written(get(store, principal, pathway_id), _warnings(store, current, pathway_id))
 
 
 def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_id: str, *,
              now: int | None = None) -> Completion:
-    """Award the pathway's completion badge if the learner's portfolio meets every step.
+    """Award the pathway's completion badge if the learner's portfolio meets every step
+    (``domain.awards.award_completion``).
 
     Who: admin, the pathway's author, or the learner themself.
 
@@ -245,47 +278,7 @@ def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_i
                or (principal.role == Role.LEARNER and principal.learner_id == learner_id))
     if not allowed:
         raise Forbidden("only admin, the pathway's organisation or the learner themself may claim a completion")
-    if pathway["status"] != PathwayStatus.PUBLISHED:
-        raise NotFound(f"pathway '{pathway_id}' is not published")
-    if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
-        raise NotFound(f"learner '{learner_id}' does not exist")
-    now = int(time.time()) if now is None else now
-    # unverified imports never complete a pathway (openbadges/importing.py)
-    held = {r["badge_id"] for r in store.read(queries.LEARNER_VERIFIED_PORTFOLIO,
-                                               {"learner_id": learner_id, "now": now})}
-    unmet = unmet_steps(pathway, held)
-    badge = pathway["completion_badge"]
-    if unmet or badge is None:
-        return Completion(pathway_id, learner_id, not unmet, False, False, None, badge, unmet)
-    rows = store.write(queries.AWARD_PATHWAY_COMPLETION, {
-        "id": completion_assertion_id(pathway_id, learner_id), "pathway_id": pathway_id, "learner_id": learner_id,
-        "props": {"status": str(AssertionStatus.ISSUED), "issued_on": now, "source": COMPLETION_SOURCE,
-                  "pathway_id": pathway_id}})
-    if not rows:
-        raise NotFound(f"the completion badge '{badge}' of pathway '{pathway_id}' has no issuing organisation")
-    return Completion(pathway_id, learner_id, True, True, bool(rows[0]["created"]), rows[0]["id"], badge, [])
-
-
-#: The service itself, acting when an award may complete a pathway.
-_SYSTEM = Principal(role=Role.ADMIN)
-
-
-def complete_after_award(store: GraphStore, learner_id: str, badge_id: str) -> list[Completion]:
-    """Award the completion badge of every published pathway that a newly held
-    ``badge_id`` completes for ``learner_id`` (each at most once, ever).
-
-    Called when a learner accepts an award or imports a badge, so that
-    completing the last step is enough: nobody has to claim the completion.
-
-    Returns:
-        The completions that were newly awarded (``created``), in pathway id order.
-    """
-    done = []
-    for row in store.read(queries.PATHWAYS_COMPLETED_BY_BADGE, {"badge_id": badge_id}):
-        result = complete(store, _SYSTEM, row["id"], learner_id)
-        if result.created:
-            done.append(result)
-    return done
+    return award_completion(store, pathway, learner_id, now=now)
 
 
 class PathwayCreate(PathwayRecord):

@@ -21,12 +21,12 @@ badge (``check_own_badges``, used by ``authoring``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from colearn.domain import catalogue as domain_catalogue
 from colearn import times
 from colearn.errors import Conflict, Forbidden, NotFound
 from colearn.graph import queries
@@ -86,6 +86,9 @@ def _record(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
     for fld, prop in _DATES.items():
         if fld in entity.record.model_fields and stored.get(prop) is not None:
             out[fld] = times.from_epoch(stored[prop])
+    if "sessions" in entity.record.model_fields:
+        out["sessions"] = [(times.from_epoch(a), times.from_epoch(b))
+                           for a, b in zip(stored.get("session_starts") or [], stored.get("session_ends") or [])]
     return out
 
 
@@ -98,6 +101,7 @@ def public(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
     if entity.label == Label.OPPORTUNITY:
         out.setdefault("start", None)
         out.setdefault("end", None)
+        out["sessions"] = [{"start": a, "end": b} for a, b in out.get("sessions", [])]
     return out
 
 
@@ -191,14 +195,11 @@ def check_own_badges(store: GraphStore, organisation: str, badges: dict[str, str
 def _write_params(entity: Entity, record: BaseModel) -> dict[str, Any]:
     scalars, links = queries.CATALOGUE_SHAPES[entity.label]
     data = record.model_dump(mode="json")
-    for fld, prop in _DATES.items():
-        if fld in data:
-            value = getattr(record, fld)
-            if value is not None and not isinstance(value, datetime):
-                value = datetime(value.year, value.month, value.day, tzinfo=UTC)
-            elif value is not None and value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)
-            data[prop] = int(value.timestamp()) if value is not None else None
+    if isinstance(record, OpportunityRecord):
+        # the reader's rules: an end date includes its day; sessions give missing dates
+        data |= {"starts_on": record.starts_on, "ends_on": record.ends_on,
+                 "session_starts": [int(a.timestamp()) for a, _ in record.sessions],
+                 "session_ends": [int(b.timestamp()) for _, b in record.sessions]}
     params: dict[str, Any] = {"id": record.id, "props": {s: data.get(s) for s in scalars}}
     for i, link in enumerate(links):
         value = data[link.field]
@@ -218,7 +219,7 @@ def create(store: GraphStore, principal: Principal, entity: Entity, record: Base
               admin_only=entity.owner == "id")
     check_references(store, entity, record)
     try:
-        store.write(queries.catalogue_upsert(entity.label, create=True), _write_params(entity, record))
+        domain_catalogue.write_node(store, entity.label, _write_params(entity, record), create=True)
     except Conflict as exc:
         raise Conflict(f"{entity.noun} '{record.id}' already exists") from exc
     return get(store, entity, record.id)
@@ -242,7 +243,7 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
     if entity.owner and entity.owner != "id":
         may_write(principal, entity, getattr(record, entity.owner))
     check_references(store, entity, record)
-    if not store.write(queries.catalogue_upsert(entity.label, create=False), _write_params(entity, record)):
+    if not domain_catalogue.write_node(store, entity.label, _write_params(entity, record), create=False):
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")
     return get(store, entity, node_id)
 
@@ -262,7 +263,7 @@ def delete(store: GraphStore, principal: Principal, entity: Entity, node_id: str
     may_write(principal, entity, owner, admin_only=entity.owner == "id")
     names = [name for name, _ in queries.CATALOGUE_BLOCKERS[entity.label]]
     used = [f"{n} {name}" for name, n in zip(names, rows[0]["uses"]) if n]
-    if used or store.write(queries.catalogue_delete(entity.label), {"id": node_id})[0]["deleted"] != 1:
+    if used or not domain_catalogue.delete_node(store, entity.label, node_id):
         why = ", ".join(used) or "something refers to it"
         raise Conflict(f"{entity.noun} '{node_id}' is still in use ({why}); remove those first")
 

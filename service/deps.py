@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from colearn.config import Settings
@@ -56,7 +57,19 @@ def _credential(request: Request) -> str | None:
     return key.strip() if key else None
 
 
-async def get_principal(request: Request, store: StoreDep, settings: SettingsDep) -> Principal:
+#: The two ways to present credentials, declared so that the OpenAPI document lists
+#: them as security schemes (and Swagger UI's "Authorize" sends them). Neither
+#: raises: ``_credential`` reads the headers and ``get_principal`` decides.
+API_KEY_SCHEME = APIKeyHeader(name="X-API-Key", scheme_name="apiKey", auto_error=False,
+                              description="An API key: col_<id>_<secret> (colearn keys create)")
+BEARER_SCHEME = HTTPBearer(scheme_name="bearer", auto_error=False,
+                           description="An API key or a learner token (colearn keys learner-token)")
+
+
+async def get_principal(request: Request, store: StoreDep, settings: SettingsDep,
+                        _key: Annotated[str | None, Security(API_KEY_SCHEME)] = None,
+                        _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_SCHEME)] = None,
+                        ) -> Principal:
     """Authenticate the caller.
 
     An API key's principal is kept for ``Settings.key_cache_seconds`` (the

@@ -28,12 +28,13 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-#: Largest ``text/csv`` body (a bulk award file): 16 MiB.
-MAX_CSV_BYTES = 16 * 1024 * 1024
+#: Largest ``text/csv`` body (a bulk award file): 10 MiB, as the route itself reads.
+MAX_CSV_BYTES = 10 * 1024 * 1024
 #: Most lines in a ``text/csv`` body (a quoted newline counts as a line too).
 MAX_CSV_LINES = 100_000
-#: Largest JSON body: 4 MiB (a 5,000-award list with narratives fits).
-MAX_JSON_BYTES = 4 * 1024 * 1024
+#: Largest JSON body: 6 MiB (a 5,000-award list with narratives, or a credential
+#: for ``/verify``, which itself takes 5 MiB, fits).
+MAX_JSON_BYTES = 6 * 1024 * 1024
 #: Largest body of any other type (a baked PNG or SVG, a VC-JWT): 6 MiB.
 MAX_OTHER_BYTES = 6 * 1024 * 1024
 #: Longest text in a JSON body, in characters (a narrative, a description).
@@ -129,13 +130,13 @@ class RequestGuard:
         except ValueError:
             declared = 0
         if declared > limit:
-            await self._answer(send, *_problem(413, "too-large", "Content too large",
+            await self._answer(send, *_problem(413, "content-too-large", "Content too large",
                                                f"the {what} body has {declared} bytes; at most {limit}"))
             return
         try:
             body = await self._read(receive, limit, what, is_csv)
         except _TooLarge as exc:
-            await self._answer(send, *_problem(413, "too-large", "Content too large", exc.detail))
+            await self._answer(send, *_problem(413, "content-too-large", "Content too large", exc.detail))
             return
         if is_json and body:
             refusal = self._check_json(body, scope["path"])

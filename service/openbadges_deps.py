@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from colearn.errors import ColearnError
+from colearn.errors import NotFound
+from colearn.graph import queries
 from colearn.openbadges.documents import Publisher
 from colearn.openbadges.keys import KeyStore
 from colearn.service.deps import SettingsDep, StoreDep
@@ -43,20 +43,27 @@ def get_publisher(store: StoreDep, settings: SettingsDep, keys: KeysDep) -> Publ
 PublisherDep = Annotated[Publisher, Depends(get_publisher)]
 
 
-def tell_recommender(request: Request, learner_id: str | None, badge_id: str | None,
-                     issued_on: datetime | int | None, *, held: bool) -> None:
-    """Update the recommender's projection after an award enters (``held``) or
-    leaves a portfolio, when it offers ``add_award`` / ``remove_award``.
+def ensure_badge_key(pub: Publisher, badge_id: str | None) -> None:
+    """Make the key of the organisation that defines ``badge_id`` (a completion badge
+    just awarded), when colearn issues for it; an external issuer gets none."""
+    rows = pub.store.read(queries.ISSUING_BADGES, {"badge_ids": [badge_id]}) if badge_id else []
+    if rows and rows[0]["organisation_id"]:
+        try:
+            pub.ensure_key(rows[0]["organisation_id"])
+        except NotFound:
+            pass  # an external issuer's badge: colearn never signs for it
 
-    The recommender reads each learner's live portfolio per request, so this
-    only keeps its co-occurrence statistics current; a failure is logged, not
-    raised (the graph is the truth and a rebuild catches up).
+
+def tell_recommender(request: Request, *_: object, **__: object) -> None:
+    """Bring this process's recommender up to date after a write through it.
+
+    Every award operation records its change in the graph's change feed
+    (``domain.awards``); this applies the feed now, in the request's thread,
+    so the next request to this process sees the change (other processes
+    apply it within one poll of their ``FeedFollower``). The arguments after
+    ``request`` are ignored (kept for callers written before the feed).
+    A failure is logged, not raised: the follower's next poll catches up.
     """
-    rec = getattr(request.app.state, "recommender", None)
-    method = getattr(rec, "add_award" if held else "remove_award", None)
-    if method is None or learner_id is None or badge_id is None:
-        return
-    try:
-        method(learner_id, badge_id, issued_on) if held else method(learner_id, badge_id)
-    except (ColearnError, TypeError, ValueError) as exc:
-        log.info("recommender not updated for %s/%s: %s", learner_id, badge_id, exc)
+    follower = getattr(request.app.state, "follower", None)
+    if follower is not None:
+        follower.sync()

@@ -66,7 +66,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(exc.status_code, "http-error")
+        slug = {404: "not-found", 405: "method-not-allowed", 413: "content-too-large"}.get(exc.status_code, "http-error")
         return problem(exc.status_code, slug, str(exc.detail))
 
     @app.exception_handler(RecursionError)

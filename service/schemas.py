@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Generic, TypeVar
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
 
 from pydantic import BaseModel, Field
+
+from colearn.recommender.opportunities import Reach
 
 
 class Health(BaseModel):
@@ -15,17 +20,51 @@ class Health(BaseModel):
     backend: str = Field(description="the graph engine: falkordb or neo4j")
     learners: int = Field(description="learners in the recommender's projection")
     badges: int = Field(description="badges in the recommender's projection")
+    text_model: str = Field(description="the text model the recommender's text similarity uses: "
+                                        "all-MiniLM-L6-v2, or tfidf (the fallback)")
+    nodes_without_vectors: int = Field(description="badges and opportunities with no stored MiniLM vector "
+                                                   "(queued for embedding when the model is installed)")
+    feed_position: int = Field(description="the last change-feed sequence this process applied")
+    feed_head: int = Field(description="the last change-feed sequence recorded in the graph")
+    rebuilds: int = Field(description="recommender rebuilds this process swapped in since start")
+
+
+class SessionPublic(BaseModel):
+    """One meeting of an opportunity that runs on several occasions (UTC)."""
+
+    start: datetime
+    end: datetime
+
+
+def _when(epoch: int | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(int(epoch), tz=UTC)
 
 
 class OpportunityPublic(BaseModel):
-    """An opportunity that awards a recommended badge."""
+    """A current opportunity (not ended) that awards a recommended badge: who runs
+    it, where (place and district; none when online) and when (UTC)."""
 
     id: str
     name: str | None = None
-    mode: str | None = None
+    mode: str | None = Field(default=None, description="online, offline or blended")
     url: str | None = None
     organisation_id: str | None = None
+    organisation_name: str | None = None
     place_id: str | None = None
+    place_name: str | None = None
+    district_id: str | None = Field(default=None, description="the district the place is, or lies within")
+    district_name: str | None = None
+    start: datetime | None = Field(default=None, description="none: ongoing, join any time")
+    end: datetime | None = Field(default=None, description="none: ongoing")
+    sessions: list[SessionPublic] = Field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "OpportunityPublic":
+        """From a ``BADGE_OPPORTUNITIES`` map (epoch-second dates and session lists)."""
+        fields = {k: v for k, v in row.items() if k in cls.model_fields}
+        return cls(**fields, start=_when(row.get("starts_on")), end=_when(row.get("ends_on")),
+                   sessions=[SessionPublic(start=_when(a), end=_when(b))
+                             for a, b in zip(row.get("session_starts") or [], row.get("session_ends") or [])])
 
 
 class NextItem(BaseModel):
@@ -163,6 +202,7 @@ class OpportunityDetailPublic(BaseModel):
     badges: list[str] = Field(default_factory=list)
     start: datetime | None = None
     end: datetime | None = None
+    sessions: list[SessionPublic] = Field(default_factory=list)
 
 
 class OrganisationsPublic(Page[OrganisationPublic]):
@@ -238,3 +278,15 @@ class CompletionPublic(BaseModel):
     assertion_id: str | None = None
     badge_id: str | None = None
     unmet_steps: list[int] = Field(default_factory=list, description="1-based orders of the steps not met")
+
+
+#: The "where" filters of the next list and pathways (see ``recommender.opportunities.Reach``).
+DistrictQuery = Annotated[str | None, Query(min_length=1, max_length=200, description=(
+    "home district's place id: only opportunities at the district or a venue within it "
+    "(badges with none are left out)"))]
+OnlineQuery = Annotated[bool, Query(description="only online opportunities (with district: in it or online)")]
+
+
+def reach_of(district: str | None, online: bool) -> Reach | None:
+    """The recommender's ``Reach`` for the query's filters, ``None`` when none is given."""
+    return None if district is None and not online else Reach(district=district, online=online)

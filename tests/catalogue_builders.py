@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from colearn.graph import queries
+from colearn.graph.feed import FEED_LABELS
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
 
@@ -133,13 +134,15 @@ def expected_counts(sections: dict[str, list[dict[str, Any]]],
 
 def graph_counts(store: GraphStore) -> tuple[dict[str, int], dict[str, int]]:
     """Node counts for every label and relationship counts for every type, read from the graph."""
-    nodes = {str(lb): store.read(queries.count_nodes(lb))[0]["n"] for lb in Label}
+    nodes = {str(lb): store.read(queries.count_nodes(lb))[0]["n"] for lb in Label if lb not in FEED_LABELS}
     rels = {str(r): store.read(queries.count_relationships(r))[0]["n"] for r in Rel}
     return nodes, rels
 
 
 def totals(store: GraphStore) -> tuple[int, int]:
-    """All nodes and all relationships in the graph, whatever their label or type."""
-    n = store.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    """All nodes and all relationships in the graph, whatever their label or type (the
+    change feed's own nodes aside: they record writes, they are not the city's data)."""
+    skip = " AND ".join(f"NOT n:{lb}" for lb in FEED_LABELS)
+    n = store.read(f"MATCH (n) WHERE {skip} RETURN count(n) AS n")[0]["n"]
     e = store.read("MATCH ()-[e]->() RETURN count(e) AS n")[0]["n"]
     return n, e

@@ -25,9 +25,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_api(app: FastAPI, timeout_s: float = 30.0) -> Iterator[str]:
-    """Serve ``app`` (lifespan included) and yield its base URL, ``http://127.0.0.1:<port>``."""
-    port = free_port()
+def live_api(app: FastAPI, timeout_s: float = 30.0, port: int | None = None) -> Iterator[str]:
+    """Serve ``app`` (lifespan included) and yield its base URL, ``http://127.0.0.1:<port>``
+    (``port``: a given one, e.g. the port in the app's ``base_url``; default a free one)."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

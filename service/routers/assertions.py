@@ -10,44 +10,46 @@ Who may do what:
 - read an assertion: admin, the defining organisation, or its learner;
 - portfolio and imports: the learner themself, or admin.
 
-Every change is one graph statement (``graph.issuing``); retried awards with
-the same ``Idempotency-Key`` never make a second assertion.
+Every change is a ``domain.awards`` operation (one graph statement that also
+records the change for every process's recommender); retried awards with the
+same ``Idempotency-Key`` never make a second assertion.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from colearn import times
+from colearn.domain import awards
+from colearn.domain.awards import Award, AwardRequest, Recipient
 from colearn.errors import Forbidden, InvalidInput
-from colearn.text import decode_strict
-from colearn.graph import issuing, queries
-from colearn.graph.issuing import Award, AwardRequest, Recipient
+from colearn.graph import queries
 from colearn.openbadges.documents import Publisher
-from colearn.openbadges.importing import import_badge
 from colearn.openbadges.verify import Verifier
 from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, AssertionsPublic, AwardCreate,
                                                ImportIn, ImportPublic, PortfolioAward, PortfolioCell,
                                                PortfolioPublic, Refused, RevokeIn, VerificationPublic)
-from colearn.service import authoring
 from colearn.service.auth import Principal, Role
 from colearn.service.bodies import UnsupportedMediaType, media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
-from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
+from colearn.service.guard import MAX_CSV_BYTES
+from colearn.service.openbadges_deps import KeysDep, PublisherDep, ensure_badge_key, tell_recommender
 from colearn.service.problems import problem_responses
+from colearn.service.routers.claims import notify_awards
+from colearn.text import decode_strict
 
 router = APIRouter(tags=["assertions"])
 
 Id = Annotated[str, Path(min_length=1, max_length=200)]
 _ERRORS = problem_responses(401, 403, 404, 409, 422, 429)
-#: The largest CSV body accepted (about 100,000 rows).
-CSV_MAX_BYTES = 10 * 1024 * 1024
+#: The largest CSV body accepted: the request guard's CSV limit (16 MiB).
+CSV_MAX_BYTES = MAX_CSV_BYTES
 #: Media types read as CSV text.
 CSV_MEDIA_TYPES = ("text/csv", "text/plain", "application/csv")
 
@@ -69,8 +71,8 @@ def _award_public(pub: Publisher, a: Award) -> AssertionPublic:
                            links=_links(pub, a.id))
 
 
-def _record_public(pub: Publisher, r: issuing.AssertionRecord) -> AssertionPublic:
-    ours = r.props.get("source") == issuing.SOURCE
+def _record_public(pub: Publisher, r: awards.AssertionRecord) -> AssertionPublic:
+    ours = r.props.get("source") == awards.SOURCE
     return AssertionPublic(id=r.id, badge_id=r.badge_id, learner_id=r.learner_id, status=r.status,
                            issued_on=_time(r.props.get("issued_on")), expires_on=_time(r.props.get("expires_on")),
                            revocation_reason=r.props.get("revocation_reason"),
@@ -97,12 +99,15 @@ def _request(item: AwardCreate, badge_id: str, key: str | None, pub: Publisher) 
                                 "description": "nothing new: the idempotency keys named existing assertions"}},
 )
 def award(
-    principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, response: Response,
+    request: Request, principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, response: Response,
     org_id: Id, badge_id: Id,
     body: Annotated[AwardCreate | list[AwardCreate], Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)] = None,
 ) -> AssertionPublic | AssertionsPublic:
     """Award a badge to one learner (an object) or to several (a list, one statement).
+
+    An award to an email address sends the learner a notice with a single-use
+    claim link (``/claim``); a retry sends nothing.
 
     ``Idempotency-Key``: the same key never creates a second assertion; a retry
     answers 200 with the assertion the first request made (201 when new).
@@ -115,13 +120,15 @@ def award(
     pepper = keys.recipient_pepper()
     pub.ensure_key(org_id)  # issuing is what makes an organisation's key; no read ever does
     if isinstance(body, AwardCreate):
-        made = issuing.award(pub.store, org_id, _request(body, badge_id, idempotency_key or body.idempotency_key,
-                                                         pub), pepper=pepper)
+        req = _request(body, badge_id, idempotency_key or body.idempotency_key, pub)
+        made = awards.award(pub.store, org_id, req, pepper=pepper)
+        notify_awards(request, pub.store, [req], [0], awards.AwardReport(awards=[made]))
         response.status_code = 201 if made.created else 200
         return _award_public(pub, made)
     reqs = [_request(item, badge_id, item.idempotency_key or (f"{idempotency_key}:{i}" if idempotency_key else None),
                      pub) for i, item in enumerate(body)]
-    report = issuing.award_many(pub.store, org_id, reqs, pepper=pepper)
+    report = awards.award_many(pub.store, org_id, reqs, pepper=pepper)
+    notify_awards(request, pub.store, reqs, list(range(len(reqs))), report)
     response.status_code = 201 if report.created else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
                             created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])
@@ -145,7 +152,7 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     Bytes are decoded by the ``charset`` the Content-Type declares, else as
     UTF-8; a byte that does not decode refuses the upload (422, naming the
     line): nothing is decoded lossily. A form upload (``multipart/form-data``)
-    or another media type is 415; a body over 10 MiB is 413.
+    or another media type is 415; a body over 16 MiB is 413.
 
     A row without ``key`` is keyed by ``<name>:<line>`` when ``?name=`` is
     given, else by ``<sha256 of the body>:<line>``: the same file sent twice
@@ -175,8 +182,14 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
         raise UnsupportedMediaType(f"a CSV upload is text/csv (or the CSV text as one JSON string), not {kind}")
     if not dry_run:
         await run_in_threadpool(pub.ensure_key, org_id)
-    report = await run_in_threadpool(issuing.award_csv, pub.store, org_id, upload, pepper=keys.recipient_pepper(),
+    report = await run_in_threadpool(awards.award_csv, pub.store, org_id, upload, pepper=keys.recipient_pepper(),
                                      text=text, dry_run=dry_run)
+    if not dry_run:
+        try:
+            parsed, lines, _ = awards.parse_award_csv(text, source=upload)
+        except InvalidInput:
+            parsed, lines = [], []
+        await run_in_threadpool(notify_awards, request, pub.store, parsed, lines, report)
     response.status_code = 201 if report.created and not dry_run else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
                             created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])
@@ -186,7 +199,7 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
 def get_assertion(principal: PrincipalDep, pub: PublisherDep, assertion_id: Id) -> AssertionPublic:
     """One assertion and its status. Who: admin, the organisation that defines
     the badge, or the learner it was awarded to."""
-    record = issuing.get_assertion(pub.store, assertion_id)
+    record = awards.get_assertion(pub.store, assertion_id)
     allowed = principal.role == Role.ADMIN or (
         principal.role == Role.ORGANISATION and principal.organisation_id == record.badge_organisation_id) or (
         principal.role == Role.LEARNER and principal.learner_id == record.learner_id)
@@ -200,11 +213,11 @@ def _respond(request: Request, principal: PrincipalDep, pub: Publisher, assertio
     if principal.role not in (Role.ADMIN, Role.LEARNER):
         raise Forbidden("only the learner it was awarded to (or an admin) may accept or decline an assertion")
     learner = None if principal.role == Role.ADMIN else principal.learner_id
-    record = issuing.set_learner_response(pub.store, assertion_id, accept, learner_id=learner)
-    tell_recommender(request, record.learner_id, record.badge_id, record.props.get("issued_on"), held=accept)
-    if accept:
-        # the last step of a pathway met: its completion badge is awarded once
-        authoring.complete_after_award(pub.store, record.learner_id, record.badge_id)
+    record = awards.set_learner_response(
+        pub.store, assertion_id, accept, learner_id=learner,
+        # a completion's issuer gets a key (issuing makes keys) so that it is published
+        on_completion=lambda done: ensure_badge_key(pub, done.badge_id))
+    tell_recommender(request)
     return _record_public(pub, record)
 
 
@@ -232,9 +245,28 @@ def revoke(request: Request, principal: PrincipalDep, pub: PublisherDep, asserti
     if principal.role not in (Role.ADMIN, Role.ORGANISATION):
         raise Forbidden("only the badge's organisation (or an admin) may revoke an assertion")
     org = None if principal.role == Role.ADMIN else principal.organisation_id
-    record = issuing.revoke(pub.store, assertion_id, body.reason, organisation_id=org)
-    tell_recommender(request, record.learner_id, record.badge_id, None, held=False)
+    record = awards.revoke(pub.store, assertion_id, body.reason, organisation_id=org)
+    tell_recommender(request)
     return _record_public(pub, record)
+
+
+@router.delete("/assertions/{assertion_id}", status_code=204, response_class=Response, responses=_ERRORS)
+def withdraw(request: Request, principal: PrincipalDep, pub: PublisherDep, assertion_id: Id,
+             reason: Annotated[str, Query(min_length=1, max_length=500)] = "withdrawn by the issuer") -> Response:
+    """Withdraw an award for good. The policy: an award that was published is never
+    made to vanish (copies of it exist and must keep failing verification), so
+    it is revoked (``reason``), then leaves its learner's records and its badge,
+    and its recipient and evidence are erased; what stays is the id and the
+    revocation: the hosted assertion answers 410 and the RevocationList and
+    status list keep it. A badge goes when nothing live refers to it (every
+    award revoked, declined or withdrawn: ``DELETE /badges/{id}``). Asking
+    again changes nothing. Who: admin, or the organisation that issued it."""
+    if principal.role not in (Role.ADMIN, Role.ORGANISATION):
+        raise Forbidden("only the issuing organisation (or an admin) may withdraw an assertion")
+    org = None if principal.role == Role.ADMIN else principal.organisation_id
+    awards.withdraw(pub.store, assertion_id, reason, organisation_id=org)
+    tell_recommender(request)
+    return Response(status_code=204)
 
 
 def _own_learner(principal: Principal, learner_id: str) -> None:
@@ -254,9 +286,9 @@ def portfolio(principal: PrincipalDep, store: StoreDep, learner_id: Id) -> Portf
     """The learner's badges (accepted, not revoked, not expired) grouped by spine
     cell in spine order, and their other assertions. Who: the learner, or admin."""
     _own_learner(principal, learner_id)
-    pf = issuing.portfolio(store, learner_id)
+    pf = awards.portfolio(store, learner_id)
     cells = {c["id"]: c for c in store.read(queries.SPINE_CELLS)}
-    order = issuing.spine_order(pf.cells, list(cells.values()))
+    order = awards.spine_order(pf.cells, list(cells.values()))
     out = [PortfolioCell(cell_id=c, name=cells.get(c, {}).get("name"), layer=cells.get(c, {}).get("layer"),
                          domain=cells.get(c, {}).get("domain"), awards=[_award_row(a) for a in pf.cells[c]])
            for c in order]
@@ -275,7 +307,7 @@ def import_into_portfolio(request: Request, principal: PrincipalDep, pub: Publis
     issuer's badge, offline): such an import never completes a pathway.
     Who: the learner themself, or admin."""
     _own_learner(principal, learner_id)
-    result = import_badge(pub.store, Verifier(pub), learner_id, body.credential, body.identity)
-    tell_recommender(request, learner_id, result.badge_id, result.issued_on, held=True)
+    result = awards.import_award(pub.store, Verifier(pub), learner_id, body.credential, body.identity)
+    tell_recommender(request)
     return ImportPublic(assertion_id=result.assertion_id, badge_id=result.badge_id, verified=result.verified,
                         verification=VerificationPublic(**result.report.to_dict()))

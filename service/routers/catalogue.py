@@ -10,10 +10,10 @@ closure variables that FastAPI must see as objects.
 
 from typing import Annotated, Any, Optional
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from colearn.graph.schema import OpportunityMode, ThemeKind
+from colearn.graph.schema import Label, OpportunityMode, ThemeKind
 from colearn.service import catalogue
 from colearn.service.catalogue import Entity
 from colearn.service.deps import PrincipalDep, StoreDep
@@ -92,8 +92,15 @@ def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
         fname: (Optional[f.annotation], Field(default=None, description=f.description))
         for fname, f in model.model_fields.items() if fname != "id"}
     return create_model(name, __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
-                        __doc__=f"Fields to change (a null clears an optional one); the rest stay.",
+                        __doc__="Fields to change (a null clears an optional one); the rest stay.",
                         **fields)
+
+
+def _queue_embedding(request: Request, entity: Entity) -> None:
+    """Badge and opportunity text gets its vector off the request path (``EmbeddingQueue``)."""
+    queue = getattr(request.app.state, "embeddings", None)
+    if queue is not None and entity.label in (Label.BADGE, Label.OPPORTUNITY):
+        queue.request()
 
 
 def catalogue_router(entity: Entity, *, prefix: str, tag: str, public: type[BaseModel],
@@ -119,13 +126,18 @@ def catalogue_router(entity: Entity, *, prefix: str, tag: str, public: type[Base
     @router.post("", response_model=public, status_code=status.HTTP_201_CREATED,
                  name=f"create_{entity.noun.replace(' ', '_')}", responses=problem_responses(409),
                  description=f"Create a {entity.noun}. Who: {who_writes}.")
-    def create_item(principal: PrincipalDep, store: StoreDep, body: create) -> Any:
-        return catalogue.create(store, principal, entity, body)
+    def create_item(request: Request, principal: PrincipalDep, store: StoreDep, body: create) -> Any:
+        made = catalogue.create(store, principal, entity, body)
+        _queue_embedding(request, entity)
+        return made
 
     @router.patch("/{item_id}", response_model=public, name=f"update_{entity.noun.replace(' ', '_')}",
                   responses=problem_responses(404), description=f"Change a {entity.noun}. Who: {who_writes}.")
-    def update_item(principal: PrincipalDep, store: StoreDep, item_id: IdPath, body: update) -> Any:
-        return catalogue.update(store, principal, entity, item_id, body.model_dump(exclude_unset=True))
+    def update_item(request: Request, principal: PrincipalDep, store: StoreDep, item_id: IdPath,
+                    body: update) -> Any:
+        changed = catalogue.update(store, principal, entity, item_id, body.model_dump(exclude_unset=True))
+        _queue_embedding(request, entity)
+        return changed
 
     @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT,
                    name=f"delete_{entity.noun.replace(' ', '_')}", responses=problem_responses(404, 409),

@@ -1,4 +1,5 @@
-"""Citywide insights: ``GET /insights/...`` as JSON, or as a chart with
+"""Citywide insights: ``GET /insights/...`` as JSON, as CSV (the main table, with
+names beside ids) with ``Accept: text/csv``, or as a chart with
 ``Accept: image/png`` or ``image/svg+xml``.
 
 Who: admin and organisation keys. Organisation keys see the same citywide
@@ -14,7 +15,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from colearn.insights.aggregates import DIMENSIONS, Insights, parse_day
+from colearn.insights.aggregates import DIMENSIONS, Insights, parse_day, to_csv
 from colearn.insights.charts import FORMATS, render
 from colearn.service.auth import Principal, Role
 from colearn.service.deps import SettingsDep, StoreDep, require_role
@@ -25,10 +26,11 @@ router = APIRouter(prefix="/insights", tags=["insights"])
 
 Reader = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.ORGANISATION))]
 
-_MEDIA = {"application/json": "json", **{media: fmt for fmt, media in FORMATS.items()}}
+_MEDIA = {"application/json": "json", "text/csv": "csv", **{media: fmt for fmt, media in FORMATS.items()}}
 _RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"image/png": {}, "image/svg+xml": {}},
-          "description": "JSON by default; a chart with Accept: image/png or image/svg+xml"},
+    200: {"content": {"image/png": {}, "image/svg+xml": {}, "text/csv": {"schema": {"type": "string"}}},
+          "description": "JSON by default; the main table as CSV with Accept: text/csv; a chart with "
+                         "Accept: image/png or image/svg+xml"},
     401: {"model": Problem, "description": "no or bad credentials"},
     403: {"model": Problem, "description": "not an admin or organisation key"},
     422: {"model": Problem, "description": "a bad parameter"},
@@ -50,7 +52,7 @@ InsightsDep = Annotated[Insights, Depends(get_insights)]
 
 
 def negotiate(accept: str | None) -> str:
-    """``json``, ``png`` or ``svg`` from an Accept header (highest q wins; JSON by default)."""
+    """``json``, ``csv``, ``png`` or ``svg`` from an Accept header (highest q wins; JSON by default)."""
     best, best_q = "json", 0.0
     for part in (accept or "").split(","):
         media, *params = [p.strip() for p in part.split(";")]
@@ -67,10 +69,14 @@ def negotiate(accept: str | None) -> str:
     return best
 
 
-def _answer(request: Request, body: dict[str, Any]) -> Response:
+def _answer(request: Request, body: dict[str, Any], names: dict[str, dict[str, str]] | None = None) -> Response:
     fmt = negotiate(request.headers.get("accept"))
     if fmt == "json":
         return JSONResponse(body)
+    if fmt == "csv":
+        return Response(to_csv(body, names), media_type="text/csv; charset=utf-8",
+                        headers={"Vary": "Accept",
+                                 "Content-Disposition": f'attachment; filename="{body["insight"]}.csv"'})
     return Response(render(body, fmt), media_type=FORMATS[fmt], headers={"Vary": "Accept"})
 
 
@@ -99,21 +105,21 @@ def issued(
 def spine(request: Request, _: Reader, insights: InsightsDep,
           domain: Annotated[str | None, Query()] = None, layer: Annotated[str | None, Query()] = None) -> Response:
     """The learning spine as a heat map: learners and accepted awards per cell, all time."""
-    return _answer(request, insights.spine(domain=domain, layer=layer))
+    return _answer(request, insights.spine(domain=domain, layer=layer), insights.names())
 
 
 @router.get("/progression", response_model=InsightPublic, responses=_RESPONSES)
 def progression(request: Request, _: Reader, insights: InsightsDep,
                 domain: Annotated[str | None, Query()] = None) -> Response:
     """Learners who moved up a layer within each domain, per step, with the median days it took."""
-    return _answer(request, insights.progression(domain=domain))
+    return _answer(request, insights.progression(domain=domain), insights.names())
 
 
 @router.get("/pathways", response_model=InsightPublic, responses={**_RESPONSES, 404: {"model": Problem}})
 def pathway_funnels(request: Request, _: Reader, insights: InsightsDep,
                     pathway: Annotated[str | None, Query()] = None) -> Response:
     """Each recommended pathway's funnel: learners who met steps 1, 1-2, ... and completed."""
-    return _answer(request, insights.pathways(pathway=pathway))
+    return _answer(request, insights.pathways(pathway=pathway), insights.names())
 
 
 @router.get("/supply-demand", response_model=InsightPublic, responses=_RESPONSES)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from colearn.recommender.pathways import interests_from, learner_interest_pathway, learner_pathways
 from colearn.service.deps import LearnerReaderDep, PrincipalDep, RecommenderDep
 from colearn.service.problems import problem_responses
-from colearn.service.schemas import NextItem, OpportunityPublic
+from colearn.service.schemas import DistrictQuery, NextItem, OnlineQuery, OpportunityPublic, reach_of
 
 router = APIRouter(tags=["pathways for learners"], responses=problem_responses(401, 403, 422, 429))
 
@@ -36,6 +36,10 @@ class VisitorRequest(InterestsIn):
     """``POST /visitors/next``."""
 
     limit: int = Field(default=10, ge=1, le=100)
+    district: str | None = Field(default=None, min_length=1, max_length=200,
+                                 description="home district: only badges with an opportunity in it "
+                                             "(at the district or a venue within it)")
+    online: bool = Field(default=False, description="only online opportunities (with district: in it or online)")
 
 
 class StepPublic(BaseModel):
@@ -56,13 +60,22 @@ class InterestPathwayPublic(BaseModel):
     steps: list[StepPublic]
 
 
+class StepOpportunityPublic(OpportunityPublic):
+    """A current opportunity that awards one of a step's badges."""
+
+    badge_id: str
+
+
 class NextStepPublic(BaseModel):
     """The first unmet step of a recommended pathway (1-based ``index``)."""
 
     index: int
     title: str | None
     badges: list[str]
-    required: int
+    required: int = Field(description="how many of ``badges`` meet the step")
+    rule: str = Field(description='the requirement in words: "any 1 of A or B", "both A and B", "2 of 3: A, B or C"')
+    opportunities: list[StepOpportunityPublic] = Field(
+        description="current opportunities (not ended; within the district/online filter) awarding its badges")
 
 
 class ScoredPathwayPublic(BaseModel):
@@ -102,12 +115,20 @@ def learner_recommended_pathways(
     themes: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006 - FastAPI reads the default
     destinations: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
     text: Annotated[str, Query(max_length=500)] = "",
+    district: DistrictQuery = None,
+    online: OnlineQuery = False,
 ) -> Any:
     """The organisations' published pathways ranked for this learner: fit, progress
-    (a step is met by any ``required`` of its badges), readiness, the next step, reasons."""
-    scored = learner_pathways(recommender, learner_id, interests_from(themes, destinations, text))
-    return ScoredPathwaysPublic(learner_id=learner_id, count=len(scored),
-                                data=[ScoredPathwayPublic(**vars(s)) for s in scored])
+    (a step is met by any ``required`` of its badges), readiness, the next step (its
+    rule in words and its current opportunities, within ``district``/``online``), reasons."""
+    scored = learner_pathways(recommender, learner_id, interests_from(themes, destinations, text),
+                              reach_of(district, online))
+    return ScoredPathwaysPublic(learner_id=learner_id, count=len(scored), data=[
+        ScoredPathwayPublic(**{**vars(s), "next_step": None if s.next_step is None else NextStepPublic(
+            **{**s.next_step, "opportunities": [StepOpportunityPublic(**OpportunityPublic.from_row(o).model_dump(),
+                                                                      badge_id=o["badge_id"])
+                                                for o in s.next_step["opportunities"]]})})
+        for s in scored])
 
 
 @router.post("/learners/{learner_id}/pathways/interest", response_model=InterestPathwayPublic,
@@ -120,7 +141,23 @@ def learner_interest(_: LearnerReaderDep, recommender: RecommenderDep, learner_i
                                      interests_from(body.themes, body.destinations, body.text, body.cells))
     return InterestPathwayPublic(learner_id=learner_id, target=body, steps=[
         StepPublic(badge_id=s.badge_id, name=s.name, cell=s.cell, reasons=s.reasons,
-                   opportunities=[OpportunityPublic(**o) for o in s.opportunities]) for s in steps])
+                   opportunities=[OpportunityPublic.from_row(o) for o in s.opportunities]) for s in steps])
+
+
+@router.get("/visitors/next", response_model=VisitorNextPublic, name="visitor_next_query")
+def visitor_next_query(
+    principal: PrincipalDep, recommender: RecommenderDep,
+    themes: Annotated[list[str], Query(max_length=20, description="chosen theme ids")] = [],  # noqa: B006
+    destinations: Annotated[list[str], Query(max_length=20, description="chosen destinations")] = [],  # noqa: B006
+    text: Annotated[str, Query(max_length=500, description="free-text interests")] = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    district: DistrictQuery = None,
+    online: OnlineQuery = False,
+) -> Any:
+    """``POST /visitors/next`` as a query, for partner pages (their keys may only
+    read, and browsers send them GET requests without a preflight)."""
+    return visitor_next(principal, recommender, VisitorRequest(
+        themes=themes, destinations=destinations, text=text, limit=limit, district=district, online=online))
 
 
 @router.post("/visitors/next", response_model=VisitorNextPublic)
@@ -128,7 +165,7 @@ def visitor_next(_: PrincipalDep, recommender: RecommenderDep, body: VisitorRequ
     """Cold start: badges for someone with none yet, from chosen themes, destinations
     and free-text interests (popularity when nothing is stated)."""
     recs = recommender.recommend_for_interests(interests_from(body.themes, body.destinations, body.text),
-                                               limit=body.limit)
+                                               limit=body.limit, reach=reach_of(body.district, body.online))
     return VisitorNextPublic(items=[
         NextItem(badge_id=r.badge_id, name=r.name, score=float(r.score), reasons=list(r.reasons),
-                 opportunities=[OpportunityPublic(**o) for o in r.opportunities]) for r in recs])
+                 opportunities=[OpportunityPublic.from_row(o) for o in r.opportunities]) for r in recs])

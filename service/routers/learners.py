@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path, Query, Response
 
 from colearn.recommender.pathways import interests_from
 from colearn.service.deps import LearnerReaderDep, RecommenderDep
-from colearn.service.schemas import NextItem, NextPublic, OpportunityPublic, Problem
+from colearn.service.schemas import (DistrictQuery, NextItem, NextPublic, OnlineQuery, OpportunityPublic, Problem,
+                                    reach_of)
 
 router = APIRouter(prefix="/learners", tags=["learners"])
 
@@ -28,17 +29,23 @@ def next_badges(
     themes: Annotated[list[str], Query(max_length=20, description="chosen theme ids (cold start)")] = [],  # noqa: B006
     destinations: Annotated[list[str], Query(max_length=20, description="chosen destinations")] = [],  # noqa: B006
     interests: Annotated[str, Query(max_length=500, description="free-text interests")] = "",
+    district: DistrictQuery = None,
+    online: OnlineQuery = False,
 ) -> Response:
     """The badges a learner could earn next, best first, each with its reasons and
-    the opportunities that award it.
+    the current opportunities that award it (never an ended one), with where
+    (place, district, online/offline/blended) and when (start, end, sessions).
+    A badge whose every opportunity has ended is left out; with ``district``
+    and/or ``online``, so is one with no current opportunity within reach.
 
     Who: admin, a partner key (read-only), or the learner themself (token).
     """
     stated = interests_from(themes, destinations, interests)
-    recs = recommender.recommend(learner_id, limit=limit, interests=None if stated.is_empty else stated)
+    recs = recommender.recommend(learner_id, limit=limit, interests=None if stated.is_empty else stated,
+                                 reach=reach_of(district, online))
     items = [
         NextItem(badge_id=r.badge_id, name=r.name, score=float(r.score), reasons=list(r.reasons),
-                 opportunities=[OpportunityPublic(**o) for o in r.opportunities])
+                 opportunities=[OpportunityPublic.from_row(o) for o in r.opportunities])
         for r in recs
     ]
     # Validated once here and written with pydantic's serializer; returning the

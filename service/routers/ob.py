@@ -103,13 +103,13 @@ def _baked(pub: PublisherDep, assertion_id: str, ext: str, version: int) -> Resp
         return _ld(hosted.document, hosted.status)
     record = pub.issued(assertion_id)
     name, layer, caption = _badge_look(pub, record.badge_id or "")
+    art = images.artwork(pub.store, record.badge_id or "", name, layer, caption, ext)  # uploaded, or named
     if version == 2:
-        data = images.bake_ob2_svg(images.badge_svg(name, layer, caption), pub.urls.assertion(assertion_id)) \
-            if ext == "svg" else images.bake_ob2_png(images.badge_png(layer), json.dumps(hosted.document))
+        data = images.bake_ob2_svg(art, pub.urls.assertion(assertion_id)) \
+            if ext == "svg" else images.bake_ob2_png(art, json.dumps(hosted.document))
     else:
         token = pub.credential_jwt(assertion_id)
-        data = images.bake_ob3_svg(images.badge_svg(name, layer, caption), token) if ext == "svg" else \
-            images.bake_ob3_png(images.badge_png(layer), token)
+        data = images.bake_ob3_svg(art, token) if ext == "svg" else images.bake_ob3_png(art, token)
     return Response(data, media_type="image/svg+xml" if ext == "svg" else "image/png",
                     headers={"Content-Disposition": f'attachment; filename="{assertion_id}.{ext}"'})
 

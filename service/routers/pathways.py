@@ -11,6 +11,7 @@ from pydantic import Field
 from colearn.graph.schema import PathwayStatus
 from colearn.service import authoring
 from colearn.service.deps import PrincipalDep, StoreDep
+from colearn.service.openbadges_deps import PublisherDep, ensure_badge_key
 from colearn.service.problems import problem_responses
 from colearn.service.routers.catalogue import IdPath, Paging, partial_model
 from colearn.service.schemas import CompletionPublic, CompletionRequest, PathwayPublic, PathwaysPublic
@@ -79,8 +80,13 @@ def archive_pathway(principal: PrincipalDep, store: StoreDep, item_id: IdPath) -
 
 @router.post("/{item_id}/completions", response_model=CompletionPublic, name="complete_pathway",
              responses=problem_responses(404))
-def complete_pathway(principal: PrincipalDep, store: StoreDep, item_id: IdPath, body: CompletionRequest) -> Any:
+def complete_pathway(principal: PrincipalDep, store: StoreDep, pub: PublisherDep, item_id: IdPath,
+                     body: CompletionRequest) -> Any:
     """Check a learner's portfolio against every step; when all are met, award the
-    completion badge once (asking again changes nothing). Who: admin, the pathway's
-    organisation, or the learner themself."""
-    return vars(authoring.complete(store, principal, item_id, body.learner_id))
+    completion badge once (asking again changes nothing; a learner who already
+    holds it live gets no second one). Who: admin, the pathway's organisation, or
+    the learner themself."""
+    done = authoring.complete(store, principal, item_id, body.learner_id)
+    if done.created:
+        ensure_badge_key(pub, done.badge_id)
+    return vars(done)

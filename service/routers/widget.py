@@ -16,6 +16,10 @@ from fastapi.responses import HTMLResponse, Response
 
 router = APIRouter(tags=["widget"], include_in_schema=False)
 
+#: The learner ``/demo`` opens on: a Brackenford learner (``data/demo-city/learners.csv``)
+#: part-way along the Digital Careers pathway, with a few badges to go on.
+DEMO_LEARNER = "bf-0476"
+
 
 @lru_cache
 def asset(name: str) -> str:
@@ -23,13 +27,20 @@ def asset(name: str) -> str:
     return resources.files("colearn.service").joinpath("widget", name).read_text(encoding="utf-8")
 
 
-def render_demo(api: str, key: str, learner: str) -> str:
-    """The demo partner page, loading the widget from ``api`` with ``key`` for ``learner``.
+def render_demo(api: str, key: str, learner: str | None, district: str = "", online: bool = False) -> str:
+    """The demo partner page, loading the widget from ``api`` with ``key`` for
+    ``learner`` (``None``: visitor mode, no learner), within ``district`` and/or
+    ``online`` when given.
 
     The values are HTML-escaped; a partner site embeds the same two elements.
     """
     page = asset("demo.html")
-    for name, value in (("API", api.rstrip("/")), ("KEY", key), ("LEARNER", learner)):
+    who = 'visitor themes="digital"' if learner is None else f'learner="{html.escape(learner, quote=True)}"'
+    where = (f' district="{html.escape(district, quote=True)}"' if district else "") + (" online" if online else "")
+    values = {"API": api.rstrip("/"), "KEY": key, "LEARNER": learner or "", "DISTRICT": district,
+              "MODE": "a visitor" if learner is None else f"learner {learner}"}
+    page = page.replace("{{WHO}}", who + where).replace("{{ONLINE}}", " checked" if online else "")
+    for name, value in values.items():
         page = page.replace("{{" + name + "}}", html.escape(value, quote=True))
     return page
 
@@ -44,6 +55,12 @@ def widget_script() -> Response:
 @router.get("/demo", response_class=HTMLResponse)
 def demo_page(request: Request,
               key: Annotated[str, Query(max_length=300)] = "",
-              learner: Annotated[str, Query(max_length=200)] = "demo-learner-1") -> HTMLResponse:
-    """A partner page showing both widgets (``?key=<partner key>&learner=<id>``)."""
-    return HTMLResponse(render_demo(str(request.base_url), key, learner))
+              learner: Annotated[str, Query(max_length=200)] = DEMO_LEARNER,
+              visitor: Annotated[bool, Query()] = False,
+              district: Annotated[str, Query(max_length=200)] = "",
+              online: Annotated[bool, Query()] = False) -> HTMLResponse:
+    """A partner page showing both widgets: for ``learner`` (default ``DEMO_LEARNER``)
+    or, with ``visitor=true``, for a visitor; ``district`` and ``online`` filter
+    where (``?key=<partner key>`` when the API asks for one)."""
+    return HTMLResponse(render_demo(str(request.base_url), key, None if visitor or not learner else learner,
+                                    district, online))

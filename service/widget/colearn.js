@@ -4,8 +4,17 @@
  *   <colearn-next learner="LEARNER_ID" key="PARTNER_KEY" limit="5"></colearn-next>
  *   <colearn-pathways learner="LEARNER_ID" key="PARTNER_KEY"></colearn-pathways>
  *
- * Requests go only to the API this script came from (or the `api` attribute),
- * with the partner key in the X-API-Key header; nothing else is fetched.
+ * Without `learner` (or with `visitor`), an element shows what a visitor could
+ * start with: `themes="digital health-and-care"` (space-separated theme ids)
+ * steers <colearn-next>; <colearn-pathways> lists the published pathways.
+ * Where: `district="northgate"` keeps opportunities in that district (at the
+ * district or a venue within it); `online` keeps online ones (with `district`:
+ * in it or online). Dates are shown in `time-zone` (an IANA name; default UTC).
+ *
+ * Each element sends one request when it is added, and one more each time an
+ * attribute changes afterwards (changes made together count once). Requests go
+ * only to the API this script came from (or the `api` attribute), with the
+ * partner key in the X-API-Key header; nothing else is fetched.
  * Theme with CSS custom properties on the element or any ancestor:
  *   --colearn-font, --colearn-text, --colearn-muted, --colearn-bg,
  *   --colearn-surface, --colearn-accent, --colearn-accent-text, --colearn-focus,
@@ -34,7 +43,55 @@
     .bar > span { display: block; height: 100%; background: var(--colearn-accent, #0b4fa8); }
     .meta { color: var(--colearn-muted, #4a4a4a); font-size: .9rem; }
     .status { color: var(--colearn-muted, #4a4a4a); }
+    .opps > ul > li { margin: .25rem 0 0; }
+    .where, .when { display: block; color: var(--colearn-muted, #4a4a4a); font-size: .85rem; }
+    .rule { font-weight: 600; font-size: .95rem; margin: .3rem 0 0; }
   `;
+
+  const MIDNIGHT = /T00:00:00(\.0+)?(Z|\+00:00)$/;
+
+  function formatter(zone, withTime) {
+    const options = { weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone: zone || "UTC" };
+    if (withTime) { options.hour = "2-digit"; options.minute = "2-digit"; options.hour12 = false; }
+    try { return new Intl.DateTimeFormat("en-GB", options); } catch (e) {
+      return new Intl.DateTimeFormat("en-GB", { ...options, timeZone: "UTC" });
+    }
+  }
+
+  /* "Place, District" (or "Online"; blended adds "and online"). */
+  function whereText(o) {
+    if (o.mode === "online") return "Online";
+    const parts = [o.place_name || o.place_id];
+    if (o.district_name && !(parts[0] || "").includes(o.district_name)) parts.push(o.district_name);
+    const place = parts.filter(Boolean).join(", ");
+    return o.mode === "blended" ? `${place || "In person"} and online` : place;
+  }
+
+  /* When: the next session, a date or a date range, or "ongoing". An end at
+     midnight UTC is the end of the day before (an end date includes its day). */
+  function whenText(o, zone, now) {
+    const day = formatter(zone, false);
+    const at = formatter(zone, true);
+    const upcoming = (o.sessions || []).filter((s) => Date.parse(s.end) > now);
+    if (upcoming.length) {
+      const more = upcoming.length > 1 ? ` (${upcoming.length} sessions to go)` : "";
+      return `Next session ${at.format(new Date(upcoming[0].start))}${more}`;
+    }
+    const start = o.start ? new Date(o.start) : null;
+    let end = o.end ? new Date(o.end) : null;
+    const wholeDays = (!o.start || MIDNIGHT.test(o.start)) && (!o.end || MIDNIGHT.test(o.end));
+    if (end && wholeDays) end = new Date(end.getTime() - 1);
+    const fmt = wholeDays ? day : at;
+    if (start && end) {
+      if (day.format(start) === day.format(end)) {
+        return wholeDays ? day.format(start) : `${at.format(start)} to ${at.format(end).split(" ").pop()}`;
+      }
+      return start.getTime() > now ? `${fmt.format(start)} to ${fmt.format(end)}` : `Running now, until ${fmt.format(end)}`;
+    }
+    if (start) return start.getTime() > now ? `From ${fmt.format(start)}` : "Running now: join any time";
+    if (end) return `Until ${fmt.format(end)}`;
+    return "Ongoing: join any time";
+  }
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -52,7 +109,9 @@
   let uid = 0;
 
   class ColearnElement extends HTMLElement {
-    static get observedAttributes() { return ["learner", "key", "limit", "api"]; }
+    static get observedAttributes() {
+      return ["learner", "key", "limit", "api", "visitor", "themes", "district", "online", "time-zone"];
+    }
 
     constructor() {
       super();
@@ -62,15 +121,40 @@
 
     get api() { return (this.getAttribute("api") || DEFAULT_API).replace(/\/+$/, ""); }
 
-    connectedCallback() { this.load(); }
+    get visitor() { return this.hasAttribute("visitor") || !this.getAttribute("learner"); }
 
-    attributeChangedCallback() { if (this.isConnected) this.load(); }
+    /* The where filters as query parameters ("&district=...&online=true"). */
+    get whereQuery() {
+      const q = new URLSearchParams();
+      if (this.getAttribute("district")) q.set("district", this.getAttribute("district"));
+      if (this.hasAttribute("online")) q.set("online", "true");
+      const text = q.toString();
+      return text ? `&${text}` : "";
+    }
 
-    async request(path) {
+    /* One load per batch of changes: the attributes a page sets, and the
+       element being connected, arrive together and end in a single request. */
+    schedule() {
+      if (this.pending) return;
+      this.pending = true;
+      queueMicrotask(() => { this.pending = false; if (this.isConnected) this.load(); });
+    }
+
+    connectedCallback() { this.schedule(); }
+
+    attributeChangedCallback(name, before, after) { if (before !== after) this.schedule(); }
+
+    async request(path, payload) {
       const headers = { Accept: "application/json" };
       const key = this.getAttribute("key");
       if (key) headers["X-API-Key"] = key;
-      const response = await fetch(this.api + path, { headers, credentials: "omit", mode: "cors" });
+      const init = { headers, credentials: "omit", mode: "cors" };
+      if (payload !== undefined) {
+        init.method = "POST";
+        headers["Content-Type"] = "application/json";
+        init.body = JSON.stringify(payload);
+      }
+      const response = await fetch(this.api + path, init);
       let body = null;
       try { body = await response.json(); } catch (e) { body = null; }
       if (!response.ok) {
@@ -94,14 +178,27 @@
     }
 
     async load() {
-      const learner = this.getAttribute("learner");
-      if (!learner) { this.showStatus(this.title_, "No learner given.", true); return; }
+      const ticket = (this.ticket = (this.ticket || 0) + 1);
       this.show(this.title_, el("p", { class: "status", role: "status" }, "Loading\u2026"), true);
       try {
-        this.render(await this.request(this.path(encodeURIComponent(learner))));
+        const body = await this.fetchData(encodeURIComponent(this.getAttribute("learner") || ""));
+        if (ticket === this.ticket) this.render(body);
       } catch (error) {
-        this.fail(error);
+        if (ticket === this.ticket) this.fail(error);
       }
+    }
+
+    /* The current opportunities of an item, each with where and when. */
+    opportunities(list, label) {
+      const zone = this.getAttribute("time-zone") || "UTC";
+      const now = Date.now();
+      const items = (list || []).map((o) => el("li", { class: "opp", "data-opportunity-id": o.id },
+        o.url ? el("a", { href: o.url, target: "_blank", rel: "noopener" }, o.name || o.id) : (o.name || o.id),
+        el("span", { class: "where" }, whereText(o)),
+        el("span", { class: "when" }, whenText(o, zone, now))));
+      return items.length
+        ? el("div", { class: "opps" }, el("span", { class: "meta" }, label), el("ul", {}, items))
+        : null;
     }
 
     fail(error) {
@@ -112,9 +209,16 @@
   class ColearnNext extends ColearnElement {
     get title_() { return this.getAttribute("heading") || "What to learn next"; }
 
-    path(learner) {
-      const limit = Math.max(1, Math.min(20, parseInt(this.getAttribute("limit") || "5", 10) || 5));
-      return `/learners/${learner}/next?limit=${limit}`;
+    get limit() { return Math.max(1, Math.min(20, parseInt(this.getAttribute("limit") || "5", 10) || 5)); }
+
+    fetchData(learner) {
+      if (this.visitor) {
+        const q = new URLSearchParams();
+        for (const t of (this.getAttribute("themes") || "").split(/\s+/).filter(Boolean)) q.append("themes", t);
+        q.set("limit", String(this.limit));
+        return this.request(`/visitors/next?${q}${this.whereQuery}`);
+      }
+      return this.request(`/learners/${learner}/next?limit=${this.limit}${this.whereQuery}`);
     }
 
     render(body) {
@@ -126,12 +230,7 @@
         const headingId = `${this.uid}-badge-${i}`;
         const reasons = el("ul", { class: "reasons", "aria-label": `Why ${name}` },
                            (item.reasons || []).map((r) => el("li", {}, r)));
-        const opps = (item.opportunities || []).map((o) => (o.url
-          ? el("li", {}, el("a", { href: o.url, target: "_blank", rel: "noopener" }, o.name || o.id))
-          : el("li", {}, o.name || o.id)));
-        const where = opps.length
-          ? el("div", { class: "opps" }, el("span", { class: "meta" }, "Earn it at:"), el("ul", {}, opps))
-          : null;
+        const where = this.opportunities(item.opportunities, "Earn it at:");
         list.append(el("li", { class: "item", tabindex: "0", "aria-labelledby": headingId,
                                "data-badge-id": item.badge_id },
                        el("h3", { id: headingId }, name), reasons, where));
@@ -143,7 +242,10 @@
   class ColearnPathways extends ColearnElement {
     get title_() { return this.getAttribute("heading") || "Pathways for you"; }
 
-    path(learner) { return `/learners/${learner}/pathways`; }
+    fetchData(learner) {
+      if (this.visitor) return this.request("/pathways?status=published&limit=20");
+      return this.request(`/learners/${learner}/pathways?${this.whereQuery.slice(1)}`);
+    }
 
     fail(error) {
       if (error.status === 404 && (!error.problem || error.problem.detail === "Not Found")) {
@@ -163,15 +265,22 @@
           : (p.progress && typeof p.progress.fraction === "number" ? p.progress.fraction : 0);
         const pct = Math.round(Math.max(0, Math.min(1, raw)) * 100);
         const headingId = `${this.uid}-pathway-${i}`;
-        const next = p.next_step && (p.next_step.title || p.next_step.name);
+        const step = p.next_step;
+        const next = step && (step.title || step.name);
+        const body = this.visitor
+          ? [el("p", { class: "meta" }, p.description || ""),
+             el("p", { class: "meta" }, `${(p.steps || []).filter((s) => !s.optional).length} steps`)]
+          : [el("div", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100,
+                         "aria-valuenow": pct, "aria-label": `Progress on ${title}` },
+                el("span", { style: `width: ${pct}%` })),
+             el("p", { class: "meta" }, `${pct}% done` + (next ? ` \u2014 next: ${next}` : "")),
+             step && step.rule ? el("p", { class: "rule" }, `Earn ${step.rule}`) : null,
+             this.opportunities(step && step.opportunities, "Where:"),
+             el("ul", { class: "reasons" }, (p.reasons || []).filter((r) => !r.startsWith("Next:"))
+               .map((r) => el("li", {}, r)))];
         list.append(el("li", { class: "item", tabindex: "0", "aria-labelledby": headingId,
                                "data-pathway-id": p.pathway_id || p.id },
-          el("h3", { id: headingId }, title),
-          el("div", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100,
-                      "aria-valuenow": pct, "aria-label": `Progress on ${title}` },
-             el("span", { style: `width: ${pct}%` })),
-          el("p", { class: "meta" }, `${pct}% done` + (next ? ` \u2014 next: ${next}` : "")),
-          el("ul", { class: "reasons" }, (p.reasons || []).map((r) => el("li", {}, r)))));
+          el("h3", { id: headingId }, title), ...body));
       });
       this.show(this.title_, list, false);
     }

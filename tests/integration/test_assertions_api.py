@@ -17,7 +17,8 @@ from fastapi.testclient import TestClient
 from openbadgeslib.ob3 import Achievement, IdentityObject, Issuer, OB3Signer, OpenBadgeCredential
 
 from colearn.config import Settings
-from colearn.graph import issuing, queries
+from colearn.domain import awards as issuing
+from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.service.app import create_app

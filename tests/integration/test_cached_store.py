@@ -23,7 +23,7 @@ def test_same_answer_as_the_statement_and_forgets_on_writes(store: GraphStore) -
     store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": b, "props": {}} for b in ("b1", "b2", "b3")]})
     _opportunity(store, "o1", "b1")
     cached = CachedStore(store, ttl_s=60)
-    ask = {"badge_ids": ["b1", "b2", "b3"]}
+    ask = {"badge_ids": ["b1", "b2", "b3"], "now": 0}
     first = cached.read(queries.BADGE_OPPORTUNITIES, ask)
     assert _by_badge(first) == _by_badge(store.read(queries.BADGE_OPPORTUNITIES, ask)) == {"b1": ["o1"]}
     assert (cached.hits, cached.misses) == (0, 3)
@@ -36,6 +36,18 @@ def test_same_answer_as_the_statement_and_forgets_on_writes(store: GraphStore) -
     assert _by_badge(CachedStore(store, ttl_s=0).read(queries.BADGE_OPPORTUNITIES, ask)) == \
         {"b1": ["o1"], "b2": ["o2"], "b3": ["o3"]}
     assert cached.read(queries.GET_LEARNER, {"learner_id": "nobody"}) == []
+
+
+def test_ended_opportunities_left_out_at_each_answers_now(store: GraphStore) -> None:
+    store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": "b1", "props": {}}]})
+    _opportunity(store, "o1", "b1")
+    _opportunity(store, "o2", "b1")
+    store.write(queries.merge_nodes(Label.OPPORTUNITY), {"rows": [{"id": "o2", "props": {"ends_on": 1000}}]})
+    cached = CachedStore(store, ttl_s=60)
+    for now in (999, 1000, 5000, 999):  # an opportunity ending at `now` has ended
+        ask = {"badge_ids": ["b1"], "now": now}
+        assert _by_badge(cached.read(queries.BADGE_OPPORTUNITIES, ask)) == \
+            _by_badge(store.read(queries.BADGE_OPPORTUNITIES, ask)) == {"b1": ["o1", "o2"] if now < 1000 else ["o1"]}
 
 
 def test_principal_cache() -> None:

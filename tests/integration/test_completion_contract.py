@@ -21,3 +21,52 @@ def test_pathways_completed_by_badge(any_store: GraphStore) -> None:
         got = [r["id"] for r in any_store.read(queries.PATHWAYS_COMPLETED_BY_BADGE, {"badge_id": badge})]
         assert got == expected, badge
     assert any_store.read(queries.PATHWAYS_COMPLETED_BY_BADGE, {"badge_id": "no-such-badge"}) == []
+
+
+@covers("PATHWAY_COMPLETION_NEEDS")
+def test_pathway_completion_needs(any_store: GraphStore) -> None:
+    ingest_catalogue(any_store, demo_city_path())
+    pathways = [e.value for e in read_catalogue(demo_city_path()).pathways]
+    draft = next((p for p in pathways if p.status != "published" and p.completion_badge), None)
+
+    def expected(extra: str | None) -> list[tuple[str, str, list[str]]]:
+        return sorted((p.id, p.completion_badge, sorted({b for s in p.steps if not s.optional for b in s.badges}))
+                      for p in pathways if p.completion_badge and (p.status == "published" or p.id == extra))
+
+    for extra in (None, draft.id if draft else None, "no-such-pathway"):
+        got = [(r["pathway_id"], r["completion"], sorted(r["needs"]))
+               for r in any_store.read(queries.PATHWAY_COMPLETION_NEEDS, {"id": extra or ""})]
+        assert got == expected(extra)
+    assert expected(None), "the demo city has published pathways with completion badges"
+
+
+def _awards_of_one_learner(store: GraphStore) -> None:
+    from colearn.graph.schema import Label, Rel
+    store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}, {"id": "l2", "props": {}}]})
+    store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": b, "props": {"name": b}} for b in ("b1", "b2")]})
+    rows = [("a1", "issued", "l1", "b1"), ("a2", "accepted", "l1", "b1"), ("a3", "revoked", "l1", "b1"),
+            ("a4", "declined", "l1", "b1"), ("a5", "accepted", "l1", "b2"), ("a6", "accepted", "l2", "b1")]
+    store.write(queries.merge_nodes(Label.ASSERTION), {"rows": [
+        {"id": a, "props": {"status": s, "recipient_hash": "sha256$ab", "recipient_salt": "s", "recipient_type": "email",
+                            "evidence_url": "https://e.example"}} for a, s, _, _ in rows]})
+    store.write(queries.set_links(Label.ASSERTION, Rel.TO, Label.LEARNER),
+                {"rows": [{"id": a, "targets": [{"id": l, "props": {}}]} for a, _, l, _ in rows]})
+    store.write(queries.set_links(Label.ASSERTION, Rel.OF, Label.BADGE),
+                {"rows": [{"id": a, "targets": [{"id": b, "props": {}}]} for a, _, _, b in rows]})
+
+
+@covers("LEARNER_LIVE_AWARDS_OF_BADGE", "ERASE_ASSERTION")
+def test_live_awards_and_erasing_an_assertion(any_store: GraphStore) -> None:
+    _awards_of_one_learner(any_store)
+    live = lambda: [r["id"] for r in any_store.read(  # noqa: E731
+        queries.LEARNER_LIVE_AWARDS_OF_BADGE, {"learner_id": "l1", "badge_id": "b1"})]
+    assert live() == ["a1", "a2"]
+    assert any_store.write(queries.ERASE_ASSERTION, {"id": "a2"}) == [{"id": "a2"}]
+    assert live() == ["a1"]
+    row = any_store.read("MATCH (a:Assertion {id: 'a2'}) RETURN properties(a) AS p, "
+                         "size([(a)--() | 1]) AS links")[0]
+    assert row["links"] == 0 and row["p"]["erased"] is True
+    assert not {"recipient_hash", "recipient_salt", "recipient_type", "evidence_url"} & set(row["p"])
+    assert any_store.write(queries.ERASE_ASSERTION, {"id": "no-such"}) == []
+    assert [r["id"] for r in any_store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE,
+                                            {"learner_id": "l2", "badge_id": "b1"})] == ["a6"]

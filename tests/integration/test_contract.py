@@ -8,7 +8,6 @@ import inspect
 import random
 from collections import Counter, defaultdict
 
-import pytest
 
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
@@ -129,7 +128,7 @@ def test_catalogue_reads(any_store: GraphStore) -> None:
     assert catalogue["b5"]["cells"] == [data["cells"][1]["id"]]
     assert all(b["issuer_id"] == "org" for b in catalogue.values())
     opps = {r["badge_id"]: r["opportunities"] for r in
-            any_store.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": ["b0", "b1", "b2"]})}
+            any_store.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": ["b0", "b1", "b2"], "now": 0})}
     assert set(opps) == {"b0", "b1"}
     assert opps["b0"][0]["id"] == "op1" and opps["b0"][0]["organisation_id"] == "org"
 

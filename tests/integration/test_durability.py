@@ -28,7 +28,8 @@ import pytest
 
 from colearn.config import Settings
 from colearn.errors import ColearnError
-from colearn.graph import issuing, queries
+from colearn.domain import awards as issuing
+from colearn.graph import queries
 from colearn.graph.falkordb_store import EmbeddedFalkorDB, FalkorDBStore
 from colearn.graph.schema import Label, Rel
 from colearn.ingest.awards import ingest_awards

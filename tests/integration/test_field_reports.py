@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from colearn.config import Settings
 from colearn.errors import InvalidInput
 from colearn.graph.store import GraphStore
-from colearn.ingest.openbadges import BatchRefused, ingest_openbadges, parse_openbadges_document
+from colearn.ingest.openbadges import ingest_openbadges, parse_openbadges_document
 from colearn.service.app import create_app
 from colearn.service.auth import create_key, issue_learner_token
 from tests.openbadges_builders import BASE, seed_issuing_city
@@ -416,7 +416,7 @@ def test_r26_non_utf8_is_never_decoded_lossily(api, store) -> None:
 
 
 def test_r26_the_cli_reader_uses_the_same_rule(store, tmp_path) -> None:
-    from colearn.graph import issuing
+    from colearn.domain import awards as issuing
     seed_issuing_city(store)
     p = tmp_path / "r26.csv"
     p.write_bytes(_cp1252_csv())
@@ -470,3 +470,114 @@ def test_csv_uploads_without_a_name_do_not_share_keys(api) -> None:
     assert first.status_code == 201 and second.status_code == 201, second.text
     assert second.json()["created"] == 1 and not second.json()["refused"]
     assert _csv(client, keys, b"email,badge_id\na@example.org,web\n").json()["created"] == 0  # same file again
+
+
+# ---------------------------------------------------------------- R23 and completions
+
+
+def _pathway(name: str, ids: dict[str, str]) -> dict[str, Any]:
+    p = load(name)
+    p["organisation"] = "college"
+    p["completion_badge"] = ids[p["completion_badge"]]
+    for s in p["steps"]:
+        s["badges"] = [ids[b] for b in s["badges"]]
+    return p
+
+
+def _accept(client: TestClient, keys: dict, assertion_id: str) -> None:
+    r = client.post(f"/assertions/{assertion_id}/accept", headers=keys["admin"])
+    assert r.status_code == 200, r.text
+
+
+def test_r23_completion_cycles_warned_and_a_completion_never_issued_twice(api, store) -> None:
+    client, keys = api
+    from colearn.graph import queries
+    from colearn.graph.schema import Label
+    store.write(queries.merge_nodes(Label.DESTINATION), {"rows": [{"id": "employment", "props": {"name": "Work"}}]})
+    ids = {"t2-b1": "web", "t2-c1": "safety", "t2-c2": "app"}
+    p1, p2 = _pathway("r23b-p1.json", ids), _pathway("r23b-p2.json", ids)
+    for p in (p1, p2):
+        r = client.post("/pathways", headers=keys["college"], json=p)
+        assert r.status_code == 201, r.text
+    assert not client.post(f"/pathways/{p1['id']}/publish", headers=keys["college"]).json()["warnings"]
+    warned = client.post(f"/pathways/{p2['id']}/publish", headers=keys["college"]).json()["warnings"]
+    assert [w["field"] for w in warned] == ["completion_badge"] and "completion cycle" in warned[0]["message"]
+    assert p1["id"] in warned[0]["message"] and p2["id"] in warned[0]["message"]
+    # the learner holds c1 (safety) directly; it completes p2, whose completion (app) then completes p1
+    safety = _award_badge(client, keys, "safety")
+    _accept(client, keys, safety["id"])
+    learner = safety["learner_id"]
+    held = lambda badge: store.read(  # noqa: E731
+        "MATCH (:Learner {id: $l})<-[:TO]-(a:Assertion)-[:OF]->(:Badge {id: $b}) RETURN a.id AS id, "
+        "a.status AS status, a.revocation_reason AS reason", {"l": learner, "b": badge})
+    [app] = held("app")
+    _accept(client, keys, app["id"])
+    _accept(client, keys, _award_badge(client, keys, "web")["id"])
+    assert len(held("safety")) == 1  # p1 is complete, but its completion badge is already held: not again
+    r = client.post(f"/pathways/{p1['id']}/completions", headers=keys["admin"], json={"learner_id": learner})
+    assert r.json()["completed"] is True and r.json()["created"] is False and r.json()["assertion_id"] == safety["id"]
+    # completions are published as Open Badges
+    hosted = client.get(f"/ob/v2/assertions/{app['id']}")
+    assert hosted.status_code == 200 and hosted.json()["badge"].endswith("/ob/v2/badges/app"), hosted.text
+    assert check(verify(client, hosted.json()), "recipient")["ok"] is True
+    assert client.get(f"/ob/v3/credentials/{app['id']}").status_code == 200
+    # the stated policy: revoking a step badge revokes the completion it no longer supports
+    r = client.post(f"/assertions/{safety['id']}/revoke", headers=keys["college"], json={"reason": "error"})
+    assert r.status_code == 200
+    [app] = held("app")
+    assert app["status"] == "revoked" and app["reason"] == "a step badge was revoked: safety"
+    assert client.get(f"/ob/v2/assertions/{app['id']}").status_code == 410
+
+
+def _award_badge(client: TestClient, keys: dict, badge: str) -> dict[str, Any]:
+    r = client.post(f"/organisations/college/badges/{badge}/assertions", headers=keys["college"],
+                    json={"recipient": {"type": "email", "identity": EMAIL}})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_unverified_imports_never_complete_a_pathway(api, store) -> None:
+    client, keys = api
+    from colearn.graph import queries
+    from colearn.graph.schema import Label
+    store.write(queries.merge_nodes(Label.DESTINATION), {"rows": [{"id": "employment", "props": {"name": "Work"}}]})
+    doc = load("other-embedded-badgeclass-no-context.json")
+    r = import_(client, keys, doc)
+    assert r.status_code == 201 and r.json()["verified"] is False
+    imported = r.json()["badge_id"]
+    pathway = {"id": "via-import", "title": "Via an import", "organisation": "college", "destination": "employment",
+               "steps": [{"title": "s1", "badges": [imported]}], "completion_badge": "safety", "status": "published"}
+    assert client.post("/pathways", headers=keys["college"], json=pathway).status_code == 201
+    r = client.post("/pathways/via-import/completions", headers=keys["admin"], json={"learner_id": "se-1"})
+    assert r.json()["completed"] is False and r.json()["created"] is False, r.text
+    pf = client.get("/learners/se-1/portfolio", headers=keys["se-1"]).json()
+    assert pf["count"] == 1  # still in the portfolio, marked
+
+
+# ---------------------------------------------------------------- R29: deletion policy
+
+
+def test_r29_badges_go_when_nothing_live_refers_to_them_and_awards_can_be_withdrawn(api, store) -> None:
+    client, keys = api
+    a = _award_badge(client, keys, "safety")
+    r = client.delete("/badges/safety", headers=keys["college"])
+    assert r.status_code == 409 and "live assertions" in r.json()["detail"], r.text
+    assert client.post(f"/assertions/{a['id']}/revoke", headers=keys["college"], json={"reason": "x"}).status_code == 200
+    assert client.delete("/badges/safety", headers=keys["college"]).status_code == 204
+    assert client.get("/badges/safety", headers=keys["admin"]).status_code == 404
+    gone = client.get(f"/ob/v2/assertions/{a['id']}")
+    assert gone.status_code == 410 and gone.json()["revoked"] is True  # verifiers still learn it is revoked
+    listed = [x["id"] for x in client.get("/ob/v2/issuers/college/revocations").json()["revokedAssertions"]]
+    assert a["links"]["ob2"] in listed
+    # an award withdrawn by its issuer: revoked, out of the learner's records, recipient erased, still 410
+    w = _award_badge(client, keys, "web")
+    assert client.delete(f"/assertions/{w['id']}", headers=keys["college"]).status_code == 204
+    assert client.delete(f"/assertions/{w['id']}", headers=keys["college"]).status_code == 204  # again: nothing
+    assert client.get(f"/ob/v2/assertions/{w['id']}").status_code == 410
+    assert client.get(f"/ob/v3/credentials/{w['id']}").status_code == 404
+    row = store.read("MATCH (a:Assertion {id: $id}) OPTIONAL MATCH (a)-[:TO]->(l) RETURN properties(a) AS p, "
+                     "l.id AS learner", {"id": w["id"]})[0]
+    assert row["learner"] is None and "recipient_hash" not in row["p"] and row["p"]["status"] == "revoked"
+    assert client.delete("/badges/web", headers=keys["college"]).status_code == 204
+    assert client.delete(f"/assertions/{a['id']}", headers={"X-API-Key": create_key(
+        store, "organisation", organisation_id="club").secret}).status_code == 403

@@ -97,7 +97,7 @@ def test_oversize_bodies_answer_413_without_reading_on(api, store: GraphStore) -
     client, h = api
     big = BADGE | {"description": "x" * (guard.MAX_JSON_BYTES + 10)}
     body = _problem(client.post("/badges", json=big, headers=h["college"]), 413)
-    assert body["type"] == "/problems/too-large"
+    assert body["type"] == "/problems/content-too-large"
     read = []
 
     def chunks(n: int, size: int = 1 << 20) -> Iterator[bytes]:

@@ -70,12 +70,14 @@ def counts(store: GraphStore) -> dict[str, int]:
 
 
 def total_nodes(store: GraphStore) -> int:
-    return store.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    """The city's nodes (the change feed's own nodes record writes; they are not data)."""
+    return store.read("MATCH (n) WHERE NOT n:FeedEntry AND NOT n:FeedCounter RETURN count(n) AS n")[0]["n"]
 
 
 def shape(store: GraphStore) -> dict[str, int]:
     out = {f"node:{r['label']}": r["n"] for r in store.read(
-        "MATCH (n) UNWIND labels(n) AS label RETURN label, count(n) AS n")}
+        "MATCH (n) WHERE NOT n:FeedEntry AND NOT n:FeedCounter UNWIND labels(n) AS label "
+        "RETURN label, count(n) AS n")}
     out.update({f"rel:{r['t']}": r["n"] for r in store.read("MATCH ()-[e]->() RETURN type(e) AS t, count(e) AS n")})
     return out
 

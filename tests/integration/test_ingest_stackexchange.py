@@ -44,9 +44,10 @@ def _count(store: GraphStore, label: str) -> int:
 
 
 def _shape(store: GraphStore) -> dict[str, int]:
-    """Nodes per label and relationships per type."""
+    """Nodes per label (the change feed's own nodes aside) and relationships per type."""
     out = {f"node:{r['label']}": r["n"] for r in store.read(
-        "MATCH (n) UNWIND labels(n) AS label RETURN label, count(n) AS n")}
+        "MATCH (n) WHERE NOT n:FeedEntry AND NOT n:FeedCounter UNWIND labels(n) AS label "
+        "RETURN label, count(n) AS n")}
     out.update({f"rel:{r['t']}": r["n"] for r in store.read(
         "MATCH ()-[e]->() RETURN type(e) AS t, count(e) AS n")})
     return out

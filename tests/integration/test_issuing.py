@@ -1,4 +1,4 @@
-"""graph/issuing.py: awards, idempotency, refusals, CSV, accept/decline/revoke, portfolio."""
+"""domain/awards.py (records and reads in graph/issuing.py): awards, idempotency, refusals, CSV, accept/decline/revoke, portfolio."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound
-from colearn.graph import issuing, queries
-from colearn.graph.issuing import AwardRequest, Recipient
+from colearn.domain import awards as issuing
+from colearn.graph import queries
+from colearn.domain.awards import AwardRequest, Recipient
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from tests.integration.test_issuing_contract import _seed

@@ -4,10 +4,6 @@ assertion fetched over HTTP from a running ``colearn serve`` (a subprocess)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +16,7 @@ from colearn.config import get_settings
 from colearn.graph.falkordb_store import EmbeddedFalkorDB
 from colearn.openbadges.schema import ob2_errors
 from tests.live import free_port
+from tests.serve_helpers import start_serve
 
 runner = CliRunner()
 ORG, BADGE = "brackenford-college", "web-foundations"
@@ -38,20 +35,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
     get_settings.cache_clear()
     result = runner.invoke(app, ["ingest", "catalogue", str(bundled("demo-city"))])
     assert result.exit_code == 0, result.output
-    env = {**os.environ, "COLEARN_DATA_DIR": str(path), "COLEARN_BASE_URL": base, "COLEARN_RATE_LIMIT_PER_MINUTE": "0"}
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("colearn")), "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc, _ = start_serve(path, port=port, env={"COLEARN_BASE_URL": base})
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"colearn serve did not start: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
         yield path, base
     finally:
         proc.terminate()

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from colearn.config import Settings
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
-from colearn.ingest.catalogue import demo_city_path, ingest_catalogue
+from colearn.ingest.catalogue import ingest_demo_catalogue
 from colearn.recommender.pathways import interests_from, learner_interest_pathway, learner_pathways
 from colearn.recommender.recommend import Recommender
 from colearn.recommender.signals import Interests
@@ -30,7 +30,7 @@ HELD = {
 
 
 def _city(store: GraphStore) -> None:
-    ingest_catalogue(store, demo_city_path())
+    ingest_demo_catalogue(store)  # dates as of this week
     rows = [{"id": f"test-{learner}-{i}", "organisation_id": "brackenford-city-council", "badge_id": badge,
              "learner_id": learner, "learner_props": {"name": learner},
              "props": {"status": "accepted", "issued_on": T0 + 1000 * i}}
@@ -81,8 +81,14 @@ def test_recommended_pathways_scored_for_a_learner(rec: Recommender) -> None:
     first = scored[0]
     assert first.pathway_id == "digital-careers"
     assert (first.steps_met, first.steps_total, first.progress) == (3, 4, 0.75)
-    assert first.next_step == {"index": 4, "title": "Work alongside a team",
-                               "badges": ["interview-ready", "junior-developer-placement"], "required": 2}
+    step = dict(first.next_step)
+    opps = step.pop("opportunities")
+    assert step == {"index": 4, "title": "Work alongside a team",
+                    "badges": ["interview-ready", "junior-developer-placement"], "required": 2,
+                    "rule": "both Interview Ready and Junior Developer Placement"}
+    assert {(o["badge_id"], o["id"]) for o in opps} == {("interview-ready", "mock-interview-day"),
+                                                        ("junior-developer-placement",
+                                                         "kiln-junior-developer-placement")}
     assert first.readiness == 1.0  # she holds First Web App (skills.demonstration), the layer below
     assert first.reasons[0] == "3 of 4 steps met"
     # the digital theme leads to enterprise too: Young Entrepreneur fits her better than the two
@@ -139,7 +145,7 @@ def test_minilm_embeddings_stored_at_ingest_drive_text_similarity(store: GraphSt
 
     _city(store)
     counts = embed_catalogue(store)
-    assert counts == {"Badge": 51, "Opportunity": 46}
+    assert counts == {"Badge": 51, "Opportunity": 51}
     assert embed_catalogue(store) == {"Badge": 0, "Opportunity": 0}  # texts unchanged: nothing to redo
     rec = Recommender.from_store(store)
     assert rec.signals_["text"].model_ == MINILM and rec.projection_.badge_vectors.shape == (51, 384)

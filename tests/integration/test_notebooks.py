@@ -71,3 +71,30 @@ def test_notebook_runs_and_draws(path: Path, tmp_path: Path, monkeypatch: pytest
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "error"]
     assert not errors
     print(f"{path.name}: {time.monotonic() - started:.1f} s, {len(figures)} figures")
+
+
+@pytest.mark.slow
+def test_colearn_notebooks_saves_the_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from colearn.cli import app
+    from colearn.config import get_settings
+
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("COLEARN_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    for var in [v for v in os.environ if v.startswith("NEO4J_")]:
+        monkeypatch.delenv(var)
+    get_settings.cache_clear()
+    out = tmp_path / "figures"
+    try:
+        result = CliRunner().invoke(app, ["notebooks", str(REPO / "notebooks" / "pathway-funnels.ipynb"),
+                                          "--out", str(out)])
+    finally:
+        _stop_left_over_server(data_dir)
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    pngs = sorted(out.glob("pathway-funnels-*.png"))
+    assert pngs and all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
+    executed = nbformat.read(out / "pathway-funnels.ipynb", as_version=4)
+    assert any(c.outputs for c in executed.cells if c.cell_type == "code")

@@ -14,8 +14,8 @@ import pytest
 from openbadgeslib.ob3 import OB3LdpVerifier, OB3Verifier
 
 from colearn.errors import InvalidInput, NotFound
-from colearn.graph import issuing
-from colearn.graph.issuing import AwardRequest, Recipient
+from colearn.domain import awards as issuing
+from colearn.domain.awards import AwardRequest, Recipient
 from colearn.graph.store import GraphStore
 from colearn.openbadges import images
 from colearn.openbadges.documents import Publisher

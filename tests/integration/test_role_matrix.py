@@ -23,7 +23,8 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from colearn.config import Settings
-from colearn.graph import issuing, queries
+from colearn.domain import awards as issuing
+from colearn.graph import access, learner_queries, queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_catalogue
@@ -43,6 +44,7 @@ MATRIX = """
 | GET | /learners/{learner_id}/pathways | 401 | 200 | 403 | 403 | 200 | 200 | 403 |
 | POST | /learners/{learner_id}/pathways/interest | 401 | 200 | 403 | 403 | 200 | 200 | 403 |
 | POST | /visitors/next | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /visitors/next | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /organisations | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
 | POST | /organisations | 401 | 201 | 403 | 403 | 403 | 403 | 403 |
 | GET | /organisations/{item_id} | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
@@ -87,10 +89,13 @@ MATRIX = """
 | POST | /pathways/{item_id}/completions | 401 | 200 | 200 | 403 | 403 | 200 | 403 |
 | POST | /organisations/{org_id}/badges/{badge_id}/assertions | 401 | 201 | 201 | 403 | 403 | 403 | 403 |
 | POST | /organisations/{org_id}/assertions/csv | 401 | 201 | 201 | 403 | 403 | 403 | 403 |
+| GET | /organisations/{org_id}/assertions | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| GET | /organisations/{org_id}/pathways/funnels | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
 | GET | /assertions/{assertion_id} | 401 | 200 | 200 | 403 | 403 | 200 | 403 |
 | POST | /assertions/{assertion_id}/accept | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
 | POST | /assertions/{assertion_id}/decline | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
 | POST | /assertions/{assertion_id}/revoke | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| DELETE | /assertions/{assertion_id} | 401 | 204 | 204 | 403 | 403 | 403 | 403 |
 | GET | /learners/{learner_id}/portfolio | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
 | POST | /learners/{learner_id}/portfolio/imports | 401 | 201 | 403 | 403 | 403 | 201 | 403 |
 | POST | /verify | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
@@ -119,6 +124,34 @@ MATRIX = """
 | GET | /insights/pathways | 401 | 200 | 200 | 200 | 403 | 403 | 403 |
 | GET | /insights/supply-demand | 401 | 200 | 200 | 200 | 403 | 403 | 403 |
 | GET | /insights/unseen-talent | 401 | 200 | 200 | 200 | 403 | 403 | 403 |
+| POST | /signin/email | 202 | 202 | 202 | 202 | 202 | 202 | 202 |
+| POST | /signin/token | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| POST | /signin/refresh | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| POST | /signin/out | 401 | 403 | 403 | 403 | 403 | 204 | 204 |
+| POST | /claims/view | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| POST | /claims/accept | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| POST | /claims/decline | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| POST | /organisations/{org_id}/claim-codes | 401 | 201 | 201 | 403 | 403 | 403 | 403 |
+| GET | /organisations/{org_id}/claim-codes | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| POST | /organisations/{org_id}/claim-codes/{code_id}/revoke | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| POST | /claim-codes/redeem | 401 | 403 | 403 | 403 | 403 | 201 | 201 |
+| GET | /me | 401 | 403 | 403 | 403 | 403 | 200 | 200 |
+| PATCH | /me | 401 | 403 | 403 | 403 | 403 | 200 | 200 |
+| GET | /me/awards | 401 | 403 | 403 | 403 | 403 | 200 | 200 |
+| GET | /me/pathways | 401 | 403 | 403 | 403 | 403 | 200 | 200 |
+| POST | /me/pathways | 401 | 403 | 403 | 403 | 403 | 200 | 201 |
+| DELETE | /me/pathways/{pathway_id} | 401 | 403 | 403 | 403 | 403 | 204 | 404 |
+| GET | /organisations/{org_id}/pathway-enrolments | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| PUT | /badges/{badge_id}/image | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| GET | /badges/{badge_id}/image | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /share/{assertion_id} | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /claim | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /signin | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /portfolio | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /redeem | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /issue/claim-codes | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /pages/learner.js | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /pages/learner.css | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /openapi.json | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /docs | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /docs/oauth2-redirect | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
@@ -128,6 +161,14 @@ MATRIX = """
 OWNER, OTHER, SELF, OTHER_LEARNER = "college", "library", "l1", "l2"
 #: The assertion the issuing rows act on: OWNER's badge ``app`` awarded to SELF.
 AWARDED = issuing.assertion_id_for(OWNER, "matrix")
+#: Secrets whose hashes ``_seed`` stores: a claim link for AWARDED, a sign-in
+#: link and a refresh token of SELF, and a claim code of OWNER (``CODE_ID``).
+CLAIM_TOKEN, SIGNIN_TOKEN, REFRESH_TOKEN = "matrix-claim-token-0123456789", "matrix-signin-token-0123456789", \
+    "matrix-refresh-token-0123456789"
+CODE_ID, CLAIM_CODE = "cc-matrix", "MTRX-2345-6789"
+#: A 1 x 1 PNG for the badge image upload.
+_PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478"
+                     "9c63606060f80f00010401005fe5c34b0000000049454e44ae426082")
 _IMPORT = {"@context": "https://w3id.org/openbadges/v2", "id": "https://elsewhere.example/assertions/1",
            "type": "Assertion", "issuedOn": "2025-05-01T10:00:00Z", "verification": {"type": "HostedBadge"},
            "badge": "https://elsewhere.example/badges/1",
@@ -183,14 +224,37 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
         "path": {"org_id": OWNER, "badge_id": "app"}, "json": {"learner_id": SELF}},
     ("POST", "/organisations/{org_id}/assertions/csv"): {
         "path": {"org_id": OWNER}, "json": "badge_id,email\napp,someone@example.org\n"},
+    ("GET", "/organisations/{org_id}/assertions"): {"path": {"org_id": OWNER}},
+    ("GET", "/organisations/{org_id}/pathways/funnels"): {"path": {"org_id": OWNER}},
     ("GET", "/assertions/{assertion_id}"): {"path": {"assertion_id": AWARDED}},
     ("POST", "/assertions/{assertion_id}/accept"): {"path": {"assertion_id": AWARDED}},
     ("POST", "/assertions/{assertion_id}/decline"): {"path": {"assertion_id": AWARDED}},
     ("POST", "/assertions/{assertion_id}/revoke"): {"path": {"assertion_id": AWARDED}, "json": {"reason": "test"}},
+    ("DELETE", "/assertions/{assertion_id}"): {"path": {"assertion_id": AWARDED}},
     ("GET", "/learners/{learner_id}/portfolio"): {"path": {"learner_id": SELF}},
     ("POST", "/learners/{learner_id}/portfolio/imports"): {
         "path": {"learner_id": SELF}, "json": {"credential": _IMPORT, "identity": "l1@example.org"}},
     ("POST", "/verify"): {"json": {"url": f"http://127.0.0.1:8000/ob/v2/assertions/{AWARDED}"}},
+    ("POST", "/signin/email"): {"json": {"email": "someone@example.org"}},
+    ("POST", "/signin/token"): {"json": {"token": SIGNIN_TOKEN}},
+    ("POST", "/signin/refresh"): {"json": {"refresh_token": REFRESH_TOKEN}},
+    ("POST", "/claims/view"): {"json": {"token": CLAIM_TOKEN}},
+    ("POST", "/claims/accept"): {"json": {"token": CLAIM_TOKEN}},
+    ("POST", "/claims/decline"): {"json": {"token": CLAIM_TOKEN}},
+    ("POST", "/organisations/{org_id}/claim-codes"): {
+        "path": {"org_id": OWNER}, "json": {"badge_id": "app", "opportunity_id": "online-course",
+                                            "valid_until": "2099-01-01T00:00:00Z", "max_claims": 5}},
+    ("GET", "/organisations/{org_id}/claim-codes"): {"path": {"org_id": OWNER}},
+    ("POST", "/organisations/{org_id}/claim-codes/{code_id}/revoke"): {"path": {"org_id": OWNER, "code_id": CODE_ID}},
+    ("POST", "/claim-codes/redeem"): {"json": {"code": CLAIM_CODE}},
+    ("PATCH", "/me"): {"json": {"interests": "maps"}},
+    ("POST", "/me/pathways"): {"json": {"pathway_id": "into-tech"}},
+    ("DELETE", "/me/pathways/{pathway_id}"): {"path": {"pathway_id": "into-tech"}},
+    ("GET", "/organisations/{org_id}/pathway-enrolments"): {"path": {"org_id": OWNER}},
+    ("PUT", "/badges/{badge_id}/image"): {"path": {"badge_id": "app"}, "content": _PNG,
+                                          "headers": {"Content-Type": "image/png"}},
+    ("GET", "/badges/{badge_id}/image"): {"path": {"badge_id": "app"}},
+    ("GET", "/share/{assertion_id}"): {"path": {"assertion_id": AWARDED}},
     **{("GET", p): {"path": {"org_id": OWNER, "badge_id": "app", "assertion_id": AWARDED, "n": 0,
                              "cell_id": "skills.demonstration"}} for p in (
         "/ob/v2/issuers/{org_id}",
@@ -250,12 +314,23 @@ def _seed(store: GraphStore, tmp: Path) -> None:
                                     (OTHER_LEARNER, "app"), ("l3", "club"), ("l3", "app")])]})
     issuing.award(store, OWNER, issuing.AwardRequest("app", issuing.Recipient("email", "l1@example.org"),
                                                      learner_id=SELF, idempotency_key="matrix"), pepper=b"matrix")
+    far = 4_000_000_000
+    for secret, kind, extra in ((CLAIM_TOKEN, access.CLAIM, {"assertion_id": AWARDED}), (SIGNIN_TOKEN, access.SIGNIN, {}),
+                                (REFRESH_TOKEN, access.REFRESH, {})):
+        store.write(learner_queries.CREATE_ACCESS_TOKEN, {"id": access.digest(secret), "props": {
+            "kind": kind, "learner_id": SELF, "created_on": 0, "expires_on": far, "max_uses": 1, **extra}})
+    store.write(learner_queries.CREATE_CLAIM_CODE, {
+        "id": CODE_ID, "organisation_id": OWNER, "badge_id": "app", "opportunity_id": "online-course",
+        "props": {"code_hash": access.digest(CLAIM_CODE), "hint": "6789", "valid_from": 0, "valid_until": far,
+                  "max_claims": 10, "created_on": 0, "organisation_id": OWNER}})
+    access.enrol(store, SELF, "into-tech")
 
 
 @pytest.fixture
 def world(store: GraphStore, tmp_path: Path):
     _seed(store, tmp_path)
-    app = create_app(Settings(data_dir=tmp_path, rate_limit_per_minute=0), store=store)
+    app = create_app(Settings(data_dir=tmp_path, rate_limit_per_minute=0, signin_emails_per_hour=1000,
+                              mail_outbox=tmp_path / "outbox"), store=store)
     with TestClient(app) as client:
         def headers() -> dict[str, dict[str, str]]:
             secret = app.state.token_secret
@@ -295,7 +370,8 @@ def test_every_route_for_every_role(world) -> None:
         spec = REQUESTS.get((method, path), {})
         url = path.format(**spec.get("path", {}))
         for role in ROLES:
-            r = client.request(method, url, headers=headers[role], json=spec.get("json"))
+            r = client.request(method, url, headers={**headers[role], **spec.get("headers", {})},
+                               json=spec.get("json"), content=spec.get("content"))
             if r.status_code != expected[role]:
                 wrong.append(f"{method} {path} as {role}: {r.status_code} (documented {expected[role]}) "
                              f"{r.text[:160]}")

@@ -24,7 +24,7 @@ PER_REQUEST = {
     "PORTFOLIO_BY_CELL": {"learner_id": "l1", "now": 1},
     "LEARNER_OTHER_ASSERTIONS": {"learner_id": "l1", "now": 1},
     "GET_LEARNER": {"learner_id": "l1"},
-    "BADGE_OPPORTUNITIES": {"badge_ids": ["b1"]},
+    "BADGE_OPPORTUNITIES": {"badge_ids": ["b1"], "now": 0},
     "GET_API_KEY": {"id": "k1"},
 }
 

@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from colearn import times
 from colearn.config import Settings
 from colearn.errors import InvalidInput
-from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.service.app import create_app
 from colearn.service.auth import create_key, issue_learner_token

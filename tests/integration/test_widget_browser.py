@@ -20,7 +20,7 @@ import pytest
 from colearn.config import Settings
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
-from colearn.ingest.catalogue import demo_city_path, ingest_catalogue
+from colearn.ingest.catalogue import ingest_demo_catalogue
 from colearn.service.app import create_app
 from colearn.service.auth import create_key
 from colearn.service.routers.widget import render_demo
@@ -56,7 +56,7 @@ PATHS = {
 
 
 def _seed(store: GraphStore) -> None:
-    ingest_catalogue(store, demo_city_path())
+    ingest_demo_catalogue(store)
     rows, n = [], 0
     for i in range(30):
         path = list(PATHS.values())[i % 3]
@@ -134,7 +134,7 @@ def test_demo_page_in_chromium(store: GraphStore, tmp_path: Path) -> None:
                 assert bars == [int(p["progress"] * 100 + 0.5) for p in scored]  # JS Math.round
                 assert any(b > 0 for b in bars)
                 # keyboard: Tab walks the items and their links in reading order
-                page.locator("body").focus()
+                page.locator("form button").focus()  # past the page's own controls
                 focused = []
                 for _ in range(len(ids) + len(links) + 1):
                     page.keyboard.press("Tab")

@@ -1,0 +1,119 @@
+"""Messages to learners: over SMTP when configured, else into a local outbox folder.
+
+``mailer_for(settings)`` picks one: ``SmtpMailer`` when ``COLEARN_SMTP_HOST`` is
+set (``smtplib``; STARTTLS, implicit TLS or none, optional login), otherwise
+``OutboxMailer`` writing each message as an RFC 5322 ``.eml`` file under
+``COLEARN_MAIL_OUTBOX`` (default ``<data dir>/outbox``), which is what
+``make run`` uses so that the demo needs no mail server. Messages are built with
+the standard library's ``email.message.EmailMessage`` (plain text plus an HTML
+alternative).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Protocol
+
+from colearn.config import Settings
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message.
+
+    Attributes:
+        to: the recipient's address.
+        subject: the subject line.
+        text: the plain-text body.
+        html: an HTML alternative, or None.
+    """
+
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+
+    def build(self, sender: str) -> EmailMessage:
+        """The RFC 5322 message from ``sender``."""
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = sender, self.to, self.subject
+        msg["Date"] = formatdate(localtime=False)
+        msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or None)
+        msg.set_content(self.text)
+        if self.html:
+            msg.add_alternative(self.html, subtype="html")
+        return msg
+
+
+class Mailer(Protocol):
+    """Sends messages; ``where`` says where they go, for people."""
+
+    where: str
+
+    def send(self, message: Message) -> None:
+        """Send one message. Raises ``OSError`` / ``smtplib.SMTPException`` on failure."""
+
+
+class OutboxMailer:
+    """Writes each message to ``<folder>/<UTC time to the nanosecond>-<random>.eml`` (names sort
+    in the order written; mode 0600: they hold sign-in links)."""
+
+    def __init__(self, folder: Path, sender: str) -> None:
+        self.folder = Path(folder)
+        self.sender = sender
+        self.where = f"the outbox folder {self.folder.resolve()}"
+
+    def send(self, message: Message) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ns = time.time_ns()
+        name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(ns // 10**9))}.{ns % 10**9:09d}Z-{secrets.token_hex(4)}.eml"
+        fd = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(bytes(message.build(self.sender)))
+
+    def messages(self) -> list[Path]:
+        """The ``.eml`` files written so far, oldest first."""
+        return sorted(self.folder.glob("*.eml")) if self.folder.exists() else []
+
+
+class SmtpMailer:
+    """Sends through an SMTP server (``smtplib``), one connection per message."""
+
+    def __init__(self, host: str, port: int, sender: str, *, security: str = "starttls",
+                 user: str | None = None, password: str | None = None, timeout_s: float = 20.0) -> None:
+        self.host, self.port, self.sender = host, port, sender
+        self.security, self.user, self.password, self.timeout_s = security, user, password, timeout_s
+        self.where = f"the SMTP server {host}:{port}"
+
+    def send(self, message: Message) -> None:
+        context = ssl.create_default_context()
+        if self.security == "tls":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout_s, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout_s)
+        with smtp:
+            if self.security == "starttls":
+                smtp.starttls(context=context)
+            if self.user:
+                smtp.login(self.user, self.password or "")
+            smtp.send_message(message.build(self.sender))
+
+
+def mailer_for(settings: Settings) -> Mailer:
+    """``SmtpMailer`` when ``settings.smtp_host`` is set, else ``OutboxMailer``."""
+    if settings.smtp_host:
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        return SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from,
+                          security=settings.smtp_security, user=settings.smtp_user, password=password)
+    return OutboxMailer(settings.mail_outbox or Path(settings.data_dir) / "outbox", settings.mail_from)
+
+
+__all__ = ["Message", "Mailer", "OutboxMailer", "SmtpMailer", "mailer_for"]

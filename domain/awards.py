@@ -1,0 +1,586 @@
+"""The award lifecycle: award, bulk award, accept, decline, revoke, import, pathway completion.
+
+Routers and the CLI call these operations. (The bulk readers, ``colearn
+ingest ...``, write their validated batches directly and record them in the
+feed the same way.)
+Every operation that changes the graph is ONE Cypher statement (FALKORDB.md:
+FalkorDB has no multi-statement transactions), so it lands whole or not at
+all on both engines; reads that check the request (does the badge exist, who
+defines it) come first and never leave anything half-done. Each write ends
+in the same step, recording the change: the statement is run as
+``graph.feed.recorded(...)`` with the (learner, badge) pairs it may change,
+so the change feed entry commits with the write (``graph/feed.py``) and
+every serving process applies it (``recommender/follower.py``).
+
+Side effects of an award entering a portfolio (accept, or a verified import)
+are taken here, once: the completion badge of every published pathway it
+completes is awarded (``complete_after_award``). An import marked
+``verified: false`` is shown in the portfolio but counts toward neither
+pathway progress, recommendations nor completions (``queries._COUNTS``).
+
+The records, identities and reads these operations share with the layers
+below (assertion life cycle, recipient hashing, idempotent ids) are in
+``graph/issuing.py`` and re-exported here.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound
+from colearn.graph import feed, queries
+from colearn.graph.issuing import (BATCH_SIZE, CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE,
+                                   AssertionRecord, Award, AwardReport, AwardRequest, Portfolio, Recipient,
+                                   assertion_id_for, epoch, get_assertion, identity_hash, learner_id_for,
+                                   parse_time, portfolio, revoked_assertions, spine_order)
+from colearn.graph.schema import AssertionStatus, Label, PathwayStatus
+from colearn.graph.store import GraphStore
+from colearn.text import decode_strict
+
+__all__ = ["BATCH_SIZE", "CSV_COLUMNS", "COMPLETION_SOURCE", "MAX_KEY_LENGTH", "RECIPIENT_TYPES", "SOURCE",
+           "AssertionRecord", "Award", "AwardReport", "AwardRequest", "Completion", "Portfolio", "Recipient",
+           "assertion_id_for", "award", "award_completion", "award_csv", "award_many", "complete_after_award",
+           "completion_assertion_id", "epoch", "get_assertion", "identity_hash", "import_award", "learner_id_for",
+           "parse_award_csv", "parse_time", "portfolio", "revoke", "revoked_assertions", "set_learner_response",
+           "spine_order", "unmet_steps"]
+
+_ALLOWED_FROM: dict[AssertionStatus, tuple[AssertionStatus, ...]] = {
+    AssertionStatus.ACCEPTED: (AssertionStatus.ISSUED, AssertionStatus.DECLINED),
+    AssertionStatus.DECLINED: (AssertionStatus.ISSUED, AssertionStatus.ACCEPTED),
+    AssertionStatus.REVOKED: (AssertionStatus.ISSUED, AssertionStatus.ACCEPTED, AssertionStatus.DECLINED),
+}
+
+
+def _check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
+    if req.recipient.type not in RECIPIENT_TYPES:
+        raise InvalidInput(f"recipient type must be one of {', '.join(RECIPIENT_TYPES)}", field="recipient.type")
+    identity = req.recipient.normalised()
+    if not identity:
+        raise InvalidInput("recipient identity is empty", field="recipient.identity")
+    if req.recipient.type == "email" and ("@" not in identity or " " in identity):
+        raise InvalidInput(f"'{identity}' is not an email address", field="recipient.identity")
+    if req.recipient.type == "url" and not identity.startswith(("http://", "https://")):
+        raise InvalidInput(f"'{identity}' is not an http(s) URL", field="recipient.identity")
+    if req.evidence_url is not None and not req.evidence_url.startswith(("http://", "https://")):
+        raise InvalidInput(f"'{req.evidence_url}' is not an http(s) URL", field="evidence_url")
+    if req.idempotency_key is not None and not 0 < len(req.idempotency_key) <= MAX_KEY_LENGTH:
+        raise InvalidInput(f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters", field="idempotency_key")
+    issued = epoch(req.issued_on, name="issued_on")
+    issued = now if issued is None else issued
+    expires = epoch(req.expires_on, name="expires_on")
+    if expires is not None and expires <= issued:
+        raise InvalidInput("expires_on must be after issued_on", field="expires_on")
+    return issued, expires
+
+
+def _row(organisation_id: str, req: AwardRequest, issued: int, expires: int | None,
+         pepper: bytes) -> dict[str, Any]:
+    salt = secrets.token_hex(8)
+    props: dict[str, Any] = {
+        "status": str(AssertionStatus.ISSUED), "issued_on": issued, "source": SOURCE,
+        "recipient_type": req.recipient.type, "recipient_salt": salt,
+        "recipient_hash": identity_hash(req.recipient.normalised(), salt),
+    }
+    optional = {"expires_on": expires, "evidence_url": req.evidence_url,
+                "evidence_narrative": req.evidence_narrative, "idempotency_key": req.idempotency_key}
+    props.update({k: v for k, v in optional.items() if v is not None})
+    learner = req.learner_id or learner_id_for(req.recipient, pepper)
+    return {"id": assertion_id_for(organisation_id, req.idempotency_key), "badge_id": req.badge_id,
+            "learner_id": learner, "learner_props": {"source": SOURCE}, "props": props}
+
+
+def award_many(store: GraphStore, organisation_id: str, requests: Sequence[AwardRequest], *,
+               pepper: bytes, records: Sequence[int] | None = None, now: datetime | int | None = None,
+               batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
+    """Award badges of one organisation: one statement per batch of ``batch_size``.
+
+    With ``dry_run`` nothing is written: the report says what a real call
+    would do (each award ``created`` True when it would be new, False when its
+    idempotency key already names it; ``status_index`` -1) and what it would
+    refuse, by the same checks.
+
+    Every request is checked before anything is written: a bad value, a badge
+    that does not exist, a learner id that does not exist, a badge another
+    organisation defines, or a second request in the call with the same
+    idempotency key is refused (listed in ``refused`` with its record) and the
+    others are written. An idempotency key that already names an assertion of
+    another badge or learner is refused too (nothing changes). Retries are
+    safe: see the module docstring.
+
+    Args:
+        store: the graph.
+        organisation_id: the awarding organisation; it must exist and have an
+            ``email`` (OB 2.0 Profile requires one of an issuer).
+        requests: the awards.
+        pepper: the recipient pepper (``learner_id_for``).
+        records: the record number of each request for ``refused`` (default
+            its 0-based index; CSV passes line numbers).
+        now: the time for requests without ``issued_on``; default now.
+        batch_size: rows per statement.
+        dry_run: preview only; write nothing.
+
+    Returns:
+        The awards made or found again (or that would be), and the refused requests.
+
+    Raises:
+        NotFound: the organisation does not exist.
+        InvalidInput: the organisation has no email.
+        StoreUnavailable: the store cannot be reached (batches written before
+            the failure stay; retrying with the same keys completes the rest).
+    """
+    recs = list(records) if records is not None else list(range(len(requests)))
+    org = store.read(queries.GET_ORGANISATION, {"id": organisation_id})
+    if not org:
+        raise NotFound(f"organisation '{organisation_id}' does not exist")
+    if not org[0]["props"].get("email"):
+        raise InvalidInput(f"organisation '{organisation_id}' has no email: an Open Badges issuer Profile "
+                           "needs one (OB 2.0, Profile)", field="email")
+    now_s = epoch(now, name="now") if now is not None else int(time.time())
+    report = AwardReport()
+    badge_ids = sorted({r.badge_id for r in requests})
+    definers = {r["id"]: r["organisation_id"] for r in store.read(queries.ISSUING_BADGES, {"badge_ids": badge_ids})}
+    named = sorted({r.learner_id for r in requests if r.learner_id})
+    missing_learners = {r["id"] for r in store.read(queries.missing_ids(Label.LEARNER), {"ids": named})} if named else set()
+    rows: list[dict[str, Any]] = []
+    row_records: list[int] = []
+    keys_seen: dict[str, int] = {}
+    for rec, req in zip(recs, requests):
+        try:
+            issued, expires = _check_request(req, now_s)
+            if req.badge_id not in definers:
+                raise NotFound(f"badge '{req.badge_id}' does not exist")
+            if definers[req.badge_id] != organisation_id:
+                raise Forbidden(f"badge '{req.badge_id}' is defined by another organisation; only "
+                                "its own organisation may award it")
+            if req.learner_id in missing_learners:
+                raise NotFound(f"learner '{req.learner_id}' does not exist")
+            if req.idempotency_key is not None:
+                if req.idempotency_key in keys_seen:
+                    raise Conflict(f"idempotency key '{req.idempotency_key}' is also used by record "
+                                   f"{keys_seen[req.idempotency_key]}")
+                keys_seen[req.idempotency_key] = rec
+        except (InvalidInput, NotFound, Forbidden, Conflict) as exc:
+            report.refuse(rec, exc)
+            continue
+        rows.append(_row(organisation_id, req, issued, expires, pepper))
+        row_records.append(rec)
+    if dry_run:
+        return _preview(store, report, rows, row_records)
+    results: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start:start + batch_size]
+        for r in store.write(feed.recorded(queries.AWARD_ASSERTIONS), {
+                "organisation_id": organisation_id, "request_id": uuid.uuid4().hex, "rows": batch,
+                "feed": feed.award_change(batch)}):
+            results[r["id"]] = r
+    for rec, row in zip(row_records, rows):
+        got = results.get(row["id"])
+        if got is None:  # the badge lost its DEFINES between the check and the write
+            report.refuse(rec, Forbidden(f"badge '{row['badge_id']}' is not defined by '{organisation_id}'"))
+        elif (got["badge_id"], got["learner_id"]) != (row["badge_id"], row["learner_id"]):
+            report.refuse(rec, Conflict(f"idempotency key '{row['props'].get('idempotency_key')}' already "
+                                        f"names assertion {got['id']} of another badge or learner"))
+        else:
+            report.awards.append(Award(id=got["id"], badge_id=got["badge_id"], learner_id=got["learner_id"],
+                                       status=got["status"], created=bool(got["created"]),
+                                       issued_on=int(got["issued_on"]), expires_on=got["expires_on"],
+                                       status_index=int(got["status_index"])))
+    report.sort()
+    return report
+
+
+def _preview(store: GraphStore, report: AwardReport, rows: list[dict[str, Any]],
+             row_records: list[int]) -> AwardReport:
+    """The dry run of ``award_many``: what its write would create, find again or refuse."""
+    existing = {r["id"]: r for r in store.read(queries.ASSERTION_ENDPOINTS, {"ids": sorted({r["id"] for r in rows})})}
+    for rec, row in zip(row_records, rows):
+        got = existing.get(row["id"])
+        if got is not None and (got["badge_id"], got["learner_id"]) != (row["badge_id"], row["learner_id"]):
+            report.refuse(rec, Conflict(f"idempotency key '{row['props'].get('idempotency_key')}' already "
+                                        f"names assertion {got['id']} of another badge or learner"))
+            continue
+        p = row["props"]
+        report.awards.append(Award(id=row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
+                                   status=str(AssertionStatus.ISSUED), created=got is None,
+                                   issued_on=int(p["issued_on"]), expires_on=p.get("expires_on"), status_index=-1))
+    report.sort()
+    return report
+
+
+def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pepper: bytes,
+          now: datetime | int | None = None) -> Award:
+    """Award one badge (``award_many`` with one request), raising instead of reporting.
+
+    Raises:
+        InvalidInput: a bad value, or the organisation has no email.
+        NotFound: the organisation, badge or named learner does not exist.
+        Forbidden: another organisation defines the badge.
+        Conflict: the idempotency key names an assertion of another badge or learner.
+    """
+    report = award_many(store, organisation_id, [request], pepper=pepper, now=now)
+    if report.errors:
+        raise report.errors[0]
+    return report.awards[0]
+
+
+def _transition(store: GraphStore, record: AssertionRecord, to: AssertionStatus, now: int,
+                reason: str | None) -> AssertionRecord:
+    allowed = [str(s) for s in _ALLOWED_FROM[to]]
+    pairs = [(record.learner_id, record.badge_id)] if record.learner_id and record.badge_id else []
+    rows = store.write(feed.recorded(queries.SET_ASSERTION_STATUS), {
+        "id": record.id, "from": allowed, "to": str(to), "now": now, "reason": reason,
+        "feed": feed.change(feed.AWARDS, pairs=pairs)})
+    if not rows:
+        raise NotFound(f"assertion '{record.id}' does not exist")
+    before = rows[0]["before"]
+    if not rows[0]["changed"] and before != str(to):
+        raise Conflict(f"assertion '{record.id}' is {before}; it cannot become {to}")
+    return get_assertion(store, record.id)
+
+
+def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *,
+                         learner_id: str | None = None, now: datetime | int | None = None,
+                         on_completion: Callable[[Completion], None] | None = None) -> AssertionRecord:
+    """The learner accepts (``accept=True``) or declines an assertion.
+
+    Accepting again, or declining again, changes nothing. A learner may change
+    their mind (accepted <-> declined); a revoked assertion stays revoked.
+    Accepting awards the completion badge of every published pathway the
+    badge now completes for the learner (``complete_after_award``).
+
+    Args:
+        store: the graph.
+        assertion_id: the assertion.
+        accept: True to accept, False to decline.
+        learner_id: the learner acting; None for an administrator.
+        now: the time stamped (``accepted_on`` / ``declined_on``); default now.
+        on_completion: called with each completion this accept newly awards
+            (the service makes the completion issuer's signing key there).
+
+    Returns:
+        The assertion after the change.
+
+    Raises:
+        NotFound: no such assertion.
+        Forbidden: it was awarded to another learner.
+        Conflict: it is revoked.
+    """
+    record = get_assertion(store, assertion_id)
+    if learner_id is not None and record.learner_id != learner_id:
+        raise Forbidden("only the learner it was awarded to may accept or decline an assertion")
+    to = AssertionStatus.ACCEPTED if accept else AssertionStatus.DECLINED
+    after = _transition(store, record, to, epoch(now, name="now") or int(time.time()), None)
+    if accept and after.learner_id and after.badge_id:
+        # the last step of a pathway met: its completion badge is awarded once
+        for done in complete_after_award(store, after.learner_id, after.badge_id):
+            if on_completion is not None:
+                on_completion(done)
+    return after
+
+
+def revoke(store: GraphStore, assertion_id: str, reason: str, *, organisation_id: str | None = None,
+           now: datetime | int | None = None) -> AssertionRecord:
+    """Revoke an assertion with a reason; it stays on record, out of the portfolio.
+
+    Revoking a revoked assertion changes nothing (the first reason is kept).
+
+    Args:
+        store: the graph.
+        assertion_id: the assertion.
+        reason: why (published in the OB 2.0 RevocationList and hosted assertion).
+        organisation_id: the organisation acting; None for an administrator.
+        now: the time stamped as ``revoked_on``; default now.
+
+    Raises:
+        InvalidInput: an empty reason.
+        NotFound: no such assertion.
+        Forbidden: ``organisation_id`` does not define the assertion's badge.
+    """
+    if not reason or not reason.strip():
+        raise InvalidInput("a revocation needs a reason", field="reason")
+    record = get_assertion(store, assertion_id)
+    if organisation_id is not None and record.badge_organisation_id != organisation_id:
+        raise Forbidden("only the organisation that defines the badge may revoke its assertions")
+    when = epoch(now, name="now") or int(time.time())
+    after = _transition(store, record, AssertionStatus.REVOKED, when, reason.strip())
+    if record.status != AssertionStatus.REVOKED and after.learner_id and after.badge_id:
+        revoke_stale_completions(store, after.learner_id, after.badge_id, now=when)
+    return after
+
+
+
+def withdraw(store: GraphStore, assertion_id: str, reason: str, *, organisation_id: str | None = None,
+             now: datetime | int | None = None) -> None:
+    """Withdraw an award for good (the policy is ``DELETE /assertions/{id}``'s): it is
+    revoked (``revoke``, with its completions), then leaves its learner and its badge,
+    and its recipient and evidence are erased (``queries.ERASE_ASSERTION``); the node
+    stays, revoked, so that its hosted URL answers 410. Asking again changes nothing.
+
+    Raises:
+        NotFound: no such assertion.
+        Forbidden: ``organisation_id`` neither issued the assertion nor defines its badge.
+    """
+    record = get_assertion(store, assertion_id)
+    if organisation_id is not None and organisation_id not in (record.issuer_id, record.badge_organisation_id):
+        raise Forbidden("only the organisation that issued the assertion may withdraw it")
+    if record.props.get("erased"):
+        return
+    if record.status != AssertionStatus.REVOKED:
+        revoke(store, assertion_id, reason, now=now)
+    store.write(queries.ERASE_ASSERTION, {"id": assertion_id})
+
+def revoke_stale_completions(store: GraphStore, learner_id: str, badge_id: str, *, now: int) -> list[str]:
+    """The stated policy when a step badge is revoked (``service/authoring.py``): the
+    learner's completion awards whose pathway, counting ``badge_id``, is no longer
+    met are revoked too, with the reason "a step badge was revoked: <badge>"; a
+    completion revoked so may in turn leave another pathway unmet (``revoke``
+    follows the chain). An award that another award still satisfies changes nothing.
+
+    Returns:
+        The completion assertion ids revoked here (not those further down the chain).
+    """
+    held = {r["badge_id"] for r in store.read(queries.LEARNER_VERIFIED_PORTFOLIO,
+                                               {"learner_id": learner_id, "now": now})}
+    revoked = []
+    for row in store.read(queries.PATHWAYS_COMPLETED_BY_BADGE, {"badge_id": badge_id}):
+        cid = completion_assertion_id(row["id"], learner_id)
+        try:
+            record = get_assertion(store, cid)
+        except NotFound:
+            continue
+        found = store.read(queries.PATHWAY_GET, {"id": row["id"]})
+        if record.status == AssertionStatus.REVOKED or not found:
+            continue
+        if unmet_steps(found[0]["record"], held):
+            revoke(store, cid, f"a step badge was revoked: {badge_id}", now=now)
+            revoked.append(cid)
+    return revoked
+
+
+def parse_award_csv(text: str, *, source: str = "CSV") -> tuple[list[AwardRequest], list[int], list[tuple[int, str]]]:
+    """Parse a bulk award CSV (columns ``CSV_COLUMNS``; a header row first).
+
+    Args:
+        text: the CSV text.
+        source: the file name, for errors.
+
+    Returns:
+        ``(requests, line numbers, refused)``: each good row as an
+        ``AwardRequest`` with its 1-based line number (the header is line 1),
+        and ``[(line, reason)]`` for rows refused while reading.
+
+    Raises:
+        InvalidInput: the header lacks ``badge_id`` or has an unknown column.
+    """
+    reader = csv.DictReader(text.lstrip("\ufeff").splitlines())
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if "badge_id" not in header or unknown:
+        raise InvalidInput(f"the header must name badge_id and only these columns: {', '.join(CSV_COLUMNS)}"
+                           + (f" (unknown: {', '.join(unknown)})" if unknown else ""), file=source, record=1)
+    requests: list[AwardRequest] = []
+    lines: list[int] = []
+    refused: list[tuple[int, str]] = []
+    for raw in reader:
+        line = reader.line_num
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        try:
+            kinds = [t for t in RECIPIENT_TYPES if row.get(t)]
+            if len(kinds) != 1:
+                raise InvalidInput("give exactly one of email or url", field="email")
+            if not row.get("badge_id"):
+                raise InvalidInput("badge_id is empty", field="badge_id")
+            req = AwardRequest(
+                badge_id=row["badge_id"], recipient=Recipient(kinds[0], row[kinds[0]]),
+                learner_id=row.get("learner_id") or None, evidence_url=row.get("evidence_url") or None,
+                evidence_narrative=row.get("narrative") or None,
+                issued_on=parse_time(row.get("issued_on", ""), "issued_on"),
+                expires_on=parse_time(row.get("expires_on", ""), "expires_on"),
+                idempotency_key=row.get("key") or None)
+        except InvalidInput as exc:
+            refused.append((line, f"{exc.field}: {exc.detail}" if exc.field else exc.detail))
+            continue
+        requests.append(req)
+        lines.append(line)
+    return requests, lines, refused
+
+
+def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepper: bytes,
+              text: str | None = None, now: datetime | int | None = None,
+              batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
+    """Bulk award from a CSV: one statement per batch; refused rows reported by line number.
+
+    A row without a ``key`` gets ``<file name>:<line>`` as its idempotency key,
+    so sending the same file twice awards nothing twice.
+
+    Args:
+        store: the graph.
+        organisation_id: the awarding organisation.
+        path: the CSV file (read unless ``text`` is given; its name makes the keys).
+        pepper: the recipient pepper.
+        text: the CSV text, when it did not come from a file (e.g. an upload).
+        now: the time for rows without ``issued_on``.
+        batch_size: rows per statement.
+        dry_run: preview what would be created and refused; write nothing.
+
+    Raises:
+        InvalidInput: the file cannot be read or is not UTF-8 (``record`` is
+            the line of the first byte that is not: nothing is decoded
+            lossily, ``colearn.text.decode_strict``), the header is wrong, or
+            the organisation has no email.
+        NotFound: the organisation does not exist.
+    """
+    name = Path(path).name
+    if text is None:
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read: {exc}", file=str(path)) from exc
+        text = decode_strict(raw, source=str(path))
+    requests, lines, refused = parse_award_csv(text, source=str(path))
+    keyed = [r if r.idempotency_key else replace(r, idempotency_key=f"{name}:{line}")
+             for r, line in zip(requests, lines)]
+    report = award_many(store, organisation_id, keyed, pepper=pepper, records=lines, now=now,
+                        batch_size=batch_size, dry_run=dry_run)
+    for line, reason in refused:
+        report.refuse(line, InvalidInput(reason))
+    report.sort()
+    return report
+
+
+def import_award(store: GraphStore, verifier: Any, learner_id: str, document: dict[str, Any] | str,
+                 identity: str) -> Any:
+    """A learner adds a badge earned elsewhere: ``openbadges.importing.import_badge``
+    (which verifies it and writes it, recording the change), then, like an accept,
+    the completion badges it earns. An import whose assertion is marked
+    ``verified: false`` is kept but counts toward no portfolio, progress or completion.
+
+    Returns:
+        The ``openbadges.importing.ImportResult``.
+
+    Raises:
+        NotFound, InvalidInput, Conflict: see ``import_badge``.
+    """
+    from colearn.openbadges.importing import import_badge
+
+    result = import_badge(store, verifier, learner_id, document, identity)
+    if result.verified:
+        complete_after_award(store, learner_id, result.badge_id)
+    return result
+
+
+#: ``source`` of completion awards.
+COMPLETION_SOURCE = "pathway-completion"
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The outcome of checking a pathway's completion for a learner.
+
+    Attributes:
+        pathway_id, learner_id: the pathway and the learner.
+        completed: every non-optional step is met.
+        awarded: its completion badge is awarded (now or before).
+        created: this call made the completion award.
+        assertion_id: the completion award, if any.
+        badge_id: the pathway's completion badge (None when it has none).
+        unmet_steps: 1-based orders of the steps not met.
+    """
+
+    pathway_id: str
+    learner_id: str
+    completed: bool
+    awarded: bool
+    created: bool
+    assertion_id: str | None
+    badge_id: str | None
+    unmet_steps: list[int]
+
+
+def completion_assertion_id(pathway_id: str, learner_id: str) -> str:
+    """The one assertion id a pathway's completion by a learner can have."""
+    return "pc-" + hashlib.sha256(f"{pathway_id}\x00{learner_id}".encode()).hexdigest()[:32]
+
+
+def unmet_steps(pathway: dict[str, Any], held: set[str]) -> list[int]:
+    """The 1-based orders of the non-optional steps ``held`` badges do not meet."""
+    return [n for n, s in enumerate(pathway["steps"], 1)
+            if not s["optional"] and len(held & set(s["badges"])) < s["required"]]
+
+
+def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str, *,
+                     now: int | None = None) -> Completion:
+    """Award a published pathway's completion badge if the learner's portfolio meets every step.
+
+    One idempotent statement (``queries.AWARD_PATHWAY_COMPLETION``) on an id
+    derived from pathway and learner, so checking again never awards twice; the
+    award is ``issued`` by the badge's organisation and counts once accepted.
+    Who may ask is the caller's business (``service.authoring.complete``).
+
+    Args:
+        store: the graph.
+        pathway: a ``PATHWAY_GET`` record (``id``, ``status``, ``steps``, ``completion_badge``).
+        learner_id: the learner.
+        now: epoch seconds; default now.
+
+    Raises:
+        NotFound: the pathway is not published, the learner does not exist, or
+            the completion badge has no issuing organisation.
+    """
+    pathway_id = pathway["id"]
+    if pathway["status"] != PathwayStatus.PUBLISHED:
+        raise NotFound(f"pathway '{pathway_id}' is not published")
+    if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
+        raise NotFound(f"learner '{learner_id}' does not exist")
+    now = int(time.time()) if now is None else now
+    # unverified imports never complete a pathway (openbadges/importing.py)
+    held = {r["badge_id"] for r in store.read(queries.LEARNER_VERIFIED_PORTFOLIO,
+                                               {"learner_id": learner_id, "now": now})}
+    unmet = unmet_steps(pathway, held)
+    badge = pathway["completion_badge"]
+    if unmet or badge is None:
+        return Completion(pathway_id, learner_id, not unmet, False, False, None, badge, unmet)
+    own = completion_assertion_id(pathway_id, learner_id)
+    holds = [r["id"] for r in store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE,
+                                         {"learner_id": learner_id, "badge_id": badge}) if r["id"] != own]
+    if holds:  # never a second live award of the same completion badge (field report R23)
+        return Completion(pathway_id, learner_id, True, True, False, holds[0], badge, [])
+    rows = store.write(feed.recorded(queries.AWARD_PATHWAY_COMPLETION), {
+        "id": completion_assertion_id(pathway_id, learner_id), "pathway_id": pathway_id, "learner_id": learner_id,
+        "props": {"status": str(AssertionStatus.ISSUED), "issued_on": now, "source": COMPLETION_SOURCE,
+                  "pathway_id": pathway_id},
+        "feed": feed.change(feed.AWARDS, pairs=[(learner_id, badge)])})
+    if not rows:
+        raise NotFound(f"the completion badge '{badge}' of pathway '{pathway_id}' has no issuing organisation")
+    return Completion(pathway_id, learner_id, True, True, bool(rows[0]["created"]), rows[0]["id"], badge, [])
+
+
+def complete_after_award(store: GraphStore, learner_id: str, badge_id: str) -> list[Completion]:
+    """Award the completion badge of every published pathway that a newly held
+    ``badge_id`` completes for ``learner_id`` (each at most once, ever).
+
+    Called when a learner accepts an award or imports a verified badge, so that
+    completing the last step is enough: nobody has to claim the completion.
+
+    Returns:
+        The completions that were newly awarded (``created``), in pathway id order.
+    """
+    done = []
+    for row in store.read(queries.PATHWAYS_COMPLETED_BY_BADGE, {"badge_id": badge_id}):
+        found = store.read(queries.PATHWAY_GET, {"id": row["id"]})
+        if not found:
+            continue
+        result = award_completion(store, found[0]["record"], learner_id)
+        if result.created:
+            done.append(result)
+    return done
+

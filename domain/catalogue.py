@@ -1,0 +1,72 @@
+"""Catalogue and pathway writes, each recording its change in the feed.
+
+The service validates a record and checks who may write it
+(``service/catalogue.py``, ``service/authoring.py``, ``service/auth``'s policy);
+the write itself happens here, as one statement that also records a
+``catalogue`` entry in the change feed (``graph.feed.recorded``), so every
+serving process learns of a badge, opportunity, theme or pathway created,
+changed or deleted and rebuilds what it derives from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from colearn.graph import feed, queries
+from colearn.graph.schema import Label
+from colearn.graph.store import GraphStore
+
+
+def write_node(store: GraphStore, label: Label, params: dict[str, Any], *, create: bool) -> bool:
+    """Create or update one catalogue node and its links (``queries.catalogue_upsert``).
+
+    Args:
+        store: the graph.
+        label: the node's label.
+        params: ``catalogue_upsert``'s parameters (``id``, ``props``, ``l<i>``).
+        create: create a new node (else update an existing one).
+
+    Returns:
+        True when a node was written (False: an update of an unknown id).
+
+    Raises:
+        Conflict: ``create`` and the id is taken (nothing written).
+    """
+    change = feed.change(feed.CATALOGUE, label=str(label), ids=[params["id"]])
+    return bool(store.write(feed.recorded(queries.catalogue_upsert(label, create=create)),
+                            {**params, "feed": change}))
+
+
+def delete_node(store: GraphStore, label: Label, node_id: str) -> bool:
+    """Delete a catalogue node with its links unless something blocks it (``queries.catalogue_delete``).
+
+    Returns:
+        True when it was deleted (False: unknown, or still in use).
+    """
+    change = feed.change(feed.CATALOGUE, label=str(label), ids=[node_id])
+    rows = store.write(feed.recorded(queries.catalogue_delete(label)), {"id": node_id, "feed": change})
+    return bool(rows) and rows[0]["deleted"] == 1
+
+
+def write_pathway(store: GraphStore, params: dict[str, Any], *, create: bool) -> bool:
+    """Create or replace a recommended pathway whole (``queries.pathway_upsert``).
+
+    Returns:
+        True when written (False: an update of an unknown id).
+
+    Raises:
+        Conflict: ``create`` and the id is taken.
+    """
+    change = feed.change(feed.CATALOGUE, label=str(Label.PATHWAY), ids=[params["id"]])
+    return bool(store.write(feed.recorded(queries.pathway_upsert(create=create)), {**params, "feed": change}))
+
+
+def set_pathway_status(store: GraphStore, pathway_id: str, status: str, *, now: int) -> bool:
+    """Move a pathway to ``status`` (``queries.SET_PATHWAY_STATUS``), stamped ``now`` (epoch s).
+
+    Returns:
+        True when the pathway exists.
+    """
+    change = feed.change(feed.CATALOGUE, label=str(Label.PATHWAY), ids=[pathway_id])
+    return bool(store.write(feed.recorded(queries.SET_PATHWAY_STATUS),
+                            {"id": pathway_id, "status": status, "now": now, "feed": change}))

@@ -1,0 +1,419 @@
+"""Learners getting in, as graph operations: single-use links, claim codes,
+a learner's own profile, pathway enrolments and their progress.
+
+Secrets (a claim link's or sign-in link's token, a refresh token, a claim
+code) are made here with ``secrets`` and handed to the caller once; the graph
+keeps only their SHA-256 (the secrets carry at least 60 random bits and are
+rate-limited where typed, so a fast hash is enough: there is nothing to
+brute-force offline that the rate limit does not already bound online).
+
+Statements: ``graph/learner_queries.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Sequence
+
+from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised
+from colearn.graph import learner_queries as lq
+from colearn.graph import queries
+from colearn.graph.schema import Label
+from colearn.graph.store import GraphStore
+
+#: Kinds of ``AccessToken``.
+CLAIM, SIGNIN, REFRESH = "claim", "signin", "refresh"
+#: Claim codes use Crockford's base32 alphabet (no I, L, O, U): easy to read aloud and type.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: Characters in a claim code: 12 x 5 bits = 60 random bits.
+CODE_LENGTH = 12
+#: Most learners one code may serve.
+MAX_CLAIMS_LIMIT = 10_000
+
+
+def digest(secret: str) -> str:
+    """SHA-256 hex of a secret: what the graph keeps instead of it."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _now(now: int | None) -> int:
+    return int(time.time()) if now is None else int(now)
+
+
+def _when(epoch_s: int) -> str:
+    return datetime.fromtimestamp(int(epoch_s), UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# --------------------------------------------------------------------------
+# Single-use (or bounded) tokens
+# --------------------------------------------------------------------------
+
+def issue_token(store: GraphStore, kind: str, learner_id: str, ttl_s: int, *, assertion_id: str | None = None,
+                max_uses: int = 1, now: int | None = None) -> str:
+    """Make a token for a learner and store its hash.
+
+    Args:
+        store: the graph.
+        kind: ``claim``, ``signin`` or ``refresh``.
+        learner_id: who it lets in (the learner need not exist yet for ``signin``).
+        ttl_s: lifetime in seconds (> 0).
+        assertion_id: for ``claim``: the assertion it claims.
+        max_uses: how many times it may be used (1: single-use).
+        now: epoch seconds; default now.
+
+    Returns:
+        The secret (43 URL-safe characters, 256 random bits); only its SHA-256 is stored.
+    """
+    if ttl_s <= 0 or max_uses < 1:
+        raise InvalidInput("a token needs a positive lifetime and at least one use", field="ttl_s")
+    t = _now(now)
+    secret = secrets.token_urlsafe(32)
+    props = {"kind": kind, "learner_id": learner_id, "created_on": t, "expires_on": t + ttl_s,
+             "max_uses": max_uses}
+    if assertion_id is not None:
+        props["assertion_id"] = assertion_id
+    store.write(lq.CREATE_ACCESS_TOKEN, {"id": digest(secret), "props": props})
+    return secret
+
+
+def _explain(store: GraphStore, kind: str, secret: str, now: int, what: str) -> Exception:
+    rows = store.read(lq.PEEK_ACCESS_TOKEN, {"id": digest(secret), "kind": kind})
+    if not rows:
+        return Unauthorised(f"this {what} is not valid: ask for a new one")
+    row = rows[0]
+    if row["expires_on"] <= now:
+        return Conflict(f"this {what} expired at {_when(row['expires_on'])}: ask for a new one")
+    return Conflict(f"this {what} has already been used: ask for a new one")
+
+
+def peek_token(store: GraphStore, kind: str, secret: str, *, what: str = "link",
+               now: int | None = None) -> dict[str, Any]:
+    """A token's ``{learner_id, assertion_id, expires_on, uses, max_uses}`` without using it.
+
+    Raises:
+        Unauthorised: unknown token. Conflict: used up or expired (the message says which).
+    """
+    t = _now(now)
+    rows = store.read(lq.PEEK_ACCESS_TOKEN, {"id": digest(secret), "kind": kind})
+    if not rows or rows[0]["uses"] >= (rows[0]["max_uses"] or 1) or rows[0]["expires_on"] <= t:
+        raise _explain(store, kind, secret, t, what)
+    return rows[0]
+
+
+def use_token(store: GraphStore, kind: str, secret: str, *, what: str = "link",
+              now: int | None = None) -> dict[str, Any]:
+    """Use a token (atomically: two racing uses of a single-use token cannot both pass).
+
+    Returns:
+        ``{learner_id, assertion_id, expires_on}``.
+
+    Raises:
+        Unauthorised: unknown token. Conflict: already used, or expired.
+    """
+    t = _now(now)
+    rows = store.write(lq.CONSUME_ACCESS_TOKEN, {"id": digest(secret), "kind": kind, "now": t})
+    if not rows:
+        raise _explain(store, kind, secret, t, what)
+    return rows[0]
+
+
+def end_tokens(store: GraphStore, learner_id: str, kinds: Sequence[str], *, now: int | None = None) -> int:
+    """Expire a learner's live tokens of ``kinds`` now (sign-out); returns how many."""
+    rows = store.write(lq.END_ACCESS_TOKENS, {"learner_id": learner_id, "kinds": list(kinds), "now": _now(now)})
+    return int(rows[0]["ended"]) if rows else 0
+
+
+def forget_expired_tokens(store: GraphStore, *, older_than_s: int = 7 * 86400, now: int | None = None) -> int:
+    """Delete tokens that expired more than ``older_than_s`` ago; returns how many."""
+    rows = store.write(lq.DELETE_EXPIRED_ACCESS_TOKENS, {"before": _now(now) - older_than_s})
+    return int(rows[0]["deleted"]) if rows else 0
+
+
+def ensure_learner(store: GraphStore, learner_id: str, *, now: int | None = None) -> bool:
+    """Create the learner if absent (first sign-in); True when it was created."""
+    rows = store.write(lq.ENSURE_LEARNER, {"id": learner_id, "props": {"source": "signin",
+                                                                        "created_on": _now(now)}})
+    return bool(rows and rows[0]["created"])
+
+
+def learner_exists(store: GraphStore, learner_id: str) -> bool:
+    """Whether a learner node has this id."""
+    return bool(store.read(queries.GET_LEARNER, {"learner_id": learner_id}))
+
+
+# --------------------------------------------------------------------------
+# Claim codes
+# --------------------------------------------------------------------------
+
+def new_code() -> str:
+    """A fresh claim code, ``XXXX-XXXX-XXXX`` in ``CODE_ALPHABET`` (60 random bits)."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def normalise_code(typed: str) -> str:
+    """A typed code as issued: upper case, separators and spaces dropped, O read
+    as 0 and I/L as 1 (Crockford), regrouped ``XXXX-XXXX-XXXX``.
+
+    Raises:
+        InvalidInput: not ``CODE_LENGTH`` characters of the alphabet.
+    """
+    text = re.sub(r"[\s\-_.]", "", typed or "").upper().translate(str.maketrans("OIL", "011"))
+    if len(text) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in text):
+        raise InvalidInput(f"a claim code has {CODE_LENGTH} letters and digits, like ABCD-2345-WXYZ",
+                           field="code")
+    return "-".join(text[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+@dataclass(frozen=True)
+class NewClaimCode:
+    """A claim code just made: ``code`` is its only copy; ``record`` is ``GET_CLAIM_CODE``'s shape."""
+
+    code: str
+    record: dict[str, Any]
+
+
+def create_claim_code(store: GraphStore, organisation_id: str, *, badge_id: str, opportunity_id: str,
+                      valid_from: int, valid_until: int, max_claims: int, session: str | None = None,
+                      now: int | None = None) -> NewClaimCode:
+    """Create a claim code for an opportunity (or a session of it) that awards a badge.
+
+    Args:
+        store: the graph.
+        organisation_id: the organisation handing it out; it must define the
+            badge and offer the opportunity.
+        badge_id: the badge a claim awards.
+        opportunity_id: where it is handed out (named in the award's evidence).
+        valid_from: epoch seconds from which it may be claimed.
+        valid_until: epoch seconds until which it may be claimed (after ``valid_from``).
+        max_claims: how many learners may claim it (1 to ``MAX_CLAIMS_LIMIT``).
+        session: a free-text session label (e.g. ``Saturday 14:00``), shown in the evidence.
+        now: epoch seconds; default now.
+
+    Raises:
+        InvalidInput: a bad window or limit. NotFound: unknown badge or opportunity.
+        Forbidden: the badge or opportunity belongs to another organisation.
+    """
+    if valid_until <= valid_from:
+        raise InvalidInput("valid_until must be after valid_from", field="valid_until")
+    if not 1 <= max_claims <= MAX_CLAIMS_LIMIT:
+        raise InvalidInput(f"max_claims is 1 to {MAX_CLAIMS_LIMIT}", field="max_claims")
+    code = new_code()
+    code_id = "cc-" + secrets.token_hex(8)
+    props = {"code_hash": digest(code), "hint": code[-4:], "session": session, "valid_from": int(valid_from),
+             "valid_until": int(valid_until), "max_claims": int(max_claims), "created_on": _now(now),
+             "organisation_id": organisation_id}
+    rows = store.write(lq.CREATE_CLAIM_CODE, {"id": code_id, "organisation_id": organisation_id,
+                                              "badge_id": badge_id, "opportunity_id": opportunity_id,
+                                              "props": {k: v for k, v in props.items() if v is not None}})
+    if not rows:
+        for label, ident, field in ((Label.BADGE, badge_id, "badge_id"),
+                                    (Label.OPPORTUNITY, opportunity_id, "opportunity_id")):
+            if store.read(queries.missing_ids(label), {"ids": [ident]}):
+                raise NotFound(f"{field.removesuffix('_id')} '{ident}' does not exist")
+        raise Forbidden(f"organisation '{organisation_id}' must define badge '{badge_id}' and offer "
+                        f"opportunity '{opportunity_id}' to hand out codes for them")
+    return NewClaimCode(code, get_claim_code(store, code_id))
+
+
+def get_claim_code(store: GraphStore, code_id: str) -> dict[str, Any]:
+    """A claim code's record (``GET_CLAIM_CODE``), never the code. Raises ``NotFound``."""
+    rows = store.read(lq.GET_CLAIM_CODE, {"id": code_id})
+    if not rows:
+        raise NotFound(f"claim code '{code_id}' does not exist")
+    return rows[0]["code"]
+
+
+def list_claim_codes(store: GraphStore, organisation_id: str) -> list[dict[str, Any]]:
+    """An organisation's claim codes, newest first."""
+    return [r["code"] for r in store.read(lq.LIST_CLAIM_CODES, {"organisation_id": organisation_id})]
+
+
+def revoke_claim_code(store: GraphStore, code_id: str, *, organisation_id: str | None,
+                      now: int | None = None) -> dict[str, Any]:
+    """Revoke a code: later claims are refused. ``organisation_id`` None: an admin.
+
+    Raises:
+        NotFound: no such code of that organisation.
+    """
+    if not store.write(lq.REVOKE_CLAIM_CODE, {"id": code_id, "organisation_id": organisation_id,
+                                              "now": _now(now)}):
+        raise NotFound(f"claim code '{code_id}' does not exist")
+    return get_claim_code(store, code_id)
+
+
+def find_claim_code(store: GraphStore, typed: str) -> dict[str, Any]:
+    """The code a learner typed. Raises ``InvalidInput`` (malformed) or ``NotFound``."""
+    rows = store.read(lq.FIND_CLAIM_CODE, {"code_hash": digest(normalise_code(typed))})
+    if not rows:
+        raise NotFound("no claim code matches: check the letters and digits")
+    return rows[0]["code"]
+
+
+def why_refused(code: dict[str, Any], already: bool, now: int) -> str | None:
+    """Why a claim of ``code`` would be refused now, in words a learner reads; None if it would not."""
+    if code.get("revoked_on") is not None:
+        return "this code has been withdrawn by the organisation"
+    if already:
+        return "you have already claimed this badge with this code"
+    if now < code["valid_from"]:
+        return f"this code can be claimed from {_when(code['valid_from'])}"
+    if now >= code["valid_until"]:
+        return f"this code expired at {_when(code['valid_until'])}"
+    if code["claims"] >= code["max_claims"]:
+        return f"this code has been claimed by its limit of {code['max_claims']} learners"
+    return None
+
+
+def reserve_claim(store: GraphStore, code: dict[str, Any], learner_id: str, assertion_id: str, *,
+                  now: int | None = None) -> None:
+    """Record ``learner_id``'s claim of ``code`` (one statement: limits checked under the code's lock).
+
+    Raises:
+        Conflict: refused (revoked, outside its window, at its limit, or claimed
+            before by this learner), with the reason in words.
+        NotFound: the learner does not exist.
+    """
+    t = _now(now)
+    if not learner_exists(store, learner_id):
+        raise NotFound(f"learner '{learner_id}' does not exist")
+    rows = store.write(lq.CLAIM_WITH_CODE, {"id": code["id"], "learner_id": learner_id, "now": t,
+                                            "assertion_id": assertion_id})
+    if not rows:
+        fresh = get_claim_code(store, code["id"])
+        already = bool(store.read(lq.LEARNER_CLAIM, {"id": code["id"], "learner_id": learner_id}))
+        raise Conflict(why_refused(fresh, already, t) or "this code cannot be claimed now")
+
+
+# --------------------------------------------------------------------------
+# Profile and pathways
+# --------------------------------------------------------------------------
+
+def profile(store: GraphStore, learner_id: str) -> dict[str, Any]:
+    """``{id, name, interests, themes, destinations, home_place}``. Raises ``NotFound``."""
+    rows = store.read(lq.LEARNER_PROFILE, {"learner_id": learner_id})
+    if not rows:
+        raise NotFound(f"learner '{learner_id}' not found")
+    row = dict(rows[0])
+    row["themes"], row["destinations"] = sorted(row["themes"] or []), sorted(row["destinations"] or [])
+    row["interests"] = row["interests"] or ""
+    return row
+
+
+def set_profile(store: GraphStore, learner_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change the fields given (``name``, ``interests``, ``themes``, ``destinations``,
+    ``home_place``; None clears one) and return the profile.
+
+    Raises:
+        NotFound: unknown learner. InvalidInput: a theme, destination or place that
+            does not exist (the field and id named).
+    """
+    current = profile(store, learner_id)
+    merged = {**current, **changes}
+    for field, label in (("themes", Label.THEME), ("destinations", Label.DESTINATION)):
+        merged[field] = sorted(set(merged.get(field) or []))
+        missing = store.read(queries.missing_ids(label), {"ids": merged[field]}) if merged[field] else []
+        if missing:
+            raise InvalidInput(f"unknown {field[:-1]} '{missing[0]['id']}'", field=field)
+    if merged.get("home_place") and store.read(queries.missing_ids(Label.PLACE), {"ids": [merged["home_place"]]}):
+        raise InvalidInput(f"unknown place '{merged['home_place']}'", field="home_place")
+    store.write(lq.SET_LEARNER_PROFILE, {"learner_id": learner_id, "name": merged.get("name"),
+                                         "interests": merged.get("interests") or "",
+                                         "themes": merged["themes"], "destinations": merged["destinations"],
+                                         "home_place": merged.get("home_place")})
+    return profile(store, learner_id)
+
+
+def steps_met(steps: Sequence[dict[str, Any]], held: set[str]) -> tuple[int, int]:
+    """``(met, total)`` over a pathway's non-optional steps: a step is met by any
+    ``required`` (default 1) of its badges (the Navigatr/Badgr rule, ARCHITECTURE.md)."""
+    counted = [s for s in steps if not s.get("optional")]
+    met = sum(1 for s in counted if len(held & set(s.get("badges") or [])) >= int(s.get("required") or 1))
+    return met, len(counted)
+
+
+def enrol(store: GraphStore, learner_id: str, pathway_id: str, *, now: int | None = None) -> dict[str, Any]:
+    """Enrol a learner in a published pathway; again changes nothing.
+
+    Returns ``{pathway_id, on, created}``.
+
+    Raises:
+        NotFound: unknown learner, or no published pathway with that id.
+    """
+    rows = store.write(lq.ENROL, {"learner_id": learner_id, "pathway_id": pathway_id, "now": _now(now)})
+    if not rows:
+        if not learner_exists(store, learner_id):
+            raise NotFound(f"learner '{learner_id}' not found")
+        raise NotFound(f"no published pathway '{pathway_id}'")
+    return rows[0]
+
+
+def leave(store: GraphStore, learner_id: str, pathway_id: str) -> bool:
+    """Leave a pathway; False if the learner was not enrolled."""
+    rows = store.write(lq.LEAVE_PATHWAY, {"learner_id": learner_id, "pathway_id": pathway_id})
+    return bool(rows and rows[0]["left"])
+
+
+def _pathway(store: GraphStore, pathway_id: str) -> dict[str, Any] | None:
+    rows = store.read(queries.PATHWAY_GET, {"id": pathway_id})
+    return rows[0]["record"] if rows else None
+
+
+def my_pathways(store: GraphStore, learner_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
+    """A learner's enrolled pathways with progress: ``[{pathway_id, title, status,
+    destination, on, steps_met, steps_total, progress, completed, next_step}]``
+    (``next_step``: the first unmet step's ``{index (1-based), title, badges}``)."""
+    t = _now(now)
+    held = {r["badge_id"] for r in store.read(queries.LEARNER_PORTFOLIO, {"learner_id": learner_id, "now": t})}
+    out = []
+    for row in store.read(lq.LEARNER_ENROLMENTS, {"learner_id": learner_id}):
+        pw = _pathway(store, row["pathway_id"])
+        if pw is None:
+            continue
+        steps = [s for s in pw.get("steps") or [] if not s.get("optional")]
+        met, total = steps_met(steps, held)
+        nxt = next((i for i, s in enumerate(steps)
+                    if len(held & set(s.get("badges") or [])) < int(s.get("required") or 1)), None)
+        out.append({"pathway_id": pw["id"], "title": pw.get("title") or pw["id"], "status": pw.get("status"),
+                    "destination": pw.get("destination"), "on": row["on"], "steps_met": met, "steps_total": total,
+                    "progress": met / total if total else 0.0, "completed": total > 0 and met == total,
+                    "next_step": None if nxt is None else {"index": nxt + 1, "title": steps[nxt].get("title"),
+                                                           "badges": list(steps[nxt].get("badges") or [])}})
+    return out
+
+
+def enrolment_counts(store: GraphStore, organisation_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
+    """How many learners started and completed each of an organisation's pathways:
+    ``[{pathway_id, title, started, completed}]`` for its pathways with enrolments."""
+    t = _now(now)
+    per: dict[str, list[set[str]]] = {}
+    for row in store.read(lq.ORGANISATION_ENROLMENTS, {"organisation_id": organisation_id, "now": t}):
+        per.setdefault(row["pathway_id"], []).append(set(row["held"] or []))
+    out = []
+    for pid, helds in per.items():
+        pw = _pathway(store, pid) or {}
+        done = 0
+        for held in helds:
+            met, total = steps_met(pw.get("steps") or [], held)
+            done += int(total > 0 and met == total)
+        out.append({"pathway_id": pid, "title": pw.get("title") or pid, "started": len(helds), "completed": done})
+    return out
+
+
+def save_badge_image(store: GraphStore, badge_id: str, media_type: str, data_b64: str, *,
+                     now: int | None = None) -> None:
+    """Keep a (validated) badge image. Raises ``NotFound`` for an unknown badge."""
+    if not store.write(lq.SET_BADGE_IMAGE, {"badge_id": badge_id, "media_type": media_type, "data": data_b64,
+                                            "now": _now(now)}):
+        raise NotFound(f"badge '{badge_id}' does not exist")
+
+
+def badge_image(store: GraphStore, badge_id: str) -> tuple[str, str] | None:
+    """A badge's uploaded image as ``(media_type, base64 data)``, or None."""
+    rows = store.read(lq.GET_BADGE_IMAGE, {"badge_id": badge_id})
+    return (rows[0]["media_type"], rows[0]["data"]) if rows else None

@@ -1,0 +1,237 @@
+"""Cypher for learners getting in: claim links, sign-in links and refresh tokens,
+claim codes, a learner's own profile, pathway enrolments and uploaded badge images.
+
+Every statement runs on FalkorDB and Neo4j 5 (tests/integration/
+test_learner_access_contract.py runs each one on both, and fails for a
+statement here that it does not cover). Secrets never reach the graph: an
+``AccessToken``'s ``id`` and a ``ClaimCode``'s ``code_hash`` are SHA-256 hex
+digests of what the learner holds. Times are epoch seconds.
+
+Single use under concurrency: a consuming statement first raises a counter on
+the node (``SET t.uses = t.uses + 1``), which takes the node's write lock in
+Neo4j (FalkorDB runs one write at a time), and only then checks it, so two
+racing requests cannot both pass (the pattern ``AWARD_ASSERTIONS`` uses for
+``status_next``). The new value is carried as an alias (``WITH t, t.uses AS
+uses WHERE uses <= ...``): measured on FalkorDB, ``WITH t WHERE t.uses <= 1``
+right after the ``SET`` still passed a row whose ``uses`` had become 2.
+"""
+
+from __future__ import annotations
+
+from colearn.graph.schema import AssertionStatus, Label, Rel
+
+# --------------------------------------------------------------------------
+# Access tokens: claim links, sign-in (magic) links, refresh tokens
+# --------------------------------------------------------------------------
+
+#: Store a new token. Params: ``id`` (SHA-256 hex of the secret), ``props``
+#: ``{kind, learner_id, assertion_id?, created_on, expires_on, max_uses}``.
+#: Returns ``{id}``.
+CREATE_ACCESS_TOKEN = (
+    f"CREATE (t:{Label.ACCESS_TOKEN} {{id: $id}}) SET t += $props, t.uses = 0 RETURN t.id AS id"
+)
+
+#: A token as stored, without using it. Params: ``id``, ``kind``. Returns 0 or 1
+#: row ``{learner_id, assertion_id, expires_on, uses, max_uses}``.
+PEEK_ACCESS_TOKEN = (
+    f"MATCH (t:{Label.ACCESS_TOKEN} {{id: $id}}) WHERE t.kind = $kind "
+    "RETURN t.learner_id AS learner_id, t.assertion_id AS assertion_id, t.expires_on AS expires_on, "
+    "t.uses AS uses, t.max_uses AS max_uses"
+)
+
+#: Use a token once: counts the use (under the node's write lock), and answers
+#: a row only if this use is within ``max_uses`` and the token has not expired
+#: at ``$now``. Params: ``id``, ``kind``, ``now``. Returns 0 or 1 row
+#: ``{learner_id, assertion_id, expires_on}``.
+CONSUME_ACCESS_TOKEN = (
+    f"MATCH (t:{Label.ACCESS_TOKEN} {{id: $id}}) WHERE t.kind = $kind "
+    "SET t.uses = coalesce(t.uses, 0) + 1 "
+    "WITH t, t.uses AS uses WHERE uses <= coalesce(t.max_uses, 1) AND t.expires_on > $now "
+    "SET t.used_on = $now "
+    "RETURN t.learner_id AS learner_id, t.assertion_id AS assertion_id, t.expires_on AS expires_on"
+)
+
+#: End a learner's tokens of some kinds early (e.g. every refresh token at sign-out).
+#: Params: ``learner_id``, ``kinds``, ``now``. Returns ``{ended}``.
+END_ACCESS_TOKENS = (
+    f"MATCH (t:{Label.ACCESS_TOKEN}) WHERE t.learner_id = $learner_id AND t.kind IN $kinds "
+    "AND t.expires_on > $now SET t.expires_on = $now RETURN count(t) AS ended"
+)
+
+#: Forget tokens that expired before ``$before`` (epoch s). Returns ``{deleted}``.
+DELETE_EXPIRED_ACCESS_TOKENS = (
+    f"MATCH (t:{Label.ACCESS_TOKEN}) WHERE t.expires_on < $before DELETE t RETURN count(*) AS deleted"
+)
+
+#: Make sure a learner exists (the first sign-in of someone never awarded yet).
+#: Params: ``id``, ``props`` (set on creation only). Returns ``{id, created}``.
+ENSURE_LEARNER = (
+    f"MERGE (l:{Label.LEARNER} {{id: $id}}) ON CREATE SET l += $props, l.created_now = true "
+    "WITH l, coalesce(l.created_now, false) AS created REMOVE l.created_now "
+    "RETURN l.id AS id, created"
+)
+
+# --------------------------------------------------------------------------
+# Claim codes for offline events
+# --------------------------------------------------------------------------
+
+#: Create a claim code of an organisation for one of its opportunities, granting
+#: a badge it defines. Params: ``id``, ``organisation_id``, ``badge_id``,
+#: ``opportunity_id``, ``props`` ``{code_hash, hint, session, valid_from, valid_until,
+#: max_claims, created_on, organisation_id}``. Returns 0 rows (the badge is not the
+#: organisation's, or the opportunity not offered by it) or ``{id}``.
+CREATE_CLAIM_CODE = (
+    f"MATCH (o:{Label.ORGANISATION} {{id: $organisation_id}})-[:{Rel.DEFINES}]->(b:{Label.BADGE} {{id: $badge_id}}) "
+    f"MATCH (o)-[:{Rel.OFFERS}]->(op:{Label.OPPORTUNITY} {{id: $opportunity_id}}) "
+    f"CREATE (c:{Label.CLAIM_CODE} {{id: $id}}) SET c += $props "
+    f"CREATE (c)-[:{Rel.GRANTS}]->(b) CREATE (c)-[:{Rel.AT}]->(op) "
+    "RETURN c.id AS id"
+)
+
+_CODE_RECORD = (
+    "c {.id, .organisation_id, .hint, .session, .valid_from, .valid_until, .max_claims, .created_on, "
+    ".revoked_on, badge_id: b.id, badge_name: b.name, opportunity_id: op.id, opportunity_name: op.name, "
+    f"claims: size([(x:{Label.LEARNER})-[:{Rel.CLAIMED}]->(c) | x.id])}}"
+)
+
+_CODE_MATCH = (
+    f"MATCH (c:{Label.CLAIM_CODE})-[:{Rel.GRANTS}]->(b:{Label.BADGE}) "
+    f"MATCH (c)-[:{Rel.AT}]->(op:{Label.OPPORTUNITY}) "
+)
+
+#: One claim code by its id. Params: ``id``. Returns 0 or 1 row ``{code}``: id,
+#: organisation_id, hint, session, valid_from, valid_until, max_claims, created_on,
+#: revoked_on, badge_id, badge_name, opportunity_id, opportunity_name, claims.
+GET_CLAIM_CODE = _CODE_MATCH + f"WHERE c.id = $id RETURN {_CODE_RECORD} AS code"
+
+#: A claim code by the hash of the code a learner typed (``GET_CLAIM_CODE``'s shape).
+#: Params: ``code_hash``.
+FIND_CLAIM_CODE = _CODE_MATCH + f"WHERE c.code_hash = $code_hash RETURN {_CODE_RECORD} AS code"
+
+#: An organisation's claim codes, newest first (``GET_CLAIM_CODE``'s shape).
+#: Params: ``organisation_id``.
+LIST_CLAIM_CODES = (
+    _CODE_MATCH + f"WHERE c.organisation_id = $organisation_id "
+    f"RETURN {_CODE_RECORD} AS code ORDER BY code.created_on DESC, code.id"
+)
+
+#: Revoke a claim code (the first revocation time is kept). Params: ``id``,
+#: ``organisation_id`` (null: any), ``now``. Returns 0 or 1 row ``{id, revoked_on}``.
+REVOKE_CLAIM_CODE = (
+    f"MATCH (c:{Label.CLAIM_CODE} {{id: $id}}) "
+    "WHERE $organisation_id IS NULL OR c.organisation_id = $organisation_id "
+    "SET c.revoked_on = coalesce(c.revoked_on, $now) RETURN c.id AS id, c.revoked_on AS revoked_on"
+)
+
+#: Record one learner's claim of a code, atomically: the code is locked (its
+#: ``attempts`` counter raised), then the claim is made only if the code is not
+#: revoked, ``valid_from <= $now < valid_until``, fewer than ``max_claims``
+#: learners have claimed it, and this learner has not. Params: ``id``,
+#: ``learner_id``, ``now``, ``assertion_id`` (kept on the claim). Returns 0 rows
+#: (refused: explain with ``GET_CLAIM_CODE``) or ``{id}``.
+CLAIM_WITH_CODE = (
+    f"MATCH (c:{Label.CLAIM_CODE} {{id: $id}}) SET c.attempts = coalesce(c.attempts, 0) + 1 "
+    f"WITH c MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
+    f"WITH c, l, [(x:{Label.LEARNER})-[:{Rel.CLAIMED}]->(c) | x.id] AS claimers "
+    "WHERE c.revoked_on IS NULL AND c.valid_from <= $now AND $now < c.valid_until "
+    "AND size(claimers) < c.max_claims AND NOT $learner_id IN claimers "
+    f"CREATE (l)-[:{Rel.CLAIMED} {{on: $now, assertion_id: $assertion_id}}]->(c) "
+    "RETURN c.id AS id"
+)
+
+#: Whether a learner has claimed a code. Params: ``id``, ``learner_id``.
+#: Returns 0 or 1 row ``{on, assertion_id}``.
+LEARNER_CLAIM = (
+    f"MATCH (:{Label.LEARNER} {{id: $learner_id}})-[r:{Rel.CLAIMED}]->(c:{Label.CLAIM_CODE} {{id: $id}}) "
+    "RETURN r.on AS on, r.assertion_id AS assertion_id"
+)
+
+# --------------------------------------------------------------------------
+# A learner's own profile
+# --------------------------------------------------------------------------
+
+#: A learner's profile. Params: ``learner_id``. Returns 0 or 1 row ``{id, name,
+#: interests, themes, destinations, home_place}`` (lists sorted).
+LEARNER_PROFILE = (
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
+    "RETURN l.id AS id, l.name AS name, l.interests_text AS interests, "
+    f"[(l)-[:{Rel.INTERESTED_IN}]->(t:{Label.THEME}) | t.id] AS themes, "
+    f"[(l)-[:{Rel.INTERESTED_IN}]->(d:{Label.DESTINATION}) | d.id] AS destinations, "
+    f"head([(l)-[:{Rel.LIVES_IN}]->(p:{Label.PLACE}) | p.id]) AS home_place"
+)
+
+#: Replace a learner's profile whole, in one statement: name, free-text
+#: interests, the themes and destinations they are INTERESTED_IN and the place
+#: they LIVE_IN (ids that do not exist are skipped: check first). Params:
+#: ``learner_id``, ``name``, ``interests``, ``themes``, ``destinations``,
+#: ``home_place`` (or null). Returns 0 rows (unknown learner) or ``{id}``.
+SET_LEARNER_PROFILE = (
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
+    f"OPTIONAL MATCH (l)-[r:{Rel.INTERESTED_IN}|{Rel.LIVES_IN}]->() DELETE r "
+    "WITH DISTINCT l SET l.name = $name, l.interests_text = $interests "
+    f"WITH l OPTIONAL MATCH (t:{Label.THEME}) WHERE t.id IN $themes "
+    f"FOREACH (x IN CASE WHEN t IS NULL THEN [] ELSE [t] END | MERGE (l)-[:{Rel.INTERESTED_IN}]->(x)) "
+    f"WITH DISTINCT l OPTIONAL MATCH (d:{Label.DESTINATION}) WHERE d.id IN $destinations "
+    f"FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END | MERGE (l)-[:{Rel.INTERESTED_IN}]->(x)) "
+    f"WITH DISTINCT l OPTIONAL MATCH (p:{Label.PLACE} {{id: $home_place}}) "
+    f"FOREACH (x IN CASE WHEN p IS NULL THEN [] ELSE [p] END | MERGE (l)-[:{Rel.LIVES_IN}]->(x)) "
+    "RETURN DISTINCT l.id AS id"
+)
+
+# --------------------------------------------------------------------------
+# Enrolments in recommended pathways
+# --------------------------------------------------------------------------
+
+#: Enrol a learner in a published pathway (again: nothing changes). Params:
+#: ``learner_id``, ``pathway_id``, ``now``. Returns 0 rows (unknown learner, or no
+#: such published pathway) or ``{pathway_id, on, created}``.
+ENROL = (
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
+    f"MATCH (p:{Label.PATHWAY} {{id: $pathway_id}}) WHERE p.status = 'published' "
+    f"MERGE (l)-[e:{Rel.ENROLLED_IN}]->(p) ON CREATE SET e.on = $now, e.created_now = true "
+    "WITH p, e, coalesce(e.created_now, false) AS created REMOVE e.created_now "
+    "RETURN p.id AS pathway_id, e.on AS on, created"
+)
+
+#: Leave a pathway. Params: ``learner_id``, ``pathway_id``. Returns ``{left}`` (0 or 1).
+LEAVE_PATHWAY = (
+    f"MATCH (:{Label.LEARNER} {{id: $learner_id}})-[e:{Rel.ENROLLED_IN}]->(:{Label.PATHWAY} {{id: $pathway_id}}) "
+    "DELETE e RETURN count(*) AS left"
+)
+
+#: A learner's enrolments, oldest first. Params: ``learner_id``. Returns rows
+#: ``{pathway_id, on}``.
+LEARNER_ENROLMENTS = (
+    f"MATCH (:{Label.LEARNER} {{id: $learner_id}})-[e:{Rel.ENROLLED_IN}]->(p:{Label.PATHWAY}) "
+    "RETURN p.id AS pathway_id, e.on AS on ORDER BY on, pathway_id"
+)
+
+#: The learners enrolled in an organisation's pathways, each with the badges they
+#: hold (accepted, unexpired at ``$now``). Params: ``organisation_id``, ``now``.
+#: Returns rows ``{pathway_id, learner_id, held: [badge ids]}``, one per enrolment.
+ORGANISATION_ENROLMENTS = (
+    f"MATCH (:{Label.ORGANISATION} {{id: $organisation_id}})-[:{Rel.AUTHORED}]->(p:{Label.PATHWAY})"
+    f"<-[:{Rel.ENROLLED_IN}]-(l:{Label.LEARNER}) "
+    f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(a:{Label.ASSERTION})-[:{Rel.OF}]->(b:{Label.BADGE}) "
+    f"WHERE a.status = '{AssertionStatus.ACCEPTED}' AND (a.expires_on IS NULL OR a.expires_on > $now) "
+    "RETURN p.id AS pathway_id, l.id AS learner_id, collect(DISTINCT b.id) AS held "
+    "ORDER BY pathway_id, learner_id"
+)
+
+# --------------------------------------------------------------------------
+# Uploaded badge images
+# --------------------------------------------------------------------------
+
+#: Keep (or replace) a badge's uploaded image. Params: ``badge_id``,
+#: ``media_type``, ``data`` (base64), ``now``. Returns 0 rows (no such badge) or ``{id}``.
+SET_BADGE_IMAGE = (
+    f"MATCH (b:{Label.BADGE} {{id: $badge_id}}) MERGE (i:{Label.BADGE_IMAGE} {{id: $badge_id}}) "
+    "SET i.media_type = $media_type, i.data = $data, i.updated_on = $now "
+    f"MERGE (i)-[:{Rel.DEPICTS}]->(b) RETURN b.id AS id"
+)
+
+#: A badge's uploaded image. Params: ``badge_id``. Returns 0 or 1 row ``{media_type, data}``.
+GET_BADGE_IMAGE = (
+    f"MATCH (i:{Label.BADGE_IMAGE} {{id: $badge_id}})-[:{Rel.DEPICTS}]->(:{Label.BADGE}) "
+    "RETURN i.media_type AS media_type, i.data AS data"
+)

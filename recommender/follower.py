@@ -1,0 +1,408 @@
+"""Keeps one process's recommender current with the graph's change feed (``graph/feed.py``).
+
+Every serving process holds a ``Recommender`` built from the graph. A
+``FeedFollower`` polls the feed every ``poll_s`` (0.2 s by default) in a
+background thread and:
+
+- applies ``awards`` entries incrementally: it reads, for the (learner,
+  badge) pairs named, whether the learner holds the badge now
+  (``feed.HELD_PAIRS``, the portfolio's rule) and calls
+  ``Recommender.add_award`` / ``remove_award`` to match. Both are no-ops when
+  the recommender already agrees, so an entry applied twice, or one whose
+  write matched nothing, changes nothing;
+- rebuilds from the graph (in a background thread, then swaps) when an entry
+  changes the catalogue (a badge, opportunity, theme, destination, place,
+  spine cell or organisation created, changed or deleted) or stores
+  embeddings; when the feed has a gap (entries it needed were pruned: it was
+  away longer than ``reader_ttl_s``); when it is more than ``max_lag``
+  entries behind; and, to bound memory, after ``compact_after`` incremental
+  changes or ``compact_every_s`` seconds (awards that expired since the last
+  build leave the projection then too). Pathway entries need nothing:
+  pathways are read from the graph per request.
+
+Rebuilds that nobody waits on (compaction, a lag, a gap) use ``build_quiet``
+when given (the service reads the graph in a child process then, so this
+process's heap stays as compact as a fresh build's: ``recommender.rebuild``);
+a catalogue change uses ``build``, in this process, to show within a second.
+
+A rebuild reads the feed's head first, builds, then re-applies every entry
+after that head to the new recommender before it is swapped in, so nothing
+written during the build is missed.
+
+Position and pruning: the follower keeps a ``FeedReader`` node with its
+position (heartbeat every ``heartbeat_s``) and prunes entries that every
+live reader has passed (every ``prune_every_s``).
+
+``sync()`` polls once at once, from the caller's thread: a request that has
+just written calls it, so its own process answers the next request with the
+change (read-your-writes); other processes see it within one poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from colearn.errors import ColearnError, NotFound
+from colearn.graph import feed
+from colearn.graph.schema import Label
+from colearn.graph.store import GraphStore
+
+log = logging.getLogger(__name__)
+
+#: How often the feed is polled (the issue asks for at least every 500 ms).
+POLL_S = 0.2
+#: Entries read per poll.
+BATCH = 200
+#: A follower this many entries behind the head rebuilds instead of catching up.
+MAX_LAG = 2_000
+#: Heartbeat period and the time after which a silent reader counts as gone.
+HEARTBEAT_S = 5.0
+READER_TTL_S = 60.0
+#: How often the feed is pruned, and the most entries deleted per statement.
+PRUNE_EVERY_S = 30.0
+PRUNE_LIMIT = 10_000
+#: Rebuild (and swap) after this many incremental award changes, or this long.
+#: 50,000 changes keep the incremental state's growth small beside a city's
+#: projection (measured by ``colearn bench feed``), an hour lets expiries leave.
+COMPACT_AFTER = 50_000
+COMPACT_EVERY_S = 3_600.0
+
+#: Catalogue labels whose changes need no rebuild (read from the graph per request).
+_LIVE_LABELS = {str(Label.PATHWAY), str(Label.STEP)}
+
+
+@dataclass
+class FollowerStats:
+    """What a follower has done (``/health`` reports it).
+
+    Attributes:
+        position: the last feed sequence applied.
+        head: the feed's head at the last poll.
+        applied: award changes applied incrementally since the last build.
+        rebuilds: builds swapped in since start.
+        last_rebuild_s: how long the last build took.
+        last_reason: why the last build was made.
+        latencies_ms: ``(seq, ms)``: change-to-visible latency of recent entries
+            (the writer's clock to applied here; one machine's clock, or synced
+            clocks), for benchmarks; at most ``keep`` kept.
+    """
+
+    position: int = 0
+    head: int = 0
+    applied: int = 0
+    rebuilds: int = 0
+    last_rebuild_s: float = 0.0
+    last_reason: str = ""
+    latencies_ms: list[tuple[int, float]] = field(default_factory=list)
+    keep: int = 200_000
+
+
+class FeedFollower:
+    """Follows the change feed for one process (see the module docstring).
+
+    Args:
+        store: the graph.
+        build: makes a fresh recommender from the graph (``Recommender.from_store``).
+        build_quiet: makes one for the rebuilds nobody waits on (compaction, a lag,
+            a gap), e.g. reading the graph in a child process to keep this
+            process's heap compact (``recommender.rebuild``); default ``build``.
+        recommender: the recommender already built, and ``position``: the feed head
+            read just before it was built. Without them the first poll builds one.
+        on_swap: called with each new recommender once it is swapped in.
+        on_catalogue: called with ``(label, ids)`` for each catalogue entry seen
+            (e.g. to queue text embeddings).
+        poll_s, heartbeat_s, reader_ttl_s, prune_every_s, max_lag, compact_after,
+        compact_every_s: see the module constants.
+        record_latency: keep change-to-visible latencies in ``stats``.
+    """
+
+    def __init__(self, store: GraphStore, build: Callable[[], Any], *, build_quiet: Callable[[], Any] | None = None,
+                 recommender: Any = None,
+                 position: int = 0, on_swap: Callable[[Any], None] | None = None, poll_s: float = POLL_S,
+                 heartbeat_s: float = HEARTBEAT_S, reader_ttl_s: float = READER_TTL_S,
+                 prune_every_s: float = PRUNE_EVERY_S, max_lag: int = MAX_LAG,
+                 compact_after: int = COMPACT_AFTER, compact_every_s: float = COMPACT_EVERY_S,
+                 record_latency: bool = False,
+                 on_catalogue: Callable[[str, list[str]], None] | None = None) -> None:
+        self.store = store
+        self.build = build
+        self.build_quiet = build_quiet
+        self.on_swap = on_swap
+        self.on_catalogue = on_catalogue
+        self.poll_s = poll_s
+        self.heartbeat_s = heartbeat_s
+        self.reader_ttl_s = reader_ttl_s
+        self.prune_every_s = prune_every_s
+        self.max_lag = max_lag
+        self.compact_after = compact_after
+        self.compact_every_s = compact_every_s
+        self.record_latency = record_latency
+        self.reader_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.stats = FollowerStats(position=position)
+        self._rec = recommender
+        self._built_at = time.monotonic()
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._builder: threading.Thread | None = None
+        self._building = False
+        self._urgent = False
+        self._want_rebuild: str | None = None if recommender is not None else "start"
+        self._pending_from: int | None = None
+        self._last_heartbeat = 0.0
+        self._last_prune = 0.0
+
+    # ------------------------------------------------------------------ public
+
+    @property
+    def recommender(self) -> Any:
+        """The current recommender (swapped after each rebuild)."""
+        return self._rec
+
+    def start(self) -> "FeedFollower":
+        """Start polling in a daemon thread; returns ``self``."""
+        self.heartbeat()  # registered before its first poll, so nobody prunes what it needs
+        self._thread = threading.Thread(target=self._run, name="feed-follower", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop polling, wait for the thread and any build, and leave the readers."""
+        self._stop.set()
+        for t in (self._thread, self._builder):
+            if t is not None:
+                t.join(timeout=30)
+        try:
+            self.store.write(feed.READER_LEAVE, {"id": self.reader_id})
+        except ColearnError as exc:
+            log.info("feed reader %s not removed: %s", self.reader_id, exc)
+
+    def sync(self) -> None:
+        """Poll once now, in the caller's thread (read-your-writes for this process)."""
+        try:
+            self.poll()
+        except ColearnError as exc:
+            log.warning("feed poll failed: %s", exc)
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until no build is running or wanted and the head is applied (tests, benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.sync()
+            if self._builder is None and self._want_rebuild is None and self.stats.position >= self.stats.head:
+                return True
+            time.sleep(0.02)
+        return False
+
+    # ------------------------------------------------------------------ loop
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll()
+                self._housekeeping()
+            except ColearnError as exc:
+                log.warning("feed poll failed: %s", exc)
+            except Exception:  # noqa: BLE001 - the thread must survive a bad entry; it is logged
+                log.exception("feed follower error")
+            self._stop.wait(self.poll_s)
+
+    def poll(self) -> int:
+        """Read and apply the entries after the position; start a build when one is needed.
+
+        Returns:
+            How many entries were applied.
+
+        Raises:
+            StoreUnavailable: the store cannot be reached.
+        """
+        with self._lock:
+            applied = 0
+            while True:
+                head = int(self.store.read(feed.FEED_HEAD)[0]["head"])
+                self.stats.head = head
+                pos = self.stats.position
+                if head <= pos:
+                    break
+                if self._rec is None or head - pos > self.max_lag:
+                    self._request_rebuild("start" if self._rec is None else f"{head - pos} entries behind",
+                                          urgent=self._rec is None)
+                    break
+                entries = self.store.read(feed.FEED_SINCE, {"after": pos, "limit": BATCH})
+                if not entries or int(entries[0]["seq"]) != pos + 1:
+                    self._request_rebuild(f"gap after {pos}")
+                    break
+                self._apply(self._rec, entries)
+                self.stats.position = int(entries[-1]["seq"])
+                applied += len(entries)
+                if len(entries) < BATCH:
+                    break
+            self._maybe_compact()
+            return applied
+
+    def _apply(self, rec: Any, entries: list[dict[str, Any]], *, record: bool = True) -> None:
+        pairs: dict[tuple[str, str], None] = {}
+        for e in entries:
+            if e["kind"] == feed.AWARDS:
+                pairs.update(dict.fromkeys(zip(e["learners"] or [], e["badges"] or [])))
+            elif e["kind"] == feed.EMBEDDINGS or (e["kind"] == feed.CATALOGUE and e["label"] not in _LIVE_LABELS):
+                self._request_rebuild(f"{e['kind']} {e['label']} {', '.join((e['ids'] or [])[:3])}", urgent=True)
+                if e["kind"] == feed.CATALOGUE and hasattr(self.store, "forget"):
+                    self.store.forget()  # a CachedStore's opportunities of badges
+                if e["kind"] == feed.CATALOGUE and self.on_catalogue is not None:
+                    self.on_catalogue(e["label"], list(e["ids"] or []))
+        if pairs:
+            self._reconcile(rec, list(pairs))
+        if record and self.record_latency:
+            now_ms = time.time() * 1000
+            lat = self.stats.latencies_ms
+            lat.extend((int(e["seq"]), now_ms - float(e["at"])) for e in entries if e.get("at") is not None)
+            if len(lat) > self.stats.keep:
+                del lat[:len(lat) - self.stats.keep]
+
+    def _reconcile(self, rec: Any, pairs: list[tuple[str, str]]) -> None:
+        now = rec.now_ if getattr(rec, "now_", None) is not None else int(time.time())
+        held = {(r["learner_id"], r["badge_id"]): r["issued_on"] for r in self.store.read(
+            feed.HELD_PAIRS, {"pairs": [{"learner_id": lr, "badge_id": b} for lr, b in pairs], "now": now})}
+        for pair in pairs:
+            try:
+                if pair in held:
+                    changed = rec.add_award(pair[0], pair[1], int(held[pair] or 0))
+                else:
+                    changed = rec.remove_award(pair[0], pair[1])
+            except NotFound:
+                # a badge newer than this projection: the rebuild its catalogue entry asked for includes it
+                self._request_rebuild(f"badge {pair[1]} not in the projection", urgent=True)
+                continue
+            self.stats.applied += int(bool(changed))
+
+    # ------------------------------------------------------------------ rebuilds
+
+    def _maybe_compact(self) -> None:
+        if self._want_rebuild is not None or self._rec is None:
+            return
+        if self.stats.applied >= self.compact_after:
+            self._request_rebuild(f"compaction after {self.stats.applied} changes")
+        elif time.monotonic() - self._built_at >= self.compact_every_s:
+            self._request_rebuild("compaction (age)")
+
+    def _request_rebuild(self, reason: str, *, urgent: bool = False) -> None:
+        """Ask for a build; ``urgent`` ones (a catalogue change, no recommender yet) use ``build``."""
+        with self._lock:
+            if self._building and threading.current_thread() is not self._builder:
+                # the build under way re-applies every entry after the head it read, and asks
+                # again itself for what it cannot apply: a request from a poll adds nothing
+                return
+            if self._want_rebuild is None:
+                self._want_rebuild = reason
+            self._urgent = self._urgent or urgent
+            if self._builder is None:
+                self._builder = threading.Thread(target=self._build_loop, name="feed-rebuild", daemon=True)
+                self._builder.start()
+
+    def _build_loop(self) -> None:
+        while True:
+            with self._lock:
+                reason = self._want_rebuild
+                if reason is None or self._stop.is_set():
+                    self._builder = None
+                    return
+                self._want_rebuild = None
+                self._building = True
+                urgent, self._urgent = self._urgent, False
+            try:
+                self._rebuild(reason, self.build if urgent or self.build_quiet is None else self.build_quiet)
+            except Exception:  # noqa: BLE001 - logged; asked again below
+                log.exception("recommender rebuild failed (%s)", reason)
+                with self._lock:
+                    self._building = False
+                    self._pending_from = None
+                    self._want_rebuild = self._want_rebuild or reason
+                    self._urgent = self._urgent or urgent
+                self._stop.wait(1.0)
+
+    def _rebuild(self, reason: str, build: Callable[[], Any]) -> None:
+        started = time.monotonic()
+        head = int(self.store.read(feed.FEED_HEAD)[0]["head"])
+        with self._lock:
+            self._pending_from = head if self._pending_from is None else min(self._pending_from, head)
+        rec = build()
+        with self._lock:
+            # entries written while building: apply them to the new one (state-based: repeats are harmless)
+            pos = head
+            while True:
+                entries = self.store.read(feed.FEED_SINCE, {"after": pos, "limit": BATCH})
+                if entries and int(entries[0]["seq"]) != pos + 1:
+                    break  # pruned under us: keep what we have; the next poll finds the gap
+                if not entries:
+                    break
+                self._apply(rec, entries)  # visible from the swap on: their latency counts to it
+                pos = int(entries[-1]["seq"])
+            self._rec = rec
+            self.stats.position = max(pos, head)
+            self.stats.applied = 0
+            self.stats.rebuilds += 1
+            self.stats.last_rebuild_s = time.monotonic() - started
+            self.stats.last_reason = reason
+            self._built_at = time.monotonic()
+            self._pending_from = None
+            self._building = False
+        log.info("recommender rebuilt in %.2f s (%s)", self.stats.last_rebuild_s, reason)
+        if self.on_swap is not None:
+            self.on_swap(rec)
+        del rec
+        _release_memory()
+
+    # ------------------------------------------------------------------ readers and pruning
+
+    def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if now - self._last_heartbeat >= self.heartbeat_s:
+            self.heartbeat()
+            self._last_heartbeat = now
+        if now - self._last_prune >= self.prune_every_s:
+            self.prune()
+            self._last_prune = now
+
+    def heartbeat(self) -> None:
+        """Record this reader's position (the lowest it still needs) and that it is alive."""
+        with self._lock:
+            pos = self.stats.position if self._pending_from is None else min(self.stats.position,
+                                                                            self._pending_from)
+        self.store.write(feed.READER_HEARTBEAT, {"id": self.reader_id, "seq": pos, "now": int(time.time()),
+                                                 "info": f"{socket.gethostname()} pid {os.getpid()}"})
+
+    def prune(self) -> dict[str, int]:
+        """Delete entries every live reader has passed, and readers silent for ``reader_ttl_s``.
+
+        Returns:
+            ``{"pruned": entries deleted, "removed": readers removed, "floor": position pruned to}``.
+        """
+        stale = int(time.time() - self.reader_ttl_s)
+        row = self.store.read(feed.FEED_READERS, {"stale": stale})[0]
+        floor = int(row["floor"]) if row["floor"] is not None else int(row["head"])
+        pruned = self.store.write(feed.PRUNE_ENTRIES, {"floor": floor, "limit": PRUNE_LIMIT})[0]["pruned"]
+        removed = self.store.write(feed.PRUNE_READERS, {"stale": stale})[0]["removed"]
+        return {"pruned": int(pruned), "removed": int(removed), "floor": floor}
+
+
+def _release_memory() -> None:
+    """After a swap: collect the old recommender's cycles and hand freed heap back to
+    the system (glibc ``malloc_trim``; elsewhere a no-op), so resident memory
+    follows what is live rather than the peak of two recommenders side by side."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

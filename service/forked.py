@@ -1,0 +1,100 @@
+"""Several API workers that share one recommender: built once, then ``fork``.
+
+uvicorn's own ``--workers`` starts each worker as a fresh interpreter
+(``spawn``), so each builds its own recommender from the graph: at L that is
+N times the build time and N times the memory of its matrices. Here the
+parent process builds it once (``Recommender.from_store``), binds the
+listening socket, freezes the garbage collector's view of what exists
+(``gc.freeze``, so that collections do not write to the model's pages) and
+forks the workers; each runs ``uvicorn.Server`` on the inherited socket with
+its own store connection. The model's arrays are shared copy-on-write (the
+kernel accepts connections on the one socket for all of them).
+
+Each worker follows the graph's change feed from the head read before the
+build (``recommender.follower``), so a change made through any worker, or any
+other process, reaches every worker; a worker that rebuilds holds its own
+copy from then on.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import signal
+import socket
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
+    """Build the recommender, then serve the API from ``workers`` forked processes until signalled.
+
+    SIGTERM or SIGINT to this process is passed on to every worker; it
+    returns when they have all exited. Each worker asks the kernel for SIGTERM
+    when this process dies (``exit_with_parent``), even by SIGKILL.
+
+    Raises:
+        StoreUnavailable: the store cannot be reached.
+        OSError: the address cannot be bound.
+    """
+    import uvicorn
+
+    from colearn.graph.falkordb_store import exit_with_parent
+    from colearn.graph.feed import feed_head
+    from colearn.graph.store import open_store
+    from colearn.recommender.recommend import Recommender, ranker_path
+    from colearn.service.app import create_app
+
+    store = open_store(settings)
+    try:
+        head = feed_head(store)  # before the build: each worker applies every change after it
+        recommender = Recommender.from_store(store, ranker_file=ranker_path(settings.data_dir))
+    finally:
+        store.close()
+    recommender.store_ = None
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    gc.collect()
+    gc.freeze()
+    children: list[int] = []
+    supervisor = os.getpid()
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker
+            code = 0
+            try:
+                exit_with_parent(supervisor)  # a killed supervisor leaves no worker holding the port
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                config = uvicorn.Config(create_app(settings, recommender=recommender, feed_position=head), log_level="info")
+                uvicorn.Server(config).run(sockets=[sock])
+            except BaseException:  # noqa: BLE001 - a worker reports and exits, never returns to the parent's code
+                log.exception("worker %s failed", os.getpid())
+                code = 1
+            finally:
+                os._exit(code)  # no atexit handlers: the parent owns the embedded store
+        children.append(pid)
+    sock.close()
+
+    def forward(signum: int, _frame: Any) -> None:
+        for child in children:
+            try:
+                os.kill(child, signum)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for child in children:
+        while True:
+            try:
+                os.waitpid(child, 0)
+                break
+            except ChildProcessError:
+                break
+            except InterruptedError:  # pragma: no cover - PEP 475 retries for us
+                continue

@@ -1,0 +1,140 @@
+"""The one place where the learner-facing routes (claim links, claim codes, sign-in,
+"me") call award operations, and where an award to an email sends its notice.
+
+Award, accept, decline and read go to ``domain.awards``, which records each
+change in the graph's change feed and, on an accept, awards the completion
+badge of every pathway the badge now completes; this process's recommender
+then applies the feed (``tell_recommender``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fastapi import Request
+
+from colearn.domain import awards as issuing
+from colearn.domain.awards import Award, AwardRequest, AssertionRecord, Recipient
+from colearn.graph import access
+from colearn.graph.store import GraphStore
+from colearn.mail import Mailer, Message
+from colearn.service.openbadges_deps import tell_recommender
+
+log = logging.getLogger(__name__)
+
+
+def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pepper: bytes) -> Award:
+    """Award one badge (``domain.awards.award``; same errors)."""
+    return issuing.award(store, organisation_id, request, pepper=pepper)
+
+
+def get(store: GraphStore, assertion_id: str) -> AssertionRecord:
+    """One assertion (``domain.awards.get_assertion``). Raises ``NotFound``."""
+    return issuing.get_assertion(store, assertion_id)
+
+
+def respond(request: Request, store: GraphStore, assertion_id: str, accept: bool, *,
+            learner_id: str) -> AssertionRecord:
+    """The learner accepts or declines an assertion awarded to them; after an accept
+    the recommender learns of it and a pathway whose steps are now met gets its
+    completion badge (as ``POST /assertions/{id}/accept`` does).
+
+    Raises:
+        NotFound: no such assertion. Forbidden: another learner's. Conflict: revoked.
+    """
+    record = issuing.set_learner_response(store, assertion_id, accept, learner_id=learner_id)
+    tell_recommender(request)
+    return record
+
+
+def learner_for_email(email: str, pepper: bytes) -> str:
+    """The learner an email address names (``domain.awards.learner_id_for``): the same
+    address always lands on the same learner, and the id reveals nothing of it."""
+    return issuing.learner_id_for(Recipient("email", email), pepper)
+
+
+def awaiting(store: GraphStore, learner_id: str) -> list[dict]:
+    """A learner's assertions outside the portfolio (awaiting, declined, revoked, expired),
+    each ``{assertion_id, badge_id, name, status, issued_on, expires_on}``."""
+    return issuing.portfolio(store, learner_id).others
+
+
+# --------------------------------------------------------------------------
+# Notices of awards to an email address
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Notice:
+    """An award to notify: the assertion and the address it was made to."""
+
+    award: Award
+    email: str
+
+
+def notices_for(requests: Sequence[AwardRequest], records: Sequence[int], report: issuing.AwardReport) -> list[Notice]:
+    """Pair the new awards of a (bulk) award with the email their request named.
+
+    ``report.awards`` holds one award per request not refused, in request order
+    (``domain.awards.award_many``), so the requests whose record is not among
+    ``report.refused`` line up with it. Retries (``created`` False) and URL
+    recipients get no notice.
+    """
+    refused = {rec for rec, _ in report.refused}
+    kept = [req for req, rec in zip(requests, records) if rec not in refused]
+    return [Notice(a, req.recipient.normalised()) for req, a in zip(kept, report.awards)
+            if a.created and req.recipient.type == "email"]
+
+
+def claim_message(base_url: str, token: str, email: str, badge_name: str, issuer_name: str,
+                  expires: int) -> Message:
+    """The award notice: what was awarded, by whom, and the claim link (``/claim#token=``;
+    the token is in the fragment so that it never reaches a server log or a Referer)."""
+    link = f"{base_url.rstrip('/')}/claim#token={token}"
+    until = datetime.fromtimestamp(expires, UTC).strftime("%d %B %Y")
+    text = (f"Hello,\n\n{issuer_name} has awarded you the badge \"{badge_name}\".\n\n"
+            f"See it and add it to your portfolio (this link works once, until {until}):\n{link}\n\n"
+            "If you were not expecting this, you can ignore this message or decline the badge from the link.\n")
+    html = (f"<p>Hello,</p><p>{_esc(issuer_name)} has awarded you the badge <strong>{_esc(badge_name)}</strong>.</p>"
+            f'<p><a href="{_esc(link)}">See it and add it to your portfolio</a> (this link works once, until '
+            f"{until}).</p><p>If you were not expecting this, you can ignore this message or decline the badge.</p>")
+    return Message(to=email, subject=f"You have been awarded \"{badge_name}\"", text=text, html=html)
+
+
+def _esc(text: str) -> str:
+    from html import escape
+    return escape(text, quote=True)
+
+
+def send_notices(store: GraphStore, mailer: Mailer, base_url: str, notices: Sequence[Notice], *,
+                 claim_link_days: int, pepper: bytes) -> int:
+    """Send each new award's notice with a single-use claim link (its hash stored, valid
+    ``claim_link_days``). The link stands for the learner the address names
+    (``learner_for_email``): following it proves the address. A message that cannot be
+    sent is logged, not raised: the award stands, and the learner can still sign in by
+    email to see it. Returns messages sent."""
+    sent = 0
+    for notice in notices:
+        record = issuing.get_assertion(store, notice.award.id)
+        ttl = claim_link_days * 86400
+        token = access.issue_token(store, access.CLAIM, learner_for_email(notice.email, pepper), ttl,
+                                   assertion_id=notice.award.id)
+        names = _names(store, notice.award.badge_id, record.issuer_id)
+        message = claim_message(base_url, token, notice.email, names[0], names[1],
+                                int(datetime.now(UTC).timestamp()) + ttl)
+        try:
+            mailer.send(message)
+            sent += 1
+        except Exception as exc:  # noqa: BLE001 - any transport failure; the award stands
+            log.warning("award notice for %s not sent via %s: %s", notice.award.id, mailer.where, exc)
+    return sent
+
+
+def _names(store: GraphStore, badge_id: str, issuer_id: str | None) -> tuple[str, str]:
+    from colearn.graph import queries
+    badge = store.read(queries.ISSUING_BADGES, {"badge_ids": [badge_id]})
+    org = store.read(queries.GET_ORGANISATION, {"id": issuer_id}) if issuer_id else []
+    return (str(badge[0]["props"].get("name") or badge_id) if badge else badge_id,
+            str(org[0]["props"].get("name") or issuer_id) if org else "An organisation")

@@ -1,0 +1,96 @@
+"""What the learner-facing routers share: the mailer, extra rate limits on guessable
+inputs, learner sessions (a short-lived token plus a single-use refresh token), and
+the ``LearnerDep`` that lets only a learner act, for themself.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, Field
+
+from colearn.errors import Forbidden, RateLimited
+from colearn.graph import access
+from colearn.graph.store import GraphStore
+from colearn.mail import Mailer, mailer_for
+from colearn.service.auth import Principal, Role, issue_learner_token
+from colearn.service.deps import PrincipalDep
+from colearn.service.limits import TokenBuckets
+
+_LOCK = threading.Lock()
+
+
+def get_mailer(request: Request) -> Mailer:
+    """The app's mailer (``colearn.mail.mailer_for`` its settings), made on first use."""
+    with _LOCK:
+        mailer = getattr(request.app.state, "mailer", None)
+        if mailer is None:
+            mailer = request.app.state.mailer = mailer_for(request.app.state.settings)
+    return mailer
+
+
+MailerDep = Annotated[Mailer, Depends(get_mailer)]
+
+
+def limit(request: Request, bucket: str, caller: str, per_minute: float, burst: int, what: str) -> None:
+    """Spend one try of ``caller`` in the named bucket (kept on ``app.state``, per replica).
+
+    Raises:
+        RateLimited: over ``per_minute`` (bursts of ``burst``), saying ``what`` was limited.
+    """
+    with _LOCK:
+        buckets = getattr(request.app.state, "learner_buckets", None)
+        if buckets is None:
+            buckets = request.app.state.learner_buckets = {}
+        if bucket not in buckets:
+            buckets[bucket] = TokenBuckets(per_minute, burst)  # type: ignore[arg-type]
+    try:
+        buckets[bucket].take(caller)
+    except RateLimited as exc:
+        raise RateLimited(f"too many {what}: try again in {exc.retry_after} s",
+                          retry_after=exc.retry_after) from exc
+
+
+def client_address(request: Request) -> str:
+    """The client's address (as the server sees it), for per-address limits."""
+    return request.client.host if request.client else "-"
+
+
+class Session(BaseModel):
+    """A signed-in learner: a learner token for ``Authorization: Bearer`` and a
+    refresh token for ``POST /signin/refresh`` (single use; each refresh returns a new one)."""
+
+    learner_id: str
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int = Field(description="seconds the access token works")
+    refresh_token: str
+    refresh_expires_in: int = Field(description="seconds the refresh token works")
+
+
+def start_session(request: Request, store: GraphStore, learner_id: str) -> Session:
+    """A new session for ``learner_id`` (who must exist)."""
+    settings = request.app.state.settings
+    ttl = settings.learner_token_minutes * 60
+    refresh_ttl = settings.refresh_token_days * 86400
+    refresh = access.issue_token(store, access.REFRESH, learner_id, refresh_ttl)
+    return Session(learner_id=learner_id, access_token=issue_learner_token(request.app.state.token_secret,
+                                                                           learner_id, ttl),
+                   expires_in=ttl, refresh_token=refresh, refresh_expires_in=refresh_ttl)
+
+
+async def require_learner(principal: PrincipalDep) -> Principal:
+    """Only a learner (token) may use "me" routes: they act for themself alone.
+
+    Raises:
+        Forbidden: any other caller (an admin or organisation acts through the
+            routes that name the learner).
+    """
+    if principal.role != Role.LEARNER or not principal.learner_id:
+        raise Forbidden("sign in as a learner to do this (these routes act for the signed-in learner only)")
+    return principal
+
+
+LearnerDep = Annotated[Principal, Depends(require_learner)]

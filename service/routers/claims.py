@@ -1,0 +1,307 @@
+"""Claim links (in award notices) and claim codes (for offline events).
+
+- ``POST /claims/view``, ``/claims/accept``, ``/claims/decline`` take the token
+  of a claim link (``/claim#token=...`` in the award notice) in the body, so it
+  never lands in a URL log. Viewing does not use the link up; accepting or
+  declining does (single use, expiring). Following the link proves the email
+  address, so accepting signs in the learner that address names and answers a
+  ``Session``; an award made to a learner id other than the address's own is
+  accepted only by that learner signed in.
+- Organisations create claim codes for an opportunity (``POST
+  /organisations/{org}/claim-codes``; the code and its QR image are shown
+  once), list and revoke them; a signed-in learner redeems one with ``POST
+  /claim-codes/redeem`` and gets the badge, accepted, with the evidence
+  "claimed with code at <opportunity> on <date>". Codes carry 60 random bits
+  and tries are rate-limited per learner and per address.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import UTC, datetime
+from typing import Annotated, Any, Sequence
+
+import segno
+from fastapi import APIRouter, Path, Request
+from pydantic import AwareDatetime, BaseModel, Field
+
+from colearn.errors import Forbidden
+from colearn.graph import access
+from colearn.graph.issuing import AwardReport, AwardRequest, Recipient, assertion_id_for
+from colearn.graph.store import GraphStore
+from colearn.service import learner_awards
+from colearn.service.auth import Role, principal_for_token
+from colearn.service.deps import PrincipalDep, StoreDep
+from colearn.service.learner_deps import LearnerDep, Session, client_address, get_mailer, limit, start_session
+from colearn.service.openbadges_deps import KeysDep, PublisherDep
+from colearn.service.problems import problem_responses
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["claims"])
+Id = Annotated[str, Path(min_length=1, max_length=200)]
+_ERRORS = problem_responses(401, 403, 404, 409, 422, 429)
+
+
+def notify_awards(request: Request, store: GraphStore, requests: Sequence[AwardRequest], records: Sequence[int],
+                  report: AwardReport) -> int:
+    """Send an award notice with a claim link for each new award to an email address
+    (``learner_awards.send_notices``); returns how many were sent."""
+    notices = learner_awards.notices_for(requests, records, report)
+    if not notices:
+        return 0
+    settings = request.app.state.settings
+    pepper = _pepper(request)
+    return learner_awards.send_notices(store, get_mailer(request), settings.base_url, notices,
+                                       claim_link_days=settings.claim_link_days, pepper=pepper)
+
+
+def _pepper(request: Request) -> bytes:
+    from colearn.service.openbadges_deps import get_keys
+    return get_keys(request, request.app.state.settings).recipient_pepper()
+
+
+# --------------------------------------------------------------------------
+# Claim links
+# --------------------------------------------------------------------------
+
+class ClaimToken(BaseModel):
+    """The token of a claim link (the part after ``#token=``)."""
+
+    token: str = Field(min_length=16, max_length=200)
+
+
+class ClaimView(BaseModel):
+    """What a claim link awards."""
+
+    assertion_id: str
+    badge_id: str
+    badge_name: str
+    description: str | None = None
+    criteria: str | None = None
+    issuer_name: str
+    image_url: str
+    issued_on: datetime | None
+    expires_on: datetime | None
+    status: str
+    link_expires_on: datetime
+    share_url: str
+    signs_in: bool = Field(description="accepting signs in the learner the link was sent to")
+
+
+class ClaimAccepted(BaseModel):
+    """An accepted claim: the assertion's status, and a session when the link signed the learner in."""
+
+    assertion_id: str
+    status: str
+    learner_id: str
+    session: Session | None = None
+
+
+def _time(epoch_s: Any) -> datetime | None:
+    return None if epoch_s is None else datetime.fromtimestamp(int(epoch_s), UTC)
+
+
+@router.post("/claims/view", response_model=ClaimView, responses=_ERRORS)
+def view_claim(pub: PublisherDep, body: ClaimToken) -> ClaimView:
+    """The badge a claim link awards, without using the link up.
+    Who: anyone holding the link (the token is the credential)."""
+    token = access.peek_token(pub.store, access.CLAIM, body.token, what="claim link")
+    record = learner_awards.get(pub.store, token["assertion_id"])
+    badge = pub.badge_info(record.badge_id or "")
+    org = pub.organisation(record.issuer_id) if record.issuer_id else {}
+    return ClaimView(
+        assertion_id=record.id, badge_id=record.badge_id or "", badge_name=str(badge["props"].get("name") or ""),
+        description=badge["props"].get("description"), criteria=badge["props"].get("criteria"),
+        issuer_name=str(org.get("name") or record.issuer_id or ""),
+        image_url=f"{pub.urls.base}/badges/{record.badge_id}/image", issued_on=_time(record.props.get("issued_on")),
+        expires_on=_time(record.props.get("expires_on")), status=record.status,
+        link_expires_on=_time(token["expires_on"]), share_url=f"{pub.urls.base}/share/{record.id}",
+        signs_in=token["learner_id"] == record.learner_id)
+
+
+def _claim(request: Request, principal_learner: str | None, store: GraphStore, secret: str,
+           accept: bool) -> ClaimAccepted:
+    peek = access.peek_token(store, access.CLAIM, secret, what="claim link")
+    record = learner_awards.get(store, peek["assertion_id"])
+    signs_in = peek["learner_id"] == record.learner_id
+    if not signs_in and principal_learner != record.learner_id:
+        raise Forbidden("this badge was awarded to a learner account: sign in to it first, then follow the link")
+    token = access.use_token(store, access.CLAIM, secret, what="claim link")
+    learner = str(record.learner_id)
+    done = learner_awards.respond(request, store, token["assertion_id"], accept, learner_id=learner)
+    session = start_session(request, store, learner) if signs_in and principal_learner != learner else None
+    return ClaimAccepted(assertion_id=done.id, status=done.status, learner_id=learner, session=session)
+
+
+def _optional_learner(request: Request) -> str | None:
+    """The learner of a valid learner token sent along, if any (claim routes need no credentials)."""
+    scheme, _, value = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip() or value.startswith("col_"):
+        return None
+    principal = principal_for_token(request.app.state.token_secret, value.strip())
+    return principal.learner_id if principal is not None and principal.role == Role.LEARNER else None
+
+
+@router.post("/claims/accept", response_model=ClaimAccepted, responses=_ERRORS)
+def accept_claim(request: Request, store: StoreDep, body: ClaimToken) -> ClaimAccepted:
+    """Accept the award into the learner's portfolio; uses the link up. When the
+    award was made to the address's own learner, the answer carries a new session
+    (the link proved the address). Who: anyone holding the link."""
+    limit(request, "claim-links", client_address(request), 30, 30, "claim attempts from this address")
+    return _claim(request, _optional_learner(request), store, body.token, True)
+
+
+@router.post("/claims/decline", response_model=ClaimAccepted, responses=_ERRORS)
+def decline_claim(request: Request, store: StoreDep, body: ClaimToken) -> ClaimAccepted:
+    """Decline the award (it stays on record, out of the portfolio); uses the link up.
+    Who: anyone holding the link."""
+    limit(request, "claim-links", client_address(request), 30, 30, "claim attempts from this address")
+    result = _claim(request, _optional_learner(request), store, body.token, False)
+    return result.model_copy(update={"session": None})
+
+
+# --------------------------------------------------------------------------
+# Claim codes
+# --------------------------------------------------------------------------
+
+class ClaimCodeCreate(BaseModel):
+    """``POST /organisations/{org_id}/claim-codes``."""
+
+    badge_id: str = Field(min_length=1, max_length=200)
+    opportunity_id: str = Field(min_length=1, max_length=200)
+    session: str | None = Field(default=None, max_length=200, description="e.g. 'Saturday 14:00'")
+    valid_from: AwareDatetime | None = Field(default=None, description="default: now")
+    valid_until: AwareDatetime
+    max_claims: int = Field(ge=1, le=access.MAX_CLAIMS_LIMIT)
+
+
+class ClaimCodePublic(BaseModel):
+    """A claim code's record (never the code, except ``code`` right after creation)."""
+
+    id: str
+    organisation_id: str
+    badge_id: str
+    badge_name: str | None
+    opportunity_id: str
+    opportunity_name: str | None
+    session: str | None = None
+    valid_from: datetime
+    valid_until: datetime
+    max_claims: int
+    claims: int
+    revoked_on: datetime | None = None
+    hint: str = Field(description="the code's last four characters")
+
+
+class ClaimCodeCreated(ClaimCodePublic):
+    """A new claim code: ``code``, ``claim_url`` and ``qr_svg`` are shown this once."""
+
+    code: str
+    claim_url: str = Field(description="the page a learner opens (the QR image encodes it)")
+    qr_svg: str = Field(description="an SVG QR code of claim_url")
+
+
+class ClaimCodesPublic(BaseModel):
+    """An organisation's claim codes, newest first."""
+
+    data: list[ClaimCodePublic]
+    count: int
+
+
+class RedeemIn(BaseModel):
+    """``POST /claim-codes/redeem``."""
+
+    code: str = Field(min_length=1, max_length=40)
+
+
+class Redeemed(BaseModel):
+    """A redeemed claim code: the new assertion (accepted) and its evidence."""
+
+    assertion_id: str
+    badge_id: str
+    status: str
+    evidence: str
+    share_url: str
+
+
+def _code_public(code: dict[str, Any]) -> ClaimCodePublic:
+    return ClaimCodePublic(**{**code, "valid_from": _time(code["valid_from"]), "valid_until": _time(code["valid_until"]),
+                              "revoked_on": _time(code.get("revoked_on"))})
+
+
+def _acting(principal, org_id: str) -> None:
+    if not principal.acts_for(org_id):
+        raise Forbidden(f"only organisation '{org_id}' (or an admin) may manage its claim codes")
+
+
+def qr_svg(text: str) -> str:
+    """An SVG QR code (``segno``, error correction M) of ``text``."""
+    out = io.BytesIO()
+    segno.make_qr(text, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False,
+                                        title="Claim code QR image")
+    return out.getvalue().decode("utf-8")
+
+
+@router.post("/organisations/{org_id}/claim-codes", response_model=ClaimCodeCreated, status_code=201,
+             responses=_ERRORS)
+def create_code(principal: PrincipalDep, pub: PublisherDep, org_id: Id, body: ClaimCodeCreate) -> ClaimCodeCreated:
+    """Create a claim code for one of the organisation's opportunities (or a session
+    of it), awarding one of its badges, valid from/until, for at most ``max_claims``
+    learners, once each. The code and its QR image are in this answer only.
+    Who: admin, or the organisation's key."""
+    _acting(principal, org_id)
+    start = body.valid_from or datetime.now(UTC)
+    made = access.create_claim_code(pub.store, org_id, badge_id=body.badge_id, opportunity_id=body.opportunity_id,
+                                    valid_from=int(start.timestamp()), valid_until=int(body.valid_until.timestamp()),
+                                    max_claims=body.max_claims, session=body.session)
+    url = f"{pub.urls.base}/redeem#code={made.code}"
+    return ClaimCodeCreated(**_code_public(made.record).model_dump(), code=made.code, claim_url=url,
+                            qr_svg=qr_svg(url))
+
+
+@router.get("/organisations/{org_id}/claim-codes", response_model=ClaimCodesPublic, responses=_ERRORS)
+def list_codes(principal: PrincipalDep, store: StoreDep, org_id: Id) -> ClaimCodesPublic:
+    """The organisation's claim codes with how many learners claimed each.
+    Who: admin, or the organisation's key."""
+    _acting(principal, org_id)
+    codes = [_code_public(c) for c in access.list_claim_codes(store, org_id)]
+    return ClaimCodesPublic(data=codes, count=len(codes))
+
+
+@router.post("/organisations/{org_id}/claim-codes/{code_id}/revoke", response_model=ClaimCodePublic,
+             responses=_ERRORS)
+def revoke_code(principal: PrincipalDep, store: StoreDep, org_id: Id, code_id: Id) -> ClaimCodePublic:
+    """Withdraw a claim code: later claims are refused (awards already made stay).
+    Who: admin, or the organisation's key."""
+    _acting(principal, org_id)
+    return _code_public(access.revoke_claim_code(store, code_id, organisation_id=org_id))
+
+
+@router.post("/claim-codes/redeem", response_model=Redeemed, status_code=201, responses=_ERRORS)
+def redeem(request: Request, principal: LearnerDep, pub: PublisherDep, keys: KeysDep, body: RedeemIn) -> Redeemed:
+    """A signed-in learner claims the badge of a code they were given: it is awarded
+    to them, accepted, with the evidence "claimed with code at <opportunity> on <date>".
+    Refused (409, saying why): revoked, not yet valid, expired, at its limit, or
+    claimed before by this learner. Tries are limited per learner and per address.
+    Who: a learner (token), for themself."""
+    settings = request.app.state.settings
+    per_minute = settings.claim_code_tries_per_minute
+    limit(request, "claim-codes", f"learner:{principal.learner_id}", per_minute, per_minute, "claim code tries")
+    limit(request, "claim-codes-addr", client_address(request), per_minute * 3, per_minute * 3,
+          "claim code tries from this address")
+    learner = str(principal.learner_id)
+    code = access.find_claim_code(pub.store, body.code)
+    now = int(datetime.now(UTC).timestamp())
+    key = f"claim-code:{code['id']}:{learner}"
+    assertion_id = assertion_id_for(code["organisation_id"], key)
+    access.reserve_claim(pub.store, code, learner, assertion_id, now=now)
+    day = datetime.fromtimestamp(now, UTC).strftime("%d %B %Y")
+    place = code["opportunity_name"] or code["opportunity_id"]
+    evidence = f"claimed with code at {place}" + (f" ({code['session']})" if code.get("session") else "") + f" on {day}"
+    req = AwardRequest(badge_id=code["badge_id"], recipient=Recipient("url", f"{pub.urls.base}/learners/{learner}"),
+                       learner_id=learner, evidence_narrative=evidence, idempotency_key=key)
+    made = learner_awards.award(pub.store, code["organisation_id"], req, pepper=keys.recipient_pepper())
+    done = learner_awards.respond(request, pub.store, made.id, True, learner_id=learner)
+    return Redeemed(assertion_id=done.id, badge_id=made.badge_id, status=done.status, evidence=evidence,
+                    share_url=f"{pub.urls.base}/share/{done.id}")

@@ -1,0 +1,197 @@
+"""A signed-in learner's own things: profile, awards awaiting an answer, pathways they
+started; and, for organisations, how many learners started and completed their pathways.
+
+``/me`` routes take a learner token only and act for that learner alone: no
+learner id in the path, so there is nothing to point at someone else.
+Accepting or declining an award is ``POST /assertions/{id}/accept|decline``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, Field
+
+from colearn.errors import Forbidden, NotFound
+from colearn.graph import access
+from colearn.service import learner_awards
+from colearn.service.deps import PrincipalDep, StoreDep
+from colearn.service.learner_deps import LearnerDep
+from colearn.service.problems import problem_responses
+
+router = APIRouter(tags=["me"])
+Id = Annotated[str, Path(min_length=1, max_length=200)]
+_ERRORS = problem_responses(401, 403, 404, 422, 429)
+_Ids = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=20)]
+
+
+def _time(epoch_s: Any) -> datetime | None:
+    return None if epoch_s is None else datetime.fromtimestamp(int(epoch_s), UTC)
+
+
+class ProfilePublic(BaseModel):
+    """A learner's profile, as only they see it."""
+
+    learner_id: str
+    name: str | None = None
+    interests: str = Field(description="free-text interests")
+    themes: list[str]
+    destinations: list[str]
+    home_place: str | None = Field(description="the place (district) they live in")
+
+
+class ProfilePatch(BaseModel):
+    """``PATCH /me``: the fields given change; ``null`` clears one."""
+
+    name: str | None = Field(default=None, max_length=200)
+    interests: str | None = Field(default=None, max_length=500)
+    themes: _Ids | None = None
+    destinations: _Ids | None = None
+    home_place: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class AwaitingAward(BaseModel):
+    """An assertion outside the portfolio."""
+
+    assertion_id: str
+    badge_id: str
+    name: str | None
+    status: str = Field(description="issued (awaiting an answer), declined, revoked, or accepted but expired")
+    issued_on: datetime | None
+    expires_on: datetime | None
+
+
+class AwardsPublic(BaseModel):
+    """``GET /me/awards``."""
+
+    data: list[AwaitingAward]
+    count: int
+
+
+class EnrolIn(BaseModel):
+    """``POST /me/pathways``."""
+
+    pathway_id: str = Field(min_length=1, max_length=200)
+
+
+class NextStep(BaseModel):
+    """The first unmet step (1-based ``index``)."""
+
+    index: int
+    title: str | None
+    badges: list[str]
+
+
+class MyPathway(BaseModel):
+    """A pathway the learner started, with progress over its non-optional steps."""
+
+    pathway_id: str
+    title: str
+    status: str | None
+    destination: str | None
+    started_on: datetime | None
+    steps_met: int
+    steps_total: int
+    progress: float
+    completed: bool
+    next_step: NextStep | None
+
+
+class MyPathways(BaseModel):
+    """``GET /me/pathways``."""
+
+    data: list[MyPathway]
+    count: int
+
+
+class Enrolment(BaseModel):
+    """An enrolment: ``created`` is False when the learner had already started it."""
+
+    pathway_id: str
+    started_on: datetime | None
+    created: bool
+
+
+class PathwayUptake(BaseModel):
+    """How many learners started and completed one pathway."""
+
+    pathway_id: str
+    title: str
+    started: int
+    completed: int
+
+
+class PathwayUptakes(BaseModel):
+    """``GET /organisations/{org_id}/pathway-enrolments``."""
+
+    organisation_id: str
+    data: list[PathwayUptake]
+
+
+def _profile(row: dict[str, Any]) -> ProfilePublic:
+    return ProfilePublic(learner_id=row["id"], name=row.get("name"), interests=row["interests"],
+                         themes=row["themes"], destinations=row["destinations"], home_place=row.get("home_place"))
+
+
+@router.get("/me", response_model=ProfilePublic, responses=_ERRORS)
+def me(principal: LearnerDep, store: StoreDep) -> ProfilePublic:
+    """The signed-in learner's profile. Who: a learner (token), for themself."""
+    return _profile(access.profile(store, str(principal.learner_id)))
+
+
+@router.patch("/me", response_model=ProfilePublic, responses=_ERRORS)
+def edit_me(principal: LearnerDep, store: StoreDep, body: ProfilePatch) -> ProfilePublic:
+    """Change the profile: name, free-text interests, themes, destinations, home place
+    (every id must exist). Who: a learner (token), for themself."""
+    return _profile(access.set_profile(store, str(principal.learner_id), body.model_dump(exclude_unset=True)))
+
+
+@router.get("/me/awards", response_model=AwardsPublic, responses=_ERRORS)
+def my_awards(principal: LearnerDep, store: StoreDep) -> AwardsPublic:
+    """Awards outside the portfolio: awaiting an answer first, then declined, revoked,
+    expired. Who: a learner (token), for themself."""
+    rows = learner_awards.awaiting(store, str(principal.learner_id))
+    rows.sort(key=lambda r: (r["status"] != "issued", -(r.get("issued_on") or 0)))
+    data = [AwaitingAward(assertion_id=r["assertion_id"], badge_id=r["badge_id"], name=r.get("name"),
+                          status=r["status"], issued_on=_time(r.get("issued_on")),
+                          expires_on=_time(r.get("expires_on"))) for r in rows]
+    return AwardsPublic(data=data, count=len(data))
+
+
+@router.get("/me/pathways", response_model=MyPathways, responses=_ERRORS)
+def my_pathways(principal: LearnerDep, store: StoreDep) -> MyPathways:
+    """The pathways the learner started, each with progress and the next step.
+    Who: a learner (token), for themself."""
+    rows = access.my_pathways(store, str(principal.learner_id))
+    data = [MyPathway(**{**r, "started_on": _time(r["on"])}) for r in rows]
+    return MyPathways(data=data, count=len(data))
+
+
+@router.post("/me/pathways", response_model=Enrolment, status_code=201, responses=_ERRORS)
+def enrol(principal: LearnerDep, store: StoreDep, response: Response, body: EnrolIn) -> Enrolment:
+    """Start a published pathway (201; 200 if already started).
+    Who: a learner (token), for themself."""
+    row = access.enrol(store, str(principal.learner_id), body.pathway_id)
+    response.status_code = 201 if row["created"] else 200
+    return Enrolment(pathway_id=row["pathway_id"], started_on=_time(row["on"]), created=row["created"])
+
+
+@router.delete("/me/pathways/{pathway_id}", status_code=204, response_class=Response, responses=_ERRORS)
+def leave(principal: LearnerDep, store: StoreDep, pathway_id: Id) -> Response:
+    """Leave a pathway (204; 404 if not started). Who: a learner (token), for themself."""
+    if not access.leave(store, str(principal.learner_id), pathway_id):
+        raise NotFound(f"you have not started pathway '{pathway_id}'")
+    return Response(status_code=204)
+
+
+@router.get("/organisations/{org_id}/pathway-enrolments", response_model=PathwayUptakes, responses=_ERRORS)
+def uptake(principal: PrincipalDep, store: StoreDep, org_id: Id) -> PathwayUptakes:
+    """How many learners started and completed each of the organisation's pathways
+    (completed: every non-optional step met by badges they hold now). Counts only,
+    never who. Who: admin, or the organisation's key."""
+    if not principal.acts_for(org_id):
+        raise Forbidden(f"only organisation '{org_id}' (or an admin) may see its pathways' uptake")
+    return PathwayUptakes(organisation_id=org_id,
+                          data=[PathwayUptake(**r) for r in access.enrolment_counts(store, org_id)])

@@ -1,0 +1,129 @@
+"""Learner sign-in without passwords: a link by email, then a short-lived token and a refresh token.
+
+``POST /signin/email`` always answers 202 with the same words, whether or not
+the address is known (no one learns who has an account); the message holds a
+single-use link to ``/signin#token=...`` valid ``COLEARN_SIGNIN_LINK_MINUTES``.
+The page posts the token to ``POST /signin/token`` and gets a ``Session``: a
+learner token (``COLEARN_LEARNER_TOKEN_MINUTES``) and a refresh token
+(single use, ``COLEARN_REFRESH_TOKEN_DAYS``) that ``POST /signin/refresh``
+swaps for a new pair. The learner is the one the address names
+(``learner_awards.learner_for_email``), created at first sign-in. Links are
+rate-limited per address (``COLEARN_SIGNIN_EMAILS_PER_HOUR``) and per client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field, field_validator
+
+from colearn.errors import InvalidInput
+from colearn.graph import access
+from colearn.mail import Message
+from colearn.service import learner_awards
+from colearn.service.deps import StoreDep
+from colearn.service.learner_deps import LearnerDep, MailerDep, Session, client_address, limit, start_session
+from colearn.service.openbadges_deps import KeysDep
+from colearn.service.problems import problem_responses
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/signin", tags=["sign-in"])
+_ERRORS = problem_responses(401, 403, 409, 422, 429)
+
+#: What ``POST /signin/email`` always answers.
+SENT = "if this address can sign in, a sign-in link is on its way; it works once"
+
+
+class SignInEmail(BaseModel):
+    """``POST /signin/email``."""
+
+    email: Annotated[str, Field(min_length=3, max_length=320)]
+
+    @field_validator("email")
+    @classmethod
+    def _looks_like_email(cls, v: str) -> str:
+        v = v.strip()
+        local, _, domain = v.partition("@")
+        if not local or "." not in domain or " " in v:
+            raise ValueError(f"'{v}' is not an email address")
+        return v
+
+
+class SignInToken(BaseModel):
+    """The token of a sign-in link (after ``#token=``)."""
+
+    token: str = Field(min_length=16, max_length=200)
+
+
+class RefreshIn(BaseModel):
+    """``POST /signin/refresh``."""
+
+    refresh_token: str = Field(min_length=16, max_length=200)
+
+
+class Accepted(BaseModel):
+    """``POST /signin/email``'s answer (the same for every address)."""
+
+    detail: str
+
+
+def signin_message(base_url: str, token: str, email: str, minutes: int) -> Message:
+    """The sign-in message: a link to ``/signin#token=`` (a fragment: never sent to a server)."""
+    link = f"{base_url.rstrip('/')}/signin#token={token}"
+    text = (f"Hello,\n\nSign in to colearn with this link (it works once, for {minutes} minutes):\n{link}\n\n"
+            "If you did not ask to sign in, ignore this message.\n")
+    html = (f'<p>Hello,</p><p><a href="{link}">Sign in to colearn</a> (the link works once, for {minutes} '
+            "minutes).</p><p>If you did not ask to sign in, ignore this message.</p>")
+    return Message(to=email, subject="Your colearn sign-in link", text=text, html=html)
+
+
+@router.post("/email", response_model=Accepted, status_code=202, responses=_ERRORS)
+def send_link(request: Request, store: StoreDep, keys: KeysDep, mailer: MailerDep, body: SignInEmail) -> Accepted:
+    """Email a single-use sign-in link. The answer is the same for any address.
+    Who: anyone (rate-limited per address and per client)."""
+    settings = request.app.state.settings
+    address = body.email.lower()
+    per_hour = settings.signin_emails_per_hour
+    limit(request, "signin-client", client_address(request), per_hour * 4 / 60, per_hour * 4,
+          "sign-in requests from this client")
+    limit(request, "signin-email", hashlib.sha256(address.encode()).hexdigest(), per_hour / 60, per_hour,
+          "sign-in links for this address")
+    learner = learner_awards.learner_for_email(address, keys.recipient_pepper())
+    minutes = settings.signin_link_minutes
+    token = access.issue_token(store, access.SIGNIN, learner, minutes * 60)
+    try:
+        mailer.send(signin_message(settings.base_url, token, address, minutes))
+    except Exception as exc:  # noqa: BLE001 - any transport failure; the answer stays the same for every address
+        log.warning("sign-in link not sent via %s: %s", mailer.where, exc)
+    return Accepted(detail=SENT)
+
+
+@router.post("/token", response_model=Session, responses=_ERRORS)
+def exchange(request: Request, store: StoreDep, body: SignInToken) -> Session:
+    """Swap a sign-in link's token (single use) for a session; the learner is created at
+    first sign-in. Who: anyone holding the link."""
+    limit(request, "signin-client", client_address(request), 1, 20, "sign-in attempts from this client")
+    row = access.use_token(store, access.SIGNIN, body.token, what="sign-in link")
+    access.ensure_learner(store, row["learner_id"])
+    return start_session(request, store, row["learner_id"])
+
+
+@router.post("/refresh", response_model=Session, responses=_ERRORS)
+def refresh(request: Request, store: StoreDep, body: RefreshIn) -> Session:
+    """Swap a refresh token (single use) for a new session. Who: anyone holding one."""
+    limit(request, "signin-client", client_address(request), 1, 20, "sign-in attempts from this client")
+    row = access.use_token(store, access.REFRESH, body.refresh_token, what="refresh token")
+    if not access.learner_exists(store, row["learner_id"]):
+        raise InvalidInput("this learner no longer exists", field="refresh_token")
+    return start_session(request, store, row["learner_id"])
+
+
+@router.post("/out", status_code=204, response_class=Response, responses=_ERRORS)
+def sign_out(principal: LearnerDep, store: StoreDep) -> Response:
+    """End the learner's refresh tokens and unused sign-in links (the current learner
+    token lapses by itself within minutes). Who: the learner (token)."""
+    access.end_tokens(store, str(principal.learner_id), [access.REFRESH, access.SIGNIN])
+    return Response(status_code=204)

@@ -1,0 +1,153 @@
+"""The feed follower (recommender/follower.py) against a real store: incremental
+awards equal a fresh build; a gap, a long lag, a catalogue change or enough
+changes make it rebuild in the background and swap; pruning keeps what live
+readers need. And the award lifecycle's side effects: an import marked
+unverified counts toward no pathway completion."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from colearn.domain import awards, catalogue
+from colearn.graph import feed, queries
+from colearn.graph.schema import Label
+from colearn.graph.store import GraphStore
+from colearn.recommender.follower import FeedFollower
+from colearn.recommender.recommend import Recommender
+from tests.integration.test_contract import _seed
+
+
+def _follower(store: GraphStore, **kw) -> FeedFollower:
+    head = feed.feed_head(store)
+    rec = Recommender.from_store(store, now=1_800_000_000)
+    return FeedFollower(store, lambda: Recommender.from_store(store, now=1_800_000_000), recommender=rec,
+                        position=head, **kw)
+
+
+def _stream(store: GraphStore, n: int, seed: int = 3, start: int = 0) -> list[dict]:
+    """``n`` accepted awards of random seeded learners and badges, one recorded statement each."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(start, start + n):
+        row = {"id": f"s{i}", "organisation_id": "org", "badge_id": f"b{rng.randrange(8)}",
+               "learner_id": f"l{rng.randrange(45)}", "learner_props": {},
+               "props": {"status": "accepted", "issued_on": 1_700_000_000 + i, "expires_on": None}}
+        store.write(feed.recorded(queries.MERGE_ASSERTIONS), {"rows": [row], "feed": feed.award_change([row])})
+        rows.append(row)
+    return rows
+
+
+def _same_as_fresh(store: GraphStore, rec: Recommender) -> None:
+    fresh = Recommender.from_store(store, now=1_800_000_000)
+    assert np.array_equal(rec.signals_["popularity"].holders_, fresh.signals_["popularity"].holders_)
+    for learner in sorted({r["learner_id"] for r in store.read(queries.PORTFOLIO_AWARDS, {"now": 1_800_000_000})}):
+        got = [(r.badge_id, round(r.score, 9)) for r in rec.recommend(learner, limit=8)]
+        assert got == [(r.badge_id, round(r.score, 9)) for r in fresh.recommend(learner, limit=8)], learner
+
+
+def test_awards_and_revokes_are_applied_incrementally(store: GraphStore) -> None:
+    _seed(store)
+    follower = _follower(store)
+    rows = _stream(store, 60)
+    for row in rows[:10]:
+        awards.revoke(store, row["id"], "a test revocation")
+    assert follower.poll() == 70
+    assert follower.stats.position == feed.feed_head(store) and follower.stats.rebuilds == 0
+    assert follower.stats.applied > 0
+    _same_as_fresh(store, follower.recommender)
+    assert follower.poll() == 0  # nothing new: nothing applied twice
+
+
+def test_a_gap_makes_it_rebuild_and_swap(store: GraphStore) -> None:
+    _seed(store)
+    follower = _follower(store)
+    old = follower.recommender
+    _stream(store, 5)
+    store.write(feed.PRUNE_ENTRIES, {"floor": feed.feed_head(store), "limit": 100})
+    _stream(store, 3, start=5)
+    assert follower.poll() == 0
+    assert follower.wait_idle(60)
+    assert follower.stats.rebuilds == 1 and follower.stats.last_reason.startswith("gap")
+    assert follower.recommender is not old and follower.stats.position == feed.feed_head(store)
+    _same_as_fresh(store, follower.recommender)
+
+
+def test_a_long_lag_or_many_changes_rebuild(store: GraphStore) -> None:
+    _seed(store)
+    lagging = _follower(store, max_lag=4)
+    compacting = _follower(store, compact_after=6)
+    _stream(store, 5)
+    lagging.poll()
+    assert lagging.wait_idle(60) and "behind" in lagging.stats.last_reason
+    compacting.poll()
+    assert compacting.wait_idle(60) and compacting.stats.rebuilds == 0
+    _stream(store, 20, seed=9, start=5)
+    compacting.poll()
+    assert compacting.wait_idle(60)
+    assert compacting.stats.rebuilds >= 1 and "compaction" in compacting.stats.last_reason
+    for f in (lagging, compacting):
+        assert f.wait_idle(60)  # the lagging one is 20 behind again: it rebuilds again
+        assert f.stats.position == feed.feed_head(store)
+        _same_as_fresh(store, f.recommender)
+
+
+def test_a_new_badge_is_known_after_the_rebuild_it_asks_for(store: GraphStore) -> None:
+    _seed(store)
+    follower = _follower(store)
+    swapped = []
+    follower.on_swap = swapped.append
+    assert catalogue.write_node(store, Label.BADGE, {"id": "new-badge", "props": {"name": "New"},
+                                                      "l0": ["org"], "l1": ["knowledge.engagement"], "l2": []},
+                                create=True)
+    _stream(store, 1, start=100)
+    store.write(feed.recorded(queries.MERGE_ASSERTIONS), {
+        "rows": [{"id": "nb", "organisation_id": "org", "badge_id": "new-badge", "learner_id": "l1",
+                  "learner_props": {}, "props": {"status": "accepted", "issued_on": 1_750_000_000}}],
+        "feed": feed.change(feed.AWARDS, pairs=[("l1", "new-badge")])})
+    follower.poll()
+    assert follower.wait_idle(60)
+    assert swapped and swapped[-1] is follower.recommender
+    assert "new-badge" in follower.recommender.badges.ids
+    assert follower.recommender.signals_["popularity"].holders_[follower.recommender.badges.get("new-badge")] == 1
+    _same_as_fresh(store, follower.recommender)
+
+
+def test_pruning_keeps_what_live_readers_need(store: GraphStore) -> None:
+    _seed(store)
+    slow, fast = _follower(store), _follower(store)
+    _stream(store, 10)
+    slow.heartbeat()  # still at 0
+    fast.poll()
+    fast.heartbeat()
+    assert fast.prune()["pruned"] == 0
+    slow.poll()
+    slow.heartbeat()
+    assert fast.prune() == {"pruned": 10, "removed": 0, "floor": 10}
+    slow.stop()  # leaves: the next prune goes by the live reader alone
+    fast.stop()
+    _stream(store, 4, start=10)
+    assert fast.prune()["pruned"] == 4
+
+
+def test_an_unverified_import_completes_no_pathway(store: GraphStore) -> None:
+    _seed(store)
+    store.write("MATCH (o:Organisation {id: 'org'}) SET o.email = 'org@example.org'")
+    assert store.write(queries.pathway_upsert(create=True), {
+        "id": "p1", "props": {"title": "P", "status": "published", "kind": "recommended"}, "organisation": "org",
+        "destination": "employment", "completion_badge": "b7",
+        "steps": [{"id": "p1-1", "order": 1, "props": {"title": "One", "required": 1, "optional": False},
+                   "badges": ["b6"]}]})
+    store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "newbie", "props": {}}]})
+    imported = {"id": "imp", "organisation_id": "org", "badge_id": "b6", "learner_id": "newbie", "learner_props": {},
+                "props": {"status": "accepted", "issued_on": 1_750_000_000, "source": "import", "verified": False}}
+    store.write(queries.MERGE_ASSERTIONS, {"rows": [imported]})
+    assert awards.complete_after_award(store, "newbie", "b6") == []
+    assert store.read(queries.LEARNER_VERIFIED_PORTFOLIO, {"learner_id": "newbie", "now": 1_800_000_000}) == []
+    rec = Recommender.from_store(store, now=1_800_000_000)
+    assert "newbie" not in rec.learners_  # the projection leaves it out, as HELD_PAIRS does
+    store.write("MATCH (a:Assertion {id: 'imp'}) SET a.verified = true")
+    done = awards.complete_after_award(store, "newbie", "b6")
+    assert [(c.pathway_id, c.badge_id, c.created) for c in done] == [("p1", "b7", True)]
+    assert awards.complete_after_award(store, "newbie", "b6") == []  # once, ever

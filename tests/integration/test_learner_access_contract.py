@@ -1,0 +1,220 @@
+"""Contract tests (FalkorDB, and Neo4j when NEO4J_URI is set) for graph/learner_queries.py,
+through graph/access.py: single-use tokens, claim codes with their limits, the
+learner's profile, enrolments with progress, badge images. Expected values come
+from the inputs; a statement in learner_queries.py without a test here fails
+``test_every_learner_statement_is_covered``."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised
+from colearn.graph import access
+from colearn.graph import learner_queries as lq
+from colearn.graph import queries
+from colearn.graph.schema import Label, Rel
+from colearn.graph.store import GraphStore
+
+NOW = 1_800_000_000
+COVERED: set[str] = set()
+
+
+def covers(*names: str):
+    COVERED.update(names)
+    return lambda fn: fn
+
+
+def _seed(store: GraphStore) -> None:
+    store.write(queries.merge_nodes(Label.ORGANISATION), {"rows": [
+        {"id": "org", "props": {"name": "Org", "email": "o@example.org"}}, {"id": "other", "props": {"name": "Other"}}]})
+    store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": f"b{i}", "props": {"name": f"Badge {i}"}}
+                                                            for i in range(4)]})
+    store.write(queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False), {"rows": [
+        {"id": f"b{i}", "targets": [{"id": "other" if i == 3 else "org", "props": {}}]} for i in range(4)]})
+    store.write(queries.merge_nodes(Label.OPPORTUNITY), {"rows": [
+        {"id": "club", "props": {"name": "Saturday code club"}}, {"id": "fair", "props": {"name": "Fair"}}]})
+    store.write(queries.set_links(Label.OPPORTUNITY, Rel.OFFERS, Label.ORGANISATION, outgoing=False), {"rows": [
+        {"id": "club", "targets": [{"id": "org", "props": {}}]}, {"id": "fair", "targets": [{"id": "other", "props": {}}]}]})
+    store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": f"l{i}", "props": {}} for i in range(5)]})
+    store.write(queries.merge_nodes(Label.THEME), {"rows": [{"id": t, "props": {}} for t in ("digital", "green")]})
+    store.write(queries.merge_nodes(Label.DESTINATION), {"rows": [{"id": "employment", "props": {}}]})
+    store.write(queries.merge_nodes(Label.PLACE), {"rows": [{"id": "north", "props": {"name": "North"}}]})
+
+
+@covers("CREATE_ACCESS_TOKEN", "PEEK_ACCESS_TOKEN", "CONSUME_ACCESS_TOKEN", "END_ACCESS_TOKENS",
+        "DELETE_EXPIRED_ACCESS_TOKENS")
+def test_tokens_are_single_use_expire_and_keep_only_a_hash(any_store: GraphStore) -> None:
+    secret = access.issue_token(any_store, access.CLAIM, "l1", 600, assertion_id="as-1", now=NOW)
+    stored = any_store.read(f"MATCH (t:{Label.ACCESS_TOKEN}) RETURN t.id AS id, properties(t) AS p")
+    assert [r["id"] for r in stored] == [access.digest(secret)]
+    assert secret not in repr(stored)
+    assert access.peek_token(any_store, access.CLAIM, secret, now=NOW)["assertion_id"] == "as-1"
+    with pytest.raises(Unauthorised):  # right secret, wrong kind
+        access.use_token(any_store, access.SIGNIN, secret, now=NOW)
+    got = access.use_token(any_store, access.CLAIM, secret, now=NOW + 1)
+    assert (got["learner_id"], got["assertion_id"]) == ("l1", "as-1")
+    with pytest.raises(Conflict, match="already been used"):
+        access.use_token(any_store, access.CLAIM, secret, now=NOW + 2)
+    late = access.issue_token(any_store, access.SIGNIN, "l2", 60, now=NOW)
+    with pytest.raises(Conflict, match="expired"):
+        access.use_token(any_store, access.SIGNIN, late, now=NOW + 61)
+    with pytest.raises(Unauthorised):
+        access.use_token(any_store, access.SIGNIN, "not-a-token", now=NOW)
+    # racing uses of one single-use token: exactly one wins
+    raced = access.issue_token(any_store, access.SIGNIN, "l3", 600, now=NOW)
+
+    def attempt(_: int) -> bool:
+        try:
+            access.use_token(any_store, access.SIGNIN, raced, now=NOW + 5)
+            return True
+        except Conflict:
+            return False
+    with ThreadPoolExecutor(4) as pool:
+        assert sum(pool.map(attempt, range(8))) == 1
+    # a bounded token (refresh) and sign-out
+    multi = access.issue_token(any_store, access.REFRESH, "l4", 600, max_uses=2, now=NOW)
+    access.use_token(any_store, access.REFRESH, multi, now=NOW)
+    assert access.end_tokens(any_store, "l4", [access.REFRESH], now=NOW + 1) == 1
+    with pytest.raises(Conflict, match="expired"):
+        access.use_token(any_store, access.REFRESH, multi, now=NOW + 2)
+    assert access.forget_expired_tokens(any_store, older_than_s=0, now=NOW + 10_000) == 4
+    assert any_store.read(queries.count_nodes(Label.ACCESS_TOKEN)) == [{"n": 0}]
+
+
+@covers("ENSURE_LEARNER")
+def test_ensure_learner_creates_once(any_store: GraphStore) -> None:
+    assert access.ensure_learner(any_store, "rc-new", now=NOW) is True
+    assert access.ensure_learner(any_store, "rc-new", now=NOW) is False
+    assert access.learner_exists(any_store, "rc-new")
+
+
+@covers("CREATE_CLAIM_CODE", "GET_CLAIM_CODE", "FIND_CLAIM_CODE", "LIST_CLAIM_CODES", "REVOKE_CLAIM_CODE",
+        "CLAIM_WITH_CODE", "LEARNER_CLAIM")
+def test_claim_codes_limits_window_once_per_learner_and_revocation(any_store: GraphStore) -> None:
+    _seed(any_store)
+    made = access.create_claim_code(any_store, "org", badge_id="b0", opportunity_id="club", valid_from=NOW,
+                                    valid_until=NOW + 3600, max_claims=2, session="Sat 14:00", now=NOW)
+    assert len(made.code) == 14 and made.record["claims"] == 0 and made.record["hint"] == made.code[-4:]
+    stored = any_store.read(f"MATCH (c:{Label.CLAIM_CODE}) RETURN properties(c) AS p")
+    assert made.code not in repr(stored) and stored[0]["p"]["code_hash"] == access.digest(made.code)
+    typed = made.code.lower().replace("-", " ").replace("0", "o")
+    found = access.find_claim_code(any_store, typed)
+    assert (found["id"], found["badge_id"], found["opportunity_name"]) == (made.record["id"], "b0",
+                                                                           "Saturday code club")
+    with pytest.raises(InvalidInput):
+        access.find_claim_code(any_store, "short")
+    with pytest.raises(NotFound):
+        access.find_claim_code(any_store, access.new_code())
+    with pytest.raises(Conflict, match="can be claimed from"):
+        access.reserve_claim(any_store, found, "l0", "as-x", now=NOW - 1)
+    access.reserve_claim(any_store, found, "l0", "as-0", now=NOW + 1)
+    with pytest.raises(Conflict, match="already claimed"):
+        access.reserve_claim(any_store, found, "l0", "as-0b", now=NOW + 2)
+    access.reserve_claim(any_store, found, "l1", "as-1", now=NOW + 2)
+    with pytest.raises(Conflict, match="limit of 2"):
+        access.reserve_claim(any_store, found, "l2", "as-2", now=NOW + 3)
+    assert any_store.read(lq.LEARNER_CLAIM, {"id": found["id"], "learner_id": "l1"}) == [
+        {"on": NOW + 2, "assertion_id": "as-1"}]
+    # expiry, revocation, listing
+    late = access.create_claim_code(any_store, "org", badge_id="b1", opportunity_id="club", valid_from=NOW,
+                                    valid_until=NOW + 10, max_claims=5, now=NOW + 1)
+    with pytest.raises(Conflict, match="expired"):
+        access.reserve_claim(any_store, late.record, "l2", "as-3", now=NOW + 10)
+    access.revoke_claim_code(any_store, late.record["id"], organisation_id="org", now=NOW + 5)
+    with pytest.raises(Conflict, match="withdrawn"):
+        access.reserve_claim(any_store, late.record, "l2", "as-3", now=NOW + 6)
+    with pytest.raises(NotFound):
+        access.revoke_claim_code(any_store, late.record["id"], organisation_id="other")
+    assert [c["id"] for c in access.list_claim_codes(any_store, "org")] == [late.record["id"], made.record["id"]]
+    assert [c["claims"] for c in access.list_claim_codes(any_store, "org")] == [0, 2]
+    assert access.list_claim_codes(any_store, "other") == []
+    # ownership: another organisation's badge or opportunity
+    with pytest.raises(Forbidden):
+        access.create_claim_code(any_store, "org", badge_id="b3", opportunity_id="club", valid_from=NOW,
+                                 valid_until=NOW + 5, max_claims=1)
+    with pytest.raises(Forbidden):
+        access.create_claim_code(any_store, "org", badge_id="b0", opportunity_id="fair", valid_from=NOW,
+                                 valid_until=NOW + 5, max_claims=1)
+    with pytest.raises(NotFound):
+        access.create_claim_code(any_store, "org", badge_id="nope", opportunity_id="club", valid_from=NOW,
+                                 valid_until=NOW + 5, max_claims=1)
+
+
+def test_racing_claims_never_pass_the_limit(any_store: GraphStore) -> None:
+    _seed(any_store)
+    made = access.create_claim_code(any_store, "org", badge_id="b0", opportunity_id="club", valid_from=NOW,
+                                    valid_until=NOW + 3600, max_claims=3, now=NOW)
+
+    def attempt(i: int) -> bool:
+        try:
+            access.reserve_claim(any_store, made.record, f"l{i % 5}", f"as-{i}", now=NOW + 1)
+            return True
+        except Conflict:
+            return False
+    with ThreadPoolExecutor(4) as pool:
+        assert sum(pool.map(attempt, range(10))) == 3
+    assert access.get_claim_code(any_store, made.record["id"])["claims"] == 3
+
+
+@covers("LEARNER_PROFILE", "SET_LEARNER_PROFILE")
+def test_profile_replaces_interests_and_home(any_store: GraphStore) -> None:
+    _seed(any_store)
+    p = access.set_profile(any_store, "l1", {"themes": ["green", "digital"], "destinations": ["employment"],
+                                             "home_place": "north", "interests": "bikes and code"})
+    assert p == {"id": "l1", "name": None, "interests": "bikes and code", "themes": ["digital", "green"],
+                 "destinations": ["employment"], "home_place": "north"}
+    p = access.set_profile(any_store, "l1", {"themes": ["green"], "home_place": None})
+    assert (p["themes"], p["destinations"], p["home_place"]) == (["green"], ["employment"], None)
+    with pytest.raises(InvalidInput, match="unknown theme 'space'"):
+        access.set_profile(any_store, "l1", {"themes": ["space"]})
+    with pytest.raises(NotFound):
+        access.profile(any_store, "nobody")
+    assert access.profile(any_store, "l2")["themes"] == []
+
+
+@covers("ENROL", "LEAVE_PATHWAY", "LEARNER_ENROLMENTS", "ORGANISATION_ENROLMENTS")
+def test_enrolments_progress_and_counts(any_store: GraphStore) -> None:
+    _seed(any_store)
+    for pid, status in (("p", "published"), ("d", "draft")):
+        steps = [{"id": f"{pid}.s{i}", "order": i, "props": {"title": f"Step {i}", "required": 1,
+                                                              "optional": False}, "badges": [f"b{i}"]} for i in (1, 2)]
+        any_store.write(queries.pathway_upsert(create=True), {
+            "id": pid, "props": {"title": pid.upper(), "description": "", "status": status, "kind": "recommended"},
+            "organisation": "org", "destination": "employment", "completion_badge": None, "steps": steps})
+    any_store.write(queries.MERGE_ASSERTIONS, {"rows": [
+        {"id": f"a{i}", "organisation_id": "org", "badge_id": b, "learner_id": l, "learner_props": {},
+         "props": {"status": s, "issued_on": NOW - 100, "expires_on": e}}
+        for i, (l, b, s, e) in enumerate([("l1", "b1", "accepted", None), ("l1", "b2", "accepted", None),
+                                          ("l2", "b1", "accepted", None), ("l2", "b2", "issued", None),
+                                          ("l3", "b1", "accepted", NOW - 1), ("l3", "b2", "accepted", None)])]})
+    for learner in ("l1", "l2", "l3"):
+        assert access.enrol(any_store, learner, "p", now=NOW)["created"] is True
+    assert access.enrol(any_store, "l1", "p", now=NOW + 5) == {"pathway_id": "p", "on": NOW, "created": False}
+    with pytest.raises(NotFound, match="published"):
+        access.enrol(any_store, "l1", "d", now=NOW)
+    mine = access.my_pathways(any_store, "l2", now=NOW)
+    assert [(m["pathway_id"], m["steps_met"], m["steps_total"], m["completed"]) for m in mine] == [("p", 1, 2, False)]
+    assert mine[0]["next_step"] == {"index": 2, "title": "Step 2", "badges": ["b2"]}
+    assert access.my_pathways(any_store, "l1", now=NOW)[0]["completed"] is True
+    assert access.enrolment_counts(any_store, "org", now=NOW) == [
+        {"pathway_id": "p", "title": "P", "started": 3, "completed": 1}]
+    assert access.leave(any_store, "l3", "p") is True and access.leave(any_store, "l3", "p") is False
+    assert [r["pathway_id"] for r in any_store.read(lq.LEARNER_ENROLMENTS, {"learner_id": "l3"})] == []
+
+
+@covers("SET_BADGE_IMAGE", "GET_BADGE_IMAGE")
+def test_badge_images(any_store: GraphStore) -> None:
+    _seed(any_store)
+    assert access.badge_image(any_store, "b0") is None
+    access.save_badge_image(any_store, "b0", "image/png", "iVBORw0KGgo=", now=NOW)
+    access.save_badge_image(any_store, "b0", "image/svg+xml", "PHN2Zy8+", now=NOW)
+    assert access.badge_image(any_store, "b0") == ("image/svg+xml", "PHN2Zy8+")
+    with pytest.raises(NotFound):
+        access.save_badge_image(any_store, "nope", "image/png", "", now=NOW)
+
+
+def test_every_learner_statement_is_covered() -> None:
+    public = {n for n, v in vars(lq).items() if n.isupper() and not n.startswith("_") and isinstance(v, str)}
+    assert public - COVERED == set(), f"statements without a contract test: {sorted(public - COVERED)}"

@@ -1,0 +1,93 @@
+"""``colearn serve`` as a process: SIGTERM or SIGINT stops its workers and the store it
+started, for any worker count; a SIGKILLed supervisor leaves no worker on the port and
+no store; a frozen store answers 503 within the store timeout (``/health`` too) and the
+API recovers when it thaws; a crashed store is restarted and the API recovers by itself."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.serve_helpers import (children, kill_all, port_free, seed, start_serve, store_pid,
+                                 wait_gone)
+
+
+@pytest.mark.parametrize("workers, sig", [(1, signal.SIGTERM), (2, signal.SIGTERM), (2, signal.SIGINT)])
+def test_a_signal_stops_workers_and_store(tmp_path: Path, workers: int, sig: int) -> None:
+    seed(tmp_path)
+    proc, base = start_serve(tmp_path, workers=workers)
+    port = int(base.rsplit(":", 1)[1])
+    store, kids = store_pid(tmp_path), children(proc.pid)
+    everything = [proc.pid, store, *kids]
+    try:
+        assert store in kids and (workers == 1 or len(kids) >= workers + 1)
+        os.kill(proc.pid, sig)
+        proc.wait(timeout=60)
+        assert wait_gone(everything) == []
+        assert port_free(port)
+        assert not (tmp_path / "falkordb.json").exists()
+    finally:
+        kill_all(everything)
+
+
+def test_a_killed_supervisor_leaves_nothing_behind(tmp_path: Path) -> None:
+    seed(tmp_path)
+    proc, base = start_serve(tmp_path, workers=2)
+    port = int(base.rsplit(":", 1)[1])
+    everything = [proc.pid, *children(proc.pid)]
+    try:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        assert wait_gone(everything) == []
+        assert port_free(port)
+        again, base = start_serve(tmp_path, workers=2, port=port)  # the port is free to serve again
+        everything += [again.pid, *children(again.pid)]
+        again.send_signal(signal.SIGTERM)
+        again.wait(timeout=60)
+        assert wait_gone(everything) == []
+    finally:
+        kill_all(everything)
+
+
+def test_a_frozen_then_crashed_store_answers_503_in_time_and_the_api_recovers(tmp_path: Path) -> None:
+    seed(tmp_path)
+    proc, base = start_serve(tmp_path, workers=1)
+    everything = [proc.pid, *children(proc.pid)]
+    store = store_pid(tmp_path)
+    try:
+        os.kill(store, signal.SIGSTOP)
+        started = time.monotonic()
+        r = httpx.get(f"{base}/health", timeout=30)
+        took = time.monotonic() - started
+        assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["type"] == "/problems/store-unavailable"
+        assert took < 8, f"a frozen store held /health for {took:.1f} s"
+        os.kill(store, signal.SIGCONT)
+        assert _healthy_within(base, 15)
+        os.kill(store, signal.SIGKILL)
+        assert _healthy_within(base, 30), "the API did not recover after the store crashed"
+        restarted = store_pid(tmp_path)
+        assert restarted != store and restarted in children(proc.pid)
+        everything.append(restarted)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        assert wait_gone(everything) == []
+    finally:
+        kill_all([*everything, store])
+
+
+def _healthy_within(base: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=6).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return False
