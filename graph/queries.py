@@ -1149,6 +1149,6 @@ ORGANISATION_ASSERTIONS = (
     "AND ($to_s IS NULL OR a.issued_on < $to_s) "
     "WITH a, b, l ORDER BY a.issued_on DESC, a.id "
     "WITH collect({id: a.id, badge_id: b.id, badge_name: b.name, learner_id: l.id, status: a.status, "
-    "issued_on: a.issued_on, expires_on: a.expires_on, revocation_reason: a.revocation_reason}) AS all "
-    "RETURN size(all) AS total, all[$offset..$offset + $limit] AS data"
+    "issued_on: a.issued_on, expires_on: a.expires_on, revocation_reason: a.revocation_reason}) AS matched "
+    "RETURN size(matched) AS total, matched[$offset..$offset + $limit] AS data"
 )
