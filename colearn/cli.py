@@ -930,10 +930,19 @@ def bench_cmd(
     ranker: Annotated[bool, typer.Option("--ranker", help="With --inproc: also time a learned ranker "
                                          "(fitted on the Martial Arts data, kept in generated/).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    store: Annotated[Optional[str], typer.Option(
+        help="Compare engines instead: 'falkordb', 'neo4j' or 'falkordb,neo4j' (batched ingest, recommender "
+             "build, what next in-process; Neo4j from NEO4J_URI, an empty database).")] = None,
 ) -> None:
     """Measure ingest, "what next" (in-process and over HTTP), readiness, memory and
-    award-to-recommendation time on synthetic cities; one table per size (targets at L)."""
+    award-to-recommendation time on synthetic cities; one table per size (targets at L).
+    With ``--store``, the store-level numbers on each engine named, side by side."""
     from colearn.perf.bench import bench_size, inproc_rows, rows, write_report
+
+    if store is not None:
+        _run(lambda: _compare_stores(sizes, seed, [e.strip().lower() for e in store.split(",") if e.strip()],
+                                     as_json))
+        return
 
     def body() -> None:
         results = []
@@ -988,6 +997,25 @@ def bench_cmd(
             out.print_json(json.dumps(results, default=str))
 
     _run(body)
+
+
+def _compare_stores(sizes: str, seed: int, engines: list[str], as_json: bool) -> None:
+    from colearn.perf.compare import compare_rows, compare_size
+
+    results = {}
+    table = Table(title=f"colearn bench --store {','.join(engines)} (seed {seed})")
+    table.add_column("measure")
+    for engine in engines:
+        table.add_column(engine, justify="right")
+    for size in [s.strip().upper() for s in sizes.split(",") if s.strip()]:
+        results[size] = compare_size(size, engines, seed,
+                                     progress=lambda m: err.print(f"[dim]{m}[/dim]", highlight=False))
+        for r in compare_rows(size, results[size]):
+            table.add_row(*r)
+    if as_json:
+        out.print_json(json.dumps(results, default=str))
+    else:
+        Console(width=max(out.width, 100)).print(table)
 
 
 @app.command("bench-feed")

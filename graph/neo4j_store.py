@@ -1,20 +1,54 @@
 """The production backend: Neo4j 5 through the official ``neo4j`` driver.
 
 Engine differences kept here: unique ids are ``CREATE CONSTRAINT ... IF NOT
-EXISTS`` (which also gives the index), extra indexes use ``IF NOT EXISTS``.
+EXISTS`` (which also gives the index), extra indexes use ``IF NOT EXISTS``, and
+``apply_schema`` waits until every index is populated (``db.awaitIndexes``:
+Neo4j builds indexes in the background, so DDL returns before they serve).
+
+Consistency: every session of a store shares one bookmark manager
+(``GraphDatabase.bookmark_manager()``), so on a cluster a read that follows a
+write of the same process sees that write (causal consistency; Neo4j Operations
+Manual, "Causal consistency"). Transactions are read-committed: a statement that
+reads a value and then decides on it must lock the node first (see
+``graph.queries``, "Lock before read").
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from typing import Any
 
 import neo4j
 from neo4j import GraphDatabase
-from neo4j.exceptions import ConstraintError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    ConnectionAcquisitionTimeoutError,
+    ConstraintError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
-from colearn.errors import ColearnError, Conflict, StoreUnavailable
+from colearn.errors import ColearnError, Conflict, InvalidInput, StoreUnavailable
 from colearn.graph.schema import INDEXES, UNIQUE_ID_LABELS
 from colearn.graph.store import Row
+
+#: Status codes of queries Neo4j rejected because of the values they were given
+#: (a wrong type, an out-of-range argument, a division by zero), not their text.
+_INPUT_CODES = (
+    "Neo.ClientError.Statement.TypeError",
+    "Neo.ClientError.Statement.ArgumentError",
+    "Neo.ClientError.Statement.ArithmeticError",
+    "Neo.ClientError.Statement.PropertyNotFound",
+)
+log = logging.getLogger(__name__)
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Seconds ``apply_schema`` waits for index population before giving up.
+INDEX_WAIT_S = 300
+#: Nodes deleted per transaction by ``clear``.
+CLEAR_BATCH = 10_000
 
 
 def _plain(value: Any) -> Any:
@@ -27,47 +61,101 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def check_params(value: Any, where: str = "params") -> None:
+    """Refuse what the FalkorDB backend refuses, so both engines keep the same
+    values: a NUL character (U+0000) or an unpaired surrogate in a text or a map
+    key, an integer outside int64, a NaN or infinite float.
+
+    Raises:
+        InvalidInput: naming the parameter's dotted path as the field.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidInput("a text holds a NUL character (U+0000), which is not accepted", field=where)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidInput("a text is not valid Unicode (it holds an unpaired surrogate)", field=where) from exc
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise InvalidInput(f"the integer {value} is outside the store's 64-bit range", field=where)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidInput(f"not a finite number: {value}", field=where)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            check_params(k, f"{where} key")
+            check_params(v, f"{where}.{k}")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            check_params(v, f"{where}.{i}")
+
+
 class Neo4jStore:
     """``GraphStore`` on Neo4j 5.
 
     Args:
-        uri: e.g. ``neo4j://localhost:7687``.
+        uri: e.g. ``neo4j://localhost:7687`` (a cluster) or ``bolt://host:7687``.
         user: user name.
         password: password.
         database: the database to use (``neo4j`` on Community edition).
+        max_retry_s: how long the driver retries a transaction that failed with a
+            transient error (seconds; the driver's default, 30, when None).
 
     Raises:
-        StoreUnavailable: the server does not answer.
+        StoreUnavailable: the server does not answer, or refuses the credentials.
+
+    Errors of ``read``/``write``: ``Conflict`` on a uniqueness violation;
+    ``StoreUnavailable`` when the server cannot be reached, refuses the
+    credentials, or a transient error (deadlock, lock wait timeout, leader
+    switch) persists after the driver's retries (``max_retry_s``);
+    ``InvalidInput`` for a value ``check_params`` refuses (before sending) or
+    one Neo4j rejects (codes in ``_INPUT_CODES``); ``ColearnError`` for any
+    other rejected query (a bug). Neo4j's own message, which quotes the
+    statement, is logged, not raised.
     """
 
     backend = "neo4j"
 
-    def __init__(self, uri: str, *, user: str, password: str, database: str = "neo4j") -> None:
+    def __init__(self, uri: str, *, user: str, password: str, database: str = "neo4j",
+                 max_retry_s: float | None = None) -> None:
         self.database = database
-        self._driver = GraphDatabase.driver(uri, auth=(user, password))
+        self.uri = uri
+        retry = {} if max_retry_s is None else {"max_transaction_retry_time": max_retry_s}
+        # Notifications (e.g. "this property key does not exist yet" on an empty
+        # graph) are planner hints, logged by the driver as warnings: off.
+        self._driver = GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF",
+                                            **retry)
+        self._bookmarks = GraphDatabase.bookmark_manager()
         try:
             self._driver.verify_connectivity()
-        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+        except AuthError as exc:
+            self._driver.close()
+            raise StoreUnavailable(f"Neo4j at {uri} refused the credentials of user '{user}': "
+                                   f"check NEO4J_USER and NEO4J_PASSWORD") from exc
+        except (ServiceUnavailable, SessionExpired, ConnectionAcquisitionTimeoutError, OSError) as exc:
+            self._driver.close()
             raise StoreUnavailable(f"Neo4j at {uri} is not reachable: {exc}") from exc
+
+    def _session(self) -> neo4j.Session:
+        return self._driver.session(database=self.database, bookmark_manager=self._bookmarks)
 
     def _run(self, query: str, params: dict[str, Any] | None, read_only: bool) -> list[Row]:
         def work(tx: neo4j.ManagedTransaction) -> list[Row]:
             return [{k: _plain(v) for k, v in rec.items()} for rec in tx.run(query, params or {})]
 
-        try:
-            with self._driver.session(database=self.database) as session:
+        for name, value in (params or {}).items():
+            check_params(value, name)
+        with _ErrorMap(self.uri):
+            with self._session() as session:
                 if read_only:
                     return session.execute_read(work)
                 return session.execute_write(work)
-        except ConstraintError as exc:
-            raise Conflict(f"uniqueness violated: {exc.message}") from exc
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise StoreUnavailable(f"Neo4j is not reachable: {exc}") from exc
-        except Neo4jError as exc:
-            raise ColearnError(f"Neo4j rejected the query: {exc.message}") from exc
 
     def read(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
-        """Run ``query`` in a read transaction."""
+        """Run ``query`` in a read transaction (retried on transient errors)."""
         return self._run(query, params, read_only=True)
 
     def write(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
@@ -75,7 +163,12 @@ class Neo4jStore:
         return self._run(query, params, read_only=False)
 
     def apply_schema(self) -> None:
-        """Unique-id constraints for every label and the extra indexes; idempotent."""
+        """Unique-id constraints for every label and the extra indexes, then wait
+        until all indexes are online; idempotent.
+
+        Raises:
+            StoreUnavailable: the indexes were not populated within ``INDEX_WAIT_S``.
+        """
         for label in UNIQUE_ID_LABELS:
             self._run(
                 f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS "
@@ -84,22 +177,56 @@ class Neo4jStore:
             self._run(
                 f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})",
                 None, read_only=False)
+        self._await_indexes()
+
+    def _await_indexes(self) -> None:
+        try:
+            self._run("CALL db.awaitIndexes($s)", {"s": INDEX_WAIT_S}, read_only=True)
+        except ColearnError as exc:
+            raise StoreUnavailable(f"Neo4j indexes not online after {INDEX_WAIT_S} s: {exc}") from exc
 
     def clear(self) -> None:
-        """Delete every node in batches (keeps the schema)."""
-        self._clear_batched()
-
-    def _clear_batched(self) -> None:
+        """Delete every node and relationship, ``CLEAR_BATCH`` nodes a transaction
+        (keeps the schema)."""
         while True:
-            rows = self._run("MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS c",
-                             None, read_only=False)
-            if not rows or rows[0]["c"] == 0:
+            rows = self._run("MATCH (n) WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS c",
+                             {"batch": CLEAR_BATCH}, read_only=False)
+            if not rows or rows[0]["c"] < CLEAR_BATCH:
                 return
 
     def drop(self) -> None:
         """Same as ``clear`` (a Community server has one database)."""
-        self._clear_batched()
+        self.clear()
 
     def close(self) -> None:
         """Close the driver."""
         self._driver.close()
+
+
+class _ErrorMap:
+    """Context manager turning driver exceptions into colearn's (see ``Neo4jStore``)."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None:
+            return False
+        if isinstance(exc, ConstraintError):
+            raise Conflict(f"uniqueness violated: {exc.message}") from exc
+        if isinstance(exc, AuthError):
+            raise StoreUnavailable(f"Neo4j at {self.uri} refused the credentials: {exc.message}") from exc
+        if isinstance(exc, TransientError):
+            raise StoreUnavailable(f"Neo4j kept failing after retries ({exc.code}): {exc.message}") from exc
+        if isinstance(exc, (ServiceUnavailable, SessionExpired, ConnectionAcquisitionTimeoutError, OSError)):
+            raise StoreUnavailable(f"Neo4j at {self.uri} is not reachable: {exc}") from exc
+        if isinstance(exc, Neo4jError):
+            # Neo4j's message quotes the statement: logged here, never answered.
+            log.warning("Neo4j rejected a statement (%s): %s", exc.code, exc.message)
+            if exc.code in _INPUT_CODES:
+                raise InvalidInput(f"the store rejected a value ({exc.code})") from exc
+            raise ColearnError(f"the store rejected a statement ({exc.code})") from exc
+        return False

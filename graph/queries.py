@@ -18,6 +18,19 @@ from typing import NamedTuple
 
 from colearn.graph.schema import AssertionStatus, Label, Rel
 
+#: Lock before read. Neo4j runs a statement at read-committed isolation: a
+#: property read before the node is locked may be stale by the time the
+#: statement writes, so a decision taken on it (a status transition, "nothing
+#: uses this node, delete it") can undo a concurrent committed write. Writing
+#: to the node first takes its exclusive lock (held to commit); reads after
+#: that see the latest committed value (Neo4j Operations Manual, "Concurrent
+#: data access": lost updates). The statement sets ``_lock`` back to null before
+#: it ends, so nothing is left on the node. FalkorDB runs one write at a time and
+#: needs no lock; the write is harmless there. Format with ``n=<variable>``.
+_LOCK_FIRST = "SET {n}._lock = true "
+#: The end of ``_LOCK_FIRST``: removes the property (the lock stays to commit).
+_LOCK_DONE = "SET {n}._lock = null "
+
 # --------------------------------------------------------------------------
 # Generic writes
 # --------------------------------------------------------------------------
@@ -520,10 +533,14 @@ def catalogue_page(label: Label) -> str:
     label = Label(label)
     # Only the page is projected (its links read), not every node that matched.
     return (f"{_filtered(label, CATALOGUE_FILTERS[label])}ORDER BY {_order(label)} "
-            "WITH collect(n) AS all "
-            "WITH size(all) AS total, all[$offset..$offset + $limit] AS page "
-            f"CALL {{ WITH page UNWIND page AS n RETURN collect({_projection(label)}) AS data }} "
-            "RETURN total, data")
+            "WITH collect(n) AS matched "
+            "WITH size(matched) AS total, matched[$offset..$offset + $limit] AS page "
+            # One row per node of the page (a null row keeps the total of an empty page).
+            # Not a subquery (Neo4j deprecates CALL { WITH }, FalkorDB lacks CALL (x) { }),
+            # nor [n IN page | projection]: FalkorDB evaluates its pattern comprehensions
+            # for the first element only.
+            "UNWIND CASE WHEN size(page) = 0 THEN [null] ELSE page END AS n "
+            f"RETURN total, collect(CASE WHEN n IS NULL THEN null ELSE {_projection(label)} END) AS data")
 
 
 def catalogue_get(label: Label) -> str:
@@ -605,12 +622,18 @@ def catalogue_usage(label: Label) -> str:
 
 
 def catalogue_delete(label: Label) -> str:
-    """Delete a catalogue node with its links, only if nothing blocks it (one statement).
+    """Delete a catalogue node with its links, only if nothing blocks it (one
+    statement that locks the node before it counts the blockers, ``_LOCK_FIRST``:
+    an award or a pathway step linked to it meanwhile either is counted or waits
+    and then finds the node gone).
 
     Params: ``id``. Returns one row ``{deleted}``: 1 if deleted, 0 if unknown or in use.
     """
     uses = " + ".join(_uses(label)) or "0"
-    return (f"OPTIONAL MATCH (n:{Label(label)} {{id: $id}}) WITH n, {uses} AS used "
+    return (f"OPTIONAL MATCH (n:{Label(label)} {{id: $id}}) "
+            f"FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [n] END | {_LOCK_FIRST.format(n='x')}) "
+            f"WITH n, {uses} AS used "
+            f"FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [n] END | {_LOCK_DONE.format(n='x')}) "
             "WITH collect(CASE WHEN n IS NOT NULL AND used = 0 THEN n END) AS gone "
             "FOREACH (x IN gone | DETACH DELETE x) RETURN size(gone) AS deleted")
 
@@ -620,6 +643,13 @@ PARTNER_ORIGINS = (
     f"MATCH (k:{Label.API_KEY} {{role: 'partner'}}) WHERE k.revoked_on IS NULL "
     "UNWIND k.origins AS origin RETURN DISTINCT origin"
 )
+
+def _sorted_ids(ids: str) -> str:
+    """``ids`` (a list expression of strings) sorted ascending, in plain Cypher
+    (an insertion sort with ``reduce``). The order of a pattern comprehension is
+    the engine's: FalkorDB lists relationships oldest first, Neo4j newest first."""
+    return f"reduce(acc = [], x IN {ids} | [y IN acc WHERE y < x] + [x] + [y IN acc WHERE y >= x])"
+
 
 _AUTHOR = f"(n)<-[:{Rel.AUTHORED}]-(x:{Label.ORGANISATION})"
 _PATHWAY_RECORD = (
@@ -633,7 +663,7 @@ _PATHWAY_STEPS = (
     f"OPTIONAL MATCH (n)-[h:{Rel.HAS_STEP}]->(s:{Label.STEP}) "
     "WITH n, h, s ORDER BY n.id, h.order "
     "WITH n, collect(CASE WHEN s IS NULL THEN NULL ELSE {title: s.title, required: s.required, "
-    f"optional: s.optional, badges: [(s)-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) | b.id]}} END) AS steps "
+    f"optional: s.optional, badges: {_sorted_ids(f'[(s)-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) | b.id]')}}} END) AS steps "
 )
 
 #: One page of pathways. Params: ``q`` (lower-case or null), ``status``,
@@ -641,14 +671,14 @@ _PATHWAY_STEPS = (
 #: whose drafts are shown, ``'*'`` for all, null for none), ``offset``, ``limit``.
 #: Returns one row ``{total, data: [record]}``; a record has id, title,
 #: description, status, kind, organisation, destination, completion_badge and
-#: steps ``[{title, required, optional, badges}]`` in order.
+#: steps ``[{title, required, optional, badges}]`` in order (badges: ids ascending).
 PATHWAY_PAGE = (
     _filtered(Label.PATHWAY, {"status": "n.status", "destination": f"(n)-[:{Rel.TOWARDS}]->(x:{Label.DESTINATION})",
                               "organisation": _AUTHOR})
     + f"WITH n, [{_AUTHOR.replace('(x:', '(v:')} | v.id] AS authors WHERE n.status <> 'draft' OR $viewer = '*' OR $viewer IN authors "
     + _PATHWAY_STEPS +
-    f"WITH n, steps ORDER BY n.id WITH collect({_PATHWAY_RECORD}) AS all "
-    "RETURN size(all) AS total, all[$offset..$offset + $limit] AS data"
+    f"WITH n, steps ORDER BY n.id WITH collect({_PATHWAY_RECORD}) AS matched "
+    "RETURN size(matched) AS total, matched[$offset..$offset + $limit] AS data"
 )
 
 #: One pathway by id. Params: ``id``. Returns 0 or 1 row ``{record}`` (``PATHWAY_PAGE``'s shape).
@@ -816,7 +846,8 @@ GET_ASSERTION = (
 )
 
 #: Move an assertion to status ``$to`` if its status is one of ``$from``, in
-#: one statement (so two racing transitions cannot both apply), stamping
+#: one statement that locks the assertion before it reads the status
+#: (``_LOCK_FIRST``), so two racing transitions cannot both apply; stamping
 #: ``accepted_on`` / ``declined_on`` / ``revoked_on`` (and ``revocation_reason``)
 #: with ``$now``. The assertion stays on record whatever its status.
 #: Params: ``id``, ``from`` (list of statuses), ``to``, ``now`` (epoch s),
@@ -824,8 +855,10 @@ GET_ASSERTION = (
 #: ``{id, before, status, changed}``.
 SET_ASSERTION_STATUS = (
     f"MATCH (a:{Label.ASSERTION} {{id: $id}}) "
-    "WITH a, a.status AS before, a.status IN $from AS changed "
-    "SET a.status = CASE WHEN changed THEN $to ELSE a.status END, "
+    f"{_LOCK_FIRST.format(n='a')}"
+    "WITH a, a.status AS before "
+    "WITH a, before, before IN $from AS changed "
+    f"{_LOCK_DONE.format(n='a')}SET a.status = CASE WHEN changed THEN $to ELSE a.status END, "
     f"a.accepted_on = CASE WHEN changed AND $to = '{AssertionStatus.ACCEPTED}' THEN $now "
     "ELSE a.accepted_on END, "
     f"a.declined_on = CASE WHEN changed AND $to = '{AssertionStatus.DECLINED}' THEN $now "
@@ -949,12 +982,12 @@ LEARNER_LAYER_TIMES = (
 )
 
 #: Every recommended pathway's steps in order. Returns rows ``{pathway_id,
-#: title, status, step, step_title, required, optional, badges: [id]}``.
+#: title, status, step, step_title, required, optional, badges: [id] ascending}``.
 RECOMMENDED_PATHWAY_STEPS = (
     f"MATCH (p:{Label.PATHWAY} {{kind: 'recommended'}})-[h:{Rel.HAS_STEP}]->(s:{Label.STEP}) "
     "RETURN p.id AS pathway_id, p.title AS title, p.status AS status, h.order AS step, "
     "s.title AS step_title, s.required AS required, s.optional AS optional, "
-    f"[(s)-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) | b.id] AS badges "
+    f"{_sorted_ids(f'[(s)-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) | b.id]')} AS badges "
     "ORDER BY pathway_id, step"
 )
 
@@ -1119,6 +1152,6 @@ ORGANISATION_ASSERTIONS = (
     "AND ($to_s IS NULL OR a.issued_on < $to_s) "
     "WITH a, b, l ORDER BY a.issued_on DESC, a.id "
     "WITH collect({id: a.id, badge_id: b.id, badge_name: b.name, learner_id: l.id, status: a.status, "
-    "issued_on: a.issued_on, expires_on: a.expires_on, revocation_reason: a.revocation_reason}) AS all "
-    "RETURN size(all) AS total, all[$offset..$offset + $limit] AS data"
+    "issued_on: a.issued_on, expires_on: a.expires_on, revocation_reason: a.revocation_reason}) AS matched "
+    "RETURN size(matched) AS total, matched[$offset..$offset + $limit] AS data"
 )

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from colearn.config import Settings
 from colearn.errors import ColearnError
@@ -37,6 +38,8 @@ from colearn.ingest.synthetic import CitySize, generate_city, write_city
 from colearn.service.app import create_app
 from colearn.service.auth import create_key
 from tests.live import live_api
+
+pytestmark = pytest.mark.falkordb_only  # tests the embedded FalkorDB itself
 
 CITY = CitySize("crash", learners=2_000, badges=60, opportunities=60, organisations=8, districts=3, venues=4,
                 themes=4, pathways=2, assertions=20_000)

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from colearn.errors import InvalidInput
 from colearn.graph.falkordb_store import FalkorDBStore, params_header
 
+pytestmark = pytest.mark.falkordb_only  # tests the embedded FalkorDB itself
+
 TRICKY = ['plain', '', 'a "quoted" word', 'back\\slash', 'ends with \\', '\\"', 'line\nbreak\ttab',
           'é, ü and 🙂', "it's", '{"json": 1}', ',"k":', '`tick`', 'x' * 3000]
 

@@ -20,6 +20,9 @@ from colearn.ingest.awards import has_activity, ingest_awards
 from colearn.ingest.catalogue import demo_city_path, ingest_catalogue, read_catalogue
 from tests.catalogue_builders import DEMO_CITY
 
+# FalkorDB only: the readers' checks; every statement they write runs on Neo4j in the contract suite.
+pytestmark = pytest.mark.falkordb_only
+
 LEARNERS = DEMO_CITY / "learners.csv"
 AWARDS = DEMO_CITY / "awards.csv"
 

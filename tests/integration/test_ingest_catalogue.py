@@ -26,6 +26,9 @@ from tests.catalogue_builders import (
     write_yaml,
 )
 
+# FalkorDB only: the readers' checks; every statement they write runs on Neo4j in the contract suite.
+pytestmark = pytest.mark.falkordb_only
+
 
 def ingest_dict(store: GraphStore, folder: Path, data: dict[str, Any], name: str = "city.yaml"):
     return ingest_catalogue(store, write_yaml(folder / name, data))

@@ -25,6 +25,9 @@ from colearn.ingest.openbadges import (
     parse_openbadges_document,
 )
 
+# FalkorDB only: the readers' checks; every statement they write runs on Neo4j in the contract suite.
+pytestmark = pytest.mark.falkordb_only
+
 OB_DATA = Path(__file__).resolve().parents[1] / "data" / "openbadges"
 FILES = sorted((OB_DATA / "ob2").glob("*.json")) + sorted((OB_DATA / "ob3").glob("*.json"))
 SKIPPED = ("CryptographicKey", "RevocationList", "Endorsement")

@@ -19,6 +19,9 @@ from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.ingest.stackexchange import ingest_stackexchange, load_mapping
 
+# FalkorDB only: the readers' checks; every statement they write runs on Neo4j in the contract suite.
+pytestmark = pytest.mark.falkordb_only
+
 REPO = Path(__file__).resolve().parents[2]
 BADGES_XML = REPO / "data" / "stackexchange" / "martialarts" / "Badges.xml"
 SITE = "martialarts"

@@ -1,11 +1,16 @@
-"""Contract tests (FalkorDB, and Neo4j when NEO4J_URI is set) for the issuing statements
+"""Contract tests (FalkorDB and Neo4j) for the issuing statements
 in graph/queries.py. Expected numbers are computed in Python from the input rows,
 repeated awards of one badge to one learner included (FALKORDB.md's miscount)."""
 
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+
+from colearn.errors import ColearnError, Conflict
+from colearn.graph import issuing
 
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
@@ -149,6 +154,90 @@ def test_status_transitions(any_store: GraphStore) -> None:
     assert {r["id"]: r["status_index"] for r in listed} == {i: awarded[i]["status_index"] for i in revoked}
     assert all(r["reason"] == f"why {r['id']}" and r["revoked_on"] == NOW for r in listed)
     assert any_store.read(queries.REVOKED_ASSERTIONS, {"organisation_id": "other"}) == []
+
+
+def test_concurrent_accept_and_revoke_never_unrevoke(any_store: GraphStore) -> None:
+    """200 assertions, each accepted and revoked at the same moment from two threads.
+
+    A revoke that was acknowledged must stick: every assertion ends ``revoked``
+    and the revocation list names exactly the revoked assertions of the graph.
+    On Neo4j (read-committed) a status read before the node's lock lets a
+    concurrent accept overwrite the revoke.
+    """
+    _seed(any_store)
+    rows = _rows(200, seed=11)
+    _award(any_store, rows, "race")
+    acknowledged: dict[str, list[str]] = defaultdict(list)
+
+    def revoke(aid: str) -> None:
+        issuing.revoke(any_store, aid, "race", now=NOW)
+        acknowledged[aid].append("revoked")
+
+    def accept(aid: str) -> None:
+        try:
+            issuing.set_learner_response(any_store, aid, True, now=NOW)
+            acknowledged[aid].append("accepted")
+        except Conflict:  # the revoke came first
+            pass
+
+    def pair(aid: str) -> None:
+        start = threading.Barrier(2)  # both calls leave together
+        with ThreadPoolExecutor(2) as two:
+            for done in [two.submit(lambda f=f: (start.wait(), f(aid))) for f in (accept, revoke)]:
+                done.result()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(pair, [r["id"] for r in rows]))
+    assert all("revoked" in acknowledged[r["id"]] for r in rows)
+    status = {r["id"]: r["status"] for r in any_store.read(
+        f"MATCH (a:{Label.ASSERTION}) RETURN a.id AS id, a.status AS status")}
+    assert Counter(status.values()) == {"revoked": 200}
+    listed = [r["id"] for r in issuing.revoked_assertions(any_store, "org")]
+    assert listed == sorted(i for i, s in status.items() if s == "revoked")
+
+
+def test_concurrent_award_and_badge_delete(any_store: GraphStore) -> None:
+    """100 unused badges, each awarded and deleted at the same moment.
+
+    Either the award lands first (the delete then finds the badge in use and
+    keeps it) or the delete does (the award then fails or finds no badge): never
+    an acknowledged award deleted with its badge, nor an assertion left without one.
+    """
+    _seed(any_store)
+    ids = [f"d{i}" for i in range(100)]
+    any_store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": b, "props": {"name": b}} for b in ids]})
+    any_store.write(queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False), {
+        "rows": [{"id": b, "targets": [{"id": "org", "props": {}}]} for b in ids]})
+    awarded: dict[str, bool] = {}
+    deleted: dict[str, int] = {}
+
+    def award(b: str) -> None:
+        row = {"id": f"as-{b}", "badge_id": b, "learner_id": "l1", "learner_props": {},
+               "props": {"status": "issued", "issued_on": NOW}}
+        try:
+            awarded[b] = any(r["created"] for r in _award(any_store, [row], f"req-{b}"))
+        except ColearnError:  # the badge went away under it
+            awarded[b] = False
+
+    def delete(b: str) -> None:
+        deleted[b] = any_store.write(queries.catalogue_delete(Label.BADGE), {"id": b})[0]["deleted"]
+
+    def pair(b: str) -> None:
+        start = threading.Barrier(2)
+        with ThreadPoolExecutor(2) as two:
+            for done in [two.submit(lambda f=f: (start.wait(), f(b))) for f in (award, delete)]:
+                done.result()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(pair, ids))
+    badges_left = {r["id"] for r in any_store.read(f"MATCH (b:{Label.BADGE}) RETURN b.id AS id")}
+    of = {r["id"]: r["badge"] for r in any_store.read(
+        f"MATCH (a:{Label.ASSERTION}) OPTIONAL MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
+        "RETURN a.id AS id, b.id AS badge")}
+    assert None not in of.values(), "an assertion lost its badge"
+    for b in ids:
+        assert awarded[b] + deleted[b] == 1, (b, awarded[b], deleted[b])
+        assert (b in badges_left) == awarded[b] == (of.get(f"as-{b}") == b)
 
 
 @covers("PORTFOLIO_BY_CELL", "LEARNER_OTHER_ASSERTIONS")

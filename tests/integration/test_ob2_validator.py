@@ -22,8 +22,8 @@ import pytest
 import uvicorn
 
 from colearn.config import Settings
-from colearn.graph import issuing
-from colearn.graph.issuing import AwardRequest, Recipient
+from colearn.domain import awards as issuing
+from colearn.domain.awards import AwardRequest, Recipient
 from colearn.graph.store import GraphStore
 from colearn.openbadges.documents import Publisher
 from colearn.openbadges.keys import KeyStore

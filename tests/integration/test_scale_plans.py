@@ -15,6 +15,9 @@ from colearn.graph import queries
 from colearn.graph.falkordb_store import FalkorDBStore
 from colearn.graph.schema import Label
 
+# FalkorDB only: reads FalkorDB's own query plans (GRAPH.EXPLAIN).
+pytestmark = pytest.mark.falkordb_only
+
 #: Statements on the request path, with parameters for EXPLAIN.
 PER_REQUEST = {
     "LEARNER_PORTFOLIO": {"learner_id": "l1", "now": 1},

@@ -26,6 +26,9 @@ from tests.conftest import REPO
 from tests.integration.test_widget_browser import _seed
 from tests.live import live_api
 
+# schemathesis fuzzes the API, not the engine: FalkorDB only (make test-fuzz stays one run).
+pytestmark = pytest.mark.falkordb_only
+
 #: Examples generated per operation (the issue asks for at least 50).
 EXAMPLES = int(os.environ.get("COLEARN_FUZZ_EXAMPLES", "50"))
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"

@@ -16,6 +16,8 @@ from colearn.graph.falkordb_store import EmbeddedFalkorDB, FalkorDBStore
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore, open_store
 
+pytestmark = pytest.mark.falkordb_only  # tests the embedded FalkorDB itself
+
 
 def test_store_satisfies_protocol(store: GraphStore) -> None:
     assert isinstance(store, GraphStore)

@@ -27,6 +27,9 @@ from tests.conftest import REPO
 from tests.live import live_api, live_page
 from tests.browser import launch, require_chromium
 
+# a browser test of the widget; the store behind it is incidental: FalkorDB only.
+pytestmark = pytest.mark.falkordb_only
+
 ARTIFACTS = REPO / "test-artifacts"
 
 sync_playwright = require_chromium()

@@ -1,0 +1,120 @@
+"""The Neo4j backend itself, on the session's Neo4j 5.26 (tests/neo4j): driver
+errors mapped to colearn's, one bookmark manager per store, schema indexes
+online when ``apply_schema`` returns, and the suite's refusal to erase a
+database that is not marked for testing."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+
+import neo4j
+import pytest
+
+from colearn.errors import StoreUnavailable
+from colearn.graph import queries
+from colearn.graph.neo4j_store import Neo4jStore
+from colearn.graph.schema import INDEXES, Label
+from tests.conftest import TEST_MARKER, Neo4jTarget, check_external_database
+
+
+@pytest.fixture
+def neo(neo4j_target: Neo4jTarget) -> Iterator[Neo4jStore]:
+    store = neo4j_target.open()
+    store.clear()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def test_wrong_password_is_store_unavailable(neo4j_target: Neo4jTarget) -> None:
+    with pytest.raises(StoreUnavailable, match="refused the credentials"):
+        Neo4jStore(neo4j_target.uri, user=neo4j_target.user, password="not-the-password")
+
+
+def test_unreachable_server_is_store_unavailable() -> None:
+    from tests.live import free_port
+
+    with pytest.raises(StoreUnavailable, match="not reachable"):
+        Neo4jStore(f"bolt://127.0.0.1:{free_port()}", user="neo4j", password="whatever1")
+
+
+def test_exhausted_retries_are_store_unavailable(neo4j_target: Neo4jTarget, neo: Neo4jStore) -> None:
+    """Another transaction holds the node's lock past the server's lock timeout
+    (5 s in tests/neo4j): the driver retries the TransientError, then gives up."""
+    neo.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "held", "props": {}}]})
+    impatient = Neo4jStore(neo4j_target.uri, user=neo4j_target.user, password=neo4j_target.password,
+                           max_retry_s=0.5)
+    holder = neo4j.GraphDatabase.driver(neo4j_target.uri, auth=(neo4j_target.user, neo4j_target.password))
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with holder.session(database=neo4j_target.database) as session, session.begin_transaction() as tx:
+            tx.run("MATCH (l:Learner {id: 'held'}) SET l.x = 1").consume()
+            locked.set()
+            release.wait(30)
+            tx.rollback()
+
+    t = threading.Thread(target=hold)
+    t.start()
+    try:
+        assert locked.wait(30)
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable, match="LockAcquisitionTimeout"):
+            impatient.write("MATCH (l:Learner {id: 'held'}) SET l.x = 2")
+        assert time.monotonic() - started < 25
+    finally:
+        release.set()
+        t.join()
+        impatient.close()
+        holder.close()
+
+
+def test_one_bookmark_manager_carries_every_write(neo: Neo4jStore) -> None:
+    """Each statement runs in its own session; the store's bookmark manager hands
+    the bookmark of each write to the next session (read-your-writes on a cluster)."""
+    neo.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}]})
+    first = set(neo._bookmarks.get_bookmarks())
+    assert len(first) == 1
+    neo.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l2", "props": {}}]})
+    second = set(neo._bookmarks.get_bookmarks())
+    assert len(second) == 1 and second != first
+    assert neo.read(queries.count_nodes(Label.LEARNER)) == [{"n": 2}]
+
+
+def test_apply_schema_returns_with_indexes_online(neo4j_target: Neo4jTarget, neo: Neo4jStore) -> None:
+    """Index DDL returns before the index is built; apply_schema waits for it."""
+    label, prop = INDEXES[0]
+    name = f"{label.lower()}_{prop}"
+    neo.write(f"DROP INDEX {name} IF EXISTS")
+    try:
+        neo.write(f"UNWIND range(1, 60000) AS i CREATE (:{label} {{id: 'x' + i, {prop}: 'issued'}})")
+        neo.apply_schema()
+        rows = neo.read(f"SHOW INDEXES YIELD name, state, populationPercent WHERE name = '{name}' "
+                        "RETURN state, populationPercent")
+        assert rows == [{"state": "ONLINE", "populationPercent": 100.0}]
+    finally:
+        neo.clear()
+        neo.apply_schema()
+
+
+def test_the_suite_refuses_an_unmarked_database(neo4j_target: Neo4jTarget, neo: Neo4jStore,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A NEO4J_URI database without the marker index is not touched: the session exits."""
+    neo.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "precious", "props": {}}]})
+    neo.write(f"DROP INDEX {TEST_MARKER}")
+    try:
+        monkeypatch.delenv("COLEARN_TEST_NEO4J_ALLOW_CLEAR", raising=False)
+        with pytest.raises(pytest.exit.Exception, match="refusing to run.*not a test database"):
+            check_external_database(neo4j_target)
+        assert neo.read(queries.count_nodes(Label.LEARNER)) == [{"n": 1}]
+        # the explicit test-only setting marks it
+        monkeypatch.setenv("COLEARN_TEST_NEO4J_ALLOW_CLEAR", "1")
+        check_external_database(neo4j_target)
+        assert neo.read(f"SHOW INDEXES YIELD name WHERE name = '{TEST_MARKER}' RETURN count(*) AS c") == [{"c": 1}]
+    finally:
+        neo.write(f"CREATE INDEX {TEST_MARKER} IF NOT EXISTS FOR (n:ColearnTestMarker) ON (n.id)")
+    assert os.environ.get("NEO4J_URI") is None, "conftest hides NEO4J_URI from the tests"
