@@ -9,6 +9,7 @@ import threading
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
+from colearn.domain import awards
 from colearn.errors import ColearnError, Conflict
 from colearn.graph import issuing
 
@@ -170,12 +171,12 @@ def test_concurrent_accept_and_revoke_never_unrevoke(any_store: GraphStore) -> N
     acknowledged: dict[str, list[str]] = defaultdict(list)
 
     def revoke(aid: str) -> None:
-        issuing.revoke(any_store, aid, "race", now=NOW)
+        awards.revoke(any_store, aid, "race", now=NOW)
         acknowledged[aid].append("revoked")
 
     def accept(aid: str) -> None:
         try:
-            issuing.set_learner_response(any_store, aid, True, now=NOW)
+            awards.set_learner_response(any_store, aid, True, now=NOW)
             acknowledged[aid].append("accepted")
         except Conflict:  # the revoke came first
             pass

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from colearn.config import Settings
 from colearn.graph import queries
