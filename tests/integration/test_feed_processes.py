@@ -196,7 +196,9 @@ def test_changes_through_one_process_reach_the_other_within_a_second(city: City)
     seq = _head(city.a)
     _within(lambda: _caught_up(city.b, seq) and _steps_met(city.b, learner).get("feed-new-pathway") == 2,
             "a badge and a pathway created through A, counted by B")
-    assert _steps_met(city.a, learner)["feed-new-pathway"] == 2
+    # A made the changes, and rebuilds for the new badge in the background like B: the same bound
+    _within(lambda: _steps_met(city.a, learner).get("feed-new-pathway") == 2,
+            "a badge and a pathway created through A, counted by A")
 
     # `colearn ingest awards` while both serve
     other = next(lr for lr in _learners(city.store)[80:] if _next(city.a, lr))
