@@ -141,6 +141,6 @@ def compare_rows(size: str, results: dict[str, dict[str, Any]]) -> list[list[str
     measures = [("batched ingest, 5,000 rows a statement (assertions/s)", "ingest_batched_per_s", ",.0f"),
                 ("ingest end to end: parse, validate, write (assertions/s)", "ingest_e2e_per_s", ",.0f"),
                 ("recommender build from the graph (s)", "build_s", ",.1f"),
-                ("what next in-process p50 (ms)", "inproc_p50_ms", ",.2f"),
-                ("what next in-process p99 (ms)", "inproc_p99_ms", ",.2f")]
+                ("what next in-process p50 (ms)", "store_inproc_p50_ms", ",.2f"),
+                ("what next in-process p99 (ms)", "store_inproc_p99_ms", ",.2f")]
     return [[f"{size}: {label}", *(cell(e, key, fmt) for e in results)] for label, key, fmt in measures]
