@@ -71,6 +71,13 @@ class InvalidInput(ColearnError):
         self.detail = message
 
 
+
+class UnsupportedMediaType(InvalidInput):
+    """A body in a media type (or charset) the route does not read (HTTP 415)."""
+
+    type_slug = "unsupported-media-type"
+    status = 415
+
 class Conflict(ColearnError):
     """The write would break a uniqueness rule or a state transition (HTTP 409)."""
 

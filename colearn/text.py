@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import codecs
 
-from colearn.errors import InvalidInput
+from colearn.errors import InvalidInput, UnsupportedMediaType
 
 
-class UnknownCharset(InvalidInput):
+class UnknownCharset(UnsupportedMediaType):
     """The declared charset is not one Python knows (HTTP 415)."""
-
-    type_slug = "unsupported-media-type"
-    status = 415
 
 
 def decode_strict(raw: bytes, charset: str | None = None, *, source: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from colearn.errors import ColearnError, InvalidInput
+from colearn.errors import ColearnError
 
 
 class BodyTooLarge(ColearnError):
@@ -21,11 +21,6 @@ class BodyTooLarge(ColearnError):
     status = 413
 
 
-class UnsupportedMediaType(InvalidInput):
-    """A body in a media type (or charset) the route does not read (HTTP 415)."""
-
-    type_slug = "unsupported-media-type"
-    status = 415
 
 
 async def read_body(request: Request, limit: int) -> bytes:

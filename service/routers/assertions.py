@@ -36,7 +36,8 @@ from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, 
                                                ImportIn, ImportPublic, PortfolioAward, PortfolioCell,
                                                PortfolioPublic, Refused, RevokeIn, VerificationPublic)
 from colearn.service.auth import Principal, Role
-from colearn.service.bodies import UnsupportedMediaType, media_type, read_body
+from colearn.errors import UnsupportedMediaType
+from colearn.service.bodies import media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.guard import MAX_CSV_BYTES
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, ensure_badge_key, tell_recommender
