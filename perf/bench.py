@@ -108,11 +108,30 @@ def _award_rows(city: City, prefix: str = "") -> list[dict[str, Any]]:
     return out
 
 
+def batched_ingest(store: Any, city: City) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """Write the city's organisations and badges, then time ``MERGE_ASSERTIONS`` over
+    every award row in batches of ``write_batches``' default size.
+
+    Returns:
+        ``({batched_s, ingest_batched_per_s}, the award rows written)``.
+    """
+    from colearn.ingest.common import write_batches
+
+    store.write(queries.merge_nodes(Label.ORGANISATION),
+                {"rows": [{"id": o["id"], "props": {}} for o in city.organisations]})
+    write_batches(store, queries.merge_nodes(Label.BADGE),
+                  [{"id": b["id"], "props": {"name": b["name"]}} for b in city.badges], progress=False)
+    rows = _award_rows(city)
+    t = time.perf_counter()
+    write_batches(store, queries.MERGE_ASSERTIONS, rows, progress=False)
+    took = time.perf_counter() - t
+    return {"batched_s": took, "ingest_batched_per_s": len(rows) / took}, rows
+
+
 def _ingest(store: Any, server: Any, city: City, folder: Path, per_row_sample: int) -> dict[str, Any]:
     from colearn.graph.falkordb_store import FalkorDBStore
     from colearn.ingest.awards import ingest_awards
     from colearn.ingest.catalogue import ingest_catalogue
-    from colearn.ingest.common import write_batches
 
     res: dict[str, Any] = {}
     t = time.perf_counter()
@@ -126,15 +145,8 @@ def _ingest(store: Any, server: Any, city: City, folder: Path, per_row_sample: i
     scratch = FalkorDBStore(server.host, server.port, SCRATCH, server=server)
     try:
         scratch.apply_schema()
-        scratch.write(queries.merge_nodes(Label.ORGANISATION),
-                      {"rows": [{"id": o["id"], "props": {}} for o in city.organisations]})
-        write_batches(scratch, queries.merge_nodes(Label.BADGE),
-                      [{"id": b["id"], "props": {"name": b["name"]}} for b in city.badges], progress=False)
-        rows = _award_rows(city)
-        t = time.perf_counter()
-        write_batches(scratch, queries.MERGE_ASSERTIONS, rows, progress=False)
-        res["batched_s"] = time.perf_counter() - t
-        res["ingest_batched_per_s"] = len(rows) / res["batched_s"]
+        batched, rows = batched_ingest(scratch, city)
+        res.update(batched)
         sample = [{**r, "id": "row-" + r["id"]} for r in random.Random(7).sample(rows, min(per_row_sample, len(rows)))]
         del rows
         t = time.perf_counter()

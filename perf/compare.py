@@ -30,11 +30,9 @@ from typing import Any
 
 from colearn.config import Settings
 from colearn.errors import ColearnError
-from colearn.graph import queries
-from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.synthetic import generate_city, write_city
-from colearn.perf.bench import _award_rows, _inprocess
+from colearn.perf.bench import _inprocess, batched_ingest
 
 ENGINES = ("falkordb", "neo4j")
 
@@ -91,7 +89,6 @@ def compare_size(size: str, engines: list[str], seed: int = 1, *, inproc_learner
     """
     from colearn.ingest.awards import ingest_awards
     from colearn.ingest.catalogue import ingest_catalogue
-    from colearn.ingest.common import write_batches
 
     say = progress or (lambda msg: None)
     unknown = sorted(set(engines) - set(ENGINES))
@@ -107,16 +104,8 @@ def compare_size(size: str, engines: list[str], seed: int = 1, *, inproc_learner
             res: dict[str, Any] = {"n_assertions": len(city.awards), "n_learners": len(learners)}
             with _open(engine, root) as store:
                 say(f"{size} {engine}: batched ingest of {len(city.awards):,} awards")
-                store.write(queries.merge_nodes(Label.ORGANISATION),
-                            {"rows": [{"id": o["id"], "props": {}} for o in city.organisations]})
-                write_batches(store, queries.merge_nodes(Label.BADGE),
-                              [{"id": b["id"], "props": {"name": b["name"]}} for b in city.badges], progress=False)
-                rows = _award_rows(city)
-                t = time.perf_counter()
-                write_batches(store, queries.MERGE_ASSERTIONS, rows, progress=False)
-                res["batched_s"] = time.perf_counter() - t
-                res["ingest_batched_per_s"] = len(rows) / res["batched_s"]
-                del rows
+                batched, _ = batched_ingest(store, city)
+                res.update(batched)
                 store.clear()
                 say(f"{size} {engine}: ingest end to end")
                 t = time.perf_counter()
