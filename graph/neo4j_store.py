@@ -10,7 +10,7 @@ Consistency: every session of a store shares one bookmark manager
 write of the same process sees that write (causal consistency; Neo4j Operations
 Manual, "Causal consistency"). Transactions are read-committed: a statement that
 reads a value and then decides on it must lock the node first (see
-``graph.queries``, "Lock before read").
+``graph/queries/_fragments.py``, "Lock before read").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The recommender: projections of the graph, signals, the blend and its offline evaluation.
 
-Reads the graph only through ``GraphStore`` and ``graph/queries.py``; never
+Reads the graph only through ``GraphStore`` and ``graph/queries/``; never
 imports from ``ingest`` or ``service``.
 
 - ``index``: ``IdIndex`` (graph ids <-> matrix rows).

@@ -1,5 +1,6 @@
 """Contract tests (FalkorDB, and Neo4j when NEO4J_URI is set) for the catalogue's statements in
-graph/queries.py: ``DELETE_STALE_STEPS`` and ``count_relationships``."""
+graph/queries/pathways.py: ``DELETE_STALE_STEPS`` (its effect counted with
+``tests.graph_checks.count_relationships``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
 from tests.integration.test_contract import covers
+from tests.graph_checks import count_relationships
 
 
 def _pathway(store: GraphStore, pathway: str, n_steps: int) -> list[str]:
@@ -22,18 +24,18 @@ def _pathway(store: GraphStore, pathway: str, n_steps: int) -> list[str]:
     return steps
 
 
-@covers("DELETE_STALE_STEPS", "count_relationships")
+@covers("DELETE_STALE_STEPS")
 def test_delete_stale_steps_keeps_listed_steps_and_other_pathways(any_store: GraphStore) -> None:
     a = _pathway(any_store, "a", 4)
     b = _pathway(any_store, "b", 2)
-    assert any_store.read(queries.count_relationships(Rel.HAS_STEP)) == [{"n": 6}]
-    assert any_store.read(queries.count_relationships(Rel.ACCEPTS)) == [{"n": 6}]
-    assert any_store.read(queries.count_relationships(Rel.TOWARDS)) == [{"n": 0}]
+    assert any_store.read(count_relationships(Rel.HAS_STEP)) == [{"n": 6}]
+    assert any_store.read(count_relationships(Rel.ACCEPTS)) == [{"n": 6}]
+    assert any_store.read(count_relationships(Rel.TOWARDS)) == [{"n": 0}]
     for _ in range(2):  # idempotent
         any_store.write(queries.DELETE_STALE_STEPS, {"rows": [{"id": "a", "step_ids": a[:2]}]})
         left = any_store.read("MATCH (s:Step) RETURN s.id AS id ORDER BY id")
         assert [r["id"] for r in left] == sorted(a[:2] + b)
-        assert any_store.read(queries.count_relationships(Rel.HAS_STEP)) == [{"n": 4}]
-        assert any_store.read(queries.count_relationships(Rel.ACCEPTS)) == [{"n": 4}]
+        assert any_store.read(count_relationships(Rel.HAS_STEP)) == [{"n": 4}]
+        assert any_store.read(count_relationships(Rel.ACCEPTS)) == [{"n": 4}]
     # Badges accepted by the deleted steps stay (only the steps go).
     assert any_store.read(queries.count_nodes(Label.BADGE)) == [{"n": 6}]

@@ -1,10 +1,9 @@
-"""The contract suite: every statement in graph/queries.py, run on FalkorDB (and on
+"""The contract suite: every statement in graph/queries/, run on FalkorDB (and on
 Neo4j when NEO4J_URI is set), checked against numbers computed in Python from the
 input rows, repeated awards included (FALKORDB.md's miscount)."""
 
 from __future__ import annotations
 
-import inspect
 import random
 from collections import Counter, defaultdict
 
@@ -12,6 +11,7 @@ from collections import Counter, defaultdict
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
+from tests.graph_checks import AWARDS_PER_BADGE, delete_nodes, public_statements
 
 NOW = 1_800_000_000
 
@@ -87,14 +87,14 @@ def covers(*names: str):
     return lambda fn: fn
 
 
-@covers("COUNT_ASSERTION_PATHS", "AWARDS_PER_BADGE", "MERGE_ASSERTIONS", "merge_nodes", "count_nodes")
+@covers("COUNT_ASSERTION_PATHS", "MERGE_ASSERTIONS", "merge_nodes", "count_nodes")
 def test_assertion_counts_include_repeated_awards(any_store: GraphStore) -> None:
     data = _seed(any_store)
     awards = data["awards"]
     pairs = Counter((a["learner_id"], a["badge_id"]) for a in awards)
     assert max(pairs.values()) > 1, "the fixture must repeat some learner-badge pairs"
     assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 400, "assertions": 400}]
-    assert any_store.read(queries.AWARDS_PER_BADGE) == expected_awards_per_badge(awards)
+    assert any_store.read(AWARDS_PER_BADGE) == expected_awards_per_badge(awards)
     assert any_store.read(queries.count_nodes(Label.LEARNER)) == [
         {"n": len({a["learner_id"] for a in awards})}]
     # idempotent: the same batch again changes nothing
@@ -143,29 +143,33 @@ def test_set_links_replaces_and_is_idempotent(any_store: GraphStore) -> None:
         assert [r["id"] for r in any_store.read(count)] == targets
 
 
-@covers("missing_ids", "delete_nodes")
+@covers("missing_ids")
 def test_missing_and_delete(any_store: GraphStore) -> None:
     _seed(any_store)
     assert any_store.read(queries.missing_ids(Label.BADGE), {"ids": ["b1", "zz", "b7"]}) == [{"id": "zz"}]
-    any_store.write(queries.delete_nodes(Label.BADGE), {"ids": ["b7"]})
+    any_store.write(delete_nodes(Label.BADGE), {"ids": ["b7"]})
     assert any_store.read(queries.count_nodes(Label.BADGE)) == [{"n": 7}]
 
 
 def test_every_query_is_covered_by_the_contract_suite() -> None:
-    """A statement added to graph/queries.py must be exercised by a contract test
-    (on both engines). Every ``*contract*.py`` beside this file registers its
-    statements with ``covers``; import them all so this holds when run alone."""
+    """A statement added to graph/queries/ (any module of the package) must be
+    exercised by a contract test (on both engines). Every ``*contract*.py`` beside
+    this file registers its statements with ``covers``; import them all so this
+    holds when run alone. Each statement is re-exported as ``queries.NAME`` (the
+    name callers use), and a ``covers`` naming no statement is a stale entry."""
     import importlib
     from pathlib import Path
 
     for path in sorted(Path(__file__).parent.glob("test_*contract*.py")):
         importlib.import_module(f"tests.integration.{path.stem}")
-    public = {name for name, value in vars(queries).items()
-              if not name.startswith("_") and name not in {"annotations"}
-              and (isinstance(value, str) and name.isupper()
-                   or inspect.isfunction(value) and value.__module__ == queries.__name__)}
-    missing = public - COVERED
+    statements = public_statements()
+    assert len(statements) > 50, "the walk over graph/queries/ found too few statements"
+    not_exported = sorted(name for name, value in statements.items() if getattr(queries, name, None) is not value)
+    assert not not_exported, f"statements graph/queries/__init__.py does not re-export: {not_exported}"
+    missing = set(statements) - COVERED
     assert not missing, f"queries without a contract test: {sorted(missing)}"
+    stale = COVERED - set(statements)
+    assert not stale, f"covers() names that are no statement of graph/queries/: {sorted(stale)}"
 
 
 @covers("LEARNER_VERIFIED_PORTFOLIO")

@@ -38,6 +38,7 @@ from colearn.ingest.synthetic import CitySize, generate_city, write_city
 from colearn.service.app import create_app
 from colearn.service.auth import create_key
 from tests.live import live_api
+from tests.graph_checks import count_relationships
 
 pytestmark = pytest.mark.falkordb_only  # tests the embedded FalkorDB itself
 
@@ -60,7 +61,7 @@ def _kill(server: EmbeddedFalkorDB) -> None:
 
 def _counts(store: FalkorDBStore) -> tuple[int, int, int]:
     paths = store.read(queries.COUNT_ASSERTION_PATHS)[0]
-    issued = store.read(queries.count_relationships(Rel.ISSUED))[0]["n"]
+    issued = store.read(count_relationships(Rel.ISSUED))[0]["n"]
     return paths["assertions"], paths["paths"], issued
 
 

@@ -19,6 +19,7 @@ from colearn.graph.store import GraphStore
 from colearn.ingest.awards import has_activity, ingest_awards
 from colearn.ingest.catalogue import demo_city_path, ingest_catalogue, read_catalogue
 from tests.catalogue_builders import DEMO_CITY
+from tests.graph_checks import count_relationships
 
 # FalkorDB only: the readers' checks; every statement they write runs on Neo4j in the contract suite.
 pytestmark = pytest.mark.falkordb_only
@@ -56,9 +57,9 @@ def test_demo_learners_and_awards_match_the_csv(city: GraphStore) -> None:
     assert city.read(queries.count_nodes(Label.LEARNER)) == [{"n": len(learners)}]
     assert city.read(queries.count_nodes(Label.ASSERTION)) == [{"n": len(awards)}]
     assert city.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": len(awards), "assertions": len(awards)}]
-    assert city.read(queries.count_relationships(Rel.LIVES_IN)) == [{"n": sum(1 for r in learners if r["home_place"])}]
+    assert city.read(count_relationships(Rel.LIVES_IN)) == [{"n": sum(1 for r in learners if r["home_place"])}]
     interests = sum(len([x for x in (r["themes"] + ";" + r["destinations"]).split(";") if x]) for r in learners)
-    assert city.read(queries.count_relationships(Rel.INTERESTED_IN)) == [{"n": interests}]
+    assert city.read(count_relationships(Rel.INTERESTED_IN)) == [{"n": interests}]
     got = Counter(r["status"] for r in city.read("MATCH (a:Assertion) RETURN a.status AS status, a.id AS id"))
     assert got == Counter(a["status"] for a in awards)
 
@@ -131,7 +132,7 @@ def test_a_bad_row_is_refused_with_file_line_and_field(city: GraphStore, tmp_pat
     assert err.field == field or err.field.startswith(f"{field}."), str(err)  # a union names its branch
     assert words in str(err)
     assert city.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 0}]
-    assert city.read(queries.count_relationships(Rel.LIVES_IN)) == [{"n": 0}]
+    assert city.read(count_relationships(Rel.LIVES_IN)) == [{"n": 0}]
 
 
 def test_a_duplicate_award_id_is_refused(city: GraphStore, tmp_path: Path) -> None:

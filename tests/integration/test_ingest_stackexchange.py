@@ -18,6 +18,7 @@ from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.ingest.stackexchange import ingest_stackexchange, load_mapping
+from tests.graph_checks import AWARDS_PER_BADGE
 
 # FalkorDB only: the readers' checks; every statement they write runs on Neo4j in the contract suite.
 pytestmark = pytest.mark.falkordb_only
@@ -77,7 +78,7 @@ def test_awards_per_badge_count_repeats(store: GraphStore, xml_rows: list[dict[s
     badges = {r["id"]: r for r in store.read(
         "MATCH (b:Badge) RETURN b.id AS id, b.name AS name, b.tag_based AS tag, b.badge_class AS cls")}
     got = {}
-    for r in store.read(queries.AWARDS_PER_BADGE):
+    for r in store.read(AWARDS_PER_BADGE):
         b = badges[r["badge_id"]]
         got[(b["name"], b["tag"], b["cls"] if b["tag"] else None)] = r["awards"]
     assert got == dict(expected)

@@ -1,5 +1,5 @@
 """Contract tests (FalkorDB and Neo4j) for the issuing statements
-in graph/queries.py. Expected numbers are computed in Python from the input rows,
+in graph/queries/. Expected numbers are computed in Python from the input rows,
 repeated awards of one badge to one learner included (FALKORDB.md's miscount)."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
 from tests.integration.test_contract import covers, expected_awards_per_badge
+from tests.graph_checks import AWARDS_PER_BADGE
 
 NOW = 1_800_000_000
 DAY = 86_400
@@ -73,7 +74,7 @@ def test_award_is_idempotent_and_counts_repeated_awards(any_store: GraphStore) -
     assert len(again) == 300 and not any(r["created"] for r in again)
     assert {r["id"]: r["status_index"] for r in again} == {r["id"]: r["status_index"] for r in first}
     assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 300, "assertions": 300}]
-    assert any_store.read(queries.AWARDS_PER_BADGE) == expected_awards_per_badge(rows)
+    assert any_store.read(AWARDS_PER_BADGE) == expected_awards_per_badge(rows)
     issued = any_store.read(f"MATCH (:{Label.ORGANISATION} {{id: 'org'}})-[:{Rel.ISSUED}]->(a:{Label.ASSERTION}) "
                             "RETURN count(a) AS n")
     assert issued == [{"n": 300}]

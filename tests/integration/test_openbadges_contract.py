@@ -1,5 +1,5 @@
 """Contract tests (FalkorDB, and Neo4j when NEO4J_URI is set) for the Open Badges statements in
-graph/queries.py: ``merge_stub_nodes``, ``MERGE_ASSERTIONS_OPTIONAL_ISSUER``,
+graph/queries/: ``merge_stub_nodes``, ``MERGE_ASSERTIONS_OPTIONAL_ISSUER``,
 ``LINK_ASSERTIONS_TO_BADGE_ISSUER`` and ``ASSERTION_ENDPOINTS``. Expected numbers
 are computed from the input rows, repeated awards of one badge to one learner included."""
 

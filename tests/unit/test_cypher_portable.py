@@ -1,4 +1,4 @@
-"""Every statement of graph/queries.py avoids what Neo4j 5 and FalkorDB read differently:
+"""Every statement of graph/queries/ avoids what Neo4j 5 and FalkorDB read differently:
 a variable named after a Cypher keyword (Neo4j parses ``size(all)`` as ``size(ALL)``:
 "Insufficient parameters for function 'size'"), and ``CALL { WITH ... }`` subqueries
 (deprecated in Neo4j 5; FalkorDB has no ``CALL (x) { ... }``). The contract suite runs
@@ -9,20 +9,18 @@ from __future__ import annotations
 import inspect
 import re
 
-from colearn.graph import queries
 from colearn.graph.schema import Label
+from tests.graph_checks import public_statements
 
 KEYWORDS = ("all", "any", "none", "single", "exists", "count", "case", "end", "order", "limit", "skip")
 
 
 def _statements() -> dict[str, str]:
     out = {}
-    for name, value in vars(queries).items():
-        if name.startswith("_"):
-            continue
-        if isinstance(value, str) and name.isupper():
+    for name, value in public_statements().items():
+        if isinstance(value, str):
             out[name] = value
-        elif inspect.isfunction(value) and value.__module__ == queries.__name__:
+        else:
             params = inspect.signature(value).parameters
             if list(params) == ["label"]:
                 for label in Label:

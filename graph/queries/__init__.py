@@ -1,0 +1,84 @@
+"""Every Cypher statement colearn runs, as named constants and small builders, by aggregate.
+
+All statements are the openCypher that both Neo4j 5 and FalkorDB run (see
+FALKORDB.md). Values are always ``$params``; labels and relationship types come
+from ``graph.schema`` enums, never from user text. Batched writes are
+``UNWIND $rows`` so that one batch is one atomic statement.
+
+FalkorDB miscounts paths through an unreferenced middle node (two awards of
+one badge to one learner counted once): every query that counts or lists paths
+through an Assertion names it and uses it (``a.id``, ``count(a)``).
+
+One module per aggregate; this package re-exports every statement, so callers
+write ``from colearn.graph import queries`` and ``queries.NAME``:
+
+- ``nodes``: generic upserts, link replacement and checks on nodes of any label;
+- ``catalogue``: spine, badges, opportunities, themes, places, organisations, and
+  the catalogue API's pages, upserts and deletes;
+- ``pathways``: recommended pathways, their steps and completion badges;
+- ``assertions``: awards (ingest upserts, issuing, status changes, erasure);
+- ``portfolio``: learners and what they hold (the portfolio rule);
+- ``insights``: citywide aggregates;
+- ``api_keys``: API key records;
+- ``embeddings``: stored text embeddings;
+- ``_fragments``: Cypher pieces the modules share (no statements).
+
+Every public statement has a contract test on both engines
+(tests/integration/test_contract.py checks that none is missing).
+"""
+
+from __future__ import annotations
+
+from colearn.graph.queries.nodes import (
+    merge_nodes, set_links, missing_ids, count_nodes, merge_stub_nodes,
+)
+from colearn.graph.queries.catalogue import (
+    SPINE_CELLS, BADGE_CATALOGUE, BADGE_OPPORTUNITIES, BADGES_NOT_DEFINED_BY, BADGE_ISSUERS,
+    BADGE_ISSUER, BADGE_LAYERS, THEME_LINKS, GET_ORGANISATION, GET_ORGANISATION_ID, Link,
+    CATALOGUE_SHAPES, CATALOGUE_FILTERS, catalogue_page, catalogue_get, catalogue_upsert,
+    CATALOGUE_BLOCKERS, catalogue_usage, catalogue_delete,
+)
+from colearn.graph.queries.pathways import (
+    PATHWAY_PAGE, PATHWAY_GET, pathway_upsert, SET_PATHWAY_STATUS, DELETE_STALE_STEPS,
+    PATHWAY_COMPLETION_NEEDS, PATHWAYS_COMPLETED_BY_BADGE, AWARD_PATHWAY_COMPLETION,
+)
+from colearn.graph.queries.assertions import (
+    MERGE_ASSERTIONS, MERGE_ASSERTIONS_OPTIONAL_ISSUER, LINK_ASSERTIONS_TO_BADGE_ISSUER,
+    ASSERTION_ENDPOINTS, COUNT_ASSERTION_PATHS, AWARD_ASSERTIONS, ISSUING_BADGES, GET_ASSERTION,
+    SET_ASSERTION_STATUS, ERASE_ASSERTION, LEARNER_LIVE_AWARDS_OF_BADGE, REVOKED_ASSERTIONS,
+    ORGANISATION_ASSERTIONS,
+)
+from colearn.graph.queries.portfolio import (
+    PORTFOLIO_AWARDS, LEARNER_PORTFOLIO, LEARNER_VERIFIED_PORTFOLIO, PORTFOLIO_BY_CELL,
+    LEARNER_OTHER_ASSERTIONS, GET_LEARNER,
+)
+from colearn.graph.queries.insights import (
+    ISSUED_DIMENSIONS, issued_by_day, LEARNER_LAYER_TIMES, RECOMMENDED_PATHWAY_STEPS,
+    PATHWAY_STEP_LEARNERS, OPPORTUNITY_SUPPLY, INTEREST_DEMAND, UNSEEN_TALENT,
+    MOVE_UP_OPPORTUNITIES, INSIGHT_LABELS,
+)
+from colearn.graph.queries.api_keys import (
+    CREATE_API_KEY, GET_API_KEY, LIST_API_KEYS, REVOKE_API_KEY, PARTNER_ORIGINS,
+)
+from colearn.graph.queries.embeddings import (
+    node_texts, NODES_WITHOUT_VECTORS, set_embeddings,
+)
+__all__ = [
+    "ASSERTION_ENDPOINTS", "AWARD_ASSERTIONS", "AWARD_PATHWAY_COMPLETION", "BADGES_NOT_DEFINED_BY",
+    "BADGE_CATALOGUE", "BADGE_ISSUER", "BADGE_ISSUERS", "BADGE_LAYERS", "BADGE_OPPORTUNITIES",
+    "CATALOGUE_BLOCKERS", "CATALOGUE_FILTERS", "CATALOGUE_SHAPES", "COUNT_ASSERTION_PATHS",
+    "CREATE_API_KEY", "DELETE_STALE_STEPS", "ERASE_ASSERTION", "GET_API_KEY", "GET_ASSERTION",
+    "GET_LEARNER", "GET_ORGANISATION", "GET_ORGANISATION_ID", "INSIGHT_LABELS", "INTEREST_DEMAND",
+    "ISSUED_DIMENSIONS", "ISSUING_BADGES", "LEARNER_LAYER_TIMES", "LEARNER_LIVE_AWARDS_OF_BADGE",
+    "LEARNER_OTHER_ASSERTIONS", "LEARNER_PORTFOLIO", "LEARNER_VERIFIED_PORTFOLIO",
+    "LINK_ASSERTIONS_TO_BADGE_ISSUER", "LIST_API_KEYS", "Link", "MERGE_ASSERTIONS",
+    "MERGE_ASSERTIONS_OPTIONAL_ISSUER", "MOVE_UP_OPPORTUNITIES", "NODES_WITHOUT_VECTORS",
+    "OPPORTUNITY_SUPPLY", "ORGANISATION_ASSERTIONS", "PARTNER_ORIGINS",
+    "PATHWAYS_COMPLETED_BY_BADGE", "PATHWAY_COMPLETION_NEEDS", "PATHWAY_GET", "PATHWAY_PAGE",
+    "PATHWAY_STEP_LEARNERS", "PORTFOLIO_AWARDS", "PORTFOLIO_BY_CELL", "RECOMMENDED_PATHWAY_STEPS",
+    "REVOKED_ASSERTIONS", "REVOKE_API_KEY", "SET_ASSERTION_STATUS", "SET_PATHWAY_STATUS",
+    "SPINE_CELLS", "THEME_LINKS", "UNSEEN_TALENT", "catalogue_delete", "catalogue_get",
+    "catalogue_page", "catalogue_upsert", "catalogue_usage", "count_nodes", "issued_by_day",
+    "merge_nodes", "merge_stub_nodes", "missing_ids", "node_texts", "pathway_upsert",
+    "set_embeddings", "set_links",
+]

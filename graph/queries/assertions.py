@@ -1,0 +1,227 @@
+"""Assertions (awards): ingest upserts, issuing, status changes, erasure, an issuer's lists.
+
+Readers that write awards (``ingest/``) use the ``MERGE_*`` statements; the award
+lifecycle (issue, accept, decline, revoke, erase) uses ``AWARD_ASSERTIONS``,
+``SET_ASSERTION_STATUS`` and ``ERASE_ASSERTION``; the Open Badges documents read
+``GET_ASSERTION``, ``ISSUING_BADGES`` and ``REVOKED_ASSERTIONS``.
+"""
+
+from __future__ import annotations
+
+from colearn.graph.schema import AssertionStatus, Label, Rel
+from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST
+
+
+#: Upsert awards in one statement per batch: learner created if new; an
+#: existing assertion keeps its props (idempotent re-ingest).
+#: Params: rows ``[{"id", "organisation_id", "badge_id", "learner_id",
+#: "learner_props": {..}, "props": {status, issued_on, expires_on, source, ..}}]``.
+MERGE_ASSERTIONS = (
+    "UNWIND $rows AS r "
+    f"MATCH (o:{Label.ORGANISATION} {{id: r.organisation_id}}) "
+    f"MATCH (b:{Label.BADGE} {{id: r.badge_id}}) "
+    f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) "
+    "ON CREATE SET l += r.learner_props "
+    f"MERGE (a:{Label.ASSERTION} {{id: r.id}}) "
+    "ON CREATE SET a += r.props "
+    f"MERGE (o)-[:{Rel.ISSUED}]->(a) "
+    f"MERGE (a)-[:{Rel.OF}]->(b) "
+    f"MERGE (a)-[:{Rel.TO}]->(l)"
+)
+
+#: ``MERGE_ASSERTIONS`` for awards whose issuer may be unknown (an OB 2.0
+#: Assertion names only its BadgeClass, and the BadgeClass may be a stub): the
+#: ``ISSUED`` relationship is made only when ``organisation_id`` names an
+#: existing Organisation. Learner created if new; an existing assertion keeps
+#: its props (idempotent re-ingest).
+#: Params: rows ``[{"id", "organisation_id": str | None, "badge_id", "learner_id",
+#: "learner_props": {..}, "props": {..}}]``. Returns rows: none.
+MERGE_ASSERTIONS_OPTIONAL_ISSUER = (
+    "UNWIND $rows AS r "
+    f"MATCH (b:{Label.BADGE} {{id: r.badge_id}}) "
+    f"OPTIONAL MATCH (o:{Label.ORGANISATION} {{id: r.organisation_id}}) "
+    f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) "
+    "ON CREATE SET l += r.learner_props "
+    f"MERGE (a:{Label.ASSERTION} {{id: r.id}}) "
+    "ON CREATE SET a += r.props "
+    f"MERGE (a)-[:{Rel.OF}]->(b) "
+    f"MERGE (a)-[:{Rel.TO}]->(l) "
+    f"FOREACH (org IN CASE WHEN o IS NULL THEN [] ELSE [o] END | MERGE (org)-[:{Rel.ISSUED}]->(a))"
+)
+
+#: Give every assertion of ``$badge_ids`` that has no issuer the organisation
+#: that defines its badge (OB 2.0: an Assertion's issuer is its BadgeClass's
+#: issuer), e.g. once the real BadgeClass of a stub has been ingested.
+#: Params: ``badge_ids``: list of str. Returns one row ``{linked}``.
+LINK_ASSERTIONS_TO_BADGE_ISSUER = (
+    "UNWIND $badge_ids AS bid "
+    f"MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b:{Label.BADGE} {{id: bid}})"
+    f"<-[:{Rel.OF}]-(a:{Label.ASSERTION}) "
+    f"WHERE NOT (a)<-[:{Rel.ISSUED}]-(:{Label.ORGANISATION}) "
+    f"MERGE (o)-[:{Rel.ISSUED}]->(a) "
+    "RETURN count(a) AS linked"
+)
+
+#: The badge and learner of each existing assertion in ``$ids`` (to refuse a
+#: document that reuses an assertion id for another award).
+#: Returns rows ``{id, badge_id, learner_id}`` for the ids that exist.
+ASSERTION_ENDPOINTS = (
+    f"UNWIND $ids AS aid MATCH (a:{Label.ASSERTION} {{id: aid}}) "
+    f"OPTIONAL MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
+    f"OPTIONAL MATCH (a)-[:{Rel.TO}]->(l:{Label.LEARNER}) "
+    "RETURN a.id AS id, b.id AS badge_id, l.id AS learner_id"
+)
+
+#: Counts for checks: assertions, and the learner-badge-assertion paths.
+#: Returns one row ``{assertions, paths}``.
+COUNT_ASSERTION_PATHS = (
+    f"MATCH (l:{Label.LEARNER})<-[:{Rel.TO}]-(a:{Label.ASSERTION})-[:{Rel.OF}]->(b:{Label.BADGE}) "
+    "RETURN count(a) AS paths, count(DISTINCT a.id) AS assertions"
+)
+
+#: Award badges of ONE organisation, idempotently, in one statement per batch.
+#:
+#: The organisation's ``status_next`` counter is raised by the batch size first
+#: (in Neo4j the ``SET`` that reads the property takes the node's write lock, so
+#: concurrent batches of one organisation get disjoint blocks; FalkorDB runs
+#: one write at a time), and a new assertion takes ``status_index`` = its slot
+#: in that block: the bit of the OB 3.0 status list that revokes it. Slots of
+#: rows that already existed stay unused (gaps are harmless).
+#:
+#: A row whose badge the organisation does not DEFINE matches nothing and is
+#: dropped. ``MERGE`` on the assertion id (derived from organisation +
+#: idempotency key by the caller) makes a retried row a no-op: the assertion
+#: created by the first attempt keeps its properties and relationships, and
+#: ``created`` is true only for rows this call created (its ``request_id``).
+#: Expiry: ``props.expires_on`` if given, else ``issued_on`` plus the badge's
+#: ``expires_after_days``.
+#:
+#: Params: ``organisation_id``, ``request_id`` (str, unique per call), ``rows``
+#: ``[{"id", "badge_id", "learner_id", "learner_props": {..}, "props": {status,
+#: issued_on, expires_on?, recipient_type, recipient_hash, recipient_salt, ..}}]``.
+#: Returns rows ``{id, created, badge_id, learner_id, status, status_index,
+#: issued_on, expires_on}``, one per row whose badge the organisation defines.
+AWARD_ASSERTIONS = (
+    f"MATCH (o:{Label.ORGANISATION} {{id: $organisation_id}}) "
+    "SET o.status_next = coalesce(o.status_next, 0) + size($rows) "
+    "WITH o, o.status_next - size($rows) AS base "
+    "UNWIND range(0, size($rows) - 1) AS i "
+    "WITH o, base + i AS slot, $rows[i] AS r "
+    f"MATCH (o)-[:{Rel.DEFINES}]->(b:{Label.BADGE} {{id: r.badge_id}}) "
+    f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) ON CREATE SET l += r.learner_props "
+    f"MERGE (a:{Label.ASSERTION} {{id: r.id}}) "
+    "ON CREATE SET a += r.props, a.status_index = slot, a.request_id = $request_id, "
+    "a.expires_on = coalesce(r.props.expires_on, CASE WHEN b.expires_after_days IS NULL THEN null "
+    "ELSE r.props.issued_on + b.expires_after_days * 86400 END) "
+    "WITH o, b, l, a, a.request_id = $request_id AS created "
+    "FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | "
+    f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l)) "
+    "WITH a, created "
+    f"MATCH (a)-[:{Rel.OF}]->(ab:{Label.BADGE}), (a)-[:{Rel.TO}]->(al:{Label.LEARNER}) "
+    "RETURN a.id AS id, created, ab.id AS badge_id, al.id AS learner_id, a.status AS status, "
+    "a.status_index AS status_index, a.issued_on AS issued_on, a.expires_on AS expires_on"
+)
+
+#: Badges with what issuing and publishing need: properties, the organisation
+#: that DEFINES each, its spine cells and themes.
+#: Params: ``badge_ids`` (list of str). Returns rows ``{id, props, organisation_id,
+#: cells: [{id, name, layer, domain, layer_rank, domain_rank}], themes: [{id, name}]}``
+#: for the badges that exist.
+ISSUING_BADGES = (
+    f"UNWIND $badge_ids AS bid MATCH (b:{Label.BADGE} {{id: bid}}) "
+    f"OPTIONAL MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b) "
+    "RETURN b.id AS id, properties(b) AS props, o.id AS organisation_id, "
+    f"[(b)-[:{Rel.ALIGNS_TO}]->(c:{Label.SPINE_CELL}) | c {{.id, .name, .layer, .domain, "
+    ".layer_rank, .domain_rank}] AS cells, "
+    f"[(b)-[:{Rel.IN_THEME}]->(t:{Label.THEME}) | t {{.id, .name}}] AS themes"
+)
+
+#: One assertion with its badge, learner, issuer and the badge's defining
+#: organisation. Params: ``id``. Returns 0 or 1 row ``{id, props, badge_id,
+#: learner_id, issuer_id, badge_organisation_id}``.
+GET_ASSERTION = (
+    f"MATCH (a:{Label.ASSERTION} {{id: $id}}) "
+    f"OPTIONAL MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
+    f"OPTIONAL MATCH (a)-[:{Rel.TO}]->(l:{Label.LEARNER}) "
+    f"OPTIONAL MATCH (i:{Label.ORGANISATION})-[:{Rel.ISSUED}]->(a) "
+    f"OPTIONAL MATCH (d:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b) "
+    "RETURN a.id AS id, properties(a) AS props, b.id AS badge_id, l.id AS learner_id, "
+    "i.id AS issuer_id, d.id AS badge_organisation_id"
+)
+
+#: Move an assertion to status ``$to`` if its status is one of ``$from``, in
+#: one statement that locks the assertion before it reads the status
+#: (``_LOCK_FIRST``), so two racing transitions cannot both apply; stamping
+#: ``accepted_on`` / ``declined_on`` / ``revoked_on`` (and ``revocation_reason``)
+#: with ``$now``. The assertion stays on record whatever its status.
+#: Params: ``id``, ``from`` (list of statuses), ``to``, ``now`` (epoch s),
+#: ``reason`` (str or null). Returns 0 rows for an unknown id, else
+#: ``{id, before, status, changed}``.
+SET_ASSERTION_STATUS = (
+    f"MATCH (a:{Label.ASSERTION} {{id: $id}}) "
+    f"{_LOCK_FIRST.format(n='a')}"
+    "WITH a, a.status AS before "
+    "WITH a, before, before IN $from AS changed "
+    f"{_LOCK_DONE.format(n='a')}SET a.status = CASE WHEN changed THEN $to ELSE a.status END, "
+    f"a.accepted_on = CASE WHEN changed AND $to = '{AssertionStatus.ACCEPTED}' THEN $now "
+    "ELSE a.accepted_on END, "
+    f"a.declined_on = CASE WHEN changed AND $to = '{AssertionStatus.DECLINED}' THEN $now "
+    "ELSE a.declined_on END, "
+    f"a.revoked_on = CASE WHEN changed AND $to = '{AssertionStatus.REVOKED}' THEN $now "
+    "ELSE a.revoked_on END, "
+    f"a.revocation_reason = CASE WHEN changed AND $to = '{AssertionStatus.REVOKED}' THEN $reason "
+    "ELSE a.revocation_reason END "
+    "RETURN a.id AS id, before, a.status AS status, changed"
+)
+
+#: Withdraw an award for good (the issuer's DELETE): it leaves its learner and its
+#: badge, and the recipient and evidence are erased; the node stays, revoked, so
+#: that its hosted URL answers 410 and the issuer's revocation lists keep it.
+#: Params: ``id``. Returns 0 or 1 row ``{id}``.
+ERASE_ASSERTION = (
+    f"MATCH (a:{Label.ASSERTION} {{id: $id}}) "
+    f"OPTIONAL MATCH (a)-[t:{Rel.TO}]->(:{Label.LEARNER}) DELETE t "
+    "WITH DISTINCT a "
+    f"OPTIONAL MATCH (a)-[o:{Rel.OF}]->(:{Label.BADGE}) DELETE o "
+    "WITH DISTINCT a "
+    "REMOVE a.recipient_hash, a.recipient_salt, a.recipient_type, a.evidence_url, a.evidence_narrative "
+    "SET a.erased = true RETURN a.id AS id"
+)
+
+#: A learner's live awards (issued or accepted) of one badge: a completion badge
+#: is never awarded to a learner who holds one. Params: ``learner_id``,
+#: ``badge_id``. Returns rows ``{id}``.
+LEARNER_LIVE_AWARDS_OF_BADGE = (
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"
+    f"-[:{Rel.OF}]->(b:{Label.BADGE} {{id: $badge_id}}) "
+    f"WHERE a.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}'] "
+    "RETURN a.id AS id ORDER BY id"
+)
+
+#: The revoked assertions an organisation issued, for its OB 2.0
+#: RevocationList and its OB 3.0 status lists. Params: ``organisation_id``.
+#: Returns rows ``{id, status_index, reason, revoked_on}`` ordered by id.
+REVOKED_ASSERTIONS = (
+    f"MATCH (o:{Label.ORGANISATION} {{id: $organisation_id}})-[:{Rel.ISSUED}]->(a:{Label.ASSERTION}) "
+    f"WHERE a.status = '{AssertionStatus.REVOKED}' "
+    "RETURN a.id AS id, a.status_index AS status_index, a.revocation_reason AS reason, "
+    "a.revoked_on AS revoked_on ORDER BY id"
+)
+
+#: One page of the assertions an organisation issued (``$org``), newest first,
+#: filtered by ``$status``, ``$badge``, ``$learner`` and ``issued_on`` in
+#: ``[$from_s, $to_s)`` (epoch seconds; each filter null to leave it out).
+#: Returns one row ``{total, data: [{id, badge_id, badge_name, learner_id, status,
+#: issued_on, expires_on, revocation_reason}]}``.
+ORGANISATION_ASSERTIONS = (
+    f"MATCH (o:{Label.ORGANISATION} {{id: $org}})-[:{Rel.ISSUED}]->(a:{Label.ASSERTION})-[:{Rel.OF}]->"
+    f"(b:{Label.BADGE}) "
+    f"MATCH (a)-[:{Rel.TO}]->(l:{Label.LEARNER}) "
+    "WITH a, b, l WHERE ($status IS NULL OR a.status = $status) AND ($badge IS NULL OR b.id = $badge) "
+    "AND ($learner IS NULL OR l.id = $learner) AND ($from_s IS NULL OR a.issued_on >= $from_s) "
+    "AND ($to_s IS NULL OR a.issued_on < $to_s) "
+    "WITH a, b, l ORDER BY a.issued_on DESC, a.id "
+    "WITH collect({id: a.id, badge_id: b.id, badge_name: b.name, learner_id: l.id, status: a.status, "
+    "issued_on: a.issued_on, expires_on: a.expires_on, revocation_reason: a.revocation_reason}) AS matched "
+    "RETURN size(matched) AS total, matched[$offset..$offset + $limit] AS data"
+)

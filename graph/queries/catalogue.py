@@ -1,0 +1,312 @@
+"""The city's catalogue: spine, badges, opportunities, themes, destinations, places, organisations.
+
+Reads for the recommender's projections and the service (``SPINE_CELLS``,
+``BADGE_CATALOGUE``, ``BADGE_OPPORTUNITIES``, ...), and the catalogue API
+(``service/catalogue.py``): pages with filters and totals, one-statement upserts
+and deletes, built per label from ``CATALOGUE_SHAPES``, ``CATALOGUE_FILTERS`` and
+``CATALOGUE_BLOCKERS``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from colearn.graph.schema import AssertionStatus, Label, Rel
+from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST, _filtered
+
+
+#: The spine grid. Returns rows ``{id, layer, domain, layer_rank, domain_rank, name}``
+#: ordered by domain then layer.
+SPINE_CELLS = (
+    f"MATCH (c:{Label.SPINE_CELL}) "
+    "RETURN c.id AS id, c.layer AS layer, c.domain AS domain, "
+    "c.layer_rank AS layer_rank, c.domain_rank AS domain_rank, c.name AS name "
+    "ORDER BY domain_rank, layer_rank"
+)
+
+#: Every badge with its alignments, themes, destinations (through themes) and
+#: defining organisation. Returns rows ``{id, name, description, issuer_id,
+#: cells: [str], themes: [str], destinations: [str]}`` ordered by id.
+BADGE_CATALOGUE = (
+    f"MATCH (b:{Label.BADGE}) "
+    f"OPTIONAL MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b) "
+    "RETURN b.id AS id, b.name AS name, b.description AS description, o.id AS issuer_id, "
+    f"[(b)-[:{Rel.ALIGNS_TO}]->(c:{Label.SPINE_CELL}) | c.id] AS cells, "
+    f"[(b)-[:{Rel.IN_THEME}]->(t:{Label.THEME}) | t.id] AS themes, "
+    f"[(b)-[:{Rel.IN_THEME}]->(:{Label.THEME})-[:{Rel.LEADS_TO}]->(d:{Label.DESTINATION}) | d.id] "
+    "AS destinations "
+    "ORDER BY id"
+)
+
+#: The opportunities that award each of ``$badge_ids`` and have not ended at
+#: ``$now`` (epoch seconds; ``ends_on`` null: ongoing), with where and when:
+#: the place (``place_id``, ``place_name``) and its district (the place itself
+#: when it is a district, else the district it lies ``WITHIN``), epoch-second
+#: ``starts_on``/``ends_on`` and the sessions' ``session_starts``/``session_ends``.
+#: Returns rows ``{badge_id, opportunities: [{id, name, mode, url, organisation_id,
+#: organisation_name, place_id, place_name, district_id, district_name, starts_on,
+#: ends_on, session_starts, session_ends}]}``, opportunities by start (ongoing
+#: ones first) then id; badges with no current opportunity have no row.
+BADGE_OPPORTUNITIES = (
+    f"UNWIND $badge_ids AS bid MATCH (b:{Label.BADGE} {{id: bid}})<-[:{Rel.AWARDS}]-(op:{Label.OPPORTUNITY}) "
+    "WITH b, op WHERE op.ends_on IS NULL OR op.ends_on > $now "
+    f"OPTIONAL MATCH (org:{Label.ORGANISATION})-[:{Rel.OFFERS}]->(op) "
+    f"OPTIONAL MATCH (op)-[:{Rel.LOCATED_IN}]->(p:{Label.PLACE}) "
+    f"OPTIONAL MATCH (p)-[:{Rel.WITHIN}]->(up:{Label.PLACE}) "
+    "WITH b, op, org, p, CASE WHEN up IS NULL AND p.kind = 'district' THEN p ELSE up END AS d "
+    "ORDER BY coalesce(op.starts_on, 0), op.id "
+    "RETURN b.id AS badge_id, collect({id: op.id, name: op.name, mode: op.mode, url: op.url, "
+    "organisation_id: org.id, organisation_name: org.name, place_id: p.id, place_name: p.name, "
+    "district_id: d.id, district_name: d.name, starts_on: op.starts_on, ends_on: op.ends_on, "
+    "session_starts: op.session_starts, session_ends: op.session_ends}) AS opportunities"
+)
+
+#: The badges among ``$ids`` that organisation ``$organisation`` does not define
+#: (unknown ids are not listed: ``missing_ids`` reports those).
+#: Returns rows ``{id, issuer}`` (``issuer``: the defining organisation or null).
+BADGES_NOT_DEFINED_BY = (
+    f"UNWIND $ids AS id MATCH (b:{Label.BADGE} {{id: id}}) "
+    f"OPTIONAL MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b) "
+    "WITH b, collect(o.id) AS issuers WHERE NOT $organisation IN issuers "
+    "RETURN b.id AS id, head(issuers) AS issuer"
+)
+
+#: The organisation that defines each of ``$badge_ids`` (awards.csv checks).
+#: Returns rows ``{badge_id, issuer_id}`` for badges that have one.
+BADGE_ISSUERS = (
+    f"UNWIND $badge_ids AS bid MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b:{Label.BADGE} {{id: bid}}) "
+    "RETURN b.id AS badge_id, o.id AS issuer_id"
+)
+
+#: The organisation that defines a badge (the issuer of its awards).
+#: Params: ``id``. Returns 0 or 1 row ``{issuer}`` (null when it has none).
+BADGE_ISSUER = (
+    f"MATCH (b:{Label.BADGE} {{id: $id}}) "
+    f"RETURN head([(o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b) | o.id]) AS issuer"
+)
+
+#: The spine layers of badges: for each of ``$ids`` that exists, the layer ranks
+#: and names of its cells. Returns rows ``{id, cells: [{layer, layer_rank}]}``.
+BADGE_LAYERS = (
+    f"UNWIND $ids AS bid MATCH (b:{Label.BADGE} {{id: bid}}) "
+    f"RETURN b.id AS id, [(b)-[:{Rel.ALIGNS_TO}]->(c:{Label.SPINE_CELL}) | "
+    "{layer: c.layer, layer_rank: c.layer_rank}] AS cells"
+)
+
+#: Every theme with its kind and the destinations it leads to.
+#: Returns rows ``{id, kind, destinations: [id]}`` ordered by id.
+THEME_LINKS = (
+    f"MATCH (t:{Label.THEME}) "
+    f"RETURN t.id AS id, t.kind AS kind, [(t)-[:{Rel.LEADS_TO}]->(d:{Label.DESTINATION}) | d.id] AS destinations "
+    "ORDER BY id"
+)
+
+#: One organisation's properties. Params: ``id``. Returns 0 or 1 row ``{id, props}``.
+GET_ORGANISATION = f"MATCH (o:{Label.ORGANISATION} {{id: $id}}) RETURN o.id AS id, properties(o) AS props"
+
+#: Whether an organisation exists. Params: ``id``. Returns 0 or 1 row ``{id}``.
+GET_ORGANISATION_ID = f"MATCH (o:{Label.ORGANISATION} {{id: $id}}) RETURN o.id AS id"
+
+
+class Link(NamedTuple):
+    """A relationship a catalogue record names by id in one of its fields.
+
+    Attributes:
+        field: the record's field (``issuer``, ``cells``, ...).
+        rel: the relationship type.
+        other: the label at the far end.
+        outgoing: ``(node)-[rel]->(other)`` when True, else ``(other)-[rel]->(node)``.
+        many: the field is a list of ids (else one id or None).
+    """
+
+    field: str
+    rel: Rel
+    other: Label
+    outgoing: bool = True
+    many: bool = True
+
+#: What the API reads and writes of each catalogue label: its scalar
+#: properties and its links, in the record's field names (ingest/catalogue.py).
+CATALOGUE_SHAPES: dict[Label, tuple[tuple[str, ...], tuple[Link, ...]]] = {
+    Label.ORGANISATION: (("name", "kind", "url", "email", "description"), ()),
+    Label.PLACE: (("name", "kind", "lat", "lon"),
+                  (Link("within", Rel.WITHIN, Label.PLACE, many=False),)),
+    Label.DESTINATION: (("name", "description"), ()),
+    Label.SPINE_CELL: (("name", "layer", "domain", "layer_rank", "domain_rank", "description"), ()),
+    Label.THEME: (("name", "kind", "description"),
+                  (Link("destinations", Rel.LEADS_TO, Label.DESTINATION),)),
+    Label.BADGE: (("name", "description", "criteria", "expires_after_days"),
+                  (Link("issuer", Rel.DEFINES, Label.ORGANISATION, outgoing=False, many=False),
+                   Link("cells", Rel.ALIGNS_TO, Label.SPINE_CELL),
+                   Link("themes", Rel.IN_THEME, Label.THEME))),
+    Label.OPPORTUNITY: (("name", "description", "kind", "mode", "url", "starts_on", "ends_on",
+                         "session_starts", "session_ends"),
+                        (Link("organisation", Rel.OFFERS, Label.ORGANISATION, outgoing=False, many=False),
+                         Link("place", Rel.LOCATED_IN, Label.PLACE, many=False),
+                         Link("themes", Rel.IN_THEME, Label.THEME),
+                         Link("badges", Rel.AWARDS, Label.BADGE))),
+}
+
+#: Per label, the list filters it takes: ``{param: what it matches}``. A value
+#: ``n.<prop>`` compares a property; a pattern from ``(n)`` to ``(x)`` matches
+#: when ``$param`` is the id of one of the ``x`` it reaches. A null parameter
+#: leaves the filter out. ``q`` (always taken) is lower-case text matched in
+#: the name (or title) and the description.
+CATALOGUE_FILTERS: dict[Label, dict[str, str]] = {
+    Label.ORGANISATION: {"kind": "n.kind"},
+    Label.PLACE: {"kind": "n.kind", "within": f"(n)-[:{Rel.WITHIN}]->(x:{Label.PLACE})"},
+    Label.DESTINATION: {},
+    Label.SPINE_CELL: {"layer": "n.layer", "domain": "n.domain"},
+    Label.THEME: {"kind": "n.kind", "destination": f"(n)-[:{Rel.LEADS_TO}]->(x:{Label.DESTINATION})"},
+    Label.BADGE: {
+        "theme": f"(n)-[:{Rel.IN_THEME}]->(x:{Label.THEME})",
+        "destination": f"(n)-[:{Rel.IN_THEME}]->(:{Label.THEME})-[:{Rel.LEADS_TO}]->(x:{Label.DESTINATION})",
+        "spine_cell": f"(n)-[:{Rel.ALIGNS_TO}]->(x:{Label.SPINE_CELL})",
+        "place": f"(n)<-[:{Rel.AWARDS}]-(:{Label.OPPORTUNITY})-[:{Rel.LOCATED_IN}]->(x:{Label.PLACE})",
+        "district": f"(n)<-[:{Rel.AWARDS}]-(:{Label.OPPORTUNITY})-[:{Rel.LOCATED_IN}]->(:{Label.PLACE})"
+                    f"-[:{Rel.WITHIN}*0..1]->(x:{Label.PLACE})",
+        "organisation": f"(n)<-[:{Rel.DEFINES}]-(x:{Label.ORGANISATION})",
+    },
+    Label.OPPORTUNITY: {
+        "theme": f"(n)-[:{Rel.IN_THEME}]->(x:{Label.THEME})",
+        "destination": f"(n)-[:{Rel.IN_THEME}]->(:{Label.THEME})-[:{Rel.LEADS_TO}]->(x:{Label.DESTINATION})",
+        "spine_cell": f"(n)-[:{Rel.AWARDS}]->(:{Label.BADGE})-[:{Rel.ALIGNS_TO}]->(x:{Label.SPINE_CELL})",
+        "place": f"(n)-[:{Rel.LOCATED_IN}]->(x:{Label.PLACE})",
+        "district": f"(n)-[:{Rel.LOCATED_IN}]->(:{Label.PLACE})-[:{Rel.WITHIN}*0..1]->(x:{Label.PLACE})",
+        "mode": "n.mode",
+        "organisation": f"(n)<-[:{Rel.OFFERS}]-(x:{Label.ORGANISATION})",
+    },
+}
+
+
+def _link_pattern(link: Link, node: str = "n", var: str = "x") -> str:
+    left, right = ("-", "->") if link.outgoing else ("<-", "-")
+    return f"({node}){left}[:{Rel(link.rel)}]{right}({var}:{Label(link.other)})"
+
+
+def _projection(label: Label) -> str:
+    scalars, links = CATALOGUE_SHAPES[Label(label)]
+    parts = [".id", *(f".{s}" for s in scalars)]
+    for i, link in enumerate(links):
+        ids = f"[{_link_pattern(link, var=f'x{i}')} | x{i}.id]"
+        parts.append(f"{link.field}: {ids if link.many else f'head({ids})'}")
+    return "n {" + ", ".join(parts) + "}"
+
+
+def _order(label: Label) -> str:
+    return "n.domain_rank, n.layer_rank, n.id" if label == Label.SPINE_CELL else "n.id"
+
+
+def catalogue_page(label: Label) -> str:
+    """One page of a catalogue label's nodes, filtered, with the total before paging.
+
+    Params: ``q`` (lower-case text or null), one param per ``CATALOGUE_FILTERS[label]``
+    (null: not filtered), ``offset``, ``limit``.
+    Returns one row ``{total, data: [record]}``; a record has ``id``, the label's
+    scalars and its links' fields (lists of ids, or one id or null).
+    """
+    label = Label(label)
+    # Only the page is projected (its links read), not every node that matched.
+    return (f"{_filtered(label, CATALOGUE_FILTERS[label])}ORDER BY {_order(label)} "
+            "WITH collect(n) AS matched "
+            "WITH size(matched) AS total, matched[$offset..$offset + $limit] AS page "
+            # One row per node of the page (a null row keeps the total of an empty page).
+            # Not a subquery (Neo4j deprecates CALL { WITH }, FalkorDB lacks CALL (x) { }),
+            # nor [n IN page | projection]: FalkorDB evaluates its pattern comprehensions
+            # for the first element only.
+            "UNWIND CASE WHEN size(page) = 0 THEN [null] ELSE page END AS n "
+            f"RETURN total, collect(CASE WHEN n IS NULL THEN null ELSE {_projection(label)} END) AS data")
+
+
+def catalogue_get(label: Label) -> str:
+    """One catalogue node by id, in ``catalogue_page``'s record shape.
+
+    Params: ``id``. Returns 0 or 1 row ``{record}``.
+    """
+    return f"MATCH (n:{Label(label)} {{id: $id}}) RETURN {_projection(label)} AS record"
+
+
+def catalogue_upsert(label: Label, *, create: bool) -> str:
+    """Write one catalogue node and replace its links, in one statement.
+
+    ``create=True`` makes a new node (a reused id fails with a uniqueness
+    conflict and nothing is written); ``create=False`` updates an existing one
+    (0 rows for an unknown id). Every link of the label is replaced by the
+    listed targets; targets that do not exist are skipped, so check them first.
+
+    Params: ``id``, ``props`` (every scalar: null removes it), and ``l<i>``
+    (list of target ids) for the i-th link of ``CATALOGUE_SHAPES[label]``.
+    Returns rows: ``{id}``.
+    """
+    label = Label(label)
+    _, links = CATALOGUE_SHAPES[label]
+    parts = [f"{'CREATE' if create else 'MATCH'} (n:{label} {{id: $id}}) SET n += $props WITH n"]
+    for i, link in enumerate(links):
+        left, right = ("-", "->") if link.outgoing else ("<-", "-")
+        parts.append(f"OPTIONAL MATCH (n){left}[old{i}:{link.rel}]{right}(:{link.other}) "
+                     f"DELETE old{i} WITH DISTINCT n")
+    for i, link in enumerate(links):
+        kept = "".join(f", xs{j}" for j in range(i))
+        parts.append(f"OPTIONAL MATCH (x{i}:{link.other}) WHERE x{i}.id IN $l{i} "
+                     f"WITH n{kept}, collect(x{i}) AS xs{i}")
+    for i, link in enumerate(links):
+        left, right = ("-", "->") if link.outgoing else ("<-", "-")
+        parts.append(f"FOREACH (x IN xs{i} | MERGE (n){left}[:{link.rel}]{right}(x))")
+    parts.append("RETURN n.id AS id")
+    return " ".join(parts)
+
+#: Per label: what keeps a node from being deleted (``(name, pattern from n)``):
+#: deleting it would leave an award, a pathway step, a badge without a cell,
+#: or an offline opportunity without its place. Other links go with the node.
+CATALOGUE_BLOCKERS: dict[Label, tuple[tuple[str, str], ...]] = {
+    Label.ORGANISATION: (
+        ("badges", f"(n)-[:{Rel.DEFINES}]->(x:{Label.BADGE})"),
+        ("opportunities", f"(n)-[:{Rel.OFFERS}]->(x:{Label.OPPORTUNITY})"),
+        ("pathways", f"(n)-[:{Rel.AUTHORED}]->(x:{Label.PATHWAY})"),
+        ("assertions", f"(n)-[:{Rel.ISSUED}]->(x:{Label.ASSERTION})"),
+    ),
+    # a badge goes when nothing live refers to it: its revoked and declined awards
+    # stay on record without it (hosted 410, RevocationList, status list bit)
+    Label.BADGE: (
+        ("live assertions", f"(n)<-[:{Rel.OF}]-(x:{Label.ASSERTION}) "
+                            f"WHERE x.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}']"),
+        ("pathway steps", f"(n)<-[:{Rel.ACCEPTS}]-(x:{Label.STEP})"),
+        ("pathway completions", f"(n)<-[:{Rel.COMPLETES_WITH}]-(x:{Label.PATHWAY})"),
+    ),
+    Label.OPPORTUNITY: (),
+    Label.THEME: (),
+    Label.DESTINATION: (("pathways", f"(n)<-[:{Rel.TOWARDS}]-(x:{Label.PATHWAY})"),),
+    Label.PLACE: (("opportunities", f"(n)<-[:{Rel.LOCATED_IN}]-(x:{Label.OPPORTUNITY})"),
+                  ("places within it", f"(n)<-[:{Rel.WITHIN}]-(x:{Label.PLACE})")),
+    Label.SPINE_CELL: (("badges", f"(n)<-[:{Rel.ALIGNS_TO}]-(x:{Label.BADGE})"),),
+}
+
+
+def _uses(label: Label) -> list[str]:
+    return [f"size([{pattern} | x])" for _, pattern in CATALOGUE_BLOCKERS[Label(label)]]
+
+
+def catalogue_usage(label: Label) -> str:
+    """How many nodes keep a catalogue node from being deleted, per ``CATALOGUE_BLOCKERS`` entry.
+
+    Params: ``id``. Returns 0 rows (unknown id) or one row ``{id, uses: [int]}``
+    in ``CATALOGUE_BLOCKERS[label]`` order.
+    """
+    return f"MATCH (n:{Label(label)} {{id: $id}}) RETURN n.id AS id, [{', '.join(_uses(label))}] AS uses"
+
+
+def catalogue_delete(label: Label) -> str:
+    """Delete a catalogue node with its links, only if nothing blocks it (one
+    statement that locks the node before it counts the blockers, ``_LOCK_FIRST``:
+    an award or a pathway step linked to it meanwhile either is counted or waits
+    and then finds the node gone).
+
+    Params: ``id``. Returns one row ``{deleted}``: 1 if deleted, 0 if unknown or in use.
+    """
+    uses = " + ".join(_uses(label)) or "0"
+    return (f"OPTIONAL MATCH (n:{Label(label)} {{id: $id}}) "
+            f"FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [n] END | {_LOCK_FIRST.format(n='x')}) "
+            f"WITH n, {uses} AS used "
+            f"FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [n] END | {_LOCK_DONE.format(n='x')}) "
+            "WITH collect(CASE WHEN n IS NOT NULL AND used = 0 THEN n END) AS gone "
+            "FOREACH (x IN gone | DETACH DELETE x) RETURN size(gone) AS deleted")

@@ -1,0 +1,87 @@
+"""Generic statements on nodes of any label, by id: upserts, link replacement, checks.
+
+The label and relationship names come from ``graph.schema`` enums (each builder
+passes its arguments through ``Label(...)``/``Rel(...)``), never from user text.
+"""
+
+from __future__ import annotations
+
+from colearn.graph.schema import Label, Rel
+
+
+def merge_nodes(label: Label) -> str:
+    """Upsert nodes of ``label`` by id.
+
+    Params:
+        rows: ``[{"id": str, "props": {str: scalar | list}}]``; ``props`` is
+            merged into the node (keys absent from ``props`` are kept).
+    Returns rows: none.
+    """
+    return f"UNWIND $rows AS r MERGE (n:{Label(label)} {{id: r.id}}) SET n += r.props"
+
+
+def set_links(owner: Label, rel: Rel, other: Label, *, outgoing: bool = True) -> str:
+    """Replace the ``rel`` relationships between each owner node and ``other`` nodes.
+
+    For each row, the owner's existing ``rel`` relationships to ``other`` nodes
+    are deleted and the listed ones created, in one statement, so that running
+    it twice leaves the same graph. Targets must exist (check with
+    ``missing_ids`` first); a missing target is skipped by ``MATCH``.
+
+    Args:
+        owner: label of the node whose links are replaced (matched by ``r.id``).
+        rel: relationship type.
+        other: label of the nodes at the far end.
+        outgoing: ``(owner)-[rel]->(other)`` when True, else ``(owner)<-[rel]-(other)``.
+
+    Params:
+        rows: ``[{"id": str, "targets": [{"id": str, "props": {..}}]}]``.
+    """
+    owner, rel, other = Label(owner), Rel(rel), Label(other)
+    left, right = ("-", "->") if outgoing else ("<-", "-")
+    return (
+        f"UNWIND $rows AS r "
+        f"MATCH (a:{owner} {{id: r.id}}) "
+        f"OPTIONAL MATCH (a){left}[old:{rel}]{right}(:{other}) "
+        f"DELETE old "
+        f"WITH DISTINCT a, r "
+        f"UNWIND r.targets AS t "
+        f"MATCH (b:{other} {{id: t.id}}) "
+        f"MERGE (a){left}[e:{rel}]{right}(b) "
+        f"SET e += t.props"
+    )
+
+
+def missing_ids(label: Label) -> str:
+    """The ids from ``$ids`` that no node of ``label`` has.
+
+    Params: ``ids``: list of str. Returns rows: ``{id}``.
+    """
+    return (
+        f"UNWIND $ids AS id OPTIONAL MATCH (n:{Label(label)} {{id: id}}) "
+        f"WITH id, n WHERE n IS NULL RETURN id"
+    )
+
+
+def count_nodes(label: Label) -> str:
+    """Number of nodes of ``label``. Returns one row ``{n}``."""
+    return f"MATCH (n:{Label(label)}) RETURN count(n) AS n"
+
+
+def merge_stub_nodes(label: Label) -> str:
+    """Create placeholder nodes of ``label`` that do not exist yet; never touch existing ones.
+
+    Used for objects a document only points to by URL (a BadgeClass or an
+    issuer Profile that is neither in the batch nor in the graph): the stub
+    carries ``stub: true`` and ``source_url``; a later ingest of the real
+    object overwrites it with ``merge_nodes``.
+
+    Params:
+        rows: ``[{"id": str, "props": {..}}]``; ``props`` is set only when the
+            node is created.
+    Returns rows: none.
+    """
+    return (
+        f"UNWIND $rows AS r MERGE (n:{Label(label)} {{id: r.id}}) "
+        "ON CREATE SET n += r.props"
+    )

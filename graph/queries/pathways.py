@@ -1,0 +1,144 @@
+"""Recommended pathways: authoring, pages, steps and the completion badge.
+"""
+
+from __future__ import annotations
+
+from colearn.graph.schema import Label, Rel
+from colearn.graph.queries._fragments import _filtered, _sorted_ids
+
+
+_AUTHOR = f"(n)<-[:{Rel.AUTHORED}]-(x:{Label.ORGANISATION})"
+
+_PATHWAY_RECORD = (
+    "{id: n.id, title: n.title, description: n.description, status: n.status, kind: n.kind, "
+    f"organisation: head([(n)<-[:{Rel.AUTHORED}]-(o:{Label.ORGANISATION}) | o.id]), "
+    f"destination: head([(n)-[:{Rel.TOWARDS}]->(d:{Label.DESTINATION}) | d.id]), "
+    f"completion_badge: head([(n)-[:{Rel.COMPLETES_WITH}]->(b:{Label.BADGE}) | b.id]), "
+    "steps: steps}"
+)
+
+_PATHWAY_STEPS = (
+    f"OPTIONAL MATCH (n)-[h:{Rel.HAS_STEP}]->(s:{Label.STEP}) "
+    "WITH n, h, s ORDER BY n.id, h.order "
+    "WITH n, collect(CASE WHEN s IS NULL THEN NULL ELSE {title: s.title, required: s.required, "
+    f"optional: s.optional, badges: {_sorted_ids(f'[(s)-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) | b.id]')}}} END) AS steps "
+)
+
+#: One page of pathways. Params: ``q`` (lower-case or null), ``status``,
+#: ``destination``, ``organisation`` (null: any), ``viewer`` (an organisation id
+#: whose drafts are shown, ``'*'`` for all, null for none), ``offset``, ``limit``.
+#: Returns one row ``{total, data: [record]}``; a record has id, title,
+#: description, status, kind, organisation, destination, completion_badge and
+#: steps ``[{title, required, optional, badges}]`` in order (badges: ids ascending).
+PATHWAY_PAGE = (
+    _filtered(Label.PATHWAY, {"status": "n.status", "destination": f"(n)-[:{Rel.TOWARDS}]->(x:{Label.DESTINATION})",
+                              "organisation": _AUTHOR})
+    + f"WITH n, [{_AUTHOR.replace('(x:', '(v:')} | v.id] AS authors WHERE n.status <> 'draft' OR $viewer = '*' OR $viewer IN authors "
+    + _PATHWAY_STEPS +
+    f"WITH n, steps ORDER BY n.id WITH collect({_PATHWAY_RECORD}) AS matched "
+    "RETURN size(matched) AS total, matched[$offset..$offset + $limit] AS data"
+)
+
+#: One pathway by id. Params: ``id``. Returns 0 or 1 row ``{record}`` (``PATHWAY_PAGE``'s shape).
+PATHWAY_GET = (
+    f"MATCH (n:{Label.PATHWAY} {{id: $id}}) " + _PATHWAY_STEPS + f"RETURN {_PATHWAY_RECORD} AS record"
+)
+
+
+def pathway_upsert(*, create: bool) -> str:
+    """Write a recommended pathway whole, in one statement: its properties, its
+    author, destination and completion badge, and its steps (old steps deleted,
+    new ``Step`` nodes ``HAS_STEP {order}`` with their ``ACCEPTS`` badges).
+
+    ``create=True`` fails with a uniqueness conflict on a reused id;
+    ``create=False`` answers no row for an unknown id. The organisation,
+    destination and badges must exist (check first).
+
+    Params: ``id``, ``props`` ({title, description, status, kind, ...}),
+    ``organisation``, ``destination``, ``completion_badge`` (or null), ``steps``
+    ``[{id, order, props: {title, required, optional}, badges: [ids]}]`` (at least one).
+    Returns rows: ``{id}``.
+    """
+    return (
+        f"{'CREATE' if create else 'MATCH'} (p:{Label.PATHWAY} {{id: $id}}) SET p += $props WITH p "
+        f"OPTIONAL MATCH (p)-[:{Rel.HAS_STEP}]->(old:{Label.STEP}) DETACH DELETE old WITH DISTINCT p "
+        f"OPTIONAL MATCH (p)-[r:{Rel.AUTHORED}|{Rel.TOWARDS}|{Rel.COMPLETES_WITH}]-() DELETE r "
+        "WITH DISTINCT p "
+        f"MATCH (o:{Label.ORGANISATION} {{id: $organisation}}) MERGE (o)-[:{Rel.AUTHORED}]->(p) WITH p "
+        f"MATCH (d:{Label.DESTINATION} {{id: $destination}}) MERGE (p)-[:{Rel.TOWARDS}]->(d) WITH p "
+        f"OPTIONAL MATCH (cb:{Label.BADGE} {{id: $completion_badge}}) "
+        f"FOREACH (b IN CASE WHEN cb IS NULL THEN [] ELSE [cb] END | MERGE (p)-[:{Rel.COMPLETES_WITH}]->(b)) "
+        "WITH p UNWIND $steps AS st "
+        f"CREATE (s:{Label.STEP} {{id: st.id}}) SET s += st.props "
+        f"CREATE (p)-[:{Rel.HAS_STEP} {{order: st.order}}]->(s) "
+        f"WITH p, s, st MATCH (b:{Label.BADGE}) WHERE b.id IN st.badges CREATE (s)-[:{Rel.ACCEPTS}]->(b) "
+        "RETURN DISTINCT p.id AS id"
+    )
+
+#: Move a pathway to another status. Params: ``id``, ``status``, ``now`` (epoch s,
+#: kept as ``status_on``). Returns 0 rows (unknown id) or ``{id, status}``.
+SET_PATHWAY_STATUS = (
+    f"MATCH (p:{Label.PATHWAY} {{id: $id}}) SET p.status = $status, p.status_on = $now "
+    "RETURN p.id AS id, p.status AS status"
+)
+
+#: Before a pathway's steps are written again: delete the ``Step`` nodes the
+#: pathway has that are no longer among its steps (a re-ingested pathway with
+#: fewer steps leaves none behind).
+#: Params: rows ``[{"id": pathway_id, "step_ids": [str]}]``. Returns rows: none.
+DELETE_STALE_STEPS = (
+    "UNWIND $rows AS r "
+    f"MATCH (p:{Label.PATHWAY} {{id: r.id}})-[:{Rel.HAS_STEP}]->(s:{Label.STEP}) "
+    "WHERE NOT s.id IN r.step_ids "
+    "DETACH DELETE s"
+)
+
+#: What each pathway's completion badge needs: the badges of its non-optional
+#: steps, for the published pathways and ``$id`` (the one being written).
+#: Returns rows ``{pathway_id, completion, needs: [badge id]}``.
+PATHWAY_COMPLETION_NEEDS = (
+    f"MATCH (p:{Label.PATHWAY})-[:{Rel.COMPLETES_WITH}]->(c:{Label.BADGE}) "
+    "WHERE p.status = 'published' OR p.id = $id "
+    f"MATCH (p)-[:{Rel.HAS_STEP}]->(s:{Label.STEP})-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) "
+    "WHERE coalesce(s.optional, false) = false "
+    "RETURN p.id AS pathway_id, c.id AS completion, collect(DISTINCT b.id) AS needs ORDER BY pathway_id"
+)
+
+#: Published pathways that have a completion badge and a step accepting
+#: ``$badge_id``: the ones a new award of that badge may complete.
+#: Returns rows ``{id}`` ordered by id.
+PATHWAYS_COMPLETED_BY_BADGE = (
+    f"MATCH (p:{Label.PATHWAY})-[:{Rel.HAS_STEP}]->(s:{Label.STEP})-[:{Rel.ACCEPTS}]->"
+    f"(b:{Label.BADGE} {{id: $badge_id}}) "
+    "WHERE p.status = 'published' "
+    f"MATCH (p)-[:{Rel.COMPLETES_WITH}]->(c:{Label.BADGE}) "
+    "RETURN DISTINCT p.id AS id ORDER BY id"
+)
+
+#: Award a pathway's completion badge to a learner, once: the assertion id is
+#: derived from pathway and learner, so running it again changes nothing (one
+#: MERGE statement). Params: ``id`` (assertion id), ``pathway_id``, ``learner_id``,
+#: ``props`` ({status, issued_on, source, ...}, set on creation only).
+#: Only a badge the pathway's own organisation defines is awarded: the award is
+#: issued in that organisation's name, never another's.
+#: Returns 0 rows (no such pathway, completion badge of the pathway's
+#: organisation, or learner) or ``{id, badge_id, issued_on, created}``.
+AWARD_PATHWAY_COMPLETION = (
+    f"MATCH (p:{Label.PATHWAY} {{id: $pathway_id}})-[:{Rel.COMPLETES_WITH}]->(b:{Label.BADGE})"
+    f"<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION})-[:{Rel.AUTHORED}]->(p) "
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
+    # the recipient as the learner's latest award colearn issued names them (an
+    # IdentityObject is per person, its salt per award): the completion is then
+    # published like any award (OB 2.0 hosted, OB 3.0 with a status list bit)
+    f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(r:{Label.ASSERTION}) WHERE r.recipient_hash IS NOT NULL "
+    "WITH p, b, o, l, r ORDER BY r.issued_on DESC "
+    "WITH p, b, o, l, head(collect(r)) AS r "
+    f"MERGE (a:{Label.ASSERTION} {{id: $id}}) ON CREATE SET a += $props, a.created_now = true, "
+    "a.recipient_type = r.recipient_type, a.recipient_hash = r.recipient_hash, "
+    "a.recipient_salt = r.recipient_salt, a.status_index = coalesce(o.status_next, 0), "
+    "o.status_next = coalesce(o.status_next, 0) + 1 "
+    "ON MATCH SET a.created_now = false "
+    f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l) "
+    "WITH a, b, a.created_now AS created REMOVE a.created_now "
+    "RETURN a.id AS id, b.id AS badge_id, a.issued_on AS issued_on, created"
+)
