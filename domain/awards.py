@@ -38,12 +38,12 @@ from typing import Any
 
 from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound
 from colearn.graph import feed, queries
-from colearn.graph.issuing import (BATCH_SIZE, CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE,
+from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE,
                                    AssertionRecord, Award, AwardReport, AwardRequest, Portfolio, Recipient,
                                    assertion_id_for, epoch, get_assertion, identity_hash, learner_id_for,
                                    parse_time, portfolio, revoked_assertions, spine_order)
 from colearn.graph.schema import AssertionStatus, Label, PathwayStatus
-from colearn.graph.store import GraphStore
+from colearn.graph.store import BATCH_SIZE, GraphStore
 from colearn.text import decode_strict
 
 __all__ = ["BATCH_SIZE", "CSV_COLUMNS", "COMPLETION_SOURCE", "MAX_KEY_LENGTH", "RECIPIENT_TYPES", "SOURCE",

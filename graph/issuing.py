@@ -52,10 +52,6 @@ from colearn.graph.store import GraphStore
 SOURCE = "colearn"
 
 
-#: Rows per award statement (FALKORDB.md: 5,000-row ``UNWIND`` batches measured fastest).
-BATCH_SIZE = 5_000
-
-
 #: Recipient kinds an organisation may name (OB 2.0 IdentityObject ``type``).
 RECIPIENT_TYPES = ("email", "url")
 

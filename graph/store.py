@@ -14,6 +14,11 @@ from colearn.config import Settings
 
 Row = dict[str, Any]
 
+#: Rows per batched write (one ``UNWIND $rows`` statement each): every reader in
+#: ``ingest/`` and the award operations write in batches of this size. 5,000
+#: measured fastest on FalkorDB (FALKORDB.md).
+BATCH_SIZE = 5_000
+
 
 @runtime_checkable
 class GraphStore(Protocol):
@@ -74,7 +79,8 @@ def open_store(settings: Settings, *, timeout: float | None = None) -> GraphStor
             database=settings.neo4j_database,
         )
     else:
-        from colearn.graph.falkordb_store import FalkorDBStore, EmbeddedFalkorDB
+        from colearn.graph.falkordb_server import EmbeddedFalkorDB
+        from colearn.graph.falkordb_store import FalkorDBStore
 
         server = EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync)
         store = FalkorDBStore(server.host, server.port, settings.graph_name, server=server, timeout=timeout)

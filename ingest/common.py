@@ -16,14 +16,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from colearn.errors import InvalidInput
 from colearn.graph.schema import Label
-from colearn.graph.store import GraphStore
+from colearn.graph.store import BATCH_SIZE, GraphStore
 from colearn.graph import feed, queries
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
-
-#: Rows per ``UNWIND`` statement. 5,000 measured fastest here (FALKORDB.md).
-BATCH_SIZE = 5_000
 
 #: Show a progress bar when a write has more rows than this.
 PROGRESS_THRESHOLD = 20_000

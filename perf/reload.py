@@ -28,8 +28,8 @@ from typing import Any
 import redis
 
 from colearn.graph.falkordb_store import EmbeddedFalkorDB, FalkorDBStore, params_header
+from colearn.graph.store import BATCH_SIZE
 
-_BATCH = 5_000
 _BADGES, _LEARNERS = 200, 20_000
 _AWARD = ("MATCH (b:Badge {id: $b}) MATCH (l:Learner {id: $l}) "
           "CREATE (a:Assertion {id: $id, status: 'issued', issued_on: $t, source: 'bench'}) "
@@ -74,9 +74,9 @@ def run(kind: str, n: int, progress: Any = print) -> dict[str, Any]:
                 progress(f"  {lo:,} single awards, {lo / (time.monotonic() - started):,.0f}/s", flush=True)
         client.close()
     else:
-        for lo in range(0, n, _BATCH):
+        for lo in range(0, n, BATCH_SIZE):
             store.write(_AWARDS, {"rows": [{"b": f"b{i % _BADGES}", "l": f"l{(i * 7) % _LEARNERS}", "id": f"a{i}",
-                                            "t": i} for i in range(lo, min(n, lo + _BATCH))]})
+                                            "t": i} for i in range(lo, min(n, lo + BATCH_SIZE))]})
     wrote = time.monotonic() - started
     port, proc = server.port, server.process
     assert proc is not None

@@ -41,7 +41,7 @@ def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
     """
     import uvicorn
 
-    from colearn.graph.falkordb_store import exit_with_parent
+    from colearn.graph.falkordb_server import exit_with_parent
     from colearn.graph.feed import feed_head
     from colearn.graph.store import open_store
     from colearn.recommender.recommend import Recommender, ranker_path

