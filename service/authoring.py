@@ -84,11 +84,10 @@ def page(store: GraphStore, principal: Principal, *, q: str | None, status: str 
 
 
 def get(store: GraphStore, principal: Principal, pathway_id: str) -> dict[str, Any]:
-    """A pathway; a draft is NotFound to anyone but its author and admin."""
-    rows = store.read(queries.PATHWAY_GET, {"id": pathway_id})
-    viewer = _viewer(principal)
-    if not rows or (rows[0]["record"]["status"] == PathwayStatus.DRAFT
-                    and viewer not in ("*", rows[0]["record"]["organisation"])):
+    """A pathway; a draft is NotFound to anyone but its author and admin
+    (the rule: ``graph.queries.pathways._VISIBLE_TO_VIEWER``)."""
+    rows = store.read(queries.PATHWAY_GET_FOR_VIEWER, {"id": pathway_id, "viewer": _viewer(principal)})
+    if not rows:
         raise NotFound(f"pathway '{pathway_id}' does not exist")
     return rows[0]["record"]
 

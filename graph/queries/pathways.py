@@ -3,11 +3,21 @@
 
 from __future__ import annotations
 
-from colearn.graph.schema import Label, Rel
+from colearn.graph.schema import Label, PathwayStatus, Rel
 from colearn.graph.queries._fragments import _filtered, _sorted_ids
 
 
 _AUTHOR = f"(n)<-[:{Rel.AUTHORED}]-(x:{Label.ORGANISATION})"
+
+#: Draft visibility, the one rule (``PATHWAY_PAGE``, ``PATHWAY_GET_FOR_VIEWER``):
+#: a pathway ``n`` that is not a draft is seen by everyone; a draft only by
+#: ``$viewer`` = its authoring organisation's id, or ``'*'`` (admin); a null
+#: ``$viewer`` sees no draft. Who the viewer is (from the caller's role) is the
+#: service's to say (``service/authoring.py``).
+_VISIBLE_TO_VIEWER = (
+    f"WITH n, [{_AUTHOR.replace('(x:', '(v:')} | v.id] AS authors "
+    f"WHERE n.status <> '{PathwayStatus.DRAFT}' OR $viewer = '*' OR $viewer IN authors "
+)
 
 _PATHWAY_RECORD = (
     "{id: n.id, title: n.title, description: n.description, status: n.status, kind: n.kind, "
@@ -33,7 +43,7 @@ _PATHWAY_STEPS = (
 PATHWAY_PAGE = (
     _filtered(Label.PATHWAY, {"status": "n.status", "destination": f"(n)-[:{Rel.TOWARDS}]->(x:{Label.DESTINATION})",
                               "organisation": _AUTHOR})
-    + f"WITH n, [{_AUTHOR.replace('(x:', '(v:')} | v.id] AS authors WHERE n.status <> 'draft' OR $viewer = '*' OR $viewer IN authors "
+    + _VISIBLE_TO_VIEWER
     + _PATHWAY_STEPS +
     f"WITH n, steps ORDER BY n.id WITH collect({_PATHWAY_RECORD}) AS matched "
     "RETURN size(matched) AS total, matched[$offset..$offset + $limit] AS data"
@@ -42,6 +52,14 @@ PATHWAY_PAGE = (
 #: One pathway by id. Params: ``id``. Returns 0 or 1 row ``{record}`` (``PATHWAY_PAGE``'s shape).
 PATHWAY_GET = (
     f"MATCH (n:{Label.PATHWAY} {{id: $id}}) " + _PATHWAY_STEPS + f"RETURN {_PATHWAY_RECORD} AS record"
+)
+
+#: ``PATHWAY_GET`` as ``$viewer`` may see it (``_VISIBLE_TO_VIEWER``: a draft
+#: only for its author and admin). Params: ``id``, ``viewer`` (an organisation
+#: id, ``'*'`` for all, null for none). Returns 0 or 1 row ``{record}``.
+PATHWAY_GET_FOR_VIEWER = (
+    f"MATCH (n:{Label.PATHWAY} {{id: $id}}) " + _VISIBLE_TO_VIEWER + _PATHWAY_STEPS
+    + f"RETURN {_PATHWAY_RECORD} AS record"
 )
 
 

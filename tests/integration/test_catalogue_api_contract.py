@@ -134,6 +134,33 @@ def test_pathway_statements(any_store: GraphStore, city: dict) -> None:
     assert set(layers) == {"club"}
 
 
+@covers("PATHWAY_GET_FOR_VIEWER", "PATHWAY_PAGE")
+def test_draft_visibility_is_one_rule(any_store: GraphStore, city: dict) -> None:
+    """A pathway in each status, read by each kind of viewer through the page and the
+    get: both answer the same, and as the rule says (a draft only for its author and
+    admin; no draft for a null viewer)."""
+    author = city["pathways"][0]["organisation"]
+    other = next(o["id"] for o in city["organisations"] if o["id"] != author)
+    template = any_store.read(queries.PATHWAY_GET, {"id": city["pathways"][0]["id"]})[0]["record"]
+    for status in ("draft", "published", "archived"):
+        steps = [{"id": f"{status}-p.step-{i}", "order": i, "props": {"title": s["title"], "required": 1},
+                  "badges": s["badges"]} for i, s in enumerate(template["steps"], start=1)]
+        any_store.write(queries.pathway_upsert(create=True), {
+            "id": f"{status}-p", "props": {"title": status, "status": status, "kind": "recommended"},
+            "organisation": author, "destination": template["destination"], "completion_badge": None,
+            "steps": steps})
+    base = {"q": None, "status": None, "destination": None, "organisation": None, "offset": 0, "limit": 100}
+    for viewer in (None, author, other, "*"):
+        paged = {r["id"] for r in any_store.read(queries.PATHWAY_PAGE, base | {"viewer": viewer})[0]["data"]}
+        for status in ("draft", "published", "archived"):
+            expected = status != "draft" or viewer in ("*", author)
+            got = any_store.read(queries.PATHWAY_GET_FOR_VIEWER, {"id": f"{status}-p", "viewer": viewer})
+            assert (f"{status}-p" in paged, bool(got)) == (expected, expected), (status, viewer)
+            if got:
+                assert got == any_store.read(queries.PATHWAY_GET, {"id": f"{status}-p"})
+    assert any_store.read(queries.PATHWAY_GET_FOR_VIEWER, {"id": "ghost", "viewer": "*"}) == []
+
+
 @covers("PARTNER_ORIGINS")
 def test_partner_origins(any_store: GraphStore) -> None:
     for i, (role, origins, revoked) in enumerate([
