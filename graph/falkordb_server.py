@@ -302,8 +302,8 @@ class EmbeddedFalkorDB:
 
     @classmethod
     def _start(cls, path: Path, fsync: str = "always") -> "EmbeddedFalkorDB":
-        proc = cls._launch(path, free_port(), fsync)
-        port = int(proc.args[proc.args.index("--port") + 1])  # type: ignore[union-attr]
+        port = free_port()
+        proc = cls._launch(path, port, fsync)
         (path / _STATE_FILE).write_text(json.dumps({"pid": proc.pid, "port": port}))
         server = cls(data_dir=path, port=port, owned=True, process=proc, fsync=fsync)
         server._watcher = threading.Thread(target=server._watch, name=f"falkordb-watch-{port}", daemon=True)

@@ -44,10 +44,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from colearn.graph.schema import AssertionStatus, Label, Rel
-
-#: Labels of the feed's own nodes (not part of the city's data).
-FEED_LABELS: tuple[Label, ...] = (Label.FEED_ENTRY, Label.FEED_COUNTER, Label.FEED_READER)
+from colearn.graph.queries.portfolio import _COUNTS
+from colearn.graph.schema import Label, Rel
 
 #: Entry kinds.
 AWARDS = "awards"
@@ -163,12 +161,12 @@ PRUNE_ENTRIES = (
 
 #: Of ``$pairs`` (``[{learner_id, badge_id}]``), those the learner holds at ``$now``
 #: (an accepted, unexpired assertion, not an unverified import: the portfolio's
-#: rule, ``queries._IN_PORTFOLIO``), with the earliest such award's ``issued_on``.
+#: rule, ``_COUNTS`` in ``graph/queries/portfolio.py``), with the earliest such
+#: award's ``issued_on``.
 #: Returns rows ``{learner_id, badge_id, issued_on}``.
 HELD_PAIRS = (
     f"UNWIND $pairs AS p MATCH (l:{Label.LEARNER} {{id: p.learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION}) "
-    f"WITH p, a WHERE a.status = '{AssertionStatus.ACCEPTED}' "
-    "AND (a.expires_on IS NULL OR a.expires_on > $now) AND coalesce(a.verified, true) = true "
+    f"WITH p, a WHERE {_COUNTS} "
     f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) WHERE b.id = p.badge_id "
     "RETURN p.learner_id AS learner_id, p.badge_id AS badge_id, min(a.issued_on) AS issued_on"
 )

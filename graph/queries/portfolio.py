@@ -18,7 +18,7 @@ _IN_PORTFOLIO = (
 #: What counts (toward recommendations, pathway progress and completions): in
 #: the portfolio, and not an import whose origin was not established
 #: (``verified: false``, ``openbadges/importing.py``; absent means verified).
-#: The feed's ``HELD_PAIRS`` applies the same rule.
+#: The feed's ``HELD_PAIRS`` (graph/feed.py) applies it too.
 _COUNTS = f"{_IN_PORTFOLIO} AND coalesce(a.verified, true) = true"
 
 #: One learner's portfolio assertions ``a`` (``$learner_id``, ``$now``), found
