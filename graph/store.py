@@ -26,8 +26,16 @@ class GraphStore(Protocol):
 
     Rows come back as ``dict`` keyed by the ``RETURN`` aliases; values are
     plain Python (str, int, float, bool, None, list, dict), never engine nodes.
-    Errors: ``StoreUnavailable`` when the engine cannot be reached,
-    ``Conflict`` on a uniqueness violation, ``InvalidInput`` on a rejected query.
+
+    Errors of ``read`` and ``write``: ``StoreUnavailable`` when the engine cannot
+    be reached; ``Conflict`` on a uniqueness violation; ``InvalidInput`` when a
+    parameter value is refused, before it is sent (one the store cannot keep
+    exactly: a NUL character, an unpaired surrogate, an integer outside int64,
+    NaN or infinity) or by the engine (a wrong type, a bad argument, a division
+    by zero, a map as a property value); a plain ``ColearnError`` (HTTP 500) for
+    any other statement the engine rejects, such as a syntax error or a write in
+    a read transaction: a fault in the statement, not in the input. The engine's
+    own message quotes the statement and is logged, never raised.
     """
 
     backend: str
@@ -49,7 +57,8 @@ class GraphStore(Protocol):
         ...
 
     def close(self) -> None:
-        """Release connections (and stop an embedded engine this process owns)."""
+        """Release connections. An embedded FalkorDB server keeps running: it stops when
+        the process that started it exits (``EmbeddedFalkorDB.stop``)."""
         ...
 
 
