@@ -3,8 +3,9 @@
 
 Award, accept, decline and read go to ``domain.awards``, which records each
 change in the graph's change feed and, on an accept, awards the completion
-badge of every pathway the badge now completes; this process's recommender
-then applies the feed (``tell_recommender``).
+badge of every pathway the badge now completes; ``respond`` is the one accept
+and decline path of every route (it makes a completion issuer's signing key),
+and this process's recommender then applies the feed (``tell_recommender``).
 """
 
 from __future__ import annotations
