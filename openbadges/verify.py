@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,63 +57,12 @@ from colearn.identity import identity_hash_matches
 from colearn.graph.schema import AssertionStatus
 from colearn.openbadges.documents import OB2_CONTEXT, JWT_ALGORITHM, Publisher, iso
 from colearn.openbadges.images import unbake
+from colearn.openbadges.report import CHECKS, Check, VerificationReport
 from colearn.openbadges.rules import date_problem, hosted_origin_problem, image_problem, verification_type
 from colearn.openbadges.schema import ob2_errors
 
 #: Data Integrity cryptosuites whose proofs are verified here (Ed25519 keys).
 SUPPORTED_CRYPTOSUITES = ("eddsa-rdfc-2022",)
-
-#: Names of the checks, in the order they are reported.
-CHECKS = ("format", "hosted", "issuer", "signature", "expiry", "revocation", "recipient", "library")
-
-
-@dataclass
-class Check:
-    """One check: ``ok`` True (passed), False (failed) or None (not made), and why."""
-
-    name: str
-    ok: bool | None
-    detail: str
-    #: A stable reason code for outcomes a caller tells apart: ``revoked``,
-    #: ``unsupported-cryptosuite``, ``tampered``, ``origin``, ``dates``,
-    #: ``ob2-signed-unverifiable``, ``signed-without-jws``; None otherwise.
-    code: str | None = None
-
-
-@dataclass
-class VerificationReport:
-    """The outcome of a verification.
-
-    Attributes:
-        valid: every check that could be made passed, and the document's
-            origin was established (OB 2.0 ``hosted`` or OB 3.0 ``signature``).
-        format: ``ob2-hosted``, ``ob2-signed``, ``ob3-vc-jwt`` or ``ob3-data-integrity``.
-        id: the assertion's or credential's ``id``.
-        checks: the checks, in ``CHECKS`` order.
-        assertion_id: the graph id, when the award was issued here.
-        baked_in: ``png`` or ``svg`` when the document came out of an image.
-    """
-
-    valid: bool
-    format: str
-    id: str | None
-    checks: list[Check] = field(default_factory=list)
-    assertion_id: str | None = None
-    baked_in: str | None = None
-
-    @property
-    def failed(self) -> list[str]:
-        """The names of the failed checks."""
-        return [c.name for c in self.checks if c.ok is False]
-
-    def check(self, name: str) -> Check:
-        """The check called ``name``."""
-        return next(c for c in self.checks if c.name == name)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {**asdict(self), "failed": self.failed}
-
 
 def _jwt_like(text: str) -> bool:
     parts = text.split(".")
@@ -178,18 +126,20 @@ class Verifier:
                 this service does not publish.
         """
         baked_in = None
+        document: str | dict[str, Any]
         if isinstance(data, bytes):
             head = data.lstrip()[:5]
             if data.startswith(b"\x89PNG") or head.startswith(b"<"):
                 baked_in = "png" if data.startswith(b"\x89PNG") else "svg"
-                _, text = unbake(data)
-                data = text
+                _, document = unbake(data)
             else:
                 try:
-                    data = data.decode("utf-8-sig")
+                    document = data.decode("utf-8-sig")
                 except UnicodeDecodeError as exc:
                     raise InvalidInput("not UTF-8 text, a PNG or an SVG") from exc
-        report = self._dispatch(data, identity)
+        else:
+            document = data
+        report = self._dispatch(document, identity)
         report.baked_in = baked_in
         return report
 
@@ -330,7 +280,7 @@ class Verifier:
         rep = VerificationReport(valid=False, format="ob3-vc-jwt" if is_jwt else "ob3-data-integrity", id=None)
         checks: dict[str, Check] = {}
         try:
-            body = jwt.decode(cred, options={"verify_signature": False}) if is_jwt else cred
+            body = jwt.decode(cred, options={"verify_signature": False}) if isinstance(cred, str) else cred
             if not isinstance(body, dict):
                 raise ValueError("the credential is not a JSON object")
             types = body.get("type")
@@ -381,7 +331,7 @@ class Verifier:
                         subject_id=model.recipient_id)
         if self._clean(checks, required="signature") and pub is not None:
             try:
-                if is_jwt:
+                if isinstance(cred, str):
                     OB3Verifier(pub).verify(cred, check_status=True, download=self.publisher.fetch)
                     name = "OB3Verifier"
                 else:
@@ -392,8 +342,8 @@ class Verifier:
                 checks["library"] = Check("library", False, f"openbadgeslib: {exc}")
         return self._finish(rep, checks, required="signature")
 
-    def _our_record(self, credential_id: str) -> AssertionRecord | None:
-        parsed = self.publisher.urls.parse(credential_id)
+    def _our_record(self, credential_id: str | None) -> AssertionRecord | None:
+        parsed = self.publisher.urls.parse(credential_id) if credential_id else None
         if not parsed or parsed[0] != "credential":
             return None
         try:
@@ -503,8 +453,8 @@ def _jws_payload(token: str) -> Any:
 def _image_errors(doc: dict[str, Any]) -> list[str]:
     """The shared image rule (``rules.image_problem``) on an assertion, its embedded
     BadgeClass and issuer, as ``"<field>: <message>"``."""
-    badge = doc.get("badge") if isinstance(doc.get("badge"), dict) else {}
-    issuer = badge.get("issuer") if isinstance(badge.get("issuer"), dict) else {}
+    badge: dict[str, Any] = doc["badge"] if isinstance(doc.get("badge"), dict) else {}
+    issuer: dict[str, Any] = badge["issuer"] if isinstance(badge.get("issuer"), dict) else {}
     out = []
     for where, obj in (("image", doc), ("badge.image", badge), ("badge.issuer.image", issuer)):
         wrong = image_problem(obj.get("image"))

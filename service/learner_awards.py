@@ -3,8 +3,9 @@
 
 Award, accept, decline and read go to ``domain.awards``, which records each
 change in the graph's change feed and, on an accept, awards the completion
-badge of every pathway the badge now completes; this process's recommender
-then applies the feed (``tell_recommender``).
+badge of every pathway the badge now completes; ``respond`` is the one accept
+and decline path of every route (it makes a completion issuer's signing key),
+and this process's recommender then applies the feed (``tell_recommender``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from colearn.domain.awards import Award, AwardRequest, AssertionRecord, Recipien
 from colearn.graph import access
 from colearn.graph.store import GraphStore
 from colearn.mail import Mailer, Message
-from colearn.service.openbadges_deps import tell_recommender
+from colearn.openbadges.documents import Publisher
+from colearn.service.openbadges_deps import ensure_badge_key, tell_recommender
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +38,25 @@ def get(store: GraphStore, assertion_id: str) -> AssertionRecord:
     return issuing.get_assertion(store, assertion_id)
 
 
-def respond(request: Request, store: GraphStore, assertion_id: str, accept: bool, *,
-            learner_id: str) -> AssertionRecord:
-    """The learner accepts or declines an assertion awarded to them; after an accept
-    the recommender learns of it and a pathway whose steps are now met gets its
-    completion badge (as ``POST /assertions/{id}/accept`` does).
+def respond(request: Request, pub: Publisher, assertion_id: str, accept: bool, *,
+            learner_id: str | None) -> AssertionRecord:
+    """Accept or decline an assertion: the one path for every route that does it
+    (``POST /assertions/{id}/accept|decline``, the claim link, a claim code).
+
+    ``domain.awards.set_learner_response`` makes the change; an accept that meets
+    the last step of a pathway awards its completion badge, and the completion's
+    issuer gets its signing key here (only operations that issue make keys), so
+    the completion is published as an Open Badge; then this process's recommender
+    applies the change.
+
+    Args:
+        learner_id: the learner acting; None for an administrator.
 
     Raises:
         NotFound: no such assertion. Forbidden: another learner's. Conflict: revoked.
     """
-    record = issuing.set_learner_response(store, assertion_id, accept, learner_id=learner_id)
+    record = issuing.set_learner_response(pub.store, assertion_id, accept, learner_id=learner_id,
+                                          on_completion=lambda done: ensure_badge_key(pub, done.badge_id))
     tell_recommender(request)
     return record
 

@@ -32,6 +32,7 @@ from colearn.errors import Forbidden, InvalidInput
 from colearn.graph import queries
 from colearn.openbadges.documents import Publisher
 from colearn.openbadges.verify import Verifier
+from colearn.service import learner_awards
 from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, AssertionsPublic, AwardCreate,
                                                ImportIn, ImportPublic, PortfolioAward, PortfolioCell,
                                                PortfolioPublic, Refused, RevokeIn, VerificationPublic)
@@ -40,7 +41,7 @@ from colearn.errors import UnsupportedMediaType
 from colearn.service.bodies import media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.guard import MAX_CSV_BYTES
-from colearn.service.openbadges_deps import KeysDep, PublisherDep, ensure_badge_key, tell_recommender
+from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
 from colearn.service.problems import problem_responses
 from colearn.service.routers.claims import notify_awards
 from colearn.text import decode_strict
@@ -214,12 +215,7 @@ def _respond(request: Request, principal: PrincipalDep, pub: Publisher, assertio
     if principal.role not in (Role.ADMIN, Role.LEARNER):
         raise Forbidden("only the learner it was awarded to (or an admin) may accept or decline an assertion")
     learner = None if principal.role == Role.ADMIN else principal.learner_id
-    record = awards.set_learner_response(
-        pub.store, assertion_id, accept, learner_id=learner,
-        # a completion's issuer gets a key (issuing makes keys) so that it is published
-        on_completion=lambda done: ensure_badge_key(pub, done.badge_id))
-    tell_recommender(request)
-    return _record_public(pub, record)
+    return _record_public(pub, learner_awards.respond(request, pub, assertion_id, accept, learner_id=learner))
 
 
 @router.post("/assertions/{assertion_id}/accept", response_model=AssertionPublic, responses=_ERRORS)

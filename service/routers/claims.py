@@ -30,6 +30,7 @@ from colearn.errors import Forbidden
 from colearn.graph import access
 from colearn.graph.issuing import AwardReport, AwardRequest, Recipient, assertion_id_for
 from colearn.graph.store import GraphStore
+from colearn.openbadges.documents import Publisher
 from colearn.service import learner_awards
 from colearn.service.auth import Role, principal_for_token
 from colearn.service.deps import PrincipalDep, StoreDep
@@ -120,8 +121,9 @@ def view_claim(pub: PublisherDep, body: ClaimToken) -> ClaimView:
         signs_in=token["learner_id"] == record.learner_id)
 
 
-def _claim(request: Request, principal_learner: str | None, store: GraphStore, secret: str,
+def _claim(request: Request, principal_learner: str | None, pub: Publisher, secret: str,
            accept: bool) -> ClaimAccepted:
+    store = pub.store
     peek = access.peek_token(store, access.CLAIM, secret, what="claim link")
     record = learner_awards.get(store, peek["assertion_id"])
     signs_in = peek["learner_id"] == record.learner_id
@@ -129,7 +131,7 @@ def _claim(request: Request, principal_learner: str | None, store: GraphStore, s
         raise Forbidden("this badge was awarded to a learner account: sign in to it first, then follow the link")
     token = access.use_token(store, access.CLAIM, secret, what="claim link")
     learner = str(record.learner_id)
-    done = learner_awards.respond(request, store, token["assertion_id"], accept, learner_id=learner)
+    done = learner_awards.respond(request, pub, token["assertion_id"], accept, learner_id=learner)
     session = start_session(request, store, learner) if signs_in and principal_learner != learner else None
     return ClaimAccepted(assertion_id=done.id, status=done.status, learner_id=learner, session=session)
 
@@ -144,20 +146,20 @@ def _optional_learner(request: Request) -> str | None:
 
 
 @router.post("/claims/accept", response_model=ClaimAccepted, responses=_ERRORS)
-def accept_claim(request: Request, store: StoreDep, body: ClaimToken) -> ClaimAccepted:
+def accept_claim(request: Request, pub: PublisherDep, body: ClaimToken) -> ClaimAccepted:
     """Accept the award into the learner's portfolio; uses the link up. When the
     award was made to the address's own learner, the answer carries a new session
     (the link proved the address). Who: anyone holding the link."""
     limit(request, "claim-links", client_address(request), 30, 30, "claim attempts from this address")
-    return _claim(request, _optional_learner(request), store, body.token, True)
+    return _claim(request, _optional_learner(request), pub, body.token, True)
 
 
 @router.post("/claims/decline", response_model=ClaimAccepted, responses=_ERRORS)
-def decline_claim(request: Request, store: StoreDep, body: ClaimToken) -> ClaimAccepted:
+def decline_claim(request: Request, pub: PublisherDep, body: ClaimToken) -> ClaimAccepted:
     """Decline the award (it stays on record, out of the portfolio); uses the link up.
     Who: anyone holding the link."""
     limit(request, "claim-links", client_address(request), 30, 30, "claim attempts from this address")
-    result = _claim(request, _optional_learner(request), store, body.token, False)
+    result = _claim(request, _optional_learner(request), pub, body.token, False)
     return result.model_copy(update={"session": None})
 
 
@@ -302,6 +304,6 @@ def redeem(request: Request, principal: LearnerDep, pub: PublisherDep, keys: Key
     req = AwardRequest(badge_id=code["badge_id"], recipient=Recipient("url", f"{pub.urls.base}/learners/{learner}"),
                        learner_id=learner, evidence_narrative=evidence, idempotency_key=key)
     made = learner_awards.award(pub.store, code["organisation_id"], req, pepper=keys.recipient_pepper())
-    done = learner_awards.respond(request, pub.store, made.id, True, learner_id=learner)
+    done = learner_awards.respond(request, pub, made.id, True, learner_id=learner)
     return Redeemed(assertion_id=done.id, badge_id=made.badge_id, status=done.status, evidence=evidence,
                     share_url=f"{pub.urls.base}/share/{done.id}")

@@ -581,3 +581,28 @@ def test_r29_badges_go_when_nothing_live_refers_to_them_and_awards_can_be_withdr
     assert client.delete("/badges/web", headers=keys["college"]).status_code == 204
     assert client.delete(f"/assertions/{a['id']}", headers={"X-API-Key": create_key(
         store, "organisation", organisation_id="club").secret}).status_code == 403
+
+
+def test_a_completion_earned_by_a_learner_page_accept_is_published_like_an_api_accept(api, store, tmp_path) -> None:
+    """Accepting through the claim link (the learner's page) and through
+    ``POST /assertions/{id}/accept`` is one operation: a completion it awards is
+    signed by its issuer, whose key is made there (a GET never makes one)."""
+    client, keys = api
+    from colearn.graph import access, queries
+    from colearn.graph.schema import Label
+    store.write(queries.merge_nodes(Label.DESTINATION), {"rows": [{"id": "employment", "props": {"name": "Work"}}]})
+    pathway = {"id": "club-path", "title": "Into the club", "organisation": "club", "destination": "employment",
+               "steps": [{"title": "s1", "badges": ["web"]}], "completion_badge": "coding", "status": "published"}
+    r = client.post("/pathways", headers=keys["admin"], json=pathway)
+    assert r.status_code == 201, r.text
+    web = _award_badge(client, keys, "web")  # college's key is made here; club has none yet
+    assert client.get("/ob/v2/issuers/club/key").status_code == 404
+    token = access.issue_token(store, access.CLAIM, web["learner_id"], 3600, assertion_id=web["id"])
+    r = client.post("/claims/accept", json={"token": token})
+    assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
+    [done] = store.read("MATCH (:Learner {id: $l})<-[:TO]-(a:Assertion)-[:OF]->(:Badge {id: 'coding'}) "
+                        "RETURN a.id AS id", {"l": web["learner_id"]})
+    assert client.get("/ob/v2/issuers/club/key").status_code == 200
+    cred = client.get(f"/ob/v3/credentials/{done['id']}")
+    assert cred.status_code == 200, cred.text
+    assert cred.json()["issuer"]["id"].endswith("/ob/v3/issuers/club")

@@ -1,0 +1,173 @@
+"""Validation models for Open Badges 2.0 and 3.0 objects: fields as named in the
+specs (``OB2_SPEC``, ``OB3_SPEC``); nested objects are validated one class at a
+time so that an error cites the right section."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+
+from colearn import times
+
+
+def _aware_datetime(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 timestamp string")
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"'{value}' is not an ISO 8601 timestamp") from exc
+    if when.tzinfo is None:
+        raise ValueError(f"'{value}' has no time zone (add 'Z' or an offset such as '+00:00')")
+    times.in_range(when)
+    return when
+
+
+DateTimeZ = Annotated[datetime, BeforeValidator(_aware_datetime)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _OB(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class OB2Profile(_OB):
+    """OB 2.0 Profile used as an issuer (``#Profile``: id, type, name, url, email)."""
+
+    id: Text
+    type: Any
+    name: Text
+    url: Text
+    email: Text
+    description: str | None = None
+    image: Any = None
+
+
+class OB2BadgeClass(_OB):
+    """OB 2.0 BadgeClass (``#BadgeClass``)."""
+
+    id: Text
+    type: Any
+    name: Text
+    description: Text
+    image: Any
+    criteria: Any
+    issuer: Any
+    alignment: Any = None
+    tags: list[str] | None = None
+
+
+class OB2Alignment(_OB):
+    """OB 2.0 AlignmentObject (``#Alignment``)."""
+
+    targetName: Text
+    targetUrl: Text
+    targetDescription: str | None = None
+    targetFramework: str | None = None
+    targetCode: str | None = None
+
+
+class OB2IdentityObject(_OB):
+    """OB 2.0 IdentityObject (``#IdentityObject``)."""
+
+    identity: Text
+    type: Text
+    hashed: StrictBool
+    salt: str | None = None
+
+
+class OB2Verification(_OB):
+    """OB 2.0 VerificationObject (``#VerificationObject``)."""
+
+    type: Any
+
+
+class OB2Assertion(_OB):
+    """OB 2.0 Assertion (``#Assertion``)."""
+
+    id: Text
+    type: Any
+    recipient: Any
+    badge: Any
+    verification: Any
+    issuedOn: DateTimeZ
+    expires: DateTimeZ | None = None
+    evidence: Any = None
+    narrative: str | None = None
+
+
+class OB3Credential(_OB):
+    """OB 3.0 AchievementCredential / OpenBadgeCredential (a VerifiableCredential)."""
+
+    id: Text
+    type: Any
+    name: str | None = None  # optional in the current OB 3.0 data model and JSON Schema
+    issuer: Any
+    credentialSubject: Any
+    validFrom: DateTimeZ | None = None
+    issuanceDate: DateTimeZ | None = None
+    validUntil: DateTimeZ | None = None
+    expirationDate: DateTimeZ | None = None
+    description: str | None = None
+    evidence: Any = None
+
+
+class OB3Subject(_OB):
+    """OB 3.0 AchievementSubject (``id`` or ``identifier`` is required)."""
+
+    type: Any
+    achievement: Any
+    id: Text | None = None
+    identifier: Any = None
+
+
+class OB3Achievement(_OB):
+    """OB 3.0 Achievement."""
+
+    id: Text
+    type: Any
+    name: Text
+    description: Text
+    criteria: Any
+    alignment: Any = None
+    creator: Any = None
+    image: Any = None
+    tag: list[str] | None = None
+    achievementType: str | None = None
+
+
+class OB3Profile(_OB):
+    """OB 3.0 Profile (id and type required)."""
+
+    id: Text
+    type: Any
+    name: str | None = None
+    url: str | None = None
+    description: str | None = None
+    image: Any = None
+
+
+class OB3Alignment(_OB):
+    """OB 3.0 Alignment."""
+
+    type: Any
+    targetName: Text
+    targetUrl: Text
+    targetCode: str | None = None
+    targetFramework: str | None = None
+    targetDescription: str | None = None
+    targetType: str | None = None
+
+
+class OB3IdentityObject(_OB):
+    """OB 3.0 IdentityObject."""
+
+    type: Text
+    hashed: StrictBool
+    identityHash: Text
+    identityType: Text
+    salt: str | None = None
+
+

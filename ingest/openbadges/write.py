@@ -1,0 +1,181 @@
+"""A batch of parsed Open Badges documents -> checks against the graph ->
+batched, idempotent graph writes (``ingest_openbadges``, ``write_documents``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from colearn.errors import InvalidInput
+from colearn.graph import feed, queries
+from colearn.graph.schema import Label, Rel
+from colearn.graph.store import GraphStore
+from colearn.ingest.common import write_batches
+from colearn.ingest.openbadges.files import parse_openbadges_document
+from colearn.ingest.openbadges.results import (
+    BatchRefused,
+    OBAssertion,
+    OBBadge,
+    OBDocument,
+    OBOrganisation,
+    OpenBadgesReport,
+)
+from colearn.ingest.spine import ingest_spine, read_spine
+
+
+def _check_assertion_ids(store: GraphStore, docs: list[OBDocument]) -> tuple[list[OBDocument], list[tuple[str, str]]]:
+    """Refuse documents whose assertion id is used elsewhere for another badge or recipient."""
+    kept: list[OBDocument] = []
+    refused: list[tuple[str, str]] = []
+    seen: dict[str, tuple[str, str, str]] = {}
+    for d in docs:
+        clash = next(((a, seen[a.id]) for a in d.assertions
+                      if a.id in seen and seen[a.id][:2] != (a.badge_id, a.learner.id)), None)
+        if clash:
+            a, (_, _, other) = clash
+            refused.append((str(d.path), f"assertion id '{a.source_url}' is also used by {other} for a different "
+                                         "badge or recipient; an id names one award"))
+            continue
+        for a in d.assertions:
+            seen.setdefault(a.id, (a.badge_id, a.learner.id, str(d.path)))
+        kept.append(d)
+    if not seen:
+        return kept, refused
+    existing = {r["id"]: (r["badge_id"], r["learner_id"])
+                for r in store.read(queries.ASSERTION_ENDPOINTS, {"ids": sorted(seen)})}
+    final: list[OBDocument] = []
+    for d in kept:
+        clash_a = next((a for a in d.assertions
+                        if a.id in existing and existing[a.id] != (a.badge_id, a.learner.id)), None)
+        if clash_a:
+            refused.append((str(d.path), f"assertion id '{clash_a.source_url}' is already in the graph for a "
+                                         "different badge or recipient; an id names one award"))
+            continue
+        final.append(d)
+    return final, refused
+
+
+def ingest_openbadges(store: GraphStore, paths: list[Path] | list[str], *, strict: bool = True,
+                      spine: Path | str | None = None) -> OpenBadgesReport:
+    """Ingest a batch of Open Badges 2.0 / 3.0 files: all of them or, in strict mode, none.
+
+    Every file is parsed and validated (``parse_openbadges_document``), then
+    assertion ids are checked against the batch and the graph, before
+    anything is written. Writes (idempotent ``UNWIND`` statements): the spine,
+    Organisations, Badges (with ``DEFINES`` and ``ALIGNS_TO``), placeholders
+    for objects known by URL only, then Learners and Assertions.
+
+    Args:
+        store: the graph.
+        paths: the files.
+        strict: True (default): one refused file refuses the whole batch and
+            nothing is written. False: the good files are ingested and the
+            refused ones listed in ``report.refused`` (what the CLI does).
+        spine: the spine file (alignments may name its cells); default the
+            bundled one.
+
+    Returns:
+        Rows written per label, ``refused`` ``[(file, reason)]`` (non-strict),
+        ``skipped`` ``[(file, reason)]`` for recognised types not ingested and
+        ``stubs`` ``[(label, source_url)]`` for new placeholders.
+
+    Raises:
+        BatchRefused: (an ``InvalidInput``) in strict mode, when any file is
+            refused; ``.refused`` lists each file with its reason.
+        InvalidInput: the spine file is bad.
+        StoreUnavailable: the store cannot be reached.
+    """
+    spine_file = read_spine(spine)
+    files = [Path(p) for p in paths]
+    source = str(files[0]) if len(files) == 1 else \
+        f"{len(files)} files in {os.path.commonpath([str(f.resolve().parent) for f in files])}" if files else "no files"
+    report = OpenBadgesReport(source=source)
+    docs: list[OBDocument] = []
+    refused: list[tuple[str, str]] = []
+    for f in files:
+        try:
+            docs.append(parse_openbadges_document(f, spine=spine_file))
+        except InvalidInput as exc:
+            named = not exc.field or exc.field in exc.detail
+            refused.append((str(f), exc.detail if named else f"field '{exc.field}': {exc.detail}"))
+    for d in docs:
+        if d.skipped:
+            report.skipped.append((str(d.path), f"{d.kind}: not ingested: {d.skipped}"))
+    to_write, clashes = _check_assertion_ids(store, [d for d in docs if not d.skipped])
+    refused += clashes
+    if refused and strict:
+        raise BatchRefused(refused, len(files))
+    report.refused.extend(refused)
+    if to_write:
+        _write(store, to_write, report, spine)
+    return report
+
+
+def write_documents(store: GraphStore, docs: list[OBDocument], *, source: str,
+                    spine: Path | str | None = None) -> OpenBadgesReport:
+    """Write parsed documents (from ``parse_openbadges_document``) as ``ingest_openbadges``
+    does, without its batch checks: for a caller that checked them itself (an
+    import into one learner's portfolio). The spine is not written: alignments
+    link to the cells the graph already has, so a city's own edits to its
+    cells are kept."""
+    report = OpenBadgesReport(source=source)
+    _write(store, docs, report, spine, with_spine=False)
+    return report
+
+
+def _write(store: GraphStore, docs: list[OBDocument], report: OpenBadgesReport,
+           spine: Path | str | None, *, with_spine: bool = True) -> None:
+    orgs: dict[str, OBOrganisation] = {}
+    org_stubs: dict[str, OBOrganisation] = {}
+    badges: dict[str, OBBadge] = {}
+    badge_stubs: dict[str, OBBadge] = {}
+    assertions: dict[str, OBAssertion] = {}
+    for d in docs:
+        for o in d.organisations:
+            if o.stub:
+                org_stubs.setdefault(o.id, o)
+            else:
+                orgs[o.id] = OBOrganisation(o.id, o.source_url, {**orgs[o.id].props, **o.props}) \
+                    if o.id in orgs else o
+        for b in d.badges:
+            if b.stub:
+                badge_stubs.setdefault(b.id, b)
+            else:
+                badges[b.id] = b
+        for a in d.assertions:
+            assertions.setdefault(a.id, a)
+    org_stubs = {k: v for k, v in org_stubs.items() if k not in orgs}
+    badge_stubs = {k: v for k, v in badge_stubs.items() if k not in badges}
+    new_org_stubs = {r["id"] for r in store.read(queries.missing_ids(Label.ORGANISATION), {"ids": sorted(org_stubs)})}
+    new_badge_stubs = {r["id"] for r in store.read(queries.missing_ids(Label.BADGE), {"ids": sorted(badge_stubs)})}
+    report.stubs.extend((str(Label.ORGANISATION), org_stubs[i].source_url) for i in sorted(new_org_stubs))
+    report.stubs.extend((str(Label.BADGE), badge_stubs[i].source_url) for i in sorted(new_badge_stubs))
+
+    if with_spine:
+        ingest_spine(store, spine)
+    report.add(Label.ORGANISATION, write_batches(store, queries.merge_nodes(Label.ORGANISATION),
+                                                 [{"id": o.id, "props": o.props} for o in orgs.values()],
+                                                 label=str(Label.ORGANISATION), record=feed.CATALOGUE))
+    report.add(Label.ORGANISATION, write_batches(store, queries.merge_stub_nodes(Label.ORGANISATION),
+                                                 [{"id": o.id, "props": o.props} for o in org_stubs.values()],
+                                                 label=str(Label.ORGANISATION), record=feed.CATALOGUE))
+    report.add(Label.BADGE, write_batches(store, queries.merge_nodes(Label.BADGE),
+                                          [{"id": b.id, "props": b.props} for b in badges.values()],
+                                          label=str(Label.BADGE), record=feed.CATALOGUE))
+    report.add(Label.BADGE, write_batches(store, queries.merge_stub_nodes(Label.BADGE),
+                                          [{"id": b.id, "props": b.props} for b in badge_stubs.values()],
+                                          label=str(Label.BADGE), record=feed.CATALOGUE))
+    write_batches(store, queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False),
+                  [{"id": b.id, "targets": [{"id": b.issuer_id, "props": {}}]}
+                   for b in badges.values() if b.issuer_id], label=str(Label.BADGE), record=feed.CATALOGUE)
+    write_batches(store, queries.set_links(Label.BADGE, Rel.ALIGNS_TO, Label.SPINE_CELL),
+                  [{"id": b.id, "targets": [{"id": c, "props": {}} for c in b.cells]} for b in badges.values()],
+                  label=str(Label.BADGE), record=feed.CATALOGUE)
+    report.add(Label.ASSERTION, write_batches(store, queries.MERGE_ASSERTIONS_OPTIONAL_ISSUER, [{
+        "id": a.id, "organisation_id": a.issuer_id, "badge_id": a.badge_id, "learner_id": a.learner.id,
+        "learner_props": a.learner.props, "props": a.props} for a in assertions.values()],
+        label="Open Badges awards", record=feed.AWARDS))
+    report.add(Label.LEARNER, len({a.learner.id for a in assertions.values()}))
+    touched = sorted(set(badges) | set(badge_stubs) | {a.badge_id for a in assertions.values()})
+    if touched:
+        store.write(queries.LINK_ASSERTIONS_TO_BADGE_ISSUER, {"badge_ids": touched})
