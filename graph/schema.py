@@ -32,6 +32,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The values of catalogue kinds and statuses are domain terms, shared by every layer;
+# they live in ``colearn.records.terms`` and are re-exported here.
+from colearn.records.terms import OpportunityMode, PathwayKind, PathwayStatus, ThemeKind
+
+__all__ = ["INDEXES", "UNIQUE_ID_LABELS", "AssertionStatus", "Label", "OpportunityMode", "PathwayKind",
+           "PathwayStatus", "Rel", "ThemeKind"]
+
 
 class Label(StrEnum):
     """Node labels. Every node has a string ``id``, unique per label."""
@@ -115,40 +122,6 @@ class AssertionStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     REVOKED = "revoked"
-
-
-class ThemeKind(StrEnum):
-    """How a city curates a ``Theme``: ``civic``, ``wellbeing`` or ``sector``."""
-
-    CIVIC = "civic"
-    WELLBEING = "wellbeing"
-    SECTOR = "sector"
-
-
-class OpportunityMode(StrEnum):
-    """Where an ``Opportunity`` happens; ``offline`` and ``blended`` have a ``Place``."""
-
-    ONLINE = "online"
-    OFFLINE = "offline"
-    BLENDED = "blended"
-
-
-class PathwayKind(StrEnum):
-    """``interest``: made by/for a learner; ``recommended``: authored by an organisation."""
-
-    INTEREST = "interest"
-    RECOMMENDED = "recommended"
-
-
-class PathwayStatus(StrEnum):
-    """Lifecycle of a ``Pathway``.
-
-    ``draft`` while authored, ``published`` when offered, ``archived`` when withdrawn.
-    """
-
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    ARCHIVED = "archived"
 
 
 #: Labels whose ``id`` is unique (all of them).

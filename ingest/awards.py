@@ -45,7 +45,8 @@ from colearn.errors import InvalidInput
 from colearn.graph import feed, queries
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.store import GraphStore
-from colearn.ingest.catalogue import ACTIVITY_FILES, Ref, RefList
+from colearn.ingest.catalogue_files import ACTIVITY_FILES
+from colearn.records.fields import Ref, RefList
 from colearn.ingest.common import IngestReport, clean_header, require_existing, validate, write_batches
 
 __all__ = ["Activity", "AwardRow", "LearnerRow", "has_activity", "ingest_awards", "read_activity"]

@@ -17,56 +17,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from colearn.graph import feed, queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.common import IngestReport, load_yaml, validate, write_batches
+from colearn.records.spine import Framework, SpineCellRecord, SpineEntry, SpineFile
 
-_ID = r"^[a-z][a-z0-9_\-]*$"
+__all__ = ["Framework", "SpineCellRecord", "SpineEntry", "SpineFile", "default_spine_path", "ingest_spine",
+           "read_spine", "spine_cell_rows"]
 
 
 def default_spine_path() -> Path:
     """The spine bundled with colearn (``data/spine.yaml``)."""
     return Path(str(resources.files("colearn.data").joinpath("spine.yaml")))
-
-
-class SpineEntry(BaseModel):
-    """A layer, a domain or a destination."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=_ID)
-    name: str = Field(min_length=1)
-    description: str = ""
-
-
-class Framework(BaseModel):
-    """The spine's name, used as OB ``targetFramework``."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=_ID)
-    name: str = Field(min_length=1)
-
-
-class SpineFile(BaseModel):
-    """The whole spine file."""
-
-    model_config = ConfigDict(extra="forbid")
-    framework: Framework
-    layers: list[SpineEntry] = Field(min_length=1)
-    domains: list[SpineEntry] = Field(min_length=1)
-    destinations: list[SpineEntry] = Field(default_factory=list)
-
-    @field_validator("layers", "domains", "destinations")
-    @classmethod
-    def _unique(cls, v: list[SpineEntry]) -> list[SpineEntry]:
-        seen: set[str] = set()
-        for e in v:
-            if e.id in seen:
-                raise ValueError(f"id '{e.id}' appears twice")
-            seen.add(e.id)
-        return v
 
 
 def read_spine(path: Path | str | None = None) -> SpineFile:
@@ -125,25 +88,3 @@ def ingest_spine(store: GraphStore, path: Path | str | None = None) -> IngestRep
     report.add(Label.DESTINATION, write_batches(store, queries.merge_nodes(Label.DESTINATION), dest_rows,
                                                             label=str(Label.DESTINATION), record=feed.CATALOGUE))
     return report
-
-
-class SpineCellRecord(BaseModel):
-    """One cell of the spine written on its own (the catalogue API): ``id`` is
-    ``<domain>.<layer>``; ranks give the order of layers and of domains."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    id: str = Field(pattern=r"^[a-z][a-z0-9_\-]*\.[a-z][a-z0-9_\-]*$", max_length=120)
-    name: str = Field(min_length=1)
-    layer: str = Field(pattern=_ID)
-    domain: str = Field(pattern=_ID)
-    layer_rank: int = Field(ge=0, le=100)
-    domain_rank: int = Field(ge=0, le=100)
-    description: str = ""
-
-    @field_validator("domain")
-    @classmethod
-    def _id_is_domain_dot_layer(cls, domain: str, info: Any) -> str:
-        cell, layer = info.data.get("id"), info.data.get("layer")
-        if cell is not None and layer is not None and cell != f"{domain}.{layer}":
-            raise ValueError(f"the id of a cell is '<domain>.<layer>': expected '{domain}.{layer}', got '{cell}'")
-        return domain

@@ -1,8 +1,8 @@
 """Recommended pathway authoring: create, update, publish, archive, and the
 completion award.
 
-A pathway is validated with the catalogue reader's ``PathwayRecord`` (steps
-present, each step with badges, ``required`` not above the step's size), then
+A pathway is validated with the ``PathwayRecord`` the catalogue reader also uses
+(``colearn.records``: steps present, each step with badges, ``required`` not above the step's size), then
 against the graph here (organisation, destination and badges exist; a badge in
 one step only; the completion badge in no step and defined by the pathway's
 own organisation, since its award is issued in that organisation's name), and written whole in one
@@ -58,7 +58,7 @@ from colearn.errors import Conflict, Forbidden, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label, PathwayStatus
 from colearn.graph.store import GraphStore
-from colearn.ingest.catalogue import PathwayRecord, StepRecord, step_badge_problems, step_id
+from colearn.records.catalogue import PathwayRecord, StepRecord, step_badge_problems, step_id
 from colearn.service.auth import Principal, Role
 from colearn.service.catalogue import Entity, check_own_badges, field_error, may_write, validation_error
 

@@ -2,7 +2,7 @@
 
 Every write is one statement (``queries.catalogue_upsert``, ``catalogue_delete``),
 after the record has been validated with the same pydantic models the
-catalogue reader uses (``ingest/catalogue.py``) and its references checked
+catalogue reader uses (``colearn.records``) and its references checked
 against the graph. An update is a patch: the stored record, the patch on top,
 and the whole result validated again, so the rules that tie fields together
 (a place unless online, end after start) hold after every change.
@@ -32,9 +32,9 @@ from colearn.errors import Conflict, Forbidden, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
-from colearn.ingest.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
-                                      PlaceRecord, ThemeRecord)
-from colearn.ingest.spine import SpineCellRecord
+from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
+                                       PlaceRecord, ThemeRecord)
+from colearn.records.spine import SpineCellRecord
 from colearn.service.auth import Principal, Role
 
 #: Opportunity dates: record field -> stored epoch-seconds property.

@@ -15,7 +15,7 @@ from colearn.service.openbadges_deps import PublisherDep, ensure_badge_key
 from colearn.service.problems import problem_responses
 from colearn.service.routers.catalogue import IdPath, Paging, partial_model
 from colearn.service.schemas import CompletionPublic, CompletionRequest, PathwayPublic, PathwaysPublic
-from colearn.ingest.catalogue import PathwayRecord
+from colearn.records.catalogue import PathwayRecord
 
 router = APIRouter(prefix="/pathways", tags=["pathways"], responses=problem_responses(401, 403, 422, 429))
 

@@ -1,0 +1,36 @@
+"""The domain records every layer shares: the catalogue's and the spine's pydantic models.
+
+The readers (``ingest``), the domain operations and the service validate with
+the same models, imported from here (a shared helper at the package root, so
+that the service never imports a reader):
+
+- ``terms``: the values of kinds and statuses (``ThemeKind``, ``OpportunityMode``,
+  ``PathwayKind``, ``PathwayStatus``).
+- ``fields``: the field types (``Slug``, ``Ref``, ``RefList``, ``Session``, ...)
+  and ``epoch`` (a record's date or time as epoch seconds UTC).
+- ``catalogue``: ``DestinationRecord``, ``ThemeRecord``, ``PlaceRecord``,
+  ``OrganisationRecord``, ``BadgeRecord``, ``OpportunityRecord``, ``StepRecord``,
+  ``StepRow``, ``PathwayRecord``; ``step_id`` and ``step_badge_problems``.
+- ``spine``: ``SpineFile`` (the spine file's shape) and ``SpineCellRecord``.
+"""
+
+from colearn.records.catalogue import (
+    BadgeRecord,
+    DestinationRecord,
+    OpportunityRecord,
+    OrganisationRecord,
+    PathwayRecord,
+    PlaceRecord,
+    StepRecord,
+    StepRow,
+    ThemeRecord,
+    step_badge_problems,
+    step_id,
+)
+from colearn.records.spine import Framework, SpineCellRecord, SpineEntry, SpineFile
+from colearn.records.terms import OpportunityMode, PathwayKind, PathwayStatus, ThemeKind
+
+__all__ = ["BadgeRecord", "DestinationRecord", "Framework", "OpportunityMode", "OpportunityRecord",
+           "OrganisationRecord", "PathwayKind", "PathwayRecord", "PathwayStatus", "PlaceRecord", "SpineCellRecord",
+           "SpineEntry", "SpineFile", "StepRecord", "StepRow", "ThemeKind", "ThemeRecord", "step_badge_problems",
+           "step_id"]

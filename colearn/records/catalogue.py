@@ -1,0 +1,231 @@
+"""The catalogue's records: destinations, themes, places, organisations, badges,
+opportunities and pathways, as pydantic models.
+
+The catalogue reader (``ingest.catalogue``), the catalogue and pathway API
+(``service.catalogue``, ``service.authoring``) and their tests validate with
+these same models, so a record the API accepts is one the reader accepts. The
+file format around them (sections, CSV cells, line numbers) is the reader's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field, PositiveInt, ValidationInfo, field_validator
+
+from colearn import times
+from colearn.records.fields import Email, Name, Record, Ref, RefList, Session, Slug, Url, epoch
+from colearn.records.terms import OpportunityMode, PathwayKind, PathwayStatus, ThemeKind
+
+__all__ = ["BadgeRecord", "DestinationRecord", "OpportunityRecord", "OrganisationRecord", "PathwayRecord",
+           "PlaceRecord", "StepRecord", "StepRow", "ThemeRecord", "step_badge_problems", "step_id"]
+
+
+def step_id(pathway_id: str, n: int) -> str:
+    """The id of a pathway's ``n``-th step (1-based): ``<pathway_id>.step-<n>``."""
+    return f"{pathway_id}.step-{n}"
+
+
+
+class DestinationRecord(Record):
+    """A destination beyond the spine's own (``education``, ``employment``, ...)."""
+
+    id: Slug
+    name: Name
+    description: str = ""
+
+
+class ThemeRecord(Record):
+    """A theme the city curates; ``destinations`` become ``LEADS_TO`` links."""
+
+    id: Slug
+    name: Name
+    kind: ThemeKind
+    description: str = ""
+    destinations: RefList = Field(default_factory=list)
+
+
+class PlaceRecord(Record):
+    """A district or venue; ``lat`` and ``lon`` (WGS84 degrees) come together or not at all."""
+
+    id: Slug
+    name: Name
+    kind: Slug
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180, validate_default=True)
+    #: The place this one lies within (a venue's district); insights count by district.
+    within: Ref | None = None
+
+    @field_validator("lon")
+    @classmethod
+    def _both_or_neither(cls, lon: float | None, info: ValidationInfo) -> float | None:
+        if "lat" in info.data and (info.data["lat"] is None) != (lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return lon
+
+
+class OrganisationRecord(Record):
+    """An organisation: offers opportunities, defines badges, authors pathways."""
+
+    id: Slug
+    name: Name
+    kind: Slug
+    url: Url | None = None
+    email: Email | None = None
+    description: str = ""
+
+
+class BadgeRecord(Record):
+    """A BadgeClass: defined by ``issuer``, aligned to at least one spine cell."""
+
+    id: Slug
+    name: Name
+    description: str = ""
+    issuer: Ref
+    cells: RefList
+    themes: RefList = Field(default_factory=list)
+    criteria: str | None = None
+    expires_after_days: times.DurationDays | None = None
+
+    @field_validator("cells")
+    @classmethod
+    def _some_cell(cls, cells: list[str]) -> list[str]:
+        if not cells:
+            raise ValueError("a badge must align to at least one spine cell")
+        return cells
+
+
+class OpportunityRecord(Record):
+    """Something a learner can do; ``place`` is required unless ``mode`` is ``online``."""
+
+    id: Slug
+    name: Name
+    description: str = ""
+    kind: Slug | None = None
+    organisation: Ref
+    mode: OpportunityMode
+    place: Ref | None = Field(default=None, validate_default=True)
+    url: Url | None = None
+    themes: RefList = Field(default_factory=list)
+    badges: RefList = Field(default_factory=list)
+    start: times.BoundedDateOrTime | None = None
+    end: times.BoundedDateOrTime | None = None
+    sessions: list[Session] = Field(default_factory=list)
+
+    @field_validator("place")
+    @classmethod
+    def _place_unless_online(cls, place: str | None, info: ValidationInfo) -> str | None:
+        mode = info.data.get("mode")
+        if place is None and mode is not None and mode != OpportunityMode.ONLINE:
+            raise ValueError(f"a place is required when mode is '{mode}' "
+                             "(only online opportunities may have none)")
+        return place
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: datetime | date | None, info: ValidationInfo) -> datetime | date | None:
+        start = info.data.get("start")
+        if end is not None and start is not None and epoch(end, end=True) < epoch(start):
+            raise ValueError("end is before start")
+        return end
+
+    @field_validator("sessions")
+    @classmethod
+    def _sessions_in_order(cls, sessions: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+        return sorted(sessions)
+
+    @property
+    def starts_on(self) -> int | None:
+        """Epoch seconds UTC it starts: ``start``, else its first session's start."""
+        return epoch(self.start) if self.start is not None else (
+            epoch(self.sessions[0][0]) if self.sessions else None)
+
+    @property
+    def ends_on(self) -> int | None:
+        """Epoch seconds UTC it ends: ``end`` (a date: the end of that day), else its
+        last session's end; ``None`` for an ongoing opportunity."""
+        return epoch(self.end, end=True) if self.end is not None else (
+            max(epoch(e) for _, e in self.sessions) if self.sessions else None)
+
+
+class StepRecord(Record):
+    """One pathway step: met by any ``required`` of its ``badges``."""
+
+    title: Name
+    badges: RefList
+    required: PositiveInt = 1
+    optional: bool = False
+
+    @field_validator("badges")
+    @classmethod
+    def _some_badge(cls, badges: list[str]) -> list[str]:
+        if not badges:
+            raise ValueError("a step must accept at least one badge")
+        return badges
+
+    @field_validator("required")
+    @classmethod
+    def _not_more_than_listed(cls, required: int, info: ValidationInfo) -> int:
+        badges = info.data.get("badges")
+        if badges is not None and required > len(badges):
+            raise ValueError(f"required is {required} but the step lists {len(badges)} badge(s)")
+        return required
+
+
+class StepRow(StepRecord):
+    """A row of ``pathway_steps.csv``: a step and the pathway it belongs to."""
+
+    pathway: Ref
+
+
+class PathwayRecord(Record):
+    """A recommended pathway authored by an organisation, toward one destination."""
+
+    id: Slug
+    title: Name
+    description: str = ""
+    organisation: Ref
+    destination: Ref
+    status: PathwayStatus = PathwayStatus.PUBLISHED
+    kind: PathwayKind = PathwayKind.RECOMMENDED
+    steps: list[StepRecord]
+    completion_badge: Ref | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _recommended(cls, kind: PathwayKind) -> PathwayKind:
+        if kind != PathwayKind.RECOMMENDED:
+            raise ValueError("catalogue pathways are 'recommended' (interest pathways belong to learners)")
+        return kind
+
+    @field_validator("steps")
+    @classmethod
+    def _some_step(cls, steps: list[StepRecord]) -> list[StepRecord]:
+        if not steps:
+            raise ValueError("a pathway needs at least one step (in CSV: rows of pathway_steps.csv)")
+        return steps
+
+
+def step_badge_problems(pathway: PathwayRecord) -> list[tuple[int | None, str, str]]:
+    """A badge accepted by two steps of one pathway, or also its completion badge.
+
+    Shared by the catalogue reader and the pathway authoring API.
+
+    Returns:
+        ``(step index or None for the pathway itself, field, message)`` for each
+        problem, in step order; ``field`` is relative to the step
+        (``badges.<j>``) or to the pathway (``completion_badge``).
+    """
+    problems: list[tuple[int | None, str, str]] = []
+    accepted: dict[str, int] = {}
+    for i, step in enumerate(pathway.steps):
+        for j, badge in enumerate(step.badges):
+            if badge in accepted:
+                problems.append((i, f"badges.{j}", f"badge '{badge}' is already accepted by step "
+                                 f"{accepted[badge]} of pathway '{pathway.id}'; a badge may appear in one step only"))
+            else:
+                accepted[badge] = i + 1
+    if pathway.completion_badge is not None and pathway.completion_badge in accepted:
+        problems.append((None, "completion_badge", f"the completion badge '{pathway.completion_badge}' is also "
+                         f"accepted by step {accepted[pathway.completion_badge]}"))
+    return problems

@@ -1,0 +1,106 @@
+"""The field types shared by the catalogue's records: ids, references, names, URLs, sessions.
+
+Each is a pydantic ``Annotated`` type, so a record states its rule by its type
+(``id: Slug``) and the reader, the API and the generator all apply the same one.
+Dates and times become epoch seconds UTC by ``epoch`` (a date is its midnight
+UTC; as an end, the next midnight, so that the day is included).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, overload
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from colearn import times
+
+__all__ = ["Email", "Name", "Record", "Ref", "RefList", "Session", "Slug", "Url", "epoch"]
+
+_SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _slug(value: str) -> str:
+    if not value or not value[0].isalnum() or not set(value) <= _SLUG_CHARS:
+        raise ValueError(
+            f"'{value}' is not a slug: use lower-case letters, digits, '-' and '_', "
+            "starting with a letter or digit (e.g. 'youth-forum')"
+        )
+    return value
+
+
+def _unique_list(value: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for v in value:
+        if v in seen:
+            raise ValueError(f"'{v}' is listed twice")
+        seen.add(v)
+    return value
+
+
+#: An id: a lower-case slug (no dots: step ids are ``<pathway>.step-<n>``).
+Slug = Annotated[str, Field(max_length=120), AfterValidator(_slug)]
+#: A reference to another node's id (it may come from another reader, so any non-empty text).
+Ref = Annotated[str, Field(min_length=1)]
+RefList = Annotated[list[Ref], AfterValidator(_unique_list)]
+Name = Annotated[str, Field(min_length=1)]
+Url = Annotated[str, Field(pattern=r"^https?://[^\s/?#]+\S*$")]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class Record(BaseModel):
+    """The base of every catalogue record: unknown fields refused, text stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _interval(value: Any) -> Any:
+    """An ISO 8601 time interval ``START/END`` (two datetimes, naive ones taken as UTC)
+    as a ``(start, end)`` pair of aware datetimes; a pair is checked the same way."""
+    if isinstance(value, str):
+        parts = value.split("/")
+        if len(parts) != 2:
+            raise ValueError(f"a session is an ISO 8601 interval 'START/END', got {value!r}")
+        try:
+            value = tuple(datetime.fromisoformat(p.strip()) for p in parts)
+        except ValueError as exc:
+            raise ValueError(f"a session is an ISO 8601 interval 'START/END' of two date-times: {exc}") from exc
+    if not (isinstance(value, (tuple, list)) and len(value) == 2
+            and all(isinstance(v, datetime) for v in value)):
+        raise ValueError(f"a session is an ISO 8601 interval 'START/END', got {value!r}")
+    start, end = times.in_range(value[0]), times.in_range(value[1])
+    if end < start:
+        raise ValueError(f"a session ends before it starts: {start.isoformat()}/{end.isoformat()}")
+    return (start, end)
+
+
+Session = Annotated[tuple[datetime, datetime], BeforeValidator(_interval), WithJsonSchema({
+    "type": "string", "pattern": "^[^/]+/[^/]+$",
+    "description": "an ISO 8601 time interval START/END of two date-times (UTC unless a zone is given)",
+    "examples": ["2026-10-07T17:00:00Z/2026-10-07T18:30:00Z"]})]
+
+
+
+@overload
+def epoch(value: datetime | date, *, end: bool = False) -> int: ...
+@overload
+def epoch(value: None, *, end: bool = False) -> None: ...
+def epoch(value: datetime | date | None, *, end: bool = False) -> int | None:
+    """Epoch seconds UTC of a record's date or time (``None`` passes).
+
+    A date is its midnight UTC (with ``end``, the next midnight: a date given as
+    an end includes that day); a naive datetime is taken as UTC.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = _utc(value)
+    else:
+        moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
+        if end:
+            moment += timedelta(days=1)
+    return int(moment.timestamp())
