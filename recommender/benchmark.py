@@ -48,7 +48,7 @@ from colearn.errors import InvalidInput
 from colearn.recommender.evaluation import (
     _awards, hit_rate_at_k, ndcg_at_k, reciprocal_rank, summarise, temporal_leave_last_out, validation_awards,
 )
-from colearn.recommender.fitting import GUARD_SIGNALS, NEGATIVES, fit_ranker, training_groups, training_rows
+from colearn.recommender.fitting import FIT_SETTINGS, GUARD_SIGNALS, NEGATIVES, fit_ranker, training_groups, training_rows
 from colearn.recommender.projections import Award, SpineCell, award_order_key
 from colearn.recommender.ranker import LearnedRanker
 from colearn.recommender.replay import BASELINES, MAX_TRAIN_GROUPS, TIE_BREAK, Group, Replay, replay
@@ -252,10 +252,21 @@ def score(prepared: Prepared, *, checkpoints: int = 10, min_train_groups: int = 
         "n_train_groups": len(rep.train), "fallback_cases": fallback, "checkpoints": sizes,
         "guard": guards,
         "served_signal_cases": sum(g["cases"] for g in guards if g["serve"] != "ranker"),
-        "ranker_params": LearnedRanker(**dict(ranker_params or {})).get_params(),
+        "ranker_params": ranker_settings(ranker_params),
         "n_prior_groups": len(prior),
         "models": summary, "per_case": per_case,
     }
+
+
+def ranker_settings(params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every setting of a fit: ``LearnedRanker``'s hyperparameters and ``fit_ranker``'s own
+    (negatives, hard share, guard), defaults filled in."""
+    import inspect
+
+    given = dict(params or {})
+    own = {k: given.pop(k) for k in FIT_SETTINGS if k in given}
+    defaults = {k: p.default for k, p in inspect.signature(fit_ranker).parameters.items() if k in FIT_SETTINGS}
+    return {**LearnedRanker(**given).get_params(), **defaults, **own}
 
 
 def best_baseline(result: Mapping[str, Any], metric: str = "ndcg@10") -> str:

@@ -12,14 +12,27 @@ from typing import Any
 import numpy as np
 
 from colearn.errors import InvalidInput
-from colearn.recommender.ranker import LearnedRanker, feature_names
+from colearn.recommender.registry import guard_signal_names
+from colearn.recommender.ranker import RANKER_SIGNALS, LearnedRanker, feature_names
 from colearn.recommender.replay import Group
 
+def _best_rank(features: np.ndarray) -> np.ndarray:
+    """Each row's best (lowest) rank under any ranker signal: the ``rank:*`` columns of ``feature_matrix``."""
+    n = len(RANKER_SIGNALS)
+    return features[:, n:2 * n].min(axis=1)
+
+
 def training_groups(groups: Sequence[Group], negatives: int | None = None,
-                    seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    seed: int = 0, hard: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(X float32 [n_rows, n_features], y int8 [n_rows], sizes int64 [n_groups])``: per event,
-    the earned badge and the badges the learner did not hold (all of them, or ``negatives`` drawn
-    uniformly, seeded), one query group each, in the order of ``groups``."""
+    the earned badge and the badges the learner did not hold (all of them, or ``negatives`` of
+    them, seeded), one query group each, in the order of ``groups``.
+
+    ``hard`` (``[0, 1]``) is the share of the ``negatives`` taken as hard
+    negatives: the not-earned badges ranked best by any single signal (what
+    the served candidate stage puts in front of the ranker; see
+    ``recommend.CANDIDATES_PER_SIGNAL``), the rest drawn uniformly from the others.
+    """
     rng = np.random.default_rng(seed)
     xs, ys, sizes = [], [], []
     for g in groups:
@@ -30,7 +43,12 @@ def training_groups(groups: Sequence[Group], negatives: int | None = None,
             others = others[others != g.target]
             if len(others) > negatives:
                 mask[:] = False
-                mask[rng.choice(others, size=negatives, replace=False)] = True
+                n_hard = int(round(negatives * float(hard)))
+                if n_hard:
+                    best = others[np.argsort(_best_rank(g.features[others]), kind="stable")[:n_hard]]
+                    mask[best] = True
+                    others = np.setdiff1d(others, best)
+                mask[rng.choice(others, size=negatives - n_hard, replace=False)] = True
                 mask[g.target] = True
         y = np.zeros(len(g.features), dtype=np.int8)
         y[g.target] = 1
@@ -55,15 +73,21 @@ def training_rows(groups: Sequence[Group], negatives: int | None = None,
 #: found 25 as good as all on the Martial Arts validation split).
 NEGATIVES: int | None = 20
 
-#: The single signals the guard weighs against the learned model (the baselines'
-#: signals among the ranker's features).
-GUARD_SIGNALS: tuple[str, ...] = ("rp3beta", "ppr", "item_knn", "transitions", "sequence", "earned_later",
-                                  "popularity")
+#: The single signals the guard weighs against the learned model (``registry.SIGNALS``'
+#: ``guard`` entries: the baselines' signals among the ranker's features).
+GUARD_SIGNALS: tuple[str, ...] = guard_signal_names()
+
+
+#: Share of the negatives that are hard (``training_groups``).
+HARD_NEGATIVES = 0.0
+
+#: ``fit_ranker``'s own settings (the rest are ``LearnedRanker``'s).
+FIT_SETTINGS = ("negatives", "hard", "guard")
 
 
 def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard: bool = True,
-               prior: Sequence[Group] = (), **params: Any) -> LearnedRanker:
-    """A ``LearnedRanker`` fitted on ``training_groups(prior + groups, negatives)``.
+               prior: Sequence[Group] = (), hard: float = HARD_NEGATIVES, **params: Any) -> LearnedRanker:
+    """A ``LearnedRanker`` fitted on ``training_groups(prior + groups, negatives, hard=hard)``.
 
     ``groups`` are the site's own training events (sorted into time order
     here); ``prior`` are events of other sites (``suite_prior``), which the
@@ -77,11 +101,11 @@ def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard
     if not groups and not prior:
         raise InvalidInput("no training events: the ranker needs learners who earned at least two badges")
     ordered = [*prior, *sorted(groups, key=lambda g: g.key)]
-    x, y, sizes = training_groups(ordered, negatives)
+    x, y, sizes = training_groups(ordered, negatives, hard=hard)
     ranker = LearnedRanker(**params)
     # the guard needs enough of the site's own events to judge (20 at least)
     n_guard = int(round(len(groups) * float(ranker.guard_share))) if guard and len(groups) >= 100 else 0
     return ranker.fit(x, y, group=sizes, guard=GUARD_SIGNALS if guard else (), n_guard=n_guard)
 
 
-__all__ = ["GUARD_SIGNALS", "NEGATIVES", "fit_ranker", "training_groups", "training_rows"]
+__all__ = ["FIT_SETTINGS", "GUARD_SIGNALS", "HARD_NEGATIVES", "NEGATIVES", "fit_ranker", "training_groups", "training_rows"]

@@ -17,9 +17,8 @@ from typing import Any
 import numpy as np
 
 from colearn.errors import InvalidInput
-from colearn.recommender.benchmark import FULL, Prepared, best_baseline, prepare, score
+from colearn.recommender.benchmark import FULL, Prepared, best_baseline, prepare, ranker_settings, score
 from colearn.recommender.projections import SpineCell
-from colearn.recommender.ranker import LearnedRanker
 from colearn.recommender.replay import Group, Replay, replay
 
 #: Training events taken from each other site into a pooled fit (``suite_prior``).
@@ -105,6 +104,7 @@ def run_suite(
     progress: Any = None,
     pool: bool = True,
     cache: Path | None = None,
+    prior_per_site: int = PRIOR_PER_SITE,
 ) -> dict[str, Any]:
     """Evaluate every site of a suite, each ranker pooled with the other sites' training events.
 
@@ -128,6 +128,7 @@ def run_suite(
             (``replay``, ``prior``, ``rank``) starts, or ``None``.
         pool: False: every site's ranker sees only its own events (no prior).
         cache: a folder where each site's replay is kept (``prepare_site``), or ``None``.
+        prior_per_site: training events pooled from each other site (``suite_prior``).
 
     Returns:
         ``{"split", "sites": {name: run's result without per_case}, "params"}``.
@@ -155,11 +156,11 @@ def run_suite(
         tell(site.name, "rank")
         others = [p.rep for n, p in prepared.items() if n != site.name] + list(extra.values()) if pool else []
         result = score(prepared[site.name], checkpoints=checkpoints, n_resamples=n_resamples, seed=seed,
-                       ranker_params=ranker_params, prior=suite_prior(others, seed=seed))
+                       ranker_params=ranker_params, prior=suite_prior(others, prior_per_site, seed=seed))
         result.pop("per_case")
         out[site.name] = result
     return {"split": "validation" if validation else "test", "sites": out,
-            "ranker_params": LearnedRanker(**dict(ranker_params or {})).get_params(),
+            "ranker_params": ranker_settings(ranker_params), "prior_per_site": prior_per_site,
             "prior_sites": sorted(extra)}
 
 
