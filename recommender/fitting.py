@@ -81,19 +81,26 @@ GUARD_SIGNALS: tuple[str, ...] = guard_signal_names()
 #: Share of the negatives that are hard (``training_groups``).
 HARD_NEGATIVES = 0.0
 
+#: The guard judges on every badge its events' learners did not hold (True), or on
+#: the same sampled negatives as training (False).
+GUARD_ALL = False
+
 #: ``fit_ranker``'s own settings (the rest are ``LearnedRanker``'s).
-FIT_SETTINGS = ("negatives", "hard", "guard")
+FIT_SETTINGS = ("negatives", "hard", "guard", "guard_all")
 
 
 def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard: bool = True,
-               prior: Sequence[Group] = (), hard: float = HARD_NEGATIVES, **params: Any) -> LearnedRanker:
+               prior: Sequence[Group] = (), hard: float = HARD_NEGATIVES, guard_all: bool = GUARD_ALL,
+               **params: Any) -> LearnedRanker:
     """A ``LearnedRanker`` fitted on ``training_groups(prior + groups, negatives, hard=hard)``.
 
     ``groups`` are the site's own training events (sorted into time order
     here); ``prior`` are events of other sites (``suite_prior``), which the
     features make comparable. With ``guard``, the latest ``guard_share`` of the
     site's own events are the guard's: a model fitted on everything else must
-    beat every ``GUARD_SIGNALS`` signal there, or that signal is served.
+    beat every ``GUARD_SIGNALS`` signal there, or that signal is served; with
+    ``guard_all`` those events keep every badge not held (as in the test), else
+    the same sampled negatives as the rest.
 
     Raises:
         InvalidInput: no own groups and no prior, or the rows lack positives or negatives.
@@ -101,11 +108,17 @@ def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard
     if not groups and not prior:
         raise InvalidInput("no training events: the ranker needs learners who earned at least two badges")
     ordered = [*prior, *sorted(groups, key=lambda g: g.key)]
-    x, y, sizes = training_groups(ordered, negatives, hard=hard)
     ranker = LearnedRanker(**params)
     # the guard needs enough of the site's own events to judge (20 at least)
     n_guard = int(round(len(groups) * float(ranker.guard_share))) if guard and len(groups) >= 100 else 0
+    if guard_all and n_guard:
+        # the guard's events keep every badge not held, so that it judges as the test does
+        x1, y1, s1 = training_groups(ordered[:-n_guard], negatives, hard=hard)
+        x2, y2, s2 = training_groups(ordered[-n_guard:], None)
+        x, y, sizes = np.concatenate([x1, x2]), np.concatenate([y1, y2]), np.concatenate([s1, s2])
+    else:
+        x, y, sizes = training_groups(ordered, negatives, hard=hard)
     return ranker.fit(x, y, group=sizes, guard=GUARD_SIGNALS if guard else (), n_guard=n_guard)
 
 
-__all__ = ["FIT_SETTINGS", "GUARD_SIGNALS", "HARD_NEGATIVES", "NEGATIVES", "fit_ranker", "training_groups", "training_rows"]
+__all__ = ["FIT_SETTINGS", "GUARD_ALL", "GUARD_SIGNALS", "HARD_NEGATIVES", "NEGATIVES", "fit_ranker", "training_groups", "training_rows"]
