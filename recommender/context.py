@@ -60,8 +60,12 @@ class _Fit:
         self.share_ = m.toarray() * np.divide(1.0, size, out=np.zeros(len(size)), where=size > 0)[:, None]
         self.matrix_ = m.toarray()
         self.index_ = getattr(projection, self._axis)
-        self.names_ = projection.badge_names
+        self.axis_names_ = self._names(projection)
         return self
+
+    def _names(self, projection: Projection) -> tuple[str, ...]:
+        """Display names of the axis columns (ids unless the axis has names)."""
+        return tuple(getattr(projection, self._axis))
 
     def _stated(self, profile: Profile) -> tuple[str, ...]:
         return ()
@@ -84,7 +88,7 @@ class _Fit:
         pref, _ = self._pref(profile)
         return scale_to_unit(self.share_ @ pref)
 
-    def _phrase(self, axis_id: str, stated: bool, n: int, total: int) -> str:
+    def _phrase(self, axis_name: str, stated: bool, n: int, total: int) -> str:
         raise NotImplementedError
 
     def explain(self, profile: Profile, badge: int) -> str | None:
@@ -96,7 +100,7 @@ class _Fit:
             return None
         best = max(matching, key=lambda t: pref[t])
         n = int(round(pref[best] * len(profile.held)))
-        return self._phrase(self.index_.id(int(best)), stated, n, len(profile.held))
+        return self._phrase(self.axis_names_[int(best)], stated, n, len(profile.held))
 
     def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
         """Nothing to update: the signal reads the learner's own badges and the catalogue."""
@@ -114,10 +118,14 @@ class ThemeFit(_Fit):
     def _stated(self, profile: Profile) -> tuple[str, ...]:
         return profile.interests.themes
 
-    def _phrase(self, axis_id: str, stated: bool, n: int, total: int) -> str:
+    def _names(self, projection: Projection) -> tuple[str, ...]:
+        """The themes' display names (``Projection.theme_names``), never their ids."""
+        return tuple(projection.theme_names or projection.themes or ())
+
+    def _phrase(self, axis_name: str, stated: bool, n: int, total: int) -> str:
         if stated:
-            return f"In the {axis_id} theme you chose"
-        return f"In the {axis_id} theme, like {n} of your {total} badges"
+            return f"In the {axis_name} theme you chose"
+        return f"In the {axis_name} theme, like {n} of your {total} badges"
 
 
 class DestinationFit(_Fit):
@@ -129,8 +137,8 @@ class DestinationFit(_Fit):
     def _stated(self, profile: Profile) -> tuple[str, ...]:
         return profile.interests.destinations
 
-    def _phrase(self, axis_id: str, stated: bool, n: int, total: int) -> str:
-        name = axis_id.replace("_", " ")
+    def _phrase(self, axis_name: str, stated: bool, n: int, total: int) -> str:
+        name = axis_name.replace("_", " ")  # destinations are a fixed vocabulary (ARCHITECTURE.md)
         if stated:
             return f"Leads to {name}, the destination you chose"
         return f"Leads to {name}, like {n} of your {total} badges"

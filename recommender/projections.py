@@ -195,6 +195,8 @@ class Projection:
         badge_themes: CSR float32 ``[n_badges, n_themes]``, binary (empty by default).
         badge_destinations: CSR float32 ``[n_badges, n_destinations]``, binary.
         badge_texts: ``"name. description"`` per badge column (names by default).
+        theme_names: display names, one per theme column (the id when the
+            theme has no name), for reasons that name a theme.
         badge_vectors: float32 ``[n_badges, dim]``: MiniLM vectors stored on
             the graph for the current texts (``text.embed_catalogue``), or ``None``.
 
@@ -219,6 +221,7 @@ class Projection:
     badge_themes: sparse.csr_array | None = None
     badge_destinations: sparse.csr_array | None = None
     badge_texts: tuple[str, ...] | None = None
+    theme_names: tuple[str, ...] | None = None
     badge_vectors: np.ndarray | None = None
 
     def __post_init__(self) -> None:
@@ -233,6 +236,10 @@ class Projection:
         if self.badge_texts is None:
             object.__setattr__(self, "badge_texts", tuple(self.badge_names))
         assert self.themes is not None and self.destinations is not None
+        if self.theme_names is None:
+            object.__setattr__(self, "theme_names", tuple(self.themes))
+        if len(self.theme_names or ()) != len(self.themes):
+            raise InvalidInput(f"theme_names has {len(self.theme_names or ())} entries for {len(self.themes)} themes")
         self._check_matrix("badge_themes", self.badge_themes, (n_b, len(self.themes)), "[n_badges, n_themes]")
         self._check_matrix("badge_destinations", self.badge_destinations, (n_b, len(self.destinations)),
                            "[n_badges, n_destinations]")
@@ -338,6 +345,7 @@ class Projection:
         *,
         learners: Iterable[str] = (),
         now: int | None = None,
+        theme_names: Mapping[str, str | None] | None = None,
     ) -> "Projection":
         """Build from plain rows.
 
@@ -353,6 +361,8 @@ class Projection:
             cells: the spine, like ``SPINE_CELLS`` rows (or ``SpineCell``).
             learners: extra learner ids that hold no badges (empty rows).
             now: the time the portfolio was read at (epoch seconds), if any.
+            theme_names: ``{theme id: display name}``; a theme missing here
+                (or named ``None``) is shown by its id.
 
         Returns:
             The projection.
@@ -426,14 +436,15 @@ class Projection:
             badge_cells=badge_cells, badge_names=names, cell_info=tuple(cell_list), now=now,
             themes=theme_index, destinations=destination_index, badge_themes=badge_themes,
             badge_destinations=badge_destinations, badge_texts=texts,
+            theme_names=tuple(str((theme_names or {}).get(t) or t) for t in theme_index),
         )
 
     @classmethod
     def from_store(cls, store: GraphStore, now: datetime | int | None = None) -> "Projection":
         """Build from the graph: the spine, the badge catalogue and every portfolio award.
 
-        Reads ``SPINE_CELLS``, ``BADGE_CATALOGUE`` and ``PORTFOLIO_AWARDS`` (awards
-        accepted, not revoked and not expired at ``now``).
+        Reads ``SPINE_CELLS``, ``BADGE_CATALOGUE``, ``THEME_NAMES`` and
+        ``PORTFOLIO_AWARDS`` (awards accepted, not revoked and not expired at ``now``).
 
         Args:
             store: the graph.
@@ -454,7 +465,10 @@ class Projection:
             if r.get("issued_on") is None:
                 raise InvalidInput(f"assertion '{r['assertion_id']}' has no issued_on")
             awards.append(Award(r["learner_id"], r["badge_id"], int(r["issued_on"]), r["assertion_id"]))
-        projection = cls.from_rows(awards, catalogue, cells, now=at)
+        from colearn.graph.recommender_queries import THEME_NAMES
+
+        names = {r["id"]: r["name"] for r in store.read(THEME_NAMES)}
+        projection = cls.from_rows(awards, catalogue, cells, now=at, theme_names=names)
         from colearn.graph.schema import Label
         from colearn.recommender.text import MINILM, text_hash
 

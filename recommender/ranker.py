@@ -34,14 +34,12 @@ from sklearn.base import BaseEstimator
 from threadpoolctl import ThreadpoolController
 
 from colearn.errors import InvalidInput
+from colearn.recommender.registry import signal_names
 from colearn.recommender.sequence import SEQUENCE_FEATURES
 from colearn.recommender.signals import Profile
 
-#: The signals the ranker reads, in feature order.
-RANKER_SIGNALS: tuple[str, ...] = (
-    "item_knn", "transitions", "earned_later", "ppr", "rp3beta", "spine", "theme_fit",
-    "destination_fit", "text", "popularity", "trending", "stage", "tenure", "sequence",
-)
+#: The signals the ranker reads, in feature order: every signal of the registry.
+RANKER_SIGNALS: tuple[str, ...] = signal_names()
 
 #: Facts about the learner, the same for every candidate.
 LEARNER_FEATURES: tuple[str, ...] = ("n_held", "tenure_days")

@@ -1,4 +1,10 @@
-"""What every recommender signal offers, so that more can be added without touching the rest.
+"""What every recommender signal offers: the contract a new signal implements.
+
+Adding a signal: a class meeting the contract below, one entry in
+``registry.SIGNALS`` (which the ranker's features, the guard, the blend's
+weights and the reasons read), then a retrain (``colearn train``: a saved
+ranker refuses other features). ``recommend.ranker_signals`` still lists the
+signals too; tests/unit/test_signal_registry.py fails until it matches.
 
 A signal scores every badge for one learner and explains, in one plain
 sentence, why it scored a given badge. The recommender fits each signal on a
@@ -23,7 +29,7 @@ Contract (scikit-learn's estimator habits, STYLE.md item 8):
   leaves a portfolio (revoked, expired): ``held`` is what they held before the
   removal, ``badge`` included.
 
-The signals of this version: ``item_knn``, ``transitions`` (earned order),
+The signals of this version (``registry.SIGNALS``): ``item_knn``, ``transitions`` (earned order),
 ``walks`` (personalised PageRank, RP3beta), ``spine_progression``,
 ``context`` (theme and destination fit, earning stage, trending), ``text``
 (stated interests or held badges against badge text) and ``popularity``.

@@ -12,7 +12,7 @@ from colearn.cli import bundled, se_catalogue
 from colearn.ingest.spine import read_spine, spine_cell_rows
 from colearn.ingest.stackexchange import plan_stackexchange
 from colearn.recommender.evaluation import _awards
-from colearn.recommender.projections import award_order_key
+from colearn.recommender.projections import Projection, award_order_key
 from colearn.recommender.recommend import MAX_REASONS, Recommender, ranker_signals
 from colearn.recommender.signals import Interests, Profile
 from colearn.recommender.transitions import Transitions
@@ -28,12 +28,15 @@ def model() -> Recommender:
     cells = [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())]
     rows = sorted(_awards(plan.awards()), key=award_order_key)
     signals = [*ranker_signals(), Transitions(decay=0.0, name="markov")]
-    return Recommender.from_rows(rows, se_catalogue(plan), cells, signals=signals)
+    names = {t["id"]: t["props"]["name"] for t in plan.themes.values()}
+    projection = Projection.from_rows(rows, se_catalogue(plan), cells, theme_names=names)
+    return Recommender(signals=signals).fit(projection)
 
 
 def _plain(model: Recommender, sentence: str) -> None:
     assert sentence and (sentence[0].isupper() or sentence[0].isdigit()) and not JARGON.search(sentence), sentence
     assert not re.search(r"se-martialarts-", sentence), sentence  # names, never badge ids
+    assert not any(t in sentence for t in model.projection_.themes or ()), sentence  # nor theme ids
 
 
 def _first_reason(model: Recommender, name: str, profile: Profile) -> tuple[int, str]:
@@ -52,8 +55,7 @@ def _learner_with(model: Recommender, n: int) -> Profile:
     return next(model.profile(u) for u in model.learners_ if len(model.profile(u).held) >= n)
 
 
-#: theme_fit is left out: it names a theme by its id (the projection holds no theme names).
-HISTORY_SIGNALS = ["item_knn", "transitions", "earned_later", "ppr", "rp3beta", "spine",
+HISTORY_SIGNALS = ["item_knn", "transitions", "earned_later", "ppr", "rp3beta", "spine", "theme_fit",
                    "destination_fit", "text", "popularity", "stage", "tenure", "sequence", "markov"]
 
 
@@ -92,6 +94,19 @@ def test_stated_interests_are_echoed_plainly(model: Recommender, interests: Inte
     _, said = _first_reason(model, name, Profile.of([], interests=interests))
     _plain(model, said)
     assert "you chose" in said or "your interest" in said
+
+
+@pytest.mark.parametrize("stated", [True, False])
+def test_a_theme_reason_names_the_theme_never_its_id(model: Recommender, stated: bool) -> None:
+    projection = model.projection_
+    assert projection.themes is not None and projection.theme_names is not None
+    theme_id, name = "se-martialarts-community", "Martial Arts Stack Exchange community"
+    assert dict(zip(projection.themes, projection.theme_names))[theme_id] == name
+    profile = Profile.of([], interests=Interests(themes=(theme_id,))) if stated else _learner_with(model, 4)
+    _, said = _first_reason(model, "theme_fit", profile)
+    _plain(model, said)
+    assert name in said or "Online community stewardship" in said, said
+    assert ("you chose" in said) == stated, said
 
 
 def test_a_newcomer_hears_why_popularity_decides(model: Recommender) -> None:

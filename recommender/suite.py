@@ -1,0 +1,178 @@
+"""The suite benchmark: every site of a folder, each ranker pooled with the other sites' events.
+
+A site's own events are never in its prior, so nothing of its held-out cases
+is seen; ``benchmark.prepare`` and ``benchmark.score`` do each site's work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from colearn.errors import InvalidInput
+from colearn.recommender.benchmark import FULL, Prepared, best_baseline, prepare, ranker_settings, score
+from colearn.recommender.projections import SpineCell
+from colearn.recommender.replay import Group, Replay, replay
+
+#: Training events taken from each other site into a pooled fit (``suite_prior``).
+PRIOR_PER_SITE = 300
+
+#: Bumped when what ``prepare`` computes changes, so that older cached replays are not reused.
+CACHE_VERSION = 1
+
+
+def suite_prior(others: Sequence[Replay], per_site: int = PRIOR_PER_SITE, seed: int = 0) -> list[Group]:
+    """Training events of other sites for a pooled fit: up to ``per_site`` from each, a seeded sample.
+
+    A site's own events are never in its prior (the caller leaves it out), so
+    nothing of its held-out cases is seen.
+    """
+    rng = np.random.default_rng(seed)
+    out: list[Group] = []
+    for rep in others:
+        if len(rep.train) <= per_site:
+            out.extend(rep.train)
+        else:
+            out.extend(rep.train[i] for i in sorted(rng.choice(len(rep.train), per_site, replace=False)))
+    return out
+
+
+@dataclass
+class Site:
+    """One site of a suite: its name, award rows and badge catalogue (``run``'s inputs)."""
+
+    name: str
+    awards: list[Any]
+    catalogue: list[dict[str, Any]]
+
+
+def _cache_key(site: Site, cells: Sequence[Any], validation: bool, seed: int) -> str:
+    """SHA-256 (hex, 16 digits) of everything a site's ``prepare`` depends on: rows, catalogue,
+    spine, split, seed, the feature list and ``CACHE_VERSION``."""
+    from colearn.recommender.ranker import feature_names
+    from colearn.recommender.replay import MAX_TRAIN_GROUPS
+
+    h = hashlib.sha256()
+    for part in (CACHE_VERSION, validation, seed, MAX_TRAIN_GROUPS, feature_names(), site.catalogue,
+                 [dict(c) if isinstance(c, Mapping) else repr(c) for c in cells], [tuple(a) for a in site.awards]):
+        h.update(json.dumps(part, sort_keys=True, default=str).encode())
+    return h.hexdigest()[:16]
+
+
+def prepare_site(site: Site, cells: Sequence[Any], *, validation: bool = False, seed: int = 0,
+                 cache: Path | None = None) -> Prepared:
+    """``prepare`` one site, read from or written to ``cache`` (a folder; ``None``: no cache).
+
+    The file is ``<cache>/<site>-<split>-<key>.pkl`` (pickle, this code's own
+    output only: never point ``cache`` at files from elsewhere), keyed by
+    ``_cache_key``, so a changed input or feature list replays again.
+    """
+    if cache is None:
+        return prepare(site.awards, site.catalogue, cells, validation=validation, seed=seed)
+    split = "validation" if validation else "test"
+    path = Path(cache) / f"{site.name}-{split}-{_cache_key(site, cells, validation, seed)}.pkl"
+    if path.is_file():
+        with path.open("rb") as f:
+            loaded: Prepared = pickle.load(f)
+        return loaded
+    prepared = prepare(site.awards, site.catalogue, cells, validation=validation, seed=seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as f:
+        pickle.dump(prepared, f, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    return prepared
+
+
+def run_suite(
+    sites: Sequence[Site],
+    cells: Iterable[Mapping[str, Any] | SpineCell],
+    *,
+    prior_sites: Sequence[Site] = (),
+    validation: bool = False,
+    checkpoints: int = 2,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    ranker_params: Mapping[str, Any] | None = None,
+    progress: Any = None,
+    pool: bool = True,
+    cache: Path | None = None,
+    prior_per_site: int = PRIOR_PER_SITE,
+) -> dict[str, Any]:
+    """Evaluate every site of a suite, each ranker pooled with the other sites' training events.
+
+    Each site is replayed once (``prepare``). Its rankers are then fitted on
+    its own earlier events plus ``suite_prior`` of every other site (those of
+    the suite, and ``prior_sites``, e.g. the bundled development suite when
+    evaluating new sites; a site of the same name is never its own prior), so
+    nothing of its held-out cases is seen.
+
+    Args:
+        sites: the sites to evaluate.
+        cells: the spine.
+        prior_sites: more sites whose training events join every pooled fit
+            (replayed for training only).
+        validation: evaluate every site on its validation split (for tuning).
+        checkpoints: ranker refits per site.
+        n_resamples: bootstrap resamples.
+        seed: seeds sampling and the bootstrap.
+        ranker_params: ``LearnedRanker`` hyperparameters.
+        progress: ``callable(site, stage)`` told when each site's stage
+            (``replay``, ``prior``, ``rank``) starts, or ``None``.
+        pool: False: every site's ranker sees only its own events (no prior).
+        cache: a folder where each site's replay is kept (``prepare_site``), or ``None``.
+        prior_per_site: training events pooled from each other site (``suite_prior``).
+
+    Returns:
+        ``{"split", "sites": {name: run's result without per_case}, "params"}``.
+
+    Raises:
+        InvalidInput: a site has no learner with 3 distinct badges; no site.
+    """
+    if not sites:
+        raise InvalidInput("no site to evaluate")
+    cells = list(cells)
+    tell = progress or (lambda site, stage: None)
+    prepared: dict[str, Prepared] = {}
+    for site in sites:
+        tell(site.name, "replay")
+        prepared[site.name] = prepare_site(site, cells, validation=validation, seed=seed, cache=cache)
+    extra: dict[str, Replay] = {}
+    for site in prior_sites if pool else ():
+        if site.name in prepared:
+            continue
+        tell(site.name, "prior")
+        extra[site.name] = replay(site.awards, site.catalogue, cells, max_train_groups=PRIOR_PER_SITE,
+                                  seed=seed)
+    out: dict[str, Any] = {}
+    for site in sites:
+        tell(site.name, "rank")
+        others = [p.rep for n, p in prepared.items() if n != site.name] + list(extra.values()) if pool else []
+        result = score(prepared[site.name], checkpoints=checkpoints, n_resamples=n_resamples, seed=seed,
+                       ranker_params=ranker_params, prior=suite_prior(others, prior_per_site, seed=seed))
+        result.pop("per_case")
+        out[site.name] = result
+    return {"split": "validation" if validation else "test", "sites": out,
+            "ranker_params": ranker_settings(ranker_params), "prior_per_site": prior_per_site,
+            "prior_sites": sorted(extra)}
+
+
+def suite_verdicts(suite: Mapping[str, Any], metric: str = "ndcg@10") -> dict[str, dict[str, Any]]:
+    """Per site: ``{"best", "ours", "theirs", "lift", "win"}`` against the best baseline on ``metric``."""
+    out = {}
+    for name, r in suite["sites"].items():
+        best = best_baseline(r, metric)
+        ours = r["models"][FULL][metric]["mean"]
+        theirs = r["models"][best][metric]["mean"]
+        out[name] = {"best": best, "ours": ours, "theirs": theirs, "lift": ours - theirs, "win": ours > theirs}
+    return out
+
+
+__all__ = ["CACHE_VERSION", "PRIOR_PER_SITE", "Site", "prepare_site", "run_suite", "suite_prior", "suite_verdicts"]
