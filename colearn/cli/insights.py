@@ -26,7 +26,8 @@ CsvOpt = Annotated[bool, typer.Option("--csv", help="Print the main table as CSV
 def _insight(ask: Callable[[Any], dict[str, Any]], as_json: bool, chart: Optional[Path],
              as_csv: bool = False) -> None:
     """Run one insight on the configured store; print it as JSON, CSV or a table; write its chart."""
-    from colearn.insights.aggregates import Insights, flatten, to_csv
+    from colearn.insights.aggregates import Insights
+    from colearn.insights.tables import flatten, to_csv
     from colearn.insights.charts import render
 
     def body() -> None:
@@ -65,7 +66,7 @@ def insights_issued_cmd(
     as_json: JsonOpt = False, chart: ChartOpt = None, as_csv: CsvOpt = False,
 ) -> None:
     """Accepted badges per week or month, by a dimension (the period not over yet is marked partial)."""
-    from colearn.insights.aggregates import parse_day
+    from colearn.insights.periods import parse_day
 
     _insight(lambda i: i.issued(by, interval, start=parse_day(start, "from"), end=parse_day(end, "to"),
                                 group=group), as_json, chart, as_csv)
