@@ -22,30 +22,34 @@ the whole city and suppressed once; request parameters (``from``, ``to``, a
 group, a domain, ...) only choose which cells are shown. The definitions
 (``UNSEEN_MIN_BADGES``, ...) and k are fixed server-side, so no request can
 change who is counted. Raw query rows are cached for ``cache_seconds``.
+
+The calendar (weeks, months, the ``from``/``to`` days) is ``insights.periods``;
+an answer as flat rows or CSV is ``insights.tables``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from colearn.errors import InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
-from colearn.insights.privacy import ALL, Cell, Line, grid, grid_lines, suppress, suppress_chain, summary
+from colearn.insights.periods import (INTERVALS, exact_month_lines, next_start, parse_day, period_of,
+                                      period_start)
+from colearn.insights.privacy import ALL, Cell, Line, Tally, grid, grid_lines, suppress, suppress_chain, summary
+from colearn.insights.tables import flatten, to_csv
 
+# parse_day, flatten and to_csv are re-exported: the API's routers and older callers import them from here.
 __all__ = ["DIMENSIONS", "INTERVALS", "Insights", "period_of", "UNSEEN_MIN_BADGES", "UNSEEN_MIN_DAYS",
-           "UNSEEN_BELOW_LAYER"]
+           "UNSEEN_BELOW_LAYER", "flatten", "parse_day", "to_csv"]
 
 #: What ``issued`` can break awards down by.
 DIMENSIONS: tuple[str, ...] = queries.ISSUED_DIMENSIONS
-INTERVALS: tuple[str, ...] = ("week", "month")
 #: Dimensions whose cells are suppressed together (theme kinds and
 #: destinations are unions of themes, so their lines join theme cells).
 _FAMILY = {"theme": ("theme", "theme_kind", "destination"), "theme_kind": ("theme", "theme_kind", "destination"),
@@ -63,44 +67,8 @@ _DAY = 86400
 ONLINE = "online"
 
 
-def period_of(day: int, interval: str) -> tuple[str, date]:
-    """The period (key, first day) of a day number (days since 1970-01-01 UTC).
-
-    Weeks are ISO weeks (``2025-W02``, starting Monday); months ``2025-01``.
-    """
-    d = date(1970, 1, 1) + timedelta(days=day)
-    if interval == "week":
-        year, week, weekday = d.isocalendar()
-        return f"{year}-W{week:02d}", d - timedelta(days=weekday - 1)
-    if interval == "month":
-        return f"{d.year}-{d.month:02d}", d.replace(day=1)
-    raise InvalidInput(f"unknown interval '{interval}'; expected week or month", field="interval")
-
-
-def _next_start(start: date, interval: str) -> date:
-    if interval == "week":
-        return start + timedelta(days=7)
-    return date(start.year + start.month // 12, start.month % 12 + 1, 1)
-
-
 def _median_days(seconds: Iterable[int]) -> float:
     return round(statistics.median(seconds) / _DAY, 1)
-
-
-class _Tally:
-    """Learners (a union) and assertions (a sum) per key, frozen into cells at the end."""
-
-    def __init__(self) -> None:
-        self.learners: dict[Hashable, set[str]] = defaultdict(set)
-        self.assertions: dict[Hashable, int] = defaultdict(int)
-
-    def add(self, key: Hashable, learners: Iterable[str], assertions: int) -> None:
-        self.learners[key].update(learners)
-        self.assertions[key] += assertions
-
-    def cells(self) -> dict[Hashable, Cell]:
-        return {key: Cell(frozenset(ids), {"assertions": self.assertions[key]})
-                for key, ids in self.learners.items()}
 
 
 class Insights:
@@ -189,7 +157,7 @@ class Insights:
         return cells
 
     def _build_issued_table(self, family: tuple[str, ...]) -> dict[Hashable, Cell]:
-        tally = _Tally()
+        tally = Tally()
         lines: list[Line] = []
         grand = (ALL, ALL, ALL, ALL)
         periods: dict[str, set[str]] = {iv: set() for iv in INTERVALS}
@@ -217,26 +185,13 @@ class Insights:
                 ps = sorted(periods[iv])
                 lines += [Line((ALL, iv, p, ALL), tuple((dim, iv, p, g) for g in gs)) for p in ps]
                 lines += [Line((dim, ALL, ALL, g), tuple((dim, iv, p, g) for p in ps)) for g in gs]
-            lines += self._exact_months(dim, gs, periods["month"])
-        lines += self._exact_months(ALL, [ALL], periods["month"])
+            lines += exact_month_lines(dim, gs, periods["month"])
+        lines += exact_month_lines(ALL, [ALL], periods["month"])
         if "theme" in family:
             lines += self._theme_hierarchy(periods)
         cells = tally.cells()
         suppress(cells, lines, self.k)
         return cells
-
-    @staticmethod
-    def _exact_months(dim: str, groups: list[Any], months: Iterable[str]) -> list[Line]:
-        """A month made of whole ISO weeks (a 28-day February starting on Monday) is their sum."""
-        out = []
-        for m in months:
-            first = date(int(m[:4]), int(m[5:]), 1)
-            days = (_next_start(first, "month") - first).days
-            if first.weekday() != 0 or days % 7:
-                continue
-            weeks = [period_of((first - date(1970, 1, 1)).days + 7 * i, "week")[0] for i in range(days // 7)]
-            out += [Line((dim, "month", m, g), tuple((dim, "week", w, g) for w in weeks)) for g in groups]
-        return out
 
     def _theme_hierarchy(self, periods: dict[str, set[str]]) -> list[Line]:
         """Lines joining themes to the theme kinds and destinations they make up."""
@@ -281,7 +236,7 @@ class Insights:
         def shown(p: str) -> bool:
             first = date.fromisoformat(p + "-01") if interval == "month" else date.fromisocalendar(
                 int(p[:4]), int(p[6:]), 1)
-            return (end is None or first <= end) and (start is None or _next_start(first, interval) > start)
+            return (end is None or first <= end) and (start is None or next_start(first, interval) > start)
 
         def want(g: Any) -> bool:
             return group is None or g == group
@@ -290,15 +245,15 @@ class Insights:
         today = datetime.now(UTC).date()
 
         def partial(p: str) -> bool:
-            return _next_start(date.fromisoformat(self._start(p, interval)), interval) > today
+            return next_start(date.fromisoformat(period_start(p, interval)), interval) > today
 
         periods = sorted({k[2] for k in cells if k[1] == interval and shown(k[2])})
         groups = sorted({k[3] for k in cells if k[0] == by and k[1] == ALL and want(k[3])}, key=str)
-        rows = [{"period": k[2], "start": self._start(k[2], interval), "partial": partial(k[2]), "group": k[3],
+        rows = [{"period": k[2], "start": period_start(k[2], interval), "partial": partial(k[2]), "group": k[3],
                  "label": self._label(labels, by, k[3]), **c.publish()}
                 for k, c in sorted(cells.items(), key=lambda kc: (kc[0][2], str(kc[0][3])))
                 if k[0] == by and k[1] == interval and k[2] in periods and want(k[3])]
-        period_rows = [{"period": p, "start": self._start(p, interval), "partial": partial(p),
+        period_rows = [{"period": p, "start": period_start(p, interval), "partial": partial(p),
                         **cells[(ALL, interval, p, ALL)].publish()} for p in periods]
         group_rows = [{"group": g, "label": self._label(labels, by, g), **cells[(by, ALL, ALL, g)].publish()}
                       for g in groups]
@@ -310,12 +265,6 @@ class Insights:
             "privacy": summary(rows + period_rows + group_rows + [total], self.k),
             "periods": period_rows, "groups": group_rows, "total": total, "rows": rows,
         }
-
-    @staticmethod
-    def _start(period: str, interval: str) -> str:
-        if interval == "month":
-            return f"{period}-01"
-        return date.fromisocalendar(int(period[:4]), int(period[6:]), 1).isoformat()
 
     # ---- the spine -----------------------------------------------------------
 
@@ -533,80 +482,3 @@ class Insights:
                                "below_layer": UNSEEN_BELOW_LAYER},
                 "privacy": summary(rows + places + themes + ([total] if total else []), self.k),
                 "rows": rows, "places": places, "themes": themes, "total": total, "names": self.names()}
-
-
-def parse_day(value: str | None, fld: str) -> date | None:
-    """A ``YYYY-MM-DD`` query value as a date (None stays None).
-
-    Raises:
-        InvalidInput: not a date.
-    """
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).date()
-    except ValueError as exc:
-        raise InvalidInput(f"'{value}' is not a date like 2025-01-31", field=fld) from exc
-
-
-def flatten(answer: dict[str, Any]) -> list[dict[str, Any]]:
-    """The main table of an answer as flat rows (for printing; opportunity lists become counts)."""
-    kind = answer["insight"]
-    if kind == "issued":
-        return answer["rows"]
-    if kind == "spine":
-        return answer["cells"]
-    if kind == "progression":
-        return [{"domain": d["domain"], "step": f"{s['from_layer']} -> {s['to_layer']}",
-                 **{k: s[k] for k in ("learners", "median_days", "suppressed")}}
-                for d in answer["domains"] for s in [{"from_layer": "any", "to_layer": "higher", **d}, *d["steps"]]]
-    if kind == "pathways":
-        return [{"pathway": p["pathway"], "pathway_title": p["title"], **s}
-                for p in answer["pathways"] for s in p["stages"]]
-    rows = answer["rows"]
-    if kind == "unseen_talent":
-        return [{**r, "opportunities": len(r["opportunities"])} for r in rows]
-    return rows
-
-
-#: Columns that hold a group id, and the ``names`` dimension that names it.
-_NAMED = {"theme": "theme", "place": "place", "group": None, "cell": "cell", "destination": "destination",
-          "organisation": "organisation"}
-
-
-def to_csv(answer: dict[str, Any], names: dict[str, dict[str, str]] | None = None) -> str:
-    """The main table of an answer (``flatten``) as CSV text, one header row, for a city team's spreadsheet.
-
-    Next to each id column (``theme``, ``place``, ``cell``, ...) comes its
-    display name (``theme_name``, ...) from ``names`` (default: the answer's own
-    ``names``); ``*`` means all, and a hidden cell has empty numbers and its
-    reason in ``suppressed``. Lists (an unseen-talent cell's opportunities)
-    become the ``; ``-joined names.
-    """
-    names = names or answer.get("names") or {}
-    rows = [dict(r) for r in flatten(answer)]
-    if answer["insight"] == "unseen_talent":
-        for r, src in zip(rows, answer["rows"]):
-            r["opportunities"] = "; ".join(o["name"] or o["id"] for o in src["opportunities"])
-    columns: list[str] = []
-    for r in rows:
-        for k in r:
-            if k not in columns:
-                columns.append(k)
-            dim = _NAMED.get(k)
-            if dim and names.get(dim) and f"{k}_name" not in columns:
-                columns.append(f"{k}_name")
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        out = {}
-        for k in columns:
-            if k.endswith("_name") and k[:-5] in _NAMED and k not in r:
-                v = r.get(k[:-5])
-                out[k] = "all" if v == ALL else names.get(_NAMED[k[:-5]] or "", {}).get(v, "" if v is None else v)
-                continue
-            v = r.get(k)
-            out[k] = "" if v is None else ("true" if v is True else "false" if v is False else v)
-        writer.writerow(out)
-    return buf.getvalue()

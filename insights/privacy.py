@@ -164,6 +164,24 @@ def grid(pairs: dict[tuple[Hashable, Hashable], frozenset[str]]) -> dict[Hashabl
     return {key: Cell(frozenset(ids)) for key, ids in learners.items()}
 
 
+class Tally:
+    """Learners (a union) and assertions (a sum) per key, frozen into cells at the end."""
+
+    def __init__(self) -> None:
+        self.learners: dict[Hashable, set[str]] = defaultdict(set)
+        self.assertions: dict[Hashable, int] = defaultdict(int)
+
+    def add(self, key: Hashable, learners: Iterable[str], assertions: int) -> None:
+        """Count ``learners`` (distinct ids) and ``assertions`` (a number) under ``key``."""
+        self.learners[key].update(learners)
+        self.assertions[key] += assertions
+
+    def cells(self) -> dict[Hashable, Cell]:
+        """``{key: Cell(learners, {"assertions": n})}`` for every key added to."""
+        return {key: Cell(frozenset(ids), {"assertions": self.assertions[key]})
+                for key, ids in self.learners.items()}
+
+
 def summary(published: Iterable[dict[str, Any]], k: int) -> dict[str, Any]:
     """The ``privacy`` block of an answer: k, how many shown cells are hidden and why."""
     reasons = [c.get("suppressed") for c in published]

@@ -28,6 +28,28 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
+def serve(settings: Any, host: str, port: int, workers: int) -> None:
+    """Serve the API as ``serve_forked`` does, with the embedded store started (or a
+    running one reused) first when no Neo4j is configured, so that every worker
+    shares it and it outlives any one of them; on return that store, if this
+    process started it, is stopped (its append-only file compacted first).
+
+    Raises:
+        StoreUnavailable: the store cannot be started or reached.
+        OSError: the address cannot be bound.
+    """
+    server = None
+    if not settings.neo4j_uri:
+        from colearn.graph.falkordb_store import EmbeddedFalkorDB
+
+        server = EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync)
+    try:
+        serve_forked(settings, host, port, workers)
+    finally:
+        if server is not None:
+            server.stop()
+
+
 def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
     """Build the recommender, then serve the API from ``workers`` forked processes until signalled.
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from rich.console import Console
 
-from colearn import cli
+from colearn.cli import common as cli
 from colearn.ingest.common import write_batches
 
 
@@ -22,7 +22,7 @@ def test_steps_on_a_terminal_show_bars_and_ticks(monkeypatch: pytest.MonkeyPatch
             written.append(len(params["rows"]))
             return []
 
-    with cli._Steps() as step:
+    with cli.Steps() as step:
         step("reading the graph")
         step("embedding Badge texts", 300)
         step.advance(150, 300)
@@ -40,7 +40,7 @@ def test_steps_on_a_terminal_show_bars_and_ticks(monkeypatch: pytest.MonkeyPatch
 def test_steps_elsewhere_print_plain_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     buf = io.StringIO()
     monkeypatch.setattr(cli, "err", Console(file=buf, force_terminal=False, width=120))
-    with cli._Steps() as step:
+    with cli.Steps() as step:
         step("replaying awards")
         step("fitting the ranker")
     lines = buf.getvalue().splitlines()

@@ -8,9 +8,10 @@ import re
 import numpy as np
 import pytest
 
-from colearn.cli import bundled, se_catalogue
+from colearn.data import bundled
 from colearn.ingest.spine import read_spine, spine_cell_rows
 from colearn.ingest.stackexchange import plan_stackexchange
+from colearn.perf.offline_eval import se_catalogue
 from colearn.recommender.evaluation import _awards
 from colearn.recommender.projections import Projection, award_order_key
 from colearn.recommender.recommend import MAX_REASONS, Recommender, ranker_signals

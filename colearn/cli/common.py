@@ -1,0 +1,160 @@
+"""What every ``colearn`` command shares: the root app with ``--version`` and
+``--verbose``, the two consoles (stdout for the answer, stderr for the rest),
+the configured store, the error edge and the progress display."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.table import Table
+
+from colearn import __version__
+from colearn.config import get_settings
+from colearn.errors import ColearnError
+from colearn.graph.store import GraphStore, open_store
+
+T = TypeVar("T")
+
+app = typer.Typer(help="colearn: Cities of Learning pathways, badges and 'what next?'.",
+                  no_args_is_help=True, add_completion=False)
+
+#: The command's answer (tables, JSON).
+out = Console()
+#: Everything else: progress, warnings, errors.
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"colearn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                         help="Print the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    """colearn: Open Badges on a learning spine, held as a graph."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
+                        handlers=[RichHandler(console=err, show_path=False)])
+
+
+@contextmanager
+def store() -> Iterator[GraphStore]:
+    """The store the settings name (``COLEARN_NEO4J_URI`` or the embedded one), closed on exit."""
+    opened = open_store(get_settings())
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def run(fn: Callable[[], T]) -> T:
+    """Run a command body; turn colearn errors into a message on stderr and exit status 1.
+
+    Raises:
+        typer.Exit: with code 1, when ``fn`` raised a ``ColearnError``.
+    """
+    try:
+        return fn()
+    except ColearnError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(1) from exc
+
+
+def say(message: str) -> None:
+    """One dim progress line on stderr."""
+    err.print(f"[dim]{message}[/dim]", highlight=False)
+
+
+def print_table(table: Table, min_width: int) -> None:
+    """Print a wide table on stdout at least ``min_width`` columns wide (measurement tables)."""
+    Console(width=max(out.width, min_width)).print(table)
+
+
+class Steps:
+    """What a long command is doing, shown on stderr: on a terminal, a rich
+    progress display (each step with a spinner and its elapsed time, then a
+    tick; ``bar`` steps with a bar, count and time left); elsewhere (logs, CI,
+    tests) one plain line per step, so that stdout stays the command's answer.
+    """
+
+    def __init__(self) -> None:
+        self.live = err.is_terminal
+        self.progress: Progress | None = None
+        self.task: TaskID | str | None = None
+        self.started = 0.0
+
+    def __enter__(self) -> "Steps":
+        if self.live:
+            self.progress = Progress(SpinnerColumn(finished_text="[green]\u2713"), TextColumn("{task.description}"),
+                                     BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                                     console=err)
+            self.progress.start()
+        from colearn.ingest.common import sharing_progress
+
+        self._sharing = sharing_progress(self.progress)
+        self._sharing.__enter__()
+        return self
+
+    def _finish(self) -> None:
+        if isinstance(self.task, int) and self.progress is not None:
+            total = self.progress.tasks[self.task].total
+            self.progress.update(self.task, total=total or 1, completed=total or 1)
+        elif self.task is not None:
+            err.print(f"[dim]  done in {time.monotonic() - self.started:.1f} s[/dim]", highlight=False)
+        self.task = None
+
+    def __call__(self, message: str, total: int | None = None) -> None:
+        """Start a step (``total``: a bar of that many units, advanced by ``advance``)."""
+        self._finish()
+        self.started = time.monotonic()
+        if self.progress is not None:
+            self.task = self.progress.add_task(message, total=total)
+        else:
+            err.print(f"[dim]{message}[/dim]", highlight=False)
+            self.task = message
+
+    def advance(self, done: int, total: int | None = None) -> None:
+        """Set the current step's bar to ``done`` of ``total``."""
+        if self.progress is not None and isinstance(self.task, int):
+            self.progress.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        self._finish()
+        if self.progress is not None:
+            self._sharing.__exit__(None, None, None)
+            self.progress.stop()
+
+
+def print_report(report: Any) -> None:
+    """An ingest report: rows per kind as a table on stdout; what was refused, skipped,
+    stubbed or placed by a fallback, one line each on stderr."""
+    table = Table(title=f"ingested {Path(report.source).name}")
+    table.add_column("kind")
+    table.add_column("rows", justify="right")
+    for kind, n in report.counts.items():
+        table.add_row(str(kind), f"{n:,}")
+    out.print(table)
+    for record, message in report.refused:
+        err.print(f"[yellow]refused[/yellow] {record}: {message}", highlight=False)
+    for record, message in getattr(report, "skipped", []):
+        err.print(f"skipped {record}: {message}", highlight=False)
+    for stub in getattr(report, "stubs", []):
+        err.print(f"placeholder for an object known only by URL: {stub}", highlight=False)
+    for name in getattr(report, "fallbacks", []):
+        err.print(f"[yellow]no mapping[/yellow] for badge '{name}': placed by its class", highlight=False)

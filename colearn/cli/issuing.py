@@ -1,0 +1,129 @@
+"""``colearn issue``, ``colearn revoke`` and ``colearn verify``: Open Badges awarded,
+revoked and checked through the domain layer (``domain.awards``) and the
+verifier (``openbadges.verify``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.table import Table
+
+from colearn.cli.common import JsonOpt, err, out, run, store
+from colearn.config import get_settings
+from colearn.errors import InvalidInput
+from colearn.graph.store import GraphStore
+
+
+def _publisher(s: GraphStore) -> Any:
+    from colearn.openbadges.documents import Publisher
+
+    return Publisher.from_settings(s, get_settings())
+
+
+def issue_cmd(
+    badge_id: Annotated[Optional[str], typer.Argument(help="The badge to award (not with --csv).")] = None,
+    org: Annotated[str, typer.Option("--org", help="The awarding organisation (it must define the badge).")] = "",
+    email: Annotated[Optional[str], typer.Option(help="The recipient's email (published only as a salted hash).")] = None,
+    url: Annotated[Optional[str], typer.Option(help="The recipient's URL (published only as a salted hash).")] = None,
+    learner: Annotated[Optional[str], typer.Option(help="An existing learner id.")] = None,
+    key: Annotated[Optional[str], typer.Option("--key", help="Idempotency key: the same key never awards twice.")] = None,
+    evidence_url: Annotated[Optional[str], typer.Option(help="Evidence URL.")] = None,
+    narrative: Annotated[Optional[str], typer.Option(help="Evidence narrative.")] = None,
+    issued_on: Annotated[Optional[str], typer.Option(help="ISO 8601 with a time zone; default now.")] = None,
+    expires_on: Annotated[Optional[str], typer.Option(help="ISO 8601; default: the badge's duration.")] = None,
+    csv_file: Annotated[Optional[Path], typer.Option("--csv", help="Bulk award from a CSV file instead.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Award a badge (or every row of a CSV) as an Open Badges assertion."""
+    from colearn.domain import awards as issuing
+
+    def body() -> None:
+        if not org:
+            raise InvalidInput("--org is required", field="org")
+        with store() as s:
+            pub = _publisher(s)
+            pepper = pub.keys.recipient_pepper()
+            pub.ensure_key(org)  # issuing makes the key; no read ever does
+            if csv_file is not None:
+                if badge_id or email or url or learner or key:
+                    raise InvalidInput("--csv takes the badge and recipient from each row")
+                report = issuing.award_csv(s, org, csv_file, pepper=pepper)
+                awards, refused = report.awards, report.refused
+            else:
+                if not badge_id:
+                    raise InvalidInput("name a badge (or give --csv)", field="badge_id")
+                given = [(t, v) for t, v in (("email", email), ("url", url)) if v]
+                if len(given) > 1 or not (given or learner):
+                    raise InvalidInput("give one of --email or --url, and/or --learner", field="email")
+                recipient = issuing.Recipient(*given[0]) if given else \
+                    issuing.Recipient("url", f"{pub.urls.base}/learners/{learner}")
+                awards = [issuing.award(s, org, issuing.AwardRequest(
+                    badge_id, recipient, learner_id=learner, evidence_url=evidence_url,
+                    evidence_narrative=narrative, issued_on=issuing.parse_time(issued_on, "issued_on"),
+                    expires_on=issuing.parse_time(expires_on, "expires_on"), idempotency_key=key), pepper=pepper)]
+                refused = []
+            rows = [{"id": a.id, "badge_id": a.badge_id, "learner_id": a.learner_id, "created": a.created,
+                     "status": a.status, "ob2": pub.urls.assertion(a.id), "ob3": pub.urls.credential(a.id)}
+                    for a in awards]
+        if as_json:
+            out.print_json(json.dumps({"awards": rows, "refused": [{"record": r, "detail": d} for r, d in refused]}))
+            return
+        for r in rows:
+            print(f"{r['id']}\t{r['badge_id']}\t{r['learner_id']}\t{'new' if r['created'] else 'existing'}"
+                  f"\t{r['ob2']}")
+        for record, message in refused:
+            err.print(f"[yellow]refused[/yellow] line {record}: {message}", highlight=False)
+
+    run(body)
+
+
+def revoke_cmd(
+    assertion_id: Annotated[str, typer.Argument(help="The assertion to revoke.")],
+    reason: Annotated[str, typer.Option(help="Why (published in the revocation list).")],
+    org: Annotated[Optional[str], typer.Option("--org", help="Act as this organisation (it must define the badge).")] = None,
+) -> None:
+    """Revoke an assertion: it stays on record, leaves the portfolio, and verifiers see it revoked."""
+    from colearn.domain import awards as issuing
+
+    def body() -> None:
+        with store() as s:
+            record = issuing.revoke(s, assertion_id, reason, organisation_id=org)
+        err.print(f"revoked {record.id}: {record.props.get('revocation_reason')}")
+
+    run(body)
+
+
+def verify_cmd(
+    source: Annotated[str, typer.Argument(help="A JSON assertion or credential, a VC-JWT file, a baked PNG/SVG, "
+                                               "or a URL published by this service.")],
+    identity: Annotated[Optional[str], typer.Option(help="The recipient's email or URL, to check it is theirs.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify an Open Badge offline; exit status 1 when it is not valid."""
+    from colearn.openbadges.verify import Verifier
+
+    def body() -> bool:
+        data: Any = source
+        if not source.startswith(("http://", "https://")):
+            try:
+                data = Path(source).read_bytes()
+            except OSError as exc:
+                raise InvalidInput(f"cannot read: {exc}", file=source) from exc
+        with store() as s:
+            report = Verifier(_publisher(s)).verify(data, identity=identity)
+        if as_json:
+            out.print_json(json.dumps(report.to_dict()))
+        else:
+            table = Table(title=f"{'VALID' if report.valid else 'NOT VALID'}: {report.format} {report.id or ''}")
+            for col in ("check", "outcome", "detail"):
+                table.add_column(col)
+            for c in report.checks:
+                table.add_row(c.name, {True: "pass", False: "FAIL", None: "-"}[c.ok], c.detail)
+            out.print(table)
+        return bool(report.valid)
+
+    if not run(body):
+        raise typer.Exit(1)

@@ -1,0 +1,156 @@
+"""``colearn recommend``, ``colearn eval`` and ``colearn train``: the recommender's
+answers, its offline evaluation (``perf.offline_eval``) and its retraining
+(``recommender.training``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from colearn.cli.common import JsonOpt, Steps, err, out, run, store
+from colearn.config import get_settings
+from colearn.errors import InvalidInput
+
+
+def recommend_cmd(
+    learner_id: Annotated[str, typer.Argument(help="e.g. se-martialarts-6")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many badges.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """What could this learner earn next? Ranked badges with reasons."""
+    from colearn.recommender.recommend import Recommender
+
+    def body() -> None:
+        with store() as s:
+            recs = Recommender.from_store(s).recommend(learner_id, limit=limit)
+        if as_json:
+            out.print_json(json.dumps({"learner_id": learner_id, "items": [
+                {"badge_id": r.badge_id, "name": r.name, "score": float(r.score),
+                 "reasons": list(r.reasons), "opportunities": list(r.opportunities)} for r in recs]}))
+            return
+        table = Table(title=f"next for {learner_id}")
+        for col in ("#", "badge", "score", "why"):
+            table.add_column(col)
+        for i, r in enumerate(recs, 1):
+            table.add_row(str(i), r.name or r.badge_id, f"{r.score:.3f}", "\n".join(r.reasons))
+        out.print(table)
+
+    run(body)
+
+
+def _print_suite(suite: dict[str, Any], n_sites: int) -> None:
+    summary = suite["summary"]
+    table = Table(title=f"{n_sites} sites, {suite['split']} split, NDCG@10 mean; {suite['seconds']:.0f} s")
+    for col in ("site", "cases", "recommender", "best baseline", "lift", "verdict", "coverage@10"):
+        table.add_column(col, justify="left" if col in ("site", "best baseline", "verdict") else "right")
+    for site, v in summary["sites"].items():
+        table.add_row(site, f"{v['n_cases']:,}", f"{v['ours']:.3f}", f"{v['best']} {v['theirs']:.3f}",
+                      f"{v['lift']:+.3f}", "win" if v["win"] else "[red]LOSS[/red]", f"{v['coverage']:.3f}")
+    out.print(table)
+    out.print(f"{summary['wins']} wins, {summary['losses']} losses; mean lift {summary['mean_lift']:+.3f}; "
+              f"lowest coverage@10 {summary['min_coverage']:.3f}\nreport: {suite['report']}\nplot: {suite['plot']}")
+
+
+def _print_site(result: dict[str, Any], site: str, protocol: str) -> None:
+    table = Table(title=f"{site}: {result['n_cases']:,} held-out learners, protocol {protocol}, "
+                        "mean [95% bootstrap interval]")
+    metrics = list(next(iter(result["models"].values())))
+    table.add_column("model")
+    for m in metrics:
+        table.add_column(m.upper(), justify="right")
+    for model, values in result["models"].items():
+        table.add_row(model, *[f"{values[m]['mean']:.3f} [{values[m]['low']:.3f}, {values[m]['high']:.3f}]"
+                               for m in metrics])
+    out.print(table)
+    if "report" in result:
+        out.print(f"report: {result['report']}\nplot: {result['plot']}")
+
+
+def eval_cmd(
+    data: Annotated[Optional[Path], typer.Option(help="A Stack Exchange Badges.xml; default the bundled Martial Arts one.")] = None,
+    site: Annotated[str, typer.Option(help="The site's short name.")] = "martialarts",
+    suite: Annotated[Optional[Path], typer.Option(help="A folder of <site>/Badges.xml: evaluate every site "
+                                                       "found (e.g. the bundled data/stackexchange).")] = None,
+    mapping: Annotated[Optional[Path], typer.Option(help="Badge-to-spine mapping YAML.")] = None,
+    k: Annotated[int, typer.Option(min=1, help="Cut-off for HR@K and NDCG@K (--protocol global only).")] = 10,
+    protocol: Annotated[str, typer.Option(help="temporal (the full benchmark, no future data) or global "
+                                               "(the blend against popularity, one model).")] = "temporal",
+    reports: Annotated[Path, typer.Option(help="Folder for the markdown report and the plot.",
+                                          envvar="COLEARN_REPORTS_DIR")] = Path("reports"),
+    validation: Annotated[bool, typer.Option(help="Evaluate on the validation split (for tuning).")] = False,
+    checkpoints: Annotated[Optional[int], typer.Option(min=1, help="Ranker refits over each site's held-out "
+                                                       "cases (default 10 for one site, 2 per site of a suite).")] = None,
+    prior: Annotated[bool, typer.Option(help="--suite on another folder than the bundled one: pool the bundled "
+                                             "development suite's training events into every site's ranker too "
+                                             "(the folder's other sites are always pooled).")] = True,
+    require_wins: Annotated[bool, typer.Option(help="--suite: exit 1 if the recommender loses to the best "
+                                                    "baseline (NDCG@10) on any site.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Offline evaluation: temporal leave-last-out on real earning sequences (users
+    with at least 3 distinct badges): the learned recommender against random,
+    popularity, item-kNN, personalised PageRank, RP3beta, Markov and content
+    baselines, with 95% bootstrap intervals; writes a report and a plot. With
+    --suite, every site of a folder, one table and one plot."""
+    from colearn.perf.offline_eval import evaluate_site, evaluate_suite, suite_sites
+
+    def body() -> None:
+        if suite is not None:
+            if data is not None:
+                raise InvalidInput("give --data (one site) or --suite (a folder), not both")
+            sites = suite_sites(suite, mapping)
+            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                          TimeElapsedColumn(), console=err, disable=as_json and not err.is_terminal) as bar:
+                task = bar.add_task("suite", total=None)
+                result = evaluate_suite(suite, sites, prior=prior, validation=validation, checkpoints=checkpoints,
+                                        reports=reports, progress=lambda what, done, total: bar.update(
+                                            task, description=what, completed=done, total=total))
+            if as_json:
+                out.print_json(json.dumps(result))
+            else:
+                _print_suite(result, len(sites))
+            if require_wins and result["summary"]["losses"]:
+                raise typer.Exit(1)
+            return
+        result = evaluate_site(data, site, mapping, protocol=protocol, k=k, checkpoints=checkpoints,
+                               validation=validation, reports=reports)
+        if as_json:
+            out.print_json(json.dumps(result))
+        else:
+            _print_site(result, site, protocol)
+
+    run(body)
+
+
+def train_cmd(
+    output: Annotated[Optional[Path], typer.Option("--out", help="Where to save the ranker; default "
+                                                  "<COLEARN_DATA_DIR>/ranker.joblib (the API loads it).")] = None,
+    max_groups: Annotated[int, typer.Option(min=100, help="Most training events (a seeded sample).")] = 30_000,
+) -> None:
+    """Retrain the learned ranker on every portfolio in the graph (each new badge a
+    learner earned, with features from the awards before it) and save it with its
+    feature list and training-data hash."""
+    from colearn.recommender.recommend import ranker_path
+    from colearn.recommender.training import train_ranker, training_rows
+
+    def body() -> None:
+        with Steps() as step:
+            step("reading every portfolio, the badges and the spine from the graph")
+            with store() as s:
+                rows = training_rows(s)
+            ranker, events = train_ranker(rows, max_groups=max_groups, progress=step)
+            step("saving")
+            path = ranker.save(output or ranker_path(get_settings().data_dir))
+        meta = ranker.metadata()
+        out.print(f"trained on {events:,} events ({meta['n_rows']:,} rows), "
+                  f"training hash {meta['training_hash'][:16]}; saved to {path}")
+        guard = ", ".join(f"{k} {v:.3f}" for k, v in meta["guard"].items())
+        out.print(f"serving: {'the learned ranker' if meta['serve'] == 'ranker' else 'the single signal ' + meta['serve']}"
+                  f" (NDCG@10 on the latest {ranker.guard_share:.0%} of events: {guard or 'no guard, too few events'})")
+
+    run(body)

@@ -1,0 +1,113 @@
+"""``colearn serve`` and ``colearn keys ...`` (create, list, revoke,
+learner-token): the HTTP API (``service.forked``) and its credentials
+(``service.auth``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from colearn.cli.common import JsonOpt, err, out, run, store
+from colearn.config import get_settings
+
+keys_app = typer.Typer(help="API keys (admin, organisation, partner) and learner tokens.",
+                       no_args_is_help=True)
+
+
+def serve_cmd(
+    host: Annotated[Optional[str], typer.Option(help="Bind address.", envvar="COLEARN_HOST")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port.", envvar="COLEARN_PORT")] = None,
+    workers: Annotated[int, typer.Option(min=1, envvar="COLEARN_WORKERS",
+                                         help="Worker processes; they share one recommender, built "
+                                              "before they are forked.")] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs).
+
+    This process starts the embedded store (or reuses a running one), restarts it
+    if it crashes, and on SIGTERM or SIGINT stops the workers, then the store it
+    started (its append-only file compacted first). Workers and the store get
+    SIGTERM from the kernel if this process dies, even by SIGKILL.
+    """
+    from colearn.service.forked import serve
+
+    settings = get_settings()
+    run(lambda: serve(settings, host or settings.host, port or settings.port, workers))
+
+
+@keys_app.command("create")
+def keys_create_cmd(
+    role: Annotated[str, typer.Option(help="admin, organisation or partner.")],
+    organisation: Annotated[Optional[str], typer.Option(help="The organisation an organisation key acts for.")] = None,
+    origin: Annotated[Optional[list[str]], typer.Option(help="An origin a partner key may be used from (repeat).")] = None,
+    name: Annotated[str, typer.Option(help="A label for people.")] = "",
+) -> None:
+    """Create an API key. The key is printed once; only its hash is kept."""
+    from colearn.service.auth import create_key
+
+    def body() -> None:
+        with store() as s:
+            key = create_key(s, role, organisation_id=organisation, origins=origin or [], name=name)
+        err.print(f"created {key.role} key {key.id}; store it now, it is not shown again:")
+        print(key.secret)
+
+    run(body)
+
+
+@keys_app.command("list")
+def keys_list_cmd(as_json: JsonOpt = False) -> None:
+    """List API keys (ids, roles, bindings; never secrets)."""
+    from colearn.service.auth import list_keys
+
+    def body() -> None:
+        with store() as s:
+            rows = list_keys(s)
+        if as_json:
+            out.print_json(json.dumps(rows))
+            return
+        table = Table(title="API keys")
+        for col in ("id", "role", "organisation", "origins", "name", "revoked"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r["id"], r["role"], r["organisation_id"] or "", " ".join(r["origins"] or []),
+                          r["name"] or "", "yes" if r["revoked_on"] else "")
+        out.print(table)
+
+    run(body)
+
+
+@keys_app.command("revoke")
+def keys_revoke_cmd(key_id: Annotated[str, typer.Argument(help="The key's id (the part after col_).")]) -> None:
+    """Revoke an API key; running servers refuse it within COLEARN_KEY_CACHE_SECONDS (5 s). It stays on record."""
+    from colearn.service.auth import revoke_key
+
+    def body() -> None:
+        with store() as s:
+            revoke_key(s, key_id)
+        err.print(f"revoked {key_id}")
+
+    run(body)
+
+
+@keys_app.command("learner-token")
+def keys_learner_token_cmd(
+    learner_id: Annotated[str, typer.Argument(help="The learner the token is for.")],
+    ttl: Annotated[int, typer.Option(min=1, help="Lifetime in seconds.")] = 3600,
+) -> None:
+    """Print a signed token that lets one learner read their own data (an unknown learner is refused)."""
+    from colearn.errors import NotFound
+    from colearn.graph.access import learner_exists
+    from colearn.service.auth import issue_learner_token, token_secret
+
+    def body() -> None:
+        settings = get_settings()
+        with store() as s:
+            if not learner_exists(s, learner_id):
+                raise NotFound(f"learner '{learner_id}' does not exist: learners sign in by email "
+                               "(POST /signin/email), or are created by an award")
+        secret = settings.token_secret.get_secret_value() if settings.token_secret else None
+        print(issue_learner_token(token_secret(settings.data_dir, secret), learner_id, ttl))
+
+    run(body)

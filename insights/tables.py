@@ -1,0 +1,76 @@
+"""An insight's answer as a flat table: rows for printing (``colearn insights``)
+and CSV with names beside ids for a city team's spreadsheet (the API's and the
+CLI's ``--csv``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from colearn.insights.privacy import ALL
+
+__all__ = ["flatten", "to_csv"]
+
+#: Columns that hold a group id, and the ``names`` dimension that names it.
+_NAMED = {"theme": "theme", "place": "place", "group": None, "cell": "cell", "destination": "destination",
+          "organisation": "organisation"}
+
+
+def flatten(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The main table of an answer as flat rows (for printing; opportunity lists become counts)."""
+    kind = answer["insight"]
+    if kind == "issued":
+        return answer["rows"]
+    if kind == "spine":
+        return answer["cells"]
+    if kind == "progression":
+        return [{"domain": d["domain"], "step": f"{s['from_layer']} -> {s['to_layer']}",
+                 **{k: s[k] for k in ("learners", "median_days", "suppressed")}}
+                for d in answer["domains"] for s in [{"from_layer": "any", "to_layer": "higher", **d}, *d["steps"]]]
+    if kind == "pathways":
+        return [{"pathway": p["pathway"], "pathway_title": p["title"], **s}
+                for p in answer["pathways"] for s in p["stages"]]
+    rows = answer["rows"]
+    if kind == "unseen_talent":
+        return [{**r, "opportunities": len(r["opportunities"])} for r in rows]
+    return rows
+
+
+def to_csv(answer: dict[str, Any], names: dict[str, dict[str, str]] | None = None) -> str:
+    """The main table of an answer (``flatten``) as CSV text, one header row, for a city team's spreadsheet.
+
+    Next to each id column (``theme``, ``place``, ``cell``, ...) comes its
+    display name (``theme_name``, ...) from ``names`` (default: the answer's own
+    ``names``); ``*`` means all, and a hidden cell has empty numbers and its
+    reason in ``suppressed``. Lists (an unseen-talent cell's opportunities)
+    become the ``; ``-joined names.
+    """
+    names = names or answer.get("names") or {}
+    rows = [dict(r) for r in flatten(answer)]
+    if answer["insight"] == "unseen_talent":
+        for r, src in zip(rows, answer["rows"]):
+            r["opportunities"] = "; ".join(o["name"] or o["id"] for o in src["opportunities"])
+    columns: list[str] = []
+    for r in rows:
+        for k in r:
+            if k not in columns:
+                columns.append(k)
+            dim = _NAMED.get(k)
+            if dim and names.get(dim) and f"{k}_name" not in columns:
+                columns.append(f"{k}_name")
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        out: dict[str, Any] = {}
+        for k in columns:
+            if k.endswith("_name") and k[:-5] in _NAMED and k not in r:
+                v = r.get(k[:-5])
+                known: dict[Any, Any] = names.get(_NAMED[k[:-5]] or "", {})
+                out[k] = "all" if v == ALL else known.get(v, "" if v is None else v)
+                continue
+            v = r.get(k)
+            out[k] = "" if v is None else ("true" if v is True else "false" if v is False else v)
+        writer.writerow(out)
+    return buf.getvalue()
