@@ -22,6 +22,7 @@ from pathlib import Path
 
 import jwt
 
+from colearn.caching import ExpiringCache
 from colearn.domain.policy import Principal, Role
 from colearn.errors import InvalidInput, NotFound
 from colearn.graph import queries
@@ -118,8 +119,9 @@ def principal_for_key(store: GraphStore, presented: str) -> Principal | None:
                      origins=tuple(row["origins"] or ()))
 
 
-class PrincipalCache:
-    """The principals of API keys presented lately, each kept for ``ttl_s`` seconds.
+class PrincipalCache(ExpiringCache[str, Principal]):
+    """The principals of API keys presented lately, each kept for ``ttl_s`` seconds
+    (``COLEARN_KEY_CACHE_SECONDS``; ``colearn.caching.ExpiringCache``).
 
     Reading the key from the graph on every request was a store round trip
     per request; with this, a key is read once per ``ttl_s``. The price: a key
@@ -128,28 +130,11 @@ class PrincipalCache:
 
     Args:
         ttl_s: how long a principal is reused; 0 turns the cache off.
-        max_entries: the cache is emptied when it would grow past this.
+        max_entries: the most keys kept (the least recently used go first).
     """
 
     def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
-        self.ttl_s = ttl_s
-        self.max_entries = max_entries
-        self._entries: dict[str, tuple[float, Principal]] = {}
-
-    def get(self, presented: str) -> Principal | None:
-        """The cached principal of a presented key, or None (absent or expired)."""
-        hit = self._entries.get(presented)
-        if hit is None or time.monotonic() - hit[0] > self.ttl_s:
-            return None
-        return hit[1]
-
-    def put(self, presented: str, principal: Principal) -> None:
-        """Keep ``principal`` for ``presented`` (nothing when the cache is off)."""
-        if self.ttl_s <= 0:
-            return
-        if len(self._entries) >= self.max_entries:
-            self._entries.clear()
-        self._entries[presented] = (time.monotonic(), principal)
+        super().__init__(ttl_s, max_entries)
 
 
 def token_secret(data_dir: Path, configured: str | None = None) -> str:
