@@ -36,6 +36,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from colearn.domain import policy
+from colearn.domain.policy import Action, Resource
 from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound
 from colearn.graph import feed, queries
 from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE,
@@ -146,6 +148,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
                            "needs one (OB 2.0, Profile)", field="email")
     now_s = epoch(now, name="now") if now is not None else int(time.time())
     report = AwardReport()
+    issuer = policy.acting_for(organisation_id)
     badge_ids = sorted({r.badge_id for r in requests})
     definers = {r["id"]: r["organisation_id"] for r in store.read(queries.ISSUING_BADGES, {"badge_ids": badge_ids})}
     named = sorted({r.learner_id for r in requests if r.learner_id})
@@ -158,9 +161,8 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
             issued, expires = _check_request(req, now_s)
             if req.badge_id not in definers:
                 raise NotFound(f"badge '{req.badge_id}' does not exist")
-            if definers[req.badge_id] != organisation_id:
-                raise Forbidden(f"badge '{req.badge_id}' is defined by another organisation; only "
-                                "its own organisation may award it")
+            policy.require(issuer, Action.ISSUE_BADGE,
+                           Resource(f"badge '{req.badge_id}'", owners=(definers[req.badge_id],)))
             if req.learner_id in missing_learners:
                 raise NotFound(f"learner '{req.learner_id}' does not exist")
             if req.idempotency_key is not None:
@@ -261,7 +263,7 @@ def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *,
         store: the graph.
         assertion_id: the assertion.
         accept: True to accept, False to decline.
-        learner_id: the learner acting; None for an administrator.
+        learner_id: the learner acting; None for the operator (``policy.acting_for``).
         now: the time stamped (``accepted_on`` / ``declined_on``); default now.
         on_completion: called with each completion this accept newly awards
             (the service makes the completion issuer's signing key there).
@@ -275,8 +277,8 @@ def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *,
         Conflict: it is revoked.
     """
     record = get_assertion(store, assertion_id)
-    if learner_id is not None and record.learner_id != learner_id:
-        raise Forbidden("only the learner it was awarded to may accept or decline an assertion")
+    policy.require(policy.acting_for(learner_id=learner_id), Action.RESPOND_TO_ASSERTION,
+                   policy.of_assertion(record, Action.RESPOND_TO_ASSERTION))
     to = AssertionStatus.ACCEPTED if accept else AssertionStatus.DECLINED
     after = _transition(store, record, to, epoch(now, name="now") or int(time.time()), None)
     if accept and after.learner_id and after.badge_id:
@@ -297,7 +299,7 @@ def revoke(store: GraphStore, assertion_id: str, reason: str, *, organisation_id
         store: the graph.
         assertion_id: the assertion.
         reason: why (published in the OB 2.0 RevocationList and hosted assertion).
-        organisation_id: the organisation acting; None for an administrator.
+        organisation_id: the organisation acting; None for the operator (``policy.acting_for``).
         now: the time stamped as ``revoked_on``; default now.
 
     Raises:
@@ -308,8 +310,8 @@ def revoke(store: GraphStore, assertion_id: str, reason: str, *, organisation_id
     if not reason or not reason.strip():
         raise InvalidInput("a revocation needs a reason", field="reason")
     record = get_assertion(store, assertion_id)
-    if organisation_id is not None and record.badge_organisation_id != organisation_id:
-        raise Forbidden("only the organisation that defines the badge may revoke its assertions")
+    policy.require(policy.acting_for(organisation_id), Action.REVOKE_ASSERTION,
+                   policy.of_assertion(record, Action.REVOKE_ASSERTION))
     when = epoch(now, name="now") or int(time.time())
     after = _transition(store, record, AssertionStatus.REVOKED, when, reason.strip())
     if record.status != AssertionStatus.REVOKED and after.learner_id and after.badge_id:
@@ -330,8 +332,8 @@ def withdraw(store: GraphStore, assertion_id: str, reason: str, *, organisation_
         Forbidden: ``organisation_id`` neither issued the assertion nor defines its badge.
     """
     record = get_assertion(store, assertion_id)
-    if organisation_id is not None and organisation_id not in (record.issuer_id, record.badge_organisation_id):
-        raise Forbidden("only the organisation that issued the assertion may withdraw it")
+    policy.require(policy.acting_for(organisation_id), Action.WITHDRAW_ASSERTION,
+                   policy.of_assertion(record, Action.WITHDRAW_ASSERTION))
     if record.props.get("erased"):
         return
     if record.status != AssertionStatus.REVOKED:

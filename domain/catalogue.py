@@ -1,7 +1,7 @@
 """Catalogue and pathway writes, each recording its change in the feed.
 
 The service validates a record and checks who may write it
-(``service/catalogue.py``, ``service/authoring.py``, ``service/auth``'s policy);
+(``service/catalogue.py``, ``service/authoring.py``, asking ``domain/policy.py``);
 the write itself happens here, as one statement that also records a
 ``catalogue`` entry in the change feed (``graph.feed.recorded``), so every
 serving process learns of a badge, opportunity, theme or pathway created,

@@ -7,8 +7,9 @@ again on every request was the largest single cost of the request (a fifth
 of the API's CPU at S, measured with py-spy: FalkorDB's client parses the
 maps in Python). ``CachedStore`` wraps the store the service uses and:
 
-- answers ``BADGE_OPPORTUNITIES`` per badge from a cache, reading only the
-  badges it does not hold or holds for longer than ``ttl_s``; the cache holds
+- answers ``BADGE_OPPORTUNITIES`` per badge from a cache
+  (``colearn.caching.ExpiringCache``), reading only the badges it does not
+  hold or holds for longer than ``ttl_s``; the cache holds
   every opportunity of a badge, ended ones too, and each answer leaves out
   those ended at its own ``$now`` as the statement does;
 - forgets the whole cache when a write through it touches opportunities
@@ -21,10 +22,9 @@ maps in Python). ``CachedStore`` wraps the store the service uses and:
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
+from colearn.caching import ExpiringCache
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore, Row
@@ -32,6 +32,9 @@ from colearn.graph.store import GraphStore, Row
 #: Statement fragments whose writes can change a badge's opportunities.
 _TOUCHES_OPPORTUNITIES = (f":{Label.OPPORTUNITY}", f":{Rel.AWARDS}", f":{Rel.OFFERS}", f":{Rel.LOCATED_IN}",
                           f":{Rel.WITHIN}")
+
+#: The most badges whose opportunities are kept (the least recently asked go first).
+MAX_BADGES = 200_000
 
 #: ``$now`` that keeps every opportunity, ended ones too (the cache filters per answer).
 _EVERY = -(2**62)  # the same as colearn.recommender.opportunities.ANY_TIME (graph imports no recommender)
@@ -53,8 +56,7 @@ class CachedStore:
         self.inner = store
         self.ttl_s = ttl_s
         self.backend = store.backend
-        self._opportunities: dict[str, tuple[float, list[dict[str, Any]]]] = {}
-        self._lock = threading.Lock()
+        self._opportunities: ExpiringCache[str, list[dict[str, Any]]] = ExpiringCache(ttl_s, MAX_BADGES)
         self.hits = 0
         self.misses = 0
 
@@ -66,25 +68,22 @@ class CachedStore:
         return self.inner.read(query, params)
 
     def _badge_opportunities(self, badge_ids: list[str], at: int) -> list[Row]:
-        now = time.monotonic()
-        with self._lock:
-            known = {b: self._opportunities.get(b) for b in badge_ids}
-        missing = [b for b, hit in known.items() if hit is None or now - hit[0] > self.ttl_s]
+        known = self._opportunities.get_many(badge_ids)
+        missing = [b for b, hit in known.items() if hit is None]
         if missing:
             found = {r["badge_id"]: list(r["opportunities"] or [])
                      for r in self.inner.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": missing,
                                                                             "now": _EVERY})}
-            with self._lock:
-                for b in missing:
-                    self._opportunities[b] = (now, found.get(b, []))
-                    known[b] = self._opportunities[b]
+            for b in missing:
+                got = known[b] = found.get(b, [])
+                self._opportunities.put(b, got)
         self.hits += len(badge_ids) - len(missing)
         self.misses += len(missing)
         # The statement's shape: one row per badge that has opportunities. The lists
         # are copies; the opportunity maps in them are shared (read them, do not change them).
         out = []
         for b, hit in known.items():
-            current = [o for o in (hit[1] if hit is not None else []) if o.get("ends_on") is None or o["ends_on"] > at]
+            current = [o for o in (hit or []) if o.get("ends_on") is None or o["ends_on"] > at]
             if current:
                 out.append({"badge_id": b, "opportunities": current})
         return out
@@ -99,8 +98,7 @@ class CachedStore:
 
     def forget(self) -> None:
         """Empty the cache."""
-        with self._lock:
-            self._opportunities.clear()
+        self._opportunities.clear()
 
     def apply_schema(self) -> None:
         """The wrapped store's ``apply_schema``."""

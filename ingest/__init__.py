@@ -1,5 +1,14 @@
 """Readers for each input format: parse -> validate (pydantic) -> rows -> batched graph writes.
 
+- ``spine``: the learning spine file (layers x domains) and the destinations.
+- ``catalogue``: a city catalogue (themes, places, organisations, badges,
+  opportunities, pathways) in YAML.
+- ``awards``: a city's learners and their awards (``learners.csv``, ``awards.csv``).
+- ``openbadges``: Open Badges 2.0 and 3.0 JSON documents.
+- ``stackexchange``: a Stack Exchange data dump's ``Badges.xml`` (benchmark histories).
+- ``synthetic``: a synthetic city of a chosen size, from a seed.
+- ``common``: what they share: batching, progress, reports, error translation.
+
 A reader never talks to the service. Every reader validates all of its input
 before writing anything, writes with one ``UNWIND`` statement per batch, is
 idempotent, and on bad input raises ``InvalidInput`` naming the file, the

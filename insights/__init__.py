@@ -1,1 +1,7 @@
-"""Citywide insights: aggregates over the graph with small cells suppressed, and their charts."""
+"""Citywide insights: what is being learned, where, and by whom.
+
+- ``aggregates``: ``Insights``, the aggregates over the graph (awards over time,
+  the spine, progression, pathway funnels, supply and demand, unseen talent).
+- ``privacy``: small-cell suppression, designed against differencing.
+- ``charts``: the insights as PNG or SVG charts (matplotlib).
+"""

@@ -21,7 +21,8 @@ Privacy (see ``insights.privacy``): each insight's cells are built once over
 the whole city and suppressed once; request parameters (``from``, ``to``, a
 group, a domain, ...) only choose which cells are shown. The definitions
 (``UNSEEN_MIN_BADGES``, ...) and k are fixed server-side, so no request can
-change who is counted. Raw query rows are cached for ``cache_seconds``.
+change who is counted. Raw query rows (and the canonical tables built from
+them) are cached for ``cache_seconds`` (``colearn.caching.ExpiringCache``).
 
 The calendar (weeks, months, the ``from``/``to`` days) is ``insights.periods``;
 an answer as flat rows or CSV is ``insights.tables``.
@@ -36,6 +37,7 @@ from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from colearn.caching import ExpiringCache
 from colearn.errors import InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
@@ -50,6 +52,8 @@ __all__ = ["DIMENSIONS", "INTERVALS", "Insights", "period_of", "UNSEEN_MIN_BADGE
 
 #: What ``issued`` can break awards down by.
 DIMENSIONS: tuple[str, ...] = queries.ISSUED_DIMENSIONS
+#: The most query answers, and the most tables, an ``Insights`` keeps at once.
+MAX_CACHED = 256
 #: Dimensions whose cells are suppressed together (theme kinds and
 #: destinations are unions of themes, so their lines join theme cells).
 _FAMILY = {"theme": ("theme", "theme_kind", "destination"), "theme_kind": ("theme", "theme_kind", "destination"),
@@ -78,7 +82,7 @@ class Insights:
         store: the graph.
         min_learners: k: a published cell counts at least this many learners.
         cache_seconds: how long raw query rows are reused (0: never).
-        clock: seconds since the epoch (tests).
+        clock: the caches' clock in seconds (``time.monotonic``; tests pass their own).
     """
 
     def __init__(self, store: GraphStore, *, min_learners: int = 5, cache_seconds: float = 0,
@@ -88,21 +92,20 @@ class Insights:
         self.store = store
         self.k = min_learners
         self.cache_seconds = cache_seconds
-        self._clock = clock
-        self._cache: dict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = {}
-        self._tables: dict[tuple[str, ...], tuple[float, dict[Hashable, Cell]]] = {}
+        self._cache: ExpiringCache[tuple[str, str], list[dict[str, Any]]] = ExpiringCache(
+            cache_seconds, MAX_CACHED, timer=clock)
+        self._tables: ExpiringCache[tuple[str, ...], dict[Hashable, Cell]] = ExpiringCache(
+            cache_seconds, MAX_CACHED, timer=clock)
 
     # ---- raw rows ----------------------------------------------------------
 
     def _read(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         key = (query, repr(sorted((params or {}).items())))
-        now = self._clock()
         hit = self._cache.get(key)
-        if hit is not None and now - hit[0] < self.cache_seconds:
-            return hit[1]
+        if hit is not None:
+            return hit
         rows = self.store.read(query, params)
-        if self.cache_seconds > 0:
-            self._cache[key] = (now, rows)
+        self._cache.put(key, rows)
         return rows
 
     def labels(self) -> dict[str, dict[str, dict[str, Any]]]:
@@ -147,13 +150,11 @@ class Insights:
         per period; ``(dim, ALL, ALL, group)`` per group over all time;
         ``(ALL, ALL, ALL, ALL)`` for everything.
         """
-        now = self._clock()
         hit = self._tables.get(family)
-        if hit is not None and now - hit[0] < self.cache_seconds:
-            return hit[1]
+        if hit is not None:
+            return hit
         cells = self._build_issued_table(family)
-        if self.cache_seconds > 0:
-            self._tables[family] = (now, cells)
+        self._tables.put(family, cells)
         return cells
 
     def _build_issued_table(self, family: tuple[str, ...]) -> dict[Hashable, Cell]:

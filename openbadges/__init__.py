@@ -5,10 +5,12 @@
 - ``documents``: the OB 2.0 hosted documents (Issuer Profile, CryptographicKey,
   BadgeClass, Assertion, RevocationList) and the OB 3.0 OpenBadgeCredential,
   signed as VC-JWT and as a Data Integrity proof, with Bitstring status lists.
-- ``images``: a generated SVG / PNG per badge, and baked downloads.
+- ``images``: a generated SVG / PNG per badge, uploads checked, and baked downloads.
 - ``verify``: a verification report for an OB 2.0 assertion, an OB 3.0
   credential or a baked image.
 - ``importing``: a learner adds a badge earned elsewhere to their portfolio.
+- ``rules``: rules about presented documents that verify, import and ingest share.
+- ``schema`` (with ``schemas/``): the OB 2.0 JSON Schemas documents are checked against.
 
 OB 3.0 signing and verification use ``openbadgeslib`` (LGPLv3), which also
 bundles the JSON-LD contexts, so nothing here needs the network.

@@ -1,3 +1,11 @@
-"""Measuring colearn at city scale: the benchmark (``colearn bench``), the soak
-(``colearn soak``), the HTTP load generator they share, and a real
-``colearn serve`` process to measure."""
+"""Measuring colearn at city scale.
+
+- ``bench``: ``colearn bench`` (speed and memory per city size); ``compare``:
+  ``colearn bench --store`` (FalkorDB and Neo4j side by side); ``inproc``:
+  "what next" in-process beside reference recommenders; ``feed_bench``:
+  ``colearn bench-feed`` (change-to-visible latency across processes);
+  ``reload``: the embedded store's restart time.
+- ``soak``: ``colearn soak`` (minutes of mixed traffic against a live server).
+- ``load`` (the HTTP load generator) and ``server`` (a real ``colearn serve``
+  process), which the others share.
+"""

@@ -5,7 +5,7 @@ matrices. An award changes a handful of cells; rebuilding the matrix from the
 graph for that would be wasteful, and writing into a CSR's structure one cell
 at a time is slow. So updates are queued as COO triples and folded into the
 CSR (one sparse addition, ``O(nnz)`` in memory, no store read) the next time
-the matrix is read. Rows may be added (a new learner) by growing the shape.
+the matrix is read. The shape is fixed when the matrix is made.
 
 A small matrix (at most ``DENSE_CELLS`` cells: badge x badge counts of a
 catalogue of up to 2,000 badges) is kept dense instead and updated in place
@@ -32,10 +32,10 @@ class CountMatrix:
         dtype: ``np.int64`` for counts, ``np.float64`` for weights.
 
         dense: keep a dense array (default: when the shape has at most
-            ``DENSE_CELLS`` cells and rows will not grow).
+            ``DENSE_CELLS`` cells).
 
     Attributes:
-        shape: the current shape (rows grow with ``grow_rows``; sparse only).
+        shape: ``(n_rows, n_cols)``, fixed.
         version: increases with every update (callers cache derived matrices by it).
     """
 
@@ -79,16 +79,6 @@ class CountMatrix:
                     self._pending.append((r, c, v))
                 self.version += 1
 
-    def grow_rows(self, n_rows: int) -> None:
-        """Make the matrix at least ``n_rows`` rows tall (new rows are empty)."""
-        with self._lock:
-            if n_rows > self.shape[0]:
-                if self._d is not None:
-                    self._d = np.concatenate([self._d, np.zeros((n_rows - self.shape[0], self.shape[1]),
-                                                                dtype=self.dtype)])
-                self.shape = (int(n_rows), self.shape[1])
-                self.version += 1
-
     def csr(self) -> sparse.csr_array:
         """The matrix with every queued update folded in (CSR, ``shape``)."""
         with self._lock:
@@ -97,9 +87,6 @@ class CountMatrix:
                     self._m = sparse.csr_array(self._d)
                     self._csr_version = self.version
                 return self._m
-            if self._m.shape != self.shape:
-                m = self._m.tocoo()
-                self._m = sparse.csr_array((m.data, (m.row, m.col)), shape=self.shape, dtype=self.dtype)
             if self._pending:
                 r = np.concatenate([p[0] for p in self._pending])
                 c = np.concatenate([p[1] for p in self._pending])

@@ -6,13 +6,8 @@ fast hash is enough: there is nothing to brute-force). A learner token is a JWT
 (RFC 7519) signed with HS256 by the service's token secret, with ``sub`` = the
 learner id and an ``exp``.
 
-Roles:
-    admin: everything.
-    organisation: bound to one organisation; changes only its own badges,
-        opportunities, pathways and awards.
-    partner: read-only public catalogue data and recommendations, from the
-        web origins listed on the key (CORS).
-    learner: their own portfolio and recommendations.
+The roles (``Role``) and what each may do are ``domain/policy.py``'s; this
+module only says who is calling (``Principal``, re-exported here).
 """
 
 from __future__ import annotations
@@ -22,12 +17,13 @@ import hmac
 import os
 import secrets
 import time
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
 
+from colearn.caching import ExpiringCache
+from colearn.domain.policy import Principal, Role
 from colearn.errors import InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
@@ -35,45 +31,6 @@ from colearn.graph.store import GraphStore
 KEY_PREFIX = "col"
 TOKEN_ALGORITHM = "HS256"
 DEFAULT_TOKEN_TTL_S = 3600
-
-
-class Role(StrEnum):
-    """The four kinds of caller."""
-
-    ADMIN = "admin"
-    ORGANISATION = "organisation"
-    PARTNER = "partner"
-    LEARNER = "learner"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """An authenticated caller.
-
-    Attributes:
-        role: what kind of caller.
-        key_id: the API key's id (None for learner tokens and anonymous callers).
-        organisation_id: for ``organisation`` keys, the organisation it acts for.
-        learner_id: for learner tokens, the learner.
-        origins: for ``partner`` keys, the web origins allowed to use it.
-    """
-
-    role: Role
-    key_id: str | None = None
-    organisation_id: str | None = None
-    learner_id: str | None = None
-    origins: tuple[str, ...] = field(default_factory=tuple)
-
-    def can_read_learner(self, learner_id: str) -> bool:
-        """Whether this caller may read a learner's recommendations and pathways."""
-        if self.role in (Role.ADMIN, Role.PARTNER):
-            return True
-        return self.role == Role.LEARNER and self.learner_id == learner_id
-
-    def acts_for(self, organisation_id: str) -> bool:
-        """Whether this caller may change what ``organisation_id`` owns."""
-        return self.role == Role.ADMIN or (
-            self.role == Role.ORGANISATION and self.organisation_id == organisation_id)
 
 
 @dataclass(frozen=True)
@@ -162,8 +119,9 @@ def principal_for_key(store: GraphStore, presented: str) -> Principal | None:
                      origins=tuple(row["origins"] or ()))
 
 
-class PrincipalCache:
-    """The principals of API keys presented lately, each kept for ``ttl_s`` seconds.
+class PrincipalCache(ExpiringCache[str, Principal]):
+    """The principals of API keys presented lately, each kept for ``ttl_s`` seconds
+    (``COLEARN_KEY_CACHE_SECONDS``; ``colearn.caching.ExpiringCache``).
 
     Reading the key from the graph on every request was a store round trip
     per request; with this, a key is read once per ``ttl_s``. The price: a key
@@ -172,28 +130,11 @@ class PrincipalCache:
 
     Args:
         ttl_s: how long a principal is reused; 0 turns the cache off.
-        max_entries: the cache is emptied when it would grow past this.
+        max_entries: the most keys kept (the least recently used go first).
     """
 
     def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
-        self.ttl_s = ttl_s
-        self.max_entries = max_entries
-        self._entries: dict[str, tuple[float, Principal]] = {}
-
-    def get(self, presented: str) -> Principal | None:
-        """The cached principal of a presented key, or None (absent or expired)."""
-        hit = self._entries.get(presented)
-        if hit is None or time.monotonic() - hit[0] > self.ttl_s:
-            return None
-        return hit[1]
-
-    def put(self, presented: str, principal: Principal) -> None:
-        """Keep ``principal`` for ``presented`` (nothing when the cache is off)."""
-        if self.ttl_s <= 0:
-            return
-        if len(self._entries) >= self.max_entries:
-            self._entries.clear()
-        self._entries[presented] = (time.monotonic(), principal)
+        super().__init__(ttl_s, max_entries)
 
 
 def token_secret(data_dir: Path, configured: str | None = None) -> str:

@@ -11,7 +11,7 @@ than the step before it is a warning, not an error: organisations sometimes
 mean it (a "give back" step at the end).
 
 Only the authoring organisation (or admin) may change a pathway; drafts are
-visible to them alone.
+visible to them alone (``domain/policy.py``: ``CHANGE_OWN``, ``SEE_DRAFT``).
 
 Completion: when a learner's portfolio meets every non-optional step, the
 pathway's completion badge is awarded once - one idempotent ``MERGE`` statement
@@ -52,26 +52,34 @@ import networkx as nx
 from pydantic import ValidationError
 
 from colearn.domain import catalogue as domain_catalogue
+from colearn.domain import policy
+from colearn.domain.policy import Action, Resource
 from colearn.domain.awards import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
                                    completion_assertion_id, unmet_steps)
-from colearn.errors import Conflict, Forbidden, NotFound
+from colearn.errors import Conflict, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label, PathwayStatus
 from colearn.graph.store import GraphStore
 from colearn.records.catalogue import PathwayRecord, StepRecord, step_badge_problems, step_id
-from colearn.service.auth import Principal, Role
-from colearn.service.catalogue import Entity, check_own_badges, field_error, may_write, validation_error
-
-PATHWAY = Entity(Label.PATHWAY, PathwayRecord, "organisation", "pathway")
+from colearn.service.auth import Principal
+from colearn.service.catalogue import check_own_badges, field_error, validation_error
 
 __all__ = ["COMPLETION_SOURCE", "Completion", "complete_after_award", "completion_assertion_id", "unmet_steps"]
 
 
-def _viewer(principal: Principal) -> str | None:
-    """Whose drafts the caller may see: ``'*'`` for admin, its organisation, or nobody's."""
-    if principal.role == Role.ADMIN:
-        return "*"
-    return principal.organisation_id if principal.role == Role.ORGANISATION else None
+def _pathway(pathway_id: str, organisation: str) -> Resource:
+    """A pathway as a resource of the policy: its authoring organisation owns it."""
+    return Resource(f"pathway '{pathway_id}'", owners=(organisation,))
+
+
+def may_change(principal: Principal, pathway_id: str, organisation: str) -> None:
+    """Refuse unless ``principal`` may author ``organisation``'s pathway ``pathway_id``
+    (``Action.CHANGE_OWN``).
+
+    Raises:
+        Forbidden: it may not.
+    """
+    policy.require(principal, Action.CHANGE_OWN, _pathway(pathway_id, organisation))
 
 
 def page(store: GraphStore, principal: Principal, *, q: str | None, status: str | None,
@@ -79,14 +87,15 @@ def page(store: GraphStore, principal: Principal, *, q: str | None, status: str 
     """One page of pathways the caller may see (drafts only their authors' and admin's)."""
     row = store.read(queries.PATHWAY_PAGE, {
         "q": q.strip().lower() if q and q.strip() else None, "status": status, "destination": destination,
-        "organisation": organisation, "viewer": _viewer(principal), "limit": limit, "offset": offset})[0]
+        "organisation": organisation, "viewer": policy.draft_viewer(principal), "limit": limit, "offset": offset})[0]
     return row["total"], row["data"]
 
 
 def get(store: GraphStore, principal: Principal, pathway_id: str) -> dict[str, Any]:
     """A pathway; a draft is NotFound to anyone but its author and admin
-    (the rule: ``graph.queries.pathways._VISIBLE_TO_VIEWER``)."""
-    rows = store.read(queries.PATHWAY_GET_FOR_VIEWER, {"id": pathway_id, "viewer": _viewer(principal)})
+    (the rule: ``graph.queries.pathways._VISIBLE_TO_VIEWER``, given the viewer by
+    ``policy.draft_viewer``)."""
+    rows = store.read(queries.PATHWAY_GET_FOR_VIEWER, {"id": pathway_id, "viewer": policy.draft_viewer(principal)})
     if not rows:
         raise NotFound(f"pathway '{pathway_id}' does not exist")
     return rows[0]["record"]
@@ -173,7 +182,7 @@ def create(store: GraphStore, principal: Principal, pathway: PathwayRecord) -> W
         RequestValidationError: unknown references, or a badge in two steps (422 with the field).
         Conflict: the id is taken.
     """
-    may_write(principal, PATHWAY, pathway.organisation)
+    may_change(principal, pathway.id, pathway.organisation)
     _check_graph(store, pathway)
     _write(store, pathway, create=True)
     return Written(get(store, principal, pathway.id), _warnings(store, pathway, pathway.id))
@@ -224,7 +233,7 @@ def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict
         RequestValidationError: the patched pathway is invalid.
     """
     current = get(store, principal, pathway_id)
-    may_write(principal, PATHWAY, current["organisation"])
+    may_change(principal, pathway_id, current["organisation"])
     if current["status"] == PathwayStatus.ARCHIVED:
         raise Conflict(f"pathway '{pathway_id}' is archived; publish it again before changing it")
     base = {k: current[k] for k in ("title", "description", "status", "kind", "organisation", "destination",
@@ -234,7 +243,7 @@ def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict
         pathway = PathwayRecord.model_validate({**base, **patch, "id": pathway_id})
     except ValidationError as exc:
         raise validation_error(exc) from exc
-    may_write(principal, PATHWAY, pathway.organisation)
+    may_change(principal, pathway_id, pathway.organisation)
     _check_graph(store, pathway)
     _write(store, pathway, create=False)
     return Written(get(store, principal, pathway_id), _warnings(store, pathway, pathway_id))
@@ -255,7 +264,7 @@ def set_status(store: GraphStore, principal: Principal, pathway_id: str, to: Pat
         Forbidden: the caller is not its author.
     """
     current = get(store, principal, pathway_id)
-    may_write(principal, PATHWAY, current["organisation"])
+    may_change(principal, pathway_id, current["organisation"])
     if current["status"] in _TRANSITIONS[to]:
         domain_catalogue.set_pathway_status(store, pathway_id, str(to), now=int(time.time()))
     return Written(get(store, principal, pathway_id), _warnings(store, current, pathway_id))
@@ -273,10 +282,8 @@ def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_i
         Forbidden: any other caller.
     """
     pathway = get(store, principal, pathway_id)
-    allowed = (principal.role == Role.ADMIN or principal.organisation_id == pathway["organisation"]
-               or (principal.role == Role.LEARNER and principal.learner_id == learner_id))
-    if not allowed:
-        raise Forbidden("only admin, the pathway's organisation or the learner themself may claim a completion")
+    policy.require(principal, Action.COMPLETE_PATHWAY, Resource(
+        f"pathway '{pathway_id}'", owners=(pathway["organisation"],), learner=learner_id))
     return award_completion(store, pathway, learner_id, now=now)
 
 

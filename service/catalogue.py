@@ -7,9 +7,10 @@ against the graph. An update is a patch: the stored record, the patch on top,
 and the whole result validated again, so the rules that tie fields together
 (a place unless online, end after start) hold after every change.
 
-Who may write: an organisation its own badges (``issuer``) and opportunities
-(``organisation``) and its own profile; admin everything, and alone the
-organisations, themes, destinations, places and spine cells.
+Who may write is ``domain/policy.py``'s (``catalogue_action``): an organisation
+its own badges (``issuer``) and opportunities (``organisation``) and its own
+profile; admin everything, and alone the organisations, themes, destinations,
+places and spine cells. ``Entity.owner`` names the field that says who owns a node.
 
 An opportunity may list any organisation's badges (a college course that
 prepares for a library's club badge): listing issues nothing, and only a
@@ -21,21 +22,22 @@ badge (``check_own_badges``, used by ``authoring``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from colearn.domain import catalogue as domain_catalogue
 from colearn import times
-from colearn.errors import Conflict, Forbidden, NotFound
+from colearn.domain import policy
+from colearn.errors import Conflict, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
                                        PlaceRecord, ThemeRecord)
 from colearn.records.spine import SpineCellRecord
-from colearn.service.auth import Principal, Role
+from colearn.service.auth import Principal
 
 #: Opportunity dates: record field -> stored epoch-seconds property.
 _DATES = {"start": "starts_on", "end": "ends_on"}
@@ -139,18 +141,15 @@ def get(store: GraphStore, entity: Entity, node_id: str) -> dict[str, Any]:
     return public(entity, get_stored(store, entity, node_id))
 
 
-def may_write(principal: Principal, entity: Entity, owner_id: str | None, *, admin_only: bool = False) -> None:
-    """Raise ``Forbidden`` unless ``principal`` may write a node of ``entity`` owned by ``owner_id``
-    (``admin_only``: creating or deleting an organisation)."""
-    if principal.role == Role.ADMIN:
-        return
-    if entity.owner is None or admin_only:
-        raise Forbidden(f"only admin may change {entity.noun}s")
-    if principal.role != Role.ORGANISATION:
-        raise Forbidden(f"the {principal.role} role may not change {entity.noun}s")
-    if owner_id != principal.organisation_id:
-        raise Forbidden(f"this key acts for '{principal.organisation_id}' and may change only its own "
-                        f"{entity.noun}s")
+def _require_write(principal: Principal, entity: Entity, change: Literal["create", "update", "delete"],
+                   node_id: str, owner_id: str | None) -> None:
+    """Ask the policy whether ``principal`` may ``change`` the node ``node_id`` owned by ``owner_id``.
+
+    Raises:
+        Forbidden: it may not (``policy.catalogue_action``).
+    """
+    policy.require(principal, policy.catalogue_action(entity.label, change),
+                   policy.Resource(f"{entity.noun} '{node_id}'", owners=(owner_id,) if owner_id else ()))
 
 
 def check_references(store: GraphStore, entity: Entity, record: BaseModel) -> None:
@@ -211,12 +210,12 @@ def create(store: GraphStore, principal: Principal, entity: Entity, record: Base
     """Create a node from a validated record, as one statement.
 
     Raises:
-        Forbidden: the caller may not write it (see ``may_write``).
+        Forbidden: the caller may not write it (``policy.catalogue_action``).
         RequestValidationError: a reference names no node (422 with the field).
         Conflict: the id is taken.
     """
-    may_write(principal, entity, getattr(record, entity.owner) if entity.owner else None,
-              admin_only=entity.owner == "id")
+    _require_write(principal, entity, "create", str(record.id),
+                   getattr(record, entity.owner) if entity.owner else None)
     check_references(store, entity, record)
     try:
         domain_catalogue.write_node(store, entity.label, _write_params(entity, record), create=True)
@@ -235,13 +234,13 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
         RequestValidationError: the patched record is invalid or names unknown nodes.
     """
     current = _record(entity, get_stored(store, entity, node_id))
-    may_write(principal, entity, current.get(entity.owner) if entity.owner else None)
+    _require_write(principal, entity, "update", node_id, current.get(entity.owner) if entity.owner else None)
     try:
         record = entity.record.model_validate({**current, **patch, "id": node_id})
     except ValidationError as exc:
         raise validation_error(exc) from exc
     if entity.owner and entity.owner != "id":
-        may_write(principal, entity, getattr(record, entity.owner))
+        _require_write(principal, entity, "update", node_id, getattr(record, entity.owner))
     check_references(store, entity, record)
     if not domain_catalogue.write_node(store, entity.label, _write_params(entity, record), create=False):
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")
@@ -260,7 +259,7 @@ def delete(store: GraphStore, principal: Principal, entity: Entity, node_id: str
     if not rows:
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")
     owner = _record(entity, get_stored(store, entity, node_id)).get(entity.owner) if entity.owner else None
-    may_write(principal, entity, owner, admin_only=entity.owner == "id")
+    _require_write(principal, entity, "delete", node_id, owner)
     names = [name for name, _ in queries.CATALOGUE_BLOCKERS[entity.label]]
     used = [f"{n} {name}" for name, n in zip(names, rows[0]["uses"]) if n]
     if used or not domain_catalogue.delete_node(store, entity.label, node_id):

@@ -1,13 +1,15 @@
 """Dependencies shared by the routers, as ``Annotated`` aliases.
 
 ``PrincipalDep`` authenticates the caller from ``Authorization: Bearer <key or
-token>`` or ``X-API-Key: <key>``; ``require_role(...)`` narrows it;
-``require_learner_reader`` guards a learner's own data.
+token>`` or ``X-API-Key: <key>``. Who may do what is ``domain/policy.py``'s:
+``permit(action)`` is a dependency that asks it whether the caller's role may
+take an action at all, ``LearnerReaderDep`` whether it may read the learner in
+the path; routes whose resource must be read first call ``policy.require``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -15,7 +17,9 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.concurrency import run_in_threadpool
 
 from colearn.config import Settings
-from colearn.errors import Forbidden, Unauthorised
+from colearn.domain import policy
+from colearn.domain.policy import Action, Resource
+from colearn.errors import Unauthorised
 from colearn.graph.store import GraphStore
 from colearn.recommender.recommend import Recommender
 from colearn.service.auth import Principal, PrincipalCache, Role, principal_for_key, principal_for_token
@@ -80,7 +84,8 @@ async def get_principal(request: Request, store: StoreDep, settings: SettingsDep
     Raises:
         Unauthorised: no credentials (unless anonymous access is configured),
             or credentials that are unknown, revoked, expired or forged.
-        Forbidden: a partner key used from an origin it is not bound to.
+        Forbidden: a partner key used from an origin it is not bound to
+            (``policy.require_origin``).
         RateLimited: the caller has used up its allowance (``service/limits.py``).
     """
     cached = getattr(request.state, "principal", None)
@@ -110,9 +115,7 @@ async def get_principal(request: Request, store: StoreDep, settings: SettingsDep
               f"learner:{principal.learner_id}" if principal.learner_id else
               f"addr:{request.client.host if request.client else '-'}")
     request.app.state.limiter.take(caller)
-    origin = request.headers.get("origin")
-    if principal.role == Role.PARTNER and principal.key_id and origin and origin not in principal.origins:
-        raise Forbidden(f"this partner key is not allowed from origin {origin}")
+    policy.require_origin(principal, request.headers.get("origin"))
     request.state.principal = principal
     return principal
 
@@ -120,33 +123,32 @@ async def get_principal(request: Request, store: StoreDep, settings: SettingsDep
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_role(*roles: Role | str) -> Callable[[Principal], Principal]:
-    """A dependency that lets through only callers with one of ``roles``.
+def permit(action: Action) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that lets through only callers whose role may take ``action``
+    (``policy.require_role``: the resource's owner, if any, is the route's to check).
 
     Raises:
-        Forbidden: the caller's role is not among them.
+        Forbidden: the caller's role may not.
     """
-    allowed = {Role(r) for r in roles}
 
     async def check(principal: PrincipalDep) -> Principal:
-        if principal.role not in allowed:
-            raise Forbidden(f"the {principal.role} role may not do this")
+        policy.require_role(principal, action)
         return principal
 
     return check
 
 
 async def require_learner_reader(learner_id: str, principal: PrincipalDep) -> Principal:
-    """Admin, partner (read-only) or the learner themself may read a learner's
-    recommendations and pathways.
+    """The caller may read the recommendations and pathways of the learner in the path
+    (``Action.READ_LEARNER``: admin, partner, or the learner themself).
 
     Raises:
         Forbidden: any other caller.
     """
-    if not principal.can_read_learner(learner_id):
-        raise Forbidden("only the learner themself may read this")
+    policy.require(principal, Action.READ_LEARNER, Resource(f"learner '{learner_id}'", learner=learner_id))
     return principal
 
 
 LearnerReaderDep = Annotated[Principal, Depends(require_learner_reader)]
-AdminDep = Annotated[Principal, Depends(require_role(Role.ADMIN))]
+#: Any caller who may read the catalogue, published pathways and a visitor's recommendations.
+ReaderDep = Annotated[Principal, Depends(permit(Action.READ_CATALOGUE))]

@@ -11,12 +11,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from pydantic import BaseModel, Field
 
-from colearn.errors import Forbidden, RateLimited
+from colearn.domain.policy import Action
+from colearn.errors import RateLimited
 from colearn.graph import access
 from colearn.graph.store import GraphStore
 from colearn.mail import Mailer, mailer_for
-from colearn.service.auth import Principal, Role, issue_learner_token
-from colearn.service.deps import PrincipalDep
+from colearn.service.auth import Principal, issue_learner_token
+from colearn.service.deps import permit
 from colearn.service.limits import TokenBuckets
 
 _LOCK = threading.Lock()
@@ -81,16 +82,7 @@ def start_session(request: Request, store: GraphStore, learner_id: str) -> Sessi
                    expires_in=ttl, refresh_token=refresh, refresh_expires_in=refresh_ttl)
 
 
-async def require_learner(principal: PrincipalDep) -> Principal:
-    """Only a learner (token) may use "me" routes: they act for themself alone.
-
-    Raises:
-        Forbidden: any other caller (an admin or organisation acts through the
-            routes that name the learner).
-    """
-    if principal.role != Role.LEARNER or not principal.learner_id:
-        raise Forbidden("sign in as a learner to do this (these routes act for the signed-in learner only)")
-    return principal
-
-
-LearnerDep = Annotated[Principal, Depends(require_learner)]
+#: Only a learner (token) may use "me" routes: they act for themself alone
+#: (``Action.ACT_AS_LEARNER``; an admin or organisation acts through the routes
+#: that name the learner, and is refused here with 403).
+LearnerDep = Annotated[Principal, Depends(permit(Action.ACT_AS_LEARNER))]

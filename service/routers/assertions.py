@@ -1,6 +1,6 @@
 """Issuing routes: award, accept, decline, revoke, a learner's portfolio and imports.
 
-Who may do what:
+Who may do what (``domain/policy.py`` decides; each route asks it):
 
 - award (single, list or CSV): admin, or an organisation key acting for the
   organisation in the path; the badge must be one that organisation DEFINES
@@ -28,7 +28,9 @@ from starlette.concurrency import run_in_threadpool
 from colearn import times
 from colearn.domain import awards
 from colearn.domain.awards import Award, AwardRequest, Recipient
-from colearn.errors import Forbidden, InvalidInput
+from colearn.domain import policy
+from colearn.domain.policy import Action, Resource
+from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.openbadges.documents import Publisher
 from colearn.openbadges.verify import Verifier
@@ -36,7 +38,7 @@ from colearn.service import learner_awards
 from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, AssertionsPublic, AwardCreate,
                                                ImportIn, ImportPublic, PortfolioAward, PortfolioCell,
                                                PortfolioPublic, Refused, RevokeIn, VerificationPublic)
-from colearn.service.auth import Principal, Role
+from colearn.service.auth import Principal
 from colearn.errors import UnsupportedMediaType
 from colearn.service.bodies import media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
@@ -82,8 +84,7 @@ def _record_public(pub: Publisher, r: awards.AssertionRecord) -> AssertionPublic
 
 
 def _acting_organisation(principal: Principal, org_id: str) -> None:
-    if not principal.acts_for(org_id):
-        raise Forbidden(f"only organisation '{org_id}' (or an admin) may award its badges")
+    policy.require(principal, Action.AWARD, Resource(f"organisation '{org_id}'", owners=(org_id,)))
 
 
 def _request(item: AwardCreate, badge_id: str, key: str | None, pub: Publisher) -> AwardRequest:
@@ -202,19 +203,14 @@ def get_assertion(principal: PrincipalDep, pub: PublisherDep, assertion_id: Id) 
     """One assertion and its status. Who: admin, the organisation that defines
     the badge, or the learner it was awarded to."""
     record = awards.get_assertion(pub.store, assertion_id)
-    allowed = principal.role == Role.ADMIN or (
-        principal.role == Role.ORGANISATION and principal.organisation_id == record.badge_organisation_id) or (
-        principal.role == Role.LEARNER and principal.learner_id == record.learner_id)
-    if not allowed:
-        raise Forbidden("only the learner, the badge's organisation or an admin may read this assertion")
+    policy.require(principal, Action.READ_ASSERTION, policy.of_assertion(record, Action.READ_ASSERTION))
     return _record_public(pub, record)
 
 
 def _respond(request: Request, principal: PrincipalDep, pub: Publisher, assertion_id: str,
              accept: bool) -> AssertionPublic:
-    if principal.role not in (Role.ADMIN, Role.LEARNER):
-        raise Forbidden("only the learner it was awarded to (or an admin) may accept or decline an assertion")
-    learner = None if principal.role == Role.ADMIN else principal.learner_id
+    policy.require_role(principal, Action.RESPOND_TO_ASSERTION)
+    _, learner = policy.scope(principal)  # whose assertion it is: domain.awards asks the policy
     return _record_public(pub, learner_awards.respond(request, pub, assertion_id, accept, learner_id=learner))
 
 
@@ -239,9 +235,8 @@ def revoke(request: Request, principal: PrincipalDep, pub: PublisherDep, asserti
     """Revoke with a reason: the hosted OB 2.0 assertion answers 410, the
     RevocationList and the OB 3.0 status list say so, and it leaves the
     portfolio. Who: admin, or the organisation that defines the badge."""
-    if principal.role not in (Role.ADMIN, Role.ORGANISATION):
-        raise Forbidden("only the badge's organisation (or an admin) may revoke an assertion")
-    org = None if principal.role == Role.ADMIN else principal.organisation_id
+    policy.require_role(principal, Action.REVOKE_ASSERTION)
+    org, _ = policy.scope(principal)  # whose badge it is: domain.awards asks the policy
     record = awards.revoke(pub.store, assertion_id, body.reason, organisation_id=org)
     tell_recommender(request)
     return _record_public(pub, record)
@@ -258,17 +253,15 @@ def withdraw(request: Request, principal: PrincipalDep, pub: PublisherDep, asser
     status list keep it. A badge goes when nothing live refers to it (every
     award revoked, declined or withdrawn: ``DELETE /badges/{id}``). Asking
     again changes nothing. Who: admin, or the organisation that issued it."""
-    if principal.role not in (Role.ADMIN, Role.ORGANISATION):
-        raise Forbidden("only the issuing organisation (or an admin) may withdraw an assertion")
-    org = None if principal.role == Role.ADMIN else principal.organisation_id
+    policy.require_role(principal, Action.WITHDRAW_ASSERTION)
+    org, _ = policy.scope(principal)
     awards.withdraw(pub.store, assertion_id, reason, organisation_id=org)
     tell_recommender(request)
     return Response(status_code=204)
 
 
 def _own_learner(principal: Principal, learner_id: str) -> None:
-    if not (principal.role == Role.ADMIN or (principal.role == Role.LEARNER and principal.learner_id == learner_id)):
-        raise Forbidden("only the learner themself (or an admin) may do this")
+    policy.require(principal, Action.KEEP_PORTFOLIO, Resource(f"learner '{learner_id}'", learner=learner_id))
 
 
 def _award_row(row: dict[str, Any]) -> PortfolioAward:

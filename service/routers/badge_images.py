@@ -17,7 +17,9 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from colearn.errors import Forbidden, InvalidInput, NotFound
+from colearn.domain import policy
+from colearn.domain.policy import Action, Resource
+from colearn.errors import InvalidInput, NotFound
 from colearn.graph import access, queries
 from colearn.openbadges import images
 from colearn.service.deps import PrincipalDep, StoreDep
@@ -49,8 +51,8 @@ async def upload(request: Request, principal: PrincipalDep, store: StoreDep, pub
     rows = await run_in_threadpool(store.read, queries.BADGE_ISSUER, {"id": badge_id})
     if not rows:
         raise NotFound(f"badge '{badge_id}' does not exist")
-    if not principal.acts_for(rows[0]["issuer"] or ""):
-        raise Forbidden("only the organisation that defines the badge (or an admin) may change its image")
+    issuer = rows[0]["issuer"]
+    policy.require(principal, Action.CHANGE_OWN, Resource(f"badge '{badge_id}'", owners=(issuer,) if issuer else ()))
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > images.MAX_UPLOAD_BYTES:
         raise InvalidInput(f"the image has {int(declared):,} bytes; at most {images.MAX_UPLOAD_BYTES:,} are accepted")

@@ -2,8 +2,8 @@
 badges, themes, destinations, places, spine cells), built by one factory so that
 every resource lists, gets, creates, patches and deletes the same way.
 
-Reads: every authenticated role. Writes: see ``service/catalogue.py``
-(an organisation its own badges, opportunities and profile; admin the rest).
+Reads: every authenticated role. Writes: ``domain/policy.py`` (``catalogue_action``:
+an organisation its own badges, opportunities and profile; admin the rest).
 This module does not use postponed annotations: the endpoints' types are
 closure variables that FastAPI must see as objects.
 """
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from colearn.graph.schema import Label, OpportunityMode, ThemeKind
 from colearn.service import catalogue
 from colearn.service.catalogue import Entity
-from colearn.service.deps import PrincipalDep, StoreDep
+from colearn.service.deps import PrincipalDep, ReaderDep, StoreDep
 from colearn.service.problems import problem_responses
 from colearn.service import schemas
 
@@ -115,7 +115,7 @@ def catalogue_router(entity: Entity, *, prefix: str, tag: str, public: type[Base
     plural = prefix.strip("/")
 
     @router.get("", response_model=page, name=f"list_{plural}")
-    def list_items(_: PrincipalDep, store: StoreDep, params: Annotated[filters, Query()]) -> Any:
+    def list_items(_: ReaderDep, store: StoreDep, params: Annotated[filters, Query()]) -> Any:
         found = params.model_dump(exclude={"q", "limit", "offset"})
         found = {k: (str(v) if v is not None else None) for k, v in found.items()}
         total, data = catalogue.page(store, entity, found, q=params.q, limit=params.limit, offset=params.offset)
@@ -123,7 +123,7 @@ def catalogue_router(entity: Entity, *, prefix: str, tag: str, public: type[Base
 
     @router.get("/{item_id}", response_model=public, name=f"get_{entity.noun.replace(' ', '_')}",
                 responses=problem_responses(404))
-    def get_item(_: PrincipalDep, store: StoreDep, item_id: IdPath) -> Any:
+    def get_item(_: ReaderDep, store: StoreDep, item_id: IdPath) -> Any:
         return catalogue.get(store, entity, item_id)
 
     @router.post("", response_model=public, status_code=status.HTTP_201_CREATED,

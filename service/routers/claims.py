@@ -26,13 +26,14 @@ import segno
 from fastapi import APIRouter, Path, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
-from colearn.errors import Forbidden
+from colearn.domain import policy
+from colearn.domain.policy import Action, Resource
 from colearn.graph import access
 from colearn.graph.issuing import AwardReport, AwardRequest, Recipient, assertion_id_for
 from colearn.graph.store import GraphStore
 from colearn.openbadges.documents import Publisher
 from colearn.service import learner_awards
-from colearn.service.auth import Role, principal_for_token
+from colearn.service.auth import Principal, Role, principal_for_token
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.learner_deps import LearnerDep, Session, client_address, get_mailer, limit, start_session
 from colearn.service.openbadges_deps import KeysDep, PublisherDep
@@ -127,8 +128,9 @@ def _claim(request: Request, principal_learner: str | None, pub: Publisher, secr
     peek = access.peek_token(store, access.CLAIM, secret, what="claim link")
     record = learner_awards.get(store, peek["assertion_id"])
     signs_in = peek["learner_id"] == record.learner_id
-    if not signs_in and principal_learner != record.learner_id:
-        raise Forbidden("this badge was awarded to a learner account: sign in to it first, then follow the link")
+    if not signs_in:  # the link alone does not sign in to the learner account it was awarded to
+        caller = policy.acting_for(learner_id=principal_learner) if principal_learner else None
+        policy.require(caller, Action.CLAIM_LEARNER_AWARD, policy.of_assertion(record, Action.CLAIM_LEARNER_AWARD))
     token = access.use_token(store, access.CLAIM, secret, what="claim link")
     learner = str(record.learner_id)
     done = learner_awards.respond(request, pub, token["assertion_id"], accept, learner_id=learner)
@@ -232,9 +234,8 @@ def _code_public(code: dict[str, Any]) -> ClaimCodePublic:
                               "revoked_on": _time(code.get("revoked_on"))})
 
 
-def _acting(principal, org_id: str) -> None:
-    if not principal.acts_for(org_id):
-        raise Forbidden(f"only organisation '{org_id}' (or an admin) may manage its claim codes")
+def _acting(principal: Principal, org_id: str) -> None:
+    policy.require(principal, Action.MANAGE_CLAIM_CODES, Resource(f"organisation '{org_id}'", owners=(org_id,)))
 
 
 def qr_svg(text: str) -> str:

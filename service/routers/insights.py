@@ -17,14 +17,15 @@ from fastapi.responses import JSONResponse, Response
 
 from colearn.insights.aggregates import DIMENSIONS, Insights, parse_day, to_csv
 from colearn.insights.charts import FORMATS, render
-from colearn.service.auth import Principal, Role
-from colearn.service.deps import SettingsDep, StoreDep, require_role
+from colearn.domain.policy import Action
+from colearn.service.auth import Principal
+from colearn.service.deps import SettingsDep, StoreDep, permit
 from colearn.service.insights_schemas import InsightPublic
 from colearn.service.schemas import Problem
 
 router = APIRouter(prefix="/insights", tags=["insights"])
 
-Reader = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.ORGANISATION))]
+Reader = Annotated[Principal, Depends(permit(Action.READ_INSIGHTS))]
 
 _MEDIA = {"application/json": "json", "text/csv": "csv", **{media: fmt for fmt, media in FORMATS.items()}}
 _RESPONSES: dict[int | str, dict[str, Any]] = {

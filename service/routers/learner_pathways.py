@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from colearn.recommender.pathways import interests_from, learner_interest_pathway, learner_pathways
-from colearn.service.deps import LearnerReaderDep, PrincipalDep, RecommenderDep
+from colearn.service.deps import LearnerReaderDep, ReaderDep, RecommenderDep
 from colearn.service.problems import problem_responses
 from colearn.service.schemas import DistrictQuery, NextItem, OnlineQuery, OpportunityPublic, reach_of
 
@@ -147,7 +147,7 @@ def learner_interest(_: LearnerReaderDep, recommender: RecommenderDep, learner_i
 
 @router.get("/visitors/next", response_model=VisitorNextPublic, name="visitor_next_query")
 def visitor_next_query(
-    principal: PrincipalDep, recommender: RecommenderDep,
+    principal: ReaderDep, recommender: RecommenderDep,
     themes: Annotated[list[str], Query(max_length=20, description="chosen theme ids")] = [],  # noqa: B006
     destinations: Annotated[list[str], Query(max_length=20, description="chosen destinations")] = [],  # noqa: B006
     text: Annotated[str, Query(max_length=500, description="free-text interests")] = "",
@@ -166,7 +166,7 @@ def visitor_next_query(
 
 
 @router.post("/visitors/next", response_model=VisitorNextPublic)
-def visitor_next(_: PrincipalDep, recommender: RecommenderDep, body: VisitorRequest) -> Any:
+def visitor_next(_: ReaderDep, recommender: RecommenderDep, body: VisitorRequest) -> Any:
     """Cold start: badges for someone with none yet, from chosen themes, destinations
     and free-text interests (popularity when nothing is stated)."""
     recs = recommender.recommend_for_interests(interests_from(body.themes, body.destinations, body.text),

@@ -14,7 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
-from colearn.errors import Forbidden, NotFound
+from colearn.domain import policy
+from colearn.domain.policy import Action, Resource
+from colearn.errors import NotFound
 from colearn.graph import access
 from colearn.service import learner_awards
 from colearn.service.deps import PrincipalDep, StoreDep
@@ -191,7 +193,7 @@ def uptake(principal: PrincipalDep, store: StoreDep, org_id: Id) -> PathwayUptak
     """How many learners started and completed each of the organisation's pathways
     (completed: every non-optional step met by badges they hold now). Counts only,
     never who. Who: admin, or the organisation's key."""
-    if not principal.acts_for(org_id):
-        raise Forbidden(f"only organisation '{org_id}' (or an admin) may see its pathways' uptake")
+    policy.require(principal, Action.READ_ORGANISATION_RECORDS, Resource(f"organisation '{org_id}'",
+                                                                         owners=(org_id,)))
     return PathwayUptakes(organisation_id=org_id,
                           data=[PathwayUptake(**r) for r in access.enrolment_counts(store, org_id)])

@@ -19,7 +19,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from colearn import times
-from colearn.errors import Forbidden, InvalidInput, NotFound
+from colearn.domain import policy
+from colearn.domain.policy import Action, Resource
+from colearn.errors import InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.insights.aggregates import parse_day, to_csv
@@ -57,8 +59,8 @@ class IssuedAwardsPublic(Page[IssuedAward]):
 
 
 def _own(store: Any, principal: Principal, org_id: str) -> None:
-    if not principal.acts_for(org_id):
-        raise Forbidden(f"only organisation '{org_id}' (or an admin) may see its own awards and pathways")
+    policy.require(principal, Action.READ_ORGANISATION_RECORDS, Resource(f"organisation '{org_id}'",
+                                                                         owners=(org_id,)))
     if not store.read(queries.catalogue_get(Label.ORGANISATION), {"id": org_id}):
         raise NotFound(f"organisation '{org_id}' does not exist")
 
@@ -118,8 +120,8 @@ def pathway_funnels(request: Request, principal: PrincipalDep, store: StoreDep, 
     ``Accept: text/csv`` answers one row per stage."""
     _own(store, principal, org_id)
     mine = {p["id"] for p in store.read(queries.PATHWAY_PAGE, {
-        "q": None, "status": None, "destination": None, "organisation": org_id, "viewer": "*",
-        "offset": 0, "limit": 10_000})[0]["data"]}
+        "q": None, "status": None, "destination": None, "organisation": org_id,
+        "viewer": policy.draft_viewer(principal), "offset": 0, "limit": 10_000})[0]["data"]}
     answer = insights.pathways()
     answer = {**answer, "params": {"organisation": org_id},
               "pathways": [p for p in answer["pathways"] if p["pathway"] in mine]}

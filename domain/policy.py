@@ -1,0 +1,295 @@
+"""Who may do what to which resource: the one place colearn's access rules live.
+
+Callers are ``Principal``s of four roles (``service/auth.py`` authenticates them):
+
+- ``admin``: an operator's API key; the command line acts as one (``OPERATOR``).
+- ``organisation``: an API key bound to one organisation; it changes only what
+  that organisation owns.
+- ``partner``: a read-only API key bound to web origins (``require_origin``).
+- ``learner``: a signed token of one learner; their own records only.
+
+An anonymous caller is ``None`` here: no action is granted to it (the service
+answers 401 before asking, or gives it the role ``COLEARN_ANONYMOUS_ROLE`` names).
+Public routes (the Open Badges documents, ``POST /verify``, badge images, the
+pages, sign-in and claim links, whose token is itself the credential) ask nothing.
+
+A resource is described by a ``Resource``: the organisations that own it and the
+learner it belongs to. Each ``Action`` grants some ``Grant``s (``RULES``); a caller
+may do it when one of its grants applies. ``docs/roles.md`` is the same rules
+per route, checked route by route in ``tests/integration/test_role_matrix.py``.
+
+Domain operations called with an organisation or learner id (``domain.awards``,
+the command line's ``--org``) act as ``acting_for(...)``: None is the operator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum, StrEnum
+from typing import TYPE_CHECKING, Literal
+
+from colearn.errors import Forbidden
+from colearn.graph.schema import Label
+
+if TYPE_CHECKING:
+    from colearn.graph.issuing import AssertionRecord
+
+
+class Role(StrEnum):
+    """The four kinds of caller."""
+
+    ADMIN = "admin"
+    ORGANISATION = "organisation"
+    PARTNER = "partner"
+    LEARNER = "learner"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller.
+
+    Attributes:
+        role: what kind of caller.
+        key_id: the API key's id (None for learner tokens and anonymous callers).
+        organisation_id: for ``organisation`` keys, the organisation it acts for.
+        learner_id: for learner tokens, the learner.
+        origins: for ``partner`` keys, the web origins allowed to use it.
+    """
+
+    role: Role
+    key_id: str | None = None
+    organisation_id: str | None = None
+    learner_id: str | None = None
+    origins: tuple[str, ...] = field(default_factory=tuple)
+
+
+#: The command line and domain operations called without an organisation: they act for the city.
+OPERATOR = Principal(role=Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What an action is done to, as far as access goes.
+
+    Attributes:
+        noun: how refusals name it (``"badge 'web'"``).
+        owners: the organisations that own it (a badge: its issuer; an assertion:
+            the organisation that defines its badge, and for a withdrawal also the
+            one that issued it; an organisation's records: the organisation).
+        learner: the learner it belongs to (their recommendations, portfolio,
+            an assertion awarded to them).
+    """
+
+    noun: str = "this"
+    owners: tuple[str, ...] = ()
+    learner: str | None = None
+
+
+class Grant(Enum):
+    """A reason a caller may act: each ``Action`` lists the grants that let it."""
+
+    ADMIN = "admin"
+    #: any organisation key, whatever the resource
+    ANY_ORGANISATION = "any organisation"
+    #: an organisation key of one of the resource's ``owners``
+    OWNING_ORGANISATION = "owning organisation"
+    PARTNER = "partner"
+    #: any learner token
+    ANY_LEARNER = "any learner"
+    #: the token of the resource's ``learner``
+    THE_LEARNER = "the learner"
+
+
+class Action(StrEnum):
+    """What a caller asks to do (one per kind of request of the API)."""
+
+    #: the catalogue, published pathways, recommendations for a visitor
+    READ_CATALOGUE = "read the catalogue"
+    #: a learner's recommendations and interest pathways
+    READ_LEARNER = "read a learner's recommendations"
+    #: a learner's portfolio, and imports into it
+    KEEP_PORTFOLIO = "keep a learner's portfolio"
+    #: ``/me``, redeeming a claim code, signing out: for the signed-in learner only
+    ACT_AS_LEARNER = "act as the signed-in learner"
+    #: accept a claim link's award made to a learner account (the link alone does not sign in)
+    CLAIM_LEARNER_AWARD = "claim an award made to a learner account"
+    READ_INSIGHTS = "read the city's insights"
+    #: organisations (create, delete), themes, destinations, places, spine cells
+    CURATE_CITY = "curate the city's catalogue"
+    #: an organisation's own badges, opportunities, profile, pathways and badge images
+    CHANGE_OWN = "change what an organisation owns"
+    #: a draft pathway (others are told it does not exist)
+    SEE_DRAFT = "see a draft pathway"
+    COMPLETE_PATHWAY = "claim a pathway completion"
+    #: award in an organisation's name (single, list, CSV)
+    AWARD = "award an organisation's badges"
+    #: a badge is awarded only in the name of the organisation that defines it, whoever asks
+    ISSUE_BADGE = "issue a badge"
+    MANAGE_CLAIM_CODES = "manage an organisation's claim codes"
+    #: the awards it issued, its pathways' funnels and uptake
+    READ_ORGANISATION_RECORDS = "read an organisation's records"
+    READ_ASSERTION = "read an assertion"
+    RESPOND_TO_ASSERTION = "accept or decline an assertion"
+    REVOKE_ASSERTION = "revoke an assertion"
+    WITHDRAW_ASSERTION = "withdraw an assertion"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may take an action, and what a refused caller is told (``{noun}`` is the resource's)."""
+
+    grants: frozenset[Grant]
+    refusal: str
+
+
+def _rule(refusal: str, *grants: Grant) -> Rule:
+    return Rule(frozenset(grants), refusal)
+
+
+G = Grant
+#: The rules: every action's grants. The role matrix (``docs/roles.md``) is this table per route.
+RULES: dict[Action, Rule] = {
+    Action.READ_CATALOGUE: _rule("credentials are needed to read the catalogue",
+                                 G.ADMIN, G.ANY_ORGANISATION, G.PARTNER, G.ANY_LEARNER),
+    Action.READ_LEARNER: _rule("only the learner themself may read this", G.ADMIN, G.PARTNER, G.THE_LEARNER),
+    Action.KEEP_PORTFOLIO: _rule("only the learner themself (or an admin) may do this", G.ADMIN, G.THE_LEARNER),
+    Action.ACT_AS_LEARNER: _rule("sign in as a learner to do this (these routes act for the signed-in learner "
+                                 "only)", G.ANY_LEARNER),
+    Action.CLAIM_LEARNER_AWARD: _rule("this badge was awarded to a learner account: sign in to it first, then "
+                                      "follow the link", G.THE_LEARNER),
+    Action.READ_INSIGHTS: _rule("only admin and organisation keys may read the city's insights",
+                                G.ADMIN, G.ANY_ORGANISATION),
+    Action.CURATE_CITY: _rule("only admin may change {noun}", G.ADMIN),
+    Action.CHANGE_OWN: _rule("only the organisation that owns {noun} (or an admin) may change it",
+                             G.ADMIN, G.OWNING_ORGANISATION),
+    Action.SEE_DRAFT: _rule("{noun} is a draft of another organisation", G.ADMIN, G.OWNING_ORGANISATION),
+    Action.COMPLETE_PATHWAY: _rule("only admin, the pathway's organisation or the learner themself may claim a "
+                                   "completion", G.ADMIN, G.OWNING_ORGANISATION, G.THE_LEARNER),
+    Action.AWARD: _rule("only {noun} (or an admin) may award its badges", G.ADMIN, G.OWNING_ORGANISATION),
+    Action.ISSUE_BADGE: _rule("{noun} is defined by another organisation; only its own organisation may award it",
+                              G.OWNING_ORGANISATION),
+    Action.MANAGE_CLAIM_CODES: _rule("only {noun} (or an admin) may manage its claim codes",
+                                     G.ADMIN, G.OWNING_ORGANISATION),
+    Action.READ_ORGANISATION_RECORDS: _rule("only {noun} (or an admin) may see its own awards and pathways",
+                                            G.ADMIN, G.OWNING_ORGANISATION),
+    Action.READ_ASSERTION: _rule("only the learner, the badge's organisation or an admin may read this assertion",
+                                 G.ADMIN, G.OWNING_ORGANISATION, G.THE_LEARNER),
+    Action.RESPOND_TO_ASSERTION: _rule("only the learner it was awarded to (or an admin) may accept or decline an "
+                                       "assertion", G.ADMIN, G.THE_LEARNER),
+    Action.REVOKE_ASSERTION: _rule("only the organisation that defines the badge (or an admin) may revoke its "
+                                   "assertions", G.ADMIN, G.OWNING_ORGANISATION),
+    Action.WITHDRAW_ASSERTION: _rule("only the organisation that issued the assertion (or an admin) may withdraw it",
+                                     G.ADMIN, G.OWNING_ORGANISATION),
+}
+del G
+
+#: Catalogue labels only the city (admin) writes; an organisation's own nodes are the rest.
+CITY_LABELS = frozenset({Label.THEME, Label.DESTINATION, Label.PLACE, Label.SPINE_CELL})
+
+
+def _grants(principal: Principal | None, resource: Resource | None) -> set[Grant]:
+    """The grants ``principal`` holds on ``resource`` (None: on whichever resource suits it best)."""
+    if principal is None:
+        return set()
+    if principal.role == Role.ADMIN:
+        return {Grant.ADMIN}
+    if principal.role == Role.PARTNER:
+        return {Grant.PARTNER}
+    if principal.role == Role.ORGANISATION and principal.organisation_id:
+        owns = resource is None or principal.organisation_id in resource.owners
+        return {Grant.ANY_ORGANISATION} | ({Grant.OWNING_ORGANISATION} if owns else set())
+    if principal.role == Role.LEARNER and principal.learner_id:
+        own = resource is None or principal.learner_id == resource.learner
+        return {Grant.ANY_LEARNER} | ({Grant.THE_LEARNER} if own else set())
+    return set()
+
+
+def allowed(principal: Principal | None, action: Action, resource: Resource = Resource()) -> bool:
+    """Whether ``principal`` (None: anonymous) may take ``action`` on ``resource``.
+
+    A resource left out is nobody's: only grants that need no ownership apply.
+    """
+    return bool(RULES[action].grants & _grants(principal, resource))
+
+
+def require(principal: Principal | None, action: Action, resource: Resource = Resource()) -> None:
+    """Refuse unless ``allowed(principal, action, resource)``.
+
+    Raises:
+        Forbidden: the action's refusal, naming ``resource.noun``.
+    """
+    if not allowed(principal, action, resource):
+        raise Forbidden(RULES[action].refusal.format(noun=resource.noun))
+
+
+def require_role(principal: Principal | None, action: Action) -> None:
+    """Refuse a caller whose role may never take ``action``, before the resource is read
+    (its owner is checked after, with ``require``): an organisation may revoke, a
+    partner never.
+
+    Raises:
+        Forbidden: the action's refusal.
+    """
+    if not RULES[action].grants & _grants(principal, None):
+        raise Forbidden(RULES[action].refusal.format(noun="it"))
+
+
+def require_origin(principal: Principal, origin: str | None) -> None:
+    """A partner key works only from the web origins listed on it (requests sent
+    without an ``Origin``, from servers, are not browsers' and pass).
+
+    Raises:
+        Forbidden: a partner key sent from another origin.
+    """
+    if principal.role == Role.PARTNER and principal.key_id and origin and origin not in principal.origins:
+        raise Forbidden(f"this partner key is not allowed from origin {origin}")
+
+
+def catalogue_action(label: Label, change: Literal["create", "update", "delete"]) -> Action:
+    """The action writing a catalogue node is: the city curates its organisations (an
+    organisation changes only its own profile), themes, destinations, places and
+    spine cells; organisations own their badges, opportunities and pathways."""
+    if label in CITY_LABELS or (label == Label.ORGANISATION and change != "update"):
+        return Action.CURATE_CITY
+    return Action.CHANGE_OWN
+
+
+def of_assertion(record: AssertionRecord, action: Action) -> Resource:
+    """An assertion as a resource: owned by the organisation that defines its badge
+    (and, for ``WITHDRAW_ASSERTION``, also by the one that issued it), belonging
+    to the learner it was awarded to."""
+    owners = [record.badge_organisation_id]
+    if action == Action.WITHDRAW_ASSERTION:
+        owners.append(record.issuer_id)
+    return Resource(f"assertion '{record.id}'", owners=tuple(o for o in owners if o), learner=record.learner_id)
+
+
+def draft_viewer(principal: Principal | None) -> str | None:
+    """Whose draft pathways the caller may see, as the pathway page statement takes it
+    (``queries.PATHWAY_PAGE``'s ``$viewer``): ``'*'`` every organisation's, an
+    organisation id its own, None nobody's. The same rule as ``SEE_DRAFT``."""
+    if allowed(principal, Action.SEE_DRAFT, Resource()):
+        return "*"
+    return principal.organisation_id if principal is not None and principal.role == Role.ORGANISATION else None
+
+
+def acting_for(organisation_id: str | None = None, *, learner_id: str | None = None) -> Principal:
+    """The principal a domain operation acts as, given the organisation or learner it
+    was called for (the command line's ``--org``); neither: the operator."""
+    if organisation_id is not None:
+        return Principal(role=Role.ORGANISATION, organisation_id=organisation_id)
+    if learner_id is not None:
+        return Principal(role=Role.LEARNER, learner_id=learner_id)
+    return OPERATOR
+
+
+def scope(principal: Principal) -> tuple[str | None, str | None]:
+    """The ``(organisation_id, learner_id)`` a domain operation is called with for
+    ``principal`` (the inverse of ``acting_for``): ``(None, None)`` for admin."""
+    if principal.role == Role.ADMIN:
+        return None, None
+    return principal.organisation_id, principal.learner_id
+
+
+__all__ = ["OPERATOR", "RULES", "Action", "Grant", "Principal", "Resource", "Role", "Rule", "acting_for",
+           "allowed", "catalogue_action", "draft_viewer", "of_assertion", "require", "require_origin", "require_role", "scope"]
