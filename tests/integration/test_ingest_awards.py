@@ -4,7 +4,6 @@ checked against counts computed here from the raw CSV files."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import shutil
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -18,6 +17,7 @@ from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.awards import has_activity, ingest_awards
 from colearn.ingest.catalogue import demo_city_path, ingest_catalogue, read_catalogue
+from colearn.ingest.synthetic import demo
 from tests.catalogue_builders import DEMO_CITY
 
 # FalkorDB only: the readers' checks; every statement they write runs on Neo4j in the contract suite.
@@ -142,13 +142,9 @@ def test_a_duplicate_award_id_is_refused(city: GraphStore, tmp_path: Path) -> No
 
 
 def test_the_committed_data_is_what_the_generator_makes(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("demo_generate", DEMO_CITY / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.HERE = tmp_path
     for f in ("themes.yaml", "badges.yaml", "pathways.yaml"):
         shutil.copy(DEMO_CITY / f, tmp_path / f)
-    module.main()
+    demo.write_activity(tmp_path, tmp_path)
     for f in ("learners.csv", "awards.csv"):
         assert (tmp_path / f).read_text() == (DEMO_CITY / f).read_text(), f
 
