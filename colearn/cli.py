@@ -161,7 +161,7 @@ def ingest_catalogue_cmd(
 ) -> None:
     """Load a city catalogue: spine, themes, destinations, places, organisations,
     opportunities, badges and recommended pathways; then the folder's
-    learners.csv and awards.csv, if it has them."""
+    learners.csv and award_history.csv, if it has them."""
     from colearn.ingest.awards import has_activity, ingest_awards
     from colearn.ingest.catalogue import ingest_catalogue
 
@@ -183,7 +183,8 @@ def ingest_catalogue_cmd(
 
 @ingest_app.command("awards")
 def ingest_awards_cmd(
-    folder: Annotated[Path, typer.Argument(help="A city folder with learners.csv and/or awards.csv.")],
+    folder: Annotated[Path, typer.Argument(
+        help="A city folder with learners.csv and/or award_history.csv (or awards.csv, its former name).")],
 ) -> None:
     """Load a city's learners (home place, stated interests) and their awards."""
     from colearn.ingest.awards import ingest_awards
@@ -827,7 +828,7 @@ def generate_cmd(
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder to write; default generated/city-<size>-<seed>.")] = None,
     ingest: Annotated[bool, typer.Option("--ingest", help="Then load it into the configured store.")] = False,
 ) -> None:
-    """Make a synthetic city (catalogue CSVs, learners.csv, awards.csv) for benchmarks and evaluation;
+    """Make a synthetic city (catalogue CSVs, learners.csv, award_history.csv) for benchmarks and evaluation;
     `colearn ingest catalogue FOLDER` loads it."""
     from colearn.ingest.synthetic import default_out, generate_city, write_city
 

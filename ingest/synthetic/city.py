@@ -2,7 +2,7 @@
 
 ``generate_city(size, seed)`` returns a ``City``; ``write_city(city, folder)``
 (``synthetic.output``) writes it in the formats the readers take (catalogue CSV files beside
-``learners.csv`` and ``awards.csv``), so ``colearn ingest catalogue FOLDER``
+``learners.csv`` and ``award_history.csv``), so ``colearn ingest catalogue FOLDER``
 loads it. The same size and seed always give the same city, byte for byte
 (``random.Random`` only, no clock, no hash ordering).
 
@@ -137,7 +137,7 @@ class City:
             catalogue records (the shapes of ``ingest.catalogue``; list fields
             as lists, pathways with ``steps``).
         learners: ``learners.csv`` rows (``themes`` and ``destinations`` as lists).
-        awards: ``awards.csv`` rows, oldest first (``issued_on`` ISO 8601 UTC).
+        awards: ``award_history.csv`` rows, oldest first (``issued_on`` ISO 8601 UTC).
     """
 
     size: CitySize

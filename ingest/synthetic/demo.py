@@ -1,4 +1,4 @@
-"""The demo city's learners and awards (``learners.csv`` and ``awards.csv`` of ``data/demo-city``).
+"""The demo city's learners and awards (``learners.csv`` and ``award_history.csv`` of ``data/demo-city``).
 
 Run once from the repository root and commit the output as data::
 
@@ -207,7 +207,7 @@ def generate(rng: random.Random, catalogue: Path | None = None,
 
 
 def write_activity(out: Path | None = None, catalogue: Path | None = None) -> tuple[int, int]:
-    """Write ``learners.csv`` and ``awards.csv`` made from ``SEED`` into ``out``.
+    """Write ``learners.csv`` and ``award_history.csv`` made from ``SEED`` into ``out``.
 
     Args:
         out: the folder to write; default the bundled demo city (``data/demo-city``).
@@ -219,12 +219,12 @@ def write_activity(out: Path | None = None, catalogue: Path | None = None) -> tu
     folder = out or _demo_city()
     learners, awards = generate(random.Random(SEED), catalogue)
     write_csv(folder / "learners.csv", LEARNER_COLUMNS, learners)
-    write_csv(folder / "awards.csv", AWARD_COLUMNS, awards)
+    write_csv(folder / "award_history.csv", AWARD_COLUMNS, awards)
     return len(learners), len(awards)
 
 
 def main() -> None:
-    """Rewrite the bundled demo city's ``learners.csv`` and ``awards.csv``."""
+    """Rewrite the bundled demo city's ``learners.csv`` and ``award_history.csv``."""
     n_learners, n_awards = write_activity()
     print(f"{n_learners} learners, {n_awards} awards")
 

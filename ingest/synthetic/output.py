@@ -1,7 +1,7 @@
 """What a generated city becomes: CSV files the readers take, the recommender's rows, statistics.
 
 ``write_csv`` is the one CSV writer of the synthetic cities (the sized city's
-files and the demo city's ``learners.csv`` and ``awards.csv``): a header row,
+files and the demo city's ``learners.csv`` and ``award_history.csv``): a header row,
 ``\n`` line ends, list cells ``;``-joined, ``None`` empty.
 """
 
@@ -37,7 +37,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "pathways": ("id", "title", "description", "organisation", "destination", "status", "kind"),
     "pathway_steps": ("pathway", "title", "badges", "required", "optional"),
     "learners": ("id", "home_place", "themes", "destinations", "interests"),
-    "awards": ("id", "learner", "badge", "organisation", "issued_on", "status", "expires_on"),
+    "award_history": ("id", "learner", "badge", "organisation", "issued_on", "status", "expires_on"),
 }
 
 
@@ -60,7 +60,7 @@ def write_csv(path: Path, columns: Sequence[str], rows: Sequence[dict[str, Any]]
 
 
 def write_city(city: City, folder: Path | str) -> Path:
-    """Write the city as catalogue CSV files, ``learners.csv``, ``awards.csv`` and ``city.json``.
+    """Write the city as catalogue CSV files, ``learners.csv``, ``award_history.csv`` and ``city.json``.
 
     Args:
         city: from ``generate_city``.
@@ -74,7 +74,7 @@ def write_city(city: City, folder: Path | str) -> Path:
     steps = [{"pathway": p["id"], **s} for p in city.pathways for s in p["steps"]]
     tables = {"themes": city.themes, "places": city.places, "organisations": city.organisations,
               "badges": city.badges, "opportunities": city.opportunities, "pathways": city.pathways,
-              "pathway_steps": steps, "learners": city.learners, "awards": city.awards}
+              "pathway_steps": steps, "learners": city.learners, "award_history": city.awards}
     for name, rows in tables.items():
         write_csv(out / f"{name}.csv", COLUMNS[name], rows)
     manifest = {"generator": "colearn.ingest.synthetic", "size": city.size.name, "seed": city.seed,
