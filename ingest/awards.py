@@ -1,7 +1,10 @@
-"""Reader for a city's learners and their awards: ``learners.csv`` and ``awards.csv``.
+"""Reader for a city's learners and their past awards: ``learners.csv`` and ``award_history.csv``.
 
 They sit in a city folder beside the catalogue (the catalogue reader leaves
-them alone, see ``catalogue.ACTIVITY_FILES``); either may be absent.
+them alone, see ``catalogue.ACTIVITY_FILES``); either may be absent. The award
+history is still read under its former name ``awards.csv`` (a folder holding
+both is refused); it is not the bulk award CSV of ``colearn issue --csv``
+(``domain.awards.parse_award_csv``), which asks for new awards.
 
 ``learners.csv`` (header row; ``;`` separates list cells; empty means not given)::
 
@@ -12,7 +15,7 @@ them alone, see ``catalogue.ACTIVITY_FILES``); either may be absent.
 ``(:Learner)-[:INTERESTED_IN]->(:Theme|:Destination)``; ``interests`` is free
 text kept on the learner (``interests_text``) and never used in aggregates.
 
-``awards.csv``::
+``award_history.csv``::
 
     id, learner, badge, organisation, issued_on, status, expires_on
 
@@ -46,12 +49,14 @@ from colearn.graph import feed, queries
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue_files import ACTIVITY_FILES
-from colearn.records.fields import Ref, RefList
 from colearn.ingest.common import IngestReport, clean_header, require_existing, validate, write_batches
+from colearn.records.fields import Ref, RefList
 
-__all__ = ["Activity", "AwardRow", "LearnerRow", "has_activity", "ingest_awards", "read_activity"]
+__all__ = ["HISTORY_FILE", "LEARNERS_FILE", "OLD_HISTORY_FILE", "Activity", "AwardRow", "LearnerRow", "has_activity",
+           "ingest_awards", "read_activity"]
 
-LEARNERS_FILE, AWARDS_FILE = ACTIVITY_FILES
+#: The learners, their award history, and the history's former name (still read).
+LEARNERS_FILE, HISTORY_FILE, OLD_HISTORY_FILE = ACTIVITY_FILES
 #: ``source`` property of the learners and assertions this reader writes.
 SOURCE = "csv"
 
@@ -77,7 +82,7 @@ class LearnerRow(_Row):
 
 
 class AwardRow(_Row):
-    """One row of ``awards.csv``."""
+    """One row of ``award_history.csv``."""
 
     id: str = Field(min_length=1, max_length=200, pattern=r"^\S+$")
     learner: Ref
@@ -103,20 +108,23 @@ class Activity:
     Attributes:
         folder: the folder read.
         learners: ``(line, row)`` from ``learners.csv``.
-        awards: ``(line, row)`` from ``awards.csv``.
+        awards: ``(line, row)`` from the award history.
+        history_file: the name the award history was read under
+            (``award_history.csv``, or its former name ``awards.csv``).
     """
 
     folder: str
     learners: list[tuple[int, LearnerRow]] = field(default_factory=list)
     awards: list[tuple[int, AwardRow]] = field(default_factory=list)
+    history_file: str = HISTORY_FILE
 
     def file(self, name: str) -> str:
-        """The path of one of the two files, for messages."""
+        """The path of one of the files, for messages."""
         return str(Path(self.folder) / name)
 
 
 def has_activity(folder: Path | str) -> bool:
-    """Whether ``folder`` holds ``learners.csv`` or ``awards.csv``."""
+    """Whether ``folder`` holds ``learners.csv`` or an award history (either name)."""
     p = Path(folder)
     return p.is_dir() and any((p / name).is_file() for name in ACTIVITY_FILES)
 
@@ -154,25 +162,32 @@ def _check_unique(rows: list[tuple[int, Any]], file: str) -> None:
 
 
 def read_activity(folder: Path | str) -> Activity:
-    """Parse and validate ``learners.csv`` and ``awards.csv`` of ``folder`` (either may be absent).
+    """Parse and validate ``learners.csv`` and ``award_history.csv`` (or its former name
+    ``awards.csv``) of ``folder`` (either may be absent).
 
     Raises:
-        InvalidInput: a malformed row or a duplicate id, naming the file, line and field.
+        InvalidInput: a malformed row or a duplicate id, naming the file, line and
+            field; or both names of the award history in one folder.
     """
     p = Path(folder)
     act = Activity(folder=str(p))
+    if (p / OLD_HISTORY_FILE).is_file():
+        if (p / HISTORY_FILE).is_file():
+            raise InvalidInput(f"both {HISTORY_FILE} and {OLD_HISTORY_FILE} (its former name) are here: "
+                               "keep one", file=act.file(OLD_HISTORY_FILE))
+        act.history_file = OLD_HISTORY_FILE
     if (p / LEARNERS_FILE).is_file():
         act.learners = _read_csv(p / LEARNERS_FILE, LearnerRow, frozenset({"themes", "destinations"}))
         _check_unique(act.learners, act.file(LEARNERS_FILE))
-    if (p / AWARDS_FILE).is_file():
-        act.awards = _read_csv(p / AWARDS_FILE, AwardRow, frozenset())
-        _check_unique(act.awards, act.file(AWARDS_FILE))
+    if (p / act.history_file).is_file():
+        act.awards = _read_csv(p / act.history_file, AwardRow, frozenset())
+        _check_unique(act.awards, act.file(act.history_file))
     return act
 
 
 def _check_references(store: GraphStore, act: Activity) -> None:
     """Every reference names a node in the files or the graph; every award's issuer defines its badge."""
-    lfile, afile = act.file(LEARNERS_FILE), act.file(AWARDS_FILE)
+    lfile, afile = act.file(LEARNERS_FILE), act.file(act.history_file)
     refs: dict[tuple[Label, str], dict[str, tuple[int, str]]] = {}
 
     def ref(label: Label, file: str, value: str, line: int, fld: str) -> None:
@@ -213,7 +228,7 @@ def ingest_awards(store: GraphStore, folder: Path | str) -> IngestReport:
 
     Args:
         store: the graph, already holding the catalogue the files refer to.
-        folder: a folder with ``learners.csv`` and/or ``awards.csv``.
+        folder: a folder with ``learners.csv`` and/or ``award_history.csv`` (or ``awards.csv``).
 
     Returns:
         Rows written per label and relationship type.

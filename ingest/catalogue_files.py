@@ -34,9 +34,9 @@ SECTIONS: tuple[str, ...] = (
 CSV_SECTIONS: tuple[str, ...] = SECTIONS[1:] + ("pathway_steps",)
 
 _YAML_SUFFIXES = (".yaml", ".yml")
-#: Files of a city folder that are not catalogue: learners and their awards,
-#: read by ``colearn.ingest.awards``.
-ACTIVITY_FILES: tuple[str, ...] = ("learners.csv", "awards.csv")
+#: Files of a city folder that are not catalogue: learners and their award
+#: history (under its name and its former name), read by ``colearn.ingest.awards``.
+ACTIVITY_FILES: tuple[str, ...] = ("learners.csv", "award_history.csv", "awards.csv")
 
 M = TypeVar("M", bound=BaseModel)
 

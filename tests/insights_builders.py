@@ -61,7 +61,7 @@ class Demo:
         self.domains = [d["id"] for d in spine["domains"]]
         self.awards = [Award(r["id"], r["learner"], r["badge"], r["organisation"],
                              date.fromisoformat(r["issued_on"]), _epoch(date.fromisoformat(r["issued_on"])))
-                       for r in _csv("awards.csv") if r["status"] == "accepted"]
+                       for r in _csv("award_history.csv") if r["status"] == "accepted"]
 
     def district(self, place: str | None) -> str | None:
         """A place's district (a venue's ``within``), None for none."""

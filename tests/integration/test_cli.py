@@ -66,7 +66,7 @@ def test_eval_global_json_beats_popularity() -> None:
 def test_eval_an_unseen_site_writes_a_report_and_beats_its_best_baseline(tmp_path: Path) -> None:
     """The full benchmark, unchanged, on a Badges.xml it has never seen (a synthetic site whose
     learners climb the spine in themes): the report and plot land in the reports folder."""
-    from colearn.recommender.synthetic import synthetic_city, write_badges_xml
+    from colearn.ingest.synthetic.climb import synthetic_city, write_badges_xml
 
     xml = write_badges_xml(synthetic_city(seed=5, n_learners=400), tmp_path / "Badges.xml")
     reports = tmp_path / "reports"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from colearn.cli import app
-from colearn.recommender.synthetic import synthetic_city, write_badges_xml
+from colearn.ingest.synthetic.climb import synthetic_city, write_badges_xml
 
 runner = CliRunner()
 

@@ -1,10 +1,9 @@
-"""The learners and awards reader (``learners.csv``, ``awards.csv``) on a real graph,
+"""The learners and awards reader (``learners.csv``, ``award_history.csv``) on a real graph,
 checked against counts computed here from the raw CSV files."""
 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import shutil
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -16,8 +15,9 @@ from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
-from colearn.ingest.awards import has_activity, ingest_awards
+from colearn.ingest.awards import has_activity, ingest_awards, read_activity
 from colearn.ingest.catalogue import demo_city_path, ingest_catalogue, read_catalogue
+from colearn.ingest.synthetic import demo
 from tests.catalogue_builders import DEMO_CITY
 from tests.graph_checks import count_relationships
 
@@ -25,7 +25,7 @@ from tests.graph_checks import count_relationships
 pytestmark = pytest.mark.falkordb_only
 
 LEARNERS = DEMO_CITY / "learners.csv"
-AWARDS = DEMO_CITY / "awards.csv"
+AWARDS = DEMO_CITY / "award_history.csv"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -94,7 +94,7 @@ def test_ingest_is_idempotent(city: GraphStore) -> None:
 def _copy_with(tmp_path: Path, name: str, edit) -> Path:
     folder = tmp_path / "city"
     folder.mkdir()
-    for f in ("learners.csv", "awards.csv"):
+    for f in ("learners.csv", "award_history.csv"):
         shutil.copy(DEMO_CITY / f, folder / f)
     lines = (folder / name).read_text().splitlines()
     edit(lines)
@@ -103,11 +103,11 @@ def _copy_with(tmp_path: Path, name: str, edit) -> Path:
 
 
 @pytest.mark.parametrize(("name", "column", "value", "field", "words"), [
-    ("awards.csv", 5, "accepted-ish", "status", "status"),
-    ("awards.csv", 2, "no-such-badge", "badge", "no-such-badge"),
-    ("awards.csv", 3, "greenway-trust", "organisation", "defined by"),
-    ("awards.csv", 1, "nobody-here", "learner", "nobody-here"),
-    ("awards.csv", 4, "2025-13-01", "issued_on", "issued_on"),
+    ("award_history.csv", 5, "accepted-ish", "status", "status"),
+    ("award_history.csv", 2, "no-such-badge", "badge", "no-such-badge"),
+    ("award_history.csv", 3, "greenway-trust", "organisation", "defined by"),
+    ("award_history.csv", 1, "nobody-here", "learner", "nobody-here"),
+    ("award_history.csv", 4, "2025-13-01", "issued_on", "issued_on"),
     ("learners.csv", 1, "atlantis", "home_place", "atlantis"),
     ("learners.csv", 2, "knitting", "themes.0", "knitting"),
 ])
@@ -136,21 +136,35 @@ def test_a_bad_row_is_refused_with_file_line_and_field(city: GraphStore, tmp_pat
 
 
 def test_a_duplicate_award_id_is_refused(city: GraphStore, tmp_path: Path) -> None:
-    folder = _copy_with(tmp_path, "awards.csv", lambda lines: lines.append(lines[5]))
+    folder = _copy_with(tmp_path, "award_history.csv", lambda lines: lines.append(lines[5]))
     with pytest.raises(InvalidInput) as info:
         ingest_awards(city, folder)
     assert info.value.field == "id" and "line 6" in str(info.value)
 
 
+def test_the_history_is_still_read_under_its_former_name(tmp_path: Path) -> None:
+    folder = tmp_path / "city"
+    folder.mkdir()
+    shutil.copy(DEMO_CITY / "award_history.csv", folder / "awards.csv")
+    assert has_activity(folder)
+    act = read_activity(folder)
+    assert len(act.awards) == len(_rows(AWARDS)) and act.file(act.history_file) == str(folder / "awards.csv")
+    assert [a.id for _, a in act.awards] == [r["id"] for r in _rows(AWARDS)]
+
+
+def test_both_names_of_the_history_in_one_folder_are_refused(tmp_path: Path) -> None:
+    folder = _copy_with(tmp_path, "award_history.csv", lambda lines: None)
+    shutil.copy(DEMO_CITY / "award_history.csv", folder / "awards.csv")
+    with pytest.raises(InvalidInput, match="former name") as info:
+        read_activity(folder)
+    assert info.value.file == str(folder / "awards.csv")
+
+
 def test_the_committed_data_is_what_the_generator_makes(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("demo_generate", DEMO_CITY / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.HERE = tmp_path
     for f in ("themes.yaml", "badges.yaml", "pathways.yaml"):
         shutil.copy(DEMO_CITY / f, tmp_path / f)
-    module.main()
-    for f in ("learners.csv", "awards.csv"):
+    demo.write_activity(tmp_path, tmp_path)
+    for f in ("learners.csv", "award_history.csv"):
         assert (tmp_path / f).read_text() == (DEMO_CITY / f).read_text(), f
 
 

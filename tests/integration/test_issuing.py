@@ -162,7 +162,7 @@ def test_portfolio_groups_by_cell_and_drops_revoked_and_expired(seeded: GraphSto
 
 
 def test_award_csv_reports_refused_lines_and_is_rerunnable(seeded: GraphStore, tmp_path: Path) -> None:
-    path = tmp_path / "awards.csv"
+    path = tmp_path / "bulk-awards.csv"
     path.write_text(
         "badge_id,email,url,evidence_url,issued_on,key\n"
         "b0,a@example.org,,,2026-01-01T10:00:00Z,\n"          # 2 ok

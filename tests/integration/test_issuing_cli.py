@@ -68,7 +68,7 @@ def test_issue_is_idempotent_and_checks_the_organisation(served: tuple[Path, str
 
 
 def test_issue_from_csv(served: tuple[Path, str], tmp_path: Path) -> None:
-    csv = tmp_path / "awards.csv"
+    csv = tmp_path / "bulk-awards.csv"
     csv.write_text(f"badge_id,email\n{BADGE},b@example.org\ncode-club-member,c@example.org\n", encoding="utf-8")
     out = _issue("--csv", str(csv), "--org", ORG)
     assert [a["badge_id"] for a in out["awards"]] == [BADGE]

@@ -1,6 +1,6 @@
 """An organisation's own view on the demo city: the awards it issued (filtered,
 paged, revoked from the list) and its pathways' funnels, as JSON and CSV, with
-counts checked against awards.csv."""
+counts checked against award_history.csv."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def world(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict[
 
 
 def _expected() -> list[dict[str, str]]:
-    with (demo_city_path() / "awards.csv").open() as f:
+    with (demo_city_path() / "award_history.csv").open() as f:
         return [r for r in csv.DictReader(f) if r["organisation"] == ORG]
 
 

@@ -16,7 +16,7 @@ from colearn.cli import app
 from colearn.config import Settings
 from colearn.graph.falkordb_store import EmbeddedFalkorDB, FalkorDBStore
 from colearn.recommender.ranker import feature_names
-from colearn.recommender.synthetic import synthetic_city, write_badges_xml
+from colearn.ingest.synthetic.climb import synthetic_city, write_badges_xml
 from colearn.service.app import create_app
 from tests.cli_helpers import cli_data_dir
 

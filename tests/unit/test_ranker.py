@@ -16,7 +16,7 @@ from colearn.recommender.ranker import (
 )
 from colearn.recommender.recommend import Recommender
 from colearn.recommender.signals import Interests
-from colearn.recommender.synthetic import synthetic_city, true_next
+from colearn.ingest.synthetic.climb import synthetic_city, true_next
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from colearn.recommender.projections import Projection
 from colearn.recommender.ranker import feature_matrix
 from colearn.recommender.recommend import Recommender
 from colearn.recommender.signals import Profile
-from colearn.recommender.synthetic import synthetic_city
+from colearn.ingest.synthetic.climb import synthetic_city
 
 
 @pytest.fixture(scope="module")

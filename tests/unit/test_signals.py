@@ -10,7 +10,7 @@ from colearn.recommender.context import DestinationFit, EarningStage, TenureStag
 from colearn.recommender.projections import Projection
 from colearn.recommender.recommend import ranker_signals
 from colearn.recommender.signals import Interests, Profile
-from colearn.recommender.synthetic import synthetic_city
+from colearn.ingest.synthetic.climb import synthetic_city
 from colearn.recommender.transitions import EarnedLater, Transitions
 from colearn.recommender.walks import PersonalisedPageRank, RP3beta
 from tests.recommender_builders import BADGES, CELLS

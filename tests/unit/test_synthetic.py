@@ -27,7 +27,7 @@ def test_same_seed_same_files_other_seed_other_city(tmp_path: Path) -> None:
     b = write_city(generate_city(TINY, 5), tmp_path / "b")
     c = write_city(generate_city(TINY, 6), tmp_path / "c")
     assert _digest(a) == _digest(b)
-    assert _digest(a)["awards.csv"] != _digest(c)["awards.csv"]
+    assert _digest(a)["award_history.csv"] != _digest(c)["award_history.csv"]
 
 
 def test_sizes_are_as_documented() -> None:

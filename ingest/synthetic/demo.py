@@ -1,11 +1,12 @@
-"""Generate the demo city's learners and awards: ``learners.csv`` and ``awards.csv``.
+"""The demo city's learners and awards (``learners.csv`` and ``award_history.csv`` of ``data/demo-city``).
 
 Run once from the repository root and commit the output as data::
 
-    .venv/bin/python data/demo-city/generate.py
+    .venv/bin/python -m colearn.ingest.synthetic.demo
 
-The output depends only on ``SEED`` and the catalogue YAML beside this file
-(no clock, no network), so running it again gives the same files.
+The output depends only on ``SEED``, the demo city's catalogue YAML and the
+spine (read from data, ``Ladder``): no clock, no network, so running it again
+gives the same files.
 
 The learners are invented. Each lives in one of Brackenford's districts, states
 one to three interest themes (districts lean toward different themes), the
@@ -30,19 +31,25 @@ still awaiting the learner (``issued``) and 1% were ``revoked``. Badges with
 
 from __future__ import annotations
 
-import csv
 import random
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
+
+from colearn.ingest.synthetic.ladder import Ladder
+from colearn.ingest.synthetic.output import write_csv
+
+__all__ = ["AWARD_COLUMNS", "LEARNER_COLUMNS", "SEED", "generate", "main", "write_activity"]
 
 SEED = 20250106
 N_LEARNERS = 760
 START = date(2025, 1, 6)
 END = date(2026, 10, 31)
-HERE = Path(__file__).resolve().parent
-LAYERS = ["engagement", "participation", "demonstration", "leadership"]
+#: The columns of the two files, in order.
+LEARNER_COLUMNS = ("id", "home_place", "themes", "destinations", "interests")
+AWARD_COLUMNS = ("id", "learner", "badge", "organisation", "issued_on", "status", "expires_on")
 
 #: District -> (weight of living there, themes its learners lean toward).
 DISTRICTS: dict[str, tuple[float, list[str]]] = {
@@ -72,32 +79,41 @@ PHRASES = {
 }
 
 
-def _load(name: str) -> list[dict]:
-    return yaml.safe_load((HERE / name).read_text(encoding="utf-8"))
+def _load(folder: Path, name: str) -> list[dict[str, Any]]:
+    loaded: list[dict[str, Any]] = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
+    return loaded
 
 
-def _layer(badge: dict) -> int:
-    """A badge's layer: the lowest layer among its cells (as the pathways test reads it)."""
-    return min(LAYERS.index(c.split(".")[1]) for c in badge["cells"])
+def _demo_city() -> Path:
+    from colearn.ingest.catalogue import demo_city_path
+
+    return demo_city_path()
 
 
-def _top_layer(badge: dict) -> int:
-    return max(LAYERS.index(c.split(".")[1]) for c in badge["cells"])
+def generate(rng: random.Random, catalogue: Path | None = None,
+             ladder: Ladder | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Learners and awards, both as CSV-ready dicts (``LEARNER_COLUMNS``, ``AWARD_COLUMNS``).
 
-
-def generate(rng: random.Random) -> tuple[list[dict], list[dict]]:
-    """Learners and awards (award ids not yet given), both as CSV-ready dicts."""
-    themes = {t["id"]: t for t in _load("themes.yaml")}
-    badges = {b["id"]: b for b in _load("badges.yaml")}
-    pathways = {p["id"]: p for p in _load("pathways.yaml")}
+    Args:
+        rng: the random source (``random.Random(SEED)`` for the committed files).
+        catalogue: the folder with ``themes.yaml``, ``badges.yaml`` and
+            ``pathways.yaml``; default the bundled demo city.
+        ladder: the spine; default the bundled one. A badge's layer is the
+            lowest among its cells (as the pathway checks read it).
+    """
+    folder = catalogue or _demo_city()
+    ladder = ladder or Ladder.read()
+    themes = {t["id"]: t for t in _load(folder, "themes.yaml")}
+    badges = {b["id"]: b for b in _load(folder, "badges.yaml")}
+    pathways = {p["id"]: p for p in _load(folder, "pathways.yaml")}
     completion = {p.get("completion_badge") for p in pathways.values()} - {None}
     earnable = [b for b in badges.values() if b["id"] not in completion]
     districts = list(DISTRICTS)
     weights = [DISTRICTS[d][0] for d in districts]
     span = (END - START).days - 75
 
-    learners: list[dict] = []
-    awards: list[dict] = []
+    learners: list[dict[str, Any]] = []
+    awards: list[dict[str, Any]] = []
     for n in range(1, N_LEARNERS + 1):
         lid = f"bf-{n:04d}"
         home = rng.choices(districts, weights)[0]
@@ -152,23 +168,26 @@ def generate(rng: random.Random) -> tuple[list[dict], list[dict]]:
             for t in wanted[:2]:
                 top = rng.choices([1, 2, 3], [0.25, 0.5, 0.25])[0]
                 for layer in range(top + 1):
-                    options = [b for b in earnable if t in b.get("themes", []) and _layer(b) == layer]
+                    options = [b for b in earnable
+                               if t in b.get("themes", []) and ladder.lowest(b["cells"]) == layer]
                     for badge in rng.sample(options, min(len(options), rng.choice([1, 1, 2]))):
                         day += gap(14, 75)
                         earn(badge["id"], day)
         elif journey == "stuck":
-            options = [b for b in earnable if _top_layer(b) <= 1
+            options = [b for b in earnable if ladder.highest(b["cells"]) <= 1
                        and set(b.get("themes", [])) & set(wanted + leaning)]
             for badge in rng.sample(options, min(len(options), rng.randint(3, 6))):
                 day += gap(25, 90)
                 earn(badge["id"], day)
         else:
-            options = [b for b in earnable if _top_layer(b) == 0 and set(b.get("themes", [])) & set(wanted)]
-            earn(rng.choice(options or [b for b in earnable if _top_layer(b) == 0])["id"], day)
+            options = [b for b in earnable
+                       if ladder.highest(b["cells"]) == 0 and set(b.get("themes", [])) & set(wanted)]
+            earn(rng.choice(options or [b for b in earnable if ladder.highest(b["cells"]) == 0])["id"], day)
 
         if journey != "taster":
             # Side trips: a first badge or two in another theme they stated.
-            side = [b for b in earnable if _top_layer(b) <= 1 and set(b.get("themes", [])) & set(wanted)]
+            side = [b for b in earnable
+                    if ladder.highest(b["cells"]) <= 1 and set(b.get("themes", [])) & set(wanted)]
             for badge in rng.sample(side, min(len(side), rng.choice([0, 1, 1, 2]))):
                 earn(badge["id"], START + timedelta(days=rng.randrange(span + 60)))
 
@@ -187,20 +206,27 @@ def generate(rng: random.Random) -> tuple[list[dict], list[dict]]:
     return learners, awards
 
 
-def _write(path: Path, header: list[str], rows: list[dict]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+def write_activity(out: Path | None = None, catalogue: Path | None = None) -> tuple[int, int]:
+    """Write ``learners.csv`` and ``award_history.csv`` made from ``SEED`` into ``out``.
+
+    Args:
+        out: the folder to write; default the bundled demo city (``data/demo-city``).
+        catalogue: the catalogue folder read; default the bundled demo city.
+
+    Returns:
+        How many learners and awards were written.
+    """
+    folder = out or _demo_city()
+    learners, awards = generate(random.Random(SEED), catalogue)
+    write_csv(folder / "learners.csv", LEARNER_COLUMNS, learners)
+    write_csv(folder / "award_history.csv", AWARD_COLUMNS, awards)
+    return len(learners), len(awards)
 
 
 def main() -> None:
-    """Write ``learners.csv`` and ``awards.csv`` beside this file."""
-    learners, awards = generate(random.Random(SEED))
-    _write(HERE / "learners.csv", ["id", "home_place", "themes", "destinations", "interests"], learners)
-    _write(HERE / "awards.csv", ["id", "learner", "badge", "organisation", "issued_on", "status", "expires_on"],
-           awards)
-    print(f"{len(learners)} learners, {len(awards)} awards")
+    """Rewrite the bundled demo city's ``learners.csv`` and ``award_history.csv``."""
+    n_learners, n_awards = write_activity()
+    print(f"{n_learners} learners, {n_awards} awards")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """A synthetic City of Learning of a chosen size, made from a seed: input for benchmarks and evaluation.
 
 ``generate_city(size, seed)`` returns a ``City``; ``write_city(city, folder)``
-writes it in the formats the readers take (catalogue CSV files beside
-``learners.csv`` and ``awards.csv``), so ``colearn ingest catalogue FOLDER``
+(``synthetic.output``) writes it in the formats the readers take (catalogue CSV files beside
+``learners.csv`` and ``award_history.csv``), so ``colearn ingest catalogue FOLDER``
 loads it. The same size and seed always give the same city, byte for byte
 (``random.Random`` only, no clock, no hash ordering).
 
@@ -44,22 +44,17 @@ How the city is made:
 from __future__ import annotations
 
 import bisect
-import csv
 import itertools
-import json
-import math
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from colearn.errors import InvalidInput
-from colearn.ingest.spine import read_spine
+from colearn.ingest.synthetic.ladder import Ladder
 
-__all__ = ["SIZES", "City", "CitySize", "award_times", "default_out", "evaluation_rows", "generate_city", "skew",
-           "write_city"]
+__all__ = ["SIZES", "City", "CitySize", "generate_city"]
 
 
 @dataclass(frozen=True)
@@ -142,7 +137,7 @@ class City:
             catalogue records (the shapes of ``ingest.catalogue``; list fields
             as lists, pathways with ``steps``).
         learners: ``learners.csv`` rows (``themes`` and ``destinations`` as lists).
-        awards: ``awards.csv`` rows, oldest first (``issued_on`` ISO 8601 UTC).
+        awards: ``award_history.csv`` rows, oldest first (``issued_on`` ISO 8601 UTC).
     """
 
     size: CitySize
@@ -165,10 +160,6 @@ class City:
             "learners": len(self.learners), "assertions": len(self.awards),
         }
 
-
-def default_out(size: str, seed: int) -> Path:
-    """Where ``colearn generate`` writes by default: ``generated/city-<size>-<seed>`` (git-ignored)."""
-    return Path("generated") / f"city-{size}-{seed}"
 
 
 class _Picker:
@@ -226,10 +217,8 @@ def _counts(rng: random.Random, learners: int, total: int, cap: int) -> list[int
 
 def _catalogue(city: City, rng: random.Random) -> dict[str, Any]:
     size = city.size
-    spine = read_spine()
-    layers = [lay.id for lay in spine.layers]
-    domains = [d.id for d in spine.domains]
-    destinations = [d.id for d in spine.destinations]
+    ladder = Ladder.read()
+    layers, domains, destinations = list(ladder.layers), list(ladder.domains), list(ladder.destinations)
 
     for i in range(size.themes):
         slug, name, kind = _THEMES[i % len(_THEMES)]
@@ -296,7 +285,7 @@ def _catalogue(city: City, rng: random.Random) -> dict[str, Any]:
         main = badge_ids[i] if i < len(badge_ids) else rng.choice(badge_ids)
         badge = badge_by_id[main]
         theme = badge["themes"][0]
-        layer = layers.index(badge["cells"][0].split(".", 1)[1])
+        layer = ladder.rank(badge["cells"][0])
         awards = [main]
         bucket = buckets[(theme, layer)]
         if len(bucket) > 1 and rng.random() < 0.2:
@@ -328,12 +317,12 @@ def _catalogue(city: City, rng: random.Random) -> dict[str, Any]:
             "description": f"Up the spine in {theme}.", "organisation": rng.choice(orgs_of_theme[theme]),
             "destination": rng.choice(tdests), "status": "published", "kind": "recommended", "steps": steps,
         })
-    return {"buckets": buckets, "layers": layers, "districts": districts, "theme_ids": theme_ids,
+    return {"buckets": buckets, "ladder": ladder, "layers": layers, "districts": districts, "theme_ids": theme_ids,
             "badge_by_id": badge_by_id}
 
 
 def _next_badge(rng: random.Random, pickers: dict[tuple[str, int], _Picker], theme: str, layer: int,
-                held: set[str], n_layers: int) -> str | None:
+                held: Collection[str], n_layers: int) -> str | None:
     """A badge of ``theme`` at ``layer`` (or the nearest layer with one the learner lacks)."""
     for lay in sorted(range(n_layers), key=lambda x: (abs(x - layer), -x)):
         picker = pickers.get((theme, lay))
@@ -400,7 +389,7 @@ def _activity(city: City, rng: random.Random, cat: dict[str, Any]) -> None:
                 badge = rng.choice(list(held)) if held else city.badges[0]["id"]
             held[badge] = None
             if theme in reached and rng.random() < _P_UP:
-                reached[theme] = min(len(layers) - 1, reached[theme] + 1)
+                reached[theme] = cat["ladder"].up(reached[theme])
             r = rng.random()
             status = "issued" if r < 0.02 else "revoked" if r < 0.03 else "accepted"
             pending.append((int(day * 86400), lid, badge, badge_by_id[badge]["issuer"], status))
@@ -435,102 +424,3 @@ def generate_city(size: str | CitySize, seed: int = 1) -> City:
     cat = _catalogue(city, rng)
     _activity(city, rng, cat)
     return city
-
-
-_COLUMNS: dict[str, tuple[str, ...]] = {
-    "themes": ("id", "name", "kind", "description", "destinations"),
-    "places": ("id", "name", "kind", "lat", "lon", "within"),
-    "organisations": ("id", "name", "kind", "url", "email", "description"),
-    "badges": ("id", "name", "description", "issuer", "cells", "themes", "criteria", "expires_after_days"),
-    "opportunities": ("id", "name", "description", "kind", "organisation", "mode", "place", "url", "themes",
-                      "badges"),
-    "pathways": ("id", "title", "description", "organisation", "destination", "status", "kind"),
-    "pathway_steps": ("pathway", "title", "badges", "required", "optional"),
-    "learners": ("id", "home_place", "themes", "destinations", "interests"),
-    "awards": ("id", "learner", "badge", "organisation", "issued_on", "status", "expires_on"),
-}
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _write_csv(path: Path, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([_cell(r.get(c)) for c in columns] for r in rows)
-
-
-def write_city(city: City, folder: Path | str) -> Path:
-    """Write the city as catalogue CSV files, ``learners.csv``, ``awards.csv`` and ``city.json``.
-
-    Args:
-        city: from ``generate_city``.
-        folder: created if missing; files there of the same names are replaced.
-
-    Returns:
-        The folder, ready for ``colearn ingest catalogue``.
-    """
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    steps = [{"pathway": p["id"], **s} for p in city.pathways for s in p["steps"]]
-    tables = {"themes": city.themes, "places": city.places, "organisations": city.organisations,
-              "badges": city.badges, "opportunities": city.opportunities, "pathways": city.pathways,
-              "pathway_steps": steps, "learners": city.learners, "awards": city.awards}
-    for name, rows in tables.items():
-        _write_csv(out / f"{name}.csv", _COLUMNS[name], rows)
-    manifest = {"generator": "colearn.ingest.synthetic", "size": city.size.name, "seed": city.seed,
-                "counts": city.summary()}
-    (out / "city.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return out
-
-
-def award_times(city: City) -> list[tuple[str, str, int, str]]:
-    """The accepted awards as ``(learner_id, badge_id, epoch seconds, award_id)``, oldest first:
-    the rows ``recommender.Projection.from_rows`` takes."""
-    return [(a["learner"], a["badge"], int(datetime.strptime(a["issued_on"], "%Y-%m-%dT%H:%M:%SZ")
-                                            .replace(tzinfo=UTC).timestamp()), a["id"])
-            for a in city.awards if a["status"] == "accepted"]
-
-
-def evaluation_rows(city: City) -> tuple[list[tuple[str, str, int, str]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The city as the recommender's rows: ``(awards, catalogue, cells)``.
-
-    ``awards`` as ``award_times``; ``catalogue`` like ``BADGE_CATALOGUE`` rows (id,
-    name, description, cells, themes, destinations through the themes);
-    ``cells`` like ``SPINE_CELLS`` rows of the bundled spine. What
-    ``Recommender.from_rows`` and ``recommender.benchmark.run`` take, so an
-    evaluation can run on a city of any size without a store.
-    """
-    from colearn.ingest.spine import spine_cell_rows
-
-    dests = {t["id"]: t["destinations"] for t in city.themes}
-    catalogue = [{"id": b["id"], "name": b["name"], "description": b["description"], "cells": list(b["cells"]),
-                  "themes": list(b["themes"]), "destinations": sorted({d for t in b["themes"] for d in dests[t]})}
-                 for b in city.badges]
-    cells = [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())]
-    return award_times(city), catalogue, cells
-
-
-def _median(values: Sequence[int]) -> float:
-    s = sorted(values)
-    mid = len(s) // 2
-    return float(s[mid]) if len(s) % 2 else (s[mid - 1] + s[mid]) / 2.0
-
-
-def skew(city: City) -> dict[str, float]:
-    """How awards spread over learners: median, mean, max, and the share with one or two awards."""
-    per: dict[str, int] = {}
-    for a in city.awards:
-        per[a["learner"]] = per.get(a["learner"], 0) + 1
-    counts = list(per.values())
-    return {"median": _median(counts), "mean": sum(counts) / len(counts), "max": float(max(counts)),
-            "share_one_or_two": sum(1 for c in counts if c <= 2) / len(counts),
-            "log_spread": math.log(max(counts)) - math.log(_median(counts))}
