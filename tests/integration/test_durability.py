@@ -54,7 +54,13 @@ def _open(data_dir: Path) -> tuple[EmbeddedFalkorDB, FalkorDBStore]:
 
 
 def _kill(server: EmbeddedFalkorDB) -> None:
+    """SIGKILL the server and keep it down until the test reopens it: the watcher
+    that restarts a crashed server is told to stand down first, so that what the
+    tests see does not depend on whether a statement was in flight or the client
+    reconnected to a restarted server between two statements (on a loaded machine
+    the ingest then finished instead of failing)."""
     assert server.process is not None
+    server._stopping.set()
     os.kill(server.process.pid, signal.SIGKILL)
     server.process.wait(timeout=10)
 
