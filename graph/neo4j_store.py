@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any
+from typing import Any, Literal
 
 import neo4j
 from neo4j import GraphDatabase
@@ -123,7 +123,7 @@ class Neo4jStore:
                  max_retry_s: float | None = None) -> None:
         self.database = database
         self.uri = uri
-        retry = {} if max_retry_s is None else {"max_transaction_retry_time": max_retry_s}
+        retry: dict[str, Any] = {} if max_retry_s is None else {"max_transaction_retry_time": max_retry_s}
         # Notifications (e.g. "this property key does not exist yet" on an empty
         # graph) are planner hints, logged by the driver as warnings: off.
         self._driver = GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF",
@@ -212,7 +212,7 @@ class _ErrorMap:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> Literal[False]:
         if exc is None:
             return False
         if isinstance(exc, ConstraintError):
