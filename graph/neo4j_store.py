@@ -43,6 +43,10 @@ _INPUT_CODES = (
     "Neo.ClientError.Statement.ArithmeticError",
     "Neo.ClientError.Statement.PropertyNotFound",
 )
+#: A parameter of the wrong type, when Neo4j sees it while planning (``$x[0]`` with
+#: ``x`` an integer), comes as a SyntaxError with this message (measured on 5.26):
+#: a value, not the statement's text, so it is an input error too.
+_PARAMETER_TYPE = "type mismatch for parameter"
 log = logging.getLogger(__name__)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: Seconds ``apply_schema`` waits for index population before giving up.
@@ -112,7 +116,8 @@ class Neo4jStore:
     credentials, or a transient error (deadlock, lock wait timeout, leader
     switch) persists after the driver's retries (``max_retry_s``);
     ``InvalidInput`` for a value ``check_params`` refuses (before sending) or
-    one Neo4j rejects (codes in ``_INPUT_CODES``); ``ColearnError`` for any
+    one Neo4j rejects (codes in ``_INPUT_CODES``, or a parameter of the wrong
+    type found while planning, ``_PARAMETER_TYPE``); ``ColearnError`` for any
     other rejected query (a bug). Neo4j's own message, which quotes the
     statement, is logged, not raised.
     """
@@ -226,7 +231,7 @@ class _ErrorMap:
         if isinstance(exc, Neo4jError):
             # Neo4j's message quotes the statement: logged here, never answered.
             log.warning("Neo4j rejected a statement (%s): %s", exc.code, exc.message)
-            if exc.code in _INPUT_CODES:
+            if exc.code in _INPUT_CODES or _PARAMETER_TYPE in (exc.message or "").lower():
                 raise InvalidInput(f"the store rejected a value ({exc.code})") from exc
             raise ColearnError(f"the store rejected a statement ({exc.code})") from exc
         return False
