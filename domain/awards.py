@@ -16,7 +16,7 @@ Side effects of an award entering a portfolio (accept, or a verified import)
 are taken here, once: the completion badge of every published pathway it
 completes is awarded (``complete_after_award``). An import marked
 ``verified: false`` is shown in the portfolio but counts toward neither
-pathway progress, recommendations nor completions (``queries._COUNTS``).
+pathway progress, recommendations nor completions (``_COUNTS`` in ``graph/queries/portfolio.py``).
 
 The records, identities and reads these operations share with the layers
 below (assertion life cycle, recipient hashing, idempotent ids) are in

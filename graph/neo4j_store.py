@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any
+from typing import Any, Literal
 
 import neo4j
 from neo4j import GraphDatabase
@@ -43,6 +43,10 @@ _INPUT_CODES = (
     "Neo.ClientError.Statement.ArithmeticError",
     "Neo.ClientError.Statement.PropertyNotFound",
 )
+#: A parameter of the wrong type, when Neo4j sees it while planning (``$x[0]`` with
+#: ``x`` an integer), comes as a SyntaxError with this message (measured on 5.26):
+#: a value, not the statement's text, so it is an input error too.
+_PARAMETER_TYPE = "type mismatch for parameter"
 log = logging.getLogger(__name__)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: Seconds ``apply_schema`` waits for index population before giving up.
@@ -112,7 +116,8 @@ class Neo4jStore:
     credentials, or a transient error (deadlock, lock wait timeout, leader
     switch) persists after the driver's retries (``max_retry_s``);
     ``InvalidInput`` for a value ``check_params`` refuses (before sending) or
-    one Neo4j rejects (codes in ``_INPUT_CODES``); ``ColearnError`` for any
+    one Neo4j rejects (codes in ``_INPUT_CODES``, or a parameter of the wrong
+    type found while planning, ``_PARAMETER_TYPE``); ``ColearnError`` for any
     other rejected query (a bug). Neo4j's own message, which quotes the
     statement, is logged, not raised.
     """
@@ -123,7 +128,7 @@ class Neo4jStore:
                  max_retry_s: float | None = None) -> None:
         self.database = database
         self.uri = uri
-        retry = {} if max_retry_s is None else {"max_transaction_retry_time": max_retry_s}
+        retry: dict[str, Any] = {} if max_retry_s is None else {"max_transaction_retry_time": max_retry_s}
         # Notifications (e.g. "this property key does not exist yet" on an empty
         # graph) are planner hints, logged by the driver as warnings: off.
         self._driver = GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF",
@@ -212,7 +217,7 @@ class _ErrorMap:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> Literal[False]:
         if exc is None:
             return False
         if isinstance(exc, ConstraintError):
@@ -226,7 +231,7 @@ class _ErrorMap:
         if isinstance(exc, Neo4jError):
             # Neo4j's message quotes the statement: logged here, never answered.
             log.warning("Neo4j rejected a statement (%s): %s", exc.code, exc.message)
-            if exc.code in _INPUT_CODES:
+            if exc.code in _INPUT_CODES or _PARAMETER_TYPE in (exc.message or "").lower():
                 raise InvalidInput(f"the store rejected a value ({exc.code})") from exc
             raise ColearnError(f"the store rejected a statement ({exc.code})") from exc
         return False

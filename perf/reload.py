@@ -12,7 +12,7 @@ For each history it measures the reload (start until the server answers, as
 ``colearn serve`` waits for it) after a crash (SIGKILL: the append-only file
 as the automatic rewrites left it) and after a clean stop (``stop`` rewrites
 it first: a snapshot and nothing after it), with the append-only file's size
-each time. The store is configured as ``graph/falkordb_store.py`` starts it.
+each time. The store is configured as ``graph/falkordb_server.py`` starts it.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from colearn.config import Settings
 from colearn.graph import queries
+from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import demo_city_path, ingest_catalogue
 from colearn.service.app import create_app
@@ -28,7 +29,7 @@ def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict[st
 
 
 def _issuer(store: GraphStore, badge: str) -> str:
-    return store.read(queries.catalogue_get(queries.Label.BADGE), {"id": badge})[0]["record"]["issuer"]
+    return store.read(queries.catalogue_get(Label.BADGE), {"id": badge})[0]["record"]["issuer"]
 
 
 def test_a_pathway_cannot_complete_with_another_organisations_badge(api, store: GraphStore) -> None:

@@ -14,7 +14,8 @@ from colearn.graph.store import GraphStore
 REJECTED_VALUES = [
     ("RETURN 1 / $x AS v", {"x": 0}),                       # a division by zero
     ("RETURN range(0, 5, $x) AS v", {"x": 0}),              # a bad argument
-    ("RETURN $x[0] AS v", {"x": 5}),                         # a wrong type
+    ("RETURN $x[0] AS v", {"x": 5}),                         # a wrong type (Neo4j: seen when planning)
+    ("UNWIND $rows AS r RETURN r.x[0] AS v", {"rows": [{"x": 5}]}),  # a wrong type (seen when running)
     ("CREATE (n:Learner {id: 'l1', name: $x})", {"x": {"first": "Ada"}}),  # a map as a property
 ]
 
