@@ -927,7 +927,7 @@ def bench_cmd(
                                          "PPR and networkx (no store, no server; the city is kept in generated/).")] = False,
     quality: Annotated[bool, typer.Option("--quality", help="Also NDCG@10 of the served path against the slower "
                                           "one, on the bundled Martial Arts data (5 minutes on a quiet machine).")] = False,
-    ranker: Annotated[bool, typer.Option("--ranker", help="With --inproc: also time a learned ranker "
+    ranker: Annotated[bool, typer.Option("--ranker", help="Also time a learned ranker in-process "
                                          "(fitted on the Martial Arts data, kept in generated/).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     store: Annotated[Optional[str], typer.Option(
@@ -938,6 +938,7 @@ def bench_cmd(
     award-to-recommendation time on synthetic cities; one table per size (targets at L).
     With ``--store``, the store-level numbers on each engine named, side by side."""
     from colearn.perf.bench import bench_size, inproc_rows, rows, write_report
+    from colearn.perf.inproc import fitted_ranker
 
     if store is not None:
         _run(lambda: _compare_stores(sizes, seed, [e.strip().lower() for e in store.split(",") if e.strip()],
@@ -964,7 +965,7 @@ def bench_cmd(
             extra["quality_ndcg_drop"] = q["ndcg_exact"] - q["ndcg_fast"]
         for size in [s.strip().upper() for s in sizes.split(",") if s.strip()]:
             if inproc:
-                from colearn.perf.inproc import fitted_ranker, run
+                from colearn.perf.inproc import run
 
                 res = run(size, seed, progress=say, ranker=fitted_ranker(
                     *martial_arts, keep="generated/bench-ranker.joblib") if ranker else None)
@@ -981,7 +982,9 @@ def bench_cmd(
                     Console(width=max(out.width, 120)).print(table)
                 continue
             with _Steps() as step:
-                res = bench_size(size, seed, workers=workers or 2, http_requests=requests, progress=step)
+                res = bench_size(size, seed, workers=workers or 2, http_requests=requests, progress=step,
+                                 ranker=fitted_ranker(*martial_arts, keep="generated/bench-ranker.joblib")
+                                 if ranker else None)
             res.update(extra)
             results.append(res)
             path = write_report(res)
