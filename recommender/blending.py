@@ -217,8 +217,10 @@ class Scoring(Explaining):
             picked.append(cols)
         return np.unique(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
 
-    def _ranked(self, profile: Profile, limit: int) -> tuple[np.ndarray, np.ndarray, list[dict[str, float]]]:
-        """``(top columns, their scores, contributions by signal)`` for ``profile``; call under the lock."""
+    def _ranked(self, profile: Profile, limit: int,
+                explain: int | None = None) -> tuple[np.ndarray, np.ndarray, list[dict[str, float]]]:
+        """``(top columns, their scores, contributions by signal of the first explain of them)`` for
+        ``profile`` (``explain``: default all); call under the lock."""
         from colearn.recommender.ranker import RANKER_SIGNALS, feature_matrix, raw_features
 
         n = self.projection_.n_badges
@@ -236,8 +238,8 @@ class Scoring(Explaining):
             keep = total > 0
             cand, total, features, prob = cand[keep], total[keep], features[keep], prob[keep]
             order = self._top(cand, total, limit)
-            return cand[order], total[order], self._contributions(cand[order], features[order], prob[order], n,
-                                                                  parts)
+            why = order[:explain]
+            return cand[order], total[order], self._contributions(cand[why], features[why], prob[why], n, parts)
         weights = self._weights_for(profile)
         parts = {name: w * self.signals_[name].score(profile) for name, w in weights.items()}
         total = np.zeros(n, dtype=np.float64)
@@ -249,4 +251,4 @@ class Scoring(Explaining):
         cand = np.flatnonzero(evidence & (total > 0))
         order = self._top(cand, total[cand], limit)
         top = cand[order]
-        return top, total[top], [{name: float(parts[name][c]) for name in parts} for c in top.tolist()]
+        return top, total[top], [{name: float(parts[name][c]) for name in parts} for c in top[:explain].tolist()]

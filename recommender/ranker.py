@@ -133,7 +133,10 @@ def feature_matrix(scores: Mapping[str, np.ndarray], profile: Profile,
                 v = np.zeros(n)
             v = np.asarray(v)
             values[:, j] = v[c]
-            ordered = np.sort(v[free])
+            ordered = v[free]
+            if len(c) and v[c].min() >= 0:
+                ordered = ordered[ordered > 0]  # a value <= 0 is never above one >= 0: sort only the rest
+            ordered = np.sort(ordered)
             ranks[:, j] = len(ordered) - np.searchsorted(ordered, v[c], side="right")
         ranks[~free[c]] = n
     tenure = 0.0 if profile.is_empty else float(profile.held_on.max() - profile.held_on.min()) / 86_400

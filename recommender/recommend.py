@@ -244,36 +244,44 @@ class Recommender(LearnerHistory, Scoring):
         rec.store_ = store
         rec.now_ = projection.now if now is not None else None
         return rec
-    def _answer(self, profile: Profile, k: int) -> list[tuple[int, float, tuple[str, ...]]]:
-        """The best ``k`` badge columns for ``profile`` with their scores and reasons,
-        cached per (portfolio, interests, ``k``, model version)."""
-        key = (profile.held.tobytes(), profile.held_on.tobytes(), profile.interests, k, self.version_,
+    def _answer(self, profile: Profile, k: int,
+                explain: int | None = None) -> list[tuple[int, float, tuple[str, ...] | None]]:
+        """The best ``k`` badge columns for ``profile`` with their scores and the reasons of the
+        first ``explain`` (default all; ``None`` in place of the others' reasons: explaining costs
+        more than ranking), cached per (portfolio, interests, ``k``, ``explain``, model version)."""
+        key = (profile.held.tobytes(), profile.held_on.tobytes(), profile.interests, k, explain, self.version_,
                self.candidates)
         with self._lock:
             answer = self._answers.get(key)
             if answer is None:
                 answer = []
-                top, scores, contributions = self._ranked(profile, k)
-                for col, score, drops in zip(top.tolist(), scores.tolist(), contributions):
-                    answer.append((col, float(score), self._reasons(profile, col, drops)))
+                top, scores, contributions = self._ranked(profile, k, explain)
+                for i, (col, score) in enumerate(zip(top.tolist(), scores.tolist())):
+                    why = self._reasons(profile, col, contributions[i]) if i < len(contributions) else None
+                    answer.append((col, float(score), why))
                 self._answers[key] = answer
         return answer
     def _rank(self, profile: Profile, limit: int, reach: Reach | None = None) -> list[Recommendation]:
         """The best ``limit`` badges that can be earned now within ``reach`` (``_earnable``):
         the ranked list is read ``max(2 * limit, 20)`` deep, then four times deeper
-        while too few of its badges have a current opportunity."""
+        while too few of its badges have a current opportunity. Reasons are worked
+        out for the first ``limit`` only, and for the whole list when one kept badge
+        lies deeper."""
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidInput(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
         k = max(2 * limit, 20)
         while True:
-            answer = self._answer(profile, k)
+            answer = self._answer(profile, k, limit)
             kept, opportunities = self._earnable(np.asarray([c for c, _, _ in answer], dtype=np.int64), limit, reach)
             if len(kept) >= limit or len(answer) < k:
                 break
             k *= 4
+        shown = set(kept.tolist())
+        if any(why is None for col, _, why in answer if col in shown):
+            answer = self._answer(profile, k)
         scored = {col: (score, reasons) for col, score, reasons in answer}
         return [Recommendation(badge_id=self.projection_.badges.id(col), name=self.projection_.badge_names[col],
-                               score=scored[col][0], reasons=list(scored[col][1]), opportunities=list(opps))
+                               score=scored[col][0], reasons=list(scored[col][1] or ()), opportunities=list(opps))
                 for col, opps in zip(kept.tolist(), opportunities)]
 
     def opportunities(self, badge_ids: Sequence[str], reach: Reach | None = None) -> dict[str, list[dict[str, Any]]]:
