@@ -159,6 +159,7 @@ def _ingest(store: Any, server: Any, city: City, folder: Path, per_row_sample: i
 
         res.update(engine_ceiling(server.host, server.port, SCRATCH, queries.MERGE_ASSERTIONS,
                                   rows[:ENGINE_SAMPLE]))
+        res["engine_header_us"] = res["engine_header_cpu_s"] / res["engine_rows"] * 1e6
         sample = [{**r, "id": "row-" + r["id"]} for r in random.Random(7).sample(rows, min(per_row_sample, len(rows)))]
         del rows
         t = time.perf_counter()
@@ -460,6 +461,7 @@ def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         row(f"  FalkorDB's own time for the same statement, {res.get('engine_rows', 0):,} rows "
             "(assertions/s: the engine's ceiling)", "engine_per_s", 0),
         ("  where the engine's time goes (GRAPH.PROFILE, one 5,000-row batch)", _ops(res.get("engine_ops")), "", ""),
+        row("  the client writing those rows' parameters (CPU us a row)", "engine_header_us", 1),
         row(f"ingest one statement per row, {res.get('per_row_sample', 0):,} rows (assertions/s)",
             "ingest_per_row_per_s", 0),
         row("recommender build from the graph (s)", "build_s"),
