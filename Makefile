@@ -52,7 +52,7 @@ test-neo4j: install
 # 3 to 8 minutes here; `make bench SIZES=S,M,L` adds L (100k learners, 1M awards).
 SIZES ?= S,M
 bench: install
-	$(BIN)/colearn bench --sizes $(SIZES)
+	$(BIN)/colearn bench --sizes $(SIZES) --ranker
 
 # Five minutes of mixed traffic at a steady rate against a live server: zero 5xx,
 # resident memory growth at most 10%; exits 1 otherwise.

@@ -98,6 +98,18 @@ class PersonalisedPageRank:
             ``n_badges x neighbours`` instead of ``nnz(G)`` (9.4M at L, half the
             badge pairs). ``None``: all of ``G`` (exact). Reasons still quote
             the full counts.
+        top_k: precompute, at ``fit``, the walk from each single badge and keep
+            its ``top_k`` largest badge probabilities; a learner's score is then
+            the mean of their held badges' kept rows, with no walk per request.
+            Exact up to that cut: a fixed number of steps of the iteration is
+            linear in the restart vector ``r`` (the dangling term is zero on
+            these graphs: a node without edges is never reached, and a held
+            badge has a holder), so the walk from ``r`` = the held badges'
+            uniform mix is the mean of the walks from each. An award changes
+            every row a little, so after ``add_award`` or ``remove_award`` the
+            kept rows are dropped and each request walks (exact, as with
+            ``None``) until the next fit (the serving processes rebuild after
+            ``follower`` 's limits). ``None``: walk per request.
 
     Attributes:
         n_badges_: badge nodes are ``0 .. n_badges_ - 1``.
@@ -114,12 +126,13 @@ class PersonalisedPageRank:
     name = "ppr"
 
     def __init__(self, alpha: float = 0.3, attribute_weight: float = 1.0, max_iter: int = 60,
-                 tol: float = 1e-7, neighbours: int | None = None) -> None:
+                 tol: float = 1e-7, neighbours: int | None = None, top_k: int | None = None) -> None:
         self.alpha = alpha
         self.attribute_weight = attribute_weight
         self.max_iter = max_iter
         self.tol = tol
         self.neighbours = neighbours
+        self.top_k = top_k
 
     def fit(self, projection: Projection) -> "PersonalisedPageRank":
         """Build ``A_attr`` and ``G`` from the projection.
@@ -154,8 +167,13 @@ class PersonalisedPageRank:
         self.co_ = CountMatrix.from_coo((nb, nb), *_pairs(projection))
         if self.neighbours is not None and int(self.neighbours) < 1:
             raise InvalidInput(f"neighbours must be None or >= 1, got {self.neighbours}")
+        if self.top_k is not None and int(self.top_k) < 1:
+            raise InvalidInput(f"top_k must be None or >= 1, got {self.top_k}")
         self._rows: list[tuple[np.ndarray, np.ndarray] | None] = [None] * nb
         self._walk_matrix: sparse.csr_array | None = None
+        self._ppr_rows: list[tuple[np.ndarray, np.ndarray]] | None = None
+        if self.top_k is not None:
+            self._ppr_rows = self._precompute(np.arange(nb, dtype=np.int64))
         return self
 
     def _transitions(self) -> np.ndarray | sparse.csr_array:
@@ -186,33 +204,66 @@ class PersonalisedPageRank:
 
     def _walk(self, held: np.ndarray) -> np.ndarray:
         """The stationary probability of every non-learner node (float64 ``[n_nodes]``)."""
+        r = np.zeros(len(self.attr_degree_))
+        r[held] = 1.0 / len(held)
+        return self._walks(r[:, None])[:, 0]
+
+    def _walks(self, r: np.ndarray) -> np.ndarray:
+        """The walk from each column of ``r`` (float64 ``[n_nodes, m]``, restart vectors) at once:
+        ``[n_nodes, m]``; stops when every column's L1 change is below ``tol``."""
         nb = self.n_badges_
         g = self._transitions()
         d = self.attr_degree_.copy()
         d[:nb] += self.holders_
-        inv = np.divide(1.0, d, out=np.zeros(len(d)), where=d > 0)
+        inv = np.divide(1.0, d, out=np.zeros(len(d)), where=d > 0)[:, None]
         dangling_nodes = d == 0
-        r = np.zeros(len(d))
-        r[held] = 1.0 / len(held)
         a = float(self.alpha)
-        x, prev_b = r.copy(), np.zeros(nb)
+        x, prev_b = r.copy(), np.zeros((nb, r.shape[1]))
         for _ in range(int(self.max_iter)):
             y = x * inv
             new = (1 - a) * (self.attributes_ @ y)
             new[:nb] += (1 - a) ** 2 * (g @ prev_b)
-            new += (a + (1 - a) * x[dangling_nodes].sum()) * r
-            change = np.abs(new - x).sum()
+            new += (a + (1 - a) * x[dangling_nodes].sum(axis=0)) * r
+            change = np.abs(new - x).sum(axis=0).max()
             prev_b = y[:nb]
             x = new
             if change < float(self.tol):
                 break
         return x
 
+    def _precompute(self, badges: np.ndarray, block: int = 256) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Walk from each of ``badges`` alone (``block`` at a time) and keep each walk's
+        ``top_k`` largest badge probabilities: ``[(int32 columns, float64 values)]`` in ``badges`` order."""
+        nb, n, k = self.n_badges_, len(self.attr_degree_), int(self.top_k or 0)
+        out = []
+        for start in range(0, len(badges), block):
+            part = badges[start:start + block]
+            r = np.zeros((n, len(part)))
+            r[part, np.arange(len(part))] = 1.0
+            x = self._walks(r)[:nb]
+            for j in range(len(part)):
+                col = x[:, j]
+                top = np.flatnonzero(col > 0)
+                if len(top) > k:
+                    top = top[np.argpartition(-col[top], k - 1)[:k]]
+                out.append((top.astype(np.int32), col[top]))
+        return out
+
+    def _walk_badges(self, held: np.ndarray) -> np.ndarray:
+        """The badge part of the walk from ``held`` (float64 ``[n_badges]``): from the kept rows
+        (``top_k``, while no award has changed the graph since ``fit``) or by walking."""
+        if self._ppr_rows is None:
+            return self._walk(held)[: self.n_badges_]
+        rows = [self._ppr_rows[int(b)] for b in held.tolist()]
+        cols = np.concatenate([c for c, _ in rows])
+        vals = np.concatenate([v for _, v in rows])
+        return np.bincount(cols, weights=vals, minlength=self.n_badges_) / len(held)
+
     def score(self, profile: Profile) -> np.ndarray:
         """Stationary probability of each badge node, scaled to ``[0, 1]``: float64 ``[n_badges]``."""
         if profile.is_empty:
             return np.zeros(self.n_badges_, dtype=np.float64)
-        x = self._walk(profile.held)[: self.n_badges_]
+        x = self._walk_badges(profile.held)
         x[profile.held] = 0.0
         return scale_to_unit(x)
 
@@ -236,6 +287,7 @@ class PersonalisedPageRank:
             for r in [badge, *h.tolist()]:
                 self._rows[int(r)] = None
             self._walk_matrix = None
+            self._ppr_rows = None  # every badge's walk moved a little: walk per request until refit
         b = np.full(len(h), badge)
         self.co_.add(np.concatenate([b, h, [badge]]), np.concatenate([h, b, [badge]]), sign)
 

@@ -67,7 +67,7 @@ def bench_cmd(
                                          "PPR and networkx (no store, no server; the city is kept in generated/).")] = False,
     quality: Annotated[bool, typer.Option("--quality", help="Also NDCG@10 of the served path against the slower "
                                           "one, on the bundled Martial Arts data (5 minutes on a quiet machine).")] = False,
-    ranker: Annotated[bool, typer.Option("--ranker", help="With --inproc: also time a learned ranker "
+    ranker: Annotated[bool, typer.Option("--ranker", help="Also time a learned ranker in-process "
                                          "(fitted on the Martial Arts data, kept in generated/).")] = False,
     as_json: JsonOpt = False,
     store: Annotated[Optional[str], typer.Option(
@@ -78,6 +78,7 @@ def bench_cmd(
     award-to-recommendation time on synthetic cities; one table per size (targets at L).
     With ``--store``, the store-level numbers on each engine named, side by side."""
     from colearn.perf.bench import bench_size, inproc_rows, rows, write_report
+    from colearn.perf.inproc import fitted_ranker
 
     if store is not None:
         run(lambda: _compare_stores(sizes, seed, [e.strip().lower() for e in store.split(",") if e.strip()],
@@ -98,7 +99,7 @@ def bench_cmd(
             extra = served_path_quality(martial_arts)
         for size in _sizes(sizes):
             if inproc:
-                from colearn.perf.inproc import fitted_ranker, run as run_inproc
+                from colearn.perf.inproc import run as run_inproc
 
                 res = run_inproc(size, seed, progress=say, ranker=fitted_ranker(
                     *martial_arts, keep="generated/bench-ranker.joblib") if ranker else None)
@@ -110,7 +111,9 @@ def bench_cmd(
                                    f"also in {path}", inproc_rows(res))
                 continue
             with Steps() as step:
-                res = bench_size(size, seed, workers=workers or 2, http_requests=requests, progress=step)
+                res = bench_size(size, seed, workers=workers or 2, http_requests=requests, progress=step,
+                                 ranker=fitted_ranker(*martial_arts, keep="generated/bench-ranker.joblib")
+                                 if ranker else None)
             res.update(extra)
             results.append(res)
             path = write_report(res)

@@ -1,0 +1,97 @@
+"""The engine's own time for the batched award statement: FalkorDB's ceiling beside colearn's end to end.
+
+``colearn bench`` times ``MERGE_ASSERTIONS`` end to end (the client writes
+each 5,000-row batch's parameters, the statement runs, the reply is read).
+Here the same statement, over the same kind of rows, is sent again through
+the ``falkordb`` client and each reply's "Query internal execution time" (the
+server's own measure of executing the query, without the network or the
+client; https://docs.falkordb.com/commands/graph.query.html) is added up:
+rows / engine seconds is the most the engine can take for this statement on
+one core, whatever the client does. ``GRAPH.PROFILE`` on one more batch
+(https://docs.falkordb.com/commands/graph.profile.html) gives each operation
+of the plan its records and milliseconds, so the table can say where the
+engine's time goes.
+
+The rows are written under fresh assertion and learner ids
+(``<prefix>-<id>``), so every batch creates its assertions and learners as in
+a first ingest (the same statement, the same work per row), on a graph that
+already holds the rows of the end-to-end run.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from colearn.graph.falkordb_store import params_header
+
+#: Rows per batch: ``ingest.common.BATCH_SIZE``'s default, the one the end-to-end run uses.
+BATCH = 5_000
+
+_OP = re.compile(r"^\s*(?P<name>[^|]+?)\s*\|.*?Records produced:\s*(?P<records>\d+),\s*"
+                 r"Execution time:\s*(?P<ms>[0-9.]+)\s*ms")
+
+
+def _fresh(rows: Sequence[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    return [{**r, "id": f"{prefix}-{r['id']}", "learner_id": f"{prefix}-{r['learner_id']}"} for r in rows]
+
+
+def profile_ops(plan_lines: Sequence[str]) -> list[dict[str, Any]]:
+    """The operations of a ``GRAPH.PROFILE`` answer, slowest first: ``[{op, records, ms}]``.
+
+    Each line reads like ``"Merge | Records produced: 5000, Execution time: 12.3 ms"``
+    (indented by its depth in the plan); lines of another shape are skipped.
+    """
+    out = []
+    for line in plan_lines:
+        m = _OP.match(line if isinstance(line, str) else line.decode())
+        if m:
+            out.append({"op": m["name"], "records": int(m["records"]), "ms": float(m["ms"])})
+    return sorted(out, key=lambda o: -o["ms"])
+
+
+def engine_ceiling(host: str, port: int, graph: str, query: str, rows: Sequence[dict[str, Any]],
+                   batch: int = BATCH, prefix: str = "engine") -> dict[str, Any]:
+    """Time ``query`` (an ``UNWIND $rows`` statement) on ``rows`` by the engine's own clock, then profile it.
+
+    Args:
+        host, port: the FalkorDB server.
+        graph: the graph to write into (a scratch graph: the rows stay).
+        query: the statement, e.g. ``queries.MERGE_ASSERTIONS``.
+        rows: the statement's rows; written under assertion and learner ids ``<prefix>-<id>``, and
+            their first ``batch`` once more under ``<prefix>-profile-<id>`` for
+            the profile.
+        batch: rows per statement.
+        prefix: the id prefix (keeps these rows apart from any written before).
+
+    Returns:
+        ``{engine_rows, engine_s (sum of the server's internal execution
+        times), engine_wall_s (the same batches timed at the client),
+        engine_header_cpu_s (CPU seconds of writing their parameters: ``params_header``, the
+        client's share of the end-to-end time),
+        engine_per_s, engine_ops: [{op, records, ms}] of one profiled batch, slowest first}``.
+
+    Raises:
+        redis.exceptions.ResponseError: the server refused the statement.
+    """
+    from falkordb import FalkorDB
+
+    g = FalkorDB(host=host, port=port).select_graph(graph)
+    engine_ms, wall, header_cpu = 0.0, 0.0, 0.0
+    for start in range(0, len(rows), batch):
+        part = _fresh(rows[start:start + batch], prefix)
+        c = time.thread_time()
+        text = (params_header({"rows": part}) or "") + query
+        header_cpu += time.thread_time() - c
+        t = time.perf_counter()
+        result = g.query(text)
+        wall += time.perf_counter() - t
+        engine_ms += float(result.run_time_ms)
+    sample = _fresh(rows[:batch], f"{prefix}-profile")
+    plan = g.execute_command("GRAPH.PROFILE", graph, (params_header({"rows": sample}) or "") + query)
+    engine_s = engine_ms / 1000.0
+    return {"engine_rows": len(rows), "engine_s": engine_s, "engine_wall_s": wall, "engine_header_cpu_s": header_cpu,
+            "engine_per_s": len(rows) / engine_s if engine_s > 0 else None,
+            "engine_ops": profile_ops(plan)}

@@ -1,0 +1,64 @@
+"""Why each "what next?" result: the signals that contributed, as plain sentences.
+
+For the learned ranker, a signal contributed when silencing it (score 0,
+rank last; ``ranker.occluded``) lowers the badge's score, and the reasons are
+the ``MAX_REASONS`` largest such drops, each worded by its signal's
+``explain``; for a blend, a signal contributed when its weighted score is
+positive. Computed once per answer from what scoring already computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from colearn.recommender.projections import Projection
+from colearn.recommender.signals import Profile, Signal
+
+#: The most reasons one recommendation carries.
+MAX_REASONS = 3
+
+
+class Explaining:
+    """The explaining half of ``recommend.Recommender`` (a mixin). Reads the attributes ``fit`` sets."""
+
+    signals_: dict[str, Signal]
+    projection_: Projection
+    ranker_: Any
+
+    def _contributions(self, cols: np.ndarray, features: np.ndarray, base: np.ndarray, n_badges: int,
+                       parts: Mapping[str, np.ndarray]) -> list[dict[str, float]]:
+        """Per result: ``{signal: drop in score when it is silenced}`` (ranker) plus additive parts.
+
+        ``features`` are the results' own rows (``[len(cols), n_features]``)
+        and ``base`` the ranker's scores of them (computed by the candidate
+        stage; one more ranker call scores every silenced copy at once);
+        ``parts`` are indexed by badge column.
+        """
+        from colearn.recommender.ranker import RANKER_SIGNALS, occluded
+
+        if not len(cols):
+            return []
+        silenced = np.concatenate([occluded(features, s, n_badges) for s in RANKER_SIGNALS])
+        without = self.ranker_.score(silenced).reshape(len(RANKER_SIGNALS), len(cols))
+        out = []
+        for k, col in enumerate(cols.tolist()):
+            drops = {s: float(base[k] - without[i, k]) for i, s in enumerate(RANKER_SIGNALS)
+                     if features[k, i] > 0}
+            for n, p in parts.items():
+                drops[n] = drops.get(n, 0.0) + float(p[col])
+            out.append(drops)
+        return out
+    def _reasons(self, profile: Profile, col: int, drops: Mapping[str, float]) -> tuple[str, ...]:
+        """At most ``MAX_REASONS`` sentences for badge column ``col``: the signals with a positive
+        contribution in ``drops``, largest first, each worded by its ``explain`` (repeats dropped)."""
+        reasons: list[str] = []
+        for n in sorted((n for n in drops if drops[n] > 0), key=lambda n: -drops[n]):
+            r = self.signals_[n].explain(profile, col)
+            if r is not None and r not in reasons:
+                reasons.append(r)
+            if len(reasons) == MAX_REASONS:
+                break
+        return tuple(reasons)

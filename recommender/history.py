@@ -1,0 +1,179 @@
+"""Each learner's badges as the recommender holds them: the projection's history plus live updates.
+
+``add_award`` and ``remove_award`` fold an award into every signal's
+statistics and into the learner's history without a rebuild; ``profile``
+reads the history back, ``live_profile`` reads the current portfolio from the
+graph when the recommender was built from a store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from colearn.errors import NotFound
+from colearn.graph import queries
+from colearn.graph.store import GraphStore
+from colearn.recommender.index import IdIndex
+from colearn.recommender.projections import Projection, epoch_seconds
+from colearn.recommender.signals import Interests, Profile, Signal
+
+
+class LearnerHistory:
+    """The per-learner half of ``recommend.Recommender`` (a mixin). Reads the attributes ``fit`` sets.
+
+    Attributes:
+        learners_: learner ids <-> rows (the projection's, plus learners added since).
+        version_: counts the updates (``add_award``, ``remove_award``) since ``fit``.
+    """
+
+    signals_: dict[str, Signal]
+    projection_: Projection
+    learners_: IdIndex
+    store_: GraphStore | None
+    now_: int | None
+    version_: int
+    _extra: dict[int, list[tuple[int, int]]]
+    _removed: dict[int, set[int]]
+    _lock: Any
+
+    def _history(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        if row < self.projection_.n_learners:
+            held, on = self.projection_.history(row)
+        else:
+            held, on = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        gone = self._removed.get(row)
+        if gone:
+            keep = ~np.isin(held, list(gone))
+            held, on = held[keep], on[keep]
+        extra = self._extra.get(row)
+        if extra:
+            held = np.concatenate([held, np.array([b for b, _ in extra], dtype=np.int64)])
+            on = np.concatenate([on, np.array([t for _, t in extra], dtype=np.int64)])
+            order = np.argsort(on, kind="stable")
+            held, on = held[order], on[order]
+        return held, on
+
+    def profile(self, learner_id: str) -> Profile:
+        """The learner's badges as the recommender holds them (projection plus ``add_award``).
+
+        Raises:
+            NotFound: the learner holds no badge here and was never added.
+        """
+        with self._lock:
+            row = self.learners_.get(learner_id)
+            if row is None:
+                raise NotFound(f"learner '{learner_id}' not found")
+            held, on = self._history(row)
+        return Profile(held=held, held_on=on)
+
+    def profile_of_badges(self, badge_ids: Sequence[str]) -> Profile:
+        """A profile holding ``badge_ids`` (in that order), e.g. for an anonymous visitor.
+
+        Raises:
+            NotFound: a badge is not in the projection.
+        """
+        held = list(dict.fromkeys(self.projection_.badges.rows(badge_ids).tolist()))
+        return Profile.of(held)
+
+    def live_profile(self, learner_id: str, interests: Interests | None = None) -> Profile:
+        """The learner's current portfolio (from the graph when built from a store, else as held here).
+
+        Raises:
+            NotFound: unknown learner.
+        """
+        base = self._live_profile(learner_id) if self.store_ is not None else self.profile(learner_id)
+        if interests is None:
+            return base
+        return Profile(held=base.held, held_on=base.held_on, interests=interests)
+
+    def _live_profile(self, learner_id: str) -> Profile:
+        assert self.store_ is not None
+        now = self.now_ if self.now_ is not None else epoch_seconds(None)
+        # unverified imports count toward nothing (queries.LEARNER_VERIFIED_PORTFOLIO)
+        rows = self.store_.read(queries.LEARNER_VERIFIED_PORTFOLIO, {"learner_id": learner_id, "now": now})
+        if not rows and not self.store_.read(queries.GET_LEARNER, {"learner_id": learner_id}):
+            raise NotFound(f"learner '{learner_id}' not found")
+        held: dict[int, int] = {}
+        for r in rows:
+            col = self.projection_.badges.get(r["badge_id"])
+            if col is not None and col not in held:
+                held[col] = int(r["issued_on"] or 0)
+        return Profile.of(list(held), list(held.values()))
+    def add_award(self, learner_id: str, badge_id: str, issued_on: datetime | int) -> bool:
+        """Take a new portfolio award into account without a rebuild.
+
+        Updates the learner's history and every signal's statistics (holders,
+        co-occurrence counts). A repeat award of a badge the learner already
+        holds changes nothing.
+
+        Args:
+            learner_id: the learner (new learners are added).
+            badge_id: the badge; it must be in the projection.
+            issued_on: a timezone-aware time or epoch seconds.
+
+        Returns:
+            True when the learner did not hold the badge before.
+
+        Raises:
+            NotFound: the badge is not in the projection (it was created after
+                the recommender was built: rebuild with ``from_store``).
+            InvalidInput: ``issued_on`` is naive or not a time.
+        """
+        col = self.projection_.badges.get(badge_id)
+        if col is None:
+            raise NotFound(f"badge '{badge_id}' is not in the recommender's projection; "
+                           "rebuild the recommender to include new badges")
+        on = epoch_seconds(issued_on)
+        with self._lock:
+            row = self.learners_.add(learner_id)
+            held, held_on = self._history(row)
+            if np.any(held == col):
+                return False
+            for s in self.signals_.values():
+                s.add_award(held, col, on=on, held_on=held_on, learner=learner_id)
+            gone = self._removed.get(row)
+            if gone and col in gone:
+                gone.discard(col)
+                extra = self._extra.get(row, [])
+                self._extra[row] = [(b, t) for b, t in extra if b != col]
+            self._extra.setdefault(row, []).append((col, on))
+            self.version_ += 1
+        return True
+
+    def remove_award(self, learner_id: str, badge_id: str, *_: object) -> bool:
+        """Take an award out (revoked, expired, declined) without a rebuild.
+
+        Every signal subtracts what the award had added (co-occurrence,
+        transitions around it, walks, holders). Call it when the learner no
+        longer holds the badge at all (their last award of it left the portfolio).
+
+        Args:
+            learner_id: the learner.
+            badge_id: the badge.
+
+        Returns:
+            True when the learner held the badge here (and no longer does).
+
+        Raises:
+            NotFound: the badge is not in the projection.
+        """
+        col = self.projection_.badges.get(badge_id)
+        if col is None:
+            raise NotFound(f"badge '{badge_id}' is not in the recommender's projection")
+        with self._lock:
+            row = self.learners_.get(learner_id)
+            if row is None:
+                return False
+            held, held_on = self._history(row)
+            if not np.any(held == col):
+                return False
+            for s in self.signals_.values():
+                s.remove_award(held, col, held_on=held_on, learner=learner_id)
+            self._removed.setdefault(row, set()).add(col)
+            self._extra[row] = [(b, t) for b, t in self._extra.get(row, []) if b != col]
+            self.version_ += 1
+        return True
