@@ -187,11 +187,6 @@ class Recommender(LearnerHistory, Scoring):
         return self
 
     @classmethod
-    def from_projection(cls, projection: Projection, **params: Any) -> "Recommender":
-        """``cls(**params).fit(projection)``."""
-        return cls(**params).fit(projection)
-
-    @classmethod
     def from_rows(cls, awards: Iterable[Award | Sequence[Any]], badges: Iterable[Mapping[str, Any]],
                   cells: Iterable[Mapping[str, Any] | SpineCell], *, learners: Iterable[str] = (),
                   **params: Any) -> "Recommender":
