@@ -113,16 +113,11 @@ def default_signals(neighbours: int = KNN_NEIGHBOURS, text_model: str = "tfidf")
 
 
 def ranker_signals(neighbours: int = KNN_NEIGHBOURS, text_model: str = "tfidf") -> list[Signal]:
-    """Every signal the learned ranker reads (``ranker.RANKER_SIGNALS``), unfitted."""
-    from colearn.recommender.context import EarningStage, TenureStage, Trending
-    from colearn.recommender.sequence import BackoffTransitions
-    from colearn.recommender.transitions import EarnedLater, Transitions
-    from colearn.recommender.walks import RP3beta, PersonalisedPageRank
+    """Every signal the learned ranker reads (``ranker.RANKER_SIGNALS``), unfitted: the
+    signal registry's list (``recommender.registry.SIGNALS``), built with these settings."""
+    from colearn.recommender import registry
 
-    return [*default_signals(neighbours, text_model), Transitions(decay=TRANSITION_DECAY), EarnedLater(),
-            PersonalisedPageRank(alpha=PPR_ALPHA, neighbours=PPR_NEIGHBOURS, max_iter=PPR_MAX_ITER,
-                                 top_k=PPR_TOP_K), RP3beta(beta=RP3_BETA), Trending(window_days=TRENDING_DAYS),
-            EarningStage(), TenureStage(), BackoffTransitions()]
+    return registry.make_signals(neighbours, text_model)
 
 
 class Scoring(Explaining):

@@ -63,10 +63,10 @@ def _earned_later(**_: Any) -> Signal:
 
 
 def _ppr(**_: Any) -> Signal:
-    from colearn.recommender.recommend import PPR_ALPHA, PPR_MAX_ITER, PPR_NEIGHBOURS
+    from colearn.recommender.recommend import PPR_ALPHA, PPR_MAX_ITER, PPR_NEIGHBOURS, PPR_TOP_K
     from colearn.recommender.walks import PersonalisedPageRank
 
-    return PersonalisedPageRank(alpha=PPR_ALPHA, neighbours=PPR_NEIGHBOURS, max_iter=PPR_MAX_ITER)
+    return PersonalisedPageRank(alpha=PPR_ALPHA, neighbours=PPR_NEIGHBOURS, max_iter=PPR_MAX_ITER, top_k=PPR_TOP_K)
 
 
 def _rp3beta(**_: Any) -> Signal:
