@@ -151,7 +151,7 @@ def run_suite(
         if site.name in prepared:
             continue
         tell(site.name, "prior")
-        extra[site.name] = replay(site.awards, site.catalogue, cells, max_train_groups=PRIOR_PER_SITE,
+        extra[site.name] = replay(site.awards, site.catalogue, cells, max_train_groups=prior_per_site,
                                   seed=seed)
     out: dict[str, Any] = {}
     for site in sites:
