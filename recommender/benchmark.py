@@ -24,6 +24,10 @@ beyond what it earns): random (seeded), popularity, item-kNN, personalised
 PageRank, RP3beta, first-order transitions (Markov), content similarity
 (TF-IDF of badge texts against the held badges').
 
+Where the parts live: the replay and the baselines' scores in ``replay``,
+the ranker's training rows and fit in ``fitting``, the suite of sites (and
+its on-disk cache of replays) in ``suite``; this module scores one site.
+
 Metrics per case: HR@5, HR@10, NDCG@10 (Järvelin & Kekäläinen 2002), MRR
 (Voorhees 1999), intra-list diversity (Ziegler et al., "Improving
 recommendation lists through topic diversification", WWW 2005: mean pairwise

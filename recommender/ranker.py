@@ -189,11 +189,11 @@ class LearnedRanker(BaseEstimator):
     of NDCG@``eval_at``.
 
     ``__init__`` stores hyperparameters only (scikit-learn's contract). Their
-    defaults were set by hand for speed and checked once, never tuned, on the
-    validation splits of the ten development sites only (``colearn eval
-    --suite data/stackexchange --validation``: each learner's second-to-last
-    badge held out, the test badges never seen); the README's Recommender
-    section gives the numbers.
+    defaults were set by hand for speed; variants of the fit around them
+    (hard negatives, the guard judging on every badge, more pooled events)
+    were compared on the validation splits of the ten development sites only
+    (``tools/tune_suite.py``: each learner's second-to-last badge held out, the
+    test badges never seen); the README's Recommender section gives the numbers.
 
     The guard: ``fit(..., guard=...)`` is given the score columns of the
     single signals and a held-out part of the training events; when the model

@@ -53,7 +53,11 @@ def main(argv: list[str]) -> None:
         print(f"prepared {len(sites)} sites ({split}) in {time.process_time() - start:.0f} s CPU")
         return
     result = suite.run_suite(sites, cells, validation=split == "validation", cache=CACHE, ranker_params=params,
-                             n_resamples=200, prior_per_site=per_site)
+                             n_resamples=1000 if name == "final" else 200, prior_per_site=per_site)
+    if name == "final":
+        from colearn.recommender.report import write_suite_report
+
+        write_suite_report(result, Path("docs"), "eval-suite", f"colearn eval --suite data/stackexchange ({split} split)")
     verdicts = suite.suite_verdicts(result)
     rows = {s: {"ours": round(v["ours"], 4), "best": v["best"], "theirs": round(v["theirs"], 4),
                 "lift": round(v["lift"], 4),

@@ -1,0 +1,58 @@
+"""The suite's tuning aids on real data: replays kept on disk and read back unchanged, a changed
+input replayed again, and hard negatives taken where the candidate stage looks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from colearn.cli import bundled, se_catalogue
+from colearn.ingest.spine import read_spine, spine_cell_rows
+from colearn.ingest.stackexchange import plan_stackexchange
+from colearn.recommender import suite
+from colearn.recommender.fitting import _best_rank, training_groups
+
+
+@pytest.fixture(scope="module")
+def site() -> suite.Site:
+    """The first 1,500 awards of the bundled Martial Arts history (a quick replay)."""
+    plan = plan_stackexchange(bundled("stackexchange", "martialarts", "Badges.xml"), "martialarts")
+    return suite.Site(name="martialarts", awards=list(plan.awards())[:1500], catalogue=se_catalogue(plan))
+
+
+@pytest.fixture(scope="module")
+def cells() -> list[dict]:
+    return [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())]
+
+
+def test_a_cached_replay_reads_back_the_same(site: suite.Site, cells: list[dict], tmp_path_factory) -> None:
+    cache: Path = tmp_path_factory.mktemp("cache")
+    first = suite.prepare_site(site, cells, validation=True, cache=cache)
+    files = list(cache.glob("martialarts-validation-*.pkl"))
+    assert len(files) == 1
+    again = suite.prepare_site(site, cells, validation=True, cache=cache)
+    assert len(again.rep.test) == len(first.rep.test) > 0
+    assert [g.key for g in again.rep.train] == [g.key for g in first.rep.train]
+    assert all(np.array_equal(a.features, b.features) for a, b in zip(again.rep.test, first.rep.test))
+    fewer = suite.Site(name=site.name, awards=site.awards[:1400], catalogue=site.catalogue)
+    suite.prepare_site(fewer, cells, validation=True, cache=cache)
+    assert len(list(cache.glob("martialarts-validation-*.pkl"))) == 2  # another input, another replay
+
+
+def test_hard_negatives_are_the_best_ranked_by_some_signal(site: suite.Site, cells: list[dict]) -> None:
+    rep = suite.prepare_site(site, cells, validation=True).rep
+    groups = [g for g in rep.train if len(g.features) - len(g.held) > 12][:50]
+    assert groups
+    x, y, sizes = training_groups(groups, negatives=10, hard=1.0)
+    assert (sizes == 11).all() and int(y.sum()) == len(groups)
+    start = 0
+    for g, n in zip(groups, sizes.tolist()):
+        free = np.setdiff1d(np.arange(len(g.features)), np.append(g.held, g.target))
+        worst_taken = _best_rank(x[start:start + n][y[start:start + n] == 0]).max()
+        tenth = np.sort(_best_rank(g.features[free]))[9]
+        assert worst_taken == tenth  # the ten best-ranked not-earned badges, no others
+        start += n
+    _, _, uniform = training_groups(groups, negatives=10, hard=0.0)
+    assert (uniform == 11).all()
