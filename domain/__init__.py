@@ -3,8 +3,8 @@ and the rules about who may do them.
 
 - ``policy``: who may do what to which resource (roles, actions, ownership);
   every route and every operation below asks it.
-- ``awards``: award, bulk award, accept, decline, revoke, withdraw, import,
-  pathway completion.
+- ``awards``: award, bulk award, accept, decline, revoke, withdraw, import (with
+  ``completions``: pathway completion, and ``award_csv``: the bulk award CSV's rows).
 - ``catalogue``: catalogue and pathway writes.
 
 Each operation ends in the same step: its write statement is run as

@@ -20,18 +20,17 @@ pathway progress, recommendations nor completions (``_COUNTS`` in ``graph/querie
 
 The records, identities and reads these operations share with the layers
 below (assertion life cycle, recipient hashing, idempotent ids) are in
-``graph/issuing.py`` and re-exported here.
+``graph/issuing.py``; pathway completion is ``domain/completions.py`` and the
+bulk CSV's reading ``domain/award_csv.py``; all are re-exported here.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import secrets
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,10 @@ from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES,
                                    AssertionRecord, Award, AwardReport, AwardRequest, Portfolio, Recipient,
                                    assertion_id_for, epoch, get_assertion, identity_hash, learner_id_for,
                                    parse_time, portfolio, revoked_assertions, spine_order)
-from colearn.graph.schema import AssertionStatus, Label, PathwayStatus
+from colearn.domain.award_csv import parse_award_csv
+from colearn.domain.completions import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
+                                        completion_assertion_id, unmet_steps)
+from colearn.graph.schema import AssertionStatus, Label
 from colearn.graph.store import BATCH_SIZE, GraphStore
 from colearn.text import decode_strict
 
@@ -368,54 +370,6 @@ def revoke_stale_completions(store: GraphStore, learner_id: str, badge_id: str, 
     return revoked
 
 
-def parse_award_csv(text: str, *, source: str = "CSV") -> tuple[list[AwardRequest], list[int], list[tuple[int, str]]]:
-    """Parse a bulk award CSV (columns ``CSV_COLUMNS``; a header row first).
-
-    Args:
-        text: the CSV text.
-        source: the file name, for errors.
-
-    Returns:
-        ``(requests, line numbers, refused)``: each good row as an
-        ``AwardRequest`` with its 1-based line number (the header is line 1),
-        and ``[(line, reason)]`` for rows refused while reading.
-
-    Raises:
-        InvalidInput: the header lacks ``badge_id`` or has an unknown column.
-    """
-    reader = csv.DictReader(text.lstrip("\ufeff").splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    unknown = [h for h in header if h not in CSV_COLUMNS]
-    if "badge_id" not in header or unknown:
-        raise InvalidInput(f"the header must name badge_id and only these columns: {', '.join(CSV_COLUMNS)}"
-                           + (f" (unknown: {', '.join(unknown)})" if unknown else ""), file=source, record=1)
-    requests: list[AwardRequest] = []
-    lines: list[int] = []
-    refused: list[tuple[int, str]] = []
-    for raw in reader:
-        line = reader.line_num
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        try:
-            kinds = [t for t in RECIPIENT_TYPES if row.get(t)]
-            if len(kinds) != 1:
-                raise InvalidInput("give exactly one of email or url", field="email")
-            if not row.get("badge_id"):
-                raise InvalidInput("badge_id is empty", field="badge_id")
-            req = AwardRequest(
-                badge_id=row["badge_id"], recipient=Recipient(kinds[0], row[kinds[0]]),
-                learner_id=row.get("learner_id") or None, evidence_url=row.get("evidence_url") or None,
-                evidence_narrative=row.get("narrative") or None,
-                issued_on=parse_time(row.get("issued_on", ""), "issued_on"),
-                expires_on=parse_time(row.get("expires_on", ""), "expires_on"),
-                idempotency_key=row.get("key") or None)
-        except InvalidInput as exc:
-            refused.append((line, f"{exc.field}: {exc.detail}" if exc.field else exc.detail))
-            continue
-        requests.append(req)
-        lines.append(line)
-    return requests, lines, refused
-
-
 def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepper: bytes,
               text: str | None = None, now: datetime | int | None = None,
               batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
@@ -478,111 +432,3 @@ def import_award(store: GraphStore, verifier: Any, learner_id: str, document: di
     if result.verified:
         complete_after_award(store, learner_id, result.badge_id)
     return result
-
-
-#: ``source`` of completion awards.
-COMPLETION_SOURCE = "pathway-completion"
-
-
-@dataclass(frozen=True)
-class Completion:
-    """The outcome of checking a pathway's completion for a learner.
-
-    Attributes:
-        pathway_id, learner_id: the pathway and the learner.
-        completed: every non-optional step is met.
-        awarded: its completion badge is awarded (now or before).
-        created: this call made the completion award.
-        assertion_id: the completion award, if any.
-        badge_id: the pathway's completion badge (None when it has none).
-        unmet_steps: 1-based orders of the steps not met.
-    """
-
-    pathway_id: str
-    learner_id: str
-    completed: bool
-    awarded: bool
-    created: bool
-    assertion_id: str | None
-    badge_id: str | None
-    unmet_steps: list[int]
-
-
-def completion_assertion_id(pathway_id: str, learner_id: str) -> str:
-    """The one assertion id a pathway's completion by a learner can have."""
-    return "pc-" + hashlib.sha256(f"{pathway_id}\x00{learner_id}".encode()).hexdigest()[:32]
-
-
-def unmet_steps(pathway: dict[str, Any], held: set[str]) -> list[int]:
-    """The 1-based orders of the non-optional steps ``held`` badges do not meet."""
-    return [n for n, s in enumerate(pathway["steps"], 1)
-            if not s["optional"] and len(held & set(s["badges"])) < s["required"]]
-
-
-def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str, *,
-                     now: int | None = None) -> Completion:
-    """Award a published pathway's completion badge if the learner's portfolio meets every step.
-
-    One idempotent statement (``queries.AWARD_PATHWAY_COMPLETION``) on an id
-    derived from pathway and learner, so checking again never awards twice; the
-    award is ``issued`` by the badge's organisation and counts once accepted.
-    Who may ask is the caller's business (``service.authoring.complete``).
-
-    Args:
-        store: the graph.
-        pathway: a ``PATHWAY_GET`` record (``id``, ``status``, ``steps``, ``completion_badge``).
-        learner_id: the learner.
-        now: epoch seconds; default now.
-
-    Raises:
-        NotFound: the pathway is not published, the learner does not exist, or
-            the completion badge has no issuing organisation.
-    """
-    pathway_id = pathway["id"]
-    if pathway["status"] != PathwayStatus.PUBLISHED:
-        raise NotFound(f"pathway '{pathway_id}' is not published")
-    if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
-        raise NotFound(f"learner '{learner_id}' does not exist")
-    now = int(time.time()) if now is None else now
-    # unverified imports never complete a pathway (openbadges/importing.py)
-    held = {r["badge_id"] for r in store.read(queries.LEARNER_VERIFIED_PORTFOLIO,
-                                               {"learner_id": learner_id, "now": now})}
-    unmet = unmet_steps(pathway, held)
-    badge = pathway["completion_badge"]
-    if unmet or badge is None:
-        return Completion(pathway_id, learner_id, not unmet, False, False, None, badge, unmet)
-    own = completion_assertion_id(pathway_id, learner_id)
-    holds = [r["id"] for r in store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE,
-                                         {"learner_id": learner_id, "badge_id": badge}) if r["id"] != own]
-    if holds:  # never a second live award of the same completion badge (field report R23)
-        return Completion(pathway_id, learner_id, True, True, False, holds[0], badge, [])
-    rows = store.write(feed.recorded(queries.AWARD_PATHWAY_COMPLETION), {
-        "id": completion_assertion_id(pathway_id, learner_id), "pathway_id": pathway_id, "learner_id": learner_id,
-        "props": {"status": str(AssertionStatus.ISSUED), "issued_on": now, "source": COMPLETION_SOURCE,
-                  "pathway_id": pathway_id},
-        "feed": feed.change(feed.AWARDS, pairs=[(learner_id, badge)])})
-    if not rows:
-        raise NotFound(f"the completion badge '{badge}' of pathway '{pathway_id}' has no issuing organisation")
-    return Completion(pathway_id, learner_id, True, True, bool(rows[0]["created"]), rows[0]["id"], badge, [])
-
-
-def complete_after_award(store: GraphStore, learner_id: str, badge_id: str) -> list[Completion]:
-    """Award the completion badge of every published pathway that a newly held
-    ``badge_id`` completes for ``learner_id`` (each at most once, ever).
-
-    Called when a learner accepts an award or imports a verified badge, so that
-    completing the last step is enough: nobody has to claim the completion.
-
-    Returns:
-        The completions that were newly awarded (``created``), in pathway id order.
-    """
-    done = []
-    for row in store.read(queries.PATHWAYS_COMPLETED_BY_BADGE, {"badge_id": badge_id}):
-        found = store.read(queries.PATHWAY_GET, {"id": row["id"]})
-        if not found:
-            continue
-        result = award_completion(store, found[0]["record"], learner_id)
-        if result.created:
-            done.append(result)
-    return done
-

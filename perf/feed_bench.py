@@ -14,7 +14,10 @@ In a fresh data directory with its own embedded FalkorDB:
 4. each follower reports, per feed entry, the time from the writer's clock
    when the statement was sent to the moment the entry was applied in that
    process (p50, p99, max per phase), its rebuilds, and, once idle, its
-   resident memory and its top 10 for 100 sampled learners;
+   resident memory and its top 10 for 100 sampled learners; and where each
+   entry's time went: from the writer's clock to the follower's read of it
+   (the write, the poll interval, waiting on the store) and from that read to
+   applied, and the latency of the entries that arrived during a rebuild;
 5. a fresh child process builds a recommender from the same graph and
    reports its resident memory and top 10 for the same learners.
 
@@ -25,6 +28,7 @@ issue's bound is the followers' RSS within 5% of the fresh build's.
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -60,7 +64,7 @@ def child(mode: str, data_dir: Path, out: Path, stop_file: Path, sample: list[st
     from colearn.recommender.follower import COMPACT_AFTER, FeedFollower, _release_memory
     from colearn.graph.feed import feed_head
     from colearn.config import Settings
-    from colearn.recommender.rebuild import projection_in_child
+    from colearn.recommender.rebuild import recommender_in_child
     from colearn.recommender.recommend import Recommender
 
     store, _ = _store(data_dir)
@@ -75,8 +79,7 @@ def child(mode: str, data_dir: Path, out: Path, stop_file: Path, sample: list[st
         res["build_s"] = time.perf_counter() - t
         settings = Settings(data_dir=data_dir, graph_name=GRAPH, fsync="everysec")
         follower = FeedFollower(store, lambda: Recommender.from_store(store), recommender=rec, position=head,
-                                build_quiet=lambda: Recommender.from_store(
-                                    store, projection=projection_in_child(settings)),
+                                build_quiet=lambda: recommender_in_child(settings, store),
                                 record_latency=True, compact_after=compact_after or COMPACT_AFTER).start()
         del rec
         (out.with_suffix(".ready")).write_text("ready")
@@ -87,7 +90,7 @@ def child(mode: str, data_dir: Path, out: Path, stop_file: Path, sample: list[st
         rec = follower.recommender
         s = follower.stats
         res.update(position=s.position, head=s.head, rebuilds=s.rebuilds, last_rebuild_s=s.last_rebuild_s,
-                   applied_since_build=s.applied, latencies=s.latencies_ms)
+                   applied_since_build=s.applied, latencies=s.latencies_ms, phases=s.phases_ms)
     _release_memory()
     res["rss"] = _rss()
     res["top10"] = {lr: [r.badge_id for r in rec.recommend(lr, limit=10)] for lr in sample}
@@ -169,6 +172,7 @@ def feed_bench(size: str = "M", seed: int = 1, *, awards: int = 100_000, batch: 
             chunk = rows(min(batch, awards - start), start)
             store.write(statement, {"rows": chunk, "feed": feed.award_change(chunk)})
         res["stream_s"] = time.perf_counter() - t
+        res["load_during_stream"] = os.getloadavg()[0]
         res["stream_per_s"] = awards / res["stream_s"]
         quiet_seq = feed.feed_head(store) + 1
         say(f"{size}: {quiet} single awards, one every 50 ms")
@@ -176,6 +180,7 @@ def feed_bench(size: str = "M", seed: int = 1, *, awards: int = 100_000, batch: 
             chunk = rows(1, awards + i)
             store.write(statement, {"rows": chunk, "feed": feed.award_change(chunk)})
             time.sleep(0.05)
+        res["load_end"] = os.getloadavg()[0]
         stop_file.write_text("stop")
         for p in procs:
             p.wait(timeout=900)
@@ -191,8 +196,14 @@ def feed_bench(size: str = "M", seed: int = 1, *, awards: int = 100_000, batch: 
         for o in outs:
             f = json.loads(o.read_text())
             lat = f.pop("latencies")
+            phases = f.pop("phases")
+            in_stream = [p for p in phases if first_seq <= p[0] < quiet_seq]
             res["followers"].append({
                 "stream_ms": _summary([ms for seq, ms in lat if first_seq <= seq < quiet_seq]),
+                "stream_read_ms": _summary([p[1] for p in in_stream]),
+                "stream_apply_ms": _summary([p[2] for p in in_stream]),
+                "stream_building_ms": _summary([p[1] + p[2] for p in in_stream if p[3]]),
+                "stream_not_building_ms": _summary([p[1] + p[2] for p in in_stream if not p[3]]),
                 "quiet_ms": _summary([ms for seq, ms in lat if seq >= quiet_seq]),
                 "rebuilds": f["rebuilds"], "applied_since_build": f["applied_since_build"],
                 "rss_mib": f["rss"] / MiB, "rss_vs_fresh": f["rss"] / got["rss"],
@@ -209,15 +220,24 @@ def feed_bench(size: str = "M", seed: int = 1, *, awards: int = 100_000, batch: 
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _fmt(s: dict[str, float]) -> str:
+    return f"p50 {s['p50']:.0f}  p99 {s['p99']:.0f}  max {s['max']:.0f}  (n {s['n']})"
+
+
 def table_rows(res: dict[str, Any]) -> list[tuple[str, str]]:
     """``(measure, value)`` rows for printing."""
-    out = [("awards streamed", f"{res['awards']:,} in {res['entries']:,} feed entries ({res['batch']} a statement)"),
+    out = [("load average (1 min)", f"{res['load_during_stream']:.1f} after the stream, "
+                                    f"{res['load_end']:.1f} at the end"),
+           ("awards streamed", f"{res['awards']:,} in {res['entries']:,} feed entries ({res['batch']} a statement)"),
            ("stream write rate", f"{res['stream_per_s']:,.0f} awards/s"),
            ("fresh build", f"{res['fresh_build_s']:.2f} s, RSS {res['fresh_rss_mib']:.0f} MiB")]
     for i, f in enumerate(res["followers"]):
         s, q = f["stream_ms"], f["quiet_ms"]
         out += [(f"follower {i}: latency, stream (ms)", f"p50 {s['p50']:.0f}  p99 {s['p99']:.0f}  max {s['max']:.0f}"),
                 (f"follower {i}: latency, quiet (ms)", f"p50 {q['p50']:.0f}  p99 {q['p99']:.0f}  max {q['max']:.0f}"),
+                *[(f"follower {i}: stream, {what} (ms)", _fmt(f[key])) for what, key in (
+                    ("written to read", "stream_read_ms"), ("read to applied", "stream_apply_ms"),
+                    ("during a rebuild", "stream_building_ms"), ("no rebuild", "stream_not_building_ms"))],
                 (f"follower {i}: rebuilds", f"{f['rebuilds']} ({f['applied_since_build']:,} changes since the last)"),
                 (f"follower {i}: RSS", f"{f['rss_mib']:.0f} MiB = {f['rss_vs_fresh']:.3f} x fresh"),
                 (f"follower {i}: top 10 of 100 learners", "same as fresh" if f["same_top10"] else "DIFFERENT")]

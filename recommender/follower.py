@@ -21,13 +21,23 @@ background thread and:
   pathways are read from the graph per request.
 
 Rebuilds that nobody waits on (compaction, a lag, a gap) use ``build_quiet``
-when given (the service reads the graph in a child process then, so this
-process's heap stays as compact as a fresh build's: ``recommender.rebuild``);
-a catalogue change uses ``build``, in this process, to show within a second.
+when given (the service builds the recommender in a child process then and
+unpickles it, so this process's heap stays as compact as a fresh build's and
+the build's CPU never holds this process's GIL: ``recommender.rebuild``); a
+catalogue change uses ``build``, in this process, to show within a second.
 
 A rebuild reads the feed's head first, builds, then re-applies every entry
 after that head to the new recommender before it is swapped in, so nothing
-written during the build is missed.
+written during the build is missed. While it builds and replays, the poll
+keeps applying entries to the live recommender: only the last entries (at
+most one ``BATCH`` behind the live position) are replayed under the lock,
+just before the swap, so a rebuild never holds up what requests see.
+
+A poll reads the entries after its position first (one round trip to the
+store while entries flow), the head only when that read comes back empty
+(to find a gap) or full (to measure the lag); it applies at most
+``MAX_BATCHES_PER_POLL`` batches under its lock, then lets requests in
+before it goes on.
 
 Position and pruning: the follower keeps a ``FeedReader`` node with its
 position (heartbeat every ``heartbeat_s``) and prunes entries that every
@@ -59,8 +69,9 @@ log = logging.getLogger(__name__)
 
 #: How often the feed is polled (the issue asks for at least every 500 ms).
 POLL_S = 0.2
-#: Entries read per poll.
+#: Entries read per round trip, and batches applied before a poll lets requests in.
 BATCH = 200
+MAX_BATCHES_PER_POLL = 5
 #: A follower this many entries behind the head rebuilds instead of catching up.
 MAX_LAG = 2_000
 #: Heartbeat period and the time after which a silent reader counts as gone.
@@ -92,7 +103,13 @@ class FollowerStats:
         last_reason: why the last build was made.
         latencies_ms: ``(seq, ms)``: change-to-visible latency of recent entries
             (the writer's clock to applied here; one machine's clock, or synced
-            clocks), for benchmarks; at most ``keep`` kept.
+            clocks), for benchmarks; at most ``keep`` kept. An entry counts
+            once, when it first reaches a recommender that serves.
+        phases_ms: ``(seq, read_ms, apply_ms, building)`` for the same entries:
+            from the writer's clock to the poll's read of the entry (the write
+            itself, the poll interval and waiting for the store), from that read
+            to applied (``HELD_PAIRS`` and the recommender's updates, or the
+            replay up to a swap), and whether a rebuild was under way.
     """
 
     position: int = 0
@@ -102,6 +119,7 @@ class FollowerStats:
     last_rebuild_s: float = 0.0
     last_reason: str = ""
     latencies_ms: list[tuple[int, float]] = field(default_factory=list)
+    phases_ms: list[tuple[int, float, float, bool]] = field(default_factory=list)
     keep: int = 200_000
 
 
@@ -112,8 +130,8 @@ class FeedFollower:
         store: the graph.
         build: makes a fresh recommender from the graph (``Recommender.from_store``).
         build_quiet: makes one for the rebuilds nobody waits on (compaction, a lag,
-            a gap), e.g. reading the graph in a child process to keep this
-            process's heap compact (``recommender.rebuild``); default ``build``.
+            a gap), e.g. building in a child process to keep this process's
+            heap compact and its GIL free (``recommender.rebuild``); default ``build``.
         recommender: the recommender already built, and ``position``: the feed head
             read just before it was built. Without them the first poll builds one.
         on_swap: called with each new recommender once it is swapped in.
@@ -157,6 +175,8 @@ class FeedFollower:
         self._urgent = False
         self._want_rebuild: str | None = None if recommender is not None else "start"
         self._pending_from: int | None = None
+        self._seen = position  # the last entry applied to a serving recommender (side effects done)
+        self._more = False
         self._last_heartbeat = 0.0
         self._last_prune = 0.0
 
@@ -213,7 +233,8 @@ class FeedFollower:
                 log.warning("feed poll failed: %s", exc)
             except Exception:  # noqa: BLE001 - the thread must survive a bad entry; it is logged
                 log.exception("feed follower error")
-            self._stop.wait(self.poll_s)
+            if not self._more:
+                self._stop.wait(self.poll_s)
 
     def poll(self) -> int:
         """Read and apply the entries after the position; start a build when one is needed.
@@ -226,34 +247,49 @@ class FeedFollower:
         """
         with self._lock:
             applied = 0
-            while True:
-                head = int(self.store.read(feed.FEED_HEAD)[0]["head"])
-                self.stats.head = head
+            self._more = False
+            for _ in range(MAX_BATCHES_PER_POLL):
                 pos = self.stats.position
-                if head <= pos:
-                    break
-                if self._rec is None or head - pos > self.max_lag:
-                    self._request_rebuild("start" if self._rec is None else f"{head - pos} entries behind",
-                                          urgent=self._rec is None)
+                if self._rec is None:
+                    self.stats.head = feed_head = int(self.store.read(feed.FEED_HEAD)[0]["head"])
+                    if feed_head > pos or self._want_rebuild:
+                        self._request_rebuild("start", urgent=True)
                     break
                 entries = self.store.read(feed.FEED_SINCE, {"after": pos, "limit": BATCH})
-                if not entries or int(entries[0]["seq"]) != pos + 1:
-                    self._request_rebuild(f"gap after {pos}")
+                read_at = time.time() * 1000
+                # a short read ends at the head (entries commit in sequence order: graph/feed.py)
+                short = 0 < len(entries) < BATCH
+                head = int(entries[-1]["seq"]) if short else int(self.store.read(feed.FEED_HEAD)[0]["head"])
+                self.stats.head = head
+                if head - pos > self.max_lag:
+                    self._request_rebuild(f"{head - pos} entries behind")
                     break
-                self._apply(self._rec, entries)
+                if not entries or int(entries[0]["seq"]) != pos + 1:
+                    if head > pos:
+                        self._request_rebuild(f"gap after {pos}")
+                    break
+                self._apply(self._rec, entries, read_at=read_at)
                 self.stats.position = int(entries[-1]["seq"])
                 applied += len(entries)
                 if len(entries) < BATCH:
                     break
+            else:
+                self._more = True  # more to read: the loop goes on without waiting, requests first
             self._maybe_compact()
             return applied
 
-    def _apply(self, rec: Any, entries: list[dict[str, Any]], *, record: bool = True) -> None:
+    def _apply(self, rec: Any, entries: list[dict[str, Any]], *, read_at: float) -> None:
+        """Apply ``entries`` to ``rec``; an entry's side effects (a rebuild asked for, the
+        catalogue cache forgotten, ``on_catalogue``) and its latency count only the first
+        time this process applies it (a rebuild's replay repeats what the live recommender
+        has seen). ``read_at``: when the entries were read (epoch ms)."""
         pairs: dict[tuple[str, str], None] = {}
+        new = [e for e in entries if int(e["seq"]) > self._seen]
         for e in entries:
             if e["kind"] == feed.AWARDS:
                 pairs.update(dict.fromkeys(zip(e["learners"] or [], e["badges"] or [])))
-            elif e["kind"] == feed.EMBEDDINGS or (e["kind"] == feed.CATALOGUE and e["label"] not in _LIVE_LABELS):
+        for e in new:
+            if e["kind"] == feed.EMBEDDINGS or (e["kind"] == feed.CATALOGUE and e["label"] not in _LIVE_LABELS):
                 self._request_rebuild(f"{e['kind']} {e['label']} {', '.join((e['ids'] or [])[:3])}", urgent=True)
                 if e["kind"] == feed.CATALOGUE and hasattr(self.store, "forget"):
                     self.store.forget()  # a CachedStore's opportunities of badges
@@ -261,12 +297,17 @@ class FeedFollower:
                     self.on_catalogue(e["label"], list(e["ids"] or []))
         if pairs:
             self._reconcile(rec, list(pairs))
-        if record and self.record_latency:
+        if new:
+            self._seen = max(self._seen, int(new[-1]["seq"]))
+        if new and self.record_latency:
             now_ms = time.time() * 1000
-            lat = self.stats.latencies_ms
-            lat.extend((int(e["seq"]), now_ms - float(e["at"])) for e in entries if e.get("at") is not None)
-            if len(lat) > self.stats.keep:
-                del lat[:len(lat) - self.stats.keep]
+            building = self._building
+            timed = [(int(e["seq"]), float(e["at"])) for e in new if e.get("at") is not None]
+            self.stats.latencies_ms.extend((seq, now_ms - at) for seq, at in timed)
+            self.stats.phases_ms.extend((seq, read_at - at, now_ms - read_at, building) for seq, at in timed)
+            for kept in (self.stats.latencies_ms, self.stats.phases_ms):
+                if len(kept) > self.stats.keep:
+                    del kept[:len(kept) - self.stats.keep]
 
     def _reconcile(self, rec: Any, pairs: list[tuple[str, str]]) -> None:
         now = rec.now_ if getattr(rec, "now_", None) is not None else int(time.time())
@@ -335,16 +376,24 @@ class FeedFollower:
         with self._lock:
             self._pending_from = head if self._pending_from is None else min(self._pending_from, head)
         rec = build()
+        # entries written while building: apply them to the new one (state-based: repeats are
+        # harmless). Those the live recommender has already applied are replayed without the
+        # lock, so the poll goes on serving the live one; the last batch under the lock.
+        pos = head
+        while self.stats.position - pos > BATCH:
+            entries = self.store.read(feed.FEED_SINCE, {"after": pos, "limit": BATCH})
+            if not entries or int(entries[0]["seq"]) != pos + 1:
+                break  # pruned under us: the locked loop below stops at the gap too
+            self._apply(rec, entries, read_at=time.time() * 1000)
+            pos = int(entries[-1]["seq"])
         with self._lock:
-            # entries written while building: apply them to the new one (state-based: repeats are harmless)
-            pos = head
             while True:
                 entries = self.store.read(feed.FEED_SINCE, {"after": pos, "limit": BATCH})
                 if entries and int(entries[0]["seq"]) != pos + 1:
                     break  # pruned under us: keep what we have; the next poll finds the gap
                 if not entries:
                     break
-                self._apply(rec, entries)  # visible from the swap on: their latency counts to it
+                self._apply(rec, entries, read_at=time.time() * 1000)  # visible from the swap on
                 pos = int(entries[-1]["seq"])
             self._rec = rec
             self.stats.position = max(pos, head)

@@ -26,7 +26,7 @@ from colearn.graph.feed import feed_head
 from colearn.graph.store import GraphStore, open_store
 from colearn.recommender.embedding_queue import EmbeddingQueue
 from colearn.recommender.follower import FeedFollower
-from colearn.recommender.rebuild import projection_in_child
+from colearn.recommender.rebuild import recommender_in_child
 from colearn.recommender.recommend import Recommender, ranker_path
 from colearn.service import docs, examples, problems
 from colearn.service.auth import PrincipalCache, token_secret
@@ -101,8 +101,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             return Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir))
 
         def build_in_child() -> Recommender:
-            return Recommender.from_store(app.state.store, ranker_file=ranker_path(settings.data_dir),
-                                          projection=projection_in_child(settings))
+            return recommender_in_child(settings, app.state.store, ranker_file=ranker_path(settings.data_dir))
 
         if recommender is None:
             app.state.recommender = build()

@@ -238,9 +238,10 @@ _outcomes: dict[str, Counter[str]] = {engine: Counter() for engine in ENGINES}
 
 
 def _engine_of(item: pytest.Item) -> str | None:
-    """The engine a test runs on, for tests parametrised by engine or using ``neo4j_target``."""
+    """The engine a test runs on, for tests parametrised by engine (``any_store``, ``store``, or a
+    module's own ``engine`` fixture) or using ``neo4j_target``."""
     spec = getattr(item, "callspec", None)
-    for name in ("any_store", "store"):
+    for name in ("any_store", "store", "engine"):
         if spec is not None and spec.params.get(name) in ENGINES:
             return spec.params[name]
     return "neo4j" if "neo4j_target" in getattr(item, "fixturenames", ()) else None

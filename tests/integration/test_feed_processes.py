@@ -1,10 +1,13 @@
-"""Two `colearn serve` processes over one embedded store stay consistent through the
-change feed (issue 11): a change made through one process, or by `colearn ingest
-awards`, reaches the other's recommender within a second; after a stream of
-awards both answer "what next?" exactly as a recommender freshly built from the graph.
+"""Two `colearn serve` processes over one store stay consistent through the change
+feed (issue 11): a change made through one process, or by `colearn ingest awards`,
+reaches the other's recommender within a second; after a stream of awards both
+answer "what next?" exactly as a recommender freshly built from the graph.
 
-The store is the demo city, started by this test process (the servers reuse it,
-as they would a server started by `colearn serve --workers N`)."""
+Both engines: the embedded FalkorDB, started by this test process (the servers
+reuse it, as they would a server started by `colearn serve --workers N`), and the
+session's Neo4j 5.26 (``tests/conftest.py``), which the servers and `colearn
+ingest awards` reach through ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD`` and
+``NEO4J_DATABASE``. The store holds the demo city."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from colearn.ingest.catalogue import demo_city_path, ingest_catalogue
 from colearn.recommender.pathways import published_pathways
 from colearn.recommender.recommend import Recommender
 from colearn.service.auth import create_key
+from tests.conftest import ENGINES, _neo4j_store
 from tests.live import free_port
 
 pytestmark = pytest.mark.slow
@@ -65,17 +69,33 @@ def _wait_up(client: httpx.Client, proc: subprocess.Popen, log: Path, timeout_s:
     raise RuntimeError(f"colearn serve did not answer: {log.read_text()[-2000:]}")
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine the module's two servers share (``tests/conftest.py`` counts and starts it by this name)."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
+def city(engine: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
     data_dir = tmp_path_factory.mktemp("feed-city")
-    server = EmbeddedFalkorDB.for_data_dir(data_dir, fsync="everysec")
-    store = FalkorDBStore(server.host, server.port, "colearn", server=server)
-    store.apply_schema()
+    env = {**os.environ, "COLEARN_DATA_DIR": str(data_dir), "COLEARN_RATE_LIMIT_PER_MINUTE": "0",
+           "COLEARN_FSYNC": "everysec", "COLEARN_CATALOGUE_CACHE_SECONDS": "30"}
+    server: EmbeddedFalkorDB | None = None
+    opened: Iterator[GraphStore] | None = None
+    store: GraphStore
+    if engine == "neo4j":
+        target = request.getfixturevalue("neo4j_target")
+        opened = _neo4j_store(target)  # cleared, schema applied; closed below
+        store = next(opened)
+        env.update(NEO4J_URI=target.uri, NEO4J_USER=target.user, NEO4J_PASSWORD=target.password,
+                   NEO4J_DATABASE=target.database)
+    else:
+        server = EmbeddedFalkorDB.for_data_dir(data_dir, fsync="everysec")
+        store = FalkorDBStore(server.host, server.port, "colearn", server=server)
+        store.apply_schema()
     ingest_catalogue(store, demo_city_path())
     ingest_awards(store, demo_city_path())
     admin = create_key(store, "admin").secret
-    env = {**os.environ, "COLEARN_DATA_DIR": str(data_dir), "COLEARN_RATE_LIMIT_PER_MINUTE": "0",
-           "COLEARN_FSYNC": "everysec", "COLEARN_CATALOGUE_CACHE_SECONDS": "30"}
     procs, clients = [], []
     try:
         for name in ("a", "b"):
@@ -98,8 +118,12 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
-        store.close()
-        server.stop()
+        if opened is not None:
+            opened.close()  # closes the Neo4j store
+        else:
+            store.close()
+        if server is not None:
+            server.stop()
 
 
 def _next(client: httpx.Client, learner: str) -> list[str]:

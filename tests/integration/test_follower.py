@@ -7,14 +7,19 @@ unverified counts toward no pathway completion."""
 from __future__ import annotations
 
 import random
+import threading
+from pathlib import Path
 
 import numpy as np
 
+from colearn.config import Settings
 from colearn.domain import awards, catalogue
+from colearn.graph.falkordb_store import EmbeddedFalkorDB, FalkorDBStore
 from colearn.graph import feed, queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
-from colearn.recommender.follower import FeedFollower
+from colearn.recommender.follower import BATCH, FeedFollower
+from colearn.recommender.rebuild import recommender_in_child
 from colearn.recommender.recommend import Recommender
 from tests.integration.test_contract import _seed
 
@@ -91,6 +96,55 @@ def test_a_long_lag_or_many_changes_rebuild(store: GraphStore) -> None:
         assert f.wait_idle(60)  # the lagging one is 20 behind again: it rebuilds again
         assert f.stats.position == feed.feed_head(store)
         _same_as_fresh(store, f.recommender)
+
+
+def test_entries_reach_the_live_recommender_while_it_rebuilds(store: GraphStore) -> None:
+    _seed(store)
+    started, release = threading.Event(), threading.Event()
+
+    def slow_build() -> Recommender:
+        rec = Recommender.from_store(store, now=1_800_000_000)
+        started.set()
+        assert release.wait(120)
+        return rec
+
+    head = feed.feed_head(store)
+    follower = FeedFollower(store, slow_build, recommender=Recommender.from_store(store, now=1_800_000_000),
+                            position=head, compact_after=1, record_latency=True)
+    live = follower.recommender
+    _stream(store, 1)
+    assert follower.poll() == 1 and started.wait(120)  # a compaction is building
+    n = BATCH + 60  # more than one batch: most of the replay runs without the follower's lock
+    _stream(store, n, seed=5, start=1)
+    assert follower.poll() == n and follower.recommender is live  # applied to the live one meanwhile
+    _same_as_fresh(store, live)
+    release.set()
+    assert follower.wait_idle(120)
+    assert follower.recommender is not live and follower.stats.rebuilds == 1
+    assert follower.stats.position == feed.feed_head(store)
+    _same_as_fresh(store, follower.recommender)  # the build caught up with what came during it
+    seqs = [seq for seq, _ in follower.stats.latencies_ms]
+    assert sorted(seqs) == list(range(head + 1, head + n + 2))  # each entry counted once, when first seen
+    assert len(follower.stats.phases_ms) == len(seqs)
+
+
+def test_a_recommender_built_in_a_child_process_answers_like_a_fresh_one(tmp_path: Path) -> None:
+    server = EmbeddedFalkorDB.for_data_dir(tmp_path, fsync="everysec")
+    store = FalkorDBStore(server.host, server.port, "child", server=server)
+    try:
+        store.apply_schema()
+        _seed(store)
+        rec = recommender_in_child(Settings(data_dir=tmp_path, graph_name="child", fsync="everysec"), store)
+        fresh = Recommender.from_store(store)
+        assert rec.store_ is store
+        learners = sorted({r["learner_id"] for r in store.read(queries.PORTFOLIO_AWARDS, {"now": 1_800_000_000})})
+        for learner in learners:
+            assert [r.badge_id for r in rec.recommend(learner, limit=8)] == \
+                [r.badge_id for r in fresh.recommend(learner, limit=8)], learner
+        assert rec.add_award(learners[0], "b7", 1_750_000_000) == fresh.add_award(learners[0], "b7", 1_750_000_000)
+    finally:
+        store.close()
+        server.stop()
 
 
 def test_a_new_badge_is_known_after_the_rebuild_it_asks_for(store: GraphStore) -> None:

@@ -1,0 +1,132 @@
+"""Pathway completion: when a learner's portfolio meets every step of a published
+pathway, its completion badge is awarded, once.
+
+``domain.awards`` calls ``complete_after_award`` when an award enters a
+portfolio (an accept, a verified import), and ``unmet_steps`` /
+``completion_assertion_id`` when a revoked step badge leaves a completion
+unmet (``awards.revoke_stale_completions``). The completion award is one
+idempotent statement recorded in the change feed like every award
+(``graph/feed.py``). Unverified imports never count (``queries._COUNTS``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from colearn.errors import NotFound
+from colearn.graph import feed, queries
+from colearn.graph.schema import AssertionStatus, PathwayStatus
+from colearn.graph.store import GraphStore
+
+__all__ = ["COMPLETION_SOURCE", "Completion", "award_completion", "complete_after_award",
+           "completion_assertion_id", "unmet_steps"]
+
+#: ``source`` of completion awards.
+COMPLETION_SOURCE = "pathway-completion"
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The outcome of checking a pathway's completion for a learner.
+
+    Attributes:
+        pathway_id, learner_id: the pathway and the learner.
+        completed: every non-optional step is met.
+        awarded: its completion badge is awarded (now or before).
+        created: this call made the completion award.
+        assertion_id: the completion award, if any.
+        badge_id: the pathway's completion badge (None when it has none).
+        unmet_steps: 1-based orders of the steps not met.
+    """
+
+    pathway_id: str
+    learner_id: str
+    completed: bool
+    awarded: bool
+    created: bool
+    assertion_id: str | None
+    badge_id: str | None
+    unmet_steps: list[int]
+
+
+def completion_assertion_id(pathway_id: str, learner_id: str) -> str:
+    """The one assertion id a pathway's completion by a learner can have."""
+    return "pc-" + hashlib.sha256(f"{pathway_id}\x00{learner_id}".encode()).hexdigest()[:32]
+
+
+def unmet_steps(pathway: dict[str, Any], held: set[str]) -> list[int]:
+    """The 1-based orders of the non-optional steps ``held`` badges do not meet."""
+    return [n for n, s in enumerate(pathway["steps"], 1)
+            if not s["optional"] and len(held & set(s["badges"])) < s["required"]]
+
+
+def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str, *,
+                     now: int | None = None) -> Completion:
+    """Award a published pathway's completion badge if the learner's portfolio meets every step.
+
+    One idempotent statement (``queries.AWARD_PATHWAY_COMPLETION``) on an id
+    derived from pathway and learner, so checking again never awards twice; the
+    award is ``issued`` by the badge's organisation and counts once accepted.
+    Who may ask is the caller's business (``service.authoring.complete``).
+
+    Args:
+        store: the graph.
+        pathway: a ``PATHWAY_GET`` record (``id``, ``status``, ``steps``, ``completion_badge``).
+        learner_id: the learner.
+        now: epoch seconds; default now.
+
+    Raises:
+        NotFound: the pathway is not published, the learner does not exist, or
+            the completion badge has no issuing organisation.
+    """
+    pathway_id = pathway["id"]
+    if pathway["status"] != PathwayStatus.PUBLISHED:
+        raise NotFound(f"pathway '{pathway_id}' is not published")
+    if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
+        raise NotFound(f"learner '{learner_id}' does not exist")
+    now = int(time.time()) if now is None else now
+    # unverified imports never complete a pathway (openbadges/importing.py)
+    held = {r["badge_id"] for r in store.read(queries.LEARNER_VERIFIED_PORTFOLIO,
+                                               {"learner_id": learner_id, "now": now})}
+    unmet = unmet_steps(pathway, held)
+    badge = pathway["completion_badge"]
+    if unmet or badge is None:
+        return Completion(pathway_id, learner_id, not unmet, False, False, None, badge, unmet)
+    own = completion_assertion_id(pathway_id, learner_id)
+    holds = [r["id"] for r in store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE,
+                                         {"learner_id": learner_id, "badge_id": badge}) if r["id"] != own]
+    if holds:  # never a second live award of the same completion badge (field report R23)
+        return Completion(pathway_id, learner_id, True, True, False, holds[0], badge, [])
+    rows = store.write(feed.recorded(queries.AWARD_PATHWAY_COMPLETION), {
+        "id": completion_assertion_id(pathway_id, learner_id), "pathway_id": pathway_id, "learner_id": learner_id,
+        "props": {"status": str(AssertionStatus.ISSUED), "issued_on": now, "source": COMPLETION_SOURCE,
+                  "pathway_id": pathway_id},
+        "feed": feed.change(feed.AWARDS, pairs=[(learner_id, badge)])})
+    if not rows:
+        raise NotFound(f"the completion badge '{badge}' of pathway '{pathway_id}' has no issuing organisation")
+    return Completion(pathway_id, learner_id, True, True, bool(rows[0]["created"]), rows[0]["id"], badge, [])
+
+
+def complete_after_award(store: GraphStore, learner_id: str, badge_id: str) -> list[Completion]:
+    """Award the completion badge of every published pathway that a newly held
+    ``badge_id`` completes for ``learner_id`` (each at most once, ever).
+
+    Called when a learner accepts an award or imports a verified badge, so that
+    completing the last step is enough: nobody has to claim the completion.
+
+    Returns:
+        The completions that were newly awarded (``created``), in pathway id order.
+    """
+    done = []
+    for row in store.read(queries.PATHWAYS_COMPLETED_BY_BADGE, {"badge_id": badge_id}):
+        found = store.read(queries.PATHWAY_GET, {"id": row["id"]})
+        if not found:
+            continue
+        result = award_completion(store, found[0]["record"], learner_id)
+        if result.created:
+            done.append(result)
+    return done
+
