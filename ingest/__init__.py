@@ -3,7 +3,7 @@
 - ``spine``: the learning spine file (layers x domains) and the destinations.
 - ``catalogue``: a city catalogue (themes, places, organisations, badges,
   opportunities, pathways) in YAML.
-- ``awards``: a city's learners and their awards (``learners.csv``, ``awards.csv``).
+- ``awards``: a city's learners and their awards (``learners.csv``, ``award_history.csv``).
 - ``openbadges``: Open Badges 2.0 and 3.0 JSON documents.
 - ``stackexchange``: a Stack Exchange data dump's ``Badges.xml`` (benchmark histories).
 - ``synthetic``: a synthetic city of a chosen size, from a seed.

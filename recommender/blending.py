@@ -1,6 +1,6 @@
 """Scoring for "what next?": the blend's weights and signals, and the ranker's candidate stage.
 
-Data flow: the graph (through ``GraphStore`` and ``graph/queries.py`` only) ->
+Data flow: the graph (through ``GraphStore`` and ``graph.queries`` only) ->
 ``Projection`` -> fitted signals -> ``ranker.LearnedRanker`` (when one is
 given or saved by ``colearn train``) -> ranked ``Recommendation`` objects.
 

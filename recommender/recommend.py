@@ -1,6 +1,6 @@
 """The "what next?" recommender: signals combined by a learned ranker (or a weighted sum), each result with its reasons.
 
-Data flow: the graph (through ``GraphStore`` and ``graph/queries.py`` only) ->
+Data flow: the graph (through ``GraphStore`` and ``graph.queries`` only) ->
 ``Projection`` -> fitted signals -> ``ranker.LearnedRanker`` (when one is
 given or saved by ``colearn train``) -> ranked ``Recommendation`` objects.
 

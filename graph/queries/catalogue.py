@@ -71,7 +71,7 @@ BADGES_NOT_DEFINED_BY = (
     "RETURN b.id AS id, head(issuers) AS issuer"
 )
 
-#: The organisation that defines each of ``$badge_ids`` (awards.csv checks).
+#: The organisation that defines each of ``$badge_ids`` (bulk award checks).
 #: Returns rows ``{badge_id, issuer_id}`` for badges that have one.
 BADGE_ISSUERS = (
     f"UNWIND $badge_ids AS bid MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b:{Label.BADGE} {{id: bid}}) "

@@ -229,7 +229,7 @@ def test_changes_through_one_process_reach_the_other_within_a_second(city: City)
     wanted = _next(city.a, other)[0]
     folder = city.data_dir / "more-awards"
     folder.mkdir()
-    (folder / "awards.csv").write_text(
+    (folder / "award_history.csv").write_text(
         "id,learner,badge,organisation,issued_on,status,expires_on\n"
         f"feed-cli-1,{other},{wanted},{_issuer(city.store, wanted)},2026-11-30,accepted,\n")
     done = subprocess.run([COLEARN, "ingest", "awards", str(folder)], env=city.env, capture_output=True,

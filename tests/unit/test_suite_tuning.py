@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from colearn.cli import bundled, se_catalogue
+from colearn.data import bundled
+from colearn.perf.offline_eval import se_catalogue
 from colearn.ingest.spine import read_spine, spine_cell_rows
 from colearn.ingest.stackexchange import plan_stackexchange
 from colearn.recommender import suite
