@@ -56,7 +56,7 @@ def test_interest_pathway_climbs_the_layers_of_a_domain(rec: Recommender) -> Non
     assert [s.cell for s in steps] == ["attitudes_values.participation", "attitudes_values.demonstration",
                                        "attitudes_values.leadership"]
     assert steps[0].reasons[:2] == ["Attitudes and values: engagement -> participation",
-                                    "In the youth-voice theme you chose"]
+                                    "In the Youth voice and democracy theme you chose"]
     assert all(s.opportunities and any(r.startswith("Awarded by ") for r in s.reasons) for s in steps)
 
 
@@ -105,7 +105,7 @@ def test_cold_start_from_themes_and_text(rec: Recommender) -> None:
     out = rec.recommend_for_interests(Interests(themes=("health-and-care",), text="hospital"), limit=4)
     assert out[0].badge_id == "hospital-taster"  # the theme and the word "hospital" both fit
     assert all(r.reasons for r in out)
-    assert {"In the health-and-care theme you chose"} <= set(out[0].reasons)
+    assert {"In the Health and care theme you chose"} <= set(out[0].reasons)
 
 
 @pytest.fixture
