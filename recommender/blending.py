@@ -40,23 +40,21 @@ from colearn.recommender.explaining import Explaining
 from colearn.recommender.item_knn import ItemKNN
 from colearn.recommender.popularity import Popularity
 from colearn.recommender.signals import Profile, Signal
+from colearn.recommender import registry
 from colearn.recommender.spine_progression import SpineProgression
 
+#: The blend's weights by signal name: the registry's (``registry.SIGNALS``, each
+#: entry's ``blend``).
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(registry.blend_weights())
 #: Weight of item-kNN co-occurrence in the blend.
-W_ITEM_KNN = 1.0
+W_ITEM_KNN = DEFAULT_WEIGHTS[ItemKNN.name]
 #: Weight of spine progression in the blend.
-W_SPINE = 0.05
+W_SPINE = DEFAULT_WEIGHTS[SpineProgression.name]
 #: Weight of popularity (the prior) in the blend.
-W_POPULARITY = 0.3
+W_POPULARITY = DEFAULT_WEIGHTS[Popularity.name]
 #: ``k`` of item-kNN: neighbours kept per held badge.
 KNN_NEIGHBOURS = 80
 
-#: The blend's weights by signal name.
-DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({
-    ItemKNN.name: W_ITEM_KNN,
-    SpineProgression.name: W_SPINE,
-    Popularity.name: W_POPULARITY,
-})
 #: Cold start (no badges): the blend of the interest signals and the prior.
 #: Not learned (the histories hold no stated interests to learn from): a stated
 #: theme counts as much as matching free text, a destination half as much, and
@@ -115,8 +113,6 @@ def default_signals(neighbours: int = KNN_NEIGHBOURS, text_model: str = "tfidf")
 def ranker_signals(neighbours: int = KNN_NEIGHBOURS, text_model: str = "tfidf") -> list[Signal]:
     """Every signal the learned ranker reads (``ranker.RANKER_SIGNALS``), unfitted: the
     signal registry's list (``recommender.registry.SIGNALS``), built with these settings."""
-    from colearn.recommender import registry
-
     return registry.make_signals(neighbours, text_model)
 
 

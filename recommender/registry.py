@@ -10,9 +10,8 @@ entry says how to build the signal and what it takes part in, and
 - the reasons (the recommender asks every signal that raised a badge's score
   for its sentence, ``Signal.explain``)
 
-read it. ``recommend.ranker_signals`` still spells the list out; a unit test
-(tests/unit/test_signal_registry.py) fails when it and this registry disagree,
-so that a signal cannot be added to one and forgotten in the other.
+read it: ``recommend.ranker_signals`` builds this list and ``recommend.DEFAULT_WEIGHTS``
+is ``blend_weights()`` (tests/unit/test_signal_registry.py checks both).
 """
 
 from __future__ import annotations
@@ -131,8 +130,7 @@ def _sequence(**_: Any) -> Signal:
     return BackoffTransitions()
 
 
-#: Every signal, in the ranker's feature order. The blend's weights are
-#: ``recommend.W_ITEM_KNN``, ``W_SPINE`` and ``W_POPULARITY`` (1.0, 0.05, 0.3).
+#: Every signal, in the ranker's feature order, with its weight in the blend.
 SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec("item_knn", _item_knn, guard=2, blend=1.0),
     SignalSpec("transitions", _transitions, guard=3),

@@ -3,12 +3,12 @@
 Adding a signal: a class meeting the contract below, one entry in
 ``registry.SIGNALS`` (which the ranker's features, the guard, the blend's
 weights and the reasons read), then a retrain (``colearn train``: a saved
-ranker refuses other features). ``recommend.ranker_signals`` still lists the
-signals too; tests/unit/test_signal_registry.py fails until it matches.
+ranker refuses other features). ``recommend.ranker_signals`` and the blend's
+``DEFAULT_WEIGHTS`` are built from the registry.
 
 A signal scores every badge for one learner and explains, in one plain
 sentence, why it scored a given badge. The recommender fits each signal on a
-``Projection``, blends their scores (``recommend.py``) and keeps the sentences
+``Projection``, blends their scores (``blending.py``) and keeps the sentences
 of the signals that actually contributed.
 
 Contract (scikit-learn's estimator habits, STYLE.md item 8):
