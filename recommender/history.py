@@ -85,12 +85,27 @@ class LearnerHistory:
         Raises:
             NotFound: unknown learner.
         """
-        base = self._live_profile(learner_id) if self.store_ is not None else self.profile(learner_id)
-        if interests is None:
-            return base
-        return Profile(held=base.held, held_on=base.held_on, interests=interests)
+        return self.live_portfolio(learner_id, interests)[0]
 
-    def _live_profile(self, learner_id: str) -> Profile:
+    def live_portfolio(self, learner_id: str, interests: Interests | None = None) -> tuple[Profile, set[str]]:
+        """``live_profile`` and the ids of every badge the learner holds now, by the same
+        rule, including badges created after this recommender was built (which the
+        profile, indexed by the model's columns, leaves out until the feed's rebuild).
+        Pathway progress counts these ids, so a new badge counts at once.
+
+        Raises:
+            NotFound: unknown learner.
+        """
+        if self.store_ is None:
+            base = self.profile(learner_id)
+            ids = {self.projection_.badges.id(int(b)) for b in base.held}
+        else:
+            base, ids = self._live_profile(learner_id)
+        if interests is not None:
+            base = Profile(held=base.held, held_on=base.held_on, interests=interests)
+        return base, ids
+
+    def _live_profile(self, learner_id: str) -> tuple[Profile, set[str]]:
         assert self.store_ is not None
         now = self.now_ if self.now_ is not None else epoch_seconds(None)
         # unverified imports count toward nothing (queries.LEARNER_VERIFIED_PORTFOLIO)
@@ -102,7 +117,7 @@ class LearnerHistory:
             col = self.projection_.badges.get(r["badge_id"])
             if col is not None and col not in held:
                 held[col] = int(r["issued_on"] or 0)
-        return Profile.of(list(held), list(held.values()))
+        return Profile.of(list(held), list(held.values())), {str(r["badge_id"]) for r in rows}
     def add_award(self, learner_id: str, badge_id: str, issued_on: datetime | int) -> bool:
         """Take a new portfolio award into account without a rebuild.
 

@@ -220,7 +220,8 @@ def interest_pathway(rec: Any, profile: Profile, *, exclude: Sequence[str] = (),
     return out
 
 
-def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, Any]]) -> list[ScoredPathway]:
+def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, Any]],
+                   held_ids: set[str] | None = None) -> list[ScoredPathway]:
     """Rank recommended pathways for a learner (see the module docstring).
 
     Args:
@@ -228,12 +229,15 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
         profile: held badges and stated interests.
         pathways: ``PATHWAY_PAGE`` records (``id``, ``title``, ``destination``,
             ``steps: [{title, required, optional, badges}]``).
+        held_ids: the ids of the badges held, counted for the steps met; default those
+            of ``profile`` (which leaves out badges the model was built without).
 
     Returns:
         Best first: unfinished by score, then completed; ties by pathway id.
     """
     p = rec.projection_
-    held_ids = {p.badges.id(int(b)) for b in profile.held}
+    if held_ids is None:
+        held_ids = {p.badges.id(int(b)) for b in profile.held}
     theme_fit = rec.signals_["theme_fit"].score(profile)
     dest_signal = rec.signals_["destination_fit"]
     pref, stated = dest_signal._pref(profile)
@@ -324,8 +328,8 @@ def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = No
     Raises:
         NotFound: unknown learner.
     """
-    profile = rec.live_profile(learner_id, interests)
-    scored = score_pathways(rec, profile, published_pathways(rec.store_))
+    profile, held_ids = rec.live_portfolio(learner_id, interests)
+    scored = score_pathways(rec, profile, published_pathways(rec.store_), held_ids)
     wanted = sorted({b for s in scored if s.next_step for b in s.next_step["badges"]})
     opps = rec.opportunities(wanted, reach)
     for s in scored:

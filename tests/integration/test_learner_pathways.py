@@ -152,3 +152,31 @@ def test_minilm_embeddings_stored_at_ingest_drive_text_similarity(store: GraphSt
     out = rec.recommend_for_interests(Interests(text="programming computers and software"), limit=3)
     assert {"digital-explorer", "first-web-app", "web-foundations", "code-club-member"} & {r.badge_id for r in out}
     assert any(r.startswith("Matches your interest") for r in out[0].reasons)
+
+
+def test_pathway_progress_counts_a_badge_created_after_the_recommender_was_built(
+        rec: Recommender, store: GraphStore, tmp_path: Path) -> None:
+    # The recommender was built before this badge and pathway existed (a serving process
+    # between the catalogue change and its rebuild): the steps met come from the live
+    # portfolio's badge ids, so the learner's new badge counts at once.
+    from colearn.service.auth import create_key
+
+    key = create_key(store, "admin", name="late badge").secret
+    with TestClient(create_app(Settings(data_dir=tmp_path), store=store), headers={"X-API-Key": key}) as c:
+        r = c.post("/badges", json={"id": "late-badge", "name": "Late badge", "issuer": "brackenford-college",
+                                         "cells": ["skills.participation"], "description": "Made after the build."})
+        assert r.status_code == 201, r.text
+        r = c.post("/pathways", json={
+            "id": "late-pathway", "title": "Late pathway", "organisation": "brackenford-college",
+            "destination": "education", "status": "published",
+            "steps": [{"title": "New", "badges": ["late-badge"]}, {"title": "Old", "badges": ["hospital-taster"]}]})
+        assert r.status_code == 201, r.text
+    assert rec.badges.get("late-badge") is None  # unknown to this recommender's model
+    store.write(queries.MERGE_ASSERTIONS, {"rows": [{
+        "id": "test-dee-late", "organisation_id": "brackenford-college", "badge_id": "late-badge",
+        "learner_id": "dee", "learner_props": {"name": "dee"}, "props": {"status": "accepted", "issued_on": T0 + 9000}}]})
+    late = {s.pathway_id: s for s in learner_pathways(rec, "dee")}["late-pathway"]
+    assert (late.steps_met, late.steps_total, late.next_step) == (2, 2, None)
+    # cy holds neither badge: nothing met, and the next step is the new badge's
+    late = {s.pathway_id: s for s in learner_pathways(rec, "cy")}["late-pathway"]
+    assert late.steps_met == 0 and late.next_step is not None and late.next_step["badges"] == ["late-badge"]
