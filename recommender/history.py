@@ -85,13 +85,15 @@ class LearnerHistory:
         Raises:
             NotFound: unknown learner.
         """
-        return self.live_portfolio(learner_id, interests)[0]
+        base = self._profile_of_rows(self._live_rows(learner_id)) if self.store_ is not None \
+            else self.profile(learner_id)
+        return base if interests is None else Profile(held=base.held, held_on=base.held_on, interests=interests)
 
     def live_portfolio(self, learner_id: str, interests: Interests | None = None) -> tuple[Profile, set[str]]:
         """``live_profile`` and the ids of every badge the learner holds now, by the same
-        rule, including badges created after this recommender was built (which the
-        profile, indexed by the model's columns, leaves out until the feed's rebuild).
-        Pathway progress counts these ids, so a new badge counts at once.
+        rule and from the same read, including badges created after this recommender was
+        built (which the profile, indexed by the model's columns, leaves out until the
+        feed's rebuild). Pathway progress counts these ids, so a new badge counts at once.
 
         Raises:
             NotFound: unknown learner.
@@ -100,24 +102,30 @@ class LearnerHistory:
             base = self.profile(learner_id)
             ids = {self.projection_.badges.id(int(b)) for b in base.held}
         else:
-            base, ids = self._live_profile(learner_id)
+            rows = self._live_rows(learner_id)
+            base, ids = self._profile_of_rows(rows), {str(r["badge_id"]) for r in rows}
         if interests is not None:
             base = Profile(held=base.held, held_on=base.held_on, interests=interests)
         return base, ids
 
-    def _live_profile(self, learner_id: str) -> tuple[Profile, set[str]]:
+    def _live_rows(self, learner_id: str) -> list[dict[str, Any]]:
+        """The learner's portfolio rows (``badge_id``, ``issued_on``) as recommendations count them."""
         assert self.store_ is not None
         now = self.now_ if self.now_ is not None else epoch_seconds(None)
         # unverified imports count toward nothing (queries.LEARNER_VERIFIED_PORTFOLIO)
         rows = self.store_.read(queries.LEARNER_VERIFIED_PORTFOLIO, {"learner_id": learner_id, "now": now})
         if not rows and not self.store_.read(queries.GET_LEARNER, {"learner_id": learner_id}):
             raise NotFound(f"learner '{learner_id}' not found")
+        return rows
+
+    def _profile_of_rows(self, rows: list[dict[str, Any]]) -> Profile:
         held: dict[int, int] = {}
         for r in rows:
             col = self.projection_.badges.get(r["badge_id"])
             if col is not None and col not in held:
                 held[col] = int(r["issued_on"] or 0)
-        return Profile.of(list(held), list(held.values())), {str(r["badge_id"]) for r in rows}
+        return Profile.of(list(held), list(held.values()))
+
     def add_award(self, learner_id: str, badge_id: str, issued_on: datetime | int) -> bool:
         """Take a new portfolio award into account without a rebuild.
 
