@@ -369,6 +369,15 @@ class EmbeddedFalkorDB:
         finally:
             client.close()
 
+    def stop_watching(self) -> None:
+        """Stop restarting the server when it dies, and leave it running.
+
+        For a caller that takes the server down on purpose and means it to stay
+        down (a crash test that kills it, an operator's maintenance); ``stop``
+        does this itself. Raises nothing; calling it twice is harmless.
+        """
+        self._stopping.set()
+
     def stop(self) -> None:
         """Compact the append-only file, then shut the server down cleanly (AOF
         flushed), if this process started it; the watcher stops restarting it."""

@@ -60,7 +60,7 @@ def _kill(server: EmbeddedFalkorDB) -> None:
     reconnected to a restarted server between two statements (on a loaded machine
     the ingest then finished instead of failing)."""
     assert server.process is not None
-    server._stopping.set()
+    server.stop_watching()
     os.kill(server.process.pid, signal.SIGKILL)
     server.process.wait(timeout=10)
 
