@@ -61,6 +61,29 @@ def batched(items: Sequence[T], size: int = BATCH_SIZE) -> Iterator[Sequence[T]]
         yield items[start:start + size]
 
 
+def first_per_id(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with the first of each ``id`` kept and later repeats left out, in order.
+
+    Statements that create a node per row (``queries.MERGE_ASSERTIONS``) need
+    ids unique within one statement; keeping the first row is what the graph
+    does with a repeat in a later statement (an existing assertion keeps its
+    properties).
+
+    Args:
+        rows: maps with an ``id`` key.
+
+    Returns:
+        A new list; the row maps themselves are not copied.
+    """
+    seen: set[Any] = set()
+    out = []
+    for row in rows:
+        if row["id"] not in seen:
+            seen.add(row["id"])
+            out.append(row)
+    return out
+
+
 def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]], *,
                   label: str = "rows", size: int = BATCH_SIZE, progress: bool | None = None,
                   record: str | None = None) -> int:
