@@ -16,6 +16,8 @@ import json
 import logging
 import re
 import time
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import redis.exceptions
@@ -176,6 +178,15 @@ def params_header(params: dict[str, Any]) -> str | None:
     return header
 
 
+def _with_header(query: str, params: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
+    """``query`` with its parameters written into a ``CYPHER`` header (``params_header``), and
+    None; or ``query`` and ``params`` unchanged when only the client can write them."""
+    header = params_header(params) if params else ""
+    if header is None:
+        return query, params
+    return header + query, None
+
+
 #: Statements FalkorDB rejects because of the values they were given, not their
 #: text, as Neo4j's codes in ``neo4j_store._INPUT_CODES``: (lower-case words of
 #: FalkorDB's error, what is wrong). Its errors carry no code; these are its
@@ -243,9 +254,10 @@ class FalkorDBStore:
         self._graph = self._db.select_graph(graph_name)
 
     def _run(self, query: str, params: dict[str, Any] | None, read_only: bool) -> list[Row]:
-        header = params_header(params) if params else ""
-        if header is not None:
-            query, params = header + query, None
+        return self._execute(*_with_header(query, params), read_only)
+
+    def _execute(self, query: str, params: dict[str, Any] | None, read_only: bool) -> list[Row]:
+        """Send one statement (parameters already in its header unless ``params``) and read its rows."""
         try:
             if read_only:
                 try:
@@ -321,6 +333,45 @@ class FalkorDBStore:
     def write(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
         """Run a query that may write; FalkorDB applies one query atomically."""
         return self._run(query, params, read_only=False)
+
+    def write_many(self, query: str, params: Iterable[dict[str, Any]]) -> int:
+        """Run ``query`` once per parameter map, in order, one statement at a time; while the
+        server runs one, this thread writes the next one's ``CYPHER`` header.
+
+        A writer thread sends each statement and waits for its answer (the socket wait lets
+        this thread run); the next is sent only after the one before has answered, so
+        statements land in order and each lands whole or not at all, as with ``write``.
+
+        Args:
+            query: the statement.
+            params: its parameter maps (an iterator is consumed as statements go out, so
+                building them overlaps with the server's work too).
+
+        Returns:
+            The number of statements run.
+
+        Raises:
+            The errors of ``write``, for the first statement that fails (or whose
+            parameters are refused): the statements before it have landed, none after it
+            was sent.
+        """
+        sent = 0
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="colearn-falkordb-writer") as writer:
+            pending: Future[list[Row]] | None = None
+            try:
+                for p in params:
+                    statement = _with_header(query, p)
+                    if pending is not None:
+                        pending.result()
+                    pending = writer.submit(self._execute, *statement, False)
+                    sent += 1
+                if pending is not None:
+                    pending.result()
+            except BaseException:
+                if pending is not None:
+                    pending.result()  # a statement sent before this failure failed first: its error
+                raise
+        return sent
 
     def apply_schema(self) -> None:
         """Range index + unique constraint on ``id`` for every label; other indexes.
