@@ -28,6 +28,9 @@ def test_engine_ceiling_writes_the_rows_and_times_them(falkordb_server: Embedded
         assert res["engine_rows"] == 1_200
         assert 0 < res["engine_s"] <= res["engine_wall_s"]  # the server's clock sees less than the client's
         assert res["engine_per_s"] == pytest.approx(1_200 / res["engine_s"])
+        assert res["engine_server_per_s"] == pytest.approx(1_200 / res["engine_wall_s"])
+        assert res["engine_server_per_s"] <= res["engine_per_s"]
+        assert 0 < res["engine_parse_ms"]
         assert res["engine_header_cpu_s"] > 0
         names = {o["op"] for o in res["engine_ops"]}
         assert {"Merge", "Unwind"} <= names and any(n.startswith("Node By Index Scan") for n in names)
