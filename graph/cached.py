@@ -22,12 +22,13 @@ maps in Python). ``CachedStore`` wraps the store the service uses and:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from colearn.caching import ExpiringCache
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
-from colearn.graph.store import GraphStore, Row
+from colearn.graph.store import GraphStore, Row, write_each
 
 #: Statement fragments whose writes can change a badge's opportunities.
 _TOUCHES_OPPORTUNITIES = (f":{Label.OPPORTUNITY}", f":{Rel.AWARDS}", f":{Rel.OFFERS}", f":{Rel.LOCATED_IN}",
@@ -92,6 +93,15 @@ class CachedStore:
         """Run a write; one that touches opportunities empties the cache (after it ran)."""
         try:
             return self.inner.write(query, params)
+        finally:
+            if any(fragment in query for fragment in _TOUCHES_OPPORTUNITIES):
+                self.forget()
+
+    def write_many(self, query: str, params: Iterable[dict[str, Any]]) -> int:
+        """``graph.store.write_each`` on the wrapped store; one that touches opportunities empties
+        the cache (after it ran)."""
+        try:
+            return write_each(self.inner, query, params)
         finally:
             if any(fragment in query for fragment in _TOUCHES_OPPORTUNITIES):
                 self.forget()

@@ -8,6 +8,7 @@ land whole is written as one statement (``UNWIND $rows`` for batches).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
 
 from colearn.config import Settings
@@ -60,6 +61,35 @@ class GraphStore(Protocol):
         """Release connections. An embedded FalkorDB server keeps running: it stops when
         the process that started it exits (``EmbeddedFalkorDB.stop``)."""
         ...
+
+
+def write_each(store: GraphStore, query: str, params: Iterable[dict[str, Any]]) -> int:
+    """Run ``query`` once per parameter map, in order, one statement at a time.
+
+    A store that offers ``write_many(query, params)`` (FalkorDB: it writes the next
+    statement's parameters while the engine runs the current one) runs them;
+    any other gets one ``write`` each.
+
+    Args:
+        store: the graph.
+        query: the statement.
+        params: its parameter maps, consumed in order.
+
+    Returns:
+        The number of statements run.
+
+    Raises:
+        The errors of ``GraphStore.write``, for the first statement that fails: the
+        statements before it have landed, none after it was sent.
+    """
+    many = getattr(store, "write_many", None)
+    if many is not None:
+        return int(many(query, params))
+    sent = 0
+    for p in params:
+        store.write(query, p)
+        sent += 1
+    return sent
 
 
 def open_store(settings: Settings, *, timeout: float | None = None) -> GraphStore:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from colearn.errors import InvalidInput
 from colearn.graph.schema import Label
-from colearn.graph.store import BATCH_SIZE, GraphStore
+from colearn.graph.store import BATCH_SIZE, GraphStore, write_each
 from colearn.graph import feed, queries
 
 T = TypeVar("T")
@@ -61,6 +61,29 @@ def batched(items: Sequence[T], size: int = BATCH_SIZE) -> Iterator[Sequence[T]]
         yield items[start:start + size]
 
 
+def first_per_id(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with the first of each ``id`` kept and later repeats left out, in order.
+
+    Statements that create a node per row (``queries.MERGE_ASSERTIONS``) need
+    ids unique within one statement; keeping the first row is what the graph
+    does with a repeat in a later statement (an existing assertion keeps its
+    properties).
+
+    Args:
+        rows: maps with an ``id`` key.
+
+    Returns:
+        A new list; the row maps themselves are not copied.
+    """
+    seen: set[Any] = set()
+    out = []
+    for row in rows:
+        if row["id"] not in seen:
+            seen.add(row["id"])
+            out.append(row)
+    return out
+
+
 def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]], *,
                   label: str = "rows", size: int = BATCH_SIZE, progress: bool | None = None,
                   record: str | None = None) -> int:
@@ -68,6 +91,10 @@ def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]],
 
     Each batch is atomic: it lands whole or not at all, with its change-feed
     entry when ``record`` is given (``graph/feed.py``: serving processes see it).
+    Batches go out in order, one at a time (``graph.store.write_each``: on
+    FalkorDB the next batch's parameters are written while the engine runs the
+    current one); the first batch that fails raises its error, the batches
+    before it have landed and none after it was sent.
 
     Args:
         store: the graph.
@@ -96,24 +123,25 @@ def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]],
         return {"rows": list(batch), "feed": feed.change(record, label=label,
                                                          ids=[r["id"] for r in batch if "id" in r])}
 
-    if not show:
+    def statements(advance: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
         for batch in batched(rows, size):
-            store.write(statement, params(batch))
+            yield params(batch)
+            if advance is not None:  # asked for the next batch: this one has been sent
+                advance(len(batch))
+
+    if not show:
+        write_each(store, statement, statements(None))
         return len(rows)
     shared = _shared_progress.get()
     if shared is not None:  # a command's own display is live: one more bar on it (rich allows one live display)
         task = shared.add_task(f"writing {label}", total=len(rows))
-        for batch in batched(rows, size):
-            store.write(query, {"rows": list(batch)})
-            shared.advance(task, len(batch))
+        write_each(store, statement, statements(lambda n: shared.advance(task, n)))
         shared.remove_task(task)
         return len(rows)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), transient=True) as bar:
         task = bar.add_task(label, total=len(rows))
-        for batch in batched(rows, size):
-            store.write(statement, params(batch))
-            bar.advance(task, len(batch))
+        write_each(store, statement, statements(lambda n: bar.advance(task, n)))
     return len(rows)
 
 

@@ -44,7 +44,7 @@ from colearn.errors import InvalidInput
 from colearn.graph import feed, queries
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.store import GraphStore
-from colearn.ingest.common import IngestReport, write_batches
+from colearn.ingest.common import IngestReport, first_per_id, write_batches
 from colearn.ingest.spine import ingest_spine, read_spine
 from colearn.ingest.stackexchange_mapping import (BadgePlan, BadgeRule, ByClass, ClassRule, SEMapping, SiteInfo,
                                                   SiteSpec, ThemeSpec, badge_id, classify, default_mapping_path,
@@ -246,7 +246,7 @@ def ingest_stackexchange(store: GraphStore, path: Path | str, site: str,
     write_batches(store, queries.set_links(Label.BADGE, Rel.IN_THEME, Label.THEME),
                   [{"id": r["id"], "targets": [{"id": t, "props": {}} for t in r["themes"]]}
                    for r in badge_rows], label=str(Label.BADGE), record=feed.CATALOGUE)
-    report.add(Label.ASSERTION, write_batches(store, queries.MERGE_ASSERTIONS, plan.assertion_rows,
+    report.add(Label.ASSERTION, write_batches(store, queries.MERGE_ASSERTIONS, first_per_id(plan.assertion_rows),
                                               label=f"{site} awards", record=feed.AWARDS))
     report.add(Label.LEARNER, len({r["learner_id"] for r in plan.assertion_rows}))
     return report

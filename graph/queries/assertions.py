@@ -12,41 +12,56 @@ from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST
 
 
-#: Upsert awards in one statement per batch: learner created if new; an
-#: existing assertion keeps its props (idempotent re-ingest).
+#: Write new awards in one statement per batch, idempotently: a row whose
+#: assertion id already exists is skipped whole (the assertion keeps its props
+#: and its relationships, so re-ingesting a file changes nothing); for a new
+#: one the learner is created if new, and the assertion is created with its
+#: ``ISSUED``, ``OF`` and ``TO`` relationships. A row whose organisation or
+#: badge does not exist matches nothing and is dropped.
+#:
+#: Ids must be unique within one call's rows (``ingest.common.first_per_id``
+#: keeps the first row of each): a repeated id is refused as a ``Conflict``
+#: (the unique constraint on ``Assertion.id``) and nothing of the call lands.
+#: Checking for the assertion first and then ``CREATE`` (rather than ``MERGE``
+#: on the assertion and its three relationships) makes a re-ingested row cost
+#: one index lookup, and a new row no relationship ``MERGE`` (FalkorDB's
+#: ``GRAPH.PROFILE``: perf/engine.py). On Neo4j two writers racing to create
+#: the same id meet the unique constraint: one of them gets a ``Conflict``.
+#:
 #: Params: rows ``[{"id", "organisation_id", "badge_id", "learner_id",
 #: "learner_props": {..}, "props": {status, issued_on, expires_on, source, ..}}]``.
+#: Returns rows: none.
 MERGE_ASSERTIONS = (
     "UNWIND $rows AS r "
+    f"OPTIONAL MATCH (known:{Label.ASSERTION} {{id: r.id}}) "
+    "WITH r WHERE known IS NULL "
     f"MATCH (o:{Label.ORGANISATION} {{id: r.organisation_id}}) "
     f"MATCH (b:{Label.BADGE} {{id: r.badge_id}}) "
     f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) "
     "ON CREATE SET l += r.learner_props "
-    f"MERGE (a:{Label.ASSERTION} {{id: r.id}}) "
-    "ON CREATE SET a += r.props "
-    f"MERGE (o)-[:{Rel.ISSUED}]->(a) "
-    f"MERGE (a)-[:{Rel.OF}]->(b) "
-    f"MERGE (a)-[:{Rel.TO}]->(l)"
+    f"CREATE (o)-[:{Rel.ISSUED}]->(a:{Label.ASSERTION} {{id: r.id}})-[:{Rel.OF}]->(b), (a)-[:{Rel.TO}]->(l) "
+    "SET a += r.props"
 )
 
 #: ``MERGE_ASSERTIONS`` for awards whose issuer may be unknown (an OB 2.0
 #: Assertion names only its BadgeClass, and the BadgeClass may be a stub): the
 #: ``ISSUED`` relationship is made only when ``organisation_id`` names an
-#: existing Organisation. Learner created if new; an existing assertion keeps
-#: its props (idempotent re-ingest).
+#: existing Organisation (``LINK_ASSERTIONS_TO_BADGE_ISSUER`` links the others
+#: once their badge's issuer is known). As ``MERGE_ASSERTIONS``: a row whose
+#: assertion id exists is skipped whole; ids unique within one call's rows.
 #: Params: rows ``[{"id", "organisation_id": str | None, "badge_id", "learner_id",
 #: "learner_props": {..}, "props": {..}}]``. Returns rows: none.
 MERGE_ASSERTIONS_OPTIONAL_ISSUER = (
     "UNWIND $rows AS r "
+    f"OPTIONAL MATCH (known:{Label.ASSERTION} {{id: r.id}}) "
+    "WITH r WHERE known IS NULL "
     f"MATCH (b:{Label.BADGE} {{id: r.badge_id}}) "
     f"OPTIONAL MATCH (o:{Label.ORGANISATION} {{id: r.organisation_id}}) "
     f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) "
     "ON CREATE SET l += r.learner_props "
-    f"MERGE (a:{Label.ASSERTION} {{id: r.id}}) "
-    "ON CREATE SET a += r.props "
-    f"MERGE (a)-[:{Rel.OF}]->(b) "
-    f"MERGE (a)-[:{Rel.TO}]->(l) "
-    f"FOREACH (org IN CASE WHEN o IS NULL THEN [] ELSE [o] END | MERGE (org)-[:{Rel.ISSUED}]->(a))"
+    f"CREATE (a:{Label.ASSERTION} {{id: r.id}})-[:{Rel.OF}]->(b), (a)-[:{Rel.TO}]->(l) "
+    "SET a += r.props "
+    f"FOREACH (org IN CASE WHEN o IS NULL THEN [] ELSE [o] END | CREATE (org)-[:{Rel.ISSUED}]->(a))"
 )
 
 #: Give every assertion of ``$badge_ids`` that has no issuer the organisation

@@ -7,10 +7,13 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 
+import pytest
 
+from colearn.errors import Conflict
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
+from colearn.ingest.common import first_per_id, write_batches
 from tests.graph_checks import AWARDS_PER_BADGE, delete_nodes, public_statements
 
 NOW = 1_800_000_000
@@ -100,6 +103,47 @@ def test_assertion_counts_include_repeated_awards(any_store: GraphStore) -> None
     # idempotent: the same batch again changes nothing
     any_store.write(queries.MERGE_ASSERTIONS, {"rows": awards})
     assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 400, "assertions": 400}]
+
+
+@covers("MERGE_ASSERTIONS")
+def test_reingest_leaves_an_existing_assertion_whole(any_store: GraphStore) -> None:
+    awards = _seed(any_store)["awards"]
+    first = awards[0]
+    # the same id again, with another badge, learner and status: nothing of it lands
+    other = {**first, "badge_id": "b7" if first["badge_id"] != "b7" else "b6", "learner_id": "l-new",
+             "props": {**first["props"], "status": "revoked", "extra": 1}}
+    fresh = {**first, "id": "a-new", "learner_id": "l-new"}
+    any_store.write(queries.MERGE_ASSERTIONS, {"rows": [other, fresh]})
+    links = ("MATCH (a:Assertion {id: $id}) OPTIONAL MATCH (a)-[r]-(n) "
+             "RETURN type(r) AS rel, n.id AS node ORDER BY rel, node")
+    assert any_store.read(links, {"id": first["id"]}) == sorted(
+        [{"rel": "ISSUED", "node": "org"}, {"rel": "OF", "node": first["badge_id"]},
+         {"rel": "TO", "node": first["learner_id"]}], key=lambda r: r["rel"])
+    props = any_store.read("MATCH (a:Assertion {id: $id}) RETURN a.status AS status, a.extra AS extra",
+                           {"id": first["id"]})
+    assert props == [{"status": first["props"]["status"], "extra": None}]
+    # the new row in the same batch was written, its learner created once
+    assert any_store.read(links, {"id": "a-new"}) == sorted(
+        [{"rel": "ISSUED", "node": "org"}, {"rel": "OF", "node": first["badge_id"]},
+         {"rel": "TO", "node": "l-new"}], key=lambda r: r["rel"])
+    assert any_store.read(queries.count_nodes(Label.LEARNER)) == [
+        {"n": len({a["learner_id"] for a in awards}) + 1}]
+    assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 401, "assertions": 401}]
+
+
+@covers("MERGE_ASSERTIONS")
+def test_a_repeated_id_in_one_batch_is_refused_whole(any_store: GraphStore) -> None:
+    _seed(any_store)
+    row = {"id": "twice", "organisation_id": "org", "badge_id": "b1", "learner_id": "l-twice",
+           "learner_props": {}, "props": {"status": "accepted", "issued_on": 1_700_000_000}}
+    with pytest.raises(Conflict):
+        any_store.write(queries.MERGE_ASSERTIONS, {"rows": [row, {**row, "badge_id": "b2"}]})
+    assert any_store.read(queries.missing_ids(Label.ASSERTION), {"ids": ["twice"]}) == [{"id": "twice"}]
+    assert any_store.read(queries.missing_ids(Label.LEARNER), {"ids": ["l-twice"]}) == [{"id": "l-twice"}]
+    # the rows readers send keep the first row of each id: it lands, once
+    write_batches(any_store, queries.MERGE_ASSERTIONS, first_per_id([row, {**row, "badge_id": "b2"}]))
+    assert any_store.read("MATCH (a:Assertion {id: 'twice'})-[:OF]->(b:Badge) RETURN b.id AS badge") == [
+        {"badge": "b1"}]
 
 
 @covers("PORTFOLIO_AWARDS", "LEARNER_PORTFOLIO", "GET_LEARNER")

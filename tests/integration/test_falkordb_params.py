@@ -52,6 +52,18 @@ def test_header_is_exact_or_refuses() -> None:
             params_header(bad)
 
 
+def test_header_keys_every_map_whatever_the_first_row_holds() -> None:
+    # keys only later rows hold, keys that begin like JSON punctuation, text that begins with ':'
+    assert params_header({"rows": [{"a": 1}, {"b": {"c": [{"d": 2}]}}]}) == \
+        'CYPHER `rows`=[{`a`:1},{`b`:{`c`:[{`d`:2}]}}] '
+    assert params_header({"m": {":k": ":v", ",": "}", "]x": 1}}) == 'CYPHER `m`={`:k`:":v",`,`:"}",`]x`:1} '
+    assert params_header({"rows": [{"id": ":", "id2": 3}, {"x": "id2"}]}) == \
+        'CYPHER `rows`=[{`id`:":",`id2`:3},{`x`:"id2"}] '
+    assert params_header({"i": [1, 2**62, {"big": 10**18}]}) == 'CYPHER `i`=[1,4611686018427387904,{`big`:1000000000000000000}] '
+    with pytest.raises(InvalidInput):
+        params_header({"rows": [{"a": 1}, {"b": [2**64]}]})
+
+
 def _floats_the_store_prints_exactly() -> st.SearchStrategy[float]:
     """FalkorDB keeps a float exactly but prints it with 15 significant digits (%.15g),
     so a read-back can only be exact for floats that 15 digits name."""
