@@ -90,7 +90,7 @@ class LearnerHistory:
         Raises:
             NotFound: unknown learner.
         """
-        base = self._live(learner_id).profile if self.store_ is not None else self.profile(learner_id)
+        base = self._live(learner_id).profile() if self.store_ is not None else self.profile(learner_id)
         return base if interests is None else Profile(held=base.held, held_on=base.held_on, interests=interests)
 
     def live_portfolio(self, learner_id: str, interests: Interests | None = None) -> tuple[Profile, set[str]]:
@@ -107,7 +107,7 @@ class LearnerHistory:
             ids = {self.projection_.badges.id(int(b)) for b in base.held}
         else:
             live = self._live(learner_id)
-            base, ids = live.profile, set(live.badge_ids)
+            base, ids = live.profile(), live.badge_ids(self.projection_.badges)
         if interests is not None:
             base = Profile(held=base.held, held_on=base.held_on, interests=interests)
         return base, ids
@@ -125,9 +125,8 @@ class LearnerHistory:
             epoch = cache.epoch()
         rows = self._live_rows(learner_id, now)
         ends = [int(r["expires_on"]) for r in rows if r.get("expires_on") is not None]
-        profile = self._profile_of_rows(rows)
-        profile.held.flags.writeable = profile.held_on.flags.writeable = False  # shared by the requests that ask again
-        live = LivePortfolio(profile, frozenset(str(r["badge_id"]) for r in rows), min(ends) if ends else None)
+        live = LivePortfolio.of(self._profile_of_rows(rows), (str(r["badge_id"]) for r in rows),
+                                self.projection_.badges, min(ends) if ends else None)
         if cache is not None:
             cache.put(learner_id, live, epoch)
         return live

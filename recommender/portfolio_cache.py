@@ -4,8 +4,9 @@
 (``queries.LEARNER_VERIFIED_PORTFOLIO``): one statement a request, whose
 parsing in the client and execution in the store were a fifth of a request's
 CPU at L once the rest was trimmed (py-spy). ``PortfolioCache`` keeps, per
-learner, what the recommender makes of those rows (the ``Profile`` and the
-ids of the badges held), so a learner asking again costs no read.
+learner, what the recommender makes of those rows (``LivePortfolio``: the
+profile's columns and times, the ids of held badges the projection lacks), so
+a learner asking again costs no read.
 
 Nothing here goes stale unseen, because the entries are dropped by the feed
 follower that keeps this process's recommender current
@@ -36,28 +37,49 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from colearn.caching import ExpiringCache
+from colearn.recommender.index import IdIndex
 from colearn.recommender.signals import Profile
 
-#: Learners kept per process (about 1 KB each with ten badges: ~50 MB at most).
+#: Learners kept per process (about 600 bytes each with ten badges, measured: ~30 MB at most).
 MAX_LEARNERS = 50_000
 #: The backstop: an entry is read again after this long even if no feed entry named it.
 TTL_S = 300.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LivePortfolio:
-    """What the recommender made of one learner's portfolio rows.
+    """What the recommender made of one learner's portfolio rows, kept small (about 600
+    bytes with ten badges: the ids of badges in the projection are its own strings).
 
     Attributes:
-        profile: the held badges as projection columns with their times (no interests).
-        badge_ids: the ids of every badge held, those outside the projection too.
+        held: int64 ``[2, n_held]``, read-only: the badge columns held (distinct, in
+            first-earned order) and the epoch seconds each was first earned.
+        extra_ids: the ids of badges held that the projection has no column for (newer).
         valid_until: epoch seconds when the first of these awards expires (``None``: none expires).
     """
 
-    profile: Profile
-    badge_ids: frozenset[str]
+    held: np.ndarray
+    extra_ids: tuple[str, ...]
     valid_until: int | None
+
+    @classmethod
+    def of(cls, profile: Profile, badge_ids: Iterable[str], badges: IdIndex,
+           valid_until: int | None) -> "LivePortfolio":
+        """From the profile made of the rows, every badge id in them, and the projection's ``badges``."""
+        held = np.stack([profile.held, profile.held_on]).astype(np.int64, copy=False)
+        held.flags.writeable = False  # shared by every request that asks again
+        return cls(held, tuple(sorted({b for b in badge_ids if b not in badges})), valid_until)
+
+    def profile(self) -> Profile:
+        """The ``Profile`` (no interests); its arrays are views of ``held``."""
+        return Profile(held=self.held[0], held_on=self.held[1])
+
+    def badge_ids(self, badges: IdIndex) -> set[str]:
+        """Every badge held, by id: the columns' ids in ``badges`` and ``extra_ids``."""
+        return {badges.id(int(c)) for c in self.held[0]} | set(self.extra_ids)
 
 
 class PortfolioCache:

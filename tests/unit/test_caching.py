@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from colearn.caching import ExpiringCache
 from colearn.recommender.portfolio_cache import LivePortfolio, PortfolioCache
+from colearn.recommender.index import IdIndex
 from colearn.recommender.signals import Profile
 
 
@@ -58,8 +59,19 @@ def test_discard_forgets_only_the_keys_named() -> None:
     assert cache.get_many(["a", "b"]) == {"a": None, "b": 2}
 
 
+BADGES = IdIndex(["b0", "b1", "b2", "b3"], kind="badge")
+
+
 def _portfolio(valid_until: int | None = None) -> LivePortfolio:
-    return LivePortfolio(Profile.of([3, 1], [10, 20]), frozenset({"x", "y"}), valid_until)
+    return LivePortfolio.of(Profile.of([3, 1], [10, 20]), ["b3", "b1", "b1", "newer"], BADGES, valid_until)
+
+
+def test_a_kept_portfolio_gives_back_its_profile_and_every_badge_id() -> None:
+    kept = _portfolio()
+    profile = kept.profile()
+    assert profile.held.tolist() == [3, 1] and profile.held_on.tolist() == [10, 20]
+    assert kept.badge_ids(BADGES) == {"b3", "b1", "newer"} and kept.extra_ids == ("newer",)
+    assert not kept.held.flags.writeable  # shared by every request that asks again
 
 
 def test_portfolio_cache_keeps_no_read_that_an_invalidation_overtook() -> None:
