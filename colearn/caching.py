@@ -9,9 +9,10 @@ reads; and a ``ttl_s`` of 0 turning the cache off (each setting
 
 Used by: API keys' principals (``service.auth.PrincipalCache``,
 ``COLEARN_KEY_CACHE_SECONDS``), each badge's opportunities
-(``graph.cached.CachedStore``, ``COLEARN_CATALOGUE_CACHE_SECONDS``) and the
+(``graph.cached.CachedStore``, ``COLEARN_CATALOGUE_CACHE_SECONDS``), the
 insights' rows and tables (``insights.aggregates.Insights``,
-``COLEARN_INSIGHTS_CACHE_SECONDS``).
+``COLEARN_INSIGHTS_CACHE_SECONDS``) and each learner's portfolio
+(``recommender.portfolio_cache.PortfolioCache``, dropped by the change feed).
 """
 
 from __future__ import annotations
@@ -69,6 +70,14 @@ class ExpiringCache(Generic[K, V]):
             return
         with self._lock:
             self._entries[key] = value
+
+    def discard(self, keys: Iterable[K]) -> None:
+        """Forget the entries of ``keys`` (those not kept are passed over)."""
+        if self._entries is None:
+            return
+        with self._lock:
+            for k in keys:
+                self._entries.pop(k, None)
 
     def clear(self) -> None:
         """Forget every entry (a write made them stale)."""

@@ -64,6 +64,7 @@ from colearn.errors import ColearnError, NotFound
 from colearn.graph import feed
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
+from colearn.recommender.portfolio_cache import PortfolioCache
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,7 @@ class FeedFollower:
         self._more = False
         self._last_heartbeat = 0.0
         self._last_prune = 0.0
+        self._caching = False  # from start(): each recommender served gets a PortfolioCache
 
     # ------------------------------------------------------------------ public
 
@@ -190,6 +192,9 @@ class FeedFollower:
     def start(self) -> "FeedFollower":
         """Start polling in a daemon thread; returns ``self``."""
         self.heartbeat()  # registered before its first poll, so nobody prunes what it needs
+        self._caching = True
+        with self._lock:
+            _give_cache(self._rec)
         self._thread = threading.Thread(target=self._run, name="feed-follower", daemon=True)
         self._thread.start()
         return self
@@ -200,6 +205,9 @@ class FeedFollower:
         for t in (self._thread, self._builder):
             if t is not None:
                 t.join(timeout=30)
+        cache = getattr(self._rec, "portfolios_", None)
+        if cache is not None:
+            log.info("portfolio cache: %d hits, %d misses, %d learners kept", cache.hits, cache.misses, len(cache))
         try:
             self.store.write(feed.READER_LEAVE, {"id": self.reader_id})
         except ColearnError as exc:
@@ -262,10 +270,12 @@ class FeedFollower:
                 head = int(entries[-1]["seq"]) if short else int(self.store.read(feed.FEED_HEAD)[0]["head"])
                 self.stats.head = head
                 if head - pos > self.max_lag:
+                    _forget_portfolios(self._rec)  # not following: nothing would drop them
                     self._request_rebuild(f"{head - pos} entries behind")
                     break
                 if not entries or int(entries[0]["seq"]) != pos + 1:
                     if head > pos:
+                        _forget_portfolios(self._rec)
                         self._request_rebuild(f"gap after {pos}")
                     break
                 self._apply(self._rec, entries, read_at=read_at)
@@ -288,6 +298,12 @@ class FeedFollower:
         for e in entries:
             if e["kind"] == feed.AWARDS:
                 pairs.update(dict.fromkeys(zip(e["learners"] or [], e["badges"] or [])))
+        cache = getattr(rec, "portfolios_", None)
+        if cache is not None:
+            if any(e["kind"] != feed.AWARDS and e["label"] not in _LIVE_LABELS for e in entries):
+                cache.clear()  # a badge deleted leaves portfolios too
+            elif pairs:
+                cache.forget({learner for learner, _ in pairs})
         for e in new:
             if e["kind"] == feed.EMBEDDINGS or (e["kind"] == feed.CATALOGUE and e["label"] not in _LIVE_LABELS):
                 self._request_rebuild(f"{e['kind']} {e['label']} {', '.join((e['ids'] or [])[:3])}", urgent=True)
@@ -376,6 +392,8 @@ class FeedFollower:
         with self._lock:
             self._pending_from = head if self._pending_from is None else min(self._pending_from, head)
         rec = build()
+        if self._caching:
+            _give_cache(rec)  # empty: nothing of the old one's carries over
         # entries written while building: apply them to the new one (state-based: repeats are
         # harmless). Those the live recommender has already applied are replayed without the
         # lock, so the poll goes on serving the live one; the last batch under the lock.
@@ -455,3 +473,15 @@ def _release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
+
+
+def _give_cache(rec: Any) -> None:
+    """Give ``rec`` an empty ``PortfolioCache`` (a recommender that reads portfolios from the store)."""
+    if rec is not None and hasattr(rec, "portfolios_"):
+        rec.portfolios_ = PortfolioCache()
+
+
+def _forget_portfolios(rec: Any) -> None:
+    cache = getattr(rec, "portfolios_", None)
+    if cache is not None:
+        cache.clear()

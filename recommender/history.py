@@ -3,7 +3,8 @@
 ``add_award`` and ``remove_award`` fold an award into every signal's
 statistics and into the learner's history without a rebuild; ``profile``
 reads the history back, ``live_profile`` reads the current portfolio from the
-graph when the recommender was built from a store.
+graph when the recommender was built from a store (or from the
+``portfolio_cache`` its feed follower keeps current).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from colearn.errors import NotFound
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.recommender.index import IdIndex
+from colearn.recommender.portfolio_cache import LivePortfolio, PortfolioCache
 from colearn.recommender.projections import Projection, epoch_seconds
 from colearn.recommender.signals import Interests, Profile, Signal
 
@@ -39,6 +41,9 @@ class LearnerHistory:
     _extra: dict[int, list[tuple[int, int]]]
     _removed: dict[int, set[int]]
     _lock: Any
+    #: Set by the feed follower that keeps this recommender current (``recommender.follower``),
+    #: which drops its entries as the feed says; without one every ask reads the graph.
+    portfolios_: PortfolioCache | None = None
 
     def _history(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         if row < self.projection_.n_learners:
@@ -85,8 +90,7 @@ class LearnerHistory:
         Raises:
             NotFound: unknown learner.
         """
-        base = self._profile_of_rows(self._live_rows(learner_id)) if self.store_ is not None \
-            else self.profile(learner_id)
+        base = self._live(learner_id).profile() if self.store_ is not None else self.profile(learner_id)
         return base if interests is None else Profile(held=base.held, held_on=base.held_on, interests=interests)
 
     def live_portfolio(self, learner_id: str, interests: Interests | None = None) -> tuple[Profile, set[str]]:
@@ -102,16 +106,35 @@ class LearnerHistory:
             base = self.profile(learner_id)
             ids = {self.projection_.badges.id(int(b)) for b in base.held}
         else:
-            rows = self._live_rows(learner_id)
-            base, ids = self._profile_of_rows(rows), {str(r["badge_id"]) for r in rows}
+            live = self._live(learner_id)
+            base, ids = live.profile(), live.badge_ids(self.projection_.badges)
         if interests is not None:
             base = Profile(held=base.held, held_on=base.held_on, interests=interests)
         return base, ids
 
-    def _live_rows(self, learner_id: str) -> list[dict[str, Any]]:
-        """The learner's portfolio rows (``badge_id``, ``issued_on``) as recommendations count them."""
+    def _live(self, learner_id: str) -> LivePortfolio:
+        """The learner's portfolio read from the graph, or from ``portfolios_`` when its
+        follower gave this recommender one and it holds the learner (``portfolio_cache``)."""
         assert self.store_ is not None
         now = self.now_ if self.now_ is not None else epoch_seconds(None)
+        cache = self.portfolios_
+        if cache is not None:
+            kept = cache.get(learner_id, now)
+            if kept is not None:
+                return kept
+            epoch = cache.epoch()
+        rows = self._live_rows(learner_id, now)
+        ends = [int(r["expires_on"]) for r in rows if r.get("expires_on") is not None]
+        live = LivePortfolio.of(self._profile_of_rows(rows), (str(r["badge_id"]) for r in rows),
+                                self.projection_.badges, min(ends) if ends else None)
+        if cache is not None:
+            cache.put(learner_id, live, epoch)
+        return live
+
+    def _live_rows(self, learner_id: str, now: int) -> list[dict[str, Any]]:
+        """The learner's portfolio rows (``badge_id``, ``issued_on``, ``expires_on``) as
+        recommendations count them at ``now``."""
+        assert self.store_ is not None
         # unverified imports count toward nothing (queries.LEARNER_VERIFIED_PORTFOLIO)
         rows = self.store_.read(queries.LEARNER_VERIFIED_PORTFOLIO, {"learner_id": learner_id, "now": now})
         if not rows and not self.store_.read(queries.GET_LEARNER, {"learner_id": learner_id}):

@@ -70,7 +70,7 @@ BEARER_SCHEME = HTTPBearer(scheme_name="bearer", auto_error=False,
                            description="An API key or a learner token (colearn keys learner-token)")
 
 
-async def get_principal(request: Request, store: StoreDep, settings: SettingsDep,
+async def get_principal(request: Request,
                         _key: Annotated[str | None, Security(API_KEY_SCHEME)] = None,
                         _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_SCHEME)] = None,
                         ) -> Principal:
@@ -91,6 +91,11 @@ async def get_principal(request: Request, store: StoreDep, settings: SettingsDep
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
+    # the app's store and settings from its state, not as sub-dependencies: each
+    # dependency FastAPI solves costs CPU on every request (py-spy, what next at L)
+    state = request.app.state
+    store: GraphStore = state.store
+    settings: Settings = state.settings
     presented = _credential(request)
     if presented is None:
         if settings.anonymous_role is None:

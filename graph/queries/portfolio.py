@@ -53,11 +53,12 @@ LEARNER_PORTFOLIO = (
 
 #: ``LEARNER_PORTFOLIO`` less the imports whose origin was not established
 #: (``verified: false``, ``openbadges/importing.py``): what a pathway completion
-#: may count. Params and rows as ``LEARNER_PORTFOLIO``.
+#: may count. Params as ``LEARNER_PORTFOLIO``; rows as its, plus ``expires_on``
+#: (epoch seconds or null: until when the row holds, for a cache of the answer).
 LEARNER_VERIFIED_PORTFOLIO = (
     f"{_LEARNER_HELD} AND coalesce(a.verified, true) "
     f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
-    "RETURN a.id AS assertion_id, b.id AS badge_id, a.issued_on AS issued_on "
+    "RETURN a.id AS assertion_id, b.id AS badge_id, a.issued_on AS issued_on, a.expires_on AS expires_on "
     "ORDER BY issued_on, assertion_id"
 )
 

@@ -226,6 +226,10 @@ def test_verified_portfolio_leaves_out_unverified_imports(any_store: GraphStore)
     got = any_store.read(queries.LEARNER_VERIFIED_PORTFOLIO, {"learner_id": one, "now": NOW})
     # assertions issued here (no flag) and verified imports count; an unverified import does not
     assert [r["assertion_id"] for r in got] == [i for i in mine if i != unverified]
+    # each row says until when it holds (the portfolio cache keeps a learner's rows until the first expires)
+    expiry = {a["id"]: a["props"]["expires_on"] for a in held}
+    assert [r["expires_on"] for r in got] == [expiry[r["assertion_id"]] for r in got]
+    assert any(r["expires_on"] is not None for r in got) and any(r["expires_on"] is None for r in got)
     assert len(any_store.read(queries.LEARNER_PORTFOLIO, {"learner_id": one, "now": NOW})) == len(mine)
 
 
