@@ -161,7 +161,7 @@ def test_add_award_equals_a_refit(signal: str) -> None:
 
 
 @pytest.mark.parametrize("signal", ["item_knn", "transitions", "earned_later", "ppr", "rp3beta", "popularity",
-                                    "trending"])
+                                    "trending", "sequence"])
 def test_remove_award_equals_a_refit_without_it(signal: str) -> None:
     city = synthetic_city(seed=4, n_learners=60)
     p = Projection.from_rows(city.awards, city.catalogue, city.cells)
@@ -179,3 +179,29 @@ def test_remove_award_equals_a_refit_without_it(signal: str) -> None:
         if len(h):
             profile = Profile(held=h[:2], held_on=t[:2])
             assert incremental.score(profile) == pytest.approx(refit.score(profile), abs=1e-9), u
+
+
+def test_every_fitted_signal_survives_pickling_with_its_scores() -> None:
+    # recommender.rebuild builds the recommender in a child process and sends it back pickled
+    import io
+    import pickle
+
+    from colearn.recommender.rebuild import _LockAwarePickler
+
+    def round_trip(obj):
+        out = io.BytesIO()
+        _LockAwarePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+        return pickle.loads(out.getvalue())
+
+    city = synthetic_city(seed=5, n_learners=60)
+    p = Projection.from_rows(city.awards, city.catalogue, city.cells)
+    probe = [Profile(*p.history(p.learners.row(u))) for u in list(p.learners)[:10]]
+    for signal in ranker_signals():
+        fitted = signal.fit(p)
+        copy = round_trip(fitted)
+        for profile in probe:
+            assert np.array_equal(copy.score(profile), fitted.score(profile)), signal.name
+        learner = probe[0]
+        fitted.add_award(learner.held[:1], int(learner.held[-1]) ^ 1)
+        copy.add_award(learner.held[:1], int(learner.held[-1]) ^ 1)
+        assert np.array_equal(copy.score(learner), fitted.score(learner)), signal.name
