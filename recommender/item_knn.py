@@ -48,7 +48,7 @@ def co_occurrence(projection: Projection) -> sparse.coo_array:
 
 
 #: Neighbours kept in each badge's list beyond ``k`` (room for the learner's own badges).
-LIST_MARGIN = 96
+LIST_MARGIN = 320
 
 #: A list takes every badge tied with its last one, up to this many times its length.
 _MAX_TIES = 4

@@ -96,8 +96,9 @@ class Transitions:
         """``Σ_k decay^(n-k) P(j | h_k)`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
         if profile.is_empty:
             return np.zeros(len(self.out_), dtype=np.float64)
-        _, cols, vals, _ = self._parts(profile)
-        return scale_to_unit(np.bincount(cols, weights=vals, minlength=len(self.out_)))
+        held = profile.held
+        w = self._weights(len(held)) / np.maximum(self.out_[held], 1)
+        return scale_to_unit(self.next_.weighted_row_sum(held, w))
 
     def explain(self, profile: Profile, badge: int) -> str | None:
         """``"27 learners who earned Teacher went on to earn Nice Answer next"``, for the held badge that counts most."""
@@ -185,8 +186,8 @@ class EarnedLater:
         """``Σ_k L[h_k, j] / holders(h_k)`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
         if profile.is_empty:
             return np.zeros(len(self.holders_), dtype=np.float64)
-        _, cols, share, _ = self._parts(profile)
-        return scale_to_unit(np.bincount(cols, weights=share, minlength=len(self.holders_)))
+        held = profile.held
+        return scale_to_unit(self.later_.weighted_row_sum(held, 1.0 / np.maximum(self.holders_[held], 1)))
 
     def explain(self, profile: Profile, badge: int) -> str | None:
         """``"40 of the 95 learners who earned Student earned Scholar later"``."""

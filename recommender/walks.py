@@ -342,19 +342,14 @@ class RP3beta:
         self.names_ = projection.badge_names
         return self
 
-    def _parts(self, held: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Flat entries ``(position in held, j, W[h, j] / deg(j)^β)`` of the held badges' stored rows of ``G``."""
-        src, cols, g = self.g_.gather(held)
-        w = g / np.maximum(self.holders_[held], 1)[src]
-        return src, cols, w / np.maximum(self.holders_[cols], 1) ** float(self.beta)
-
     def score(self, profile: Profile) -> np.ndarray:
         """``Σ_i W[i, j] / deg(j)^β`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
         if profile.is_empty:
             return np.zeros(len(self.holders_), dtype=np.float64)
-        _, cols, w = self._parts(profile.held)
-        s = np.bincount(cols, weights=w, minlength=len(self.holders_))
-        s[profile.held] = 0.0
+        held = profile.held
+        s = self.g_.weighted_row_sum(held, 1.0 / np.maximum(self.holders_[held], 1))
+        s /= np.maximum(self.holders_, 1) ** float(self.beta)
+        s[held] = 0.0
         return scale_to_unit(s)
 
     def explain(self, profile: Profile, badge: int) -> str | None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics.pairwise import cosine_similarity
 
-from colearn.recommender import benchmark, item_knn
+from colearn.recommender import benchmark, counts, item_knn
 from colearn.recommender.counts import CountMatrix
 from colearn.recommender.item_knn import ItemKNN
 from colearn.recommender.projections import Projection
@@ -71,6 +71,11 @@ def test_count_matrix_reads_agree_with_dense_rows() -> None:
         idx = np.array([2, 0, 17])
         w = np.array([0.5, 2.0, 1.0])
         assert m.weighted_row_sum(idx, w) == pytest.approx(w @ want[idx])
+        # past ROW_SUM_GATHER entries the sum goes through scipy: the same values
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(counts, "ROW_SUM_GATHER", 0)
+            assert m.weighted_row_sum(idx, w) == pytest.approx(w @ want[idx])
+            assert m.weighted_row_sum(np.array([4, 4]), None) == pytest.approx(2 * want[4])
         src, c, v = m.gather(idx)
         block = np.zeros((3, 30))
         block[src, c] = v
