@@ -106,10 +106,13 @@ class PersonalisedPageRank:
             these graphs: a node without edges is never reached, and a held
             badge has a holder), so the walk from ``r`` = the held badges'
             uniform mix is the mean of the walks from each. An award changes
-            every row a little, so after ``add_award`` or ``remove_award`` the
-            kept rows are dropped and each request walks (exact, as with
-            ``None``) until the next fit (the serving processes rebuild after
-            ``follower`` 's limits). ``None``: walk per request.
+            every row a little (by about ``1 / holders`` of the badges it
+            touches); the kept rows are not recomputed for it (that would be a
+            walk from every badge) but kept until the next fit, which the
+            serving processes make after ``follower`` 's limits (50,000 changes
+            or an hour): requests never fall back to walking. ``changes_since_fit_``
+            counts the award changes the rows have not seen. ``None``: walk per
+            request (exact after every award).
 
     Attributes:
         n_badges_: badge nodes are ``0 .. n_badges_ - 1``.
@@ -118,6 +121,7 @@ class PersonalisedPageRank:
         g_: ``CountMatrix`` float64 ``[n_badges, n_badges]``: ``G``.
         holders_: int64 ``[n_badges]``: learners holding each badge.
         names_: badge display names.
+        changes_since_fit_: awards added or removed since ``fit`` (the kept rows predate them).
 
     Raises:
         InvalidInput: ``alpha`` not in ``(0, 1]`` or ``max_iter`` < 1 (at ``fit``).
@@ -174,6 +178,7 @@ class PersonalisedPageRank:
         self._ppr_rows: list[tuple[np.ndarray, np.ndarray]] | None = None
         if self.top_k is not None:
             self._ppr_rows = self._precompute(np.arange(nb, dtype=np.int64))
+        self.changes_since_fit_ = 0
         return self
 
     def _transitions(self) -> np.ndarray | sparse.csr_array:
@@ -287,7 +292,9 @@ class PersonalisedPageRank:
             for r in [badge, *h.tolist()]:
                 self._rows[int(r)] = None
             self._walk_matrix = None
-            self._ppr_rows = None  # every badge's walk moved a little: walk per request until refit
+            # the kept rows stay: one award moves every walk by about 1/holders of the badges it
+            # touches, far less than the rows' top-k cut; the next fit (the follower's rebuild) renews them
+            self.changes_since_fit_ += 1
         b = np.full(len(h), badge)
         self.co_.add(np.concatenate([b, h, [badge]]), np.concatenate([h, b, [badge]]), sign)
 

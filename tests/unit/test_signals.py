@@ -136,6 +136,16 @@ def test_earning_stage_tenure_and_trending_by_hand() -> None:
     assert TenureStage().fit(p).score(one).max() == 1.0
 
 
+def _registered(signal: str):
+    """The registry's signal, unfitted; PageRank walking per request (``top_k=None``): the rows it
+    precomputes at fit are kept, not recomputed, through ``add_award`` (test_serving_path checks
+    them against a fresh build), while the statistics its walk reads must equal a refit's exactly."""
+    s = next(s for s in ranker_signals() if s.name == signal)
+    if isinstance(s, PersonalisedPageRank):
+        s.top_k = None
+    return s
+
+
 @pytest.mark.parametrize("signal", [s.name for s in ranker_signals()])
 def test_add_award_equals_a_refit(signal: str) -> None:
     city = synthetic_city(seed=3, n_learners=60)
@@ -144,7 +154,7 @@ def test_add_award_equals_a_refit(signal: str) -> None:
 
     def fitted(awards):
         p = Projection.from_rows(awards, city.catalogue, city.cells)
-        return p, next(s for s in ranker_signals() if s.name == signal).fit(p)
+        return p, _registered(signal).fit(p)
 
     p, incremental = fitted(rows)
     if learner in p.learners:
@@ -169,7 +179,7 @@ def test_remove_award_equals_a_refit_without_it(signal: str) -> None:
     learner = next(u for u in p.learners if len(p.history(p.learners.row(u))[0]) >= 3)
     held, held_on = p.history(p.learners.row(learner))
     gone = p.badges.id(int(held[1]))
-    make = lambda: next(s for s in ranker_signals() if s.name == signal)  # noqa: E731
+    make = lambda: _registered(signal)  # noqa: E731
     incremental = make().fit(p)
     incremental.remove_award(held, int(held[1]), held_on=held_on, learner=learner)
     without = [a for a in city.awards if not (a[0] == learner and a[1] == gone)]
