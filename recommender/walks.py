@@ -72,6 +72,12 @@ def update_learner_normalised(g: CountMatrix, holders: np.ndarray, others: np.nd
     holders[badge] += sign
 
 
+#: PageRank's precomputed rows serve until the awards added or removed since ``fit`` exceed this
+#: share of the learner-badge pairs it was fitted on (the follower's rebuild comes first in a
+#: city: 50,000 changes are 5.3% of L's pairs), then each request walks.
+KEEP_ROWS_SHARE = 0.06
+
+
 class PersonalisedPageRank:
     """Random walk with restart from the learner's badges (Page et al. 1999; Haveliwala 2002).
 
@@ -110,9 +116,11 @@ class PersonalisedPageRank:
             touches); the kept rows are not recomputed for it (that would be a
             walk from every badge) but kept until the next fit, which the
             serving processes make after ``follower`` 's limits (50,000 changes
-            or an hour): requests never fall back to walking. ``changes_since_fit_``
-            counts the award changes the rows have not seen. ``None``: walk per
-            request (exact after every award).
+            or an hour), as long as the changes stay within ``KEEP_ROWS_SHARE``
+            of the pairs fitted on (past it, e.g. in an offline replay that
+            fits on nothing and adds every award, each request walks, exact).
+            ``changes_since_fit_`` counts the changes the rows have not seen.
+            ``None``: walk per request (exact after every award).
 
     Attributes:
         n_badges_: badge nodes are ``0 .. n_badges_ - 1``.
@@ -122,6 +130,7 @@ class PersonalisedPageRank:
         holders_: int64 ``[n_badges]``: learners holding each badge.
         names_: badge display names.
         changes_since_fit_: awards added or removed since ``fit`` (the kept rows predate them).
+        fitted_pairs_: learner-badge pairs of the projection fitted on.
 
     Raises:
         InvalidInput: ``alpha`` not in ``(0, 1]`` or ``max_iter`` < 1 (at ``fit``).
@@ -179,6 +188,7 @@ class PersonalisedPageRank:
         if self.top_k is not None:
             self._ppr_rows = self._precompute(np.arange(nb, dtype=np.int64))
         self.changes_since_fit_ = 0
+        self.fitted_pairs_ = int(projection.learner_badges.nnz)
         return self
 
     def _transitions(self) -> np.ndarray | sparse.csr_array:
@@ -292,9 +302,13 @@ class PersonalisedPageRank:
             for r in [badge, *h.tolist()]:
                 self._rows[int(r)] = None
             self._walk_matrix = None
-            # the kept rows stay: one award moves every walk by about 1/holders of the badges it
-            # touches, far less than the rows' top-k cut; the next fit (the follower's rebuild) renews them
+            # the kept rows stay while the changes are few beside what they were computed from: one
+            # award moves every walk by about 1/holders of the badges it touches; the next fit (the
+            # follower's rebuild) renews them. Past that share (an offline replay, which fits on no
+            # awards and adds them all, at once) each request walks, exact
             self.changes_since_fit_ += 1
+            if self.changes_since_fit_ > KEEP_ROWS_SHARE * self.fitted_pairs_:
+                self._ppr_rows = None
         b = np.full(len(h), badge)
         self.co_.add(np.concatenate([b, h, [badge]]), np.concatenate([h, b, [badge]]), sign)
 

@@ -163,3 +163,25 @@ def test_precomputed_pagerank_rows_serve_after_awards_close_to_a_fresh_build(mon
     assert np.mean(diffs) < 0.05
     assert np.mean(overlaps) >= 0.95
     assert ppr.changes_since_fit_ == len(awards) - cut
+
+
+def test_a_replay_from_no_awards_walks_pagerank_per_request_as_a_fresh_build() -> None:
+    # an offline replay (ranker training, the bench's quality) fits on nothing and adds every award:
+    # rows precomputed on an empty graph must not serve it
+    from colearn.recommender.projections import as_award, award_order_key
+    from colearn.recommender.recommend import PPR_ALPHA, PPR_MAX_ITER
+    from colearn.recommender.walks import PersonalisedPageRank
+
+    city = synthetic_city(seed=7, n_learners=120)
+    awards = sorted((as_award(r, i) for i, r in enumerate(city.awards)), key=award_order_key)
+    params = dict(alpha=PPR_ALPHA, max_iter=PPR_MAX_ITER)  # the whole G: no ties cut differently
+    replayed = Recommender.from_rows([], city.catalogue, city.cells, weights={"ppr": 1.0},
+                                     signals=[PersonalisedPageRank(**params, top_k=24)])
+    for a in awards:
+        replayed.add_award(a.learner_id, a.badge_id, a.awarded_on)
+    exact = Recommender.from_rows(awards, city.catalogue, city.cells, weights={"ppr": 1.0},
+                                  signals=[PersonalisedPageRank(**params)])
+    for u in list(exact.learners_)[:30]:
+        profile = exact.profile(u)
+        assert replayed.signals_["ppr"].score(profile) == pytest.approx(exact.signals_["ppr"].score(profile),
+                                                                         abs=1e-9), u
