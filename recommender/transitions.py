@@ -84,13 +84,20 @@ class Transitions:
 
     def _parts(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Each held badge's weighted ``P(j | h)`` as flat entries ``(position in held, j, weighted P,
-        count N[h, j])``: only the stored transitions of the held badges are read."""
+        count N[h, j])``: only the stored transitions of the held badges are read. Kept for the
+        learner until the next one or an update (each result's explanation reads the same)."""
         held = profile.held
+        key = (held.tobytes(), self.next_.version, self.out_[held].tobytes())
+        memo = getattr(self, "_memo", None)
+        if memo is not None and memo[0] == key:
+            return memo[1]
         w = self._weights(len(held)) / np.maximum(self.out_[held], 1)
         src, cols, counts = self.next_.gather(held)
         vals = counts * w[src]
         keep = vals > 0
-        return src[keep], cols[keep], vals[keep], counts[keep]
+        out = (src[keep], cols[keep], vals[keep], counts[keep])
+        self._memo = (key, out)
+        return out
 
     def score(self, profile: Profile) -> np.ndarray:
         """``Σ_k decay^(n-k) P(j | h_k)`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
