@@ -23,7 +23,7 @@ from scipy import sparse
 #: Matrices with at most this many cells are kept dense.
 DENSE_CELLS = 4_000_000
 
-#: ``weighted_row_sum`` gathers the rows' entries with numpy up to this many, then uses scipy.
+#: ``weighted_row_sum`` and ``gather`` read the rows' entries with numpy up to this many, then with scipy.
 ROW_SUM_GATHER = 20_000
 
 
@@ -119,6 +119,9 @@ class CountMatrix:
         starts, ends = m.indptr[i], m.indptr[i + 1]
         lens = ends - starts
         total = int(lens.sum())
+        if total > ROW_SUM_GATHER:  # scipy's compiled row index: about 3 times faster on many entries
+            sub = m[i]
+            return np.repeat(np.arange(len(i)), lens), sub.indices.astype(np.int64), sub.data
         pos = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
         return np.repeat(np.arange(len(i)), lens), m.indices[pos].astype(np.int64), m.data[pos]
 

@@ -177,15 +177,19 @@ class EarnedLater:
         return self
 
     def _parts(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Flat entries ``(position in held, j, L[h, j] / holders(h), L[h, j])`` of the held badges'
-        stored rows; kept for the learner until the next one or an update (explanations reuse them)."""
+        """Flat entries ``(position in held, j, L[h, j], position * n_badges + j)`` of the held
+        badges' stored rows, sorted by the last (so one entry is found by bisection); kept for the
+        learner until the next one or an update (explanations reuse them)."""
         key = (profile.held.tobytes(), self.later_.version, self.holders_[profile.held].tobytes())
         memo = getattr(self, "_memo", None)
         if memo is not None and memo[0] == key:
             return memo[1]
         src, cols, counts = self.later_.gather(profile.held)
-        share = counts / np.maximum(self.holders_[profile.held], 1)[src]
-        out = (src, cols, share, counts)
+        at = src * len(self.holders_) + cols
+        if len(at) > 1 and np.any(at[1:] < at[:-1]):
+            order = np.argsort(at, kind="stable")
+            src, cols, counts, at = src[order], cols[order], counts[order], at[order]
+        out = (src, cols, counts, at)
         self._memo = (key, out)
         return out
 
@@ -200,11 +204,18 @@ class EarnedLater:
         """``"40 of the 95 learners who earned Student earned Scholar later"``."""
         if profile.is_empty:
             return None
-        src, cols, share, counts = self._parts(profile)
-        at = np.flatnonzero((cols == badge) & (share > 0))
+        src, cols, counts, keys = self._parts(profile)
+        if not len(keys):
+            return None
+        want = np.arange(len(profile.held), dtype=np.int64) * len(self.holders_) + badge
+        pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+        pos = pos[keys[pos] == want]  # the stored entries L[h, badge], by position h
+        share = counts[pos] / np.maximum(self.holders_[profile.held], 1)[src[pos]]
+        at = pos[share > 0]
+        share = share[share > 0]
         if not len(at):
             return None
-        best = at[np.lexsort((src[at], -share[at]))[0]]
+        best = at[np.lexsort((src[at], -share))[0]]
         held = int(profile.held[int(src[best])])
         return (f"{int(counts[best]):,} of the {int(self.holders_[held]):,} learners who earned "
                 f"{self.names_[held]} earned {self.names_[badge]} later")
