@@ -37,15 +37,22 @@ class Explaining:
         stage; one more ranker call scores every silenced copy at once);
         ``parts`` are indexed by badge column.
         """
-        from colearn.recommender.ranker import RANKER_SIGNALS, occluded
+        from colearn.recommender.ranker import RANKER_SIGNALS
 
         if not len(cols):
             return []
-        silenced = np.concatenate([occluded(features, s, n_badges) for s in RANKER_SIGNALS])
-        without = self.ranker_.score(silenced).reshape(len(RANKER_SIGNALS), len(cols))
+        # only the (result, signal) pairs whose signal gave the result something are silenced
+        # (``ranker.occluded``'s rows, a drop is read for no other): at L about a tenth fewer rows
+        n_signals = len(RANKER_SIGNALS)
+        at, sig = np.nonzero(features[:, :n_signals] > 0)
+        silenced = features[at].copy()
+        silenced[np.arange(len(at)), sig] = 0.0
+        silenced[np.arange(len(at)), n_signals + sig] = float(n_badges)
+        without = np.zeros((len(cols), n_signals))
+        without[at, sig] = self.ranker_.score(silenced)
         out = []
         for k, col in enumerate(cols.tolist()):
-            drops = {s: float(base[k] - without[i, k]) for i, s in enumerate(RANKER_SIGNALS)
+            drops = {s: float(base[k] - without[k, i]) for i, s in enumerate(RANKER_SIGNALS)
                      if features[k, i] > 0}
             for n, p in parts.items():
                 drops[n] = drops.get(n, 0.0) + float(p[col])

@@ -32,8 +32,6 @@ ranker reads beside the score.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
 from colearn.recommender.projections import Projection
@@ -49,12 +47,64 @@ def _learners(n: int) -> str:
     return "1 learner" if n == 1 else f"{n:,} learners"
 
 
+class ContextCounts:
+    """Counts of the badge earned next after each context (a badge, or a pair of badges as one key).
+
+    A sparse table: rows are the contexts seen, built at once from observations
+    (CSR, ``int64`` counts), plus the changes made since (``add``), kept per
+    context in a small dict. At L (5,000 badges) there are about 414,000 pair
+    contexts: a dense row each would take 16 GB, this takes megabytes.
+
+    Args:
+        n_badges: the width of a row.
+        keys: int64 ``[n_obs]``: the context of each observation.
+        cols: int64 ``[n_obs]``: the badge earned next in it.
+    """
+
+    def __init__(self, n_badges: int, keys: np.ndarray, cols: np.ndarray) -> None:
+        self.n_badges = int(n_badges)
+        pair, counts = np.unique(np.asarray(keys, dtype=np.int64) * self.n_badges
+                                 + np.asarray(cols, dtype=np.int64), return_counts=True)
+        rows = pair // self.n_badges
+        self.keys, starts = np.unique(rows, return_index=True)  # rows is sorted: each key's first entry
+        self.indptr = np.append(starts, len(rows)).astype(np.int64)
+        self.indices = (pair % self.n_badges).astype(np.int64)
+        self.data = counts.astype(np.int64)
+        self.changed: dict[int, dict[int, int]] = {}
+
+    def _base(self, key: int) -> tuple[np.ndarray, np.ndarray]:
+        """The fitted row of ``key``: ``(columns, counts)`` (empty when it was not seen)."""
+        i = int(np.searchsorted(self.keys, key))
+        if i < len(self.keys) and self.keys[i] == key:
+            lo, hi = self.indptr[i], self.indptr[i + 1]
+            return self.indices[lo:hi], self.data[lo:hi]
+        return self.indices[:0], self.data[:0]
+
+    def row(self, key: int) -> np.ndarray:
+        """int64 ``[n_badges]``: the counts after context ``key`` (zeros when never seen)."""
+        out = np.zeros(self.n_badges, dtype=np.int64)
+        cols, counts = self._base(key)
+        out[cols] = counts
+        for col, delta in self.changed.get(key, {}).items():
+            out[col] += delta
+        return out
+
+    def add(self, key: int, col: int, step: int) -> None:
+        """``count[key, col] += step``, never below 0."""
+        cols, counts = self._base(key)
+        at = np.searchsorted(cols, col)
+        base = int(counts[at]) if at < len(cols) and cols[at] == col else 0
+        mine = self.changed.setdefault(key, {})
+        now = base + mine.get(col, 0)
+        mine[col] = max(0, now + step) - base
+
+
 class BackoffTransitions:
     """Second-order earned-order transitions backed off to first order and popularity.
 
     Attributes:
-        next1_: ``{b: int64 [n_badges]}``: ``N1[b, :]``.
-        next2_: ``{(a, b): int64 [n_badges]}``: ``N2[(a, b), :]``.
+        next1_: ``ContextCounts``: ``N1[b, :]``, keyed by ``b``.
+        next2_: ``ContextCounts``: ``N2[(a, b), :]``, keyed by ``a * n_badges + b``.
         holders_: int64 ``[n_badges]``: learners holding each badge.
         n_learners_: learners holding any badge.
         names_: badge display names.
@@ -70,16 +120,15 @@ class BackoffTransitions:
         """
         n = projection.n_badges
         self.n_badges_ = n
-        self.next1_: dict[int, np.ndarray] = defaultdict(lambda: np.zeros(n, dtype=np.int64))
-        self.next2_: dict[tuple[int, int], np.ndarray] = defaultdict(lambda: np.zeros(n, dtype=np.int64))
-        self.holders_ = np.zeros(n, dtype=np.int64)
-        self.n_learners_ = 0
+        ptr, seq = projection.history_indptr, projection.history_badges.astype(np.int64)
+        lens = np.diff(ptr)
+        pos = np.arange(len(seq)) - np.repeat(ptr[:-1], lens)  # each badge's place in its learner's order
+        one, two = np.flatnonzero(pos >= 1), np.flatnonzero(pos >= 2)
+        self.next1_ = ContextCounts(n, seq[one - 1], seq[one])
+        self.next2_ = ContextCounts(n, seq[two - 2] * n + seq[two - 1], seq[two])
+        self.holders_ = np.bincount(seq, minlength=n).astype(np.int64)
+        self.n_learners_ = int((lens > 0).sum())
         self.names_ = projection.badge_names
-        for r in range(projection.n_learners):
-            seq, _ = projection.history(r)
-            seq = [int(b) for b in seq]
-            for i, b in enumerate(seq):
-                self._count(seq[:i], b, 1)
         return self
 
     def _count(self, before: list[int], badge: int, step: int) -> None:
@@ -87,16 +136,14 @@ class BackoffTransitions:
             self.n_learners_ += step
         self.holders_[badge] = max(0, int(self.holders_[badge]) + step)
         if len(before) >= 1:
-            row = self.next1_[before[-1]]
-            row[badge] = max(0, int(row[badge]) + step)
+            self.next1_.add(before[-1], badge, step)
         if len(before) >= 2:
-            row = self.next2_[(before[-2], before[-1])]
-            row[badge] = max(0, int(row[badge]) + step)
+            self.next2_.add(before[-2] * self.n_badges_ + before[-1], badge, step)
 
     def _rows(self, held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         zero = np.zeros(self.n_badges_, dtype=np.int64)
-        one = self.next1_.get(int(held[-1]), zero) if len(held) >= 1 else zero
-        two = self.next2_.get((int(held[-2]), int(held[-1])), zero) if len(held) >= 2 else zero
+        one = self.next1_.row(int(held[-1])) if len(held) >= 1 else zero
+        two = self.next2_.row(int(held[-2]) * self.n_badges_ + int(held[-1])) if len(held) >= 2 else zero
         return one, two
 
     @staticmethod

@@ -84,20 +84,28 @@ class Transitions:
 
     def _parts(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Each held badge's weighted ``P(j | h)`` as flat entries ``(position in held, j, weighted P,
-        count N[h, j])``: only the stored transitions of the held badges are read."""
+        count N[h, j])``: only the stored transitions of the held badges are read. Kept for the
+        learner until the next one or an update (each result's explanation reads the same)."""
         held = profile.held
+        key = (held.tobytes(), self.next_.version, self.out_[held].tobytes())
+        memo = getattr(self, "_memo", None)
+        if memo is not None and memo[0] == key:
+            return memo[1]
         w = self._weights(len(held)) / np.maximum(self.out_[held], 1)
         src, cols, counts = self.next_.gather(held)
         vals = counts * w[src]
         keep = vals > 0
-        return src[keep], cols[keep], vals[keep], counts[keep]
+        out = (src[keep], cols[keep], vals[keep], counts[keep])
+        self._memo = (key, out)
+        return out
 
     def score(self, profile: Profile) -> np.ndarray:
         """``Σ_k decay^(n-k) P(j | h_k)`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
         if profile.is_empty:
             return np.zeros(len(self.out_), dtype=np.float64)
-        _, cols, vals, _ = self._parts(profile)
-        return scale_to_unit(np.bincount(cols, weights=vals, minlength=len(self.out_)))
+        held = profile.held
+        w = self._weights(len(held)) / np.maximum(self.out_[held], 1)
+        return scale_to_unit(self.next_.weighted_row_sum(held, w))
 
     def explain(self, profile: Profile, badge: int) -> str | None:
         """``"27 learners who earned Teacher went on to earn Nice Answer next"``, for the held badge that counts most."""
@@ -169,15 +177,19 @@ class EarnedLater:
         return self
 
     def _parts(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Flat entries ``(position in held, j, L[h, j] / holders(h), L[h, j])`` of the held badges'
-        stored rows; kept for the learner until the next one or an update (explanations reuse them)."""
+        """Flat entries ``(position in held, j, L[h, j], position * n_badges + j)`` of the held
+        badges' stored rows, sorted by the last (so one entry is found by bisection); kept for the
+        learner until the next one or an update (explanations reuse them)."""
         key = (profile.held.tobytes(), self.later_.version, self.holders_[profile.held].tobytes())
         memo = getattr(self, "_memo", None)
         if memo is not None and memo[0] == key:
             return memo[1]
         src, cols, counts = self.later_.gather(profile.held)
-        share = counts / np.maximum(self.holders_[profile.held], 1)[src]
-        out = (src, cols, share, counts)
+        at = src * len(self.holders_) + cols
+        if len(at) > 1 and np.any(at[1:] < at[:-1]):
+            order = np.argsort(at, kind="stable")
+            src, cols, counts, at = src[order], cols[order], counts[order], at[order]
+        out = (src, cols, counts, at)
         self._memo = (key, out)
         return out
 
@@ -185,18 +197,25 @@ class EarnedLater:
         """``Σ_k L[h_k, j] / holders(h_k)`` scaled to ``[0, 1]``: float64 ``[n_badges]``."""
         if profile.is_empty:
             return np.zeros(len(self.holders_), dtype=np.float64)
-        _, cols, share, _ = self._parts(profile)
-        return scale_to_unit(np.bincount(cols, weights=share, minlength=len(self.holders_)))
+        held = profile.held
+        return scale_to_unit(self.later_.weighted_row_sum(held, 1.0 / np.maximum(self.holders_[held], 1)))
 
     def explain(self, profile: Profile, badge: int) -> str | None:
         """``"40 of the 95 learners who earned Student earned Scholar later"``."""
         if profile.is_empty:
             return None
-        src, cols, share, counts = self._parts(profile)
-        at = np.flatnonzero((cols == badge) & (share > 0))
+        src, cols, counts, keys = self._parts(profile)
+        if not len(keys):
+            return None
+        want = np.arange(len(profile.held), dtype=np.int64) * len(self.holders_) + badge
+        pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+        pos = pos[keys[pos] == want]  # the stored entries L[h, badge], by position h
+        share = counts[pos] / np.maximum(self.holders_[profile.held], 1)[src[pos]]
+        at = pos[share > 0]
+        share = share[share > 0]
         if not len(at):
             return None
-        best = at[np.lexsort((src[at], -share[at]))[0]]
+        best = at[np.lexsort((src[at], -share))[0]]
         held = int(profile.held[int(src[best])])
         return (f"{int(counts[best]):,} of the {int(self.holders_[held]):,} learners who earned "
                 f"{self.names_[held]} earned {self.names_[badge]} later")

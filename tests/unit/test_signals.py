@@ -136,6 +136,16 @@ def test_earning_stage_tenure_and_trending_by_hand() -> None:
     assert TenureStage().fit(p).score(one).max() == 1.0
 
 
+def _registered(signal: str):
+    """The registry's signal, unfitted; PageRank walking per request (``top_k=None``): the rows it
+    precomputes at fit are kept, not recomputed, through ``add_award`` (test_serving_path checks
+    them against a fresh build), while the statistics its walk reads must equal a refit's exactly."""
+    s = next(s for s in ranker_signals() if s.name == signal)
+    if isinstance(s, PersonalisedPageRank):
+        s.top_k = None
+    return s
+
+
 @pytest.mark.parametrize("signal", [s.name for s in ranker_signals()])
 def test_add_award_equals_a_refit(signal: str) -> None:
     city = synthetic_city(seed=3, n_learners=60)
@@ -144,7 +154,7 @@ def test_add_award_equals_a_refit(signal: str) -> None:
 
     def fitted(awards):
         p = Projection.from_rows(awards, city.catalogue, city.cells)
-        return p, next(s for s in ranker_signals() if s.name == signal).fit(p)
+        return p, _registered(signal).fit(p)
 
     p, incremental = fitted(rows)
     if learner in p.learners:
@@ -161,7 +171,7 @@ def test_add_award_equals_a_refit(signal: str) -> None:
 
 
 @pytest.mark.parametrize("signal", ["item_knn", "transitions", "earned_later", "ppr", "rp3beta", "popularity",
-                                    "trending"])
+                                    "trending", "sequence"])
 def test_remove_award_equals_a_refit_without_it(signal: str) -> None:
     city = synthetic_city(seed=4, n_learners=60)
     p = Projection.from_rows(city.awards, city.catalogue, city.cells)
@@ -169,7 +179,7 @@ def test_remove_award_equals_a_refit_without_it(signal: str) -> None:
     learner = next(u for u in p.learners if len(p.history(p.learners.row(u))[0]) >= 3)
     held, held_on = p.history(p.learners.row(learner))
     gone = p.badges.id(int(held[1]))
-    make = lambda: next(s for s in ranker_signals() if s.name == signal)  # noqa: E731
+    make = lambda: _registered(signal)  # noqa: E731
     incremental = make().fit(p)
     incremental.remove_award(held, int(held[1]), held_on=held_on, learner=learner)
     without = [a for a in city.awards if not (a[0] == learner and a[1] == gone)]
@@ -179,3 +189,29 @@ def test_remove_award_equals_a_refit_without_it(signal: str) -> None:
         if len(h):
             profile = Profile(held=h[:2], held_on=t[:2])
             assert incremental.score(profile) == pytest.approx(refit.score(profile), abs=1e-9), u
+
+
+def test_every_fitted_signal_survives_pickling_with_its_scores() -> None:
+    # recommender.rebuild builds the recommender in a child process and sends it back pickled
+    import io
+    import pickle
+
+    from colearn.recommender.rebuild import _LockAwarePickler
+
+    def round_trip(obj):
+        out = io.BytesIO()
+        _LockAwarePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+        return pickle.loads(out.getvalue())
+
+    city = synthetic_city(seed=5, n_learners=60)
+    p = Projection.from_rows(city.awards, city.catalogue, city.cells)
+    probe = [Profile(*p.history(p.learners.row(u))) for u in list(p.learners)[:10]]
+    for signal in ranker_signals():
+        fitted = signal.fit(p)
+        copy = round_trip(fitted)
+        for profile in probe:
+            assert np.array_equal(copy.score(profile), fitted.score(profile)), signal.name
+        learner = probe[0]
+        fitted.add_award(learner.held[:1], int(learner.held[-1]) ^ 1)
+        copy.add_award(learner.held[:1], int(learner.held[-1]) ^ 1)
+        assert np.array_equal(copy.score(learner), fitted.score(learner)), signal.name
