@@ -77,7 +77,8 @@ def bench_cmd(
     """Measure ingest, "what next" (in-process and over HTTP), readiness, memory and
     award-to-recommendation time on synthetic cities; one table per size (targets at L).
     With ``--store``, the store-level numbers on each engine named, side by side."""
-    from colearn.perf.bench import bench_size, inproc_rows, rows, write_report
+    from colearn.perf.bench import bench_size, write_report
+    from colearn.perf.bench_table import inproc_rows, rows
     from colearn.perf.inproc import fitted_ranker
 
     if store is not None:

@@ -7,7 +7,8 @@ import pytest
 from colearn.graph import queries
 from colearn.graph.falkordb_store import EmbeddedFalkorDB, FalkorDBStore
 from colearn.ingest.synthetic import generate_city
-from colearn.perf.bench import _ops, batched_ingest
+from colearn.perf.bench import batched_ingest
+from colearn.perf.bench_table import _ops
 from colearn.perf.engine import engine_ceiling, profile_ops
 
 pytestmark = pytest.mark.falkordb_only
