@@ -23,6 +23,8 @@ import numpy as np
 
 CACHE = Path("generated/suite-cache")
 LOG = Path("generated/explore-suite.jsonl")
+#: Where each variant's per-case outputs are kept for re-ranks tried without refitting.
+DUMPS = Path("generated/explore-dumps")
 PENALTIES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 
 
@@ -42,6 +44,7 @@ def main(argv: list[str]) -> None:
     prepared = {s.name: suite.prepare_site(s, cells, validation=True, cache=CACHE) for s in sites}
     start = time.process_time()
     results: dict[float, dict[str, dict[str, float]]] = {b: {} for b in PENALTIES}
+    dumps: dict[str, dict[str, list]] = {}
     for site in sites:
         rep = prepared[site.name].rep
         others = [p.rep for n, p in prepared.items() if n != site.name]
@@ -65,6 +68,7 @@ def main(argv: list[str]) -> None:
                 sc = ranker.score(x)
                 for i, part in zip(range(lo, hi), np.split(sc, hi - lo)):
                     served[i] = part
+        dumps[site.name] = {"raw": raw, "served": served}
         base = {b: float(np.mean([ndcg_at_k(g.scores[b], g.target, 10, exclude=g.held) for g in rep.test]))
                 for b in BASELINES}
         best = max(base, key=base.__getitem__)
@@ -84,6 +88,12 @@ def main(argv: list[str]) -> None:
         print(site.name, {b: (results[b][site.name]["lift"], results[b][site.name]["coverage"]) for b in PENALTIES},
               flush=True)
     LOG.parent.mkdir(parents=True, exist_ok=True)
+    if len(argv) and DUMPS:
+        import pickle
+
+        DUMPS.mkdir(parents=True, exist_ok=True)
+        with (DUMPS / f"{name}.pkl").open("wb") as f:
+            pickle.dump(dumps, f)
     for beta, rows in results.items():
         line = {"variant": name, "params": {**params, "prior_per_site": per_site, "popularity_penalty": beta},
                 "cpu_s": round(time.process_time() - start, 1),

@@ -152,8 +152,10 @@ def test_the_guard_serves_a_signal_only_when_it_wins_by_more_than_the_noise() ->
 
 def test_the_popularity_penalty_moves_less_held_badges_up_and_keeps_the_features(city, ranker) -> None:
     model = Recommender.from_rows(city.awards, city.catalogue, city.cells, ranker=ranker)
-    penalised = clone(ranker).set_params(popularity_penalty=0.5)
+    # the same trees, served without a penalty and with a strong one
+    plain, penalised = clone(ranker).set_params(popularity_penalty=0.0), clone(ranker).set_params(popularity_penalty=0.5)
     for a in ("model_", "serve_", "guard_", "features_"):
+        setattr(plain, a, getattr(ranker, a))
         setattr(penalised, a, getattr(ranker, a))
     holders = feature_names().index("log_holders")
     learners = [u for u in model.learners_ if len(model.profile(u).held) >= 2][:60]
@@ -161,7 +163,7 @@ def test_the_popularity_penalty_moves_less_held_badges_up_and_keeps_the_features
     for learner in learners:
         profile = model.profile(learner)
         feats = feature_matrix(model.signal_scores(profile), profile, raw=raw_features(model.signals_, profile))
-        for beta, r in ((0.0, ranker), (0.5, penalised)):
+        for beta, r in ((0.0, plain), (0.5, penalised)):
             s = r.score(feats)
             s[profile.held] = -np.inf
             top = np.argsort(-s, kind="stable")[:10]
@@ -170,7 +172,7 @@ def test_the_popularity_penalty_moves_less_held_badges_up_and_keeps_the_features
         # the penalty is the trees' output less beta * log(1 + holders), before the logistic
         logit = lambda p: np.log(p) - np.log1p(-p)  # noqa: E731
         free = np.setdiff1d(np.arange(len(feats)), profile.held)
-        gap = logit(ranker.score(feats[free])) - logit(penalised.score(feats[free]))
+        gap = logit(plain.score(feats[free])) - logit(penalised.score(feats[free]))
         assert np.allclose(gap, 0.5 * feats[free, holders], atol=1e-4)
     assert np.mean(mean_top[0.5]) < np.mean(mean_top[0.0])
     assert len(shown[0.5]) >= len(shown[0.0])
