@@ -176,3 +176,16 @@ def test_the_popularity_penalty_moves_less_held_badges_up_and_keeps_the_features
         assert np.allclose(gap, 0.5 * feats[free, holders], atol=1e-4)
     assert np.mean(mean_top[0.5]) < np.mean(mean_top[0.0])
     assert len(shown[0.5]) >= len(shown[0.0])
+
+
+def test_own_events_weighed_up_change_the_fit_and_bad_weights_are_refused(replayed) -> None:
+    other = benchmark.replay(*(lambda c: (c.awards, c.catalogue, c.cells))(synthetic_city(seed=3, n_learners=150)))
+    own = replayed.train[:150]
+    x, _ = benchmark.training_rows(own[:20])
+    plain = benchmark.fit_ranker(own, prior=other.train, guard=False, max_iter=20)
+    weighed = benchmark.fit_ranker(own, prior=other.train, guard=False, own_weight=5.0, max_iter=20)
+    assert plain.training_hash_ == weighed.training_hash_  # the same rows ...
+    assert not np.allclose(plain.score(x), weighed.score(x))  # ... weighed otherwise
+    xs, ys = benchmark.training_rows(own[:5])
+    with pytest.raises(InvalidInput, match="weight"):
+        LearnedRanker().fit(xs, ys, group=[len(ys) // 5] * 5, weight=-np.ones(len(ys)))
