@@ -85,13 +85,17 @@ HARD_NEGATIVES = 0.0
 #: the same sampled negatives as training (False).
 GUARD_ALL = False
 
+#: Weight of each of the site's own training events against one pooled from another
+#: site (``fit_ranker``'s ``own_weight``).
+OWN_WEIGHT = 1.0
+
 #: ``fit_ranker``'s own settings (the rest are ``LearnedRanker``'s).
-FIT_SETTINGS = ("negatives", "hard", "guard", "guard_all")
+FIT_SETTINGS = ("negatives", "hard", "guard", "guard_all", "own_weight")
 
 
 def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard: bool = True,
                prior: Sequence[Group] = (), hard: float = HARD_NEGATIVES, guard_all: bool = GUARD_ALL,
-               **params: Any) -> LearnedRanker:
+               own_weight: float = OWN_WEIGHT, **params: Any) -> LearnedRanker:
     """A ``LearnedRanker`` fitted on ``training_groups(prior + groups, negatives, hard=hard)``.
 
     ``groups`` are the site's own training events (sorted into time order
@@ -100,7 +104,8 @@ def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard
     site's own events are the guard's: a model fitted on everything else must
     beat every ``GUARD_SIGNALS`` signal there, or that signal is served; with
     ``guard_all`` those events keep every badge not held (as in the test), else
-    the same sampled negatives as the rest.
+    the same sampled negatives as the rest. Each row of the site's own events
+    weighs ``own_weight`` in the loss, a pooled one 1.
 
     Raises:
         InvalidInput: no own groups and no prior, or the rows lack positives or negatives.
@@ -118,7 +123,12 @@ def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard
         x, y, sizes = np.concatenate([x1, x2]), np.concatenate([y1, y2]), np.concatenate([s1, s2])
     else:
         x, y, sizes = training_groups(ordered, negatives, hard=hard)
-    return ranker.fit(x, y, group=sizes, guard=GUARD_SIGNALS if guard else (), n_guard=n_guard)
+    weight = None
+    if float(own_weight) != 1.0 and prior:
+        n_prior_rows = int(sizes[:len(prior)].sum())
+        weight = np.full(len(y), float(own_weight))
+        weight[:n_prior_rows] = 1.0
+    return ranker.fit(x, y, group=sizes, guard=GUARD_SIGNALS if guard else (), n_guard=n_guard, weight=weight)
 
 
-__all__ = ["FIT_SETTINGS", "GUARD_ALL", "GUARD_SIGNALS", "HARD_NEGATIVES", "NEGATIVES", "fit_ranker", "training_groups", "training_rows"]
+__all__ = ["FIT_SETTINGS", "GUARD_ALL", "GUARD_SIGNALS", "HARD_NEGATIVES", "NEGATIVES", "OWN_WEIGHT", "fit_ranker", "training_groups", "training_rows"]

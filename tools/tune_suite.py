@@ -34,8 +34,8 @@ def _value(text: str) -> Any:
 
 def main(argv: list[str]) -> None:
     """Score one variant on every site's validation split and append its line to ``LOG``."""
-    from colearn.cli import bundled, suite_sites
-    from colearn.ingest.spine import read_spine, spine_cell_rows
+    from colearn.data import bundled
+    from colearn.perf.offline_eval import spine_cells, suite_sites
     from colearn.recommender import suite
 
     name, params = argv[0], dict(a.split("=", 1) for a in argv[1:])
@@ -44,7 +44,7 @@ def main(argv: list[str]) -> None:
     per_site = int(params.pop("prior_per_site", suite.PRIOR_PER_SITE))
     if split != "validation" and name not in ("final", "prepare"):
         raise SystemExit("variants are chosen on the validation split only")
-    cells = [{"id": c["id"], **c["props"]} for c in spine_cell_rows(read_spine())]
+    cells = spine_cells()
     sites = suite_sites(bundled("stackexchange"))
     start = time.process_time()
     if name == "prepare":  # replay only (e.g. the test split ahead of its one run), nothing scored

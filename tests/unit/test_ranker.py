@@ -8,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 
 from colearn.errors import InvalidInput
 from colearn.recommender import benchmark
 from colearn.recommender.ranker import (
-    RANKER_SIGNALS, LearnedRanker, feature_matrix, feature_names, occluded, within_learner_rank,
+    RANKER_SIGNALS, LearnedRanker, feature_matrix, feature_names, guard_choice, occluded, raw_features,
+    within_learner_rank,
 )
 from colearn.recommender.recommend import Recommender
 from colearn.recommender.signals import Interests
@@ -131,3 +133,59 @@ def test_benchmark_on_the_synthetic_city_beats_its_best_baseline() -> None:
     for m in models.values():
         for v in m.values():
             assert v["low"] <= v["mean"] <= v["high"]
+
+
+def test_the_guard_serves_a_signal_only_when_it_wins_by_more_than_the_noise() -> None:
+    rng = np.random.default_rng(0)
+    ours = rng.uniform(0.3, 0.9, 400)
+    # a signal ahead on every event: served at any level
+    clear = {"ranker": ours, "ppr": ours + 0.05}
+    assert guard_choice(clear, 0.0) == "ppr" and guard_choice(clear, 1.645) == "ppr"
+    # ahead by 0.01 on average with noise ten times that: served only without a margin
+    noisy = {"ranker": ours, "ppr": ours + 0.01 + rng.normal(0.0, 0.3, 400)}
+    assert noisy["ppr"].mean() > ours.mean()
+    assert guard_choice(noisy, 0.0) == "ppr" and guard_choice(noisy, 1.645) == "ranker"
+    # never a signal behind the model; among those clearly ahead, the best mean
+    both = {"ranker": ours, "rp3beta": ours - 0.02, "ppr": ours + 0.05, "popularity": ours + 0.08}
+    assert guard_choice(both, 1.645) == "popularity"
+
+
+def test_the_popularity_penalty_moves_less_held_badges_up_and_keeps_the_features(city, ranker) -> None:
+    model = Recommender.from_rows(city.awards, city.catalogue, city.cells, ranker=ranker)
+    # the same trees, served without a penalty and with a strong one
+    plain, penalised = clone(ranker).set_params(popularity_penalty=0.0), clone(ranker).set_params(popularity_penalty=0.5)
+    for a in ("model_", "serve_", "guard_", "features_"):
+        setattr(plain, a, getattr(ranker, a))
+        setattr(penalised, a, getattr(ranker, a))
+    holders = feature_names().index("log_holders")
+    learners = [u for u in model.learners_ if len(model.profile(u).held) >= 2][:60]
+    mean_top, shown = {0.0: [], 0.5: []}, {0.0: set(), 0.5: set()}
+    for learner in learners:
+        profile = model.profile(learner)
+        feats = feature_matrix(model.signal_scores(profile), profile, raw=raw_features(model.signals_, profile))
+        for beta, r in ((0.0, plain), (0.5, penalised)):
+            s = r.score(feats)
+            s[profile.held] = -np.inf
+            top = np.argsort(-s, kind="stable")[:10]
+            mean_top[beta].append(feats[top, holders].mean())
+            shown[beta].update(top.tolist())
+        # the penalty is the trees' output less beta * log(1 + holders), before the logistic
+        logit = lambda p: np.log(p) - np.log1p(-p)  # noqa: E731
+        free = np.setdiff1d(np.arange(len(feats)), profile.held)
+        gap = logit(plain.score(feats[free])) - logit(penalised.score(feats[free]))
+        assert np.allclose(gap, 0.5 * feats[free, holders], atol=1e-4)
+    assert np.mean(mean_top[0.5]) < np.mean(mean_top[0.0])
+    assert len(shown[0.5]) >= len(shown[0.0])
+
+
+def test_own_events_weighed_up_change_the_fit_and_bad_weights_are_refused(replayed) -> None:
+    other = benchmark.replay(*(lambda c: (c.awards, c.catalogue, c.cells))(synthetic_city(seed=3, n_learners=150)))
+    own = replayed.train[:150]
+    x, _ = benchmark.training_rows(own[:20])
+    plain = benchmark.fit_ranker(own, prior=other.train, guard=False, max_iter=20)
+    weighed = benchmark.fit_ranker(own, prior=other.train, guard=False, own_weight=5.0, max_iter=20)
+    assert plain.training_hash_ == weighed.training_hash_  # the same rows ...
+    assert not np.allclose(plain.score(x), weighed.score(x))  # ... weighed otherwise
+    xs, ys = benchmark.training_rows(own[:5])
+    with pytest.raises(InvalidInput, match="weight"):
+        LearnedRanker().fit(xs, ys, group=[len(ys) // 5] * 5, weight=-np.ones(len(ys)))
