@@ -5,7 +5,9 @@ matrices. An award changes a handful of cells; rebuilding the matrix from the
 graph for that would be wasteful, and writing into a CSR's structure one cell
 at a time is slow. So updates are queued as COO triples and folded into the
 CSR (one sparse addition, ``O(nnz)`` in memory, no store read) the next time
-the matrix is read. The shape is fixed when the matrix is made.
+the matrix is read, or as soon as the queue passes ``FOLD_ENTRIES`` entries
+(a matrix no request reads would otherwise queue without bound). The shape is
+fixed when the matrix is made.
 
 A small matrix (at most ``DENSE_CELLS`` cells: badge x badge counts of a
 catalogue of up to 2,000 badges) is kept dense instead and updated in place
@@ -22,6 +24,16 @@ from scipy import sparse
 
 #: Matrices with at most this many cells are kept dense.
 DENSE_CELLS = 4_000_000
+
+#: A sparse matrix folds its queued updates in once they hold more than this many entries, even
+#: unread: a learner holding ``n`` badges queues about ``2 (n+1)²`` entries per award in the
+#: learner-normalised ``G`` (``walks.update_learner_normalised``), and some matrices are seldom
+#: read (PageRank's ``G`` while its precomputed rows serve; the counts only reasons quote). At L
+#: the last 1% of the awards applied one by one queued about 1 MB per award without this bound
+#: (RSS 1.5 -> 6.2 GB after 5,000 awards), 2.4 MB for learners holding 100+ badges.
+#: 2,000,000 entries are 48 MB per matrix (int64 row, int64 column, 8-byte value); one fold costs
+#: one sparse addition over the matrix's nonzeros.
+FOLD_ENTRIES = 2_000_000
 
 #: ``weighted_row_sum`` and ``gather`` read the rows' entries with numpy up to this many, then with scipy.
 ROW_SUM_GATHER = 20_000
@@ -49,6 +61,7 @@ class CountMatrix:
         self._d = np.zeros(self.shape, dtype=dtype) if self.dense else None
         self._m = sparse.csr_array(self.shape, dtype=dtype)
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pending_entries = 0
         self._lock = threading.Lock()
         self.version = 0
         self._csr_version = -1
@@ -70,7 +83,11 @@ class CountMatrix:
         return out
 
     def add(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray | float | int = 1) -> None:
-        """``M[rows[i], cols[i]] += values[i]`` (repeated cells add up); queued when sparse."""
+        """``M[rows[i], cols[i]] += values[i]`` (repeated cells add up); queued when sparse.
+
+        The queue is folded in when it passes ``FOLD_ENTRIES`` entries, so it
+        never holds more than that (plus the last update) however long no one reads.
+        """
         r = np.asarray(rows, dtype=np.int64).reshape(-1)
         c = np.asarray(cols, dtype=np.int64).reshape(-1)
         v = np.broadcast_to(np.asarray(values, dtype=self.dtype), r.shape).copy()
@@ -80,7 +97,15 @@ class CountMatrix:
                     np.add.at(self._d, (r, c), v)
                 else:
                     self._pending.append((r, c, v))
+                    self._pending_entries += r.size
+                    if self._pending_entries > FOLD_ENTRIES:
+                        self._fold()
                 self.version += 1
+
+    @property
+    def queued(self) -> int:
+        """How many update entries wait to be folded in (0 when dense): at most ``FOLD_ENTRIES``."""
+        return self._pending_entries
 
     def csr(self) -> sparse.csr_array:
         """The matrix with every queued update folded in (CSR, ``shape``)."""
@@ -90,16 +115,22 @@ class CountMatrix:
                     self._m = sparse.csr_array(self._d)
                     self._csr_version = self.version
                 return self._m
-            if self._pending:
-                r = np.concatenate([p[0] for p in self._pending])
-                c = np.concatenate([p[1] for p in self._pending])
-                v = np.concatenate([p[2] for p in self._pending])
-                delta = sparse.csr_array((v, (r, c)), shape=self.shape, dtype=self.dtype)
-                m = (self._m + delta).tocsr()
-                m.eliminate_zeros()
-                self._m = m
-                self._pending = []
+            self._fold()
             return self._m
+
+    def _fold(self) -> None:
+        """Add the queued updates into the CSR (sparse): call with the lock held."""
+        if not self._pending:
+            return
+        r = np.concatenate([p[0] for p in self._pending])
+        c = np.concatenate([p[1] for p in self._pending])
+        v = np.concatenate([p[2] for p in self._pending])
+        self._pending = []
+        self._pending_entries = 0
+        delta = sparse.csr_array((v, (r, c)), shape=self.shape, dtype=self.dtype)
+        m = (self._m + delta).tocsr()
+        m.eliminate_zeros()
+        self._m = m
 
     def matrix(self) -> np.ndarray | sparse.csr_array:
         """The whole matrix: the dense array itself (not a copy; do not write) or the CSR."""

@@ -215,3 +215,43 @@ def test_every_fitted_signal_survives_pickling_with_its_scores() -> None:
         fitted.add_award(learner.held[:1], int(learner.held[-1]) ^ 1)
         copy.add_award(learner.held[:1], int(learner.held[-1]) ^ 1)
         assert np.array_equal(copy.score(learner), fitted.score(learner)), signal.name
+
+
+def test_a_burst_of_awards_keeps_a_bounded_update_queue_and_equals_a_refit(monkeypatch) -> None:
+    # issue 12: at L the badge x badge matrices are sparse and queue their updates until read;
+    # awards to learners holding many badges queue O(n²) entries each (PageRank's and RP3beta's G),
+    # so a burst with no request in between grew the process by gigabytes. Sparse here as at L.
+    from colearn.recommender import counts
+
+    monkeypatch.setattr(counts, "DENSE_CELLS", 0)
+    monkeypatch.setattr(counts, "FOLD_ENTRIES", 2_000)
+    city = synthetic_city(seed=3, n_learners=200)
+    cut = len(city.awards) - 300
+    p = Projection.from_rows(city.awards[:cut], city.catalogue, city.cells)
+    signals = {s.name: s.fit(p) for s in (_registered(n) for n in ("item_knn", "transitions", "earned_later",
+                                                                     "ppr", "rp3beta"))}
+    matrices = [m for s in signals.values() for m in vars(s).values() if isinstance(m, counts.CountMatrix)]
+    assert matrices and not any(m.dense for m in matrices)
+    history = {u: [(int(b), int(t)) for b, t in zip(*p.history(p.learners.row(u)))] for u in p.learners}
+    queued_most, added = 0, 0
+    for learner, badge, on, _ in city.awards[cut:]:
+        mine = history.setdefault(learner, [])
+        col = p.badges.row(badge)
+        if any(b == col for b, _ in mine):
+            continue
+        held = np.array([b for b, _ in mine], dtype=np.int64)
+        held_on = np.array([t for _, t in mine], dtype=np.int64)
+        for s in signals.values():
+            s.add_award(held, col, on=on, held_on=held_on, learner=learner)
+        mine.append((col, int(on)))
+        added += 2 * (len(held) ** 2 + (len(held) + 1) ** 2)  # into PageRank's and RP3beta's G
+        queued_most = max(queued_most, max(m.queued for m in matrices))
+    assert added > 5 * counts.FOLD_ENTRIES  # the burst queues far more than the bound
+    assert queued_most <= counts.FOLD_ENTRIES
+    full = Projection.from_rows(city.awards, city.catalogue, city.cells)
+    for name, s in signals.items():
+        refit = _registered(name).fit(full)
+        for u in [u for u in full.learners if len(full.history(full.learners.row(u))[0]) >= 2][:15]:
+            h, t = full.history(full.learners.row(u))
+            profile = Profile(held=h, held_on=t)
+            assert s.score(profile) == pytest.approx(refit.score(profile), abs=1e-9), (name, u)
