@@ -1,7 +1,7 @@
 """Why each "what next?" result: the signals that contributed, as plain sentences.
 
 For the learned ranker, a signal contributed when silencing it (score 0,
-rank last; ``ranker.occluded``) lowers the badge's score, and the reasons are
+rank last; ``ranker.silenced``) lowers the badge's score, and the reasons are
 the ``MAX_REASONS`` largest such drops, each worded by its signal's
 ``explain``; for a blend, a signal contributed when its weighted score is
 positive. Computed once per answer from what scoring already computed.
@@ -37,19 +37,16 @@ class Explaining:
         stage; one more ranker call scores every silenced copy at once);
         ``parts`` are indexed by badge column.
         """
-        from colearn.recommender.ranker import RANKER_SIGNALS
+        from colearn.recommender.ranker import RANKER_SIGNALS, silenced
 
         if not len(cols):
             return []
         # only the (result, signal) pairs whose signal gave the result something are silenced
-        # (``ranker.occluded``'s rows, a drop is read for no other): at L about a tenth fewer rows
+        # (a drop is read for no other): at L about a tenth fewer rows
         n_signals = len(RANKER_SIGNALS)
         at, sig = np.nonzero(features[:, :n_signals] > 0)
-        silenced = features[at].copy()
-        silenced[np.arange(len(at)), sig] = 0.0
-        silenced[np.arange(len(at)), n_signals + sig] = float(n_badges)
         without = np.zeros((len(cols), n_signals))
-        without[at, sig] = self.ranker_.score(silenced)
+        without[at, sig] = self.ranker_.score(silenced(features, at, sig, n_badges, n_signals))
         out = []
         for k, col in enumerate(cols.tolist()):
             drops = {s: float(base[k] - without[k, i]) for i, s in enumerate(RANKER_SIGNALS)

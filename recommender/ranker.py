@@ -145,15 +145,24 @@ def feature_matrix(scores: Mapping[str, np.ndarray], profile: Profile,
     return np.concatenate([values, ranks, learner, extra], axis=1).astype(np.float32)
 
 
+def silenced(features: np.ndarray, rows: np.ndarray, signal_idx: np.ndarray, n_badges: int,
+             n_signals: int = len(RANKER_SIGNALS)) -> np.ndarray:
+    """Copies of ``features[rows]`` (rows of ``feature_matrix``), the k-th with signal
+    ``signal_idx[k]`` silenced: its score 0 and its rank ``n_badges`` (last), i.e. how that
+    candidate would look without that evidence. ``rows`` and ``signal_idx``: int ``[n]``;
+    returns float ``[n, n_features]``."""
+    out = features[rows].copy()
+    k = np.arange(len(out))
+    out[k, signal_idx] = 0.0
+    out[k, n_signals + np.asarray(signal_idx)] = float(n_badges)
+    return out
+
+
 def occluded(features: np.ndarray, signal: str, n_badges: int,
              signals: Sequence[str] = RANKER_SIGNALS) -> np.ndarray:
-    """Rows of ``feature_matrix`` with one signal silenced (score 0, rank ``n_badges``, i.e. last):
-    how the candidates would look without that evidence."""
-    out = features.copy()
-    i = list(signals).index(signal)
-    out[:, i] = 0.0
-    out[:, len(signals) + i] = float(n_badges)
-    return out
+    """Rows of ``feature_matrix`` with one signal silenced in every row (``silenced``)."""
+    n = len(features)
+    return silenced(features, np.arange(n), np.full(n, list(signals).index(signal)), n_badges, len(signals))
 
 
 def _ndcg_per_group(scores: np.ndarray, y: np.ndarray, sizes: np.ndarray, k: int = 10) -> np.ndarray:

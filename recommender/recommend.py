@@ -89,7 +89,7 @@ class Recommender(LearnerHistory, Scoring):
     stated interests); without one, by the weighted sum ``weights``. A learner
     with no badges is ranked by ``COLD_START_WEIGHTS`` when they stated
     interests, else by popularity. Reasons: for the ranker, a signal
-    contributed when silencing it (score 0, rank last; ``ranker.occluded``)
+    contributed when silencing it (score 0, rank last; ``ranker.silenced``)
     lowers the badge's probability, and the reasons are the ``MAX_REASONS``
     largest such drops; for a blend, a signal contributed when its weighted
     score is positive.
