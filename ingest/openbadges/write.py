@@ -153,18 +153,13 @@ def _write(store: GraphStore, docs: list[OBDocument], report: OpenBadgesReport,
 
     if with_spine:
         ingest_spine(store, spine)
-    report.add(Label.ORGANISATION, write_batches(store, queries.merge_nodes(Label.ORGANISATION),
-                                                 [{"id": o.id, "props": o.props} for o in orgs.values()],
-                                                 label=str(Label.ORGANISATION), record=feed.CATALOGUE))
-    report.add(Label.ORGANISATION, write_batches(store, queries.merge_stub_nodes(Label.ORGANISATION),
-                                                 [{"id": o.id, "props": o.props} for o in org_stubs.values()],
-                                                 label=str(Label.ORGANISATION), record=feed.CATALOGUE))
-    report.add(Label.BADGE, write_batches(store, queries.merge_nodes(Label.BADGE),
-                                          [{"id": b.id, "props": b.props} for b in badges.values()],
-                                          label=str(Label.BADGE), record=feed.CATALOGUE))
-    report.add(Label.BADGE, write_batches(store, queries.merge_stub_nodes(Label.BADGE),
-                                          [{"id": b.id, "props": b.props} for b in badge_stubs.values()],
-                                          label=str(Label.BADGE), record=feed.CATALOGUE))
+    # issuers and badges, then the stubs of those only referred to (a stub never overwrites)
+    for label, nodes, merge in ((Label.ORGANISATION, orgs, queries.merge_nodes),
+                                (Label.ORGANISATION, org_stubs, queries.merge_stub_nodes),
+                                (Label.BADGE, badges, queries.merge_nodes),
+                                (Label.BADGE, badge_stubs, queries.merge_stub_nodes)):
+        report.add(label, write_batches(store, merge(label), [{"id": n.id, "props": n.props} for n in nodes.values()],
+                                        label=str(label), record=feed.CATALOGUE))
     write_batches(store, queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False),
                   [{"id": b.id, "targets": [{"id": b.issuer_id, "props": {}}]}
                    for b in badges.values() if b.issuer_id], label=str(Label.BADGE), record=feed.CATALOGUE)
