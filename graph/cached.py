@@ -18,11 +18,17 @@ maps in Python). ``CachedStore`` wraps the store the service uses and:
   processes (uvicorn workers, replicas, the CLI) see them within ``ttl_s``;
 - passes every other statement straight to the store (portfolios, awards and
   all writes are never cached).
+
+``preload`` reads every badge's opportunities at once (the service does it at
+start: in the parent of forked workers, which then share the maps), so that no
+learner's first "what next" waits for that read; the service keeps them for
+longer when it follows the change feed, which names every catalogue change
+(``service.app``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from colearn.caching import ExpiringCache
@@ -37,6 +43,9 @@ _TOUCHES_OPPORTUNITIES = (f":{Label.OPPORTUNITY}", f":{Rel.AWARDS}", f":{Rel.OFF
 #: The most badges whose opportunities are kept (the least recently asked go first).
 MAX_BADGES = 200_000
 
+#: Badges per ``BADGE_OPPORTUNITIES`` read in ``preload``.
+PRELOAD_CHUNK = 1_000
+
 #: ``$now`` that keeps every opportunity, ended ones too (the cache filters per answer).
 _EVERY = -(2**62)  # the same as colearn.recommender.opportunities.ANY_TIME (graph imports no recommender)
 
@@ -47,19 +56,25 @@ class CachedStore:
     Args:
         store: the store to wrap.
         ttl_s: how long a badge's opportunities are reused; 0 turns the cache off.
+        opportunities: a cache already filled (``preload`` of another ``CachedStore`` over
+            the same graph: the parent of forked workers hands its own to each); default
+            a new, empty one. Its time to live is its own.
 
     Attributes:
         hits: badges answered from the cache (for measurements).
         misses: badges read from the store.
     """
 
-    def __init__(self, store: GraphStore, ttl_s: float = 30.0) -> None:
+    def __init__(self, store: GraphStore, ttl_s: float = 30.0,
+                 opportunities: ExpiringCache[str, list[dict[str, Any]]] | None = None) -> None:
         self.inner = store
-        self.ttl_s = ttl_s
+        self.ttl_s = ttl_s if opportunities is None else opportunities.ttl_s
         self.backend = store.backend
-        self._opportunities: ExpiringCache[str, list[dict[str, Any]]] = ExpiringCache(ttl_s, MAX_BADGES)
+        self._opportunities: ExpiringCache[str, list[dict[str, Any]]] = (
+            ExpiringCache(ttl_s, MAX_BADGES) if opportunities is None else opportunities)
         self.hits = 0
         self.misses = 0
+        self._generation = 0  # bumped by ``forget``: a read it overtook is not kept
 
     def read(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
         """Run a read; ``BADGE_OPPORTUNITIES`` is answered from the cache where it can be."""
@@ -68,16 +83,47 @@ class CachedStore:
             return self._badge_opportunities(list(params["badge_ids"]), params["now"])
         return self.inner.read(query, params)
 
+    @property
+    def opportunities(self) -> ExpiringCache[str, list[dict[str, Any]]]:
+        """The cache itself: ``{badge id: every opportunity map of the badge}`` (to hand to
+        another ``CachedStore``; read its maps, do not change them)."""
+        return self._opportunities
+
+    def preload(self, badge_ids: Sequence[str]) -> int:
+        """Read and keep the opportunities of every badge of ``badge_ids`` (ended ones too),
+        ``PRELOAD_CHUNK`` badges a read; nothing when the cache is off.
+
+        Returns:
+            The number of opportunity maps kept (an opportunity of several badges counts
+            once per badge).
+
+        Raises:
+            The errors of the wrapped store's ``read``.
+        """
+        if self.ttl_s <= 0:
+            return 0
+        kept = 0
+        for start in range(0, len(badge_ids), PRELOAD_CHUNK):
+            kept += sum(len(v) for v in self._fetch(list(badge_ids[start:start + PRELOAD_CHUNK])).values())
+        return kept
+
+    def _fetch(self, badge_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Read every opportunity of ``badge_ids`` (``[]`` for a badge without) and keep them,
+        unless ``forget`` ran while they were read (they may be what it forgot)."""
+        generation = self._generation
+        found = {r["badge_id"]: list(r["opportunities"] or [])
+                 for r in self.inner.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": badge_ids, "now": _EVERY})}
+        out = {b: found.get(b, []) for b in badge_ids}
+        if generation == self._generation:
+            for b, got in out.items():
+                self._opportunities.put(b, got)
+        return out
+
     def _badge_opportunities(self, badge_ids: list[str], at: int) -> list[Row]:
         known = self._opportunities.get_many(badge_ids)
         missing = [b for b, hit in known.items() if hit is None]
         if missing:
-            found = {r["badge_id"]: list(r["opportunities"] or [])
-                     for r in self.inner.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": missing,
-                                                                            "now": _EVERY})}
-            for b in missing:
-                got = known[b] = found.get(b, [])
-                self._opportunities.put(b, got)
+            known.update(self._fetch(missing))
         self.hits += len(badge_ids) - len(missing)
         self.misses += len(missing)
         # The statement's shape: one row per badge that has opportunities. The lists
@@ -108,6 +154,7 @@ class CachedStore:
 
     def forget(self) -> None:
         """Empty the cache."""
+        self._generation += 1
         self._opportunities.clear()
 
     def apply_schema(self) -> None:

@@ -7,12 +7,17 @@ the CLI, reach this one within ``Settings.feed_poll_seconds``; a rebuilt
 recommender replaces ``app.state.recommender``. New badge and opportunity
 text is embedded by an ``EmbeddingQueue``, off the request path. Blocking store calls run in plain ``def`` endpoints, which
 FastAPI runs in its thread pool.
+
+Every badge's opportunities are read at start (``CachedStore.preload``), so no
+learner's first "what next" waits for them; while the feed is followed they
+are kept until it names a catalogue change (``catalogue_cache_ttl``).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,6 +26,7 @@ from fastapi import FastAPI
 
 from colearn import __version__
 from colearn.config import Settings, get_settings
+from colearn.caching import ExpiringCache
 from colearn.graph.cached import CachedStore
 from colearn.graph.feed import feed_head
 from colearn.graph.store import GraphStore, open_store
@@ -40,6 +46,33 @@ from colearn.mail import mailer_for
 from colearn.graph.access import forget_expired_tokens
 
 log = logging.getLogger("uvicorn.error")
+
+#: While the change feed is followed (``feed_poll_seconds`` > 0) a badge's opportunities are
+#: kept at least this long (s): the feed names every catalogue change, and the follower
+#: forgets them then (``recommender.follower``); this bounds a change that bypassed the feed.
+FOLLOWED_CATALOGUE_SECONDS = 300.0
+
+
+def catalogue_cache_ttl(settings: Settings) -> float:
+    """How long each badge's opportunities are kept (s): ``catalogue_cache_seconds``, raised to
+    ``FOLLOWED_CATALOGUE_SECONDS`` while the change feed is followed; 0 (off) stays 0."""
+    ttl = settings.catalogue_cache_seconds
+    if ttl <= 0 or settings.feed_poll_seconds <= 0:
+        return ttl
+    return max(ttl, FOLLOWED_CATALOGUE_SECONDS)
+
+
+def preload_opportunities(store: CachedStore, recommender: Recommender) -> None:
+    """Read the opportunities of every badge ``recommender`` knows into ``store``'s cache,
+    logging how many and how long it took.
+
+    Raises:
+        StoreUnavailable: the store cannot be reached.
+    """
+    started = time.perf_counter()
+    kept = store.preload(list(recommender.projection_.badges.ids))
+    log.info("opportunities of %d badges read in %.1f s (%d kept)", len(recommender.projection_.badges),
+             time.perf_counter() - started, kept)
 
 
 def warm_up(recommender: Recommender) -> threading.Thread | None:
@@ -67,7 +100,8 @@ def _with_examples(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None,
-               recommender: Recommender | None = None, feed_position: int = 0) -> FastAPI:
+               recommender: Recommender | None = None, feed_position: int = 0,
+               opportunities: ExpiringCache[str, list[dict[str, Any]]] | None = None) -> FastAPI:
     """Build the API.
 
     Args:
@@ -79,6 +113,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             worker's own store for live reads. Default: built in the lifespan.
         feed_position: with ``recommender``, the change feed's head read just
             before it was built: the worker applies every change after it.
+        opportunities: with ``recommender``, every badge's opportunities already read
+            (``CachedStore.preload`` in the parent of forked workers, which share it);
+            default: read in the lifespan.
 
     Returns:
         The FastAPI app; OpenAPI at ``/openapi.json``, docs at ``/docs`` and
@@ -90,7 +127,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         opened = open_store(settings, timeout=settings.store_timeout_seconds) if owned else store
-        app.state.store = CachedStore(opened, settings.catalogue_cache_seconds)
+        app.state.store = CachedStore(opened, catalogue_cache_ttl(settings), opportunities)
         app.state.settings = settings
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         app.state.token_secret = token_secret(settings.data_dir, secret)
@@ -108,6 +145,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         else:
             recommender.store_ = app.state.store
             app.state.recommender = recommender
+        if opportunities is None:
+            preload_opportunities(app.state.store, app.state.recommender)
         warm_up(app.state.recommender)
         app.state.embeddings = EmbeddingQueue(app.state.store)
         app.state.follower = FeedFollower(

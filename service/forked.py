@@ -8,7 +8,15 @@ listening socket, freezes the garbage collector's view of what exists
 (``gc.freeze``, so that collections do not write to the model's pages) and
 forks the workers; each runs ``uvicorn.Server`` on the inherited socket with
 its own store connection. The model's arrays are shared copy-on-write (the
-kernel accepts connections on the one socket for all of them).
+kernel accepts connections on the one socket for all of them), and so is every
+badge's opportunities, read by the parent before it forks
+(``service.app.preload_opportunities``).
+
+A worker's young-generation collection threshold is raised to
+``WORKER_GC_THRESHOLD`` allocations (CPython's default is 700): each worker
+keeps learners' portfolios and answers as they are asked, and with the
+default its collector's full passes over them paused requests for 100 to
+400 ms every few seconds at L (py-spy, first visits at 300 requests/s).
 
 Each worker follows the graph's change feed from the head read before the
 build (``recommender.follower``), so a change made through any worker, or any
@@ -26,6 +34,10 @@ import socket
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+#: Allocations between a worker's young-generation collections (``gc.set_threshold``'s first
+#: value; CPython's default 700). Older generations keep CPython's default ratios.
+WORKER_GC_THRESHOLD = 20_000
 
 
 def serve(settings: Any, host: str, port: int, workers: int) -> None:
@@ -67,12 +79,15 @@ def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
     from colearn.graph.feed import feed_head
     from colearn.graph.store import open_store
     from colearn.recommender.recommend import Recommender, ranker_path
-    from colearn.service.app import create_app
+    from colearn.graph.cached import CachedStore
+    from colearn.service.app import catalogue_cache_ttl, create_app, preload_opportunities
 
     store = open_store(settings)
     try:
         head = feed_head(store)  # before the build: each worker applies every change after it
         recommender = Recommender.from_store(store, ranker_file=ranker_path(settings.data_dir))
+        cached = CachedStore(store, catalogue_cache_ttl(settings))
+        preload_opportunities(cached, recommender)
     finally:
         store.close()
     recommender.store_ = None
@@ -92,7 +107,10 @@ def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
             try:
                 exit_with_parent(supervisor)  # a killed supervisor leaves no worker holding the port
                 signal.signal(signal.SIGINT, signal.default_int_handler)
-                config = uvicorn.Config(create_app(settings, recommender=recommender, feed_position=head), log_level="info")
+                _, older, oldest = gc.get_threshold()
+                gc.set_threshold(WORKER_GC_THRESHOLD, older, oldest)
+                app = create_app(settings, recommender=recommender, feed_position=head, opportunities=cached.opportunities)
+                config = uvicorn.Config(app, log_level="info")
                 uvicorn.Server(config).run(sockets=[sock])
             except BaseException:  # noqa: BLE001 - a worker reports and exits, never returns to the parent's code
                 log.exception("worker %s failed", os.getpid())

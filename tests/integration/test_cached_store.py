@@ -59,3 +59,44 @@ def test_principal_cache() -> None:
     off = PrincipalCache(ttl_s=0)
     off.put("col_k_s", p)
     assert off.get("col_k_s") is None
+
+
+def test_preload_reads_every_badge_once_and_a_read_overtaken_by_forget_is_not_kept(store: GraphStore) -> None:
+    badges = [f"b{i}" for i in range(5)]
+    store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": b, "props": {}} for b in badges]})
+    _opportunity(store, "o1", "b1")
+    _opportunity(store, "o2", "b1")
+    _opportunity(store, "o3", "b4")
+    cached = CachedStore(store, ttl_s=60)
+    assert cached.preload(badges) == 3
+    ask = {"badge_ids": badges, "now": 0}
+    assert _by_badge(cached.read(queries.BADGE_OPPORTUNITIES, ask)) == {"b1": ["o1", "o2"], "b4": ["o3"]}
+    assert (cached.hits, cached.misses) == (5, 0)  # badges without opportunities are kept too
+    # a second store over the same graph handed the filled cache (forked workers) reads nothing
+    worker = CachedStore(store, ttl_s=1, opportunities=cached.opportunities)
+    assert worker.ttl_s == 60
+    assert _by_badge(worker.read(queries.BADGE_OPPORTUNITIES, ask)) == {"b1": ["o1", "o2"], "b4": ["o3"]}
+    assert worker.misses == 0
+
+    class Racing:  # forget() lands while the read is under way: what the read saw may be stale
+        backend = store.backend
+
+        def read(self, query: str, params: dict | None = None) -> list[dict]:
+            rows = store.read(query, params)
+            racing.forget()
+            return rows
+
+    racing = CachedStore(Racing(), ttl_s=60)  # type: ignore[arg-type]
+    assert _by_badge(racing.read(queries.BADGE_OPPORTUNITIES, ask)) == {"b1": ["o1", "o2"], "b4": ["o3"]}
+    assert len(racing.opportunities) == 0
+    assert CachedStore(store, ttl_s=0).preload(badges) == 0
+
+
+def test_catalogue_cache_ttl_is_raised_while_the_feed_is_followed() -> None:
+    from colearn.config import Settings
+    from colearn.service.app import FOLLOWED_CATALOGUE_SECONDS, catalogue_cache_ttl
+
+    assert catalogue_cache_ttl(Settings(catalogue_cache_seconds=30, feed_poll_seconds=0.2)) == FOLLOWED_CATALOGUE_SECONDS
+    assert catalogue_cache_ttl(Settings(catalogue_cache_seconds=900, feed_poll_seconds=0.2)) == 900
+    assert catalogue_cache_ttl(Settings(catalogue_cache_seconds=30, feed_poll_seconds=0)) == 30
+    assert catalogue_cache_ttl(Settings(catalogue_cache_seconds=0, feed_poll_seconds=0.2)) == 0
