@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     insights_cache_seconds: float = Field(default=60, ge=0)
     #: How long "what next" reuses the opportunities that award a badge, in seconds
     #: (0: read them every time); a change made through this process shows at once.
+    #: While the feed is followed, raised to ``service.app.FOLLOWED_CATALOGUE_SECONDS``
+    #: (``service.app.catalogue_cache_ttl``): the feed names every catalogue change.
     catalogue_cache_seconds: float = Field(default=30, ge=0)
     #: How long an API key, once read, is trusted without reading it again, in
     #: seconds (0: every request); a revoked key stops working within this.
