@@ -4,6 +4,7 @@
 ``graph/falkordb_server.py`` starts as a child process (``EmbeddedFalkorDB``,
 re-exported here), or any other. Parameters are written into the query's
 ``CYPHER`` header here (``params_header``), and plain rows are decoded here.
+``write_many`` keeps two guarded statements in flight (``graph/falkordb_pipeline.py``).
 
 Engine differences kept here (see FALKORDB.md): unique ids are a range index
 plus ``GRAPH.CONSTRAINT CREATE ... UNIQUE``; creating an index twice is an
@@ -17,7 +18,6 @@ import logging
 import re
 import time
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import redis.exceptions
@@ -29,6 +29,7 @@ from falkordb.node import Node
 from falkordb.query_result import QueryResult
 
 from colearn.errors import ColearnError, Conflict, InvalidInput, StoreUnavailable
+from colearn.graph.falkordb_pipeline import write_pipelined
 from colearn.graph.falkordb_server import FSYNC_POLICIES, EmbeddedFalkorDB, exit_with_parent
 from colearn.graph.schema import INDEXES, UNIQUE_ID_LABELS
 from colearn.graph.store import Row
@@ -201,6 +202,39 @@ _INPUT_ERRORS = (
     ("property values can only be", "a property value that is not a scalar or a list of scalars"),
 )
 
+#: What a call to FalkorDB may raise that ``store_error`` turns into a colearn error.
+_CALL_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, redis.exceptions.ResponseError)
+
+
+def store_error(exc: redis.exceptions.RedisError, timeout: float | None) -> ColearnError:
+    """The colearn error for a failed call to FalkorDB (to raise ``from exc``).
+
+    Args:
+        exc: what the ``redis`` client raised.
+        timeout: the store's timeout in seconds (named in the message of a timeout).
+
+    Returns:
+        ``StoreUnavailable`` (not reachable, or no answer in time), ``Conflict``
+        (a unique constraint), ``InvalidInput`` (a value the engine refused,
+        ``_INPUT_ERRORS``; logged as a warning) or ``ColearnError`` (any other
+        refusal; the store's words are logged, not returned: they quote the
+        statement and its values).
+    """
+    if isinstance(exc, redis.exceptions.ConnectionError):
+        return StoreUnavailable(f"FalkorDB is not reachable: {exc}")
+    if isinstance(exc, redis.exceptions.TimeoutError):
+        return StoreUnavailable(f"FalkorDB did not answer within {timeout} s")
+    text = str(exc)
+    if "unique constraint" in text.lower():
+        return Conflict("uniqueness violated: a node with this id already exists")
+    kind = next((kind for words, kind in _INPUT_ERRORS if words in text.lower()), None)
+    if kind is not None:
+        log.warning("FalkorDB rejected a value: %s", text)
+        return InvalidInput(f"the store rejected a value ({kind})")
+    log.error("FalkorDB rejected a statement: %s", text)
+    return ColearnError("the store could not run a statement (logged)")
+
+
 #: Result values that need no conversion.
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
@@ -272,21 +306,8 @@ class FalkorDBStore:
                     result = self._graph.query(query, params or None)
             else:
                 result = self._graph.query(query, params or None)
-        except redis.exceptions.ConnectionError as exc:
-            raise StoreUnavailable(f"FalkorDB is not reachable: {exc}") from exc
-        except redis.exceptions.TimeoutError as exc:
-            raise StoreUnavailable(f"FalkorDB did not answer within {self.timeout} s") from exc
-        except redis.exceptions.ResponseError as exc:
-            text = str(exc)
-            if "unique constraint" in text.lower():
-                raise Conflict("uniqueness violated: a node with this id already exists") from exc
-            # The store's own words stay in the log: they quote the statement and its values.
-            kind = next((kind for words, kind in _INPUT_ERRORS if words in text.lower()), None)
-            if kind is not None:
-                log.warning("FalkorDB rejected a value: %s", text)
-                raise InvalidInput(f"the store rejected a value ({kind})") from exc
-            log.error("FalkorDB rejected a statement: %s", text)
-            raise ColearnError("the store could not run a statement (logged)") from exc
+        except _CALL_ERRORS as exc:
+            raise store_error(exc, self.timeout) from exc
         names = [h[1] for h in (result.header or [])]
         return [_record(names, row) for row in (result.result_set or [])]
 
@@ -335,15 +356,16 @@ class FalkorDBStore:
         return self._run(query, params, read_only=False)
 
     def write_many(self, query: str, params: Iterable[dict[str, Any]]) -> int:
-        """Run ``query`` once per parameter map, in order, one statement at a time; while the
-        server runs one, this thread writes the next one's ``CYPHER`` header.
+        """Run ``query`` once per parameter map, in order, each landing whole or not at all,
+        with two statements in flight (``graph.falkordb_pipeline``): the next is written out
+        and sent while the server runs the one before.
 
-        A writer thread sends each statement and waits for its answer (the socket wait lets
-        this thread run); the next is sent only after the one before has answered, so
-        statements land in order and each lands whole or not at all, as with ``write``.
+        Every statement but a lone one is guarded by a ``_WriteGuard`` node that this call
+        creates and deletes: a statement runs only when all before it landed.
 
         Args:
-            query: the statement.
+            query: the statement (parameters ``colearn_guard`` and ``colearn_guard_batch``
+                are the guard's).
             params: its parameter maps (an iterator is consumed as statements go out, so
                 building them overlaps with the server's work too).
 
@@ -352,26 +374,9 @@ class FalkorDBStore:
 
         Raises:
             The errors of ``write``, for the first statement that fails (or whose
-            parameters are refused): the statements before it have landed, none after it
-            was sent.
+            parameters are refused): the statements before it have landed, none after it.
         """
-        sent = 0
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="colearn-falkordb-writer") as writer:
-            pending: Future[list[Row]] | None = None
-            try:
-                for p in params:
-                    statement = _with_header(query, p)
-                    if pending is not None:
-                        pending.result()
-                    pending = writer.submit(self._execute, *statement, False)
-                    sent += 1
-                if pending is not None:
-                    pending.result()
-            except BaseException:
-                if pending is not None:
-                    pending.result()  # a statement sent before this failure failed first: its error
-                raise
-        return sent
+        return write_pipelined(self, query, params)
 
     def apply_schema(self) -> None:
         """Range index + unique constraint on ``id`` for every label; other indexes.

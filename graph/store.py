@@ -66,9 +66,10 @@ class GraphStore(Protocol):
 def write_each(store: GraphStore, query: str, params: Iterable[dict[str, Any]]) -> int:
     """Run ``query`` once per parameter map, in order, one statement at a time.
 
-    A store that offers ``write_many(query, params)`` (FalkorDB: it writes the next
-    statement's parameters while the engine runs the current one) runs them;
-    any other gets one ``write`` each.
+    A store that offers ``write_many(query, params)`` (FalkorDB: it sends the next
+    statement while the engine runs the current one, each guarded so that it runs
+    only if all before it landed: ``graph.falkordb_pipeline``) runs them; any other
+    gets one ``write`` each.
 
     Args:
         store: the graph.
@@ -80,7 +81,7 @@ def write_each(store: GraphStore, query: str, params: Iterable[dict[str, Any]]) 
 
     Raises:
         The errors of ``GraphStore.write``, for the first statement that fails: the
-        statements before it have landed, none after it was sent.
+        statements before it have landed, none after it.
     """
     many = getattr(store, "write_many", None)
     if many is not None:

@@ -53,12 +53,17 @@ from colearn.ingest.common import IngestReport, clean_header, require_existing, 
 from colearn.records.fields import Ref, RefList
 
 __all__ = ["HISTORY_FILE", "LEARNERS_FILE", "OLD_HISTORY_FILE", "Activity", "AwardRow", "LearnerRow", "has_activity",
-           "ingest_awards", "read_activity"]
+           "AWARD_PROPS", "AWARD_STATEMENT", "ingest_awards", "read_activity"]
 
 #: The learners, their award history, and the history's former name (still read).
 LEARNERS_FILE, HISTORY_FILE, OLD_HISTORY_FILE = ACTIVITY_FILES
 #: ``source`` property of the learners and assertions this reader writes.
 SOURCE = "csv"
+#: The properties of an assertion this reader writes (``expires_on`` null, i.e. left out, when
+#: the row has none), and the statement that writes its award rows with them.
+AWARD_PROPS = ("status", "issued_on", "expires_on", "source")
+#: ``queries.merge_assertions(AWARD_PROPS)``: the properties in the ``CREATE`` map.
+AWARD_STATEMENT = queries.merge_assertions(AWARD_PROPS)
 
 
 def _epoch(value: datetime | date) -> int:
@@ -258,6 +263,6 @@ def ingest_awards(store: GraphStore, folder: Path | str) -> IngestReport:
                        "expires_on": _epoch(a.expires_on) if a.expires_on is not None else None,
                        "source": SOURCE}}
             for _, a in act.awards]
-    report.add(str(Label.ASSERTION), write_batches(store, queries.MERGE_ASSERTIONS, rows, label="awards",
+    report.add(str(Label.ASSERTION), write_batches(store, AWARD_STATEMENT, rows, label="awards",
                                                            record=feed.AWARDS))
     return report

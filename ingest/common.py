@@ -91,10 +91,11 @@ def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]],
 
     Each batch is atomic: it lands whole or not at all, with its change-feed
     entry when ``record`` is given (``graph/feed.py``: serving processes see it).
-    Batches go out in order, one at a time (``graph.store.write_each``: on
-    FalkorDB the next batch's parameters are written while the engine runs the
-    current one); the first batch that fails raises its error, the batches
-    before it have landed and none after it was sent.
+    Batches run in order, one at a time (``graph.store.write_each``: on
+    FalkorDB the next batch is written out and sent while the engine runs the
+    current one, ``graph.falkordb_pipeline``); the first batch that fails
+    raises its error, the batches before it have landed and none after it
+    has (on FalkorDB the next one may have been sent: its write guard stops it).
 
     Args:
         store: the graph.

@@ -20,7 +20,7 @@ What it writes (ids are stable, so re-ingesting the same file changes nothing):
 - each ``UserId`` as a ``Learner`` ``se-<site>-<UserId>``;
 - each row as an ``Assertion`` ``se-<site>-a<Id>`` (status ``accepted``,
   ``issued_on`` epoch seconds, ``source`` ``stackexchange``), 5,000 rows per
-  ``UNWIND`` statement (``queries.MERGE_ASSERTIONS``).
+  ``UNWIND`` statement (``queries.merge_assertions(ASSERTION_PROPS)``).
 
 Where each badge goes on the spine is data: ``data/stackexchange/mapping.yaml``
 (see its comments for the reasoning). Tag badges follow the mapping's
@@ -55,13 +55,15 @@ from colearn.ingest.stackexchange_xml import (TIERS, UNKNOWN_TIER, SEAward, SERo
 # Reading Badges.xml and the mapping live in their own modules; their names stay
 # importable from here.
 __all__ = ["SOURCE", "TIERS", "UNKNOWN_TIER", "BadgePlan", "BadgeRule", "ByClass", "ClassRule", "SEAward", "SEMapping", "SERow", "SiteInfo", "SitePlan",
-           "SiteSpec", "StackExchangeReport", "ThemeSpec", "badge_id", "classify", "default_mapping_path", "ingest_stackexchange",
+           "SiteSpec", "StackExchangeReport", "ThemeSpec", "ASSERTION_PROPS", "badge_id", "classify", "default_mapping_path", "ingest_stackexchange",
            "load_mapping", "looks_like_tag", "plan_stackexchange", "read_badges_xml", "site_info", "slug", "tier_of"]
 
 log = logging.getLogger(__name__)
 
 #: ``source`` property of everything this reader writes.
 SOURCE = "stackexchange"
+#: The properties of every assertion this reader writes (its rows' ``props``).
+ASSERTION_PROPS = ("status", "issued_on", "source", "site", "se_id")
 
 
 # --------------------------------------------------------------------------
@@ -99,7 +101,7 @@ class SitePlan:
         info: the site's name, URL and sector destinations.
         themes: theme rows by mapping key (``site``, ``civic``).
         badge_rows: ``[{"id", "props", "cell", "themes"}]``, sorted by id.
-        assertion_rows: ``MERGE_ASSERTIONS`` rows, in file order.
+        assertion_rows: ``merge_assertions`` rows (their props: ``ASSERTION_PROPS``), in file order.
         fallbacks: badge names placed by the fallback rule.
     """
 
@@ -246,7 +248,8 @@ def ingest_stackexchange(store: GraphStore, path: Path | str, site: str,
     write_batches(store, queries.set_links(Label.BADGE, Rel.IN_THEME, Label.THEME),
                   [{"id": r["id"], "targets": [{"id": t, "props": {}} for t in r["themes"]]}
                    for r in badge_rows], label=str(Label.BADGE), record=feed.CATALOGUE)
-    report.add(Label.ASSERTION, write_batches(store, queries.MERGE_ASSERTIONS, first_per_id(plan.assertion_rows),
+    report.add(Label.ASSERTION, write_batches(store, queries.merge_assertions(ASSERTION_PROPS),
+                                              first_per_id(plan.assertion_rows),
                                               label=f"{site} awards", record=feed.AWARDS))
     report.add(Label.LEARNER, len({r["learner_id"] for r in plan.assertion_rows}))
     return report

@@ -6,7 +6,8 @@ directory with its own embedded FalkorDB:
 1. generates the city and writes its files;
 2. ingest: loads them with the readers (``ingest_catalogue`` then
    ``ingest_awards``: parse, validate, write) and reports assertions/s end to
-   end; then, on a scratch graph, the award statement alone batched (5,000
+   end; then, on a scratch graph, the award statement alone
+   (``ingest.awards.AWARD_STATEMENT``, the one ``ingest_awards`` runs) batched (5,000
    rows a statement) over every award, and one statement per row over a sample;
 3. "what next" in-process: ``Recommender.from_store`` (timed), then
    ``recommend(learner, 10)`` for 1,000 learners drawn at random (seeded),
@@ -41,6 +42,7 @@ from typing import Any
 
 from colearn.graph import queries
 from colearn.graph.schema import Label
+from colearn.ingest.awards import AWARD_STATEMENT
 from colearn.ingest.synthetic import City, generate_city, write_city
 from colearn.perf.load import percentile, summarise
 from colearn.perf.server import ServeProcess, rss_bytes
@@ -55,7 +57,8 @@ ENGINE_GRAPH = "bench-engine"
 
 
 def _award_rows(city: City, prefix: str = "") -> list[dict[str, Any]]:
-    """``MERGE_ASSERTIONS`` rows for the city's awards (the rows ``ingest_awards`` writes)."""
+    """``AWARD_STATEMENT`` rows for the city's awards (the rows ``ingest_awards`` writes; props
+    ``AWARD_PROPS``)."""
     from datetime import UTC, datetime
 
     out = []
@@ -68,7 +71,7 @@ def _award_rows(city: City, prefix: str = "") -> list[dict[str, Any]]:
 
 
 def _issuers(store: Any, city: City) -> None:
-    """Write the city's organisations and badges (what ``MERGE_ASSERTIONS`` matches)."""
+    """Write the city's organisations and badges (what ``AWARD_STATEMENT`` matches)."""
     from colearn.ingest.common import write_batches
 
     store.write(queries.merge_nodes(Label.ORGANISATION),
@@ -78,7 +81,8 @@ def _issuers(store: Any, city: City) -> None:
 
 
 def batched_ingest(store: Any, city: City) -> tuple[dict[str, float], list[dict[str, Any]]]:
-    """Write the city's organisations and badges, then time ``MERGE_ASSERTIONS`` over
+    """Write the city's organisations and badges, then time ``AWARD_STATEMENT`` (the award
+    statement ``ingest_awards`` runs, without its change-feed entry) over
     every award row in batches of ``write_batches``' default size.
 
     Returns:
@@ -89,7 +93,7 @@ def batched_ingest(store: Any, city: City) -> tuple[dict[str, float], list[dict[
     _issuers(store, city)
     rows = _award_rows(city)
     t = time.perf_counter()
-    write_batches(store, queries.MERGE_ASSERTIONS, rows, progress=False)
+    write_batches(store, AWARD_STATEMENT, rows, progress=False)
     took = time.perf_counter() - t
     return {"batched_s": took, "ingest_batched_per_s": len(rows) / took}, rows
 
@@ -119,7 +123,7 @@ def _ingest(store: Any, server: Any, city: City, folder: Path, per_row_sample: i
         del rows
         t = time.perf_counter()
         for r in sample:
-            scratch.write(queries.MERGE_ASSERTIONS, {"rows": [r]})
+            scratch.write(AWARD_STATEMENT, {"rows": [r]})
         res["per_row_s"] = time.perf_counter() - t
         res["per_row_sample"] = len(sample)
         res["ingest_per_row_per_s"] = len(sample) / res["per_row_s"]
@@ -132,7 +136,7 @@ def _ingest(store: Any, server: Any, city: City, folder: Path, per_row_sample: i
 
 
 def _engine(server: Any, city: City, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """``perf.engine.engine_ceiling`` for ``MERGE_ASSERTIONS`` over the same rows, in the same order,
+    """``perf.engine.engine_ceiling`` for ``AWARD_STATEMENT`` over the same rows, in the same order,
     into an empty graph holding only the city's organisations and badges: the engine's own time
     for exactly the end-to-end batched run's work."""
     from colearn.graph.falkordb_store import FalkorDBStore
@@ -142,7 +146,7 @@ def _engine(server: Any, city: City, rows: list[dict[str, Any]]) -> dict[str, An
     try:
         engine.apply_schema()
         _issuers(engine, city)
-        return engine_ceiling(server.host, server.port, ENGINE_GRAPH, queries.MERGE_ASSERTIONS, rows)
+        return engine_ceiling(server.host, server.port, ENGINE_GRAPH, AWARD_STATEMENT, rows)
     finally:
         engine.drop()
         engine.close()

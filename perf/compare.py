@@ -3,7 +3,7 @@ FalkorDB and on Neo4j, on one synthetic city, side by side.
 
 For each size and each engine, on an empty graph:
 
-1. batched ingest: ``MERGE_ASSERTIONS`` over every award, 5,000 rows a
+1. batched ingest: ``ingest.awards.AWARD_STATEMENT`` over every award, 5,000 rows a
    statement (``ingest.common.write_batches``), after the organisations and
    badges; assertions/s of the statement alone;
 2. the graph is emptied, then the city is loaded with the readers

@@ -1,6 +1,6 @@
 """The engine's own time for the batched award statement: FalkorDB's ceiling beside colearn's end to end.
 
-``colearn bench`` times ``MERGE_ASSERTIONS`` end to end (the client writes
+``colearn bench`` times the award statement (``ingest.awards.AWARD_STATEMENT``) end to end (the client writes
 each 5,000-row batch's parameters, the statement runs, the reply is read).
 Here the same statement, over the same kind of rows, is sent again through
 the ``falkordb`` client and each reply's "Query internal execution time" (the
@@ -69,7 +69,7 @@ def engine_ceiling(host: str, port: int, graph: str, query: str, rows: Sequence[
     Args:
         host, port: the FalkorDB server.
         graph: the graph to write into (a scratch graph: the rows stay).
-        query: the statement, e.g. ``queries.MERGE_ASSERTIONS``.
+        query: the statement, e.g. ``ingest.awards.AWARD_STATEMENT`` (what the bench times end to end).
         rows: the statement's rows; written as given (or under assertion ids ``<prefix>-<id>``), and
             their first ``batch`` once more under ``<prefix or "engine">-profile-<id>`` for
             the profile. Their organisations and badges must exist in ``graph``.

@@ -120,8 +120,8 @@ def feed_bench(size: str = "M", seed: int = 1, *, awards: int = 100_000, batch: 
         ``{size, awards, batch, stream_s, stream_per_s, followers: [{stream, quiet, rebuilds, rss_mib}],
         fresh_rss_mib, rss_vs_fresh: [ratio], same_top10: [bool], ...}``.
     """
-    from colearn.graph import feed, queries
-    from colearn.ingest.awards import ingest_awards
+    from colearn.graph import feed
+    from colearn.ingest.awards import AWARD_STATEMENT, ingest_awards
     from colearn.ingest.catalogue import ingest_catalogue
     from colearn.ingest.synthetic import generate_city, write_city
 
@@ -153,7 +153,7 @@ def feed_bench(size: str = "M", seed: int = 1, *, awards: int = 100_000, batch: 
                 raise RuntimeError("a follower did not start: " + " ".join(
                     o.with_suffix(".log").read_text()[-800:] for o in outs))
             time.sleep(0.2)
-        statement = feed.recorded(queries.MERGE_ASSERTIONS)
+        statement = feed.recorded(AWARD_STATEMENT)  # what ingest_awards runs
         now = int(time.time())
 
         def rows(n: int, start: int) -> list[dict[str, Any]]:

@@ -43,7 +43,7 @@ from colearn.graph.queries.pathways import (
     PATHWAY_COMPLETION_NEEDS, PATHWAYS_COMPLETED_BY_BADGE, AWARD_PATHWAY_COMPLETION,
 )
 from colearn.graph.queries.assertions import (
-    MERGE_ASSERTIONS, MERGE_ASSERTIONS_OPTIONAL_ISSUER, LINK_ASSERTIONS_TO_BADGE_ISSUER,
+    MERGE_ASSERTIONS, merge_assertions, MERGE_ASSERTIONS_OPTIONAL_ISSUER, LINK_ASSERTIONS_TO_BADGE_ISSUER,
     ASSERTION_ENDPOINTS, COUNT_ASSERTION_PATHS, AWARD_ASSERTIONS, ISSUING_BADGES, GET_ASSERTION,
     SET_ASSERTION_STATUS, ERASE_ASSERTION, LEARNER_LIVE_AWARDS_OF_BADGE, REVOKED_ASSERTIONS,
     ORGANISATION_ASSERTIONS,
@@ -79,6 +79,6 @@ __all__ = [
     "REVOKED_ASSERTIONS", "REVOKE_API_KEY", "SET_ASSERTION_STATUS", "SET_PATHWAY_STATUS",
     "SPINE_CELLS", "THEME_LINKS", "UNSEEN_TALENT", "catalogue_delete", "catalogue_get",
     "catalogue_page", "catalogue_upsert", "catalogue_usage", "count_nodes", "issued_by_day",
-    "merge_nodes", "merge_stub_nodes", "missing_ids", "node_texts", "pathway_upsert",
+    "merge_assertions", "merge_nodes", "merge_stub_nodes", "missing_ids", "node_texts", "pathway_upsert",
     "set_embeddings", "set_links",
 ]

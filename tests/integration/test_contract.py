@@ -243,3 +243,52 @@ def test_badges_not_defined_by_an_organisation(any_store: GraphStore) -> None:
         {"id": "orphan", "issuer": None}]
     others = any_store.read(queries.BADGES_NOT_DEFINED_BY, {"ids": ids, "organisation": "other"})
     assert sorted((r["id"], r["issuer"]) for r in others) == [("b0", "org"), ("b3", "org"), ("orphan", None)]
+
+
+@covers("merge_assertions")
+def test_merge_assertions_writes_the_props_in_create_as_merge_assertions_does(any_store: GraphStore) -> None:
+    _seed(any_store)
+    statement = queries.merge_assertions(("status", "issued_on", "expires_on", "source"))
+    base = {"organisation_id": "org", "badge_id": "b1", "learner_id": "l-m", "learner_props": {"source": "t"}}
+    rows = [
+        {**base, "id": "m-full", "props": {"status": "accepted", "issued_on": 1_700_000_000,
+                                           "expires_on": NOW + 100, "source": "t"}},
+        {**base, "id": "m-null", "props": {"status": "issued", "issued_on": 1_700_000_001, "expires_on": None,
+                                           "source": "t"}},
+        {**base, "id": "m-missing", "badge_id": "b2", "props": {"status": "issued", "issued_on": 1_700_000_002,
+                                                                "source": "t", "unlisted": 1}},
+        {**base, "id": "m-no-badge", "badge_id": "no-such-badge", "props": {"status": "issued"}},
+        {**base, "id": "m-no-org", "organisation_id": "no-such-org", "props": {"status": "issued"}},
+    ]
+    any_store.write(statement, {"rows": rows})
+    # the same rows under other ids through MERGE_ASSERTIONS (SET +=): the same properties
+    any_store.write(queries.MERGE_ASSERTIONS, {"rows": [{**r, "id": "set-" + r["id"]} for r in rows]})
+    read = ("MATCH (a:Assertion) WHERE a.id STARTS WITH $prefix "
+            "MATCH (o:Organisation)-[:ISSUED]->(a)-[:OF]->(b:Badge), (a)-[:TO]->(l:Learner) "
+            "RETURN a.id AS id, properties(a) AS props, o.id AS org, b.id AS badge, l.id AS learner ORDER BY id")
+    got = any_store.read(read, {"prefix": "m-"})
+    assert got == [
+        {"id": "m-full", "org": "org", "badge": "b1", "learner": "l-m", "props": {
+            "id": "m-full", "status": "accepted", "issued_on": 1_700_000_000, "expires_on": NOW + 100, "source": "t"}},
+        {"id": "m-missing", "org": "org", "badge": "b2", "learner": "l-m", "props": {
+            "id": "m-missing", "status": "issued", "issued_on": 1_700_000_002, "source": "t"}},
+        {"id": "m-null", "org": "org", "badge": "b1", "learner": "l-m", "props": {
+            "id": "m-null", "status": "issued", "issued_on": 1_700_000_001, "source": "t"}},
+    ]
+    by_set = any_store.read(read, {"prefix": "set-m-"})
+    assert [r["id"] for r in by_set] == ["set-" + r["id"] for r in got]
+    # SET += also writes the key the statement was not given; nothing else differs
+    assert [{**r["props"], "id": r["id"][4:]} for r in by_set] == [
+        {**r["props"], **({"unlisted": 1} if r["id"] == "m-missing" else {})} for r in got]
+    assert any_store.read(queries.missing_ids(Label.ASSERTION), {"ids": ["m-no-badge", "m-no-org"]}) == [
+        {"id": "m-no-badge"}, {"id": "m-no-org"}]
+    assert any_store.read(queries.count_nodes(Label.LEARNER), {}) == [
+        {"n": len({a["learner_id"] for a in _awards(random.Random(7), {})}) + 1}]
+    # re-ingest, even with other values, changes nothing
+    before = any_store.read(queries.COUNT_ASSERTION_PATHS)
+    any_store.write(statement, {"rows": [{**r, "props": {**r["props"], "status": "revoked"}} for r in rows]})
+    assert any_store.read(read, {"prefix": "m-"}) == got
+    assert any_store.read(queries.COUNT_ASSERTION_PATHS) == before
+    for bad in (("status", "id"), ("status", "status"), ("a b",), ("x}) DETACH DELETE (a",)):
+        with pytest.raises(ValueError):
+            queries.merge_assertions(bad)
