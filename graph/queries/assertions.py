@@ -15,6 +15,18 @@ from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST
 
 
+#: What ``MERGE_ASSERTIONS`` and ``merge_assertions`` share: the rows whose assertion is new,
+#: with their organisation ``o``, badge ``b`` and learner ``l`` (created if new).
+_NEW_ASSERTION_ENDS = (
+    "UNWIND $rows AS r "
+    f"OPTIONAL MATCH (known:{Label.ASSERTION} {{id: r.id}}) "
+    "WITH r WHERE known IS NULL "
+    f"MATCH (o:{Label.ORGANISATION} {{id: r.organisation_id}}) "
+    f"MATCH (b:{Label.BADGE} {{id: r.badge_id}}) "
+    f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) "
+    "ON CREATE SET l += r.learner_props "
+)
+
 #: Write new awards in one statement per batch, idempotently: a row whose
 #: assertion id already exists is skipped whole (the assertion keeps its props
 #: and its relationships, so re-ingesting a file changes nothing); for a new
@@ -35,13 +47,7 @@ from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST
 #: "learner_props": {..}, "props": {status, issued_on, expires_on, source, ..}}]``.
 #: Returns rows: none.
 MERGE_ASSERTIONS = (
-    "UNWIND $rows AS r "
-    f"OPTIONAL MATCH (known:{Label.ASSERTION} {{id: r.id}}) "
-    "WITH r WHERE known IS NULL "
-    f"MATCH (o:{Label.ORGANISATION} {{id: r.organisation_id}}) "
-    f"MATCH (b:{Label.BADGE} {{id: r.badge_id}}) "
-    f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) "
-    "ON CREATE SET l += r.learner_props "
+    _NEW_ASSERTION_ENDS +
     f"CREATE (o)-[:{Rel.ISSUED}]->(a:{Label.ASSERTION} {{id: r.id}})-[:{Rel.OF}]->(b), (a)-[:{Rel.TO}]->(l) "
     "SET a += r.props"
 )
@@ -85,13 +91,7 @@ def merge_assertions(keys: Sequence[str]) -> str:
         raise ValueError(f"repeated assertion property keys: {list(keys)}")
     props = "".join(f", {k}: r.props.{k}" for k in keys)
     return (
-        "UNWIND $rows AS r "
-        f"OPTIONAL MATCH (known:{Label.ASSERTION} {{id: r.id}}) "
-        "WITH r WHERE known IS NULL "
-        f"MATCH (o:{Label.ORGANISATION} {{id: r.organisation_id}}) "
-        f"MATCH (b:{Label.BADGE} {{id: r.badge_id}}) "
-        f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) "
-        "ON CREATE SET l += r.learner_props "
+        _NEW_ASSERTION_ENDS +
         f"CREATE (o)-[:{Rel.ISSUED}]->(a:{Label.ASSERTION} {{id: r.id{props}}})-[:{Rel.OF}]->(b), "
         f"(a)-[:{Rel.TO}]->(l)"
     )
