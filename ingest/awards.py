@@ -62,7 +62,8 @@ SOURCE = "csv"
 #: The properties of an assertion this reader writes (``expires_on`` null, i.e. left out, when
 #: the row has none), and the statement that writes its award rows with them.
 AWARD_PROPS = ("status", "issued_on", "expires_on", "source")
-#: ``queries.merge_assertions(AWARD_PROPS)``: the properties in the ``CREATE`` map.
+#: ``queries.merge_assertions(AWARD_PROPS)``: the properties in the ``CREATE`` map; its
+#: parameters are ``queries.assertion_groups(rows)``.
 AWARD_STATEMENT = queries.merge_assertions(AWARD_PROPS)
 
 
@@ -264,5 +265,5 @@ def ingest_awards(store: GraphStore, folder: Path | str) -> IngestReport:
                        "source": SOURCE}}
             for _, a in act.awards]
     report.add(str(Label.ASSERTION), write_batches(store, AWARD_STATEMENT, rows, label="awards",
-                                                           record=feed.AWARDS))
+                                                   record=feed.AWARDS, batch_params=queries.assertion_groups))
     return report

@@ -86,7 +86,8 @@ def first_per_id(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]], *,
                   label: str = "rows", size: int = BATCH_SIZE, progress: bool | None = None,
-                  record: str | None = None) -> int:
+                  record: str | None = None,
+                  batch_params: Callable[[Sequence[dict[str, Any]]], dict[str, Any]] | None = None) -> int:
     """Write ``rows`` with ``query`` (an ``UNWIND $rows`` statement), one statement per batch.
 
     Each batch is atomic: it lands whole or not at all, with its change-feed
@@ -109,6 +110,9 @@ def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]],
             carry ``learner_id`` and ``badge_id``), ``feed.CATALOGUE`` (rows carry
             ``id``; ``label`` names their label), or None (nothing a
             recommender derives from: learners, their homes).
+        batch_params: the statement's parameters for one batch of rows (the feed entry's
+            ``feed`` is added to them); default ``{"rows": batch}``. For a
+            ``queries.merge_assertions`` statement: ``queries.assertion_groups``.
 
     Returns:
         The number of rows written.
@@ -117,12 +121,12 @@ def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]],
     statement = query if record is None else feed.recorded(query)
 
     def params(batch: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        own = {"rows": list(batch)} if batch_params is None else batch_params(batch)
         if record is None:
-            return {"rows": list(batch)}
+            return own
         if record == feed.AWARDS:
-            return {"rows": list(batch), "feed": feed.award_change(batch)}
-        return {"rows": list(batch), "feed": feed.change(record, label=label,
-                                                         ids=[r["id"] for r in batch if "id" in r])}
+            return {**own, "feed": feed.award_change(batch)}
+        return {**own, "feed": feed.change(record, label=label, ids=[r["id"] for r in batch if "id" in r])}
 
     def statements(advance: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
         for batch in batched(rows, size):

@@ -250,6 +250,7 @@ def ingest_stackexchange(store: GraphStore, path: Path | str, site: str,
                    for r in badge_rows], label=str(Label.BADGE), record=feed.CATALOGUE)
     report.add(Label.ASSERTION, write_batches(store, queries.merge_assertions(ASSERTION_PROPS),
                                               first_per_id(plan.assertion_rows),
-                                              label=f"{site} awards", record=feed.AWARDS))
+                                              label=f"{site} awards", record=feed.AWARDS,
+                                              batch_params=queries.assertion_groups))
     report.add(Label.LEARNER, len({r["learner_id"] for r in plan.assertion_rows}))
     return report

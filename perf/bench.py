@@ -93,7 +93,7 @@ def batched_ingest(store: Any, city: City) -> tuple[dict[str, float], list[dict[
     _issuers(store, city)
     rows = _award_rows(city)
     t = time.perf_counter()
-    write_batches(store, AWARD_STATEMENT, rows, progress=False)
+    write_batches(store, AWARD_STATEMENT, rows, progress=False, batch_params=queries.assertion_groups)
     took = time.perf_counter() - t
     return {"batched_s": took, "ingest_batched_per_s": len(rows) / took}, rows
 
@@ -123,7 +123,7 @@ def _ingest(store: Any, server: Any, city: City, folder: Path, per_row_sample: i
         del rows
         t = time.perf_counter()
         for r in sample:
-            scratch.write(AWARD_STATEMENT, {"rows": [r]})
+            scratch.write(AWARD_STATEMENT, queries.assertion_groups([r]))
         res["per_row_s"] = time.perf_counter() - t
         res["per_row_sample"] = len(sample)
         res["ingest_per_row_per_s"] = len(sample) / res["per_row_s"]
@@ -146,7 +146,8 @@ def _engine(server: Any, city: City, rows: list[dict[str, Any]]) -> dict[str, An
     try:
         engine.apply_schema()
         _issuers(engine, city)
-        return engine_ceiling(server.host, server.port, ENGINE_GRAPH, AWARD_STATEMENT, rows)
+        return engine_ceiling(server.host, server.port, ENGINE_GRAPH, AWARD_STATEMENT, rows,
+                              batch_params=queries.assertion_groups)
     finally:
         engine.drop()
         engine.close()

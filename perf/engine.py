@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from colearn.graph.falkordb_store import params_header
@@ -63,8 +63,10 @@ def profile_ops(plan_lines: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def engine_ceiling(host: str, port: int, graph: str, query: str, rows: Sequence[dict[str, Any]],
-                   batch: int = BATCH, prefix: str | None = None) -> dict[str, Any]:
-    """Time ``query`` (an ``UNWIND $rows`` statement) on ``rows`` by the engine's own clock, then profile it.
+                   batch: int = BATCH, prefix: str | None = None,
+                   batch_params: Callable[[Sequence[dict[str, Any]]], dict[str, Any]] | None = None
+                   ) -> dict[str, Any]:
+    """Time ``query`` (a statement over a batch of rows) on ``rows`` by the engine's own clock, then profile it.
 
     Args:
         host, port: the FalkorDB server.
@@ -75,6 +77,8 @@ def engine_ceiling(host: str, port: int, graph: str, query: str, rows: Sequence[
             the profile. Their organisations and badges must exist in ``graph``.
         batch: rows per statement.
         prefix: the id prefix (keeps these rows apart from any written before).
+        batch_params: the statement's parameters for one batch of rows, as
+            ``ingest.common.write_batches`` takes it; default ``{"rows": batch}``.
 
     Returns:
         ``{engine_rows, engine_s (sum of the server's internal execution
@@ -91,18 +95,19 @@ def engine_ceiling(host: str, port: int, graph: str, query: str, rows: Sequence[
     """
     from falkordb import FalkorDB
 
+    shape = batch_params or (lambda part: {"rows": list(part)})
     g = FalkorDB(host=host, port=port).select_graph(graph)
     engine_ms, wall, header_cpu = 0.0, 0.0, 0.0
     for start in range(0, len(rows), batch):
         part = _fresh(rows[start:start + batch], prefix)
         c = time.thread_time()
-        text = (params_header({"rows": part}) or "") + query
+        text = (params_header(shape(part)) or "") + query
         header_cpu += time.thread_time() - c
         t = time.perf_counter()
         result = g.query(text)
         wall += time.perf_counter() - t
         engine_ms += float(result.run_time_ms)
-    sample = (params_header({"rows": _fresh(rows[:batch], f"{prefix or 'engine'}-profile")}) or "") + query
+    sample = (params_header(shape(_fresh(rows[:batch], f"{prefix or 'engine'}-profile"))) or "") + query
     t = time.perf_counter()
     g.execute_command("GRAPH.EXPLAIN", graph, sample)
     parse_ms = (time.perf_counter() - t) * 1000.0

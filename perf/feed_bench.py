@@ -120,7 +120,7 @@ def feed_bench(size: str = "M", seed: int = 1, *, awards: int = 100_000, batch: 
         ``{size, awards, batch, stream_s, stream_per_s, followers: [{stream, quiet, rebuilds, rss_mib}],
         fresh_rss_mib, rss_vs_fresh: [ratio], same_top10: [bool], ...}``.
     """
-    from colearn.graph import feed
+    from colearn.graph import feed, queries
     from colearn.ingest.awards import AWARD_STATEMENT, ingest_awards
     from colearn.ingest.catalogue import ingest_catalogue
     from colearn.ingest.synthetic import generate_city, write_city
@@ -170,7 +170,7 @@ def feed_bench(size: str = "M", seed: int = 1, *, awards: int = 100_000, batch: 
         t = time.perf_counter()
         for start in range(0, awards, batch):
             chunk = rows(min(batch, awards - start), start)
-            store.write(statement, {"rows": chunk, "feed": feed.award_change(chunk)})
+            store.write(statement, {**queries.assertion_groups(chunk), "feed": feed.award_change(chunk)})
         res["stream_s"] = time.perf_counter() - t
         res["load_during_stream"] = os.getloadavg()[0]
         res["stream_per_s"] = awards / res["stream_s"]
@@ -178,7 +178,7 @@ def feed_bench(size: str = "M", seed: int = 1, *, awards: int = 100_000, batch: 
         say(f"{size}: {quiet} single awards, one every 50 ms")
         for i in range(quiet):
             chunk = rows(1, awards + i)
-            store.write(statement, {"rows": chunk, "feed": feed.award_change(chunk)})
+            store.write(statement, {**queries.assertion_groups(chunk), "feed": feed.award_change(chunk)})
             time.sleep(0.05)
         res["load_end"] = os.getloadavg()[0]
         stop_file.write_text("stop")

@@ -245,22 +245,33 @@ def test_badges_not_defined_by_an_organisation(any_store: GraphStore) -> None:
     assert sorted((r["id"], r["issuer"]) for r in others) == [("b0", "org"), ("b3", "org"), ("orphan", None)]
 
 
-@covers("merge_assertions")
+@covers("merge_assertions", "assertion_groups")
 def test_merge_assertions_writes_the_props_in_create_as_merge_assertions_does(any_store: GraphStore) -> None:
     _seed(any_store)
+    any_store.write(queries.merge_nodes(Label.ORGANISATION), {"rows": [{"id": "org2", "props": {}}]})
+    any_store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": "c1", "props": {}}]})
     statement = queries.merge_assertions(("status", "issued_on", "expires_on", "source"))
     base = {"organisation_id": "org", "badge_id": "b1", "learner_id": "l-m", "learner_props": {"source": "t"}}
+    other = {**base, "organisation_id": "org2", "badge_id": "c1", "learner_id": "l-n"}
     rows = [
         {**base, "id": "m-full", "props": {"status": "accepted", "issued_on": 1_700_000_000,
                                            "expires_on": NOW + 100, "source": "t"}},
+        {**other, "id": "m-other-1", "props": {"status": "issued", "issued_on": 1_700_000_003}},
         {**base, "id": "m-null", "props": {"status": "issued", "issued_on": 1_700_000_001, "expires_on": None,
                                            "source": "t"}},
         {**base, "id": "m-missing", "badge_id": "b2", "props": {"status": "issued", "issued_on": 1_700_000_002,
                                                                 "source": "t", "unlisted": 1}},
         {**base, "id": "m-no-badge", "badge_id": "no-such-badge", "props": {"status": "issued"}},
+        {**other, "id": "m-other-2", "learner_id": "l-m", "props": {"status": "accepted", "issued_on": 1}},
         {**base, "id": "m-no-org", "organisation_id": "no-such-org", "props": {"status": "issued"}},
     ]
-    any_store.write(statement, {"rows": rows})
+    # grouped by organisation, then badge, each in the order it first appears
+    groups = queries.assertion_groups(rows)["groups"]
+    assert [(g["organisation_id"], [(b["badge_id"], [r["id"] for r in b["rows"]]) for b in g["badges"]])
+            for g in groups] == [
+        ("org", [("b1", ["m-full", "m-null"]), ("b2", ["m-missing"]), ("no-such-badge", ["m-no-badge"])]),
+        ("org2", [("c1", ["m-other-1", "m-other-2"])]), ("no-such-org", [("b1", ["m-no-org"])])]
+    any_store.write(statement, queries.assertion_groups(rows))
     # the same rows under other ids through MERGE_ASSERTIONS (SET +=): the same properties
     any_store.write(queries.MERGE_ASSERTIONS, {"rows": [{**r, "id": "set-" + r["id"]} for r in rows]})
     read = ("MATCH (a:Assertion) WHERE a.id STARTS WITH $prefix "
@@ -274,6 +285,10 @@ def test_merge_assertions_writes_the_props_in_create_as_merge_assertions_does(an
             "id": "m-missing", "status": "issued", "issued_on": 1_700_000_002, "source": "t"}},
         {"id": "m-null", "org": "org", "badge": "b1", "learner": "l-m", "props": {
             "id": "m-null", "status": "issued", "issued_on": 1_700_000_001, "source": "t"}},
+        {"id": "m-other-1", "org": "org2", "badge": "c1", "learner": "l-n", "props": {
+            "id": "m-other-1", "status": "issued", "issued_on": 1_700_000_003}},
+        {"id": "m-other-2", "org": "org2", "badge": "c1", "learner": "l-m", "props": {
+            "id": "m-other-2", "status": "accepted", "issued_on": 1}},
     ]
     by_set = any_store.read(read, {"prefix": "set-m-"})
     assert [r["id"] for r in by_set] == ["set-" + r["id"] for r in got]
@@ -283,12 +298,21 @@ def test_merge_assertions_writes_the_props_in_create_as_merge_assertions_does(an
     assert any_store.read(queries.missing_ids(Label.ASSERTION), {"ids": ["m-no-badge", "m-no-org"]}) == [
         {"id": "m-no-badge"}, {"id": "m-no-org"}]
     assert any_store.read(queries.count_nodes(Label.LEARNER), {}) == [
-        {"n": len({a["learner_id"] for a in _awards(random.Random(7), {})}) + 1}]
+        {"n": len({a["learner_id"] for a in _awards(random.Random(7), {})}) + 2}]
     # re-ingest, even with other values, changes nothing
     before = any_store.read(queries.COUNT_ASSERTION_PATHS)
-    any_store.write(statement, {"rows": [{**r, "props": {**r["props"], "status": "revoked"}} for r in rows]})
+    any_store.write(statement, queries.assertion_groups(
+        [{**r, "props": {**r["props"], "status": "revoked"}} for r in rows]))
     assert any_store.read(read, {"prefix": "m-"}) == got
     assert any_store.read(queries.COUNT_ASSERTION_PATHS) == before
+    # a repeated id within one call: a Conflict, and nothing of the call lands
+    with pytest.raises(Conflict):
+        any_store.write(statement, queries.assertion_groups([
+            {**other, "id": "m-twice", "props": {"status": "issued"}},
+            {**base, "id": "m-fresh", "props": {"status": "issued"}},
+            {**base, "id": "m-twice", "props": {"status": "issued"}}]))
+    assert any_store.read(queries.missing_ids(Label.ASSERTION), {"ids": ["m-twice", "m-fresh"]}) == [
+        {"id": "m-twice"}, {"id": "m-fresh"}]
     for bad in (("status", "id"), ("status", "status"), ("a b",), ("x}) DETACH DELETE (a",)):
         with pytest.raises(ValueError):
             queries.merge_assertions(bad)
