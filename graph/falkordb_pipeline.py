@@ -22,12 +22,14 @@ landed: 0})`` is created first; batch ``k`` (from 0) runs as::
 
 and fails with a division by zero before writing anything unless every batch
 before it landed (the guard counted it, in the same atomic statement). That
-failure is read and dropped, and the earlier batch's own error is raised.
+failure is read and dropped, and the earlier batch's own error is raised. When
+no earlier batch failed (another client deleted or changed the guard node), a
+``Conflict`` that names the guard is raised instead of the division by zero.
 An error, not zero rows, because a statement carrying a change-feed entry
 (``graph.feed.recorded``) has an aggregation in front (``WITH count(e)``): zero
 rows in would still give one row out, and the write would run. The guard node is deleted at the end,
-after a failure too (if the server cannot be reached then, a node nobody reads
-is left behind).
+after a failure too; if the server cannot be reached then, the node is left
+behind, and the first call made a day later deletes it (``STALE_GUARD_S``).
 
 A call with one statement, or a statement holding ``UNION`` (the guard would
 cover only its first part), runs its statements one at a time instead.
@@ -36,6 +38,7 @@ cover only its first part), runs its statements one at a time instead.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -45,12 +48,12 @@ from typing import TYPE_CHECKING, Any
 import redis.exceptions
 from falkordb.query_result import QueryResult
 
-from colearn.errors import ColearnError
+from colearn.errors import ColearnError, Conflict
 
 if TYPE_CHECKING:
     from colearn.graph.falkordb_store import FalkorDBStore
 
-__all__ = ["GUARD_BATCH_PARAM", "GUARD_LABEL", "GUARD_PARAM", "guarded", "write_pipelined"]
+__all__ = ["GUARD_BATCH_PARAM", "GUARD_LABEL", "GUARD_PARAM", "STALE_GUARD_S", "guarded", "write_pipelined"]
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +68,18 @@ _GUARD = (
     "SET _guard.landed = _guard.landed + 1 "
     "WITH count(_guard_ok) AS _write_guarded "
 )
-#: Params: ``id`` (the token). Returns no rows.
-CREATE_GUARD = f"CREATE (:{GUARD_LABEL} {{id: $id, landed: 0}})"
+#: How old a guard node must be (seconds) before the next ``write_pipelined`` call deletes
+#: it: one left behind by a call that could not reach the server at its end. A longer call's
+#: guard is never this old while in use (a million awards take under a minute).
+STALE_GUARD_S = 24 * 3600
+#: Delete guards made before ``$before`` (epoch s), then make this call's.
+#: Params: ``id`` (the token), ``now`` (epoch s), ``before`` (epoch s). Returns no rows.
+CREATE_GUARD = (
+    f"OPTIONAL MATCH (old:{GUARD_LABEL}) WHERE old.at < $before DELETE old "
+    f"WITH count(*) AS _ CREATE (:{GUARD_LABEL} {{id: $id, landed: 0, at: $now}})"
+)
+#: Params: ``id``. Returns ``{landed}`` (batches the guard counted), no row when it is gone.
+GUARD_COUNT = f"MATCH (g:{GUARD_LABEL} {{id: $id}}) RETURN g.landed AS landed"
 #: Params: ``id``. Returns no rows.
 DELETE_GUARD = f"MATCH (g:{GUARD_LABEL} {{id: $id}}) DELETE g"
 
@@ -118,7 +131,8 @@ def write_pipelined(store: FalkorDBStore, query: str, params: Iterable[dict[str,
             sent += 1
         return sent
     token = uuid.uuid4().hex
-    store.write(CREATE_GUARD, {"id": token})
+    now = int(time.time())
+    store.write(CREATE_GUARD, {"id": token, "now": now, "before": now - STALE_GUARD_S})
     try:
         return _pipeline(store, guarded(query), token, chain(head, items))
     finally:
@@ -150,9 +164,10 @@ def _pipeline(store: FalkorDBStore, query: str, token: str, params: Iterator[dic
     conn = pool.get_connection()
     pending: deque[int] = deque()  # batch numbers sent, not yet answered
     failed: list[ColearnError] = []  # the first failure, raised once every reply is read
+    failed_batch: list[int] = []  # its batch number, when the server answered it with an error
 
     def read_one() -> None:
-        pending.popleft()
+        batch = pending.popleft()
         try:
             QueryResult(store._graph, conn.read_response())
         except _CALL_ERRORS as exc:
@@ -160,6 +175,8 @@ def _pipeline(store: FalkorDBStore, query: str, token: str, params: Iterator[dic
                 error = store_error(exc, store.timeout)
                 error.__cause__ = exc
                 failed.append(error)
+                if isinstance(exc, redis.exceptions.ResponseError):
+                    failed_batch.append(batch)
             if not isinstance(exc, redis.exceptions.ResponseError):  # no reply will come on it
                 pending.clear()
                 conn.disconnect()
@@ -193,5 +210,26 @@ def _pipeline(store: FalkorDBStore, query: str, token: str, params: Iterator[dic
             conn.disconnect()
         pool.release(conn)
     if failed:
+        if failed_batch:
+            _raise_if_guard_refused(store, token, failed_batch[0], failed[0])
         raise failed[0] from failed[0].__cause__
     return sent
+
+
+def _raise_if_guard_refused(store: FalkorDBStore, token: str, batch: int, error: ColearnError) -> None:
+    """Raise a ``Conflict`` naming the guard when ``batch`` failed on its guard, not on its statement.
+
+    A batch whose statement fails is rolled back whole, its guard's count with it, so the
+    guard still reads ``batch``; a guard that is gone or counted another number means the
+    batch was refused by its guard with no earlier batch failing: another client deleted or
+    changed the guard node. Returns when the guard reads ``batch`` or cannot be read.
+    """
+    try:
+        rows = store.read(GUARD_COUNT, {"id": token})
+    except ColearnError:
+        return
+    if rows and rows[0]["landed"] == batch:
+        return
+    state = "is gone" if not rows else f"counted {rows[0]['landed']} batches"
+    raise Conflict(f"batch {batch} was not run: its write guard {GUARD_LABEL} {token} {state} (another "
+                   f"client deleted or changed it); batches 0 to {batch - 1} landed") from error

@@ -4,11 +4,13 @@ by a ``_WriteGuard`` node, ``FalkorDBStore.write_many`` and ``graph/falkordb_pip
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from colearn.errors import Conflict, InvalidInput
 from colearn.graph import feed, queries
-from colearn.graph.falkordb_pipeline import GUARD_BATCH_PARAM, GUARD_LABEL, GUARD_PARAM, guarded
+from colearn.graph.falkordb_pipeline import GUARD_BATCH_PARAM, GUARD_LABEL, GUARD_PARAM, STALE_GUARD_S, guarded
 from colearn.graph.falkordb_store import FalkorDBStore
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
@@ -51,7 +53,7 @@ def test_a_batch_the_engine_refuses_stops_the_rest(seeded: GraphStore, bad: int)
     rows += [_award(i) for i in range(2 * bad + 2, 12)]
     with pytest.raises(Conflict):
         write_batches(seeded, queries.merge_assertions(("status", "issued_on")), rows, size=2,
-                      record=feed.AWARDS)
+                      record=feed.AWARDS, batch_params=queries.assertion_groups)
     assert _landed(seeded) == [f"a{i}" for i in range(2 * bad)]
     assert seeded.read("MATCH (e:FeedEntry) RETURN count(e) AS n") == [{"n": bad}]
     assert feed.feed_head(seeded) == bad
@@ -88,6 +90,49 @@ def test_the_guard_refuses_a_batch_whose_predecessors_did_not_all_land(falkordb_
                              [{"rows": ["y"]}, {"rows": ["z"], GUARD_PARAM: "mine"}])
         assert store.read("MATCH (t:Theme) RETURN t.id AS id ORDER BY id") == [{"id": "x"}, {"id": "y"}]
         assert store.read(f"MATCH (g:{GUARD_LABEL}) RETURN g.id AS id") == [{"id": "g"}]
+    finally:
+        store.drop()
+        store.close()
+
+
+def _write_guard_store(falkordb_server, name: str) -> FalkorDBStore:
+    store = FalkorDBStore(falkordb_server.host, falkordb_server.port, name, server=falkordb_server)
+    store.clear()
+    return store
+
+
+def test_a_guard_another_client_deletes_stops_the_rest_with_a_conflict_naming_it(falkordb_server) -> None:
+    store = _write_guard_store(falkordb_server, "test-write-guard-gone")
+    try:
+        def params():
+            for batch in range(6):
+                if batch == 2:  # batch 0 has answered, batch 1 is in flight: the guard goes
+                    store.write(f"MATCH (g:{GUARD_LABEL}) DELETE g")
+                yield {"rows": [f"t{batch}"]}
+
+        with pytest.raises(Conflict, match=f"write guard {GUARD_LABEL} [0-9a-f]+ is gone") as caught:
+            store.write_many("UNWIND $rows AS r CREATE (:Theme {id: r})", params())
+        stopped = int(str(caught.value).split()[1])  # "batch <k> was not run"
+        assert stopped in (1, 2)  # batch 1 may have run before the guard went
+        assert f"batches 0 to {stopped - 1} landed" in str(caught.value)
+        assert store.read("MATCH (t:Theme) RETURN t.id AS id ORDER BY id") == [
+            {"id": f"t{i}"} for i in range(stopped)]
+    finally:
+        store.drop()
+        store.close()
+
+
+def test_a_guard_left_behind_a_day_ago_is_deleted_by_the_next_call(falkordb_server) -> None:
+    store = _write_guard_store(falkordb_server, "test-write-guard-stale")
+    try:
+        now = int(time.time())
+        store.write(f"CREATE (:{GUARD_LABEL} {{id: 'stale', landed: 3, at: $old}}), "
+                    f"(:{GUARD_LABEL} {{id: 'recent', landed: 1, at: $recent}})",
+                    {"old": now - STALE_GUARD_S - 60, "recent": now - 60})
+        assert store.write_many("UNWIND $rows AS r CREATE (:Theme {id: r})",
+                                [{"rows": [f"t{i}"]} for i in range(3)]) == 3
+        assert store.read(f"MATCH (g:{GUARD_LABEL}) RETURN g.id AS id") == [{"id": "recent"}]
+        assert store.read("MATCH (t:Theme) RETURN count(t) AS n") == [{"n": 3}]
     finally:
         store.drop()
         store.close()
