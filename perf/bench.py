@@ -232,7 +232,8 @@ def _http(serve: ServeProcess, key: str, learners: list[str], total: int, workdi
             "http_rate": rate, "http_p50_ms": a["p50_ms"], "http_p95_ms": a["p95_ms"], "http_p99_ms": a["p99_ms"],
             "http_rate_achieved": a["rps"], "http_rate_n": a["count"], "http_rate_dropped": at["dropped"],
             "http_rate_statuses": a["statuses"], "http_fresh_p50_ms": f["p50_ms"], "http_fresh_p99_ms": f["p99_ms"],
-            "http_fresh_statuses": f["statuses"], "cpu_server_fresh_ms": (_cpu_s(pids) - cpu0) / max(1, f["count"]) * 1000,
+            "http_fresh_statuses": f["statuses"], "http_fresh_slowest": new["slowest"],
+            "cpu_server_fresh_ms": (_cpu_s(pids) - cpu0) / max(1, f["count"]) * 1000,
             "cpu_server_ms": server_ms, "cpu_store_ms": store_ms, "cpu_client_ms": sat["client_cpu_s"] / max(1, o["count"]) * 1000}
 
 

@@ -25,7 +25,8 @@ Spec (JSON)::
 
 Requests are taken in order, cycling. Results: per kind and overall, the
 count, the status counts, p50/p95/p99/max latency in ms, requests a second,
-and (open loop) resident memory samples of ``rss_pids``.
+the slowest 1% with when each was sent (``slowest``), and (open loop)
+resident memory samples of ``rss_pids``.
 """
 
 from __future__ import annotations
@@ -91,10 +92,13 @@ class _Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     errors: Counter = field(default_factory=Counter)
+    sent: list[tuple[float, float]] = field(default_factory=list)  # (sent at, perf_counter s; ms)
+    t0: float = field(default_factory=time.perf_counter)
 
-    def record(self, kind: str, status: int | str, ms: float) -> None:
+    def record(self, kind: str, status: int | str, ms: float, sent_at: float) -> None:
         self.latencies[kind].append(ms)
         self.statuses[kind][str(status)] += 1
+        self.sent.append((sent_at, ms))
 
     def result(self, wall_s: float) -> dict[str, Any]:
         every = [v for vs in self.latencies.values() for v in vs]
@@ -107,7 +111,14 @@ class _Tally:
                       for k, v in sorted(self.latencies.items())},
             "errors": dict(self.errors), "wall_s": round(wall_s, 2),
             "server_errors": sum(n for s, n in statuses.items() if s.startswith("5")),
+            "slowest": self.slowest(),
         }
+
+    def slowest(self) -> list[tuple[float, float]]:
+        """The slowest 1% of requests (at least one) as ``(sent, s after the tally began; ms)``,
+        in the order sent: whether a tail is one pause (sent close together) or spread out."""
+        top = sorted(self.sent, key=lambda e: -e[1])[:max(1, len(self.sent) // 100)] if self.sent else []
+        return [(round(at - self.t0, 3), round(ms, 1)) for at, ms in sorted(top)]
 
 
 class _Connection:
@@ -213,7 +224,7 @@ async def _one(pool: _Pool, req: dict[str, Any], tally: _Tally | None) -> None:
         if tally is not None:
             tally.errors[status] += 1
     if tally is not None:
-        tally.record(req.get("kind", "request"), status, (time.perf_counter() - start) * 1000.0)
+        tally.record(req.get("kind", "request"), status, (time.perf_counter() - start) * 1000.0, start)
 
 
 async def run(spec: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from colearn.ingest.synthetic import generate_city
-from colearn.perf.load import check_loopback, percentile, summarise
+from colearn.perf.load import _Tally, check_loopback, percentile, summarise
 from colearn.perf.soak import requests_mix
 
 
@@ -27,6 +27,14 @@ def test_percentiles_by_nearest_rank() -> None:
     assert percentile(values, 50) == 50.0 and percentile(values, 99) == 99.0 and percentile(values, 100) == 100.0
     assert percentile([], 50) is None
     assert summarise([1.0, 2.0, 3.0], wall_s=1.5)["rps"] == 2.0
+
+
+def test_the_slowest_percent_is_listed_in_the_order_sent() -> None:
+    tally = _Tally(t0=100.0)
+    for i in range(300):  # three slow requests among 300: the slowest 1%
+        tally.record("next", 200, 500.0 - i if i in (250, 10, 120) else 5.0, 100.0 + i / 10)
+    assert tally.result(30.0)["slowest"] == [(1.0, 490.0), (12.0, 380.0), (25.0, 250.0)]
+    assert _Tally().result(1.0)["slowest"] == []
 
 
 def test_soak_mix_shares_and_accepts_follow_their_awards() -> None:
