@@ -31,6 +31,7 @@ import logging
 import os
 import signal
 import socket
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,36 @@ log = logging.getLogger(__name__)
 #: Allocations between a worker's young-generation collections (``gc.set_threshold``'s first
 #: value; CPython's default 700). Older generations keep CPython's default ratios.
 WORKER_GC_THRESHOLD = 20_000
+#: A worker logs (WARNING) every garbage collection that pauses it at least this long (ms).
+LONG_GC_MS = 50.0
+
+
+def log_long_collections(threshold_ms: float = LONG_GC_MS) -> Callable[[str, dict[str, int]], None]:
+    """Log, at WARNING, each garbage collection of this process that takes ``threshold_ms`` or
+    more (``gc.callbacks``): a collection stops every request of a worker while it runs.
+
+    The message gives the generation, the milliseconds, and the objects collected and found
+    uncollectable (the callback's ``info``, https://docs.python.org/3/library/gc.html#gc.callbacks).
+
+    Returns:
+        The callback added to ``gc.callbacks`` (remove it from there to stop).
+    """
+    import time
+
+    started: list[float] = [0.0]
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+            return
+        ms = (time.perf_counter() - started[0]) * 1000.0
+        if ms >= threshold_ms:
+            log.warning("garbage collection paused worker %s for %.0f ms (generation %s, %s collected, "
+                        "%s uncollectable)", os.getpid(), ms, info.get("generation"), info.get("collected"),
+                        info.get("uncollectable"))
+
+    gc.callbacks.append(callback)
+    return callback
 
 
 def serve(settings: Any, host: str, port: int, workers: int) -> None:
@@ -109,6 +140,7 @@ def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
                 signal.signal(signal.SIGINT, signal.default_int_handler)
                 _, older, oldest = gc.get_threshold()
                 gc.set_threshold(WORKER_GC_THRESHOLD, older, oldest)
+                log_long_collections()
                 app = create_app(settings, recommender=recommender, feed_position=head, opportunities=cached.opportunities)
                 config = uvicorn.Config(app, log_level="info")
                 uvicorn.Server(config).run(sockets=[sock])
