@@ -231,5 +231,6 @@ def _raise_if_guard_refused(store: FalkorDBStore, token: str, batch: int, error:
     if rows and rows[0]["landed"] == batch:
         return
     state = "is gone" if not rows else f"counted {rows[0]['landed']} batches"
+    landed = "no batch landed" if batch == 0 else f"batches 0 to {batch - 1} landed"
     raise Conflict(f"batch {batch} was not run: its write guard {GUARD_LABEL} {token} {state} (another "
-                   f"client deleted or changed it); batches 0 to {batch - 1} landed") from error
+                   f"client deleted or changed it); {landed}") from error
