@@ -84,11 +84,17 @@ def first_per_id(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def rows_param(batch: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """``{"rows": batch}``: the parameters of an ``UNWIND $rows`` statement for one batch
+    (``write_batches``' default ``batch_params``)."""
+    return {"rows": list(batch)}
+
+
 def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]], *,
                   label: str = "rows", size: int = BATCH_SIZE, progress: bool | None = None,
                   record: str | None = None,
-                  batch_params: Callable[[Sequence[dict[str, Any]]], dict[str, Any]] | None = None) -> int:
-    """Write ``rows`` with ``query`` (an ``UNWIND $rows`` statement), one statement per batch.
+                  batch_params: Callable[[Sequence[dict[str, Any]]], dict[str, Any]] = rows_param) -> int:
+    """Write ``rows`` with ``query`` (by default an ``UNWIND $rows`` statement), one statement per batch.
 
     Each batch is atomic: it lands whole or not at all, with its change-feed
     entry when ``record`` is given (``graph/feed.py``: serving processes see it).
@@ -111,7 +117,7 @@ def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]],
             ``id``; ``label`` names their label), or None (nothing a
             recommender derives from: learners, their homes).
         batch_params: the statement's parameters for one batch of rows (the feed entry's
-            ``feed`` is added to them); default ``{"rows": batch}``. For a
+            ``feed`` is added to them); default ``rows_param``: ``{"rows": batch}``. For a
             ``queries.merge_assertions`` statement: ``queries.assertion_groups``.
 
     Returns:
@@ -121,7 +127,7 @@ def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]],
     statement = query if record is None else feed.recorded(query)
 
     def params(batch: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        own = {"rows": list(batch)} if batch_params is None else batch_params(batch)
+        own = batch_params(batch)
         if record is None:
             return own
         if record == feed.AWARDS:

@@ -36,6 +36,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from colearn.graph.falkordb_store import params_header
+from colearn.ingest.common import rows_param
 
 #: Rows per batch: ``ingest.common.BATCH_SIZE``'s default, the one the end-to-end run uses.
 BATCH = 5_000
@@ -64,7 +65,7 @@ def profile_ops(plan_lines: Sequence[str]) -> list[dict[str, Any]]:
 
 def engine_ceiling(host: str, port: int, graph: str, query: str, rows: Sequence[dict[str, Any]],
                    batch: int = BATCH, prefix: str | None = None,
-                   batch_params: Callable[[Sequence[dict[str, Any]]], dict[str, Any]] | None = None
+                   batch_params: Callable[[Sequence[dict[str, Any]]], dict[str, Any]] = rows_param
                    ) -> dict[str, Any]:
     """Time ``query`` (a statement over a batch of rows) on ``rows`` by the engine's own clock, then profile it.
 
@@ -78,7 +79,7 @@ def engine_ceiling(host: str, port: int, graph: str, query: str, rows: Sequence[
         batch: rows per statement.
         prefix: the id prefix (keeps these rows apart from any written before).
         batch_params: the statement's parameters for one batch of rows, as
-            ``ingest.common.write_batches`` takes it; default ``{"rows": batch}``.
+            ``ingest.common.write_batches`` takes it; default ``rows_param``: ``{"rows": batch}``.
 
     Returns:
         ``{engine_rows, engine_s (sum of the server's internal execution
@@ -95,19 +96,18 @@ def engine_ceiling(host: str, port: int, graph: str, query: str, rows: Sequence[
     """
     from falkordb import FalkorDB
 
-    shape = batch_params or (lambda part: {"rows": list(part)})
     g = FalkorDB(host=host, port=port).select_graph(graph)
     engine_ms, wall, header_cpu = 0.0, 0.0, 0.0
     for start in range(0, len(rows), batch):
         part = _fresh(rows[start:start + batch], prefix)
         c = time.thread_time()
-        text = (params_header(shape(part)) or "") + query
+        text = (params_header(batch_params(part)) or "") + query
         header_cpu += time.thread_time() - c
         t = time.perf_counter()
         result = g.query(text)
         wall += time.perf_counter() - t
         engine_ms += float(result.run_time_ms)
-    sample = (params_header(shape(_fresh(rows[:batch], f"{prefix or 'engine'}-profile"))) or "") + query
+    sample = (params_header(batch_params(_fresh(rows[:batch], f"{prefix or 'engine'}-profile"))) or "") + query
     t = time.perf_counter()
     g.execute_command("GRAPH.EXPLAIN", graph, sample)
     parse_ms = (time.perf_counter() - t) * 1000.0

@@ -117,7 +117,7 @@ class _Tally:
     def slowest(self) -> list[tuple[float, float]]:
         """The slowest 1% of requests (at least one) as ``(sent, s after the tally began; ms)``,
         in the order sent: whether a tail is one pause (sent close together) or spread out."""
-        top = sorted(self.sent, key=lambda e: -e[1])[:max(1, len(self.sent) // 100)] if self.sent else []
+        top = sorted(self.sent, key=lambda e: -e[1])[:max(1, len(self.sent) // 100)]
         return [(round(at - self.t0, 3), round(ms, 1)) for at, ms in sorted(top)]
 
 

@@ -31,6 +31,7 @@ import logging
 import os
 import signal
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -53,8 +54,6 @@ def log_long_collections(threshold_ms: float = LONG_GC_MS) -> Callable[[str, dic
     Returns:
         The callback added to ``gc.callbacks`` (remove it from there to stop).
     """
-    import time
-
     started: list[float] = [0.0]
 
     def callback(phase: str, info: dict[str, int]) -> None:
