@@ -216,15 +216,18 @@ def prepare(awards: Iterable[Award | Sequence[Any]],
 
 def score(prepared: Prepared, *, checkpoints: int = 10, min_train_groups: int = 100, n_resamples: int = 1000,
           seed: int = 0, ranker_params: Mapping[str, Any] | None = None,
-          prior: Sequence[Group] = ()) -> dict[str, Any]:
+          prior: Sequence[Group] = (), member_priors: Sequence[Sequence[Group]] = ()) -> dict[str, Any]:
     """Rank every held-out case of a prepared site (ranker and baselines) and summarise: ``run``'s result.
 
     Args:
         prior: other sites' training events pooled into every fit (``suite_prior``).
+        member_priors: other samples of them, one per further booster of the
+            ranker's bag (``fitting.fit_ranker``).
     """
     rows, rep, validation = prepared.rows, prepared.rep, prepared.validation
     full, fallback, sizes, guards = ranker_scores(rep, checkpoints=checkpoints, min_train_groups=min_train_groups,
-                                                  prior=prior, **dict(ranker_params or {}))
+                                                  prior=prior, member_priors=member_priors,
+                                                  **dict(ranker_params or {}))
     # learners holding anything at each case's time, for novelty's shares
     firsts = sorted((award_order_key(a), a.learner_id) for a in rows)
     first_seen: dict[str, tuple[Any, ...]] = {}

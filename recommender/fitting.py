@@ -95,7 +95,8 @@ FIT_SETTINGS = ("negatives", "hard", "guard", "guard_all", "own_weight")
 
 def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard: bool = True,
                prior: Sequence[Group] = (), hard: float = HARD_NEGATIVES, guard_all: bool = GUARD_ALL,
-               own_weight: float = OWN_WEIGHT, **params: Any) -> LearnedRanker:
+               own_weight: float = OWN_WEIGHT, member_priors: Sequence[Sequence[Group]] = (),
+               **params: Any) -> LearnedRanker:
     """A ``LearnedRanker`` fitted on ``training_groups(prior + groups, negatives, hard=hard)``.
 
     ``groups`` are the site's own training events (sorted into time order
@@ -105,10 +106,14 @@ def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard
     beat every ``GUARD_SIGNALS`` signal there, or that signal is served; with
     ``guard_all`` those events keep every badge not held (as in the test), else
     the same sampled negatives as the rest. Each row of the site's own events
-    weighs ``own_weight`` in the loss, a pooled one 1.
+    weighs ``own_weight`` in the loss, a pooled one 1. ``member_priors``:
+    other samples of other sites' events, one per further booster of the bag
+    (``LearnedRanker.n_models``), each fitted on it plus ``groups`` (without
+    the guard's split: the guard judges the first booster's settings).
 
     Raises:
-        InvalidInput: no own groups and no prior, or the rows lack positives or negatives.
+        InvalidInput: no own groups and no prior, the rows lack positives or
+            negatives, or more member priors than the bag has further boosters.
     """
     if not groups and not prior:
         raise InvalidInput("no training events: the ranker needs learners who earned at least two badges")
@@ -123,12 +128,23 @@ def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard
         x, y, sizes = np.concatenate([x1, x2]), np.concatenate([y1, y2]), np.concatenate([s1, s2])
     else:
         x, y, sizes = training_groups(ordered, negatives, hard=hard)
-    weight = None
-    if float(own_weight) != 1.0 and prior:
-        n_prior_rows = int(sizes[:len(prior)].sum())
-        weight = np.full(len(y), float(own_weight))
-        weight[:n_prior_rows] = 1.0
-    return ranker.fit(x, y, group=sizes, guard=GUARD_SIGNALS if guard else (), n_guard=n_guard, weight=weight)
+    weight = _own_weight(sizes, len(prior), own_weight)
+    members = []
+    for other in member_priors:
+        xk, yk, sk = training_groups([*other, *ordered[len(prior):]], negatives, hard=hard)
+        members.append((xk, yk, sk, _own_weight(sk, len(other), own_weight)))
+    return ranker.fit(x, y, group=sizes, guard=GUARD_SIGNALS if guard else (), n_guard=n_guard, weight=weight,
+                      members=members)
+
+
+def _own_weight(sizes: np.ndarray, n_prior: int, own_weight: float) -> np.ndarray | None:
+    """Row weights: ``own_weight`` for the site's own events, 1 for the first ``n_prior`` (pooled)
+    groups; ``None`` when every row weighs 1."""
+    if float(own_weight) == 1.0 or not n_prior:
+        return None
+    weight = np.full(int(sizes.sum()), float(own_weight))
+    weight[:int(sizes[:n_prior].sum())] = 1.0
+    return weight
 
 
 __all__ = ["FIT_SETTINGS", "GUARD_ALL", "GUARD_SIGNALS", "HARD_NEGATIVES", "NEGATIVES", "OWN_WEIGHT", "fit_ranker", "training_groups", "training_rows"]

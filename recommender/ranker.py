@@ -11,7 +11,10 @@ new badge) is one query group: the badge earned labelled 1, the other badges
 they did not hold 0. The model is LightGBM's ``LGBMRanker`` with the
 ``lambdarank`` objective (C. Burges, "From RankNet to LambdaRank to
 LambdaMART: an overview", MSR-TR-2010-82, 2010; G. Ke et al., "LightGBM",
-NeurIPS 2017), which follows the gradient of NDCG.
+NeurIPS 2017), which follows the gradient of NDCG. Three such models,
+each with its own seed (and, in the suite, its own sample of the other
+sites' events), are averaged: a bag (L. Breiman, "Bagging predictors",
+Machine Learning 24, 1996).
 
 Training rows come from replaying the earning history in time order
 (``benchmark.replay``): the features of an event are computed from the awards
@@ -34,6 +37,7 @@ from sklearn.base import BaseEstimator
 from threadpoolctl import ThreadpoolController
 
 from colearn.errors import InvalidInput
+from colearn.recommender.guard import guard_choice, ndcg_per_group
 from colearn.recommender.registry import signal_names
 from colearn.recommender.sequence import SEQUENCE_FEATURES
 from colearn.recommender.signals import Profile
@@ -51,8 +55,12 @@ RAW_FEATURES: tuple[str, ...] = SEQUENCE_FEATURES
 #: Limits OpenMP threads around fits and scores (built once: a fresh scan costs ~3 ms).
 _THREADS = ThreadpoolController()
 
-#: The file format version of ``save`` (2: LightGBM LambdaRank, with the guard's choice).
-FORMAT = 2
+#: The file format version of ``save`` (3: a bag of LightGBM LambdaRank models, with the guard's choice).
+FORMAT = 3
+
+#: A bag member's training rows: ``(X float32 [n, n_features], y int8 [n], group sizes int64
+#: [n_groups], weight float64 [n] or None)``, as ``LearnedRanker.fit`` takes them.
+Rows = tuple[np.ndarray, np.ndarray, np.ndarray, "np.ndarray | None"]
 
 
 def feature_names(signals: Sequence[str] = RANKER_SIGNALS) -> list[str]:
@@ -165,44 +173,6 @@ def occluded(features: np.ndarray, signal: str, n_badges: int,
     return silenced(features, np.arange(n), np.full(n, list(signals).index(signal)), n_badges, len(signals))
 
 
-def _ndcg_per_group(scores: np.ndarray, y: np.ndarray, sizes: np.ndarray, k: int = 10) -> np.ndarray:
-    """NDCG@k of each group with one relevant row (ties count against it; 0 without one): float ``[n_groups]``."""
-    out, start = np.zeros(len(sizes)), 0
-    for i, n in enumerate(sizes.tolist()):
-        s, rel = scores[start:start + n], y[start:start + n]
-        start += n
-        hit = np.flatnonzero(rel > 0)
-        if not len(hit):
-            continue
-        rank = int((s >= s[hit[0]]).sum())  # 1-based, ties against the relevant row
-        out[i] = 1.0 / np.log2(rank + 1) if rank <= k else 0.0
-    return out
-
-
-def _mean_ndcg(scores: np.ndarray, y: np.ndarray, sizes: np.ndarray, k: int = 10) -> float:
-    """Mean NDCG@k over groups with one relevant row each (ties count against it)."""
-    return float(_ndcg_per_group(scores, y, sizes, k).sum() / max(len(sizes), 1))
-
-
-def guard_choice(per_event: Mapping[str, np.ndarray], z: float) -> str:
-    """``"ranker"``, or the single signal whose mean NDCG@10 beats the ranker's by more than
-    ``z`` standard errors of the paired per-event differences (a one-sided paired z-test:
-    ``z = 1.645`` is the 5% level); among several, the best mean (the first on a tie).
-
-    ``per_event`` is ``{"ranker": float [n_events], signal: float [n_events], ...}``.
-    """
-    ours = per_event["ranker"]
-    best, best_mean = "ranker", float(ours.mean())
-    for name, vals in per_event.items():
-        if name == "ranker" or float(vals.mean()) <= best_mean:
-            continue
-        diff = vals - ours
-        se = float(diff.std(ddof=1)) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
-        if float(diff.mean()) > z * se:
-            best, best_mean = name, float(vals.mean())
-    return best
-
-
 def data_hash(x: np.ndarray, y: np.ndarray) -> str:
     """SHA-256 of the training matrix and labels (shape, dtype and bytes): names the data a model saw."""
     h = hashlib.sha256()
@@ -230,15 +200,24 @@ class LearnedRanker(BaseEstimator):
     ``tools/explore_suite.py``: each learner's second-to-last badge held out,
     the test badges never seen); docs/eval-suite.md gives the numbers. Chosen
     there: ``guard_z`` 1.645 (won 10 sites of 10 where 0 won 9: the guard had
-    served a signal on a small site on noise) and ``popularity_penalty`` 0.1
-    (mean lift +0.024 against +0.023 without, coverage@10 up on most sites).
+    served a signal on a small site on noise), ``popularity_penalty`` 0.1
+    (mean lift +0.024 against +0.023 without, coverage@10 up on most sites)
+    and ``n_models`` 3 (a bag: README, "Evaluation on ten real sites").
+
+    The bag: ``n_models`` boosters, the k-th seeded ``random_state + k`` and
+    fitted on ``members[k - 1]`` when given (in the suite, the same site's
+    events with another sample of the other sites'), else on the same rows;
+    the served score averages their raw outputs (L. Breiman, "Bagging
+    predictors", Machine Learning 24(2), 1996). It lowers the variance of a
+    single fit, which moved a site's NDCG@10 by up to 0.01 between seeds.
 
     The guard: ``fit(..., guard=...)`` is given the score columns of the
     single signals and a held-out part of the training events; when the best
     single signal beats the model fitted on the other events there (NDCG@10
     per event, by more than ``guard_z`` standard errors: ``guard_choice``),
     ``serve_`` names that signal and ``score`` returns its column (popularity
-    breaking ties), else ``serve_`` is ``"ranker"``.
+    breaking ties), else ``serve_`` is ``"ranker"``. The guard's model is one
+    booster (the first member's settings), not a bag.
 
     Args:
         max_iter: boosting rounds.
@@ -262,9 +241,10 @@ class LearnedRanker(BaseEstimator):
         guard_z: a signal is served only when it beats the model on the
             guard's events by more than ``guard_z`` standard errors
             (``guard_choice``); 0: whenever its mean is higher.
+        n_models: boosters in the bag (1: a single model).
 
     Attributes:
-        model_: the fitted ``lightgbm.LGBMRanker`` (``None`` when a signal is served).
+        models_: the fitted ``lightgbm.LGBMRanker`` bag, ``n_models`` of them (empty when a signal is served).
         serve_: ``"ranker"`` or the single signal served instead.
         guard_: ``{"ranker": NDCG@10, signal: NDCG@10, ...}`` on the guard's events (empty without one).
         features_: the feature names (``feature_names()``).
@@ -276,7 +256,8 @@ class LearnedRanker(BaseEstimator):
     def __init__(self, max_iter: int = 100, learning_rate: float = 0.1, max_leaf_nodes: int = 15,
                  min_samples_leaf: int = 40, l2_regularization: float = 1.0, colsample: float = 0.8,
                  guard_share: float = 0.2, random_state: int = 0, n_threads: int = 1,
-                 truncation_level: int = 20, popularity_penalty: float = 0.1, guard_z: float = 1.645) -> None:
+                 truncation_level: int = 20, popularity_penalty: float = 0.1, guard_z: float = 1.645,
+                 n_models: int = 3) -> None:
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
@@ -289,20 +270,23 @@ class LearnedRanker(BaseEstimator):
         self.truncation_level = truncation_level
         self.popularity_penalty = popularity_penalty
         self.guard_z = guard_z
+        self.n_models = n_models
 
-    def _model(self) -> Any:
+    def _model(self, k: int = 0) -> Any:
+        """The ``k``-th booster of the bag, unfitted (seed ``random_state + k``)."""
         from lightgbm import LGBMRanker
 
         return LGBMRanker(objective="lambdarank", n_estimators=self.max_iter, learning_rate=self.learning_rate,
                           num_leaves=self.max_leaf_nodes, min_child_samples=self.min_samples_leaf,
                           reg_lambda=self.l2_regularization, colsample_bytree=self.colsample,
-                          subsample=0.8, subsample_freq=1, random_state=self.random_state,
+                          subsample=0.8, subsample_freq=1, random_state=int(self.random_state) + k,
                           n_jobs=int(self.n_threads), verbose=-1,
                           lambdarank_truncation_level=int(self.truncation_level))
 
     def fit(self, X: np.ndarray, y: np.ndarray, features: Sequence[str] | None = None,
             group: Sequence[int] | None = None, guard: Sequence[str] = (),
-            n_guard: int | None = None, weight: np.ndarray | None = None) -> "LearnedRanker":
+            n_guard: int | None = None, weight: np.ndarray | None = None,
+            members: Sequence[Rows] = ()) -> "LearnedRanker":
         """Fit on feature rows ``X`` (float ``[n_rows, n_features]``) and labels ``y`` (0/1 ``[n_rows]``).
 
         Args:
@@ -316,13 +300,17 @@ class LearnedRanker(BaseEstimator):
                 ``guard_share`` of all events.
             weight: float ``[n_rows]``, each row's weight in the LambdaRank
                 loss (LightGBM sums a group's into its query weight); default 1.
+            members: training rows (``Rows``) of the bag's 2nd, 3rd, ...
+                boosters, at most ``n_models - 1``; a booster without its own
+                is fitted on ``X``, ``y`` (its own seed still differs).
 
         Returns:
             ``self``.
 
         Raises:
             InvalidInput: shapes disagree, ``y`` lacks positives or negatives,
-                or the group sizes are missing or do not add up.
+                the group sizes are missing or do not add up, ``n_models`` is
+                below 1, or more member rows than members are given.
         """
         X = np.asarray(X, dtype=np.float32)
         y = np.asarray(y).astype(np.int8).reshape(-1)
@@ -339,6 +327,9 @@ class LearnedRanker(BaseEstimator):
         w = None if weight is None else np.asarray(weight, dtype=np.float64).reshape(-1)
         if w is not None and (w.shape != y.shape or (w < 0).any()):
             raise InvalidInput(f"weight {w.shape} must give each of the {len(y)} rows a weight >= 0")
+        if int(self.n_models) < 1 or len(members) > int(self.n_models) - 1:
+            raise InvalidInput(f"n_models is {self.n_models}: it must be at least 1, with at most "
+                               f"{int(self.n_models) - 1} members' rows, not {len(members)}")
         self.features_ = names
         self.guard_ = {}
         self.serve_ = "ranker"
@@ -348,10 +339,14 @@ class LearnedRanker(BaseEstimator):
             per_event = self._guard(X, y, sizes, [g for g in guard if g in names], int(n_guard), w)
             self.guard_ = {k: float(v.mean()) for k, v in per_event.items()}
             self.serve_ = guard_choice(per_event, float(self.guard_z))
-        self.model_ = None
+        self.models_: list[Any] = []
         if self.serve_ == "ranker":
+            rows: list[Rows] = [(X, y, sizes, w), *members]
+            rows += [(X, y, sizes, w)] * (int(self.n_models) - len(rows))
             with _THREADS.limit(limits=int(self.n_threads), user_api="openmp"):
-                self.model_ = self._model().fit(X, y, group=sizes, sample_weight=w)
+                for k, (xk, yk, gk, wk) in enumerate(rows):
+                    self.models_.append(self._model(k).fit(np.asarray(xk, dtype=np.float32), np.asarray(yk),
+                                                           group=np.asarray(gk), sample_weight=wk))
         self.training_hash_ = data_hash(X, y)
         self.n_rows_ = int(X.shape[0])
         self.n_positive_ = int(y.sum())
@@ -366,21 +361,30 @@ class LearnedRanker(BaseEstimator):
             model = self._model().fit(X[:cut], y[:cut], group=sizes[:-n_hold],
                                       sample_weight=None if weight is None else weight[:cut])
             pred = self.penalised(model.predict(X[cut:]), X[cut:])
-        out = {"ranker": _ndcg_per_group(pred, y[cut:], sizes[-n_hold:])}
+        out = {"ranker": ndcg_per_group(pred, y[cut:], sizes[-n_hold:])}
         pop = self.features_.index("popularity") if "popularity" in self.features_ else None
         for s in signals:
             col = X[cut:, self.features_.index(s)].astype(np.float64)
             if pop is not None:
                 col = col + 1e-6 * X[cut:, pop]
-            out[s] = _ndcg_per_group(col, y[cut:], sizes[-n_hold:])
+            out[s] = ndcg_per_group(col, y[cut:], sizes[-n_hold:])
         return out
 
-    def score(self, X: np.ndarray) -> np.ndarray:  # type: ignore[override]
+    def score(self, X: np.ndarray, top: int | None = None) -> np.ndarray:  # type: ignore[override]
         """Ranking scores, float64 ``[n_rows]`` (higher is better; comparable within one learner).
 
-        The ranker's output through the logistic function (so in ``(0, 1)``,
-        the order unchanged), or, when the guard chose a signal, that signal's
-        score plus ``1e-6`` times popularity's.
+        The bag's mean output (``raw``) less the popularity penalty, through the
+        logistic function (so in ``(0, 1)``, the order unchanged), or, when the
+        guard chose a signal, that signal's score plus ``1e-6`` times popularity's.
+
+        Args:
+            X: float ``[n_rows, n_features]`` rows of ``feature_matrix``.
+            top: a cascade for serving: when the bag has more than one booster
+                and ``X`` more than ``top`` rows, only the ``top`` rows best
+                under the first booster are scored by the whole bag; the others
+                keep the first booster's score, moved below the lowest of those
+                (their order kept). It costs one booster for most rows, not
+                three. ``None``: every row by the whole bag.
         """
         X = np.asarray(X, dtype=np.float32)
         if len(X) == 0:
@@ -390,12 +394,29 @@ class LearnedRanker(BaseEstimator):
             if "popularity" in self.features_:
                 col = col + 1e-6 * X[:, self.features_.index("popularity")]
             return col
-        # the booster itself: the scikit-learn wrapper's predict re-reads every parameter and
+        if top is None or len(self.models_) < 2 or len(X) <= int(top):
+            out = self.penalised(self.raw(X), X)
+        else:
+            out = self.penalised(self.raw(X, 1), X)
+            best = np.zeros(len(X), dtype=bool)
+            best[np.argpartition(-out, int(top) - 1)[:int(top)]] = True
+            bag = self.penalised(self.raw(X[best]), X[best])
+            out[~best] -= max(0.0, float(out[~best].max()) - float(bag.min()) + 1.0)
+            out[best] = bag
+        return 1.0 / (1.0 + np.exp(-np.clip(out, -30.0, 30.0)))
+
+    def raw(self, X: np.ndarray, n: int | None = None) -> np.ndarray:
+        """The mean raw output of the bag's first ``n`` boosters (default all), float64 ``[n_rows]``,
+        before the penalty (needs ``serve_ == "ranker"``)."""
+        x = np.ascontiguousarray(np.asarray(X, dtype=np.float32))
+        models = self.models_[:n]
+        out = np.zeros(len(x), dtype=np.float64)
+        # each booster itself: the scikit-learn wrapper's predict re-reads every parameter and
         # validates X on each call (about 2 of the 4 ms a request cost at L); num_threads
         # bounds LightGBM's own OpenMP threads for this call
-        raw = np.asarray(self.model_.booster_.predict(np.ascontiguousarray(X), num_threads=int(self.n_threads)),
-                         dtype=np.float64)
-        return 1.0 / (1.0 + np.exp(-np.clip(self.penalised(raw, X), -30.0, 30.0)))
+        for m in models:
+            out += m.booster_.predict(x, num_threads=int(self.n_threads))
+        return out / max(len(models), 1)
 
     def penalised(self, raw: np.ndarray, X: np.ndarray) -> np.ndarray:
         """``raw - popularity_penalty · log(1 + holders)``: float64 ``[n_rows]`` from the trees'
@@ -421,7 +442,7 @@ class LearnedRanker(BaseEstimator):
 
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"model": self.model_, **self.metadata()}, p)
+        joblib.dump({"models": self.models_, **self.metadata()}, p)
         p.with_suffix(p.suffix + ".json").write_text(json.dumps(self.metadata(), indent=2), encoding="utf-8")
         return p
 
@@ -443,14 +464,14 @@ class LearnedRanker(BaseEstimator):
             saved = joblib.load(Path(path))
         except (OSError, EOFError, ValueError, KeyError) as exc:
             raise InvalidInput(f"cannot read the ranker at {path}: {exc}") from exc
-        if not isinstance(saved, dict) or saved.get("format") != FORMAT or "model" not in saved:
+        if not isinstance(saved, dict) or saved.get("format") != FORMAT or "models" not in saved:
             raise InvalidInput(f"{path} is not a colearn ranker of format {FORMAT}")
         want = list(features) if features is not None else feature_names()
         if saved["features"] != want:
             raise InvalidInput(f"the ranker at {path} was trained on other features; retrain it "
                                "(colearn train)")
         out = cls(**saved["params"])
-        out.model_ = saved["model"]
+        out.models_ = list(saved["models"])
         out.serve_ = saved["serve"]
         out.guard_ = saved["guard"]
         out.features_ = saved["features"]

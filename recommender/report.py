@@ -36,6 +36,11 @@ def clipped_intervals(models: Mapping[str, Mapping[str, Mapping[str, float]]]) -
             if not v["low"] <= v["mean"] <= v["high"]]
 
 
+def _count(n: int, one: str, many: str) -> str:
+    """``"1 loss"``, ``"2 losses"``: a count with its noun."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def _cell(v: Mapping[str, float]) -> str:
     return f"{v['mean']:.3f} [{v['low']:.3f}, {v['high']:.3f}]"
 
@@ -142,9 +147,10 @@ def suite_markdown(suite: Mapping[str, Any], title: str) -> str:
              f"Temporal leave-last-out on each site ({suite['split']} split; learners with at least 3 "
              "distinct badges, their last distinct badge held out; every score uses only awards before the "
              "held-out one). Mean [95% bootstrap interval]. Each site's ranker is fitted on its own earlier "
-             "events pooled with other sites' training events"
+             "events pooled with samples of other sites' training events (one per booster of its bag)"
              + (f" (also: {', '.join(suite['prior_sites'])})" if suite.get("prior_sites") else "") + ".", "",
-             f"**{summary['wins']} wins, {summary['losses']} losses** against each site's best baseline on "
+             f"**{_count(summary['wins'], 'win', 'wins')}, {_count(summary['losses'], 'loss', 'losses')}** "
+             "against each site's best baseline on "
              f"NDCG@10; mean lift {summary['mean_lift']:+.3f}; lowest coverage@10 {summary['min_coverage']:.3f}.",
              "", "| site | cases | recommender NDCG@10 | best baseline | its NDCG@10 | lift | verdict | "
              "coverage@10 | cases served by one signal (guard) |", "|---|---:|---:|---|---:|---:|---|---:|---:|"]

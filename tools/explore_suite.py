@@ -57,11 +57,12 @@ def main(argv: list[str]) -> None:
         log_h = None
         for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
             cut = bisect.bisect_left(keys, rep.test[lo].key)
-            ranker = fit_ranker(rep.train[:cut], prior=prior, **params)
+            bag = [suite.suite_prior(others, per_site, seed=k) for k in range(1, int(params.get("n_models", 3)))]
+            ranker = fit_ranker(rep.train[:cut], prior=prior, member_priors=bag, **params)
             log_h = ranker.features_.index("log_holders")
             x = np.concatenate([rep.test[i].features for i in range(lo, hi)])
             if ranker.serve_ == "ranker":
-                out = ranker.model_.booster_.predict(x)
+                out = ranker.raw(x)
                 for i, part in zip(range(lo, hi), np.split(out, hi - lo)):
                     raw[i] = part
             else:

@@ -30,6 +30,7 @@ def test_suite_of_two_sites_writes_one_table_and_plot(tmp_path: Path) -> None:
         assert {"recommender", "random", "popularity", "item_knn", "ppr", "rp3beta", "markov", "content"} == set(models)
         assert {"ndcg@10", "hr@10", "mrr", "coverage@10"} <= set(models["recommender"])
         assert site["n_prior_groups"] > 0  # the other site's events were pooled
+        assert site["ranker_params"]["n_models"] == 3  # a bag, each booster with its own pooled sample
     verdicts = body["summary"]["sites"]
     assert {v["win"] for v in verdicts.values()} <= {True, False}
     assert body["summary"]["wins"] + body["summary"]["losses"] == 2

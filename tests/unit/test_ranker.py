@@ -13,9 +13,10 @@ from sklearn.base import clone
 from colearn.errors import InvalidInput
 from colearn.recommender import benchmark
 from colearn.recommender.ranker import (
-    RANKER_SIGNALS, LearnedRanker, feature_matrix, feature_names, guard_choice, occluded, raw_features,
+    RANKER_SIGNALS, LearnedRanker, feature_matrix, feature_names, occluded, raw_features,
     within_learner_rank,
 )
+from colearn.recommender.guard import guard_choice
 from colearn.recommender.recommend import Recommender
 from colearn.recommender.signals import Interests
 from colearn.ingest.synthetic.climb import synthetic_city, true_next
@@ -154,7 +155,7 @@ def test_the_popularity_penalty_moves_less_held_badges_up_and_keeps_the_features
     model = Recommender.from_rows(city.awards, city.catalogue, city.cells, ranker=ranker)
     # the same trees, served without a penalty and with a strong one
     plain, penalised = clone(ranker).set_params(popularity_penalty=0.0), clone(ranker).set_params(popularity_penalty=0.5)
-    for a in ("model_", "serve_", "guard_", "features_"):
+    for a in ("models_", "serve_", "guard_", "features_"):
         setattr(plain, a, getattr(ranker, a))
         setattr(penalised, a, getattr(ranker, a))
     holders = feature_names().index("log_holders")
@@ -189,3 +190,47 @@ def test_own_events_weighed_up_change_the_fit_and_bad_weights_are_refused(replay
     xs, ys = benchmark.training_rows(own[:5])
     with pytest.raises(InvalidInput, match="weight"):
         LearnedRanker().fit(xs, ys, group=[len(ys) // 5] * 5, weight=-np.ones(len(ys)))
+
+
+def test_the_bag_averages_its_boosters_each_with_its_own_seed_and_pooled_sample(replayed) -> None:
+    other = benchmark.replay(*(lambda c: (c.awards, c.catalogue, c.cells))(synthetic_city(seed=3, n_learners=150)))
+    own, samples = replayed.train[:150], [other.train[i::3] for i in range(3)]
+    x, _ = benchmark.training_rows(replayed.train[150:160])
+    bag = benchmark.fit_ranker(own, prior=samples[0], member_priors=samples[1:], guard=False, max_iter=20)
+    same = benchmark.fit_ranker(own, prior=samples[0], guard=False, max_iter=20)
+    assert len(bag.models_) == len(same.models_) == 3
+    raw = [m.booster_.predict(x) for m in bag.models_]
+    # the served score is the logistic of the boosters' mean output less the popularity penalty
+    assert np.allclose(bag.raw(x), np.mean(raw, axis=0))
+    assert np.allclose(bag.score(x), 1.0 / (1.0 + np.exp(-bag.penalised(np.mean(raw, axis=0), x))))
+    # the first booster saw the same rows and seed either way; the others their own sample ...
+    assert np.allclose(raw[0], same.models_[0].booster_.predict(x))
+    assert not np.allclose(raw[1], same.models_[1].booster_.predict(x))
+    # ... and without one, the same rows under another seed
+    assert not np.allclose(same.models_[0].booster_.predict(x), same.models_[1].booster_.predict(x))
+    one = benchmark.fit_ranker(own, prior=samples[0], guard=False, max_iter=20, n_models=1)
+    assert len(one.models_) == 1 and np.allclose(one.raw(x), raw[0])
+    with pytest.raises(InvalidInput, match="n_models"):
+        benchmark.fit_ranker(own, prior=samples[0], member_priors=samples[1:], guard=False, n_models=2)
+    with pytest.raises(InvalidInput, match="n_models"):
+        benchmark.fit_ranker(own, guard=False, n_models=0)
+
+
+def test_a_saved_bag_scores_the_same_once_loaded(replayed, tmp_path: Path) -> None:
+    bag = benchmark.fit_ranker(replayed.train[:150], guard=False, max_iter=20)
+    again = LearnedRanker.load(bag.save(tmp_path / "bag.joblib"))
+    x, _ = benchmark.training_rows(replayed.train[150:160])
+    assert len(again.models_) == 3 and np.array_equal(again.score(x), bag.score(x))
+
+
+def test_the_serving_cascade_scores_the_first_boosters_best_rows_by_the_whole_bag(ranker, replayed) -> None:
+    x, _ = benchmark.training_rows(replayed.train[:30])
+    assert ranker.serve_ == "ranker" and len(ranker.models_) == 3 and len(x) > 40
+    full, fast = ranker.score(x), ranker.score(x, top=20)
+    first = ranker.penalised(ranker.raw(x, 1), x)
+    best = np.argsort(-first, kind="stable")[:20]
+    rest = np.setdiff1d(np.arange(len(x)), best)
+    assert np.allclose(fast[best], full[best])  # the bag's own scores ...
+    assert fast[rest].max() < fast[best].min()  # ... above every row it did not score
+    assert np.array_equal(np.argsort(-fast[rest], kind="stable"), np.argsort(-first[rest], kind="stable"))
+    assert np.array_equal(ranker.score(x, top=len(x)), full) and np.array_equal(ranker.score(x, top=None), full)

@@ -57,3 +57,16 @@ def test_hard_negatives_are_the_best_ranked_by_some_signal(site: suite.Site, cel
         start += n
     _, _, uniform = training_groups(groups, negatives=10, hard=0.0)
     assert (uniform == 11).all()
+
+
+def test_the_suite_gives_the_same_result_in_two_processes_as_in_one(site: suite.Site, cells: list[dict]) -> None:
+    """Two real slices of the Martial Arts history as two sites, each pooled with the other."""
+    sites = [suite.Site(name="early", awards=site.awards[:800], catalogue=site.catalogue),
+             suite.Site(name="late", awards=site.awards[700:], catalogue=site.catalogue)]
+    told: list[tuple[str, str]] = []
+    kw = dict(validation=True, n_resamples=50, ranker_params={"max_iter": 10}, prior_per_site=200)
+    one = suite.run_suite(sites, cells, workers=1, **kw)
+    two = suite.run_suite(sites, cells, workers=2, progress=lambda s, stage: told.append((s, stage)), **kw)
+    assert set(one["sites"]) == {"early", "late"} and one["sites"] == two["sites"]
+    assert all(r["n_prior_groups"] > 0 for r in two["sites"].values())
+    assert [t for t in told if t[1] == "rank"] == [("early", "rank"), ("late", "rank")]
