@@ -397,26 +397,31 @@ class LearnedRanker(BaseEstimator):
         if top is None or len(self.models_) < 2 or len(X) <= int(top):
             out = self.penalised(self.raw(X), X)
         else:
-            out = self.penalised(self.raw(X, 1), X)
+            first = self._summed(X, self.models_[:1])
+            out = self.penalised(first, X)
             best = np.zeros(len(X), dtype=bool)
             best[np.argpartition(-out, int(top) - 1)[:int(top)]] = True
-            bag = self.penalised(self.raw(X[best]), X[best])
+            # the first booster's outputs on the best rows are reused, not predicted again
+            mean = (first[best] + self._summed(X[best], self.models_[1:])) / len(self.models_)
+            bag = self.penalised(mean, X[best])
             out[~best] -= max(0.0, float(out[~best].max()) - float(bag.min()) + 1.0)
             out[best] = bag
         return 1.0 / (1.0 + np.exp(-np.clip(out, -30.0, 30.0)))
 
-    def raw(self, X: np.ndarray, n: int | None = None) -> np.ndarray:
-        """The mean raw output of the bag's first ``n`` boosters (default all), float64 ``[n_rows]``,
-        before the penalty (needs ``serve_ == "ranker"``)."""
+    def raw(self, X: np.ndarray) -> np.ndarray:
+        """The bag's mean raw output, float64 ``[n_rows]``, before the penalty (needs ``serve_ == "ranker"``)."""
+        return self._summed(X, self.models_) / max(len(self.models_), 1)
+
+    def _summed(self, X: np.ndarray, models: Sequence[Any]) -> np.ndarray:
+        """The sum of ``models``' raw outputs on ``X``: float64 ``[n_rows]``."""
         x = np.ascontiguousarray(np.asarray(X, dtype=np.float32))
-        models = self.models_[:n]
         out = np.zeros(len(x), dtype=np.float64)
         # each booster itself: the scikit-learn wrapper's predict re-reads every parameter and
         # validates X on each call (about 2 of the 4 ms a request cost at L); num_threads
         # bounds LightGBM's own OpenMP threads for this call
         for m in models:
             out += m.booster_.predict(x, num_threads=int(self.n_threads))
-        return out / max(len(models), 1)
+        return out
 
     def penalised(self, raw: np.ndarray, X: np.ndarray) -> np.ndarray:
         """``raw - popularity_penalty · log(1 + holders)``: float64 ``[n_rows]`` from the trees'

@@ -165,9 +165,9 @@ def run_suite(
 
     def rank(site: Site) -> dict[str, Any]:
         others = [p.rep for n, p in prepared.items() if n != site.name] + list(extra.values()) if pool else []
+        priors = [suite_prior(others, prior_per_site, seed=seed + k) for k in range(bag)]  # one per booster
         result = score(prepared[site.name], checkpoints=checkpoints, n_resamples=n_resamples, seed=seed,
-                       ranker_params=ranker_params, prior=suite_prior(others, prior_per_site, seed=seed),
-                       member_priors=[suite_prior(others, prior_per_site, seed=seed + k) for k in range(1, bag)])
+                       ranker_params=ranker_params, prior=priors[0], member_priors=priors[1:])
         result.pop("per_case")
         return result
 

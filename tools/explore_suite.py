@@ -32,6 +32,7 @@ def main(argv: list[str]) -> None:
     from colearn.data import bundled
     from colearn.perf.offline_eval import spine_cells, suite_sites
     from colearn.recommender import suite
+    from colearn.recommender.benchmark import ranker_settings
     from colearn.recommender.evaluation import ndcg_at_k
     from colearn.recommender.fitting import fit_ranker
     from colearn.recommender.replay import BASELINES
@@ -39,6 +40,7 @@ def main(argv: list[str]) -> None:
     name = argv[0]
     params = {k: json.loads(v) for k, v in (a.split("=", 1) for a in argv[1:])}
     per_site = int(params.pop("prior_per_site", suite.PRIOR_PER_SITE))
+    n_models = int(ranker_settings(params)["n_models"])
     cells = spine_cells()
     sites = suite_sites(bundled("stackexchange"))
     prepared = {s.name: suite.prepare_site(s, cells, validation=True, cache=CACHE) for s in sites}
@@ -57,7 +59,7 @@ def main(argv: list[str]) -> None:
         log_h = None
         for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
             cut = bisect.bisect_left(keys, rep.test[lo].key)
-            bag = [suite.suite_prior(others, per_site, seed=k) for k in range(1, int(params.get("n_models", 3)))]
+            bag = [suite.suite_prior(others, per_site, seed=k) for k in range(1, n_models)]
             ranker = fit_ranker(rep.train[:cut], prior=prior, member_priors=bag, **params)
             log_h = ranker.features_.index("log_holders")
             x = np.concatenate([rep.test[i].features for i in range(lo, hi)])
