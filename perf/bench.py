@@ -265,7 +265,8 @@ def _award_to_change(serve: ServeProcess, key: str, city: City, n: int = 20) -> 
             else:
                 failures += 1
     return {"award_to_change_p50_ms": percentile(times, 50), "award_to_change_max_ms": max(times) if times else None,
-            "award_to_change_n": len(times), "award_to_change_unchanged": failures}
+            "award_to_change_n": len(times), "award_to_change_unchanged": failures,
+            "award_to_change_ms": [round(x, 1) for x in times]}
 
 
 def bench_size(size: str, seed: int = 1, *, workers: int = 2, http_requests: int = 3_000,
