@@ -163,16 +163,17 @@ class CountMatrix:
         m.eliminate_zeros()
         self._m = m
 
-    def _rows_csr(self, i: np.ndarray) -> sparse.csr_array | None:
-        """Rows ``i`` with the changes added (CSR ``[len(i), n_cols]``, no stored zeros), or
-        ``None`` when there are no changes (read the CSR itself then)."""
+    def _read(self, i: np.ndarray) -> tuple[sparse.csr_array, np.ndarray]:
+        """``(a CSR, its rows)`` holding rows ``i`` of the matrix: the CSR itself and ``i`` when
+        no changes sit beside it, else rows ``i`` with the changes added (no stored zeros,
+        sorted columns) and ``0 .. len(i) - 1``. Sparse only."""
         m, delta = self._parts()
         if delta is None:
-            return None
+            return m, i
         out = (m[i] + delta[i]).tocsr()
         out.eliminate_zeros()
         out.sort_indices()
-        return out
+        return out, np.arange(len(i))
 
     def matrix(self) -> np.ndarray | sparse.csr_array:
         """The whole matrix: the dense array itself (not a copy; do not write) or the CSR."""
@@ -188,16 +189,12 @@ class CountMatrix:
             block = self._d[i]
             src, cols = np.nonzero(block)
             return src, cols, block[src, cols]
-        changed = self._rows_csr(i)
-        if changed is not None:
-            lens = np.diff(changed.indptr)
-            return np.repeat(np.arange(len(i)), lens), changed.indices.astype(np.int64), changed.data
-        m, _ = self._parts()
-        starts, ends = m.indptr[i], m.indptr[i + 1]
+        m, r = self._read(i)
+        starts, ends = m.indptr[r], m.indptr[r + 1]
         lens = ends - starts
         total = int(lens.sum())
         if total > ROW_SUM_GATHER:  # scipy's compiled row index: about 3 times faster on many entries
-            sub = m[i]
+            sub = m[r]
             return np.repeat(np.arange(len(i)), lens), sub.indices.astype(np.int64), sub.data
         pos = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
         return np.repeat(np.arange(len(i)), lens), m.indices[pos].astype(np.int64), m.data[pos]
@@ -207,9 +204,8 @@ class CountMatrix:
         c = np.asarray(cols, dtype=np.int64).reshape(-1)
         if self._d is not None:
             return self._d[int(row), c]
-        changed = self._rows_csr(np.array([int(row)]))
-        m = changed if changed is not None else self._parts()[0]
-        row = 0 if changed is not None else int(row)
+        m, at = self._read(np.array([int(row)]))
+        row = int(at[0])
         if not m.has_sorted_indices:
             m.sort_indices()
         lo, hi = m.indptr[int(row)], m.indptr[int(row) + 1]
@@ -261,5 +257,5 @@ class CountMatrix:
         i = np.asarray(idx, dtype=np.int64)
         if self._d is not None:
             return self._d[i].copy()
-        changed = self._rows_csr(i)
-        return (changed if changed is not None else self._parts()[0][i]).toarray()
+        m, r = self._read(i)
+        return m[r].toarray()

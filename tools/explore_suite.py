@@ -51,6 +51,7 @@ def main(argv: list[str]) -> None:
         rep = prepared[site.name].rep
         others = [p.rep for n, p in prepared.items() if n != site.name]
         prior = suite.suite_prior(others, per_site, seed=0)
+        bag = [suite.suite_prior(others, per_site, seed=k) for k in range(1, n_models)]  # one per further booster
         n_cases = len(rep.test)
         bounds = np.linspace(0, n_cases, min(2, n_cases) + 1).astype(int)
         keys = [g.key for g in rep.train]
@@ -59,7 +60,6 @@ def main(argv: list[str]) -> None:
         log_h = None
         for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
             cut = bisect.bisect_left(keys, rep.test[lo].key)
-            bag = [suite.suite_prior(others, per_site, seed=k) for k in range(1, n_models)]
             ranker = fit_ranker(rep.train[:cut], prior=prior, member_priors=bag, **params)
             log_h = ranker.features_.index("log_holders")
             x = np.concatenate([rep.test[i].features for i in range(lo, hi)])
