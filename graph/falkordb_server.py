@@ -64,6 +64,14 @@ FSYNC_POLICIES = ("always", "everysec")
 _PR_SET_PDEATHSIG = 1
 
 
+def _record_state(data_dir: Path, pid: int, port: int) -> None:
+    """Write ``falkordb.json`` (``{"pid", "port"}``) in ``data_dir`` whole or not at all
+    (a temporary file renamed over it), so that no reader sees half of it."""
+    tmp = data_dir / f".{_STATE_FILE}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({"pid": pid, "port": port}))
+    os.replace(tmp, data_dir / _STATE_FILE)
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -292,6 +300,9 @@ class EmbeddedFalkorDB:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True,
                                 preexec_fn=functools.partial(exit_with_parent, os.getpid()))
+        # Recorded before it answers, so that whoever sees it answer also reads its pid
+        # (a reader of the file waits for a live pid to answer, see ``_reuse``).
+        _record_state(path, proc.pid, port)
         try:
             _wait_ready(port, proc.pid, lambda: proc.poll() is None, path / "falkordb.log")
         except StoreUnavailable:
@@ -304,7 +315,6 @@ class EmbeddedFalkorDB:
     def _start(cls, path: Path, fsync: str = "always") -> "EmbeddedFalkorDB":
         port = free_port()
         proc = cls._launch(path, port, fsync)
-        (path / _STATE_FILE).write_text(json.dumps({"pid": proc.pid, "port": port}))
         server = cls(data_dir=path, port=port, owned=True, process=proc, fsync=fsync)
         server._watcher = threading.Thread(target=server._watch, name=f"falkordb-watch-{port}", daemon=True)
         server._watcher.start()
@@ -335,7 +345,6 @@ class EmbeddedFalkorDB:
                     continue
                 self.restarts += 1
                 up_since = time.monotonic()
-                (self.data_dir / _STATE_FILE).write_text(json.dumps({"pid": self.process.pid, "port": self.port}))
                 log.info("FalkorDB restarted: pid %s on port %s", self.process.pid, self.port)
                 break
 

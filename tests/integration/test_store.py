@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -104,5 +105,28 @@ def test_state_file_of_a_dead_server_is_ignored(tmp_path: Path) -> None:
     try:
         assert server.owned and server.port != 1
         assert FalkorDBStore(server.host, server.port, "g").read("RETURN 1 AS one") == [{"one": 1}]
+    finally:
+        server.stop()
+
+
+def test_the_state_file_names_a_server_before_it_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whoever sees the server answer (a health check after a restart) must read its pid
+    # from the state file, so the file is written before the wait for the first answer.
+    from colearn.graph import falkordb_server
+
+    seen: list[dict[str, int]] = []
+    wait_ready = falkordb_server._wait_ready
+
+    def record_then_wait(port: int, pid: int, *args: object) -> None:
+        seen.append(json.loads((tmp_path / "falkordb.json").read_text()) | {"launched": pid, "asked": port})
+        wait_ready(port, pid, *args)
+
+    monkeypatch.setattr(falkordb_server, "_wait_ready", record_then_wait)
+    server = EmbeddedFalkorDB.for_data_dir(tmp_path)
+    try:
+        assert server.process is not None
+        assert seen == [{"pid": server.process.pid, "port": server.port,
+                         "launched": server.process.pid, "asked": server.port}]
+        assert sorted(p.name for p in tmp_path.glob("*falkordb.json*")) == ["falkordb.json"]
     finally:
         server.stop()
