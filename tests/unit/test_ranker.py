@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -16,7 +17,7 @@ from colearn.recommender.ranker import (
     RANKER_SIGNALS, LearnedRanker, feature_matrix, feature_names, occluded, raw_features,
     within_learner_rank,
 )
-from colearn.recommender.guard import guard_choice
+from colearn.recommender.guard import critical_z, guard_choice
 from colearn.recommender.recommend import Recommender
 from colearn.recommender.signals import Interests
 from colearn.ingest.synthetic.climb import synthetic_city, true_next
@@ -92,6 +93,15 @@ def test_save_load_keeps_features_and_hash(ranker, tmp_path: Path, replayed) -> 
         LearnedRanker.load(path, features=["item_knn"])
     with pytest.raises(InvalidInput):
         LearnedRanker().fit(x, np.zeros(len(x)))
+    # a file of the previous format (its guard's level was a z, not a family-wise alpha) is refused
+    saved = joblib.load(path)
+    joblib.dump({**saved, "format": 3, "params": {**saved["params"], "guard_z": 1.645}}, path)
+    with pytest.raises(InvalidInput, match="format 4"):
+        LearnedRanker.load(path)
+    xs, ys = benchmark.training_rows(replayed.train[:5])
+    for alpha in (0.0, 1.0):
+        with pytest.raises(InvalidInput, match="guard_alpha"):
+            LearnedRanker(guard_alpha=alpha).fit(xs, ys, group=[len(ys) // 5] * 5)
 
 
 def test_cold_start_prefers_the_chosen_theme(city) -> None:
@@ -141,14 +151,31 @@ def test_the_guard_serves_a_signal_only_when_it_wins_by_more_than_the_noise() ->
     ours = rng.uniform(0.3, 0.9, 400)
     # a signal ahead on every event: served at any level
     clear = {"ranker": ours, "ppr": ours + 0.05}
-    assert guard_choice(clear, 0.0) == "ppr" and guard_choice(clear, 1.645) == "ppr"
-    # ahead by 0.01 on average with noise ten times that: served only without a margin
+    assert guard_choice(clear, 0.5) == "ppr" and guard_choice(clear, 0.05) == "ppr"
+    # ahead by 0.01 on average with noise ten times that: served only at a loose level
     noisy = {"ranker": ours, "ppr": ours + 0.01 + rng.normal(0.0, 0.3, 400)}
     assert noisy["ppr"].mean() > ours.mean()
-    assert guard_choice(noisy, 0.0) == "ppr" and guard_choice(noisy, 1.645) == "ranker"
+    assert guard_choice(noisy, 0.5) == "ppr" and guard_choice(noisy, 0.05) == "ranker"
     # never a signal behind the model; among those clearly ahead, the best mean
     both = {"ranker": ours, "rp3beta": ours - 0.02, "ppr": ours + 0.05, "popularity": ours + 0.08}
-    assert guard_choice(both, 1.645) == "popularity"
+    assert guard_choice(both, 0.05) == "popularity"
+
+
+def test_the_guard_corrects_its_level_for_every_signal_it_weighs() -> None:
+    assert critical_z(0.05, 1) == pytest.approx(1.645, abs=1e-3)
+    assert critical_z(0.05, 7) == pytest.approx(2.450, abs=1e-3)
+    rng = np.random.default_rng(1)
+    ours = rng.uniform(0.3, 0.9, 200)
+    noise = rng.normal(0.0, 0.2, 200)
+    noise = (noise - noise.mean()) / noise.std(ddof=1)  # mean 0, standard deviation 1
+    ahead = ours + 0.1 * noise + 0.1 * 2.0 / np.sqrt(200)  # ahead by exactly 2 standard errors
+    # z = 2: beyond 1.645 when it is the only signal weighed, within 2.45 among seven
+    assert guard_choice({"ranker": ours, "ppr": ahead}, 0.05) == "ppr"
+    behind = {f"s{i}": ours - 0.1 for i in range(6)}
+    assert guard_choice({"ranker": ours, "ppr": ahead, **behind}, 0.05) == "ranker"
+    for alpha in (0.0, 1.0, -0.1):
+        with pytest.raises(ValueError):
+            critical_z(alpha, 3)
 
 
 def test_the_popularity_penalty_moves_less_held_badges_up_and_keeps_the_features(city, ranker) -> None:
