@@ -37,7 +37,7 @@ from sklearn.base import BaseEstimator
 from threadpoolctl import ThreadpoolController
 
 from colearn.errors import InvalidInput
-from colearn.recommender.guard import guard_choice, ndcg_per_group
+from colearn.recommender.guard import critical_z, guard_choice, ndcg_per_group
 from colearn.recommender.registry import signal_names
 from colearn.recommender.sequence import SEQUENCE_FEATURES
 from colearn.recommender.signals import Profile
@@ -332,8 +332,10 @@ class LearnedRanker(BaseEstimator):
         w = None if weight is None else np.asarray(weight, dtype=np.float64).reshape(-1)
         if w is not None and (w.shape != y.shape or (w < 0).any()):
             raise InvalidInput(f"weight {w.shape} must give each of the {len(y)} rows a weight >= 0")
-        if not 0.0 < float(self.guard_alpha) < 1.0:
-            raise InvalidInput(f"guard_alpha is {self.guard_alpha}: the guard's level must be in (0, 1)")
+        try:
+            critical_z(self.guard_alpha, 1)  # the level's bounds live there
+        except ValueError as exc:
+            raise InvalidInput(f"guard_alpha is {self.guard_alpha}: {exc}") from exc
         if int(self.n_models) < 1 or len(members) > int(self.n_models) - 1:
             raise InvalidInput(f"n_models is {self.n_models}: it must be at least 1, with at most "
                                f"{int(self.n_models) - 1} members' rows, not {len(members)}")
