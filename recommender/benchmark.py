@@ -50,9 +50,11 @@ import numpy as np
 
 from colearn.errors import InvalidInput
 from colearn.recommender.evaluation import (
-    _awards, hit_rate_at_k, ndcg_at_k, reciprocal_rank, summarise, temporal_leave_last_out, validation_awards,
+    _awards, ranks_of, summarise, temporal_leave_last_out, validation_awards,
 )
-from colearn.recommender.fitting import FIT_SETTINGS, GUARD_SIGNALS, NEGATIVES, fit_ranker, training_groups, training_rows
+from colearn.recommender.fitting import (
+    FIT_SETTINGS, GUARD_SIGNALS, HARD_NEGATIVES, NEGATIVES, PooledRows, fit_ranker, pooled_rows, training_groups, training_rows,
+)
 from colearn.recommender.projections import Award, SpineCell, award_order_key
 from colearn.recommender.ranker import LearnedRanker
 from colearn.recommender.replay import BASELINES, MAX_TRAIN_GROUPS, TIE_BREAK, Group, Replay, replay
@@ -76,11 +78,14 @@ def case_metrics(scores: np.ndarray, g: Group, vectors: np.ndarray, n_learners_t
     sims = vectors[top] @ vectors[top].T
     iu = np.triu_indices(len(top), k=1)
     share = (g.popularity[top] + 1.0) / (max(n_learners_then, 1) + 1.0) if g.popularity is not None else None
+    # one held-out badge: its rank gives HR@K, NDCG@10 (IDCG is 1) and the reciprocal rank
+    # (the definitions of ``evaluation.hit_rate_at_k``, ``ndcg_at_k`` and ``reciprocal_rank``)
+    rank = int(ranks_of(scores, g.target, exclude=g.held)[0])
     return {
-        "hr@5": hit_rate_at_k(scores, g.target, 5, exclude=g.held),
-        "hr@10": hit_rate_at_k(scores, g.target, 10, exclude=g.held),
-        "ndcg@10": ndcg_at_k(scores, g.target, 10, exclude=g.held),
-        "mrr": reciprocal_rank(scores, g.target, exclude=g.held),
+        "hr@5": float(rank <= 5),
+        "hr@10": float(rank <= 10),
+        "ndcg@10": float(1.0 / np.log2(rank + 1.0)) if rank <= 10 else 0.0,
+        "mrr": 1.0 / rank,
         "diversity@10": float(np.mean(1.0 - sims[iu])) if iu[0].size else 0.0,
         "novelty@10": float(np.mean(-np.log2(share))) if share is not None else 0.0,
         "_top": top,
@@ -105,8 +110,12 @@ def coverage_interval(tops: Sequence[np.ndarray], n_badges: int, *, n_resamples:
 
 
 def ranker_scores(rep: Replay, *, checkpoints: int = 10, min_train_groups: int = 100,
-                  prior: Sequence[Group] = (), **params: Any) -> tuple[list[np.ndarray], int, list[int], list[dict[str, Any]]]:
+                  prior: Sequence[Group] | PooledRows = (),
+                  **params: Any) -> tuple[list[np.ndarray], int, list[int], list[dict[str, Any]]]:
     """Score every test case with a ranker trained strictly before its block (expanding window).
+
+    ``prior`` and ``params``' ``member_priors`` (``fitting.fit_ranker``) are
+    sampled into ``fitting.PooledRows`` once, for every refit.
 
     Returns:
         ``(scores per case, fallback cases, training groups per block, the guard per
@@ -117,6 +126,11 @@ def ranker_scores(rep: Replay, *, checkpoints: int = 10, min_train_groups: int =
     if n_cases == 0:
         return [], 0, [], guards
     bounds = np.linspace(0, n_cases, min(checkpoints, n_cases) + 1).astype(int)
+    # the priors' rows are sampled once for every refit (the same rows each refit would draw)
+    sampling = {"negatives": params.get("negatives", NEGATIVES), "hard": params.get("hard", HARD_NEGATIVES)}
+    prior = pooled_rows(prior, **sampling) if prior and not isinstance(prior, PooledRows) else prior
+    params["member_priors"] = [p if isinstance(p, PooledRows) else pooled_rows(p, **sampling)
+                               for p in params.get("member_priors", ())]
     train_keys = [g.key for g in rep.train]
     out: list[np.ndarray] = [np.zeros(0)] * n_cases
     fallback, sizes = 0, []

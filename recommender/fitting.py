@@ -7,6 +7,7 @@ one LambdaRank query group: the badge earned labelled 1, not-earned badges 0.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,8 @@ def _best_rank(features: np.ndarray) -> np.ndarray:
 
 
 def training_groups(groups: Sequence[Group], negatives: int | None = None,
-                    seed: int = 0, hard: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    seed: int = 0, hard: float = 0.0,
+                    rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(X float32 [n_rows, n_features], y int8 [n_rows], sizes int64 [n_groups])``: per event,
     the earned badge and the badges the learner did not hold (all of them, or ``negatives`` of
     them, seeded), one query group each, in the order of ``groups``.
@@ -32,8 +34,9 @@ def training_groups(groups: Sequence[Group], negatives: int | None = None,
     negatives: the not-earned badges ranked best by any single signal (what
     the served candidate stage puts in front of the ranker; see
     ``recommend.CANDIDATES_PER_SIGNAL``), the rest drawn uniformly from the others.
+    ``rng``: the sampler to draw from (it advances), instead of a new one seeded ``seed``.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed) if rng is None else rng
     xs, ys, sizes = [], [], []
     for g in groups:
         mask = np.ones(len(g.features), dtype=bool)
@@ -97,10 +100,53 @@ OWN_WEIGHT = 0.5
 FIT_SETTINGS = ("negatives", "hard", "guard", "guard_all", "own_weight")
 
 
+@dataclass(frozen=True)
+class PooledRows:
+    """The training rows of a prior (other sites' events), built once for every fit that pools it.
+
+    ``fit_ranker`` draws a prior's negatives first, from a sampler seeded 0,
+    then its own events' from the same sampler; ``state`` is that sampler's
+    state after the prior, so a fit given these rows draws exactly what it
+    would have drawn from the prior's groups. Build with ``pooled_rows``.
+
+    Attributes:
+        x, y, sizes: ``training_groups`` of the prior (float32 ``[n_rows,
+            n_features]``, int8 ``[n_rows]``, int64 ``[n_groups]``).
+        negatives, hard: the sampling they were drawn with.
+        state: the sampler's ``bit_generator.state`` after them.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    sizes: np.ndarray
+    negatives: int | None
+    hard: float
+    state: dict[str, Any]
+
+    def __len__(self) -> int:
+        """Events (query groups) in the prior."""
+        return len(self.sizes)
+
+    def then(self, groups: Sequence[Group]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``training_groups(prior + groups)`` with this sampling: the prior's rows, then ``groups``'."""
+        rng = np.random.default_rng()
+        rng.bit_generator.state = self.state
+        x, y, sizes = training_groups(groups, self.negatives, hard=self.hard, rng=rng)
+        return np.concatenate([self.x, x]), np.concatenate([self.y, y]), np.concatenate([self.sizes, sizes])
+
+
+def pooled_rows(prior: Sequence[Group], negatives: int | None = NEGATIVES,
+                hard: float = HARD_NEGATIVES) -> PooledRows:
+    """``PooledRows`` of ``prior`` (its events in the order given), sampled as ``fit_ranker`` samples."""
+    rng = np.random.default_rng(0)
+    x, y, sizes = training_groups(prior, negatives, hard=hard, rng=rng)
+    return PooledRows(x, y, sizes, negatives, float(hard), dict(rng.bit_generator.state))
+
+
 def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard: bool = True,
-               prior: Sequence[Group] = (), hard: float = HARD_NEGATIVES, guard_all: bool = GUARD_ALL,
-               own_weight: float = OWN_WEIGHT, member_priors: Sequence[Sequence[Group]] = (),
-               **params: Any) -> LearnedRanker:
+               prior: Sequence[Group] | PooledRows = (), hard: float = HARD_NEGATIVES,
+               guard_all: bool = GUARD_ALL, own_weight: float = OWN_WEIGHT,
+               member_priors: Sequence[Sequence[Group] | PooledRows] = (), **params: Any) -> LearnedRanker:
     """A ``LearnedRanker`` fitted on ``training_groups(prior + groups, negatives, hard=hard)``.
 
     ``groups`` are the site's own training events (sorted into time order
@@ -113,29 +159,37 @@ def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard
     weighs ``own_weight`` in the loss, a pooled one 1. ``member_priors``:
     other samples of other sites' events, one per further booster of the bag
     (``LearnedRanker.n_models``), each fitted on it plus ``groups`` (without
-    the guard's split: the guard judges the first booster's settings).
+    the guard's split: the guard judges the first booster's settings). A
+    prior given as ``PooledRows`` (``pooled_rows``, for a series of fits on
+    the same prior) gives the same fit as its groups.
 
     Raises:
         InvalidInput: no own groups and no prior, the rows lack positives or
-            negatives, or more member priors than the bag has further boosters.
+            negatives, more member priors than the bag has further boosters, or
+            a ``PooledRows`` prior was sampled with other ``negatives`` or ``hard``.
     """
     if not groups and not prior:
         raise InvalidInput("no training events: the ranker needs learners who earned at least two badges")
-    ordered = [*prior, *sorted(groups, key=lambda g: g.key)]
+    pooled = [p if isinstance(p, PooledRows) else pooled_rows(p, negatives, hard) for p in (prior, *member_priors)]
+    for p in pooled:
+        if p.negatives != negatives or p.hard != float(hard):
+            raise InvalidInput(f"a prior's rows were sampled with negatives={p.negatives}, hard={p.hard}, "
+                               f"not the fit's negatives={negatives}, hard={hard}")
+    own = sorted(groups, key=lambda g: g.key)
     ranker = LearnedRanker(**params)
     # the guard needs enough of the site's own events to judge (20 at least)
     n_guard = int(round(len(groups) * float(ranker.guard_share))) if guard and len(groups) >= 100 else 0
     if guard_all and n_guard:
         # the guard's events keep every badge not held, so that it judges as the test does
-        x1, y1, s1 = training_groups(ordered[:-n_guard], negatives, hard=hard)
-        x2, y2, s2 = training_groups(ordered[-n_guard:], None)
+        x1, y1, s1 = pooled[0].then(own[:-n_guard])
+        x2, y2, s2 = training_groups(own[-n_guard:], None)
         x, y, sizes = np.concatenate([x1, x2]), np.concatenate([y1, y2]), np.concatenate([s1, s2])
     else:
-        x, y, sizes = training_groups(ordered, negatives, hard=hard)
-    weight = _own_weight(sizes, len(prior), own_weight)
+        x, y, sizes = pooled[0].then(own)
+    weight = _own_weight(sizes, len(pooled[0]), own_weight)
     members = []
-    for other in member_priors:
-        xk, yk, sk = training_groups([*other, *ordered[len(prior):]], negatives, hard=hard)
+    for other in pooled[1:]:
+        xk, yk, sk = other.then(own)
         members.append((xk, yk, sk, _own_weight(sk, len(other), own_weight)))
     return ranker.fit(x, y, group=sizes, guard=GUARD_SIGNALS if guard else (), n_guard=n_guard, weight=weight,
                       members=members)
@@ -151,4 +205,5 @@ def _own_weight(sizes: np.ndarray, n_prior: int, own_weight: float) -> np.ndarra
     return weight
 
 
-__all__ = ["FIT_SETTINGS", "GUARD_ALL", "GUARD_SIGNALS", "HARD_NEGATIVES", "NEGATIVES", "OWN_WEIGHT", "fit_ranker", "training_groups", "training_rows"]
+__all__ = ["FIT_SETTINGS", "GUARD_ALL", "GUARD_SIGNALS", "HARD_NEGATIVES", "NEGATIVES", "OWN_WEIGHT", "PooledRows",
+           "fit_ranker", "pooled_rows", "training_groups", "training_rows"]

@@ -13,7 +13,8 @@ from colearn.perf.offline_eval import se_catalogue
 from colearn.ingest.spine import read_spine, spine_cell_rows
 from colearn.ingest.stackexchange import plan_stackexchange
 from colearn.recommender import suite
-from colearn.recommender.fitting import _best_rank, training_groups
+from colearn.errors import InvalidInput
+from colearn.recommender.fitting import _best_rank, fit_ranker, pooled_rows, training_groups
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +71,22 @@ def test_the_suite_gives_the_same_result_in_two_processes_as_in_one(site: suite.
     assert set(one["sites"]) == {"early", "late"} and one["sites"] == two["sites"]
     assert all(r["n_prior_groups"] > 0 for r in two["sites"].values())
     assert [t for t in told if t[1] == "rank"] == [("early", "rank"), ("late", "rank")]
+
+
+def test_a_prior_sampled_once_gives_the_rows_of_one_pass(site: suite.Site, cells: list[dict]) -> None:
+    """Two real slices of the Martial Arts history: the later one's events pooled into the earlier's fit."""
+    own = suite.prepare_site(suite.Site("early", site.awards[:800], site.catalogue), cells, validation=True).rep
+    other = suite.prepare_site(suite.Site("late", site.awards[700:], site.catalogue), cells, validation=True).rep
+    prior = other.train[::2]
+    pooled = pooled_rows(prior)
+    one_pass = training_groups([*prior, *own.train], 20)
+    assert len(pooled) == len(prior) and len(pooled.x) < len(one_pass[0])
+    for a, b in zip(pooled.then(own.train), one_pass):  # X, y and group sizes, prior then own
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    # the same again from the same rows (nothing in them advanced), and so the same fit
+    assert all(np.array_equal(a, b) for a, b in zip(pooled.then(own.train), one_pass))
+    fits = [fit_ranker(own.train, prior=p, guard=False, max_iter=10, n_models=1) for p in (prior, pooled)]
+    x = np.concatenate([g.features for g in own.test[:20]])
+    assert fits[0].training_hash_ == fits[1].training_hash_ and np.array_equal(fits[0].score(x), fits[1].score(x))
+    with pytest.raises(InvalidInput, match="negatives"):
+        fit_ranker(own.train, prior=pooled_rows(prior, negatives=10), guard=False, max_iter=10)
