@@ -37,6 +37,7 @@ from typing import Any, Iterator
 import redis.exceptions
 
 from colearn.errors import StoreUnavailable
+from colearn.files import write_whole
 from colearn.ports import free_port
 
 log = logging.getLogger(__name__)
@@ -66,10 +67,8 @@ _PR_SET_PDEATHSIG = 1
 
 def _record_state(data_dir: Path, pid: int, port: int) -> None:
     """Write ``falkordb.json`` (``{"pid", "port"}``) in ``data_dir`` whole or not at all
-    (a temporary file renamed over it), so that no reader sees half of it."""
-    tmp = data_dir / f".{_STATE_FILE}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({"pid": pid, "port": port}))
-    os.replace(tmp, data_dir / _STATE_FILE)
+    (``files.write_whole``), so that no reader sees half of it."""
+    write_whole(data_dir / _STATE_FILE, json.dumps({"pid": pid, "port": port}).encode())
 
 
 def _pid_alive(pid: int) -> bool:

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from colearn.files import write_whole
 from colearn.perf.load import summarise
 from colearn.recommender.projections import Projection
 
@@ -61,11 +62,8 @@ def city_projection(size: str, seed: int = 1, folder: Path | str = "generated",
     awards, catalogue, cells = evaluation_rows(generate_city(size, seed))
     projection = Projection.from_rows(awards, catalogue, cells)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as f:
-        pickle.dump({"format": _CACHE_FORMAT, "size": size, "seed": seed, "projection": projection}, f,
-                    protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
+    write_whole(path, lambda f: pickle.dump({"format": _CACHE_FORMAT, "size": size, "seed": seed,
+                                             "projection": projection}, f, protocol=pickle.HIGHEST_PROTOCOL))
     return projection
 
 
