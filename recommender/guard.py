@@ -7,7 +7,7 @@ model only when no signal beats it by more than the noise (``guard_choice``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 
 import numpy as np
@@ -25,6 +25,34 @@ def ndcg_per_group(scores: np.ndarray, y: np.ndarray, sizes: np.ndarray, k: int 
         rank = int((s >= s[hit[0]]).sum())  # 1-based, ties against the relevant row
         out[i] = 1.0 / np.log2(rank + 1) if rank <= k else 0.0
     return out
+
+
+#: Fewest events the guard judges on: below this it serves the model.
+MIN_EVENTS = 20
+
+
+def per_event_ndcg(pred: np.ndarray, X: np.ndarray, y: np.ndarray, sizes: np.ndarray,
+                   features: Sequence[str], signals: Sequence[str], min_held: int = 1) -> dict[str, np.ndarray]:
+    """NDCG@10 per judged event of the model's scores ``pred`` and of each signal's column of ``X``.
+
+    ``X`` float ``[n_rows, n_features]`` (columns ``features``), ``y`` 0/1 and ``pred`` float
+    ``[n_rows]``, ``sizes`` the rows per event. A signal's ties break by popularity
+    (``1e-6`` of its column). Judged: the events whose learner held at least
+    ``min_held`` badges (the ``n_held`` column; every event without one). Returns ``{"ranker": float [n_judged],
+    signal: float [n_judged], ...}``.
+    """
+    out = {"ranker": ndcg_per_group(pred, y, sizes)}
+    pop = list(features).index("popularity") if "popularity" in features else None
+    for s in signals:
+        col = X[:, list(features).index(s)].astype(np.float64)
+        if pop is not None:
+            col = col + 1e-6 * X[:, pop]
+        out[s] = ndcg_per_group(col, y, sizes)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    if "n_held" not in features or not len(sizes):
+        return out
+    keep = X[starts, list(features).index("n_held")] >= min_held
+    return {k: v[keep] for k, v in out.items()}
 
 
 def critical_z(alpha: float, m: int) -> float:
@@ -69,4 +97,4 @@ def guard_choice(per_event: Mapping[str, np.ndarray], alpha: float = 0.05) -> st
     return best
 
 
-__all__ = ["critical_z", "guard_choice", "ndcg_per_group"]
+__all__ = ["MIN_EVENTS", "critical_z", "guard_choice", "ndcg_per_group", "per_event_ndcg"]

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from colearn.errors import InvalidInput
+from colearn.files import write_whole
 from colearn.recommender.benchmark import FULL, Prepared, best_baseline, prepare, ranker_settings, score
 from colearn.recommender.projections import SpineCell
 from colearn.recommender.replay import Group, Replay, replay
@@ -31,7 +32,7 @@ from colearn.recommender.replay import Group, Replay, replay
 PRIOR_PER_SITE = 2000
 
 #: Bumped when what ``prepare`` computes changes, so that older cached replays are not reused.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def suite_prior(others: Sequence[Replay], per_site: int = PRIOR_PER_SITE, seed: int = 0) -> list[Group]:
@@ -90,10 +91,7 @@ def prepare_site(site: Site, cells: Sequence[Any], *, validation: bool = False, 
         return loaded
     prepared = prepare(site.awards, site.catalogue, cells, validation=validation, seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as f:
-        pickle.dump(prepared, f, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
+    write_whole(path, lambda f: pickle.dump(prepared, f, protocol=pickle.HIGHEST_PROTOCOL))
     return prepared
 
 

@@ -19,7 +19,7 @@ from colearn.recommender.ranker import (
 )
 from colearn.recommender.guard import critical_z, guard_choice
 from colearn.recommender.recommend import Recommender
-from colearn.recommender.signals import Interests
+from colearn.recommender.signals import Interests, Profile
 from colearn.ingest.synthetic.climb import synthetic_city, true_next
 
 
@@ -41,6 +41,19 @@ def ranker(replayed) -> LearnedRanker:
 def test_within_learner_rank_shares_ties_and_puts_held_last() -> None:
     ranks = within_learner_rank(np.array([0.5, 0.0, 0.5, 0.9, 0.0]), np.array([3]))
     assert ranks.tolist() == [0, 2, 0, 5, 2]
+
+
+def test_ranks_compare_scores_as_the_ranker_reads_them() -> None:
+    """Scores equal in float32 but not in float64 (the last bits of a BLAS sum, which differ between
+    CPU kinds) share a rank, in the full matrix and for a few candidates alike."""
+    a = 0.3
+    b = np.nextafter(a, 1.0)  # a and b differ in float64 only
+    scores = np.array([b, 0.1, a, 0.9, 0.2])
+    assert within_learner_rank(scores, np.array([3])).tolist() == [0, 3, 0, 5, 2]
+    profile = Profile.of([3])
+    full = feature_matrix({"popularity": scores}, profile, signals=["popularity"])
+    few = feature_matrix({"popularity": scores}, profile, signals=["popularity"], cols=np.array([0, 2, 4]))
+    assert full[[0, 2], 1].tolist() == [0.0, 0.0] and np.array_equal(few, full[[0, 2, 4]])
 
 
 def test_training_rows_have_one_positive_per_event(replayed) -> None:

@@ -15,6 +15,8 @@ from colearn.ingest.stackexchange import plan_stackexchange
 from colearn.recommender import suite
 from colearn.errors import InvalidInput
 from colearn.recommender.fitting import _best_rank, fit_ranker, pooled_rows, training_groups
+from colearn.recommender.guard import per_event_ndcg
+from colearn.recommender.ranker import feature_names
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +92,21 @@ def test_a_prior_sampled_once_gives_the_rows_of_one_pass(site: suite.Site, cells
     assert fits[0].training_hash_ == fits[1].training_hash_ and np.array_equal(fits[0].score(x), fits[1].score(x))
     with pytest.raises(InvalidInput, match="negatives"):
         fit_ranker(own.train, prior=pooled_rows(prior, negatives=10), guard=False, max_iter=10)
+
+
+def test_the_guard_judges_only_learners_with_enough_badges(site: suite.Site, cells: list[dict]) -> None:
+    rep = suite.prepare_site(site, cells, validation=True).rep
+    groups = rep.train[:300]
+    x, y, sizes = training_groups(groups, 20)
+    names = feature_names()
+    pred = x[:, names.index("rp3beta")].astype(np.float64)
+    every = per_event_ndcg(pred, x, y, sizes, names, ["ppr", "popularity"], min_held=1)
+    some = per_event_ndcg(pred, x, y, sizes, names, ["ppr", "popularity"], min_held=2)
+    with_history = np.array([len(g.held) >= 2 for g in groups])
+    assert 0 < with_history.sum() < len(groups) and len(every["ranker"]) == len(groups)
+    for k in every:
+        assert np.array_equal(some[k], every[k][with_history])
+    # too few judged events: the model is served, nothing judged
+    ranker = fit_ranker(groups, guard=True, max_iter=10, n_models=1, guard_min_held=10_000)
+    assert ranker.serve_ == "ranker" and ranker.guard_ == {}
+    assert fit_ranker(groups, guard=True, max_iter=10, n_models=1).guard_  # judged by default
