@@ -1,8 +1,9 @@
 """The learned ranker's guard: does the model beat each single signal on held-out events?
 
 ``LearnedRanker.fit`` holds out the latest of a site's own events, scores them
-with a model fitted on the rest and with each single signal, and serves the
-model only when no signal beats it by more than the noise (``guard_choice``).
+with a model fitted on the rest and with each single signal (``per_event_ndcg``:
+the events of learners holding ``guard_min_held`` badges or more), and serves
+the model only when no signal beats it by more than the noise (``guard_choice``).
 """
 
 from __future__ import annotations
