@@ -1,9 +1,10 @@
 """Files written whole or not at all.
 
-A reader (another process, or this one after a crash) sees a file's old
-content or its new content, never part of it: the new content goes to a
-temporary file in the same folder, which ``os.replace`` then renames over the
-target (an atomic rename on POSIX when both are on one file system).
+A reader sees a file's old content or its new content, never part of it, even
+after this process or the machine crashes mid-write: the new content goes to a
+temporary file in the same folder, is flushed to disk (``fsync``), and
+``os.replace`` then renames it over the target (an atomic rename on POSIX when
+both are on one file system), the folder itself flushed after.
 """
 
 from __future__ import annotations
@@ -15,7 +16,27 @@ from pathlib import Path
 from typing import BinaryIO
 
 
-def write_whole(path: Path | str, data: bytes | Callable[[BinaryIO], object]) -> Path:
+def _temp_files(target: Path) -> list[tuple[Path, int]]:
+    """``write_whole``'s temporary files of ``target`` (``.<name>.<pid>.<random>.tmp``) with their pid."""
+    out = []
+    for p in target.parent.glob(f".{target.name}.*.tmp"):
+        parts = p.name[len(target.name) + 2:].split(".")
+        if len(parts) == 3 and parts[0].isdigit():
+            out.append((p, int(parts[0])))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def write_whole(path: Path | str, data: bytes | bytearray | memoryview | Callable[[BinaryIO], object]) -> Path:
     """Write ``path`` whole or not at all and return it.
 
     Args:
@@ -25,7 +46,9 @@ def write_whole(path: Path | str, data: bytes | Callable[[BinaryIO], object]) ->
             never holds the whole pickle in memory).
 
     The temporary file is ``.<name>.<pid>.<random>.tmp`` beside ``path``, so
-    that two writers never share one; it is removed when writing fails.
+    that two writers never share one; it is removed when writing raises, and
+    one left by a process that no longer runs (killed mid-write) is removed
+    by the next write of the same file.
 
     Raises:
         OSError: the folder is missing or not writable; ``path`` then keeps
@@ -33,16 +56,26 @@ def write_whole(path: Path | str, data: bytes | Callable[[BinaryIO], object]) ->
         Exception: whatever ``data`` raises, with the same guarantee.
     """
     target = Path(path)
+    for stale, pid in _temp_files(target):
+        if pid != os.getpid() and not _alive(pid):
+            stale.unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         with tmp.open("wb") as f:
-            if isinstance(data, bytes):
+            if isinstance(data, (bytes, bytearray, memoryview)):
                 f.write(data)
             else:
                 data(f)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
     return target
 
 

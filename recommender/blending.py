@@ -197,18 +197,22 @@ class Scoring(Explaining):
 
     def _candidate_cols(self, signal: Mapping[str, np.ndarray], profile: Profile) -> np.ndarray:
         """The candidate stage: each signal's ``candidates`` best badges the learner does not hold
-        (those it gives anything), merged (int64, sorted)."""
+        (those it gives anything), merged (int64, sorted). Scores are compared as the ranker's
+        features compare them (``ranker.RANK_PRECISION``)."""
+        from colearn.recommender.ranker import RANK_PRECISION
+
         n = self.projection_.n_badges
         free = np.ones(n, dtype=bool)
         free[profile.held] = False
+        scores = [np.asarray(v, dtype=RANK_PRECISION) for v in signal.values()]
         if self.candidates is None:
             evidence = np.zeros(n, dtype=bool)
-            for v in signal.values():
+            for v in scores:
                 evidence |= v > 0
             return np.flatnonzero(evidence & free)
         m = int(self.candidates)
         picked: list[np.ndarray] = []
-        for v in signal.values():
+        for v in scores:
             cols = np.flatnonzero((v > 0) & free)
             if len(cols) > m:
                 cols = cols[np.argpartition(-v[cols], m - 1)[:m]]

@@ -100,14 +100,16 @@ OWN_WEIGHT = 0.5
 FIT_SETTINGS = ("negatives", "hard", "guard", "guard_all", "own_weight")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PooledRows:
     """The training rows of a prior (other sites' events), built once for every fit that pools it.
 
     ``fit_ranker`` draws a prior's negatives first, from a sampler seeded 0,
     then its own events' from the same sampler; ``state`` is that sampler's
     state after the prior, so a fit given these rows draws exactly what it
-    would have drawn from the prior's groups. Build with ``pooled_rows``.
+    would have drawn from the prior's groups. Build with ``pooled_rows`` (its
+    arrays are read-only: every fit given them reads the same rows). Compared
+    by identity.
 
     Attributes:
         x, y, sizes: ``training_groups`` of the prior (float32 ``[n_rows,
@@ -140,6 +142,8 @@ def pooled_rows(prior: Sequence[Group], negatives: int | None = NEGATIVES,
     """``PooledRows`` of ``prior`` (its events in the order given), sampled as ``fit_ranker`` samples."""
     rng = np.random.default_rng(0)
     x, y, sizes = training_groups(prior, negatives, hard=hard, rng=rng)
+    for a in (x, y, sizes):
+        a.setflags(write=False)
     return PooledRows(x, y, sizes, negatives, float(hard), dict(rng.bit_generator.state))
 
 
@@ -172,7 +176,7 @@ def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard
         raise InvalidInput("no training events: the ranker needs learners who earned at least two badges")
     pooled = [p if isinstance(p, PooledRows) else pooled_rows(p, negatives, hard) for p in (prior, *member_priors)]
     for p in pooled:
-        if p.negatives != negatives or p.hard != float(hard):
+        if p.negatives != negatives or (negatives is not None and p.hard != float(hard)):  # hard needs a sample
             raise InvalidInput(f"a prior's rows were sampled with negatives={p.negatives}, hard={p.hard}, "
                                f"not the fit's negatives={negatives}, hard={hard}")
     own = sorted(groups, key=lambda g: g.key)

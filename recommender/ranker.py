@@ -55,8 +55,8 @@ RAW_FEATURES: tuple[str, ...] = SEQUENCE_FEATURES
 #: Limits OpenMP threads around fits and scores (built once: a fresh scan costs ~3 ms).
 _THREADS = ThreadpoolController()
 
-#: ``save``'s file format (4: a bag of LightGBM LambdaRank models, the guard's choice, ``guard_alpha``).
-FORMAT = 4
+#: ``save``'s file format (5: with ``guard_min_held``; a format-4 file's guard judged every event).
+FORMAT = 5
 
 #: A bag member's training rows: ``(X float32 [n, n_features], y int8 [n], group sizes int64
 #: [n_groups], weight float64 [n] or None)``, as ``LearnedRanker.fit`` takes them.
@@ -259,7 +259,8 @@ class LearnedRanker(BaseEstimator):
     Attributes:
         models_: the fitted ``lightgbm.LGBMRanker`` bag, ``n_models`` of them (empty when a signal is served).
         serve_: ``"ranker"`` or the single signal served instead.
-        guard_: ``{"ranker": NDCG@10, signal: NDCG@10, ...}`` on the guard's events (empty without one).
+        guard_: ``{"ranker": NDCG@10, signal: NDCG@10, ...}`` on the guard's judged events (empty
+            without a guard or with fewer than ``guard.MIN_EVENTS`` judged).
         features_: the feature names (``feature_names()``).
         training_hash_: ``data_hash`` of the rows it was fitted on.
         n_rows_, n_positive_: training rows and positives (events).
@@ -308,8 +309,8 @@ class LearnedRanker(BaseEstimator):
             group: rows per training event (one query group each), in row
                 order, ``sum(group) == n_rows``; may be left out only when
                 ``y`` has one positive (one event).
-            guard: signal names (columns of ``features``) the model must beat
-                on the last ``n_guard`` events; empty: no guard.
+            guard: signal names (columns of ``features``) the model must beat on the
+                last ``n_guard`` events' judged ones (``guard_min_held``); empty: no guard.
             n_guard: events held out for the guard (the last ones); default
                 ``guard_share`` of all events.
             weight: float ``[n_rows]``, each row's weight in the LambdaRank
@@ -353,7 +354,7 @@ class LearnedRanker(BaseEstimator):
         self.serve_ = "ranker"
         if n_guard is None:
             n_guard = max(1, int(round(len(sizes) * float(self.guard_share))))
-        if guard and len(sizes) >= 20 and 20 <= n_guard < len(sizes):
+        if guard and len(sizes) >= MIN_EVENTS and MIN_EVENTS <= n_guard < len(sizes):
             per_event = self._guard(X, y, sizes, [g for g in guard if g in names], int(n_guard), w)
             if len(per_event["ranker"]) >= MIN_EVENTS:
                 self.guard_ = {k: float(v.mean()) for k, v in per_event.items()}
@@ -374,7 +375,7 @@ class LearnedRanker(BaseEstimator):
 
     def _guard(self, X: np.ndarray, y: np.ndarray, sizes: np.ndarray, signals: Sequence[str],
                n_hold: int, weight: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """NDCG@10 per event of a model fitted on the other events and of each signal, on the last ``n_hold``."""
+        """NDCG@10 per judged event (``guard_min_held``) of the last ``n_hold``: a model fitted on the others, each signal."""
         cut = int(sizes[:-n_hold].sum())
         with _THREADS.limit(limits=int(self.n_threads), user_api="openmp"):
             model = self._model().fit(X[:cut], y[:cut], group=sizes[:-n_hold],

@@ -32,3 +32,25 @@ def test_a_failed_write_keeps_the_old_content_and_leaves_nothing_behind(tmp_path
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["cache.pkl"]
     with pytest.raises(OSError):
         write_whole(tmp_path / "missing" / "x.json", b"{}")
+
+
+def test_a_temporary_file_left_by_a_killed_writer_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "cache.pkl"
+    script = ("import time; from colearn.files import write_whole\n"
+              f"write_whole({str(path)!r}, lambda f: (f.write(b'half'), f.flush(), time.sleep(60)))\n")
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob(".cache.pkl.*.tmp")) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # until its temporary file exists
+        assert list(tmp_path.glob(".cache.pkl.*.tmp")) and proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not path.exists()  # the killed write left no target
+    write_whole(path, bytearray(b"whole"))
+    assert path.read_bytes() == b"whole" and [p.name for p in tmp_path.iterdir()] == ["cache.pkl"]

@@ -106,11 +106,13 @@ def test_save_load_keeps_features_and_hash(ranker, tmp_path: Path, replayed) -> 
         LearnedRanker.load(path, features=["item_knn"])
     with pytest.raises(InvalidInput):
         LearnedRanker().fit(x, np.zeros(len(x)))
-    # a file of the previous format (its guard's level was a z, not a family-wise alpha) is refused
+    # files of earlier formats are refused (3: the guard's level was a z; 4: its guard judged every event)
     saved = joblib.load(path)
-    joblib.dump({**saved, "format": 3, "params": {**saved["params"], "guard_z": 1.645}}, path)
-    with pytest.raises(InvalidInput, match="format 4"):
-        LearnedRanker.load(path)
+    params = {k: v for k, v in saved["params"].items() if k != "guard_min_held"}
+    for old in ({**saved, "format": 3, "params": {**params, "guard_z": 1.645}}, {**saved, "format": 4, "params": params}):
+        joblib.dump(old, path)
+        with pytest.raises(InvalidInput, match="format 5"):
+            LearnedRanker.load(path)
     xs, ys = benchmark.training_rows(replayed.train[:5])
     for alpha in (0.0, 1.0):
         with pytest.raises(InvalidInput, match="guard_alpha"):
