@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from colearn.processes import pid_alive
+
 
 def _temp_files(target: Path) -> list[tuple[Path, int]]:
     """``write_whole``'s temporary files of ``target`` (``.<name>.<pid>.<random>.tmp``) with their pid."""
@@ -24,16 +26,6 @@ def _temp_files(target: Path) -> list[tuple[Path, int]]:
         if len(parts) == 3 and parts[0].isdigit():
             out.append((p, int(parts[0])))
     return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def write_whole(path: Path | str, data: bytes | bytearray | memoryview | Callable[[BinaryIO], object]) -> Path:
@@ -57,7 +49,7 @@ def write_whole(path: Path | str, data: bytes | bytearray | memoryview | Callabl
     """
     target = Path(path)
     for stale, pid in _temp_files(target):
-        if pid != os.getpid() and not _alive(pid):
+        if pid != os.getpid() and not pid_alive(pid):
             stale.unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:

@@ -38,6 +38,7 @@ import redis.exceptions
 
 from colearn.errors import StoreUnavailable
 from colearn.files import write_whole
+from colearn.processes import pid_alive
 from colearn.ports import free_port
 
 log = logging.getLogger(__name__)
@@ -69,16 +70,6 @@ def _record_state(data_dir: Path, pid: int, port: int) -> None:
     """Write ``falkordb.json`` (``{"pid", "port"}``) in ``data_dir`` whole or not at all
     (``files.write_whole``), so that no reader sees half of it."""
     write_whole(data_dir / _STATE_FILE, json.dumps({"pid": pid, "port": port}).encode())
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _cpu_ticks(pid: int) -> int | None:
@@ -251,10 +242,10 @@ class EmbeddedFalkorDB:
             pid, port = int(state["pid"]), int(state["port"])
         except (ValueError, KeyError, TypeError):
             return None
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             return None
         try:
-            _wait_ready(port, pid, lambda: _pid_alive(pid), path / "falkordb.log")
+            _wait_ready(port, pid, lambda: pid_alive(pid), path / "falkordb.log")
         except StoreUnavailable:
             return None
         log.info("reusing FalkorDB pid %s on port %s for %s", pid, port, path)

@@ -53,7 +53,7 @@ from colearn.recommender.evaluation import (
     _awards, ranks_of, summarise, temporal_leave_last_out, validation_awards,
 )
 from colearn.recommender.fitting import (
-    FIT_SETTINGS, GUARD_SIGNALS, HARD_NEGATIVES, NEGATIVES, PooledRows, fit_ranker, pooled_rows, training_groups, training_rows,
+    FIT_SETTINGS, GUARD_SIGNALS, NEGATIVES, PooledRows, fit_ranker, pooled_rows, training_groups, training_rows,
 )
 from colearn.recommender.projections import Award, SpineCell, award_order_key
 from colearn.recommender.ranker import LearnedRanker
@@ -127,7 +127,8 @@ def ranker_scores(rep: Replay, *, checkpoints: int = 10, min_train_groups: int =
         return [], 0, [], guards
     bounds = np.linspace(0, n_cases, min(checkpoints, n_cases) + 1).astype(int)
     # the priors' rows are sampled once for every refit (the same rows each refit would draw)
-    sampling = {"negatives": params.get("negatives", NEGATIVES), "hard": params.get("hard", HARD_NEGATIVES)}
+    settings = ranker_settings({k: v for k, v in params.items() if k != "member_priors"})
+    sampling = {"negatives": settings["negatives"], "hard": settings["hard"]}
     prior = pooled_rows(prior, **sampling) if prior and not isinstance(prior, PooledRows) else prior
     params["member_priors"] = [p if isinstance(p, PooledRows) else pooled_rows(p, **sampling)
                                for p in params.get("member_priors", ())]

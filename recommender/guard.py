@@ -39,8 +39,8 @@ def per_event_ndcg(pred: np.ndarray, X: np.ndarray, y: np.ndarray, sizes: np.nda
     ``X`` float ``[n_rows, n_features]`` (columns ``features``), ``y`` 0/1 and ``pred`` float
     ``[n_rows]``, ``sizes`` the rows per event. A signal's ties break by popularity
     (``1e-6`` of its column). Judged: the events whose learner held at least
-    ``min_held`` badges (the ``n_held`` column; every event without one). Returns ``{"ranker": float [n_judged],
-    signal: float [n_judged], ...}``.
+    ``min_held`` badges (the ``n_held`` column; every event without one).
+    Returns ``{"ranker": float [n_judged], signal: float [n_judged], ...}``.
     """
     out = {"ranker": ndcg_per_group(pred, y, sizes)}
     pop = list(features).index("popularity") if "popularity" in features else None
@@ -49,9 +49,9 @@ def per_event_ndcg(pred: np.ndarray, X: np.ndarray, y: np.ndarray, sizes: np.nda
         if pop is not None:
             col = col + 1e-6 * X[:, pop]
         out[s] = ndcg_per_group(col, y, sizes)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     if "n_held" not in features or not len(sizes):
         return out
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     keep = X[starts, list(features).index("n_held")] >= min_held
     return {k: v[keep] for k, v in out.items()}
 
