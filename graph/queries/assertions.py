@@ -51,6 +51,21 @@ MERGE_ASSERTIONS = (
 _PROPERTY_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def _create_props(keys: Sequence[str]) -> str:
+    """``", k: r.props.k"`` for each of ``keys``: the rest of an assertion's ``CREATE`` map.
+
+    Raises:
+        ValueError: a key that is not a plain name (letters, digits, ``_``), is
+            ``id``, or is repeated.
+    """
+    for key in keys:
+        if not isinstance(key, str) or not _PROPERTY_KEY.fullmatch(key) or key == "id":
+            raise ValueError(f"an assertion property key must be a plain name other than 'id', got {key!r}")
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"repeated assertion property keys: {list(keys)}")
+    return "".join(f", {k}: r.props.{k}" for k in keys)
+
+
 def merge_assertions(keys: Sequence[str]) -> str:
     """``MERGE_ASSERTIONS`` for rows grouped by organisation and badge, with the assertion's
     properties written in its ``CREATE`` map.
@@ -85,12 +100,7 @@ def merge_assertions(keys: Sequence[str]) -> str:
         ValueError: a key that is not a plain name (letters, digits, ``_``), is
             ``id``, or is repeated.
     """
-    for key in keys:
-        if not isinstance(key, str) or not _PROPERTY_KEY.fullmatch(key) or key == "id":
-            raise ValueError(f"an assertion property key must be a plain name other than 'id', got {key!r}")
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"repeated assertion property keys: {list(keys)}")
-    props = "".join(f", {k}: r.props.{k}" for k in keys)
+    props = _create_props(keys)
     return (
         "UNWIND $groups AS g "
         f"MATCH (o:{Label.ORGANISATION} {{id: g.organisation_id}}) "
@@ -132,26 +142,45 @@ def assertion_groups(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                        for org, badges in by_org.items()]}
 
 
-#: ``MERGE_ASSERTIONS`` for awards whose issuer may be unknown (an OB 2.0
-#: Assertion names only its BadgeClass, and the BadgeClass may be a stub): the
-#: ``ISSUED`` relationship is made only when ``organisation_id`` names an
-#: existing Organisation (``LINK_ASSERTIONS_TO_BADGE_ISSUER`` links the others
-#: once their badge's issuer is known). As ``MERGE_ASSERTIONS``: a row whose
-#: assertion id exists is skipped whole; ids unique within one call's rows.
-#: Params: rows ``[{"id", "organisation_id": str | None, "badge_id", "learner_id",
-#: "learner_props": {..}, "props": {..}}]``. Returns rows: none.
-MERGE_ASSERTIONS_OPTIONAL_ISSUER = (
-    "UNWIND $rows AS r "
-    f"OPTIONAL MATCH (known:{Label.ASSERTION} {{id: r.id}}) "
-    "WITH r WHERE known IS NULL "
-    f"MATCH (b:{Label.BADGE} {{id: r.badge_id}}) "
-    f"OPTIONAL MATCH (o:{Label.ORGANISATION} {{id: r.organisation_id}}) "
-    f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) "
-    "ON CREATE SET l += r.learner_props "
-    f"CREATE (a:{Label.ASSERTION} {{id: r.id}})-[:{Rel.OF}]->(b), (a)-[:{Rel.TO}]->(l) "
-    "SET a += r.props "
-    f"FOREACH (org IN CASE WHEN o IS NULL THEN [] ELSE [o] END | CREATE (org)-[:{Rel.ISSUED}]->(a))"
-)
+def merge_assertions_optional_issuer(keys: Sequence[str]) -> str:
+    """``MERGE_ASSERTIONS`` for awards whose issuer may be unknown, with the assertion's
+    properties written in its ``CREATE`` map (as ``merge_assertions``).
+
+    An OB 2.0 Assertion names only its BadgeClass, and the BadgeClass may be a
+    stub: the ``ISSUED`` relationship is made only when ``organisation_id``
+    names an existing Organisation (``LINK_ASSERTIONS_TO_BADGE_ISSUER`` links
+    the others once their badge's issuer is known). As ``MERGE_ASSERTIONS``: a
+    row whose assertion id exists is skipped whole, a row whose badge does not
+    exist is dropped, and ids are unique within one call's rows (else a
+    ``Conflict`` and nothing lands). A key a row's ``props`` lacks, or holds as
+    null, is not written; a key of ``props`` not in ``keys`` is NOT written
+    either (``ingest.openbadges.write`` refuses such a row before writing).
+
+    Args:
+        keys: the property names (not ``id``), e.g. ``OB_ASSERTION_PROPS``.
+
+    Returns:
+        The statement. Params: rows ``[{"id", "organisation_id": str | None,
+        "badge_id", "learner_id", "learner_props": {..}, "props": {..}}]``.
+        Returns rows: none.
+
+    Raises:
+        ValueError: a key that is not a plain name (letters, digits, ``_``), is
+            ``id``, or is repeated.
+    """
+    props = _create_props(keys)
+    return (
+        "UNWIND $rows AS r "
+        f"OPTIONAL MATCH (known:{Label.ASSERTION} {{id: r.id}}) "
+        "WITH r WHERE known IS NULL "
+        f"MATCH (b:{Label.BADGE} {{id: r.badge_id}}) "
+        f"OPTIONAL MATCH (o:{Label.ORGANISATION} {{id: r.organisation_id}}) "
+        f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) "
+        "ON CREATE SET l += r.learner_props "
+        f"CREATE (a:{Label.ASSERTION} {{id: r.id{props}}})-[:{Rel.OF}]->(b), (a)-[:{Rel.TO}]->(l) "
+        f"FOREACH (org IN CASE WHEN o IS NULL THEN [] ELSE [o] END | CREATE (org)-[:{Rel.ISSUED}]->(a))"
+    )
+
 
 #: Give every assertion of ``$badge_ids`` that has no issuer the organisation
 #: that defines its badge (OB 2.0: an Assertion's issuer is its BadgeClass's

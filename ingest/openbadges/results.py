@@ -92,6 +92,17 @@ class OBLearner:
     props: dict[str, Any]
 
 
+#: Every property an imported ``Assertion`` may carry: the keys of the
+#: ``queries.merge_assertions_optional_issuer`` statement's ``CREATE`` map. The OB 2.0 and
+#: 3.0 readers' (``ob2``, ``ob3``), then those a learner's import of a badge earned
+#: elsewhere adds (``openbadges.importing``).
+ASSERTION_PROPS: tuple[str, ...] = (
+    "status", "issued_on", "expires_on", "verification", "evidence_urls", "narrative", "name",
+    "source", "source_url", "ob_version",
+    "origin", "imported_on", "verified_checks", "verified",
+)
+
+
 @dataclass(frozen=True)
 class OBAssertion:
     """An ``Assertion`` to write.
@@ -103,7 +114,11 @@ class OBAssertion:
         issuer_id: the Organisation that ISSUED it, if known (OB 2.0: the
             BadgeClass's issuer).
         learner: the recipient.
-        props: node properties.
+        props: node properties, keys from ``ASSERTION_PROPS``.
+
+    Raises:
+        ValueError: a key of ``props`` not in ``ASSERTION_PROPS`` (a reader's
+            bug: the statement would not write it).
     """
 
     id: str
@@ -112,6 +127,11 @@ class OBAssertion:
     issuer_id: str | None
     learner: OBLearner
     props: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.props) - set(ASSERTION_PROPS))
+        if unknown:
+            raise ValueError(f"assertion properties not in ASSERTION_PROPS: {unknown}")
 
 
 @dataclass

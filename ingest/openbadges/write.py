@@ -13,6 +13,7 @@ from colearn.graph.store import GraphStore
 from colearn.ingest.common import write_batches
 from colearn.ingest.openbadges.files import parse_openbadges_document
 from colearn.ingest.openbadges.results import (
+    ASSERTION_PROPS,
     BatchRefused,
     OBAssertion,
     OBBadge,
@@ -21,6 +22,9 @@ from colearn.ingest.openbadges.results import (
     OpenBadgesReport,
 )
 from colearn.ingest.spine import ingest_spine, read_spine
+
+#: Writes imported awards: every key of ``ASSERTION_PROPS`` in the assertion's ``CREATE`` map.
+ASSERTION_STATEMENT = queries.merge_assertions_optional_issuer(ASSERTION_PROPS)
 
 
 def _check_assertion_ids(store: GraphStore, docs: list[OBDocument]) -> tuple[list[OBDocument], list[tuple[str, str]]]:
@@ -166,7 +170,7 @@ def _write(store: GraphStore, docs: list[OBDocument], report: OpenBadgesReport,
     write_batches(store, queries.set_links(Label.BADGE, Rel.ALIGNS_TO, Label.SPINE_CELL),
                   [{"id": b.id, "targets": [{"id": c, "props": {}} for c in b.cells]} for b in badges.values()],
                   label=str(Label.BADGE), record=feed.CATALOGUE)
-    report.add(Label.ASSERTION, write_batches(store, queries.MERGE_ASSERTIONS_OPTIONAL_ISSUER, [{
+    report.add(Label.ASSERTION, write_batches(store, ASSERTION_STATEMENT, [{
         "id": a.id, "organisation_id": a.issuer_id, "badge_id": a.badge_id, "learner_id": a.learner.id,
         "learner_props": a.learner.props, "props": a.props} for a in assertions.values()],
         label="Open Badges awards", record=feed.AWARDS))

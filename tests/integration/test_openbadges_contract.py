@@ -1,5 +1,5 @@
 """Contract tests (FalkorDB, and Neo4j when NEO4J_URI is set) for the Open Badges statements in
-graph/queries/: ``merge_stub_nodes``, ``MERGE_ASSERTIONS_OPTIONAL_ISSUER``,
+graph/queries/: ``merge_stub_nodes``, ``merge_assertions_optional_issuer``,
 ``LINK_ASSERTIONS_TO_BADGE_ISSUER`` and ``ASSERTION_ENDPOINTS``. Expected numbers
 are computed from the input rows, repeated awards of one badge to one learner included."""
 
@@ -11,6 +11,7 @@ from collections import Counter
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
+from colearn.ingest.openbadges.write import ASSERTION_STATEMENT
 from tests.integration.test_contract import covers
 
 
@@ -18,7 +19,9 @@ def _awards(n: int, *, issuer: str | None, badges: list[str], seed: int) -> list
     rng = random.Random(seed)
     return [{"id": f"{issuer or 'none'}-a{i}", "organisation_id": issuer, "badge_id": rng.choice(badges),
              "learner_id": f"l{rng.randrange(10)}", "learner_props": {"source": "test"},
-             "props": {"status": "accepted", "issued_on": 1_600_000_000 + i}} for i in range(n)]
+             "props": {"status": "accepted", "issued_on": 1_600_000_000 + i, "ob_version": "2.0",
+                       "evidence_urls": [f"https://e.example/{i}", "https://e.example/x"] if i % 3 == 0 else None,
+                       "narrative": f"did {i}" if i % 5 == 0 else None}} for i in range(n)]
 
 
 def _issued(store: GraphStore) -> int:
@@ -38,7 +41,7 @@ def test_stubs_never_overwrite_existing_nodes(any_store: GraphStore) -> None:
                         {"id": "s2", "name": "Badge at s2", "stub": True}]
 
 
-@covers("MERGE_ASSERTIONS_OPTIONAL_ISSUER", "LINK_ASSERTIONS_TO_BADGE_ISSUER", "ASSERTION_ENDPOINTS")
+@covers("merge_assertions_optional_issuer", "LINK_ASSERTIONS_TO_BADGE_ISSUER", "ASSERTION_ENDPOINTS")
 def test_awards_without_issuer_get_it_from_the_badge(any_store: GraphStore) -> None:
     any_store.write(queries.merge_nodes(Label.ORGANISATION), {"rows": [{"id": "org", "props": {}},
                                                                        {"id": "maker", "props": {}}]})
@@ -49,9 +52,18 @@ def test_awards_without_issuer_get_it_from_the_badge(any_store: GraphStore) -> N
     pairs = Counter((a["learner_id"], a["badge_id"]) for a in with_issuer + without)
     assert max(pairs.values()) > 1, "the rows must repeat some learner-badge pairs"
     for _ in range(2):  # idempotent
-        any_store.write(queries.MERGE_ASSERTIONS_OPTIONAL_ISSUER, {"rows": with_issuer + without})
+        any_store.write(ASSERTION_STATEMENT, {"rows": with_issuer + without})
         assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 200, "assertions": 200}]
         assert _issued(any_store) == 120
+    # every property in the CREATE map, lists included; a null one not written
+    props = {r["id"]: r["props"] for r in any_store.read(
+        f"MATCH (a:{Label.ASSERTION}) RETURN a.id AS id, properties(a) AS props")}
+    assert props == {a["id"]: {"id": a["id"], **{k: v for k, v in a["props"].items() if v is not None}}
+                     for a in with_issuer + without}
+    # a row whose badge does not exist is dropped
+    stray = {**without[0], "id": "stray", "badge_id": "no-such-badge"}
+    any_store.write(ASSERTION_STATEMENT, {"rows": [stray]})
+    assert any_store.read(queries.missing_ids(Label.ASSERTION), {"ids": ["stray"]}) == [{"id": "stray"}]
 
     # The badges get their defining organisation; only the issuer-less awards of b0 and b1 follow.
     any_store.write(queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False),

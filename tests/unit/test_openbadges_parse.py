@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 import hashlib
 import json
 from pathlib import Path
@@ -18,6 +19,7 @@ from colearn.ingest.openbadges import (
     organisation_id,
     parse_openbadges_document,
 )
+from colearn.ingest.openbadges.results import ASSERTION_PROPS
 
 OB2 = "https://w3id.org/openbadges/v2"
 OB3 = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -73,6 +75,19 @@ def test_a_complete_ob2_assertion_with_embedded_badge_and_issuer(tmp_path: Path)
     assert badge.props["criteria_narrative"] == "Build a robot."
     assert award.badge_id == badge.id and award.issuer_id == org.id
     assert award.props["issued_on"] == 1483228799 and award.props["status"] == "accepted"
+
+
+def test_assertion_properties_are_those_the_statement_writes(tmp_path: Path) -> None:
+    full = {**ASSERTION, "expires": "2030-01-01T00:00:00Z", "narrative": "Built one.",
+            "evidence": [{"id": "https://example.org/evidence/1"}]}
+    awards = [*parse_openbadges_document(write(tmp_path, full)).assertions,
+              *parse_openbadges_document(write(tmp_path, CREDENTIAL)).assertions]
+    for award in awards:
+        assert set(award.props) <= set(ASSERTION_PROPS)
+    assert {"narrative", "evidence_urls", "expires_on", "verification"} <= set(awards[0].props)
+    assert {"name", "ob_version"} <= set(awards[1].props)
+    with pytest.raises(ValueError, match="unlisted"):
+        replace(awards[0], props={**awards[0].props, "unlisted": 1})
 
 
 def test_plaintext_recipients_are_hashed_and_never_kept(tmp_path: Path) -> None:
