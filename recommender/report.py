@@ -41,6 +41,11 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def wins_and_losses(summary: Mapping[str, Any]) -> str:
+    """``"9 wins, 1 loss"`` from a ``suite_summary``."""
+    return f"{_count(summary['wins'], 'win', 'wins')}, {_count(summary['losses'], 'loss', 'losses')}"
+
+
 def _cell(v: Mapping[str, float]) -> str:
     return f"{v['mean']:.3f} [{v['low']:.3f}, {v['high']:.3f}]"
 
@@ -149,7 +154,7 @@ def suite_markdown(suite: Mapping[str, Any], title: str) -> str:
              "held-out one). Mean [95% bootstrap interval]. Each site's ranker is fitted on its own earlier "
              "events pooled with samples of other sites' training events (one per booster of its bag)"
              + (f" (also: {', '.join(suite['prior_sites'])})" if suite.get("prior_sites") else "") + ".", "",
-             f"**{_count(summary['wins'], 'win', 'wins')}, {_count(summary['losses'], 'loss', 'losses')}** "
+             f"**{wins_and_losses(summary)}** "
              "against each site's best baseline on "
              f"NDCG@10; mean lift {summary['mean_lift']:+.3f}; lowest coverage@10 {summary['min_coverage']:.3f}.",
              "", "| site | cases | recommender NDCG@10 | best baseline | its NDCG@10 | lift | verdict | "

@@ -52,7 +52,9 @@ def _print_suite(suite: dict[str, Any], n_sites: int) -> None:
         table.add_row(site, f"{v['n_cases']:,}", f"{v['ours']:.3f}", f"{v['best']} {v['theirs']:.3f}",
                       f"{v['lift']:+.3f}", "win" if v["win"] else "[red]LOSS[/red]", f"{v['coverage']:.3f}")
     out.print(table)
-    out.print(f"{summary['wins']} wins, {summary['losses']} losses; mean lift {summary['mean_lift']:+.3f}; "
+    from colearn.recommender.report import wins_and_losses
+
+    out.print(f"{wins_and_losses(summary)}; mean lift {summary['mean_lift']:+.3f}; "
               f"lowest coverage@10 {summary['min_coverage']:.3f}\nreport: {suite['report']}\nplot: {suite['plot']}")
 
 

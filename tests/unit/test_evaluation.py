@@ -237,3 +237,11 @@ def test_recommender_beats_popularity_on_martialarts() -> None:
     assert rec["ndcg@10"]["mean"] > pop["ndcg@10"]["mean"] + 0.05
     assert out["difference"]["ndcg@10"]["low"] > 0.0  # the paired 95% interval excludes 0
     assert out["difference"]["mrr"]["low"] > 0.0
+
+
+def test_the_suite_headline_counts_with_the_right_noun() -> None:
+    from colearn.recommender.report import wins_and_losses
+
+    assert wins_and_losses({"wins": 9, "losses": 1}) == "9 wins, 1 loss"
+    assert wins_and_losses({"wins": 1, "losses": 0}) == "1 win, 0 losses"
+    assert wins_and_losses({"wins": 0, "losses": 2}) == "0 wins, 2 losses"
