@@ -5,11 +5,11 @@ signal's score in ``[0, 1]``, the candidate's rank under that signal among the
 badges the learner does not hold, two facts about the learner (badges held,
 days since their first badge), and raw counts and probabilities that mean the
 same on every site (how many learners earned the candidate right after the
-learner's last badge, and after their last two; its holders; see
-``sequence.SEQUENCE_FEATURES``). Each training event (a learner earning a
-new badge) is one query group: the badge earned labelled 1, the other badges
-they did not hold 0. The model is LightGBM's ``LGBMRanker`` with the
-``lambdarank`` objective (C. Burges, "From RankNet to LambdaRank to
+learner's last badge, and after their last two; its holders; how concentrated
+the site's holdings are; see ``sequence.SEQUENCE_FEATURES``). Each training
+event (a learner earning a new badge) is one query group: the badge earned
+labelled 1, the other badges they did not hold 0. The model is LightGBM's
+``LGBMRanker`` with the ``lambdarank`` objective (C. Burges, "From RankNet to LambdaRank to
 LambdaMART: an overview", MSR-TR-2010-82, 2010; G. Ke et al., "LightGBM",
 NeurIPS 2017), which follows the gradient of NDCG. Three such models,
 each with its own seed (and, in the suite, its own sample of the other

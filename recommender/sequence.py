@@ -40,6 +40,7 @@ from colearn.recommender.signals import Profile, position_of
 #: The extra ranker features ``features`` returns, in order.
 SEQUENCE_FEATURES: tuple[str, ...] = (
     "p_next2", "n_next2", "p_next1", "n_next1", "holders_share", "log_holders", "n_learners_log",
+    "holders_hhi",
 )
 
 
@@ -97,6 +98,12 @@ class ContextCounts:
         mine = self.changed.setdefault(key, {})
         now = base + mine.get(col, 0)
         mine[col] = max(0, now + step) - base
+
+
+def _hhi(counts: np.ndarray) -> float:
+    """``sum(s^2)`` of the shares ``s = counts / counts.sum()``; 0 when every count is 0."""
+    total = float(counts.sum())
+    return float(((counts / total) ** 2).sum()) if total > 0 else 0.0
 
 
 class BackoffTransitions:
@@ -170,7 +177,12 @@ class BackoffTransitions:
         ``p_next2``/``p_next1``: ``P2``/``P1`` (0 without the context);
         ``n_next2``/``n_next1``: ``log1p`` of the raw counts ``N2``/``N1``;
         ``holders_share``: holders / learners; ``log_holders``: ``log1p(holders)``;
-        ``n_learners_log``: ``log1p`` of the learners seen (the same for every badge).
+        ``n_learners_log``: ``log1p`` of the learners seen (the same for every badge);
+        ``holders_hhi``: how concentrated the holdings are, the Herfindahl-Hirschman
+        index ``sum_b s_b^2`` of each badge's share ``s_b`` of all holdings (the
+        chance that two holdings drawn at random are of the same badge; 1 /
+        ``holders_hhi`` is the "effective number" of badges, M. O. Hill,
+        Ecology 54, 1973; 0 before any holding; the same for every badge).
         """
         one, two = self._rows(profile.held) if not profile.is_empty else (np.zeros(self.n_badges_),) * 2
         p1, _ = self._p(np.asarray(one))
@@ -179,7 +191,8 @@ class BackoffTransitions:
         return {"p_next2": p2, "n_next2": np.log1p(two.astype(np.float64)), "p_next1": p1,
                 "n_next1": np.log1p(one.astype(np.float64)), "holders_share": self.holders_ / n,
                 "log_holders": np.log1p(self.holders_.astype(np.float64)),
-                "n_learners_log": np.full(self.n_badges_, np.log1p(float(self.n_learners_)))}
+                "n_learners_log": np.full(self.n_badges_, np.log1p(float(self.n_learners_))),
+                "holders_hhi": np.full(self.n_badges_, _hhi(self.holders_))}
 
     def explain(self, profile: Profile, badge: int) -> str | None:
         """``"12 learners who earned Student and then Editor earned Scholar next"`` (or after the last badge alone)."""

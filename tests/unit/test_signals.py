@@ -3,6 +3,8 @@ and incremental updates equal to a refit on the changed rows."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,7 @@ from colearn.recommender.projections import Projection
 from colearn.recommender.recommend import ranker_signals
 from colearn.recommender.signals import Interests, Profile
 from colearn.ingest.synthetic.climb import synthetic_city
+from colearn.recommender.sequence import SEQUENCE_FEATURES, BackoffTransitions
 from colearn.recommender.transitions import EarnedLater, Transitions
 from colearn.recommender.walks import PersonalisedPageRank, RP3beta
 from tests.recommender_builders import BADGES, CELLS
@@ -52,6 +55,29 @@ def test_transitions_decay_weighs_older_badges_less() -> None:
     both = Transitions(decay=0.5).fit(p).score(profile)
     assert only_last[p.badges.row("quiz")] == 0.0  # first -> quiz needs the older badge
     assert both[p.badges.row("quiz")] > 0.0
+
+
+def test_sequence_features_give_the_holdings_concentration_by_hand() -> None:
+    rows = make_awards()
+    p = _projection(rows)
+    seq = BackoffTransitions().fit(p)
+    features = seq.features(_profile(p, "t"))
+    assert set(features) == set(SEQUENCE_FEATURES)
+    holders = Counter(badge for _, badge in {(r[0], r[1]) for r in rows})  # a repeat award counts once
+    total = sum(holders.values())
+    by_hand = sum((c / total) ** 2 for c in holders.values())
+    assert features["holders_hhi"] == pytest.approx(np.full(p.n_badges, by_hand))
+    assert 1 / p.n_badges < by_hand < 1
+    # one badge held by everyone and nothing else: fully concentrated; nothing held: 0
+    one = Projection.from_rows([(u, "first", 1, i) for i, u in enumerate(["a", "b", "c"])], THEMED, CELLS)
+    assert BackoffTransitions().fit(one).features(Profile.of([]))["holders_hhi"] == pytest.approx(1.0)
+    empty = Projection.from_rows([], THEMED, CELLS)
+    assert np.all(BackoffTransitions().fit(empty).features(Profile.of([]))["holders_hhi"] == 0.0)
+    # an award seen live moves it as a refit would
+    seq.add_award(np.array([p.badges.row("first")]), p.badges.row("lead"))
+    refit = BackoffTransitions().fit(Projection.from_rows(rows + [("t", "lead", 9_000, 1_000)], THEMED, CELLS))
+    assert seq.features(_profile(p, "t"))["holders_hhi"] == pytest.approx(
+        refit.features(_profile(p, "t"))["holders_hhi"])
 
 
 def test_earned_later_counts_ordered_pairs() -> None:
