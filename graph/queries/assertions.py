@@ -154,10 +154,12 @@ def merge_assertions_optional_issuer(keys: Sequence[str]) -> str:
     exist is dropped, and ids are unique within one call's rows (else a
     ``Conflict`` and nothing lands). A key a row's ``props`` lacks, or holds as
     null, is not written; a key of ``props`` not in ``keys`` is NOT written
-    either (``ingest.openbadges.write`` refuses such a row before writing).
+    either (``ingest.openbadges.results.OBAssertion`` refuses such a key when
+    it is built).
 
     Args:
-        keys: the property names (not ``id``), e.g. ``OB_ASSERTION_PROPS``.
+        keys: the property names (not ``id``), e.g.
+            ``ingest.openbadges.results.ASSERTION_PROPS``.
 
     Returns:
         The statement. Params: rows ``[{"id", "organisation_id": str | None,
