@@ -9,9 +9,9 @@ learner's last badge, and after their last two; its holders; how concentrated
 the site's holdings are; see ``sequence.SEQUENCE_FEATURES``). Each training
 event (a learner earning a new badge) is one query group: the badge earned
 labelled 1, the other badges they did not hold 0. The model is LightGBM's
-``LGBMRanker`` with the ``lambdarank`` objective (C. Burges, "From RankNet to LambdaRank to
-LambdaMART: an overview", MSR-TR-2010-82, 2010; G. Ke et al., "LightGBM",
-NeurIPS 2017), which follows the gradient of NDCG. Three such models,
+``LGBMRanker`` with the ``lambdarank`` objective (C. Burges, "From RankNet
+to LambdaRank to LambdaMART: an overview", MSR-TR-2010-82, 2010; G. Ke et
+al., "LightGBM", NeurIPS 2017), which follows the gradient of NDCG. Three such models,
 each with its own seed (and, in the suite, its own sample of the other
 sites' events), are averaged: a bag (L. Breiman, "Bagging predictors",
 Machine Learning 24, 1996).
