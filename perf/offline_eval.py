@@ -80,19 +80,27 @@ def served_path_quality(data: tuple[list[Any], list[dict[str, Any]], list[dict[s
 
 
 def evaluate_site(data: Path | None, site: str, mapping: Path | None = None, *, protocol: str = "temporal",
-                  k: int = 10, checkpoints: int | None = None, validation: bool = False,
+                  k: int = 10, checkpoints: int | None = None, validation: bool = False, prior: bool = True,
                   reports: Path = Path("reports")) -> dict[str, Any]:
     """One site's offline evaluation.
 
-    ``temporal``: ``benchmark.run`` (the learned recommender and every baseline, 95%
-    bootstrap intervals; ``checkpoints`` ranker refits, default 10), its report and
-    plot written as ``<reports>/eval-<site>[-validation].md`` and ``.png``.
+    ``temporal``: the learned recommender and every baseline, 95% bootstrap
+    intervals, its report and plot written as
+    ``<reports>/eval-<site>[-validation].md`` and ``.png``. With ``prior`` it is
+    the suite's pipeline for one site (``benchmark.run_suite`` with the bundled
+    development suite as ``prior_sites``; ``checkpoints`` refits, default
+    ``SUITE_CHECKPOINTS``): its ranker is fitted on its own earlier events
+    pooled with the bundled sites' events, leaving out any bundled site that
+    is this one (``suite.same_site``), so a bundled site scores as it does in
+    the suite. Without it, ``benchmark.run`` on its own events only
+    (default ``SITE_CHECKPOINTS`` refits).
     ``global``: ``evaluation.evaluate`` (the blend against popularity, HR@k and NDCG@k).
 
     Args:
         data: a ``Badges.xml``; ``None``: the bundled Martial Arts one.
         site: the site key.
         mapping: the badge-to-spine mapping; default the bundled one.
+        prior: ``temporal``: pool the bundled development suite's training events.
 
     Returns:
         The evaluation's result dict with ``"data"`` and ``"site"`` (and for
@@ -112,9 +120,15 @@ def evaluate_site(data: Path | None, site: str, mapping: Path | None = None, *, 
         from colearn.recommender import benchmark
         from colearn.recommender.report import write_report
 
-        result = benchmark.run(plan.awards(), se_catalogue(plan), cells, checkpoints=checkpoints or SITE_CHECKPOINTS,
-                               validation=validation)
-        result.pop("per_case")
+        if prior:
+            one = Site(name=site, awards=plan.awards(), catalogue=se_catalogue(plan))
+            result = benchmark.run_suite([one], cells, prior_sites=suite_sites(bundled("stackexchange")),
+                                         validation=validation,
+                                         checkpoints=checkpoints or SUITE_CHECKPOINTS)["sites"][site]
+        else:
+            result = benchmark.run(plan.awards(), se_catalogue(plan), cells,
+                                   checkpoints=checkpoints or SITE_CHECKPOINTS, validation=validation)
+            result.pop("per_case")
         name = f"eval-{site}" + ("-validation" if validation else "")
         md, png = write_report(result, reports, name, f"colearn eval: {site} ({result['split']} split)")
         result["report"], result["plot"] = str(md), str(png)

@@ -59,7 +59,11 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
              f"{result['n_learners']:,} learners. Mean [95% bootstrap interval]; ties count against the "
              "held-out badge; every score uses only awards before the held-out one.", "",
              f"The learned ranker was refitted {len(result['checkpoints'])} times on earlier events only "
-             f"(training events before each block: {', '.join(f'{n:,}' for n in result['checkpoints'])}); "
+             f"(training events before each block: {', '.join(f'{n:,}' for n in result['checkpoints'])}"
+             + (f"; pooled with {result['n_prior_groups']:,} training events sampled from "
+                f"{len(result['pooled_sites'])} other sites, a sample per booster of the bag: "
+                f"{', '.join(result['pooled_sites'])}"
+                if result.get("pooled_sites") else "") + "); "
              f"{result['fallback_cases']} cases came before enough training events and were scored by the "
              "hand-weighted blend.", "",
              "| model | " + " | ".join(m.upper() for m in METRICS) + " |",

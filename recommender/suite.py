@@ -34,6 +34,10 @@ PRIOR_PER_SITE = 2000
 #: Bumped when what ``prepare`` computes changes, so that older cached replays are not reused.
 CACHE_VERSION = 2
 
+#: Two sites are one site (``same_site``) when at least this share of the smaller one's awards
+#: (by time and award id) are also the other's: a dump under another name, or a newer dump of it.
+SAME_SITE_OVERLAP = 0.5
+
 
 def suite_prior(others: Sequence[Replay], per_site: int = PRIOR_PER_SITE, seed: int = 0) -> list[Group]:
     """Training events of other sites for a pooled fit: up to ``per_site`` from each, a seeded sample.
@@ -58,6 +62,25 @@ class Site:
     name: str
     awards: list[Any]
     catalogue: list[dict[str, Any]]
+
+
+def same_site(a: Site, b: Site) -> bool:
+    """True when ``a`` and ``b`` hold the same history: the same name, or at least
+    ``SAME_SITE_OVERLAP`` of the smaller one's awards found in the other by
+    ``(awarded_on, award id)`` (the third and fourth fields of an award row).
+
+    Learner and badge ids carry the site's key (``se-<site>-...``), so a dump
+    read under another name, or a newer dump of the same site, shares none of
+    them but keeps every award's time and id. Such a site must never be pooled
+    into its own ranker's prior: its events include the held-out cases.
+    """
+    if a.name == b.name:
+        return True
+    small, large = sorted((a.awards, b.awards), key=len)
+    if not small:
+        return False
+    keys = {(r[2], r[3]) for r in large}
+    return sum((r[2], r[3]) in keys for r in small) >= SAME_SITE_OVERLAP * len(small)
 
 
 def _cache_key(site: Site, cells: Sequence[Any], validation: bool, seed: int) -> str:
@@ -116,8 +139,9 @@ def run_suite(
     Each site is replayed once (``prepare``). Its rankers are then fitted on
     its own earlier events plus ``suite_prior`` of every other site (those of
     the suite, and ``prior_sites``, e.g. the bundled development suite when
-    evaluating new sites; a site of the same name is never its own prior), so
-    nothing of its held-out cases is seen. Each booster of the ranker's bag
+    evaluating new sites), so nothing of its held-out cases is seen: a site
+    is never pooled into its own prior, nor is any other that ``same_site``
+    finds to be it (the same dump under another name, or a newer dump). Each booster of the ranker's bag
     (``LearnedRanker.n_models``) gets its own sample, seeded ``seed + k``.
 
     Args:
@@ -140,7 +164,8 @@ def run_suite(
             1: all in this process.
 
     Returns:
-        ``{"split", "sites": {name: run's result without per_case}, "params"}``.
+        ``{"split", "sites": {name: run's result without per_case, with "pooled_sites" (the
+        sites whose events its ranker pooled)}, "ranker_params", "prior_per_site", "prior_sites"}``.
 
     Raises:
         InvalidInput: a site has no learner with 3 distinct badges; no site.
@@ -161,12 +186,17 @@ def run_suite(
         lambda site: replay(site.awards, site.catalogue, cells, max_train_groups=prior_per_site * bag, seed=seed),
         todo, workers)))
 
+    every = {s.name: s for s in [*sites, *todo]}
+    itself = {site.name: {n for n, other in every.items() if same_site(site, other)} for site in sites}
+
     def rank(site: Site) -> dict[str, Any]:
-        others = [p.rep for n, p in prepared.items() if n != site.name] + list(extra.values()) if pool else []
+        pooled = [(n, p.rep) for n, p in prepared.items()] + list(extra.items()) if pool else []
+        others = [rep for n, rep in pooled if n not in itself[site.name]]
         priors = [suite_prior(others, prior_per_site, seed=seed + k) for k in range(bag)]  # one per booster
         result = score(prepared[site.name], checkpoints=checkpoints, n_resamples=n_resamples, seed=seed,
                        ranker_params=ranker_params, prior=priors[0], member_priors=priors[1:])
         result.pop("per_case")
+        result["pooled_sites"] = [n for n, _ in pooled if n not in itself[site.name]]
         return result
 
     for site in sites:
@@ -216,4 +246,4 @@ def suite_verdicts(suite: Mapping[str, Any], metric: str = "ndcg@10") -> dict[st
     return out
 
 
-__all__ = ["CACHE_VERSION", "PRIOR_PER_SITE", "Site", "prepare_site", "run_suite", "suite_prior", "suite_verdicts"]
+__all__ = ["CACHE_VERSION", "PRIOR_PER_SITE", "SAME_SITE_OVERLAP", "Site", "same_site", "prepare_site", "run_suite", "suite_prior", "suite_verdicts"]

@@ -86,10 +86,11 @@ def eval_cmd(
                                           envvar="COLEARN_REPORTS_DIR")] = Path("reports"),
     validation: Annotated[bool, typer.Option(help="Evaluate on the validation split (for tuning).")] = False,
     checkpoints: Annotated[Optional[int], typer.Option(min=1, help="Ranker refits over each site's held-out "
-                                                       "cases (default 10 for one site, 2 per site of a suite).")] = None,
-    prior: Annotated[bool, typer.Option(help="--suite on another folder than the bundled one: pool the bundled "
-                                             "development suite's training events into every site's ranker too "
-                                             "(the folder's other sites are always pooled).")] = True,
+                                                       "cases (default 2; 10 for one site with --no-prior).")] = None,
+    prior: Annotated[bool, typer.Option(help="Pool the bundled development suite's training events into each "
+                                             "site's ranker (--data, and --suite on another folder; a bundled "
+                                             "site that is the evaluated one is left out; a --suite folder's "
+                                             "other sites are always pooled).")] = True,
     require_wins: Annotated[bool, typer.Option(help="--suite: exit 1 if the recommender loses to the best "
                                                     "baseline (NDCG@10) on any site.")] = False,
     as_json: JsonOpt = False,
@@ -120,7 +121,7 @@ def eval_cmd(
                 raise typer.Exit(1)
             return
         result = evaluate_site(data, site, mapping, protocol=protocol, k=k, checkpoints=checkpoints,
-                               validation=validation, reports=reports)
+                               validation=validation, prior=prior, reports=reports)
         if as_json:
             out.print_json(json.dumps(result))
         else:

@@ -64,14 +64,14 @@ def test_eval_global_json_beats_popularity() -> None:
 
 
 def test_eval_an_unseen_site_writes_a_report_and_beats_its_best_baseline(tmp_path: Path) -> None:
-    """The full benchmark, unchanged, on a Badges.xml it has never seen (a synthetic site whose
-    learners climb the spine in themes): the report and plot land in the reports folder."""
+    """The benchmark on its own events only (``--no-prior``), on a Badges.xml it has never seen (a
+    synthetic site whose learners climb the spine in themes): the report and plot land in the reports folder."""
     from colearn.ingest.synthetic.climb import synthetic_city, write_badges_xml
 
     xml = write_badges_xml(synthetic_city(seed=5, n_learners=400), tmp_path / "Badges.xml")
     reports = tmp_path / "reports"
     result = runner.invoke(app, ["eval", "--data", str(xml), "--site", "synthcity", "--checkpoints", "3",
-                                 "--reports", str(reports), "--json"])
+                                 "--no-prior", "--reports", str(reports), "--json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
     models = body["models"]
@@ -82,6 +82,30 @@ def test_eval_an_unseen_site_writes_a_report_and_beats_its_best_baseline(tmp_pat
     md = (reports / "eval-synthcity.md").read_text()
     assert "| recommender |" in md and "| markov |" in md and "95% bootstrap interval" in md
     assert (reports / "eval-synthcity.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_eval_one_real_site_pools_the_bundled_suite_but_never_itself(tmp_path: Path) -> None:
+    """``colearn eval --data`` on the bundled AI dump copied under another site key: the suite's
+    pipeline for one site, its ranker pooled with the nine other bundled sites (not with the
+    bundled AI, which is the same history), and it beats AI's best baseline as in the suite."""
+    import shutil
+
+    from colearn.data import bundled
+
+    xml = tmp_path / "zz" / "Badges.xml"
+    xml.parent.mkdir()
+    shutil.copy(bundled("stackexchange", "ai", "Badges.xml"), xml)
+    reports = tmp_path / "reports"
+    result = runner.invoke(app, ["eval", "--data", str(xml), "--site", "zz", "--reports", str(reports), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["pooled_sites"] == ["3dprinting", "bicycles.meta", "cardano", "cs", "datascience", "engineering",
+                                    "martialarts", "music.meta", "onstartups"]
+    assert body["n_prior_groups"] > 9 * 1000 and len(body["checkpoints"]) == 2
+    models = body["models"]
+    best = max((m for m in models if m != "recommender"), key=lambda m: models[m]["ndcg@10"]["mean"])
+    assert models["recommender"]["ndcg@10"]["mean"] > models[best]["ndcg@10"]["mean"]
+    assert "pooled with" in (reports / "eval-zz.md").read_text()
 
 
 def test_keys_lifecycle(data_dir: Path) -> None:

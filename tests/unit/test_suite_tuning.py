@@ -110,3 +110,37 @@ def test_the_guard_judges_only_learners_with_enough_badges(site: suite.Site, cel
     ranker = fit_ranker(groups, guard=True, max_iter=10, n_models=1, guard_min_held=10_000)
     assert ranker.serve_ == "ranker" and ranker.guard_ == {}
     assert fit_ranker(groups, guard=True, max_iter=10, n_models=1).guard_  # judged by default
+
+
+def _renamed(site: suite.Site, name: str) -> suite.Site:
+    """``site``'s history as read under another site key: every learner and badge id re-prefixed."""
+    old, new = f"se-{site.name}-", f"se-{name}-"
+    awards = [(a[0].replace(old, new), a[1].replace(old, new), a[2], a[3]) for a in site.awards]
+    catalogue = [{**b, "id": b["id"].replace(old, new)} for b in site.catalogue]
+    return suite.Site(name=name, awards=awards, catalogue=catalogue)
+
+
+def test_same_site_finds_a_renamed_or_newer_dump_and_nothing_else(site: suite.Site) -> None:
+    early = suite.Site("martialarts", site.awards[:800], site.catalogue)
+    assert suite.same_site(early, _renamed(early, "dojo"))  # the same dump under another key
+    assert suite.same_site(_renamed(early, "dojo"), suite.Site("later-dump", site.awards, site.catalogue))
+    late = _renamed(suite.Site("martialarts", site.awards[800:], site.catalogue), "late")
+    assert not suite.same_site(early, late)
+    # a share under SAME_SITE_OVERLAP of the smaller history in common is not the same site
+    part = _renamed(suite.Site("martialarts", site.awards[700:1100], site.catalogue), "part")
+    assert not suite.same_site(early, part) and suite.same_site(early, _renamed(
+        suite.Site("martialarts", site.awards[500:900], site.catalogue), "most"))
+
+
+def test_a_site_is_never_pooled_into_its_own_prior_under_another_name(site: suite.Site, cells: list[dict]) -> None:
+    """The first 800 Martial Arts awards evaluated with, as prior sites, the same awards read under
+    another key and the next 700 awards: only the latter are pooled."""
+    early = suite.Site("martialarts", site.awards[:800], site.catalogue)
+    late = _renamed(suite.Site("martialarts", site.awards[800:], site.catalogue), "late")
+    kw = dict(validation=True, n_resamples=20, ranker_params={"max_iter": 10, "n_models": 1}, workers=1,
+              prior_per_site=100_000)
+    both = suite.run_suite([early], cells, prior_sites=[_renamed(early, "dojo"), late], **kw)["sites"]["martialarts"]
+    alone = suite.run_suite([early], cells, prior_sites=[late], **kw)["sites"]["martialarts"]
+    assert both["pooled_sites"] == alone["pooled_sites"] == ["late"]
+    assert both["n_prior_groups"] == alone["n_prior_groups"] > 0
+    assert both["models"] == alone["models"]
