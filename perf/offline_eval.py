@@ -91,9 +91,11 @@ def evaluate_site(data: Path | None, site: str, mapping: Path | None = None, *, 
     development suite as ``prior_sites``; ``checkpoints`` refits, default
     ``SUITE_CHECKPOINTS``): its ranker is fitted on its own earlier events
     pooled with the bundled sites' events, leaving out any bundled site that
-    is this one (``suite.same_site``), so a bundled site scores as it does in
-    the suite. Without it, ``benchmark.run`` on its own events only
-    (default ``SITE_CHECKPOINTS`` refits).
+    is this one (``suite.same_site``), so a bundled site is evaluated as an
+    unseen one. (Its numbers differ a little from its suite row: there the
+    other sites' events come from their own split's replay, here from a
+    replay of their whole history.) Without ``prior``, ``benchmark.run`` on
+    its own events only (default ``SITE_CHECKPOINTS`` refits).
     ``global``: ``evaluation.evaluate`` (the blend against popularity, HR@k and NDCG@k).
 
     Args:
