@@ -81,7 +81,8 @@ def served_path_quality(data: tuple[list[Any], list[dict[str, Any]], list[dict[s
 
 def evaluate_site(data: Path | None, site: str, mapping: Path | None = None, *, protocol: str = "temporal",
                   k: int = 10, checkpoints: int | None = None, validation: bool = False, prior: bool = True,
-                  reports: Path = Path("reports")) -> dict[str, Any]:
+                  reports: Path = Path("reports"),
+                  progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """One site's offline evaluation.
 
     ``temporal``: the learned recommender and every baseline, 95% bootstrap
@@ -102,7 +103,9 @@ def evaluate_site(data: Path | None, site: str, mapping: Path | None = None, *, 
         data: a ``Badges.xml``; ``None``: the bundled Martial Arts one.
         site: the site key.
         mapping: the badge-to-spine mapping; default the bundled one.
-        prior: ``temporal``: pool the bundled development suite's training events.
+        prior: ``temporal``: pool the bundled development suite's training events
+            (read with the bundled mapping; ``mapping`` maps this site only).
+        progress: with ``prior``, told ``(what, stages done, stages in all)`` as each stage starts.
 
     Returns:
         The evaluation's result dict with ``"data"`` and ``"site"`` (and for
@@ -123,10 +126,12 @@ def evaluate_site(data: Path | None, site: str, mapping: Path | None = None, *, 
         from colearn.recommender.report import write_report
 
         if prior:
-            one = Site(name=site, awards=plan.awards(), catalogue=se_catalogue(plan))
-            result = benchmark.run_suite([one], cells, prior_sites=suite_sites(bundled("stackexchange")),
-                                         validation=validation,
-                                         checkpoints=checkpoints or SUITE_CHECKPOINTS)["sites"][site]
+            one = [Site(name=site, awards=plan.awards(), catalogue=se_catalogue(plan))]
+            prior_sites = suite_sites(bundled("stackexchange"))
+            stage, done = _stages(progress, one, prior_sites)
+            result = benchmark.run_suite(one, cells, prior_sites=prior_sites, validation=validation,
+                                         checkpoints=checkpoints or SUITE_CHECKPOINTS, progress=stage)["sites"][site]
+            done()
         else:
             result = benchmark.run(plan.awards(), se_catalogue(plan), cells,
                                    checkpoints=checkpoints or SITE_CHECKPOINTS, validation=validation)
@@ -139,6 +144,24 @@ def evaluate_site(data: Path | None, site: str, mapping: Path | None = None, *, 
     result["data"] = str(path)
     result["site"] = site
     return result
+
+
+def _stages(progress: Callable[[str, int, int], None] | None, sites: list[Site],
+            prior_sites: list[Site]) -> tuple[Callable[[str, str], None], Callable[[], None]]:
+    """``run_suite``'s ``progress`` callback that tells ``progress`` ``("<stage> <site>", stages
+    done, stages in all)``, and a call that tells it the end. The stages: each site's replay and
+    ranking, and each prior site's replay (``suite.prior_to_replay``)."""
+    from colearn.recommender.suite import prior_to_replay
+
+    tell = progress or (lambda what, done, total: None)
+    steps = len(sites) * 2 + len(prior_to_replay(prior_sites, sites))
+    started = [0]
+
+    def stage(site: str, what: str) -> None:
+        tell(f"{what} {site}", started[0], steps)
+        started[0] += 1
+
+    return stage, lambda: tell("done", steps, steps)
 
 
 def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, validation: bool = False,
@@ -168,18 +191,11 @@ def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, valid
     prior_sites = []
     if prior and Path(folder).resolve() != bundled_dir.resolve():
         prior_sites = suite_sites(bundled_dir)
-    steps = len(sites) * 2 + len([s for s in prior_sites if s.name not in {x.name for x in sites}])
-    tell = progress or (lambda what, done, total: None)
     start = time.perf_counter()
-    started = [0]
-
-    def stage(site: str, what: str) -> None:
-        tell(f"{what} {site}", started[0], steps)
-        started[0] += 1
-
+    stage, done = _stages(progress, sites, prior_sites)
     suite = benchmark.run_suite(sites, spine_cells(), prior_sites=prior_sites, validation=validation,
                                 checkpoints=checkpoints or SUITE_CHECKPOINTS, progress=stage)
-    tell("done", steps, steps)
+    done()
     suite["seconds"] = round(time.perf_counter() - start, 1)
     name = "eval-suite" + ("-validation" if validation else "")
     md, png = write_suite_report(suite, reports, name, f"colearn eval --suite {folder} ({suite['split']} split)")

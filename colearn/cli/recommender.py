@@ -5,6 +5,8 @@ answers, its offline evaluation (``perf.offline_eval``) and its retraining
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -73,6 +75,16 @@ def _print_site(result: dict[str, Any], site: str, protocol: str) -> None:
         out.print(f"report: {result['report']}\nplot: {result['plot']}")
 
 
+@contextmanager
+def _progress(as_json: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on stderr (hidden under ``--json`` unless stderr is a terminal), given
+    as the ``progress(what, stages done, stages in all)`` callback of ``perf.offline_eval``."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err, disable=as_json and not err.is_terminal) as bar:
+        task = bar.add_task("eval", total=None)
+        yield lambda what, done, total: bar.update(task, description=what, completed=done, total=total)
+
+
 def eval_cmd(
     data: Annotated[Optional[Path], typer.Option(help="A Stack Exchange Badges.xml; default the bundled Martial Arts one.")] = None,
     site: Annotated[str, typer.Option(help="The site's short name.")] = "martialarts",
@@ -87,10 +99,10 @@ def eval_cmd(
     validation: Annotated[bool, typer.Option(help="Evaluate on the validation split (for tuning).")] = False,
     checkpoints: Annotated[Optional[int], typer.Option(min=1, help="Ranker refits over each site's held-out "
                                                        "cases (default 2; 10 for one site with --no-prior).")] = None,
-    prior: Annotated[bool, typer.Option(help="Pool the bundled development suite's training events into each "
-                                             "site's ranker (--data, and --suite on another folder; a bundled "
-                                             "site that is the evaluated one is left out; a --suite folder's "
-                                             "other sites are always pooled).")] = True,
+    prior: Annotated[bool, typer.Option(help="--protocol temporal: pool the bundled development suite's training "
+                                             "events into each site's ranker (--data, and --suite on another "
+                                             "folder; a bundled site that is an evaluated one is left out; a "
+                                             "--suite folder's other sites are always pooled).")] = True,
     require_wins: Annotated[bool, typer.Option(help="--suite: exit 1 if the recommender loses to the best "
                                                     "baseline (NDCG@10) on any site.")] = False,
     as_json: JsonOpt = False,
@@ -107,12 +119,9 @@ def eval_cmd(
             if data is not None:
                 raise InvalidInput("give --data (one site) or --suite (a folder), not both")
             sites = suite_sites(suite, mapping)
-            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                          TimeElapsedColumn(), console=err, disable=as_json and not err.is_terminal) as bar:
-                task = bar.add_task("suite", total=None)
+            with _progress(as_json) as tell:
                 result = evaluate_suite(suite, sites, prior=prior, validation=validation, checkpoints=checkpoints,
-                                        reports=reports, progress=lambda what, done, total: bar.update(
-                                            task, description=what, completed=done, total=total))
+                                        reports=reports, progress=tell)
             if as_json:
                 out.print_json(json.dumps(result))
             else:
@@ -120,8 +129,9 @@ def eval_cmd(
             if require_wins and result["summary"]["losses"]:
                 raise typer.Exit(1)
             return
-        result = evaluate_site(data, site, mapping, protocol=protocol, k=k, checkpoints=checkpoints,
-                               validation=validation, prior=prior, reports=reports)
+        with _progress(as_json) as tell:
+            result = evaluate_site(data, site, mapping, protocol=protocol, k=k, checkpoints=checkpoints,
+                                   validation=validation, prior=prior, reports=reports, progress=tell)
         if as_json:
             out.print_json(json.dumps(result))
         else:

@@ -130,6 +130,14 @@ def test_same_site_finds_a_renamed_or_newer_dump_and_nothing_else(site: suite.Si
     part = _renamed(suite.Site("martialarts", site.awards[700:1100], site.catalogue), "part")
     assert not suite.same_site(early, part) and suite.same_site(early, _renamed(
         suite.Site("martialarts", site.awards[500:900], site.catalogue), "most"))
+    # times rounded to the minute, or moved by an hour, or award ids renumbered: still the same history
+    rounded = [(a[0], a[1], a[2] // 60 * 60 + 30, a[3]) for a in early.awards]
+    moved = [(a[0], a[1], a[2] + 3600, a[3]) for a in early.awards]
+    renumbered = [(a[0], a[1], a[2], a[3] + 10_000) for a in early.awards]
+    for awards in (rounded, moved, renumbered):
+        assert suite.same_site(early, _renamed(suite.Site("martialarts", awards, site.catalogue), "copy"))
+    both = [(a[0], a[1], a[2] + 3600, a[3] + 10_000) for a in early.awards]  # both changed: not found
+    assert not suite.same_site(early, _renamed(suite.Site("martialarts", both, site.catalogue), "copy"))
 
 
 def test_a_site_is_never_pooled_into_its_own_prior_under_another_name(site: suite.Site, cells: list[dict]) -> None:
@@ -144,3 +152,15 @@ def test_a_site_is_never_pooled_into_its_own_prior_under_another_name(site: suit
     assert both["pooled_sites"] == alone["pooled_sites"] == ["late"]
     assert both["n_prior_groups"] == alone["n_prior_groups"] > 0
     assert both["models"] == alone["models"]
+
+
+def test_a_prior_site_that_is_an_evaluated_one_is_not_pooled_twice(site: suite.Site, cells: list[dict]) -> None:
+    """Two real Martial Arts slices evaluated, and the first again under another key among the prior
+    sites (as a folder of newer dumps beside the bundled suite): each slice pools the other once."""
+    early = suite.Site("martialarts", site.awards[:800], site.catalogue)
+    late = _renamed(suite.Site("martialarts", site.awards[800:], site.catalogue), "late")
+    kw = dict(validation=True, n_resamples=20, ranker_params={"max_iter": 10, "n_models": 1}, workers=1)
+    out = suite.run_suite([early, late], cells, prior_sites=[_renamed(early, "dojo")], **kw)
+    assert out["prior_sites"] == []
+    assert out["sites"]["martialarts"]["pooled_sites"] == ["late"]
+    assert out["sites"]["late"]["pooled_sites"] == ["martialarts"]
