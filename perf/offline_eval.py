@@ -21,7 +21,7 @@ from colearn.data import bundled
 from colearn.errors import InvalidInput
 from colearn.ingest.spine import read_spine, spine_cell_rows
 from colearn.ingest.stackexchange import SitePlan, plan_stackexchange
-from colearn.recommender.benchmark import Site
+from colearn.recommender.suite import Site, prior_to_replay, run_suite
 
 #: Ranker refits per site in ``eval --suite`` (each is two fits: the guard's and the served one).
 SUITE_CHECKPOINTS = 2
@@ -45,7 +45,7 @@ def se_catalogue(plan: SitePlan) -> list[dict[str, Any]]:
 
 
 def suite_sites(folder: Path, mapping: Path | None = None) -> list[Site]:
-    """Every ``<folder>/<site>/Badges.xml`` as a ``benchmark.Site`` (sorted by site name; the
+    """Every ``<folder>/<site>/Badges.xml`` as a ``suite.Site`` (sorted by site name; the
     folder's name is the site key).
 
     Raises:
@@ -88,7 +88,7 @@ def evaluate_site(data: Path | None, site: str, mapping: Path | None = None, *, 
     ``temporal``: the learned recommender and every baseline, 95% bootstrap
     intervals, its report and plot written as
     ``<reports>/eval-<site>[-validation].md`` and ``.png``. With ``prior`` it is
-    the suite's pipeline for one site (``benchmark.run_suite`` with the bundled
+    the suite's pipeline for one site (``suite.run_suite`` with the bundled
     development suite as ``prior_sites``; ``checkpoints`` refits, default
     ``SUITE_CHECKPOINTS``): its ranker is fitted on its own earlier events
     pooled with the bundled sites' events, leaving out any bundled site that
@@ -129,7 +129,7 @@ def evaluate_site(data: Path | None, site: str, mapping: Path | None = None, *, 
             one = [Site(name=site, awards=plan.awards(), catalogue=se_catalogue(plan))]
             prior_sites = suite_sites(bundled("stackexchange"))
             stage, done = _stages(progress, one, prior_sites)
-            result = benchmark.run_suite(one, cells, prior_sites=prior_sites, validation=validation,
+            result = run_suite(one, cells, prior_sites=prior_sites, validation=validation,
                                          checkpoints=checkpoints or SUITE_CHECKPOINTS, progress=stage)["sites"][site]
             done()
         else:
@@ -151,8 +151,6 @@ def _stages(progress: Callable[[str, int, int], None] | None, sites: list[Site],
     """``run_suite``'s ``progress`` callback that tells ``progress`` ``("<stage> <site>", stages
     done, stages in all)``, and a call that tells it the end. The stages: each site's replay and
     ranking, and each prior site's replay (``suite.prior_to_replay``)."""
-    from colearn.recommender.suite import prior_to_replay
-
     tell = progress or (lambda what, done, total: None)
     steps = len(sites) * 2 + len(prior_to_replay(prior_sites, sites))
     started = [0]
@@ -167,7 +165,7 @@ def _stages(progress: Callable[[str, int, int], None] | None, sites: list[Site],
 def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, validation: bool = False,
                    checkpoints: int | None = None, reports: Path = Path("reports"),
                    progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
-    """Every site of a suite (``benchmark.run_suite``), its report and plot written as
+    """Every site of a suite (``suite.run_suite``), its report and plot written as
     ``<reports>/eval-suite[-validation].md`` and ``.png``.
 
     Args:
@@ -184,7 +182,6 @@ def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, valid
     Raises:
         InvalidInput: a refused dump (of the bundled prior suite too).
     """
-    from colearn.recommender import benchmark
     from colearn.recommender.report import suite_summary, write_suite_report
 
     bundled_dir = bundled("stackexchange")
@@ -193,7 +190,7 @@ def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, valid
         prior_sites = suite_sites(bundled_dir)
     start = time.perf_counter()
     stage, done = _stages(progress, sites, prior_sites)
-    suite = benchmark.run_suite(sites, spine_cells(), prior_sites=prior_sites, validation=validation,
+    suite = run_suite(sites, spine_cells(), prior_sites=prior_sites, validation=validation,
                                 checkpoints=checkpoints or SUITE_CHECKPOINTS, progress=stage)
     done()
     suite["seconds"] = round(time.perf_counter() - start, 1)

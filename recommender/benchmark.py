@@ -302,20 +302,7 @@ def beats_every_baseline(result: Mapping[str, Any], metric: str = "ndcg@10") -> 
     return all(ours > result["models"][b][metric]["high"] for b in BASELINES)
 
 
-#: Names that moved to ``suite`` (imported lazily: ``suite`` imports this module).
-_SUITE_NAMES = ("PRIOR_PER_SITE", "Site", "run_suite", "suite_prior", "suite_verdicts")
-
-
-def __getattr__(name: str) -> Any:
-    """``benchmark.run_suite`` and the other suite names, kept at their old import path."""
-    if name in _SUITE_NAMES:
-        from colearn.recommender import suite
-
-        return getattr(suite, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = ["BASELINES", "FULL", "GUARD_SIGNALS", "MAX_TRAIN_GROUPS", "NEGATIVES", "PER_CASE", "TIE_BREAK",
            "Group", "Prepared", "Replay", "beats_every_baseline", "best_baseline", "case_metrics",
            "coverage_interval", "fit_ranker", "prepare", "replay", "run", "score", "training_groups",
-           "training_rows", *_SUITE_NAMES]
+           "training_rows"]

@@ -1,4 +1,4 @@
-"""The evaluation reports: a markdown table and a plot of ``benchmark.run``'s result, and of ``benchmark.run_suite``'s.
+"""The evaluation reports: a markdown table and a plot of ``benchmark.run``'s result, and of ``suite.run_suite``'s.
 
 ``write_report(result, folder)`` writes ``<name>.md`` (every model, every
 metric with its 95% bootstrap interval, the protocol and the verdicts) and
@@ -125,7 +125,7 @@ def write_report(result: Mapping[str, Any], folder: Path | str, name: str, title
 
 
 # ---------------------------------------------------------------------------
-# A suite of sites (``benchmark.run_suite``)
+# A suite of sites (``suite.run_suite``)
 # ---------------------------------------------------------------------------
 
 #: The suite table's metrics, in column order.
@@ -134,7 +134,7 @@ SUITE_METRICS = ("ndcg@10", "hr@10", "mrr", "coverage@10")
 
 def suite_summary(suite: Mapping[str, Any]) -> dict[str, Any]:
     """``{"sites": {name: verdict + coverage + served}, "wins", "losses", "mean_lift", "min_coverage"}``."""
-    from colearn.recommender.benchmark import suite_verdicts
+    from colearn.recommender.suite import suite_verdicts
 
     verdicts = suite_verdicts(suite)
     for name, v in verdicts.items():
