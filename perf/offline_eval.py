@@ -130,7 +130,7 @@ def evaluate_site(data: Path | None, site: str, mapping: Path | None = None, *, 
             prior_sites = suite_sites(bundled("stackexchange"))
             stage, done = _stages(progress, one, prior_sites)
             result = run_suite(one, cells, prior_sites=prior_sites, validation=validation,
-                                         checkpoints=checkpoints or SUITE_CHECKPOINTS, progress=stage)["sites"][site]
+                               checkpoints=checkpoints or SUITE_CHECKPOINTS, progress=stage)["sites"][site]
             done()
         else:
             result = benchmark.run(plan.awards(), se_catalogue(plan), cells,
@@ -191,7 +191,7 @@ def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, valid
     start = time.perf_counter()
     stage, done = _stages(progress, sites, prior_sites)
     suite = run_suite(sites, spine_cells(), prior_sites=prior_sites, validation=validation,
-                                checkpoints=checkpoints or SUITE_CHECKPOINTS, progress=stage)
+                      checkpoints=checkpoints or SUITE_CHECKPOINTS, progress=stage)
     done()
     suite["seconds"] = round(time.perf_counter() - start, 1)
     name = "eval-suite" + ("-validation" if validation else "")

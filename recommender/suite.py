@@ -37,7 +37,7 @@ PRIOR_PER_SITE = 2000
 CACHE_VERSION = 2
 
 #: Two sites are one site (``same_site``) when at least this share of the smaller one's awards
-#: (by time and award id) are also the other's: a dump under another name, or a newer dump of it.
+#: are also the other's (``_fingerprints``): a dump under another name, or a newer dump of it.
 SAME_SITE_OVERLAP = 0.5
 
 
@@ -97,14 +97,22 @@ def prior_to_replay(prior_sites: Sequence[Site], sites: Sequence[Site]) -> list[
 
 def _fingerprints(site: Site, as_list: bool = False) -> tuple[Any, Any]:
     """Two keys per award that do not depend on the site's key: ``(learner, badge, award id)``
-    and ``(learner, badge, minute of awarded_on)``, with the prefix that all of the site's
-    learner ids (and all its badge ids) share cut off. Sets, or lists in award order."""
-    learners = os.path.commonprefix([str(r[0]) for r in site.awards])
-    badges = os.path.commonprefix([str(r[1]) for r in site.awards])
+    and ``(learner, badge, minute of awarded_on)``, with ``_shared_prefix`` of the site's
+    learner ids (and of its badge ids) cut off. Sets, or lists in award order."""
+    learners = _shared_prefix([str(r[0]) for r in site.awards])
+    badges = _shared_prefix([str(r[1]) for r in site.awards])
     pairs = [(str(r[0])[len(learners):], str(r[1])[len(badges):]) for r in site.awards]
     by_id = [(*p, r[3]) for p, r in zip(pairs, site.awards)]
     by_minute = [(*p, _epoch(r[2]) // 60) for p, r in zip(pairs, site.awards)]
     return (by_id, by_minute) if as_list else (set(by_id), set(by_minute))
+
+
+def _shared_prefix(ids: list[str]) -> str:
+    """The prefix every id shares, up to and with its last separator (``-``, ``_``, ``:``, ``/``):
+    ``se-ai-`` of ``se-ai-12`` and ``se-ai-15``, so that a part of a history whose ids all
+    happen to share more (``se-ai-1``) is cut as the whole history is."""
+    prefix = os.path.commonprefix(ids)
+    return prefix[:max(prefix.rfind(c) for c in "-_:/") + 1]
 
 
 def _epoch(when: Any) -> int:
@@ -172,8 +180,9 @@ def run_suite(
     is never pooled into its own prior, nor is any other that ``same_site``
     finds to be it (the same dump under another name, or a newer dump). A
     prior site that is one of ``sites`` is not pooled at all (the evaluated
-    copy is pooled into the others' priors instead, so no history counts twice). Each booster of the ranker's bag
-    (``LearnedRanker.n_models``) gets its own sample, seeded ``seed + k``.
+    copy is pooled into the others' priors instead, so no history counts
+    twice). Each booster of the ranker's bag (``LearnedRanker.n_models``)
+    gets its own sample, seeded ``seed + k``.
 
     Args:
         sites: the sites to evaluate.
