@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from colearn.data import bundled
-from colearn.perf.offline_eval import se_catalogue
+from colearn.perf.offline_eval import _stages, se_catalogue
 from colearn.ingest.spine import read_spine, spine_cell_rows
 from colearn.ingest.stackexchange import plan_stackexchange
 from colearn.recommender import suite
@@ -151,7 +151,13 @@ def test_a_site_is_never_pooled_into_its_own_prior_under_another_name(site: suit
     late = _renamed(suite.Site("martialarts", site.awards[800:], site.catalogue), "late")
     kw = dict(validation=True, n_resamples=20, ranker_params={"max_iter": 10, "n_models": 1}, workers=1,
               prior_per_site=100_000)
-    both = suite.run_suite([early], cells, prior_sites=[_renamed(early, "dojo"), late], **kw)["sites"]["martialarts"]
+    told: list[tuple[str, int, int]] = []
+    stage, done = _stages(lambda *t: told.append(t), [early], [_renamed(early, "dojo"), late])
+    both = suite.run_suite([early], cells, prior_sites=[_renamed(early, "dojo"), late], progress=stage,
+                           **kw)["sites"]["martialarts"]
+    done()
+    # the progress count: the site's replay and ranking, and the one prior site replayed
+    assert told == [("replay martialarts", 0, 3), ("prior late", 1, 3), ("rank martialarts", 2, 3), ("done", 3, 3)]
     alone = suite.run_suite([early], cells, prior_sites=[late], **kw)["sites"]["martialarts"]
     assert both["pooled_sites"] == alone["pooled_sites"] == ["late"]
     assert both["n_prior_groups"] == alone["n_prior_groups"] > 0
