@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ PRIOR_PER_SITE = 2000
 CACHE_VERSION = 2
 
 #: Two sites are one site (``same_site``) when at least this share of the smaller one's awards
-#: are also the other's (``_fingerprints``): a dump under another name, or a newer dump of it.
+#: are also the other's (``Site.history_keys``): a dump under another name, or a newer dump of it.
 SAME_SITE_OVERLAP = 0.5
 
 
@@ -59,17 +60,39 @@ def suite_prior(others: Sequence[Replay], per_site: int = PRIOR_PER_SITE, seed: 
 
 @dataclass
 class Site:
-    """One site of a suite: its name, award rows and badge catalogue (``run``'s inputs)."""
+    """One site of a suite: its name, award rows and badge catalogue (``run``'s inputs).
+
+    ``history_keys`` and ``history_sets`` are computed once, on first use
+    (``same_site``); ``awards`` is not to change after that.
+    """
 
     name: str
     awards: list[Any]
     catalogue: list[dict[str, Any]]
 
+    @cached_property
+    def history_keys(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """Two keys per award, in award order, that do not depend on the site's key:
+        ``(learner, badge, award id)`` and ``(learner, badge, minute of awarded_on)``, with
+        ``_shared_prefix`` of the site's learner ids (and of its badge ids) cut off."""
+        learners = _shared_prefix([str(r[0]) for r in self.awards])
+        badges = _shared_prefix([str(r[1]) for r in self.awards])
+        pairs = [(str(r[0])[len(learners):], str(r[1])[len(badges):]) for r in self.awards]
+        by_id = [(*p, r[3]) for p, r in zip(pairs, self.awards)]
+        by_minute = [(*p, _epoch(r[2]) // 60) for p, r in zip(pairs, self.awards)]
+        return by_id, by_minute
+
+    @cached_property
+    def history_sets(self) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+        """``history_keys`` as two sets."""
+        by_id, by_minute = self.history_keys
+        return set(by_id), set(by_minute)
+
 
 def same_site(a: Site, b: Site) -> bool:
     """True when ``a`` and ``b`` hold the same history: the same name, or at least
     ``SAME_SITE_OVERLAP`` of the smaller one's awards found in the other by either
-    fingerprint of ``_fingerprints``.
+    of its ``Site.history_keys``.
 
     A dump read under another site key (learner and badge ids carry it,
     ``se-<site>-...``), a newer or partial dump of the same site, or one whose
@@ -83,9 +106,8 @@ def same_site(a: Site, b: Site) -> bool:
     small, large = sorted((a, b), key=lambda s: len(s.awards))
     if not small.awards:
         return False
-    by_id, by_minute = _fingerprints(large)
-    mine = zip(*_fingerprints(small, as_list=True))
-    found = sum(i in by_id or m in by_minute for i, m in mine)
+    by_id, by_minute = large.history_sets
+    found = sum(i in by_id or m in by_minute for i, m in zip(*small.history_keys))
     return found >= SAME_SITE_OVERLAP * len(small.awards)
 
 
@@ -93,18 +115,6 @@ def prior_to_replay(prior_sites: Sequence[Site], sites: Sequence[Site]) -> list[
     """The ``prior_sites`` that ``run_suite`` replays and pools: those that are none of ``sites``
     (``same_site``); a prior site that is an evaluated one is pooled as that one instead."""
     return [p for p in prior_sites if not any(same_site(p, site) for site in sites)]
-
-
-def _fingerprints(site: Site, as_list: bool = False) -> tuple[Any, Any]:
-    """Two keys per award that do not depend on the site's key: ``(learner, badge, award id)``
-    and ``(learner, badge, minute of awarded_on)``, with ``_shared_prefix`` of the site's
-    learner ids (and of its badge ids) cut off. Sets, or lists in award order."""
-    learners = _shared_prefix([str(r[0]) for r in site.awards])
-    badges = _shared_prefix([str(r[1]) for r in site.awards])
-    pairs = [(str(r[0])[len(learners):], str(r[1])[len(badges):]) for r in site.awards]
-    by_id = [(*p, r[3]) for p, r in zip(pairs, site.awards)]
-    by_minute = [(*p, _epoch(r[2]) // 60) for p, r in zip(pairs, site.awards)]
-    return (by_id, by_minute) if as_list else (set(by_id), set(by_minute))
 
 
 def _shared_prefix(ids: list[str]) -> str:
