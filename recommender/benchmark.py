@@ -53,7 +53,8 @@ from colearn.recommender.evaluation import (
     _awards, ranks_of, summarise, temporal_leave_last_out, validation_awards,
 )
 from colearn.recommender.fitting import (
-    FIT_SETTINGS, GUARD_SIGNALS, NEGATIVES, PooledRows, fit_ranker, pooled_rows, training_groups, training_rows,
+    FIT_SETTINGS, GUARD_SIGNALS, MIN_TRAIN_EVENTS, NEGATIVES, PooledRows, fit_ranker, pooled_rows, training_groups,
+    training_rows,
 )
 from colearn.recommender.projections import Award, SpineCell, award_order_key
 from colearn.recommender.ranker import LearnedRanker
@@ -109,7 +110,7 @@ def coverage_interval(tops: Sequence[np.ndarray], n_badges: int, *, n_resamples:
     return {"mean": full, "low": float(low), "high": float(high)}
 
 
-def ranker_scores(rep: Replay, *, checkpoints: int = 10, min_train_groups: int = 100,
+def ranker_scores(rep: Replay, *, checkpoints: int = 10, min_train_groups: int = MIN_TRAIN_EVENTS,
                   prior: Sequence[Group] | PooledRows = (),
                   **params: Any) -> tuple[list[np.ndarray], int, list[int], list[dict[str, Any]]]:
     """Score every test case with a ranker trained strictly before its block (expanding window).
@@ -161,7 +162,7 @@ def run(
     *,
     min_badges: int = 3,
     checkpoints: int = 10,
-    min_train_groups: int = 100,
+    min_train_groups: int = MIN_TRAIN_EVENTS,
     max_train_groups: int | None = MAX_TRAIN_GROUPS,
     n_resamples: int = 1000,
     seed: int = 0,
@@ -229,7 +230,8 @@ def prepare(awards: Iterable[Award | Sequence[Any]],
     return Prepared(rows=rows, rep=rep, validation=validation)
 
 
-def score(prepared: Prepared, *, checkpoints: int = 10, min_train_groups: int = 100, n_resamples: int = 1000,
+def score(prepared: Prepared, *, checkpoints: int = 10, min_train_groups: int = MIN_TRAIN_EVENTS,
+          n_resamples: int = 1000,
           seed: int = 0, ranker_params: Mapping[str, Any] | None = None,
           prior: Sequence[Group] = (), member_priors: Sequence[Sequence[Group]] = ()) -> dict[str, Any]:
     """Rank every held-out case of a prepared site (ranker and baselines) and summarise: ``run``'s result.

@@ -96,6 +96,13 @@ GUARD_ALL = False
 #: (boosting continued) lost lift with every added tree.
 OWN_WEIGHT = 0.5
 
+#: The fewest training events a ranker is fitted and served on. The guard judges the
+#: latest ``LearnedRanker.guard_share`` (a fifth) of a site's own events and needs
+#: ``guard.MIN_EVENTS`` (20) of them, so below this no model can be judged against the
+#: single signals: ``colearn train`` then keeps the blend of signals in service, and the
+#: benchmark scores such a block with the blend (``benchmark.ranker_scores``).
+MIN_TRAIN_EVENTS = 100
+
 #: ``fit_ranker``'s own settings (the rest are ``LearnedRanker``'s).
 FIT_SETTINGS = ("negatives", "hard", "guard", "guard_all", "own_weight")
 
@@ -182,7 +189,7 @@ def fit_ranker(groups: Sequence[Group], negatives: int | None = NEGATIVES, guard
     own = sorted(groups, key=lambda g: g.key)
     ranker = LearnedRanker(**params)
     # the guard needs enough of the site's own events to judge (20 at least)
-    n_guard = int(round(len(groups) * float(ranker.guard_share))) if guard and len(groups) >= 100 else 0
+    n_guard = int(round(len(groups) * float(ranker.guard_share))) if guard and len(groups) >= MIN_TRAIN_EVENTS else 0
     if guard_all and n_guard:
         # the guard's events keep every badge not held, so that it judges as the test does
         x1, y1, s1 = pooled[0].then(own[:-n_guard])
@@ -210,4 +217,4 @@ def _own_weight(sizes: np.ndarray, n_prior: int, own_weight: float) -> np.ndarra
 
 
 __all__ = ["FIT_SETTINGS", "GUARD_ALL", "GUARD_SIGNALS", "HARD_NEGATIVES", "NEGATIVES", "OWN_WEIGHT", "PooledRows",
-           "fit_ranker", "pooled_rows", "training_groups", "training_rows"]
+           "MIN_TRAIN_EVENTS", "fit_ranker", "pooled_rows", "training_groups", "training_rows"]

@@ -15,6 +15,7 @@ from typing import Any
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.recommender import benchmark
+from colearn.recommender.fitting import MIN_TRAIN_EVENTS
 from colearn.recommender.projections import epoch_seconds
 from colearn.recommender.ranker import LearnedRanker
 
@@ -49,19 +50,22 @@ def training_rows(store: GraphStore) -> TrainingRows:
 
 
 def train_ranker(rows: TrainingRows, *, max_groups: int,
-                 progress: Callable[[str], None] | None = None) -> tuple[LearnedRanker, int]:
+                 progress: Callable[[str], None] | None = None) -> tuple[LearnedRanker | None, int]:
     """Replay ``rows`` in time order into training events (a seeded sample of at
     most ``max_groups``) and fit a ranker on them (``benchmark.fit_ranker``, with
     its guard). ``progress`` is told each stage in words.
 
     Returns:
-        The fitted ranker (not saved) and the number of training events.
-
-    Raises:
-        InvalidInput: too few events to fit on (``benchmark.fit_ranker``).
+        The fitted ranker (not saved) and the number of training events; no
+        ranker (``None``) when there are fewer than ``fitting.MIN_TRAIN_EVENTS``
+        events, too few for the guard to judge a model against the single
+        signals (the blend of signals then stays in service, as the
+        benchmark scores such a block).
     """
     say = progress or (lambda message: None)
     say(f"replaying {len(rows.awards):,} awards in time order for training events (at most {max_groups:,})")
     rep = benchmark.replay(rows.awards, rows.catalogue, rows.cells, max_train_groups=max_groups)
+    if len(rep.train) < MIN_TRAIN_EVENTS:
+        return None, len(rep.train)
     say(f"fitting the ranker on {len(rep.train):,} events")
     return benchmark.fit_ranker(rep.train), len(rep.train)

@@ -140,6 +140,18 @@ def eval_cmd(
     run(body)
 
 
+def _not_trained(events: int, path: Path) -> None:
+    """Say that ``colearn train`` fitted nothing: ``events`` training events are too few."""
+    from colearn.recommender.fitting import MIN_TRAIN_EVENTS
+
+    out.print(f"not trained: {events:,} training events (a learner's second or later badge), fewer than the "
+              f"{MIN_TRAIN_EVENTS} the guard needs to judge a learned ranker against the single signals")
+    if path.exists():
+        out.print(f"the ranker saved earlier at {path} is still there and still served; delete it to serve the blend")
+    else:
+        out.print("serving: the blend of signals")
+
+
 def train_cmd(
     output: Annotated[Optional[Path], typer.Option("--out", help="Where to save the ranker; default "
                                                   "<COLEARN_DATA_DIR>/ranker.joblib (the API loads it).")] = None,
@@ -157,6 +169,8 @@ def train_cmd(
             with store() as s:
                 rows = training_rows(s)
             ranker, events = train_ranker(rows, max_groups=max_groups, progress=step)
+            if ranker is None:
+                return _not_trained(events, output or ranker_path(get_settings().data_dir))
             step("saving")
             path = ranker.save(output or ranker_path(get_settings().data_dir))
         meta = ranker.metadata()

@@ -46,3 +46,25 @@ def test_train_saves_a_ranker_the_api_uses(data_dir: Path) -> None:
         assert client.get("/health").json()["ranking"] == want and "ranker" in meta["guard"]
         items = client.get("/learners/se-synth-5/next", params={"limit": 5}).json()["items"]
         assert items and all(i["reasons"] for i in items)
+
+
+@pytest.fixture(scope="module")
+def small_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    city = synthetic_city(seed=9, n_learners=15)  # 55 second-or-later badges: too few to judge a model
+    xml = write_badges_xml(city, tmp_path_factory.mktemp("small") / "Badges.xml")
+    yield from cli_data_dir(tmp_path_factory, "train-small", "ingest", "stackexchange", str(xml), "--site", "synth")
+
+
+def test_train_on_too_few_events_saves_nothing_and_the_blend_serves(small_dir: Path) -> None:
+    result = runner.invoke(app, ["train"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # rich wraps at the terminal's width
+    assert "not trained: 55 training events" in said and "fewer than the 100" in said
+    assert "serving: the blend of signals" in said
+    assert not (small_dir / "ranker.joblib").exists()
+    server = EmbeddedFalkorDB.for_data_dir(small_dir)
+    store = FalkorDBStore(server.host, server.port, "colearn", server=server)
+    api = create_app(Settings(data_dir=small_dir, anonymous_role="partner"), store=store)
+    with TestClient(api) as client:
+        assert client.get("/health").json()["ranking"] == "blend"
+        assert client.get("/learners/se-synth-5/next", params={"limit": 5}).json()["items"]
