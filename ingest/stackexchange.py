@@ -12,7 +12,9 @@ What it writes (ids are stable, so re-ingesting the same file changes nothing):
 - the site as an ``Organisation`` ``se-<site>``;
 - each badge as a ``Badge`` that the site ``DEFINES``, ``ALIGNS_TO`` one spine
   cell and is ``IN_THEME`` of the mapping's themes. A general badge is
-  ``se-<site>-<slug of name>``. A tag badge is ``se-<site>-tag-<slug>-<tier>``:
+  ``se-<site>-<slug of name>`` (``stackexchange_mapping.slug``: ``#`` and ``+``
+  spelled out, Unicode letters kept, a hash of the name where that would lose
+  anything else). A tag badge is ``se-<site>-tag-<slug>-<tier>``:
   Stack Exchange gives the bronze, silver and gold badges of one tag the same
   name, and they sit on different cells, so the tier is part of the id (the
   ``tag-`` part keeps a tag called e.g. ``editor`` apart from the general
@@ -49,14 +51,15 @@ from colearn.ingest.spine import ingest_spine, read_spine
 from colearn.ingest.stackexchange_mapping import (BadgePlan, BadgeRule, ByClass, ClassRule, SEMapping, SiteInfo,
                                                   SiteSpec, ThemeSpec, badge_id, classify, default_mapping_path,
                                                   load_mapping, site_info, slug)
-from colearn.ingest.stackexchange_xml import (TIERS, UNKNOWN_TIER, SEAward, SERow, looks_like_tag, read_badges_xml,
-                                              tier_of)
+from colearn.ingest.stackexchange_xml import (TIERS, UNKNOWN_TIER, SEAward, SERow, badges_file, looks_like_tag,
+                                              read_badges_xml, site_key, skipped_archives, tier_of)
 
 # Reading Badges.xml and the mapping live in their own modules; their names stay
 # importable from here.
 __all__ = ["SOURCE", "TIERS", "UNKNOWN_TIER", "BadgePlan", "BadgeRule", "ByClass", "ClassRule", "SEAward", "SEMapping", "SERow", "SiteInfo", "SitePlan",
-           "SiteSpec", "StackExchangeReport", "ThemeSpec", "ASSERTION_PROPS", "badge_id", "classify", "default_mapping_path", "ingest_stackexchange",
-           "load_mapping", "looks_like_tag", "plan_stackexchange", "read_badges_xml", "site_info", "slug", "tier_of"]
+           "SiteSpec", "StackExchangeReport", "ThemeSpec", "ASSERTION_PROPS", "badge_id", "badges_file", "classify", "default_mapping_path",
+           "ingest_stackexchange", "load_mapping", "looks_like_tag", "plan_stackexchange", "read_badges_xml", "site_info", "site_key",
+           "skipped_archives", "slug", "tier_of"]
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +129,7 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
     """Read, validate and map a site's ``Badges.xml`` without touching a store.
 
     Args:
-        path: the site's ``Badges.xml``.
+        path: the site's ``Badges.xml`` (or ``Badges.xml.gz``), or its folder.
         site: the site key, e.g. ``martialarts``.
         mapping: the badge mapping; default the bundled one.
 
@@ -161,7 +164,8 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
                         name, site, dict(counts), tier_of(cls))
         bid = badge_id(site, name, tag_based=tag_based, badge_class=cls)
         if bid in seen_ids and seen_ids[bid] != name:
-            raise InvalidInput(f"badge names '{seen_ids[bid]}' and '{name}' both give the id '{bid}'",
+            raise InvalidInput(f"badge names '{seen_ids[bid]}' and '{name}' both give the id '{bid}' (names "
+                               "that differ only in letter case or in how words are separated are one badge)",
                                file=str(path), field="Name")
         seen_ids[bid] = name
         for c in counts:
@@ -207,7 +211,7 @@ def ingest_stackexchange(store: GraphStore, path: Path | str, site: str,
 
     Args:
         store: the graph.
-        path: the site's ``Badges.xml``.
+        path: the site's ``Badges.xml`` (or ``Badges.xml.gz``), or its folder.
         site: the site key, e.g. ``martialarts``.
         mapping: the badge mapping; default the bundled
             ``data/stackexchange/mapping.yaml``.

@@ -9,8 +9,9 @@ each site's name and sector destinations. ``classify`` answers one badge;
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import re
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -42,13 +43,43 @@ def default_mapping_path() -> Path:
     return Path(str(resources.files("colearn.data").joinpath("stackexchange", "mapping.yaml")))
 
 
+#: Characters spelled out in a slug, so that e.g. tags ``c#``, ``c++`` and ``c`` stay apart.
+_SPELLED = {"#": " sharp ", "+": " plus "}
+
+
 def slug(name: str) -> str:
-    """Lower-case ``name`` with every run of other characters turned into one ``-``.
+    """A badge name as an id part: deterministic, never empty, and distinct for names that differ
+    in more than letter case, how words are separated, or ``#``/``+`` against ``sharp``/``plus``.
 
-    ``"Strunk & White"`` -> ``"strunk-white"``; ``"brazilian-jiu-jitsu"`` stays.
+    Lower-cased (Unicode letters and digits kept, NFC-normalised); ``#`` and
+    ``+`` spelled out as ``sharp`` and ``plus``; every run of spaces and
+    punctuation becomes one ``-``. Where that would lose something else (a
+    symbol such as ``☕`` or ``©``, a control character) or leave nothing, a
+    short hash of the exact name follows an ``_`` (which the readable part
+    never holds), so such names never meet another's slug.
+
+    ``"Strunk & White"`` -> ``"strunk-white"``; ``"brazilian-jiu-jitsu"`` stays;
+    ``"c#"`` -> ``"c-sharp"``; ``"c++"`` -> ``"c-plus-plus"``; ``"Автобиограф"``
+    -> ``"автобиограф"``; ``"???"`` -> ``"x_"`` + 8 hex digits.
     """
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-
+    text = unicodedata.normalize("NFC", name).lower()
+    out, lossy = [], False
+    for ch in text:
+        category = unicodedata.category(ch)
+        if ch in _SPELLED:
+            out.append(_SPELLED[ch])
+        elif ch.isalnum() or category[0] == "M":  # letters, digits and their combining marks
+            out.append(ch)
+        elif category[0] in "PZ" or ch.isspace():  # punctuation and spaces separate words
+            out.append(" ")
+        else:
+            lossy = True
+            out.append(" ")
+    readable = "-".join("".join(out).split())
+    if readable and not lossy:
+        return readable
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return f"{readable or 'x'}_{digest}"
 
 
 # --------------------------------------------------------------------------
@@ -266,7 +297,11 @@ def classify(mapping: SEMapping, site: SiteInfo, name: str, *, tag_based: bool,
 
 
 def badge_id(site: str, name: str, *, tag_based: bool, badge_class: int | None) -> str:
-    """The ``Badge`` id: ``se-<site>-<slug>``, or ``se-<site>-tag-<slug>-<tier>`` for a tag badge."""
+    """The ``Badge`` id: ``se-<site>-<slug>``, or ``se-<site>-tag-<slug>-<tier>`` for a tag badge.
+
+    A function of the name (and for a tag badge its tier) alone, never of the
+    other rows: cached replays and saved rankers key on these ids.
+    """
     if tag_based:
         return f"se-{site}-tag-{slug(name)}-{tier_of(badge_class)}"
     return f"se-{site}-{slug(name)}"

@@ -5,41 +5,104 @@ Class, TagBased`` (``Class``: 1 gold, 2 silver, 3 bronze; ``Date``: UTC
 without a zone, e.g. ``2012-01-31T20:57:26.347``). ``read_badges_xml`` gives
 one ``SEAward`` per row; where each badge goes on the spine is the mapping's
 job (``stackexchange_mapping``), writing it the reader's (``stackexchange``).
+The file may be gzip-compressed (``Badges.xml.gz``); ``badges_file`` finds it
+in a site's folder and ``site_key`` turns a folder name into a site key.
 """
 
 from __future__ import annotations
 
+import gzip
 import re
+import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, BinaryIO, Literal, cast
 from xml.parsers import expat
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from colearn.errors import InvalidInput
 from colearn.ingest.common import validate
 
-__all__ = ["TIERS", "UNKNOWN_TIER", "SEAward", "SERow", "looks_like_tag", "read_badges_xml", "tier_of"]
+__all__ = ["FIRST_YEAR", "TIERS", "UNKNOWN_TIER", "SEAward", "SERow", "badges_file", "looks_like_tag",
+           "read_badges_xml", "site_key", "skipped_archives", "tier_of"]
 
 #: Stack Exchange ``Class`` -> tier name.
 TIERS: dict[int, Literal["gold", "silver", "bronze"]] = {1: "gold", 2: "silver", 3: "bronze"}
 
 _SITE = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 
+#: The earliest plausible award year (Stack Exchange began in 2008); the latest is next year.
+FIRST_YEAR = 2008
+
+#: An ISO 8601 date-time as the dumps write it: ``T`` (or a space) between date and time,
+#: seconds and a fraction optional, then optionally ``Z`` or ``+hh:mm``/``-hh:mm``; or a date alone.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})?)?",
+                   re.ASCII)
+_INT = re.compile(r"[+-]?\d+", re.ASCII)
+#: Ids are written to the graph as 64-bit integers.
+_INT64 = 2**63
+
+
+def _whole_number(value: Any) -> Any:
+    """An attribute written as digits only (``"1.0"`` or ``"1e3"`` is refused, not read as 1)."""
+    if isinstance(value, str):
+        if not _INT.fullmatch(value.strip()):
+            raise ValueError(f"should be a whole number written in digits, got {value!r}")
+        return int(value)
+    return value
+
+
+def _date_time(value: Any) -> datetime:
+    """An ISO 8601 date-time (a naive one is UTC) in ``FIRST_YEAR``..next year, as aware UTC."""
+    if not isinstance(value, str):
+        raise ValueError(f"should be an ISO 8601 date-time string, got {value!r}")
+    value = value.strip()
+    if not _DATE.fullmatch(value):
+        raise ValueError(f"should be an ISO 8601 date-time like 2012-01-31T20:57:26.347 (optionally with Z "
+                         f"or +hh:mm), got {value!r}")
+    last = datetime.now(UTC).year + 1
+    if not FIRST_YEAR <= int(value[:4]) <= last:
+        raise ValueError(f"year {value[:4]} is outside {FIRST_YEAR}-{last} (Stack Exchange began in "
+                         f"{FIRST_YEAR}), got {value!r}")
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:  # the shape is right but e.g. February 30th or hour 25
+        raise ValueError(f"{exc}, got {value!r}") from exc
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _true_false(value: Any) -> bool:
+    """``True``/``False`` in any case (surrounding spaces ignored) as a bool."""
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text not in ("true", "false"):
+        raise ValueError(f"should be True or False (any case), got {value!r}")
+    return text == "true"
+
+
+_Int = Annotated[int, BeforeValidator(_whole_number)]
+
+
 class SERow(BaseModel):
-    """One ``<row>`` of ``Badges.xml``, attributes as they appear in the dump."""
+    """One ``<row>`` of ``Badges.xml``, attributes as they appear in the dump (text stripped).
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    ``Id``, ``UserId`` and ``Class`` are digits only; ``Date`` an ISO 8601
+    date-time in ``FIRST_YEAR``..next year (naive: UTC), read as aware UTC;
+    ``TagBased`` ``True`` or ``False`` in any case, read as a bool.
+    """
 
-    Id: int = Field(gt=0)
-    UserId: int
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    Id: _Int = Field(gt=0, lt=_INT64)
+    UserId: _Int = Field(gt=-_INT64, lt=_INT64)
     Name: str = Field(min_length=1)
-    Date: datetime
-    Class: int | None = Field(default=None, ge=1, le=3)
-    TagBased: Literal["True", "False"] | None = None
+    Date: Annotated[datetime, BeforeValidator(_date_time)]
+    Class: _Int | None = Field(default=None, ge=1, le=3)
+    TagBased: Annotated[bool, BeforeValidator(_true_false)] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,21 +185,116 @@ def _check_site(site: str) -> None:
         )
 
 
+def site_key(name: str) -> str | None:
+    """The site key a folder is named for, or None when the name gives none.
+
+    Lower-cased, with a trailing ``.stackexchange.com`` (or ``.com``) dropped, as
+    the dump's archives are named: ``ai.stackexchange.com`` -> ``ai``,
+    ``bicycles.meta.stackexchange.com`` -> ``bicycles.meta``, ``Cardano`` ->
+    ``cardano``; ``my dumps`` -> None.
+    """
+    key = name.strip().lower()
+    for suffix in (".stackexchange.com", ".com"):
+        if key.endswith(suffix) and len(key) > len(suffix):
+            key = key[: -len(suffix)]
+            break
+    return key if _SITE.match(key) else None
+
+
+#: Leading bytes of the compressed files and archives a dump comes in: (kind, its suffix, how to get Badges.xml).
+_ARCHIVES: tuple[tuple[bytes, str, str, str], ...] = (
+    (b"7z\xbc\xaf\x27\x1c", "a 7z archive", ".7z", "7z x {name} Badges.xml"),
+    (b"PK\x03\x04", "a zip archive", ".zip", "unzip {name} Badges.xml"),
+    (b"PK\x05\x06", "an (empty) zip archive", ".zip", "unzip {name} Badges.xml"),
+    (b"BZh", "a bzip2-compressed file", ".bz2", "bunzip2 -k {name}"),
+    (b"\xfd7zXZ\x00", "an xz-compressed file", ".xz", "unxz -k {name}"),
+    (b"\x28\xb5\x2f\xfd", "a zstd-compressed file", ".zst", "unzstd {name}"),
+)
+_GZIP = b"\x1f\x8b"
+_ARCHIVE_SUFFIXES = (".7z", ".zip", ".bz2", ".xz", ".zst", ".tar", ".tgz")
+
+
+def _archive(head: bytes, name: str) -> str | None:
+    """What a file starting with ``head`` is and how to extract ``Badges.xml``, if it is an archive."""
+    for magic, kind, suffix, how in _ARCHIVES:
+        if head.startswith(magic):
+            if name.lower() in ("badges.xml", "badges.xml.gz"):  # an archive under the dump's own name: rename it
+                how = f"mv {name} Badges.xml{suffix} && " + how.format(name=f"Badges.xml{suffix}")
+            return f"{kind}, not XML: extract Badges.xml from it first, e.g. `{how.format(name=name)}`"
+    return None
+
+
+def skipped_archives(folder: Path) -> list[str]:
+    """The names of the archives (by suffix) in ``folder``, sorted: files a reader does not open."""
+    try:
+        return sorted(f.name for f in folder.iterdir() if f.is_file() and f.name.lower().endswith(_ARCHIVE_SUFFIXES))
+    except OSError:
+        return []
+
+
+def badges_file(path: Path | str) -> Path:
+    """The dump to read for ``path``: the file itself, or a folder's ``Badges.xml`` (else ``Badges.xml.gz``).
+
+    Raises:
+        InvalidInput: ``path`` is a folder holding neither (naming the folder
+            and any archives in it).
+    """
+    p = Path(path)
+    if not p.is_dir():
+        return p
+    for name in ("Badges.xml", "Badges.xml.gz"):
+        if (p / name).is_file():
+            return p / name
+    archives = skipped_archives(p)
+    extra = f" (archives not opened: {', '.join(archives)}; extract Badges.xml from one)" if archives else ""
+    raise InvalidInput(f"the folder holds no Badges.xml or Badges.xml.gz{extra}", file=str(p))
+
+
+@contextmanager
+def _open_dump(p: Path) -> Iterator[BinaryIO]:
+    """``p`` opened for reading bytes, decompressed if it is gzip (by its leading bytes, not its name).
+
+    Raises:
+        InvalidInput: ``p`` is another kind of archive (saying which, and how to extract it).
+        OSError: ``p`` cannot be opened.
+    """
+    with p.open("rb") as raw:
+        head = raw.read(8)
+        what = _archive(head, p.name)
+        if what is not None:
+            raise InvalidInput(what, file=str(p))
+        raw.seek(0)
+        if head.startswith(_GZIP):
+            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                yield cast(BinaryIO, unzipped)
+        else:
+            yield raw
+
+
+def _record(line: int, attrs: dict[str, str]) -> int | str:
+    """A row's place in errors: ``row Id <Id> (line <n>)``, or the line alone without a readable ``Id``."""
+    rid = attrs.get("Id", "").strip()
+    return f"row Id {rid} (line {line})" if rid.isascii() and rid.isdigit() else line
+
+
 def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = None) -> list[SEAward]:
     """Parse and validate every row of a ``Badges.xml``, streaming.
 
     The file is read in chunks by the expat parser (the one under
     ``xml.etree``), which reports the line each ``<row>`` starts on, so a bad
-    row is named by its line; rows are not kept as elements, only as awards.
+    row is named by its line and ``Id``; rows are not kept as elements, only
+    as awards. A gzip-compressed file (``Badges.xml.gz``) is read as it is; a
+    folder stands for its ``Badges.xml`` (``badges_file``).
 
     Dumps differ: older ones (e.g. cs, onstartups) have no ``Class`` and no
     ``TagBased`` (a row without them gets ``badge_class`` ``None`` and
     ``tag_based`` False, then tag badges are inferred, see
     ``_infer_old_format``), and some newer ones are not sorted by ``Id``. The
     awards are returned in (``Date``, ``Id``) order whatever the file order.
+    Attribute text is stripped of surrounding whitespace.
 
     Args:
-        path: the ``Badges.xml`` file.
+        path: the ``Badges.xml`` (or ``Badges.xml.gz``) file, or its folder.
         site: the site key, e.g. ``martialarts`` (the learner ids are
             ``se-<site>-<UserId>``).
         known_names: general badge names (the mapping's ``badges``), never
@@ -146,14 +304,18 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
         One ``SEAward`` per row, ordered by ``Date`` then ``Id``.
 
     Raises:
-        InvalidInput: the file cannot be read or is not well-formed XML, its
-            root is not ``<badges>``, a row breaks the row shape (a missing
-            attribute, ``Class`` not 1-3 when given, ``TagBased`` not ``True``/``False`` when given,
-            a bad ``Date``), or two rows share an ``Id``. The error names the
-            file, the line (``record``) and the attribute (``field``).
+        InvalidInput: the file cannot be read, is an archive other than gzip
+            (saying how to extract ``Badges.xml``) or is not well-formed XML,
+            its root is not ``<badges>``, a row breaks the row shape (a missing
+            attribute, an ``Id``, ``UserId`` or ``Class`` not written as a whole
+            number, ``Class`` not 1-3 when given, ``TagBased`` not ``True``/``False``
+            in any case when given, an empty ``Name``, a ``Date`` that is not an
+            ISO 8601 date-time in ``FIRST_YEAR``..next year), or two rows share
+            an ``Id``. The error names the file, the row (``record``: its ``Id``
+            and line, or the line alone) and the attribute (``field``).
     """
     _check_site(site)
-    p = Path(path)
+    p = badges_file(path)
     awards: list[SEAward] = []
     first_line: dict[int, int] = {}
     parser = expat.ParserCreate()
@@ -168,28 +330,26 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
             return
         if tag != "row":
             return
-        row = validate(SERow, attrs, file=p, record=line)
+        row = validate(SERow, attrs, file=p, record=_record(line, attrs))
         if row.Id in first_line:
             raise InvalidInput(f"row Id {row.Id} already appears on line {first_line[row.Id]}",
-                               file=str(p), record=line, field="Id")
+                               file=str(p), record=_record(line, attrs), field="Id")
         first_line[row.Id] = line
-        when = row.Date if row.Date.tzinfo else row.Date.replace(tzinfo=UTC)
         awards.append(SEAward(
             row_id=row.Id, user_id=row.UserId, learner_id=f"se-{site}-{row.UserId}",
-            name=row.Name, badge_class=row.Class, tag_based=row.TagBased == "True",
-            awarded_on=when.astimezone(UTC),
+            name=row.Name, badge_class=row.Class, tag_based=bool(row.TagBased), awarded_on=row.Date,
         ))
         if row.Class is None:
             state["old"] = True
 
     parser.StartElementHandler = start
     try:
-        with p.open("rb") as fh:
+        with _open_dump(p) as fh:
             parser.ParseFile(fh)
     except expat.ExpatError as exc:
         raise InvalidInput(f"not well-formed XML: {expat.ErrorString(exc.code)} (column {exc.offset + 1})",
                            file=str(p), record=exc.lineno) from exc
-    except OSError as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # EOFError, zlib.error: a truncated or corrupt gzip file
         raise InvalidInput(f"cannot read: {exc}", file=str(p)) from exc
     awards.sort(key=lambda a: (a.awarded_on, a.row_id))
     if state.get("old"):

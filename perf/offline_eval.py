@@ -12,21 +12,28 @@ other (data flows ingest -> graph -> recommender).
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from colearn.data import bundled
 from colearn.errors import InvalidInput
 from colearn.ingest.spine import read_spine, spine_cell_rows
-from colearn.ingest.stackexchange import SitePlan, plan_stackexchange
+from colearn.ingest.stackexchange import SitePlan, badges_file, plan_stackexchange, site_key, skipped_archives
+from colearn.recommender.evaluation import MIN_BADGES
 from colearn.recommender.suite import Site, prior_to_replay, run_suite
 
 #: Ranker refits per site in ``eval --suite`` (each is two fits: the guard's and the served one).
 SUITE_CHECKPOINTS = 2
 #: Ranker refits over one site's held-out cases.
 SITE_CHECKPOINTS = 10
+#: The site ``colearn eval`` evaluates without ``--data`` or ``--site``.
+DEFAULT_SITE = "martialarts"
+#: The dump file names a site folder may hold, in order of preference.
+DUMP_NAMES = ("Badges.xml", "Badges.xml.gz")
 
 
 def spine_cells() -> list[dict[str, Any]]:
@@ -44,21 +51,180 @@ def se_catalogue(plan: SitePlan) -> list[dict[str, Any]]:
              "destinations": sorted({d for t in r["themes"] for d in leads.get(t, ())})} for r in plan.badge_rows]
 
 
-def suite_sites(folder: Path, mapping: Path | None = None) -> list[Site]:
-    """Every ``<folder>/<site>/Badges.xml`` as a ``suite.Site`` (sorted by site name; the
-    folder's name is the site key).
+def fallback_rows(plan: SitePlan) -> list[dict[str, Any]]:
+    """The badges of ``plan`` that the mapping's fallback rule placed (names it does not list):
+    ``[{"name", "badge_id", "tier", "cell"}]``, by badge id."""
+    return [{"name": r["props"]["name"], "badge_id": r["id"], "tier": r["props"]["tier"], "cell": r["cell"]}
+            for r in plan.badge_rows if r["props"]["mapping_rule"] == "fallback"]
+
+
+@dataclass
+class SuiteInput:
+    """A suite folder, read (``read_suite``).
+
+    Attributes:
+        sites: one ``suite.Site`` per site folder, sorted by site key.
+        paths: ``{site key: the dump read}``.
+        fallbacks: ``{site key: fallback_rows}``.
+    """
+
+    sites: list[Site]
+    paths: dict[str, Path] = field(default_factory=dict)
+    fallbacks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def _site_dump(folder: Path) -> tuple[Path | None, list[str]]:
+    """A site folder's dump (``DUMP_NAMES``), or None and what in it was not read (archives,
+    a ``badges.xml`` in another letter case)."""
+    for name in DUMP_NAMES:
+        if (folder / name).is_file():
+            return folder / name, []
+    misnamed = [f"{folder.name}/{f.name} (the name must be Badges.xml)" for f in sorted(folder.iterdir())
+                if f.name.lower() in {n.lower() for n in DUMP_NAMES}]
+    return None, misnamed + [f"{folder.name}/{a} (an archive)" for a in skipped_archives(folder)]
+
+
+def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
+    """Every ``<folder>/<site>/Badges.xml`` (or ``Badges.xml.gz``), read and mapped.
+
+    A site folder's name gives its key (``ingest.stackexchange.site_key``: lower-cased,
+    a trailing ``.stackexchange.com`` or ``.com`` dropped, so ``ai.stackexchange.com``
+    is ``ai``); folders without a dump, and hidden ones, are passed over.
+
+    Returns:
+        The sites (sorted by key), the file read for each and its fallback badges.
 
     Raises:
-        InvalidInput: no ``<site>/Badges.xml`` under ``folder``, or a dump or the mapping is refused.
+        InvalidInput: no site folder with a dump under ``folder`` (naming what was
+            passed over: archives, a loose or misnamed ``Badges.xml``); a folder name
+            that gives no site key, or two that give the same one (naming the folders);
+            a dump or the mapping is refused.
     """
-    paths = sorted(Path(folder).glob("*/Badges.xml"))
-    if not paths:
-        raise InvalidInput(f"no <site>/Badges.xml under {folder}", file=str(folder))
-    sites = []
-    for p in paths:
-        plan = plan_stackexchange(p, p.parent.name, mapping)
-        sites.append(Site(name=p.parent.name, awards=plan.awards(), catalogue=se_catalogue(plan)))
-    return sites
+    root = Path(folder)
+    if root.is_file():
+        raise InvalidInput("a file, not a folder of <site>/Badges.xml: evaluate one site with --data",
+                           file=str(root))
+    found: dict[str, Path] = {}
+    passed_over: list[str] = []
+    for sub in sorted(root.iterdir()) if root.is_dir() else []:
+        if sub.name.startswith("."):
+            continue
+        if not sub.is_dir():
+            if sub.name.lower() in {n.lower() for n in DUMP_NAMES}:
+                passed_over.append(f"{sub.name} (not inside a <site> folder)")
+            elif sub.name in skipped_archives(root):
+                passed_over.append(f"{sub.name} (an archive)")
+            continue
+        dump, missed = _site_dump(sub)
+        passed_over += missed
+        if dump is None:
+            continue
+        key = site_key(sub.name)
+        if key is None:
+            raise InvalidInput(f"the folder name '{sub.name}' gives no Stack Exchange site key (lower-case letters, "
+                               "digits, '.', '-', e.g. 'ai' or 'ai.stackexchange.com'): rename the folder",
+                               file=str(dump))
+        if key in found:
+            raise InvalidInput(f"the folders '{found[key].parent.name}' and '{sub.name}' are both site '{key}'",
+                               file=str(dump))
+        found[key] = dump
+    if not found:
+        what = f"; passed over: {', '.join(passed_over)}" if passed_over else ""
+        raise InvalidInput(f"no <site>/Badges.xml (or Badges.xml.gz) under {folder}{what}; a dump's archive "
+                           "holds Badges.xml: extract it into a folder named for its site, e.g. "
+                           "`7z x ai.stackexchange.com.7z -oai Badges.xml`", file=str(folder))
+    out = SuiteInput(sites=[])
+    for key in sorted(found):
+        plan = plan_stackexchange(found[key], key, mapping)
+        out.sites.append(Site(name=key, awards=plan.awards(), catalogue=se_catalogue(plan)))
+        out.paths[key], out.fallbacks[key] = found[key], fallback_rows(plan)
+    return out
+
+
+def suite_sites(folder: Path, mapping: Path | None = None) -> list[Site]:
+    """``read_suite(folder, mapping).sites``: every ``<folder>/<site>/Badges.xml`` as a ``suite.Site``
+    (sorted by site key; the folder's name gives the key).
+
+    Raises:
+        InvalidInput: see ``read_suite``.
+    """
+    return read_suite(folder, mapping).sites
+
+
+def data_site(data: Path | None, site: str | None) -> tuple[Path, str]:
+    """The dump and the site key ``colearn eval`` evaluates.
+
+    Without ``data``: the bundled dump of ``site`` (default ``DEFAULT_SITE``).
+    With ``data`` (a ``Badges.xml``, ``Badges.xml.gz`` or a folder holding one):
+    ``site`` if given, else the key its folder's name gives (``site_key``).
+
+    Returns:
+        ``(dump path, site key)``.
+
+    Raises:
+        InvalidInput: ``site`` is not a bundled site (without ``data``); ``data``
+            is a folder without a dump; no ``site`` and the folder's name gives
+            no site key (asking for one).
+    """
+    if data is None:
+        key = site or DEFAULT_SITE
+        path = bundled("stackexchange", key, "Badges.xml")
+        if not path.is_file():
+            names = ", ".join(sorted(p.parent.name for p in bundled("stackexchange").glob("*/Badges.xml")))
+            raise InvalidInput(f"'{key}' is not a bundled site ({names}); give its dump with --data", field="site")
+        return path, key
+    path = badges_file(data)
+    if site is not None:
+        return path, site
+    folder = Path(os.path.abspath(data if Path(data).is_dir() else path.parent))  # symlinked names kept
+    key = site_key(folder.name)
+    if key is None:
+        raise InvalidInput(f"the folder name '{folder.name}' gives no site key: name the site with --site "
+                           "(e.g. --site ai)", file=str(path), field="site")
+    return path, key
+
+
+def require_cases(awards: Sequence[Sequence[Any]], site: str, path: Path | str, *, validation: bool = False) -> None:
+    """Check that a site has evaluation cases: a learner with ``MIN_BADGES`` distinct badges
+    (one more on the validation split, whose cases lose their test badge first).
+
+    Args:
+        awards: ``(learner_id, badge_id, ...)`` rows (``SitePlan.awards()``).
+        site: the site key, for the message.
+        path: the dump read, for the message.
+
+    Raises:
+        InvalidInput: no such learner (naming the site and the file, with the rows,
+            learners and the most distinct badges any learner holds).
+    """
+    need = MIN_BADGES + (1 if validation else 0)
+    held: dict[Any, set[Any]] = {}
+    for row in awards:
+        held.setdefault(row[0], set()).add(row[1])
+    most = max((len(b) for b in held.values()), default=0)
+    if most < need:
+        split = " on the validation split" if validation else ""
+        raise InvalidInput(f"site '{site}': no learner holds {need} or more distinct badges, so there is nothing "
+                           f"to evaluate{split} ({len(awards):,} rows, {len(held):,} learners, at most {most} "
+                           "distinct badges each)", file=str(path))
+
+
+def _append_fallbacks(md: Path, fallbacks: Mapping[str, Sequence[Mapping[str, Any]]], *, always: bool) -> None:
+    """Add the badges placed by the fallback rule to a markdown report (when there are any, or ``always``)."""
+    rows = [(site, f) for site, fs in fallbacks.items() for f in fs]
+    if not rows and not always:
+        return
+    lines = ["", "## Badges placed by the fallback rule", ""]
+    if not rows:
+        lines.append("None: the badge mapping lists every general badge name of the data.")
+    else:
+        lines += ["The badge mapping does not list these general badge names; each was placed on the spine by "
+                  "its tier. Add them to the mapping to place them by what they mean.", "",
+                  "| site | badge | tier | spine cell | badge id |", "|---|---|---|---|---|"]
+        lines += [f"| {site} | {str(f['name']).replace('|', '&#124;')} | {f['tier']} | {f['cell']} | "
+                  f"`{f['badge_id']}` |" for site, f in rows]
+    with md.open("a", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
 
 
 def martial_arts() -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]]]:
@@ -79,7 +245,7 @@ def served_path_quality(data: tuple[list[Any], list[dict[str, Any]], list[dict[s
     return extra
 
 
-def evaluate_site(data: Path | None, site: str, mapping: Path | None = None, *, protocol: str = "temporal",
+def evaluate_site(data: Path | None, site: str | None, mapping: Path | None = None, *, protocol: str = "temporal",
                   k: int = 10, checkpoints: int | None = None, validation: bool = False, prior: bool = True,
                   reports: Path = Path("reports"),
                   progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
@@ -98,25 +264,35 @@ def evaluate_site(data: Path | None, site: str, mapping: Path | None = None, *, 
     replay of their whole history.) Without ``prior``, ``benchmark.run`` on
     its own events only (default ``SITE_CHECKPOINTS`` refits).
     ``global``: ``evaluation.evaluate`` (the blend against popularity, HR@k and NDCG@k).
+    The badges the mapping's fallback rule placed are listed in the result
+    (``"fallbacks"``) and at the end of the report.
 
     Args:
-        data: a ``Badges.xml``; ``None``: the bundled Martial Arts one.
-        site: the site key.
+        data: a ``Badges.xml``, ``Badges.xml.gz`` or a folder holding one; ``None``:
+            the bundled dump of ``site`` (default Martial Arts).
+        site: the site key; ``None``: see ``data_site`` (the key the data's folder
+            name gives, or ``DEFAULT_SITE`` without ``data``).
         mapping: the badge-to-spine mapping; default the bundled one.
         prior: ``temporal``: pool the bundled development suite's training events
             (read with the bundled mapping; ``mapping`` maps this site only).
         progress: with ``prior``, told ``(what, stages done, stages in all)`` as each stage starts.
 
     Returns:
-        The evaluation's result dict with ``"data"`` and ``"site"`` (and for
-        ``temporal`` ``"report"`` and ``"plot"`` paths; its per-case rows dropped).
+        The evaluation's result dict with ``"data"``, ``"site"`` and ``"fallbacks"``
+        (``fallback_rows``), and for ``temporal`` ``"report"`` and ``"plot"`` paths
+        (its per-case rows dropped).
 
     Raises:
-        InvalidInput: an unknown protocol, or a refused dump or mapping.
+        InvalidInput: an unknown protocol; a refused dump or mapping; no site key
+            (``data_site``); no learner with enough distinct badges (``require_cases``).
     """
+    if protocol not in ("temporal", "global"):
+        raise InvalidInput(f"protocol must be temporal or global, got {protocol!r}")
     cells = spine_cells()
-    path = data or bundled("stackexchange", "martialarts", "Badges.xml")
+    path, site = data_site(data, site)
     plan = plan_stackexchange(path, site, mapping)
+    require_cases(plan.awards(), site, path, validation=validation and protocol == "temporal")
+    fallbacks = fallback_rows(plan)
     if protocol == "global":
         from colearn.recommender.evaluation import evaluate
 
@@ -138,11 +314,11 @@ def evaluate_site(data: Path | None, site: str, mapping: Path | None = None, *, 
             result.pop("per_case")
         name = f"eval-{site}" + ("-validation" if validation else "")
         md, png = write_report(result, reports, name, f"colearn eval: {site} ({result['split']} split)")
+        _append_fallbacks(md, {site: fallbacks}, always=True)
         result["report"], result["plot"] = str(md), str(png)
-    else:
-        raise InvalidInput(f"protocol must be temporal or global, got {protocol!r}")
     result["data"] = str(path)
     result["site"] = site
+    result["fallbacks"] = fallbacks
     return result
 
 
@@ -164,12 +340,17 @@ def _stages(progress: Callable[[str, int, int], None] | None, sites: list[Site],
 
 def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, validation: bool = False,
                    checkpoints: int | None = None, reports: Path = Path("reports"),
-                   progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+                   progress: Callable[[str, int, int], None] | None = None,
+                   paths: Mapping[str, Path] | None = None,
+                   fallbacks: Mapping[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """Every site of a suite (``suite.run_suite``), its report and plot written as
     ``<reports>/eval-suite[-validation].md`` and ``.png``.
 
     Args:
-        folder: where ``sites`` were read from (``suite_sites``).
+        folder: where ``sites`` were read from (``read_suite``).
+        paths: ``{site: dump read}`` (``SuiteInput.paths``), named in errors.
+        fallbacks: ``{site: fallback_rows}`` (``SuiteInput.fallbacks``): in the result
+            and, when there are any, at the end of the report.
         prior: when ``folder`` is not the bundled suite, pool the bundled sites'
             training events into every site's ranker too.
         checkpoints: ranker refits per site; default ``SUITE_CHECKPOINTS``.
@@ -177,12 +358,17 @@ def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, valid
 
     Returns:
         ``run_suite``'s dict with ``"seconds"`` (wall time), ``"summary"``
-        (``report.suite_summary``), ``"report"`` and ``"plot"``.
+        (``report.suite_summary``), ``"fallbacks"``, ``"report"`` and ``"plot"``.
 
     Raises:
-        InvalidInput: a refused dump (of the bundled prior suite too).
+        InvalidInput: a refused dump (of the bundled prior suite too); a site
+            without a learner with enough distinct badges (``require_cases``, naming it).
     """
     from colearn.recommender.report import suite_summary, write_suite_report
+
+    for site in sites:
+        require_cases(site.awards, site.name, (paths or {}).get(site.name, Path(folder) / site.name),
+                      validation=validation)
 
     bundled_dir = bundled("stackexchange")
     prior_sites = []
@@ -196,5 +382,7 @@ def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, valid
     suite["seconds"] = round(time.perf_counter() - start, 1)
     name = "eval-suite" + ("-validation" if validation else "")
     md, png = write_suite_report(suite, reports, name, f"colearn eval --suite {folder} ({suite['split']} split)")
+    _append_fallbacks(md, fallbacks or {}, always=False)
+    suite["fallbacks"] = dict(fallbacks or {})
     suite["summary"], suite["report"], suite["plot"] = suite_summary(suite), str(md), str(png)
     return suite

@@ -50,7 +50,7 @@ import numpy as np
 
 from colearn.errors import InvalidInput
 from colearn.recommender.evaluation import (
-    _awards, ranks_of, summarise, temporal_leave_last_out, validation_awards,
+    MIN_BADGES, _awards, ranks_of, summarise, temporal_leave_last_out, validation_awards,
 )
 from colearn.recommender.fitting import (
     FIT_SETTINGS, GUARD_SIGNALS, MIN_TRAIN_EVENTS, NEGATIVES, PooledRows, fit_ranker, pooled_rows, training_groups,
@@ -160,7 +160,7 @@ def run(
     catalogue: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[str]],
     cells: Iterable[Mapping[str, Any] | SpineCell],
     *,
-    min_badges: int = 3,
+    min_badges: int = MIN_BADGES,
     checkpoints: int = 10,
     min_train_groups: int = MIN_TRAIN_EVENTS,
     max_train_groups: int | None = MAX_TRAIN_GROUPS,
@@ -212,7 +212,7 @@ class Prepared:
 
 def prepare(awards: Iterable[Award | Sequence[Any]],
             catalogue: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[str]],
-            cells: Iterable[Mapping[str, Any] | SpineCell], *, min_badges: int = 3,
+            cells: Iterable[Mapping[str, Any] | SpineCell], *, min_badges: int = MIN_BADGES,
             max_train_groups: int | None = MAX_TRAIN_GROUPS, seed: int = 0,
             validation: bool = False) -> Prepared:
     """Split (test or validation, see ``run``) and replay one site: the costly half of ``run``.

@@ -32,6 +32,9 @@ POPULARITY_ONLY: Mapping[str, float] = {Popularity.name: 1.0}
 #: The protocols ``evaluate`` knows (see ``temporal_leave_last_out``).
 PROTOCOLS = ("temporal", "global")
 
+#: The fewest distinct badges a learner holds to be a held-out case (their last one held out).
+MIN_BADGES = 3
+
 # ---------------------------------------------------------------------------
 # Metrics: one number per learner
 # ---------------------------------------------------------------------------
@@ -232,7 +235,7 @@ def _awards(awards: Iterable[Award | Sequence[Any]]) -> list[Award]:
     return [as_award(r, i) for i, r in enumerate(awards)]
 
 
-def temporal_leave_last_out(awards: Iterable[Award | Sequence[Any]], *, min_badges: int = 3) -> list[HeldOut]:
+def temporal_leave_last_out(awards: Iterable[Award | Sequence[Any]], *, min_badges: int = MIN_BADGES) -> list[HeldOut]:
     """Hold out each learner's last distinct badge.
 
     For every learner with at least ``min_badges`` distinct badges, the badge
@@ -286,7 +289,7 @@ def training_awards(awards: Iterable[Award | Sequence[Any]], case: HeldOut) -> l
     return [a for a in _awards(awards) if award_order_key(a) < key]
 
 
-def validation_awards(awards: Iterable[Award | Sequence[Any]], *, min_badges: int = 3) -> list[Award]:
+def validation_awards(awards: Iterable[Award | Sequence[Any]], *, min_badges: int = MIN_BADGES) -> list[Award]:
     """The awards without the test items: every award of each case's held-out badge to that learner removed.
 
     Splitting these again with ``temporal_leave_last_out`` holds out each
@@ -318,7 +321,7 @@ def per_learner_metrics(
     k: int = 10,
     protocol: str = "temporal",
     neighbours: int = KNN_NEIGHBOURS,
-    min_badges: int = 3,
+    min_badges: int = MIN_BADGES,
 ) -> dict[str, dict[str, np.ndarray]]:
     """HR@k, NDCG@k and reciprocal rank of each case, for each blend in ``configs``.
 
@@ -401,7 +404,7 @@ def evaluate(
     protocol: str = "temporal",
     weights: Mapping[str, float] | None = None,
     neighbours: int = KNN_NEIGHBOURS,
-    min_badges: int = 3,
+    min_badges: int = MIN_BADGES,
     n_resamples: int = 2000,
     seed: int = 0,
 ) -> dict[str, Any]:
@@ -454,7 +457,7 @@ def tune_weights(
     k: int = 10,
     protocol: str = "temporal",
     neighbours: int = KNN_NEIGHBOURS,
-    min_badges: int = 3,
+    min_badges: int = MIN_BADGES,
 ) -> list[tuple[dict[str, float], float]]:
     """Mean NDCG@k of each weighting on the validation split, best first.
 

@@ -61,7 +61,7 @@ def ingest_awards_cmd(
 
 @ingest_app.command("stackexchange")
 def ingest_stackexchange_cmd(
-    path: Annotated[Path, typer.Argument(help="A Stack Exchange Badges.xml.")],
+    path: Annotated[Path, typer.Argument(help="A Stack Exchange Badges.xml or Badges.xml.gz, or a folder holding one.")],
     site: Annotated[str, typer.Option(help="The site's short name, e.g. martialarts.")],
     mapping: Annotated[Optional[Path], typer.Option(help="Badge-to-spine mapping YAML.")] = None,
 ) -> None:

@@ -14,7 +14,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from colearn.cli.common import JsonOpt, Steps, err, out, run, store
+from colearn.cli.common import JsonOpt, Steps, err, out, run, say, store
 from colearn.config import get_settings
 from colearn.errors import InvalidInput
 
@@ -75,6 +75,14 @@ def _print_site(result: dict[str, Any], site: str, protocol: str) -> None:
         out.print(f"report: {result['report']}\nplot: {result['plot']}")
 
 
+def _print_fallbacks(fallbacks: dict[str, list[dict[str, Any]]]) -> None:
+    """One line on stderr per badge the mapping's fallback rule placed."""
+    for site, rows in fallbacks.items():
+        for f in rows:
+            err.print(f"[yellow]no mapping[/yellow] for {site} badge '{f['name']}': placed on {f['cell']} by its "
+                      f"tier ({f['tier']})", highlight=False)
+
+
 @contextmanager
 def _progress(as_json: bool) -> Iterator[Callable[[str, int, int], None]]:
     """A progress bar on stderr (hidden under ``--json`` unless stderr is a terminal), given
@@ -86,10 +94,14 @@ def _progress(as_json: bool) -> Iterator[Callable[[str, int, int], None]]:
 
 
 def eval_cmd(
-    data: Annotated[Optional[Path], typer.Option(help="A Stack Exchange Badges.xml; default the bundled Martial Arts one.")] = None,
-    site: Annotated[str, typer.Option(help="The site's short name.")] = "martialarts",
-    suite: Annotated[Optional[Path], typer.Option(help="A folder of <site>/Badges.xml: evaluate every site "
-                                                       "found (e.g. the bundled data/stackexchange).")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="A Stack Exchange Badges.xml or Badges.xml.gz, or a folder "
+                                                      "holding one; default the bundled dump of --site.")] = None,
+    site: Annotated[Optional[str], typer.Option(help="The site's key, e.g. ai. Default: with --data, the key its "
+                                                     "folder is named for (ai/ or ai.stackexchange.com/ -> ai); "
+                                                     "without, martialarts (a bundled site).")] = None,
+    suite: Annotated[Optional[Path], typer.Option(help="A folder of <site>/Badges.xml (or .gz): evaluate every site "
+                                                       "found, each folder's name its key (e.g. the bundled "
+                                                       "data/stackexchange).")] = None,
     mapping: Annotated[Optional[Path], typer.Option(help="Badge-to-spine mapping YAML.")] = None,
     k: Annotated[int, typer.Option(min=1, help="Cut-off for HR@K and NDCG@K (--protocol global only).")] = 10,
     protocol: Annotated[str, typer.Option(help="temporal (the full benchmark, no future data) or global "
@@ -111,31 +123,38 @@ def eval_cmd(
     with at least 3 distinct badges): the learned recommender against random,
     popularity, item-kNN, personalised PageRank, RP3beta, Markov and content
     baselines, with 95% bootstrap intervals; writes a report and a plot. With
-    --suite, every site of a folder, one table and one plot."""
-    from colearn.perf.offline_eval import evaluate_site, evaluate_suite, suite_sites
+    --suite, every site of a folder, one table and one plot. Badges the mapping
+    does not list (placed by their tier) are listed too."""
+    from colearn.perf.offline_eval import data_site, evaluate_site, evaluate_suite, read_suite
 
     def body() -> None:
         if suite is not None:
             if data is not None:
                 raise InvalidInput("give --data (one site) or --suite (a folder), not both")
-            sites = suite_sites(suite, mapping)
+            read = read_suite(suite, mapping)
             with _progress(as_json) as tell:
-                result = evaluate_suite(suite, sites, prior=prior, validation=validation, checkpoints=checkpoints,
-                                        reports=reports, progress=tell)
+                result = evaluate_suite(suite, read.sites, prior=prior, validation=validation,
+                                        checkpoints=checkpoints, reports=reports, progress=tell,
+                                        paths=read.paths, fallbacks=read.fallbacks)
             if as_json:
                 out.print_json(json.dumps(result))
             else:
-                _print_suite(result, len(sites))
+                _print_suite(result, len(read.sites))
+                _print_fallbacks(result["fallbacks"])
             if require_wins and result["summary"]["losses"]:
                 raise typer.Exit(1)
             return
+        path, key = data_site(data, site)
+        if data is not None and site is None:
+            say(f"site: {key} (from the folder name of {path}; --site to name another)")
         with _progress(as_json) as tell:
-            result = evaluate_site(data, site, mapping, protocol=protocol, k=k, checkpoints=checkpoints,
+            result = evaluate_site(path, key, mapping, protocol=protocol, k=k, checkpoints=checkpoints,
                                    validation=validation, prior=prior, reports=reports, progress=tell)
         if as_json:
             out.print_json(json.dumps(result))
         else:
-            _print_site(result, site, protocol)
+            _print_site(result, key, protocol)
+            _print_fallbacks({key: result["fallbacks"]})
 
     run(body)
 

@@ -108,6 +108,55 @@ def test_eval_one_real_site_pools_the_bundled_suite_but_never_itself(tmp_path: P
     assert "pooled with" in (reports / "eval-zz.md").read_text()
 
 
+
+def test_eval_data_folder_names_the_site_reads_gzip_and_lists_fallback_badges(tmp_path: Path) -> None:
+    """``--data`` a folder named as the dump's archive, holding the real AI dump gzipped with one award
+    of a badge the mapping does not know: read as site ``ai`` (no ``--site``), and the badge placed
+    by the fallback rule is in the JSON and in the report."""
+    import gzip
+
+    from colearn.data import bundled
+
+    text = bundled("stackexchange", "ai", "Badges.xml").read_text(encoding="utf-8").replace(
+        "</badges>", '  <row Id="900001" UserId="4" Name="Brand New Badge" Date="2020-01-01T00:00:00" Class="2" '
+                     'TagBased="False" />\n</badges>')
+    folder = tmp_path / "ai.stackexchange.com"
+    folder.mkdir()
+    (folder / "Badges.xml.gz").write_bytes(gzip.compress(text.encode("utf-8")))
+    reports = tmp_path / "reports"
+    result = runner.invoke(app, ["eval", "--data", str(folder), "--no-prior", "--checkpoints", "1",
+                                 "--reports", str(reports), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["site"] == "ai" and body["data"] == str(folder / "Badges.xml.gz")
+    assert body["fallbacks"] == [{"name": "Brand New Badge", "badge_id": "se-ai-brand-new-badge", "tier": "silver",
+                                  "cell": "skills.participation"}]
+    md = (reports / "eval-ai.md").read_text()
+    assert "## Badges placed by the fallback rule" in md and "| ai | Brand New Badge | silver |" in md
+    assert not (reports / "eval-martialarts.md").exists()
+
+
+def test_eval_data_in_a_folder_that_names_no_site_asks_for_site(tmp_path: Path) -> None:
+    import shutil
+
+    from colearn.data import bundled
+
+    xml = tmp_path / "My Dumps" / "Badges.xml"
+    xml.parent.mkdir()
+    shutil.copy(bundled("stackexchange", "ai", "Badges.xml"), xml)
+    result = runner.invoke(app, ["eval", "--data", str(xml), "--no-prior", "--reports", str(tmp_path / "r")])
+    assert result.exit_code == 1 and "--site" in result.output and "My Dumps" in result.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_eval_a_site_without_cases_names_the_site_file_and_rows(tmp_path: Path) -> None:
+    xml = tmp_path / "ai" / "Badges.xml"
+    xml.parent.mkdir()
+    xml.write_text('<?xml version="1.0" encoding="utf-8"?>\n<badges/>\n', encoding="utf-8")
+    result = runner.invoke(app, ["eval", "--data", str(xml), "--no-prior", "--reports", str(tmp_path / "r")])
+    assert result.exit_code == 1
+    assert "site 'ai'" in result.output and str(xml) in result.output.replace("\n", "") and "(0 rows" in result.output
+
 def test_keys_lifecycle(data_dir: Path) -> None:
     created = runner.invoke(app, ["keys", "create", "--role", "partner", "--origin", "https://p.example",
                                   "--name", "partner site"])

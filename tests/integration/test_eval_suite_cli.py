@@ -42,3 +42,19 @@ def test_suite_of_two_sites_writes_one_table_and_plot(tmp_path: Path) -> None:
 def test_suite_folder_without_sites_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["eval", "--suite", str(tmp_path), "--no-prior"])
     assert result.exit_code == 1 and "Badges.xml" in result.output
+
+
+def test_a_suite_site_without_cases_is_named(tmp_path: Path) -> None:
+    """A folder of the real AI dump and a site whose dump has no rows: refused before any replay,
+    naming the empty site and its file."""
+    import shutil
+
+    from colearn.data import bundled
+
+    (tmp_path / "ai").mkdir()
+    shutil.copy(bundled("stackexchange", "ai", "Badges.xml"), tmp_path / "ai" / "Badges.xml")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "Badges.xml").write_text('<?xml version="1.0"?>\n<badges/>\n', encoding="utf-8")
+    result = runner.invoke(app, ["eval", "--suite", str(tmp_path), "--no-prior", "--reports", str(tmp_path / "r")])
+    assert result.exit_code == 1
+    assert "site 'empty'" in result.output and "(0 rows" in result.output and "replay" not in result.output

@@ -162,9 +162,9 @@ def test_a_bad_row_in_the_middle_writes_nothing(store: GraphStore, tmp_path: Pat
     with pytest.raises(InvalidInput) as err:
         ingest_stackexchange(store, small, SITE)
     assert err.value.file == str(small)
-    assert err.value.record == bad_line
+    assert err.value.record == f"row Id 999999 (line {bad_line})"
     assert err.value.field == "Class"
-    assert str(small) in str(err.value) and f"record {bad_line}" in str(err.value)
+    assert str(small) in str(err.value) and f"record row Id 999999 (line {bad_line})" in str(err.value)
     assert store.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
 
     # Without the bad row the same file ingests.

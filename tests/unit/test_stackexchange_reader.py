@@ -57,21 +57,22 @@ def test_rows_become_awards(tmp_path: Path) -> None:
     ('  <row Id="2" Name="Teacher" Date="2012-01-31T20:57:26.347" Class="3" TagBased="False" />\n', "UserId"),
     (row(0), "Id"),
 ])
-def test_a_bad_row_is_named_by_file_line_and_field(tmp_path: Path, bad: str, fld: str) -> None:
+def test_a_bad_row_is_named_by_file_row_id_line_and_field(tmp_path: Path, bad: str, fld: str) -> None:
     p = write(tmp_path, row(1), bad, row(3))
     with pytest.raises(InvalidInput) as err:
         read_badges_xml(p, "martialarts")
     assert err.value.file == str(p)
-    assert err.value.record == 4  # BOM + declaration, <badges>, row 1, then the bad row
+    rid = "0" if fld == "Id" else "2"
+    assert err.value.record == f"row Id {rid} (line 4)"  # BOM + declaration, <badges>, row 1, then the bad row
     assert err.value.field == fld
-    assert str(p) in str(err.value) and "record 4" in str(err.value) and fld in str(err.value)
+    assert str(p) in str(err.value) and f"record row Id {rid} (line 4)" in str(err.value) and fld in str(err.value)
 
 
 def test_duplicate_row_ids_are_refused(tmp_path: Path) -> None:
     p = write(tmp_path, row(1), row(1, user=8))
     with pytest.raises(InvalidInput, match="already appears on line 3") as err:
         read_badges_xml(p, "martialarts")
-    assert err.value.record == 4 and err.value.field == "Id"
+    assert err.value.record == "row Id 1 (line 4)" and err.value.field == "Id"
 
 
 def test_malformed_xml_names_the_line(tmp_path: Path) -> None:

@@ -1,0 +1,311 @@
+"""Stack Exchange dumps as people hand them over: odd dates, tag names with ``#`` and ``+``,
+padded text, compressed files, archives and folders named like the dump's archives.
+
+Every case starts from a real bundled dump (``data/stackexchange``) with one thing changed.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import logging
+import re
+import shutil
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from colearn.errors import InvalidInput
+from colearn.ingest.stackexchange import (badge_id, badges_file, plan_stackexchange, read_badges_xml, site_key,
+                                          slug)
+from colearn.perf.offline_eval import data_site, read_suite, require_cases
+
+SUITE = Path(__file__).resolve().parents[2] / "data" / "stackexchange"
+AI = SUITE / "ai" / "Badges.xml"
+#: Row ``Id="21"`` of the AI dump is on line 23 (BOM and declaration, ``<badges>``, rows 1 to 20).
+ROW, LINE = 21, 23
+
+
+def ai_text() -> str:
+    return AI.read_text(encoding="utf-8")
+
+
+def _edit_row(text: str, rid: int, edit: Callable[[str], str]) -> str:
+    """``text`` with ``edit`` applied to the line of the row ``Id="rid"``."""
+    head, sep, rest = text.partition(f'<row Id="{rid}" ')
+    line, nl, tail = (sep + rest).partition("\n")
+    assert sep, f"no row Id {rid}"
+    return head + edit(line) + nl + tail
+
+
+def with_row(text: str, rid: int, **attrs: str) -> str:
+    """``text`` with attributes of the row ``Id="rid"`` replaced."""
+    def edit(line: str) -> str:
+        for name, value in attrs.items():
+            line = re.sub(rf'\b{name}="[^"]*"', f'{name}="{value}"', line)
+        return line
+    return _edit_row(text, rid, edit)
+
+
+def without_attr(text: str, rid: int, name: str) -> str:
+    """``text`` without the attribute ``name`` of the row ``Id="rid"``."""
+    return _edit_row(text, rid, lambda line: re.sub(rf'\b{name}="[^"]*" ?', "", line))
+
+
+def add_rows(text: str, *rows: str) -> str:
+    return text.replace("</badges>", "".join(rows) + "</badges>")
+
+
+def dump(folder: Path, text: str, name: str = "Badges.xml") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    p = folder / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def old_slug(name: str) -> str:
+    """The slug every id was made with before ``#``, ``+`` and Unicode letters were kept apart."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+# --------------------------------------------------------------------------
+# Date
+# --------------------------------------------------------------------------
+
+NEXT_YEAR = datetime.now(UTC).year + 1
+
+
+@pytest.mark.parametrize("date", [
+    "9999-12-31T23:00:00-05:00",  # an offset at the calendar's end once overflowed in astimezone
+    "0001-01-01T00:00:00+05:00",
+    "9999-12-31T23:59:59.999",
+    "0001-01-01T00:00:00",
+    "2007-12-31T23:59:59",  # before Stack Exchange
+    f"{NEXT_YEAR + 1}-01-01T00:00:00",
+    "20160802",  # read as 1970 by lax parsing
+    "2016",  # read as 1970-01-01 00:33:36
+    "1470152309",  # epoch seconds
+    "2016-02-30T00:00:00",
+    "2016-12-01T25:00:00",
+    "2016-08-02T15:38:29.913+2",
+    "yesterday",
+])
+def test_a_date_that_is_not_a_plausible_iso_date_time_is_named(tmp_path: Path, date: str) -> None:
+    p = dump(tmp_path, with_row(ai_text(), ROW, Date=date))
+    with pytest.raises(InvalidInput) as err:
+        read_badges_xml(p, "ai")
+    assert (err.value.file, err.value.record, err.value.field) == (str(p), f"row Id {ROW} (line {LINE})", "Date")
+    assert date in str(err.value)
+
+
+@pytest.mark.parametrize(("date", "expected"), [
+    ("2016-08-02T15:56:06.070Z", datetime(2016, 8, 2, 15, 56, 6, 70000, tzinfo=UTC)),
+    ("2016-08-02T17:56:06.070+02:00", datetime(2016, 8, 2, 15, 56, 6, 70000, tzinfo=UTC)),
+    ("2016-08-02T15:56:06.0700000", datetime(2016, 8, 2, 15, 56, 6, 70000, tzinfo=UTC)),
+    ("2016-08-02T15:56:06", datetime(2016, 8, 2, 15, 56, 6, tzinfo=UTC)),
+    ("2016-08-02", datetime(2016, 8, 2, tzinfo=UTC)),
+    (" 2016-08-02T15:56:06.070 ", datetime(2016, 8, 2, 15, 56, 6, 70000, tzinfo=UTC)),
+])
+def test_iso_date_times_with_a_zone_or_without_are_read_as_utc(tmp_path: Path, date: str,
+                                                                expected: datetime) -> None:
+    awards = read_badges_xml(dump(tmp_path, with_row(ai_text(), ROW, Date=date)), "ai")
+    assert next(a for a in awards if a.row_id == ROW).awarded_on == expected
+    assert len(awards) == len(read_badges_xml(AI, "ai"))
+
+
+# --------------------------------------------------------------------------
+# Badge ids
+# --------------------------------------------------------------------------
+
+
+def test_tag_names_with_sharp_and_plus_and_non_latin_names_get_distinct_ids(tmp_path: Path) -> None:
+    new = ["c#", "c++", "c", "f#", "日本語", "Автобиограф", "???", "Café ☕"]
+    rows = [f'  <row Id="{90001 + i}" UserId="4" Name="{n}" Date="2020-01-01T00:00:00" Class="3" '
+            f'TagBased="{"True" if n[0].islower() and n.isascii() and n != "???" else "False"}" />\n'
+            for i, n in enumerate(new)]
+    p = dump(tmp_path / "a", add_rows(ai_text(), *rows))
+    plan = plan_stackexchange(p, "ai")
+    ids = {r["props"]["name"]: r["id"] for r in plan.badge_rows if r["props"]["name"] in new}
+    assert ids["c#"] == "se-ai-tag-c-sharp-bronze" and ids["c++"] == "se-ai-tag-c-plus-plus-bronze"
+    assert ids["c"] == "se-ai-tag-c-bronze" and ids["Автобиограф"] == "se-ai-автобиограф"
+    assert len(set(ids.values())) == len(new)
+    assert all(not i.endswith("-") and "--" not in i for i in ids.values())
+    assert re.fullmatch(r"se-ai-x_[0-9a-f]{8}", ids["???"])  # nothing readable: a hash of the name
+    assert re.fullmatch(r"se-ai-caf[eé]_[0-9a-f]{8}", ids["Café ☕"])  # a symbol dropped: hashed too
+
+    # The same names in the opposite row order give the same ids.
+    q = dump(tmp_path / "b", add_rows(ai_text(), *reversed(rows)))
+    assert {r["id"] for r in plan_stackexchange(q, "ai").badge_rows} == {r["id"] for r in plan.badge_rows}
+    assert slug("???") == slug("???") != slug("!!!")
+
+
+@pytest.mark.parametrize("site", sorted(p.parent.name for p in SUITE.glob("*/Badges.xml")))
+def test_the_bundled_sites_keep_their_badge_ids(site: str) -> None:
+    plan = plan_stackexchange(SUITE / site / "Badges.xml", site)
+    for r in plan.badge_rows:
+        name, props = r["props"]["name"], r["props"]
+        old = (f"se-{site}-tag-{old_slug(name)}-{props['tier']}" if props["tag_based"]
+               else f"se-{site}-{old_slug(name)}")
+        assert r["id"] == old == badge_id(site, name, tag_based=props["tag_based"],
+                                         badge_class=props["badge_class"] or None)
+
+
+# --------------------------------------------------------------------------
+# Text, ints, TagBased
+# --------------------------------------------------------------------------
+
+
+def test_padded_names_are_stripped_and_still_mapped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    text = ai_text().replace('Name="Informed"', 'Name="  Informed "').replace('TagBased="False"', 'TagBased=" False"')
+    with caplog.at_level(logging.WARNING, logger="colearn.ingest.stackexchange"):
+        plan = plan_stackexchange(dump(tmp_path, text), "ai")
+    informed = next(r for r in plan.badge_rows if r["id"] == "se-ai-informed")
+    assert informed["props"]["name"] == "Informed" and informed["props"]["mapping_rule"] == "named"
+    assert plan.fallbacks == [] and "not in the badge mapping" not in caplog.text
+    assert plan.awards() == plan_stackexchange(AI, "ai").awards()
+
+
+@pytest.mark.parametrize(("attr", "value"), [("Name", "   "), ("Name", ""), ("Id", "21.0"), ("UserId", "33.0"),
+                                             ("Class", "3.0"), ("UserId", "1e3"), ("TagBased", "0")])
+def test_a_blank_name_or_a_number_not_in_digits_is_refused(tmp_path: Path, attr: str, value: str) -> None:
+    p = dump(tmp_path, with_row(ai_text(), ROW, **{attr: value}))
+    with pytest.raises(InvalidInput) as err:
+        read_badges_xml(p, "ai")
+    assert err.value.field == attr and err.value.file == str(p)
+    assert str(err.value.record).endswith(f"(line {LINE})") or err.value.record == LINE
+    assert "already appears" not in str(err.value)  # Id="21.0" once read as 21, then "1.0" as a repeat of 1
+
+
+def test_tag_based_is_read_in_any_case(tmp_path: Path) -> None:
+    text = ai_text().replace('TagBased="False"', 'TagBased="false"')
+    text = add_rows(text, '  <row Id="90001" UserId="4" Name="neural-networks" Date="2020-01-01T00:00:00" '
+                          'Class="3" TagBased="TRUE" />\n')
+    awards = read_badges_xml(dump(tmp_path, text), "ai")
+    assert [a.tag_based for a in awards if a.row_id == 90001] == [True]
+    assert sum(a.tag_based for a in awards) == sum(a.tag_based for a in read_badges_xml(AI, "ai")) + 1
+
+
+@pytest.mark.parametrize("attr", ["UserId", "Name", "Date"])
+def test_a_missing_attribute_names_the_row_id_and_line(tmp_path: Path, attr: str) -> None:
+    p = dump(tmp_path, without_attr(ai_text(), ROW, attr))
+    with pytest.raises(InvalidInput) as err:
+        read_badges_xml(p, "ai")
+    assert (err.value.record, err.value.field) == (f"row Id {ROW} (line {LINE})", attr)
+    assert f"record row Id {ROW} (line {LINE})" in str(err.value)
+
+
+# --------------------------------------------------------------------------
+# Compressed files, archives, folders
+# --------------------------------------------------------------------------
+
+
+def test_a_gzip_dump_is_read_as_it_is(tmp_path: Path) -> None:
+    gz = tmp_path / "ai" / "Badges.xml.gz"
+    gz.parent.mkdir()
+    gz.write_bytes(gzip.compress(AI.read_bytes()))
+    expected = read_badges_xml(AI, "ai")
+    assert read_badges_xml(gz, "ai") == expected
+    assert badges_file(gz.parent) == gz and read_badges_xml(gz.parent, "ai") == expected
+    misnamed = tmp_path / "Badges.xml"  # gzip under the plain name: known by its leading bytes
+    misnamed.write_bytes(gz.read_bytes())
+    assert read_badges_xml(misnamed, "ai") == expected
+
+
+def _zip(p: Path) -> None:
+    with zipfile.ZipFile(p, "w") as z:
+        z.write(AI, "Badges.xml")
+
+
+@pytest.mark.parametrize(("name", "make", "kind", "how"), [
+    ("ai.stackexchange.com.zip", _zip, "zip archive", "unzip ai.stackexchange.com.zip Badges.xml"),
+    ("Badges.xml.bz2", lambda p: p.write_bytes(bz2.compress(AI.read_bytes())), "bzip2", "bunzip2 -k Badges.xml.bz2"),
+    ("ai.stackexchange.com.7z", lambda p: p.write_bytes(b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(64)), "7z archive",
+     "7z x ai.stackexchange.com.7z Badges.xml"),
+    ("Badges.xml", lambda p: p.write_bytes(b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(64)), "7z archive",
+     "mv Badges.xml Badges.xml.7z && 7z x Badges.xml.7z Badges.xml"),
+])
+def test_an_archive_is_refused_saying_what_it_is_and_how_to_extract(tmp_path: Path, name: str, make: object,
+                                                                   kind: str, how: str) -> None:
+    p = tmp_path / name
+    make(p)  # type: ignore[operator]
+    with pytest.raises(InvalidInput) as err:
+        read_badges_xml(p, "ai")
+    assert err.value.file == str(p) and kind in str(err.value) and f"`{how}`" in str(err.value)
+    assert "not well-formed" not in str(err.value)
+
+
+def test_a_folder_without_a_dump_names_its_archives(tmp_path: Path) -> None:
+    _zip(tmp_path / "ai.stackexchange.com.zip")
+    with pytest.raises(InvalidInput, match=r"no Badges\.xml or Badges\.xml\.gz.*ai\.stackexchange\.com\.zip") as err:
+        badges_file(tmp_path)
+    assert err.value.file == str(tmp_path)
+
+
+# --------------------------------------------------------------------------
+# Site keys from folder names; a suite folder; a site with nothing to evaluate
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "key"), [
+    ("ai", "ai"), ("AI", "ai"), ("ai.stackexchange.com", "ai"), ("bicycles.meta.stackexchange.com", "bicycles.meta"),
+    ("stackoverflow.com", "stackoverflow"), ("music.meta", "music.meta"), ("my dumps", None), ("_x", None),
+])
+def test_a_folder_name_gives_the_site_key(name: str, key: str | None) -> None:
+    assert site_key(name) == key
+
+
+def test_a_suite_reads_folders_named_like_the_archives_and_gzip_dumps(tmp_path: Path) -> None:
+    shutil.copy(AI, dump(tmp_path / "ai.stackexchange.com", "").parent / "Badges.xml")
+    meta = tmp_path / "Music.Meta.StackExchange.com"
+    meta.mkdir()
+    (meta / "Badges.xml.gz").write_bytes(gzip.compress((SUITE / "music.meta" / "Badges.xml").read_bytes()))
+    read = read_suite(tmp_path)
+    assert [s.name for s in read.sites] == ["ai", "music.meta"]
+    assert read.paths["music.meta"] == meta / "Badges.xml.gz"
+    assert read.sites[0].awards == plan_stackexchange(AI, "ai").awards()
+    assert read.fallbacks == {"ai": [], "music.meta": []}
+
+
+def test_a_suite_folder_name_that_is_no_key_is_named(tmp_path: Path) -> None:
+    shutil.copy(AI, dump(tmp_path / "my ai dump", "").parent / "Badges.xml")
+    with pytest.raises(InvalidInput, match="'my ai dump'") as err:
+        read_suite(tmp_path)
+    assert err.value.file == str(tmp_path / "my ai dump" / "Badges.xml")
+
+
+def test_a_suite_without_dumps_names_the_archives_it_passed_over(tmp_path: Path) -> None:
+    (tmp_path / "ai").mkdir()
+    _zip(tmp_path / "ai" / "ai.stackexchange.com.zip")
+    shutil.copy(AI, tmp_path / "Badges.xml")
+    with pytest.raises(InvalidInput) as err:
+        read_suite(tmp_path)
+    assert "ai/ai.stackexchange.com.zip (an archive)" in str(err.value)
+    assert "Badges.xml (not inside a <site> folder)" in str(err.value)
+
+
+def test_the_data_folder_gives_the_site_key_unless_one_is_given(tmp_path: Path) -> None:
+    p = dump(tmp_path / "ai.stackexchange.com", ai_text())
+    assert data_site(p, None) == (p, "ai")
+    assert data_site(p.parent, None) == (p, "ai")  # a folder stands for its Badges.xml
+    assert data_site(p, "zz") == (p, "zz")
+    assert data_site(None, None) == (SUITE / "martialarts" / "Badges.xml", "martialarts")
+    assert data_site(None, "cardano") == (SUITE / "cardano" / "Badges.xml", "cardano")
+    odd = dump(tmp_path / "My Dumps", ai_text())
+    with pytest.raises(InvalidInput, match="--site") as err:
+        data_site(odd, None)
+    assert err.value.file == str(odd) and "'My Dumps'" in str(err.value)
+
+
+@pytest.mark.parametrize("rows", [0, 1])
+def test_a_site_without_cases_names_the_site_file_and_rows(tmp_path: Path, rows: int) -> None:
+    head, _, _ = ai_text().partition("  <row ")
+    body = ai_text().splitlines(keepends=True)[2:2 + rows]
+    p = dump(tmp_path, head + "".join(body) + "</badges>" if rows else head.replace("<badges>", "<badges/>"))
+    awards = plan_stackexchange(p, "ai").awards()
+    with pytest.raises(InvalidInput) as err:
+        require_cases(awards, "ai", p)
+    assert err.value.file == str(p) and "site 'ai'" in str(err.value) and f"({rows} rows" in str(err.value)
+    require_cases(plan_stackexchange(AI, "ai").awards(), "ai", AI, validation=True)
