@@ -73,7 +73,11 @@ def _date_time(value: Any) -> datetime:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:  # the shape is right but e.g. February 30th or hour 25
         raise ValueError(f"{exc}, got {value!r}") from exc
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    # the written year is checked first, so that this cannot overflow at the calendar's ends
+    when = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    if not FIRST_YEAR <= when.year <= last:
+        raise ValueError(f"year {when.year} in UTC is outside {FIRST_YEAR}-{last}, got {value!r}")
+    return when
 
 
 def _true_false(value: Any) -> bool:
@@ -259,11 +263,10 @@ def _open_dump(p: Path) -> Iterator[BinaryIO]:
         OSError: ``p`` cannot be opened.
     """
     with p.open("rb") as raw:
-        head = raw.read(8)
+        head = raw.peek(8)[:8]  # not read-then-seek: a pipe (``<(7z e -so ...)``, /dev/stdin) cannot seek
         what = _archive(head, p.name)
         if what is not None:
             raise InvalidInput(what, file=str(p))
-        raw.seek(0)
         if head.startswith(_GZIP):
             with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
                 yield cast(BinaryIO, unzipped)

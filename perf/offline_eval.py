@@ -22,7 +22,8 @@ from typing import Any
 from colearn.data import bundled
 from colearn.errors import InvalidInput
 from colearn.ingest.spine import read_spine, spine_cell_rows
-from colearn.ingest.stackexchange import SitePlan, badges_file, plan_stackexchange, site_key, skipped_archives
+from colearn.ingest.stackexchange import (SitePlan, badges_file, load_mapping, plan_stackexchange, site_key,
+                                          skipped_archives)
 from colearn.recommender.evaluation import MIN_BADGES
 from colearn.recommender.suite import Site, prior_to_replay, run_suite
 
@@ -66,11 +67,13 @@ class SuiteInput:
         sites: one ``suite.Site`` per site folder, sorted by site key.
         paths: ``{site key: the dump read}``.
         fallbacks: ``{site key: fallback_rows}``.
+        passed_over: what was not read, in words (``"ai/ai.stackexchange.com.7z (an archive)"``).
     """
 
     sites: list[Site]
     paths: dict[str, Path] = field(default_factory=dict)
     fallbacks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    passed_over: list[str] = field(default_factory=list)
 
 
 def _site_dump(folder: Path) -> tuple[Path | None, list[str]]:
@@ -79,8 +82,9 @@ def _site_dump(folder: Path) -> tuple[Path | None, list[str]]:
     for name in DUMP_NAMES:
         if (folder / name).is_file():
             return folder / name, []
-    misnamed = [f"{folder.name}/{f.name} (the name must be Badges.xml)" for f in sorted(folder.iterdir())
-                if f.name.lower() in {n.lower() for n in DUMP_NAMES}]
+    misnamed = [f"{folder.name}/{f.name} " + ("(cannot be read)" if f.name in DUMP_NAMES else
+                                               "(the name must be Badges.xml)")
+                for f in sorted(folder.iterdir()) if f.name.lower() in {n.lower() for n in DUMP_NAMES}]
     return None, misnamed + [f"{folder.name}/{a} (an archive)" for a in skipped_archives(folder)]
 
 
@@ -92,7 +96,8 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
     is ``ai``); folders without a dump, and hidden ones, are passed over.
 
     Returns:
-        The sites (sorted by key), the file read for each and its fallback badges.
+        The sites (sorted by key), the file read for each, its fallback badges, and
+        what was passed over.
 
     Raises:
         InvalidInput: no site folder with a dump under ``folder`` (naming what was
@@ -133,7 +138,7 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
         raise InvalidInput(f"no <site>/Badges.xml (or Badges.xml.gz) under {folder}{what}; a dump's archive "
                            "holds Badges.xml: extract it into a folder named for its site, e.g. "
                            "`7z x ai.stackexchange.com.7z -oai Badges.xml`", file=str(folder))
-    out = SuiteInput(sites=[])
+    out = SuiteInput(sites=[], passed_over=passed_over)
     for key in sorted(found):
         plan = plan_stackexchange(found[key], key, mapping)
         out.sites.append(Site(name=key, awards=plan.awards(), catalogue=se_catalogue(plan)))
@@ -151,36 +156,52 @@ def suite_sites(folder: Path, mapping: Path | None = None) -> list[Site]:
     return read_suite(folder, mapping).sites
 
 
+def _bundled_sites() -> list[str]:
+    """The keys of the bundled development suite's sites."""
+    return sorted(p.parent.name for p in bundled("stackexchange").glob("*/Badges.xml"))
+
+
 def data_site(data: Path | None, site: str | None) -> tuple[Path, str]:
     """The dump and the site key ``colearn eval`` evaluates.
 
-    Without ``data``: the bundled dump of ``site`` (default ``DEFAULT_SITE``).
-    With ``data`` (a ``Badges.xml``, ``Badges.xml.gz`` or a folder holding one):
-    ``site`` if given, else the key its folder's name gives (``site_key``).
+    ``site`` is read as ``site_key`` reads a folder name (``AI`` and
+    ``ai.stackexchange.com`` are ``ai``). Without ``data``: the bundled dump of
+    ``site`` (default ``DEFAULT_SITE``). With ``data`` (a ``Badges.xml``,
+    ``Badges.xml.gz`` or a folder holding one): ``site`` if given, else the key
+    the data's folder is named for, when that name is a site's host name
+    (``ai.stackexchange.com``, ``stackoverflow.com``) or a known key (a bundled
+    site, or one the bundled mapping lists); any other folder name
+    (``Downloads``) could label a site wrongly, so it asks for ``site``.
 
     Returns:
         ``(dump path, site key)``.
 
     Raises:
-        InvalidInput: ``site`` is not a bundled site (without ``data``); ``data``
-            is a folder without a dump; no ``site`` and the folder's name gives
-            no site key (asking for one).
+        InvalidInput: ``site`` is no site key, or not a bundled site (without
+            ``data``); ``data`` is a folder without a dump; no ``site`` and the
+            folder's name names no site (asking for one).
     """
+    key = None if site is None else site_key(site)
+    if site is not None and key is None:
+        raise InvalidInput(f"'{site}' is not a Stack Exchange site key (lower-case letters, digits, '.', '-', "
+                           "e.g. ai or bicycles.meta)", field="site")
     if data is None:
-        key = site or DEFAULT_SITE
+        key = key or DEFAULT_SITE
         path = bundled("stackexchange", key, "Badges.xml")
         if not path.is_file():
-            names = ", ".join(sorted(p.parent.name for p in bundled("stackexchange").glob("*/Badges.xml")))
-            raise InvalidInput(f"'{key}' is not a bundled site ({names}); give its dump with --data", field="site")
+            raise InvalidInput(f"'{key}' is not a bundled site ({', '.join(_bundled_sites())}); give its dump "
+                               "with --data", field="site")
         return path, key
     path = badges_file(data)
-    if site is not None:
-        return path, site
+    if key is not None:
+        return path, key
     folder = Path(os.path.abspath(data if Path(data).is_dir() else path.parent))  # symlinked names kept
     key = site_key(folder.name)
-    if key is None:
-        raise InvalidInput(f"the folder name '{folder.name}' gives no site key: name the site with --site "
-                           "(e.g. --site ai)", file=str(path), field="site")
+    host = folder.name.strip().lower().endswith((".stackexchange.com", ".com"))
+    if key is None or not (host or key in {*_bundled_sites(), *load_mapping().sites}):
+        raise InvalidInput(f"the folder name '{folder.name}' names no Stack Exchange site: name the site with "
+                           "--site (e.g. --site ai), or name the folder for it (e.g. ai.stackexchange.com)",
+                           file=str(path), field="site")
     return path, key
 
 

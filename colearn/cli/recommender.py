@@ -132,6 +132,8 @@ def eval_cmd(
             if data is not None:
                 raise InvalidInput("give --data (one site) or --suite (a folder), not both")
             read = read_suite(suite, mapping)
+            for item in read.passed_over:
+                err.print(f"[yellow]not read[/yellow]: {item}", highlight=False)
             with _progress(as_json) as tell:
                 result = evaluate_suite(suite, read.sites, prior=prior, validation=validation,
                                         checkpoints=checkpoints, reports=reports, progress=tell,

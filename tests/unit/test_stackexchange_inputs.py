@@ -85,6 +85,8 @@ NEXT_YEAR = datetime.now(UTC).year + 1
     "0001-01-01T00:00:00",
     "2007-12-31T23:59:59",  # before Stack Exchange
     f"{NEXT_YEAR + 1}-01-01T00:00:00",
+    "2008-01-01T00:00:00+05:00",  # 2007 in UTC
+    f"{NEXT_YEAR}-12-31T23:00:00-05:00",  # the year after next in UTC
     "20160802",  # read as 1970 by lax parsing
     "2016",  # read as 1970-01-01 00:33:36
     "1470152309",  # epoch seconds
@@ -293,10 +295,37 @@ def test_the_data_folder_gives_the_site_key_unless_one_is_given(tmp_path: Path) 
     assert data_site(p, "zz") == (p, "zz")
     assert data_site(None, None) == (SUITE / "martialarts" / "Badges.xml", "martialarts")
     assert data_site(None, "cardano") == (SUITE / "cardano" / "Badges.xml", "cardano")
-    odd = dump(tmp_path / "My Dumps", ai_text())
-    with pytest.raises(InvalidInput, match="--site") as err:
-        data_site(odd, None)
-    assert err.value.file == str(odd) and "'My Dumps'" in str(err.value)
+    assert data_site(p, "AI") == (p, "ai") and data_site(p, "ai.stackexchange.com") == (p, "ai")
+    assert data_site(None, "Cardano.StackExchange.com") == (SUITE / "cardano" / "Badges.xml", "cardano")
+    assert data_site(dump(tmp_path / "cardano", ai_text()), None)[1] == "cardano"  # a bundled site's key
+    assert data_site(dump(tmp_path / "stackoverflow.com", ai_text()), None)[1] == "stackoverflow"
+    for odd_name in ("My Dumps", "Downloads", "ai-dumps", "2024"):  # a name that is no site's: never a label
+        odd = dump(tmp_path / odd_name, ai_text())
+        with pytest.raises(InvalidInput, match="--site") as err:
+            data_site(odd, None)
+        assert err.value.file == str(odd) and f"'{odd_name}'" in str(err.value)
+    with pytest.raises(InvalidInput, match="not a Stack Exchange site key"):
+        data_site(p, "my site")
+
+
+def test_a_dump_is_read_from_a_pipe(tmp_path: Path) -> None:
+    """``--data <(7z e -so ai.7z Badges.xml)``: a stream that cannot seek, plain or gzipped."""
+    import os
+    import threading
+
+    for payload in (AI.read_bytes(), gzip.compress(AI.read_bytes())):
+        fifo = tmp_path / f"pipe-{len(payload)}"
+        os.mkfifo(fifo)
+
+        def feed(target: Path = fifo, data: bytes = payload) -> None:
+            with target.open("wb") as fh:
+                fh.write(data)
+
+        writer = threading.Thread(target=feed)
+        writer.start()
+        awards = read_badges_xml(fifo, "ai")
+        writer.join()
+        assert len(awards) == len(read_badges_xml(AI, "ai")) > 3000
 
 
 @pytest.mark.parametrize("rows", [0, 1])
@@ -309,3 +338,15 @@ def test_a_site_without_cases_names_the_site_file_and_rows(tmp_path: Path, rows:
         require_cases(awards, "ai", p)
     assert err.value.file == str(p) and "site 'ai'" in str(err.value) and f"({rows} rows" in str(err.value)
     require_cases(plan_stackexchange(AI, "ai").awards(), "ai", AI, validation=True)
+
+
+def test_a_suite_says_what_it_passed_over_beside_the_sites_it_read(tmp_path: Path) -> None:
+    shutil.copy(AI, dump(tmp_path / "ai", "").parent / "Badges.xml")
+    (tmp_path / "cardano").mkdir()
+    _zip(tmp_path / "cardano" / "cardano.stackexchange.com.zip")
+    (tmp_path / "cs").mkdir()
+    (tmp_path / "cs" / "Badges.xml").symlink_to(tmp_path / "nowhere.xml")  # a dangling link
+    read = read_suite(tmp_path)
+    assert [s.name for s in read.sites] == ["ai"]
+    assert read.passed_over == ["cardano/cardano.stackexchange.com.zip (an archive)",
+                                "cs/Badges.xml (cannot be read)"]
