@@ -164,9 +164,12 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
                         name, site, dict(counts), tier_of(cls))
         bid = badge_id(site, name, tag_based=tag_based, badge_class=cls)
         if bid in seen_ids and seen_ids[bid] != name:
-            raise InvalidInput(f"badge names '{seen_ids[bid]}' and '{name}' both give the id '{bid}' (names "
-                               "that differ only in letter case or in how words are separated are one badge)",
-                               file=str(path), field="Name")
+            first = seen_ids[bid]
+            shown = (f"'{first}' and '{name}'" if first.isascii() and name.isascii()
+                     else f"{ascii(first)} and {ascii(name)}")  # look-alikes (accents, spaces) shown apart
+            raise InvalidInput(f"badge names {shown} both give the id '{bid}' (names that differ only in letter "
+                               "case, spaces or punctuation between words, or '#'/'+' against 'sharp'/'plus', "
+                               "are one badge)", file=str(badges_file(path)), field="Name")
         seen_ids[bid] = name
         for c in counts:
             badge_of[(name, tag_based, c)] = bid

@@ -215,13 +215,19 @@ _ARCHIVES: tuple[tuple[bytes, str, str, str], ...] = (
     (b"\x28\xb5\x2f\xfd", "a zstd-compressed file", ".zst", "unzstd {name}"),
 )
 _GZIP = b"\x1f\x8b"
-_ARCHIVE_SUFFIXES = (".7z", ".zip", ".bz2", ".xz", ".zst", ".tar", ".tgz")
+_ARCHIVE_SUFFIXES = (".7z", ".zip", ".bz2", ".xz", ".zst", ".tar", ".tgz", ".tar.gz")
+#: A POSIX tar archive says ``ustar`` at byte 257 of its first header block.
+_TAR_AT, _TAR = 257, b"ustar"
+#: Bytes looked at to tell what a file is (a tar header block).
+_HEAD = 512
 
 
 def _archive(head: bytes, name: str) -> str | None:
-    """What a file starting with ``head`` is and how to extract ``Badges.xml``, if it is an archive."""
-    for magic, kind, suffix, how in _ARCHIVES:
-        if head.startswith(magic):
+    """What a file starting with ``head`` (its first ``_HEAD`` bytes, decompressed when it is
+    gzip) is and how to extract ``Badges.xml``, if it is an archive."""
+    kinds = [*_ARCHIVES, (_TAR, "a tar archive", ".tar", "tar -xf {name} Badges.xml")]
+    for magic, kind, suffix, how in kinds:
+        if head.startswith(magic) or (magic == _TAR and head[_TAR_AT:_TAR_AT + len(_TAR)] == _TAR):
             if name.lower() in ("badges.xml", "badges.xml.gz"):  # an archive under the dump's own name: rename it
                 how = f"mv {name} Badges.xml{suffix} && " + how.format(name=f"Badges.xml{suffix}")
             return f"{kind}, not XML: extract Badges.xml from it first, e.g. `{how.format(name=name)}`"
@@ -251,6 +257,8 @@ def badges_file(path: Path | str) -> Path:
             return p / name
     archives = skipped_archives(p)
     extra = f" (archives not opened: {', '.join(archives)}; extract Badges.xml from one)" if archives else ""
+    misnamed = sorted(f.name for f in p.iterdir() if f.name.lower() in ("badges.xml", "badges.xml.gz"))
+    extra += f" (found {', '.join(misnamed)}: the name must be Badges.xml)" if misnamed else ""
     raise InvalidInput(f"the folder holds no Badges.xml or Badges.xml.gz{extra}", file=str(p))
 
 
@@ -263,12 +271,15 @@ def _open_dump(p: Path) -> Iterator[BinaryIO]:
         OSError: ``p`` cannot be opened.
     """
     with p.open("rb") as raw:
-        head = raw.peek(8)[:8]  # not read-then-seek: a pipe (``<(7z e -so ...)``, /dev/stdin) cannot seek
+        head = raw.peek(_HEAD)[:_HEAD]  # not read-then-seek: a pipe (``<(7z e -so ...)``, /dev/stdin) cannot seek
         what = _archive(head, p.name)
         if what is not None:
             raise InvalidInput(what, file=str(p))
         if head.startswith(_GZIP):
             with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                inner = _archive(unzipped.peek(_HEAD)[:_HEAD], p.name)  # e.g. a .tar.gz
+                if inner is not None:
+                    raise InvalidInput(f"gzip-compressed {inner}", file=str(p))
                 yield cast(BinaryIO, unzipped)
         else:
             yield raw

@@ -221,6 +221,16 @@ def _zip(p: Path) -> None:
         z.write(AI, "Badges.xml")
 
 
+def _tar(p: Path, gz: bool = False) -> None:
+    import tarfile
+
+    with tarfile.open(p, "w:gz" if gz else "w") as t:
+        t.add(AI, "Badges.xml")
+
+
+_SEVEN_Z = b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(64)
+
+
 @pytest.mark.parametrize(("name", "make", "kind", "how"), [
     ("ai.stackexchange.com.zip", _zip, "zip archive", "unzip ai.stackexchange.com.zip Badges.xml"),
     ("Badges.xml.bz2", lambda p: p.write_bytes(bz2.compress(AI.read_bytes())), "bzip2", "bunzip2 -k Badges.xml.bz2"),
@@ -228,6 +238,10 @@ def _zip(p: Path) -> None:
      "7z x ai.stackexchange.com.7z Badges.xml"),
     ("Badges.xml", lambda p: p.write_bytes(b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(64)), "7z archive",
      "mv Badges.xml Badges.xml.7z && 7z x Badges.xml.7z Badges.xml"),
+    ("ai.tar", _tar, "tar archive", "tar -xf ai.tar Badges.xml"),
+    ("ai.tar.gz", lambda p: _tar(p, gz=True), "gzip-compressed a tar archive", "tar -xf ai.tar.gz Badges.xml"),
+    ("ai.7z.gz", lambda p: p.write_bytes(gzip.compress(_SEVEN_Z)), "gzip-compressed a 7z archive",
+     "7z x ai.7z.gz Badges.xml"),
 ])
 def test_an_archive_is_refused_saying_what_it_is_and_how_to_extract(tmp_path: Path, name: str, make: object,
                                                                    kind: str, how: str) -> None:
@@ -244,6 +258,11 @@ def test_a_folder_without_a_dump_names_its_archives(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match=r"no Badges\.xml or Badges\.xml\.gz.*ai\.stackexchange\.com\.zip") as err:
         badges_file(tmp_path)
     assert err.value.file == str(tmp_path)
+    _tar(tmp_path / "ai.tar.gz", gz=True)
+    shutil.copy(AI, tmp_path / "badges.xml")
+    with pytest.raises(InvalidInput) as err:
+        badges_file(tmp_path)
+    assert "ai.tar.gz" in str(err.value) and "found badges.xml: the name must be Badges.xml" in str(err.value)
 
 
 # --------------------------------------------------------------------------
@@ -350,3 +369,37 @@ def test_a_suite_says_what_it_passed_over_beside_the_sites_it_read(tmp_path: Pat
     assert [s.name for s in read.sites] == ["ai"]
     assert read.passed_over == ["cardano/cardano.stackexchange.com.zip (an archive)",
                                 "cs/Badges.xml (cannot be read)"]
+
+
+@pytest.mark.parametrize("cut", ["half", "magic", "junk", "crc"])
+def test_a_broken_gzip_dump_is_refused_naming_the_file(tmp_path: Path, cut: str) -> None:
+    raw = gzip.compress(AI.read_bytes())
+    data = {"half": raw[:len(raw) // 2], "magic": raw[:2], "junk": raw[:10] + b"garbage" * 50,
+            "crc": raw[:-8] + bytes(8)}[cut]
+    p = tmp_path / "Badges.xml.gz"
+    p.write_bytes(data)
+    with pytest.raises(InvalidInput, match="cannot read") as err:
+        read_badges_xml(p, "ai")
+    assert err.value.file == str(p)
+
+
+@pytest.mark.parametrize(("other", "shown"), [
+    ("Informed-", "'Informed' and 'Informed-'"),
+    ("informed", "'Informed' and 'informed'"),
+])
+def test_two_names_that_give_one_id_are_refused_naming_both_and_the_dump(tmp_path: Path, other: str,
+                                                                         shown: str) -> None:
+    row = f'  <row Id="999999" UserId="4" Name="{other}" Date="2019-01-01T00:00:00" Class="3" TagBased="False" />\n'
+    p = dump(tmp_path / "ai", add_rows(ai_text(), row))
+    with pytest.raises(InvalidInput) as err:
+        plan_stackexchange(p.parent, "ai")  # the folder given: the error names the file read
+    assert shown in str(err.value) and "se-ai-informed" in str(err.value)
+    assert err.value.file == str(p) and err.value.field == "Name"
+
+
+def test_look_alike_names_that_give_one_id_are_shown_by_code_point(tmp_path: Path) -> None:
+    rows = "".join(f'  <row Id="{999990 + i}" UserId="4" Name="{name}" Date="2019-01-01T00:00:00" Class="3" '
+                   'TagBased="False" />\n' for i, name in enumerate(["Caf\u00e9", "Cafe\u0301"]))
+    with pytest.raises(InvalidInput) as err:
+        plan_stackexchange(dump(tmp_path, add_rows(ai_text(), rows)), "ai")
+    assert "'Caf\\xe9' and 'Cafe\\u0301'" in str(err.value)
