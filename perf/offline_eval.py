@@ -12,6 +12,7 @@ other (data flows ingest -> graph -> recommender).
 
 from __future__ import annotations
 
+import html
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -230,6 +231,11 @@ def require_cases(awards: Sequence[Sequence[Any]], site: str, path: Path | str, 
                            "distinct badges each)", file=str(path))
 
 
+def _cell(text: Any) -> str:
+    """``text`` as one markdown table cell: HTML escaped, ``|`` as an entity, line breaks as spaces."""
+    return " ".join(html.escape(str(text), quote=False).replace("|", "&#124;").split())
+
+
 def _append_fallbacks(md: Path, fallbacks: Mapping[str, Sequence[Mapping[str, Any]]], *, always: bool) -> None:
     """Add the badges placed by the fallback rule to a markdown report (when there are any, or ``always``)."""
     rows = [(site, f) for site, fs in fallbacks.items() for f in fs]
@@ -242,7 +248,7 @@ def _append_fallbacks(md: Path, fallbacks: Mapping[str, Sequence[Mapping[str, An
         lines += ["The badge mapping does not list these general badge names; each was placed on the spine by "
                   "its tier. Add them to the mapping to place them by what they mean.", "",
                   "| site | badge | tier | spine cell | badge id |", "|---|---|---|---|---|"]
-        lines += [f"| {site} | {str(f['name']).replace('|', '&#124;')} | {f['tier']} | {f['cell']} | "
+        lines += [f"| {site} | {_cell(f['name'])} | {f['tier']} | {f['cell']} | "
                   f"`{f['badge_id']}` |" for site, f in rows]
     with md.open("a", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")

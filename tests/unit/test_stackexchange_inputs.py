@@ -403,3 +403,16 @@ def test_look_alike_names_that_give_one_id_are_shown_by_code_point(tmp_path: Pat
     with pytest.raises(InvalidInput) as err:
         plan_stackexchange(dump(tmp_path, add_rows(ai_text(), rows)), "ai")
     assert "'Caf\\xe9' and 'Cafe\\u0301'" in str(err.value)
+
+
+def test_the_fallback_table_keeps_one_row_per_badge_whatever_its_name(tmp_path: Path) -> None:
+    from colearn.perf.offline_eval import _append_fallbacks
+
+    md = tmp_path / "report.md"
+    md.write_text("# report\n")
+    names = ["a | b", "two\nlines", "<b>bold</b> & co"]
+    _append_fallbacks(md, {"ai": [{"name": n, "tier": "gold", "cell": "x", "badge_id": f"id{i}"}
+                                  for i, n in enumerate(names)]}, always=False)
+    rows = [line for line in md.read_text().splitlines() if line.startswith("| ai |")]
+    assert rows == ["| ai | a &#124; b | gold | x | `id0` |", "| ai | two lines | gold | x | `id1` |",
+                    "| ai | &lt;b&gt;bold&lt;/b&gt; &amp; co | gold | x | `id2` |"]
