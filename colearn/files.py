@@ -71,4 +71,37 @@ def write_whole(path: Path | str, data: bytes | bytearray | memoryview | Callabl
     return target
 
 
-__all__ = ["write_whole"]
+def create_once(path: Path | str, data: bytes) -> bool:
+    """Create ``path`` with ``data`` (mode 0600) unless it exists; never replace it.
+
+    For a secret or key made on first use by processes that may start
+    together (``colearn serve --workers N`` on a new data directory): each
+    writes a whole file of its own (``.<name>.<pid>.<random>.tmp``, flushed to
+    disk) and hard-links it to ``path``. ``link`` is atomic and fails when
+    ``path`` exists, so exactly one wins, and a reader never sees ``path``
+    half-written.
+
+    Returns:
+        Whether this call created ``path`` (False: it existed, keep its content).
+
+    Raises:
+        OSError: the folder is missing or not writable.
+    """
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+__all__ = ["create_once", "write_whole"]

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from colearn.errors import ColearnError
+from colearn.files import create_once
 
 KEYS_DIR = "issuer-keys"
 PEPPER_FILE = "recipient-pepper"
@@ -48,23 +49,6 @@ class IssuerKey:
 
     def __repr__(self) -> str:  # never print the private key
         return f"IssuerKey(organisation_id={self.organisation_id!r})"
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    """Create ``path`` with ``data`` and mode 0600 unless it already exists."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process created it first: use theirs
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 class KeyStore:
@@ -120,7 +104,7 @@ class KeyStore:
                 pem = Ed25519PrivateKey.generate().private_bytes(
                     serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                     serialization.NoEncryption())
-                _write_new(path, pem)
+                create_once(path, pem)
             private_pem = path.read_bytes()
             key = serialization.load_pem_private_key(private_pem, password=None)
             if not isinstance(key, Ed25519PrivateKey):
@@ -137,5 +121,5 @@ class KeyStore:
         path = self.data_dir / PEPPER_FILE
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            _write_new(path, secrets.token_hex(32).encode("ascii"))
+            create_once(path, secrets.token_hex(32).encode("ascii"))
         return path.read_bytes().strip()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import jwt
 from colearn.caching import ExpiringCache
 from colearn.domain.policy import Principal, Role
 from colearn.errors import InvalidInput, NotFound
+from colearn.files import create_once
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
 
@@ -142,16 +142,16 @@ def token_secret(data_dir: Path, configured: str | None = None) -> str:
 
     The configured one (``COLEARN_TOKEN_SECRET``) if set, else one generated on
     first use and kept in ``<data_dir>/token-secret`` with mode 0600 (so every
-    replica sharing the data directory agrees).
+    replica sharing the data directory agrees). Workers starting together on a
+    new data directory agree too: only the first secret written is kept, and
+    none is read half-written (``colearn.files.create_once``).
     """
     if configured:
         return configured
     path = Path(data_dir) / "token-secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
+        create_once(path, secrets.token_urlsafe(48).encode("ascii"))
     return path.read_text().strip()
 
 

@@ -83,6 +83,17 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def wait_children(pid: int, n: int, timeout: float = 30.0) -> list[int]:
+    """``children(pid)`` once there are ``n`` or more, or at ``timeout`` seconds (a forked
+    worker may start after another one already answers ``/health``)."""
+    deadline = time.monotonic() + timeout
+    kids = children(pid)
+    while len(kids) < n and time.monotonic() < deadline:
+        time.sleep(0.1)
+        kids = children(pid)
+    return kids
+
+
 def alive(pid: int) -> bool:
     """Whether ``pid`` runs (a zombie counts as gone)."""
     try:

@@ -120,3 +120,29 @@ def test_anonymous_partner_mode(seeded: GraphStore, tmp_path: Path) -> None:
 def test_token_secret_file_is_private(client: TestClient, tmp_path: Path) -> None:
     path = tmp_path / "token-secret"
     assert path.exists() and path.stat().st_mode & 0o777 == 0o600
+
+
+def _secret_after_barrier(args: tuple[str, object]) -> str:
+    from colearn.service.auth import token_secret
+
+    data_dir, barrier = args
+    barrier.wait()  # type: ignore[attr-defined]
+    return token_secret(Path(data_dir))
+
+
+def test_workers_starting_together_on_a_new_data_dir_agree_on_one_secret(tmp_path: Path) -> None:
+    """``colearn serve --workers 2`` on a fresh data directory: each worker asks for the secret at
+    once. One of them used to fail its start-up (``FileExistsError``), and a reader could see the
+    file before its secret was written."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    for round_ in range(3):
+        data_dir = tmp_path / f"d{round_}"
+        with ctx.Manager() as manager:
+            barrier = manager.Barrier(6)
+            with ctx.Pool(6) as pool:
+                got = pool.map(_secret_after_barrier, [(str(data_dir), barrier)] * 6)
+        assert len(set(got)) == 1 and len(got[0]) >= 48
+        assert [p.name for p in data_dir.iterdir()] == ["token-secret"]  # no worker's own file left behind
+        assert (data_dir / "token-secret").stat().st_mode & 0o777 == 0o600

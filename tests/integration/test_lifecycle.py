@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.serve_helpers import (children, kill_all, port_free, seed, start_serve, store_pid,
-                                 wait_gone)
+                                 wait_children, wait_gone)
 
 
 @pytest.mark.parametrize("workers, sig", [(1, signal.SIGTERM), (2, signal.SIGTERM), (2, signal.SIGINT)])
@@ -22,7 +22,7 @@ def test_a_signal_stops_workers_and_store(tmp_path: Path, workers: int, sig: int
     seed(tmp_path)
     proc, base = start_serve(tmp_path, workers=workers)
     port = int(base.rsplit(":", 1)[1])
-    store, kids = store_pid(tmp_path), children(proc.pid)
+    store, kids = store_pid(tmp_path), wait_children(proc.pid, workers + 1)  # the store and each worker
     everything = [proc.pid, store, *kids]
     try:
         assert store in kids and (workers == 1 or len(kids) >= workers + 1)
@@ -39,14 +39,14 @@ def test_a_killed_supervisor_leaves_nothing_behind(tmp_path: Path) -> None:
     seed(tmp_path)
     proc, base = start_serve(tmp_path, workers=2)
     port = int(base.rsplit(":", 1)[1])
-    everything = [proc.pid, *children(proc.pid)]
+    everything = [proc.pid, *wait_children(proc.pid, 3)]
     try:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         assert wait_gone(everything) == []
         assert port_free(port)
         again, base = start_serve(tmp_path, workers=2, port=port)  # the port is free to serve again
-        everything += [again.pid, *children(again.pid)]
+        everything += [again.pid, *wait_children(again.pid, 3)]
         again.send_signal(signal.SIGTERM)
         again.wait(timeout=60)
         assert wait_gone(everything) == []

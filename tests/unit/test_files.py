@@ -54,3 +54,13 @@ def test_a_temporary_file_left_by_a_killed_writer_is_removed_by_the_next_write(t
     assert not path.exists()  # the killed write left no target
     write_whole(path, bytearray(b"whole"))
     assert path.read_bytes() == b"whole" and [p.name for p in tmp_path.iterdir()] == ["cache.pkl"]
+
+
+def test_create_once_keeps_the_first_content_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    from colearn.files import create_once
+
+    target = tmp_path / "secret"
+    assert create_once(target, b"first") is True
+    assert create_once(target, b"second") is False
+    assert target.read_bytes() == b"first" and target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["secret"]
