@@ -168,7 +168,7 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
             shown = (f"'{first}' and '{name}'" if first.isascii() and name.isascii()
                      else f"{ascii(first)} and {ascii(name)}")  # look-alikes (accents, spaces) shown apart
             raise InvalidInput(f"badge names {shown} both give the id '{bid}' (names that differ only in letter "
-                               "case, spaces or punctuation between words, or '#'/'+' against 'sharp'/'plus', "
+                               "case, spaces or punctuation anywhere, or '#'/'+' against 'sharp'/'plus', "
                                "are one badge)", file=str(badges_file(path)), field="Name")
         seen_ids[bid] = name
         for c in counts:

@@ -49,7 +49,8 @@ _SPELLED = {"#": " sharp ", "+": " plus "}
 
 def slug(name: str) -> str:
     """A badge name as an id part: deterministic, never empty, and distinct for names that differ
-    in more than letter case, how words are separated, or ``#``/``+`` against ``sharp``/``plus``.
+    in more than letter case, spaces and punctuation (anywhere: ``.net`` is ``net``), Unicode
+    normalisation (NFC), or ``#``/``+`` against ``sharp``/``plus``.
 
     Lower-cased (Unicode letters and digits kept, NFC-normalised); ``#`` and
     ``+`` spelled out as ``sharp`` and ``plus``; every run of spaces and

@@ -262,27 +262,62 @@ def badges_file(path: Path | str) -> Path:
     raise InvalidInput(f"the folder holds no Badges.xml or Badges.xml.gz{extra}", file=str(p))
 
 
+class _Rejoined:
+    """A byte stream's first bytes, read already, put back in front of the rest (for a stream
+    that cannot seek back: a pipe)."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self._head, self._rest = head, rest
+
+    def read(self, n: int | None = -1) -> bytes:
+        """Up to ``n`` bytes (all that are left when ``n`` is None or negative)."""
+        if not self._head:
+            return bytes(self._rest.read(n))
+        if n is None or n < 0:
+            out, self._head = self._head + self._rest.read(), b""
+            return bytes(out)
+        out, self._head = self._head[:n], self._head[n:]
+        return out
+
+
+def _take_head(stream: Any) -> tuple[bytes, _Rejoined]:
+    """The first ``_HEAD`` bytes of ``stream`` (fewer only at its end), however few each read of a
+    pipe gives, and the stream with them put back."""
+    head = b""
+    while len(head) < _HEAD:
+        more = stream.read(_HEAD - len(head))
+        if not more:
+            break
+        head += more
+    return head, _Rejoined(head, stream)
+
+
 @contextmanager
 def _open_dump(p: Path) -> Iterator[BinaryIO]:
     """``p`` opened for reading bytes, decompressed if it is gzip (by its leading bytes, not its name).
 
+    The leading bytes are read, not sought back over: a pipe (``--data <(7z e -so ...)``,
+    /dev/stdin) cannot seek, and gives them in as many pieces as its writer wrote.
+
     Raises:
-        InvalidInput: ``p`` is another kind of archive (saying which, and how to extract it).
+        InvalidInput: ``p`` is another kind of archive, or one gzip-compressed (saying
+            which, and how to extract ``Badges.xml``).
         OSError: ``p`` cannot be opened.
     """
     with p.open("rb") as raw:
-        head = raw.peek(_HEAD)[:_HEAD]  # not read-then-seek: a pipe (``<(7z e -so ...)``, /dev/stdin) cannot seek
+        head, stream = _take_head(raw)
         what = _archive(head, p.name)
         if what is not None:
             raise InvalidInput(what, file=str(p))
         if head.startswith(_GZIP):
-            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                inner = _archive(unzipped.peek(_HEAD)[:_HEAD], p.name)  # e.g. a .tar.gz
-                if inner is not None:
-                    raise InvalidInput(f"gzip-compressed {inner}", file=str(p))
-                yield cast(BinaryIO, unzipped)
+            with gzip.GzipFile(fileobj=cast(BinaryIO, stream), mode="rb") as unzipped:
+                inner_head, inner = _take_head(unzipped)
+                what = _archive(inner_head, p.name)  # e.g. a .tar.gz
+                if what is not None:
+                    raise InvalidInput(f"gzip-compressed {what}", file=str(p))
+                yield cast(BinaryIO, inner)
         else:
-            yield raw
+            yield cast(BinaryIO, stream)
 
 
 def _record(line: int, attrs: dict[str, str]) -> int | str:

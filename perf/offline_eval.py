@@ -179,7 +179,7 @@ def data_site(data: Path | None, site: str | None) -> tuple[Path, str]:
 
     Raises:
         InvalidInput: ``site`` is no site key, or not a bundled site (without
-            ``data``); ``data`` is a folder without a dump; no ``site`` and the
+            ``data``); ``data`` does not exist, or is a folder without a dump; no ``site`` and the
             folder's name names no site (asking for one).
     """
     key = None if site is None else site_key(site)
@@ -194,6 +194,8 @@ def data_site(data: Path | None, site: str | None) -> tuple[Path, str]:
                                "with --data", field="site")
         return path, key
     path = badges_file(data)
+    if not path.exists():
+        raise InvalidInput("no such file", file=str(path))
     if key is not None:
         return path, key
     folder = Path(os.path.abspath(data if Path(data).is_dir() else path.parent))  # symlinked names kept

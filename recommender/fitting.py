@@ -99,8 +99,9 @@ OWN_WEIGHT = 0.5
 #: The fewest training events a ranker is fitted and served on. The guard judges the
 #: latest ``LearnedRanker.guard_share`` (a fifth) of a site's own events and needs
 #: ``guard.MIN_EVENTS`` (20) of them, so below this no model can be judged against the
-#: single signals: ``colearn train`` then keeps the blend of signals in service, and the
-#: benchmark scores such a block with the blend (``benchmark.ranker_scores``).
+#: single signals: ``colearn train`` then fits nothing, and the benchmark scores a block
+#: with fewer earlier events and no pooled prior with the blend (``benchmark.ranker_scores``;
+#: with a pooled prior the pooled events count too, and the model is served unjudged).
 MIN_TRAIN_EVENTS = 100
 
 #: ``fit_ranker``'s own settings (the rest are ``LearnedRanker``'s).

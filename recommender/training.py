@@ -59,8 +59,8 @@ def train_ranker(rows: TrainingRows, *, max_groups: int,
         The fitted ranker (not saved) and the number of training events; no
         ranker (``None``) when there are fewer than ``fitting.MIN_TRAIN_EVENTS``
         events, too few for the guard to judge a model against the single
-        signals (the blend of signals then stays in service, as the
-        benchmark scores such a block).
+        signals (as the benchmark without a pooled prior scores such a block
+        with the blend).
     """
     say = progress or (lambda message: None)
     say(f"replaying {len(rows.awards):,} awards in time order for training events (at most {max_groups:,})")

@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
@@ -72,13 +73,13 @@ def run(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except ColearnError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False)
         raise typer.Exit(1) from exc
 
 
 def say(message: str) -> None:
     """One dim progress line on stderr."""
-    err.print(f"[dim]{message}[/dim]", highlight=False)
+    err.print(f"[dim]{escape(message)}[/dim]", highlight=False)
 
 
 def print_table(table: Table, min_width: int) -> None:
@@ -126,7 +127,7 @@ class Steps:
         if self.progress is not None:
             self.task = self.progress.add_task(message, total=total)
         else:
-            err.print(f"[dim]{message}[/dim]", highlight=False)
+            err.print(f"[dim]{escape(message)}[/dim]", highlight=False)
             self.task = message
 
     def advance(self, done: int, total: int | None = None) -> None:
@@ -157,4 +158,4 @@ def print_report(report: Any) -> None:
     for stub in getattr(report, "stubs", []):
         err.print(f"placeholder for an object known only by URL: {stub}", highlight=False)
     for name in getattr(report, "fallbacks", []):
-        err.print(f"[yellow]no mapping[/yellow] for badge '{name}': placed by its class", highlight=False)
+        err.print(f"[yellow]no mapping[/yellow] for badge '{escape(name)}': placed by its class", highlight=False)

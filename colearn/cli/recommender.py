@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -79,7 +80,8 @@ def _print_fallbacks(fallbacks: dict[str, list[dict[str, Any]]]) -> None:
     """One line on stderr per badge the mapping's fallback rule placed."""
     for site, rows in fallbacks.items():
         for f in rows:
-            err.print(f"[yellow]no mapping[/yellow] for {site} badge '{f['name']}': placed on {f['cell']} by its "
+            name = escape(str(f["name"]))
+            err.print(f"[yellow]no mapping[/yellow] for {site} badge '{name}': placed on {f['cell']} by its "
                       f"tier ({f['tier']})", highlight=False)
 
 
@@ -129,11 +131,12 @@ def eval_cmd(
 
     def body() -> None:
         if suite is not None:
-            if data is not None:
-                raise InvalidInput("give --data (one site) or --suite (a folder), not both")
+            if data is not None or site is not None:
+                raise InvalidInput("give --data/--site (one site) or --suite (a folder, each site named by its "
+                                   "folder), not both")
             read = read_suite(suite, mapping)
             for item in read.passed_over:
-                err.print(f"[yellow]not read[/yellow]: {item}", highlight=False)
+                err.print(f"[yellow]not read[/yellow]: {escape(item)}", highlight=False)
             with _progress(as_json) as tell:
                 result = evaluate_suite(suite, read.sites, prior=prior, validation=validation,
                                         checkpoints=checkpoints, reports=reports, progress=tell,
@@ -161,14 +164,18 @@ def eval_cmd(
     run(body)
 
 
-def _not_trained(events: int, path: Path) -> None:
-    """Say that ``colearn train`` fitted nothing: ``events`` training events are too few."""
+def _not_trained(events: int) -> None:
+    """Say that ``colearn train`` fitted nothing: ``events`` training events are too few; and
+    what the API serves instead (a ranker an earlier run saved where it loads one, or the blend)."""
     from colearn.recommender.fitting import MIN_TRAIN_EVENTS
+    from colearn.recommender.recommend import ranker_path
 
     out.print(f"not trained: {events:,} training events (a learner's second or later badge), fewer than the "
               f"{MIN_TRAIN_EVENTS} the guard needs to judge a learned ranker against the single signals")
-    if path.exists():
-        out.print(f"the ranker saved earlier at {path} is still there and still served; delete it to serve the blend")
+    served = ranker_path(get_settings().data_dir)
+    if served.exists():
+        out.print(f"the ranker saved earlier at {served} is still there and still served; delete it to serve "
+                  "the blend")
     else:
         out.print("serving: the blend of signals")
 
@@ -191,7 +198,7 @@ def train_cmd(
                 rows = training_rows(s)
             ranker, events = train_ranker(rows, max_groups=max_groups, progress=step)
             if ranker is None:
-                return _not_trained(events, output or ranker_path(get_settings().data_dir))
+                return _not_trained(events)
             step("saving")
             path = ranker.save(output or ranker_path(get_settings().data_dir))
         meta = ranker.metadata()

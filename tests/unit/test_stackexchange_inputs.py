@@ -11,6 +11,7 @@ import gzip
 import logging
 import re
 import shutil
+import time
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -328,7 +329,8 @@ def test_the_data_folder_gives_the_site_key_unless_one_is_given(tmp_path: Path) 
 
 
 def test_a_dump_is_read_from_a_pipe(tmp_path: Path) -> None:
-    """``--data <(7z e -so ai.7z Badges.xml)``: a stream that cannot seek, plain or gzipped."""
+    """``--data <(7z e -so ai.7z Badges.xml)``: a stream that cannot seek, plain or gzipped, whose
+    first bytes come in pieces smaller than the head that tells a gzip or tar file."""
     import os
     import threading
 
@@ -337,8 +339,10 @@ def test_a_dump_is_read_from_a_pipe(tmp_path: Path) -> None:
         os.mkfifo(fifo)
 
         def feed(target: Path = fifo, data: bytes = payload) -> None:
-            with target.open("wb") as fh:
-                fh.write(data)
+            with target.open("wb", buffering=0) as fh:  # the head in pieces, as a slow writer gives it
+                for piece in (data[:1], data[1:100], data[100:300], data[300:]):
+                    fh.write(piece)
+                    time.sleep(0.05)
 
         writer = threading.Thread(target=feed)
         writer.start()
@@ -416,3 +420,17 @@ def test_the_fallback_table_keeps_one_row_per_badge_whatever_its_name(tmp_path: 
     rows = [line for line in md.read_text().splitlines() if line.startswith("| ai |")]
     assert rows == ["| ai | a &#124; b | gold | x | `id0` |", "| ai | two lines | gold | x | `id1` |",
                     "| ai | &lt;b&gt;bold&lt;/b&gt; &amp; co | gold | x | `id2` |"]
+
+
+def test_a_data_path_that_does_not_exist_is_named_before_any_site_key(tmp_path: Path) -> None:
+    missing = tmp_path / "Downloads" / "Badges.xml"
+    with pytest.raises(InvalidInput, match="no such file") as err:
+        data_site(missing, None)
+    assert err.value.file == str(missing)
+
+
+def test_a_name_with_rich_markup_is_printed_as_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    from colearn.cli.recommender import _print_fallbacks
+
+    _print_fallbacks({"ai": [{"name": "Fixed [/status-completed]", "tier": "gold", "cell": "x", "badge_id": "b"}]})
+    assert "Fixed [/status-completed]" in capsys.readouterr().err
