@@ -145,6 +145,9 @@ def token_secret(data_dir: Path, configured: str | None = None) -> str:
     replica sharing the data directory agrees). Workers starting together on a
     new data directory agree too: only the first secret written is kept, and
     none is read half-written (``colearn.files.create_once``).
+
+    Raises:
+        InvalidInput: the file holds no secret (never signs with an empty key).
     """
     if configured:
         return configured
@@ -152,7 +155,12 @@ def token_secret(data_dir: Path, configured: str | None = None) -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         create_once(path, secrets.token_urlsafe(48).encode("ascii"))
-    return path.read_text().strip()
+    secret = path.read_text().strip()
+    if not secret:  # e.g. left by a start-up race before create_once: tokens signed with "" are forgeable
+        raise InvalidInput("the token secret file is empty: delete it (a new secret is made on the next "
+                           "start; tokens issued before stop working) or set COLEARN_TOKEN_SECRET",
+                           file=str(path))
+    return secret
 
 
 def issue_learner_token(secret: str, learner_id: str, ttl_s: int = DEFAULT_TOKEN_TTL_S) -> str:

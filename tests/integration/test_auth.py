@@ -146,3 +146,13 @@ def test_workers_starting_together_on_a_new_data_dir_agree_on_one_secret(tmp_pat
         assert len(set(got)) == 1 and len(got[0]) >= 48
         assert [p.name for p in data_dir.iterdir()] == ["token-secret"]  # no worker's own file left behind
         assert (data_dir / "token-secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_an_empty_token_secret_file_is_refused_not_used_as_a_key(tmp_path: Path) -> None:
+    from colearn.service.auth import token_secret
+
+    (tmp_path / "token-secret").write_text("\n")
+    with pytest.raises(InvalidInput, match="empty") as err:
+        token_secret(tmp_path)
+    assert err.value.file == str(tmp_path / "token-secret")
+    assert token_secret(tmp_path, "configured") == "configured"
