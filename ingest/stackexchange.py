@@ -51,14 +51,15 @@ from colearn.ingest.spine import ingest_spine, read_spine
 from colearn.ingest.stackexchange_mapping import (BadgePlan, BadgeRule, ByClass, ClassRule, SEMapping, SiteInfo,
                                                   SiteSpec, ThemeSpec, badge_id, classify, default_mapping_path,
                                                   load_mapping, site_info, slug)
-from colearn.ingest.stackexchange_xml import (TIERS, UNKNOWN_TIER, SEAward, SERow, badges_file, looks_like_tag,
-                                              read_badges_xml, site_key, skipped_archives, tier_of)
+from colearn.ingest.stackexchange_xml import (DUMP_NAMES, HOST_SUFFIXES, TIERS, UNKNOWN_TIER, SEAward, SERow,
+                                              badges_file, find_dump, looks_like_tag, read_badges_xml, site_key,
+                                              skipped_archives, tier_of)
 
 # Reading Badges.xml and the mapping live in their own modules; their names stay
 # importable from here.
 __all__ = ["SOURCE", "TIERS", "UNKNOWN_TIER", "BadgePlan", "BadgeRule", "ByClass", "ClassRule", "SEAward", "SEMapping", "SERow", "SiteInfo", "SitePlan",
-           "SiteSpec", "StackExchangeReport", "ThemeSpec", "ASSERTION_PROPS", "badge_id", "badges_file", "classify", "default_mapping_path",
-           "ingest_stackexchange", "load_mapping", "looks_like_tag", "plan_stackexchange", "read_badges_xml", "site_info", "site_key",
+           "SiteSpec", "StackExchangeReport", "ThemeSpec", "ASSERTION_PROPS", "DUMP_NAMES", "HOST_SUFFIXES", "badge_id", "badges_file",
+           "classify", "default_mapping_path", "find_dump", "ingest_stackexchange", "load_mapping", "looks_like_tag", "plan_stackexchange", "read_badges_xml", "site_info", "site_key",
            "skipped_archives", "slug", "tier_of"]
 
 log = logging.getLogger(__name__)

@@ -28,8 +28,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from colearn.errors import InvalidInput
 from colearn.ingest.common import validate
 
-__all__ = ["FIRST_YEAR", "TIERS", "UNKNOWN_TIER", "SEAward", "SERow", "badges_file", "looks_like_tag",
-           "read_badges_xml", "site_key", "skipped_archives", "tier_of"]
+__all__ = ["DUMP_NAMES", "FIRST_YEAR", "HOST_SUFFIXES", "TIERS", "UNKNOWN_TIER", "SEAward", "SERow", "badges_file",
+           "find_dump", "looks_like_tag", "read_badges_xml", "site_key", "skipped_archives", "tier_of"]
 
 #: Stack Exchange ``Class`` -> tier name.
 TIERS: dict[int, Literal["gold", "silver", "bronze"]] = {1: "gold", 2: "silver", 3: "bronze"}
@@ -189,6 +189,13 @@ def _check_site(site: str) -> None:
         )
 
 
+#: Endings of a site's host name, as the dump's archives are named (``ai.stackexchange.com.7z``).
+HOST_SUFFIXES = (".stackexchange.com", ".com")
+
+#: The dump file names a site's folder may hold, in order of preference.
+DUMP_NAMES = ("Badges.xml", "Badges.xml.gz")
+
+
 def site_key(name: str) -> str | None:
     """The site key a folder is named for, or None when the name gives none.
 
@@ -198,7 +205,7 @@ def site_key(name: str) -> str | None:
     ``cardano``; ``my dumps`` -> None.
     """
     key = name.strip().lower()
-    for suffix in (".stackexchange.com", ".com"):
+    for suffix in HOST_SUFFIXES:
         if key.endswith(suffix) and len(key) > len(suffix):
             key = key[: -len(suffix)]
             break
@@ -228,7 +235,7 @@ def _archive(head: bytes, name: str) -> str | None:
     kinds = [*_ARCHIVES, (_TAR, "a tar archive", ".tar", "tar -xf {name} Badges.xml")]
     for magic, kind, suffix, how in kinds:
         if head.startswith(magic) or (magic == _TAR and head[_TAR_AT:_TAR_AT + len(_TAR)] == _TAR):
-            if name.lower() in ("badges.xml", "badges.xml.gz"):  # an archive under the dump's own name: rename it
+            if name.lower() in {n.lower() for n in DUMP_NAMES}:  # an archive under the dump's own name: rename it
                 how = f"mv {name} Badges.xml{suffix} && " + how.format(name=f"Badges.xml{suffix}")
             return f"{kind}, not XML: extract Badges.xml from it first, e.g. `{how.format(name=name)}`"
     return None
@@ -242,23 +249,36 @@ def skipped_archives(folder: Path) -> list[str]:
         return []
 
 
+def find_dump(folder: Path) -> tuple[Path | None, list[tuple[str, str]]]:
+    """A site folder's dump (the first of ``DUMP_NAMES`` that is a file), or None and what in
+    the folder was passed over: ``(file name, why)``, ``why`` one of ``"cannot be read"`` (a
+    ``Badges.xml`` that is no file: a dangling link, a folder), ``"the name must be
+    Badges.xml"`` (another letter case) and ``"an archive"`` (``skipped_archives``)."""
+    for name in DUMP_NAMES:
+        if (folder / name).is_file():
+            return folder / name, []
+    lower = {n.lower() for n in DUMP_NAMES}
+    missed = [(f.name, "cannot be read" if f.name in DUMP_NAMES else "the name must be Badges.xml")
+              for f in sorted(folder.iterdir()) if f.name.lower() in lower]
+    return None, missed + [(a, "an archive") for a in skipped_archives(folder)]
+
+
 def badges_file(path: Path | str) -> Path:
-    """The dump to read for ``path``: the file itself, or a folder's ``Badges.xml`` (else ``Badges.xml.gz``).
+    """The dump to read for ``path``: the file itself, or a folder's dump (``find_dump``).
 
     Raises:
-        InvalidInput: ``path`` is a folder holding neither (naming the folder
-            and any archives in it).
+        InvalidInput: ``path`` is a folder holding neither (naming the folder,
+            any archives in it and a dump's name it holds but cannot read).
     """
     p = Path(path)
     if not p.is_dir():
         return p
-    for name in ("Badges.xml", "Badges.xml.gz"):
-        if (p / name).is_file():
-            return p / name
-    archives = skipped_archives(p)
+    dump, missed = find_dump(p)
+    if dump is not None:
+        return dump
+    archives = [name for name, why in missed if why == "an archive"]
     extra = f" (archives not opened: {', '.join(archives)}; extract Badges.xml from one)" if archives else ""
-    misnamed = sorted(f.name for f in p.iterdir() if f.name.lower() in ("badges.xml", "badges.xml.gz"))
-    extra += f" (found {', '.join(misnamed)}: the name must be Badges.xml)" if misnamed else ""
+    extra += "".join(f" (found {name}: {why})" for name, why in missed if why != "an archive")
     raise InvalidInput(f"the folder holds no Badges.xml or Badges.xml.gz{extra}", file=str(p))
 
 

@@ -23,9 +23,9 @@ from typing import Any
 from colearn.data import bundled
 from colearn.errors import InvalidInput
 from colearn.ingest.spine import read_spine, spine_cell_rows
-from colearn.ingest.stackexchange import (SitePlan, badges_file, load_mapping, plan_stackexchange, site_key,
-                                          skipped_archives)
-from colearn.recommender.evaluation import MIN_BADGES
+from colearn.ingest.stackexchange import (DUMP_NAMES, HOST_SUFFIXES, SitePlan, badges_file, find_dump, load_mapping,
+                                          plan_stackexchange, site_key, skipped_archives)
+from colearn.recommender.evaluation import MIN_BADGES, PROTOCOLS, temporal_leave_last_out, validation_awards
 from colearn.recommender.suite import Site, prior_to_replay, run_suite
 
 #: Ranker refits per site in ``eval --suite`` (each is two fits: the guard's and the served one).
@@ -34,8 +34,6 @@ SUITE_CHECKPOINTS = 2
 SITE_CHECKPOINTS = 10
 #: The site ``colearn eval`` evaluates without ``--data`` or ``--site``.
 DEFAULT_SITE = "martialarts"
-#: The dump file names a site folder may hold, in order of preference.
-DUMP_NAMES = ("Badges.xml", "Badges.xml.gz")
 
 
 def spine_cells() -> list[dict[str, Any]]:
@@ -77,18 +75,6 @@ class SuiteInput:
     passed_over: list[str] = field(default_factory=list)
 
 
-def _site_dump(folder: Path) -> tuple[Path | None, list[str]]:
-    """A site folder's dump (``DUMP_NAMES``), or None and what in it was not read (archives,
-    a ``badges.xml`` in another letter case)."""
-    for name in DUMP_NAMES:
-        if (folder / name).is_file():
-            return folder / name, []
-    misnamed = [f"{folder.name}/{f.name} " + ("(cannot be read)" if f.name in DUMP_NAMES else
-                                               "(the name must be Badges.xml)")
-                for f in sorted(folder.iterdir()) if f.name.lower() in {n.lower() for n in DUMP_NAMES}]
-    return None, misnamed + [f"{folder.name}/{a} (an archive)" for a in skipped_archives(folder)]
-
-
 def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
     """Every ``<folder>/<site>/Badges.xml`` (or ``Badges.xml.gz``), read and mapped.
 
@@ -112,17 +98,19 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
                            file=str(root))
     found: dict[str, Path] = {}
     passed_over: list[str] = []
+    dump_names = {n.lower() for n in DUMP_NAMES}
+    loose_archives = set(skipped_archives(root)) if root.is_dir() else set()
     for sub in sorted(root.iterdir()) if root.is_dir() else []:
         if sub.name.startswith("."):
             continue
         if not sub.is_dir():
-            if sub.name.lower() in {n.lower() for n in DUMP_NAMES}:
+            if sub.name.lower() in dump_names:
                 passed_over.append(f"{sub.name} (not inside a <site> folder)")
-            elif sub.name in skipped_archives(root):
+            elif sub.name in loose_archives:
                 passed_over.append(f"{sub.name} (an archive)")
             continue
-        dump, missed = _site_dump(sub)
-        passed_over += missed
+        dump, missed = find_dump(sub)
+        passed_over += [f"{sub.name}/{name} ({why})" for name, why in missed]
         if dump is None:
             continue
         key = site_key(sub.name)
@@ -200,7 +188,7 @@ def data_site(data: Path | None, site: str | None) -> tuple[Path, str]:
         return path, key
     folder = Path(os.path.abspath(data if Path(data).is_dir() else path.parent))  # symlinked names kept
     key = site_key(folder.name)
-    host = folder.name.strip().lower().endswith((".stackexchange.com", ".com"))
+    host = folder.name.strip().lower().endswith(HOST_SUFFIXES)
     if key is None or not (host or key in {*_bundled_sites(), *load_mapping().sites}):
         raise InvalidInput(f"the folder name '{folder.name}' names no Stack Exchange site: name the site with "
                            "--site (e.g. --site ai), or name the folder for it (e.g. ai.stackexchange.com)",
@@ -209,8 +197,9 @@ def data_site(data: Path | None, site: str | None) -> tuple[Path, str]:
 
 
 def require_cases(awards: Sequence[Sequence[Any]], site: str, path: Path | str, *, validation: bool = False) -> None:
-    """Check that a site has evaluation cases: a learner with ``MIN_BADGES`` distinct badges
-    (one more on the validation split, whose cases lose their test badge first).
+    """Check that a site has evaluation cases: ``evaluation.temporal_leave_last_out`` finds one
+    (of ``validation_awards`` on the validation split), i.e. a learner with ``MIN_BADGES``
+    distinct badges (one more on the validation split, whose cases lose their test badge first).
 
     Args:
         awards: ``(learner_id, badge_id, ...)`` rows (``SitePlan.awards()``).
@@ -221,16 +210,17 @@ def require_cases(awards: Sequence[Sequence[Any]], site: str, path: Path | str, 
         InvalidInput: no such learner (naming the site and the file, with the rows,
             learners and the most distinct badges any learner holds).
     """
-    need = MIN_BADGES + (1 if validation else 0)
+    if temporal_leave_last_out(validation_awards(awards) if validation else awards):
+        return
+    need = MIN_BADGES + (1 if validation else 0)  # the validation split first drops each case's test badge
     held: dict[Any, set[Any]] = {}
     for row in awards:
         held.setdefault(row[0], set()).add(row[1])
     most = max((len(b) for b in held.values()), default=0)
-    if most < need:
-        split = " on the validation split" if validation else ""
-        raise InvalidInput(f"site '{site}': no learner holds {need} or more distinct badges, so there is nothing "
-                           f"to evaluate{split} ({len(awards):,} rows, {len(held):,} learners, at most {most} "
-                           "distinct badges each)", file=str(path))
+    split = " on the validation split" if validation else ""
+    raise InvalidInput(f"site '{site}': no learner holds {need} or more distinct badges, so there is nothing "
+                       f"to evaluate{split} ({len(awards):,} rows, {len(held):,} learners, at most {most} "
+                       "distinct badges each)", file=str(path))
 
 
 def _cell(text: Any) -> str:
@@ -315,8 +305,8 @@ def evaluate_site(data: Path | None, site: str | None, mapping: Path | None = No
         InvalidInput: an unknown protocol; a refused dump or mapping; no site key
             (``data_site``); no learner with enough distinct badges (``require_cases``).
     """
-    if protocol not in ("temporal", "global"):
-        raise InvalidInput(f"protocol must be temporal or global, got {protocol!r}")
+    if protocol not in PROTOCOLS:
+        raise InvalidInput(f"protocol must be {' or '.join(PROTOCOLS)}, got {protocol!r}")
     cells = spine_cells()
     path, site = data_site(data, site)
     plan = plan_stackexchange(path, site, mapping)

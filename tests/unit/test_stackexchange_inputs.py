@@ -434,3 +434,9 @@ def test_a_name_with_rich_markup_is_printed_as_it_is(capsys: pytest.CaptureFixtu
 
     _print_fallbacks({"ai": [{"name": "Fixed [/status-completed]", "tier": "gold", "cell": "x", "badge_id": "b"}]})
     assert "Fixed [/status-completed]" in capsys.readouterr().err
+
+
+def test_a_folder_whose_badges_xml_cannot_be_read_says_so(tmp_path: Path) -> None:
+    (tmp_path / "Badges.xml").symlink_to(tmp_path / "nowhere.xml")  # a dangling link: not a misnamed file
+    with pytest.raises(InvalidInput, match=r"found Badges\.xml: cannot be read"):
+        badges_file(tmp_path)
