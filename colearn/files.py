@@ -19,13 +19,22 @@ from colearn.processes import pid_alive
 
 
 def _temp_files(target: Path) -> list[tuple[Path, int]]:
-    """``write_whole``'s temporary files of ``target`` (``.<name>.<pid>.<random>.tmp``) with their pid."""
+    """``write_whole``'s and ``create_once``'s temporary files of ``target`` (``.<name>.<pid>.<random>.tmp``) with their pid."""
     out = []
     for p in target.parent.glob(f".{target.name}.*.tmp"):
         parts = p.name[len(target.name) + 2:].split(".")
         if len(parts) == 3 and parts[0].isdigit():
             out.append((p, int(parts[0])))
     return out
+
+
+def _own_temp_file(target: Path) -> Path:
+    """A new temporary file name of this process for ``target`` (not created), after removing
+    those left by a process that no longer runs (killed mid-write)."""
+    for stale, pid in _temp_files(target):
+        if pid != os.getpid() and not pid_alive(pid):
+            stale.unlink(missing_ok=True)
+    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
 
 def write_whole(path: Path | str, data: bytes | bytearray | memoryview | Callable[[BinaryIO], object]) -> Path:
@@ -48,10 +57,7 @@ def write_whole(path: Path | str, data: bytes | bytearray | memoryview | Callabl
         Exception: whatever ``data`` raises, with the same guarantee.
     """
     target = Path(path)
-    for stale, pid in _temp_files(target):
-        if pid != os.getpid() and not pid_alive(pid):
-            stale.unlink(missing_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    tmp = _own_temp_file(target)
     try:
         with tmp.open("wb") as f:
             if isinstance(data, (bytes, bytearray, memoryview)):
@@ -77,7 +83,8 @@ def create_once(path: Path | str, data: bytes) -> bool:
     For a secret or key made on first use by processes that may start
     together (``colearn serve --workers N`` on a new data directory): each
     writes a whole file of its own (``.<name>.<pid>.<random>.tmp``, flushed to
-    disk) and hard-links it to ``path``. ``link`` is atomic and fails when
+    disk; one left by a process that no longer runs is removed first, as
+    ``write_whole`` does) and hard-links it to ``path``. ``link`` is atomic and fails when
     ``path`` exists, so exactly one wins, and a reader never sees ``path``
     half-written.
 
@@ -88,7 +95,7 @@ def create_once(path: Path | str, data: bytes) -> bool:
         OSError: the folder is missing or not writable.
     """
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    tmp = _own_temp_file(target)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -64,3 +64,17 @@ def test_create_once_keeps_the_first_content_and_leaves_no_temporary_file(tmp_pa
     assert create_once(target, b"second") is False
     assert target.read_bytes() == b"first" and target.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["secret"]
+
+
+def test_create_once_removes_a_temporary_file_a_killed_writer_left(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from colearn.files import create_once
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()  # a pid that no longer runs
+    left = tmp_path / f".secret.{gone}.abcd1234.tmp"
+    left.write_bytes(b"a secret of a writer killed before its link")
+    assert create_once(tmp_path / "secret", b"new") is True
+    assert [p.name for p in tmp_path.iterdir()] == ["secret"]
