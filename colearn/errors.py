@@ -3,10 +3,13 @@
 Every layer raises these (backends translate driver errors into them) and the
 service maps them to ``application/problem+json`` responses (RFC 9457):
 ``NotFound`` -> 404, ``InvalidInput`` -> 422, ``Conflict`` -> 409,
-``Unauthorised`` -> 401, ``Forbidden`` -> 403, ``StoreUnavailable`` -> 503.
+``Unauthorised`` -> 401, ``Forbidden`` -> 403, ``StoreUnavailable`` -> 503. A warning
+that is also part of a result is marked ``IN_RESULT``.
 """
 
 from __future__ import annotations
+
+import logging
 
 
 class ColearnError(Exception):
@@ -120,3 +123,14 @@ class RateLimited(ColearnError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+#: ``extra`` of a logged warning whose content the caller also gets back in its result (the
+#: Stack Exchange reader's ``fallbacks``): a front end that prints the result (``colearn.cli``)
+#: leaves such records out, so that nothing is said twice. Test with ``in_result``.
+IN_RESULT: dict[str, bool] = {"colearn_in_result": True}
+
+
+def in_result(record: logging.LogRecord) -> bool:
+    """True when ``record`` was logged with ``IN_RESULT``."""
+    return bool(getattr(record, "colearn_in_result", False))

@@ -52,14 +52,14 @@ from colearn.ingest.stackexchange_mapping import (BadgePlan, BadgeRule, ByClass,
                                                   SiteSpec, ThemeSpec, badge_id, classify, default_mapping_path,
                                                   load_mapping, site_info, slug)
 from colearn.ingest.stackexchange_xml import (DUMP_NAMES, HOST_SUFFIXES, TIERS, UNKNOWN_TIER, SEAward, SERow,
-                                              badges_file, find_dump, looks_like_tag, read_badges_xml, site_key,
+                                              badges_file, checked_site, find_dump, looks_like_tag, read_badges_xml, site_key,
                                               skipped_archives, tier_of)
 
 # Reading Badges.xml and the mapping live in their own modules; their names stay
 # importable from here.
 __all__ = ["SOURCE", "TIERS", "UNKNOWN_TIER", "BadgePlan", "BadgeRule", "ByClass", "ClassRule", "SEAward", "SEMapping", "SERow", "SiteInfo", "SitePlan",
            "SiteSpec", "StackExchangeReport", "ThemeSpec", "ASSERTION_PROPS", "DUMP_NAMES", "HOST_SUFFIXES", "badge_id", "badges_file",
-           "classify", "default_mapping_path", "find_dump", "ingest_stackexchange", "load_mapping", "looks_like_tag", "plan_stackexchange", "read_badges_xml", "site_info", "site_key",
+           "checked_site", "classify", "default_mapping_path", "find_dump", "ingest_stackexchange", "load_mapping", "looks_like_tag", "plan_stackexchange", "read_badges_xml", "site_info", "site_key",
            "skipped_archives", "slug", "tier_of"]
 
 log = logging.getLogger(__name__)
@@ -131,16 +131,18 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
 
     Args:
         path: the site's ``Badges.xml`` (or ``Badges.xml.gz``), or its folder.
-        site: the site key, e.g. ``martialarts``.
+        site: the site key, e.g. ``martialarts`` (``checked_site``: ``AI`` and
+            ``ai.stackexchange.com`` are ``ai``).
         mapping: the badge mapping; default the bundled one.
 
     Returns:
-        The ``SitePlan``: badges with their cells and themes, and the awards.
+        The ``SitePlan`` (its ``site`` the key as read): badges with their cells and themes, and the awards.
 
     Raises:
         InvalidInput: see ``read_badges_xml`` and ``load_mapping``; also when
             two badge names give the same badge id.
     """
+    site = checked_site(site)
     spine = read_spine()
     plan = load_mapping(mapping, spine)
     awards = read_badges_xml(path, site, known_names=set(plan.badges))
@@ -216,7 +218,7 @@ def ingest_stackexchange(store: GraphStore, path: Path | str, site: str,
     Args:
         store: the graph.
         path: the site's ``Badges.xml`` (or ``Badges.xml.gz``), or its folder.
-        site: the site key, e.g. ``martialarts``.
+        site: the site key, e.g. ``martialarts`` (read as ``checked_site`` reads it).
         mapping: the badge mapping; default the bundled
             ``data/stackexchange/mapping.yaml``.
 
@@ -226,10 +228,11 @@ def ingest_stackexchange(store: GraphStore, path: Path | str, site: str,
 
     Raises:
         InvalidInput: see ``read_badges_xml`` and ``load_mapping``; also when
-            two badge names give the same badge id.
+            two badge names give the same badge id, or ``site`` is no site key.
         StoreUnavailable: the store cannot be reached.
     """
     plan = plan_stackexchange(path, site, mapping)
+    site = plan.site
     info, themes, badge_rows = plan.info, plan.themes, plan.badge_rows
     org_id = f"se-{site}"
     report = StackExchangeReport(source=str(path))

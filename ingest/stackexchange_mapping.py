@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from colearn.errors import InvalidInput
+from colearn.errors import IN_RESULT, InvalidInput
 from colearn.ingest.common import load_yaml, validate
 from colearn.ingest.spine import read_spine
 from colearn.ingest.stackexchange_xml import TIERS, tier_of
@@ -278,7 +278,7 @@ def classify(mapping: SEMapping, site: SiteInfo, name: str, *, tag_based: bool,
     Returns:
         The plan; ``rule`` says which part of the mapping decided it. A
         general badge missing from the mapping gets the ``fallback`` rule and a
-        logged warning; without a ``Class`` it goes to the rule's stated
+        logged warning (marked ``IN_RESULT``: the callers return it in their results too); without a ``Class`` it goes to the rule's stated
         ``unknown_class`` cell.
     """
     tier = tier_of(badge_class)
@@ -293,7 +293,7 @@ def classify(mapping: SEMapping, site: SiteInfo, name: str, *, tag_based: bool,
     rule = mapping.fallback
     cell = rule.cell_for(badge_class)
     log.warning("Stack Exchange badge '%s' (%s) on %s is not in the badge mapping; placed on %s by its tier",
-                name, tier, site.key, cell)
+                name, tier, site.key, cell, extra=IN_RESULT)
     return BadgePlan(cell, tuple(rule.themes), rule.description.format(**fmt), "fallback")
 
 

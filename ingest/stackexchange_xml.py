@@ -29,7 +29,7 @@ from colearn.errors import InvalidInput
 from colearn.ingest.common import validate
 
 __all__ = ["DUMP_NAMES", "FIRST_YEAR", "HOST_SUFFIXES", "TIERS", "UNKNOWN_TIER", "SEAward", "SERow", "badges_file",
-           "find_dump", "looks_like_tag", "read_badges_xml", "site_key", "skipped_archives", "tier_of"]
+           "checked_site", "find_dump", "looks_like_tag", "read_badges_xml", "site_key", "skipped_archives", "tier_of"]
 
 #: Stack Exchange ``Class`` -> tier name.
 TIERS: dict[int, Literal["gold", "silver", "bronze"]] = {1: "gold", 2: "silver", 3: "bronze"}
@@ -180,13 +180,17 @@ def _infer_old_format(awards: list[SEAward], known_names: set[str]) -> list[SEAw
     return out
 
 
-def _check_site(site: str) -> None:
-    if not _SITE.match(site or ""):
-        raise InvalidInput(
-            f"site '{site}' is not a Stack Exchange site key (lower-case letters, digits, '.', '-'; "
-            "e.g. 'martialarts')",
-            field="site",
-        )
+def checked_site(site: str | None) -> str:
+    """``site`` as a site key (``site_key``: ``AI`` and ``ai.stackexchange.com`` are ``ai``).
+
+    Raises:
+        InvalidInput: ``site`` gives no site key (field ``site``).
+    """
+    key = site_key(site or "")
+    if key is None:
+        raise InvalidInput(f"'{site}' is not a Stack Exchange site key (lower-case letters, digits, '.', '-', "
+                           "e.g. ai or bicycles.meta)", field="site")
+    return key
 
 
 #: Endings of a site's host name, as the dump's archives are named (``ai.stackexchange.com.7z``).
@@ -365,7 +369,7 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
     Args:
         path: the ``Badges.xml`` (or ``Badges.xml.gz``) file, or its folder.
         site: the site key, e.g. ``martialarts`` (the learner ids are
-            ``se-<site>-<UserId>``).
+            ``se-<site>-<UserId>``), read by ``checked_site``.
         known_names: general badge names (the mapping's ``badges``), never
             taken for tags when inferring; default: the bundled mapping's.
 
@@ -373,7 +377,7 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
         One ``SEAward`` per row, ordered by ``Date`` then ``Id``.
 
     Raises:
-        InvalidInput: the file cannot be read, is an archive other than gzip
+        InvalidInput: ``site`` is no site key; the file cannot be read, is an archive other than gzip
             (saying how to extract ``Badges.xml``) or is not well-formed XML,
             its root is not ``<badges>``, a row breaks the row shape (a missing
             attribute, an ``Id``, ``UserId`` or ``Class`` not written as a whole
@@ -383,7 +387,7 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
             an ``Id``. The error names the file, the row (``record``: its ``Id``
             and line, or the line alone) and the attribute (``field``).
     """
-    _check_site(site)
+    site = checked_site(site)
     p = badges_file(path)
     awards: list[SEAward] = []
     first_line: dict[int, int] = {}

@@ -23,8 +23,8 @@ from typing import Any
 from colearn.data import bundled
 from colearn.errors import InvalidInput
 from colearn.ingest.spine import read_spine, spine_cell_rows
-from colearn.ingest.stackexchange import (DUMP_NAMES, HOST_SUFFIXES, SitePlan, badges_file, find_dump, load_mapping,
-                                          plan_stackexchange, site_key, skipped_archives)
+from colearn.ingest.stackexchange import (DUMP_NAMES, HOST_SUFFIXES, SitePlan, badges_file, checked_site, find_dump,
+                                          load_mapping, plan_stackexchange, site_key, skipped_archives)
 from colearn.recommender.evaluation import MIN_BADGES, PROTOCOLS, temporal_leave_last_out, validation_awards
 from colearn.recommender.suite import Site, prior_to_replay, run_suite
 
@@ -170,10 +170,7 @@ def data_site(data: Path | None, site: str | None) -> tuple[Path, str]:
             ``data``); ``data`` does not exist, or is a folder without a dump; no ``site`` and the
             folder's name names no site (asking for one).
     """
-    key = None if site is None else site_key(site)
-    if site is not None and key is None:
-        raise InvalidInput(f"'{site}' is not a Stack Exchange site key (lower-case letters, digits, '.', '-', "
-                           "e.g. ai or bicycles.meta)", field="site")
+    key = None if site is None else checked_site(site)
     if data is None:
         key = key or DEFAULT_SITE
         path = bundled("stackexchange", key, "Badges.xml")

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from colearn import __version__
 from colearn.config import get_settings
-from colearn.errors import ColearnError
+from colearn.errors import ColearnError, in_result
 from colearn.graph.store import GraphStore, open_store
 
 T = TypeVar("T")
@@ -50,8 +50,10 @@ def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
     """colearn: Open Badges on a learning spine, held as a graph."""
+    handler = RichHandler(console=err, show_path=False)
+    handler.addFilter(lambda record: not in_result(record))  # the commands print those from the result
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
-                        handlers=[RichHandler(console=err, show_path=False)])
+                        handlers=[handler])
 
 
 @contextmanager

@@ -7,6 +7,7 @@ never count paths through an unnamed middle node).
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import datetime, timezone
@@ -150,6 +151,24 @@ def test_ingest_is_idempotent(store: GraphStore) -> None:
     assert shape["rel:ISSUED"] == shape["rel:OF"] == shape["rel:TO"] == shape["node:Assertion"] == 15_942
 
 
+@pytest.mark.parametrize("given", ["MartialArts", "martialarts.stackexchange.com", " martialarts "])
+def test_the_site_is_read_as_a_site_key(store: GraphStore, given: str) -> None:
+    """A site given as its name's case or host name is the same site: one Organisation, the same ids."""
+    ingest_stackexchange(store, BADGES_XML, SITE)
+    shape = _shape(store)
+    report = ingest_stackexchange(store, BADGES_XML, given)
+    assert _shape(store) == shape
+    assert report.counts["Organisation"] == 1
+    assert store.read("MATCH (o:Organisation) RETURN o.id AS id") == [{"id": f"se-{SITE}"}]
+
+
+def test_a_site_that_is_no_key_is_refused_before_writing(store: GraphStore) -> None:
+    with pytest.raises(InvalidInput, match="not a Stack Exchange site key") as err:
+        ingest_stackexchange(store, BADGES_XML, "Martial Arts!")
+    assert err.value.field == "site"
+    assert _count(store, "Assertion") == 0
+
+
 def test_a_bad_row_in_the_middle_writes_nothing(store: GraphStore, tmp_path: Path) -> None:
     lines = BADGES_XML.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     head, rows = lines[:2], [ln for ln in lines[2:] if ln.lstrip().startswith("<row")][:40]
@@ -171,3 +190,28 @@ def test_a_bad_row_in_the_middle_writes_nothing(store: GraphStore, tmp_path: Pat
     small.write_text("".join(head + rows) + "</badges>\n", encoding="utf-8")
     report = ingest_stackexchange(store, small, SITE)
     assert report.counts["Assertion"] == 40 == _count(store, "Assertion")
+
+
+def test_the_cli_says_once_that_a_badge_was_placed_by_the_fallback(tmp_path: Path) -> None:
+    """The reader logs a fallback and returns it; ``colearn`` prints it from the report only."""
+    import os
+    import subprocess
+    import sys
+
+    from colearn.graph.falkordb_store import EmbeddedFalkorDB
+
+    lines = BADGES_XML.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    rows = [ln for ln in lines[2:] if ln.lstrip().startswith("<row")][:30]
+    rows[5] = re.sub(r'Name="[^"]*"', 'Name="Brand New Badge"', rows[5])
+    small = tmp_path / "Badges.xml"
+    small.write_text("".join(lines[:2] + rows) + "</badges>\n", encoding="utf-8")
+    data = tmp_path / "data"
+    env = {**os.environ, "COLEARN_DATA_DIR": str(data), "COLUMNS": "200"}
+    try:
+        done = subprocess.run([sys.executable, "-m", "colearn.cli", "ingest", "stackexchange", str(small),
+                               "--site", SITE], env=env, capture_output=True, text=True, timeout=300)
+    finally:
+        EmbeddedFalkorDB.for_data_dir(data).stop()
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("Brand New Badge") == 1, done.stderr
+    assert "no mapping" in done.stderr
