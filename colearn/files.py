@@ -111,4 +111,23 @@ def create_once(path: Path | str, data: bytes) -> bool:
         tmp.unlink(missing_ok=True)
 
 
-__all__ = ["create_once", "write_whole"]
+def read_or_create(path: Path | str, make: Callable[[], bytes], *, folder_mode: int | None = None) -> bytes:
+    """The bytes of ``path``, made first when it does not exist: a secret or key made on first use.
+
+    When ``path`` is missing its folder is made (with mode ``folder_mode`` when
+    given) and ``path`` is created with ``make()`` by ``create_once``; when
+    processes start together, every one of them reads the one file that won.
+
+    Raises:
+        OSError: the folder cannot be made or written, or ``path`` read.
+    """
+    target = Path(path)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if folder_mode is not None:
+            os.chmod(target.parent, folder_mode)
+        create_once(target, make())
+    return target.read_bytes()
+
+
+__all__ = ["create_once", "read_or_create", "write_whole"]

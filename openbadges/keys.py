@@ -17,7 +17,6 @@ using the one that won. Replicas that sign must share the data directory
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import threading
 from dataclasses import dataclass
@@ -27,10 +26,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from colearn.errors import ColearnError
-from colearn.files import create_once
+from colearn.files import read_or_create
 
 KEYS_DIR = "issuer-keys"
 PEPPER_FILE = "recipient-pepper"
+
+
+def _new_private_pem() -> bytes:
+    """A new Ed25519 private key, PKCS#8 PEM, unencrypted."""
+    return Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                      serialization.NoEncryption())
 
 
 @dataclass(frozen=True)
@@ -98,14 +103,7 @@ class KeyStore:
             if cached is not None:
                 return cached
             path = self.key_path(organisation_id)
-            if not path.exists():
-                self.keys_dir.mkdir(parents=True, exist_ok=True)
-                os.chmod(self.keys_dir, 0o700)
-                pem = Ed25519PrivateKey.generate().private_bytes(
-                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption())
-                create_once(path, pem)
-            private_pem = path.read_bytes()
+            private_pem = read_or_create(path, _new_private_pem, folder_mode=0o700)
             key = serialization.load_pem_private_key(private_pem, password=None)
             if not isinstance(key, Ed25519PrivateKey):
                 raise ColearnError(f"the issuer key file {path} is not an Ed25519 private key")
@@ -118,8 +116,4 @@ class KeyStore:
     def recipient_pepper(self) -> bytes:
         """The secret that turns a recipient's email or URL into a learner id
         (``graph.issuing.learner_id_for``); generated on first use, mode 0600."""
-        path = self.data_dir / PEPPER_FILE
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            create_once(path, secrets.token_hex(32).encode("ascii"))
-        return path.read_bytes().strip()
+        return read_or_create(self.data_dir / PEPPER_FILE, lambda: secrets.token_hex(32).encode("ascii")).strip()

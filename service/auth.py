@@ -24,7 +24,7 @@ import jwt
 from colearn.caching import ExpiringCache
 from colearn.domain.policy import Principal, Role
 from colearn.errors import InvalidInput, NotFound
-from colearn.files import create_once
+from colearn.files import read_or_create
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
 
@@ -144,7 +144,7 @@ def token_secret(data_dir: Path, configured: str | None = None) -> str:
     first use and kept in ``<data_dir>/token-secret`` with mode 0600 (so every
     replica sharing the data directory agrees). Workers starting together on a
     new data directory agree too: only the first secret written is kept, and
-    none is read half-written (``colearn.files.create_once``).
+    none is read half-written (``colearn.files.read_or_create``).
 
     Raises:
         InvalidInput: the file holds no secret (never signs with an empty key).
@@ -152,10 +152,7 @@ def token_secret(data_dir: Path, configured: str | None = None) -> str:
     if configured:
         return configured
     path = Path(data_dir) / "token-secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        create_once(path, secrets.token_urlsafe(48).encode("ascii"))
-    secret = path.read_text().strip()
+    secret = read_or_create(path, lambda: secrets.token_urlsafe(48).encode("ascii")).decode().strip()
     if not secret:  # e.g. left by a start-up race before create_once: tokens signed with "" are forgeable
         raise InvalidInput("the token secret file is empty: delete it (a new secret is made on the next "
                            "start; tokens issued before stop working) or set COLEARN_TOKEN_SECRET",

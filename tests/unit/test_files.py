@@ -1,4 +1,4 @@
-"""Files written whole or not at all (``colearn.files.write_whole``)."""
+"""Files written whole or not at all (``colearn.files``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from colearn.files import write_whole
+from colearn.files import read_or_create, write_whole
 
 
 def test_a_file_is_replaced_whole_and_no_temporary_file_is_left(tmp_path: Path) -> None:
@@ -40,7 +40,7 @@ def test_a_temporary_file_left_by_a_killed_writer_is_removed_by_the_next_write(t
     import time
 
     path = tmp_path / "cache.pkl"
-    script = ("import time; from colearn.files import write_whole\n"
+    script = ("import time; from colearn.files import read_or_create, write_whole\n"
               f"write_whole({str(path)!r}, lambda f: (f.write(b'half'), f.flush(), time.sleep(60)))\n")
     proc = subprocess.Popen([sys.executable, "-c", script])
     try:
@@ -78,3 +78,18 @@ def test_create_once_removes_a_temporary_file_a_killed_writer_left(tmp_path: Pat
     left.write_bytes(b"a secret of a writer killed before its link")
     assert create_once(tmp_path / "secret", b"new") is True
     assert [p.name for p in tmp_path.iterdir()] == ["secret"]
+
+
+def test_read_or_create_makes_the_file_once_and_then_reads_it(tmp_path: Path) -> None:
+    made: list[int] = []
+
+    def make() -> bytes:
+        made.append(1)
+        return f"secret {len(made)}".encode()
+
+    path = tmp_path / "new" / "folder" / "secret"
+    assert read_or_create(path, make, folder_mode=0o700) == b"secret 1"
+    assert read_or_create(path, make, folder_mode=0o700) == b"secret 1"
+    assert made == [1]
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+    assert sorted(p.name for p in path.parent.iterdir()) == ["secret"]

@@ -28,6 +28,7 @@ def test_racing_key_stores_agree_on_one_key(tmp_path: Path) -> None:
     assert len(set(found)) == 1
     files = list((tmp_path / "issuer-keys").iterdir())
     assert len(files) == 1 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "issuer-keys").stat().st_mode) == 0o700
     assert files[0].read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
 
 
