@@ -21,16 +21,18 @@ from colearn.errors import InvalidInput
 
 
 def recommend_cmd(
-    learner_id: Annotated[str, typer.Argument(help="e.g. se-martialarts-6")],
+    learner_id: Annotated[str, typer.Argument(help="e.g. bf-0476 in the demo city")],
     limit: Annotated[int, typer.Option(min=1, max=100, help="How many badges.")] = 10,
     as_json: JsonOpt = False,
 ) -> None:
-    """What could this learner earn next? Ranked badges with reasons."""
-    from colearn.recommender.recommend import Recommender
+    """What could this learner earn next? Ranked badges with reasons, ranked as the API ranks
+    them (the ranker ``colearn train`` saved in the data directory, else the blend)."""
+    from colearn.recommender.recommend import Recommender, ranker_path
 
     def body() -> None:
         with store() as s:
-            recs = Recommender.from_store(s).recommend(learner_id, limit=limit)
+            ranker_file = ranker_path(get_settings().data_dir)
+            recs = Recommender.from_store(s, ranker_file=ranker_file).recommend(learner_id, limit=limit)
         if as_json:
             out.print_json(json.dumps({"learner_id": learner_id, "items": [
                 {"badge_id": r.badge_id, "name": r.name, "score": float(r.score),

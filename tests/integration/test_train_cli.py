@@ -46,6 +46,12 @@ def test_train_saves_a_ranker_the_api_uses(data_dir: Path) -> None:
         assert client.get("/health").json()["ranking"] == want and "ranker" in meta["guard"]
         items = client.get("/learners/se-synth-5/next", params={"limit": 5}).json()["items"]
         assert items and all(i["reasons"] for i in items)
+    # the CLI ranks with the same saved ranker as the API
+    cli = runner.invoke(app, ["recommend", "se-synth-5", "--limit", "5", "--json"])
+    assert cli.exit_code == 0, cli.output
+    got = json.loads(cli.output)["items"]
+    assert [i["badge_id"] for i in got] == [i["badge_id"] for i in items]
+    assert [round(i["score"], 6) for i in got] == [round(i["score"], 6) for i in items]
 
 
 @pytest.fixture(scope="module")
