@@ -321,7 +321,8 @@ class Verifier:
             if record is not None and record.status == AssertionStatus.REVOKED:
                 status_ok = False
                 detail = f"revoked: {record.props.get('revocation_reason') or 'no reason given'} ({detail})"
-            checks["revocation"] = Check("revocation", status_ok, detail)
+            revoked = record is not None and record.status == AssertionStatus.REVOKED
+            checks["revocation"] = Check("revocation", status_ok, detail, code="revoked" if revoked else None)
         elif model.credential_status:
             checks["revocation"] = Check("revocation", None, "the status list is published elsewhere; it is "
                                                              "not fetched (no network)")
@@ -420,6 +421,9 @@ class Verifier:
                    subject_id: str | None = None) -> None:
         if identity is None:
             checks["recipient"] = Check("recipient", None, "no identity was given to check against")
+            return
+        if not published and subject_id is None:  # e.g. a revoked assertion's document, which keeps no recipient
+            checks["recipient"] = Check("recipient", None, "the document names no recipient to check against")
             return
         plain = identity.strip()
         ok = any(recipient_matches(p, plain) for p in published) or (

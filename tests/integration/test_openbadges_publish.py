@@ -165,10 +165,11 @@ def test_tampered_expired_and_revoked_fail_with_the_right_reason(pub: Publisher)
         assert report.check("expiry").detail.startswith("expired on")
     # revoked: the status list bit, the graph, the RevocationList, HTTP 410
     issuing.revoke(pub.store, a.id, "awarded in error")
-    for presented in (token, doc, hosted):
-        report = v.verify(presented)
+    for presented in (token, doc, hosted, pub.assertion_v2(a.id).document):
+        report = v.verify(presented, identity=EMAIL)
         assert report.failed == ["revocation"], report.to_dict()
         assert "awarded in error" in report.check("revocation").detail
+        assert report.check("revocation").code == "revoked", report.to_dict()
     # openbadgeslib agrees, through our status list
     from openbadgeslib.ob3 import OB3VerificationError
     with pytest.raises(OB3VerificationError, match="revocation"):
