@@ -55,7 +55,9 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": 'Bearer realm="colearn"'} if exc.status == 401 else None
         if isinstance(exc, RateLimited):
             headers = {"Retry-After": str(exc.retry_after)}
-        return problem(exc.status, exc.type_slug, exc.message, headers=headers)
+        field = getattr(exc, "field", None)  # InvalidInput's: one ``errors`` entry, as a validation error gives
+        extra = {"errors": [{"field": field, "message": getattr(exc, "detail", exc.message)}]} if field else {}
+        return problem(exc.status, exc.type_slug, exc.message, headers=headers, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

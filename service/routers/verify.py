@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -55,8 +56,11 @@ async def verify(request: Request, pub: PublisherDep,
     if kind in ("application/json", ""):
         try:
             body = VerifyIn.model_validate(json.loads(raw or b"null"))
-        except (ValueError, ValidationError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-            raise InvalidInput(f"expected {{document | jwt | url, identity?}}: {exc}") from exc
+        except ValidationError as exc:  # each field named, as a body FastAPI validates is (``errors``)
+            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+                                         ) from exc
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise InvalidInput(f"expected JSON {{document | jwt | url, identity?}}: {exc}", field="body") from exc
         data = body.document if body.document is not None else (body.jwt or body.url or "")
         identity = body.identity or identity
     else:

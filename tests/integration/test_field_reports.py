@@ -606,3 +606,14 @@ def test_a_completion_earned_by_a_learner_page_accept_is_published_like_an_api_a
     cred = client.get(f"/ob/v3/credentials/{done['id']}")
     assert cred.status_code == 200, cred.text
     assert cred.json()["issuer"]["id"].endswith("/ob/v3/issuers/club")
+
+
+def test_a_verify_body_of_the_wrong_shape_names_its_fields(api) -> None:
+    """``/verify``'s JSON body is checked as any body is: 422 with ``errors`` naming each field."""
+    client, _ = api
+    r = client.post("/verify", json={"credential": {}, "identity": 5})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert {"body.credential", "body.identity"} <= fields, r.json()
+    r = client.post("/verify", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["body"], r.json()
