@@ -114,12 +114,16 @@ class Steps:
         self._sharing.__enter__()
         return self
 
-    def _finish(self) -> None:
+    def _finish(self, failed: bool = False) -> None:
+        """End the current step: ticked (or ``done in``), or, when it ``failed``, left unticked
+        (``stopped after``) so that the error printed next is not read as coming after success."""
         if isinstance(self.task, int) and self.progress is not None:
-            total = self.progress.tasks[self.task].total
-            self.progress.update(self.task, total=total or 1, completed=total or 1)
+            if not failed:
+                total = self.progress.tasks[self.task].total
+                self.progress.update(self.task, total=total or 1, completed=total or 1)
         elif self.task is not None:
-            err.print(f"[dim]  done in {time.monotonic() - self.started:.1f} s[/dim]", highlight=False)
+            word = "stopped after" if failed else "done in"
+            err.print(f"[dim]  {word} {time.monotonic() - self.started:.1f} s[/dim]", highlight=False)
         self.task = None
 
     def __call__(self, message: str, total: int | None = None) -> None:
@@ -137,8 +141,8 @@ class Steps:
         if self.progress is not None and isinstance(self.task, int):
             self.progress.update(self.task, completed=done, total=total)
 
-    def __exit__(self, *exc: object) -> None:
-        self._finish()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self._finish(failed=exc_type is not None)
         if self.progress is not None:
             self._sharing.__exit__(None, None, None)
             self.progress.stop()

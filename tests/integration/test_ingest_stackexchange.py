@@ -192,8 +192,9 @@ def test_a_bad_row_in_the_middle_writes_nothing(store: GraphStore, tmp_path: Pat
     assert report.counts["Assertion"] == 40 == _count(store, "Assertion")
 
 
-def test_the_cli_says_once_that_a_badge_was_placed_by_the_fallback(tmp_path: Path) -> None:
-    """The reader logs a fallback and returns it; ``colearn`` prints it from the report only."""
+def test_the_cli_says_a_fallback_once_and_a_failed_step_stopped(tmp_path: Path) -> None:
+    """The reader logs a fallback and returns it; ``colearn`` prints it from the report only. A step
+    that fails says it stopped, not that it is done."""
     import os
     import subprocess
     import sys
@@ -215,3 +216,11 @@ def test_the_cli_says_once_that_a_badge_was_placed_by_the_fallback(tmp_path: Pat
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("Brand New Badge") == 1, done.stderr
     assert "no mapping" in done.stderr
+
+    # a step that fails is not reported done before its error
+    failed = subprocess.run([sys.executable, "-m", "colearn.cli", "ingest", "stackexchange",
+                             str(tmp_path / "nowhere" / "Badges.xml"), "--site", SITE],
+                            env=env, capture_output=True, text=True, timeout=300)
+    EmbeddedFalkorDB.for_data_dir(data).stop()
+    assert failed.returncode != 0 and "cannot read" in failed.stderr, failed.stderr
+    assert "done in" not in failed.stderr and "stopped after" in failed.stderr, failed.stderr
