@@ -19,6 +19,7 @@ from fastapi import Request
 
 from colearn.domain import awards as issuing
 from colearn.domain.awards import Award, AwardRequest, AssertionRecord, Recipient
+from colearn.config import Settings
 from colearn.graph import access
 from colearn.graph.store import GraphStore
 from colearn.mail import Mailer, Message
@@ -141,6 +142,18 @@ def send_notices(store: GraphStore, mailer: Mailer, base_url: str, notices: Sequ
         except Exception as exc:  # noqa: BLE001 - any transport failure; the award stands
             log.warning("award notice for %s not sent via %s: %s", notice.award.id, mailer.where, exc)
     return sent
+
+
+def notify(store: GraphStore, mailer: Mailer, settings: Settings, requests: Sequence[AwardRequest],
+           records: Sequence[int], report: issuing.AwardReport, *, pepper: bytes) -> int:
+    """The notices of an award or a bulk award (``notices_for``), sent with ``settings``' base URL
+    and claim-link lifetime (``send_notices``): what every way of awarding calls, the API and
+    ``colearn issue`` alike. Returns messages sent."""
+    notices = notices_for(requests, records, report)
+    if not notices:
+        return 0
+    return send_notices(store, mailer, settings.base_url, notices, claim_link_days=settings.claim_link_days,
+                        pepper=pepper)
 
 
 def _names(store: GraphStore, badge_id: str, issuer_id: str | None) -> tuple[str, str]:

@@ -37,10 +37,16 @@ def issue_cmd(
     csv_file: Annotated[Optional[Path], typer.Option("--csv", help="Bulk award from a CSV file instead.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Award a badge (or every row of a CSV) as an Open Badges assertion."""
+    """Award a badge (or every row of a CSV) as an Open Badges assertion. Each new award to an
+    email is notified with a claim link, as over HTTP (by SMTP, or to the outbox folder)."""
     from colearn.domain import awards as issuing
 
+    from colearn.mail import mailer_for
+    from colearn.service.learner_awards import notify
+    from colearn.text import decode_strict
+
     def body() -> None:
+        settings = get_settings()
         if not org:
             raise InvalidInput("--org is required", field="org")
         with store() as s:
@@ -52,6 +58,11 @@ def issue_cmd(
                     raise InvalidInput("--csv takes the badge and recipient from each row")
                 report = issuing.award_csv(s, org, csv_file, pepper=pepper)
                 awards, refused = report.awards, report.refused
+                try:
+                    requests, records, _ = issuing.parse_award_csv(
+                        decode_strict(csv_file.read_bytes(), source=str(csv_file)), source=csv_file.name)
+                except InvalidInput:
+                    requests, records = [], []
             else:
                 if not badge_id:
                     raise InvalidInput("name a badge (or give --csv)", field="badge_id")
@@ -60,11 +71,16 @@ def issue_cmd(
                     raise InvalidInput("give one of --email or --url, and/or --learner", field="email")
                 recipient = issuing.Recipient(*given[0]) if given else \
                     issuing.Recipient("url", f"{pub.urls.base}/learners/{learner}")
-                awards = [issuing.award(s, org, issuing.AwardRequest(
+                request = issuing.AwardRequest(
                     badge_id, recipient, learner_id=learner, evidence_url=evidence_url,
                     evidence_narrative=narrative, issued_on=issuing.parse_time(issued_on, "issued_on"),
-                    expires_on=issuing.parse_time(expires_on, "expires_on"), idempotency_key=key), pepper=pepper)]
+                    expires_on=issuing.parse_time(expires_on, "expires_on"), idempotency_key=key)
+                awards = [issuing.award(s, org, request, pepper=pepper)]
                 refused = []
+                requests, records, report = [request], [0], issuing.AwardReport(awards=awards)
+            # the learner is told as the API tells them: a notice with a claim link per new award to an email
+            mailer = mailer_for(settings)
+            sent = notify(s, mailer, settings, requests, records, report, pepper=pepper)
             rows = [{"id": a.id, "badge_id": a.badge_id, "learner_id": a.learner_id, "created": a.created,
                      "status": a.status, "ob2": pub.urls.assertion(a.id), "ob3": pub.urls.credential(a.id)}
                     for a in awards]
@@ -76,6 +92,8 @@ def issue_cmd(
                   f"\t{r['ob2']}")
         for record, message in refused:
             err.print(f"[yellow]refused[/yellow] line {record}: {message}", highlight=False)
+        if sent:
+            err.print(f"sent {sent} award notice(s) with a claim link via {mailer.where}", highlight=False)
 
     run(body)
 

@@ -48,14 +48,11 @@ _ERRORS = problem_responses(401, 403, 404, 409, 422, 429)
 def notify_awards(request: Request, store: GraphStore, requests: Sequence[AwardRequest], records: Sequence[int],
                   report: AwardReport) -> int:
     """Send an award notice with a claim link for each new award to an email address
-    (``learner_awards.send_notices``); returns how many were sent."""
-    notices = learner_awards.notices_for(requests, records, report)
-    if not notices:
+    (``learner_awards.notify``); returns how many were sent."""
+    if not learner_awards.notices_for(requests, records, report):
         return 0
-    settings = request.app.state.settings
-    pepper = _pepper(request)
-    return learner_awards.send_notices(store, get_mailer(request), settings.base_url, notices,
-                                       claim_link_days=settings.claim_link_days, pepper=pepper)
+    return learner_awards.notify(store, get_mailer(request), request.app.state.settings, requests, records, report,
+                                 pepper=_pepper(request))
 
 
 def _pepper(request: Request) -> bytes:

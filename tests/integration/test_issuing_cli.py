@@ -49,7 +49,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
 def _issue(*args: str) -> dict:
     result = runner.invoke(app, ["issue", *args, "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_issue_is_idempotent_and_checks_the_organisation(served: tuple[Path, str]) -> None:
@@ -73,6 +73,23 @@ def test_issue_from_csv(served: tuple[Path, str], tmp_path: Path) -> None:
     out = _issue("--csv", str(csv), "--org", ORG)
     assert [a["badge_id"] for a in out["awards"]] == [BADGE]
     assert out["refused"][0]["record"] == 3 and "another organisation" in out["refused"][0]["detail"]
+    notices = [m.read_text() for m in (served[0] / "outbox").glob("*.eml")]
+    assert sum("To: b@example.org" in m for m in notices) == 1 and not any("c@example.org" in m for m in notices)
+
+
+def test_issue_tells_the_learner_as_the_api_does(served: tuple[Path, str]) -> None:
+    """A new award to an email is notified with a claim link; a retry of the same key is not."""
+    outbox = served[0] / "outbox"
+    before = set(outbox.glob("*.eml")) if outbox.exists() else set()
+    first = runner.invoke(app, ["issue", BADGE, "--org", ORG, "--email", "dee@example.org", "--key", "cli-notice"])
+    assert first.exit_code == 0 and "sent 1 award notice" in first.stderr, first.output
+    new = set(outbox.glob("*.eml")) - before
+    assert len(new) == 1
+    text = new.pop().read_text()
+    assert "To: dee@example.org" in text and "/claim#token=" in text.replace("=\n", "").replace("3D", "")
+    again = runner.invoke(app, ["issue", BADGE, "--org", ORG, "--email", "dee@example.org", "--key", "cli-notice"])
+    assert again.exit_code == 0 and "award notice" not in again.stderr
+    assert len(set(outbox.glob("*.eml")) - before) == 1
 
 
 def test_hosted_assertion_over_http_then_verify_and_revoke(served: tuple[Path, str], tmp_path: Path) -> None:
