@@ -144,14 +144,11 @@ def send_notices(store: GraphStore, mailer: Mailer, base_url: str, notices: Sequ
     return sent
 
 
-def notify(store: GraphStore, mailer: Mailer, settings: Settings, requests: Sequence[AwardRequest],
-           records: Sequence[int], report: issuing.AwardReport, *, pepper: bytes) -> int:
-    """The notices of an award or a bulk award (``notices_for``), sent with ``settings``' base URL
-    and claim-link lifetime (``send_notices``): what every way of awarding calls, the API and
-    ``colearn issue`` alike. Returns messages sent."""
-    notices = notices_for(requests, records, report)
-    if not notices:
-        return 0
+def notify(store: GraphStore, mailer: Mailer, settings: Settings, notices: Sequence[Notice], *,
+           pepper: bytes) -> int:
+    """``send_notices`` of ``notices`` (``notices_for``) with ``settings``' base URL and claim-link
+    lifetime: what every way of awarding calls, the API and ``colearn issue`` alike. Returns
+    messages sent."""
     return send_notices(store, mailer, settings.base_url, notices, claim_link_days=settings.claim_link_days,
                         pepper=pepper)
 

@@ -42,7 +42,7 @@ def issue_cmd(
     from colearn.domain import awards as issuing
 
     from colearn.mail import mailer_for
-    from colearn.service.learner_awards import notify
+    from colearn.service.learner_awards import notices_for, notify
     from colearn.text import decode_strict
 
     def body() -> None:
@@ -79,8 +79,9 @@ def issue_cmd(
                 refused = []
                 requests, records, report = [request], [0], issuing.AwardReport(awards=awards)
             # the learner is told as the API tells them: a notice with a claim link per new award to an email
-            mailer = mailer_for(settings)
-            sent = notify(s, mailer, settings, requests, records, report, pepper=pepper)
+            notices = notices_for(requests, records, report)
+            mailer = mailer_for(settings) if notices else None
+            sent = notify(s, mailer, settings, notices, pepper=pepper) if mailer is not None else 0
             rows = [{"id": a.id, "badge_id": a.badge_id, "learner_id": a.learner_id, "created": a.created,
                      "status": a.status, "ob2": pub.urls.assertion(a.id), "ob3": pub.urls.credential(a.id)}
                     for a in awards]
@@ -92,7 +93,7 @@ def issue_cmd(
                   f"\t{r['ob2']}")
         for record, message in refused:
             err.print(f"[yellow]refused[/yellow] line {record}: {message}", highlight=False)
-        if sent:
+        if sent and mailer is not None:
             err.print(f"sent {sent} award notice(s) with a claim link via {mailer.where}", highlight=False)
 
     run(body)

@@ -49,9 +49,10 @@ def notify_awards(request: Request, store: GraphStore, requests: Sequence[AwardR
                   report: AwardReport) -> int:
     """Send an award notice with a claim link for each new award to an email address
     (``learner_awards.notify``); returns how many were sent."""
-    if not learner_awards.notices_for(requests, records, report):
+    notices = learner_awards.notices_for(requests, records, report)
+    if not notices:
         return 0
-    return learner_awards.notify(store, get_mailer(request), request.app.state.settings, requests, records, report,
+    return learner_awards.notify(store, get_mailer(request), request.app.state.settings, notices,
                                  pepper=_pepper(request))
 
 
