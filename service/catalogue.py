@@ -76,9 +76,10 @@ def validation_error(exc: ValidationError, prefix: tuple[str | int, ...] = ("bod
     return RequestValidationError([{**e, "loc": (*prefix, *e["loc"])} for e in exc.errors()])
 
 
-def field_error(field: str, message: str) -> RequestValidationError:
-    """A 422 for one field of the request body (``field`` is dotted: ``steps.2.badges.0``)."""
-    loc = ("body", *(int(p) if p.isdigit() else p for p in field.split(".")))
+def field_error(field: str, message: str, location: str = "body") -> RequestValidationError:
+    """A 422 for one field of the request (``field`` is dotted: ``steps.2.badges.0``;
+    ``location`` is ``body`` or ``query``)."""
+    loc = (location, *(int(p) if p.isdigit() else p for p in field.split(".")))
     return RequestValidationError([{"loc": loc, "msg": message, "type": "value_error"}])
 
 
@@ -152,6 +153,11 @@ def _require_write(principal: Principal, entity: Entity, change: Literal["create
                    policy.Resource(f"{entity.noun} '{node_id}'", owners=(owner_id,) if owner_id else ()))
 
 
+def _missing(store: GraphStore, label: Label, ids: list[str]) -> set[str]:
+    """The ids among ``ids`` that no ``label`` node has."""
+    return {r["id"] for r in store.read(queries.missing_ids(label), {"ids": ids})}
+
+
 def check_references(store: GraphStore, entity: Entity, record: BaseModel) -> None:
     """Refuse a record that names nodes that do not exist (422 naming the body field)."""
     _, links = queries.CATALOGUE_SHAPES[entity.label]
@@ -160,11 +166,50 @@ def check_references(store: GraphStore, entity: Entity, record: BaseModel) -> No
         ids = value if link.many else ([value] if value is not None else [])
         if not ids:
             continue
-        missing = {r["id"] for r in store.read(queries.missing_ids(link.other), {"ids": list(ids)})}
+        missing = _missing(store, link.other, list(ids))
         for i, ref in enumerate(ids):
             if ref in missing:
                 where = f"{link.field}.{i}" if link.many else link.field
                 raise field_error(where, f"unknown {link.other} '{ref}'")
+
+
+#: The filters of the recommendation routes that name catalogue nodes, and what each names.
+FILTERS: dict[str, tuple[Entity, str]] = {
+    "themes": (THEME, "/themes"), "destinations": (DESTINATION, "/destinations"),
+    "cells": (SPINE_CELL, "/spine-cells"), "district": (PLACE, "/places"),
+    "theme": (THEME, "/themes"), "place": (PLACE, "/places"),
+}
+
+
+def check_filters(store: GraphStore, location: Literal["query", "body"],
+                  **filters: str | list[str] | tuple[str, ...] | None) -> None:
+    """Refuse recommendation filters that name no node of the city (``FILTERS``):
+    an unknown theme or district would otherwise give an empty or unfiltered
+    answer that looks like a real one.
+
+    Args:
+        store: the graph.
+        location: where the filters came from, for the error's field path.
+        filters: ``themes``, ``destinations``, ``cells`` (lists of ids),
+            ``theme``, ``district`` and ``place`` (one id or ``None``); empty
+            ones are not read.
+
+    Raises:
+        RequestValidationError: 422 naming the first unknown value's field
+            (``query.district``, ``body.themes.1``) and the route that lists
+            the valid ids.
+    """
+    for name, value in filters.items():
+        many = not (value is None or isinstance(value, str))
+        given: list[str] = list(value or ()) if many else ([value] if value else [])  # type: ignore[list-item]
+        if not given:
+            continue
+        entity, listing = FILTERS[name]
+        missing = _missing(store, entity.label, list(dict.fromkeys(given)))
+        for i, ref in enumerate(given):
+            if ref in missing:
+                raise field_error(f"{name}.{i}" if many else name,
+                                  f"no {entity.noun} has the id '{ref}' (GET {listing} lists them)", location)
 
 
 def check_own_badges(store: GraphStore, organisation: str, badges: dict[str, str]) -> None:

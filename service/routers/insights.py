@@ -19,6 +19,7 @@ from colearn.insights.aggregates import DIMENSIONS, Insights, parse_day, to_csv
 from colearn.insights.charts import FORMATS, render
 from colearn.domain.policy import Action
 from colearn.service.auth import Principal
+from colearn.service.catalogue import check_filters
 from colearn.service.deps import SettingsDep, StoreDep, permit
 from colearn.service.insights_schemas import InsightPublic
 from colearn.service.schemas import Problem
@@ -124,18 +125,22 @@ def pathway_funnels(request: Request, _: Reader, insights: InsightsDep,
 
 
 @router.get("/supply-demand", response_model=InsightPublic, responses=_RESPONSES)
-def supply_demand(request: Request, _: Reader, insights: InsightsDep,
+def supply_demand(request: Request, _: Reader, insights: InsightsDep, store: StoreDep,
                   theme: Annotated[str | None, Query()] = None,
                   place: Annotated[str | None, Query()] = None) -> Response:
     """Opportunities and venues per theme and district (or online) against the
-    learners there who state an interest in the theme."""
+    learners there who state an interest in the theme (an unknown ``theme`` or
+    ``place`` is refused, 422)."""
+    check_filters(store, "query", theme=theme, place=place)
     return _answer(request, insights.supply_demand(theme=theme, place=place))
 
 
 @router.get("/unseen-talent", response_model=InsightPublic, responses=_RESPONSES)
-def unseen_talent(request: Request, _: Reader, insights: InsightsDep,
+def unseen_talent(request: Request, _: Reader, insights: InsightsDep, store: StoreDep,
                   place: Annotated[str | None, Query()] = None,
                   theme: Annotated[str | None, Query()] = None) -> Response:
     """Learners with sustained engagement and participation badges but none higher,
-    by home district and theme, with the opportunities that would move them up."""
+    by home district and theme, with the opportunities that would move them up
+    (an unknown ``place`` or ``theme`` is refused, 422)."""
+    check_filters(store, "query", place=place, theme=theme)
     return _answer(request, insights.unseen_talent(place=place, theme=theme))

@@ -14,7 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from colearn.recommender.pathways import interests_from, learner_interest_pathway, learner_pathways
-from colearn.service.deps import LearnerReaderDep, ReaderDep, RecommenderDep
+from colearn.service.catalogue import check_filters
+from colearn.service.deps import LearnerReaderDep, ReaderDep, RecommenderDep, StoreDep
 from colearn.service.problems import problem_responses
 from colearn.service.schemas import DistrictQuery, NextItem, OnlineQuery, OpportunityPublic, reach_of
 
@@ -112,7 +113,7 @@ class VisitorNextPublic(BaseModel):
 @router.get("/learners/{learner_id}/pathways", response_model=ScoredPathwaysPublic,
             responses=problem_responses(404))
 def learner_recommended_pathways(
-    _: LearnerReaderDep, recommender: RecommenderDep, learner_id: LearnerId,
+    _: LearnerReaderDep, recommender: RecommenderDep, store: StoreDep, learner_id: LearnerId,
     themes: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006 - FastAPI reads the default
     destinations: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
     text: Annotated[str, Query(max_length=500)] = "",
@@ -121,7 +122,9 @@ def learner_recommended_pathways(
 ) -> Any:
     """The organisations' published pathways ranked for this learner: fit, progress
     (a step is met by any ``required`` of its badges), readiness, the next step (its
-    rule in words and its current opportunities, within ``district``/``online``), reasons."""
+    rule in words and its current opportunities, within ``district``/``online``), reasons.
+    An unknown theme, destination or district is refused (422 naming it)."""
+    check_filters(store, "query", themes=themes, destinations=destinations, district=district)
     scored = learner_pathways(recommender, learner_id, interests_from(themes, destinations, text),
                               reach_of(district, online))
     return ScoredPathwaysPublic(learner_id=learner_id, count=len(scored), data=[
@@ -134,10 +137,12 @@ def learner_recommended_pathways(
 
 @router.post("/learners/{learner_id}/pathways/interest", response_model=InterestPathwayPublic,
              responses=problem_responses(404))
-def learner_interest(_: LearnerReaderDep, recommender: RecommenderDep, learner_id: LearnerId,
+def learner_interest(_: LearnerReaderDep, recommender: RecommenderDep, store: StoreDep, learner_id: LearnerId,
                      body: InterestsIn) -> Any:
     """An ordered list of steps from what the learner holds to the target: layers in
-    order within a domain, each step justified, with the opportunities that award it."""
+    order within a domain, each step justified, with the opportunities that award it.
+    An unknown spine cell, theme or destination is refused (422 naming it)."""
+    check_filters(store, "body", cells=body.cells, themes=body.themes, destinations=body.destinations)
     steps = learner_interest_pathway(recommender, learner_id,
                                      interests_from(body.themes, body.destinations, body.text, body.cells))
     return InterestPathwayPublic(learner_id=learner_id, target=body, steps=[
@@ -147,7 +152,7 @@ def learner_interest(_: LearnerReaderDep, recommender: RecommenderDep, learner_i
 
 @router.get("/visitors/next", response_model=VisitorNextPublic, name="visitor_next_query")
 def visitor_next_query(
-    principal: ReaderDep, recommender: RecommenderDep,
+    _: ReaderDep, recommender: RecommenderDep, store: StoreDep,
     themes: Annotated[list[str], Query(max_length=20, description="chosen theme ids")] = [],  # noqa: B006
     destinations: Annotated[list[str], Query(max_length=20, description="chosen destinations")] = [],  # noqa: B006
     text: Annotated[str, Query(max_length=500, description="free-text interests")] = "",
@@ -162,13 +167,21 @@ def visitor_next_query(
                               district=district, online=online)
     except ValidationError as exc:  # the body's rules (ids not empty, ...) answer 422 naming the query field
         raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in exc.errors()]) from exc
-    return visitor_next(principal, recommender, body)
+    check_filters(store, "query", themes=body.themes, destinations=body.destinations, district=body.district)
+    return _visitor_next(recommender, body)
 
 
 @router.post("/visitors/next", response_model=VisitorNextPublic)
-def visitor_next(_: ReaderDep, recommender: RecommenderDep, body: VisitorRequest) -> Any:
+def visitor_next(_: ReaderDep, recommender: RecommenderDep, store: StoreDep, body: VisitorRequest) -> Any:
     """Cold start: badges for someone with none yet, from chosen themes, destinations
-    and free-text interests (popularity when nothing is stated)."""
+    and free-text interests (popularity when nothing is stated). An unknown theme,
+    destination or district is refused (422 naming it)."""
+    check_filters(store, "body", themes=body.themes, destinations=body.destinations, district=body.district)
+    return _visitor_next(recommender, body)
+
+
+def _visitor_next(recommender: Any, body: VisitorRequest) -> VisitorNextPublic:
+    """Both visitor routes' answer, once their filters are checked."""
     recs = recommender.recommend_for_interests(interests_from(body.themes, body.destinations, body.text),
                                                limit=body.limit, reach=reach_of(body.district, body.online))
     return VisitorNextPublic(items=[

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from colearn.recommender.pathways import interests_from
-from colearn.service.deps import LearnerReaderDep, RecommenderDep
+from colearn.service.catalogue import check_filters
+from colearn.service.deps import LearnerReaderDep, RecommenderDep, StoreDep
 from colearn.service.schemas import (DistrictQuery, NextPublic, OnlineQuery, OpportunityPublic, Problem,
                                     reach_of)
 
@@ -19,11 +20,14 @@ router = APIRouter(prefix="/learners", tags=["learners"])
     response_model=NextPublic,
     responses={401: {"model": Problem, "description": "no or bad credentials"},
                403: {"model": Problem, "description": "another learner's data"},
-               404: {"model": Problem, "description": "unknown learner"}},
+               404: {"model": Problem, "description": "unknown learner"},
+               422: {"model": Problem, "description": "a bad parameter, or a filter naming no theme, "
+                                                     "destination or place of the city"}},
 )
 def next_badges(
     _: LearnerReaderDep,
     recommender: RecommenderDep,
+    store: StoreDep,
     learner_id: Annotated[str, Path(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     themes: Annotated[list[str], Query(max_length=20, description="chosen theme ids (cold start)")] = [],  # noqa: B006
@@ -38,8 +42,11 @@ def next_badges(
     A badge whose every opportunity has ended is left out; with ``district``
     and/or ``online``, so is one with no current opportunity within reach.
 
+    An unknown theme, destination or district is refused (422 naming it).
+
     Who: admin, a partner key (read-only), or the learner themself (token).
     """
+    check_filters(store, "query", themes=themes, destinations=destinations, district=district)
     stated = interests_from(themes, destinations, interests)
     recs = recommender.recommend(learner_id, limit=limit, interests=None if stated.is_empty else stated,
                                  reach=reach_of(district, online))

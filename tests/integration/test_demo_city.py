@@ -99,6 +99,39 @@ def test_visitor_query_answers_as_the_post_and_refuses_empty_ids(client: TestCli
     assert bad.status_code == 422 and "destinations" in bad.text
 
 
+def _errors(response: object) -> list[tuple[str, str]]:
+    body = response.json()  # type: ignore[attr-defined]
+    return [(e["field"], e["message"]) for e in body["errors"]]
+
+
+def test_filters_naming_nothing_in_the_city_are_refused_by_field(client: TestClient) -> None:
+    """An unknown theme, destination, spine cell or district used to answer 200 with an
+    empty or unfiltered list, which reads as a real answer; each route now says which."""
+    learner = f"/learners/{DEMO_LEARNER}"
+    cases = [
+        (client.get(f"{learner}/next", params={"district": "atlantis"}), "query.district", "atlantis"),
+        (client.get(f"{learner}/next", params={"themes": ["digital", "basket-weaving"]}),
+         "query.themes.1", "basket-weaving"),
+        (client.get(f"{learner}/pathways", params={"destinations": ["space"]}), "query.destinations.0", "space"),
+        (client.get(f"{learner}/pathways", params={"district": "Eastfield"}), "query.district", "Eastfield"),
+        (client.post(f"{learner}/pathways/interest", json={"cells": ["skills.mastery"]}),
+         "body.cells.0", "skills.mastery"),
+        (client.get("/visitors/next", params={"themes": ["digital"], "district": "nowhere"}),
+         "query.district", "nowhere"),
+        (client.post("/visitors/next", json={"themes": ["nope"]}), "body.themes.0", "nope"),
+    ]
+    for response, field, value in cases:
+        assert response.status_code == 422, (field, response.text)
+        [(got_field, message)] = _errors(response)
+        assert got_field == field and f"'{value}'" in message and "lists them" in message, response.text
+    # real ids still answer, a venue counts as a place, and empty lists read nothing
+    for params in ({"district": "eastfield", "themes": ["digital"], "destinations": ["employment"]},
+                   {"district": "college-main-campus"}, {"themes": []}):
+        assert client.get(f"{learner}/next", params=params).status_code == 200, params
+    interest = client.post(f"{learner}/pathways/interest", json={"cells": ["skills.demonstration"]})
+    assert interest.status_code == 200 and interest.json()["steps"]
+
+
 def test_district_filter_includes_its_venues_and_online_only(client: TestClient) -> None:
     near = client.get(f"/learners/{DEMO_LEARNER}/next", params={"limit": 50, "district": "eastfield"}).json()
     opps = [o for i in near["items"] for o in i["opportunities"]]

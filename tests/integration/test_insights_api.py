@@ -215,6 +215,17 @@ def test_one_more_filter_shows_the_same_cells(api, path: str, base: dict, extra:
     assert all(c["learners"] is None for c in hidden)
 
 
+@pytest.mark.parametrize(("path", "field", "value"), [
+    ("/insights/supply-demand", "theme", "not-a-theme"), ("/insights/supply-demand", "place", "atlantis"),
+    ("/insights/unseen-talent", "place", "Northgate"), ("/insights/unseen-talent", "theme", "digital "),
+])
+def test_a_filter_naming_nothing_is_refused_not_an_empty_table(api, path: str, field: str, value: str) -> None:
+    client, keys = api
+    r = client.get(path, params={field: value}, headers={"X-API-Key": keys["admin"]})
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [f"query.{field}"] and f"'{value}'" in r.text
+
+
 def test_the_hierarchy_of_dimensions_is_protected_too(api, truth: Insights) -> None:
     """A theme kind is the union of its themes: kind minus its shown themes never isolates one theme."""
     themes = {g["group"]: g for g in get(api, "/insights/issued", by="theme")["groups"]}
