@@ -266,7 +266,8 @@ def why_refused(code: dict[str, Any], already: bool, now: int) -> str | None:
     if now >= code["valid_until"]:
         return f"this code expired at {_when(code['valid_until'])}"
     if code["claims"] >= code["max_claims"]:
-        return f"this code has been claimed by its limit of {code['max_claims']} learners"
+        n = code["max_claims"]
+        return f"this code has been claimed by its limit of {n} learner{'s' * (n != 1)}"
     return None
 
 

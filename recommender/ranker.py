@@ -11,16 +11,14 @@ event (a learner earning a new badge) is one query group: the badge earned
 labelled 1, the other badges they did not hold 0. The model is LightGBM's
 ``LGBMRanker`` with the ``lambdarank`` objective (C. Burges, "From RankNet
 to LambdaRank to LambdaMART: an overview", MSR-TR-2010-82, 2010; G. Ke et
-al., "LightGBM", NeurIPS 2017), which follows the gradient of NDCG. Three such models,
-each with its own seed (and, in the suite, its own sample of the other
-sites' events), are averaged: a bag (L. Breiman, "Bagging predictors",
-Machine Learning 24, 1996).
+al., "LightGBM", NeurIPS 2017), which follows the gradient of NDCG. Three such models, each with
+its own seed (and its own sample of the other sites' events when a prior is pooled), are
+averaged: a bag (L. Breiman, "Bagging predictors", Machine Learning 24, 1996).
 
 Training rows come from replaying the earning history in time order
 (``benchmark.replay``): the features of an event are computed from the awards
-strictly before it, so nothing from the future is seen. ``save``/``load``
-keep the model with its feature list, a hash of its training data and the
-guard's choice (``LearnedRanker.serve_``).
+strictly before it, so nothing from the future is seen. ``save``/``load`` keep the model with
+its feature list, a hash of its training data, the pooled sites and the guard's choice.
 """
 
 from __future__ import annotations
@@ -265,7 +263,10 @@ class LearnedRanker(BaseEstimator):
         training_hash_: ``data_hash`` of the rows it was fitted on.
         n_rows_, n_positive_: training rows and positives (events).
         trained_on_: UTC ISO time of fitting.
+        pooled_sites_: the other sites whose events were pooled into the fit (set by the caller).
     """
+
+    pooled_sites_: Sequence[str] = ()
 
     def __init__(self, max_iter: int = 100, learning_rate: float = 0.1, max_leaf_nodes: int = 15,
                  min_samples_leaf: int = 40, l2_regularization: float = 1.0, colsample: float = 0.8,
@@ -368,8 +369,7 @@ class LearnedRanker(BaseEstimator):
                     self.models_.append(self._model(k).fit(np.asarray(xk, dtype=np.float32), np.asarray(yk),
                                                            group=np.asarray(gk), sample_weight=wk))
         self.training_hash_ = data_hash(X, y)
-        self.n_rows_ = int(X.shape[0])
-        self.n_positive_ = int(y.sum())
+        self.n_rows_, self.n_positive_ = int(X.shape[0]), int(y.sum())
         self.trained_on_ = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return self
 
@@ -453,7 +453,7 @@ class LearnedRanker(BaseEstimator):
         return {"format": FORMAT, "features": list(self.features_), "training_hash": self.training_hash_,
                 "serve": self.serve_, "guard": dict(self.guard_),
                 "n_rows": self.n_rows_, "n_positive": self.n_positive_, "trained_on": self.trained_on_,
-                "params": self.get_params()}
+                "pooled_sites": list(self.pooled_sites_), "params": self.get_params()}
 
     def save(self, path: Path | str) -> Path:
         """Write the model (joblib) and its metadata (``<path>.json``) and return ``path``."""
@@ -496,5 +496,5 @@ class LearnedRanker(BaseEstimator):
         out.features_ = saved["features"]
         out.training_hash_ = saved["training_hash"]
         out.n_rows_, out.n_positive_ = saved["n_rows"], saved["n_positive"]
-        out.trained_on_ = saved["trained_on"]
+        out.trained_on_, out.pooled_sites_ = saved["trained_on"], list(saved.get("pooled_sites", ()))
         return out

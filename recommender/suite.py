@@ -130,39 +130,69 @@ def _epoch(when: Any) -> int:
     return int(when.timestamp()) if isinstance(when, datetime) else int(when)
 
 
-def _cache_key(site: Site, cells: Sequence[Any], validation: bool, seed: int) -> str:
-    """SHA-256 (hex, 16 digits) of everything a site's ``prepare`` depends on: rows, catalogue,
-    spine, split, seed, the feature list and ``CACHE_VERSION``."""
+def _cache_key(site: Site, cells: Sequence[Any], validation: bool, seed: int, limit: Any = None) -> str:
+    """SHA-256 (hex, 16 digits) of everything a site's replay depends on: rows, catalogue,
+    spine, split, seed, the sample's size (``limit``, default ``MAX_TRAIN_GROUPS``), the
+    feature list and ``CACHE_VERSION``."""
     from colearn.recommender.ranker import feature_names
     from colearn.recommender.replay import MAX_TRAIN_GROUPS
 
     h = hashlib.sha256()
-    for part in (CACHE_VERSION, validation, seed, MAX_TRAIN_GROUPS, feature_names(), site.catalogue,
-                 [dict(c) if isinstance(c, Mapping) else repr(c) for c in cells], [tuple(a) for a in site.awards]):
+    for part in (CACHE_VERSION, validation, seed, MAX_TRAIN_GROUPS if limit is None else limit, feature_names(),
+                 site.catalogue, [dict(c) if isinstance(c, Mapping) else repr(c) for c in cells],
+                 [tuple(a) for a in site.awards]):
         h.update(json.dumps(part, sort_keys=True, default=str).encode())
     return h.hexdigest()[:16]
+
+
+def _cached(path: Path | None, make: Callable[[], Any]) -> Any:
+    """``make()``, kept as a pickle at ``path`` and read from there the next time (``None``: no cache).
+
+    Pickle, this code's own output only: never point a cache at files from elsewhere."""
+    if path is None:
+        return make()
+    if path.is_file():
+        with path.open("rb") as f:
+            return pickle.load(f)
+    made = make()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_whole(path, lambda f: pickle.dump(made, f, protocol=pickle.HIGHEST_PROTOCOL))
+    return made
 
 
 def prepare_site(site: Site, cells: Sequence[Any], *, validation: bool = False, seed: int = 0,
                  cache: Path | None = None) -> Prepared:
     """``prepare`` one site, read from or written to ``cache`` (a folder; ``None``: no cache).
 
-    The file is ``<cache>/<site>-<split>-<key>.pkl`` (pickle, this code's own
-    output only: never point ``cache`` at files from elsewhere), keyed by
-    ``_cache_key``, so a changed input or feature list replays again.
+    The file is ``<cache>/<site>-<split>-<key>.pkl``, keyed by ``_cache_key``,
+    so a changed input or feature list replays again.
     """
-    if cache is None:
-        return prepare(site.awards, site.catalogue, cells, validation=validation, seed=seed)
     split = "validation" if validation else "test"
-    path = Path(cache) / f"{site.name}-{split}-{_cache_key(site, cells, validation, seed)}.pkl"
-    if path.is_file():
-        with path.open("rb") as f:
-            loaded: Prepared = pickle.load(f)
-        return loaded
-    prepared = prepare(site.awards, site.catalogue, cells, validation=validation, seed=seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_whole(path, lambda f: pickle.dump(prepared, f, protocol=pickle.HIGHEST_PROTOCOL))
+    path = None if cache is None else Path(cache) / f"{site.name}-{split}-{_cache_key(site, cells, validation, seed)}.pkl"
+    prepared: Prepared = _cached(path, lambda: prepare(site.awards, site.catalogue, cells, validation=validation,
+                                                      seed=seed))
     return prepared
+
+
+def prior_replays(prior_sites: Sequence[Site], cells: Sequence[Any], *, per_site: int = PRIOR_PER_SITE,
+                  bag: int = 3, seed: int = 0, workers: int = 2, cache: Path | None = None) -> dict[str, Replay]:
+    """Each prior site replayed for its training events only (no held-out cases), a seeded
+    sample of ``per_site * bag`` of them (enough for ``suite_prior`` to draw one sample per
+    booster), by ``workers`` processes; kept in ``cache`` as ``<site>-prior-<key>.pkl``.
+
+    Returns:
+        ``{site name: Replay}`` in ``prior_sites``' order.
+    """
+    cells = list(cells)
+
+    def one(site: Site) -> Replay:
+        path = None if cache is None else (
+            Path(cache) / f"{site.name}-prior-{_cache_key(site, cells, False, seed, per_site * bag)}.pkl")
+        rep: Replay = _cached(path, lambda: replay(site.awards, site.catalogue, cells,
+                                                   max_train_groups=per_site * bag, seed=seed))
+        return rep
+
+    return dict(zip((s.name for s in prior_sites), _in_workers(one, prior_sites, workers)))
 
 
 def run_suite(
@@ -207,7 +237,7 @@ def run_suite(
         progress: ``callable(site, stage)`` told when each site's stage
             (``replay``, ``prior``, ``rank``) starts, or ``None``.
         pool: False: every site's ranker sees only its own events (no prior).
-        cache: a folder where each site's replay is kept (``prepare_site``), or ``None``.
+        cache: a folder where each site's replay is kept (``prepare_site``, ``prior_replays``), or ``None``.
         prior_per_site: training events pooled from each other site into each booster (``suite_prior``).
         workers: processes that replay and rank sites side by side (forked,
             each one site at a time; the results are the same for any number);
@@ -232,9 +262,7 @@ def run_suite(
     todo = prior_to_replay(prior_sites, sites) if pool else []
     for site in todo:
         tell(site.name, "prior")
-    extra: dict[str, Replay] = dict(zip((s.name for s in todo), _in_workers(
-        lambda site: replay(site.awards, site.catalogue, cells, max_train_groups=prior_per_site * bag, seed=seed),
-        todo, workers)))
+    extra = prior_replays(todo, cells, per_site=prior_per_site, bag=bag, seed=seed, workers=workers, cache=cache)
 
     every = {s.name: s for s in [*sites, *todo]}
     itself = {site.name: {n for n, other in every.items() if same_site(site, other)} for site in sites}
@@ -296,4 +324,4 @@ def suite_verdicts(suite: Mapping[str, Any], metric: str = "ndcg@10") -> dict[st
     return out
 
 
-__all__ = ["CACHE_VERSION", "PRIOR_PER_SITE", "SAME_SITE_OVERLAP", "Site", "prior_to_replay", "same_site", "prepare_site", "run_suite", "suite_prior", "suite_verdicts"]
+__all__ = ["CACHE_VERSION", "PRIOR_PER_SITE", "SAME_SITE_OVERLAP", "Site", "prior_replays", "prior_to_replay", "same_site", "prepare_site", "run_suite", "suite_prior", "suite_verdicts"]

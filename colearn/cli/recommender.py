@@ -172,8 +172,9 @@ def _not_trained(events: int) -> None:
     from colearn.recommender.fitting import MIN_TRAIN_EVENTS
     from colearn.recommender.recommend import ranker_path
 
-    out.print(f"not trained: {events:,} training events (a learner's second or later badge), fewer than the "
-              f"{MIN_TRAIN_EVENTS} the guard needs to judge a learned ranker against the single signals")
+    out.print(f"not trained: no other site's events pooled (--no-prior), and {events:,} training events (a "
+              f"learner's second or later badge), fewer than the {MIN_TRAIN_EVENTS} the guard needs to judge a "
+              "learned ranker against the single signals")
     served = ranker_path(get_settings().data_dir)
     if served.exists():
         out.print(f"the ranker saved earlier at {served} is still there and still served; delete it to serve "
@@ -186,28 +187,47 @@ def train_cmd(
     output: Annotated[Optional[Path], typer.Option("--out", help="Where to save the ranker; default "
                                                   "<COLEARN_DATA_DIR>/ranker.joblib (the API loads it).")] = None,
     max_groups: Annotated[int, typer.Option(min=100, help="Most training events (a seeded sample).")] = 30_000,
+    prior: Annotated[Optional[Path], typer.Option(
+        "--prior", help="A suite folder (<folder>/<site>/Badges.xml, as colearn eval --suite reads) whose sites' "
+                        "training events are pooled with the city's; default the bundled development suite.")] = None,
+    no_prior: Annotated[bool, typer.Option("--no-prior", help="Fit on the city's own events only.")] = False,
 ) -> None:
     """Retrain the learned ranker on every portfolio in the graph (each new badge a
-    learner earned, with features from the awards before it) and save it with its
-    feature list and training-data hash."""
+    learner earned, with features from the awards before it), pooled with other
+    sites' training events as the suite benchmark pools them, and save it with its
+    feature list, training-data hash and pooled sites."""
+    from colearn.data import bundled
+    from colearn.perf.offline_eval import suite_sites
     from colearn.recommender.recommend import ranker_path
     from colearn.recommender.training import train_ranker, training_rows
 
+    if prior is not None and no_prior:
+        raise typer.BadParameter("give --prior or --no-prior, not both", param_hint="--prior")
+
     def body() -> None:
+        settings = get_settings()
         with Steps() as step:
             step("reading every portfolio, the badges and the spine from the graph")
             with store() as s:
                 rows = training_rows(s)
-            ranker, events = train_ranker(rows, max_groups=max_groups, progress=step)
+            sites = []
+            if not no_prior:
+                step(f"reading the prior sites from {prior or 'the bundled development suite'}")
+                sites = suite_sites(prior or bundled("stackexchange"))
+            ranker, events = train_ranker(rows, max_groups=max_groups, prior_sites=sites, progress=step)
             if ranker is None:
                 return _not_trained(events)
             step("saving")
-            path = ranker.save(output or ranker_path(get_settings().data_dir))
+            path = ranker.save(output or ranker_path(settings.data_dir))
         meta = ranker.metadata()
-        out.print(f"trained on {events:,} events ({meta['n_rows']:,} rows), "
-                  f"training hash {meta['training_hash'][:16]}; saved to {path}")
+        pooled = meta["pooled_sites"]
+        out.print(f"trained on {events:,} events of the city's own"
+                  + (f" and events of {len(pooled)} other site{'s' * (len(pooled) != 1)} ({', '.join(pooled)})"
+                     if pooled else "")
+                  + f" ({meta['n_rows']:,} rows), training hash {meta['training_hash'][:16]}; saved to {path}")
         guard = ", ".join(f"{k} {v:.3f}" for k, v in meta["guard"].items())
         out.print(f"serving: {'the learned ranker' if meta['serve'] == 'ranker' else 'the single signal ' + meta['serve']}"
-                  f" (NDCG@10 on the latest {ranker.guard_share:.0%} of events: {guard or 'no guard, too few events'})")
+                  f" (NDCG@10 on the latest {ranker.guard_share:.0%} of the city's events: "
+                  f"{guard or 'no guard, too few events'})")
 
     run(body)

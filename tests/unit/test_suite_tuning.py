@@ -45,6 +45,23 @@ def test_a_cached_replay_reads_back_the_same(site: suite.Site, cells: list[dict]
     assert len(list(cache.glob("martialarts-validation-*.pkl"))) == 2  # another input, another replay
 
 
+def test_a_cached_prior_replay_is_keyed_by_its_sample_size(site: suite.Site, cells: list[dict],
+                                                            tmp_path_factory, monkeypatch) -> None:
+    cache: Path = tmp_path_factory.mktemp("prior-cache")
+    first = suite.prior_replays([site], cells, per_site=100, bag=3, cache=cache, workers=1)["martialarts"]
+    assert len(first.train) == 300 and not first.test  # per_site * bag training events, no held-out cases
+    assert len(list(cache.glob("martialarts-prior-*.pkl"))) == 1
+
+    def no_replay(*args, **kwargs):
+        raise AssertionError("replayed again though cached")
+
+    monkeypatch.setattr(suite, "replay", no_replay)
+    again = suite.prior_replays([site], cells, per_site=100, bag=3, cache=cache, workers=1)["martialarts"]
+    assert [g.key for g in again.train] == [g.key for g in first.train]
+    with pytest.raises(AssertionError, match="replayed again"):  # another sample size is another replay
+        suite.prior_replays([site], cells, per_site=50, bag=3, cache=cache, workers=1)
+
+
 def test_hard_negatives_are_the_best_ranked_by_some_signal(site: suite.Site, cells: list[dict]) -> None:
     rep = suite.prepare_site(site, cells, validation=True).rep
     groups = [g for g in rep.train if len(g.features) - len(g.held) > 12][:50]
