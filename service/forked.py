@@ -70,7 +70,8 @@ def log_long_collections(threshold_ms: float = LONG_GC_MS) -> Callable[[str, dic
     return callback
 
 
-def serve(settings: Any, host: str, port: int, workers: int) -> None:
+def serve(settings: Any, host: str, port: int, workers: int,
+          announce: Callable[[str], None] | None = None) -> None:
     """Serve the API as ``serve_forked`` does, with the embedded store started (or a
     running one reused) first when no Neo4j is configured, so that every worker
     shares it and it outlives any one of them; on return that store, if this
@@ -86,14 +87,19 @@ def serve(settings: Any, host: str, port: int, workers: int) -> None:
 
         server = EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync)
     try:
-        serve_forked(settings, host, port, workers)
+        serve_forked(settings, host, port, workers, announce)
     finally:
         if server is not None:
             server.stop()
 
 
-def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
+def serve_forked(settings: Any, host: str, port: int, workers: int,
+                 announce: Callable[[str], None] | None = None) -> None:
     """Build the recommender, then serve the API from ``workers`` forked processes until signalled.
+
+    ``announce`` is told the base URL (``http://127.0.0.1:8000``) once the
+    address is bound: from then on requests wait in the socket's queue until
+    a worker takes them.
 
     SIGTERM or SIGINT to this process is passed on to every worker; it
     returns when they have all exited. Each worker asks the kernel for SIGTERM
@@ -126,6 +132,8 @@ def serve_forked(settings: Any, host: str, port: int, workers: int) -> None:
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)
+    if announce is not None:
+        announce(f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}")
     gc.collect()
     gc.freeze()
     children: list[int] = []

@@ -34,7 +34,11 @@ def serve_cmd(
     from colearn.service.forked import serve
 
     settings = get_settings()
-    run(lambda: serve(settings, host or settings.host, port or settings.port, workers))
+    def listening(url: str) -> None:
+        err.print(f"colearn: serving on {url} (OpenAPI docs at {url}/docs) with {workers} "
+                  f"worker{'s' * (workers != 1)}; Ctrl-C stops")
+
+    run(lambda: serve(settings, host or settings.host, port or settings.port, workers, listening))
 
 
 @keys_app.command("create")

@@ -26,6 +26,8 @@ def test_a_signal_stops_workers_and_store(tmp_path: Path, workers: int, sig: int
     everything = [proc.pid, store, *kids]
     try:
         assert store in kids and (workers == 1 or len(kids) >= workers + 1)
+        said = " ".join((tmp_path / f"serve-{port}.log").read_text().split())  # rich wraps long lines
+        assert f"serving on {base} (OpenAPI docs at {base}/docs) with {workers} worker" in said
         os.kill(proc.pid, sig)
         proc.wait(timeout=60)
         assert wait_gone(everything) == []
