@@ -8,11 +8,14 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install run serve demo lint test test-fuzz test-neo4j bench soak clean
 
+# The project's own install is -qq (errors only): setuptools otherwise warns, once per
+# folder, that the bundled data folders (data/stackexchange/<site>, service/pages, ...)
+# could be imported as packages.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test,bench,text]'
+	$(BIN)/python -m pip install -qq -e '.[test,bench,text]'
 	touch $(STAMP)
 
 install: $(STAMP)
