@@ -57,12 +57,23 @@ class Explaining:
         return out
     def _reasons(self, profile: Profile, col: int, drops: Mapping[str, float]) -> tuple[str, ...]:
         """At most ``MAX_REASONS`` sentences for badge column ``col``: the signals with a positive
-        contribution in ``drops``, largest first, each worded by its ``explain`` (repeats dropped)."""
+        contribution in ``drops``, largest first, each worded by its ``explain``. A sentence
+        already given is dropped, and so is one stating a fact already stated: a signal may
+        say which fact its sentence states (``cites(profile, col)``, e.g. PPR and RP3beta both
+        citing how many holders of one held badge hold this one, in 43% of the demo city's
+        answers before this rule)."""
         reasons: list[str] = []
+        facts: set[Any] = set()
         for n in sorted((n for n in drops if drops[n] > 0), key=lambda n: -drops[n]):
-            r = self.signals_[n].explain(profile, col)
-            if r is not None and r not in reasons:
-                reasons.append(r)
+            signal = self.signals_[n]
+            r = signal.explain(profile, col)
+            cites = getattr(signal, "cites", None)
+            fact = cites(profile, col) if cites is not None else None
+            if r is None or r in reasons or (fact is not None and fact in facts):
+                continue
+            reasons.append(r)
+            if fact is not None:
+                facts.add(fact)
             if len(reasons) == MAX_REASONS:
                 break
         return tuple(reasons)

@@ -109,7 +109,11 @@ class Profile:
 
 @runtime_checkable
 class Signal(Protocol):
-    """One source of evidence for recommending a badge (see the module docstring)."""
+    """One source of evidence for recommending a badge (see the module docstring).
+
+    A signal may also define ``cites(profile, badge)``: a hashable naming the fact
+    its ``explain`` sentence states (``None``: none), so that one answer's reasons
+    never state a fact twice in two wordings (``explaining``)."""
 
     #: The key of the signal's weight in the recommender's blend.
     name: str

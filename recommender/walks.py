@@ -282,18 +282,30 @@ class PersonalisedPageRank:
         x[profile.held] = 0.0
         return scale_to_unit(x)
 
-    def explain(self, profile: Profile, badge: int) -> str | None:
-        """``"Learners with badges like yours hold it: 212 who hold Teacher hold it too"``."""
+    def _cited(self, profile: Profile, badge: int) -> tuple[int, int] | None:
+        """The held badge column most of ``badge``'s holders also hold, and how many (``None``: none)."""
         if profile.is_empty:
             return None
         counts = self.co_.row_values(badge, profile.held)  # symmetric: C[h, badge] for every held h
         if not np.any(counts > 0):
             return None
         k = int(np.argmax(counts))
-        n = int(counts[k])
+        return int(profile.held[k]), int(counts[k])
+
+    def cites(self, profile: Profile, badge: int) -> tuple[str, int] | None:
+        """The fact ``explain`` states, ``("co-holders", held badge column)``, so that the
+        reasons of one answer never state it twice (``explaining``)."""
+        cited = self._cited(profile, badge)
+        return None if cited is None else ("co-holders", cited[0])
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"Learners with badges like yours hold it: 212 who hold Teacher hold it too"``."""
+        cited = self._cited(profile, badge)
+        if cited is None:
+            return None
+        h, n = cited
         who = "1 learner who holds" if n == 1 else f"{n:,} learners who hold"
-        return (f"Learners with badges like yours hold it: {who} "
-                f"{self.names_[int(profile.held[k])]} {'holds' if n == 1 else 'hold'} it too")
+        return f"Learners with badges like yours hold it: {who} {self.names_[h]} {'holds' if n == 1 else 'hold'} it too"
 
     def _change(self, others: np.ndarray, badge: int, sign: int) -> None:
         update_learner_normalised(self.g_, self.holders_, others, badge, sign)
@@ -373,16 +385,26 @@ class RP3beta:
         s[held] = 0.0
         return scale_to_unit(s)
 
-    def explain(self, profile: Profile, badge: int) -> str | None:
-        """``"Learners like you: 12 who hold Critic hold it, though only 40 learners do in all"``."""
+    def _cited(self, profile: Profile, badge: int) -> int | None:
+        """The held badge column whose holders lead most to ``badge`` (``None``: none)."""
         if profile.is_empty:
             return None
         held = profile.held
         # G is symmetric: the badge's own row gives G[h, badge] for every held h
         col = self.g_.row_values(badge, held) / np.maximum(self.holders_[held], 1)
-        if not np.any(col > 0):
+        return int(held[int(np.argmax(col))]) if np.any(col > 0) else None
+
+    def cites(self, profile: Profile, badge: int) -> tuple[str, int] | None:
+        """The fact ``explain`` states, ``("co-holders", held badge column)``: the one
+        ``PersonalisedPageRank.cites`` names when both cite the same held badge."""
+        h = self._cited(profile, badge)
+        return None if h is None else ("co-holders", h)
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"Learners like you: 12 who hold Critic hold it, though only 40 learners do in all"``."""
+        h = self._cited(profile, badge)
+        if h is None:
             return None
-        h = int(held[int(np.argmax(col))])
         n = int(self.co_.value(h, badge))
         return (f"Learners like you: {n:,} who hold {self.names_[h]} hold it too, "
                 f"though only {int(self.holders_[badge]):,} learners hold it in all")

@@ -126,3 +126,24 @@ def test_recommendations_carry_one_to_three_plain_reasons(model: Recommender) ->
     for r in out:
         for s in r.reasons:
             _plain(model, s)
+
+
+def test_one_answer_never_states_a_fact_twice(model: Recommender) -> None:
+    """PPR and RP3beta both cite how many holders of one held badge hold the candidate; when
+    they cite the same held badge and both raised the score, the reasons say it once (the
+    larger contribution's wording) and the next signal's reason takes the freed place."""
+    ppr, rp3beta, knn = model.signals_["ppr"], model.signals_["rp3beta"], model.signals_["transitions"]
+    checked = 0
+    for learner in list(model.learners_)[::7]:
+        profile = model.profile(learner)
+        if profile.is_empty:
+            continue
+        for col in np.argsort(-ppr.score(profile))[:10].tolist():
+            fact = ppr.cites(profile, col)
+            other = knn.explain(profile, col)
+            if fact is None or fact != rp3beta.cites(profile, col) or other is None:
+                continue
+            reasons = model._reasons(profile, col, {"rp3beta": 3.0, "ppr": 2.0, "transitions": 1.0})
+            assert reasons == (rp3beta.explain(profile, col), other), reasons
+            checked += 1
+    assert checked >= 20
