@@ -157,6 +157,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
     missing_learners = {r["id"] for r in store.read(queries.missing_ids(Label.LEARNER), {"ids": named})} if named else set()
     rows: list[dict[str, Any]] = []
     row_records: list[int] = []
+    row_requests: list[AwardRequest] = []
     keys_seen: dict[str, int] = {}
     for rec, req in zip(recs, requests):
         try:
@@ -177,8 +178,9 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
             continue
         rows.append(_row(organisation_id, req, issued, expires, pepper))
         row_records.append(rec)
+        row_requests.append(req)
     if dry_run:
-        return _preview(store, report, rows, row_records)
+        return _preview(store, report, rows, row_records, row_requests)
     results: dict[str, dict[str, Any]] = {}
     for start in range(0, len(rows), batch_size):
         batch = rows[start:start + batch_size]
@@ -186,7 +188,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
                 "organisation_id": organisation_id, "request_id": uuid.uuid4().hex, "rows": batch,
                 "feed": feed.award_change(batch)}):
             results[r["id"]] = r
-    for rec, row in zip(row_records, rows):
+    for rec, row, req in zip(row_records, rows, row_requests):
         got = results.get(row["id"])
         if got is None:  # the badge lost its DEFINES between the check and the write
             report.refuse(rec, Forbidden(f"badge '{row['badge_id']}' is not defined by '{organisation_id}'"))
@@ -198,15 +200,16 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
                                        status=got["status"], created=bool(got["created"]),
                                        issued_on=int(got["issued_on"]), expires_on=got["expires_on"],
                                        status_index=int(got["status_index"])))
+            report.requests.append(req)
     report.sort()
     return report
 
 
 def _preview(store: GraphStore, report: AwardReport, rows: list[dict[str, Any]],
-             row_records: list[int]) -> AwardReport:
+             row_records: list[int], row_requests: list[AwardRequest]) -> AwardReport:
     """The dry run of ``award_many``: what its write would create, find again or refuse."""
     existing = {r["id"]: r for r in store.read(queries.ASSERTION_ENDPOINTS, {"ids": sorted({r["id"] for r in rows})})}
-    for rec, row in zip(row_records, rows):
+    for rec, row, req in zip(row_records, rows, row_requests):
         got = existing.get(row["id"])
         if got is not None and (got["badge_id"], got["learner_id"]) != (row["badge_id"], row["learner_id"]):
             report.refuse(rec, Conflict(f"idempotency key '{row['props'].get('idempotency_key')}' already "
@@ -216,6 +219,7 @@ def _preview(store: GraphStore, report: AwardReport, rows: list[dict[str, Any]],
         report.awards.append(Award(id=row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
                                    status=str(AssertionStatus.ISSUED), created=got is None,
                                    issued_on=int(p["issued_on"]), expires_on=p.get("expires_on"), status_index=-1))
+        report.requests.append(req)
     report.sort()
     return report
 

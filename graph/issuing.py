@@ -157,11 +157,14 @@ class AwardReport:
 
     Attributes:
         awards: one per accepted request, in request order.
+        requests: the request behind each of ``awards`` (the same order), e.g.
+            the address to notify of it.
         refused: ``[(record, reason)]``: the request's line number (CSV) or
             index, and why it was refused; nothing was written for it.
     """
 
     awards: list[Award] = field(default_factory=list)
+    requests: list[AwardRequest] = field(default_factory=list)
     refused: list[tuple[int, str]] = field(default_factory=list)
     #: The error behind each refusal, in the order of ``refused``.
     errors: list[ColearnError] = field(default_factory=list, repr=False)

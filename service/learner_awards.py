@@ -86,17 +86,11 @@ class Notice:
     email: str
 
 
-def notices_for(requests: Sequence[AwardRequest], records: Sequence[int], report: issuing.AwardReport) -> list[Notice]:
-    """Pair the new awards of a (bulk) award with the email their request named.
-
-    ``report.awards`` holds one award per request not refused, in request order
-    (``domain.awards.award_many``), so the requests whose record is not among
-    ``report.refused`` line up with it. Retries (``created`` False) and URL
-    recipients get no notice.
-    """
-    refused = {rec for rec, _ in report.refused}
-    kept = [req for req, rec in zip(requests, records) if rec not in refused]
-    return [Notice(a, req.recipient.normalised()) for req, a in zip(kept, report.awards)
+def notices_for(report: issuing.AwardReport) -> list[Notice]:
+    """The new awards of a (bulk) award made to an email address, each with that
+    address (``AwardReport.requests`` names each award's request). Retries
+    (``created`` False) and URL recipients get no notice."""
+    return [Notice(a, req.recipient.normalised()) for a, req in zip(report.awards, report.requests)
             if a.created and req.recipient.type == "email"]
 
 

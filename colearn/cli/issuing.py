@@ -43,7 +43,6 @@ def issue_cmd(
 
     from colearn.mail import mailer_for
     from colearn.service.learner_awards import notices_for, notify
-    from colearn.text import decode_strict
 
     def body() -> None:
         settings = get_settings()
@@ -57,12 +56,6 @@ def issue_cmd(
                 if badge_id or email or url or learner or key:
                     raise InvalidInput("--csv takes the badge and recipient from each row")
                 report = issuing.award_csv(s, org, csv_file, pepper=pepper)
-                awards, refused = report.awards, report.refused
-                try:
-                    requests, records, _ = issuing.parse_award_csv(
-                        decode_strict(csv_file.read_bytes(), source=str(csv_file)), source=csv_file.name)
-                except InvalidInput:
-                    requests, records = [], []
             else:
                 if not badge_id:
                     raise InvalidInput("name a badge (or give --csv)", field="badge_id")
@@ -75,11 +68,11 @@ def issue_cmd(
                     badge_id, recipient, learner_id=learner, evidence_url=evidence_url,
                     evidence_narrative=narrative, issued_on=issuing.parse_time(issued_on, "issued_on"),
                     expires_on=issuing.parse_time(expires_on, "expires_on"), idempotency_key=key)
-                awards = [issuing.award(s, org, request, pepper=pepper)]
-                refused = []
-                requests, records, report = [request], [0], issuing.AwardReport(awards=awards)
+                report = issuing.AwardReport(awards=[issuing.award(s, org, request, pepper=pepper)],
+                                             requests=[request])
+            awards, refused = report.awards, report.refused
             # the learner is told as the API tells them: a notice with a claim link per new award to an email
-            notices = notices_for(requests, records, report)
+            notices = notices_for(report)
             mailer = mailer_for(settings) if notices else None
             sent = notify(s, mailer, settings, notices, pepper=pepper) if mailer is not None else 0
             rows = [{"id": a.id, "badge_id": a.badge_id, "learner_id": a.learner_id, "created": a.created,

@@ -125,13 +125,13 @@ def award(
     if isinstance(body, AwardCreate):
         req = _request(body, badge_id, idempotency_key or body.idempotency_key, pub)
         made = awards.award(pub.store, org_id, req, pepper=pepper)
-        notify_awards(request, pub.store, [req], [0], awards.AwardReport(awards=[made]))
+        notify_awards(request, pub.store, awards.AwardReport(awards=[made], requests=[req]))
         response.status_code = 201 if made.created else 200
         return _award_public(pub, made)
     reqs = [_request(item, badge_id, item.idempotency_key or (f"{idempotency_key}:{i}" if idempotency_key else None),
                      pub) for i, item in enumerate(body)]
     report = awards.award_many(pub.store, org_id, reqs, pepper=pepper)
-    notify_awards(request, pub.store, reqs, list(range(len(reqs))), report)
+    notify_awards(request, pub.store, report)
     response.status_code = 201 if report.created else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
                             created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])
@@ -188,11 +188,7 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     report = await run_in_threadpool(awards.award_csv, pub.store, org_id, upload, pepper=keys.recipient_pepper(),
                                      text=text, dry_run=dry_run)
     if not dry_run:
-        try:
-            parsed, lines, _ = awards.parse_award_csv(text, source=upload)
-        except InvalidInput:
-            parsed, lines = [], []
-        await run_in_threadpool(notify_awards, request, pub.store, parsed, lines, report)
+        await run_in_threadpool(notify_awards, request, pub.store, report)
     response.status_code = 201 if report.created and not dry_run else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
                             created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])

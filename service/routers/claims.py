@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import logging
 from datetime import UTC, datetime
-from typing import Annotated, Any, Sequence
+from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Path, Request
@@ -45,11 +45,10 @@ Id = Annotated[str, Path(min_length=1, max_length=200)]
 _ERRORS = problem_responses(401, 403, 404, 409, 422, 429)
 
 
-def notify_awards(request: Request, store: GraphStore, requests: Sequence[AwardRequest], records: Sequence[int],
-                  report: AwardReport) -> int:
+def notify_awards(request: Request, store: GraphStore, report: AwardReport) -> int:
     """Send an award notice with a claim link for each new award to an email address
     (``learner_awards.notify``); returns how many were sent."""
-    notices = learner_awards.notices_for(requests, records, report)
+    notices = learner_awards.notices_for(report)
     if not notices:
         return 0
     return learner_awards.notify(store, get_mailer(request), request.app.state.settings, notices,

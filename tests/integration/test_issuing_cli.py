@@ -67,14 +67,27 @@ def test_issue_is_idempotent_and_checks_the_organisation(served: tuple[Path, str
     assert dated["created"] is True
 
 
+def _claimed_assertion(base: str, token: str) -> str:
+    """The assertion a claim link's token awards, as the claim page reads it."""
+    r = httpx.post(f"{base}/claims/view", json={"token": token}, timeout=30)
+    assert r.status_code == 200, r.text
+    return str(r.json()["assertion_id"])
+
+
 def test_issue_from_csv(served: tuple[Path, str], tmp_path: Path) -> None:
     csv = tmp_path / "bulk-awards.csv"
-    csv.write_text(f"badge_id,email\n{BADGE},b@example.org\ncode-club-member,c@example.org\n", encoding="utf-8")
+    # the refused row comes first: each notice must still go to its own award's address
+    csv.write_text(f"badge_id,email\ncode-club-member,c@example.org\n{BADGE},b@example.org\n{BADGE},e@example.org\n",
+                   encoding="utf-8")
     out = _issue("--csv", str(csv), "--org", ORG)
-    assert [a["badge_id"] for a in out["awards"]] == [BADGE]
-    assert out["refused"][0]["record"] == 3 and "another organisation" in out["refused"][0]["detail"]
+    assert [a["badge_id"] for a in out["awards"]] == [BADGE, BADGE]
+    assert out["refused"][0]["record"] == 2 and "another organisation" in out["refused"][0]["detail"]
     notices = [m.read_text() for m in (served[0] / "outbox").glob("*.eml")]
-    assert sum("To: b@example.org" in m for m in notices) == 1 and not any("c@example.org" in m for m in notices)
+    assert not any("c@example.org" in m for m in notices)
+    for award, email in zip(out["awards"], ("b@example.org", "e@example.org")):
+        [notice] = [m for m in notices if f"To: {email}" in m]
+        token = notice.replace("=\n", "").replace("=3D", "=").split("/claim#token=")[1].split()[0]
+        assert _claimed_assertion(served[1], token) == award["id"]
 
 
 def test_issue_tells_the_learner_as_the_api_does(served: tuple[Path, str]) -> None:
