@@ -55,16 +55,25 @@ def _line(ax: Any, rows: list[dict[str, Any]], **style: Any) -> None:
         ax.plot(hidden, [0] * len(hidden), marker="x", color="#999999", linestyle="none", clip_on=False)
 
 
+#: The most groups ``issued`` draws as lines (the largest by accepted awards); the legend
+#: says how many more there are.
+MAX_LINES = 8
+
+
 def _issued(fig: Figure, a: dict[str, Any]) -> None:
     ax = fig.add_subplot()
     volume: dict[Any, int] = {}
     for r in a["rows"]:
         volume[r["group"]] = volume.get(r["group"], 0) + (r["assertions"] or 0)
-    top = [g for g, v in sorted(volume.items(), key=lambda gv: -gv[1])[:8] if v > 0]
-    for group in top:
+    drawn = [g for g, v in sorted(volume.items(), key=lambda gv: -gv[1]) if v > 0]
+    for group in drawn[:MAX_LINES]:
         rows = [r for r in a["rows"] if r["group"] == group]
         _line(ax, rows, marker=".", label=rows[0]["label"])
     _line(ax, a["periods"], color="black", linestyle="--", linewidth=1, label="all badges")
+    if len(drawn) > MAX_LINES:  # said, so that a missing group is not read as none
+        left = len(drawn) - MAX_LINES
+        ax.plot([], [], linestyle="none", label=f"{left} smaller group{'s' * (left != 1)} not drawn "
+                                                 "(in the CSV; ?group= draws one)")
     if any(r["suppressed"] for r in a["rows"] + a["periods"]):
         ax.plot([], [], marker="x", color="#999999", linestyle="none", label="hidden (too few learners)")
     if any(r.get("partial") for r in a["periods"]):

@@ -343,3 +343,20 @@ def test_funnel_stages_differ_by_zero_or_at_least_k(api, truth: Insights, pathwa
         assert s["learners"] in (None, t["learners"])
         if s["suppressed"] == "primary":
             assert 0 < t["learners"] < K
+
+
+def test_the_issued_chart_says_how_many_groups_it_left_out(truth: Insights) -> None:
+    """The chart draws the largest MAX_LINES groups; the rest are named in the legend as left
+    out, so that a group missing from the chart is not read as having no awards."""
+    from colearn.insights.charts import MAX_LINES, figure
+
+    answer = truth.issued("cell")
+    with_awards = {r["group"] for r in answer["rows"] if r["assertions"]}
+    assert len(with_awards) > MAX_LINES  # the demo city's awards fall in more spine cells than are drawn
+    legend = [t.get_text() for t in figure(answer).axes[0].get_legend().get_texts()]
+    left = len(with_awards) - MAX_LINES
+    assert sum("not drawn" in t for t in legend) == 1 and f"{left} smaller groups not drawn" in " ".join(legend)
+    few = truth.issued("theme_kind")
+    kinds = {r["group"] for r in few["rows"] if r["assertions"]}
+    assert len(kinds) <= MAX_LINES
+    assert not any("not drawn" in t.get_text() for t in figure(few).axes[0].get_legend().get_texts())
