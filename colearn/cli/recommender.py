@@ -172,7 +172,7 @@ def _not_trained(events: int) -> None:
     from colearn.recommender.fitting import MIN_TRAIN_EVENTS
     from colearn.recommender.recommend import ranker_path
 
-    out.print(f"not trained: no other site's events pooled (--no-prior), and {events:,} training events (a "
+    out.print(f"not trained: no other site's events pooled, and {events:,} training events (a "
               f"learner's second or later badge), fewer than the {MIN_TRAIN_EVENTS} the guard needs to judge a "
               "learned ranker against the single signals")
     served = ranker_path(get_settings().data_dir)

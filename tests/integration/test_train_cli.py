@@ -84,7 +84,7 @@ def test_train_on_too_few_events_alone_saves_nothing_and_the_blend_serves(small_
     result = runner.invoke(app, ["train", "--no-prior"])
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())  # rich wraps at the terminal's width
-    assert "not trained: no other site's events pooled (--no-prior), and 55 training events" in said
+    assert "not trained: no other site's events pooled, and 55 training events" in said
     assert "fewer than the 100" in said
     assert "serving: the blend of signals" in said
     assert not (small_dir / "ranker.joblib").exists()
