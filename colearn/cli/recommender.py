@@ -221,8 +221,8 @@ def train_cmd(
             path = ranker.save(output or ranker_path(settings.data_dir))
         meta = ranker.metadata()
         pooled = meta["pooled_sites"]
-        out.print(f"trained on {events:,} events of the city's own"
-                  + (f" and events of {len(pooled)} other site{'s' * (len(pooled) != 1)} ({', '.join(pooled)})"
+        out.print(f"trained on {events:,} of the city's own events"
+                  + (f" and samples of the events of {len(pooled)} other site{'s' * (len(pooled) != 1)} ({', '.join(pooled)})"
                      if pooled else "")
                   + f" ({meta['n_rows']:,} rows), training hash {meta['training_hash'][:16]}; saved to {path}")
         guard = ", ".join(f"{k} {v:.3f}" for k, v in meta["guard"].items())

@@ -36,7 +36,7 @@ def serve_cmd(
     settings = get_settings()
     def listening(url: str) -> None:
         err.print(f"colearn: serving on {url} (OpenAPI docs at {url}/docs) with {workers} "
-                  f"worker{'s' * (workers != 1)}; Ctrl-C stops")
+                  f"worker{'s' * (workers != 1)}; Ctrl-C stops", soft_wrap=True)  # a URL is never broken
 
     run(lambda: serve(settings, host or settings.host, port or settings.port, workers, listening))
 

@@ -102,7 +102,7 @@ def test_a_city_with_too_few_events_is_served_the_pooled_model_unjudged(small_di
     result = runner.invoke(app, ["train", "--prior", str(prior_dir)])
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
-    assert "trained on 55 events of the city's own and events of 1 other site (" in said
+    assert "trained on 55 of the city's own events and samples of the events of 1 other site (" in said
     assert "serving: the learned ranker" in said and "no guard, too few events" in said
     meta = json.loads((small_dir / "ranker.joblib.json").read_text())
     assert meta["serve"] == "ranker" and meta["guard"] == {} and meta["pooled_sites"] == [PRIOR_SITE]
