@@ -75,6 +75,21 @@ class InvalidInput(ColearnError):
 
 
 
+class BatchRefused(InvalidInput):
+    """A batch refused whole because some of its records are bad: nothing of it
+    was written (HTTP 422, one ``errors`` entry per refused record).
+
+    Args:
+        message: what was refused, in plain words.
+        refused: ``[(where, reason)]`` per refused record, ``where`` naming it
+            (``line 4`` of a CSV, ``body.2`` of a JSON list).
+    """
+
+    def __init__(self, message: str, refused: list[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.refused = list(refused)
+
+
 class UnsupportedMediaType(InvalidInput):
     """A body in a media type (or charset) the route does not read (HTTP 415)."""
 

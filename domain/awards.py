@@ -37,7 +37,7 @@ from typing import Any
 
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
-from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound
+from colearn.errors import BatchRefused, Conflict, Forbidden, InvalidInput, NotFound
 from colearn.graph import feed, queries
 from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE,
                                    AssertionRecord, Award, AwardReport, AwardRequest, Portfolio, Recipient,
@@ -114,11 +114,14 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
 
     Every request is checked before anything is written: a bad value, a badge
     that does not exist, a learner id that does not exist, a badge another
-    organisation defines, or a second request in the call with the same
-    idempotency key is refused (listed in ``refused`` with its record) and the
-    others are written. An idempotency key that already names an assertion of
-    another badge or learner is refused too (nothing changes). Retries are
-    safe: see the module docstring.
+    organisation defines, a second request in the call with the same
+    idempotency key, or a key that already names an assertion of another
+    badge or learner is refused (listed in ``refused`` with its record). The
+    call lands whole or not at all: when any request is refused, nothing is
+    written and ``awards`` is empty, so a corrected file sent again awards
+    each row once. (A badge that loses its ``DEFINES``, or a key another
+    call takes, between the checks and the write is refused after it, with
+    the rest written.) Retries are safe: see the module docstring.
 
     Args:
         store: the graph.
@@ -133,7 +136,8 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
         dry_run: preview only; write nothing.
 
     Returns:
-        The awards made or found again (or that would be), and the refused requests.
+        The awards made or found again (or that would be), and the refused
+        requests (with any refused, no awards unless ``dry_run``).
 
     Raises:
         NotFound: the organisation does not exist.
@@ -179,8 +183,20 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
         rows.append(_row(organisation_id, req, issued, expires, pepper))
         row_records.append(rec)
         row_requests.append(req)
+    existing = {r["id"]: r for r in store.read(queries.ASSERTION_ENDPOINTS, {"ids": sorted({r["id"] for r in rows})})}
+    kept = []
+    for rec, row, req in zip(row_records, rows, row_requests):
+        got = existing.get(row["id"])
+        if got is not None and (got["badge_id"], got["learner_id"]) != (row["badge_id"], row["learner_id"]):
+            report.refuse(rec, Conflict(f"idempotency key '{row['props'].get('idempotency_key')}' already "
+                                        f"names assertion {got['id']} of another badge or learner"))
+        else:
+            kept.append((rec, row, req))
     if dry_run:
-        return _preview(store, report, rows, row_records, row_requests)
+        return _preview(report, kept, existing)
+    if report.refused:  # the call lands whole or not at all
+        report.sort()
+        return report
     results: dict[str, dict[str, Any]] = {}
     for start in range(0, len(rows), batch_size):
         batch = rows[start:start + batch_size]
@@ -205,16 +221,12 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
     return report
 
 
-def _preview(store: GraphStore, report: AwardReport, rows: list[dict[str, Any]],
-             row_records: list[int], row_requests: list[AwardRequest]) -> AwardReport:
-    """The dry run of ``award_many``: what its write would create, find again or refuse."""
-    existing = {r["id"]: r for r in store.read(queries.ASSERTION_ENDPOINTS, {"ids": sorted({r["id"] for r in rows})})}
-    for rec, row, req in zip(row_records, rows, row_requests):
+def _preview(report: AwardReport, kept: list[tuple[int, dict[str, Any], AwardRequest]],
+             existing: dict[str, dict[str, Any]]) -> AwardReport:
+    """The dry run of ``award_many``: what its write would create or find again (``kept``,
+    the rows its checks passed), beside what it refuses."""
+    for _, row, req in kept:
         got = existing.get(row["id"])
-        if got is not None and (got["badge_id"], got["learner_id"]) != (row["badge_id"], row["learner_id"]):
-            report.refuse(rec, Conflict(f"idempotency key '{row['props'].get('idempotency_key')}' already "
-                                        f"names assertion {got['id']} of another badge or learner"))
-            continue
         p = row["props"]
         report.awards.append(Award(id=row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
                                    status=str(AssertionStatus.ISSUED), created=got is None,
@@ -377,7 +389,8 @@ def revoke_stale_completions(store: GraphStore, learner_id: str, badge_id: str, 
 def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepper: bytes,
               text: str | None = None, now: datetime | int | None = None,
               batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
-    """Bulk award from a CSV: one statement per batch; refused rows reported by line number.
+    """Bulk award from a CSV: one statement per batch; refused rows reported by line number,
+    and with any refused, nothing written (``award_many``: it lands whole or not at all).
 
     A row without a ``key`` gets ``<file name>:<line>`` as its idempotency key,
     so sending the same file twice awards nothing twice.
@@ -409,12 +422,27 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
     requests, lines, refused = parse_award_csv(text, source=str(path))
     keyed = [r if r.idempotency_key else replace(r, idempotency_key=f"{name}:{line}")
              for r, line in zip(requests, lines)]
+    # a row refused by the parser refuses the file: the others are only checked, not written
     report = award_many(store, organisation_id, keyed, pepper=pepper, records=lines, now=now,
-                        batch_size=batch_size, dry_run=dry_run)
+                        batch_size=batch_size, dry_run=dry_run or bool(refused))
     for line, reason in refused:
         report.refuse(line, InvalidInput(reason))
+    if refused and not dry_run:
+        report.awards, report.requests = [], []
     report.sort()
     return report
+
+
+def refused_whole(report: AwardReport, where: str = "record ") -> BatchRefused | None:
+    """The error for a bulk award refused whole (``None`` when nothing was refused): how
+    many records, and each one's reason, named ``<where><record>`` (``line 4`` with
+    ``where="line "`` for a CSV, ``body.2`` with ``where="body."`` for a JSON list)."""
+    if not report.refused:
+        return None
+    n = len(report.refused)
+    return BatchRefused(f"{n} record{'s' * (n != 1)} refused, so nothing was awarded (a bulk award lands whole "
+                        "or not at all): correct them and send it all again",
+                        [(f"{where}{rec}", reason) for rec, reason in report.refused])
 
 
 def import_award(store: GraphStore, verifier: Any, learner_id: str, document: dict[str, Any] | str,

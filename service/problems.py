@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from colearn.errors import ColearnError, RateLimited
+from colearn.errors import BatchRefused, ColearnError, RateLimited
 from colearn.service.schemas import InvalidProblem, Problem
 
 PROBLEM_JSON = "application/problem+json"
@@ -57,6 +57,8 @@ def install(app: FastAPI) -> None:
             headers = {"Retry-After": str(exc.retry_after)}
         field = getattr(exc, "field", None)  # InvalidInput's: one ``errors`` entry, as a validation error gives
         extra = {"errors": [{"field": field, "message": getattr(exc, "detail", exc.message)}]} if field else {}
+        if isinstance(exc, BatchRefused):  # one entry per refused record
+            extra = {"errors": [{"field": where, "message": reason} for where, reason in exc.refused]}
         return problem(exc.status, exc.type_slug, exc.message, headers=headers, **extra)
 
     @app.exception_handler(RequestValidationError)

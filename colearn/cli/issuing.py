@@ -80,12 +80,16 @@ def issue_cmd(
                     for a in awards]
         if as_json:
             out.print_json(json.dumps({"awards": rows, "refused": [{"record": r, "detail": d} for r, d in refused]}))
-            return
-        for r in rows:
-            print(f"{r['id']}\t{r['badge_id']}\t{r['learner_id']}\t{'new' if r['created'] else 'existing'}"
-                  f"\t{r['ob2']}")
+        else:
+            for r in rows:
+                print(f"{r['id']}\t{r['badge_id']}\t{r['learner_id']}\t{'new' if r['created'] else 'existing'}"
+                      f"\t{r['ob2']}")
         for record, message in refused:
             err.print(f"[yellow]refused[/yellow] line {record}: {message}", highlight=False)
+        if refused:  # award_csv wrote nothing: the file lands whole or not at all
+            err.print(f"nothing was awarded: {len(refused)} line{'s' * (len(refused) != 1)} refused; correct "
+                      "them and run the same command again", highlight=False)
+            raise typer.Exit(1)
         if sent and mailer is not None:
             err.print(f"sent {sent} award notice(s) with a claim link via {mailer.where}", highlight=False)
 

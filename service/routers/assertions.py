@@ -107,7 +107,9 @@ def award(
     body: Annotated[AwardCreate | list[AwardCreate], Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)] = None,
 ) -> AssertionPublic | AssertionsPublic:
-    """Award a badge to one learner (an object) or to several (a list, one statement).
+    """Award a badge to one learner (an object) or to several (a list, one statement;
+    it lands whole or not at all: with any item refused nothing is awarded, 422
+    with one ``errors`` entry per refused item, ``body.<index>``).
 
     An award to an email address sends the learner a notice with a single-use
     claim link (``/claim``); a retry sends nothing.
@@ -131,6 +133,8 @@ def award(
     reqs = [_request(item, badge_id, item.idempotency_key or (f"{idempotency_key}:{i}" if idempotency_key else None),
                      pub) for i, item in enumerate(body)]
     report = awards.award_many(pub.store, org_id, reqs, pepper=pepper)
+    if (refused := awards.refused_whole(report, "body.")) is not None:
+        raise refused
     notify_awards(request, pub.store, report)
     response.status_code = 201 if report.created else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
@@ -150,7 +154,10 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     """Bulk award from a CSV body (``text/csv``; columns ``badge_id``, ``email`` or
     ``url``, ``learner_id``, ``evidence_url``, ``narrative``, ``issued_on``,
     ``expires_on``, ``key``; or the same text as one JSON string). One statement
-    per 5,000 rows; refused rows come back with their line number.
+    per 5,000 rows. The file lands whole or not at all: with any row refused,
+    nothing is awarded and the answer is 422 with one ``errors`` entry per
+    refused row (``line 4``), so the corrected file sent again awards each row
+    once.
 
     Bytes are decoded by the ``charset`` the Content-Type declares, else as
     UTF-8; a byte that does not decode refuses the upload (422, naming the
@@ -160,8 +167,9 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     A row without ``key`` is keyed by ``<name>:<line>`` when ``?name=`` is
     given, else by ``<sha256 of the body>:<line>``: the same file sent twice
     awards nothing twice, and two different files never share keys.
-    ``?dry_run=true`` writes nothing and answers what would be created (200,
-    ``created`` counting the new ones) and refused.
+    ``?dry_run=true`` writes nothing and answers 200 with what each row
+    would give on its own (``created`` counting the new ones) and what is
+    refused (a real call with any refused writes nothing).
 
     Who: admin, or an organisation key for ``org_id``.
     """
@@ -188,6 +196,8 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     report = await run_in_threadpool(awards.award_csv, pub.store, org_id, upload, pepper=keys.recipient_pepper(),
                                      text=text, dry_run=dry_run)
     if not dry_run:
+        if (refused := awards.refused_whole(report, "line ")) is not None:
+            raise refused
         await run_in_threadpool(notify_awards, request, pub.store, report)
     response.status_code = 201 if report.created and not dry_run else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),

@@ -221,11 +221,23 @@ def test_csv_award(api, store: GraphStore) -> None:
     text = "badge_id,email\nweb,a@example.org\ncoding,b@example.org\napp,\n"
     r = client.post("/organisations/college/assertions/csv?name=term1.csv", content=text,
                     headers={**keys["college"], "Content-Type": "text/csv"})
-    assert r.status_code == 201 and r.json()["created"] == 1
-    assert [x["record"] for x in r.json()["refused"]] == [3, 4]
-    again = client.post("/organisations/college/assertions/csv?name=term1.csv", content=text,
+    # the file lands whole or not at all: two bad rows refuse it, each named by its line
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["line 3", "line 4"], r.text
+    assert "nothing was awarded" in r.json()["detail"]
+    assert store.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 0}]
+    fixed = "badge_id,email\nweb,a@example.org\n"
+    r = client.post("/organisations/college/assertions/csv?name=term1.csv", content=fixed,
+                    headers={**keys["college"], "Content-Type": "text/csv"})
+    assert r.status_code == 201 and r.json()["created"] == 1 and r.json()["refused"] == []
+    again = client.post("/organisations/college/assertions/csv?name=term1.csv", content=fixed,
                         headers={**keys["college"], "Content-Type": "text/csv"})
     assert again.status_code == 200 and again.json()["created"] == 0
+    assert store.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 1}]
+    listed = client.post("/organisations/college/badges/web/assertions", headers=keys["college"],
+                         json=[{"recipient": {"type": "email", "identity": "b@example.org"}},
+                               {"recipient": {"type": "email", "identity": "c@example.org"}, "learner_id": "nobody"}])
+    assert listed.status_code == 422 and [e["field"] for e in listed.json()["errors"]] == ["body.1"], listed.text
+    assert "learner 'nobody' does not exist" in listed.json()["errors"][0]["message"]
     assert store.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 1}]
     assert client.post("/organisations/college/assertions/csv", content=text,
                        headers={**keys["club"], "Content-Type": "text/csv"}).status_code == 403

@@ -457,9 +457,15 @@ def test_r28_bulk_award_dry_run(api, store) -> None:
     j = r.json()
     assert j["created"] == 1 and [x["record"] for x in j["refused"]] == [3, 4]
     assert not store.read("MATCH (a:Assertion) RETURN a.id AS id")
+    # the real call lands whole or not at all: the refused rows refuse the file
     real = _csv(client, keys, body)
-    assert real.status_code == 201 and [a["id"] for a in real.json()["data"]] == [a["id"] for a in j["data"]]
-    again = _csv(client, keys, body, dry_run="true").json()
+    assert real.status_code == 422 and [e["field"] for e in real.json()["errors"]] == ["line 3", "line 4"]
+    assert not store.read("MATCH (a:Assertion) RETURN a.id AS id")
+    good = b"email,badge_id\na@example.org,web\n"
+    preview = _csv(client, keys, good, dry_run="true").json()
+    real = _csv(client, keys, good)
+    assert real.status_code == 201 and [a["id"] for a in real.json()["data"]] == [a["id"] for a in preview["data"]]
+    again = _csv(client, keys, good, dry_run="true").json()
     assert again["created"] == 0 and again["data"][0]["created"] is False
 
 

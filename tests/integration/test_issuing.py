@@ -87,8 +87,13 @@ def test_idempotency_key(seeded: GraphStore) -> None:
         issuing.award(seeded, "org", _req("b2", idempotency_key="k1"), pepper=PEPPER)
     report = issuing.award_many(seeded, "org", [_req(idempotency_key="k2"), _req(idempotency_key="k2")],
                                 pepper=PEPPER)
-    assert len(report.awards) == 1 and report.refused == [(1, "idempotency key 'k2' is also used by record 0")]
-    assert seeded.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 2}]
+    # a call lands whole or not at all: the duplicate refuses it, and neither is written
+    assert report.awards == [] and report.refused == [(1, "idempotency key 'k2' is also used by record 0")]
+    assert seeded.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 1}]
+    clash = issuing.award_many(seeded, "org", [_req(idempotency_key="k3"), _req("b2", idempotency_key="k1")],
+                               pepper=PEPPER)  # k1 names an assertion of another badge already
+    assert clash.awards == [] and [rec for rec, _ in clash.refused] == [1] and "another badge" in clash.refused[0][1]
+    assert seeded.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 1}]
 
 
 def test_concurrent_retries_create_one_assertion(seeded: GraphStore) -> None:
@@ -174,11 +179,18 @@ def test_award_csv_reports_refused_lines_and_is_rerunnable(seeded: GraphStore, t
         "b2,f@example.org,,https://ex.org/f,,own-key\n",      # 8 ok
         encoding="utf-8")
     report = issuing.award_csv(seeded, "org", path, pepper=PEPPER)
-    assert [r.badge_id for r in report.awards] == ["b0", "b1", "b2"] and report.created == 3
     assert [line for line, _ in report.refused] == [4, 5, 6, 7]
     assert "another organisation" in report.refused[0][1] and "time zone" in report.refused[1][1]
+    # the file lands whole or not at all: nothing of it was written
+    assert report.awards == [] and report.created == 0
+    assert seeded.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 0}]
+    assert issuing.award_csv(seeded, "org", path, pepper=PEPPER, dry_run=True).created == 3  # what each would give
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:3] + lines[7:]) + "\n", encoding="utf-8")  # the refused rows taken out
+    fixed = issuing.award_csv(seeded, "org", path, pepper=PEPPER)
+    assert [r.badge_id for r in fixed.awards] == ["b0", "b1", "b2"] and fixed.created == 3 and not fixed.refused
     again = issuing.award_csv(seeded, "org", path, pepper=PEPPER)
-    assert again.created == 0 and [a.id for a in again.awards] == [a.id for a in report.awards]
+    assert again.created == 0 and [a.id for a in again.awards] == [a.id for a in fixed.awards]
     assert seeded.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 3}]
     bad = tmp_path / "bad.csv"
     bad.write_text("badge,email\nb0,a@example.org\n", encoding="utf-8")

@@ -76,13 +76,21 @@ def _claimed_assertion(base: str, token: str) -> str:
 
 def test_issue_from_csv(served: tuple[Path, str], tmp_path: Path) -> None:
     csv = tmp_path / "bulk-awards.csv"
-    # the refused row comes first: each notice must still go to its own award's address
+    # another organisation's badge on the first row refuses the file: nothing is awarded, exit 1
     csv.write_text(f"badge_id,email\ncode-club-member,c@example.org\n{BADGE},b@example.org\n{BADGE},e@example.org\n",
                    encoding="utf-8")
+    refused = runner.invoke(app, ["issue", "--csv", str(csv), "--org", ORG, "--json"])
+    assert refused.exit_code == 1, refused.output
+    out = json.loads(refused.stdout)
+    assert out["awards"] == [] and out["refused"][0]["record"] == 2
+    assert "another organisation" in out["refused"][0]["detail"] and "nothing was awarded" in refused.stderr
+    outbox = served[0] / "outbox"
+    assert not any("b@example.org" in m.read_text() for m in outbox.glob("*.eml")) if outbox.exists() else True
+    # the corrected file lands whole, each notice to its own award's address
+    csv.write_text(f"badge_id,email\n{BADGE},b@example.org\n{BADGE},e@example.org\n", encoding="utf-8")
     out = _issue("--csv", str(csv), "--org", ORG)
-    assert [a["badge_id"] for a in out["awards"]] == [BADGE, BADGE]
-    assert out["refused"][0]["record"] == 2 and "another organisation" in out["refused"][0]["detail"]
-    notices = [m.read_text() for m in (served[0] / "outbox").glob("*.eml")]
+    assert [a["badge_id"] for a in out["awards"]] == [BADGE, BADGE] and out["refused"] == []
+    notices = [m.read_text() for m in outbox.glob("*.eml")]
     assert not any("c@example.org" in m for m in notices)
     for award, email in zip(out["awards"], ("b@example.org", "e@example.org")):
         [notice] = [m for m in notices if f"To: {email}" in m]

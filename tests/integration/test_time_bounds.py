@@ -51,9 +51,10 @@ def test_out_of_range_award_times_are_refused_before_any_write(api, store: Graph
     assert _assertions(store) == 0
     bulk = client.post("/organisations/college/badges/web/assertions", headers=h["college"],
                        json=[RECIPIENT, RECIPIENT | body])
-    assert [r["record"] for r in bulk.json()["refused"]] == [1], bulk.text
-    assert "out of range" in bulk.json()["refused"][0]["detail"]
-    assert _assertions(store) == 1
+    # a list lands whole or not at all: the bad item refuses it, named by its index
+    assert bulk.status_code == 422 and [e["field"] for e in bulk.json()["errors"]] == ["body.1"], bulk.text
+    assert "out of range" in bulk.json()["errors"][0]["message"]
+    assert _assertions(store) == 0
 
 
 @pytest.mark.parametrize("days", [10_000_000, 1e30, 0, -1, times.MAX_DURATION_DAYS + 1])
