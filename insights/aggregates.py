@@ -47,6 +47,12 @@ from colearn.insights.privacy import ALL, Cell, Line, Tally, grid, grid_lines, s
 from colearn.insights.tables import flatten, to_csv
 
 # parse_day, flatten and to_csv are re-exported: the API's routers and older callers import them from here.
+
+def _known(value: str | None, allowed: set[str], field: str) -> None:
+    """Raise ``InvalidInput`` naming ``field`` when ``value`` is given and not one of ``allowed``."""
+    if value is not None and value not in allowed:
+        raise InvalidInput(f"unknown {field} '{value}'; expected one of {', '.join(sorted(allowed))}", field=field)
+
 __all__ = ["DIMENSIONS", "INTERVALS", "Insights", "period_of", "UNSEEN_MIN_BADGES", "UNSEEN_MIN_DAYS",
            "UNSEEN_BELOW_LAYER", "flatten", "parse_day", "to_csv"]
 
@@ -277,9 +283,14 @@ class Insights:
         Returns:
             ``{"insight", "params", "privacy", "layers", "domains", "cells": [{cell,
             layer, domain, learners, assertions, suppressed}], "total"}``.
+
+        Raises:
+            InvalidInput: ``domain`` or ``layer`` is not one of the spine's.
         """
         cells = self._issued_table(("cell",))
         grid_cells = self._spine()
+        _known(domain, {c["domain"] for c in grid_cells}, "domain")
+        _known(layer, {c["layer"] for c in grid_cells}, "layer")
         rows = []
         for c in grid_cells:
             if (domain is None or c["domain"] == domain) and (layer is None or c["layer"] == layer):
@@ -312,11 +323,15 @@ class Insights:
             ``{"insight", "params", "privacy", "domains": [{domain, learners,
             median_days, suppressed, steps: [{from_layer, to_layer, learners,
             median_days, suppressed}]}]}``.
+
+        Raises:
+            InvalidInput: ``domain`` is not one of the spine's.
         """
         spine = self._spine()
         layer_of = {c["layer_rank"]: c["layer"] for c in spine}
         domains = sorted({c["domain"] for c in spine}, key=lambda x: next(
             c["domain_rank"] for c in spine if c["domain"] == x))
+        _known(domain, set(domains), "domain")
         times: dict[tuple[str, str], dict[int, list[int]]] = defaultdict(dict)
         for r in self._read(queries.LEARNER_LAYER_TIMES):
             times[(r["learner"], r["domain"])][r["layer_rank"]] = sorted(r["times"])

@@ -87,12 +87,14 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
         what was passed over.
 
     Raises:
-        InvalidInput: no site folder with a dump under ``folder`` (naming what was
+        InvalidInput: ``folder`` does not exist; no site folder with a dump under it (naming what was
             passed over: archives, a loose or misnamed ``Badges.xml``); a folder name
             that gives no site key, or two that give the same one (naming the folders);
             a dump or the mapping is refused.
     """
     root = Path(folder)
+    if not root.exists():
+        raise InvalidInput("no such folder", file=str(root))
     if root.is_file():
         raise InvalidInput("a file, not a folder of <site>/Badges.xml: evaluate one site with --data",
                            file=str(root))

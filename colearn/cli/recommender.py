@@ -218,7 +218,8 @@ def train_cmd(
             if ranker is None:
                 return _not_trained(events)
             step("saving")
-            path = ranker.save(output or ranker_path(settings.data_dir))
+            served = ranker_path(settings.data_dir)
+            path = ranker.save(output or served)
         meta = ranker.metadata()
         pooled = meta["pooled_sites"]
         out.print(f"trained on {events:,} of the city's own events"
@@ -226,7 +227,8 @@ def train_cmd(
                      if pooled else "")
                   + f" ({meta['n_rows']:,} rows), training hash {meta['training_hash'][:16]}; saved to {path}")
         guard = ", ".join(f"{k} {v:.3f}" for k, v in meta["guard"].items())
-        out.print(f"serving: {'the learned ranker' if meta['serve'] == 'ranker' else 'the single signal ' + meta['serve']}"
+        verb = "serving" if path.resolve() == served.resolve() else f"the API serves {served}; this one would serve"
+        out.print(f"{verb}: {'the learned ranker' if meta['serve'] == 'ranker' else 'the single signal ' + meta['serve']}"
                   f" (NDCG@10 on the latest {ranker.guard_share:.0%} of the city's events: "
                   f"{guard or 'no guard, too few events'})")
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from colearn.recommender.pathways import interests_from, learner_interest_pathway, learner_pathways
 from colearn.service.catalogue import check_filters
@@ -25,17 +25,23 @@ LearnerId = Annotated[str, Path(min_length=1, max_length=200)]
 _Ids = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=20)]
 
 
-class InterestsIn(BaseModel):
-    """What a learner or visitor wants: spine cells, themes, destinations, free text."""
+class StatedInterests(BaseModel):
+    """What a learner or visitor says they want: themes, destinations, free text."""
 
-    cells: _Ids = Field(default_factory=list, description="target spine cells, e.g. skills.demonstration")
+    model_config = ConfigDict(extra="forbid")  # a field the route does not read is refused, never ignored
     themes: _Ids = Field(default_factory=list, description="theme ids")
     destinations: _Ids = Field(default_factory=list, description="education, employment, enterprise, civic_engagement")
     text: str = Field(default="", max_length=500, description="free-text interests")
 
 
-class VisitorRequest(InterestsIn):
-    """``POST /visitors/next``."""
+class InterestsIn(StatedInterests):
+    """The target of an interest pathway: spine cells to reach, and what the learner wants."""
+
+    cells: _Ids = Field(default_factory=list, description="target spine cells, e.g. skills.demonstration")
+
+
+class VisitorRequest(StatedInterests):
+    """``POST /visitors/next`` (spine cells are a pathway's target, not read here)."""
 
     limit: int = Field(default=10, ge=1, le=100)
     district: str | None = Field(default=None, min_length=1, max_length=200,

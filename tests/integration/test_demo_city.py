@@ -130,6 +130,9 @@ def test_filters_naming_nothing_in_the_city_are_refused_by_field(client: TestCli
         assert client.get(f"{learner}/next", params=params).status_code == 200, params
     interest = client.post(f"{learner}/pathways/interest", json={"cells": ["skills.demonstration"]})
     assert interest.status_code == 200 and interest.json()["steps"]
+    # a visitor's ranking reads no spine cells: a field it would ignore is refused, not dropped
+    ignored = client.post("/visitors/next", json={"themes": ["digital"], "cells": ["skills.demonstration"]})
+    assert ignored.status_code == 422 and [f for f, _ in _errors(ignored)] == ["body.cells"], ignored.text
 
 
 def test_district_filter_includes_its_venues_and_online_only(client: TestClient) -> None:

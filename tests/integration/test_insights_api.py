@@ -360,3 +360,14 @@ def test_the_issued_chart_says_how_many_groups_it_left_out(truth: Insights) -> N
     kinds = {r["group"] for r in few["rows"] if r["assertions"]}
     assert len(kinds) <= MAX_LINES
     assert not any("not drawn" in t.get_text() for t in figure(few).axes[0].get_legend().get_texts())
+
+
+@pytest.mark.parametrize(("path", "field", "value"), [
+    ("/insights/spine", "domain", "nosuch"), ("/insights/spine", "layer", "Leadership"),
+    ("/insights/progression", "domain", "skill"),
+])
+def test_a_spine_filter_naming_no_domain_or_layer_is_refused(api, path: str, field: str, value: str) -> None:
+    client, keys = api
+    r = client.get(path, params={field: value}, headers={"X-API-Key": keys["admin"]})
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == [field], r.text
+    assert f"'{value}'" in r.text and "expected one of" in r.text

@@ -128,3 +128,19 @@ def test_a_prior_site_that_is_the_city_itself_is_not_pooled(prior_dir: Path) -> 
     renamed = Site("elsewhere", site.awards, site.catalogue)
     ranker, events = train_ranker(rows, max_groups=3_000, prior_sites=[renamed], workers=1)
     assert ranker is not None and events >= 100 and list(ranker.pooled_sites_) == []
+
+
+def test_a_ranker_saved_elsewhere_says_it_is_not_the_one_served(small_dir: Path, prior_dir: Path,
+                                                                tmp_path: Path) -> None:
+    result = runner.invoke(app, ["train", "--prior", str(prior_dir), "--out", str(tmp_path / "other.joblib")])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"the API serves {small_dir / 'ranker.joblib'}; this one would serve: the learned ranker" in said
+    assert "serving:" not in said and (tmp_path / "other.joblib").exists()
+
+
+def test_a_prior_folder_that_does_not_exist_is_named(small_dir: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-suite"
+    result = runner.invoke(app, ["train", "--prior", str(missing)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1 and f"{missing}: no such folder" in said, said
