@@ -47,14 +47,13 @@ from colearn.insights.privacy import ALL, Cell, Line, Tally, grid, grid_lines, s
 from colearn.insights.tables import flatten, to_csv
 
 # parse_day, flatten and to_csv are re-exported: the API's routers and older callers import them from here.
+__all__ = ["DIMENSIONS", "INTERVALS", "Insights", "period_of", "UNSEEN_MIN_BADGES", "UNSEEN_MIN_DAYS",
+           "UNSEEN_BELOW_LAYER", "flatten", "parse_day", "to_csv"]
 
 def _known(value: str | None, allowed: set[str], field: str) -> None:
     """Raise ``InvalidInput`` naming ``field`` when ``value`` is given and not one of ``allowed``."""
     if value is not None and value not in allowed:
         raise InvalidInput(f"unknown {field} '{value}'; expected one of {', '.join(sorted(allowed))}", field=field)
-
-__all__ = ["DIMENSIONS", "INTERVALS", "Insights", "period_of", "UNSEEN_MIN_BADGES", "UNSEEN_MIN_DAYS",
-           "UNSEEN_BELOW_LAYER", "flatten", "parse_day", "to_csv"]
 
 #: What ``issued`` can break awards down by.
 DIMENSIONS: tuple[str, ...] = queries.ISSUED_DIMENSIONS

@@ -318,11 +318,11 @@ class Verifier:
                 status_ok, detail = True, "not revoked (the issuer's signed Bitstring Status List)"
             except Exception as exc:
                 status_ok, detail = False, f"revoked: {exc}"
+            code = None
             if record is not None and record.status == AssertionStatus.REVOKED:
-                status_ok = False
+                status_ok, code = False, "revoked"
                 detail = f"revoked: {record.props.get('revocation_reason') or 'no reason given'} ({detail})"
-            revoked = record is not None and record.status == AssertionStatus.REVOKED
-            checks["revocation"] = Check("revocation", status_ok, detail, code="revoked" if revoked else None)
+            checks["revocation"] = Check("revocation", status_ok, detail, code=code)
         elif model.credential_status:
             checks["revocation"] = Check("revocation", None, "the status list is published elsewhere; it is "
                                                              "not fetched (no network)")

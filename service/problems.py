@@ -56,9 +56,11 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, RateLimited):
             headers = {"Retry-After": str(exc.retry_after)}
         field = getattr(exc, "field", None)  # InvalidInput's: one ``errors`` entry, as a validation error gives
-        extra = {"errors": [{"field": field, "message": getattr(exc, "detail", exc.message)}]} if field else {}
+        extra: dict[str, Any] = {}
         if isinstance(exc, BatchRefused):  # one entry per refused record
             extra = {"errors": [{"field": where, "message": reason} for where, reason in exc.refused]}
+        elif field:
+            extra = {"errors": [{"field": field, "message": getattr(exc, "detail", exc.message)}]}
         return problem(exc.status, exc.type_slug, exc.message, headers=headers, **extra)
 
     @app.exception_handler(RequestValidationError)

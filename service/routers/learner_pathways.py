@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from colearn.recommender.pathways import interests_from, learner_interest_pathway, learner_pathways
-from colearn.service.catalogue import check_filters
+from colearn.service.catalogue import check_filters, validation_error
 from colearn.service.deps import LearnerReaderDep, ReaderDep, RecommenderDep, StoreDep
 from colearn.service.problems import problem_responses
 from colearn.service.schemas import DistrictQuery, NextItem, OnlineQuery, OpportunityPublic, reach_of
@@ -172,7 +171,7 @@ def visitor_next_query(
         body = VisitorRequest(themes=themes, destinations=destinations, text=text, limit=limit,
                               district=district, online=online)
     except ValidationError as exc:  # the body's rules (ids not empty, ...) answer 422 naming the query field
-        raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in exc.errors()]) from exc
+        raise validation_error(exc, ("query",)) from exc
     check_filters(store, "query", themes=body.themes, destinations=body.destinations, district=body.district)
     return _visitor_next(recommender, body)
 

@@ -6,7 +6,6 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -14,6 +13,7 @@ from colearn.errors import InvalidInput
 from colearn.openbadges.verify import Verifier
 from colearn.service.assertion_schemas import VerificationPublic, VerifyIn
 from colearn.service.bodies import media_type, read_body
+from colearn.service.catalogue import validation_error
 from colearn.service.openbadges_deps import PublisherDep
 from colearn.service.problems import problem_responses
 
@@ -57,8 +57,7 @@ async def verify(request: Request, pub: PublisherDep,
         try:
             body = VerifyIn.model_validate(json.loads(raw or b"null"))
         except ValidationError as exc:  # each field named, as a body FastAPI validates is (``errors``)
-            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-                                         ) from exc
+            raise validation_error(exc) from exc
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             raise InvalidInput(f"expected JSON {{document | jwt | url, identity?}}: {exc}", field="body") from exc
         data = body.document if body.document is not None else (body.jwt or body.url or "")
