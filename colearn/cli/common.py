@@ -4,6 +4,7 @@ the configured store, the error edge and the progress display."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -26,8 +27,28 @@ from colearn.graph.store import GraphStore, open_store
 
 T = TypeVar("T")
 
+
+
+class OneLineHelpGroup(typer.core.TyperGroup):
+    """A command group whose listing gives each command's summary as flowing text.
+
+    Typer's rich help keeps the single line breaks of a docstring in the group's
+    command list (its own ``--help`` joins them), so a summary wrapped in the source
+    read as ragged lines. Each listed command without a ``short_help`` gets its
+    docstring's first paragraph, with its line breaks and reST double backticks
+    removed."""
+
+    # ``Any``: Typer 0.29 vendors its own click, older releases use click itself
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and command.short_help is None and command.help:
+            summary = inspect.cleandoc(command.help).split("\n\n")[0]
+            command.short_help = " ".join(summary.replace("``", "").split())
+        return command
+
+
 app = typer.Typer(help="colearn: Cities of Learning pathways, badges and 'what next?'.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, cls=OneLineHelpGroup)
 
 #: The command's answer (tables, JSON).
 out = Console()

@@ -9,10 +9,10 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from colearn.cli.common import err, out, print_report, run, store, Steps
+from colearn.cli.common import OneLineHelpGroup, err, out, print_report, run, store, Steps
 from colearn.errors import InvalidInput
 
-ingest_app = typer.Typer(help="Load data into the graph.", no_args_is_help=True)
+ingest_app = typer.Typer(help="Load data into the graph.", no_args_is_help=True, cls=OneLineHelpGroup)
 
 
 @ingest_app.command("catalogue")

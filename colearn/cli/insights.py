@@ -12,12 +12,12 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from colearn.cli.common import JsonOpt, Steps, err, out, run, store
+from colearn.cli.common import JsonOpt, OneLineHelpGroup, Steps, err, out, run, store
 from colearn.config import get_settings
 from colearn.errors import InvalidInput
 
 insights_app = typer.Typer(help="Citywide insights, small cells hidden (JSON, tables or charts).",
-                           no_args_is_help=True)
+                           no_args_is_help=True, cls=OneLineHelpGroup)
 
 ChartOpt = Annotated[Optional[Path], typer.Option("--chart", help="Also write a chart: a .png or .svg file.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print the main table as CSV (names beside ids).")]

@@ -10,11 +10,11 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from colearn.cli.common import JsonOpt, err, out, run, store
+from colearn.cli.common import JsonOpt, OneLineHelpGroup, err, out, run, store
 from colearn.config import get_settings
 
 keys_app = typer.Typer(help="API keys (admin, organisation, partner) and learner tokens.",
-                       no_args_is_help=True)
+                       no_args_is_help=True, cls=OneLineHelpGroup)
 
 
 def serve_cmd(

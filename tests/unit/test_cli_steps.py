@@ -46,3 +46,34 @@ def test_steps_elsewhere_print_plain_lines(monkeypatch: pytest.MonkeyPatch) -> N
     lines = buf.getvalue().splitlines()
     assert lines[0] == "replaying awards" and lines[2] == "fitting the ranker"
     assert lines[1].strip().startswith("done in") and lines[3].strip().startswith("done in")
+
+
+
+@pytest.mark.parametrize("group", [[], ["ingest"], ["insights"], ["keys"]])
+def test_command_lists_wrap_each_summary_only_where_it_is_full(group: list[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A summary wrapped over lines in the docstring flows as one text in the group's
+    command list: a line of it ends only where the next word would not fit (Typer's rich
+    listing kept the source's line breaks, so lines ended half empty)."""
+    from typer.testing import CliRunner
+
+    from colearn.cli import app
+
+    monkeypatch.setenv("COLUMNS", "120")
+    result = CliRunner().invoke(app, [*group, "--help"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    top = next(i for i, line in enumerate(lines) if "Commands" in line and line.startswith("╭"))
+    rows = [line for line in lines[top + 1:] if line.startswith("│ ")]
+    first = rows[0]
+    start = len(first) - len(first[2 + len(first[2:].split()[0]):].lstrip())  # where the text column starts
+    width = len(first) - 2 - start  # the text column, up to its padding and the box
+    ends = 0
+    for row, following in zip(rows, rows[1:]):
+        if following[2] == " ":  # ``following`` continues this command's summary
+            text, next_word = row[start:-2].rstrip(), following[start:-2].split()[0]
+            assert len(text) + 1 + len(next_word) > width, f"line ended early:\n{row}\n{following}"
+            ends += 1
+    assert "``" not in result.output
+    if not group:
+        assert ends > 5  # the root list has several long summaries
