@@ -41,6 +41,7 @@ from colearn.caching import ExpiringCache
 from colearn.errors import InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
+from colearn.insights.filters import groups_of, known
 from colearn.insights.periods import (INTERVALS, exact_month_lines, next_start, parse_day, period_of,
                                       period_start)
 from colearn.insights.privacy import ALL, Cell, Line, Tally, grid, grid_lines, suppress, suppress_chain, summary
@@ -49,11 +50,6 @@ from colearn.insights.tables import flatten, to_csv
 # parse_day, flatten and to_csv are re-exported: the API's routers and older callers import them from here.
 __all__ = ["DIMENSIONS", "INTERVALS", "Insights", "period_of", "UNSEEN_MIN_BADGES", "UNSEEN_MIN_DAYS",
            "UNSEEN_BELOW_LAYER", "flatten", "parse_day", "to_csv"]
-
-def _known(value: str | None, allowed: set[str], field: str) -> None:
-    """Raise ``InvalidInput`` naming ``field`` when ``value`` is given and not one of ``allowed``."""
-    if value is not None and value not in allowed:
-        raise InvalidInput(f"unknown {field} '{value}'; expected one of {', '.join(sorted(allowed))}", field=field)
 
 #: What ``issued`` can break awards down by.
 DIMENSIONS: tuple[str, ...] = queries.ISSUED_DIMENSIONS
@@ -230,10 +226,10 @@ class Insights:
             each cell ``{learners, assertions, suppressed}``.
 
         Raises:
-            InvalidInput: an unknown dimension or interval, or ``start`` after ``end``.
+            InvalidInput: an unknown dimension or interval, a group that is none of the
+                dimension's (``filters.groups_of``), or ``start`` after ``end``.
         """
-        if by not in DIMENSIONS:
-            raise InvalidInput(f"unknown dimension '{by}'; expected one of {', '.join(DIMENSIONS)}", field="by")
+        known(by, DIMENSIONS, "by", "dimension")
         period_of(0, interval)
         if start is not None and end is not None and start > end:
             raise InvalidInput("from is after to", field="from")
@@ -248,6 +244,7 @@ class Insights:
             return group is None or g == group
 
         labels = self.labels()
+        known(group, groups_of(by, labels), "group", f"{by} group")
         today = datetime.now(UTC).date()
 
         def partial(p: str) -> bool:
@@ -288,8 +285,8 @@ class Insights:
         """
         cells = self._issued_table(("cell",))
         grid_cells = self._spine()
-        _known(domain, {c["domain"] for c in grid_cells}, "domain")
-        _known(layer, {c["layer"] for c in grid_cells}, "layer")
+        known(domain, {c["domain"] for c in grid_cells}, "domain")
+        known(layer, {c["layer"] for c in grid_cells}, "layer")
         rows = []
         for c in grid_cells:
             if (domain is None or c["domain"] == domain) and (layer is None or c["layer"] == layer):
@@ -330,7 +327,7 @@ class Insights:
         layer_of = {c["layer_rank"]: c["layer"] for c in spine}
         domains = sorted({c["domain"] for c in spine}, key=lambda x: next(
             c["domain_rank"] for c in spine if c["domain"] == x))
-        _known(domain, set(domains), "domain")
+        known(domain, set(domains), "domain")
         times: dict[tuple[str, str], dict[int, list[int]]] = defaultdict(dict)
         for r in self._read(queries.LEARNER_LAYER_TIMES):
             times[(r["learner"], r["domain"])][r["layer_rank"]] = sorted(r["times"])

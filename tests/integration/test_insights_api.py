@@ -371,3 +371,29 @@ def test_a_spine_filter_naming_no_domain_or_layer_is_refused(api, path: str, fie
     r = client.get(path, params={field: value}, headers={"X-API-Key": keys["admin"]})
     assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == [field], r.text
     assert f"'{value}'" in r.text and "expected one of" in r.text
+
+
+@pytest.mark.parametrize(("by", "group"), [
+    ("theme", "Digital"), ("theme", "no-such-theme"), ("theme_kind", "sport"), ("destination", "digital"),
+    ("cell", "skills.Leadership"), ("place", "atlantis"), ("organisation", "no-such-org"),
+])
+def test_an_issued_group_naming_nothing_is_refused(api, by: str, group: str) -> None:
+    """``group`` names one of ``by``'s groups; anything else was answered with an
+    empty table that read as "no awards there"."""
+    client, keys = api
+    r = client.get("/insights/issued", params={"by": by, "group": group}, headers={"X-API-Key": keys["admin"]})
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["group"], r.text
+    assert f"unknown {by} group '{group}'" in r.text and "expected one of" in r.text
+
+
+@pytest.mark.parametrize("by", ["theme", "theme_kind", "destination", "cell", "place", "organisation"])
+def test_every_issued_group_shown_can_be_asked_for(api, by: str) -> None:
+    client, keys = api
+    headers = {"X-API-Key": keys["admin"]}
+    groups = [g["group"] for g in client.get("/insights/issued", params={"by": by}, headers=headers).json()["groups"]]
+    named = [g for g in groups if g is not None]
+    assert named
+    for group in named:
+        r = client.get("/insights/issued", params={"by": by, "group": group}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert {row["group"] for row in r.json()["rows"]} <= {group}
