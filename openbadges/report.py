@@ -51,6 +51,19 @@ class VerificationReport:
         """The names of the failed checks."""
         return [c.name for c in self.checks if c.ok is False]
 
+    def refusals(self, *, history: bool = False) -> list[Check]:
+        """The failed checks that keep the award out of the graph.
+
+        Args:
+            history: loading a record of the past (``colearn ingest openbadges``):
+                an award past its expiry is still a badge its recipient earned, so
+                a plain expiry is not a refusal; its dates breaking the date rule
+                (``expiry`` with code ``dates``) still are. False (a learner's
+                import): every failed check is one.
+        """
+        return [c for c in self.checks if c.ok is False
+                and not (history and c.name == "expiry" and c.code != "dates")]
+
     def check(self, name: str) -> Check:
         """The check called ``name``."""
         return next(c for c in self.checks if c.name == name)

@@ -49,7 +49,13 @@ def _explain_json_error(exc: json.JSONDecodeError, text: str) -> str:
     return f"{what} (json: {exc.msg})"
 
 
-def _load_json(p: Path) -> Any:
+def load_json(p: Path) -> Any:
+    """The JSON in file ``p`` (UTF-8, a BOM allowed).
+
+    Raises:
+        InvalidInput: naming the file: it cannot be read, is not UTF-8, or is not
+            JSON (``record`` is the line; the message gives line and column).
+    """
     try:
         raw = p.read_bytes()
     except OSError as exc:
@@ -101,7 +107,7 @@ def parse_openbadges_document(path: Path | str, *, spine: SpineFile | None = Non
     p = Path(path)
     spine = spine or read_spine()
     cells = frozenset(f"{d.id}.{lay.id}" for d in spine.domains for lay in spine.layers)
-    doc = _load_json(p) if document is None else document
+    doc = load_json(p) if document is None else document
     if not isinstance(doc, dict):
         raise InvalidInput(f"an Open Badges document is one JSON object, not {_json_kind(doc)}", file=str(p))
     missing = [k for k in ("@context", "id", "type") if doc.get(k) is None]

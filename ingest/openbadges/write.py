@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
+from colearn.config import get_settings
 from colearn.errors import InvalidInput
 from colearn.graph import feed, queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.common import write_batches
-from colearn.ingest.openbadges.files import parse_openbadges_document
+from colearn.ingest.openbadges.files import load_json, parse_openbadges_document
 from colearn.ingest.openbadges.results import (
     ASSERTION_PROPS,
     BatchRefused,
@@ -22,6 +25,9 @@ from colearn.ingest.openbadges.results import (
     OpenBadgesReport,
 )
 from colearn.ingest.spine import ingest_spine, read_spine
+
+if TYPE_CHECKING:
+    from colearn.openbadges.verify import Verifier
 
 #: Writes imported awards: every key of ``ASSERTION_PROPS`` in the assertion's ``CREATE`` map.
 ASSERTION_STATEMENT = queries.merge_assertions_optional_issuer(ASSERTION_PROPS)
@@ -59,13 +65,31 @@ def _check_assertion_ids(store: GraphStore, docs: list[OBDocument]) -> tuple[lis
     return final, refused
 
 
+def _verification_refusal(verifier: "Verifier", document: object) -> str | None:
+    """Why an award document fails the checks ``colearn verify`` makes (offline), as
+    ``"<check>: <detail>; ..."``, or None. A plain expiry is not a refusal: ingest
+    loads history (``VerificationReport.refusals``)."""
+    try:
+        report = verifier.verify(document)  # type: ignore[arg-type]
+    except InvalidInput as exc:
+        return exc.detail
+    failed = report.refusals(history=True)
+    if not failed:
+        return None
+    return "it does not verify: " + "; ".join(f"{c.name}: {c.detail}" for c in failed)
+
+
 def ingest_openbadges(store: GraphStore, paths: list[Path] | list[str], *, strict: bool = True,
-                      spine: Path | str | None = None) -> OpenBadgesReport:
+                      spine: Path | str | None = None, verifier: "Verifier | None" = None) -> OpenBadgesReport:
     """Ingest a batch of Open Badges 2.0 / 3.0 files: all of them or, in strict mode, none.
 
-    Every file is parsed and validated (``parse_openbadges_document``), then
-    assertion ids are checked against the batch and the graph, before
-    anything is written. Writes (idempotent ``UNWIND`` statements): the spine,
+    Every file is parsed and validated (``parse_openbadges_document``); each
+    award (an Assertion or a credential) must also pass the offline checks
+    ``colearn verify`` and a portfolio import make (``verify.Verifier``: the
+    format and image rules, a proof that verifies where one can be checked,
+    the date rule, revocation), except that an award past its expiry is loaded
+    (a record of what was learned). Then assertion ids are checked against the
+    batch and the graph, before anything is written. Writes (idempotent ``UNWIND`` statements): the spine,
     Organisations, Badges (with ``DEFINES`` and ``ALIGNS_TO``), placeholders
     for objects known by URL only, then Learners and Assertions.
 
@@ -77,6 +101,8 @@ def ingest_openbadges(store: GraphStore, paths: list[Path] | list[str], *, stric
             refused ones listed in ``report.refused`` (what the CLI does).
         spine: the spine file (alignments may name its cells); default the
             bundled one.
+        verifier: checks each award; default one for this service's published
+            documents and keys (``COLEARN_BASE_URL``, ``COLEARN_DATA_DIR``).
 
     Returns:
         Rows written per label, ``refused`` ``[(file, reason)]`` (non-strict),
@@ -96,12 +122,24 @@ def ingest_openbadges(store: GraphStore, paths: list[Path] | list[str], *, stric
     report = OpenBadgesReport(source=source)
     docs: list[OBDocument] = []
     refused: list[tuple[str, str]] = []
+    if verifier is None:
+        from colearn.openbadges.documents import Publisher
+        from colearn.openbadges.verify import Verifier
+
+        verifier = Verifier(Publisher.from_settings(store, get_settings()))
     for f in files:
         try:
-            docs.append(parse_openbadges_document(f, spine=spine_file))
+            raw = load_json(f)
+            doc = parse_openbadges_document(f, spine=spine_file, document=raw)
         except InvalidInput as exc:
             named = not exc.field or exc.field in exc.detail
             refused.append((str(f), exc.detail if named else f"field '{exc.field}': {exc.detail}"))
+            continue
+        wrong = _verification_refusal(verifier, raw) if doc.assertions and not doc.skipped else None
+        if wrong is not None:
+            refused.append((str(f), f"{doc.kind}: {wrong}"))
+        else:
+            docs.append(doc)
     for d in docs:
         if d.skipped:
             report.skipped.append((str(d.path), f"{d.kind}: not ingested: {d.skipped}"))

@@ -40,8 +40,6 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "example_00_Assertion.json": {"nodes": {"Organisation": 0, "Badge": 1, "Learner": 1, "Assertion": 1},
                                   "issued_on": 1483228799, "expires_on": 1498867199, "stub_badge": True},
     "example_02_Issuer.json": {"nodes": {"Organisation": 1, "Badge": 0, "Learner": 0, "Assertion": 0}},
-    "example_05_Assertion.json": {"nodes": {"Organisation": 0, "Badge": 1, "Learner": 1, "Assertion": 1},
-                                  "issued_on": 1483228799, "expires_on": None, "stub_badge": True},
     "ob3_achievementAlignmentCase.json": {"nodes": {"Organisation": 1, "Badge": 1, "Learner": 1, "Assertion": 1},
                                           "issued_on": 1262304000, "expires_on": None},
     "ob3_basicOpenBadgeCredential.json": {"nodes": {"Organisation": 1, "Badge": 1, "Learner": 1, "Assertion": 1},
@@ -55,7 +53,15 @@ EXPECTED: dict[str, dict[str, Any]] = {
 }
 
 
+#: The spec's SignedBadge example: the JSON payload of a signed assertion, which is
+#: verified by its JWS (OB 2.0 "Signed Verification"), so the bare JSON carries no
+#: proof; ``colearn verify`` and an import refuse it, and so does ingest.
+SIGNED_PAYLOAD = "example_05_Assertion.json"
+
+
 def kind_of(path: Path) -> str:
+    if path.name == SIGNED_PAYLOAD:
+        return "signed payload"
     if "malformed" in path.name:
         return "malformed"
     if "fragment" in path.name:
@@ -86,7 +92,7 @@ def test_every_example_is_classified() -> None:
     assert len(FILES) == 29
     kinds = [kind_of(p) for p in FILES]
     assert kinds.count("malformed") == 7 and kinds.count("fragment") == 10
-    assert kinds.count("skipped") == 5 and kinds.count("complete") == 7
+    assert kinds.count("skipped") == 5 and kinds.count("complete") == 6 and kinds.count("signed payload") == 1
     assert {p.name for p in FILES if kind_of(p) == "complete"} == set(EXPECTED)
 
 
@@ -120,6 +126,14 @@ def test_each_example(store: GraphStore, path: Path) -> None:
         report = ingest_openbadges(store, [path], strict=False)
         [(file, reason)] = report.refused
         assert file == str(path) and "'type'" in reason
+        assert total_nodes(store) == 0
+
+    elif kind == "signed payload":
+        assert parse_openbadges_document(path).assertions  # a well-formed award ...
+        with pytest.raises(BatchRefused) as batch:  # ... that does not verify as it stands
+            ingest_openbadges(store, [path])
+        [(file, reason)] = batch.value.refused
+        assert file == str(path) and "does not verify" in reason and "SignedBadge" in reason and "JWS" in reason
         assert total_nodes(store) == 0
 
     elif kind == "skipped":
@@ -204,7 +218,7 @@ def test_a_mixed_batch_in_strict_mode_writes_nothing(store: GraphStore) -> None:
     with pytest.raises(BatchRefused) as err:
         ingest_openbadges(store, FILES)
     refused = dict(err.value.refused)
-    bad = {str(p) for p in FILES if kind_of(p) in ("malformed", "fragment")}
+    bad = {str(p) for p in FILES if kind_of(p) in ("malformed", "fragment", "signed payload")}
     assert bad <= set(refused)
     # Two examples publish different credentials under one id: the later one is refused.
     assert str(OB_DATA / "ob3" / "ob3_skillAssertionCase.json") in refused
@@ -215,10 +229,10 @@ def test_a_mixed_batch_in_strict_mode_writes_nothing(store: GraphStore) -> None:
 
 def test_a_mixed_batch_not_strict_ingests_the_good_files(store: GraphStore) -> None:
     report = ingest_openbadges(store, FILES, strict=False)
-    assert len(report.refused) == 18 and len(report.skipped) == 5
+    assert len(report.refused) == 19 and len(report.skipped) == 5
     # Issuer + 3 OB 3.0 issuers; the robotics badge placeholder + 3 achievements;
-    # the two OB 2.0 awards share a recipient, the three OB 3.0 ones share another.
-    assert counts(store) == {"Organisation": 4, "Badge": 4, "Learner": 2, "Assertion": 5}
+    # one OB 2.0 award (the signed payload is refused), three OB 3.0 ones sharing a recipient.
+    assert counts(store) == {"Organisation": 4, "Badge": 4, "Learner": 2, "Assertion": 4}
     assert report.stubs == [("Badge", "https://example.org/robotics-badge.json")]
 
 
