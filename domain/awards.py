@@ -327,7 +327,7 @@ def revoke(store: GraphStore, assertion_id: str, reason: str, *, organisation_id
     Raises:
         InvalidInput: an empty reason.
         NotFound: no such assertion.
-        Forbidden: ``organisation_id`` does not define the assertion's badge.
+        Forbidden: ``organisation_id`` did not issue the assertion (``policy.of_assertion``).
     """
     if not reason or not reason.strip():
         raise InvalidInput("a revocation needs a reason", field="reason")

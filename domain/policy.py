@@ -172,12 +172,12 @@ RULES: dict[Action, Rule] = {
                                      G.ADMIN, G.OWNING_ORGANISATION),
     Action.READ_ORGANISATION_RECORDS: _rule("only {noun} (or an admin) may see its own awards and pathways",
                                             G.ADMIN, G.OWNING_ORGANISATION),
-    Action.READ_ASSERTION: _rule("only the learner, the badge's organisation or an admin may read this assertion",
-                                 G.ADMIN, G.OWNING_ORGANISATION, G.THE_LEARNER),
+    Action.READ_ASSERTION: _rule("only the learner, the organisation that issued it or defines its badge, or an "
+                                 "admin may read this assertion", G.ADMIN, G.OWNING_ORGANISATION, G.THE_LEARNER),
     Action.RESPOND_TO_ASSERTION: _rule("only the learner it was awarded to (or an admin) may accept or decline an "
                                        "assertion", G.ADMIN, G.THE_LEARNER),
-    Action.REVOKE_ASSERTION: _rule("only the organisation that defines the badge (or an admin) may revoke its "
-                                   "assertions", G.ADMIN, G.OWNING_ORGANISATION),
+    Action.REVOKE_ASSERTION: _rule("only the organisation that issued the assertion (or an admin) may revoke it",
+                                   G.ADMIN, G.OWNING_ORGANISATION),
     Action.WITHDRAW_ASSERTION: _rule("only the organisation that issued the assertion (or an admin) may withdraw it",
                                      G.ADMIN, G.OWNING_ORGANISATION),
 }
@@ -255,13 +255,28 @@ def catalogue_action(label: Label, change: Literal["create", "update", "delete"]
 
 
 def of_assertion(record: AssertionRecord, action: Action) -> Resource:
-    """An assertion as a resource: owned by the organisation that defines its badge
-    (and, for ``WITHDRAW_ASSERTION``, also by the one that issued it), belonging
-    to the learner it was awarded to."""
-    owners = [record.badge_organisation_id]
-    if action == Action.WITHDRAW_ASSERTION:
-        owners.append(record.issuer_id)
-    return Resource(f"assertion '{record.id}'", owners=tuple(o for o in owners if o), learner=record.learner_id)
+    """An assertion as a resource, belonging to the learner it was awarded to.
+
+    Owners by action:
+
+    - ``REVOKE_ASSERTION``: the organisation that issued it. A revocation is that
+      issuer's statement: it is published in the issuer's own signed RevocationList
+      and Bitstring Status List (OB 2.0 "Revocation", OB 3.0 "credentialStatus"),
+      so an organisation that defines the badge later (its ``issuer`` changed) does
+      not speak for past awards. An award whose issuer is not recorded falls back
+      to the badge's organisation.
+    - ``WITHDRAW_ASSERTION`` and ``READ_ASSERTION``: the badge's organisation and
+      the issuer (a withdrawn award has left its badge; its issuer still reads it).
+    - otherwise: the badge's organisation.
+    """
+    if action == Action.REVOKE_ASSERTION:
+        owners = [record.issuer_id or record.badge_organisation_id]
+    elif action in (Action.WITHDRAW_ASSERTION, Action.READ_ASSERTION):
+        owners = [record.badge_organisation_id, record.issuer_id]
+    else:
+        owners = [record.badge_organisation_id]
+    return Resource(f"assertion '{record.id}'", owners=tuple(dict.fromkeys(o for o in owners if o)),
+                    learner=record.learner_id)
 
 
 def draft_viewer(principal: Principal | None) -> str | None:

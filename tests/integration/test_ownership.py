@@ -79,3 +79,28 @@ def test_an_opportunity_may_list_another_organisations_badge_but_not_award_it(ap
                     json={"recipient": {"type": "email", "identity": "ada@example.org"}})
     assert r.status_code in (403, 422), r.text
     assert store.read("MATCH (a:Assertion) RETURN count(a) AS n") == [{"n": 0}]
+
+
+def test_only_the_issuer_revokes_an_award_after_its_badge_changes_hands(api, store: GraphStore) -> None:
+    """A revocation is published in the issuer's own signed revocation list and status
+    list: once a badge's ``issuer`` is changed, the new organisation may award it but
+    may not revoke what the old one issued (it could before)."""
+    client, h = api
+    h["college"] = {"X-API-Key": create_key(store, "organisation", organisation_id="brackenford-college").secret}
+    assert _issuer(store, "web-foundations") == "brackenford-college"
+    r = client.post("/organisations/brackenford-college/badges/web-foundations/assertions", headers=h["college"],
+                    json={"recipient": {"type": "email", "identity": "ana@example.org"}})
+    assert r.status_code == 201, r.text
+    old = r.json()["id"]
+    r = client.patch("/badges/web-foundations", json={"issuer": "kiln-digital"}, headers=h["admin"])
+    assert r.status_code == 200, r.text
+    r = client.post(f"/assertions/{old}/revoke", json={"reason": "not ours"}, headers=h["kiln"])
+    assert r.status_code == 403 and "issued" in r.json()["detail"], r.text
+    assert client.get(f"/assertions/{old}", headers=h["college"]).status_code == 200
+    r = client.post("/organisations/kiln-digital/badges/web-foundations/assertions", headers=h["kiln"],
+                    json={"recipient": {"type": "email", "identity": "bo@example.org"}})
+    assert r.status_code == 201, r.text
+    new = r.json()["id"]
+    assert client.post(f"/assertions/{new}/revoke", json={"reason": "in error"}, headers=h["kiln"]).status_code == 200
+    assert client.post(f"/assertions/{old}/revoke", json={"reason": "in error"},
+                       headers=h["college"]).status_code == 200

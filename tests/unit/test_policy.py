@@ -128,12 +128,19 @@ def test_an_assertion_as_a_resource() -> None:
     record = AssertionRecord(id="a1", props={"status": "issued"}, badge_id="web", learner_id=SELF,
                              issuer_id=OTHER, badge_organisation_id=OWNER)
     revoking = policy.of_assertion(record, Action.REVOKE_ASSERTION)
-    assert revoking.owners == (OWNER,) and revoking.learner == SELF
+    assert revoking.owners == (OTHER,) and revoking.learner == SELF
     assert policy.of_assertion(record, Action.WITHDRAW_ASSERTION).owners == (OWNER, OTHER)
-    # the issuer (not the badge's organisation) may withdraw, not revoke
-    issuer = CALLERS["org-other"]
+    assert policy.of_assertion(record, Action.READ_ASSERTION).owners == (OWNER, OTHER)
+    # the issuer revokes (the revocation is published under its name), and may withdraw;
+    # the badge's organisation, when another (the badge's issuer changed later), may not revoke
+    issuer, definer = CALLERS["org-other"], CALLERS["org-owner"]
+    assert policy.allowed(issuer, Action.REVOKE_ASSERTION, revoking)
+    assert not policy.allowed(definer, Action.REVOKE_ASSERTION, revoking)
     assert policy.allowed(issuer, Action.WITHDRAW_ASSERTION, policy.of_assertion(record, Action.WITHDRAW_ASSERTION))
-    assert not policy.allowed(issuer, Action.REVOKE_ASSERTION, revoking)
+    # an award whose issuer is not recorded: the badge's organisation
+    unknown = AssertionRecord(id="a2", props={}, badge_id="web", learner_id=SELF, issuer_id=None,
+                              badge_organisation_id=OWNER)
+    assert policy.of_assertion(unknown, Action.REVOKE_ASSERTION).owners == (OWNER,)
 
 
 def test_acting_for_and_scope_are_inverse() -> None:
