@@ -367,7 +367,7 @@ class Insights:
 
     # ---- pathway funnels ---------------------------------------------------------
 
-    def pathways(self, *, pathway: str | None = None) -> dict[str, Any]:
+    def pathways(self, *, pathway: str | None = None, viewer: str | None = "*") -> dict[str, Any]:
         """Each recommended pathway's funnel: learners who met steps 1..n in order.
 
         Stage n counts the learners who meet every one of the first n required
@@ -375,11 +375,15 @@ class Insights:
         time); ``completed`` is the last required stage. Optional steps follow
         as further stages (completed and met). Stages are suppressed as a chain.
 
+        ``viewer`` is whose drafts are shown, as the pathway pages take it
+        (``policy.draft_viewer``): ``'*'`` every draft (admin, the command line),
+        an organisation id its own, None none.
+
         Raises:
-            NotFound: ``pathway`` is not a recommended pathway.
+            NotFound: ``pathway`` is not a recommended pathway ``viewer`` may see.
         """
         outline: dict[str, dict[str, Any]] = {}
-        for r in self._read(queries.RECOMMENDED_PATHWAY_STEPS):
+        for r in self._read(queries.RECOMMENDED_PATHWAY_STEPS, {"viewer": viewer}):
             p = outline.setdefault(r["pathway_id"], {"title": r["title"], "status": r["status"], "steps": []})
             p["steps"].append(r)
         if pathway is not None and pathway not in outline:

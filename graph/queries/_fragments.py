@@ -1,14 +1,15 @@
 """Cypher fragments the statement modules of ``graph.queries`` share (not statements).
 
 Lock before read (``_LOCK_FIRST``), the catalogue's text and link filters
-(``_filtered``), and a portable sort of a list of ids (``_sorted_ids``).
+(``_filtered``), a portable sort of a list of ids (``_sorted_ids``), and who
+may see a draft pathway (``_VISIBLE_TO_VIEWER``).
 """
 
 from __future__ import annotations
 
 import re
 
-from colearn.graph.schema import Label
+from colearn.graph.schema import Label, PathwayStatus, Rel
 
 
 #: Lock before read. Neo4j runs a statement at read-committed isolation: a
@@ -50,3 +51,16 @@ def _sorted_ids(ids: str) -> str:
     (an insertion sort with ``reduce``). The order of a pattern comprehension is
     the engine's: FalkorDB lists relationships oldest first, Neo4j newest first."""
     return f"reduce(acc = [], x IN {ids} | [y IN acc WHERE y < x] + [x] + [y IN acc WHERE y >= x])"
+
+
+_AUTHOR = f"(n)<-[:{Rel.AUTHORED}]-(x:{Label.ORGANISATION})"
+
+#: Draft visibility, the one rule (``PATHWAY_PAGE``, ``PATHWAY_GET_FOR_VIEWER``):
+#: a pathway ``n`` that is not a draft is seen by everyone; a draft only by
+#: ``$viewer`` = its authoring organisation's id, or ``'*'`` (admin); a null
+#: ``$viewer`` sees no draft. Who the viewer is (from the caller's role) is the
+#: service's to say (``service/authoring.py``).
+_VISIBLE_TO_VIEWER = (
+    f"WITH n, [{_AUTHOR.replace('(x:', '(v:')} | v.id] AS authors "
+    f"WHERE n.status <> '{PathwayStatus.DRAFT}' OR $viewer = '*' OR $viewer IN authors "
+)

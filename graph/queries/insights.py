@@ -11,7 +11,7 @@ venue counts as the place it is WITHIN.
 from __future__ import annotations
 
 from colearn.graph.schema import AssertionStatus, Label, Rel
-from colearn.graph.queries._fragments import _sorted_ids
+from colearn.graph.queries._fragments import _VISIBLE_TO_VIEWER, _sorted_ids
 
 
 _INSIGHT_AWARDS = (
@@ -78,10 +78,13 @@ LEARNER_LAYER_TIMES = (
     "RETURN l.id AS learner, c.domain AS domain, c.layer_rank AS layer_rank, collect(a.issued_on) AS times"
 )
 
-#: Every recommended pathway's steps in order. Returns rows ``{pathway_id,
-#: title, status, step, step_title, required, optional, badges: [id] ascending}``.
+#: Every recommended pathway's steps in order, drafts only for ``$viewer``
+#: (``_VISIBLE_TO_VIEWER``: ``'*'`` all, an organisation id its own, null none).
+#: Returns rows ``{pathway_id, title, status, step, step_title, required,
+#: optional, badges: [id] ascending}``.
 RECOMMENDED_PATHWAY_STEPS = (
-    f"MATCH (p:{Label.PATHWAY} {{kind: 'recommended'}})-[h:{Rel.HAS_STEP}]->(s:{Label.STEP}) "
+    f"MATCH (n:{Label.PATHWAY} {{kind: 'recommended'}}) " + _VISIBLE_TO_VIEWER
+    + f"WITH n AS p MATCH (p)-[h:{Rel.HAS_STEP}]->(s:{Label.STEP}) "
     "RETURN p.id AS pathway_id, p.title AS title, p.status AS status, h.order AS step, "
     "s.title AS step_title, s.required AS required, s.optional AS optional, "
     f"{_sorted_ids(f'[(s)-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) | b.id]')} AS badges "

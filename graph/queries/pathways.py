@@ -3,21 +3,9 @@
 
 from __future__ import annotations
 
-from colearn.graph.schema import Label, PathwayStatus, Rel
-from colearn.graph.queries._fragments import _filtered, _sorted_ids
+from colearn.graph.schema import Label, Rel
+from colearn.graph.queries._fragments import _AUTHOR, _VISIBLE_TO_VIEWER, _filtered, _sorted_ids
 
-
-_AUTHOR = f"(n)<-[:{Rel.AUTHORED}]-(x:{Label.ORGANISATION})"
-
-#: Draft visibility, the one rule (``PATHWAY_PAGE``, ``PATHWAY_GET_FOR_VIEWER``):
-#: a pathway ``n`` that is not a draft is seen by everyone; a draft only by
-#: ``$viewer`` = its authoring organisation's id, or ``'*'`` (admin); a null
-#: ``$viewer`` sees no draft. Who the viewer is (from the caller's role) is the
-#: service's to say (``service/authoring.py``).
-_VISIBLE_TO_VIEWER = (
-    f"WITH n, [{_AUTHOR.replace('(x:', '(v:')} | v.id] AS authors "
-    f"WHERE n.status <> '{PathwayStatus.DRAFT}' OR $viewer = '*' OR $viewer IN authors "
-)
 
 _PATHWAY_RECORD = (
     "{id: n.id, title: n.title, description: n.description, status: n.status, kind: n.kind, "

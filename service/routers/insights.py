@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from colearn.insights.aggregates import DIMENSIONS, Insights, parse_day, to_csv
 from colearn.insights.charts import FORMATS, render
+from colearn.domain import policy
 from colearn.domain.policy import Action
 from colearn.service.auth import Principal
 from colearn.service.catalogue import check_filters
@@ -118,10 +119,12 @@ def progression(request: Request, _: Reader, insights: InsightsDep,
 
 
 @router.get("/pathways", response_model=InsightPublic, responses={**_RESPONSES, 404: {"model": Problem}})
-def pathway_funnels(request: Request, _: Reader, insights: InsightsDep,
+def pathway_funnels(request: Request, principal: Reader, insights: InsightsDep,
                     pathway: Annotated[str | None, Query()] = None) -> Response:
-    """Each recommended pathway's funnel: learners who met steps 1, 1-2, ... and completed."""
-    return _answer(request, insights.pathways(pathway=pathway), insights.names())
+    """Each recommended pathway's funnel: learners who met steps 1, 1-2, ... and completed.
+    A draft pathway is shown only to its organisation and admins, as on its own page."""
+    return _answer(request, insights.pathways(pathway=pathway, viewer=policy.draft_viewer(principal)),
+                   insights.names())
 
 
 @router.get("/supply-demand", response_model=InsightPublic, responses=_RESPONSES)

@@ -173,7 +173,7 @@ def test_pathway_steps_and_learners(any_store: GraphStore) -> None:
     any_store.write(queries.set_links(Label.STEP, Rel.ACCEPTS, Label.BADGE), {"rows": [
         {"id": f"{p}.step-{n}", "targets": [{"id": b, "props": {}} for b in bs]}
         for p in ("pw", "mine") for n, (bs, _) in enumerate(steps, 1)]})
-    outline = any_store.read(queries.RECOMMENDED_PATHWAY_STEPS)
+    outline = any_store.read(queries.RECOMMENDED_PATHWAY_STEPS, {"viewer": "*"})
     assert [(r["pathway_id"], r["step"], r["required"], sorted(r["badges"])) for r in outline] == [
         ("pw", n, req, sorted(bs)) for n, (bs, req) in enumerate(steps, 1)]
     held = defaultdict(set)

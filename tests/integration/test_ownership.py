@@ -104,3 +104,24 @@ def test_only_the_issuer_revokes_an_award_after_its_badge_changes_hands(api, sto
     assert client.post(f"/assertions/{new}/revoke", json={"reason": "in error"}, headers=h["kiln"]).status_code == 200
     assert client.post(f"/assertions/{old}/revoke", json={"reason": "in error"},
                        headers=h["college"]).status_code == 200
+
+
+def test_a_draft_pathway_shows_in_insights_only_to_its_organisation(api, store: GraphStore) -> None:
+    """The funnels read every recommended pathway; a draft's title, steps and counts
+    are shown to its organisation and admins only, as its own page is."""
+    client, h = api
+    h["college"] = {"X-API-Key": create_key(store, "organisation", organisation_id="brackenford-college").secret}
+    body = {"id": "kiln-plan", "title": "Kiln's secret plan", "organisation": "kiln-digital",
+            "destination": "employment", "steps": [{"title": "Build", "badges": ["first-web-app"]}]}
+    assert client.post("/pathways", json=body, headers=h["kiln"]).status_code == 201
+    assert client.get("/pathways/kiln-plan", headers=h["college"]).status_code == 404
+
+    def funnels(who: str, **params: str) -> tuple[int, list[str]]:
+        r = client.get("/insights/pathways", params=params, headers=h[who])
+        return r.status_code, [p["pathway"] for p in r.json().get("pathways", [])] if r.status_code == 200 else []
+
+    status, seen = funnels("college")
+    assert status == 200 and seen and "kiln-plan" not in seen
+    assert funnels("college", pathway="kiln-plan")[0] == 404
+    assert "kiln-plan" in funnels("kiln")[1] and "kiln-plan" in funnels("admin")[1]
+    assert funnels("kiln", pathway="kiln-plan") == (200, ["kiln-plan"])
