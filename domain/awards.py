@@ -31,7 +31,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from colearn.domain.award_csv import parse_award_csv
 from colearn.domain.completions import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
                                         completion_assertion_id, unmet_steps)
 from colearn.graph.schema import AssertionStatus, Label
+from colearn.openbadges.rules import date_problem
 from colearn.graph.store import BATCH_SIZE, GraphStore
 from colearn.text import decode_strict
 
@@ -81,8 +82,14 @@ def _check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
     issued = epoch(req.issued_on, name="issued_on")
     issued = now if issued is None else issued
     expires = epoch(req.expires_on, name="expires_on")
-    if expires is not None and expires <= issued:
-        raise InvalidInput("expires_on must be after issued_on", field="expires_on")
+    # the date rule verifiers apply to what is published (an expiry after the issue,
+    # an issue date no later than now and its clock skew): an award breaking it would
+    # be published only to fail its own /verify
+    wrong = date_problem(datetime.fromtimestamp(issued, UTC),
+                         None if expires is None else datetime.fromtimestamp(expires, UTC),
+                         now=datetime.fromtimestamp(now, UTC), issued_field="issued_on", expires_field="expires_on")
+    if wrong is not None:
+        raise InvalidInput(wrong[1], field=wrong[0])
     return issued, expires
 
 

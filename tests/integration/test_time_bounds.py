@@ -6,6 +6,7 @@ bounds existed."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -64,9 +65,29 @@ def test_badge_durations_are_bounded(api, store: GraphStore, days) -> None:
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.expires_after_days", r.text
     ok = client.patch("/badges/web", json={"expires_after_days": times.MAX_DURATION_DAYS}, headers=h["college"])
     assert ok.status_code == 200
+    issued = datetime(2026, 1, 1, tzinfo=UTC)
     late = client.post("/organisations/college/badges/web/assertions", headers=h["college"],
-                       json=RECIPIENT | {"issued_on": "2999-12-31T00:00:00Z"})
-    assert late.status_code == 201 and late.json()["expires_on"] == "3100-01-01T00:00:00Z"
+                       json=RECIPIENT | {"issued_on": issued.isoformat()})
+    longest = issued + timedelta(days=times.MAX_DURATION_DAYS)
+    assert late.status_code == 201 and late.json()["expires_on"] == longest.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.mark.parametrize("ahead", [timedelta(days=1), timedelta(days=365 * 5), timedelta(seconds=400)])
+def test_an_award_dated_in_the_future_is_refused(api, store: GraphStore, ahead: timedelta) -> None:
+    """An award is published with its ``issuedOn``/``validFrom``, and verifiers refuse
+    one issued later than now (``rules.date_problem``, 5 minutes of clock skew): one
+    dated ahead would fail its own ``/verify``."""
+    client, h = api
+    when = (datetime.now(UTC) + ahead).isoformat()
+    r = client.post("/organisations/college/badges/web/assertions", json=RECIPIENT | {"issued_on": when},
+                    headers=h["college"])
+    assert r.status_code == 422 and "in the future" in r.text, r.text
+    assert r.json()["errors"][0]["field"].endswith("issued_on")
+    assert _assertions(store) == 0
+    soon = (datetime.now(UTC) + timedelta(seconds=60)).isoformat()
+    r = client.post("/organisations/college/badges/web/assertions", json=RECIPIENT | {"issued_on": soon},
+                    headers=h["college"])
+    assert r.status_code == 201, r.text
 
 
 @pytest.mark.parametrize("field, value", [("start", "0001-01-01"), ("start", "0001-01-01T00:00:00+14:00"),
