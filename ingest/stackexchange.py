@@ -150,7 +150,8 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
 
     # One Badge per general badge name, and per (tag, class) for tag badges. A
     # general badge's class is the one it is awarded with most often (it is
-    # the same for every award in practice).
+    # the same for every award in practice), counting only the rows that state
+    # one: a row without Class (an older row of a dump) is no evidence.
     classes: dict[tuple[str, bool, int | None], Counter[int | None]] = {}
     for a in awards:
         key = (a.name, a.tag_based, a.badge_class if a.tag_based else None)
@@ -161,10 +162,11 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
     seen_ids: dict[str, str] = {}
     themes = _theme_rows(plan, info)
     for (name, tag_based, _), counts in classes.items():
-        cls = counts.most_common(1)[0][0]
-        if not tag_based and len(counts) > 1:
+        stated = Counter({c: n for c, n in counts.items() if c is not None}) or counts
+        cls = stated.most_common(1)[0][0]
+        if not tag_based and len(stated) > 1:
             log.warning("badge '%s' on %s is awarded with several classes %s; using %s",
-                        name, site, dict(counts), tier_of(cls))
+                        name, site, dict(stated), tier_of(cls))
         bid = badge_id(site, name, tag_based=tag_based, badge_class=cls)
         if bid in seen_ids and seen_ids[bid] != name:
             first = seen_ids[bid]
