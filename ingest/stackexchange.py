@@ -77,8 +77,9 @@ ASSERTION_PROPS = ("status", "issued_on", "source", "site", "se_id")
 
 @dataclass
 class StackExchangeReport(IngestReport):
-    """``IngestReport`` plus the general badge names placed by the fallback rule."""
+    """``IngestReport`` plus the site key written and the general badge names placed by the fallback rule."""
 
+    site: str = ""
     fallbacks: list[str] = field(default_factory=list)
 
 
@@ -226,7 +227,8 @@ def ingest_stackexchange(store: GraphStore, path: Path | str, site: str,
 
     Returns:
         Rows written per label (``Theme``, ``Organisation``, ``Badge``,
-        ``Learner``, ``Assertion``) and the names the fallback rule placed.
+        ``Learner``, ``Assertion``), the site key as read (``site``) and the names
+        the fallback rule placed.
 
     Raises:
         InvalidInput: see ``read_badges_xml`` and ``load_mapping``; also when
@@ -237,7 +239,7 @@ def ingest_stackexchange(store: GraphStore, path: Path | str, site: str,
     site = plan.site
     info, themes, badge_rows = plan.info, plan.themes, plan.badge_rows
     org_id = f"se-{site}"
-    report = StackExchangeReport(source=str(path))
+    report = StackExchangeReport(source=str(path), site=site)
     report.fallbacks.extend(plan.fallbacks)
 
     # ---- writes (everything above is validated) ----

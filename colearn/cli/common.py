@@ -169,10 +169,11 @@ class Steps:
             self.progress.stop()
 
 
-def print_report(report: Any) -> None:
-    """An ingest report: rows per kind as a table on stdout; what was refused, skipped,
-    stubbed or placed by a fallback, one line each on stderr."""
-    table = Table(title=f"ingested {Path(report.source).name}")
+def print_report(report: Any, name: str | None = None) -> None:
+    """An ingest report: rows per kind as a table on stdout, titled ``ingested <name>`` (default
+    the name of the file or folder read); what was refused, skipped, stubbed or placed by a
+    fallback, one line each on stderr."""
+    table = Table(title=f"ingested {name or Path(report.source).name}")
     table.add_column("kind")
     table.add_column("rows", justify="right")
     for kind, n in report.counts.items():
