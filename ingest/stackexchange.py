@@ -51,14 +51,14 @@ from colearn.ingest.spine import ingest_spine, read_spine
 from colearn.ingest.stackexchange_mapping import (BadgePlan, BadgeRule, ByClass, ClassRule, SEMapping, SiteInfo,
                                                   SiteSpec, ThemeSpec, badge_id, classify, default_mapping_path,
                                                   load_mapping, site_info, slug)
-from colearn.ingest.stackexchange_xml import (DUMP_NAMES, HOST_SUFFIXES, TIERS, UNKNOWN_TIER, SEAward, SERow,
+from colearn.ingest.stackexchange_xml import (ARCHIVE_SUFFIXES, DUMP_NAMES, HOST_SUFFIXES, TIERS, UNKNOWN_TIER, SEAward, SERow,
                                               badges_file, checked_site, find_dump, looks_like_tag, read_badges_xml, site_key,
                                               skipped_archives, tier_of)
 
 # Reading Badges.xml and the mapping live in their own modules; their names stay
 # importable from here.
 __all__ = ["SOURCE", "TIERS", "UNKNOWN_TIER", "BadgePlan", "BadgeRule", "ByClass", "ClassRule", "SEAward", "SEMapping", "SERow", "SiteInfo", "SitePlan",
-           "SiteSpec", "StackExchangeReport", "ThemeSpec", "ASSERTION_PROPS", "DUMP_NAMES", "HOST_SUFFIXES", "badge_id", "badges_file",
+           "SiteSpec", "StackExchangeReport", "ThemeSpec", "ARCHIVE_SUFFIXES", "ASSERTION_PROPS", "DUMP_NAMES", "HOST_SUFFIXES", "badge_id", "badges_file",
            "checked_site", "classify", "default_mapping_path", "find_dump", "ingest_stackexchange", "load_mapping", "looks_like_tag", "plan_stackexchange", "read_badges_xml", "site_info", "site_key",
            "skipped_archives", "slug", "tier_of"]
 

@@ -88,7 +88,8 @@ def store() -> Iterator[GraphStore]:
 
 
 def run(fn: Callable[[], T]) -> T:
-    """Run a command body; turn colearn errors into a message on stderr and exit status 1.
+    """Run a command body; turn colearn errors into a message on stderr (one line, never wrapped
+    at the terminal's width, so that a log or ``grep`` finds it whole) and exit status 1.
 
     Raises:
         typer.Exit: with code 1, when ``fn`` raised a ``ColearnError``.
@@ -96,7 +97,7 @@ def run(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except ColearnError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
 
 
