@@ -9,13 +9,18 @@ both are on one file system), the folder itself flushed after.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
 from colearn.processes import pid_alive
+
+#: What a file is written from: its bytes, or a function that writes them to the open binary file.
+Data = bytes | bytearray | memoryview | Callable[[BinaryIO], object]
 
 
 def _temp_files(target: Path) -> list[tuple[Path, int]]:
@@ -37,7 +42,27 @@ def _own_temp_file(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
 
-def write_whole(path: Path | str, data: bytes | bytearray | memoryview | Callable[[BinaryIO], object]) -> Path:
+def _write_synced(tmp: Path, data: Data) -> None:
+    """Write ``data`` (bytes, or a function writing to the open binary file) to ``tmp`` and flush it to disk."""
+    with tmp.open("wb") as f:
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            f.write(data)
+        else:
+            data(f)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename in it) to disk."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_whole(path: Path | str, data: Data) -> Path:
     """Write ``path`` whole or not at all and return it.
 
     Args:
@@ -59,22 +84,80 @@ def write_whole(path: Path | str, data: bytes | bytearray | memoryview | Callabl
     target = Path(path)
     tmp = _own_temp_file(target)
     try:
-        with tmp.open("wb") as f:
-            if isinstance(data, (bytes, bytearray, memoryview)):
-                f.write(data)
-            else:
-                data(f)
-            f.flush()
-            os.fsync(f.fileno())
+        _write_synced(tmp, data)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    folder = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    _sync_folder(target.parent)
     return target
+
+
+def write_all(files: Mapping[Path, Data]) -> list[Path]:
+    """Write every file of ``files`` whole, or none of them (files that belong together:
+    a report and its plot), and return their paths in order.
+
+    Each file is first written to a temporary name beside it (as ``write_whole``
+    does); only when all are written are they renamed over their targets, one
+    after the other. A target that is a folder is refused before any rename. If
+    a rename fails, the targets already renamed get their old content back (or
+    are removed when they had none), so a reader finds either the old set or
+    the new one (a reader that looks between two renames can see one new file
+    beside an old one).
+
+    Args:
+        files: ``{path: bytes, or a function that writes them to the open binary file}``;
+            every path's folder must exist.
+
+    Raises:
+        OSError: a file cannot be written, a target is a folder (``IsADirectoryError``),
+            or a rename fails; ``filename`` is the target concerned, and no target has
+            changed.
+        Exception: whatever a ``data`` function raises, with the same guarantee.
+    """
+    temps: dict[Path, Path] = {}
+    backups: list[tuple[Path, Path | None]] = []
+    try:
+        for path, data in files.items():
+            target = Path(path)
+            temps[target] = _own_temp_file(target)
+            _in_target_name(target, partial(_write_synced, temps[target], data))
+        for target in temps:
+            if target.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "a folder is where this file goes", str(target))
+        try:
+            for target, tmp in temps.items():
+                backup = None
+                if os.path.lexists(target):
+                    backup = _own_temp_file(target)
+                    _in_target_name(target, partial(os.replace, target, backup))
+                backups.append((target, backup))
+                _in_target_name(target, partial(os.replace, tmp, target))
+        except BaseException:
+            for target, backup in reversed(backups):
+                if backup is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    os.replace(backup, target)
+            backups.clear()
+            raise
+    finally:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+        for _, backup in backups:
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+    for folder in {t.parent for t in temps}:
+        _sync_folder(folder)
+    return list(temps)
+
+
+def _in_target_name(target: Path, step: Callable[[], object]) -> None:
+    """``step()``, an ``OSError`` it raises given again with ``target`` as its file name
+    (not the temporary file's)."""
+    try:
+        step()
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
 
 
 def create_once(path: Path | str, data: bytes) -> bool:
@@ -130,4 +213,4 @@ def read_or_create(path: Path | str, make: Callable[[], bytes], *, folder_mode: 
     return target.read_bytes()
 
 
-__all__ = ["create_once", "read_or_create", "write_whole"]
+__all__ = ["Data", "create_once", "read_or_create", "write_all", "write_whole"]

@@ -51,14 +51,14 @@ from colearn.ingest.spine import ingest_spine, read_spine
 from colearn.ingest.stackexchange_mapping import (BadgePlan, BadgeRule, ByClass, ClassRule, SEMapping, SiteInfo,
                                                   SiteSpec, ThemeSpec, badge_id, classify, default_mapping_path,
                                                   load_mapping, site_info, slug)
-from colearn.ingest.stackexchange_xml import (DUMP_NAMES, HOST_SUFFIXES, TIERS, UNKNOWN_TIER, SEAward, SERow,
+from colearn.ingest.stackexchange_xml import (ARCHIVE_SUFFIXES, DUMP_NAMES, HOST_SUFFIXES, TIERS, UNKNOWN_TIER, SEAward, SERow,
                                               badges_file, checked_site, find_dump, looks_like_tag, read_badges_xml, site_key,
                                               skipped_archives, tier_of)
 
 # Reading Badges.xml and the mapping live in their own modules; their names stay
 # importable from here.
 __all__ = ["SOURCE", "TIERS", "UNKNOWN_TIER", "BadgePlan", "BadgeRule", "ByClass", "ClassRule", "SEAward", "SEMapping", "SERow", "SiteInfo", "SitePlan",
-           "SiteSpec", "StackExchangeReport", "ThemeSpec", "ASSERTION_PROPS", "DUMP_NAMES", "HOST_SUFFIXES", "badge_id", "badges_file",
+           "SiteSpec", "StackExchangeReport", "ThemeSpec", "ARCHIVE_SUFFIXES", "ASSERTION_PROPS", "DUMP_NAMES", "HOST_SUFFIXES", "badge_id", "badges_file",
            "checked_site", "classify", "default_mapping_path", "find_dump", "ingest_stackexchange", "load_mapping", "looks_like_tag", "plan_stackexchange", "read_badges_xml", "site_info", "site_key",
            "skipped_archives", "slug", "tier_of"]
 
@@ -77,8 +77,9 @@ ASSERTION_PROPS = ("status", "issued_on", "source", "site", "se_id")
 
 @dataclass
 class StackExchangeReport(IngestReport):
-    """``IngestReport`` plus the general badge names placed by the fallback rule."""
+    """``IngestReport`` plus the site key written and the general badge names placed by the fallback rule."""
 
+    site: str = ""
     fallbacks: list[str] = field(default_factory=list)
 
 
@@ -150,7 +151,8 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
 
     # One Badge per general badge name, and per (tag, class) for tag badges. A
     # general badge's class is the one it is awarded with most often (it is
-    # the same for every award in practice).
+    # the same for every award in practice), counting only the rows that state
+    # one: a row without Class (an older row of a dump) is no evidence.
     classes: dict[tuple[str, bool, int | None], Counter[int | None]] = {}
     for a in awards:
         key = (a.name, a.tag_based, a.badge_class if a.tag_based else None)
@@ -161,10 +163,11 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
     seen_ids: dict[str, str] = {}
     themes = _theme_rows(plan, info)
     for (name, tag_based, _), counts in classes.items():
-        cls = counts.most_common(1)[0][0]
-        if not tag_based and len(counts) > 1:
+        stated = Counter({c: n for c, n in counts.items() if c is not None}) or counts
+        cls = stated.most_common(1)[0][0]
+        if not tag_based and len(stated) > 1:
             log.warning("badge '%s' on %s is awarded with several classes %s; using %s",
-                        name, site, dict(counts), tier_of(cls))
+                        name, site, dict(stated), tier_of(cls))
         bid = badge_id(site, name, tag_based=tag_based, badge_class=cls)
         if bid in seen_ids and seen_ids[bid] != name:
             first = seen_ids[bid]
@@ -224,7 +227,8 @@ def ingest_stackexchange(store: GraphStore, path: Path | str, site: str,
 
     Returns:
         Rows written per label (``Theme``, ``Organisation``, ``Badge``,
-        ``Learner``, ``Assertion``) and the names the fallback rule placed.
+        ``Learner``, ``Assertion``), the site key as read (``site``) and the names
+        the fallback rule placed.
 
     Raises:
         InvalidInput: see ``read_badges_xml`` and ``load_mapping``; also when
@@ -235,7 +239,7 @@ def ingest_stackexchange(store: GraphStore, path: Path | str, site: str,
     site = plan.site
     info, themes, badge_rows = plan.info, plan.themes, plan.badge_rows
     org_id = f"se-{site}"
-    report = StackExchangeReport(source=str(path))
+    report = StackExchangeReport(source=str(path), site=site)
     report.fallbacks.extend(plan.fallbacks)
 
     # ---- writes (everything above is validated) ----

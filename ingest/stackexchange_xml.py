@@ -28,7 +28,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from colearn.errors import InvalidInput
 from colearn.ingest.common import validate
 
-__all__ = ["DUMP_NAMES", "FIRST_YEAR", "HOST_SUFFIXES", "TIERS", "UNKNOWN_TIER", "SEAward", "SERow", "badges_file",
+__all__ = ["ARCHIVE_SUFFIXES", "DUMP_NAMES", "FIRST_YEAR", "HOST_SUFFIXES", "TIERS", "UNKNOWN_TIER", "SEAward", "SERow", "badges_file",
            "checked_site", "find_dump", "looks_like_tag", "read_badges_xml", "site_key", "skipped_archives", "tier_of"]
 
 #: Stack Exchange ``Class`` -> tier name.
@@ -226,7 +226,8 @@ _ARCHIVES: tuple[tuple[bytes, str, str, str], ...] = (
     (b"\x28\xb5\x2f\xfd", "a zstd-compressed file", ".zst", "unzstd {name}"),
 )
 _GZIP = b"\x1f\x8b"
-_ARCHIVE_SUFFIXES = (".7z", ".zip", ".bz2", ".xz", ".zst", ".tar", ".tgz", ".tar.gz")
+#: Name endings of the archives a dump comes in, which no reader opens (``skipped_archives``).
+ARCHIVE_SUFFIXES = (".7z", ".zip", ".bz2", ".xz", ".zst", ".tar", ".tgz", ".tar.gz")
 #: A POSIX tar archive says ``ustar`` at byte 257 of its first header block.
 _TAR_AT, _TAR = 257, b"ustar"
 #: Bytes looked at to tell what a file is (a tar header block).
@@ -248,23 +249,51 @@ def _archive(head: bytes, name: str) -> str | None:
 def skipped_archives(folder: Path) -> list[str]:
     """The names of the archives (by suffix) in ``folder``, sorted: files a reader does not open."""
     try:
-        return sorted(f.name for f in folder.iterdir() if f.is_file() and f.name.lower().endswith(_ARCHIVE_SUFFIXES))
+        return sorted(f.name for f in folder.iterdir() if f.is_file() and f.name.lower().endswith(ARCHIVE_SUFFIXES))
     except OSError:
         return []
 
 
+def _dump_like(name: str) -> bool:
+    """True for a file name that may hold a site's badges but is none of ``DUMP_NAMES`` in any
+    letter case: another ``.xml`` or ``.xml.gz`` (``Posts.xml``, ``Badges (1).xml``), or one that
+    starts with ``badges`` (``Badges.xml.bak``)."""
+    low = name.lower()
+    return not name.startswith(".") and (low.endswith((".xml", ".xml.gz")) or low.startswith("badges"))
+
+
 def find_dump(folder: Path) -> tuple[Path | None, list[tuple[str, str]]]:
-    """A site folder's dump (the first of ``DUMP_NAMES`` that is a file), or None and what in
-    the folder was passed over: ``(file name, why)``, ``why`` one of ``"cannot be read"`` (a
-    ``Badges.xml`` that is no file: a dangling link, a folder), ``"the name must be
-    Badges.xml"`` (another letter case) and ``"an archive"`` (``skipped_archives``)."""
+    """A site folder's dump, or None and what in the folder looks like one but is not read.
+
+    The dump is the first of ``DUMP_NAMES`` that is a file; else the one file whose name is
+    one of them in another letter case (``badges.xml``, ``BADGES.XML``, ``Badges.XML.gz``;
+    the first of ``DUMP_NAMES`` again wins). Without a dump, what was passed over is
+    ``[(file name, why)]``, ``why`` one of ``"cannot be read"`` (a ``Badges.xml`` in any
+    case that is no file: a dangling link, a folder), ``"N files named Badges.xml in
+    different letter case: keep one"``, ``"not named Badges.xml"`` (another ``.xml`` or
+    ``.xml.gz``, or a name starting with ``badges``) and ``"an archive"``
+    (``skipped_archives``), in that order.
+
+    Raises:
+        OSError: ``folder`` cannot be listed.
+    """
     for name in DUMP_NAMES:
         if (folder / name).is_file():
             return folder / name, []
-    lower = {n.lower() for n in DUMP_NAMES}
-    missed = [(f.name, "cannot be read" if f.name in DUMP_NAMES else "the name must be Badges.xml")
-              for f in sorted(folder.iterdir()) if f.name.lower() in lower]
-    return None, missed + [(a, "an archive") for a in skipped_archives(folder)]
+    entries = sorted(f for f in folder.iterdir() if not f.name.startswith("."))
+    dumps = {n.lower(): n for n in DUMP_NAMES}
+    for name in DUMP_NAMES:
+        variants = [f for f in entries if f.name.lower() == name.lower() and f.is_file()]
+        if len(variants) == 1:
+            return variants[0], []
+        if variants:
+            return None, [(f.name, f"{len(variants)} files named {name} in different letter case: keep one")
+                          for f in variants]
+    archives = set(skipped_archives(folder))
+    missed = [(f.name, "cannot be read") for f in entries if f.name.lower() in dumps]
+    missed += [(f.name, "not named Badges.xml") for f in entries
+               if f.name.lower() not in dumps and f.name not in archives and _dump_like(f.name)]
+    return None, missed + [(a, "an archive") for a in sorted(archives)]
 
 
 def badges_file(path: Path | str) -> Path:

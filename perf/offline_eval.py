@@ -12,7 +12,6 @@ other (data flows ingest -> graph -> recommender).
 
 from __future__ import annotations
 
-import html
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -23,8 +22,9 @@ from typing import Any
 from colearn.data import bundled
 from colearn.errors import InvalidInput
 from colearn.ingest.spine import read_spine, spine_cell_rows
-from colearn.ingest.stackexchange import (DUMP_NAMES, HOST_SUFFIXES, SitePlan, badges_file, checked_site, find_dump,
+from colearn.ingest.stackexchange import (ARCHIVE_SUFFIXES, DUMP_NAMES, HOST_SUFFIXES, SitePlan, badges_file, checked_site, find_dump,
                                           load_mapping, plan_stackexchange, site_key, skipped_archives)
+from colearn.perf.eval_output import check_reports, fallbacks_markdown, markdown_cell, written
 from colearn.recommender.evaluation import MIN_BADGES, PROTOCOLS, temporal_leave_last_out, validation_awards
 from colearn.recommender.suite import Site, prior_to_replay, run_suite
 
@@ -66,7 +66,9 @@ class SuiteInput:
         sites: one ``suite.Site`` per site folder, sorted by site key.
         paths: ``{site key: the dump read}``.
         fallbacks: ``{site key: fallback_rows}``.
-        passed_over: what was not read, in words (``"ai/ai.stackexchange.com.7z (an archive)"``).
+        passed_over: what was not read although it looks like a dump, in words: only a loose
+            archive whose site was read from its own folder (``"ai.stackexchange.com.7z (an
+            archive; site ai was read from ai.stackexchange.com/)"``); anything else refuses the suite.
     """
 
     sites: list[Site]
@@ -75,22 +77,50 @@ class SuiteInput:
     passed_over: list[str] = field(default_factory=list)
 
 
+def _archive_site(name: str) -> str | None:
+    """The site key an archive's name gives (``ai.stackexchange.com.7z`` -> ``ai``), or None."""
+    low = name.lower()
+    for suffix in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True):
+        if low.endswith(suffix):
+            return site_key(name[:-len(suffix)])
+    return None
+
+
+def _unread(where: str, name: str, why: str) -> str:
+    """A file a suite will not read, with what to do about it (``read_suite``'s refusal)."""
+    path = f"{where}/{name}" if where else name
+    if why == "an archive":
+        into = where or "a folder named for its site, e.g. ai"
+        return f"{path} (an archive: extract Badges.xml from it into {into})"
+    if why == "not named Badges.xml":
+        return f"{path} (not named Badges.xml: rename it to Badges.xml if it is the site's badge dump)"
+    if why == "not inside a <site> folder":
+        return f"{path} (not inside a <site> folder: move it into a folder named for its site, e.g. ai/)"
+    return f"{path} ({why})"
+
+
 def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
-    """Every ``<folder>/<site>/Badges.xml`` (or ``Badges.xml.gz``), read and mapped.
+    """Every ``<folder>/<site>/Badges.xml`` (or ``Badges.xml.gz``, the name in any letter case:
+    ``ingest.stackexchange.find_dump``), read and mapped.
 
     A site folder's name gives its key (``ingest.stackexchange.site_key``: lower-cased,
     a trailing ``.stackexchange.com`` or ``.com`` dropped, so ``ai.stackexchange.com``
-    is ``ai``); folders without a dump, and hidden ones, are passed over.
+    is ``ai``). Hidden folders and folders holding nothing like a dump are passed over.
+    Anything that looks like a dump but would not be read refuses the whole suite before
+    anything is read (one error listing every such file and what to do): in a site folder
+    without a readable dump, an archive, another ``.xml`` file or a ``Badges.xml`` that is no
+    file; at the top, a ``Badges.xml`` or an archive, unless the archive's name gives the key
+    of a site read from its own folder (its source: listed in ``passed_over``).
 
     Returns:
         The sites (sorted by key), the file read for each, its fallback badges, and
-        what was passed over.
+        the archives passed over.
 
     Raises:
-        InvalidInput: ``folder`` does not exist; no site folder with a dump under it (naming what was
-            passed over: archives, a loose or misnamed ``Badges.xml``); a folder name
-            that gives no site key, or two that give the same one (naming the folders);
-            a dump or the mapping is refused.
+        InvalidInput: ``folder`` does not exist or is a file; something that looks like a dump
+            would not be read (naming each file and what to do); no site folder with a dump
+            under it; a folder name that gives no site key, or two that give the same one
+            (naming the folders); a dump or the mapping is refused.
     """
     root = Path(folder)
     if not root.exists():
@@ -99,20 +129,21 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
         raise InvalidInput("a file, not a folder of <site>/Badges.xml: evaluate one site with --data",
                            file=str(root))
     found: dict[str, Path] = {}
-    passed_over: list[str] = []
+    unread: list[str] = []
+    loose: list[str] = []
     dump_names = {n.lower() for n in DUMP_NAMES}
-    loose_archives = set(skipped_archives(root)) if root.is_dir() else set()
-    for sub in sorted(root.iterdir()) if root.is_dir() else []:
+    loose_archives = set(skipped_archives(root))
+    for sub in sorted(root.iterdir()):
         if sub.name.startswith("."):
             continue
         if not sub.is_dir():
             if sub.name.lower() in dump_names:
-                passed_over.append(f"{sub.name} (not inside a <site> folder)")
+                unread.append(_unread("", sub.name, "not inside a <site> folder"))
             elif sub.name in loose_archives:
-                passed_over.append(f"{sub.name} (an archive)")
+                loose.append(sub.name)
             continue
         dump, missed = find_dump(sub)
-        passed_over += [f"{sub.name}/{name} ({why})" for name, why in missed]
+        unread += [_unread(sub.name, name, why) for name, why in missed]
         if dump is None:
             continue
         key = site_key(sub.name)
@@ -124,9 +155,19 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
             raise InvalidInput(f"the folders '{found[key].parent.name}' and '{sub.name}' are both site '{key}'",
                                file=str(dump))
         found[key] = dump
+    passed_over = []
+    for name in loose:
+        key = _archive_site(name)
+        if key in found:
+            passed_over.append(f"{name} (an archive; site {key} was read from {found[key].parent.name}/)")
+        else:
+            unread.append(_unread("", name, "an archive"))
+    if unread:
+        raise InvalidInput(f"{len(unread)} file(s) that look like Stack Exchange dumps would not be read, so "
+                           f"no site was read: {'; '.join(unread)}. Fix them, or move them out of {folder}, "
+                           "then run again", file=str(folder))
     if not found:
-        what = f"; passed over: {', '.join(passed_over)}" if passed_over else ""
-        raise InvalidInput(f"no <site>/Badges.xml (or Badges.xml.gz) under {folder}{what}; a dump's archive "
+        raise InvalidInput(f"no <site>/Badges.xml (or Badges.xml.gz) under {folder}; a dump's archive "
                            "holds Badges.xml: extract it into a folder named for its site, e.g. "
                            "`7z x ai.stackexchange.com.7z -oai Badges.xml`", file=str(folder))
     out = SuiteInput(sites=[], passed_over=passed_over)
@@ -222,29 +263,6 @@ def require_cases(awards: Sequence[Sequence[Any]], site: str, path: Path | str, 
                        "distinct badges each)", file=str(path))
 
 
-def _cell(text: Any) -> str:
-    """``text`` as one markdown table cell: HTML escaped, ``|`` as an entity, line breaks as spaces."""
-    return " ".join(html.escape(str(text), quote=False).replace("|", "&#124;").split())
-
-
-def _append_fallbacks(md: Path, fallbacks: Mapping[str, Sequence[Mapping[str, Any]]], *, always: bool) -> None:
-    """Add the badges placed by the fallback rule to a markdown report (when there are any, or ``always``)."""
-    rows = [(site, f) for site, fs in fallbacks.items() for f in fs]
-    if not rows and not always:
-        return
-    lines = ["", "## Badges placed by the fallback rule", ""]
-    if not rows:
-        lines.append("None: the badge mapping lists every general badge name of the data.")
-    else:
-        lines += ["The badge mapping does not list these general badge names; each was placed on the spine by "
-                  "its tier. Add them to the mapping to place them by what they mean.", "",
-                  "| site | badge | tier | spine cell | badge id |", "|---|---|---|---|---|"]
-        lines += [f"| {site} | {_cell(f['name'])} | {f['tier']} | {f['cell']} | "
-                  f"`{f['badge_id']}` |" for site, f in rows]
-    with md.open("a", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
-
-
 def martial_arts() -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """The bundled Martial Arts site as ``(awards, catalogue, spine cells)``, the inputs of
     ``benchmark.replay`` and ``perf.inproc.quality``."""
@@ -301,13 +319,18 @@ def evaluate_site(data: Path | None, site: str | None, mapping: Path | None = No
         (its per-case rows dropped).
 
     Raises:
-        InvalidInput: an unknown protocol; a refused dump or mapping; no site key
-            (``data_site``); no learner with enough distinct badges (``require_cases``).
+        InvalidInput: an unknown protocol; ``temporal``: ``reports`` cannot take the report
+            (``eval_output.check_reports``, before the dump is read) or a file of it cannot be
+            written (naming it; nothing of the run is left); a refused dump or mapping; no site
+            key (``data_site``); no learner with enough distinct badges (``require_cases``).
     """
     if protocol not in PROTOCOLS:
         raise InvalidInput(f"protocol must be {' or '.join(PROTOCOLS)}, got {protocol!r}")
     cells = spine_cells()
     path, site = data_site(data, site)
+    name = site_report_name(site, validation)
+    if protocol == "temporal":
+        check_reports(reports, name)
     plan = plan_stackexchange(path, site, mapping)
     require_cases(plan.awards(), site, path, validation=validation and protocol == "temporal")
     fallbacks = fallback_rows(plan)
@@ -330,9 +353,8 @@ def evaluate_site(data: Path | None, site: str | None, mapping: Path | None = No
             result = benchmark.run(plan.awards(), se_catalogue(plan), cells,
                                    checkpoints=checkpoints or SITE_CHECKPOINTS, validation=validation)
             result.pop("per_case")
-        name = f"eval-{site}" + ("-validation" if validation else "")
-        md, png = write_report(result, reports, name, f"colearn eval: {site} ({result['split']} split)")
-        _append_fallbacks(md, {site: fallbacks}, always=True)
+        md, png = written(lambda: write_report(result, reports, name, f"colearn eval: {site} ({result['split']} split)",
+                                              tail=fallbacks_markdown({site: fallbacks}, always=True)))
         result["report"], result["plot"] = str(md), str(png)
     result["data"] = str(path)
     result["site"] = site
@@ -356,19 +378,31 @@ def _stages(progress: Callable[[str, int, int], None] | None, sites: list[Site],
     return stage, lambda: tell("done", steps, steps)
 
 
+def site_report_name(site: str, validation: bool = False) -> str:
+    """One site's report file name without its suffix: ``eval-<site>`` (``eval-<site>-validation``)."""
+    return f"eval-{site}" + ("-validation" if validation else "")
+
+
+def suite_report_name(validation: bool = False) -> str:
+    """The suite report's file name without its suffix: ``eval-suite`` (``eval-suite-validation``)."""
+    return "eval-suite" + ("-validation" if validation else "")
+
+
 def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, validation: bool = False,
                    checkpoints: int | None = None, reports: Path = Path("reports"),
                    progress: Callable[[str, int, int], None] | None = None,
                    paths: Mapping[str, Path] | None = None,
-                   fallbacks: Mapping[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+                   fallbacks: Mapping[str, list[dict[str, Any]]] | None = None,
+                   passed_over: Sequence[str] = ()) -> dict[str, Any]:
     """Every site of a suite (``suite.run_suite``), its report and plot written as
-    ``<reports>/eval-suite[-validation].md`` and ``.png``.
+    ``<reports>/eval-suite[-validation].md`` and ``.png``, both or neither.
 
     Args:
         folder: where ``sites`` were read from (``read_suite``).
         paths: ``{site: dump read}`` (``SuiteInput.paths``), named in errors.
         fallbacks: ``{site: fallback_rows}`` (``SuiteInput.fallbacks``): in the result
             and, when there are any, at the end of the report.
+        passed_over: ``SuiteInput.passed_over``: in the result and, when there are any, the report.
         prior: when ``folder`` is not the bundled suite, pool the bundled sites'
             training events into every site's ranker too.
         checkpoints: ranker refits per site; default ``SUITE_CHECKPOINTS``.
@@ -376,14 +410,18 @@ def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, valid
 
     Returns:
         ``run_suite``'s dict with ``"seconds"`` (wall time), ``"summary"``
-        (``report.suite_summary``), ``"fallbacks"``, ``"report"`` and ``"plot"``.
+        (``report.suite_summary``), ``"fallbacks"``, ``"passed_over"``, ``"report"`` and ``"plot"``.
 
     Raises:
-        InvalidInput: a refused dump (of the bundled prior suite too); a site
-            without a learner with enough distinct badges (``require_cases``, naming it).
+        InvalidInput: ``reports`` cannot take the report (``check_reports``, before any work)
+            or a file of it cannot be written (naming it; nothing of the run is left); a
+            refused dump (of the bundled prior suite too); a site without a learner with
+            enough distinct badges (``require_cases``, naming it).
     """
     from colearn.recommender.report import suite_summary, write_suite_report
 
+    name = suite_report_name(validation)
+    check_reports(reports, name)
     for site in sites:
         require_cases(site.awards, site.name, (paths or {}).get(site.name, Path(folder) / site.name),
                       validation=validation)
@@ -398,9 +436,11 @@ def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, valid
                       checkpoints=checkpoints or SUITE_CHECKPOINTS, progress=stage)
     done()
     suite["seconds"] = round(time.perf_counter() - start, 1)
-    name = "eval-suite" + ("-validation" if validation else "")
-    md, png = write_suite_report(suite, reports, name, f"colearn eval --suite {folder} ({suite['split']} split)")
-    _append_fallbacks(md, fallbacks or {}, always=False)
-    suite["fallbacks"] = dict(fallbacks or {})
+    tail = fallbacks_markdown(fallbacks or {}, always=False)
+    if passed_over:
+        tail += "\n## Not read\n\n" + "".join(f"- {markdown_cell(item)}\n" for item in passed_over)
+    md, png = written(lambda: write_suite_report(suite, reports, name,
+                                                f"colearn eval --suite {folder} ({suite['split']} split)", tail=tail))
+    suite["fallbacks"], suite["passed_over"] = dict(fallbacks or {}), list(passed_over)
     suite["summary"], suite["report"], suite["plot"] = suite_summary(suite), str(md), str(png)
     return suite

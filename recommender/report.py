@@ -3,16 +3,17 @@
 ``write_report(result, folder)`` writes ``<name>.md`` (every model, every
 metric with its 95% bootstrap interval, the protocol and the verdicts) and
 ``<name>.png`` (NDCG@10 and coverage@10 per model with their intervals;
-matplotlib's Agg backend, no display needed).
+matplotlib's Agg backend, no display needed), both or neither.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from colearn.files import write_all
 from colearn.recommender.benchmark import BASELINES, FULL, beats_every_baseline, best_baseline
 
 #: Report column order.
@@ -89,8 +90,9 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot(result: Mapping[str, Any], path: Path, title: str) -> Path:
-    """NDCG@10 and coverage@10 per model, with intervals, as a PNG (Agg backend)."""
+def plot(result: Mapping[str, Any], path: Path | BinaryIO, title: str) -> Path | BinaryIO:
+    """NDCG@10 and coverage@10 per model, with intervals, as a PNG (Agg backend) written to
+    ``path`` (a file name, or a file open for writing bytes), which is returned."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -110,18 +112,38 @@ def plot(result: Mapping[str, Any], path: Path, title: str) -> Path:
         ax.set_ylim(0, 1)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, format="png")
     return path
 
 
-def write_report(result: Mapping[str, Any], folder: Path | str, name: str, title: str) -> tuple[Path, Path]:
-    """Write ``<folder>/<name>.md`` and ``<folder>/<name>.png``; return both paths."""
+def write_pair(folder: Path | str, name: str, text: str,
+               draw: Callable[[BinaryIO], object]) -> tuple[Path, Path]:
+    """Write ``<folder>/<name>.md`` (``text``) and ``<folder>/<name>.png`` (``draw`` writes the PNG to
+    the open file it is given) both or neither (``files.write_all``); ``folder`` is made when missing.
+
+    Returns:
+        The two paths.
+
+    Raises:
+        OSError: the folder cannot be made, a file cannot be written or is a folder
+            (``filename`` names it); neither file has then changed.
+    """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    md = out / f"{name}.md"
-    md.write_text(markdown(result, title), encoding="utf-8")
-    png = plot(result, out / f"{name}.png", title)
+    md, png = out / f"{name}.md", out / f"{name}.png"
+    write_all({md: text.encode("utf-8"), png: draw})
     return md, png
+
+
+def write_report(result: Mapping[str, Any], folder: Path | str, name: str, title: str,
+                 tail: str = "") -> tuple[Path, Path]:
+    """Write ``<folder>/<name>.md`` (``markdown`` and then ``tail``, more markdown) and
+    ``<folder>/<name>.png`` (``plot``), both or neither (``write_pair``); return both paths.
+
+    Raises:
+        OSError: see ``write_pair``.
+    """
+    return write_pair(folder, name, markdown(result, title) + tail, lambda f: plot(result, f, title))
 
 
 # ---------------------------------------------------------------------------
@@ -183,9 +205,10 @@ def suite_markdown(suite: Mapping[str, Any], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def suite_plot(suite: Mapping[str, Any], path: Path, title: str) -> Path:
+def suite_plot(suite: Mapping[str, Any], path: Path | BinaryIO, title: str) -> Path | BinaryIO:
     """Per site: the recommender's and the best baseline's NDCG@10 (95% intervals, clipped at 0)
-    and the recommender's coverage@10, as one PNG (Agg backend)."""
+    and the recommender's coverage@10, as one PNG (Agg backend) written to ``path`` (a file name,
+    or a file open for writing bytes), which is returned."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -214,15 +237,16 @@ def suite_plot(suite: Mapping[str, Any], path: Path, title: str) -> Path:
     ax.legend(fontsize=8, loc="upper left", ncols=3)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, format="png")
     return path
 
 
-def write_suite_report(suite: Mapping[str, Any], folder: Path | str, name: str,
-                       title: str) -> tuple[Path, Path]:
-    """Write ``<folder>/<name>.md`` (``suite_markdown``) and ``<folder>/<name>.png`` (``suite_plot``)."""
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    md = out / f"{name}.md"
-    md.write_text(suite_markdown(suite, title), encoding="utf-8")
-    return md, suite_plot(suite, out / f"{name}.png", title)
+def write_suite_report(suite: Mapping[str, Any], folder: Path | str, name: str, title: str,
+                       tail: str = "") -> tuple[Path, Path]:
+    """Write ``<folder>/<name>.md`` (``suite_markdown`` and then ``tail``, more markdown) and
+    ``<folder>/<name>.png`` (``suite_plot``), both or neither (``write_pair``); return both paths.
+
+    Raises:
+        OSError: see ``write_pair``.
+    """
+    return write_pair(folder, name, suite_markdown(suite, title) + tail, lambda f: suite_plot(suite, f, title))

@@ -88,7 +88,8 @@ def store() -> Iterator[GraphStore]:
 
 
 def run(fn: Callable[[], T]) -> T:
-    """Run a command body; turn colearn errors into a message on stderr and exit status 1.
+    """Run a command body; turn colearn errors into a message on stderr (one line, never wrapped
+    at the terminal's width, so that a log or ``grep`` finds it whole) and exit status 1.
 
     Raises:
         typer.Exit: with code 1, when ``fn`` raised a ``ColearnError``.
@@ -96,7 +97,7 @@ def run(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except ColearnError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
 
 
@@ -169,10 +170,11 @@ class Steps:
             self.progress.stop()
 
 
-def print_report(report: Any) -> None:
-    """An ingest report: rows per kind as a table on stdout; what was refused, skipped,
-    stubbed or placed by a fallback, one line each on stderr."""
-    table = Table(title=f"ingested {Path(report.source).name}")
+def print_report(report: Any, name: str | None = None) -> None:
+    """An ingest report: rows per kind as a table on stdout, titled ``ingested <name>`` (default
+    the name of the file or folder read); what was refused, skipped, stubbed or placed by a
+    fallback, one line each on stderr."""
+    table = Table(title=f"ingested {name or Path(report.source).name}")
     table.add_column("kind")
     table.add_column("rows", justify="right")
     for kind, n in report.counts.items():

@@ -74,7 +74,7 @@ def ingest_stackexchange_cmd(
             with Steps() as step:
                 step(f"reading and writing {path} ({site})")
                 report = ingest_stackexchange(s, path, site=site, mapping=mapping)
-            print_report(report)
+            print_report(report, name=report.site)
 
     run(body)
 

@@ -120,7 +120,8 @@ def eval_cmd(
                                              "folder; a bundled site that is an evaluated one is left out; a "
                                              "--suite folder's other sites are always pooled).")] = True,
     require_wins: Annotated[bool, typer.Option(help="--suite: exit 1 if the recommender loses to the best "
-                                                    "baseline (NDCG@10) on any site.")] = False,
+                                                    "baseline (NDCG@10) on any site, naming the lost sites on "
+                                                    "stderr.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Offline evaluation: temporal leave-last-out on real earning sequences (users
@@ -129,29 +130,39 @@ def eval_cmd(
     baselines, with 95% bootstrap intervals; writes a report and a plot. With
     --suite, every site of a folder, one table and one plot. Badges the mapping
     does not list (placed by their tier) are listed too."""
-    from colearn.perf.offline_eval import data_site, evaluate_site, evaluate_suite, read_suite
+    from colearn.perf.eval_output import check_reports
+    from colearn.perf.offline_eval import (data_site, evaluate_site, evaluate_suite, read_suite, site_report_name,
+                                           suite_report_name)
 
     def body() -> None:
         if suite is not None:
             if data is not None or site is not None:
                 raise InvalidInput("give --data/--site (one site) or --suite (a folder, each site named by its "
                                    "folder), not both")
+            check_reports(reports, suite_report_name(validation))
             read = read_suite(suite, mapping)
             for item in read.passed_over:
-                err.print(f"[yellow]not read[/yellow]: {escape(item)}", highlight=False)
+                err.print(f"[yellow]not read[/yellow]: {escape(item)}", highlight=False, soft_wrap=True)
             with _progress(as_json) as tell:
                 result = evaluate_suite(suite, read.sites, prior=prior, validation=validation,
                                         checkpoints=checkpoints, reports=reports, progress=tell,
-                                        paths=read.paths, fallbacks=read.fallbacks)
+                                        paths=read.paths, fallbacks=read.fallbacks, passed_over=read.passed_over)
             if as_json:
                 out.print_json(json.dumps(result))
             else:
                 _print_suite(result, len(read.sites))
                 _print_fallbacks(result["fallbacks"])
-            if require_wins and result["summary"]["losses"]:
+            lost = [name for name, v in result["summary"]["sites"].items() if not v["win"]]
+            if require_wins and lost:
+                err.print(f"--require-wins: lost to the best baseline on NDCG@10 on {len(lost)} of "
+                          f"{len(result['summary']['sites'])} sites: "
+                          + ", ".join(f"{escape(n)} ({result['summary']['sites'][n]['best']})" for n in lost),
+                          highlight=False, soft_wrap=True)
                 raise typer.Exit(1)
             return
         path, key = data_site(data, site)
+        if protocol == "temporal":
+            check_reports(reports, site_report_name(key, validation))
         if data is not None and site is None:
             say(f"site: {key} (from the folder name of {path}; --site to name another)")
         with _progress(as_json) as tell:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from colearn.cli import app
@@ -21,9 +23,10 @@ def test_suite_of_two_sites_writes_one_table_and_plot(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     args = ["eval", "--suite", str(folder), "--no-prior", "--reports", str(reports)]
     result = runner.invoke(app, [*args, "--json", "--require-wins"])
-    body = json.loads(result.output)
+    body = json.loads(result.stdout)
     # --require-wins exits 1 exactly when a site is lost
     assert result.exit_code == (1 if body["summary"]["losses"] else 0), result.output
+    assert body["passed_over"] == []
     assert set(body["sites"]) == {"alpha", "beta"}
     for site in body["sites"].values():
         models = site["models"]
@@ -58,3 +61,124 @@ def test_a_suite_site_without_cases_is_named(tmp_path: Path) -> None:
     result = runner.invoke(app, ["eval", "--suite", str(tmp_path), "--no-prior", "--reports", str(tmp_path / "r")])
     assert result.exit_code == 1
     assert "site 'empty'" in result.output and "(0 rows" in result.output and "replay" not in result.output
+
+
+# --------------------------------------------------------------------------
+# Refused before any work, or written whole: run_suite stood in for by a canned result
+# --------------------------------------------------------------------------
+
+AI = Path(__file__).resolve().parents[2] / "data" / "stackexchange" / "ai" / "Badges.xml"
+
+
+def small_ai(rows: int = 600) -> str:
+    """The real AI dump's declaration and its first ``rows`` rows (learners with 3 badges among them)."""
+    lines = AI.read_text(encoding="utf-8").splitlines(keepends=True)
+    return "".join(lines[:2 + rows]) + "</badges>\n"
+
+
+def put(path: Path, text: str | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(small_ai() if text is None else text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def canned(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """``run_suite`` (as ``colearn eval --suite`` calls it) answering ``suite_result`` at once: each
+    site won, unless named in ``state["lost"]``; ``state["during"]`` runs first (a mid-run change)."""
+    import colearn.perf.offline_eval as offline_eval
+    from tests.recommender_builders import suite_result
+
+    state: dict[str, Any] = {"lost": set(), "during": lambda: None, "calls": 0}
+
+    def fake(sites: Any, cells: Any, **kw: Any) -> dict[str, Any]:
+        state["calls"] += 1
+        state["during"]()
+        return suite_result(**{s.name: (0.5, 0.6) if s.name in state["lost"] else (0.7, 0.6) for s in sites})
+
+    monkeypatch.setattr(offline_eval, "run_suite", fake)
+    return state
+
+
+def test_misnamed_and_unreadable_site_folders_refuse_the_suite_before_any_work(tmp_path: Path,
+                                                                               canned: dict[str, Any]) -> None:
+    """The tester's folder: beta and gamma are read as sites; delta's archive refuses the run, one line."""
+    suite = tmp_path / "suite"
+    put(suite / "good.stackexchange.com" / "Badges.xml")
+    put(suite / "beta" / "badges.xml")
+    put(suite / "gamma" / "BADGES.XML")
+    (suite / "delta").mkdir()
+    (suite / "delta" / "delta.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    reports = tmp_path / "rep"
+    result = runner.invoke(app, ["eval", "--suite", str(suite), "--no-prior", "--reports", str(reports), "--json"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stdout == "" and len(result.stderr.splitlines()) == 1
+    assert "delta/delta.zip (an archive: extract Badges.xml from it into delta)" in result.stderr
+    assert "not read" not in result.stderr and canned["calls"] == 0 and not reports.exists()
+    (suite / "delta" / "delta.zip").unlink()
+    result = runner.invoke(app, ["eval", "--suite", str(suite), "--no-prior", "--reports", str(reports), "--json"])
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(result.stdout)["sites"]) == {"beta", "gamma", "good"}
+
+
+def test_reports_that_is_a_file_is_refused_in_one_line_before_any_work(tmp_path: Path, canned: dict[str, Any],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import colearn.perf.offline_eval as offline_eval
+
+    def no_reading(*args: Any, **kw: Any) -> Any:
+        raise AssertionError("a dump was read before --reports was checked")
+
+    monkeypatch.setattr(offline_eval, "read_suite", no_reading)
+    monkeypatch.setattr(offline_eval, "plan_stackexchange", no_reading)
+    dump = put(tmp_path / "suite" / "ai" / "Badges.xml")
+    rep_file = tmp_path / "rep_file"
+    rep_file.write_text("not a folder")
+    for args in (["--suite", str(tmp_path / "suite")], ["--data", str(dump)]):
+        result = runner.invoke(app, ["eval", *args, "--no-prior", "--reports", str(rep_file)])
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+        assert result.stderr == f"error: {rep_file}: --reports must be a folder\n"
+    assert rep_file.read_text() == "not a folder" and canned["calls"] == 0
+
+
+def test_a_report_that_cannot_be_written_leaves_nothing_of_the_run(tmp_path: Path, canned: dict[str, Any],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plot's name taken by a folder while the suite runs (``mkdir -p rep/eval-suite.png``), and
+    the same for one site: one error naming the plot, no JSON, no report, no temporary file."""
+    from colearn.recommender import benchmark
+    from tests.recommender_builders import site_result
+
+    put(tmp_path / "suite" / "ai" / "Badges.xml")
+    reports = tmp_path / "rep"
+    canned["during"] = lambda: (reports / "eval-suite.png").mkdir(parents=True)
+    result = runner.invoke(app, ["eval", "--suite", str(tmp_path / "suite"), "--no-prior", "--reports",
+                                 str(reports), "--json"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert result.stdout == "" and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"error: {reports / 'eval-suite.png'}: cannot write the report")
+    assert [p.name for p in reports.iterdir()] == ["eval-suite.png"]
+
+    def run(*args: Any, **kw: Any) -> dict[str, Any]:
+        (reports / "eval-ai.png").mkdir()
+        return {**site_result(), "per_case": []}
+
+    monkeypatch.setattr(benchmark, "run", run)
+    result = runner.invoke(app, ["eval", "--data", str(tmp_path / "suite" / "ai"), "--site", "ai", "--no-prior", "--reports",
+                                 str(reports), "--json"])
+    assert result.exit_code == 1 and result.stdout == "", result.output
+    assert result.stderr.startswith(f"error: {reports / 'eval-ai.png'}: cannot write the report")
+    assert sorted(p.name for p in reports.iterdir()) == ["eval-ai.png", "eval-suite.png"]
+
+
+def test_require_wins_names_the_lost_sites_on_stderr_under_json(tmp_path: Path, canned: dict[str, Any]) -> None:
+    for name in ("ai", "beta", "gamma"):
+        put(tmp_path / "suite" / name / "Badges.xml")
+    canned["lost"] = {"beta", "gamma"}
+    args = ["eval", "--suite", str(tmp_path / "suite"), "--no-prior", "--reports", str(tmp_path / "r"), "--json"]
+    result = runner.invoke(app, [*args, "--require-wins"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["summary"]["losses"] == 2
+    assert result.stderr == ("--require-wins: lost to the best baseline on NDCG@10 on 2 of 3 sites: "
+                             "beta (ppr), gamma (ppr)\n")
+    canned["lost"] = set()
+    result = runner.invoke(app, [*args, "--require-wins"])
+    assert result.exit_code == 0 and result.stderr == ""

@@ -93,3 +93,54 @@ def test_read_or_create_makes_the_file_once_and_then_reads_it(tmp_path: Path) ->
     assert made == [1]
     assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
     assert sorted(p.name for p in path.parent.iterdir()) == ["secret"]
+
+
+def test_files_written_together_land_all_or_none(tmp_path: Path) -> None:
+    """``write_all``: a report and its plot. A writer that fails, or a target that is a folder,
+    leaves every target as it was and no temporary file; when all are written, all land."""
+    from colearn.files import write_all
+
+    md, png = tmp_path / "r.md", tmp_path / "r.png"
+    md.write_bytes(b"old report")
+
+    def fails(f) -> None:
+        f.write(b"half a plot")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError) as err:
+        write_all({md: b"new report", png: fails})
+    assert err.value.filename == str(png) and "No space left" in str(err.value)
+    assert md.read_bytes() == b"old report" and sorted(p.name for p in tmp_path.iterdir()) == ["r.md"]
+
+    png.mkdir()  # a folder where the plot goes: refused before any rename
+    with pytest.raises(IsADirectoryError) as err:
+        write_all({md: b"new report", png: b"plot"})
+    assert err.value.filename == str(png)
+    assert md.read_bytes() == b"old report" and sorted(p.name for p in tmp_path.iterdir()) == ["r.md", "r.png"]
+    png.rmdir()
+
+    assert write_all({md: b"new report", png: lambda f: f.write(b"plot")}) == [md, png]
+    assert md.read_bytes() == b"new report" and png.read_bytes() == b"plot"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.md", "r.png"]
+
+
+def test_a_rename_that_fails_puts_back_the_files_already_renamed(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from colearn.files import write_all
+
+    a, b = tmp_path / "a.md", tmp_path / "b.png"
+    a.write_bytes(b"old a")
+    real_replace = os.replace
+
+    def replace(src: object, dst: object) -> None:
+        if Path(str(dst)) == b:
+            raise PermissionError(13, "Permission denied")
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(PermissionError) as err:
+        write_all({a: b"new a", b: b"new b"})
+    assert err.value.filename == str(b)
+    assert a.read_bytes() == b"old a" and sorted(p.name for p in tmp_path.iterdir()) == ["a.md"]

@@ -260,10 +260,10 @@ def test_a_folder_without_a_dump_names_its_archives(tmp_path: Path) -> None:
         badges_file(tmp_path)
     assert err.value.file == str(tmp_path)
     _tar(tmp_path / "ai.tar.gz", gz=True)
-    shutil.copy(AI, tmp_path / "badges.xml")
+    shutil.copy(AI, tmp_path / "Posts.xml")
     with pytest.raises(InvalidInput) as err:
         badges_file(tmp_path)
-    assert "ai.tar.gz" in str(err.value) and "found badges.xml: the name must be Badges.xml" in str(err.value)
+    assert "ai.tar.gz" in str(err.value) and "found Posts.xml: not named Badges.xml" in str(err.value)
 
 
 # --------------------------------------------------------------------------
@@ -304,8 +304,8 @@ def test_a_suite_without_dumps_names_the_archives_it_passed_over(tmp_path: Path)
     shutil.copy(AI, tmp_path / "Badges.xml")
     with pytest.raises(InvalidInput) as err:
         read_suite(tmp_path)
-    assert "ai/ai.stackexchange.com.zip (an archive)" in str(err.value)
-    assert "Badges.xml (not inside a <site> folder)" in str(err.value)
+    assert "ai/ai.stackexchange.com.zip (an archive" in str(err.value)
+    assert "Badges.xml (not inside a <site> folder" in str(err.value)
 
 
 def test_the_data_folder_gives_the_site_key_unless_one_is_given(tmp_path: Path) -> None:
@@ -363,16 +363,16 @@ def test_a_site_without_cases_names_the_site_file_and_rows(tmp_path: Path, rows:
     require_cases(plan_stackexchange(AI, "ai").awards(), "ai", AI, validation=True)
 
 
-def test_a_suite_says_what_it_passed_over_beside_the_sites_it_read(tmp_path: Path) -> None:
+def test_a_suite_refuses_site_folders_it_would_pass_over_beside_the_sites_it_reads(tmp_path: Path) -> None:
     shutil.copy(AI, dump(tmp_path / "ai", "").parent / "Badges.xml")
     (tmp_path / "cardano").mkdir()
     _zip(tmp_path / "cardano" / "cardano.stackexchange.com.zip")
     (tmp_path / "cs").mkdir()
     (tmp_path / "cs" / "Badges.xml").symlink_to(tmp_path / "nowhere.xml")  # a dangling link
-    read = read_suite(tmp_path)
-    assert [s.name for s in read.sites] == ["ai"]
-    assert read.passed_over == ["cardano/cardano.stackexchange.com.zip (an archive)",
-                                "cs/Badges.xml (cannot be read)"]
+    with pytest.raises(InvalidInput) as err:
+        read_suite(tmp_path)
+    assert ("cardano/cardano.stackexchange.com.zip (an archive: extract Badges.xml from it into cardano); "
+            "cs/Badges.xml (cannot be read)") in str(err.value)
 
 
 @pytest.mark.parametrize("cut", ["half", "magic", "junk", "crc"])
@@ -410,14 +410,12 @@ def test_look_alike_names_that_give_one_id_are_shown_by_code_point(tmp_path: Pat
 
 
 def test_the_fallback_table_keeps_one_row_per_badge_whatever_its_name(tmp_path: Path) -> None:
-    from colearn.perf.offline_eval import _append_fallbacks
+    from colearn.perf.eval_output import fallbacks_markdown
 
-    md = tmp_path / "report.md"
-    md.write_text("# report\n")
     names = ["a | b", "two\nlines", "<b>bold</b> & co"]
-    _append_fallbacks(md, {"ai": [{"name": n, "tier": "gold", "cell": "x", "badge_id": f"id{i}"}
-                                  for i, n in enumerate(names)]}, always=False)
-    rows = [line for line in md.read_text().splitlines() if line.startswith("| ai |")]
+    text = fallbacks_markdown({"ai": [{"name": n, "tier": "gold", "cell": "x", "badge_id": f"id{i}"}
+                                      for i, n in enumerate(names)]}, always=False)
+    rows = [line for line in text.splitlines() if line.startswith("| ai |")]
     assert rows == ["| ai | a &#124; b | gold | x | `id0` |", "| ai | two lines | gold | x | `id1` |",
                     "| ai | &lt;b&gt;bold&lt;/b&gt; &amp; co | gold | x | `id2` |"]
 

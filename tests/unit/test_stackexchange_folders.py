@@ -1,0 +1,113 @@
+"""Where a Stack Exchange dump is looked for: a ``Badges.xml`` named in another letter case is
+read, and a suite folder holding something that looks like a dump it would not read is
+refused whole, before any site is read.
+
+Every dump is a few hundred rows cut from the real bundled AI dump (``data/stackexchange``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from colearn.errors import InvalidInput
+from colearn.ingest.stackexchange import badges_file, plan_stackexchange
+from colearn.perf.offline_eval import data_site, read_suite
+
+AI = Path(__file__).resolve().parents[2] / "data" / "stackexchange" / "ai" / "Badges.xml"
+
+
+def small_ai(rows: int = 300) -> str:
+    """The AI dump's declaration and its first ``rows`` rows."""
+    lines = AI.read_text(encoding="utf-8").splitlines(keepends=True)
+    return "".join(lines[:2 + rows]) + "</badges>\n"
+
+
+def put(path: Path, text: str | None = None) -> Path:
+    """Write ``text`` (default ``small_ai()``) at ``path``, gzipped when the name ends in ``.gz``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = (text if text is not None else small_ai()).encode("utf-8")
+    path.write_bytes(gzip.compress(data) if path.name.lower().endswith(".gz") else data)
+    return path
+
+
+@pytest.mark.parametrize("name", ["badges.xml", "BADGES.XML", "Badges.XML.gz", "badges.xml.GZ"])
+def test_a_dump_named_in_another_letter_case_is_read(tmp_path: Path, name: str) -> None:
+    dump = put(tmp_path / "ai.stackexchange.com" / name)
+    assert badges_file(dump.parent) == dump
+    assert data_site(dump.parent, None) == (dump, "ai")  # --data a folder
+    assert len(plan_stackexchange(dump.parent, "ai").awards()) == 300
+    read = read_suite(tmp_path)  # --suite
+    assert [s.name for s in read.sites] == ["ai"] and read.paths["ai"] == dump and read.passed_over == []
+
+
+def test_the_exact_name_wins_and_two_other_cases_are_refused(tmp_path: Path) -> None:
+    exact = put(tmp_path / "ai" / "Badges.xml")
+    put(tmp_path / "ai" / "badges.xml", small_ai(10))
+    assert badges_file(exact.parent) == exact
+    exact.unlink()
+    put(tmp_path / "ai" / "BADGES.XML")
+    with pytest.raises(InvalidInput, match="2 files named Badges.xml in different letter case"):
+        badges_file(exact.parent)
+    with pytest.raises(InvalidInput, match=r"ai/BADGES\.XML .*ai/badges\.xml "):
+        read_suite(tmp_path)
+
+
+def _zip(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("Badges.xml", small_ai(5))
+
+
+def test_a_suite_with_site_folders_it_would_not_read_is_refused_naming_each(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tester's folder: ``good.stackexchange.com/Badges.xml``, ``beta/badges.xml``,
+    ``gamma/BADGES.XML`` and ``delta/delta.zip``, and more that would be passed over: beta
+    and gamma are sites; every other is named with what to do, before any dump is read."""
+    import colearn.perf.offline_eval as offline_eval
+
+    put(tmp_path / "good.stackexchange.com" / "Badges.xml")
+    put(tmp_path / "beta" / "badges.xml")
+    put(tmp_path / "gamma" / "BADGES.XML")
+    _zip(tmp_path / "delta" / "delta.zip")
+    put(tmp_path / "eps" / "Posts.xml", "<posts/>")
+    (tmp_path / "cs").mkdir()
+    (tmp_path / "cs" / "Badges.xml").symlink_to(tmp_path / "nowhere.xml")  # a dangling link
+    put(tmp_path / "notes" / "README.md", "nothing like a dump")  # passed over: nothing to read
+    read_dumps: list[str] = []
+    real_plan = offline_eval.plan_stackexchange
+    monkeypatch.setattr(offline_eval, "plan_stackexchange",
+                        lambda path, site, mapping=None: read_dumps.append(site) or real_plan(path, site, mapping))
+    with pytest.raises(InvalidInput) as err:
+        read_suite(tmp_path)
+    text = str(err.value)
+    assert err.value.file == str(tmp_path) and "\n" not in text
+    assert "3 file(s) that look like Stack Exchange dumps would not be read" in text
+    assert "cs/Badges.xml (cannot be read)" in text
+    assert "delta/delta.zip (an archive: extract Badges.xml from it into delta)" in text
+    assert "eps/Posts.xml (not named Badges.xml: rename it to Badges.xml" in text
+    assert "beta" not in text and "gamma" not in text and "notes" not in text
+    assert read_dumps == []  # refused before any dump was read
+    for fixed in ("cs", "delta", "eps"):
+        for f in (tmp_path / fixed).iterdir():
+            f.unlink()
+    read = read_suite(tmp_path)
+    assert [s.name for s in read.sites] == ["beta", "gamma", "good"] and read.passed_over == []
+    assert read.paths["gamma"] == tmp_path / "gamma" / "BADGES.XML"
+
+
+def test_a_loose_archive_is_passed_over_only_when_its_site_was_read_from_a_folder(tmp_path: Path) -> None:
+    put(tmp_path / "ai.stackexchange.com" / "Badges.xml")
+    _zip(tmp_path / "ai.stackexchange.com.zip")  # the archive the folder was extracted from
+    read = read_suite(tmp_path)
+    assert read.passed_over == ["ai.stackexchange.com.zip (an archive; site ai was read from ai.stackexchange.com/)"]
+    _zip(tmp_path / "cardano.stackexchange.com.zip")  # a site not extracted: refused, not skipped
+    put(tmp_path / "badges.xml")  # a dump outside any site folder
+    with pytest.raises(InvalidInput) as err:
+        read_suite(tmp_path)
+    assert "cardano.stackexchange.com.zip (an archive: extract Badges.xml from it into a folder named" in str(err.value)
+    assert "badges.xml (not inside a <site> folder" in str(err.value)
+    assert "ai.stackexchange.com.zip" not in str(err.value)
