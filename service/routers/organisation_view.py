@@ -25,6 +25,7 @@ from colearn.errors import InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.insights.aggregates import parse_day, to_csv
+from colearn.service.catalogue import check_filters
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.problems import problem_responses
 from colearn.service.routers.insights import InsightsDep
@@ -88,8 +89,10 @@ def issued_awards(
 ) -> Any:
     """The awards this organisation issued, newest first, filtered and paged
     (``count`` is the total before paging); each not yet revoked has its
-    ``revoke_url``. ``Accept: text/csv`` answers the same page as CSV."""
+    ``revoke_url``. ``Accept: text/csv`` answers the same page as CSV. A ``badge``
+    or ``learner`` that names nothing is refused (422)."""
     _own(store, principal, org_id)
+    check_filters(store, "query", badge=badge, learner=learner)
     first, last = parse_day(start, "from"), parse_day(end, "to")
     if first is not None and last is not None and first > last:
         raise InvalidInput("from is after to", field="from")
