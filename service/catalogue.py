@@ -21,6 +21,8 @@ badge (``check_own_badges``, used by ``authoring``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 from colearn.domain import catalogue as domain_catalogue
 from colearn import times
 from colearn.domain import policy
-from colearn.errors import Conflict, NotFound
+from colearn.errors import Conflict, InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
@@ -79,9 +81,27 @@ def validation_error(exc: ValidationError, prefix: tuple[str | int, ...] = ("bod
 
 def field_error(field: str, message: str, location: str = "body") -> RequestValidationError:
     """A 422 for one field of the request (``field`` is dotted: ``steps.2.badges.0``;
-    ``location`` is ``body`` or ``query``)."""
+    ``location`` is ``body``, ``query`` or ``path``)."""
     loc = (location, *(int(p) if p.isdigit() else p for p in field.split(".")))
     return RequestValidationError([{"loc": loc, "msg": message, "type": "value_error"}])
+
+
+@contextmanager
+def request_fields(location: Literal["body", "query", "path"]) -> Iterator[None]:
+    """Name the field of a lower layer's ``InvalidInput`` as the request's: the
+    domain says ``recipient.identity`` or ``from``, the API ``body.recipient.identity``
+    or ``query.from``, as a validation error spells it.
+
+    Raises:
+        RequestValidationError: in place of an ``InvalidInput`` that names a field
+            (other errors, and subclasses such as ``BatchRefused``, pass unchanged).
+    """
+    try:
+        yield
+    except InvalidInput as exc:
+        if type(exc) is not InvalidInput or not exc.field:
+            raise
+        raise field_error(exc.field, exc.detail, location) from exc
 
 
 def _record(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
