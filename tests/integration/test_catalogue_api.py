@@ -255,3 +255,29 @@ def test_list_filters_naming_nothing_are_refused_by_field(api, store: GraphStore
         got = client.get(route, params=params, headers=h["admin"])
         assert got.status_code == 200 and got.json()["count"] == 0 and got.json()["data"] == [], (route, got.text)
     assert client.get("/spine-cells", params={"layer": "leadership"}, headers=h["partner"]).json()["count"] == 3
+
+
+def test_sessions_round_trip_and_need_a_time_zone(api) -> None:
+    """An opportunity answers its sessions as ``{start, end}`` objects, but a PATCH took only
+    'START/END' strings, so what a GET gave could not be sent back (422). Both forms are
+    read now, and a session time without a zone is refused as ``issued_on`` is."""
+    client, h = api
+    url = "/opportunities/coding-taster-saturday"
+    got = client.get(url, headers=h["admin"]).json()
+    assert len(got["sessions"]) == 3 and set(got["sessions"][0]) == {"start", "end"}
+    back = client.patch(url, json={"sessions": got["sessions"]}, headers=h["admin"])
+    assert back.status_code == 200, back.text
+    assert back.json()["sessions"] == got["sessions"] and back.json()["start"] == got["start"]
+    as_intervals = [f"{s['start']}/{s['end']}" for s in got["sessions"]]
+    assert client.patch(url, json={"sessions": as_intervals}, headers=h["admin"]).json()["sessions"] == (
+        got["sessions"])
+    moved = client.patch(url, json={"sessions": [{"start": "2027-03-06T10:00:00+01:00",
+                                                  "end": "2027-03-06T12:00:00+01:00"}]}, headers=h["admin"])
+    assert moved.json()["sessions"] == [{"start": "2027-03-06T09:00:00Z", "end": "2027-03-06T11:00:00Z"}]
+    for naive in ({"start": "2027-03-06T10:00:00", "end": "2027-03-06T12:00:00Z"},
+                  "2027-03-06T10:00:00Z/2027-03-06T12:00:00"):
+        refused = client.patch(url, json={"sessions": [got["sessions"][0], naive]}, headers=h["admin"])
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.sessions.1" and "needs a time zone" in error["message"], error
+    assert client.get(url, headers=h["admin"]).json()["sessions"] == moved.json()["sessions"]
