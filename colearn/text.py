@@ -1,4 +1,5 @@
-"""Decoding uploaded and read text without ever losing a character.
+"""Decoding uploaded and read text without ever losing a character; and how an
+error lists the values a field accepts (``expected``).
 
 One rule for every CSV reader (the HTTP bulk award and the CLI): bytes are
 decoded with the ``charset`` the sender declared (HTTP ``Content-Type``
@@ -11,6 +12,7 @@ never silently changed before it is hashed or stored.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Sequence
 
 from colearn.errors import InvalidInput, UnsupportedMediaType
 
@@ -48,4 +50,17 @@ def decode_strict(raw: bytes, charset: str | None = None, *, source: str) -> str
                            f"{charset or 'UTF-8'}{hint}", file=source, record=line) from exc
 
 
-__all__ = ["UnknownCharset", "decode_strict"]
+#: How many accepted values an error lists before it says how many there are.
+LISTED = 12
+
+
+def expected(values: Sequence[str]) -> str:
+    """The values a field accepts, as an error says them: ``expected one of a, b``
+    (the first ``LISTED``, then how many there are in all), or ``there are none yet``."""
+    if not values:
+        return "there are none yet"
+    more = f", ... ({len(values)} in all)" if len(values) > LISTED else ""
+    return f"expected one of {', '.join(values[:LISTED])}{more}"
+
+
+__all__ = ["LISTED", "UnknownCharset", "decode_strict", "expected"]

@@ -41,7 +41,7 @@ stored as epoch seconds UTC (``starts_on``, ``ends_on``; a ``start`` date is its
 midnight UTC, an ``end`` date the end of that day, i.e. the next midnight UTC; a
 datetime without a zone is taken as UTC). ``sessions`` are the meetings of an
 opportunity that runs on several occasions, each an ISO 8601 time interval
-``2026-10-07T17:00:00Z/2026-10-07T18:30:00Z`` (``;``-separated in CSV), stored
+``2026-10-07T17:00:00Z/2026-10-07T18:30:00Z`` with time zones (``;``-separated in CSV), stored
 as two lists ``session_starts`` and ``session_ends`` (epoch seconds, in time
 order); an opportunity with sessions and no ``start``/``end`` runs from its first
 session's start to its last session's end. An opportunity has ended when its

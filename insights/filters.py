@@ -12,11 +12,9 @@ from typing import Any
 
 from colearn.errors import InvalidInput
 from colearn.records import ThemeKind
+from colearn.text import expected
 
 __all__ = ["groups_of", "known"]
-
-#: How many accepted values an error lists before it says how many there are.
-LISTED = 12
 
 #: ``issued``'s dimension -> the ``Insights.labels`` kind its group ids are.
 _GROUP_KIND = {"theme": "Theme", "destination": "Destination", "cell": "SpineCell", "place": "Place",
@@ -34,14 +32,12 @@ def known(value: str | None, allowed: Collection[str], field: str, noun: str | N
 
     Raises:
         InvalidInput: naming ``field``; the message lists the accepted values (the
-            first ``LISTED`` of them and how many there are, when there are more).
+            first ``colearn.text.LISTED`` of them and how many there are, when there are more).
     """
     if value is None or value in allowed:
         return
     values = sorted(allowed) if isinstance(allowed, (set, frozenset)) else list(allowed)
-    listed = ", ".join(values[:LISTED]) + (f", ... ({len(values)} in all)" if len(values) > LISTED else "")
-    expected = f"expected one of {listed}" if values else "there are none yet"
-    raise InvalidInput(f"unknown {noun or field} '{value}'; {expected}", field=field)
+    raise InvalidInput(f"unknown {noun or field} '{value}'; {expected(values)}", field=field)
 
 
 def groups_of(by: str, labels: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> set[str]:

@@ -109,6 +109,10 @@ def _fit(rec: Any, profile: Profile) -> tuple[np.ndarray, dict[str, np.ndarray]]
     return sum(parts.values(), np.zeros(n)) / len(parts), parts
 
 
+#: Why an interest pathway's empty target is refused.
+EMPTY_TARGET = "the target needs spine cells, themes, a destination or free text"
+
+
 def interest_pathway(rec: Any, profile: Profile, *, exclude: Sequence[str] = (),
                      opportunities: Mapping[str, list[dict[str, Any]]] | None = None) -> list[PathwayStep]:
     """The ordered steps from what ``profile`` holds to ``profile.interests`` (see the module docstring).
@@ -129,7 +133,7 @@ def interest_pathway(rec: Any, profile: Profile, *, exclude: Sequence[str] = (),
     """
     target = profile.interests
     if target.is_empty:
-        raise InvalidInput("the target needs spine cells, themes, a destination or free text")
+        raise InvalidInput(EMPTY_TARGET)
     p = rec.projection_
     opps = opportunities or {}
     fit, parts = _fit(rec, profile)

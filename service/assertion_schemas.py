@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidatorFunctionWrapHandler,
+                      WrapValidator, model_validator)
 
 
 class RecipientIn(BaseModel):
@@ -38,6 +39,22 @@ class AwardCreate(BaseModel):
         if self.recipient is None and self.learner_id is None:
             raise ValueError("give a recipient or a learner_id")
         return self
+
+
+_MANY = TypeAdapter(list[AwardCreate])
+
+
+def _by_shape(value: Any, _: ValidatorFunctionWrapHandler) -> AwardCreate | list[AwardCreate]:
+    # A list is validated as a list and anything else as one award, so that an error
+    # names the field of the shape sent (``body.recipient.type``, ``body.1.issued_on``),
+    # not both of the union's branches under their internal names.
+    if isinstance(value, list):
+        return _MANY.validate_python(value)
+    return AwardCreate.model_validate(value)
+
+
+#: The award route's body: one award (an object) or several (a list).
+AwardBody = Annotated[AwardCreate | list[AwardCreate], WrapValidator(_by_shape)]
 
 
 class AssertionLinks(BaseModel):

@@ -21,6 +21,8 @@ badge (``check_own_badges``, used by ``authoring``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,13 +32,14 @@ from pydantic import BaseModel, ValidationError
 from colearn.domain import catalogue as domain_catalogue
 from colearn import times
 from colearn.domain import policy
-from colearn.errors import Conflict, NotFound
+from colearn.errors import Conflict, InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
                                        PlaceRecord, ThemeRecord)
 from colearn.records.spine import SpineCellRecord
+from colearn.text import expected
 from colearn.service.auth import Principal
 
 #: Opportunity dates: record field -> stored epoch-seconds property.
@@ -78,9 +81,27 @@ def validation_error(exc: ValidationError, prefix: tuple[str | int, ...] = ("bod
 
 def field_error(field: str, message: str, location: str = "body") -> RequestValidationError:
     """A 422 for one field of the request (``field`` is dotted: ``steps.2.badges.0``;
-    ``location`` is ``body`` or ``query``)."""
+    ``location`` is ``body``, ``query`` or ``path``)."""
     loc = (location, *(int(p) if p.isdigit() else p for p in field.split(".")))
     return RequestValidationError([{"loc": loc, "msg": message, "type": "value_error"}])
+
+
+@contextmanager
+def request_fields(location: Literal["body", "query", "path"]) -> Iterator[None]:
+    """Name the field of a lower layer's ``InvalidInput`` as the request's: the
+    domain says ``recipient.identity`` or ``from``, the API ``body.recipient.identity``
+    or ``query.from``, as a validation error spells it.
+
+    Raises:
+        RequestValidationError: in place of an ``InvalidInput`` that names a field
+            (other errors, and subclasses such as ``BatchRefused``, pass unchanged).
+    """
+    try:
+        yield
+    except InvalidInput as exc:
+        if type(exc) is not InvalidInput or not exc.field:
+            raise
+        raise field_error(exc.field, exc.detail, location) from exc
 
 
 def _record(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
@@ -173,43 +194,84 @@ def check_references(store: GraphStore, entity: Entity, record: BaseModel) -> No
                 raise field_error(where, f"unknown {link.other} '{ref}'")
 
 
-#: The filters of the recommendation routes that name catalogue nodes, and what each names.
-FILTERS: dict[str, tuple[Entity, str]] = {
-    "themes": (THEME, "/themes"), "destinations": (DESTINATION, "/destinations"),
-    "cells": (SPINE_CELL, "/spine-cells"), "district": (PLACE, "/places"),
-    "theme": (THEME, "/themes"), "place": (PLACE, "/places"),
+@dataclass(frozen=True)
+class Filter:
+    """What a filter's value names (``FILTERS``).
+
+    Attributes:
+        label: the label of the nodes whose id it is; None: a value of the listed
+            nodes' own property of the filter's name (``kind``, ``layer``), checked
+            against the values the city's nodes have.
+        noun: how messages name such a node.
+        listing: the route that lists the valid ids (None: no route lists them).
+    """
+
+    label: Label | None
+    noun: str = ""
+    listing: str | None = None
+
+
+def _names(entity: Entity, listing: str) -> Filter:
+    return Filter(entity.label, entity.noun, listing)
+
+
+_OWN_VALUE = Filter(None)
+
+#: Every filter of a list or recommendation route that names something of the city,
+#: by parameter name (the same name means the same thing on every route): lists of
+#: ids (``themes``), one id (``theme``, ``district``), or a value of the listed
+#: nodes' own property (``kind``). Filters typed as an enum (``mode``, a theme's
+#: ``kind``) are refused by their type, which lists its values.
+FILTERS: dict[str, Filter] = {
+    "themes": _names(THEME, "/themes"), "theme": _names(THEME, "/themes"),
+    "destinations": _names(DESTINATION, "/destinations"), "destination": _names(DESTINATION, "/destinations"),
+    "cells": _names(SPINE_CELL, "/spine-cells"), "spine_cell": _names(SPINE_CELL, "/spine-cells"),
+    "district": _names(PLACE, "/places"), "place": _names(PLACE, "/places"), "within": _names(PLACE, "/places"),
+    "organisation": _names(ORGANISATION, "/organisations"), "badge": _names(BADGE, "/badges"),
+    "learner": Filter(Label.LEARNER, "learner"),
+    "kind": _OWN_VALUE, "layer": _OWN_VALUE, "domain": _OWN_VALUE,
 }
 
 
-def check_filters(store: GraphStore, location: Literal["query", "body"],
+def check_filters(store: GraphStore, location: Literal["query", "body"], of: Entity | None = None,
                   **filters: str | list[str] | tuple[str, ...] | None) -> None:
-    """Refuse recommendation filters that name no node of the city (``FILTERS``):
-    an unknown theme or district would otherwise give an empty or unfiltered
-    answer that looks like a real one.
+    """Refuse filters that name nothing of the city (``FILTERS``): an unknown theme,
+    district or kind would otherwise give an empty or unfiltered answer that looks
+    like a real one. A real id that matches nothing is not refused.
 
     Args:
         store: the graph.
         location: where the filters came from, for the error's field path.
-        filters: ``themes``, ``destinations``, ``cells`` (lists of ids),
-            ``theme``, ``district`` and ``place`` (one id or ``None``); empty
-            ones are not read.
+        of: the resource a list route lists: whose own property a ``kind``,
+            ``layer`` or ``domain`` filter is (required for those).
+        filters: parameter name (a key of ``FILTERS``) -> a list of ids
+            (``themes``), one value, or ``None``; empty ones are not read.
 
     Raises:
         RequestValidationError: 422 naming the first unknown value's field
             (``query.district``, ``body.themes.1``) and the route that lists
-            the valid ids.
+            the valid ids, or for a property the values the city's nodes have.
+        KeyError: a filter ``FILTERS`` does not know (a bug of the caller).
     """
     for name, value in filters.items():
         many = not (value is None or isinstance(value, str))
         given: list[str] = list(value or ()) if many else ([value] if value else [])  # type: ignore[list-item]
+        spec = FILTERS[name]
         if not given:
             continue
-        entity, listing = FILTERS[name]
-        missing = _missing(store, entity.label, list(dict.fromkeys(given)))
+        if spec.label is None:
+            if of is None:
+                raise KeyError(f"the {name} filter needs the resource it filters (of=)")
+            values = [str(r["value"]) for r in store.read(queries.property_values(of.label, name))]
+            if given[0] not in values:
+                raise field_error(name, f"no {of.noun} has the {name} '{given[0]}'; {expected(values)}", location)
+            continue
+        missing = _missing(store, spec.label, list(dict.fromkeys(given)))
         for i, ref in enumerate(given):
             if ref in missing:
+                where = f" (GET {spec.listing} lists them)" if spec.listing else ""
                 raise field_error(f"{name}.{i}" if many else name,
-                                  f"no {entity.noun} has the id '{ref}' (GET {listing} lists them)", location)
+                                  f"no {spec.noun} has the id '{ref}'{where}", location)
 
 
 def check_own_badges(store: GraphStore, organisation: str, badges: dict[str, str]) -> None:

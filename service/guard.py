@@ -12,8 +12,9 @@ bounded by the CSV limits instead), no list or map with more than
 ``MAX_ITEMS``, nothing nested deeper than ``MAX_DEPTH``, and no NUL character
 (the embedded store cannot hold one); each refusal is a 422 naming the field
 (``body.awards.3.narrative``). A path or query with a control character
-(U+0000 to U+001F, U+007F) is refused with 422 too. Other control characters
-in JSON text are stored and answered exactly as sent.
+(U+0000 to U+001F, U+007F) is refused with 422 too, naming ``path`` or
+``query.<name>``. Other control characters in JSON text are stored and
+answered exactly as sent.
 
 The limits are per request and per process; a body that is not JSON at all is
 left to the route (which answers 400 or 422 as before).
@@ -101,6 +102,19 @@ class _TooLarge(Exception):
         self.detail = detail
 
 
+def _control_in_url(raw_path: bytes, query: bytes) -> str | None:
+    """Where the URL holds a control character: ``path``, ``query.<name>``, or None."""
+    if _CONTROL.search(unquote_to_bytes(raw_path)):
+        return "path"
+    if not _CONTROL.search(unquote_to_bytes(query)):
+        return None
+    for pair in query.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        if _CONTROL.search(unquote_to_bytes(value.replace(b"+", b" "))):
+            return "query." + unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+    return "query"
+
+
 class RequestGuard:
     """ASGI middleware applying the module's limits (see the module docstring)."""
 
@@ -112,9 +126,9 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
-        if _CONTROL.search(unquote_to_bytes(raw_path)) or _CONTROL.search(unquote_to_bytes(scope["query_string"])):
-            await self._answer(send, *_problem(422, "invalid-input", "Invalid input",
-                                               "the URL holds a control character (U+0000 to U+001F or U+007F)"))
+        if (where := _control_in_url(raw_path, scope["query_string"])) is not None:
+            await self._answer(send, *_invalid(where, "a control character (U+0000 to U+001F or U+007F) "
+                                                      "is not accepted in the URL"))
             return
         if scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)

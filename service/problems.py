@@ -55,12 +55,17 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": 'Bearer realm="colearn"'} if exc.status == 401 else None
         if isinstance(exc, RateLimited):
             headers = {"Retry-After": str(exc.retry_after)}
-        field = getattr(exc, "field", None)  # InvalidInput's: one ``errors`` entry, as a validation error gives
+        # InvalidInput's field: one ``errors`` entry, as a validation error gives; one that names
+        # only a record is a line of an uploaded file (its header, a byte that does not decode),
+        # spelt as a refused CSV row is (``line 4``)
+        field = getattr(exc, "field", None)
+        record = getattr(exc, "record", None)
+        where = field or (f"line {record}" if record is not None else None)
         extra: dict[str, Any] = {}
         if isinstance(exc, BatchRefused):  # one entry per refused record
             extra = {"errors": [{"field": where, "message": reason} for where, reason in exc.refused]}
-        elif field:
-            extra = {"errors": [{"field": field, "message": getattr(exc, "detail", exc.message)}]}
+        elif where:
+            extra = {"errors": [{"field": where, "message": getattr(exc, "detail", exc.message)}]}
         return problem(exc.status, exc.type_slug, exc.message, headers=headers, **extra)
 
     @app.exception_handler(RequestValidationError)

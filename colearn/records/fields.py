@@ -58,29 +58,50 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def _moment(value: Any, part: str) -> datetime:
+    """A session's ``start`` or ``end``: an ISO 8601 date-time with a time zone, in range."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"a session's {part} is not an ISO 8601 date-time: {exc}") from exc
+    if not isinstance(value, datetime):
+        raise ValueError(f"a session's {part} is an ISO 8601 date-time, got {value!r}")
+    if value.tzinfo is None:
+        raise ValueError(f"a session's {part} needs a time zone (e.g. 2026-10-07T17:00:00Z or +01:00): "
+                         f"'{value.isoformat()}'")
+    return times.in_range(value)
+
+
 def _interval(value: Any) -> Any:
-    """An ISO 8601 time interval ``START/END`` (two datetimes, naive ones taken as UTC)
-    as a ``(start, end)`` pair of aware datetimes; a pair is checked the same way."""
+    """A session, given as an ISO 8601 time interval ``START/END`` or as the object
+    ``{"start", "end"}`` the API answers, as a ``(start, end)`` pair of aware
+    datetimes (a pair is checked the same way). A time without a zone is refused."""
+    shape = "a session is an ISO 8601 interval 'START/END' or {\"start\": ..., \"end\": ...}"
     if isinstance(value, str):
         parts = value.split("/")
         if len(parts) != 2:
-            raise ValueError(f"a session is an ISO 8601 interval 'START/END', got {value!r}")
-        try:
-            value = tuple(datetime.fromisoformat(p.strip()) for p in parts)
-        except ValueError as exc:
-            raise ValueError(f"a session is an ISO 8601 interval 'START/END' of two date-times: {exc}") from exc
-    if not (isinstance(value, (tuple, list)) and len(value) == 2
-            and all(isinstance(v, datetime) for v in value)):
-        raise ValueError(f"a session is an ISO 8601 interval 'START/END', got {value!r}")
-    start, end = times.in_range(value[0]), times.in_range(value[1])
+            raise ValueError(f"{shape}, got {value!r}")
+        value = parts
+    elif isinstance(value, dict):
+        if set(value) != {"start", "end"}:
+            raise ValueError(f"{shape}, got the fields {', '.join(map(str, value)) or 'none'}")
+        value = (value["start"], value["end"])
+    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        raise ValueError(f"{shape}, got {value!r}")
+    start, end = _moment(value[0], "start"), _moment(value[1], "end")
     if end < start:
         raise ValueError(f"a session ends before it starts: {start.isoformat()}/{end.isoformat()}")
     return (start, end)
 
 
+_DATE_TIME_Z = {"type": "string", "format": "date-time"}
 Session = Annotated[tuple[datetime, datetime], BeforeValidator(_interval), WithJsonSchema({
-    "type": "string", "pattern": "^[^/]+/[^/]+$",
-    "description": "an ISO 8601 time interval START/END of two date-times (UTC unless a zone is given)",
+    "anyOf": [{"type": "string", "pattern": "^[^/]+/[^/]+$",
+               "description": "an ISO 8601 time interval START/END of two date-times with time zones"},
+              {"type": "object", "properties": {"start": _DATE_TIME_Z, "end": _DATE_TIME_Z},
+               "required": ["start", "end"], "additionalProperties": False,
+               "description": "the form the API answers"}],
     "examples": ["2026-10-07T17:00:00Z/2026-10-07T18:30:00Z"]})]
 
 

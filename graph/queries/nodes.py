@@ -63,6 +63,15 @@ def missing_ids(label: Label) -> str:
     )
 
 
+def property_values(label: Label, prop: str) -> str:
+    """The distinct values that ``label``'s nodes have in ``prop`` (an identifier
+    from code: ``kind``, ``layer``), sorted. Params: none. Returns rows ``{value}``."""
+    if not prop.isidentifier():
+        raise ValueError(f"not a property name: {prop!r}")
+    return (f"MATCH (n:{Label(label)}) WHERE n.{prop} IS NOT NULL "
+            f"RETURN DISTINCT n.{prop} AS value ORDER BY value")
+
+
 def count_nodes(label: Label) -> str:
     """Number of nodes of ``label``. Returns one row ``{n}``."""
     return f"MATCH (n:{Label(label)}) RETURN count(n) AS n"

@@ -35,10 +35,12 @@ from colearn.graph import queries
 from colearn.openbadges.documents import Publisher
 from colearn.openbadges.verify import Verifier
 from colearn.service import learner_awards
-from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, AssertionsPublic, AwardCreate,
+from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, AssertionsPublic, AwardBody,
+                                               AwardCreate,
                                                ImportIn, ImportPublic, PortfolioAward, PortfolioCell,
                                                PortfolioPublic, Refused, RevokeIn, VerificationPublic)
 from colearn.service.auth import Principal
+from colearn.service.catalogue import request_fields
 from colearn.errors import UnsupportedMediaType
 from colearn.service.bodies import media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
@@ -104,7 +106,7 @@ def _request(item: AwardCreate, badge_id: str, key: str | None, pub: Publisher) 
 def award(
     request: Request, principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, response: Response,
     org_id: Id, badge_id: Id,
-    body: Annotated[AwardCreate | list[AwardCreate], Body()],
+    body: Annotated[AwardBody, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)] = None,
 ) -> AssertionPublic | AssertionsPublic:
     """Award a badge to one learner (an object) or to several (a list, one statement;
@@ -126,7 +128,8 @@ def award(
     pub.ensure_key(org_id)  # issuing is what makes an organisation's key; no read ever does
     if isinstance(body, AwardCreate):
         req = _request(body, badge_id, idempotency_key or body.idempotency_key, pub)
-        made = awards.award(pub.store, org_id, req, pepper=pepper)
+        with request_fields("body"):  # the domain's ``expires_on`` is the body's
+            made = awards.award(pub.store, org_id, req, pepper=pepper)
         notify_awards(request, pub.store, awards.AwardReport(awards=[made], requests=[req]))
         response.status_code = 201 if made.created else 200
         return _award_public(pub, made)

@@ -35,6 +35,7 @@ class Paging(BaseModel):
     offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
+#: A filter given as free text (an id, a kind): ``named_filters`` checks what it names.
 _Id = Optional[Annotated[str, Field(min_length=1, max_length=200)]]
 
 
@@ -106,11 +107,27 @@ def _queue_embedding(request: Request, entity: Entity) -> None:
         queue.request()
 
 
+def named_filters(filters: type[Paging]) -> list[str]:
+    """The filters of a list given as free text, which ``catalogue.check_filters``
+    refuses when they name nothing (one typed as an enum is refused by its type).
+
+    Raises:
+        KeyError: such a filter has no entry in ``catalogue.FILTERS``.
+    """
+    names = [n for n, f in filters.model_fields.items() if f.annotation == _Id]
+    unknown = [n for n in names if n not in catalogue.FILTERS]
+    if unknown:
+        raise KeyError(f"{filters.__name__}: no rule in catalogue.FILTERS for {', '.join(unknown)}")
+    return names
+
+
 def catalogue_router(entity: Entity, *, prefix: str, tag: str, public: type[BaseModel],
                      page: type[schemas.Page], filters: type[Paging], create: type[BaseModel],
                      who_writes: str) -> APIRouter:
-    """A router for one catalogue resource: list, get, create, patch, delete."""
+    """A router for one catalogue resource: list, get, create, patch, delete.
+    A list's filter that names nothing of the city is refused (422, ``check_filters``)."""
     update = partial_model(entity.record, f"{create.__name__.removesuffix('Create')}Update")
+    checked = named_filters(filters)
     router = APIRouter(prefix=prefix, tags=[tag], responses=problem_responses(401, 403, 422, 429))
     plural = prefix.strip("/")
 
@@ -118,6 +135,7 @@ def catalogue_router(entity: Entity, *, prefix: str, tag: str, public: type[Base
     def list_items(_: ReaderDep, store: StoreDep, params: Annotated[filters, Query()]) -> Any:
         found = params.model_dump(exclude={"q", "limit", "offset"})
         found = {k: (str(v) if v is not None else None) for k, v in found.items()}
+        catalogue.check_filters(store, "query", entity, **{k: found[k] for k in checked})
         total, data = catalogue.page(store, entity, found, q=params.q, limit=params.limit, offset=params.offset)
         return page(data=data, count=total, limit=params.limit, offset=params.offset)
 

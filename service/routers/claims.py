@@ -34,6 +34,7 @@ from colearn.graph.store import GraphStore
 from colearn.openbadges.documents import Publisher
 from colearn.service import learner_awards
 from colearn.service.auth import Principal, Role, principal_for_token
+from colearn.service.catalogue import request_fields
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.learner_deps import LearnerDep, Session, client_address, get_mailer, limit, start_session
 from colearn.service.openbadges_deps import KeysDep, PublisherDep
@@ -252,9 +253,11 @@ def create_code(principal: PrincipalDep, pub: PublisherDep, org_id: Id, body: Cl
     Who: admin, or the organisation's key."""
     _acting(principal, org_id)
     start = body.valid_from or datetime.now(UTC)
-    made = access.create_claim_code(pub.store, org_id, badge_id=body.badge_id, opportunity_id=body.opportunity_id,
-                                    valid_from=int(start.timestamp()), valid_until=int(body.valid_until.timestamp()),
-                                    max_claims=body.max_claims, session=body.session)
+    with request_fields("body"):  # the store's ``valid_until`` is the body's
+        made = access.create_claim_code(pub.store, org_id, badge_id=body.badge_id,
+                                        opportunity_id=body.opportunity_id, valid_from=int(start.timestamp()),
+                                        valid_until=int(body.valid_until.timestamp()),
+                                        max_claims=body.max_claims, session=body.session)
     url = f"{pub.urls.base}/redeem#code={made.code}"
     return ClaimCodeCreated(**_code_public(made.record).model_dump(), code=made.code, claim_url=url,
                             qr_svg=qr_svg(url))

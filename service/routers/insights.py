@@ -20,7 +20,7 @@ from colearn.insights.charts import FORMATS, render
 from colearn.domain import policy
 from colearn.domain.policy import Action
 from colearn.service.auth import Principal
-from colearn.service.catalogue import check_filters
+from colearn.service.catalogue import check_filters, request_fields
 from colearn.service.deps import SettingsDep, StoreDep, permit
 from colearn.service.insights_schemas import InsightPublic
 from colearn.service.schemas import Problem
@@ -100,22 +100,28 @@ def issued(
     ``{learners, assertions, suppressed}``. ``from``, ``to`` and ``group`` only
     choose which cells are shown.
     """
-    return _answer(request, insights.issued(by, interval, start=parse_day(start, "from"),
-                                            end=parse_day(end, "to"), group=group))
+    with request_fields("query"):  # the insights' ``group``, ``from`` are query parameters
+        answer = insights.issued(by, interval, start=parse_day(start, "from"), end=parse_day(end, "to"),
+                                 group=group)
+    return _answer(request, answer)
 
 
 @router.get("/spine", response_model=InsightPublic, responses=_RESPONSES)
 def spine(request: Request, _: Reader, insights: InsightsDep,
           domain: Annotated[str | None, Query()] = None, layer: Annotated[str | None, Query()] = None) -> Response:
     """The learning spine as a heat map: learners and accepted awards per cell, all time."""
-    return _answer(request, insights.spine(domain=domain, layer=layer), insights.names())
+    with request_fields("query"):
+        answer = insights.spine(domain=domain, layer=layer)
+    return _answer(request, answer, insights.names())
 
 
 @router.get("/progression", response_model=InsightPublic, responses=_RESPONSES)
 def progression(request: Request, _: Reader, insights: InsightsDep,
                 domain: Annotated[str | None, Query()] = None) -> Response:
     """Learners who moved up a layer within each domain, per step, with the median days it took."""
-    return _answer(request, insights.progression(domain=domain), insights.names())
+    with request_fields("query"):
+        answer = insights.progression(domain=domain)
+    return _answer(request, answer, insights.names())
 
 
 @router.get("/pathways", response_model=InsightPublic, responses={**_RESPONSES, 404: {"model": Problem}})

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from colearn.recommender.pathways import interests_from, learner_interest_pathway, learner_pathways
+from colearn.recommender.pathways import EMPTY_TARGET, interests_from, learner_interest_pathway, learner_pathways
 from colearn.service.catalogue import check_filters, validation_error
 from colearn.service.deps import LearnerReaderDep, ReaderDep, RecommenderDep, StoreDep
 from colearn.service.problems import problem_responses
@@ -37,6 +37,13 @@ class InterestsIn(StatedInterests):
     """The target of an interest pathway: spine cells to reach, and what the learner wants."""
 
     cells: _Ids = Field(default_factory=list, description="target spine cells, e.g. skills.demonstration")
+
+    @model_validator(mode="after")
+    def _some_target(self) -> "InterestsIn":
+        # refused here, as a body error (``body``), rather than by the recommender with no field
+        if interests_from(self.themes, self.destinations, self.text, self.cells).is_empty:
+            raise ValueError(EMPTY_TARGET)
+        return self
 
 
 class VisitorRequest(StatedInterests):

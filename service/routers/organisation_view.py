@@ -21,10 +21,11 @@ from pydantic import BaseModel, Field
 from colearn import times
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
-from colearn.errors import InvalidInput, NotFound
+from colearn.errors import NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.insights.aggregates import parse_day, to_csv
+from colearn.service.catalogue import check_filters, field_error, request_fields
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.problems import problem_responses
 from colearn.service.routers.insights import InsightsDep
@@ -88,11 +89,14 @@ def issued_awards(
 ) -> Any:
     """The awards this organisation issued, newest first, filtered and paged
     (``count`` is the total before paging); each not yet revoked has its
-    ``revoke_url``. ``Accept: text/csv`` answers the same page as CSV."""
+    ``revoke_url``. ``Accept: text/csv`` answers the same page as CSV. A ``badge``
+    or ``learner`` that names nothing is refused (422)."""
     _own(store, principal, org_id)
-    first, last = parse_day(start, "from"), parse_day(end, "to")
+    check_filters(store, "query", badge=badge, learner=learner)
+    with request_fields("query"):
+        first, last = parse_day(start, "from"), parse_day(end, "to")
     if first is not None and last is not None and first > last:
-        raise InvalidInput("from is after to", field="from")
+        raise field_error("from", "from is after to", "query")
     row = store.read(queries.ORGANISATION_ASSERTIONS, {
         "org": org_id, "status": status, "badge": badge, "learner": learner,
         "from_s": _day_s(first), "to_s": _day_s(last + timedelta(days=1) if last else None),

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from colearn.graph.schema import PathwayStatus
 from colearn.service import authoring
+from colearn.service.catalogue import check_filters
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.openbadges_deps import PublisherDep, ensure_badge_key
 from colearn.service.problems import problem_responses
@@ -36,7 +37,9 @@ def _public(written: authoring.Written) -> dict[str, Any]:
 
 @router.get("", response_model=PathwaysPublic, name="list_pathways")
 def list_pathways(principal: PrincipalDep, store: StoreDep, params: Annotated[PathwayFilters, Query()]) -> Any:
-    """Pathways, by id; drafts only for their organisation and admin."""
+    """Pathways, by id; drafts only for their organisation and admin. A
+    ``destination`` or ``organisation`` that names nothing is refused (422)."""
+    check_filters(store, "query", destination=params.destination, organisation=params.organisation)
     total, data = authoring.page(store, principal, q=params.q, status=params.status and str(params.status),
                                  destination=params.destination, organisation=params.organisation,
                                  limit=params.limit, offset=params.offset)

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from colearn.config import Settings
 from colearn.graph import queries
+from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import demo_city_path, ingest_catalogue
 from colearn.service.app import create_app
@@ -216,3 +217,67 @@ def test_accepting_the_last_step_awards_the_completion_once(api, store: GraphSto
     claimed = client.post("/pathways/digital-careers/completions", json={"learner_id": "grace"}, headers=token)
     assert claimed.json()["assertion_id"] == first[0]["id"] and claimed.json()["created"] is False
     assert store.read(completion) == first
+
+
+#: Every list route's filters that name something of the city (id filters, and kinds).
+_NAMED_FILTERS = [
+    *((route, name) for route in ("/badges", "/opportunities")
+      for name in ("theme", "destination", "spine_cell", "place", "district", "organisation")),
+    ("/places", "within"), ("/places", "kind"), ("/spine-cells", "layer"), ("/spine-cells", "domain"),
+    ("/pathways", "organisation"), ("/pathways", "destination"), ("/themes", "destination"),
+    ("/organisations", "kind"), ("/organisations/kiln-digital/assertions", "badge"),
+    ("/organisations/kiln-digital/assertions", "learner"),
+]
+
+
+def test_list_filters_naming_nothing_are_refused_by_field(api, store: GraphStore) -> None:
+    """A list filter that names nothing of the city used to answer 200 with an empty list,
+    which reads as 'none there'; it is refused as /next refuses one, naming the
+    parameter and where the valid ids are listed (a kind or layer: its values)."""
+    client, h = api
+    for route, name in _NAMED_FILTERS:
+        got = client.get(route, params={name: "zzz"}, headers=h["admin"])
+        assert got.status_code == 422, (route, name, got.text)
+        [error] = got.json()["errors"]
+        assert error["field"] == f"query.{name}" and "'zzz'" in error["message"], (route, error)
+    message = {(r, n): client.get(r, params={n: "zzz"}, headers=h["admin"]).json()["errors"][0]["message"]
+               for r, n in (("/badges", "district"), ("/places", "kind"), ("/spine-cells", "layer"))}
+    assert "GET /places lists them" in message[("/badges", "district")]
+    assert "expected one of district, venue" in message[("/places", "kind")]
+    assert "demonstration, engagement, leadership, participation" in message[("/spine-cells", "layer")]
+    # a real id, kind or layer with no match still answers an empty list
+    assert client.post("/themes", json={"id": "quiet", "name": "Quiet", "kind": "civic"},
+                       headers=h["admin"]).status_code == 201
+    store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "no-awards-yet", "props": {}}]})
+    for route, params in (("/badges", {"theme": "quiet"}), ("/opportunities", {"theme": "quiet"}),
+                          ("/places", {"kind": "district", "within": "northgate"}),
+                          ("/organisations/kiln-digital/assertions", {"learner": "no-awards-yet"})):
+        got = client.get(route, params=params, headers=h["admin"])
+        assert got.status_code == 200 and got.json()["count"] == 0 and got.json()["data"] == [], (route, got.text)
+    assert client.get("/spine-cells", params={"layer": "leadership"}, headers=h["partner"]).json()["count"] == 3
+
+
+def test_sessions_round_trip_and_need_a_time_zone(api) -> None:
+    """An opportunity answers its sessions as ``{start, end}`` objects, but a PATCH took only
+    'START/END' strings, so what a GET gave could not be sent back (422). Both forms are
+    read now, and a session time without a zone is refused as ``issued_on`` is."""
+    client, h = api
+    url = "/opportunities/coding-taster-saturday"
+    got = client.get(url, headers=h["admin"]).json()
+    assert len(got["sessions"]) == 3 and set(got["sessions"][0]) == {"start", "end"}
+    back = client.patch(url, json={"sessions": got["sessions"]}, headers=h["admin"])
+    assert back.status_code == 200, back.text
+    assert back.json()["sessions"] == got["sessions"] and back.json()["start"] == got["start"]
+    as_intervals = [f"{s['start']}/{s['end']}" for s in got["sessions"]]
+    assert client.patch(url, json={"sessions": as_intervals}, headers=h["admin"]).json()["sessions"] == (
+        got["sessions"])
+    moved = client.patch(url, json={"sessions": [{"start": "2027-03-06T10:00:00+01:00",
+                                                  "end": "2027-03-06T12:00:00+01:00"}]}, headers=h["admin"])
+    assert moved.json()["sessions"] == [{"start": "2027-03-06T09:00:00Z", "end": "2027-03-06T11:00:00Z"}]
+    for naive in ({"start": "2027-03-06T10:00:00", "end": "2027-03-06T12:00:00Z"},
+                  "2027-03-06T10:00:00Z/2027-03-06T12:00:00"):
+        refused = client.patch(url, json={"sessions": [got["sessions"][0], naive]}, headers=h["admin"])
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.sessions.1" and "needs a time zone" in error["message"], error
+    assert client.get(url, headers=h["admin"]).json()["sessions"] == moved.json()["sessions"]

@@ -369,7 +369,7 @@ def test_the_issued_chart_says_how_many_groups_it_left_out(truth: Insights) -> N
 def test_a_spine_filter_naming_no_domain_or_layer_is_refused(api, path: str, field: str, value: str) -> None:
     client, keys = api
     r = client.get(path, params={field: value}, headers={"X-API-Key": keys["admin"]})
-    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == [field], r.text
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == [f"query.{field}"], r.text
     assert f"'{value}'" in r.text and "expected one of" in r.text
 
 
@@ -382,7 +382,7 @@ def test_an_issued_group_naming_nothing_is_refused(api, by: str, group: str) -> 
     empty table that read as "no awards there"."""
     client, keys = api
     r = client.get("/insights/issued", params={"by": by, "group": group}, headers={"X-API-Key": keys["admin"]})
-    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["group"], r.text
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["query.group"], r.text
     assert f"unknown {by} group '{group}'" in r.text and "expected one of" in r.text
 
 
