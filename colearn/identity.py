@@ -8,6 +8,9 @@ Open Badges 2.0 ``IdentityObject`` (section "IdentityObject") and OB 3.0
   names), read case-insensitively; the digest is hexadecimal of the
   algorithm's length (64 or 32 digits) and compared case-insensitively
   (OB 2.0 errata #226; 1EdTech validator-core PR #218 compares lower-cased);
+- the value is exactly ``<alg>$<hex>``: nothing around it, not even
+  spaces (the OB 2.0 schema's pattern; OB 3.0 ``identityHash`` is read by
+  the same rule, so a space is refused by every reader alike);
 - the salt is optional: absent, JSON ``null`` and ``""`` all mean no salt;
 - the normal form kept and compared is ``<algorithm lower>$<hex lower>``.
 """
@@ -31,10 +34,13 @@ def parse_identity_hash(value: str) -> tuple[str, str]:
     """``(algorithm, hex digest)``, both lower-cased, of an IdentityHash.
 
     Raises:
-        IdentityHashError: not ``<alg>$<hex>``, an algorithm other than sha256
+        IdentityHashError: not ``<alg>$<hex>`` (also with spaces around it), an algorithm other than sha256
             or md5, or a digest of the wrong length.
     """
-    m = _FORM.match(value.strip()) if isinstance(value, str) else None
+    if isinstance(value, str) and value != value.strip():
+        raise IdentityHashError("a hashed identity must be an IdentityHash '<algorithm>$<hex digest>' with "
+                                "nothing around it: it has spaces at its start or end")
+    m = _FORM.fullmatch(value) if isinstance(value, str) else None
     if not m:
         raise IdentityHashError("a hashed identity must be an IdentityHash '<algorithm>$<hex digest>' such as "
                                 "'sha256$c7ef86...'")

@@ -3,7 +3,8 @@ error lists the values a field accepts (``expected``).
 
 One rule for every CSV reader (the HTTP bulk award and the CLI): bytes are
 decoded with the ``charset`` the sender declared (HTTP ``Content-Type``
-parameter, RFC 9110 section 8.3), else as UTF-8 (a leading BOM is dropped);
+parameter, RFC 9110 section 8.3; ``colearn issue --csv FILE --encoding NAME``),
+else as UTF-8 (a leading BOM is dropped);
 a byte sequence the encoding cannot decode refuses the whole text, naming the
 line, and nothing is replaced (no U+FFFD), so a name or an email address is
 never silently changed before it is hashed or stored.
@@ -21,31 +22,42 @@ class UnknownCharset(UnsupportedMediaType):
     """The declared charset is not one Python knows (HTTP 415)."""
 
 
-def decode_strict(raw: bytes, charset: str | None = None, *, source: str) -> str:
+#: How an HTTP sender declares a CSV's encoding (the default ``declare`` of ``decode_strict``).
+HTTP_DECLARE = ("charset", "declare its encoding (Content-Type: text/csv; charset=windows-1252)")
+#: How ``colearn issue --csv`` is told a file's encoding.
+CLI_DECLARE = ("--encoding", "give its encoding with --encoding (e.g. --encoding windows-1252)")
+
+
+def decode_strict(raw: bytes, charset: str | None = None, *, source: str,
+                  declare: tuple[str, str] = HTTP_DECLARE) -> str:
     """``raw`` as text, by the rule in the module docstring.
 
     Args:
         raw: the bytes.
         charset: the declared charset (e.g. ``windows-1252``), or None for UTF-8.
         source: the file or upload, named in errors.
+        declare: ``(field, how)``: where the charset is declared (named when it
+            is unknown) and how to declare one (said when UTF-8 fails):
+            ``HTTP_DECLARE`` or ``CLI_DECLARE``.
 
     Raises:
-        UnknownCharset: ``charset`` is not a known encoding.
+        UnknownCharset: ``charset`` is not a known encoding (``field`` is
+            ``declare[0]``).
         InvalidInput: a byte the encoding cannot decode (``record`` is its line).
     """
     name = (charset or "utf-8").strip().strip('"').lower()
     try:
         info = codecs.lookup(name)
     except LookupError as exc:
-        raise UnknownCharset(f"unknown charset '{charset}'", file=source, field="charset") from exc
+        kind = "charset" if declare[0] == "charset" else f"encoding (given with {declare[0]})"
+        raise UnknownCharset(f"unknown {kind} '{charset}'", file=source, field=declare[0]) from exc
     encoding = "utf-8-sig" if info.name == "utf-8" else info.name
     try:
         return raw.decode(encoding, errors="strict")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        hint = "" if charset else (": not UTF-8; re-save the file as UTF-8, or declare its encoding "
-                                   "(Content-Type: text/csv; charset=windows-1252)")
+        hint = "" if charset else f": not UTF-8; re-save the file as UTF-8, or {declare[1]}"
         raise InvalidInput(f"line {line}, column {col}: byte 0x{raw[exc.start]:02x} cannot be decoded as "
                            f"{charset or 'UTF-8'}{hint}", file=source, record=line) from exc
 
@@ -63,4 +75,4 @@ def expected(values: Sequence[str]) -> str:
     return f"expected one of {', '.join(values[:LISTED])}{more}"
 
 
-__all__ = ["LISTED", "UnknownCharset", "decode_strict", "expected"]
+__all__ = ["CLI_DECLARE", "HTTP_DECLARE", "LISTED", "UnknownCharset", "decode_strict", "expected"]

@@ -86,6 +86,20 @@ def epoch_s(when: datetime | date | int | None, *, field: str) -> int | None:
         raise InvalidInput(str(exc), field=field) from exc
 
 
+def stored_expiry(when: datetime) -> datetime:
+    """An expiry as stored: ``when`` (aware), or ``LATEST`` when it lies after it.
+
+    A presented document often says "never expires" with a far date such as
+    9999-12-31T23:59:59Z; stored as ``LATEST`` (the end of 2999), which is never
+    reached, it keeps its meaning. Only an expiry is clamped: an issue date
+    outside ``[EARLIEST, LATEST]`` breaks ``openbadges.rules.date_problem``.
+    """
+    try:
+        return LATEST if when > LATEST else when
+    except OverflowError:  # beyond Python's range once in UTC: later still
+        return LATEST
+
+
 def check_epoch(value: int, *, field: str) -> int:
     """``value`` (epoch seconds) if it lies in ``[EARLIEST_S, LATEST_S]``.
 

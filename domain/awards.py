@@ -49,7 +49,7 @@ from colearn.domain.completions import (COMPLETION_SOURCE, Completion, award_com
 from colearn.graph.schema import AssertionStatus, Label
 from colearn.openbadges.rules import date_problem
 from colearn.graph.store import BATCH_SIZE, GraphStore
-from colearn.text import decode_strict
+from colearn.text import CLI_DECLARE, decode_strict
 
 __all__ = ["BATCH_SIZE", "CSV_COLUMNS", "COMPLETION_SOURCE", "MAX_KEY_LENGTH", "RECIPIENT_TYPES", "SOURCE",
            "AssertionRecord", "Award", "AwardReport", "AwardRequest", "Completion", "Portfolio", "Recipient",
@@ -399,7 +399,8 @@ def revoke_stale_completions(store: GraphStore, learner_id: str, badge_id: str, 
 
 def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepper: bytes,
               text: str | None = None, now: datetime | int | None = None,
-              batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
+              batch_size: int = BATCH_SIZE, dry_run: bool = False,
+              encoding: str | None = None) -> AwardReport:
     """Bulk award from a CSV: one statement per batch; refused rows reported by line number,
     and with any refused, nothing written (``award_many``: it lands whole or not at all).
 
@@ -415,12 +416,16 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
         now: the time for rows without ``issued_on``.
         batch_size: rows per statement.
         dry_run: preview what would be created and refused; write nothing.
+        encoding: the file's encoding (``colearn issue --csv --encoding``), by
+            the HTTP route's rule (``colearn.text.decode_strict``); default UTF-8.
 
     Raises:
-        InvalidInput: the file cannot be read or is not UTF-8 (``record`` is
-            the line of the first byte that is not: nothing is decoded
-            lossily, ``colearn.text.decode_strict``), the header is wrong, or
-            the organisation has no email.
+        InvalidInput: the file cannot be read or is not in ``encoding``
+            (``record`` is the line of the first byte that is not: nothing is
+            decoded lossily, ``colearn.text.decode_strict``), the header is
+            wrong, or the organisation has no email.
+        UnknownCharset: (an ``InvalidInput``) ``encoding`` is not one Python
+            knows; ``field`` is ``--encoding``.
         NotFound: the organisation does not exist.
     """
     name = Path(path).name
@@ -429,7 +434,7 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
             raw = Path(path).read_bytes()
         except OSError as exc:
             raise InvalidInput(f"cannot read: {exc}", file=str(path)) from exc
-        text = decode_strict(raw, source=str(path))
+        text = decode_strict(raw, encoding, source=str(path), declare=CLI_DECLARE)
     requests, lines, refused = parse_award_csv(text, source=str(path))
     keyed = [r if r.idempotency_key else replace(r, idempotency_key=f"{name}:{line}")
              for r, line in zip(requests, lines)]

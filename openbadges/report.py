@@ -20,8 +20,9 @@ class Check:
     ok: bool | None
     detail: str
     #: A stable reason code for outcomes a caller tells apart: ``revoked``,
-    #: ``unsupported-cryptosuite``, ``tampered``, ``origin``, ``dates``,
-    #: ``ob2-signed-unverifiable``, ``signed-without-jws``; None otherwise.
+    #: ``unsupported-cryptosuite``, ``no-proof``, ``malformed-proof``, ``alg-none``
+    #: (``proofs``), ``tampered``, ``origin``, ``dates``, ``ob2-signed-unverifiable``,
+    #: ``signed-without-jws``; None otherwise.
     code: str | None = None
 
 

@@ -8,12 +8,24 @@ answer the same document the same way:
   a ``data:`` URI (RFC 2397, parameters allowed) of ``image/png`` or
   ``image/svg+xml`` only (OB 2.0 "Image": "PNG or SVG"; OB 3.0 Image);
   anything else (``data:text/html``, ``javascript:``) is refused.
+- ``image_problems``: ``image_problem`` applied to every ``image`` member a
+  document carries, at any depth (OB 2.0: the Assertion, its BadgeClass and
+  issuer Profile; OB 3.0: the credential, its ``credentialSubject``, the
+  Achievement, the issuer and creator Profiles, embedded endorsements).
+- ``parse_datetime``: the syntax of every date. ``DATETIME_PATTERN`` is XML
+  Schema 1.1 ``dateTimeStamp`` (a ``dateTime`` whose time zone is required):
+  ``YYYY-MM-DDThh:mm:ss[.f+](Z|+hh:mm|-hh:mm)``, as OB 2.0 "DateTime" and
+  OB 3.0 "DateTimeZ" state it (and ``schemas/ob2.schema.json``'s
+  ``DateTime``). ISO 8601 forms outside it (``+0200``, a space for the ``T``,
+  week or ordinal dates, no time zone) are refused, naming the field.
 - ``date_problem``: the stated rule for dates. An award whose expiry
   (``expires`` / ``validUntil``) is at or before its issue (``issuedOn`` /
   ``validFrom``) is refused, naming the expiry field; one issued more than
-  ``CLOCK_SKEW_S`` (5 minutes) in the future is refused, naming the issue
-  field. Dates are ISO 8601 with a time zone (OB 2.0 DateTime, XML Schema
-  ``dateTimeStamp``); a date without one is refused by the readers.
+  ``CLOCK_SKEW_S`` (5 minutes) in the future, or before 1970-01-01T00:00:00Z
+  (``colearn.times.EARLIEST``, the earliest time stored), is refused, naming
+  the issue field. An expiry after ``colearn.times.LATEST`` (such as
+  9999-12-31T23:59:59Z, a common "never expires") is not a problem: it is
+  stored as ``LATEST`` (``times.stored_expiry``), a time never reached.
 - ``hosted_origin_problem``: OB 2.0 hosted verification ("Hosted
   Verification" and ``VerificationObject.allowedOrigins`` /
   ``startsWith``): a hosted Assertion's ``id`` must be an http(s) IRI on a
@@ -32,10 +44,19 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from colearn.times import EARLIEST
+
 #: Media types an image data URI may have.
 IMAGE_TYPES = ("image/png", "image/svg+xml")
 #: How far in the future an issue date may lie (clock skew between systems), seconds.
 CLOCK_SKEW_S = 300
+
+#: XML Schema 1.1 ``dateTimeStamp`` (section 3.4.28), the lexical form of OB 2.0
+#: "DateTime" and OB 3.0 "DateTimeZ"; ``schemas/ob2.schema.json`` states the same.
+DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+_DATETIME = re.compile(DATETIME_PATTERN)
+#: Deepest nesting ``image_problems`` looks into.
+_MAX_DEPTH = 32
 
 _DATA_URI = re.compile(r"^data:([^,;]*)((?:;[^,;]*)*),", re.IGNORECASE | re.DOTALL)
 
@@ -66,9 +87,80 @@ def image_problem(value: Any) -> str | None:
     return None
 
 
+def image_problems(document: Any) -> list[tuple[str, str]]:
+    """Every ``image`` member of ``document`` (at any depth) that breaks
+    ``image_problem``, as ``(JSON path such as "$.credentialSubject.image",
+    message)``; empty when all are fine. OB 2.0 "Image", OB 3.0 "Image"."""
+    found: list[tuple[str, str]] = []
+
+    def walk(value: Any, path: str, depth: int) -> None:
+        if depth > _MAX_DEPTH:
+            return
+        if isinstance(value, dict):
+            for key, item in value.items():
+                where = f"{path}.{key}"
+                if key == "image" and (wrong := image_problem(item)):
+                    found.append((where, wrong))
+                walk(item, where, depth + 1)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{path}[{i}]", depth + 1)
+
+    walk(document, "$", 0)
+    return found
+
+
+def parse_datetime(value: Any) -> datetime:
+    """An aware ``datetime`` from a ``dateTimeStamp`` string (``DATETIME_PATTERN``;
+    XML Schema 1.1 section 3.4.28, OB 2.0 "DateTime", OB 3.0 "DateTimeZ").
+
+    Raises:
+        ValueError: not a string, not of that form (the message says what is
+            expected), or not a real date and time (such as month 13).
+    """
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date and time string such as '2026-05-01T10:00:00Z'")
+    if not _DATETIME.fullmatch(value):
+        hint = " (it has no time zone: add 'Z' or an offset such as '+00:00')" \
+            if re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+$", value) else ""
+        raise ValueError(f"'{value}' is not an ISO 8601 date and time of the form YYYY-MM-DDThh:mm:ss with 'Z' or "
+                         f"an offset '+hh:mm' (XML Schema dateTimeStamp){hint}")
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"'{value}' is not a real date and time: {exc}") from exc
+
+
+def datetime_problem(value: Any) -> str | None:
+    """What ``parse_datetime`` refuses in ``value``, or None."""
+    try:
+        parse_datetime(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _before_earliest(when: datetime) -> bool:
+    try:
+        return when < EARLIEST
+    except OverflowError:  # year 1 at +14:00: far before
+        return True
+
+
 def date_problem(issued: datetime | None, expires: datetime | None, *, now: datetime,
                  issued_field: str, expires_field: str) -> tuple[str, str] | None:
-    """``(field, message)`` when the dates break the rule in the module docstring, else None."""
+    """``(field, message)`` when the dates break the rule in the module docstring, else None.
+
+    Args:
+        issued: the issue date (``issuedOn`` / ``validFrom``), aware, or None.
+        expires: the expiry (``expires`` / ``validUntil``), aware, or None.
+        now: the time to compare with.
+        issued_field: the issue field's name, for the message.
+        expires_field: the expiry field's name.
+    """
+    if issued is not None and _before_earliest(issued):
+        return issued_field, (f"'{issued_field}' ({issued.isoformat()}) is before {EARLIEST:%Y-%m-%dT%H:%M:%SZ}: "
+                              "an award cannot be issued before the earliest time stored")
     if issued is not None and expires is not None and expires <= issued:
         return expires_field, (f"'{expires_field}' ({expires.isoformat()}) is not after '{issued_field}' "
                                f"({issued.isoformat()}): an award cannot expire before it is issued")
@@ -133,5 +225,5 @@ def verification_type(doc: dict[str, Any]) -> str:
         else "hosted"
 
 
-__all__ = ["CLOCK_SKEW_S", "IMAGE_TYPES", "date_problem", "hosted_origin_problem", "image_problem",
-           "verification_type"]
+__all__ = ["CLOCK_SKEW_S", "DATETIME_PATTERN", "IMAGE_TYPES", "date_problem", "datetime_problem",
+           "hosted_origin_problem", "image_problem", "image_problems", "parse_datetime", "verification_type"]

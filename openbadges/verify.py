@@ -6,7 +6,11 @@ outcome (``ok`` True, False, or None when it could not be made):
 ==============  ============================================================
 ``format``      the document has the shape its spec requires (OB 2.0: the
                 JSON Schemas of ``schema.py``; OB 3.0: ``openbadgeslib``'s
-                credential model: VC 2.0 + OB 3.0 contexts, types, subject)
+                credential model: VC 2.0 + OB 3.0 contexts, types, subject),
+                and the shared rules on both: every ``image``
+                (``rules.image_problems``); OB 3.0 also the date syntax of
+                ``OB3_DATES`` (``rules.parse_datetime``) and each hashed
+                identifier's IdentityHash (``colearn.identity``)
 ``hosted``      OB 2.0: the assertion is hosted here and the presented copy
                 says what the hosted one says (recipient, badge, issuedOn,
                 expires): the OB 2.0 hosted verification model; hosted
@@ -15,9 +19,12 @@ outcome (``ok`` True, False, or None when it could not be made):
 ``issuer``      the issuer is an organisation of this service (whose key we hold)
 ``signature``   OB 3.0: the VC-JWT (RFC 7519, ``EdDSA`` per RFC 8037) or the
                 Data Integrity proof (``eddsa-rdfc-2022``) verifies under the
-                issuer's key: any change to a signed member fails here (code
-                ``tampered``); another cryptosuite or JOSE algorithm is not
-                made (None, code ``unsupported-cryptosuite``). OB 2.0 signed
+                issuer's key (``proofs.signature_check``): any change to a
+                signed member fails here (code ``tampered``); another
+                cryptosuite or JOSE algorithm is not made (None, code
+                ``unsupported-cryptosuite``); no proof is None (``no-proof``),
+                a malformed one fails (``malformed-proof``), and so does any
+                JWS with ``"alg": "none"`` (``alg-none``). OB 2.0 signed
                 badges (a compact JWS): the JWS under the ``creator`` key when
                 that key is ours, else not made (``ob2-signed-unverifiable``)
 ``expiry``      not past ``expires`` / ``validUntil``, and the date rule of
@@ -48,21 +55,22 @@ from typing import Any
 
 import jwt
 from openbadgeslib.ob2 import OB2Verifier
-from openbadgeslib.ob3 import (OB3LdpVerifier, OB3Verifier, OpenBadgeCredential, check_credential_status,
-                               resolve_verification_method, verify_data_integrity_proof)
+from openbadgeslib.ob3 import OB3LdpVerifier, OB3Verifier, OpenBadgeCredential, check_credential_status
 
 from colearn.errors import InvalidInput, NotFound
 from colearn.graph.issuing import AssertionRecord, Recipient
-from colearn.identity import identity_hash_matches
+from colearn.identity import IdentityHashError, identity_hash_matches, parse_identity_hash
 from colearn.graph.schema import AssertionStatus
 from colearn.openbadges.documents import OB2_CONTEXT, JWT_ALGORITHM, Publisher, iso
-from colearn.openbadges.images import unbake
+from colearn.openbadges.images import sniff, unbake
+from colearn.openbadges.proofs import SUPPORTED_CRYPTOSUITES, signature_check, unsecured_jws
 from colearn.openbadges.report import CHECKS, Check, VerificationReport
-from colearn.openbadges.rules import date_problem, hosted_origin_problem, image_problem, verification_type
+from colearn.openbadges.rules import (date_problem, datetime_problem, hosted_origin_problem, image_problems,
+                                     parse_datetime, verification_type)
 from colearn.openbadges.schema import ob2_errors
 
-#: Data Integrity cryptosuites whose proofs are verified here (Ed25519 keys).
-SUPPORTED_CRYPTOSUITES = ("eddsa-rdfc-2022",)
+#: OB 3.0 credential members that are dates (DateTimeZ; VCDM 1.1 names too).
+OB3_DATES = ("validFrom", "validUntil", "issuanceDate", "expirationDate", "awardedDate")
 
 def _jwt_like(text: str) -> bool:
     parts = text.split(".")
@@ -128,9 +136,9 @@ class Verifier:
         baked_in = None
         document: str | dict[str, Any]
         if isinstance(data, bytes):
-            head = data.lstrip()[:5]
-            if data.startswith(b"\x89PNG") or head.startswith(b"<"):
-                baked_in = "png" if data.startswith(b"\x89PNG") else "svg"
+            kind = sniff(data)
+            if kind is not None:
+                baked_in = kind
                 _, document = unbake(data)
             else:
                 try:
@@ -212,6 +220,9 @@ class Verifier:
             checks["signature"] = Check("signature", False, "a JWS whose payload is an OB 2.0 Assertion must have "
                                         "verification.type SignedBadge", code="tampered")
             return self._finish(rep, checks, required="signature")
+        if (unsecured := unsecured_jws(token)) is not None:
+            checks["signature"] = unsecured
+            return self._finish(rep, checks, required="signature")
         creator = (payload.get("verification") or {}).get("creator")
         parsed = self.publisher.urls.parse(creator) if isinstance(creator, str) else None
         if parsed is None or parsed[0] != "issuer_key":
@@ -235,7 +246,8 @@ class Verifier:
         is ours), issuer, expiry and dates, revocation, recipient."""
         checks: dict[str, Check] = {}
         minimal = set(doc) <= {"@context", "id", "type", "revoked", "revocationReason"}
-        errors = ob2_errors(doc, "RevokedAssertion" if minimal else "Assertion") + _image_errors(doc)
+        errors = ob2_errors(doc, "RevokedAssertion" if minimal else "Assertion") + \
+            [f"{where}: {wrong}" for where, wrong in image_problems(doc)]
         checks["format"] = Check("format", not errors, "; ".join(errors) or "an OB 2.0 Assertion")
         record, hosted = None, None
         parsed = self.publisher.urls.parse(doc["id"]) if isinstance(doc.get("id"), str) else None
@@ -279,10 +291,12 @@ class Verifier:
         is_jwt = isinstance(cred, str)
         rep = VerificationReport(valid=False, format="ob3-vc-jwt" if is_jwt else "ob3-data-integrity", id=None)
         checks: dict[str, Check] = {}
+        errors: list[str] = []
         try:
             body = jwt.decode(cred, options={"verify_signature": False}) if isinstance(cred, str) else cred
             if not isinstance(body, dict):
                 raise ValueError("the credential is not a JSON object")
+            errors = _ob3_rule_errors(body)
             types = body.get("type")
             types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
             if "VerifiableCredential" not in types or not {"OpenBadgeCredential", "AchievementCredential"} & {
@@ -290,10 +304,10 @@ class Verifier:
                 raise ValueError(f"type {types} must include VerifiableCredential and OpenBadgeCredential")
             model = OpenBadgeCredential.from_vc_document(body)
         except Exception as exc:
-            checks["format"] = Check("format", False, f"not an OB 3.0 OpenBadgeCredential: {exc}")
+            checks["format"] = Check("format", False, "; ".join([*errors, f"not an OB 3.0 OpenBadgeCredential: {exc}"]))
             return self._finish(rep, checks, required="signature")
         rep.id = model.id
-        checks["format"] = Check("format", True, "an OB 3.0 OpenBadgeCredential")
+        checks["format"] = Check("format", not errors, "; ".join(errors) or "an OB 3.0 OpenBadgeCredential")
         record = self._our_record(model.id)
         if record is not None:
             rep.assertion_id = record.id
@@ -309,7 +323,7 @@ class Verifier:
                 checks["issuer"] = Check("issuer", False, f"no organisation is published at {model.issuer.id}")
         else:
             checks["issuer"] = Check("issuer", None, f"{model.issuer.id} is not an issuer of this service")
-        checks["signature"] = self._signature(cred, pub)
+        checks["signature"] = signature_check(cred, pub)
         self._expiry(checks, _ts(model.issuance_date), _ts(model.expiration_date), ob2=False)
         if pub is not None and model.credential_status:
             try:
@@ -351,52 +365,6 @@ class Verifier:
             return self.publisher.issued(parsed[1][0])
         except NotFound:
             return None
-
-    @staticmethod
-    def _signature(cred: str | dict[str, Any], pub: bytes | None) -> Check:
-        """Verify the VC-JWT or Data Integrity proof under our key (``pub``), or, for
-        another issuer, under the key the credential names (did:key or the JOSE
-        ``jwk``): that proves integrity, not who the issuer is."""
-        try:
-            if isinstance(cred, str):
-                key: Any = pub
-                header = jwt.get_unverified_header(cred)
-                allowed = [JWT_ALGORITHM] if pub is not None else [JWT_ALGORITHM, "ES256", "RS256"]
-                if header.get("alg") not in allowed:
-                    return Check("signature", None, f"unsupported JOSE algorithm {header.get('alg')!r} "
-                                 f"(verified here: {', '.join(allowed)})", code="unsupported-cryptosuite")
-                if key is None:
-                    if not isinstance(header.get("jwk"), dict):
-                        return Check("signature", None, "the issuer's key is not known here")
-                    key = jwt.PyJWK(header["jwk"]).key
-                jwt.decode(cred, key, algorithms=allowed,
-                           options={"verify_exp": False, "verify_nbf": False, "verify_aud": False})
-                what = "the VC-JWT signature (EdDSA)"
-            else:
-                proofs = cred.get("proof")
-                proofs = proofs if isinstance(proofs, list) else [proofs] if proofs is not None else []
-                ours = [p for p in proofs if isinstance(p, dict) and p.get("type") == "DataIntegrityProof"
-                        and p.get("cryptosuite") in SUPPORTED_CRYPTOSUITES]
-                if not ours:
-                    found = sorted({str(p.get("cryptosuite") or p.get("type")) for p in proofs if isinstance(p, dict)})
-                    what = ", ".join(f"'{f}'" for f in found) or "no proof"
-                    return Check("signature", None, f"unsupported cryptosuite {what}: this verifier checks "
-                                 f"DataIntegrityProof with {', '.join(SUPPORTED_CRYPTOSUITES)}; the proof is "
-                                 "neither verified nor found false", code="unsupported-cryptosuite")
-                vm = ours[0].get("verificationMethod")
-                key = pub
-                if key is None:
-                    if not (isinstance(vm, str) and vm.startswith("did:key:")):
-                        return Check("signature", None, "the issuer's key is not known here")
-                    key = resolve_verification_method(vm)
-                verify_data_integrity_proof(cred, key)
-                what = "the Data Integrity proof (eddsa-rdfc-2022)"
-        except Exception as exc:
-            return Check("signature", False, f"does not verify: {exc}", code="tampered")
-        if pub is None:
-            return Check("signature", None, f"{what} verifies under the key the credential names itself; "
-                                            "that the issuer owns that key cannot be checked offline")
-        return Check("signature", True, f"{what} verifies under the issuer's key")
 
     # ------------------------------------------------------------------ shared
 
@@ -454,16 +422,25 @@ def _jws_payload(token: str) -> Any:
         return None
 
 
-def _image_errors(doc: dict[str, Any]) -> list[str]:
-    """The shared image rule (``rules.image_problem``) on an assertion, its embedded
-    BadgeClass and issuer, as ``"<field>: <message>"``."""
-    badge: dict[str, Any] = doc["badge"] if isinstance(doc.get("badge"), dict) else {}
-    issuer: dict[str, Any] = badge["issuer"] if isinstance(badge.get("issuer"), dict) else {}
-    out = []
-    for where, obj in (("image", doc), ("badge.image", badge), ("badge.issuer.image", issuer)):
-        wrong = image_problem(obj.get("image"))
-        if wrong:
-            out.append(f"$.{where}: {wrong}")
+def _ob3_rule_errors(body: dict[str, Any]) -> list[str]:
+    """The shared rules on an OB 3.0 credential, as ``"<JSON path>: <message>"``: the
+    date syntax (``rules.parse_datetime``) of ``OB3_DATES``, every image
+    (``rules.image_problems``) and each hashed ``identifier``'s IdentityHash
+    (``colearn.identity``)."""
+    out = [f"$.{name}: {wrong}" for name in OB3_DATES
+           if body.get(name) is not None and (wrong := datetime_problem(body[name]))]
+    out += [f"{where}: {wrong}" for where, wrong in image_problems(body)]
+    subjects = body.get("credentialSubject")
+    for i, subject in enumerate(subjects if isinstance(subjects, list) else [subjects]):
+        idents = subject.get("identifier") if isinstance(subject, dict) else None
+        for j, ident in enumerate(idents if isinstance(idents, list) else [idents] if idents else []):
+            if isinstance(ident, dict) and ident.get("hashed") is True:
+                where = f"$.credentialSubject{f'[{i}]' if isinstance(subjects, list) else ''}.identifier"
+                try:
+                    value = ident.get("identityHash")
+                    parse_identity_hash(value if isinstance(value, str) else "")
+                except IdentityHashError as exc:
+                    out.append(f"{where}[{j}].identityHash: {exc}")
     return out
 
 
@@ -475,10 +452,9 @@ def _epoch_of(value: Any) -> int | None:
     if not isinstance(value, str):
         return None
     try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return int(parse_datetime(value).timestamp())
+    except (ValueError, OverflowError):
         return None
-    return int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())
 
 
-__all__ = ["CHECKS", "Check", "VerificationReport", "Verifier", "recipient_matches"]
+__all__ = ["CHECKS", "OB3_DATES", "SUPPORTED_CRYPTOSUITES", "Check", "VerificationReport", "Verifier", "recipient_matches"]

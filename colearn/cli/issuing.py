@@ -35,6 +35,8 @@ def issue_cmd(
     issued_on: Annotated[Optional[str], typer.Option(help="ISO 8601 with a time zone; default now.")] = None,
     expires_on: Annotated[Optional[str], typer.Option(help="ISO 8601; default: the badge's duration.")] = None,
     csv_file: Annotated[Optional[Path], typer.Option("--csv", help="Bulk award from a CSV file instead.")] = None,
+    encoding: Annotated[Optional[str], typer.Option(
+        "--encoding", help="The CSV file's encoding (e.g. windows-1252); default UTF-8.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Award a badge (or every row of a CSV) as an Open Badges assertion. Each new award to an
@@ -55,8 +57,10 @@ def issue_cmd(
             if csv_file is not None:
                 if badge_id or email or url or learner or key:
                     raise InvalidInput("--csv takes the badge and recipient from each row")
-                report = issuing.award_csv(s, org, csv_file, pepper=pepper)
+                report = issuing.award_csv(s, org, csv_file, pepper=pepper, encoding=encoding)
             else:
+                if encoding is not None:
+                    raise InvalidInput("--encoding is the encoding of a --csv file", field="--encoding")
                 if not badge_id:
                     raise InvalidInput("name a badge (or give --csv)", field="badge_id")
                 given = [(t, v) for t, v in (("email", email), ("url", url)) if v]

@@ -70,10 +70,10 @@ a file that is not UTF-8 JSON (with the line and column of the JSON error), a
 fragment without ``type`` or ``@context``, an object missing a field its spec
 requires (the field is named; a credential's ``name`` is optional, as in the
 current OB 3.0 data model and JSON Schema), a bad value (e.g. a timestamp
-without a time zone, a hashed identity that breaks the IdentityHash rule of
+not in XML Schema ``dateTimeStamp`` form, ``openbadges.rules.parse_datetime``, a hashed identity that breaks the IdentityHash rule of
 ``colearn.identity``, an image data URI that is not PNG or SVG), dates that
 break ``openbadges.rules.date_problem`` (expiry at or before issue; issued in
-the future), a hosted Assertion whose ``id`` is on another host than its
+the future or before 1970; an expiry after 2999 is stored as ``colearn.times.LATEST``), a hosted Assertion whose ``id`` is on another host than its
 issuer (``openbadges.rules.hosted_origin_problem``), an unknown ``type``, and
 an assertion id that the batch or the graph already uses for a different
 badge or recipient. Verify and import apply the same rules

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from colearn import times
 from colearn.errors import InvalidInput
 from colearn.identity import IdentityHashError, compute_identity_hash, normalise_identity_hash
 from colearn.ingest.openbadges.models import OB2Alignment, OB3Alignment
@@ -209,6 +210,11 @@ def _clean(props: dict[str, Any]) -> dict[str, Any]:
 
 def _epoch(when: datetime | None) -> int | None:
     return None if when is None else int(when.timestamp())
+
+
+def _expiry_epoch(when: datetime | None) -> int | None:
+    """An expiry as stored: after ``times.LATEST`` it is ``LATEST`` (``times.stored_expiry``)."""
+    return None if when is None else int(times.stored_expiry(when).timestamp())
 
 
 def _evidence_urls(value: Any) -> list[str]:

@@ -9,23 +9,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
-from colearn import times
+from colearn.openbadges.rules import parse_datetime
 
-
-def _aware_datetime(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise ValueError("must be an ISO 8601 timestamp string")
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise ValueError(f"'{value}' is not an ISO 8601 timestamp") from exc
-    if when.tzinfo is None:
-        raise ValueError(f"'{value}' has no time zone (add 'Z' or an offset such as '+00:00')")
-    times.in_range(when)
-    return when
-
-
-DateTimeZ = Annotated[datetime, BeforeValidator(_aware_datetime)]
+#: A date and time by the one date syntax rule (``openbadges.rules.parse_datetime``:
+#: XML Schema ``dateTimeStamp``, OB 2.0 DateTime, OB 3.0 DateTimeZ). Its bounds are
+#: ``rules.date_problem``'s (issue dates) and ``colearn.times.stored_expiry``'s (expiries).
+DateTimeZ = Annotated[datetime, BeforeValidator(parse_datetime)]
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -110,6 +99,7 @@ class OB3Credential(_OB):
     issuanceDate: DateTimeZ | None = None
     validUntil: DateTimeZ | None = None
     expirationDate: DateTimeZ | None = None
+    awardedDate: DateTimeZ | None = None
     description: str | None = None
     evidence: Any = None
 

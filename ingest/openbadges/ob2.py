@@ -15,6 +15,7 @@ from colearn.ingest.openbadges.fields import (
     _Ctx,
     _dotted,
     _epoch,
+    _expiry_epoch,
     _evidence_urls,
     _image_url,
     _learner,
@@ -85,7 +86,7 @@ def _ob2_assertion(data: dict[str, Any], ctx: _Ctx) -> OBDocument:
     else:
         raise ctx.refuse(f"Assertion: 'badge' must be an IRI or a BadgeClass ({ctx.spec('Assertion')})", "badge")
     props = _clean({
-        "status": str(AssertionStatus.ACCEPTED), "issued_on": _epoch(a.issuedOn), "expires_on": _epoch(a.expires),
+        "status": str(AssertionStatus.ACCEPTED), "issued_on": _epoch(a.issuedOn), "expires_on": _expiry_epoch(a.expires),
         "verification": vtypes[0], "evidence_urls": _evidence_urls(a.evidence), "narrative": a.narrative,
         "source": SOURCE, "source_url": a.id, "ob_version": "2.0",
     })

@@ -14,6 +14,7 @@ from colearn.ingest.openbadges.fields import (
     _Ctx,
     _dotted,
     _epoch,
+    _expiry_epoch,
     _evidence_urls,
     _image_url,
     _learner,
@@ -100,7 +101,7 @@ def _ob3_credential(data: dict[str, Any], ctx: _Ctx, types: list[str]) -> OBDocu
     learner = _ob3_learner(s, ctx)
     badge, orgs = _ob3_achievement(s.achievement, ctx, where="credentialSubject.achievement", issuer=issuer)
     props = _clean({
-        "status": str(AssertionStatus.ACCEPTED), "issued_on": _epoch(issued), "expires_on": _epoch(expires),
+        "status": str(AssertionStatus.ACCEPTED), "issued_on": _epoch(issued), "expires_on": _expiry_epoch(expires),
         "name": c.name, "evidence_urls": _evidence_urls(c.evidence),
         "source": SOURCE, "source_url": c.id, "ob_version": "3.0",
     })

@@ -144,3 +144,18 @@ def test_hosted_assertion_over_http_then_verify_and_revoke(served: tuple[Path, s
     gone = httpx.get(f"{base}/ob/v2/assertions/{aid}", timeout=10)
     assert gone.status_code == 410 and gone.json()["revocationReason"] == "issued by mistake"
     assert runner.invoke(app, ["verify", str(tmp_path / "missing.json")]).exit_code == 1
+
+
+def test_issue_from_a_csv_in_another_encoding(served: tuple[Path, str], tmp_path: Path) -> None:
+    """``--encoding`` reads a CSV as ``POST .../assertions/csv`` reads one with a
+    declared charset; without it, the error says how to give it on the command line."""
+    csv = tmp_path / "cp1252.csv"
+    csv.write_bytes("email,narrative,badge_id\ncp-cli@example.org,Zoë Café,web-foundations\n".encode("cp1252"))
+    plain = runner.invoke(app, ["issue", "--csv", str(csv), "--org", ORG])
+    assert plain.exit_code == 1 and "--encoding" in plain.output and "Content-Type" not in plain.output, plain.output
+    unknown = runner.invoke(app, ["issue", "--csv", str(csv), "--org", ORG, "--encoding", "no-such-thing"])
+    assert unknown.exit_code == 1 and "unknown encoding" in unknown.output and "--encoding" in unknown.output
+    out = _issue("--csv", str(csv), "--org", ORG, "--encoding", "windows-1252")
+    assert [a["badge_id"] for a in out["awards"]] == [BADGE] and out["refused"] == []
+    wrong = runner.invoke(app, ["issue", BADGE, "--org", ORG, "--email", "x@example.org", "--encoding", "cp1252"])
+    assert wrong.exit_code == 1 and "--encoding" in wrong.output

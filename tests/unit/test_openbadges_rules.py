@@ -1,0 +1,59 @@
+"""The shared rules of ``openbadges.rules``, ``colearn.identity`` and ``colearn.times``
+on their own: date syntax, the IdentityHash form, expiry bounds, image sniffing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from colearn import times
+from colearn.identity import IdentityHashError, parse_identity_hash
+from colearn.openbadges.images import sniff
+from colearn.openbadges.rules import date_problem, parse_datetime
+
+HASH = "sha256$" + "a" * 64
+
+
+@pytest.mark.parametrize("value", ["2024-11-08T10:33:30Z", "2024-11-08T10:33:30.5+02:00", "2024-11-08T10:33:30-00:00",
+                                   "2024-11-08T10:33:30.123456789Z"])
+def test_dateTimeStamp_forms_are_read(value) -> None:
+    assert parse_datetime(value).tzinfo is not None
+
+
+@pytest.mark.parametrize("value", ["2024-11-08T10:33:30+0200", "2024-11-08 10:33:30Z", "2024-W45-5T10:33:30Z",
+                                   "2024-313T10:33:30Z", "2024-11-08T10:33:30", "2024-11-08", "20241108T103330Z",
+                                   "2024-11-08T10:33:30z", "2024-11-08T10:33:30Z\n", "2024-13-08T10:33:30Z", 1731061000])
+def test_other_iso_8601_forms_are_refused(value) -> None:
+    with pytest.raises(ValueError):
+        parse_datetime(value)
+
+
+def test_issue_dates_before_1970_break_the_date_rule_and_far_expiries_are_clamped() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    early = parse_datetime("1969-12-31T23:59:59Z")
+    assert date_problem(early, None, now=now, issued_field="issuedOn", expires_field="expires")[0] == "issuedOn"
+    assert date_problem(parse_datetime("0001-01-01T00:00:00+14:00"), None, now=now, issued_field="validFrom",
+                        expires_field="validUntil")[0] == "validFrom"
+    far = parse_datetime("9999-12-31T23:59:59Z")
+    assert date_problem(parse_datetime("2024-01-01T00:00:00Z"), far, now=now, issued_field="i",
+                        expires_field="e") is None
+    assert times.stored_expiry(far) == times.LATEST
+    assert times.stored_expiry(parse_datetime("9999-12-31T23:59:59-14:00")) == times.LATEST
+    assert times.stored_expiry(parse_datetime("2030-01-01T00:00:00Z")) == datetime(2030, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", [f" {HASH}", f"{HASH} ", f"{HASH}\n", f"\t{HASH}"])
+def test_an_identity_hash_has_nothing_around_it(value) -> None:
+    with pytest.raises(IdentityHashError, match="spaces"):
+        parse_identity_hash(value)
+    assert parse_identity_hash(HASH.upper().replace("SHA256", "sha256")) == ("sha256", "a" * 64)
+
+
+def test_sniff_reads_utf16_svg_by_its_bom_or_xml_declaration() -> None:
+    svg = '<?xml version="1.0" encoding="UTF-16"?><svg/>'
+    for data in (svg.encode("utf-16"), svg.encode("utf-16-le"), svg.encode("utf-16-be"), svg.encode("utf-8-sig"),
+                 b"  <svg/>"):
+        assert sniff(data) == "svg", data[:8]
+    assert sniff(b"\x89PNG\r\n\x1a\n....") == "png"
+    assert sniff('{"a": 1}'.encode("utf-16")) is None and sniff(b"\xef\xbb\xbf{}") is None
