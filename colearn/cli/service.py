@@ -5,6 +5,7 @@ learner-token): the HTTP API (``service.forked``) and its credentials
 from __future__ import annotations
 
 import json
+import os
 from typing import Annotated, Optional
 
 import typer
@@ -26,6 +27,11 @@ def serve_cmd(
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs).
 
+    Without COLEARN_BASE_URL, the public base URL (in published Open Badges
+    documents, claim and sign-in links, and what ``POST /verify`` takes as
+    "published here") is the address served, e.g. ``http://127.0.0.1:8123``
+    for ``--port 8123``; behind a proxy, set COLEARN_BASE_URL to the public address.
+
     This process starts the embedded store (or reuses a running one), restarts it
     if it crashes, and on SIGTERM or SIGINT stops the workers, then the store it
     started (its append-only file compacted first). Workers and the store get
@@ -34,11 +40,19 @@ def serve_cmd(
     from colearn.service.forked import serve
 
     settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    if "base_url" not in settings.model_fields_set:
+        # no COLEARN_BASE_URL: published documents, claim links and /verify name the
+        # address served here, not the default port (forked workers inherit the variable)
+        os.environ["COLEARN_BASE_URL"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+        get_settings.cache_clear()
+        settings = get_settings()
+
     def listening(url: str) -> None:
         err.print(f"colearn: serving on {url} (OpenAPI docs at {url}/docs) with {workers} "
                   f"worker{'s' * (workers != 1)}; Ctrl-C stops", soft_wrap=True)  # a URL is never broken
 
-    run(lambda: serve(settings, host or settings.host, port or settings.port, workers, listening))
+    run(lambda: serve(settings, host, port, workers, listening))
 
 
 @keys_app.command("create")

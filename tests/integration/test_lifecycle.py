@@ -28,6 +28,10 @@ def test_a_signal_stops_workers_and_store(tmp_path: Path, workers: int, sig: int
         assert store in kids and (workers == 1 or len(kids) >= workers + 1)
         said = " ".join((tmp_path / f"serve-{port}.log").read_text().split())  # rich wraps long lines
         assert f"serving on {base} (OpenAPI docs at {base}/docs) with {workers} worker" in said
+        # without COLEARN_BASE_URL, what is published names the address served (not port 8000)
+        for _ in range(2 * workers):
+            issuer = httpx.get(f"{base}/ob/v2/issuers/college", timeout=10).json()
+            assert issuer["id"] == f"{base}/ob/v2/issuers/college", issuer
         os.kill(proc.pid, sig)
         proc.wait(timeout=60)
         assert wait_gone(everything) == []
