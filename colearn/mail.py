@@ -11,6 +11,7 @@ alternative).
 
 from __future__ import annotations
 
+import email.policy
 import os
 import secrets
 import smtplib
@@ -42,15 +43,34 @@ class Message:
     html: str | None = None
 
     def build(self, sender: str) -> EmailMessage:
-        """The RFC 5322 message from ``sender``."""
-        msg = EmailMessage()
-        msg["From"], msg["To"], msg["Subject"] = sender, self.to, self.subject
+        """The RFC 5322 message from ``sender``.
+
+        An address is never MIME-encoded (RFC 2047 forbids encoded words in an
+        address): its domain is written in IDNA (RFC 5891, ``xn--``) so that any
+        server takes it, and a local part that is not ASCII is kept as UTF-8 under
+        the SMTPUTF8 policy (RFC 6531; ``smtplib`` then asks the server for SMTPUTF8).
+        """
+        to = _ascii_domain(self.to)
+        msg = EmailMessage(policy=email.policy.default if to.isascii() else email.policy.SMTPUTF8)
+        msg["From"], msg["To"], msg["Subject"] = sender, to, self.subject
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or None)
         msg.set_content(self.text)
         if self.html:
             msg.add_alternative(self.html, subtype="html")
         return msg
+
+
+def _ascii_domain(address: str) -> str:
+    """``address`` with its domain in IDNA (``ana@exämple.org`` -> ``ana@xn--exmple-cua.org``);
+    unchanged when the domain is ASCII or cannot be encoded."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at or domain.isascii():
+        return address.strip()
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return address.strip()
 
 
 class Mailer(Protocol):
