@@ -36,6 +36,12 @@ log = logging.getLogger(__name__)
 
 #: The name of the sentence-transformers model used when it is installed.
 MINILM = "all-MiniLM-L6-v2"
+#: The cosine below which two texts are not said to match, per model. all-MiniLM-L6-v2
+#: gives every pair of texts some similarity: on the demo catalogue, queries of no
+#: meaning ("zzqx", an emoji, "asdf qwerty") reach at most 0.21, queries on a topic
+#: ("coding", "football", "helping older people") 0.36 to 0.51 with their best badge.
+#: TF-IDF similarity is above 0 only when texts share a word, so any is a match.
+MIN_MATCH = {MINILM: 0.3, "tfidf": 0.0}
 
 
 class Embedder(Protocol):
@@ -256,12 +262,14 @@ class TextSimilarity:
         return scale_to_unit(self.similarities(profile))
 
     def explain(self, profile: Profile, badge: int) -> str | None:
-        """``"Matches your interest 'coding'"`` or ``"Described much like Code Club, which you hold"``."""
+        """``"Matches your interest 'coding'"`` or ``"Described much like Code Club, which you hold"``;
+        None when the texts' cosine is not above ``MIN_MATCH`` for the model (a reason is
+        never made of the similarity every text has to every other)."""
         q, stated = self._query(profile)
         if q is None:
             return None
         sim = float(self.vectors_[badge] @ q)
-        if sim <= 0:
+        if sim <= MIN_MATCH.get(self.model_, 0.0):
             return None
         if stated:
             return f"Matches your interest '{profile.interests.text.strip()[:60]}'"

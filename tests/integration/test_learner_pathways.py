@@ -152,6 +152,11 @@ def test_minilm_embeddings_stored_at_ingest_drive_text_similarity(store: GraphSt
     out = rec.recommend_for_interests(Interests(text="programming computers and software"), limit=3)
     assert {"digital-explorer", "first-web-app", "web-foundations", "code-club-member"} & {r.badge_id for r in out}
     assert any(r.startswith("Matches your interest") for r in out[0].reasons)
+    # every text is a little like every other under MiniLM: text of no meaning ranks
+    # something, but no badge is said to match it
+    for nonsense in ("zzqx", "\N{GRADUATION CAP}", "asdf qwerty"):
+        got = rec.recommend_for_interests(Interests(text=nonsense), limit=10)
+        assert got and not any(r.startswith("Matches your interest") for g in got for r in g.reasons), nonsense
 
 
 def test_pathway_progress_counts_a_badge_created_after_the_recommender_was_built(
