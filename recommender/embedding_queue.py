@@ -22,6 +22,20 @@ from colearn.errors import ColearnError
 log = logging.getLogger(__name__)
 
 
+def city_uses_vectors(store: Any) -> bool:
+    """Whether any badge has a stored MiniLM vector (``colearn ingest embeddings`` was
+    run): only then would a badge or opportunity without one make the whole city fall
+    back to TF-IDF, so only then are new texts embedded (by this queue for the API's
+    writes, by ``colearn ingest catalogue`` for a file's)."""
+    from colearn.graph import queries
+    from colearn.graph.schema import Label
+    from colearn.recommender.text import MINILM
+
+    badges = int(store.read(queries.count_nodes(Label.BADGE))[0]["n"])
+    without = int(store.read(queries.NODES_WITHOUT_VECTORS, {"model": MINILM})[0]["badges"])
+    return without < badges
+
+
 class EmbeddingQueue:
     """One background worker that stores missing MiniLM vectors on request.
 
@@ -78,15 +92,7 @@ class EmbeddingQueue:
             thread.join(timeout=60)
 
     def _city_uses_vectors(self) -> bool:
-        """Whether any badge has a stored MiniLM vector (``colearn ingest embeddings`` was run):
-        only then would a badge without one make the city fall back to TF-IDF."""
-        from colearn.graph import queries
-        from colearn.graph.schema import Label
-        from colearn.recommender.text import MINILM
-
-        badges = int(self.store.read(queries.count_nodes(Label.BADGE))[0]["n"])
-        without = int(self.store.read(queries.NODES_WITHOUT_VECTORS, {"model": MINILM})[0]["badges"])
-        return without < badges
+        return city_uses_vectors(self.store)
 
     def _run(self) -> None:
         from colearn.recommender.text import embed_catalogue

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from colearn.cli.common import OneLineHelpGroup, err, out, print_report, run, store, Steps
 from colearn.errors import InvalidInput
+from colearn.graph.store import GraphStore
 
 ingest_app = typer.Typer(help="Load data into the graph.", no_args_is_help=True, cls=OneLineHelpGroup)
 
@@ -21,7 +22,10 @@ def ingest_catalogue_cmd(
 ) -> None:
     """Load a city catalogue: spine, themes, destinations, places, organisations,
     opportunities, badges and recommended pathways; then the folder's
-    learners.csv and award_history.csv, if it has them."""
+    learners.csv and award_history.csv, if it has them.
+
+    When the city keeps MiniLM vectors (``colearn ingest embeddings`` was run),
+    the texts this adds or changes are embedded too, as the API's writes are."""
     from colearn.ingest.awards import has_activity, ingest_awards
     from colearn.ingest.catalogue import ingest_catalogue
 
@@ -34,11 +38,28 @@ def ingest_catalogue_cmd(
                 if has_activity(path):
                     step("reading, checking and writing its learners and awards")
                     activity = ingest_awards(s, path)
+                embedded = _embed_new_texts(s, step)
             print_report(report)
             if activity is not None:
                 print_report(activity)
+            if embedded:
+                out.print(f"embedded {embedded:,} new or edited badge and opportunity texts")
 
     run(body)
+
+
+def _embed_new_texts(s: GraphStore, step: Steps) -> int:
+    """Store MiniLM vectors for texts the ingest added or changed, when the city keeps
+    vectors (``embedding_queue.city_uses_vectors``) and MiniLM is installed: one text
+    without a vector would put the whole city's text similarity back on TF-IDF (as
+    the API's writes, which its embedding queue handles). Returns texts embedded."""
+    from colearn.recommender.embedding_queue import EmbeddingQueue, city_uses_vectors
+    from colearn.recommender.text import embed_catalogue
+
+    if not EmbeddingQueue.available() or not city_uses_vectors(s):
+        return 0
+    step("embedding new and edited texts (all-MiniLM-L6-v2)")
+    return sum(embed_catalogue(s).values())
 
 
 @ingest_app.command("awards")
