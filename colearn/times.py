@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from colearn.errors import InvalidInput
 
@@ -153,5 +153,13 @@ def _unchanged_in_range(when: datetime | date) -> datetime | date:
 
 #: A pydantic ``datetime`` or ``date`` (midnight UTC) in ``[EARLIEST, LATEST]`` (kept as given).
 BoundedDateOrTime = Annotated[datetime | date, AfterValidator(_unchanged_in_range)]
-#: A pydantic duration in days, 1 to ``MAX_DURATION_DAYS``.
-DurationDays = Annotated[int, Field(ge=1, le=MAX_DURATION_DAYS, strict=False)]
+def _not_a_boolean(value: object) -> object:
+    # pydantic reads true as 1 for an int: a duration is a number, never a yes/no
+    if isinstance(value, bool):
+        raise ValueError("a duration in days is a number, not true or false")
+    return value
+
+
+#: A pydantic duration in days, 1 to ``MAX_DURATION_DAYS`` (a whole number, also as
+#: text from a CSV file; ``true``/``false`` are refused).
+DurationDays = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_DURATION_DAYS, strict=False)]

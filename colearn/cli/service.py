@@ -112,7 +112,7 @@ def keys_revoke_cmd(key_id: Annotated[str, typer.Argument(help="The key's id (th
 @keys_app.command("learner-token")
 def keys_learner_token_cmd(
     learner_id: Annotated[str, typer.Argument(help="The learner the token is for.")],
-    ttl: Annotated[int, typer.Option(min=1, help="Lifetime in seconds.")] = 3600,
+    ttl: Annotated[int, typer.Option(min=1, max=366 * 86400, help="Lifetime in seconds (at most a year).")] = 3600,
 ) -> None:
     """Print a signed token that lets one learner read their own data (an unknown learner is refused)."""
     from colearn.errors import NotFound

@@ -58,7 +58,7 @@ def test_out_of_range_award_times_are_refused_before_any_write(api, store: Graph
     assert _assertions(store) == 0
 
 
-@pytest.mark.parametrize("days", [10_000_000, 1e30, 0, -1, times.MAX_DURATION_DAYS + 1])
+@pytest.mark.parametrize("days", [10_000_000, 1e30, 0, -1, times.MAX_DURATION_DAYS + 1, True, False])
 def test_badge_durations_are_bounded(api, store: GraphStore, days) -> None:
     client, h = api
     r = client.patch("/badges/web", json={"expires_after_days": days}, headers=h["college"])
