@@ -27,12 +27,30 @@ def ob2_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+def _to_the_end(node: Any) -> Any:
+    """``node`` with every ``pattern`` that ends in ``$`` ending in ``\\Z`` instead.
+
+    JSON Schema patterns are ECMA-262 regular expressions, where ``$`` (without the
+    multiline flag) matches only at the end of the text; ``jsonschema`` runs them
+    with Python's ``re``, where ``$`` also matches before a final newline, so
+    ``"sha256$<hex>\\n"`` or a date with a newline after it passed. ``\\Z`` is
+    the end of the text in Python.
+    """
+    if isinstance(node, dict):
+        return {k: (v[:-1] + "\\Z" if k == "pattern" and isinstance(v, str) and v.endswith("$")
+                    and not v.endswith("\\$") else _to_the_end(v)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_to_the_end(v) for v in node]
+    return node
+
+
 @lru_cache
 def _validator(cls: str) -> Draft202012Validator:
     if cls not in OB2_CLASSES:
         raise ValueError(f"no OB 2.0 schema for '{cls}' (known: {', '.join(OB2_CLASSES)})")
     schema = ob2_schema()
-    return Draft202012Validator({"$schema": schema["$schema"], "$ref": f"#/$defs/{cls}", "$defs": schema["$defs"]})
+    return Draft202012Validator({"$schema": schema["$schema"], "$ref": f"#/$defs/{cls}",
+                                 "$defs": _to_the_end(schema["$defs"])})
 
 
 def ob2_errors(document: Any, cls: str) -> list[str]:

@@ -57,3 +57,24 @@ def test_sniff_reads_utf16_svg_by_its_bom_or_xml_declaration() -> None:
         assert sniff(data) == "svg", data[:8]
     assert sniff(b"\x89PNG\r\n\x1a\n....") == "png"
     assert sniff('{"a": 1}'.encode("utf-16")) is None and sniff(b"\xef\xbb\xbf{}") is None
+
+
+@pytest.mark.parametrize("field", ["issuedOn", "recipient.identity", "id"])
+def test_a_schema_pattern_holds_to_the_end_of_the_value(field: str) -> None:
+    """JSON Schema's ``$`` is the end of the text (ECMA-262); Python's ``re`` also let
+    a final newline through, so verify passed what import and ingest refused."""
+    import json
+    from pathlib import Path
+
+    from colearn.openbadges.schema import ob2_errors
+
+    doc = json.loads((Path(__file__).resolve().parents[1] / "data" / "field-reports" / "r06-sha256-upper.json")
+                     .read_text("utf-8"))
+    assert ob2_errors(doc, "Assertion") == []
+    *head, last = field.split(".")
+    target = doc
+    for key in head:
+        target = target[key]
+    target[last] += "\n"
+    errors = ob2_errors(doc, "Assertion")
+    assert len(errors) == 1 and errors[0].startswith(f"$.{field}:"), errors
