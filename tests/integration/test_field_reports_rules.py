@@ -17,8 +17,9 @@ from colearn.ingest.openbadges import parse_openbadges_document
 from colearn.openbadges.schema import ob2_schema
 from tests.integration import test_field_reports as field_reports
 from tests.integration.test_field_reports import (
-    EMAIL, _award_badge, _award_web, _ingest_refusal, _rsa_jws, _verify_image, _write, check, import_, ingest, load,
-    refused_field, verify)
+    EMAIL, _award_badge, _award_web, _rsa_jws, _verify_image, _write, check, import_, ingest, load, refused_field,
+    verify)
+from tests.integration.test_field_reports_ingest import _ingest_refusal
 
 api = field_reports.api  # the fixture: the app on a seeded city
 
