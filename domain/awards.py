@@ -363,7 +363,7 @@ def withdraw(store: GraphStore, assertion_id: str, reason: str, *, organisation_
     record = get_assertion(store, assertion_id)
     policy.require(policy.acting_for(organisation_id), Action.WITHDRAW_ASSERTION,
                    policy.of_assertion(record, Action.WITHDRAW_ASSERTION))
-    if record.props.get("erased"):
+    if record.withdrawn:
         return
     if record.status != AssertionStatus.REVOKED:
         revoke(store, assertion_id, reason, now=now)

@@ -93,7 +93,7 @@ def _explain(store: GraphStore, kind: str, secret: str, now: int, what: str) -> 
 
 def peek_token(store: GraphStore, kind: str, secret: str, *, what: str = "link",
                now: int | None = None) -> dict[str, Any]:
-    """A token's ``{learner_id, assertion_id, expires_on, uses, max_uses}`` without using it.
+    """A token's ``{learner_id, assertion_id, expires_on, uses, max_uses, used_on}`` without using it.
 
     Raises:
         Unauthorised: unknown token. Conflict: used up or expired (the message says which).
@@ -120,6 +120,35 @@ def use_token(store: GraphStore, kind: str, secret: str, *, what: str = "link",
     if not rows:
         raise _explain(store, kind, secret, t, what)
     return rows[0]
+
+
+def use_refresh_token(store: GraphStore, secret: str, *, now: int | None = None) -> dict[str, Any]:
+    """Use a refresh token (``use_token`` of kind ``REFRESH``), ending its learner's
+    session when a used one comes back.
+
+    Refresh tokens rotate: each is single use and its use returns the next one. A
+    token presented again after its use means two parties hold the chain (the OAuth
+    2.0 Security BCP, RFC 9700 section 4.14.2, refresh token rotation); which one is
+    the learner cannot be told, so every live refresh token of that learner is ended
+    (``end_tokens``), and the learner signs in again by email.
+
+    Returns:
+        ``{learner_id, assertion_id, expires_on}``.
+
+    Raises:
+        Unauthorised: unknown token. Conflict: expired; or used before, and then
+            the learner's refresh tokens are ended and the message says so.
+    """
+    t = _now(now)
+    try:
+        return use_token(store, REFRESH, secret, what="refresh token", now=t)
+    except Conflict:
+        rows = store.read(lq.PEEK_ACCESS_TOKEN, {"id": digest(secret), "kind": REFRESH})
+        if not rows or rows[0]["used_on"] is None:
+            raise  # expired unused: nothing was replayed
+        end_tokens(store, rows[0]["learner_id"], [REFRESH], now=t)
+        raise Conflict("this refresh token has already been used, so it may have been copied: every "
+                       "refresh token of this learner is now ended; sign in again by email") from None
 
 
 def end_tokens(store: GraphStore, learner_id: str, kinds: Sequence[str], *, now: int | None = None) -> int:

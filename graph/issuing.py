@@ -193,8 +193,8 @@ class AssertionRecord:
     Attributes:
         id: the assertion id.
         props: every stored property (``status``, ``issued_on``, ``recipient_hash``, ...).
-        badge_id: the badge it is OF.
-        learner_id: the learner it is TO.
+        badge_id: the badge it is OF (None once withdrawn: ``withdrawn``).
+        learner_id: the learner it is TO (None once withdrawn).
         issuer_id: the organisation that ISSUED it (None for an imported one
             whose issuer is unknown).
         badge_organisation_id: the organisation that DEFINES the badge.
@@ -211,6 +211,12 @@ class AssertionRecord:
     def status(self) -> str:
         """The lifecycle status."""
         return str(self.props.get("status"))
+
+    @property
+    def withdrawn(self) -> bool:
+        """Withdrawn for good (``domain.awards.withdraw``): revoked, and its badge,
+        learner, recipient and evidence gone (``badge_id`` and ``learner_id`` are None)."""
+        return bool(self.props.get("erased"))
 
 
 def epoch(when: datetime | int | None, *, name: str = "time") -> int | None:

@@ -32,11 +32,12 @@ CREATE_ACCESS_TOKEN = (
 )
 
 #: A token as stored, without using it. Params: ``id``, ``kind``. Returns 0 or 1
-#: row ``{learner_id, assertion_id, expires_on, uses, max_uses}``.
+#: row ``{learner_id, assertion_id, expires_on, uses, max_uses, used_on}`` (``used_on``:
+#: when it was last used with success, null if never).
 PEEK_ACCESS_TOKEN = (
     f"MATCH (t:{Label.ACCESS_TOKEN} {{id: $id}}) WHERE t.kind = $kind "
     "RETURN t.learner_id AS learner_id, t.assertion_id AS assertion_id, t.expires_on AS expires_on, "
-    "t.uses AS uses, t.max_uses AS max_uses"
+    "t.uses AS uses, t.max_uses AS max_uses, t.used_on AS used_on"
 )
 
 #: Use a token once: counts the use (under the node's write lock), and answers

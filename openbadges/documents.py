@@ -184,16 +184,30 @@ class Publisher:
 
     def issued(self, assertion_id: str) -> AssertionRecord:
         """An assertion colearn issued (an award or a pathway completion; not an
-        ingested or imported one), with a recipient to publish.
+        ingested or imported one), with a recipient to publish: what every hosted
+        document (OB 2.0 assertion, OB 3.0 credential, baked images) and the share
+        page are made from.
+
+        A declined award is published nowhere. The issuer did issue it and OB 2.0
+        has no "declined" state, so keeping it hosted would be defensible; but a
+        hosted assertion with the recipient's hash says "this person holds this
+        badge", which the learner has refused, so it answers as an assertion this
+        service does not host (404, never 410: the learner may still accept, and
+        then it is published again). Copies taken before the decline (a baked image,
+        a VC-JWT) then fail verification against the host; the OB 3.0 status list
+        is the issuer's revocation and does not mark declines.
 
         Raises:
-            NotFound: no such assertion, or not issued by this service.
+            NotFound: no such assertion, not issued by this service, or declined by
+                its learner (the message says which).
         """
         record = issuing.get_assertion(self.store, assertion_id)
         revoked = record.status == AssertionStatus.REVOKED  # kept on record without badge or recipient
         if record.props.get("source") not in PUBLISHED_SOURCES or record.issuer_id is None or (
                 not revoked and (record.badge_id is None or not record.props.get("recipient_hash"))):
             raise NotFound(f"assertion '{assertion_id}' was not issued by this service")
+        if record.status == AssertionStatus.DECLINED:
+            raise NotFound(f"assertion '{assertion_id}' is not published: its learner declined it")
         return record
 
     # ------------------------------------------------------------------ OB 2.0

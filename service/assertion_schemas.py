@@ -71,8 +71,8 @@ class AssertionPublic(BaseModel):
     """An assertion."""
 
     id: str
-    badge_id: str | None
-    learner_id: str | None
+    badge_id: str | None = Field(description="null once withdrawn (DELETE /assertions/{id})")
+    learner_id: str | None = Field(description="null once withdrawn, or for an award to no learner")
     status: str = Field(description="issued, accepted, declined or revoked")
     issued_on: datetime | None
     expires_on: datetime | None = None
@@ -113,7 +113,8 @@ class PortfolioAward(BaseModel):
     name: str | None
     issued_on: datetime | None
     expires_on: datetime | None = None
-    status: str | None = None
+    status: str | None = Field(default=None, description="accepted in a portfolio cell; issued, declined, "
+                                                         "revoked or accepted (expired) in others")
 
 
 class PortfolioCell(BaseModel):

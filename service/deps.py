@@ -50,15 +50,28 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
 
 
-def _credential(request: Request) -> str | None:
+def _credential(request: Request) -> tuple[str, str] | None:
+    """``(credential, header it came in)``: ``Authorization: Bearer`` first, else ``X-API-Key``."""
     auth = request.headers.get("authorization")
     if auth:
         scheme, _, value = auth.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise Unauthorised("the Authorization header must be 'Bearer <API key or learner token>'")
-        return value.strip()
+        return value.strip(), "Authorization"
     key = request.headers.get("x-api-key")
-    return key.strip() if key else None
+    return (key.strip(), "X-API-Key") if key and key.strip() else None
+
+
+def _refused(presented: str, header: str) -> Unauthorised:
+    """Why a credential that names no caller is refused, naming the credential: the
+    ``X-API-Key`` header carries API keys, so what fails there is an API key; a
+    ``Bearer`` credential is an API key when it starts ``col_``, else a learner token."""
+    if header == "X-API-Key" and not presented.startswith("col_"):
+        return Unauthorised("the X-API-Key header holds no valid API key: an API key is col_<id>_<secret> "
+                            "(colearn keys create)")
+    if presented.startswith("col_"):
+        return Unauthorised(f"unknown or revoked API key (in the {header} header)")
+    return Unauthorised("invalid or expired learner token (in the Authorization header)")
 
 
 #: The two ways to present credentials, declared so that the OpenAPI document lists
@@ -83,7 +96,9 @@ async def get_principal(request: Request,
 
     Raises:
         Unauthorised: no credentials (unless anonymous access is configured),
-            or credentials that are unknown, revoked, expired or forged.
+            or credentials that are unknown, revoked, expired or forged; the
+            message names the credential (``_refused``: the API key of
+            ``X-API-Key``, else an API key or learner token by its form).
         Forbidden: a partner key used from an origin it is not bound to
             (``policy.require_origin``).
         RateLimited: the caller has used up its allowance (``service/limits.py``).
@@ -96,12 +111,12 @@ async def get_principal(request: Request,
     state = request.app.state
     store: GraphStore = state.store
     settings: Settings = state.settings
-    presented = _credential(request)
-    if presented is None:
+    credential = _credential(request)
+    if credential is None:
         if settings.anonymous_role is None:
             raise Unauthorised("credentials required: an API key or a learner token")
         principal = Principal(role=Role(settings.anonymous_role))
-    elif presented.startswith("col_"):
+    elif (presented := credential[0]).startswith("col_"):
         keys: PrincipalCache | None = getattr(request.app.state, "key_cache", None)
         found = keys.get(presented) if keys is not None else None
         if found is None:
@@ -109,12 +124,12 @@ async def get_principal(request: Request,
             if found is not None and keys is not None:
                 keys.put(presented, found)
         if found is None:
-            raise Unauthorised("unknown or revoked API key")
+            raise _refused(presented, credential[1])
         principal = found
     else:
         found = principal_for_token(request.app.state.token_secret, presented)
-        if found is None:
-            raise Unauthorised("invalid or expired learner token")
+        if found is None:  # a learner token (in X-API-Key too, as before), or nothing valid
+            raise _refused(presented, credential[1])
         principal = found
     caller = (f"key:{principal.key_id}" if principal.key_id else
               f"learner:{principal.learner_id}" if principal.learner_id else

@@ -294,7 +294,9 @@ class CompletionPublic(BaseModel):
     learner_id: str
     completed: bool
     awarded: bool = Field(description="an assertion of the completion badge exists for this completion")
-    created: bool = Field(description="this request created it (false when it existed already)")
+    created: bool = Field(description="this request created it; false when it existed already, which "
+                                      "includes the usual case: accepting the last step badge awards the "
+                                      "completion at once (POST /assertions/{id}/accept), before any request here")
     assertion_id: str | None = None
     badge_id: str | None = None
     unmet_steps: list[int] = Field(default_factory=list, description="1-based orders of the steps not met")

@@ -66,13 +66,13 @@ LEARNER_VERIFIED_PORTFOLIO = (
 #: grouped by spine cell; a badge aligned to two cells is in both groups, and
 #: badges aligned to none are under ``cell_id`` null.
 #: Params: ``learner_id``, ``now``. Returns rows ``{cell_id, awards: [{assertion_id,
-#: badge_id, name, issued_on, expires_on}]}``.
+#: badge_id, name, status, issued_on, expires_on}]}``.
 PORTFOLIO_BY_CELL = (
     f"{_LEARNER_HELD} "
     f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
     f"OPTIONAL MATCH (b)-[:{Rel.ALIGNS_TO}]->(c:{Label.SPINE_CELL}) "
     "WITH c, a, b ORDER BY a.issued_on, a.id "
-    "RETURN c.id AS cell_id, collect({assertion_id: a.id, badge_id: b.id, name: b.name, "
+    "RETURN c.id AS cell_id, collect({assertion_id: a.id, badge_id: b.id, name: b.name, status: a.status, "
     "issued_on: a.issued_on, expires_on: a.expires_on}) AS awards"
 )
 

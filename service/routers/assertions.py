@@ -209,8 +209,11 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
 
 @router.get("/assertions/{assertion_id}", response_model=AssertionPublic, responses=_ERRORS)
 def get_assertion(principal: PrincipalDep, pub: PublisherDep, assertion_id: Id) -> AssertionPublic:
-    """One assertion and its status. Who: admin, the organisation that defines
-    the badge, or the learner it was awarded to."""
+    """One assertion and its status. A withdrawn one (``DELETE /assertions/{id}``)
+    answers ``status: revoked`` with ``badge_id`` and ``learner_id`` null: withdrawing
+    erases its links to its badge and learner, and which badge it was of is not
+    kept. Who: admin, the organisation that defines the badge, or the learner it
+    was awarded to."""
     record = awards.get_assertion(pub.store, assertion_id)
     policy.require(principal, Action.READ_ASSERTION, policy.of_assertion(record, Action.READ_ASSERTION))
     return _record_public(pub, record)

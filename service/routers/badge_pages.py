@@ -5,7 +5,9 @@ pages behind the links learners get.
   evidence, issued and expiry dates; a Verify button that runs ``POST /verify`` on
   the hosted assertion and lists each check; an add-to-LinkedIn-profile link;
   downloads of the baked PNG and the OB 2.0 / OB 3.0 documents. It never shows
-  the recipient (only the salted hash is published anywhere).
+  the recipient (only the salted hash is published anywhere). An award declined
+  by its learner, or never issued here, is an HTML 404; one withdrawn by its
+  issuer an HTML 410.
 - ``/claim`` (award notice link), ``/signin`` (sign-in link and form),
   ``/portfolio`` (the signed-in learner's badges, awards awaiting an answer,
   pathways, profile and "what next"), ``/redeem`` (claim codes) and
@@ -26,8 +28,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 
+from colearn.errors import NotFound
 from colearn.service.openbadges_deps import PublisherDep
-from colearn.service.problems import problem_responses
 
 router = APIRouter(tags=["learner pages"])
 Id = Annotated[str, Path(min_length=1, max_length=200)]
@@ -105,13 +107,44 @@ def linkedin_url(name: str, issuer: str, issued_on: int, expires_on: int | None,
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
 
 
-@router.get("/share/{assertion_id}", response_class=HTMLResponse, responses=problem_responses(404))
+def notice_page(status: int, title: str, text: str) -> HTMLResponse:
+    """A short HTML page answering ``status`` (a browser opens ``/share/...``: it gets a
+    page to read, not a problem document)."""
+    return HTMLResponse(f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title><link rel="stylesheet" href="/pages/learner.css"><meta name="robots" content="noindex"></head>
+<body><header class="top"><strong>colearn</strong><span>Open Badge</span></header>
+<main><section class="card"><h1>{escape(title)}</h1><p>{escape(text)}</p></section></main></body></html>""",
+                        status_code=status, headers=_HEADERS)
+
+
+#: What ``/share/{id}`` answers where no badge is shown: one page for an award never
+#: issued here and for one its learner declined (a decline must not show who holds it,
+#: nor that it exists: ``Publisher.issued``).
+NOT_SHARED = ("No badge is shared here", "There is no badge to show at this address.")
+#: What ``/share/{id}`` answers for an award withdrawn by its issuer (``DELETE /assertions/{id}``).
+WITHDRAWN = ("This award was withdrawn", "The organisation that issued this badge has withdrawn it: "
+             "it is no longer held by anyone, and copies of it no longer verify.")
+
+
+@router.get("/share/{assertion_id}", response_class=HTMLResponse,
+            responses={404: {"description": "no badge is shared here (never issued here, or declined by "
+                                            "its learner): an HTML page", "content": {"text/html": {}}},
+                       410: {"description": "withdrawn by its issuer: an HTML page", "content": {"text/html": {}}}})
 def share_page(pub: PublisherDep, assertion_id: Id) -> HTMLResponse:
     """An assertion's public page: badge, issuer, criteria, evidence, dates, Verify,
-    add to LinkedIn, downloads. A revoked one says so (and offers no downloads). Who: anyone."""
-    record = pub.issued(assertion_id)
-    badge = pub.badge_info(record.badge_id or "")
-    org = pub.organisation(record.issuer_id or "")
+    add to LinkedIn, downloads. A revoked one says so (and offers no downloads). Every
+    other answer is an HTML page too: 404 (``NOT_SHARED``) for an award not issued here
+    or declined by its learner, 410 (``WITHDRAWN``) for one withdrawn by its issuer.
+    Who: anyone."""
+    try:
+        record = pub.issued(assertion_id)
+        if record.withdrawn:
+            return notice_page(410, *WITHDRAWN)
+        badge = pub.badge_info(record.badge_id or "")
+        org = pub.organisation(record.issuer_id or "")
+    except NotFound:
+        return notice_page(404, *NOT_SHARED)
     p, bp = record.props, badge["props"]
     name, issuer = str(bp.get("name") or record.badge_id), str(org.get("name") or record.issuer_id)
     u = pub.urls
@@ -132,8 +165,7 @@ def share_page(pub: PublisherDep, assertion_id: Id) -> HTMLResponse:
     if cells:
         facts.append(("Learning spine", e(cells)))
     status_note = {"revoked": f"This badge was revoked: {e(p.get('revocation_reason') or 'no reason given')}.",
-                   "issued": "Awarded, not yet accepted by its holder.",
-                   "declined": "Its holder declined this badge."}.get(record.status, "")
+                   "issued": "Awarded, not yet accepted by its holder."}.get(record.status, "")
     downloads = "" if revoked else (
         '<p class="downloads"><strong>Download:</strong> '
         f'<a href="{e(u.baked(assertion_id, "png"))}" download>badge image (PNG, with the badge inside)</a>'
@@ -186,4 +218,4 @@ def escape_js(text: str) -> str:
     return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-__all__ = ["router", "page_text", "linkedin_url", "escape_js", "PAGES"]
+__all__ = ["router", "page_text", "linkedin_url", "escape_js", "notice_page", "PAGES", "NOT_SHARED", "WITHDRAWN"]

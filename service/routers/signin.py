@@ -6,7 +6,8 @@ single-use link to ``/signin#token=...`` valid ``COLEARN_SIGNIN_LINK_MINUTES``.
 The page posts the token to ``POST /signin/token`` and gets a ``Session``: a
 learner token (``COLEARN_LEARNER_TOKEN_MINUTES``) and a refresh token
 (single use, ``COLEARN_REFRESH_TOKEN_DAYS``) that ``POST /signin/refresh``
-swaps for a new pair. The learner is the one the address names
+swaps for a new pair; a used one presented again ends all the learner's refresh
+tokens (a copied chain, RFC 9700 4.14.2). The learner is the one the address names
 (``learner_awards.learner_for_email``), created at first sign-in. Links are
 rate-limited per address (``COLEARN_SIGNIN_EMAILS_PER_HOUR``) and per client.
 """
@@ -113,9 +114,12 @@ def exchange(request: Request, store: StoreDep, body: SignInToken) -> Session:
 
 @router.post("/refresh", response_model=Session, responses=_ERRORS)
 def refresh(request: Request, store: StoreDep, body: RefreshIn) -> Session:
-    """Swap a refresh token (single use) for a new session. Who: anyone holding one."""
+    """Swap a refresh token (single use) for a new session. A refresh token used before
+    and presented again answers 409 and ends every refresh token of its learner
+    (``access.use_refresh_token``, RFC 9700 4.14.2): the learner signs in again.
+    Who: anyone holding one."""
     limit(request, "signin-client", client_address(request), 1, 20, "sign-in attempts from this client")
-    row = access.use_token(store, access.REFRESH, body.refresh_token, what="refresh token")
+    row = access.use_refresh_token(store, body.refresh_token)
     if not access.learner_exists(store, row["learner_id"]):
         raise InvalidInput("this learner no longer exists", field="refresh_token")
     return start_session(request, store, row["learner_id"])

@@ -1,0 +1,109 @@
+"""What the public sees of an award after its learner or issuer acts: a declined award is
+shared nowhere (HTML 404 page, hosted Open Badges documents 404), a withdrawn one has an
+HTML 410 page, and the portfolio gives each award's real status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from colearn.config import Settings
+from colearn.graph.store import GraphStore
+from colearn.service.app import create_app
+from colearn.service.auth import create_key, issue_learner_token
+from tests.learner_builders import seed_learner_city
+from tests.openbadges_builders import BASE
+
+
+@pytest.fixture
+def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict]]:
+    seed_learner_city(store)
+    app = create_app(Settings(data_dir=tmp_path, base_url=BASE, rate_limit_per_minute=0,
+                              mail_outbox=tmp_path / "outbox"), store=store)
+    with TestClient(app) as client:
+        yield client, {"college": {"X-API-Key": create_key(store, "organisation", organisation_id="college").secret},
+                       "admin": {"X-API-Key": create_key(store, "admin").secret}}
+
+
+def _award(client: TestClient, keys: dict) -> tuple[dict, dict]:
+    r = client.post("/organisations/college/badges/web/assertions", headers=keys["college"],
+                    json={"recipient": {"type": "email", "identity": "grace@example.org"},
+                          "narrative": "Built the club's website"})
+    assert r.status_code == 201, r.text
+    award = r.json()
+    me = {"Authorization": f"Bearer {issue_learner_token(client.app.state.token_secret, award['learner_id'])}"}
+    return award, me
+
+
+def _published(client: TestClient, aid: str) -> dict[str, int]:
+    return {path: client.get(path).status_code for path in (
+        f"/ob/v2/assertions/{aid}", f"/ob/v2/assertions/{aid}/baked.png", f"/ob/v3/credentials/{aid}",
+        f"/ob/v3/credentials/{aid}/jwt")}
+
+
+def _is_page(r, status: int) -> str:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("text/html"), r.headers["content-type"]
+    return r.text
+
+
+def test_a_declined_award_is_shared_nowhere_until_accepted(api) -> None:
+    client, keys = api
+    award, me = _award(client, keys)
+    aid = award["id"]
+    assert client.get(f"/share/{aid}").status_code == 200
+    assert set(_published(client, aid).values()) == {200}
+    copy = client.get(f"/ob/v2/assertions/{aid}").json()  # a copy kept before the decline
+    assert client.post("/verify", json={"document": copy}).json()["valid"] is True
+    assert client.post(f"/assertions/{aid}/decline", headers=me).json()["status"] == "declined"
+    page = _is_page(client.get(f"/share/{aid}"), 404)
+    never = _is_page(client.get("/share/as-never-issued"), 404)
+    assert page == never  # a decline looks like nothing was ever shared
+    for gone in ("Web Foundations", "Built the club", "declined", "holder"):
+        assert gone not in page, gone
+    assert set(_published(client, aid).values()) == {404}
+    detail = client.get(f"/ob/v2/assertions/{aid}").json()["detail"]
+    assert "declined" in detail and aid in detail
+    verified = client.post("/verify", json={"document": copy}).json()
+    assert verified["valid"] is False and "hosted" in verified["failed"], verified
+    # the learner changes their mind: published again
+    assert client.post(f"/assertions/{aid}/accept", headers=me).json()["status"] == "accepted"
+    assert client.get(f"/share/{aid}").status_code == 200
+    assert set(_published(client, aid).values()) == {200}
+
+
+def test_a_withdrawn_award_has_a_410_page(api) -> None:
+    client, keys = api
+    award, _ = _award(client, keys)
+    aid = award["id"]
+    assert client.delete(f"/assertions/{aid}", headers=keys["college"]).status_code == 204
+    page = _is_page(client.get(f"/share/{aid}"), 410)
+    assert "withdrawn" in page and "badge &#x27;&#x27;" not in page and "Built the club" not in page
+    assert client.get(f"/ob/v2/assertions/{aid}").status_code == 410  # verifiers: revoked
+    record = client.get(f"/assertions/{aid}", headers=keys["admin"]).json()
+    assert (record["status"], record["badge_id"], record["learner_id"]) == ("revoked", None, None)
+
+
+def test_a_revoked_award_keeps_its_page_saying_so(api) -> None:
+    client, keys = api
+    award, _ = _award(client, keys)
+    assert client.post(f"/assertions/{award['id']}/revoke", headers=keys["college"],
+                       json={"reason": "awarded in error"}).status_code == 200
+    page = _is_page(client.get(f"/share/{award['id']}"), 200)
+    assert "This badge was revoked: awarded in error." in page
+
+
+def test_the_portfolio_gives_each_award_its_status(api) -> None:
+    client, keys = api
+    award, me = _award(client, keys)
+    lid = award["learner_id"]
+    before = client.get(f"/learners/{lid}/portfolio", headers=me).json()
+    assert before["cells"] == [] and [(o["assertion_id"], o["status"]) for o in before["others"]] == [
+        (award["id"], "issued")]
+    client.post(f"/assertions/{award['id']}/accept", headers=me)
+    after = client.get(f"/learners/{lid}/portfolio", headers=me).json()
+    held = [(a["assertion_id"], a["status"]) for c in after["cells"] for a in c["awards"]]
+    assert held and set(held) == {(award["id"], "accepted")} and after["others"] == []
