@@ -419,21 +419,26 @@ def my_pathways(store: GraphStore, learner_id: str, *, now: int | None = None) -
     return out
 
 
-def enrolment_counts(store: GraphStore, organisation_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
-    """How many learners started and completed each of an organisation's pathways:
-    ``[{pathway_id, title, started, completed}]`` for its pathways with enrolments."""
+def enrolment_learners(store: GraphStore, organisation_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
+    """Who started and who completed each of an organisation's pathways with enrolments:
+    ``[{pathway_id, title, started: frozenset of learner ids, completed: the subset of
+    them whose badges held now meet every non-optional step}]``, by pathway id. The
+    ids are for counting only: the API publishes counts, small ones hidden
+    (``insights.uptake``)."""
     t = _now(now)
-    per: dict[str, list[set[str]]] = {}
+    per: dict[str, dict[str, set[str]]] = {}
     for row in store.read(lq.ORGANISATION_ENROLMENTS, {"organisation_id": organisation_id, "now": t}):
-        per.setdefault(row["pathway_id"], []).append(set(row["held"] or []))
+        per.setdefault(row["pathway_id"], {})[row["learner_id"]] = set(row["held"] or [])
     out = []
-    for pid, helds in per.items():
+    for pid, helds in sorted(per.items()):
         pw = _pathway(store, pid) or {}
-        done = 0
-        for held in helds:
+        done = set()
+        for learner, held in helds.items():
             met, total = steps_met(pw.get("steps") or [], held)
-            done += int(total > 0 and met == total)
-        out.append({"pathway_id": pid, "title": pw.get("title") or pid, "started": len(helds), "completed": done})
+            if total > 0 and met == total:
+                done.add(learner)
+        out.append({"pathway_id": pid, "title": pw.get("title") or pid, "started": frozenset(helds),
+                    "completed": frozenset(done)})
     return out
 
 
