@@ -18,6 +18,7 @@ from typing import Any
 
 from colearn.errors import NotFound
 from colearn.graph import feed, queries
+from colearn.graph.issuing import live_awards
 from colearn.graph.schema import AssertionStatus, PathwayStatus
 from colearn.graph.store import GraphStore
 
@@ -96,8 +97,7 @@ def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str
     if unmet or badge is None:
         return Completion(pathway_id, learner_id, not unmet, False, False, None, badge, unmet)
     own = completion_assertion_id(pathway_id, learner_id)
-    holds = [r["id"] for r in store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE,
-                                         {"learner_id": learner_id, "badge_id": badge}) if r["id"] != own]
+    holds = [r["id"] for r in live_awards(store, learner_id, badge, now=now) if r["id"] != own]
     if holds:  # never a second live award of the same completion badge (field report R23)
         return Completion(pathway_id, learner_id, True, True, False, holds[0], badge, [])
     rows = store.write(feed.recorded(queries.AWARD_PATHWAY_COMPLETION), {

@@ -216,7 +216,8 @@ def create_claim_code(store: GraphStore, organisation_id: str, *, badge_id: str,
         store: the graph.
         organisation_id: the organisation handing it out; it must define the
             badge and offer the opportunity.
-        badge_id: the badge a claim awards.
+        badge_id: the badge a claim awards: one the opportunity awards, and no
+            pathway's completion badge (a completion is earned by meeting the steps).
         opportunity_id: where it is handed out (named in the award's evidence).
         valid_from: epoch seconds from which it may be claimed.
         valid_until: epoch seconds until which it may be claimed (after ``valid_from``).
@@ -225,7 +226,10 @@ def create_claim_code(store: GraphStore, organisation_id: str, *, badge_id: str,
         now: epoch seconds; default now.
 
     Raises:
-        InvalidInput: a bad window or limit. NotFound: unknown badge or opportunity.
+        InvalidInput: a bad window or limit (``valid_until``, ``max_claims``); or
+            (``badge_id``) a badge the opportunity does not award (the message lists
+            those it does), or a pathway's completion badge (the message names the pathways).
+        NotFound: unknown badge or opportunity.
         Forbidden: the badge or opportunity belongs to another organisation.
     """
     if valid_until <= valid_from:
@@ -241,13 +245,29 @@ def create_claim_code(store: GraphStore, organisation_id: str, *, badge_id: str,
                                               "badge_id": badge_id, "opportunity_id": opportunity_id,
                                               "props": {k: v for k, v in props.items() if v is not None}})
     if not rows:
-        for label, ident, field in ((Label.BADGE, badge_id, "badge_id"),
-                                    (Label.OPPORTUNITY, opportunity_id, "opportunity_id")):
-            if store.read(queries.missing_ids(label), {"ids": [ident]}):
-                raise NotFound(f"{field.removesuffix('_id')} '{ident}' does not exist")
-        raise Forbidden(f"organisation '{organisation_id}' must define badge '{badge_id}' and offer "
-                        f"opportunity '{opportunity_id}' to hand out codes for them")
+        raise _code_refusal(store, organisation_id, badge_id, opportunity_id)
     return NewClaimCode(code, get_claim_code(store, code_id))
+
+
+def _code_refusal(store: GraphStore, organisation_id: str, badge_id: str, opportunity_id: str) -> Exception:
+    """Why ``CREATE_CLAIM_CODE`` made no code: the first of an unknown badge or
+    opportunity (NotFound), another organisation's (Forbidden), a badge the
+    opportunity does not award, or a pathway's completion badge (InvalidInput on ``badge_id``)."""
+    for label, ident, field in ((Label.BADGE, badge_id, "badge_id"),
+                                (Label.OPPORTUNITY, opportunity_id, "opportunity_id")):
+        if store.read(queries.missing_ids(label), {"ids": [ident]}):
+            return NotFound(f"{field.removesuffix('_id')} '{ident}' does not exist")
+    fit = store.read(lq.CLAIM_CODE_BADGE_FIT, {"badge_id": badge_id, "opportunity_id": opportunity_id})[0]
+    if organisation_id not in fit["definers"] or organisation_id not in fit["offerers"]:
+        return Forbidden(f"organisation '{organisation_id}' must define badge '{badge_id}' and offer "
+                         f"opportunity '{opportunity_id}' to hand out codes for them")
+    if badge_id not in fit["awarded"]:
+        awarded = ", ".join(f"'{b}'" for b in sorted(fit["awarded"])) or "no badges"
+        return InvalidInput(f"opportunity '{opportunity_id}' does not award badge '{badge_id}': a code is for "
+                            f"a badge the opportunity awards, and it awards {awarded}", field="badge_id")
+    pathways = ", ".join(f"'{p}'" for p in sorted(fit["completes"]))
+    return InvalidInput(f"badge '{badge_id}' is the completion badge of pathway {pathways}: it is earned by "
+                        "meeting the pathway's steps, never with a code", field="badge_id")
 
 
 def get_claim_code(store: GraphStore, code_id: str) -> dict[str, Any]:
@@ -288,6 +308,9 @@ def why_refused(code: dict[str, Any], already: bool, now: int) -> str | None:
     """Why a claim of ``code`` would be refused now, in words a learner reads; None if it would not."""
     if code.get("revoked_on") is not None:
         return "this code has been withdrawn by the organisation"
+    if code.get("completes"):
+        return (f"this code's badge now completes pathway '{sorted(code['completes'])[0]}': it is earned by "
+                "meeting the pathway's steps, not with a code")
     if already:
         return "you have already claimed this badge with this code"
     if now < code["valid_from"]:
@@ -298,6 +321,14 @@ def why_refused(code: dict[str, Any], already: bool, now: int) -> str | None:
         n = code["max_claims"]
         return f"this code has been claimed by its limit of {n} learner{'s' * (n != 1)}"
     return None
+
+
+def claim_refusal(store: GraphStore, code: dict[str, Any], learner_id: str, *, now: int | None = None) -> str | None:
+    """Why ``learner_id``'s claim of ``code`` (``FIND_CLAIM_CODE``'s shape) would be
+    refused now (``why_refused``, in words a learner reads), or None. Reads only:
+    ``reserve_claim`` checks again as it records the claim."""
+    already = bool(store.read(lq.LEARNER_CLAIM, {"id": code["id"], "learner_id": learner_id}))
+    return why_refused(code, already, _now(now))
 
 
 def reserve_claim(store: GraphStore, code: dict[str, Any], learner_id: str, assertion_id: str, *,
@@ -417,21 +448,26 @@ def my_pathways(store: GraphStore, learner_id: str, *, now: int | None = None) -
     return out
 
 
-def enrolment_counts(store: GraphStore, organisation_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
-    """How many learners started and completed each of an organisation's pathways:
-    ``[{pathway_id, title, started, completed}]`` for its pathways with enrolments."""
+def enrolment_learners(store: GraphStore, organisation_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
+    """Who started and who completed each of an organisation's pathways with enrolments:
+    ``[{pathway_id, title, started: frozenset of learner ids, completed: the subset of
+    them whose badges held now meet every non-optional step}]``, by pathway id. The
+    ids are for counting only: the API publishes counts, small ones hidden
+    (``insights.uptake``)."""
     t = _now(now)
-    per: dict[str, list[set[str]]] = {}
+    per: dict[str, dict[str, set[str]]] = {}
     for row in store.read(lq.ORGANISATION_ENROLMENTS, {"organisation_id": organisation_id, "now": t}):
-        per.setdefault(row["pathway_id"], []).append(set(row["held"] or []))
+        per.setdefault(row["pathway_id"], {})[row["learner_id"]] = set(row["held"] or [])
     out = []
-    for pid, helds in per.items():
+    for pid, helds in sorted(per.items()):
         pw = _pathway(store, pid) or {}
-        done = 0
-        for held in helds:
+        done = set()
+        for learner, held in helds.items():
             met, total = steps_met(pw.get("steps") or [], held)
-            done += int(total > 0 and met == total)
-        out.append({"pathway_id": pid, "title": pw.get("title") or pid, "started": len(helds), "completed": done})
+            if total > 0 and met == total:
+                done.add(learner)
+        out.append({"pathway_id": pid, "title": pw.get("title") or pid, "started": frozenset(helds),
+                    "completed": frozenset(done)})
     return out
 
 

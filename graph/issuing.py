@@ -244,6 +244,15 @@ def get_assertion(store: GraphStore, assertion_id: str) -> AssertionRecord:
                            badge_organisation_id=r["badge_organisation_id"])
 
 
+def live_awards(store: GraphStore, learner_id: str, badge_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
+    """The learner's live awards of a badge: issued or accepted, not expired at
+    ``now`` (epoch s, default now), as ``[{id, status}]`` ordered by id. The one
+    rule for "already holds it": no second award of a badge is made to a learner
+    who holds a live one (a pathway's completion, a claim code)."""
+    t = int(time.time()) if now is None else int(now)
+    return store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE, {"learner_id": learner_id, "badge_id": badge_id, "now": t})
+
+
 def revoked_assertions(store: GraphStore, organisation_id: str) -> list[dict[str, Any]]:
     """The revoked assertions an organisation issued: ``[{id, status_index, reason, revoked_on}]``."""
     return store.read(queries.REVOKED_ASSERTIONS, {"organisation_id": organisation_id})

@@ -77,22 +77,41 @@ ENSURE_LEARNER = (
 # --------------------------------------------------------------------------
 
 #: Create a claim code of an organisation for one of its opportunities, granting
-#: a badge it defines. Params: ``id``, ``organisation_id``, ``badge_id``,
-#: ``opportunity_id``, ``props`` ``{code_hash, hint, session, valid_from, valid_until,
-#: max_claims, created_on, organisation_id}``. Returns 0 rows (the badge is not the
-#: organisation's, or the opportunity not offered by it) or ``{id}``.
+#: a badge it defines that the opportunity awards and that is no pathway's
+#: completion badge (a completion is earned by meeting the steps). Params: ``id``,
+#: ``organisation_id``, ``badge_id``, ``opportunity_id``, ``props`` ``{code_hash,
+#: hint, session, valid_from, valid_until, max_claims, created_on,
+#: organisation_id}``. Returns 0 rows (explain with ``CLAIM_CODE_BADGE_FIT``) or ``{id}``.
 CREATE_CLAIM_CODE = (
     f"MATCH (o:{Label.ORGANISATION} {{id: $organisation_id}})-[:{Rel.DEFINES}]->(b:{Label.BADGE} {{id: $badge_id}}) "
-    f"MATCH (o)-[:{Rel.OFFERS}]->(op:{Label.OPPORTUNITY} {{id: $opportunity_id}}) "
+    f"MATCH (o)-[:{Rel.OFFERS}]->(op:{Label.OPPORTUNITY} {{id: $opportunity_id}})-[:{Rel.AWARDS}]->(b) "
+    f"WITH b, op, [(b)<-[:{Rel.COMPLETES_WITH}]-(p:{Label.PATHWAY}) | p.id] AS completes "
+    "WHERE size(completes) = 0 "
     f"CREATE (c:{Label.CLAIM_CODE} {{id: $id}}) SET c += $props "
     f"CREATE (c)-[:{Rel.GRANTS}]->(b) CREATE (c)-[:{Rel.AT}]->(op) "
     "RETURN c.id AS id"
 )
 
+#: Why a badge may not be handed out with claim codes at an opportunity (both
+#: exist: check first). Params: ``badge_id``, ``opportunity_id``. Returns 0 or 1
+#: row ``{definers, offerers, awarded, completes}``: the organisations that define
+#: the badge and that offer the opportunity, the badges the opportunity awards and
+#: the pathways that complete with the badge (ids; lists unordered). Each pattern
+#: has its own variable names: FalkorDB answered an empty list for the second of
+#: two comprehensions that both named their node ``o``.
+CLAIM_CODE_BADGE_FIT = (
+    f"MATCH (op:{Label.OPPORTUNITY} {{id: $opportunity_id}}) MATCH (b:{Label.BADGE} {{id: $badge_id}}) "
+    f"RETURN [(b)<-[:{Rel.DEFINES}]-(d:{Label.ORGANISATION}) | d.id] AS definers, "
+    f"[(op)<-[:{Rel.OFFERS}]-(o:{Label.ORGANISATION}) | o.id] AS offerers, "
+    f"[(op)-[:{Rel.AWARDS}]->(x:{Label.BADGE}) | x.id] AS awarded, "
+    f"[(b)<-[:{Rel.COMPLETES_WITH}]-(p:{Label.PATHWAY}) | p.id] AS completes"
+)
+
 _CODE_RECORD = (
     "c {.id, .organisation_id, .hint, .session, .valid_from, .valid_until, .max_claims, .created_on, "
     ".revoked_on, badge_id: b.id, badge_name: b.name, opportunity_id: op.id, opportunity_name: op.name, "
-    f"claims: size([(x:{Label.LEARNER})-[:{Rel.CLAIMED}]->(c) | x.id])}}"
+    f"claims: size([(x:{Label.LEARNER})-[:{Rel.CLAIMED}]->(c) | x.id]), "
+    f"completes: [(b)<-[:{Rel.COMPLETES_WITH}]-(p:{Label.PATHWAY}) | p.id]}}"
 )
 
 _CODE_MATCH = (
@@ -102,7 +121,8 @@ _CODE_MATCH = (
 
 #: One claim code by its id. Params: ``id``. Returns 0 or 1 row ``{code}``: id,
 #: organisation_id, hint, session, valid_from, valid_until, max_claims, created_on,
-#: revoked_on, badge_id, badge_name, opportunity_id, opportunity_name, claims.
+#: revoked_on, badge_id, badge_name, opportunity_id, opportunity_name, claims,
+#: completes (the pathways that complete with the badge: such a code is never claimed).
 GET_CLAIM_CODE = _CODE_MATCH + f"WHERE c.id = $id RETURN {_CODE_RECORD} AS code"
 
 #: A claim code by the hash of the code a learner typed (``GET_CLAIM_CODE``'s shape).
@@ -127,15 +147,17 @@ REVOKE_CLAIM_CODE = (
 #: Record one learner's claim of a code, atomically: the code is locked (its
 #: ``attempts`` counter raised), then the claim is made only if the code is not
 #: revoked, ``valid_from <= $now < valid_until``, fewer than ``max_claims``
-#: learners have claimed it, and this learner has not. Params: ``id``,
+#: learners have claimed it, this learner has not, and its badge is no pathway's
+#: completion badge (it may have become one since the code was made). Params: ``id``,
 #: ``learner_id``, ``now``, ``assertion_id`` (kept on the claim). Returns 0 rows
 #: (refused: explain with ``GET_CLAIM_CODE``) or ``{id}``.
 CLAIM_WITH_CODE = (
     f"MATCH (c:{Label.CLAIM_CODE} {{id: $id}}) SET c.attempts = coalesce(c.attempts, 0) + 1 "
     f"WITH c MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
-    f"WITH c, l, [(x:{Label.LEARNER})-[:{Rel.CLAIMED}]->(c) | x.id] AS claimers "
+    f"WITH c, l, [(x:{Label.LEARNER})-[:{Rel.CLAIMED}]->(c) | x.id] AS claimers, "
+    f"[(c)-[:{Rel.GRANTS}]->(:{Label.BADGE})<-[:{Rel.COMPLETES_WITH}]-(p:{Label.PATHWAY}) | p.id] AS completes "
     "WHERE c.revoked_on IS NULL AND c.valid_from <= $now AND $now < c.valid_until "
-    "AND size(claimers) < c.max_claims AND NOT $learner_id IN claimers "
+    "AND size(claimers) < c.max_claims AND NOT $learner_id IN claimers AND size(completes) = 0 "
     f"CREATE (l)-[:{Rel.CLAIMED} {{on: $now, assertion_id: $assertion_id}}]->(c) "
     "RETURN c.id AS id"
 )

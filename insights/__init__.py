@@ -3,5 +3,6 @@
 - ``aggregates``: ``Insights``, the aggregates over the graph (awards over time,
   the spine, progression, pathway funnels, supply and demand, unseen talent).
 - ``privacy``: small-cell suppression, designed against differencing.
+- ``uptake``: an organisation's pathway enrolments (started, completed), small counts hidden.
 - ``charts``: the insights as PNG or SVG charts (matplotlib).
 """

@@ -44,7 +44,7 @@ from colearn.graph.store import GraphStore
 from colearn.insights.filters import groups_of, known
 from colearn.insights.periods import (INTERVALS, exact_month_lines, next_start, parse_day, period_of,
                                       period_start)
-from colearn.insights.privacy import ALL, Cell, Line, Tally, grid, grid_lines, suppress, suppress_chain, summary
+from colearn.insights.privacy import ALL, Cell, Line, Tally, grid, grid_lines, suppress, suppress_chain, with_privacy
 from colearn.insights.tables import flatten, to_csv
 
 # parse_day, flatten and to_csv are re-exported: the API's routers and older callers import them from here.
@@ -261,13 +261,12 @@ class Insights:
         group_rows = [{"group": g, "label": self._label(labels, by, g), **cells[(by, ALL, ALL, g)].publish()}
                       for g in groups]
         total = cells.get((ALL, ALL, ALL, ALL), Cell(values={"assertions": 0})).publish()
-        return {
+        return with_privacy({
             "insight": "issued",
             "params": {"by": by, "interval": interval, "from": start.isoformat() if start else None,
                        "to": end.isoformat() if end else None, "group": group},
-            "privacy": summary(rows + period_rows + group_rows + [total], self.k),
             "periods": period_rows, "groups": group_rows, "total": total, "rows": rows,
-        }
+        }, self.k)
 
     # ---- the spine -----------------------------------------------------------
 
@@ -293,16 +292,15 @@ class Insights:
                 cell = cells.get(("cell", ALL, ALL, c["id"]), Cell(values={"assertions": 0}))
                 rows.append({"cell": c["id"], "layer": c["layer"], "domain": c["domain"], **cell.publish()})
         total = cells.get((ALL, ALL, ALL, ALL), Cell(values={"assertions": 0})).publish()
-        return {
+        return with_privacy({
             "insight": "spine",
             "params": {"domain": domain, "layer": layer},
-            "privacy": summary(rows + [total], self.k),
             "layers": sorted({c["layer"] for c in grid_cells}, key=lambda x: next(
                 c["layer_rank"] for c in grid_cells if c["layer"] == x)),
             "domains": sorted({c["domain"] for c in grid_cells}, key=lambda x: next(
                 c["domain_rank"] for c in grid_cells if c["domain"] == x)),
             "cells": rows, "total": total,
-        }
+        }, self.k)
 
     # ---- progression -----------------------------------------------------------
 
@@ -361,9 +359,7 @@ class Insights:
             out.append({"domain": dom, **cells[(dom, ALL)].publish(), "steps": [
                 {"from_layer": layer_of[r], "to_layer": layer_of[r + 1], **cells[(dom, r)].publish()}
                 for r in ranks[:-1]]})
-        published = [d for d in out] + [s for d in out for s in d["steps"]]
-        return {"insight": "progression", "params": {"domain": domain},
-                "privacy": summary(published, self.k), "domains": out}
+        return with_privacy({"insight": "progression", "params": {"domain": domain}, "domains": out}, self.k)
 
     # ---- pathway funnels ---------------------------------------------------------
 
@@ -409,8 +405,7 @@ class Insights:
             completed = rows[n_required - 1] if n_required else None
             out.append({"pathway": pid, "title": p["title"], "status": p["status"], "stages": rows,
                         "completed": {k: completed[k] for k in ("learners", "suppressed")} if completed else None})
-        return {"insight": "pathways", "params": {"pathway": pathway},
-                "privacy": summary([s for p in out for s in p["stages"]], self.k), "pathways": out}
+        return with_privacy({"insight": "pathways", "params": {"pathway": pathway}, "pathways": out}, self.k)
 
     # ---- supply and demand --------------------------------------------------------
 
@@ -451,10 +446,10 @@ class Insights:
         themes = [row(k) for k in sorted(cells, key=str) if k[1] == ALL and k[0] != ALL and theme in (None, k[0])]
         places = [row(k) for k in sorted(cells, key=str) if k[0] == ALL and k[1] != ALL and place in (None, k[1])]
         total = row((ALL, ALL)) if (ALL, ALL) in cells else None
-        return {"insight": "supply_demand", "params": {"theme": theme, "place": place},
-                "privacy": summary(rows + themes + places + ([total] if total else []), self.k),
-                "recommendations_shown": "not recorded: the service does not log which recommendations it shows",
-                "rows": rows, "themes": themes, "places": places, "total": total, "names": self.names()}
+        return with_privacy({
+            "insight": "supply_demand", "params": {"theme": theme, "place": place},
+            "recommendations_shown": "not recorded: the service does not log which recommendations it shows",
+            "rows": rows, "themes": themes, "places": places, "total": total, "names": self.names()}, self.k)
 
     # ---- unseen talent ----------------------------------------------------------------
 
@@ -493,8 +488,7 @@ class Insights:
         places = [row(k) for k in keys if k[1] == ALL and k[0] != ALL and place in (None, k[0])]
         themes = [row(k) for k in keys if k[0] == ALL and k[1] != ALL and theme in (None, k[1])]
         total = row((ALL, ALL)) if (ALL, ALL) in cells else None
-        return {"insight": "unseen_talent", "params": {"place": place, "theme": theme},
+        return with_privacy({"insight": "unseen_talent", "params": {"place": place, "theme": theme},
                 "definition": {"min_badges": UNSEEN_MIN_BADGES, "min_days": UNSEEN_MIN_DAYS,
                                "below_layer": UNSEEN_BELOW_LAYER},
-                "privacy": summary(rows + places + themes + ([total] if total else []), self.k),
-                "rows": rows, "places": places, "themes": themes, "total": total, "names": self.names()}
+                "rows": rows, "places": places, "themes": themes, "total": total, "names": self.names()}, self.k)

@@ -182,13 +182,32 @@ class Tally:
                 for key, ids in self.learners.items()}
 
 
-def summary(published: Iterable[dict[str, Any]], k: int) -> dict[str, Any]:
-    """The ``privacy`` block of an answer: k, how many shown cells are hidden and why."""
-    reasons = [c.get("suppressed") for c in published]
+def hidden_cells(answer: Any) -> list[str]:
+    """The ``suppressed`` reason of every hidden cell anywhere in ``answer``: each
+    mapping, at any depth (lists and mappings walked), whose ``suppressed`` is set.
+    A cell shown twice (a funnel's last required stage is also its ``completed``)
+    is counted each time it appears: the count is of what the answer hides."""
+    found: list[str] = []
+    todo = [answer]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            if item.get("suppressed") is not None:
+                found.append(str(item["suppressed"]))
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            todo.extend(item)
+    return found
+
+
+def summary(answer: Any, k: int) -> dict[str, Any]:
+    """The ``privacy`` block of an answer: k, and how many of its cells are hidden and
+    why, counted over the whole answer (``hidden_cells``), so no part of it is left out."""
+    reasons = hidden_cells(answer)
     n_primary, n_comp = reasons.count(PRIMARY), reasons.count(COMPLEMENTARY)
     return {
         "min_learners": k,
-        "suppressed_cells": n_primary + n_comp,
+        "suppressed_cells": len(reasons),
         "primary": n_primary,
         "complementary": n_comp,
         "note": (f"Cells counting fewer than {k} learners are hidden (null, suppressed: primary); "
@@ -196,3 +215,12 @@ def summary(published: Iterable[dict[str, Any]], k: int) -> dict[str, Any]:
                  "the cells shown reveals a hidden one. Every request sees the same cells with the same "
                  "suppression: filters only choose which cells are shown. No learner ids are published."),
     }
+
+
+def with_privacy(answer: dict[str, Any], k: int) -> dict[str, Any]:
+    """``answer`` with its ``privacy`` block (``summary`` of everything else in it),
+    placed after ``insight``, ``params`` and ``definition``. Call it on the answer as
+    sent: after any filtering, so that the block counts exactly the cells shown."""
+    rest = {key: v for key, v in answer.items() if key != "privacy"}
+    head: dict[str, Any] = {key: rest.pop(key) for key in ("insight", "params", "definition") if key in rest}
+    return {**head, "privacy": summary(rest, k), **rest}

@@ -157,7 +157,8 @@ def _write(store: GraphStore, pathway: PathwayRecord, *, create: bool) -> None:
     params = {"id": pathway.id, "organisation": pathway.organisation, "destination": pathway.destination,
               "completion_badge": pathway.completion_badge, "steps": steps,
               "props": {"title": pathway.title, "description": pathway.description,
-                        "status": str(pathway.status), "kind": str(pathway.kind)}}
+                        "status": str(pathway.status), "kind": str(pathway.kind),
+                        **({"status_on": int(time.time())} if create else {})}}
     try:
         written = domain_catalogue.write_pathway(store, params, create=create)
     except Conflict as exc:
@@ -175,13 +176,24 @@ class Written:
 
 
 def create(store: GraphStore, principal: Principal, pathway: PathwayRecord) -> Written:
-    """Create a pathway (a draft unless the body says otherwise).
+    """Create a pathway: a draft, or published at once when ``status`` is ``published``.
+
+    Publishing at creation passes the same checks as writing a draft and then
+    ``POST /pathways/{id}/publish`` (which adds none of its own: who may author
+    it, and every reference, step and completion badge, are checked on every
+    write) and answers the same warnings (spine order, completion cycles); the
+    status time is stamped as a publish stamps it.
 
     Raises:
         Forbidden: the caller may not author for ``pathway.organisation``.
-        RequestValidationError: unknown references, or a badge in two steps (422 with the field).
+        RequestValidationError: ``status`` ``archived`` (422 naming ``status``: a new
+            pathway is a draft or published), unknown references, or a badge in two
+            steps (422 with the field).
         Conflict: the id is taken.
     """
+    if pathway.status == PathwayStatus.ARCHIVED:
+        raise field_error("status", "a new pathway is a draft or published; archive it with "
+                                    "POST /pathways/{id}/archive")
     may_change(principal, pathway.id, pathway.organisation)
     _check_graph(store, pathway)
     _write(store, pathway, create=True)
@@ -288,7 +300,8 @@ def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_i
 
 
 class PathwayCreate(PathwayRecord):
-    """A recommended pathway to author; it starts as a draft unless ``status`` says otherwise."""
+    """A recommended pathway to author: a draft by default, or ``published`` at once
+    (the same checks as publishing); ``archived`` is refused."""
 
     status: PathwayStatus = PathwayStatus.DRAFT
 

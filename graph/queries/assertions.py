@@ -323,14 +323,16 @@ ERASE_ASSERTION = (
     "SET a.erased = true RETURN a.id AS id"
 )
 
-#: A learner's live awards (issued or accepted) of one badge: a completion badge
-#: is never awarded to a learner who holds one. Params: ``learner_id``,
-#: ``badge_id``. Returns rows ``{id}``.
+#: A learner's live awards of one badge: issued or accepted, and not expired at
+#: ``$now``. No second award of a badge is made to a learner who holds a live
+#: one (a pathway's completion, a claim code). Params: ``learner_id``,
+#: ``badge_id``, ``now`` (epoch s). Returns rows ``{id, status}`` ordered by id.
 LEARNER_LIVE_AWARDS_OF_BADGE = (
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"
     f"-[:{Rel.OF}]->(b:{Label.BADGE} {{id: $badge_id}}) "
     f"WHERE a.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}'] "
-    "RETURN a.id AS id ORDER BY id"
+    "AND (a.expires_on IS NULL OR a.expires_on > $now) "
+    "RETURN a.id AS id, a.status AS status ORDER BY id"
 )
 
 #: The revoked assertions an organisation issued, for its OB 2.0

@@ -9,10 +9,12 @@
   accepted only by that learner signed in.
 - Organisations create claim codes for an opportunity (``POST
   /organisations/{org}/claim-codes``; the code and its QR image are shown
-  once), list and revoke them; a signed-in learner redeems one with ``POST
+  once) and a badge that opportunity awards, never a pathway's completion
+  badge; they list and revoke them. A signed-in learner redeems one with ``POST
   /claim-codes/redeem`` and gets the badge, accepted, with the evidence
-  "claimed with code at <opportunity> on <date>". Codes carry 60 random bits
-  and tries are rate-limited per learner and per address.
+  "claimed with code at <opportunity> on <date>"; a learner who already holds
+  the badge live gets that award back instead (200, ``created`` false). Codes
+  carry 60 random bits and tries are rate-limited per learner and per address.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
+from colearn.errors import Conflict
 from colearn.graph import access
-from colearn.graph.issuing import AwardReport, AwardRequest, Recipient, assertion_id_for
+from colearn.graph.issuing import AwardReport, AwardRequest, Recipient, assertion_id_for, live_awards
 from colearn.graph.store import GraphStore
 from colearn.openbadges.documents import Publisher
 from colearn.service import learner_awards
@@ -218,13 +221,17 @@ class RedeemIn(BaseModel):
 
 
 class Redeemed(BaseModel):
-    """A redeemed claim code: the new assertion (accepted) and its evidence."""
+    """A redeemed claim code: the new assertion (accepted) and its evidence; or, when
+    the learner already held the badge live, that award (``created`` false, 200)."""
 
     assertion_id: str
     badge_id: str
     status: str
-    evidence: str
+    evidence: str | None = Field(description="the award's evidence (none on an earlier award made without)")
     share_url: str
+    created: bool = Field(True, description="false: the learner already held this badge; no second award "
+                                            "was made and the code was not used")
+    detail: str | None = Field(None, description="why nothing was awarded, when created is false")
 
 
 def _code_public(code: dict[str, Any]) -> ClaimCodePublic:
@@ -248,8 +255,12 @@ def qr_svg(text: str) -> str:
              responses=_ERRORS)
 def create_code(principal: PrincipalDep, pub: PublisherDep, org_id: Id, body: ClaimCodeCreate) -> ClaimCodeCreated:
     """Create a claim code for one of the organisation's opportunities (or a session
-    of it), awarding one of its badges, valid from/until, for at most ``max_claims``
-    learners, once each. The code and its QR image are in this answer only.
+    of it), awarding one of its badges that the opportunity awards, valid from/until,
+    for at most ``max_claims`` learners, once each. The code and its QR image are in
+    this answer only. 422 naming ``body.badge_id``: a badge the opportunity does not
+    award (the message lists those it does), or a pathway's completion badge
+    (completions are earned by meeting the steps). 404: unknown badge or
+    opportunity; 403: another organisation's.
     Who: admin, or the organisation's key."""
     _acting(principal, org_id)
     start = body.valid_from or datetime.now(UTC)
@@ -282,12 +293,16 @@ def revoke_code(principal: PrincipalDep, store: StoreDep, org_id: Id, code_id: I
 
 
 @router.post("/claim-codes/redeem", response_model=Redeemed, status_code=201, responses=_ERRORS)
-def redeem(request: Request, principal: LearnerDep, pub: PublisherDep, keys: KeysDep, body: RedeemIn) -> Redeemed:
+def redeem(request: Request, response: Response, principal: LearnerDep, pub: PublisherDep, keys: KeysDep,
+           body: RedeemIn) -> Redeemed:
     """A signed-in learner claims the badge of a code they were given: it is awarded
-    to them, accepted, with the evidence "claimed with code at <opportunity> on <date>".
-    Refused (409, saying why): revoked, not yet valid, expired, at its limit, or
-    claimed before by this learner. Tries are limited per learner and per address.
-    Who: a learner (token), for themself."""
+    to them, accepted, with the evidence "claimed with code at <opportunity> on <date>" (201).
+    Refused (409, saying why): revoked, not yet valid, expired, at its limit,
+    claimed before by this learner, or its badge has become a pathway's completion
+    badge. A learner who already holds the badge live (issued or accepted, not
+    expired) gets no second award: 200 with that award, ``created`` false and
+    ``detail`` saying so, and the code is not used. Tries are limited per learner
+    and per address. Who: a learner (token), for themself."""
     settings = request.app.state.settings
     per_minute = settings.claim_code_tries_per_minute
     limit(request, "claim-codes", f"learner:{principal.learner_id}", per_minute, per_minute, "claim code tries")
@@ -296,6 +311,18 @@ def redeem(request: Request, principal: LearnerDep, pub: PublisherDep, keys: Key
     learner = str(principal.learner_id)
     code = access.find_claim_code(pub.store, body.code)
     now = int(datetime.now(UTC).timestamp())
+    refused = access.claim_refusal(pub.store, code, learner, now=now)
+    if refused is not None:
+        raise Conflict(refused)
+    held = live_awards(pub.store, learner, code["badge_id"], now=now)
+    if held:
+        record = learner_awards.get(pub.store, held[0]["id"])
+        response.status_code = 200
+        waiting = " (awaiting your answer in your portfolio)" if record.status == "issued" else ""
+        return Redeemed(assertion_id=record.id, badge_id=code["badge_id"], status=record.status,
+                        evidence=record.props.get("evidence_narrative"), share_url=f"{pub.urls.base}/share/{record.id}",
+                        created=False, detail=f"you already hold badge '{code['badge_name'] or code['badge_id']}'"
+                                              f"{waiting}: no second copy was awarded and the code was not used")
     key = f"claim-code:{code['id']}:{learner}"
     assertion_id = assertion_id_for(code["organisation_id"], key)
     access.reserve_claim(pub.store, code, learner, assertion_id, now=now)

@@ -18,8 +18,10 @@ from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import NotFound
 from colearn.graph import access
+from colearn.insights.uptake import pathway_uptake
 from colearn.service import learner_awards
-from colearn.service.deps import PrincipalDep, StoreDep
+from colearn.service.deps import PrincipalDep, SettingsDep, StoreDep
+from colearn.service.insights_schemas import PrivacyPublic
 from colearn.service.learner_deps import LearnerDep
 from colearn.service.problems import problem_responses
 
@@ -116,19 +118,28 @@ class Enrolment(BaseModel):
     created: bool
 
 
+class UptakeCount(BaseModel):
+    """A count of learners, hidden (null) when small, as an insight's cell."""
+
+    learners: int | None = Field(description="null when suppressed")
+    suppressed: str | None = Field(description="null, primary (1 to k-1 learners) or complementary (it differs "
+                                               "from the started count shown by 1 to k-1)")
+
+
 class PathwayUptake(BaseModel):
     """How many learners started and completed one pathway."""
 
     pathway_id: str
     title: str
-    started: int
-    completed: int
+    started: UptakeCount
+    completed: UptakeCount
 
 
 class PathwayUptakes(BaseModel):
     """``GET /organisations/{org_id}/pathway-enrolments``."""
 
     organisation_id: str
+    privacy: PrivacyPublic
     data: list[PathwayUptake]
 
 
@@ -189,11 +200,12 @@ def leave(principal: LearnerDep, store: StoreDep, pathway_id: Id) -> Response:
 
 
 @router.get("/organisations/{org_id}/pathway-enrolments", response_model=PathwayUptakes, responses=_ERRORS)
-def uptake(principal: PrincipalDep, store: StoreDep, org_id: Id) -> PathwayUptakes:
+def uptake(principal: PrincipalDep, store: StoreDep, settings: SettingsDep, org_id: Id) -> PathwayUptakes:
     """How many learners started and completed each of the organisation's pathways
     (completed: every non-optional step met by badges they hold now). Counts only,
-    never who. Who: admin, or the organisation's key."""
+    never who, with small counts hidden as in the insights (``insights.uptake``:
+    k is ``COLEARN_INSIGHTS_MIN_LEARNERS``) and the insights' ``privacy`` block.
+    Who: admin, or the organisation's key."""
     policy.require(principal, Action.READ_ORGANISATION_RECORDS, Resource(f"organisation '{org_id}'",
                                                                          owners=(org_id,)))
-    return PathwayUptakes(organisation_id=org_id,
-                          data=[PathwayUptake(**r) for r in access.enrolment_counts(store, org_id)])
+    return PathwayUptakes(**pathway_uptake(store, org_id, settings.insights_min_learners))

@@ -25,6 +25,7 @@ from colearn.errors import NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.insights.aggregates import parse_day, to_csv
+from colearn.insights.privacy import with_privacy
 from colearn.service.catalogue import check_filters, field_error, request_fields
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.problems import problem_responses
@@ -127,8 +128,8 @@ def pathway_funnels(request: Request, principal: PrincipalDep, store: StoreDep, 
         "q": None, "status": None, "destination": None, "organisation": org_id,
         "viewer": policy.draft_viewer(principal), "offset": 0, "limit": 10_000})[0]["data"]}
     answer = insights.pathways()
-    answer = {**answer, "params": {"organisation": org_id},
-              "pathways": [p for p in answer["pathways"] if p["pathway"] in mine]}
+    answer = with_privacy({**answer, "params": {"organisation": org_id},
+                           "pathways": [p for p in answer["pathways"] if p["pathway"] in mine]}, insights.k)
     if _wants_csv(request):
         return _csv_response(to_csv(answer), f"{org_id}-pathway-funnels")
     return JSONResponse(answer)

@@ -55,8 +55,11 @@ def get_pathway(principal: PrincipalDep, store: StoreDep, item_id: IdPath) -> An
 @router.post("", response_model=PathwayPublic, status_code=status.HTTP_201_CREATED, name="create_pathway",
              responses=problem_responses(409))
 def create_pathway(principal: PrincipalDep, store: StoreDep, body: authoring.PathwayCreate) -> Any:
-    """Author a recommended pathway (a draft by default). Errors name the field
-    (``body.steps.2.badges.0``); a step lower on the spine than the one before is a warning."""
+    """Author a recommended pathway: a draft by default, or published at once with
+    ``"status": "published"`` (the same checks and warnings as ``POST
+    /pathways/{id}/publish``); ``archived`` is a 422 naming ``body.status``. Errors
+    name the field (``body.steps.2.badges.0``); a step lower on the spine than the
+    one before is a warning."""
     return _public(authoring.create(store, principal, body))
 
 

@@ -8,6 +8,8 @@ from colearn.ingest.catalogue import demo_city_path, ingest_catalogue, read_cata
 
 from tests.integration.test_contract import covers
 
+NOW = 1_800_000_000
+
 
 @covers("PATHWAYS_COMPLETED_BY_BADGE")
 def test_pathways_completed_by_badge(any_store: GraphStore) -> None:
@@ -45,10 +47,12 @@ def _awards_of_one_learner(store: GraphStore) -> None:
     store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}, {"id": "l2", "props": {}}]})
     store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": b, "props": {"name": b}} for b in ("b1", "b2")]})
     rows = [("a1", "issued", "l1", "b1"), ("a2", "accepted", "l1", "b1"), ("a3", "revoked", "l1", "b1"),
-            ("a4", "declined", "l1", "b1"), ("a5", "accepted", "l1", "b2"), ("a6", "accepted", "l2", "b1")]
+            ("a4", "declined", "l1", "b1"), ("a5", "accepted", "l1", "b2"), ("a6", "accepted", "l2", "b1"),
+            ("a7", "accepted", "l2", "b2")]
     store.write(queries.merge_nodes(Label.ASSERTION), {"rows": [
         {"id": a, "props": {"status": s, "recipient_hash": "sha256$ab", "recipient_salt": "s", "recipient_type": "email",
-                            "evidence_url": "https://e.example"}} for a, s, _, _ in rows]})
+                            "evidence_url": "https://e.example", **({"expires_on": NOW} if a == "a7" else {})}}
+        for a, s, _, _ in rows]})
     store.write(queries.set_links(Label.ASSERTION, Rel.TO, Label.LEARNER),
                 {"rows": [{"id": a, "targets": [{"id": l, "props": {}}]} for a, _, l, _ in rows]})
     store.write(queries.set_links(Label.ASSERTION, Rel.OF, Label.BADGE),
@@ -58,15 +62,19 @@ def _awards_of_one_learner(store: GraphStore) -> None:
 @covers("LEARNER_LIVE_AWARDS_OF_BADGE", "ERASE_ASSERTION")
 def test_live_awards_and_erasing_an_assertion(any_store: GraphStore) -> None:
     _awards_of_one_learner(any_store)
-    live = lambda: [r["id"] for r in any_store.read(  # noqa: E731
-        queries.LEARNER_LIVE_AWARDS_OF_BADGE, {"learner_id": "l1", "badge_id": "b1"})]
-    assert live() == ["a1", "a2"]
+    live = lambda: [(r["id"], r["status"]) for r in any_store.read(  # noqa: E731
+        queries.LEARNER_LIVE_AWARDS_OF_BADGE, {"learner_id": "l1", "badge_id": "b1", "now": NOW})]
+    assert live() == [("a1", "issued"), ("a2", "accepted")]
     assert any_store.write(queries.ERASE_ASSERTION, {"id": "a2"}) == [{"id": "a2"}]
-    assert live() == ["a1"]
+    assert live() == [("a1", "issued")]
     row = any_store.read("MATCH (a:Assertion {id: 'a2'}) RETURN properties(a) AS p, "
                          "size([(a)--() | 1]) AS links")[0]
     assert row["links"] == 0 and row["p"]["erased"] is True
     assert not {"recipient_hash", "recipient_salt", "recipient_type", "evidence_url"} & set(row["p"])
     assert any_store.write(queries.ERASE_ASSERTION, {"id": "no-such"}) == []
     assert [r["id"] for r in any_store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE,
-                                            {"learner_id": "l2", "badge_id": "b1"})] == ["a6"]
+                                            {"learner_id": "l2", "badge_id": "b1", "now": NOW})] == ["a6"]
+    # an award that expired is not live: at its expiry time it no longer counts
+    expired = {"learner_id": "l2", "badge_id": "b2"}
+    assert [r["id"] for r in any_store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE, {**expired, "now": NOW - 1})] == ["a7"]
+    assert any_store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE, {**expired, "now": NOW}) == []

@@ -37,6 +37,9 @@ def _seed(store: GraphStore) -> None:
         {"id": "club", "props": {"name": "Saturday code club"}}, {"id": "fair", "props": {"name": "Fair"}}]})
     store.write(queries.set_links(Label.OPPORTUNITY, Rel.OFFERS, Label.ORGANISATION, outgoing=False), {"rows": [
         {"id": "club", "targets": [{"id": "org", "props": {}}]}, {"id": "fair", "targets": [{"id": "other", "props": {}}]}]})
+    store.write(queries.set_links(Label.OPPORTUNITY, Rel.AWARDS, Label.BADGE), {"rows": [
+        {"id": "club", "targets": [{"id": f"b{i}", "props": {}} for i in range(3)]},
+        {"id": "fair", "targets": [{"id": "b3", "props": {}}]}]})
     store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": f"l{i}", "props": {}} for i in range(5)]})
     store.write(queries.merge_nodes(Label.THEME), {"rows": [{"id": t, "props": {}} for t in ("digital", "green")]})
     store.write(queries.merge_nodes(Label.DESTINATION), {"rows": [{"id": "employment", "props": {}}]})
@@ -142,6 +145,40 @@ def test_claim_codes_limits_window_once_per_learner_and_revocation(any_store: Gr
                                  valid_until=NOW + 5, max_claims=1)
 
 
+@covers("CLAIM_CODE_BADGE_FIT")
+def test_claim_codes_only_for_a_badge_the_opportunity_awards_and_no_completion(any_store: GraphStore) -> None:
+    _seed(any_store)
+    any_store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": "extra", "props": {"name": "Extra"}}]})
+    any_store.write(queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False),
+                    {"rows": [{"id": "extra", "targets": [{"id": "org", "props": {}}]}]})
+    window = {"valid_from": NOW, "valid_until": NOW + 3600, "max_claims": 5, "now": NOW}
+    with pytest.raises(InvalidInput, match="does not award badge 'extra'.*'b0', 'b1', 'b2'") as refused:
+        access.create_claim_code(any_store, "org", badge_id="extra", opportunity_id="club", **window)
+    assert refused.value.field == "badge_id"
+    assert any_store.read(lq.CLAIM_CODE_BADGE_FIT, {"badge_id": "extra", "opportunity_id": "club"})[0]["completes"] == []
+    made = access.create_claim_code(any_store, "org", badge_id="b2", opportunity_id="club", **window)
+    assert made.record["completes"] == []
+    # b2 becomes the completion badge of a pathway (a draft counts too): no new code, and the old one is refused
+    any_store.write(queries.pathway_upsert(create=True), {
+        "id": "p", "props": {"title": "P", "description": "", "status": "draft", "kind": "recommended"},
+        "organisation": "org", "destination": "employment", "completion_badge": "b2",
+        "steps": [{"id": "p.s1", "order": 1, "props": {"title": "S", "required": 1, "optional": False},
+                   "badges": ["b1"]}]})
+    fit = any_store.read(lq.CLAIM_CODE_BADGE_FIT, {"badge_id": "b2", "opportunity_id": "club"})[0]
+    assert (sorted(fit["awarded"]), fit["completes"], fit["definers"], fit["offerers"]) == (
+        ["b0", "b1", "b2"], ["p"], ["org"], ["org"])
+    with pytest.raises(InvalidInput, match="completion badge of pathway 'p'") as refused:
+        access.create_claim_code(any_store, "org", badge_id="b2", opportunity_id="club", **window)
+    assert refused.value.field == "badge_id"
+    assert [c["id"] for c in access.list_claim_codes(any_store, "org")] == [made.record["id"]]
+    code = access.find_claim_code(any_store, made.code)
+    assert code["completes"] == ["p"]
+    assert "completes pathway 'p'" in (access.claim_refusal(any_store, code, "l0", now=NOW + 1) or "")
+    with pytest.raises(Conflict, match="completes pathway 'p'"):
+        access.reserve_claim(any_store, code, "l0", "as-0", now=NOW + 1)
+    assert any_store.read(lq.LEARNER_CLAIM, {"id": code["id"], "learner_id": "l0"}) == []
+
+
 def test_racing_claims_never_pass_the_limit(any_store: GraphStore) -> None:
     _seed(any_store)
     made = access.create_claim_code(any_store, "org", badge_id="b0", opportunity_id="club", valid_from=NOW,
@@ -198,8 +235,8 @@ def test_enrolments_progress_and_counts(any_store: GraphStore) -> None:
     assert [(m["pathway_id"], m["steps_met"], m["steps_total"], m["completed"]) for m in mine] == [("p", 1, 2, False)]
     assert mine[0]["next_step"] == {"index": 2, "title": "Step 2", "badges": ["b2"]}
     assert access.my_pathways(any_store, "l1", now=NOW)[0]["completed"] is True
-    assert access.enrolment_counts(any_store, "org", now=NOW) == [
-        {"pathway_id": "p", "title": "P", "started": 3, "completed": 1}]
+    assert access.enrolment_learners(any_store, "org", now=NOW) == [
+        {"pathway_id": "p", "title": "P", "started": {"l1", "l2", "l3"}, "completed": {"l1"}}]
     assert access.leave(any_store, "l3", "p") is True and access.leave(any_store, "l3", "p") is False
     assert [r["pathway_id"] for r in any_store.read(lq.LEARNER_ENROLMENTS, {"learner_id": "l3"})] == []
 

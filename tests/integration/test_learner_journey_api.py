@@ -127,7 +127,9 @@ def test_sign_in_profile_awards_and_pathways(api, store: GraphStore) -> None:
         ("into-web", 1, 2, False)]
     assert mine[0]["next_step"]["badges"] == ["app"]
     uptake = client.get("/organisations/college/pathway-enrolments", headers=keys["college"]).json()
-    assert uptake["data"] == [{"pathway_id": "into-web", "title": "Into web work", "started": 1, "completed": 0}]
+    assert uptake["data"] == [{"pathway_id": "into-web", "title": "Into web work",  # one learner: hidden (k = 5)
+                               "started": {"learners": None, "suppressed": "primary"},
+                               "completed": {"learners": 0, "suppressed": None}}]
     assert client.get("/organisations/college/pathway-enrolments", headers=keys["club"]).status_code == 403
     assert client.post("/me/pathways", headers=me, json={"pathway_id": "nope"}).status_code == 404
     # refresh: single use, rotated

@@ -319,8 +319,12 @@ def _seed(store: GraphStore, tmp: Path) -> None:
                                 (REFRESH_TOKEN, access.REFRESH, {})):
         store.write(learner_queries.CREATE_ACCESS_TOKEN, {"id": access.digest(secret), "props": {
             "kind": kind, "learner_id": SELF, "created_on": 0, "expires_on": far, "max_uses": 1, **extra}})
+    # the code's badge: one online-course awards that neither learner holds (a held one answers 200)
+    store.write(queries.catalogue_upsert(Label.BADGE, create=True), {
+        "id": "event", "props": {"name": "Event"}, "l0": [OWNER], "l1": ["skills.engagement"], "l2": []})
+    store.write("MATCH (op:Opportunity {id: 'online-course'}), (b:Badge {id: 'event'}) CREATE (op)-[:AWARDS]->(b)")
     store.write(learner_queries.CREATE_CLAIM_CODE, {
-        "id": CODE_ID, "organisation_id": OWNER, "badge_id": "app", "opportunity_id": "online-course",
+        "id": CODE_ID, "organisation_id": OWNER, "badge_id": "event", "opportunity_id": "online-course",
         "props": {"code_hash": access.digest(CLAIM_CODE), "hint": "6789", "valid_from": 0, "valid_until": far,
                   "max_claims": 10, "created_on": 0, "organisation_id": OWNER}})
     access.enrol(store, SELF, "into-tech")

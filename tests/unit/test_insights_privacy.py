@@ -96,3 +96,16 @@ def test_every_line_with_a_shown_total_hides_none_or_two_cells_covering_k(sizes:
     for cell in cells.values():
         n = len(cell.learners)
         assert (cell.suppressed == PRIMARY) == (0 < n < k)
+
+
+def test_the_summary_counts_hidden_cells_at_any_depth_of_the_answer() -> None:
+    from colearn.insights.privacy import summary, with_privacy
+    answer = {"insight": "x", "params": {"a": None},
+              "rows": [{"learners": None, "suppressed": PRIMARY}, {"learners": 9, "suppressed": None}],
+              "groups": [{"stages": [{"learners": None, "suppressed": COMPLEMENTARY}],
+                          "completed": {"learners": None, "suppressed": PRIMARY}}],
+              "total": {"learners": 20, "suppressed": None}}
+    block = summary(answer, 5)
+    assert (block["suppressed_cells"], block["primary"], block["complementary"]) == (3, 2, 1)
+    placed = with_privacy({**answer, "privacy": {"stale": True}}, 5)
+    assert list(placed)[:3] == ["insight", "params", "privacy"] and placed["privacy"] == block
