@@ -39,3 +39,15 @@ def test_delete_stale_steps_keeps_listed_steps_and_other_pathways(any_store: Gra
         assert any_store.read(count_relationships(Rel.ACCEPTS)) == [{"n": 4}]
     # Badges accepted by the deleted steps stay (only the steps go).
     assert any_store.read(queries.count_nodes(Label.BADGE)) == [{"n": 6}]
+
+
+@covers("property_values")
+def test_property_values_lists_each_value_once_in_order(any_store: GraphStore) -> None:
+    """What a list filter on an enum-like property (a place's ``kind``, a cell's
+    ``layer``) may take: the values the city's nodes have, each once, sorted; a node
+    without the property adds nothing."""
+    any_store.write(queries.merge_nodes(Label.PLACE), {"rows": [
+        {"id": "p1", "props": {"kind": "venue"}}, {"id": "p2", "props": {"kind": "district"}},
+        {"id": "p3", "props": {"kind": "venue"}}, {"id": "p4", "props": {"name": "no kind"}}]})
+    assert any_store.read(queries.property_values(Label.PLACE, "kind")) == [{"value": "district"}, {"value": "venue"}]
+    assert any_store.read(queries.property_values(Label.BADGE, "kind")) == []
