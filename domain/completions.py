@@ -18,7 +18,7 @@ from typing import Any
 
 from colearn.errors import NotFound
 from colearn.graph import feed, queries
-from colearn.graph.issuing import live_awards
+from colearn.graph.issuing import get_assertion, live_awards
 from colearn.graph.schema import AssertionStatus, PathwayStatus
 from colearn.graph.store import GraphStore
 
@@ -36,7 +36,9 @@ class Completion:
     Attributes:
         pathway_id, learner_id: the pathway and the learner.
         completed: every non-optional step is met.
-        awarded: its completion badge is awarded (now or before).
+        awarded: its completion badge is awarded (now or before) and not revoked;
+            False with ``assertion_id`` set when its one completion award was
+            revoked or withdrawn (a completion is awarded once, ever).
         created: this call made the completion award.
         assertion_id: the completion award, if any.
         badge_id: the pathway's completion badge (None when it has none).
@@ -100,6 +102,14 @@ def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str
     holds = [r["id"] for r in live_awards(store, learner_id, badge, now=now) if r["id"] != own]
     if holds:  # never a second live award of the same completion badge (field report R23)
         return Completion(pathway_id, learner_id, True, True, False, holds[0], badge, [])
+    try:
+        before = get_assertion(store, own)
+    except NotFound:
+        before = None
+    if before is not None and before.status == AssertionStatus.REVOKED:
+        # awarded once, ever: a completion revoked (a step badge revoked) or withdrawn
+        # stays so; writing again would re-link a withdrawn award's erased node
+        return Completion(pathway_id, learner_id, True, False, False, own, badge, [])
     rows = store.write(feed.recorded(queries.AWARD_PATHWAY_COMPLETION), {
         "id": completion_assertion_id(pathway_id, learner_id), "pathway_id": pathway_id, "learner_id": learner_id,
         "props": {"status": str(AssertionStatus.ISSUED), "issued_on": now, "source": COMPLETION_SOURCE,
