@@ -8,7 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from colearn.recommender.opportunities import Reach
 
@@ -283,6 +283,8 @@ class PathwaysPublic(Page[PathwayPublic]):
 
 class CompletionRequest(BaseModel):
     """``POST /pathways/{pathway_id}/completions``: whose portfolio to check."""
+
+    model_config = ConfigDict(extra="forbid")
 
     learner_id: str = Field(min_length=1, max_length=200)
 

@@ -26,7 +26,7 @@ from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
@@ -70,6 +70,8 @@ def _pepper(request: Request) -> bytes:
 
 class ClaimToken(BaseModel):
     """The token of a claim link (the part after ``#token=``)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     token: str = Field(min_length=16, max_length=200)
 
@@ -173,6 +175,8 @@ def decline_claim(request: Request, pub: PublisherDep, body: ClaimToken) -> Clai
 class ClaimCodeCreate(BaseModel):
     """``POST /organisations/{org_id}/claim-codes``."""
 
+    model_config = ConfigDict(extra="forbid")
+
     badge_id: str = Field(min_length=1, max_length=200)
     opportunity_id: str = Field(min_length=1, max_length=200)
     session: str | None = Field(default=None, max_length=200, description="e.g. 'Saturday 14:00'")
@@ -216,6 +220,8 @@ class ClaimCodesPublic(BaseModel):
 
 class RedeemIn(BaseModel):
     """``POST /claim-codes/redeem``."""
+
+    model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=1, max_length=40)
 

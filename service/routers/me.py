@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
@@ -49,6 +49,8 @@ class ProfilePublic(BaseModel):
 class ProfilePatch(BaseModel):
     """``PATCH /me``: the fields given change; ``null`` clears one."""
 
+    model_config = ConfigDict(extra="forbid")
+
     name: str | None = Field(default=None, max_length=200)
     interests: str | None = Field(default=None, max_length=500)
     themes: _Ids | None = None
@@ -76,6 +78,8 @@ class AwardsPublic(BaseModel):
 
 class EnrolIn(BaseModel):
     """``POST /me/pathways``."""
+
+    model_config = ConfigDict(extra="forbid")
 
     pathway_id: str = Field(min_length=1, max_length=200)
 

@@ -19,7 +19,7 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from colearn.errors import InvalidInput
 from colearn.graph import access
@@ -41,6 +41,8 @@ SENT = "if this address can sign in, a sign-in link is on its way; it works once
 class SignInEmail(BaseModel):
     """``POST /signin/email``."""
 
+    model_config = ConfigDict(extra="forbid")
+
     email: Annotated[str, Field(min_length=3, max_length=320)]
 
     @field_validator("email")
@@ -56,11 +58,15 @@ class SignInEmail(BaseModel):
 class SignInToken(BaseModel):
     """The token of a sign-in link (after ``#token=``)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     token: str = Field(min_length=16, max_length=200)
 
 
 class RefreshIn(BaseModel):
     """``POST /signin/refresh``."""
+
+    model_config = ConfigDict(extra="forbid")
 
     refresh_token: str = Field(min_length=16, max_length=200)
 
