@@ -11,6 +11,10 @@ document (``ingest.openbadges``: Organisation, Badge and Assertion nodes named
 from the document's IRIs), but TO the importing learner, ``accepted``, with
 ``source: import``, its origin URL and the checks it passed.
 
+An award ``colearn ingest openbadges`` loaded before is held by the learner its
+recipient hash names; the learner who imports it, proving that identity, takes
+it over (``queries.REASSIGN_INGESTED_ASSERTION``).
+
 ``verified`` says whether its origin was established: the issuer's hosted copy
 (OB 2.0) or the signature under a key known to be the issuer's (OB 3.0, OB 2.0
 signed). Offline, that holds only for documents this service published, which
@@ -76,7 +80,8 @@ def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, documen
         NotFound: no such learner.
         InvalidInput: not an Open Badges assertion or credential, a check
             failed, or the recipient could not be matched to ``identity``.
-        Conflict: the award was issued here, or is already another learner's.
+        Conflict: the award was issued here, or is already another learner's
+            (other than the placeholder an ingest gave it, which it leaves).
     """
     if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
         raise NotFound(f"learner '{learner_id}' not found")
@@ -104,7 +109,13 @@ def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, documen
     a = imported[0]
     clash = store.read(queries.ASSERTION_ENDPOINTS, {"ids": [a.id]})
     if clash and clash[0]["learner_id"] != learner_id:
-        raise Conflict("this award is already in another learner's portfolio")
+        # ingested before for whoever holds its recipient identity (the learner the hash
+        # names): the importer has just proved it is theirs (the recipient check), so it
+        # passes to them; any other holder keeps it
+        holder = parsed.assertions[0].learner.id
+        if clash[0]["learner_id"] != holder or clash[0]["badge_id"] != a.badge_id or not store.write(
+                queries.REASSIGN_INGESTED_ASSERTION, {"id": a.id, "from": holder, "to": learner_id, "props": a.props}):
+            raise Conflict("this award is already in another learner's portfolio")
     write_documents(store, [replace(parsed, assertions=imported)], source=f"import by {learner_id}")
     return ImportResult(assertion_id=a.id, badge_id=a.badge_id, issued_on=int(a.props.get("issued_on") or 0),
                         report=report, verified=verified)

@@ -207,6 +207,17 @@ ASSERTION_ENDPOINTS = (
     "RETURN a.id AS id, b.id AS badge_id, l.id AS learner_id"
 )
 
+#: An award ingested for whoever holds its recipient identity (``$from``, the learner
+#: the identity hash names) passes to the learner who proved the identity by
+#: importing it (``$to``): its ``TO`` edge moves and ``$props`` (the import's status,
+#: source and checks) are set. Returns ``{id}``, or nothing when the award is not
+#: ``$from``'s (another import took it first: the caller refuses).
+REASSIGN_INGESTED_ASSERTION = (
+    f"MATCH (a:{Label.ASSERTION} {{id: $id}})-[t:{Rel.TO}]->(:{Label.LEARNER} {{id: $from}}) "
+    f"MATCH (n:{Label.LEARNER} {{id: $to}}) "
+    f"DELETE t MERGE (a)-[:{Rel.TO}]->(n) SET a += $props RETURN a.id AS id"
+)
+
 #: Counts for checks: assertions, and the learner-badge-assertion paths.
 #: Returns one row ``{assertions, paths}``.
 COUNT_ASSERTION_PATHS = (

@@ -95,3 +95,22 @@ def test_ingest_refuses_a_tampered_credential_and_loads_an_expired_one(api, stor
     report = ingest(store, tmp_path, old)
     assert report.refused == [] and store.read("MATCH (a:Assertion {source_url: $u}) RETURN a.expires_on AS e",
                                                {"u": old["id"]})[0]["e"] == 1735689600
+
+
+def test_an_award_ingested_before_is_taken_over_by_the_learner_who_imports_it(api, store, tmp_path) -> None:
+    """An operator loads another issuer's award (held by the learner its recipient hash
+    names); the learner whose address it is then imports it: it moves to their
+    portfolio (it answered 409, "already in another learner's portfolio"). Someone
+    else's import of it is still refused."""
+    client, keys = api
+    doc = load("r06-sha256-upper.json")
+    assert check(verify(client, doc), "recipient")["ok"] is True
+    assert ingest(store, tmp_path, doc).refused == []
+    r = import_(client, keys, doc)
+    assert r.status_code == 201, r.text
+    moved = store.read("MATCH (a:Assertion {source_url: $u})-[:TO]->(l:Learner) RETURN l.id AS learner, "
+                       "a.source AS source", {"u": doc["id"]})
+    assert moved == [{"learner": "se-1", "source": "import"}]
+    pf = client.get("/learners/se-1/portfolio", headers=keys["se-1"]).json()
+    assert r.json()["assertion_id"] in [a["assertion_id"] for c in pf["cells"] for a in c["awards"]] + \
+        [a["assertion_id"] for a in pf["others"]]

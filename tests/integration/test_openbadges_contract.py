@@ -80,3 +80,21 @@ def test_awards_without_issuer_get_it_from_the_badge(any_store: GraphStore) -> N
     got = {r["id"]: (r["badge_id"], r["learner_id"])
            for r in any_store.read(queries.ASSERTION_ENDPOINTS, {"ids": probe})}
     assert got == {a["id"]: (a["badge_id"], a["learner_id"]) for a in (with_issuer[0], without[0])}
+
+
+@covers("REASSIGN_INGESTED_ASSERTION")
+def test_an_ingested_award_passes_to_the_learner_who_imports_it(any_store: GraphStore) -> None:
+    any_store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": "b0", "props": {}}]})
+    any_store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": i, "props": {}} for i in ("hash", "me")]})
+    award = _awards(1, issuer=None, badges=["b0"], seed=3)[0] | {"learner_id": "hash"}
+    any_store.write(ASSERTION_STATEMENT, {"rows": [award]})
+    moved = {"id": award["id"], "from": "hash", "to": "me", "props": {"source": "import", "verified": False}}
+    assert any_store.write(queries.REASSIGN_INGESTED_ASSERTION, moved) == [{"id": award["id"]}]
+    rows = any_store.read(f"MATCH (a:{Label.ASSERTION})-[:{Rel.TO}]->(l:{Label.LEARNER}) "
+                          "RETURN a.id AS id, l.id AS learner, a.source AS source, a.verified AS verified, "
+                          "a.status AS status")
+    assert rows == [{"id": award["id"], "learner": "me", "source": "import", "verified": False, "status": "accepted"}]
+    # once moved it is no longer the placeholder's: a second move finds nothing and changes nothing
+    assert any_store.write(queries.REASSIGN_INGESTED_ASSERTION, moved | {"to": "hash"}) == []
+    assert any_store.read(queries.ASSERTION_ENDPOINTS, {"ids": [award["id"]]}) == [
+        {"id": award["id"], "badge_id": "b0", "learner_id": "me"}]
