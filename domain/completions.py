@@ -12,6 +12,7 @@ idempotent statement recorded in the change feed like every award
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,8 @@ from colearn.graph import feed, queries
 from colearn.graph.issuing import get_assertion, live_awards
 from colearn.graph.schema import AssertionStatus, PathwayStatus
 from colearn.graph.store import GraphStore
+
+log = logging.getLogger(__name__)
 
 __all__ = ["COMPLETION_SOURCE", "Completion", "award_completion", "complete_after_award",
            "completion_assertion_id", "unmet_steps"]
@@ -127,6 +130,11 @@ def complete_after_award(store: GraphStore, learner_id: str, badge_id: str) -> l
     Called when a learner accepts an award or imports a verified badge, so that
     completing the last step is enough: nobody has to claim the completion.
 
+    A pathway whose completion cannot be awarded (its completion badge has no
+    issuing organisation of its own: ``award_completion``'s ``NotFound``) is
+    logged and passed over: the award that was accepted stays accepted, and the
+    caller's answer is not turned into an error by a pathway it did not ask about.
+
     Returns:
         The completions that were newly awarded (``created``), in pathway id order.
     """
@@ -135,7 +143,11 @@ def complete_after_award(store: GraphStore, learner_id: str, badge_id: str) -> l
         found = store.read(queries.PATHWAY_GET, {"id": row["id"]})
         if not found:
             continue
-        result = award_completion(store, found[0]["record"], learner_id)
+        try:
+            result = award_completion(store, found[0]["record"], learner_id)
+        except NotFound as exc:
+            log.warning("pathway '%s' not completed for learner '%s': %s", row["id"], learner_id, exc.message)
+            continue
         if result.created:
             done.append(result)
     return done

@@ -77,6 +77,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue_files import (ACTIVITY_FILES, CSV_SECTIONS, SECTIONS, Catalogue, Entry, RawCatalogue,
@@ -86,7 +87,7 @@ from colearn.ingest.common import IngestReport, require_existing, validate
 from colearn.ingest.spine import default_spine_path, read_spine, spine_cell_rows
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
                                        PathwayRecord, PlaceRecord, StepRecord, StepRow, ThemeRecord,
-                                       step_badge_problems, step_id)
+                                       foreign_badge_problem, step_badge_problems, step_id)
 from colearn.records.fields import Email, Name, Ref, RefList, Session, Slug, Url
 from colearn.records.spine import SpineFile
 
@@ -317,6 +318,27 @@ def check_references(store: GraphStore, catalogue: Catalogue) -> None:
         groups.setdefault((label, where.file), {}).setdefault(ref, (where.record, f"{where.prefix}{fld}"))
     for (label, file), where_map in groups.items():
         require_existing(store, label, where_map.keys(), file=file, where=where_map)
+    _check_completion_owners(store, catalogue)
+
+
+def _check_completion_owners(store: GraphStore, catalogue: Catalogue) -> None:
+    """A pathway's completion badge is awarded in its organisation's name, so that
+    organisation must define it (``foreign_badge_problem``, the API's rule): the
+    badge's issuer in this catalogue, else the one in the graph."""
+    issuers = {e.value.id: e.value.issuer for e in catalogue.badges}
+    for pw in catalogue.pathways:
+        p = pw.value
+        if p.completion_badge is None:
+            continue
+        if p.completion_badge in issuers:
+            issuer: str | None = issuers[p.completion_badge]
+        else:
+            rows = store.read(queries.BADGES_NOT_DEFINED_BY, {"ids": [p.completion_badge],
+                                                              "organisation": p.organisation})
+            issuer = rows[0]["issuer"] if rows else p.organisation
+        problem = foreign_badge_problem(p.completion_badge, issuer, p.organisation)
+        if problem:
+            raise pw.where.error(f"pathway '{p.id}': {problem}", "completion_badge")
 
 
 

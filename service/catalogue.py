@@ -37,7 +37,7 @@ from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
-                                       PlaceRecord, ThemeRecord)
+                                       PlaceRecord, ThemeRecord, foreign_badge_problem)
 from colearn.records.spine import SpineCellRecord
 from colearn.text import expected
 from colearn.service.auth import Principal
@@ -293,9 +293,9 @@ def check_own_badges(store: GraphStore, organisation: str, badges: dict[str, str
     foreign = {r["id"]: r["issuer"] for r in store.read(
         queries.BADGES_NOT_DEFINED_BY, {"ids": sorted(set(badges.values())), "organisation": organisation})}
     for fld, badge in badges.items():
-        if badge in foreign:
-            raise field_error(fld, f"badge '{badge}' is defined by '{foreign[badge]}', not by '{organisation}': "
-                                   "an organisation may award only its own badges")
+        problem = foreign_badge_problem(badge, foreign[badge], organisation) if badge in foreign else None
+        if problem:
+            raise field_error(fld, problem)
 
 
 def _write_params(entity: Entity, record: BaseModel) -> dict[str, Any]:

@@ -10,7 +10,7 @@ that the service never imports a reader):
   and ``epoch`` (a record's date or time as epoch seconds UTC).
 - ``catalogue``: ``DestinationRecord``, ``ThemeRecord``, ``PlaceRecord``,
   ``OrganisationRecord``, ``BadgeRecord``, ``OpportunityRecord``, ``StepRecord``,
-  ``StepRow``, ``PathwayRecord``; ``step_id`` and ``step_badge_problems``.
+  ``StepRow``, ``PathwayRecord``; ``step_id``, ``step_badge_problems`` and ``foreign_badge_problem``.
 - ``spine``: ``SpineFile`` (the spine file's shape) and ``SpineCellRecord``.
 """
 
@@ -24,6 +24,7 @@ from colearn.records.catalogue import (
     StepRecord,
     StepRow,
     ThemeRecord,
+    foreign_badge_problem,
     step_badge_problems,
     step_id,
 )
@@ -32,5 +33,5 @@ from colearn.records.terms import OpportunityMode, PathwayKind, PathwayStatus, T
 
 __all__ = ["BadgeRecord", "DestinationRecord", "Framework", "OpportunityMode", "OpportunityRecord",
            "OrganisationRecord", "PathwayKind", "PathwayRecord", "PathwayStatus", "PlaceRecord", "SpineCellRecord",
-           "SpineEntry", "SpineFile", "StepRecord", "StepRow", "ThemeKind", "ThemeRecord", "step_badge_problems",
+           "SpineEntry", "SpineFile", "StepRecord", "StepRow", "ThemeKind", "ThemeRecord", "foreign_badge_problem", "step_badge_problems",
            "step_id"]

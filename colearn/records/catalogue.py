@@ -229,3 +229,20 @@ def step_badge_problems(pathway: PathwayRecord) -> list[tuple[int | None, str, s
         problems.append((None, "completion_badge", f"the completion badge '{pathway.completion_badge}' is also "
                          f"accepted by step {accepted[pathway.completion_badge]}"))
     return problems
+
+
+def foreign_badge_problem(badge: str, issuer: str | None, organisation: str) -> str | None:
+    """Why ``organisation`` may not issue ``badge`` in its name (a pathway's completion
+    badge is awarded as the pathway's organisation), or None when it defines it.
+
+    Shared by the catalogue reader and the authoring API (``check_own_badges``).
+
+    Args:
+        badge: the badge id.
+        issuer: the organisation that defines it (None: none).
+        organisation: the organisation that would issue it.
+    """
+    if issuer == organisation:
+        return None
+    return (f"badge '{badge}' is defined by '{issuer}', not by '{organisation}': "
+            "an organisation may award only its own badges")

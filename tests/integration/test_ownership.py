@@ -125,3 +125,45 @@ def test_a_draft_pathway_shows_in_insights_only_to_its_organisation(api, store: 
     assert funnels("college", pathway="kiln-plan")[0] == 404
     assert "kiln-plan" in funnels("kiln")[1] and "kiln-plan" in funnels("admin")[1]
     assert funnels("kiln", pathway="kiln-plan") == (200, ["kiln-plan"])
+
+
+def test_a_catalogue_pathway_cannot_complete_with_another_organisations_badge(api, store: GraphStore,
+                                                                              tmp_path: Path) -> None:
+    """The catalogue files follow the API's rule: a completion badge is awarded in the
+    pathway organisation's name, so it must be that organisation's (it was accepted,
+    and every accept of a step badge then answered 404)."""
+    import yaml
+
+    from colearn.errors import InvalidInput
+
+    pathway = {"id": "steal-path", "title": "Borrowed", "organisation": "kiln-digital", "destination": "employment",
+               "steps": [{"title": "Explore", "badges": ["digital-explorer"]}], "completion_badge": "web-foundations",
+               "status": "published"}
+    (tmp_path / "pathways.yaml").write_text(yaml.safe_dump({"pathways": [pathway]}), encoding="utf-8")
+    with pytest.raises(InvalidInput) as err:
+        ingest_catalogue(store, tmp_path)
+    assert err.value.field == "completion_badge" and "brackenford-college" in str(err.value)
+    assert store.read("MATCH (p:Pathway {id: 'steal-path'}) RETURN p.id AS id") == []
+    # the same file, the badge moved to kiln in the same catalogue: accepted
+    badge = {"id": "web-foundations", "name": "Web Foundations", "issuer": "kiln-digital",
+             "cells": ["knowledge.participation"]}
+    (tmp_path / "badges.yaml").write_text(yaml.safe_dump({"badges": [badge]}), encoding="utf-8")
+    ingest_catalogue(store, tmp_path)
+    assert store.read("MATCH (p:Pathway {id: 'steal-path'}) RETURN p.id AS id") == [{"id": "steal-path"}]
+
+
+def test_an_accept_is_not_answered_404_by_a_pathway_it_completes(api, store: GraphStore) -> None:
+    """A pathway stored before the rule, whose completion badge is someone else's, cannot
+    award its completion: accepting one of its step badges still answers 200."""
+    client, h = api
+    store.write(queries.pathway_upsert(create=True), {
+        "id": "old", "organisation": "kiln-digital", "destination": "employment",
+        "completion_badge": "web-foundations",
+        "steps": [{"id": "old-1", "order": 1, "badges": ["interview-ready"],
+                   "props": {"title": "Build", "required": 1, "optional": False}}],
+        "props": {"title": "Old", "description": "", "status": "published", "kind": "recommended"}})
+    r = client.post("/organisations/kiln-digital/badges/interview-ready/assertions", headers=h["kiln"],
+                    json={"recipient": {"type": "email", "identity": "cy@example.org"}})
+    assert r.status_code == 201, r.text
+    accepted = client.post(f"/assertions/{r.json()['id']}/accept", headers=h["admin"])
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted", accepted.text
