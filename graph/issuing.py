@@ -45,6 +45,7 @@ from typing import Any
 from colearn import times
 from colearn.errors import ColearnError, InvalidInput, NotFound
 from colearn.graph import queries
+from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 
 
@@ -251,6 +252,33 @@ def live_awards(store: GraphStore, learner_id: str, badge_id: str, *, now: int |
     who holds a live one (a pathway's completion, a claim code)."""
     t = int(time.time()) if now is None else int(now)
     return store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE, {"learner_id": learner_id, "badge_id": badge_id, "now": t})
+
+
+#: What fixes a badge's issuer: its awards' BadgeClass names the issuer (OB 2.0
+#: ``BadgeClass.issuer``), and a pathway's completion badge must be its own organisation's.
+_ISSUER_FIXED_BY = ("live assertions", "pathway completions")
+
+
+def issuer_change_problem(store: GraphStore, badge_id: str, issuer: str | None) -> str | None:
+    """Why ``badge_id``'s issuer may not become ``issuer``, or None (it is not changing,
+    or the badge is new or used by nothing that names its issuer).
+
+    A badge with live awards (issued or accepted) keeps its issuer: each hosted
+    award points at the BadgeClass, whose ``issuer`` says who made the award, so a
+    new issuer would claim the old one's awards. A pathway's completion badge keeps
+    it too (the pathway's organisation must define it). Shared by the authoring API
+    and the catalogue reader.
+    """
+    rows = store.read(queries.catalogue_get(Label.BADGE), {"id": badge_id})
+    if not rows or rows[0]["record"].get("issuer") in (None, issuer):
+        return None
+    names = [name for name, _ in queries.CATALOGUE_BLOCKERS[Label.BADGE]]
+    uses = dict(zip(names, store.read(queries.catalogue_usage(Label.BADGE), {"id": badge_id})[0]["uses"]))
+    held = [f"{uses[k]} {k}" for k in _ISSUER_FIXED_BY if uses.get(k)]
+    if not held:
+        return None
+    return (f"badge '{badge_id}' is issued by '{rows[0]['record']['issuer']}' and has {', '.join(held)}: its "
+            "issuer cannot change (its awards' BadgeClass names the issuer); define a new badge instead")
 
 
 def revoked_assertions(store: GraphStore, organisation_id: str) -> list[dict[str, Any]]:

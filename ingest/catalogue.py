@@ -78,6 +78,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from colearn.graph import queries
+from colearn.graph.issuing import issuer_change_problem
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue_files import (ACTIVITY_FILES, CSV_SECTIONS, SECTIONS, Catalogue, Entry, RawCatalogue,
@@ -300,15 +301,21 @@ def _known_ids(cat: Catalogue) -> dict[Label, set[str]]:
 def check_references(store: GraphStore, catalogue: Catalogue) -> None:
     """Check that every reference names a node in the catalogue or already in the graph.
 
+    Also the rules that need the graph: a pathway's completion badge is its
+    organisation's own (``foreign_badge_problem``), and a badge with live awards
+    or a pathway to complete keeps its issuer (``issuing.issuer_change_problem``).
+
     Reads only: one ``missing_ids`` query per (label, file) with references
-    outside the catalogue.
+    outside the catalogue, one read of the badges' issuers, and a few more per
+    completion badge or badge whose issuer changes.
 
     Args:
         store: the graph the catalogue will be written to.
         catalogue: from ``read_catalogue``.
 
     Raises:
-        InvalidInput: the first unknown id, naming the file, the record and the field.
+        InvalidInput: the first unknown id or broken rule, naming the file, the record
+            and the field.
     """
     known = _known_ids(catalogue)
     groups: dict[tuple[Label, str], dict[str, tuple[int | str, str]]] = {}
@@ -319,6 +326,13 @@ def check_references(store: GraphStore, catalogue: Catalogue) -> None:
     for (label, file), where_map in groups.items():
         require_existing(store, label, where_map.keys(), file=file, where=where_map)
     _check_completion_owners(store, catalogue)
+    stored = {r["badge_id"]: r["issuer_id"] for r in store.read(
+        queries.BADGE_ISSUERS, {"badge_ids": [b.value.id for b in catalogue.badges]})}
+    for b in catalogue.badges:  # only a badge whose issuer changes costs more reads
+        fixed = issuer_change_problem(store, b.value.id, b.value.issuer) \
+            if stored.get(b.value.id) not in (None, b.value.issuer) else None
+        if fixed:
+            raise b.where.error(fixed, "issuer")
 
 
 def _check_completion_owners(store: GraphStore, catalogue: Catalogue) -> None:

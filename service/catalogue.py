@@ -34,6 +34,7 @@ from colearn import times
 from colearn.domain import policy
 from colearn.errors import Conflict, InvalidInput, NotFound
 from colearn.graph import queries
+from colearn.graph.issuing import issuer_change_problem
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
@@ -338,6 +339,8 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
     Raises:
         NotFound: no such node.
         Forbidden: the caller does not own it, or would give it to another organisation.
+        Conflict: a badge's issuer would change while it has live awards or completes
+            a pathway (``issuing.issuer_change_problem``).
         RequestValidationError: the patched record is invalid or names unknown nodes.
     """
     current = _record(entity, get_stored(store, entity, node_id))
@@ -348,6 +351,10 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
         raise validation_error(exc) from exc
     if entity.owner and entity.owner != "id":
         _require_write(principal, entity, "update", node_id, getattr(record, entity.owner))
+    if entity.label == Label.BADGE:
+        fixed = issuer_change_problem(store, node_id, getattr(record, "issuer", None))
+        if fixed:
+            raise Conflict(fixed)
     check_references(store, entity, record)
     if not domain_catalogue.write_node(store, entity.label, _write_params(entity, record), create=False):
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")
