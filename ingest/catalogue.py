@@ -44,7 +44,9 @@ opportunity that runs on several occasions, each an ISO 8601 time interval
 ``2026-10-07T17:00:00Z/2026-10-07T18:30:00Z`` with time zones (``;``-separated in CSV), stored
 as two lists ``session_starts`` and ``session_ends`` (epoch seconds, in time
 order); an opportunity with sessions and no ``start``/``end`` runs from its first
-session's start to its last session's end. An opportunity has ended when its
+session's start to its last session's end. A date alone means a date in a CSV cell
+as in YAML, and the times must agree (``records.catalogue.time_problems``: the end
+not before the start, every session within ``[start, end]``). An opportunity has ended when its
 ``ends_on`` is in the past; one with no ``end`` is ongoing.
 
 Everything is validated before anything is written: the shape of each record
