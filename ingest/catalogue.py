@@ -18,7 +18,8 @@ Sections (every one optional; references may also name nodes already in the grap
     themes:        [{id, name, kind: civic|wellbeing|sector, description,
                      destinations: [destination ids]}]                  -> LEADS_TO
     places:        [{id, name, kind (district, venue, ...), lat, lon,
-                     within -> WITHIN (a venue's district)}]
+                     within -> WITHIN (a venue's district; any depth,
+                     never a cycle)}]
     organisations: [{id, name, kind (youth_club, college, employer, council,
                      library, charity, ...), url, email, description}]
     badges:        [{id, name, description, issuer -> DEFINES,
@@ -53,7 +54,8 @@ Everything is validated before anything is written: the shape of each record
 (pydantic, unknown fields refused, ids lower-case slugs), duplicate ids,
 references to ids that are neither in the catalogue nor in the graph, steps
 that accept no badge or require more badges than they list, and a badge
-accepted by two steps of one pathway. Errors are ``InvalidInput`` naming the
+accepted by two steps of one pathway, and a place that lies within itself, at
+once or in a cycle through other places (with the graph's places). Errors are ``InvalidInput`` naming the
 file, the record (the 1-based line for CSV; ``badges[12] (line 140)`` for YAML,
 section, 0-based index and the record's first line) and the field.
 
@@ -79,6 +81,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue_files import (ACTIVITY_FILES, CSV_SECTIONS, SECTIONS, Catalogue, Entry, RawCatalogue,
@@ -88,7 +91,7 @@ from colearn.ingest.common import IngestReport, require_existing, validate
 from colearn.ingest.spine import default_spine_path, read_spine, spine_cell_rows
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
                                        PathwayRecord, PlaceRecord, StepRecord, StepRow, ThemeRecord,
-                                       step_badge_problems, step_id)
+                                       step_badge_problems, step_id, within_cycle)
 from colearn.records.fields import Email, Name, Ref, RefList, Session, Slug, Url
 from colearn.records.spine import SpineFile
 
@@ -120,6 +123,7 @@ __all__ = [
     "ThemeRecord",
     "Url",
     "Where",
+    "check_places",
     "check_references",
     "demo_city_path",
     "demo_shift_days",
@@ -322,6 +326,25 @@ def check_references(store: GraphStore, catalogue: Catalogue) -> None:
 
 
 
+def check_places(store: GraphStore, catalogue: Catalogue) -> None:
+    """Check that no place lies within itself, at once or through other places, once
+    the catalogue's ``within`` links replace the graph's (``records.catalogue.within_cycle``).
+
+    Reads only: the graph's ``WITHIN`` links (``queries.PLACES_WITHIN``).
+
+    Raises:
+        InvalidInput: the first place in a cycle, naming the file, the record and ``within``.
+    """
+    if not catalogue.places:
+        return
+    within: dict[str, str | None] = {r["id"]: r["within"] for r in store.read(queries.PLACES_WITHIN)}
+    within |= {e.value.id: e.value.within for e in catalogue.places}
+    for e in catalogue.places:
+        problem = within_cycle(e.value.id, within)
+        if problem is not None:
+            raise e.where.error(problem, "within")
+
+
 def ingest_catalogue(store: GraphStore, path: Path | str) -> IngestReport:
     """Read, validate and write a city catalogue (idempotent).
 
@@ -337,12 +360,14 @@ def ingest_catalogue(store: GraphStore, path: Path | str) -> IngestReport:
         Rows written per label and relationship type.
 
     Raises:
-        InvalidInput: the catalogue is malformed or refers to unknown ids; the
-            message names the file, the record and the field.
+        InvalidInput: the catalogue is malformed, refers to unknown ids, or puts
+            a place within itself (``check_places``); the message names the file,
+            the record and the field.
         ColearnError: the store rejected a write (``StoreUnavailable`` if unreachable).
     """
     catalogue = read_catalogue(path)
     check_references(store, catalogue)
+    check_places(store, catalogue)
     return write_catalogue(store, catalogue)
 
 
@@ -380,4 +405,5 @@ def ingest_demo_catalogue(store: GraphStore, today: date | None = None) -> Inges
     today = today or datetime.now(UTC).date()
     catalogue = shift_dates(read_catalogue(demo_city_path()), demo_shift_days(today))
     check_references(store, catalogue)
+    check_places(store, catalogue)
     return write_catalogue(store, catalogue)

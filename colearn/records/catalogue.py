@@ -9,6 +9,7 @@ file format around them (sections, CSV cells, line numbers) is the reader's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from pydantic import Field, PositiveInt, ValidationError, ValidationInfo, field_validator, model_validator
@@ -20,7 +21,7 @@ from colearn.records.terms import OpportunityMode, PathwayKind, PathwayStatus, T
 
 __all__ = ["BadgeRecord", "DestinationRecord", "OpportunityRecord", "OrganisationRecord", "PathwayRecord",
            "PlaceRecord", "StepRecord", "StepRow", "ThemeRecord", "step_badge_problems", "step_id",
-           "time_problems"]
+           "time_problems", "within_cycle"]
 
 
 def step_id(pathway_id: str, n: int) -> str:
@@ -55,7 +56,8 @@ class PlaceRecord(Record):
     kind: Slug
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180, validate_default=True)
-    #: The place this one lies within (a venue's district); insights count by district.
+    #: The place this one lies within (a venue's district, a room's venue: any depth, no
+    #: cycle, ``within_cycle``); a place is in its district for filters and insights.
     within: Ref | None = None
 
     @field_validator("lon")
@@ -64,6 +66,35 @@ class PlaceRecord(Record):
         if "lat" in info.data and (info.data["lat"] is None) != (lon is None):
             raise ValueError("give both lat and lon, or neither")
         return lon
+
+
+def within_cycle(place: str, within: Mapping[str, str | None]) -> str | None:
+    """Why ``place`` may not lie where ``within`` says: it lies within itself, at once
+    or through other places (a cycle). The catalogue reader and the places API both
+    ask, with the graph's links and their own on top.
+
+    Args:
+        place: the place's id.
+        within: place id -> the place it lies within (None or absent: none), the
+            links as they would be once written.
+
+    Returns:
+        A message naming the chain (``'a' lies within 'b', which lies within 'a'``),
+        or None when following ``within`` from ``place`` never comes back to it.
+    """
+    chain, seen, at = [place], {place}, within.get(place)
+    while at is not None:
+        chain.append(at)
+        if at == place:
+            if len(chain) == 2:
+                return f"place '{place}' cannot lie within itself"
+            links = ", which lies within ".join(f"'{p}'" for p in chain[1:])
+            return f"place '{place}' cannot lie within {links}: places may not lie within one another in a cycle"
+        if at in seen:  # a cycle further on, not through this place
+            return None
+        seen.add(at)
+        at = within.get(at)
+    return None
 
 
 class OrganisationRecord(Record):

@@ -101,6 +101,12 @@ THEME_LINKS = (
     "ORDER BY id"
 )
 
+#: Every ``WITHIN`` link between places (a city has hundreds of places at most).
+#: Returns rows ``{id, within}`` ordered by id.
+PLACES_WITHIN = (
+    f"MATCH (p:{Label.PLACE})-[:{Rel.WITHIN}]->(up:{Label.PLACE}) RETURN p.id AS id, up.id AS within ORDER BY id"
+)
+
 #: One organisation's properties. Params: ``id``. Returns 0 or 1 row ``{id, props}``.
 GET_ORGANISATION = f"MATCH (o:{Label.ORGANISATION} {{id: $id}}) RETURN o.id AS id, properties(o) AS props"
 
