@@ -16,6 +16,7 @@ clamped to the nearest representable time rather than failing the whole page).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -151,8 +152,30 @@ def _unchanged_in_range(when: datetime | date) -> datetime | date:
     return when
 
 
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def date_only(value: object) -> object:
+    """Text that is a calendar date alone (``2027-06-30``, spaces around allowed) as a
+    ``date``; anything else unchanged.
+
+    Pydantic reads such text as a ``datetime`` at midnight when a field takes
+    ``datetime | date`` (as a JSON body or a CSV cell gives it), while YAML gives a
+    ``date``: the same end would then lose its day in one source and keep it in the
+    other. Read first, text means what a YAML date means.
+
+    Raises:
+        ValueError: it looks like a date but is not one (``2027-02-30``).
+    """
+    if isinstance(value, str) and _DATE_ONLY.fullmatch(value.strip()):
+        return date.fromisoformat(value.strip())
+    return value
+
+
 #: A pydantic ``datetime`` or ``date`` (midnight UTC) in ``[EARLIEST, LATEST]`` (kept as given).
-BoundedDateOrTime = Annotated[datetime | date, AfterValidator(_unchanged_in_range)]
+#: Text that is a date alone is a ``date`` (``date_only``), from every source.
+BoundedDateOrTime = Annotated[datetime | date, BeforeValidator(date_only), AfterValidator(_unchanged_in_range)]
+
 def _not_a_boolean(value: object) -> object:
     # pydantic reads true as 1 for an int: a duration is a number, never a yes/no
     if isinstance(value, bool):

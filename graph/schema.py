@@ -93,7 +93,7 @@ class Rel(StrEnum):
     #: ``(:Pathway)-[:COMPLETES_WITH]->(:Badge)``: the badge awarded when every
     #: (non-optional) step of the pathway is met; at most one per pathway.
     COMPLETES_WITH = "COMPLETES_WITH"
-    #: ``(:Place)-[:WITHIN]->(:Place)``: a venue lies within a district.
+    #: ``(:Place)-[:WITHIN]->(:Place)``: a venue lies within a district (any depth, no cycle).
     WITHIN = "WITHIN"
     #: ``(:Learner)-[:LIVES_IN]->(:Place)``: a learner's home place (a district).
     LIVES_IN = "LIVES_IN"

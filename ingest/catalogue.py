@@ -18,7 +18,8 @@ Sections (every one optional; references may also name nodes already in the grap
     themes:        [{id, name, kind: civic|wellbeing|sector, description,
                      destinations: [destination ids]}]                  -> LEADS_TO
     places:        [{id, name, kind (district, venue, ...), lat, lon,
-                     within -> WITHIN (a venue's district)}]
+                     within -> WITHIN (a venue's district; any depth,
+                     never a cycle)}]
     organisations: [{id, name, kind (youth_club, college, employer, council,
                      library, charity, ...), url, email, description}]
     badges:        [{id, name, description, issuer -> DEFINES,
@@ -44,14 +45,17 @@ opportunity that runs on several occasions, each an ISO 8601 time interval
 ``2026-10-07T17:00:00Z/2026-10-07T18:30:00Z`` with time zones (``;``-separated in CSV), stored
 as two lists ``session_starts`` and ``session_ends`` (epoch seconds, in time
 order); an opportunity with sessions and no ``start``/``end`` runs from its first
-session's start to its last session's end. An opportunity has ended when its
+session's start to its last session's end. A date alone means a date in a CSV cell
+as in YAML, and the times must agree (``records.catalogue.time_problems``: the end
+not before the start, every session within ``[start, end]``). An opportunity has ended when its
 ``ends_on`` is in the past; one with no ``end`` is ongoing.
 
 Everything is validated before anything is written: the shape of each record
 (pydantic, unknown fields refused, ids lower-case slugs), duplicate ids,
 references to ids that are neither in the catalogue nor in the graph, steps
 that accept no badge or require more badges than they list, and a badge
-accepted by two steps of one pathway. Errors are ``InvalidInput`` naming the
+accepted by two steps of one pathway, and a place that lies within itself, at
+once or in a cycle through other places (with the graph's places). Errors are ``InvalidInput`` naming the
 file, the record (the 1-based line for CSV; ``badges[12] (line 140)`` for YAML,
 section, 0-based index and the record's first line) and the field.
 
@@ -88,7 +92,7 @@ from colearn.ingest.common import IngestReport, require_existing, validate
 from colearn.ingest.spine import default_spine_path, read_spine, spine_cell_rows
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
                                        PathwayRecord, PlaceRecord, StepRecord, StepRow, ThemeRecord,
-                                       foreign_badge_problem, step_badge_problems, step_id)
+                                       foreign_badge_problem, step_badge_problems, step_id, within_cycle)
 from colearn.records.fields import Email, Name, Ref, RefList, Session, Slug, Url
 from colearn.records.spine import SpineFile
 
@@ -120,6 +124,7 @@ __all__ = [
     "ThemeRecord",
     "Url",
     "Where",
+    "check_places",
     "check_references",
     "demo_city_path",
     "demo_shift_days",
@@ -356,6 +361,25 @@ def _check_completion_owners(store: GraphStore, catalogue: Catalogue) -> None:
 
 
 
+def check_places(store: GraphStore, catalogue: Catalogue) -> None:
+    """Check that no place lies within itself, at once or through other places, once
+    the catalogue's ``within`` links replace the graph's (``records.catalogue.within_cycle``).
+
+    Reads only: the graph's ``WITHIN`` links (``queries.PLACES_WITHIN``).
+
+    Raises:
+        InvalidInput: the first place in a cycle, naming the file, the record and ``within``.
+    """
+    if not catalogue.places:
+        return
+    within: dict[str, str | None] = {r["id"]: r["within"] for r in store.read(queries.PLACES_WITHIN)}
+    within |= {e.value.id: e.value.within for e in catalogue.places}
+    for e in catalogue.places:
+        problem = within_cycle(e.value.id, within)
+        if problem is not None:
+            raise e.where.error(problem, "within")
+
+
 def ingest_catalogue(store: GraphStore, path: Path | str) -> IngestReport:
     """Read, validate and write a city catalogue (idempotent).
 
@@ -371,12 +395,14 @@ def ingest_catalogue(store: GraphStore, path: Path | str) -> IngestReport:
         Rows written per label and relationship type.
 
     Raises:
-        InvalidInput: the catalogue is malformed or refers to unknown ids; the
-            message names the file, the record and the field.
+        InvalidInput: the catalogue is malformed, refers to unknown ids, or puts
+            a place within itself (``check_places``); the message names the file,
+            the record and the field.
         ColearnError: the store rejected a write (``StoreUnavailable`` if unreachable).
     """
     catalogue = read_catalogue(path)
     check_references(store, catalogue)
+    check_places(store, catalogue)
     return write_catalogue(store, catalogue)
 
 
@@ -414,4 +440,5 @@ def ingest_demo_catalogue(store: GraphStore, today: date | None = None) -> Inges
     today = today or datetime.now(UTC).date()
     catalogue = shift_dates(read_catalogue(demo_city_path()), demo_shift_days(today))
     check_references(store, catalogue)
+    check_places(store, catalogue)
     return write_catalogue(store, catalogue)

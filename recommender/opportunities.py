@@ -22,7 +22,8 @@ class Reach:
 
     Attributes:
         district: a district's place id: keeps opportunities at the district
-            itself or at a venue ``WITHIN`` it; ``None``: any place.
+            itself or at a place ``WITHIN`` it, at any depth (a room within a venue
+            within it: the row's ``within_ids``); ``None``: any place.
         online: keep online opportunities. With ``district`` too, an
             opportunity is kept when it is in the district **or** online
             ("near me or from home"); alone, only online ones are kept.
@@ -43,7 +44,7 @@ class Reach:
         if self.online and opportunity.get("mode") == "online":
             return True
         return self.district is not None and opportunity.get("mode") != "online" and self.district in (
-            opportunity.get("district_id"), opportunity.get("place_id"))
+            opportunity.get("district_id"), opportunity.get("place_id"), *(opportunity.get("within_ids") or ()))
 
 
 def current(opportunities: Iterable[Mapping[str, Any]], now: int) -> list[Mapping[str, Any]]:

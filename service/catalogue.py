@@ -38,7 +38,7 @@ from colearn.graph.issuing import issuer_change_problem
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
-                                       PlaceRecord, ThemeRecord, foreign_badge_problem)
+                                       PlaceRecord, ThemeRecord, foreign_badge_problem, within_cycle)
 from colearn.records.spine import SpineCellRecord
 from colearn.text import expected
 from colearn.service.auth import Principal
@@ -195,6 +195,23 @@ def check_references(store: GraphStore, entity: Entity, record: BaseModel) -> No
                 raise field_error(where, f"unknown {link.other} '{ref}'")
 
 
+def check_within(store: GraphStore, record: BaseModel) -> None:
+    """Refuse a place that would lie within itself, at once or through other places
+    (``records.catalogue.within_cycle`` on the graph's ``WITHIN`` links with this
+    record's on top); any other record passes.
+
+    Raises:
+        RequestValidationError: 422 naming ``within``.
+    """
+    if not isinstance(record, PlaceRecord) or record.within is None:
+        return
+    within: dict[str, str | None] = {r["id"]: r["within"] for r in store.read(queries.PLACES_WITHIN)}
+    within[record.id] = record.within
+    problem = within_cycle(record.id, within)
+    if problem is not None:
+        raise field_error("within", problem)
+
+
 @dataclass(frozen=True)
 class Filter:
     """What a filter's value names (``FILTERS``).
@@ -319,12 +336,14 @@ def create(store: GraphStore, principal: Principal, entity: Entity, record: Base
 
     Raises:
         Forbidden: the caller may not write it (``policy.catalogue_action``).
-        RequestValidationError: a reference names no node (422 with the field).
+        RequestValidationError: a reference names no node, or a place would lie
+            within itself (422 with the field).
         Conflict: the id is taken.
     """
     _require_write(principal, entity, "create", str(record.id),
                    getattr(record, entity.owner) if entity.owner else None)
     check_references(store, entity, record)
+    check_within(store, record)
     try:
         domain_catalogue.write_node(store, entity.label, _write_params(entity, record), create=True)
     except Conflict as exc:
@@ -341,7 +360,8 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
         Forbidden: the caller does not own it, or would give it to another organisation.
         Conflict: a badge's issuer would change while it has live awards or completes
             a pathway (``issuing.issuer_change_problem``).
-        RequestValidationError: the patched record is invalid or names unknown nodes.
+        RequestValidationError: the patched record is invalid, names unknown nodes,
+            or is a place that would lie within itself (``check_within``).
     """
     current = _record(entity, get_stored(store, entity, node_id))
     _require_write(principal, entity, "update", node_id, current.get(entity.owner) if entity.owner else None)
@@ -356,6 +376,7 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
         if fixed:
             raise Conflict(fixed)
     check_references(store, entity, record)
+    check_within(store, record)
     if not domain_catalogue.write_node(store, entity.label, _write_params(entity, record), create=False):
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")
     return get(store, entity, node_id)

@@ -9,16 +9,19 @@ file format around them (sections, CSV cells, line numbers) is the reader's.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import datetime
 
-from pydantic import Field, PositiveInt, ValidationInfo, field_validator
+from pydantic import Field, PositiveInt, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from colearn import times
 from colearn.records.fields import Email, Name, Record, Ref, RefList, Session, Slug, Url, epoch
 from colearn.records.terms import OpportunityMode, PathwayKind, PathwayStatus, ThemeKind
 
 __all__ = ["BadgeRecord", "DestinationRecord", "OpportunityRecord", "OrganisationRecord", "PathwayRecord",
-           "PlaceRecord", "StepRecord", "StepRow", "ThemeRecord", "step_badge_problems", "step_id"]
+           "PlaceRecord", "StepRecord", "StepRow", "ThemeRecord", "step_badge_problems", "step_id",
+           "time_problems", "within_cycle"]
 
 
 def step_id(pathway_id: str, n: int) -> str:
@@ -53,7 +56,8 @@ class PlaceRecord(Record):
     kind: Slug
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180, validate_default=True)
-    #: The place this one lies within (a venue's district); insights count by district.
+    #: The place this one lies within (a venue's district, a room's venue: any depth, no
+    #: cycle, ``within_cycle``); a place is in its district for filters and insights.
     within: Ref | None = None
 
     @field_validator("lon")
@@ -62,6 +66,35 @@ class PlaceRecord(Record):
         if "lat" in info.data and (info.data["lat"] is None) != (lon is None):
             raise ValueError("give both lat and lon, or neither")
         return lon
+
+
+def within_cycle(place: str, within: Mapping[str, str | None]) -> str | None:
+    """Why ``place`` may not lie where ``within`` says: it lies within itself, at once
+    or through other places (a cycle). The catalogue reader and the places API both
+    ask, with the graph's links and their own on top.
+
+    Args:
+        place: the place's id.
+        within: place id -> the place it lies within (None or absent: none), the
+            links as they would be once written.
+
+    Returns:
+        A message naming the chain (``'a' lies within 'b', which lies within 'a'``),
+        or None when following ``within`` from ``place`` never comes back to it.
+    """
+    chain, seen, at = [place], {place}, within.get(place)
+    while at is not None:
+        chain.append(at)
+        if at == place:
+            if len(chain) == 2:
+                return f"place '{place}' cannot lie within itself"
+            links = ", which lies within ".join(f"'{p}'" for p in chain[1:])
+            return f"place '{place}' cannot lie within {links}: places may not lie within one another in a cycle"
+        if at in seen:  # a cycle further on, not through this place
+            return None
+        seen.add(at)
+        at = within.get(at)
+    return None
 
 
 class OrganisationRecord(Record):
@@ -121,24 +154,22 @@ class OpportunityRecord(Record):
                              "(only online opportunities may have none)")
         return place
 
-    @field_validator("end")
-    @classmethod
-    def _end_after_start(cls, end: datetime | date | None, info: ValidationInfo) -> datetime | date | None:
-        start = info.data.get("start")
-        if end is not None and start is not None and epoch(end, end=True) < epoch(start):
-            raise ValueError("end is before start")
-        return end
-
-    @field_validator("sessions")
-    @classmethod
-    def _sessions_in_order(cls, sessions: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-        return sorted(sessions)
+    @model_validator(mode="after")
+    def _times_agree(self) -> OpportunityRecord:
+        problems = time_problems(self)
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, [
+                InitErrorDetails(type=PydanticCustomError("value_error", message), loc=tuple(
+                    int(p) if p.isdigit() else p for p in fld.split(".")), input=getattr(self, fld.split(".")[0]))
+                for fld, message in problems])
+        self.sessions = sorted(self.sessions)
+        return self
 
     @property
     def starts_on(self) -> int | None:
         """Epoch seconds UTC it starts: ``start``, else its first session's start."""
         return epoch(self.start) if self.start is not None else (
-            epoch(self.sessions[0][0]) if self.sessions else None)
+            min(epoch(s) for s, _ in self.sessions) if self.sessions else None)
 
     @property
     def ends_on(self) -> int | None:
@@ -146,6 +177,38 @@ class OpportunityRecord(Record):
         last session's end; ``None`` for an ongoing opportunity."""
         return epoch(self.end, end=True) if self.end is not None else (
             max(epoch(e) for _, e in self.sessions) if self.sessions else None)
+
+
+def time_problems(opportunity: OpportunityRecord) -> list[tuple[str, str]]:
+    """Where an opportunity's times disagree: its ``end`` before its start (``start``,
+    else its first session's start), or a session outside ``[start, end]`` (an end
+    date includes its day; a bound not given does not limit).
+
+    Every record is checked by it when validated (the catalogue files and the API
+    alike), so this is the one place the rule lives.
+
+    Returns:
+        ``(field, message)`` per problem: ``end``, then ``sessions.<i>`` with ``i``
+        the session's index as given (before the sessions are put in time order).
+    """
+    problems: list[tuple[str, str]] = []
+    starts, ends = opportunity.starts_on, opportunity.ends_on
+    # a date as end covers its day: ending when it starts means the date is before the start's
+    day_end = opportunity.end is not None and not isinstance(opportunity.end, datetime)
+    if starts is not None and ends is not None and (ends < starts or (ends == starts and day_end)):
+        since = "it starts" if opportunity.start is not None else "its first session starts"
+        problems.append(("end", f"end is before start: it ends at {times.iso_z(ends)} and {since} at "
+                                f"{times.iso_z(starts)}"))
+    lower = epoch(opportunity.start) if opportunity.start is not None else None
+    upper = epoch(opportunity.end, end=True) if opportunity.end is not None else None
+    for i, (a, b) in enumerate(opportunity.sessions):
+        if lower is not None and epoch(a) < lower:
+            problems.append((f"sessions.{i}", f"the session starts ({times.iso_z(epoch(a))}) before the "
+                                              f"opportunity's start ({times.iso_z(lower)})"))
+        elif upper is not None and epoch(b) > upper:
+            problems.append((f"sessions.{i}", f"the session ends ({times.iso_z(epoch(b))}) after the "
+                                              f"opportunity's end ({times.iso_z(upper)})"))
+    return problems
 
 
 class StepRecord(Record):

@@ -1,8 +1,9 @@
 """Cypher fragments the statement modules of ``graph.queries`` share (not statements).
 
 Lock before read (``_LOCK_FIRST``), the catalogue's text and link filters
-(``_filtered``), a portable sort of a list of ids (``_sorted_ids``), and who
-may see a draft pathway (``_VISIBLE_TO_VIEWER``).
+(``_filtered``), a portable sort of a list of ids (``_sorted_ids``), who
+may see a draft pathway (``_VISIBLE_TO_VIEWER``), and the district a place lies
+in (``_outermost``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ _LOCK_FIRST = "SET {n}._lock = true "
 
 #: The end of ``_LOCK_FIRST``: removes the property (the lock stays to commit).
 _LOCK_DONE = "SET {n}._lock = null "
+
+def _outermost(place: str, district: str = "up") -> str:
+    """``OPTIONAL MATCH`` binding ``district`` to the outermost place that ``place``
+    lies within, following ``WITHIN`` to any depth (a room within a venue within a
+    district: the district); null when ``place`` lies within nothing (then the
+    place is its own district, as the caller decides). Places lie within one
+    another without cycles (``records.catalogue.within_cycle``), so it is one place."""
+    return (f"OPTIONAL MATCH ({place})-[:{Rel.WITHIN}*1..]->({district}:{Label.PLACE}) "
+            f"WHERE NOT ({district})-[:{Rel.WITHIN}]->(:{Label.PLACE}) ")
+
 
 _TEXT_MATCH = ("toLower(coalesce(n.name, n.title, '')) CONTAINS $q "
                "OR toLower(coalesce(n.description, '')) CONTAINS $q")

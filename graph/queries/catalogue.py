@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from colearn.graph.schema import AssertionStatus, Label, Rel
-from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST, _filtered
+from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST, _filtered, _outermost
 
 
 #: The spine grid. Returns rows ``{id, layer, domain, layer_rank, domain_rank, name}``
@@ -40,11 +40,13 @@ BADGE_CATALOGUE = (
 
 #: The opportunities that award each of ``$badge_ids`` and have not ended at
 #: ``$now`` (epoch seconds; ``ends_on`` null: ongoing), with where and when:
-#: the place (``place_id``, ``place_name``) and its district (the place itself
-#: when it is a district, else the district it lies ``WITHIN``), epoch-second
-#: ``starts_on``/``ends_on`` and the sessions' ``session_starts``/``session_ends``.
+#: the place (``place_id``, ``place_name``), every place it lies ``WITHIN`` at any
+#: depth (``within_ids``, unordered) and its district (the place itself when it is a
+#: district that lies within nothing, else the outermost place it lies within:
+#: ``_outermost``), epoch-second ``starts_on``/``ends_on`` and the sessions'
+#: ``session_starts``/``session_ends``.
 #: Returns rows ``{badge_id, opportunities: [{id, name, mode, url, organisation_id,
-#: organisation_name, place_id, place_name, district_id, district_name, starts_on,
+#: organisation_name, place_id, place_name, within_ids, district_id, district_name, starts_on,
 #: ends_on, session_starts, session_ends}]}``, opportunities by start (ongoing
 #: ones first) then id; badges with no current opportunity have no row.
 BADGE_OPPORTUNITIES = (
@@ -52,12 +54,15 @@ BADGE_OPPORTUNITIES = (
     "WITH b, op WHERE op.ends_on IS NULL OR op.ends_on > $now "
     f"OPTIONAL MATCH (org:{Label.ORGANISATION})-[:{Rel.OFFERS}]->(op) "
     f"OPTIONAL MATCH (op)-[:{Rel.LOCATED_IN}]->(p:{Label.PLACE}) "
-    f"OPTIONAL MATCH (p)-[:{Rel.WITHIN}]->(up:{Label.PLACE}) "
-    "WITH b, op, org, p, CASE WHEN up IS NULL AND p.kind = 'district' THEN p ELSE up END AS d "
+    + _outermost("p")
+    + f"OPTIONAL MATCH (p)-[:{Rel.WITHIN}*1..]->(a:{Label.PLACE}) "
+    "WITH b, op, org, p, up, collect(a.id) AS within_ids "
+    "WITH b, op, org, p, within_ids, CASE WHEN up IS NULL AND p.kind = 'district' THEN p ELSE up END AS d "
     "ORDER BY coalesce(op.starts_on, 0), op.id "
     "RETURN b.id AS badge_id, collect({id: op.id, name: op.name, mode: op.mode, url: op.url, "
     "organisation_id: org.id, organisation_name: org.name, place_id: p.id, place_name: p.name, "
-    "district_id: d.id, district_name: d.name, starts_on: op.starts_on, ends_on: op.ends_on, "
+    "within_ids: within_ids, district_id: d.id, district_name: d.name, "
+    "starts_on: op.starts_on, ends_on: op.ends_on, "
     "session_starts: op.session_starts, session_ends: op.session_ends}) AS opportunities"
 )
 
@@ -99,6 +104,12 @@ THEME_LINKS = (
     f"MATCH (t:{Label.THEME}) "
     f"RETURN t.id AS id, t.kind AS kind, [(t)-[:{Rel.LEADS_TO}]->(d:{Label.DESTINATION}) | d.id] AS destinations "
     "ORDER BY id"
+)
+
+#: Every ``WITHIN`` link between places (a city has hundreds of places at most).
+#: Returns rows ``{id, within}`` ordered by id.
+PLACES_WITHIN = (
+    f"MATCH (p:{Label.PLACE})-[:{Rel.WITHIN}]->(up:{Label.PLACE}) RETURN p.id AS id, up.id AS within ORDER BY id"
 )
 
 #: One organisation's properties. Params: ``id``. Returns 0 or 1 row ``{id, props}``.
@@ -150,7 +161,8 @@ CATALOGUE_SHAPES: dict[Label, tuple[tuple[str, ...], tuple[Link, ...]]] = {
 #: Per label, the list filters it takes: ``{param: what it matches}``. A value
 #: ``n.<prop>`` compares a property; a pattern from ``(n)`` to ``(x)`` matches
 #: when ``$param`` is the id of one of the ``x`` it reaches. A null parameter
-#: leaves the filter out. ``q`` (always taken) is lower-case text matched in
+#: leaves the filter out. ``district`` follows ``WITHIN`` to any depth (a room
+#: within a venue within the district). ``q`` (always taken) is lower-case text matched in
 #: the name (or title) and the description.
 CATALOGUE_FILTERS: dict[Label, dict[str, str]] = {
     Label.ORGANISATION: {"kind": "n.kind"},
@@ -164,7 +176,7 @@ CATALOGUE_FILTERS: dict[Label, dict[str, str]] = {
         "spine_cell": f"(n)-[:{Rel.ALIGNS_TO}]->(x:{Label.SPINE_CELL})",
         "place": f"(n)<-[:{Rel.AWARDS}]-(:{Label.OPPORTUNITY})-[:{Rel.LOCATED_IN}]->(x:{Label.PLACE})",
         "district": f"(n)<-[:{Rel.AWARDS}]-(:{Label.OPPORTUNITY})-[:{Rel.LOCATED_IN}]->(:{Label.PLACE})"
-                    f"-[:{Rel.WITHIN}*0..1]->(x:{Label.PLACE})",
+                    f"-[:{Rel.WITHIN}*0..]->(x:{Label.PLACE})",
         "organisation": f"(n)<-[:{Rel.DEFINES}]-(x:{Label.ORGANISATION})",
     },
     Label.OPPORTUNITY: {
@@ -172,7 +184,7 @@ CATALOGUE_FILTERS: dict[Label, dict[str, str]] = {
         "destination": f"(n)-[:{Rel.IN_THEME}]->(:{Label.THEME})-[:{Rel.LEADS_TO}]->(x:{Label.DESTINATION})",
         "spine_cell": f"(n)-[:{Rel.AWARDS}]->(:{Label.BADGE})-[:{Rel.ALIGNS_TO}]->(x:{Label.SPINE_CELL})",
         "place": f"(n)-[:{Rel.LOCATED_IN}]->(x:{Label.PLACE})",
-        "district": f"(n)-[:{Rel.LOCATED_IN}]->(:{Label.PLACE})-[:{Rel.WITHIN}*0..1]->(x:{Label.PLACE})",
+        "district": f"(n)-[:{Rel.LOCATED_IN}]->(:{Label.PLACE})-[:{Rel.WITHIN}*0..]->(x:{Label.PLACE})",
         "mode": "n.mode",
         "organisation": f"(n)<-[:{Rel.OFFERS}]-(x:{Label.ORGANISATION})",
     },

@@ -5,13 +5,13 @@ pending, declined and revoked awards are left out; expiry is not, since an expir
 badge was still learned). Queries return learner ids per group so that
 ``colearn.insights`` can count distinct learners over unions of groups and suppress
 small cells; the ids never leave the service. Places are counted by district: a
-venue counts as the place it is WITHIN.
+place counts as the outermost place it lies WITHIN, at any depth (``_outermost``).
 """
 
 from __future__ import annotations
 
 from colearn.graph.schema import AssertionStatus, Label, Rel
-from colearn.graph.queries._fragments import _VISIBLE_TO_VIEWER, _sorted_ids
+from colearn.graph.queries._fragments import _VISIBLE_TO_VIEWER, _outermost, _sorted_ids
 
 
 _INSIGHT_AWARDS = (
@@ -22,8 +22,8 @@ _INSIGHT_AWARDS = (
 #: The district of a learner ``l``'s home (``d``; null when none is recorded).
 _LEARNER_DISTRICT = (
     f"OPTIONAL MATCH (l)-[:{Rel.LIVES_IN}]->(home:{Label.PLACE}) "
-    f"OPTIONAL MATCH (home)-[:{Rel.WITHIN}]->(up:{Label.PLACE}) "
-    "WITH l, a, b, coalesce(up.id, home.id) AS d "
+    + _outermost("home")
+    + "WITH l, a, b, coalesce(up.id, home.id) AS d "
 )
 
 #: Dimension -> (the pattern that finds each award's groups, the group expression).
@@ -108,8 +108,8 @@ PATHWAY_STEP_LEARNERS = (
 OPPORTUNITY_SUPPLY = (
     f"MATCH (o:{Label.OPPORTUNITY})-[:{Rel.IN_THEME}]->(t:{Label.THEME}) "
     f"OPTIONAL MATCH (o)-[:{Rel.LOCATED_IN}]->(v:{Label.PLACE}) "
-    f"OPTIONAL MATCH (v)-[:{Rel.WITHIN}]->(up:{Label.PLACE}) "
-    "RETURN t.id AS theme, coalesce(up.id, v.id) AS place, collect(DISTINCT o.id) AS opportunities, "
+    + _outermost("v")
+    + "RETURN t.id AS theme, coalesce(up.id, v.id) AS place, collect(DISTINCT o.id) AS opportunities, "
     "collect(DISTINCT v.id) AS venues"
 )
 
@@ -118,8 +118,8 @@ OPPORTUNITY_SUPPLY = (
 INTEREST_DEMAND = (
     f"MATCH (l:{Label.LEARNER})-[:{Rel.INTERESTED_IN}]->(t:{Label.THEME}) "
     f"OPTIONAL MATCH (l)-[:{Rel.LIVES_IN}]->(home:{Label.PLACE}) "
-    f"OPTIONAL MATCH (home)-[:{Rel.WITHIN}]->(up:{Label.PLACE}) "
-    "RETURN t.id AS theme, coalesce(up.id, home.id) AS place, collect(DISTINCT l.id) AS learners"
+    + _outermost("home")
+    + "RETURN t.id AS theme, coalesce(up.id, home.id) AS place, collect(DISTINCT l.id) AS learners"
 )
 
 #: Unseen talent: learners whose accepted badges all sit below layer rank
@@ -136,8 +136,8 @@ UNSEEN_TALENT = (
     "UNWIND badge_ids AS bid "
     f"MATCH (:{Label.BADGE} {{id: bid}})-[:{Rel.IN_THEME}]->(t:{Label.THEME}) "
     f"OPTIONAL MATCH (l)-[:{Rel.LIVES_IN}]->(home:{Label.PLACE}) "
-    f"OPTIONAL MATCH (home)-[:{Rel.WITHIN}]->(up:{Label.PLACE}) "
-    "RETURN coalesce(up.id, home.id) AS place, t.id AS theme, collect(DISTINCT l.id) AS learners"
+    + _outermost("home")
+    + "RETURN coalesce(up.id, home.id) AS place, t.id AS theme, collect(DISTINCT l.id) AS learners"
 )
 
 #: Opportunities that award a badge with a cell at or above layer rank
@@ -148,8 +148,8 @@ MOVE_UP_OPPORTUNITIES = (
     "WHERE c.layer_rank >= $upper_rank "
     f"MATCH (b)-[:{Rel.IN_THEME}]->(t:{Label.THEME}) "
     f"OPTIONAL MATCH (o)-[:{Rel.LOCATED_IN}]->(v:{Label.PLACE}) "
-    f"OPTIONAL MATCH (v)-[:{Rel.WITHIN}]->(up:{Label.PLACE}) "
-    "RETURN DISTINCT t.id AS theme, coalesce(up.id, v.id) AS place, o.id AS id, o.name AS name, "
+    + _outermost("v")
+    + "RETURN DISTINCT t.id AS theme, coalesce(up.id, v.id) AS place, o.id AS id, o.name AS name, "
     "o.mode AS mode ORDER BY theme, id"
 )
 

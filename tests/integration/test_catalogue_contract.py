@@ -1,6 +1,6 @@
 """Contract tests (FalkorDB, and Neo4j when NEO4J_URI is set) for the catalogue's statements in
 graph/queries/pathways.py: ``DELETE_STALE_STEPS`` (its effect counted with
-``tests.graph_checks.count_relationships``)."""
+``tests.graph_checks.count_relationships``), ``property_values`` and ``PLACES_WITHIN``."""
 
 from __future__ import annotations
 
@@ -51,3 +51,16 @@ def test_property_values_lists_each_value_once_in_order(any_store: GraphStore) -
         {"id": "p3", "props": {"kind": "venue"}}, {"id": "p4", "props": {"name": "no kind"}}]})
     assert any_store.read(queries.property_values(Label.PLACE, "kind")) == [{"value": "district"}, {"value": "venue"}]
     assert any_store.read(queries.property_values(Label.BADGE, "kind")) == []
+
+
+@covers("PLACES_WITHIN")
+def test_places_within_lists_every_link_once(any_store: GraphStore) -> None:
+    """The ``WITHIN`` links the cycle check reads: each place and the one it lies
+    within, by id; a place that lies within nothing has no row."""
+    any_store.write(queries.merge_nodes(Label.PLACE), {"rows": [
+        {"id": p, "props": {"kind": "place"}} for p in ("room-1", "library", "centre", "park")]})
+    any_store.write(queries.set_links(Label.PLACE, Rel.WITHIN, Label.PLACE), {"rows": [
+        {"id": "room-1", "targets": [{"id": "library", "props": {}}]},
+        {"id": "library", "targets": [{"id": "centre", "props": {}}]}]})
+    assert any_store.read(queries.PLACES_WITHIN) == [{"id": "library", "within": "centre"},
+                                                     {"id": "room-1", "within": "library"}]

@@ -1,0 +1,75 @@
+"""A place lies in every place up its ``within`` chain, at any depth: a room within
+a venue within a district is in the district for the catalogue's ``district``
+filters, "what next" (and within the venue too) and the insights. On both engines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from colearn.config import Settings
+from colearn.graph import queries
+from colearn.graph.store import GraphStore
+from colearn.ingest.catalogue import ingest_catalogue
+from colearn.service.app import create_app
+from colearn.service.auth import create_key
+
+from tests.catalogue_builders import minimal_catalogue, write_yaml
+
+#: centre (a district) > central-library (a venue) > room-1 (a room), and an opportunity in room-1.
+NESTED = [{"id": "central-library", "name": "Central Library", "kind": "venue", "within": "centre"},
+          {"id": "room-1", "name": "Room 1", "kind": "room", "within": "central-library"}]
+CLUB = {"id": "coding-club", "name": "Coding club", "organisation": "library", "mode": "offline",
+        "place": "room-1", "themes": ["digital"], "badges": ["club"]}
+
+
+def _city(folder: Path, places: list[dict[str, Any]] | None = None) -> Path:
+    data = minimal_catalogue()
+    data["places"] += NESTED + (places or [])
+    data["opportunities"].append(CLUB)
+    return write_yaml(folder / "city.yaml", data)
+
+
+@pytest.fixture
+def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    ingest_catalogue(store, _city(tmp_path))
+    key = create_key(store, "admin").secret
+    with TestClient(create_app(Settings(data_dir=tmp_path), store=store)) as client:
+        yield client, {"X-API-Key": key}
+
+
+# --- a place lies in every place up its chain -------------------------------------------------
+
+
+def test_the_district_filters_follow_within_to_any_depth(api) -> None:
+    client, h = api
+    for district in ("centre", "central-library", "room-1"):
+        opps = client.get("/opportunities", params={"district": district}, headers=h).json()["data"]
+        assert "coding-club" in {o["id"] for o in opps}, district
+        badges = client.get("/badges", params={"district": district}, headers=h).json()["data"]
+        assert "club" in {b["id"] for b in badges}, district
+    at_centre = client.get("/opportunities", params={"district": "centre"}, headers=h).json()["data"]
+    assert {o["id"] for o in at_centre} == {"taster-day", "coding-club"}
+    assert client.get("/opportunities", params={"district": "room-1"}, headers=h).json()["count"] == 1
+
+
+def test_what_next_counts_a_room_in_its_district(api) -> None:
+    client, h = api
+    for district in ("centre", "central-library"):
+        answer = client.post("/visitors/next", json={"themes": ["digital"], "district": district, "limit": 10},
+                             headers=h)
+        assert answer.status_code == 200, answer.text
+        opps = {o["id"]: o for i in answer.json()["items"] for o in i["opportunities"]}
+        assert "coding-club" in opps, district
+        assert (opps["coding-club"]["place_id"], opps["coding-club"]["district_id"]) == ("room-1", "centre")
+
+
+def test_insights_count_a_room_as_its_district(store: GraphStore, tmp_path: Path) -> None:
+    ingest_catalogue(store, _city(tmp_path))
+    supply = {(r["theme"], r["place"]): sorted(r["opportunities"]) for r in store.read(queries.OPPORTUNITY_SUPPLY)}
+    assert supply[("digital", "centre")] == ["coding-club", "taster-day"]
+    assert not any(place in ("room-1", "central-library") for _, place in supply)
