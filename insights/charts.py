@@ -6,8 +6,10 @@ switch, so it is safe in the API's worker threads and leaves a notebook's
 inline backend alone; ``render(answer, "png" | "svg")`` returns the bytes
 (Agg renders them). Hidden cells are drawn as hidden (hatched cells, grey crosses on a
 line's axis), never estimated and never as gaps that break a line; every chart says
-how many cells were hidden and why. Groups are shown by name, counts start at 0, and
-the period not over yet is marked partial.
+how many cells were hidden and why. Groups are shown by name, counts start at 0 on
+whole-number ticks, and the period not over yet is marked partial. An answer with
+nothing to draw (``nothing_to_draw``: no row of its main table counts anything or is
+hidden) is a chart without axes that says so in words (``NOTHING``).
 """
 
 from __future__ import annotations
@@ -19,14 +21,50 @@ from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from colearn.errors import InvalidInput
+from colearn.insights.tables import flatten
 
-__all__ = ["FORMATS", "figure", "render"]
+__all__ = ["FORMATS", "NOTHING", "figure", "nothing_to_draw", "render"]
 
 #: Output format -> media type.
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 _HATCH = {"hatch": "///", "facecolor": "#eeeeee", "edgecolor": "#999999"}
+
+
+#: The counts a chart draws (``flatten``'s columns).
+_COUNTS = ("learners", "assertions", "opportunities", "venues")
+#: Per insight, the chart's title and what an answer with nothing to draw says instead.
+NOTHING = {
+    "issued": ("Badges accepted", "No accepted awards in the periods and groups asked."),
+    "spine": ("Learners per spine cell", "No accepted awards on the spine cells asked."),
+    "progression": ("Moving up a layer within a domain", "No learner has moved up a layer in the domains asked."),
+    "pathways": ("Pathway funnels", "No recommended pathway, or none with a learner who met its first step."),
+    "supply_demand": ("Supply and demand per district and theme",
+                      "No opportunities and no learners' stated interests in the themes and places asked."),
+    "unseen_talent": ("Unseen talent", "No learners match the unseen-talent definition in the places and "
+                                       "themes asked."),
+}
+
+
+def nothing_to_draw(answer: dict[str, Any]) -> bool:
+    """Whether an answer's main table (``flatten``) has nothing to draw: no row counts
+    a learner, award, opportunity or venue, and none is hidden (a hidden cell is drawn
+    as hidden)."""
+    return not any(r.get("suppressed") or any((r.get(k) or 0) > 0 for k in _COUNTS) for r in flatten(answer))
+
+
+def _nothing(fig: Figure, answer: dict[str, Any]) -> None:
+    """No axes: the chart's title and, in words, that there is nothing to draw."""
+    title, sentence = NOTHING[answer["insight"]]
+    fig.suptitle(title)
+    fig.text(0.5, 0.5, sentence, ha="center", va="center", fontsize=11, color="#333333")
+
+
+def _counts(axis: Any) -> None:
+    """A count axis: from 0, whole numbers only (never a tick between 0 and 1 of nothing)."""
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _footnote(fig: Figure, answer: dict[str, Any]) -> None:
@@ -83,6 +121,7 @@ def _issued(fig: Figure, a: dict[str, Any]) -> None:
     ax.set_title(f"Badges accepted per {p['interval']}, by {p['by'].replace('_', ' ')}")
     ax.set_ylabel("accepted awards")
     ax.set_ylim(bottom=0)
+    _counts(ax.yaxis)
     ax.legend(fontsize=7, ncol=2)
     fig.autofmt_xdate()
 
@@ -94,7 +133,7 @@ def _heat(fig: Figure, title: str, rows: list[str], cols: list[str],
     ax = fig.add_subplot()
     data = [[(value(r, c) or {}).get("learners") for c in cols] for r in rows]
     finite = [v for row in data for v in row if v is not None]
-    peak = max(finite) if finite else 1
+    peak = max(finite, default=0) or 1  # all hidden or 0: no division by 0
     cmap = matplotlib.colormaps["YlGnBu"]
     for i, r in enumerate(rows):
         for j, c in enumerate(cols):
@@ -134,12 +173,14 @@ def _progression(fig: Figure, a: dict[str, Any]) -> None:
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {note}", va="center", fontsize=7)
     ax.invert_yaxis()
     ax.tick_params(axis="y", labelsize=7)
+    ax.set_xlim(left=0)
+    _counts(ax.xaxis)
     ax.set_xlabel("learners who moved up")
     ax.set_title("Moving up a layer within a domain")
 
 
 def _pathways(fig: Figure, a: dict[str, Any]) -> None:
-    paths = a["pathways"] or [{"title": "(no recommended pathways)", "stages": []}]
+    paths = a["pathways"]
     axes = fig.subplots(len(paths), 1, squeeze=False)[:, 0]
     for ax, p in zip(axes, paths):
         labels = [f"{s['step']}. {s['title']}" + (" (optional)" if s["optional"] else "") for s in p["stages"]]
@@ -154,6 +195,8 @@ def _pathways(fig: Figure, a: dict[str, Any]) -> None:
                         va="center", fontsize=7)
         ax.invert_yaxis()
         ax.tick_params(axis="y", labelsize=7)
+        ax.set_xlim(0, max([1, *values]) * 1.1)
+        _counts(ax.xaxis)
         ax.set_title(p["title"], fontsize=9, loc="left")
     axes[-1].set_xlabel("learners who met every step so far")
 
@@ -193,7 +236,8 @@ _DRAW = {"issued": _issued, "spine": _spine, "progression": _progression, "pathw
 
 
 def figure(answer: dict[str, Any]) -> Figure:
-    """The chart of one insight answer.
+    """The chart of one insight answer (a ``Figure``); one with nothing to draw has no
+    axes and says so (``NOTHING``).
 
     Raises:
         InvalidInput: the answer is not one of the insights.
@@ -201,9 +245,13 @@ def figure(answer: dict[str, Any]) -> Figure:
     draw = _DRAW.get(answer.get("insight", ""))
     if draw is None:
         raise InvalidInput(f"no chart for insight '{answer.get('insight')}'")
-    fig = Figure(figsize=(9, 5.5 if answer["insight"] != "pathways" else 2.2 * max(1, len(answer["pathways"]))),
-                 layout="constrained")
-    draw(fig, answer)
+    if nothing_to_draw(answer):
+        fig = Figure(figsize=(9, 2.5), layout="constrained")
+        _nothing(fig, answer)
+    else:
+        fig = Figure(figsize=(9, 5.5 if answer["insight"] != "pathways" else 2.2 * max(1, len(answer["pathways"]))),
+                     layout="constrained")
+        draw(fig, answer)
     _footnote(fig, answer)
     return fig
 

@@ -10,11 +10,22 @@ from typing import Any
 
 from colearn.insights.privacy import ALL
 
-__all__ = ["flatten", "to_csv"]
+__all__ = ["COLUMNS", "flatten", "to_csv"]
 
 #: Columns that hold a group id, and the ``names`` dimension that names it.
 _NAMED = {"theme": "theme", "place": "place", "group": None, "cell": "cell", "destination": "destination",
           "organisation": "organisation"}
+#: Each insight's main table's columns (``flatten``'s rows), in order: the CSV's header,
+#: the same whether the answer has rows or none. Each id column in ``_NAMED`` with a
+#: dimension gets its ``*_name`` column beside it.
+COLUMNS = {
+    "issued": ("period", "start", "partial", "group", "label", "learners", "assertions", "suppressed"),
+    "spine": ("cell", "layer", "domain", "learners", "assertions", "suppressed"),
+    "progression": ("domain", "step", "learners", "median_days", "suppressed"),
+    "pathways": ("pathway", "pathway_title", "step", "title", "optional", "learners", "suppressed"),
+    "supply_demand": ("theme", "place", "learners", "opportunities", "venues", "suppressed"),
+    "unseen_talent": ("place", "theme", "learners", "suppressed", "opportunities"),
+}
 
 
 def flatten(answer: dict[str, Any]) -> list[dict[str, Any]]:
@@ -38,13 +49,18 @@ def flatten(answer: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def to_csv(answer: dict[str, Any], names: dict[str, dict[str, str]] | None = None) -> str:
-    """The main table of an answer (``flatten``) as CSV text, one header row, for a city team's spreadsheet.
+    """The main table of an answer (``flatten``) as CSV text for a city team's spreadsheet:
+    one header row, always (``COLUMNS`` of the insight, also when no row follows), then
+    a line per row.
 
     Next to each id column (``theme``, ``place``, ``cell``, ...) comes its
     display name (``theme_name``, ...) from ``names`` (default: the answer's own
-    ``names``); ``*`` means all, and a hidden cell has empty numbers and its
-    reason in ``suppressed``. Lists (an unseen-talent cell's opportunities)
-    become the ``; ``-joined names.
+    ``names``; the id when it has none); ``*`` means all, and a hidden cell has
+    empty numbers and its reason in ``suppressed``. Lists (an unseen-talent cell's
+    opportunities) become the ``; ``-joined names.
+
+    Raises:
+        KeyError: the answer is not one of the insights.
     """
     names = names or answer.get("names") or {}
     rows = [dict(r) for r in flatten(answer)]
@@ -52,12 +68,10 @@ def to_csv(answer: dict[str, Any], names: dict[str, dict[str, str]] | None = Non
         for r, src in zip(rows, answer["rows"]):
             r["opportunities"] = "; ".join(o["name"] or o["id"] for o in src["opportunities"])
     columns: list[str] = []
-    for r in rows:
-        for k in r:
-            if k not in columns:
-                columns.append(k)
-            dim = _NAMED.get(k)
-            if dim and names.get(dim) and f"{k}_name" not in columns:
+    for k in [*COLUMNS[answer["insight"]], *(k for r in rows for k in r)]:  # a row's unlisted column last
+        if k not in columns:
+            columns.append(k)
+            if _NAMED.get(k):
                 columns.append(f"{k}_name")
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")

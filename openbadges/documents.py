@@ -55,6 +55,7 @@ from colearn.graph import issuing, queries
 from colearn.graph.issuing import AssertionRecord
 from colearn.graph.schema import AssertionStatus
 from colearn.graph.store import GraphStore
+from colearn.openbadges import images
 from colearn.openbadges.keys import IssuerKey, KeyStore
 from colearn.openbadges.urls import ObUrls, iso
 
@@ -251,9 +252,14 @@ class Publisher:
         return out
 
     def _image(self, badge_id: str, props: dict[str, Any]) -> str:
+        """The badge's image URL (BadgeClass and Achievement ``image``): the uploaded
+        image's own kind when it has one, else its catalogue's image URL, else the
+        generated SVG (``images.artwork`` answers each)."""
+        uploaded = images.uploaded_kind(self.store, badge_id)
         own = props.get("image")
-        return own if isinstance(own, str) and own.startswith(("http://", "https://")) else \
-            self.urls.badge_image(badge_id)
+        if uploaded is None and isinstance(own, str) and own.startswith(("http://", "https://")):
+            return own
+        return self.urls.badge_image(badge_id, uploaded or "svg")
 
     def badgeclass(self, badge_id: str) -> dict[str, Any]:
         """OB 2.0 ``BadgeClass`` (section "BadgeClass") with spine alignments and theme tags."""
@@ -289,7 +295,7 @@ class Publisher:
             "badge": self.urls.badge(record.badge_id or ""),
             "verification": {"type": "HostedBadge"},
             "issuedOn": iso(p["issued_on"]),
-            "image": self.urls.baked(assertion_id, "png"),
+            "image": self.urls.baked(assertion_id, images.uploaded_kind(self.store, record.badge_id or "") or "png"),
         }
         if p.get("expires_on") is not None:
             doc["expires"] = iso(p["expires_on"])

@@ -430,16 +430,52 @@ def named_badge_png(name: str, layer: str | None, caption: str = "") -> bytes:
     return out.getvalue()
 
 
-def artwork(store, badge_id: str, name: str, layer: str | None, caption: str, kind: str) -> bytes:
-    """A badge's image as ``kind`` (``png`` or ``svg``): the uploaded one when it has one
-    of that kind, else the generated one showing its name (``named_badge_png`` /
-    ``badge_svg``). An uploaded SVG is not rasterised: the PNG is then the generated one."""
+def uploaded_artwork(store, badge_id: str) -> tuple[str, bytes] | None:
+    """A badge's uploaded image as ``("png" | "svg", bytes)``, or None without one."""
     import base64
 
     from colearn.graph.access import badge_image
 
     uploaded = badge_image(store, badge_id)
-    want = "image/png" if kind == "png" else "image/svg+xml"
-    if uploaded is not None and uploaded[0] == want:
-        return base64.b64decode(uploaded[1])
+    if uploaded is None:
+        return None
+    return ("png" if uploaded[0] == "image/png" else "svg"), base64.b64decode(uploaded[1])
+
+
+def uploaded_kind(store, badge_id: str) -> str | None:
+    """The kind (``png`` or ``svg``) of a badge's uploaded image, or None without one:
+    the kind its image is published in, so that the published URL answers the
+    uploaded bytes (``Publisher`` builds the documents' image URLs from it)."""
+    from colearn.graph.access import badge_image
+
+    uploaded = badge_image(store, badge_id)
+    if uploaded is None:
+        return None
+    return "png" if uploaded[0] == "image/png" else "svg"
+
+
+def png_as_svg(data: bytes) -> bytes:
+    """An SVG showing a PNG exactly: one ``<image>`` of its pixels (a ``data:`` URI)
+    at the PNG's own size, so a PNG upload can be published and baked as SVG."""
+    import base64
+
+    width, height = png.Reader(bytes=data).read()[:2]
+    uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    return (f'<svg xmlns="{SVG_XMLNS}" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+            f'<image width="{width}" height="{height}" href="{uri}"/></svg>').encode("utf-8")
+
+
+def artwork(store, badge_id: str, name: str, layer: str | None, caption: str, kind: str) -> bytes:
+    """A badge's image as ``kind`` (``png`` or ``svg``): the one rule for the artwork in
+    use, which the published image URLs, ``/ob/v2/badges/{id}/image.{kind}`` and baked
+    downloads all follow. The uploaded image when it has one: as uploaded in its own
+    kind, a PNG upload as SVG through ``png_as_svg``; else (and for an SVG upload asked
+    as PNG: nothing rasterises SVG here) the generated one showing the badge's name
+    (``named_badge_png`` / ``badge_svg``). Publish in ``uploaded_kind`` to show the
+    upload everywhere."""
+    uploaded = uploaded_artwork(store, badge_id)
+    if uploaded is not None and uploaded[0] == kind:
+        return uploaded[1]
+    if uploaded is not None and uploaded[0] == "png" and kind == "svg":
+        return png_as_svg(uploaded[1])
     return named_badge_png(name, layer, caption) if kind == "png" else badge_svg(name, layer, caption)

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from colearn import __version__
 from colearn.config import Settings, get_settings
@@ -38,6 +38,7 @@ from colearn.service import docs, examples, problems
 from colearn.service.auth import PrincipalCache, token_secret
 from colearn.service.guard import RequestGuard
 from colearn.service.limits import PartnerCORS, TokenBuckets
+from colearn.service.query_params import single_valued_query
 from colearn.service.routers import assertions, ob, verify
 from colearn.service.routers import catalogue, health, insights, learners, pathways, widget
 from colearn.service.routers import learner_pathways, organisation_view
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(single_valued_query)],  # ?group=a&group=b is a 422, not group=b
     )
     docs.install(app)
     problems.install(app)

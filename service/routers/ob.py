@@ -3,7 +3,7 @@
 OB 2.0 hosted verification (IMS Global Open Badges v2.0, "Hosted
 Verification"): ``/ob/v2/issuers/{id}`` (Profile), ``.../key``
 (CryptographicKey), ``.../revocations`` (RevocationList), ``/ob/v2/badges/{id}``
-(BadgeClass) and its generated image, ``/ob/v2/assertions/{id}`` (Assertion;
+(BadgeClass) and its image (``image.svg``, ``image.png``: the artwork in use), ``/ob/v2/assertions/{id}`` (Assertion;
 410 Gone with ``revoked`` and ``revocationReason`` once revoked) and baked
 PNG / SVG downloads. OB 3.0: ``/ob/v3/issuers/{id}`` (Profile with the
 Multikey verification method), ``.../status/{n}`` (the signed Bitstring
@@ -75,16 +75,31 @@ def _badge_look(pub: PublisherDep, badge_id: str) -> tuple[str, str | None, str]
     return str(info["props"].get("name") or badge_id), first.get("layer"), str(first.get("name") or "")
 
 
+#: The media type of each image kind.
+MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+#: An uploaded SVG is sanitised; opened on its own it may still run nothing and load
+#: nothing but the ``data:`` PNG a PNG upload is shown through (``images.png_as_svg``).
+IMAGE_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
+                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
+
+
+def _artwork(pub: PublisherDep, badge_id: str, kind: str) -> Response:
+    art = images.artwork(pub.store, badge_id, *_badge_look(pub, badge_id), kind)
+    return Response(art, media_type=MEDIA_TYPES[kind], headers=IMAGE_HEADERS)
+
+
 @router.get("/v2/badges/{badge_id}/image.svg", responses=_404, response_class=Response)
 def badge_image_svg(pub: PublisherDep, badge_id: Id) -> Response:
-    """The badge's generated image: a disc in its spine layer's colour with its name."""
-    return Response(images.badge_svg(*_badge_look(pub, badge_id)), media_type="image/svg+xml")
+    """The badge's image as SVG (``images.artwork``): its uploaded SVG, its uploaded PNG
+    shown in an SVG, else the generated disc in its spine layer's colour with its name."""
+    return _artwork(pub, badge_id, "svg")
 
 
 @router.get("/v2/badges/{badge_id}/image.png", responses=_404, response_class=Response)
 def badge_image_png(pub: PublisherDep, badge_id: Id) -> Response:
-    """The badge's generated PNG: a disc in its spine layer's colour."""
-    return Response(images.badge_png(_badge_look(pub, badge_id)[1]), media_type="image/png")
+    """The badge's image as PNG (``images.artwork``): its uploaded PNG, else the generated
+    disc with its name (an uploaded SVG is published as ``image.svg``)."""
+    return _artwork(pub, badge_id, "png")
 
 
 _REVOKED = {410: {"description": "revoked", "content": {LD_JSON: {"schema": {"type": "object"}}}}}
@@ -110,7 +125,7 @@ def _baked(pub: PublisherDep, assertion_id: str, ext: str, version: int) -> Resp
     else:
         token = pub.credential_jwt(assertion_id)
         data = images.bake_ob3_svg(art, token) if ext == "svg" else images.bake_ob3_png(art, token)
-    return Response(data, media_type="image/svg+xml" if ext == "svg" else "image/png",
+    return Response(data, media_type=MEDIA_TYPES[ext],
                     headers={"Content-Disposition": f'attachment; filename="{assertion_id}.{ext}"'})
 
 

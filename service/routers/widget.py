@@ -10,6 +10,7 @@ import html
 from functools import lru_cache
 from importlib import resources
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -32,13 +33,17 @@ def render_demo(api: str, key: str, learner: str | None, district: str = "", onl
     ``learner`` (``None``: visitor mode, no learner), within ``district`` and/or
     ``online`` when given.
 
-    The values are HTML-escaped; a partner site embeds the same two elements.
+    Every value is HTML-escaped, and the links to the learner and visitor views
+    carry theirs URL-encoded first (``urlencode``: a ``learner`` of ``a&key=x``
+    stays one parameter); a partner site embeds the same two elements.
     """
     page = asset("demo.html")
     who = 'visitor themes="digital"' if learner is None else f'learner="{html.escape(learner, quote=True)}"'
     where = (f' district="{html.escape(district, quote=True)}"' if district else "") + (" online" if online else "")
     values = {"API": api.rstrip("/"), "KEY": key, "LEARNER": learner or "", "DISTRICT": district,
-              "MODE": "a visitor" if learner is None else f"learner {learner}"}
+              "MODE": "a visitor" if learner is None else f"learner {learner}",
+              "AS_LEARNER": urlencode({"learner": learner or DEMO_LEARNER, "key": key}),
+              "AS_VISITOR": urlencode({"visitor": "true", "key": key})}
     page = page.replace("{{WHO}}", who + where).replace("{{ONLINE}}", " checked" if online else "")
     for name, value in values.items():
         page = page.replace("{{" + name + "}}", html.escape(value, quote=True))

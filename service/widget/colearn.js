@@ -13,8 +13,10 @@
  *
  * Each element sends one request when it is added, and one more each time an
  * attribute changes afterwards (changes made together count once). Requests go
- * only to the API this script came from (or the `api` attribute), with the
- * partner key in the X-API-Key header; nothing else is fetched.
+ * only to the API this script came from, with the partner key in the X-API-Key
+ * header; nothing else is fetched. An `api` attribute may name a path on that
+ * same origin; one naming another origin is ignored (with a console warning), so
+ * the key is never sent anywhere else.
  * Theme with CSS custom properties on the element or any ancestor:
  *   --colearn-font, --colearn-text, --colearn-muted, --colearn-bg,
  *   --colearn-surface, --colearn-accent, --colearn-accent-text, --colearn-focus,
@@ -119,7 +121,17 @@
       this.uid = `colearn-${++uid}`;
     }
 
-    get api() { return (this.getAttribute("api") || DEFAULT_API).replace(/\/+$/, ""); }
+    /* The API this element calls: the script's own origin, or the `api` attribute
+       when it names that same origin; another origin never gets the key. */
+    get api() {
+      const asked = this.getAttribute("api");
+      if (!asked) return DEFAULT_API;
+      let url = null;
+      try { url = new URL(asked, DEFAULT_API); } catch (e) { url = null; }
+      if (url && url.origin === DEFAULT_API) return (url.origin + url.pathname).replace(/\/+$/, "");
+      console.warn(`colearn: api="${asked}" is not ${DEFAULT_API}, where this script came from; using ${DEFAULT_API}`);
+      return DEFAULT_API;
+    }
 
     get visitor() { return this.hasAttribute("visitor") || !this.getAttribute("learner"); }
 
