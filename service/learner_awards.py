@@ -68,6 +68,17 @@ def learner_for_email(email: str, pepper: bytes) -> str:
     return issuing.learner_id_for(Recipient("email", email), pepper)
 
 
+def identity_is_theirs(identity: str, learner_id: str, pepper: bytes, base_url: str) -> bool:
+    """Whether a learner signed in as ``learner_id`` has shown that ``identity`` is
+    theirs: an email address is theirs when it names them (``learner_for_email``:
+    they signed in through a link sent to it), a URL when it is their own learner
+    page here (the recipient of awards made to them by id)."""
+    plain = identity.strip()
+    if "@" in plain and not plain.startswith(("http://", "https://")):
+        return learner_for_email(plain.removeprefix("mailto:"), pepper) == learner_id
+    return plain.rstrip("/") == f"{base_url.rstrip('/')}/learners/{learner_id}"
+
+
 def awaiting(store: GraphStore, learner_id: str) -> list[dict]:
     """A learner's assertions outside the portfolio (awaiting, declined, revoked, expired),
     each ``{assertion_id, badge_id, name, status, issued_on, expires_on}``."""

@@ -30,7 +30,7 @@ from colearn.domain import awards
 from colearn.domain.awards import Award, AwardRequest, Recipient
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
-from colearn.errors import InvalidInput
+from colearn.errors import Forbidden, InvalidInput
 from colearn.graph import queries
 from colearn.openbadges.documents import Publisher
 from colearn.openbadges.verify import Verifier
@@ -39,7 +39,7 @@ from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, 
                                                AwardCreate,
                                                ImportIn, ImportPublic, PortfolioAward, PortfolioCell,
                                                PortfolioPublic, Refused, RevokeIn, VerificationPublic)
-from colearn.service.auth import Principal
+from colearn.service.auth import Principal, Role
 from colearn.service.catalogue import request_fields
 from colearn.errors import UnsupportedMediaType
 from colearn.service.bodies import media_type, read_body
@@ -307,8 +307,14 @@ def import_into_portfolio(request: Request, principal: PrincipalDep, pub: Publis
     ``identity``; it then counts toward the portfolio and recommendations.
     ``verified`` is false when its origin could not be established (another
     issuer's badge, offline): such an import never completes a pathway.
-    Who: the learner themself, or admin."""
+    Who: the learner themself, with an ``identity`` that is theirs (the email they
+    signed in with, or their learner page here), or admin (for any identity)."""
     _own_learner(principal, learner_id)
+    if principal.role == Role.LEARNER and not learner_awards.identity_is_theirs(
+            body.identity, learner_id, pub.keys.recipient_pepper(), pub.urls.base):
+        raise Forbidden(f"'{body.identity}' is not shown to be yours: import a badge awarded to the email address "
+                        "you sign in with (or to your learner page here); a badge awarded to another address "
+                        "is imported by signing in with that address")
     result = awards.import_award(pub.store, Verifier(pub), learner_id, body.credential, body.identity)
     tell_recommender(request)
     return ImportPublic(assertion_id=result.assertion_id, badge_id=result.badge_id, verified=result.verified,

@@ -184,25 +184,35 @@ def _external_credential(email: str) -> str:
 
 def test_import_a_badge_earned_elsewhere(api, store: GraphStore) -> None:
     client, keys = api
-    me = learner(client, "se-1")
+    from colearn.openbadges.keys import KeyStore
+    from colearn.service.learner_awards import learner_for_email
+
+    # Sam, signed in with sam@example.org, is the learner that address names
+    sam = learner_for_email("sam@example.org", KeyStore(client.app.state.settings.data_dir).recipient_pepper())
+    store.write("MERGE (:Learner {id: $id})", {"id": sam})
+    me = learner(client, sam)
     token = _external_credential("sam@example.org")
-    r = client.post("/learners/se-1/portfolio/imports", headers=me,
+    r = client.post(f"/learners/{sam}/portfolio/imports", headers=me,
                     json={"credential": token, "identity": "sam@example.org"})
     assert r.status_code == 201, r.text
     checks = {c["name"]: c["ok"] for c in r.json()["verification"]["checks"]}
     assert checks["recipient"] is True and checks["signature"] is None and checks["expiry"] is True
-    pf = client.get("/learners/se-1/portfolio", headers=me).json()
+    pf = client.get(f"/learners/{sam}/portfolio", headers=me).json()
     assert pf["count"] == 1 and pf["cells"][0]["awards"][0]["name"] == "First Aid"
     # someone else's badge, a tampered one, and another learner's import are refused
-    assert client.post("/learners/se-1/portfolio/imports", headers=me,
+    assert client.post(f"/learners/{sam}/portfolio/imports", headers=me,
                        json={"credential": _external_credential("x@example.org"),
                              "identity": "sam@example.org"}).status_code == 422
     head, body, sig = token.split(".")
     forged = ".".join([head, body[:-4] + ("AAAA" if body[-4:] != "AAAA" else "BBBB"), sig])
-    assert client.post("/learners/se-1/portfolio/imports", headers=me,
+    assert client.post(f"/learners/{sam}/portfolio/imports", headers=me,
                        json={"credential": forged, "identity": "sam@example.org"}).status_code == 422
-    assert client.post("/learners/se-1/portfolio/imports", headers=learner(client, "other"),
+    assert client.post(f"/learners/{sam}/portfolio/imports", headers=learner(client, "other"),
                        json={"credential": token, "identity": "sam@example.org"}).status_code == 403
+    # a learner cannot import a badge awarded to an address that is not theirs, even into their own portfolio
+    refused = client.post("/learners/se-1/portfolio/imports", headers=learner(client, "se-1"),
+                          json={"credential": token, "identity": "sam@example.org"})
+    assert refused.status_code == 403 and "not shown to be yours" in refused.text
     # an OB 2.0 assertion hosted elsewhere: recipient checked, hosting not (no network)
     salt = "s1"
     ob2 = {"@context": "https://w3id.org/openbadges/v2", "id": "https://elsewhere.example/assertions/9",
@@ -210,10 +220,10 @@ def test_import_a_badge_earned_elsewhere(api, store: GraphStore) -> None:
            "recipient": {"type": "email", "hashed": True, "salt": salt,
                          "identity": issuing.identity_hash("sam@example.org", salt)},
            "badge": "https://elsewhere.example/badges/9"}
-    r = client.post("/learners/se-1/portfolio/imports", headers=keys["admin"],
+    r = client.post(f"/learners/{sam}/portfolio/imports", headers=keys["admin"],
                     json={"credential": ob2, "identity": "sam@example.org"})
     assert r.status_code == 201, r.text
-    assert client.get("/learners/se-1/portfolio", headers=me).json()["count"] == 2
+    assert client.get(f"/learners/{sam}/portfolio", headers=me).json()["count"] == 2
 
 
 def test_csv_award(api, store: GraphStore) -> None:

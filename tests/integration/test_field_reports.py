@@ -54,7 +54,10 @@ def check(report: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def import_(client: TestClient, keys: dict, document: Any, identity: str = EMAIL):
-    return client.post("/learners/se-1/portfolio/imports", headers=keys["se-1"],
+    """Import ``document`` into se-1's portfolio as the operator (admin), who may import
+    for any identity: these tests are about the document; who may import what is
+    ``test_import_identity``'s."""
+    return client.post("/learners/se-1/portfolio/imports", headers=keys["admin"],
                        json={"credential": document, "identity": identity})
 
 

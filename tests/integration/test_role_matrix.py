@@ -169,11 +169,13 @@ CODE_ID, CLAIM_CODE = "cc-matrix", "MTRX-2345-6789"
 #: A 1 x 1 PNG for the badge image upload.
 _PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478"
                      "9c63606060f80f00010401005fe5c34b0000000049454e44ae426082")
+#: A badge earned elsewhere, awarded to an identity of SELF's (their learner page here):
+#: a learner imports only what is shown to be theirs.
 _IMPORT = {"@context": "https://w3id.org/openbadges/v2", "id": "https://elsewhere.example/assertions/1",
            "type": "Assertion", "issuedOn": "2025-05-01T10:00:00Z", "verification": {"type": "HostedBadge"},
            "badge": "https://elsewhere.example/badges/1",
-           "recipient": {"type": "email", "hashed": True, "salt": "s",
-                         "identity": issuing.identity_hash("l1@example.org", "s")}}
+           "recipient": {"type": "url", "hashed": True, "salt": "s",
+                         "identity": issuing.identity_hash("http://127.0.0.1:8000/learners/l1", "s")}}
 _PATHWAY = {"title": "New", "organisation": OWNER, "destination": "employment",
             "steps": [{"title": "One", "badges": ["app"]}]}
 
@@ -233,7 +235,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("DELETE", "/assertions/{assertion_id}"): {"path": {"assertion_id": AWARDED}},
     ("GET", "/learners/{learner_id}/portfolio"): {"path": {"learner_id": SELF}},
     ("POST", "/learners/{learner_id}/portfolio/imports"): {
-        "path": {"learner_id": SELF}, "json": {"credential": _IMPORT, "identity": "l1@example.org"}},
+        "path": {"learner_id": SELF}, "json": {"credential": _IMPORT, "identity": "http://127.0.0.1:8000/learners/l1"}},
     ("POST", "/verify"): {"json": {"url": f"http://127.0.0.1:8000/ob/v2/assertions/{AWARDED}"}},
     ("POST", "/signin/email"): {"json": {"email": "someone@example.org"}},
     ("POST", "/signin/token"): {"json": {"token": SIGNIN_TOKEN}},
