@@ -114,7 +114,11 @@ def ingest_openbadges_cmd(
     def body() -> None:
         with store() as s:
             report = ingest_openbadges(s, list(paths), strict=strict)
+            with Steps() as step:
+                embedded = _embed_new_texts(s, step)
             print_report(report)
+            if embedded:
+                out.print(f"embedded {embedded:,} new or edited badge texts")
         if report.refused:
             raise InvalidInput(f"{len(report.refused)} of {len(paths)} Open Badges file(s) refused")
 

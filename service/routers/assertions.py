@@ -316,6 +316,9 @@ def import_into_portfolio(request: Request, principal: PrincipalDep, pub: Publis
                         "you sign in with (or to your learner page here); a badge awarded to another address "
                         "is imported by signing in with that address")
     result = awards.import_award(pub.store, Verifier(pub), learner_id, body.credential, body.identity)
+    queue = getattr(request.app.state, "embeddings", None)
+    if queue is not None:  # an imported badge is new text: without a vector the city falls back to TF-IDF
+        queue.request()
     tell_recommender(request)
     return ImportPublic(assertion_id=result.assertion_id, badge_id=result.badge_id, verified=result.verified,
                         verification=VerificationPublic(**result.report.to_dict()))

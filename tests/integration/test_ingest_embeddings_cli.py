@@ -4,6 +4,7 @@ similarity back on TF-IDF)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,24 @@ def test_a_catalogue_ingest_embeds_the_texts_it_adds(tmp_path: Path, monkeypatch
         second = runner.invoke(app, ["ingest", "catalogue", str(extra)])
         assert second.exit_code == 0, second.output
         assert "embedded 1 new or edited" in " ".join(second.stdout.split())
+        assert _without_vectors(tmp_path) == {"badges": 0, "opportunities": 0}
+        # a badge earned elsewhere, loaded with its award, is new text too
+        doc = tmp_path / "assertion.json"
+        doc.write_text(json.dumps({
+            "@context": "https://w3id.org/openbadges/v2", "type": "Assertion",
+            "id": "https://elsewhere.example/assertions/1", "issuedOn": "2025-05-01T10:00:00Z",
+            "verification": {"type": "HostedBadge"},
+            "recipient": {"type": "email", "hashed": False, "identity": "ana@example.org"},
+            "badge": {"@context": "https://w3id.org/openbadges/v2", "type": "BadgeClass",
+                      "id": "https://elsewhere.example/badges/kayak", "name": "Kayak Safety",
+                      "description": "Rights a capsized kayak.", "criteria": {"narrative": "A pool session."},
+                      "image": "https://elsewhere.example/kayak.png", "issuer": {
+                          "@context": "https://w3id.org/openbadges/v2", "type": "Profile",
+                          "id": "https://elsewhere.example/issuer", "name": "Elsewhere",
+                          "url": "https://elsewhere.example", "email": "badges@elsewhere.example"}}}),
+            encoding="utf-8")
+        third = runner.invoke(app, ["ingest", "openbadges", str(doc)])
+        assert third.exit_code == 0, third.output
         assert _without_vectors(tmp_path) == {"badges": 0, "opportunities": 0}
     finally:
         EmbeddedFalkorDB.for_data_dir(tmp_path).stop()
