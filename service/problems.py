@@ -51,7 +51,7 @@ def install(app: FastAPI) -> None:
     install_openapi(app)
 
     @app.exception_handler(ColearnError)
-    async def _colearn(_: Request, exc: ColearnError) -> JSONResponse:
+    async def _colearn(request: Request, exc: ColearnError) -> JSONResponse:
         headers = {"WWW-Authenticate": 'Bearer realm="colearn"'} if exc.status == 401 else None
         if isinstance(exc, RateLimited):
             headers = {"Retry-After": str(exc.retry_after)}
@@ -61,6 +61,8 @@ def install(app: FastAPI) -> None:
         field = getattr(exc, "field", None)
         record = getattr(exc, "record", None)
         where = field or (f"line {record}" if record is not None else None)
+        if where is None and exc.status == 422:  # a refusal of the request as a whole: its body, else its query
+            where = "body" if request.method in ("POST", "PUT", "PATCH") else "query"
         extra: dict[str, Any] = {}
         if isinstance(exc, BatchRefused):  # one entry per refused record
             extra = {"errors": [{"field": where, "message": reason} for where, reason in exc.refused]}

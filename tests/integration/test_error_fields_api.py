@@ -95,3 +95,11 @@ def test_query_fields_refused_below_the_route_carry_the_query_prefix(api) -> Non
     assert _fields(client.get("/insights/issued", params={"by": "theme", "group": "zzz"}, headers=h)) == [
         "query.group"]
     assert _fields(client.get("/insights/spine", params={"layer": "zzz"}, headers=h)) == ["query.layer"]
+
+
+def test_a_refusal_of_the_whole_request_names_its_body_or_query(api) -> None:
+    """A refusal that names no field (a URL not published here, a document that is no
+    Open Badge) still carries ``errors``: the body for a request with one."""
+    client, _ = api
+    assert _fields(client.post("/verify", json={"url": "https://example.org/x"})) == ["body"]
+    assert _fields(client.post("/verify", json={"document": {"@context": "https://example.org/ctx"}})) == ["body"]
