@@ -81,14 +81,25 @@ def issue_token(store: GraphStore, kind: str, learner_id: str, ttl_s: int, *, as
     return secret
 
 
+#: What a learner does when a token of each kind no longer works.
+_NEXT_STEP = {CLAIM: "sign in to see your awards, or ask the organisation that awarded it for a new link",
+              SIGNIN: "ask for a new sign-in link", REFRESH: "sign in again by email"}
+
+
 def _explain(store: GraphStore, kind: str, secret: str, now: int, what: str) -> Exception:
+    """Why a token is refused, and what to do: not valid (401), ended (signed out, or a
+    used refresh token presented again), expired or already used (409)."""
     rows = store.read(lq.PEEK_ACCESS_TOKEN, {"id": digest(secret), "kind": kind})
+    then = _NEXT_STEP.get(kind, "ask for a new one")
     if not rows:
-        return Unauthorised(f"this {what} is not valid: ask for a new one")
+        return Unauthorised(f"this {what} is not valid: {then}")
     row = rows[0]
+    if row.get("ended_on") is not None:
+        return Conflict(f"this {what} was ended at {_when(row['ended_on'])} (a sign-out, or a used refresh "
+                        f"token presented again): {then}")
     if row["expires_on"] <= now:
-        return Conflict(f"this {what} expired at {_when(row['expires_on'])}: ask for a new one")
-    return Conflict(f"this {what} has already been used: ask for a new one")
+        return Conflict(f"this {what} expired at {_when(row['expires_on'])}: {then}")
+    return Conflict(f"this {what} has already been used: {then}")
 
 
 def peek_token(store: GraphStore, kind: str, secret: str, *, what: str = "link",

@@ -37,7 +37,7 @@ CREATE_ACCESS_TOKEN = (
 PEEK_ACCESS_TOKEN = (
     f"MATCH (t:{Label.ACCESS_TOKEN} {{id: $id}}) WHERE t.kind = $kind "
     "RETURN t.learner_id AS learner_id, t.assertion_id AS assertion_id, t.expires_on AS expires_on, "
-    "t.uses AS uses, t.max_uses AS max_uses, t.used_on AS used_on"
+    "t.uses AS uses, t.max_uses AS max_uses, t.used_on AS used_on, t.ended_on AS ended_on"
 )
 
 #: Use a token once: counts the use (under the node's write lock), and answers
@@ -56,7 +56,7 @@ CONSUME_ACCESS_TOKEN = (
 #: Params: ``learner_id``, ``kinds``, ``now``. Returns ``{ended}``.
 END_ACCESS_TOKENS = (
     f"MATCH (t:{Label.ACCESS_TOKEN}) WHERE t.learner_id = $learner_id AND t.kind IN $kinds "
-    "AND t.expires_on > $now SET t.expires_on = $now RETURN count(t) AS ended"
+    "AND t.expires_on > $now SET t.expires_on = $now, t.ended_on = $now RETURN count(t) AS ended"
 )
 
 #: Forget tokens that expired before ``$before`` (epoch s). Returns ``{deleted}``.
