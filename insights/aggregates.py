@@ -38,7 +38,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from colearn.caching import ExpiringCache
-from colearn.errors import InvalidInput, NotFound
+from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.insights.filters import groups_of, known
@@ -376,14 +376,15 @@ class Insights:
         an organisation id its own, None none.
 
         Raises:
-            NotFound: ``pathway`` is not a recommended pathway ``viewer`` may see.
+            InvalidInput: ``pathway`` (field ``pathway``) is not a recommended pathway
+                ``viewer`` may see; the message lists those it may.
         """
         outline: dict[str, dict[str, Any]] = {}
         for r in self._read(queries.RECOMMENDED_PATHWAY_STEPS, {"viewer": viewer}):
             p = outline.setdefault(r["pathway_id"], {"title": r["title"], "status": r["status"], "steps": []})
             p["steps"].append(r)
         if pathway is not None and pathway not in outline:
-            raise NotFound(f"no recommended pathway '{pathway}'")
+            known(pathway, sorted(outline), "pathway", "recommended pathway")
         met: dict[tuple[str, int], frozenset[str]] = {
             (r["pathway_id"], r["step"]): frozenset(r["learners"])
             for r in self._read(queries.PATHWAY_STEP_LEARNERS)}

@@ -96,6 +96,8 @@ class AssertionsPublic(BaseModel):
     count: int
     created: int
     refused: list[Refused]
+    dry_run: bool = Field(default=False, description="true: nothing was written; data and created say what the "
+                                                     "upload would do (its links are where the awards would be)")
 
 
 class RevokeIn(BaseModel):

@@ -204,7 +204,8 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
         await run_in_threadpool(notify_awards, request, pub.store, report)
     response.status_code = 201 if report.created and not dry_run else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
-                            created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])
+                            created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused],
+                            dry_run=dry_run)
 
 
 @router.get("/assertions/{assertion_id}", response_model=AssertionPublic, responses=_ERRORS)

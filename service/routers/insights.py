@@ -124,7 +124,7 @@ def progression(request: Request, _: Reader, insights: InsightsDep,
     return _answer(request, answer, insights.names())
 
 
-@router.get("/pathways", response_model=InsightPublic, responses={**_RESPONSES, 404: {"model": Problem}})
+@router.get("/pathways", response_model=InsightPublic, responses=_RESPONSES)
 def pathway_funnels(request: Request, principal: Reader, insights: InsightsDep,
                     pathway: Annotated[str | None, Query()] = None) -> Response:
     """Each recommended pathway's funnel: learners who met steps 1, 1-2, ... and completed.

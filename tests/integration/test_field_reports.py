@@ -459,6 +459,7 @@ def test_r28_bulk_award_dry_run(api, store) -> None:
     assert r.status_code == 200, r.text
     j = r.json()
     assert j["created"] == 1 and [x["record"] for x in j["refused"]] == [3, 4]
+    assert j["dry_run"] is True  # the answer says nothing was written
     assert not store.read("MATCH (a:Assertion) RETURN a.id AS id")
     # the real call lands whole or not at all: the refused rows refuse the file
     real = _csv(client, keys, body)
@@ -468,6 +469,7 @@ def test_r28_bulk_award_dry_run(api, store) -> None:
     preview = _csv(client, keys, good, dry_run="true").json()
     real = _csv(client, keys, good)
     assert real.status_code == 201 and [a["id"] for a in real.json()["data"]] == [a["id"] for a in preview["data"]]
+    assert real.json()["dry_run"] is False
     again = _csv(client, keys, good, dry_run="true").json()
     assert again["created"] == 0 and again["data"][0]["created"] is False
 

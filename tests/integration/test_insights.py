@@ -165,7 +165,7 @@ def test_pathway_funnels_match_the_files(exact: Insights, private: Insights) -> 
         n_required = sum(1 for s in p["steps"] if not s.get("optional"))
         assert got["completed"]["learners"] == want[n_required - 1]
         assert want[0] > want[-1] > 0, "some drop out, some finish"
-    with pytest.raises(Exception, match="no recommended pathway"):
+    with pytest.raises(Exception, match="unknown recommended pathway"):
         exact.pathways(pathway="no-such-pathway")
     one = private.pathways(pathway="digital-careers")
     assert [p["pathway"] for p in one["pathways"]] == ["digital-careers"]

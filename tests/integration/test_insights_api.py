@@ -98,7 +98,7 @@ def test_accept_negotiation() -> None:
     ("/insights/issued", {"interval": "fortnight"}, 422),
     ("/insights/issued", {"from": "2025-13-01"}, 422),
     ("/insights/issued", {"from": "2026-01-01", "to": "2025-01-01"}, 422),
-    ("/insights/pathways", {"pathway": "no-such-pathway"}, 404),
+    ("/insights/pathways", {"pathway": "no-such-pathway"}, 422),
 ])
 def test_bad_parameters_are_problems(api, path: str, params: dict, status: int) -> None:
     client, keys = api

@@ -128,7 +128,7 @@ def test_a_draft_pathway_shows_in_insights_only_to_its_organisation(api, store: 
 
     status, seen = funnels("college")
     assert status == 200 and seen and "kiln-plan" not in seen
-    assert funnels("college", pathway="kiln-plan")[0] == 404
+    assert funnels("college", pathway="kiln-plan")[0] == 422
     assert "kiln-plan" in funnels("kiln")[1] and "kiln-plan" in funnels("admin")[1]
     assert funnels("kiln", pathway="kiln-plan") == (200, ["kiln-plan"])
 
