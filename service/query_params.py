@@ -1,17 +1,21 @@
-"""One value for a single-valued query parameter.
+"""Query parameters as the route declares them: known, and once when single-valued.
 
 FastAPI reads a parameter declared as one value (``group: str | None``) with the
-last of its values, so ``?group=a&group=b`` silently meant ``group=b``. The app
-depends on ``single_valued_query`` (every route, before its own dependencies):
-a query parameter the route declares as one value and the request gives more
-than once is a 422 naming it (``query.group``). A parameter declared as a list
-(``list[str]``) takes each value, as FastAPI reads it; one the route does not
-declare is ignored, as FastAPI ignores it.
+last of its values, so ``?group=a&group=b`` silently meant ``group=b``; and it
+ignores a parameter the route does not declare, so ``/learners/x/next?theme=zzz``
+(the filter is ``themes``) answered as if unfiltered. The app depends on
+``single_valued_query`` (every route, before its own dependencies): on an API
+route (one in the OpenAPI document), a parameter it does not declare is a 422
+naming it (``query.theme``, with the parameters it takes and the nearest name),
+and one it declares as one value, given more than once, is a 422 naming it. A
+parameter declared as a list (``list[str]``) takes each value. Pages (routes
+left out of the OpenAPI document) are not checked: their scripts read the query.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from difflib import get_close_matches
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
@@ -20,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-__all__ = ["single_valued", "single_valued_query"]
+__all__ = ["declared", "single_valued", "single_valued_query"]
 
 
 def _query_fields(dependant: Dependant) -> list:
@@ -51,8 +55,22 @@ def single_valued(route: APIRoute) -> frozenset[str]:
     return frozenset(names)
 
 
+def declared(route: APIRoute) -> frozenset[str]:
+    """The names (aliases, as sent) of every query parameter ``route`` reads, the
+    fields of a query model included."""
+    names: set[str] = set()
+    for f in _query_fields(route.dependant):
+        annotation = f.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names.update(info.alias or name for name, info in annotation.model_fields.items())
+        else:
+            names.add(f.alias)
+    return frozenset(names)
+
+
 def single_valued_query(request: Request) -> None:
-    """Refuse a single-valued query parameter given more than once.
+    """Refuse a query parameter an API route does not read, and a single-valued one
+    given more than once.
 
     Raises:
         RequestValidationError: one error per such parameter, at ``("query", name)``
@@ -61,7 +79,18 @@ def single_valued_query(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.url.query:
         return
-    repeated = {name: n for name, n in Counter(k for k, _ in request.query_params.multi_items()).items() if n > 1}
+    counts = Counter(k for k, _ in request.query_params.multi_items())
+    if route.include_in_schema:
+        known = declared(route)
+        unknown = [name for name in counts if name not in known]
+        if unknown:
+            takes = ", ".join(sorted(known)) or "none"
+            raise RequestValidationError([{
+                "loc": ("query", name), "type": "value_error",
+                "msg": f"this route reads no parameter '{name}'"
+                       + (f" (did you mean '{close[0]}'?)" if (close := get_close_matches(name, known, 1)) else "")
+                       + f"; it takes: {takes}"} for name in unknown])
+    repeated = {name: n for name, n in counts.items() if n > 1}
     if not repeated:
         return
     singles = single_valued(route)  # walked only for a request that repeats a parameter

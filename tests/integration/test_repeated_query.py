@@ -80,9 +80,24 @@ def test_the_reported_case_and_a_list_parameter(api) -> None:
     r = client.get("/insights/issued?by=theme&group=digital&group=health-and-care", headers=admin)
     assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["query.group"]
     assert client.get("/insights/issued?by=theme&group=digital", headers=admin).status_code == 200
-    # two parameters repeated: both named; one repeated that no route reads is ignored
-    r = client.get("/badges?theme=digital&theme=digital&limit=1&limit=2&unknown=1&unknown=2", headers=admin)
+    # two parameters repeated: both named
+    r = client.get("/badges?theme=digital&theme=digital&limit=1&limit=2", headers=admin)
     assert r.status_code == 422 and sorted(e["field"] for e in r.json()["errors"]) == ["query.limit", "query.theme"]
     # a list parameter takes each value
     r = client.get("/visitors/next?themes=digital&themes=digital", headers=admin)
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize(("path", "sent", "hint"), [
+    ("/learners/bf-0476/next", "theme", "themes"), ("/badges", "kind", None), ("/insights/issued", "grp", "group"),
+])
+def test_a_query_parameter_the_route_does_not_read_is_refused(path: str, sent: str, hint: str | None,
+                                                               request: pytest.FixtureRequest) -> None:
+    """``?theme=zzz`` (the filter is ``themes``) answered as if unfiltered; now 422 naming
+    it, with the parameters the route takes and the nearest one."""
+    client, headers = request.getfixturevalue("api")
+    r = client.get(path, params={sent: "zzz"}, headers=headers)
+    assert r.status_code == 422, r.text
+    [error] = r.json()["errors"]
+    assert error["field"] == f"query.{sent}" and "it takes:" in error["message"]
+    assert hint is None or f"did you mean '{hint}'" in error["message"]
