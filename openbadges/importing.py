@@ -86,8 +86,8 @@ def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, documen
     if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
         raise NotFound(f"learner '{learner_id}' not found")
     report = verifier.verify(document, identity=identity)
-    if report.refusals():
-        reasons = "; ".join(f"{c.name}: {c.detail}" for c in report.refusals())
+    if refused := report.refusals():
+        reasons = "; ".join(f"{c.name}: {c.detail}" for c in refused)
         raise InvalidInput(f"the badge did not verify, so it is not imported: {reasons}")
     if report.check("recipient").ok is not True:
         raise InvalidInput("the badge's recipient could not be matched to the identity given", field="identity")

@@ -371,7 +371,7 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
         raise validation_error(exc) from exc
     if entity.owner and entity.owner != "id":
         _require_write(principal, entity, "update", node_id, getattr(record, entity.owner))
-    if entity.label == Label.BADGE:
+    if entity.label == Label.BADGE and current.get("issuer") != getattr(record, "issuer", None):
         fixed = issuer_change_problem(store, node_id, getattr(record, "issuer", None))
         if fixed:
             raise Conflict(fixed)

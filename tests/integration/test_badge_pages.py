@@ -42,7 +42,8 @@ def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict]]:
                               mail_outbox=tmp_path / "outbox"), store=store)
     with TestClient(app) as client:
         yield client, {"college": {"X-API-Key": create_key(store, "organisation", organisation_id="college").secret},
-                       "club": {"X-API-Key": create_key(store, "organisation", organisation_id="club").secret}}
+                       "club": {"X-API-Key": create_key(store, "organisation", organisation_id="club").secret},
+                       "admin": {"X-API-Key": create_key(store, "admin").secret}}
 
 
 def _png(size: tuple[int, int] = (64, 64), colour=(200, 30, 30, 255)) -> bytes:

@@ -5,31 +5,15 @@ and redeeming a code for a badge the learner held gave them a second copy."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
-from colearn.config import Settings
 from colearn.graph.store import GraphStore
-from colearn.service.app import create_app
-from colearn.service.auth import create_key
+from tests.integration import test_learner_journey_api as journey
 from tests.integration.test_learner_journey_api import EMAIL, _sign_in, bearer
-from tests.learner_builders import seed_learner_city
-from tests.openbadges_builders import BASE
 
-
-@pytest.fixture
-def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict, Path]]:
-    """The learner city served, the college's key, and the outbox folder."""
-    seed_learner_city(store)
-    box = tmp_path / "outbox"
-    app = create_app(Settings(data_dir=tmp_path, base_url=BASE, rate_limit_per_minute=0, mail_outbox=box),
-                     store=store)
-    with TestClient(app) as client:
-        yield client, {"college": {"X-API-Key": create_key(store, "organisation", organisation_id="college").secret}}, box
+api = journey.api  # the fixture: the learner city served, organisation and admin keys, the outbox
 
 
 def _body(**fields) -> dict:

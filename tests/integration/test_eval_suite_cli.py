@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from colearn.ingest.synthetic.climb import synthetic_city, write_badges_xml
 from typer.testing import CliRunner
 
 from colearn.cli import app
-from colearn.ingest.synthetic.climb import synthetic_city, write_badges_xml
+from tests.stackexchange_builders import put as put_dump
 
 runner = CliRunner()
 
@@ -67,19 +68,9 @@ def test_a_suite_site_without_cases_is_named(tmp_path: Path) -> None:
 # Refused before any work, or written whole: run_suite stood in for by a canned result
 # --------------------------------------------------------------------------
 
-AI = Path(__file__).resolve().parents[2] / "data" / "stackexchange" / "ai" / "Badges.xml"
-
-
-def small_ai(rows: int = 600) -> str:
-    """The real AI dump's declaration and its first ``rows`` rows (learners with 3 badges among them)."""
-    lines = AI.read_text(encoding="utf-8").splitlines(keepends=True)
-    return "".join(lines[:2 + rows]) + "</badges>\n"
-
-
-def put(path: Path, text: str | None = None) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(small_ai() if text is None else text, encoding="utf-8")
-    return path
+def put(path: Path) -> Path:
+    """The real AI dump's first 600 rows (learners with 3 badges among them) at ``path``."""
+    return put_dump(path, rows=600)
 
 
 @pytest.fixture
@@ -87,6 +78,7 @@ def canned(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """``run_suite`` (as ``colearn eval --suite`` calls it) answering ``suite_result`` at once: each
     site won, unless named in ``state["lost"]``; ``state["during"]`` runs first (a mid-run change)."""
     import colearn.perf.offline_eval as offline_eval
+
     from tests.recommender_builders import suite_result
 
     state: dict[str, Any] = {"lost": set(), "during": lambda: None, "calls": 0}
@@ -145,6 +137,7 @@ def test_a_report_that_cannot_be_written_leaves_nothing_of_the_run(tmp_path: Pat
     """The plot's name taken by a folder while the suite runs (``mkdir -p rep/eval-suite.png``), and
     the same for one site: one error naming the plot, no JSON, no report, no temporary file."""
     from colearn.recommender import benchmark
+
     from tests.recommender_builders import site_result
 
     put(tmp_path / "suite" / "ai" / "Badges.xml")

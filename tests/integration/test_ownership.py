@@ -32,6 +32,18 @@ def _issuer(store: GraphStore, badge: str) -> str:
     return store.read(queries.catalogue_get(Label.BADGE), {"id": badge})[0]["record"]["issuer"]
 
 
+def _pathway_before_the_rule(store: GraphStore, *, completion_badge: str, step_badge: str) -> None:
+    """Kiln's published pathway ``old``, one step accepting ``step_badge``, completing with
+    ``completion_badge``: written straight to the graph, as a graph stored before the
+    completion-ownership rule may hold it."""
+    store.write(queries.pathway_upsert(create=True), {
+        "id": "old", "organisation": "kiln-digital", "destination": "employment",
+        "completion_badge": completion_badge,
+        "steps": [{"id": "old-1", "order": 1, "badges": [step_badge],
+                   "props": {"title": "Build", "required": 1, "optional": False}}],
+        "props": {"title": "Old", "description": "", "status": "published", "kind": "recommended"}})
+
+
 def test_a_pathway_cannot_complete_with_another_organisations_badge(api, store: GraphStore) -> None:
     client, h = api
     foreign = "digital-explorer"
@@ -54,12 +66,7 @@ def test_a_completion_is_never_issued_in_another_organisations_name(api, store: 
     """Even a pathway stored before the rule (written here straight to the graph)
     awards nothing when its completion badge belongs to someone else."""
     client, h = api
-    store.write(queries.pathway_upsert(create=True), {
-        "id": "old", "organisation": "kiln-digital", "destination": "employment",
-        "completion_badge": "digital-explorer",
-        "steps": [{"id": "old-1", "order": 1, "badges": ["first-web-app"],
-                   "props": {"title": "Build", "required": 1, "optional": False}}],
-        "props": {"title": "Old", "description": "", "status": "published", "kind": "recommended"}})
+    _pathway_before_the_rule(store, completion_badge="digital-explorer", step_badge="first-web-app")
     store.write("CREATE (:Learner {id: 'lea'})")
     rows = store.write(queries.AWARD_PATHWAY_COMPLETION, {
         "id": "pc-x", "pathway_id": "old", "learner_id": "lea", "props": {"status": "issued", "issued_on": 1}})
@@ -162,12 +169,7 @@ def test_an_accept_is_not_answered_404_by_a_pathway_it_completes(api, store: Gra
     """A pathway stored before the rule, whose completion badge is someone else's, cannot
     award its completion: accepting one of its step badges still answers 200."""
     client, h = api
-    store.write(queries.pathway_upsert(create=True), {
-        "id": "old", "organisation": "kiln-digital", "destination": "employment",
-        "completion_badge": "web-foundations",
-        "steps": [{"id": "old-1", "order": 1, "badges": ["interview-ready"],
-                   "props": {"title": "Build", "required": 1, "optional": False}}],
-        "props": {"title": "Old", "description": "", "status": "published", "kind": "recommended"}})
+    _pathway_before_the_rule(store, completion_badge="web-foundations", step_badge="interview-ready")
     r = client.post("/organisations/kiln-digital/badges/interview-ready/assertions", headers=h["kiln"],
                     json={"recipient": {"type": "email", "identity": "cy@example.org"}})
     assert r.status_code == 201, r.text

@@ -4,42 +4,15 @@ filters, "what next" (and within the venue too) and the insights. On both engine
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
-
-from colearn.config import Settings
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_catalogue
-from colearn.service.app import create_app
-from colearn.service.auth import create_key
+from tests.integration import test_place_within as place_within
+from tests.integration.test_place_within import _city
 
-from tests.catalogue_builders import minimal_catalogue, write_yaml
-
-#: centre (a district) > central-library (a venue) > room-1 (a room), and an opportunity in room-1.
-NESTED = [{"id": "central-library", "name": "Central Library", "kind": "venue", "within": "centre"},
-          {"id": "room-1", "name": "Room 1", "kind": "room", "within": "central-library"}]
-CLUB = {"id": "coding-club", "name": "Coding club", "organisation": "library", "mode": "offline",
-        "place": "room-1", "themes": ["digital"], "badges": ["club"]}
-
-
-def _city(folder: Path, places: list[dict[str, Any]] | None = None) -> Path:
-    data = minimal_catalogue()
-    data["places"] += NESTED + (places or [])
-    data["opportunities"].append(CLUB)
-    return write_yaml(folder / "city.yaml", data)
-
-
-@pytest.fixture
-def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    ingest_catalogue(store, _city(tmp_path))
-    key = create_key(store, "admin").secret
-    with TestClient(create_app(Settings(data_dir=tmp_path), store=store)) as client:
-        yield client, {"X-API-Key": key}
+api = place_within.api  # the fixture: the nested city served, with an admin key
 
 
 # --- a place lies in every place up its chain -------------------------------------------------

@@ -4,28 +4,12 @@ HTML 410 page, and the portfolio gives each award's real status."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from fastapi.testclient import TestClient
 
-from colearn.config import Settings
-from colearn.graph.store import GraphStore
-from colearn.service.app import create_app
-from colearn.service.auth import create_key, issue_learner_token
-from tests.learner_builders import seed_learner_city
-from tests.openbadges_builders import BASE
+from colearn.service.auth import issue_learner_token
+from tests.integration import test_badge_pages as badge_pages
 
-
-@pytest.fixture
-def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict]]:
-    seed_learner_city(store)
-    app = create_app(Settings(data_dir=tmp_path, base_url=BASE, rate_limit_per_minute=0,
-                              mail_outbox=tmp_path / "outbox"), store=store)
-    with TestClient(app) as client:
-        yield client, {"college": {"X-API-Key": create_key(store, "organisation", organisation_id="college").secret},
-                       "admin": {"X-API-Key": create_key(store, "admin").secret}}
+api = badge_pages.api  # the fixture: the learner city served, organisation and admin keys
 
 
 def _award(client: TestClient, keys: dict) -> tuple[dict, dict]:

@@ -7,31 +7,15 @@ Every dump is a few hundred rows cut from the real bundled AI dump (``data/stack
 
 from __future__ import annotations
 
-import gzip
 import zipfile
 from pathlib import Path
 
 import pytest
-
-from colearn.errors import InvalidInput
 from colearn.ingest.stackexchange import badges_file, plan_stackexchange
 from colearn.perf.offline_eval import data_site, read_suite
 
-AI = Path(__file__).resolve().parents[2] / "data" / "stackexchange" / "ai" / "Badges.xml"
-
-
-def small_ai(rows: int = 300) -> str:
-    """The AI dump's declaration and its first ``rows`` rows."""
-    lines = AI.read_text(encoding="utf-8").splitlines(keepends=True)
-    return "".join(lines[:2 + rows]) + "</badges>\n"
-
-
-def put(path: Path, text: str | None = None) -> Path:
-    """Write ``text`` (default ``small_ai()``) at ``path``, gzipped when the name ends in ``.gz``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = (text if text is not None else small_ai()).encode("utf-8")
-    path.write_bytes(gzip.compress(data) if path.name.lower().endswith(".gz") else data)
-    return path
+from colearn.errors import InvalidInput
+from tests.stackexchange_builders import put, small_ai
 
 
 @pytest.mark.parametrize("name", ["badges.xml", "BADGES.XML", "Badges.XML.gz", "badges.xml.GZ"])
