@@ -37,6 +37,7 @@ from colearn.recommender.recommend import Recommender, ranker_path
 from colearn.service import docs, examples, problems
 from colearn.service.auth import PrincipalCache, token_secret
 from colearn.service.guard import RequestGuard
+from colearn.service.methods import HeadAsGet
 from colearn.service.limits import PartnerCORS, TokenBuckets
 from colearn.service.query_params import single_valued_query
 from colearn.service.routers import assertions, ob, verify
@@ -183,6 +184,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     docs.install(app)
     problems.install(app)
     _with_examples(app)
+    app.add_middleware(HeadAsGet)  # innermost: HEAD meets every check its GET meets
     app.add_middleware(RequestGuard)
     app.add_middleware(PartnerCORS)  # outermost: refusals by the guard carry CORS headers too
     app.include_router(health.router)

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from colearn.errors import BatchRefused, ColearnError, RateLimited
+from colearn.service.methods import allowed_methods
 from colearn.service.schemas import InvalidProblem, Problem
 
 PROBLEM_JSON = "application/problem+json"
@@ -78,9 +79,12 @@ def install(app: FastAPI) -> None:
         return problem(422, "invalid-input", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug = {404: "not-found", 405: "method-not-allowed", 413: "content-too-large"}.get(exc.status_code, "http-error")
-        return problem(exc.status_code, slug, str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return problem(exc.status_code, slug, str(exc.detail), headers=headers or None)
 
     @app.exception_handler(RecursionError)
     async def _too_deep(_: Request, exc: RecursionError) -> JSONResponse:
