@@ -188,9 +188,9 @@ def run(
     Returns:
         ``{"split", "k", "n_cases", "n_awards", "n_badges", "n_learners",
         "n_train_groups", "fallback_cases", "checkpoints", "models": {model:
-        {metric: {"mean", "low", "high"}}}, "per_case": {model: {metric: [..]}}}``
-        with models ``recommender`` and the ``BASELINES``; metrics ``PER_CASE``
-        plus ``coverage@10``.
+        {metric: {"mean", "low", "high"}}}, "per_case": {model: {metric: [..]}},
+        "lift": paired_lift(...)}`` with models ``recommender`` and the ``BASELINES``;
+        metrics ``PER_CASE`` plus ``coverage@10``.
 
     Raises:
         InvalidInput: no learner has ``min_badges`` distinct badges; malformed rows.
@@ -270,7 +270,7 @@ def score(prepared: Prepared, *, checkpoints: int = 10, min_train_groups: int = 
         summary[name] = {m: summarise(v, n_resamples=n_resamples, seed=seed) for m, v in vals.items()}
         summary[name]["coverage@10"] = coverage_interval(tops, n_badges, n_resamples=min(n_resamples, 500),
                                                          seed=seed)
-    return {
+    result = {
         "split": "validation" if validation else "test", "k": 10, "n_cases": len(rep.test),
         "n_awards": len(rows), "n_badges": n_badges, "n_learners": rep.n_learners,
         "n_train_groups": len(rep.train), "fallback_cases": fallback, "checkpoints": sizes,
@@ -280,6 +280,8 @@ def score(prepared: Prepared, *, checkpoints: int = 10, min_train_groups: int = 
         "n_prior_groups": len(prior),
         "models": summary, "per_case": per_case,
     }
+    result["lift"] = paired_lift(result, n_resamples=n_resamples, seed=seed)
+    return result
 
 
 def ranker_settings(params: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -298,6 +300,38 @@ def best_baseline(result: Mapping[str, Any], metric: str = "ndcg@10") -> str:
     return max(BASELINES, key=lambda b: result["models"][b][metric]["mean"])
 
 
+#: Fewest held-out cases on which a site is judged a win or a loss: below it a mean lift (and
+#: its bootstrap interval, which needs a sample large enough for the mean to be near normal;
+#: Efron & Tibshirani 1993, chapter 13) says little, and the verdict is "too few cases".
+MIN_CASES_TO_JUDGE = 30
+
+
+def paired_lift(result: Mapping[str, Any], metric: str = "ndcg@10", *, n_resamples: int = 1000,
+                seed: int = 0) -> dict[str, Any]:
+    """The recommender's lift over the best baseline on ``metric``, paired by case.
+
+    Returns:
+        ``{"best": baseline, "mean", "low", "high"}``: the mean of the per-case differences
+        (recommender minus the best baseline; the same as the difference of their means)
+        and its 95% percentile bootstrap interval over cases (``evaluation.summarise``);
+        an interval above 0 means the win is larger than the cases' spread explains.
+
+    Raises:
+        KeyError: ``result`` has no ``per_case`` values (a suite result drops them).
+    """
+    best = best_baseline(result, metric)
+    diff = (np.asarray(result["per_case"][FULL][metric], dtype=np.float64)
+            - np.asarray(result["per_case"][best][metric], dtype=np.float64))
+    return {"best": best, **summarise(diff, n_resamples=n_resamples, seed=seed)}
+
+
+def verdict(lift: float, n_cases: int) -> str:
+    """``"win"`` (lift above 0), ``"loss"``, or ``"too few cases"`` (fewer than ``MIN_CASES_TO_JUDGE``)."""
+    if n_cases < MIN_CASES_TO_JUDGE:
+        return "too few cases"
+    return "win" if lift > 0 else "loss"
+
+
 def beats_every_baseline(result: Mapping[str, Any], metric: str = "ndcg@10") -> bool:
     """True when the recommender's mean is above every baseline's interval (its upper end)."""
     ours = result["models"][FULL][metric]["mean"]
@@ -305,6 +339,6 @@ def beats_every_baseline(result: Mapping[str, Any], metric: str = "ndcg@10") -> 
 
 
 __all__ = ["BASELINES", "FULL", "GUARD_SIGNALS", "MAX_TRAIN_GROUPS", "NEGATIVES", "PER_CASE", "TIE_BREAK",
-           "Group", "Prepared", "Replay", "beats_every_baseline", "best_baseline", "case_metrics",
-           "coverage_interval", "fit_ranker", "prepare", "replay", "run", "score", "training_groups",
-           "training_rows"]
+           "MIN_CASES_TO_JUDGE", "Group", "Prepared", "Replay", "beats_every_baseline", "best_baseline",
+           "case_metrics", "coverage_interval", "fit_ranker", "paired_lift", "prepare", "replay", "run", "score",
+           "training_groups", "training_rows", "verdict"]

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from colearn.files import write_all
-from colearn.recommender.benchmark import BASELINES, FULL, beats_every_baseline, best_baseline
+from colearn.recommender.benchmark import (BASELINES, FULL, MIN_CASES_TO_JUDGE, beats_every_baseline, best_baseline,
+                                           verdict)
 
 #: Report column order.
 METRICS = ("hr@5", "hr@10", "ndcg@10", "mrr", "coverage@10", "diversity@10", "novelty@10")
@@ -43,8 +44,18 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def wins_and_losses(summary: Mapping[str, Any]) -> str:
-    """``"9 wins, 1 loss"`` from a ``suite_summary``."""
-    return f"{_count(summary['wins'], 'win', 'wins')}, {_count(summary['losses'], 'loss', 'losses')}"
+    """``"9 wins, 1 loss"`` from a ``suite_summary`` (``", 1 site with too few cases to judge"`` added when so)."""
+    text = f"{_count(summary['wins'], 'win', 'wins')}, {_count(summary['losses'], 'loss', 'losses')}"
+    if summary.get("unjudged"):
+        text += f", {_count(summary['unjudged'], 'site', 'sites')} with too few cases to judge"
+    return text
+
+
+def lift_text(v: Mapping[str, Any]) -> str:
+    """``"+0.048 [+0.031, +0.065]"``: a ``suite_verdicts`` entry's lift and its paired interval."""
+    if v.get("lift_low") is None:
+        return f"{v['lift']:+.3f}"
+    return f"{v['lift']:+.3f} [{v['lift_low']:+.3f}, {v['lift_high']:+.3f}]"
 
 
 def _cell(v: Mapping[str, float]) -> str:
@@ -76,6 +87,11 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
     lines += ["", f"- Best baseline on NDCG@10: **{best}** ({_cell(models[best]['ndcg@10'])}).",
               f"- Recommender NDCG@10 {ours['ndcg@10']['mean']:.3f}: "
               f"{'above' if beats_every_baseline(result) else 'NOT above'} every baseline's interval.",
+              *([f"- Lift over {best} on NDCG@10, paired by case: {result['lift']['mean']:+.3f} "
+                 f"[{result['lift']['low']:+.3f}, {result['lift']['high']:+.3f}]: "
+                 f"{verdict(result['lift']['mean'], result['n_cases'])}"
+                 + (f" (fewer than {MIN_CASES_TO_JUDGE} cases)." if result['n_cases'] < MIN_CASES_TO_JUDGE else ".")]
+                if "lift" in result else []),
               f"- Catalogue coverage@10: {ours['coverage@10']['mean']:.3f}.",
               f"- The guard (the learned model against each single signal on the latest fifth of the "
               f"training events before each refit) served one signal instead for "
@@ -155,7 +171,8 @@ SUITE_METRICS = ("ndcg@10", "hr@10", "mrr", "coverage@10")
 
 
 def suite_summary(suite: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"sites": {name: verdict + coverage + served}, "wins", "losses", "mean_lift", "min_coverage"}``."""
+    """``{"sites": {name: verdict + coverage + served}, "wins", "losses", "unjudged", "mean_lift",
+    "min_coverage"}``: ``unjudged`` counts the sites with fewer than ``benchmark.MIN_CASES_TO_JUDGE`` cases."""
     from colearn.recommender.suite import suite_verdicts
 
     verdicts = suite_verdicts(suite)
@@ -165,8 +182,9 @@ def suite_summary(suite: Mapping[str, Any]) -> dict[str, Any]:
         v["served_signal_cases"] = r.get("served_signal_cases", 0)
         v["n_cases"] = r["n_cases"]
     lifts = [v["lift"] for v in verdicts.values()]
-    return {"sites": verdicts, "wins": sum(v["win"] for v in verdicts.values()),
-            "losses": sum(not v["win"] for v in verdicts.values()),
+    return {"sites": verdicts, "wins": sum(v["verdict"] == "win" for v in verdicts.values()),
+            "losses": sum(v["verdict"] == "loss" for v in verdicts.values()),
+            "unjudged": sum(v["verdict"] == "too few cases" for v in verdicts.values()),
             "mean_lift": sum(lifts) / len(lifts) if lifts else 0.0,
             "min_coverage": min((v["coverage"] for v in verdicts.values()), default=0.0)}
 
@@ -182,12 +200,15 @@ def suite_markdown(suite: Mapping[str, Any], title: str) -> str:
              + (f" (also: {', '.join(suite['prior_sites'])})" if suite.get("prior_sites") else "") + ".", "",
              f"**{wins_and_losses(summary)}** "
              "against each site's best baseline on "
-             f"NDCG@10; mean lift {summary['mean_lift']:+.3f}; lowest coverage@10 {summary['min_coverage']:.3f}.",
-             "", "| site | cases | recommender NDCG@10 | best baseline | its NDCG@10 | lift | verdict | "
+             f"NDCG@10; mean lift {summary['mean_lift']:+.3f}; lowest coverage@10 {summary['min_coverage']:.3f}. "
+             "The lift's interval is a paired bootstrap over the site's cases (the recommender's NDCG@10 minus "
+             f"the best baseline's, case by case); a site with fewer than {MIN_CASES_TO_JUDGE} cases is not "
+             "judged.",
+             "", "| site | cases | recommender NDCG@10 | best baseline | its NDCG@10 | lift [95% interval] | verdict | "
              "coverage@10 | cases served by one signal (guard) |", "|---|---:|---:|---|---:|---:|---|---:|---:|"]
     for name, v in summary["sites"].items():
         lines.append(f"| {name} | {v['n_cases']:,} | {v['ours']:.3f} | {v['best']} | {v['theirs']:.3f} | "
-                     f"{v['lift']:+.3f} | {'win' if v['win'] else 'LOSS'} | {v['coverage']:.3f} | "
+                     f"{lift_text(v)} | {v['verdict'] if v['verdict'] != 'loss' else 'LOSS'} | {v['coverage']:.3f} | "
                      f"{v['served_signal_cases']:,} |")
     lines += ["", "| site | model | " + " | ".join(m.upper() for m in SUITE_METRICS) + " |",
               "|---|---|" + "---|" * len(SUITE_METRICS)]

@@ -23,7 +23,7 @@ import numpy as np
 
 from colearn.errors import InvalidInput
 from colearn.files import write_whole
-from colearn.recommender.benchmark import FULL, Prepared, best_baseline, prepare, ranker_settings, score
+from colearn.recommender.benchmark import FULL, Prepared, best_baseline, prepare, ranker_settings, score, verdict
 from colearn.recommender.projections import SpineCell
 from colearn.recommender.replay import Group, Replay, replay
 
@@ -314,13 +314,20 @@ def _in_workers(task: Callable[[Any], Any], items: Sequence[Any], workers: int) 
 
 
 def suite_verdicts(suite: Mapping[str, Any], metric: str = "ndcg@10") -> dict[str, dict[str, Any]]:
-    """Per site: ``{"best", "ours", "theirs", "lift", "win"}`` against the best baseline on ``metric``."""
+    """Per site: ``{"best", "ours", "theirs", "lift", "lift_low", "lift_high", "verdict", "win"}``
+    against the best baseline on ``metric``: the lift's interval is the paired bootstrap of
+    ``benchmark.paired_lift`` (NDCG@10; absent, as ``None``, for another metric or a result
+    without it); ``verdict`` is ``benchmark.verdict`` and ``win`` is ``verdict == "win"``."""
     out = {}
     for name, r in suite["sites"].items():
         best = best_baseline(r, metric)
         ours = r["models"][FULL][metric]["mean"]
         theirs = r["models"][best][metric]["mean"]
-        out[name] = {"best": best, "ours": ours, "theirs": theirs, "lift": ours - theirs, "win": ours > theirs}
+        paired = r.get("lift") if metric == "ndcg@10" else None
+        said = verdict(ours - theirs, int(r["n_cases"]))
+        out[name] = {"best": best, "ours": ours, "theirs": theirs, "lift": ours - theirs,
+                     "lift_low": paired["low"] if paired else None, "lift_high": paired["high"] if paired else None,
+                     "verdict": said, "win": said == "win"}
     return out
 
 

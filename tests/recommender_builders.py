@@ -51,23 +51,24 @@ def awards() -> list[tuple[str, str, int, int]]:
     return rows
 
 
-def site_result(ours: float = 0.7, theirs: float = 0.6) -> dict[str, Any]:
+def site_result(ours: float = 0.7, theirs: float = 0.6, n_cases: int = 40) -> dict[str, Any]:
     """A ``benchmark.run``-shaped result (no per-case rows) for the report writers: the recommender's
-    means ``ours``, every baseline's ``theirs`` (ppr's a little above), each interval +-0.02."""
+    means ``ours``, every baseline's ``theirs`` (ppr's a little above), each interval +-0.02;
+    ``n_cases`` held-out cases."""
     from colearn.recommender.benchmark import BASELINES, FULL
     from colearn.recommender.report import METRICS
 
     def model(v: float) -> dict[str, dict[str, float]]:
         return {m: {"mean": v, "low": v - 0.02, "high": v + 0.02} for m in METRICS}
 
-    return {"split": "test", "n_cases": 40, "n_awards": 900, "n_badges": 30, "n_learners": 120,
+    return {"split": "test", "n_cases": n_cases, "n_awards": 900, "n_badges": 30, "n_learners": 120,
             "checkpoints": [100, 200], "fallback_cases": 0, "served_signal_cases": 0, "guard": [],
             "ranker_params": {"n_models": 3},
             "models": {FULL: model(ours), **{b: model(theirs + (0.01 if b == "ppr" else 0.0)) for b in BASELINES}}}
 
 
-def suite_result(**sites: tuple[float, float]) -> dict[str, Any]:
-    """A ``suite.run_suite``-shaped result: ``site=(ours, theirs)`` per site (``site_result``)."""
+def suite_result(**sites: tuple[float, ...]) -> dict[str, Any]:
+    """A ``suite.run_suite``-shaped result: ``site=(ours, theirs[, n_cases])`` per site (``site_result``)."""
     return {"split": "test", "sites": {name: {**site_result(*v), "pooled_sites": sorted(set(sites) - {name})}
                                        for name, v in sites.items()},
             "ranker_params": {"n_models": 3}, "prior_per_site": 2000, "prior_sites": []}

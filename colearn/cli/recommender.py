@@ -51,16 +51,38 @@ def recommend_cmd(
 def _print_suite(suite: dict[str, Any], n_sites: int) -> None:
     summary = suite["summary"]
     table = Table(title=f"{n_sites} sites, {suite['split']} split, NDCG@10 mean; {suite['seconds']:.0f} s")
-    for col in ("site", "cases", "recommender", "best baseline", "lift", "verdict", "coverage@10"):
+    from colearn.recommender.report import lift_text, wins_and_losses
+
+    for col in ("site", "cases", "recommender", "best baseline", "lift [95% interval]", "verdict", "coverage@10"):
         table.add_column(col, justify="left" if col in ("site", "best baseline", "verdict") else "right")
     for site, v in summary["sites"].items():
+        said = {"win": "win", "loss": "[red]LOSS[/red]"}.get(v["verdict"], f"[yellow]{v['verdict']}[/yellow]")
         table.add_row(site, f"{v['n_cases']:,}", f"{v['ours']:.3f}", f"{v['best']} {v['theirs']:.3f}",
-                      f"{v['lift']:+.3f}", "win" if v["win"] else "[red]LOSS[/red]", f"{v['coverage']:.3f}")
+                      lift_text(v), said, f"{v['coverage']:.3f}")
     out.print(table)
-    from colearn.recommender.report import wins_and_losses
 
     out.print(f"{wins_and_losses(summary)}; mean lift {summary['mean_lift']:+.3f}; "
               f"lowest coverage@10 {summary['min_coverage']:.3f}\nreport: {suite['report']}\nplot: {suite['plot']}")
+
+
+def _all_won(summary: dict[str, Any]) -> bool:
+    """``--require-wins``: True when every site is won; else say on stderr which sites were
+    lost (and to which baseline) and which had too few cases to judge, and return False."""
+    from colearn.recommender.benchmark import MIN_CASES_TO_JUDGE
+
+    sites = summary["sites"]
+    lost = [n for n, v in sites.items() if v["verdict"] == "loss"]
+    unjudged = [n for n, v in sites.items() if v["verdict"] == "too few cases"]
+    if lost:
+        err.print(f"--require-wins: lost to the best baseline on NDCG@10 on {len(lost)} of {len(sites)} sites: "
+                  + ", ".join(f"{escape(n)} ({sites[n]['best']})" for n in lost), highlight=False, soft_wrap=True)
+    if unjudged:
+        err.print(f"--require-wins: too few held-out cases to call a win (fewer than {MIN_CASES_TO_JUDGE}) on "
+                  f"{len(unjudged)} of {len(sites)} sites: "
+                  + ", ".join(f"{escape(n)} ({sites[n]['n_cases']})" for n in unjudged)
+                  + "; a longer history gives more learners with 3 distinct badges",
+                  highlight=False, soft_wrap=True)
+    return not lost and not unjudged
 
 
 def _print_site(result: dict[str, Any], site: str, protocol: str) -> None:
@@ -74,6 +96,13 @@ def _print_site(result: dict[str, Any], site: str, protocol: str) -> None:
         table.add_row(model, *[f"{values[m]['mean']:.3f} [{values[m]['low']:.3f}, {values[m]['high']:.3f}]"
                                for m in metrics])
     out.print(table)
+    if "lift" in result:
+        from colearn.recommender.benchmark import verdict
+
+        lift = result["lift"]
+        out.print(f"lift over the best baseline ({lift['best']}) on NDCG@10: {lift['mean']:+.3f} "
+                  f"[{lift['low']:+.3f}, {lift['high']:+.3f}] (paired by case): "
+                  f"{verdict(lift['mean'], result['n_cases'])}")
     if "report" in result:
         out.print(f"report: {result['report']}\nplot: {result['plot']}")
 
@@ -119,9 +148,10 @@ def eval_cmd(
                                              "events into each site's ranker (--data, and --suite on another "
                                              "folder; a bundled site that is an evaluated one is left out; a "
                                              "--suite folder's other sites are always pooled).")] = True,
-    require_wins: Annotated[bool, typer.Option(help="--suite: exit 1 if the recommender loses to the best "
-                                                    "baseline (NDCG@10) on any site, naming the lost sites on "
-                                                    "stderr.")] = False,
+    require_wins: Annotated[bool, typer.Option(help="--suite: exit 1 unless the recommender beats the best "
+                                                    "baseline (NDCG@10) on every site, naming on stderr the sites "
+                                                    "lost and those with too few held-out cases (under 30) to "
+                                                    "judge.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Offline evaluation: temporal leave-last-out on real earning sequences (users
@@ -152,12 +182,7 @@ def eval_cmd(
             else:
                 _print_suite(result, len(read.sites))
                 _print_fallbacks(result["fallbacks"])
-            lost = [name for name, v in result["summary"]["sites"].items() if not v["win"]]
-            if require_wins and lost:
-                err.print(f"--require-wins: lost to the best baseline on NDCG@10 on {len(lost)} of "
-                          f"{len(result['summary']['sites'])} sites: "
-                          + ", ".join(f"{escape(n)} ({result['summary']['sites'][n]['best']})" for n in lost),
-                          highlight=False, soft_wrap=True)
+            if require_wins and not _all_won(result["summary"]):
                 raise typer.Exit(1)
             return
         path, key = data_site(data, site)

@@ -76,17 +76,19 @@ def put(path: Path) -> Path:
 @pytest.fixture
 def canned(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """``run_suite`` (as ``colearn eval --suite`` calls it) answering ``suite_result`` at once: each
-    site won, unless named in ``state["lost"]``; ``state["during"]`` runs first (a mid-run change)."""
+    site won, unless named in ``state["lost"]``, on 40 cases unless ``state["cases"]`` says otherwise;
+    ``state["during"]`` runs first (a mid-run change)."""
     import colearn.perf.offline_eval as offline_eval
 
     from tests.recommender_builders import suite_result
 
-    state: dict[str, Any] = {"lost": set(), "during": lambda: None, "calls": 0}
+    state: dict[str, Any] = {"lost": set(), "cases": {}, "during": lambda: None, "calls": 0}
 
     def fake(sites: Any, cells: Any, **kw: Any) -> dict[str, Any]:
         state["calls"] += 1
         state["during"]()
-        return suite_result(**{s.name: (0.5, 0.6) if s.name in state["lost"] else (0.7, 0.6) for s in sites})
+        return suite_result(**{s.name: (0.5 if s.name in state["lost"] else 0.7, 0.6, state["cases"].get(s.name, 40))
+                               for s in sites})
 
     monkeypatch.setattr(offline_eval, "run_suite", fake)
     return state
@@ -175,3 +177,31 @@ def test_require_wins_names_the_lost_sites_on_stderr_under_json(tmp_path: Path, 
     canned["lost"] = set()
     result = runner.invoke(app, [*args, "--require-wins"])
     assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_a_site_with_too_few_cases_is_not_judged_and_require_wins_says_so(tmp_path: Path,
+                                                                          canned: dict[str, Any]) -> None:
+    """12 cases (under 30): its higher mean is not called a win; the report and table say why,
+    and --require-wins exits 1 naming it beside the lost site."""
+    for name in ("ai", "tiny", "gamma"):
+        put(tmp_path / "suite" / name / "Badges.xml")
+    canned["cases"], canned["lost"] = {"tiny": 12}, {"gamma"}
+    reports = tmp_path / "r"
+    args = ["eval", "--suite", str(tmp_path / "suite"), "--no-prior", "--reports", str(reports)]
+    result = runner.invoke(app, [*args, "--json", "--require-wins"])
+    assert result.exit_code == 1
+    summary = json.loads(result.stdout)["summary"]
+    assert (summary["wins"], summary["losses"], summary["unjudged"]) == (1, 1, 1)
+    assert summary["sites"]["tiny"]["verdict"] == "too few cases" and summary["sites"]["tiny"]["win"] is False
+    assert result.stderr.splitlines() == [
+        "--require-wins: lost to the best baseline on NDCG@10 on 1 of 3 sites: gamma (ppr)",
+        "--require-wins: too few held-out cases to call a win (fewer than 30) on 1 of 3 sites: tiny (12); a "
+        "longer history gives more learners with 3 distinct badges"]
+    md = (reports / "eval-suite.md").read_text()
+    assert "**1 win, 1 loss, 1 site with too few cases to judge**" in md
+    assert "| tiny | 12 | 0.700 | ppr | 0.610 | +0.090 | too few cases |" in md
+    canned["lost"] = set()
+    result = runner.invoke(app, ["eval", "--suite", str(tmp_path / "suite"), "--no-prior", "--reports",
+                                 str(tmp_path / "r2"), "--require-wins"])
+    assert result.exit_code == 1 and "tiny (12)" in result.stderr and "lost" not in result.stderr
+    assert "too few cases" in result.stdout

@@ -159,6 +159,23 @@ def test_benchmark_on_the_synthetic_city_beats_its_best_baseline() -> None:
     for m in models.values():
         for v in m.values():
             assert v["low"] <= v["mean"] <= v["high"]
+    # the lift, paired by case: its mean is the difference of the means; its interval is narrower than
+    # the two models' own intervals put together (the cases' shared difficulty cancels), here above 0
+    lift = result["lift"]
+    ours, theirs = models[benchmark.FULL]["ndcg@10"], models[best]["ndcg@10"]
+    assert lift["best"] == best
+    assert lift["mean"] == pytest.approx(ours["mean"] - theirs["mean"], abs=1e-12)
+    assert lift["low"] <= lift["mean"] <= lift["high"]
+    assert lift["high"] - lift["low"] < (ours["high"] - ours["low"]) + (theirs["high"] - theirs["low"])
+    assert benchmark.verdict(lift["mean"], result["n_cases"]) == "win" and result["n_cases"] >= 30
+
+
+def test_a_verdict_needs_enough_cases() -> None:
+    assert benchmark.verdict(0.2, benchmark.MIN_CASES_TO_JUDGE) == "win"
+    assert benchmark.verdict(0.0, benchmark.MIN_CASES_TO_JUDGE) == "loss"
+    assert benchmark.verdict(-0.1, 500) == "loss"
+    assert benchmark.verdict(0.2, benchmark.MIN_CASES_TO_JUDGE - 1) == "too few cases"
+    assert benchmark.verdict(-0.2, 1) == "too few cases"
 
 
 def test_the_guard_serves_a_signal_only_when_it_wins_by_more_than_the_noise() -> None:
