@@ -13,7 +13,9 @@ from the document's IRIs), but TO the importing learner, ``accepted``, with
 
 An award ``colearn ingest openbadges`` loaded before is held by the learner its
 recipient hash names; the learner who imports it, proving that identity, takes
-it over (``queries.REASSIGN_INGESTED_ASSERTION``).
+it over (``queries.REASSIGN_INGESTED_ASSERTION``). An imported award keeps that
+recipient as ``recipient_learner`` (the Learner id an ingest gives it), so that
+an ingest of the same award later passes it over instead of refusing it.
 
 ``verified`` says whether its origin was established: the issuer's hosted copy
 (OB 2.0) or the signature under a key known to be the issuer's (OB 3.0, OB 2.0
@@ -104,7 +106,7 @@ def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, documen
     for a in parsed.assertions:
         props = {**a.props, "status": str(AssertionStatus.ACCEPTED), "source": SOURCE,
                  "origin": a.source_url, "imported_on": int(time.time()), "verified_checks": made,
-                 "verified": verified}
+                 "verified": verified, "recipient_learner": a.learner.id}
         imported.append(replace(a, learner=OBLearner(learner_id, {}), props=props))
     a = imported[0]
     clash = store.read(queries.ASSERTION_ENDPOINTS, {"ids": [a.id]})

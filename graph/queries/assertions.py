@@ -198,13 +198,15 @@ LINK_ASSERTIONS_TO_BADGE_ISSUER = (
 )
 
 #: The badge and learner of each existing assertion in ``$ids`` (to refuse a
-#: document that reuses an assertion id for another award).
-#: Returns rows ``{id, badge_id, learner_id}`` for the ids that exist.
+#: document that reuses an assertion id for another award), and the recipient an
+#: imported one was awarded to (``recipient_learner``, see
+#: ``ingest.openbadges.results.ASSERTION_PROPS``; null for any other award).
+#: Returns rows ``{id, badge_id, learner_id, recipient_learner}`` for the ids that exist.
 ASSERTION_ENDPOINTS = (
     f"UNWIND $ids AS aid MATCH (a:{Label.ASSERTION} {{id: aid}}) "
     f"OPTIONAL MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
     f"OPTIONAL MATCH (a)-[:{Rel.TO}]->(l:{Label.LEARNER}) "
-    "RETURN a.id AS id, b.id AS badge_id, l.id AS learner_id"
+    "RETURN a.id AS id, b.id AS badge_id, l.id AS learner_id, a.recipient_learner AS recipient_learner"
 )
 
 #: An award ingested for whoever holds its recipient identity (``$from``, the learner

@@ -63,7 +63,10 @@ waiting assertions their issuer. ``OpenBadgesReport.stubs`` lists them.
 Recognised but not ingested (``OpenBadgesReport.skipped``, with the reason):
 ``CryptographicKey``, ``RevocationList``, ``Endorsement`` (OB 2.0),
 ``EndorsementCredential`` (OB 3.0) and a revoked OB 2.0 Assertion
-(``revoked: true``). Endorsements embedded in other objects are ignored.
+(``revoked: true``). Endorsements embedded in other objects are ignored. An
+award a learner has imported into their portfolio (``openbadges.importing``) is
+passed over too, unchanged, when a document is that same award: its id, its
+badge and its recipient (the IdentityHash and salt the import recorded).
 
 Refused (``InvalidInput``, the message names the file and what is wrong):
 a file that is not UTF-8 JSON (with the line and column of the JSON error), a

@@ -95,11 +95,14 @@ class OBLearner:
 #: Every property an imported ``Assertion`` may carry: the keys of the
 #: ``queries.merge_assertions_optional_issuer`` statement's ``CREATE`` map. The OB 2.0 and
 #: 3.0 readers' (``ob2``, ``ob3``), then those a learner's import of a badge earned
-#: elsewhere adds (``openbadges.importing``).
+#: elsewhere adds (``openbadges.importing``); of these, ``recipient_learner`` is the
+#: Learner id an ingest gives the document's recipient (``fields.learner_id``), kept
+#: because the award is TO the importing learner instead: a later ingest of the same
+#: award knows it by it (``write._check_assertion_ids``).
 ASSERTION_PROPS: tuple[str, ...] = (
     "status", "issued_on", "expires_on", "verification", "evidence_urls", "narrative", "name",
     "source", "source_url", "ob_version",
-    "origin", "imported_on", "verified_checks", "verified",
+    "origin", "imported_on", "verified_checks", "verified", "recipient_learner",
 )
 
 

@@ -33,8 +33,21 @@ if TYPE_CHECKING:
 ASSERTION_STATEMENT = queries.merge_assertions_optional_issuer(ASSERTION_PROPS)
 
 
-def _check_assertion_ids(store: GraphStore, docs: list[OBDocument]) -> tuple[list[OBDocument], list[tuple[str, str]]]:
-    """Refuse documents whose assertion id is used elsewhere for another badge or recipient."""
+#: Why an award a learner imported is not ingested again (``OpenBadgesReport.skipped``).
+IN_A_PORTFOLIO = ("award '{url}' is already in a learner's portfolio (they imported it); "
+                  "it is left as it is")
+
+
+def _check_assertion_ids(store: GraphStore, docs: list[OBDocument]
+                         ) -> tuple[list[OBDocument], list[tuple[str, str]], list[tuple[str, str]]]:
+    """Sort documents by their assertion ids: ``(to write, refused, passed over)``.
+
+    Refused ``[(file, reason)]``: an id that another file of the batch, or an award in
+    the graph, uses for another badge or recipient. Passed over ``[(file, reason)]``:
+    an award a learner has imported (it is TO them, not to the learner an ingest
+    derives from its recipient), when the document is that same award: the same badge
+    and the same recipient (the stored ``recipient_learner``, i.e. the same IdentityHash
+    and salt). Nothing of it is written again, so the import stands as it is."""
     kept: list[OBDocument] = []
     refused: list[tuple[str, str]] = []
     seen: dict[str, tuple[str, str, str]] = {}
@@ -50,19 +63,29 @@ def _check_assertion_ids(store: GraphStore, docs: list[OBDocument]) -> tuple[lis
             seen.setdefault(a.id, (a.badge_id, a.learner.id, str(d.path)))
         kept.append(d)
     if not seen:
-        return kept, refused
-    existing = {r["id"]: (r["badge_id"], r["learner_id"])
-                for r in store.read(queries.ASSERTION_ENDPOINTS, {"ids": sorted(seen)})}
+        return kept, refused, []
+    existing = {r["id"]: r for r in store.read(queries.ASSERTION_ENDPOINTS, {"ids": sorted(seen)})}
+
+    def clashes(a: OBAssertion) -> bool:
+        got = existing.get(a.id)
+        return got is not None and (got["badge_id"], got["learner_id"]) != (a.badge_id, a.learner.id)
+
+    def imported(a: OBAssertion) -> bool:
+        got = existing[a.id]
+        return got["badge_id"] == a.badge_id and got["recipient_learner"] == a.learner.id
+
     final: list[OBDocument] = []
+    passed: list[tuple[str, str]] = []
     for d in kept:
-        clash_a = next((a for a in d.assertions
-                        if a.id in existing and existing[a.id] != (a.badge_id, a.learner.id)), None)
+        clash_a = next((a for a in d.assertions if clashes(a) and not imported(a)), None)
         if clash_a:
             refused.append((str(d.path), f"assertion id '{clash_a.source_url}' is already in the graph for a "
                                          "different badge or recipient; an id names one award"))
-            continue
-        final.append(d)
-    return final, refused
+        elif held := [a for a in d.assertions if clashes(a)]:
+            passed.append((str(d.path), f"{d.kind}: not ingested: {IN_A_PORTFOLIO.format(url=held[0].source_url)}"))
+        else:
+            final.append(d)
+    return final, refused, passed
 
 
 def _verification_refusal(verifier: "Verifier", document: object) -> str | None:
@@ -89,7 +112,10 @@ def ingest_openbadges(store: GraphStore, paths: list[Path] | list[str], *, stric
     format and image rules, a proof that verifies where one can be checked,
     the date rule, revocation), except that an award past its expiry is loaded
     (a record of what was learned). Then assertion ids are checked against the
-    batch and the graph, before anything is written. Writes (idempotent ``UNWIND`` statements): the spine,
+    batch and the graph, before anything is written: an id used for another
+    award is refused, and an award a learner has since imported into their
+    portfolio (the same badge and recipient) is passed over, left as the import
+    made it. Writes (idempotent ``UNWIND`` statements): the spine,
     Organisations, Badges (with ``DEFINES`` and ``ALIGNS_TO``), placeholders
     for objects known by URL only, then Learners and Assertions.
 
@@ -107,6 +133,7 @@ def ingest_openbadges(store: GraphStore, paths: list[Path] | list[str], *, stric
     Returns:
         Rows written per label, ``refused`` ``[(file, reason)]`` (non-strict),
         ``skipped`` ``[(file, reason)]`` for recognised types not ingested and
+        for awards already in a learner's portfolio (``IN_A_PORTFOLIO``), and
         ``stubs`` ``[(label, source_url)]`` for new placeholders.
 
     Raises:
@@ -143,8 +170,9 @@ def ingest_openbadges(store: GraphStore, paths: list[Path] | list[str], *, stric
     for d in docs:
         if d.skipped:
             report.skipped.append((str(d.path), f"{d.kind}: not ingested: {d.skipped}"))
-    to_write, clashes = _check_assertion_ids(store, [d for d in docs if not d.skipped])
+    to_write, clashes, passed = _check_assertion_ids(store, [d for d in docs if not d.skipped])
     refused += clashes
+    report.skipped.extend(passed)
     if refused and strict:
         raise BatchRefused(refused, len(files))
     report.refused.extend(refused)

@@ -1,15 +1,24 @@
 """``colearn ingest openbadges`` refuses what ``POST /verify`` and a portfolio import
 refuse: each variant of a field report through all three readers, and the one
-difference (an award past its expiry is loaded as history)."""
+difference (an award past its expiry is loaded as history); and what it does with
+an award a learner has imported (passed over when it is the same award)."""
 
 from __future__ import annotations
 
+import copy
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from colearn.cli import app as cli
+from colearn.cli import ingest as cli_ingest
 from colearn.errors import InvalidInput
 from colearn.graph.store import GraphStore
 from colearn.ingest.openbadges import ingest_openbadges, parse_openbadges_document
@@ -114,3 +123,89 @@ def test_an_award_ingested_before_is_taken_over_by_the_learner_who_imports_it(ap
     pf = client.get("/learners/se-1/portfolio", headers=keys["se-1"]).json()
     assert r.json()["assertion_id"] in [a["assertion_id"] for c in pf["cells"] for a in c["awards"]] + \
         [a["assertion_id"] for a in pf["others"]]
+
+
+# ---------------------------------------------------------------- an award a learner imported, ingested again
+
+
+def _graph(store: GraphStore) -> list[str]:
+    """Every node and relationship with its properties, in an order both engines give alike;
+    of the change feed only its counter (the app's follower prunes entries and moves its
+    reader meanwhile), which any recorded write would raise."""
+    nodes = store.read("MATCH (n) WHERE NOT n:FeedEntry AND NOT n:FeedReader "
+                       "RETURN labels(n) AS labels, properties(n) AS props")
+    rels = store.read("MATCH (s)-[r]->(e) RETURN type(r) AS type, s.id AS start, e.id AS end, "
+                      "properties(r) AS props")
+    return sorted(json.dumps(row, sort_keys=True, default=str) for row in nodes + rels)
+
+
+def _cli_ingest(store: GraphStore, monkeypatch: pytest.MonkeyPatch, path: Path) -> Result:
+    """``colearn ingest openbadges <path>`` on the test's store (either engine)."""
+    @contextmanager
+    def this_store() -> Iterator[GraphStore]:
+        yield store
+
+    monkeypatch.setattr(cli_ingest, "store", this_store)
+    return CliRunner().invoke(cli, ["ingest", "openbadges", str(path)])
+
+
+def _same_award(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """``doc`` and the same award written otherwise: its recipient's hash in lower case,
+    and its recipient in plaintext (hashed here with the same salt)."""
+    lower = copy.deepcopy(doc)
+    lower["recipient"]["identity"] = lower["recipient"]["identity"].lower()
+    plain = copy.deepcopy(doc)
+    plain["recipient"] = {"type": "email", "hashed": False, "salt": doc["recipient"]["salt"], "identity": EMAIL}
+    return [("as imported", doc), ("hash in lower case", lower), ("recipient in plaintext", plain)]
+
+
+@pytest.mark.parametrize("first", ["imported", "ingested, then imported"])
+def test_an_award_in_a_portfolio_is_passed_over_by_a_later_ingest(api, store, tmp_path, monkeypatch, first) -> None:
+    """A learner imports an award (taking it over from an earlier ingest, or not); an
+    operator then ingests the same file: it exits 0 and reports the file passed over,
+    and the award stays as the import made it (it was refused: "already in the graph
+    for a different badge or recipient", as the award is TO the importer now)."""
+    client, keys = api
+    doc = load("r06-sha256-upper.json")
+    if first != "imported":
+        assert ingest(store, tmp_path, doc).refused == []
+    r = import_(client, keys, doc)
+    assert r.status_code == 201, r.text
+    before = _graph(store)
+    reason = (f"Assertion: not ingested: award '{doc['id']}' is already in a learner's portfolio "
+              "(they imported it); it is left as it is")
+
+    path = _write(tmp_path, doc)
+    result = _cli_ingest(store, monkeypatch, path)
+    assert result.exit_code == 0, result.output
+    assert f"skipped {path}: {reason}" in " ".join(result.output.split())
+    assert _graph(store) == before
+    for what, same in _same_award(doc):
+        report = ingest_openbadges(store, [_write(tmp_path, same)])
+        assert (report.refused, report.skipped, report.counts) == ([], [(str(path), reason)], {}), what
+        assert _graph(store) == before, what
+    held = store.read("MATCH (a:Assertion {source_url: $u})-[:TO]->(l:Learner) RETURN l.id AS learner, "
+                      "a.source AS source", {"u": doc["id"]})
+    assert held == [{"learner": "se-1", "source": "import"}]
+
+
+@pytest.mark.parametrize("what", ["another recipient", "another badge"])
+def test_an_imported_awards_id_reused_for_another_award_is_still_refused(api, store, tmp_path, monkeypatch,
+                                                                         what) -> None:
+    """A file that reuses the id of an award in a portfolio for another recipient or
+    another badge is refused, by the CLI too, and nothing changes."""
+    client, keys = api
+    doc = load("r06-sha256-upper.json")
+    assert import_(client, keys, doc).status_code == 201
+    before = _graph(store)
+    other = copy.deepcopy(doc)
+    if what == "another recipient":
+        other["recipient"] = {"type": "email", "hashed": False, "salt": "s4lt", "identity": "someone@example.org"}
+    else:
+        other["badge"] = "https://issuer.example/badges/b2"
+    reason = _ingest_refusal(store, tmp_path, client, other)
+    assert reason == (f"assertion id '{doc['id']}' is already in the graph for a different badge or recipient; "
+                      "an id names one award"), what
+    result = _cli_ingest(store, monkeypatch, _write(tmp_path, other))
+    assert result.exit_code == 1 and "already in the graph for a different badge or recipient" in result.output
+    assert _graph(store) == before

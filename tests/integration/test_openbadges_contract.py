@@ -77,9 +77,9 @@ def test_awards_without_issuer_get_it_from_the_badge(any_store: GraphStore) -> N
     assert any_store.write(queries.LINK_ASSERTIONS_TO_BADGE_ISSUER, {"badge_ids": ["b0", "b1"]}) == [{"linked": 0}]
 
     probe = [with_issuer[0]["id"], without[0]["id"], "nope"]
-    got = {r["id"]: (r["badge_id"], r["learner_id"])
+    got = {r["id"]: (r["badge_id"], r["learner_id"], r["recipient_learner"])
            for r in any_store.read(queries.ASSERTION_ENDPOINTS, {"ids": probe})}
-    assert got == {a["id"]: (a["badge_id"], a["learner_id"]) for a in (with_issuer[0], without[0])}
+    assert got == {a["id"]: (a["badge_id"], a["learner_id"], None) for a in (with_issuer[0], without[0])}
 
 
 @covers("REASSIGN_INGESTED_ASSERTION")
@@ -88,7 +88,8 @@ def test_an_ingested_award_passes_to_the_learner_who_imports_it(any_store: Graph
     any_store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": i, "props": {}} for i in ("hash", "me")]})
     award = _awards(1, issuer=None, badges=["b0"], seed=3)[0] | {"learner_id": "hash"}
     any_store.write(ASSERTION_STATEMENT, {"rows": [award]})
-    moved = {"id": award["id"], "from": "hash", "to": "me", "props": {"source": "import", "verified": False}}
+    moved = {"id": award["id"], "from": "hash", "to": "me",
+             "props": {"source": "import", "verified": False, "recipient_learner": "hash"}}
     assert any_store.write(queries.REASSIGN_INGESTED_ASSERTION, moved) == [{"id": award["id"]}]
     rows = any_store.read(f"MATCH (a:{Label.ASSERTION})-[:{Rel.TO}]->(l:{Label.LEARNER}) "
                           "RETURN a.id AS id, l.id AS learner, a.source AS source, a.verified AS verified, "
@@ -96,5 +97,6 @@ def test_an_ingested_award_passes_to_the_learner_who_imports_it(any_store: Graph
     assert rows == [{"id": award["id"], "learner": "me", "source": "import", "verified": False, "status": "accepted"}]
     # once moved it is no longer the placeholder's: a second move finds nothing and changes nothing
     assert any_store.write(queries.REASSIGN_INGESTED_ASSERTION, moved | {"to": "hash"}) == []
+    # it still names the recipient it was awarded to (a later ingest of it knows it by that)
     assert any_store.read(queries.ASSERTION_ENDPOINTS, {"ids": [award["id"]]}) == [
-        {"id": award["id"], "badge_id": "b0", "learner_id": "me"}]
+        {"id": award["id"], "badge_id": "b0", "learner_id": "me", "recipient_learner": "hash"}]
