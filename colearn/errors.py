@@ -75,6 +75,45 @@ class InvalidInput(ColearnError):
 
 
 
+class InvalidInputs(InvalidInput):
+    """Several problems found in one input, each an ``InvalidInput`` naming its own
+    file, record and field (HTTP 422, one ``errors`` entry per problem): a reader
+    that checks everything before it refuses reports them all at once.
+
+    Its own ``file``, ``record`` and ``field`` are the first problem's; its message
+    lists every problem, one a line (``MAX_LISTED`` of them, then how many more).
+
+    Args:
+        problems: at least two problems, in the order found.
+    """
+
+    #: The most problems the message lists (``problems`` holds them all).
+    MAX_LISTED = 50
+
+    def __init__(self, problems: list[InvalidInput]) -> None:
+        self.problems = list(problems)
+        lines = [f"- {p}" for p in self.problems[:self.MAX_LISTED]]
+        if len(self.problems) > self.MAX_LISTED:
+            lines.append(f"- and {len(self.problems) - self.MAX_LISTED} more")
+        listing = f"{len(self.problems)} problems:\n" + "\n".join(lines)
+        super().__init__(listing)
+        first = self.problems[0]
+        self.file, self.record, self.field = first.file, first.record, first.field
+
+
+def refuse(problems: list[InvalidInput]) -> None:
+    """Raise the problems found, if any: the one alone, or ``InvalidInputs`` for several.
+
+    Raises:
+        InvalidInput: one problem.
+        InvalidInputs: several.
+    """
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InvalidInputs(problems)
+
+
 class BatchRefused(InvalidInput):
     """A batch refused whole because some of its records are bad: nothing of it
     was written (HTTP 422, one ``errors`` entry per refused record).

@@ -53,11 +53,15 @@ not before the start, every session within ``[start, end]``). An opportunity has
 Everything is validated before anything is written: the shape of each record
 (pydantic, unknown fields refused, ids lower-case slugs), duplicate ids,
 references to ids that are neither in the catalogue nor in the graph, steps
-that accept no badge or require more badges than they list, and a badge
-accepted by two steps of one pathway, and a place that lies within itself, at
-once or in a cycle through other places (with the graph's places). Errors are ``InvalidInput`` naming the
-file, the record (the 1-based line for CSV; ``badges[12] (line 140)`` for YAML,
-section, 0-based index and the record's first line) and the field.
+that accept no badge or require more badges than they list, the pathway rules
+the authoring API applies too (``records.catalogue``: a badge accepted by two
+steps of one pathway, a completion badge that is also a step's or is not its
+organisation's own), and a place that lies within itself, at once or in a cycle
+through other places (with the graph's places). Every problem is found before
+the catalogue is refused (``catalogue_checks``), so one run lists them all: an
+``InvalidInput`` for one, ``InvalidInputs`` listing each for several. Each names
+the file, the record (the 1-based line for CSV; ``badges[12] (line 140)`` for
+YAML, section, 0-based index and the record's first line) and the field.
 
 Writes are idempotent upserts in dependency order, one ``UNWIND`` statement per
 batch; each record's links of a kind are replaced, so re-reading an edited
@@ -67,32 +71,27 @@ offers one transaction over all of them through this interface), and running
 the ingest again completes it.
 
 The records themselves are ``colearn.records`` (shared with the API); reading
-the files is ``catalogue_files``, writing the graph ``catalogue_write``.
+the files is ``catalogue_files``, checking them ``catalogue_checks``, writing the
+graph ``catalogue_write``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
-
-from colearn.graph import queries
-from colearn.graph.issuing import issuer_change_problem
-from colearn.graph.schema import Label
+from colearn.errors import InvalidInput, refuse
 from colearn.graph.store import GraphStore
-from colearn.ingest.catalogue_files import (ACTIVITY_FILES, CSV_SECTIONS, SECTIONS, Catalogue, Entry, RawCatalogue,
-                                            Where, read_raw)
+from colearn.ingest.catalogue_checks import place_problems, read_checked, reference_problems
+from colearn.ingest.catalogue_files import ACTIVITY_FILES, CSV_SECTIONS, SECTIONS, Catalogue, Entry, Where
 from colearn.ingest.catalogue_write import write_catalogue
-from colearn.ingest.common import IngestReport, require_existing, validate
-from colearn.ingest.spine import default_spine_path, read_spine, spine_cell_rows
+from colearn.ingest.common import IngestReport
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
                                        PathwayRecord, PlaceRecord, StepRecord, StepRow, ThemeRecord,
-                                       foreign_badge_problem, step_badge_problems, step_id, within_cycle)
+                                       step_badge_problems, step_id)
 from colearn.records.fields import Email, Name, Ref, RefList, Session, Slug, Url
 from colearn.records.spine import SpineFile
 
@@ -137,8 +136,6 @@ __all__ = [
     "write_catalogue",
 ]
 
-M = TypeVar("M", bound=BaseModel)
-
 
 def demo_city_path() -> Path:
     """The demo city bundled with colearn (``data/demo-city/``, a folder of YAML files)."""
@@ -153,66 +150,20 @@ DEMO_DATES_AS_OF = date(2026, 10, 5)
 
 
 # --------------------------------------------------------------------------
-# Validation
+# Validation (the checks themselves: ``catalogue_checks``)
 # --------------------------------------------------------------------------
 
 
-def _validated(model: type[M], raw: RawCatalogue, section: str) -> list[Entry[M]]:
-    return [Entry(validate(model, data, file=w.file, record=w.record), w)
-            for data, w in raw.sections.get(section, [])]
-
-
-def _pathways(raw: RawCatalogue) -> tuple[list[Entry[PathwayRecord]], dict[str, list[Where]]]:
-    """Validate pathways; CSV pathways take their steps from ``pathway_steps``."""
-    rows = raw.sections.get("pathways", [])
-    step_rows = [Entry(validate(StepRow, d, file=w.file, record=w.record), w)
-                 for d, w in raw.sections.get("pathway_steps", [])]
-    by_pathway: dict[str, list[Entry[StepRow]]] = {}
-    for s in step_rows:
-        by_pathway.setdefault(s.value.pathway, []).append(s)
-    csv_pathways = "pathways" in raw.csv_sections
-    if step_rows and "pathways" in raw.sections and not csv_pathways:
-        raise step_rows[0].where.error(
-            "pathway_steps.csv goes with pathways.csv; in YAML, steps are listed inside each pathway")
-    ids = {str(d.get("id")) for d, _ in rows}
-    for s in step_rows:
-        if s.value.pathway not in ids:
-            in_file = raw.section_file.get("pathways", "the catalogue (no pathways section)")
-            raise s.where.error(f"no pathway '{s.value.pathway}' in {in_file}", "pathway")
-    entries: list[Entry[PathwayRecord]] = []
-    step_where: dict[str, list[Where]] = {}
-    for data, where in rows:
-        if csv_pathways:
-            mine = by_pathway.get(str(data.get("id")), [])
-            data = {**data, "steps": [s.value.model_dump(exclude={"pathway"}) for s in mine]}
-            wheres = [s.where for s in mine]
-        else:
-            steps = data.get("steps")
-            n = len(steps) if isinstance(steps, list) else 0
-            wheres = [Where(where.file, where.record, f"steps.{i}.") for i in range(n)]
-        pathway = validate(PathwayRecord, data, file=where.file, record=where.record)
-        entries.append(Entry(pathway, where))
-        step_where[pathway.id] = wheres
-    return entries, step_where
-
-
-def _check_unique(label: Label, entries: Iterable[Entry[Any]],
-                  taken: dict[str, Where] | None = None) -> None:
-    seen: dict[str, Where] = dict(taken or {})
-    for e in entries:
-        first = seen.get(e.value.id)
-        if first is not None:
-            raise e.where.error(f"duplicate {label} id '{e.value.id}' (first in {first.file}, "
-                                f"record {first.record})", "id")
-        seen[e.value.id] = e.where
-
-
-def _check_steps(catalogue: Catalogue) -> None:
-    """A badge is accepted by one step of a pathway at most, and is not also its completion badge."""
-    for e in catalogue.pathways:
-        for i, fld, message in step_badge_problems(e.value)[:1]:
-            where = e.where if i is None else catalogue.step_where[e.value.id][i]
-            raise where.error(message, fld)
+def _refuse(problems: list[InvalidInput]) -> None:
+    """Raise every problem found (each once, in the order found), if any."""
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for p in problems:
+        key = (p.file, p.record, p.field, p.detail)
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    refuse(unique)
 
 
 def read_catalogue(path: Path | str) -> Catalogue:
@@ -227,138 +178,26 @@ def read_catalogue(path: Path | str) -> Catalogue:
         ``check_references``.
 
     Raises:
-        InvalidInput: the first problem found, naming the file, the record and the field.
+        InvalidInput: one problem, naming the file, the record and the field
+            (``InvalidInputs``: several, each so named; every problem that needs no
+            graph is found before refusing).
     """
-    p = Path(path)
-    raw = read_raw(p)
-    if raw.spine is not None:
-        data, where = raw.spine
-        spine = validate(SpineFile, data, file=where.file, record=where.record)
-        spine_source = where.file
-    else:
-        spine, spine_source = read_spine(None), str(default_spine_path())
-    cat = Catalogue(source=str(p), spine=spine, spine_source=spine_source)
-    cat.destinations = _validated(DestinationRecord, raw, "destinations")
-    cat.themes = _validated(ThemeRecord, raw, "themes")
-    cat.places = _validated(PlaceRecord, raw, "places")
-    cat.organisations = _validated(OrganisationRecord, raw, "organisations")
-    cat.badges = _validated(BadgeRecord, raw, "badges")
-    cat.opportunities = _validated(OpportunityRecord, raw, "opportunities")
-    cat.pathways, cat.step_where = _pathways(raw)
-
-    spine_dests = {d.id: Where(spine_source, "spine", f"destinations.{i}.")
-                   for i, d in enumerate(spine.destinations)}
-    _check_unique(Label.DESTINATION, cat.destinations, taken=spine_dests)
-    _check_unique(Label.THEME, cat.themes)
-    _check_unique(Label.PLACE, cat.places)
-    _check_unique(Label.ORGANISATION, cat.organisations)
-    _check_unique(Label.BADGE, cat.badges)
-    _check_unique(Label.OPPORTUNITY, cat.opportunities)
-    _check_unique(Label.PATHWAY, cat.pathways)
-    _check_steps(cat)
-    return cat
-
-
-def _references(cat: Catalogue) -> list[tuple[Label, str, Where, str]]:
-    """Every reference in the catalogue: ``(label, id, where, field)``, in input order."""
-    refs: list[tuple[Label, str, Where, str]] = []
-
-    def many(label: Label, ids: list[str], where: Where, fld: str) -> None:
-        refs.extend((label, v, where, f"{fld}.{j}") for j, v in enumerate(ids))
-
-    for t in cat.themes:
-        many(Label.DESTINATION, t.value.destinations, t.where, "destinations")
-    for pl in cat.places:
-        if pl.value.within is not None:
-            refs.append((Label.PLACE, pl.value.within, pl.where, "within"))
-    for b in cat.badges:
-        refs.append((Label.ORGANISATION, b.value.issuer, b.where, "issuer"))
-        many(Label.SPINE_CELL, b.value.cells, b.where, "cells")
-        many(Label.THEME, b.value.themes, b.where, "themes")
-    for o in cat.opportunities:
-        refs.append((Label.ORGANISATION, o.value.organisation, o.where, "organisation"))
-        if o.value.place is not None:
-            refs.append((Label.PLACE, o.value.place, o.where, "place"))
-        many(Label.THEME, o.value.themes, o.where, "themes")
-        many(Label.BADGE, o.value.badges, o.where, "badges")
-    for pw in cat.pathways:
-        p = pw.value
-        refs.append((Label.ORGANISATION, p.organisation, pw.where, "organisation"))
-        refs.append((Label.DESTINATION, p.destination, pw.where, "destination"))
-        for step, where in zip(p.steps, cat.step_where[p.id]):
-            many(Label.BADGE, step.badges, where, "badges")
-        if p.completion_badge is not None:
-            refs.append((Label.BADGE, p.completion_badge, pw.where, "completion_badge"))
-    return refs
-
-
-def _known_ids(cat: Catalogue) -> dict[Label, set[str]]:
-    return {
-        Label.SPINE_CELL: {r["id"] for r in spine_cell_rows(cat.spine)},
-        Label.DESTINATION: {d.id for d in cat.spine.destinations} | {e.value.id for e in cat.destinations},
-        Label.THEME: {e.value.id for e in cat.themes},
-        Label.PLACE: {e.value.id for e in cat.places},
-        Label.ORGANISATION: {e.value.id for e in cat.organisations},
-        Label.BADGE: {e.value.id for e in cat.badges},
-    }
+    catalogue, problems = read_checked(Path(path))
+    _refuse(problems)
+    return catalogue
 
 
 def check_references(store: GraphStore, catalogue: Catalogue) -> None:
-    """Check that every reference names a node in the catalogue or already in the graph.
-
-    Also the rules that need the graph: a pathway's completion badge is its
-    organisation's own (``foreign_badge_problem``), and a badge with live awards
-    or a pathway to complete keeps its issuer (``issuing.issuer_change_problem``).
-
-    Reads only: one ``missing_ids`` query per (label, file) with references
-    outside the catalogue, one read of the badges' issuers, and a few more per
-    completion badge or badge whose issuer changes.
-
-    Args:
-        store: the graph the catalogue will be written to.
-        catalogue: from ``read_catalogue``.
+    """Check that every reference names a node in the catalogue or already in the
+    graph, with the rules that need the graph (``catalogue_checks.reference_problems``:
+    a pathway's completion badge its organisation's own, a badge with live awards
+    keeps its issuer). Reads only.
 
     Raises:
-        InvalidInput: the first unknown id or broken rule, naming the file, the record
-            and the field.
+        InvalidInput: an unknown id or broken rule, naming the file, the record and
+            the field (``InvalidInputs``: several, all of them).
     """
-    known = _known_ids(catalogue)
-    groups: dict[tuple[Label, str], dict[str, tuple[int | str, str]]] = {}
-    for label, ref, where, fld in _references(catalogue):
-        if ref in known[label]:
-            continue
-        groups.setdefault((label, where.file), {}).setdefault(ref, (where.record, f"{where.prefix}{fld}"))
-    for (label, file), where_map in groups.items():
-        require_existing(store, label, where_map.keys(), file=file, where=where_map)
-    _check_completion_owners(store, catalogue)
-    stored = {r["badge_id"]: r["issuer_id"] for r in store.read(
-        queries.BADGE_ISSUERS, {"badge_ids": [b.value.id for b in catalogue.badges]})}
-    for b in catalogue.badges:  # only a badge whose issuer changes costs more reads
-        fixed = issuer_change_problem(store, b.value.id, b.value.issuer) \
-            if stored.get(b.value.id) not in (None, b.value.issuer) else None
-        if fixed:
-            raise b.where.error(fixed, "issuer")
-
-
-def _check_completion_owners(store: GraphStore, catalogue: Catalogue) -> None:
-    """A pathway's completion badge is awarded in its organisation's name, so that
-    organisation must define it (``foreign_badge_problem``, the API's rule): the
-    badge's issuer in this catalogue, else the one in the graph."""
-    issuers = {e.value.id: e.value.issuer for e in catalogue.badges}
-    for pw in catalogue.pathways:
-        p = pw.value
-        if p.completion_badge is None:
-            continue
-        if p.completion_badge in issuers:
-            issuer: str | None = issuers[p.completion_badge]
-        else:
-            rows = store.read(queries.BADGES_NOT_DEFINED_BY, {"ids": [p.completion_badge],
-                                                              "organisation": p.organisation})
-            issuer = rows[0]["issuer"] if rows else p.organisation
-        problem = foreign_badge_problem(p.completion_badge, issuer, p.organisation)
-        if problem:
-            raise pw.where.error(f"pathway '{p.id}': {problem}", "completion_badge")
-
+    _refuse(reference_problems(store, catalogue))
 
 
 def check_places(store: GraphStore, catalogue: Catalogue) -> None:
@@ -368,16 +207,10 @@ def check_places(store: GraphStore, catalogue: Catalogue) -> None:
     Reads only: the graph's ``WITHIN`` links (``queries.PLACES_WITHIN``).
 
     Raises:
-        InvalidInput: the first place in a cycle, naming the file, the record and ``within``.
+        InvalidInput: a place in a cycle, naming the file, the record and ``within``
+            (``InvalidInputs``: every such place).
     """
-    if not catalogue.places:
-        return
-    within: dict[str, str | None] = {r["id"]: r["within"] for r in store.read(queries.PLACES_WITHIN)}
-    within |= {e.value.id: e.value.within for e in catalogue.places}
-    for e in catalogue.places:
-        problem = within_cycle(e.value.id, within)
-        if problem is not None:
-            raise e.where.error(problem, "within")
+    _refuse(place_problems(store, catalogue))
 
 
 def ingest_catalogue(store: GraphStore, path: Path | str) -> IngestReport:
@@ -397,12 +230,12 @@ def ingest_catalogue(store: GraphStore, path: Path | str) -> IngestReport:
     Raises:
         InvalidInput: the catalogue is malformed, refers to unknown ids, or puts
             a place within itself (``check_places``); the message names the file,
-            the record and the field.
+            the record and the field. Every problem is found before refusing,
+            the graph's included: several are one ``InvalidInputs`` listing each.
         ColearnError: the store rejected a write (``StoreUnavailable`` if unreachable).
     """
-    catalogue = read_catalogue(path)
-    check_references(store, catalogue)
-    check_places(store, catalogue)
+    catalogue, problems = read_checked(Path(path))
+    _refuse(problems + reference_problems(store, catalogue) + place_problems(store, catalogue))
     return write_catalogue(store, catalogue)
 
 
@@ -439,6 +272,5 @@ def ingest_demo_catalogue(store: GraphStore, today: date | None = None) -> Inges
     """
     today = today or datetime.now(UTC).date()
     catalogue = shift_dates(read_catalogue(demo_city_path()), demo_shift_days(today))
-    check_references(store, catalogue)
-    check_places(store, catalogue)
+    _refuse(reference_problems(store, catalogue) + place_problems(store, catalogue))
     return write_catalogue(store, catalogue)

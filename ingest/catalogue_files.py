@@ -19,12 +19,14 @@ import yaml
 from pydantic import BaseModel
 
 from colearn.errors import InvalidInput
+from colearn.graph.schema import Label
 from colearn.ingest.common import clean_header
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
-                                       PathwayRecord, PlaceRecord, StepRow, ThemeRecord)
+                                       PathwayRecord, PathwayRefs, PlaceRecord, StepRow, ThemeRecord)
 from colearn.records.spine import SpineFile
 
-__all__ = ["ACTIVITY_FILES", "CSV_SECTIONS", "SECTIONS", "Catalogue", "Entry", "RawCatalogue", "Where", "read_raw"]
+__all__ = ["ACTIVITY_FILES", "CSV_SECTIONS", "SECTIONS", "Catalogue", "Entry", "PathwayNames", "RawCatalogue", "Where",
+           "read_raw"]
 
 #: Sections in the order they are validated and written.
 SECTIONS: tuple[str, ...] = (
@@ -69,6 +71,15 @@ class Entry(Generic[M]):
     where: Where
 
 
+@dataclass(frozen=True)
+class PathwayNames:
+    """A pathway as far as it could be read (valid or not), and where it and its steps are."""
+
+    refs: PathwayRefs
+    where: Where
+    steps: list[Where]
+
+
 @dataclass
 class Catalogue:
     """A whole catalogue, validated and checked for internal consistency (not yet against a graph).
@@ -80,6 +91,12 @@ class Catalogue:
         destinations, themes, places, organisations, badges, opportunities, pathways:
             the records of each section, in input order.
         step_where: pathway id -> the place of each of its steps (in step order).
+        pathway_names: every pathway given, valid or not, as far as it could be read:
+            what is checked against the graph (``catalogue_checks.reference_problems``).
+        unread: label -> id -> the raw record, for records refused by validation:
+            references to them are not reported unknown (their own problems are).
+        unchecked: labels whose references cannot be checked (a refused spine
+            leaves its cells and destinations unknown).
     """
 
     source: str
@@ -93,6 +110,9 @@ class Catalogue:
     opportunities: list[Entry[OpportunityRecord]] = field(default_factory=list)
     pathways: list[Entry[PathwayRecord]] = field(default_factory=list)
     step_where: dict[str, list[Where]] = field(default_factory=dict)
+    pathway_names: list[PathwayNames] = field(default_factory=list)
+    unread: dict[Label, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    unchecked: set[Label] = field(default_factory=set)
 
 
 

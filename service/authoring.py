@@ -1,14 +1,17 @@
 """Recommended pathway authoring: create, update, publish, archive, and the
 completion award.
 
-A pathway is validated with the ``PathwayRecord`` the catalogue reader also uses
-(``colearn.records``: steps present, each step with badges, ``required`` not above the step's size), then
-against the graph here (organisation, destination and badges exist; a badge in
-one step only; the completion badge in no step and defined by the pathway's
-own organisation, since its award is issued in that organisation's name), and written whole in one
-statement (``queries.pathway_upsert``). A step that sits lower on the spine
-than the step before it is a warning, not an error: organisations sometimes
-mean it (a "give back" step at the end).
+A pathway is validated whole, and refused with every problem at once
+(``validated``): its shape with the ``PathwayRecord`` the catalogue reader also
+uses (``colearn.records``: steps present, each step with badges, ``required`` not
+above the step's size), and together with it the pathway rules of
+``records.catalogue`` that the reader applies too (organisation, destination and
+badges exist; a badge in one step only; the completion badge in no step and
+defined by the pathway's own organisation, since its award is issued in that
+organisation's name), so that fixing one answer's problems never brings up new
+ones. It is written whole in one statement (``queries.pathway_upsert``). A step
+that sits lower on the spine than the step before it is a warning, not an error:
+organisations sometimes mean it (a "give back" step at the end).
 
 Only the authoring organisation (or admin) may change a pathway; drafts are
 visible to them alone (``domain/policy.py``: ``CHANGE_OWN``, ``SEE_DRAFT``).
@@ -45,11 +48,13 @@ but answers a warning naming the cycle (``completion_cycle_warnings``).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-from pydantic import ValidationError
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError, field_validator
 
 from colearn.domain import catalogue as domain_catalogue
 from colearn.domain import policy
@@ -60,9 +65,10 @@ from colearn.errors import Conflict, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label, PathwayStatus
 from colearn.graph.store import GraphStore
-from colearn.records.catalogue import PathwayRecord, StepRecord, step_badge_problems, step_id
+from colearn.records.catalogue import (PathwayRecord, StepRecord, pathway_reference_problems, pathway_refs,
+                                       step_badge_problems, step_id)
 from colearn.service.auth import Principal
-from colearn.service.catalogue import check_own_badges, field_error, validation_error
+from colearn.service.catalogue import field_error, validation_error
 
 __all__ = ["COMPLETION_SOURCE", "Completion", "complete_after_award", "completion_assertion_id", "unmet_steps"]
 
@@ -101,25 +107,52 @@ def get(store: GraphStore, principal: Principal, pathway_id: str) -> dict[str, A
     return rows[0]["record"]
 
 
-def _check_graph(store: GraphStore, pathway: PathwayRecord) -> None:
-    """The references of a pathway exist, and no badge repeats (422 naming the field)."""
-    for i, fld, message in step_badge_problems(pathway):
-        raise field_error(fld if i is None else f"steps.{i}.{fld}", message)
-    singles = [(Label.ORGANISATION, pathway.organisation, "organisation"),
-               (Label.DESTINATION, pathway.destination, "destination")]
-    if pathway.completion_badge is not None:
-        singles.append((Label.BADGE, pathway.completion_badge, "completion_badge"))
-    for label, ref, fld in singles:
-        if store.read(queries.missing_ids(label), {"ids": [ref]}):
-            raise field_error(fld, f"unknown {label} '{ref}'")
-    wanted = sorted({b for s in pathway.steps for b in s.badges})
-    missing = {r["id"] for r in store.read(queries.missing_ids(Label.BADGE), {"ids": wanted})}
-    for i, step in enumerate(pathway.steps):
-        for j, badge in enumerate(step.badges):
-            if badge in missing:
-                raise field_error(f"steps.{i}.badges.{j}", f"unknown badge '{badge}'")
-    if pathway.completion_badge is not None:
-        check_own_badges(store, pathway.organisation, {"completion_badge": pathway.completion_badge})
+def validated(store: GraphStore, data: Mapping[str, Any], model: type[PathwayRecord] = PathwayRecord,
+              errors: Iterable[dict[str, Any]] = ()) -> PathwayRecord:
+    """Validate a pathway whole, and refuse it with every problem at once.
+
+    The record's shape (``model``: fields, steps, ``required``) and the pathway
+    rules (``records.catalogue``: references that name nothing, a badge in two
+    steps, the completion badge in a step or not the organisation's own) are
+    checked together, so that fixing what one answer lists never brings up a new
+    problem in the next. A part that is itself invalid (a step whose ``badges``
+    are not a list of ids) is left out of the rules that need it; every other
+    part is still checked. Reads: one ``missing_ids`` per label named and one
+    ``BADGE_ISSUERS`` for the completion badge.
+
+    Args:
+        store: the graph.
+        data: the pathway as sent (a request body, or a stored pathway with a patch on top).
+        model: the record model to validate with.
+        errors: problems the caller found already (``{loc, msg, type}``, ``loc`` from ``body``).
+
+    Returns:
+        The validated record.
+
+    Raises:
+        RequestValidationError: 422 with one ``errors`` entry per problem, each
+            naming its field (``body.steps.2.badges.0``).
+    """
+    found = list(errors)
+    record: PathwayRecord | None = None
+    try:
+        record = model.model_validate(data)
+    except ValidationError as exc:
+        found += validation_error(exc).errors()
+    refs = pathway_refs(record if record is not None else data)
+    missing = {kind: {r["id"] for r in store.read(queries.missing_ids(Label(kind)), {"ids": sorted(ids)})}
+               for kind, ids in refs.named().items() if ids}
+    done = refs.completion_badge
+    issuers: dict[str, str | None] = {} if done is None else {done: None} | {
+        r["badge_id"]: r["issuer_id"] for r in store.read(queries.BADGE_ISSUERS, {"badge_ids": [done]})}
+    rules = [(fld if i is None else f"steps.{i}.{fld}", msg) for i, fld, msg in step_badge_problems(refs)]
+    rules += pathway_reference_problems(refs, unknown=lambda kind, ref: ref in missing.get(kind, ()),
+                                        issuers=issuers)
+    found += [field_error(fld, msg).errors()[0] for fld, msg in rules]
+    if found:
+        raise RequestValidationError(found)
+    assert record is not None
+    return record
 
 
 def spine_warnings(store: GraphStore, pathway: PathwayRecord | dict[str, Any]) -> list[dict[str, str]]:
@@ -175,7 +208,7 @@ class Written:
     warnings: list[dict[str, str]]
 
 
-def create(store: GraphStore, principal: Principal, pathway: PathwayRecord) -> Written:
+def create(store: GraphStore, principal: Principal, body: Mapping[str, Any]) -> Written:
     """Create a pathway: a draft, or published at once when ``status`` is ``published``.
 
     Publishing at creation passes the same checks as writing a draft and then
@@ -184,18 +217,25 @@ def create(store: GraphStore, principal: Principal, pathway: PathwayRecord) -> W
     write) and answers the same warnings (spine order, completion cycles); the
     status time is stamped as a publish stamps it.
 
+    Args:
+        store: the graph.
+        principal: the caller.
+        body: the pathway as sent (``PathwayCreate``'s fields), not yet validated.
+
     Raises:
-        Forbidden: the caller may not author for ``pathway.organisation``.
-        RequestValidationError: ``status`` ``archived`` (422 naming ``status``: a new
-            pathway is a draft or published), unknown references, or a badge in two
-            steps (422 with the field).
+        Forbidden: the caller may not author for the body's ``organisation``
+            (asked before anything else, when the body names one).
+        RequestValidationError: every problem of the body at once (``validated``):
+            its shape, ``status`` ``archived`` (a new pathway is a draft or
+            published), unknown references, a badge in two steps, a foreign or
+            stepped completion badge (422, one entry per field).
         Conflict: the id is taken.
     """
-    if pathway.status == PathwayStatus.ARCHIVED:
-        raise field_error("status", "a new pathway is a draft or published; archive it with "
-                                    "POST /pathways/{id}/archive")
+    refs = pathway_refs(body)
+    if refs.organisation is not None:
+        may_change(principal, refs.id or "(new)", refs.organisation)
+    pathway = validated(store, body, PathwayCreate)
     may_change(principal, pathway.id, pathway.organisation)
-    _check_graph(store, pathway)
     _write(store, pathway, create=True)
     return Written(get(store, principal, pathway.id), _warnings(store, pathway, pathway.id))
 
@@ -238,11 +278,19 @@ def completion_cycle_warnings(store: GraphStore, pathway_id: str) -> list[dict[s
 def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict[str, Any]) -> Written:
     """Apply a patch to a pathway (``steps``, when given, replace them all) and write it whole.
 
+    Args:
+        store: the graph.
+        principal: the caller.
+        pathway_id: the pathway.
+        patch: the fields to change as sent (``PathwayUpdate``'s; a null clears an
+            optional one), not yet validated: the patched pathway is validated whole.
+
     Raises:
         NotFound: no such pathway (or a draft of another organisation).
         Forbidden: the caller is not its author, or would give it to another organisation.
         Conflict: the pathway is archived (publish it again to change it).
-        RequestValidationError: the patched pathway is invalid.
+        RequestValidationError: every problem of the patched pathway at once
+            (``validated``; an ``id`` in the patch is one of them).
     """
     current = get(store, principal, pathway_id)
     may_change(principal, pathway_id, current["organisation"])
@@ -251,12 +299,12 @@ def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict
     base = {k: current[k] for k in ("title", "description", "status", "kind", "organisation", "destination",
                                     "completion_badge", "steps")}
     base["description"] = base["description"] or ""
-    try:
-        pathway = PathwayRecord.model_validate({**base, **patch, "id": pathway_id})
-    except ValidationError as exc:
-        raise validation_error(exc) from exc
+    moved = pathway_refs(patch).organisation
+    if moved is not None:
+        may_change(principal, pathway_id, moved)
+    fixed = [field_error("id", "the id is the path's; a patch cannot change it").errors()[0]] if "id" in patch else []
+    pathway = validated(store, {**base, **patch, "id": pathway_id}, errors=fixed)
     may_change(principal, pathway_id, pathway.organisation)
-    _check_graph(store, pathway)
     _write(store, pathway, create=False)
     return Written(get(store, principal, pathway_id), _warnings(store, pathway, pathway_id))
 
@@ -304,4 +352,11 @@ class PathwayCreate(PathwayRecord):
     (the same checks as publishing); ``archived`` is refused."""
 
     status: PathwayStatus = PathwayStatus.DRAFT
+
+    @field_validator("status")
+    @classmethod
+    def _not_archived(cls, status: PathwayStatus) -> PathwayStatus:
+        if status == PathwayStatus.ARCHIVED:
+            raise ValueError("a new pathway is a draft or published; archive it with POST /pathways/{id}/archive")
+        return status
 

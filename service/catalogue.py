@@ -16,7 +16,7 @@ An opportunity may list any organisation's badges (a college course that
 prepares for a library's club badge): listing issues nothing, and only a
 badge's issuer can award it (``graph.issuing`` refuses anyone else). What is
 issued in an organisation's name must be its own: a pathway's completion
-badge (``check_own_badges``, used by ``authoring``).
+badge (``records.catalogue.pathway_reference_problems``, asked by ``authoring``).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from colearn.graph.issuing import issuer_change_problem
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
-                                       PlaceRecord, ThemeRecord, foreign_badge_problem, within_cycle)
+                                       PlaceRecord, ThemeRecord, within_cycle)
 from colearn.records.spine import SpineCellRecord
 from colearn.text import expected
 from colearn.service.auth import Principal
@@ -290,30 +290,6 @@ def check_filters(store: GraphStore, location: Literal["query", "body"], of: Ent
                 where = f" (GET {spec.listing} lists them)" if spec.listing else ""
                 raise field_error(f"{name}.{i}" if many else name,
                                   f"no {spec.noun} has the id '{ref}'{where}", location)
-
-
-def check_own_badges(store: GraphStore, organisation: str, badges: dict[str, str]) -> None:
-    """Refuse badges that ``organisation`` does not define (422 naming the body field).
-
-    What is issued in an organisation's name must be a badge it defines: a
-    pathway's ``completion_badge`` is awarded as its issuer, so it must be the
-    pathway organisation's own, whoever the caller is (admin too). (A pathway's
-    steps and an opportunity's ``badges`` may name any organisation's badges:
-    nothing is issued for them.)
-
-    Args:
-        store: the graph.
-        organisation: the owning organisation's id.
-        badges: body field (dotted) -> badge id; unknown ids are left to ``check_references``.
-    """
-    if not badges:
-        return
-    foreign = {r["id"]: r["issuer"] for r in store.read(
-        queries.BADGES_NOT_DEFINED_BY, {"ids": sorted(set(badges.values())), "organisation": organisation})}
-    for fld, badge in badges.items():
-        problem = foreign_badge_problem(badge, foreign[badge], organisation) if badge in foreign else None
-        if problem:
-            raise field_error(fld, problem)
 
 
 def _write_params(entity: Entity, record: BaseModel) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from colearn.errors import BatchRefused, ColearnError, RateLimited
+from colearn.errors import BatchRefused, ColearnError, InvalidInputs, RateLimited
 from colearn.service.methods import allowed_methods
 from colearn.service.schemas import InvalidProblem, Problem
 
@@ -67,6 +67,9 @@ def install(app: FastAPI) -> None:
         extra: dict[str, Any] = {}
         if isinstance(exc, BatchRefused):  # one entry per refused record
             extra = {"errors": [{"field": where, "message": reason} for where, reason in exc.refused]}
+        elif isinstance(exc, InvalidInputs):  # one entry per problem
+            extra = {"errors": [{"field": p.field or (f"line {p.record}" if p.record is not None else "body"),
+                                 "message": p.detail} for p in exc.problems]}
         elif where:
             extra = {"errors": [{"field": where, "message": getattr(exc, "detail", exc.message)}]}
         return problem(exc.status, exc.type_slug, exc.message, headers=headers, **extra)

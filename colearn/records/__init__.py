@@ -10,7 +10,9 @@ that the service never imports a reader):
   and ``epoch`` (a record's date or time as epoch seconds UTC).
 - ``catalogue``: ``DestinationRecord``, ``ThemeRecord``, ``PlaceRecord``,
   ``OrganisationRecord``, ``BadgeRecord``, ``OpportunityRecord``, ``StepRecord``,
-  ``StepRow``, ``PathwayRecord``; ``step_id``, ``step_badge_problems`` and ``foreign_badge_problem``.
+  ``StepRow``, ``PathwayRecord``; ``step_id``; the pathway rule set shared by the
+  reader and the API (``pathway_refs``, ``step_badge_problems``,
+  ``pathway_reference_problems``, ``foreign_badge_problem``).
 - ``spine``: ``SpineFile`` (the spine file's shape) and ``SpineCellRecord``.
 """
 
@@ -20,11 +22,14 @@ from colearn.records.catalogue import (
     OpportunityRecord,
     OrganisationRecord,
     PathwayRecord,
+    PathwayRefs,
     PlaceRecord,
     StepRecord,
     StepRow,
     ThemeRecord,
     foreign_badge_problem,
+    pathway_reference_problems,
+    pathway_refs,
     step_badge_problems,
     step_id,
 )
@@ -32,6 +37,7 @@ from colearn.records.spine import Framework, SpineCellRecord, SpineEntry, SpineF
 from colearn.records.terms import OpportunityMode, PathwayKind, PathwayStatus, ThemeKind
 
 __all__ = ["BadgeRecord", "DestinationRecord", "Framework", "OpportunityMode", "OpportunityRecord",
-           "OrganisationRecord", "PathwayKind", "PathwayRecord", "PathwayStatus", "PlaceRecord", "SpineCellRecord",
-           "SpineEntry", "SpineFile", "StepRecord", "StepRow", "ThemeKind", "ThemeRecord", "foreign_badge_problem", "step_badge_problems",
+           "OrganisationRecord", "PathwayKind", "PathwayRecord", "PathwayRefs", "PathwayStatus", "PlaceRecord", "SpineCellRecord",
+           "SpineEntry", "SpineFile", "StepRecord", "StepRow", "ThemeKind", "ThemeRecord", "foreign_badge_problem",
+           "pathway_reference_problems", "pathway_refs", "step_badge_problems",
            "step_id"]

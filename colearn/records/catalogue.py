@@ -9,10 +9,13 @@ file format around them (sections, CSV cells, line numbers) is the reader's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
-from pydantic import Field, PositiveInt, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (ConfigDict, Field, PositiveInt, TypeAdapter, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from colearn import times
@@ -20,8 +23,11 @@ from colearn.records.fields import Email, Name, Record, Ref, RefList, Session, S
 from colearn.records.terms import OpportunityMode, PathwayKind, PathwayStatus, ThemeKind
 
 __all__ = ["BadgeRecord", "DestinationRecord", "OpportunityRecord", "OrganisationRecord", "PathwayRecord",
-           "PlaceRecord", "StepRecord", "StepRow", "ThemeRecord", "step_badge_problems", "step_id",
-           "time_problems", "within_cycle"]
+           "PathwayRefs", "PlaceRecord", "StepRecord", "StepRow", "ThemeRecord", "foreign_badge_problem",
+           "pathway_reference_problems", "pathway_refs", "step_badge_problems", "step_id", "time_problems",
+           "within_cycle"]
+
+T = TypeVar("T")
 
 
 def step_id(pathway_id: str, n: int) -> str:
@@ -269,28 +275,144 @@ class PathwayRecord(Record):
         return steps
 
 
-def step_badge_problems(pathway: PathwayRecord) -> list[tuple[int | None, str, str]]:
+@dataclass(frozen=True)
+class PathwayRefs:
+    """What a pathway names, read field by field: each with its own type
+    (``Ref``, a list of ``Ref``), so that a pathway whose other fields are
+    invalid is still checked against the graph, and one request or file hears
+    of every problem at once.
+
+    Attributes:
+        id: the pathway's id as given (for messages; None: not text).
+        organisation, destination, completion_badge: the id named, or None
+            when absent or not a valid reference (its problem is the record's).
+        steps: per step as given, its badges, or None when the step's
+            ``badges`` are not a list of references (nothing of it can be checked).
+    """
+
+    id: str | None
+    organisation: str | None
+    destination: str | None
+    completion_badge: str | None
+    steps: tuple[tuple[str, ...] | None, ...]
+
+    def named(self) -> dict[str, set[str]]:
+        """The ids to look up: ``{"Organisation": ..., "Destination": ..., "Badge": ...}``."""
+        badges = {b for s in self.steps if s is not None for b in s}
+        if self.completion_badge is not None:
+            badges.add(self.completion_badge)
+        return {"Organisation": {self.organisation} if self.organisation is not None else set(),
+                "Destination": {self.destination} if self.destination is not None else set(), "Badge": badges}
+
+
+_TEXT = ConfigDict(str_strip_whitespace=True)
+_REF: TypeAdapter[str] = TypeAdapter(Ref, config=_TEXT)
+_REFS: TypeAdapter[list[str]] = TypeAdapter(list[Ref], config=_TEXT)
+
+
+def _read(adapter: TypeAdapter[T], value: Any) -> T | None:
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def pathway_refs(pathway: PathwayRecord | Mapping[str, Any]) -> PathwayRefs:
+    """The references of a validated pathway, or of a raw one (a request body, a
+    catalogue record) as far as each field is valid on its own.
+
+    A step's ``badges`` are read as a list of references without the rule that
+    none repeats within the step (the record's own problem): each is still looked up.
+    """
+    if isinstance(pathway, PathwayRecord):
+        return PathwayRefs(pathway.id, pathway.organisation, pathway.destination, pathway.completion_badge,
+                           tuple(tuple(s.badges) for s in pathway.steps))
+    steps = pathway.get("steps")
+    pid = pathway.get("id")
+    return PathwayRefs(
+        pid.strip() if isinstance(pid, str) else None,
+        _read(_REF, pathway.get("organisation")), _read(_REF, pathway.get("destination")),
+        _read(_REF, pathway.get("completion_badge")),
+        tuple(_steps(steps) if isinstance(steps, list) else ()))
+
+
+def _steps(steps: list[Any]) -> Iterator[tuple[str, ...] | None]:
+    for s in steps:
+        badges = _read(_REFS, s.get("badges")) if isinstance(s, Mapping) else None
+        yield None if badges is None else tuple(badges)
+
+
+def step_badge_problems(pathway: PathwayRefs | PathwayRecord) -> list[tuple[int | None, str, str]]:
     """A badge accepted by two steps of one pathway, or also its completion badge.
 
-    Shared by the catalogue reader and the pathway authoring API.
+    The rules of a pathway's badges that need no graph; with
+    ``pathway_reference_problems`` the whole pathway rule set, shared by the
+    catalogue reader and the pathway authoring API. A badge listed twice in one
+    step is the step's own problem (``RefList``), not reported again here.
 
     Returns:
         ``(step index or None for the pathway itself, field, message)`` for each
         problem, in step order; ``field`` is relative to the step
         (``badges.<j>``) or to the pathway (``completion_badge``).
     """
+    refs = pathway if isinstance(pathway, PathwayRefs) else pathway_refs(pathway)
     problems: list[tuple[int | None, str, str]] = []
     accepted: dict[str, int] = {}
-    for i, step in enumerate(pathway.steps):
-        for j, badge in enumerate(step.badges):
-            if badge in accepted:
+    for i, badges in enumerate(refs.steps):
+        for j, badge in enumerate(badges or ()):
+            if accepted.get(badge, i + 1) != i + 1:
                 problems.append((i, f"badges.{j}", f"badge '{badge}' is already accepted by step "
-                                 f"{accepted[badge]} of pathway '{pathway.id}'; a badge may appear in one step only"))
+                                 f"{accepted[badge]} of pathway '{refs.id}'; a badge may appear in one step only"))
             else:
-                accepted[badge] = i + 1
-    if pathway.completion_badge is not None and pathway.completion_badge in accepted:
-        problems.append((None, "completion_badge", f"the completion badge '{pathway.completion_badge}' is also "
-                         f"accepted by step {accepted[pathway.completion_badge]}"))
+                accepted.setdefault(badge, i + 1)
+    if refs.completion_badge is not None and refs.completion_badge in accepted:
+        problems.append((None, "completion_badge", f"the completion badge '{refs.completion_badge}' is also "
+                         f"accepted by step {accepted[refs.completion_badge]}"))
+    return problems
+
+
+def pathway_reference_problems(pathway: PathwayRefs, *, unknown: Callable[[str, str], bool],
+                               issuers: Mapping[str, str | None]) -> list[tuple[str, str]]:
+    """Every reference of a pathway that names nothing, and a completion badge its
+    organisation does not define (``foreign_badge_problem``).
+
+    The rules of a pathway that need the graph (with ``step_badge_problems``, the
+    whole pathway rule set): the API asks the graph, the catalogue reader the
+    catalogue and then the graph; both through ``unknown`` and ``issuers``. Parts
+    that could not be read (``None`` in ``pathway``) are skipped: their problem is
+    the record's. Whose the completion badge is can be told only of a badge that
+    exists; it is asked even when the organisation is unknown (a typo there should
+    not hide a foreign badge until the next try).
+
+    Args:
+        pathway: its references (``pathway_refs``).
+        unknown: ``(kind, id) -> True`` when no node of ``kind`` (``Organisation``,
+            ``Destination``, ``Badge``) has that id.
+        issuers: badge -> the organisation that defines it (None: none); a
+            completion badge not in it is not checked (whose it is cannot be told:
+            the catalogue reader's badge record that was itself refused).
+
+    Returns:
+        ``(field, message)`` per problem, fields relative to the pathway
+        (``organisation``, ``destination``, ``steps.<i>.badges.<j>``, ``completion_badge``),
+        in that order.
+    """
+    problems: list[tuple[str, str]] = []
+    for kind, ref, fld in (("Organisation", pathway.organisation, "organisation"),
+                           ("Destination", pathway.destination, "destination")):
+        if ref is not None and unknown(kind, ref):
+            problems.append((fld, f"unknown {kind} '{ref}'"))
+    for i, badges in enumerate(pathway.steps):
+        problems.extend((f"steps.{i}.badges.{j}", f"unknown Badge '{b}'")
+                        for j, b in enumerate(badges or ()) if unknown("Badge", b))
+    done = pathway.completion_badge
+    if done is not None:
+        if unknown("Badge", done):
+            problems.append(("completion_badge", f"unknown Badge '{done}'"))
+        elif pathway.organisation is not None and done in issuers:
+            foreign = foreign_badge_problem(done, issuers[done], pathway.organisation)
+            if foreign:
+                problems.append(("completion_badge", foreign))
     return problems
 
 
@@ -298,7 +420,7 @@ def foreign_badge_problem(badge: str, issuer: str | None, organisation: str) -> 
     """Why ``organisation`` may not issue ``badge`` in its name (a pathway's completion
     badge is awarded as the pathway's organisation), or None when it defines it.
 
-    Shared by the catalogue reader and the authoring API (``check_own_badges``).
+    Shared by the catalogue reader and the authoring API (``pathway_reference_problems``).
 
     Args:
         badge: the badge id.

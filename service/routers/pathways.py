@@ -5,11 +5,12 @@ learner themself."""
 
 from typing import Annotated, Any, Optional
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Body, Query, status
 from pydantic import Field
 
 from colearn.graph.schema import PathwayStatus
 from colearn.service import authoring
+from colearn.service.bodies import unvalidated
 from colearn.service.catalogue import check_filters
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.openbadges_deps import PublisherDep, ensure_badge_key
@@ -21,6 +22,10 @@ from colearn.records.catalogue import PathwayRecord
 router = APIRouter(prefix="/pathways", tags=["pathways"], responses=problem_responses(401, 403, 422, 429))
 
 PathwayUpdate = partial_model(PathwayRecord, "PathwayUpdate")
+#: The bodies of create and patch, documented as their models and validated by
+#: ``authoring`` with the graph's checks, so that one 422 lists every problem.
+CreateBody = Annotated[unvalidated(authoring.PathwayCreate), Body()]
+UpdateBody = Annotated[unvalidated(PathwayUpdate), Body()]
 
 
 class PathwayFilters(Paging):
@@ -54,20 +59,23 @@ def get_pathway(principal: PrincipalDep, store: StoreDep, item_id: IdPath) -> An
 
 @router.post("", response_model=PathwayPublic, status_code=status.HTTP_201_CREATED, name="create_pathway",
              responses=problem_responses(409))
-def create_pathway(principal: PrincipalDep, store: StoreDep, body: authoring.PathwayCreate) -> Any:
+def create_pathway(principal: PrincipalDep, store: StoreDep, body: CreateBody) -> Any:
     """Author a recommended pathway: a draft by default, or published at once with
     ``"status": "published"`` (the same checks and warnings as ``POST
-    /pathways/{id}/publish``); ``archived`` is a 422 naming ``body.status``. Errors
-    name the field (``body.steps.2.badges.0``); a step lower on the spine than the
-    one before is a warning."""
+    /pathways/{id}/publish``); ``archived`` is a 422 naming ``body.status``. A 422
+    lists every problem of the body at once, each naming its field
+    (``body.steps.2.badges.0``): its shape and what the graph says (unknown ids, a
+    badge in two steps, a completion badge that is a step's or another
+    organisation's); a step lower on the spine than the one before is a warning."""
     return _public(authoring.create(store, principal, body))
 
 
 @router.patch("/{item_id}", response_model=PathwayPublic, name="update_pathway",
               responses=problem_responses(404, 409))
-def update_pathway(principal: PrincipalDep, store: StoreDep, item_id: IdPath, body: PathwayUpdate) -> Any:
-    """Change a pathway; ``steps``, when given, replace all of them."""
-    return _public(authoring.update(store, principal, item_id, body.model_dump(exclude_unset=True)))
+def update_pathway(principal: PrincipalDep, store: StoreDep, item_id: IdPath, body: UpdateBody) -> Any:
+    """Change a pathway; ``steps``, when given, replace all of them. The patched
+    pathway is checked whole, and a 422 lists every problem at once, as on create."""
+    return _public(authoring.update(store, principal, item_id, body))
 
 
 @router.post("/{item_id}/publish", response_model=PathwayPublic, name="publish_pathway",

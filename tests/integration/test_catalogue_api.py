@@ -107,7 +107,7 @@ PATHWAY = {"id": "into-software", "title": "Into software", "organisation": "kil
     ({"steps": [{"title": "A", "badges": ["first-web-app"]}, {"title": "B", "badges": ["nope", "first-web-app"]}]},
      "body.steps.1.badges.1", "already accepted by step 1"),
     ({"steps": [{"title": "A", "badges": ["first-web-app", "no-such-badge"]}]}, "body.steps.0.badges.1",
-     "unknown badge 'no-such-badge'"),
+     "unknown Badge 'no-such-badge'"),
     ({"destination": "the-moon"}, "body.destination", "unknown Destination"),
 ])
 def test_pathway_errors_are_precise(api, change, field, words) -> None:
