@@ -165,8 +165,8 @@ class Steps:
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
         self._finish(failed=exc_type is not None)
+        self._sharing.__exit__(None, None, None)  # entered in __enter__ whether live or not
         if self.progress is not None:
-            self._sharing.__exit__(None, None, None)
             self.progress.stop()
 
 

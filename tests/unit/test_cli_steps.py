@@ -48,6 +48,22 @@ def test_steps_elsewhere_print_plain_lines(monkeypatch: pytest.MonkeyPatch) -> N
     assert lines[1].strip().startswith("done in") and lines[3].strip().startswith("done in")
 
 
+def test_steps_elsewhere_give_back_the_display_they_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off a terminal too, leaving the steps restores the display ``write_batches`` shares (it was left
+    set, and its reset ran later, at garbage collection, in whatever context that happened in)."""
+    from rich.progress import Progress
+
+    from colearn.ingest import common
+
+    monkeypatch.setattr(cli, "err", Console(file=io.StringIO(), force_terminal=False, width=120))
+    outer = Progress()
+    with common.sharing_progress(outer):
+        with cli.Steps() as step:
+            step("replaying awards")
+            assert common._shared_progress.get() is None
+        assert common._shared_progress.get() is outer
+
+
 
 @pytest.mark.parametrize("group", [[], ["ingest"], ["insights"], ["keys"]])
 def test_command_lists_wrap_each_summary_only_where_it_is_full(group: list[str],
