@@ -50,7 +50,7 @@ import numpy as np
 
 from colearn.errors import InvalidInput
 from colearn.recommender.evaluation import (
-    MIN_BADGES, _awards, ranks_of, summarise, temporal_leave_last_out, validation_awards,
+    MIN_BADGES, _awards, bootstrap_interval, ranks_of, summarise, temporal_leave_last_out, validation_awards,
 )
 from colearn.recommender.fitting import (
     FIT_SETTINGS, GUARD_SIGNALS, MIN_TRAIN_EVENTS, NEGATIVES, PooledRows, fit_ranker, pooled_rows, training_groups,
@@ -311,10 +311,11 @@ def paired_lift(result: Mapping[str, Any], metric: str = "ndcg@10", *, n_resampl
     """The recommender's lift over the best baseline on ``metric``, paired by case.
 
     Returns:
-        ``{"best": baseline, "mean", "low", "high"}``: the mean of the per-case differences
-        (recommender minus the best baseline; the same as the difference of their means)
-        and its 95% percentile bootstrap interval over cases (``evaluation.summarise``);
-        an interval above 0 means the win is larger than the cases' spread explains.
+        ``{"best": baseline, "mean", "low", "high", "verdict"}``: the difference of the two
+        means (recommender minus the best baseline), the 95% percentile bootstrap interval
+        of the per-case differences' mean (``evaluation.bootstrap_interval``; an interval
+        above 0 means the win is larger than the cases' spread explains), and ``verdict``
+        of that difference on the result's cases.
 
     Raises:
         KeyError: ``result`` has no ``per_case`` values (a suite result drops them).
@@ -322,13 +323,25 @@ def paired_lift(result: Mapping[str, Any], metric: str = "ndcg@10", *, n_resampl
     best = best_baseline(result, metric)
     diff = (np.asarray(result["per_case"][FULL][metric], dtype=np.float64)
             - np.asarray(result["per_case"][best][metric], dtype=np.float64))
-    return {"best": best, **summarise(diff, n_resamples=n_resamples, seed=seed)}
+    low, high = bootstrap_interval(diff, n_resamples=n_resamples, seed=seed)
+    # the difference of the two summarised means (not the mean of the differences, which
+    # can differ from it in the last bits): the one number every verdict is read from
+    lift = result["models"][FULL][metric]["mean"] - result["models"][best][metric]["mean"]
+    return {"best": best, "mean": lift, "low": low, "high": high,
+            "verdict": verdict(lift, len(diff))}
+
+
+#: Lifts this close to 0 are ties: the two means are equal up to rounding.
+TIE_TOLERANCE = 1e-9
 
 
 def verdict(lift: float, n_cases: int) -> str:
-    """``"win"`` (lift above 0), ``"loss"``, or ``"too few cases"`` (fewer than ``MIN_CASES_TO_JUDGE``)."""
+    """``"win"`` (lift above 0), ``"loss"`` (below), ``"tie"`` (within ``TIE_TOLERANCE`` of 0),
+    or ``"too few cases"`` (fewer than ``MIN_CASES_TO_JUDGE``, whatever the lift)."""
     if n_cases < MIN_CASES_TO_JUDGE:
         return "too few cases"
+    if abs(lift) <= TIE_TOLERANCE:
+        return "tie"
     return "win" if lift > 0 else "loss"
 
 
@@ -339,6 +352,6 @@ def beats_every_baseline(result: Mapping[str, Any], metric: str = "ndcg@10") -> 
 
 
 __all__ = ["BASELINES", "FULL", "GUARD_SIGNALS", "MAX_TRAIN_GROUPS", "NEGATIVES", "PER_CASE", "TIE_BREAK",
-           "MIN_CASES_TO_JUDGE", "Group", "Prepared", "Replay", "beats_every_baseline", "best_baseline",
+           "MIN_CASES_TO_JUDGE", "TIE_TOLERANCE", "Group", "Prepared", "Replay", "beats_every_baseline", "best_baseline",
            "case_metrics", "coverage_interval", "fit_ranker", "paired_lift", "prepare", "replay", "run", "score",
            "training_groups", "training_rows", "verdict"]

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from colearn.files import write_all
-from colearn.recommender.benchmark import (BASELINES, FULL, MIN_CASES_TO_JUDGE, beats_every_baseline, best_baseline,
-                                           verdict)
+from colearn.recommender.benchmark import BASELINES, FULL, MIN_CASES_TO_JUDGE, beats_every_baseline, best_baseline
 
 #: Report column order.
 METRICS = ("hr@5", "hr@10", "ndcg@10", "mrr", "coverage@10", "diversity@10", "novelty@10")
@@ -46,6 +45,8 @@ def _count(n: int, one: str, many: str) -> str:
 def wins_and_losses(summary: Mapping[str, Any]) -> str:
     """``"9 wins, 1 loss"`` from a ``suite_summary`` (``", 1 site with too few cases to judge"`` added when so)."""
     text = f"{_count(summary['wins'], 'win', 'wins')}, {_count(summary['losses'], 'loss', 'losses')}"
+    if summary.get("ties"):
+        text += f", {_count(summary['ties'], 'tie', 'ties')}"
     if summary.get("unjudged"):
         text += f", {_count(summary['unjudged'], 'site', 'sites')} with too few cases to judge"
     return text
@@ -88,8 +89,7 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
               f"- Recommender NDCG@10 {ours['ndcg@10']['mean']:.3f}: "
               f"{'above' if beats_every_baseline(result) else 'NOT above'} every baseline's interval.",
               *([f"- Lift over {best} on NDCG@10, paired by case: {result['lift']['mean']:+.3f} "
-                 f"[{result['lift']['low']:+.3f}, {result['lift']['high']:+.3f}]: "
-                 f"{verdict(result['lift']['mean'], result['n_cases'])}"
+                 f"[{result['lift']['low']:+.3f}, {result['lift']['high']:+.3f}]: {result['lift']['verdict']}"
                  + (f" (fewer than {MIN_CASES_TO_JUDGE} cases)." if result['n_cases'] < MIN_CASES_TO_JUDGE else ".")]
                 if "lift" in result else []),
               f"- Catalogue coverage@10: {ours['coverage@10']['mean']:.3f}.",
@@ -171,7 +171,7 @@ SUITE_METRICS = ("ndcg@10", "hr@10", "mrr", "coverage@10")
 
 
 def suite_summary(suite: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"sites": {name: verdict + coverage + served}, "wins", "losses", "unjudged", "mean_lift",
+    """``{"sites": {name: verdict + coverage + served}, "wins", "losses", "ties", "unjudged", "mean_lift",
     "min_coverage"}``: ``unjudged`` counts the sites with fewer than ``benchmark.MIN_CASES_TO_JUDGE`` cases."""
     from colearn.recommender.suite import suite_verdicts
 
@@ -184,6 +184,7 @@ def suite_summary(suite: Mapping[str, Any]) -> dict[str, Any]:
     lifts = [v["lift"] for v in verdicts.values()]
     return {"sites": verdicts, "wins": sum(v["verdict"] == "win" for v in verdicts.values()),
             "losses": sum(v["verdict"] == "loss" for v in verdicts.values()),
+            "ties": sum(v["verdict"] == "tie" for v in verdicts.values()),
             "unjudged": sum(v["verdict"] == "too few cases" for v in verdicts.values()),
             "mean_lift": sum(lifts) / len(lifts) if lifts else 0.0,
             "min_coverage": min((v["coverage"] for v in verdicts.values()), default=0.0)}

@@ -17,7 +17,8 @@ wherever GET is.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.routing import Match
+from starlette.routing import Match, Mount
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -53,10 +54,20 @@ def allowed_methods(request: Request) -> str:
     (``"GET, HEAD, POST"``: ``HEAD`` with ``GET``); empty when no route matches the path.
 
     Each method is tried on the app's routes as a request of that method to the same path
-    (``BaseRoute.matches``), so routes in included routers count as well."""
+    (``BaseRoute.matches``), so routes in included routers count as well; a mount of static
+    files serves GET (and HEAD)."""
     routes = request.app.router.routes
-    served = {m for m in _METHODS if m != "HEAD" and any(
-        route.matches({**request.scope, "method": m})[0] == Match.FULL for route in routes)}
+    # from the app's top (a 405 raised inside a mount, e.g. the docs' static files, has the
+    # mount's prefix as its root_path, which would hide the path from the app's routes)
+    top = {**request.scope, "root_path": request.scope.get("app_root_path", ""),
+           "path_params": {}}
+    served: set[str] = set()
+    for route in routes:
+        if isinstance(route, Mount):  # a mount takes any method; what it serves decides
+            if isinstance(route.app, StaticFiles) and route.matches(top)[0] != Match.NONE:
+                served.add("GET")
+            continue
+        served |= {m for m in _METHODS if m != "HEAD" and route.matches({**top, "method": m})[0] == Match.FULL}
     if "GET" in served:
         served.add("HEAD")
     return ", ".join(m for m in _METHODS if m in served)

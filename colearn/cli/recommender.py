@@ -67,22 +67,28 @@ def _print_suite(suite: dict[str, Any], n_sites: int) -> None:
 
 def _all_won(summary: dict[str, Any]) -> bool:
     """``--require-wins``: True when every site is won; else say on stderr which sites were
-    lost (and to which baseline) and which had too few cases to judge, and return False."""
+    lost or tied (and to which baseline) and which had too few cases to judge, and return False.
+
+    Args:
+        summary: ``{"sites": {name: {"verdict", "best", "n_cases"}}}`` (a ``suite_summary``)."""
     from colearn.recommender.benchmark import MIN_CASES_TO_JUDGE
 
     sites = summary["sites"]
     lost = [n for n, v in sites.items() if v["verdict"] == "loss"]
+    tied = [n for n, v in sites.items() if v["verdict"] == "tie"]
     unjudged = [n for n, v in sites.items() if v["verdict"] == "too few cases"]
-    if lost:
-        err.print(f"--require-wins: lost to the best baseline on NDCG@10 on {len(lost)} of {len(sites)} sites: "
-                  + ", ".join(f"{escape(n)} ({sites[n]['best']})" for n in lost), highlight=False, soft_wrap=True)
+    for said, names in (("lost to", lost), ("tied with", tied)):
+        if names:
+            err.print(f"--require-wins: {said} the best baseline on NDCG@10 on {len(names)} of {len(sites)} sites: "
+                      + ", ".join(f"{escape(n)} ({sites[n]['best']})" for n in names),
+                      highlight=False, soft_wrap=True)
     if unjudged:
         err.print(f"--require-wins: too few held-out cases to call a win (fewer than {MIN_CASES_TO_JUDGE}) on "
                   f"{len(unjudged)} of {len(sites)} sites: "
                   + ", ".join(f"{escape(n)} ({sites[n]['n_cases']})" for n in unjudged)
                   + "; a longer history gives more learners with 3 distinct badges",
                   highlight=False, soft_wrap=True)
-    return not lost and not unjudged
+    return not lost and not tied and not unjudged
 
 
 def _print_site(result: dict[str, Any], site: str, protocol: str) -> None:
@@ -97,12 +103,9 @@ def _print_site(result: dict[str, Any], site: str, protocol: str) -> None:
                                for m in metrics])
     out.print(table)
     if "lift" in result:
-        from colearn.recommender.benchmark import verdict
-
         lift = result["lift"]
         out.print(f"lift over the best baseline ({lift['best']}) on NDCG@10: {lift['mean']:+.3f} "
-                  f"[{lift['low']:+.3f}, {lift['high']:+.3f}] (paired by case): "
-                  f"{verdict(lift['mean'], result['n_cases'])}")
+                  f"[{lift['low']:+.3f}, {lift['high']:+.3f}] (paired by case): {lift['verdict']}")
     if "report" in result:
         out.print(f"report: {result['report']}\nplot: {result['plot']}")
 
@@ -148,10 +151,10 @@ def eval_cmd(
                                              "events into each site's ranker (--data, and --suite on another "
                                              "folder; a bundled site that is an evaluated one is left out; a "
                                              "--suite folder's other sites are always pooled).")] = True,
-    require_wins: Annotated[bool, typer.Option(help="--suite: exit 1 unless the recommender beats the best "
-                                                    "baseline (NDCG@10) on every site, naming on stderr the sites "
-                                                    "lost and those with too few held-out cases (under 30) to "
-                                                    "judge.")] = False,
+    require_wins: Annotated[bool, typer.Option(help="Exit 1 unless the recommender beats the best baseline "
+                                                    "(NDCG@10) on the site, or on every site of --suite, naming on "
+                                                    "stderr the sites lost or tied and those with too few held-out "
+                                                    "cases (under 30) to judge (--protocol temporal).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Offline evaluation: temporal leave-last-out on real earning sequences (users
@@ -185,6 +188,9 @@ def eval_cmd(
             if require_wins and not _all_won(result["summary"]):
                 raise typer.Exit(1)
             return
+        if require_wins and protocol != "temporal":
+            raise InvalidInput("--require-wins judges the temporal benchmark; --protocol global compares the "
+                               "blend with popularity only")
         path, key = data_site(data, site)
         if protocol == "temporal":
             check_reports(reports, site_report_name(key, validation))
@@ -198,6 +204,12 @@ def eval_cmd(
         else:
             _print_site(result, key, protocol)
             _print_fallbacks({key: result["fallbacks"]})
+        if require_wins and "lift" in result:
+            lift = result["lift"]
+            site_summary = {"sites": {key: {"verdict": lift["verdict"], "best": lift["best"],
+                                            "n_cases": result["n_cases"]}}}
+            if not _all_won(site_summary):
+                raise typer.Exit(1)
 
     run(body)
 

@@ -76,19 +76,20 @@ def put(path: Path) -> Path:
 @pytest.fixture
 def canned(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """``run_suite`` (as ``colearn eval --suite`` calls it) answering ``suite_result`` at once: each
-    site won, unless named in ``state["lost"]``, on 40 cases unless ``state["cases"]`` says otherwise;
+    site won (0.7 against 0.6, ppr 0.61), unless named in ``state["lost"]`` (0.5) or given its own mean in
+    ``state["ours"]``, on 40 cases unless ``state["cases"]`` says otherwise;
     ``state["during"]`` runs first (a mid-run change)."""
     import colearn.perf.offline_eval as offline_eval
 
     from tests.recommender_builders import suite_result
 
-    state: dict[str, Any] = {"lost": set(), "cases": {}, "during": lambda: None, "calls": 0}
+    state: dict[str, Any] = {"lost": set(), "cases": {}, "ours": {}, "during": lambda: None, "calls": 0}
 
     def fake(sites: Any, cells: Any, **kw: Any) -> dict[str, Any]:
         state["calls"] += 1
         state["during"]()
-        return suite_result(**{s.name: (0.5 if s.name in state["lost"] else 0.7, 0.6, state["cases"].get(s.name, 40))
-                               for s in sites})
+        ours = {s.name: state["ours"].get(s.name, 0.5 if s.name in state["lost"] else 0.7) for s in sites}
+        return suite_result(**{s.name: (ours[s.name], 0.6, state["cases"].get(s.name, 40)) for s in sites})
 
     monkeypatch.setattr(offline_eval, "run_suite", fake)
     return state
@@ -205,3 +206,32 @@ def test_a_site_with_too_few_cases_is_not_judged_and_require_wins_says_so(tmp_pa
                                  str(tmp_path / "r2"), "--require-wins"])
     assert result.exit_code == 1 and "tiny (12)" in result.stderr and "lost" not in result.stderr
     assert "too few cases" in result.stdout
+
+
+def test_a_tie_is_neither_won_nor_lost(tmp_path: Path, canned: dict[str, Any]) -> None:
+    """Equal means (0.61 against ppr's 0.61 in ``site_result``): a tie, which --require-wins names."""
+    for name in ("ai", "even"):
+        put(tmp_path / "suite" / name / "Badges.xml")
+    canned["ours"] = {"even": 0.61}
+    result = runner.invoke(app, ["eval", "--suite", str(tmp_path / "suite"), "--no-prior", "--reports",
+                                 str(tmp_path / "r"), "--json", "--require-wins"])
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["sites"]["even"]["verdict"] == "tie" and (summary["wins"], summary["ties"]) == (1, 1)
+    assert result.exit_code == 1
+    assert result.stderr == "--require-wins: tied with the best baseline on NDCG@10 on 1 of 2 sites: even (ppr)\n"
+
+
+def test_one_site_with_too_few_cases_says_so_in_json_and_fails_require_wins(tmp_path: Path) -> None:
+    """The first 200 rows of the real AI dump: 26 learners with 3 distinct badges, too few to judge."""
+    dump = put_dump(tmp_path / "ai" / "Badges.xml", rows=200)
+    args = ["eval", "--data", str(dump), "--site", "ai", "--no-prior", "--reports", str(tmp_path / "r")]
+    result = runner.invoke(app, [*args, "--json", "--require-wins"])
+    body = json.loads(result.stdout)
+    assert body["n_cases"] < 30 and body["lift"]["verdict"] == "too few cases"
+    assert body["lift"]["mean"] == (body["models"]["recommender"]["ndcg@10"]["mean"]
+                                    - body["models"][body["lift"]["best"]]["ndcg@10"]["mean"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("--require-wins: too few held-out cases to call a win (fewer than 30) on 1 of "
+                                    f"1 sites: ai ({body['n_cases']})")
+    result = runner.invoke(app, [*args, "--protocol", "global", "--require-wins"])
+    assert result.exit_code == 1 and "--require-wins judges the temporal benchmark" in result.stderr

@@ -63,3 +63,12 @@ def test_a_405_names_the_methods_served_head_included_where_get_is(api) -> None:
     r = client.delete("/badges", headers=admin)  # GET and POST are served there
     assert r.status_code == 405
     assert {m.strip() for m in r.headers["allow"].split(",")} == {"GET", "POST", "HEAD"}
+
+
+def test_a_405_inside_a_mount_names_its_methods(api) -> None:
+    """The docs' static files are a mount: a POST there is a 405 that still names GET and HEAD."""
+    client, _ = api
+    css = next(p for p in client.get("/docs").text.split('"') if p.startswith("/docs-assets/") and p.endswith(".css"))
+    assert client.get(css).status_code == 200
+    r = client.post(css)
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"
