@@ -128,16 +128,31 @@ def _pathways(raw: RawCatalogue, cat: Catalogue, problems: list[InvalidInput]) -
             cat.step_where[pathway.id] = wheres
 
 
-def _unique(label: Label, entries: Iterable[Entry[Any]], problems: list[InvalidInput],
+def _ids_in_order(raw: RawCatalogue, section: str, entries: Iterable[Entry[Any]]) -> list[tuple[str, Where]]:
+    """Every record's id in the order of the files, ``(id, where)``: a valid record's as read,
+    a refused one's as written (stripped), so that a duplicate is named even when one of the
+    two records has another problem; a record with no id of its own is left out."""
+    valid = {id(e.where): e.value.id for e in entries}
+    out = []
+    for data, where in raw.sections.get(section, []):
+        value = valid.get(id(where))
+        if value is None and isinstance(data.get("id"), str) and data["id"].strip():
+            value = data["id"].strip()
+        if value is not None:
+            out.append((value, where))
+    return out
+
+
+def _unique(label: Label, ids: Iterable[tuple[str, Where]], problems: list[InvalidInput],
             taken: dict[str, Where] | None = None) -> None:
     seen: dict[str, Where] = dict(taken or {})
-    for e in entries:
-        first = seen.get(e.value.id)
+    for value, where in ids:
+        first = seen.get(value)
         if first is not None:
-            problems.append(e.where.error(f"duplicate {label} id '{e.value.id}' (first in {first.file}, "
-                                          f"record {first.record})", "id"))
+            problems.append(where.error(f"duplicate {label} id '{value}' (first in {first.file}, "
+                                        f"record {first.record})", "id"))
         else:
-            seen[e.value.id] = e.where
+            seen[value] = where
 
 
 def read_checked(path: Path) -> tuple[Catalogue, list[InvalidInput]]:
@@ -152,7 +167,7 @@ def read_checked(path: Path) -> tuple[Catalogue, list[InvalidInput]]:
             (``catalogue_files.read_raw``: no such folder, not YAML, a section twice).
     """
     raw = read_raw(path)
-    problems: list[InvalidInput] = []
+    problems: list[InvalidInput] = list(raw.problems)
     spine: SpineFile | None = None
     if raw.spine is not None:
         data, where = raw.spine
@@ -171,11 +186,11 @@ def read_checked(path: Path) -> tuple[Catalogue, list[InvalidInput]]:
     _pathways(raw, cat, problems)
     spine_dests = {d.id: Where(spine_source, "spine", f"destinations.{i}.")
                    for i, d in enumerate(spine.destinations)} if spine is not None else {}
-    _unique(Label.DESTINATION, cat.destinations, problems, taken=spine_dests)
-    for label, entries in ((Label.THEME, cat.themes), (Label.PLACE, cat.places),
-                           (Label.ORGANISATION, cat.organisations), (Label.BADGE, cat.badges),
-                           (Label.OPPORTUNITY, cat.opportunities), (Label.PATHWAY, cat.pathways)):
-        _unique(label, entries, problems)
+    _unique(Label.DESTINATION, _ids_in_order(raw, "destinations", cat.destinations), problems, taken=spine_dests)
+    for section, entries in (("themes", cat.themes), ("places", cat.places), ("organisations", cat.organisations),
+                             ("badges", cat.badges), ("opportunities", cat.opportunities),
+                             ("pathways", cat.pathways)):
+        _unique(_LABELS[section], _ids_in_order(raw, section, entries), problems)
     return cat, problems
 
 

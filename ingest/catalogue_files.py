@@ -125,6 +125,9 @@ class RawCatalogue:
     sections: dict[str, _Raw] = field(default_factory=dict)
     section_file: dict[str, str] = field(default_factory=dict)
     csv_sections: set[str] = field(default_factory=set)
+    #: Records that cannot be read as records (not a mapping): named here and left out, so
+    #: that the checks of every other record still run.
+    problems: list[InvalidInput] = field(default_factory=list)
 
     def add(self, section: str, records: _Raw, file: str, *, from_csv: bool = False) -> None:
         if section in self.section_file:
@@ -164,7 +167,13 @@ def _load_yaml(file: Path) -> tuple[Any, yaml.Node | None]:
     return data, node
 
 
-def _yaml_records(file: str, section: str, items: Any, node: yaml.Node | None) -> _Raw:
+def _yaml_records(file: str, section: str, items: Any, node: yaml.Node | None,
+                  problems: list[InvalidInput]) -> _Raw:
+    """The section's records with where each is; a record that is not a mapping is added to
+    ``problems`` and left out.
+
+    Raises:
+        InvalidInput: the section is not a list."""
     if items is None:
         return []
     if not isinstance(items, list):
@@ -176,7 +185,8 @@ def _yaml_records(file: str, section: str, items: Any, node: yaml.Node | None) -
         line = f" (line {nodes[i].start_mark.line + 1})" if i < len(nodes) else ""
         where = Where(file, f"{section}[{i}]{line}")
         if not isinstance(item, dict):
-            raise where.error("a record must be a mapping of field: value")
+            problems.append(where.error("a record must be a mapping of field: value"))
+            continue
         out.append((item, where))
     return out
 
@@ -192,7 +202,7 @@ def _read_yaml_file(file: Path, raw: RawCatalogue) -> None:
             raise InvalidInput(
                 f"a file holding a list must be named after its section ({', '.join(SECTIONS[1:])})",
                 file=name)
-        raw.add(stem, _yaml_records(name, stem, data, node), name)
+        raw.add(stem, _yaml_records(name, stem, data, node, raw.problems), name)
         return
     if not isinstance(data, dict):
         raise InvalidInput("expected a mapping of sections or a list of records", file=name)
@@ -204,7 +214,7 @@ def _read_yaml_file(file: Path, raw: RawCatalogue) -> None:
         if key == "spine":
             raw.add_spine(items, name, "spine")
         elif key in SECTIONS:
-            raw.add(key, _yaml_records(name, key, items, values.get(key)), name)
+            raw.add(key, _yaml_records(name, key, items, values.get(key), raw.problems), name)
         else:
             hint = " (in YAML, steps are listed inside each pathway)" if key == "pathway_steps" else ""
             raise InvalidInput(f"unknown section '{key}'{hint}; expected one of {', '.join(SECTIONS)}",

@@ -24,8 +24,8 @@ router = APIRouter(prefix="/pathways", tags=["pathways"], responses=problem_resp
 PathwayUpdate = partial_model(PathwayRecord, "PathwayUpdate")
 #: The bodies of create and patch, documented as their models and validated by
 #: ``authoring`` with the graph's checks, so that one 422 lists every problem.
-CreateBody = Annotated[unvalidated(authoring.PathwayCreate), Body()]
-UpdateBody = Annotated[unvalidated(PathwayUpdate), Body()]
+CreateBody = Annotated[unvalidated(authoring.PathwayCreate), Body(title="PathwayCreate")]
+UpdateBody = Annotated[unvalidated(PathwayUpdate), Body(title="PathwayUpdate")]
 
 
 class PathwayFilters(Paging):

@@ -6,6 +6,7 @@ first problem, before it had asked the graph anything."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,16 @@ def test_a_patch_hears_of_every_problem_in_one_answer(api) -> None:
     assert client.get("/pathways/into-software", headers=h["kiln"]).json()["title"] == PATHWAY["title"]
 
 
+def test_the_bodies_the_routes_validate_themselves_are_documented_as_their_models(api) -> None:
+    client, _ = api
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method, title, required in (("/pathways", "post", "PathwayCreate", True),
+                                          ("/pathways/{item_id}", "patch", "PathwayUpdate", False)):
+        schema = paths[path][method]["requestBody"]["content"]["application/json"]["schema"]
+        assert schema["title"] == title and schema["additionalProperties"] is False
+        assert ("steps" in schema.get("required", [])) is required and "steps" in schema["properties"]
+
+
 def test_who_may_author_is_still_asked_first(api) -> None:
     """A body with problems, for another organisation: 403, not a list of its problems."""
     client, h = api
@@ -99,6 +110,29 @@ def test_a_catalogue_file_hears_of_every_problem_in_one_run(store: GraphStore, t
     ], key=str)
     assert all(p.file == str(file) for p in info.value.problems)
     assert "unknown Badge 'ghost'" in str(info.value) and "defined by 'library'" in str(info.value)
+    assert totals(store) == (0, 0)
+
+
+def test_a_duplicate_with_problems_of_its_own_and_a_record_that_is_no_mapping_are_named_with_the_rest(
+        store: GraphStore, tmp_path: Path) -> None:
+    """A second copy of a pathway (and of a badge) that also breaks a field rule is named as a
+    duplicate as well; a record that is not a mapping is one problem among the others."""
+    data = minimal_catalogue()
+    data["pathways"].append({**copy.deepcopy(data["pathways"][0]), "title": ""})
+    data["badges"].append({**copy.deepcopy(data["badges"][0]), "colour": "red"})
+    data["opportunities"].append(None)
+    data["opportunities"][0]["themes"] = ["cooking"]
+    file = write_yaml(tmp_path / "city.yaml", data)
+    with pytest.raises(InvalidInputs) as info:
+        ingest_catalogue(store, file)
+    found = sorted((_where(p) for p in info.value.problems), key=str)
+    n_pathways, n_badges, n_opps = len(data["pathways"]), len(data["badges"]), len(data["opportunities"])
+    assert found == sorted([
+        (f"pathways[{n_pathways - 1}]", "title"), (f"pathways[{n_pathways - 1}]", "id"),
+        (f"badges[{n_badges - 1}]", "colour"), (f"badges[{n_badges - 1}]", "id"),
+        (f"opportunities[{n_opps - 1}]", None), ("opportunities[0]", "themes.0"),
+    ], key=str), [str(p) for p in info.value.problems]
+    assert "a record must be a mapping" in str(info.value) and "duplicate Pathway id" in str(info.value)
     assert totals(store) == (0, 0)
 
 
