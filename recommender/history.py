@@ -93,6 +93,22 @@ class LearnerHistory:
         base = self._live(learner_id).profile() if self.store_ is not None else self.profile(learner_id)
         return base if interests is None else Profile(held=base.held, held_on=base.held_on, interests=interests)
 
+    def live_profile_and_awaiting(self, learner_id: str,
+                                  interests: Interests | None = None) -> tuple[Profile, frozenset[int]]:
+        """``live_profile`` and, from the same read, the columns of the badges awarded to the
+        learner that await their answer (``queries.LEARNER_AWAITING_BADGES``; none without a
+        store): "what next" does not offer them.
+
+        Raises:
+            NotFound: unknown learner.
+        """
+        if self.store_ is None:
+            return self.live_profile(learner_id, interests), frozenset()
+        live = self._live(learner_id)
+        base = live.profile()
+        return (base if interests is None else Profile(held=base.held, held_on=base.held_on, interests=interests),
+                live.awaiting)
+
     def live_portfolio(self, learner_id: str, interests: Interests | None = None) -> tuple[Profile, set[str]]:
         """``live_profile`` and the ids of every badge the learner holds now, by the same
         rule and from the same read, including badges created after this recommender was
@@ -124,9 +140,11 @@ class LearnerHistory:
                 return kept
             epoch = cache.epoch()
         rows = self._live_rows(learner_id, now)
-        ends = [int(r["expires_on"]) for r in rows if r.get("expires_on") is not None]
+        awaiting = self.store_.read(queries.LEARNER_AWAITING_BADGES, {"learner_id": learner_id, "now": now})
+        ends = [int(r["expires_on"]) for r in [*rows, *awaiting] if r.get("expires_on") is not None]
         live = LivePortfolio.of(self._profile_of_rows(rows), (str(r["badge_id"]) for r in rows),
-                                self.projection_.badges, min(ends) if ends else None)
+                                self.projection_.badges, min(ends) if ends else None,
+                                awaiting=(str(r["badge_id"]) for r in awaiting))
         if cache is not None:
             cache.put(learner_id, live, epoch)
         return live

@@ -349,8 +349,9 @@ def learner_interest_pathway(rec: Any, learner_id: str, target: Interests) -> li
         NotFound: unknown learner.
         InvalidInput: see ``interest_pathway``.
     """
-    profile = rec.live_profile(learner_id, target)
+    profile, awaiting = rec.live_profile_and_awaiting(learner_id, target)
     store = rec.store_
     exclude = [p["completion_badge"] for p in published_pathways(store) if p.get("completion_badge")]
+    exclude += [rec.badges.id(c) for c in sorted(awaiting)]  # awarded, awaiting the learner's answer
     opps = rec.opportunities(list(rec.badges.ids))
     return interest_pathway(rec, profile, exclude=exclude, opportunities=opps)

@@ -59,19 +59,25 @@ class LivePortfolio:
             first-earned order) and the epoch seconds each was first earned.
         extra_ids: the ids of badges held that the projection has no column for (newer).
         valid_until: epoch seconds when the first of these awards expires (``None``: none expires).
+        awaiting: the columns of badges awarded to the learner that await their answer
+            (``queries.LEARNER_AWAITING_BADGES``): not held, and not offered as "next".
     """
 
     held: np.ndarray
     extra_ids: tuple[str, ...]
     valid_until: int | None
+    awaiting: frozenset[int] = frozenset()
 
     @classmethod
     def of(cls, profile: Profile, badge_ids: Iterable[str], badges: IdIndex,
-           valid_until: int | None) -> "LivePortfolio":
-        """From the profile made of the rows, every badge id in them, and the projection's ``badges``."""
+           valid_until: int | None, awaiting: Iterable[str] = ()) -> "LivePortfolio":
+        """From the profile made of the rows, every badge id in them, the projection's ``badges``
+        and the ids of the badges awaiting the learner's answer (those the projection lacks
+        are left out: they cannot be offered)."""
         held = np.stack([profile.held, profile.held_on]).astype(np.int64, copy=False)
         held.flags.writeable = False  # shared by every request that asks again
-        return cls(held, tuple(sorted({b for b in badge_ids if b not in badges})), valid_until)
+        waiting = frozenset(c for c in (badges.get(b) for b in awaiting) if c is not None)
+        return cls(held, tuple(sorted({b for b in badge_ids if b not in badges})), valid_until, waiting)
 
     def profile(self) -> Profile:
         """The ``Profile`` (no interests); its arrays are views of ``held``."""

@@ -256,8 +256,10 @@ class Recommender(LearnerHistory, Scoring):
                     answer.append((col, float(score), why))
                 self._answers[key] = answer
         return answer
-    def _rank(self, profile: Profile, limit: int, reach: Reach | None = None) -> list[Recommendation]:
-        """The best ``limit`` badges that can be earned now within ``reach`` (``_earnable``):
+    def _rank(self, profile: Profile, limit: int, reach: Reach | None = None,
+              skip: frozenset[int] = frozenset()) -> list[Recommendation]:
+        """The best ``limit`` badges, other than the columns in ``skip``, that can be earned now
+        within ``reach`` (``_earnable``):
         the ranked list is read ``max(2 * limit, 20)`` deep, then four times deeper
         while too few of its badges have a current opportunity. Reasons are worked
         out for the first ``limit`` only, and for the whole list when one kept badge
@@ -266,8 +268,9 @@ class Recommender(LearnerHistory, Scoring):
             raise InvalidInput(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
         k = max(2 * limit, 20)
         while True:
-            answer = self._answer(profile, k, limit)
-            kept, opportunities = self._earnable(np.asarray([c for c, _, _ in answer], dtype=np.int64), limit, reach)
+            answer = self._answer(profile, k, limit + len(skip))
+            kept, opportunities = self._earnable(np.asarray([c for c, _, _ in answer if c not in skip], dtype=np.int64),
+                                                 limit, reach)
             if len(kept) >= limit or len(answer) < k:
                 break
             k *= 4
@@ -333,7 +336,8 @@ class Recommender(LearnerHistory, Scoring):
 
         Returns:
             Up to ``limit`` recommendations, best first; never a badge the
-            learner holds, nor one whose every opportunity has ended (or, with
+            learner holds or has been awarded and not yet answered (``awaiting``),
+            nor one whose every opportunity has ended (or, with
             ``reach``, one with no current opportunity within reach; see
             ``opportunities.earnable``); fewer when fewer badges have any score.
 
@@ -343,7 +347,8 @@ class Recommender(LearnerHistory, Scoring):
             InvalidInput: ``limit`` is out of range.
             StoreUnavailable: the store cannot be reached.
         """
-        return self._rank(self.live_profile(learner_id, interests), limit, reach)
+        profile, awaiting = self.live_profile_and_awaiting(learner_id, interests)
+        return self._rank(profile, limit, reach, skip=awaiting)
 
     def recommend_for_interests(self, interests: Interests, limit: int = 10,
                                 reach: Reach | None = None) -> list[Recommendation]:

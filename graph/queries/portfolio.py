@@ -62,6 +62,17 @@ LEARNER_VERIFIED_PORTFOLIO = (
     "ORDER BY issued_on, assertion_id"
 )
 
+#: The badges awarded to a learner that await their answer (``issued``: not yet
+#: accepted, declined or revoked), not expired at ``$now``: "what next" does not
+#: offer a badge the learner has already been awarded. Params: ``learner_id``,
+#: ``now``. Returns rows ``{badge_id, expires_on}`` (epoch seconds or null).
+LEARNER_AWAITING_BADGES = (
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION}) "
+    f"WITH a WHERE a.status = '{AssertionStatus.ISSUED}' AND (a.expires_on IS NULL OR a.expires_on > $now) "
+    f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
+    "RETURN b.id AS badge_id, a.expires_on AS expires_on ORDER BY badge_id"
+)
+
 #: A learner's portfolio (accepted, not revoked, not expired at ``$now``)
 #: grouped by spine cell; a badge aligned to two cells is in both groups, and
 #: badges aligned to none are under ``cell_id`` null.

@@ -131,8 +131,14 @@ def test_recommender_stops_suggesting_held_badges(api, store: GraphStore) -> Non
     client.post(f"/assertions/{a['id']}/accept", headers=me)
     nxt = [i["badge_id"] for i in client.get(f"/learners/{a['learner_id']}/next", headers=me).json()["items"]]
     assert nxt[0] == "app" and "web" not in nxt
+    def offered() -> list[str]:
+        return [i["badge_id"] for i in client.get(f"/learners/{a['learner_id']}/next", headers=me).json()["items"]]
+
+    # awarded and awaiting the learner's answer: not offered as "next" (it is theirs to accept)
     b = award(client, keys["college"], "app")
-    assert "app" in [i["badge_id"] for i in client.get(f"/learners/{a['learner_id']}/next", headers=me).json()["items"]]
+    assert "app" not in offered()
+    client.post(f"/assertions/{b['id']}/decline", headers=me)
+    assert "app" in offered()  # declined: theirs to earn again
     client.post(f"/assertions/{b['id']}/accept", headers=me)
     assert "app" not in [i["badge_id"] for i in
                          client.get(f"/learners/{a['learner_id']}/next", headers=me).json()["items"]]

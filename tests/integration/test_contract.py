@@ -233,6 +233,20 @@ def test_verified_portfolio_leaves_out_unverified_imports(any_store: GraphStore)
     assert len(any_store.read(queries.LEARNER_PORTFOLIO, {"learner_id": one, "now": NOW})) == len(mine)
 
 
+@covers("LEARNER_AWAITING_BADGES")
+def test_awaiting_badges_are_the_issued_awards_not_expired(any_store: GraphStore) -> None:
+    waiting = [a for a in _seed(any_store)["awards"] if a["props"]["status"] == "issued"]
+    checked = 0
+    for learner in sorted({a["learner_id"] for a in waiting}):
+        got = any_store.read(queries.LEARNER_AWAITING_BADGES, {"learner_id": learner, "now": NOW})
+        want = sorted((a["badge_id"], a["props"]["expires_on"]) for a in waiting if a["learner_id"] == learner
+                      and (a["props"]["expires_on"] is None or a["props"]["expires_on"] > NOW))
+        assert sorted((r["badge_id"], r["expires_on"]) for r in got) == want, learner
+        checked += bool(want)
+    assert checked >= 5  # and learners whose only issued award has expired get none
+    assert any_store.read(queries.LEARNER_AWAITING_BADGES, {"learner_id": "nobody", "now": NOW}) == []
+
+
 @covers("BADGES_NOT_DEFINED_BY")
 def test_badges_not_defined_by_an_organisation(any_store: GraphStore) -> None:
     _seed(any_store)

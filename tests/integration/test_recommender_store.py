@@ -86,6 +86,11 @@ def test_from_store_gives_the_same_recommendations_as_from_rows(store: GraphStor
     for learner in ["u1", "u2", "u3", "u4", "u5", "t"]:
         a, b = from_store.recommend(learner), from_rows.recommend(learner)
         assert a, learner
+        # the store also knows what awaits the learner's answer: t was awarded "read" (issued), which
+        # the rows (the portfolio alone) do not show; it is not offered, and the rest keeps its order
+        awaiting = {"read"} if learner == "t" else set()
+        assert awaiting <= {r.badge_id for r in b}
+        b = [r for r in b if r.badge_id not in awaiting]
         assert [(r.badge_id, r.name, r.reasons) for r in a] == [(r.badge_id, r.name, r.reasons) for r in b]
         assert [r.score for r in a] == pytest.approx([r.score for r in b])
         assert all(r.opportunities == [] for r in b)
