@@ -28,7 +28,12 @@ An entry says WHAT may have changed, not how: ``kind`` ``awards`` lists
 follower reads their current state with ``HELD_PAIRS``, so applying an entry
 twice, or an entry whose write matched nothing, is harmless); ``catalogue``
 and ``embeddings`` name a ``label`` and ``ids`` (a follower rebuilds its
-projections). ``at`` is the writer's clock in epoch milliseconds (for
+projections); ``ranker`` says that the ranker file in the data directory
+(``recommend.ranker_path``) was saved or may have changed, and names its
+training hash in ``ids`` when one was saved (a follower rebuilds, which loads
+the file anew): ``colearn train`` records it with ``RANKER_CHANGED``, a
+statement that writes nothing in the graph but the entry, run after the file
+is in place. ``at`` is the writer's clock in epoch milliseconds (for
 measuring change-to-visible latency only; order is ``seq``).
 
 Processes that follow the feed keep a ``FeedReader`` node (``READER_HEARTBEAT``)
@@ -51,7 +56,8 @@ from colearn.graph.schema import Label, Rel
 AWARDS = "awards"
 CATALOGUE = "catalogue"
 EMBEDDINGS = "embeddings"
-KINDS = (AWARDS, CATALOGUE, EMBEDDINGS)
+RANKER = "ranker"
+KINDS = (AWARDS, CATALOGUE, EMBEDDINGS, RANKER)
 
 _PREFIX = (
     f"MERGE (c:{Label.FEED_COUNTER} {{id: 'feed'}}) ON CREATE SET c.seq = 0 "
@@ -81,10 +87,10 @@ def change(kind: str, *, pairs: Iterable[tuple[str, str]] = (), label: str | Non
     """The ``$feed`` parameter of a ``recorded`` statement.
 
     Args:
-        kind: ``AWARDS``, ``CATALOGUE`` or ``EMBEDDINGS``.
+        kind: ``AWARDS``, ``CATALOGUE``, ``EMBEDDINGS`` or ``RANKER``.
         pairs: ``(learner_id, badge_id)`` whose holding the write may change (``AWARDS``).
         label: the label written (``CATALOGUE``, ``EMBEDDINGS``).
-        ids: the node ids written.
+        ids: the node ids written (``RANKER``: the saved ranker's training hash, or none).
 
     Returns:
         ``{kind, at, learners, badges, label, ids}`` (lists of strings; ``at`` epoch ms).
@@ -102,6 +108,12 @@ def change(kind: str, *, pairs: Iterable[tuple[str, str]] = (), label: str | Non
 def award_change(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """``change(AWARDS)`` for award rows carrying ``learner_id`` and ``badge_id``."""
     return change(AWARDS, pairs=((r["learner_id"], r["badge_id"]) for r in rows))
+
+
+#: Only a ``ranker`` entry: the saved ranker file changed (``colearn train`` runs it after
+#: the file is in place, or after saving nothing). Params: ``feed`` (``change(RANKER, ...)``).
+#: Returns one row ``{recorded}`` (1).
+RANKER_CHANGED = recorded("RETURN _feed_recorded AS recorded")
 
 
 #: The sequence of the last recorded change (0 before the first).

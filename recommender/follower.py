@@ -12,8 +12,9 @@ background thread and:
   write matched nothing, changes nothing;
 - rebuilds from the graph (in a background thread, then swaps) when an entry
   changes the catalogue (a badge, opportunity, theme, destination, place,
-  spine cell or organisation created, changed or deleted) or stores
-  embeddings; when the feed has a gap (entries it needed were pruned: it was
+  spine cell or organisation created, changed or deleted), stores embeddings
+  or says the ranker file changed (``colearn train``: the build reads it
+  anew); when the feed has a gap (entries it needed were pruned: it was
   away longer than ``reader_ttl_s``); when it is more than ``max_lag``
   entries behind; and, to bound memory, after ``compact_after`` incremental
   changes or ``compact_every_s`` seconds (awards that expired since the last
@@ -24,11 +25,12 @@ Rebuilds that nobody waits on (compaction, a lag, a gap) use ``build_quiet``
 when given (the service builds the recommender in a child process then and
 unpickles it, so this process's heap stays as compact as a fresh build's and
 the build's CPU never holds this process's GIL: ``recommender.rebuild``); a
-catalogue change uses ``build``, in this process, to show within a second.
+catalogue or ranker change uses ``build``, in this process, to show within a second.
 
 A rebuild reads the feed's head first, builds, then re-applies every entry
 after that head to the new recommender before it is swapped in, so nothing
-written during the build is missed. While it builds and replays, the poll
+written during the build is missed (an entry that needs a build asks for the
+next one: the build may have read before its write). While it builds and replays, the poll
 keeps applying entries to the live recommender: only the last entries (at
 most one ``BATCH`` behind the live position) are replayed under the lock,
 just before the swap, so a rebuild never holds up what requests see.
@@ -289,10 +291,10 @@ class FeedFollower:
             return applied
 
     def _apply(self, rec: Any, entries: list[dict[str, Any]], *, read_at: float) -> None:
-        """Apply ``entries`` to ``rec``; an entry's side effects (a rebuild asked for, the
-        catalogue cache forgotten, ``on_catalogue``) and its latency count only the first
-        time this process applies it (a rebuild's replay repeats what the live recommender
-        has seen). ``read_at``: when the entries were read (epoch ms)."""
+        """Apply ``entries`` to ``rec``; an entry's side effects (the catalogue cache forgotten,
+        ``on_catalogue``, a build asked for: that one again on a build's replay, whose reads may
+        predate the entry) and its latency count once, when this process first applies it (a
+        replay repeats what the live one has seen). ``read_at``: when they were read (epoch ms)."""
         pairs: dict[tuple[str, str], None] = {}
         new = [e for e in entries if int(e["seq"]) > self._seen]
         for e in entries:
@@ -300,16 +302,18 @@ class FeedFollower:
                 pairs.update(dict.fromkeys(zip(e["learners"] or [], e["badges"] or [])))
         cache = getattr(rec, "portfolios_", None)
         if cache is not None:
-            if any(e["kind"] != feed.AWARDS and e["label"] not in _LIVE_LABELS for e in entries):
+            if any(e["kind"] in (feed.CATALOGUE, feed.EMBEDDINGS) and e["label"] not in _LIVE_LABELS for e in entries):
                 cache.clear()  # a badge deleted leaves portfolios too
             elif pairs:
                 cache.forget({learner for learner, _ in pairs})
+        replaying = threading.current_thread() is self._builder
+        for reason in filter(None, map(_build_reason, entries if replaying else new)):
+            self._request_rebuild(reason, urgent=True)
         for e in new:
-            if e["kind"] == feed.EMBEDDINGS or (e["kind"] == feed.CATALOGUE and e["label"] not in _LIVE_LABELS):
-                self._request_rebuild(f"{e['kind']} {e['label']} {', '.join((e['ids'] or [])[:3])}", urgent=True)
-                if e["kind"] == feed.CATALOGUE and hasattr(self.store, "forget"):
+            if e["kind"] == feed.CATALOGUE and e["label"] not in _LIVE_LABELS:
+                if hasattr(self.store, "forget"):
                     self.store.forget()  # a CachedStore's opportunities of badges
-                if e["kind"] == feed.CATALOGUE and self.on_catalogue is not None:
+                if self.on_catalogue is not None:
                     self.on_catalogue(e["label"], list(e["ids"] or []))
         if pairs:
             self._reconcile(rec, list(pairs))
@@ -459,6 +463,15 @@ class FeedFollower:
         pruned = self.store.write(feed.PRUNE_ENTRIES, {"floor": floor, "limit": PRUNE_LIMIT})[0]["pruned"]
         removed = self.store.write(feed.PRUNE_READERS, {"stale": stale})[0]["removed"]
         return {"pruned": int(pruned), "removed": int(removed), "floor": floor}
+
+
+def _build_reason(entry: dict[str, Any]) -> str | None:
+    """Why a feed entry needs a build, in words (``"catalogue Badge b1, b2"``): it changes what only a
+    build reads (the catalogue but pathways, embeddings, the ranker file); None for awards and pathways."""
+    kind, label = entry["kind"], entry["label"] or ""
+    if kind in (feed.EMBEDDINGS, feed.RANKER) or (kind == feed.CATALOGUE and label not in _LIVE_LABELS):
+        return " ".join(filter(None, (kind, label, ", ".join((entry["ids"] or [])[:3]))))
+    return None
 
 
 def _release_memory() -> None:

@@ -35,6 +35,7 @@ from sklearn.base import BaseEstimator
 from threadpoolctl import ThreadpoolController
 
 from colearn.errors import InvalidInput
+from colearn.files import write_all
 from colearn.recommender.guard import MIN_EVENTS, critical_z, guard_choice, per_event_ndcg
 from colearn.recommender.registry import signal_names
 from colearn.recommender.sequence import SEQUENCE_FEATURES
@@ -456,13 +457,12 @@ class LearnedRanker(BaseEstimator):
                 "pooled_sites": list(self.pooled_sites_), "params": self.get_params()}
 
     def save(self, path: Path | str) -> Path:
-        """Write the model (joblib) and its metadata (``<path>.json``) and return ``path``."""
+        """Write the model (joblib) and its metadata (``<path>.json``), each replaced whole, and return ``path``."""
         import joblib
 
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"models": self.models_, **self.metadata()}, p)
-        p.with_suffix(p.suffix + ".json").write_text(json.dumps(self.metadata(), indent=2), encoding="utf-8")
+        (p := Path(path)).parent.mkdir(parents=True, exist_ok=True)
+        write_all({p: lambda f: joblib.dump({"models": self.models_, **self.metadata()}, f),
+                   p.with_suffix(p.suffix + ".json"): json.dumps(self.metadata(), indent=2).encode("utf-8")})
         return p
 
     @classmethod

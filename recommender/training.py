@@ -9,7 +9,9 @@ weighing ``fitting.OWN_WEIGHT`` against a pooled one, the guard judging on the
 city's latest events. So a city with few events of its own is served the
 pooled model the suite measured on each site's first refit, not the blend.
 The fitted ``LearnedRanker`` is saved with its feature list, training-data
-hash and pooled sites, where the API loads it (``recommend.ranker_path``).
+hash and pooled sites, where the API loads it (``recommend.ranker_path``);
+``ranker_changed`` then records a ``ranker`` entry in the change feed, so every
+serving process rebuilds with the file within a poll (``recommender.follower``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from colearn.graph import queries
+from colearn.graph import feed, queries
 from colearn.graph.store import GraphStore
 from colearn.recommender import benchmark
 from colearn.recommender.fitting import MIN_TRAIN_EVENTS
@@ -54,6 +56,23 @@ def training_rows(store: GraphStore) -> TrainingRows:
               for r in store.read(queries.PORTFOLIO_AWARDS, {"now": now})
               if r.get("issued_on") is not None]
     return TrainingRows(awards, store.read(queries.BADGE_CATALOGUE), store.read(queries.SPINE_CELLS))
+
+
+def ranker_changed(store: GraphStore, ranker: LearnedRanker | None = None) -> None:
+    """Record in ``store``'s change feed that the ranker file of the data directory changed
+    (``feed.RANKER_CHANGED``): every process following the feed rebuilds its recommender,
+    which reads the file anew (the blend when there is none), within a poll. Call it once
+    the file is in place (``LearnedRanker.save`` replaces it whole), or after saving nothing.
+
+    Args:
+        store: the graph the serving processes follow.
+        ranker: the ranker saved (its training hash is the entry's ``ids``), or None.
+
+    Raises:
+        StoreUnavailable: the store cannot be reached.
+    """
+    ids = [ranker.training_hash_] if ranker is not None and ranker.training_hash_ else []
+    store.write(feed.RANKER_CHANGED, {"feed": feed.change(feed.RANKER, ids=ids)})
 
 
 def train_ranker(rows: TrainingRows, *, max_groups: int, prior_sites: Sequence[Site] = (), workers: int = 2,

@@ -216,14 +216,18 @@ def eval_cmd(
 
 def _not_trained(events: int) -> None:
     """Say that ``colearn train`` fitted nothing: ``events`` training events are too few; and
-    what the API serves instead (a ranker an earlier run saved where it loads one, or the blend)."""
+    what the API serves instead (a ranker an earlier run saved where it loads one, or the blend),
+    having told the serving processes to load that (a ranker file removed since they loaded it)."""
     from colearn.recommender.fitting import MIN_TRAIN_EVENTS
     from colearn.recommender.recommend import ranker_path
+    from colearn.recommender.training import ranker_changed
 
     out.print(f"not trained: no other site's events pooled, and {events:,} training events (a "
               f"learner's second or later badge), fewer than the {MIN_TRAIN_EVENTS} the guard needs to judge a "
               "learned ranker against the single signals")
     served = ranker_path(get_settings().data_dir)
+    with store() as s:
+        ranker_changed(s)  # what the servers hold may be a file deleted since: they reload what is there
     if served.exists():
         out.print(f"the ranker saved earlier at {served} is still there and still served; delete it to serve "
                   "the blend")
@@ -247,7 +251,7 @@ def train_cmd(
     from colearn.data import bundled
     from colearn.perf.offline_eval import suite_sites
     from colearn.recommender.recommend import ranker_path
-    from colearn.recommender.training import train_ranker, training_rows
+    from colearn.recommender.training import ranker_changed, train_ranker, training_rows
 
     if prior is not None and no_prior:
         raise typer.BadParameter("give --prior or --no-prior, not both", param_hint="--prior")
@@ -268,6 +272,10 @@ def train_cmd(
             step("saving")
             served = ranker_path(settings.data_dir)
             path = ranker.save(output or served)
+            if path.resolve() == served.resolve():
+                step("telling the serving processes (the change feed)")
+                with store() as s:
+                    ranker_changed(s, ranker)
         meta = ranker.metadata()
         pooled = meta["pooled_sites"]
         out.print(f"trained on {events:,} of the city's own events"
@@ -279,5 +287,7 @@ def train_cmd(
         out.print(f"{verb}: {'the learned ranker' if meta['serve'] == 'ranker' else 'the single signal ' + meta['serve']}"
                   f" (NDCG@10 on the latest {ranker.guard_share:.0%} of the city's events: "
                   f"{guard or 'no guard, too few events'})")
+        if path.resolve() == served.resolve():
+            out.print("every colearn serve process on this graph loads it within a second (the change feed)")
 
     run(body)

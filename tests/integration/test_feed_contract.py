@@ -94,6 +94,23 @@ def test_held_pairs_follow_the_portfolio_rule(any_store: GraphStore) -> None:
     assert feed.award_change(awards[:3])["learners"] == [a["learner_id"] for a in awards[:3]]
 
 
+@covers_feed("RANKER_CHANGED", "change")
+def test_a_ranker_entry_is_recorded_alone(any_store: GraphStore) -> None:
+    """``colearn train``'s entry: the next sequence number, kind ``ranker`` naming the training
+    hash, and nothing else written (its statement has no write of its own)."""
+    _badge_write(any_store, "b1")
+    assert any_store.write(feed.RANKER_CHANGED, {"feed": feed.change(feed.RANKER, ids=["hash-1"])}) == [
+        {"recorded": 1}]
+    assert any_store.write(feed.RANKER_CHANGED, {"feed": feed.change(feed.RANKER)}) == [{"recorded": 1}]
+    assert feed.feed_head(any_store) == 3
+    entries = any_store.read(feed.FEED_SINCE, {"after": 1, "limit": 10})
+    assert [(e["seq"], e["kind"], e["label"], e["ids"], e["learners"]) for e in entries] == [
+        (2, "ranker", "", ["hash-1"], []), (3, "ranker", "", [], [])]
+    assert any_store.read("MATCH (n) RETURN labels(n)[0] AS label, count(n) AS n ORDER BY label") == [
+        {"label": str(Label.BADGE), "n": 1}, {"label": str(Label.FEED_COUNTER), "n": 1},
+        {"label": str(Label.FEED_ENTRY), "n": 3}]
+
+
 @covers_feed("READER_HEARTBEAT", "FEED_READERS", "PRUNE_ENTRIES", "PRUNE_READERS", "READER_LEAVE")
 def test_readers_and_pruning(any_store: GraphStore) -> None:
     for i in range(30):

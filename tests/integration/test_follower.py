@@ -128,6 +128,60 @@ def test_entries_reach_the_live_recommender_while_it_rebuilds(store: GraphStore)
     assert len(follower.stats.phases_ms) == len(seqs)
 
 
+def test_a_ranker_entry_makes_it_rebuild_and_the_build_reads_the_file_anew(store: GraphStore) -> None:
+    _seed(store)
+    saved = ["old"]  # stands for the ranker file, which Recommender.from_store reads first
+
+    def build() -> Recommender:
+        loaded = saved[0]
+        rec = Recommender.from_store(store, now=1_800_000_000)
+        rec.loaded_ = loaded  # type: ignore[attr-defined]
+        return rec
+
+    follower = FeedFollower(store, build, recommender=build(), position=feed.feed_head(store))
+    saved[0] = "new"
+    store.write(feed.RANKER_CHANGED, {"feed": feed.change(feed.RANKER, ids=["hash-new"])})
+    assert follower.poll() == 1
+    assert follower.wait_idle(60)
+    assert follower.stats.rebuilds == 1 and follower.stats.last_reason == "ranker hash-new"
+    assert follower.recommender.loaded_ == "new"
+    assert follower.poll() == 0 and follower.wait_idle(60) and follower.stats.rebuilds == 1  # once
+
+
+def test_what_needs_a_build_during_a_build_is_built_after_it(store: GraphStore) -> None:
+    """A build reads the graph and the ranker file before a ranker saved and a badge created
+    while it runs; the poll applies their entries to the live recommender first (it cannot ask
+    for a build while one runs), so the build's replay must ask for the next build."""
+    _seed(store)
+    saved = ["old"]
+    started, release = threading.Event(), threading.Event()
+
+    def build() -> Recommender:
+        loaded = saved[0]
+        rec = Recommender.from_store(store, now=1_800_000_000)
+        rec.loaded_ = loaded  # type: ignore[attr-defined]
+        if loaded == "old":
+            started.set()
+            assert release.wait(120)
+        return rec
+
+    follower = FeedFollower(store, build, recommender=Recommender.from_store(store, now=1_800_000_000),
+                            position=feed.feed_head(store), compact_after=1)
+    _stream(store, 1)
+    assert follower.poll() == 1 and started.wait(120)  # a compaction is building, with the old file
+    saved[0] = "new"
+    store.write(feed.RANKER_CHANGED, {"feed": feed.change(feed.RANKER, ids=["hash-new"])})
+    assert catalogue.write_node(store, Label.BADGE, {"id": "new-badge", "props": {"name": "New"},
+                                                      "l0": ["org"], "l1": ["knowledge.engagement"], "l2": []},
+                                create=True)
+    assert follower.poll() == 2  # applied to the live recommender while the build waits
+    release.set()
+    assert follower.wait_idle(120)
+    assert follower.stats.rebuilds == 2
+    assert follower.recommender.loaded_ == "new" and "new-badge" in follower.recommender.badges.ids
+    _same_as_fresh(store, follower.recommender)
+
+
 def test_a_recommender_built_in_a_child_process_answers_like_a_fresh_one(tmp_path: Path) -> None:
     server = EmbeddedFalkorDB.for_data_dir(tmp_path, fsync="everysec")
     store = FalkorDBStore(server.host, server.port, "child", server=server)
