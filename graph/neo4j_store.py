@@ -18,11 +18,13 @@ from __future__ import annotations
 import logging
 import math
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import neo4j
 from neo4j import GraphDatabase
 from neo4j.exceptions import (
     AuthError,
+    ConfigurationError,
     ConnectionAcquisitionTimeoutError,
     ConstraintError,
     Neo4jError,
@@ -129,10 +131,18 @@ class Neo4jStore:
         self.database = database
         self.uri = uri
         retry: dict[str, Any] = {} if max_retry_s is None else {"max_transaction_retry_time": max_retry_s}
+        scheme = urlsplit(uri).scheme if "://" in uri else ""
+        if scheme not in BOLT_SCHEMES:
+            raise StoreUnavailable(f"NEO4J_URI '{uri}' is not a Bolt address: give "
+                                   f"{' or '.join(f'{s}://host:7687' for s in ('bolt', 'neo4j'))} "
+                                   "(or their +s, +ssc forms for TLS)")
         # Notifications (e.g. "this property key does not exist yet" on an empty
         # graph) are planner hints, logged by the driver as warnings: off.
-        self._driver = GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF",
-                                            **retry)
+        try:
+            self._driver = GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF",
+                                                **retry)
+        except (ConfigurationError, ValueError) as exc:
+            raise StoreUnavailable(f"NEO4J_URI '{uri}' is not usable: {one_line(exc)}") from exc
         self._bookmarks = GraphDatabase.bookmark_manager()
         try:
             self._driver.verify_connectivity()
@@ -142,7 +152,7 @@ class Neo4jStore:
                                    f"check NEO4J_USER and NEO4J_PASSWORD") from exc
         except (ServiceUnavailable, SessionExpired, ConnectionAcquisitionTimeoutError, OSError) as exc:
             self._driver.close()
-            raise StoreUnavailable(f"Neo4j at {uri} is not reachable: {exc}") from exc
+            raise StoreUnavailable(f"Neo4j at {uri} is not reachable: {one_line(exc)}") from exc
 
     def _session(self) -> neo4j.Session:
         return self._driver.session(database=self.database, bookmark_manager=self._bookmarks)
@@ -153,7 +163,7 @@ class Neo4jStore:
 
         for name, value in (params or {}).items():
             check_params(value, name)
-        with _ErrorMap(self.uri):
+        with _ErrorMap(self.uri, self.database):
             with self._session() as session:
                 if read_only:
                     return session.execute_read(work)
@@ -208,11 +218,25 @@ class Neo4jStore:
         self._driver.close()
 
 
+#: The URI schemes of a Bolt server (the official driver's; ``http`` would be its query API).
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+#: The status code of a statement sent to a database the server does not have.
+_NO_DATABASE = "Neo.ClientError.Database.DatabaseNotFound"
+
+
+def one_line(exc: BaseException) -> str:
+    """The driver's text of ``exc`` on one line (its messages wrap), so that a log or a
+    terminal shows the error whole."""
+    return " ".join(str(exc).split())
+
+
 class _ErrorMap:
     """Context manager turning driver exceptions into colearn's (see ``Neo4jStore``)."""
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, database: str) -> None:
         self.uri = uri
+        self.database = database
 
     def __enter__(self) -> None:
         return None
@@ -227,7 +251,10 @@ class _ErrorMap:
         if isinstance(exc, TransientError):
             raise StoreUnavailable(f"Neo4j kept failing after retries ({exc.code}): {exc.message}") from exc
         if isinstance(exc, (ServiceUnavailable, SessionExpired, ConnectionAcquisitionTimeoutError, OSError)):
-            raise StoreUnavailable(f"Neo4j at {self.uri} is not reachable: {exc}") from exc
+            raise StoreUnavailable(f"Neo4j at {self.uri} is not reachable: {one_line(exc)}") from exc
+        if isinstance(exc, Neo4jError) and exc.code == _NO_DATABASE:
+            raise StoreUnavailable(f"Neo4j at {self.uri} has no database '{self.database}': check "
+                                   "NEO4J_DATABASE (Community edition has one, 'neo4j')") from exc
         if isinstance(exc, Neo4jError):
             # Neo4j's message quotes the statement: logged here, never answered.
             log.warning("Neo4j rejected a statement (%s): %s", exc.code, exc.message)

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from colearn.errors import BatchRefused, ColearnError, InvalidInputs, RateLimited
+from colearn.errors import BatchRefused, ColearnError, InvalidInputs, RateLimited, StoreUnavailable
 from colearn.service.methods import allowed_methods
 from colearn.service.schemas import InvalidProblem, Problem
 
@@ -72,7 +72,13 @@ def install(app: FastAPI) -> None:
                                  "message": p.detail} for p in exc.problems]}
         elif where:
             extra = {"errors": [{"field": where, "message": getattr(exc, "detail", exc.message)}]}
-        return problem(exc.status, exc.type_slug, exc.message, headers=headers, **extra)
+        detail = exc.message
+        if isinstance(exc, StoreUnavailable):
+            # the store's own words name its address and the resolved hosts: the server's log
+            # has them, a caller (perhaps anonymous) is told only that the store is down
+            log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc.message)
+            detail = "the graph store cannot be reached now; try again shortly (the server's log says why)"
+        return problem(exc.status, exc.type_slug, detail, headers=headers, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -72,6 +72,8 @@ def test_a_frozen_then_crashed_store_answers_503_in_time_and_the_api_recovers(tm
         took = time.monotonic() - started
         assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")
         assert r.json()["type"] == "/problems/store-unavailable"
+        # the store's own words (its address) stay in the server's log
+        assert r.json()["detail"].startswith("the graph store cannot be reached now") and "127.0.0.1" not in r.text
         assert took < 8, f"a frozen store held /health for {took:.1f} s"
         os.kill(store, signal.SIGCONT)
         assert _healthy_within(base, 15)

@@ -42,6 +42,33 @@ def test_unreachable_server_is_store_unavailable() -> None:
         Neo4jStore(f"bolt://127.0.0.1:{free_port()}", user="neo4j", password="whatever1")
 
 
+@pytest.mark.parametrize("uri", ["127.0.0.1:7687", "http://127.0.0.1:7474", "https://db.example:7473"])
+def test_a_uri_that_is_no_bolt_address_names_neo4j_uri(uri: str) -> None:
+    """No scheme, or the HTTP one (which the driver takes for its query API, needing a package
+    colearn does not install): one line naming NEO4J_URI and the forms it takes, not a trace."""
+    with pytest.raises(StoreUnavailable) as info:
+        Neo4jStore(uri, user="neo4j", password="whatever1")
+    assert "NEO4J_URI" in info.value.message and "bolt://host:7687" in info.value.message
+    assert "\n" not in info.value.message
+
+
+def test_a_database_the_server_lacks_names_neo4j_database(neo4j_target: Neo4jTarget) -> None:
+    store = Neo4jStore(neo4j_target.uri, user=neo4j_target.user, password=neo4j_target.password, database="nosuch")
+    try:
+        with pytest.raises(StoreUnavailable, match="has no database 'nosuch': check NEO4J_DATABASE"):
+            store.read("RETURN 1 AS one")
+    finally:
+        store.close()
+
+
+def test_an_unreachable_servers_error_is_one_line() -> None:
+    from tests.live import free_port
+
+    with pytest.raises(StoreUnavailable) as info:
+        Neo4jStore(f"bolt://127.0.0.1:{free_port()}", user="neo4j", password="whatever1")
+    assert "\n" not in info.value.message
+
+
 def test_exhausted_retries_are_store_unavailable(neo4j_target: Neo4jTarget, neo: Neo4jStore) -> None:
     """Another transaction holds the node's lock past the server's lock timeout
     (5 s in tests/neo4j): the driver retries the TransientError, then gives up."""
