@@ -172,7 +172,8 @@ SUITE_METRICS = ("ndcg@10", "hr@10", "mrr", "coverage@10")
 
 def suite_summary(suite: Mapping[str, Any]) -> dict[str, Any]:
     """``{"sites": {name: verdict + coverage + served}, "wins", "losses", "ties", "unjudged", "mean_lift",
-    "min_coverage"}``: ``unjudged`` counts the sites with fewer than ``benchmark.MIN_CASES_TO_JUDGE`` cases."""
+    "min_coverage"}``: ``unjudged`` counts the sites with fewer than ``benchmark.MIN_CASES_TO_JUDGE`` cases,
+    which ``mean_lift`` leaves out."""
     from colearn.recommender.suite import suite_verdicts
 
     verdicts = suite_verdicts(suite)
@@ -181,7 +182,7 @@ def suite_summary(suite: Mapping[str, Any]) -> dict[str, Any]:
         v["coverage"] = r["models"][FULL]["coverage@10"]["mean"]
         v["served_signal_cases"] = r.get("served_signal_cases", 0)
         v["n_cases"] = r["n_cases"]
-    lifts = [v["lift"] for v in verdicts.values()]
+    lifts = [v["lift"] for v in verdicts.values() if v["verdict"] != "too few cases"]  # judged sites only
     return {"sites": verdicts, "wins": sum(v["verdict"] == "win" for v in verdicts.values()),
             "losses": sum(v["verdict"] == "loss" for v in verdicts.values()),
             "ties": sum(v["verdict"] == "tie" for v in verdicts.values()),
@@ -204,7 +205,7 @@ def suite_markdown(suite: Mapping[str, Any], title: str) -> str:
              f"NDCG@10; mean lift {summary['mean_lift']:+.3f}; lowest coverage@10 {summary['min_coverage']:.3f}. "
              "The lift's interval is a paired bootstrap over the site's cases (the recommender's NDCG@10 minus "
              f"the best baseline's, case by case); a site with fewer than {MIN_CASES_TO_JUDGE} cases is not "
-             "judged.",
+             "judged (nor counted in the mean lift).",
              "", "| site | cases | recommender NDCG@10 | best baseline | its NDCG@10 | lift [95% interval] | verdict | "
              "coverage@10 | cases served by one signal (guard) |", "|---|---:|---:|---|---:|---:|---|---:|---:|"]
     for name, v in summary["sites"].items():

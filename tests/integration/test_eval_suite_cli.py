@@ -193,6 +193,7 @@ def test_a_site_with_too_few_cases_is_not_judged_and_require_wins_says_so(tmp_pa
     assert result.exit_code == 1
     summary = json.loads(result.stdout)["summary"]
     assert (summary["wins"], summary["losses"], summary["unjudged"]) == (1, 1, 1)
+    assert summary["mean_lift"] == pytest.approx(((0.7 - 0.61) + (0.5 - 0.61)) / 2)  # the judged sites
     assert summary["sites"]["tiny"]["verdict"] == "too few cases" and summary["sites"]["tiny"]["win"] is False
     assert result.stderr.splitlines() == [
         "--require-wins: lost to the best baseline on NDCG@10 on 1 of 3 sites: gamma (ppr)",
