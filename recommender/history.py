@@ -90,8 +90,7 @@ class LearnerHistory:
         Raises:
             NotFound: unknown learner.
         """
-        base = self._live(learner_id).profile() if self.store_ is not None else self.profile(learner_id)
-        return base if interests is None else Profile(held=base.held, held_on=base.held_on, interests=interests)
+        return self.live_profile_and_awaiting(learner_id, interests)[0]
 
     def live_profile_and_awaiting(self, learner_id: str,
                                   interests: Interests | None = None) -> tuple[Profile, frozenset[int]]:
@@ -103,11 +102,12 @@ class LearnerHistory:
             NotFound: unknown learner.
         """
         if self.store_ is None:
-            return self.live_profile(learner_id, interests), frozenset()
-        live = self._live(learner_id)
-        base = live.profile()
+            base, awaiting = self.profile(learner_id), frozenset[int]()
+        else:
+            live = self._live(learner_id)
+            base, awaiting = live.profile(), live.awaiting
         return (base if interests is None else Profile(held=base.held, held_on=base.held_on, interests=interests),
-                live.awaiting)
+                awaiting)
 
     def live_portfolio(self, learner_id: str, interests: Interests | None = None) -> tuple[Profile, set[str]]:
         """``live_profile`` and the ids of every badge the learner holds now, by the same

@@ -272,7 +272,8 @@ def train_cmd(
             step("saving")
             served = ranker_path(settings.data_dir)
             path = ranker.save(output or served)
-            if path.resolve() == served.resolve():
+            is_served = path.resolve() == served.resolve()
+            if is_served:
                 step("telling the serving processes (the change feed)")
                 with store() as s:
                     ranker_changed(s, ranker)
@@ -283,11 +284,11 @@ def train_cmd(
                      if pooled else "")
                   + f" ({meta['n_rows']:,} rows), training hash {meta['training_hash'][:16]}; saved to {path}")
         guard = ", ".join(f"{k} {v:.3f}" for k, v in meta["guard"].items())
-        verb = "serving" if path.resolve() == served.resolve() else f"the API serves {served}; this one would serve"
+        verb = "serving" if is_served else f"the API serves {served}; this one would serve"
         out.print(f"{verb}: {'the learned ranker' if meta['serve'] == 'ranker' else 'the single signal ' + meta['serve']}"
                   f" (NDCG@10 on the latest {ranker.guard_share:.0%} of the city's events: "
                   f"{guard or 'no guard, too few events'})")
-        if path.resolve() == served.resolve():
+        if is_served:
             out.print("every colearn serve process on this graph loads it within a second (the change feed)")
 
     run(body)
