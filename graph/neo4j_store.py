@@ -108,7 +108,12 @@ class Neo4jStore:
         password: password.
         database: the database to use (``neo4j`` on Community edition).
         max_retry_s: how long the driver retries a transaction that failed with a
-            transient error (seconds; the driver's default, 30, when None).
+            transient error or a lost connection (seconds; the driver's default,
+            30, when None).
+        connect_timeout_s: how long opening a connection may take (seconds; the
+            driver's default, 30, when None). The API gives both its
+            ``store_timeout_seconds`` (``open_store``), so that a request finds a
+            stopped server out in seconds, not after the driver's minute.
 
     Raises:
         StoreUnavailable: the server does not answer, or refuses the credentials.
@@ -127,10 +132,12 @@ class Neo4jStore:
     backend = "neo4j"
 
     def __init__(self, uri: str, *, user: str, password: str, database: str = "neo4j",
-                 max_retry_s: float | None = None) -> None:
+                 max_retry_s: float | None = None, connect_timeout_s: float | None = None) -> None:
         self.database = database
         self.uri = uri
         retry: dict[str, Any] = {} if max_retry_s is None else {"max_transaction_retry_time": max_retry_s}
+        if connect_timeout_s is not None:
+            retry["connection_timeout"] = connect_timeout_s
         scheme = urlsplit(uri).scheme if "://" in uri else ""
         if scheme not in BOLT_SCHEMES:
             raise StoreUnavailable(f"NEO4J_URI '{uri}' is not a Bolt address: give "

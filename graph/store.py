@@ -100,8 +100,10 @@ def open_store(settings: Settings, *, timeout: float | None = None) -> GraphStor
         settings: Neo4j is used when ``settings.neo4j_uri`` is set, otherwise
             the embedded FalkorDB under ``settings.data_dir``.
         timeout: seconds one call to the embedded store may wait before
-            ``StoreUnavailable`` (the API passes ``settings.store_timeout_seconds``);
-            None, for batch commands: no limit.
+            ``StoreUnavailable``, and on Neo4j how long a connection may take to
+            open and how long a failing transaction is retried (the API passes
+            ``settings.store_timeout_seconds``); None, for batch commands: no
+            limit on the embedded store, the driver's defaults (30 s) on Neo4j.
 
     Returns:
         A ready ``GraphStore``.
@@ -117,6 +119,8 @@ def open_store(settings: Settings, *, timeout: float | None = None) -> GraphStor
             user=settings.neo4j_user,
             password=settings.neo4j_password.get_secret_value(),
             database=settings.neo4j_database,
+            max_retry_s=timeout,
+            connect_timeout_s=timeout,
         )
     else:
         from colearn.graph.falkordb_server import EmbeddedFalkorDB

@@ -63,3 +63,65 @@ def live_page(render: Callable[[], str], host: str = "127.0.0.1") -> Iterator[st
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@contextmanager
+def tcp_relay(host: str, port: int) -> Iterator[tuple[str, Callable[[], None]]]:
+    """A TCP relay to ``host:port`` on a free local port: yields ``("127.0.0.1:PORT", cut)``.
+
+    ``cut()`` closes the listener and every relayed connection, as a server that
+    stopped would look to its clients (a new connection is refused). Closed on exit.
+    """
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    open_socks: list[socket.socket] = []
+    lock = threading.Lock()
+    state = {"cut": False}
+
+    def pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def accept() -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection((host, port))
+            with lock:
+                if state["cut"]:
+                    client.close()
+                    upstream.close()
+                    return
+                open_socks.extend((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=pump, args=(a, b), daemon=True).start()
+
+    def cut() -> None:
+        with lock:
+            state["cut"] = True
+            socks = list(open_socks)
+        listener.close()
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{listener.getsockname()[1]}", cut
+    finally:
+        cut()

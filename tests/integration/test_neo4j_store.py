@@ -100,6 +100,34 @@ def test_exhausted_retries_are_store_unavailable(neo4j_target: Neo4jTarget, neo:
         holder.close()
 
 
+def test_a_server_that_stops_is_found_out_within_the_api_timeout(neo4j_target: Neo4jTarget) -> None:
+    """The API opens the store with its ``store_timeout_seconds`` (``open_store``): when the server
+    stops answering, a read gives up after that long, where the driver's defaults retried for 30 s a
+    statement and ``/health`` took over a minute to answer 503. The server is reached through a relay
+    that is then cut, as a stopped server looks to its clients."""
+    from urllib.parse import urlsplit
+
+    from colearn.config import Settings
+    from colearn.graph.store import open_store
+    from tests.live import tcp_relay
+
+    where = urlsplit(neo4j_target.uri)
+    with tcp_relay(where.hostname or "127.0.0.1", where.port or 7687) as (address, cut):
+        settings = Settings(neo4j_uri=f"bolt://{address}", neo4j_user=neo4j_target.user,
+                            neo4j_password=neo4j_target.password, neo4j_database=neo4j_target.database)
+        store = open_store(settings, timeout=2.0)
+        try:
+            assert store.read("RETURN 1 AS one") == [{"one": 1}]
+            cut()
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable, match="not reachable"):
+                store.read("RETURN 1 AS one")
+            took = time.monotonic() - started
+        finally:
+            store.close()
+    assert took < 15, f"a read on a stopped server took {took:.1f} s with a 2 s timeout"
+
+
 def test_one_bookmark_manager_carries_every_write(neo: Neo4jStore) -> None:
     """Each statement runs in its own session; the store's bookmark manager hands
     the bookmark of each write to the next session (read-your-writes on a cluster)."""
