@@ -282,8 +282,8 @@ def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict
         store: the graph.
         principal: the caller.
         pathway_id: the pathway.
-        patch: the fields to change as sent (``PathwayUpdate``'s; a null clears an
-            optional one), not yet validated: the patched pathway is validated whole.
+        patch: the fields to change as sent (``PathwayUpdate``'s; a null puts an
+            optional one back to its default, ``Record.patched``), not yet validated: the patched pathway is validated whole.
 
     Raises:
         NotFound: no such pathway (or a draft of another organisation).
@@ -303,7 +303,7 @@ def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict
     if moved is not None:
         may_change(principal, pathway_id, moved)
     fixed = [field_error("id", "the id is the path's; a patch cannot change it").errors()[0]] if "id" in patch else []
-    pathway = validated(store, {**base, **patch, "id": pathway_id}, errors=fixed)
+    pathway = validated(store, {**PathwayRecord.patched(base, patch), "id": pathway_id}, errors=fixed)
     may_change(principal, pathway_id, pathway.organisation)
     _write(store, pathway, create=False)
     return Written(get(store, principal, pathway_id), _warnings(store, pathway, pathway_id))

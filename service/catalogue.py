@@ -329,7 +329,8 @@ def create(store: GraphStore, principal: Principal, entity: Entity, record: Base
 
 def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str,
            patch: dict[str, Any]) -> dict[str, Any]:
-    """Apply a patch (the fields given, ``None`` clears one) and write the whole record again.
+    """Apply a patch (the fields given; ``None`` puts an optional one back to its default:
+    ``Record.patched``) and write the whole record again.
 
     Raises:
         NotFound: no such node.
@@ -342,7 +343,7 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
     current = _record(entity, get_stored(store, entity, node_id))
     _require_write(principal, entity, "update", node_id, current.get(entity.owner) if entity.owner else None)
     try:
-        record = entity.record.model_validate({**current, **patch, "id": node_id})
+        record = entity.record.model_validate({**entity.record.patched(current, patch), "id": node_id})
     except ValidationError as exc:
         raise validation_error(exc) from exc
     if entity.owner and entity.owner != "id":

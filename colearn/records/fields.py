@@ -53,6 +53,21 @@ class Record(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @classmethod
+    def patched(cls, current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+        """``current`` with ``patch`` applied, as a JSON merge patch reads it (RFC 7396,
+        section 2): a field given replaces the current one, a field given as null goes
+        back to its default (``""`` for a description, null for an optional reference).
+        A null for a field without a default is kept, so that validation names it.
+        Not validated here: the caller validates the result whole.
+        """
+        out = {**current, **patch}
+        for name, value in patch.items():
+            field = cls.model_fields.get(name)
+            if value is None and field is not None and not field.is_required():
+                out[name] = field.get_default(call_default_factory=True)
+        return out
+
 
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -92,6 +92,28 @@ def test_write_errors_name_the_field(api) -> None:
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.place"
 
 
+def test_a_null_in_a_patch_puts_an_optional_field_back_to_its_default(api) -> None:
+    """A PATCH body is read as a JSON merge patch (RFC 7396): a null clears an optional field (its
+    default: an empty description, no criteria), as the OpenAPI schema says; a null for a field
+    every record needs is refused, naming it. Before, a null description was refused."""
+    client, h = api
+    badge = client.patch("/badges/first-web-app", json={"criteria": "Ship it."}, headers=h["admin"]).json()
+    assert badge["criteria"] == "Ship it." and badge["description"]
+    cleared = client.patch("/badges/first-web-app", json={"description": None, "criteria": None}, headers=h["admin"])
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["description"] == "" and cleared.json()["criteria"] is None
+    assert cleared.json()["name"] == badge["name"] and cleared.json()["cells"] == badge["cells"]
+    r = client.patch("/badges/first-web-app", json={"name": None}, headers=h["admin"])
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["body.name"]
+    made = client.post("/pathways", json=PATHWAY | {"description": "Steps into software."}, headers=h["kiln"])
+    assert made.status_code == 201 and made.json()["description"] == "Steps into software."
+    r = client.patch("/pathways/into-software", json={"description": None}, headers=h["kiln"])
+    assert r.status_code == 200, r.text
+    assert r.json()["description"] == "" and len(r.json()["steps"]) == 2
+    r = client.patch("/pathways/into-software", json={"title": None}, headers=h["kiln"])
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["body.title"]
+
+
 PATHWAY = {"id": "into-software", "title": "Into software", "organisation": "kiln-digital",
            "destination": "employment",
            "steps": [{"title": "Try it", "badges": ["digital-explorer", "tech-workplace-taster"]},
