@@ -50,7 +50,7 @@ from functools import lru_cache
 from typing import Any
 
 from colearn.graph.queries.portfolio import _COUNTS
-from colearn.graph.schema import Label, Rel
+from colearn.graph.schema import AssertionStatus, Label, Rel
 
 #: Entry kinds.
 AWARDS = "awards"
@@ -181,4 +181,16 @@ HELD_PAIRS = (
     f"WITH p, a WHERE {_COUNTS} "
     f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) WHERE b.id = p.badge_id "
     "RETURN p.learner_id AS learner_id, p.badge_id AS badge_id, min(a.issued_on) AS issued_on"
+)
+
+#: The (learner, badge) pairs of accepted assertions whose ``expires_on`` (epoch seconds)
+#: lies in ``($since, $now]``: awards that left their learner's portfolio in that interval
+#: with no write to say so (``recommender/expiries.py`` reconciles them with
+#: ``HELD_PAIRS``). Starts from the index on ``Assertion.expires_on``.
+#: Returns rows ``{learner_id, badge_id}``, each pair once.
+EXPIRED_BETWEEN = (
+    f"MATCH (a:{Label.ASSERTION}) WHERE a.expires_on > $since AND a.expires_on <= $now "
+    f"WITH a WHERE a.status = '{AssertionStatus.ACCEPTED}' "
+    f"MATCH (l:{Label.LEARNER})<-[:{Rel.TO}]-(a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
+    "RETURN DISTINCT l.id AS learner_id, b.id AS badge_id"
 )

@@ -130,6 +130,7 @@ UNIQUE_ID_LABELS: tuple[Label, ...] = tuple(Label)
 #: Extra (label, property) range indexes that queries filter on.
 INDEXES: tuple[tuple[Label, str], ...] = (
     (Label.ASSERTION, "status"),
+    (Label.ASSERTION, "expires_on"),
     (Label.BADGE, "name"),
     (Label.FEED_ENTRY, "seq"),
     (Label.CLAIM_CODE, "code_hash"),

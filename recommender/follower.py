@@ -17,9 +17,10 @@ background thread and:
   anew); when the feed has a gap (entries it needed were pruned: it was
   away longer than ``reader_ttl_s``); when it is more than ``max_lag``
   entries behind; and, to bound memory, after ``compact_after`` incremental
-  changes or ``compact_every_s`` seconds (awards that expired since the last
-  build leave the projection then too). Pathway entries need nothing:
-  pathways are read from the graph per request.
+  changes or ``compact_every_s`` seconds. Pathway entries need nothing:
+  pathways are read from the graph per request;
+- reconciles, every ``expiry_every_s``, the awards whose expiry passed
+  (``expiries.ExpiryWatch``: no write marks one, so the feed cannot).
 
 Rebuilds that nobody waits on (compaction, a lag, a gap) use ``build_quiet``
 when given (the service builds the recommender in a child process then and
@@ -66,7 +67,9 @@ from colearn.errors import ColearnError, NotFound
 from colearn.graph import feed
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
-from colearn.recommender.portfolio_cache import PortfolioCache
+from colearn.recommender.expiries import EVERY_S as EXPIRY_EVERY_S, ExpiryWatch
+from colearn.recommender.portfolio_cache import forget_portfolios, give_cache
+from colearn.recommender.rebuild import release_memory
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +88,7 @@ PRUNE_EVERY_S = 30.0
 PRUNE_LIMIT = 10_000
 #: Rebuild (and swap) after this many incremental award changes, or this long.
 #: 50,000 changes keep the incremental state's growth small beside a city's
-#: projection (measured by ``colearn bench feed``), an hour lets expiries leave.
+#: projection (measured by ``colearn bench feed``).
 COMPACT_AFTER = 50_000
 COMPACT_EVERY_S = 3_600.0
 
@@ -141,7 +144,7 @@ class FeedFollower:
         on_catalogue: called with ``(label, ids)`` for each catalogue entry seen
             (e.g. to queue text embeddings).
         poll_s, heartbeat_s, reader_ttl_s, prune_every_s, max_lag, compact_after,
-        compact_every_s: see the module constants.
+        compact_every_s, expiry_every_s: see the module constants (``expiries.EVERY_S``).
         record_latency: keep change-to-visible latencies in ``stats``.
     """
 
@@ -151,7 +154,7 @@ class FeedFollower:
                  heartbeat_s: float = HEARTBEAT_S, reader_ttl_s: float = READER_TTL_S,
                  prune_every_s: float = PRUNE_EVERY_S, max_lag: int = MAX_LAG,
                  compact_after: int = COMPACT_AFTER, compact_every_s: float = COMPACT_EVERY_S,
-                 record_latency: bool = False,
+                 record_latency: bool = False, expiry_every_s: float = EXPIRY_EVERY_S,
                  on_catalogue: Callable[[str, list[str]], None] | None = None) -> None:
         self.store = store
         self.build = build
@@ -166,6 +169,7 @@ class FeedFollower:
         self.compact_after = compact_after
         self.compact_every_s = compact_every_s
         self.record_latency = record_latency
+        self.expiries = ExpiryWatch(store, expiry_every_s)
         self.reader_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stats = FollowerStats(position=position)
         self._rec = recommender
@@ -196,7 +200,7 @@ class FeedFollower:
         self.heartbeat()  # registered before its first poll, so nobody prunes what it needs
         self._caching = True
         with self._lock:
-            _give_cache(self._rec)
+            give_cache(self._rec)
         self._thread = threading.Thread(target=self._run, name="feed-follower", daemon=True)
         self._thread.start()
         return self
@@ -272,12 +276,12 @@ class FeedFollower:
                 head = int(entries[-1]["seq"]) if short else int(self.store.read(feed.FEED_HEAD)[0]["head"])
                 self.stats.head = head
                 if head - pos > self.max_lag:
-                    _forget_portfolios(self._rec)  # not following: nothing would drop them
+                    forget_portfolios(self._rec)  # not following: nothing would drop them
                     self._request_rebuild(f"{head - pos} entries behind")
                     break
                 if not entries or int(entries[0]["seq"]) != pos + 1:
                     if head > pos:
-                        _forget_portfolios(self._rec)
+                        forget_portfolios(self._rec)
                         self._request_rebuild(f"gap after {pos}")
                     break
                 self._apply(self._rec, entries, read_at=read_at)
@@ -329,8 +333,9 @@ class FeedFollower:
                 if len(kept) > self.stats.keep:
                     del kept[:len(kept) - self.stats.keep]
 
-    def _reconcile(self, rec: Any, pairs: list[tuple[str, str]]) -> None:
-        now = rec.now_ if getattr(rec, "now_", None) is not None else int(time.time())
+    def _reconcile(self, rec: Any, pairs: list[tuple[str, str]], now: int | None = None) -> None:
+        if now is None:
+            now = rec.now_ if getattr(rec, "now_", None) is not None else int(time.time())
         held = {(r["learner_id"], r["badge_id"]): r["issued_on"] for r in self.store.read(
             feed.HELD_PAIRS, {"pairs": [{"learner_id": lr, "badge_id": b} for lr, b in pairs], "now": now})}
         for pair in pairs:
@@ -391,13 +396,13 @@ class FeedFollower:
                 self._stop.wait(1.0)
 
     def _rebuild(self, reason: str, build: Callable[[], Any]) -> None:
-        started = time.monotonic()
+        started, wall = time.monotonic(), int(time.time())
         head = int(self.store.read(feed.FEED_HEAD)[0]["head"])
         with self._lock:
             self._pending_from = head if self._pending_from is None else min(self._pending_from, head)
         rec = build()
         if self._caching:
-            _give_cache(rec)  # empty: nothing of the old one's carries over
+            give_cache(rec)  # empty: nothing of the old one's carries over
         # entries written while building: apply them to the new one (state-based: repeats are
         # harmless). Those the live recommender has already applied are replayed without the
         # lock, so the poll goes on serving the live one; the last batch under the lock.
@@ -426,11 +431,12 @@ class FeedFollower:
             self._built_at = time.monotonic()
             self._pending_from = None
             self._building = False
+            self.expiries.since = min(self.expiries.since, wall - 1)  # expiries during the build: again
         log.info("recommender rebuilt in %.2f s (%s)", self.stats.last_rebuild_s, reason)
         if self.on_swap is not None:
             self.on_swap(rec)
         del rec
-        _release_memory()
+        release_memory()
 
     # ------------------------------------------------------------------ readers and pruning
 
@@ -442,6 +448,20 @@ class FeedFollower:
         if now - self._last_prune >= self.prune_every_s:
             self.prune()
             self._last_prune = now
+        self.expire()
+
+    def expire(self, now: int | None = None) -> int:
+        """Reconcile the awards whose expiry passed since the last read (``ExpiryWatch.due``, at most
+        every ``expiry_every_s``; ``now``: epoch seconds, default now). Returns the pairs read."""
+        if self._rec is None:
+            return 0
+        pairs = self.expiries.due(now)
+        if pairs:
+            with self._lock:
+                self._reconcile(self._rec, pairs, now)
+                if (cache := getattr(self._rec, "portfolios_", None)) is not None:
+                    cache.forget({learner for learner, _ in pairs})
+        return len(pairs)
 
     def heartbeat(self) -> None:
         """Record this reader's position (the lowest it still needs) and that it is alive."""
@@ -472,29 +492,3 @@ def _build_reason(entry: dict[str, Any]) -> str | None:
     if kind in (feed.EMBEDDINGS, feed.RANKER) or (kind == feed.CATALOGUE and label not in _LIVE_LABELS):
         return " ".join(filter(None, (kind, label, ", ".join((entry["ids"] or [])[:3]))))
     return None
-
-
-def _release_memory() -> None:
-    """After a swap: collect the old recommender's cycles and hand freed heap back to
-    the system (glibc ``malloc_trim``; elsewhere a no-op), so resident memory
-    follows what is live rather than the peak of two recommenders side by side."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
-def _give_cache(rec: Any) -> None:
-    """Give ``rec`` an empty ``PortfolioCache`` (a recommender that reads portfolios from the store)."""
-    if rec is not None and hasattr(rec, "portfolios_"):
-        rec.portfolios_ = PortfolioCache()
-
-
-def _forget_portfolios(rec: Any) -> None:
-    cache = getattr(rec, "portfolios_", None)
-    if cache is not None:
-        cache.clear()

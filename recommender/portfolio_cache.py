@@ -36,6 +36,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -150,3 +151,16 @@ class PortfolioCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def give_cache(rec: Any) -> None:
+    """Give ``rec`` an empty ``PortfolioCache`` (a recommender that reads portfolios from the store)."""
+    if rec is not None and hasattr(rec, "portfolios_"):
+        rec.portfolios_ = PortfolioCache()
+
+
+def forget_portfolios(rec: Any) -> None:
+    """Empty ``rec``'s ``PortfolioCache``, if it has one."""
+    cache = getattr(rec, "portfolios_", None)
+    if cache is not None:
+        cache.clear()

@@ -114,5 +114,19 @@ def _main() -> None:
     sys.stdout.buffer.write(out.getvalue())
 
 
+def release_memory() -> None:
+    """After a recommender is swapped for a new one: collect the old one's cycles and hand
+    freed heap back to the system (glibc ``malloc_trim``; elsewhere a no-op), so resident
+    memory follows what is live rather than the peak of two recommenders side by side."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 if __name__ == "__main__":
     _main()

@@ -94,6 +94,19 @@ def test_held_pairs_follow_the_portfolio_rule(any_store: GraphStore) -> None:
     assert feed.award_change(awards[:3])["learners"] == [a["learner_id"] for a in awards[:3]]
 
 
+@covers_feed("EXPIRED_BETWEEN")
+def test_expired_between_names_the_accepted_awards_whose_expiry_fell_in_the_interval(any_store: GraphStore) -> None:
+    awards = _seed(any_store)["awards"]
+    for since, now in ((NOW - 20, NOW), (NOW - 10, NOW + 10), (NOW - 11, NOW - 10), (NOW, NOW + 9), (0, NOW + 100)):
+        want = {(a["learner_id"], a["badge_id"]) for a in awards
+                if a["props"]["status"] == "accepted" and a["props"]["expires_on"] is not None
+                and since < a["props"]["expires_on"] <= now}
+        rows = any_store.read(feed.EXPIRED_BETWEEN, {"since": since, "now": now})
+        assert len(rows) == len(want), (since, now)
+        assert {(r["learner_id"], r["badge_id"]) for r in rows} == want, (since, now)
+    assert any_store.read(feed.EXPIRED_BETWEEN, {"since": NOW - 20, "now": NOW})  # the seed has some
+
+
 @covers_feed("RANKER_CHANGED", "change")
 def test_a_ranker_entry_is_recorded_alone(any_store: GraphStore) -> None:
     """``colearn train``'s entry: the next sequence number, kind ``ranker`` naming the training

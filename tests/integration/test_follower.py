@@ -222,6 +222,52 @@ def test_a_new_badge_is_known_after_the_rebuild_it_asks_for(store: GraphStore) -
     _same_as_fresh(store, follower.recommender)
 
 
+def test_awards_that_expire_leave_the_signals_as_their_time_passes(store: GraphStore) -> None:
+    """No write marks an expiry, so no feed entry does: the follower reads the awards whose
+    ``expires_on`` passed since its last read and drops them (a learner holding the badge through
+    another award keeps it). At NOW the state equals a fresh build at NOW, where before the
+    expired awards counted until the next rebuild (up to an hour)."""
+    from tests.integration.test_contract import NOW
+
+    seeded = _seed(store)["awards"]
+    assert any(a["props"]["expires_on"] == NOW - 10 and a["props"]["status"] == "accepted" for a in seeded)
+    rec = Recommender.from_store(store, now=NOW - 20)  # before any of the seeded expiries
+    follower = FeedFollower(store, lambda: Recommender.from_store(store, now=NOW), recommender=rec,
+                            position=feed.feed_head(store), expiry_every_s=0.0)
+    before = rec.signals_["popularity"].holders_.copy()
+    assert follower.expire(now=NOW) > 0
+    rec.now_ = NOW  # the clock has moved on: portfolios are read at NOW too
+    assert follower.stats.rebuilds == 0
+    assert not np.array_equal(rec.signals_["popularity"].holders_, before)
+    _same_as_fresh(store, rec)
+    assert follower.expire(now=NOW) == 0  # nothing new in (NOW, NOW]
+
+
+def test_a_running_follower_drops_an_award_when_it_expires(store: GraphStore) -> None:
+    """The same on the wall clock, in the follower's own thread: an award that expires two seconds
+    from now leaves the badge's holders within a few of the watch's reads."""
+    import time
+
+    _seed(store)
+    expires = int(time.time()) + 2
+    row = {"id": "short", "organisation_id": "org", "badge_id": "b3", "learner_id": "newcomer", "learner_props": {},
+           "props": {"status": "accepted", "issued_on": expires - 100, "expires_on": expires}}
+    store.write(feed.recorded(queries.MERGE_ASSERTIONS), {"rows": [row], "feed": feed.award_change([row])})
+    rec = Recommender.from_store(store)
+    col = rec.badges.row("b3")
+    held = int(rec.signals_["popularity"].holders_[col])
+    follower = FeedFollower(store, lambda: Recommender.from_store(store), recommender=rec,
+                            position=feed.feed_head(store), expiry_every_s=0.2).start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and follower.recommender.signals_["popularity"].holders_[col] == held:
+            time.sleep(0.1)
+        assert follower.recommender.signals_["popularity"].holders_[col] == held - 1
+        assert int(time.time()) >= expires and follower.stats.rebuilds == 0
+    finally:
+        follower.stop()
+
+
 def test_pruning_keeps_what_live_readers_need(store: GraphStore) -> None:
     _seed(store)
     slow, fast = _follower(store), _follower(store)

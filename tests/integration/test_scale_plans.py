@@ -47,3 +47,18 @@ def test_per_request_statements_start_from_an_id(store: FalkorDBStore, name: str
     assert scans, plan
     assert not [s for s in scans if "Label Scan" in s or "All Node Scan" in s], plan
     assert not [s for s in scans if f"(a:{Label.ASSERTION})" in s], plan
+
+
+def test_the_expiry_watch_reads_from_the_expiry_index(store: FalkorDBStore) -> None:
+    """``feed.EXPIRED_BETWEEN`` (every ten seconds in each serving process) reads the assertions
+    whose expiry fell in the interval from the index on ``Assertion.expires_on``, not by scanning
+    every assertion of the city."""
+    from colearn.graph import feed
+
+    if store.backend != "falkordb":  # pragma: no cover - the store fixture is FalkorDB
+        pytest.skip("plans are FalkorDB's")
+    _seed(store)
+    plan = [line.strip() for line in store._graph.explain(feed.EXPIRED_BETWEEN, {"since": 0, "now": 10}).plan]
+    scans = [line for line in plan if "Scan" in line]
+    assert scans and all("Index Scan" in s for s in scans), plan
+    assert not [s for s in scans if "Label Scan" in s or "All Node Scan" in s], plan
