@@ -106,8 +106,7 @@ class LearnerHistory:
         else:
             live = self._live(learner_id)
             base, awaiting = live.profile(), live.awaiting
-        return (base if interests is None else Profile(held=base.held, held_on=base.held_on, interests=interests),
-                awaiting)
+        return _with_interests(base, interests), awaiting
 
     def live_portfolio(self, learner_id: str, interests: Interests | None = None) -> tuple[Profile, set[str]]:
         """``live_profile`` and the ids of every badge the learner holds now, by the same
@@ -124,9 +123,7 @@ class LearnerHistory:
         else:
             live = self._live(learner_id)
             base, ids = live.profile(), live.badge_ids(self.projection_.badges)
-        if interests is not None:
-            base = Profile(held=base.held, held_on=base.held_on, interests=interests)
-        return base, ids
+        return _with_interests(base, interests), ids
 
     def _live(self, learner_id: str) -> LivePortfolio:
         """The learner's portfolio read from the graph, or from ``portfolios_`` when its
@@ -241,3 +238,10 @@ class LearnerHistory:
             self._extra[row] = [(b, t) for b, t in self._extra.get(row, []) if b != col]
             self.version_ += 1
         return True
+
+
+def _with_interests(profile: Profile, interests: Interests | None) -> Profile:
+    """``profile`` with the learner's stated ``interests`` (unchanged when None)."""
+    if interests is None:
+        return profile
+    return Profile(held=profile.held, held_on=profile.held_on, interests=interests)
