@@ -190,16 +190,39 @@ class Neo4jStore:
 
         Raises:
             StoreUnavailable: the indexes were not populated within ``INDEX_WAIT_S``.
+            Conflict: the database holds what colearn's schema cannot be made over
+                (another application's data: two nodes of a label with one id, or an
+                index of its own on a property colearn constrains), named.
         """
         for label in UNIQUE_ID_LABELS:
-            self._run(
-                f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS "
-                f"FOR (n:{label}) REQUIRE n.id IS UNIQUE", None, read_only=False)
+            self._schema(f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS "
+                         f"FOR (n:{label}) REQUIRE n.id IS UNIQUE", label, "id")
         for label, prop in INDEXES:
-            self._run(
-                f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})",
-                None, read_only=False)
+            self._schema(f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})",
+                         label, prop)
         self._await_indexes()
+
+    def _schema(self, statement: str, label: str, prop: str) -> None:
+        """Run one schema statement; what stands in its way becomes a ``Conflict`` naming it."""
+        try:
+            self._run(statement, None, read_only=False)
+        except ColearnError as exc:
+            code = getattr(exc.__cause__, "code", None)
+            ours = f"colearn needs a Neo4j database of its own (NEO4J_DATABASE, now '{self.database}')"
+            if code == _CONSTRAINT_FAILED:
+                ids = [r["id"] for r in self._run(
+                    f"MATCH (n:{label}) WITH n.id AS id, count(*) AS c WHERE c > 1 RETURN id ORDER BY id LIMIT 3",
+                    None, read_only=True)]
+                raise Conflict(f"Neo4j holds two or more {label} nodes with one id ({', '.join(map(repr, ids))}), so "
+                               f"colearn's unique-id constraint on {label}.id cannot be made: {ours}") from exc
+            if code == _INDEX_EXISTS:
+                names = [r["name"] for r in self._run(
+                    "SHOW INDEXES YIELD name, labelsOrTypes, properties WHERE labelsOrTypes = [$label] "
+                    "AND properties = [$prop] RETURN name", {"label": label, "prop": prop}, read_only=True)]
+                raise Conflict(f"Neo4j has an index of its own on {label}.{prop} ({', '.join(names)}) where colearn "
+                               f"makes its schema: drop it, or give colearn a database of its own "
+                               f"(NEO4J_DATABASE, now '{self.database}')") from exc
+            raise
 
     def _await_indexes(self) -> None:
         try:
@@ -230,6 +253,10 @@ BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 #: The status code of a statement sent to a database the server does not have.
 _NO_DATABASE = "Neo.ClientError.Database.DatabaseNotFound"
+#: A unique constraint that existing nodes break (two with one value).
+_CONSTRAINT_FAILED = "Neo.DatabaseError.Schema.ConstraintCreationFailed"
+#: An index (under another name) already covers what a schema statement would index.
+_INDEX_EXISTS = "Neo.ClientError.Schema.IndexAlreadyExists"
 
 
 def one_line(exc: BaseException) -> str:

@@ -156,6 +156,31 @@ def test_apply_schema_returns_with_indexes_online(neo4j_target: Neo4jTarget, neo
         neo.apply_schema()
 
 
+def test_another_applications_data_in_the_way_of_the_schema_is_named(neo: Neo4jStore) -> None:
+    """Two nodes of a label with one id, or an index of another application's on a property colearn
+    indexes, stop ``apply_schema`` with a ``Conflict`` naming the label, the ids or the index and
+    NEO4J_DATABASE, where before they were "the store rejected a statement" (a 500, as if colearn's
+    Cypher were wrong)."""
+    from colearn.errors import Conflict
+
+    try:
+        neo.write("DROP CONSTRAINT badge_id IF EXISTS")
+        neo.write("CREATE (:Badge {id: 'same'}), (:Badge {id: 'same'}), (:Badge {id: 'other'})")
+        with pytest.raises(Conflict) as info:
+            neo.apply_schema()
+        assert "two or more Badge nodes with one id ('same')" in info.value.message
+        assert "NEO4J_DATABASE" in info.value.message
+        neo.clear()
+        neo.write("CREATE INDEX foreign_badge_id IF NOT EXISTS FOR (n:Badge) ON (n.id)")
+        with pytest.raises(Conflict, match=r"an index of its own on Badge\.id \(foreign_badge_id\)"):
+            neo.apply_schema()
+    finally:
+        neo.write("DROP INDEX foreign_badge_id IF EXISTS")
+        neo.clear()
+        neo.apply_schema()
+    assert neo.read("SHOW CONSTRAINTS YIELD name WHERE name = 'badge_id' RETURN count(*) AS c") == [{"c": 1}]
+
+
 def test_the_suite_refuses_an_unmarked_database(neo4j_target: Neo4jTarget, neo: Neo4jStore,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A NEO4J_URI database without the marker index is not touched: the session exits."""
