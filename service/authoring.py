@@ -65,6 +65,7 @@ from colearn.errors import Conflict, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label, PathwayStatus
 from colearn.graph.store import GraphStore
+from colearn.records.fields import merge_patch
 from colearn.records.catalogue import (PathwayRecord, StepRecord, pathway_reference_problems, pathway_refs,
                                        step_badge_problems, step_id)
 from colearn.service.auth import Principal
@@ -282,8 +283,9 @@ def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict
         store: the graph.
         principal: the caller.
         pathway_id: the pathway.
-        patch: the fields to change as sent (``PathwayUpdate``'s; a null puts an
-            optional one back to its default, ``Record.patched``), not yet validated: the patched pathway is validated whole.
+        patch: the fields to change as sent (``PathwayUpdate``'s; a null clears a field
+            whose default is empty: ``records.fields.merge_patch``), not yet validated:
+            the patched pathway is validated whole.
 
     Raises:
         NotFound: no such pathway (or a draft of another organisation).
@@ -303,7 +305,7 @@ def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict
     if moved is not None:
         may_change(principal, pathway_id, moved)
     fixed = [field_error("id", "the id is the path's; a patch cannot change it").errors()[0]] if "id" in patch else []
-    pathway = validated(store, {**PathwayRecord.patched(base, patch), "id": pathway_id}, errors=fixed)
+    pathway = validated(store, {**merge_patch(PathwayRecord, base, patch), "id": pathway_id}, errors=fixed)
     may_change(principal, pathway_id, pathway.organisation)
     _write(store, pathway, create=False)
     return Written(get(store, principal, pathway_id), _warnings(store, pathway, pathway_id))

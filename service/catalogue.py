@@ -39,6 +39,7 @@ from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
                                        PlaceRecord, ThemeRecord, within_cycle)
+from colearn.records.fields import merge_patch
 from colearn.records.spine import SpineCellRecord
 from colearn.text import expected
 from colearn.service.auth import Principal
@@ -329,8 +330,8 @@ def create(store: GraphStore, principal: Principal, entity: Entity, record: Base
 
 def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str,
            patch: dict[str, Any]) -> dict[str, Any]:
-    """Apply a patch (the fields given; ``None`` puts an optional one back to its default:
-    ``Record.patched``) and write the whole record again.
+    """Apply a patch (the fields given; ``None`` clears a field whose default is empty:
+    ``records.fields.merge_patch``) and write the whole record again.
 
     Raises:
         NotFound: no such node.
@@ -343,7 +344,7 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
     current = _record(entity, get_stored(store, entity, node_id))
     _require_write(principal, entity, "update", node_id, current.get(entity.owner) if entity.owner else None)
     try:
-        record = entity.record.model_validate({**entity.record.patched(current, patch), "id": node_id})
+        record = entity.record.model_validate({**merge_patch(entity.record, current, patch), "id": node_id})
     except ValidationError as exc:
         raise validation_error(exc) from exc
     if entity.owner and entity.owner != "id":

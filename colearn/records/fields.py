@@ -53,21 +53,6 @@ class Record(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    @classmethod
-    def patched(cls, current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-        """``current`` with ``patch`` applied, as a JSON merge patch reads it (RFC 7396,
-        section 2): a field given replaces the current one, a field given as null goes
-        back to its default (``""`` for a description, null for an optional reference).
-        A null for a field without a default is kept, so that validation names it.
-        Not validated here: the caller validates the result whole.
-        """
-        out = {**current, **patch}
-        for name, value in patch.items():
-            field = cls.model_fields.get(name)
-            if value is None and field is not None and not field.is_required():
-                out[name] = field.get_default(call_default_factory=True)
-        return out
-
 
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
@@ -140,3 +125,25 @@ def epoch(value: datetime | date | None, *, end: bool = False) -> int | None:
         if end:
             moment += timedelta(days=1)
     return int(moment.timestamp())
+
+
+#: Field defaults that mean "nothing": what a null in a PATCH may clear a field to.
+_EMPTY: tuple[Any, ...] = (None, "", [], (), {})
+
+
+def merge_patch(model: type[BaseModel], current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """``current`` with ``patch`` applied as a JSON merge patch (RFC 7396, section 2), for
+    records of ``model``: a field given replaces the current one; a field given as null is
+    cleared, i.e. goes back to its default when that default is empty (``""``, null, an
+    empty list). A null for a field that every record needs, or whose default is a value
+    (a pathway's ``status``), is kept, so that validation refuses it and names the field.
+    Not validated here: the caller validates the result whole.
+    """
+    out = {**current, **patch}
+    for name, value in patch.items():
+        field = model.model_fields.get(name)
+        if value is None and field is not None and not field.is_required():
+            default = field.get_default(call_default_factory=True)
+            if any(default == e and type(default) is type(e) for e in _EMPTY):
+                out[name] = default
+    return out

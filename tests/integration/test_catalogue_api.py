@@ -112,6 +112,17 @@ def test_a_null_in_a_patch_puts_an_optional_field_back_to_its_default(api) -> No
     assert r.json()["description"] == "" and len(r.json()["steps"]) == 2
     r = client.patch("/pathways/into-software", json={"title": None}, headers=h["kiln"])
     assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["body.title"]
+    # a status has no empty value: a null is refused, and the draft stays a draft (the record's
+    # default, published, would have published it without POST /pathways/{id}/publish)
+    r = client.patch("/pathways/into-software", json={"status": None}, headers=h["kiln"])
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["body.status"]
+    assert client.get("/pathways/into-software", headers=h["kiln"]).json()["status"] == "draft"
+    # every catalogue entity patches through the same rule, spine cells (not a Record) too
+    cell = client.patch("/spine-cells/skills.participation", json={"description": "Taking part."}, headers=h["admin"])
+    assert cell.status_code == 200 and cell.json()["description"] == "Taking part."
+    cell = client.patch("/spine-cells/skills.participation", json={"description": None}, headers=h["admin"])
+    assert cell.status_code == 200 and cell.json()["description"] == "", cell.json()
+    assert cell.json()["layer"] == "participation"
 
 
 PATHWAY = {"id": "into-software", "title": "Into software", "organisation": "kiln-digital",
