@@ -46,25 +46,30 @@ class ExpiryWatch:
         self.since = int(time.time()) - LOOKBACK_S if since is None else int(since)
         self._last = float("-inf")
 
-    def due(self, now: int | None = None) -> list[tuple[str, str]]:
-        """``(learner_id, badge_id)`` pairs of accepted assertions whose ``expires_on`` lies in
-        ``(since, now]``, then ``since = now``; ``[]`` without a read when the last read was
-        less than ``every_s`` ago (monotonic clock) or ``now`` is not after ``since``.
+    def due(self, now: int | None = None) -> tuple[list[tuple[str, str]], int] | None:
+        """``(pairs, now)``: the ``(learner_id, badge_id)`` pairs of accepted assertions whose
+        ``expires_on`` lies in ``(since, now]``; ``None`` without a read when the last read was
+        less than ``every_s`` ago (monotonic clock) or ``now`` is not after ``since``. ``since``
+        stays until ``advance(now)``, called once the pairs are applied, so that a failure
+        between the two reads the interval again.
 
         Args:
             now: epoch seconds; default the time now.
 
         Raises:
-            StoreUnavailable: the store cannot be reached (``since`` is kept: the next read
-                covers the interval).
+            StoreUnavailable: the store cannot be reached.
         """
         t = time.monotonic()
         now = int(time.time()) if now is None else int(now)
         if t - self._last < self.every_s or now <= self.since:
-            return []
+            return None
+        self._last = t
         rows = self.store.read(feed.EXPIRED_BETWEEN, {"since": self.since, "now": now})
-        self._last, self.since = t, now
-        return [(r["learner_id"], r["badge_id"]) for r in rows]
+        return [(r["learner_id"], r["badge_id"]) for r in rows], now
+
+    def advance(self, upto: int) -> None:
+        """The expiries up to ``upto`` (epoch seconds) are applied: the next read starts after it."""
+        self.since = max(self.since, int(upto))
 
 
 __all__ = ["EVERY_S", "LOOKBACK_S", "ExpiryWatch"]

@@ -340,8 +340,8 @@ class FeedFollower:
             feed.HELD_PAIRS, {"pairs": [{"learner_id": lr, "badge_id": b} for lr, b in pairs], "now": now})}
         for pair in pairs:
             try:
-                if pair in held:
-                    changed = rec.add_award(pair[0], pair[1], int(held[pair] or 0))
+                if pair in held:  # its earliest award that counts, which may have moved (``hold``)
+                    changed = rec.hold(pair[0], pair[1], int(held[pair] or 0))
                 else:
                     changed = rec.remove_award(pair[0], pair[1])
             except NotFound:
@@ -453,14 +453,16 @@ class FeedFollower:
     def expire(self, now: int | None = None) -> int:
         """Reconcile the awards whose expiry passed since the last read (``ExpiryWatch.due``, at most
         every ``expiry_every_s``; ``now``: epoch seconds, default now). Returns the pairs read."""
-        if self._rec is None:
-            return 0
-        pairs = self.expiries.due(now)
-        if pairs:
-            with self._lock:
+        with self._lock:  # a swap (which rewinds the watch) never falls between the read and the advance
+            read = self.expiries.due(now) if self._rec is not None else None
+            if read is None:
+                return 0
+            pairs, upto = read
+            if pairs:
                 self._reconcile(self._rec, pairs, now)
                 if (cache := getattr(self._rec, "portfolios_", None)) is not None:
                     cache.forget({learner for learner, _ in pairs})
+            self.expiries.advance(upto)  # not before: a failed reconcile reads the interval again
         return len(pairs)
 
     def heartbeat(self) -> None:

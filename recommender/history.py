@@ -164,6 +164,29 @@ class LearnerHistory:
                 held[col] = int(r["issued_on"] or 0)
         return Profile.of(list(held), list(held.values()))
 
+    def hold(self, learner_id: str, badge_id: str, issued_on: datetime | int) -> bool:
+        """Hold ``badge_id`` for the learner as first awarded at ``issued_on`` (the graph's
+        earliest award of it that counts, ``feed.HELD_PAIRS``): ``add_award`` when it is not
+        held here; when it is held under another time (the earlier of two awards expired or
+        was revoked while the later one stands, e.g. a renewal), ``remove_award`` then
+        ``add_award`` at ``issued_on``, so the learner's history orders it as a fresh build
+        does. Returns True when anything changed.
+
+        Raises:
+            NotFound: the badge is not in the projection.
+            InvalidInput: ``issued_on`` is naive or not a time.
+        """
+        on = epoch_seconds(issued_on)
+        col = self.projection_.badges.row(badge_id)
+        with self._lock:
+            row = self.learners_.get(learner_id)
+            moved = False
+            if row is not None:
+                held, held_on = self._history(row)
+                at = held_on[held == col]
+                moved = bool(len(at)) and int(at[0]) != on and self.remove_award(learner_id, badge_id)
+            return self.add_award(learner_id, badge_id, on) or moved
+
     def add_award(self, learner_id: str, badge_id: str, issued_on: datetime | int) -> bool:
         """Take a new portfolio award into account without a rebuild.
 
@@ -196,11 +219,8 @@ class LearnerHistory:
                 return False
             for s in self.signals_.values():
                 s.add_award(held, col, on=on, held_on=held_on, learner=learner_id)
-            gone = self._removed.get(row)
-            if gone and col in gone:
-                gone.discard(col)
-                extra = self._extra.get(row, [])
-                self._extra[row] = [(b, t) for b, t in extra if b != col]
+            # a badge removed before stays hidden in the projection's history (``_removed``):
+            # it is held again from this award, at this time, once
             self._extra.setdefault(row, []).append((col, on))
             self.version_ += 1
         return True

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from colearn.config import Settings
 from colearn.domain import awards, catalogue
@@ -241,6 +242,75 @@ def test_awards_that_expire_leave_the_signals_as_their_time_passes(store: GraphS
     assert not np.array_equal(rec.signals_["popularity"].holders_, before)
     _same_as_fresh(store, rec)
     assert follower.expire(now=NOW) == 0  # nothing new in (NOW, NOW]
+
+
+def _award(id_: str, learner: str, badge: str, issued: int, expires: int | None = None) -> dict:
+    return {"id": id_, "organisation_id": "org", "badge_id": badge, "learner_id": learner, "learner_props": {},
+            "props": {"status": "accepted", "issued_on": issued, "expires_on": expires}}
+
+
+def test_when_the_earlier_of_two_awards_expires_the_badge_counts_from_the_later(store: GraphStore) -> None:
+    """A renewal: learner x holds b0 through an award that expires and a later one that stands. The
+    recommender's history must date b0 from the later award, as a fresh build does (the order of a
+    learner's badges feeds the transition and sequence signals); before, ``add_award`` found b0 held
+    and kept the expired award's date. The same holds when the earlier award is revoked."""
+    from colearn.recommender.recommend import ranker_signals
+    from tests.integration.test_contract import NOW
+
+    _seed(store)
+    store.write(queries.MERGE_ASSERTIONS, {"rows": [
+        _award("x1", "x", "b0", 1_500_000_000, NOW - 10), _award("x2", "x", "b0", 1_790_000_000),
+        _award("x3", "x", "b1", 1_700_000_000), _award("z1", "z", "b2", 1_500_000_000),
+        _award("z2", "z", "b2", 1_780_000_000), _award("z3", "z", "b3", 1_600_000_000)]})
+    rec = Recommender.from_store(store, now=NOW - 20, signals=ranker_signals())
+    assert rec.profile("x").held_on.tolist() == [1_500_000_000, 1_700_000_000]
+    follower = FeedFollower(store, lambda: None, recommender=rec, position=feed.feed_head(store),
+                            expiry_every_s=0.0)
+    follower.expire(now=NOW)
+    awards.revoke(store, "z1", "a renewal replaced it")
+    follower.poll()
+    rec.now_ = NOW
+    fresh = Recommender.from_store(store, now=NOW, signals=ranker_signals())
+    for learner in ("x", "z"):
+        got, want = rec.profile(learner), fresh.profile(learner)
+        assert [rec.badges.id(int(b)) for b in got.held] == [fresh.badges.id(int(b)) for b in want.held], learner
+        assert got.held_on.tolist() == want.held_on.tolist(), learner
+    assert rec.profile("x").held_on.tolist() == [1_700_000_000, 1_790_000_000]
+    for held in (["b0"], ["b1", "b0"], ["b3", "b2"]):
+        assert [r.badge_id for r in rec.recommend_for_badges(held, limit=8)] == \
+            [r.badge_id for r in fresh.recommend_for_badges(held, limit=8)], held
+
+
+def test_expiries_are_read_again_when_applying_them_fails(store: GraphStore) -> None:
+    """The watch moves on only once the expiries it read are applied: a store error while the
+    follower reconciles them (the second read) leaves them to the next read, where before they
+    were lost until the next rebuild."""
+    from colearn.errors import StoreUnavailable
+    from tests.integration.test_contract import NOW
+
+    _seed(store)
+    rec = Recommender.from_store(store, now=NOW - 20)
+    failing = {"left": 1}
+
+    class Flaky:
+        def __getattr__(self, name: str):
+            return getattr(store, name)
+
+        def read(self, query: str, params: dict | None = None) -> list[dict]:
+            if query == feed.HELD_PAIRS and failing["left"]:
+                failing["left"] -= 1
+                raise StoreUnavailable("the store went away")
+            return store.read(query, params)
+
+    follower = FeedFollower(Flaky(), lambda: None, recommender=rec, position=feed.feed_head(store),
+                            expiry_every_s=0.0)
+    before = rec.signals_["popularity"].holders_.copy()
+    with pytest.raises(StoreUnavailable):
+        follower.expire(now=NOW)
+    assert np.array_equal(rec.signals_["popularity"].holders_, before)
+    assert follower.expire(now=NOW) > 0
+    rec.now_ = NOW
+    _same_as_fresh(store, rec)
 
 
 def test_a_running_follower_drops_an_award_when_it_expires(store: GraphStore) -> None:

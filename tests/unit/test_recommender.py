@@ -231,6 +231,30 @@ def test_add_award_matches_a_rebuild() -> None:
         updated.add_award("u1", "brand-new-badge", 9_999)
 
 
+def test_a_badge_removed_then_awarded_again_is_held_once_from_the_new_award() -> None:
+    """Revoked, then awarded again later (or an earlier award expired while a later one stands:
+    ``hold``): the learner's history holds the badge once, dated by the new award, as a rebuild
+    from the same awards does. Before, re-adding a badge of the built projection brought back its
+    old entry beside the new one (the badge twice in the history)."""
+    awards = make_awards()
+    learner, badge, first_on = next((a[0], a[1], a[2]) for a in awards
+                                    if sum(b[0] == a[0] for b in awards) >= 2)
+    later = max(a[2] for a in awards) + 100
+    rebuilt = Recommender.from_rows([a for a in awards if (a[0], a[1]) != (learner, badge)]
+                                    + [(learner, badge, later, 99_999)], BADGES, CELLS)
+    removed = Recommender.from_rows(awards, BADGES, CELLS)
+    assert removed.remove_award(learner, badge) and removed.add_award(learner, badge, later)
+    moved = Recommender.from_rows(awards, BADGES, CELLS)
+    assert moved.hold(learner, badge, later) and not moved.hold(learner, badge, later)
+    want = rebuilt.profile(learner)
+    for model in (removed, moved):
+        got = model.profile(learner)
+        assert got.held.tolist() == want.held.tolist() and got.held_on.tolist() == want.held_on.tolist()
+        assert int(got.held_on[got.held == model.badges.row(badge)][0]) == later != first_on
+        assert [(r.badge_id, r.reasons) for r in model.recommend(learner)] == \
+            [(r.badge_id, r.reasons) for r in rebuilt.recommend(learner)]
+
+
 def test_recommend_for_badges_matches_the_learner(rec: Recommender) -> None:
     by_badges = rec.recommend_for_badges(["first"])
     by_learner = rec.recommend("t")
