@@ -110,8 +110,9 @@ class Neo4jStore:
         max_retry_s: how long the driver retries a transaction that failed with a
             transient error or a lost connection (seconds; the driver's default,
             30, when None).
-        connect_timeout_s: how long opening a connection may take (seconds; the
-            driver's default, 30, when None). The API gives both its
+        connect_timeout_s: how long opening a connection, or waiting for one from the
+            pool, may take (seconds; the driver's defaults, 30 and 60, when None). The
+            API gives both its
             ``store_timeout_seconds`` (``open_store``), so that a request finds a
             stopped server out in seconds, not after the driver's minute.
 
@@ -138,6 +139,7 @@ class Neo4jStore:
         retry: dict[str, Any] = {} if max_retry_s is None else {"max_transaction_retry_time": max_retry_s}
         if connect_timeout_s is not None:
             retry["connection_timeout"] = connect_timeout_s
+            retry["connection_acquisition_timeout"] = connect_timeout_s
         scheme = urlsplit(uri).scheme if "://" in uri else ""
         if scheme not in BOLT_SCHEMES:
             raise StoreUnavailable(f"NEO4J_URI '{uri}' is not a Bolt address: give "
