@@ -190,20 +190,43 @@ class _Conditioned:
         c = self._context(n, tenure if tenure is not None else 0)
         self.counts_[c, badge] = max(0, int(self.counts_[c, badge]) + sign)
 
+    def _recount(self, before: tuple[np.ndarray, np.ndarray], after: tuple[np.ndarray, np.ndarray]) -> None:
+        """Replace the counts of one learner's history ``before`` (badges, times, in time order)
+        by those of ``after``: every badge's context, as ``fit`` counts it, is recounted."""
+        for (h, t), sign in ((before, -1), (after, +1)):
+            if len(h):
+                t = np.asarray(t, dtype=np.int64)
+                np.add.at(self.counts_, (self._contexts(np.arange(len(h)), t - t[0]), np.asarray(h)), sign)
+        np.maximum(self.counts_, 0, out=self.counts_)
+
     def add_award(self, held_before: np.ndarray, badge: int, *, on: int | None = None,
                   held_on: np.ndarray | None = None, **_: object) -> None:
-        """One more award of ``badge`` in the learner's context just before it."""
-        self._update(held_before, badge, on, held_on, +1)
+        """One more award of ``badge`` in the learner's context just before it. An award dated
+        before some of the badges held (``held_on``, in the order of ``held_before``) moves
+        them one stage on: the learner's counts are recounted, as ``fit`` would count them."""
+        h = np.asarray(held_before, dtype=np.int64).reshape(-1)
+        t = None if held_on is None else np.asarray(held_on, dtype=np.int64).reshape(-1)
+        if on is None or t is None or not len(t) or int(on) >= int(t.max()):
+            self._update(h, badge, on, held_on, +1)
+            return
+        p = int(np.searchsorted(t, int(on), side="right"))
+        self._recount((h, t), (np.insert(h, p, badge), np.insert(t, p, int(on))))
 
     def remove_award(self, held: np.ndarray, badge: int, *, held_on: np.ndarray | None = None,
                      **_: object) -> None:
-        """One fewer (the context is recomputed from the learner's history before ``badge``)."""
+        """One fewer. The badges held after it (``held_on``, in the order of ``held``) move one
+        stage back, and all of them to another tenure when it was the first: the learner's
+        counts are recounted, as ``fit`` would count them without it."""
         h, p = position_of(held, badge)
         if p is None:
             return
-        on = int(held_on[p]) if held_on is not None and len(held_on) > p else None
-        self._update(h[:p], badge, on, None if held_on is None else np.asarray(held_on)[:p] if p else None,
-                     -1)
+        if held_on is None or p == len(h) - 1:
+            on = int(held_on[p]) if held_on is not None and len(held_on) > p else None
+            self._update(h[:p], badge, on, None if held_on is None else np.asarray(held_on)[:p] if p else None,
+                         -1)
+            return
+        t = np.asarray(held_on, dtype=np.int64).reshape(-1)
+        self._recount((h, t), (np.delete(h, p), np.delete(t, p)))
 
 
 class EarningStage(_Conditioned):

@@ -197,7 +197,7 @@ def test_add_award_equals_a_refit(signal: str) -> None:
 
 
 @pytest.mark.parametrize("signal", ["item_knn", "transitions", "earned_later", "ppr", "rp3beta", "popularity",
-                                    "trending", "sequence"])
+                                    "trending", "sequence", "stage", "tenure"])
 def test_remove_award_equals_a_refit_without_it(signal: str) -> None:
     city = synthetic_city(seed=4, n_learners=60)
     p = Projection.from_rows(city.awards, city.catalogue, city.cells)
@@ -215,6 +215,33 @@ def test_remove_award_equals_a_refit_without_it(signal: str) -> None:
         if len(h):
             profile = Profile(held=h[:2], held_on=t[:2])
             assert incremental.score(profile) == pytest.approx(refit.score(profile), abs=1e-9), u
+
+
+@pytest.mark.parametrize("signal", ["stage", "tenure"])
+def test_stage_and_tenure_counts_follow_an_award_out_of_time_order(signal: str) -> None:
+    """A badge removed from the middle of a learner's history (revoked, expired) moves every later
+    badge one stage back, and removing the first moves them all to other tenures; an award dated
+    before badges held moves them one stage on. The counts equal a refit's, every context, where
+    before only the removed or added badge's count changed."""
+    city = synthetic_city(seed=4, n_learners=60)
+    p = Projection.from_rows(city.awards, city.catalogue, city.cells)
+    learner = next(u for u in p.learners if len(p.history(p.learners.row(u))[0]) >= 4)
+    held, held_on = p.history(p.learners.row(learner))
+    for p_gone in (0, 1):
+        gone = p.badges.id(int(held[p_gone]))
+        incremental = _registered(signal).fit(p)
+        incremental.remove_award(held, int(held[p_gone]), held_on=held_on)
+        without = [a for a in city.awards if not (a[0] == learner and a[1] == gone)]
+        refit = _registered(signal).fit(Projection.from_rows(without, city.catalogue, city.cells))
+        assert np.array_equal(incremental.counts_, refit.counts_), p_gone
+        # and back, dated between the first two of what remains
+        keep = held != held[p_gone]
+        h, t = held[keep], held_on[keep]
+        on = int(t[0]) + 1 if int(t[1]) > int(t[0]) + 1 else int(t[0])
+        incremental.add_award(h, int(held[p_gone]), on=on, held_on=t)
+        again = [*without, (learner, gone, on, 10**9)]
+        refit = _registered(signal).fit(Projection.from_rows(again, city.catalogue, city.cells))
+        assert np.array_equal(incremental.counts_, refit.counts_), p_gone
 
 
 def test_every_fitted_signal_survives_pickling_with_its_scores() -> None:
