@@ -452,7 +452,8 @@ class FeedFollower:
 
     def expire(self, now: int | None = None) -> int:
         """Reconcile the awards whose expiry passed since the last read (``ExpiryWatch.due``, at most
-        every ``expiry_every_s``; ``now``: epoch seconds, default now). Returns the pairs read."""
+        every ``expiry_every_s``; ``now``: epoch seconds, default now). Returns the pairs read.
+        Raises ``StoreUnavailable`` when a read fails; the watch keeps its place for the next call."""
         with self._lock:  # a swap (which rewinds the watch) never falls between the read and the advance
             read = self.expiries.due(now) if self._rec is not None else None
             if read is None:
