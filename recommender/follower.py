@@ -304,12 +304,8 @@ class FeedFollower:
         for e in entries:
             if e["kind"] == feed.AWARDS:
                 pairs.update(dict.fromkeys(zip(e["learners"] or [], e["badges"] or [])))
-        cache = getattr(rec, "portfolios_", None)
-        if cache is not None:
-            if any(e["kind"] in (feed.CATALOGUE, feed.EMBEDDINGS) and e["label"] not in _LIVE_LABELS for e in entries):
-                cache.clear()  # a badge deleted leaves portfolios too
-            elif pairs:
-                cache.forget({learner for learner, _ in pairs})
+        if any(e["kind"] in (feed.CATALOGUE, feed.EMBEDDINGS) and e["label"] not in _LIVE_LABELS for e in entries):
+            forget_portfolios(rec)  # a badge deleted leaves portfolios too
         replaying = threading.current_thread() is self._builder
         for reason in filter(None, map(_build_reason, entries if replaying else new)):
             self._request_rebuild(reason, urgent=True)
@@ -334,6 +330,10 @@ class FeedFollower:
                     del kept[:len(kept) - self.stats.keep]
 
     def _reconcile(self, rec: Any, pairs: list[tuple[str, str]], now: int | None = None) -> None:
+        """Make ``rec`` hold each (learner, badge) pair as the graph does at ``now`` (``HELD_PAIRS``),
+        its cached portfolios of those learners dropped first."""
+        if (cache := getattr(rec, "portfolios_", None)) is not None:
+            cache.forget({learner for learner, _ in pairs})
         if now is None:
             now = rec.now_ if getattr(rec, "now_", None) is not None else int(time.time())
         held = {(r["learner_id"], r["badge_id"]): r["issued_on"] for r in self.store.read(
@@ -461,8 +461,6 @@ class FeedFollower:
             pairs, upto = read
             if pairs:
                 self._reconcile(self._rec, pairs, now)
-                if (cache := getattr(self._rec, "portfolios_", None)) is not None:
-                    cache.forget({learner for learner, _ in pairs})
             self.expiries.advance(upto)  # not before: a failed reconcile reads the interval again
         return len(pairs)
 

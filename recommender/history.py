@@ -180,12 +180,14 @@ class LearnerHistory:
         col = self.projection_.badges.row(badge_id)
         with self._lock:
             row = self.learners_.get(learner_id)
-            moved = False
             if row is not None:
                 held, held_on = self._history(row)
                 at = held_on[held == col]
-                moved = bool(len(at)) and int(at[0]) != on and self.remove_award(learner_id, badge_id)
-            return self.add_award(learner_id, badge_id, on) or moved
+                if len(at):
+                    if int(at[0]) == on:
+                        return False  # held at this time already: nothing to read again
+                    self.remove_award(learner_id, badge_id)
+            return self.add_award(learner_id, badge_id, on)
 
     def add_award(self, learner_id: str, badge_id: str, issued_on: datetime | int) -> bool:
         """Take a new portfolio award into account without a rebuild.
