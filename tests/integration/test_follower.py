@@ -32,14 +32,19 @@ def _follower(store: GraphStore, **kw) -> FeedFollower:
                         position=head, **kw)
 
 
+def _award(id_: str, learner: str, badge: str, issued: int, expires: int | None = None) -> dict:
+    """One accepted award row for ``MERGE_ASSERTIONS``."""
+    return {"id": id_, "organisation_id": "org", "badge_id": badge, "learner_id": learner, "learner_props": {},
+            "props": {"status": "accepted", "issued_on": issued, "expires_on": expires}}
+
+
 def _stream(store: GraphStore, n: int, seed: int = 3, start: int = 0) -> list[dict]:
     """``n`` accepted awards of random seeded learners and badges, one recorded statement each."""
     rng = random.Random(seed)
     rows = []
     for i in range(start, start + n):
-        row = {"id": f"s{i}", "organisation_id": "org", "badge_id": f"b{rng.randrange(8)}",
-               "learner_id": f"l{rng.randrange(45)}", "learner_props": {},
-               "props": {"status": "accepted", "issued_on": 1_700_000_000 + i, "expires_on": None}}
+        badge = f"b{rng.randrange(8)}"
+        row = _award(f"s{i}", f"l{rng.randrange(45)}", badge, 1_700_000_000 + i)
         store.write(feed.recorded(queries.MERGE_ASSERTIONS), {"rows": [row], "feed": feed.award_change([row])})
         rows.append(row)
     return rows
@@ -244,11 +249,6 @@ def test_awards_that_expire_leave_the_signals_as_their_time_passes(store: GraphS
     assert follower.expire(now=NOW) == 0  # nothing new in (NOW, NOW]
 
 
-def _award(id_: str, learner: str, badge: str, issued: int, expires: int | None = None) -> dict:
-    return {"id": id_, "organisation_id": "org", "badge_id": badge, "learner_id": learner, "learner_props": {},
-            "props": {"status": "accepted", "issued_on": issued, "expires_on": expires}}
-
-
 def test_when_the_earlier_of_two_awards_expires_the_badge_counts_from_the_later(store: GraphStore) -> None:
     """A renewal: learner x holds b0 through an award that expires and a later one that stands. The
     recommender's history must date b0 from the later award, as a fresh build does (the order of a
@@ -320,8 +320,7 @@ def test_a_running_follower_drops_an_award_when_it_expires(store: GraphStore) ->
 
     _seed(store)
     expires = int(time.time()) + 2
-    row = {"id": "short", "organisation_id": "org", "badge_id": "b3", "learner_id": "newcomer", "learner_props": {},
-           "props": {"status": "accepted", "issued_on": expires - 100, "expires_on": expires}}
+    row = _award("short", "newcomer", "b3", expires - 100, expires)
     store.write(feed.recorded(queries.MERGE_ASSERTIONS), {"rows": [row], "feed": feed.award_change([row])})
     rec = Recommender.from_store(store)
     col = rec.badges.row("b3")
