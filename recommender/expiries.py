@@ -71,5 +71,10 @@ class ExpiryWatch:
         """The expiries up to ``upto`` (epoch seconds) are applied: the next read starts after it."""
         self.since = max(self.since, int(upto))
 
+    def rewind(self, to: int) -> None:
+        """Read again the expiries after ``to`` (epoch seconds), if the watch has passed it: a
+        recommender built from reads that began at ``to`` may hold awards that expired since."""
+        self.since = min(self.since, int(to))
+
 
 __all__ = ["EVERY_S", "LOOKBACK_S", "ExpiryWatch"]

@@ -431,7 +431,7 @@ class FeedFollower:
             self._built_at = time.monotonic()
             self._pending_from = None
             self._building = False
-            self.expiries.since = min(self.expiries.since, wall - 1)  # expiries during the build: again
+            self.expiries.rewind(wall - 1)  # expiries during the build: again
         log.info("recommender rebuilt in %.2f s (%s)", self.stats.last_rebuild_s, reason)
         if self.on_swap is not None:
             self.on_swap(rec)
