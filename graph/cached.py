@@ -70,6 +70,7 @@ class CachedStore:
         self.inner = store
         self.ttl_s = ttl_s if opportunities is None else opportunities.ttl_s
         self.backend = store.backend
+        self.where = store.where
         self._opportunities: ExpiringCache[str, list[dict[str, Any]]] = (
             ExpiringCache(ttl_s, MAX_BADGES) if opportunities is None else opportunities)
         self.hits = 0

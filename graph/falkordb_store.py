@@ -280,6 +280,7 @@ class FalkorDBStore:
     def __init__(self, host: str, port: int, graph_name: str,
                  server: EmbeddedFalkorDB | None = None, timeout: float | None = None) -> None:
         self.graph_name = graph_name
+        self.where = f"the FalkorDB graph '{graph_name}' at {host}:{port}"
         self._server = server
         self.timeout = timeout
         self._db = FalkorDB(host=host, port=port, socket_timeout=timeout,

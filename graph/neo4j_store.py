@@ -136,6 +136,7 @@ class Neo4jStore:
                  max_retry_s: float | None = None, connect_timeout_s: float | None = None) -> None:
         self.database = database
         self.uri = uri
+        self.where = f"the Neo4j database '{database}' at {uri} (NEO4J_DATABASE, NEO4J_URI)"
         retry: dict[str, Any] = {} if max_retry_s is None else {"max_transaction_retry_time": max_retry_s}
         if connect_timeout_s is not None:
             retry["connection_timeout"] = connect_timeout_s

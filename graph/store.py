@@ -40,6 +40,8 @@ class GraphStore(Protocol):
     """
 
     backend: str
+    #: Which graph this is, for messages about its data (``"the Neo4j database 'neo4j' at bolt://..."``).
+    where: str
 
     def read(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
         """Run ``query`` in a read transaction and return its rows."""

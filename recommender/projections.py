@@ -58,6 +58,21 @@ class Award(NamedTuple):
     award_id: str | int
 
 
+def _named(rows: list[dict[str, Any]], nodes: Mapping[str, str], where: str) -> list[dict[str, Any]]:
+    """``rows`` once each of their keys in ``nodes`` (``{key: "a Badge"}``) holds a non-empty string id.
+
+    Raises:
+        InvalidInput: a row without one (neither store can require an id), naming the graph ``where``.
+    """
+    for r in rows:
+        for key, node in nodes.items():
+            if not isinstance(r.get(key), str) or not r[key]:
+                raise InvalidInput(f"{node} node has no id ({key}: {r.get(key)!r}); colearn names every node "
+                                   "by a non-empty string id: give that node one, or delete it",
+                                   file=where, field="id")
+    return rows
+
+
 @dataclass(frozen=True)
 class SpineCell:
     """One cell of the learning spine (a ``SPINE_CELLS`` row).
@@ -454,16 +469,20 @@ class Projection:
             The projection (learners are those with at least one portfolio award).
 
         Raises:
-            InvalidInput: ``now`` is naive, or an award has no ``issued_on``.
+            InvalidInput: ``now`` is naive; an award has no ``issued_on``; a node the
+                build reads has no id (a node another application or a hand-written
+                statement made): the message names the graph (``store.where``).
             StoreUnavailable: the store cannot be reached.
         """
         at = epoch_seconds(now)
-        cells = store.read(queries.SPINE_CELLS)
-        catalogue = store.read(queries.BADGE_CATALOGUE)
+        where = getattr(store, "where", store.backend)
+        cells = _named(store.read(queries.SPINE_CELLS), {"id": "a SpineCell"}, where)
+        catalogue = _named(store.read(queries.BADGE_CATALOGUE), {"id": "a Badge"}, where)
         awards = []
-        for r in store.read(queries.PORTFOLIO_AWARDS, {"now": at}):
+        portfolio = store.read(queries.PORTFOLIO_AWARDS, {"now": at})
+        for r in _named(portfolio, {"assertion_id": "an Assertion", "learner_id": "a Learner"}, where):
             if r.get("issued_on") is None:
-                raise InvalidInput(f"assertion '{r['assertion_id']}' has no issued_on")
+                raise InvalidInput(f"assertion '{r['assertion_id']}' has no issued_on", file=where)
             awards.append(Award(r["learner_id"], r["badge_id"], int(r["issued_on"]), r["assertion_id"]))
         from colearn.graph.recommender_queries import THEME_NAMES
 

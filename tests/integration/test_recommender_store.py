@@ -133,3 +133,25 @@ def test_live_portfolio_and_add_award(store: GraphStore) -> None:
     rebuilt = Recommender.from_store(store, NOW)
     assert [(r.badge_id, r.reasons) for r in rec.recommend("t")] == \
         [(r.badge_id, r.reasons) for r in rebuilt.recommend("t")]
+
+
+@pytest.mark.parametrize("made", ["badge", "learner", "cell"])
+def test_a_node_without_an_id_is_named_with_the_graph_it_is_in(store: GraphStore, made: str) -> None:
+    """A node another application (or a hand-written statement) made without an ``id``: neither
+    store can require the property, so the build checks it and names the graph, the node kind and
+    the fix. Before, it failed with "badge id must be a non-empty string, got None"."""
+    _write_graph(store)
+    if made == "badge":
+        store.write(f"CREATE (:{Label.BADGE} {{name: 'Made elsewhere'}})")
+    elif made == "cell":
+        store.write(f"CREATE (:{Label.SPINE_CELL} {{layer: 'engagement'}})")
+    else:
+        store.write(f"MATCH (b:{Label.BADGE} {{id: 'first'}}) "
+                    f"CREATE (:{Label.LEARNER} {{name: 'nobody'}})<-[:{Rel.TO}]-"
+                    f"(:{Label.ASSERTION} {{id: 'as-elsewhere', status: 'accepted', issued_on: {T0}}})-[:{Rel.OF}]->(b)")
+    node = {"badge": "a Badge", "cell": "a SpineCell", "learner": "a Learner"}[made]
+    with pytest.raises(InvalidInput) as caught:
+        Recommender.from_store(store, NOW)
+    said = str(caught.value)
+    assert said.startswith(store.where) and f"{node} node has no id" in said and "delete it" in said
+    assert {"falkordb": "FalkorDB graph", "neo4j": "Neo4j database"}[store.backend] in said
