@@ -11,8 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The file under ``data_dir`` where ``colearn serve`` writes the public base URL it serves, so
+#: that another process of the same data directory without ``COLEARN_BASE_URL`` (``colearn
+#: issue``: recipient URLs, claim links) uses it rather than the default port.
+SERVED_BASE_URL = "served-base-url"
 
 
 class Settings(BaseSettings):
@@ -22,7 +27,10 @@ class Settings(BaseSettings):
         data_dir: where the embedded store keeps its files (AOF, RDB) and where
             issuer keys live.
         graph_name: the graph (FalkorDB key) or database (Neo4j) to use.
-        base_url: the public base URL that hosted Open Badges documents use.
+        base_url: the public base URL that hosted Open Badges documents use:
+            ``COLEARN_BASE_URL``; unset, what the last ``colearn serve`` of this
+            ``data_dir`` wrote to ``SERVED_BASE_URL`` (the address it served), or
+            ``http://127.0.0.1:8000``.
         spine_framework: the name of the city's spine, used as OB
             ``targetFramework``.
         neo4j_uri: when set, the Neo4j backend is used instead of FalkorDB.
@@ -109,6 +117,18 @@ class Settings(BaseSettings):
         default="neo4j",
         validation_alias=AliasChoices("NEO4J_DATABASE", "COLEARN_NEO4J_DATABASE"),
     )
+
+    @model_validator(mode="after")
+    def _served_base_url(self) -> "Settings":
+        """``base_url`` not given: the one ``colearn serve`` wrote for this data directory, if any."""
+        if "base_url" not in self.model_fields_set:
+            try:
+                served = (self.data_dir / SERVED_BASE_URL).read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                served = ""
+            if served.startswith(("http://", "https://")):
+                self.__dict__["base_url"] = served  # a default, so not in model_fields_set
+        return self
 
 
 @lru_cache

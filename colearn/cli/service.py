@@ -12,7 +12,8 @@ import typer
 from rich.table import Table
 
 from colearn.cli.common import JsonOpt, OneLineHelpGroup, err, out, run, store
-from colearn.config import get_settings
+from colearn.config import SERVED_BASE_URL, get_settings
+from colearn.files import write_whole
 
 keys_app = typer.Typer(help="API keys (admin, organisation, partner) and learner tokens.",
                        no_args_is_help=True, cls=OneLineHelpGroup)
@@ -31,6 +32,8 @@ def serve_cmd(
     documents, claim and sign-in links, and what ``POST /verify`` takes as
     "published here") is the address served, e.g. ``http://127.0.0.1:8123``
     for ``--port 8123``; behind a proxy, set COLEARN_BASE_URL to the public address.
+    Either way it is written to ``<data dir>/served-base-url``, which other commands
+    of that data directory (``colearn issue``) use when COLEARN_BASE_URL is unset.
 
     This process starts the embedded store (or reuses a running one), restarts it
     if it crashes, and on SIGTERM or SIGINT stops the workers, then the store it
@@ -47,6 +50,9 @@ def serve_cmd(
         os.environ["COLEARN_BASE_URL"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
         get_settings.cache_clear()
         settings = get_settings()
+    # and so do other processes of this data directory without COLEARN_BASE_URL (colearn issue)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    write_whole(settings.data_dir / SERVED_BASE_URL, settings.base_url.encode() + b"\n")
 
     def listening(url: str) -> None:
         err.print(f"colearn: serving on {url} (OpenAPI docs at {url}/docs) with {workers} "

@@ -5,8 +5,11 @@ API recovers when it thaws; a crashed store is restarted and the API recovers by
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -39,6 +42,30 @@ def test_a_signal_stops_workers_and_store(tmp_path: Path, workers: int, sig: int
         assert not (tmp_path / "falkordb.json").exists()
     finally:
         kill_all(everything)
+
+
+def test_other_commands_of_the_data_directory_publish_under_the_address_served(tmp_path: Path) -> None:
+    """Without COLEARN_BASE_URL, ``colearn serve --port P`` publishes under port P, and so does a
+    ``colearn issue`` run beside it in another process: the recipient URL it hashes into the award
+    (``--learner``) and the links it prints. Before, that process used the default port 8000, so the
+    learner's URL never matched the one the service checks on a claim."""
+    seed(tmp_path)
+    proc, base = start_serve(tmp_path, workers=1)
+    everything = [proc.pid, *children(proc.pid)]
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "COLEARN_BASE_URL"}
+        env["COLEARN_DATA_DIR"] = str(tmp_path)
+        done = subprocess.run([str(Path(sys.executable).with_name("colearn")), "issue", "web", "--org", "college",
+                               "--learner", "se-1", "--json"], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        [award] = json.loads(done.stdout)["awards"]
+        assert award["ob2"] == f"{base}/ob/v2/assertions/{award['id']}" and not base.endswith(":8000")
+        hosted = httpx.get(award["ob2"], timeout=10).json()
+        assert hosted["id"] == award["ob2"] and hosted["recipient"]["type"] == "url"
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+        kill_all([*everything, *wait_gone(everything)])
 
 
 def test_a_killed_supervisor_leaves_nothing_behind(tmp_path: Path) -> None:
