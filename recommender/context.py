@@ -252,8 +252,9 @@ class EarningStage(_Conditioned):
         nth = c + 1
         suffix = "th" if 10 <= nth % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(nth % 10, "th")
         more = " or later" if c == MAX_STAGE - 1 else ""
-        who = "1 learner" if n == 1 else f"{n:,} learners"
-        return f"Often the next badge at your stage: {who} earned it as their {nth}{suffix}{more}"
+        if n == 1:  # one learner is not "often"
+            return f"It would be your {nth}{suffix} badge{more}; 1 learner earned it as their {nth}{suffix}{more}"
+        return f"Often the next badge at your stage: {n:,} learners earned it as their {nth}{suffix}{more}"
 
 
 class TenureStage(_Conditioned):
@@ -274,15 +275,19 @@ class TenureStage(_Conditioned):
         return np.where(np.asarray(n_held) == 0, 0, buckets)
 
     def explain(self, profile: Profile, badge: int) -> str | None:
-        """``"Often earned about this long after a first badge (90 to 180 days): 41 learners did"``."""
+        """``"Your latest badge came 90 to 180 days after your first; 41 learners earned this one at
+        that point"``: the learner's context is the time from their first badge to their latest (not to
+        now), and the count is of awards of this badge made that long after their learner's first."""
         c = self._profile_context(profile)
         n = int(self.counts_[c, badge])
         if n <= 0 or c == 0:
             return None
         lo = TENURE_EDGES_DAYS[c - 1]
-        span = f"{lo}+ days" if c >= len(TENURE_EDGES_DAYS) else f"{lo} to {TENURE_EDGES_DAYS[c]} days"
-        who = "1 learner did" if n == 1 else f"{n:,} learners did"
-        return f"Often earned this long after a first badge ({span}): {who}"
+        hi = TENURE_EDGES_DAYS[c] if c < len(TENURE_EDGES_DAYS) else None
+        span = ("within a day of" if lo == 0 and hi == 1 else f"more than {lo} days after" if hi is None
+                else f"{lo} to {hi} days after")
+        who = "1 learner" if n == 1 else f"{n:,} learners"
+        return f"Your latest badge came {span} your first; {who} earned this one at that point"
 
 
 class Trending:

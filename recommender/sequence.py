@@ -32,6 +32,8 @@ ranker reads beside the score.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from colearn.recommender.projections import Projection
@@ -193,6 +195,16 @@ class BackoffTransitions:
                 "log_holders": np.log1p(self.holders_.astype(np.float64)),
                 "n_learners_log": np.full(self.n_badges_, np.log1p(float(self.n_learners_))),
                 "holders_hhi": np.full(self.n_badges_, _hhi(self.holders_))}
+
+    def cites(self, profile: Profile, badge: int) -> tuple[Any, ...] | None:
+        """The fact ``explain`` states: ``("next after two", earlier, last)`` or ``("next after", last)``
+        (held badge columns); the second is the fact ``transitions`` states of the same badge."""
+        if profile.is_empty:
+            return None
+        one, two = self._rows(profile.held)
+        if two[badge] > 0:
+            return ("next after two", int(profile.held[-2]), int(profile.held[-1]))
+        return ("next after", int(profile.held[-1])) if one[badge] > 0 else None
 
     def explain(self, profile: Profile, badge: int) -> str | None:
         """``"12 learners who earned Student and then Editor earned Scholar next"`` (or after the last badge alone)."""

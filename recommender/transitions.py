@@ -107,8 +107,8 @@ class Transitions:
         w = self._weights(len(held)) / np.maximum(self.out_[held], 1)
         return scale_to_unit(self.next_.weighted_row_sum(held, w))
 
-    def explain(self, profile: Profile, badge: int) -> str | None:
-        """``"27 learners who earned Teacher went on to earn Nice Answer next"``, for the held badge that counts most."""
+    def _cited(self, profile: Profile, badge: int) -> tuple[int, int] | None:
+        """``(held badge column, learners)``: the held badge whose transition to ``badge`` counts most."""
         if profile.is_empty:
             return None
         src, cols, vals, counts = self._parts(profile)
@@ -116,8 +116,21 @@ class Transitions:
         if not len(at):
             return None
         best = at[np.lexsort((src[at], -vals[at]))[0]]
-        held = int(profile.held[int(src[best])])
-        return f"{_who_earned(int(counts[best]))} {self.names_[held]} went on to earn {self.names_[badge]} next"
+        return int(profile.held[int(src[best])]), int(counts[best])
+
+    def cites(self, profile: Profile, badge: int) -> tuple[str, int] | None:
+        """The fact ``explain`` states, ``("next after", held badge column)``: the one the
+        ``sequence`` signal's single-badge sentence states when it cites the same badge."""
+        cited = self._cited(profile, badge)
+        return None if cited is None else ("next after", cited[0])
+
+    def explain(self, profile: Profile, badge: int) -> str | None:
+        """``"27 learners who earned Teacher went on to earn Nice Answer next"``, for the held badge that counts most."""
+        cited = self._cited(profile, badge)
+        if cited is None:
+            return None
+        held, n = cited
+        return f"{_who_earned(n)} {self.names_[held]} went on to earn {self.names_[badge]} next"
 
     def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
         """``N[last held, badge] += 1`` (nothing for a learner's first badge)."""

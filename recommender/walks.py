@@ -304,8 +304,7 @@ class PersonalisedPageRank:
         if cited is None:
             return None
         h, n = cited
-        who = "1 learner who holds" if n == 1 else f"{n:,} learners who hold"
-        return f"Learners with badges like yours hold it: {who} {self.names_[h]} {'holds' if n == 1 else 'hold'} it too"
+        return f"Learners with badges like yours hold it: {_co_holders(n, self.names_[h])}"
 
     def _change(self, others: np.ndarray, badge: int, sign: int) -> None:
         update_learner_normalised(self.g_, self.holders_, others, badge, sign)
@@ -405,10 +404,15 @@ class RP3beta:
         h = self._cited(profile, badge)
         if h is None:
             return None
-        n = int(self.co_.value(h, badge))
-        return (f"Learners like you: {n:,} who hold {self.names_[h]} hold it too, "
-                f"though only {int(self.holders_[badge]):,} learners hold it in all")
+        n, m = int(self.co_.value(h, badge)), int(self.holders_[badge])
+        return (f"Learners like you: {_co_holders(n, self.names_[h])}, though only "
+                f"{'1 learner holds' if m == 1 else f'{m:,} learners hold'} it in all")
 
     _change = PersonalisedPageRank._change
     add_award = PersonalisedPageRank.add_award
     remove_award = PersonalisedPageRank.remove_award
+
+
+def _co_holders(n: int, held: str) -> str:
+    """``"12 learners who hold Critic hold it too"`` (``"1 learner who holds Critic holds it too"``)."""
+    return f"1 learner who holds {held} holds it too" if n == 1 else f"{n:,} learners who hold {held} hold it too"

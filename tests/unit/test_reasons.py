@@ -147,3 +147,25 @@ def test_one_answer_never_states_a_fact_twice(model: Recommender) -> None:
             assert reasons == (rp3beta.explain(profile, col), other), reasons
             checked += 1
     assert checked >= 20
+
+
+def test_the_next_badge_after_the_last_is_said_once(model: Recommender) -> None:
+    """``transitions`` ("12 learners who earned X went on to earn Y next") and ``sequence``'s
+    single-badge sentence ("12 learners who earned X earned Y right after it") state one fact when
+    both cite the learner's last badge: the reasons keep the larger contribution's wording (a tester
+    saw both, with the same count, on every item for a learner holding one badge)."""
+    trans, seq, pop = (model.signals_[n] for n in ("transitions", "sequence", "popularity"))
+    checked = 0
+    for learner in list(model.learners_)[::5]:
+        profile = model.profile(learner)
+        if profile.is_empty:
+            continue
+        for col in np.argsort(-trans.score(profile))[:10].tolist():
+            fact, other = trans.cites(profile, col), pop.explain(profile, col)
+            if fact is None or fact != seq.cites(profile, col) or other is None:
+                continue
+            reasons = model._reasons(profile, col, {"sequence": 3.0, "transitions": 2.0, "popularity": 1.0})
+            assert reasons == (seq.explain(profile, col), other), reasons
+            assert "right after it" in reasons[0]
+            checked += 1
+    assert checked >= 20

@@ -162,6 +162,46 @@ def test_earning_stage_tenure_and_trending_by_hand() -> None:
     assert TenureStage().fit(p).score(one).max() == 1.0
 
 
+def test_stage_and_tenure_reasons_say_what_they_count_and_never_often_of_one() -> None:
+    """Tenure compares the time from the learner's first badge to their latest (not to now) with
+    the time from each awardee's first badge to this award; one learner is not "often"."""
+    day = 86_400
+    rows = [("a", "first", 0, "1"), ("a", "club", 40 * day, "2"), ("b", "first", 0, "3"),
+            ("b", "club", 50 * day, "4"), ("c", "first", 0, "5"), ("c", "quiz", 35 * day, "6"),
+            ("d", "first", 0, "7"), ("d", "read", day // 5, "8"),
+            ("t", "first", 0, "9"), ("t", "show", 45 * day, "10"), ("s", "first", 0, "11"), ("s", "lead", 3_600, "12")]
+    p = Projection.from_rows(rows, THEMED, CELLS)
+    col = p.badges.row
+    tenure = TenureStage().fit(p)
+    t, s = _profile(p, "t"), _profile(p, "s")
+    assert tenure.explain(t, col("club")) == \
+        "Your latest badge came 30 to 90 days after your first; 2 learners earned this one at that point"
+    assert tenure.explain(t, col("quiz")) == \
+        "Your latest badge came 30 to 90 days after your first; 1 learner earned this one at that point"
+    assert tenure.explain(s, col("read")) == \
+        "Your latest badge came within a day of your first; 1 learner earned this one at that point"
+    assert tenure.explain(t, col("read")) is None  # earned within a day, not 30 to 90 days, after a first
+    stage = EarningStage().fit(p)
+    assert stage.explain(t, col("club")) is None  # nobody here earned a 3rd badge
+    one = Profile.of([col("first")], [0])
+    assert stage.explain(one, col("club")) == "Often the next badge at your stage: 2 learners earned it as their 2nd"
+    assert stage.explain(one, col("quiz")) == "It would be your 2nd badge; 1 learner earned it as their 2nd"
+
+
+def test_co_holder_reasons_agree_in_number() -> None:
+    rows = [("a", "first", 0, "1"), ("a", "club", 10, "2"), ("b", "club", 20, "3"), ("b", "show", 30, "4"),
+            ("c", "show", 40, "5")]
+    p = Projection.from_rows(rows, THEMED, CELLS)
+    col = p.badges.row
+    learner = Profile.of([col("first")], [0])  # one co-holder of First holds Club; two learners hold Club
+    rp3 = RP3beta().fit(p)
+    assert rp3.explain(learner, col("club")) == \
+        "Learners like you: 1 learner who holds First holds it too, though only 2 learners hold it in all"
+    ppr = PersonalisedPageRank().fit(p)
+    assert ppr.explain(learner, col("club")) == \
+        "Learners with badges like yours hold it: 1 learner who holds First holds it too"
+
+
 def _registered(signal: str):
     """The registry's signal, unfitted; PageRank walking per request (``top_k=None``): the rows it
     precomputes at fit are kept, not recomputed, through ``add_award`` (test_serving_path checks
