@@ -81,9 +81,14 @@ def install(app: FastAPI) -> None:
         return problem(exc.status, exc.type_slug, detail, headers=headers, **extra)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                  for e in exc.errors()]
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind and kind != "application/json" and not kind.endswith("+json") and \
+                any(tuple(e["loc"]) == ("body",) for e in exc.errors()):
+            # FastAPI reads only JSON (or a body without a type) as JSON; `curl -d` sends a form type
+            return problem(415, "unsupported-media-type", f"this operation takes a JSON body: send it with "
+                                                          f"Content-Type: application/json, not {kind}")
+        errors = [_field_error(e) for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "invalid-input", detail, errors=errors)
 
@@ -104,6 +109,17 @@ def install(app: FastAPI) -> None:
         # Any other error: logged with its trace, answered as problem+json without its text.
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem(500, "internal-error", "an unexpected error; it has been logged")
+
+
+def _field_error(error: Any) -> dict[str, str]:
+    """``{field, message}`` of one of FastAPI's validation errors; JSON that does not parse is named
+    ``body`` (FastAPI puts the character offset in its ``loc``) with where and why it breaks."""
+    loc = tuple(error["loc"])
+    if error.get("type") == "json_invalid" and loc[:1] == ("body",):
+        where = f" at character {int(loc[1]) + 1}" if len(loc) > 1 and isinstance(loc[1], int) else ""
+        why = (error.get("ctx") or {}).get("error")
+        return {"field": "body", "message": f"not valid JSON{where}" + (f": {why}" if why else "")}
+    return {"field": ".".join(str(p) for p in loc), "message": error["msg"]}
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -135,8 +151,8 @@ def normalise_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     Every 4xx/5xx response is documented as ``application/problem+json`` (the
     handlers of ``install`` answer so whatever a route declared); FastAPI's
     default 422 (``HTTPValidationError``) becomes ``InvalidProblem``; and an
-    operation with a request body also documents 400 (a body that is not JSON)
-    and 413 (a body over the limits of ``service.guard``).
+    operation with a request body also documents 400, 413 (a body over the limits
+    of ``service.guard``) and 415 (a body of a media type it does not take).
 
     Args:
         schema: the document ``FastAPI.openapi()`` built.
@@ -158,6 +174,7 @@ def normalise_openapi(schema: dict[str, Any]) -> dict[str, Any]:
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": _TITLES[400]})
                 responses.setdefault("413", {"description": _TITLES[413]})
+                responses.setdefault("415", {"description": _TITLES[415]})
             for status, response in responses.items():
                 # an error a route documents in its own media type (e.g. a revoked
                 # Open Badges assertion, answered as JSON-LD) keeps it

@@ -103,3 +103,23 @@ def test_a_refusal_of_the_whole_request_names_its_body_or_query(api) -> None:
     client, _ = api
     assert _fields(client.post("/verify", json={"url": "https://example.org/x"})) == ["body"]
     assert _fields(client.post("/verify", json={"document": {"@context": "https://example.org/ctx"}})) == ["body"]
+
+
+def test_a_body_that_is_not_json_is_named_as_such(api) -> None:
+    """``curl -d '{...}'`` sends ``application/x-www-form-urlencoded``: a route that takes JSON
+    answers 415 naming the media type to send, not a 422 about "a valid dictionary"; JSON that does
+    not parse is a 422 on ``body`` that says where it breaks, not on ``body.0``."""
+    client, key = api
+    award = '{"recipient": {"type": "email", "identity": "ada@example.org"}}'
+    for kind in ("application/x-www-form-urlencoded", "text/plain", "application/xml"):
+        r = client.post(AWARD, content=award, headers={**key, "Content-Type": kind})
+        assert r.status_code == 415, (kind, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert "application/json" in r.json()["detail"] and kind in r.json()["detail"], r.text
+    r = client.post(AWARD, content=award, headers={**key, "Content-Type": "application/json; charset=utf-8"})
+    assert r.status_code == 201, r.text  # JSON under any parameter still reads
+    broken = client.post(AWARD, content='{"recipient": {"type": "email",, }}',
+                         headers={**key, "Content-Type": "application/json"})
+    assert _fields(broken) == ["body"]
+    said = broken.json()["detail"]
+    assert "not valid JSON" in said and "character 32" in said, said
