@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from colearn.records.fields import PATTERN_MESSAGES
 from colearn.errors import BatchRefused, ColearnError, InvalidInputs, RateLimited, StoreUnavailable
 from colearn.service.methods import allowed_methods
 from colearn.service.schemas import InvalidProblem, Problem
@@ -112,14 +113,19 @@ def install(app: FastAPI) -> None:
 
 
 def _field_error(error: Any) -> dict[str, str]:
-    """``{field, message}`` of one of FastAPI's validation errors; JSON that does not parse is named
-    ``body`` (FastAPI puts the character offset in its ``loc``) with where and why it breaks."""
+    """``{field, message}`` of one of FastAPI's validation errors, in plain words: JSON that does not
+    parse is named ``body`` (FastAPI puts the character offset in its ``loc``) with where and why it
+    breaks; a URL or email pattern is named, not quoted (``PATTERN_MESSAGES``); pydantic's
+    "Value error, " before a validator's own message is dropped."""
     loc = tuple(error["loc"])
     if error.get("type") == "json_invalid" and loc[:1] == ("body",):
         where = f" at character {int(loc[1]) + 1}" if len(loc) > 1 and isinstance(loc[1], int) else ""
         why = (error.get("ctx") or {}).get("error")
         return {"field": "body", "message": f"not valid JSON{where}" + (f": {why}" if why else "")}
-    return {"field": ".".join(str(p) for p in loc), "message": error["msg"]}
+    message = str(error["msg"])
+    if error.get("type") == "string_pattern_mismatch":
+        message = PATTERN_MESSAGES.get((error.get("ctx") or {}).get("pattern", ""), message)
+    return {"field": ".".join(str(p) for p in loc), "message": message.removeprefix("Value error, ")}
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -44,8 +44,13 @@ Slug = Annotated[str, Field(max_length=120), AfterValidator(_slug)]
 Ref = Annotated[str, Field(min_length=1)]
 RefList = Annotated[list[Ref], AfterValidator(_unique_list)]
 Name = Annotated[str, Field(min_length=1)]
-Url = Annotated[str, Field(pattern=r"^https?://[^\s/?#]+\S*$")]
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+URL_PATTERN = r"^https?://[^\s/?#]+\S*$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+Url = Annotated[str, Field(pattern=URL_PATTERN)]
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN)]
+#: What a value that does not match one of these patterns is told (pydantic quotes the pattern).
+PATTERN_MESSAGES = {URL_PATTERN: "must be an http:// or https:// URL, without spaces",
+                    EMAIL_PATTERN: "must be an email address (name@example.org)"}
 
 
 class Record(BaseModel):

@@ -123,3 +123,16 @@ def test_a_body_that_is_not_json_is_named_as_such(api) -> None:
     assert _fields(broken) == ["body"]
     said = broken.json()["detail"]
     assert "not valid JSON" in said and "character 32" in said, said
+
+
+def test_messages_name_the_form_a_value_takes_not_a_pattern(api) -> None:
+    """A URL or an email that does not have its form is told so in words, never with the regular
+    expression that checks it; a validator's own message comes without pydantic's "Value error, "."""
+    client, key = api
+    r = client.patch("/organisations/college", json={"url": "not a url", "email": "nobody"}, headers=key)
+    assert r.status_code == 422, r.text
+    assert {e["field"]: e["message"] for e in r.json()["errors"]} == {
+        "body.url": "must be an http:// or https:// URL, without spaces",
+        "body.email": "must be an email address (name@example.org)"}
+    r = client.post(AWARD, json={"recipient": {"type": "email", "identity": "nobody"}}, headers=key)
+    assert r.status_code == 422 and "^" not in r.text and "Value error" not in r.text, r.text
