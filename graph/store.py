@@ -95,6 +95,11 @@ def write_each(store: GraphStore, query: str, params: Iterable[dict[str, Any]]) 
     return sent
 
 
+#: With a ``timeout``, how long a failing Neo4j transaction is retried (seconds): long enough
+#: for a transient error (a deadlock, a cluster's leader changing) to clear once or twice.
+NEO4J_RETRY_S = 1.0
+
+
 def open_store(settings: Settings, *, timeout: float | None = None) -> GraphStore:
     """Open the store the settings select and apply the schema.
 
@@ -103,9 +108,12 @@ def open_store(settings: Settings, *, timeout: float | None = None) -> GraphStor
             the embedded FalkorDB under ``settings.data_dir``.
         timeout: seconds one call to the embedded store may wait before
             ``StoreUnavailable``, and on Neo4j how long a connection may take to
-            open and how long a failing transaction is retried (the API passes
-            ``settings.store_timeout_seconds``); None, for batch commands: no
-            limit on the embedded store, the driver's defaults (30 s) on Neo4j.
+            open (the API passes ``settings.store_timeout_seconds``); a failing
+            Neo4j transaction is then retried for at most ``NEO4J_RETRY_S`` of it
+            (a server that refuses connections answers 503 in about a second, not
+            after the driver's backoff has slept through the whole timeout). None,
+            for batch commands: no limit on the embedded store, the driver's
+            defaults (30 s of retries) on Neo4j.
 
     Returns:
         A ready ``GraphStore``.
@@ -121,7 +129,7 @@ def open_store(settings: Settings, *, timeout: float | None = None) -> GraphStor
             user=settings.neo4j_user,
             password=settings.neo4j_password.get_secret_value(),
             database=settings.neo4j_database,
-            max_retry_s=timeout,
+            max_retry_s=None if timeout is None else min(timeout, NEO4J_RETRY_S),
             connect_timeout_s=timeout,
         )
     else:
