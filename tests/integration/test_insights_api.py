@@ -14,6 +14,8 @@ hidden cell away; (3) funnel stages differ by 0 or at least k learners.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -397,3 +399,49 @@ def test_every_issued_group_shown_can_be_asked_for(api, by: str) -> None:
         r = client.get("/insights/issued", params={"by": by, "group": group}, headers=headers)
         assert r.status_code == 200, r.text
         assert {row["group"] for row in r.json()["rows"]} <= {group}
+
+
+# --------------------------------------------------------------------------
+# A funnel's completed count, in every format
+# --------------------------------------------------------------------------
+
+
+def _funnel_bars(answer: dict) -> list[tuple[str, str]]:
+    """(label, the text beside the bar) of each bar of the first pathway's chart."""
+    from colearn.insights.charts import figure
+
+    ax = figure(answer).axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    notes = [t.get_text().strip() for t in ax.texts]
+    return list(zip(labels, notes))
+
+
+def test_the_funnel_csv_and_chart_show_completed(api) -> None:
+    """``completed`` was in the JSON only: the CSV and the chart showed the steps."""
+    client, keys = api
+    body = get(api, "/insights/pathways", pathway="digital-careers")
+    done = body["pathways"][0]["completed"]
+    assert done["suppressed"] is None and done["learners"] > 0
+    r = client.get("/insights/pathways", params={"pathway": "digital-careers"},
+                   headers={"X-API-Key": keys["admin"], "Accept": "text/csv"})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    required = [str(s["step"]) for s in body["pathways"][0]["stages"] if not s["optional"]]
+    optional = [str(s["step"]) for s in body["pathways"][0]["stages"] if s["optional"]]
+    assert optional, "digital-careers has an optional step, after completed"
+    assert [row["step"] for row in rows] == [*required, "completed", *optional]
+    completed = rows[len(required)]
+    assert (completed["learners"], completed["suppressed"], completed["optional"]) == (str(done["learners"]), "", "")
+    bars = _funnel_bars(body)
+    assert bars[len(required)] == ("Completed (every required step)", str(done["learners"]))
+
+
+def test_a_hidden_completed_count_is_hidden_in_the_csv_and_chart(city: GraphStore) -> None:
+    """With k above the completed count, it is hidden in every format, as in the JSON."""
+    from colearn.insights.tables import to_csv
+
+    shown = Insights(city, min_learners=1).pathways(pathway="digital-careers")["pathways"][0]["completed"]
+    answer = Insights(city, min_learners=shown["learners"] + 1).pathways(pathway="digital-careers")
+    assert answer["pathways"][0]["completed"] == {"learners": None, "suppressed": "primary"}
+    rows = {row["step"]: row for row in csv.DictReader(io.StringIO(to_csv(answer)))}
+    assert (rows["completed"]["learners"], rows["completed"]["suppressed"]) == ("", "primary")
+    assert ("Completed (every required step)", "hidden") in _funnel_bars(answer)
