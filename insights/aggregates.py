@@ -43,7 +43,7 @@ from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.insights.filters import groups_of, known
 from colearn.insights.periods import (INTERVALS, exact_month_lines, next_start, parse_day, period_of,
-                                      period_start)
+                                      period_start, shown_periods)
 from colearn.insights.privacy import ALL, Cell, Line, Tally, grid, grid_lines, suppress, suppress_chain, with_privacy
 from colearn.insights.tables import flatten, to_csv
 
@@ -68,6 +68,9 @@ UNSEEN_MIN_DAYS = 90
 UNSEEN_BELOW_LAYER = "demonstration"
 
 _DAY = 86400
+#: What ``issued``'s ``groups_and_total`` says: they are not cut by ``from`` and ``to``.
+ALL_TIME = ("all time, whatever from and to ask: from, to and group only choose which periods and groups "
+            "are shown, so that no two answers can be subtracted to reveal a small group")
 #: Group key of supply with no place: an online opportunity.
 ONLINE = "online"
 
@@ -222,8 +225,15 @@ class Insights:
 
         Returns:
             ``{"insight", "params", "privacy", "periods": [per period, all groups],
-            "groups": [per group, all time], "total", "rows": [per period and group]}``;
-            each cell ``{learners, assertions, suppressed}``.
+            "groups": [per group, all time], "total", "rows": [per period and group],
+            "groups_and_total"}``; each cell ``{learners, assertions, suppressed}``. The
+            periods run without a gap from the city's first period with an award to its
+            last or the current one, cut to those overlapping ``start``..``end``; a period
+            or row with no award is a true 0 (``suppressed`` null: nothing is hidden by
+            showing it, the table already counts a missing cell as 0). ``groups`` and
+            ``total`` are over all time, whatever ``start`` and ``end`` (``groups_and_total``
+            says so): a total over the days asked would be a new number outside the
+            canonical table, and two such answers subtracted could reveal a small group.
 
         Raises:
             InvalidInput: an unknown dimension or interval, a group that is none of the
@@ -235,14 +245,6 @@ class Insights:
             raise InvalidInput("from is after to", field="from")
         cells = self._issued_table(_FAMILY.get(by, (by,)))
 
-        def shown(p: str) -> bool:
-            first = date.fromisoformat(p + "-01") if interval == "month" else date.fromisocalendar(
-                int(p[:4]), int(p[6:]), 1)
-            return (end is None or first <= end) and (start is None or next_start(first, interval) > start)
-
-        def want(g: Any) -> bool:
-            return group is None or g == group
-
         labels = self.labels()
         known(group, groups_of(by, labels), "group", f"{by} group")
         today = datetime.now(UTC).date()
@@ -250,22 +252,25 @@ class Insights:
         def partial(p: str) -> bool:
             return next_start(date.fromisoformat(period_start(p, interval)), interval) > today
 
-        periods = sorted({k[2] for k in cells if k[1] == interval and shown(k[2])})
-        groups = sorted({k[3] for k in cells if k[0] == by and k[1] == ALL and want(k[3])}, key=str)
-        rows = [{"period": k[2], "start": period_start(k[2], interval), "partial": partial(k[2]), "group": k[3],
-                 "label": self._label(labels, by, k[3]), **c.publish()}
-                for k, c in sorted(cells.items(), key=lambda kc: (kc[0][2], str(kc[0][3])))
-                if k[0] == by and k[1] == interval and k[2] in periods and want(k[3])]
+        periods = shown_periods(sorted(k[2] for k in cells if k[0] == ALL and k[1] == interval and k[3] == ALL),
+                                interval, start, end, today)
+        groups = sorted({k[3] for k in cells if k[0] == by and k[1] == ALL and (group is None or k[3] == group)},
+                        key=str)
+        zero = Cell(values={"assertions": 0})  # a period with no award: a true 0, not a hidden cell
+        rows = [{"period": p, "start": period_start(p, interval), "partial": partial(p), "group": g,
+                 "label": self._label(labels, by, g), **cells.get((by, interval, p, g), zero).publish()}
+                for p in periods for g in groups]
         period_rows = [{"period": p, "start": period_start(p, interval), "partial": partial(p),
-                        **cells[(ALL, interval, p, ALL)].publish()} for p in periods]
+                        **cells.get((ALL, interval, p, ALL), zero).publish()} for p in periods]
         group_rows = [{"group": g, "label": self._label(labels, by, g), **cells[(by, ALL, ALL, g)].publish()}
                       for g in groups]
-        total = cells.get((ALL, ALL, ALL, ALL), Cell(values={"assertions": 0})).publish()
+        total = cells.get((ALL, ALL, ALL, ALL), zero).publish()
         return with_privacy({
             "insight": "issued",
             "params": {"by": by, "interval": interval, "from": start.isoformat() if start else None,
                        "to": end.isoformat() if end else None, "group": group},
             "periods": period_rows, "groups": group_rows, "total": total, "rows": rows,
+            "groups_and_total": ALL_TIME,
         }, self.k)
 
     # ---- the spine -----------------------------------------------------------

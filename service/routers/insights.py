@@ -96,9 +96,12 @@ def issued(
     cell, place (the learner's home district) or issuing organisation.
 
     Answers ``periods`` (all groups, per period), ``groups`` (per group, all
-    time), ``total`` and ``rows`` (per period and group), each cell
-    ``{learners, assertions, suppressed}``. ``from``, ``to`` and ``group`` only
-    choose which cells are shown.
+    time), ``total`` (all time) and ``rows`` (per period and group), each cell
+    ``{learners, assertions, suppressed}``. Every period from ``from`` (or the
+    first award) to ``to`` (or the last award or today) is shown, none skipped: a
+    period with no award is 0 (not hidden). ``from``, ``to`` and ``group`` only
+    choose which cells are shown: ``groups`` and ``total`` stay all-time figures,
+    as ``groups_and_total`` says.
     """
     with request_fields("query"):  # the insights' ``group``, ``from`` are query parameters
         answer = insights.issued(by, interval, start=parse_day(start, "from"), end=parse_day(end, "to"),
