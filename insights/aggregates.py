@@ -41,10 +41,11 @@ from colearn.caching import ExpiringCache
 from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
-from colearn.insights.filters import groups_of, known
-from colearn.insights.periods import (INTERVALS, exact_month_lines, next_start, parse_day, period_of,
+from colearn.insights.filters import district, districts_of, groups_of, known
+from colearn.insights.issued import issued_table
+from colearn.insights.periods import (INTERVALS, next_start, parse_day, period_of,
                                       period_start, shown_periods)
-from colearn.insights.privacy import ALL, Cell, Line, Tally, grid, grid_lines, suppress, suppress_chain, with_privacy
+from colearn.insights.privacy import ALL, Cell, Line, grid, grid_lines, suppress, suppress_chain, with_privacy
 from colearn.insights.tables import flatten, to_csv
 
 # parse_day, flatten and to_csv are re-exported: the API's routers and older callers import them from here.
@@ -127,6 +128,12 @@ class Insights:
                  "cell": "SpineCell"}
         return {dim: {i: v["name"] for i, v in labels[kind].items()} for dim, kind in kinds.items()}
 
+    def districts(self) -> dict[str, str]:
+        """``{place id: its district id}`` for every place (``filters.districts_of``): the
+        groups that ``place`` counts in are the districts, the values of this mapping."""
+        within = {r["id"]: r["within"] for r in self._read(queries.PLACES_WITHIN)}
+        return districts_of(self.labels()["Place"], within)
+
     def _spine(self) -> list[dict[str, Any]]:
         return self._read(queries.SPINE_CELLS)
 
@@ -157,61 +164,9 @@ class Insights:
         hit = self._tables.get(family)
         if hit is not None:
             return hit
-        cells = self._build_issued_table(family)
+        cells = issued_table(self._read, family, self.k)
         self._tables.put(family, cells)
         return cells
-
-    def _build_issued_table(self, family: tuple[str, ...]) -> dict[Hashable, Cell]:
-        tally = Tally()
-        lines: list[Line] = []
-        grand = (ALL, ALL, ALL, ALL)
-        periods: dict[str, set[str]] = {iv: set() for iv in INTERVALS}
-        for r in self._read(queries.issued_by_day(None)):
-            tally.add(grand, r["learners"], r["assertions"])
-            for iv in INTERVALS:
-                p = period_of(r["day"], iv)[0]
-                periods[iv].add(p)
-                tally.add((ALL, iv, p, ALL), r["learners"], r["assertions"])
-        groups: dict[str, set[Any]] = {}
-        for dim in family:
-            groups[dim] = set()
-            for r in self._read(queries.issued_by_day(dim)):
-                g = r["grp"]
-                groups[dim].add(g)
-                tally.add((dim, ALL, ALL, g), r["learners"], r["assertions"])
-                for iv in INTERVALS:
-                    tally.add((dim, iv, period_of(r["day"], iv)[0], g), r["learners"], r["assertions"])
-        for iv in INTERVALS:
-            lines.append(Line(grand, tuple((ALL, iv, p, ALL) for p in sorted(periods[iv]))))
-        for dim in family:
-            gs = sorted(groups[dim], key=str)
-            lines.append(Line(grand, tuple((dim, ALL, ALL, g) for g in gs)))
-            for iv in INTERVALS:
-                ps = sorted(periods[iv])
-                lines += [Line((ALL, iv, p, ALL), tuple((dim, iv, p, g) for g in gs)) for p in ps]
-                lines += [Line((dim, ALL, ALL, g), tuple((dim, iv, p, g) for p in ps)) for g in gs]
-            lines += exact_month_lines(dim, gs, periods["month"])
-        lines += exact_month_lines(ALL, [ALL], periods["month"])
-        if "theme" in family:
-            lines += self._theme_hierarchy(periods)
-        cells = tally.cells()
-        suppress(cells, lines, self.k)
-        return cells
-
-    def _theme_hierarchy(self, periods: dict[str, set[str]]) -> list[Line]:
-        """Lines joining themes to the theme kinds and destinations they make up."""
-        parents: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for t in self._read(queries.THEME_LINKS):
-            parents[("theme_kind", t["kind"])].append(t["id"])
-            for d in t["destinations"]:
-                parents[("destination", d)].append(t["id"])
-        out = []
-        for (dim, g), themes in sorted(parents.items(), key=str):
-            themes = sorted(themes)
-            out.append(Line((dim, ALL, ALL, g), tuple(("theme", ALL, ALL, t) for t in themes)))
-            for iv in INTERVALS:
-                out += [Line((dim, iv, p, g), tuple(("theme", iv, p, t) for t in themes)) for p in sorted(periods[iv])]
-        return out
 
     def issued(self, by: str = "theme", interval: str = "month", *, start: date | None = None,
                end: date | None = None, group: str | None = None) -> dict[str, Any]:
@@ -237,7 +192,8 @@ class Insights:
 
         Raises:
             InvalidInput: an unknown dimension or interval, a group that is none of the
-                dimension's (``filters.groups_of``), or ``start`` after ``end``.
+                dimension's (``filters.groups_of``; by place, a place that is not a
+                district: ``filters.district``), or ``start`` after ``end``.
         """
         known(by, DIMENSIONS, "by", "dimension")
         period_of(0, interval)
@@ -246,7 +202,10 @@ class Insights:
         cells = self._issued_table(_FAMILY.get(by, (by,)))
 
         labels = self.labels()
-        known(group, groups_of(by, labels), "group", f"{by} group")
+        if by == "place":
+            district(group, self.districts(), "group", "place group")
+        else:
+            known(group, groups_of(by, labels), "group", f"{by} group")
         today = datetime.now(UTC).date()
 
         def partial(p: str) -> bool:
@@ -426,7 +385,12 @@ class Insights:
         Returns:
             ``{"insight", "params", "privacy", "rows": [{theme, place, opportunities,
             venues, learners, suppressed}], "themes": [...], "places": [...], "total"}``.
+
+        Raises:
+            InvalidInput: ``place`` is neither a district (``filters.district``: a venue
+                is refused, naming its district) nor ``online``.
         """
+        district(place, self.districts(), "place", also=(ONLINE,))
         demand = {(r["theme"], r["place"]): frozenset(r["learners"]) for r in self._read(queries.INTEREST_DEMAND)}
         supply: dict[tuple[Any, Any], tuple[set[str], set[str]]] = {}
         for r in self._read(queries.OPPORTUNITY_SUPPLY):
@@ -473,7 +437,12 @@ class Insights:
             ``{"insight", "params", "definition", "privacy", "rows": [{place, theme,
             learners, suppressed, opportunities: [{id, name, mode, place}]}],
             "places": [...], "themes": [...], "total"}``.
+
+        Raises:
+            InvalidInput: ``place`` is not a district (``filters.district``: a venue is
+                refused, naming its district).
         """
+        district(place, self.districts(), "place")
         upper = self._upper_rank()
         pairs = {(r["place"], r["theme"]): frozenset(r["learners"]) for r in self._read(
             queries.UNSEEN_TALENT, {"upper_rank": upper, "min_badges": UNSEEN_MIN_BADGES,

@@ -445,3 +445,42 @@ def test_a_hidden_completed_count_is_hidden_in_the_csv_and_chart(city: GraphStor
     rows = {row["step"]: row for row in csv.DictReader(io.StringIO(to_csv(answer)))}
     assert (rows["completed"]["learners"], rows["completed"]["suppressed"]) == ("", "primary")
     assert ("Completed (every required step)", "hidden") in _funnel_bars(answer)
+
+
+# --------------------------------------------------------------------------
+# Places are districts: a venue is refused, naming its district
+# --------------------------------------------------------------------------
+
+#: The demo city's districts, and a venue with the district it lies within.
+DISTRICTS = ["city-centre", "eastfield", "harbourside", "millbrook", "northgate", "riverside"]
+VENUE, ITS_DISTRICT = "kiln-studios", "harbourside"
+
+
+@pytest.mark.parametrize(("path", "params", "field"), [
+    ("/insights/issued", {"by": "place", "group": VENUE}, "group"),
+    ("/insights/unseen-talent", {"place": VENUE}, "place"),
+    ("/insights/supply-demand", {"place": VENUE}, "place"),
+])
+def test_a_venue_where_districts_are_counted_is_refused_naming_its_district(api, path: str, params: dict,
+                                                                            field: str) -> None:
+    """Places are counted by district, so a venue always answered an empty table (200)."""
+    client, keys = api
+    r = client.get(path, params=params, headers={"X-API-Key": keys["admin"]})
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [f"query.{field}"]
+    message = r.json()["errors"][0]["message"]
+    assert f"'{VENUE}' is not a district" in message and f"within '{ITS_DISTRICT}'" in message
+    listed = message.split("expected one of ", 1)[1]
+    assert all(d in listed for d in DISTRICTS) and "central-library" not in listed and VENUE not in listed
+
+
+def test_every_district_is_accepted_and_online_is_a_supply_place(api) -> None:
+    for d in DISTRICTS:
+        rows = get(api, "/insights/unseen-talent", place=d)["rows"]
+        assert rows and {r["place"] for r in rows} == {d}
+        assert {r["place"] for r in get(api, "/insights/supply-demand", place=d)["rows"]} == {d}
+    online = get(api, "/insights/supply-demand", place="online")["rows"]
+    assert online and {r["place"] for r in online} == {"online"}
+    client, keys = api
+    r = client.get("/insights/issued", params={"by": "place", "group": "atlantis"}, headers={"X-API-Key": keys["admin"]})
+    assert r.status_code == 422 and "unknown place group 'atlantis'" in r.text and "central-library" not in r.text
