@@ -151,6 +151,13 @@ class Insights:
             return str(group).replace("_", " ").capitalize()
         return labels[kind].get(group, {}).get("name") or str(group)
 
+    def _named(self, labels: dict[str, dict[str, dict[str, Any]]], dimension: str, value: Any) -> str:
+        """The display name beside a ``theme`` or ``place`` id in a row: ``all`` for a margin,
+        ``online`` for supply with no place, else ``_label``'s."""
+        if value == ALL or (dimension == "place" and value == ONLINE):
+            return "all" if value == ALL else ONLINE
+        return self._label(labels, dimension, value)
+
     # ---- issued over time ----------------------------------------------------
 
     def _issued_table(self, family: tuple[str, ...]) -> dict[Hashable, Cell]:
@@ -383,8 +390,10 @@ class Insights:
         shown are not recorded by the service, so they are not counted here.
 
         Returns:
-            ``{"insight", "params", "privacy", "rows": [{theme, place, opportunities,
-            venues, learners, suppressed}], "themes": [...], "places": [...], "total"}``.
+            ``{"insight", "params", "privacy", "rows": [{theme, theme_name, place, place_name,
+            opportunities, venues, learners, suppressed}], "themes": [...], "places": [...],
+            "total"}``; a margin's name is ``all``, a place with no district ``online``
+            (supply) or ``no home place recorded`` (demand).
 
         Raises:
             InvalidInput: ``place`` is neither a district (``filters.district``: a venue
@@ -408,8 +417,11 @@ class Insights:
                     venues |= v
             cell.public = {"opportunities": len(opps), "venues": len(venues)}
 
+        labels = self.labels()
+
         def row(key: tuple[Any, Any]) -> dict[str, Any]:
-            return {"theme": key[0], "place": key[1], **cells[key].publish()}
+            return {"theme": key[0], "theme_name": self._named(labels, "theme", key[0]), "place": key[1],
+                    "place_name": self._named(labels, "place", key[1]), **cells[key].publish()}
 
         rows = [row(k) for k in sorted(cells, key=str) if ALL not in k
                 and theme in (None, k[0]) and place in (None, k[1])]
@@ -434,9 +446,11 @@ class Insights:
         online, that award a badge at that layer or above.
 
         Returns:
-            ``{"insight", "params", "definition", "privacy", "rows": [{place, theme,
-            learners, suppressed, opportunities: [{id, name, mode, place}]}],
-            "places": [...], "themes": [...], "total"}``.
+            ``{"insight", "params", "definition", "privacy", "rows": [{place, place_name,
+            theme, theme_name, learners, suppressed, opportunities: [{id, name, mode, place,
+            place_name}]}], "places": [...], "themes": [...], "total"}``; a margin's name is
+            ``all``, an opportunity with no place (online) has ``place`` null and
+            ``place_name`` ``online``.
 
         Raises:
             InvalidInput: ``place`` is not a district (``filters.district``: a venue is
@@ -451,12 +465,16 @@ class Insights:
         suppress(cells, grid_lines([k[0] for k in pairs], [k[1] for k in pairs]), self.k)
         opps = self._read(queries.MOVE_UP_OPPORTUNITIES, {"upper_rank": upper})
 
+        labels = self.labels()
+
         def row(key: tuple[Any, Any]) -> dict[str, Any]:
             p, t = key
-            near = [{"id": o["id"], "name": o["name"], "mode": o["mode"], "place": o["place"]} for o in opps
+            near = [{"id": o["id"], "name": o["name"], "mode": o["mode"], "place": o["place"],
+                     "place_name": self._named(labels, "place", o["place"] or ONLINE)} for o in opps
                     if t in (ALL, o["theme"]) and (p == ALL or o["place"] in (p, None))]
             unique = list({o["id"]: o for o in near}.values())
-            return {"place": p, "theme": t, **cells[key].publish(), "opportunities": unique}
+            return {"place": p, "place_name": self._named(labels, "place", p), "theme": t,
+                    "theme_name": self._named(labels, "theme", t), **cells[key].publish(), "opportunities": unique}
 
         keys = sorted(cells, key=str)
         rows = [row(k) for k in keys if ALL not in k and place in (None, k[0]) and theme in (None, k[1])]

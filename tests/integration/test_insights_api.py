@@ -484,3 +484,32 @@ def test_every_district_is_accepted_and_online_is_a_supply_place(api) -> None:
     client, keys = api
     r = client.get("/insights/issued", params={"by": "place", "group": "atlantis"}, headers={"X-API-Key": keys["admin"]})
     assert r.status_code == 422 and "unknown place group 'atlantis'" in r.text and "central-library" not in r.text
+
+
+# --------------------------------------------------------------------------
+# Names beside ids
+# --------------------------------------------------------------------------
+
+
+def _place_name(demo, place: str | None) -> str:
+    return {None: "no home place recorded", "online": "online"}.get(place) or demo.places[place]["name"]
+
+
+def test_supply_demand_and_unseen_talent_name_their_themes_and_places(api) -> None:
+    """Rows had only theme and place ids, and an unseen-talent opportunity only its
+    district's id: each id keeps its place and gets its name beside it."""
+    from tests.insights_builders import Demo
+
+    demo = Demo()
+    supply = get(api, "/insights/supply-demand")
+    unseen = get(api, "/insights/unseen-talent")
+    for r in supply["rows"] + unseen["rows"]:
+        assert r["theme_name"] == demo.themes[r["theme"]]["name"], r
+        assert r["place_name"] == _place_name(demo, r["place"]), r
+    assert {r["place"] for r in supply["rows"]} >= {"online", "eastfield"}
+    assert {(r["place_name"], r["theme_name"]) for r in supply["places"] + unseen["themes"]} >= {
+        (demo.places["eastfield"]["name"], "all"), ("all", demo.themes["digital"]["name"])}
+    opportunities = [o for r in unseen["rows"] for o in r["opportunities"]]
+    assert {o["place"] for o in opportunities} >= {None, "eastfield"}
+    for o in opportunities:
+        assert o["place_name"] == ("online" if o["place"] is None else demo.places[o["place"]]["name"]), o
