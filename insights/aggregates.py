@@ -41,10 +41,11 @@ from colearn.caching import ExpiringCache
 from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
-from colearn.insights.filters import groups_of, known
-from colearn.insights.periods import (INTERVALS, exact_month_lines, next_start, parse_day, period_of,
-                                      period_start)
-from colearn.insights.privacy import ALL, Cell, Line, Tally, grid, grid_lines, suppress, suppress_chain, with_privacy
+from colearn.insights.filters import district, districts_of, groups_of, known
+from colearn.insights.issued import issued_table
+from colearn.insights.periods import (INTERVALS, next_start, parse_day, period_of,
+                                      period_start, shown_periods)
+from colearn.insights.privacy import ALL, Cell, Line, grid, grid_lines, suppress, suppress_chain, with_privacy
 from colearn.insights.tables import flatten, to_csv
 
 # parse_day, flatten and to_csv are re-exported: the API's routers and older callers import them from here.
@@ -68,6 +69,9 @@ UNSEEN_MIN_DAYS = 90
 UNSEEN_BELOW_LAYER = "demonstration"
 
 _DAY = 86400
+#: What ``issued``'s ``groups_and_total`` says: they are not cut by ``from`` and ``to``.
+ALL_TIME = ("all time, whatever from and to ask: from, to and group only choose which periods and groups "
+            "are shown, so that no two answers can be subtracted to reveal a small group")
 #: Group key of supply with no place: an online opportunity.
 ONLINE = "online"
 
@@ -124,6 +128,12 @@ class Insights:
                  "cell": "SpineCell"}
         return {dim: {i: v["name"] for i, v in labels[kind].items()} for dim, kind in kinds.items()}
 
+    def districts(self) -> dict[str, str]:
+        """``{place id: its district id}`` for every place (``filters.districts_of``): the
+        groups that ``place`` counts in are the districts, the values of this mapping."""
+        within = {r["id"]: r["within"] for r in self._read(queries.PLACES_WITHIN)}
+        return districts_of(self.labels()["Place"], within)
+
     def _spine(self) -> list[dict[str, Any]]:
         return self._read(queries.SPINE_CELLS)
 
@@ -141,6 +151,13 @@ class Insights:
             return str(group).replace("_", " ").capitalize()
         return labels[kind].get(group, {}).get("name") or str(group)
 
+    def _named(self, labels: dict[str, dict[str, dict[str, Any]]], dimension: str, value: Any) -> str:
+        """The display name beside a ``theme`` or ``place`` id in a row: ``all`` for a margin,
+        ``online`` for supply with no place, else ``_label``'s."""
+        if value == ALL or (dimension == "place" and value == ONLINE):
+            return "all" if value == ALL else ONLINE
+        return self._label(labels, dimension, value)
+
     # ---- issued over time ----------------------------------------------------
 
     def _issued_table(self, family: tuple[str, ...]) -> dict[Hashable, Cell]:
@@ -154,61 +171,9 @@ class Insights:
         hit = self._tables.get(family)
         if hit is not None:
             return hit
-        cells = self._build_issued_table(family)
+        cells = issued_table(self._read, family, self.k)
         self._tables.put(family, cells)
         return cells
-
-    def _build_issued_table(self, family: tuple[str, ...]) -> dict[Hashable, Cell]:
-        tally = Tally()
-        lines: list[Line] = []
-        grand = (ALL, ALL, ALL, ALL)
-        periods: dict[str, set[str]] = {iv: set() for iv in INTERVALS}
-        for r in self._read(queries.issued_by_day(None)):
-            tally.add(grand, r["learners"], r["assertions"])
-            for iv in INTERVALS:
-                p = period_of(r["day"], iv)[0]
-                periods[iv].add(p)
-                tally.add((ALL, iv, p, ALL), r["learners"], r["assertions"])
-        groups: dict[str, set[Any]] = {}
-        for dim in family:
-            groups[dim] = set()
-            for r in self._read(queries.issued_by_day(dim)):
-                g = r["grp"]
-                groups[dim].add(g)
-                tally.add((dim, ALL, ALL, g), r["learners"], r["assertions"])
-                for iv in INTERVALS:
-                    tally.add((dim, iv, period_of(r["day"], iv)[0], g), r["learners"], r["assertions"])
-        for iv in INTERVALS:
-            lines.append(Line(grand, tuple((ALL, iv, p, ALL) for p in sorted(periods[iv]))))
-        for dim in family:
-            gs = sorted(groups[dim], key=str)
-            lines.append(Line(grand, tuple((dim, ALL, ALL, g) for g in gs)))
-            for iv in INTERVALS:
-                ps = sorted(periods[iv])
-                lines += [Line((ALL, iv, p, ALL), tuple((dim, iv, p, g) for g in gs)) for p in ps]
-                lines += [Line((dim, ALL, ALL, g), tuple((dim, iv, p, g) for p in ps)) for g in gs]
-            lines += exact_month_lines(dim, gs, periods["month"])
-        lines += exact_month_lines(ALL, [ALL], periods["month"])
-        if "theme" in family:
-            lines += self._theme_hierarchy(periods)
-        cells = tally.cells()
-        suppress(cells, lines, self.k)
-        return cells
-
-    def _theme_hierarchy(self, periods: dict[str, set[str]]) -> list[Line]:
-        """Lines joining themes to the theme kinds and destinations they make up."""
-        parents: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for t in self._read(queries.THEME_LINKS):
-            parents[("theme_kind", t["kind"])].append(t["id"])
-            for d in t["destinations"]:
-                parents[("destination", d)].append(t["id"])
-        out = []
-        for (dim, g), themes in sorted(parents.items(), key=str):
-            themes = sorted(themes)
-            out.append(Line((dim, ALL, ALL, g), tuple(("theme", ALL, ALL, t) for t in themes)))
-            for iv in INTERVALS:
-                out += [Line((dim, iv, p, g), tuple(("theme", iv, p, t) for t in themes)) for p in sorted(periods[iv])]
-        return out
 
     def issued(self, by: str = "theme", interval: str = "month", *, start: date | None = None,
                end: date | None = None, group: str | None = None) -> dict[str, Any]:
@@ -222,12 +187,20 @@ class Insights:
 
         Returns:
             ``{"insight", "params", "privacy", "periods": [per period, all groups],
-            "groups": [per group, all time], "total", "rows": [per period and group]}``;
-            each cell ``{learners, assertions, suppressed}``.
+            "groups": [per group, all time], "total", "rows": [per period and group],
+            "groups_and_total"}``; each cell ``{learners, assertions, suppressed}``. The
+            periods run without a gap from the city's first period with an award to its
+            last or the current one, cut to those overlapping ``start``..``end``; a period
+            or row with no award is a true 0 (``suppressed`` null: nothing is hidden by
+            showing it, the table already counts a missing cell as 0). ``groups`` and
+            ``total`` are over all time, whatever ``start`` and ``end`` (``groups_and_total``
+            says so): a total over the days asked would be a new number outside the
+            canonical table, and two such answers subtracted could reveal a small group.
 
         Raises:
             InvalidInput: an unknown dimension or interval, a group that is none of the
-                dimension's (``filters.groups_of``), or ``start`` after ``end``.
+                dimension's (``filters.groups_of``; by place, a place that is not a
+                district: ``filters.district``), or ``start`` after ``end``.
         """
         known(by, DIMENSIONS, "by", "dimension")
         period_of(0, interval)
@@ -235,37 +208,35 @@ class Insights:
             raise InvalidInput("from is after to", field="from")
         cells = self._issued_table(_FAMILY.get(by, (by,)))
 
-        def shown(p: str) -> bool:
-            first = date.fromisoformat(p + "-01") if interval == "month" else date.fromisocalendar(
-                int(p[:4]), int(p[6:]), 1)
-            return (end is None or first <= end) and (start is None or next_start(first, interval) > start)
-
-        def want(g: Any) -> bool:
-            return group is None or g == group
-
         labels = self.labels()
-        known(group, groups_of(by, labels), "group", f"{by} group")
+        if by == "place":
+            district(group, self.districts(), "group", "place group")
+        else:
+            known(group, groups_of(by, labels), "group", f"{by} group")
         today = datetime.now(UTC).date()
 
         def partial(p: str) -> bool:
             return next_start(date.fromisoformat(period_start(p, interval)), interval) > today
 
-        periods = sorted({k[2] for k in cells if k[1] == interval and shown(k[2])})
-        groups = sorted({k[3] for k in cells if k[0] == by and k[1] == ALL and want(k[3])}, key=str)
-        rows = [{"period": k[2], "start": period_start(k[2], interval), "partial": partial(k[2]), "group": k[3],
-                 "label": self._label(labels, by, k[3]), **c.publish()}
-                for k, c in sorted(cells.items(), key=lambda kc: (kc[0][2], str(kc[0][3])))
-                if k[0] == by and k[1] == interval and k[2] in periods and want(k[3])]
+        periods = shown_periods(sorted(k[2] for k in cells if k[0] == ALL and k[1] == interval and k[3] == ALL),
+                                interval, start, end, today)
+        groups = sorted({k[3] for k in cells if k[0] == by and k[1] == ALL and (group is None or k[3] == group)},
+                        key=str)
+        zero = Cell(values={"assertions": 0})  # a period with no award: a true 0, not a hidden cell
+        rows = [{"period": p, "start": period_start(p, interval), "partial": partial(p), "group": g,
+                 "label": self._label(labels, by, g), **cells.get((by, interval, p, g), zero).publish()}
+                for p in periods for g in groups]
         period_rows = [{"period": p, "start": period_start(p, interval), "partial": partial(p),
-                        **cells[(ALL, interval, p, ALL)].publish()} for p in periods]
+                        **cells.get((ALL, interval, p, ALL), zero).publish()} for p in periods]
         group_rows = [{"group": g, "label": self._label(labels, by, g), **cells[(by, ALL, ALL, g)].publish()}
                       for g in groups]
-        total = cells.get((ALL, ALL, ALL, ALL), Cell(values={"assertions": 0})).publish()
+        total = cells.get((ALL, ALL, ALL, ALL), zero).publish()
         return with_privacy({
             "insight": "issued",
             "params": {"by": by, "interval": interval, "from": start.isoformat() if start else None,
                        "to": end.isoformat() if end else None, "group": group},
             "periods": period_rows, "groups": group_rows, "total": total, "rows": rows,
+            "groups_and_total": ALL_TIME,
         }, self.k)
 
     # ---- the spine -----------------------------------------------------------
@@ -419,9 +390,16 @@ class Insights:
         shown are not recorded by the service, so they are not counted here.
 
         Returns:
-            ``{"insight", "params", "privacy", "rows": [{theme, place, opportunities,
-            venues, learners, suppressed}], "themes": [...], "places": [...], "total"}``.
+            ``{"insight", "params", "privacy", "rows": [{theme, theme_name, place, place_name,
+            opportunities, venues, learners, suppressed}], "themes": [...], "places": [...],
+            "total"}``; a margin's name is ``all``, a place with no district ``online``
+            (supply) or ``no home place recorded`` (demand).
+
+        Raises:
+            InvalidInput: ``place`` is neither a district (``filters.district``: a venue
+                is refused, naming its district) nor ``online``.
         """
+        district(place, self.districts(), "place", also=(ONLINE,))
         demand = {(r["theme"], r["place"]): frozenset(r["learners"]) for r in self._read(queries.INTEREST_DEMAND)}
         supply: dict[tuple[Any, Any], tuple[set[str], set[str]]] = {}
         for r in self._read(queries.OPPORTUNITY_SUPPLY):
@@ -439,8 +417,11 @@ class Insights:
                     venues |= v
             cell.public = {"opportunities": len(opps), "venues": len(venues)}
 
+        labels = self.labels()
+
         def row(key: tuple[Any, Any]) -> dict[str, Any]:
-            return {"theme": key[0], "place": key[1], **cells[key].publish()}
+            return {"theme": key[0], "theme_name": self._named(labels, "theme", key[0]), "place": key[1],
+                    "place_name": self._named(labels, "place", key[1]), **cells[key].publish()}
 
         rows = [row(k) for k in sorted(cells, key=str) if ALL not in k
                 and theme in (None, k[0]) and place in (None, k[1])]
@@ -465,10 +446,17 @@ class Insights:
         online, that award a badge at that layer or above.
 
         Returns:
-            ``{"insight", "params", "definition", "privacy", "rows": [{place, theme,
-            learners, suppressed, opportunities: [{id, name, mode, place}]}],
-            "places": [...], "themes": [...], "total"}``.
+            ``{"insight", "params", "definition", "privacy", "rows": [{place, place_name,
+            theme, theme_name, learners, suppressed, opportunities: [{id, name, mode, place,
+            place_name}]}], "places": [...], "themes": [...], "total"}``; a margin's name is
+            ``all``, an opportunity with no place (online) has ``place`` null and
+            ``place_name`` ``online``.
+
+        Raises:
+            InvalidInput: ``place`` is not a district (``filters.district``: a venue is
+                refused, naming its district).
         """
+        district(place, self.districts(), "place")
         upper = self._upper_rank()
         pairs = {(r["place"], r["theme"]): frozenset(r["learners"]) for r in self._read(
             queries.UNSEEN_TALENT, {"upper_rank": upper, "min_badges": UNSEEN_MIN_BADGES,
@@ -477,12 +465,16 @@ class Insights:
         suppress(cells, grid_lines([k[0] for k in pairs], [k[1] for k in pairs]), self.k)
         opps = self._read(queries.MOVE_UP_OPPORTUNITIES, {"upper_rank": upper})
 
+        labels = self.labels()
+
         def row(key: tuple[Any, Any]) -> dict[str, Any]:
             p, t = key
-            near = [{"id": o["id"], "name": o["name"], "mode": o["mode"], "place": o["place"]} for o in opps
+            near = [{"id": o["id"], "name": o["name"], "mode": o["mode"], "place": o["place"],
+                     "place_name": self._named(labels, "place", o["place"] or ONLINE)} for o in opps
                     if t in (ALL, o["theme"]) and (p == ALL or o["place"] in (p, None))]
             unique = list({o["id"]: o for o in near}.values())
-            return {"place": p, "theme": t, **cells[key].publish(), "opportunities": unique}
+            return {"place": p, "place_name": self._named(labels, "place", p), "theme": t,
+                    "theme_name": self._named(labels, "theme", t), **cells[key].publish(), "opportunities": unique}
 
         keys = sorted(cells, key=str)
         rows = [row(k) for k in keys if ALL not in k and place in (None, k[0]) and theme in (None, k[1])]

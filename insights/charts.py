@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from colearn.errors import InvalidInput
-from colearn.insights.tables import flatten
+from colearn.insights.tables import COMPLETED, flatten, funnel
 
 __all__ = ["FORMATS", "NOTHING", "figure", "nothing_to_draw", "render"]
 
@@ -183,10 +183,12 @@ def _pathways(fig: Figure, a: dict[str, Any]) -> None:
     paths = a["pathways"]
     axes = fig.subplots(len(paths), 1, squeeze=False)[:, 0]
     for ax, p in zip(axes, paths):
-        labels = [f"{s['step']}. {s['title']}" + (" (optional)" if s["optional"] else "") for s in p["stages"]]
-        values = [s["learners"] or 0 for s in p["stages"]]
-        bars = ax.barh(labels, values, color="#2a9d8f")
-        for bar, s in zip(bars, p["stages"]):
+        stages = funnel(p)  # the stages with the completed bar after the required ones
+        labels = [s["title"] if s["step"] == COMPLETED else f"{s['step']}. {s['title']}"
+                  + (" (optional)" if s["optional"] else "") for s in stages]
+        values = [s["learners"] or 0 for s in stages]
+        bars = ax.barh(labels, values, color=["#1d6b61" if s["step"] == COMPLETED else "#2a9d8f" for s in stages])
+        for bar, s in zip(bars, stages):
             if s["suppressed"]:
                 bar.set(**_HATCH)
                 ax.text(0, bar.get_y() + bar.get_height() / 2, " hidden", va="center", fontsize=7)

@@ -3,18 +3,23 @@ parameter, when it names nothing the graph or the spine has.
 
 ``issued``'s ``group`` depends on ``by``: theme, destination, spine-cell, place and
 organisation ids come from the graph's labels (``Insights.labels``), a theme kind
-from ``ThemeKind`` and the kinds the city's themes use."""
+from ``ThemeKind`` and the kinds the city's themes use.
+
+Insights count places by district (the outermost place a place lies within), so a
+``place`` filter, and ``issued``'s ``group`` by place, must name a district: a venue
+is refused, naming the district it lies in (``district``), rather than answered with
+a table that is always empty or, counted as its district, read as the venue's own."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from colearn.errors import InvalidInput
 from colearn.records import ThemeKind
 from colearn.text import expected
 
-__all__ = ["groups_of", "known"]
+__all__ = ["district", "districts_of", "groups_of", "known"]
 
 #: ``issued``'s dimension -> the ``Insights.labels`` kind its group ids are.
 _GROUP_KIND = {"theme": "Theme", "destination": "Destination", "cell": "SpineCell", "place": "Place",
@@ -56,3 +61,46 @@ def groups_of(by: str, labels: Mapping[str, Mapping[str, Mapping[str, Any]]]) ->
         return {str(k) for k in ThemeKind} | {str(t["extra"]) for t in labels.get("Theme", {}).values()
                                               if t.get("extra")}
     return set(labels.get(_GROUP_KIND[by], {}))
+
+
+def districts_of(places: Iterable[str], within: Mapping[str, str]) -> dict[str, str]:
+    """Each place's district, as the insights count places: the outermost place up its
+    ``within`` chain, at any depth; itself when it lies within nothing.
+
+    Args:
+        places: every place id.
+        within: place id -> the place it lies within (``queries.PLACES_WITHIN``); a
+            cycle (refused on ingest) stops where it closes.
+    """
+    out: dict[str, str] = {}
+    for place in places:
+        seen, up = {place}, place
+        while up in within and within[up] not in seen:
+            up = within[up]
+            seen.add(up)
+        out[place] = up
+    return out
+
+
+def district(value: str | None, districts: Mapping[str, str], field: str, noun: str = "district",
+             also: Collection[str] = ()) -> None:
+    """Refuse ``value`` unless it is a district (or one of ``also``, such as ``online``).
+
+    Args:
+        value: the filter as sent; None (not sent) is always accepted.
+        districts: ``districts_of``'s answer: place id -> its district.
+        field: the query parameter, named in the error.
+        noun: what the value is, for the message of an unknown one.
+        also: further accepted values, listed with the districts.
+
+    Raises:
+        InvalidInput: naming ``field``, listing the districts: for a place within a
+            district, the message names that district; otherwise as ``known``.
+    """
+    if value is None or value in also or districts.get(value) == value:
+        return
+    allowed = sorted({*districts.values(), *also})
+    if value in districts:
+        raise InvalidInput(f"place '{value}' is not a district: insights count places by district, and it lies "
+                           f"within '{districts[value]}' (ask for that); {expected(allowed)}", field=field)
+    known(value, allowed, field, noun)

@@ -11,7 +11,8 @@ from typing import Any
 from colearn.errors import InvalidInput
 from colearn.insights.privacy import Line
 
-__all__ = ["INTERVALS", "exact_month_lines", "next_start", "parse_day", "period_of", "period_start"]
+__all__ = ["INTERVALS", "exact_month_lines", "next_start", "parse_day", "period_of", "period_start", "periods_between",
+           "shown_periods"]
 
 INTERVALS: tuple[str, ...] = ("week", "month")
 
@@ -45,6 +46,34 @@ def period_start(period: str, interval: str) -> str:
     if interval == "month":
         return f"{period}-01"
     return date.fromisocalendar(int(period[:4]), int(period[6:]), 1).isoformat()
+
+
+def periods_between(first: date, last: date, interval: str) -> list[str]:
+    """Every period key from the one holding day ``first`` to the one holding day ``last``,
+    in order, none skipped (empty when ``first`` is after ``last``).
+
+    Raises:
+        InvalidInput: ``interval`` is neither ``week`` nor ``month``.
+    """
+    out: list[str] = []
+    key, start = period_of((first - date(1970, 1, 1)).days, interval)
+    while start <= last:
+        out.append(key)
+        start = next_start(start, interval)
+        key = period_of((start - date(1970, 1, 1)).days, interval)[0]
+    return out
+
+
+def shown_periods(held: list[str], interval: str, start: date | None, end: date | None, today: date) -> list[str]:
+    """The periods a time series shows: every one, none skipped, from the first of
+    ``held`` (the sorted periods with a count) to the last or ``today``'s, whichever is
+    later, cut to those overlapping ``start``..``end`` (inclusive days; None: no limit).
+    Empty when nothing is held."""
+    if not held:
+        return []
+    first = date.fromisoformat(period_start(held[0], interval))
+    last = max(date.fromisoformat(period_start(held[-1], interval)), today)
+    return periods_between(max(first, start or first), min(last, end or last), interval)
 
 
 def exact_month_lines(dim: str, groups: list[Any], months: Iterable[str]) -> list[Line]:

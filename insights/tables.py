@@ -10,7 +10,7 @@ from typing import Any
 
 from colearn.insights.privacy import ALL
 
-__all__ = ["COLUMNS", "flatten", "to_csv"]
+__all__ = ["COLUMNS", "COMPLETED", "flatten", "funnel", "to_csv"]
 
 #: Columns that hold a group id, and the ``names`` dimension that names it.
 _NAMED = {"theme": "theme", "place": "place", "group": None, "cell": "cell", "destination": "destination",
@@ -29,7 +29,11 @@ COLUMNS = {
 
 
 def flatten(answer: dict[str, Any]) -> list[dict[str, Any]]:
-    """The main table of an answer as flat rows (for printing; opportunity lists become counts)."""
+    """The main table of an answer as flat rows (for printing; opportunity lists become counts).
+
+    A pathway funnel's rows are its stages with a ``completed`` row after the required
+    ones (``step`` and ``title`` say so, ``optional`` is empty), so the CSV and the
+    command line's table show what the JSON's ``completed`` says."""
     kind = answer["insight"]
     if kind == "issued":
         return answer["rows"]
@@ -40,11 +44,27 @@ def flatten(answer: dict[str, Any]) -> list[dict[str, Any]]:
                  **{k: s[k] for k in ("learners", "median_days", "suppressed")}}
                 for d in answer["domains"] for s in [{"from_layer": "any", "to_layer": "higher", **d}, *d["steps"]]]
     if kind == "pathways":
-        return [{"pathway": p["pathway"], "pathway_title": p["title"], **s}
-                for p in answer["pathways"] for s in p["stages"]]
+        return [row for p in answer["pathways"] for row in funnel(p)]
     rows = answer["rows"]
     if kind == "unseen_talent":
         return [{**r, "opportunities": len(r["opportunities"])} for r in rows]
+    return rows
+
+
+#: The ``step`` and ``title`` of a funnel's ``completed`` row in ``flatten``'s table.
+COMPLETED = "completed"
+
+
+def funnel(pathway: dict[str, Any]) -> list[dict[str, Any]]:
+    """One pathway's funnel as table rows: its required stages, a ``completed`` row (the
+    learners who met every required step, hidden as that stage is), then its optional stages."""
+    head = {"pathway": pathway["pathway"], "pathway_title": pathway["title"]}
+    rows = [{**head, **s} for s in pathway["stages"]]
+    done = pathway.get("completed")
+    if done is not None:
+        at = sum(1 for s in pathway["stages"] if not s["optional"])
+        rows.insert(at, {**head, "step": COMPLETED, "title": "Completed (every required step)", "optional": None,
+                         "learners": done["learners"], "suppressed": done["suppressed"]})
     return rows
 
 

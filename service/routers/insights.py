@@ -90,15 +90,19 @@ def issued(
     interval: Annotated[Literal["week", "month"], Query()] = "month",
     start: Annotated[str | None, Query(alias="from", description="first day shown, YYYY-MM-DD")] = None,
     end: Annotated[str | None, Query(alias="to", description="last day shown, YYYY-MM-DD")] = None,
-    group: Annotated[str | None, Query(description="show only this group (e.g. a theme id)")] = None,
+    group: Annotated[str | None, Query(description="show only this group (e.g. a theme id; by place, a district)")]
+    = None,
 ) -> Response:
     """Accepted awards per week or month by theme, theme kind, destination, spine
     cell, place (the learner's home district) or issuing organisation.
 
     Answers ``periods`` (all groups, per period), ``groups`` (per group, all
-    time), ``total`` and ``rows`` (per period and group), each cell
-    ``{learners, assertions, suppressed}``. ``from``, ``to`` and ``group`` only
-    choose which cells are shown.
+    time), ``total`` (all time) and ``rows`` (per period and group), each cell
+    ``{learners, assertions, suppressed}``. Every period from ``from`` (or the
+    first award) to ``to`` (or the last award or today) is shown, none skipped: a
+    period with no award is 0 (not hidden). ``from``, ``to`` and ``group`` only
+    choose which cells are shown: ``groups`` and ``total`` stay all-time figures,
+    as ``groups_and_total`` says.
     """
     with request_fields("query"):  # the insights' ``group``, ``from`` are query parameters
         answer = insights.issued(by, interval, start=parse_day(start, "from"), end=parse_day(end, "to"),
@@ -138,10 +142,13 @@ def supply_demand(request: Request, _: Reader, insights: InsightsDep, store: Sto
                   theme: Annotated[str | None, Query()] = None,
                   place: Annotated[str | None, Query()] = None) -> Response:
     """Opportunities and venues per theme and district (or online) against the
-    learners there who state an interest in the theme (an unknown ``theme`` or
-    ``place`` is refused, 422)."""
-    check_filters(store, "query", theme=theme, place=place)
-    return _answer(request, insights.supply_demand(theme=theme, place=place))
+    learners there who state an interest in the theme (an unknown ``theme`` is refused,
+    422, and so is a ``place`` that is neither a district nor ``online``: a venue is
+    refused naming its district, since places are counted by district)."""
+    check_filters(store, "query", theme=theme)
+    with request_fields("query"):
+        answer = insights.supply_demand(theme=theme, place=place)
+    return _answer(request, answer)
 
 
 @router.get("/unseen-talent", response_model=InsightPublic, responses=_RESPONSES)
@@ -150,6 +157,9 @@ def unseen_talent(request: Request, _: Reader, insights: InsightsDep, store: Sto
                   theme: Annotated[str | None, Query()] = None) -> Response:
     """Learners with sustained engagement and participation badges but none higher,
     by home district and theme, with the opportunities that would move them up
-    (an unknown ``place`` or ``theme`` is refused, 422)."""
-    check_filters(store, "query", place=place, theme=theme)
-    return _answer(request, insights.unseen_talent(place=place, theme=theme))
+    (an unknown ``theme`` is refused, 422, and so is a ``place`` that is not a district:
+    a venue is refused naming its district, since places are counted by district)."""
+    check_filters(store, "query", theme=theme)
+    with request_fields("query"):
+        answer = insights.unseen_talent(place=place, theme=theme)
+    return _answer(request, answer)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -17,6 +18,8 @@ from colearn.graph.falkordb_store import EmbeddedFalkorDB
 from colearn.graph.store import GraphStore
 from colearn.insights.aggregates import (DIMENSIONS, INTERVALS, UNSEEN_BELOW_LAYER, UNSEEN_MIN_BADGES,
                                          UNSEEN_MIN_DAYS, Insights)
+from colearn.insights.charts import figure
+from colearn.insights.periods import period_start
 from colearn.insights.privacy import ALL, PRIMARY
 
 from tests.insights_builders import Demo, loaded_store, period, se_awards, tally
@@ -41,7 +44,9 @@ def private(demo_store: GraphStore) -> Insights:
 
 
 def _cells(rows: list[dict], *keys: str) -> dict:
-    return {tuple(r[k] for k in keys): (r["learners"], r["assertions"]) for r in rows}
+    """The rows that count something (or are hidden): ``issued`` shows the periods with
+    no award as 0 as well (``test_issued_shows_every_period_and_zero_where_none``)."""
+    return {tuple(r[k] for k in keys): (r["learners"], r["assertions"]) for r in rows if r["learners"] != 0}
 
 
 @pytest.mark.parametrize("interval", INTERVALS)
@@ -67,11 +72,59 @@ def test_issued_range_and_group_choose_cells(exact: Insights) -> None:
     assert {r["group"] for r in answer["groups"]} == {"digital"}
 
 
+def _every_period(first: date, last: date, interval: str) -> list[str]:
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return list(dict.fromkeys(period(d, interval) for d in days))
+
+
+@pytest.mark.parametrize("interval", INTERVALS)
+def test_issued_shows_every_period_and_zero_where_none(exact: Insights, private: Insights, interval: str) -> None:
+    """A period with no award was left out (2026-10, then 2026-12) and a chart's line
+    jumped over it: every period from ``from`` (or the first award) to the last award or
+    today is shown, each group in each, 0 where there was none, and a 0 is not hidden."""
+    start = date(2026, 1, 1)
+    answer = exact.issued("cell", interval, start=start)
+    last = max(max(a.day for a in DEMO.awards), datetime.now(UTC).date())
+    periods = _every_period(start, last, interval)
+    assert [r["period"] for r in answer["periods"]] == periods
+    groups = [g["group"] for g in answer["groups"]]
+    assert [(r["period"], r["group"]) for r in answer["rows"]] == [(p, g) for p in periods for g in groups]
+    want = tally(DEMO.awards, lambda a: [(period(a.day, interval), g) for g in DEMO.groups(a, "cell")])
+    for r in answer["rows"]:
+        assert (r["learners"], r["assertions"]) == want.get((r["period"], r["group"]), (0, 0)), r
+    gaps = [(p, g) for g in groups for i, p in enumerate(periods[1:-1], 1) if (p, g) not in want
+            and any((q, g) in want for q in periods[:i]) and any((q, g) in want for q in periods[i + 1:])]
+    assert gaps, "the demo must have a group with no award in a period between two with some"
+    hidden = private.issued("cell", interval, start=start)
+    zeros = [r for r in hidden["rows"] if (r["period"], r["group"]) not in want]
+    assert zeros and all(r["learners"] == r["assertions"] == 0 and r["suppressed"] is None for r in zeros)
+    assert hidden["privacy"]["suppressed_cells"] == sum(1 for r in hidden["rows"] + hidden["periods"] + hidden[
+        "groups"] + [hidden["total"]] if r["suppressed"])
+    # the chart's line for a group goes down to 0 in its empty period instead of jumping over it
+    p, g = gaps[0]
+    label = next(r["label"] for r in answer["rows"] if r["group"] == g)
+    answer = exact.issued("cell", interval, start=start, group=g)
+    line = next(ln for ln in figure(answer).axes[0].get_lines() if ln.get_label() == label)
+    drawn = dict(zip(line.get_xdata(), line.get_ydata()))
+    assert drawn[date.fromisoformat(period_start(p, interval))] == 0
+
+
+def test_issued_groups_and_total_are_all_time_and_say_so(exact: Insights) -> None:
+    """``from`` and ``to`` choose periods; the groups and the total stay all-time figures
+    (so they match every other answer's), and the answer says so."""
+    whole = exact.issued("theme", "month")
+    cut = exact.issued("theme", "month", start=date(2026, 6, 1), end=date(2026, 8, 31))
+    assert [r["period"] for r in cut["periods"]] == ["2026-06", "2026-07", "2026-08"]
+    assert cut["groups"] == whole["groups"] and cut["total"] == whole["total"]
+    assert cut["total"]["assertions"] == len(DEMO.awards)
+    assert cut["groups_and_total"].startswith("all time, whatever from and to")
+
+
 @pytest.mark.parametrize("by", DIMENSIONS)
 def test_issued_hides_small_cells_and_shows_the_rest_exactly(private: Insights, by: str) -> None:
     answer = private.issued(by, "month")
     want = tally(DEMO.awards, lambda a: [(period(a.day, "month"), g) for g in DEMO.groups(a, by)])
-    got = {(r["period"], r["group"]): r for r in answer["rows"]}
+    got = {(r["period"], r["group"]): r for r in answer["rows"] if r["learners"] != 0}
     assert set(got) == set(want)
     for key, (learners, assertions) in want.items():
         r = got[key]

@@ -14,6 +14,8 @@ hidden cell away; (3) funnel stages differ by 0 or at least k learners.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -397,3 +399,117 @@ def test_every_issued_group_shown_can_be_asked_for(api, by: str) -> None:
         r = client.get("/insights/issued", params={"by": by, "group": group}, headers=headers)
         assert r.status_code == 200, r.text
         assert {row["group"] for row in r.json()["rows"]} <= {group}
+
+
+# --------------------------------------------------------------------------
+# A funnel's completed count, in every format
+# --------------------------------------------------------------------------
+
+
+def _funnel_bars(answer: dict) -> list[tuple[str, str]]:
+    """(label, the text beside the bar) of each bar of the first pathway's chart."""
+    from colearn.insights.charts import figure
+
+    ax = figure(answer).axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    notes = [t.get_text().strip() for t in ax.texts]
+    return list(zip(labels, notes))
+
+
+def test_the_funnel_csv_and_chart_show_completed(api) -> None:
+    """``completed`` was in the JSON only: the CSV and the chart showed the steps."""
+    client, keys = api
+    body = get(api, "/insights/pathways", pathway="digital-careers")
+    done = body["pathways"][0]["completed"]
+    assert done["suppressed"] is None and done["learners"] > 0
+    r = client.get("/insights/pathways", params={"pathway": "digital-careers"},
+                   headers={"X-API-Key": keys["admin"], "Accept": "text/csv"})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    required = [str(s["step"]) for s in body["pathways"][0]["stages"] if not s["optional"]]
+    optional = [str(s["step"]) for s in body["pathways"][0]["stages"] if s["optional"]]
+    assert optional, "digital-careers has an optional step, after completed"
+    assert [row["step"] for row in rows] == [*required, "completed", *optional]
+    completed = rows[len(required)]
+    assert (completed["learners"], completed["suppressed"], completed["optional"]) == (str(done["learners"]), "", "")
+    bars = _funnel_bars(body)
+    assert bars[len(required)] == ("Completed (every required step)", str(done["learners"]))
+
+
+def test_a_hidden_completed_count_is_hidden_in_the_csv_and_chart(city: GraphStore) -> None:
+    """With k above the completed count, it is hidden in every format, as in the JSON."""
+    from colearn.insights.tables import to_csv
+
+    shown = Insights(city, min_learners=1).pathways(pathway="digital-careers")["pathways"][0]["completed"]
+    answer = Insights(city, min_learners=shown["learners"] + 1).pathways(pathway="digital-careers")
+    assert answer["pathways"][0]["completed"] == {"learners": None, "suppressed": "primary"}
+    rows = {row["step"]: row for row in csv.DictReader(io.StringIO(to_csv(answer)))}
+    assert (rows["completed"]["learners"], rows["completed"]["suppressed"]) == ("", "primary")
+    assert ("Completed (every required step)", "hidden") in _funnel_bars(answer)
+
+
+# --------------------------------------------------------------------------
+# Places are districts: a venue is refused, naming its district
+# --------------------------------------------------------------------------
+
+#: The demo city's districts, and a venue with the district it lies within.
+DISTRICTS = ["city-centre", "eastfield", "harbourside", "millbrook", "northgate", "riverside"]
+VENUE, ITS_DISTRICT = "kiln-studios", "harbourside"
+
+
+@pytest.mark.parametrize(("path", "params", "field"), [
+    ("/insights/issued", {"by": "place", "group": VENUE}, "group"),
+    ("/insights/unseen-talent", {"place": VENUE}, "place"),
+    ("/insights/supply-demand", {"place": VENUE}, "place"),
+])
+def test_a_venue_where_districts_are_counted_is_refused_naming_its_district(api, path: str, params: dict,
+                                                                            field: str) -> None:
+    """Places are counted by district, so a venue always answered an empty table (200)."""
+    client, keys = api
+    r = client.get(path, params=params, headers={"X-API-Key": keys["admin"]})
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [f"query.{field}"]
+    message = r.json()["errors"][0]["message"]
+    assert f"'{VENUE}' is not a district" in message and f"within '{ITS_DISTRICT}'" in message
+    listed = message.split("expected one of ", 1)[1]
+    assert all(d in listed for d in DISTRICTS) and "central-library" not in listed and VENUE not in listed
+
+
+def test_every_district_is_accepted_and_online_is_a_supply_place(api) -> None:
+    for d in DISTRICTS:
+        rows = get(api, "/insights/unseen-talent", place=d)["rows"]
+        assert rows and {r["place"] for r in rows} == {d}
+        assert {r["place"] for r in get(api, "/insights/supply-demand", place=d)["rows"]} == {d}
+    online = get(api, "/insights/supply-demand", place="online")["rows"]
+    assert online and {r["place"] for r in online} == {"online"}
+    client, keys = api
+    r = client.get("/insights/issued", params={"by": "place", "group": "atlantis"}, headers={"X-API-Key": keys["admin"]})
+    assert r.status_code == 422 and "unknown place group 'atlantis'" in r.text and "central-library" not in r.text
+
+
+# --------------------------------------------------------------------------
+# Names beside ids
+# --------------------------------------------------------------------------
+
+
+def _place_name(demo, place: str | None) -> str:
+    return {None: "no home place recorded", "online": "online"}.get(place) or demo.places[place]["name"]
+
+
+def test_supply_demand_and_unseen_talent_name_their_themes_and_places(api) -> None:
+    """Rows had only theme and place ids, and an unseen-talent opportunity only its
+    district's id: each id keeps its place and gets its name beside it."""
+    from tests.insights_builders import Demo
+
+    demo = Demo()
+    supply = get(api, "/insights/supply-demand")
+    unseen = get(api, "/insights/unseen-talent")
+    for r in supply["rows"] + unseen["rows"]:
+        assert r["theme_name"] == demo.themes[r["theme"]]["name"], r
+        assert r["place_name"] == _place_name(demo, r["place"]), r
+    assert {r["place"] for r in supply["rows"]} >= {"online", "eastfield"}
+    assert {(r["place_name"], r["theme_name"]) for r in supply["places"] + unseen["themes"]} >= {
+        (demo.places["eastfield"]["name"], "all"), ("all", demo.themes["digital"]["name"])}
+    opportunities = [o for r in unseen["rows"] for o in r["opportunities"]]
+    assert {o["place"] for o in opportunities} >= {None, "eastfield"}
+    for o in opportunities:
+        assert o["place_name"] == ("online" if o["place"] is None else demo.places[o["place"]]["name"]), o

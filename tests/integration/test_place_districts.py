@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_catalogue
+from colearn.insights.aggregates import Insights
 from tests.integration import test_place_within as place_within
 from tests.integration.test_place_within import _city
 
@@ -46,3 +50,21 @@ def test_insights_count_a_room_as_its_district(store: GraphStore, tmp_path: Path
     supply = {(r["theme"], r["place"]): sorted(r["opportunities"]) for r in store.read(queries.OPPORTUNITY_SUPPLY)}
     assert supply[("digital", "centre")] == ["coding-club", "taster-day"]
     assert not any(place in ("room-1", "central-library") for _, place in supply)
+
+
+def test_insights_take_districts_and_refuse_a_room_naming_its_district(store: GraphStore, tmp_path: Path) -> None:
+    """Insights count a room as its district, so asking for the room (or its venue) is
+    refused with the district to ask for instead, not answered with an always-empty table."""
+    ingest_catalogue(store, _city(tmp_path))
+    insights = Insights(store)
+    assert insights.districts() == {"centre": "centre", "central-library": "centre", "room-1": "centre"}
+    for place in ("room-1", "central-library"):
+        with pytest.raises(InvalidInput, match=f"'{place}' is not a district.*within 'centre'") as info:
+            insights.unseen_talent(place=place)
+        assert info.value.field == "place"
+        with pytest.raises(InvalidInput, match="within 'centre'"):
+            insights.supply_demand(place=place)
+        with pytest.raises(InvalidInput, match="within 'centre'") as info:
+            insights.issued("place", group=place)
+        assert info.value.field == "group"
+    assert [r["place"] for r in insights.supply_demand(place="centre")["rows"]] == ["centre"]
