@@ -107,6 +107,9 @@ class FollowerStats:
         rebuilds: builds swapped in since start.
         last_rebuild_s: how long the last build took.
         last_reason: why the last build was made.
+        build_error: why the builds asked for since the last swap fail (the error's message; it
+            is retried every second, and the last recommender built serves meanwhile); None
+            once one succeeds.
         latencies_ms: ``(seq, ms)``: change-to-visible latency of recent entries
             (the writer's clock to applied here; one machine's clock, or synced
             clocks), for benchmarks; at most ``keep`` kept. An entry counts
@@ -124,6 +127,7 @@ class FollowerStats:
     rebuilds: int = 0
     last_rebuild_s: float = 0.0
     last_reason: str = ""
+    build_error: str | None = None
     latencies_ms: list[tuple[int, float]] = field(default_factory=list)
     phases_ms: list[tuple[int, float, float, bool]] = field(default_factory=list)
     keep: int = 200_000
@@ -386,9 +390,11 @@ class FeedFollower:
                 urgent, self._urgent = self._urgent, False
             try:
                 self._rebuild(reason, self.build if urgent or self.build_quiet is None else self.build_quiet)
-            except Exception:  # noqa: BLE001 - logged; asked again below
-                log.exception("recommender rebuild failed (%s)", reason)
+            except Exception as exc:  # noqa: BLE001 - logged; asked again below
+                if self.stats.build_error != str(exc):  # once per cause, not every second
+                    log.exception("recommender rebuild failed (%s)", reason)
                 with self._lock:
+                    self.stats.build_error = str(exc) or type(exc).__name__
                     self._building = False
                     self._pending_from = None
                     self._want_rebuild = self._want_rebuild or reason
@@ -428,6 +434,7 @@ class FeedFollower:
             self.stats.rebuilds += 1
             self.stats.last_rebuild_s = time.monotonic() - started
             self.stats.last_reason = reason
+            self.stats.build_error = None
             self._built_at = time.monotonic()
             self._pending_from = None
             self._building = False

@@ -93,7 +93,7 @@ def page(store: GraphStore, principal: Principal, *, q: str | None, status: str 
          destination: str | None, organisation: str | None, limit: int, offset: int) -> tuple[int, list[dict]]:
     """One page of pathways the caller may see (drafts only their authors' and admin's)."""
     row = store.read(queries.PATHWAY_PAGE, {
-        "q": q.strip().lower() if q and q.strip() else None, "status": status, "destination": destination,
+        "q": q.strip() if q and q.strip() else None, "status": status, "destination": destination,
         "organisation": organisation, "viewer": policy.draft_viewer(principal), "limit": limit, "offset": offset})[0]
     return row["total"], row["data"]
 

@@ -147,7 +147,7 @@ def page(store: GraphStore, entity: Entity, filters: dict[str, Any], *, q: str |
         The total matching the filters, and the page's records (``public`` shape).
     """
     params = {name: filters.get(name) for name in queries.CATALOGUE_FILTERS[entity.label]}
-    params |= {"q": q.strip().lower() if q and q.strip() else None, "limit": limit, "offset": offset}
+    params |= {"q": q.strip() if q and q.strip() else None, "limit": limit, "offset": offset}
     row = store.read(queries.catalogue_page(entity.label), params)[0]
     return row["total"], [public(entity, r) for r in row["data"]]
 

@@ -16,7 +16,8 @@ from colearn.recommender.opportunities import Reach
 class Health(BaseModel):
     """``GET /health``."""
 
-    status: str = Field(examples=["ok"])
+    status: str = Field(examples=["ok"], description="ok, or degraded while build_error says why the "
+                                                     "recommender cannot be rebuilt")
     backend: str = Field(description="the graph engine: falkordb or neo4j")
     learners: int = Field(description="learners in the recommender's projection")
     badges: int = Field(description="badges in the recommender's projection")
@@ -27,6 +28,9 @@ class Health(BaseModel):
     feed_position: int = Field(description="the last change-feed sequence this process applied")
     feed_head: int = Field(description="the last change-feed sequence recorded in the graph")
     rebuilds: int = Field(description="recommender rebuilds this process swapped in since start")
+    build_error: str | None = Field(None, description="why the recommender cannot be rebuilt now (it is "
+                                    "retried every second; the last one built serves meanwhile, and "
+                                    "status is 'degraded'); null when it can")
 
     ranking: str = Field("blend", description="what ranks recommendations: 'ranker' (the learned model), "
                          "'signal:<name>' (the guard found the model no better than that one signal on the "

@@ -37,12 +37,15 @@ def _outermost(place: str, district: str = "up") -> str:
             f"WHERE NOT ({district})-[:{Rel.WITHIN}]->(:{Label.PLACE}) ")
 
 
-_TEXT_MATCH = ("toLower(coalesce(n.name, n.title, '')) CONTAINS $q "
-               "OR toLower(coalesce(n.description, '')) CONTAINS $q")
+#: ``$q`` is lower-cased here, by the engine that lowers the text it is matched in: a lower-casing
+#: in Python differs from an engine's for some letters ("İ" is "i̇" in Python and Java, "i" in
+#: FalkorDB), and a badge named "İstanbul" was not found by ``q=İstanbul`` on FalkorDB.
+_TEXT_MATCH = ("toLower(coalesce(n.name, n.title, '')) CONTAINS toLower($q) "
+               "OR toLower(coalesce(n.description, '')) CONTAINS toLower($q)")
 
 
 def _filtered(label: Label, filters: dict[str, str]) -> str:
-    """``MATCH (n:label)`` kept by ``q`` and ``filters``.
+    """``MATCH (n:label)`` kept by ``q`` and ``filters``; a node without an ``id`` never.
 
     A link filter is a pattern predicate on the far node's id, behind
     ``$param IS NULL OR``: FalkorDB skips it for a filter not given. (Lists of
@@ -50,7 +53,8 @@ def _filtered(label: Label, filters: dict[str, str]) -> str:
     cost 30 us a node and filter even when nothing was filtered: 350 ms for a
     page of 800 opportunities, linear in the city.)
     """
-    preds = [f"($q IS NULL OR {_TEXT_MATCH})"]
+    # a node without an id is not one of ours (another application's, or made by hand): not listed
+    preds = ["n.id IS NOT NULL", f"($q IS NULL OR {_TEXT_MATCH})"]
     for p, on in filters.items():
         test = f"{on} = ${p}" if on.startswith("n.") else re.sub(r"\(x:(\w+)\)$", rf"(:\1 {{id: ${p}}})", on)
         preds.append(f"(${p} IS NULL OR {test})")

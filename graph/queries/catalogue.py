@@ -162,7 +162,7 @@ CATALOGUE_SHAPES: dict[Label, tuple[tuple[str, ...], tuple[Link, ...]]] = {
 #: ``n.<prop>`` compares a property; a pattern from ``(n)`` to ``(x)`` matches
 #: when ``$param`` is the id of one of the ``x`` it reaches. A null parameter
 #: leaves the filter out. ``district`` follows ``WITHIN`` to any depth (a room
-#: within a venue within the district). ``q`` (always taken) is lower-case text matched in
+#: within a venue within the district). ``q`` (always taken) is text matched case-insensitively in
 #: the name (or title) and the description.
 CATALOGUE_FILTERS: dict[Label, dict[str, str]] = {
     Label.ORGANISATION: {"kind": "n.kind"},
@@ -212,7 +212,7 @@ def _order(label: Label) -> str:
 def catalogue_page(label: Label) -> str:
     """One page of a catalogue label's nodes, filtered, with the total before paging.
 
-    Params: ``q`` (lower-case text or null), one param per ``CATALOGUE_FILTERS[label]``
+    Params: ``q`` (text matched case-insensitively, or null), one param per ``CATALOGUE_FILTERS[label]``
     (null: not filtered), ``offset``, ``limit``.
     Returns one row ``{total, data: [record]}``; a record has ``id``, the label's
     scalars and its links' fields (lists of ids, or one id or null).

@@ -22,7 +22,7 @@ _PATHWAY_STEPS = (
     f"optional: s.optional, badges: {_sorted_ids(f'[(s)-[:{Rel.ACCEPTS}]->(b:{Label.BADGE}) | b.id]')}}} END) AS steps "
 )
 
-#: One page of pathways. Params: ``q`` (lower-case or null), ``status``,
+#: One page of pathways. Params: ``q`` (text matched case-insensitively, or null), ``status``,
 #: ``destination``, ``organisation`` (null: any), ``viewer`` (an organisation id
 #: whose drafts are shown, ``'*'`` for all, null for none), ``offset``, ``limit``.
 #: Returns one row ``{total, data: [record]}``; a record has id, title,

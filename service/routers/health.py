@@ -28,7 +28,8 @@ def health(request: Request, store: StoreDep) -> Health:
     stats = follower.stats if follower is not None else None
     ranker = getattr(rec, "ranker_", None)
     serving = "blend" if ranker is None else ("ranker" if ranker.serve_ == "ranker" else f"signal:{ranker.serve_}")
-    return Health(status="ok", backend=store.backend, learners=learners, badges=badges,
+    error = stats.build_error if stats else None
+    return Health(status="degraded" if error else "ok", build_error=error, backend=store.backend, learners=learners, badges=badges,
                   text_model=getattr(text, "model_", "none"),
                   nodes_without_vectors=int(missing["badges"]) + int(missing["opportunities"]),
                   feed_position=stats.position if stats else 0, feed_head=stats.head if stats else 0,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -226,6 +227,37 @@ def test_a_new_badge_is_known_after_the_rebuild_it_asks_for(store: GraphStore) -
     assert "new-badge" in follower.recommender.badges.ids
     assert follower.recommender.signals_["popularity"].holders_[follower.recommender.badges.get("new-badge")] == 1
     _same_as_fresh(store, follower.recommender)
+
+
+def test_a_build_that_fails_is_reported_by_health_until_one_succeeds(store: GraphStore, tmp_path: Path) -> None:
+    """A build that fails (here a node another application made without an id) is retried every
+    second while the last recommender serves; ``/health`` says ``degraded`` and why, where it said
+    ``ok`` while the log filled with one traceback a second; once the node is gone, ``ok`` again."""
+    from fastapi.testclient import TestClient
+
+    from colearn.service.app import create_app
+
+    _seed(store)
+
+    def health_until(client: TestClient, status: str) -> dict:
+        deadline = time.monotonic() + 60
+        while (said := client.get("/health").json())["status"] != status:
+            assert time.monotonic() < deadline, said
+            time.sleep(0.05)
+        return said
+
+    with TestClient(create_app(Settings(data_dir=tmp_path, anonymous_role="partner"), store=store)) as client:
+        assert health_until(client, "ok")["build_error"] is None
+        served = client.app.state.recommender  # type: ignore[attr-defined]
+        store.write(f"CREATE (:{Label.BADGE} {{name: 'Made elsewhere'}})")
+        store.write(feed.RANKER_CHANGED, {"feed": feed.change(feed.RANKER, ids=["hash-new"])})
+        said = health_until(client, "degraded")
+        assert said["build_error"].startswith(store.where) and "a Badge node has no id" in said["build_error"]
+        assert client.app.state.recommender is served  # type: ignore[attr-defined]
+        assert client.get("/learners/l1/next").status_code == 200
+        store.write(f"MATCH (b:{Label.BADGE}) WHERE b.id IS NULL DELETE b")
+        said = health_until(client, "ok")
+        assert said["build_error"] is None and said["rebuilds"] == 1
 
 
 def test_awards_that_expire_leave_the_signals_as_their_time_passes(store: GraphStore) -> None:
