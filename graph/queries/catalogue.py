@@ -267,9 +267,18 @@ def catalogue_upsert(label: Label, *, create: bool) -> str:
     parts.append("RETURN n.id AS id")
     return " ".join(parts)
 
+#: A claim code not revoked (``rel``: ``GRANTS`` its badge, ``AT`` its opportunity):
+#: without either it is no longer listed nor redeemable. Revoke it first (a revoked
+#: code is then no longer listed either: it is refused anyway).
+_LIVE_CODES = f"(n)<-[:{{rel}}]-(x:{Label.CLAIM_CODE}) WHERE x.revoked_on IS NULL"
+
 #: Per label: what keeps a node from being deleted (``(name, pattern from n)``):
-#: deleting it would leave an award, a pathway step, a badge without a cell,
-#: or an offline opportunity without its place. Other links go with the node.
+#: deleting it would leave an award, a pathway step, a badge without a cell, its
+#: theme or its place, a theme without its destination, or a claim code without
+#: the badge it grants or the opportunity it is handed out at. Other links go with
+#: the node: its own outgoing links, and a learner's stated interests
+#: (``INTERESTED_IN``) and home place (``LIVES_IN``), which are the learner's, not
+#: the city's, and never keep the city from changing its catalogue.
 CATALOGUE_BLOCKERS: dict[Label, tuple[tuple[str, str], ...]] = {
     Label.ORGANISATION: (
         ("badges", f"(n)-[:{Rel.DEFINES}]->(x:{Label.BADGE})"),
@@ -284,10 +293,13 @@ CATALOGUE_BLOCKERS: dict[Label, tuple[tuple[str, str], ...]] = {
                             f"WHERE x.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}']"),
         ("pathway steps", f"(n)<-[:{Rel.ACCEPTS}]-(x:{Label.STEP})"),
         ("pathway completions", f"(n)<-[:{Rel.COMPLETES_WITH}]-(x:{Label.PATHWAY})"),
+        ("claim codes", _LIVE_CODES.format(rel=Rel.GRANTS)),
     ),
-    Label.OPPORTUNITY: (),
-    Label.THEME: (),
-    Label.DESTINATION: (("pathways", f"(n)<-[:{Rel.TOWARDS}]-(x:{Label.PATHWAY})"),),
+    Label.OPPORTUNITY: (("claim codes", _LIVE_CODES.format(rel=Rel.AT)),),
+    Label.THEME: (("badges", f"(n)<-[:{Rel.IN_THEME}]-(x:{Label.BADGE})"),
+                  ("opportunities", f"(n)<-[:{Rel.IN_THEME}]-(x:{Label.OPPORTUNITY})")),
+    Label.DESTINATION: (("pathways", f"(n)<-[:{Rel.TOWARDS}]-(x:{Label.PATHWAY})"),
+                        ("themes", f"(n)<-[:{Rel.LEADS_TO}]-(x:{Label.THEME})")),
     Label.PLACE: (("opportunities", f"(n)<-[:{Rel.LOCATED_IN}]-(x:{Label.OPPORTUNITY})"),
                   ("places within it", f"(n)<-[:{Rel.WITHIN}]-(x:{Label.PLACE})")),
     Label.SPINE_CELL: (("badges", f"(n)<-[:{Rel.ALIGNS_TO}]-(x:{Label.BADGE})"),),

@@ -226,6 +226,25 @@ def test_places_keep_their_district(api) -> None:
     assert blocked.status_code == 409 and "places within it" in blocked.json()["detail"]
 
 
+def test_a_theme_or_destination_in_use_is_kept(api) -> None:
+    """Before, deleting a theme answered 204 and dropped it from every badge
+    (``"themes": []``), and a destination from every theme that led to it."""
+    client, h = api
+    before = client.get("/badges/digital-explorer", headers=h["admin"]).json()["themes"]
+    assert "digital" in before
+    used = client.delete("/themes/digital", headers=h["admin"])
+    assert used.status_code == 409 and used.headers["content-type"].startswith("application/problem+json")
+    assert "badges" in used.json()["detail"] and "opportunities" in used.json()["detail"]
+    assert client.get("/badges/digital-explorer", headers=h["admin"]).json()["themes"] == before
+    assert client.get("/themes/digital", headers=h["admin"]).status_code == 200
+    led = client.delete("/destinations/employment", headers=h["admin"])
+    assert led.status_code == 409 and "themes" in led.json()["detail"]
+    assert "employment" in client.get("/themes/digital", headers=h["admin"]).json()["destinations"]
+    made = client.post("/themes", json={"id": "quiet", "name": "Quiet", "kind": "civic"}, headers=h["admin"])
+    assert made.status_code == 201
+    assert client.delete("/themes/quiet", headers=h["admin"]).status_code == 204
+
+
 def test_accepting_the_last_step_awards_the_completion_once(api, store: GraphStore) -> None:
     client, h = api
     rows = _hold_all_but_last_step(client, h, store, "grace")

@@ -11,7 +11,7 @@ import pytest
 
 from colearn.errors import Conflict
 from colearn.graph import queries
-from colearn.graph.schema import Label
+from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_catalogue
 
@@ -84,16 +84,50 @@ def test_upsert_writes_node_and_replaces_links(any_store: GraphStore, city: dict
 def test_delete_only_what_nothing_needs(any_store: GraphStore, city: dict) -> None:
     # "taster" is accepted by a pathway step: it stays
     assert any_store.read(queries.catalogue_usage(Label.BADGE), {"id": "taster"}) == [
-        {"id": "taster", "uses": [0, 1, 0]}]
+        {"id": "taster", "uses": [0, 1, 0, 0]}]
     assert any_store.write(queries.catalogue_delete(Label.BADGE), {"id": "taster"}) == [{"deleted": 0}]
     assert any_store.read(queries.catalogue_usage(Label.OPPORTUNITY), {"id": "taster-day"}) == [
-        {"id": "taster-day", "uses": []}]
+        {"id": "taster-day", "uses": [0]}]
     assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 1}]
     assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 0}]
     assert any_store.read(queries.catalogue_usage(Label.OPPORTUNITY), {"id": "taster-day"}) == []
     # the place is free once its only opportunity is gone
     assert any_store.write(queries.catalogue_delete(Label.PLACE), {"id": "centre"}) == [{"deleted": 1}]
     assert any_store.read(queries.count_nodes(Label.OPPORTUNITY)) == [{"n": len(city["opportunities"]) - 1}]
+
+
+@covers("catalogue_usage", "catalogue_delete")
+def test_links_into_a_node_keep_it_unless_they_are_a_learners(any_store: GraphStore, city: dict) -> None:
+    """A theme in a badge or an opportunity, a destination a theme leads to, and an
+    opportunity or badge with a claim code not revoked are kept (before, a theme and
+    an opportunity had no blockers: deleting them dropped the badges' themes and the
+    codes' opportunity); a learner's stated interest does not keep a theme."""
+    usage = {(label, i): any_store.read(queries.catalogue_usage(label), {"id": i})[0]["uses"]
+             for label, i in [(Label.THEME, "green"), (Label.THEME, "digital"),
+                              (Label.DESTINATION, "civic_engagement"), (Label.OPPORTUNITY, "taster-day")]}
+    assert usage == {(Label.THEME, "green"): [1, 0], (Label.THEME, "digital"): [3, 1],
+                     (Label.DESTINATION, "civic_engagement"): [0, 1], (Label.OPPORTUNITY, "taster-day"): [0]}
+    for label, i in [(Label.THEME, "green"), (Label.DESTINATION, "civic_engagement")]:
+        assert any_store.write(queries.catalogue_delete(label), {"id": i}) == [{"deleted": 0}]
+    assert any_store.read(queries.catalogue_get(Label.BADGE), {"id": "mentor"})[0]["record"]["themes"] != []
+    any_store.write(queries.merge_nodes(Label.CLAIM_CODE), {"rows": [{"id": "code", "props": {}}]})
+    any_store.write(queries.set_links(Label.CLAIM_CODE, Rel.AT, Label.OPPORTUNITY),
+                    {"rows": [{"id": "code", "targets": [{"id": "taster-day", "props": {}}]}]})
+    any_store.write(queries.set_links(Label.CLAIM_CODE, Rel.GRANTS, Label.BADGE),
+                    {"rows": [{"id": "code", "targets": [{"id": "taster", "props": {}}]}]})
+    assert any_store.read(queries.catalogue_usage(Label.OPPORTUNITY), {"id": "taster-day"})[0]["uses"] == [1]
+    assert any_store.read(queries.catalogue_usage(Label.BADGE), {"id": "taster"})[0]["uses"] == [0, 1, 0, 1]
+    assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 0}]
+    any_store.write(queries.merge_nodes(Label.CLAIM_CODE), {"rows": [{"id": "code", "props": {"revoked_on": 5}}]})
+    assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 1}]
+    # a theme only learners are interested in goes; the learners stay
+    any_store.write(queries.merge_nodes(Label.THEME), {"rows": [{"id": "quiet", "props": {"name": "Quiet"}}]})
+    any_store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}]})
+    any_store.write(queries.set_links(Label.LEARNER, Rel.INTERESTED_IN, Label.THEME),
+                    {"rows": [{"id": "l1", "targets": [{"id": "quiet", "props": {}}]}]})
+    assert any_store.read(queries.catalogue_usage(Label.THEME), {"id": "quiet"})[0]["uses"] == [0, 0]
+    assert any_store.write(queries.catalogue_delete(Label.THEME), {"id": "quiet"}) == [{"deleted": 1}]
+    assert any_store.read(queries.count_nodes(Label.LEARNER)) == [{"n": 1}]
 
 
 @covers("PATHWAY_PAGE", "PATHWAY_GET", "pathway_upsert", "SET_PATHWAY_STATUS", "BADGE_LAYERS")
