@@ -34,7 +34,7 @@ from colearn import times
 from colearn.domain import policy
 from colearn.errors import Conflict, InvalidInput, NotFound
 from colearn.graph import queries
-from colearn.graph.issuing import issuer_change_problem
+from colearn.graph.issuing import in_use, issuer_change_problem
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
@@ -368,14 +368,11 @@ def delete(store: GraphStore, principal: Principal, entity: Entity, node_id: str
         Forbidden: the caller does not own it.
         Conflict: awards, pathway steps, badges or opportunities still refer to it.
     """
-    rows = store.read(queries.catalogue_usage(entity.label), {"id": node_id})
-    if not rows:
+    used = in_use(store, entity.label, node_id)
+    if used is None:
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")
     owner = _record(entity, get_stored(store, entity, node_id)).get(entity.owner) if entity.owner else None
     _require_write(principal, entity, "delete", node_id, owner)
-    names = [name for name, _ in queries.CATALOGUE_BLOCKERS[entity.label]]
-    used = [f"{n} {name}" for name, n in zip(names, rows[0]["uses"]) if n]
     if used or not domain_catalogue.delete_node(store, entity.label, node_id):
-        why = ", ".join(used) or "something refers to it"
+        why = "; ".join(used.values()) or "something refers to it"
         raise Conflict(f"{entity.noun} '{node_id}' is still in use ({why}); remove those first")
-

@@ -76,7 +76,9 @@ def test_organisations_change_only_their_own(api) -> None:
     assert client.delete("/badges/pair-programming", headers=h["kiln"]).status_code == 204
     assert client.get("/badges/pair-programming", headers=h["kiln"]).status_code == 404
     used = client.delete("/badges/first-web-app", headers=h["admin"])
-    assert used.status_code == 409 and "pathway steps" in used.json()["detail"]
+    # it names which pathway, and counts in the singular (before: "(1 pathway steps)")
+    assert used.status_code == 409 and used.json()["detail"] == (
+        "badge 'first-web-app' is still in use (1 pathway step: digital-careers); remove those first")
 
 
 def test_write_errors_name_the_field(api) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from colearn.errors import Conflict
 from colearn.graph import queries
+from colearn.graph.issuing import in_use
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_catalogue
@@ -84,10 +85,10 @@ def test_upsert_writes_node_and_replaces_links(any_store: GraphStore, city: dict
 def test_delete_only_what_nothing_needs(any_store: GraphStore, city: dict) -> None:
     # "taster" is accepted by a pathway step: it stays
     assert any_store.read(queries.catalogue_usage(Label.BADGE), {"id": "taster"}) == [
-        {"id": "taster", "uses": [0, 1, 0, 0]}]
+        {"id": "taster", "uses": [0, 1, 0, 0], "named": [[], ["into-tech"], [], []]}]
     assert any_store.write(queries.catalogue_delete(Label.BADGE), {"id": "taster"}) == [{"deleted": 0}]
     assert any_store.read(queries.catalogue_usage(Label.OPPORTUNITY), {"id": "taster-day"}) == [
-        {"id": "taster-day", "uses": [0]}]
+        {"id": "taster-day", "uses": [0], "named": [[]]}]
     assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 1}]
     assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 0}]
     assert any_store.read(queries.catalogue_usage(Label.OPPORTUNITY), {"id": "taster-day"}) == []
@@ -128,6 +129,28 @@ def test_links_into_a_node_keep_it_unless_they_are_a_learners(any_store: GraphSt
     assert any_store.read(queries.catalogue_usage(Label.THEME), {"id": "quiet"})[0]["uses"] == [0, 0]
     assert any_store.write(queries.catalogue_delete(Label.THEME), {"id": "quiet"}) == [{"deleted": 1}]
     assert any_store.read(queries.count_nodes(Label.LEARNER)) == [{"n": 1}]
+
+
+@covers("catalogue_usage")
+def test_usage_names_a_few_of_what_blocks(any_store: GraphStore, city: dict) -> None:
+    """Up to ``NAMED_USES`` ids per kind of blocker, a step by its pathway; ``in_use``
+    words it with the right number (before: "1 pathway steps", and no ids)."""
+    row = any_store.read(queries.catalogue_usage(Label.THEME), {"id": "digital"})[0]
+    assert sorted(row["named"][0]) == ["club", "mentor", "taster"] and row["named"][1] == ["taster-day"]
+    extra = [f"g{i}" for i in range(6)]
+    any_store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": b, "props": {}} for b in extra]})
+    any_store.write(queries.set_links(Label.BADGE, Rel.IN_THEME, Label.THEME),
+                    {"rows": [{"id": b, "targets": [{"id": "green", "props": {}}]} for b in extra]})
+    row = any_store.read(queries.catalogue_usage(Label.THEME), {"id": "green"})[0]
+    assert row["uses"] == [7, 0] and len(row["named"][0]) == queries.NAMED_USES
+    assert set(row["named"][0]) <= {"mentor", *extra}
+    used = in_use(any_store, Label.THEME, "green")
+    assert list(used or {}) == ["badges"] and used["badges"].startswith("7 badges: ")
+    assert used["badges"].endswith(" and 2 more")
+    assert in_use(any_store, Label.BADGE, "taster") == {"pathway steps": "1 pathway step: into-tech"}
+    assert in_use(any_store, Label.BADGE, "app") == {"pathway steps": "1 pathway step: into-tech"}
+    assert in_use(any_store, Label.BADGE, "award") == {"pathway completions": "1 pathway completion: into-tech"}
+    assert in_use(any_store, Label.BADGE, "nope") is None
 
 
 @covers("PATHWAY_PAGE", "PATHWAY_GET", "pathway_upsert", "SET_PATHWAY_STATUS", "BADGE_LAYERS")
