@@ -225,7 +225,8 @@ def create(store: GraphStore, principal: Principal, body: Mapping[str, Any]) -> 
 
     Raises:
         Forbidden: the caller may not author for the body's ``organisation``
-            (asked before anything else, when the body names one).
+            (asked before anything else, when the body names one; an organisation
+            key naming another organisation is told so, naming ``body.organisation``).
         RequestValidationError: every problem of the body at once (``validated``):
             its shape, ``status`` ``archived`` (a new pathway is a draft or
             published), unknown references, a badge in two steps, a foreign or
@@ -234,6 +235,8 @@ def create(store: GraphStore, principal: Principal, body: Mapping[str, Any]) -> 
     """
     refs = pathway_refs(body)
     if refs.organisation is not None:
+        policy.require_own_organisation(principal, refs.organisation, noun="pathways", change="create",
+                                        field="body.organisation")
         may_change(principal, refs.id or "(new)", refs.organisation)
     pathway = validated(store, body, PathwayCreate)
     may_change(principal, pathway.id, pathway.organisation)
@@ -303,7 +306,8 @@ def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict
     base["description"] = base["description"] or ""
     moved = pathway_refs(patch).organisation
     if moved is not None:
-        may_change(principal, pathway_id, moved)
+        policy.require_own_organisation(principal, moved, noun=f"pathway '{pathway_id}'", change="update",
+                                        field="body.organisation")
     fixed = [field_error("id", "the id is the path's; a patch cannot change it").errors()[0]] if "id" in patch else []
     pathway = validated(store, {**merge_patch(PathwayRecord, base, patch), "id": pathway_id}, errors=fixed)
     may_change(principal, pathway_id, pathway.organisation)

@@ -81,6 +81,36 @@ def test_organisations_change_only_their_own(api) -> None:
         "badge 'first-web-app' is still in use (1 pathway step: digital-careers); remove those first")
 
 
+def test_a_refused_owner_is_told_what_the_key_may_not_do(api) -> None:
+    """An organisation key that names another organisation as the owner is told that
+    it writes for its own organisation only, naming the field; before, it was told
+    "only the organisation that owns opportunity 'nu-opp' (or an admin) may change it"
+    (it does own it) and the same of a badge that did not exist yet."""
+    client, h = api
+    opp = {"id": "nu-opp", "name": "Nu", "organisation": "kiln-digital", "mode": "online",
+           "url": "https://kiln.example/nu"}
+    assert client.post("/opportunities", json=opp, headers=h["kiln"]).status_code == 201
+    moved = client.patch("/opportunities/nu-opp", json={"organisation": "brackenford-college"}, headers=h["kiln"])
+    assert moved.status_code == 403 and moved.json()["detail"] == (
+        "an organisation key may not hand opportunity 'nu-opp' to another organisation ('brackenford-college'); "
+        "only admin may move it away from 'kiln-digital'")
+    assert moved.json()["errors"][0]["field"] == "body.organisation"
+    assert client.get("/opportunities/nu-opp", headers=h["kiln"]).json()["organisation"] == "kiln-digital"
+    badge = {"id": "nu-other", "name": "Nu", "issuer": "brackenford-college", "cells": ["skills.participation"]}
+    made = client.post("/badges", json=badge, headers=h["kiln"])
+    assert made.status_code == 403 and made.json()["detail"] == (
+        "an organisation key creates badges for its own organisation only: body.issuer must be 'kiln-digital', "
+        "not 'brackenford-college'")
+    assert made.json()["errors"][0]["field"] == "body.issuer"
+    made = client.post("/pathways", json=PATHWAY | {"organisation": "brackenford-college"}, headers=h["kiln"])
+    assert made.status_code == 403 and "creates pathways for its own organisation only" in made.json()["detail"]
+    # another organisation's record: still "only the organisation that owns it"
+    theirs = client.patch("/opportunities/nu-opp", json={"name": "X"}, headers=h["college"])
+    assert theirs.status_code == 403 and theirs.json()["detail"].startswith("only the organisation that owns")
+    assert client.patch("/opportunities/nu-opp", json={"organisation": "brackenford-college"},
+                        headers=h["admin"]).status_code == 200
+
+
 def test_write_errors_name_the_field(api) -> None:
     client, h = api
     r = client.post("/badges", json={"id": "Bad Id", "name": "", "issuer": "kiln-digital", "cells": [],
