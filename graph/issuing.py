@@ -47,6 +47,7 @@ from colearn.errors import ColearnError, InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
+from colearn.text import counted
 
 
 #: ``source`` of assertions this module creates.
@@ -275,9 +276,7 @@ def in_use(store: GraphStore, label: Label, node_id: str) -> dict[str, str] | No
     out = {}
     for blocker, n, named in zip(queries.CATALOGUE_BLOCKERS[Label(label)], rows[0]["uses"], rows[0]["named"]):
         if n:
-            ids = sorted(set(named))
-            more = f" and {n - len(named)} more" if n > len(named) else ""
-            out[blocker.name] = f"{n} {blocker.one if n == 1 else blocker.name}: {', '.join(ids)}{more}"
+            out[blocker.name] = counted(n, blocker.one, blocker.name, named)
     return out
 
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from colearn.config import Settings
-from colearn.graph import queries
+from colearn.graph import feed, queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import demo_city_path, ingest_catalogue
@@ -240,6 +240,41 @@ def test_completion_is_awarded_once(api, store: GraphStore) -> None:
     held = store.read("MATCH (:Learner {id: 'ada'})<-[:TO]-(a:Assertion)-[:OF]->(:Badge {id: $b}) "
                       "RETURN a.id AS id, a.status AS status", {"b": "digital-careers-award"})
     assert held == [{"id": first["assertion_id"], "status": "issued"}]
+
+
+def test_a_pathway_is_deleted_with_its_steps_unless_completions_are_live(api, store: GraphStore) -> None:
+    """``DELETE /pathways/{id}`` answered 405. Now its organisation (or admin) deletes it,
+    archived too, with its steps and a change-feed entry; live completion awards keep it
+    (409 naming them), as revoking a step badge needs the pathway to revoke them."""
+    client, h = api
+    rows = _hold_all_but_last_step(client, h, store, "ada")
+    store.write(queries.MERGE_ASSERTIONS, {"rows": rows[-1:]})
+    done = client.post("/pathways/digital-careers/completions", json={"learner_id": "ada"}, headers=h["kiln"]).json()
+    assert done["created"]
+    assert client.delete("/pathways/digital-careers", headers=h["college"]).status_code == 403
+    kept = client.delete("/pathways/digital-careers", headers=h["kiln"])
+    assert kept.status_code == 409 and kept.json()["detail"].startswith(
+        f"pathway 'digital-careers' is still in use (1 live completion award: {done['assertion_id']}); ")
+    assert client.get("/pathways/digital-careers", headers=h["kiln"]).status_code == 200
+    revoked = client.post(f"/assertions/{done['assertion_id']}/revoke", json={"reason": "test"}, headers=h["admin"])
+    assert revoked.status_code == 200, revoked.text
+    assert client.post("/pathways/digital-careers/archive", headers=h["kiln"]).status_code == 200
+    head = store.read(queries.count_nodes(Label.STEP))[0]["n"]
+    assert client.delete("/pathways/digital-careers", headers=h["kiln"]).status_code == 204
+    assert client.get("/pathways/digital-careers", headers=h["kiln"]).status_code == 404
+    assert client.delete("/pathways/digital-careers", headers=h["kiln"]).status_code == 404
+    assert store.read(queries.count_nodes(Label.STEP))[0]["n"] < head
+    assert store.read("MATCH (s:Step) WHERE s.id STARTS WITH 'digital-careers.' RETURN count(s) AS n") == [{"n": 0}]
+    last = store.read(feed.FEED_SINCE, {"after": feed.feed_head(store) - 1, "limit": 1})[0]
+    assert (last["kind"], last["label"], last["ids"]) == (feed.CATALOGUE, "Pathway", ["digital-careers"])
+    # the revoked completion stays on record; the badges stay
+    assert client.get("/badges/digital-careers-award", headers=h["kiln"]).status_code == 200
+    assert client.get(f"/assertions/{done['assertion_id']}", headers=h["admin"]).json()["status"] == "revoked"
+    # a draft: its organisation deletes it; another organisation is not told it exists
+    assert client.post("/pathways", json=PATHWAY, headers=h["kiln"]).status_code == 201
+    assert client.delete("/pathways/into-software", headers=h["college"]).status_code == 404
+    assert client.delete("/pathways/into-software", headers=h["partner"]).status_code == 404
+    assert client.delete("/pathways/into-software", headers=h["admin"]).status_code == 204
 
 
 def test_places_keep_their_district(api) -> None:

@@ -191,6 +191,29 @@ def test_pathway_statements(any_store: GraphStore, city: dict) -> None:
     assert set(layers) == {"club"}
 
 
+@covers("DELETE_PATHWAY", "AWARD_PATHWAY_COMPLETION")
+def test_delete_pathway_keeps_it_while_completions_are_live(any_store: GraphStore, city: dict) -> None:
+    """A pathway goes with its steps (its badges, destination and organisation stay)
+    unless a live completion award names it; a revoked one does not keep it."""
+    steps = len(city["pathways"][0]["steps"])
+    any_store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}]})
+    any_store.write(queries.AWARD_PATHWAY_COMPLETION, {
+        "id": "pc-1", "pathway_id": "into-tech", "learner_id": "l1",
+        "props": {"status": "issued", "issued_on": 100, "source": "pathway-completion", "pathway_id": "into-tech"}})
+    kept = any_store.write(queries.DELETE_PATHWAY, {"id": "into-tech"})
+    assert kept == [{"deleted": False, "completions": 1, "named": ["pc-1"]}]
+    assert any_store.read(queries.count_nodes(Label.STEP)) == [{"n": steps}]
+    assert any_store.read("MATCH (p:Pathway) RETURN p._lock AS lock") == [{"lock": None}]
+    any_store.write("MATCH (a:Assertion {id: 'pc-1'}) SET a.status = 'revoked'")
+    assert any_store.write(queries.DELETE_PATHWAY, {"id": "into-tech"}) == [
+        {"deleted": True, "completions": 0, "named": []}]
+    assert [any_store.read(queries.count_nodes(label))[0]["n"] for label in (
+        Label.PATHWAY, Label.STEP, Label.BADGE, Label.ORGANISATION, Label.ASSERTION)] == [
+        0, 0, len(city["badges"]), len(city["organisations"]), 1]
+    assert any_store.write(queries.DELETE_PATHWAY, {"id": "into-tech"}) == [
+        {"deleted": False, "completions": 0, "named": []}]
+
+
 @covers("PATHWAY_GET_FOR_VIEWER", "PATHWAY_PAGE")
 def test_draft_visibility_is_one_rule(any_store: GraphStore, city: dict) -> None:
     """A pathway in each status, read by each kind of viewer through the page and the
