@@ -150,10 +150,19 @@ class Unauthorised(ColearnError):
 
 
 class Forbidden(ColearnError):
-    """The caller is known but may not do this (HTTP 403)."""
+    """The caller is known but may not do this (HTTP 403).
+
+    Args:
+        message: why, in plain words.
+        field: the request's field whose value is refused (``body.issuer``), when one is.
+    """
 
     type_slug = "forbidden"
     status = 403
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class StoreUnavailable(ColearnError):

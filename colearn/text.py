@@ -75,4 +75,12 @@ def expected(values: Sequence[str]) -> str:
     return f"expected one of {', '.join(values[:LISTED])}{more}"
 
 
-__all__ = ["CLI_DECLARE", "HTTP_DECLARE", "LISTED", "UnknownCharset", "decode_strict", "expected"]
+def counted(n: int, one: str, many: str, named: Sequence[str]) -> str:
+    """``n`` things, in the singular for one, naming some of them (``named``, sorted):
+    ``1 pathway step: into-tech``, ``7 badges: a, b, c, d, e and 2 more``."""
+    ids = sorted(set(named))
+    more = f" and {n - len(ids)} more" if n > len(ids) else ""
+    return f"{n} {one if n == 1 else many}: {', '.join(ids)}{more}"
+
+
+__all__ = ["CLI_DECLARE", "HTTP_DECLARE", "LISTED", "UnknownCharset", "counted", "decode_strict", "expected"]

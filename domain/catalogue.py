@@ -61,6 +61,18 @@ def write_pathway(store: GraphStore, params: dict[str, Any], *, create: bool) ->
     return bool(store.write(feed.recorded(queries.pathway_upsert(create=create)), {**params, "feed": change}))
 
 
+def delete_pathway(store: GraphStore, pathway_id: str) -> dict[str, Any]:
+    """Delete a pathway with its steps unless learners hold live completion awards of it
+    (``queries.DELETE_PATHWAY``).
+
+    Returns:
+        ``{deleted, completions, named}``: ``deleted`` false when it is unknown or kept;
+        ``completions`` how many live completion awards keep it, ``named`` a few of their ids.
+    """
+    change = feed.change(feed.CATALOGUE, label=str(Label.PATHWAY), ids=[pathway_id])
+    return store.write(feed.recorded(queries.DELETE_PATHWAY), {"id": pathway_id, "feed": change})[0]
+
+
 def set_pathway_status(store: GraphStore, pathway_id: str, status: str, *, now: int) -> bool:
     """Move a pathway to ``status`` (``queries.SET_PATHWAY_STATUS``), stamped ``now`` (epoch s).
 

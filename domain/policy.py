@@ -245,6 +245,35 @@ def require_origin(principal: Principal, origin: str | None) -> None:
         raise Forbidden(f"this partner key is not allowed from origin {origin}")
 
 
+def require_own_organisation(principal: Principal | None, organisation: str | None, *, noun: str,
+                             change: Literal["create", "update"], field: str) -> None:
+    """An organisation key writes for its own organisation only: it creates records
+    in its own name and cannot hand what it owns to another organisation (asked
+    after ``require``, which says whether it may change the record at all).
+
+    Args:
+        principal: the caller (only an organisation key is refused here).
+        organisation: the organisation the written record names as its owner.
+        noun: the record, as refusals name it (``opportunity 'nu-opp'``; a plural on
+            create: ``badges``).
+        change: a new record, or a change to one the caller owns.
+        field: the request's field naming ``organisation`` (``body.issuer``).
+
+    Raises:
+        Forbidden: ``organisation`` is another organisation than the key's (naming ``field``).
+    """
+    if principal is None or principal.role != Role.ORGANISATION or organisation == principal.organisation_id:
+        return
+    own = principal.organisation_id
+    if change == "create":
+        message = (f"an organisation key creates {noun} for its own organisation only: {field} must be "
+                   f"'{own}', not '{organisation}'")
+    else:
+        message = (f"an organisation key may not hand {noun} to another organisation ('{organisation}'); "
+                   f"only admin may move it away from '{own}'")
+    raise Forbidden(message, field=field)
+
+
 def catalogue_action(label: Label, change: Literal["create", "update", "delete"]) -> Action:
     """The action writing a catalogue node is: the city curates its organisations (an
     organisation changes only its own profile), themes, destinations, places and
@@ -307,4 +336,5 @@ def scope(principal: Principal) -> tuple[str | None, str | None]:
 
 
 __all__ = ["OPERATOR", "RULES", "Action", "Grant", "Principal", "Resource", "Role", "Rule", "acting_for",
-           "allowed", "catalogue_action", "draft_viewer", "of_assertion", "require", "require_origin", "require_role", "scope"]
+           "allowed", "catalogue_action", "draft_viewer", "of_assertion", "require", "require_origin",
+           "require_own_organisation", "require_role", "scope"]

@@ -47,6 +47,7 @@ from colearn.errors import ColearnError, InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
+from colearn.text import counted
 
 
 #: ``source`` of assertions this module creates.
@@ -259,6 +260,26 @@ def live_awards(store: GraphStore, learner_id: str, badge_id: str, *, now: int |
 _ISSUER_FIXED_BY = ("live assertions", "pathway completions")
 
 
+def in_use(store: GraphStore, label: Label, node_id: str) -> dict[str, str] | None:
+    """What keeps a catalogue node from being deleted (``queries.CATALOGUE_BLOCKERS``).
+
+    Returns:
+        None for an unknown node; else ``{blocker name: phrase}`` for each kind of
+        blocker it has, in ``CATALOGUE_BLOCKERS`` order, each phrase counted with
+        the right number and naming a few (``1 pathway step: into-tech``,
+        ``7 live assertions: a1, a2, a3, a4, a5 and 2 more``); empty when nothing
+        blocks it.
+    """
+    rows = store.read(queries.catalogue_usage(label), {"id": node_id})
+    if not rows:
+        return None
+    out = {}
+    for blocker, n, named in zip(queries.CATALOGUE_BLOCKERS[Label(label)], rows[0]["uses"], rows[0]["named"]):
+        if n:
+            out[blocker.name] = counted(n, blocker.one, blocker.name, named)
+    return out
+
+
 def issuer_change_problem(store: GraphStore, badge_id: str, issuer: str | None) -> str | None:
     """Why ``badge_id``'s issuer may not become ``issuer``, or None (it is not changing,
     or the badge is new or used by nothing that names its issuer).
@@ -272,12 +293,11 @@ def issuer_change_problem(store: GraphStore, badge_id: str, issuer: str | None) 
     rows = store.read(queries.catalogue_get(Label.BADGE), {"id": badge_id})
     if not rows or rows[0]["record"].get("issuer") in (None, issuer):
         return None
-    names = [name for name, _ in queries.CATALOGUE_BLOCKERS[Label.BADGE]]
-    uses = dict(zip(names, store.read(queries.catalogue_usage(Label.BADGE), {"id": badge_id})[0]["uses"]))
-    held = [f"{uses[k]} {k}" for k in _ISSUER_FIXED_BY if uses.get(k)]
+    uses = in_use(store, Label.BADGE, badge_id) or {}
+    held = [uses[k] for k in _ISSUER_FIXED_BY if k in uses]
     if not held:
         return None
-    return (f"badge '{badge_id}' is issued by '{rows[0]['record']['issuer']}' and has {', '.join(held)}: its "
+    return (f"badge '{badge_id}' is issued by '{rows[0]['record']['issuer']}' and has {'; '.join(held)}: its "
             "issuer cannot change (its awards' BadgeClass names the issuer); define a new badge instead")
 
 

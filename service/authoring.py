@@ -70,6 +70,7 @@ from colearn.records.catalogue import (PathwayRecord, StepRecord, pathway_refere
                                        step_badge_problems, step_id)
 from colearn.service.auth import Principal
 from colearn.service.catalogue import field_error, validation_error
+from colearn.text import counted
 
 __all__ = ["COMPLETION_SOURCE", "Completion", "complete_after_award", "completion_assertion_id", "unmet_steps"]
 
@@ -225,7 +226,8 @@ def create(store: GraphStore, principal: Principal, body: Mapping[str, Any]) -> 
 
     Raises:
         Forbidden: the caller may not author for the body's ``organisation``
-            (asked before anything else, when the body names one).
+            (asked before anything else, when the body names one; an organisation
+            key naming another organisation is told so, naming ``body.organisation``).
         RequestValidationError: every problem of the body at once (``validated``):
             its shape, ``status`` ``archived`` (a new pathway is a draft or
             published), unknown references, a badge in two steps, a foreign or
@@ -234,6 +236,8 @@ def create(store: GraphStore, principal: Principal, body: Mapping[str, Any]) -> 
     """
     refs = pathway_refs(body)
     if refs.organisation is not None:
+        policy.require_own_organisation(principal, refs.organisation, noun="pathways", change="create",
+                                        field="body.organisation")
         may_change(principal, refs.id or "(new)", refs.organisation)
     pathway = validated(store, body, PathwayCreate)
     may_change(principal, pathway.id, pathway.organisation)
@@ -303,7 +307,8 @@ def update(store: GraphStore, principal: Principal, pathway_id: str, patch: dict
     base["description"] = base["description"] or ""
     moved = pathway_refs(patch).organisation
     if moved is not None:
-        may_change(principal, pathway_id, moved)
+        policy.require_own_organisation(principal, moved, noun=f"pathway '{pathway_id}'", change="update",
+                                        field="body.organisation")
     fixed = [field_error("id", "the id is the path's; a patch cannot change it").errors()[0]] if "id" in patch else []
     pathway = validated(store, {**merge_patch(PathwayRecord, base, patch), "id": pathway_id}, errors=fixed)
     may_change(principal, pathway_id, pathway.organisation)
@@ -330,6 +335,28 @@ def set_status(store: GraphStore, principal: Principal, pathway_id: str, to: Pat
     if current["status"] in _TRANSITIONS[to]:
         domain_catalogue.set_pathway_status(store, pathway_id, str(to), now=int(time.time()))
     return Written(get(store, principal, pathway_id), _warnings(store, current, pathway_id))
+
+
+def delete(store: GraphStore, principal: Principal, pathway_id: str) -> None:
+    """Delete a pathway (a draft, published or archived) with its steps; learners'
+    enrolments in it go too. Its change is recorded in the change feed.
+
+    Raises:
+        NotFound: no such pathway (or a draft of another organisation).
+        Forbidden: the caller is not its author (nor admin).
+        Conflict: learners hold live completion awards of it (issued or accepted),
+            named; revoke them first, or archive the pathway instead.
+    """
+    current = get(store, principal, pathway_id)
+    may_change(principal, pathway_id, current["organisation"])
+    row = domain_catalogue.delete_pathway(store, pathway_id)
+    if row["deleted"]:
+        return
+    if not row["completions"]:
+        raise NotFound(f"pathway '{pathway_id}' does not exist")
+    awards = counted(row["completions"], "live completion award", "live completion awards", row["named"])
+    raise Conflict(f"pathway '{pathway_id}' is still in use ({awards}); revoke those first, or archive the "
+                   "pathway (POST /pathways/{id}/archive) to withdraw it")
 
 
 def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_id: str, *,

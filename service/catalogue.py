@@ -34,7 +34,7 @@ from colearn import times
 from colearn.domain import policy
 from colearn.errors import Conflict, InvalidInput, NotFound
 from colearn.graph import queries
-from colearn.graph.issuing import issuer_change_problem
+from colearn.graph.issuing import in_use, issuer_change_problem
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
@@ -176,6 +176,10 @@ def _require_write(principal: Principal, entity: Entity, change: Literal["create
                    policy.Resource(f"{entity.noun} '{node_id}'", owners=(owner_id,) if owner_id else ()))
 
 
+def _plural(entity: Entity) -> str:
+    return entity.noun[:-1] + "ies" if entity.noun.endswith("y") else entity.noun + "s"
+
+
 def _missing(store: GraphStore, label: Label, ids: list[str]) -> set[str]:
     """The ids among ``ids`` that no ``label`` node has."""
     return {r["id"] for r in store.read(queries.missing_ids(label), {"ids": ids})}
@@ -312,13 +316,18 @@ def create(store: GraphStore, principal: Principal, entity: Entity, record: Base
     """Create a node from a validated record, as one statement.
 
     Raises:
-        Forbidden: the caller may not write it (``policy.catalogue_action``).
+        Forbidden: the caller may not write it (``policy.catalogue_action``), or an
+            organisation key names another organisation as its owner (naming
+            ``body.issuer`` or ``body.organisation``: ``policy.require_own_organisation``).
         RequestValidationError: a reference names no node, or a place would lie
             within itself (422 with the field).
         Conflict: the id is taken.
     """
-    _require_write(principal, entity, "create", str(record.id),
-                   getattr(record, entity.owner) if entity.owner else None)
+    owner = getattr(record, entity.owner) if entity.owner else None
+    if entity.owner and entity.owner != "id":
+        policy.require_own_organisation(principal, owner, noun=_plural(entity), change="create",
+                                        field=f"body.{entity.owner}")
+    _require_write(principal, entity, "create", str(record.id), owner)
     check_references(store, entity, record)
     check_within(store, record)
     try:
@@ -335,7 +344,8 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
 
     Raises:
         NotFound: no such node.
-        Forbidden: the caller does not own it, or would give it to another organisation.
+        Forbidden: the caller does not own it, or (an organisation key) would give it
+            to another organisation (naming the owner's field, ``body.issuer``).
         Conflict: a badge's issuer would change while it has live awards or completes
             a pathway (``issuing.issuer_change_problem``).
         RequestValidationError: the patched record is invalid, names unknown nodes,
@@ -348,7 +358,8 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
     except ValidationError as exc:
         raise validation_error(exc) from exc
     if entity.owner and entity.owner != "id":
-        _require_write(principal, entity, "update", node_id, getattr(record, entity.owner))
+        policy.require_own_organisation(principal, getattr(record, entity.owner), change="update",
+                                        noun=f"{entity.noun} '{node_id}'", field=f"body.{entity.owner}")
     if entity.label == Label.BADGE and current.get("issuer") != getattr(record, "issuer", None):
         fixed = issuer_change_problem(store, node_id, getattr(record, "issuer", None))
         if fixed:
@@ -368,14 +379,11 @@ def delete(store: GraphStore, principal: Principal, entity: Entity, node_id: str
         Forbidden: the caller does not own it.
         Conflict: awards, pathway steps, badges or opportunities still refer to it.
     """
-    rows = store.read(queries.catalogue_usage(entity.label), {"id": node_id})
-    if not rows:
+    used = in_use(store, entity.label, node_id)
+    if used is None:
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")
     owner = _record(entity, get_stored(store, entity, node_id)).get(entity.owner) if entity.owner else None
     _require_write(principal, entity, "delete", node_id, owner)
-    names = [name for name, _ in queries.CATALOGUE_BLOCKERS[entity.label]]
-    used = [f"{n} {name}" for name, n in zip(names, rows[0]["uses"]) if n]
     if used or not domain_catalogue.delete_node(store, entity.label, node_id):
-        why = ", ".join(used) or "something refers to it"
+        why = "; ".join(used.values()) or "something refers to it"
         raise Conflict(f"{entity.noun} '{node_id}' is still in use ({why}); remove those first")
-

@@ -267,44 +267,86 @@ def catalogue_upsert(label: Label, *, create: bool) -> str:
     parts.append("RETURN n.id AS id")
     return " ".join(parts)
 
-#: Per label: what keeps a node from being deleted (``(name, pattern from n)``):
-#: deleting it would leave an award, a pathway step, a badge without a cell,
-#: or an offline opportunity without its place. Other links go with the node.
-CATALOGUE_BLOCKERS: dict[Label, tuple[tuple[str, str], ...]] = {
+#: A claim code not revoked (``rel``: ``GRANTS`` its badge, ``AT`` its opportunity):
+#: without either it is no longer listed nor redeemable. Revoke it first (a revoked
+#: code is then no longer listed either: it is refused anyway).
+_LIVE_CODES = f"(n)<-[:{{rel}}]-(x:{Label.CLAIM_CODE}) WHERE x.revoked_on IS NULL"
+
+
+class Blocker(NamedTuple):
+    """What keeps a catalogue node from being deleted.
+
+    Attributes:
+        name: what it is, plural (``pathway steps``); how counts are keyed.
+        one: the same, singular (``pathway step``).
+        pattern: a pattern from the node ``n`` to each blocking node ``x`` (may end
+            in ``WHERE``).
+        named: the id that names a blocking node in messages (``x.id``; a step: its
+            pathway's, ``p.id``, bound by the pattern).
+    """
+
+    name: str
+    one: str
+    pattern: str
+    named: str = "x.id"
+
+
+#: Per label: what keeps a node from being deleted: deleting it would leave an
+#: award, a pathway step, a badge without a cell, its theme or its place, a theme
+#: without its destination, or a claim code without the badge it grants or the
+#: opportunity it is handed out at. Other links go with the node: its own outgoing
+#: links, and a learner's stated interests (``INTERESTED_IN``) and home place
+#: (``LIVES_IN``), which are the learner's, not the city's, and never keep the city
+#: from changing its catalogue.
+CATALOGUE_BLOCKERS: dict[Label, tuple[Blocker, ...]] = {
     Label.ORGANISATION: (
-        ("badges", f"(n)-[:{Rel.DEFINES}]->(x:{Label.BADGE})"),
-        ("opportunities", f"(n)-[:{Rel.OFFERS}]->(x:{Label.OPPORTUNITY})"),
-        ("pathways", f"(n)-[:{Rel.AUTHORED}]->(x:{Label.PATHWAY})"),
-        ("assertions", f"(n)-[:{Rel.ISSUED}]->(x:{Label.ASSERTION})"),
+        Blocker("badges", "badge", f"(n)-[:{Rel.DEFINES}]->(x:{Label.BADGE})"),
+        Blocker("opportunities", "opportunity", f"(n)-[:{Rel.OFFERS}]->(x:{Label.OPPORTUNITY})"),
+        Blocker("pathways", "pathway", f"(n)-[:{Rel.AUTHORED}]->(x:{Label.PATHWAY})"),
+        Blocker("assertions", "assertion", f"(n)-[:{Rel.ISSUED}]->(x:{Label.ASSERTION})"),
     ),
     # a badge goes when nothing live refers to it: its revoked and declined awards
     # stay on record without it (hosted 410, RevocationList, status list bit)
     Label.BADGE: (
-        ("live assertions", f"(n)<-[:{Rel.OF}]-(x:{Label.ASSERTION}) "
-                            f"WHERE x.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}']"),
-        ("pathway steps", f"(n)<-[:{Rel.ACCEPTS}]-(x:{Label.STEP})"),
-        ("pathway completions", f"(n)<-[:{Rel.COMPLETES_WITH}]-(x:{Label.PATHWAY})"),
+        Blocker("live assertions", "live assertion",
+                f"(n)<-[:{Rel.OF}]-(x:{Label.ASSERTION}) "
+                f"WHERE x.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}']"),
+        Blocker("pathway steps", "pathway step",
+                f"(n)<-[:{Rel.ACCEPTS}]-(x:{Label.STEP})<-[:{Rel.HAS_STEP}]-(p:{Label.PATHWAY})", "p.id"),
+        Blocker("pathway completions", "pathway completion", f"(n)<-[:{Rel.COMPLETES_WITH}]-(x:{Label.PATHWAY})"),
+        Blocker("claim codes", "claim code", _LIVE_CODES.format(rel=Rel.GRANTS)),
     ),
-    Label.OPPORTUNITY: (),
-    Label.THEME: (),
-    Label.DESTINATION: (("pathways", f"(n)<-[:{Rel.TOWARDS}]-(x:{Label.PATHWAY})"),),
-    Label.PLACE: (("opportunities", f"(n)<-[:{Rel.LOCATED_IN}]-(x:{Label.OPPORTUNITY})"),
-                  ("places within it", f"(n)<-[:{Rel.WITHIN}]-(x:{Label.PLACE})")),
-    Label.SPINE_CELL: (("badges", f"(n)<-[:{Rel.ALIGNS_TO}]-(x:{Label.BADGE})"),),
+    Label.OPPORTUNITY: (Blocker("claim codes", "claim code", _LIVE_CODES.format(rel=Rel.AT)),),
+    Label.THEME: (Blocker("badges", "badge", f"(n)<-[:{Rel.IN_THEME}]-(x:{Label.BADGE})"),
+                  Blocker("opportunities", "opportunity", f"(n)<-[:{Rel.IN_THEME}]-(x:{Label.OPPORTUNITY})")),
+    Label.DESTINATION: (Blocker("pathways", "pathway", f"(n)<-[:{Rel.TOWARDS}]-(x:{Label.PATHWAY})"),
+                        Blocker("themes", "theme", f"(n)<-[:{Rel.LEADS_TO}]-(x:{Label.THEME})")),
+    Label.PLACE: (Blocker("opportunities", "opportunity", f"(n)<-[:{Rel.LOCATED_IN}]-(x:{Label.OPPORTUNITY})"),
+                  Blocker("places within it", "place within it", f"(n)<-[:{Rel.WITHIN}]-(x:{Label.PLACE})")),
+    Label.SPINE_CELL: (Blocker("badges", "badge", f"(n)<-[:{Rel.ALIGNS_TO}]-(x:{Label.BADGE})"),),
 }
+
+#: How many blocking nodes ``catalogue_usage`` names, per kind.
+NAMED_USES = 5
 
 
 def _uses(label: Label) -> list[str]:
-    return [f"size([{pattern} | x])" for _, pattern in CATALOGUE_BLOCKERS[Label(label)]]
+    return [f"size([{b.pattern} | x])" for b in CATALOGUE_BLOCKERS[Label(label)]]
 
 
 def catalogue_usage(label: Label) -> str:
-    """How many nodes keep a catalogue node from being deleted, per ``CATALOGUE_BLOCKERS`` entry.
+    """What keeps a catalogue node from being deleted, per ``CATALOGUE_BLOCKERS`` entry:
+    how many nodes, and the ids that name up to ``NAMED_USES`` of them (the engine's
+    order; a blocker's ``named``: a step is named by its pathway).
 
-    Params: ``id``. Returns 0 rows (unknown id) or one row ``{id, uses: [int]}``
-    in ``CATALOGUE_BLOCKERS[label]`` order.
+    Params: ``id``. Returns 0 rows (unknown id) or one row ``{id, uses: [int],
+    named: [[str]]}``, both in ``CATALOGUE_BLOCKERS[label]`` order.
     """
-    return f"MATCH (n:{Label(label)} {{id: $id}}) RETURN n.id AS id, [{', '.join(_uses(label))}] AS uses"
+    # One comprehension per blocker: FalkorDB answered [] for a second comprehension
+    # of the same pattern and variable in one RETURN.
+    named = ", ".join(f"[{b.pattern} | {b.named}]" for b in CATALOGUE_BLOCKERS[Label(label)])
+    return (f"MATCH (n:{Label(label)} {{id: $id}}) WITH n, [{named}] AS found "
+            f"RETURN n.id AS id, [f IN found | size(f)] AS uses, [f IN found | f[..{NAMED_USES}]] AS named")
 
 
 def catalogue_delete(label: Label) -> str:

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from colearn.graph.schema import Label, Rel
-from colearn.graph.queries._fragments import _AUTHOR, _VISIBLE_TO_VIEWER, _filtered, _sorted_ids
+from colearn.graph.schema import AssertionStatus, Label, Rel
+from colearn.graph.queries._fragments import (_AUTHOR, _LOCK_DONE, _LOCK_FIRST, _VISIBLE_TO_VIEWER, _filtered,
+                                              _sorted_ids)
 
 
 _PATHWAY_RECORD = (
@@ -86,6 +87,30 @@ def pathway_upsert(*, create: bool) -> str:
 SET_PATHWAY_STATUS = (
     f"MATCH (p:{Label.PATHWAY} {{id: $id}}) SET p.status = $status, p.status_on = $now "
     "RETURN p.id AS id, p.status AS status"
+)
+
+#: How many live completion awards ``DELETE_PATHWAY`` names.
+NAMED_COMPLETIONS = 5
+
+#: Delete a pathway with its steps (and its learners' enrolments), unless learners
+#: hold live completion awards of it (issued or accepted: a completion keeps its
+#: ``pathway_id``, and revoking a step badge revokes the completions its pathway's
+#: steps no longer support, which needs the pathway); revoked and declined ones stay
+#: on record without it. Locks the pathway before it counts (``_LOCK_FIRST``).
+#: Params: ``id``. Returns one row ``{deleted, completions, named}``: ``deleted``
+#: true when it went; ``completions`` the number of live completion awards (then it
+#: stays) and ``named`` up to ``NAMED_COMPLETIONS`` of their ids.
+DELETE_PATHWAY = (
+    f"OPTIONAL MATCH (n:{Label.PATHWAY} {{id: $id}}) "
+    f"FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [n] END | {_LOCK_FIRST.format(n='x')}) "
+    f"WITH n OPTIONAL MATCH (a:{Label.ASSERTION}) WHERE n IS NOT NULL AND a.pathway_id = n.id "
+    f"AND a.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}'] "
+    "WITH n, collect(a.id) AS live "
+    f"FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [n] END | {_LOCK_DONE.format(n='x')}) "
+    f"WITH n, live, CASE WHEN n IS NULL THEN [] ELSE [(n)-[:{Rel.HAS_STEP}]->(s:{Label.STEP}) | s] END AS steps "
+    "WITH live, CASE WHEN n IS NOT NULL AND size(live) = 0 THEN [n] + steps ELSE [] END AS gone "
+    "FOREACH (x IN gone | DETACH DELETE x) "
+    f"RETURN size(gone) > 0 AS deleted, size(live) AS completions, live[..{NAMED_COMPLETIONS}] AS named"
 )
 
 #: Before a pathway's steps are written again: delete the ``Step`` nodes the

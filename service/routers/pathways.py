@@ -1,11 +1,11 @@
-"""Recommended pathways: list, get, author (create, patch), publish, archive,
+"""Recommended pathways: list, get, author (create, patch, delete), publish, archive,
 and claim a completion. Who: reads, every role (drafts only their authors and
 admin); writes, the authoring organisation or admin; completions, also the
 learner themself."""
 
 from typing import Annotated, Any, Optional
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import Field
 
 from colearn.graph.schema import PathwayStatus
@@ -76,6 +76,17 @@ def update_pathway(principal: PrincipalDep, store: StoreDep, item_id: IdPath, bo
     """Change a pathway; ``steps``, when given, replace all of them. The patched
     pathway is checked whole, and a 422 lists every problem at once, as on create."""
     return _public(authoring.update(store, principal, item_id, body))
+
+
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, name="delete_pathway",
+               responses=problem_responses(404, 409))
+def delete_pathway(principal: PrincipalDep, store: StoreDep, item_id: IdPath) -> Response:
+    """Delete a pathway and its steps (a draft, published or archived one); learners'
+    enrolments in it go too. Refused (409, naming them) while learners hold live
+    completion awards of it: revoke those first, or archive it instead. Who: admin,
+    or the organisation that authored it."""
+    authoring.delete(store, principal, item_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{item_id}/publish", response_model=PathwayPublic, name="publish_pathway",

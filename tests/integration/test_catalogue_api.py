@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from colearn.config import Settings
-from colearn.graph import queries
+from colearn.graph import feed, queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import demo_city_path, ingest_catalogue
@@ -76,7 +76,39 @@ def test_organisations_change_only_their_own(api) -> None:
     assert client.delete("/badges/pair-programming", headers=h["kiln"]).status_code == 204
     assert client.get("/badges/pair-programming", headers=h["kiln"]).status_code == 404
     used = client.delete("/badges/first-web-app", headers=h["admin"])
-    assert used.status_code == 409 and "pathway steps" in used.json()["detail"]
+    # it names which pathway, and counts in the singular (before: "(1 pathway steps)")
+    assert used.status_code == 409 and used.json()["detail"] == (
+        "badge 'first-web-app' is still in use (1 pathway step: digital-careers); remove those first")
+
+
+def test_a_refused_owner_is_told_what_the_key_may_not_do(api) -> None:
+    """An organisation key that names another organisation as the owner is told that
+    it writes for its own organisation only, naming the field; before, it was told
+    "only the organisation that owns opportunity 'nu-opp' (or an admin) may change it"
+    (it does own it) and the same of a badge that did not exist yet."""
+    client, h = api
+    opp = {"id": "nu-opp", "name": "Nu", "organisation": "kiln-digital", "mode": "online",
+           "url": "https://kiln.example/nu"}
+    assert client.post("/opportunities", json=opp, headers=h["kiln"]).status_code == 201
+    moved = client.patch("/opportunities/nu-opp", json={"organisation": "brackenford-college"}, headers=h["kiln"])
+    assert moved.status_code == 403 and moved.json()["detail"] == (
+        "an organisation key may not hand opportunity 'nu-opp' to another organisation ('brackenford-college'); "
+        "only admin may move it away from 'kiln-digital'")
+    assert moved.json()["errors"][0]["field"] == "body.organisation"
+    assert client.get("/opportunities/nu-opp", headers=h["kiln"]).json()["organisation"] == "kiln-digital"
+    badge = {"id": "nu-other", "name": "Nu", "issuer": "brackenford-college", "cells": ["skills.participation"]}
+    made = client.post("/badges", json=badge, headers=h["kiln"])
+    assert made.status_code == 403 and made.json()["detail"] == (
+        "an organisation key creates badges for its own organisation only: body.issuer must be 'kiln-digital', "
+        "not 'brackenford-college'")
+    assert made.json()["errors"][0]["field"] == "body.issuer"
+    made = client.post("/pathways", json=PATHWAY | {"organisation": "brackenford-college"}, headers=h["kiln"])
+    assert made.status_code == 403 and "creates pathways for its own organisation only" in made.json()["detail"]
+    # another organisation's record: still "only the organisation that owns it"
+    theirs = client.patch("/opportunities/nu-opp", json={"name": "X"}, headers=h["college"])
+    assert theirs.status_code == 403 and theirs.json()["detail"].startswith("only the organisation that owns")
+    assert client.patch("/opportunities/nu-opp", json={"organisation": "brackenford-college"},
+                        headers=h["admin"]).status_code == 200
 
 
 def test_write_errors_name_the_field(api) -> None:
@@ -210,6 +242,41 @@ def test_completion_is_awarded_once(api, store: GraphStore) -> None:
     assert held == [{"id": first["assertion_id"], "status": "issued"}]
 
 
+def test_a_pathway_is_deleted_with_its_steps_unless_completions_are_live(api, store: GraphStore) -> None:
+    """``DELETE /pathways/{id}`` answered 405. Now its organisation (or admin) deletes it,
+    archived too, with its steps and a change-feed entry; live completion awards keep it
+    (409 naming them), as revoking a step badge needs the pathway to revoke them."""
+    client, h = api
+    rows = _hold_all_but_last_step(client, h, store, "ada")
+    store.write(queries.MERGE_ASSERTIONS, {"rows": rows[-1:]})
+    done = client.post("/pathways/digital-careers/completions", json={"learner_id": "ada"}, headers=h["kiln"]).json()
+    assert done["created"]
+    assert client.delete("/pathways/digital-careers", headers=h["college"]).status_code == 403
+    kept = client.delete("/pathways/digital-careers", headers=h["kiln"])
+    assert kept.status_code == 409 and kept.json()["detail"].startswith(
+        f"pathway 'digital-careers' is still in use (1 live completion award: {done['assertion_id']}); ")
+    assert client.get("/pathways/digital-careers", headers=h["kiln"]).status_code == 200
+    revoked = client.post(f"/assertions/{done['assertion_id']}/revoke", json={"reason": "test"}, headers=h["admin"])
+    assert revoked.status_code == 200, revoked.text
+    assert client.post("/pathways/digital-careers/archive", headers=h["kiln"]).status_code == 200
+    head = store.read(queries.count_nodes(Label.STEP))[0]["n"]
+    assert client.delete("/pathways/digital-careers", headers=h["kiln"]).status_code == 204
+    assert client.get("/pathways/digital-careers", headers=h["kiln"]).status_code == 404
+    assert client.delete("/pathways/digital-careers", headers=h["kiln"]).status_code == 404
+    assert store.read(queries.count_nodes(Label.STEP))[0]["n"] < head
+    assert store.read("MATCH (s:Step) WHERE s.id STARTS WITH 'digital-careers.' RETURN count(s) AS n") == [{"n": 0}]
+    last = store.read(feed.FEED_SINCE, {"after": feed.feed_head(store) - 1, "limit": 1})[0]
+    assert (last["kind"], last["label"], last["ids"]) == (feed.CATALOGUE, "Pathway", ["digital-careers"])
+    # the revoked completion stays on record; the badges stay
+    assert client.get("/badges/digital-careers-award", headers=h["kiln"]).status_code == 200
+    assert client.get(f"/assertions/{done['assertion_id']}", headers=h["admin"]).json()["status"] == "revoked"
+    # a draft: its organisation deletes it; another organisation is not told it exists
+    assert client.post("/pathways", json=PATHWAY, headers=h["kiln"]).status_code == 201
+    assert client.delete("/pathways/into-software", headers=h["college"]).status_code == 404
+    assert client.delete("/pathways/into-software", headers=h["partner"]).status_code == 404
+    assert client.delete("/pathways/into-software", headers=h["admin"]).status_code == 204
+
+
 def test_places_keep_their_district(api) -> None:
     client, h = api
     raw = load_yaml_folder(DEMO_CITY)
@@ -224,6 +291,25 @@ def test_places_keep_their_district(api) -> None:
         "northgate")
     blocked = client.delete("/places/northgate", headers=h["admin"])
     assert blocked.status_code == 409 and "places within it" in blocked.json()["detail"]
+
+
+def test_a_theme_or_destination_in_use_is_kept(api) -> None:
+    """Before, deleting a theme answered 204 and dropped it from every badge
+    (``"themes": []``), and a destination from every theme that led to it."""
+    client, h = api
+    before = client.get("/badges/digital-explorer", headers=h["admin"]).json()["themes"]
+    assert "digital" in before
+    used = client.delete("/themes/digital", headers=h["admin"])
+    assert used.status_code == 409 and used.headers["content-type"].startswith("application/problem+json")
+    assert "badges" in used.json()["detail"] and "opportunities" in used.json()["detail"]
+    assert client.get("/badges/digital-explorer", headers=h["admin"]).json()["themes"] == before
+    assert client.get("/themes/digital", headers=h["admin"]).status_code == 200
+    led = client.delete("/destinations/employment", headers=h["admin"])
+    assert led.status_code == 409 and "themes" in led.json()["detail"]
+    assert "employment" in client.get("/themes/digital", headers=h["admin"]).json()["destinations"]
+    made = client.post("/themes", json={"id": "quiet", "name": "Quiet", "kind": "civic"}, headers=h["admin"])
+    assert made.status_code == 201
+    assert client.delete("/themes/quiet", headers=h["admin"]).status_code == 204
 
 
 def test_accepting_the_last_step_awards_the_completion_once(api, store: GraphStore) -> None:

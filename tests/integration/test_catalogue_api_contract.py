@@ -11,7 +11,8 @@ import pytest
 
 from colearn.errors import Conflict
 from colearn.graph import queries
-from colearn.graph.schema import Label
+from colearn.graph.issuing import in_use
+from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_catalogue
 
@@ -102,16 +103,72 @@ def test_upsert_writes_node_and_replaces_links(any_store: GraphStore, city: dict
 def test_delete_only_what_nothing_needs(any_store: GraphStore, city: dict) -> None:
     # "taster" is accepted by a pathway step: it stays
     assert any_store.read(queries.catalogue_usage(Label.BADGE), {"id": "taster"}) == [
-        {"id": "taster", "uses": [0, 1, 0]}]
+        {"id": "taster", "uses": [0, 1, 0, 0], "named": [[], ["into-tech"], [], []]}]
     assert any_store.write(queries.catalogue_delete(Label.BADGE), {"id": "taster"}) == [{"deleted": 0}]
     assert any_store.read(queries.catalogue_usage(Label.OPPORTUNITY), {"id": "taster-day"}) == [
-        {"id": "taster-day", "uses": []}]
+        {"id": "taster-day", "uses": [0], "named": [[]]}]
     assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 1}]
     assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 0}]
     assert any_store.read(queries.catalogue_usage(Label.OPPORTUNITY), {"id": "taster-day"}) == []
     # the place is free once its only opportunity is gone
     assert any_store.write(queries.catalogue_delete(Label.PLACE), {"id": "centre"}) == [{"deleted": 1}]
     assert any_store.read(queries.count_nodes(Label.OPPORTUNITY)) == [{"n": len(city["opportunities"]) - 1}]
+
+
+@covers("catalogue_usage", "catalogue_delete")
+def test_links_into_a_node_keep_it_unless_they_are_a_learners(any_store: GraphStore, city: dict) -> None:
+    """A theme in a badge or an opportunity, a destination a theme leads to, and an
+    opportunity or badge with a claim code not revoked are kept (before, a theme and
+    an opportunity had no blockers: deleting them dropped the badges' themes and the
+    codes' opportunity); a learner's stated interest does not keep a theme."""
+    usage = {(label, i): any_store.read(queries.catalogue_usage(label), {"id": i})[0]["uses"]
+             for label, i in [(Label.THEME, "green"), (Label.THEME, "digital"),
+                              (Label.DESTINATION, "civic_engagement"), (Label.OPPORTUNITY, "taster-day")]}
+    assert usage == {(Label.THEME, "green"): [1, 0], (Label.THEME, "digital"): [3, 1],
+                     (Label.DESTINATION, "civic_engagement"): [0, 1], (Label.OPPORTUNITY, "taster-day"): [0]}
+    for label, i in [(Label.THEME, "green"), (Label.DESTINATION, "civic_engagement")]:
+        assert any_store.write(queries.catalogue_delete(label), {"id": i}) == [{"deleted": 0}]
+    assert any_store.read(queries.catalogue_get(Label.BADGE), {"id": "mentor"})[0]["record"]["themes"] != []
+    any_store.write(queries.merge_nodes(Label.CLAIM_CODE), {"rows": [{"id": "code", "props": {}}]})
+    any_store.write(queries.set_links(Label.CLAIM_CODE, Rel.AT, Label.OPPORTUNITY),
+                    {"rows": [{"id": "code", "targets": [{"id": "taster-day", "props": {}}]}]})
+    any_store.write(queries.set_links(Label.CLAIM_CODE, Rel.GRANTS, Label.BADGE),
+                    {"rows": [{"id": "code", "targets": [{"id": "taster", "props": {}}]}]})
+    assert any_store.read(queries.catalogue_usage(Label.OPPORTUNITY), {"id": "taster-day"})[0]["uses"] == [1]
+    assert any_store.read(queries.catalogue_usage(Label.BADGE), {"id": "taster"})[0]["uses"] == [0, 1, 0, 1]
+    assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 0}]
+    any_store.write(queries.merge_nodes(Label.CLAIM_CODE), {"rows": [{"id": "code", "props": {"revoked_on": 5}}]})
+    assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 1}]
+    # a theme only learners are interested in goes; the learners stay
+    any_store.write(queries.merge_nodes(Label.THEME), {"rows": [{"id": "quiet", "props": {"name": "Quiet"}}]})
+    any_store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}]})
+    any_store.write(queries.set_links(Label.LEARNER, Rel.INTERESTED_IN, Label.THEME),
+                    {"rows": [{"id": "l1", "targets": [{"id": "quiet", "props": {}}]}]})
+    assert any_store.read(queries.catalogue_usage(Label.THEME), {"id": "quiet"})[0]["uses"] == [0, 0]
+    assert any_store.write(queries.catalogue_delete(Label.THEME), {"id": "quiet"}) == [{"deleted": 1}]
+    assert any_store.read(queries.count_nodes(Label.LEARNER)) == [{"n": 1}]
+
+
+@covers("catalogue_usage")
+def test_usage_names_a_few_of_what_blocks(any_store: GraphStore, city: dict) -> None:
+    """Up to ``NAMED_USES`` ids per kind of blocker, a step by its pathway; ``in_use``
+    words it with the right number (before: "1 pathway steps", and no ids)."""
+    row = any_store.read(queries.catalogue_usage(Label.THEME), {"id": "digital"})[0]
+    assert sorted(row["named"][0]) == ["club", "mentor", "taster"] and row["named"][1] == ["taster-day"]
+    extra = [f"g{i}" for i in range(6)]
+    any_store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": b, "props": {}} for b in extra]})
+    any_store.write(queries.set_links(Label.BADGE, Rel.IN_THEME, Label.THEME),
+                    {"rows": [{"id": b, "targets": [{"id": "green", "props": {}}]} for b in extra]})
+    row = any_store.read(queries.catalogue_usage(Label.THEME), {"id": "green"})[0]
+    assert row["uses"] == [7, 0] and len(row["named"][0]) == queries.NAMED_USES
+    assert set(row["named"][0]) <= {"mentor", *extra}
+    used = in_use(any_store, Label.THEME, "green")
+    assert list(used or {}) == ["badges"] and used["badges"].startswith("7 badges: ")
+    assert used["badges"].endswith(" and 2 more")
+    assert in_use(any_store, Label.BADGE, "taster") == {"pathway steps": "1 pathway step: into-tech"}
+    assert in_use(any_store, Label.BADGE, "app") == {"pathway steps": "1 pathway step: into-tech"}
+    assert in_use(any_store, Label.BADGE, "award") == {"pathway completions": "1 pathway completion: into-tech"}
+    assert in_use(any_store, Label.BADGE, "nope") is None
 
 
 @covers("PATHWAY_PAGE", "PATHWAY_GET", "pathway_upsert", "SET_PATHWAY_STATUS", "BADGE_LAYERS")
@@ -150,6 +207,29 @@ def test_pathway_statements(any_store: GraphStore, city: dict) -> None:
     layers = {r["id"]: r["cells"] for r in any_store.read(queries.BADGE_LAYERS, {"ids": ["club", "nope"]})}
     assert sorted(c["layer"] for c in layers["club"]) == ["participation", "participation"]
     assert set(layers) == {"club"}
+
+
+@covers("DELETE_PATHWAY", "AWARD_PATHWAY_COMPLETION")
+def test_delete_pathway_keeps_it_while_completions_are_live(any_store: GraphStore, city: dict) -> None:
+    """A pathway goes with its steps (its badges, destination and organisation stay)
+    unless a live completion award names it; a revoked one does not keep it."""
+    steps = len(city["pathways"][0]["steps"])
+    any_store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}]})
+    any_store.write(queries.AWARD_PATHWAY_COMPLETION, {
+        "id": "pc-1", "pathway_id": "into-tech", "learner_id": "l1",
+        "props": {"status": "issued", "issued_on": 100, "source": "pathway-completion", "pathway_id": "into-tech"}})
+    kept = any_store.write(queries.DELETE_PATHWAY, {"id": "into-tech"})
+    assert kept == [{"deleted": False, "completions": 1, "named": ["pc-1"]}]
+    assert any_store.read(queries.count_nodes(Label.STEP)) == [{"n": steps}]
+    assert any_store.read("MATCH (p:Pathway) RETURN p._lock AS lock") == [{"lock": None}]
+    any_store.write("MATCH (a:Assertion {id: 'pc-1'}) SET a.status = 'revoked'")
+    assert any_store.write(queries.DELETE_PATHWAY, {"id": "into-tech"}) == [
+        {"deleted": True, "completions": 0, "named": []}]
+    assert [any_store.read(queries.count_nodes(label))[0]["n"] for label in (
+        Label.PATHWAY, Label.STEP, Label.BADGE, Label.ORGANISATION, Label.ASSERTION)] == [
+        0, 0, len(city["badges"]), len(city["organisations"]), 1]
+    assert any_store.write(queries.DELETE_PATHWAY, {"id": "into-tech"}) == [
+        {"deleted": False, "completions": 0, "named": []}]
 
 
 @covers("PATHWAY_GET_FOR_VIEWER", "PATHWAY_PAGE")

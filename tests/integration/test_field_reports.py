@@ -572,7 +572,7 @@ def test_r29_badges_go_when_nothing_live_refers_to_them_and_awards_can_be_withdr
     client, keys = api
     a = _award_badge(client, keys, "safety")
     r = client.delete("/badges/safety", headers=keys["college"])
-    assert r.status_code == 409 and "live assertions" in r.json()["detail"], r.text
+    assert r.status_code == 409 and f"(1 live assertion: {a['id']})" in r.json()["detail"], r.text
     assert client.post(f"/assertions/{a['id']}/revoke", headers=keys["college"], json={"reason": "x"}).status_code == 200
     assert client.delete("/badges/safety", headers=keys["college"]).status_code == 204
     assert client.get("/badges/safety", headers=keys["admin"]).status_code == 404

@@ -84,6 +84,7 @@ MATRIX = """
 | POST | /pathways | 401 | 201 | 201 | 403 | 403 | 403 | 403 |
 | GET | /pathways/{item_id} | 401 | 200 | 200 | 404 | 404 | 404 | 404 |
 | PATCH | /pathways/{item_id} | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| DELETE | /pathways/{item_id} | 401 | 204 | 204 | 403 | 403 | 403 | 403 |
 | POST | /pathways/{item_id}/publish | 401 | 200 | 200 | 404 | 404 | 404 | 404 |
 | POST | /pathways/{item_id}/archive | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
 | POST | /pathways/{item_id}/completions | 401 | 200 | 200 | 403 | 403 | 200 | 403 |
@@ -194,7 +195,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/opportunities"): {"json": {"id": "new-opp", "name": "New", "organisation": OWNER, "mode": "online"}},
     ("GET", "/opportunities/{item_id}"): {"path": {"item_id": "online-course"}},
     ("PATCH", "/opportunities/{item_id}"): {"path": {"item_id": "online-course"}, "json": {"name": "Renamed"}},
-    ("DELETE", "/opportunities/{item_id}"): {"path": {"item_id": "online-course"}},
+    ("DELETE", "/opportunities/{item_id}"): {"path": {"item_id": "spare-opportunity"}},
     ("POST", "/badges"): {"json": {"id": "new-badge", "name": "New", "issuer": OWNER, "cells": ["skills.engagement"]}},
     ("GET", "/badges/{item_id}"): {"path": {"item_id": "app"}},
     ("PATCH", "/badges/{item_id}"): {"path": {"item_id": "app"}, "json": {"criteria": "Show it."}},
@@ -202,7 +203,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/themes"): {"json": {"id": "new-theme", "name": "New", "kind": "civic"}},
     ("GET", "/themes/{item_id}"): {"path": {"item_id": "green"}},
     ("PATCH", "/themes/{item_id}"): {"path": {"item_id": "green"}, "json": {"description": "Parks."}},
-    ("DELETE", "/themes/{item_id}"): {"path": {"item_id": "green"}},
+    ("DELETE", "/themes/{item_id}"): {"path": {"item_id": "spare-theme"}},
     ("POST", "/destinations"): {"json": {"id": "new-dest", "name": "New"}},
     ("GET", "/destinations/{item_id}"): {"path": {"item_id": "education"}},
     ("PATCH", "/destinations/{item_id}"): {"path": {"item_id": "education"}, "json": {"description": "School."}},
@@ -219,6 +220,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/pathways"): {"json": {"id": "new-pathway", **_PATHWAY}},
     ("GET", "/pathways/{item_id}"): {"path": {"item_id": "draft-pathway"}},
     ("PATCH", "/pathways/{item_id}"): {"path": {"item_id": "into-tech"}, "json": {"title": "Into tech, again"}},
+    ("DELETE", "/pathways/{item_id}"): {"path": {"item_id": "into-tech"}},
     ("POST", "/pathways/{item_id}/publish"): {"path": {"item_id": "draft-pathway"}},
     ("POST", "/pathways/{item_id}/archive"): {"path": {"item_id": "into-tech"}},
     ("POST", "/pathways/{item_id}/completions"): {"path": {"item_id": "into-tech"}, "json": {"learner_id": SELF}},
@@ -301,6 +303,12 @@ def _seed(store: GraphStore, tmp: Path) -> None:
     ingest_catalogue(store, write_yaml(tmp / "city.yaml", minimal_catalogue()))
     store.write(queries.merge_nodes(Label.ORGANISATION), {"rows": [{"id": "idle-org", "props": {"name": "Idle"}}]})
     store.write(queries.merge_nodes(Label.PLACE), {"rows": [{"id": "spare-place", "props": {"name": "Spare"}}]})
+    # what the DELETE rows delete: nothing uses them (a theme in a badge, an opportunity
+    # with a claim code not revoked, are kept: 409)
+    store.write(queries.merge_nodes(Label.THEME), {"rows": [{"id": "spare-theme", "props": {"name": "Spare"}}]})
+    store.write(queries.catalogue_upsert(Label.OPPORTUNITY, create=True), {
+        "id": "spare-opportunity", "props": {"name": "Spare", "mode": "online"}, "l0": [OWNER], "l1": [], "l2": [],
+        "l3": ["app"]})
     store.write(queries.catalogue_upsert(Label.BADGE, create=True), {
         "id": "spare", "props": {"name": "Spare"}, "l0": [OWNER], "l1": ["skills.engagement"], "l2": []})
     steps = [{"id": "draft-pathway.step-1", "order": 1, "props": {"title": "One", "required": 1, "optional": False},
