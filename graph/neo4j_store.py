@@ -50,6 +50,17 @@ _INPUT_CODES = (
 #: a value, not the statement's text, so it is an input error too.
 _PARAMETER_TYPE = "type mismatch for parameter"
 log = logging.getLogger(__name__)
+
+
+def _not_a_retry(record: logging.LogRecord) -> bool:
+    """Drop the driver's "Transaction failed and will be retried" warning: a transient error
+    (two ingests deadlocking) that a retry clears is no news, and its text (lock ids, the
+    statement's resources) filled a command's output; one that outlasts the retries is
+    ``StoreUnavailable`` with the driver's words (``_translate``)."""
+    return "will be retried" not in str(record.msg)
+
+
+logging.getLogger("neo4j.session").addFilter(_not_a_retry)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: Seconds ``apply_schema`` waits for index population before giving up.
 INDEX_WAIT_S = 300

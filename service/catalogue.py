@@ -384,6 +384,10 @@ def delete(store: GraphStore, principal: Principal, entity: Entity, node_id: str
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")
     owner = _record(entity, get_stored(store, entity, node_id)).get(entity.owner) if entity.owner else None
     _require_write(principal, entity, "delete", node_id, owner)
-    if used or not domain_catalogue.delete_node(store, entity.label, node_id):
-        why = "; ".join(used.values()) or "something refers to it"
-        raise Conflict(f"{entity.noun} '{node_id}' is still in use ({why}); remove those first")
+    if not used and not domain_catalogue.delete_node(store, entity.label, node_id):
+        used = in_use(store, entity.label, node_id)  # what blocked the statement: a link made since, or
+        if used is None:  # another delete, which got there first
+            raise NotFound(f"{entity.noun} '{node_id}' does not exist")
+        used = used or {"": "something refers to it"}
+    if used:
+        raise Conflict(f"{entity.noun} '{node_id}' is still in use ({'; '.join(used.values())}); remove those first")

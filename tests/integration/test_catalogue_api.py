@@ -402,3 +402,24 @@ def test_sessions_round_trip_and_need_a_time_zone(api) -> None:
         [error] = refused.json()["errors"]
         assert error["field"] == "body.sessions.1" and "needs a time zone" in error["message"], error
     assert client.get(url, headers=h["admin"]).json()["sessions"] == moved.json()["sessions"]
+
+
+def test_a_delete_that_loses_to_another_is_not_found_not_in_use(api, store: GraphStore,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two deletes of one node at once: both read it as unused, one statement deletes it, and the
+    other's finds nothing. That one answered 409 "still in use (something refers to it)"; it is
+    the 404 it would have been a moment later. The other delete is made to land in between."""
+    from colearn.service import catalogue as service_catalogue
+
+    client, h = api
+    r = client.post("/themes", json={"id": "short-lived", "name": "Short-lived", "kind": "civic"}, headers=h["admin"])
+    assert r.status_code == 201, r.text
+    real = service_catalogue.domain_catalogue.delete_node
+
+    def beaten(store_: GraphStore, label, node_id: str) -> bool:
+        assert real(store_, label, node_id)  # the other delete
+        return real(store_, label, node_id)  # this one's statement: nothing left
+
+    monkeypatch.setattr(service_catalogue.domain_catalogue, "delete_node", beaten)
+    r = client.delete("/themes/short-lived", headers=h["admin"])
+    assert r.status_code == 404 and "does not exist" in r.json()["detail"], r.text
