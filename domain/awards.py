@@ -26,12 +26,11 @@ bulk CSV's reading ``domain/award_csv.py``; all are re-exported here.
 
 from __future__ import annotations
 
-import secrets
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +43,10 @@ from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES,
                                    assertion_id_for, epoch, get_assertion, identity_hash, learner_id_for,
                                    parse_time, portfolio, revoked_assertions, spine_order)
 from colearn.domain.award_csv import parse_award_csv
+from colearn.domain.award_rows import award_of, award_row, check_request
 from colearn.domain.completions import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
                                         completion_assertion_id, unmet_steps)
 from colearn.graph.schema import AssertionStatus, Label
-from colearn.openbadges.rules import date_problem
 from colearn.graph.store import BATCH_SIZE, GraphStore
 from colearn.text import CLI_DECLARE, decode_strict
 
@@ -63,50 +62,6 @@ _ALLOWED_FROM: dict[AssertionStatus, tuple[AssertionStatus, ...]] = {
     AssertionStatus.DECLINED: (AssertionStatus.ISSUED, AssertionStatus.ACCEPTED),
     AssertionStatus.REVOKED: (AssertionStatus.ISSUED, AssertionStatus.ACCEPTED, AssertionStatus.DECLINED),
 }
-
-
-def _check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
-    if req.recipient.type not in RECIPIENT_TYPES:
-        raise InvalidInput(f"recipient type must be one of {', '.join(RECIPIENT_TYPES)}", field="recipient.type")
-    identity = req.recipient.normalised()
-    if not identity:
-        raise InvalidInput("recipient identity is empty", field="recipient.identity")
-    if req.recipient.type == "email" and ("@" not in identity or " " in identity):
-        raise InvalidInput(f"'{identity}' is not an email address", field="recipient.identity")
-    if req.recipient.type == "url" and not identity.startswith(("http://", "https://")):
-        raise InvalidInput(f"'{identity}' is not an http(s) URL", field="recipient.identity")
-    if req.evidence_url is not None and not req.evidence_url.startswith(("http://", "https://")):
-        raise InvalidInput(f"'{req.evidence_url}' is not an http(s) URL", field="evidence_url")
-    if req.idempotency_key is not None and not 0 < len(req.idempotency_key) <= MAX_KEY_LENGTH:
-        raise InvalidInput(f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters", field="idempotency_key")
-    issued = epoch(req.issued_on, name="issued_on")
-    issued = now if issued is None else issued
-    expires = epoch(req.expires_on, name="expires_on")
-    # the date rule verifiers apply to what is published (an expiry after the issue,
-    # an issue date no later than now and its clock skew): an award breaking it would
-    # be published only to fail its own /verify
-    wrong = date_problem(datetime.fromtimestamp(issued, UTC),
-                         None if expires is None else datetime.fromtimestamp(expires, UTC),
-                         now=datetime.fromtimestamp(now, UTC), issued_field="issued_on", expires_field="expires_on")
-    if wrong is not None:
-        raise InvalidInput(wrong[1], field=wrong[0])
-    return issued, expires
-
-
-def _row(organisation_id: str, req: AwardRequest, issued: int, expires: int | None,
-         pepper: bytes) -> dict[str, Any]:
-    salt = secrets.token_hex(8)
-    props: dict[str, Any] = {
-        "status": str(AssertionStatus.ISSUED), "issued_on": issued, "source": SOURCE,
-        "recipient_type": req.recipient.type, "recipient_salt": salt,
-        "recipient_hash": identity_hash(req.recipient.normalised(), salt),
-    }
-    optional = {"expires_on": expires, "evidence_url": req.evidence_url,
-                "evidence_narrative": req.evidence_narrative, "idempotency_key": req.idempotency_key}
-    props.update({k: v for k, v in optional.items() if v is not None})
-    learner = req.learner_id or learner_id_for(req.recipient, pepper)
-    return {"id": assertion_id_for(organisation_id, req.idempotency_key), "badge_id": req.badge_id,
-            "learner_id": learner, "learner_props": {"source": SOURCE}, "props": props}
 
 
 def award_many(store: GraphStore, organisation_id: str, requests: Sequence[AwardRequest], *,
@@ -130,6 +85,16 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
     call takes, between the checks and the write is refused after it, with
     the rest written.) Retries are safe: see the module docstring.
 
+    No second copy: a request for a learner (the named one, else the one its
+    recipient names) who already holds the badge live (issued or accepted, not
+    expired at ``now``) makes no award; its answer is that award, ``created``
+    False with a ``detail`` saying so, and the rest of the call lands. The
+    write checks this itself (``queries.AWARD_ASSERTIONS``), so two racing
+    awards of one pair make one award; a second request of the call for the
+    same pair answers what the first gets. An expired, revoked or declined
+    award does not block a new one (a renewal); a key that names an existing
+    award still answers that award.
+
     Args:
         store: the graph.
         organisation_id: the awarding organisation; it must exist and have an
@@ -143,8 +108,9 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
         dry_run: preview only; write nothing.
 
     Returns:
-        The awards made or found again (or that would be), and the refused
-        requests (with any refused, no awards unless ``dry_run``).
+        The awards made or found again (or that would be; an award already
+        held live with its ``detail``), and the refused requests (with any
+        refused, no awards unless ``dry_run``).
 
     Raises:
         NotFound: the organisation does not exist.
@@ -172,7 +138,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
     keys_seen: dict[str, int] = {}
     for rec, req in zip(recs, requests):
         try:
-            issued, expires = _check_request(req, now_s)
+            issued, expires = check_request(req, now_s)
             if req.badge_id not in definers:
                 raise NotFound(f"badge '{req.badge_id}' does not exist")
             policy.require(issuer, Action.ISSUE_BADGE,
@@ -187,7 +153,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
         except (InvalidInput, NotFound, Forbidden, Conflict) as exc:
             report.refuse(rec, exc)
             continue
-        rows.append(_row(organisation_id, req, issued, expires, pepper))
+        rows.append(award_row(organisation_id, req, issued, expires, pepper))
         row_records.append(rec)
         row_requests.append(req)
     # keys that already name another award, found before any row is written (a lone row needs
@@ -203,45 +169,92 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
                                         f"names assertion {got['id']} of another badge or learner"))
         else:
             kept.append((rec, row, req))
+    first = _repeats(kept, existing)
     if dry_run:
-        return _preview(report, kept, existing)
+        return _preview(report, kept, existing, first, _live_pairs(store, kept, existing, now_s, batch_size))
     if report.refused:  # the call lands whole or not at all
         report.sort()
         return report
+    writes = [row for i, (_, row, _) in enumerate(kept) if i not in first]
     results: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(rows), batch_size):
-        batch = rows[start:start + batch_size]
+    for start in range(0, len(writes), batch_size):
+        batch = writes[start:start + batch_size]
         for r in store.write(feed.recorded(queries.AWARD_ASSERTIONS), {
-                "organisation_id": organisation_id, "request_id": uuid.uuid4().hex, "rows": batch,
+                "organisation_id": organisation_id, "request_id": uuid.uuid4().hex, "rows": batch, "now": now_s,
                 "feed": feed.award_change(batch)}):
-            results[r["id"]] = r
-    for rec, row, req in zip(row_records, rows, row_requests):
-        got = results.get(row["id"])
+            results[r["row"]] = r
+    for i, (rec, row, req) in enumerate(kept):
+        got = results.get(kept[first[i]][1]["id"] if i in first else row["id"])
         if got is None:  # the badge lost its DEFINES between the check and the write
             report.refuse(rec, Forbidden(f"badge '{row['badge_id']}' is not defined by '{organisation_id}'"))
         elif (got["badge_id"], got["learner_id"]) != (row["badge_id"], row["learner_id"]):
             report.refuse(rec, Conflict(f"idempotency key '{row['props'].get('idempotency_key')}' already "
                                         f"names assertion {got['id']} of another badge or learner"))
         else:
-            report.awards.append(Award(id=got["id"], badge_id=got["badge_id"], learner_id=got["learner_id"],
-                                       status=got["status"], created=bool(got["created"]),
-                                       issued_on=int(got["issued_on"]), expires_on=got["expires_on"],
-                                       status_index=int(got["status_index"])))
+            held = bool(got["held"]) or i in first
+            report.awards.append(award_of(got, created=bool(got["created"]) and not held,
+                                           detail=_held_detail(got) if held else None))
             report.requests.append(req)
     report.sort()
     return report
 
 
+def _repeats(kept: list[tuple[int, dict[str, Any], AwardRequest]],
+             existing: dict[str, dict[str, Any]]) -> dict[int, int]:
+    """The rows of ``kept`` that repeat the (learner, badge) pair of an earlier row that
+    would create an award, each mapped to that row's index: no second copy is made, and
+    a repeat answers what its first row gets. (A row whose id names an existing award,
+    ``existing``, is its own answer. The award statement cannot tell the repeats apart
+    alike on both engines: ``queries.AWARD_ASSERTIONS``.)"""
+    firsts: dict[tuple[str, str], int] = {}
+    out: dict[int, int] = {}
+    for i, (_, row, _) in enumerate(kept):
+        if row["id"] in existing:
+            continue
+        pair = (row["learner_id"], row["badge_id"])
+        out.update({i: firsts[pair]} if pair in firsts else {})
+        firsts.setdefault(pair, i)
+    return out
+
+
+def _live_pairs(store: GraphStore, kept: list[tuple[int, dict[str, Any], AwardRequest]],
+                existing: dict[str, dict[str, Any]], now: int, batch_size: int) -> dict[tuple[str, str], dict[str, Any]]:
+    """The live award (the smallest id) of each (learner, badge) pair of the rows of
+    ``kept`` that would create one, read in one statement per ``batch_size`` pairs."""
+    pairs = sorted({(row["learner_id"], row["badge_id"]) for _, row, _ in kept if row["id"] not in existing})
+    live: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(pairs), batch_size):
+        for r in store.read(queries.LIVE_AWARDS_OF_PAIRS, {"now": now, "pairs": [
+                {"learner_id": lid, "badge_id": bid} for lid, bid in pairs[start:start + batch_size]]}):
+            live.setdefault((r["learner_id"], r["badge_id"]), r)
+    return live
+
+
+def _held_detail(got: dict[str, Any]) -> str:
+    """What the answer of an award not made says: the learner holds the badge live."""
+    waiting = " (awaiting the learner's answer)" if got["status"] == str(AssertionStatus.ISSUED) else ""
+    return (f"learner '{got['learner_id']}' already holds badge '{got['badge_id']}' live (assertion "
+            f"{got['id']}, {got['status']}{waiting}): no second copy was awarded")
+
+
 def _preview(report: AwardReport, kept: list[tuple[int, dict[str, Any], AwardRequest]],
-             existing: dict[str, dict[str, Any]]) -> AwardReport:
+             existing: dict[str, dict[str, Any]], first: dict[int, int],
+             live: dict[tuple[str, str], dict[str, Any]]) -> AwardReport:
     """The dry run of ``award_many``: what its write would create or find again (``kept``,
-    the rows its checks passed), beside what it refuses."""
-    for _, row, req in kept:
-        got = existing.get(row["id"])
+    the rows its checks passed; ``first``, the repeats of a pair; ``live``, the pairs
+    held live), beside what it refuses."""
+    for i, (_, row, req) in enumerate(kept):
+        held = live.get((row["learner_id"], row["badge_id"])) if row["id"] not in existing else None
         p = row["props"]
-        report.awards.append(Award(id=row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
-                                   status=str(AssertionStatus.ISSUED), created=got is None,
-                                   issued_on=int(p["issued_on"]), expires_on=p.get("expires_on"), status_index=-1))
+        if held is not None:
+            report.awards.append(award_of(held, created=False, detail=_held_detail(held)))
+        else:
+            new = report.awards[first[i]] if i in first else None
+            report.awards.append(Award(
+                id=new.id if new else row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
+                status=str(AssertionStatus.ISSUED), created=row["id"] not in existing and new is None,
+                issued_on=int(p["issued_on"]), expires_on=p.get("expires_on"), status_index=-1,
+                detail=_held_detail({**row, "id": new.id, "status": new.status}) if new else None))
         report.requests.append(req)
     report.sort()
     return report

@@ -29,6 +29,9 @@ Idempotency: an award with an idempotency key gets the assertion id
 ``as-`` + SHA-256 of (organisation, key), and the award statement ``MERGE``s
 on that id, so a retried request - sequential or concurrent, on either
 engine - never creates a second assertion (``Award.created`` is False).
+Nor does an award to a learner who already holds the badge live (issued or
+accepted, not expired): its answer is that award, ``created`` False with a
+``detail``; an expired, revoked or declined award does not block a renewal.
 """
 
 from __future__ import annotations
@@ -137,10 +140,14 @@ class Award:
         badge_id: its badge.
         learner_id: its learner.
         status: ``issued`` for a new award (or whatever a retried one has become).
-        created: False when the idempotency key named an existing assertion.
+        created: False when the idempotency key named an existing assertion, or
+            when the learner already held the badge live (then this is that award).
         issued_on: epoch seconds.
         expires_on: epoch seconds, or None.
-        status_index: its bit in the organisation's OB 3.0 status lists.
+        status_index: its bit in the organisation's OB 3.0 status lists (-1: none,
+            or a dry run).
+        detail: why no award was made, when the learner already held the badge
+            live (issued or accepted, not expired); None otherwise.
     """
 
     id: str
@@ -151,6 +158,7 @@ class Award:
     issued_on: int
     expires_on: int | None
     status_index: int
+    detail: str | None = None
 
 
 @dataclass
@@ -250,7 +258,8 @@ def live_awards(store: GraphStore, learner_id: str, badge_id: str, *, now: int |
     """The learner's live awards of a badge: issued or accepted, not expired at
     ``now`` (epoch s, default now), as ``[{id, status}]`` ordered by id. The one
     rule for "already holds it": no second award of a badge is made to a learner
-    who holds a live one (a pathway's completion, a claim code)."""
+    who holds a live one (a pathway's completion, a claim code; a direct award
+    checks it inside its write, ``queries.AWARD_ASSERTIONS``)."""
     t = int(time.time()) if now is None else int(now)
     return store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE, {"learner_id": learner_id, "badge_id": badge_id, "now": t})
 

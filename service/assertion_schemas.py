@@ -78,7 +78,10 @@ class AssertionPublic(BaseModel):
     expires_on: datetime | None = None
     revocation_reason: str | None = None
     created: bool | None = Field(default=None, description="false when an idempotency key named an "
-                                                            "existing assertion")
+                                                            "existing assertion, or when the learner already "
+                                                            "held the badge live (then this is that award)")
+    detail: str | None = Field(default=None, description="why no award was made: the learner already holds "
+                                                          "the badge live (issued or accepted, not expired)")
     links: AssertionLinks | None = None
 
 
@@ -92,7 +95,8 @@ class Refused(BaseModel):
 class AssertionsPublic(BaseModel):
     """The result of a list or CSV award."""
 
-    data: list[AssertionPublic]
+    data: list[AssertionPublic] = Field(description="one per award requested, in order: a new one, or "
+                                                     "(created false) the one a key named or the learner held")
     count: int
     created: int
     refused: list[Refused]

@@ -40,7 +40,8 @@ def issue_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Award a badge (or every row of a CSV) as an Open Badges assertion. Each new award to an
-    email is notified with a claim link, as over HTTP (by SMTP, or to the outbox folder)."""
+    email is notified with a claim link, as over HTTP (by SMTP, or to the outbox folder). A learner
+    who already holds the badge live gets no second copy: that award is listed as existing, and why."""
     from colearn.domain import awards as issuing
 
     from colearn.mail import mailer_for
@@ -80,14 +81,16 @@ def issue_cmd(
             mailer = mailer_for(settings) if notices else None
             sent = notify(s, mailer, settings, notices, pepper=pepper) if mailer is not None else 0
             rows = [{"id": a.id, "badge_id": a.badge_id, "learner_id": a.learner_id, "created": a.created,
-                     "status": a.status, "ob2": pub.urls.assertion(a.id), "ob3": pub.urls.credential(a.id)}
-                    for a in awards]
+                     "status": a.status, "ob2": pub.urls.assertion(a.id), "ob3": pub.urls.credential(a.id),
+                     "detail": a.detail} for a in awards]
         if as_json:
             out.print_json(json.dumps({"awards": rows, "refused": [{"record": r, "detail": d} for r, d in refused]}))
         else:
             for r in rows:
                 print(f"{r['id']}\t{r['badge_id']}\t{r['learner_id']}\t{'new' if r['created'] else 'existing'}"
                       f"\t{r['ob2']}")
+                if r["detail"]:  # held live already: no second copy was made
+                    err.print(r["detail"], highlight=False)
         for record, message in refused:
             err.print(f"[yellow]refused[/yellow] line {record}: {message}", highlight=False)
         if refused:  # award_csv wrote nothing: the file lands whole or not at all

@@ -227,6 +227,13 @@ COUNT_ASSERTION_PATHS = (
     "RETURN count(a) AS paths, count(DISTINCT a.id) AS assertions"
 )
 
+def _live(a: str) -> str:
+    """The one "held live" test of an assertion ``a``: issued or accepted (not
+    declined, not revoked) and not expired at ``$now`` (epoch s)."""
+    return (f"{a}.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}'] "
+            f"AND ({a}.expires_on IS NULL OR {a}.expires_on > $now)")
+
+
 #: Award badges of ONE organisation, idempotently, in one statement per batch.
 #:
 #: The organisation's ``status_next`` counter is raised by the batch size first
@@ -244,11 +251,25 @@ COUNT_ASSERTION_PATHS = (
 #: Expiry: ``props.expires_on`` if given, else ``issued_on`` plus the badge's
 #: ``expires_after_days``.
 #:
-#: Params: ``organisation_id``, ``request_id`` (str, unique per call), ``rows``
-#: ``[{"id", "badge_id", "learner_id", "learner_props": {..}, "props": {status,
-#: issued_on, expires_on?, recipient_type, recipient_hash, recipient_salt, ..}}]``.
-#: Returns rows ``{id, created, badge_id, learner_id, status, status_index,
-#: issued_on, expires_on}``, one per row whose badge the organisation defines.
+#: No second copy: a row whose id names no assertion yet, for a learner who
+#: already holds the badge live (issued or accepted, not expired at ``$now``:
+#: ``_live``), creates nothing; its answer is that live award (the smallest id
+#: when several), ``held`` true and ``created`` false. The check is made after
+#: the organisation's lock is taken, so two racing awards of one badge (whose
+#: one defining organisation both lock) cannot both create on Neo4j either.
+#: The rows of one call must not repeat a (learner, badge) pair that would be
+#: created (``domain.awards.award_many`` answers a repeat with its first row):
+#: whether a row sees an assertion an earlier row of the same statement made
+#: differs between the engines.
+#:
+#: Params: ``organisation_id``, ``request_id`` (str, unique per call), ``now``
+#: (epoch s), ``rows`` ``[{"id", "badge_id", "learner_id", "learner_props": {..},
+#: "props": {status, issued_on, expires_on?, recipient_type, recipient_hash,
+#: recipient_salt, ..}}]``.
+#: Returns rows ``{row, id, created, held, badge_id, learner_id, status,
+#: status_index, issued_on, expires_on}`` (``row`` the row's id, ``id`` the
+#: assertion's: another one when ``held``), one per row whose badge the
+#: organisation defines, in no particular order.
 AWARD_ASSERTIONS = (
     f"MATCH (o:{Label.ORGANISATION} {{id: $organisation_id}}) "
     "SET o.status_next = coalesce(o.status_next, 0) + size($rows) "
@@ -257,17 +278,40 @@ AWARD_ASSERTIONS = (
     "WITH o, base + i AS slot, $rows[i] AS r "
     f"MATCH (o)-[:{Rel.DEFINES}]->(b:{Label.BADGE} {{id: r.badge_id}}) "
     f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) ON CREATE SET l += r.learner_props "
-    f"MERGE (a:{Label.ASSERTION} {{id: r.id}}) "
+    "WITH o, b, l, slot, r "
+    f"OPTIONAL MATCH (known:{Label.ASSERTION} {{id: r.id}}) "
+    # an OPTIONAL MATCH, not a pattern comprehension: FalkorDB caches a statement's plan,
+    # and a comprehension planned before the graph had a TO relationship never matched after
+    f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(h:{Label.ASSERTION})-[:{Rel.OF}]->(b) WHERE known IS NULL AND {_live('h')} "
+    "WITH o, b, l, slot, r, min(h.id) AS holder "
+    "WITH o, b, l, slot, r, holder, coalesce(holder, r.id) AS aid "
+    f"MERGE (a:{Label.ASSERTION} {{id: aid}}) "
     "ON CREATE SET a += r.props, a.status_index = slot, a.request_id = $request_id, "
     "a.expires_on = coalesce(r.props.expires_on, CASE WHEN b.expires_after_days IS NULL THEN null "
     "ELSE r.props.issued_on + b.expires_after_days * 86400 END) "
-    "WITH o, b, l, a, a.request_id = $request_id AS created "
+    "WITH o, b, l, a, r, holder IS NOT NULL AS held "
+    "WITH o, b, l, a, r, held, NOT held AND coalesce(a.request_id = $request_id, false) AS created "
     "FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | "
     f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l)) "
-    "WITH a, created "
+    "WITH a, r, held, created "
     f"MATCH (a)-[:{Rel.OF}]->(ab:{Label.BADGE}), (a)-[:{Rel.TO}]->(al:{Label.LEARNER}) "
-    "RETURN a.id AS id, created, ab.id AS badge_id, al.id AS learner_id, a.status AS status, "
+    "RETURN r.id AS row, a.id AS id, created, held, ab.id AS badge_id, al.id AS learner_id, a.status AS status, "
     "a.status_index AS status_index, a.issued_on AS issued_on, a.expires_on AS expires_on"
+)
+
+#: The live awards (``_live`` at ``$now``) of each (learner, badge) pair of
+#: ``$pairs``, in one statement for a whole bulk award's preview.
+#: Params: ``pairs`` ``[{"learner_id", "badge_id"}]``, ``now`` (epoch s).
+#: Returns rows ``{learner_id, badge_id, id, status, status_index, issued_on,
+#: expires_on}`` ordered by learner, badge and id; none for a pair held by nothing.
+LIVE_AWARDS_OF_PAIRS = (
+    "UNWIND $pairs AS p "
+    f"MATCH (:{Label.LEARNER} {{id: p.learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"
+    f"-[:{Rel.OF}]->(:{Label.BADGE} {{id: p.badge_id}}) "
+    f"WHERE {_live('a')} "
+    "RETURN p.learner_id AS learner_id, p.badge_id AS badge_id, a.id AS id, a.status AS status, "
+    "a.status_index AS status_index, a.issued_on AS issued_on, a.expires_on AS expires_on "
+    "ORDER BY learner_id, badge_id, id"
 )
 
 #: Badges with what issuing and publishing need: properties, the organisation
@@ -337,14 +381,14 @@ ERASE_ASSERTION = (
 )
 
 #: A learner's live awards of one badge: issued or accepted, and not expired at
-#: ``$now``. No second award of a badge is made to a learner who holds a live
-#: one (a pathway's completion, a claim code). Params: ``learner_id``,
-#: ``badge_id``, ``now`` (epoch s). Returns rows ``{id, status}`` ordered by id.
+#: ``$now`` (``_live``). No second award of a badge is made to a learner who holds
+#: a live one (a pathway's completion, a claim code, a direct award: see
+#: ``AWARD_ASSERTIONS``). Params: ``learner_id``, ``badge_id``, ``now`` (epoch s).
+#: Returns rows ``{id, status}`` ordered by id.
 LEARNER_LIVE_AWARDS_OF_BADGE = (
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"
     f"-[:{Rel.OF}]->(b:{Label.BADGE} {{id: $badge_id}}) "
-    f"WHERE a.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}'] "
-    "AND (a.expires_on IS NULL OR a.expires_on > $now) "
+    f"WHERE {_live('a')} "
     "RETURN a.id AS id, a.status AS status ORDER BY id"
 )
 

@@ -74,7 +74,7 @@ def _links(pub: Publisher, assertion_id: str) -> AssertionLinks:
 def _award_public(pub: Publisher, a: Award) -> AssertionPublic:
     return AssertionPublic(id=a.id, badge_id=a.badge_id, learner_id=a.learner_id, status=a.status,
                            issued_on=_time(a.issued_on), expires_on=_time(a.expires_on), created=a.created,
-                           links=_links(pub, a.id))
+                           detail=a.detail, links=_links(pub, a.id))
 
 
 def _record_public(pub: Publisher, r: awards.AssertionRecord) -> AssertionPublic:
@@ -101,7 +101,8 @@ def _request(item: AwardCreate, badge_id: str, key: str | None, pub: Publisher) 
     "/organisations/{org_id}/badges/{badge_id}/assertions",
     response_model=AssertionPublic | AssertionsPublic, status_code=201,
     responses={**_ERRORS, 200: {"model": AssertionPublic | AssertionsPublic,
-                                "description": "nothing new: the idempotency keys named existing assertions"}},
+                                "description": "nothing new: the idempotency keys named existing assertions, "
+                                               "or the learners already held the badge live"}},
 )
 def award(
     request: Request, principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, response: Response,
@@ -119,6 +120,14 @@ def award(
     ``Idempotency-Key``: the same key never creates a second assertion; a retry
     answers 200 with the assertion the first request made (201 when new).
     For a list, an item's ``idempotency_key`` wins, else ``<header>:<index>``.
+
+    No second copy: a learner (``learner_id``, or the learner a recipient
+    names) who already holds the badge live (issued or accepted, not expired)
+    gets no new award. A single award then answers 200 with the award they
+    hold, ``created`` false and a ``detail`` saying so; in a list that item
+    is answered so and the others land (an item repeating an earlier one's
+    learner answers that one's award). An expired, revoked or declined award
+    does not block a new one. No notice is sent for an award not made.
 
     Who: admin, or an organisation key for ``org_id``; the badge must be one
     ``org_id`` defines.
@@ -147,7 +156,8 @@ def award(
 @router.post(
     "/organisations/{org_id}/assertions/csv", response_model=AssertionsPublic, status_code=201,
     responses={**_ERRORS, **problem_responses(413, 415),
-               200: {"model": AssertionsPublic, "description": "nothing new (a file sent again), or a dry run"}},
+               200: {"model": AssertionsPublic, "description": "nothing new (a file sent again, or every learner "
+                                                               "already held the badge live), or a dry run"}},
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
 )
 async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, request: Request,
@@ -169,7 +179,11 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
 
     A row without ``key`` is keyed by ``<name>:<line>`` when ``?name=`` is
     given, else by ``<sha256 of the body>:<line>``: the same file sent twice
-    awards nothing twice, and two different files never share keys.
+    awards nothing twice, and two different files never share keys. A row
+    for a learner who already holds the badge live (issued or accepted, not
+    expired), or who an earlier row awards it to, makes no second award: its
+    entry in ``data`` is that award, ``created`` false with a ``detail``, and
+    the other rows land (it is not a refusal).
     ``?dry_run=true`` writes nothing and answers 200 with what each row
     would give on its own (``created`` counting the new ones) and what is
     refused (a real call with any refused writes nothing).

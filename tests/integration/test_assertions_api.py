@@ -282,3 +282,41 @@ def test_verify_is_rate_limited_per_client(store: GraphStore, tmp_path: Path) ->
     with TestClient(app) as client:
         codes = [client.post("/verify", json={"url": f"{BASE}/ob/v2/assertions/nope"}).status_code for _ in range(3)]
     assert codes == [422, 422, 429]
+
+
+def test_no_second_copy_of_a_badge_held_live(api) -> None:
+    client, keys = api
+    url = "/organisations/college/badges/web/assertions"
+    first = client.post(url, json={"learner_id": "se-1"}, headers=keys["college"])
+    assert first.status_code == 201 and first.json()["created"] is True and first.json()["detail"] is None
+    again = client.post(url, json={"learner_id": "se-1"}, headers=keys["college"])
+    assert again.status_code == 200, again.text
+    body = again.json()
+    assert (body["id"], body["created"]) == (first.json()["id"], False)
+    assert "already holds badge 'web'" in body["detail"]
+    # a retried Idempotency-Key answers its own award as before
+    keyed = client.post(url, json={"recipient": {"type": "email", "identity": EMAIL}},
+                        headers={**keys["college"], "Idempotency-Key": "k-dup"})
+    assert keyed.status_code == 201
+    retry = client.post(url, json={"recipient": {"type": "email", "identity": EMAIL}},
+                        headers={**keys["college"], "Idempotency-Key": "k-dup"})
+    assert (retry.status_code, retry.json()["id"], retry.json()["detail"]) == (200, keyed.json()["id"], None)
+    # a list: the held item is answered with its award, the others land
+    many = client.post(url, json=[{"learner_id": "se-1"}, {"recipient": {"type": "email", "identity": "bo@example.org"}},
+                                  {"recipient": {"type": "email", "identity": EMAIL}}], headers=keys["college"])
+    assert many.status_code == 201, many.text
+    out = many.json()
+    assert (out["count"], out["created"], out["refused"]) == (3, 1, [])
+    assert [d["created"] for d in out["data"]] == [False, True, False]
+    assert out["data"][0]["id"] == first.json()["id"] and out["data"][2]["id"] == keyed.json()["id"]
+    # a CSV: likewise; all held answers 200
+    csv = "badge_id,email,learner_id\nweb,x@example.org,se-1\nweb,bo@example.org,\n"
+    r = client.post("/organisations/college/assertions/csv", content=csv,
+                    headers={**keys["college"], "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert [(d["id"], d["created"], "already holds" in d["detail"]) for d in r.json()["data"]] == [
+        (first.json()["id"], False, True), (out["data"][1]["id"], False, True)]
+    # revoked: the learner can be awarded the badge again
+    client.post(f"/assertions/{first.json()['id']}/revoke", json={"reason": "error"}, headers=keys["college"])
+    renewed = client.post(url, json={"learner_id": "se-1"}, headers=keys["college"])
+    assert renewed.status_code == 201 and renewed.json()["id"] != first.json()["id"]

@@ -107,7 +107,8 @@ def test_concurrent_retries_create_one_assertion(seeded: GraphStore) -> None:
                if seeded.backend == "falkordb" else seeded)
         try:
             for i in range(20):
-                results.append(issuing.award(own, "org", _req(idempotency_key=f"c{i}"), pepper=PEPPER))
+                results.append(issuing.award(own, "org", _req(email=f"c{i}@example.org", idempotency_key=f"c{i}"),
+                                            pepper=PEPPER))
         finally:
             if own is not seeded:
                 own.close()
@@ -196,3 +197,66 @@ def test_award_csv_reports_refused_lines_and_is_rerunnable(seeded: GraphStore, t
     bad.write_text("badge,email\nb0,a@example.org\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="header"):
         issuing.award_csv(seeded, "org", bad, pepper=PEPPER)
+
+
+def test_no_second_copy_of_a_badge_held_live(seeded: GraphStore) -> None:
+    """A direct award to a learner who holds the badge live makes nothing: its answer is
+    the award held (``created`` False, ``detail``), by recipient, learner id or with a key."""
+    first = issuing.award(seeded, "org", _req(), pepper=PEPPER)
+    again = issuing.award(seeded, "org", _req(email=" ADA@example.org"), pepper=PEPPER)
+    assert (again.id, again.created) == (first.id, False) and first.detail is None
+    assert f"learner '{first.learner_id}' already holds badge 'b0'" in (again.detail or "")
+    by_id = issuing.award(seeded, "org", _req(email="ada.work@example.org", learner_id=first.learner_id),
+                          pepper=PEPPER)
+    assert (by_id.id, by_id.created) == (first.id, False)
+    issuing.set_learner_response(seeded, first.id, True)
+    keyed = issuing.award(seeded, "org", _req(idempotency_key="new-key"), pepper=PEPPER)
+    assert (keyed.id, keyed.created, keyed.status) == (first.id, False, "accepted")
+    assert seeded.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 1}]
+    # another badge, or another learner, is a new award
+    assert issuing.award(seeded, "org", _req("b2"), pepper=PEPPER).created
+    assert issuing.award(seeded, "org", _req(email="bo@example.org"), pepper=PEPPER).created
+
+
+def test_no_second_copy_in_a_list_or_a_csv(seeded: GraphStore) -> None:
+    first = issuing.award(seeded, "org", _req(), pepper=PEPPER)
+    report = issuing.award_many(seeded, "org", [_req(), _req(email="cy@example.org"), _req("b2"),
+                                                _req(email="cy@example.org")], pepper=PEPPER)
+    assert report.refused == [] and report.created == 2
+    held, cy, b2, cy_again = report.awards
+    assert (held.id, held.created) == (first.id, False) and "already holds" in (held.detail or "")
+    assert cy.created and b2.created and cy.detail is None
+    assert (cy_again.id, cy_again.created) == (cy.id, False) and "already holds" in (cy_again.detail or "")
+    text = "badge_id,email\nb0,ada@example.org\nb0,di@example.org\nb0,di@example.org\nb1,cy@example.org\n"
+    for dry_run in (True, False):
+        csv = issuing.award_csv(seeded, "org", "people.csv", pepper=PEPPER, text=text, dry_run=dry_run)
+        assert csv.refused == [] and csv.created == 2, dry_run
+        assert [(a.created, a.detail is not None) for a in csv.awards] == [
+            (False, True), (True, False), (False, True), (True, False)]
+        assert csv.awards[0].id == first.id and csv.awards[2].id == csv.awards[1].id
+    # the same file again: its keys name its awards; the repeated row still answers the first
+    again = issuing.award_csv(seeded, "org", "people.csv", pepper=PEPPER, text=text)
+    assert again.created == 0 and [a.id for a in again.awards] == [a.id for a in csv.awards]
+    # a refusal still refuses the whole call, a held item included
+    refused = issuing.award_many(seeded, "org", [_req(email="eve@example.org"), _req("b3")], pepper=PEPPER)
+    assert [r for r, _ in refused.refused] == [1] and refused.awards == []
+    assert issuing.award(seeded, "org", _req(email="eve@example.org"), pepper=PEPPER).created
+
+
+def test_renewal_after_expiry_and_award_after_revoke(seeded: GraphStore) -> None:
+    start = int(datetime.now(UTC).timestamp()) - 40 * 86400
+    # b1 lasts 10 days: held until then, renewed after
+    first = issuing.award(seeded, "org", _req("b1"), pepper=PEPPER, now=start)
+    assert first.expires_on == start + 10 * 86400
+    held = issuing.award(seeded, "org", _req("b1"), pepper=PEPPER, now=start + 10 * 86400 - 1)
+    assert (held.id, held.created) == (first.id, False)
+    renewal = issuing.award(seeded, "org", _req("b1"), pepper=PEPPER, now=start + 10 * 86400)
+    assert renewal.created and renewal.id != first.id and renewal.detail is None
+    # revoked: a new award is made; the revoked one's key still answers it
+    keyed = issuing.award(seeded, "org", _req("b2", idempotency_key="r1"), pepper=PEPPER)
+    issuing.revoke(seeded, keyed.id, "made in error")
+    fresh = issuing.award(seeded, "org", _req("b2"), pepper=PEPPER)
+    assert fresh.created and fresh.id != keyed.id
+    retried = issuing.award(seeded, "org", _req("b2", idempotency_key="r1"), pepper=PEPPER)
+    assert (retried.id, retried.created, retried.status) == (keyed.id, False, "revoked")
+    assert issuing.award(seeded, "org", _req("b2"), pepper=PEPPER).id == fresh.id

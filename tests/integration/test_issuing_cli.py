@@ -159,3 +159,13 @@ def test_issue_from_a_csv_in_another_encoding(served: tuple[Path, str], tmp_path
     assert [a["badge_id"] for a in out["awards"]] == [BADGE] and out["refused"] == []
     wrong = runner.invoke(app, ["issue", BADGE, "--org", ORG, "--email", "x@example.org", "--encoding", "cp1252"])
     assert wrong.exit_code == 1 and "--encoding" in wrong.output
+
+
+def test_issue_makes_no_second_copy_of_a_badge_held_live(served: tuple[Path, str]) -> None:
+    first = _issue(BADGE, "--org", ORG, "--email", "held.live@example.org")["awards"][0]
+    result = runner.invoke(app, ["issue", BADGE, "--org", ORG, "--email", "Held.Live@example.org"])
+    assert result.exit_code == 0, result.output
+    assert f"{first['id']}\t{BADGE}\t{first['learner_id']}\texisting" in result.stdout
+    assert "already holds badge" in result.stderr and "no second copy" in result.stderr
+    again = _issue(BADGE, "--org", ORG, "--learner", first["learner_id"], "--key", "cli-held")["awards"][0]
+    assert (again["id"], again["created"]) == (first["id"], False) and "already holds" in again["detail"]

@@ -1,6 +1,8 @@
 """Contract tests (FalkorDB and Neo4j) for the issuing statements
 in graph/queries/. Expected numbers are computed in Python from the input rows,
-repeated awards of one badge to one learner included (FALKORDB.md's miscount)."""
+repeated awards of one badge to one learner included (FALKORDB.md's miscount): the
+rows renew a badge, its earlier awards to the learner expired at ``NOW``, since the
+award statement makes no second copy of a badge a learner holds live."""
 
 from __future__ import annotations
 
@@ -52,11 +54,17 @@ def _rows(n: int, seed: int, badges=("b0", "b1", "b2")) -> list[dict]:
             props["expires_on"] = NOW + DAY
         out.append({"id": f"as-{seed}-{i}", "badge_id": rng.choice(badges), "learner_id": f"l{rng.randrange(12)}",
                     "learner_props": {"source": "test"}, "props": props})
+    # a pair given again is a renewal: every award of it but the last has expired by NOW
+    last = {(r["learner_id"], r["badge_id"]): r["id"] for r in out}
+    for r in out:
+        if last[(r["learner_id"], r["badge_id"])] != r["id"]:
+            r["props"]["expires_on"] = NOW - DAY
     return out
 
 
-def _award(store: GraphStore, rows: list[dict], request_id: str, org: str = "org") -> list[dict]:
-    return store.write(queries.AWARD_ASSERTIONS, {"organisation_id": org, "request_id": request_id, "rows": rows})
+def _award(store: GraphStore, rows: list[dict], request_id: str, org: str = "org", now: int = NOW) -> list[dict]:
+    return store.write(queries.AWARD_ASSERTIONS, {"organisation_id": org, "request_id": request_id, "rows": rows,
+                                                  "now": now})
 
 
 @covers("AWARD_ASSERTIONS", "GET_ORGANISATION")
@@ -105,6 +113,84 @@ def test_award_refuses_other_organisations_badges_and_keeps_first_award(any_stor
     assert got == [{**got[0], "created": False, "badge_id": first[0]["badge_id"],
                     "learner_id": first[0]["learner_id"]}]
     assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 1, "assertions": 1}]
+
+
+def _one(aid: str, learner: str, badge: str, **props) -> dict:
+    return {"id": aid, "badge_id": badge, "learner_id": learner, "learner_props": {},
+            "props": {"status": "issued", "issued_on": NOW - DAY, "source": "colearn", **props}}
+
+
+def _set_status(store: GraphStore, aid: str, to: str) -> None:
+    store.write(queries.SET_ASSERTION_STATUS, {"id": aid, "from": ["issued", "accepted"], "to": to, "now": NOW,
+                                               "reason": "test"})
+
+
+@covers("AWARD_ASSERTIONS", "LIVE_AWARDS_OF_PAIRS", "MERGE_ASSERTIONS")
+def test_award_makes_no_second_copy_of_a_badge_held_live(any_store: GraphStore) -> None:
+    _seed(any_store)
+    first = _award(any_store, [_one("a1", "l1", "b0")], "r1")
+    assert [(r["row"], r["id"], r["created"], r["held"]) for r in first] == [("a1", "a1", True, False)]
+    # another id for the same learner and badge: nothing is made, the live award answers
+    again = _award(any_store, [_one("a2", "l1", "b0"), _one("a3", "l2", "b0")], "r2")
+    assert sorted((r["row"], r["id"], r["created"], r["held"]) for r in again) == [
+        ("a2", "a1", False, True), ("a3", "a3", True, False)]
+    held = next(r for r in again if r["held"])
+    assert held["status_index"] == first[0]["status_index"] and held["learner_id"] == "l1"
+    assert any_store.read("MATCH (a:Assertion {id: 'a2'}) RETURN a.id AS id") == []
+    # the same id again is a retry, as before
+    assert [(r["id"], r["created"], r["held"]) for r in _award(any_store, [_one("a1", "l1", "b0")], "r3")] == [
+        ("a1", False, False)]
+    live = lambda pairs, now=NOW: [(r["learner_id"], r["badge_id"], r["id"], r["status"])  # noqa: E731
+                                   for r in any_store.read(queries.LIVE_AWARDS_OF_PAIRS, {"pairs": [
+                                       {"learner_id": lr, "badge_id": b} for lr, b in pairs], "now": now})]
+    assert live([("l2", "b0"), ("l1", "b0"), ("l1", "b2"), ("nobody", "b0")]) == [
+        ("l1", "b0", "a1", "issued"), ("l2", "b0", "a3", "issued")]
+    # accepted still holds it; revoked or declined does not (a new award is made)
+    _set_status(any_store, "a1", "accepted")
+    assert _award(any_store, [_one("a4", "l1", "b0")], "r4")[0]["id"] == "a1"
+    _set_status(any_store, "a1", "revoked")
+    _set_status(any_store, "a3", "declined")
+    assert live([("l1", "b0"), ("l2", "b0")]) == []
+    got = _award(any_store, [_one("a5", "l1", "b0"), _one("a6", "l2", "b0")], "r5")
+    assert sorted((r["id"], r["created"]) for r in got) == [("a5", True), ("a6", True)]
+    # the revoked award's own id again answers that award, though another one is live now
+    assert [(r["id"], r["status"], r["held"]) for r in _award(any_store, [_one("a1", "l1", "b0")], "r6")] == [
+        ("a1", "revoked", False)]
+    # an expired award does not hold the badge: at its expiry a renewal is made
+    _award(any_store, [_one("e1", "l3", "b2", expires_on=NOW + DAY)], "r7")
+    assert _award(any_store, [_one("e2", "l3", "b2")], "r8", now=NOW + DAY - 1)[0]["id"] == "e1"
+    assert live([("l3", "b2")], NOW + DAY - 1) == [("l3", "b2", "e1", "issued")]
+    assert live([("l3", "b2")], NOW + DAY) == []
+    assert [(r["id"], r["created"]) for r in _award(any_store, [_one("e2", "l3", "b2")], "r9", now=NOW + DAY)] == [
+        ("e2", True)]
+    # several live awards (ingested): the smallest id answers
+    any_store.write(queries.MERGE_ASSERTIONS, {"rows": [{**_one(i, "l4", "b2"), "organisation_id": "org"}
+                                                        for i in ("z9", "z1", "z5")]})
+    assert _award(any_store, [_one("a7", "l4", "b2")], "r10")[0]["id"] == "z1"
+
+
+def test_concurrent_awards_of_one_pair_make_one(any_store: GraphStore) -> None:
+    """60 learners, each awarded badge b0 twice at the same moment under two ids: one
+    award is made and the other call answers it (``held``), on Neo4j too."""
+    _seed(any_store)
+    got: dict[str, list[dict]] = defaultdict(list)
+
+    def award(learner: str, n: int) -> None:
+        got[learner].extend(_award(any_store, [_one(f"{learner}-{n}", learner, "b0")], f"req-{learner}-{n}"))
+
+    def pair(learner: str) -> None:
+        start = threading.Barrier(2)
+        with ThreadPoolExecutor(2) as two:
+            for done in [two.submit(lambda n=n: (start.wait(), award(learner, n))) for n in (1, 2)]:
+                done.result()
+
+    learners = [f"c{i}" for i in range(60)]
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(pair, learners))
+    for learner in learners:
+        assert sorted((r["created"], r["held"]) for r in got[learner]) == [(False, True), (True, False)], got[learner]
+        assert len({r["id"] for r in got[learner]}) == 1
+    assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 60, "assertions": 60}]
 
 
 @covers("ISSUING_BADGES")
