@@ -24,11 +24,12 @@ from colearn.graph.schema import AssertionStatus, Label, Rel
 # Access tokens: claim links, sign-in (magic) links, refresh tokens
 # --------------------------------------------------------------------------
 
-#: Store a new token. Params: ``id`` (SHA-256 hex of the secret), ``props``
-#: ``{kind, learner_id, assertion_id?, created_on, expires_on, max_uses}``.
-#: Returns ``{id}``.
+#: Store new tokens, in one statement (a bulk award's claim links). Params: ``rows``
+#: ``[{id (SHA-256 hex of the secret), props: {kind, learner_id, assertion_id?,
+#: created_on, expires_on, max_uses}}]``. Returns ``{id}`` per row.
 CREATE_ACCESS_TOKEN = (
-    f"CREATE (t:{Label.ACCESS_TOKEN} {{id: $id}}) SET t += $props, t.uses = 0 RETURN t.id AS id"
+    f"UNWIND $rows AS r CREATE (t:{Label.ACCESS_TOKEN} {{id: r.id}}) SET t += r.props, t.uses = 0 "
+    "RETURN t.id AS id"
 )
 
 #: A token as stored, without using it. Params: ``id``, ``kind``. Returns 0 or 1

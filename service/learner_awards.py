@@ -132,15 +132,18 @@ def send_notices(store: GraphStore, mailer: Mailer, base_url: str, notices: Sequ
     (``learner_for_email``): following it proves the address. A message that cannot be
     sent is logged, not raised: the award stands, and the learner can still sign in by
     email to see it. Returns messages sent."""
+    if not notices:
+        return 0
+    ttl = claim_link_days * 86400
+    # three statements for the whole batch, not four a notice (a 500-row CSV took 26 s on Neo4j)
+    tokens = access.issue_tokens(store, access.CLAIM, [(learner_for_email(n.email, pepper), n.award.id)
+                                                      for n in notices], ttl)
+    names = _names(store, sorted({n.award.badge_id for n in notices}))
+    until = int(datetime.now(UTC).timestamp()) + ttl
     sent = 0
-    for notice in notices:
-        record = issuing.get_assertion(store, notice.award.id)
-        ttl = claim_link_days * 86400
-        token = access.issue_token(store, access.CLAIM, learner_for_email(notice.email, pepper), ttl,
-                                   assertion_id=notice.award.id)
-        names = _names(store, notice.award.badge_id, record.issuer_id)
-        message = claim_message(base_url, token, notice.email, names[0], names[1],
-                                int(datetime.now(UTC).timestamp()) + ttl)
+    for notice, token in zip(notices, tokens):
+        badge_name, issuer_name = names.get(notice.award.badge_id, (notice.award.badge_id, "An organisation"))
+        message = claim_message(base_url, token, notice.email, badge_name, issuer_name, until)
         try:
             mailer.send(message)
             sent += 1
@@ -158,9 +161,17 @@ def notify(store: GraphStore, mailer: Mailer, settings: Settings, notices: Seque
                         pepper=pepper)
 
 
-def _names(store: GraphStore, badge_id: str, issuer_id: str | None) -> tuple[str, str]:
+def _names(store: GraphStore, badge_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """``{badge id: (badge name, issuer name)}``: the issuer is the organisation that defines the
+    badge, the one every award of it is made by (``queries.AWARD_ASSERTIONS``)."""
     from colearn.graph import queries
-    badge = store.read(queries.ISSUING_BADGES, {"badge_ids": [badge_id]})
-    org = store.read(queries.GET_ORGANISATION, {"id": issuer_id}) if issuer_id else []
-    return (str(badge[0]["props"].get("name") or badge_id) if badge else badge_id,
-            str(org[0]["props"].get("name") or issuer_id) if org else "An organisation")
+    badges = store.read(queries.ISSUING_BADGES, {"badge_ids": list(badge_ids)})
+    out: dict[str, tuple[str, str]] = {}
+    issuers: dict[str, str] = {}
+    for b in badges:
+        org_id = b.get("organisation_id")
+        if org_id and org_id not in issuers:
+            org = store.read(queries.GET_ORGANISATION, {"id": org_id})
+            issuers[org_id] = str(org[0]["props"].get("name") or org_id) if org else "An organisation"
+        out[b["id"]] = (str(b["props"].get("name") or b["id"]), issuers.get(org_id or "", "An organisation"))
+    return out

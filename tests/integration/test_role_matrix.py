@@ -327,8 +327,8 @@ def _seed(store: GraphStore, tmp: Path) -> None:
     far = 4_000_000_000
     for secret, kind, extra in ((CLAIM_TOKEN, access.CLAIM, {"assertion_id": AWARDED}), (SIGNIN_TOKEN, access.SIGNIN, {}),
                                 (REFRESH_TOKEN, access.REFRESH, {})):
-        store.write(learner_queries.CREATE_ACCESS_TOKEN, {"id": access.digest(secret), "props": {
-            "kind": kind, "learner_id": SELF, "created_on": 0, "expires_on": far, "max_uses": 1, **extra}})
+        store.write(learner_queries.CREATE_ACCESS_TOKEN, {"rows": [{"id": access.digest(secret), "props": {
+            "kind": kind, "learner_id": SELF, "created_on": 0, "expires_on": far, "max_uses": 1, **extra}}]})
     # the code's badge: one online-course awards that neither learner holds (a held one answers 200)
     store.write(queries.catalogue_upsert(Label.BADGE, create=True), {
         "id": "event", "props": {"name": "Event"}, "l0": [OWNER], "l1": ["skills.engagement"], "l2": []})
