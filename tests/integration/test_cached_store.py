@@ -79,7 +79,7 @@ def test_preload_reads_every_badge_once_and_a_read_overtaken_by_forget_is_not_ke
     assert worker.misses == 0
 
     class Racing:  # forget() lands while the read is under way: what the read saw may be stale
-        backend = store.backend
+        backend, where = store.backend, store.where
 
         def read(self, query: str, params: dict | None = None) -> list[dict]:
             rows = store.read(query, params)
