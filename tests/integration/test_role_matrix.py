@@ -224,8 +224,8 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/pathways/{item_id}/publish"): {"path": {"item_id": "draft-pathway"}},
     ("POST", "/pathways/{item_id}/archive"): {"path": {"item_id": "into-tech"}},
     ("POST", "/pathways/{item_id}/completions"): {"path": {"item_id": "into-tech"}, "json": {"learner_id": SELF}},
-    ("POST", "/organisations/{org_id}/badges/{badge_id}/assertions"): {
-        "path": {"org_id": OWNER, "badge_id": "app"}, "json": {"learner_id": SELF}},
+    ("POST", "/organisations/{org_id}/badges/{badge_id}/assertions"): {  # one SELF does not hold live
+        "path": {"org_id": OWNER, "badge_id": "award"}, "json": {"learner_id": SELF}},
     ("POST", "/organisations/{org_id}/assertions/csv"): {
         "path": {"org_id": OWNER}, "json": "badge_id,email\napp,someone@example.org\n"},
     ("GET", "/organisations/{org_id}/assertions"): {"path": {"org_id": OWNER}},
