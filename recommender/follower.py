@@ -391,10 +391,11 @@ class FeedFollower:
             try:
                 self._rebuild(reason, self.build if urgent or self.build_quiet is None else self.build_quiet)
             except Exception as exc:  # noqa: BLE001 - logged; asked again below
-                if self.stats.build_error != str(exc):  # once per cause, not every second
+                why = str(exc) or type(exc).__name__
+                if self.stats.build_error != why:  # once per cause, not every second
                     log.exception("recommender rebuild failed (%s)", reason)
                 with self._lock:
-                    self.stats.build_error = str(exc) or type(exc).__name__
+                    self.stats.build_error = why
                     self._building = False
                     self._pending_from = None
                     self._want_rebuild = self._want_rebuild or reason

@@ -475,7 +475,7 @@ class Projection:
             StoreUnavailable: the store cannot be reached.
         """
         at = epoch_seconds(now)
-        where = getattr(store, "where", store.backend)
+        where = store.where
         cells = _named(store.read(queries.SPINE_CELLS), {"id": "a SpineCell"}, where)
         catalogue = _named(store.read(queries.BADGE_CATALOGUE), {"id": "a Badge"}, where)
         awards = []

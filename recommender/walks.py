@@ -32,7 +32,7 @@ from colearn.errors import InvalidInput
 from colearn.recommender.counts import CountMatrix
 from colearn.recommender.item_knn import co_occurrence
 from colearn.recommender.projections import Projection
-from colearn.recommender.signals import Profile, scale_to_unit
+from colearn.recommender.signals import Profile, learners_phrase, scale_to_unit
 
 
 def learner_normalised(projection: Projection) -> tuple[CountMatrix, np.ndarray]:
@@ -406,7 +406,7 @@ class RP3beta:
             return None
         n, m = int(self.co_.value(h, badge)), int(self.holders_[badge])
         return (f"Learners like you: {_co_holders(n, self.names_[h])}, though only "
-                f"{'1 learner holds' if m == 1 else f'{m:,} learners hold'} it in all")
+                f"{learners_phrase(m)} it in all")
 
     _change = PersonalisedPageRank._change
     add_award = PersonalisedPageRank.add_award

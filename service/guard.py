@@ -115,6 +115,12 @@ def _control_in_url(raw_path: bytes, query: bytes) -> str | None:
     return "query"
 
 
+def is_json_media(kind: str) -> bool:
+    """Whether a body of media type ``kind`` (lower-cased, without parameters) is read as JSON:
+    ``application/json``, any ``+json`` type, or none given (FastAPI reads an untyped body as JSON)."""
+    return kind in ("", "application/json") or kind.endswith("+json")
+
+
 class RequestGuard:
     """ASGI middleware applying the module's limits (see the module docstring)."""
 
@@ -136,7 +142,7 @@ class RequestGuard:
         headers = {k.lower(): v for k, v in scope["headers"]}
         kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         is_csv = kind == b"text/csv"
-        is_json = kind in (b"", b"application/json") or kind.endswith(b"+json")
+        is_json = is_json_media(kind.decode("latin-1"))
         limit = MAX_CSV_BYTES if is_csv else MAX_JSON_BYTES if is_json else MAX_OTHER_BYTES
         what = "CSV" if is_csv else "JSON" if is_json else "request"
         try:

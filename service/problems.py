@@ -15,6 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from colearn.records.fields import PATTERN_MESSAGES
+from colearn.service.bodies import media_type
+from colearn.service.guard import is_json_media
 from colearn.errors import BatchRefused, ColearnError, InvalidInputs, RateLimited, StoreUnavailable
 from colearn.service.methods import allowed_methods
 from colearn.service.schemas import InvalidProblem, Problem
@@ -83,9 +85,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind and kind != "application/json" and not kind.endswith("+json") and \
-                any(tuple(e["loc"]) == ("body",) for e in exc.errors()):
+        kind, _ = media_type(request)
+        if not is_json_media(kind) and any(tuple(e["loc"]) == ("body",) for e in exc.errors()):
             # FastAPI reads only JSON (or a body without a type) as JSON; `curl -d` sends a form type
             return problem(415, "unsupported-media-type", f"this operation takes a JSON body: send it with "
                                                           f"Content-Type: application/json, not {kind}")
