@@ -71,8 +71,9 @@ class Settings(BaseSettings):
     #: (before a write is acknowledged; survives a machine crash) or
     #: ``everysec`` (a machine crash can lose about the last second).
     fsync: Literal["always", "everysec"] = "always"
-    #: How long the API waits for the embedded store on one call before answering
-    #: 503, in seconds (a frozen store otherwise hangs every request).
+    #: How long the API waits for the store on one call before answering 503, in
+    #: seconds (a frozen store otherwise hangs every request; on Neo4j, the longest
+    #: silence between records, and the longest a connection may take to open).
     store_timeout_seconds: float = Field(default=5, gt=0)
     #: Requests a minute per caller (API key, learner, or anonymous address); 0: no limit.
     rate_limit_per_minute: int = Field(default=600, ge=0)

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import logging
 import math
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -50,6 +53,10 @@ _INPUT_CODES = (
 #: a value, not the statement's text, so it is an input error too.
 _PARAMETER_TYPE = "type mismatch for parameter"
 log = logging.getLogger(__name__)
+
+#: The most statements a store with ``silence_s`` runs at once (its worker threads): more
+#: wait for a thread, within the same bound, so a frozen server holds at most this many.
+CALL_THREADS = 32
 
 
 def _not_a_retry(record: logging.LogRecord) -> bool:
@@ -126,6 +133,17 @@ class Neo4jStore:
             API gives both its
             ``store_timeout_seconds`` (``open_store``), so that a request finds a
             stopped server out in seconds, not after the driver's minute.
+        silence_s: with a value, ``read``/``write`` wait at most this many seconds
+            without a record from the server (``StoreUnavailable`` "did not answer"),
+            as the embedded store's socket timeout does: a server frozen mid-statement
+            (a stopped JVM, a network that drops packets) otherwise held the caller
+            until the server's ``connection.recv_timeout_seconds`` hint (Bolt 4.3+,
+            120 s by default, and never without the hint). The statement runs on a
+            worker thread of the store (at most ``CALL_THREADS`` at once); one given up on keeps its
+            thread until the driver gives up on the connection, and a write given up
+            on may still commit, as after any lost answer. None (batch commands):
+            statements run on the caller's thread, unbounded. ``apply_schema`` and
+            ``clear`` are never bounded (waiting for indexes can take minutes).
 
     Raises:
         StoreUnavailable: the server does not answer, or refuses the credentials.
@@ -144,8 +162,11 @@ class Neo4jStore:
     backend = "neo4j"
 
     def __init__(self, uri: str, *, user: str, password: str, database: str = "neo4j",
-                 max_retry_s: float | None = None, connect_timeout_s: float | None = None) -> None:
+                 max_retry_s: float | None = None, connect_timeout_s: float | None = None,
+                 silence_s: float | None = None) -> None:
         self.database = database
+        self.silence_s = silence_s
+        self._calls = None if silence_s is None else ThreadPoolExecutor(CALL_THREADS, "neo4j-call")
         self.uri = uri
         self.where = f"the Neo4j database '{database}' at {uri} (NEO4J_DATABASE, NEO4J_URI)"
         retry: dict[str, Any] = {} if max_retry_s is None else {"max_transaction_retry_time": max_retry_s}
@@ -178,9 +199,17 @@ class Neo4jStore:
     def _session(self) -> neo4j.Session:
         return self._driver.session(database=self.database, bookmark_manager=self._bookmarks)
 
-    def _run(self, query: str, params: dict[str, Any] | None, read_only: bool) -> list[Row]:
+    def _run(self, query: str, params: dict[str, Any] | None, read_only: bool,
+             heard: list[float] | None = None) -> list[Row]:
+        """Run ``query`` in a managed transaction; ``heard[0]`` is set to ``time.monotonic()``
+        at each record received (the watch of ``_bounded``)."""
         def work(tx: neo4j.ManagedTransaction) -> list[Row]:
-            return [{k: _plain(v) for k, v in rec.items()} for rec in tx.run(query, params or {})]
+            rows = []
+            for rec in tx.run(query, params or {}):
+                rows.append({k: _plain(v) for k, v in rec.items()})
+                if heard is not None:
+                    heard[0] = time.monotonic()
+            return rows
 
         for name, value in (params or {}).items():
             check_params(value, name)
@@ -190,13 +219,30 @@ class Neo4jStore:
                     return session.execute_read(work)
                 return session.execute_write(work)
 
+    def _bounded(self, query: str, params: dict[str, Any] | None, read_only: bool) -> list[Row]:
+        """``_run`` on a worker thread, given up after ``silence_s`` without a record
+        (see ``silence_s`` in the class docstring)."""
+        if self._calls is None or self.silence_s is None:
+            return self._run(query, params, read_only)
+        heard = [time.monotonic()]
+        future: Future[list[Row]] = self._calls.submit(self._run, query, params, read_only, heard)
+        while True:
+            left = heard[0] + self.silence_s - time.monotonic()
+            try:
+                return future.result(timeout=max(left, 0.0))
+            except FutureTimeout:
+                if heard[0] + self.silence_s <= time.monotonic():
+                    future.cancel()
+                    raise StoreUnavailable(f"Neo4j at {self.uri} did not answer within {self.silence_s:g} s "
+                                           "(store_timeout_seconds)") from None
+
     def read(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
         """Run ``query`` in a read transaction (retried on transient errors)."""
-        return self._run(query, params, read_only=True)
+        return self._bounded(query, params, read_only=True)
 
     def write(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
         """Run ``query`` in a write transaction (atomic, retried on transient errors)."""
-        return self._run(query, params, read_only=False)
+        return self._bounded(query, params, read_only=False)
 
     def apply_schema(self) -> None:
         """Unique-id constraints for every label and the extra indexes, then wait
@@ -258,7 +304,10 @@ class Neo4jStore:
         self.clear()
 
     def close(self) -> None:
-        """Close the driver."""
+        """Close the driver; statements still waiting for a worker thread are dropped, and the
+        threads of ones given up on are not waited for."""
+        if self._calls is not None:
+            self._calls.shutdown(wait=False, cancel_futures=True)
         self._driver.close()
 
 

@@ -106,9 +106,10 @@ def open_store(settings: Settings, *, timeout: float | None = None) -> GraphStor
     Args:
         settings: Neo4j is used when ``settings.neo4j_uri`` is set, otherwise
             the embedded FalkorDB under ``settings.data_dir``.
-        timeout: seconds one call to the embedded store may wait before
-            ``StoreUnavailable``, and on Neo4j how long a connection may take to
-            open (the API passes ``settings.store_timeout_seconds``); a failing
+        timeout: seconds one call to the store may wait for the server before
+            ``StoreUnavailable`` (on Neo4j: without a record, and how long a
+            connection may take to open; the API passes
+            ``settings.store_timeout_seconds``); a failing
             Neo4j transaction is then retried for at most ``NEO4J_RETRY_S`` of it
             (a server that refuses connections answers 503 in about a second, not
             after the driver's backoff has slept through the whole timeout). None,
@@ -131,6 +132,7 @@ def open_store(settings: Settings, *, timeout: float | None = None) -> GraphStor
             database=settings.neo4j_database,
             max_retry_s=None if timeout is None else min(timeout, NEO4J_RETRY_S),
             connect_timeout_s=timeout,
+            silence_s=timeout,
         )
     else:
         from colearn.graph.falkordb_server import EmbeddedFalkorDB

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import uvicorn
@@ -65,24 +66,33 @@ def live_page(render: Callable[[], str], host: str = "127.0.0.1") -> Iterator[st
         httpd.server_close()
 
 
-@contextmanager
-def tcp_relay(host: str, port: int) -> Iterator[tuple[str, Callable[[], None]]]:
-    """A TCP relay to ``host:port`` on a free local port: yields ``("127.0.0.1:PORT", cut)``.
+@dataclass
+class Relay:
+    """What ``tcp_relay`` yields: ``address`` (``"127.0.0.1:PORT"``), ``cut()`` (the
+    listener and every relayed connection closed: a stopped server, whose new
+    connections are refused) and ``freeze()`` (nothing relayed any more either way,
+    connections left open and new ones accepted: a server frozen mid-statement)."""
 
-    ``cut()`` closes the listener and every relayed connection, as a server that
-    stopped would look to its clients (a new connection is refused). Closed on exit.
-    """
+    address: str
+    cut: Callable[[], None]
+    freeze: Callable[[], None]
+
+
+@contextmanager
+def tcp_relay(host: str, port: int) -> Iterator[Relay]:
+    """A TCP relay to ``host:port`` on a free local port (see ``Relay``); cut on exit."""
     import socket
 
     listener = socket.create_server(("127.0.0.1", 0))
     open_socks: list[socket.socket] = []
     lock = threading.Lock()
-    state = {"cut": False}
+    state = {"cut": False, "frozen": False}
 
     def pump(src: socket.socket, dst: socket.socket) -> None:
         try:
             while chunk := src.recv(65536):
-                dst.sendall(chunk)
+                if not state["frozen"]:
+                    dst.sendall(chunk)
         except OSError:
             pass
         finally:
@@ -120,8 +130,11 @@ def tcp_relay(host: str, port: int) -> Iterator[tuple[str, Callable[[], None]]]:
                 pass
             s.close()
 
+    def freeze() -> None:
+        state["frozen"] = True
+
     threading.Thread(target=accept, daemon=True).start()
     try:
-        yield f"127.0.0.1:{listener.getsockname()[1]}", cut
+        yield Relay(f"127.0.0.1:{listener.getsockname()[1]}", cut, freeze)
     finally:
         cut()

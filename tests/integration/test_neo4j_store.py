@@ -114,13 +114,13 @@ def test_a_server_that_stops_is_found_out_within_the_api_timeout(neo4j_target: N
     from tests.live import tcp_relay
 
     where = urlsplit(neo4j_target.uri)
-    with tcp_relay(where.hostname or "127.0.0.1", where.port or 7687) as (address, cut):
-        settings = Settings(neo4j_uri=f"bolt://{address}", neo4j_user=neo4j_target.user,
+    with tcp_relay(where.hostname or "127.0.0.1", where.port or 7687) as relay:
+        settings = Settings(neo4j_uri=f"bolt://{relay.address}", neo4j_user=neo4j_target.user,
                             neo4j_password=neo4j_target.password, neo4j_database=neo4j_target.database)
         store = open_store(settings, timeout=settings.store_timeout_seconds)
         try:
             assert store.read("RETURN 1 AS one") == [{"one": 1}]
-            cut()
+            relay.cut()
             started = time.monotonic()
             with pytest.raises(StoreUnavailable, match="not reachable"):
                 store.read("RETURN 1 AS one")
@@ -129,6 +129,44 @@ def test_a_server_that_stops_is_found_out_within_the_api_timeout(neo4j_target: N
             store.close()
     # the backoff's sleeps (1 s then 2 s, each +-20%) bound it, whatever the load: 5.0 s or more before
     assert took < 4.0, f"a read on a stopped server took {took:.1f} s"
+
+
+def test_a_server_frozen_mid_statement_is_given_up_on_within_the_api_timeout(neo4j_target: Neo4jTarget) -> None:
+    """A server that stops answering without closing its connections (a stopped JVM, a
+    network dropping packets): the API's store gives up on a read after
+    ``store_timeout_seconds`` without a record, where the driver waited for the
+    server's ``connection.recv_timeout_seconds`` hint (120 s by default) or for ever
+    without it. The statement is sent, then the relay in front of the server freezes;
+    a second read, on a new connection, is given up on as well. The store still closes."""
+    from urllib.parse import urlsplit
+
+    from colearn.config import Settings
+    from colearn.graph.store import open_store
+    from tests.live import tcp_relay
+
+    where = urlsplit(neo4j_target.uri)
+    with tcp_relay(where.hostname or "127.0.0.1", where.port or 7687) as relay:
+        settings = Settings(neo4j_uri=f"bolt://{relay.address}", neo4j_user=neo4j_target.user,
+                            neo4j_password=neo4j_target.password, neo4j_database=neo4j_target.database,
+                            store_timeout_seconds=2)
+        store = open_store(settings, timeout=settings.store_timeout_seconds)
+        took = []
+        try:
+            assert store.read("RETURN 1 AS one") == [{"one": 1}]
+            relay.freeze()
+            # the first on the open connection; the second on a new one, whose handshake gets
+            # no answer either (the driver's connect timeout, also 2 s, may name it first)
+            for expected in ("did not answer within 2 s", "did not answer within 2 s|not reachable"):
+                started = time.monotonic()
+                with pytest.raises(StoreUnavailable, match=expected):
+                    store.read("UNWIND range(1, 3) AS i RETURN i")
+                took.append(time.monotonic() - started)
+        finally:
+            closing = time.monotonic()
+            store.close()
+            closed_in = time.monotonic() - closing
+    assert all(1.9 < t < 3.5 for t in took), f"reads on a frozen server took {took}"
+    assert closed_in < 3.0, f"closing the store took {closed_in:.1f} s"
 
 
 def test_one_bookmark_manager_carries_every_write(neo: Neo4jStore) -> None:
