@@ -257,7 +257,7 @@ def quality(awards: list[Any], catalogue: list[dict[str, Any]], cells: list[dict
     from colearn.recommender.signals import Profile
     from colearn.recommender.walks import PersonalisedPageRank
 
-    from colearn.recommender.projections import as_award, award_order_key
+    from colearn.recommender.awards import as_award, award_order_key
 
     awards = sorted((as_award(r, i) for i, r in enumerate(awards)), key=award_order_key)
     cases = temporal_leave_last_out(awards)

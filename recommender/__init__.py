@@ -3,7 +3,8 @@
 Reads the graph only through ``GraphStore`` and ``graph/queries/``; never
 imports from ``ingest`` or ``service``.
 
-- Data: ``index`` (``IdIndex``: graph ids <-> matrix rows), ``projections``
+- Data: ``awards`` (``Award``: one award, its time and order), ``index``
+  (``IdIndex``: graph ids <-> matrix rows), ``projections``
   (``Projection``: ``learner_badges``, ``badge_cells``, earning order), ``counts``
   (a count matrix that takes small updates), ``rebuild`` (the projection read in
   a child process).
@@ -23,7 +24,8 @@ imports from ``ingest`` or ``service``.
 """
 
 from colearn.recommender.index import IdIndex
-from colearn.recommender.projections import Award, Projection, SpineCell
+from colearn.recommender.awards import Award
+from colearn.recommender.projections import Projection, SpineCell
 from colearn.recommender.recommend import Recommendation, Recommender
 
 __all__ = ["Award", "IdIndex", "Projection", "Recommendation", "Recommender", "SpineCell"]

@@ -56,7 +56,8 @@ from colearn.recommender.fitting import (
     FIT_SETTINGS, GUARD_SIGNALS, MIN_TRAIN_EVENTS, NEGATIVES, PooledRows, fit_ranker, pooled_rows, training_groups,
     training_rows,
 )
-from colearn.recommender.projections import Award, SpineCell, award_order_key
+from colearn.recommender.awards import Award, award_order_key
+from colearn.recommender.projections import SpineCell
 from colearn.recommender.ranker import LearnedRanker
 from colearn.recommender.replay import BASELINES, MAX_TRAIN_GROUPS, TIE_BREAK, Group, Replay, replay
 

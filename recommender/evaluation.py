@@ -1,7 +1,7 @@
 """Offline evaluation of the recommender: metrics, the temporal leave-last-out split, intervals.
 
 Pure functions on plain rows (STYLE.md item 9): awards are
-``(learner_id, badge_id, awarded_on, award_id)`` rows (``projections.Award``),
+``(learner_id, badge_id, awarded_on, award_id)`` rows (``awards.Award``),
 the spine is ``SPINE_CELLS``-like rows and the alignment a ``{badge_id: [cell_id]}``
 dict, so nothing here needs the store. Every metric gives one number per
 learner; ``evaluate`` aggregates them with a seeded bootstrap interval.
@@ -22,7 +22,8 @@ import numpy as np
 
 from colearn.errors import InvalidInput
 from colearn.recommender.popularity import Popularity
-from colearn.recommender.projections import Award, SpineCell, as_award, award_order_key
+from colearn.recommender.awards import Award, as_award, award_order_key
+from colearn.recommender.projections import SpineCell
 from colearn.recommender.recommend import DEFAULT_WEIGHTS, KNN_NEIGHBOURS, Recommender
 from colearn.recommender.signals import Profile
 

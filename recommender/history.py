@@ -20,7 +20,8 @@ from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.recommender.index import IdIndex
 from colearn.recommender.portfolio_cache import LivePortfolio, PortfolioCache
-from colearn.recommender.projections import Projection, epoch_seconds
+from colearn.recommender.awards import epoch_seconds
+from colearn.recommender.projections import Projection
 from colearn.recommender.signals import Interests, Profile, Signal
 
 

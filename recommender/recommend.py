@@ -39,7 +39,8 @@ from colearn.recommender.history import LearnerHistory
 from colearn.recommender.index import IdIndex
 from colearn.recommender.opportunities import ANY_TIME, Reach, earnable
 from colearn.recommender.popularity import Popularity
-from colearn.recommender.projections import Award, Projection, SpineCell, epoch_seconds
+from colearn.recommender.awards import Award, epoch_seconds
+from colearn.recommender.projections import Projection, SpineCell
 from colearn.recommender.signals import Interests, Profile, Signal
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from colearn.recommender.evaluation import HeldOut, _awards
-from colearn.recommender.projections import Award, Projection, SpineCell, award_order_key
+from colearn.recommender.awards import Award, award_order_key
+from colearn.recommender.projections import Projection, SpineCell
 from colearn.recommender.ranker import feature_matrix, raw_features
 from colearn.recommender.recommend import DEFAULT_WEIGHTS, KNN_NEIGHBOURS, Recommender, ranker_signals
 from colearn.recommender.signals import Profile

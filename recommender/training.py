@@ -24,7 +24,7 @@ from colearn.graph import feed, queries
 from colearn.graph.store import GraphStore
 from colearn.recommender import benchmark
 from colearn.recommender.fitting import MIN_TRAIN_EVENTS
-from colearn.recommender.projections import epoch_seconds
+from colearn.recommender.awards import epoch_seconds
 from colearn.recommender.ranker import LearnedRanker
 from colearn.recommender.suite import PRIOR_PER_SITE, Site, prior_replays, same_site, suite_prior
 

@@ -12,7 +12,7 @@ import pytest
 
 from colearn.errors import InvalidInput
 from colearn.recommender import evaluation as ev
-from colearn.recommender.projections import Award
+from colearn.recommender.awards import Award
 from colearn.recommender.recommend import Recommender
 
 BADGES_XML = Path(__file__).resolve().parents[2] / "data" / "stackexchange" / "martialarts" / "Badges.xml"

@@ -13,7 +13,8 @@ from colearn.ingest.spine import read_spine, spine_cell_rows
 from colearn.ingest.stackexchange import plan_stackexchange
 from colearn.perf.offline_eval import se_catalogue
 from colearn.recommender.evaluation import _awards
-from colearn.recommender.projections import Projection, award_order_key
+from colearn.recommender.awards import award_order_key
+from colearn.recommender.projections import Projection
 from colearn.recommender.recommend import MAX_REASONS, Recommender, ranker_signals
 from colearn.recommender.signals import Interests, Profile
 from colearn.recommender.transitions import Transitions

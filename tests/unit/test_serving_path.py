@@ -129,7 +129,7 @@ def test_kept_answers_change_with_an_award(city) -> None:
 def test_precomputed_pagerank_rows_serve_after_awards_close_to_a_fresh_build(monkeypatch) -> None:
     # the change feed applies awards with add_award; the walk rows precomputed at fit keep serving
     # (no walk per request) until the follower's rebuild, and stay close to a fresh build's
-    from colearn.recommender.projections import as_award, award_order_key
+    from colearn.recommender.awards import as_award, award_order_key
     from colearn.recommender.recommend import PPR_ALPHA, PPR_MAX_ITER
     from colearn.recommender.walks import PersonalisedPageRank
 
@@ -168,7 +168,7 @@ def test_precomputed_pagerank_rows_serve_after_awards_close_to_a_fresh_build(mon
 def test_a_replay_from_no_awards_walks_pagerank_per_request_as_a_fresh_build() -> None:
     # an offline replay (ranker training, the bench's quality) fits on nothing and adds every award:
     # rows precomputed on an empty graph must not serve it
-    from colearn.recommender.projections import as_award, award_order_key
+    from colearn.recommender.awards import as_award, award_order_key
     from colearn.recommender.recommend import PPR_ALPHA, PPR_MAX_ITER
     from colearn.recommender.walks import PersonalisedPageRank
 
