@@ -1,20 +1,28 @@
 """A catalogue write that names things that do not exist hears of every such reference
 at once, each with its record and field, and nothing of it is written: a badge, an
 opportunity or a pathway through the API (one 422, one ``errors`` entry per bad
-reference). The references of one write are looked up with one read of the graph.
+reference), a catalogue file and a city's learners and award history through the
+readers (every problem, each naming the file, record and field).
+The references of one write are looked up with one read of the graph.
 
-Before, the API's catalogue records answered the first unknown reference only, and
-every check read the graph once per label referred to."""
+Before, the API's catalogue records answered the first unknown reference only, the
+award history reader stopped at its first unknown id (and wrong issuer), and every
+check read the graph once per label referred to."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from colearn.errors import InvalidInput, InvalidInputs
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
+from colearn.ingest.awards import ingest_awards
+from colearn.ingest.catalogue import ingest_catalogue
+from tests.catalogue_builders import minimal_catalogue, totals, write_csv, write_yaml
 from tests.integration import test_catalogue_api as catalogue_api
 
 api = catalogue_api.api
@@ -102,3 +110,81 @@ def test_a_pathway_looks_its_references_up_in_one_read(api, reference_reads) -> 
     assert len(reference_reads) == 1, reference_reads
     assert client.get("/pathways/into-software", headers=h["admin"]).status_code == 404
     assert client.post("/pathways", json=PATHWAY, headers=h["kiln"]).status_code == 201
+
+
+def _bad_catalogue() -> dict[str, Any]:
+    """The minimal catalogue with six bad references of six kinds, in four sections."""
+    data = minimal_catalogue()
+    data["themes"][0]["destinations"] = ["employment", "space-travel"]       # themes[0] destinations.1
+    data["badges"][0]["cells"] = ["skills.nowhere"]                          # badges[0] cells.0
+    data["badges"][1]["issuer"] = "ghost-org"                                # badges[1] issuer
+    data["opportunities"][0] |= {"place": "atlantis", "themes": ["cooking"]}  # place; themes.0
+    data["pathways"][0]["steps"][1]["badges"] = ["club", "phantom"]          # pathways[0] steps.1.badges.1
+    return data
+
+
+def test_a_catalogue_file_lists_every_unknown_reference_after_one_read(
+        store: GraphStore, reference_reads: list[str], tmp_path: Path) -> None:
+    file = write_yaml(tmp_path / "city.yaml", _bad_catalogue())
+    with pytest.raises(InvalidInputs) as info:
+        ingest_catalogue(store, file)
+    found = sorted((str(p.record).split(" ")[0], p.field, p.detail) for p in info.value.problems)
+    assert found == [
+        ("badges[0]", "cells.0", "unknown SpineCell 'skills.nowhere'"),
+        ("badges[1]", "issuer", "unknown Organisation 'ghost-org'"),
+        ("opportunities[0]", "place", "unknown Place 'atlantis'"),
+        ("opportunities[0]", "themes.0", "unknown Theme 'cooking'"),
+        ("pathways[0]", "steps.1.badges.1", "unknown Badge 'phantom'"),
+        ("themes[0]", "destinations.1", "unknown Destination 'space-travel'")]
+    assert all(p.file == str(file) for p in info.value.problems)
+    assert len(reference_reads) == 1, reference_reads
+    assert totals(store) == (0, 0)
+    ingest_catalogue(store, write_yaml(tmp_path / "city.yaml", minimal_catalogue()))
+    assert totals(store) != (0, 0)
+
+
+def _activity(folder: Path, learners: list[list[str]], awards: list[list[str]]) -> Path:
+    folder.mkdir(exist_ok=True)
+    write_csv(folder / "learners.csv", ["id", "home_place", "themes", "destinations", "interests"], learners)
+    write_csv(folder / "award_history.csv", ["id", "learner", "badge", "organisation", "issued_on", "status"],
+              awards)
+    return folder
+
+
+def test_learners_and_awards_list_every_unknown_reference_and_wrong_issuer(
+        store: GraphStore, reference_reads: list[str], tmp_path: Path) -> None:
+    ingest_catalogue(store, write_yaml(tmp_path / "city.yaml", minimal_catalogue()))
+    folder = _activity(tmp_path / "activity", [
+        ["l1", "atlantis", "digital;cooking", "", ""],            # line 2: home_place, themes.1
+        ["l2", "centre", "", "employment;space-travel", ""],      # line 3: destinations.1
+    ], [
+        ["a1", "l1", "taster", "library", "2026-01-05", ""],     # line 2: fine
+        ["a2", "l9", "ghost-badge", "library", "2026-01-05", ""],  # line 3: learner, badge
+        ["a3", "l2", "taster", "ghost-org", "2026-01-05", ""],   # line 4: organisation
+        ["a4", "l2", "app", "library", "2026-01-05", ""],        # line 5: the college's badge
+    ])
+    reference_reads.clear()
+    with pytest.raises(InvalidInputs) as info:
+        ingest_awards(store, folder)
+    found = sorted((Path(str(p.file)).name, p.record, p.field, p.detail) for p in info.value.problems)
+    assert found == [
+        ("award_history.csv", 3, "badge", "unknown Badge 'ghost-badge'"),
+        ("award_history.csv", 3, "learner", "unknown Learner 'l9'"),
+        ("award_history.csv", 4, "organisation", "unknown Organisation 'ghost-org'"),
+        ("award_history.csv", 5, "organisation", "badge 'app' is defined by 'college', not 'library': an award's "
+                                                 "issuer is its badge's issuer"),
+        ("learners.csv", 2, "home_place", "unknown Place 'atlantis'"),
+        ("learners.csv", 2, "themes.1", "unknown Theme 'cooking'"),
+        ("learners.csv", 3, "destinations.1", "unknown Destination 'space-travel'")]
+    assert len(reference_reads) == 1, reference_reads
+    assert store.read(queries.count_nodes(Label.LEARNER)) == [{"n": 0}]
+    assert store.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 0}]
+    _activity(folder, [["l1", "atlantis", "", "", ""]], [])    # one alone: an InvalidInput of its own
+    with pytest.raises(InvalidInput) as one:
+        ingest_awards(store, folder)
+    assert not isinstance(one.value, InvalidInputs)
+    assert (one.value.record, one.value.field, one.value.detail) == (2, "home_place", "unknown Place 'atlantis'")
+    _activity(folder, [["l1", "centre", "digital", "employment", ""]],
+              [["a1", "l1", "taster", "library", "2026-01-05", ""], ["a4", "l1", "app", "college", "2026-01-05", ""]])
+    ingest_awards(store, folder)
+    assert store.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 2}]
