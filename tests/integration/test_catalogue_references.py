@@ -2,20 +2,26 @@
 at once, each with its record and field, and nothing of it is written: a badge, an
 opportunity or a pathway through the API (one 422, one ``errors`` entry per bad
 reference), a catalogue file and a city's learners and award history through the
-readers (every problem, each naming the file, record and field).
+readers and ``colearn ingest`` (every problem, each naming the file, record and field).
 The references of one write are looked up with one read of the graph.
 
 Before, the API's catalogue records answered the first unknown reference only, the
-award history reader stopped at its first unknown id (and wrong issuer), and every
-check read the graph once per label referred to."""
+award history reader stopped at its first unknown id (and wrong issuer), the command
+line listed 50 problems and then "and N more", and every check read the graph once per
+label referred to."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from colearn.cli import app as cli
+from colearn.cli import ingest as cli_ingest
 from colearn.errors import InvalidInput, InvalidInputs
 from colearn.graph import queries
 from colearn.graph.schema import Label
@@ -188,3 +194,26 @@ def test_learners_and_awards_list_every_unknown_reference_and_wrong_issuer(
               [["a1", "l1", "taster", "library", "2026-01-05", ""], ["a4", "l1", "app", "college", "2026-01-05", ""]])
     ingest_awards(store, folder)
     assert store.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 2}]
+
+
+def test_the_command_line_prints_every_problem(store: GraphStore, monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    """More problems than a message lists (``InvalidInputs.MAX_LISTED``): each is printed."""
+    data = minimal_catalogue()
+    many = InvalidInputs.MAX_LISTED + 10
+    data["badges"][0]["themes"] = [f"ghost-{i}" for i in range(many)]
+    file = write_yaml(tmp_path / "city.yaml", data)
+
+    @contextmanager
+    def this_store() -> Iterator[GraphStore]:
+        yield store
+
+    monkeypatch.setattr(cli_ingest, "store", this_store)
+    result = CliRunner().invoke(cli, ["ingest", "catalogue", str(file)])
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if "unknown Theme" in line]
+    assert len(lines) == many, result.output
+    assert all(f"field 'themes.{i}': unknown Theme 'ghost-{i}'" in lines[i] for i in range(many))
+    assert "more" not in result.output and f"{many} problems" in result.output
+    assert totals(store) == (0, 0)
+
