@@ -81,7 +81,8 @@ class InvalidInputs(InvalidInput):
     that checks everything before it refuses reports them all at once.
 
     Its own ``file``, ``record`` and ``field`` are the first problem's; its message
-    lists every problem, one a line (``MAX_LISTED`` of them, then how many more).
+    lists every problem, one a line (``MAX_LISTED`` of them, then how many more;
+    ``listing()`` lists them all, as the command line prints them).
 
     Args:
         problems: at least two problems, in the order found.
@@ -92,13 +93,17 @@ class InvalidInputs(InvalidInput):
 
     def __init__(self, problems: list[InvalidInput]) -> None:
         self.problems = list(problems)
-        lines = [f"- {p}" for p in self.problems[:self.MAX_LISTED]]
-        if len(self.problems) > self.MAX_LISTED:
-            lines.append(f"- and {len(self.problems) - self.MAX_LISTED} more")
-        listing = f"{len(self.problems)} problems:\n" + "\n".join(lines)
-        super().__init__(listing)
+        super().__init__(self.listing(self.MAX_LISTED))
         first = self.problems[0]
         self.file, self.record, self.field = first.file, first.record, first.field
+
+    def listing(self, most: int | None = None) -> str:
+        """The problems, one a line: every one, or the first ``most`` and how many more."""
+        shown = self.problems if most is None else self.problems[:most]
+        lines = [f"- {p}" for p in shown]
+        if len(self.problems) > len(shown):
+            lines.append(f"- and {len(self.problems) - len(shown)} more")
+        return f"{len(self.problems)} problems:\n" + "\n".join(lines)
 
 
 def refuse(problems: list[InvalidInput]) -> None:

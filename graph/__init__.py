@@ -10,6 +10,7 @@
 - ``issuing``: assertions as stored (records, identities, reads);
   ``access``: claim links, sign-in links, refresh tokens and claim codes.
 - ``cached``: a ``GraphStore`` that keeps each badge's opportunities for a while.
+- ``references``: which ids a write refers to name no node, in one read.
 """
 
 from colearn.graph.store import GraphStore, open_store

@@ -28,7 +28,9 @@ dates are ISO 8601 (a date is midnight UTC), stored as epoch seconds.
 Everything is validated before anything is written (record shapes, duplicate
 ids, references to learners, places, themes, destinations, badges and
 organisations in the files or the graph, the issuer); errors are
-``InvalidInput`` naming the file, the line and the field. Writes are
+``InvalidInput`` naming the file, the line and the field, and every unknown
+reference and wrong issuer is reported at once (``InvalidInputs``), found with
+one read of the graph. Writes are
 idempotent, one ``UNWIND`` statement per batch of 5,000 rows; an existing
 assertion keeps its properties.
 """
@@ -44,12 +46,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from colearn import times
-from colearn.errors import InvalidInput
-from colearn.graph import feed, queries
+from colearn.errors import InvalidInput, refuse
+from colearn.graph import feed, queries, references
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue_files import ACTIVITY_FILES
-from colearn.ingest.common import IngestReport, clean_header, require_existing, validate, write_batches
+from colearn.ingest.common import IngestReport, clean_header, validate, write_batches
 from colearn.records.fields import Ref, RefList
 
 __all__ = ["HISTORY_FILE", "LEARNERS_FILE", "OLD_HISTORY_FILE", "Activity", "AwardRow", "LearnerRow", "has_activity",
@@ -191,38 +193,44 @@ def read_activity(folder: Path | str) -> Activity:
     return act
 
 
-def _check_references(store: GraphStore, act: Activity) -> None:
-    """Every reference names a node in the files or the graph; every award's issuer defines its badge."""
+def _reference_problems(store: GraphStore, act: Activity) -> list[InvalidInput]:
+    """Every reference that names a node in neither the files nor the graph, and every
+    award whose organisation does not define its badge (asked when both exist: an unknown
+    one is its own problem): one problem per row and field, naming the file, the line
+    and the field.
+
+    Reads only: one ``references.missing`` for all the references together, one
+    ``BADGE_ISSUERS``.
+    """
     lfile, afile = act.file(LEARNERS_FILE), act.file(act.history_file)
-    refs: dict[tuple[Label, str], dict[str, tuple[int, str]]] = {}
-
-    def ref(label: Label, file: str, value: str, line: int, fld: str) -> None:
-        refs.setdefault((label, file), {}).setdefault(value, (line, fld))
-
+    refs: list[tuple[Label, str, str, int, str]] = []
     for line, r in act.learners:
         if r.home_place is not None:
-            ref(Label.PLACE, lfile, r.home_place, line, "home_place")
-        for j, t in enumerate(r.themes):
-            ref(Label.THEME, lfile, t, line, f"themes.{j}")
-        for j, d in enumerate(r.destinations):
-            ref(Label.DESTINATION, lfile, d, line, f"destinations.{j}")
+            refs.append((Label.PLACE, r.home_place, lfile, line, "home_place"))
+        refs += [(Label.THEME, t, lfile, line, f"themes.{j}") for j, t in enumerate(r.themes)]
+        refs += [(Label.DESTINATION, d, lfile, line, f"destinations.{j}") for j, d in enumerate(r.destinations)]
     in_file = {r.id for _, r in act.learners}
     for line, a in act.awards:
         if a.learner not in in_file:
-            ref(Label.LEARNER, afile, a.learner, line, "learner")
-        ref(Label.BADGE, afile, a.badge, line, "badge")
-        ref(Label.ORGANISATION, afile, a.organisation, line, "organisation")
-    for (label, file), where in refs.items():
-        require_existing(store, label, where.keys(), file=file, where=where)
-    if not act.awards:
-        return
-    issuers = {r["badge_id"]: r["issuer_id"] for r in store.read(
-        queries.BADGE_ISSUERS, {"badge_ids": sorted({a.badge for _, a in act.awards})})}
-    for line, a in act.awards:
-        if issuers.get(a.badge) != a.organisation:
-            raise InvalidInput(f"badge '{a.badge}' is defined by '{issuers.get(a.badge)}', not "
-                               f"'{a.organisation}': an award's issuer is its badge's issuer",
-                               file=afile, record=line, field="organisation")
+            refs.append((Label.LEARNER, a.learner, afile, line, "learner"))
+        refs += [(Label.BADGE, a.badge, afile, line, "badge"),
+                 (Label.ORGANISATION, a.organisation, afile, line, "organisation")]
+    wanted: dict[Label, set[str]] = {}
+    for label, ref, *_ in refs:
+        wanted.setdefault(label, set()).add(ref)
+    missing = references.missing(store, wanted)
+    problems = [InvalidInput(f"unknown {label} '{ref}'", file=file, record=line, field=fld)
+                for label, ref, file, line, fld in refs if ref in missing[label]]
+    known = [(line, a) for line, a in act.awards
+             if a.badge not in missing[Label.BADGE] and a.organisation not in missing[Label.ORGANISATION]]
+    if known:
+        issuers = {r["badge_id"]: r["issuer_id"] for r in store.read(
+            queries.BADGE_ISSUERS, {"badge_ids": sorted({a.badge for _, a in known})})}
+        problems += [InvalidInput(f"badge '{a.badge}' is defined by '{issuers.get(a.badge)}', not "
+                                  f"'{a.organisation}': an award's issuer is its badge's issuer",
+                                  file=afile, record=line, field="organisation")
+                     for line, a in known if issuers.get(a.badge) != a.organisation]
+    return problems
 
 
 def _links(rows: list[tuple[str, list[str]]]) -> list[dict[str, Any]]:
@@ -240,13 +248,14 @@ def ingest_awards(store: GraphStore, folder: Path | str) -> IngestReport:
         Rows written per label and relationship type.
 
     Raises:
-        InvalidInput: a malformed row, a duplicate id, an unknown reference or
-            an award whose organisation does not define its badge; the message
-            names the file, the line and the field. Nothing is written then.
+        InvalidInput: a malformed row or a duplicate id; or unknown references and
+            awards whose organisation does not define their badge, all of them at
+            once (``InvalidInputs`` for several). Each names the file, the line and
+            the field. Nothing is written then.
         ColearnError: the store rejected a write (``StoreUnavailable`` if unreachable).
     """
     act = read_activity(folder)
-    _check_references(store, act)
+    refuse(_reference_problems(store, act))
     report = IngestReport(source=act.folder)
     learners = [r for _, r in act.learners]
     report.add(str(Label.LEARNER), write_batches(store, queries.merge_nodes(Label.LEARNER), [

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from colearn.errors import InvalidInput
-from colearn.graph import queries
+from colearn.graph import queries, references
 from colearn.graph.issuing import issuer_change_problem
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
@@ -254,9 +254,9 @@ def reference_problems(store: GraphStore, cat: Catalogue) -> list[InvalidInput]:
     its completion badge its organisation's own too), and a badge with live awards
     or a pathway to complete keeps its issuer (``issuing.issuer_change_problem``).
 
-    Reads only: one ``missing_ids`` query per label with references outside the
-    catalogue, one read of the badges' issuers and one of the completion badges',
-    and a few more per badge whose issuer changes.
+    Reads only: one ``references.missing`` for all the references outside the
+    catalogue together (whatever their labels), one read of the badges' issuers and
+    one of the completion badges', and a few more per badge whose issuer changes.
 
     Returns:
         One problem per reference or rule broken, in input order: the records'
@@ -270,8 +270,8 @@ def reference_problems(store: GraphStore, cat: Catalogue) -> list[InvalidInput]:
     for names in cat.pathway_names:
         for kind, ids in names.refs.named().items():
             outside.setdefault(Label(kind), set()).update(ids)
-    missing = {label: {r["id"] for r in store.read(queries.missing_ids(label), {"ids": sorted(ids - known[label])})}
-               for label, ids in outside.items() if ids - known[label] and label not in cat.unchecked}
+    missing = references.missing(store, {label: ids - known[label] for label, ids in outside.items()
+                                         if label not in cat.unchecked})
 
     def unknown(label: Label | str, ref: str) -> bool:
         return ref in missing.get(Label(label), ())

@@ -15,9 +15,8 @@ from pydantic import BaseModel, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from colearn.errors import InvalidInput
-from colearn.graph.schema import Label
 from colearn.graph.store import BATCH_SIZE, GraphStore, write_each
-from colearn.graph import feed, queries
+from colearn.graph import feed
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -213,32 +212,6 @@ def invalid_from_validation(exc: ValidationError, *, file: str | Path, record: i
         f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {e['msg']}" for e in errors
     )
     return InvalidInput(detail, file=str(file), record=record, field=loc)
-
-
-def require_existing(store: GraphStore, label: Label, ids: Iterable[str], *,
-                     known: Iterable[str] = (), file: str | Path, where: dict[str, tuple[int | str, str]]) -> None:
-    """Check that every id refers to a node that exists or is about to be written.
-
-    Args:
-        store: the graph.
-        label: the label the ids must carry.
-        ids: referenced ids.
-        known: ids written by the same ingest (so not yet in the graph).
-        file: named in the error.
-        where: ``{id: (record, field)}`` for the first place each id is referenced.
-
-    Raises:
-        InvalidInput: for the first unknown id, naming its record and field.
-    """
-    wanted = sorted(set(ids) - set(known))
-    if not wanted:
-        return
-    missing = [r["id"] for r in store.read(queries.missing_ids(label), {"ids": wanted})]
-    if missing:
-        first = missing[0]
-        record, fld = where.get(first, (None, None))
-        more = f" (and {len(missing) - 1} more: {', '.join(missing[1:6])})" if len(missing) > 1 else ""
-        raise InvalidInput(f"unknown {label} '{first}'{more}", file=str(file), record=record, field=fld)
 
 
 def clean_header(reader: csv.DictReader, file: str | Path) -> list[str]:

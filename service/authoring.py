@@ -62,7 +62,7 @@ from colearn.domain.policy import Action, Resource
 from colearn.domain.awards import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
                                    completion_assertion_id, unmet_steps)
 from colearn.errors import Conflict, NotFound
-from colearn.graph import queries
+from colearn.graph import queries, references
 from colearn.graph.schema import Label, PathwayStatus
 from colearn.graph.store import GraphStore
 from colearn.records.fields import merge_patch
@@ -119,7 +119,8 @@ def validated(store: GraphStore, data: Mapping[str, Any], model: type[PathwayRec
     checked together, so that fixing what one answer lists never brings up a new
     problem in the next. A part that is itself invalid (a step whose ``badges``
     are not a list of ids) is left out of the rules that need it; every other
-    part is still checked. Reads: one ``missing_ids`` per label named and one
+    part is still checked. Reads: one ``references.missing`` for all the references
+    together (organisation, destination, step and completion badges) and one
     ``BADGE_ISSUERS`` for the completion badge.
 
     Args:
@@ -142,13 +143,12 @@ def validated(store: GraphStore, data: Mapping[str, Any], model: type[PathwayRec
     except ValidationError as exc:
         found += validation_error(exc).errors()
     refs = pathway_refs(record if record is not None else data)
-    missing = {kind: {r["id"] for r in store.read(queries.missing_ids(Label(kind)), {"ids": sorted(ids)})}
-               for kind, ids in refs.named().items() if ids}
+    missing = references.missing(store, {Label(kind): ids for kind, ids in refs.named().items()})
     done = refs.completion_badge
     issuers: dict[str, str | None] = {} if done is None else {done: None} | {
         r["badge_id"]: r["issuer_id"] for r in store.read(queries.BADGE_ISSUERS, {"badge_ids": [done]})}
     rules = [(fld if i is None else f"steps.{i}.{fld}", msg) for i, fld, msg in step_badge_problems(refs)]
-    rules += pathway_reference_problems(refs, unknown=lambda kind, ref: ref in missing.get(kind, ()),
+    rules += pathway_reference_problems(refs, unknown=lambda kind, ref: ref in missing[Label(kind)],
                                         issuers=issuers)
     found += [field_error(fld, msg).errors()[0] for fld, msg in rules]
     if found:

@@ -3,7 +3,8 @@
 Every write is one statement (``queries.catalogue_upsert``, ``catalogue_delete``),
 after the record has been validated with the same pydantic models the
 catalogue reader uses (``colearn.records``) and its references checked
-against the graph. An update is a patch: the stored record, the patch on top,
+against the graph in one read, every reference that names nothing refused at
+once (``check_references``). An update is a patch: the stored record, the patch on top,
 and the whole result validated again, so the rules that tie fields together
 (a place unless online, end after start) hold after every change.
 
@@ -33,8 +34,9 @@ from colearn.domain import catalogue as domain_catalogue
 from colearn import times
 from colearn.domain import policy
 from colearn.errors import Conflict, InvalidInput, NotFound
-from colearn.graph import queries
+from colearn.graph import queries, references
 from colearn.graph.issuing import in_use, issuer_change_problem
+from colearn.graph.queries import Link
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
@@ -185,36 +187,54 @@ def _missing(store: GraphStore, label: Label, ids: list[str]) -> set[str]:
     return {r["id"] for r in store.read(queries.missing_ids(label), {"ids": ids})}
 
 
-def check_references(store: GraphStore, entity: Entity, record: BaseModel) -> None:
-    """Refuse a record that names nodes that do not exist (422 naming the body field)."""
+def reference_problems(store: GraphStore, entity: Entity, record: BaseModel) -> list[tuple[str, str]]:
+    """Every reference of ``record`` that names no node, and a place that would lie within
+    itself (``within_problem``).
+
+    Reads: one ``references.missing`` for all of the record's links together (none when
+    it names nothing), and the places' ``WITHIN`` links for a place that lies within one.
+
+    Returns:
+        ``(field, message)`` per problem, in the record's field order
+        (``themes.1``, ``place``; ``within``).
+    """
     _, links = queries.CATALOGUE_SHAPES[entity.label]
+    named: list[tuple[Link, list[str]]] = []
     for link in links:
         value = getattr(record, link.field)
-        ids = value if link.many else ([value] if value is not None else [])
-        if not ids:
-            continue
-        missing = _missing(store, link.other, list(ids))
-        for i, ref in enumerate(ids):
-            if ref in missing:
-                where = f"{link.field}.{i}" if link.many else link.field
-                raise field_error(where, f"unknown {link.other} '{ref}'")
+        named.append((link, list(value) if link.many else ([value] if value is not None else [])))
+    wanted: dict[Label, set[str]] = {}
+    for link, ids in named:
+        wanted.setdefault(link.other, set()).update(ids)
+    unknown = references.missing(store, wanted)
+    problems = [(f"{link.field}.{i}" if link.many else link.field, f"unknown {link.other} '{ref}'")
+                for link, ids in named for i, ref in enumerate(ids) if ref in unknown[link.other]]
+    cycle = within_problem(store, record)
+    return problems + ([("within", cycle)] if cycle else [])
 
 
-def check_within(store: GraphStore, record: BaseModel) -> None:
-    """Refuse a place that would lie within itself, at once or through other places
-    (``records.catalogue.within_cycle`` on the graph's ``WITHIN`` links with this
-    record's on top); any other record passes.
+def check_references(store: GraphStore, entity: Entity, record: BaseModel) -> None:
+    """Refuse a record that names nodes that do not exist, or a place that would lie
+    within itself, with every such problem at once (``reference_problems``).
 
     Raises:
-        RequestValidationError: 422 naming ``within``.
+        RequestValidationError: 422 with one ``errors`` entry per problem, each naming
+            its body field (``body.themes.1``, ``body.place``, ``body.within``).
     """
+    problems = reference_problems(store, entity, record)
+    if problems:
+        raise RequestValidationError([field_error(fld, message).errors()[0] for fld, message in problems])
+
+
+def within_problem(store: GraphStore, record: BaseModel) -> str | None:
+    """Why a place would lie within itself, at once or through other places
+    (``records.catalogue.within_cycle`` on the graph's ``WITHIN`` links with this
+    record's on top), or None; any other record, or a place within nothing, passes."""
     if not isinstance(record, PlaceRecord) or record.within is None:
-        return
+        return None
     within: dict[str, str | None] = {r["id"]: r["within"] for r in store.read(queries.PLACES_WITHIN)}
     within[record.id] = record.within
-    problem = within_cycle(record.id, within)
-    if problem is not None:
-        raise field_error("within", problem)
+    return within_cycle(record.id, within)
 
 
 @dataclass(frozen=True)
@@ -319,8 +339,8 @@ def create(store: GraphStore, principal: Principal, entity: Entity, record: Base
         Forbidden: the caller may not write it (``policy.catalogue_action``), or an
             organisation key names another organisation as its owner (naming
             ``body.issuer`` or ``body.organisation``: ``policy.require_own_organisation``).
-        RequestValidationError: a reference names no node, or a place would lie
-            within itself (422 with the field).
+        RequestValidationError: references name no node, or a place would lie
+            within itself (422, every such field at once: ``check_references``).
         Conflict: the id is taken.
     """
     owner = getattr(record, entity.owner) if entity.owner else None
@@ -329,7 +349,6 @@ def create(store: GraphStore, principal: Principal, entity: Entity, record: Base
                                         field=f"body.{entity.owner}")
     _require_write(principal, entity, "create", str(record.id), owner)
     check_references(store, entity, record)
-    check_within(store, record)
     try:
         domain_catalogue.write_node(store, entity.label, _write_params(entity, record), create=True)
     except Conflict as exc:
@@ -348,8 +367,9 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
             to another organisation (naming the owner's field, ``body.issuer``).
         Conflict: a badge's issuer would change while it has live awards or completes
             a pathway (``issuing.issuer_change_problem``).
-        RequestValidationError: the patched record is invalid, names unknown nodes,
-            or is a place that would lie within itself (``check_within``).
+        RequestValidationError: the patched record is invalid; or it names unknown
+            nodes, or is a place that would lie within itself (every such field at
+            once: ``check_references``).
     """
     current = _record(entity, get_stored(store, entity, node_id))
     _require_write(principal, entity, "update", node_id, current.get(entity.owner) if entity.owner else None)
@@ -365,7 +385,6 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
         if fixed:
             raise Conflict(fixed)
     check_references(store, entity, record)
-    check_within(store, record)
     if not domain_catalogue.write_node(store, entity.label, _write_params(entity, record), create=False):
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")
     return get(store, entity, node_id)

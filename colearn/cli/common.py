@@ -22,7 +22,7 @@ from rich.table import Table
 
 from colearn import __version__
 from colearn.config import get_settings
-from colearn.errors import ColearnError, in_result
+from colearn.errors import ColearnError, InvalidInputs, in_result
 from colearn.graph.store import GraphStore, open_store
 
 T = TypeVar("T")
@@ -89,7 +89,8 @@ def store() -> Iterator[GraphStore]:
 
 def run(fn: Callable[[], T]) -> T:
     """Run a command body; turn colearn errors into a message on stderr (one line, never wrapped
-    at the terminal's width, so that a log or ``grep`` finds it whole) and exit status 1.
+    at the terminal's width, so that a log or ``grep`` finds it whole; several problems of one
+    input one a line, every one of them) and exit status 1.
 
     Raises:
         typer.Exit: with code 1, when ``fn`` raised a ``ColearnError``.
@@ -97,7 +98,8 @@ def run(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except ColearnError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+        said = exc.listing() if isinstance(exc, InvalidInputs) else str(exc)  # every problem, however many
+        err.print(f"[red]error:[/red] {escape(said)}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
 
 

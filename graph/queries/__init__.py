@@ -30,7 +30,7 @@ Every public statement has a contract test on both engines
 from __future__ import annotations
 
 from colearn.graph.queries.nodes import (
-    merge_nodes, set_links, missing_ids, property_values, count_nodes, merge_stub_nodes,
+    merge_nodes, set_links, missing_ids, missing_refs, property_values, count_nodes, merge_stub_nodes,
 )
 from colearn.graph.queries.catalogue import (
     SPINE_CELLS, BADGE_CATALOGUE, BADGE_OPPORTUNITIES, BADGES_NOT_DEFINED_BY, BADGE_ISSUERS,
@@ -80,6 +80,6 @@ __all__ = [
     "REVOKED_ASSERTIONS", "REVOKE_API_KEY", "SET_ASSERTION_STATUS", "SET_PATHWAY_STATUS",
     "SPINE_CELLS", "THEME_LINKS", "UNSEEN_TALENT", "catalogue_delete", "catalogue_get",
     "catalogue_page", "catalogue_upsert", "catalogue_usage", "count_nodes", "issued_by_day",
-    "merge_assertions", "merge_nodes", "merge_stub_nodes", "missing_ids", "node_texts", "pathway_upsert", "property_values",
+    "merge_assertions", "merge_nodes", "merge_stub_nodes", "missing_ids", "missing_refs", "node_texts", "pathway_upsert", "property_values",
     "set_embeddings", "set_links",
 ]

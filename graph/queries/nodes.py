@@ -6,6 +6,8 @@ passes its arguments through ``Label(...)``/``Rel(...)``), never from user text.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from colearn.graph.schema import Label, Rel
 
 
@@ -61,6 +63,29 @@ def missing_ids(label: Label) -> str:
         f"UNWIND $ids AS id OPTIONAL MATCH (n:{Label(label)} {{id: id}}) "
         f"WITH id, n WHERE n IS NULL RETURN id"
     )
+
+
+def missing_refs(labels: Iterable[Label]) -> str:
+    """The ids that no node of their label has, for several labels in one read: a
+    batch's references (a record's themes, badges and place; a file's) checked at once.
+
+    Each label's ids are unwound in turn; an empty list is unwound as one null, which
+    matches no node and is collected as nothing, so that the row carries on.
+
+    Params: one list of ids per label, named after it (``$Badge``, ``$Theme``).
+    Returns one row ``{<label>: [the ids of that list no such node has]}``.
+    """
+    names = [str(Label(label)) for label in labels]
+    if not names:
+        raise ValueError("missing_refs needs at least one label")
+    parts: list[str] = []
+    kept: list[str] = []
+    for i, name in enumerate(names):
+        parts.append(f"UNWIND CASE WHEN size(${name}) = 0 THEN [null] ELSE ${name} END AS id{i} "
+                     f"OPTIONAL MATCH (n{i}:{name} {{id: id{i}}}) "
+                     f"WITH {''.join(f'{k}, ' for k in kept)}collect(CASE WHEN n{i} IS NULL THEN id{i} END) AS m{i} ")
+        kept.append(f"m{i}")
+    return "".join(parts) + "RETURN " + ", ".join(f"m{i} AS {name}" for i, name in enumerate(names))
 
 
 def property_values(label: Label, prop: str) -> str:

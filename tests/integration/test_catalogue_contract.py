@@ -1,11 +1,12 @@
 """Contract tests (FalkorDB, and Neo4j when NEO4J_URI is set) for the catalogue's statements in
 graph/queries/pathways.py: ``DELETE_STALE_STEPS`` (its effect counted with
-``tests.graph_checks.count_relationships``), ``property_values`` and ``PLACES_WITHIN``."""
+``tests.graph_checks.count_relationships``), ``property_values``, ``PLACES_WITHIN`` and ``missing_refs`` (with ``graph.references.missing``, which reads it)."""
 
 from __future__ import annotations
 
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
+from colearn.graph.references import missing
 from colearn.graph.store import GraphStore
 from tests.integration.test_contract import covers
 from tests.graph_checks import count_relationships
@@ -64,3 +65,22 @@ def test_places_within_lists_every_link_once(any_store: GraphStore) -> None:
         {"id": "library", "targets": [{"id": "centre", "props": {}}]}]})
     assert any_store.read(queries.PLACES_WITHIN) == [{"id": "library", "within": "centre"},
                                                      {"id": "room-1", "within": "library"}]
+
+
+@covers("missing_refs")
+def test_missing_refs_names_every_unknown_id_of_every_label_in_one_read(any_store: GraphStore) -> None:
+    """Several labels in one statement: each label's unknown ids, whatever the others
+    hold; a label with no ids asked, or with every id known, answers an empty list and
+    the labels after it are still read (an empty list unwound as no rows would end the row)."""
+    any_store.write(queries.merge_nodes(Label.THEME), {"rows": [{"id": "digital", "props": {}}]})
+    any_store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": "b1", "props": {}}, {"id": "b2", "props": {}}]})
+    any_store.write(queries.merge_nodes(Label.PLACE), {"rows": [{"id": "digital", "props": {}}]})
+    statement = queries.missing_refs([Label.THEME, Label.DESTINATION, Label.BADGE, Label.PLACE])
+    rows = any_store.read(statement, {"Theme": ["digital", "zz", "b1"], "Destination": [],
+                                      "Badge": ["b1", "b2"], "Place": ["nowhere", "digital"]})
+    assert len(rows) == 1
+    assert {k: sorted(v) for k, v in rows[0].items()} == {
+        "Theme": ["b1", "zz"], "Destination": [], "Badge": [], "Place": ["nowhere"]}
+    assert any_store.read(queries.missing_refs([Label.ORGANISATION]), {"Organisation": []}) == [{"Organisation": []}]
+    assert missing(any_store, {Label.THEME: ["zz", "digital", "zz"], Label.BADGE: [], Label.PLACE: ["b1"]}) == {
+        Label.THEME: {"zz"}, Label.BADGE: set(), Label.PLACE: {"b1"}}
