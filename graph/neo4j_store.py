@@ -20,6 +20,7 @@ import math
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -243,6 +244,24 @@ class Neo4jStore:
     def write(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
         """Run ``query`` in a write transaction (atomic, retried on transient errors)."""
         return self._bounded(query, params, read_only=False)
+
+    def plan(self, statements: Mapping[str, str]) -> list[str]:
+        """Have the server plan each statement (``EXPLAIN``: planned and cached, nothing run or
+        written), one autocommit call each; returns the names of those it refused (logged with
+        Neo4j's code). Unbounded by ``silence_s`` (a start-up job, ``graph.plans``).
+
+        Raises:
+            StoreUnavailable: the server cannot be reached.
+        """
+        refused = []
+        with _ErrorMap(self.uri, self.database), self._session() as session:
+            for name, statement in statements.items():
+                try:
+                    session.run("EXPLAIN " + statement).consume()
+                except Neo4jError as exc:
+                    log.warning("Neo4j could not plan %s (%s)", name, exc.code)
+                    refused.append(name)
+        return refused
 
     def apply_schema(self) -> None:
         """Unique-id constraints for every label and the extra indexes, then wait

@@ -29,6 +29,7 @@ from colearn.config import Settings, get_settings
 from colearn.caching import ExpiringCache
 from colearn.graph.cached import CachedStore
 from colearn.graph.feed import feed_head
+from colearn.graph.plans import warm_plans
 from colearn.graph.store import GraphStore, open_store
 from colearn.recommender.embedding_queue import EmbeddingQueue
 from colearn.recommender.follower import FeedFollower
@@ -129,6 +130,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         opened = open_store(settings, timeout=settings.store_timeout_seconds) if owned else store
+        if owned:
+            warm_plans(opened)  # Neo4j plans the statements while the recommender builds
         app.state.store = CachedStore(opened, catalogue_cache_ttl(settings), opportunities)
         app.state.settings = settings
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None

@@ -239,3 +239,37 @@ def test_the_suite_refuses_an_unmarked_database(neo4j_target: Neo4jTarget, neo: 
     finally:
         neo.write(f"CREATE INDEX {TEST_MARKER} IF NOT EXISTS FOR (n:ColearnTestMarker) ON (n.id)")
     assert os.environ.get("NEO4J_URI") is None, "conftest hides NEO4J_URI from the tests"
+
+
+def test_every_constant_statement_is_planned_and_nothing_is_written(neo: Neo4jStore) -> None:
+    """``graph.plans`` has Neo4j plan each constant statement of ``graph/queries/`` (``EXPLAIN``)
+    at start-up: none is refused, and planning the writes among them writes nothing."""
+    from colearn.graph.plans import constant_statements
+
+    statements = constant_statements()
+    assert len(statements) > 40 and "MERGE_ASSERTIONS" in statements
+    neo.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}]})
+    before = neo.read("MATCH (n) RETURN count(n) AS n, count { ()-[]->() } AS r")
+    assert neo.plan(statements) == []
+    assert neo.read("MATCH (n) RETURN count(n) AS n, count { ()-[]->() } AS r") == before
+    assert neo.plan({"BROKEN": "MATCH (n:Learner RETURN n"}) == ["BROKEN"]
+
+
+def test_the_api_plans_in_the_background_on_neo4j_only(neo: Neo4jStore, caplog: pytest.LogCaptureFixture) -> None:
+    """``warm_plans`` runs in a daemon thread on a Neo4j store (seen through the API's
+    ``CachedStore``) and logs how many statements were planned; a store without ``plan``
+    (FalkorDB) gets no thread."""
+    import logging
+
+    from colearn.graph.cached import CachedStore
+    from colearn.graph.plans import constant_statements, warm_plans
+
+    class Plain:  # a store without plan(), as FalkorDBStore
+        backend = "falkordb"
+
+    assert warm_plans(Plain()) is None  # type: ignore[arg-type]
+    with caplog.at_level(logging.INFO, logger="colearn.graph.plans"):
+        thread = warm_plans(CachedStore(neo))
+        assert thread is not None and thread.daemon
+        thread.join(timeout=120)
+    assert f"Neo4j planned {len(constant_statements())} of colearn's statements" in caplog.text
