@@ -39,7 +39,7 @@ from colearn.service import docs, examples, problems
 from colearn.service.auth import PrincipalCache, token_secret
 from colearn.service.guard import RequestGuard
 from colearn.service.methods import HeadAsGet
-from colearn.service.limits import PartnerCORS, TokenBuckets
+from colearn.service.limits import BucketTable, PartnerCORS, TokenBuckets
 from colearn.service.query_params import single_valued_query
 from colearn.service.routers import assertions, ob, verify
 from colearn.service.routers import catalogue, health, insights, learners, pathways, widget
@@ -104,7 +104,8 @@ def _with_examples(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None,
                recommender: Recommender | None = None, feed_position: int = 0,
-               opportunities: ExpiringCache[str, list[dict[str, Any]]] | None = None) -> FastAPI:
+               opportunities: ExpiringCache[str, list[dict[str, Any]]] | None = None,
+               buckets: BucketTable | None = None) -> FastAPI:
     """Build the API.
 
     Args:
@@ -119,6 +120,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         opportunities: with ``recommender``, every badge's opportunities already read
             (``CachedStore.preload`` in the parent of forked workers, which share it);
             default: read in the lifespan.
+        buckets: the rate limits' table (``limits.BucketTable``), made by the parent of
+            forked workers so that they share it; default: a table of this app's own.
 
     Returns:
         The FastAPI app; OpenAPI at ``/openapi.json``, docs at ``/docs`` and
@@ -161,7 +164,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             poll_s=settings.feed_poll_seconds or 0.2)
         if settings.feed_poll_seconds > 0:
             app.state.follower.start()
-        app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        app.state.buckets = buckets if buckets is not None else BucketTable()
+        app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst, app.state.buckets)
         app.state.key_cache = PrincipalCache(settings.key_cache_seconds)
         app.state.mailer = mailer_for(settings)
         forget_expired_tokens(app.state.store)  # claim/sign-in links and refresh tokens a week past expiry

@@ -117,6 +117,7 @@ def serve_forked(settings: Any, host: str, port: int, workers: int,
     from colearn.recommender.recommend import Recommender, ranker_path
     from colearn.graph.cached import CachedStore
     from colearn.service.app import catalogue_cache_ttl, create_app, preload_opportunities
+    from colearn.service.limits import BucketTable
 
     store = open_store(settings)
     try:
@@ -134,6 +135,7 @@ def serve_forked(settings: Any, host: str, port: int, workers: int,
     sock.set_inheritable(True)
     if announce is not None:
         announce(f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}")
+    buckets = BucketTable()  # made before the fork: the workers share one allowance per caller
     gc.collect()
     gc.freeze()
     children: list[int] = []
@@ -148,7 +150,8 @@ def serve_forked(settings: Any, host: str, port: int, workers: int,
                 _, older, oldest = gc.get_threshold()
                 gc.set_threshold(WORKER_GC_THRESHOLD, older, oldest)
                 log_long_collections()
-                app = create_app(settings, recommender=recommender, feed_position=head, opportunities=cached.opportunities)
+                app = create_app(settings, recommender=recommender, feed_position=head, opportunities=cached.opportunities,
+                                 buckets=buckets)
                 config = uvicorn.Config(app, log_level="info")
                 uvicorn.Server(config).run(sockets=[sock])
             except BaseException:  # noqa: BLE001 - a worker reports and exits, never returns to the parent's code

@@ -36,7 +36,8 @@ MailerDep = Annotated[Mailer, Depends(get_mailer)]
 
 
 def limit(request: Request, bucket: str, caller: str, per_minute: float, burst: int, what: str) -> None:
-    """Spend one try of ``caller`` in the named bucket (kept on ``app.state``, per replica).
+    """Spend one try of ``caller`` in the named bucket (in ``app.state.buckets``, the table the
+    server's workers share; per replica).
 
     Raises:
         RateLimited: over ``per_minute`` (bursts of ``burst``), saying ``what`` was limited.
@@ -46,7 +47,7 @@ def limit(request: Request, bucket: str, caller: str, per_minute: float, burst: 
         if buckets is None:
             buckets = request.app.state.learner_buckets = {}
         if bucket not in buckets:
-            buckets[bucket] = TokenBuckets(per_minute, burst)  # type: ignore[arg-type]
+            buckets[bucket] = TokenBuckets(per_minute, burst, request.app.state.buckets, kind=bucket)
     try:
         buckets[bucket].take(caller)
     except RateLimited as exc:

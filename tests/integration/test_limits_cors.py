@@ -67,3 +67,52 @@ def test_cors_only_for_partner_origins(store: GraphStore, tmp_path: Path) -> Non
         assert other.status_code == 403
         evil = client.get("/badges", headers={"Origin": "https://evil.example", "X-API-Key": key})
         assert evil.status_code == 403 and "access-control-allow-origin" not in evil.headers
+
+
+def test_forked_processes_spend_one_allowance_per_caller() -> None:
+    """``colearn serve --workers N`` forks its workers after making the ``BucketTable``: a caller
+    that a child has spent its burst on finds it spent in the parent too (before, each
+    process had buckets of its own, so N workers allowed N times the limit). Another caller,
+    and the same caller of another kind of limit, are untouched."""
+    import os
+
+    from colearn.service.limits import BucketTable
+
+    table = BucketTable()
+    api = TokenBuckets(per_minute=1, burst=3, table=table)
+    pid = os.fork()
+    if pid == 0:  # the child spends the caller's whole burst, then exits
+        code = 0
+        try:
+            for _ in range(3):
+                api.take("key-1")
+        except BaseException:  # noqa: BLE001 - reported by the exit code
+            code = 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    with pytest.raises(RateLimited) as exc:
+        api.take("key-1")
+    assert exc.value.retry_after >= 55  # one a minute: a token is about a minute away
+    api.take("key-2")
+    TokenBuckets(per_minute=1, burst=3, table=table, kind="sign-in").take("key-1")
+
+
+def test_a_full_table_shares_rows_and_never_allows_more() -> None:
+    """More callers than the rows a caller may use: each new caller takes an idle row or
+    shares one, so no caller is ever allowed more than its burst."""
+    from colearn.service import limits
+
+    table = limits.BucketTable()
+    buckets = TokenBuckets(per_minute=1, burst=2, table=table)
+    allowed: dict[str, int] = {}
+    for n in range(limits.SLOTS + 5000):  # more callers than rows: some share
+        caller = f"c{n}"
+        for _ in range(3):
+            try:
+                buckets.take(caller, now=100.0)
+                allowed[caller] = allowed.get(caller, 0) + 1
+            except RateLimited:
+                break
+    assert max(allowed.values()) <= 2
+    assert sum(v == 2 for v in allowed.values()) >= limits.SLOTS * 0.9
