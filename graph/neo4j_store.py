@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
