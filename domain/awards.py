@@ -43,7 +43,7 @@ from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES,
                                    assertion_id_for, epoch, get_assertion, identity_hash, learner_id_for,
                                    parse_time, portfolio, revoked_assertions, spine_order)
 from colearn.domain.award_csv import parse_award_csv
-from colearn.domain.award_rows import award_of, award_row, check_request
+from colearn.domain.award_rows import award_of, award_row, check_request, held_detail, live_pairs, preview, repeats
 from colearn.domain.completions import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
                                         completion_assertion_id, unmet_steps)
 from colearn.graph.schema import AssertionStatus, Label
@@ -169,9 +169,9 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
                                         f"names assertion {got['id']} of another badge or learner"))
         else:
             kept.append((rec, row, req))
-    first = _repeats(kept, existing)
+    first = repeats(kept, existing)
     if dry_run:
-        return _preview(report, kept, existing, first, _live_pairs(store, kept, existing, now_s, batch_size))
+        return preview(report, kept, existing, first, live_pairs(store, kept, existing, now_s, batch_size))
     if report.refused:  # the call lands whole or not at all
         report.sort()
         return report
@@ -193,69 +193,8 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
         else:
             held = bool(got["held"]) or i in first
             report.awards.append(award_of(got, created=bool(got["created"]) and not held,
-                                           detail=_held_detail(got) if held else None))
+                                           detail=held_detail(got) if held else None))
             report.requests.append(req)
-    report.sort()
-    return report
-
-
-def _repeats(kept: list[tuple[int, dict[str, Any], AwardRequest]],
-             existing: dict[str, dict[str, Any]]) -> dict[int, int]:
-    """The rows of ``kept`` that repeat the (learner, badge) pair of an earlier row that
-    would create an award, each mapped to that row's index: no second copy is made, and
-    a repeat answers what its first row gets. (A row whose id names an existing award,
-    ``existing``, is its own answer. The award statement cannot tell the repeats apart
-    alike on both engines: ``queries.AWARD_ASSERTIONS``.)"""
-    firsts: dict[tuple[str, str], int] = {}
-    out: dict[int, int] = {}
-    for i, (_, row, _) in enumerate(kept):
-        if row["id"] in existing:
-            continue
-        pair = (row["learner_id"], row["badge_id"])
-        out.update({i: firsts[pair]} if pair in firsts else {})
-        firsts.setdefault(pair, i)
-    return out
-
-
-def _live_pairs(store: GraphStore, kept: list[tuple[int, dict[str, Any], AwardRequest]],
-                existing: dict[str, dict[str, Any]], now: int, batch_size: int) -> dict[tuple[str, str], dict[str, Any]]:
-    """The live award (the smallest id) of each (learner, badge) pair of the rows of
-    ``kept`` that would create one, read in one statement per ``batch_size`` pairs."""
-    pairs = sorted({(row["learner_id"], row["badge_id"]) for _, row, _ in kept if row["id"] not in existing})
-    live: dict[tuple[str, str], dict[str, Any]] = {}
-    for start in range(0, len(pairs), batch_size):
-        for r in store.read(queries.LIVE_AWARDS_OF_PAIRS, {"now": now, "pairs": [
-                {"learner_id": lid, "badge_id": bid} for lid, bid in pairs[start:start + batch_size]]}):
-            live.setdefault((r["learner_id"], r["badge_id"]), r)
-    return live
-
-
-def _held_detail(got: dict[str, Any]) -> str:
-    """What the answer of an award not made says: the learner holds the badge live."""
-    waiting = " (awaiting the learner's answer)" if got["status"] == str(AssertionStatus.ISSUED) else ""
-    return (f"learner '{got['learner_id']}' already holds badge '{got['badge_id']}' live (assertion "
-            f"{got['id']}, {got['status']}{waiting}): no second copy was awarded")
-
-
-def _preview(report: AwardReport, kept: list[tuple[int, dict[str, Any], AwardRequest]],
-             existing: dict[str, dict[str, Any]], first: dict[int, int],
-             live: dict[tuple[str, str], dict[str, Any]]) -> AwardReport:
-    """The dry run of ``award_many``: what its write would create or find again (``kept``,
-    the rows its checks passed; ``first``, the repeats of a pair; ``live``, the pairs
-    held live), beside what it refuses."""
-    for i, (_, row, req) in enumerate(kept):
-        held = live.get((row["learner_id"], row["badge_id"])) if row["id"] not in existing else None
-        p = row["props"]
-        if held is not None:
-            report.awards.append(award_of(held, created=False, detail=_held_detail(held)))
-        else:
-            new = report.awards[first[i]] if i in first else None
-            report.awards.append(Award(
-                id=new.id if new else row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
-                status=str(AssertionStatus.ISSUED), created=row["id"] not in existing and new is None,
-                issued_on=int(p["issued_on"]), expires_on=p.get("expires_on"), status_index=-1,
-                detail=_held_detail({**row, "id": new.id, "status": new.status}) if new else None))
-        report.requests.append(req)
     report.sort()
     return report
 
