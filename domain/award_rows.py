@@ -6,18 +6,20 @@ an award not made because the learner holds the badge live says so (``held_detai
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.issuing import (MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE, Award, AwardReport, AwardRequest,
-                                   assertion_id_for, epoch, identity_hash, learner_id_for)
+                                   assertion_id_for, epoch, identity_hash, learner_id_for, learner_of_page)
 from colearn.graph.schema import AssertionStatus
 from colearn.graph.store import GraphStore
 from colearn.openbadges.rules import date_problem
 
-__all__ = ["award_of", "award_row", "check_request", "held_detail", "live_pairs", "preview", "repeats"]
+__all__ = ["award_of", "award_row", "check_request", "checked_page", "held_detail", "live_pairs", "page_learner",
+           "preview", "repeats"]
 
 
 def check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
@@ -54,6 +56,26 @@ def check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
     if wrong is not None:
         raise InvalidInput(wrong[1], field=wrong[0])
     return issued, expires
+
+
+def page_learner(req: AwardRequest, base_url: str | None) -> str | None:
+    """The learner a request without ``learner_id`` names by its URL recipient, when that
+    URL is a learner's page under ``base_url`` (``learner_of_page``); else None."""
+    if base_url is None or req.learner_id or req.recipient.type != "url":
+        return None
+    return learner_of_page(req.recipient.normalised(), base_url)
+
+
+def checked_page(req: AwardRequest, page: str, missing: set[str]) -> AwardRequest:
+    """``req`` for the learner ``page`` (``page_learner``) its recipient names.
+
+    Raises:
+        InvalidInput: that learner is among ``missing`` (does not exist), on ``recipient.identity``.
+    """
+    if page in missing:
+        raise InvalidInput(f"'{req.recipient.normalised()}' is the page of learner '{page}' here, and there is "
+                           f"no learner '{page}': name a learner who exists", field="recipient.identity")
+    return replace(req, learner_id=page)
 
 
 def award_row(organisation_id: str, req: AwardRequest, issued: int, expires: int | None,

@@ -43,7 +43,8 @@ from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES,
                                    assertion_id_for, epoch, get_assertion, identity_hash, learner_id_for,
                                    parse_time, portfolio, revoked_assertions, spine_order)
 from colearn.domain.award_csv import parse_award_csv
-from colearn.domain.award_rows import award_of, award_row, check_request, held_detail, live_pairs, preview, repeats
+from colearn.domain.award_rows import (award_of, award_row, check_request, checked_page, held_detail, live_pairs,
+                                       page_learner, preview, repeats)
 from colearn.domain.completions import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
                                         completion_assertion_id, unmet_steps)
 from colearn.graph.schema import AssertionStatus, Label
@@ -66,7 +67,7 @@ _ALLOWED_FROM: dict[AssertionStatus, tuple[AssertionStatus, ...]] = {
 
 def award_many(store: GraphStore, organisation_id: str, requests: Sequence[AwardRequest], *,
                pepper: bytes, records: Sequence[int] | None = None, now: datetime | int | None = None,
-               batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
+               batch_size: int = BATCH_SIZE, dry_run: bool = False, base_url: str | None = None) -> AwardReport:
     """Award badges of one organisation: one statement per batch of ``batch_size``.
 
     With ``dry_run`` nothing is written: the report says what a real call
@@ -74,8 +75,13 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
     idempotency key already names it; ``status_index`` -1) and what it would
     refuse, by the same checks.
 
+    A request without ``learner_id`` whose recipient is a learner's page here
+    (``{base_url}/learners/{id}``, ``graph.issuing.learner_of_page``) is for
+    that learner, not for the one the URL's hash would name.
+
     Every request is checked before anything is written: a bad value, a badge
-    that does not exist, a learner id that does not exist, a badge another
+    that does not exist, a learner id that does not exist (or a learner page of
+    none, refused on ``recipient.identity``), a badge another
     organisation defines, a second request in the call with the same
     idempotency key, or a key that already names an assertion of another
     badge or learner is refused (listed in ``refused`` with its record). The
@@ -106,6 +112,8 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
         now: the time for requests without ``issued_on``; default now.
         batch_size: rows per statement.
         dry_run: preview only; write nothing.
+        base_url: the service's public base URL (``Settings.base_url``), whose
+            learner pages name learners; None: no URL is read as one.
 
     Returns:
         The awards made or found again (or that would be; an award already
@@ -130,15 +138,18 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
     issuer = policy.acting_for(organisation_id)
     badge_ids = sorted({r.badge_id for r in requests})
     definers = {r["id"]: r["organisation_id"] for r in store.read(queries.ISSUING_BADGES, {"badge_ids": badge_ids})}
-    named = sorted({r.learner_id for r in requests if r.learner_id})
+    pages = [page_learner(r, base_url) for r in requests]
+    named = sorted({r.learner_id for r in requests if r.learner_id} | {p for p in pages if p})
     missing_learners = {r["id"] for r in store.read(queries.missing_ids(Label.LEARNER), {"ids": named})} if named else set()
     rows: list[dict[str, Any]] = []
     row_records: list[int] = []
     row_requests: list[AwardRequest] = []
     keys_seen: dict[str, int] = {}
-    for rec, req in zip(recs, requests):
+    for rec, req, page in zip(recs, requests, pages):
         try:
             issued, expires = check_request(req, now_s)
+            if page is not None:
+                req = checked_page(req, page, missing_learners)
             if req.badge_id not in definers:
                 raise NotFound(f"badge '{req.badge_id}' does not exist")
             policy.require(issuer, Action.ISSUE_BADGE,
@@ -200,7 +211,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
 
 
 def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pepper: bytes,
-          now: datetime | int | None = None) -> Award:
+          now: datetime | int | None = None, base_url: str | None = None) -> Award:
     """Award one badge (``award_many`` with one request), raising instead of reporting.
 
     Raises:
@@ -209,7 +220,7 @@ def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pep
         Forbidden: another organisation defines the badge.
         Conflict: the idempotency key names an assertion of another badge or learner.
     """
-    report = award_many(store, organisation_id, [request], pepper=pepper, now=now)
+    report = award_many(store, organisation_id, [request], pepper=pepper, now=now, base_url=base_url)
     if report.errors:
         raise report.errors[0]
     return report.awards[0]
@@ -352,7 +363,7 @@ def revoke_stale_completions(store: GraphStore, learner_id: str, badge_id: str, 
 def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepper: bytes,
               text: str | None = None, now: datetime | int | None = None,
               batch_size: int = BATCH_SIZE, dry_run: bool = False,
-              encoding: str | None = None) -> AwardReport:
+              encoding: str | None = None, base_url: str | None = None) -> AwardReport:
     """Bulk award from a CSV: one statement per batch; refused rows reported by line number,
     and with any refused, nothing written (``award_many``: it lands whole or not at all).
 
@@ -370,6 +381,7 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
         dry_run: preview what would be created and refused; write nothing.
         encoding: the file's encoding (``colearn issue --csv --encoding``), by
             the HTTP route's rule (``colearn.text.decode_strict``); default UTF-8.
+        base_url: whose learner pages name learners (``award_many``).
 
     Raises:
         InvalidInput: the file cannot be read or is not in ``encoding``
@@ -392,7 +404,7 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
              for r, line in zip(requests, lines)]
     # a row refused by the parser refuses the file: the others are only checked, not written
     report = award_many(store, organisation_id, keyed, pepper=pepper, records=lines, now=now,
-                        batch_size=batch_size, dry_run=dry_run or bool(refused))
+                        batch_size=batch_size, dry_run=dry_run or bool(refused), base_url=base_url)
     for line, reason in refused:
         report.refuse(line, InvalidInput(reason))
     if refused and not dry_run:
