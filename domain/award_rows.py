@@ -1,19 +1,25 @@
 """An award request made into the row the award statement writes, and an award answer
-read back from a statement's row (``domain.awards.award_many`` uses both)."""
+read back from a statement's row, or previewed for a dry run (``domain.awards.award_many``
+uses them all): a repeated (learner, badge) pair of one call answers its first row, and
+an award not made because the learner holds the badge live says so (``held_detail``)."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from colearn.errors import InvalidInput
-from colearn.graph.issuing import (MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE, Award, AwardRequest, assertion_id_for,
-                                   epoch, identity_hash, learner_id_for)
+from colearn.graph import queries
+from colearn.graph.issuing import (MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE, Award, AwardReport, AwardRequest,
+                                   assertion_id_for, epoch, identity_hash, learner_id_for, learner_of_page)
 from colearn.graph.schema import AssertionStatus
+from colearn.graph.store import GraphStore
 from colearn.openbadges.rules import date_problem
 
-__all__ = ["award_of", "award_row", "check_request"]
+__all__ = ["award_of", "award_row", "check_request", "checked_page", "held_detail", "live_pairs", "page_learner",
+           "preview", "repeats"]
 
 
 def check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
@@ -52,6 +58,26 @@ def check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
     return issued, expires
 
 
+def page_learner(req: AwardRequest, base_url: str | None) -> str | None:
+    """The learner a request without ``learner_id`` names by its URL recipient, when that
+    URL is a learner's page under ``base_url`` (``learner_of_page``); else None."""
+    if base_url is None or req.learner_id or req.recipient.type != "url":
+        return None
+    return learner_of_page(req.recipient.normalised(), base_url)
+
+
+def checked_page(req: AwardRequest, page: str, missing: set[str]) -> AwardRequest:
+    """``req`` for the learner ``page`` (``page_learner``) its recipient names.
+
+    Raises:
+        InvalidInput: that learner is among ``missing`` (does not exist), on ``recipient.identity``.
+    """
+    if page in missing:
+        raise InvalidInput(f"'{req.recipient.normalised()}' is the page of learner '{page}' here, and there is "
+                           f"no learner '{page}': name a learner who exists", field="recipient.identity")
+    return replace(req, learner_id=page)
+
+
 def award_row(organisation_id: str, req: AwardRequest, issued: int, expires: int | None,
               pepper: bytes) -> dict[str, Any]:
     """The row of ``queries.AWARD_ASSERTIONS`` for a checked request: ``{id, badge_id,
@@ -78,3 +104,64 @@ def award_of(got: dict[str, Any], *, created: bool, detail: str | None = None) -
     return Award(id=got["id"], badge_id=got["badge_id"], learner_id=got["learner_id"], status=got["status"],
                  created=created, issued_on=int(got["issued_on"]), expires_on=got["expires_on"],
                  status_index=-1 if index is None else int(index), detail=detail)
+
+
+def repeats(kept: list[tuple[int, dict[str, Any], AwardRequest]],
+             existing: dict[str, dict[str, Any]]) -> dict[int, int]:
+    """The rows of ``kept`` that repeat the (learner, badge) pair of an earlier row that
+    would create an award, each mapped to that row's index: no second copy is made, and
+    a repeat answers what its first row gets. (A row whose id names an existing award,
+    ``existing``, is its own answer. The award statement cannot tell the repeats apart
+    alike on both engines: ``queries.AWARD_ASSERTIONS``.)"""
+    firsts: dict[tuple[str, str], int] = {}
+    out: dict[int, int] = {}
+    for i, (_, row, _) in enumerate(kept):
+        if row["id"] in existing:
+            continue
+        pair = (row["learner_id"], row["badge_id"])
+        out.update({i: firsts[pair]} if pair in firsts else {})
+        firsts.setdefault(pair, i)
+    return out
+
+
+def live_pairs(store: GraphStore, kept: list[tuple[int, dict[str, Any], AwardRequest]],
+                existing: dict[str, dict[str, Any]], now: int, batch_size: int) -> dict[tuple[str, str], dict[str, Any]]:
+    """The live award (the smallest id) of each (learner, badge) pair of the rows of
+    ``kept`` that would create one, read in one statement per ``batch_size`` pairs."""
+    pairs = sorted({(row["learner_id"], row["badge_id"]) for _, row, _ in kept if row["id"] not in existing})
+    live: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(pairs), batch_size):
+        for r in store.read(queries.LIVE_AWARDS_OF_PAIRS, {"now": now, "pairs": [
+                {"learner_id": lid, "badge_id": bid} for lid, bid in pairs[start:start + batch_size]]}):
+            live.setdefault((r["learner_id"], r["badge_id"]), r)
+    return live
+
+
+def held_detail(got: dict[str, Any]) -> str:
+    """What the answer of an award not made says: the learner holds the badge live."""
+    waiting = " (awaiting the learner's answer)" if got["status"] == str(AssertionStatus.ISSUED) else ""
+    return (f"learner '{got['learner_id']}' already holds badge '{got['badge_id']}' live (assertion "
+            f"{got['id']}, {got['status']}{waiting}): no second copy was awarded")
+
+
+def preview(report: AwardReport, kept: list[tuple[int, dict[str, Any], AwardRequest]],
+             existing: dict[str, dict[str, Any]], first: dict[int, int],
+             live: dict[tuple[str, str], dict[str, Any]]) -> AwardReport:
+    """The dry run of ``award_many``: what its write would create or find again (``kept``,
+    the rows its checks passed; ``first``, the repeats of a pair; ``live``, the pairs
+    held live), beside what it refuses."""
+    for i, (_, row, req) in enumerate(kept):
+        held = live.get((row["learner_id"], row["badge_id"])) if row["id"] not in existing else None
+        p = row["props"]
+        if held is not None:
+            report.awards.append(award_of(held, created=False, detail=held_detail(held)))
+        else:
+            new = report.awards[first[i]] if i in first else None
+            report.awards.append(Award(
+                id=new.id if new else row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
+                status=str(AssertionStatus.ISSUED), created=row["id"] not in existing and new is None,
+                issued_on=int(p["issued_on"]), expires_on=p.get("expires_on"), status_index=-1,
+                detail=held_detail({**row, "id": new.id, "status": new.status}) if new else None))
+        report.requests.append(req)
+    report.sort()
+    return report

@@ -43,7 +43,8 @@ from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES,
                                    assertion_id_for, epoch, get_assertion, identity_hash, learner_id_for,
                                    parse_time, portfolio, revoked_assertions, spine_order)
 from colearn.domain.award_csv import parse_award_csv
-from colearn.domain.award_rows import award_of, award_row, check_request
+from colearn.domain.award_rows import (award_of, award_row, check_request, checked_page, held_detail, live_pairs,
+                                       page_learner, preview, repeats)
 from colearn.domain.completions import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
                                         completion_assertion_id, unmet_steps)
 from colearn.graph.schema import AssertionStatus, Label
@@ -66,7 +67,7 @@ _ALLOWED_FROM: dict[AssertionStatus, tuple[AssertionStatus, ...]] = {
 
 def award_many(store: GraphStore, organisation_id: str, requests: Sequence[AwardRequest], *,
                pepper: bytes, records: Sequence[int] | None = None, now: datetime | int | None = None,
-               batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
+               batch_size: int = BATCH_SIZE, dry_run: bool = False, base_url: str | None = None) -> AwardReport:
     """Award badges of one organisation: one statement per batch of ``batch_size``.
 
     With ``dry_run`` nothing is written: the report says what a real call
@@ -74,8 +75,13 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
     idempotency key already names it; ``status_index`` -1) and what it would
     refuse, by the same checks.
 
+    A request without ``learner_id`` whose recipient is a learner's page here
+    (``{base_url}/learners/{id}``, ``graph.issuing.learner_of_page``) is for
+    that learner, not for the one the URL's hash would name.
+
     Every request is checked before anything is written: a bad value, a badge
-    that does not exist, a learner id that does not exist, a badge another
+    that does not exist, a learner id that does not exist (or a learner page of
+    none, refused on ``recipient.identity``), a badge another
     organisation defines, a second request in the call with the same
     idempotency key, or a key that already names an assertion of another
     badge or learner is refused (listed in ``refused`` with its record). The
@@ -106,6 +112,8 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
         now: the time for requests without ``issued_on``; default now.
         batch_size: rows per statement.
         dry_run: preview only; write nothing.
+        base_url: the service's public base URL (``Settings.base_url``), whose
+            learner pages name learners; None: no URL is read as one.
 
     Returns:
         The awards made or found again (or that would be; an award already
@@ -130,15 +138,18 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
     issuer = policy.acting_for(organisation_id)
     badge_ids = sorted({r.badge_id for r in requests})
     definers = {r["id"]: r["organisation_id"] for r in store.read(queries.ISSUING_BADGES, {"badge_ids": badge_ids})}
-    named = sorted({r.learner_id for r in requests if r.learner_id})
+    pages = [page_learner(r, base_url) for r in requests]
+    named = sorted({r.learner_id for r in requests if r.learner_id} | {p for p in pages if p})
     missing_learners = {r["id"] for r in store.read(queries.missing_ids(Label.LEARNER), {"ids": named})} if named else set()
     rows: list[dict[str, Any]] = []
     row_records: list[int] = []
     row_requests: list[AwardRequest] = []
     keys_seen: dict[str, int] = {}
-    for rec, req in zip(recs, requests):
+    for rec, req, page in zip(recs, requests, pages):
         try:
             issued, expires = check_request(req, now_s)
+            if page is not None:
+                req = checked_page(req, page, missing_learners)
             if req.badge_id not in definers:
                 raise NotFound(f"badge '{req.badge_id}' does not exist")
             policy.require(issuer, Action.ISSUE_BADGE,
@@ -169,9 +180,9 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
                                         f"names assertion {got['id']} of another badge or learner"))
         else:
             kept.append((rec, row, req))
-    first = _repeats(kept, existing)
+    first = repeats(kept, existing)
     if dry_run:
-        return _preview(report, kept, existing, first, _live_pairs(store, kept, existing, now_s, batch_size))
+        return preview(report, kept, existing, first, live_pairs(store, kept, existing, now_s, batch_size))
     if report.refused:  # the call lands whole or not at all
         report.sort()
         return report
@@ -193,75 +204,14 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
         else:
             held = bool(got["held"]) or i in first
             report.awards.append(award_of(got, created=bool(got["created"]) and not held,
-                                           detail=_held_detail(got) if held else None))
+                                           detail=held_detail(got) if held else None))
             report.requests.append(req)
     report.sort()
     return report
 
 
-def _repeats(kept: list[tuple[int, dict[str, Any], AwardRequest]],
-             existing: dict[str, dict[str, Any]]) -> dict[int, int]:
-    """The rows of ``kept`` that repeat the (learner, badge) pair of an earlier row that
-    would create an award, each mapped to that row's index: no second copy is made, and
-    a repeat answers what its first row gets. (A row whose id names an existing award,
-    ``existing``, is its own answer. The award statement cannot tell the repeats apart
-    alike on both engines: ``queries.AWARD_ASSERTIONS``.)"""
-    firsts: dict[tuple[str, str], int] = {}
-    out: dict[int, int] = {}
-    for i, (_, row, _) in enumerate(kept):
-        if row["id"] in existing:
-            continue
-        pair = (row["learner_id"], row["badge_id"])
-        out.update({i: firsts[pair]} if pair in firsts else {})
-        firsts.setdefault(pair, i)
-    return out
-
-
-def _live_pairs(store: GraphStore, kept: list[tuple[int, dict[str, Any], AwardRequest]],
-                existing: dict[str, dict[str, Any]], now: int, batch_size: int) -> dict[tuple[str, str], dict[str, Any]]:
-    """The live award (the smallest id) of each (learner, badge) pair of the rows of
-    ``kept`` that would create one, read in one statement per ``batch_size`` pairs."""
-    pairs = sorted({(row["learner_id"], row["badge_id"]) for _, row, _ in kept if row["id"] not in existing})
-    live: dict[tuple[str, str], dict[str, Any]] = {}
-    for start in range(0, len(pairs), batch_size):
-        for r in store.read(queries.LIVE_AWARDS_OF_PAIRS, {"now": now, "pairs": [
-                {"learner_id": lid, "badge_id": bid} for lid, bid in pairs[start:start + batch_size]]}):
-            live.setdefault((r["learner_id"], r["badge_id"]), r)
-    return live
-
-
-def _held_detail(got: dict[str, Any]) -> str:
-    """What the answer of an award not made says: the learner holds the badge live."""
-    waiting = " (awaiting the learner's answer)" if got["status"] == str(AssertionStatus.ISSUED) else ""
-    return (f"learner '{got['learner_id']}' already holds badge '{got['badge_id']}' live (assertion "
-            f"{got['id']}, {got['status']}{waiting}): no second copy was awarded")
-
-
-def _preview(report: AwardReport, kept: list[tuple[int, dict[str, Any], AwardRequest]],
-             existing: dict[str, dict[str, Any]], first: dict[int, int],
-             live: dict[tuple[str, str], dict[str, Any]]) -> AwardReport:
-    """The dry run of ``award_many``: what its write would create or find again (``kept``,
-    the rows its checks passed; ``first``, the repeats of a pair; ``live``, the pairs
-    held live), beside what it refuses."""
-    for i, (_, row, req) in enumerate(kept):
-        held = live.get((row["learner_id"], row["badge_id"])) if row["id"] not in existing else None
-        p = row["props"]
-        if held is not None:
-            report.awards.append(award_of(held, created=False, detail=_held_detail(held)))
-        else:
-            new = report.awards[first[i]] if i in first else None
-            report.awards.append(Award(
-                id=new.id if new else row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
-                status=str(AssertionStatus.ISSUED), created=row["id"] not in existing and new is None,
-                issued_on=int(p["issued_on"]), expires_on=p.get("expires_on"), status_index=-1,
-                detail=_held_detail({**row, "id": new.id, "status": new.status}) if new else None))
-        report.requests.append(req)
-    report.sort()
-    return report
-
-
 def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pepper: bytes,
-          now: datetime | int | None = None) -> Award:
+          now: datetime | int | None = None, base_url: str | None = None) -> Award:
     """Award one badge (``award_many`` with one request), raising instead of reporting.
 
     Raises:
@@ -270,7 +220,7 @@ def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pep
         Forbidden: another organisation defines the badge.
         Conflict: the idempotency key names an assertion of another badge or learner.
     """
-    report = award_many(store, organisation_id, [request], pepper=pepper, now=now)
+    report = award_many(store, organisation_id, [request], pepper=pepper, now=now, base_url=base_url)
     if report.errors:
         raise report.errors[0]
     return report.awards[0]
@@ -413,7 +363,7 @@ def revoke_stale_completions(store: GraphStore, learner_id: str, badge_id: str, 
 def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepper: bytes,
               text: str | None = None, now: datetime | int | None = None,
               batch_size: int = BATCH_SIZE, dry_run: bool = False,
-              encoding: str | None = None) -> AwardReport:
+              encoding: str | None = None, base_url: str | None = None) -> AwardReport:
     """Bulk award from a CSV: one statement per batch; refused rows reported by line number,
     and with any refused, nothing written (``award_many``: it lands whole or not at all).
 
@@ -431,6 +381,7 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
         dry_run: preview what would be created and refused; write nothing.
         encoding: the file's encoding (``colearn issue --csv --encoding``), by
             the HTTP route's rule (``colearn.text.decode_strict``); default UTF-8.
+        base_url: whose learner pages name learners (``award_many``).
 
     Raises:
         InvalidInput: the file cannot be read or is not in ``encoding``
@@ -453,7 +404,7 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
              for r, line in zip(requests, lines)]
     # a row refused by the parser refuses the file: the others are only checked, not written
     report = award_many(store, organisation_id, keyed, pepper=pepper, records=lines, now=now,
-                        batch_size=batch_size, dry_run=dry_run or bool(refused))
+                        batch_size=batch_size, dry_run=dry_run or bool(refused), base_url=base_url)
     for line, reason in refused:
         report.refuse(line, InvalidInput(reason))
     if refused and not dry_run:

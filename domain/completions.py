@@ -19,7 +19,6 @@ from typing import Any
 
 from colearn.errors import NotFound
 from colearn.graph import feed, queries
-from colearn.graph.issuing import get_assertion, live_awards
 from colearn.graph.schema import AssertionStatus, PathwayStatus
 from colearn.graph.store import GraphStore
 
@@ -76,7 +75,13 @@ def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str
     One idempotent statement (``queries.AWARD_PATHWAY_COMPLETION``) on an id
     derived from pathway and learner, so checking again never awards twice; the
     award is ``issued`` by the badge's organisation and counts once accepted.
-    Who may ask is the caller's business (``service.authoring.complete``).
+    A learner who holds the badge live (issued or accepted, not expired: from
+    another pathway, a direct award, a claim code) gets no second copy: the
+    answer is that award (``created`` False). The statement checks this itself,
+    under the locks a direct award takes, so a racing award cannot slip in
+    between. A completion revoked or withdrawn is not awarded again
+    (``awarded`` False with its id). Who may ask is the caller's business
+    (``service.authoring.complete``).
 
     Args:
         store: the graph.
@@ -85,8 +90,9 @@ def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str
         now: epoch seconds; default now.
 
     Raises:
-        NotFound: the pathway is not published, the learner does not exist, or
-            the completion badge has no issuing organisation.
+        NotFound: the pathway is not published (or was deleted meanwhile), the
+            learner does not exist, or the completion badge has no issuing
+            organisation.
     """
     pathway_id = pathway["id"]
     if pathway["status"] != PathwayStatus.PUBLISHED:
@@ -101,26 +107,22 @@ def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str
     badge = pathway["completion_badge"]
     if unmet or badge is None:
         return Completion(pathway_id, learner_id, not unmet, False, False, None, badge, unmet)
-    own = completion_assertion_id(pathway_id, learner_id)
-    holds = [r["id"] for r in live_awards(store, learner_id, badge, now=now) if r["id"] != own]
-    if holds:  # never a second live award of the same completion badge (field report R23)
-        return Completion(pathway_id, learner_id, True, True, False, holds[0], badge, [])
-    try:
-        before = get_assertion(store, own)
-    except NotFound:
-        before = None
-    if before is not None and before.status == AssertionStatus.REVOKED:
-        # awarded once, ever: a completion revoked (a step badge revoked) or withdrawn
-        # stays so; writing again would re-link a withdrawn award's erased node
-        return Completion(pathway_id, learner_id, True, False, False, own, badge, [])
+    # one statement decides and writes (queries.AWARD_PATHWAY_COMPLETION): under the
+    # pathway's and the badge organisation's locks it looks for a live award of the badge,
+    # so a direct award or another completion racing this one gives no second copy
     rows = store.write(feed.recorded(queries.AWARD_PATHWAY_COMPLETION), {
         "id": completion_assertion_id(pathway_id, learner_id), "pathway_id": pathway_id, "learner_id": learner_id,
-        "props": {"status": str(AssertionStatus.ISSUED), "issued_on": now, "source": COMPLETION_SOURCE,
-                  "pathway_id": pathway_id},
+        "now": now, "props": {"status": str(AssertionStatus.ISSUED), "issued_on": now, "source": COMPLETION_SOURCE,
+                              "pathway_id": pathway_id},
         "feed": feed.change(feed.AWARDS, pairs=[(learner_id, badge)])})
     if not rows:
+        if not store.read(queries.PATHWAY_GET, {"id": pathway_id}):  # deleted since it was read
+            raise NotFound(f"pathway '{pathway_id}' does not exist")
         raise NotFound(f"the completion badge '{badge}' of pathway '{pathway_id}' has no issuing organisation")
-    return Completion(pathway_id, learner_id, True, True, bool(rows[0]["created"]), rows[0]["id"], badge, [])
+    got = rows[0]
+    # awarded once, ever: a completion revoked (a step badge revoked) or withdrawn stays so
+    awarded = bool(got["held"]) or got["status"] != AssertionStatus.REVOKED
+    return Completion(pathway_id, learner_id, True, awarded, bool(got["created"]), got["id"], badge, [])
 
 
 def complete_after_award(store: GraphStore, learner_id: str, badge_id: str) -> list[Completion]:

@@ -95,6 +95,16 @@ def learner_id_for(recipient: Recipient, pepper: bytes) -> str:
     return "rc-" + hmac.new(pepper, message, hashlib.sha256).hexdigest()[:32]
 
 
+def learner_of_page(identity: str, base_url: str) -> str | None:
+    """The learner a URL names when it is a learner's page here, ``{base_url}/learners/{id}``
+    (what an award by learner id is made to; a trailing ``/`` and spaces around are
+    ignored): that ``id``, else None. Whether the learner exists is the caller's to ask."""
+    prefix = f"{base_url.rstrip('/')}/learners/"
+    plain = identity.strip().rstrip("/")
+    rest = plain[len(prefix):] if plain.startswith(prefix) else ""
+    return rest if rest and not any(c in rest for c in "/?#") else None
+
+
 def assertion_id_for(organisation_id: str, idempotency_key: str | None) -> str:
     """The assertion id of an award: derived from (organisation, key) when a key
     is given, so a retry names the same assertion; else random."""
@@ -111,8 +121,9 @@ class AwardRequest:
     Attributes:
         badge_id: the badge (its defining organisation must be the awarding one).
         recipient: who receives it (published only as a salted hash).
-        learner_id: the learner it belongs to; default ``learner_id_for(recipient)``.
-            A given learner must exist.
+        learner_id: the learner it belongs to; default the learner whose page here a
+            URL recipient is (``learner_of_page``), else ``learner_id_for(recipient)``.
+            A given learner, or one a page names, must exist.
         evidence_url: OB Evidence ``id``: where the work can be seen.
         evidence_narrative: OB Evidence ``narrative``.
         issued_on: timezone-aware; default now.
@@ -258,8 +269,9 @@ def live_awards(store: GraphStore, learner_id: str, badge_id: str, *, now: int |
     """The learner's live awards of a badge: issued or accepted, not expired at
     ``now`` (epoch s, default now), as ``[{id, status}]`` ordered by id. The one
     rule for "already holds it": no second award of a badge is made to a learner
-    who holds a live one (a pathway's completion, a claim code; a direct award
-    checks it inside its write, ``queries.AWARD_ASSERTIONS``)."""
+    who holds a live one (a claim code reads it here; a direct award and a
+    pathway's completion check it inside their writes, ``queries.AWARD_ASSERTIONS``
+    and ``queries.AWARD_PATHWAY_COMPLETION``)."""
     t = int(time.time()) if now is None else int(now)
     return store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE, {"learner_id": learner_id, "badge_id": badge_id, "now": t})
 

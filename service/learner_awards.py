@@ -29,9 +29,9 @@ from colearn.service.openbadges_deps import ensure_badge_key, tell_recommender
 log = logging.getLogger(__name__)
 
 
-def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pepper: bytes) -> Award:
+def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pepper: bytes, base_url: str) -> Award:
     """Award one badge (``domain.awards.award``; same errors)."""
-    return issuing.award(store, organisation_id, request, pepper=pepper)
+    return issuing.award(store, organisation_id, request, pepper=pepper, base_url=base_url)
 
 
 def get(store: GraphStore, assertion_id: str) -> AssertionRecord:
@@ -76,7 +76,7 @@ def identity_is_theirs(identity: str, learner_id: str, pepper: bytes, base_url: 
     plain = identity.strip()
     if "@" in plain and not plain.startswith(("http://", "https://")):
         return learner_for_email(plain.removeprefix("mailto:"), pepper) == learner_id
-    return plain.rstrip("/") == f"{base_url.rstrip('/')}/learners/{learner_id}"
+    return issuing.learner_of_page(plain, base_url) == learner_id
 
 
 def awaiting(store: GraphStore, learner_id: str) -> list[dict]:

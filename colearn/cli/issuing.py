@@ -58,7 +58,8 @@ def issue_cmd(
             if csv_file is not None:
                 if badge_id or email or url or learner or key:
                     raise InvalidInput("--csv takes the badge and recipient from each row")
-                report = issuing.award_csv(s, org, csv_file, pepper=pepper, encoding=encoding)
+                report = issuing.award_csv(s, org, csv_file, pepper=pepper, encoding=encoding,
+                                            base_url=pub.urls.base)
             else:
                 if encoding is not None:
                     raise InvalidInput("--encoding is the encoding of a --csv file", field="--encoding")
@@ -73,7 +74,8 @@ def issue_cmd(
                     badge_id, recipient, learner_id=learner, evidence_url=evidence_url,
                     evidence_narrative=narrative, issued_on=issuing.parse_time(issued_on, "issued_on"),
                     expires_on=issuing.parse_time(expires_on, "expires_on"), idempotency_key=key)
-                report = issuing.AwardReport(awards=[issuing.award(s, org, request, pepper=pepper)],
+                report = issuing.AwardReport(awards=[issuing.award(s, org, request, pepper=pepper,
+                                                                    base_url=pub.urls.base)],
                                              requests=[request])
             awards, refused = report.awards, report.refused
             # the learner is told as the API tells them: a notice with a claim link per new award to an email

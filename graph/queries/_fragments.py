@@ -1,6 +1,6 @@
 """Cypher fragments the statement modules of ``graph.queries`` share (not statements).
 
-Lock before read (``_LOCK_FIRST``), the catalogue's text and link filters
+Lock before read (``_LOCK_FIRST``), what "held live" means (``_live``), the catalogue's text and link filters
 (``_filtered``), a portable sort of a list of ids (``_sorted_ids``), who
 may see a draft pathway (``_VISIBLE_TO_VIEWER``), and the district a place lies
 in (``_outermost``).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from colearn.graph.schema import Label, PathwayStatus, Rel
+from colearn.graph.schema import AssertionStatus, Label, PathwayStatus, Rel
 
 
 #: Lock before read. Neo4j runs a statement at read-committed isolation: a
@@ -26,6 +26,15 @@ _LOCK_FIRST = "SET {n}._lock = true "
 
 #: The end of ``_LOCK_FIRST``: removes the property (the lock stays to commit).
 _LOCK_DONE = "SET {n}._lock = null "
+
+def _live(a: str) -> str:
+    """The one "held live" test of an assertion ``a``: issued or accepted (not
+    declined, not revoked) and not expired at ``$now`` (epoch s). No second live
+    award of a badge is made to a learner (``AWARD_ASSERTIONS``,
+    ``AWARD_PATHWAY_COMPLETION``)."""
+    return (f"{a}.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}'] "
+            f"AND ({a}.expires_on IS NULL OR {a}.expires_on > $now)")
+
 
 def _outermost(place: str, district: str = "up") -> str:
     """``OPTIONAL MATCH`` binding ``district`` to the outermost place that ``place``

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from colearn.graph.schema import AssertionStatus, Label, Rel
-from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST
+from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST, _live
 
 
 #: Write new awards in one statement per batch, idempotently: a row whose
@@ -227,13 +227,6 @@ COUNT_ASSERTION_PATHS = (
     "RETURN count(a) AS paths, count(DISTINCT a.id) AS assertions"
 )
 
-def _live(a: str) -> str:
-    """The one "held live" test of an assertion ``a``: issued or accepted (not
-    declined, not revoked) and not expired at ``$now`` (epoch s)."""
-    return (f"{a}.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}'] "
-            f"AND ({a}.expires_on IS NULL OR {a}.expires_on > $now)")
-
-
 #: Award badges of ONE organisation, idempotently, in one statement per batch.
 #:
 #: The organisation's ``status_next`` counter is raised by the batch size first
@@ -382,8 +375,8 @@ ERASE_ASSERTION = (
 
 #: A learner's live awards of one badge: issued or accepted, and not expired at
 #: ``$now`` (``_live``). No second award of a badge is made to a learner who holds
-#: a live one (a pathway's completion, a claim code, a direct award: see
-#: ``AWARD_ASSERTIONS``). Params: ``learner_id``, ``badge_id``, ``now`` (epoch s).
+#: a live one (a claim code reads it; a direct award and a pathway's completion
+#: check it in their writes, ``AWARD_ASSERTIONS`` and ``AWARD_PATHWAY_COMPLETION``). Params: ``learner_id``, ``badge_id``, ``now`` (epoch s).
 #: Returns rows ``{id, status}`` ordered by id.
 LEARNER_LIVE_AWARDS_OF_BADGE = (
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"

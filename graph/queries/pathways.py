@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.queries._fragments import (_AUTHOR, _LOCK_DONE, _LOCK_FIRST, _VISIBLE_TO_VIEWER, _filtered,
-                                              _sorted_ids)
+                                              _live, _sorted_ids)
 
 
 _PATHWAY_RECORD = (
@@ -146,30 +146,54 @@ PATHWAYS_COMPLETED_BY_BADGE = (
     "RETURN DISTINCT p.id AS id ORDER BY id"
 )
 
-#: Award a pathway's completion badge to a learner, once: the assertion id is
-#: derived from pathway and learner, so running it again changes nothing (one
-#: MERGE statement). Params: ``id`` (assertion id), ``pathway_id``, ``learner_id``,
-#: ``props`` ({status, issued_on, source, ...}, set on creation only).
+#: Award a pathway's completion badge to a learner, once, unless they hold it live.
+#:
+#: The pathway is locked first (``_LOCK_FIRST``: ``DELETE_PATHWAY`` and
+#: ``pathway_upsert`` write it too) and read again after the lock, so a pathway
+#: deleted meanwhile awards nothing; then the organisation that defines the
+#: completion badge is locked, as ``AWARD_ASSERTIONS`` locks it (its
+#: ``status_next``), and only then is the learner's live award of the badge
+#: looked for (``_live``: issued or accepted, not expired at ``$now``; one of
+#: another pathway, a direct award, a claim code), so a completion racing a
+#: direct award, or another pathway's completion, of the same badge to the same
+#: learner cannot make a second live copy on Neo4j either. Held live under
+#: another id: nothing is written and the answer is that award (``held`` true).
+#: Otherwise the assertion is ``MERGE``d on ``$id`` (derived from pathway and
+#: learner): created with its ``ISSUED``, ``OF`` and ``TO`` relationships, or
+#: found as it is (a revoked or withdrawn completion is never linked again).
 #: Only a badge the pathway's own organisation defines is awarded: the award is
 #: issued in that organisation's name, never another's.
+#:
+#: Params: ``id`` (assertion id), ``pathway_id``, ``learner_id``, ``now`` (epoch
+#: s), ``props`` ({status, issued_on, source, ...}, set on creation only).
 #: Returns 0 rows (no such pathway, completion badge of the pathway's
-#: organisation, or learner) or ``{id, badge_id, issued_on, created}``.
+#: organisation, or learner) or ``{id, badge_id, status, issued_on, created,
+#: held}`` (``id`` the held award's when ``held``).
 AWARD_PATHWAY_COMPLETION = (
-    f"MATCH (p:{Label.PATHWAY} {{id: $pathway_id}})-[:{Rel.COMPLETES_WITH}]->(b:{Label.BADGE})"
-    f"<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION})-[:{Rel.AUTHORED}]->(p) "
+    f"MATCH (locked:{Label.PATHWAY} {{id: $pathway_id}}) "
+    f"{_LOCK_FIRST.format(n='locked')}{_LOCK_DONE.format(n='locked')}"
+    f"WITH locked MATCH (p:{Label.PATHWAY} {{id: $pathway_id}}) WHERE p = locked "
+    f"MATCH (p)-[:{Rel.COMPLETES_WITH}]->(b:{Label.BADGE})<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION})"
+    f"-[:{Rel.AUTHORED}]->(p) "
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
+    f"{_LOCK_FIRST.format(n='o')}{_LOCK_DONE.format(n='o')}"
+    "WITH p, b, o, l "
+    f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(h:{Label.ASSERTION})-[:{Rel.OF}]->(b) WHERE h.id <> $id AND {_live('h')} "
+    "WITH p, b, o, l, min(h.id) AS holder "
     # the recipient as the learner's latest award colearn issued names them (an
     # IdentityObject is per person, its salt per award): the completion is then
     # published like any award (OB 2.0 hosted, OB 3.0 with a status list bit)
-    f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(r:{Label.ASSERTION}) WHERE r.recipient_hash IS NOT NULL "
-    "WITH p, b, o, l, r ORDER BY r.issued_on DESC "
-    "WITH p, b, o, l, head(collect(r)) AS r "
-    f"MERGE (a:{Label.ASSERTION} {{id: $id}}) ON CREATE SET a += $props, a.created_now = true, "
+    f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(r:{Label.ASSERTION}) WHERE holder IS NULL AND r.recipient_hash IS NOT NULL "
+    "WITH p, b, o, l, holder, r ORDER BY r.issued_on DESC "
+    "WITH p, b, o, l, holder, head(collect(r)) AS r "
+    "WITH b, o, l, holder, r, coalesce(holder, $id) AS aid "
+    f"MERGE (a:{Label.ASSERTION} {{id: aid}}) ON CREATE SET a += $props, a.created_now = true, "
     "a.recipient_type = r.recipient_type, a.recipient_hash = r.recipient_hash, "
     "a.recipient_salt = r.recipient_salt, a.status_index = coalesce(o.status_next, 0), "
     "o.status_next = coalesce(o.status_next, 0) + 1 "
-    "ON MATCH SET a.created_now = false "
-    f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l) "
-    "WITH a, b, a.created_now AS created REMOVE a.created_now "
-    "RETURN a.id AS id, b.id AS badge_id, a.issued_on AS issued_on, created"
+    "WITH b, o, l, a, holder IS NOT NULL AS held, coalesce(a.created_now, false) AS created "
+    "REMOVE a.created_now "
+    "FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | "
+    f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l)) "
+    "RETURN a.id AS id, b.id AS badge_id, a.status AS status, a.issued_on AS issued_on, created, held"
 )

@@ -117,6 +117,9 @@ def award(
     An award to an email address sends the learner a notice with a single-use
     claim link (``/claim``); a retry sends nothing.
 
+    A recipient URL that is a learner's page here (``{base URL}/learners/{id}``) without
+    ``learner_id`` is that learner (422 on ``recipient.identity`` when there is none).
+
     ``Idempotency-Key``: the same key never creates a second assertion; a retry
     answers 200 with the assertion the first request made (201 when new).
     For a list, an item's ``idempotency_key`` wins, else ``<header>:<index>``.
@@ -138,13 +141,13 @@ def award(
     if isinstance(body, AwardCreate):
         req = _request(body, badge_id, idempotency_key or body.idempotency_key, pub)
         with request_fields("body"):  # the domain's ``expires_on`` is the body's
-            made = awards.award(pub.store, org_id, req, pepper=pepper)
+            made = awards.award(pub.store, org_id, req, pepper=pepper, base_url=pub.urls.base)
         notify_awards(request, pub.store, awards.AwardReport(awards=[made], requests=[req]))
         response.status_code = 201 if made.created else 200
         return _award_public(pub, made)
     reqs = [_request(item, badge_id, item.idempotency_key or (f"{idempotency_key}:{i}" if idempotency_key else None),
                      pub) for i, item in enumerate(body)]
-    report = awards.award_many(pub.store, org_id, reqs, pepper=pepper)
+    report = awards.award_many(pub.store, org_id, reqs, pepper=pepper, base_url=pub.urls.base)
     if (refused := awards.refused_whole(report, "body.")) is not None:
         raise refused
     notify_awards(request, pub.store, report)
@@ -211,7 +214,7 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     if not dry_run:
         await run_in_threadpool(pub.ensure_key, org_id)
     report = await run_in_threadpool(awards.award_csv, pub.store, org_id, upload, pepper=keys.recipient_pepper(),
-                                     text=text, dry_run=dry_run)
+                                     text=text, dry_run=dry_run, base_url=pub.urls.base)
     if not dry_run:
         if (refused := awards.refused_whole(report, "line ")) is not None:
             raise refused

@@ -337,7 +337,8 @@ def redeem(request: Request, response: Response, principal: LearnerDep, pub: Pub
     evidence = f"claimed with code at {place}" + (f" ({code['session']})" if code.get("session") else "") + f" on {day}"
     req = AwardRequest(badge_id=code["badge_id"], recipient=Recipient("url", f"{pub.urls.base}/learners/{learner}"),
                        learner_id=learner, evidence_narrative=evidence, idempotency_key=key)
-    made = learner_awards.award(pub.store, code["organisation_id"], req, pepper=keys.recipient_pepper())
+    made = learner_awards.award(pub.store, code["organisation_id"], req, pepper=keys.recipient_pepper(),
+                                base_url=pub.urls.base)
     done = learner_awards.respond(request, pub, made.id, True, learner_id=learner)
     return Redeemed(assertion_id=done.id, badge_id=made.badge_id, status=done.status, evidence=evidence,
                     share_url=f"{pub.urls.base}/share/{done.id}")

@@ -216,7 +216,7 @@ def test_delete_pathway_keeps_it_while_completions_are_live(any_store: GraphStor
     steps = len(city["pathways"][0]["steps"])
     any_store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}]})
     any_store.write(queries.AWARD_PATHWAY_COMPLETION, {
-        "id": "pc-1", "pathway_id": "into-tech", "learner_id": "l1",
+        "id": "pc-1", "pathway_id": "into-tech", "learner_id": "l1", "now": 100,
         "props": {"status": "issued", "issued_on": 100, "source": "pathway-completion", "pathway_id": "into-tech"}})
     kept = any_store.write(queries.DELETE_PATHWAY, {"id": "into-tech"})
     assert kept == [{"deleted": False, "completions": 1, "named": ["pc-1"]}]
@@ -275,12 +275,14 @@ def test_partner_origins(any_store: GraphStore) -> None:
 @covers("AWARD_PATHWAY_COMPLETION", "BADGE_ISSUER")
 def test_completion_award_is_idempotent(any_store: GraphStore, city: dict) -> None:
     any_store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}]})
-    params = {"id": "completion-into-tech-l1", "pathway_id": "into-tech", "learner_id": "l1",
+    params = {"id": "completion-into-tech-l1", "pathway_id": "into-tech", "learner_id": "l1", "now": 100,
               "props": {"status": "accepted", "issued_on": 100, "source": "pathway-completion"}}
     first = any_store.write(queries.AWARD_PATHWAY_COMPLETION, params)
-    assert first == [{"id": "completion-into-tech-l1", "badge_id": "award", "issued_on": 100, "created": True}]
+    assert first == [{"id": "completion-into-tech-l1", "badge_id": "award", "status": "accepted", "issued_on": 100,
+                      "created": True, "held": False}]
     again = any_store.write(queries.AWARD_PATHWAY_COMPLETION, params | {"props": {"issued_on": 999}})
-    assert again == [{"id": "completion-into-tech-l1", "badge_id": "award", "issued_on": 100, "created": False}]
+    assert again == [{"id": "completion-into-tech-l1", "badge_id": "award", "status": "accepted", "issued_on": 100,
+                      "created": False, "held": False}]
     assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 1, "assertions": 1}]
     assert any_store.read(queries.BADGE_ISSUER, {"id": "award"}) == [{"issuer": "college"}]
     assert any_store.write(queries.AWARD_PATHWAY_COMPLETION, params | {"learner_id": "nobody"}) == []

@@ -78,3 +78,50 @@ def test_live_awards_and_erasing_an_assertion(any_store: GraphStore) -> None:
     expired = {"learner_id": "l2", "badge_id": "b2"}
     assert [r["id"] for r in any_store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE, {**expired, "now": NOW - 1})] == ["a7"]
     assert any_store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE, {**expired, "now": NOW}) == []
+
+
+@covers("AWARD_PATHWAY_COMPLETION")
+def test_a_completion_is_not_made_beside_a_live_award(any_store: GraphStore) -> None:
+    """The completion statement looks for the learner's live award of the badge itself:
+    one held live (here a direct award) is the answer and nothing is written; a revoked,
+    declined or expired one does not count; the learner's own completion answers itself,
+    and once withdrawn is never linked again; a deleted pathway awards nothing."""
+    from colearn.graph.schema import Label
+    from tests.integration.test_completion_races import _city
+
+    _city(any_store, ["l1", "l2", "l3"], ["path"])
+
+    def complete(learner: str) -> list[dict]:
+        return any_store.write(queries.AWARD_PATHWAY_COMPLETION, {
+            "id": f"pc-{learner}", "pathway_id": "path", "learner_id": learner, "now": NOW,
+            "props": {"status": "issued", "issued_on": NOW, "source": "pathway-completion", "pathway_id": "path"}})
+
+    def links(aid: str) -> list[dict]:
+        return any_store.read(f"MATCH (a:{Label.ASSERTION} {{id: $id}}) OPTIONAL MATCH (a)-[r]-(n) "
+                              "RETURN type(r) AS rel, n.id AS other ORDER BY rel", {"id": aid})
+
+    held = [("d1", "l1", "issued", None), ("x1", "l2", "revoked", None), ("x2", "l2", "declined", None),
+            ("x3", "l2", "accepted", NOW)]
+    any_store.write(queries.MERGE_ASSERTIONS, {"rows": [
+        {"id": aid, "organisation_id": "org", "badge_id": "done", "learner_id": lid, "learner_props": {},
+         "props": {"status": status, "issued_on": NOW - 10, "expires_on": expires}}
+        for aid, lid, status, expires in held]})
+    assert complete("l1") == [{"id": "d1", "badge_id": "done", "status": "issued", "issued_on": NOW - 10,
+                               "created": False, "held": True}]
+    assert links("pc-l1") == [] and any_store.read(queries.GET_ASSERTION, {"id": "pc-l1"}) == []
+    made = complete("l2")
+    assert made == [{"id": "pc-l2", "badge_id": "done", "status": "issued", "issued_on": NOW, "created": True,
+                     "held": False}]
+    assert [(r["rel"], r["other"]) for r in links("pc-l2")] == [("ISSUED", "org"), ("OF", "done"), ("TO", "l2")]
+    assert complete("l2") == [made[0] | {"created": False}]
+    # withdrawn (revoked, then its links erased): answered as it is, never linked again
+    any_store.write(f"MATCH (a:{Label.ASSERTION} {{id: 'pc-l2'}}) SET a.status = 'revoked'")
+    any_store.write(queries.ERASE_ASSERTION, {"id": "pc-l2"})
+    assert complete("l2") == [made[0] | {"created": False, "status": "revoked"}]
+    assert [(r["rel"], r["other"]) for r in links("pc-l2")] == [("ISSUED", "org")]  # its issuer's lists keep it
+    # nothing is left of the locks
+    assert any_store.read(f"MATCH (n) WHERE n:{Label.PATHWAY} OR n:{Label.ORGANISATION} "
+                          "RETURN collect(n._lock) AS locks") == [{"locks": []}]
+    any_store.write(f"MATCH (p:{Label.PATHWAY} {{id: 'path'}}) DETACH DELETE p")
+    assert complete("l3") == []
+    assert any_store.read(queries.GET_ASSERTION, {"id": "pc-l3"}) == []

@@ -67,6 +67,19 @@ def test_issue_is_idempotent_and_checks_the_organisation(served: tuple[Path, str
     assert dated["created"] is True
 
 
+def test_issue_to_a_learner_page_awards_that_learner(served: tuple[Path, str], tmp_path: Path) -> None:
+    """``--url`` (or a CSV's ``url``) naming a learner's page here is that learner, not a
+    learner of its own; a page of no learner is refused, naming the recipient."""
+    page = f"{served[1]}/learners/bf-0476"
+    assert _issue(BADGE, "--org", ORG, "--url", page)["awards"][0]["learner_id"] == "bf-0476"
+    csv = tmp_path / "pages.csv"
+    csv.write_text(f"badge_id,url\n{BADGE},{page}/\n", encoding="utf-8")
+    assert [a["learner_id"] for a in _issue("--csv", str(csv), "--org", ORG)["awards"]] == ["bf-0476"]
+    nobody = runner.invoke(app, ["issue", BADGE, "--org", ORG, "--url", f"{served[1]}/learners/nobody"])
+    assert nobody.exit_code == 1 and "recipient.identity" in nobody.output, nobody.output
+    assert "no learner 'nobody'" in nobody.output
+
+
 def _claimed_assertion(base: str, token: str) -> str:
     """The assertion a claim link's token awards, as the claim page reads it."""
     r = httpx.post(f"{base}/claims/view", json={"token": token}, timeout=30)

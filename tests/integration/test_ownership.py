@@ -69,7 +69,8 @@ def test_a_completion_is_never_issued_in_another_organisations_name(api, store: 
     _pathway_before_the_rule(store, completion_badge="digital-explorer", step_badge="first-web-app")
     store.write("CREATE (:Learner {id: 'lea'})")
     rows = store.write(queries.AWARD_PATHWAY_COMPLETION, {
-        "id": "pc-x", "pathway_id": "old", "learner_id": "lea", "props": {"status": "issued", "issued_on": 1}})
+        "id": "pc-x", "pathway_id": "old", "learner_id": "lea", "now": 1,
+        "props": {"status": "issued", "issued_on": 1}})
     assert rows == []
     assert store.read("MATCH (a:Assertion {id: 'pc-x'}) RETURN a.id AS id") == []
 
