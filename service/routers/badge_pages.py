@@ -8,6 +8,8 @@ pages behind the links learners get.
   the recipient (only the salted hash is published anywhere). An award declined
   by its learner, or never issued here, is an HTML 404; one withdrawn by its
   issuer an HTML 410.
+- ``/learners/{id}``: public: what an award's ``url`` recipient names; says only that
+  the address names a learner here (``LEARNER_PAGE``).
 - ``/claim`` (award notice link), ``/signin`` (sign-in link and form),
   ``/portfolio`` (the signed-in learner's badges, awards awaiting an answer,
   pathways, profile and "what next"), ``/redeem`` (claim codes) and
@@ -116,6 +118,21 @@ def notice_page(status: int, title: str, text: str) -> HTMLResponse:
 <body><header class="top"><strong>colearn</strong><span>Open Badge</span></header>
 <main><section class="card"><h1>{escape(title)}</h1><p>{escape(text)}</p></section></main></body></html>""",
                         status_code=status, headers=_HEADERS)
+
+
+#: What ``/learners/{id}`` answers: awards to a learner by ``learner_id`` (claim codes, the
+#: organisation's own learners) name this page as their recipient (an OB 2.0 ``url`` identity).
+LEARNER_PAGE = ("A learner of this City of Learning",
+                "This address names a learner in the Open Badges issued here. What a learner holds is "
+                "private: each badge is shown only where its learner shares it, on its own page.")
+
+
+@router.get("/learners/{learner_id}", response_class=HTMLResponse)
+def learner_page(learner_id: Id) -> HTMLResponse:
+    """The page an award's ``url`` recipient (``{COLEARN_BASE_URL}/learners/{id}``) names, so the
+    address a verifier or backpack is given answers: the same page for every id (nothing read:
+    it says neither who the learner is nor whether the id exists, and lists no award). Who: anyone."""
+    return notice_page(200, *LEARNER_PAGE)
 
 
 #: What ``/share/{id}`` answers where no badge is shown: one page for an award never

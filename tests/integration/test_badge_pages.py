@@ -142,3 +142,25 @@ def test_share_page(api) -> None:
     for page in ("/claim", "/signin", "/portfolio", "/redeem", "/issue/claim-codes"):
         assert client.get(page).headers["content-type"].startswith("text/html"), page
     assert "window.colearn" in client.get("/pages/learner.js").text
+
+
+def test_a_url_recipient_names_a_page_that_answers(api) -> None:
+    """An award by ``learner_id`` names ``{base}/learners/{id}`` as its OB 2.0 ``url`` recipient:
+    that address answers a public page (it answered 404), the same for any id, saying neither
+    who the learner is nor what they hold."""
+    client, keys = api
+    learner = client.post("/organisations/college/badges/safety/assertions", headers=keys["college"],
+                          json={"recipient": {"type": "email", "identity": EMAIL}}).json()["learner_id"]
+    award = client.post("/organisations/college/badges/web/assertions", headers=keys["college"],
+                        json={"learner_id": learner}).json()
+    doc = client.get(f"/ob/v2/assertions/{award['id']}").json()
+    assert doc["recipient"]["type"] == "url" and doc["recipient"]["hashed"] is True
+    address = f"{BASE}/learners/{learner}"
+    salt = doc["recipient"]["salt"]
+    import hashlib
+    assert doc["recipient"]["identity"] == "sha256$" + hashlib.sha256((address + salt).encode()).hexdigest()
+    page = client.get(f"/learners/{learner}")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "A learner of this City of Learning" in page.text
+    assert "Online Safety Aware" not in page.text and learner not in page.text and "grace" not in page.text
+    assert client.get("/learners/no-such-learner").text == page.text  # nothing said of existence
