@@ -123,6 +123,11 @@ def test_a_body_that_is_not_json_is_named_as_such(api) -> None:
     assert _fields(broken) == ["body"]
     said = broken.json()["detail"]
     assert "not valid JSON" in said and "character 32" in said, said
+    latin1 = client.post(AWARD, content='{"narrative": "caf\u00e9", "recipient": 1}'.encode("latin-1"),
+                         headers={**key, "Content-Type": "application/json"})  # was 400 with no errors
+    assert _fields(latin1) == ["body"]
+    said = latin1.json()["errors"][0]["message"]
+    assert "not valid JSON at byte 19" in said and "0xe9" in said and "UTF-8" in said, said
 
 
 def test_messages_name_the_form_a_value_takes_not_a_pattern(api) -> None:
