@@ -8,8 +8,9 @@ years later) still lies far inside Python's ``datetime`` range (years 1 to 9999)
 and every reader can turn it back into a ``datetime`` and into ISO 8601.
 
 Writers check with ``epoch_s`` / ``check_epoch`` / ``check_days`` (raising
-``InvalidInput`` naming the field) or with the pydantic types ``BoundedDateOrTime``
-and ``DurationDays``; readers convert with ``from_epoch`` and ``iso_z``, which
+``InvalidInput`` naming the field) or with the pydantic types ``BoundedTime``,
+``BoundedDateOrTime`` and ``DurationDays`` (every time a request body or an ingested
+record carries is one of these); readers convert with ``from_epoch`` and ``iso_z``, which
 never raise on a stored integer (a value written before these bounds existed is
 clamped to the nearest representable time rather than failing the whole page).
 """
@@ -20,7 +21,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 from colearn.errors import InvalidInput
 
@@ -175,6 +176,10 @@ def date_only(value: object) -> object:
 #: A pydantic ``datetime`` or ``date`` (midnight UTC) in ``[EARLIEST, LATEST]`` (kept as given).
 #: Text that is a date alone is a ``date`` (``date_only``), from every source.
 BoundedDateOrTime = Annotated[datetime | date, BeforeValidator(date_only), AfterValidator(_unchanged_in_range)]
+
+#: A pydantic ``datetime`` with a time zone in ``[EARLIEST, LATEST]`` (kept as given).
+BoundedTime = Annotated[AwareDatetime, AfterValidator(_unchanged_in_range)]
+
 
 def _not_a_boolean(value: object) -> object:
     # pydantic reads true as 1 for an int: a duration is a number, never a yes/no

@@ -55,6 +55,8 @@ from colearn.text import counted
 
 #: ``source`` of assertions this module creates.
 SOURCE = "colearn"
+#: ``source`` of the assertions this service hosts (an award, a pathway's completion).
+PUBLISHED_SOURCES = (SOURCE, "pathway-completion")
 
 
 #: Recipient kinds an organisation may name (OB 2.0 IdentityObject ``type``).
@@ -323,8 +325,11 @@ def issuer_change_problem(store: GraphStore, badge_id: str, issuer: str | None) 
 
 
 def revoked_assertions(store: GraphStore, organisation_id: str) -> list[dict[str, Any]]:
-    """The revoked assertions an organisation issued: ``[{id, status_index, reason, revoked_on}]``."""
-    return store.read(queries.REVOKED_ASSERTIONS, {"organisation_id": organisation_id})
+    """The revoked assertions an organisation issued through this service (``PUBLISHED_SOURCES``,
+    whose URLs answer 410): ``[{id, status_index, reason, revoked_on}]``. An ingested award
+    recorded as revoked is not hosted here (its URL answers 404), so it is not listed."""
+    return store.read(queries.REVOKED_ASSERTIONS, {"organisation_id": organisation_id,
+                                                   "sources": list(PUBLISHED_SOURCES)})
 
 
 @dataclass

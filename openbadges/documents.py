@@ -61,7 +61,7 @@ from colearn.openbadges.urls import ObUrls, iso
 
 #: ``source`` of the assertions colearn publishes: awards and pathway completions
 #: (``graph.issuing.SOURCE``; ``service.authoring.COMPLETION_SOURCE``).
-PUBLISHED_SOURCES = (issuing.SOURCE, "pathway-completion")
+PUBLISHED_SOURCES = issuing.PUBLISHED_SOURCES
 #: ``source`` of organisations read from other issuers' documents: never published or signed for.
 EXTERNAL_SOURCES = ("openbadges", "import")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidatorFunctionWrapHandler,
-                      WrapValidator, model_validator)
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidatorFunctionWrapHandler, WrapValidator, model_validator
+
+from colearn import times
 
 
 class RecipientIn(BaseModel):
@@ -27,8 +28,8 @@ class AwardCreate(BaseModel):
                                                "URL here is the (hashed) published identity")
     evidence_url: str | None = Field(default=None, max_length=2000)
     narrative: str | None = Field(default=None, max_length=5000, description="evidence narrative")
-    issued_on: AwareDatetime | None = Field(default=None, description="default: now")
-    expires_on: AwareDatetime | None = Field(default=None,
+    issued_on: times.BoundedTime | None = Field(default=None, description="default: now")
+    expires_on: times.BoundedTime | None = Field(default=None,
                                              description="default: issued_on + the badge's expires_after_days")
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=200,
                                         description="per item of a list (a single award uses the "

@@ -16,8 +16,9 @@ bounded by the CSV limits instead), no list or map with more than
 ``query.<name>``. Other control characters in JSON text are stored and
 answered exactly as sent.
 
-The limits are per request and per process; a body that is not JSON at all is
-left to the route (which answers 400 or 422 as before).
+The limits are per request and per process. A JSON body whose bytes are not
+UTF-8 is a 422 on ``body`` here (naming the byte), as JSON that does not parse is
+at the route; any other body that is not JSON is left to the route.
 """
 
 from __future__ import annotations
@@ -192,6 +193,9 @@ class RequestGuard:
             value = json.loads(body)
         except RecursionError:
             return _invalid("body", f"nested deeper than {MAX_DEPTH} levels")
+        except UnicodeDecodeError as exc:  # FastAPI would answer 400 with no errors
+            return _invalid("body", f"not valid JSON at byte {exc.start + 1}: byte 0x{body[exc.start]:02x} "
+                                    f"cannot be decoded as {exc.encoding.upper()} (send JSON as UTF-8)")
         except ValueError:
             return None  # not JSON: the route answers as it always has
         problem = json_problem(value, max_text=None if _CSV_AS_JSON.match(path) else MAX_TEXT_CHARS)

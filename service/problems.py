@@ -7,11 +7,12 @@ Every error answer has ``type`` (a stable URI under ``/problems/``), ``title``,
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from colearn.records.fields import PATTERN_MESSAGES
@@ -62,7 +63,7 @@ def install(app: FastAPI) -> None:
         # InvalidInput's field: one ``errors`` entry, as a validation error gives; one that names
         # only a record is a line of an uploaded file (its header, a byte that does not decode),
         # spelt as a refused CSV row is (``line 4``)
-        field = getattr(exc, "field", None)
+        field = request_field(request, getattr(exc, "field", None))
         record = getattr(exc, "record", None)
         where = field or (f"line {record}" if record is not None else None)
         if where is None and exc.status == 422:  # a refusal of the request as a whole: its body, else its query
@@ -71,11 +72,14 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, BatchRefused):  # one entry per refused record
             extra = {"errors": [{"field": where, "message": reason} for where, reason in exc.refused]}
         elif isinstance(exc, InvalidInputs):  # one entry per problem
-            extra = {"errors": [{"field": p.field or (f"line {p.record}" if p.record is not None else "body"),
+            extra = {"errors": [{"field": request_field(request, p.field)
+                                 or (f"line {p.record}" if p.record is not None else "body"),
                                  "message": p.detail} for p in exc.problems]}
         elif where:
             extra = {"errors": [{"field": where, "message": getattr(exc, "detail", exc.message)}]}
         detail = exc.message
+        if field and field != getattr(exc, "field", None) and getattr(exc, "file", None) is None and record is None:
+            detail = f"{field}: {getattr(exc, 'detail', exc.message)}"  # the field as the request spells it
         if isinstance(exc, StoreUnavailable):
             # the store's own words name its address and the resolved hosts: the server's log
             # has them, a caller (perhaps anonymous) is told only that the store is down
@@ -111,6 +115,42 @@ def install(app: FastAPI) -> None:
         # Any other error: logged with its trace, answered as problem+json without its text.
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem(500, "internal-error", "an unexpected error; it has been logged")
+
+
+_LOCATIONS = ("body", "query", "path", "header", "line ")
+
+
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models a body annotation may be (through Annotated, unions and lists)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models(arg)]
+
+
+def _may_be_list(annotation: Any) -> bool:
+    return get_origin(annotation) is list or any(_may_be_list(a) for a in get_args(annotation))
+
+
+def request_field(request: Request, field: str | None) -> str | None:
+    """A field a lower layer named bare (``code``, ``themes.1``) spelt where it is in
+    the request, as a validation error spells it: ``body.code`` when the route's JSON
+    body has that field (or the body is a list and it starts with an index),
+    ``query.from`` when it is one of the route's query parameters; unchanged
+    otherwise, and when it already says where (``body.issuer``, ``line 4``)."""
+    if not field or field.startswith(_LOCATIONS):
+        return field
+    head = field.split(".", 1)[0]
+    route = request.scope.get("route")
+    body = getattr(route, "body_field", None)
+    if body is not None:
+        annotation = body.field_info.annotation
+        if any(head in m.model_fields for m in _models(annotation)) or (head.isdigit() and _may_be_list(annotation)):
+            return f"body.{field}"
+    dependant = getattr(route, "dependant", None)
+    queries = {getattr(p, "alias", None) or p.name for p in getattr(dependant, "query_params", ())}
+    if head in queries or head in request.query_params:
+        return f"query.{field}"
+    return field
 
 
 def _field_error(error: Any) -> dict[str, str]:

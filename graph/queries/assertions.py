@@ -386,11 +386,12 @@ LEARNER_LIVE_AWARDS_OF_BADGE = (
 )
 
 #: The revoked assertions an organisation issued, for its OB 2.0
-#: RevocationList and its OB 3.0 status lists. Params: ``organisation_id``.
+#: RevocationList and its OB 3.0 status lists, of the ``source``s this service hosts.
+#: Params: ``organisation_id``, ``sources`` (``issuing.PUBLISHED_SOURCES``).
 #: Returns rows ``{id, status_index, reason, revoked_on}`` ordered by id.
 REVOKED_ASSERTIONS = (
     f"MATCH (o:{Label.ORGANISATION} {{id: $organisation_id}})-[:{Rel.ISSUED}]->(a:{Label.ASSERTION}) "
-    f"WHERE a.status = '{AssertionStatus.REVOKED}' "
+    f"WHERE a.status = '{AssertionStatus.REVOKED}' AND a.source IN $sources "
     "RETURN a.id AS id, a.status_index AS status_index, a.revocation_reason AS reason, "
     "a.revoked_on AS revoked_on ORDER BY id"
 )

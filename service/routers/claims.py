@@ -26,8 +26,9 @@ from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from colearn import times
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import Conflict
@@ -180,8 +181,8 @@ class ClaimCodeCreate(BaseModel):
     badge_id: str = Field(min_length=1, max_length=200)
     opportunity_id: str = Field(min_length=1, max_length=200)
     session: str | None = Field(default=None, max_length=200, description="e.g. 'Saturday 14:00'")
-    valid_from: AwareDatetime | None = Field(default=None, description="default: now")
-    valid_until: AwareDatetime
+    valid_from: times.BoundedTime | None = Field(default=None, description="default: now")
+    valid_until: times.BoundedTime
     max_claims: int = Field(ge=1, le=access.MAX_CLAIMS_LIMIT)
 
 

@@ -92,3 +92,15 @@ def test_redeeming_a_badge_already_held_gives_no_second_copy(api, store: GraphSt
     other = bearer(_sign_in(client, box, "bo@example.org"))
     made = client.post("/claim-codes/redeem", headers=other, json={"code": code["code"]})
     assert made.status_code == 201 and made.json()["created"] is True and made.json()["status"] == "accepted"
+
+
+def test_a_refusal_below_the_route_names_the_body_field(api) -> None:
+    """A malformed code (refused by the store's reading of it) answered 422 naming ``code``,
+    and an unknown theme in a profile ``themes``, where the body's own checks say ``body.code``."""
+    client, _, box = api
+    me = bearer(_sign_in(client, box))
+    r = client.post("/claim-codes/redeem", headers=me, json={"code": "not-a-code"})
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["body.code"], r.text
+    assert r.json()["detail"].startswith("body.code: a claim code has 12"), r.text
+    r = client.patch("/me", headers=me, json={"themes": ["no-such-theme"]})
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["body.themes"], r.text

@@ -123,6 +123,11 @@ def test_a_body_that_is_not_json_is_named_as_such(api) -> None:
     assert _fields(broken) == ["body"]
     said = broken.json()["detail"]
     assert "not valid JSON" in said and "character 32" in said, said
+    latin1 = client.post(AWARD, content='{"narrative": "caf\u00e9", "recipient": 1}'.encode("latin-1"),
+                         headers={**key, "Content-Type": "application/json"})  # was 400 with no errors
+    assert _fields(latin1) == ["body"]
+    said = latin1.json()["errors"][0]["message"]
+    assert "not valid JSON at byte 19" in said and "0xe9" in said and "UTF-8" in said, said
 
 
 def test_messages_name_the_form_a_value_takes_not_a_pattern(api) -> None:
@@ -136,3 +141,25 @@ def test_messages_name_the_form_a_value_takes_not_a_pattern(api) -> None:
         "body.email": "must be an email address (name@example.org)"}
     r = client.post(AWARD, json={"recipient": {"type": "email", "identity": "nobody"}}, headers=key)
     assert r.status_code == 422 and "^" not in r.text and "Value error" not in r.text, r.text
+
+
+def test_every_time_in_a_body_lies_between_1970_and_2999(api, store: GraphStore) -> None:
+    """A claim code took ``valid_from`` 1900-01-01 and ``valid_until`` 9999-12-31 (201)
+    where an award refused them: every time a body carries keeps ``colearn.times``'s
+    bounds, a 422 naming the field before anything is written."""
+    client, h = api
+    codes = "/organisations/college/claim-codes"
+    code = {"badge_id": "web", "opportunity_id": "anything", "max_claims": 5}
+    for field, value in (("valid_from", "1900-01-01T00:00:00Z"), ("valid_until", "9999-12-31T23:59:59Z")):
+        body = {**code, "valid_from": "2026-05-01T10:00:00Z", "valid_until": "2026-06-01T10:00:00Z", field: value}
+        r = client.post(codes, headers=h, json=body)
+        assert _fields(r) == [f"body.{field}"], r.text
+        assert "between 1970-01-01 and 2999-12-31" in r.json()["errors"][0]["message"], r.text
+    for field, value in (("issued_on", "1969-12-31T23:59:59Z"), ("expires_on", "3000-01-01T00:00:00Z")):
+        r = client.post(AWARD, headers=h, json=[{"recipient": ADA}, {"recipient": ADA, field: value}])
+        assert _fields(r) == [f"body.1.{field}"], r.text
+    opportunity = {"id": "late", "name": "Late", "organisation": "college", "mode": "online", "start": "2026-05-01",
+                   "end": "9999-12-31"}
+    assert _fields(client.post("/opportunities", headers=h, json=opportunity)) == ["body.end"]
+    assert store.read(queries.count_nodes(Label.ASSERTION))[0]["n"] == 0
+    assert client.get(codes, headers=h).json()["count"] == 0
