@@ -20,6 +20,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SERVED_BASE_URL = "served-base-url"
 
 
+#: k of k-anonymity: the fewest learners a number shown to the public may count. Insights'
+#: default (``insights_min_learners``) and the floor under which a recommendation's reasons
+#: say "fewer than 5 learners" (``recommender.signals.learners``), since reasons reach
+#: anonymous callers and partner sites.
+MIN_LEARNERS_SHOWN = 5
+
+
 class Settings(BaseSettings):
     """All of colearn's configuration.
 
@@ -53,7 +60,7 @@ class Settings(BaseSettings):
     #: so that the demo answers plain curl requests).
     anonymous_role: Literal["partner"] | None = None
     #: Insights hide every cell counting fewer learners than this (k).
-    insights_min_learners: int = Field(default=5, ge=1)
+    insights_min_learners: int = Field(default=MIN_LEARNERS_SHOWN, ge=1)
     #: How long insights reuse what they read from the graph, in seconds (0: never).
     insights_cache_seconds: float = Field(default=60, ge=0)
     #: How long "what next" reuses the opportunities that award a badge, in seconds

@@ -25,8 +25,9 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 
 import numpy as np
+from colearn.config import MIN_LEARNERS_SHOWN
 from colearn.recommender.projections import Projection
-from colearn.recommender.signals import Profile, position_of, scale_to_unit
+from colearn.recommender.signals import Profile, learners, position_of, scale_to_unit
 
 DAY = 86_400
 
@@ -252,9 +253,9 @@ class EarningStage(_Conditioned):
         nth = c + 1
         suffix = "th" if 10 <= nth % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(nth % 10, "th")
         more = " or later" if c == MAX_STAGE - 1 else ""
-        if n == 1:  # one learner is not "often"
-            return f"It would be your {nth}{suffix} badge{more}; 1 learner earned it as their {nth}{suffix}{more}"
-        return f"Often the next badge at your stage: {n:,} learners earned it as their {nth}{suffix}{more}"
+        if n < MIN_LEARNERS_SHOWN:  # a handful is not "often"
+            return f"It would be your {nth}{suffix} badge{more}; {learners(n)} earned it as their {nth}{suffix}{more}"
+        return f"Often the next badge at your stage: {learners(n)} earned it as their {nth}{suffix}{more}"
 
 
 class TenureStage(_Conditioned):
@@ -286,8 +287,7 @@ class TenureStage(_Conditioned):
         hi = TENURE_EDGES_DAYS[c] if c < len(TENURE_EDGES_DAYS) else None
         span = ("within a day of" if lo == 0 and hi == 1 else f"more than {lo} days after" if hi is None
                 else f"{lo} to {hi} days after")
-        who = "1 learner" if n == 1 else f"{n:,} learners"
-        return f"Your latest badge came {span} your first; {who} earned this one at that point"
+        return f"Your latest badge came {span} your first; {learners(n)} earned this one at that point"
 
 
 class Trending:
@@ -360,8 +360,7 @@ class Trending:
         n = bisect_right(times, at) - bisect_left(times, at - int(self.window_days) * DAY)
         if n <= 0:
             return None
-        who = "1 learner" if n == 1 else f"{n:,} learners"
-        return f"Trending: {who} earned it in the {self.window_days} days up to your latest badge"
+        return f"Trending: {learners(n)} earned it in the {self.window_days} days up to your latest badge"
 
     def add_award(self, held_before: np.ndarray, badge: int, *, on: int | None = None, **_: object) -> None:
         """Record the award's time."""

@@ -34,7 +34,7 @@ from scipy import sparse
 from colearn.errors import InvalidInput
 from colearn.recommender.counts import CountMatrix
 from colearn.recommender.projections import Projection
-from colearn.recommender.signals import Profile, scale_to_unit
+from colearn.recommender.signals import Profile, learners, scale_to_unit
 
 
 def co_occurrence(projection: Projection) -> sparse.coo_array:
@@ -269,6 +269,4 @@ class ItemKNN:
         best = at[int(np.argmax(sims[at]))]
         n = int(counts[best])
         held_name = self.names_[int(profile.held[int(src[best])])]
-        who = "1 learner who holds" if n == 1 else f"{n:,} learners who hold"
-        also = "also holds" if n == 1 else "also hold"
-        return f"{who} {held_name} {also} {self.names_[badge]}"
+        return f"{learners(n)} who hold {held_name} also hold {self.names_[badge]}"

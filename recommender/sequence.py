@@ -37,17 +37,13 @@ from typing import Any
 import numpy as np
 
 from colearn.recommender.projections import Projection
-from colearn.recommender.signals import Profile, position_of
+from colearn.recommender.signals import Profile, learners, position_of
 
 #: The extra ranker features ``features`` returns, in order.
 SEQUENCE_FEATURES: tuple[str, ...] = (
     "p_next2", "n_next2", "p_next1", "n_next1", "holders_share", "log_holders", "n_learners_log",
     "holders_hhi",
 )
-
-
-def _learners(n: int) -> str:
-    return "1 learner" if n == 1 else f"{n:,} learners"
 
 
 class ContextCounts:
@@ -215,10 +211,10 @@ class BackoffTransitions:
         last = int(profile.held[-1])
         if two[badge] > 0:
             prev = int(profile.held[-2])
-            return (f"{_learners(int(two[badge]))} who earned {names[prev]} and then {names[last]} "
+            return (f"{learners(int(two[badge]))} who earned {names[prev]} and then {names[last]} "
                     f"earned {names[badge]} next")
         if one[badge] > 0:
-            return f"{_learners(int(one[badge]))} who earned {names[last]} earned {names[badge]} right after it"
+            return f"{learners(int(one[badge]))} who earned {names[last]} earned {names[badge]} right after it"
         return None
 
     def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:

@@ -42,6 +42,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from colearn.config import MIN_LEARNERS_SHOWN
 from colearn.recommender.projections import Projection
 
 
@@ -148,11 +149,19 @@ def position_of(held: np.ndarray, badge: int) -> tuple[np.ndarray, int | None]:
     return h, (int(where[0]) if where.size else None)
 
 
+def learners(n: int) -> str:
+    """``"1,204 learners"`` (thousands separated); a count under ``MIN_LEARNERS_SHOWN`` (5) is
+    ``"fewer than 5 learners"``: reasons reach anonymous callers and partner sites, and
+    insights show no count under k either (``colearn.config.MIN_LEARNERS_SHOWN``). Always
+    plural, so the words around it agree whatever the count."""
+    if n < MIN_LEARNERS_SHOWN:
+        return f"fewer than {MIN_LEARNERS_SHOWN} learners"
+    return f"{n:,} learners"
+
+
 def learners_phrase(n: int, verb: str = "hold") -> str:
-    """``"1 learner holds"`` / ``"1,204 learners hold"``: counts with thousands separators."""
-    if n == 1:
-        return f"1 learner {verb}s"
-    return f"{n:,} learners {verb}"
+    """``"1,204 learners hold"`` / ``"fewer than 5 learners hold"`` (``learners``)."""
+    return f"{learners(n)} {verb}"
 
 
 def scale_to_unit(raw: np.ndarray) -> np.ndarray:

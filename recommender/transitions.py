@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from colearn.config import MIN_LEARNERS_SHOWN
 from colearn.errors import InvalidInput
 from colearn.recommender.counts import CountMatrix
 from colearn.recommender.projections import Projection
-from colearn.recommender.signals import Profile, position_of, scale_to_unit
+from colearn.recommender.signals import Profile, learners, position_of, scale_to_unit
 
 
 def _who_earned(n: int) -> str:
-    return "1 learner who earned" if n == 1 else f"{n:,} learners who earned"
+    return f"{learners(n)} who earned"
 
 
 class Transitions:
@@ -230,8 +231,11 @@ class EarnedLater:
             return None
         best = at[np.lexsort((src[at], -share))[0]]
         held = int(profile.held[int(src[best])])
-        return (f"{int(counts[best]):,} of the {int(self.holders_[held]):,} learners who earned "
-                f"{self.names_[held]} earned {self.names_[badge]} later")
+        n, of = int(counts[best]), int(self.holders_[held])
+        if of < MIN_LEARNERS_SHOWN:
+            return f"{learners(n)} who earned {self.names_[held]} earned {self.names_[badge]} later"
+        some = f"{n:,}" if n >= MIN_LEARNERS_SHOWN else f"fewer than {MIN_LEARNERS_SHOWN}"
+        return f"{some} of the {of:,} learners who earned {self.names_[held]} earned {self.names_[badge]} later"
 
     def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
         """``L[h, badge] += 1`` for every held ``h``; one more holder."""

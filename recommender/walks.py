@@ -32,7 +32,7 @@ from colearn.errors import InvalidInput
 from colearn.recommender.counts import CountMatrix
 from colearn.recommender.item_knn import co_occurrence
 from colearn.recommender.projections import Projection
-from colearn.recommender.signals import Profile, learners_phrase, scale_to_unit
+from colearn.recommender.signals import Profile, learners, learners_phrase, scale_to_unit
 
 
 def learner_normalised(projection: Projection) -> tuple[CountMatrix, np.ndarray]:
@@ -414,5 +414,5 @@ class RP3beta:
 
 
 def _co_holders(n: int, held: str) -> str:
-    """``"12 learners who hold Critic hold it too"`` (``"1 learner who holds Critic holds it too"``)."""
-    return f"1 learner who holds {held} holds it too" if n == 1 else f"{n:,} learners who hold {held} hold it too"
+    """``"12 learners who hold Critic hold it too"`` (``"fewer than 5 learners who ..."``: ``learners``)."""
+    return f"{learners(n)} who hold {held} hold it too"
