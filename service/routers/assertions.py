@@ -297,7 +297,8 @@ def _own_learner(principal: Principal, learner_id: str) -> None:
 def _award_row(row: dict[str, Any]) -> PortfolioAward:
     return PortfolioAward(assertion_id=row["assertion_id"], badge_id=row["badge_id"], name=row.get("name"),
                           issued_on=_time(row.get("issued_on")), expires_on=_time(row.get("expires_on")),
-                          status=row.get("status"))
+                          status=row.get("status"), imported=bool(row.get("imported")),
+                          verified=row.get("verified") is not False)
 
 
 @router.get("/learners/{learner_id}/portfolio", response_model=PortfolioPublic, tags=["learners"],
