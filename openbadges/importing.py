@@ -45,8 +45,7 @@ import jwt
 
 from colearn.errors import Conflict, InvalidInput, NotFound
 from colearn.graph import queries
-from colearn.graph.queries._fragments import IMPORTED
-from colearn.graph.schema import AssertionStatus, Label
+from colearn.graph.schema import IMPORTED, AssertionStatus, Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.openbadges import OBDocument, OBLearner, parse_openbadges_document, write_documents
 from colearn.openbadges.verify import VerificationReport, Verifier

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from colearn.graph.schema import AssertionStatus, Label, PathwayStatus, Rel
+from colearn.graph.schema import IMPORTED as _IMPORTED, AssertionStatus, Label, PathwayStatus, Rel
 
 
 #: Lock before read. Neo4j runs a statement at read-committed isolation: a
@@ -28,10 +28,6 @@ _LOCK_FIRST = "SET {n}._lock = true "
 #: The end of ``_LOCK_FIRST``: removes the property (the lock stays to commit).
 _LOCK_DONE = "SET {n}._lock = null "
 
-#: The ``source`` of what a learner's portfolio import made (``openbadges/importing.py``):
-#: the award, and the issuer and badge it named when the city had no such node.
-IMPORTED = "import"
-
 #: The labels whose nodes an import may make.
 _IMPORT_MADE = (Label.BADGE, Label.ORGANISATION)
 
@@ -45,12 +41,12 @@ def _in_city(n: str, label: Label) -> str:
     the city's (it sets ``source``). ``true`` for the labels an import never makes."""
     if Label(label) not in _IMPORT_MADE:
         return "true"
-    return f"coalesce({n}.source, '') <> '{IMPORTED}'"
+    return f"coalesce({n}.source, '') <> '{_IMPORTED}'"
 
 
 #: An award ``a`` made in the city (by an organisation here, a claim code, a pathway,
 #: or a city's loaded history), not a learner's import: what insights count.
-_MADE_HERE = f"coalesce(a.source, '') <> '{IMPORTED}'"
+_MADE_HERE = f"coalesce(a.source, '') <> '{_IMPORTED}'"
 
 
 def _live(a: str) -> str:

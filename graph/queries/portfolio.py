@@ -7,8 +7,7 @@ whose origin was not established). ``graph.feed.HELD_PAIRS`` applies ``_COUNTS``
 
 from __future__ import annotations
 
-from colearn.graph.queries._fragments import IMPORTED
-from colearn.graph.schema import AssertionStatus, Label, Rel
+from colearn.graph.schema import IMPORTED as _IMPORTED, AssertionStatus, Label, Rel
 
 
 _IN_PORTFOLIO = (
@@ -77,7 +76,7 @@ LEARNER_AWAITING_BADGES = (
 #: Where an award ``a`` came from and whether its origin was established, as a
 #: portfolio shows them: ``imported`` (true for a learner's import, false for an award
 #: made here) and ``verified`` (true for an award made here; an import's check).
-_PROVENANCE = f"imported: coalesce(a.source = '{IMPORTED}', false), verified: coalesce(a.verified, true)"
+_PROVENANCE = f"imported: coalesce(a.source = '{_IMPORTED}', false), verified: coalesce(a.verified, true)"
 
 #: A learner's portfolio (accepted, not revoked, not expired at ``$now``)
 #: grouped by spine cell; a badge aligned to two cells is in both groups, and
@@ -103,7 +102,7 @@ LEARNER_OTHER_ASSERTIONS = (
     f"WHERE NOT ({_IN_PORTFOLIO}) "
     "RETURN a.id AS assertion_id, b.id AS badge_id, b.name AS name, a.status AS status, "
     "a.issued_on AS issued_on, a.expires_on AS expires_on, "
-    f"coalesce(a.source = '{IMPORTED}', false) AS imported, coalesce(a.verified, true) AS verified "
+    f"coalesce(a.source = '{_IMPORTED}', false) AS imported, coalesce(a.verified, true) AS verified "
     "ORDER BY issued_on, assertion_id"
 )
 
@@ -112,7 +111,7 @@ LEARNER_OTHER_ASSERTIONS = (
 #: Returns one row ``{n}``.
 LEARNER_IMPORT_COUNT = (
     f"OPTIONAL MATCH (:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION}) "
-    f"WHERE a.source = '{IMPORTED}' RETURN count(a) AS n"
+    f"WHERE a.source = '{_IMPORTED}' RETURN count(a) AS n"
 )
 
 #: Whether a learner exists. Params: ``learner_id``. Returns 0 or 1 row ``{id}``.

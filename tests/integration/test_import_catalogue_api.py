@@ -61,7 +61,8 @@ def test_imported_issuers_and_badges_stay_out_of_the_catalogue(api) -> None:
         assert client.get(f"/ob/v2/badges/{badge}").status_code == 404
     assert client.get("/health").json()["badges"] == health == 4
     # the city's authoring cannot refer to them
-    opp = {"id": "free-prizes", "name": "Free prizes", "organisation": "college", "badges": [prizes]}
+    opp = {"id": "free-prizes", "name": "Free prizes", "organisation": "college", "mode": "online",
+           "badges": [prizes]}
     refused = client.post("/opportunities", headers=keys["college"], json=opp)
     assert refused.status_code == 422 and prizes in refused.text, refused.text
     # the portfolio keeps them, marked, beside an award made here
