@@ -111,6 +111,12 @@ class Rel(StrEnum):
     DEPICTS = "DEPICTS"
 
 
+#: The ``source`` of what a learner's portfolio import made (``openbadges/importing.py``):
+#: the award, and the issuer and badge it named when the graph had no such node
+#: (never the city's: ``graph.queries._fragments._in_city``).
+IMPORTED = "import"
+
+
 class AssertionStatus(StrEnum):
     """Lifecycle of an Assertion.
 

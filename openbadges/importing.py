@@ -11,6 +11,14 @@ document (``ingest.openbadges``: Organisation, Badge and Assertion nodes named
 from the document's IRIs), but TO the importing learner, ``accepted``, with
 ``source: import``, its origin URL and the checks it passed.
 
+The issuer and badge it names are anyone's say (a learner can sign a credential
+naming "the City Council" as its issuer), so they never become the city's: those
+the graph lacks are made with ``source: import``, which every reader of the city's
+catalogue leaves out (``graph.queries._fragments._in_city``: lists, search, a
+badge's page, references from opportunities and pathways, the recommender's
+catalogue, ``/health``; insights count no import), and those it has are left as
+they are. A learner holds at most ``MAX_IMPORTS`` imports.
+
 An award ``colearn ingest openbadges`` loaded before is held by the learner its
 recipient hash names; the learner who imports it, proving that identity, takes
 it over (``queries.REASSIGN_INGESTED_ASSERTION``). An imported award keeps that
@@ -37,12 +45,15 @@ import jwt
 
 from colearn.errors import Conflict, InvalidInput, NotFound
 from colearn.graph import queries
-from colearn.graph.schema import AssertionStatus
+from colearn.graph.schema import IMPORTED, AssertionStatus, Label
 from colearn.graph.store import GraphStore
-from colearn.ingest.openbadges import OBLearner, parse_openbadges_document, write_documents
+from colearn.ingest.openbadges import OBDocument, OBLearner, parse_openbadges_document, write_documents
 from colearn.openbadges.verify import VerificationReport, Verifier
 
-SOURCE = "import"
+SOURCE = IMPORTED
+
+#: The most awards one learner may import (in any state); one more is refused (422).
+MAX_IMPORTS = 200
 
 
 @dataclass(frozen=True)
@@ -81,12 +92,15 @@ def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, documen
     Raises:
         NotFound: no such learner.
         InvalidInput: not an Open Badges assertion or credential, a check
-            failed, or the recipient could not be matched to ``identity``.
+            failed, the recipient could not be matched to ``identity``, or the
+            learner already holds ``MAX_IMPORTS`` imports.
         Conflict: the award was issued here, or is already another learner's
             (other than the placeholder an ingest gave it, which it leaves).
     """
     if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
         raise NotFound(f"learner '{learner_id}' not found")
+    if store.read(queries.LEARNER_IMPORT_COUNT, {"learner_id": learner_id})[0]["n"] >= MAX_IMPORTS:
+        raise InvalidInput(f"a portfolio holds at most {MAX_IMPORTS} imported badges; this one is not imported")
     report = verifier.verify(document, identity=identity)
     if refused := report.refusals():
         reasons = "; ".join(f"{c.name}: {c.detail}" for c in refused)
@@ -118,6 +132,21 @@ def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, documen
         if clash[0]["learner_id"] != holder or clash[0]["badge_id"] != a.badge_id or not store.write(
                 queries.REASSIGN_INGESTED_ASSERTION, {"id": a.id, "from": holder, "to": learner_id, "props": a.props}):
             raise Conflict("this award is already in another learner's portfolio")
-    write_documents(store, [replace(parsed, assertions=imported)], source=f"import by {learner_id}")
+    write_documents(store, [_own_nodes(store, replace(parsed, assertions=imported))],
+                    source=f"import by {learner_id}", create_only=True)
     return ImportResult(assertion_id=a.id, badge_id=a.badge_id, issued_on=int(a.props.get("issued_on") or 0),
                         report=report, verified=verified)
+
+
+def _own_nodes(store: GraphStore, doc: OBDocument) -> OBDocument:
+    """``doc`` with only the issuers and badges the graph lacks, marked ``source: import``
+    (not the city's, see the module docstring); one the graph has (the city's, or
+    another import's) is left out, so that nothing of it is changed."""
+    have = {label: {r["id"] for r in store.read(queries.existing_ids(label), {"ids": ids})}
+            for label, ids in ((Label.ORGANISATION, [o.id for o in doc.organisations]),
+                               (Label.BADGE, [b.id for b in doc.badges]))}
+    return replace(doc,
+                   organisations=[replace(o, props={**o.props, "source": IMPORTED}) for o in doc.organisations
+                                  if o.id not in have[Label.ORGANISATION]],
+                   badges=[replace(b, props={**b.props, "source": IMPORTED}) for b in doc.badges
+                           if b.id not in have[Label.BADGE]])

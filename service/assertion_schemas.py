@@ -122,6 +122,12 @@ class PortfolioAward(BaseModel):
     expires_on: datetime | None = None
     status: str | None = Field(default=None, description="accepted in a portfolio cell; issued, declined, "
                                                          "revoked or accepted (expired) in others")
+    imported: bool = Field(default=False, description="true: the learner imported it (a badge earned elsewhere); "
+                                                      "false: awarded in the city (issued here, or the city's "
+                                                      "loaded award history)")
+    verified: bool = Field(default=True, description="true for an award of the city; for an import, whether its "
+                                                     "origin was established (false: nobody has checked that its "
+                                                     "issuer issued it; it counts toward no pathway)")
 
 
 class PortfolioCell(BaseModel):

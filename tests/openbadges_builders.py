@@ -45,3 +45,30 @@ def seed_issuing_city(store: GraphStore) -> None:
 def publisher(store: GraphStore, data_dir: Path, base: str = BASE) -> Publisher:
     """A ``Publisher`` with keys under ``data_dir``."""
     return Publisher(store, ObUrls(base), KeyStore(data_dir), FRAMEWORK)
+
+
+#: What a learner's self-signed credential claims, as a tester sent it: a council as its issuer.
+COUNCIL = "Brackenford City Council (official)"
+PRIZES = "Visit evil.example for free prizes"
+
+
+def self_signed_credential(email: str, *, issuer: str = COUNCIL, badge: str = PRIZES, n: int = 1) -> str:
+    """An OB 3.0 VC-JWT for ``email`` signed with a fresh Ed25519 key of the sender's own
+    (no key known to be the issuer's: it imports with ``verified: false``), naming
+    ``issuer`` at ``https://council.example/issuer`` and a badge ``badge``."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from openbadgeslib.ob3 import Achievement, IdentityObject, Issuer, OB3Signer, OpenBadgeCredential
+
+    key = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                     serialization.NoEncryption())
+    cred = OpenBadgeCredential(
+        id=f"https://council.example/credentials/{n}",
+        issuer=Issuer(id="https://council.example/issuer", name=issuer),
+        recipient_id=None, identifiers=[IdentityObject.create(email, salt="pepper")],
+        achievement=Achievement(id=f"https://council.example/achievements/{n}", name=badge,
+                                description=f"{badge}: claim them now.", criteria_narrative="Click the link."),
+        issuance_date=datetime.now(UTC) - timedelta(days=1))
+    return OB3Signer(key, algorithm="EdDSA").sign(cred)

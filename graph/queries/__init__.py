@@ -30,7 +30,7 @@ Every public statement has a contract test on both engines
 from __future__ import annotations
 
 from colearn.graph.queries.nodes import (
-    merge_nodes, set_links, missing_ids, missing_refs, property_values, count_nodes, merge_stub_nodes,
+    merge_nodes, set_links, missing_ids, existing_ids, missing_refs, property_values, count_nodes, merge_stub_nodes,
 )
 from colearn.graph.queries.catalogue import (
     SPINE_CELLS, BADGE_CATALOGUE, BADGE_OPPORTUNITIES, BADGES_NOT_DEFINED_BY, BADGE_ISSUERS,
@@ -51,7 +51,7 @@ from colearn.graph.queries.assertions import (
 )
 from colearn.graph.queries.portfolio import (
     PORTFOLIO_AWARDS, LEARNER_PORTFOLIO, LEARNER_VERIFIED_PORTFOLIO, PORTFOLIO_BY_CELL,
-    LEARNER_OTHER_ASSERTIONS, GET_LEARNER, LEARNER_AWAITING_BADGES,
+    LEARNER_OTHER_ASSERTIONS, GET_LEARNER, LEARNER_AWAITING_BADGES, LEARNER_IMPORT_COUNT,
 )
 from colearn.graph.queries.insights import (
     ISSUED_DIMENSIONS, issued_by_day, LEARNER_LAYER_TIMES, RECOMMENDED_PATHWAY_STEPS,
@@ -71,7 +71,7 @@ __all__ = [
     "CREATE_API_KEY", "DELETE_PATHWAY", "DELETE_STALE_STEPS", "ERASE_ASSERTION", "GET_API_KEY", "GET_ASSERTION",
     "GET_LEARNER", "GET_ORGANISATION", "GET_ORGANISATION_ID", "INSIGHT_LABELS", "INTEREST_DEMAND",
     "ISSUED_DIMENSIONS", "NAMED_COMPLETIONS", "NAMED_USES", "ISSUING_BADGES", "LEARNER_LAYER_TIMES", "LEARNER_LIVE_AWARDS_OF_BADGE",
-    "LEARNER_AWAITING_BADGES", "LEARNER_OTHER_ASSERTIONS", "LEARNER_PORTFOLIO", "LEARNER_VERIFIED_PORTFOLIO",
+    "LEARNER_AWAITING_BADGES", "LEARNER_IMPORT_COUNT", "LEARNER_OTHER_ASSERTIONS", "LEARNER_PORTFOLIO", "LEARNER_VERIFIED_PORTFOLIO",
     "LINK_ASSERTIONS_TO_BADGE_ISSUER", "LIVE_AWARDS_OF_PAIRS", "assertion_groups", "LIST_API_KEYS", "Link", "MERGE_ASSERTIONS",
     "merge_assertions_optional_issuer", "MOVE_UP_OPPORTUNITIES", "NODES_WITHOUT_VECTORS",
     "OPPORTUNITY_SUPPLY", "ORGANISATION_ASSERTIONS", "PARTNER_ORIGINS",
@@ -80,6 +80,6 @@ __all__ = [
     "REVOKED_ASSERTIONS", "REVOKE_API_KEY", "SET_ASSERTION_STATUS", "SET_PATHWAY_STATUS",
     "SPINE_CELLS", "THEME_LINKS", "UNSEEN_TALENT", "catalogue_delete", "catalogue_get",
     "catalogue_page", "catalogue_upsert", "catalogue_usage", "count_nodes", "issued_by_day",
-    "merge_assertions", "merge_nodes", "merge_stub_nodes", "missing_ids", "missing_refs", "node_texts", "pathway_upsert", "property_values",
+    "merge_assertions", "merge_nodes", "merge_stub_nodes", "missing_ids", "existing_ids", "missing_refs", "node_texts", "pathway_upsert", "property_values",
     "set_embeddings", "set_links",
 ]

@@ -1,7 +1,8 @@
 """Cypher fragments the statement modules of ``graph.queries`` share (not statements).
 
-Lock before read (``_LOCK_FIRST``), what "held live" means (``_live``), the catalogue's text and link filters
-(``_filtered``), a portable sort of a list of ids (``_sorted_ids``), who
+Lock before read (``_LOCK_FIRST``), what "held live" means (``_live``), what is the city's
+(``_in_city``: not made by a learner's import) and what was awarded here (``_MADE_HERE``), the
+catalogue's text and link filters (``_filtered``), a portable sort of a list of ids (``_sorted_ids``), who
 may see a draft pathway (``_VISIBLE_TO_VIEWER``), and the district a place lies
 in (``_outermost``).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from colearn.graph.schema import AssertionStatus, Label, PathwayStatus, Rel
+from colearn.graph.schema import IMPORTED as _IMPORTED, AssertionStatus, Label, PathwayStatus, Rel
 
 
 #: Lock before read. Neo4j runs a statement at read-committed isolation: a
@@ -26,6 +27,27 @@ _LOCK_FIRST = "SET {n}._lock = true "
 
 #: The end of ``_LOCK_FIRST``: removes the property (the lock stays to commit).
 _LOCK_DONE = "SET {n}._lock = null "
+
+#: The labels whose nodes an import may make.
+_IMPORT_MADE = (Label.BADGE, Label.ORGANISATION)
+
+
+def _in_city(n: str, label: Label) -> str:
+    """The one rule of what belongs to the city: a predicate on node ``n`` of ``label``
+    that is false for an issuer or badge a learner's import made (``source: import``).
+    Someone else's issuer and badge, named by whoever imports an award, are kept for
+    that learner's portfolio only: never listed, found, counted, referred to or
+    recommended as the city's. ``colearn ingest openbadges`` (an admin's) makes them
+    the city's (it sets ``source``). ``true`` for the labels an import never makes."""
+    if Label(label) not in _IMPORT_MADE:
+        return "true"
+    return f"coalesce({n}.source, '') <> '{_IMPORTED}'"
+
+
+#: An award ``a`` made in the city (by an organisation here, a claim code, a pathway,
+#: or a city's loaded history), not a learner's import: what insights count.
+_MADE_HERE = f"coalesce(a.source, '') <> '{_IMPORTED}'"
+
 
 def _live(a: str) -> str:
     """The one "held live" test of an assertion ``a``: issued or accepted (not
@@ -54,7 +76,8 @@ _TEXT_MATCH = ("toLower(coalesce(n.name, n.title, '')) CONTAINS toLower($q) "
 
 
 def _filtered(label: Label, filters: dict[str, str]) -> str:
-    """``MATCH (n:label)`` kept by ``q`` and ``filters``; a node without an ``id`` never.
+    """``MATCH (n:label)`` kept by ``q`` and ``filters``; a node without an ``id``, or
+    not the city's (``_in_city``: an import's issuer or badge), never.
 
     A link filter is a pattern predicate on the far node's id, behind
     ``$param IS NULL OR``: FalkorDB skips it for a filter not given. (Lists of
@@ -63,7 +86,7 @@ def _filtered(label: Label, filters: dict[str, str]) -> str:
     page of 800 opportunities, linear in the city.)
     """
     # a node without an id is not one of ours (another application's, or made by hand): not listed
-    preds = ["n.id IS NOT NULL", f"($q IS NULL OR {_TEXT_MATCH})"]
+    preds = ["n.id IS NOT NULL", _in_city("n", label), f"($q IS NULL OR {_TEXT_MATCH})"]
     for p, on in filters.items():
         test = f"{on} = ${p}" if on.startswith("n.") else re.sub(r"\(x:(\w+)\)$", rf"(:\1 {{id: ${p}}})", on)
         preds.append(f"(${p} IS NULL OR {test})")

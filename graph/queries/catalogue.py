@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from colearn.graph.schema import AssertionStatus, Label, Rel
-from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST, _filtered, _outermost
+from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST, _filtered, _in_city, _outermost
 
 
 #: The spine grid. Returns rows ``{id, layer, domain, layer_rank, domain_rank, name}``
@@ -24,11 +24,11 @@ SPINE_CELLS = (
     "ORDER BY domain_rank, layer_rank"
 )
 
-#: Every badge with its alignments, themes, destinations (through themes) and
-#: defining organisation. Returns rows ``{id, name, description, issuer_id,
+#: Every badge of the city (``_in_city``: not an import's) with its alignments,
+#: themes, destinations (through themes) and defining organisation. Returns rows ``{id, name, description, issuer_id,
 #: cells: [str], themes: [str], destinations: [str]}`` ordered by id.
 BADGE_CATALOGUE = (
-    f"MATCH (b:{Label.BADGE}) "
+    f"MATCH (b:{Label.BADGE}) WHERE {_in_city('b', Label.BADGE)} "
     f"OPTIONAL MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b) "
     "RETURN b.id AS id, b.name AS name, b.description AS description, o.id AS issuer_id, "
     f"[(b)-[:{Rel.ALIGNS_TO}]->(c:{Label.SPINE_CELL}) | c.id] AS cells, "
@@ -115,8 +115,10 @@ PLACES_WITHIN = (
 #: One organisation's properties. Params: ``id``. Returns 0 or 1 row ``{id, props}``.
 GET_ORGANISATION = f"MATCH (o:{Label.ORGANISATION} {{id: $id}}) RETURN o.id AS id, properties(o) AS props"
 
-#: Whether an organisation exists. Params: ``id``. Returns 0 or 1 row ``{id}``.
-GET_ORGANISATION_ID = f"MATCH (o:{Label.ORGANISATION} {{id: $id}}) RETURN o.id AS id"
+#: Whether an organisation of the city exists (``_in_city``: not an import's issuer).
+#: Params: ``id``. Returns 0 or 1 row ``{id}``.
+GET_ORGANISATION_ID = (f"MATCH (o:{Label.ORGANISATION} {{id: $id}}) WHERE {_in_city('o', Label.ORGANISATION)} "
+                       "RETURN o.id AS id")
 
 
 class Link(NamedTuple):
@@ -231,11 +233,13 @@ def catalogue_page(label: Label) -> str:
 
 
 def catalogue_get(label: Label) -> str:
-    """One catalogue node by id, in ``catalogue_page``'s record shape.
+    """One catalogue node by id, in ``catalogue_page``'s record shape; none for a node
+    that is not the city's (``_in_city``: an import's issuer or badge).
 
     Params: ``id``. Returns 0 or 1 row ``{record}``.
     """
-    return f"MATCH (n:{Label(label)} {{id: $id}}) RETURN {_projection(label)} AS record"
+    return (f"MATCH (n:{Label(label)} {{id: $id}}) WHERE {_in_city('n', label)} "
+            f"RETURN {_projection(label)} AS record")
 
 
 def catalogue_upsert(label: Label, *, create: bool) -> str:

@@ -1,8 +1,9 @@
 """Insights: citywide aggregates (``insights/``, ``service/routers/insights.py``).
 
-Every insight counts the awards a learner has accepted (``status = 'accepted'``:
-pending, declined and revoked awards are left out; expiry is not, since an expired
-badge was still learned). Queries return learner ids per group so that
+Every insight counts the awards made in the city that a learner has accepted
+(``status = 'accepted'``: pending, declined and revoked awards are left out; expiry
+is not, since an expired badge was still learned). A badge a learner imported into
+their portfolio was not awarded here and is not counted (``_MADE_HERE``). Queries return learner ids per group so that
 ``colearn.insights`` can count distinct learners over unions of groups and suppress
 small cells; the ids never leave the service. Places are counted by district: a
 place counts as the outermost place it lies WITHIN, at any depth (``_outermost``).
@@ -11,12 +12,12 @@ place counts as the outermost place it lies WITHIN, at any depth (``_outermost``
 from __future__ import annotations
 
 from colearn.graph.schema import AssertionStatus, Label, Rel
-from colearn.graph.queries._fragments import _VISIBLE_TO_VIEWER, _outermost, _sorted_ids
+from colearn.graph.queries._fragments import _MADE_HERE, _VISIBLE_TO_VIEWER, _in_city, _outermost, _sorted_ids
 
 
 _INSIGHT_AWARDS = (
     f"MATCH (l:{Label.LEARNER})<-[:{Rel.TO}]-(a:{Label.ASSERTION})-[:{Rel.OF}]->(b:{Label.BADGE}) "
-    f"WHERE a.status = '{AssertionStatus.ACCEPTED}' "
+    f"WHERE a.status = '{AssertionStatus.ACCEPTED}' AND {_MADE_HERE} "
 )
 
 #: The district of a learner ``l``'s home (``d``; null when none is recorded).
@@ -97,7 +98,7 @@ RECOMMENDED_PATHWAY_STEPS = (
 PATHWAY_STEP_LEARNERS = (
     f"MATCH (p:{Label.PATHWAY} {{kind: 'recommended'}})-[h:{Rel.HAS_STEP}]->(s:{Label.STEP})"
     f"-[:{Rel.ACCEPTS}]->(b:{Label.BADGE})<-[:{Rel.OF}]-(a:{Label.ASSERTION})-[:{Rel.TO}]->(l:{Label.LEARNER}) "
-    f"WHERE a.status = '{AssertionStatus.ACCEPTED}' "
+    f"WHERE a.status = '{AssertionStatus.ACCEPTED}' AND {_MADE_HERE} "
     "WITH p, h, s, l, count(DISTINCT b.id) AS held "
     "WHERE held >= coalesce(s.required, 1) "
     "RETURN p.id AS pathway_id, h.order AS step, collect(l.id) AS learners"
@@ -158,7 +159,7 @@ MOVE_UP_OPPORTUNITIES = (
 #: theme's kind, a place's kind, a cell's ``layer|domain``).
 INSIGHT_LABELS = (
     f"MATCH (n) WHERE n:{Label.THEME} OR n:{Label.DESTINATION} OR n:{Label.PLACE} "
-    f"OR n:{Label.ORGANISATION} OR n:{Label.SPINE_CELL} "
+    f"OR (n:{Label.ORGANISATION} AND {_in_city('n', Label.ORGANISATION)}) OR n:{Label.SPINE_CELL} "
     f"RETURN CASE WHEN n:{Label.THEME} THEN 'Theme' WHEN n:{Label.DESTINATION} THEN 'Destination' "
     f"WHEN n:{Label.PLACE} THEN 'Place' WHEN n:{Label.ORGANISATION} THEN 'Organisation' "
     "ELSE 'SpineCell' END AS kind, n.id AS id, coalesce(n.name, n.title, n.id) AS name, "

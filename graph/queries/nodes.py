@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from colearn.graph.queries._fragments import _in_city
 from colearn.graph.schema import Label, Rel
 
 
@@ -55,19 +56,30 @@ def set_links(owner: Label, rel: Rel, other: Label, *, outgoing: bool = True) ->
 
 
 def missing_ids(label: Label) -> str:
-    """The ids from ``$ids`` that no node of ``label`` has.
+    """The ids from ``$ids`` that no node of ``label`` has, counting only the city's
+    (``_in_city``: an import's issuer or badge is not one to refer to).
 
     Params: ``ids``: list of str. Returns rows: ``{id}``.
     """
     return (
-        f"UNWIND $ids AS id OPTIONAL MATCH (n:{Label(label)} {{id: id}}) "
+        f"UNWIND $ids AS id OPTIONAL MATCH (n:{Label(label)} {{id: id}}) WHERE {_in_city('n', label)} "
         f"WITH id, n WHERE n IS NULL RETURN id"
     )
+
+
+def existing_ids(label: Label) -> str:
+    """The ids from ``$ids`` that a node of ``label`` has, whatever made it (the city or
+    a learner's import): what an import must leave as it is.
+
+    Params: ``ids``: list of str. Returns rows: ``{id}``.
+    """
+    return f"UNWIND $ids AS id MATCH (n:{Label(label)} {{id: id}}) RETURN DISTINCT n.id AS id"
 
 
 def missing_refs(labels: Iterable[Label]) -> str:
     """The ids that no node of their label has, for several labels in one read: a
     batch's references (a record's themes, badges and place; a file's) checked at once.
+    An import's issuer or badge is not the city's (``_in_city``): its id is missing.
 
     Each label's ids are unwound in turn; an empty list is unwound as one null, which
     matches no node and is collected as nothing, so that the row carries on.
@@ -82,7 +94,7 @@ def missing_refs(labels: Iterable[Label]) -> str:
     kept: list[str] = []
     for i, name in enumerate(names):
         parts.append(f"UNWIND CASE WHEN size(${name}) = 0 THEN [null] ELSE ${name} END AS id{i} "
-                     f"OPTIONAL MATCH (n{i}:{name} {{id: id{i}}}) "
+                     f"OPTIONAL MATCH (n{i}:{name} {{id: id{i}}}) WHERE {_in_city(f'n{i}', Label(name))} "
                      f"WITH {''.join(f'{k}, ' for k in kept)}collect(CASE WHEN n{i} IS NULL THEN id{i} END) AS m{i} ")
         kept.append(f"m{i}")
     return "".join(parts) + "RETURN " + ", ".join(f"m{i} AS {name}" for i, name in enumerate(names))
@@ -98,8 +110,9 @@ def property_values(label: Label, prop: str) -> str:
 
 
 def count_nodes(label: Label) -> str:
-    """Number of nodes of ``label``. Returns one row ``{n}``."""
-    return f"MATCH (n:{Label(label)}) RETURN count(n) AS n"
+    """Number of nodes of ``label`` of the city (``_in_city``: not an import's issuer
+    or badge). Returns one row ``{n}``."""
+    return f"MATCH (n:{Label(label)}) WHERE {_in_city('n', label)} RETURN count(n) AS n"
 
 
 def merge_stub_nodes(label: Label) -> str:

@@ -7,7 +7,7 @@ whose origin was not established). ``graph.feed.HELD_PAIRS`` applies ``_COUNTS``
 
 from __future__ import annotations
 
-from colearn.graph.schema import AssertionStatus, Label, Rel
+from colearn.graph.schema import IMPORTED as _IMPORTED, AssertionStatus, Label, Rel
 
 
 _IN_PORTFOLIO = (
@@ -73,30 +73,45 @@ LEARNER_AWAITING_BADGES = (
     "RETURN b.id AS badge_id, a.expires_on AS expires_on ORDER BY badge_id"
 )
 
+#: Where an award ``a`` came from and whether its origin was established, as a
+#: portfolio shows them: ``imported`` (true for a learner's import, false for an award
+#: made here) and ``verified`` (true for an award made here; an import's check).
+_PROVENANCE = f"imported: coalesce(a.source = '{_IMPORTED}', false), verified: coalesce(a.verified, true)"
+
 #: A learner's portfolio (accepted, not revoked, not expired at ``$now``)
 #: grouped by spine cell; a badge aligned to two cells is in both groups, and
 #: badges aligned to none are under ``cell_id`` null.
 #: Params: ``learner_id``, ``now``. Returns rows ``{cell_id, awards: [{assertion_id,
-#: badge_id, name, status, issued_on, expires_on}]}``.
+#: badge_id, name, status, issued_on, expires_on, imported, verified}]}`` (``_PROVENANCE``).
 PORTFOLIO_BY_CELL = (
     f"{_LEARNER_HELD} "
     f"MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
     f"OPTIONAL MATCH (b)-[:{Rel.ALIGNS_TO}]->(c:{Label.SPINE_CELL}) "
     "WITH c, a, b ORDER BY a.issued_on, a.id "
     "RETURN c.id AS cell_id, collect({assertion_id: a.id, badge_id: b.id, name: b.name, status: a.status, "
-    "issued_on: a.issued_on, expires_on: a.expires_on}) AS awards"
+    f"issued_on: a.issued_on, expires_on: a.expires_on, {_PROVENANCE}}}) AS awards"
 )
 
 #: A learner's assertions outside the portfolio: awaiting acceptance
 #: (``issued``), declined, revoked, or expired at ``$now``, oldest first.
 #: Params: ``learner_id``, ``now``. Returns rows ``{assertion_id, badge_id, name,
-#: status, issued_on, expires_on}``.
+#: status, issued_on, expires_on, imported, verified}`` (``_PROVENANCE``).
 LEARNER_OTHER_ASSERTIONS = (
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"
     f"-[:{Rel.OF}]->(b:{Label.BADGE}) "
     f"WHERE NOT ({_IN_PORTFOLIO}) "
     "RETURN a.id AS assertion_id, b.id AS badge_id, b.name AS name, a.status AS status, "
-    "a.issued_on AS issued_on, a.expires_on AS expires_on ORDER BY issued_on, assertion_id"
+    "a.issued_on AS issued_on, a.expires_on AS expires_on, "
+    f"coalesce(a.source = '{_IMPORTED}', false) AS imported, coalesce(a.verified, true) AS verified "
+    "ORDER BY issued_on, assertion_id"
+)
+
+#: How many awards a learner has imported (``source: import``), in any state: an
+#: import is refused past a cap (``openbadges/importing.py``). Params: ``learner_id``.
+#: Returns one row ``{n}``.
+LEARNER_IMPORT_COUNT = (
+    f"OPTIONAL MATCH (:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION}) "
+    f"WHERE a.source = '{_IMPORTED}' RETURN count(a) AS n"
 )
 
 #: Whether a learner exists. Params: ``learner_id``. Returns 0 or 1 row ``{id}``.

@@ -182,19 +182,20 @@ def ingest_openbadges(store: GraphStore, paths: list[Path] | list[str], *, stric
 
 
 def write_documents(store: GraphStore, docs: list[OBDocument], *, source: str,
-                    spine: Path | str | None = None) -> OpenBadgesReport:
+                    spine: Path | str | None = None, create_only: bool = False) -> OpenBadgesReport:
     """Write parsed documents (from ``parse_openbadges_document``) as ``ingest_openbadges``
     does, without its batch checks: for a caller that checked them itself (an
     import into one learner's portfolio). The spine is not written: alignments
     link to the cells the graph already has, so a city's own edits to its
-    cells are kept."""
+    cells are kept. ``create_only``: an organisation or badge that exists by the
+    time it is written is left as it is (an import never changes one)."""
     report = OpenBadgesReport(source=source)
-    _write(store, docs, report, spine, with_spine=False)
+    _write(store, docs, report, spine, with_spine=False, create_only=create_only)
     return report
 
 
 def _write(store: GraphStore, docs: list[OBDocument], report: OpenBadgesReport,
-           spine: Path | str | None, *, with_spine: bool = True) -> None:
+           spine: Path | str | None, *, with_spine: bool = True, create_only: bool = False) -> None:
     orgs: dict[str, OBOrganisation] = {}
     org_stubs: dict[str, OBOrganisation] = {}
     badges: dict[str, OBBadge] = {}
@@ -224,9 +225,10 @@ def _write(store: GraphStore, docs: list[OBDocument], report: OpenBadgesReport,
     if with_spine:
         ingest_spine(store, spine)
     # issuers and badges, then the stubs of those only referred to (a stub never overwrites)
-    for label, nodes, merge in ((Label.ORGANISATION, orgs, queries.merge_nodes),
+    full = queries.merge_stub_nodes if create_only else queries.merge_nodes
+    for label, nodes, merge in ((Label.ORGANISATION, orgs, full),
                                 (Label.ORGANISATION, org_stubs, queries.merge_stub_nodes),
-                                (Label.BADGE, badges, queries.merge_nodes),
+                                (Label.BADGE, badges, full),
                                 (Label.BADGE, badge_stubs, queries.merge_stub_nodes)):
         report.add(label, write_batches(store, merge(label), [{"id": n.id, "props": n.props} for n in nodes.values()],
                                         label=str(label), record=feed.CATALOGUE))

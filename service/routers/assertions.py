@@ -297,7 +297,8 @@ def _own_learner(principal: Principal, learner_id: str) -> None:
 def _award_row(row: dict[str, Any]) -> PortfolioAward:
     return PortfolioAward(assertion_id=row["assertion_id"], badge_id=row["badge_id"], name=row.get("name"),
                           issued_on=_time(row.get("issued_on")), expires_on=_time(row.get("expires_on")),
-                          status=row.get("status"))
+                          status=row.get("status"), imported=bool(row.get("imported")),
+                          verified=row.get("verified") is not False)
 
 
 @router.get("/learners/{learner_id}/portfolio", response_model=PortfolioPublic, tags=["learners"],
@@ -322,9 +323,10 @@ def import_into_portfolio(request: Request, principal: PrincipalDep, pub: Publis
                           body: ImportIn) -> ImportPublic:
     """Add a badge earned elsewhere (OB 2.0 Assertion JSON, OB 3.0 credential JSON
     or VC-JWT). It is verified offline as far as possible and must be for
-    ``identity``; it then counts toward the portfolio and recommendations.
-    ``verified`` is false when its origin could not be established (another
-    issuer's badge, offline): such an import never completes a pathway.
+    ``identity``; it is then in the portfolio, marked ``imported``. ``verified`` is
+    false when its origin could not be established (another issuer's badge,
+    offline): such an import counts toward no recommendation and never completes
+    a pathway. Its issuer and badge never become the city's catalogue. At most 200.
     Who: the learner themself, with an ``identity`` that is theirs (the email they
     signed in with, or their learner page here), or admin (for any identity)."""
     _own_learner(principal, learner_id)
