@@ -25,9 +25,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 
 import numpy as np
-from colearn.config import MIN_LEARNERS_SHOWN
 from colearn.recommender.projections import Projection
-from colearn.recommender.signals import Profile, learners, position_of, scale_to_unit
+from colearn.recommender.signals import Profile, learners, position_of, scale_to_unit, shown
 
 DAY = 86_400
 
@@ -253,7 +252,7 @@ class EarningStage(_Conditioned):
         nth = c + 1
         suffix = "th" if 10 <= nth % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(nth % 10, "th")
         more = " or later" if c == MAX_STAGE - 1 else ""
-        if n < MIN_LEARNERS_SHOWN:  # a handful is not "often"
+        if not shown(n):  # a handful is not "often"
             return f"It would be your {nth}{suffix} badge{more}; {learners(n)} earned it as their {nth}{suffix}{more}"
         return f"Often the next badge at your stage: {learners(n)} earned it as their {nth}{suffix}{more}"
 

@@ -57,8 +57,7 @@ class Explaining:
         return out
     def _reasons(self, profile: Profile, col: int, drops: Mapping[str, float]) -> tuple[str, ...]:
         """At most ``MAX_REASONS`` sentences for badge column ``col``: the signals with a positive
-        contribution in ``drops``, largest first, each worded by its ``explain`` (its first
-        letter upper-cased). A sentence
+        contribution in ``drops``, largest first, each worded by its ``explain``. A sentence
         already given is dropped, and so is one stating a fact already stated: a signal may
         say which fact its sentence states (``cites(profile, col)``, e.g. PPR and RP3beta both
         citing how many holders of one held badge hold this one, in 43% of the demo city's
@@ -70,10 +69,7 @@ class Explaining:
             r = signal.explain(profile, col)
             cites = getattr(signal, "cites", None)
             fact = cites(profile, col) if cites is not None else None
-            if r is None:
-                continue
-            r = r[:1].upper() + r[1:]  # "fewer than 5 learners ..." opens a sentence too
-            if r in reasons or (fact is not None and fact in facts):
+            if r is None or r in reasons or (fact is not None and fact in facts):
                 continue
             reasons.append(r)
             if fact is not None:

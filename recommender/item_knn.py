@@ -269,4 +269,4 @@ class ItemKNN:
         best = at[int(np.argmax(sims[at]))]
         n = int(counts[best])
         held_name = self.names_[int(profile.held[int(src[best])])]
-        return f"{learners(n)} who hold {held_name} also hold {self.names_[badge]}"
+        return f"{learners(n, start=True)} who hold {held_name} also hold {self.names_[badge]}"

@@ -211,10 +211,10 @@ class BackoffTransitions:
         last = int(profile.held[-1])
         if two[badge] > 0:
             prev = int(profile.held[-2])
-            return (f"{learners(int(two[badge]))} who earned {names[prev]} and then {names[last]} "
+            return (f"{learners(int(two[badge]), start=True)} who earned {names[prev]} and then {names[last]} "
                     f"earned {names[badge]} next")
         if one[badge] > 0:
-            return f"{learners(int(one[badge]))} who earned {names[last]} earned {names[badge]} right after it"
+            return f"{learners(int(one[badge]), start=True)} who earned {names[last]} earned {names[badge]} right after it"
         return None
 
     def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:

@@ -149,14 +149,20 @@ def position_of(held: np.ndarray, badge: int) -> tuple[np.ndarray, int | None]:
     return h, (int(where[0]) if where.size else None)
 
 
-def learners(n: int) -> str:
+def learners(n: int, *, start: bool = False) -> str:
     """``"1,204 learners"`` (thousands separated); a count under ``MIN_LEARNERS_SHOWN`` (5) is
-    ``"fewer than 5 learners"``: reasons reach anonymous callers and partner sites, and
-    insights show no count under k either (``colearn.config.MIN_LEARNERS_SHOWN``). Always
-    plural, so the words around it agree whatever the count."""
-    if n < MIN_LEARNERS_SHOWN:
-        return f"fewer than {MIN_LEARNERS_SHOWN} learners"
+    ``"fewer than 5 learners"`` (``"Fewer ..."`` with ``start``, opening a sentence): reasons
+    reach anonymous callers and partner sites, and insights show no count under k either
+    (``colearn.config.MIN_LEARNERS_SHOWN``). Always plural, so the words around it agree
+    whatever the count."""
+    if not shown(n):
+        return f"{'Fewer' if start else 'fewer'} than {MIN_LEARNERS_SHOWN} learners"
     return f"{n:,} learners"
+
+
+def shown(n: int) -> bool:
+    """Whether a count of ``n`` learners may be shown as a number (``learners``)."""
+    return n >= MIN_LEARNERS_SHOWN
 
 
 def learners_phrase(n: int, verb: str = "hold") -> str:

@@ -25,15 +25,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from colearn.config import MIN_LEARNERS_SHOWN
 from colearn.errors import InvalidInput
 from colearn.recommender.counts import CountMatrix
 from colearn.recommender.projections import Projection
-from colearn.recommender.signals import Profile, learners, position_of, scale_to_unit
+from colearn.recommender.signals import Profile, learners, position_of, scale_to_unit, shown
 
 
 def _who_earned(n: int) -> str:
-    return f"{learners(n)} who earned"
+    return f"{learners(n, start=True)} who earned"
 
 
 class Transitions:
@@ -232,9 +231,9 @@ class EarnedLater:
         best = at[np.lexsort((src[at], -share))[0]]
         held = int(profile.held[int(src[best])])
         n, of = int(counts[best]), int(self.holders_[held])
-        if of < MIN_LEARNERS_SHOWN:
-            return f"{learners(n)} who earned {self.names_[held]} earned {self.names_[badge]} later"
-        some = f"{n:,}" if n >= MIN_LEARNERS_SHOWN else f"fewer than {MIN_LEARNERS_SHOWN}"
+        if not shown(of):
+            return f"{learners(n, start=True)} who earned {self.names_[held]} earned {self.names_[badge]} later"
+        some = f"{n:,}" if shown(n) else learners(n, start=True).removesuffix(" learners")
         return f"{some} of the {of:,} learners who earned {self.names_[held]} earned {self.names_[badge]} later"
 
     def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:

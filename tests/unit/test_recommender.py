@@ -12,6 +12,7 @@ from scipy import sparse
 from sklearn.metrics.pairwise import cosine_similarity
 
 from colearn.errors import InvalidInput, NotFound
+from colearn.recommender import signals
 from colearn.recommender.index import IdIndex
 from colearn.recommender.item_knn import ItemKNN
 from colearn.recommender.projections import Projection
@@ -136,7 +137,8 @@ def test_spine_progression_uses_layer_rank_from_data_not_four_layers() -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_reasons_name_the_right_counts(rec: Recommender) -> None:
+def test_reasons_name_the_right_counts(rec: Recommender, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(signals, "MIN_LEARNERS_SHOWN", 2)  # the small data's counts in words (5 in the product)
     out = rec.recommend("t")
     assert [r.badge_id for r in out][:2] == ["club", "show"]
     club = out[0]
@@ -152,7 +154,7 @@ def test_reasons_name_the_right_counts(rec: Recommender) -> None:
     assert show.reasons[0] == "2 learners who hold First also hold Show"
     assert not any("step up" in r for r in show.reasons)  # two layers up: spine gave it nothing
     singles = {r.badge_id: r.reasons for r in out}
-    assert singles["quiz"][0] == "1 learner who holds First also holds Quiz"
+    assert singles["quiz"][0] == "Fewer than 2 learners who hold First also hold Quiz"
 
 
 def test_reasons_only_from_signals_that_contributed() -> None:

@@ -11,6 +11,7 @@ import pytest
 from colearn.recommender.context import DestinationFit, EarningStage, TenureStage, ThemeFit, Trending
 from colearn.recommender.projections import Projection
 from colearn.recommender.recommend import ranker_signals
+from colearn.recommender import signals
 from colearn.recommender.signals import Interests, Profile
 from colearn.ingest.synthetic.climb import synthetic_city
 from colearn.recommender.sequence import SEQUENCE_FEATURES, BackoffTransitions
@@ -26,6 +27,13 @@ THEMED = [dict(b, themes=["digital"] if b["id"] in {"first", "club", "show"} els
           for b in BADGES]
 
 
+@pytest.fixture
+def k2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counts from 2 shown as numbers (5 in the product): the hand-checked counts of the small
+    data below are then in the sentences."""
+    monkeypatch.setattr(signals, "MIN_LEARNERS_SHOWN", 2)
+
+
 def _projection(rows=None) -> Projection:
     return Projection.from_rows(make_awards() if rows is None else rows, THEMED, CELLS)
 
@@ -35,7 +43,7 @@ def _profile(p: Projection, learner: str) -> Profile:
     return Profile(held=held, held_on=on)
 
 
-def test_transitions_count_next_badges_by_hand() -> None:
+def test_transitions_count_next_badges_by_hand(k2: None) -> None:
     p = _projection()
     t = Transitions(decay=0.0).fit(p)
     col = p.badges.row
@@ -80,7 +88,7 @@ def test_sequence_features_give_the_holdings_concentration_by_hand() -> None:
         refit.features(_profile(p, "t"))["holders_hhi"])
 
 
-def test_earned_later_counts_ordered_pairs() -> None:
+def test_earned_later_counts_ordered_pairs(k2: None) -> None:
     p = _projection()
     e = EarnedLater().fit(p)
     col = p.badges.row
@@ -147,7 +155,7 @@ def test_theme_and_destination_fit_follow_stated_interests_then_held_badges() ->
         "Leads to employment, the destination you chose"
 
 
-def test_earning_stage_tenure_and_trending_by_hand() -> None:
+def test_earning_stage_tenure_and_trending_by_hand(k2: None) -> None:
     p = _projection()
     col = p.badges.row
     stage = EarningStage().fit(p)
@@ -162,7 +170,7 @@ def test_earning_stage_tenure_and_trending_by_hand() -> None:
     assert TenureStage().fit(p).score(one).max() == 1.0
 
 
-def test_stage_and_tenure_reasons_say_what_they_count_and_never_often_of_one() -> None:
+def test_stage_and_tenure_reasons_say_what_they_count_and_never_often_of_one(k2: None) -> None:
     """Tenure compares the time from the learner's first badge to their latest (not to now) with
     the time from each awardee's first badge to this award; one learner is not "often"."""
     day = 86_400
@@ -177,18 +185,18 @@ def test_stage_and_tenure_reasons_say_what_they_count_and_never_often_of_one() -
     assert tenure.explain(t, col("club")) == \
         "Your latest badge came 30 to 90 days after your first; 2 learners earned this one at that point"
     assert tenure.explain(t, col("quiz")) == \
-        "Your latest badge came 30 to 90 days after your first; 1 learner earned this one at that point"
+        "Your latest badge came 30 to 90 days after your first; fewer than 2 learners earned this one at that point"
     assert tenure.explain(s, col("read")) == \
-        "Your latest badge came within a day of your first; 1 learner earned this one at that point"
+        "Your latest badge came within a day of your first; fewer than 2 learners earned this one at that point"
     assert tenure.explain(t, col("read")) is None  # earned within a day, not 30 to 90 days, after a first
     stage = EarningStage().fit(p)
     assert stage.explain(t, col("club")) is None  # nobody here earned a 3rd badge
     one = Profile.of([col("first")], [0])
     assert stage.explain(one, col("club")) == "Often the next badge at your stage: 2 learners earned it as their 2nd"
-    assert stage.explain(one, col("quiz")) == "It would be your 2nd badge; 1 learner earned it as their 2nd"
+    assert stage.explain(one, col("quiz")) == "It would be your 2nd badge; fewer than 2 learners earned it as their 2nd"
 
 
-def test_co_holder_reasons_agree_in_number() -> None:
+def test_co_holder_reasons_agree_in_number(k2: None) -> None:
     rows = [("a", "first", 0, "1"), ("a", "club", 10, "2"), ("b", "club", 20, "3"), ("b", "show", 30, "4"),
             ("c", "show", 40, "5")]
     p = Projection.from_rows(rows, THEMED, CELLS)
@@ -196,10 +204,30 @@ def test_co_holder_reasons_agree_in_number() -> None:
     learner = Profile.of([col("first")], [0])  # one co-holder of First holds Club; two learners hold Club
     rp3 = RP3beta().fit(p)
     assert rp3.explain(learner, col("club")) == \
-        "Learners like you: 1 learner who holds First holds it too, though only 2 learners hold it in all"
+        "Learners like you: fewer than 2 learners who hold First hold it too, though only 2 learners hold it in all"
     ppr = PersonalisedPageRank().fit(p)
     assert ppr.explain(learner, col("club")) == \
-        "Learners with badges like yours hold it: 1 learner who holds First holds it too"
+        "Learners with badges like yours hold it: fewer than 2 learners who hold First hold it too"
+
+
+def test_no_reason_shows_a_count_under_five() -> None:
+    """Reasons reach anonymous callers and partner sites: a count of learners under 5 (the k of
+    insights, ``config.MIN_LEARNERS_SHOWN``) is said as "fewer than 5", in every template that
+    counts learners (3, 2 and 1 learners here, where the sentences showed them)."""
+    p = _projection()
+    col = p.badges.row
+    t = _profile(p, "t")
+    said = [Transitions(decay=0.0).fit(p).explain(t, col("club")), EarnedLater().fit(p).explain(t, col("show")),
+            EarningStage().fit(p).explain(t, col("club")), EarningStage().fit(p).explain(t, col("quiz")),
+            RP3beta().fit(p).explain(t, col("club")), PersonalisedPageRank().fit(p).explain(t, col("club")),
+            BackoffTransitions().fit(p).explain(t, col("club"))]
+    assert said[:4] == ["Fewer than 5 learners who earned First went on to earn Club next",
+                        "Fewer than 5 of the 5 learners who earned First earned Show later",
+                        "It would be your 2nd badge; fewer than 5 learners earned it as their 2nd",
+                        "It would be your 2nd badge; fewer than 5 learners earned it as their 2nd"]
+    for sentence in said:
+        assert sentence is not None and sentence[0].isupper(), sentence
+        assert not any(f" {n} learner" in sentence or sentence.startswith(f"{n} ") for n in range(1, 5)), sentence
 
 
 def _registered(signal: str):
