@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Annotated
-
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from colearn.errors import InvalidInput
 from colearn.graph import access
 from colearn.mail import Message
+from colearn.records.fields import Email
 from colearn.service import learner_awards
 from colearn.service.deps import StoreDep
 from colearn.service.learner_deps import LearnerDep, MailerDep, Session, client_address, limit, start_session
@@ -43,16 +42,7 @@ class SignInEmail(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: Annotated[str, Field(min_length=3, max_length=320)]
-
-    @field_validator("email")
-    @classmethod
-    def _looks_like_email(cls, v: str) -> str:
-        v = v.strip()
-        local, _, domain = v.partition("@")
-        if not local or "." not in domain or " " in v:
-            raise ValueError(f"'{v}' is not an email address")
-        return v
+    email: Email = Field(description="one email address (``colearn.records.fields.email_problem``)")
 
 
 class SignInToken(BaseModel):
