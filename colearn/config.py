@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     #: Sign-in links sent per email address an hour; claim codes tried per learner a minute.
     signin_emails_per_hour: int = Field(default=5, ge=1)
+    #: Sign-in links asked for per client address an hour (a classroom behind one address;
+    #: up to a fifth of them at once).
+    signin_emails_per_client_hour: int = Field(default=300, ge=1)
     claim_code_tries_per_minute: int = Field(default=10, ge=1)
 
     neo4j_uri: str | None = Field(

@@ -147,6 +147,13 @@ class Conflict(ColearnError):
     status = 409
 
 
+class Gone(ColearnError):
+    """What the caller names existed but was withdrawn for good (HTTP 410)."""
+
+    type_slug = "gone"
+    status = 410
+
+
 class Unauthorised(ColearnError):
     """No valid credentials were presented (HTTP 401)."""
 

@@ -19,11 +19,12 @@ import ssl
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 from typing import Protocol
 
 from colearn.config import Settings
+from colearn.records.fields import email_problem
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,13 @@ class Message:
         address): its domain is written in IDNA (RFC 5891, ``xn--``) so that any
         server takes it, and a local part that is not ASCII is kept as UTF-8 under
         the SMTPUTF8 policy (RFC 6531; ``smtplib`` then asks the server for SMTPUTF8).
+
+        Raises:
+            ValueError: ``to`` is not exactly one address (a list, a display name, a
+                line break...): such a message is never built, so never sent.
         """
         to = _ascii_domain(self.to)
+        _one_recipient(self.to, to)
         msg = EmailMessage(policy=email.policy.default if to.isascii() else email.policy.SMTPUTF8)
         msg["From"], msg["To"], msg["Subject"] = sender, to, self.subject
         msg["Date"] = formatdate(localtime=False)
@@ -59,6 +65,17 @@ class Message:
         if self.html:
             msg.add_alternative(self.html, subtype="html")
         return msg
+
+
+def _one_recipient(given: str, header: str) -> None:
+    """Refuse (``ValueError``) a recipient that is not exactly one address, whatever the
+    caller checked: the last guard against a list, a display name or a header break
+    (``records.fields.email_problem``, and ``email.utils.getaddresses`` finding one address)."""
+    wrong = email_problem(given.strip())
+    if wrong is None and len(getaddresses([header])) != 1:
+        wrong = f"'{given}' is not one address"
+    if wrong is not None:
+        raise ValueError(f"message not sent: {wrong}")
 
 
 def _ascii_domain(address: str) -> str:
@@ -92,12 +109,13 @@ class OutboxMailer:
         self.where = f"the outbox folder {self.folder.resolve()}"
 
     def send(self, message: Message) -> None:
+        data = bytes(message.build(self.sender))  # first: a message refused leaves no file
         self.folder.mkdir(parents=True, exist_ok=True)
         ns = time.time_ns()
         name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(ns // 10**9))}.{ns % 10**9:09d}Z-{secrets.token_hex(4)}.eml"
         fd = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(bytes(message.build(self.sender)))
+            fh.write(data)
 
     def messages(self) -> list[Path]:
         """The ``.eml`` files written so far, oldest first."""

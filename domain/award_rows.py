@@ -17,6 +17,7 @@ from colearn.graph.issuing import (MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE, Awar
 from colearn.graph.schema import AssertionStatus
 from colearn.graph.store import GraphStore
 from colearn.openbadges.rules import date_problem
+from colearn.records.fields import email_problem
 
 __all__ = ["award_of", "award_row", "check_request", "checked_page", "held_detail", "live_pairs", "page_learner",
            "preview", "repeats"]
@@ -24,8 +25,8 @@ __all__ = ["award_of", "award_row", "check_request", "checked_page", "held_detai
 
 def check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
     """The issue and expiry times (epoch s) of an award request, checked: a known recipient
-    type, a plausible email or URL, an http(s) evidence URL, a key of 1 to ``MAX_KEY_LENGTH``
-    characters, and the dates verifiers require (``openbadges.rules.date_problem``);
+    type, exactly one email address (``records.fields.email_problem``) or an http(s) URL, an
+    http(s) evidence URL, a key of 1 to ``MAX_KEY_LENGTH`` characters, and the dates verifiers require (``openbadges.rules.date_problem``);
     ``issued_on`` defaults to ``now``.
 
     Raises:
@@ -36,8 +37,9 @@ def check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
     identity = req.recipient.normalised()
     if not identity:
         raise InvalidInput("recipient identity is empty", field="recipient.identity")
-    if req.recipient.type == "email" and ("@" not in identity or " " in identity):
-        raise InvalidInput(f"'{identity}' is not an email address", field="recipient.identity")
+    wrong_email = email_problem(identity) if req.recipient.type == "email" else None
+    if wrong_email is not None:
+        raise InvalidInput(wrong_email, field="recipient.identity")
     if req.recipient.type == "url" and not identity.startswith(("http://", "https://")):
         raise InvalidInput(f"'{identity}' is not an http(s) URL", field="recipient.identity")
     if req.evidence_url is not None and not req.evidence_url.startswith(("http://", "https://")):

@@ -145,6 +145,12 @@ def use_token(store: GraphStore, kind: str, secret: str, *, what: str = "link",
     return rows[0]
 
 
+def release_token(store: GraphStore, kind: str, secret: str) -> bool:
+    """Give a single-use token back, unused, after the action its use paid for failed
+    (a claim link whose accept was refused); whether there was one to give back."""
+    return bool(store.write(lq.RELEASE_ACCESS_TOKEN, {"id": digest(secret), "kind": kind}))
+
+
 def use_refresh_token(store: GraphStore, secret: str, *, now: int | None = None) -> dict[str, Any]:
     """Use a refresh token (``use_token`` of kind ``REFRESH``), ending its learner's
     session when a used one comes back.

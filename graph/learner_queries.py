@@ -53,6 +53,13 @@ CONSUME_ACCESS_TOKEN = (
     "RETURN t.learner_id AS learner_id, t.assertion_id AS assertion_id, t.expires_on AS expires_on"
 )
 
+#: Give a single-use token back after a use whose action failed: unused again (``uses``
+#: 0, ``used_on`` null), if it is single-use. Params: ``id``, ``kind``. Returns 0 or 1 row ``{uses}``.
+RELEASE_ACCESS_TOKEN = (
+    f"MATCH (t:{Label.ACCESS_TOKEN} {{id: $id}}) WHERE t.kind = $kind AND coalesce(t.max_uses, 1) = 1 "
+    "SET t.uses = 0, t.used_on = null RETURN t.uses AS uses"
+)
+
 #: End a learner's tokens of some kinds early (e.g. every refresh token at sign-out).
 #: Params: ``learner_id``, ``kinds``, ``now``. Returns ``{ended}``.
 END_ACCESS_TOKENS = (

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 _TITLES = {
     400: "Bad request", 401: "Unauthorised", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 413: "Content too large", 415: "Unsupported media type",
+    405: "Method not allowed", 409: "Conflict", 410: "Gone", 413: "Content too large", 415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many requests", 500: "Internal error", 503: "Service unavailable",
 }

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import email
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
 from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from colearn.config import Settings
 
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
-from tests.openbadges_builders import seed_issuing_city
+from colearn.service.app import create_app
+from tests.openbadges_builders import BASE, seed_issuing_city
 
 
 def seed_learner_city(store: GraphStore) -> None:
@@ -47,3 +55,15 @@ def link_token(message: email.message.EmailMessage, page: str) -> str:
     found = re.search(rf"/{page}#token=([A-Za-z0-9_\-]+)", text)
     assert found, f"no /{page} link in: {text}"
     return found.group(1)
+
+
+@contextmanager
+def learner_client(store: GraphStore, folder: Path, **settings: Any) -> Iterator[tuple[TestClient, Path]]:
+    """A client of an app over ``seed_learner_city`` writing mail to ``<folder>/outbox``
+    (returned with it); the API's own limit off unless ``settings`` say otherwise."""
+    seed_learner_city(store)
+    box = folder / "outbox"
+    app = create_app(Settings(**{"data_dir": folder, "base_url": BASE, "rate_limit_per_minute": 0,
+                                 "mail_outbox": box, **settings}), store=store)
+    with TestClient(app) as client:
+        yield client, box

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from colearn import times
 
-__all__ = ["Email", "Name", "Record", "Ref", "RefList", "Session", "Slug", "Url", "epoch"]
+__all__ = ["Email", "email_problem", "Name", "Record", "Ref", "RefList", "Session", "Slug", "Url", "epoch"]
 
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -45,12 +45,57 @@ Ref = Annotated[str, Field(min_length=1)]
 RefList = Annotated[list[Ref], AfterValidator(_unique_list)]
 Name = Annotated[str, Field(min_length=1)]
 URL_PATTERN = r"^https?://[^\s/?#]+\S*$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 Url = Annotated[str, Field(pattern=URL_PATTERN)]
-Email = Annotated[str, Field(pattern=EMAIL_PATTERN)]
 #: What a value that does not match one of these patterns is told (pydantic quotes the pattern).
-PATTERN_MESSAGES = {URL_PATTERN: "must be an http:// or https:// URL, without spaces",
-                    EMAIL_PATTERN: "must be an email address (name@example.org)"}
+PATTERN_MESSAGES = {URL_PATTERN: "must be an http:// or https:// URL, without spaces"}
+
+#: Characters never in an address accepted here: list separators, the brackets of a
+#: display name, quotes and the specials of RFC 5322 ``(`` ``)`` ``[`` ``]`` ``\\`` ``:``.
+_NOT_IN_EMAIL = frozenset(',;<>()[]\\:"')
+
+
+def email_problem(value: str) -> str | None:
+    """Why ``value`` is not exactly one email address, or None when it is one.
+
+    The rule of every email field here (sign-in, award recipients, organisation
+    contacts; the mailer checks it again): one ``@``; a local part of 1 to 64
+    characters, not starting or ending with ``.`` nor holding ``..``; a domain of at
+    least two labels separated by dots, each 1 to 63 letters, digits or ``-`` (not at
+    either end), the last not all digits; at most 254 characters; no whitespace, no
+    control characters, and none of ``, ; < > ( ) [ ] \\ : "`` (so never a list of
+    addresses nor a display name). Letters beyond ASCII are allowed (RFC 6531/IDNA).
+    """
+    if not value:
+        return "an email address is empty"
+    if len(value) > 254:
+        return "an email address has at most 254 characters"
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return f"{value!r} is not an email address: it holds whitespace or a control character"
+    if any(c in _NOT_IN_EMAIL for c in value):
+        return f"'{value}' is not one email address: give one, without , ; < > ( ) [ ] \\ : or quotes"
+    local, at, domain = value.rpartition("@")
+    if not at or not local or "@" in local:
+        return f"'{value}' is not an email address: it needs exactly one @ (name@example.org)"
+    if len(local) > 64 or local.startswith(".") or local.endswith(".") or ".." in local:
+        return f"'{value}' is not an email address: the part before @ is not valid"
+    labels = domain.split(".")
+    if len(labels) < 2 or len(domain) > 253 or labels[-1].isdigit() or not all(
+            0 < len(label) <= 63 and not label.startswith("-") and not label.endswith("-")
+            and all(c.isalnum() or c == "-" for c in label) for label in labels):
+        return f"'{value}' is not an email address: '{domain}' is not a domain such as example.org"
+    return None
+
+
+def _email(value: str) -> str:
+    problem = email_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+#: One email address (``email_problem``); surrounding spaces are stripped first.
+Email = Annotated[str, BeforeValidator(lambda v: v.strip(" ") if isinstance(v, str) else v), Field(max_length=254),
+                  AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email", "maxLength": 254})]
 
 
 class Record(BaseModel):

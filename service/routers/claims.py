@@ -3,7 +3,9 @@
 - ``POST /claims/view``, ``/claims/accept``, ``/claims/decline`` take the token
   of a claim link (``/claim#token=...`` in the award notice) in the body, so it
   never lands in a URL log. Viewing does not use the link up; accepting or
-  declining does (single use, expiring). Following the link proves the email
+  declining does (single use, expiring), and only when the answer is made: a
+  refused one leaves the link unused. An award its organisation revoked or
+  withdrew answers 410 on all three. Following the link proves the email
   address, so accepting signs in the learner that address names and answers a
   ``Session``; an award made to a learner id other than the address's own is
   accepted only by that learner signed in.
@@ -31,9 +33,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from colearn import times
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
-from colearn.errors import Conflict
+from colearn.errors import Conflict, Gone
 from colearn.graph import access
-from colearn.graph.issuing import AwardReport, AwardRequest, Recipient, assertion_id_for, live_awards
+from colearn.graph.issuing import (AssertionRecord, AwardReport, AwardRequest, Recipient, assertion_id_for,
+                                  live_awards)
 from colearn.graph.store import GraphStore
 from colearn.openbadges.documents import Publisher
 from colearn.service import learner_awards
@@ -47,7 +50,7 @@ from colearn.service.problems import problem_responses
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["claims"])
 Id = Annotated[str, Path(min_length=1, max_length=200)]
-_ERRORS = problem_responses(401, 403, 404, 409, 422, 429)
+_ERRORS = problem_responses(401, 403, 404, 409, 410, 422, 429)
 
 
 def notify_awards(request: Request, store: GraphStore, report: AwardReport) -> int:
@@ -113,7 +116,7 @@ def view_claim(pub: PublisherDep, body: ClaimToken) -> ClaimView:
     """The badge a claim link awards, without using the link up.
     Who: anyone holding the link (the token is the credential)."""
     token = access.peek_token(pub.store, access.CLAIM, body.token, what="claim link")
-    record = learner_awards.get(pub.store, token["assertion_id"])
+    record = _still_awarded(learner_awards.get(pub.store, token["assertion_id"]))
     badge = pub.badge_info(record.badge_id or "")
     org = pub.organisation(record.issuer_id) if record.issuer_id else {}
     return ClaimView(
@@ -126,18 +129,35 @@ def view_claim(pub: PublisherDep, body: ClaimToken) -> ClaimView:
         signs_in=token["learner_id"] == record.learner_id)
 
 
+def _still_awarded(record: AssertionRecord) -> AssertionRecord:
+    """``record``, unless its organisation revoked or withdrew it.
+
+    Raises:
+        Gone: (410) it was revoked or withdrawn: the link can no longer show or answer it.
+    """
+    if record.withdrawn or record.status == "revoked":
+        reason = None if record.withdrawn else record.props.get("revocation_reason")
+        raise Gone("this award was withdrawn by its organisation" + (f" ({reason})" if reason else "")
+                   + ": there is nothing left to view, accept or decline")
+    return record
+
+
 def _claim(request: Request, principal_learner: str | None, pub: Publisher, secret: str,
            accept: bool) -> ClaimAccepted:
     store = pub.store
     peek = access.peek_token(store, access.CLAIM, secret, what="claim link")
-    record = learner_awards.get(store, peek["assertion_id"])
+    record = _still_awarded(learner_awards.get(store, peek["assertion_id"]))
     signs_in = peek["learner_id"] == record.learner_id
     if not signs_in:  # the link alone does not sign in to the learner account it was awarded to
         caller = policy.acting_for(learner_id=principal_learner) if principal_learner else None
         policy.require(caller, Action.CLAIM_LEARNER_AWARD, policy.of_assertion(record, Action.CLAIM_LEARNER_AWARD))
     token = access.use_token(store, access.CLAIM, secret, what="claim link")
     learner = str(record.learner_id)
-    done = learner_awards.respond(request, pub, token["assertion_id"], accept, learner_id=learner)
+    try:
+        done = learner_awards.respond(request, pub, token["assertion_id"], accept, learner_id=learner)
+    except Exception:
+        access.release_token(store, access.CLAIM, secret)  # spent only by an answer that was made
+        raise
     session = start_session(request, store, learner) if signs_in and principal_learner != learner else None
     return ClaimAccepted(assertion_id=done.id, status=done.status, learner_id=learner, session=session)
 

@@ -86,6 +86,26 @@ def test_tokens_are_single_use_expire_and_keep_only_a_hash(any_store: GraphStore
     assert any_store.read(queries.count_nodes(Label.ACCESS_TOKEN)) == [{"n": 0}]
 
 
+@covers("RELEASE_ACCESS_TOKEN")
+def test_a_released_single_use_token_works_again_once(any_store: GraphStore) -> None:
+    secret = access.issue_token(any_store, access.CLAIM, "l1", 600, assertion_id="as-1", now=NOW)
+    access.use_token(any_store, access.CLAIM, secret, now=NOW + 1)
+    with pytest.raises(Conflict, match="already been used"):  # a racing use counts too
+        access.use_token(any_store, access.CLAIM, secret, now=NOW + 2)
+    assert access.release_token(any_store, access.CLAIM, secret) is True
+    peek = access.peek_token(any_store, access.CLAIM, secret, now=NOW + 3)
+    assert (peek["uses"], peek["used_on"]) == (0, None)
+    assert access.use_token(any_store, access.CLAIM, secret, now=NOW + 4)["assertion_id"] == "as-1"
+    with pytest.raises(Conflict, match="already been used"):
+        access.use_token(any_store, access.CLAIM, secret, now=NOW + 5)
+    assert access.release_token(any_store, access.SIGNIN, secret) is False  # wrong kind
+    assert access.release_token(any_store, access.CLAIM, "not-a-token") is False
+    multi = access.issue_token(any_store, access.REFRESH, "l2", 600, max_uses=2, now=NOW)
+    access.use_token(any_store, access.REFRESH, multi, now=NOW)
+    assert access.release_token(any_store, access.REFRESH, multi) is False  # single-use tokens only
+    assert access.peek_token(any_store, access.REFRESH, multi, now=NOW + 1)["uses"] == 1
+
+
 @covers("ENSURE_LEARNER")
 def test_ensure_learner_creates_once(any_store: GraphStore) -> None:
     assert access.ensure_learner(any_store, "rc-new", now=NOW) is True
