@@ -13,7 +13,7 @@ from colearn.graph.issuing import (MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE, Awar
 from colearn.graph.schema import AssertionStatus
 from colearn.openbadges.rules import date_problem
 
-__all__ = ["award_of", "award_row", "check_request"]
+__all__ = ["award_of", "award_row", "check_request", "held_detail"]
 
 
 def check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
@@ -78,3 +78,11 @@ def award_of(got: dict[str, Any], *, created: bool, detail: str | None = None) -
     return Award(id=got["id"], badge_id=got["badge_id"], learner_id=got["learner_id"], status=got["status"],
                  created=created, issued_on=int(got["issued_on"]), expires_on=got["expires_on"],
                  status_index=-1 if index is None else int(index), detail=detail)
+
+
+def held_detail(got: dict[str, Any], *, dry_run: bool = False) -> str:
+    """What the answer of an award not made says: the learner holds the badge live
+    (``got``: the held award's row); in a dry run, that none would be made."""
+    waiting = " (awaiting the learner's answer)" if got["status"] == str(AssertionStatus.ISSUED) else ""
+    return (f"learner '{got['learner_id']}' already holds badge '{got['badge_id']}' live (assertion "
+            f"{got['id']}, {got['status']}{waiting}): no second copy {'would be' if dry_run else 'was'} awarded")

@@ -43,7 +43,8 @@ from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES,
                                    assertion_id_for, epoch, get_assertion, identity_hash, learner_id_for,
                                    parse_time, portfolio, revoked_assertions, spine_order)
 from colearn.domain.award_csv import parse_award_csv
-from colearn.domain.award_rows import award_of, award_row, check_request
+from colearn.domain.award_preview import preview
+from colearn.domain.award_rows import award_of, award_row, check_request, held_detail
 from colearn.domain.completions import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
                                         completion_assertion_id, unmet_steps)
 from colearn.graph.schema import AssertionStatus, Label
@@ -69,10 +70,11 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
                batch_size: int = BATCH_SIZE, dry_run: bool = False) -> AwardReport:
     """Award badges of one organisation: one statement per batch of ``batch_size``.
 
-    With ``dry_run`` nothing is written: the report says what a real call
-    would do (each award ``created`` True when it would be new, False when its
-    idempotency key already names it; ``status_index`` -1) and what it would
-    refuse, by the same checks.
+    With ``dry_run`` nothing is written and nothing is claimed: the report
+    (``dry_run`` True) says what a real call would do, each award ``created``
+    False and ``would_create`` True when it would be new, False when its
+    idempotency key already names it or the learner holds the badge live
+    (``domain.award_preview``), and what it would refuse, by the same checks.
 
     Every request is checked before anything is written: a bad value, a badge
     that does not exist, a learner id that does not exist, a badge another
@@ -108,9 +110,9 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
         dry_run: preview only; write nothing.
 
     Returns:
-        The awards made or found again (or that would be; an award already
-        held live with its ``detail``), and the refused requests (with any
-        refused, no awards unless ``dry_run``).
+        The awards made or found again (or, in a dry run, that would be; an
+        award already held live with its ``detail``), and the refused requests
+        (with any refused, no awards unless ``dry_run``).
 
     Raises:
         NotFound: the organisation does not exist.
@@ -171,7 +173,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
             kept.append((rec, row, req))
     first = _repeats(kept, existing)
     if dry_run:
-        return _preview(report, kept, existing, first, _live_pairs(store, kept, existing, now_s, batch_size))
+        return preview(store, report, kept, existing, first, now_s, batch_size)
     if report.refused:  # the call lands whole or not at all
         report.sort()
         return report
@@ -193,7 +195,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
         else:
             held = bool(got["held"]) or i in first
             report.awards.append(award_of(got, created=bool(got["created"]) and not held,
-                                           detail=_held_detail(got) if held else None))
+                                           detail=held_detail(got) if held else None))
             report.requests.append(req)
     report.sort()
     return report
@@ -217,52 +219,10 @@ def _repeats(kept: list[tuple[int, dict[str, Any], AwardRequest]],
     return out
 
 
-def _live_pairs(store: GraphStore, kept: list[tuple[int, dict[str, Any], AwardRequest]],
-                existing: dict[str, dict[str, Any]], now: int, batch_size: int) -> dict[tuple[str, str], dict[str, Any]]:
-    """The live award (the smallest id) of each (learner, badge) pair of the rows of
-    ``kept`` that would create one, read in one statement per ``batch_size`` pairs."""
-    pairs = sorted({(row["learner_id"], row["badge_id"]) for _, row, _ in kept if row["id"] not in existing})
-    live: dict[tuple[str, str], dict[str, Any]] = {}
-    for start in range(0, len(pairs), batch_size):
-        for r in store.read(queries.LIVE_AWARDS_OF_PAIRS, {"now": now, "pairs": [
-                {"learner_id": lid, "badge_id": bid} for lid, bid in pairs[start:start + batch_size]]}):
-            live.setdefault((r["learner_id"], r["badge_id"]), r)
-    return live
-
-
-def _held_detail(got: dict[str, Any]) -> str:
-    """What the answer of an award not made says: the learner holds the badge live."""
-    waiting = " (awaiting the learner's answer)" if got["status"] == str(AssertionStatus.ISSUED) else ""
-    return (f"learner '{got['learner_id']}' already holds badge '{got['badge_id']}' live (assertion "
-            f"{got['id']}, {got['status']}{waiting}): no second copy was awarded")
-
-
-def _preview(report: AwardReport, kept: list[tuple[int, dict[str, Any], AwardRequest]],
-             existing: dict[str, dict[str, Any]], first: dict[int, int],
-             live: dict[tuple[str, str], dict[str, Any]]) -> AwardReport:
-    """The dry run of ``award_many``: what its write would create or find again (``kept``,
-    the rows its checks passed; ``first``, the repeats of a pair; ``live``, the pairs
-    held live), beside what it refuses."""
-    for i, (_, row, req) in enumerate(kept):
-        held = live.get((row["learner_id"], row["badge_id"])) if row["id"] not in existing else None
-        p = row["props"]
-        if held is not None:
-            report.awards.append(award_of(held, created=False, detail=_held_detail(held)))
-        else:
-            new = report.awards[first[i]] if i in first else None
-            report.awards.append(Award(
-                id=new.id if new else row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
-                status=str(AssertionStatus.ISSUED), created=row["id"] not in existing and new is None,
-                issued_on=int(p["issued_on"]), expires_on=p.get("expires_on"), status_index=-1,
-                detail=_held_detail({**row, "id": new.id, "status": new.status}) if new else None))
-        report.requests.append(req)
-    report.sort()
-    return report
-
-
 def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pepper: bytes,
-          now: datetime | int | None = None) -> Award:
-    """Award one badge (``award_many`` with one request), raising instead of reporting.
+          now: datetime | int | None = None, dry_run: bool = False) -> Award:
+    """Award one badge (``award_many`` with one request), raising instead of reporting;
+    with ``dry_run``, write nothing and answer what the award would be (``would_create``).
 
     Raises:
         InvalidInput: a bad value, or the organisation has no email.
@@ -270,7 +230,7 @@ def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pep
         Forbidden: another organisation defines the badge.
         Conflict: the idempotency key names an assertion of another badge or learner.
     """
-    report = award_many(store, organisation_id, [request], pepper=pepper, now=now)
+    report = award_many(store, organisation_id, [request], pepper=pepper, now=now, dry_run=dry_run)
     if report.errors:
         raise report.errors[0]
     return report.awards[0]
@@ -456,8 +416,8 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
                         batch_size=batch_size, dry_run=dry_run or bool(refused))
     for line, reason in refused:
         report.refuse(line, InvalidInput(reason))
-    if refused and not dry_run:
-        report.awards, report.requests = [], []
+    if refused and not dry_run:  # checked as a dry run, but this call is not one: it answers no awards
+        report.awards, report.requests, report.dry_run = [], [], False
     report.sort()
     return report
 
