@@ -21,6 +21,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.table import Table
 
 from colearn import __version__
+from colearn.cli.messages import error_message
 from colearn.config import get_settings
 from colearn.errors import ColearnError, in_result
 from colearn.graph.store import GraphStore, open_store
@@ -89,7 +90,8 @@ def store() -> Iterator[GraphStore]:
 
 def run(fn: Callable[[], T]) -> T:
     """Run a command body; turn colearn errors into a message on stderr (one line, never wrapped
-    at the terminal's width, so that a log or ``grep`` finds it whole) and exit status 1.
+    at the terminal's width, so that a log or ``grep`` finds it whole) and exit status 1. A field
+    that an option gave is named as the option the user typed (``colearn.cli.messages``).
 
     Raises:
         typer.Exit: with code 1, when ``fn`` raised a ``ColearnError``.
@@ -97,7 +99,7 @@ def run(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except ColearnError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(error_message(exc))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
 
 

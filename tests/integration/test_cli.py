@@ -198,3 +198,23 @@ def test_ingest_openbadges_exits_1_when_files_are_refused(data_dir: Path) -> Non
     result = runner.invoke(app, ["ingest", "openbadges", "--no-strict", str(good), str(bad)])
     assert result.exit_code == 1 and "1 of 2" in result.output
     assert runner.invoke(app, ["ingest", "openbadges", str(good)]).exit_code == 0
+
+
+@pytest.mark.parametrize(("args", "option", "internal"), [
+    (["keys", "create", "--role", "partner", "--origin", "not-an-origin"], "--origin", "origins"),
+    (["keys", "create", "--role", "organisation"], "--organisation", "organisation_id"),
+    (["insights", "issued", "--from", "31/01/2025"], "--from", "field 'from'"),
+    (["generate", "--size", "Q"], "--size", "field 'size'"),
+    (["issue", "web-foundations", "--org", "brackenford-college", "--url", "ftp://x.example", "--dry-run"],
+     "--url", "recipient"),
+    (["issue", "web-foundations", "--org", "brackenford-college", "--email", "a@example.org", "--expires-on",
+      "2000-01-01T00:00:00Z", "--dry-run"], "--expires-on", "_on"),
+    (["issue", "--org", "brackenford-college"], "badge_id:", "field 'badge_id'"),  # an argument, as --help names it
+])
+def test_errors_name_the_option_typed(data_dir: Path, args: list[str], option: str, internal: str) -> None:
+    """An error about a value an option gave names that option, as typed, never the field the
+    layers below call it (``origins``, ``recipient.identity``, ``expires_on``), in every command."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    [error] = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert error.startswith(f"error: {option}") and internal not in result.output, result.output
