@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn,
@@ -51,8 +51,32 @@ class OneLineHelpGroup(typer.core.TyperGroup):
 app = typer.Typer(help="colearn: Cities of Learning pathways, badges and 'what next?'.",
                   no_args_is_help=True, add_completion=False, cls=OneLineHelpGroup)
 
+#: How wide the answer is laid out when stdout is not a terminal and COLUMNS is unset:
+#: wide enough that no table is cut (``recomm…``) or folded mid-cell to fit.
+PIPED_WIDTH = 10_000
+
+
+class AnswerConsole(Console):
+    """The console of a command's answer: on a terminal, the terminal's width; elsewhere (a
+    pipe, a file, a test) ``COLUMNS`` when it is set, else ``PIPED_WIDTH``, where rich would
+    take 80 columns (or the width of a terminal on stdin) and cut or fold a wide table's
+    cells. A table takes only the width its cells need."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        """The console's width and height (see the class)."""
+        size = super().size
+        if self._width is None and not self.is_terminal:  # rich sets _width from COLUMNS
+            return ConsoleDimensions(PIPED_WIDTH, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
 #: The command's answer (tables, JSON).
-out = Console()
+out = AnswerConsole()
 #: Everything else: progress, warnings, errors.
 err = Console(stderr=True)
 
