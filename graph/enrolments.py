@@ -1,5 +1,6 @@
 """A learner's pathway enrolments, as graph operations: enrol, leave, their progress
-and, for an organisation's uptake counts, who started and who completed each pathway.
+(with the next step's badges named) and, for an organisation's uptake counts, who
+started and who completed each pathway.
 
 Statements: ``graph/learner_queries.py`` and ``graph/queries/pathways.py``.
 """
@@ -56,7 +57,9 @@ def _pathway(store: GraphStore, pathway_id: str) -> dict[str, Any] | None:
 def my_pathways(store: GraphStore, learner_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
     """A learner's enrolled pathways with progress: ``[{pathway_id, title, status,
     destination, on, steps_met, steps_total, progress, completed, next_step}]``
-    (``next_step``: the first unmet step's ``{index (1-based), title, badges}``)."""
+    (``next_step``: the first unmet step's ``{index (1-based), title, badges,
+    named_badges}``, ``named_badges`` being ``[{badge_id, name}]`` in the order of
+    ``badges``, the names read in one statement for every pathway)."""
     t = int(time.time()) if now is None else int(now)
     held = {r["badge_id"] for r in store.read(queries.LEARNER_PORTFOLIO, {"learner_id": learner_id, "now": t})}
     out = []
@@ -73,6 +76,11 @@ def my_pathways(store: GraphStore, learner_id: str, *, now: int | None = None) -
                     "progress": met / total if total else 0.0, "completed": total > 0 and met == total,
                     "next_step": None if nxt is None else {"index": nxt + 1, "title": steps[nxt].get("title"),
                                                            "badges": list(steps[nxt].get("badges") or [])}})
+    steps_shown = [r["next_step"] for r in out if r["next_step"] is not None]
+    ids = sorted({b for step in steps_shown for b in step["badges"]})
+    names = {r["id"]: r["name"] for r in store.read(lq.BADGE_NAMES, {"ids": ids})} if ids else {}
+    for step in steps_shown:
+        step["named_badges"] = [{"badge_id": b, "name": names.get(b)} for b in step["badges"]]
     return out
 
 

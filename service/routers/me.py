@@ -24,6 +24,7 @@ from colearn.service.deps import PrincipalDep, SettingsDep, StoreDep
 from colearn.service.insights_schemas import PrivacyPublic
 from colearn.service.learner_deps import LearnerDep
 from colearn.service.problems import problem_responses
+from colearn.service.schemas import NamedBadge
 
 router = APIRouter(tags=["me"])
 Id = Annotated[str, Path(min_length=1, max_length=200)]
@@ -89,7 +90,8 @@ class NextStep(BaseModel):
 
     index: int
     title: str | None
-    badges: list[str]
+    badges: list[str] = Field(description="the ids of the badges that meet the step")
+    named_badges: list[NamedBadge] = Field(description="the same badges, in the same order, each with its name")
 
 
 class MyPathway(BaseModel):
@@ -179,7 +181,8 @@ def my_awards(principal: LearnerDep, store: StoreDep) -> AwardsPublic:
 
 @router.get("/me/pathways", response_model=MyPathways, responses=_ERRORS)
 def my_pathways(principal: LearnerDep, store: StoreDep) -> MyPathways:
-    """The pathways the learner started, each with progress and the next step.
+    """The pathways the learner started, each with progress and the next step (its
+    badges by id and, in ``named_badges``, each with its name).
     Who: a learner (token), for themself."""
     rows = enrolments.my_pathways(store, str(principal.learner_id))
     data = [MyPathway(**{**r, "started_on": _time(r["on"])}) for r in rows]

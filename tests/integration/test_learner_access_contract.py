@@ -211,7 +211,7 @@ def test_profile_replaces_interests_and_home(any_store: GraphStore) -> None:
     assert access.profile(any_store, "l2")["themes"] == []
 
 
-@covers("ENROL", "LEAVE_PATHWAY", "LEARNER_ENROLMENTS", "ORGANISATION_ENROLMENTS")
+@covers("ENROL", "LEAVE_PATHWAY", "LEARNER_ENROLMENTS", "ORGANISATION_ENROLMENTS", "BADGE_NAMES")
 def test_enrolments_progress_and_counts(any_store: GraphStore) -> None:
     _seed(any_store)
     for pid, status in (("p", "published"), ("d", "draft")):
@@ -233,7 +233,8 @@ def test_enrolments_progress_and_counts(any_store: GraphStore) -> None:
         enrolments.enrol(any_store, "l1", "d", now=NOW)
     mine = enrolments.my_pathways(any_store, "l2", now=NOW)
     assert [(m["pathway_id"], m["steps_met"], m["steps_total"], m["completed"]) for m in mine] == [("p", 1, 2, False)]
-    assert mine[0]["next_step"] == {"index": 2, "title": "Step 2", "badges": ["b2"]}
+    assert mine[0]["next_step"] == {"index": 2, "title": "Step 2", "badges": ["b2"],
+                                    "named_badges": [{"badge_id": "b2", "name": "Badge 2"}]}
     assert enrolments.my_pathways(any_store, "l1", now=NOW)[0]["completed"] is True
     assert enrolments.enrolment_learners(any_store, "org", now=NOW) == [
         {"pathway_id": "p", "title": "P", "started": {"l1", "l2", "l3"}, "completed": {"l1"}}]
