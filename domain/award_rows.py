@@ -12,7 +12,7 @@ from typing import Any
 
 from colearn.errors import InvalidInput
 from colearn.graph import queries
-from colearn.graph.issuing import (MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE, Award, AwardReport, AwardRequest,
+from colearn.graph.issuing import (MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE, Award, AwardRequest,
                                    assertion_id_for, epoch, identity_hash, learner_id_for, learner_of_page)
 from colearn.graph.schema import AssertionStatus
 from colearn.graph.store import GraphStore
@@ -20,7 +20,7 @@ from colearn.openbadges.rules import date_problem
 from colearn.records.fields import email_problem
 
 __all__ = ["award_of", "award_row", "check_request", "checked_page", "held_detail", "live_pairs", "page_learner",
-           "preview", "repeats"]
+           "repeats"]
 
 
 def check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:
@@ -139,31 +139,9 @@ def live_pairs(store: GraphStore, kept: list[tuple[int, dict[str, Any], AwardReq
     return live
 
 
-def held_detail(got: dict[str, Any]) -> str:
-    """What the answer of an award not made says: the learner holds the badge live."""
+def held_detail(got: dict[str, Any], *, dry_run: bool = False) -> str:
+    """What the answer of an award not made says: the learner holds the badge live
+    (``got``: the held award's row); in a dry run, that none would be made."""
     waiting = " (awaiting the learner's answer)" if got["status"] == str(AssertionStatus.ISSUED) else ""
     return (f"learner '{got['learner_id']}' already holds badge '{got['badge_id']}' live (assertion "
-            f"{got['id']}, {got['status']}{waiting}): no second copy was awarded")
-
-
-def preview(report: AwardReport, kept: list[tuple[int, dict[str, Any], AwardRequest]],
-             existing: dict[str, dict[str, Any]], first: dict[int, int],
-             live: dict[tuple[str, str], dict[str, Any]]) -> AwardReport:
-    """The dry run of ``award_many``: what its write would create or find again (``kept``,
-    the rows its checks passed; ``first``, the repeats of a pair; ``live``, the pairs
-    held live), beside what it refuses."""
-    for i, (_, row, req) in enumerate(kept):
-        held = live.get((row["learner_id"], row["badge_id"])) if row["id"] not in existing else None
-        p = row["props"]
-        if held is not None:
-            report.awards.append(award_of(held, created=False, detail=held_detail(held)))
-        else:
-            new = report.awards[first[i]] if i in first else None
-            report.awards.append(Award(
-                id=new.id if new else row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
-                status=str(AssertionStatus.ISSUED), created=row["id"] not in existing and new is None,
-                issued_on=int(p["issued_on"]), expires_on=p.get("expires_on"), status_index=-1,
-                detail=held_detail({**row, "id": new.id, "status": new.status}) if new else None))
-        report.requests.append(req)
-    report.sort()
-    return report
+            f"{got['id']}, {got['status']}{waiting}): no second copy {'would be' if dry_run else 'was'} awarded")

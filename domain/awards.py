@@ -43,8 +43,8 @@ from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES,
                                    assertion_id_for, epoch, get_assertion, identity_hash, learner_id_for,
                                    parse_time, portfolio, revoked_assertions, spine_order)
 from colearn.domain.award_csv import parse_award_csv
-from colearn.domain.award_rows import (award_of, award_row, check_request, checked_page, held_detail, live_pairs,
-                                       page_learner, preview, repeats)
+from colearn.domain.award_preview import preview
+from colearn.domain.award_rows import (award_of, award_row, check_request, checked_page, held_detail, page_learner, repeats)
 from colearn.domain.completions import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
                                         completion_assertion_id, unmet_steps)
 from colearn.graph.schema import AssertionStatus, Label
@@ -70,10 +70,11 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
                batch_size: int = BATCH_SIZE, dry_run: bool = False, base_url: str | None = None) -> AwardReport:
     """Award badges of one organisation: one statement per batch of ``batch_size``.
 
-    With ``dry_run`` nothing is written: the report says what a real call
-    would do (each award ``created`` True when it would be new, False when its
-    idempotency key already names it; ``status_index`` -1) and what it would
-    refuse, by the same checks.
+    With ``dry_run`` nothing is written and nothing is claimed: the report
+    (``dry_run`` True) says what a real call would do, each award ``created``
+    False and ``would_create`` True when it would be new, False when its
+    idempotency key already names it or the learner holds the badge live
+    (``domain.award_preview``), and what it would refuse, by the same checks.
 
     A request without ``learner_id`` whose recipient is a learner's page here
     (``{base_url}/learners/{id}``, ``graph.issuing.learner_of_page``) is for
@@ -116,9 +117,9 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
             learner pages name learners; None: no URL is read as one.
 
     Returns:
-        The awards made or found again (or that would be; an award already
-        held live with its ``detail``), and the refused requests (with any
-        refused, no awards unless ``dry_run``).
+        The awards made or found again (or, in a dry run, that would be; an
+        award already held live with its ``detail``), and the refused requests
+        (with any refused, no awards unless ``dry_run``).
 
     Raises:
         NotFound: the organisation does not exist.
@@ -182,7 +183,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
             kept.append((rec, row, req))
     first = repeats(kept, existing)
     if dry_run:
-        return preview(report, kept, existing, first, live_pairs(store, kept, existing, now_s, batch_size))
+        return preview(store, report, kept, existing, first, now_s, batch_size)
     if report.refused:  # the call lands whole or not at all
         report.sort()
         return report
@@ -211,8 +212,9 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
 
 
 def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pepper: bytes,
-          now: datetime | int | None = None, base_url: str | None = None) -> Award:
-    """Award one badge (``award_many`` with one request), raising instead of reporting.
+          now: datetime | int | None = None, base_url: str | None = None, dry_run: bool = False) -> Award:
+    """Award one badge (``award_many`` with one request), raising instead of reporting;
+    with ``dry_run``, write nothing and answer what the award would be (``would_create``).
 
     Raises:
         InvalidInput: a bad value, or the organisation has no email.
@@ -220,7 +222,8 @@ def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pep
         Forbidden: another organisation defines the badge.
         Conflict: the idempotency key names an assertion of another badge or learner.
     """
-    report = award_many(store, organisation_id, [request], pepper=pepper, now=now, base_url=base_url)
+    report = award_many(store, organisation_id, [request], pepper=pepper, now=now, base_url=base_url,
+                        dry_run=dry_run)
     if report.errors:
         raise report.errors[0]
     return report.awards[0]
@@ -407,8 +410,8 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
                         batch_size=batch_size, dry_run=dry_run or bool(refused), base_url=base_url)
     for line, reason in refused:
         report.refuse(line, InvalidInput(reason))
-    if refused and not dry_run:
-        report.awards, report.requests = [], []
+    if refused and not dry_run:  # checked as a dry run, but this call is not one: it answers no awards
+        report.awards, report.requests, report.dry_run = [], [], False
     report.sort()
     return report
 

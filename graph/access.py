@@ -1,5 +1,5 @@
 """Learners getting in, as graph operations: single-use links, claim codes,
-a learner's own profile, pathway enrolments and their progress.
+a learner's own profile (pathway enrolments and their progress: ``graph/enrolments.py``).
 
 Secrets (a claim link's or sign-in link's token, a refresh token, a claim
 code) are made here with ``secrets`` and handed to the caller once; the graph
@@ -417,87 +417,6 @@ def set_profile(store: GraphStore, learner_id: str, changes: dict[str, Any]) -> 
                                          "themes": merged["themes"], "destinations": merged["destinations"],
                                          "home_place": merged.get("home_place")})
     return profile(store, learner_id)
-
-
-def steps_met(steps: Sequence[dict[str, Any]], held: set[str]) -> tuple[int, int]:
-    """``(met, total)`` over a pathway's non-optional steps: a step is met by any
-    ``required`` (default 1) of its badges (the Navigatr/Badgr rule, ARCHITECTURE.md)."""
-    counted = [s for s in steps if not s.get("optional")]
-    met = sum(1 for s in counted if len(held & set(s.get("badges") or [])) >= int(s.get("required") or 1))
-    return met, len(counted)
-
-
-def enrol(store: GraphStore, learner_id: str, pathway_id: str, *, now: int | None = None) -> dict[str, Any]:
-    """Enrol a learner in a published pathway; again changes nothing.
-
-    Returns ``{pathway_id, on, created}``.
-
-    Raises:
-        NotFound: unknown learner, or no published pathway with that id.
-    """
-    rows = store.write(lq.ENROL, {"learner_id": learner_id, "pathway_id": pathway_id, "now": _now(now)})
-    if not rows:
-        if not learner_exists(store, learner_id):
-            raise NotFound(f"learner '{learner_id}' not found")
-        raise NotFound(f"no published pathway '{pathway_id}'")
-    return rows[0]
-
-
-def leave(store: GraphStore, learner_id: str, pathway_id: str) -> bool:
-    """Leave a pathway; False if the learner was not enrolled."""
-    rows = store.write(lq.LEAVE_PATHWAY, {"learner_id": learner_id, "pathway_id": pathway_id})
-    return bool(rows and rows[0]["left"])
-
-
-def _pathway(store: GraphStore, pathway_id: str) -> dict[str, Any] | None:
-    rows = store.read(queries.PATHWAY_GET, {"id": pathway_id})
-    return rows[0]["record"] if rows else None
-
-
-def my_pathways(store: GraphStore, learner_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
-    """A learner's enrolled pathways with progress: ``[{pathway_id, title, status,
-    destination, on, steps_met, steps_total, progress, completed, next_step}]``
-    (``next_step``: the first unmet step's ``{index (1-based), title, badges}``)."""
-    t = _now(now)
-    held = {r["badge_id"] for r in store.read(queries.LEARNER_PORTFOLIO, {"learner_id": learner_id, "now": t})}
-    out = []
-    for row in store.read(lq.LEARNER_ENROLMENTS, {"learner_id": learner_id}):
-        pw = _pathway(store, row["pathway_id"])
-        if pw is None:
-            continue
-        steps = [s for s in pw.get("steps") or [] if not s.get("optional")]
-        met, total = steps_met(steps, held)
-        nxt = next((i for i, s in enumerate(steps)
-                    if len(held & set(s.get("badges") or [])) < int(s.get("required") or 1)), None)
-        out.append({"pathway_id": pw["id"], "title": pw.get("title") or pw["id"], "status": pw.get("status"),
-                    "destination": pw.get("destination"), "on": row["on"], "steps_met": met, "steps_total": total,
-                    "progress": met / total if total else 0.0, "completed": total > 0 and met == total,
-                    "next_step": None if nxt is None else {"index": nxt + 1, "title": steps[nxt].get("title"),
-                                                           "badges": list(steps[nxt].get("badges") or [])}})
-    return out
-
-
-def enrolment_learners(store: GraphStore, organisation_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
-    """Who started and who completed each of an organisation's pathways with enrolments:
-    ``[{pathway_id, title, started: frozenset of learner ids, completed: the subset of
-    them whose badges held now meet every non-optional step}]``, by pathway id. The
-    ids are for counting only: the API publishes counts, small ones hidden
-    (``insights.uptake``)."""
-    t = _now(now)
-    per: dict[str, dict[str, set[str]]] = {}
-    for row in store.read(lq.ORGANISATION_ENROLMENTS, {"organisation_id": organisation_id, "now": t}):
-        per.setdefault(row["pathway_id"], {})[row["learner_id"]] = set(row["held"] or [])
-    out = []
-    for pid, helds in sorted(per.items()):
-        pw = _pathway(store, pid) or {}
-        done = set()
-        for learner, held in helds.items():
-            met, total = steps_met(pw.get("steps") or [], held)
-            if total > 0 and met == total:
-                done.add(learner)
-        out.append({"pathway_id": pid, "title": pw.get("title") or pid, "started": frozenset(helds),
-                    "completed": frozenset(done)})
-    return out
 
 
 def save_badge_image(store: GraphStore, badge_id: str, media_type: str, data_b64: str, *,

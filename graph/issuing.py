@@ -152,15 +152,19 @@ class Award:
         id: the assertion id.
         badge_id: its badge.
         learner_id: its learner.
-        status: ``issued`` for a new award (or whatever a retried one has become).
+        status: ``issued`` for a new award (or whatever a retried one has become);
+            in a dry run, the status the award would have or the held one has.
         created: False when the idempotency key named an existing assertion, or
-            when the learner already held the badge live (then this is that award).
+            when the learner already held the badge live (then this is that award);
+            always False in a dry run, which creates nothing (see ``would_create``).
         issued_on: epoch seconds.
         expires_on: epoch seconds, or None.
         status_index: its bit in the organisation's OB 3.0 status lists (-1: none,
             or a dry run).
         detail: why no award was made, when the learner already held the badge
             live (issued or accepted, not expired); None otherwise.
+        would_create: None outside a dry run; in one, True when the call would
+            create this award and False when it would answer an existing one.
     """
 
     id: str
@@ -172,6 +176,7 @@ class Award:
     expires_on: int | None
     status_index: int
     detail: str | None = None
+    would_create: bool | None = None
 
 
 @dataclass
@@ -184,6 +189,8 @@ class AwardReport:
             the address to notify of it.
         refused: ``[(record, reason)]``: the request's line number (CSV) or
             index, and why it was refused; nothing was written for it.
+        dry_run: True when nothing was written: ``awards`` say what a real call
+            would do (each one's ``would_create``) and ``created`` is 0.
     """
 
     awards: list[Award] = field(default_factory=list)
@@ -191,6 +198,7 @@ class AwardReport:
     refused: list[tuple[int, str]] = field(default_factory=list)
     #: The error behind each refusal, in the order of ``refused``.
     errors: list[ColearnError] = field(default_factory=list, repr=False)
+    dry_run: bool = False
 
     def refuse(self, record: int, error: ColearnError) -> None:
         """Record a refused request and why."""
@@ -205,8 +213,13 @@ class AwardReport:
 
     @property
     def created(self) -> int:
-        """How many assertions this call created (retries excluded)."""
+        """How many assertions this call created (retries excluded; 0 in a dry run)."""
         return sum(1 for a in self.awards if a.created)
+
+    @property
+    def would_create(self) -> int:
+        """How many assertions a dry run's call would create (0 outside a dry run)."""
+        return sum(1 for a in self.awards if a.would_create)
 
 
 @dataclass(frozen=True)

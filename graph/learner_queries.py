@@ -237,6 +237,9 @@ LEARNER_ENROLMENTS = (
     "RETURN p.id AS pathway_id, e.on AS on ORDER BY on, pathway_id"
 )
 
+#: The name of each badge of ``$ids`` that exists. Returns rows ``{id, name}``.
+BADGE_NAMES = f"UNWIND $ids AS id MATCH (b:{Label.BADGE} {{id: id}}) RETURN b.id AS id, b.name AS name"
+
 #: The learners enrolled in an organisation's pathways, each with the badges they
 #: hold (accepted, unexpired at ``$now``). Params: ``organisation_id``, ``now``.
 #: Returns rows ``{pathway_id, learner_id, held: [badge ids]}``, one per enrolment.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from colearn.graph import access
+from colearn.graph import enrolments
 from colearn.graph.store import GraphStore
 from colearn.insights.privacy import Cell, suppress_chain, with_privacy
 
@@ -30,7 +30,7 @@ def pathway_uptake(store: GraphStore, organisation_id: str, k: int, *, now: int 
         ``suppressed`` is ``primary`` or ``complementary``. Never a learner id.
     """
     data = []
-    for row in access.enrolment_learners(store, organisation_id, now=now):
+    for row in enrolments.enrolment_learners(store, organisation_id, now=now):
         started, completed = Cell(row["started"]), Cell(row["completed"])
         suppress_chain([started, completed], k)
         data.append({"pathway_id": row["pathway_id"], "title": row["title"], "started": started.publish(),

@@ -73,8 +73,9 @@ class ScoredPathway:
         score: ``W_FIT·fit + W_PROGRESS·progress + W_READY·readiness``.
         fit, progress, readiness: each in ``[0, 1]``.
         steps_met, steps_total: non-optional steps met and in all.
-        next_step: ``{"index", "title", "badges", "required", "rule", "opportunities"}``
-            or ``None`` when complete; ``rule`` reads the step's requirement
+        next_step: ``{"index", "title", "badges", "named_badges", "required", "rule",
+            "opportunities"}`` or ``None`` when complete (``named_badges``: ``[{badge_id,
+            name}]`` in the order of ``badges``); ``rule`` reads the step's requirement
             (``opportunities.step_rule``: "any 1 of A or B", "both A and B");
             ``opportunities`` are filled by ``learner_pathways``.
         reasons: plain sentences with the counts behind the score.
@@ -292,6 +293,8 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
             names = [p.badge_names[p.badges.get(b)] if p.badges.get(b) is not None else b for b in s["badges"]]
             rule = step_rule(names, int(s.get("required") or 1))
             next_step = {"index": pw["steps"].index(s) + 1, "title": s.get("title"), "badges": list(s["badges"]),
+                         "named_badges": [{"badge_id": b, "name": n if p.badges.get(b) is not None else None}
+                                          for b, n in zip(s["badges"], names)],
                          "required": int(s.get("required") or 1), "rule": rule, "opportunities": []}
             reasons.append(f"Next: {s.get('title')} ({rule})"
                            + (f"; within reach: {ready_note}" if readiness >= 1 and ready_note else ""))

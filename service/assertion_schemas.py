@@ -74,15 +74,21 @@ class AssertionPublic(BaseModel):
     id: str
     badge_id: str | None = Field(description="null once withdrawn (DELETE /assertions/{id})")
     learner_id: str | None = Field(description="null once withdrawn, or for an award to no learner")
-    status: str = Field(description="issued, accepted, declined or revoked")
+    status: str = Field(description="issued, accepted, declined or revoked (in a dry run: the status the "
+                                    "award would have, or the held one has)")
     issued_on: datetime | None
     expires_on: datetime | None = None
     revocation_reason: str | None = None
     created: bool | None = Field(default=None, description="false when an idempotency key named an "
                                                             "existing assertion, or when the learner already "
-                                                            "held the badge live (then this is that award)")
-    detail: str | None = Field(default=None, description="why no award was made: the learner already holds "
-                                                          "the badge live (issued or accepted, not expired)")
+                                                            "held the badge live (then this is that award); "
+                                                            "null in a dry run, which creates nothing")
+    would_create: bool | None = Field(default=None, description="only in a dry run (else null): true when the "
+                                                                 "call would create this award, false when it "
+                                                                 "would answer one that exists")
+    detail: str | None = Field(default=None, description="why no award was (or, in a dry run, would be) made: "
+                                                          "the learner already holds the badge live (issued or "
+                                                          "accepted, not expired), or an earlier record awards it")
     links: AssertionLinks | None = None
 
 
@@ -99,10 +105,13 @@ class AssertionsPublic(BaseModel):
     data: list[AssertionPublic] = Field(description="one per award requested, in order: a new one, or "
                                                      "(created false) the one a key named or the learner held")
     count: int
-    created: int
+    created: int = Field(description="how many awards this call created (0 in a dry run)")
     refused: list[Refused]
-    dry_run: bool = Field(default=False, description="true: nothing was written; data and created say what the "
-                                                     "upload would do (its links are where the awards would be)")
+    dry_run: bool = Field(default=False, description="true: nothing was written; data and would_create say what "
+                                                     "the upload would do (its links are where the awards would "
+                                                     "be)")
+    would_create: int | None = Field(default=None, description="only in a dry run (else null): how many awards "
+                                                                "the upload would create")
 
 
 class RevokeIn(BaseModel):

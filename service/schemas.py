@@ -91,6 +91,13 @@ class OpportunityPublic(BaseModel):
 _OPPORTUNITY_FIELDS = tuple(k for k in OpportunityPublic.model_fields if k not in ("start", "end", "sessions"))
 
 
+class NamedBadge(BaseModel):
+    """A badge named beside its id, as a learner reads it."""
+
+    badge_id: str
+    name: str | None
+
+
 class NextItem(BaseModel):
     """One recommended badge."""
 

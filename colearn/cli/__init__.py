@@ -6,6 +6,8 @@ One module per group of commands:
 * ``common``: the root app (``--version``, ``--verbose``), the consoles, the
   store, the error edge (a ``ColearnError`` is printed to stderr, exit status 1)
   and the progress display;
+* ``messages``: an error's message as the error edge prints it, a field named as
+  the option the user typed (``--origin``, not ``origins``);
 * ``ingest``: ``colearn ingest ...`` and ``colearn generate``;
 * ``recommender``: ``recommend``, ``eval`` and ``train``;
 * ``insights``: ``colearn insights ...`` and ``notebooks``;

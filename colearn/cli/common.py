@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn,
@@ -21,8 +21,9 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.table import Table
 
 from colearn import __version__
+from colearn.cli.messages import error_message
 from colearn.config import get_settings
-from colearn.errors import ColearnError, InvalidInputs, in_result
+from colearn.errors import ColearnError, in_result
 from colearn.graph.store import GraphStore, open_store
 
 T = TypeVar("T")
@@ -50,8 +51,32 @@ class OneLineHelpGroup(typer.core.TyperGroup):
 app = typer.Typer(help="colearn: Cities of Learning pathways, badges and 'what next?'.",
                   no_args_is_help=True, add_completion=False, cls=OneLineHelpGroup)
 
+#: How wide the answer is laid out when stdout is not a terminal and COLUMNS is unset:
+#: wide enough that no table is cut (``recomm…``) or folded mid-cell to fit.
+PIPED_WIDTH = 10_000
+
+
+class AnswerConsole(Console):
+    """The console of a command's answer: on a terminal, the terminal's width; elsewhere (a
+    pipe, a file, a test) ``COLUMNS`` when it is set, else ``PIPED_WIDTH``, where rich would
+    take 80 columns (or the width of a terminal on stdin) and cut or fold a wide table's
+    cells. A table takes only the width its cells need."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        """The console's width and height (see the class)."""
+        size = super().size
+        if self._width is None and not self.is_terminal:  # rich sets _width from COLUMNS
+            return ConsoleDimensions(PIPED_WIDTH, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
 #: The command's answer (tables, JSON).
-out = Console()
+out = AnswerConsole()
 #: Everything else: progress, warnings, errors.
 err = Console(stderr=True)
 
@@ -90,7 +115,8 @@ def store() -> Iterator[GraphStore]:
 def run(fn: Callable[[], T]) -> T:
     """Run a command body; turn colearn errors into a message on stderr (one line, never wrapped
     at the terminal's width, so that a log or ``grep`` finds it whole; several problems of one
-    input one a line, every one of them) and exit status 1.
+    input one a line, every one of them) and exit status 1. A field that an option gave is
+    named as the option the user typed (``colearn.cli.messages``).
 
     Raises:
         typer.Exit: with code 1, when ``fn`` raised a ``ColearnError``.
@@ -98,8 +124,7 @@ def run(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except ColearnError as exc:
-        said = exc.listing() if isinstance(exc, InvalidInputs) else str(exc)  # every problem, however many
-        err.print(f"[red]error:[/red] {escape(said)}", markup=True, highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(error_message(exc))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
 
 

@@ -37,11 +37,14 @@ def issue_cmd(
     csv_file: Annotated[Optional[Path], typer.Option("--csv", help="Bulk award from a CSV file instead.")] = None,
     encoding: Annotated[Optional[str], typer.Option(
         "--encoding", help="The CSV file's encoding (e.g. windows-1252); default UTF-8.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Award nothing: list what would be awarded "
+                                                            "and what refused.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Award a badge (or every row of a CSV) as an Open Badges assertion. Each new award to an
     email is notified with a claim link, as over HTTP (by SMTP, or to the outbox folder). A learner
-    who already holds the badge live gets no second copy: that award is listed as existing, and why."""
+    who already holds the badge live gets no second copy: that award is listed as existing, and why.
+    With --dry-run nothing is written or sent: each award it would make is listed as "would award"."""
     from colearn.domain import awards as issuing
 
     from colearn.mail import mailer_for
@@ -54,12 +57,13 @@ def issue_cmd(
         with store() as s:
             pub = _publisher(s)
             pepper = pub.keys.recipient_pepper()
-            pub.ensure_key(org)  # issuing makes the key; no read ever does
+            if not dry_run:
+                pub.ensure_key(org)  # issuing makes the key; no read ever does
             if csv_file is not None:
                 if badge_id or email or url or learner or key:
                     raise InvalidInput("--csv takes the badge and recipient from each row")
                 report = issuing.award_csv(s, org, csv_file, pepper=pepper, encoding=encoding,
-                                            base_url=pub.urls.base)
+                                            base_url=pub.urls.base, dry_run=dry_run)
             else:
                 if encoding is not None:
                     raise InvalidInput("--encoding is the encoding of a --csv file", field="--encoding")
@@ -75,29 +79,38 @@ def issue_cmd(
                     evidence_narrative=narrative, issued_on=issuing.parse_time(issued_on, "issued_on"),
                     expires_on=issuing.parse_time(expires_on, "expires_on"), idempotency_key=key)
                 report = issuing.AwardReport(awards=[issuing.award(s, org, request, pepper=pepper,
-                                                                    base_url=pub.urls.base)],
-                                             requests=[request])
+                                                                    base_url=pub.urls.base, dry_run=dry_run)],
+                                             requests=[request], dry_run=dry_run)
             awards, refused = report.awards, report.refused
             # the learner is told as the API tells them: a notice with a claim link per new award to an email
             notices = notices_for(report)
             mailer = mailer_for(settings) if notices else None
             sent = notify(s, mailer, settings, notices, pepper=pepper) if mailer is not None else 0
-            rows = [{"id": a.id, "badge_id": a.badge_id, "learner_id": a.learner_id, "created": a.created,
+            rows = [{"id": a.id, "badge_id": a.badge_id, "learner_id": a.learner_id,
+                     **({"would_create": a.would_create} if dry_run else {"created": a.created}),
                      "status": a.status, "ob2": pub.urls.assertion(a.id), "ob3": pub.urls.credential(a.id),
                      "detail": a.detail} for a in awards]
         if as_json:
-            out.print_json(json.dumps({"awards": rows, "refused": [{"record": r, "detail": d} for r, d in refused]}))
+            out.print_json(json.dumps({"awards": rows, "refused": [{"record": r, "detail": d} for r, d in refused],
+                                       "dry_run": dry_run}))
         else:
-            for r in rows:
-                print(f"{r['id']}\t{r['badge_id']}\t{r['learner_id']}\t{'new' if r['created'] else 'existing'}"
-                      f"\t{r['ob2']}")
-                if r["detail"]:  # held live already: no second copy was made
+            for a, r in zip(awards, rows):
+                what = ("would award" if a.would_create else "existing") if dry_run else \
+                    ("new" if a.created else "existing")
+                print(f"{r['id']}\t{r['badge_id']}\t{r['learner_id']}\t{what}\t{r['ob2']}")
+                if r["detail"]:  # held live already (or awarded by an earlier row): no second copy
                     err.print(r["detail"], highlight=False)
         for record, message in refused:
             err.print(f"[yellow]refused[/yellow] line {record}: {message}", highlight=False)
+        if dry_run:
+            would = report.would_create
+            err.print(f"dry run: nothing was awarded; {would} award{'s' * (would != 1)} would be made"
+                      + (f", {len(refused)} line{'s' * (len(refused) != 1)} refused (a real run would award "
+                         "nothing)" if refused else ""), highlight=False)
         if refused:  # award_csv wrote nothing: the file lands whole or not at all
-            err.print(f"nothing was awarded: {len(refused)} line{'s' * (len(refused) != 1)} refused; correct "
-                      "them and run the same command again", highlight=False)
+            if not dry_run:
+                err.print(f"nothing was awarded: {len(refused)} line{'s' * (len(refused) != 1)} refused; correct "
+                          "them and run the same command again", highlight=False)
             raise typer.Exit(1)
         if sent and mailer is not None:
             err.print(f"sent {sent} award notice(s) with a claim link via {mailer.where}", highlight=False)

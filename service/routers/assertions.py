@@ -73,7 +73,8 @@ def _links(pub: Publisher, assertion_id: str) -> AssertionLinks:
 
 def _award_public(pub: Publisher, a: Award) -> AssertionPublic:
     return AssertionPublic(id=a.id, badge_id=a.badge_id, learner_id=a.learner_id, status=a.status,
-                           issued_on=_time(a.issued_on), expires_on=_time(a.expires_on), created=a.created,
+                           issued_on=_time(a.issued_on), expires_on=_time(a.expires_on),
+                           created=a.created if a.would_create is None else None, would_create=a.would_create,
                            detail=a.detail, links=_links(pub, a.id))
 
 
@@ -188,8 +189,10 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     entry in ``data`` is that award, ``created`` false with a ``detail``, and
     the other rows land (it is not a refusal).
     ``?dry_run=true`` writes nothing and answers 200 with what each row
-    would give on its own (``created`` counting the new ones) and what is
-    refused (a real call with any refused writes nothing).
+    would give and what is refused (a real call with any refused writes
+    nothing), claiming nothing: ``dry_run`` true, ``created`` 0,
+    ``would_create`` counting the awards it would make, and in ``data`` each
+    row's ``would_create`` (true: it would be new) with ``created`` null.
 
     Who: admin, or an organisation key for ``org_id``.
     """
@@ -219,10 +222,10 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
         if (refused := awards.refused_whole(report, "line ")) is not None:
             raise refused
         await run_in_threadpool(notify_awards, request, pub.store, report)
-    response.status_code = 201 if report.created and not dry_run else 200
+    response.status_code = 201 if report.created else 200
     return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
                             created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused],
-                            dry_run=dry_run)
+                            dry_run=dry_run, would_create=report.would_create if dry_run else None)
 
 
 @router.get("/assertions/{assertion_id}", response_model=AssertionPublic, responses=_ERRORS)

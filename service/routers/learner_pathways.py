@@ -16,7 +16,7 @@ from colearn.recommender.pathways import EMPTY_TARGET, interests_from, learner_i
 from colearn.service.catalogue import check_filters, validation_error
 from colearn.service.deps import LearnerReaderDep, ReaderDep, RecommenderDep, StoreDep
 from colearn.service.problems import problem_responses
-from colearn.service.schemas import DistrictQuery, NextItem, OnlineQuery, OpportunityPublic, reach_of
+from colearn.service.schemas import DistrictQuery, NamedBadge, NextItem, OnlineQuery, OpportunityPublic, reach_of
 
 router = APIRouter(tags=["pathways for learners"], responses=problem_responses(401, 403, 422, 429))
 
@@ -85,7 +85,8 @@ class NextStepPublic(BaseModel):
 
     index: int
     title: str | None
-    badges: list[str]
+    badges: list[str] = Field(description="the ids of the badges that meet the step")
+    named_badges: list[NamedBadge] = Field(description="the same badges, in the same order, each with its name")
     required: int = Field(description="how many of ``badges`` meet the step")
     rule: str = Field(description='the requirement in words: "any 1 of A or B", "both A and B", "2 of 3: A, B or C"')
     opportunities: list[StepOpportunityPublic] = Field(

@@ -17,13 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import NotFound
-from colearn.graph import access
+from colearn.graph import access, enrolments
 from colearn.insights.uptake import pathway_uptake
 from colearn.service import learner_awards
 from colearn.service.deps import PrincipalDep, SettingsDep, StoreDep
 from colearn.service.insights_schemas import PrivacyPublic
 from colearn.service.learner_deps import LearnerDep
 from colearn.service.problems import problem_responses
+from colearn.service.schemas import NamedBadge
 
 router = APIRouter(tags=["me"])
 Id = Annotated[str, Path(min_length=1, max_length=200)]
@@ -89,7 +90,8 @@ class NextStep(BaseModel):
 
     index: int
     title: str | None
-    badges: list[str]
+    badges: list[str] = Field(description="the ids of the badges that meet the step")
+    named_badges: list[NamedBadge] = Field(description="the same badges, in the same order, each with its name")
 
 
 class MyPathway(BaseModel):
@@ -179,9 +181,10 @@ def my_awards(principal: LearnerDep, store: StoreDep) -> AwardsPublic:
 
 @router.get("/me/pathways", response_model=MyPathways, responses=_ERRORS)
 def my_pathways(principal: LearnerDep, store: StoreDep) -> MyPathways:
-    """The pathways the learner started, each with progress and the next step.
+    """The pathways the learner started, each with progress and the next step (its
+    badges by id and, in ``named_badges``, each with its name).
     Who: a learner (token), for themself."""
-    rows = access.my_pathways(store, str(principal.learner_id))
+    rows = enrolments.my_pathways(store, str(principal.learner_id))
     data = [MyPathway(**{**r, "started_on": _time(r["on"])}) for r in rows]
     return MyPathways(data=data, count=len(data))
 
@@ -190,7 +193,7 @@ def my_pathways(principal: LearnerDep, store: StoreDep) -> MyPathways:
 def enrol(principal: LearnerDep, store: StoreDep, response: Response, body: EnrolIn) -> Enrolment:
     """Start a published pathway (201; 200 if already started).
     Who: a learner (token), for themself."""
-    row = access.enrol(store, str(principal.learner_id), body.pathway_id)
+    row = enrolments.enrol(store, str(principal.learner_id), body.pathway_id)
     response.status_code = 201 if row["created"] else 200
     return Enrolment(pathway_id=row["pathway_id"], started_on=_time(row["on"]), created=row["created"])
 
@@ -198,7 +201,7 @@ def enrol(principal: LearnerDep, store: StoreDep, response: Response, body: Enro
 @router.delete("/me/pathways/{pathway_id}", status_code=204, response_class=Response, responses=_ERRORS)
 def leave(principal: LearnerDep, store: StoreDep, pathway_id: Id) -> Response:
     """Leave a pathway (204; 404 if not started). Who: a learner (token), for themself."""
-    if not access.leave(store, str(principal.learner_id), pathway_id):
+    if not enrolments.leave(store, str(principal.learner_id), pathway_id):
         raise NotFound(f"you have not started pathway '{pathway_id}'")
     return Response(status_code=204)
 

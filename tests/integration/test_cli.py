@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -198,3 +201,56 @@ def test_ingest_openbadges_exits_1_when_files_are_refused(data_dir: Path) -> Non
     result = runner.invoke(app, ["ingest", "openbadges", "--no-strict", str(good), str(bad)])
     assert result.exit_code == 1 and "1 of 2" in result.output
     assert runner.invoke(app, ["ingest", "openbadges", str(good)]).exit_code == 0
+
+
+@pytest.mark.parametrize(("args", "option", "internal"), [
+    (["keys", "create", "--role", "partner", "--origin", "not-an-origin"], "--origin", "origins"),
+    (["keys", "create", "--role", "organisation"], "--organisation", "organisation_id"),
+    (["insights", "issued", "--from", "31/01/2025"], "--from", "field 'from'"),
+    (["generate", "--size", "Q"], "--size", "field 'size'"),
+    (["issue", "web-foundations", "--org", "brackenford-college", "--url", "ftp://x.example", "--dry-run"],
+     "--url", "recipient"),
+    (["issue", "web-foundations", "--org", "brackenford-college", "--email", "a@example.org", "--expires-on",
+      "2000-01-01T00:00:00Z", "--dry-run"], "--expires-on", "_on"),
+    (["issue", "--org", "brackenford-college"], "badge_id:", "field 'badge_id'"),  # an argument, as --help names it
+])
+def test_errors_name_the_option_typed(data_dir: Path, args: list[str], option: str, internal: str) -> None:
+    """An error about a value an option gave names that option, as typed, never the field the
+    layers below call it (``origins``, ``recipient.identity``, ``expires_on``), in every command."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    [error] = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert error.startswith(f"error: {option}") and internal not in result.output, result.output
+
+
+def test_a_piped_table_is_neither_cut_nor_folded(data_dir: Path) -> None:
+    """Piped (not a terminal), an answer's table is as wide as its cells: a long badge name
+    stays whole on one line where rich would cut the table at 80 columns; COLUMNS, when
+    set, still sets the width."""
+    from colearn.config import get_settings
+    from colearn.graph.store import open_store
+
+    badge_id = json.loads(runner.invoke(app, ["recommend", "bf-0476", "--limit", "1", "--json"]).output)[
+        "items"][0]["badge_id"]
+    long_name = "Community Digital Storytelling and Podcast Production Leadership Award (Advanced, Level 3)"
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env["COLEARN_DATA_DIR"] = str(data_dir)
+
+    def recommend(**extra: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "colearn.cli", "recommend", "bf-0476", "--limit", "3"],
+                              env={**env, **extra}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    store = open_store(get_settings())
+    before = store.read("MATCH (b:Badge {id: $id}) RETURN b.name AS name", {"id": badge_id})[0]["name"]
+    store.write("MATCH (b:Badge {id: $id}) SET b.name = $name", {"id": badge_id, "name": long_name})
+    try:
+        piped, narrow = recommend(), recommend(COLUMNS="60")
+    finally:
+        store.write("MATCH (b:Badge {id: $id}) SET b.name = $name", {"id": badge_id, "name": before})
+        store.close()
+    rows = [line for line in piped.splitlines() if long_name in line]
+    assert rows and "learners" in rows[0] and "\u2026" not in piped, piped  # the whole name, beside its reason
+    assert max(len(line) for line in narrow.splitlines()) <= 60 and long_name not in narrow

@@ -459,8 +459,10 @@ def test_r28_bulk_award_dry_run(api, store) -> None:
     r = _csv(client, keys, body, dry_run="true")
     assert r.status_code == 200, r.text
     j = r.json()
-    assert j["created"] == 1 and [x["record"] for x in j["refused"]] == [3, 4]
-    assert j["dry_run"] is True  # the answer says nothing was written
+    assert [x["record"] for x in j["refused"]] == [3, 4]
+    # the answer says nothing was written, and claims no award was made: what would be is would_create
+    assert j["dry_run"] is True and j["created"] == 0 and j["would_create"] == 1
+    assert [(a["created"], a["would_create"]) for a in j["data"]] == [(None, True)]
     assert not store.read("MATCH (a:Assertion) RETURN a.id AS id")
     # the real call lands whole or not at all: the refused rows refuse the file
     real = _csv(client, keys, body)
@@ -470,9 +472,11 @@ def test_r28_bulk_award_dry_run(api, store) -> None:
     preview = _csv(client, keys, good, dry_run="true").json()
     real = _csv(client, keys, good)
     assert real.status_code == 201 and [a["id"] for a in real.json()["data"]] == [a["id"] for a in preview["data"]]
-    assert real.json()["dry_run"] is False
+    assert real.json()["dry_run"] is False and real.json()["would_create"] is None
+    assert [(a["created"], a["would_create"]) for a in real.json()["data"]] == [(True, None)]
     again = _csv(client, keys, good, dry_run="true").json()
-    assert again["created"] == 0 and again["data"][0]["created"] is False
+    assert again["would_create"] == 0 and again["data"][0]["would_create"] is False
+    assert again["data"][0]["created"] is None  # its key names the award the real call made
 
 
 def test_csv_uploads_without_a_name_do_not_share_keys(api) -> None:

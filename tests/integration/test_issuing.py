@@ -185,7 +185,9 @@ def test_award_csv_reports_refused_lines_and_is_rerunnable(seeded: GraphStore, t
     # the file lands whole or not at all: nothing of it was written
     assert report.awards == [] and report.created == 0
     assert seeded.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 0}]
-    assert issuing.award_csv(seeded, "org", path, pepper=PEPPER, dry_run=True).created == 3  # what each would give
+    preview = issuing.award_csv(seeded, "org", path, pepper=PEPPER, dry_run=True)  # what each would give
+    assert preview.dry_run and preview.would_create == 3 and preview.created == 0  # claiming none made
+    assert [a.created for a in preview.awards] == [False] * 3 and report.dry_run is False
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join(lines[:3] + lines[7:]) + "\n", encoding="utf-8")  # the refused rows taken out
     fixed = issuing.award_csv(seeded, "org", path, pepper=PEPPER)
@@ -230,10 +232,14 @@ def test_no_second_copy_in_a_list_or_a_csv(seeded: GraphStore) -> None:
     text = "badge_id,email\nb0,ada@example.org\nb0,di@example.org\nb0,di@example.org\nb1,cy@example.org\n"
     for dry_run in (True, False):
         csv = issuing.award_csv(seeded, "org", "people.csv", pepper=PEPPER, text=text, dry_run=dry_run)
-        assert csv.refused == [] and csv.created == 2, dry_run
-        assert [(a.created, a.detail is not None) for a in csv.awards] == [
+        assert csv.refused == [] and (csv.would_create if dry_run else csv.created) == 2, dry_run
+        assert csv.created == (0 if dry_run else 2) and csv.dry_run is dry_run
+        assert [(a.would_create if dry_run else a.created, a.detail is not None) for a in csv.awards] == [
             (False, True), (True, False), (False, True), (True, False)]
         assert csv.awards[0].id == first.id and csv.awards[2].id == csv.awards[1].id
+        if dry_run:  # a dry run speaks of what would be, never of what was
+            assert "would be awarded" in (csv.awards[0].detail or "") and "earlier record would award" in (
+                csv.awards[2].detail or "") and not any(a.created for a in csv.awards)
     # the same file again: its keys name its awards; the repeated row still answers the first
     again = issuing.award_csv(seeded, "org", "people.csv", pepper=PEPPER, text=text)
     assert again.created == 0 and [a.id for a in again.awards] == [a.id for a in csv.awards]

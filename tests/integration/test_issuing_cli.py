@@ -182,3 +182,28 @@ def test_issue_makes_no_second_copy_of_a_badge_held_live(served: tuple[Path, str
     assert "already holds badge" in result.stderr and "no second copy" in result.stderr
     again = _issue(BADGE, "--org", ORG, "--learner", first["learner_id"], "--key", "cli-held")["awards"][0]
     assert (again["id"], again["created"]) == (first["id"], False) and "already holds" in again["detail"]
+
+
+def test_issue_dry_run_says_would_award_and_awards_nothing(served: tuple[Path, str], tmp_path: Path) -> None:
+    """``--dry-run`` lists each award it would make as "would award" (``would_create`` in
+    JSON, never ``created``), sends no notice, and a real run then makes those awards."""
+    outbox = served[0] / "outbox"
+    before = set(outbox.glob("*.eml")) if outbox.exists() else set()
+    held = _issue(BADGE, "--org", ORG, "--email", "dry.held@example.org")["awards"][0]
+    csv = tmp_path / "dry.csv"
+    csv.write_text(f"badge_id,email\n{BADGE},dry.new@example.org\n{BADGE},dry.held@example.org\n", encoding="utf-8")
+    dry = runner.invoke(app, ["issue", "--csv", str(csv), "--org", ORG, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    new_line, held_line = dry.stdout.splitlines()
+    assert "\twould award\t" in new_line and f"{held['id']}\t{BADGE}\t{held['learner_id']}\texisting" in held_line
+    assert "new" not in dry.stdout.split("\t") and "dry run: nothing was awarded; 1 award would be made" in dry.stderr
+    assert "no second copy would be awarded" in dry.stderr
+    as_json = json.loads(runner.invoke(app, ["issue", "--csv", str(csv), "--org", ORG, "--dry-run", "--json"]).stdout)
+    assert as_json["dry_run"] is True and [a["would_create"] for a in as_json["awards"]] == [True, False]
+    assert all("created" not in a for a in as_json["awards"])
+    one = json.loads(runner.invoke(app, ["issue", BADGE, "--org", ORG, "--email", "dry.one@example.org",
+                                         "--dry-run", "--json"]).stdout)["awards"][0]
+    assert one["would_create"] is True
+    assert len(set(outbox.glob("*.eml")) - before) == 1  # the held award's notice alone: a dry run sends none
+    real = _issue("--csv", str(csv), "--org", ORG)["awards"]
+    assert [a["created"] for a in real] == [True, False] and real[0]["id"] == new_line.split("\t")[0]

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised
-from colearn.graph import access
+from colearn.graph import access, enrolments
 from colearn.graph import learner_queries as lq
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
@@ -231,7 +231,7 @@ def test_profile_replaces_interests_and_home(any_store: GraphStore) -> None:
     assert access.profile(any_store, "l2")["themes"] == []
 
 
-@covers("ENROL", "LEAVE_PATHWAY", "LEARNER_ENROLMENTS", "ORGANISATION_ENROLMENTS")
+@covers("ENROL", "LEAVE_PATHWAY", "LEARNER_ENROLMENTS", "ORGANISATION_ENROLMENTS", "BADGE_NAMES")
 def test_enrolments_progress_and_counts(any_store: GraphStore) -> None:
     _seed(any_store)
     for pid, status in (("p", "published"), ("d", "draft")):
@@ -247,17 +247,18 @@ def test_enrolments_progress_and_counts(any_store: GraphStore) -> None:
                                           ("l2", "b1", "accepted", None), ("l2", "b2", "issued", None),
                                           ("l3", "b1", "accepted", NOW - 1), ("l3", "b2", "accepted", None)])]})
     for learner in ("l1", "l2", "l3"):
-        assert access.enrol(any_store, learner, "p", now=NOW)["created"] is True
-    assert access.enrol(any_store, "l1", "p", now=NOW + 5) == {"pathway_id": "p", "on": NOW, "created": False}
+        assert enrolments.enrol(any_store, learner, "p", now=NOW)["created"] is True
+    assert enrolments.enrol(any_store, "l1", "p", now=NOW + 5) == {"pathway_id": "p", "on": NOW, "created": False}
     with pytest.raises(NotFound, match="published"):
-        access.enrol(any_store, "l1", "d", now=NOW)
-    mine = access.my_pathways(any_store, "l2", now=NOW)
+        enrolments.enrol(any_store, "l1", "d", now=NOW)
+    mine = enrolments.my_pathways(any_store, "l2", now=NOW)
     assert [(m["pathway_id"], m["steps_met"], m["steps_total"], m["completed"]) for m in mine] == [("p", 1, 2, False)]
-    assert mine[0]["next_step"] == {"index": 2, "title": "Step 2", "badges": ["b2"]}
-    assert access.my_pathways(any_store, "l1", now=NOW)[0]["completed"] is True
-    assert access.enrolment_learners(any_store, "org", now=NOW) == [
+    assert mine[0]["next_step"] == {"index": 2, "title": "Step 2", "badges": ["b2"],
+                                    "named_badges": [{"badge_id": "b2", "name": "Badge 2"}]}
+    assert enrolments.my_pathways(any_store, "l1", now=NOW)[0]["completed"] is True
+    assert enrolments.enrolment_learners(any_store, "org", now=NOW) == [
         {"pathway_id": "p", "title": "P", "started": {"l1", "l2", "l3"}, "completed": {"l1"}}]
-    assert access.leave(any_store, "l3", "p") is True and access.leave(any_store, "l3", "p") is False
+    assert enrolments.leave(any_store, "l3", "p") is True and enrolments.leave(any_store, "l3", "p") is False
     assert [r["pathway_id"] for r in any_store.read(lq.LEARNER_ENROLMENTS, {"learner_id": "l3"})] == []
 
 

@@ -125,7 +125,8 @@ def test_sign_in_profile_awards_and_pathways(api, store: GraphStore) -> None:
     mine = client.get("/me/pathways", headers=me).json()["data"]
     assert [(p["pathway_id"], p["steps_met"], p["steps_total"], p["completed"]) for p in mine] == [
         ("into-web", 1, 2, False)]
-    assert mine[0]["next_step"]["badges"] == ["app"]
+    assert mine[0]["next_step"]["badges"] == ["app"]  # and each named beside its id, as /next names them
+    assert mine[0]["next_step"]["named_badges"] == [{"badge_id": "app", "name": "First Web App"}]
     uptake = client.get("/organisations/college/pathway-enrolments", headers=keys["college"]).json()
     assert uptake["data"] == [{"pathway_id": "into-web", "title": "Into web work",  # one learner: hidden (k = 5)
                                "started": {"learners": None, "suppressed": "primary"},

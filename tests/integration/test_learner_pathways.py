@@ -84,7 +84,10 @@ def test_recommended_pathways_scored_for_a_learner(rec: Recommender) -> None:
     step = dict(first.next_step)
     opps = step.pop("opportunities")
     assert step == {"index": 4, "title": "Work alongside a team",
-                    "badges": ["interview-ready", "junior-developer-placement"], "required": 2,
+                    "badges": ["interview-ready", "junior-developer-placement"],
+                    "named_badges": [{"badge_id": "interview-ready", "name": "Interview Ready"},
+                                     {"badge_id": "junior-developer-placement", "name": "Junior Developer Placement"}],
+                    "required": 2,
                     "rule": "both Interview Ready and Junior Developer Placement"}
     assert {(o["badge_id"], o["id"]) for o in opps} == {("interview-ready", "mock-interview-day"),
                                                         ("junior-developer-placement",
@@ -122,6 +125,7 @@ def test_pathway_routes(client: TestClient) -> None:
     body = r.json()
     assert body["count"] == 4 and body["data"][0]["pathway_id"] == "digital-careers"
     assert body["data"][0]["progress"] == 0.75 and body["data"][0]["next_step"]["index"] == 4
+    assert body["data"][0]["next_step"]["named_badges"][0] == {"badge_id": "interview-ready", "name": "Interview Ready"}
     r = client.post("/learners/bo/pathways/interest", json={"themes": ["youth-voice"],
                                                             "destinations": ["civic_engagement"]})
     assert r.status_code == 200, r.text

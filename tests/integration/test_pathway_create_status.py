@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from colearn.config import Settings
-from colearn.graph import access
+from colearn.graph import enrolments
 from colearn.graph.store import GraphStore
 from colearn.service.app import create_app
 from colearn.service.auth import create_key
@@ -54,7 +54,7 @@ def test_publishing_at_creation_is_publishing_a_draft(api, store: GraphStore) ->
     assert drafted is not None and _status_on(store, "later") >= drafted and _status_on(store, "at-once") is not None
     # offered to learners and other organisations like any published pathway
     assert client.get("/pathways/at-once", headers=keys["club"]).status_code == 200
-    assert access.enrol(store, "se-1", "at-once")["created"] is True
+    assert enrolments.enrol(store, "se-1", "at-once")["created"] is True
     # and refused by the same checks: another organisation, another's completion badge
     assert client.post("/pathways", headers=keys["club"], json=_pathway("theirs", status="published")).status_code == 403
     wrong = client.post("/pathways", headers=keys["college"],

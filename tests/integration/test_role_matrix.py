@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 
 from colearn.config import Settings
 from colearn.domain import awards as issuing
-from colearn.graph import access, learner_queries, queries
+from colearn.graph import access, enrolments, learner_queries, queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_catalogue
@@ -337,7 +337,7 @@ def _seed(store: GraphStore, tmp: Path) -> None:
         "id": CODE_ID, "organisation_id": OWNER, "badge_id": "event", "opportunity_id": "online-course",
         "props": {"code_hash": access.digest(CLAIM_CODE), "hint": "6789", "valid_from": 0, "valid_until": far,
                   "max_claims": 10, "created_on": 0, "organisation_id": OWNER}})
-    access.enrol(store, SELF, "into-tech")
+    enrolments.enrol(store, SELF, "into-tech")
 
 
 @pytest.fixture

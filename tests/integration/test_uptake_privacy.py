@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from colearn.config import Settings
-from colearn.graph import access, queries
+from colearn.graph import enrolments, queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.service.app import create_app
@@ -30,7 +30,7 @@ def _city(store: GraphStore, started: int, completed: int) -> None:
          "props": {"status": "accepted", "issued_on": NOW - 100}}
         for i, u in enumerate(learners) for b in (["web", "app"] if i < completed else ["web"])]})
     for u in learners:
-        access.enrol(store, u, "into-web", now=NOW)
+        enrolments.enrol(store, u, "into-web", now=NOW)
 
 
 def _uptake(store: GraphStore, tmp_path: Path, k: int) -> dict:
