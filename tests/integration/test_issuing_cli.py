@@ -76,7 +76,7 @@ def test_issue_to_a_learner_page_awards_that_learner(served: tuple[Path, str], t
     csv.write_text(f"badge_id,url\n{BADGE},{page}/\n", encoding="utf-8")
     assert [a["learner_id"] for a in _issue("--csv", str(csv), "--org", ORG)["awards"]] == ["bf-0476"]
     nobody = runner.invoke(app, ["issue", BADGE, "--org", ORG, "--url", f"{served[1]}/learners/nobody"])
-    assert nobody.exit_code == 1 and "recipient.identity" in nobody.output, nobody.output
+    assert nobody.exit_code == 1 and "error: --url:" in nobody.output, nobody.output  # the option typed
     assert "no learner 'nobody'" in nobody.output
 
 
