@@ -361,8 +361,14 @@ def claim_refusal(store: GraphStore, code: dict[str, Any], learner_id: str, *, n
 
 
 def reserve_claim(store: GraphStore, code: dict[str, Any], learner_id: str, assertion_id: str, *,
-                  now: int | None = None) -> None:
-    """Record ``learner_id``'s claim of ``code`` (one statement: limits checked under the code's lock).
+                  now: int | None = None) -> str | None:
+    """Record ``learner_id``'s claim of ``code`` (one statement: limits checked under the
+    code's lock, then whether the learner holds the badge live under the lock of the
+    organisation that defines it, the lock a direct award takes).
+
+    Returns:
+        None: the claim is recorded. Else the id of the learner's live award of the
+        badge: no claim is recorded and the code is not used.
 
     Raises:
         Conflict: refused (revoked, outside its window, at its limit, or claimed
@@ -378,6 +384,14 @@ def reserve_claim(store: GraphStore, code: dict[str, Any], learner_id: str, asse
         fresh = get_claim_code(store, code["id"])
         already = bool(store.read(lq.LEARNER_CLAIM, {"id": code["id"], "learner_id": learner_id}))
         raise Conflict(why_refused(fresh, already, t) or "this code cannot be claimed now")
+    return rows[0]["held"]
+
+
+def release_claim(store: GraphStore, code_id: str, learner_id: str, assertion_id: str) -> bool:
+    """Undo ``learner_id``'s claim of a code recorded for award ``assertion_id``, so
+    the code is not used (its award found the badge held live). True if one was undone."""
+    rows = store.write(lq.RELEASE_CLAIM, {"id": code_id, "learner_id": learner_id, "assertion_id": assertion_id})
+    return bool(rows and rows[0]["released"])
 
 
 # --------------------------------------------------------------------------

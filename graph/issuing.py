@@ -284,9 +284,9 @@ def live_awards(store: GraphStore, learner_id: str, badge_id: str, *, now: int |
     """The learner's live awards of a badge: issued or accepted, not expired at
     ``now`` (epoch s, default now), as ``[{id, status}]`` ordered by id. The one
     rule for "already holds it": no second award of a badge is made to a learner
-    who holds a live one (a claim code reads it here; a direct award and a
-    pathway's completion check it inside their writes, ``queries.AWARD_ASSERTIONS``
-    and ``queries.AWARD_PATHWAY_COMPLETION``)."""
+    who holds a live one (a direct award, a pathway's completion and a claim code
+    check it inside their writes, ``queries.AWARD_ASSERTIONS``,
+    ``queries.AWARD_PATHWAY_COMPLETION`` and ``learner_queries.CLAIM_WITH_CODE``)."""
     t = int(time.time()) if now is None else int(now)
     return store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE, {"learner_id": learner_id, "badge_id": badge_id, "now": t})
 

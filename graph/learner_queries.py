@@ -18,6 +18,7 @@ right after the ``SET`` still passed a row whose ``uses`` had become 2.
 
 from __future__ import annotations
 
+from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST, _live
 from colearn.graph.schema import AssertionStatus, Label, Rel
 
 # --------------------------------------------------------------------------
@@ -156,9 +157,14 @@ REVOKE_CLAIM_CODE = (
 #: ``attempts`` counter raised), then the claim is made only if the code is not
 #: revoked, ``valid_from <= $now < valid_until``, fewer than ``max_claims``
 #: learners have claimed it, this learner has not, and its badge is no pathway's
-#: completion badge (it may have become one since the code was made). Params: ``id``,
-#: ``learner_id``, ``now``, ``assertion_id`` (kept on the claim). Returns 0 rows
-#: (refused: explain with ``GET_CLAIM_CODE``) or ``{id}``.
+#: completion badge (it may have become one since the code was made). Then the
+#: organisation that defines the code's badge is locked, as ``AWARD_ASSERTIONS``
+#: locks it, and only then is the learner's live award of the badge looked for
+#: (``_live`` at ``$now``): held live, no claim is made and ``held`` names that award
+#: (the smallest id), so the code is not used. Params: ``id``, ``learner_id``,
+#: ``now``, ``assertion_id`` (kept on the claim). Returns 0 rows (refused: explain
+#: with ``GET_CLAIM_CODE``; also a badge no organisation defines) or ``{id, held}``
+#: (``held`` null: the claim was made).
 CLAIM_WITH_CODE = (
     f"MATCH (c:{Label.CLAIM_CODE} {{id: $id}}) SET c.attempts = coalesce(c.attempts, 0) + 1 "
     f"WITH c MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
@@ -166,8 +172,23 @@ CLAIM_WITH_CODE = (
     f"[(c)-[:{Rel.GRANTS}]->(:{Label.BADGE})<-[:{Rel.COMPLETES_WITH}]-(p:{Label.PATHWAY}) | p.id] AS completes "
     "WHERE c.revoked_on IS NULL AND c.valid_from <= $now AND $now < c.valid_until "
     "AND size(claimers) < c.max_claims AND NOT $learner_id IN claimers AND size(completes) = 0 "
-    f"CREATE (l)-[:{Rel.CLAIMED} {{on: $now, assertion_id: $assertion_id}}]->(c) "
-    "RETURN c.id AS id"
+    f"MATCH (c)-[:{Rel.GRANTS}]->(b:{Label.BADGE})<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION}) "
+    f"{_LOCK_FIRST.format(n='o')}{_LOCK_DONE.format(n='o')}"
+    "WITH c, l, b "
+    f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(h:{Label.ASSERTION})-[:{Rel.OF}]->(b) WHERE {_live('h')} "
+    "WITH c, l, min(h.id) AS held "
+    "FOREACH (_ IN CASE WHEN held IS NULL THEN [1] ELSE [] END | "
+    f"CREATE (l)-[:{Rel.CLAIMED} {{on: $now, assertion_id: $assertion_id}}]->(c)) "
+    "RETURN c.id AS id, held"
+)
+
+#: Undo a learner's claim of a code made for award ``assertion_id`` (the award
+#: found the badge held live, by an award made after the claim): the code is not
+#: used. Params: ``id``, ``learner_id``, ``assertion_id``. Returns ``{released}`` (0 or 1).
+RELEASE_CLAIM = (
+    f"OPTIONAL MATCH (:{Label.LEARNER} {{id: $learner_id}})-[r:{Rel.CLAIMED} {{assertion_id: $assertion_id}}]"
+    f"->(:{Label.CLAIM_CODE} {{id: $id}}) "
+    "DELETE r RETURN count(r) AS released"
 )
 
 #: Whether a learner has claimed a code. Params: ``id``, ``learner_id``.

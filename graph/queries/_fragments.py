@@ -53,7 +53,7 @@ def _live(a: str) -> str:
     """The one "held live" test of an assertion ``a``: issued or accepted (not
     declined, not revoked) and not expired at ``$now`` (epoch s). No second live
     award of a badge is made to a learner (``AWARD_ASSERTIONS``,
-    ``AWARD_PATHWAY_COMPLETION``)."""
+    ``AWARD_PATHWAY_COMPLETION``, ``learner_queries.CLAIM_WITH_CODE``)."""
     return (f"{a}.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}'] "
             f"AND ({a}.expires_on IS NULL OR {a}.expires_on > $now)")
 

@@ -375,8 +375,8 @@ ERASE_ASSERTION = (
 
 #: A learner's live awards of one badge: issued or accepted, and not expired at
 #: ``$now`` (``_live``). No second award of a badge is made to a learner who holds
-#: a live one (a claim code reads it; a direct award and a pathway's completion
-#: check it in their writes, ``AWARD_ASSERTIONS`` and ``AWARD_PATHWAY_COMPLETION``). Params: ``learner_id``, ``badge_id``, ``now`` (epoch s).
+#: a live one (a direct award, a pathway's completion and a claim code check it in
+#: their writes, ``AWARD_ASSERTIONS``, ``AWARD_PATHWAY_COMPLETION`` and ``learner_queries.CLAIM_WITH_CODE``). Params: ``learner_id``, ``badge_id``, ``now`` (epoch s).
 #: Returns rows ``{id, status}`` ordered by id.
 LEARNER_LIVE_AWARDS_OF_BADGE = (
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"

@@ -31,12 +31,11 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from colearn import times
-from colearn.domain import policy
+from colearn.domain import claim_codes, policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import Conflict, Gone
 from colearn.graph import access
-from colearn.graph.issuing import (AssertionRecord, AwardReport, AwardRequest, Recipient, assertion_id_for,
-                                  live_awards)
+from colearn.graph.issuing import (AssertionRecord, AwardReport)
 from colearn.graph.store import GraphStore
 from colearn.openbadges.documents import Publisher
 from colearn.service import learner_awards
@@ -341,25 +340,16 @@ def redeem(request: Request, response: Response, principal: LearnerDep, pub: Pub
     refused = access.claim_refusal(pub.store, code, learner, now=now)
     if refused is not None:
         raise Conflict(refused)
-    held = live_awards(pub.store, learner, code["badge_id"], now=now)
-    if held:
-        record = learner_awards.get(pub.store, held[0]["id"])
+    got = claim_codes.redeem(pub.store, code, learner, pepper=keys.recipient_pepper(), base_url=pub.urls.base,
+                             now=now)
+    if not got.created:
+        record = learner_awards.get(pub.store, got.assertion_id)
         response.status_code = 200
         waiting = " (awaiting your answer in your portfolio)" if record.status == "issued" else ""
         return Redeemed(assertion_id=record.id, badge_id=code["badge_id"], status=record.status,
                         evidence=record.props.get("evidence_narrative"), share_url=f"{pub.urls.base}/share/{record.id}",
                         created=False, detail=f"you already hold badge '{code['badge_name'] or code['badge_id']}'"
                                               f"{waiting}: no second copy was awarded and the code was not used")
-    key = f"claim-code:{code['id']}:{learner}"
-    assertion_id = assertion_id_for(code["organisation_id"], key)
-    access.reserve_claim(pub.store, code, learner, assertion_id, now=now)
-    day = datetime.fromtimestamp(now, UTC).strftime("%d %B %Y")
-    place = code["opportunity_name"] or code["opportunity_id"]
-    evidence = f"claimed with code at {place}" + (f" ({code['session']})" if code.get("session") else "") + f" on {day}"
-    req = AwardRequest(badge_id=code["badge_id"], recipient=Recipient("url", f"{pub.urls.base}/learners/{learner}"),
-                       learner_id=learner, evidence_narrative=evidence, idempotency_key=key)
-    made = learner_awards.award(pub.store, code["organisation_id"], req, pepper=keys.recipient_pepper(),
-                                base_url=pub.urls.base)
-    done = learner_awards.respond(request, pub, made.id, True, learner_id=learner)
-    return Redeemed(assertion_id=done.id, badge_id=made.badge_id, status=done.status, evidence=evidence,
+    done = learner_awards.respond(request, pub, got.assertion_id, True, learner_id=learner)
+    return Redeemed(assertion_id=done.id, badge_id=code["badge_id"], status=done.status, evidence=got.evidence,
                     share_url=f"{pub.urls.base}/share/{done.id}")

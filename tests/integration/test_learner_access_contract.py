@@ -165,6 +165,29 @@ def test_claim_codes_limits_window_once_per_learner_and_revocation(any_store: Gr
                                  valid_until=NOW + 5, max_claims=1)
 
 
+@covers("CLAIM_WITH_CODE", "RELEASE_CLAIM")
+def test_a_claim_by_a_learner_holding_the_badge_live_is_not_made(any_store: GraphStore) -> None:
+    """The claim's write answers the learner's live award of the badge and records no
+    claim; an expired or revoked award does not block it; a claim is undone by its award id."""
+    _seed(any_store)
+    made = access.create_claim_code(any_store, "org", badge_id="b0", opportunity_id="club", valid_from=NOW,
+                                    valid_until=NOW + 3600, max_claims=5, now=NOW)
+    props = {"issued_on": NOW - 10, "recipient_type": "url", "recipient_hash": "sha256$00", "recipient_salt": "s"}
+    any_store.write(queries.MERGE_ASSERTIONS, {"rows": [
+        {"id": aid, "organisation_id": "org", "badge_id": "b0", "learner_id": lid, "learner_props": {},
+         "props": props | extra} for aid, lid, extra in [
+            ("h-2", "l0", {"status": "issued"}), ("h-1", "l0", {"status": "accepted"}),
+            ("gone", "l1", {"status": "revoked"}), ("old", "l1", {"status": "accepted", "expires_on": NOW})]]})
+    assert access.reserve_claim(any_store, made.record, "l0", "as-0", now=NOW + 1) == "h-1"
+    assert any_store.read(lq.LEARNER_CLAIM, {"id": made.record["id"], "learner_id": "l0"}) == []
+    assert access.reserve_claim(any_store, made.record, "l1", "as-1", now=NOW + 1) is None
+    assert access.get_claim_code(any_store, made.record["id"])["claims"] == 1
+    assert access.release_claim(any_store, made.record["id"], "l1", "as-other") is False
+    assert access.release_claim(any_store, made.record["id"], "l1", "as-1") is True
+    assert any_store.read(lq.LEARNER_CLAIM, {"id": made.record["id"], "learner_id": "l1"}) == []
+    assert access.release_claim(any_store, made.record["id"], "l1", "as-1") is False
+
+
 @covers("CLAIM_CODE_BADGE_FIT")
 def test_claim_codes_only_for_a_badge_the_opportunity_awards_and_no_completion(any_store: GraphStore) -> None:
     _seed(any_store)
