@@ -90,6 +90,8 @@ class AssertionPublic(BaseModel):
                                                           "the learner already holds the badge live (issued or "
                                                           "accepted, not expired), or an earlier record awards it")
     links: AssertionLinks | None = None
+    dry_run: bool | None = Field(default=None, description="true in a single award's dry run (?dry_run=true): "
+                                                           "nothing was written, would_create says what would be")
 
 
 class Refused(BaseModel):

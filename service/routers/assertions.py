@@ -110,6 +110,7 @@ def award(
     org_id: Id, badge_id: Id,
     body: Annotated[AwardBody, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)] = None,
+    dry_run: bool = False,
 ) -> AssertionPublic | AssertionsPublic:
     """Award a badge to one learner (an object) or to several (a list, one statement;
     it lands whole or not at all: with any item refused nothing is awarded, 422
@@ -133,22 +134,36 @@ def award(
     learner answers that one's award). An expired, revoked or declined award
     does not block a new one. No notice is sent for an award not made.
 
+    ``?dry_run=true`` writes nothing, sends no notice and answers 200 with what
+    the call would give, as the CSV dry run does: ``dry_run`` true, each award's
+    ``would_create`` (true: it would be new) with ``created`` null, and for a
+    list ``created`` 0 and ``would_create`` counting the awards it would make.
+
     Who: admin, or an organisation key for ``org_id``; the badge must be one
     ``org_id`` defines.
     """
     _acting_organisation(principal, org_id)
     pepper = keys.recipient_pepper()
-    pub.ensure_key(org_id)  # issuing is what makes an organisation's key; no read ever does
+    if not dry_run:
+        pub.ensure_key(org_id)  # issuing is what makes an organisation's key; no read ever does
     if isinstance(body, AwardCreate):
         req = _request(body, badge_id, idempotency_key or body.idempotency_key, pub)
         with request_fields("body"):  # the domain's ``expires_on`` is the body's
-            made = awards.award(pub.store, org_id, req, pepper=pepper, base_url=pub.urls.base)
+            made = awards.award(pub.store, org_id, req, pepper=pepper, base_url=pub.urls.base, dry_run=dry_run)
+        if dry_run:
+            response.status_code = 200
+            return _award_public(pub, made).model_copy(update={"dry_run": True})
         notify_awards(request, pub.store, awards.AwardReport(awards=[made], requests=[req]))
         response.status_code = 201 if made.created else 200
         return _award_public(pub, made)
     reqs = [_request(item, badge_id, item.idempotency_key or (f"{idempotency_key}:{i}" if idempotency_key else None),
                      pub) for i, item in enumerate(body)]
-    report = awards.award_many(pub.store, org_id, reqs, pepper=pepper, base_url=pub.urls.base)
+    report = awards.award_many(pub.store, org_id, reqs, pepper=pepper, base_url=pub.urls.base, dry_run=dry_run)
+    if dry_run:
+        response.status_code = 200
+        return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
+                                created=0, refused=[Refused(record=r, detail=d) for r, d in report.refused],
+                                dry_run=True, would_create=report.would_create)
     if (refused := awards.refused_whole(report, "body.")) is not None:
         raise refused
     notify_awards(request, pub.store, report)

@@ -320,3 +320,25 @@ def test_no_second_copy_of_a_badge_held_live(api) -> None:
     client.post(f"/assertions/{first.json()['id']}/revoke", json={"reason": "error"}, headers=keys["college"])
     renewed = client.post(url, json={"learner_id": "se-1"}, headers=keys["college"])
     assert renewed.status_code == 201 and renewed.json()["id"] != first.json()["id"]
+
+
+def test_dry_run_of_a_single_and_a_list_award_writes_nothing(api, store: GraphStore) -> None:
+    """``?dry_run=true`` on the single and list forms answers what the award would be, as the
+    CSV dry run does, and writes nothing: no assertion, no learner, no claim link (notice)."""
+    client, keys = api
+    url = "/organisations/college/badges/web/assertions?dry_run=true"
+    held = client.post(url.split("?")[0], json={"learner_id": "se-1"}, headers=keys["college"]).json()
+    count = f"MATCH (n) WHERE n:{Label.ASSERTION} OR n:{Label.ACCESS_TOKEN} OR n:{Label.LEARNER} RETURN count(n) AS n"
+    before = store.read(count)[0]["n"]
+    one = client.post(url, json={"recipient": {"type": "email", "identity": "new@example.org"}}, headers=keys["college"])
+    assert one.status_code == 200, one.text
+    assert (one.json()["dry_run"], one.json()["created"], one.json()["would_create"]) == (True, None, True)
+    again = client.post(url, json={"learner_id": "se-1"}, headers=keys["college"]).json()
+    assert (again["id"], again["would_create"], "already holds" in again["detail"]) == (held["id"], False, True)
+    many = client.post(url, json=[{"learner_id": "se-1"}, {"recipient": {"type": "email", "identity": "x@example.org"}}],
+                       headers=keys["college"])
+    assert many.status_code == 200, many.text
+    out = many.json()
+    assert (out["dry_run"], out["created"], out["would_create"]) == (True, 0, 1)
+    assert [(d["created"], d["would_create"]) for d in out["data"]] == [(None, False), (None, True)]
+    assert store.read(count)[0]["n"] == before
