@@ -280,17 +280,6 @@ def get_assertion(store: GraphStore, assertion_id: str) -> AssertionRecord:
                            badge_organisation_id=r["badge_organisation_id"])
 
 
-def live_awards(store: GraphStore, learner_id: str, badge_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
-    """The learner's live awards of a badge: issued or accepted, not expired at
-    ``now`` (epoch s, default now), as ``[{id, status}]`` ordered by id. The one
-    rule for "already holds it": no second award of a badge is made to a learner
-    who holds a live one (a direct award, a pathway's completion and a claim code
-    check it inside their writes, ``queries.AWARD_ASSERTIONS``,
-    ``queries.AWARD_PATHWAY_COMPLETION`` and ``learner_queries.CLAIM_WITH_CODE``)."""
-    t = int(time.time()) if now is None else int(now)
-    return store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE, {"learner_id": learner_id, "badge_id": badge_id, "now": t})
-
-
 #: What fixes a badge's issuer: its awards' BadgeClass names the issuer (OB 2.0
 #: ``BadgeClass.issuer``), and a pathway's completion badge must be its own organisation's.
 _ISSUER_FIXED_BY = ("live assertions", "pathway completions")

@@ -373,18 +373,6 @@ ERASE_ASSERTION = (
     "SET a.erased = true RETURN a.id AS id"
 )
 
-#: A learner's live awards of one badge: issued or accepted, and not expired at
-#: ``$now`` (``_live``). No second award of a badge is made to a learner who holds
-#: a live one (a direct award, a pathway's completion and a claim code check it in
-#: their writes, ``AWARD_ASSERTIONS``, ``AWARD_PATHWAY_COMPLETION`` and ``learner_queries.CLAIM_WITH_CODE``). Params: ``learner_id``, ``badge_id``, ``now`` (epoch s).
-#: Returns rows ``{id, status}`` ordered by id.
-LEARNER_LIVE_AWARDS_OF_BADGE = (
-    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}})<-[:{Rel.TO}]-(a:{Label.ASSERTION})"
-    f"-[:{Rel.OF}]->(b:{Label.BADGE} {{id: $badge_id}}) "
-    f"WHERE {_live('a')} "
-    "RETURN a.id AS id, a.status AS status ORDER BY id"
-)
-
 #: The revoked assertions an organisation issued, for its OB 2.0
 #: RevocationList and its OB 3.0 status lists, of the ``source``s this service hosts.
 #: Params: ``organisation_id``, ``sources`` (``issuing.PUBLISHED_SOURCES``).

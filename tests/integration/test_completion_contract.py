@@ -59,11 +59,16 @@ def _awards_of_one_learner(store: GraphStore) -> None:
                 {"rows": [{"id": a, "targets": [{"id": b, "props": {}}]} for a, _, _, b in rows]})
 
 
-@covers("LEARNER_LIVE_AWARDS_OF_BADGE", "ERASE_ASSERTION")
+def _live(store: GraphStore, learner_id: str, badge_id: str, now: int) -> list[dict]:
+    """The learner's live awards of the badge at ``now`` (``LIVE_AWARDS_OF_PAIRS`` of one pair)."""
+    return store.read(queries.LIVE_AWARDS_OF_PAIRS, {"pairs": [{"learner_id": learner_id, "badge_id": badge_id}],
+                                                     "now": now})
+
+
+@covers("LIVE_AWARDS_OF_PAIRS", "ERASE_ASSERTION")
 def test_live_awards_and_erasing_an_assertion(any_store: GraphStore) -> None:
     _awards_of_one_learner(any_store)
-    live = lambda: [(r["id"], r["status"]) for r in any_store.read(  # noqa: E731
-        queries.LEARNER_LIVE_AWARDS_OF_BADGE, {"learner_id": "l1", "badge_id": "b1", "now": NOW})]
+    live = lambda: [(r["id"], r["status"]) for r in _live(any_store, "l1", "b1", NOW)]  # noqa: E731
     assert live() == [("a1", "issued"), ("a2", "accepted")]
     assert any_store.write(queries.ERASE_ASSERTION, {"id": "a2"}) == [{"id": "a2"}]
     assert live() == [("a1", "issued")]
@@ -72,12 +77,10 @@ def test_live_awards_and_erasing_an_assertion(any_store: GraphStore) -> None:
     assert row["links"] == 0 and row["p"]["erased"] is True
     assert not {"recipient_hash", "recipient_salt", "recipient_type", "evidence_url"} & set(row["p"])
     assert any_store.write(queries.ERASE_ASSERTION, {"id": "no-such"}) == []
-    assert [r["id"] for r in any_store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE,
-                                            {"learner_id": "l2", "badge_id": "b1", "now": NOW})] == ["a6"]
+    assert [r["id"] for r in _live(any_store, "l2", "b1", NOW)] == ["a6"]
     # an award that expired is not live: at its expiry time it no longer counts
-    expired = {"learner_id": "l2", "badge_id": "b2"}
-    assert [r["id"] for r in any_store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE, {**expired, "now": NOW - 1})] == ["a7"]
-    assert any_store.read(queries.LEARNER_LIVE_AWARDS_OF_BADGE, {**expired, "now": NOW}) == []
+    assert [r["id"] for r in _live(any_store, "l2", "b2", NOW - 1)] == ["a7"]
+    assert _live(any_store, "l2", "b2", NOW) == []
 
 
 @covers("AWARD_PATHWAY_COMPLETION")
