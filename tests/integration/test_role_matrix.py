@@ -146,6 +146,7 @@ MATRIX = """
 | PUT | /badges/{badge_id}/image | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
 | GET | /badges/{badge_id}/image | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /share/{assertion_id} | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /learners/{learner_id} | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /claim | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /signin | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /portfolio | 200 | 200 | 200 | 200 | 200 | 200 | 200 |
@@ -259,6 +260,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
                                           "headers": {"Content-Type": "image/png"}},
     ("GET", "/badges/{badge_id}/image"): {"path": {"badge_id": "app"}},
     ("GET", "/share/{assertion_id}"): {"path": {"assertion_id": AWARDED}},
+    ("GET", "/learners/{learner_id}"): {"path": {"learner_id": SELF}},
     **{("GET", p): {"path": {"org_id": OWNER, "badge_id": "app", "assertion_id": AWARDED, "n": 0,
                              "cell_id": "skills.demonstration"}} for p in (
         "/ob/v2/issuers/{org_id}",

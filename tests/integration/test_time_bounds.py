@@ -52,8 +52,9 @@ def test_out_of_range_award_times_are_refused_before_any_write(api, store: Graph
     assert _assertions(store) == 0
     bulk = client.post("/organisations/college/badges/web/assertions", headers=h["college"],
                        json=[RECIPIENT, RECIPIENT | body])
-    # a list lands whole or not at all: the bad item refuses it, named by its index
-    assert bulk.status_code == 422 and [e["field"] for e in bulk.json()["errors"]] == ["body.1"], bulk.text
+    # a list lands whole or not at all: the bad item refuses it, named by its index and field
+    field = f"body.1.{next(iter(body))}"
+    assert bulk.status_code == 422 and [e["field"] for e in bulk.json()["errors"]] == [field], bulk.text
     assert "out of range" in bulk.json()["errors"][0]["message"]
     assert _assertions(store) == 0
 
