@@ -33,3 +33,11 @@ def missing(store: GraphStore, wanted: Mapping[Label, Iterable[str]]) -> dict[La
         row = store.read(queries.missing_refs(asked), {str(label): ids[label] for label in asked})[0]
         found |= {label: set(row[str(label)]) for label in asked}
     return found
+
+
+def by_label(pairs: Iterable[tuple[Label | str, str]]) -> dict[Label, set[str]]:
+    """``(label, id)`` pairs grouped as ``missing`` takes them: label -> the ids referred to."""
+    wanted: dict[Label, set[str]] = {}
+    for label, ref in pairs:
+        wanted.setdefault(Label(label), set()).add(ref)
+    return wanted

@@ -215,10 +215,7 @@ def _reference_problems(store: GraphStore, act: Activity) -> list[InvalidInput]:
             refs.append((Label.LEARNER, a.learner, afile, line, "learner"))
         refs += [(Label.BADGE, a.badge, afile, line, "badge"),
                  (Label.ORGANISATION, a.organisation, afile, line, "organisation")]
-    wanted: dict[Label, set[str]] = {}
-    for label, ref, *_ in refs:
-        wanted.setdefault(label, set()).add(ref)
-    missing = references.missing(store, wanted)
+    missing = references.missing(store, references.by_label((label, ref) for label, ref, *_ in refs))
     problems = [InvalidInput(f"unknown {label} '{ref}'", file=file, record=line, field=fld)
                 for label, ref, file, line, fld in refs if ref in missing[label]]
     known = [(line, a) for line, a in act.awards

@@ -264,12 +264,9 @@ def reference_problems(store: GraphStore, cat: Catalogue) -> list[InvalidInput]:
     """
     known = _known_ids(cat)
     refs = _references(cat)
-    outside: dict[Label, set[str]] = {}
-    for label, ref, _, _ in refs:
-        outside.setdefault(label, set()).add(ref)
-    for names in cat.pathway_names:
-        for kind, ids in names.refs.named().items():
-            outside.setdefault(Label(kind), set()).update(ids)
+    outside = references.by_label([*((label, ref) for label, ref, _, _ in refs),
+                                   *((kind, i) for names in cat.pathway_names
+                                     for kind, ids in names.refs.named().items() for i in ids)])
     missing = references.missing(store, {label: ids - known[label] for label, ids in outside.items()
                                          if label not in cat.unchecked})
 

@@ -203,10 +203,7 @@ def reference_problems(store: GraphStore, entity: Entity, record: BaseModel) -> 
     for link in links:
         value = getattr(record, link.field)
         named.append((link, list(value) if link.many else ([value] if value is not None else [])))
-    wanted: dict[Label, set[str]] = {}
-    for link, ids in named:
-        wanted.setdefault(link.other, set()).update(ids)
-    unknown = references.missing(store, wanted)
+    unknown = references.missing(store, references.by_label((link.other, i) for link, ids in named for i in ids))
     problems = [(f"{link.field}.{i}" if link.many else link.field, f"unknown {link.other} '{ref}'")
                 for link, ids in named for i, ref in enumerate(ids) if ref in unknown[link.other]]
     cycle = within_problem(store, record)
