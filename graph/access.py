@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Sequence
 
-from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised
+from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised, refuse
 from colearn.graph import learner_queries as lq
-from colearn.graph import queries
+from colearn.graph import queries, references
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 
@@ -411,24 +411,28 @@ def profile(store: GraphStore, learner_id: str) -> dict[str, Any]:
 
 def set_profile(store: GraphStore, learner_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Change the fields given (``name``, ``interests``, ``themes``, ``destinations``,
-    ``home_place``; None clears one) and return the profile.
+    ``home_place``; None clears one) and return the profile. The ids given are looked
+    up in one read (``references.missing``); when any names nothing, nothing is written.
 
     Raises:
-        NotFound: unknown learner. InvalidInput: a theme, destination or place that
-            does not exist (the field and id named).
+        NotFound: unknown learner.
+        InvalidInput: one theme, destination or place that does not exist, its field
+            (``themes.1``, ``home_place``) and id named (``unknown Theme 'x'``).
+        InvalidInputs: several, one problem each, in field order.
     """
     current = profile(store, learner_id)
+    named = [(label, ref, f"{field}.{i}") for field, label in (("themes", Label.THEME),
+                                                              ("destinations", Label.DESTINATION))
+             for i, ref in enumerate(changes.get(field) or [])]
+    if changes.get("home_place"):
+        named.append((Label.PLACE, changes["home_place"], "home_place"))
+    missing = references.missing(store, references.by_label((label, ref) for label, ref, _ in named))
+    refuse([InvalidInput(f"unknown {label} '{ref}'", field=fld) for label, ref, fld in named if ref in missing[label]])
     merged = {**current, **changes}
-    for field, label in (("themes", Label.THEME), ("destinations", Label.DESTINATION)):
-        merged[field] = sorted(set(merged.get(field) or []))
-        missing = store.read(queries.missing_ids(label), {"ids": merged[field]}) if merged[field] else []
-        if missing:
-            raise InvalidInput(f"unknown {field[:-1]} '{missing[0]['id']}'", field=field)
-    if merged.get("home_place") and store.read(queries.missing_ids(Label.PLACE), {"ids": [merged["home_place"]]}):
-        raise InvalidInput(f"unknown place '{merged['home_place']}'", field="home_place")
     store.write(lq.SET_LEARNER_PROFILE, {"learner_id": learner_id, "name": merged.get("name"),
                                          "interests": merged.get("interests") or "",
-                                         "themes": merged["themes"], "destinations": merged["destinations"],
+                                         "themes": sorted(set(merged.get("themes") or [])),
+                                         "destinations": sorted(set(merged.get("destinations") or [])),
                                          "home_place": merged.get("home_place")})
     return profile(store, learner_id)
 

@@ -61,10 +61,10 @@ def child(mode: str, data_dir: Path, out: Path, stop_file: Path, sample: list[st
           compact_after: int | None) -> None:
     """A child process: ``follow`` (build, follow until ``stop_file`` exists, then report)
     or ``fresh`` (build once and report). Writes JSON to ``out``."""
-    from colearn.recommender.follower import COMPACT_AFTER, FeedFollower, _release_memory
+    from colearn.recommender.follower import COMPACT_AFTER, FeedFollower
     from colearn.graph.feed import feed_head
     from colearn.config import Settings
-    from colearn.recommender.rebuild import recommender_in_child
+    from colearn.recommender.rebuild import recommender_in_child, release_memory
     from colearn.recommender.recommend import Recommender
 
     store, _ = _store(data_dir)
@@ -91,7 +91,7 @@ def child(mode: str, data_dir: Path, out: Path, stop_file: Path, sample: list[st
         s = follower.stats
         res.update(position=s.position, head=s.head, rebuilds=s.rebuilds, last_rebuild_s=s.last_rebuild_s,
                    applied_since_build=s.applied, latencies=s.latencies_ms, phases=s.phases_ms)
-    _release_memory()
+    release_memory()
     res["rss"] = _rss()
     res["top10"] = {lr: [r.badge_id for r in rec.recommend(lr, limit=10)] for lr in sample}
     out.write_text(json.dumps(res))

@@ -42,9 +42,9 @@ store while entries flow), the head only when that read comes back empty
 ``MAX_BATCHES_PER_POLL`` batches under its lock, then lets requests in
 before it goes on.
 
-Position and pruning: the follower keeps a ``FeedReader`` node with its
-position (heartbeat every ``heartbeat_s``) and prunes entries that every
-live reader has passed (every ``prune_every_s``).
+Position and pruning: the follower keeps this process's ``FeedReader``
+(``graph.feed_readers``) at its position (heartbeat every ``heartbeat_s``) and
+prunes entries that every live reader has passed (every ``prune_every_s``).
 
 ``sync()`` polls once at once, from the caller's thread: a request that has
 just written calls it, so its own process answers the next request with the
@@ -54,17 +54,15 @@ change (read-your-writes); other processes see it within one poll.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from colearn.errors import ColearnError, NotFound
 from colearn.graph import feed
+from colearn.graph.feed_readers import HEARTBEAT_S, PRUNE_EVERY_S, READER_TTL_S, FeedReader
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.recommender.expiries import EVERY_S as EXPIRY_EVERY_S, ExpiryWatch
@@ -80,12 +78,6 @@ BATCH = 200
 MAX_BATCHES_PER_POLL = 5
 #: A follower this many entries behind the head rebuilds instead of catching up.
 MAX_LAG = 2_000
-#: Heartbeat period and the time after which a silent reader counts as gone.
-HEARTBEAT_S = 5.0
-READER_TTL_S = 60.0
-#: How often the feed is pruned, and the most entries deleted per statement.
-PRUNE_EVERY_S = 30.0
-PRUNE_LIMIT = 10_000
 #: Rebuild (and swap) after this many incremental award changes, or this long.
 #: 50,000 changes keep the incremental state's growth small beside a city's
 #: projection (measured by ``colearn bench feed``).
@@ -148,7 +140,8 @@ class FeedFollower:
         on_catalogue: called with ``(label, ids)`` for each catalogue entry seen
             (e.g. to queue text embeddings).
         poll_s, heartbeat_s, reader_ttl_s, prune_every_s, max_lag, compact_after,
-        compact_every_s, expiry_every_s: see the module constants (``expiries.EVERY_S``).
+        compact_every_s, expiry_every_s: see the module constants (``feed_readers``'
+            ``HEARTBEAT_S``, ``READER_TTL_S``, ``PRUNE_EVERY_S``; ``expiries.EVERY_S``).
         record_latency: keep change-to-visible latencies in ``stats``.
     """
 
@@ -167,14 +160,13 @@ class FeedFollower:
         self.on_catalogue = on_catalogue
         self.poll_s = poll_s
         self.heartbeat_s = heartbeat_s
-        self.reader_ttl_s = reader_ttl_s
         self.prune_every_s = prune_every_s
         self.max_lag = max_lag
         self.compact_after = compact_after
         self.compact_every_s = compact_every_s
         self.record_latency = record_latency
         self.expiries = ExpiryWatch(store, expiry_every_s)
-        self.reader_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.reader = FeedReader(store, reader_ttl_s)
         self.stats = FollowerStats(position=position)
         self._rec = recommender
         self._built_at = time.monotonic()
@@ -218,10 +210,7 @@ class FeedFollower:
         cache = getattr(self._rec, "portfolios_", None)
         if cache is not None:
             log.info("portfolio cache: %d hits, %d misses, %d learners kept", cache.hits, cache.misses, len(cache))
-        try:
-            self.store.write(feed.READER_LEAVE, {"id": self.reader_id})
-        except ColearnError as exc:
-            log.info("feed reader %s not removed: %s", self.reader_id, exc)
+        self.reader.leave()
 
     def sync(self) -> None:
         """Poll once now, in the caller's thread (read-your-writes for this process)."""
@@ -477,21 +466,12 @@ class FeedFollower:
         with self._lock:
             pos = self.stats.position if self._pending_from is None else min(self.stats.position,
                                                                             self._pending_from)
-        self.store.write(feed.READER_HEARTBEAT, {"id": self.reader_id, "seq": pos, "now": int(time.time()),
-                                                 "info": f"{socket.gethostname()} pid {os.getpid()}"})
+        self.reader.heartbeat(pos)
 
     def prune(self) -> dict[str, int]:
-        """Delete entries every live reader has passed, and readers silent for ``reader_ttl_s``.
-
-        Returns:
-            ``{"pruned": entries deleted, "removed": readers removed, "floor": position pruned to}``.
-        """
-        stale = int(time.time() - self.reader_ttl_s)
-        row = self.store.read(feed.FEED_READERS, {"stale": stale})[0]
-        floor = int(row["floor"]) if row["floor"] is not None else int(row["head"])
-        pruned = self.store.write(feed.PRUNE_ENTRIES, {"floor": floor, "limit": PRUNE_LIMIT})[0]["pruned"]
-        removed = self.store.write(feed.PRUNE_READERS, {"stale": stale})[0]["removed"]
-        return {"pruned": int(pruned), "removed": int(removed), "floor": floor}
+        """Delete entries every live reader has passed, and readers silent for ``reader_ttl_s``
+        (``FeedReader.prune``: ``{"pruned", "removed", "floor"}``)."""
+        return self.reader.prune()
 
 
 def _build_reason(entry: dict[str, Any]) -> str | None:

@@ -149,15 +149,31 @@ def position_of(held: np.ndarray, badge: int) -> tuple[np.ndarray, int | None]:
     return h, (int(where[0]) if where.size else None)
 
 
+def how_many(n: int, *, of: int | None = None, start: bool = False) -> str:
+    """A count of ``n`` learners in words, without the noun, for a sentence to go on:
+    ``"1,204"`` (thousands separated). A count under ``MIN_LEARNERS_SHOWN`` (k, 5) is never
+    a number: reasons reach anonymous callers and partner sites, and insights show no count
+    under k either (``colearn.config.MIN_LEARNERS_SHOWN``). It is ``"fewer than 5"``, or
+    ``"some"`` when the sentence shows the group of ``of`` learners it is part of and that
+    group has no more than k (``"fewer than 5 of the 5"`` would say only "not all").
+
+    Args:
+        n: the count.
+        of: the size of the group ``n`` is part of, when the sentence shows it
+            (``"3 of the 40 learners"``); None when it does not.
+        start: capitalised, opening a sentence (``"Fewer than 5"``, ``"Some"``).
+    """
+    if shown(n):
+        return f"{n:,}"
+    words = "some" if of is not None and of <= MIN_LEARNERS_SHOWN else f"fewer than {MIN_LEARNERS_SHOWN}"
+    return words.capitalize() if start else words
+
+
 def learners(n: int, *, start: bool = False) -> str:
-    """``"1,204 learners"`` (thousands separated); a count under ``MIN_LEARNERS_SHOWN`` (5) is
-    ``"fewer than 5 learners"`` (``"Fewer ..."`` with ``start``, opening a sentence): reasons
-    reach anonymous callers and partner sites, and insights show no count under k either
-    (``colearn.config.MIN_LEARNERS_SHOWN``). Always plural, so the words around it agree
-    whatever the count."""
-    if not shown(n):
-        return f"{'Fewer' if start else 'fewer'} than {MIN_LEARNERS_SHOWN} learners"
-    return f"{n:,} learners"
+    """``"1,204 learners"``; a count under ``MIN_LEARNERS_SHOWN`` (5) is ``"fewer than 5
+    learners"`` (``"Fewer ..."`` with ``start``, opening a sentence): ``how_many`` with the noun.
+    Always plural, so the words around it agree whatever the count."""
+    return f"{how_many(n, start=start)} learners"
 
 
 def shown(n: int) -> bool:

@@ -28,7 +28,7 @@ import numpy as np
 from colearn.errors import InvalidInput
 from colearn.recommender.counts import CountMatrix
 from colearn.recommender.projections import Projection
-from colearn.recommender.signals import Profile, learners, position_of, scale_to_unit, shown
+from colearn.recommender.signals import Profile, how_many, learners, position_of, scale_to_unit, shown
 
 
 def _who_earned(n: int) -> str:
@@ -214,7 +214,10 @@ class EarnedLater:
         return scale_to_unit(self.later_.weighted_row_sum(held, 1.0 / np.maximum(self.holders_[held], 1)))
 
     def explain(self, profile: Profile, badge: int) -> str | None:
-        """``"40 of the 95 learners who earned Student earned Scholar later"``."""
+        """``"40 of the 95 learners who earned Student earned Scholar later"``; under
+        ``MIN_LEARNERS_SHOWN`` (5) no count is a number (``signals.how_many``): ``"Fewer than 5
+        of the 95 learners ..."``, ``"Some of the 5 learners ..."``, ``"Fewer than 5 learners
+        who earned Student earned Scholar later"`` when fewer than 5 earned Student."""
         if profile.is_empty:
             return None
         src, cols, counts, keys = self._parts(profile)
@@ -231,10 +234,10 @@ class EarnedLater:
         best = at[np.lexsort((src[at], -share))[0]]
         held = int(profile.held[int(src[best])])
         n, of = int(counts[best]), int(self.holders_[held])
-        if not shown(of):
+        if not shown(of):  # nor is n, which is no larger
             return f"{learners(n, start=True)} who earned {self.names_[held]} earned {self.names_[badge]} later"
-        some = f"{n:,}" if shown(n) else learners(n, start=True).removesuffix(" learners")
-        return f"{some} of the {of:,} learners who earned {self.names_[held]} earned {self.names_[badge]} later"
+        some = how_many(n, of=of, start=True)
+        return f"{some} of the {how_many(of)} learners who earned {self.names_[held]} earned {self.names_[badge]} later"
 
     def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
         """``L[h, badge] += 1`` for every held ``h``; one more holder."""

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 from colearn.domain import catalogue as domain_catalogue
 from colearn import times
 from colearn.domain import policy
-from colearn.errors import Conflict, InvalidInput, NotFound
+from colearn.errors import Conflict, InvalidInput, InvalidInputs, NotFound
 from colearn.graph import queries, references
 from colearn.graph.issuing import in_use, issuer_change_problem
 from colearn.graph.queries import Link
@@ -97,11 +97,18 @@ def request_fields(location: Literal["body", "query", "path"]) -> Iterator[None]
     or ``query.from``, as a validation error spells it.
 
     Raises:
-        RequestValidationError: in place of an ``InvalidInput`` that names a field
-            (other errors, and subclasses such as ``BatchRefused``, pass unchanged).
+        RequestValidationError: in place of an ``InvalidInput`` that names a field, or
+            of an ``InvalidInputs`` whose every problem names one (one ``errors`` entry
+            per problem, as ``check_references`` answers); other errors, subclasses
+            such as ``BatchRefused``, and problems naming a file or record pass unchanged.
     """
     try:
         yield
+    except InvalidInputs as exc:
+        if not all(p.field and p.file is None and p.record is None for p in exc.problems):
+            raise
+        raise RequestValidationError([field_error(str(p.field), p.detail, location).errors()[0]
+                                      for p in exc.problems]) from exc
     except InvalidInput as exc:
         if type(exc) is not InvalidInput or not exc.field:
             raise

@@ -20,6 +20,7 @@ from colearn.errors import NotFound
 from colearn.graph import access, enrolments
 from colearn.insights.uptake import pathway_uptake
 from colearn.service import learner_awards
+from colearn.service.catalogue import request_fields
 from colearn.service.deps import PrincipalDep, SettingsDep, StoreDep
 from colearn.service.insights_schemas import PrivacyPublic
 from colearn.service.learner_deps import LearnerDep
@@ -163,8 +164,10 @@ def me(principal: LearnerDep, store: StoreDep) -> ProfilePublic:
 @router.patch("/me", response_model=ProfilePublic, responses=_ERRORS)
 def edit_me(principal: LearnerDep, store: StoreDep, body: ProfilePatch) -> ProfilePublic:
     """Change the profile: name, free-text interests, themes, destinations, home place
-    (every id must exist). Who: a learner (token), for themself."""
-    return _profile(access.set_profile(store, str(principal.learner_id), body.model_dump(exclude_unset=True)))
+    (every id must exist: every one that names nothing is answered at once, one ``errors``
+    entry each, and nothing changes). Who: a learner (token), for themself."""
+    with request_fields("body"):  # the graph's ``themes.1`` is the body's
+        return _profile(access.set_profile(store, str(principal.learner_id), body.model_dump(exclude_unset=True)))
 
 
 @router.get("/me/awards", response_model=AwardsPublic, responses=_ERRORS)

@@ -1,14 +1,15 @@
 """A catalogue write that names things that do not exist hears of every such reference
 at once, each with its record and field, and nothing of it is written: a badge, an
 opportunity or a pathway through the API (one 422, one ``errors`` entry per bad
-reference), a catalogue file and a city's learners and award history through the
-readers and ``colearn ingest`` (every problem, each naming the file, record and field).
-The references of one write are looked up with one read of the graph.
+reference), a learner's own profile (``PATCH /me``) likewise, a catalogue file and a
+city's learners and award history through the readers and ``colearn ingest`` (every
+problem, each naming the file, record and field). The references of one write are
+looked up with one read of the graph.
 
-Before, the API's catalogue records answered the first unknown reference only, the
-award history reader stopped at its first unknown id (and wrong issuer), the command
-line listed 50 problems and then "and N more", and every check read the graph once per
-label referred to."""
+Before, the API's catalogue records and ``PATCH /me`` answered the first unknown
+reference only, the award history reader stopped at its first unknown id (and wrong
+issuer), the command line listed 50 problems and then "and N more", and every check
+read the graph once per label referred to."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.awards import ingest_awards
 from colearn.ingest.catalogue import ingest_catalogue
+from colearn.service.auth import issue_learner_token
 from tests.catalogue_builders import minimal_catalogue, totals, write_csv, write_yaml
 from tests.integration import test_catalogue_api as catalogue_api
 
@@ -100,6 +102,29 @@ def test_a_patch_hears_of_every_unknown_reference_at_once(api, reference_reads) 
     assert client.get("/badges/first-web-app", headers=h["admin"]).json() == before
     fixed = client.patch("/badges/first-web-app", headers=h["admin"], json={"themes": ["digital"]})
     assert fixed.status_code == 200 and fixed.json()["themes"] == ["digital"]
+
+
+def test_a_profile_hears_of_every_unknown_reference_at_once(api, store: GraphStore, reference_reads) -> None:
+    client, _ = api
+    store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "ada", "props": {}}]})
+    me = {"Authorization": f"Bearer {issue_learner_token(client.app.state.token_secret, 'ada')}"}
+    made = client.patch("/me", headers=me, json={"name": "Ada", "interests": "web pages", "themes": ["digital"],
+                                                 "destinations": ["employment"], "home_place": "central-library"})
+    assert made.status_code == 200, made.text
+    before = client.get("/me", headers=me).json()
+    reference_reads.clear()
+    r = client.patch("/me", headers=me, json={
+        "name": "Ada L", "interests": "knitting", "themes": ["cooking", "digital", "knitting"],
+        "destinations": ["employment", "the-moon"], "home_place": "atlantis"})
+    assert _errors(r) == [
+        ("body.destinations.1", "unknown Destination 'the-moon'"), ("body.home_place", "unknown Place 'atlantis'"),
+        ("body.themes.0", "unknown Theme 'cooking'"), ("body.themes.2", "unknown Theme 'knitting'")]
+    assert len(reference_reads) == 1, reference_reads
+    assert client.get("/me", headers=me).json() == before
+    fixed = client.patch("/me", headers=me, json={"themes": ["digital", "digital"], "home_place": None})
+    assert fixed.status_code == 200, fixed.text
+    assert (fixed.json()["themes"], fixed.json()["destinations"], fixed.json()["home_place"]) == (
+        ["digital"], ["employment"], None)
 
 
 def test_a_pathway_looks_its_references_up_in_one_read(api, reference_reads) -> None:

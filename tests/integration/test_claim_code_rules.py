@@ -103,4 +103,4 @@ def test_a_refusal_below_the_route_names_the_body_field(api) -> None:
     assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["body.code"], r.text
     assert r.json()["detail"].startswith("body.code: a claim code has 12"), r.text
     r = client.patch("/me", headers=me, json={"themes": ["no-such-theme"]})
-    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["body.themes"], r.text
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["body.themes.0"], r.text

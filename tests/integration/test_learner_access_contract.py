@@ -247,7 +247,7 @@ def test_profile_replaces_interests_and_home(any_store: GraphStore) -> None:
                  "destinations": ["employment"], "home_place": "north"}
     p = access.set_profile(any_store, "l1", {"themes": ["green"], "home_place": None})
     assert (p["themes"], p["destinations"], p["home_place"]) == (["green"], ["employment"], None)
-    with pytest.raises(InvalidInput, match="unknown theme 'space'"):
+    with pytest.raises(InvalidInput, match="field 'themes.0': unknown Theme 'space'"):
         access.set_profile(any_store, "l1", {"themes": ["space"]})
     with pytest.raises(NotFound):
         access.profile(any_store, "nobody")

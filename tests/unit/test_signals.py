@@ -97,6 +97,25 @@ def test_earned_later_counts_ordered_pairs(k2: None) -> None:
     assert e.explain(_profile(p, "t"), col("show")) == "2 of the 5 learners who earned First earned Show later"
 
 
+def test_a_count_under_five_is_said_in_words() -> None:
+    """``signals.how_many`` words a count for a sentence to go on; under k (5) never as a number,
+    and as "some" of a group the sentence shows that has no more than k ("fewer than 5 of the 5"
+    says only "not all"). EarnedLater words its counts with it."""
+    assert [signals.how_many(n) for n in (0, 1, 4, 5, 1204)] == ["fewer than 5"] * 3 + ["5", "1,204"]
+    assert (signals.how_many(4, start=True), signals.how_many(4, of=5, start=True)) == ("Fewer than 5", "Some")
+    assert (signals.how_many(4, of=6), signals.how_many(5, of=5)) == ("fewer than 5", "5")
+    assert (signals.learners(4, start=True), signals.learners(1204)) == ("Fewer than 5 learners", "1,204 learners")
+    # 12 learners earned First; 6 of them earned Club later, 2 of them Show
+    rows = [(f"u{i}", "first", 10 * i, f"f{i}") for i in range(12)]
+    rows += [(f"u{i}", "club", 10 * i + 5, f"c{i}") for i in range(6)]
+    rows += [(f"u{i}", "show", 10 * i + 7, f"s{i}") for i in range(2)]
+    p = _projection(rows)
+    col = p.badges.row
+    e, learner = EarnedLater().fit(p), Profile.of([col("first")], [0])
+    assert e.explain(learner, col("club")) == "6 of the 12 learners who earned First earned Club later"
+    assert e.explain(learner, col("show")) == "Fewer than 5 of the 12 learners who earned First earned Show later"
+
+
 def _ppr_with_learner_nodes(p: Projection, held: np.ndarray, alpha: float) -> np.ndarray:
     """Independent PageRank: the full graph with a node per learner, dense power iteration."""
     nb, nc, nt, nd, nl = p.n_badges, p.n_cells, len(p.themes), len(p.destinations), p.n_learners
@@ -222,7 +241,7 @@ def test_no_reason_shows_a_count_under_five() -> None:
             RP3beta().fit(p).explain(t, col("club")), PersonalisedPageRank().fit(p).explain(t, col("club")),
             BackoffTransitions().fit(p).explain(t, col("club"))]
     assert said[:4] == ["Fewer than 5 learners who earned First went on to earn Club next",
-                        "Fewer than 5 of the 5 learners who earned First earned Show later",
+                        "Some of the 5 learners who earned First earned Show later",
                         "It would be your 2nd badge; fewer than 5 learners earned it as their 2nd",
                         "It would be your 2nd badge; fewer than 5 learners earned it as their 2nd"]
     for sentence in said:
