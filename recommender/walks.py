@@ -32,7 +32,7 @@ from colearn.errors import InvalidInput
 from colearn.recommender.counts import CountMatrix
 from colearn.recommender.item_knn import co_occurrence
 from colearn.recommender.projections import Projection
-from colearn.recommender.signals import Profile, learners, learners_phrase, scale_to_unit
+from colearn.recommender.signals import Profile, learners, learners_phrase, scale_to_unit, shown
 
 
 def learner_normalised(projection: Projection) -> tuple[CountMatrix, np.ndarray]:
@@ -400,12 +400,14 @@ class RP3beta:
         return None if h is None else ("co-holders", h)
 
     def explain(self, profile: Profile, badge: int) -> str | None:
-        """``"Learners like you: 12 who hold Critic hold it, though only 40 learners do in all"``."""
+        """``"Learners like you: 12 learners who hold Critic hold it too, though only 40 learners hold it in all"``
+        (``"though fewer than 5 learners hold it in all"`` for a count under k: ``signals.shown``)."""
         h = self._cited(profile, badge)
         if h is None:
             return None
         n, m = int(self.co_.value(h, badge)), int(self.holders_[badge])
-        return (f"Learners like you: {_co_holders(n, self.names_[h])}, though only "
+        # "only" before a number: a count under k is already said as "fewer than k"
+        return (f"Learners like you: {_co_holders(n, self.names_[h])}, though {'only ' if shown(m) else ''}"
                 f"{learners_phrase(m)} it in all")
 
     _change = PersonalisedPageRank._change

@@ -244,8 +244,11 @@ def test_no_reason_shows_a_count_under_five() -> None:
                         "Some of the 5 learners who earned First earned Show later",
                         "It would be your 2nd badge; fewer than 5 learners earned it as their 2nd",
                         "It would be your 2nd badge; fewer than 5 learners earned it as their 2nd"]
+    assert said[4] == ("Learners like you: fewer than 5 learners who hold First hold it too, "
+                       "though fewer than 5 learners hold it in all")
     for sentence in said:
         assert sentence is not None and sentence[0].isupper(), sentence
+        assert "only fewer" not in sentence, sentence
         assert not any(f" {n} learner" in sentence or sentence.startswith(f"{n} ") for n in range(1, 5)), sentence
 
 
