@@ -16,11 +16,13 @@ import hashlib
 import re
 import secrets
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Sequence
 
 from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised
+from colearn.graph import feed
 from colearn.graph import learner_queries as lq
 from colearn.graph import queries
 from colearn.graph.schema import Label
@@ -355,43 +357,52 @@ def why_refused(code: dict[str, Any], already: bool, now: int) -> str | None:
 def claim_refusal(store: GraphStore, code: dict[str, Any], learner_id: str, *, now: int | None = None) -> str | None:
     """Why ``learner_id``'s claim of ``code`` (``FIND_CLAIM_CODE``'s shape) would be
     refused now (``why_refused``, in words a learner reads), or None. Reads only:
-    ``reserve_claim`` checks again as it records the claim."""
+    ``redeem_claim`` checks again as it records the claim."""
     already = bool(store.read(lq.LEARNER_CLAIM, {"id": code["id"], "learner_id": learner_id}))
     return why_refused(code, already, _now(now))
 
 
-def reserve_claim(store: GraphStore, code: dict[str, Any], learner_id: str, assertion_id: str, *,
-                  now: int | None = None) -> str | None:
-    """Record ``learner_id``'s claim of ``code`` (one statement: limits checked under the
-    code's lock, then whether the learner holds the badge live under the lock of the
-    organisation that defines it, the lock a direct award takes).
+def redeem_claim(store: GraphStore, code: dict[str, Any], row: dict[str, Any], *,
+                 now: int | None = None) -> dict[str, Any]:
+    """Record ``row["learner_id"]``'s claim of ``code`` (``FIND_CLAIM_CODE``'s shape) and
+    award them its badge from its organisation, in one statement
+    (``REDEEM_CLAIM_CODE``, recorded in the change feed): both land or neither does.
+
+    Args:
+        row: the award, a checked row of ``queries.AWARD_ASSERTIONS``
+            (``domain.award_rows.award_row``) of the code's badge.
 
     Returns:
-        None: the claim is recorded. Else the id of the learner's live award of the
-        badge: no claim is recorded and the code is not used.
+        ``{id, created, held}``: ``created``, the new award ``id`` and the claim are
+        recorded; else no claim is recorded and the code is not used, and ``id`` is
+        the learner's live award of the badge (``held``) or the assertion ``row["id"]``
+        already names.
 
     Raises:
-        Conflict: refused (revoked, outside its window, at its limit, or claimed
-            before by this learner), with the reason in words.
+        Conflict: refused (revoked, outside its window, at its limit, claimed
+            before by this learner, or its badge completes a pathway), with the
+            reason in words.
         NotFound: the learner does not exist.
+        Forbidden: the code's organisation no longer defines its badge.
     """
     t = _now(now)
+    learner_id = row["learner_id"]
     if not learner_exists(store, learner_id):
         raise NotFound(f"learner '{learner_id}' does not exist")
-    rows = store.write(lq.CLAIM_WITH_CODE, {"id": code["id"], "learner_id": learner_id, "now": t,
-                                            "assertion_id": assertion_id})
+    rows = store.write(feed.recorded(lq.REDEEM_CLAIM_CODE), {
+        "id": code["id"], "learner_id": learner_id, "organisation_id": code["organisation_id"], "now": t,
+        "request_id": uuid.uuid4().hex, "row": row, "feed": feed.award_change([row])})
     if not rows:
         fresh = get_claim_code(store, code["id"])
         already = bool(store.read(lq.LEARNER_CLAIM, {"id": code["id"], "learner_id": learner_id}))
-        raise Conflict(why_refused(fresh, already, t) or "this code cannot be claimed now")
-    return rows[0]["held"]
-
-
-def release_claim(store: GraphStore, code_id: str, learner_id: str, assertion_id: str) -> bool:
-    """Undo ``learner_id``'s claim of a code recorded for award ``assertion_id``, so
-    the code is not used (its award found the badge held live). True if one was undone."""
-    rows = store.write(lq.RELEASE_CLAIM, {"id": code_id, "learner_id": learner_id, "assertion_id": assertion_id})
-    return bool(rows and rows[0]["released"])
+        why = why_refused(fresh, already, t)
+        if why is None and not learner_exists(store, learner_id):  # erased since the check above
+            raise NotFound(f"learner '{learner_id}' does not exist")
+        if why is None:
+            raise Forbidden(f"badge '{code['badge_id']}' is not defined by '{code['organisation_id']}': "
+                            "its claim codes award nothing")
+        raise Conflict(why)
+    return dict(rows[0])
 
 
 # --------------------------------------------------------------------------
