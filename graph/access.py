@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Sequence
 
-from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised
+from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised, refuse
 from colearn.graph import feed
 from colearn.graph import learner_queries as lq
-from colearn.graph import queries
+from colearn.graph import queries, references
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 
@@ -257,10 +257,11 @@ def create_claim_code(store: GraphStore, organisation_id: str, *, badge_id: str,
         now: epoch seconds; default now.
 
     Raises:
-        InvalidInput: a bad window or limit (``valid_until``, ``max_claims``); or
-            (``badge_id``) a badge the opportunity does not award (the message lists
-            those it does), or a pathway's completion badge (the message names the pathways).
-        NotFound: unknown badge or opportunity.
+        InvalidInput: a bad window or limit (``valid_until``, ``max_claims``); an
+            unknown badge or opportunity (``badge_id``, ``opportunity_id``: both, when
+            both are unknown, as ``InvalidInputs``); or (``badge_id``) a badge the
+            opportunity does not award (the message lists those it does), or a
+            pathway's completion badge (the message names the pathways).
         Forbidden: the badge or opportunity belongs to another organisation.
     """
     if valid_until <= valid_from:
@@ -281,13 +282,15 @@ def create_claim_code(store: GraphStore, organisation_id: str, *, badge_id: str,
 
 
 def _code_refusal(store: GraphStore, organisation_id: str, badge_id: str, opportunity_id: str) -> Exception:
-    """Why ``CREATE_CLAIM_CODE`` made no code: the first of an unknown badge or
-    opportunity (NotFound), another organisation's (Forbidden), a badge the
-    opportunity does not award, or a pathway's completion badge (InvalidInput on ``badge_id``)."""
-    for label, ident, field in ((Label.BADGE, badge_id, "badge_id"),
-                                (Label.OPPORTUNITY, opportunity_id, "opportunity_id")):
-        if store.read(queries.missing_ids(label), {"ids": [ident]}):
-            return NotFound(f"{field.removesuffix('_id')} '{ident}' does not exist")
+    """Why ``CREATE_CLAIM_CODE`` made no code: an unknown badge or opportunity, each
+    named on its field as the catalogue API names an unknown reference (both looked
+    up in one ``references.missing``; raised, as ``InvalidInputs`` when both),
+    another organisation's (Forbidden), a badge the opportunity does not award, or
+    a pathway's completion badge (InvalidInput on ``badge_id``)."""
+    refs = ((Label.BADGE, badge_id, "badge_id"), (Label.OPPORTUNITY, opportunity_id, "opportunity_id"))
+    unknown = references.missing(store, {label: [ident] for label, ident, _ in refs})
+    refuse([InvalidInput(f"unknown {label} '{ident}'", field=field) for label, ident, field in refs
+            if ident in unknown[label]])
     fit = store.read(lq.CLAIM_CODE_BADGE_FIT, {"badge_id": badge_id, "opportunity_id": opportunity_id})[0]
     if organisation_id not in fit["definers"] or organisation_id not in fit["offerers"]:
         return Forbidden(f"organisation '{organisation_id}' must define badge '{badge_id}' and offer "

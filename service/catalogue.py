@@ -33,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 from colearn.domain import catalogue as domain_catalogue
 from colearn import times
 from colearn.domain import policy
-from colearn.errors import Conflict, InvalidInput, NotFound
+from colearn.errors import Conflict, InvalidInput, InvalidInputs, NotFound
 from colearn.graph import queries, references
 from colearn.graph.issuing import in_use, issuer_change_problem
 from colearn.graph.queries import Link
@@ -97,15 +97,19 @@ def request_fields(location: Literal["body", "query", "path"]) -> Iterator[None]
     or ``query.from``, as a validation error spells it.
 
     Raises:
-        RequestValidationError: in place of an ``InvalidInput`` that names a field
-            (other errors, and subclasses such as ``BatchRefused``, pass unchanged).
+        RequestValidationError: in place of an ``InvalidInput`` that names a field, or
+            of ``InvalidInputs`` whose every problem does (one entry each); other
+            errors, and other subclasses such as ``BatchRefused``, pass unchanged.
     """
     try:
         yield
     except InvalidInput as exc:
-        if type(exc) is not InvalidInput or not exc.field:
+        problems = exc.problems if type(exc) is InvalidInputs else [exc]
+        if type(exc) not in (InvalidInput, InvalidInputs) or not all(
+                type(p) is InvalidInput and p.field for p in problems):
             raise
-        raise field_error(exc.field, exc.detail, location) from exc
+        raise RequestValidationError([field_error(str(p.field), p.detail, location).errors()[0]
+                                      for p in problems]) from exc
 
 
 def _record(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:

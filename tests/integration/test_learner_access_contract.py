@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from colearn.domain import claim_codes
-from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised
+from colearn.errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound, Unauthorised
 from colearn.graph import access, enrolments, feed
 from colearn.graph import learner_queries as lq
 from colearn.graph import queries
@@ -168,9 +168,15 @@ def test_claim_codes_limits_window_once_per_learner_and_revocation(any_store: Gr
     with pytest.raises(Forbidden):
         access.create_claim_code(any_store, "org", badge_id="b0", opportunity_id="fair", valid_from=NOW,
                                  valid_until=NOW + 5, max_claims=1)
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidInput, match="unknown Badge 'nope'") as unknown:
         access.create_claim_code(any_store, "org", badge_id="nope", opportunity_id="club", valid_from=NOW,
                                  valid_until=NOW + 5, max_claims=1)
+    assert unknown.value.field == "badge_id"
+    with pytest.raises(InvalidInputs) as both:
+        access.create_claim_code(any_store, "org", badge_id="nope", opportunity_id="gone", valid_from=NOW,
+                                 valid_until=NOW + 5, max_claims=1)
+    assert [(p.field, p.detail) for p in both.value.problems] == [
+        ("badge_id", "unknown Badge 'nope'"), ("opportunity_id", "unknown Opportunity 'gone'")]
 
 
 @covers("REDEEM_CLAIM_CODE")
