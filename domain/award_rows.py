@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from colearn.errors import InvalidInput
+from colearn.errors import InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.issuing import (MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE, Award, AwardRequest,
                                    assertion_id_for, epoch, identity_hash, learner_id_for, learner_of_page)
@@ -19,8 +19,23 @@ from colearn.graph.store import GraphStore
 from colearn.openbadges.rules import date_problem
 from colearn.records.fields import email_problem
 
-__all__ = ["award_of", "award_row", "check_request", "checked_page", "held_detail", "live_pairs", "page_learner",
-           "repeats"]
+__all__ = ["award_of", "award_row", "check_issuer", "check_request", "checked_page", "held_detail", "live_pairs",
+           "page_learner", "repeats"]
+
+
+def check_issuer(store: GraphStore, organisation_id: str) -> None:
+    """That ``organisation_id`` may issue: it exists and has an ``email``.
+
+    Raises:
+        NotFound: the organisation does not exist.
+        InvalidInput: it has no email (OB 2.0 Profile requires one of an issuer), on ``email``.
+    """
+    org = store.read(queries.GET_ORGANISATION, {"id": organisation_id})
+    if not org:
+        raise NotFound(f"organisation '{organisation_id}' does not exist")
+    if not org[0]["props"].get("email"):
+        raise InvalidInput(f"organisation '{organisation_id}' has no email: an Open Badges issuer Profile "
+                           "needs one (OB 2.0, Profile)", field="email")
 
 
 def check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:

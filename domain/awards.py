@@ -44,7 +44,7 @@ from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES,
                                    learner_of_page, parse_time, portfolio, revoked_assertions, spine_order)
 from colearn.domain.award_csv import parse_award_csv
 from colearn.domain.award_preview import preview
-from colearn.domain.award_rows import (award_of, award_row, check_request, checked_page, held_detail, page_learner, repeats)
+from colearn.domain.award_rows import (award_of, award_row, check_issuer, check_request, checked_page, held_detail, page_learner, repeats)
 from colearn.domain.completions import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
                                         completion_assertion_id, unmet_steps)
 from colearn.graph.schema import AssertionStatus, Label
@@ -128,12 +128,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
             the failure stay; retrying with the same keys completes the rest).
     """
     recs = list(records) if records is not None else list(range(len(requests)))
-    org = store.read(queries.GET_ORGANISATION, {"id": organisation_id})
-    if not org:
-        raise NotFound(f"organisation '{organisation_id}' does not exist")
-    if not org[0]["props"].get("email"):
-        raise InvalidInput(f"organisation '{organisation_id}' has no email: an Open Badges issuer Profile "
-                           "needs one (OB 2.0, Profile)", field="email")
+    check_issuer(store, organisation_id)
     now_s = epoch(now, name="now") if now is not None else int(time.time())
     report = AwardReport()
     issuer = policy.acting_for(organisation_id)

@@ -1,11 +1,13 @@
 """Redeeming a claim code: the claim and its award, with no second live copy.
 
-``redeem`` records the learner's claim (``graph.access.reserve_claim``: the code's
-limits under its lock, then whether the learner holds the badge live under the lock
-of the organisation that defines it, the lock a direct award takes) and awards the
-badge (``domain.awards.award``, whose write checks again under that lock). A direct
-award or pathway completion of the same badge that lands between the two makes the
-award answer that copy: the claim is then undone, so the code is not used.
+``redeem`` checks the award as ``domain.awards.award`` does (the organisation may
+issue, the request's values) and then records the learner's claim and the award in
+ONE statement (``graph.access.redeem_claim``): the code's limits under its lock,
+then, under the lock of the code's organisation (the lock a direct award takes),
+whether the learner holds the badge live, and only then the award with the claim.
+Both land or neither does, so a failed or lost write leaves the code unused. A
+learner who holds the badge live (a direct award or pathway completion, even one
+landing a moment before) gets that award back: no award is made and the code is not used.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from colearn.domain import awards
+from colearn.domain import award_rows
 from colearn.graph import access
-from colearn.graph.issuing import AwardRequest, Recipient, assertion_id_for
+from colearn.graph.issuing import AwardRequest, Recipient
 from colearn.graph.store import GraphStore
 
 
@@ -27,8 +29,9 @@ class Redemption:
     Attributes:
         assertion_id: the new award (issued, for the caller to accept), or, when
             ``created`` is False, the learner's live award of the badge held before.
-        created: False: the learner held the badge live; nothing was awarded and
-            the code was not used.
+        created: False: the learner held the badge live (or, never in practice, the
+            award's id already named an assertion: ``assertion_id``); nothing was
+            awarded and the code was not used.
         evidence: the new award's evidence narrative (None when not ``created``).
     """
 
@@ -46,22 +49,24 @@ def evidence_for(code: dict[str, Any], now: int) -> str:
 
 def redeem(store: GraphStore, code: dict[str, Any], learner_id: str, *, pepper: bytes, base_url: str,
            now: int) -> Redemption:
-    """``learner_id`` claims ``code`` (``FIND_CLAIM_CODE``'s shape) at ``now`` (epoch s).
+    """``learner_id`` claims ``code`` (``FIND_CLAIM_CODE``'s shape) at ``now`` (epoch s):
+    one write records the claim and awards the badge (issued, to the learner's page
+    ``{base_url}/learners/{learner_id}``, with ``evidence_for``), or neither.
 
     Raises:
         Conflict: the claim is refused (``access.why_refused``, in words).
-        NotFound: the learner does not exist. (And ``domain.awards.award``'s errors.)
+        NotFound: the learner or the code's organisation does not exist.
+        InvalidInput: the code's organisation has no email.
+        Forbidden: the code's organisation no longer defines its badge.
     """
     key = f"claim-code:{code['id']}:{learner_id}"
-    assertion_id = assertion_id_for(code["organisation_id"], key)
-    held = access.reserve_claim(store, code, learner_id, assertion_id, now=now)
-    if held is not None:
-        return Redemption(held, created=False)
     evidence = evidence_for(code, now)
     req = AwardRequest(badge_id=code["badge_id"], recipient=Recipient("url", f"{base_url}/learners/{learner_id}"),
                        learner_id=learner_id, evidence_narrative=evidence, idempotency_key=key)
-    made = awards.award(store, code["organisation_id"], req, pepper=pepper, base_url=base_url, now=now)
-    if made.id != assertion_id:  # a copy made since the claim: the award answered it
-        access.release_claim(store, code["id"], learner_id, assertion_id)
-        return Redemption(made.id, created=False)
-    return Redemption(made.id, created=True, evidence=evidence)
+    award_rows.check_issuer(store, code["organisation_id"])
+    issued, expires = award_rows.check_request(req, now)
+    row = award_rows.award_row(code["organisation_id"], req, issued, expires, pepper)
+    got = access.redeem_claim(store, code, row, now=now)
+    if not got["created"]:
+        return Redemption(got["id"], created=False)
+    return Redemption(got["id"], created=True, evidence=evidence)

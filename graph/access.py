@@ -16,11 +16,13 @@ import hashlib
 import re
 import secrets
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Sequence
 
 from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised, refuse
+from colearn.graph import feed
 from colearn.graph import learner_queries as lq
 from colearn.graph import queries, references
 from colearn.graph.schema import Label
@@ -255,10 +257,11 @@ def create_claim_code(store: GraphStore, organisation_id: str, *, badge_id: str,
         now: epoch seconds; default now.
 
     Raises:
-        InvalidInput: a bad window or limit (``valid_until``, ``max_claims``); or
-            (``badge_id``) a badge the opportunity does not award (the message lists
-            those it does), or a pathway's completion badge (the message names the pathways).
-        NotFound: unknown badge or opportunity.
+        InvalidInput: a bad window or limit (``valid_until``, ``max_claims``); an
+            unknown badge or opportunity (``badge_id``, ``opportunity_id``: both, when
+            both are unknown, as ``InvalidInputs``); or (``badge_id``) a badge the
+            opportunity does not award (the message lists those it does), or a
+            pathway's completion badge (the message names the pathways).
         Forbidden: the badge or opportunity belongs to another organisation.
     """
     if valid_until <= valid_from:
@@ -279,13 +282,15 @@ def create_claim_code(store: GraphStore, organisation_id: str, *, badge_id: str,
 
 
 def _code_refusal(store: GraphStore, organisation_id: str, badge_id: str, opportunity_id: str) -> Exception:
-    """Why ``CREATE_CLAIM_CODE`` made no code: the first of an unknown badge or
-    opportunity (NotFound), another organisation's (Forbidden), a badge the
-    opportunity does not award, or a pathway's completion badge (InvalidInput on ``badge_id``)."""
-    for label, ident, field in ((Label.BADGE, badge_id, "badge_id"),
-                                (Label.OPPORTUNITY, opportunity_id, "opportunity_id")):
-        if store.read(queries.missing_ids(label), {"ids": [ident]}):
-            return NotFound(f"{field.removesuffix('_id')} '{ident}' does not exist")
+    """Why ``CREATE_CLAIM_CODE`` made no code: an unknown badge or opportunity, each
+    named on its field as the catalogue API names an unknown reference (both looked
+    up in one ``references.missing``; raised, as ``InvalidInputs`` when both),
+    another organisation's (Forbidden), a badge the opportunity does not award, or
+    a pathway's completion badge (InvalidInput on ``badge_id``)."""
+    refs = ((Label.BADGE, badge_id, "badge_id"), (Label.OPPORTUNITY, opportunity_id, "opportunity_id"))
+    unknown = references.missing(store, {label: [ident] for label, ident, _ in refs})
+    refuse([InvalidInput(f"unknown {label} '{ident}'", field=field) for label, ident, field in refs
+            if ident in unknown[label]])
     fit = store.read(lq.CLAIM_CODE_BADGE_FIT, {"badge_id": badge_id, "opportunity_id": opportunity_id})[0]
     if organisation_id not in fit["definers"] or organisation_id not in fit["offerers"]:
         return Forbidden(f"organisation '{organisation_id}' must define badge '{badge_id}' and offer "
@@ -355,43 +360,52 @@ def why_refused(code: dict[str, Any], already: bool, now: int) -> str | None:
 def claim_refusal(store: GraphStore, code: dict[str, Any], learner_id: str, *, now: int | None = None) -> str | None:
     """Why ``learner_id``'s claim of ``code`` (``FIND_CLAIM_CODE``'s shape) would be
     refused now (``why_refused``, in words a learner reads), or None. Reads only:
-    ``reserve_claim`` checks again as it records the claim."""
+    ``redeem_claim`` checks again as it records the claim."""
     already = bool(store.read(lq.LEARNER_CLAIM, {"id": code["id"], "learner_id": learner_id}))
     return why_refused(code, already, _now(now))
 
 
-def reserve_claim(store: GraphStore, code: dict[str, Any], learner_id: str, assertion_id: str, *,
-                  now: int | None = None) -> str | None:
-    """Record ``learner_id``'s claim of ``code`` (one statement: limits checked under the
-    code's lock, then whether the learner holds the badge live under the lock of the
-    organisation that defines it, the lock a direct award takes).
+def redeem_claim(store: GraphStore, code: dict[str, Any], row: dict[str, Any], *,
+                 now: int | None = None) -> dict[str, Any]:
+    """Record ``row["learner_id"]``'s claim of ``code`` (``FIND_CLAIM_CODE``'s shape) and
+    award them its badge from its organisation, in one statement
+    (``REDEEM_CLAIM_CODE``, recorded in the change feed): both land or neither does.
+
+    Args:
+        row: the award, a checked row of ``queries.AWARD_ASSERTIONS``
+            (``domain.award_rows.award_row``) of the code's badge.
 
     Returns:
-        None: the claim is recorded. Else the id of the learner's live award of the
-        badge: no claim is recorded and the code is not used.
+        ``{id, created, held}``: ``created``, the new award ``id`` and the claim are
+        recorded; else no claim is recorded and the code is not used, and ``id`` is
+        the learner's live award of the badge (``held``) or the assertion ``row["id"]``
+        already names.
 
     Raises:
-        Conflict: refused (revoked, outside its window, at its limit, or claimed
-            before by this learner), with the reason in words.
+        Conflict: refused (revoked, outside its window, at its limit, claimed
+            before by this learner, or its badge completes a pathway), with the
+            reason in words.
         NotFound: the learner does not exist.
+        Forbidden: the code's organisation no longer defines its badge.
     """
     t = _now(now)
+    learner_id = row["learner_id"]
     if not learner_exists(store, learner_id):
         raise NotFound(f"learner '{learner_id}' does not exist")
-    rows = store.write(lq.CLAIM_WITH_CODE, {"id": code["id"], "learner_id": learner_id, "now": t,
-                                            "assertion_id": assertion_id})
+    rows = store.write(feed.recorded(lq.REDEEM_CLAIM_CODE), {
+        "id": code["id"], "learner_id": learner_id, "organisation_id": code["organisation_id"], "now": t,
+        "request_id": uuid.uuid4().hex, "row": row, "feed": feed.award_change([row])})
     if not rows:
         fresh = get_claim_code(store, code["id"])
         already = bool(store.read(lq.LEARNER_CLAIM, {"id": code["id"], "learner_id": learner_id}))
-        raise Conflict(why_refused(fresh, already, t) or "this code cannot be claimed now")
-    return rows[0]["held"]
-
-
-def release_claim(store: GraphStore, code_id: str, learner_id: str, assertion_id: str) -> bool:
-    """Undo ``learner_id``'s claim of a code recorded for award ``assertion_id``, so
-    the code is not used (its award found the badge held live). True if one was undone."""
-    rows = store.write(lq.RELEASE_CLAIM, {"id": code_id, "learner_id": learner_id, "assertion_id": assertion_id})
-    return bool(rows and rows[0]["released"])
+        why = why_refused(fresh, already, t)
+        if why is None and not learner_exists(store, learner_id):  # erased since the check above
+            raise NotFound(f"learner '{learner_id}' does not exist")
+        if why is None:
+            raise Forbidden(f"badge '{code['badge_id']}' is not defined by '{code['organisation_id']}': "
+                            "its claim codes award nothing")
+        raise Conflict(why)
+    return dict(rows[0])
 
 
 # --------------------------------------------------------------------------

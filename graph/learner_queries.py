@@ -18,7 +18,7 @@ right after the ``SET`` still passed a row whose ``uses`` had become 2.
 
 from __future__ import annotations
 
-from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST, _live
+from colearn.graph.queries._fragments import _award_one
 from colearn.graph.schema import AssertionStatus, Label, Rel
 
 # --------------------------------------------------------------------------
@@ -153,42 +153,38 @@ REVOKE_CLAIM_CODE = (
     "SET c.revoked_on = coalesce(c.revoked_on, $now) RETURN c.id AS id, c.revoked_on AS revoked_on"
 )
 
-#: Record one learner's claim of a code, atomically: the code is locked (its
-#: ``attempts`` counter raised), then the claim is made only if the code is not
-#: revoked, ``valid_from <= $now < valid_until``, fewer than ``max_claims``
-#: learners have claimed it, this learner has not, and its badge is no pathway's
-#: completion badge (it may have become one since the code was made). Then the
-#: organisation that defines the code's badge is locked, as ``AWARD_ASSERTIONS``
-#: locks it, and only then is the learner's live award of the badge looked for
-#: (``_live`` at ``$now``): held live, no claim is made and ``held`` names that award
-#: (the smallest id), so the code is not used. Params: ``id``, ``learner_id``,
-#: ``now``, ``assertion_id`` (kept on the claim). Returns 0 rows (refused: explain
-#: with ``GET_CLAIM_CODE``; also a badge no organisation defines) or ``{id, held}``
-#: (``held`` null: the claim was made).
-CLAIM_WITH_CODE = (
+#: Redeem a code: one learner's claim of it and its award, in one statement, so
+#: both land or neither does. The code is locked first (its ``attempts`` counter
+#: raised), then the claim is made only if the code is not revoked, ``valid_from
+#: <= $now < valid_until``, fewer than ``max_claims`` learners have claimed it,
+#: this learner has not, and its badge is no pathway's completion badge (it may
+#: have become one since the code was made). Then ``$organisation_id`` (the code's),
+#: which must define the code's badge, is locked and given a status slot as
+#: ``AWARD_ASSERTIONS`` does, and only then is the award ``$row`` made
+#: (``_award_one``): a learner who holds the badge live at ``$now`` gets no second
+#: award, and the claim is recorded only with an award this statement created
+#: (``CLAIMED {on, assertion_id}``), so a learner holding the badge leaves the
+#: code unused. Params: ``id`` (the code), ``learner_id``, ``organisation_id``,
+#: ``now``, ``request_id``, ``row`` (``AWARD_ASSERTIONS``'s row shape, for
+#: ``learner_id`` and the code's badge). Returns 0 rows (refused: explain with
+#: ``GET_CLAIM_CODE``; also an unknown learner, or a badge the organisation does
+#: not define) or one ``{id, created, held}``: ``id`` the award made
+#: (``created``), or the learner's live award of the badge (``held``), or the
+#: assertion ``row.id`` already names (neither).
+REDEEM_CLAIM_CODE = (
     f"MATCH (c:{Label.CLAIM_CODE} {{id: $id}}) SET c.attempts = coalesce(c.attempts, 0) + 1 "
     f"WITH c MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
     f"WITH c, l, [(x:{Label.LEARNER})-[:{Rel.CLAIMED}]->(c) | x.id] AS claimers, "
     f"[(c)-[:{Rel.GRANTS}]->(:{Label.BADGE})<-[:{Rel.COMPLETES_WITH}]-(p:{Label.PATHWAY}) | p.id] AS completes "
     "WHERE c.revoked_on IS NULL AND c.valid_from <= $now AND $now < c.valid_until "
     "AND size(claimers) < c.max_claims AND NOT $learner_id IN claimers AND size(completes) = 0 "
-    f"MATCH (c)-[:{Rel.GRANTS}]->(b:{Label.BADGE})<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION}) "
-    f"{_LOCK_FIRST.format(n='o')}{_LOCK_DONE.format(n='o')}"
-    "WITH c, l, b "
-    f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(h:{Label.ASSERTION})-[:{Rel.OF}]->(b) WHERE {_live('h')} "
-    "WITH c, l, min(h.id) AS held "
-    "FOREACH (_ IN CASE WHEN held IS NULL THEN [1] ELSE [] END | "
-    f"CREATE (l)-[:{Rel.CLAIMED} {{on: $now, assertion_id: $assertion_id}}]->(c)) "
-    "RETURN c.id AS id, held"
-)
-
-#: Undo a learner's claim of a code made for award ``assertion_id`` (the award
-#: found the badge held live, by an award made after the claim): the code is not
-#: used. Params: ``id``, ``learner_id``, ``assertion_id``. Returns ``{released}`` (0 or 1).
-RELEASE_CLAIM = (
-    f"OPTIONAL MATCH (:{Label.LEARNER} {{id: $learner_id}})-[r:{Rel.CLAIMED} {{assertion_id: $assertion_id}}]"
-    f"->(:{Label.CLAIM_CODE} {{id: $id}}) "
-    "DELETE r RETURN count(r) AS released"
+    f"MATCH (c)-[:{Rel.GRANTS}]->(b:{Label.BADGE})<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION} {{id: $organisation_id}}) "
+    "SET o.status_next = coalesce(o.status_next, 0) + 1 "
+    "WITH c, l, b, o, o.status_next - 1 AS slot, $row AS r "
+    f"{_award_one(', c')}"
+    "FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | "
+    f"CREATE (l)-[:{Rel.CLAIMED} {{on: $now, assertion_id: a.id}}]->(c)) "
+    "RETURN a.id AS id, created, held"
 )
 
 #: Whether a learner has claimed a code. Params: ``id``, ``learner_id``.

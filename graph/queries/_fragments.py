@@ -53,9 +53,39 @@ def _live(a: str) -> str:
     """The one "held live" test of an assertion ``a``: issued or accepted (not
     declined, not revoked) and not expired at ``$now`` (epoch s). No second live
     award of a badge is made to a learner (``AWARD_ASSERTIONS``,
-    ``AWARD_PATHWAY_COMPLETION``, ``learner_queries.CLAIM_WITH_CODE``)."""
+    ``AWARD_PATHWAY_COMPLETION``, ``learner_queries.REDEEM_CLAIM_CODE``)."""
     return (f"{a}.status IN ['{AssertionStatus.ISSUED}', '{AssertionStatus.ACCEPTED}'] "
             f"AND ({a}.expires_on IS NULL OR {a}.expires_on > $now)")
+
+
+def _award_one(keep: str = "") -> str:
+    """The award of one row ``r`` by organisation ``o`` of badge ``b`` to learner ``l``,
+    in status slot ``slot``, after ``o`` is locked (``AWARD_ASSERTIONS``,
+    ``learner_queries.REDEEM_CLAIM_CODE``): starts with ``WITH o, b, l, slot, r`` plus
+    ``keep`` (``", c"``: more variables to carry) and ends binding ``o, b, l, a, r,
+    held, created`` (and ``keep``). An ``r.id`` that names an assertion is that
+    assertion (``created`` false: a retry); else a live award of ``b`` to ``l``
+    (``_live``, the smallest id) is ``a`` (``held`` true); else a new assertion
+    ``r.id`` with ``r.props``, ``status_index`` ``slot``, ``request_id``
+    ``$request_id``, its expiry (``r.props.expires_on``, else ``issued_on`` plus the
+    badge's ``expires_after_days``) and ``ISSUED``, ``OF`` and ``TO`` (``created`` true)."""
+    return (
+        f"WITH o, b, l, slot, r{keep} "
+        f"OPTIONAL MATCH (known:{Label.ASSERTION} {{id: r.id}}) "
+        # an OPTIONAL MATCH, not a pattern comprehension: FalkorDB caches a statement's plan,
+        # and a comprehension planned before the graph had a TO relationship never matched after
+        f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(h:{Label.ASSERTION})-[:{Rel.OF}]->(b) WHERE known IS NULL AND {_live('h')} "
+        f"WITH o, b, l, slot, r{keep}, min(h.id) AS holder "
+        f"WITH o, b, l, slot, r{keep}, holder, coalesce(holder, r.id) AS aid "
+        f"MERGE (a:{Label.ASSERTION} {{id: aid}}) "
+        "ON CREATE SET a += r.props, a.status_index = slot, a.request_id = $request_id, "
+        "a.expires_on = coalesce(r.props.expires_on, CASE WHEN b.expires_after_days IS NULL THEN null "
+        "ELSE r.props.issued_on + b.expires_after_days * 86400 END) "
+        f"WITH o, b, l, a, r{keep}, holder IS NOT NULL AS held "
+        f"WITH o, b, l, a, r{keep}, held, NOT held AND coalesce(a.request_id = $request_id, false) AS created "
+        "FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | "
+        f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l)) "
+    )
 
 
 def _outermost(place: str, district: str = "up") -> str:

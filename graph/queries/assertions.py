@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from colearn.graph.schema import AssertionStatus, Label, Rel
-from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST, _live
+from colearn.graph.queries._fragments import _LOCK_DONE, _LOCK_FIRST, _award_one, _live
 
 
 #: Write new awards in one statement per batch, idempotently: a row whose
@@ -271,21 +271,7 @@ AWARD_ASSERTIONS = (
     "WITH o, base + i AS slot, $rows[i] AS r "
     f"MATCH (o)-[:{Rel.DEFINES}]->(b:{Label.BADGE} {{id: r.badge_id}}) "
     f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) ON CREATE SET l += r.learner_props "
-    "WITH o, b, l, slot, r "
-    f"OPTIONAL MATCH (known:{Label.ASSERTION} {{id: r.id}}) "
-    # an OPTIONAL MATCH, not a pattern comprehension: FalkorDB caches a statement's plan,
-    # and a comprehension planned before the graph had a TO relationship never matched after
-    f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(h:{Label.ASSERTION})-[:{Rel.OF}]->(b) WHERE known IS NULL AND {_live('h')} "
-    "WITH o, b, l, slot, r, min(h.id) AS holder "
-    "WITH o, b, l, slot, r, holder, coalesce(holder, r.id) AS aid "
-    f"MERGE (a:{Label.ASSERTION} {{id: aid}}) "
-    "ON CREATE SET a += r.props, a.status_index = slot, a.request_id = $request_id, "
-    "a.expires_on = coalesce(r.props.expires_on, CASE WHEN b.expires_after_days IS NULL THEN null "
-    "ELSE r.props.issued_on + b.expires_after_days * 86400 END) "
-    "WITH o, b, l, a, r, holder IS NOT NULL AS held "
-    "WITH o, b, l, a, r, held, NOT held AND coalesce(a.request_id = $request_id, false) AS created "
-    "FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | "
-    f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l)) "
+    f"{_award_one()}"
     "WITH a, r, held, created "
     f"MATCH (a)-[:{Rel.OF}]->(ab:{Label.BADGE}), (a)-[:{Rel.TO}]->(al:{Label.LEARNER}) "
     "RETURN r.id AS row, a.id AS id, created, held, ab.id AS badge_id, al.id AS learner_id, a.status AS status, "

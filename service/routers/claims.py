@@ -285,8 +285,10 @@ def create_code(principal: PrincipalDep, pub: PublisherDep, org_id: Id, body: Cl
     for at most ``max_claims`` learners, once each. The code and its QR image are in
     this answer only. 422 naming ``body.badge_id``: a badge the opportunity does not
     award (the message lists those it does), or a pathway's completion badge
-    (completions are earned by meeting the steps). 404: unknown badge or
-    opportunity; 403: another organisation's.
+    (completions are earned by meeting the steps). 422 with an ``errors`` entry for
+    each unknown badge or opportunity (``body.badge_id``, ``body.opportunity_id``:
+    "unknown Badge 'x'", as the catalogue API names unknown references); 403:
+    another organisation's.
     Who: admin, or the organisation's key."""
     _acting(principal, org_id)
     start = body.valid_from or datetime.now(UTC)

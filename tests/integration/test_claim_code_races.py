@@ -1,14 +1,17 @@
 """A claim code redeemed while the organisation awards the same badge to the same
-learner directly, at the same moment, on both engines: the claim's write checks
-whether the learner holds the badge live under the lock a direct award takes
-(``learner_queries.CLAIM_WITH_CODE``), and an award landing after the claim makes
-the redeem answer that copy and give the code back (``domain.claim_codes.redeem``)."""
+learner directly, at the same moment, on both engines: the redeem's one write checks
+whether the learner holds the badge live under the lock a direct award takes, and
+records the claim only with the award it makes (``learner_queries.REDEEM_CLAIM_CODE``);
+and a redeem whose write fails leaves no claim behind."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from colearn.domain import awards, claim_codes
+from colearn.errors import StoreUnavailable
 from colearn.graph import access
 from colearn.graph import learner_queries as lq
 from colearn.graph import queries
@@ -63,3 +66,31 @@ def test_a_redeem_racing_a_direct_award_makes_one_live_copy(store: GraphStore) -
         assert bool(claimed) == got.created, (lid, got, claimed)
     assert access.get_claim_code(store, code["id"])["claims"] == sum(got.created for got, _ in results)
 
+
+
+def test_a_redeem_whose_award_write_fails_leaves_the_code_unused(store: GraphStore, monkeypatch) -> None:
+    """The store fails the statement that writes the award (a lost connection, a crash):
+    no claim is left recorded and the code's claims count is unchanged, so the learner's
+    retry gets the badge. (Redeeming was two writes: the claim, then the award; a failure
+    of the second left the code used up by a learner with no award, and the retry was
+    refused as "already claimed".)"""
+    code = _city(store, ["r0"])
+    real_write = store.write
+
+    def failing_award(statement: str, params: Any = None) -> Any:
+        if f"MERGE (a:{Label.ASSERTION}" in statement:  # the award's write, whatever else it writes
+            raise StoreUnavailable("connection lost")
+        return real_write(statement, params)
+
+    monkeypatch.setattr(store, "write", failing_award)
+    with pytest.raises(StoreUnavailable):
+        claim_codes.redeem(store, code, "r0", pepper=PEPPER, base_url=BASE, now=NOW)
+    monkeypatch.setattr(store, "write", real_write)
+    assert store.read(lq.LEARNER_CLAIM, {"id": code["id"], "learner_id": "r0"}) == []
+    assert access.get_claim_code(store, code["id"])["claims"] == 0
+    assert _live_of(store, "b") == {}
+    got = claim_codes.redeem(store, code, "r0", pepper=PEPPER, base_url=BASE, now=NOW + 1)
+    assert got.created and _live_of(store, "b") == {"r0": 1}
+    assert store.read(lq.LEARNER_CLAIM, {"id": code["id"], "learner_id": "r0"}) == [
+        {"on": NOW + 1, "assertion_id": got.assertion_id}]
+    assert access.get_claim_code(store, code["id"])["claims"] == 1

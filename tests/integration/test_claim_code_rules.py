@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from colearn.graph.store import GraphStore
 from tests.integration import test_learner_journey_api as journey
+from tests.integration.test_catalogue_references import _is_reference_read
 from tests.integration.test_learner_journey_api import EMAIL, _sign_in, bearer
 
 api = journey.api  # the fixture: the learner city served, organisation and admin keys, the outbox
@@ -41,6 +42,33 @@ def test_a_code_is_only_for_a_badge_the_opportunity_awards(api, store: GraphStor
     assert "does not award badge 'app'" in error["message"] and "it awards 'web'" in error["message"]
     assert client.get("/organisations/college/claim-codes", headers=keys["college"]).json()["count"] == 0
     assert client.post("/organisations/college/claim-codes", headers=keys["college"], json=_body()).status_code == 201
+
+
+def test_a_code_for_unknown_references_names_each_of_them(api, store: GraphStore, monkeypatch) -> None:
+    """A code for a badge and an opportunity that do not exist answered 404 naming the
+    badge only: it is one 422 with an entry for each unknown reference, named as the
+    catalogue API names them, found with one read of the graph, and no code is made."""
+    client, keys, _ = api
+    reads: list[str] = []
+    read = store.read
+
+    def counting(query: str, params: dict | None = None) -> list[dict]:
+        reads.append(query)
+        return read(query, params)
+
+    monkeypatch.setattr(store, "read", counting)
+    r = client.post("/organisations/college/claim-codes", headers=keys["college"],
+                    json=_body(badge_id="ghost", opportunity_id="nowhere"))
+    assert r.status_code == 422 and r.json()["type"] == "/problems/invalid-input", r.text
+    assert r.json()["errors"] == [{"field": "body.badge_id", "message": "unknown Badge 'ghost'"},
+                                  {"field": "body.opportunity_id", "message": "unknown Opportunity 'nowhere'"}]
+    assert r.json()["detail"] == ("body.badge_id: unknown Badge 'ghost'; "
+                                  "body.opportunity_id: unknown Opportunity 'nowhere'")
+    assert len([q for q in reads if _is_reference_read(q)]) == 1, reads
+    r = client.post("/organisations/college/claim-codes", headers=keys["college"], json=_body(opportunity_id="nowhere"))
+    assert r.status_code == 422 and r.json()["errors"] == [
+        {"field": "body.opportunity_id", "message": "unknown Opportunity 'nowhere'"}], r.text
+    assert client.get("/organisations/college/claim-codes", headers=keys["college"]).json()["count"] == 0
 
 
 def test_a_code_is_never_for_a_pathways_completion_badge(api, store: GraphStore) -> None:

@@ -10,14 +10,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from colearn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised
-from colearn.graph import access, enrolments
+from colearn.domain import claim_codes
+from colearn.errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound, Unauthorised
+from colearn.graph import access, enrolments, feed
 from colearn.graph import learner_queries as lq
 from colearn.graph import queries
+from colearn.graph.issuing import assertion_id_for
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
 
 NOW = 1_800_000_000
+BASE = "https://colearn.example"
 COVERED: set[str] = set()
 
 
@@ -44,6 +47,11 @@ def _seed(store: GraphStore) -> None:
     store.write(queries.merge_nodes(Label.THEME), {"rows": [{"id": t, "props": {}} for t in ("digital", "green")]})
     store.write(queries.merge_nodes(Label.DESTINATION), {"rows": [{"id": "employment", "props": {}}]})
     store.write(queries.merge_nodes(Label.PLACE), {"rows": [{"id": "north", "props": {"name": "North"}}]})
+
+
+def _redeem(store: GraphStore, code: dict, learner_id: str, now: int) -> claim_codes.Redemption:
+    """``learner_id`` redeems ``code`` at ``now``: the claim and its award (``REDEEM_CLAIM_CODE``)."""
+    return claim_codes.redeem(store, code, learner_id, pepper=b"pepper", base_url=BASE, now=now)
 
 
 @covers("CREATE_ACCESS_TOKEN", "PEEK_ACCESS_TOKEN", "CONSUME_ACCESS_TOKEN", "END_ACCESS_TOKENS",
@@ -114,7 +122,7 @@ def test_ensure_learner_creates_once(any_store: GraphStore) -> None:
 
 
 @covers("CREATE_CLAIM_CODE", "GET_CLAIM_CODE", "FIND_CLAIM_CODE", "LIST_CLAIM_CODES", "REVOKE_CLAIM_CODE",
-        "CLAIM_WITH_CODE", "LEARNER_CLAIM")
+        "REDEEM_CLAIM_CODE", "LEARNER_CLAIM")
 def test_claim_codes_limits_window_once_per_learner_and_revocation(any_store: GraphStore) -> None:
     _seed(any_store)
     made = access.create_claim_code(any_store, "org", badge_id="b0", opportunity_id="club", valid_from=NOW,
@@ -131,23 +139,23 @@ def test_claim_codes_limits_window_once_per_learner_and_revocation(any_store: Gr
     with pytest.raises(NotFound):
         access.find_claim_code(any_store, access.new_code())
     with pytest.raises(Conflict, match="can be claimed from"):
-        access.reserve_claim(any_store, found, "l0", "as-x", now=NOW - 1)
-    access.reserve_claim(any_store, found, "l0", "as-0", now=NOW + 1)
+        _redeem(any_store, found, "l0", NOW - 1)
+    _redeem(any_store, found, "l0", NOW + 1)
     with pytest.raises(Conflict, match="already claimed"):
-        access.reserve_claim(any_store, found, "l0", "as-0b", now=NOW + 2)
-    access.reserve_claim(any_store, found, "l1", "as-1", now=NOW + 2)
+        _redeem(any_store, found, "l0", NOW + 2)
+    second = _redeem(any_store, found, "l1", NOW + 2)
     with pytest.raises(Conflict, match="limit of 2"):
-        access.reserve_claim(any_store, found, "l2", "as-2", now=NOW + 3)
+        _redeem(any_store, found, "l2", NOW + 3)
     assert any_store.read(lq.LEARNER_CLAIM, {"id": found["id"], "learner_id": "l1"}) == [
-        {"on": NOW + 2, "assertion_id": "as-1"}]
+        {"on": NOW + 2, "assertion_id": second.assertion_id}]
     # expiry, revocation, listing
     late = access.create_claim_code(any_store, "org", badge_id="b1", opportunity_id="club", valid_from=NOW,
                                     valid_until=NOW + 10, max_claims=5, now=NOW + 1)
     with pytest.raises(Conflict, match="expired"):
-        access.reserve_claim(any_store, late.record, "l2", "as-3", now=NOW + 10)
+        _redeem(any_store, late.record, "l2", NOW + 10)
     access.revoke_claim_code(any_store, late.record["id"], organisation_id="org", now=NOW + 5)
     with pytest.raises(Conflict, match="withdrawn"):
-        access.reserve_claim(any_store, late.record, "l2", "as-3", now=NOW + 6)
+        _redeem(any_store, late.record, "l2", NOW + 6)
     with pytest.raises(NotFound):
         access.revoke_claim_code(any_store, late.record["id"], organisation_id="other")
     assert [c["id"] for c in access.list_claim_codes(any_store, "org")] == [late.record["id"], made.record["id"]]
@@ -160,32 +168,56 @@ def test_claim_codes_limits_window_once_per_learner_and_revocation(any_store: Gr
     with pytest.raises(Forbidden):
         access.create_claim_code(any_store, "org", badge_id="b0", opportunity_id="fair", valid_from=NOW,
                                  valid_until=NOW + 5, max_claims=1)
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidInput, match="unknown Badge 'nope'") as unknown:
         access.create_claim_code(any_store, "org", badge_id="nope", opportunity_id="club", valid_from=NOW,
                                  valid_until=NOW + 5, max_claims=1)
+    assert unknown.value.field == "badge_id"
+    with pytest.raises(InvalidInputs) as both:
+        access.create_claim_code(any_store, "org", badge_id="nope", opportunity_id="gone", valid_from=NOW,
+                                 valid_until=NOW + 5, max_claims=1)
+    assert [(p.field, p.detail) for p in both.value.problems] == [
+        ("badge_id", "unknown Badge 'nope'"), ("opportunity_id", "unknown Opportunity 'gone'")]
 
 
-@covers("CLAIM_WITH_CODE", "RELEASE_CLAIM")
-def test_a_claim_by_a_learner_holding_the_badge_live_is_not_made(any_store: GraphStore) -> None:
-    """The claim's write answers the learner's live award of the badge and records no
-    claim; an expired or revoked award does not block it; a claim is undone by its award id."""
+@covers("REDEEM_CLAIM_CODE")
+def test_a_redeem_awards_with_its_claim_or_answers_the_award_held_live(any_store: GraphStore) -> None:
+    """The claim's write makes the award and records the claim with it, in the change
+    feed; a learner holding the badge live gets that award and no claim (an expired or
+    revoked award does not block); an award id the request already names is answered
+    with no claim; a code whose badge another organisation now defines awards nothing."""
     _seed(any_store)
     made = access.create_claim_code(any_store, "org", badge_id="b0", opportunity_id="club", valid_from=NOW,
                                     valid_until=NOW + 3600, max_claims=5, now=NOW)
     props = {"issued_on": NOW - 10, "recipient_type": "url", "recipient_hash": "sha256$00", "recipient_salt": "s"}
+    key_of_l2 = assertion_id_for("org", f"claim-code:{made.record['id']}:l2")
     any_store.write(queries.MERGE_ASSERTIONS, {"rows": [
         {"id": aid, "organisation_id": "org", "badge_id": "b0", "learner_id": lid, "learner_props": {},
          "props": props | extra} for aid, lid, extra in [
             ("h-2", "l0", {"status": "issued"}), ("h-1", "l0", {"status": "accepted"}),
-            ("gone", "l1", {"status": "revoked"}), ("old", "l1", {"status": "accepted", "expires_on": NOW})]]})
-    assert access.reserve_claim(any_store, made.record, "l0", "as-0", now=NOW + 1) == "h-1"
-    assert any_store.read(lq.LEARNER_CLAIM, {"id": made.record["id"], "learner_id": "l0"}) == []
-    assert access.reserve_claim(any_store, made.record, "l1", "as-1", now=NOW + 1) is None
+            ("gone", "l1", {"status": "revoked"}), ("old", "l1", {"status": "accepted", "expires_on": NOW}),
+            (key_of_l2, "l2", {"status": "declined"})]]})
+    claims = lambda lid: any_store.read(lq.LEARNER_CLAIM, {"id": made.record["id"], "learner_id": lid})  # noqa: E731
+    assert _redeem(any_store, made.record, "l0", NOW + 1) == claim_codes.Redemption("h-1", created=False)
+    assert claims("l0") == []
+    head = feed.feed_head(any_store)
+    got = _redeem(any_store, made.record, "l1", NOW + 1)
+    assert got.created and got.assertion_id == assertion_id_for("org", f"claim-code:{made.record['id']}:l1")
+    assert claims("l1") == [{"on": NOW + 1, "assertion_id": got.assertion_id}]
+    assert feed.feed_head(any_store) == head + 1
+    award = any_store.read(
+        f"MATCH (o:{Label.ORGANISATION})-[:{Rel.ISSUED}]->(a:{Label.ASSERTION} {{id: $id}})-[:{Rel.OF}]->"
+        f"(b:{Label.BADGE}), (a)-[:{Rel.TO}]->(l:{Label.LEARNER}) RETURN o.id AS o, b.id AS b, l.id AS l, "
+        "a.status AS status, a.evidence_narrative AS evidence, a.status_index AS slot", {"id": got.assertion_id})
+    # slot 0 went to l0's redeem, which made nothing (as a held row of AWARD_ASSERTIONS: gaps are harmless)
+    assert award == [{"o": "org", "b": "b0", "l": "l1", "status": "issued", "evidence": got.evidence, "slot": 1}]
+    assert _redeem(any_store, made.record, "l2", NOW + 1) == claim_codes.Redemption(key_of_l2, created=False)
+    assert claims("l2") == []
     assert access.get_claim_code(any_store, made.record["id"])["claims"] == 1
-    assert access.release_claim(any_store, made.record["id"], "l1", "as-other") is False
-    assert access.release_claim(any_store, made.record["id"], "l1", "as-1") is True
-    assert any_store.read(lq.LEARNER_CLAIM, {"id": made.record["id"], "learner_id": "l1"}) == []
-    assert access.release_claim(any_store, made.record["id"], "l1", "as-1") is False
+    any_store.write(queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False), {"rows": [
+        {"id": "b0", "targets": [{"id": "other", "props": {}}]}]})
+    with pytest.raises(Forbidden, match="not defined by 'org'"):
+        _redeem(any_store, made.record, "l3", NOW + 1)
+    assert claims("l3") == [] and access.get_claim_code(any_store, made.record["id"])["claims"] == 1
 
 
 @covers("CLAIM_CODE_BADGE_FIT")
@@ -218,7 +250,7 @@ def test_claim_codes_only_for_a_badge_the_opportunity_awards_and_no_completion(a
     assert code["completes"] == ["p"]
     assert "completes pathway 'p'" in (access.claim_refusal(any_store, code, "l0", now=NOW + 1) or "")
     with pytest.raises(Conflict, match="completes pathway 'p'"):
-        access.reserve_claim(any_store, code, "l0", "as-0", now=NOW + 1)
+        _redeem(any_store, code, "l0", NOW + 1)
     assert any_store.read(lq.LEARNER_CLAIM, {"id": code["id"], "learner_id": "l0"}) == []
 
 
@@ -229,7 +261,7 @@ def test_racing_claims_never_pass_the_limit(any_store: GraphStore) -> None:
 
     def attempt(i: int) -> bool:
         try:
-            access.reserve_claim(any_store, made.record, f"l{i % 5}", f"as-{i}", now=NOW + 1)
+            _redeem(any_store, made.record, f"l{i % 5}", NOW + 1)
             return True
         except Conflict:
             return False
