@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from colearn.domain.award_rows import award_of, held_detail, live_pairs
+from colearn.domain.award_rows import award_of, held_detail, live_pairs, withdrawn_award
 from colearn.graph.issuing import Award, AwardReport, AwardRequest
 from colearn.graph.schema import AssertionStatus
 from colearn.graph.store import GraphStore
@@ -40,12 +40,18 @@ def preview(store: GraphStore, report: AwardReport, kept: Kept, existing: dict[s
 
     Returns:
         ``report``, with ``dry_run`` True and one award per row of ``kept``: the one
-        held live or named by its key (``would_create`` False), the award the row would
+        held live or named by its key (``would_create`` False; a withdrawn one as
+        ``award_rows.withdrawn_award`` answers it), the award the row would
         create (True), or for a repeat, the earlier row's (False).
     """
     live = live_pairs(store, kept, existing, now, batch_size)
     report.dry_run = True
     for i, (_, row, req) in enumerate(kept):
+        if existing.get(row["id"], {}).get("withdrawn"):  # its key answers the withdrawn award
+            report.awards.append(replace(withdrawn_award(existing[row["id"]], req.idempotency_key, dry_run=True),
+                                         would_create=False))
+            report.requests.append(req)
+            continue
         held = live.get((row["learner_id"], row["badge_id"])) if row["id"] not in existing else None
         new = report.awards[first[i]] if i in first else None
         p = row["props"]

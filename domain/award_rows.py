@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from colearn.errors import InvalidInput, NotFound
+from colearn.errors import Conflict, InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.issuing import (MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE, Award, AwardRequest,
                                    assertion_id_for, epoch, identity_hash, learner_id_for, learner_of_page)
@@ -19,8 +19,8 @@ from colearn.graph.store import GraphStore
 from colearn.openbadges.rules import date_problem
 from colearn.records.fields import email_problem
 
-__all__ = ["award_of", "award_row", "check_issuer", "check_request", "checked_page", "held_detail", "live_pairs",
-           "page_learner", "repeats"]
+__all__ = ["award_of", "award_row", "check_issuer", "check_request", "checked_page", "checked_recipient",
+           "held_detail", "key_clash", "live_pairs", "page_learner", "repeats", "withdrawn_award"]
 
 
 def check_issuer(store: GraphStore, organisation_id: str) -> None:
@@ -115,12 +115,56 @@ def award_row(organisation_id: str, req: AwardRequest, issued: int, expires: int
 
 
 def award_of(got: dict[str, Any], *, created: bool, detail: str | None = None) -> Award:
-    """An ``Award`` from a row of ``AWARD_ASSERTIONS`` or ``LIVE_AWARDS_OF_PAIRS``
-    (an award made elsewhere may have no status slot: -1)."""
+    """An ``Award`` from a row of ``AWARD_ASSERTIONS``, ``ASSERTION_ENDPOINTS`` or
+    ``LIVE_AWARDS_OF_PAIRS`` (an award made elsewhere may have no status slot: -1)."""
     index = got.get("status_index")
     return Award(id=got["id"], badge_id=got["badge_id"], learner_id=got["learner_id"], status=got["status"],
                  created=created, issued_on=int(got["issued_on"]), expires_on=got["expires_on"],
-                 status_index=-1 if index is None else int(index), detail=detail)
+                 status_index=-1 if index is None else int(index), detail=detail,
+                 revocation_reason=got.get("revocation_reason"))
+
+
+def withdrawn_award(got: dict[str, Any], key: str | None, *, dry_run: bool = False) -> Award:
+    """The answer of a request whose idempotency key ``key`` names an award its organisation
+    withdrew (``got``: its row of ``AWARD_ASSERTIONS`` or ``ASSERTION_ENDPOINTS``, with
+    ``withdrawn`` true): that award as it stands (revoked, no badge or learner, as
+    ``GET /assertions/{id}`` shows it), ``created`` False, and a ``detail`` saying so.
+    The key keeps naming it (one key, one assertion, for good), so nothing is awarded."""
+    return award_of(got, created=False, detail=(
+        f"idempotency key '{key}' names assertion {got['id']}, which its organisation withdrew: nothing "
+        f"{'would be' if dry_run else 'was'} awarded (a key names its award for good; to award again, "
+        "use a new key)"))
+
+
+def key_clash(row: dict[str, Any], got: dict[str, Any]) -> Conflict | None:
+    """The refusal of ``row`` (of ``AWARD_ASSERTIONS``) when its id names another award
+    (``got``: that award's row) of another badge or learner; None when it names the
+    same pair, or an award that was withdrawn (which keeps neither: ``withdrawn_award``)."""
+    if got.get("withdrawn") or (got["badge_id"], got["learner_id"]) == (row["badge_id"], row["learner_id"]):
+        return None
+    return Conflict(f"idempotency key '{row['props'].get('idempotency_key')}' already names assertion "
+                    f"{got['id']} of another badge or learner")
+
+
+def checked_recipient(req: AwardRequest, pepper: bytes, base_url: str | None) -> None:
+    """That the recipient of a request naming ``learner_id`` identifies that learner: the
+    learner its address names (``learner_id_for``), or the learner's page here,
+    ``{base_url}/learners/{id}`` (``learner_of_page``; with ``base_url`` None, a caller
+    that knows no service URL, a page of that learner under any base). An award by
+    ``learner_id`` alone is made to that page, so it always passes.
+
+    Raises:
+        InvalidInput: it names someone else, on ``recipient.identity``.
+    """
+    if req.learner_id is None or learner_id_for(req.recipient, pepper) == req.learner_id:
+        return
+    identity = req.recipient.normalised()
+    base = base_url if base_url is not None else identity.strip().rstrip("/").rpartition("/learners/")[0]
+    if req.recipient.type == "url" and base and learner_of_page(identity, base) == req.learner_id:
+        return
+    raise InvalidInput(f"{req.recipient.type} '{req.recipient.normalised()}' does not identify learner "
+                       f"'{req.learner_id}': give that learner's own address, or only one of learner_id "
+                       "and recipient", field="recipient.identity")
 
 
 def repeats(kept: list[tuple[int, dict[str, Any], AwardRequest]],

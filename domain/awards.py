@@ -44,7 +44,9 @@ from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES,
                                    learner_of_page, parse_time, portfolio, revoked_assertions, spine_order)
 from colearn.domain.award_csv import parse_award_csv
 from colearn.domain.award_preview import preview
-from colearn.domain.award_rows import (award_of, award_row, check_issuer, check_request, checked_page, held_detail, page_learner, repeats)
+from colearn.domain.award_rows import (award_of, award_row, check_issuer, check_request, checked_page,
+                                      checked_recipient, held_detail, key_clash, page_learner, repeats,
+                                      withdrawn_award)
 from colearn.domain.completions import (COMPLETION_SOURCE, Completion, award_completion, complete_after_award,
                                         completion_assertion_id, unmet_steps)
 from colearn.graph.schema import AssertionStatus, Label
@@ -82,7 +84,9 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
 
     Every request is checked before anything is written: a bad value, a badge
     that does not exist, a learner id that does not exist (or a learner page of
-    none, refused on ``recipient.identity``), a badge another
+    none, refused on ``recipient.identity``), a ``learner_id`` with a recipient
+    that does not identify that learner (``award_rows.checked_recipient``, on
+    ``recipient.identity``), a badge another
     organisation defines, a second request in the call with the same
     idempotency key, or a key that already names an assertion of another
     badge or learner is refused (listed in ``refused`` with its record). The
@@ -100,7 +104,11 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
     awards of one pair make one award; a second request of the call for the
     same pair answers what the first gets. An expired, revoked or declined
     award does not block a new one (a renewal); a key that names an existing
-    award still answers that award.
+    award still answers that award, with its ``revocation_reason``. A key that
+    names an award its organisation withdrew (``withdraw``) answers that award
+    as it stands (revoked, ``badge_id`` and ``learner_id`` None) with a
+    ``detail`` saying so (``award_rows.withdrawn_award``): it is not refused,
+    and nothing is awarded for it (the key is not released).
 
     Args:
         store: the graph.
@@ -152,6 +160,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
                            Resource(f"badge '{req.badge_id}'", owners=(definers[req.badge_id],)))
             if req.learner_id in missing_learners:
                 raise NotFound(f"learner '{req.learner_id}' does not exist")
+            checked_recipient(req, pepper, base_url)
             if req.idempotency_key is not None:
                 if req.idempotency_key in keys_seen:
                     raise Conflict(f"idempotency key '{req.idempotency_key}' is also used by record "
@@ -171,9 +180,8 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
     kept = []
     for rec, row, req in zip(row_records, rows, row_requests):
         got = existing.get(row["id"])
-        if got is not None and (got["badge_id"], got["learner_id"]) != (row["badge_id"], row["learner_id"]):
-            report.refuse(rec, Conflict(f"idempotency key '{row['props'].get('idempotency_key')}' already "
-                                        f"names assertion {got['id']} of another badge or learner"))
+        if got is not None and (clash := key_clash(row, got)) is not None:
+            report.refuse(rec, clash)
         else:
             kept.append((rec, row, req))
     first = repeats(kept, existing)
@@ -182,7 +190,9 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
     if report.refused:  # the call lands whole or not at all
         report.sort()
         return report
-    writes = [row for i, (_, row, _) in enumerate(kept) if i not in first]
+    # a key naming a withdrawn award answers it (withdrawn_award): nothing to write for it
+    writes = [row for i, (_, row, _) in enumerate(kept)
+              if i not in first and not existing.get(row["id"], {}).get("withdrawn")]
     results: dict[str, dict[str, Any]] = {}
     for start in range(0, len(writes), batch_size):
         batch = writes[start:start + batch_size]
@@ -191,12 +201,15 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
                 "feed": feed.award_change(batch)}):
             results[r["row"]] = r
     for i, (rec, row, req) in enumerate(kept):
-        got = results.get(kept[first[i]][1]["id"] if i in first else row["id"])
+        gone = existing.get(row["id"], {}).get("withdrawn")
+        got = existing[row["id"]] if gone else results.get(kept[first[i]][1]["id"] if i in first else row["id"])
         if got is None:  # the badge lost its DEFINES between the check and the write
             report.refuse(rec, Forbidden(f"badge '{row['badge_id']}' is not defined by '{organisation_id}'"))
-        elif (got["badge_id"], got["learner_id"]) != (row["badge_id"], row["learner_id"]):
-            report.refuse(rec, Conflict(f"idempotency key '{row['props'].get('idempotency_key')}' already "
-                                        f"names assertion {got['id']} of another badge or learner"))
+        elif got["withdrawn"]:
+            report.awards.append(withdrawn_award(got, req.idempotency_key))
+            report.requests.append(req)
+        elif (clash := key_clash(row, got)) is not None:
+            report.refuse(rec, clash)
         else:
             held = bool(got["held"]) or i in first
             report.awards.append(award_of(got, created=bool(got["created"]) and not held,

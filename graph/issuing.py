@@ -150,8 +150,9 @@ class Award:
 
     Attributes:
         id: the assertion id.
-        badge_id: its badge.
-        learner_id: its learner.
+        badge_id: its badge (None: a retried key's award that was withdrawn, which
+            keeps no badge or learner, as ``AssertionRecord`` reads it).
+        learner_id: its learner (None once withdrawn).
         status: ``issued`` for a new award (or whatever a retried one has become);
             in a dry run, the status the award would have or the held one has.
         created: False when the idempotency key named an existing assertion, or
@@ -162,14 +163,16 @@ class Award:
         status_index: its bit in the organisation's OB 3.0 status lists (-1: none,
             or a dry run).
         detail: why no award was made, when the learner already held the badge
-            live (issued or accepted, not expired); None otherwise.
+            live (issued or accepted, not expired), or when the key names an award
+            its organisation withdrew; None otherwise.
         would_create: None outside a dry run; in one, True when the call would
             create this award and False when it would answer an existing one.
+        revocation_reason: why it was revoked (a retried key's award), else None.
     """
 
     id: str
-    badge_id: str
-    learner_id: str
+    badge_id: str | None
+    learner_id: str | None
     status: str
     created: bool
     issued_on: int
@@ -177,6 +180,7 @@ class Award:
     status_index: int
     detail: str | None = None
     would_create: bool | None = None
+    revocation_reason: str | None = None
 
 
 @dataclass

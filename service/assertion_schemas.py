@@ -88,8 +88,12 @@ class AssertionPublic(BaseModel):
                                                                  "would answer one that exists")
     detail: str | None = Field(default=None, description="why no award was (or, in a dry run, would be) made: "
                                                           "the learner already holds the badge live (issued or "
-                                                          "accepted, not expired), or an earlier record awards it")
-    links: AssertionLinks | None = None
+                                                          "accepted, not expired), an earlier record awards it, "
+                                                          "or the idempotency key names an award its "
+                                                          "organisation withdrew")
+    links: AssertionLinks | None = Field(default=None, description="where it is published: any award or pathway "
+                                                                   "completion this service issued; null for one "
+                                                                   "read from elsewhere (ingested or imported)")
     dry_run: bool | None = Field(default=None, description="true in a single award's dry run (?dry_run=true): "
                                                            "nothing was written, would_create says what would be")
 

@@ -97,8 +97,9 @@ def issue_cmd(
             for a, r in zip(awards, rows):
                 what = ("would award" if a.would_create else "existing") if dry_run else \
                     ("new" if a.created else "existing")
-                print(f"{r['id']}\t{r['badge_id']}\t{r['learner_id']}\t{what}\t{r['ob2']}")
-                if r["detail"]:  # held live already (or awarded by an earlier row): no second copy
+                # a withdrawn award keeps no badge or learner: "-"
+                print(f"{r['id']}\t{r['badge_id'] or '-'}\t{r['learner_id'] or '-'}\t{what}\t{r['ob2']}")
+                if r["detail"]:  # held live already, awarded by an earlier row, or withdrawn: no second copy
                     err.print(r["detail"], highlight=False)
         for record, message in refused:
             err.print(f"[yellow]refused[/yellow] line {record}: {message}", highlight=False)

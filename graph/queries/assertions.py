@@ -200,13 +200,18 @@ LINK_ASSERTIONS_TO_BADGE_ISSUER = (
 #: The badge and learner of each existing assertion in ``$ids`` (to refuse a
 #: document that reuses an assertion id for another award), and the recipient an
 #: imported one was awarded to (``recipient_learner``, see
-#: ``ingest.openbadges.results.ASSERTION_PROPS``; null for any other award).
-#: Returns rows ``{id, badge_id, learner_id, recipient_learner}`` for the ids that exist.
+#: ``ingest.openbadges.results.ASSERTION_PROPS``; null for any other award); with
+#: what an award's answer shows of it (``domain.award_rows.award_of``), and
+#: ``withdrawn`` (``ERASE_ASSERTION``: then ``badge_id`` and ``learner_id`` are null).
+#: Returns rows ``{id, badge_id, learner_id, recipient_learner, withdrawn, status,
+#: status_index, issued_on, expires_on, revocation_reason}`` for the ids that exist.
 ASSERTION_ENDPOINTS = (
     f"UNWIND $ids AS aid MATCH (a:{Label.ASSERTION} {{id: aid}}) "
     f"OPTIONAL MATCH (a)-[:{Rel.OF}]->(b:{Label.BADGE}) "
     f"OPTIONAL MATCH (a)-[:{Rel.TO}]->(l:{Label.LEARNER}) "
-    "RETURN a.id AS id, b.id AS badge_id, l.id AS learner_id, a.recipient_learner AS recipient_learner"
+    "RETURN a.id AS id, b.id AS badge_id, l.id AS learner_id, a.recipient_learner AS recipient_learner, "
+    "coalesce(a.erased, false) AS withdrawn, a.status AS status, a.status_index AS status_index, "
+    "a.issued_on AS issued_on, a.expires_on AS expires_on, a.revocation_reason AS revocation_reason"
 )
 
 #: An award ingested for whoever holds its recipient identity (``$from``, the learner
@@ -259,9 +264,13 @@ COUNT_ASSERTION_PATHS = (
 #: (epoch s), ``rows`` ``[{"id", "badge_id", "learner_id", "learner_props": {..},
 #: "props": {status, issued_on, expires_on?, recipient_type, recipient_hash,
 #: recipient_salt, ..}}]``.
-#: Returns rows ``{row, id, created, held, badge_id, learner_id, status,
-#: status_index, issued_on, expires_on}`` (``row`` the row's id, ``id`` the
-#: assertion's: another one when ``held``), one per row whose badge the
+#: A row whose id names a withdrawn award (``ERASE_ASSERTION``: it has no
+#: ``OF`` or ``TO`` left) answers it, ``withdrawn`` true with ``badge_id`` and
+#: ``learner_id`` null, as ``GET_ASSERTION`` reads it.
+#:
+#: Returns rows ``{row, id, created, held, withdrawn, badge_id, learner_id, status,
+#: status_index, issued_on, expires_on, revocation_reason}`` (``row`` the row's id,
+#: ``id`` the assertion's: another one when ``held``), one per row whose badge the
 #: organisation defines, in no particular order.
 AWARD_ASSERTIONS = (
     f"MATCH (o:{Label.ORGANISATION} {{id: $organisation_id}}) "
@@ -273,9 +282,11 @@ AWARD_ASSERTIONS = (
     f"MERGE (l:{Label.LEARNER} {{id: r.learner_id}}) ON CREATE SET l += r.learner_props "
     f"{_award_one()}"
     "WITH a, r, held, created "
-    f"MATCH (a)-[:{Rel.OF}]->(ab:{Label.BADGE}), (a)-[:{Rel.TO}]->(al:{Label.LEARNER}) "
-    "RETURN r.id AS row, a.id AS id, created, held, ab.id AS badge_id, al.id AS learner_id, a.status AS status, "
-    "a.status_index AS status_index, a.issued_on AS issued_on, a.expires_on AS expires_on"
+    f"OPTIONAL MATCH (a)-[:{Rel.OF}]->(ab:{Label.BADGE}) "
+    f"OPTIONAL MATCH (a)-[:{Rel.TO}]->(al:{Label.LEARNER}) "
+    "RETURN r.id AS row, a.id AS id, created, held, coalesce(a.erased, false) AS withdrawn, ab.id AS badge_id, "
+    "al.id AS learner_id, a.status AS status, a.status_index AS status_index, a.issued_on AS issued_on, "
+    "a.expires_on AS expires_on, a.revocation_reason AS revocation_reason"
 )
 
 #: The live awards (``_live`` at ``$now``) of each (learner, badge) pair of

@@ -32,7 +32,7 @@ from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import Forbidden, InvalidInput
 from colearn.graph import queries
-from colearn.openbadges.documents import Publisher
+from colearn.openbadges.documents import PUBLISHED_SOURCES, Publisher
 from colearn.openbadges.verify import Verifier
 from colearn.service import learner_awards
 from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, AssertionsPublic, AwardBody,
@@ -74,12 +74,15 @@ def _links(pub: Publisher, assertion_id: str) -> AssertionLinks:
 def _award_public(pub: Publisher, a: Award) -> AssertionPublic:
     return AssertionPublic(id=a.id, badge_id=a.badge_id, learner_id=a.learner_id, status=a.status,
                            issued_on=_time(a.issued_on), expires_on=_time(a.expires_on),
+                           revocation_reason=a.revocation_reason,
                            created=a.created if a.would_create is None else None, would_create=a.would_create,
                            detail=a.detail, links=_links(pub, a.id))
 
 
 def _record_public(pub: Publisher, r: awards.AssertionRecord) -> AssertionPublic:
-    ours = r.props.get("source") == awards.SOURCE
+    # published here: an award or a pathway's completion this service issued (what
+    # ``Publisher.assertion_record`` hosts); an ingested or imported one is not
+    ours = r.props.get("source") in PUBLISHED_SOURCES and r.issuer_id is not None
     return AssertionPublic(id=r.id, badge_id=r.badge_id, learner_id=r.learner_id, status=r.status,
                            issued_on=_time(r.props.get("issued_on")), expires_on=_time(r.props.get("expires_on")),
                            revocation_reason=r.props.get("revocation_reason"),

@@ -310,7 +310,7 @@ def test_no_second_copy_of_a_badge_held_live(api) -> None:
     assert [d["created"] for d in out["data"]] == [False, True, False]
     assert out["data"][0]["id"] == first.json()["id"] and out["data"][2]["id"] == keyed.json()["id"]
     # a CSV: likewise; all held answers 200
-    csv = "badge_id,email,learner_id\nweb,x@example.org,se-1\nweb,bo@example.org,\n"
+    csv = f"badge_id,url,email,learner_id\nweb,{BASE}/learners/se-1,,se-1\nweb,,bo@example.org,\n"
     r = client.post("/organisations/college/assertions/csv", content=csv,
                     headers={**keys["college"], "Content-Type": "text/csv"})
     assert r.status_code == 200, r.text

@@ -208,9 +208,12 @@ def test_no_second_copy_of_a_badge_held_live(seeded: GraphStore) -> None:
     again = issuing.award(seeded, "org", _req(email=" ADA@example.org"), pepper=PEPPER)
     assert (again.id, again.created) == (first.id, False) and first.detail is None
     assert f"learner '{first.learner_id}' already holds badge 'b0'" in (again.detail or "")
-    by_id = issuing.award(seeded, "org", _req(email="ada.work@example.org", learner_id=first.learner_id),
+    by_id = issuing.award(seeded, "org", _req(email="ADA@example.org", learner_id=first.learner_id),
                           pepper=PEPPER)
     assert (by_id.id, by_id.created) == (first.id, False)
+    with pytest.raises(InvalidInput) as other:  # an address of someone else is not this learner's
+        issuing.award(seeded, "org", _req(email="ada.work@example.org", learner_id=first.learner_id), pepper=PEPPER)
+    assert other.value.field == "recipient.identity"
     issuing.set_learner_response(seeded, first.id, True)
     keyed = issuing.award(seeded, "org", _req(idempotency_key="new-key"), pepper=PEPPER)
     assert (keyed.id, keyed.created, keyed.status) == (first.id, False, "accepted")

@@ -207,3 +207,30 @@ def test_issue_dry_run_says_would_award_and_awards_nothing(served: tuple[Path, s
     assert len(set(outbox.glob("*.eml")) - before) == 1  # the held award's notice alone: a dry run sends none
     real = _issue("--csv", str(csv), "--org", ORG)["awards"]
     assert [a["created"] for a in real] == [True, False] and real[0]["id"] == new_line.split("\t")[0]
+
+
+def test_issue_again_after_a_withdrawal_and_to_a_learner_at_another_address(served: tuple[Path, str],
+                                                                            tmp_path: Path) -> None:
+    """A key whose award its organisation withdrew answers that award, withdrawn (``existing``,
+    saying so), given again alone or in the same CSV, and nothing is refused or awarded;
+    ``--learner`` with an ``--email`` that is not that learner's is refused, naming the learner."""
+    base = served[1]
+    made = runner.invoke(app, ["keys", "create", "--role", "organisation", "--organisation", ORG])
+    assert made.exit_code == 0, made.output
+    org_key = {"X-API-Key": made.stdout.strip()}
+    first = _issue(BADGE, "--org", ORG, "--email", "cli.wd@example.org", "--key", "cli-wd")["awards"][0]
+    csv = tmp_path / "cli-wd.csv"
+    csv.write_text(f"badge_id,email\n{BADGE},cli.wd2@example.org\n", encoding="utf-8")
+    row = _issue("--csv", str(csv), "--org", ORG)["awards"][0]
+    for aid in (first["id"], row["id"]):
+        assert httpx.delete(f"{base}/assertions/{aid}", headers=org_key, timeout=30).status_code == 204
+    again = _issue(BADGE, "--org", ORG, "--email", "cli.wd@example.org", "--key", "cli-wd")["awards"][0]
+    assert (again["id"], again["created"], again["status"], again["badge_id"]) == (first["id"], False, "revoked", None)
+    assert "withdrew" in again["detail"]
+    out = _issue("--csv", str(csv), "--org", ORG)
+    assert out["refused"] == [] and [(a["id"], a["created"]) for a in out["awards"]] == [(row["id"], False)]
+    text = runner.invoke(app, ["issue", "--csv", str(csv), "--org", ORG])
+    assert text.exit_code == 0 and f"{row['id']}\t-\t-\texisting" in text.stdout, text.output
+    other = runner.invoke(app, ["issue", BADGE, "--org", ORG, "--learner", "bf-0476",
+                                "--email", "someone.else@example.org"])
+    assert other.exit_code == 1 and "does not identify learner 'bf-0476'" in other.output, other.output

@@ -169,6 +169,31 @@ def test_award_makes_no_second_copy_of_a_badge_held_live(any_store: GraphStore) 
     assert _award(any_store, [_one("a7", "l4", "b2")], "r10")[0]["id"] == "z1"
 
 
+@covers("AWARD_ASSERTIONS", "ASSERTION_ENDPOINTS", "ERASE_ASSERTION")
+def test_a_retry_answers_a_revoked_or_withdrawn_award_as_it_stands(any_store: GraphStore) -> None:
+    """The id of a revoked award answers it with its reason; the id of a withdrawn one
+    (``ERASE_ASSERTION``: no badge or learner left) answers it too, ``withdrawn`` with
+    ``badge_id`` and ``learner_id`` null, not nothing; both reads agree."""
+    _seed(any_store)
+    _award(any_store, [_one("a1", "l1", "b0"), _one("a2", "l2", "b0")], "r1")
+    _set_status(any_store, "a1", "revoked")  # reason "test"
+    _set_status(any_store, "a2", "revoked")
+    assert any_store.write(queries.ERASE_ASSERTION, {"id": "a2"}) == [{"id": "a2"}]
+    shown = ("id", "created", "held", "withdrawn", "badge_id", "learner_id", "status", "revocation_reason")
+    got = sorted(_award(any_store, [_one("a1", "l1", "b0"), _one("a2", "l2", "b0")], "r2"), key=lambda r: r["id"])
+    assert [tuple(r[k] for k in shown) for r in got] == [
+        ("a1", False, False, False, "b0", "l1", "revoked", "test"),
+        ("a2", False, False, True, None, None, "revoked", "test")]
+    assert got[1]["status_index"] is not None and got[1]["issued_on"] == NOW - DAY
+    read = sorted(any_store.read(queries.ASSERTION_ENDPOINTS, {"ids": ["a2", "a1", "zz"]}), key=lambda r: r["id"])
+    assert [{k: r[k] for k in shown if k in r} for r in read] == [
+        {k: r[k] for k in shown if k not in ("created", "held")} for r in got]
+    assert [(r["status_index"], r["issued_on"], r["expires_on"]) for r in read] == [
+        (r["status_index"], r["issued_on"], r["expires_on"]) for r in got]
+    # nothing was made or linked again
+    assert any_store.read(queries.COUNT_ASSERTION_PATHS) == [{"paths": 1, "assertions": 1}]
+
+
 def test_concurrent_awards_of_one_pair_make_one(any_store: GraphStore) -> None:
     """60 learners, each awarded badge b0 twice at the same moment under two ids: one
     award is made and the other call answers it (``held``), on Neo4j too."""

@@ -98,5 +98,6 @@ def test_an_ingested_award_passes_to_the_learner_who_imports_it(any_store: Graph
     # once moved it is no longer the placeholder's: a second move finds nothing and changes nothing
     assert any_store.write(queries.REASSIGN_INGESTED_ASSERTION, moved | {"to": "hash"}) == []
     # it still names the recipient it was awarded to (a later ingest of it knows it by that)
-    assert any_store.read(queries.ASSERTION_ENDPOINTS, {"ids": [award["id"]]}) == [
-        {"id": award["id"], "badge_id": "b0", "learner_id": "me", "recipient_learner": "hash"}]
+    [got] = any_store.read(queries.ASSERTION_ENDPOINTS, {"ids": [award["id"]]})
+    assert {k: got[k] for k in ("id", "badge_id", "learner_id", "recipient_learner", "withdrawn")} == {
+        "id": award["id"], "badge_id": "b0", "learner_id": "me", "recipient_learner": "hash", "withdrawn": False}
