@@ -26,6 +26,9 @@ class UnknownCharset(UnsupportedMediaType):
 HTTP_DECLARE = ("charset", "declare its encoding (Content-Type: text/csv; charset=windows-1252)")
 #: How ``colearn issue --csv`` is told a file's encoding.
 CLI_DECLARE = ("--encoding", "give its encoding with --encoding (e.g. --encoding windows-1252)")
+#: A file read as UTF-8 only (a catalogue file): no encoding can be declared, the error
+#: says to re-save it as UTF-8.
+UTF8_ONLY = ("", "")
 
 
 def decode_strict(raw: bytes, charset: str | None = None, *, source: str,
@@ -38,7 +41,7 @@ def decode_strict(raw: bytes, charset: str | None = None, *, source: str,
         source: the file or upload, named in errors.
         declare: ``(field, how)``: where the charset is declared (named when it
             is unknown) and how to declare one (said when UTF-8 fails):
-            ``HTTP_DECLARE`` or ``CLI_DECLARE``.
+            ``HTTP_DECLARE``, ``CLI_DECLARE`` or ``UTF8_ONLY`` (no way to).
 
     Raises:
         UnknownCharset: ``charset`` is not a known encoding (``field`` is
@@ -57,7 +60,7 @@ def decode_strict(raw: bytes, charset: str | None = None, *, source: str,
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        hint = "" if charset else f": not UTF-8; re-save the file as UTF-8, or {declare[1]}"
+        hint = "" if charset else ": not UTF-8; re-save the file as UTF-8" + (f", or {declare[1]}" if declare[1] else "")
         raise InvalidInput(f"line {line}, column {col}: byte 0x{raw[exc.start]:02x} cannot be decoded as "
                            f"{charset or 'UTF-8'}{hint}", file=source, record=line) from exc
 
@@ -83,4 +86,4 @@ def counted(n: int, one: str, many: str, named: Sequence[str]) -> str:
     return f"{n} {one if n == 1 else many}: {', '.join(ids)}{more}"
 
 
-__all__ = ["CLI_DECLARE", "HTTP_DECLARE", "LISTED", "UnknownCharset", "counted", "decode_strict", "expected"]
+__all__ = ["CLI_DECLARE", "HTTP_DECLARE", "LISTED", "UTF8_ONLY", "UnknownCharset", "counted", "decode_strict", "expected"]

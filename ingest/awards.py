@@ -38,6 +38,7 @@ assertion keeps its properties.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -51,7 +52,7 @@ from colearn.graph import feed, queries, references
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue_files import ACTIVITY_FILES
-from colearn.ingest.common import IngestReport, clean_header, validate, write_batches
+from colearn.ingest.common import IngestReport, clean_header, read_utf8, validate, write_batches
 from colearn.records.fields import Ref, RefList
 
 __all__ = ["HISTORY_FILE", "LEARNERS_FILE", "OLD_HISTORY_FILE", "Activity", "AwardRow", "LearnerRow", "has_activity",
@@ -140,8 +141,9 @@ def has_activity(folder: Path | str) -> bool:
 def _read_csv(path: Path, model: type[_Row], lists: frozenset[str]) -> list[tuple[int, Any]]:
     name = str(path)
     out: list[tuple[int, Any]] = []
+    content = read_utf8(path)
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
+        with io.StringIO(content, newline="") as fh:
             reader = csv.DictReader(fh)
             header = clean_header(reader, name)
             for row in reader:
@@ -155,7 +157,7 @@ def _read_csv(path: Path, model: type[_Row], lists: frozenset[str]) -> list[tupl
                     if text:
                         data[key] = [p.strip() for p in text.split(";") if p.strip()] if key in lists else text
                 out.append((line, validate(model, data, file=name, record=line)))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except csv.Error as exc:
         raise InvalidInput(f"cannot read CSV: {exc}", file=name) from exc
     return out
 

@@ -11,6 +11,7 @@ format is described in ``ingest.catalogue``'s docstring.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar, get_origin
@@ -20,7 +21,7 @@ from pydantic import BaseModel
 
 from colearn.errors import InvalidInput
 from colearn.graph.schema import Label
-from colearn.ingest.common import clean_header
+from colearn.ingest.common import clean_header, read_utf8
 from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
                                        PathwayRecord, PathwayRefs, PlaceRecord, StepRow, ThemeRecord)
 from colearn.records.spine import SpineFile
@@ -150,10 +151,7 @@ class RawCatalogue:
 
 def _load_yaml(file: Path) -> tuple[Any, yaml.Node | None]:
     """Parse one YAML document, keeping its node tree (for line numbers)."""
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read: {exc}", file=str(file)) from exc
+    text = read_utf8(file)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -240,8 +238,9 @@ def _read_csv_file(file: Path, raw: RawCatalogue) -> None:
                            file=name)
     lists = _list_fields(_CSV_MODELS[section]) - {"steps"}
     records: _Raw = []
+    content = read_utf8(file)
     try:
-        with file.open(encoding="utf-8-sig", newline="") as fh:
+        with io.StringIO(content, newline="") as fh:
             reader = csv.DictReader(fh)
             header = clean_header(reader, name)
             if section == "pathways" and "steps" in header:
@@ -258,7 +257,7 @@ def _read_csv_file(file: Path, raw: RawCatalogue) -> None:
                         continue
                     data[key] = [p.strip() for p in text.split(";") if p.strip()] if key in lists else text
                 records.append((data, where))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except csv.Error as exc:
         raise InvalidInput(f"cannot read CSV: {exc}", file=name) from exc
     raw.add(section, records, name, from_csv=True)
 

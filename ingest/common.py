@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from colearn.errors import InvalidInput
+from colearn.text import UTF8_ONLY, decode_strict
 from colearn.graph.store import BATCH_SIZE, GraphStore, write_each
 from colearn.graph import feed
 
@@ -170,18 +171,31 @@ def sharing_progress(progress: Progress | None) -> Iterator[None]:
         _shared_progress.reset(token)
 
 
+def read_utf8(path: Path) -> str:
+    """An input file's text, as UTF-8 (a leading BOM dropped), nothing replaced.
+
+    Raises:
+        InvalidInput: the file cannot be read, or a byte is not UTF-8 (naming the
+            file, and the line and column of that byte: ``colearn.text.decode_strict``).
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read: {exc.strerror or exc}", file=str(path)) from exc
+    return decode_strict(raw, source=str(path), declare=UTF8_ONLY)
+
+
 def load_yaml(path: Path) -> Any:
     """Read one YAML file.
 
     Raises:
-        InvalidInput: the file cannot be read or is not YAML (naming the file).
+        InvalidInput: the file cannot be read, is not UTF-8 or is not YAML (naming the file).
     """
+    text = read_utf8(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InvalidInput(f"not valid YAML: {exc}", file=str(path)) from exc
-    except OSError as exc:
-        raise InvalidInput(f"cannot read: {exc}", file=str(path)) from exc
 
 
 def validate(model: type[M], data: Any, *, file: str | Path, record: int | str) -> M:

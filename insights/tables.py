@@ -4,10 +4,9 @@ CLI's ``--csv``)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
+from colearn.csv_export import csv_text
 from colearn.insights.privacy import ALL
 
 __all__ = ["COLUMNS", "COMPLETED", "flatten", "funnel", "to_csv"]
@@ -77,7 +76,8 @@ def to_csv(answer: dict[str, Any], names: dict[str, dict[str, str]] | None = Non
     display name (``theme_name``, ...) from ``names`` (default: the answer's own
     ``names``; the id when it has none); ``*`` means all, and a hidden cell has
     empty numbers and its reason in ``suppressed``. Lists (an unseen-talent cell's
-    opportunities) become the ``; ``-joined names.
+    opportunities) become the ``; ``-joined names. A text cell a spreadsheet would
+    read as a formula is written quoted (``colearn.csv_export``).
 
     Raises:
         KeyError: the answer is not one of the insights.
@@ -93,18 +93,16 @@ def to_csv(answer: dict[str, Any], names: dict[str, dict[str, str]] | None = Non
             columns.append(k)
             if _NAMED.get(k):
                 columns.append(f"{k}_name")
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
+    out: list[dict[str, Any]] = []
     for r in rows:
-        out: dict[str, Any] = {}
+        cells: dict[str, Any] = {}
         for k in columns:
             if k.endswith("_name") and k[:-5] in _NAMED and k not in r:
                 v = r.get(k[:-5])
                 known: dict[Any, Any] = names.get(_NAMED[k[:-5]] or "", {})
-                out[k] = "all" if v == ALL else known.get(v, "" if v is None else v)
+                cells[k] = "all" if v == ALL else known.get(v, v)
                 continue
             v = r.get(k)
-            out[k] = "" if v is None else ("true" if v is True else "false" if v is False else v)
-        writer.writerow(out)
-    return buf.getvalue()
+            cells[k] = "true" if v is True else "false" if v is False else v
+        out.append(cells)
+    return csv_text(columns, out)

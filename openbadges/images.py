@@ -37,6 +37,7 @@ import io
 import math
 import zlib
 from functools import lru_cache
+from typing import Any
 from xml.sax.saxutils import escape
 
 import png
@@ -408,23 +409,37 @@ def validate_upload(data: bytes, media_type: str) -> bytes:
                        field="Content-Type")
 
 
+#: The widest (px) a line of the name, and the caption, may be drawn inside the disc's ring.
+_NAME_WIDTH, _CAPTION_WIDTH = 196, 124
+
+
+def _fitted(draw: Any, text: str, kind: str, size: int, width: int) -> Any:
+    """The ``png_font`` of ``kind`` at ``size``, or smaller (down to 9 px) for ``text`` to fit ``width``."""
+    from colearn.openbadges.fonts import png_font
+
+    wide = draw.textlength(text, font=png_font(kind, size))
+    return png_font(kind, size if wide <= width else max(9, int(size * width / wide)))
+
+
 @lru_cache(maxsize=256)
 def named_badge_png(name: str, layer: str | None, caption: str = "") -> bytes:
     """A 256 x 256 RGBA PNG (Pillow): a disc in the layer's colour with the badge name
-    (up to three lines) and a caption, as ``badge_svg`` draws it."""
-    from PIL import Image, ImageDraw, ImageFont
+    (up to three lines; a line too wide for the disc drawn smaller) and a caption, as
+    ``badge_svg`` draws it, in DejaVu Sans (``png_font``)."""
+    from PIL import Image, ImageDraw
 
     img = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
     draw = ImageDraw.Draw(img)
     draw.ellipse((8, 8, 248, 248), fill=layer_colour(layer))
     draw.ellipse((24, 24, 232, 232), outline=(255, 255, 255, 204), width=4)
-    title, small = ImageFont.load_default(size=22), ImageFont.load_default(size=13)
     lines = _lines(name)
     start = 128 - 14 * (len(lines) - 1)
     for i, line in enumerate(lines):
-        draw.text((128, start + 28 * i), line, font=title, fill="white", anchor="ms")
+        draw.text((128, start + 28 * i), line, font=_fitted(draw, line, "title", 22, _NAME_WIDTH), fill="white",
+                  anchor="ms")
     if caption:
-        draw.text((128, 212), caption, font=small, fill="white", anchor="ms")
+        draw.text((128, 212), caption, font=_fitted(draw, caption, "caption", 13, _CAPTION_WIDTH), fill="white",
+                  anchor="ms")
     out = io.BytesIO()
     img.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -8,8 +8,15 @@ ignores a parameter the route does not declare, so ``/learners/x/next?theme=zzz`
 route (one in the OpenAPI document), a parameter it does not declare is a 422
 naming it (``query.theme``, with the parameters it takes and the nearest name),
 and one it declares as one value, given more than once, is a 422 naming it. A
-parameter declared as a list (``list[str]``) takes each value. Pages (routes
-left out of the OpenAPI document) are not checked: their scripts read the query.
+parameter declared as a list (``list[str]``) takes each value.
+
+Pages people open from a link are exempt from the first rule (``is_page``): a route
+that answers HTML (``response_class=HTMLResponse``: ``/share/{id}``,
+``/learners/{id}``, ``/redeem``, ``/signin``, ``/portfolio``, ``/demo``, ...) or
+is left out of the OpenAPI document (``/widget/colearn.js``) ignores a parameter it
+does not read, since a social site or a mail adds its own (``?fbclid=``,
+``?utm_source=``) and the page's script reads the query itself. A parameter a page
+declares is still read as one value.
 """
 
 from __future__ import annotations
@@ -21,10 +28,11 @@ from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import field_annotation_is_sequence
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-__all__ = ["declared", "single_valued", "single_valued_query"]
+__all__ = ["declared", "is_page", "single_valued", "single_valued_query"]
 
 
 def _query_fields(dependant: Dependant) -> list:
@@ -68,9 +76,17 @@ def declared(route: APIRoute) -> frozenset[str]:
     return frozenset(names)
 
 
+def is_page(route: APIRoute) -> bool:
+    """Whether ``route`` is a page people open from a link, which ignores query parameters
+    it does not read: it answers HTML (``response_class`` is ``HTMLResponse``) or is
+    left out of the OpenAPI document."""
+    answers = getattr(route.response_class, "value", route.response_class)  # a router's default is wrapped
+    return not route.include_in_schema or (isinstance(answers, type) and issubclass(answers, HTMLResponse))
+
+
 def single_valued_query(request: Request) -> None:
-    """Refuse a query parameter an API route does not read, and a single-valued one
-    given more than once.
+    """Refuse a query parameter an API route (not a page, ``is_page``) does not read, and a
+    single-valued one given more than once.
 
     Raises:
         RequestValidationError: one error per such parameter, at ``("query", name)``
@@ -80,7 +96,7 @@ def single_valued_query(request: Request) -> None:
     if not isinstance(route, APIRoute) or not request.url.query:
         return
     counts = Counter(k for k, _ in request.query_params.multi_items())
-    if route.include_in_schema:
+    if not is_page(route):
         known = declared(route)
         unknown = [name for name in counts if name not in known]
         if unknown:

@@ -23,21 +23,40 @@ ChartOpt = Annotated[Optional[Path], typer.Option("--chart", help="Also write a 
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print the main table as CSV (names beside ids).")]
 
 
+def _check_chart(chart: Path, formats: Any) -> None:
+    """Refuse a ``--chart`` path that names no chart format or no existing folder.
+
+    Raises:
+        InvalidInput: naming ``--chart``.
+    """
+    kind = chart.suffix.lstrip(".").lower()
+    if kind not in formats:
+        raise InvalidInput(f"a chart is a {' or '.join('.' + f for f in formats)} file, not '{chart.name}'",
+                           field="--chart")
+    if not chart.parent.is_dir():
+        raise InvalidInput(f"folder '{chart.parent}' does not exist (writing {chart})", field="--chart")
+
+
 def _insight(ask: Callable[[Any], dict[str, Any]], as_json: bool, chart: Optional[Path],
              as_csv: bool = False) -> None:
     """Run one insight on the configured store; print it as JSON, CSV or a table; write its chart."""
     from colearn.insights.aggregates import Insights
     from colearn.insights.tables import flatten, to_csv
-    from colearn.insights.charts import render
+    from colearn.insights.charts import FORMATS, render
 
     def body() -> None:
+        if chart is not None:  # before the store is read: a chart that cannot be written is refused first
+            _check_chart(chart, FORMATS)
         settings = get_settings()
         with store() as s:
             insights = Insights(s, min_learners=settings.insights_min_learners)
             answer = ask(insights)
             names = insights.names()
         if chart is not None:
-            chart.write_bytes(render(answer, chart.suffix.lstrip(".").lower()))
+            try:
+                chart.write_bytes(render(answer, chart.suffix.lstrip(".").lower()))
+            except OSError as exc:
+                raise InvalidInput(f"cannot write {chart}: {exc.strerror or exc}", field="--chart") from exc
             err.print(f"chart written to {chart}")
         if as_csv:
             typer.echo(to_csv(answer, names), nl=False)

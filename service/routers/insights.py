@@ -133,8 +133,9 @@ def pathway_funnels(request: Request, principal: Reader, insights: InsightsDep,
                     pathway: Annotated[str | None, Query()] = None) -> Response:
     """Each recommended pathway's funnel: learners who met steps 1, 1-2, ... and completed.
     A draft pathway is shown only to its organisation and admins, as on its own page."""
-    return _answer(request, insights.pathways(pathway=pathway, viewer=policy.draft_viewer(principal)),
-                   insights.names())
+    with request_fields("query"):  # an unknown ``pathway`` is named ``query.pathway``
+        answer = insights.pathways(pathway=pathway, viewer=policy.draft_viewer(principal))
+    return _answer(request, answer, insights.names())
 
 
 @router.get("/supply-demand", response_model=InsightPublic, responses=_RESPONSES)

@@ -9,8 +9,6 @@ award's ``revoke_url`` says.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
@@ -19,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from colearn import times
+from colearn.csv_export import csv_text
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import NotFound
@@ -107,12 +106,8 @@ def issued_awards(
                            "revoke_url": None if r["status"] == "revoked" else f"{base}/assertions/{r['id']}/revoke"})
             for r in row["data"]]
     if _wants_csv(request):
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(IssuedAward.model_fields), lineterminator="\n")
-        writer.writeheader()
-        for a in data:
-            writer.writerow({k: "" if v is None else v for k, v in a.model_dump().items()})
-        return _csv_response(buf.getvalue(), f"{org_id}-awards")
+        return _csv_response(csv_text(list(IssuedAward.model_fields), [a.model_dump() for a in data]),
+                             f"{org_id}-awards")
     return IssuedAwardsPublic(data=data, count=row["total"], limit=limit, offset=offset)
 
 

@@ -164,3 +164,22 @@ def test_a_url_recipient_names_a_page_that_answers(api) -> None:
     assert "A learner of this City of Learning" in page.text
     assert "Online Safety Aware" not in page.text and learner not in page.text and "grace" not in page.text
     assert client.get("/learners/no-such-learner").text == page.text  # nothing said of existence
+
+
+def test_pages_opened_from_a_link_ignore_parameters_they_do_not_read(api) -> None:
+    """Social sites and mail add their own parameters to a shared link (``fbclid``,
+    ``utm_source``): a page answers as without them; the JSON API still refuses one."""
+    client, keys = api
+    award = client.post("/organisations/college/badges/safety/assertions", headers=keys["college"],
+                        json={"recipient": {"type": "email", "identity": EMAIL}}).json()
+    pages = [f"/share/{award['id']}", "/learners/bf-0001", "/redeem", "/signin", "/portfolio", "/claim",
+             "/issue/claim-codes", "/demo"]
+    for page in pages:
+        plain = client.get(page)
+        tracked = client.get(page, params={"fbclid": "IwAR0abc", "utm_source": "x"})
+        assert plain.status_code == 200 and tracked.status_code == 200, (page, tracked.text[:300])
+        assert tracked.headers["content-type"].startswith("text/html"), page
+        assert tracked.text == plain.text, page
+    refused = client.get("/badges", params={"fbclid": "IwAR0abc"})
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["query.fbclid"]

@@ -178,3 +178,12 @@ def test_the_demo_learners_are_realistic() -> None:
     assert max(per_learner.values()) >= 6 and min(per_learner.values()) == 1
     completion = {"digital-careers-award", "civic-leader-award", "health-and-care-ready"}
     assert sum(1 for a in awards if a["badge"] in completion) >= 10
+
+
+def test_a_learners_file_that_is_not_utf8_names_its_line_and_column(tmp_path: Path) -> None:
+    """A Latin-1 ``learners.csv`` said only "can't decode byte 0xe9 in position ..."."""
+    (tmp_path / "learners.csv").write_bytes("id,home_place,interests\nbf-1,northgate,caf\u00e9s\n".encode("latin-1"))
+    with pytest.raises(InvalidInput) as info:
+        read_activity(tmp_path)
+    assert info.value.file == str(tmp_path / "learners.csv") and info.value.record == 2
+    assert "line 2, column 19: byte 0xe9" in str(info.value)

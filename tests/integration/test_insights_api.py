@@ -108,6 +108,14 @@ def test_bad_parameters_are_problems(api, path: str, params: dict, status: int) 
     assert r.status_code == status and r.headers["content-type"].startswith("application/problem+json")
 
 
+def test_an_unknown_pathway_is_named_where_it_is_in_the_request(api) -> None:
+    """``pathway`` was named without its location, where every other error says ``query.``."""
+    client, keys = api
+    r = client.get("/insights/pathways", params={"pathway": "nope"}, headers={"X-API-Key": keys["admin"]})
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["query.pathway"], r.json()
+
+
 # --------------------------------------------------------------------------
 # Who may ask, and what they are shown
 # --------------------------------------------------------------------------

@@ -511,3 +511,18 @@ def test_csv_steps_do_not_mix_with_yaml_pathways(tmp_path: Path) -> None:
         read_catalogue(tmp_path)
     assert Path(str(info.value.file)).name == "pathway_steps.csv" and info.value.record == 2
     assert "inside each pathway" in str(info.value)
+
+
+@pytest.mark.parametrize(("name", "content", "line", "column"), [
+    ("badges.csv", "id,name,layer\nbarista,Caf\u00e9 Barista,skills\n", 2, 12),
+    ("themes.yaml", "themes:\n  - id: cafe\n    name: Caf\u00e9s\n", 3, 14),
+])
+def test_a_file_that_is_not_utf8_is_refused_naming_its_line_and_column(tmp_path: Path, name: str, content: str,
+                                                                      line: int, column: int) -> None:
+    """A Latin-1 file said only "can't decode byte 0xe9 in position 34"."""
+    (tmp_path / name).write_bytes(content.encode("latin-1"))
+    with pytest.raises(InvalidInput) as info:
+        read_catalogue(tmp_path)
+    err = info.value
+    assert err.file == str(tmp_path / name) and err.record == line
+    assert f"line {line}, column {column}: byte 0xe9" in str(err) and "re-save the file as UTF-8" in str(err)

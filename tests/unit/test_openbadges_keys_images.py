@@ -53,3 +53,23 @@ def test_badge_svg_escapes_text_and_bakes(tmp_path: Path) -> None:
         images.unbake(b"GIF89a")
     with pytest.raises(InvalidInput, match="no Open Badges"):
         images.unbake(svg)
+
+
+@pytest.mark.parametrize("char", ["\u00e9", "\u00dc", "\u2013", "\u201c", "\u201d", "\u0142", "\u00df"])
+def test_the_generated_png_draws_latin_letters_and_punctuation_not_boxes(char: str) -> None:
+    """The PNG's font drew a box for any character outside ASCII ("Caf\u25a1 Barista"):
+    each of these, drawn alone as the name, must differ from a code point no font has."""
+    from colearn.openbadges.images import named_badge_png
+
+    missing = named_badge_png("\U0010fffd", "skills")
+    assert named_badge_png("\U0010fffe", "skills") == missing  # every missing glyph is the same box
+    assert named_badge_png(char, "skills") != missing, f"U+{ord(char):04X} is drawn as the missing-glyph box"
+
+
+def test_the_png_font_is_matplotlibs_dejavu_sans_with_its_licence() -> None:
+    from colearn.openbadges.fonts import PNG_FONTS, png_font_path
+
+    for kind in PNG_FONTS:
+        path = png_font_path(kind)
+        assert path.is_file() and path.name.startswith("DejaVuSans")
+        assert (path.parent / "LICENSE_DEJAVU").is_file()
