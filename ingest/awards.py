@@ -44,7 +44,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from colearn import times
 from colearn.errors import InvalidInput, refuse
@@ -52,7 +52,7 @@ from colearn.graph import feed, queries, references
 from colearn.graph.schema import AssertionStatus, Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue_files import ACTIVITY_FILES
-from colearn.ingest.common import IngestReport, clean_header, read_utf8, validate, write_batches
+from colearn.ingest.common import IngestReport, clean_header, read_utf8, validation_problems, write_batches
 from colearn.records.fields import Ref, RefList
 
 __all__ = ["HISTORY_FILE", "LEARNERS_FILE", "OLD_HISTORY_FILE", "Activity", "AwardRow", "LearnerRow", "has_activity",
@@ -138,7 +138,9 @@ def has_activity(folder: Path | str) -> bool:
     return p.is_dir() and any((p / name).is_file() for name in ACTIVITY_FILES)
 
 
-def _read_csv(path: Path, model: type[_Row], lists: frozenset[str]) -> list[tuple[int, Any]]:
+def _read_csv(path: Path, model: type[_Row], lists: frozenset[str],
+              problems: list[InvalidInput]) -> list[tuple[int, Any]]:
+    """The well-shaped rows of ``path``; each problem of the others (one per field) added to ``problems``."""
     name = str(path)
     out: list[tuple[int, Any]] = []
     content = read_utf8(path)
@@ -149,26 +151,30 @@ def _read_csv(path: Path, model: type[_Row], lists: frozenset[str]) -> list[tupl
             for row in reader:
                 line = reader.line_num
                 if None in row:
-                    raise InvalidInput(f"the row has more cells than the header's {len(header)}",
-                                       file=name, record=line)
+                    problems.append(InvalidInput(f"the row has more cells than the header's {len(header)}",
+                                                 file=name, record=line))
+                    continue
                 data: dict[str, Any] = {}
                 for key, cell in row.items():
                     text = (cell or "").strip()
                     if text:
                         data[key] = [p.strip() for p in text.split(";") if p.strip()] if key in lists else text
-                out.append((line, validate(model, data, file=name, record=line)))
+                try:
+                    out.append((line, model.model_validate(data)))
+                except ValidationError as exc:
+                    problems += validation_problems(exc, file=name, record=line)
     except csv.Error as exc:
         raise InvalidInput(f"cannot read CSV: {exc}", file=name) from exc
     return out
 
 
-def _check_unique(rows: list[tuple[int, Any]], file: str) -> None:
+def _check_unique(rows: list[tuple[int, Any]], file: str, problems: list[InvalidInput]) -> None:
     first: dict[str, int] = {}
     for line, row in rows:
         if row.id in first:
-            raise InvalidInput(f"duplicate id '{row.id}' (first on line {first[row.id]})",
-                               file=file, record=line, field="id")
-        first[row.id] = line
+            problems.append(InvalidInput(f"duplicate id '{row.id}' (first on line {first[row.id]})",
+                                         file=file, record=line, field="id"))
+        first.setdefault(row.id, line)
 
 
 def read_activity(folder: Path | str) -> Activity:
@@ -177,9 +183,18 @@ def read_activity(folder: Path | str) -> Activity:
 
     Raises:
         InvalidInput: a malformed row or a duplicate id, naming the file, line and
-            field; or both names of the award history in one folder.
+            field (``InvalidInputs`` for several: every one of every row, one per
+            field); or both names of the award history in one folder.
     """
+    act, problems = _read_activity(folder)
+    refuse(problems)
+    return act
+
+
+def _read_activity(folder: Path | str) -> tuple[Activity, list[InvalidInput]]:
+    """The well-shaped rows of ``folder`` and the problems of the others (``read_activity``)."""
     p = Path(folder)
+    problems: list[InvalidInput] = []
     act = Activity(folder=str(p))
     if (p / OLD_HISTORY_FILE).is_file():
         if (p / HISTORY_FILE).is_file():
@@ -187,12 +202,12 @@ def read_activity(folder: Path | str) -> Activity:
                                "keep one", file=act.file(OLD_HISTORY_FILE))
         act.history_file = OLD_HISTORY_FILE
     if (p / LEARNERS_FILE).is_file():
-        act.learners = _read_csv(p / LEARNERS_FILE, LearnerRow, frozenset({"themes", "destinations"}))
-        _check_unique(act.learners, act.file(LEARNERS_FILE))
+        act.learners = _read_csv(p / LEARNERS_FILE, LearnerRow, frozenset({"themes", "destinations"}), problems)
+        _check_unique(act.learners, act.file(LEARNERS_FILE), problems)
     if (p / act.history_file).is_file():
-        act.awards = _read_csv(p / act.history_file, AwardRow, frozenset())
-        _check_unique(act.awards, act.file(act.history_file))
-    return act
+        act.awards = _read_csv(p / act.history_file, AwardRow, frozenset(), problems)
+        _check_unique(act.awards, act.file(act.history_file), problems)
+    return act, problems
 
 
 def _reference_problems(store: GraphStore, act: Activity) -> list[InvalidInput]:
@@ -247,14 +262,16 @@ def ingest_awards(store: GraphStore, folder: Path | str) -> IngestReport:
         Rows written per label and relationship type.
 
     Raises:
-        InvalidInput: a malformed row or a duplicate id; or unknown references and
-            awards whose organisation does not define their badge, all of them at
-            once (``InvalidInputs`` for several). Each names the file, the line and
-            the field. Nothing is written then.
+        InvalidInput: malformed rows (one problem per field), duplicate ids, unknown
+            references of the well-shaped rows and awards whose organisation does not
+            define their badge, all of them at once (``InvalidInputs`` for several),
+            by file and line. Each names the file, the line and the field. Nothing
+            is written then.
         ColearnError: the store rejected a write (``StoreUnavailable`` if unreachable).
     """
-    act = read_activity(folder)
-    refuse(_reference_problems(store, act))
+    act, problems = _read_activity(folder)  # every row's shape, and the references of the well-shaped ones
+    problems += _reference_problems(store, act)
+    refuse(sorted(problems, key=lambda e: (str(e.file), e.record if isinstance(e.record, int) else 0)))
     report = IngestReport(source=act.folder)
     learners = [r for _, r in act.learners]
     report.add(str(Label.LEARNER), write_batches(store, queries.merge_nodes(Label.LEARNER), [

@@ -217,6 +217,21 @@ def validate(model: type[M], data: Any, *, file: str | Path, record: int | str) 
         raise invalid_from_validation(exc, file=file, record=record) from exc
 
 
+def validation_problems(exc: ValidationError, *, file: str | Path, record: int | str) -> list[InvalidInput]:
+    """One ``InvalidInput`` per failing field of a pydantic ``ValidationError`` of a flat
+    record, each naming ``file`` and ``record``: the field is the record's column and any
+    list index (``themes.1``; not the branch of a union the value failed, so a date that
+    is neither a date nor a time is one problem, with its first message); ``field`` None
+    for a problem of the record as a whole."""
+    found: dict[str | None, InvalidInput] = {}
+    for e in exc.errors():
+        loc = [str(p) for i, p in enumerate(e["loc"]) if i == 0 or isinstance(p, int)]
+        name = ".".join(loc) or None
+        found.setdefault(name, InvalidInput(str(e["msg"]).removeprefix("Value error, "), file=str(file),
+                                            record=record, field=name))
+    return list(found.values())
+
+
 def invalid_from_validation(exc: ValidationError, *, file: str | Path, record: int | str) -> InvalidInput:
     """Build the ``InvalidInput`` for a pydantic ``ValidationError``."""
     errors = exc.errors()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidatorFunctionWrapHandler, WrapValidator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator,
+                      model_validator)
 
 from colearn import times
 
@@ -42,15 +43,34 @@ class AwardCreate(BaseModel):
         return self
 
 
-_MANY = TypeAdapter(list[AwardCreate])
+class AwardItems(list[AwardCreate | None]):
+    """A list body read item by item: each item as an ``AwardCreate``, or None where it is
+    badly shaped, and ``problems``: every shape error of every item (pydantic's error
+    dicts, each ``loc`` starting with the item's index). The route answers them all at
+    once, with the checks of the well-shaped items (``routers.assertions.award``)."""
+
+    problems: list[dict[str, Any]]
 
 
-def _by_shape(value: Any, _: ValidatorFunctionWrapHandler) -> AwardCreate | list[AwardCreate]:
-    # A list is validated as a list and anything else as one award, so that an error
+def _items(value: list[Any]) -> AwardItems:
+    items = AwardItems()
+    items.problems = []
+    for i, item in enumerate(value):
+        try:
+            items.append(AwardCreate.model_validate(item))
+        except ValidationError as exc:
+            items.append(None)
+            items.problems += [{**e, "loc": (i, *e["loc"])} for e in exc.errors()]
+    return items
+
+
+def _by_shape(value: Any, _: ValidatorFunctionWrapHandler) -> AwardCreate | AwardItems:
+    # A list is read item by item and anything else as one award, so that an error
     # names the field of the shape sent (``body.recipient.type``, ``body.1.issued_on``),
-    # not both of the union's branches under their internal names.
+    # not both of the union's branches under their internal names; a badly shaped item
+    # does not hide the others' problems.
     if isinstance(value, list):
-        return _MANY.validate_python(value)
+        return _items(value)
     return AwardCreate.model_validate(value)
 
 

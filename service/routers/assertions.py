@@ -30,7 +30,7 @@ from colearn.domain import awards
 from colearn.domain.awards import Award, AwardRequest, Recipient
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
-from colearn.errors import Forbidden, InvalidInput
+from colearn.errors import BatchRefused, Forbidden, InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.openbadges.documents import PUBLISHED_SOURCES, Publisher
 from colearn.openbadges.verify import Verifier
@@ -46,7 +46,7 @@ from colearn.service.bodies import media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.guard import MAX_CSV_BYTES
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
-from colearn.service.problems import problem_responses
+from colearn.service.problems import _field_error, problem_responses
 from colearn.service.routers.claims import notify_awards
 from colearn.text import decode_strict
 
@@ -99,6 +99,25 @@ def _request(item: AwardCreate, badge_id: str, key: str | None, pub: Publisher) 
     return AwardRequest(badge_id=badge_id, recipient=recipient, learner_id=item.learner_id,
                         evidence_url=item.evidence_url, evidence_narrative=item.narrative,
                         issued_on=item.issued_on, expires_on=item.expires_on, idempotency_key=key)
+
+
+def _refused_with_shapes(pub: Publisher, org_id: str, reqs: list[AwardRequest], records: list[int],
+                         problems: list[dict[str, Any]], pepper: bytes) -> BatchRefused:
+    """The refusal of a list with badly shaped items: an ``errors`` entry per shape problem
+    (``body.2.issued_on``) and per well-shaped item the checks refuse (``body.1``, read as
+    a dry run: nothing is written), in item order."""
+    entries = [(int(e["loc"][0]), _field_error({**e, "loc": ("body", *e["loc"])})) for e in problems]
+    try:
+        checked = awards.award_many(pub.store, org_id, reqs, pepper=pepper, records=records,
+                                    base_url=pub.urls.base, dry_run=True).refused if reqs else []
+    except (NotFound, InvalidInput):  # the organisation itself: the items' shapes are still worth saying
+        checked = []
+    entries += [(rec, {"field": f"body.{rec}", "message": reason}) for rec, reason in checked]
+    entries.sort(key=lambda e: e[0])
+    n = len({i for i, _ in entries})
+    return BatchRefused(f"{n} record{'s' * (n != 1)} refused, so nothing was awarded (a bulk award lands whole "
+                        "or not at all): correct them and send it all again",
+                        [(e["field"], e["message"]) for _, e in entries])
 
 
 @router.post(
@@ -159,8 +178,11 @@ def award(
         notify_awards(request, pub.store, awards.AwardReport(awards=[made], requests=[req]))
         response.status_code = 201 if made.created else 200
         return _award_public(pub, made)
+    shaped = [(i, item) for i, item in enumerate(body) if item is not None]
     reqs = [_request(item, badge_id, item.idempotency_key or (f"{idempotency_key}:{i}" if idempotency_key else None),
-                     pub) for i, item in enumerate(body)]
+                     pub) for i, item in shaped]
+    if problems := getattr(body, "problems", None):
+        raise _refused_with_shapes(pub, org_id, reqs, [i for i, _ in shaped], problems, pepper)
     report = awards.award_many(pub.store, org_id, reqs, pepper=pepper, base_url=pub.urls.base, dry_run=dry_run)
     if dry_run:
         response.status_code = 200

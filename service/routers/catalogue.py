@@ -17,6 +17,7 @@ from colearn.graph.schema import Label, OpportunityMode, ThemeKind
 from colearn.service import catalogue
 from colearn.service.catalogue import Entity
 from colearn.service.deps import PrincipalDep, ReaderDep, StoreDep
+from colearn.service.partial_body import BadShape, lenient
 from colearn.service.problems import problem_responses
 from colearn.service import schemas
 
@@ -128,6 +129,7 @@ def catalogue_router(entity: Entity, *, prefix: str, tag: str, public: type[Base
     A list's filter that names nothing of the city is refused (422, ``check_filters``)."""
     update = partial_model(entity.record, f"{create.__name__.removesuffix('Create')}Update")
     checked = named_filters(filters)
+    created = lenient(create)  # a bad field does not hide the other fields' problems
     router = APIRouter(prefix=prefix, tags=[tag], responses=problem_responses(401, 403, 422, 429))
     plural = prefix.strip("/")
 
@@ -147,7 +149,9 @@ def catalogue_router(entity: Entity, *, prefix: str, tag: str, public: type[Base
     @router.post("", response_model=public, status_code=status.HTTP_201_CREATED,
                  name=f"create_{entity.noun.replace(' ', '_')}", responses=problem_responses(409),
                  description=f"Create a {entity.noun}. Who: {who_writes}.")
-    def create_item(request: Request, principal: PrincipalDep, store: StoreDep, body: create) -> Any:
+    def create_item(request: Request, principal: PrincipalDep, store: StoreDep, body: created) -> Any:
+        if isinstance(body, BadShape):  # every problem at once: the bad fields and the others' references
+            raise body.refusal(store, entity)
         made = catalogue.create(store, principal, entity, body)
         _queue_embedding(request, entity)
         return made

@@ -26,6 +26,8 @@ PER_REQUEST = {
     "GET_LEARNER": {"learner_id": "l1"},
     "BADGE_OPPORTUNITIES": {"badge_ids": ["b1"], "now": 0},
     "GET_API_KEY": {"id": "k1"},
+    # a bulk award's dry run (``domain.award_preview``): once every live award, for each pair
+    "LIVE_AWARDS_OF_PAIRS": {"pairs": [{"learner_id": "l1", "badge_id": "b1"}], "now": 1},
 }
 
 
