@@ -120,7 +120,9 @@ def _record(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in stored.items() if k in entity.record.model_fields}
     for fld, prop in _DATES.items():
         if fld in entity.record.model_fields and stored.get(prop) is not None:
-            out[fld] = times.from_epoch(stored[prop])
+            # an end stored before ends were kept in range (2999-12-31 as 3000-01-01T00:00:00Z)
+            # reads as the last second of the range, so that every write accepts it again
+            out[fld] = times.from_epoch(min(stored[prop], times.LATEST_S))
     if "sessions" in entity.record.model_fields:
         out["sessions"] = [(times.from_epoch(a), times.from_epoch(b))
                            for a, b in zip(stored.get("session_starts") or [], stored.get("session_ends") or [])]
