@@ -151,7 +151,7 @@ _SECONDS = st.one_of(st.none(), st.just(0), st.just(86_399), st.integers(0, 86_3
 _ids = count()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=st.one_of(st.none(), st.tuples(_NEAR_ENDS, _SECONDS)),
        end=st.one_of(st.none(), st.tuples(_NEAR_ENDS, _SECONDS)))
 def test_any_accepted_opportunity_is_editable_and_round_trips(store: GraphStore, api, start, end) -> None:
