@@ -10,6 +10,7 @@ changed or deleted and rebuilds what it derives from it.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from colearn.graph import feed, queries
@@ -38,13 +39,15 @@ def write_node(store: GraphStore, label: Label, params: dict[str, Any], *, creat
 
 
 def delete_node(store: GraphStore, label: Label, node_id: str) -> bool:
-    """Delete a catalogue node with its links unless something blocks it (``queries.catalogue_delete``).
+    """Delete a catalogue node with its links unless something blocks it (``queries.catalogue_delete``;
+    an organisation's API keys are revoked with it, in the same statement).
 
     Returns:
         True when it was deleted (False: unknown, or still in use).
     """
     change = feed.change(feed.CATALOGUE, label=str(label), ids=[node_id])
-    rows = store.write(feed.recorded(queries.catalogue_delete(label)), {"id": node_id, "feed": change})
+    rows = store.write(feed.recorded(queries.catalogue_delete(label)),
+                       {"id": node_id, "feed": change, "now": int(time.time())})
     return bool(rows) and rows[0]["deleted"] == 1
 
 

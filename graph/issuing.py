@@ -330,6 +330,48 @@ def issuer_change_problem(store: GraphStore, badge_id: str, issuer: str | None) 
             "issuer cannot change (its awards' BadgeClass names the issuer); define a new badge instead")
 
 
+def stranded_claim_codes(store: GraphStore,
+                         opportunities: dict[str, tuple[str, Sequence[str]]]) -> dict[str, tuple[str, str]]:
+    """Which opportunities may not change as given: claim codes not revoked that are handed
+    out at one would grant a badge it no longer awards, or act for an organisation that no
+    longer offers it (a code goes on as made: the redeem checks neither). Shared by the
+    catalogue API (409 on ``PATCH``) and the catalogue reader (the file refused). One read
+    (``queries.LIVE_CLAIM_CODES_AT``).
+
+    Args:
+        store: the graph.
+        opportunities: opportunity id -> (its organisation, the badges it awards) as they
+            would be written.
+
+    Returns:
+        Opportunity id -> (the field at fault: ``badges``, else ``organisation``; why: each
+        kind of stranded code, counted and named, and to revoke them first), for those that
+        would strand a code; empty when none would.
+    """
+    by_opp: dict[str, list[dict[str, Any]]] = {}
+    for c in store.read(queries.LIVE_CLAIM_CODES_AT, {"ids": list(opportunities)}):
+        by_opp.setdefault(c["opportunity_id"], []).append(c)
+    out = {}
+    for opp, codes in by_opp.items():
+        organisation, badges = opportunities[opp]
+        moved = [c for c in codes if c["organisation_id"] != organisation]
+        dropped: dict[str, list[str]] = {}
+        for c in codes:
+            if c["badge_id"] not in badges and c not in moved:
+                dropped.setdefault(c["badge_id"], []).append(c["id"])
+        problems = [f"badge '{b}' is still granted at it by {_codes(ids)}" for b, ids in dropped.items()]
+        if moved:
+            problems.append(f"'{moved[0]['organisation_id']}' hands it out with {_codes([c['id'] for c in moved])}")
+        if problems:
+            out[opp] = ("badges" if dropped else "organisation", f"opportunity '{opp}' cannot change so: {'; '.join(problems)}; revoke those codes first "
+                        "(POST /organisations/{organisation}/claim-codes/{id}/revoke)")
+    return out
+
+
+def _codes(ids: list[str]) -> str:
+    return counted(len(ids), "live claim code", "live claim codes", ids[:queries.NAMED_USES])
+
+
 def revoked_assertions(store: GraphStore, organisation_id: str) -> list[dict[str, Any]]:
     """The revoked assertions an organisation issued through this service (``PUBLISHED_SOURCES``,
     whose URLs answer 410): ``[{id, status_index, reason, revoked_on}]``. An ingested award

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from colearn.errors import InvalidInput
 from colearn.graph import queries, references
-from colearn.graph.issuing import issuer_change_problem
+from colearn.graph.issuing import issuer_change_problem, stranded_claim_codes
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue_files import Catalogue, Entry, PathwayNames, RawCatalogue, Where, read_raw
@@ -252,7 +252,8 @@ def reference_problems(store: GraphStore, cat: Catalogue) -> list[InvalidInput]:
     """Every reference that names a node neither in the catalogue nor in the graph,
     and the rules that need the graph: a pathway's (``pathway_reference_problems``:
     its completion badge its organisation's own too), and a badge with live awards
-    or a pathway to complete keeps its issuer (``issuing.issuer_change_problem``).
+    or a pathway to complete keeps its issuer (``issuing.issuer_change_problem``), and an
+    opportunity keeps what its live claim codes need (``issuing.stranded_claim_codes``).
 
     Reads only: one ``references.missing`` for all the references outside the
     catalogue together (whatever their labels), one read of the badges' issuers and
@@ -290,6 +291,10 @@ def reference_problems(store: GraphStore, cat: Catalogue) -> list[InvalidInput]:
             if stored.get(b.value.id) not in (None, b.value.issuer) else None
         if fixed:
             problems.append(b.where.error(fixed, "issuer"))
+    stranded = stranded_claim_codes(store, {o.value.id: (o.value.organisation, o.value.badges)
+                                            for o in cat.opportunities})
+    problems.extend(o.where.error(stranded[o.value.id][1], stranded[o.value.id][0]) for o in cat.opportunities
+                    if o.value.id in stranded)
     return problems
 
 

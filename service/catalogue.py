@@ -35,7 +35,7 @@ from colearn import times
 from colearn.domain import policy
 from colearn.errors import Conflict, InvalidInput, InvalidInputs, NotFound
 from colearn.graph import queries, references
-from colearn.graph.issuing import in_use, issuer_change_problem
+from colearn.graph.issuing import in_use, issuer_change_problem, stranded_claim_codes
 from colearn.graph.queries import Link
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
@@ -120,7 +120,9 @@ def _record(entity: Entity, stored: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in stored.items() if k in entity.record.model_fields}
     for fld, prop in _DATES.items():
         if fld in entity.record.model_fields and stored.get(prop) is not None:
-            out[fld] = times.from_epoch(stored[prop])
+            # an end stored before ends were kept in range (2999-12-31 as 3000-01-01T00:00:00Z)
+            # reads as the last second of the range, so that every write accepts it again
+            out[fld] = times.from_epoch(min(stored[prop], times.LATEST_S))
     if "sessions" in entity.record.model_fields:
         out["sessions"] = [(times.from_epoch(a), times.from_epoch(b))
                            for a, b in zip(stored.get("session_starts") or [], stored.get("session_ends") or [])]
@@ -370,7 +372,8 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
         Forbidden: the caller does not own it, or (an organisation key) would give it
             to another organisation (naming the owner's field, ``body.issuer``).
         Conflict: a badge's issuer would change while it has live awards or completes
-            a pathway (``issuing.issuer_change_problem``).
+            a pathway (``issuing.issuer_change_problem``); an opportunity would strand
+            live claim codes (``issuing.stranded_claim_codes``).
         RequestValidationError: the patched record is invalid; or it names unknown
             nodes, or is a place that would lie within itself (every such field at
             once: ``check_references``).
@@ -388,6 +391,10 @@ def update(store: GraphStore, principal: Principal, entity: Entity, node_id: str
         fixed = issuer_change_problem(store, node_id, getattr(record, "issuer", None))
         if fixed:
             raise Conflict(fixed)
+    if isinstance(record, OpportunityRecord):
+        stranded = stranded_claim_codes(store, {node_id: (record.organisation, record.badges)})
+        if stranded:
+            raise Conflict(stranded[node_id][1])
     check_references(store, entity, record)
     if not domain_catalogue.write_node(store, entity.label, _write_params(entity, record), create=False):
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")

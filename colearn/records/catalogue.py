@@ -200,8 +200,10 @@ def time_problems(opportunity: OpportunityRecord) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     starts, ends = opportunity.starts_on, opportunity.ends_on
     # a date as end covers its day: ending when it starts means the date is before the start's
+    # (but for the range's last day, whose end is its last second: starting then is within it)
     day_end = opportunity.end is not None and not isinstance(opportunity.end, datetime)
-    if starts is not None and ends is not None and (ends < starts or (ends == starts and day_end)):
+    if starts is not None and ends is not None and (
+            ends < starts or (ends == starts and day_end and ends != times.LATEST_S)):
         since = "it starts" if opportunity.start is not None else "its first session starts"
         problems.append(("end", f"end is before start: it ends at {times.iso_z(ends)} and {since} at "
                                 f"{times.iso_z(starts)}"))

@@ -164,7 +164,10 @@ def epoch(value: datetime | date | None, *, end: bool = False) -> int | None:
     """Epoch seconds UTC of a record's date or time (``None`` passes).
 
     A date is its midnight UTC (with ``end``, the next midnight: a date given as
-    an end includes that day); a naive datetime is taken as UTC.
+    an end includes that day, except the last day of ``times``' range, 2999-12-31,
+    whose end is ``times.LATEST_S``, its last second: every stored time lies in
+    ``[EARLIEST, LATEST]``, so the end read back is one every write accepts again);
+    a naive datetime is taken as UTC.
     """
     if value is None:
         return None
@@ -173,7 +176,7 @@ def epoch(value: datetime | date | None, *, end: bool = False) -> int | None:
     else:
         moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
         if end:
-            moment += timedelta(days=1)
+            return min(int((moment + timedelta(days=1)).timestamp()), times.LATEST_S)
     return int(moment.timestamp())
 
 

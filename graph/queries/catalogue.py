@@ -276,6 +276,19 @@ def catalogue_upsert(label: Label, *, create: bool) -> str:
 #: code is then no longer listed either: it is refused anyway).
 _LIVE_CODES = f"(n)<-[:{{rel}}]-(x:{Label.CLAIM_CODE}) WHERE x.revoked_on IS NULL"
 
+#: The claim codes not revoked that are handed out at some opportunities, with the
+#: badge each grants: what a change of an opportunity's badges or organisation must
+#: not strand (a code would go on awarding a badge the opportunity no longer awards,
+#: or in the name of the organisation it no longer belongs to). Params: ``ids``.
+#: Returns rows ``{opportunity_id, id, badge_id, organisation_id}`` ordered by
+#: opportunity, then code id.
+LIVE_CLAIM_CODES_AT = (
+    f"MATCH (op:{Label.OPPORTUNITY})<-[:{Rel.AT}]-(c:{Label.CLAIM_CODE})-[:{Rel.GRANTS}]->(b:{Label.BADGE}) "
+    "WHERE op.id IN $ids AND c.revoked_on IS NULL "
+    "RETURN op.id AS opportunity_id, c.id AS id, b.id AS badge_id, c.organisation_id AS organisation_id "
+    "ORDER BY opportunity_id, id"
+)
+
 
 class Blocker(NamedTuple):
     """What keeps a catalogue node from being deleted.
@@ -296,7 +309,7 @@ class Blocker(NamedTuple):
 
 
 #: Per label: what keeps a node from being deleted: deleting it would leave an
-#: award, a pathway step, a badge without a cell, its theme or its place, a theme
+#: award, a pathway step, an opportunity without a badge it awards, a badge without a cell, its theme or its place, a theme
 #: without its destination, or a claim code without the badge it grants or the
 #: opportunity it is handed out at. Other links go with the node: its own outgoing
 #: links, and a learner's stated interests (``INTERESTED_IN``) and home place
@@ -319,6 +332,9 @@ CATALOGUE_BLOCKERS: dict[Label, tuple[Blocker, ...]] = {
                 f"(n)<-[:{Rel.ACCEPTS}]-(x:{Label.STEP})<-[:{Rel.HAS_STEP}]-(p:{Label.PATHWAY})", "p.id"),
         Blocker("pathway completions", "pathway completion", f"(n)<-[:{Rel.COMPLETES_WITH}]-(x:{Label.PATHWAY})"),
         Blocker("claim codes", "claim code", _LIVE_CODES.format(rel=Rel.GRANTS)),
+        # any organisation's opportunity that lists it, the issuer's own too: deleting it
+        # silently took it off another organisation's opportunity (and off the issuer's)
+        Blocker("opportunities", "opportunity", f"(n)<-[:{Rel.AWARDS}]-(x:{Label.OPPORTUNITY})"),
     ),
     Label.OPPORTUNITY: (Blocker("claim codes", "claim code", _LIVE_CODES.format(rel=Rel.AT)),),
     Label.THEME: (Blocker("badges", "badge", f"(n)<-[:{Rel.IN_THEME}]-(x:{Label.BADGE})"),
@@ -359,12 +375,21 @@ def catalogue_delete(label: Label) -> str:
     an award or a pathway step linked to it meanwhile either is counted or waits
     and then finds the node gone).
 
-    Params: ``id``. Returns one row ``{deleted}``: 1 if deleted, 0 if unknown or in use.
+    An organisation deleted takes its API keys with it: each not yet revoked is revoked
+    (``revoked_on`` = ``$now``) in the same statement, so none acts for it any more, nor
+    for a new organisation given the same id later.
+
+    Params: ``id``; ``now`` (epoch s) for an organisation. Returns one row ``{deleted}``:
+    1 if deleted, 0 if unknown or in use.
     """
     uses = " + ".join(_uses(label)) or "0"
+    keys = (f"WITH size(gone) AS deleted OPTIONAL MATCH (k:{Label.API_KEY} {{organisation_id: $id}}) "
+            "WHERE deleted > 0 AND k.revoked_on IS NULL WITH deleted, collect(k) AS keys "
+            "FOREACH (k IN keys | SET k.revoked_on = $now) RETURN deleted"
+            if Label(label) == Label.ORGANISATION else "RETURN size(gone) AS deleted")
     return (f"OPTIONAL MATCH (n:{Label(label)} {{id: $id}}) "
             f"FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [n] END | {_LOCK_FIRST.format(n='x')}) "
             f"WITH n, {uses} AS used "
             f"FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [n] END | {_LOCK_DONE.format(n='x')}) "
             "WITH collect(CASE WHEN n IS NOT NULL AND used = 0 THEN n END) AS gone "
-            "FOREACH (x IN gone | DETACH DELETE x) RETURN size(gone) AS deleted")
+            f"FOREACH (x IN gone | DETACH DELETE x) {keys}")

@@ -167,8 +167,11 @@ def catalogue_router(entity: Entity, *, prefix: str, tag: str, public: type[Base
     @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT,
                    name=f"delete_{entity.noun.replace(' ', '_')}", responses=problem_responses(404, 409),
                    description=f"Delete a {entity.noun} nothing else needs. Who: {who_writes}.")
-    def delete_item(principal: PrincipalDep, store: StoreDep, item_id: IdPath) -> Response:
+    def delete_item(request: Request, principal: PrincipalDep, store: StoreDep, item_id: IdPath) -> Response:
         catalogue.delete(store, principal, entity, item_id)
+        keys = getattr(request.app.state, "key_cache", None)
+        if entity.label == Label.ORGANISATION and keys is not None:
+            keys.clear()  # its keys were revoked with it: this process stops honouring them now
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return router

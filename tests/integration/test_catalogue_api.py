@@ -78,7 +78,8 @@ def test_organisations_change_only_their_own(api) -> None:
     used = client.delete("/badges/first-web-app", headers=h["admin"])
     # it names which pathway, and counts in the singular (before: "(1 pathway steps)")
     assert used.status_code == 409 and used.json()["detail"] == (
-        "badge 'first-web-app' is still in use (1 pathway step: digital-careers); remove those first")
+        "badge 'first-web-app' is still in use (1 pathway step: digital-careers; "
+        "1 opportunity: app-building-evening-course); remove those first")
 
 
 def test_a_refused_owner_is_told_what_the_key_may_not_do(api) -> None:

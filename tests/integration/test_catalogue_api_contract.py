@@ -103,7 +103,7 @@ def test_upsert_writes_node_and_replaces_links(any_store: GraphStore, city: dict
 def test_delete_only_what_nothing_needs(any_store: GraphStore, city: dict) -> None:
     # "taster" is accepted by a pathway step: it stays
     assert any_store.read(queries.catalogue_usage(Label.BADGE), {"id": "taster"}) == [
-        {"id": "taster", "uses": [0, 1, 0, 0], "named": [[], ["into-tech"], [], []]}]
+        {"id": "taster", "uses": [0, 1, 0, 0, 1], "named": [[], ["into-tech"], [], [], ["taster-day"]]}]
     assert any_store.write(queries.catalogue_delete(Label.BADGE), {"id": "taster"}) == [{"deleted": 0}]
     assert any_store.read(queries.catalogue_usage(Label.OPPORTUNITY), {"id": "taster-day"}) == [
         {"id": "taster-day", "uses": [0], "named": [[]]}]
@@ -113,6 +113,54 @@ def test_delete_only_what_nothing_needs(any_store: GraphStore, city: dict) -> No
     # the place is free once its only opportunity is gone
     assert any_store.write(queries.catalogue_delete(Label.PLACE), {"id": "centre"}) == [{"deleted": 1}]
     assert any_store.read(queries.count_nodes(Label.OPPORTUNITY)) == [{"n": len(city["opportunities"]) - 1}]
+
+
+@covers("catalogue_usage", "catalogue_delete")
+def test_an_opportunity_that_awards_a_badge_keeps_it(any_store: GraphStore, city: dict) -> None:
+    """A badge any opportunity awards stays (before, deleting it took it off the opportunity,
+    another organisation's too: "club" is the library's, listed by the college's course)."""
+    assert any_store.read(queries.catalogue_usage(Label.BADGE), {"id": "club"})[0]["uses"][-1] == 1
+    assert any_store.write(queries.catalogue_delete(Label.BADGE), {"id": "club"}) == [{"deleted": 0}]
+    assert in_use(any_store, Label.BADGE, "club") == {"pathway steps": "1 pathway step: into-tech",
+                                                      "opportunities": "1 opportunity: online-course"}
+    assert any_store.read(queries.catalogue_get(Label.OPPORTUNITY), {"id": "online-course"})[0]["record"][
+        "badges"] != []
+    # "mentor" is awarded by no opportunity (only a step): once the pathway is gone, it goes
+    any_store.write("MATCH (p:Pathway)-[:HAS_STEP]->(s) DETACH DELETE p, s")
+    assert any_store.write(queries.catalogue_delete(Label.BADGE), {"id": "mentor"}) == [{"deleted": 1}]
+    assert any_store.write(queries.catalogue_delete(Label.BADGE), {"id": "club"}) == [{"deleted": 0}]
+
+
+@covers("catalogue_delete")
+def test_an_organisation_deleted_takes_its_keys_with_it(any_store: GraphStore, city: dict) -> None:
+    """Its keys not yet revoked are revoked at ``$now``; one revoked before keeps its time;
+    another organisation's keys, and the keys of an organisation kept (in use), are untouched."""
+    any_store.write(queries.merge_nodes(Label.ORGANISATION), {"rows": [{"id": "lonely", "props": {"name": "L"}}]})
+    for key, org in (("k1", "lonely"), ("k2", "lonely"), ("k3", "library")):
+        any_store.write(queries.CREATE_API_KEY, {"id": key, "hash": "h", "role": "organisation", "origins": [],
+                                                 "organisation_id": org, "name": "", "created_on": 1})
+    any_store.write(queries.REVOKE_API_KEY, {"id": "k2", "revoked_on": 5})
+    delete = queries.catalogue_delete(Label.ORGANISATION)
+    assert any_store.write(delete, {"id": "library", "now": 7}) == [{"deleted": 0}]  # it defines badges
+    assert any_store.write(delete, {"id": "lonely", "now": 9}) == [{"deleted": 1}]
+    assert any_store.write(delete, {"id": "lonely", "now": 11}) == [{"deleted": 0}]
+    revoked = {r["id"]: r["revoked_on"] for r in any_store.read(queries.LIST_API_KEYS)}
+    assert revoked == {"k1": 9, "k2": 5, "k3": None}
+
+
+@covers("LIVE_CLAIM_CODES_AT")
+def test_live_claim_codes_at_an_opportunity(any_store: GraphStore, city: dict) -> None:
+    rows = [{"id": c, "props": {"organisation_id": "library", **({"revoked_on": 5} if c == "c3" else {})}}
+            for c in ("c2", "c1", "c3")]
+    any_store.write(queries.merge_nodes(Label.CLAIM_CODE), {"rows": rows})
+    any_store.write(queries.set_links(Label.CLAIM_CODE, Rel.AT, Label.OPPORTUNITY),
+                    {"rows": [{"id": r["id"], "targets": [{"id": "taster-day", "props": {}}]} for r in rows]})
+    any_store.write(queries.set_links(Label.CLAIM_CODE, Rel.GRANTS, Label.BADGE),
+                    {"rows": [{"id": r["id"], "targets": [{"id": "taster", "props": {}}]} for r in rows]})
+    assert any_store.read(queries.LIVE_CLAIM_CODES_AT, {"ids": ["taster-day", "online-course", "nope"]}) == [
+        {"opportunity_id": "taster-day", "id": "c1", "badge_id": "taster", "organisation_id": "library"},
+        {"opportunity_id": "taster-day", "id": "c2", "badge_id": "taster", "organisation_id": "library"}]
+    assert any_store.read(queries.LIVE_CLAIM_CODES_AT, {"ids": ["online-course"]}) == []
 
 
 @covers("catalogue_usage", "catalogue_delete")
@@ -135,7 +183,7 @@ def test_links_into_a_node_keep_it_unless_they_are_a_learners(any_store: GraphSt
     any_store.write(queries.set_links(Label.CLAIM_CODE, Rel.GRANTS, Label.BADGE),
                     {"rows": [{"id": "code", "targets": [{"id": "taster", "props": {}}]}]})
     assert any_store.read(queries.catalogue_usage(Label.OPPORTUNITY), {"id": "taster-day"})[0]["uses"] == [1]
-    assert any_store.read(queries.catalogue_usage(Label.BADGE), {"id": "taster"})[0]["uses"] == [0, 1, 0, 1]
+    assert any_store.read(queries.catalogue_usage(Label.BADGE), {"id": "taster"})[0]["uses"] == [0, 1, 0, 1, 1]
     assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 0}]
     any_store.write(queries.merge_nodes(Label.CLAIM_CODE), {"rows": [{"id": "code", "props": {"revoked_on": 5}}]})
     assert any_store.write(queries.catalogue_delete(Label.OPPORTUNITY), {"id": "taster-day"}) == [{"deleted": 1}]
@@ -165,8 +213,10 @@ def test_usage_names_a_few_of_what_blocks(any_store: GraphStore, city: dict) -> 
     used = in_use(any_store, Label.THEME, "green")
     assert list(used or {}) == ["badges"] and used["badges"].startswith("7 badges: ")
     assert used["badges"].endswith(" and 2 more")
-    assert in_use(any_store, Label.BADGE, "taster") == {"pathway steps": "1 pathway step: into-tech"}
-    assert in_use(any_store, Label.BADGE, "app") == {"pathway steps": "1 pathway step: into-tech"}
+    assert in_use(any_store, Label.BADGE, "taster") == {"pathway steps": "1 pathway step: into-tech",
+                                                        "opportunities": "1 opportunity: taster-day"}
+    assert in_use(any_store, Label.BADGE, "app") == {"pathway steps": "1 pathway step: into-tech",
+                                                     "opportunities": "1 opportunity: online-course"}
     assert in_use(any_store, Label.BADGE, "award") == {"pathway completions": "1 pathway completion: into-tech"}
     assert in_use(any_store, Label.BADGE, "nope") is None
 
