@@ -324,7 +324,7 @@ def _seed(store: GraphStore, tmp: Path) -> None:
          "props": {"status": "accepted", "issued_on": 1_700_000_000 + i}}
         for i, (l, b) in enumerate([(SELF, "taster"), (SELF, "club"), (OTHER_LEARNER, "taster"),
                                     (OTHER_LEARNER, "app"), ("l3", "club"), ("l3", "app")])]})
-    issuing.award(store, OWNER, issuing.AwardRequest("app", issuing.Recipient("email", "l1@example.org"),
+    issuing.award(store, OWNER, issuing.AwardRequest("app", issuing.Recipient("url", f"http://127.0.0.1:8000/learners/{SELF}"),
                                                      learner_id=SELF, idempotency_key="matrix"), pepper=b"matrix")
     far = 4_000_000_000
     for secret, kind, extra in ((CLAIM_TOKEN, access.CLAIM, {"assertion_id": AWARDED}), (SIGNIN_TOKEN, access.SIGNIN, {}),
