@@ -32,6 +32,7 @@ from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import Forbidden, InvalidInput
 from colearn.graph import queries
+from colearn.graph.issuing import PUBLISHED_SOURCES
 from colearn.openbadges.documents import Publisher
 from colearn.openbadges.verify import Verifier
 from colearn.service import learner_awards
@@ -79,7 +80,7 @@ def _award_public(pub: Publisher, a: Award) -> AssertionPublic:
 
 
 def _record_public(pub: Publisher, r: awards.AssertionRecord) -> AssertionPublic:
-    ours = r.props.get("source") == awards.SOURCE
+    ours = r.props.get("source") in PUBLISHED_SOURCES
     return AssertionPublic(id=r.id, badge_id=r.badge_id, learner_id=r.learner_id, status=r.status,
                            issued_on=_time(r.props.get("issued_on")), expires_on=_time(r.props.get("expires_on")),
                            revocation_reason=r.props.get("revocation_reason"),
@@ -353,7 +354,8 @@ def import_into_portfolio(request: Request, principal: PrincipalDep, pub: Publis
         raise Forbidden(f"'{body.identity}' is not shown to be yours: import a badge awarded to the email address "
                         "you sign in with (or to your learner page here); a badge awarded to another address "
                         "is imported by signing in with that address")
-    result = awards.import_award(pub.store, Verifier(pub), learner_id, body.credential, body.identity)
+    result = awards.import_award(pub.store, Verifier(pub), learner_id, body.credential, body.identity,
+                                 base_url=pub.urls.base)
     queue = getattr(request.app.state, "embeddings", None)
     if queue is not None:  # an imported badge is new text: without a vector the city falls back to TF-IDF
         queue.request()
