@@ -32,7 +32,7 @@ from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import Forbidden, InvalidInput
 from colearn.graph import queries
-from colearn.graph.issuing import PUBLISHED_SOURCES
+from colearn.graph.issuing import PUBLISHED_SOURCES, learner_page
 from colearn.openbadges.documents import Publisher
 from colearn.openbadges.verify import Verifier
 from colearn.service import learner_awards
@@ -93,7 +93,7 @@ def _acting_organisation(principal: Principal, org_id: str) -> None:
 
 def _request(item: AwardCreate, badge_id: str, key: str | None, pub: Publisher) -> AwardRequest:
     recipient = Recipient(item.recipient.type, item.recipient.identity) if item.recipient else \
-        Recipient("url", f"{pub.urls.base}/learners/{item.learner_id}")
+        learner_page(pub.urls.base, item.learner_id)
     return AwardRequest(badge_id=badge_id, recipient=recipient, learner_id=item.learner_id,
                         evidence_url=item.evidence_url, evidence_narrative=item.narrative,
                         issued_on=item.issued_on, expires_on=item.expires_on, idempotency_key=key)
