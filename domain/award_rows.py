@@ -5,7 +5,6 @@ an award not made because the learner holds the badge live says so (``held_detai
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 from colearn.errors import Conflict, InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.issuing import (MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE, Award, AwardRequest,
-                                   assertion_id_for, epoch, identity_hash, learner_id_for, learner_of_page)
+                                   assertion_id_for, epoch, hashed_recipient, learner_id_for, learner_of_page)
 from colearn.graph.schema import AssertionStatus
 from colearn.graph.store import GraphStore
 from colearn.openbadges.rules import date_problem
@@ -100,11 +99,9 @@ def award_row(organisation_id: str, req: AwardRequest, issued: int, expires: int
     """The row of ``queries.AWARD_ASSERTIONS`` for a checked request: ``{id, badge_id,
     learner_id, learner_props, props}``, the recipient hashed with a fresh salt and the
     learner the request names, else the one its recipient names (``learner_id_for``)."""
-    salt = secrets.token_hex(8)
     props: dict[str, Any] = {
         "status": str(AssertionStatus.ISSUED), "issued_on": issued, "source": SOURCE,
-        "recipient_type": req.recipient.type, "recipient_salt": salt,
-        "recipient_hash": identity_hash(req.recipient.normalised(), salt),
+        **hashed_recipient(req.recipient),
     }
     optional = {"expires_on": expires, "evidence_url": req.evidence_url,
                 "evidence_narrative": req.evidence_narrative, "idempotency_key": req.idempotency_key}

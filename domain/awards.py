@@ -252,7 +252,7 @@ def _transition(store: GraphStore, record: AssertionRecord, to: AssertionStatus,
     return get_assertion(store, record.id)
 
 
-def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *,
+def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *, base_url: str,
                          learner_id: str | None = None, now: datetime | int | None = None,
                          on_completion: Callable[[Completion], None] | None = None) -> AssertionRecord:
     """The learner accepts (``accept=True``) or declines an assertion.
@@ -266,6 +266,8 @@ def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *,
         store: the graph.
         assertion_id: the assertion.
         accept: True to accept, False to decline.
+        base_url: the service's public base URL, which names the learner in a
+            completion award (``award_completion``).
         learner_id: the learner acting; None for the operator (``policy.acting_for``).
         now: the time stamped (``accepted_on`` / ``declined_on``); default now.
         on_completion: called with each completion this accept newly awards
@@ -286,7 +288,7 @@ def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *,
     after = _transition(store, record, to, epoch(now, name="now") or int(time.time()), None)
     if accept and after.learner_id and after.badge_id:
         # the last step of a pathway met: its completion badge is awarded once
-        for done in complete_after_award(store, after.learner_id, after.badge_id):
+        for done in complete_after_award(store, after.learner_id, after.badge_id, base_url=base_url):
             if on_completion is not None:
                 on_completion(done)
     return after
@@ -437,11 +439,12 @@ def refused_whole(report: AwardReport, where: str = "record ") -> BatchRefused |
 
 
 def import_award(store: GraphStore, verifier: Any, learner_id: str, document: dict[str, Any] | str,
-                 identity: str) -> Any:
+                 identity: str, *, base_url: str) -> Any:
     """A learner adds a badge earned elsewhere: ``openbadges.importing.import_badge``
     (which verifies it and writes it, recording the change), then, like an accept,
     the completion badges it earns. An import whose assertion is marked
     ``verified: false`` is kept but counts toward no portfolio, progress or completion.
+    ``base_url`` names the learner in a completion award (``award_completion``).
 
     Returns:
         The ``openbadges.importing.ImportResult``.
@@ -453,5 +456,5 @@ def import_award(store: GraphStore, verifier: Any, learner_id: str, document: di
 
     result = import_badge(store, verifier, learner_id, document, identity)
     if result.verified:
-        complete_after_award(store, learner_id, result.badge_id)
+        complete_after_award(store, learner_id, result.badge_id, base_url=base_url)
     return result

@@ -18,7 +18,7 @@ from typing import Any
 
 from colearn.domain import award_rows
 from colearn.graph import access
-from colearn.graph.issuing import AwardRequest, Recipient
+from colearn.graph.issuing import AwardRequest, learner_page
 from colearn.graph.store import GraphStore
 
 
@@ -61,7 +61,7 @@ def redeem(store: GraphStore, code: dict[str, Any], learner_id: str, *, pepper: 
     """
     key = f"claim-code:{code['id']}:{learner_id}"
     evidence = evidence_for(code, now)
-    req = AwardRequest(badge_id=code["badge_id"], recipient=Recipient("url", f"{base_url}/learners/{learner_id}"),
+    req = AwardRequest(badge_id=code["badge_id"], recipient=learner_page(base_url, learner_id),
                        learner_id=learner_id, evidence_narrative=evidence, idempotency_key=key)
     award_rows.check_issuer(store, code["organisation_id"])
     issued, expires = award_rows.check_request(req, now)

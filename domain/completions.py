@@ -19,8 +19,10 @@ from typing import Any
 
 from colearn.errors import NotFound
 from colearn.graph import feed, queries
+from colearn.graph.issuing import hashed_recipient, learner_page
 from colearn.graph.schema import AssertionStatus, PathwayStatus
 from colearn.graph.store import GraphStore
+from colearn.records.catalogue import no_required_step
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,8 @@ class Completion:
 
     Attributes:
         pathway_id, learner_id: the pathway and the learner.
-        completed: every non-optional step is met.
+        completed: every non-optional step is met (never, for a pathway with no
+            required step: ``records.catalogue.no_required_step``).
         awarded: its completion badge is awarded (now or before) and not revoked;
             False with ``assertion_id`` set when its one completion award was
             revoked or withdrawn (a completion is awarded once, ever).
@@ -68,7 +71,7 @@ def unmet_steps(pathway: dict[str, Any], held: set[str]) -> list[int]:
             if not s["optional"] and len(held & set(s["badges"])) < s["required"]]
 
 
-def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str, *,
+def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str, *, base_url: str,
                      now: int | None = None) -> Completion:
     """Award a published pathway's completion badge if the learner's portfolio meets every step.
 
@@ -83,10 +86,19 @@ def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str
     (``awarded`` False with its id). Who may ask is the caller's business
     (``service.authoring.complete``).
 
+    The award is published like any award made here (OB 2.0 hosted, OB 3.0,
+    baked, shared): its recipient is the one of the learner's latest award
+    issued here (the same person, a fresh award), else the learner's page
+    ``{base_url}/learners/{learner_id}`` hashed with a fresh salt, as a direct
+    award by ``learner_id`` or a claim code names them; so a learner known only
+    from an ingested history or from imports is published too.
+
     Args:
         store: the graph.
         pathway: a ``PATHWAY_GET`` record (``id``, ``status``, ``steps``, ``completion_badge``).
         learner_id: the learner.
+        base_url: the service's public base URL (``Settings.base_url``), under
+            which the learner's page names them.
         now: epoch seconds; default now.
 
     Raises:
@@ -105,8 +117,10 @@ def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str
                                                {"learner_id": learner_id, "now": now})}
     unmet = unmet_steps(pathway, held)
     badge = pathway["completion_badge"]
-    if unmet or badge is None:
-        return Completion(pathway_id, learner_id, not unmet, False, False, None, badge, unmet)
+    # a pathway stored before every pathway needed a required step is met by holding nothing
+    vacuous = no_required_step([s["optional"] for s in pathway["steps"]]) is not None
+    if unmet or badge is None or vacuous:
+        return Completion(pathway_id, learner_id, not unmet and not vacuous, False, False, None, badge, unmet)
     # one statement decides and writes (queries.AWARD_PATHWAY_COMPLETION): under the
     # pathway's and the badge organisation's locks it looks for a live award of the badge,
     # so a direct award or another completion racing this one gives no second copy
@@ -114,6 +128,7 @@ def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str
         "id": completion_assertion_id(pathway_id, learner_id), "pathway_id": pathway_id, "learner_id": learner_id,
         "now": now, "props": {"status": str(AssertionStatus.ISSUED), "issued_on": now, "source": COMPLETION_SOURCE,
                               "pathway_id": pathway_id},
+        "recipient": hashed_recipient(learner_page(base_url, learner_id)),
         "feed": feed.change(feed.AWARDS, pairs=[(learner_id, badge)])})
     if not rows:
         if not store.read(queries.PATHWAY_GET, {"id": pathway_id}):  # deleted since it was read
@@ -125,7 +140,7 @@ def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str
     return Completion(pathway_id, learner_id, True, awarded, bool(got["created"]), got["id"], badge, [])
 
 
-def complete_after_award(store: GraphStore, learner_id: str, badge_id: str) -> list[Completion]:
+def complete_after_award(store: GraphStore, learner_id: str, badge_id: str, *, base_url: str) -> list[Completion]:
     """Award the completion badge of every published pathway that a newly held
     ``badge_id`` completes for ``learner_id`` (each at most once, ever).
 
@@ -136,6 +151,7 @@ def complete_after_award(store: GraphStore, learner_id: str, badge_id: str) -> l
     issuing organisation of its own: ``award_completion``'s ``NotFound``) is
     logged and passed over: the award that was accepted stays accepted, and the
     caller's answer is not turned into an error by a pathway it did not ask about.
+    ``base_url`` names the learner in each award (``award_completion``).
 
     Returns:
         The completions that were newly awarded (``created``), in pathway id order.
@@ -146,7 +162,7 @@ def complete_after_award(store: GraphStore, learner_id: str, badge_id: str) -> l
         if not found:
             continue
         try:
-            result = award_completion(store, found[0]["record"], learner_id)
+            result = award_completion(store, found[0]["record"], learner_id, base_url=base_url)
         except NotFound as exc:
             log.warning("pathway '%s' not completed for learner '%s': %s", row["id"], learner_id, exc.message)
             continue

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -88,6 +89,20 @@ class Recipient:
 def identity_hash(identity: str, salt: str) -> str:
     """OB 2.0 IdentityHash: ``sha256$`` + hex SHA-256 of ``identity + salt``."""
     return "sha256$" + hashlib.sha256((identity + salt).encode("utf-8")).hexdigest()
+
+
+def hashed_recipient(recipient: Recipient) -> dict[str, str]:
+    """An assertion's stored recipient (OB 2.0 IdentityObject, hashed): ``{recipient_type,
+    recipient_salt, recipient_hash}`` with a fresh random salt; the identity itself is not kept."""
+    salt = secrets.token_hex(8)
+    return {"recipient_type": recipient.type, "recipient_salt": salt,
+            "recipient_hash": identity_hash(recipient.normalised(), salt)}
+
+
+def learner_page(base_url: str, learner_id: str) -> Recipient:
+    """The ``url`` recipient that names a learner by id: their page here,
+    ``{base_url}/learners/{learner_id}`` (what ``learner_of_page`` reads back)."""
+    return Recipient("url", f"{base_url.rstrip('/')}/learners/{learner_id}")
 
 
 def learner_id_for(recipient: Recipient, pepper: bytes) -> str:

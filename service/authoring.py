@@ -24,14 +24,18 @@ pathway and the learner, so checking again never awards twice
 who already holds the completion badge live (issued or accepted, from any
 pathway or a direct award) is not awarded it again. The award is ``issued`` by
 the organisation that defines the badge and, like every award, counts once the
-learner accepts it. (``graph/issuing.award`` needs a recipient email or URL,
-which a completion does not have; so this is its own statement.) Imports whose
+learner accepts it. (A completion is asked for by learner id, not by a recipient
+email or URL, and must lock its pathway too; so it is its own statement.) Imports whose
 origin was not established never count toward a completion.
 
 A completion is published as an Open Badge like any award (OB 2.0 hosted
 assertion, OB 3.0 credential with a status list bit): its recipient is the
-IdentityObject of the learner's latest award issued here. A learner known only
-through imports has none, and their completion is not published (404).
+IdentityObject of the learner's latest award issued here, else the learner's page
+here hashed with a fresh salt (``domain.completions.award_completion``), so a
+learner known only through the award history or imports is published too.
+
+A pathway needs a step that is not optional (``records.catalogue.no_required_step``,
+on every write and on publish): else holding nothing would complete it.
 
 Policy when a step badge is revoked: a completion records that every step was
 met, so when revoking one of the learner's awards leaves a pathway's steps
@@ -66,8 +70,8 @@ from colearn.graph import queries, references
 from colearn.graph.schema import Label, PathwayStatus
 from colearn.graph.store import GraphStore
 from colearn.records.fields import merge_patch
-from colearn.records.catalogue import (PathwayRecord, StepRecord, pathway_reference_problems, pathway_refs,
-                                       step_badge_problems, step_id)
+from colearn.records.catalogue import (PathwayRecord, StepRecord, no_required_step, pathway_reference_problems,
+                                       pathway_refs, step_badge_problems, step_id)
 from colearn.service.auth import Principal
 from colearn.service.catalogue import field_error, validation_error
 from colearn.text import counted
@@ -329,9 +333,15 @@ def set_status(store: GraphStore, principal: Principal, pathway_id: str, to: Pat
     Raises:
         NotFound: no such pathway (or a draft of another organisation).
         Forbidden: the caller is not its author.
+        RequestValidationError: publishing a pathway whose steps are all optional
+            (``records.catalogue.no_required_step``; one stored before the rule),
+            422 naming ``body.steps``.
     """
     current = get(store, principal, pathway_id)
     may_change(principal, pathway_id, current["organisation"])
+    problem = no_required_step([s["optional"] for s in current["steps"]])
+    if to == PathwayStatus.PUBLISHED and problem:
+        raise field_error("steps", problem)
     if current["status"] in _TRANSITIONS[to]:
         domain_catalogue.set_pathway_status(store, pathway_id, str(to), now=int(time.time()))
     return Written(get(store, principal, pathway_id), _warnings(store, current, pathway_id))
@@ -359,7 +369,7 @@ def delete(store: GraphStore, principal: Principal, pathway_id: str) -> None:
                    "pathway (POST /pathways/{id}/archive) to withdraw it")
 
 
-def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_id: str, *,
+def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_id: str, *, base_url: str,
              now: int | None = None) -> Completion:
     """Award the pathway's completion badge if the learner's portfolio meets every step
     (``domain.awards.award_completion``).
@@ -373,7 +383,7 @@ def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_i
     pathway = get(store, principal, pathway_id)
     policy.require(principal, Action.COMPLETE_PATHWAY, Resource(
         f"pathway '{pathway_id}'", owners=(pathway["organisation"],), learner=learner_id))
-    return award_completion(store, pathway, learner_id, now=now)
+    return award_completion(store, pathway, learner_id, base_url=base_url, now=now)
 
 
 class PathwayCreate(PathwayRecord):

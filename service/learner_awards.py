@@ -56,7 +56,7 @@ def respond(request: Request, pub: Publisher, assertion_id: str, accept: bool, *
     Raises:
         NotFound: no such assertion. Forbidden: another learner's. Conflict: revoked.
     """
-    record = issuing.set_learner_response(pub.store, assertion_id, accept, learner_id=learner_id,
+    record = issuing.set_learner_response(pub.store, assertion_id, accept, base_url=pub.urls.base, learner_id=learner_id,
                                           on_completion=lambda done: ensure_badge_key(pub, done.badge_id))
     tell_recommender(request)
     return record

@@ -9,7 +9,7 @@ file format around them (sections, CSV cells, line numbers) is the reader's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -24,7 +24,7 @@ from colearn.records.terms import OpportunityMode, PathwayKind, PathwayStatus, T
 
 __all__ = ["BadgeRecord", "DestinationRecord", "OpportunityRecord", "OrganisationRecord", "PathwayRecord",
            "PathwayRefs", "PlaceRecord", "StepRecord", "StepRow", "ThemeRecord", "foreign_badge_problem",
-           "pathway_reference_problems", "pathway_refs", "step_badge_problems", "step_id", "time_problems",
+           "no_required_step", "pathway_reference_problems", "pathway_refs", "step_badge_problems", "step_id", "time_problems",
            "within_cycle"]
 
 T = TypeVar("T")
@@ -274,7 +274,22 @@ class PathwayRecord(Record):
     def _some_step(cls, steps: list[StepRecord]) -> list[StepRecord]:
         if not steps:
             raise ValueError("a pathway needs at least one step (in CSV: rows of pathway_steps.csv)")
+        problem = no_required_step([s.optional for s in steps])
+        if problem:
+            raise ValueError(problem)
         return steps
+
+
+def no_required_step(optional: Sequence[bool]) -> str | None:
+    """The one rule that a pathway has a step that is not optional (``optional`` is each
+    step's flag, in order): the problem in words when every step is optional, else None.
+    A pathway whose steps are all optional is met by holding nothing, so its completion
+    badge would be anyone's for the asking; ``PathwayRecord`` applies this, and so does
+    publishing a stored pathway (``service.authoring.set_status``)."""
+    if optional and all(optional):
+        return ("every step is optional, so a learner holding none of its badges would complete it: "
+                "at least one step must be required (\"optional\": false)")
+    return None
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,10 @@ PATHWAYS_COMPLETED_BY_BADGE = (
 #: issued in that organisation's name, never another's.
 #:
 #: Params: ``id`` (assertion id), ``pathway_id``, ``learner_id``, ``now`` (epoch
-#: s), ``props`` ({status, issued_on, source, ...}, set on creation only).
+#: s), ``props`` ({status, issued_on, source, ...}, set on creation only),
+#: ``recipient`` ({recipient_type, recipient_salt, recipient_hash}: the learner's
+#: page, ``issuing.hashed_recipient``; used on creation when the learner has no
+#: award issued here whose recipient names them).
 #: Returns 0 rows (no such pathway, completion badge of the pathway's
 #: organisation, or learner) or ``{id, badge_id, status, issued_on, created,
 #: held}`` (``id`` the held award's when ``held``).
@@ -181,15 +184,18 @@ AWARD_PATHWAY_COMPLETION = (
     f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(h:{Label.ASSERTION})-[:{Rel.OF}]->(b) WHERE h.id <> $id AND {_live('h')} "
     "WITH p, b, o, l, min(h.id) AS holder "
     # the recipient as the learner's latest award colearn issued names them (an
-    # IdentityObject is per person, its salt per award): the completion is then
-    # published like any award (OB 2.0 hosted, OB 3.0 with a status list bit)
+    # IdentityObject is per person, its salt per award), else $recipient (their page
+    # here): every completion is published like any award (OB 2.0 hosted, OB 3.0 with
+    # a status list bit)
     f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(r:{Label.ASSERTION}) WHERE holder IS NULL AND r.recipient_hash IS NOT NULL "
     "WITH p, b, o, l, holder, r ORDER BY r.issued_on DESC "
     "WITH p, b, o, l, holder, head(collect(r)) AS r "
     "WITH b, o, l, holder, r, coalesce(holder, $id) AS aid "
     f"MERGE (a:{Label.ASSERTION} {{id: aid}}) ON CREATE SET a += $props, a.created_now = true, "
-    "a.recipient_type = r.recipient_type, a.recipient_hash = r.recipient_hash, "
-    "a.recipient_salt = r.recipient_salt, a.status_index = coalesce(o.status_next, 0), "
+    "a.recipient_type = coalesce(r.recipient_type, $recipient.recipient_type), "
+    "a.recipient_hash = coalesce(r.recipient_hash, $recipient.recipient_hash), "
+    "a.recipient_salt = coalesce(r.recipient_salt, $recipient.recipient_salt), "
+    "a.status_index = coalesce(o.status_next, 0), "
     "o.status_next = coalesce(o.status_next, 0) + 1 "
     "WITH b, o, l, a, holder IS NOT NULL AS held, coalesce(a.created_now, false) AS created "
     "REMOVE a.created_now "

@@ -32,7 +32,8 @@ from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import BatchRefused, Forbidden, InvalidInput, NotFound
 from colearn.graph import queries
-from colearn.openbadges.documents import PUBLISHED_SOURCES, Publisher
+from colearn.graph.issuing import PUBLISHED_SOURCES, learner_page
+from colearn.openbadges.documents import Publisher
 from colearn.openbadges.verify import Verifier
 from colearn.service import learner_awards
 from colearn.service.assertion_schemas import (AssertionLinks, AssertionPublic, AssertionsPublic, AwardBody,
@@ -95,7 +96,7 @@ def _acting_organisation(principal: Principal, org_id: str) -> None:
 
 def _request(item: AwardCreate, badge_id: str, key: str | None, pub: Publisher) -> AwardRequest:
     recipient = Recipient(item.recipient.type, item.recipient.identity) if item.recipient else \
-        Recipient("url", f"{pub.urls.base}/learners/{item.learner_id}")
+        learner_page(pub.urls.base, item.learner_id)
     return AwardRequest(badge_id=badge_id, recipient=recipient, learner_id=item.learner_id,
                         evidence_url=item.evidence_url, evidence_narrative=item.narrative,
                         issued_on=item.issued_on, expires_on=item.expires_on, idempotency_key=key)
@@ -378,7 +379,8 @@ def import_into_portfolio(request: Request, principal: PrincipalDep, pub: Publis
         raise Forbidden(f"'{body.identity}' is not shown to be yours: import a badge awarded to the email address "
                         "you sign in with (or to your learner page here); a badge awarded to another address "
                         "is imported by signing in with that address")
-    result = awards.import_award(pub.store, Verifier(pub), learner_id, body.credential, body.identity)
+    result = awards.import_award(pub.store, Verifier(pub), learner_id, body.credential, body.identity,
+                                 base_url=pub.urls.base)
     queue = getattr(request.app.state, "embeddings", None)
     if queue is not None:  # an imported badge is new text: without a vector the city falls back to TF-IDF
         queue.request()

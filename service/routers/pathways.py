@@ -111,7 +111,7 @@ def complete_pathway(principal: PrincipalDep, store: StoreDep, pub: PublisherDep
     completion badge once (asking again changes nothing; a learner who already
     holds it live gets no second one). Who: admin, the pathway's organisation, or
     the learner themself."""
-    done = authoring.complete(store, principal, item_id, body.learner_id)
+    done = authoring.complete(store, principal, item_id, body.learner_id, base_url=pub.urls.base)
     if done.created:
         ensure_badge_key(pub, done.badge_id)
     return vars(done)

@@ -175,6 +175,8 @@ PATHWAY = {"id": "into-software", "title": "Into software", "organisation": "kil
     ({"steps": [{"title": "A", "badges": ["first-web-app", "no-such-badge"]}]}, "body.steps.0.badges.1",
      "unknown Badge 'no-such-badge'"),
     ({"destination": "the-moon"}, "body.destination", "unknown Destination"),
+    ({"steps": [{"title": "A", "badges": ["first-web-app"], "optional": True}]}, "body.steps",
+     "at least one step must be required"),
 ])
 def test_pathway_errors_are_precise(api, change, field, words) -> None:
     client, h = api

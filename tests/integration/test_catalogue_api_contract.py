@@ -16,6 +16,7 @@ from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_catalogue
 
+from tests.integration.test_completion_contract import RECIPIENT
 from tests.catalogue_builders import minimal_catalogue, write_yaml
 from tests.integration.test_contract import covers
 
@@ -267,6 +268,7 @@ def test_delete_pathway_keeps_it_while_completions_are_live(any_store: GraphStor
     any_store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}]})
     any_store.write(queries.AWARD_PATHWAY_COMPLETION, {
         "id": "pc-1", "pathway_id": "into-tech", "learner_id": "l1", "now": 100,
+        "recipient": RECIPIENT,
         "props": {"status": "issued", "issued_on": 100, "source": "pathway-completion", "pathway_id": "into-tech"}})
     kept = any_store.write(queries.DELETE_PATHWAY, {"id": "into-tech"})
     assert kept == [{"deleted": False, "completions": 1, "named": ["pc-1"]}]
@@ -326,6 +328,7 @@ def test_partner_origins(any_store: GraphStore) -> None:
 def test_completion_award_is_idempotent(any_store: GraphStore, city: dict) -> None:
     any_store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "l1", "props": {}}]})
     params = {"id": "completion-into-tech-l1", "pathway_id": "into-tech", "learner_id": "l1", "now": 100,
+              "recipient": RECIPIENT,
               "props": {"status": "accepted", "issued_on": 100, "source": "pathway-completion"}}
     first = any_store.write(queries.AWARD_PATHWAY_COMPLETION, params)
     assert first == [{"id": "completion-into-tech-l1", "badge_id": "award", "status": "accepted", "issued_on": 100,

@@ -9,6 +9,8 @@ from colearn.ingest.catalogue import demo_city_path, ingest_catalogue, read_cata
 from tests.integration.test_contract import covers
 
 NOW = 1_800_000_000
+#: A completion's own recipient (``$recipient``), as ``issuing.hashed_recipient`` makes it.
+RECIPIENT = {"recipient_type": "url", "recipient_salt": "s", "recipient_hash": "sha256$x"}
 
 
 @covers("PATHWAYS_COMPLETED_BY_BADGE")
@@ -97,6 +99,7 @@ def test_a_completion_is_not_made_beside_a_live_award(any_store: GraphStore) -> 
     def complete(learner: str) -> list[dict]:
         return any_store.write(queries.AWARD_PATHWAY_COMPLETION, {
             "id": f"pc-{learner}", "pathway_id": "path", "learner_id": learner, "now": NOW,
+            "recipient": RECIPIENT,
             "props": {"status": "issued", "issued_on": NOW, "source": "pathway-completion", "pathway_id": "path"}})
 
     def links(aid: str) -> list[dict]:
@@ -128,3 +131,28 @@ def test_a_completion_is_not_made_beside_a_live_award(any_store: GraphStore) -> 
     any_store.write(f"MATCH (p:{Label.PATHWAY} {{id: 'path'}}) DETACH DELETE p")
     assert complete("l3") == []
     assert any_store.read(queries.GET_ASSERTION, {"id": "pc-l3"}) == []
+
+
+@covers("AWARD_PATHWAY_COMPLETION")
+def test_a_completion_always_gets_a_recipient(any_store: GraphStore) -> None:
+    """A learner with an award here is named as that award names them; one without
+    (known from an ingested history or imports) gets ``$recipient``: before, the
+    completion had no recipient then, and was published nowhere."""
+    from colearn.graph.schema import Label
+    from tests.integration.test_completion_races import _city
+
+    _city(any_store, ["named"], ["path"])
+    any_store.write(queries.MERGE_ASSERTIONS, {"rows": [
+        {"id": "h-1", "organisation_id": "org", "badge_id": "step", "learner_id": "history", "learner_props": {},
+         "props": {"status": "accepted", "issued_on": NOW - 100, "source": "history"}}]})
+
+    def recipient(learner: str) -> dict:
+        any_store.write(queries.AWARD_PATHWAY_COMPLETION, {
+            "id": f"pc-{learner}", "pathway_id": "path", "learner_id": learner, "now": NOW, "recipient": RECIPIENT,
+            "props": {"status": "issued", "issued_on": NOW, "source": "pathway-completion", "pathway_id": "path"}})
+        return any_store.read(f"MATCH (a:{Label.ASSERTION} {{id: $id}}) RETURN a.recipient_type AS recipient_type, "
+                              "a.recipient_salt AS recipient_salt, a.recipient_hash AS recipient_hash",
+                              {"id": f"pc-{learner}"})[0]
+
+    assert recipient("history") == RECIPIENT
+    assert recipient("named") == {"recipient_type": "email", "recipient_salt": "s", "recipient_hash": "sha256$00"}

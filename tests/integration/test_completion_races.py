@@ -15,6 +15,7 @@ from colearn.errors import NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
+from tests.openbadges_builders import BASE
 
 PEPPER = b"race-pepper"
 NOW = 1_800_000_000
@@ -82,7 +83,7 @@ def test_a_completion_racing_a_direct_award_makes_one_live_copy(store: GraphStor
     pathway = _pathway(store, "path")
 
     def complete(lid: str) -> Callable[[], Any]:
-        return lambda: awards.award_completion(store, pathway, lid, now=NOW)
+        return lambda: awards.award_completion(store, pathway, lid, base_url=BASE, now=NOW)
 
     def direct(lid: str) -> Callable[[], Any]:
         return lambda: awards.award(store, "org", awards.AwardRequest(
@@ -103,8 +104,8 @@ def test_two_pathways_with_one_completion_badge_racing_make_one_live_copy(store:
     learners = [f"r{i}" for i in range(30)]
     _city(store, learners, ["path-a", "path-b"])
     a, b = _pathway(store, "path-a"), _pathway(store, "path-b")
-    results = _together([(lambda lid=lid: awards.award_completion(store, a, lid, now=NOW),
-                          lambda lid=lid: awards.award_completion(store, b, lid, now=NOW)) for lid in learners])
+    results = _together([(lambda lid=lid: awards.award_completion(store, a, lid, base_url=BASE, now=NOW),
+                          lambda lid=lid: awards.award_completion(store, b, lid, base_url=BASE, now=NOW)) for lid in learners])
     assert _live_of(store, "done") == {lid: 1 for lid in learners}
     for one, other in results:
         assert one.created != other.created and one.assertion_id == other.assertion_id, (one, other)
@@ -117,7 +118,7 @@ def test_a_pathway_deleted_while_it_is_completed(store: GraphStore) -> None:
     pathways = [f"p{i}" for i in range(30)]
     _city(store, [f"r-{pid}" for pid in pathways], pathways)  # a learner of each: one completion badge
     records = {pid: _pathway(store, pid) for pid in pathways}
-    results = _together([(lambda pid=pid: awards.award_completion(store, records[pid], f"r-{pid}", now=NOW),
+    results = _together([(lambda pid=pid: awards.award_completion(store, records[pid], f"r-{pid}", base_url=BASE, now=NOW),
                           lambda pid=pid: catalogue.delete_pathway(store, pid)) for pid in pathways])
     left = {r["id"] for r in store.read(f"MATCH (p:{Label.PATHWAY}) RETURN p.id AS id")}
     live = {r["pathway"]: r["id"] for r in store.read(

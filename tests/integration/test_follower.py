@@ -23,6 +23,7 @@ from colearn.graph.store import GraphStore
 from colearn.recommender.follower import BATCH, FeedFollower
 from colearn.recommender.rebuild import recommender_in_child
 from colearn.recommender.recommend import Recommender
+from tests.openbadges_builders import BASE
 from tests.integration.test_contract import _seed
 
 
@@ -398,11 +399,11 @@ def test_an_unverified_import_completes_no_pathway(store: GraphStore) -> None:
     imported = {"id": "imp", "organisation_id": "org", "badge_id": "b6", "learner_id": "newbie", "learner_props": {},
                 "props": {"status": "accepted", "issued_on": 1_750_000_000, "source": "import", "verified": False}}
     store.write(queries.MERGE_ASSERTIONS, {"rows": [imported]})
-    assert awards.complete_after_award(store, "newbie", "b6") == []
+    assert awards.complete_after_award(store, "newbie", "b6", base_url=BASE) == []
     assert store.read(queries.LEARNER_VERIFIED_PORTFOLIO, {"learner_id": "newbie", "now": 1_800_000_000}) == []
     rec = Recommender.from_store(store, now=1_800_000_000)
     assert "newbie" not in rec.learners_  # the projection leaves it out, as HELD_PAIRS does
     store.write("MATCH (a:Assertion {id: 'imp'}) SET a.verified = true")
-    done = awards.complete_after_award(store, "newbie", "b6")
+    done = awards.complete_after_award(store, "newbie", "b6", base_url=BASE)
     assert [(c.pathway_id, c.badge_id, c.created) for c in done] == [("p1", "b7", True)]
-    assert awards.complete_after_award(store, "newbie", "b6") == []  # once, ever
+    assert awards.complete_after_award(store, "newbie", "b6", base_url=BASE) == []  # once, ever

@@ -14,6 +14,7 @@ from colearn.graph import queries
 from colearn.domain.awards import AwardRequest, Recipient
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
+from tests.openbadges_builders import BASE
 from tests.integration.test_issuing_contract import _seed
 
 PEPPER = b"test-pepper"
@@ -126,10 +127,10 @@ def test_concurrent_retries_create_one_assertion(seeded: GraphStore) -> None:
 def test_accept_decline_revoke(seeded: GraphStore) -> None:
     a = issuing.award(seeded, "org", _req(), pepper=PEPPER)
     with pytest.raises(Forbidden):
-        issuing.set_learner_response(seeded, a.id, True, learner_id="someone-else")
-    assert issuing.set_learner_response(seeded, a.id, True, learner_id=a.learner_id).status == "accepted"
-    assert issuing.set_learner_response(seeded, a.id, True, learner_id=a.learner_id).status == "accepted"
-    assert issuing.set_learner_response(seeded, a.id, False, learner_id=a.learner_id).status == "declined"
+        issuing.set_learner_response(seeded, a.id, True, base_url=BASE, learner_id="someone-else")
+    assert issuing.set_learner_response(seeded, a.id, True, base_url=BASE, learner_id=a.learner_id).status == "accepted"
+    assert issuing.set_learner_response(seeded, a.id, True, base_url=BASE, learner_id=a.learner_id).status == "accepted"
+    assert issuing.set_learner_response(seeded, a.id, False, base_url=BASE, learner_id=a.learner_id).status == "declined"
     with pytest.raises(Forbidden, match="issued the assertion"):
         issuing.revoke(seeded, a.id, "mistake", organisation_id="other")
     with pytest.raises(InvalidInput, match="reason"):
@@ -139,7 +140,7 @@ def test_accept_decline_revoke(seeded: GraphStore) -> None:
     again = issuing.revoke(seeded, a.id, "second reason", organisation_id="org")
     assert again.props["revocation_reason"] == "awarded in error"
     with pytest.raises(Conflict, match="revoked"):
-        issuing.set_learner_response(seeded, a.id, True)
+        issuing.set_learner_response(seeded, a.id, True, base_url=BASE)
     with pytest.raises(NotFound):
         issuing.revoke(seeded, "as-nope", "x")
     assert [r["id"] for r in issuing.revoked_assertions(seeded, "org")] == [a.id]
@@ -153,7 +154,7 @@ def test_portfolio_groups_by_cell_and_drops_revoked_and_expired(seeded: GraphSto
                                            expires_on=now - timedelta(days=1)), pepper=PEPPER)
     learner = a0.learner_id
     for a in (a0, a1, a2):
-        issuing.set_learner_response(seeded, a.id, True, learner_id=learner)
+        issuing.set_learner_response(seeded, a.id, True, base_url=BASE, learner_id=learner)
     pf = issuing.portfolio(seeded, learner)
     assert {c: [x["assertion_id"] for x in v] for c, v in pf.cells.items()} == {
         "knowledge.engagement": [a0.id], "skills.engagement": [a0.id], "skills.participation": [a1.id]}
@@ -214,7 +215,7 @@ def test_no_second_copy_of_a_badge_held_live(seeded: GraphStore) -> None:
     with pytest.raises(InvalidInput) as other:  # an address of someone else is not this learner's
         issuing.award(seeded, "org", _req(email="ada.work@example.org", learner_id=first.learner_id), pepper=PEPPER)
     assert other.value.field == "recipient.identity"
-    issuing.set_learner_response(seeded, first.id, True)
+    issuing.set_learner_response(seeded, first.id, True, base_url=BASE)
     keyed = issuing.award(seeded, "org", _req(idempotency_key="new-key"), pepper=PEPPER)
     assert (keyed.id, keyed.created, keyed.status) == (first.id, False, "accepted")
     assert seeded.read(queries.count_nodes(Label.ASSERTION)) == [{"n": 1}]

@@ -18,6 +18,7 @@ from colearn.graph import issuing
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
+from tests.openbadges_builders import BASE
 from tests.integration.test_contract import covers, expected_awards_per_badge
 from tests.graph_checks import AWARDS_PER_BADGE
 
@@ -291,7 +292,7 @@ def test_concurrent_accept_and_revoke_never_unrevoke(any_store: GraphStore) -> N
 
     def accept(aid: str) -> None:
         try:
-            awards.set_learner_response(any_store, aid, True, now=NOW)
+            awards.set_learner_response(any_store, aid, True, base_url=BASE, now=NOW)
             acknowledged[aid].append("accepted")
         except Conflict:  # the revoke came first
             pass

@@ -17,6 +17,7 @@ from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import demo_city_path, ingest_catalogue
 from colearn.service.app import create_app
 from colearn.service.auth import create_key
+from tests.integration.test_completion_contract import RECIPIENT
 
 
 @pytest.fixture
@@ -70,6 +71,7 @@ def test_a_completion_is_never_issued_in_another_organisations_name(api, store: 
     store.write("CREATE (:Learner {id: 'lea'})")
     rows = store.write(queries.AWARD_PATHWAY_COMPLETION, {
         "id": "pc-x", "pathway_id": "old", "learner_id": "lea", "now": 1,
+        "recipient": RECIPIENT,
         "props": {"status": "issued", "issued_on": 1}})
     assert rows == []
     assert store.read("MATCH (a:Assertion {id: 'pc-x'}) RETURN a.id AS id") == []
