@@ -94,7 +94,7 @@ def install(app: FastAPI) -> None:
             # FastAPI reads only JSON (or a body without a type) as JSON; `curl -d` sends a form type
             return problem(415, "unsupported-media-type", f"this operation takes a JSON body: send it with "
                                                           f"Content-Type: application/json, not {kind}")
-        errors = [_field_error(e) for e in exc.errors()]
+        errors = [field_error_entry(e) for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "invalid-input", detail, errors=errors)
 
@@ -153,7 +153,7 @@ def request_field(request: Request, field: str | None) -> str | None:
     return field
 
 
-def _field_error(error: Any) -> dict[str, str]:
+def field_error_entry(error: Any) -> dict[str, str]:
     """``{field, message}`` of one of FastAPI's validation errors, in plain words: JSON that does not
     parse is named ``body`` (FastAPI puts the character offset in its ``loc``) with where and why it
     breaks; a URL or email pattern is named, not quoted (``PATTERN_MESSAGES``); pydantic's

@@ -47,7 +47,7 @@ from colearn.service.bodies import media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.guard import MAX_CSV_BYTES
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
-from colearn.service.problems import _field_error, problem_responses
+from colearn.service.problems import field_error_entry, problem_responses
 from colearn.service.routers.claims import notify_awards
 from colearn.text import decode_strict
 
@@ -107,7 +107,7 @@ def _refused_with_shapes(pub: Publisher, org_id: str, reqs: list[AwardRequest], 
     """The refusal of a list with badly shaped items: an ``errors`` entry per shape problem
     (``body.2.issued_on``) and per well-shaped item the checks refuse (``body.1``, read as
     a dry run: nothing is written), in item order."""
-    entries = [(int(e["loc"][0]), _field_error({**e, "loc": ("body", *e["loc"])})) for e in problems]
+    entries = [(int(e["loc"][0]), field_error_entry({**e, "loc": ("body", *e["loc"])})) for e in problems]
     try:
         checked = awards.award_many(pub.store, org_id, reqs, pepper=pepper, records=records,
                                     base_url=pub.urls.base, dry_run=True).refused if reqs else []
