@@ -38,9 +38,10 @@ def spreadsheet_cell(value: Any) -> Any:
 
 def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
     """CSV text: a header of ``columns``, then a line per row (a missing key or None is
-    an empty cell), each text cell through ``spreadsheet_cell``; ``\\n`` line ends."""
+    an empty cell), each text cell through ``spreadsheet_cell``; ``\\r\\n`` line ends
+    (RFC 4180), so that a cell holding a carriage return or a line feed is quoted."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([spreadsheet_cell(c) for c in columns])
     for row in rows:
         writer.writerow(["" if row.get(c) is None else spreadsheet_cell(row.get(c)) for c in columns])
