@@ -64,20 +64,22 @@ def test_a_completion_for_a_learner_of_the_award_history_is_published(api, store
 
 def test_a_completion_keeps_the_recipient_of_the_learners_award_here(api, store: GraphStore) -> None:
     """A learner awarded here by email is named by that email in their completion too
-    (a backpack that knows their address accepts it)."""
+    (a backpack that knows their address accepts it): the step's badge is awarded to
+    an address by the organisation that defines it, and accepted."""
     client, h = api
-    ingest_awards(store, demo_city_path())
-    learner = _history_holders(store, "digital-explorer")[0]
-    college = {"X-API-Key": catalogue_api.create_key(store, "organisation",
-                                                     organisation_id="brackenford-college").secret}
-    badge = store.read("MATCH (:Organisation {id: 'brackenford-college'})-[:DEFINES]->(b:Badge) "
-                       "RETURN b.id AS id ORDER BY id LIMIT 1")[0]["id"]
-    direct = client.post(f"/organisations/brackenford-college/badges/{badge}/assertions", headers=college,
-                         json={"recipient": {"type": "email", "identity": "Sam@Example.org"}, "learner_id": learner})
+    issuer = store.read("MATCH (o:Organisation)-[:DEFINES]->(:Badge {id: 'digital-explorer'}) RETURN o.id AS id")
+    org = issuer[0]["id"]
+    key = {"X-API-Key": catalogue_api.create_key(store, "organisation", organisation_id=org).secret}
+    direct = client.post(f"/organisations/{org}/badges/digital-explorer/assertions", headers=key,
+                         json={"recipient": {"type": "email", "identity": "Sam@Example.org"}})
     assert direct.status_code == 201, direct.text
+    learner = direct.json()["learner_id"]
+    token = {"Authorization": f"Bearer {issue_learner_token(client.app.state.token_secret, learner)}"}
+    assert client.post(f"/assertions/{direct.json()['id']}/accept", headers=token).status_code == 200
     assert client.post("/badges", json=RACE_BADGE, headers=h["kiln"]).status_code == 201
     assert client.post("/pathways", json=PATHWAY, headers=h["kiln"]).status_code == 201
     done = client.post("/pathways/fo-path3/completions", json={"learner_id": learner}, headers=h["kiln"]).json()
+    assert done["awarded"] and done["created"], done
     recipient = client.get(f"/ob/v2/assertions/{done['assertion_id']}").json()["recipient"]
     assert recipient["type"] == "email"
     assert recipient["identity"] == identity_hash("sam@example.org", recipient["salt"])

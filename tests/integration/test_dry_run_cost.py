@@ -59,7 +59,7 @@ def test_a_dry_run_is_a_few_reads_each_in_proportion_to_its_rows(store: FalkorDB
     more records than twice the rows (before: 36,000 and more, every live award of the city for each row)."""
     _city(store)
     reqs = [AwardRequest("b0", Recipient("email", f"new{i}@example.org")) for i in range(50)]
-    reqs += [AwardRequest("b0", Recipient("url", f"https://ex.org/l{i}"), learner_id=f"l{i}") for i in range(10)]
+    reqs += [AwardRequest("b0", Recipient("url", f"https://ex.org/learners/l{i}"), learner_id=f"l{i}") for i in range(10)]
     profiled = ProfilingStore(store)
     report = awards.award_many(profiled, "org", reqs, pepper=PEPPER, dry_run=True)
     assert report.dry_run and report.refused == [] and len(report.awards) == 60
