@@ -27,7 +27,7 @@ from colearn.records.catalogue import no_required_step
 log = logging.getLogger(__name__)
 
 __all__ = ["COMPLETION_SOURCE", "Completion", "award_completion", "complete_after_award",
-           "completion_assertion_id", "unmet_steps"]
+           "completion_assertion_id", "name_unnamed_completions", "unmet_steps"]
 
 #: ``source`` of completion awards.
 COMPLETION_SOURCE = "pathway-completion"
@@ -138,6 +138,32 @@ def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str
     # awarded once, ever: a completion revoked (a step badge revoked) or withdrawn stays so
     awarded = bool(got["held"]) or got["status"] != AssertionStatus.REVOKED
     return Completion(pathway_id, learner_id, True, awarded, bool(got["created"]), got["id"], badge, [])
+
+
+def name_unnamed_completions(store: GraphStore, base_url: str) -> int:
+    """Name the learner of every completion award stored without a recipient, so that
+    it is published like any award made here.
+
+    Until 2026-12-06 a completion copied its recipient from the learner's latest award
+    issued here, and a learner with none (known from an ingested history or from
+    imports) got a completion with no recipient, which every hosted document answered
+    404. Each such completion still held by a learner gets the recipient a completion
+    is given now: the learner's page ``{base_url}/learners/{learner_id}`` hashed with a
+    fresh salt (``award_completion``). One read and one write (``queries.UNNAMED_COMPLETIONS``,
+    ``queries.NAME_COMPLETIONS``); a completion named meanwhile, by another process
+    doing the same, is left as it is. The API runs it at start.
+
+    Returns:
+        How many completions were named (0 once done).
+    """
+    rows = [{"id": r["id"], **hashed_recipient(learner_page(base_url, r["learner_id"]))}
+            for r in store.read(queries.UNNAMED_COMPLETIONS, {"source": COMPLETION_SOURCE})]
+    if not rows:
+        return 0
+    named = store.write(queries.NAME_COMPLETIONS, {"rows": rows})
+    count = int(named[0]["named"]) if named else 0
+    log.warning("named the learner of %d completion awards stored without a recipient", count)
+    return count
 
 
 def complete_after_award(store: GraphStore, learner_id: str, badge_id: str, *, base_url: str) -> list[Completion]:

@@ -46,6 +46,7 @@ from colearn.service.routers import catalogue, health, insights, learners, pathw
 from colearn.service.routers import learner_pathways, organisation_view
 from colearn.service.routers import badge_images, badge_pages, claims, me, signin
 from colearn.mail import mailer_for
+from colearn.domain.completions import name_unnamed_completions
 from colearn.graph.access import forget_expired_tokens
 
 log = logging.getLogger("uvicorn.error")
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.key_cache = PrincipalCache(settings.key_cache_seconds)
         app.state.mailer = mailer_for(settings)
         forget_expired_tokens(app.state.store)  # claim/sign-in links and refresh tokens a week past expiry
+        name_unnamed_completions(app.state.store, settings.base_url)  # completions stored before 2026-12-06
         log.warning("learners' messages (award notices, sign-in links) go to %s", app.state.mailer.where)
         try:
             yield

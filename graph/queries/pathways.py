@@ -203,3 +203,25 @@ AWARD_PATHWAY_COMPLETION = (
     f"MERGE (o)-[:{Rel.ISSUED}]->(a) MERGE (a)-[:{Rel.OF}]->(b) MERGE (a)-[:{Rel.TO}]->(l)) "
     "RETURN a.id AS id, b.id AS badge_id, a.status AS status, a.issued_on AS issued_on, created, held"
 )
+
+
+#: Completion awards stored with no recipient (made before every completion named its
+#: learner: a learner with no award issued here got none), still held by a learner
+#: (a withdrawn one has no ``TO``). Params: ``source`` (``completions.COMPLETION_SOURCE``).
+#: Returns ``{id, learner_id}`` rows, by id.
+UNNAMED_COMPLETIONS = (
+    f"MATCH (a:{Label.ASSERTION} {{source: $source}})-[:{Rel.TO}]->(l:{Label.LEARNER}) "
+    "WHERE a.recipient_hash IS NULL RETURN a.id AS id, l.id AS learner_id ORDER BY id"
+)
+
+#: Give each listed completion that still has no recipient its hashed recipient
+#: (an OB 2.0 IdentityObject: ``recipient_type``, ``recipient_salt``, ``recipient_hash``);
+#: one already named is left as it is. Params: ``rows``: ``[{id, recipient_type,
+#: recipient_salt, recipient_hash}]``. Returns ``{named}``: how many were named.
+NAME_COMPLETIONS = (
+    "UNWIND $rows AS r "
+    f"MATCH (a:{Label.ASSERTION} {{id: r.id}}) WHERE a.recipient_hash IS NULL "
+    "SET a.recipient_type = r.recipient_type, a.recipient_salt = r.recipient_salt, "
+    "a.recipient_hash = r.recipient_hash "
+    "RETURN count(a) AS named"
+)

@@ -156,3 +156,31 @@ def test_a_completion_always_gets_a_recipient(any_store: GraphStore) -> None:
 
     assert recipient("history") == RECIPIENT
     assert recipient("named") == {"recipient_type": "email", "recipient_salt": "s", "recipient_hash": "sha256$00"}
+
+
+@covers("UNNAMED_COMPLETIONS", "NAME_COMPLETIONS")
+def test_completions_stored_without_a_recipient_are_found_and_named_once(any_store: GraphStore) -> None:
+    """The read lists completions with no recipient that a learner still holds (not a
+    named one, not a direct award, not a withdrawn one); the write names only those
+    still unnamed, so a second run (or a racing process) changes nothing."""
+    from colearn.graph.schema import Label
+    from tests.integration.test_completion_races import _city
+
+    _city(any_store, ["l1", "l2", "l3"], ["path"])
+    source = "pathway-completion"
+    any_store.write(queries.MERGE_ASSERTIONS, {"rows": [
+        {"id": aid, "organisation_id": "org", "badge_id": "done", "learner_id": lid, "learner_props": {},
+         "props": {"status": "issued", "issued_on": NOW, **props}}
+        for aid, lid, props in [("pc-a", "l1", {"source": source}), ("pc-b", "l2", {"source": source}),
+                                ("pc-named", "l3", {"source": source, **RECIPIENT}),
+                                ("direct", "l3", {"source": "colearn"})]]})
+    any_store.write(f"MATCH (a:{Label.ASSERTION} {{id: 'pc-b'}})-[r:TO]->() DELETE r")  # withdrawn: erased
+    assert any_store.read(queries.UNNAMED_COMPLETIONS, {"source": source}) == [{"id": "pc-a", "learner_id": "l1"}]
+    other = {"recipient_type": "url", "recipient_salt": "t", "recipient_hash": "sha256$y"}
+    rows = [{"id": "pc-a", **other}, {"id": "pc-named", **other}]
+    assert any_store.write(queries.NAME_COMPLETIONS, {"rows": rows}) == [{"named": 1}]
+    stored = {r["id"]: r["h"] for r in any_store.read(
+        f"MATCH (a:{Label.ASSERTION}) WHERE a.id IN ['pc-a', 'pc-named'] RETURN a.id AS id, a.recipient_hash AS h")}
+    assert stored == {"pc-a": "sha256$y", "pc-named": "sha256$x"}
+    assert any_store.read(queries.UNNAMED_COMPLETIONS, {"source": source}) == []
+    assert any_store.write(queries.NAME_COMPLETIONS, {"rows": rows}) == [{"named": 0}]

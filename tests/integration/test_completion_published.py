@@ -115,3 +115,33 @@ def test_a_pathway_with_no_required_step_is_refused_and_awards_nothing(api, stor
         assert (done["completed"], done["awarded"], done["created"], done["assertion_id"]) == (
             False, False, False, None), done
     assert store.read("MATCH (:Learner {id: 'bf-0002'})<-[:TO]-(a:Assertion) RETURN count(a) AS n") == [{"n": 0}]
+
+
+def test_a_completion_stored_without_a_recipient_is_named_when_the_api_starts(api, store: GraphStore,
+                                                                               tmp_path) -> None:
+    """A completion made before every completion named its learner (stored with no
+    recipient, every hosted document 404) is given the learner's page as its recipient
+    when the API starts, and is then published; a second start changes nothing."""
+    from fastapi.testclient import TestClient
+
+    from colearn.config import Settings
+    from colearn.service.app import create_app
+
+    client, h = api
+    ingest_awards(store, demo_city_path())
+    learner = _history_holders(store, "digital-explorer")[0]
+    assert client.post("/badges", json=RACE_BADGE, headers=h["kiln"]).status_code == 201
+    assert client.post("/pathways", json=PATHWAY, headers=h["kiln"]).status_code == 201
+    aid = client.post("/pathways/fo-path3/completions", json={"learner_id": learner},
+                      headers=h["kiln"]).json()["assertion_id"]
+    store.write("MATCH (a:Assertion {id: $id}) REMOVE a.recipient_type, a.recipient_salt, a.recipient_hash",
+                {"id": aid})
+    assert client.get(f"/ob/v2/assertions/{aid}").status_code == 404  # as such a completion was
+    settings = Settings(data_dir=tmp_path / "again", base_url="https://city.example")
+    with TestClient(create_app(settings, store=store)) as again:
+        ob2 = again.get(f"/ob/v2/assertions/{aid}")
+        assert ob2.status_code == 200, ob2.text
+        recipient = ob2.json()["recipient"]
+        assert recipient["identity"] == identity_hash(f"https://city.example/learners/{learner}", recipient["salt"])
+    with TestClient(create_app(settings, store=store)) as third:
+        assert third.get(f"/ob/v2/assertions/{aid}").json()["recipient"] == recipient
