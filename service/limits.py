@@ -138,8 +138,10 @@ class PartnerCORS(CORSMiddleware):
     """CORS allowing the origins of active partner keys (see the module docstring)."""
 
     def __init__(self, app: ASGIApp, **kwargs) -> None:
-        super().__init__(app, allow_origins=(), allow_methods=("GET", "HEAD", "OPTIONS"),
-                         allow_headers=("Authorization", "X-API-Key"), expose_headers=("Retry-After",),
+        # POST: the partner routes that take a body (``POST /visitors/next``,
+        # ``POST /learners/{id}/pathways/interest``), so JSON's Content-Type too
+        super().__init__(app, allow_origins=(), allow_methods=("GET", "HEAD", "POST", "OPTIONS"),
+                         allow_headers=("Authorization", "X-API-Key", "Content-Type"), expose_headers=("Retry-After",),
                          max_age=600, **kwargs)
         self._origins: frozenset[str] = frozenset()
         self._loaded = -math.inf

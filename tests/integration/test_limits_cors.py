@@ -116,3 +116,25 @@ def test_a_full_table_shares_rows_and_never_allows_more() -> None:
                 break
     assert max(allowed.values()) <= 2
     assert sum(v == 2 for v in allowed.values()) >= limits.SLOTS * 0.9
+
+
+def test_a_partner_page_may_post_to_the_routes_partners_call(store: GraphStore, tmp_path: Path) -> None:
+    """docs/roles.md gives partners ``POST /visitors/next``: a browser on a partner's
+    origin first asks (a preflight for POST with a JSON body), which was refused
+    ("Disallowed CORS method") when only GET was allowed; a key still decides the rest."""
+    key = create_key(store, "partner", origins=["https://partner.example"]).secret
+    app = create_app(Settings(data_dir=tmp_path), store=store)
+    with TestClient(app) as client:
+        asked = client.options("/visitors/next", headers={
+            "Origin": "https://partner.example", "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, x-api-key"})
+        assert asked.status_code == 200, asked.text
+        assert asked.headers["access-control-allow-origin"] == "https://partner.example"
+        assert {"content-type", "x-api-key"} <= {h.strip() for h in
+                                                 asked.headers["access-control-allow-headers"].lower().split(",")}
+        posted = client.post("/visitors/next", json={"limit": 3},
+                             headers={"Origin": "https://partner.example", "X-API-Key": key})
+        assert posted.status_code == 200 and posted.headers["access-control-allow-origin"] == "https://partner.example"
+        elsewhere = client.options("/visitors/next", headers={"Origin": "https://evil.example",
+                                                              "Access-Control-Request-Method": "POST"})
+        assert elsewhere.status_code == 400 and "access-control-allow-origin" not in elsewhere.headers
