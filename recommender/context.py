@@ -61,8 +61,9 @@ class _Fit:
         return self
 
     def _names(self, projection: Projection) -> tuple[str, ...]:
-        """Display names of the axis columns (ids unless the axis has names)."""
-        return tuple(getattr(projection, self._axis))
+        """Display names of the axis columns (``Projection.theme_names`` or ``destination_names``),
+        never their ids; the ids for a projection pickled before it had names."""
+        return tuple(getattr(projection, f"{self._axis[:-1]}_names", None) or getattr(projection, self._axis) or ())
 
     def _stated(self, profile: Profile) -> tuple[str, ...]:
         return ()
@@ -115,10 +116,6 @@ class ThemeFit(_Fit):
     def _stated(self, profile: Profile) -> tuple[str, ...]:
         return profile.interests.themes
 
-    def _names(self, projection: Projection) -> tuple[str, ...]:
-        """The themes' display names (``Projection.theme_names``), never their ids."""
-        return tuple(projection.theme_names or projection.themes or ())
-
     def _phrase(self, axis_name: str, stated: bool, n: int, total: int) -> str:
         if stated:
             return f"In the {axis_name} theme you chose"
@@ -135,10 +132,9 @@ class DestinationFit(_Fit):
         return profile.interests.destinations
 
     def _phrase(self, axis_name: str, stated: bool, n: int, total: int) -> str:
-        name = axis_name.replace("_", " ")  # destinations are a fixed vocabulary (ARCHITECTURE.md)
         if stated:
-            return f"Leads to {name}, the destination you chose"
-        return f"Leads to {name}, like {n} of your {total} badges"
+            return f"Leads to {axis_name}, the destination you chose"
+        return f"Leads to {axis_name}, like {n} of your {total} badges"
 
 
 class _Conditioned:

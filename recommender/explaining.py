@@ -21,6 +21,25 @@ from colearn.recommender.signals import Profile, Signal
 MAX_REASONS = 3
 
 
+def plain_reason(projection: Projection, col: int) -> str:
+    """One sentence true of badge column ``col`` whatever the learner holds, for a badge no
+    signal that raised its score could explain (e.g. a new badge nobody holds yet): its place
+    on the learning spine (its first aligned cell; "A first step in skills" on the first
+    layer), else its first theme's name, else that it is still to earn. Names, never ids."""
+    cells = projection.cells_of(col)
+    if len(cells):
+        cell = projection.cell_info[int(cells[0])]
+        domain = cell.domain_label.lower()
+        if cell.layer_rank == min(c.layer_rank for c in projection.cell_info):
+            return f"A first step in {domain}"
+        return f"A {cell.layer.replace('_', ' ')} step in {domain}"
+    assert projection.badge_themes is not None
+    themes = projection.badge_themes.indices[projection.badge_themes.indptr[col]:projection.badge_themes.indptr[col + 1]]
+    if len(themes) and projection.theme_names:
+        return f"In the {projection.theme_names[int(themes[0])]} theme"
+    return "A badge you have not earned yet"
+
+
 class Explaining:
     """The explaining half of ``recommend.Recommender`` (a mixin). Reads the attributes ``fit`` sets."""
 
@@ -56,8 +75,9 @@ class Explaining:
             out.append(drops)
         return out
     def _reasons(self, profile: Profile, col: int, drops: Mapping[str, float]) -> tuple[str, ...]:
-        """At most ``MAX_REASONS`` sentences for badge column ``col``: the signals with a positive
-        contribution in ``drops``, largest first, each worded by its ``explain``. A sentence
+        """One to ``MAX_REASONS`` sentences for badge column ``col``: the signals with a positive
+        contribution in ``drops``, largest first, each worded by its ``explain`` (when none has a
+        sentence, the one ``plain_reason`` of the badge). A sentence
         already given is dropped, and so is one stating a fact already stated: a signal may
         say which fact its sentence states (``cites(profile, col)``, e.g. PPR and RP3beta both
         citing how many holders of one held badge hold this one, in 43% of the demo city's
@@ -76,4 +96,4 @@ class Explaining:
                 facts.add(fact)
             if len(reasons) == MAX_REASONS:
                 break
-        return tuple(reasons)
+        return tuple(reasons) or (plain_reason(self.projection_, col),)

@@ -281,10 +281,9 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
         fit = (dest_fit + theme) / 2
         score = W_FIT * fit + W_PROGRESS * progress + W_READY * readiness
         reasons = [f"{sum(met)} of {total} steps met"]
-        if dest_fit > 0 and dest:
-            reasons.append(f"Leads to {dest.replace('_', ' ')}, the destination you chose" if stated else
-                           f"Leads to {dest.replace('_', ' ')}, like {round(dest_fit * len(profile.held))} "
-                           f"of your {len(profile.held)} badges")
+        if dest_fit > 0 and d is not None:
+            reasons.append(dest_signal._phrase(dest_signal.axis_names_[d], stated,
+                                               round(dest_fit * len(profile.held)), len(profile.held)))
         if theme > 0:
             reasons.append(f"Its badges fit your themes ({theme:.0%})")
         next_step = None

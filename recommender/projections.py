@@ -142,6 +142,9 @@ class Projection:
         badge_texts: ``"name. description"`` per badge column (names by default).
         theme_names: display names, one per theme column (the id when the
             theme has no name), for reasons that name a theme.
+        destination_names: display names, one per destination column (the id,
+            ``_`` read as a space, when the destination has no name), for reasons
+            that name a destination.
         badge_vectors: float32 ``[n_badges, dim]``: MiniLM vectors stored on
             the graph for the current texts (``text.embed_catalogue``), or ``None``.
 
@@ -167,6 +170,7 @@ class Projection:
     badge_destinations: sparse.csr_array | None = None
     badge_texts: tuple[str, ...] | None = None
     theme_names: tuple[str, ...] | None = None
+    destination_names: tuple[str, ...] | None = None
     badge_vectors: np.ndarray | None = None
 
     def __post_init__(self) -> None:
@@ -181,10 +185,12 @@ class Projection:
         if self.badge_texts is None:
             object.__setattr__(self, "badge_texts", tuple(self.badge_names))
         assert self.themes is not None and self.destinations is not None
-        if self.theme_names is None:
-            object.__setattr__(self, "theme_names", tuple(self.themes))
-        if len(self.theme_names or ()) != len(self.themes):
-            raise InvalidInput(f"theme_names has {len(self.theme_names or ())} entries for {len(self.themes)} themes")
+        for name, axis, kind in (("theme_names", self.themes, "themes"),
+                                 ("destination_names", self.destinations, "destinations")):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, tuple(axis))
+            if len(getattr(self, name)) != len(axis):
+                raise InvalidInput(f"{name} has {len(getattr(self, name))} entries for {len(axis)} {kind}")
         self._check_matrix("badge_themes", self.badge_themes, (n_b, len(self.themes)), "[n_badges, n_themes]")
         self._check_matrix("badge_destinations", self.badge_destinations, (n_b, len(self.destinations)),
                            "[n_badges, n_destinations]")
@@ -291,6 +297,7 @@ class Projection:
         learners: Iterable[str] = (),
         now: int | None = None,
         theme_names: Mapping[str, str | None] | None = None,
+        destination_names: Mapping[str, str | None] | None = None,
     ) -> "Projection":
         """Build from plain rows.
 
@@ -308,6 +315,8 @@ class Projection:
             now: the time the portfolio was read at (epoch seconds), if any.
             theme_names: ``{theme id: display name}``; a theme missing here
                 (or named ``None``) is shown by its id.
+            destination_names: ``{destination id: display name}``; a destination
+                missing here (or named ``None``) is shown by its id, ``_`` read as a space.
 
         Returns:
             The projection.
@@ -382,13 +391,15 @@ class Projection:
             themes=theme_index, destinations=destination_index, badge_themes=badge_themes,
             badge_destinations=badge_destinations, badge_texts=texts,
             theme_names=tuple(str((theme_names or {}).get(t) or t) for t in theme_index),
+            destination_names=tuple(str((destination_names or {}).get(d) or d.replace("_", " "))
+                                    for d in destination_index),
         )
 
     @classmethod
     def from_store(cls, store: GraphStore, now: datetime | int | None = None) -> "Projection":
         """Build from the graph: the spine, the badge catalogue and every portfolio award.
 
-        Reads ``SPINE_CELLS``, ``BADGE_CATALOGUE``, ``THEME_NAMES`` and
+        Reads ``SPINE_CELLS``, ``BADGE_CATALOGUE``, ``THEME_NAMES``, ``DESTINATION_NAMES`` and
         ``PORTFOLIO_AWARDS`` (awards accepted, not revoked and not expired at ``now``).
 
         Args:
@@ -414,10 +425,12 @@ class Projection:
             if r.get("issued_on") is None:
                 raise InvalidInput(f"assertion '{r['assertion_id']}' has no issued_on", file=where)
             awards.append(Award(r["learner_id"], r["badge_id"], int(r["issued_on"]), r["assertion_id"]))
-        from colearn.graph.recommender_queries import THEME_NAMES
+        from colearn.graph.recommender_queries import DESTINATION_NAMES, THEME_NAMES
 
         names = {r["id"]: r["name"] for r in store.read(THEME_NAMES)}
-        projection = cls.from_rows(awards, catalogue, cells, now=at, theme_names=names)
+        destination_names = {r["id"]: r["name"] for r in store.read(DESTINATION_NAMES)}
+        projection = cls.from_rows(awards, catalogue, cells, now=at, theme_names=names,
+                                   destination_names=destination_names)
         from colearn.graph.schema import Label
         from colearn.recommender.text import MINILM, text_hash
 

@@ -174,6 +174,25 @@ def test_theme_and_destination_fit_follow_stated_interests_then_held_badges() ->
         "Leads to employment, the destination you chose"
 
 
+def test_a_destination_is_named_by_its_name_never_its_id() -> None:
+    """The what-next reason and the pathway reason both say the destination's name (the catalogue
+    node's ``name``); an unnamed one is said by its id, ``_`` read as a space."""
+    from colearn.recommender.pathways import score_pathways
+    from colearn.recommender.recommend import Recommender
+
+    p = Projection.from_rows(make_awards(), THEMED, CELLS, destination_names={"civic_engagement": "Taking part"})
+    chose = Profile.of([], interests=Interests(destinations=("civic_engagement",)))
+    dest = DestinationFit().fit(p)
+    assert dest.explain(chose, p.badges.row("read")) == "Leads to Taking part, the destination you chose"
+    assert dest.explain(Profile.of([], interests=Interests(destinations=("employment",))), p.badges.row("club")) == \
+        "Leads to employment, the destination you chose"
+    rec = Recommender().fit(p)
+    pathway = {"id": "pw", "title": "Civic", "destination": "civic_engagement",
+               "steps": [{"title": "Read", "required": 1, "badges": ["read"]}]}
+    reasons = score_pathways(rec, chose, [pathway])[0].reasons
+    assert "Leads to Taking part, the destination you chose" in reasons, reasons
+
+
 def test_earning_stage_tenure_and_trending_by_hand(k2: None) -> None:
     p = _projection()
     col = p.badges.row
