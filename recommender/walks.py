@@ -401,14 +401,14 @@ class RP3beta:
 
     def explain(self, profile: Profile, badge: int) -> str | None:
         """``"Learners like you: 12 learners who hold Critic hold it too, though only 40 learners hold it in all"``
-        (``"though fewer than 5 learners hold it in all"`` for a count under k: ``signals.shown``)."""
+        (``"though few learners hold it in all"`` for a count under k: ``signals.shown``)."""
         h = self._cited(profile, badge)
         if h is None:
             return None
         n, m = int(self.co_.value(h, badge)), int(self.holders_[badge])
-        # "only" before a number: a count under k is already said as "fewer than k"
-        return (f"Learners like you: {_co_holders(n, self.names_[h])}, though {'only ' if shown(m) else ''}"
-                f"{learners_phrase(m)} it in all")
+        # a count under k is not said ("fewer than 5 ... though fewer than 5" read badly): "few"
+        in_all = f"only {learners_phrase(m)}" if shown(m) else "few learners hold"
+        return f"Learners like you: {_co_holders(n, self.names_[h])}, though {in_all} it in all"
 
     _change = PersonalisedPageRank._change
     add_award = PersonalisedPageRank.add_award

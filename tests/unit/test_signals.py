@@ -264,7 +264,7 @@ def test_no_reason_shows_a_count_under_five() -> None:
                         "It would be your 2nd badge; fewer than 5 learners earned it as their 2nd",
                         "It would be your 2nd badge; fewer than 5 learners earned it as their 2nd"]
     assert said[4] == ("Learners like you: fewer than 5 learners who hold First hold it too, "
-                       "though fewer than 5 learners hold it in all")
+                       "though few learners hold it in all")
     for sentence in said:
         assert sentence is not None and sentence[0].isupper(), sentence
         assert "only fewer" not in sentence, sentence
