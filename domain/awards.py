@@ -41,7 +41,8 @@ from colearn.graph import feed, queries
 from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE,
                                    AssertionRecord, Award, AwardReport, AwardRequest, Portfolio, Recipient,
                                    assertion_id_for, epoch, get_assertion, identity_hash, learner_id_for,
-                                   learner_of_page, parse_time, portfolio, revoked_assertions, spine_order)
+                                   learner_of_page, learner_page, parse_time, portfolio, revoked_assertions,
+                                   spine_order)
 from colearn.domain.award_csv import parse_award_csv
 from colearn.domain.award_preview import preview
 from colearn.domain.award_rows import (award_of, award_row, check_issuer, check_request, checked_page,
@@ -57,7 +58,7 @@ __all__ = ["BATCH_SIZE", "CSV_COLUMNS", "COMPLETION_SOURCE", "MAX_KEY_LENGTH", "
            "AssertionRecord", "Award", "AwardReport", "AwardRequest", "Completion", "Portfolio", "Recipient",
            "assertion_id_for", "award", "award_completion", "award_csv", "award_many", "complete_after_award",
            "completion_assertion_id", "epoch", "get_assertion", "identity_hash", "import_award", "learner_id_for",
-           "learner_of_page", "parse_award_csv", "parse_time", "portfolio", "revoke", "revoked_assertions", "set_learner_response",
+           "learner_of_page", "learner_page", "parse_award_csv", "parse_time", "portfolio", "revoke", "revoked_assertions", "set_learner_response",
            "spine_order", "unmet_steps"]
 
 _ALLOWED_FROM: dict[AssertionStatus, tuple[AssertionStatus, ...]] = {

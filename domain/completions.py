@@ -19,7 +19,7 @@ from typing import Any
 
 from colearn.errors import NotFound
 from colearn.graph import feed, queries
-from colearn.graph.issuing import hashed_recipient, learner_page
+from colearn.graph.issuing import COMPLETION_SOURCE, hashed_recipient, learner_page
 from colearn.graph.schema import AssertionStatus, PathwayStatus
 from colearn.graph.store import GraphStore
 from colearn.records.catalogue import no_required_step
@@ -28,9 +28,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["COMPLETION_SOURCE", "Completion", "award_completion", "complete_after_award",
            "completion_assertion_id", "name_unnamed_completions", "unmet_steps"]
-
-#: ``source`` of completion awards.
-COMPLETION_SOURCE = "pathway-completion"
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,10 @@ from colearn.text import counted
 
 #: ``source`` of assertions this module creates.
 SOURCE = "colearn"
+#: ``source`` of a pathway's completion award (``domain.completions``).
+COMPLETION_SOURCE = "pathway-completion"
 #: ``source`` of the assertions this service hosts (an award, a pathway's completion).
-PUBLISHED_SOURCES = (SOURCE, "pathway-completion")
+PUBLISHED_SOURCES = (SOURCE, COMPLETION_SOURCE)
 
 
 #: Recipient kinds an organisation may name (OB 2.0 IdentityObject ``type``).
@@ -272,6 +274,12 @@ class AssertionRecord:
         """Withdrawn for good (``domain.awards.withdraw``): revoked, and its badge,
         learner, recipient and evidence gone (``badge_id`` and ``learner_id`` are None)."""
         return bool(self.props.get("erased"))
+
+    @property
+    def issued_here(self) -> bool:
+        """Issued by this service (an award or a pathway's completion: ``PUBLISHED_SOURCES``)
+        in an organisation's name; an ingested or imported one is not."""
+        return self.props.get("source") in PUBLISHED_SOURCES and self.issuer_id is not None
 
 
 def epoch(when: datetime | int | None, *, name: str = "time") -> int | None:

@@ -59,9 +59,6 @@ from colearn.openbadges import images
 from colearn.openbadges.keys import IssuerKey, KeyStore
 from colearn.openbadges.urls import ObUrls, iso
 
-#: ``source`` of the assertions colearn publishes: awards and pathway completions
-#: (``graph.issuing.SOURCE``; ``service.authoring.COMPLETION_SOURCE``).
-PUBLISHED_SOURCES = issuing.PUBLISHED_SOURCES
 #: ``source`` of organisations read from other issuers' documents: never published or signed for.
 EXTERNAL_SOURCES = ("openbadges", "import")
 
@@ -204,7 +201,7 @@ class Publisher:
         """
         record = issuing.get_assertion(self.store, assertion_id)
         revoked = record.status == AssertionStatus.REVOKED  # kept on record without badge or recipient
-        if record.props.get("source") not in PUBLISHED_SOURCES or record.issuer_id is None or (
+        if not record.issued_here or (
                 not revoked and (record.badge_id is None or not record.props.get("recipient_hash"))):
             raise NotFound(f"assertion '{assertion_id}' was not issued by this service")
         if record.status == AssertionStatus.DECLINED:

@@ -73,7 +73,7 @@ def issue_cmd(
                 if len(given) > 1 or not (given or learner):
                     raise InvalidInput("give one of --email or --url, and/or --learner", field="email")
                 recipient = issuing.Recipient(*given[0]) if given else \
-                    issuing.Recipient("url", f"{pub.urls.base}/learners/{learner}")
+                    issuing.learner_page(pub.urls.base, learner)
                 request = issuing.AwardRequest(
                     badge_id, recipient, learner_id=learner, evidence_url=evidence_url,
                     evidence_narrative=narrative, issued_on=issuing.parse_time(issued_on, "issued_on"),

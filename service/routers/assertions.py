@@ -32,7 +32,7 @@ from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import BatchRefused, Forbidden, InvalidInput, NotFound
 from colearn.graph import queries
-from colearn.graph.issuing import PUBLISHED_SOURCES, learner_page
+from colearn.graph.issuing import learner_page
 from colearn.openbadges.documents import Publisher
 from colearn.openbadges.verify import Verifier
 from colearn.service import learner_awards
@@ -81,9 +81,7 @@ def _award_public(pub: Publisher, a: Award) -> AssertionPublic:
 
 
 def _record_public(pub: Publisher, r: awards.AssertionRecord) -> AssertionPublic:
-    # published here: an award or a pathway's completion this service issued (what
-    # ``Publisher.assertion_record`` hosts); an ingested or imported one is not
-    ours = r.props.get("source") in PUBLISHED_SOURCES and r.issuer_id is not None
+    ours = r.issued_here  # what ``Publisher.assertion_record`` hosts
     return AssertionPublic(id=r.id, badge_id=r.badge_id, learner_id=r.learner_id, status=r.status,
                            issued_on=_time(r.props.get("issued_on")), expires_on=_time(r.props.get("expires_on")),
                            revocation_reason=r.props.get("revocation_reason"),
