@@ -345,6 +345,9 @@ def why_refused(code: dict[str, Any], already: bool, now: int) -> str | None:
     if code.get("completes"):
         return (f"this code's badge now completes pathway '{sorted(code['completes'])[0]}': it is earned by "
                 "meeting the pathway's steps, not with a code")
+    if not code["awarded_at"] or code["organisation_id"] not in code["offerers"]:
+        return (f"{code['opportunity_name']} no longer awards this badge with this code; "
+                "ask the organisation for a new one")
     if already:
         return "you have already claimed this badge with this code"
     if now < code["valid_from"]:
@@ -383,8 +386,9 @@ def redeem_claim(store: GraphStore, code: dict[str, Any], row: dict[str, Any], *
 
     Raises:
         Conflict: refused (revoked, outside its window, at its limit, claimed
-            before by this learner, or its badge completes a pathway), with the
-            reason in words.
+            before by this learner, its badge completes a pathway, or its
+            opportunity no longer awards the badge or is no longer offered by
+            the code's organisation), with the reason in words.
         NotFound: the learner does not exist.
         Forbidden: the code's organisation no longer defines its badge.
     """

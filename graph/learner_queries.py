@@ -120,7 +120,9 @@ _CODE_RECORD = (
     "c {.id, .organisation_id, .hint, .session, .valid_from, .valid_until, .max_claims, .created_on, "
     ".revoked_on, badge_id: b.id, badge_name: b.name, opportunity_id: op.id, opportunity_name: op.name, "
     f"claims: size([(x:{Label.LEARNER})-[:{Rel.CLAIMED}]->(c) | x.id]), "
-    f"completes: [(b)<-[:{Rel.COMPLETES_WITH}]-(p:{Label.PATHWAY}) | p.id]}}"
+    f"completes: [(b)<-[:{Rel.COMPLETES_WITH}]-(p:{Label.PATHWAY}) | p.id], "
+    f"awarded_at: size([(op)-[:{Rel.AWARDS}]->(b) | 1]) > 0, "
+    f"offerers: [(op)<-[:{Rel.OFFERS}]-(g:{Label.ORGANISATION}) | g.id]}}"
 )
 
 _CODE_MATCH = (
@@ -131,7 +133,10 @@ _CODE_MATCH = (
 #: One claim code by its id. Params: ``id``. Returns 0 or 1 row ``{code}``: id,
 #: organisation_id, hint, session, valid_from, valid_until, max_claims, created_on,
 #: revoked_on, badge_id, badge_name, opportunity_id, opportunity_name, claims,
-#: completes (the pathways that complete with the badge: such a code is never claimed).
+#: completes (the pathways that complete with the badge: such a code is never claimed),
+#: awarded_at (whether the opportunity still awards the badge) and offerers (the
+#: organisations offering the opportunity: a code whose organisation is not among
+#: them, or whose opportunity no longer awards its badge, is never claimed).
 GET_CLAIM_CODE = _CODE_MATCH + f"WHERE c.id = $id RETURN {_CODE_RECORD} AS code"
 
 #: A claim code by the hash of the code a learner typed (``GET_CLAIM_CODE``'s shape).
@@ -159,7 +164,9 @@ REVOKE_CLAIM_CODE = (
 #: <= $now < valid_until``, fewer than ``max_claims`` learners have claimed it,
 #: this learner has not, and its badge is no pathway's completion badge (it may
 #: have become one since the code was made). Then ``$organisation_id`` (the code's),
-#: which must define the code's badge, is locked and given a status slot as
+#: which must define the code's badge and still offer the code's opportunity, which
+#: must still award it (a change of the opportunity made since the code is checked
+#: here, whatever the catalogue's checks let through), is locked and given a status slot as
 #: ``AWARD_ASSERTIONS`` does, and only then is the award ``$row`` made
 #: (``_award_one``): a learner who holds the badge live at ``$now`` gets no second
 #: award, and the claim is recorded only with an award this statement created
@@ -179,6 +186,7 @@ REDEEM_CLAIM_CODE = (
     "WHERE c.revoked_on IS NULL AND c.valid_from <= $now AND $now < c.valid_until "
     "AND size(claimers) < c.max_claims AND NOT $learner_id IN claimers AND size(completes) = 0 "
     f"MATCH (c)-[:{Rel.GRANTS}]->(b:{Label.BADGE})<-[:{Rel.DEFINES}]-(o:{Label.ORGANISATION} {{id: $organisation_id}}) "
+    f"MATCH (c)-[:{Rel.AT}]->(op:{Label.OPPORTUNITY})-[:{Rel.AWARDS}]->(b) MATCH (o)-[:{Rel.OFFERS}]->(op) "
     "SET o.status_next = coalesce(o.status_next, 0) + 1 "
     "WITH c, l, b, o, o.status_next - 1 AS slot, $row AS r "
     f"{_award_one(', c')}"

@@ -220,6 +220,43 @@ def test_a_redeem_awards_with_its_claim_or_answers_the_award_held_live(any_store
     assert claims("l3") == [] and access.get_claim_code(any_store, made.record["id"])["claims"] == 1
 
 
+@covers("REDEEM_CLAIM_CODE", "GET_CLAIM_CODE")
+def test_a_code_stranded_by_a_change_of_its_opportunity_awards_nothing(any_store: GraphStore) -> None:
+    """The catalogue refuses a change that would strand a live code, but a code can still
+    be stranded: made between that check and the change's write, or stored before the
+    rule. The redeem checks for itself that the code's opportunity still awards its badge
+    and is still offered by the code's organisation; when not, the learner is told why,
+    and no claim or award is written."""
+    _seed(any_store)
+    window = {"valid_from": NOW, "valid_until": NOW + 3600, "max_claims": 5, "now": NOW}
+    dropped = access.create_claim_code(any_store, "org", badge_id="b0", opportunity_id="club", **window)
+    moved = access.create_claim_code(any_store, "org", badge_id="b1", opportunity_id="club", **window)
+    assert (dropped.record["awarded_at"], dropped.record["offerers"]) == (True, ["org"])
+    claims = lambda c: any_store.read(f"MATCH (:{Label.LEARNER})-[r:{Rel.CLAIMED}]->(:{Label.CLAIM_CODE} {{id: $id}}) "  # noqa: E731
+                                      "RETURN count(r) AS n", {"id": c.record["id"]})[0]["n"]
+    awards = lambda: any_store.read(f"MATCH (a:{Label.ASSERTION}) RETURN count(a) AS n")[0]["n"]  # noqa: E731
+    # the club stops awarding b0, behind the catalogue's back
+    any_store.write(f"MATCH (:{Label.OPPORTUNITY} {{id: 'club'}})-[r:{Rel.AWARDS}]->(:{Label.BADGE} {{id: 'b0'}}) DELETE r")
+    code = access.get_claim_code(any_store, dropped.record["id"])
+    assert code["awarded_at"] is False
+    refusal = "Saturday code club no longer awards this badge with this code; ask the organisation for a new one"
+    assert access.claim_refusal(any_store, code, "l0", now=NOW + 1) == refusal
+    with pytest.raises(Conflict) as refused:
+        _redeem(any_store, dropped.record, "l0", NOW + 1)
+    assert str(refused.value) == refusal
+    assert (claims(dropped), awards()) == (0, 0)
+    # the club moves to another organisation: org's code for b1 no longer works there
+    assert _redeem(any_store, moved.record, "l1", NOW + 1).created
+    any_store.write(f"MATCH (:{Label.ORGANISATION} {{id: 'org'}})-[r:{Rel.OFFERS}]->(:{Label.OPPORTUNITY} {{id: 'club'}}) "
+                    "DELETE r")
+    any_store.write(queries.set_links(Label.OPPORTUNITY, Rel.OFFERS, Label.ORGANISATION, outgoing=False), {"rows": [
+        {"id": "club", "targets": [{"id": "other", "props": {}}]}]})
+    assert access.get_claim_code(any_store, moved.record["id"])["offerers"] == ["other"]
+    with pytest.raises(Conflict, match="no longer awards this badge"):
+        _redeem(any_store, moved.record, "l2", NOW + 2)
+    assert (claims(moved), awards()) == (1, 1)
+
+
 @covers("CLAIM_CODE_BADGE_FIT")
 def test_claim_codes_only_for_a_badge_the_opportunity_awards_and_no_completion(any_store: GraphStore) -> None:
     _seed(any_store)
