@@ -218,7 +218,9 @@ def interest_pathway(rec: Any, profile: Profile, *, exclude: Sequence[str] = (),
                 reasons.append(r)
         rows = list(opps.get(p.badges.id(b), []))
         if rows:
-            reasons.append(f"Awarded by {rows[0].get('name') or rows[0]['id']}"
+            issuer = rows[0].get("issuer_name") or rows[0].get("issuer_id")  # the badge's issuer, not the opportunity
+            reasons.append((f"Awarded by {issuer}, through " if issuer else "Awarded through ")
+                           + f"{rows[0].get('name') or rows[0]['id']}"
                            + (f" and {len(rows) - 1} more" if len(rows) > 1 else ""))
         out.append(PathwayStep(badge_id=p.badges.id(b), name=p.badge_names[b], cell=c.id, reasons=reasons,
                                opportunities=rows))
