@@ -192,6 +192,16 @@ def test_fit_reasons_count_the_learners_own_badges_in_plain_words(k2: None) -> N
     assert theme.explain(some, col("club")) == "In the digital theme, like one of your 2 badges"
     assert Trending(window_days=1).fit(p).explain(one, col("first")) == (
         "Trending: 5 learners earned it in the day up to your latest badge")
+    # a recommended pathway of one step read "0 of 1 steps met"
+    from colearn.recommender.pathways import score_pathways
+    from colearn.recommender.recommend import Recommender
+
+    step = {"title": "Read", "required": 1, "badges": ["read"]}
+    rec = Recommender().fit(p)
+    [single, double] = sorted(score_pathways(rec, one, [{"id": "a", "title": "A", "steps": [step]},
+                                                         {"id": "b", "title": "B", "steps": [step, step]}]),
+                              key=lambda s: s.pathway_id)
+    assert single.reasons[0] == "0 of 1 step met" and double.reasons[0] == "0 of 2 steps met"
 
 
 def test_a_destination_is_named_by_its_name_never_its_id() -> None:
