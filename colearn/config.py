@@ -14,10 +14,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: The file under ``data_dir`` where ``colearn serve`` writes the public base URL it serves, so
-#: that another process of the same data directory without ``COLEARN_BASE_URL`` (``colearn
-#: issue``: recipient URLs, claim links) uses it rather than the default port.
-SERVED_BASE_URL = "served-base-url"
+from colearn import served
+
 
 
 #: k of k-anonymity: the fewest learners a number shown to the public may count. Insights'
@@ -35,9 +33,8 @@ class Settings(BaseSettings):
             issuer keys live.
         graph_name: the graph (FalkorDB key) or database (Neo4j) to use.
         base_url: the public base URL that hosted Open Badges documents use:
-            ``COLEARN_BASE_URL``; unset, what the last ``colearn serve`` of this
-            ``data_dir`` wrote to ``SERVED_BASE_URL`` (the address it served), or
-            ``http://127.0.0.1:8000``.
+            ``COLEARN_BASE_URL``; unset, the address a running ``colearn serve`` of
+            this ``data_dir`` serves (``served.address``), or ``http://127.0.0.1:8000``.
         spine_framework: the name of the city's spine, used as OB
             ``targetFramework``.
         neo4j_uri: when set, the Neo4j backend is used instead of FalkorDB.
@@ -131,14 +128,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _served_base_url(self) -> "Settings":
-        """``base_url`` not given: the one ``colearn serve`` wrote for this data directory, if any."""
+        """``base_url`` not given: the one a running ``colearn serve`` of this data directory
+        recorded, if any (``served.address``: never a stopped server's)."""
         if "base_url" not in self.model_fields_set:
-            try:
-                served = (self.data_dir / SERVED_BASE_URL).read_text(encoding="utf-8").strip()
-            except (OSError, UnicodeDecodeError):
-                served = ""
-            if served.startswith(("http://", "https://")):
-                self.__dict__["base_url"] = served  # a default, so not in model_fields_set
+            url = served.address(self.data_dir)
+            if url is not None:
+                self.__dict__["base_url"] = url  # a default, so not in model_fields_set
         return self
 
 

@@ -40,9 +40,10 @@ def preview(store: GraphStore, report: AwardReport, kept: Kept, existing: dict[s
 
     Returns:
         ``report``, with ``dry_run`` True and one award per row of ``kept``: the one
-        held live or named by its key (``would_create`` False; a withdrawn one as
-        ``award_rows.withdrawn_award`` answers it), the award the row would
-        create (True), or for a repeat, the earlier row's (False).
+        named by its key, as stored (``would_create`` False, as a real retry answers it;
+        a withdrawn one as ``award_rows.withdrawn_award`` answers it), the one held live
+        (False), the award the row would create (True: its ``status`` is the one it
+        would have, ``issued``), or for a repeat, the earlier row's (False).
     """
     live = live_pairs(store, kept, existing, now, batch_size)
     report.dry_run = True
@@ -52,14 +53,18 @@ def preview(store: GraphStore, report: AwardReport, kept: Kept, existing: dict[s
                                          would_create=False))
             report.requests.append(req)
             continue
-        held = live.get((row["learner_id"], row["badge_id"])) if row["id"] not in existing else None
+        if row["id"] in existing:  # its key names a live award: a real retry answers that award as stored
+            report.awards.append(replace(award_of(existing[row["id"]], created=False), would_create=False))
+            report.requests.append(req)
+            continue
+        held = live.get((row["learner_id"], row["badge_id"]))
         new = report.awards[first[i]] if i in first else None
         p = row["props"]
         report.awards.append(replace(award_of(held, created=False, detail=held_detail(held, dry_run=True)),
                                      would_create=False) if held is not None else Award(
             id=new.id if new else row["id"], badge_id=row["badge_id"], learner_id=row["learner_id"],
             status=str(AssertionStatus.ISSUED), created=False,
-            would_create=row["id"] not in existing and new is None,
+            would_create=new is None,
             issued_on=int(p["issued_on"]), expires_on=p.get("expires_on"), status_index=-1,
             detail=None if new is None else (
                 f"an earlier record would award badge '{row['badge_id']}' to learner '{row['learner_id']}' "

@@ -14,7 +14,7 @@ maps in Python). ``CachedStore`` wraps the store the service uses and:
   those ended at its own ``$now`` as the statement does;
 - forgets the whole cache when a write through it touches opportunities
   (its statement names ``Opportunity``, ``AWARDS``, ``OFFERS``,
-  ``LOCATED_IN`` or ``WITHIN``), so this process sees its own changes at once; other
+  ``LOCATED_IN``, ``WITHIN`` or ``DEFINES``: each answer names the badge's issuer), so this process sees its own changes at once; other
   processes (uvicorn workers, replicas, the CLI) see them within ``ttl_s``;
 - passes every other statement straight to the store (portfolios, awards and
   all writes are never cached).
@@ -38,7 +38,7 @@ from colearn.graph.store import GraphStore, Row, write_each
 
 #: Statement fragments whose writes can change a badge's opportunities.
 _TOUCHES_OPPORTUNITIES = (f":{Label.OPPORTUNITY}", f":{Rel.AWARDS}", f":{Rel.OFFERS}", f":{Rel.LOCATED_IN}",
-                          f":{Rel.WITHIN}")
+                          f":{Rel.WITHIN}", f":{Rel.DEFINES}")
 
 #: The most badges whose opportunities are kept (the least recently asked go first).
 MAX_BADGES = 200_000

@@ -40,8 +40,9 @@ def constant_statements() -> dict[str, str]:
 def warm_plans(store: GraphStore) -> threading.Thread | None:
     """Plan ``constant_statements()`` on ``store`` in a daemon thread (Neo4j only: a store
     without ``plan``, such as FalkorDB, gets ``None``; a ``CachedStore`` is seen through).
-    Logs how many were planned, in how long, and the names of any refused; an error of
-    the store (it went away) is logged and ends the thread."""
+    Logs how many were planned, in how long, and the names of any refused: at DEBUG when
+    all were planned, at WARNING when any was refused (it would fail on its first call);
+    an error of the store (it went away) is logged (WARNING) and ends the thread."""
     target = getattr(store, "inner", store)
     plan = getattr(target, "plan", None)
     if not callable(plan):
@@ -55,8 +56,11 @@ def warm_plans(store: GraphStore) -> threading.Thread | None:
         except Exception as exc:  # a warm-up never takes the service down
             log.warning("planning colearn's statements on Neo4j stopped: %s", exc)
             return
-        log.info("Neo4j planned %d of colearn's statements in %.1f s%s", len(statements) - len(refused),
-                 time.perf_counter() - started, f" (refused: {', '.join(refused)})" if refused else "")
+        # Routine when every statement was planned (DEBUG); a refused one will fail on its first
+        # call, which an operator must see (WARNING: ``colearn serve`` shows warnings, not INFO).
+        log.log(logging.WARNING if refused else logging.DEBUG,
+                "Neo4j planned %d of colearn's statements in %.1f s%s", len(statements) - len(refused),
+                time.perf_counter() - started, f" (refused: {', '.join(refused)})" if refused else "")
 
     thread = threading.Thread(target=run, name="colearn-neo4j-plans", daemon=True)
     thread.start()

@@ -41,7 +41,7 @@ from colearn.caching import ExpiringCache
 from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
-from colearn.insights.filters import district, districts_of, groups_of, known
+from colearn.insights.filters import district, districts_of, every, groups_of, known
 from colearn.insights.issued import issued_table
 from colearn.insights.periods import (INTERVALS, next_start, parse_day, period_of,
                                       period_start, shown_periods)
@@ -133,6 +133,14 @@ class Insights:
         groups that ``place`` counts in are the districts, the values of this mapping."""
         within = {r["id"]: r["within"] for r in self._read(queries.PLACES_WITHIN)}
         return districts_of(self.labels()["Place"], within)
+
+    def check_place(self, place: str | None, *, online: bool = False) -> None:
+        """Refuse a ``place`` filter that is not a district (nor ``online``, when ``online``).
+
+        Raises:
+            InvalidInput: naming ``place`` (``filters.district``: a venue is refused, naming its district).
+        """
+        district(place, self.districts(), "place", also=(ONLINE,) if online else ())
 
     def _spine(self) -> list[dict[str, Any]]:
         return self._read(queries.SPINE_CELLS)
@@ -251,12 +259,13 @@ class Insights:
             layer, domain, learners, assertions, suppressed}], "total"}``.
 
         Raises:
-            InvalidInput: ``domain`` or ``layer`` is not one of the spine's.
+            InvalidInput: ``domain`` or ``layer`` is not one of the spine's (both named at
+                once, ``InvalidInputs``, when both are unknown).
         """
         cells = self._issued_table(("cell",))
         grid_cells = self._spine()
-        known(domain, {c["domain"] for c in grid_cells}, "domain")
-        known(layer, {c["layer"] for c in grid_cells}, "layer")
+        every(lambda: known(domain, {c["domain"] for c in grid_cells}, "domain"),
+              lambda: known(layer, {c["layer"] for c in grid_cells}, "layer"))
         rows = []
         for c in grid_cells:
             if (domain is None or c["domain"] == domain) and (layer is None or c["layer"] == layer):
@@ -399,7 +408,7 @@ class Insights:
             InvalidInput: ``place`` is neither a district (``filters.district``: a venue
                 is refused, naming its district) nor ``online``.
         """
-        district(place, self.districts(), "place", also=(ONLINE,))
+        self.check_place(place, online=True)
         demand = {(r["theme"], r["place"]): frozenset(r["learners"]) for r in self._read(queries.INTEREST_DEMAND)}
         supply: dict[tuple[Any, Any], tuple[set[str], set[str]]] = {}
         for r in self._read(queries.OPPORTUNITY_SUPPLY):
@@ -456,7 +465,7 @@ class Insights:
             InvalidInput: ``place`` is not a district (``filters.district``: a venue is
                 refused, naming its district).
         """
-        district(place, self.districts(), "place")
+        self.check_place(place)
         upper = self._upper_rank()
         pairs = {(r["place"], r["theme"]): frozenset(r["learners"]) for r in self._read(
             queries.UNSEEN_TALENT, {"upper_rank": upper, "min_badges": UNSEEN_MIN_BADGES,

@@ -12,14 +12,14 @@ a table that is always empty or, counted as its district, read as the venue's ow
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
-from colearn.errors import InvalidInput
+from colearn.errors import InvalidInput, refuse
 from colearn.records import ThemeKind
 from colearn.text import expected
 
-__all__ = ["district", "districts_of", "groups_of", "known"]
+__all__ = ["district", "districts_of", "every", "groups_of", "known"]
 
 #: ``issued``'s dimension -> the ``Insights.labels`` kind its group ids are.
 _GROUP_KIND = {"theme": "Theme", "destination": "Destination", "cell": "SpineCell", "place": "Place",
@@ -104,3 +104,20 @@ def district(value: str | None, districts: Mapping[str, str], field: str, noun: 
         raise InvalidInput(f"place '{value}' is not a district: insights count places by district, and it lies "
                            f"within '{districts[value]}' (ask for that); {expected(allowed)}", field=field)
     known(value, allowed, field, noun)
+
+
+def every(*checks: Callable[[], None]) -> None:
+    """Run every check (each ``known`` or ``district`` of one filter) and refuse with all
+    their problems at once, so that a second unknown filter is not hidden by the first.
+
+    Raises:
+        InvalidInput: one check refused its value; ``InvalidInputs``: several did (one
+            problem each, naming its field, in the order of ``checks``).
+    """
+    problems: list[InvalidInput] = []
+    for check in checks:
+        try:
+            check()
+        except InvalidInput as exc:
+            problems.append(exc)
+    refuse(problems)

@@ -107,6 +107,18 @@ class _Fit:
         """Nothing to update (see ``add_award``)."""
 
 
+def like_yours(n: int, total: int) -> str:
+    """How many of the learner's own ``total`` badges share a theme or destination, in
+    words for a reason: ``"like the badge you hold"`` (1 of 1), ``"like both your badges"``,
+    ``"like all 4 of your badges"``, ``"like one of your 4 badges"``, ``"like 3 of your 4
+    badges"``. The learner's own badges, shown only to them: not a count of other
+    learners, so no k rule (``signals.how_many``) applies."""
+    if n >= total:
+        return "like the badge you hold" if total == 1 else (
+            "like both your badges" if total == 2 else f"like all {total:,} of your badges")
+    return f"like {'one' if n == 1 else f'{n:,}'} of your {total:,} badges"
+
+
 class ThemeFit(_Fit):
     """Themes the learner chose (or holds badges in) against the badge's themes."""
 
@@ -119,7 +131,7 @@ class ThemeFit(_Fit):
     def _phrase(self, axis_name: str, stated: bool, n: int, total: int) -> str:
         if stated:
             return f"In the {axis_name} theme you chose"
-        return f"In the {axis_name} theme, like {n} of your {total} badges"
+        return f"In the {axis_name} theme, {like_yours(n, total)}"
 
 
 class DestinationFit(_Fit):
@@ -134,7 +146,7 @@ class DestinationFit(_Fit):
     def _phrase(self, axis_name: str, stated: bool, n: int, total: int) -> str:
         if stated:
             return f"Leads to {axis_name}, the destination you chose"
-        return f"Leads to {axis_name}, like {n} of your {total} badges"
+        return f"Leads to {axis_name}, {like_yours(n, total)}"
 
 
 class _Conditioned:
@@ -355,7 +367,8 @@ class Trending:
         n = bisect_right(times, at) - bisect_left(times, at - int(self.window_days) * DAY)
         if n <= 0:
             return None
-        return f"Trending: {learners(n)} earned it in the {self.window_days} days up to your latest badge"
+        window = "day" if self.window_days == 1 else f"{self.window_days} days"
+        return f"Trending: {learners(n)} earned it in the {window} up to your latest badge"
 
     def add_award(self, held_before: np.ndarray, badge: int, *, on: int | None = None, **_: object) -> None:
         """Record the award's time."""

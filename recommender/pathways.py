@@ -218,7 +218,9 @@ def interest_pathway(rec: Any, profile: Profile, *, exclude: Sequence[str] = (),
                 reasons.append(r)
         rows = list(opps.get(p.badges.id(b), []))
         if rows:
-            reasons.append(f"Awarded by {rows[0].get('name') or rows[0]['id']}"
+            issuer = rows[0].get("issuer_name") or rows[0].get("issuer_id")  # the badge's issuer, not the opportunity
+            reasons.append((f"Awarded by {issuer}, through " if issuer else "Awarded through ")
+                           + f"{rows[0].get('name') or rows[0]['id']}"
                            + (f" and {len(rows) - 1} more" if len(rows) > 1 else ""))
         out.append(PathwayStep(badge_id=p.badges.id(b), name=p.badge_names[b], cell=c.id, reasons=reasons,
                                opportunities=rows))
@@ -280,7 +282,7 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
         theme = float(np.mean(theme_fit[cols])) if cols else 0.0
         fit = (dest_fit + theme) / 2
         score = W_FIT * fit + W_PROGRESS * progress + W_READY * readiness
-        reasons = [f"{sum(met)} of {total} steps met"]
+        reasons = [f"{sum(met)} of {total} step{'s' * (total != 1)} met"]  # "1 of 1 step met", "2 of 3 steps met"
         if dest_fit > 0 and d is not None:
             reasons.append(dest_signal._phrase(dest_signal.axis_names_[d], stated,
                                                round(dest_fit * len(profile.held)), len(profile.held)))

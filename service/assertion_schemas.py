@@ -94,8 +94,9 @@ class AssertionPublic(BaseModel):
     id: str
     badge_id: str | None = Field(description="null once withdrawn (DELETE /assertions/{id})")
     learner_id: str | None = Field(description="null once withdrawn, or for an award to no learner")
-    status: str = Field(description="issued, accepted, declined or revoked (in a dry run: the status the "
-                                    "award would have, or the held one has)")
+    status: str | None = Field(description="issued, accepted, declined or revoked; null for an award a dry run "
+                                           "would create, which does not exist (would_status says the status "
+                                           "it would have)")
     issued_on: datetime | None
     expires_on: datetime | None = None
     revocation_reason: str | None = None
@@ -114,6 +115,9 @@ class AssertionPublic(BaseModel):
     links: AssertionLinks | None = Field(default=None, description="where it is published: any award or pathway "
                                                                    "completion this service issued; null for one "
                                                                    "read from elsewhere (ingested or imported)")
+    would_status: str | None = Field(default=None, description="only for an award a dry run would create (else "
+                                                                 "null): the status it would have (issued); "
+                                                                 "nothing was written")
     dry_run: bool | None = Field(default=None, description="true in a single award's dry run (?dry_run=true): "
                                                            "nothing was written, would_create says what would be")
 

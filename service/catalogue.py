@@ -191,11 +191,6 @@ def _plural(entity: Entity) -> str:
     return entity.noun[:-1] + "ies" if entity.noun.endswith("y") else entity.noun + "s"
 
 
-def _missing(store: GraphStore, label: Label, ids: list[str]) -> set[str]:
-    """The ids among ``ids`` that no ``label`` node has."""
-    return {r["id"] for r in store.read(queries.missing_ids(label), {"ids": ids})}
-
-
 def reference_problems(store: GraphStore, entity: Entity, record: BaseModel) -> list[tuple[str, str]]:
     """Every reference of ``record`` that names no node, and a place that would lie within
     itself (``within_problem``).
@@ -297,30 +292,71 @@ def check_filters(store: GraphStore, location: Literal["query", "body"], of: Ent
             (``themes``), one value, or ``None``; empty ones are not read.
 
     Raises:
-        RequestValidationError: 422 naming the first unknown value's field
-            (``query.district``, ``body.themes.1``) and the route that lists
-            the valid ids, or for a property the values the city's nodes have.
+        RequestValidationError: 422 with one ``errors`` entry per unknown value, of every
+            filter at once (``filter_errors``).
         KeyError: a filter ``FILTERS`` does not know (a bug of the caller).
     """
+    errors = filter_errors(store, location, of, **filters)
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def filter_errors(store: GraphStore, location: Literal["query", "body"], of: Entity | None = None,
+                  **filters: str | list[str] | tuple[str, ...] | None) -> list[dict[str, Any]]:
+    """The unknown values of ``filters`` (as ``check_filters`` takes them), as errors.
+
+    Reads: one ``references.missing`` for every id filter together (none when no id is
+    given), and each property filter's values (``kind``, ``layer``, ``domain``).
+
+    Returns:
+        One validation error entry per unknown value, in the order given: its field
+        (``query.district``, ``query.themes.1``) and the route that lists the valid
+        ids, or for a property the values the city's nodes have; empty when all are known.
+
+    Raises:
+        KeyError: a filter ``FILTERS`` does not know (a bug of the caller).
+    """
+    given: dict[str, tuple[bool, list[str]]] = {}
     for name, value in filters.items():
-        many = not (value is None or isinstance(value, str))
-        given: list[str] = list(value or ()) if many else ([value] if value else [])  # type: ignore[list-item]
         spec = FILTERS[name]
-        if not given:
-            continue
+        many = not (value is None or isinstance(value, str))
+        values: list[str] = list(value or ()) if many else ([value] if value else [])  # type: ignore[list-item]
+        if values:
+            given[name] = (many, values)
+    unknown = references.missing(store, references.by_label(
+        (FILTERS[name].label, ref) for name, (_, values) in given.items() if FILTERS[name].label
+        for ref in values))
+    errors: list[dict[str, Any]] = []
+    for name, (many, values) in given.items():
+        spec = FILTERS[name]
         if spec.label is None:
             if of is None:
                 raise KeyError(f"the {name} filter needs the resource it filters (of=)")
-            values = [str(r["value"]) for r in store.read(queries.property_values(of.label, name))]
-            if given[0] not in values:
-                raise field_error(name, f"no {of.noun} has the {name} '{given[0]}'; {expected(values)}", location)
+            have = [str(r["value"]) for r in store.read(queries.property_values(of.label, name))]
+            errors += [field_error(name, f"no {of.noun} has the {name} '{v}'; {expected(have)}",
+                                   location).errors()[0] for v in values if v not in have]
             continue
-        missing = _missing(store, spec.label, list(dict.fromkeys(given)))
-        for i, ref in enumerate(given):
-            if ref in missing:
-                where = f" (GET {spec.listing} lists them)" if spec.listing else ""
-                raise field_error(f"{name}.{i}" if many else name,
-                                  f"no {spec.noun} has the id '{ref}'{where}", location)
+        where = f" (GET {spec.listing} lists them)" if spec.listing else ""
+        errors += [field_error(f"{name}.{i}" if many else name, f"no {spec.noun} has the id '{ref}'{where}",
+                               location).errors()[0]
+                   for i, ref in enumerate(values) if ref in unknown[spec.label]]
+    return errors
+
+
+@contextmanager
+def refusing_also(errors: list[dict[str, Any]]) -> Iterator[None]:
+    """Run a block of further checks and refuse ``errors`` (``filter_errors``) together with
+    the block's own 422, so that neither hides the other.
+
+    Raises:
+        RequestValidationError: ``errors`` then the block's errors, when either has any.
+    """
+    try:
+        yield
+    except RequestValidationError as exc:
+        raise RequestValidationError([*errors, *exc.errors()]) from exc
+    if errors:
+        raise RequestValidationError(errors)
 
 
 def _write_params(entity: Entity, record: BaseModel) -> dict[str, Any]:

@@ -88,7 +88,10 @@ def issue_cmd(
             sent = notify(s, mailer, settings, notices, pepper=pepper) if mailer is not None else 0
             rows = [{"id": a.id, "badge_id": a.badge_id, "learner_id": a.learner_id,
                      **({"would_create": a.would_create} if dry_run else {"created": a.created}),
-                     "status": a.status, "ob2": pub.urls.assertion(a.id), "ob3": pub.urls.credential(a.id),
+                     # an award a dry run would make does not exist: the status it would have, apart
+                     "status": None if a.would_create else a.status,
+                     **({"would_status": a.status} if a.would_create else {}),
+                     "ob2": pub.urls.assertion(a.id), "ob3": pub.urls.credential(a.id),
                      "detail": a.detail} for a in awards]
         if as_json:
             out.print_json(json.dumps({"awards": rows, "refused": [{"record": r, "detail": d} for r, d in refused],

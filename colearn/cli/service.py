@@ -12,8 +12,8 @@ import typer
 from rich.table import Table
 
 from colearn.cli.common import JsonOpt, OneLineHelpGroup, err, out, run, store
-from colearn.config import SERVED_BASE_URL, get_settings
-from colearn.files import write_whole
+from colearn import served
+from colearn.config import get_settings
 
 keys_app = typer.Typer(help="API keys (admin, organisation, partner) and learner tokens.",
                        no_args_is_help=True, cls=OneLineHelpGroup)
@@ -32,8 +32,10 @@ def serve_cmd(
     documents, claim and sign-in links, and what ``POST /verify`` takes as
     "published here") is the address served, e.g. ``http://127.0.0.1:8123``
     for ``--port 8123``; behind a proxy, set COLEARN_BASE_URL to the public address.
-    Either way it is written to ``<data dir>/served-base-url``, which other commands
-    of that data directory (``colearn issue``) use when COLEARN_BASE_URL is unset.
+    Either way it is written to ``<data dir>/served-base-url`` with this process's pid,
+    which other commands of that data directory (``colearn issue``) use when
+    COLEARN_BASE_URL is unset, while this server runs; on stopping it puts back the
+    address of a server recorded before it that still runs, or removes the file.
 
     This process starts the embedded store (or reuses a running one), restarts it
     if it crashes, and on SIGTERM or SIGINT stops the workers, then the store it
@@ -50,15 +52,18 @@ def serve_cmd(
         os.environ["COLEARN_BASE_URL"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
         get_settings.cache_clear()
         settings = get_settings()
-    # and so do other processes of this data directory without COLEARN_BASE_URL (colearn issue)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    write_whole(settings.data_dir / SERVED_BASE_URL, settings.base_url.encode() + b"\n")
+    # and so do other processes of this data directory without COLEARN_BASE_URL (colearn issue),
+    # while this server runs (colearn.served)
+    release = served.record(settings.data_dir, settings.base_url)
 
     def listening(url: str) -> None:
         err.print(f"colearn: serving on {url} (OpenAPI docs at {url}/docs) with {workers} "
                   f"worker{'s' * (workers != 1)}; Ctrl-C stops", soft_wrap=True)  # a URL is never broken
 
-    run(lambda: serve(settings, host, port, workers, listening))
+    try:
+        run(lambda: serve(settings, host, port, workers, listening))
+    finally:
+        release()
 
 
 @keys_app.command("create")

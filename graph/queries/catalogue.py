@@ -45,22 +45,26 @@ BADGE_CATALOGUE = (
 #: district that lies within nothing, else the outermost place it lies within:
 #: ``_outermost``), epoch-second ``starts_on``/``ends_on`` and the sessions'
 #: ``session_starts``/``session_ends``.
+#: The organisation that runs an opportunity (``organisation_*``, ``OFFERS``) need not be
+#: the badge's issuer (``issuer_*``: the organisation that ``DEFINES`` it, null for none).
 #: Returns rows ``{badge_id, opportunities: [{id, name, mode, url, organisation_id,
-#: organisation_name, place_id, place_name, within_ids, district_id, district_name, starts_on,
-#: ends_on, session_starts, session_ends}]}``, opportunities by start (ongoing
+#: organisation_name, issuer_id, issuer_name, place_id, place_name, within_ids, district_id,
+#: district_name, starts_on, ends_on, session_starts, session_ends}]}``, opportunities by start (ongoing
 #: ones first) then id; badges with no current opportunity have no row.
 BADGE_OPPORTUNITIES = (
     f"UNWIND $badge_ids AS bid MATCH (b:{Label.BADGE} {{id: bid}})<-[:{Rel.AWARDS}]-(op:{Label.OPPORTUNITY}) "
     "WITH b, op WHERE op.ends_on IS NULL OR op.ends_on > $now "
+    f"OPTIONAL MATCH (b)<-[:{Rel.DEFINES}]-(iss:{Label.ORGANISATION}) "
     f"OPTIONAL MATCH (org:{Label.ORGANISATION})-[:{Rel.OFFERS}]->(op) "
     f"OPTIONAL MATCH (op)-[:{Rel.LOCATED_IN}]->(p:{Label.PLACE}) "
     + _outermost("p")
     + f"OPTIONAL MATCH (p)-[:{Rel.WITHIN}*1..]->(a:{Label.PLACE}) "
-    "WITH b, op, org, p, up, collect(a.id) AS within_ids "
-    "WITH b, op, org, p, within_ids, CASE WHEN up IS NULL AND p.kind = 'district' THEN p ELSE up END AS d "
+    "WITH b, op, org, iss, p, up, collect(a.id) AS within_ids "
+    "WITH b, op, org, iss, p, within_ids, CASE WHEN up IS NULL AND p.kind = 'district' THEN p ELSE up END AS d "
     "ORDER BY coalesce(op.starts_on, 0), op.id "
     "RETURN b.id AS badge_id, collect({id: op.id, name: op.name, mode: op.mode, url: op.url, "
-    "organisation_id: org.id, organisation_name: org.name, place_id: p.id, place_name: p.name, "
+    "organisation_id: org.id, organisation_name: org.name, issuer_id: iss.id, issuer_name: iss.name, "
+    "place_id: p.id, place_name: p.name, "
     "within_ids: within_ids, district_id: d.id, district_name: d.name, "
     "starts_on: op.starts_on, ends_on: op.ends_on, "
     "session_starts: op.session_starts, session_ends: op.session_ends}) AS opportunities"

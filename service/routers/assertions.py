@@ -73,7 +73,11 @@ def _links(pub: Publisher, assertion_id: str) -> AssertionLinks:
 
 
 def _award_public(pub: Publisher, a: Award) -> AssertionPublic:
-    return AssertionPublic(id=a.id, badge_id=a.badge_id, learner_id=a.learner_id, status=a.status,
+    """An award as answered; one a dry run would create exists nowhere, so it has no ``status``,
+    only the ``would_status`` it would have (``would_create`` true)."""
+    new = a.would_create is True
+    return AssertionPublic(id=a.id, badge_id=a.badge_id, learner_id=a.learner_id,
+                           status=None if new else a.status, would_status=a.status if new else None,
                            issued_on=_time(a.issued_on), expires_on=_time(a.expires_on),
                            revocation_reason=a.revocation_reason,
                            created=a.created if a.would_create is None else None, would_create=a.would_create,
@@ -158,7 +162,10 @@ def award(
     ``?dry_run=true`` writes nothing, sends no notice and answers 200 with what
     the call would give, as the CSV dry run does: ``dry_run`` true, each award's
     ``would_create`` (true: it would be new) with ``created`` null, and for a
-    list ``created`` 0 and ``would_create`` counting the awards it would make.
+    list ``created`` 0 and ``would_create`` counting the awards it would make. An
+    award it would make has ``status`` null and ``would_status`` (``issued``): it
+    does not exist; one a key names, or the learner holds, is answered as stored,
+    as a real retry answers it.
 
     Who: admin, or an organisation key for ``org_id``; the badge must be one
     ``org_id`` defines.

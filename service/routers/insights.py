@@ -20,7 +20,7 @@ from colearn.insights.charts import FORMATS, render
 from colearn.domain import policy
 from colearn.domain.policy import Action
 from colearn.service.auth import Principal
-from colearn.service.catalogue import check_filters, request_fields
+from colearn.service.catalogue import filter_errors, refusing_also, request_fields
 from colearn.service.deps import SettingsDep, StoreDep, permit
 from colearn.service.insights_schemas import InsightPublic
 from colearn.service.schemas import Problem
@@ -146,7 +146,8 @@ def supply_demand(request: Request, _: Reader, insights: InsightsDep, store: Sto
     learners there who state an interest in the theme (an unknown ``theme`` is refused,
     422, and so is a ``place`` that is neither a district nor ``online``: a venue is
     refused naming its district, since places are counted by district)."""
-    check_filters(store, "query", theme=theme)
+    with refusing_also(filter_errors(store, "query", theme=theme)), request_fields("query"):
+        insights.check_place(place, online=True)  # an unknown theme and place are named together
     with request_fields("query"):
         answer = insights.supply_demand(theme=theme, place=place)
     return _answer(request, answer)
@@ -160,7 +161,8 @@ def unseen_talent(request: Request, _: Reader, insights: InsightsDep, store: Sto
     by home district and theme, with the opportunities that would move them up
     (an unknown ``theme`` is refused, 422, and so is a ``place`` that is not a district:
     a venue is refused naming its district, since places are counted by district)."""
-    check_filters(store, "query", theme=theme)
+    with refusing_also(filter_errors(store, "query", theme=theme)), request_fields("query"):
+        insights.check_place(place)  # an unknown theme and place are named together
     with request_fields("query"):
         answer = insights.unseen_talent(place=place, theme=theme)
     return _answer(request, answer)

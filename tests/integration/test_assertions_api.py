@@ -322,6 +322,43 @@ def test_no_second_copy_of_a_badge_held_live(api) -> None:
     assert renewed.status_code == 201 and renewed.json()["id"] != first.json()["id"]
 
 
+def test_a_dry_run_answers_a_new_award_as_unwritten_and_a_keyed_one_as_stored(api, store: GraphStore) -> None:
+    """A dry run answered a would-be award with ``status: "issued"``, which reads as issued; it
+    now has no status (it exists nowhere) and ``would_status`` "issued". A dry run whose key
+    names an existing award answered the request's values (status issued, the request's
+    issue date) where the real retry answers the stored award (here revoked, issued on
+    another day); it now answers as the real retry does. Single and list forms alike."""
+    client, keys = api
+    url = "/organisations/college/badges/web/assertions"
+    h = {**keys["college"], "Idempotency-Key": "dry-honest"}
+    first = client.post(url, json={"learner_id": "se-1", "issued_on": "2026-01-05T10:00:00Z"}, headers=h)
+    assert first.status_code == 201, first.text
+    aid = first.json()["id"]
+    assert client.post(f"/assertions/{aid}/revoke", json={"reason": "sent in error"},
+                       headers=keys["college"]).status_code == 200
+    retry = {"learner_id": "se-1", "issued_on": "2026-02-01T10:00:00Z"}
+    dry = client.post(url + "?dry_run=true", json=retry, headers=h)
+    [dry_item] = client.post(url + "?dry_run=true", json=[{**retry, "idempotency_key": "dry-honest"}],
+                             headers=keys["college"]).json()["data"]
+    real = client.post(url, json=retry, headers=h)
+    assert dry.status_code == 200 and real.status_code == 200, (dry.text, real.text)
+    assert (real.json()["id"], real.json()["status"], real.json()["issued_on"]) == (aid, "revoked",
+                                                                                   "2026-01-05T10:00:00Z")
+    shown = ("id", "badge_id", "learner_id", "status", "issued_on", "expires_on", "revocation_reason", "detail",
+             "links")
+    for answer in (dry.json(), dry_item):
+        assert {f: answer[f] for f in shown} == {f: real.json()[f] for f in shown}, answer
+        assert (answer["would_create"], answer["would_status"], answer["created"]) == (False, None, None)
+    new = {"recipient": {"type": "email", "identity": "not-yet@example.org"}}
+    one = client.post(url + "?dry_run=true", json=new, headers=keys["college"]).json()
+    [listed] = client.post(url + "?dry_run=true", json=[new], headers=keys["college"]).json()["data"]
+    for answer in (one, listed):
+        assert (answer["status"], answer["would_status"], answer["would_create"], answer["created"]) == (
+            None, "issued", True, None), answer
+    assert one["dry_run"] is True
+    assert client.get(f"/assertions/{one['id']}", headers=keys["college"]).status_code == 404
+
+
 def test_dry_run_of_a_single_and_a_list_award_writes_nothing(api, store: GraphStore) -> None:
     """``?dry_run=true`` on the single and list forms answers what the award would be, as the
     CSV dry run does, and writes nothing: no assertion, no learner, no claim link (notice)."""

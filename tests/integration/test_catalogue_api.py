@@ -378,6 +378,40 @@ def test_list_filters_naming_nothing_are_refused_by_field(api, store: GraphStore
     assert client.get("/spine-cells", params={"layer": "leadership"}, headers=h["partner"]).json()["count"] == 3
 
 
+def test_every_unknown_filter_value_is_named_at_once(api) -> None:
+    """Several unknown values in a GET route's query (two themes, a destination, a district;
+    a theme and a destination; a layer and a domain; an insight's theme and place) answered
+    one 422 naming only the first; every unknown value now has its own ``errors`` entry, in the order given, as a
+    body's unknown references do, and a known value among them is not named."""
+    client, h = api
+    cases = [
+        ("/learners/bf-0476/next", [("themes", "digital"), ("themes", "zz1"), ("themes", "zz2"),
+                                    ("destinations", "zz3"), ("district", "zz4")],
+         ["query.themes.1", "query.themes.2", "query.destinations.0", "query.district"]),
+        ("/visitors/next", [("themes", "zz1"), ("destinations", "zz2"), ("destinations", "zz3")],
+         ["query.themes.0", "query.destinations.0", "query.destinations.1"]),
+        ("/learners/bf-0476/pathways", [("themes", "zz1"), ("themes", "zz2"), ("district", "zz3")],
+         ["query.themes.0", "query.themes.1", "query.district"]),
+        ("/badges", [("theme", "zz1"), ("destination", "zz2"), ("organisation", "zz3")],
+         ["query.theme", "query.destination", "query.organisation"]),
+        ("/spine-cells", [("layer", "zz1"), ("domain", "zz2")], ["query.layer", "query.domain"]),
+        ("/pathways", [("destination", "zz1"), ("organisation", "zz2")],
+         ["query.destination", "query.organisation"]),
+        ("/organisations/kiln-digital/assertions", [("badge", "zz1"), ("learner", "zz2")],
+         ["query.badge", "query.learner"]),
+        ("/insights/spine", [("domain", "zz1"), ("layer", "zz2")], ["query.domain", "query.layer"]),
+        ("/insights/supply-demand", [("theme", "zz1"), ("place", "zz2")], ["query.theme", "query.place"]),
+        ("/insights/unseen-talent", [("theme", "zz1"), ("place", "zz2")], ["query.theme", "query.place"]),
+    ]
+    for route, params, fields in cases:
+        got = client.get(route, params=params, headers=h["admin"])
+        assert got.status_code == 422, (route, got.text)
+        errors = got.json()["errors"]
+        assert [e["field"] for e in errors] == fields, (route, errors)
+        named = [v for _, v in params if v.startswith("zz")]
+        assert all(f"'{v}'" in e["message"] for v, e in zip(named, errors, strict=True)), (route, errors)
+
+
 def test_sessions_round_trip_and_need_a_time_zone(api) -> None:
     """An opportunity answers its sessions as ``{start, end}`` objects, but a PATCH took only
     'START/END' strings, so what a GET gave could not be sent back (422). Both forms are

@@ -177,6 +177,24 @@ def test_catalogue_reads(any_store: GraphStore) -> None:
     assert opps["b0"][0]["id"] == "op1" and opps["b0"][0]["organisation_id"] == "org"
 
 
+@covers("BADGE_OPPORTUNITIES")
+def test_badge_opportunities_name_the_badges_issuer_apart_from_who_runs_them(any_store: GraphStore) -> None:
+    """Each opportunity names the badge's issuer (``DEFINES``) beside the organisation that runs
+    it (``OFFERS``), which may be another: a reason names the issuer, not the host."""
+    _seed(any_store)
+    any_store.write(queries.merge_nodes(Label.ORGANISATION), {"rows": [{"id": "host", "props": {"name": "Host"}}]})
+    any_store.write(queries.set_links(Label.OPPORTUNITY, Rel.OFFERS, Label.ORGANISATION, outgoing=False),
+                    {"rows": [{"id": "op1", "targets": [{"id": "host", "props": {}}]}]})
+    [row] = any_store.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": ["b0"], "now": 0})
+    [op] = row["opportunities"]
+    assert (op["organisation_id"], op["organisation_name"]) == ("host", "Host")
+    assert (op["issuer_id"], op["issuer_name"]) == ("org", "Org")
+    any_store.write(queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False),
+                    {"rows": [{"id": "b0", "targets": []}]})
+    [op] = any_store.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": ["b0"], "now": 0})[0]["opportunities"]
+    assert op["issuer_id"] is None and op["issuer_name"] is None
+
+
 @covers("set_links")
 def test_set_links_replaces_and_is_idempotent(any_store: GraphStore) -> None:
     _seed(any_store)

@@ -201,6 +201,8 @@ def test_issue_dry_run_says_would_award_and_awards_nothing(served: tuple[Path, s
     as_json = json.loads(runner.invoke(app, ["issue", "--csv", str(csv), "--org", ORG, "--dry-run", "--json"]).stdout)
     assert as_json["dry_run"] is True and [a["would_create"] for a in as_json["awards"]] == [True, False]
     assert all("created" not in a for a in as_json["awards"])
+    # the award it would make exists nowhere: no status, the one it would have apart; the held one as stored
+    assert [(a["status"], a.get("would_status")) for a in as_json["awards"]] == [(None, "issued"), ("issued", None)]
     one = json.loads(runner.invoke(app, ["issue", BADGE, "--org", ORG, "--email", "dry.one@example.org",
                                          "--dry-run", "--json"]).stdout)["awards"][0]
     assert one["would_create"] is True

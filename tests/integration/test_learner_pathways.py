@@ -60,6 +60,32 @@ def test_interest_pathway_climbs_the_layers_of_a_domain(rec: Recommender) -> Non
     assert all(s.opportunities and any(r.startswith("Awarded by ") for r in s.reasons) for s in steps)
 
 
+def test_a_step_names_the_badges_issuer_and_its_opportunity_only_as_through(store: GraphStore) -> None:
+    """A step's reason read "Awarded by Brackenford Startup Weekend": an opportunity's name, as if
+    it were the issuer. It names the organisation that defines (issues) the badge, and the
+    opportunity after "through"; here every opportunity is run by a visiting organisation, which
+    is not the issuer and is not named."""
+    import yaml
+
+    from colearn.graph.schema import Label, Rel
+    from tests.catalogue_builders import DEMO_CITY
+
+    _city(store)
+    store.write(queries.merge_nodes(Label.ORGANISATION), {"rows": [{"id": "visiting", "props": {"name": "Visiting"}}]})
+    opportunities = [o["id"] for o in yaml.safe_load((DEMO_CITY / "opportunities.yaml").read_text())]
+    store.write(queries.set_links(Label.OPPORTUNITY, Rel.OFFERS, Label.ORGANISATION, outgoing=False),
+                {"rows": [{"id": o, "targets": [{"id": "visiting", "props": {}}]} for o in opportunities]})
+    names = {o["id"]: o["name"] for o in yaml.safe_load((DEMO_CITY / "organisations.yaml").read_text())}
+    issuer = {b["id"]: names[b["issuer"]] for b in yaml.safe_load((DEMO_CITY / "badges.yaml").read_text())}
+    steps = learner_interest_pathway(Recommender.from_store(store), "bo",
+                                     interests_from(["youth-voice"], ["civic_engagement"]))
+    assert steps and all(s.opportunities for s in steps)
+    for s in steps:
+        [awarded] = [r for r in s.reasons if r.startswith("Awarded")]
+        more = f" and {len(s.opportunities) - 1} more" if len(s.opportunities) > 1 else ""
+        assert awarded == f"Awarded by {issuer[s.badge_id]}, through {s.opportunities[0]['name']}{more}", awarded
+
+
 def test_interest_pathway_to_a_cell_with_text(rec: Recommender) -> None:
     # cy holds only Digital Explorer (knowledge.engagement): nothing in skills yet. Target
     # skills.demonstration in the digital theme, "build a web app": skills.engagement has no

@@ -68,6 +68,34 @@ def test_other_commands_of_the_data_directory_publish_under_the_address_served(t
         kill_all([*everything, *wait_gone(everything)])
 
 
+def test_other_commands_never_take_a_stopped_servers_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second ``colearn serve`` of a data directory overwrote ``served-base-url`` with its
+    address and left it there when it stopped, so ``colearn issue`` (its settings without
+    COLEARN_BASE_URL) built links to a dead server while the first still served. Stopping
+    now puts back the address of the server still running, and an address whose server is
+    gone (killed, so it could not tidy up) is not used: the default is."""
+    from colearn.config import Settings
+
+    monkeypatch.delenv("COLEARN_BASE_URL", raising=False)
+    seed(tmp_path)
+    first, one = start_serve(tmp_path)
+    everything = [first.pid, *children(first.pid)]
+    try:
+        assert Settings(data_dir=tmp_path).base_url == one
+        second, two = start_serve(tmp_path)
+        everything += [second.pid, *children(second.pid)]
+        assert Settings(data_dir=tmp_path).base_url == two != one
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=60)
+        assert Settings(data_dir=tmp_path).base_url == one
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        assert wait_gone([first.pid]) == []
+        assert Settings(data_dir=tmp_path).base_url == "http://127.0.0.1:8000"
+    finally:
+        kill_all([*everything, *wait_gone(everything)])
+
+
 def test_a_killed_supervisor_leaves_nothing_behind(tmp_path: Path) -> None:
     seed(tmp_path)
     proc, base = start_serve(tmp_path, workers=2)

@@ -268,8 +268,34 @@ def test_the_api_plans_in_the_background_on_neo4j_only(neo: Neo4jStore, caplog: 
         backend = "falkordb"
 
     assert warm_plans(Plain()) is None  # type: ignore[arg-type]
-    with caplog.at_level(logging.INFO, logger="colearn.graph.plans"):
+    with caplog.at_level(logging.DEBUG, logger="colearn.graph.plans"):
         thread = warm_plans(CachedStore(neo))
         assert thread is not None and thread.daemon
         thread.join(timeout=120)
     assert f"Neo4j planned {len(constant_statements())} of colearn's statements" in caplog.text
+
+
+def test_the_planning_line_is_debug_when_routine_and_a_warning_when_a_statement_is_refused(
+        neo: Neo4jStore, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary of the start-up planning was logged at INFO, which ``colearn serve`` does not
+    show, even when Neo4j refused a statement (which then fails on its first call). All planned:
+    routine, DEBUG. Any refused: WARNING, naming it, so that an operator sees it."""
+    import logging
+
+    from colearn.graph import plans
+
+    def summary() -> logging.LogRecord:
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="colearn.graph.plans"):
+            thread = plans.warm_plans(neo)
+            assert thread is not None
+            thread.join(timeout=120)
+        [line] = [r for r in caplog.records if r.name == "colearn.graph.plans" and "Neo4j planned" in r.getMessage()]
+        return line
+
+    monkeypatch.setattr(plans, "constant_statements", lambda: {"GOOD": "MATCH (n:Learner) RETURN n.id AS id"})
+    assert summary().levelno == logging.DEBUG
+    monkeypatch.setattr(plans, "constant_statements", lambda: {"GOOD": "MATCH (n:Learner) RETURN n.id AS id",
+                                                               "BROKEN": "MATCH (n:Learner RETURN n"})
+    line = summary()
+    assert line.levelno == logging.WARNING and "refused: BROKEN" in line.getMessage()

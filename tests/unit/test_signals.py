@@ -174,6 +174,36 @@ def test_theme_and_destination_fit_follow_stated_interests_then_held_badges() ->
         "Leads to employment, the destination you chose"
 
 
+def test_fit_reasons_count_the_learners_own_badges_in_plain_words(k2: None) -> None:
+    """A learner with one badge read "like 1 of your 1 badges"; each count of their own badges
+    is now worded for what it is (one of one, both, all, one of several), and a one-day
+    trending window reads "the day", not "the 1 days"."""
+    p = _projection()
+    col = p.badges.row
+    theme, dest = ThemeFit().fit(p), DestinationFit().fit(p)
+    one = _profile(p, "t")  # first (digital, employment)
+    assert theme.explain(one, col("club")) == "In the digital theme, like the badge you hold"
+    assert dest.explain(one, col("club")) == "Leads to employment, like the badge you hold"
+    both = Profile.of([col("first"), col("club")])
+    assert theme.explain(both, col("show")) == "In the digital theme, like both your badges"
+    every = _profile(p, "u1")  # first, club, show: all digital
+    assert theme.explain(every, col("show")) == "In the digital theme, like all 3 of your badges"
+    some = _profile(p, "u4")  # first (digital), quiz (civic)
+    assert theme.explain(some, col("club")) == "In the digital theme, like one of your 2 badges"
+    assert Trending(window_days=1).fit(p).explain(one, col("first")) == (
+        "Trending: 5 learners earned it in the day up to your latest badge")
+    # a recommended pathway of one step read "0 of 1 steps met"
+    from colearn.recommender.pathways import score_pathways
+    from colearn.recommender.recommend import Recommender
+
+    step = {"title": "Read", "required": 1, "badges": ["read"]}
+    rec = Recommender().fit(p)
+    [single, double] = sorted(score_pathways(rec, one, [{"id": "a", "title": "A", "steps": [step]},
+                                                         {"id": "b", "title": "B", "steps": [step, step]}]),
+                              key=lambda s: s.pathway_id)
+    assert single.reasons[0] == "0 of 1 step met" and double.reasons[0] == "0 of 2 steps met"
+
+
 def test_a_destination_is_named_by_its_name_never_its_id() -> None:
     """The what-next reason and the pathway reason both say the destination's name (the catalogue
     node's ``name``); an unnamed one is said by its id, ``_`` read as a space."""
