@@ -102,12 +102,24 @@ class LearnerHistory:
         Raises:
             NotFound: unknown learner.
         """
+        profile, awaiting, _ = self.live_state(learner_id, interests)
+        return profile, awaiting
+
+    def live_state(self, learner_id: str,
+                   interests: Interests | None = None) -> tuple[Profile, frozenset[int], set[str]]:
+        """``live_profile_and_awaiting`` and, from the same read, the ids of every badge the
+        learner holds (``live_portfolio``'s).
+
+        Raises:
+            NotFound: unknown learner.
+        """
         if self.store_ is None:
             base, awaiting = self.profile(learner_id), frozenset[int]()
+            ids = {self.projection_.badges.id(int(b)) for b in base.held}
         else:
             live = self._live(learner_id)
-            base, awaiting = live.profile(), live.awaiting
-        return _with_interests(base, interests), awaiting
+            base, awaiting, ids = live.profile(), live.awaiting, live.badge_ids(self.projection_.badges)
+        return _with_interests(base, interests), awaiting, ids
 
     def live_portfolio(self, learner_id: str, interests: Interests | None = None) -> tuple[Profile, set[str]]:
         """``live_profile`` and the ids of every badge the learner holds now, by the same
@@ -118,13 +130,8 @@ class LearnerHistory:
         Raises:
             NotFound: unknown learner.
         """
-        if self.store_ is None:
-            base = self.profile(learner_id)
-            ids = {self.projection_.badges.id(int(b)) for b in base.held}
-        else:
-            live = self._live(learner_id)
-            base, ids = live.profile(), live.badge_ids(self.projection_.badges)
-        return _with_interests(base, interests), ids
+        profile, _, ids = self.live_state(learner_id, interests)
+        return profile, ids
 
     def _live(self, learner_id: str) -> LivePortfolio:
         """The learner's portfolio read from the graph, or from ``portfolios_`` when its
