@@ -23,10 +23,13 @@ learner's progress (``CompletionRoute.reason``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from colearn.caching import ExpiringCache
 from colearn.graph import queries
 from colearn.graph.issuing import completion_assertion_id
 from colearn.graph.schema import PathwayStatus
@@ -79,29 +82,74 @@ class Completions:
         return min(open_, key=lambda r: (-r.met / max(r.total, 1), -r.met, r.pathway_id), default=None)
 
 
-def completion_pathways(store: Any) -> list[dict[str, Any]]:
-    """Every pathway with a completion badge, any status (``queries.COMPLETION_PATHWAYS`` records)."""
+#: The backstop: kept completion pathways are read again after this long whatever the feed says.
+KEPT_TTL_S = 60.0
+
+
+class KeptPathways:
+    """``COMPLETION_PATHWAYS`` as last read, kept for a recommender whose feed follower drops it
+    (``portfolio_cache.give_cache``, ``forget_portfolios`` and any catalogue entry: a pathway,
+    its steps or a badge changed), so that "what next" reads it once, not per request (that read
+    took "what next" from about 6 to 9 ms a request on the demo city). A read that a drop
+    overtook is not kept; whatever the feed says, it is read again after ``ttl_s`` seconds.
+
+    Args:
+        ttl_s: the backstop, in seconds.
+        timer: the clock for ``ttl_s`` (``time.monotonic``; tests pass their own).
+    """
+
+    def __init__(self, ttl_s: float = KEPT_TTL_S, timer: Callable[[], float] = time.monotonic) -> None:
+        self._kept: ExpiringCache[str, list[dict[str, Any]]] = ExpiringCache(ttl_s, 1, timer)
+        self._lock = threading.Lock()
+        self._epoch = 0
+
+    def read(self, store: Any) -> list[dict[str, Any]]:
+        """The pathways as kept, else read from ``store`` (and kept unless dropped meanwhile)."""
+        got = self._kept.get("")
+        if got is not None:
+            return got
+        with self._lock:
+            epoch = self._epoch
+        rows = [r["record"] for r in store.read(queries.COMPLETION_PATHWAYS)]
+        with self._lock:
+            if self._epoch == epoch:
+                self._kept.put("", rows)
+        return rows
+
+    def forget(self) -> None:
+        """Drop what is kept (the next ``read`` reads the graph)."""
+        with self._lock:
+            self._epoch += 1
+            self._kept.clear()
+
+
+def completion_pathways(store: Any, kept: KeptPathways | None = None) -> list[dict[str, Any]]:
+    """Every pathway with a completion badge, any status (``queries.COMPLETION_PATHWAYS`` records),
+    from ``kept`` when given; none without a store."""
     if store is None:
         return []
+    if kept is not None:
+        return kept.read(store)
     return [r["record"] for r in store.read(queries.COMPLETION_PATHWAYS)]
 
 
-def completion_badge_ids(store: Any) -> set[str]:
+def completion_badge_ids(store: Any, kept: KeptPathways | None = None) -> set[str]:
     """The ids of every pathway's completion badge, whatever the pathway's status."""
-    return {p["completion_badge"] for p in completion_pathways(store) if p.get("completion_badge")}
+    return {p["completion_badge"] for p in completion_pathways(store, kept) if p.get("completion_badge")}
 
 
-def completions_for(store: Any, learner_id: str | None, held_ids: Iterable[str]) -> Completions:
+def completions_for(store: Any, learner_id: str | None, held_ids: Iterable[str],
+                    kept: KeptPathways | None = None) -> Completions:
     """Each completion badge's pathways as they stand for a learner holding ``held_ids``
     (``learner_id`` None: a visitor, for whom no completion was ever made).
 
-    Two reads at most: ``COMPLETION_PATHWAYS``, then ``COMPLETIONS_MADE`` for the
-    published pathways the learner has started (only those could be offered).
-    Nothing without a store.
+    Two reads at most: ``COMPLETION_PATHWAYS`` (none when ``kept`` holds it), then
+    ``COMPLETIONS_MADE`` for the published pathways the learner has started (only
+    those could be offered). Nothing without a store.
     """
     held = set(held_ids)
     routes: list[CompletionRoute] = []
-    for p in completion_pathways(store):
+    for p in completion_pathways(store, kept):
         met = steps_met(p, held)
         routes.append(CompletionRoute(p["id"], p.get("title") or p["id"], p["completion_badge"],
                                       p.get("status") == PathwayStatus.PUBLISHED, sum(met), len(met)))

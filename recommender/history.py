@@ -19,6 +19,7 @@ from colearn.errors import NotFound
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.recommender.index import IdIndex
+from colearn.recommender.completions import KeptPathways
 from colearn.recommender.portfolio_cache import LivePortfolio, PortfolioCache
 from colearn.recommender.awards import epoch_seconds
 from colearn.recommender.projections import Projection
@@ -45,6 +46,9 @@ class LearnerHistory:
     #: Set by the feed follower that keeps this recommender current (``recommender.follower``),
     #: which drops its entries as the feed says; without one every ask reads the graph.
     portfolios_: PortfolioCache | None = None
+    #: Set by the same follower: the pathways with completion badges, kept until a catalogue
+    #: entry (``completions.KeptPathways``); without one every ask reads them.
+    pathways_: KeptPathways | None = None
 
     def _history(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         if row < self.projection_.n_learners:

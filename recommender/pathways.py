@@ -426,7 +426,7 @@ def learner_interest_pathway(rec: Any, learner_id: str, target: Interests) -> In
     profile, awaiting = rec.live_profile_and_awaiting(learner_id, target)
     from colearn.recommender.completions import completion_badge_ids  # it reads steps_met from here
 
-    exclude = sorted(completion_badge_ids(rec.store_))
+    exclude = sorted(completion_badge_ids(rec.store_, getattr(rec, "pathways_", None)))
     exclude += [rec.badges.id(c) for c in sorted(awaiting)]  # awarded, awaiting the learner's answer
     opps = rec.opportunities(list(rec.badges.ids))
     return interest_pathway(rec, profile, exclude=exclude, opportunities=opps)

@@ -364,7 +364,7 @@ class Recommender(LearnerHistory, Scoring):
         (``completions``: the rule is told there); as ``_rank`` without a store."""
         if self.store_ is None:
             return self._rank(profile, limit, reach, skip)
-        done = completions_for(self.store_, learner_id, held_ids)
+        done = completions_for(self.store_, learner_id, held_ids, self.pathways_)
         closed = (self.projection_.badges.get(b) for b in done.closed())
         recs = self._rank(profile, limit, reach, skip | {c for c in closed if c is not None})
         out = []

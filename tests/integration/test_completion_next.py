@@ -11,11 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from colearn.config import Settings
+from colearn.domain import catalogue
 from colearn.domain.awards import revoke, withdraw
 from colearn.domain.completions import award_completion, completion_assertion_id
-from colearn.graph import queries
+from colearn.graph import feed, queries
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_demo_catalogue
+from colearn.recommender.follower import FeedFollower
 from colearn.recommender.pathways import interests_from, learner_interest_pathway, learner_pathways
 from colearn.recommender.recommend import MAX_LIMIT, Recommender
 from colearn.recommender.signals import Interests
@@ -86,11 +88,9 @@ def test_a_revoked_or_withdrawn_completion_is_not_offered_again(store: GraphStor
     rec = Recommender.from_store(store)
     for learner in ("eve", "fay"):
         assert "digital-careers-award" not in _next(rec, learner), learner
-        # nor is it a step of an interest pathway, or a next step's badge
+        # nor is it a step of an interest pathway
         steps = learner_interest_pathway(rec, learner, interests_from(["digital"])).steps
-        assert "digital-careers-award" not in {s.badge_id for s in steps}
-        assert not any("digital-careers-award" in (s.next_step or {}).get("badges", [])
-                       for s in learner_pathways(rec, learner))
+        assert steps and "digital-careers-award" not in {s.badge_id for s in steps}
     # cy, who met a step and was never awarded the completion, is still offered it
     assert "digital-careers-award" in _next(rec, "cy")
 
@@ -129,6 +129,33 @@ def test_free_text_counts_in_a_scored_pathway_fit(rec: Recommender) -> None:
     # a pathway the text does not match keeps its parts, now averaged over three
     assert said["young-entrepreneur"].fit == pytest.approx(plain["young-entrepreneur"].fit * 2 / 3)
     assert not any("Matches your interest" in r for r in said["young-entrepreneur"].reasons)
+
+
+def test_a_followed_recommender_reads_completion_pathways_once_until_the_feed_names_a_pathway(
+        store: GraphStore) -> None:
+    _city(store)
+    rec = Recommender.from_store(store)
+    follower = FeedFollower(store, lambda: Recommender.from_store(store), recommender=rec,
+                            position=feed.feed_head(store)).start()
+    try:
+        reads: list[str] = []
+        real = store.read
+
+        def counting(statement: str, params: dict | None = None) -> list:
+            reads.append(statement)
+            return real(statement, params)
+
+        store.read = counting  # type: ignore[method-assign]
+        assert "digital-careers-award" in _next(rec, "cy")
+        assert rec.recommend_for_interests(Interests(themes=("digital",)))
+        assert reads.count(queries.COMPLETION_PATHWAYS) == 1  # kept for the next ask
+        catalogue.set_pathway_status(store, "digital-careers", "archived", now=T0)
+        follower.sync()  # the feed's pathway entry drops what was kept
+        assert "digital-careers-award" not in _next(rec, "cy")
+        assert reads.count(queries.COMPLETION_PATHWAYS) == 2
+    finally:
+        store.read = real  # type: ignore[method-assign]
+        follower.stop()
 
 
 @pytest.fixture
