@@ -11,7 +11,6 @@ idempotent statement recorded in the change feed like every award
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 
 from colearn.errors import NotFound
 from colearn.graph import feed, queries
-from colearn.graph.issuing import COMPLETION_SOURCE, hashed_recipient, learner_page
+from colearn.graph.issuing import COMPLETION_SOURCE, completion_assertion_id, hashed_recipient, learner_page
 from colearn.graph.schema import AssertionStatus, PathwayStatus
 from colearn.graph.store import GraphStore
 from colearn.records.catalogue import no_required_step
@@ -55,11 +54,6 @@ class Completion:
     assertion_id: str | None
     badge_id: str | None
     unmet_steps: list[int]
-
-
-def completion_assertion_id(pathway_id: str, learner_id: str) -> str:
-    """The one assertion id a pathway's completion by a learner can have."""
-    return "pc-" + hashlib.sha256(f"{pathway_id}\x00{learner_id}".encode()).hexdigest()[:32]
 
 
 def unmet_steps(pathway: dict[str, Any], held: set[str]) -> list[int]:

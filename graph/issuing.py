@@ -62,6 +62,13 @@ COMPLETION_SOURCE = "pathway-completion"
 PUBLISHED_SOURCES = (SOURCE, COMPLETION_SOURCE)
 
 
+def completion_assertion_id(pathway_id: str, learner_id: str) -> str:
+    """The one assertion id a pathway's completion by a learner can have (``pc-`` and 32 hex
+    digits): ``domain.completions`` awards it under this id, once ever, and the recommender
+    finds it by this id after it was withdrawn (which leaves it no link to the learner)."""
+    return "pc-" + hashlib.sha256(f"{pathway_id}\x00{learner_id}".encode()).hexdigest()[:32]
+
+
 #: Recipient kinds an organisation may name (OB 2.0 IdentityObject ``type``).
 RECIPIENT_TYPES = ("email", "url")
 

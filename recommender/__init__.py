@@ -15,7 +15,8 @@ imports from ``ingest`` or ``service``.
 - Answers: ``recommend`` (``Recommender``, ``Recommendation``: signals blended by
   ``ranker``, a LambdaRank model, each result with its reasons), ``opportunities``
   (where and when a badge can be earned), ``pathways`` (interest pathways, and
-  recommended ones scored).
+  recommended ones scored), ``completions`` (when a pathway's completion badge is
+  offered, and its reason).
 - Keeping current: ``follower`` (applies the graph's change feed) and
   ``embedding_queue`` (text vectors made off the request path).
 - Evaluation: ``evaluation`` (metrics, the temporal leave-last-out split),

@@ -17,8 +17,9 @@ background thread and:
   anew); when the feed has a gap (entries it needed were pruned: it was
   away longer than ``reader_ttl_s``); when it is more than ``max_lag``
   entries behind; and, to bound memory, after ``compact_after`` incremental
-  changes or ``compact_every_s`` seconds. Pathway entries need nothing:
-  pathways are read from the graph per request;
+  changes or ``compact_every_s`` seconds. Pathway entries need no build:
+  pathways are read from the graph per request, but for the pathways with
+  completion badges, kept until any catalogue entry (``completions.KeptPathways``);
 - reconciles, every ``expiry_every_s``, the awards whose expiry passed
   (``expiries.ExpiryWatch``: no write marks one, so the feed cannot).
 
@@ -66,7 +67,7 @@ from colearn.graph.feed_readers import HEARTBEAT_S, PRUNE_EVERY_S, READER_TTL_S,
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.recommender.expiries import EVERY_S as EXPIRY_EVERY_S, ExpiryWatch
-from colearn.recommender.portfolio_cache import forget_portfolios, give_cache
+from colearn.recommender.portfolio_cache import forget_pathways, forget_portfolios, give_cache
 from colearn.recommender.rebuild import release_memory
 
 log = logging.getLogger(__name__)
@@ -299,6 +300,8 @@ class FeedFollower:
                 pairs.update(dict.fromkeys(zip(e["learners"] or [], e["badges"] or [])))
         if any(e["kind"] in (feed.CATALOGUE, feed.EMBEDDINGS) and e["label"] not in _LIVE_LABELS for e in entries):
             forget_portfolios(rec)  # a badge deleted leaves portfolios too
+        elif any(e["kind"] == feed.CATALOGUE for e in entries):
+            forget_pathways(rec)  # a pathway or its steps changed: which completion badges are offered
         replaying = threading.current_thread() is self._builder
         for reason in filter(None, map(_build_reason, entries if replaying else new)):
             self._request_rebuild(reason, urgent=True)

@@ -19,6 +19,7 @@ from colearn.errors import NotFound
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
 from colearn.recommender.index import IdIndex
+from colearn.recommender.completions import KeptPathways
 from colearn.recommender.portfolio_cache import LivePortfolio, PortfolioCache
 from colearn.recommender.awards import epoch_seconds
 from colearn.recommender.projections import Projection
@@ -45,6 +46,9 @@ class LearnerHistory:
     #: Set by the feed follower that keeps this recommender current (``recommender.follower``),
     #: which drops its entries as the feed says; without one every ask reads the graph.
     portfolios_: PortfolioCache | None = None
+    #: Set by the same follower: the pathways with completion badges, kept until a catalogue
+    #: entry (``completions.KeptPathways``); without one every ask reads them.
+    pathways_: KeptPathways | None = None
 
     def _history(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         if row < self.projection_.n_learners:
@@ -102,12 +106,24 @@ class LearnerHistory:
         Raises:
             NotFound: unknown learner.
         """
+        profile, awaiting, _ = self.live_state(learner_id, interests)
+        return profile, awaiting
+
+    def live_state(self, learner_id: str,
+                   interests: Interests | None = None) -> tuple[Profile, frozenset[int], set[str]]:
+        """``live_profile_and_awaiting`` and, from the same read, the ids of every badge the
+        learner holds (``live_portfolio``'s).
+
+        Raises:
+            NotFound: unknown learner.
+        """
         if self.store_ is None:
             base, awaiting = self.profile(learner_id), frozenset[int]()
+            ids = {self.projection_.badges.id(int(b)) for b in base.held}
         else:
             live = self._live(learner_id)
-            base, awaiting = live.profile(), live.awaiting
-        return _with_interests(base, interests), awaiting
+            base, awaiting, ids = live.profile(), live.awaiting, live.badge_ids(self.projection_.badges)
+        return _with_interests(base, interests), awaiting, ids
 
     def live_portfolio(self, learner_id: str, interests: Interests | None = None) -> tuple[Profile, set[str]]:
         """``live_profile`` and the ids of every badge the learner holds now, by the same
@@ -118,13 +134,8 @@ class LearnerHistory:
         Raises:
             NotFound: unknown learner.
         """
-        if self.store_ is None:
-            base = self.profile(learner_id)
-            ids = {self.projection_.badges.id(int(b)) for b in base.held}
-        else:
-            live = self._live(learner_id)
-            base, ids = live.profile(), live.badge_ids(self.projection_.badges)
-        return _with_interests(base, interests), ids
+        profile, _, ids = self.live_state(learner_id, interests)
+        return profile, ids
 
     def _live(self, learner_id: str) -> LivePortfolio:
         """The learner's portfolio read from the graph, or from ``portfolios_`` when its

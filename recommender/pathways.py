@@ -12,8 +12,12 @@ over what was stated) plus ``THEME_SWITCH`` when it shares no theme with the
 step before; ties go to the badge an opportunity awards, then the more held,
 then the id. The steps of all target domains are merged in spine order
 (``networkx.lexicographical_topological_sort`` on the precedence graph, key
-layer then domain). Completion badges of recommended pathways are never
-steps (they are awarded for finishing a pathway).
+layer then domain). Completion badges of pathways (of any status) are never
+steps (they are awarded for finishing a pathway: ``learner_interest_pathway``
+leaves them out). With no step, the answer says why (``InterestPathway.detail``):
+the learner already reached the target's layer in each of its domains (e.g. a
+theme whose badges stop below the layer they reached), or no badge they do not
+hold fits it.
 
 Recommended pathways (``score_pathways``): a step is met when the learner
 holds at least ``required`` of its badges; ``progress = met / steps`` over the
@@ -22,8 +26,11 @@ non-optional steps; the next step is the first unmet non-optional one;
 domain or the learner holds a badge one layer below it in that domain, 0.5
 when they are active in that domain lower down, else 0; ``fit`` is the mean
 of destination fit (1 when the pathway leads to a stated destination, else the
-share of the learner's badges leading there) and theme fit (the mean theme fit
-of the pathway's badges). The score is ``W_FIT·fit + W_PROGRESS·progress +
+share of the learner's badges leading there), theme fit (the mean theme fit
+of the pathway's badges) and, when free text is stated, text fit (the cosine
+of the text to the pathway's title and description in the text signal's
+model, 0 unless above the model's ``text.MIN_MATCH``, as for "what next"
+reasons; ``TextSimilarity.matches``). The score is ``W_FIT·fit + W_PROGRESS·progress +
 W_READY·readiness``; a completed pathway ranks after every unfinished one.
 """
 
@@ -62,6 +69,21 @@ class PathwayStep:
     cell: str
     reasons: list[str] = field(default_factory=list)
     opportunities: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class InterestPathway:
+    """An interest pathway: its steps, and why it has none when it has none.
+
+    Attributes:
+        steps: in spine order.
+        detail: ``None`` with steps; else why there are none, in plain words (the
+            learner is already at or above every layer the target reaches, or no
+            badge they do not hold fits it).
+    """
+
+    steps: list[PathwayStep]
+    detail: str | None = None
 
 
 @dataclass
@@ -115,7 +137,7 @@ EMPTY_TARGET = "the target needs spine cells, themes, a destination or free text
 
 
 def interest_pathway(rec: Any, profile: Profile, *, exclude: Sequence[str] = (),
-                     opportunities: Mapping[str, list[dict[str, Any]]] | None = None) -> list[PathwayStep]:
+                     opportunities: Mapping[str, list[dict[str, Any]]] | None = None) -> InterestPathway:
     """The ordered steps from what ``profile`` holds to ``profile.interests`` (see the module docstring).
 
     Args:
@@ -127,7 +149,9 @@ def interest_pathway(rec: Any, profile: Profile, *, exclude: Sequence[str] = (),
         opportunities: ``{badge_id: [opportunity rows]}``; steps with one are preferred on ties.
 
     Returns:
-        The steps, in spine order; empty when the learner already reached the target.
+        The steps, in spine order; none, with a ``detail`` saying why, when the
+        learner already reached (or passed) the target's layer in each of its
+        domains, or no badge they do not hold fits it.
 
     Raises:
         InvalidInput: the target is empty or names an unknown spine cell.
@@ -153,7 +177,7 @@ def interest_pathway(rec: Any, profile: Profile, *, exclude: Sequence[str] = (),
     if not goal_cells:
         fitting = [b for b in range(p.n_badges) if fit[b] > 0 and b not in held and b not in banned]
         if not fitting:
-            return []
+            return InterestPathway([], NO_FITTING_BADGE)
         top = max(max(info[c].layer_rank for c in cells_of[b]) for b in fitting if cells_of[b])
         best = min((b for b in fitting if any(info[c].layer_rank == top for c in cells_of[b])),
                    key=lambda b: (-fit[b], -len(opps.get(p.badges.id(b), [])), -holders[b], p.badges.id(b)))
@@ -224,7 +248,47 @@ def interest_pathway(rec: Any, profile: Profile, *, exclude: Sequence[str] = (),
                            + (f" and {len(rows) - 1} more" if len(rows) > 1 else ""))
         out.append(PathwayStep(badge_id=p.badges.id(b), name=p.badge_names[b], cell=c.id, reasons=reasons,
                                opportunities=rows))
-    return out
+    if out:
+        return InterestPathway(out)
+    return InterestPathway([], _no_steps([info[g] for g in goal_cells], reached, layers, given=bool(target.cells)))
+
+
+#: ``InterestPathway.detail`` when no badge the learner does not hold fits the target.
+NO_FITTING_BADGE = "No steps: no badge you do not hold yet fits this target."
+
+
+def _no_steps(goals: Sequence[Any], reached: Mapping[str, int], layers: Sequence[tuple[int, str]], *,
+              given: bool) -> str:
+    """Why an interest pathway to the ``goals`` cells (``SpineCell``; ``given``: named in the
+    target, else the highest layer its fitting badges reach) has no step, goal by goal."""
+    parts = []
+    for g in goals:
+        domain = g.domain_label.lower()
+        mine = reached.get(g.domain, -1)
+        if mine >= g.layer_rank:
+            have = next(lay for r, lay in layers if r == mine)
+            parts.append(f"you have reached {domain}: {have}, at or above the target {domain}: {g.layer}" if given
+                         else f"the badges that fit this target reach {domain}: {g.layer} at most, and you have "
+                              f"reached {domain}: {have}")
+        else:
+            parts.append(f"no badge you do not hold yet fits {domain}: {g.layer}")
+    return "No steps: " + "; ".join(parts) + "."
+
+
+def required_steps(pathway: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A pathway's non-optional steps, in order (those its progress counts)."""
+    return [s for s in pathway.get("steps") or [] if not s.get("optional")]
+
+
+def steps_met(pathway: Mapping[str, Any], held_ids: set[str]) -> list[bool]:
+    """Per non-optional step of ``pathway`` (``required_steps``), whether ``held_ids`` meet it:
+    at least its ``required`` (default 1) of its badges are held."""
+    return [len(held_ids & set(s["badges"])) >= int(s.get("required") or 1) for s in required_steps(pathway)]
+
+
+def pathway_text(pathway: Mapping[str, Any]) -> str:
+    """What stated free text is matched against for a recommended pathway: its title and description."""
+    return ". ".join(t for t in (pathway.get("title"), pathway.get("description")) if t)
 
 
 def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, Any]],
@@ -254,10 +318,13 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
             cell = p.cell_info[int(c)]
             reached[cell.domain] = max(reached.get(cell.domain, -1), cell.layer_rank)
     min_rank = min((c.layer_rank for c in p.cell_info), default=0)
+    stated_text = bool(profile.interests.text.strip())
+    text_signal = rec.signals_["text"]
+    text_fits = text_signal.matches(profile, [pathway_text(pw) for pw in pathways]) if stated_text else None
     scored = []
-    for pw in pathways:
-        steps = [s for s in pw.get("steps") or [] if not s.get("optional")]
-        met = [len(held_ids & set(s["badges"])) >= int(s.get("required") or 1) for s in steps]
+    for n_pw, pw in enumerate(pathways):
+        steps = required_steps(pw)
+        met = steps_met(pw, held_ids)
         total = len(steps)
         progress = sum(met) / total if total else 0.0
         nxt = next((i for i, m in enumerate(met) if not m), None)
@@ -280,7 +347,8 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
         cols = [p.badges.get(b) for s in pw.get("steps") or [] for b in s["badges"]]
         cols = [c for c in cols if c is not None]
         theme = float(np.mean(theme_fit[cols])) if cols else 0.0
-        fit = (dest_fit + theme) / 2
+        text = float(text_fits[n_pw]) if text_fits is not None else 0.0
+        fit = (dest_fit + theme + text) / 3 if stated_text else (dest_fit + theme) / 2
         score = W_FIT * fit + W_PROGRESS * progress + W_READY * readiness
         reasons = [f"{sum(met)} of {total} step{'s' * (total != 1)} met"]  # "1 of 1 step met", "2 of 3 steps met"
         if dest_fit > 0 and d is not None:
@@ -288,6 +356,8 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
                                                round(dest_fit * len(profile.held)), len(profile.held)))
         if theme > 0:
             reasons.append(f"Its badges fit your themes ({theme:.0%})")
+        if text > 0:
+            reasons.append(text_signal.match_reason(profile))
         next_step = None
         if nxt is not None:
             s = steps[nxt]
@@ -346,16 +416,19 @@ def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = No
     return scored
 
 
-def learner_interest_pathway(rec: Any, learner_id: str, target: Interests) -> list[PathwayStep]:
+def learner_interest_pathway(rec: Any, learner_id: str, target: Interests) -> InterestPathway:
     """``interest_pathway`` for a learner's live portfolio, with the opportunities that award each step.
+    No step is a pathway's completion badge (of any pathway, whatever its status:
+    ``completions.completion_badge_ids``) nor a badge awarded to the learner that awaits their answer.
 
     Raises:
         NotFound: unknown learner.
         InvalidInput: see ``interest_pathway``.
     """
     profile, awaiting = rec.live_profile_and_awaiting(learner_id, target)
-    store = rec.store_
-    exclude = [p["completion_badge"] for p in published_pathways(store) if p.get("completion_badge")]
+    from colearn.recommender.completions import completion_badge_ids  # it reads steps_met from here
+
+    exclude = sorted(completion_badge_ids(rec.store_, getattr(rec, "pathways_", None)))
     exclude += [rec.badges.id(c) for c in sorted(awaiting)]  # awarded, awaiting the learner's answer
     opps = rec.opportunities(list(rec.badges.ids))
     return interest_pathway(rec, profile, exclude=exclude, opportunities=opps)

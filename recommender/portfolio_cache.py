@@ -154,13 +154,25 @@ class PortfolioCache:
 
 
 def give_cache(rec: Any) -> None:
-    """Give ``rec`` an empty ``PortfolioCache`` (a recommender that reads portfolios from the store)."""
+    """Give ``rec`` an empty ``PortfolioCache`` (a recommender that reads portfolios from the store)
+    and an empty ``completions.KeptPathways`` (its pathways with completion badges)."""
     if rec is not None and hasattr(rec, "portfolios_"):
+        from colearn.recommender.completions import KeptPathways
+
         rec.portfolios_ = PortfolioCache()
+        rec.pathways_ = KeptPathways()
 
 
 def forget_portfolios(rec: Any) -> None:
-    """Empty ``rec``'s ``PortfolioCache``, if it has one."""
+    """Empty ``rec``'s ``PortfolioCache`` and its kept pathways (``forget_pathways``), if it has them."""
     cache = getattr(rec, "portfolios_", None)
     if cache is not None:
         cache.clear()
+    forget_pathways(rec)
+
+
+def forget_pathways(rec: Any) -> None:
+    """Drop ``rec``'s kept pathways with completion badges (``completions.KeptPathways``), if any."""
+    kept = getattr(rec, "pathways_", None)
+    if kept is not None:
+        kept.forget()

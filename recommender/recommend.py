@@ -19,7 +19,7 @@ import logging
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,8 @@ from colearn.recommender.blending import (  # noqa: F401  (re-exported: public n
     CANDIDATES_PER_SIGNAL, COLD_START_WEIGHTS, DEFAULT_WEIGHTS, INTEREST_WEIGHT, KNN_NEIGHBOURS, PPR_ALPHA,
     PPR_MAX_ITER, PPR_NEIGHBOURS, PPR_TOP_K, RP3_BETA, TRANSITION_DECAY, TRENDING_DAYS, W_ITEM_KNN,
     W_POPULARITY, W_SPINE, Scoring, default_signals, ranker_signals)
-from colearn.recommender.explaining import MAX_REASONS  # noqa: F401  (re-exported)
+from colearn.recommender.completions import completions_for
+from colearn.recommender.explaining import MAX_REASONS
 from colearn.recommender.history import LearnerHistory
 from colearn.recommender.index import IdIndex
 from colearn.recommender.opportunities import ANY_TIME, Reach, earnable
@@ -65,7 +66,8 @@ class Recommendation:
         name: its display name.
         score: the blended score (higher is better; comparable within one answer).
         reasons: one plain sentence per signal that contributed, largest
-            contribution first.
+            contribution first; for a pathway's completion badge, first the
+            pathway that awards it and the steps met (``completions``).
         opportunities: the current opportunities (not ended) that award the
             badge, as ``BADGE_OPPORTUNITIES`` returns them (``id, name, mode,
             url, organisation_id, place_id, place_name, district_id, starts_on,
@@ -340,7 +342,11 @@ class Recommender(LearnerHistory, Scoring):
             learner holds or has been awarded and not yet answered (``awaiting``),
             nor one whose every opportunity has ended (or, with
             ``reach``, one with no current opportunity within reach; see
-            ``opportunities.earnable``); fewer when fewer badges have any score.
+            ``opportunities.earnable``), nor a pathway's completion badge the learner
+            cannot earn now (``completions``: its pathway not started, not published,
+            or its completion already made, e.g. revoked); fewer when fewer badges have
+            any score. A completion badge's first reason names its pathway and the
+            learner's progress.
 
         Raises:
             NotFound: the learner does not exist (in the graph, when built from
@@ -348,8 +354,24 @@ class Recommender(LearnerHistory, Scoring):
             InvalidInput: ``limit`` is out of range.
             StoreUnavailable: the store cannot be reached.
         """
-        profile, awaiting = self.live_profile_and_awaiting(learner_id, interests)
-        return self._rank(profile, limit, reach, skip=awaiting)
+        profile, awaiting, held_ids = self.live_state(learner_id, interests)
+        return self._rank_offered(profile, limit, reach, awaiting, learner_id, held_ids)
+
+    def _rank_offered(self, profile: Profile, limit: int, reach: Reach | None, skip: frozenset[int],
+                      learner_id: str | None, held_ids: Iterable[str]) -> list[Recommendation]:
+        """``_rank`` less the completion badges not to offer to this learner (``learner_id`` None:
+        a visitor), each completion badge offered with its pathway as its first reason
+        (``completions``: the rule is told there); as ``_rank`` without a store."""
+        if self.store_ is None:
+            return self._rank(profile, limit, reach, skip)
+        done = completions_for(self.store_, learner_id, held_ids, self.pathways_)
+        closed = (self.projection_.badges.get(b) for b in done.closed())
+        recs = self._rank(profile, limit, reach, skip | {c for c in closed if c is not None})
+        out = []
+        for r in recs:
+            route = done.best(r.badge_id)
+            out.append(r if route is None else replace(r, reasons=[route.reason(), *r.reasons][:MAX_REASONS]))
+        return out
 
     def recommend_for_interests(self, interests: Interests, limit: int = 10,
                                 reach: Reach | None = None) -> list[Recommendation]:
@@ -358,7 +380,7 @@ class Recommender(LearnerHistory, Scoring):
         Raises:
             InvalidInput: ``limit`` is out of range.
         """
-        return self._rank(Profile.of([], interests=interests), limit, reach)
+        return self._rank_offered(Profile.of([], interests=interests), limit, reach, frozenset(), None, ())
 
     def recommend_for_badges(self, badge_ids: Sequence[str], limit: int = 10) -> list[Recommendation]:
         """Recommendations for someone holding ``badge_ids`` (no learner record needed).
@@ -367,7 +389,7 @@ class Recommender(LearnerHistory, Scoring):
             NotFound: a badge is not in the projection.
             InvalidInput: ``limit`` is out of range.
         """
-        return self._rank(self.profile_of_badges(badge_ids), limit)
+        return self._rank_offered(self.profile_of_badges(badge_ids), limit, None, frozenset(), None, badge_ids)
     @property
     def badges(self) -> IdIndex:
         """Badge ids <-> columns of every score vector."""

@@ -42,6 +42,8 @@ MINILM = "all-MiniLM-L6-v2"
 #: ("coding", "football", "helping older people") 0.36 to 0.51 with their best badge.
 #: TF-IDF similarity is above 0 only when texts share a word, so any is a match.
 MIN_MATCH = {MINILM: 0.3, "tfidf": 0.0}
+#: The most other texts (``TextSimilarity.matches``: pathways) whose vectors one signal keeps.
+_TEXTS_KEPT = 4_096
 
 
 class Embedder(Protocol):
@@ -272,10 +274,32 @@ class TextSimilarity:
         if sim <= MIN_MATCH.get(self.model_, 0.0):
             return None
         if stated:
-            return f"Matches your interest '{profile.interests.text.strip()[:60]}'"
+            return self.match_reason(profile)
         held_sims = self.vectors_[profile.held] @ self.vectors_[badge]
         best = int(profile.held[int(np.argmax(held_sims))])
         return f"Described much like {self.names_[best]}, which you hold"
+
+    def matches(self, profile: Profile, texts: Sequence[str]) -> np.ndarray:
+        """How well other texts (e.g. pathways' titles and descriptions) match the learner's stated
+        free text, float64 ``[len(texts)]``: each text's cosine to it, embedded by the same model,
+        and 0 where that is not above ``MIN_MATCH`` (as ``explain`` never calls such a pair a
+        match) or without stated text. Each text's vector is kept (up to ``_TEXTS_KEPT``)."""
+        q, stated = self._query(profile)
+        out = np.zeros(len(texts))
+        if q is None or not stated or not texts:
+            return out
+        memo = self.__dict__.setdefault("_text_vectors", {})
+        new = [t for t in dict.fromkeys(texts) if t not in memo]
+        if new:
+            if len(memo) + len(new) > _TEXTS_KEPT:
+                memo.clear()
+            memo.update(zip(new, np.asarray(self.embedder_.embed(new), dtype=np.float32)))
+        sims = np.array([float(memo[t] @ q) for t in texts])
+        return np.where(sims > MIN_MATCH.get(self.model_, 0.0), sims, 0.0)
+
+    def match_reason(self, profile: Profile) -> str:
+        """The sentence a match to the stated text reads as (``explain``'s)."""
+        return f"Matches your interest '{profile.interests.text.strip()[:60]}'"
 
     def add_award(self, held_before: np.ndarray, badge: int, **_: object) -> None:
         """Nothing to update: badge texts do not change with awards."""

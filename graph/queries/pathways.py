@@ -52,6 +52,22 @@ PATHWAY_GET_FOR_VIEWER = (
 )
 
 
+#: Every pathway that has a completion badge, whatever its status and kind (a
+#: completion badge is earned by completing its pathway, never as a step or by
+#: itself). No params. Returns rows ``{record}`` (``PATHWAY_PAGE``'s shape) ordered by id.
+COMPLETION_PATHWAYS = (
+    f"MATCH (n:{Label.PATHWAY})-[:{Rel.COMPLETES_WITH}]->(:{Label.BADGE}) WITH DISTINCT n "
+    + _PATHWAY_STEPS + f"WITH n, steps ORDER BY n.id RETURN {_PATHWAY_RECORD} AS record"
+)
+
+#: Which of these pathway completion awards were ever made (``AWARD_PATHWAY_COMPLETION``'s
+#: ids, ``issuing.completion_assertion_id``), in any state: issued, accepted, declined,
+#: revoked or withdrawn (a withdrawn one keeps no ``TO``, only its id). One made is never
+#: made again for that pathway and learner. Params: ``ids``. Returns rows ``{id}`` by id.
+COMPLETIONS_MADE = (
+    f"UNWIND $ids AS aid MATCH (a:{Label.ASSERTION} {{id: aid}}) RETURN a.id AS id ORDER BY id"
+)
+
 def pathway_upsert(*, create: bool) -> str:
     """Write a recommended pathway whole, in one statement: its properties, its
     author, destination and completion badge, and its steps (old steps deleted,

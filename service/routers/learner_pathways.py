@@ -72,6 +72,11 @@ class InterestPathwayPublic(BaseModel):
     learner_id: str
     target: InterestsIn
     steps: list[StepPublic]
+    detail: str | None = Field(default=None, description="null with steps; without any, why: the learner has "
+                                                          "already reached the target's layer in each of its "
+                                                          "domains (e.g. a theme whose badges stop below the "
+                                                          "layer they reached), or no badge they do not hold "
+                                                          "yet fits the target")
 
 
 class StepOpportunityPublic(OpportunityPublic):
@@ -100,7 +105,8 @@ class ScoredPathwayPublic(BaseModel):
     title: str
     destination: str | None
     score: float = Field(description="0.4 fit + 0.4 progress + 0.2 readiness")
-    fit: float
+    fit: float = Field(description="the mean of destination fit, theme fit and, when text is given, how well "
+                                   "the text matches the pathway's title and description")
     progress: float = Field(description="non-optional steps met / non-optional steps")
     readiness: float
     steps_met: int
@@ -129,13 +135,15 @@ def learner_recommended_pathways(
     _: LearnerReaderDep, recommender: RecommenderDep, store: StoreDep, learner_id: LearnerId,
     themes: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006 - FastAPI reads the default
     destinations: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
-    text: Annotated[str, Query(max_length=500)] = "",
+    text: Annotated[str, Query(max_length=500, description="free-text interests, matched against each "
+                                                           "pathway's title and description (part of fit)")] = "",
     district: DistrictQuery = None,
     online: OnlineQuery = False,
 ) -> Any:
-    """The organisations' published pathways ranked for this learner: fit, progress
-    (a step is met by any ``required`` of its badges), readiness, the next step (its
-    rule in words and its current opportunities, within ``district``/``online``), reasons.
+    """The organisations' published pathways ranked for this learner: fit (destination,
+    theme and, with ``text``, text fit), progress (a step is met by any ``required`` of
+    its badges), readiness, the next step (its rule in words and its current
+    opportunities, within ``district``/``online``), reasons.
     An unknown theme, destination or district is refused (422 naming it)."""
     check_filters(store, "query", themes=themes, destinations=destinations, district=district)
     scored = learner_pathways(recommender, learner_id, interests_from(themes, destinations, text),
@@ -153,14 +161,15 @@ def learner_recommended_pathways(
 def learner_interest(_: LearnerReaderDep, recommender: RecommenderDep, store: StoreDep, learner_id: LearnerId,
                      body: InterestsIn) -> Any:
     """An ordered list of steps from what the learner holds to the target: layers in
-    order within a domain, each step justified, with the opportunities that award it.
+    order within a domain, each step justified, with the opportunities that award it;
+    never a pathway's completion badge. No steps come with a ``detail`` saying why.
     An unknown spine cell, theme or destination is refused (422 naming it)."""
     check_filters(store, "body", cells=body.cells, themes=body.themes, destinations=body.destinations)
-    steps = learner_interest_pathway(recommender, learner_id,
+    built = learner_interest_pathway(recommender, learner_id,
                                      interests_from(body.themes, body.destinations, body.text, body.cells))
-    return InterestPathwayPublic(learner_id=learner_id, target=body, steps=[
+    return InterestPathwayPublic(learner_id=learner_id, target=body, detail=built.detail, steps=[
         StepPublic(badge_id=s.badge_id, name=s.name, cell=s.cell, reasons=s.reasons,
-                   opportunities=[OpportunityPublic.from_row(o) for o in s.opportunities]) for s in steps])
+                   opportunities=[OpportunityPublic.from_row(o) for o in s.opportunities]) for s in built.steps])
 
 
 @router.get("/visitors/next", response_model=VisitorNextPublic, name="visitor_next_query")

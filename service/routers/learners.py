@@ -40,7 +40,11 @@ def next_badges(
     the current opportunities that award it (never an ended one), with where
     (place, district, online/offline/blended) and when (start, end, sessions).
     A badge whose every opportunity has ended is left out; with ``district``
-    and/or ``online``, so is one with no current opportunity within reach.
+    and/or ``online``, so is one with no current opportunity within reach. A
+    pathway's completion badge is offered only when the learner has met a step
+    of its published pathway and its completion was never made for them (not
+    revoked, declined or withdrawn), its first reason naming the pathway and
+    the steps met.
 
     An unknown theme, destination or district is refused (422 naming it).
 

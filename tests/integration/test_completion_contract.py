@@ -184,3 +184,28 @@ def test_completions_stored_without_a_recipient_are_found_and_named_once(any_sto
     assert stored == {"pc-a": "sha256$y", "pc-named": "sha256$x"}
     assert any_store.read(queries.UNNAMED_COMPLETIONS, {"source": source}) == []
     assert any_store.write(queries.NAME_COMPLETIONS, {"rows": rows}) == [{"named": 0}]
+
+
+@covers("COMPLETION_PATHWAYS")
+def test_completion_pathways_are_every_pathway_with_a_completion_badge(any_store: GraphStore) -> None:
+    ingest_catalogue(any_store, demo_city_path())
+    pathways = [e.value for e in read_catalogue(demo_city_path()).pathways]
+    any_store.write(queries.SET_PATHWAY_STATUS, {"id": "digital-careers", "status": "archived", "now": NOW})
+    got = [r["record"] for r in any_store.read(queries.COMPLETION_PATHWAYS)]
+    expected = sorted(p.id for p in pathways if p.completion_badge)
+    assert [r["id"] for r in got] == expected and len(expected) < len(pathways)
+    by_id = {p.id: p for p in pathways}
+    for r in got:
+        assert r["completion_badge"] == by_id[r["id"]].completion_badge
+        assert [sorted(s["badges"]) for s in r["steps"]] == [sorted(s.badges) for s in by_id[r["id"]].steps]
+        assert [bool(s["optional"]) for s in r["steps"]] == [s.optional for s in by_id[r["id"]].steps]
+    assert {r["id"]: r["status"] for r in got}["digital-careers"] == "archived"  # any status
+
+
+@covers("COMPLETIONS_MADE")
+def test_completions_made_finds_an_award_by_id_in_any_state(any_store: GraphStore) -> None:
+    _awards_of_one_learner(any_store)
+    any_store.write(queries.ERASE_ASSERTION, {"id": "a3"})  # withdrawn: no learner, no badge left
+    got = any_store.read(queries.COMPLETIONS_MADE, {"ids": ["a4", "a3", "a1", "nope"]})
+    assert [r["id"] for r in got] == ["a1", "a3", "a4"]
+    assert any_store.read(queries.COMPLETIONS_MADE, {"ids": []}) == []

@@ -51,7 +51,7 @@ def test_interest_pathway_climbs_the_layers_of_a_domain(rec: Recommender) -> Non
     # Democracy Explainer is also youth-voice but half volunteering: fit 0.5). The steps are the
     # layers above engagement, each the best fit: Youth Forum Member (participation), Campaign Maker
     # (demonstration), Youth Councillor (leadership); the Civic Leader Award is a completion badge.
-    steps = learner_interest_pathway(rec, "bo", interests_from(["youth-voice"], ["civic_engagement"]))
+    steps = learner_interest_pathway(rec, "bo", interests_from(["youth-voice"], ["civic_engagement"])).steps
     assert [s.badge_id for s in steps] == ["youth-forum-member", "campaign-maker", "youth-councillor"]
     assert [s.cell for s in steps] == ["attitudes_values.participation", "attitudes_values.demonstration",
                                        "attitudes_values.leadership"]
@@ -93,11 +93,11 @@ def test_interest_pathway_to_a_cell_with_text(rec: Recommender) -> None:
     # over Laser Cutter Certified (creative + digital: theme fit 0.5); demonstration: First Web
     # App (digital, and the text matches it best).
     target = interests_from(["digital"], text="build a web app", cells=["skills.demonstration"])
-    steps = learner_interest_pathway(rec, "cy", target)
+    steps = learner_interest_pathway(rec, "cy", target).steps
     assert [s.badge_id for s in steps] == ["code-club-member", "first-web-app"]
     assert steps[1].reasons[0] == "Skills: participation -> demonstration"
     # ada already holds First Web App: she has reached skills.demonstration, nothing to do
-    assert learner_interest_pathway(rec, "ada", target) == []
+    assert learner_interest_pathway(rec, "ada", target).steps == []
 
 
 def test_recommended_pathways_scored_for_a_learner(rec: Recommender) -> None:

@@ -1,0 +1,179 @@
+"""Pathway completion badges in "what next" and in pathway answers, interest pathways with
+no step, and free text on scored pathways, on the demo city (Brackenford) with test
+learners awarded demo badges through the graph's write queries (both engines)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from colearn.config import Settings
+from colearn.domain import catalogue
+from colearn.domain.awards import revoke, withdraw
+from colearn.domain.completions import award_completion, completion_assertion_id
+from colearn.graph import feed, queries
+from colearn.graph.store import GraphStore
+from colearn.ingest.catalogue import ingest_demo_catalogue
+from colearn.recommender.follower import FeedFollower
+from colearn.recommender.pathways import interests_from, learner_interest_pathway, learner_pathways
+from colearn.recommender.recommend import MAX_LIMIT, Recommender
+from colearn.recommender.signals import Interests
+from colearn.service.app import create_app
+
+T0 = 1_700_000_000
+BASE = "https://colearn.example"
+#: Digital Careers' required steps: any of the first two, of the next two, of the next two, then both.
+DIGITAL = ["digital-explorer", "code-club-member", "first-web-app", "junior-developer-placement", "interview-ready"]
+COMPLETION_BADGES = {"digital-careers-award", "civic-leader-award", "health-and-care-ready"}
+
+HELD = {
+    "cy": ["digital-explorer"],  # 1 of Digital Careers' 4 steps; none of the other pathways'
+    "bo": ["youth-forum-visitor", "volunteer-starter"],  # 1 of Youth Voice Leader's 4; none of Digital Careers'
+    "eve": DIGITAL,  # every step of Digital Careers: completed, then a step badge revoked
+    "fay": DIGITAL,  # every step of Digital Careers: completed, then the completion withdrawn
+    "gil": ["wellbeing-champion", "sports-leader"],  # the leadership layer of every domain
+    "hal": ["digital-explorer", "code-club-member", "digital-careers-award"],  # someone holds the award
+}
+
+
+def _city(store: GraphStore) -> None:
+    ingest_demo_catalogue(store)
+    rows = [{"id": f"test-{learner}-{i}", "organisation_id": "kiln-digital", "badge_id": badge,
+             "learner_id": learner, "learner_props": {"name": learner},
+             "props": {"status": "accepted", "issued_on": T0 + 1000 * i}}
+            for learner, badges in HELD.items() for i, badge in enumerate(badges)]
+    store.write(queries.MERGE_ASSERTIONS, {"rows": rows})
+
+
+def _complete(store: GraphStore, learner_id: str) -> str:
+    pathway = store.read(queries.PATHWAY_GET, {"id": "digital-careers"})[0]["record"]
+    done = award_completion(store, pathway, learner_id, base_url=BASE, now=T0 + 10_000)
+    assert done.created and done.assertion_id == completion_assertion_id("digital-careers", learner_id)
+    return done.assertion_id
+
+
+@pytest.fixture
+def rec(store: GraphStore) -> Recommender:
+    _city(store)
+    return Recommender.from_store(store)
+
+
+def _next(rec: Recommender, learner_id: str) -> dict[str, list[str]]:
+    return {r.badge_id: r.reasons for r in rec.recommend(learner_id, MAX_LIMIT)}
+
+
+def test_a_completion_badge_says_it_is_earned_by_its_pathway(rec: Recommender) -> None:
+    got = _next(rec, "cy")
+    assert got["digital-careers-award"][0] == ("Earned by completing the pathway Digital Careers: "
+                                               "you have met 1 of its 4 steps")
+    assert len(got["digital-careers-award"]) <= 3
+    # a pathway not started is no reason to offer its last award (nor to a visitor, who started none)
+    assert not {"civic-leader-award", "health-and-care-ready"} & set(got)
+    assert "digital-careers-award" not in _next(rec, "bo")
+    visitor = rec.recommend_for_interests(Interests(themes=("digital", "health-and-care")), limit=MAX_LIMIT)
+    assert visitor and not COMPLETION_BADGES & {r.badge_id for r in visitor}
+
+
+def test_a_revoked_or_withdrawn_completion_is_not_offered_again(store: GraphStore) -> None:
+    _city(store)
+    _complete(store, "eve")
+    # a step badge revoked: the completion is revoked with it, and never awarded again
+    revoke(store, "test-eve-4", "issued by mistake", now=T0 + 20_000)
+    completion = store.read(queries.ASSERTION_ENDPOINTS, {"ids": [completion_assertion_id("digital-careers", "eve")]})
+    assert completion[0]["status"] == "revoked"
+    withdraw(store, _complete(store, "fay"), "issued by mistake", now=T0 + 20_000)
+    rec = Recommender.from_store(store)
+    for learner in ("eve", "fay"):
+        assert "digital-careers-award" not in _next(rec, learner), learner
+        # nor is it a step of an interest pathway
+        steps = learner_interest_pathway(rec, learner, interests_from(["digital"])).steps
+        assert steps and "digital-careers-award" not in {s.badge_id for s in steps}
+    # cy, who met a step and was never awarded the completion, is still offered it
+    assert "digital-careers-award" in _next(rec, "cy")
+
+
+def test_no_completion_badge_is_an_interest_pathway_step_whatever_its_pathway_status(store: GraphStore) -> None:
+    _city(store)
+    for pathway in ("digital-careers", "health-and-care-study", "youth-voice-leader"):
+        store.write(queries.SET_PATHWAY_STATUS, {"id": pathway, "status": "archived", "now": T0})
+    rec = Recommender.from_store(store)
+    for theme in ("health-and-care", "digital", "youth-voice"):
+        built = learner_interest_pathway(rec, "cy", interests_from([theme]))
+        assert built.steps and not COMPLETION_BADGES & {s.badge_id for s in built.steps}, theme
+    # an archived pathway completes nobody: its badge is not offered as "what next" either
+    assert "digital-careers-award" not in _next(rec, "cy")
+
+
+def test_an_interest_pathway_with_no_step_says_why(rec: Recommender) -> None:
+    # gil has reached the leadership layer of every domain; the health and care theme's badges
+    # (its completion badge aside) stop at demonstration, so there is nothing to climb
+    built = learner_interest_pathway(rec, "gil", interests_from(["health-and-care"]))
+    assert built.steps == []
+    assert built.detail == ("No steps: the badges that fit this target reach skills: demonstration "
+                            "at most, and you have reached skills: leadership.")
+    target = interests_from(["digital"], cells=["skills.demonstration"])
+    assert learner_interest_pathway(rec, "eve", target).detail == (
+        "No steps: you have reached skills: demonstration, at or above the target skills: demonstration.")
+    assert learner_interest_pathway(rec, "cy", interests_from(["digital"])).detail is None
+
+
+def test_free_text_counts_in_a_scored_pathway_fit(rec: Recommender) -> None:
+    plain = {s.pathway_id: s for s in learner_pathways(rec, "bo")}
+    said = {s.pathway_id: s for s in learner_pathways(rec, "bo", interests_from(text="hospital careers"))}
+    health = said["health-and-care-study"]
+    assert health.fit > plain["health-and-care-study"].fit
+    assert "Matches your interest 'hospital careers'" in health.reasons
+    # a pathway the text does not match keeps its parts, now averaged over three
+    assert said["young-entrepreneur"].fit == pytest.approx(plain["young-entrepreneur"].fit * 2 / 3)
+    assert not any("Matches your interest" in r for r in said["young-entrepreneur"].reasons)
+
+
+def test_a_followed_recommender_reads_completion_pathways_once_until_the_feed_names_a_pathway(
+        store: GraphStore) -> None:
+    _city(store)
+    rec = Recommender.from_store(store)
+    follower = FeedFollower(store, lambda: Recommender.from_store(store), recommender=rec,
+                            position=feed.feed_head(store)).start()
+    try:
+        reads: list[str] = []
+        real = store.read
+
+        def counting(statement: str, params: dict | None = None) -> list:
+            reads.append(statement)
+            return real(statement, params)
+
+        store.read = counting  # type: ignore[method-assign]
+        assert "digital-careers-award" in _next(rec, "cy")
+        assert rec.recommend_for_interests(Interests(themes=("digital",)))
+        assert reads.count(queries.COMPLETION_PATHWAYS) == 1  # kept for the next ask
+        catalogue.set_pathway_status(store, "digital-careers", "archived", now=T0)
+        follower.sync()  # the feed's pathway entry drops what was kept
+        assert "digital-careers-award" not in _next(rec, "cy")
+        assert reads.count(queries.COMPLETION_PATHWAYS) == 2
+    finally:
+        store.read = real  # type: ignore[method-assign]
+        follower.stop()
+
+
+@pytest.fixture
+def client(store: GraphStore, tmp_path: Path) -> Iterator[TestClient]:
+    _city(store)
+    with TestClient(create_app(Settings(data_dir=tmp_path, anonymous_role="partner"), store=store)) as c:
+        yield c
+
+
+def test_routes_say_why_and_count_text(client: TestClient) -> None:
+    r = client.post("/learners/gil/pathways/interest", json={"themes": ["health-and-care"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["steps"] == [] and r.json()["detail"].startswith("No steps: the badges that fit this target")
+    assert client.post("/learners/cy/pathways/interest", json={"themes": ["digital"]}).json()["detail"] is None
+    plain = client.get("/learners/bo/pathways").json()["data"]
+    said = client.get("/learners/bo/pathways", params={"text": "hospital careers"}).json()["data"]
+    fit = {p["pathway_id"]: p["fit"] for p in plain}
+    assert {p["pathway_id"]: p["fit"] for p in said}["health-and-care-study"] > fit["health-and-care-study"]
+    items = client.get("/learners/cy/next", params={"limit": 100}).json()["items"]
+    award = next(i for i in items if i["badge_id"] == "digital-careers-award")
+    assert award["reasons"][0].startswith("Earned by completing the pathway Digital Careers")
