@@ -78,7 +78,7 @@ def test_a_step_names_the_badges_issuer_and_its_opportunity_only_as_through(stor
     names = {o["id"]: o["name"] for o in yaml.safe_load((DEMO_CITY / "organisations.yaml").read_text())}
     issuer = {b["id"]: names[b["issuer"]] for b in yaml.safe_load((DEMO_CITY / "badges.yaml").read_text())}
     steps = learner_interest_pathway(Recommender.from_store(store), "bo",
-                                     interests_from(["youth-voice"], ["civic_engagement"]))
+                                     interests_from(["youth-voice"], ["civic_engagement"])).steps
     assert steps and all(s.opportunities for s in steps)
     for s in steps:
         [awarded] = [r for r in s.reasons if r.startswith("Awarded")]
