@@ -191,13 +191,18 @@ class Publisher:
         hosted assertion with the recipient's hash says "this person holds this
         badge", which the learner has refused, so it answers as an assertion this
         service does not host (404, never 410: the learner may still accept, and
-        then it is published again). Copies taken before the decline (a baked image,
-        a VC-JWT) then fail verification against the host; the OB 3.0 status list
-        is the issuer's revocation and does not mark declines.
+        then it is published again). Its 404 says exactly what an id never issued
+        says (``assertion '<id>' does not exist``), so nobody learns from it that a
+        learner declined something; the organisation's and the learner's own
+        (authenticated) views read the record and give its status. Copies taken
+        before the decline (a baked image, a VC-JWT) then fail verification
+        against the host; the OB 3.0 status list is the issuer's revocation and
+        does not mark declines.
 
         Raises:
-            NotFound: no such assertion, not issued by this service, or declined by
-                its learner (the message says which).
+            NotFound: not issued by this service (``was not issued by this
+                service``), or no such assertion or declined by its learner (both
+                ``assertion '<id>' does not exist``, the one message).
         """
         record = issuing.get_assertion(self.store, assertion_id)
         revoked = record.status == AssertionStatus.REVOKED  # kept on record without badge or recipient
@@ -205,7 +210,7 @@ class Publisher:
                 not revoked and (record.badge_id is None or not record.props.get("recipient_hash"))):
             raise NotFound(f"assertion '{assertion_id}' was not issued by this service")
         if record.status == AssertionStatus.DECLINED:
-            raise NotFound(f"assertion '{assertion_id}' is not published: its learner declined it")
+            raise issuing.no_such_assertion(assertion_id)  # the same answer as for an id never issued
         return record
 
     # ------------------------------------------------------------------ OB 2.0

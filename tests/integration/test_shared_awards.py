@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from colearn.service.auth import issue_learner_token
 from tests.integration import test_badge_pages as badge_pages
+from tests.openbadges_builders import BASE
 
 api = badge_pages.api  # the fixture: the learner city served, organisation and admin keys
 
@@ -49,8 +50,21 @@ def test_a_declined_award_is_shared_nowhere_until_accepted(api) -> None:
     for gone in ("Web Foundations", "Built the club", "declined", "holder"):
         assert gone not in page, gone
     assert set(_published(client, aid).values()) == {404}
-    detail = client.get(f"/ob/v2/assertions/{aid}").json()["detail"]
-    assert "declined" in detail and aid in detail
+    # every public answer is the one an id never issued gets, with the id swapped
+    for path in (*_published(client, aid), f"/ob/v2/assertions/{aid}/baked.svg",
+                 f"/ob/v3/credentials/{aid}/baked.png"):
+        declined, unknown = client.get(path), client.get(path.replace(aid, "as-never-issued"))
+        assert declined.status_code == unknown.status_code == 404, path
+        assert declined.json() == {**unknown.json(), "detail": unknown.json()["detail"].replace(
+            "as-never-issued", aid)}, path
+        assert "declined" not in declined.text, path
+    for url in (f"{BASE}/ob/v2/assertions/{aid}", f"{BASE}/ob/v3/credentials/{aid}"):
+        declined = client.post("/verify", json={"url": url})
+        unknown = client.post("/verify", json={"url": url.replace(aid, "as-never-issued")})
+        assert declined.status_code == unknown.status_code == 422, declined.text
+        assert declined.text == unknown.text.replace("as-never-issued", aid), declined.text
+    # the organisation and the learner still see the truth
+    assert client.get(f"/assertions/{aid}", headers=keys["college"]).json()["status"] == "declined"
     verified = client.post("/verify", json={"document": copy}).json()
     assert verified["valid"] is False and "hosted" in verified["failed"], verified
     # the learner changes their mind: published again
