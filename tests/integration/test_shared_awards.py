@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from colearn.openbadges import images
 from colearn.service.auth import issue_learner_token
+from colearn.service.routers.ob import MEDIA_TYPES
 from tests.integration import test_badge_pages as badge_pages
 from tests.openbadges_builders import BASE
 
@@ -105,3 +107,28 @@ def test_the_portfolio_gives_each_award_its_status(api) -> None:
     after = client.get(f"/learners/{lid}/portfolio", headers=me).json()
     held = [(a["assertion_id"], a["status"]) for c in after["cells"] for a in c["awards"]]
     assert held and set(held) == {(award["id"], "accepted")} and after["others"] == []
+
+
+def test_a_revoked_awards_baked_images_answer_as_the_documents_they_carry(api) -> None:
+    client, keys = api
+    award, _ = _award(client, keys)
+    aid = award["id"]
+    assert client.post(f"/assertions/{aid}/revoke", headers=keys["college"],
+                       json={"reason": "awarded in error"}).status_code == 200
+    # OB 3.0: the credential is still served (its status list carries the revocation), so is its baked image
+    jwt_copy = client.get(f"/ob/v3/credentials/{aid}/jwt")
+    assert jwt_copy.status_code == client.get(f"/ob/v3/credentials/{aid}").status_code == 200
+    for ext in ("png", "svg"):
+        baked = client.get(f"/ob/v3/credentials/{aid}/baked.{ext}")
+        assert baked.status_code == 200 and baked.headers["content-type"].startswith(MEDIA_TYPES[ext]), baked.text
+        assert images.unbake(baked.content)[1] == jwt_copy.text
+        verified = client.post("/verify", content=baked.content, headers={"Content-Type": MEDIA_TYPES[ext]}).json()
+        assert verified["valid"] is False and "revocation" in verified["failed"], verified
+    # OB 2.0: the hosted assertion and its baked images answer 410 with the revocation
+    for path in (f"/ob/v2/assertions/{aid}", f"/ob/v2/assertions/{aid}/baked.png"):
+        gone = client.get(path)
+        assert gone.status_code == 410 and gone.json()["revocationReason"] == "awarded in error", path
+    # withdrawn: nothing is left to carry, both answer as the credential does
+    assert client.delete(f"/assertions/{aid}", headers=keys["college"]).status_code == 204
+    for path in (f"/ob/v3/credentials/{aid}", f"/ob/v3/credentials/{aid}/baked.png"):
+        assert client.get(path).status_code == 404, path
