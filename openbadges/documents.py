@@ -444,6 +444,10 @@ class Publisher:
         if parsed is None:
             raise NotFound(f"{url} is not published by this service (and nothing is fetched over the network)")
         kind, ids = parsed
+        if kind in ("baked", "baked_v3"):
+            raise NotFound(f"{url} is an image, not a document")
+        if kind == "credential_jwt":
+            return self.credential_jwt(ids[0]).encode("ascii")
         if kind == "status_list":
             return self.status_list_jwt(ids[0], int(ids[1])).encode("ascii")
         builders = {"issuer": self.issuer_v2, "issuer_key": self.key_v2, "revocations": self.revocation_list,

@@ -69,6 +69,8 @@ from colearn.openbadges.rules import (date_problem, datetime_problem, hosted_ori
                                      parse_datetime, verification_type)
 from colearn.openbadges.schema import ob2_errors
 
+#: What ``ObUrls.parse`` calls the URLs of an award's ``links``: what ``verify`` takes as a URL.
+AWARD_URL_KINDS = ("assertion", "credential", "credential_jwt", "baked", "baked_v3")
 #: OB 3.0 credential members that are dates (DateTimeZ; VCDM 1.1 names too).
 OB3_DATES = ("validFrom", "validUntil", "issuanceDate", "expirationDate", "awardedDate")
 
@@ -148,7 +150,7 @@ class Verifier:
         else:
             document = data
         report = self._dispatch(document, identity)
-        report.baked_in = baked_in
+        report.baked_in = baked_in or report.baked_in
         return report
 
     def _dispatch(self, data: str | dict[str, Any], identity: str | None) -> VerificationReport:
@@ -160,7 +162,7 @@ class Verifier:
                 except json.JSONDecodeError as exc:
                     raise InvalidInput(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
             elif text.startswith(("http://", "https://")):
-                data = self._local(text)
+                return self._local(text, identity)
             elif _jwt_like(text):
                 payload = _jws_payload(text)
                 if isinstance(payload, dict) and _has_context(payload, OB2_CONTEXT):
@@ -177,15 +179,29 @@ class Verifier:
             return self._ob3(data, identity)
         raise InvalidInput("not an Open Badges 2.0 or 3.0 document: its @context names neither")
 
-    def _local(self, url: str) -> dict[str, Any]:
+    def _local(self, url: str, identity: str | None) -> VerificationReport:
+        """Verify what this service publishes at ``url``: any of an award's ``links``
+        (the OB 2.0 assertion, the OB 3.0 credential and its VC-JWT, the baked
+        images: each verified as what it carries, the OB 2.0 hosted assertion or the
+        VC-JWT, with ``baked_in`` set)."""
         parsed = self.publisher.urls.parse(url)
-        if parsed is None or parsed[0] not in ("assertion", "credential"):
+        if parsed is None or parsed[0] not in AWARD_URL_KINDS:
             raise InvalidInput(f"{url} is not an assertion or credential published by this service; "
                                "nothing is fetched over the network")
+        kind, ids = parsed
         try:
-            return json.loads(self.publisher.fetch(url))
+            if kind == "baked":  # the PNG carries the hosted assertion, the SVG its URL: both verify as it
+                document: str | dict[str, Any] = self.publisher.assertion_v2(ids[0]).document
+            elif kind in ("credential_jwt", "baked_v3"):
+                document = self.publisher.credential_jwt(ids[0])
+            else:
+                document = json.loads(self.publisher.fetch(url))
         except NotFound as exc:
             raise InvalidInput(exc.message) from exc
+        report = self._dispatch(document, identity)
+        if kind in ("baked", "baked_v3"):
+            report.baked_in = ids[1]
+        return report
 
     # ------------------------------------------------------------------ OB 2.0
 
