@@ -15,7 +15,12 @@ outcome (``ok`` True, False, or None when it could not be made):
                 says what the hosted one says (recipient, badge, issuedOn,
                 expires): the OB 2.0 hosted verification model; hosted
                 elsewhere, its ``id`` must at least be on its issuer's host
-                (``rules.hosted_origin_problem``, code ``origin``)
+                (``rules.hosted_origin_problem``, code ``origin``). OB 3.0
+                (VC-JWT or Data Integrity) whose ``id`` is a credential URL of
+                ours: the award is still published there, so a copy of an
+                award its learner declined, or one withdrawn, fails (saying
+                what an unknown id says); its revocation is the ``revocation``
+                check
 ``issuer``      the issuer is an organisation of this service (whose key we hold)
 ``signature``   OB 3.0: the VC-JWT (RFC 7519, ``EdDSA`` per RFC 8037) or the
                 Data Integrity proof (``eddsa-rdfc-2022``) verifies under the
@@ -324,9 +329,14 @@ class Verifier:
             return self._finish(rep, checks, required="signature")
         rep.id = model.id
         checks["format"] = Check("format", not errors, "; ".join(errors) or "an OB 3.0 OpenBadgeCredential")
-        record = self._our_record(model.id)
+        ours = self._our_credential(model.id)
+        record = self._our_record(ours)
         if record is not None:
             rep.assertion_id = record.id
+        if ours is not None:  # our award as it stands now, as OB 2.0's hosted check
+            published = record is not None and not record.withdrawn
+            checks["hosted"] = Check("hosted", published, f"published at {model.id}" if published
+                                     else f"no credential is published at {model.id}")
         parsed = self.publisher.urls.parse(model.issuer.id)
         org_id = parsed[1][0] if parsed and parsed[0] == "issuer_v3" else None
         pub = None
@@ -373,12 +383,16 @@ class Verifier:
                 checks["library"] = Check("library", False, f"openbadgeslib: {exc}")
         return self._finish(rep, checks, required="signature")
 
-    def _our_record(self, credential_id: str | None) -> AssertionRecord | None:
+    def _our_credential(self, credential_id: str | None) -> str | None:
+        """The assertion id when ``credential_id`` is one of our credential URLs, else None."""
         parsed = self.publisher.urls.parse(credential_id) if credential_id else None
-        if not parsed or parsed[0] != "credential":
-            return None
+        return parsed[1][0] if parsed and parsed[0] == "credential" else None
+
+    def _our_record(self, assertion_id: str | None) -> AssertionRecord | None:
+        """The award ``assertion_id`` when it is published (``Publisher.issued``: not
+        declined, not unknown); else None."""
         try:
-            return self.publisher.issued(parsed[1][0])
+            return self.publisher.issued(assertion_id) if assertion_id else None
         except NotFound:
             return None
 

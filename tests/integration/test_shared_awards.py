@@ -4,6 +4,8 @@ HTML 410 page, and the portfolio gives each award's real status."""
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 
 from colearn.openbadges import images
@@ -43,8 +45,11 @@ def test_a_declined_award_is_shared_nowhere_until_accepted(api) -> None:
     aid = award["id"]
     assert client.get(f"/share/{aid}").status_code == 200
     assert set(_published(client, aid).values()) == {200}
-    copy = client.get(f"/ob/v2/assertions/{aid}").json()  # a copy kept before the decline
-    assert client.post("/verify", json={"document": copy}).json()["valid"] is True
+    copy = client.get(f"/ob/v2/assertions/{aid}").json()  # copies kept before the decline
+    ob3_copies = ({"jwt": client.get(f"/ob/v3/credentials/{aid}/jwt").text},
+                  {"document": client.get(f"/ob/v3/credentials/{aid}").json()})
+    for body in ({"document": copy}, *ob3_copies):
+        assert client.post("/verify", json=body).json()["valid"] is True
     assert client.post(f"/assertions/{aid}/decline", headers=me).json()["status"] == "declined"
     page = _is_page(client.get(f"/share/{aid}"), 404)
     never = _is_page(client.get("/share/as-never-issued"), 404)
@@ -69,17 +74,25 @@ def test_a_declined_award_is_shared_nowhere_until_accepted(api) -> None:
     assert client.get(f"/assertions/{aid}", headers=keys["college"]).json()["status"] == "declined"
     verified = client.post("/verify", json={"document": copy}).json()
     assert verified["valid"] is False and "hosted" in verified["failed"], verified
+    for body in ob3_copies:  # OB 3.0 copies fail the same way, their signature still good
+        verified = client.post("/verify", json=body).json()
+        assert verified["valid"] is False and verified["failed"] == ["hosted"], verified
+        assert verified["assertion_id"] is None and "declined" not in json.dumps(verified), verified
     # the learner changes their mind: published again
     assert client.post(f"/assertions/{aid}/accept", headers=me).json()["status"] == "accepted"
     assert client.get(f"/share/{aid}").status_code == 200
     assert set(_published(client, aid).values()) == {200}
+    assert all(client.post("/verify", json=body).json()["valid"] is True for body in ob3_copies)
 
 
 def test_a_withdrawn_award_has_a_410_page(api) -> None:
     client, keys = api
     award, _ = _award(client, keys)
     aid = award["id"]
+    token = client.get(f"/ob/v3/credentials/{aid}/jwt").text  # a copy kept before the withdrawal
     assert client.delete(f"/assertions/{aid}", headers=keys["college"]).status_code == 204
+    verified = client.post("/verify", json={"jwt": token}).json()
+    assert verified["valid"] is False and {"hosted", "revocation"} <= set(verified["failed"]), verified
     page = _is_page(client.get(f"/share/{aid}"), 410)
     assert "withdrawn" in page and "badge &#x27;&#x27;" not in page and "Built the club" not in page
     assert client.get(f"/ob/v2/assertions/{aid}").status_code == 410  # verifiers: revoked
