@@ -170,7 +170,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
         except (InvalidInput, NotFound, Forbidden, Conflict) as exc:
             report.refuse(rec, exc)
             continue
-        rows.append(award_row(organisation_id, req, issued, expires, pepper))
+        rows.append(award_row(organisation_id, req, issued, expires, pepper, recorded=now_s))
         row_records.append(rec)
         row_requests.append(req)
     # keys that already name another award, found before any row is written (a lone row needs

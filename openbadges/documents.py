@@ -30,7 +30,7 @@ Integrity proof (OB 3.0 section 8.3, cryptosuite ``eddsa-rdfc-2022``). The
 issuer's OB 3.0 Profile publishes the key as a ``Multikey`` verification
 method. Documents are deterministic: signing the same award twice gives the
 same bytes (Ed25519 signatures are deterministic; the proof's ``created`` is
-the issue time).
+when this service made the award, ``Publisher.proof_created``).
 """
 
 from __future__ import annotations
@@ -395,12 +395,23 @@ class Publisher:
         org_id = self.issued(assertion_id).issuer_id or ""
         key = self.signing_key(org_id)
         signer = OB3LdpSigner(key.private_pem, verification_method=self.urls.verification_method(org_id))
-        doc = signer.sign(cred, created=cred.issuance_date)
+        doc = signer.sign(cred, created=self.proof_created(assertion_id))
         # a proof set of one: VC Data Model 2.0 allows an object or a set, and the
         # OB 3.0 JSON Schema (ob_v3p0_achievementcredential_schema) takes only a list
         if isinstance(doc.get("proof"), dict):
             doc["proof"] = [doc["proof"]]
         return doc
+
+    def proof_created(self, assertion_id: str) -> datetime:
+        """The ``created`` of the award's Data Integrity proof (VC Data Integrity 1.0: when
+        the proof was created). The credential is signed afresh at each fetch, and the
+        same bytes each time, so ``created`` is when this service made the award and
+        took on its content: ``recorded_on`` (``award_rows.award_row``), not the
+        ``issued_on`` an issuer may backdate. A pathway completion is issued when it is
+        made, and an award stored before ``recorded_on`` was kept has no better
+        time than ``issued_on``: both give that."""
+        p = self.issued(assertion_id).props
+        return datetime.fromtimestamp(int(p.get("recorded_on") or p["issued_on"]), UTC)
 
     def status_list_jwt(self, org_id: str, n: int, *, now: int | None = None) -> str:
         """The issuer's ``n``-th revocation status list: a ``BitstringStatusListCredential``
