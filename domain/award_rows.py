@@ -95,12 +95,15 @@ def checked_page(req: AwardRequest, page: str, missing: set[str]) -> AwardReques
 
 
 def award_row(organisation_id: str, req: AwardRequest, issued: int, expires: int | None,
-              pepper: bytes) -> dict[str, Any]:
+              pepper: bytes, *, recorded: int) -> dict[str, Any]:
     """The row of ``queries.AWARD_ASSERTIONS`` for a checked request: ``{id, badge_id,
     learner_id, learner_props, props}``, the recipient hashed with a fresh salt and the
-    learner the request names, else the one its recipient names (``learner_id_for``)."""
+    learner the request names, else the one its recipient names (``learner_id_for``).
+    ``props.recorded_on`` is ``recorded`` (epoch s), when this service made the award,
+    which ``issued_on`` need not be (an award may be backdated): the ``created`` of its
+    OB 3.0 Data Integrity proof."""
     props: dict[str, Any] = {
-        "status": str(AssertionStatus.ISSUED), "issued_on": issued, "source": SOURCE,
+        "status": str(AssertionStatus.ISSUED), "issued_on": issued, "recorded_on": recorded, "source": SOURCE,
         **hashed_recipient(req.recipient),
     }
     optional = {"expires_on": expires, "evidence_url": req.evidence_url,

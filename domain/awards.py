@@ -170,7 +170,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
         except (InvalidInput, NotFound, Forbidden, Conflict) as exc:
             report.refuse(rec, exc)
             continue
-        rows.append(award_row(organisation_id, req, issued, expires, pepper))
+        rows.append(award_row(organisation_id, req, issued, expires, pepper, recorded=now_s))
         row_records.append(rec)
         row_requests.append(req)
     # keys that already name another award, found before any row is written (a lone row needs
@@ -346,10 +346,21 @@ def withdraw(store: GraphStore, assertion_id: str, reason: str, *, organisation_
         revoke(store, assertion_id, reason, now=now)
     store.write(queries.ERASE_ASSERTION, {"id": assertion_id})
 
+def stale_step_reason(store: GraphStore, badge_id: str) -> str:
+    """The public revocation reason of a completion whose step ``badge_id`` the learner
+    no longer holds: one clause naming the badge by its name (its id when it has none),
+    read after "This badge was revoked: " on the share page."""
+    rows = store.read(queries.ISSUING_BADGES, {"badge_ids": [badge_id]})
+    name = (rows[0]["props"].get("name") if rows else None) or badge_id
+    return f"the learner no longer holds {name}, a step of its pathway"
+
+
 def revoke_stale_completions(store: GraphStore, learner_id: str, badge_id: str, *, now: int) -> list[str]:
     """The stated policy when a step badge is revoked (``service/authoring.py``): the
     learner's completion awards whose pathway, counting ``badge_id``, is no longer
-    met are revoked too, with the reason "a step badge was revoked: <badge>"; a
+    met are revoked too, with the reason "the learner no longer holds <badge name>, a
+    step of its pathway" (``stale_step_reason``; public: the share page says "This
+    badge was revoked: <reason>." and OB 2.0 its ``revocationReason``); a
     completion revoked so may in turn leave another pathway unmet (``revoke``
     follows the chain). An award that another award still satisfies changes nothing.
 
@@ -369,7 +380,7 @@ def revoke_stale_completions(store: GraphStore, learner_id: str, badge_id: str, 
         if record.status == AssertionStatus.REVOKED or not found:
             continue
         if unmet_steps(found[0]["record"], held):
-            revoke(store, cid, f"a step badge was revoked: {badge_id}", now=now)
+            revoke(store, cid, stale_step_reason(store, badge_id), now=now)
             revoked.append(cid)
     return revoked
 

@@ -65,7 +65,7 @@ def redeem(store: GraphStore, code: dict[str, Any], learner_id: str, *, pepper: 
                        learner_id=learner_id, evidence_narrative=evidence, idempotency_key=key)
     award_rows.check_issuer(store, code["organisation_id"])
     issued, expires = award_rows.check_request(req, now)
-    row = award_rows.award_row(code["organisation_id"], req, issued, expires, pepper)
+    row = award_rows.award_row(code["organisation_id"], req, issued, expires, pepper, recorded=now)
     got = access.redeem_claim(store, code, row, now=now)
     if not got["created"]:
         return Redemption(got["id"], created=False)

@@ -299,6 +299,12 @@ def epoch(when: datetime | int | None, *, name: str = "time") -> int | None:
     return times.epoch_s(when, field=name)
 
 
+def no_such_assertion(assertion_id: str) -> NotFound:
+    """The error for an assertion id that names nothing: also what the public answers
+    for an award its learner declined, so the two cannot be told apart."""
+    return NotFound(f"assertion '{assertion_id}' does not exist")
+
+
 def get_assertion(store: GraphStore, assertion_id: str) -> AssertionRecord:
     """One assertion and the ids around it.
 
@@ -307,7 +313,7 @@ def get_assertion(store: GraphStore, assertion_id: str) -> AssertionRecord:
     """
     rows = store.read(queries.GET_ASSERTION, {"id": assertion_id})
     if not rows:
-        raise NotFound(f"assertion '{assertion_id}' does not exist")
+        raise no_such_assertion(assertion_id)
     r = rows[0]
     return AssertionRecord(id=r["id"], props=dict(r["props"] or {}), badge_id=r["badge_id"],
                            learner_id=r["learner_id"], issuer_id=r["issuer_id"],

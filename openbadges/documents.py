@@ -30,7 +30,7 @@ Integrity proof (OB 3.0 section 8.3, cryptosuite ``eddsa-rdfc-2022``). The
 issuer's OB 3.0 Profile publishes the key as a ``Multikey`` verification
 method. Documents are deterministic: signing the same award twice gives the
 same bytes (Ed25519 signatures are deterministic; the proof's ``created`` is
-the issue time).
+when this service made the award, ``Publisher.proof_created``).
 """
 
 from __future__ import annotations
@@ -191,13 +191,18 @@ class Publisher:
         hosted assertion with the recipient's hash says "this person holds this
         badge", which the learner has refused, so it answers as an assertion this
         service does not host (404, never 410: the learner may still accept, and
-        then it is published again). Copies taken before the decline (a baked image,
-        a VC-JWT) then fail verification against the host; the OB 3.0 status list
-        is the issuer's revocation and does not mark declines.
+        then it is published again). Its 404 says exactly what an id never issued
+        says (``assertion '<id>' does not exist``), so nobody learns from it that a
+        learner declined something; the organisation's and the learner's own
+        (authenticated) views read the record and give its status. Copies taken
+        before the decline (a baked image, a VC-JWT) then fail verification
+        against the host; the OB 3.0 status list is the issuer's revocation and
+        does not mark declines.
 
         Raises:
-            NotFound: no such assertion, not issued by this service, or declined by
-                its learner (the message says which).
+            NotFound: not issued by this service (``was not issued by this
+                service``), or no such assertion or declined by its learner (both
+                ``assertion '<id>' does not exist``, the one message).
         """
         record = issuing.get_assertion(self.store, assertion_id)
         revoked = record.status == AssertionStatus.REVOKED  # kept on record without badge or recipient
@@ -205,7 +210,7 @@ class Publisher:
                 not revoked and (record.badge_id is None or not record.props.get("recipient_hash"))):
             raise NotFound(f"assertion '{assertion_id}' was not issued by this service")
         if record.status == AssertionStatus.DECLINED:
-            raise NotFound(f"assertion '{assertion_id}' is not published: its learner declined it")
+            raise issuing.no_such_assertion(assertion_id)  # the same answer as for an id never issued
         return record
 
     # ------------------------------------------------------------------ OB 2.0
@@ -390,12 +395,23 @@ class Publisher:
         org_id = self.issued(assertion_id).issuer_id or ""
         key = self.signing_key(org_id)
         signer = OB3LdpSigner(key.private_pem, verification_method=self.urls.verification_method(org_id))
-        doc = signer.sign(cred, created=cred.issuance_date)
+        doc = signer.sign(cred, created=self.proof_created(assertion_id))
         # a proof set of one: VC Data Model 2.0 allows an object or a set, and the
         # OB 3.0 JSON Schema (ob_v3p0_achievementcredential_schema) takes only a list
         if isinstance(doc.get("proof"), dict):
             doc["proof"] = [doc["proof"]]
         return doc
+
+    def proof_created(self, assertion_id: str) -> datetime:
+        """The ``created`` of the award's Data Integrity proof (VC Data Integrity 1.0: when
+        the proof was created). The credential is signed afresh at each fetch, and the
+        same bytes each time, so ``created`` is when this service made the award and
+        took on its content: ``recorded_on`` (``award_rows.award_row``), not the
+        ``issued_on`` an issuer may backdate. A pathway completion is issued when it is
+        made, and an award stored before ``recorded_on`` was kept has no better
+        time than ``issued_on``: both give that."""
+        p = self.issued(assertion_id).props
+        return datetime.fromtimestamp(int(p.get("recorded_on") or p["issued_on"]), UTC)
 
     def status_list_jwt(self, org_id: str, n: int, *, now: int | None = None) -> str:
         """The issuer's ``n``-th revocation status list: a ``BitstringStatusListCredential``
@@ -439,6 +455,10 @@ class Publisher:
         if parsed is None:
             raise NotFound(f"{url} is not published by this service (and nothing is fetched over the network)")
         kind, ids = parsed
+        if kind in ("baked", "baked_v3"):
+            raise NotFound(f"{url} is an image, not a document")
+        if kind == "credential_jwt":
+            return self.credential_jwt(ids[0]).encode("ascii")
         if kind == "status_list":
             return self.status_list_jwt(ids[0], int(ids[1])).encode("ascii")
         builders = {"issuer": self.issuer_v2, "issuer_key": self.key_v2, "revocations": self.revocation_list,

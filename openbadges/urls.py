@@ -34,9 +34,12 @@ class ObUrls:
             ("issuer", re.compile(rf"^{b}/ob/v2/issuers/{_ID}$")),
             ("badge", re.compile(rf"^{b}/ob/v2/badges/{_ID}$")),
             ("assertion", re.compile(rf"^{b}/ob/v2/assertions/{_ID}$")),
+            ("baked", re.compile(rf"^{b}/ob/v2/assertions/{_ID}/baked\.(png|svg)$")),
             ("status_list", re.compile(rf"^{b}/ob/v3/issuers/{_ID}/status/([0-9]+)$")),
             ("issuer_v3", re.compile(rf"^{b}/ob/v3/issuers/{_ID}$")),
             ("credential", re.compile(rf"^{b}/ob/v3/credentials/{_ID}$")),
+            ("credential_jwt", re.compile(rf"^{b}/ob/v3/credentials/{_ID}/jwt$")),
+            ("baked_v3", re.compile(rf"^{b}/ob/v3/credentials/{_ID}/baked\.(png|svg)$")),
         ]
 
     def _u(self, *parts: str) -> str:
@@ -98,10 +101,16 @@ class ObUrls:
         """The VC-JWT form of the credential."""
         return self.credential(assertion_id) + "/jwt"
 
+    def baked_v3(self, assertion_id: str, ext: str) -> str:
+        """The badge image baked with the OB 3.0 VC-JWT (``svg`` or ``png``)."""
+        return self.credential(assertion_id) + f"/baked.{ext}"
+
     def parse(self, url: str) -> tuple[str, tuple[str, ...]] | None:
         """Which published document ``url`` names: ``(kind, ids)``, or None when it
         is not one of ours. Kinds: issuer, issuer_key, revocations, badge,
-        assertion, issuer_v3, status_list, credential."""
+        assertion, issuer_v3, status_list, credential, and an award's other
+        downloads: credential_jwt, baked and baked_v3 (ids: the assertion id and
+        the image kind, ``png`` or ``svg``)."""
         for kind, pattern in self._patterns:
             m = pattern.match(url.split("#", 1)[0])
             if m:

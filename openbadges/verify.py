@@ -15,7 +15,12 @@ outcome (``ok`` True, False, or None when it could not be made):
                 says what the hosted one says (recipient, badge, issuedOn,
                 expires): the OB 2.0 hosted verification model; hosted
                 elsewhere, its ``id`` must at least be on its issuer's host
-                (``rules.hosted_origin_problem``, code ``origin``)
+                (``rules.hosted_origin_problem``, code ``origin``). OB 3.0
+                (VC-JWT or Data Integrity) whose ``id`` is a credential URL of
+                ours: the award is still published there, so a copy of an
+                award its learner declined, or one withdrawn, fails (saying
+                what an unknown id says); its revocation is the ``revocation``
+                check
 ``issuer``      the issuer is an organisation of this service (whose key we hold)
 ``signature``   OB 3.0: the VC-JWT (RFC 7519, ``EdDSA`` per RFC 8037) or the
                 Data Integrity proof (``eddsa-rdfc-2022``) verifies under the
@@ -69,6 +74,8 @@ from colearn.openbadges.rules import (date_problem, datetime_problem, hosted_ori
                                      parse_datetime, verification_type)
 from colearn.openbadges.schema import ob2_errors
 
+#: What ``ObUrls.parse`` calls the URLs of an award's ``links``: what ``verify`` takes as a URL.
+AWARD_URL_KINDS = ("assertion", "credential", "credential_jwt", "baked", "baked_v3")
 #: OB 3.0 credential members that are dates (DateTimeZ; VCDM 1.1 names too).
 OB3_DATES = ("validFrom", "validUntil", "issuanceDate", "expirationDate", "awardedDate")
 
@@ -148,7 +155,7 @@ class Verifier:
         else:
             document = data
         report = self._dispatch(document, identity)
-        report.baked_in = baked_in
+        report.baked_in = baked_in or report.baked_in
         return report
 
     def _dispatch(self, data: str | dict[str, Any], identity: str | None) -> VerificationReport:
@@ -160,7 +167,7 @@ class Verifier:
                 except json.JSONDecodeError as exc:
                     raise InvalidInput(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
             elif text.startswith(("http://", "https://")):
-                data = self._local(text)
+                return self._local(text, identity)
             elif _jwt_like(text):
                 payload = _jws_payload(text)
                 if isinstance(payload, dict) and _has_context(payload, OB2_CONTEXT):
@@ -177,15 +184,29 @@ class Verifier:
             return self._ob3(data, identity)
         raise InvalidInput("not an Open Badges 2.0 or 3.0 document: its @context names neither")
 
-    def _local(self, url: str) -> dict[str, Any]:
+    def _local(self, url: str, identity: str | None) -> VerificationReport:
+        """Verify what this service publishes at ``url``: any of an award's ``links``
+        (the OB 2.0 assertion, the OB 3.0 credential and its VC-JWT, the baked
+        images: each verified as what it carries, the OB 2.0 hosted assertion or the
+        VC-JWT, with ``baked_in`` set)."""
         parsed = self.publisher.urls.parse(url)
-        if parsed is None or parsed[0] not in ("assertion", "credential"):
+        if parsed is None or parsed[0] not in AWARD_URL_KINDS:
             raise InvalidInput(f"{url} is not an assertion or credential published by this service; "
                                "nothing is fetched over the network")
+        kind, ids = parsed
         try:
-            return json.loads(self.publisher.fetch(url))
+            if kind == "baked":  # the PNG carries the hosted assertion, the SVG its URL: both verify as it
+                document: str | dict[str, Any] = self.publisher.assertion_v2(ids[0]).document
+            elif kind in ("credential_jwt", "baked_v3"):
+                document = self.publisher.credential_jwt(ids[0])
+            else:
+                document = json.loads(self.publisher.fetch(url))
         except NotFound as exc:
             raise InvalidInput(exc.message) from exc
+        report = self._dispatch(document, identity)
+        if kind in ("baked", "baked_v3"):
+            report.baked_in = ids[1]
+        return report
 
     # ------------------------------------------------------------------ OB 2.0
 
@@ -308,9 +329,14 @@ class Verifier:
             return self._finish(rep, checks, required="signature")
         rep.id = model.id
         checks["format"] = Check("format", not errors, "; ".join(errors) or "an OB 3.0 OpenBadgeCredential")
-        record = self._our_record(model.id)
+        ours = self._our_credential(model.id)
+        record = self._our_record(ours)
         if record is not None:
             rep.assertion_id = record.id
+        if ours is not None:  # our award as it stands now, as OB 2.0's hosted check
+            published = record is not None and not record.withdrawn
+            checks["hosted"] = Check("hosted", published, f"published at {model.id}" if published
+                                     else f"no credential is published at {model.id}")
         parsed = self.publisher.urls.parse(model.issuer.id)
         org_id = parsed[1][0] if parsed and parsed[0] == "issuer_v3" else None
         pub = None
@@ -357,12 +383,16 @@ class Verifier:
                 checks["library"] = Check("library", False, f"openbadgeslib: {exc}")
         return self._finish(rep, checks, required="signature")
 
-    def _our_record(self, credential_id: str | None) -> AssertionRecord | None:
+    def _our_credential(self, credential_id: str | None) -> str | None:
+        """The assertion id when ``credential_id`` is one of our credential URLs, else None."""
         parsed = self.publisher.urls.parse(credential_id) if credential_id else None
-        if not parsed or parsed[0] != "credential":
-            return None
+        return parsed[1][0] if parsed and parsed[0] == "credential" else None
+
+    def _our_record(self, assertion_id: str | None) -> AssertionRecord | None:
+        """The award ``assertion_id`` when it is published (``Publisher.issued``: not
+        declined, not unknown); else None."""
         try:
-            return self.publisher.issued(parsed[1][0])
+            return self.publisher.issued(assertion_id) if assertion_id else None
         except NotFound:
             return None
 

@@ -40,7 +40,8 @@ on every write and on publish): else holding nothing would complete it.
 Policy when a step badge is revoked: a completion records that every step was
 met, so when revoking one of the learner's awards leaves a pathway's steps
 unmet, that pathway's completion award is revoked too, with the reason
-"a step badge was revoked: <badge>" (``domain.awards.revoke``). Revoking an
+"the learner no longer holds <badge name>, a step of its pathway"
+(``domain.awards.stale_step_reason``). Revoking an
 award that another award of the learner still satisfies changes nothing.
 
 Completion cycles: pathways whose completion badges need each other (P1's

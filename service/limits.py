@@ -14,6 +14,13 @@ the origins that any active partner key lists (read from the graph, cached for
 ``ORIGINS_TTL_S``); the request itself then carries its key, and
 ``deps.get_principal`` refuses (403) a partner key used from an origin that key
 does not list. Other origins get no ``Access-Control-Allow-Origin``.
+
+The public Open Badges documents (``GET`` / ``HEAD`` under ``PUBLIC_PREFIXES``:
+issuer profiles and keys, revocation and status lists, badges, assertions,
+credentials and their images) are read by browser-based verifiers and wallets
+on any origin, so those answer ``Access-Control-Allow-Origin: *`` (never with
+credentials: they take none) and their preflights for ``GET`` / ``HEAD`` are
+allowed from any origin.
 """
 
 from __future__ import annotations
@@ -34,6 +41,11 @@ from colearn.graph import queries
 
 #: How long the allowed origins are cached (a new partner key works within this).
 ORIGINS_TTL_S = 10.0
+#: Paths of the public, unauthenticated, read-only Open Badges documents (``routers/ob.py``):
+#: readable from any origin.
+PUBLIC_PREFIXES = ("/ob/",)
+#: The methods those documents answer, and the preflight that asks for them.
+PUBLIC_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 #: Rows of a ``BucketTable``: callers (of every bucket kind) at once before rows are shared.
@@ -135,7 +147,8 @@ class TokenBuckets:
 
 
 class PartnerCORS(CORSMiddleware):
-    """CORS allowing the origins of active partner keys (see the module docstring)."""
+    """CORS allowing the origins of active partner keys, and any origin to read the
+    public Open Badges documents (see the module docstring)."""
 
     def __init__(self, app: ASGIApp, **kwargs) -> None:
         # POST: the partner routes that take a body (``POST /visitors/next``,
@@ -147,10 +160,17 @@ class PartnerCORS(CORSMiddleware):
         self._loaded = -math.inf
         self._lock = threading.Lock()
         self._state = None
+        # Accept (application/ld+json, application/vc+jwt) is the header a verifier sends
+        self._public = CORSMiddleware(app, allow_origins=("*",), allow_methods=PUBLIC_METHODS,
+                                      allow_headers=("Accept", "Accept-Language"), max_age=600)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self._state is None and "app" in scope:
             self._state = scope["app"].state
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith(PUBLIC_PREFIXES) \
+                and scope.get("method") in PUBLIC_METHODS:
+            await self._public(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
     def partner_origins(self) -> frozenset[str]:

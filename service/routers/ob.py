@@ -113,17 +113,20 @@ def assertion_v2(pub: PublisherDep, assertion_id: Id) -> JSONResponse:
 
 
 def _baked(pub: PublisherDep, assertion_id: str, ext: str, version: int) -> Response:
-    hosted = pub.assertion_v2(assertion_id)
-    if hosted.status != 200:
-        return _ld(hosted.document, hosted.status)
+    """A baked download answers as the document it carries: OB 2.0 as the hosted
+    assertion (410 with the revocation once revoked), OB 3.0 as the credential (a
+    revoked one still served, its status list saying so; 404 once withdrawn)."""
     record = pub.issued(assertion_id)
+    hosted = pub.assertion_v2(assertion_id)
+    if version == 2 and hosted.status != 200:
+        return _ld(hosted.document, hosted.status)
+    token = pub.credential_jwt(assertion_id) if version == 3 else ""
     name, layer, caption = _badge_look(pub, record.badge_id or "")
     art = images.artwork(pub.store, record.badge_id or "", name, layer, caption, ext)  # uploaded, or named
     if version == 2:
         data = images.bake_ob2_svg(art, pub.urls.assertion(assertion_id)) \
             if ext == "svg" else images.bake_ob2_png(art, json.dumps(hosted.document))
     else:
-        token = pub.credential_jwt(assertion_id)
         data = images.bake_ob3_svg(art, token) if ext == "svg" else images.bake_ob3_png(art, token)
     return Response(data, media_type=MEDIA_TYPES[ext],
                     headers={"Content-Disposition": f'attachment; filename="{assertion_id}.{ext}"'})

@@ -34,8 +34,9 @@ MAX_BODY = 5 * 1024 * 1024
 )
 async def verify(request: Request, pub: PublisherDep,
                  identity: Annotated[str | None, Query(max_length=500)] = None) -> VerificationPublic:
-    """Verify an OB 2.0 assertion (JSON, or a URL under this service), an OB 3.0
-    credential (JSON with a Data Integrity proof, or a VC-JWT) or a baked PNG/SVG.
+    """Verify an OB 2.0 assertion (JSON), an OB 3.0 credential (JSON with a Data
+    Integrity proof, or a VC-JWT) or a baked PNG/SVG, or any of them by its URL under
+    this service (every URL of an award's ``links``).
 
     JSON body: exactly one of ``document``, ``jwt``, ``url``, and optionally
     ``identity``. Otherwise send the image (``image/png``, ``image/svg+xml``) or

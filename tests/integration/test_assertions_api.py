@@ -175,6 +175,24 @@ def test_verify_endpoint(api) -> None:
     assert client.post("/verify", json={"url": "https://elsewhere.example/a"}).status_code == 422
 
 
+def test_verify_takes_every_url_in_an_awards_links(api) -> None:
+    client, keys = api
+    a = award(client, keys["college"])
+    formats = {"ob2": ("ob2-hosted", None), "ob3": ("ob3-data-integrity", None), "ob3_jwt": ("ob3-vc-jwt", None),
+               "baked_png": ("ob2-hosted", "png"), "baked_svg": ("ob2-hosted", "svg")}
+    assert set(a["links"]) == set(formats)
+    for name, url in a["links"].items():
+        r = client.post("/verify", json={"url": url, "identity": EMAIL})
+        assert r.status_code == 200, (name, r.text)
+        report = r.json()
+        assert report["valid"] is True and (report["format"], report["baked_in"]) == formats[name], (name, report)
+        assert report["assertion_id"] == a["id"], (name, report)
+    for ext in ("png", "svg"):  # the OB 3.0 baked downloads too
+        report = client.post("/verify", json={"url": f"{BASE}/ob/v3/credentials/{a['id']}/baked.{ext}"}).json()
+        assert report["valid"] is True and (report["format"], report["baked_in"]) == ("ob3-vc-jwt", ext), report
+    assert client.post("/verify", json={"url": f"{BASE}/ob/v2/badges/web"}).status_code == 422  # not an award
+
+
 def _external_credential(email: str) -> str:
     key = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                      serialization.NoEncryption())

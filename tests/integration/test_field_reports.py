@@ -541,8 +541,12 @@ def test_r23_completion_cycles_warned_and_a_completion_never_issued_twice(api, s
     r = client.post(f"/assertions/{safety['id']}/revoke", headers=keys["college"], json={"reason": "error"})
     assert r.status_code == 200
     [app] = held("app")
-    assert app["status"] == "revoked" and app["reason"] == "a step badge was revoked: safety"
-    assert client.get(f"/ob/v2/assertions/{app['id']}").status_code == 410
+    # one clean sentence naming the step by its badge's name, on the page and in OB 2.0
+    reason = "the learner no longer holds Online Safety Aware, a step of its pathway"
+    assert app["status"] == "revoked" and app["reason"] == reason
+    gone = client.get(f"/ob/v2/assertions/{app['id']}")
+    assert gone.status_code == 410 and gone.json()["revocationReason"] == reason
+    assert f"This badge was revoked: {reason}." in client.get(f"/share/{app['id']}").text
 
 
 def _award_badge(client: TestClient, keys: dict, badge: str) -> dict[str, Any]:

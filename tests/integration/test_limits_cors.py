@@ -13,6 +13,7 @@ from colearn.graph.store import GraphStore
 from colearn.service.app import create_app
 from colearn.service.auth import create_key
 from colearn.service.limits import TokenBuckets
+from tests.integration import test_badge_pages
 
 
 def test_token_bucket_refills_at_the_rate() -> None:
@@ -67,6 +68,39 @@ def test_cors_only_for_partner_origins(store: GraphStore, tmp_path: Path) -> Non
         assert other.status_code == 403
         evil = client.get("/badges", headers={"Origin": "https://evil.example", "X-API-Key": key})
         assert evil.status_code == 403 and "access-control-allow-origin" not in evil.headers
+
+
+badge_api = test_badge_pages.api  # the fixture: the learner city served, organisation and admin keys
+
+
+def test_public_open_badges_documents_are_readable_from_any_origin(badge_api) -> None:
+    """Browser-based verifiers and wallets read the OB documents from their own origin:
+    a preflight for GET and the GET itself answer ``Access-Control-Allow-Origin: *``,
+    never with credentials; the rest of the API keeps the partner-origin rule."""
+    client, keys = badge_api
+    r = client.post("/organisations/college/badges/web/assertions", headers=keys["college"],
+                    json={"recipient": {"type": "email", "identity": "grace@example.org"}})
+    assert r.status_code == 201, r.text
+    aid = r.json()["id"]
+    wallet = "https://wallet.example"
+    for path in ("/ob/v3/issuers/college/status/0", f"/ob/v2/assertions/{aid}", "/ob/v3/issuers/college",
+                 f"/ob/v3/credentials/{aid}", f"/ob/v3/credentials/{aid}/jwt", "/ob/v2/issuers/college/key",
+                 f"/ob/v2/assertions/{aid}/baked.png", "/ob/v2/badges/web", "/ob/v2/assertions/as-never-issued"):
+        pre = client.options(path, headers={"Origin": wallet, "Access-Control-Request-Method": "GET",
+                                            "Access-Control-Request-Headers": "accept"})
+        assert pre.status_code == 200 and pre.headers["access-control-allow-origin"] == "*", (path, pre.text)
+        assert "GET" in pre.headers["access-control-allow-methods"], path
+        for method in ("GET", "HEAD"):
+            got = client.request(method, path, headers={"Origin": wallet, "Accept": "application/ld+json"})
+            assert got.status_code in (200, 404) and got.headers["access-control-allow-origin"] == "*", (path, method)
+            assert "access-control-allow-credentials" not in got.headers, path
+    # only reading: a preflight for a write under /ob/ is refused, and the API keeps its partner rule
+    post = client.options("/ob/v2/badges/web", headers={"Origin": wallet, "Access-Control-Request-Method": "POST"})
+    assert post.status_code == 400 and "POST" not in post.headers.get("access-control-allow-methods", "")
+    for path in ("/badges", "/verify"):
+        api_pre = client.options(path, headers={"Origin": wallet, "Access-Control-Request-Method": "GET"})
+        assert api_pre.status_code == 400 and "access-control-allow-origin" not in api_pre.headers, path
+    assert "access-control-allow-origin" not in client.get("/badges", headers={"Origin": wallet}).headers
 
 
 def test_forked_processes_spend_one_allowance_per_caller() -> None:

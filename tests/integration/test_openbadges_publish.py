@@ -233,3 +233,20 @@ def test_ob2_documents_lose_no_term_under_the_ob2_context(pub: Publisher) -> Non
         # a member the context does not define is dropped by expansion: compacting back shows it
         back = jsonld.compact(expanded, "https://w3id.org/openbadges/v2", {"documentLoader": loader})
         assert set(back) == set(doc), (doc["type"], set(doc) ^ set(back))
+
+
+def test_a_proofs_created_is_when_the_award_was_made_not_its_issue_date(pub: Publisher) -> None:
+    """VC Data Integrity 1.0: ``created`` is when the proof was created. A backdated
+    award's proof says when this service made it, the same at every fetch, and verifies."""
+    before = datetime.now(UTC).replace(microsecond=0)
+    old = before - timedelta(days=30)
+    a = _award(pub, "web", issued_on=old)
+    after = datetime.now(UTC)
+    first, again = pub.credential_di(a.id), pub.credential_di(a.id)
+    assert first == again  # signed per fetch, the same bytes each time
+    created = datetime.fromisoformat(first["proof"][0]["created"].replace("Z", "+00:00"))
+    assert before <= created <= after, (created, before, after)
+    assert first["validFrom"].startswith(old.date().isoformat())  # the issue date stays what the issuer said
+    key = pub.signing_key("college").public_pem
+    OB3LdpVerifier(key).verify(first, check_status=True, download=pub.fetch)
+    assert Verifier(pub).verify(first).valid is True
