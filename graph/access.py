@@ -108,6 +108,9 @@ def _explain(store: GraphStore, kind: str, secret: str, now: int, what: str) -> 
     if not rows:
         return Unauthorised(f"this {what} is not valid: {then}")
     row = rows[0]
+    if row.get("ended_why") == "answered":
+        return Conflict(f"this {what} was ended at {_when(row['ended_on'])}: its award was accepted or declined "
+                        f"another way, so the link no longer answers it or signs in: {then}")
     if row.get("ended_on") is not None:
         return Conflict(f"this {what} was ended at {_when(row['ended_on'])} (a sign-out, or a used refresh "
                         f"token presented again): {then}")
@@ -185,6 +188,15 @@ def use_refresh_token(store: GraphStore, secret: str, *, now: int | None = None)
 def end_tokens(store: GraphStore, learner_id: str, kinds: Sequence[str], *, now: int | None = None) -> int:
     """Expire a learner's live tokens of ``kinds`` now (sign-out); returns how many."""
     rows = store.write(lq.END_ACCESS_TOKENS, {"learner_id": learner_id, "kinds": list(kinds), "now": _now(now)})
+    return int(rows[0]["ended"]) if rows else 0
+
+
+def end_claim_links(store: GraphStore, assertion_id: str, *, now: int | None = None) -> int:
+    """End the unused claim links of an assertion now, once its award is answered
+    (accepted or declined) by any route: a claim link is a sign-in credential and
+    must not outlive its purpose. A refused use later says why (``_explain``).
+    Returns how many were ended."""
+    rows = store.write(lq.END_ASSERTION_TOKENS, {"kind": CLAIM, "assertion_id": assertion_id, "now": _now(now)})
     return int(rows[0]["ended"]) if rows else 0
 
 
