@@ -40,7 +40,7 @@ from colearn.errors import BatchRefused, Conflict, Forbidden, InvalidInput, NotF
 from colearn.graph import access, feed, queries
 from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE,
                                    AssertionRecord, Award, AwardReport, AwardRequest, Portfolio, Recipient,
-                                   assertion_id_for, epoch, get_assertion, identity_hash, learner_id_for,
+                                   assertion_id_for, epoch, get_assertion, identity_hash, is_expired, learner_id_for,
                                    learner_of_page, learner_page, parse_time, portfolio, revoked_assertions,
                                    spine_order)
 from colearn.domain.award_csv import parse_award_csv
@@ -57,7 +57,8 @@ from colearn.text import CLI_DECLARE, decode_strict
 __all__ = ["BATCH_SIZE", "CSV_COLUMNS", "COMPLETION_SOURCE", "MAX_KEY_LENGTH", "RECIPIENT_TYPES", "SOURCE",
            "AssertionRecord", "Award", "AwardReport", "AwardRequest", "Completion", "Portfolio", "Recipient",
            "assertion_id_for", "award", "award_completion", "award_csv", "award_many", "complete_after_award",
-           "completion_assertion_id", "epoch", "get_assertion", "identity_hash", "import_award", "learner_id_for",
+           "completion_assertion_id", "epoch", "get_assertion", "identity_hash", "import_award", "is_expired",
+           "learner_id_for",
            "learner_of_page", "learner_page", "parse_award_csv", "parse_time", "portfolio", "revoke", "revoked_assertions", "set_learner_response",
            "spine_order", "unmet_steps"]
 

@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 
+from colearn.domain.awards import is_expired
 from colearn.errors import NotFound
 from colearn.service.openbadges_deps import PublisherDep
 
@@ -150,7 +151,8 @@ WITHDRAWN = ("This award was withdrawn", "The organisation that issued this badg
                        410: {"description": "withdrawn by its issuer: an HTML page", "content": {"text/html": {}}}})
 def share_page(pub: PublisherDep, assertion_id: Id) -> HTMLResponse:
     """An assertion's public page: badge, issuer, criteria, evidence, dates, Verify,
-    add to LinkedIn, downloads. A revoked one says so (and offers no downloads). Every
+    add to LinkedIn, downloads. A revoked one says so (and offers no downloads); an
+    expired one says since when (``awards.is_expired``). Every
     other answer is an HTML page too: 404 (``NOT_SHARED``) for an award not issued here
     or declined by its learner, 410 (``WITHDRAWN``) for one withdrawn by its issuer.
     Who: anyone."""
@@ -183,6 +185,9 @@ def share_page(pub: PublisherDep, assertion_id: Id) -> HTMLResponse:
         facts.append(("Learning spine", e(cells)))
     status_note = {"revoked": f"This badge was revoked: {e(p.get('revocation_reason') or 'no reason given')}.",
                    "issued": "Awarded, not yet accepted by its holder."}.get(record.status, "")
+    expired = not revoked and is_expired(p.get("expires_on"))
+    if expired:  # said as plainly as a revocation: verifiers fail its expiry check
+        status_note = f"This badge expired on {e(_day(p['expires_on']))}."
     downloads = "" if revoked else (
         '<p class="downloads"><strong>Download:</strong> '
         f'<a href="{e(u.baked(assertion_id, "png"))}" download>badge image (PNG, with the badge inside)</a>'
@@ -198,11 +203,11 @@ def share_page(pub: PublisherDep, assertion_id: Id) -> HTMLResponse:
 <link rel="alternate" type="application/ld+json" href="{e(u.assertion(assertion_id))}"></head>
 <body><header class="top"><strong>colearn</strong><span>Open Badge</span></header>
 <main>
-<article class="card badge" data-assertion-id="{e(assertion_id)}" data-status="{e(record.status)}">
+<article class="card badge" data-assertion-id="{e(assertion_id)}" data-status="{e(record.status)}" data-expired="{str(expired).lower()}">
 <img src="/badges/{e(record.badge_id)}/image" alt="Badge image: {e(name)}">
 <div><h1>{e(name)}</h1>
 <p>{e(bp.get("description") or "")}</p>
-{f'<p class="message error" role="status">{status_note}</p>' if status_note and revoked else
+{f'<p class="message error" role="status">{status_note}</p>' if status_note and (revoked or expired) else
  (f'<p class="muted">{status_note}</p>' if status_note else "")}
 <dl class="facts">{"".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)}</dl>
 </div></article>
