@@ -32,6 +32,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from colearn.domain.awards import is_expired
 from colearn.errors import NotFound
+from colearn.openbadges.documents import criteria_text
 from colearn.service.openbadges_deps import PublisherDep
 
 router = APIRouter(tags=["learner pages"])
@@ -174,8 +175,7 @@ def share_page(pub: PublisherDep, assertion_id: Id) -> HTMLResponse:
              ("Issued", e(_day(p.get("issued_on"))))]
     if p.get("expires_on") is not None:
         facts.append(("Expires", e(_day(p["expires_on"]))))
-    if bp.get("criteria"):
-        facts.append(("Criteria", e(bp["criteria"])))
+    facts.append(("Criteria", e(criteria_text(bp, record.badge_id or ""))))  # as its BadgeClass says
     if p.get("evidence_narrative"):
         facts.append(("Evidence", e(p["evidence_narrative"])))
     if p.get("evidence_url"):
