@@ -228,6 +228,15 @@ LEARNER_PROFILE = (
     f"head([(l)-[:{Rel.LIVES_IN}]->(p:{Label.PLACE}) | p.id]) AS home_place"
 )
 
+#: The districts a place lies within: the outermost places up its ``WITHIN`` chain
+#: (``queries._fragments._outermost``; a district lies within none, as the insights
+#: and the recommender's reach filter read a learner's home). Params: ``id``. Returns
+#: 0 rows (a district, or no such place) or rows ``{id, name}``.
+PLACE_DISTRICT = (
+    f"MATCH (:{Label.PLACE} {{id: $id}})-[:{Rel.WITHIN}*1..]->(d:{Label.PLACE}) "
+    f"WHERE NOT (d)-[:{Rel.WITHIN}]->(:{Label.PLACE}) RETURN DISTINCT d.id AS id, d.name AS name"
+)
+
 #: Replace a learner's profile whole, in one statement: name, free-text
 #: interests, the themes and destinations they are INTERESTED_IN and the place
 #: they LIVE_IN (ids that do not exist are skipped: check first). Params:

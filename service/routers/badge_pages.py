@@ -28,7 +28,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from colearn.domain.awards import is_expired
 from colearn.errors import NotFound
@@ -50,6 +50,14 @@ def page_text(name: str) -> str:
 
 def _page(name: str) -> HTMLResponse:
     return HTMLResponse(page_text(f"{name}.html"), headers=_HEADERS)
+
+
+@router.get("/", response_class=RedirectResponse, status_code=307)
+def root() -> RedirectResponse:
+    """The service's address on its own leads a person to their portfolio (307 to
+    ``/portfolio``), which sends a visitor without a session on to sign in; the API's
+    own documentation is at ``/docs``. Who: anyone."""
+    return RedirectResponse("/portfolio", status_code=307)
 
 
 @router.get("/claim", response_class=HTMLResponse)
@@ -199,7 +207,7 @@ def share_page(pub: PublisherDep, assertion_id: Id) -> HTMLResponse:
     html = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(name)} - awarded by {e(issuer)}</title><link rel="stylesheet" href="/pages/learner.css">
-<meta property="og:title" content="{e(name)}"><meta property="og:image" content="{e(u.base)}/badges/{e(record.badge_id)}/image">
+<meta property="og:title" content="{e(name)}"><meta property="og:image" content="{e(u.badge_image(record.badge_id or "", "png"))}">
 <link rel="alternate" type="application/ld+json" href="{e(u.assertion(assertion_id))}"></head>
 <body><header class="top"><strong>colearn</strong><span>Open Badge</span></header>
 <main>

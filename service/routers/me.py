@@ -57,7 +57,9 @@ class ProfilePatch(BaseModel):
     interests: str | None = Field(default=None, max_length=500)
     themes: _Ids | None = None
     destinations: _Ids | None = None
-    home_place: str | None = Field(default=None, min_length=1, max_length=200)
+    home_place: str | None = Field(default=None, min_length=1, max_length=200,
+                                   description="a district: a place that lies within no other (a venue is refused, "
+                                               "422 naming its district)")
 
 
 class AwaitingAward(BaseModel):

@@ -327,6 +327,23 @@ def test_racing_claims_never_pass_the_limit(any_store: GraphStore) -> None:
     assert access.get_claim_code(any_store, made.record["id"])["claims"] == 3
 
 
+@covers("PLACE_DISTRICT")
+def test_a_home_place_must_be_a_district(any_store: GraphStore) -> None:
+    _seed(any_store)
+    any_store.write(queries.merge_nodes(Label.PLACE), {"rows": [
+        {"id": "library", "props": {"name": "Library"}}, {"id": "room", "props": {}}]})
+    any_store.write(queries.set_links(Label.PLACE, Rel.WITHIN, Label.PLACE), {"rows": [
+        {"id": "library", "targets": [{"id": "north", "props": {}}]},
+        {"id": "room", "targets": [{"id": "library", "props": {}}]}]})
+    assert any_store.read(lq.PLACE_DISTRICT, {"id": "room"}) == [{"id": "north", "name": "North"}]
+    assert any_store.read(lq.PLACE_DISTRICT, {"id": "north"}) == []
+    for place in ("library", "room"):
+        with pytest.raises(InvalidInput, match="lies within 'north' \\(North\\)") as refused:
+            access.set_profile(any_store, "l1", {"home_place": place})
+        assert refused.value.field == "home_place"
+    assert access.set_profile(any_store, "l1", {"home_place": "north"})["home_place"] == "north"
+
+
 @covers("LEARNER_PROFILE", "SET_LEARNER_PROFILE")
 def test_profile_replaces_interests_and_home(any_store: GraphStore) -> None:
     _seed(any_store)
