@@ -4,7 +4,9 @@
   of a claim link (``/claim#token=...`` in the award notice) in the body, so it
   never lands in a URL log. Viewing does not use the link up; accepting or
   declining does (single use, expiring), and only when the answer is made: a
-  refused one leaves the link unused. An award its organisation revoked or
+  refused one leaves the link unused. Once the award is answered by any route
+  (the portfolio's accept too), its unused links end, and signing out ends the
+  learner's unused links: a link signs in, so it must not outlive either. An award its organisation revoked or
   withdrew answers 410 on all three. Following the link proves the email
   address, so accepting signs in the learner that address names and answers a
   ``Session``; an award made to a learner id other than the address's own is
