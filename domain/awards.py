@@ -37,10 +37,10 @@ from typing import Any
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import BatchRefused, Conflict, Forbidden, InvalidInput, NotFound
-from colearn.graph import feed, queries
+from colearn.graph import access, feed, queries
 from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES, SOURCE,
                                    AssertionRecord, Award, AwardReport, AwardRequest, Portfolio, Recipient,
-                                   assertion_id_for, epoch, get_assertion, identity_hash, learner_id_for,
+                                   assertion_id_for, epoch, get_assertion, identity_hash, is_expired, learner_id_for,
                                    learner_of_page, learner_page, parse_time, portfolio, revoked_assertions,
                                    spine_order)
 from colearn.domain.award_csv import parse_award_csv
@@ -57,7 +57,8 @@ from colearn.text import CLI_DECLARE, decode_strict
 __all__ = ["BATCH_SIZE", "CSV_COLUMNS", "COMPLETION_SOURCE", "MAX_KEY_LENGTH", "RECIPIENT_TYPES", "SOURCE",
            "AssertionRecord", "Award", "AwardReport", "AwardRequest", "Completion", "Portfolio", "Recipient",
            "assertion_id_for", "award", "award_completion", "award_csv", "award_many", "complete_after_award",
-           "completion_assertion_id", "epoch", "get_assertion", "identity_hash", "import_award", "learner_id_for",
+           "completion_assertion_id", "epoch", "get_assertion", "identity_hash", "import_award", "is_expired",
+           "learner_id_for",
            "learner_of_page", "learner_page", "parse_award_csv", "parse_time", "portfolio", "revoke", "revoked_assertions", "set_learner_response",
            "spine_order", "unmet_steps"]
 
@@ -261,7 +262,9 @@ def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *, 
     Accepting again, or declining again, changes nothing. A learner may change
     their mind (accepted <-> declined); a revoked assertion stays revoked.
     Accepting awards the completion badge of every published pathway the
-    badge now completes for the learner (``complete_after_award``).
+    badge now completes for the learner (``complete_after_award``). The
+    assertion's unused claim links end (``access.end_claim_links``): an answered
+    award's link must no longer sign in or answer it again.
 
     Args:
         store: the graph.
@@ -286,7 +289,9 @@ def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *, 
     policy.require(policy.acting_for(learner_id=learner_id), Action.RESPOND_TO_ASSERTION,
                    policy.of_assertion(record, Action.RESPOND_TO_ASSERTION))
     to = AssertionStatus.ACCEPTED if accept else AssertionStatus.DECLINED
-    after = _transition(store, record, to, epoch(now, name="now") or int(time.time()), None)
+    t = epoch(now, name="now") or int(time.time())
+    after = _transition(store, record, to, t, None)
+    access.end_claim_links(store, assertion_id, now=t)  # answered: its claim links no longer sign in
     if accept and after.learner_id and after.badge_id:
         # the last step of a pathway met: its completion badge is awarded once
         for done in complete_after_award(store, after.learner_id, after.badge_id, base_url=base_url):

@@ -108,6 +108,9 @@ def _explain(store: GraphStore, kind: str, secret: str, now: int, what: str) -> 
     if not rows:
         return Unauthorised(f"this {what} is not valid: {then}")
     row = rows[0]
+    if row.get("ended_why") == "answered":
+        return Conflict(f"this {what} was ended at {_when(row['ended_on'])}: its award was accepted or declined "
+                        f"another way, so the link no longer answers it or signs in: {then}")
     if row.get("ended_on") is not None:
         return Conflict(f"this {what} was ended at {_when(row['ended_on'])} (a sign-out, or a used refresh "
                         f"token presented again): {then}")
@@ -188,6 +191,15 @@ def end_tokens(store: GraphStore, learner_id: str, kinds: Sequence[str], *, now:
     return int(rows[0]["ended"]) if rows else 0
 
 
+def end_claim_links(store: GraphStore, assertion_id: str, *, now: int | None = None) -> int:
+    """End the unused claim links of an assertion now, once its award is answered
+    (accepted or declined) by any route: a claim link is a sign-in credential and
+    must not outlive its purpose. A refused use later says why (``_explain``).
+    Returns how many were ended."""
+    rows = store.write(lq.END_ASSERTION_TOKENS, {"kind": CLAIM, "assertion_id": assertion_id, "now": _now(now)})
+    return int(rows[0]["ended"]) if rows else 0
+
+
 def forget_expired_tokens(store: GraphStore, *, older_than_s: int = 7 * 86400, now: int | None = None) -> int:
     """Delete tokens that expired more than ``older_than_s`` ago; returns how many."""
     rows = store.write(lq.DELETE_EXPIRED_ACCESS_TOKENS, {"before": _now(now) - older_than_s})
@@ -257,7 +269,8 @@ def create_claim_code(store: GraphStore, organisation_id: str, *, badge_id: str,
         now: epoch seconds; default now.
 
     Raises:
-        InvalidInput: a bad window or limit (``valid_until``, ``max_claims``); an
+        InvalidInput: a bad window or limit (``valid_until`` not after ``valid_from``
+            or not after ``now``; ``max_claims``); an
             unknown badge or opportunity (``badge_id``, ``opportunity_id``: both, when
             both are unknown, as ``InvalidInputs``); or (``badge_id``) a badge the
             opportunity does not award (the message lists those it does), or a
@@ -266,6 +279,9 @@ def create_claim_code(store: GraphStore, organisation_id: str, *, badge_id: str,
     """
     if valid_until <= valid_from:
         raise InvalidInput("valid_until must be after valid_from", field="valid_until")
+    if valid_until <= _now(now):
+        raise InvalidInput(f"valid_until ({_when(valid_until)}) has passed: a code must be claimable after it "
+                           "is made", field="valid_until")
     if not 1 <= max_claims <= MAX_CLAIMS_LIMIT:
         raise InvalidInput(f"max_claims is 1 to {MAX_CLAIMS_LIMIT}", field="max_claims")
     code = new_code()
@@ -435,7 +451,8 @@ def set_profile(store: GraphStore, learner_id: str, changes: dict[str, Any]) -> 
     Raises:
         NotFound: unknown learner.
         InvalidInput: one theme, destination or place that does not exist, its field
-            (``themes.1``, ``home_place``) and id named (``unknown Theme 'x'``).
+            (``themes.1``, ``home_place``) and id named (``unknown Theme 'x'``); or a
+            ``home_place`` that is no district (it lies within another place).
         InvalidInputs: several, one problem each, in field order.
     """
     current = profile(store, learner_id)
@@ -446,6 +463,8 @@ def set_profile(store: GraphStore, learner_id: str, changes: dict[str, Any]) -> 
         named.append((Label.PLACE, changes["home_place"], "home_place"))
     missing = references.missing(store, references.by_label((label, ref) for label, ref, _ in named))
     refuse([InvalidInput(f"unknown {label} '{ref}'", field=fld) for label, ref, fld in named if ref in missing[label]])
+    if changes.get("home_place"):
+        _require_district(store, changes["home_place"])
     merged = {**current, **changes}
     store.write(lq.SET_LEARNER_PROFILE, {"learner_id": learner_id, "name": merged.get("name"),
                                          "interests": merged.get("interests") or "",
@@ -453,6 +472,20 @@ def set_profile(store: GraphStore, learner_id: str, changes: dict[str, Any]) -> 
                                          "destinations": sorted(set(merged.get("destinations") or [])),
                                          "home_place": merged.get("home_place")})
     return profile(store, learner_id)
+
+
+def _require_district(store: GraphStore, place_id: str) -> None:
+    """Refuse a home place that is not a district (a place within no other, as the
+    insights and the recommender's reach filter read a learner's home).
+
+    Raises:
+        InvalidInput: (``home_place``) the place lies within another; the message names its district.
+    """
+    up = store.read(lq.PLACE_DISTRICT, {"id": place_id})
+    if up:
+        names = " or ".join(f"'{d['id']}' ({d['name'] or d['id']})" for d in sorted(up, key=lambda d: d["id"]))
+        raise InvalidInput(f"place '{place_id}' is not a district: it lies within {names}; a home district "
+                           "is a place that lies within no other", field="home_place")
 
 
 def save_badge_image(store: GraphStore, badge_id: str, media_type: str, data_b64: str, *,

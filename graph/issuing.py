@@ -305,6 +305,15 @@ def no_such_assertion(assertion_id: str) -> NotFound:
     return NotFound(f"assertion '{assertion_id}' does not exist")
 
 
+def is_expired(expires_on: int | None, now: int | None = None) -> bool:
+    """Whether an award expiring at ``expires_on`` (epoch s; None: never) has expired at
+    ``now`` (epoch s, default now): from its expiry time on. The one rule of every answer
+    that flags expiry (``GET /assertions/{id}``, the portfolio, ``GET /me/awards``, the
+    share page, the award notice), and the one the graph's portfolio applies in Cypher
+    (live while ``expires_on > $now``, ``queries._fragments``)."""
+    return expires_on is not None and int(expires_on) <= (int(time.time()) if now is None else int(now))
+
+
 def get_assertion(store: GraphStore, assertion_id: str) -> AssertionRecord:
     """One assertion and the ids around it.
 

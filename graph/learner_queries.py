@@ -34,12 +34,15 @@ CREATE_ACCESS_TOKEN = (
 )
 
 #: A token as stored, without using it. Params: ``id``, ``kind``. Returns 0 or 1
-#: row ``{learner_id, assertion_id, expires_on, uses, max_uses, used_on}`` (``used_on``:
-#: when it was last used with success, null if never).
+#: row ``{learner_id, assertion_id, expires_on, uses, max_uses, used_on, ended_on,
+#: ended_why}`` (``used_on``: when it was last used with success, null if never;
+#: ``ended_on``: when it was ended early, ``ended_why`` ``answered`` when its award
+#: was answered another way, else null).
 PEEK_ACCESS_TOKEN = (
     f"MATCH (t:{Label.ACCESS_TOKEN} {{id: $id}}) WHERE t.kind = $kind "
     "RETURN t.learner_id AS learner_id, t.assertion_id AS assertion_id, t.expires_on AS expires_on, "
-    "t.uses AS uses, t.max_uses AS max_uses, t.used_on AS used_on, t.ended_on AS ended_on"
+    "t.uses AS uses, t.max_uses AS max_uses, t.used_on AS used_on, t.ended_on AS ended_on, "
+    "t.ended_why AS ended_why"
 )
 
 #: Use a token once: counts the use (under the node's write lock), and answers
@@ -66,6 +69,15 @@ RELEASE_ACCESS_TOKEN = (
 END_ACCESS_TOKENS = (
     f"MATCH (t:{Label.ACCESS_TOKEN}) WHERE t.learner_id = $learner_id AND t.kind IN $kinds "
     "AND t.expires_on > $now SET t.expires_on = $now, t.ended_on = $now RETURN count(t) AS ended"
+)
+
+#: End the unused claim links of an assertion (its award was answered: accepted or
+#: declined), marking them ``ended_why = 'answered'``; a link used already stays as it
+#: is. Params: ``kind`` (``claim``), ``assertion_id``, ``now``. Returns ``{ended}``.
+END_ASSERTION_TOKENS = (
+    f"MATCH (t:{Label.ACCESS_TOKEN}) WHERE t.assertion_id = $assertion_id AND t.kind = $kind "
+    "AND t.expires_on > $now AND coalesce(t.uses, 0) < coalesce(t.max_uses, 1) "
+    "SET t.expires_on = $now, t.ended_on = $now, t.ended_why = 'answered' RETURN count(t) AS ended"
 )
 
 #: Forget tokens that expired before ``$before`` (epoch s). Returns ``{deleted}``.
@@ -214,6 +226,15 @@ LEARNER_PROFILE = (
     f"[(l)-[:{Rel.INTERESTED_IN}]->(t:{Label.THEME}) | t.id] AS themes, "
     f"[(l)-[:{Rel.INTERESTED_IN}]->(d:{Label.DESTINATION}) | d.id] AS destinations, "
     f"head([(l)-[:{Rel.LIVES_IN}]->(p:{Label.PLACE}) | p.id]) AS home_place"
+)
+
+#: The districts a place lies within: the outermost places up its ``WITHIN`` chain
+#: (``queries._fragments._outermost``; a district lies within none, as the insights
+#: and the recommender's reach filter read a learner's home). Params: ``id``. Returns
+#: 0 rows (a district, or no such place) or rows ``{id, name}``.
+PLACE_DISTRICT = (
+    f"MATCH (:{Label.PLACE} {{id: $id}})-[:{Rel.WITHIN}*1..]->(d:{Label.PLACE}) "
+    f"WHERE NOT (d)-[:{Rel.WITHIN}]->(:{Label.PLACE}) RETURN DISTINCT d.id AS id, d.name AS name"
 )
 
 #: Replace a learner's profile whole, in one statement: name, free-text

@@ -93,6 +93,15 @@ def _text(value: Any, fallback: str) -> str:
     return value if isinstance(value, str) and value.strip() else fallback
 
 
+def criteria_text(props: dict[str, Any], badge_id: str) -> str:
+    """A badge's criteria as every page and document says them: its ``criteria``, else
+    its ``description``, else its name, else its id (OB 2.0 requires a criteria narrative
+    or URL; the BadgeClass, the OB 3.0 Achievement, the claim page and the share page all
+    use this one rule). Never empty."""
+    name = _text(props.get("name"), badge_id)
+    return _text(props.get("criteria"), _text(props.get("description"), name))
+
+
 class Publisher:
     """Builds and signs every document of the awards colearn issued.
 
@@ -272,7 +281,7 @@ class Publisher:
         doc: dict[str, Any] = {
             "@context": OB2_CONTEXT, "id": self.urls.badge(badge_id), "type": "BadgeClass", "name": name,
             "description": description, "image": self._image(badge_id, props),
-            "criteria": {"narrative": _text(props.get("criteria"), description)},
+            "criteria": {"narrative": criteria_text(props, badge_id)},
             "issuer": self.urls.issuer(info["organisation_id"]),
         }
         if info["cells"]:
@@ -337,7 +346,7 @@ class Publisher:
         description = _text(props.get("description"), name)
         return Achievement(
             id=self.urls.achievement(badge_id), name=name, description=description,
-            criteria_narrative=_text(props.get("criteria"), description),
+            criteria_narrative=criteria_text(props, badge_id),
             image_url=self._image(badge_id, props), achievement_type="Badge",
             tags=[t.get("name") or t["id"] for t in info["themes"]],
             alignments=[Alignment(target_name=a["targetName"], target_url=a["targetUrl"],

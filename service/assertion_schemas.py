@@ -99,6 +99,8 @@ class AssertionPublic(BaseModel):
                                            "it would have)")
     issued_on: datetime | None
     expires_on: datetime | None = None
+    expired: bool = Field(default=False, description="true from expires_on on (awards.is_expired): the award "
+                                                     "no longer counts, whatever its status")
     revocation_reason: str | None = None
     created: bool | None = Field(default=None, description="false when an idempotency key named an "
                                                             "existing assertion, or when the learner already "
@@ -159,8 +161,10 @@ class PortfolioAward(BaseModel):
     name: str | None
     issued_on: datetime | None
     expires_on: datetime | None = None
+    expired: bool = Field(default=False, description="true from expires_on on (awards.is_expired), as "
+                                                     "GET /assertions/{id} says: such an award is in others")
     status: str | None = Field(default=None, description="accepted in a portfolio cell; issued, declined, "
-                                                         "revoked or accepted (expired) in others")
+                                                         "revoked or accepted (then expired is true) in others")
     imported: bool = Field(default=False, description="true: the learner imported it (a badge earned elsewhere); "
                                                       "false: awarded in the city (issued here, or the city's "
                                                       "loaded award history)")

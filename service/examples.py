@@ -107,7 +107,7 @@ EXAMPLES: dict[tuple[str, str, str], Any] = {
     ("post", "/claim-codes/redeem", "application/json"): {"code": "the code shown at the event"},
     ("patch", "/me", "application/json"): {
         "interests": "making games and websites", "themes": ["digital"], "destinations": ["employment"],
-        "home_place": "northgate-library"},
+        "home_place": "northgate"},
     ("post", "/me/pathways", "application/json"): {"pathway_id": "digital-careers"},
 }
 

@@ -62,6 +62,11 @@ def respond(request: Request, pub: Publisher, assertion_id: str, accept: bool, *
     return record
 
 
+def is_expired(expires_on: int | None, now: int | None = None) -> bool:
+    """Whether an award expiring at ``expires_on`` (epoch s) has expired (``domain.awards.is_expired``)."""
+    return issuing.is_expired(expires_on, now)
+
+
 def learner_for_email(email: str, pepper: bytes) -> str:
     """The learner an email address names (``domain.awards.learner_id_for``): the same
     address always lands on the same learner, and the id reveals nothing of it."""
@@ -106,18 +111,28 @@ def notices_for(report: issuing.AwardReport) -> list[Notice]:
 
 
 def claim_message(base_url: str, token: str, email: str, badge_name: str, issuer_name: str,
-                  expires: int) -> Message:
-    """The award notice: what was awarded, by whom, and the claim link (``/claim#token=``;
-    the token is in the fragment so that it never reaches a server log or a Referer)."""
+                  expires: int, *, award_expires: int | None = None) -> Message:
+    """The award notice: what was awarded, by whom, until when the badge is valid
+    (``award_expires``, epoch s; None: it does not expire; said as expired when it is,
+    ``is_expired``), and the claim link (``/claim#token=``, valid until ``expires``; the
+    token is in the fragment so that it never reaches a server log or a Referer)."""
     link = f"{base_url.rstrip('/')}/claim#token={token}"
-    until = datetime.fromtimestamp(expires, UTC).strftime("%d %B %Y")
-    text = (f"Hello,\n\n{issuer_name} has awarded you the badge \"{badge_name}\".\n\n"
+    until = _date(expires)
+    valid = "" if award_expires is None else (
+        f" It expired on {_date(award_expires)}, so it is on record but no longer counts as held."
+        if is_expired(award_expires) else f" It is valid until {_date(award_expires)}.")
+    text = (f"Hello,\n\n{issuer_name} has awarded you the badge \"{badge_name}\".{valid}\n\n"
             f"See it and add it to your portfolio (this link works once, until {until}):\n{link}\n\n"
             "If you were not expecting this, you can ignore this message or decline the badge from the link.\n")
-    html = (f"<p>Hello,</p><p>{_esc(issuer_name)} has awarded you the badge <strong>{_esc(badge_name)}</strong>.</p>"
+    html = (f"<p>Hello,</p><p>{_esc(issuer_name)} has awarded you the badge <strong>{_esc(badge_name)}</strong>."
+            f"{_esc(valid)}</p>"
             f'<p><a href="{_esc(link)}">See it and add it to your portfolio</a> (this link works once, until '
             f"{until}).</p><p>If you were not expecting this, you can ignore this message or decline the badge.</p>")
     return Message(to=email, subject=f"You have been awarded \"{badge_name}\"", text=text, html=html)
+
+
+def _date(epoch_s: int) -> str:
+    return datetime.fromtimestamp(int(epoch_s), UTC).strftime("%d %B %Y")
 
 
 def _esc(text: str) -> str:
@@ -143,7 +158,8 @@ def send_notices(store: GraphStore, mailer: Mailer, base_url: str, notices: Sequ
     sent = 0
     for notice, token in zip(notices, tokens):
         badge_name, issuer_name = names.get(notice.award.badge_id, (notice.award.badge_id, "An organisation"))
-        message = claim_message(base_url, token, notice.email, badge_name, issuer_name, until)
+        message = claim_message(base_url, token, notice.email, badge_name, issuer_name, until,
+                                award_expires=notice.award.expires_on)
         try:
             mailer.send(message)
             sent += 1

@@ -64,6 +64,17 @@
     return (res.data && (res.data.detail || res.data.title)) || fallback || ("request failed (" + res.status + ")");
   }
 
+  //: What a page says of a link whose token was cut off (a mail program wrapped or clipped it).
+  const INCOMPLETE = "This link is incomplete: copy the whole link from the mail.";
+
+  // The ``#token=`` of a link from a mail; null, with INCOMPLETE said in ``statusId``, when it
+  // is cut off (shorter than the 43 characters every token has, secrets.token_urlsafe(32)).
+  function linkToken(statusId) {
+    const token = fragment("token");
+    if (token !== null && token.length < 43) { say(statusId, INCOMPLETE, "error"); return null; }
+    return token;
+  }
+
   function day(iso) {
     return iso ? new Date(iso).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric",
                                                              timeZone: "UTC" }) : "";
@@ -91,7 +102,7 @@
       onclick: async () => { await call("POST", "/signin/out"); signOutLocally(); location.assign("/signin"); } }));
   }
 
-  window.colearn = { session, saveSession, signOutLocally, call, fragment, el, say, problem, day,
+  window.colearn = { session, saveSession, signOutLocally, call, fragment, linkToken, el, say, problem, day,
                      requireSession, afterSignIn, whoami };
   document.addEventListener("DOMContentLoaded", whoami);
 })();

@@ -79,7 +79,7 @@ def _award_public(pub: Publisher, a: Award) -> AssertionPublic:
     return AssertionPublic(id=a.id, badge_id=a.badge_id, learner_id=a.learner_id,
                            status=None if new else a.status, would_status=a.status if new else None,
                            issued_on=_time(a.issued_on), expires_on=_time(a.expires_on),
-                           revocation_reason=a.revocation_reason,
+                           expired=awards.is_expired(a.expires_on), revocation_reason=a.revocation_reason,
                            created=a.created if a.would_create is None else None, would_create=a.would_create,
                            detail=a.detail, links=_links(pub, a.id))
 
@@ -88,6 +88,7 @@ def _record_public(pub: Publisher, r: awards.AssertionRecord) -> AssertionPublic
     ours = r.issued_here  # what ``Publisher.assertion_record`` hosts
     return AssertionPublic(id=r.id, badge_id=r.badge_id, learner_id=r.learner_id, status=r.status,
                            issued_on=_time(r.props.get("issued_on")), expires_on=_time(r.props.get("expires_on")),
+                           expired=awards.is_expired(r.props.get("expires_on")),
                            revocation_reason=r.props.get("revocation_reason"),
                            links=_links(pub, r.id) if ours else None)
 
@@ -346,7 +347,7 @@ def _own_learner(principal: Principal, learner_id: str) -> None:
 def _award_row(row: dict[str, Any]) -> PortfolioAward:
     return PortfolioAward(assertion_id=row["assertion_id"], badge_id=row["badge_id"], name=row.get("name"),
                           issued_on=_time(row.get("issued_on")), expires_on=_time(row.get("expires_on")),
-                          status=row.get("status"), imported=bool(row.get("imported")),
+                          expired=awards.is_expired(row.get("expires_on")), status=row.get("status"), imported=bool(row.get("imported")),
                           verified=row.get("verified") is not False)
 
 

@@ -28,9 +28,11 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from colearn.domain.awards import is_expired
 from colearn.errors import NotFound
+from colearn.openbadges.documents import criteria_text
 from colearn.service.openbadges_deps import PublisherDep
 
 router = APIRouter(tags=["learner pages"])
@@ -48,6 +50,14 @@ def page_text(name: str) -> str:
 
 def _page(name: str) -> HTMLResponse:
     return HTMLResponse(page_text(f"{name}.html"), headers=_HEADERS)
+
+
+@router.get("/", response_class=RedirectResponse, status_code=307)
+def root() -> RedirectResponse:
+    """The service's address on its own leads a person to their portfolio (307 to
+    ``/portfolio``), which sends a visitor without a session on to sign in; the API's
+    own documentation is at ``/docs``. Who: anyone."""
+    return RedirectResponse("/portfolio", status_code=307)
 
 
 @router.get("/claim", response_class=HTMLResponse)
@@ -150,7 +160,8 @@ WITHDRAWN = ("This award was withdrawn", "The organisation that issued this badg
                        410: {"description": "withdrawn by its issuer: an HTML page", "content": {"text/html": {}}}})
 def share_page(pub: PublisherDep, assertion_id: Id) -> HTMLResponse:
     """An assertion's public page: badge, issuer, criteria, evidence, dates, Verify,
-    add to LinkedIn, downloads. A revoked one says so (and offers no downloads). Every
+    add to LinkedIn, downloads. A revoked one says so (and offers no downloads); an
+    expired one says since when (``awards.is_expired``). Every
     other answer is an HTML page too: 404 (``NOT_SHARED``) for an award not issued here
     or declined by its learner, 410 (``WITHDRAWN``) for one withdrawn by its issuer.
     Who: anyone."""
@@ -172,8 +183,7 @@ def share_page(pub: PublisherDep, assertion_id: Id) -> HTMLResponse:
              ("Issued", e(_day(p.get("issued_on"))))]
     if p.get("expires_on") is not None:
         facts.append(("Expires", e(_day(p["expires_on"]))))
-    if bp.get("criteria"):
-        facts.append(("Criteria", e(bp["criteria"])))
+    facts.append(("Criteria", e(criteria_text(bp, record.badge_id or ""))))  # as its BadgeClass says
     if p.get("evidence_narrative"):
         facts.append(("Evidence", e(p["evidence_narrative"])))
     if p.get("evidence_url"):
@@ -183,6 +193,9 @@ def share_page(pub: PublisherDep, assertion_id: Id) -> HTMLResponse:
         facts.append(("Learning spine", e(cells)))
     status_note = {"revoked": f"This badge was revoked: {e(p.get('revocation_reason') or 'no reason given')}.",
                    "issued": "Awarded, not yet accepted by its holder."}.get(record.status, "")
+    expired = not revoked and is_expired(p.get("expires_on"))
+    if expired:  # said as plainly as a revocation: verifiers fail its expiry check
+        status_note = f"This badge expired on {e(_day(p['expires_on']))}."
     downloads = "" if revoked else (
         '<p class="downloads"><strong>Download:</strong> '
         f'<a href="{e(u.baked(assertion_id, "png"))}" download>badge image (PNG, with the badge inside)</a>'
@@ -194,15 +207,15 @@ def share_page(pub: PublisherDep, assertion_id: Id) -> HTMLResponse:
     html = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(name)} - awarded by {e(issuer)}</title><link rel="stylesheet" href="/pages/learner.css">
-<meta property="og:title" content="{e(name)}"><meta property="og:image" content="{e(u.base)}/badges/{e(record.badge_id)}/image">
+<meta property="og:title" content="{e(name)}"><meta property="og:image" content="{e(u.badge_image(record.badge_id or "", "png"))}">
 <link rel="alternate" type="application/ld+json" href="{e(u.assertion(assertion_id))}"></head>
 <body><header class="top"><strong>colearn</strong><span>Open Badge</span></header>
 <main>
-<article class="card badge" data-assertion-id="{e(assertion_id)}" data-status="{e(record.status)}">
+<article class="card badge" data-assertion-id="{e(assertion_id)}" data-status="{e(record.status)}" data-expired="{str(expired).lower()}">
 <img src="/badges/{e(record.badge_id)}/image" alt="Badge image: {e(name)}">
 <div><h1>{e(name)}</h1>
 <p>{e(bp.get("description") or "")}</p>
-{f'<p class="message error" role="status">{status_note}</p>' if status_note and revoked else
+{f'<p class="message error" role="status">{status_note}</p>' if status_note and (revoked or expired) else
  (f'<p class="muted">{status_note}</p>' if status_note else "")}
 <dl class="facts">{"".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)}</dl>
 </div></article>

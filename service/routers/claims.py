@@ -4,7 +4,9 @@
   of a claim link (``/claim#token=...`` in the award notice) in the body, so it
   never lands in a URL log. Viewing does not use the link up; accepting or
   declining does (single use, expiring), and only when the answer is made: a
-  refused one leaves the link unused. An award its organisation revoked or
+  refused one leaves the link unused. Once the award is answered by any route
+  (the portfolio's accept too), its unused links end, and signing out ends the
+  learner's unused links: a link signs in, so it must not outlive either. An award its organisation revoked or
   withdrew answers 410 on all three. Following the link proves the email
   address, so accepting signs in the learner that address names and answers a
   ``Session``; an award made to a learner id other than the address's own is
@@ -37,7 +39,7 @@ from colearn.errors import Conflict, Gone
 from colearn.graph import access
 from colearn.graph.issuing import (AssertionRecord, AwardReport)
 from colearn.graph.store import GraphStore
-from colearn.openbadges.documents import Publisher
+from colearn.openbadges.documents import Publisher, criteria_text
 from colearn.service import learner_awards
 from colearn.service.auth import Principal, Role, principal_for_token
 from colearn.service.catalogue import request_fields
@@ -86,7 +88,8 @@ class ClaimView(BaseModel):
     badge_id: str
     badge_name: str
     description: str | None = None
-    criteria: str | None = None
+    criteria: str = Field(description="the badge's criteria, else its description (documents.criteria_text, "
+                                      "as its OB BadgeClass and share page say them)")
     issuer_name: str
     image_url: str
     issued_on: datetime | None
@@ -120,7 +123,7 @@ def view_claim(pub: PublisherDep, body: ClaimToken) -> ClaimView:
     org = pub.organisation(record.issuer_id) if record.issuer_id else {}
     return ClaimView(
         assertion_id=record.id, badge_id=record.badge_id or "", badge_name=str(badge["props"].get("name") or ""),
-        description=badge["props"].get("description"), criteria=badge["props"].get("criteria"),
+        description=badge["props"].get("description"), criteria=criteria_text(badge["props"], record.badge_id or ""),
         issuer_name=str(org.get("name") or record.issuer_id or ""),
         image_url=f"{pub.urls.base}/badges/{record.badge_id}/image", issued_on=_time(record.props.get("issued_on")),
         expires_on=_time(record.props.get("expires_on")), status=record.status,

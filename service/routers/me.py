@@ -57,7 +57,9 @@ class ProfilePatch(BaseModel):
     interests: str | None = Field(default=None, max_length=500)
     themes: _Ids | None = None
     destinations: _Ids | None = None
-    home_place: str | None = Field(default=None, min_length=1, max_length=200)
+    home_place: str | None = Field(default=None, min_length=1, max_length=200,
+                                   description="a district: a place that lies within no other (a venue is refused, "
+                                               "422 naming its district)")
 
 
 class AwaitingAward(BaseModel):
@@ -66,9 +68,12 @@ class AwaitingAward(BaseModel):
     assertion_id: str
     badge_id: str
     name: str | None
-    status: str = Field(description="issued (awaiting an answer), declined, revoked, or accepted but expired")
+    status: str = Field(description="issued (awaiting an answer), accepted, declined or revoked, as "
+                                    "GET /assertions/{id} says")
     issued_on: datetime | None
     expires_on: datetime | None
+    expired: bool = Field(description="true from expires_on on (awards.is_expired), as GET /assertions/{id} "
+                                      "says: an accepted award is here, out of the portfolio, only when expired")
 
 
 class AwardsPublic(BaseModel):
@@ -178,7 +183,8 @@ def my_awards(principal: LearnerDep, store: StoreDep) -> AwardsPublic:
     rows.sort(key=lambda r: (r["status"] != "issued", -(r.get("issued_on") or 0)))
     data = [AwaitingAward(assertion_id=r["assertion_id"], badge_id=r["badge_id"], name=r.get("name"),
                           status=r["status"], issued_on=_time(r.get("issued_on")),
-                          expires_on=_time(r.get("expires_on"))) for r in rows]
+                          expires_on=_time(r.get("expires_on")), expired=learner_awards.is_expired(r.get("expires_on")))
+            for r in rows]
     return AwardsPublic(data=data, count=len(data))
 
 

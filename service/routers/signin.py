@@ -135,7 +135,8 @@ def refresh(request: Request, store: StoreDep, body: RefreshIn) -> Session:
 
 @router.post("/out", status_code=204, response_class=Response, responses=_ERRORS)
 def sign_out(principal: LearnerDep, store: StoreDep) -> Response:
-    """End the learner's refresh tokens and unused sign-in links (the current learner
-    token lapses by itself within minutes). Who: the learner (token)."""
-    access.end_tokens(store, str(principal.learner_id), [access.REFRESH, access.SIGNIN])
+    """End the learner's refresh tokens, unused sign-in links and unused claim links (a
+    claim link signs in too; the current learner token lapses by itself within minutes).
+    Who: the learner (token)."""
+    access.end_tokens(store, str(principal.learner_id), [access.REFRESH, access.SIGNIN, access.CLAIM])
     return Response(status_code=204)

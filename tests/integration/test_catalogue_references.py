@@ -109,7 +109,7 @@ def test_a_profile_hears_of_every_unknown_reference_at_once(api, store: GraphSto
     store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "ada", "props": {}}]})
     me = {"Authorization": f"Bearer {issue_learner_token(client.app.state.token_secret, 'ada')}"}
     made = client.patch("/me", headers=me, json={"name": "Ada", "interests": "web pages", "themes": ["digital"],
-                                                 "destinations": ["employment"], "home_place": "central-library"})
+                                                 "destinations": ["employment"], "home_place": "city-centre"})
     assert made.status_code == 200, made.text
     before = client.get("/me", headers=me).json()
     reference_reads.clear()

@@ -226,3 +226,44 @@ def test_claim_code_once_per_learner_limit_and_expiry(world) -> None:
     org_page.wait_for_function("document.querySelectorAll('#list tr').length === 2")
     rows = org_page.locator("#list tr").all_inner_texts()
     assert "1 / 1" in rows[1] and "0 / 10" in rows[0]
+
+
+def test_an_expired_badge_shows_in_the_portfolio_marked_expired(world) -> None:
+    """A learner whose only award has expired saw "No badges yet": the page read only the
+    portfolio's cells. The badge now shows among theirs, marked expired."""
+    api, inbox, browser, org_key = world
+    address = "eve@example.org"
+    now = datetime.now(UTC)
+    r = httpx.post(f"{api}/organisations/{ORG}/badges/{BADGE}/assertions", headers={"X-API-Key": org_key},
+                   json={"recipient": {"type": "email", "identity": address},
+                         "issued_on": (now - timedelta(days=30)).isoformat(),
+                         "expires_on": (now - timedelta(days=1)).isoformat()})
+    assert r.status_code == 201, r.text
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(inbox.link(address, "claim"))
+    page.wait_for_selector("#badge:not([hidden])")
+    page.click("#accept")
+    page.wait_for_url(re.compile(r"/portfolio"))
+    page.wait_for_selector(f"#badges li[data-badge-id={BADGE}] [data-expired=true]")
+    assert "Expired" in page.inner_text(f"#badges li[data-badge-id={BADGE}]")
+    assert page.locator("#no-badges").is_hidden()
+
+
+def test_a_cut_off_link_says_so_and_the_home_list_offers_districts(world) -> None:
+    """A link cut off by a mail program showed "body.token: String should have at least 16
+    characters"; the "Home district" list offered venues, which the API now refuses."""
+    api, inbox, browser, _ = world
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    for where in ("claim", "signin"):
+        page.goto(f"{api}/{where}#token=abc123")
+        page.wait_for_selector("#status .message.error")
+        assert page.inner_text("#status") == "This link is incomplete: copy the whole link from the mail.", where
+    _sign_in(page, api, inbox, "max@example.org")
+    page.wait_for_url(re.compile(r"/portfolio"))
+    page.wait_for_function("document.querySelectorAll('#home option').length > 1")
+    offered = page.locator("#home option").evaluate_all("els => els.map(e => e.value).filter(v => v)")
+    session = page.evaluate("JSON.parse(localStorage.getItem('colearn.session'))")
+    places = httpx.get(f"{api}/places", params={"limit": 100},
+                       headers={"Authorization": f"Bearer {session['access_token']}"}).json()["data"]
+    assert sorted(offered) == sorted(p["id"] for p in places if not p.get("within"))
+    assert offered and len(offered) < len(places)

@@ -187,7 +187,9 @@ def test_claim_codes(api, store: GraphStore) -> None:
     assert listed["count"] == 1 and listed["data"][0]["claims"] == 2 and "code" not in listed["data"][0]
     # expired and not yet valid
     past = _code(client, keys, valid_from=(datetime.now(UTC) - timedelta(days=2)).isoformat(),
-                 valid_until=(datetime.now(UTC) - timedelta(days=1)).isoformat())
+                 valid_until=(datetime.now(UTC) + timedelta(days=1)).isoformat())
+    store.write("MATCH (c:ClaimCode {id: $id}) SET c.valid_until = $t",  # its window ended since
+                {"id": past["id"], "t": int((datetime.now(UTC) - timedelta(days=1)).timestamp())})
     r = client.post("/claim-codes/redeem", headers=cy, json={"code": past["code"]})
     assert r.status_code == 409 and "expired" in r.json()["detail"]
     later = _code(client, keys, valid_from=(datetime.now(UTC) + timedelta(days=1)).isoformat(),
@@ -206,6 +208,21 @@ def test_claim_codes(api, store: GraphStore) -> None:
         "badge_id": "coding", "opportunity_id": "open-day", "valid_until": "2099-01-01T00:00:00Z",
         "max_claims": 1}).status_code == 403
     assert client.post("/claim-codes/redeem", headers=keys["college"], json={"code": code["code"]}).status_code == 403
+
+
+@pytest.mark.parametrize("window", [{"valid_until": -1}, {"valid_from": -3, "valid_until": -2},
+                                    {"valid_from": 2, "valid_until": 2}])
+def test_a_claim_code_made_already_expired_is_refused(api, window: dict) -> None:
+    """A code whose ``valid_until`` has passed (or is not after ``valid_from``) answered 201:
+    it could never be claimed. Now 422 naming ``body.valid_until``, and no code is made."""
+    client, keys, _ = api
+    now = datetime.now(UTC)
+    body = {k: (now + timedelta(days=d)).isoformat() for k, d in window.items()}
+    r = client.post("/organisations/college/claim-codes", headers=keys["college"],
+                    json={"badge_id": "web", "opportunity_id": "open-day", "max_claims": 2, **body})
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["body.valid_until"], r.text
+    assert client.get("/organisations/college/claim-codes", headers=keys["college"]).json()["count"] == 0
 
 
 def test_claim_code_guessing_is_rate_limited(api) -> None:

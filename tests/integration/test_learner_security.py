@@ -88,3 +88,45 @@ def test_a_refused_credential_is_named(api, store: GraphStore) -> None:
     assert client.get("/me", headers={"X-API-Key": token}).status_code != 401
     key = create_key(store, "admin").secret
     assert client.get("/badges", headers={"X-API-Key": key}).status_code == 200
+
+
+def _award_with_link(client: TestClient, store: GraphStore, box: Path, badge: str = "web") -> tuple[dict, str]:
+    """Award ``badge`` to ``EMAIL`` from the college; the award and the claim link's token from its notice."""
+    key = {"X-API-Key": create_key(store, "organisation", organisation_id="college").secret}
+    r = client.post(f"/organisations/college/badges/{badge}/assertions", headers=key,
+                    json={"recipient": {"type": "email", "identity": EMAIL}})
+    assert r.status_code == 201, r.text
+    return r.json(), link_token(outbox(box)[-1], "claim")
+
+
+@pytest.mark.parametrize("answer", ["accept", "decline"])
+def test_a_claim_link_ends_once_its_award_is_answered_another_way(api, store: GraphStore, answer: str) -> None:
+    """The tester's repro: the learner answered the award from their portfolio and signed
+    out; the old claim link then signed them in again (a 30-day refresh token) and could
+    decline the accepted badge. Now answering by any route ends the award's unused links."""
+    client, box = api
+    award, claim = _award_with_link(client, store, box)
+    me = {"Authorization": f"Bearer {_sign_in(client, box)['access_token']}"}
+    assert client.post(f"/assertions/{award['id']}/{answer}", headers=me).status_code == 200
+    assert client.post("/signin/out", headers=me).status_code == 204
+    for route in ("view", "accept", "decline"):
+        r = client.post(f"/claims/{route}", json={"token": claim})
+        assert r.status_code == 409, (route, r.text)
+        assert "accepted or declined another way" in r.json()["detail"] and "session" not in r.json()
+    expected = "accepted" if answer == "accept" else "declined"
+    admin = {"X-API-Key": create_key(store, "admin").secret}
+    assert client.get(f"/assertions/{award['id']}", headers=admin).json()["status"] == expected
+
+
+def test_sign_out_ends_the_learners_unused_claim_links(api, store: GraphStore) -> None:
+    """A claim link signs in, so signing out ends it as it ends sign-in links; the award
+    stays, awaiting an answer, for the learner to find after signing in by email."""
+    client, box = api
+    award, claim = _award_with_link(client, store, box)
+    me = {"Authorization": f"Bearer {_sign_in(client, box)['access_token']}"}
+    assert client.post("/signin/out", headers=me).status_code == 204
+    r = client.post("/claims/accept", json={"token": claim})
+    assert r.status_code == 409 and "was ended" in r.json()["detail"], r.text
+    again = {"Authorization": f"Bearer {_sign_in(client, box)['access_token']}"}
+    pending = client.get("/me/awards", headers=again).json()["data"]
+    assert [(a["assertion_id"], a["status"]) for a in pending] == [(award["id"], "issued")]
