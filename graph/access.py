@@ -486,17 +486,3 @@ def _require_district(store: GraphStore, place_id: str) -> None:
         names = " or ".join(f"'{d['id']}' ({d['name'] or d['id']})" for d in sorted(up, key=lambda d: d["id"]))
         raise InvalidInput(f"place '{place_id}' is not a district: it lies within {names}; a home district "
                            "is a place that lies within no other", field="home_place")
-
-
-def save_badge_image(store: GraphStore, badge_id: str, media_type: str, data_b64: str, *,
-                     now: int | None = None) -> None:
-    """Keep a (validated) badge image. Raises ``NotFound`` for an unknown badge."""
-    if not store.write(lq.SET_BADGE_IMAGE, {"badge_id": badge_id, "media_type": media_type, "data": data_b64,
-                                            "now": _now(now)}):
-        raise NotFound(f"badge '{badge_id}' does not exist")
-
-
-def badge_image(store: GraphStore, badge_id: str) -> tuple[str, str] | None:
-    """A badge's uploaded image as ``(media_type, base64 data)``, or None."""
-    rows = store.read(lq.GET_BADGE_IMAGE, {"badge_id": badge_id})
-    return (rows[0]["media_type"], rows[0]["data"]) if rows else None

@@ -449,7 +449,7 @@ def uploaded_artwork(store, badge_id: str) -> tuple[str, bytes] | None:
     """A badge's uploaded image as ``("png" | "svg", bytes)``, or None without one."""
     import base64
 
-    from colearn.graph.access import badge_image
+    from colearn.graph.badge_images import badge_image
 
     uploaded = badge_image(store, badge_id)
     if uploaded is None:
@@ -461,7 +461,7 @@ def uploaded_kind(store, badge_id: str) -> str | None:
     """The kind (``png`` or ``svg``) of a badge's uploaded image, or None without one:
     the kind its image is published in, so that the published URL answers the
     uploaded bytes (``Publisher`` builds the documents' image URLs from it)."""
-    from colearn.graph.access import badge_image
+    from colearn.graph.badge_images import badge_image
 
     uploaded = badge_image(store, badge_id)
     if uploaded is None:

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import InvalidInput, NotFound
-from colearn.graph import access, queries
+from colearn.graph import badge_images, queries
 from colearn.openbadges import images
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.openbadges_deps import PublisherDep
@@ -63,7 +63,7 @@ async def upload(request: Request, principal: PrincipalDep, store: StoreDep, pub
             raise InvalidInput(f"the image is over {images.MAX_UPLOAD_BYTES:,} bytes")
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     clean = await run_in_threadpool(images.validate_upload, bytes(body), media_type)
-    await run_in_threadpool(access.save_badge_image, store, badge_id, media_type,
+    await run_in_threadpool(badge_images.save_badge_image, store, badge_id, media_type,
                             base64.b64encode(clean).decode("ascii"))
     return ImageStored(badge_id=badge_id, media_type=media_type, bytes=len(clean),
                        url=f"{pub.urls.base}/badges/{badge_id}/image")
@@ -73,7 +73,7 @@ async def upload(request: Request, principal: PrincipalDep, store: StoreDep, pub
     **problem_responses(404), 200: {"content": {"image/png": {}, "image/svg+xml": {}}}})
 def image(pub: PublisherDep, badge_id: Id) -> Response:
     """The badge's image: the uploaded one, else the generated SVG with its name. Who: anyone."""
-    stored = access.badge_image(pub.store, badge_id)
+    stored = badge_images.badge_image(pub.store, badge_id)
     headers = {"Cache-Control": "max-age=300", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                "X-Content-Type-Options": "nosniff"}
     if stored is not None:

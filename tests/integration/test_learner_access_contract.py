@@ -12,7 +12,7 @@ import pytest
 
 from colearn.domain import claim_codes
 from colearn.errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound, Unauthorised
-from colearn.graph import access, enrolments, feed
+from colearn.graph import access, badge_images, enrolments, feed
 from colearn.graph import learner_queries as lq
 from colearn.graph import queries
 from colearn.graph.issuing import assertion_id_for
@@ -394,12 +394,12 @@ def test_enrolments_progress_and_counts(any_store: GraphStore) -> None:
 @covers("SET_BADGE_IMAGE", "GET_BADGE_IMAGE")
 def test_badge_images(any_store: GraphStore) -> None:
     _seed(any_store)
-    assert access.badge_image(any_store, "b0") is None
-    access.save_badge_image(any_store, "b0", "image/png", "iVBORw0KGgo=", now=NOW)
-    access.save_badge_image(any_store, "b0", "image/svg+xml", "PHN2Zy8+", now=NOW)
-    assert access.badge_image(any_store, "b0") == ("image/svg+xml", "PHN2Zy8+")
+    assert badge_images.badge_image(any_store, "b0") is None
+    badge_images.save_badge_image(any_store, "b0", "image/png", "iVBORw0KGgo=", now=NOW)
+    badge_images.save_badge_image(any_store, "b0", "image/svg+xml", "PHN2Zy8+", now=NOW)
+    assert badge_images.badge_image(any_store, "b0") == ("image/svg+xml", "PHN2Zy8+")
     with pytest.raises(NotFound):
-        access.save_badge_image(any_store, "nope", "image/png", "", now=NOW)
+        badge_images.save_badge_image(any_store, "nope", "image/png", "", now=NOW)
 
 
 def test_every_learner_statement_is_covered() -> None:
