@@ -140,4 +140,8 @@ INDEXES: tuple[tuple[Label, str], ...] = (
     (Label.BADGE, "name"),
     (Label.FEED_ENTRY, "seq"),
     (Label.CLAIM_CODE, "code_hash"),
+    # an award's claim links, ended when it is answered (every accept and decline), and a
+    # learner's links, ended at sign-out: without these each read every token of the city
+    (Label.ACCESS_TOKEN, "assertion_id"),
+    (Label.ACCESS_TOKEN, "learner_id"),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from colearn.graph import queries
+from colearn.graph import learner_queries, queries
 from colearn.graph.falkordb_store import FalkorDBStore
 from colearn.graph.schema import Label
 
@@ -28,6 +28,9 @@ PER_REQUEST = {
     "GET_API_KEY": {"id": "k1"},
     # a bulk award's dry run (``domain.award_preview``): once every live award, for each pair
     "LIVE_AWARDS_OF_PAIRS": {"pairs": [{"learner_id": "l1", "badge_id": "b1"}], "now": 1},
+    # every accept and decline ends the award's unused claim links; a sign-out, the learner's links
+    "END_ASSERTION_TOKENS": {"kind": "claim", "assertion_id": "a1", "now": 1},
+    "END_ACCESS_TOKENS": {"learner_id": "l1", "kinds": ["claim", "signin"], "now": 1},
 }
 
 
@@ -44,7 +47,8 @@ def test_per_request_statements_start_from_an_id(store: FalkorDBStore, name: str
     if store.backend != "falkordb":  # pragma: no cover - the store fixture is FalkorDB
         pytest.skip("plans are FalkorDB's")
     _seed(store)
-    plan = [line.strip() for line in store._graph.explain(getattr(queries, name), PER_REQUEST[name]).plan]
+    statement = getattr(queries, name, None) or getattr(learner_queries, name)
+    plan = [line.strip() for line in store._graph.explain(statement, PER_REQUEST[name]).plan]
     scans = [line for line in plan if "Scan" in line]
     assert scans, plan
     assert not [s for s in scans if "Label Scan" in s or "All Node Scan" in s], plan
