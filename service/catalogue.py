@@ -316,19 +316,17 @@ def filter_errors(store: GraphStore, location: Literal["query", "body"], of: Ent
     Raises:
         KeyError: a filter ``FILTERS`` does not know (a bug of the caller).
     """
-    given: dict[str, tuple[bool, list[str]]] = {}
+    given: dict[str, tuple[Filter, bool, list[str]]] = {}
     for name, value in filters.items():
-        spec = FILTERS[name]
+        spec = FILTERS[name]  # KeyError for a filter not known, given a value or not
         many = not (value is None or isinstance(value, str))
         values: list[str] = list(value or ()) if many else ([value] if value else [])  # type: ignore[list-item]
         if values:
-            given[name] = (many, values)
+            given[name] = (spec, many, values)
     unknown = references.missing(store, references.by_label(
-        (FILTERS[name].label, ref) for name, (_, values) in given.items() if FILTERS[name].label
-        for ref in values))
+        (spec.label, ref) for spec, _, values in given.values() if spec.label for ref in values))
     errors: list[dict[str, Any]] = []
-    for name, (many, values) in given.items():
-        spec = FILTERS[name]
+    for name, (spec, many, values) in given.items():
         if spec.label is None:
             if of is None:
                 raise KeyError(f"the {name} filter needs the resource it filters (of=)")
