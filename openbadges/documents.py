@@ -359,7 +359,11 @@ class Publisher:
 
     def credential(self, assertion_id: str) -> OpenBadgeCredential:
         """The award as an (unsigned) OB 3.0 ``OpenBadgeCredential``."""
-        record = self.issued(assertion_id)
+        return self._credential(self.issued(assertion_id))
+
+    def _credential(self, record: AssertionRecord) -> OpenBadgeCredential:
+        """``credential`` of an award already read (``issued``)."""
+        assertion_id = record.id
         p = record.props
         if record.badge_id is None or not p.get("recipient_hash"):
             raise NotFound(f"assertion '{assertion_id}' was withdrawn; only its revocation is published")
@@ -394,24 +398,25 @@ class Publisher:
     def credential_jwt(self, assertion_id: str) -> str:
         """The credential signed as a VC-JWT (OB 3.0 section 8.2; ``EdDSA``, RFC 8037).
         The JOSE header carries the public key as ``jwk``."""
-        cred = self.credential(assertion_id)
-        key = self.signing_key(self.issued(assertion_id).issuer_id or "")
-        return OB3Signer(key.private_pem, algorithm=JWT_ALGORITHM).sign(cred)
+        record = self.issued(assertion_id)
+        key = self.signing_key(record.issuer_id or "")
+        return OB3Signer(key.private_pem, algorithm=JWT_ALGORITHM).sign(self._credential(record))
 
     def credential_di(self, assertion_id: str) -> dict[str, Any]:
         """The credential with an embedded Data Integrity proof (``eddsa-rdfc-2022``)."""
-        cred = self.credential(assertion_id)
-        org_id = self.issued(assertion_id).issuer_id or ""
+        record = self.issued(assertion_id)
+        org_id = record.issuer_id or ""
         key = self.signing_key(org_id)
         signer = OB3LdpSigner(key.private_pem, verification_method=self.urls.verification_method(org_id))
-        doc = signer.sign(cred, created=self.proof_created(assertion_id))
+        doc = signer.sign(self._credential(record), created=self.proof_created(record))
         # a proof set of one: VC Data Model 2.0 allows an object or a set, and the
         # OB 3.0 JSON Schema (ob_v3p0_achievementcredential_schema) takes only a list
         if isinstance(doc.get("proof"), dict):
             doc["proof"] = [doc["proof"]]
         return doc
 
-    def proof_created(self, assertion_id: str) -> datetime:
+    @staticmethod
+    def proof_created(record: AssertionRecord) -> datetime:
         """The ``created`` of the award's Data Integrity proof (VC Data Integrity 1.0: when
         the proof was created). The credential is signed afresh at each fetch, and the
         same bytes each time, so ``created`` is when this service made the award and
@@ -419,7 +424,7 @@ class Publisher:
         ``issued_on`` an issuer may backdate. A pathway completion is issued when it is
         made, and an award stored before ``recorded_on`` was kept has no better
         time than ``issued_on``: both give that."""
-        p = self.issued(assertion_id).props
+        p = record.props
         return datetime.fromtimestamp(int(p.get("recorded_on") or p["issued_on"]), UTC)
 
     def status_list_jwt(self, org_id: str, n: int, *, now: int | None = None) -> str:
