@@ -289,12 +289,16 @@ class TextSimilarity:
         if q is None or not stated or not texts:
             return out
         memo = self.__dict__.setdefault("_text_vectors", {})
-        new = [t for t in dict.fromkeys(texts) if t not in memo]
+        # read into a dict of this call's own: another request's thread may clear the memo
+        vectors = {t: memo.get(t) for t in dict.fromkeys(texts)}
+        new = [t for t, v in vectors.items() if v is None]
         if new:
+            fresh = dict(zip(new, np.asarray(self.embedder_.embed(new), dtype=np.float32)))
+            vectors.update(fresh)
             if len(memo) + len(new) > _TEXTS_KEPT:
                 memo.clear()
-            memo.update(zip(new, np.asarray(self.embedder_.embed(new), dtype=np.float32)))
-        sims = np.array([float(memo[t] @ q) for t in texts])
+            memo.update(fresh)
+        sims = np.array([float(vectors[t] @ q) for t in texts])
         return np.where(sims > MIN_MATCH.get(self.model_, 0.0), sims, 0.0)
 
     def match_reason(self, profile: Profile) -> str:
