@@ -3,14 +3,16 @@
 Routers and the CLI call these operations. (The bulk readers, ``colearn
 ingest ...``, write their validated batches directly and record them in the
 feed the same way.)
-Every operation that changes the graph is ONE Cypher statement (FALKORDB.md:
-FalkorDB has no multi-statement transactions), so it lands whole or not at
-all on both engines; reads that check the request (does the badge exist, who
-defines it) come first and never leave anything half-done. Each write ends
-in the same step, recording the change: the statement is run as
-``graph.feed.recorded(...)`` with the (learner, badge) pairs it may change,
-so the change feed entry commits with the write (``graph/feed.py``) and
-every serving process applies it (``recommender/follower.py``).
+Every write is ONE Cypher statement (FALKORDB.md: no multi-statement
+transactions), so each lands whole or not at all on both engines; reads that
+check the request come first. An operation with side effects makes further
+statements after its own, each whole (accept/decline: end the claim links,
+accept: award completions; revoke: revoke completions left unmet; withdraw:
+revoke, then erase); a failure between them leaves the earlier ones written.
+Each write that changes a status or an award is run as ``graph.feed.recorded(...)``
+with the (learner, badge) pairs it may change, so the change feed entry
+commits with the write (``graph/feed.py``) and every serving process applies
+it (``recommender/follower.py``); ending claim links and erasing are not recorded.
 
 Side effects of an award entering a portfolio (accept, or a verified import)
 are taken here, once: the completion badge of every published pathway it
@@ -133,7 +135,8 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
 
     Raises:
         NotFound: the organisation does not exist.
-        InvalidInput: the organisation has no email.
+        InvalidInput: the organisation has no email, or ``now`` is not a valid
+            time (``graph.issuing.epoch``).
         StoreUnavailable: the store cannot be reached (batches written before
             the failure stay; retrying with the same keys completes the rest).
     """
@@ -226,10 +229,17 @@ def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pep
     """Award one badge (``award_many`` with one request), raising instead of reporting;
     with ``dry_run``, write nothing and answer what the award would be (``would_create``).
 
+    Returns:
+        The ``Award`` made, or found again (``created`` False, with its ``detail``
+        when the learner already held the badge live).
+
     Raises:
-        InvalidInput: a bad value, or the organisation has no email.
+        InvalidInput: a bad value (including a learner page naming no learner, or a
+            recipient that does not identify ``learner_id``), a bad ``now``, or the
+            organisation has no email.
         NotFound: the organisation, badge or named learner does not exist.
-        Forbidden: another organisation defines the badge.
+        Forbidden: another organisation defines the badge (also when it stopped
+            defining it between the checks and the write).
         Conflict: the idempotency key names an assertion of another badge or learner.
     """
     report = award_many(store, organisation_id, [request], pepper=pepper, now=now, base_url=base_url,
@@ -282,8 +292,10 @@ def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *, 
 
     Raises:
         NotFound: no such assertion.
-        Forbidden: it was awarded to another learner.
+        Forbidden: it was awarded to another learner than ``learner_id`` (or was
+            withdrawn, and so is no learner's).
         Conflict: it is revoked.
+        InvalidInput: ``now`` is not a valid time (``graph.issuing.epoch``).
     """
     record = get_assertion(store, assertion_id)
     policy.require(policy.acting_for(learner_id=learner_id), Action.RESPOND_TO_ASSERTION,
@@ -305,6 +317,9 @@ def revoke(store: GraphStore, assertion_id: str, reason: str, *, organisation_id
     """Revoke an assertion with a reason; it stays on record, out of the portfolio.
 
     Revoking a revoked assertion changes nothing (the first reason is kept).
+    Revoking one that was not revoked then revokes the learner's pathway
+    completions it leaves unmet (``revoke_stale_completions``), in further
+    statements; these are not retried by revoking again.
 
     Args:
         store: the graph.
@@ -313,10 +328,14 @@ def revoke(store: GraphStore, assertion_id: str, reason: str, *, organisation_id
         organisation_id: the organisation acting; None for the operator (``policy.acting_for``).
         now: the time stamped as ``revoked_on``; default now.
 
+    Returns:
+        The assertion after the change.
+
     Raises:
-        InvalidInput: an empty reason.
+        InvalidInput: an empty reason, or ``now`` is not a valid time.
         NotFound: no such assertion.
-        Forbidden: ``organisation_id`` did not issue the assertion (``policy.of_assertion``).
+        Forbidden: ``organisation_id`` did not issue the assertion (or, when its
+            issuer is not recorded, does not define its badge: ``policy.of_assertion``).
     """
     if not reason or not reason.strip():
         raise InvalidInput("a revocation needs a reason", field="reason")
@@ -330,17 +349,20 @@ def revoke(store: GraphStore, assertion_id: str, reason: str, *, organisation_id
     return after
 
 
-
 def withdraw(store: GraphStore, assertion_id: str, reason: str, *, organisation_id: str | None = None,
              now: datetime | int | None = None) -> None:
     """Withdraw an award for good (the policy is ``DELETE /assertions/{id}``'s): it is
     revoked (``revoke``, with its completions), then leaves its learner and its badge,
     and its recipient and evidence are erased (``queries.ERASE_ASSERTION``); the node
     stays, revoked, so that its hosted URL answers 410. Asking again changes nothing.
+    Two statements when it was not yet revoked (``revoke``'s, then the erasure);
+    asking again after a failure between them erases it.
 
     Raises:
         NotFound: no such assertion.
         Forbidden: ``organisation_id`` neither issued the assertion nor defines its badge.
+        InvalidInput: it was not yet revoked and ``reason`` is empty, or ``now`` is
+            not a valid time (``revoke``).
     """
     record = get_assertion(store, assertion_id)
     policy.require(policy.acting_for(organisation_id), Action.WITHDRAW_ASSERTION,
@@ -417,7 +439,8 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
         InvalidInput: the file cannot be read or is not in ``encoding``
             (``record`` is the line of the first byte that is not: nothing is
             decoded lossily, ``colearn.text.decode_strict``), the header is
-            wrong, or the organisation has no email.
+            wrong (lacks ``badge_id`` or has an unknown column), the
+            organisation has no email, or ``now`` is not a valid time.
         UnknownCharset: (an ``InvalidInput``) ``encoding`` is not one Python
             knows; ``field`` is ``--encoding``.
         NotFound: the organisation does not exist.

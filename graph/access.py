@@ -70,6 +70,9 @@ def issue_token(store: GraphStore, kind: str, learner_id: str, ttl_s: int, *, as
 
     Returns:
         The secret (43 URL-safe characters, 256 random bits); only its SHA-256 is stored.
+
+    Raises:
+        InvalidInput: ``ttl_s`` is not positive or ``max_uses`` is below 1 (on ``ttl_s``).
     """
     return issue_tokens(store, kind, [(learner_id, assertion_id)], ttl_s, max_uses=max_uses, now=now)[0]
 

@@ -441,7 +441,9 @@ def delete(store: GraphStore, principal: Principal, entity: Entity, node_id: str
     Raises:
         NotFound: no such node.
         Forbidden: the caller does not own it.
-        Conflict: awards, pathway steps, badges or opportunities still refer to it.
+        Conflict: something still refers to it (``issuing.in_use``, by label: e.g. badges,
+            opportunities, pathways, pathway steps or completions, awards, live claim
+            codes, themes, places within it), each kind counted and named in the message.
     """
     used = in_use(store, entity.label, node_id)
     if used is None:
