@@ -141,7 +141,8 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
 
     Raises:
         InvalidInput: see ``read_badges_xml`` and ``load_mapping``; also when
-            two badge names give the same badge id.
+            two badge names give the same badge id, or ``site`` is no site key
+            (``checked_site``).
     """
     site = checked_site(site)
     spine = read_spine()

@@ -88,6 +88,8 @@ class Insights:
         min_learners: k: a published cell counts at least this many learners.
         cache_seconds: how long raw query rows are reused (0: never).
         clock: the caches' clock in seconds (``time.monotonic``; tests pass their own).
+
+    Raises: InvalidInput: ``min_learners`` below 1.
     """
 
     def __init__(self, store: GraphStore, *, min_learners: int = 5, cache_seconds: float = 0,
@@ -353,7 +355,9 @@ class Insights:
 
         ``viewer`` is whose drafts are shown, as the pathway pages take it
         (``policy.draft_viewer``): ``'*'`` every draft (admin, the command line),
-        an organisation id its own, None none.
+        an organisation id its own, None none. Returns ``{"insight", "params", "privacy",
+        "pathways": [{pathway, title, status, stages: [{step, title, optional, learners,
+        suppressed}], completed: {learners, suppressed} or None}]}``.
 
         Raises:
             InvalidInput: ``pathway`` (field ``pathway``) is not a recommended pathway
@@ -401,7 +405,7 @@ class Insights:
         Returns:
             ``{"insight", "params", "privacy", "rows": [{theme, theme_name, place, place_name,
             opportunities, venues, learners, suppressed}], "themes": [...], "places": [...],
-            "total"}``; a margin's name is ``all``, a place with no district ``online``
+            "total", "names": ``names()``, "recommendations_shown"}``; a margin's name is ``all``, a place with no district ``online``
             (supply) or ``no home place recorded`` (demand).
 
         Raises:
@@ -457,9 +461,9 @@ class Insights:
         Returns:
             ``{"insight", "params", "definition", "privacy", "rows": [{place, place_name,
             theme, theme_name, learners, suppressed, opportunities: [{id, name, mode, place,
-            place_name}]}], "places": [...], "themes": [...], "total"}``; a margin's name is
-            ``all``, an opportunity with no place (online) has ``place`` null and
-            ``place_name`` ``online``.
+            place_name}]}], "places": [...], "themes": [...], "total", "names": ``names()``}``;
+            a margin's name is ``all``, an opportunity with no place (online) has ``place``
+            null and ``place_name`` ``online``.
 
         Raises:
             InvalidInput: ``place`` is not a district (``filters.district``: a venue is

@@ -154,8 +154,8 @@ class Publisher:
         """The key of an organisation colearn controls; never creates one.
 
         Raises:
-            NotFound: an external issuer, or no key yet (one is made when the
-                organisation first awards, ``ensure_key``).
+            NotFound: no such organisation, an external issuer, or no key yet (one
+                is made when the organisation first awards, ``ensure_key``).
         """
         self.organisation(org_id)
         key = self.keys.existing_key(org_id)
@@ -177,7 +177,9 @@ class Publisher:
         """A badge with its defining organisation, cells (spine order) and themes.
 
         Raises:
-            NotFound: no such badge, a placeholder, or no defining organisation.
+            NotFound: no such badge, a placeholder, a badge read from another issuer's
+                documents (``EXTERNAL_SOURCES``), or no defining organisation, or one
+                colearn does not control (``organisation``).
         """
         rows = self.store.read(queries.ISSUING_BADGES, {"badge_ids": [badge_id]})
         if not rows or rows[0]["props"].get("stub") or rows[0]["organisation_id"] is None \
@@ -241,7 +243,8 @@ class Publisher:
         return doc
 
     def key_v2(self, org_id: str) -> dict[str, Any]:
-        """OB 2.0 ``CryptographicKey`` (section "CryptographicKey"): the public key as PEM."""
+        """OB 2.0 ``CryptographicKey`` (section "CryptographicKey"): the public key as PEM.
+        Raises ``NotFound`` as ``signing_key``."""
         key = self.signing_key(org_id)
         return {"@context": OB2_CONTEXT, "id": self.urls.issuer_key(org_id), "type": "CryptographicKey",
                 "owner": self.urls.issuer(org_id), "publicKeyPem": key.public_pem.decode("ascii")}
@@ -292,7 +295,8 @@ class Publisher:
 
     def assertion_v2(self, assertion_id: str) -> Hosted:
         """OB 2.0 hosted ``Assertion`` (section "Assertion"); a revoked one answers
-        410 with ``revoked: true`` and its ``revocationReason``."""
+        410 with ``revoked: true`` and its ``revocationReason``. Raises ``NotFound`` as
+        ``issued``."""
         record = self.issued(assertion_id)
         p = record.props
         url = self.urls.assertion(assertion_id)
@@ -358,7 +362,12 @@ class Publisher:
         return {"@context": [VC2_CONTEXT, OB3_CONTEXT], **self._achievement(badge_id).to_dict()}
 
     def credential(self, assertion_id: str) -> OpenBadgeCredential:
-        """The award as an (unsigned) OB 3.0 ``OpenBadgeCredential``."""
+        """The award as an (unsigned) OB 3.0 ``OpenBadgeCredential``.
+
+        Raises:
+            NotFound: as ``issued``; or it was withdrawn (only its revocation is published),
+                or its issuer or badge is no longer one colearn publishes.
+        """
         return self._credential(self.issued(assertion_id))
 
     def _credential(self, record: AssertionRecord) -> OpenBadgeCredential:
@@ -397,13 +406,15 @@ class Publisher:
 
     def credential_jwt(self, assertion_id: str) -> str:
         """The credential signed as a VC-JWT (OB 3.0 section 8.2; ``EdDSA``, RFC 8037).
-        The JOSE header carries the public key as ``jwk``."""
+        The JOSE header carries the public key as ``jwk``. Raises ``NotFound`` as
+        ``credential``, or when its issuer has no signing key (``signing_key``)."""
         record = self.issued(assertion_id)
         key = self.signing_key(record.issuer_id or "")
         return OB3Signer(key.private_pem, algorithm=JWT_ALGORITHM).sign(self._credential(record))
 
     def credential_di(self, assertion_id: str) -> dict[str, Any]:
-        """The credential with an embedded Data Integrity proof (``eddsa-rdfc-2022``)."""
+        """The credential with an embedded Data Integrity proof (``eddsa-rdfc-2022``), as a
+        proof set of one. Raises ``NotFound`` as ``credential_jwt``."""
         record = self.issued(assertion_id)
         org_id = record.issuer_id or ""
         key = self.signing_key(org_id)
@@ -429,7 +440,8 @@ class Publisher:
 
     def status_list_jwt(self, org_id: str, n: int, *, now: int | None = None) -> str:
         """The issuer's ``n``-th revocation status list: a ``BitstringStatusListCredential``
-        (W3C Bitstring Status List v1.0) signed as a VC-JWT, valid for a day."""
+        (W3C Bitstring Status List v1.0) signed as a VC-JWT, valid for a day (from ``now``,
+        epoch s; default now). Raises ``NotFound`` as ``signing_key``."""
         return sign_status_list_credential(self._status_list(org_id, n, now), self.signing_key(org_id).private_pem,
                                            JWT_ALGORITHM)
 

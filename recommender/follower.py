@@ -6,8 +6,9 @@ background thread and:
 
 - applies ``awards`` entries incrementally: it reads, for the (learner,
   badge) pairs named, whether the learner holds the badge now
-  (``feed.HELD_PAIRS``, the portfolio's rule) and calls
-  ``Recommender.add_award`` / ``remove_award`` to match. Both are no-ops when
+  (``feed.HELD_PAIRS``, the portfolio's rule, with its earliest award's
+  ``issued_on``) and calls ``hold`` (``add_award``, or a re-timed award) /
+  ``remove_award`` of the recommender's history to match. Both are no-ops when
   the recommender already agrees, so an entry applied twice, or one whose
   write matched nothing, changes nothing;
 - rebuilds from the graph (in a background thread, then swaps) when an entry

@@ -389,7 +389,9 @@ def interests_from(themes: Sequence[str] = (), destinations: Sequence[str] = (),
 
 
 def published_pathways(store: Any) -> list[dict[str, Any]]:
-    """Every published recommended pathway (``PATHWAY_PAGE`` records, steps in order)."""
+    """The published recommended pathways (``PATHWAY_PAGE`` records, steps in order): one
+    page of at most 10,000 published pathways by id (recommended ones kept), so any past the
+    first 10,000 are left out."""
     from colearn.graph import queries
 
     rows = store.read(queries.PATHWAY_PAGE, {"q": None, "status": "published", "destination": None,

@@ -134,8 +134,9 @@ class Refused(BaseModel):
 class AssertionsPublic(BaseModel):
     """The result of a list or CSV award."""
 
-    data: list[AssertionPublic] = Field(description="one per award requested, in order: a new one, or "
-                                                     "(created false) the one a key named or the learner held")
+    data: list[AssertionPublic] = Field(description="one per request not refused, in request order: a new "
+                                                     "one, or (created false) the one a key named or the "
+                                                     "learner held")
     count: int
     created: int = Field(description="how many awards this call created (0 in a dry run)")
     refused: list[Refused]

@@ -97,7 +97,11 @@ def may_change(principal: Principal, pathway_id: str, organisation: str) -> None
 
 def page(store: GraphStore, principal: Principal, *, q: str | None, status: str | None,
          destination: str | None, organisation: str | None, limit: int, offset: int) -> tuple[int, list[dict]]:
-    """One page of pathways the caller may see (drafts only their authors' and admin's)."""
+    """One page of pathways the caller may see (drafts only their authors' and admin's).
+
+    Returns:
+        The total matching, and the page's pathway records (``queries.PATHWAY_PAGE``'s shape).
+    """
     row = store.read(queries.PATHWAY_PAGE, {
         "q": q.strip() if q and q.strip() else None, "status": status, "destination": destination,
         "organisation": organisation, "viewer": policy.draft_viewer(principal), "limit": limit, "offset": offset})[0]
@@ -377,8 +381,12 @@ def complete(store: GraphStore, principal: Principal, pathway_id: str, learner_i
 
     Who: admin, the pathway's author, or the learner themself.
 
+    Returns:
+        The ``Completion`` (``completed``, ``awarded``, ``created``, ``unmet_steps``, ...).
+
     Raises:
-        NotFound: no such published pathway, or no such learner.
+        NotFound: no such pathway visible to the caller, a pathway not published,
+            no such learner, or a completion badge with no issuing organisation.
         Forbidden: any other caller.
     """
     pathway = get(store, principal, pathway_id)

@@ -86,7 +86,8 @@ def identity_is_theirs(identity: str, learner_id: str, pepper: bytes, base_url: 
 
 def awaiting(store: GraphStore, learner_id: str) -> list[dict]:
     """A learner's assertions outside the portfolio (awaiting, declined, revoked, expired),
-    each ``{assertion_id, badge_id, name, status, issued_on, expires_on}``."""
+    each ``{assertion_id, badge_id, name, status, issued_on, expires_on}``. Raises
+    ``NotFound`` for an unknown learner (``domain.awards.portfolio``)."""
     return issuing.portfolio(store, learner_id).others
 
 

@@ -195,8 +195,10 @@ def _problem_content(status: str) -> dict[str, Any]:
 def normalise_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     """Make the OpenAPI document say what the service answers on errors, for every route.
 
-    Every 4xx/5xx response is documented as ``application/problem+json`` (the
-    handlers of ``install`` answer so whatever a route declared); FastAPI's
+    Every 4xx/5xx response documented as JSON (or with no content) is documented as
+    ``application/problem+json`` (the handlers of ``install`` answer so whatever a
+    route declared); one a route documents in a media type of its own (a revoked
+    Open Badges assertion, as JSON-LD) keeps it. FastAPI's
     default 422 (``HTTPValidationError``) becomes ``InvalidProblem``; and an
     operation with a request body also documents 400, 413 (a body over the limits
     of ``service.guard``) and 415 (a body of a media type it does not take).

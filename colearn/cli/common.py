@@ -41,6 +41,7 @@ class OneLineHelpGroup(typer.core.TyperGroup):
 
     # ``Any``: Typer 0.29 vendors its own click, older releases use click itself
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """The command ``cmd_name`` (None when there is none), its ``short_help`` set as the class says."""
         command = super().get_command(ctx, cmd_name)
         if command is not None and command.short_help is None and command.help:
             summary = inspect.cleandoc(command.help).split("\n\n")[0]

@@ -125,7 +125,7 @@ def issue_cmd(
 def revoke_cmd(
     assertion_id: Annotated[str, typer.Argument(help="The assertion to revoke.")],
     reason: Annotated[str, typer.Option(help="Why (published in the revocation list).")],
-    org: Annotated[Optional[str], typer.Option("--org", help="Act as this organisation (it must define the badge).")] = None,
+    org: Annotated[Optional[str], typer.Option("--org", help="Act as this organisation (it must have issued the assertion).")] = None,
 ) -> None:
     """Revoke an assertion: it stays on record, leaves the portfolio, and verifiers see it revoked."""
     from colearn.domain import awards as issuing

@@ -5,14 +5,17 @@ Who may do what (``domain/policy.py`` decides; each route asks it):
 - award (single, list or CSV): admin, or an organisation key acting for the
   organisation in the path; the badge must be one that organisation DEFINES
   (403 otherwise);
-- revoke: admin, or the organisation that defines the badge;
+- revoke: admin, or the organisation that issued the assertion (the badge's
+  organisation when no issuer is recorded: ``policy.of_assertion``);
+- withdraw: admin, the organisation that issued it, or the one that defines its badge;
 - accept / decline: the learner it was awarded to (learner token), or admin;
-- read an assertion: admin, the defining organisation, or its learner;
+- read an assertion: admin, the organisation that issued it or defines its
+  badge, or its learner;
 - portfolio and imports: the learner themself, or admin.
 
-Every change is a ``domain.awards`` operation (one graph statement that also
-records the change for every process's recommender); retried awards with the
-same ``Idempotency-Key`` never make a second assertion.
+Every change is a ``domain.awards`` operation (graph statements that also
+record the change for every process's recommender: see that module);
+retried awards with the same ``Idempotency-Key`` never make a second assertion.
 """
 
 from __future__ import annotations
@@ -138,8 +141,8 @@ def award(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)] = None,
     dry_run: bool = False,
 ) -> AssertionPublic | AssertionsPublic:
-    """Award a badge to one learner (an object) or to several (a list, one statement;
-    it lands whole or not at all: with any item refused nothing is awarded, 422
+    """Award a badge to one learner (an object) or to several (a list, one statement
+    per 5,000 items; it lands whole or not at all: with any item refused nothing is awarded, 422
     with one ``errors`` entry per refused item, ``body.<index>``).
 
     An award to an email address sends the learner a notice with a single-use
@@ -280,8 +283,8 @@ def get_assertion(principal: PrincipalDep, pub: PublisherDep, assertion_id: Id) 
     """One assertion and its status. A withdrawn one (``DELETE /assertions/{id}``)
     answers ``status: revoked`` with ``badge_id`` and ``learner_id`` null: withdrawing
     erases its links to its badge and learner, and which badge it was of is not
-    kept. Who: admin, the organisation that defines the badge, or the learner it
-    was awarded to."""
+    kept. Who: admin, the organisation that issued it or defines its badge, or the
+    learner it was awarded to."""
     record = awards.get_assertion(pub.store, assertion_id)
     policy.require(principal, Action.READ_ASSERTION, policy.of_assertion(record, Action.READ_ASSERTION))
     return _record_public(pub, record)
@@ -314,7 +317,9 @@ def revoke(request: Request, principal: PrincipalDep, pub: PublisherDep, asserti
            body: RevokeIn) -> AssertionPublic:
     """Revoke with a reason: the hosted OB 2.0 assertion answers 410, the
     RevocationList and the OB 3.0 status list say so, and it leaves the
-    portfolio. Who: admin, or the organisation that defines the badge."""
+    portfolio; pathway completions it leaves unmet are revoked too. Who: admin,
+    or the organisation that issued it (the badge's organisation when no issuer
+    is recorded)."""
     policy.require_role(principal, Action.REVOKE_ASSERTION)
     org, _ = policy.scope(principal)  # whose badge it is: domain.awards asks the policy
     record = awards.revoke(pub.store, assertion_id, body.reason, organisation_id=org)
@@ -332,7 +337,8 @@ def withdraw(request: Request, principal: PrincipalDep, pub: PublisherDep, asser
     revocation: the hosted assertion answers 410 and the RevocationList and
     status list keep it. A badge goes when nothing live refers to it (every
     award revoked, declined or withdrawn: ``DELETE /badges/{id}``). Asking
-    again changes nothing. Who: admin, or the organisation that issued it."""
+    again changes nothing. Who: admin, the organisation that issued it, or the
+    one that defines its badge."""
     policy.require_role(principal, Action.WITHDRAW_ASSERTION)
     org, _ = policy.scope(principal)
     awards.withdraw(pub.store, assertion_id, reason, organisation_id=org)

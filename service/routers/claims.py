@@ -329,8 +329,9 @@ def redeem(request: Request, response: Response, principal: LearnerDep, pub: Pub
     """A signed-in learner claims the badge of a code they were given: it is awarded
     to them, accepted, with the evidence "claimed with code at <opportunity> on <date>" (201).
     Refused (409, saying why): revoked, not yet valid, expired, at its limit,
-    claimed before by this learner, or its badge has become a pathway's completion
-    badge. A learner who already holds the badge live (issued or accepted, not
+    claimed before by this learner, its badge has become a pathway's completion
+    badge, or its opportunity no longer awards the badge or is no longer offered
+    by the code's organisation (``access.why_refused``). A learner who already holds the badge live (issued or accepted, not
     expired) gets no second award: 200 with that award, ``created`` false and
     ``detail`` saying so, and the code is not used. Tries are limited per learner
     and per address. Who: a learner (token), for themself."""

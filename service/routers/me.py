@@ -177,8 +177,9 @@ def edit_me(principal: LearnerDep, store: StoreDep, body: ProfilePatch) -> Profi
 
 @router.get("/me/awards", response_model=AwardsPublic, responses=_ERRORS)
 def my_awards(principal: LearnerDep, store: StoreDep) -> AwardsPublic:
-    """Awards outside the portfolio: awaiting an answer first, then declined, revoked,
-    expired. Who: a learner (token), for themself."""
+    """Awards outside the portfolio: those awaiting an answer (status ``issued``) first,
+    then the declined, revoked and expired ones, newest first (``issued_on``) within each
+    of the two. Who: a learner (token), for themself."""
     rows = learner_awards.awaiting(store, str(principal.learner_id))
     rows.sort(key=lambda r: (r["status"] != "issued", -(r.get("issued_on") or 0)))
     data = [AwaitingAward(assertion_id=r["assertion_id"], badge_id=r["badge_id"], name=r.get("name"),
