@@ -109,6 +109,7 @@ class OutboxMailer:
         self.where = f"the outbox folder {self.folder.resolve()}"
 
     def send(self, message: Message) -> None:
+        """Write ``message`` as a new ``.eml`` file. Raises ``OSError`` when it cannot be written."""
         data = bytes(message.build(self.sender))  # first: a message refused leaves no file
         self.folder.mkdir(parents=True, exist_ok=True)
         ns = time.time_ns()
@@ -132,6 +133,8 @@ class SmtpMailer:
         self.where = f"the SMTP server {host}:{port}"
 
     def send(self, message: Message) -> None:
+        """Send ``message`` over a new connection (TLS, STARTTLS or plain by ``security``;
+        logged in when ``user`` is set). Raises ``OSError`` / ``smtplib.SMTPException`` on failure."""
         context = ssl.create_default_context()
         if self.security == "tls":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout_s, context=context)

@@ -56,7 +56,9 @@ def redeem(store: GraphStore, code: dict[str, Any], learner_id: str, *, pepper: 
     Raises:
         Conflict: the claim is refused (``access.why_refused``, in words).
         NotFound: the learner or the code's organisation does not exist.
-        InvalidInput: the code's organisation has no email.
+        InvalidInput: the code's organisation has no email, or the award request fails
+            ``award_rows.check_request`` (e.g. its idempotency key, ``claim-code:<code
+            id>:<learner id>``, longer than ``MAX_KEY_LENGTH``).
         Forbidden: the code's organisation no longer defines its badge.
     """
     key = f"claim-code:{code['id']}:{learner_id}"

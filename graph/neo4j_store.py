@@ -147,7 +147,8 @@ class Neo4jStore:
             ``clear`` are never bounded (waiting for indexes can take minutes).
 
     Raises:
-        StoreUnavailable: the server does not answer, or refuses the credentials.
+        StoreUnavailable: ``uri`` is not a usable Bolt address (``BOLT_SCHEMES``), or the
+            server does not answer, or refuses the credentials.
 
     Errors of ``read``/``write``: ``Conflict`` on a uniqueness violation;
     ``StoreUnavailable`` when the server cannot be reached, refuses the

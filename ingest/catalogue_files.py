@@ -122,6 +122,10 @@ _Raw = list[tuple[dict[str, Any], Where]]
 
 @dataclass
 class RawCatalogue:
+    """The catalogue files as read, not yet validated: the ``spine`` mapping and where it
+    came from, each section's records (``(record, Where)``) and the file that gave it,
+    the sections read from CSV, and the records that are no mapping (``problems``)."""
+
     spine: tuple[dict[str, Any], Where] | None = None
     sections: dict[str, _Raw] = field(default_factory=dict)
     section_file: dict[str, str] = field(default_factory=dict)
@@ -131,6 +135,11 @@ class RawCatalogue:
     problems: list[InvalidInput] = field(default_factory=list)
 
     def add(self, section: str, records: _Raw, file: str, *, from_csv: bool = False) -> None:
+        """Keep ``section``'s records, read from ``file``.
+
+        Raises:
+            InvalidInput: another file gave the section already (naming that file).
+        """
         if section in self.section_file:
             raise InvalidInput(f"section '{section}' is also given in {self.section_file[section]}",
                                file=file)
@@ -140,6 +149,11 @@ class RawCatalogue:
             self.csv_sections.add(section)
 
     def add_spine(self, data: Any, file: str, record: str) -> None:
+        """Keep the spine mapping ``data``, read from ``file`` at ``record``.
+
+        Raises:
+            InvalidInput: another file gave the spine already, or ``data`` is no mapping.
+        """
         if "spine" in self.section_file:
             raise InvalidInput(f"section 'spine' is also given in {self.section_file['spine']}", file=file)
         if not isinstance(data, dict):
@@ -263,6 +277,14 @@ def _read_csv_file(file: Path, raw: RawCatalogue) -> None:
 
 
 def read_raw(path: Path) -> RawCatalogue:
+    """Read a catalogue file, or every ``*.yaml``, ``*.yml`` and ``*.csv`` file of a folder
+    (by name; hidden files and ``ACTIVITY_FILES`` left out), without validating records.
+
+    Raises:
+        InvalidInput: no such file or folder, a folder with no catalogue file, a file
+            of another kind, a file that cannot be read or parsed, an unknown section,
+            or a section given twice (naming the file).
+    """
     raw = RawCatalogue()
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")

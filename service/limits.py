@@ -190,4 +190,5 @@ class PartnerCORS(CORSMiddleware):
             self._loaded = -math.inf
 
     def is_allowed_origin(self, origin: str) -> bool:
+        """Whether ``origin`` is listed on a partner key (``partner_origins``, read again as it says)."""
         return origin in self.partner_origins()
