@@ -59,7 +59,9 @@ def my_pathways(store: GraphStore, learner_id: str, *, now: int | None = None) -
     destination, on, steps_met, steps_total, progress, completed, next_step}]``
     (``next_step``: the first unmet step's ``{index (1-based), title, badges,
     named_badges}``, ``named_badges`` being ``[{badge_id, name}]`` in the order of
-    ``badges``, the names read in one statement for every pathway)."""
+    ``badges``, the names read in one statement for every pathway). Steps are met by the
+    badges of ``LEARNER_PORTFOLIO`` at ``now``: imports marked ``verified: false`` count
+    here, though no completion counts them (``LEARNER_VERIFIED_PORTFOLIO``)."""
     t = int(time.time()) if now is None else int(now)
     held = {r["badge_id"] for r in store.read(queries.LEARNER_PORTFOLIO, {"learner_id": learner_id, "now": t})}
     out = []
@@ -87,7 +89,8 @@ def my_pathways(store: GraphStore, learner_id: str, *, now: int | None = None) -
 def enrolment_learners(store: GraphStore, organisation_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
     """Who started and who completed each of an organisation's pathways with enrolments:
     ``[{pathway_id, title, started: frozenset of learner ids, completed: the subset of
-    them whose badges held now meet every non-optional step}]``, by pathway id. The
+    them whose badges held now (accepted, unexpired: ``ORGANISATION_ENROLMENTS``, unverified
+    imports included) meet every non-optional step}]``, by pathway id. The
     ids are for counting only: the API publishes counts, small ones hidden
     (``insights.uptake``)."""
     t = int(time.time()) if now is None else int(now)

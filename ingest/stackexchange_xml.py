@@ -302,6 +302,7 @@ def badges_file(path: Path | str) -> Path:
     Raises:
         InvalidInput: ``path`` is a folder holding neither (naming the folder,
             any archives in it and a dump's name it holds but cannot read).
+        OSError: ``path`` is a folder that cannot be listed (``find_dump``).
     """
     p = Path(path)
     if not p.is_dir():
