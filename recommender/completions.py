@@ -161,3 +161,28 @@ def completions_for(store: Any, learner_id: str | None, held_ids: Iterable[str],
     for r in routes:
         by_badge.setdefault(r.badge_id, []).append(r)
     return Completions({b: tuple(rs) for b, rs in by_badge.items()})
+
+
+def never_earnable(store: Any, learner_id: str, held_ids: Iterable[str], badge_ids: Iterable[str],
+                   kept: KeptPathways | None = None) -> dict[str, tuple[str, ...]]:
+    """Which of ``badge_ids`` the learner can never earn: a completion badge they do not hold
+    whose every pathway (any status) already made its completion for them, since revoked,
+    declined or withdrawn (a completion is made once, ever: see the module docstring).
+
+    One ``COMPLETIONS_MADE`` read, only when one of ``badge_ids`` is a completion badge not
+    held; none without a store.
+
+    Returns:
+        ``{badge_id: (title of each pathway that made it, ...)}``, titles in pathway id order.
+    """
+    wanted = set(badge_ids) - set(held_ids)
+    routes = [p for p in completion_pathways(store, kept) if p.get("completion_badge") in wanted]
+    if not routes:
+        return {}
+    ids = {completion_assertion_id(p["id"], learner_id): p["id"] for p in routes}
+    made = {ids[r["id"]] for r in store.read(queries.COMPLETIONS_MADE, {"ids": sorted(ids)})}
+    by_badge: dict[str, list[dict[str, Any]]] = {}
+    for p in routes:
+        by_badge.setdefault(p["completion_badge"], []).append(p)
+    return {b: tuple(p.get("title") or p["id"] for p in sorted(ps, key=lambda p: p["id"]))
+            for b, ps in by_badge.items() if all(p["id"] in made for p in ps)}

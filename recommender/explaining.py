@@ -25,19 +25,24 @@ def plain_reason(projection: Projection, col: int) -> str:
     """One sentence true of badge column ``col`` whatever the learner holds, for a badge no
     signal that raised its score could explain (e.g. a new badge nobody holds yet): its place
     on the learning spine (its first aligned cell; "A first step in skills" on the first
-    layer), else its first theme's name, else that it is still to earn. Names, never ids."""
+    layer), else its first theme's name, else that it is still to earn; then, when the badge's
+    issuer has a name (``Projection.badge_issuers``), who awards it, worded as the pathway
+    steps' reason ("A first step in skills, awarded by Riverside Youth Club"). Names, never ids."""
+    issuers = getattr(projection, "badge_issuers", None)  # None on a projection pickled before it had them
+    issuer = issuers[col] if issuers else None
+    by = f", awarded by {issuer}" if issuer else ""
     cells = projection.cells_of(col)
     if len(cells):
         cell = projection.cell_info[int(cells[0])]
         domain = cell.domain_label.lower()
         if cell.layer_rank == min(c.layer_rank for c in projection.cell_info):
-            return f"A first step in {domain}"
-        return f"A {cell.layer.replace('_', ' ')} step in {domain}"
+            return f"A first step in {domain}{by}"
+        return f"A {cell.layer.replace('_', ' ')} step in {domain}{by}"
     assert projection.badge_themes is not None
     themes = projection.badge_themes.indices[projection.badge_themes.indptr[col]:projection.badge_themes.indptr[col + 1]]
     if len(themes) and projection.theme_names:
-        return f"In the {projection.theme_names[int(themes[0])]} theme"
-    return "A badge you have not earned yet"
+        return f"In the {projection.theme_names[int(themes[0])]} theme{by}"
+    return f"A badge you have not earned yet{by}"
 
 
 class Explaining:

@@ -31,7 +31,16 @@ of the pathway's badges) and, when free text is stated, text fit (the cosine
 of the text to the pathway's title and description in the text signal's
 model, 0 unless above the model's ``text.MIN_MATCH``, as for "what next"
 reasons; ``TextSimilarity.matches``). The score is ``W_FIT·fit + W_PROGRESS·progress +
-W_READY·readiness``; a completed pathway ranks after every unfinished one.
+W_READY·readiness``; a pathway the learner can still complete ranks before
+every other (completed, or with a step they can no longer meet).
+
+A badge the learner can never earn (``never``: a completion badge whose
+completion was already made for them, then revoked, declined or withdrawn;
+``completions.never_earnable``) meets no step, by one rule: it is left out of
+every step's badges. A step it leaves with fewer badges than it requires can no
+longer be met: it is never the next step (the next step is the first unmet
+step that can still be met) and is listed in ``ScoredPathway.blocked`` with
+why; a next step that lost some of its badges says which and why (its ``detail``).
 """
 
 from __future__ import annotations
@@ -96,11 +105,15 @@ class ScoredPathway:
         fit, progress, readiness: each in ``[0, 1]``.
         steps_met, steps_total: non-optional steps met and in all.
         next_step: ``{"index", "title", "badges", "named_badges", "required", "rule",
-            "opportunities"}`` or ``None`` when complete (``named_badges``: ``[{badge_id,
-            name}]`` in the order of ``badges``); ``rule`` reads the step's requirement
-            (``opportunities.step_rule``: "any 1 of A or B", "both A and B");
-            ``opportunities`` are filled by ``learner_pathways``.
+            "opportunities", "detail"}`` for the first unmet step that can still be met, or
+            ``None`` when there is none (``named_badges``: ``[{badge_id, name}]`` in the
+            order of ``badges``; ``badges`` leaves out those the learner can never earn);
+            ``rule`` reads the step's requirement (``opportunities.step_rule``: "any 1 of
+            A or B", "both A and B"); ``opportunities`` are filled by ``learner_pathways``;
+            ``detail``: ``None``, or which of the step's badges were left out and why.
         reasons: plain sentences with the counts behind the score.
+        blocked: ``[{"index", "title", "detail"}]``: the unmet non-optional steps the
+            learner can no longer meet (1-based ``index``), each with why in plain words.
     """
 
     pathway_id: str
@@ -114,6 +127,7 @@ class ScoredPathway:
     steps_total: int
     next_step: dict[str, Any] | None
     reasons: list[str]
+    blocked: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _fit(rec: Any, profile: Profile) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -291,8 +305,16 @@ def pathway_text(pathway: Mapping[str, Any]) -> str:
     return ". ".join(t for t in (pathway.get("title"), pathway.get("description")) if t)
 
 
+def _never_note(left_out: Sequence[str], never: Mapping[str, Sequence[str]], name: Any) -> str:
+    """Why each of ``left_out`` (badge ids in ``never``) can no longer be earned, in plain words."""
+    return "; ".join(f"{name(b)} can no longer be earned: your completion of the pathway "
+                     f"{' or '.join(never[b])} was already made, then revoked, declined or withdrawn, "
+                     "and a completion is made only once" for b in left_out)
+
+
 def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, Any]],
-                   held_ids: set[str] | None = None) -> list[ScoredPathway]:
+                   held_ids: set[str] | None = None,
+                   never: Mapping[str, Sequence[str]] | None = None) -> list[ScoredPathway]:
     """Rank recommended pathways for a learner (see the module docstring).
 
     Args:
@@ -302,11 +324,19 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
             ``steps: [{title, required, optional, badges}]``).
         held_ids: the ids of the badges held, counted for the steps met; default those
             of ``profile`` (which leaves out badges the model was built without).
+        never: ``{badge_id: (pathway title, ...)}``: the badges the learner can never earn
+            and the pathways whose completion made them (``completions.never_earnable``).
 
     Returns:
-        Best first: unfinished by score, then completed; ties by pathway id.
+        Best first: those the learner can still complete by score, then the others
+        (completed, or with a step they can no longer meet); ties by pathway id.
     """
     p = rec.projection_
+    never = never or {}
+
+    def name(b: str) -> str:
+        return p.badge_names[p.badges.get(b)] if p.badges.get(b) is not None else b
+
     if held_ids is None:
         held_ids = {p.badges.id(int(b)) for b in profile.held}
     theme_fit = rec.signals_["theme_fit"].score(profile)
@@ -327,10 +357,12 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
         met = steps_met(pw, held_ids)
         total = len(steps)
         progress = sum(met) / total if total else 0.0
-        nxt = next((i for i, m in enumerate(met) if not m), None)
+        earnable = [[b for b in s["badges"] if b not in never] for s in steps]
+        dead = [not m and len(e) < int(s.get("required") or 1) for m, e, s in zip(met, earnable, steps)]
+        nxt = next((i for i, m in enumerate(met) if not m and not dead[i]), None)
         readiness, ready_note = 0.0, ""
         if nxt is not None:
-            for bid in steps[nxt]["badges"]:
+            for bid in earnable[nxt]:
                 col = p.badges.get(bid)
                 for c in ([] if col is None else [p.cell_info[int(x)] for x in p.cells_of(col)]):
                     r = reached.get(c.domain, -1)
@@ -361,19 +393,25 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
         next_step = None
         if nxt is not None:
             s = steps[nxt]
-            names = [p.badge_names[p.badges.get(b)] if p.badges.get(b) is not None else b for b in s["badges"]]
+            names = [name(b) for b in earnable[nxt]]
             rule = step_rule(names, int(s.get("required") or 1))
-            next_step = {"index": pw["steps"].index(s) + 1, "title": s.get("title"), "badges": list(s["badges"]),
+            left_out = [b for b in s["badges"] if b in never]
+            next_step = {"index": pw["steps"].index(s) + 1, "title": s.get("title"), "badges": list(earnable[nxt]),
                          "named_badges": [{"badge_id": b, "name": n if p.badges.get(b) is not None else None}
-                                          for b, n in zip(s["badges"], names)],
-                         "required": int(s.get("required") or 1), "rule": rule, "opportunities": []}
+                                          for b, n in zip(earnable[nxt], names)],
+                         "required": int(s.get("required") or 1), "rule": rule, "opportunities": [],
+                         "detail": f"Not offered: {_never_note(left_out, never, name)}." if left_out else None}
             reasons.append(f"Next: {s.get('title')} ({rule})"
                            + (f"; within reach: {ready_note}" if readiness >= 1 and ready_note else ""))
         scored.append(ScoredPathway(
             pathway_id=pw["id"], title=pw.get("title") or pw["id"], destination=dest, score=round(score, 6),
             fit=fit, progress=progress, readiness=readiness, steps_met=sum(met), steps_total=total,
-            next_step=next_step, reasons=reasons))
-    return sorted(scored, key=lambda s: (s.next_step is None, -s.score, s.pathway_id))
+            next_step=next_step, reasons=reasons,
+            blocked=[{"index": pw["steps"].index(s) + 1, "title": s.get("title"),
+                      "detail": "This step can no longer be met: "
+                                + _never_note([b for b in s["badges"] if b in never], never, name) + "."}
+                     for s, d in zip(steps, dead) if d]))
+    return sorted(scored, key=lambda s: (s.next_step is None or bool(s.blocked), -s.score, s.pathway_id))
 
 
 def interests_from(themes: Sequence[str] = (), destinations: Sequence[str] = (), text: str = "",
@@ -403,13 +441,20 @@ def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = No
                      reach: Reach | None = None) -> list[ScoredPathway]:
     """``score_pathways`` for a learner's live portfolio and the graph's published
     pathways, each next step with the current opportunities (not ended; within
-    ``reach``) of its badges, each row with its ``badge_id``.
+    ``reach``) of its badges, each row with its ``badge_id``; a step's badge the
+    learner can never earn (``completions.never_earnable``) meets no step.
 
     Raises:
         NotFound: unknown learner.
     """
+    from colearn.recommender.completions import never_earnable  # it reads steps_met from here
+
     profile, held_ids = rec.live_portfolio(learner_id, interests)
-    scored = score_pathways(rec, profile, published_pathways(rec.store_), held_ids)
+    pathways = published_pathways(rec.store_)
+    never = never_earnable(rec.store_, learner_id, held_ids,
+                           {b for pw in pathways for s in required_steps(pw) for b in s["badges"]},
+                           getattr(rec, "pathways_", None))
+    scored = score_pathways(rec, profile, pathways, held_ids, never)
     wanted = sorted({b for s in scored if s.next_step for b in s.next_step["badges"]})
     opps = rec.opportunities(wanted, reach)
     for s in scored:

@@ -145,6 +145,8 @@ class Projection:
         destination_names: display names, one per destination column (the id,
             ``_`` read as a space, when the destination has no name), for reasons
             that name a destination.
+        badge_issuers: the name of each badge column's issuer (the organisation that defines
+            it), ``None`` for a badge with no issuer or a nameless one; all ``None`` by default.
         badge_vectors: float32 ``[n_badges, dim]``: MiniLM vectors stored on
             the graph for the current texts (``text.embed_catalogue``), or ``None``.
 
@@ -172,6 +174,7 @@ class Projection:
     theme_names: tuple[str, ...] | None = None
     destination_names: tuple[str, ...] | None = None
     badge_vectors: np.ndarray | None = None
+    badge_issuers: tuple[str | None, ...] | None = None
 
     def __post_init__(self) -> None:
         n_l, n_b, n_c = len(self.learners), len(self.badges), len(self.cells)
@@ -184,6 +187,8 @@ class Projection:
                 object.__setattr__(self, name, sparse.csr_array((n_b, len(axis)), dtype=np.float32))
         if self.badge_texts is None:
             object.__setattr__(self, "badge_texts", tuple(self.badge_names))
+        if self.badge_issuers is None:
+            object.__setattr__(self, "badge_issuers", (None,) * n_b)
         assert self.themes is not None and self.destinations is not None
         for name, axis, kind in (("theme_names", self.themes, "themes"),
                                  ("destination_names", self.destinations, "destinations")):
@@ -196,6 +201,8 @@ class Projection:
                            "[n_badges, n_destinations]")
         if len(self.badge_texts) != n_b:
             raise InvalidInput(f"badge_texts has {len(self.badge_texts)} entries for {n_b} badges")
+        if len(self.badge_issuers or ()) != n_b:
+            raise InvalidInput(f"badge_issuers has {len(self.badge_issuers or ())} entries for {n_b} badges")
         self._check_matrix("learner_badges", self.learner_badges, (n_l, n_b), "[n_learners, n_badges]")
         self._check_matrix("badge_cells", self.badge_cells, (n_b, n_c), "[n_badges, n_cells]")
         if self.history_indptr.shape != (n_l + 1,):
@@ -308,7 +315,7 @@ class Projection:
                 count once, at the first.
             badges: the catalogue: mappings with ``id`` and optionally ``name``,
                 ``description``, ``cells`` (spine cell ids), ``themes`` and
-                ``destinations`` (ids), like ``BADGE_CATALOGUE`` rows. Columns
+                ``destinations`` (ids) and ``issuer_name``, like ``BADGE_CATALOGUE`` rows. Columns
                 are in id order.
             cells: the spine, like ``SPINE_CELLS`` rows (or ``SpineCell``).
             learners: extra learner ids that hold no badges (empty rows).
@@ -390,6 +397,7 @@ class Projection:
             badge_cells=badge_cells, badge_names=names, cell_info=tuple(cell_list), now=now,
             themes=theme_index, destinations=destination_index, badge_themes=badge_themes,
             badge_destinations=badge_destinations, badge_texts=texts,
+            badge_issuers=tuple(str(b["issuer_name"]) if b.get("issuer_name") else None for b in badge_rows),
             theme_names=tuple(str((theme_names or {}).get(t) or t) for t in theme_index),
             destination_names=tuple(str((destination_names or {}).get(d) or d.replace("_", " "))
                                     for d in destination_index),

@@ -52,6 +52,29 @@ MAX_LIMIT = 100
 #: portfolio, reused while neither the portfolio nor the model changes.
 ANSWER_CACHE_SIZE = 20_000
 
+def lifted(answer: Sequence[tuple[int, float, Any]], lift: Mapping[int, float],
+           skip: frozenset[int] = frozenset()) -> list[tuple[int, float, Any]]:
+    """``answer`` (``(column, score, reasons)`` best first) with each column of ``lift``
+    raised toward the best score of the columns not in ``skip``: ``s + p·(best - s)`` for
+    its share ``p`` in ``[0, 1]`` (a pathway completion badge: the share of its pathway's steps
+    the learner meets), then ordered best first again (ties keep their order). Every other
+    column keeps its score; the more of its pathway met, the higher a completion badge
+    ranks, never above the best (``p < 1`` while it is still offered).
+
+    Raises:
+        InvalidInput: a share outside ``[0, 1]``.
+    """
+    bad = {c: p for c, p in lift.items() if not 0.0 <= p <= 1.0}
+    if bad:
+        raise InvalidInput(f"a lift share must be in [0, 1], got {bad}")
+    present = [score for col, score, _ in answer if col not in skip]
+    if not lift or not present:
+        return list(answer)
+    best = max(present)
+    raised = [(col, score + lift[col] * (best - score) if col in lift else score, why) for col, score, why in answer]
+    return sorted(raised, key=lambda r: -r[1])
+
+
 def ranker_path(data_dir: Path | str) -> Path:
     """Where ``colearn train`` saves the ranker for a data directory."""
     return Path(data_dir) / "ranker.joblib"
@@ -68,6 +91,10 @@ class Recommendation:
         reasons: one plain sentence per signal that contributed, largest
             contribution first; for a pathway's completion badge, first the
             pathway that awards it and the steps met (``completions``).
+
+    A pathway completion badge's score is raised by the share of its pathway's steps
+    the learner meets (``lifted``), so the closer they are to completing it, the
+    higher it ranks; no other badge's score changes.
         opportunities: the current opportunities (not ended) that award the
             badge, as ``BADGE_OPPORTUNITIES`` returns them (``id, name, mode,
             url, organisation_id, place_id, place_name, district_id, starts_on,
@@ -260,9 +287,9 @@ class Recommender(LearnerHistory, Scoring):
                 self._answers[key] = answer
         return answer
     def _rank(self, profile: Profile, limit: int, reach: Reach | None = None,
-              skip: frozenset[int] = frozenset()) -> list[Recommendation]:
+              skip: frozenset[int] = frozenset(), lift: Mapping[int, float] | None = None) -> list[Recommendation]:
         """The best ``limit`` badges, other than the columns in ``skip``, that can be earned now
-        within ``reach`` (``_earnable``):
+        within ``reach`` (``_earnable``), the columns of ``lift`` raised by their share (``lifted``):
         the ranked list is read ``max(2 * limit, 20)`` deep, then four times deeper
         while too few of its badges have a current opportunity. Reasons are worked
         out for the first ``limit`` only, and for the whole list when one kept badge
@@ -270,8 +297,9 @@ class Recommender(LearnerHistory, Scoring):
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidInput(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
         k = max(2 * limit, 20)
+        lift = lift or {}
         while True:
-            answer = self._answer(profile, k, limit + len(skip))
+            answer = lifted(self._answer(profile, k, limit + len(skip)), lift, skip)
             kept, opportunities = self._earnable(np.asarray([c for c, _, _ in answer if c not in skip], dtype=np.int64),
                                                  limit, reach)
             if len(kept) >= limit or len(answer) < k:
@@ -279,7 +307,7 @@ class Recommender(LearnerHistory, Scoring):
             k *= 4
         shown = set(kept.tolist())
         if any(why is None for col, _, why in answer if col in shown):
-            answer = self._answer(profile, k)
+            answer = lifted(self._answer(profile, k), lift, skip)
         scored = {col: (score, reasons) for col, score, reasons in answer}
         return [Recommendation(badge_id=self.projection_.badges.id(col), name=self.projection_.badge_names[col],
                                score=scored[col][0], reasons=list(scored[col][1] or ()), opportunities=list(opps))
@@ -360,13 +388,19 @@ class Recommender(LearnerHistory, Scoring):
     def _rank_offered(self, profile: Profile, limit: int, reach: Reach | None, skip: frozenset[int],
                       learner_id: str | None, held_ids: Iterable[str]) -> list[Recommendation]:
         """``_rank`` less the completion badges not to offer to this learner (``learner_id`` None:
-        a visitor), each completion badge offered with its pathway as its first reason
-        (``completions``: the rule is told there); as ``_rank`` without a store."""
+        a visitor), each completion badge offered with its pathway as its first reason and
+        raised by the share of that pathway's steps met (``lifted``; ``completions``: the rule
+        is told there); as ``_rank`` without a store."""
         if self.store_ is None:
             return self._rank(profile, limit, reach, skip)
         done = completions_for(self.store_, learner_id, held_ids, self.pathways_)
         closed = (self.projection_.badges.get(b) for b in done.closed())
-        recs = self._rank(profile, limit, reach, skip | {c for c in closed if c is not None})
+        lift: dict[int, float] = {}
+        for b in done.routes:
+            route, col = done.best(b), self.projection_.badges.get(b)  # the open pathway furthest along
+            if route is not None and col is not None:
+                lift[col] = route.met / max(route.total, 1)
+        recs = self._rank(profile, limit, reach, skip | {c for c in closed if c is not None}, lift)
         out = []
         for r in recs:
             route = done.best(r.badge_id)

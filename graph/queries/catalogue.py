@@ -26,11 +26,12 @@ SPINE_CELLS = (
 
 #: Every badge of the city (``_in_city``: not an import's) with its alignments,
 #: themes, destinations (through themes) and defining organisation. Returns rows ``{id, name, description, issuer_id,
-#: cells: [str], themes: [str], destinations: [str]}`` ordered by id.
+#: issuer_name, cells: [str], themes: [str], destinations: [str]}`` ordered by id (``issuer_*`` null for no issuer).
 BADGE_CATALOGUE = (
     f"MATCH (b:{Label.BADGE}) WHERE {_in_city('b', Label.BADGE)} "
     f"OPTIONAL MATCH (o:{Label.ORGANISATION})-[:{Rel.DEFINES}]->(b) "
     "RETURN b.id AS id, b.name AS name, b.description AS description, o.id AS issuer_id, "
+    "o.name AS issuer_name, "
     f"[(b)-[:{Rel.ALIGNS_TO}]->(c:{Label.SPINE_CELL}) | c.id] AS cells, "
     f"[(b)-[:{Rel.IN_THEME}]->(t:{Label.THEME}) | t.id] AS themes, "
     f"[(b)-[:{Rel.IN_THEME}]->(:{Label.THEME})-[:{Rel.LEADS_TO}]->(d:{Label.DESTINATION}) | d.id] "

@@ -86,16 +86,28 @@ class StepOpportunityPublic(OpportunityPublic):
 
 
 class NextStepPublic(BaseModel):
-    """The first unmet step of a recommended pathway (1-based ``index``)."""
+    """The first unmet step of a recommended pathway the learner can still meet (1-based ``index``)."""
 
     index: int
     title: str | None
-    badges: list[str] = Field(description="the ids of the badges that meet the step")
+    badges: list[str] = Field(description="the ids of the badges that meet the step (less those the learner "
+                                          "can never earn: see ``detail``)")
     named_badges: list[NamedBadge] = Field(description="the same badges, in the same order, each with its name")
     required: int = Field(description="how many of ``badges`` meet the step")
     rule: str = Field(description='the requirement in words: "any 1 of A or B", "both A and B", "2 of 3: A, B or C"')
     opportunities: list[StepOpportunityPublic] = Field(
         description="current opportunities (not ended; within the district/online filter) awarding its badges")
+    detail: str | None = Field(default=None, description="null, or which of the step's badges are left out and "
+                                                         "why: a pathway completion already made for the learner "
+                                                         "(then revoked, declined or withdrawn) is made only once")
+
+
+class BlockedStepPublic(BaseModel):
+    """An unmet step of a recommended pathway the learner can no longer meet (1-based ``index``)."""
+
+    index: int
+    title: str | None
+    detail: str = Field(description="why, in plain words")
 
 
 class ScoredPathwayPublic(BaseModel):
@@ -113,6 +125,8 @@ class ScoredPathwayPublic(BaseModel):
     steps_total: int
     next_step: NextStepPublic | None
     reasons: list[str]
+    blocked: list[BlockedStepPublic] = Field(description="unmet steps the learner can no longer meet (a pathway "
+                                                         "with one ranks after those they can still complete)")
 
 
 class ScoredPathwaysPublic(BaseModel):
@@ -143,7 +157,9 @@ def learner_recommended_pathways(
     """The organisations' published pathways ranked for this learner: fit (destination,
     theme and, with ``text``, text fit), progress (a step is met by any ``required`` of
     its badges), readiness, the next step (its rule in words and its current
-    opportunities, within ``district``/``online``), reasons.
+    opportunities, within ``district``/``online``), reasons, and the steps the learner
+    can no longer meet (a badge they can never earn: a pathway completion already made
+    for them, then revoked, declined or withdrawn) with why.
     An unknown theme, destination or district is refused (422 naming it)."""
     check_filters(store, "query", themes=themes, destinations=destinations, district=district)
     scored = learner_pathways(recommender, learner_id, interests_from(themes, destinations, text),

@@ -15,6 +15,7 @@ from colearn.domain import catalogue
 from colearn.domain.awards import revoke, withdraw
 from colearn.domain.completions import award_completion, completion_assertion_id
 from colearn.graph import feed, queries
+from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_demo_catalogue
 from colearn.recommender.follower import FeedFollower
@@ -177,3 +178,101 @@ def test_routes_say_why_and_count_text(client: TestClient) -> None:
     items = client.get("/learners/cy/next", params={"limit": 100}).json()["items"]
     award = next(i for i in items if i["badge_id"] == "digital-careers-award")
     assert award["reasons"][0].startswith("Earned by completing the pathway Digital Careers")
+
+
+def _after_digital(store: GraphStore, steps: list[tuple[str, list[str]]], completion_badge: str | None = None) -> None:
+    """Publish the recommended pathway ``after-digital`` with these ``(title, badges)`` steps, each met by one."""
+    catalogue.write_pathway(store, {
+        "id": "after-digital", "props": {"title": "After Digital", "description": "", "status": "published",
+                                         "kind": "recommended"},
+        "organisation": "kiln-digital", "destination": "employment", "completion_badge": completion_badge,
+        "steps": [{"id": f"after-digital.{i}", "order": i, "props": {"title": t, "required": 1, "optional": False},
+                   "badges": badges} for i, (t, badges) in enumerate(steps, 1)]}, create=True)
+
+
+def test_a_step_accepting_a_spent_completion_badge_is_not_offered_as_the_next_step(store: GraphStore) -> None:
+    """A pathway whose steps accept Digital Careers' completion badge: for eve (completion
+    revoked with a step badge) and fay (completion withdrawn) that badge can never be earned,
+    so it meets no step: a step it alone meets can no longer be met (never the next step,
+    listed as blocked with why), and a step it shares offers only the other badge."""
+    _city(store)
+    _after_digital(store, [("Finish", ["digital-careers-award"]), ("Lead", ["digital-careers-award", "sports-leader"]),
+                           ("Build", ["first-web-app"])])
+    _complete(store, "eve")
+    revoke(store, "test-eve-4", "issued by mistake", now=T0 + 20_000)
+    withdraw(store, _complete(store, "fay"), "issued by mistake", now=T0 + 20_000)
+    rec = Recommender.from_store(store)
+    why = ("Digital Careers Award can no longer be earned: your completion of the pathway Digital Careers was "
+           "already made, then revoked, declined or withdrawn, and a completion is made only once")
+    for learner in ("eve", "fay"):
+        scored = learner_pathways(rec, learner)
+        after = next(s for s in scored if s.pathway_id == "after-digital")
+        assert (after.steps_met, after.steps_total) == (1, 3), learner  # Build met; Finish and Lead not
+        assert after.blocked == [{"index": 1, "title": "Finish", "detail": f"This step can no longer be met: {why}."}]
+        step = after.next_step
+        assert step is not None and step["index"] == 2 and step["badges"] == ["sports-leader"], (learner, step)
+        assert step["rule"] == "Sports Leader" and step["detail"] == f"Not offered: {why}."
+        assert {o["badge_id"] for o in step["opportunities"]} <= {"sports-leader"}
+        # it can no longer be completed: after every pathway the learner can still complete
+        assert not any(s.next_step is not None and not s.blocked
+                       for s in scored[scored.index(after):]), [s.pathway_id for s in scored]
+    # cy was never awarded the completion: the badge is still their next step, nothing blocked
+    after = next(s for s in learner_pathways(rec, "cy") if s.pathway_id == "after-digital")
+    assert after.blocked == [] and after.next_step is not None
+    assert (after.next_step["index"], after.next_step["badges"], after.next_step["detail"]) == (
+        1, ["digital-careers-award"], None)
+
+
+def test_a_blocked_step_reaches_the_pathways_route(store: GraphStore, tmp_path: Path) -> None:
+    """``GET /learners/{id}/pathways`` carries the blocked steps and the next step's detail."""
+    from colearn.service.auth import create_key
+
+    _city(store)
+    _after_digital(store, [("Finish", ["digital-careers-award"])])
+    withdraw(store, _complete(store, "fay"), "issued by mistake", now=T0 + 20_000)
+    key = create_key(store, "admin", name="blocked").secret
+    with TestClient(create_app(Settings(data_dir=tmp_path), store=store), headers={"X-API-Key": key}) as c:
+        r = c.get("/learners/fay/pathways")
+        assert r.status_code == 200, r.text
+        after = next(p for p in r.json()["data"] if p["pathway_id"] == "after-digital")
+        assert after["next_step"] is None and [b["index"] for b in after["blocked"]] == [1]
+        assert after["blocked"][0]["detail"].startswith("This step can no longer be met: Digital Careers Award")
+        cy = next(p for p in c.get("/learners/cy/pathways").json()["data"] if p["pathway_id"] == "after-digital")
+        assert cy["blocked"] == [] and cy["next_step"]["detail"] is None
+
+
+def test_a_completion_badge_ranks_higher_the_more_of_its_pathway_is_met(store: GraphStore) -> None:
+    """Three learners the model sees alike (each holds Digital Explorer, awarded at the same
+    time), who meet 1, 2 and 3 of the 4 steps of a second pathway that completes with the
+    Digital Careers Award, through two badges made after the model was built: the award's
+    score is raised by the share of steps met (``recommend.lifted``), so it ranks at least as
+    high the more they meet, strictly higher where the raise passes another badge, and no
+    other badge's score or order moves."""
+    _city(store)
+    rec = Recommender.from_store(store)
+    store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": b, "props": {"name": b}} for b in ("late-a", "late-b")]})
+    store.write(queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False), {"rows": [
+        {"id": b, "targets": [{"id": "kiln-digital", "props": {}}]} for b in ("late-a", "late-b")]})
+    _after_digital(store, [("Explore", ["digital-explorer"]), ("A", ["late-a"]), ("B", ["late-b"]),
+                           ("Build", ["first-web-app"])], completion_badge="digital-careers-award")
+    held = {"m1": ["digital-explorer"], "m2": ["digital-explorer", "late-a"],
+            "m3": ["digital-explorer", "late-a", "late-b"]}
+    store.write(queries.MERGE_ASSERTIONS, {"rows": [
+        {"id": f"test-{lid}-{i}", "organisation_id": "kiln-digital", "badge_id": b, "learner_id": lid,
+         "learner_props": {"name": lid}, "props": {"status": "accepted", "issued_on": T0 + 1000 * i}}
+        for lid, badges in held.items() for i, b in enumerate(badges)]})
+    assert rec.badges.get("late-a") is None  # unknown to the model: the three look alike to it
+    got = {lid: rec.recommend(lid, MAX_LIMIT) for lid in held}
+    award = "digital-careers-award"
+    at = {lid: [r.badge_id for r in recs].index(award) for lid, recs in got.items()}
+    score = {lid: next(r.score for r in recs if r.badge_id == award) for lid, recs in got.items()}
+    assert [r.reasons[0] for r in got["m3"] if r.badge_id == award] == [
+        "Earned by completing the pathway After Digital: you have met 3 of its 4 steps"]
+    assert score["m1"] < score["m2"] < score["m3"], score
+    assert at["m3"] <= at["m2"] <= at["m1"] and at["m3"] < at["m1"], at
+    # every other badge: the same scores in the same order for the three
+    others = {lid: [(r.badge_id, r.score) for r in recs if r.badge_id != award] for lid, recs in got.items()}
+    assert others["m1"] == others["m2"] == others["m3"]
+    # where the rule says: it sits after exactly the other badges scoring more than its raised score
+    for lid in held:
+        assert at[lid] == sum(1 for _, s in others[lid] if s > score[lid]), lid

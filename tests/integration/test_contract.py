@@ -14,6 +14,7 @@ from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.common import first_per_id, write_batches
+from colearn.recommender.projections import Projection
 from tests.graph_checks import AWARDS_PER_BADGE, delete_nodes, public_statements
 
 NOW = 1_800_000_000
@@ -170,7 +171,8 @@ def test_catalogue_reads(any_store: GraphStore) -> None:
     assert len(catalogue) == 8
     assert catalogue["b0"]["themes"] == ["digital"] and catalogue["b0"]["destinations"] == ["employment"]
     assert catalogue["b5"]["cells"] == [data["cells"][1]["id"]]
-    assert all(b["issuer_id"] == "org" for b in catalogue.values())
+    assert all((b["issuer_id"], b["issuer_name"]) == ("org", "Org") for b in catalogue.values())
+    assert Projection.from_store(any_store, NOW).badge_issuers == ("Org",) * 8  # what a plain reason names
     opps = {r["badge_id"]: r["opportunities"] for r in
             any_store.read(queries.BADGE_OPPORTUNITIES, {"badge_ids": ["b0", "b1", "b2"], "now": 0})}
     assert set(opps) == {"b0", "b1"}

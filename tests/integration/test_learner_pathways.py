@@ -114,7 +114,8 @@ def test_recommended_pathways_scored_for_a_learner(rec: Recommender) -> None:
                     "named_badges": [{"badge_id": "interview-ready", "name": "Interview Ready"},
                                      {"badge_id": "junior-developer-placement", "name": "Junior Developer Placement"}],
                     "required": 2,
-                    "rule": "both Interview Ready and Junior Developer Placement"}
+                    "rule": "both Interview Ready and Junior Developer Placement", "detail": None}
+    assert first.blocked == []
     assert {(o["badge_id"], o["id"]) for o in opps} == {("interview-ready", "mock-interview-day"),
                                                         ("junior-developer-placement",
                                                          "kiln-junior-developer-placement")}

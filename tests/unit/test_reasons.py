@@ -181,6 +181,17 @@ COLD_BADGES = [
     {"id": "cold-later", "name": "Cold later", "description": _FAINT, "cells": ["skills.demonstration"]},
     {"id": "cold-themed", "name": "Cold themed", "description": _FAINT, "themes": ["cold-theme"]},
     {"id": "cold-bare", "name": "Cold bare", "description": _FAINT},
+    # the same four wordings, with an issuer named (and one whose issuer has no name: never its id)
+    {"id": "cold-first-issued", "name": "Cold first issued", "description": _FAINT, "cells": ["skills.engagement"],
+     "issuer_id": "org-riverside", "issuer_name": "Riverside Youth Club"},
+    {"id": "cold-later-issued", "name": "Cold later issued", "description": _FAINT, "cells": ["skills.demonstration"],
+     "issuer_id": "org-riverside", "issuer_name": "Riverside Youth Club"},
+    {"id": "cold-themed-issued", "name": "Cold themed issued", "description": _FAINT, "themes": ["cold-theme"],
+     "issuer_id": "org-harbour", "issuer_name": "Harbour Makers"},
+    {"id": "cold-bare-issued", "name": "Cold bare issued", "description": _FAINT,
+     "issuer_id": "org-harbour", "issuer_name": "Harbour Makers"},
+    {"id": "cold-bare-nameless", "name": "Cold bare nameless", "description": _FAINT,
+     "issuer_id": "org-nameless", "issuer_name": None},
 ]
 
 
@@ -195,13 +206,20 @@ def cold_model() -> Recommender:
 
 
 def test_a_badge_no_signal_explains_hears_its_place_in_plain_words(cold_model: Recommender) -> None:
-    """The one fallback template (``explaining.plain_reason``), each of its four wordings."""
+    """The one fallback template (``explaining.plain_reason``), each of its four wordings, each
+    naming the badge's issuer when it has a name (never its id)."""
     p = cold_model.projection_
     said = {b["id"]: plain_reason(p, p.badges.row(b["id"])) for b in COLD_BADGES}
     assert said == {"cold-first": "A first step in skills", "cold-later": "A demonstration step in skills",
-                    "cold-themed": "In the Outdoor cooking theme", "cold-bare": "A badge you have not earned yet"}
+                    "cold-themed": "In the Outdoor cooking theme", "cold-bare": "A badge you have not earned yet",
+                    "cold-first-issued": "A first step in skills, awarded by Riverside Youth Club",
+                    "cold-later-issued": "A demonstration step in skills, awarded by Riverside Youth Club",
+                    "cold-themed-issued": "In the Outdoor cooking theme, awarded by Harbour Makers",
+                    "cold-bare-issued": "A badge you have not earned yet, awarded by Harbour Makers",
+                    "cold-bare-nameless": "A badge you have not earned yet"}
     for s in said.values():
         _plain(cold_model, s)
+        assert "org-" not in s, s
 
 
 @pytest.mark.parametrize("learner", [None, "newcomer", "holder"])

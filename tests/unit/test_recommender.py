@@ -261,3 +261,15 @@ def test_recommend_for_badges_matches_the_learner(rec: Recommender) -> None:
     by_badges = rec.recommend_for_badges(["first"])
     by_learner = rec.recommend("t")
     assert [(r.badge_id, r.reasons) for r in by_badges] == [(r.badge_id, r.reasons) for r in by_learner]
+
+
+def test_lifted_raises_a_column_toward_the_best_and_moves_no_other() -> None:
+    """``recommend.lifted``: ``s + p·(best - s)``, best over the columns not skipped; ties keep their order."""
+    from colearn.recommender.recommend import lifted
+
+    answer = [(0, 1.0, "a"), (1, 0.75, "b"), (2, 0.5, "c"), (3, 0.25, "d")]
+    assert lifted(answer, {3: 0.5}) == [(0, 1.0, "a"), (1, 0.75, "b"), (3, 0.625, "d"), (2, 0.5, "c")]
+    assert lifted(answer, {3: 0.5}, frozenset({0})) == [(0, 1.0, "a"), (1, 0.75, "b"), (2, 0.5, "c"), (3, 0.5, "d")]
+    assert lifted(answer, {3: 0.0}) == answer and lifted(answer, {}) == answer
+    with pytest.raises(InvalidInput, match="in \\[0, 1\\]"):
+        lifted(answer, {3: 1.5})
