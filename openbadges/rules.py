@@ -35,12 +35,24 @@ answer the same document the same way:
   stands for the issuer's. Host names compare case-insensitively.
 - ``signed_ob2_problem``: an OB 2.0 ``SignedBadge`` is verified by its JWS
   (OB 2.0 "Signed Verification"); the bare JSON of one carries no proof.
+- ``hosted_differences``: OB 2.0 hosted verification (``HostedBadge``: the
+  Assertion is verified by fetching it from its ``id``) makes the hosted copy
+  authoritative, so a presented copy (given by value or baked into an image)
+  must say what the hosted one says: every top-level member is compared as a
+  JSON value (key order and the JSON text's whitespace do not matter; array
+  order, strings, numbers and booleans do; a member only one side has is a
+  difference). Forms that say the same are the same: a single ``@context``
+  or ``type`` and a list of just it (JSON-LD), a DateTime and another
+  spelling of the same instant (``Z`` or ``+00:00``, fractions of a second),
+  ``verification.type`` ``hosted`` and ``HostedBadge`` (OB 1.1's name), and
+  an ``image`` naming another image the caller says stands for the hosted one.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -225,5 +237,68 @@ def verification_type(doc: dict[str, Any]) -> str:
         else "hosted"
 
 
+#: OB 2.0 Assertion members that are DateTimes (compared as instants by ``hosted_differences``).
+_DATE_MEMBERS = ("issuedOn", "expires")
+#: OB 1.1 names of the verification types, and their OB 2.0 ones.
+_VERIFICATION_ALIASES = {"hosted": "HostedBadge", "signed": "SignedBadge"}
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """JSON equality: objects by their members whatever their order, arrays in order;
+    a boolean equals only a boolean (Python's ``True == 1`` does not hold here)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def _one_or_list(value: Any) -> Any:
+    return value if isinstance(value, list) else [value]
+
+
+def _instant(value: Any) -> Any:
+    try:
+        return parse_datetime(value)
+    except (ValueError, OverflowError, TypeError):
+        return value
+
+
+def _same_member(name: str, given: Any, hosted: Any, images: Collection[str]) -> bool:
+    if name in ("@context", "type"):
+        return _same_json(_one_or_list(given), _one_or_list(hosted))
+    if name in _DATE_MEMBERS:
+        g, h = _instant(given), _instant(hosted)
+        return g == h if isinstance(g, datetime) and isinstance(h, datetime) else _same_json(given, hosted)
+    if name == "image" and isinstance(given, str) and given in images:
+        return True
+    if name == "verification" and isinstance(given, dict) and isinstance(hosted, dict):
+        given, hosted = ({**v, "type": [_VERIFICATION_ALIASES.get(t, t) if isinstance(t, str) else t
+                                        for t in _one_or_list(v["type"])]} if "type" in v else v
+                         for v in (given, hosted))
+    return _same_json(given, hosted)
+
+
+def hosted_differences(given: dict[str, Any], hosted: dict[str, Any], *,
+                       images: Collection[str] = ()) -> list[str]:
+    """The top-level members in which a presented OB 2.0 Assertion differs from its
+    hosted copy (module docstring), sorted; empty when it says what the hosted one says.
+
+    Args:
+        given: the presented Assertion (given by value, or read out of a baked image).
+        hosted: the Assertion as its issuer hosts it at its ``id``.
+        images: ``image`` values that stand for the hosted ``image`` (such as the
+            same award's baked image in the other format).
+    """
+    missing = object()
+    return [name for name in sorted(set(given) | set(hosted))
+            if not _same_member(name, given.get(name, missing), hosted.get(name, missing), images)]
+
+
 __all__ = ["CLOCK_SKEW_S", "DATETIME_PATTERN", "IMAGE_TYPES", "date_problem", "datetime_problem",
-           "hosted_origin_problem", "image_problem", "image_problems", "parse_datetime", "verification_type"]
+           "hosted_differences", "hosted_origin_problem", "image_problem", "image_problems", "parse_datetime",
+           "verification_type"]

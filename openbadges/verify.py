@@ -12,8 +12,11 @@ outcome (``ok`` True, False, or None when it could not be made):
                 ``OB3_DATES`` (``rules.parse_datetime``) and each hashed
                 identifier's IdentityHash (``colearn.identity``)
 ``hosted``      OB 2.0: the assertion is hosted here and the presented copy
-                says what the hosted one says (recipient, badge, issuedOn,
-                expires): the OB 2.0 hosted verification model; hosted
+                (by value or baked in a PNG) says what the hosted one says,
+                the hosted copy being authoritative (OB 2.0 HostedBadge): every
+                top-level member compared (``rules.hosted_differences``; the
+                same award's baked image in either format stands for its
+                ``image``), the members that differ named (code ``tampered``); hosted
                 elsewhere, its ``id`` must at least be on its issuer's host
                 (``rules.hosted_origin_problem``, code ``origin``). OB 3.0
                 (VC-JWT or Data Integrity) whose ``id`` is a credential URL of
@@ -70,8 +73,8 @@ from colearn.openbadges.documents import OB2_CONTEXT, JWT_ALGORITHM, Publisher, 
 from colearn.openbadges.images import sniff, unbake
 from colearn.openbadges.proofs import SUPPORTED_CRYPTOSUITES, signature_check, unsecured_jws
 from colearn.openbadges.report import CHECKS, Check, VerificationReport
-from colearn.openbadges.rules import (date_problem, datetime_problem, hosted_origin_problem, image_problems,
-                                     parse_datetime, verification_type)
+from colearn.openbadges.rules import (date_problem, datetime_problem, hosted_differences, hosted_origin_problem,
+                                     image_problems, parse_datetime, verification_type)
 from colearn.openbadges.schema import ob2_errors
 
 #: What ``ObUrls.parse`` calls the URLs of an award's ``links``: what ``verify`` takes as a URL.
@@ -282,8 +285,9 @@ class Verifier:
         recipient = doc.get("recipient")
         if record is not None and hosted is not None:
             revoked = record.status == AssertionStatus.REVOKED
+            baked = {self.publisher.urls.baked(record.id, kind) for kind in ("png", "svg")}
             differs = [] if revoked or minimal else \
-                [k for k in ("recipient", "badge", "issuedOn", "expires") if doc.get(k) != hosted.get(k)]
+                hosted_differences(doc, hosted, images=baked if hosted.get("image") in baked else ())
             if not signed:
                 checks["hosted"] = Check("hosted", not differs, f"differs from the hosted assertion in: "
                                          f"{', '.join(differs)}" if differs else f"hosted at {doc['id']}",

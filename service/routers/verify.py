@@ -45,7 +45,10 @@ async def verify(request: Request, pub: PublisherDep,
     The answer is always a report (200): ``valid``, and each check (signature,
     expiry, revocation, issuer, recipient, ...) with its outcome and, where a
     caller tells outcomes apart, a ``code`` (``revoked``,
-    ``unsupported-cryptosuite``, ``tampered``, ...). A body over 5 MiB is 413.
+    ``unsupported-cryptosuite``, ``tampered``, ...). An OB 2.0 hosted assertion of
+    this service, given by value or baked in a PNG, must say what its hosted copy
+    says in every top-level member: ``hosted`` fails with ``tampered`` naming those
+    that differ. A body over 5 MiB is 413.
     No credentials are needed; requests are rate-limited per client address.
     """
     limiter = getattr(request.app.state, "limiter", None)

@@ -10,7 +10,7 @@ import pytest
 from colearn import times
 from colearn.identity import IdentityHashError, parse_identity_hash
 from colearn.openbadges.images import sniff
-from colearn.openbadges.rules import date_problem, parse_datetime
+from colearn.openbadges.rules import date_problem, hosted_differences, parse_datetime
 
 HASH = "sha256$" + "a" * 64
 
@@ -78,3 +78,18 @@ def test_a_schema_pattern_holds_to_the_end_of_the_value(field: str) -> None:
     target[last] += "\n"
     errors = ob2_errors(doc, "Assertion")
     assert len(errors) == 1 and errors[0].startswith(f"$.{field}:"), errors
+
+
+def test_hosted_differences_compare_json_values_not_python_ones() -> None:
+    hosted = {"@context": "https://w3id.org/openbadges/v2", "type": "Assertion", "issuedOn": "2026-01-02T03:04:05Z",
+              "recipient": {"type": "email", "hashed": True, "identity": HASH},
+              "image": "https://b.example/ob/v2/assertions/a1/baked.png", "verification": {"type": "HostedBadge"}}
+    assert hosted_differences(dict(reversed(list(hosted.items()))), hosted) == []
+    same = {**hosted, "@context": [hosted["@context"]], "type": ["Assertion"], "verification": {"type": "hosted"},
+            "issuedOn": "2026-01-02T03:04:05.000+00:00", "image": "https://b.example/ob/v2/assertions/a1/baked.svg"}
+    assert hosted_differences(same, hosted, images={same["image"]}) == []
+    assert hosted_differences(same, hosted) == ["image"]  # only the images the caller names stand for it
+    assert hosted_differences({**hosted, "recipient": {**hosted["recipient"], "hashed": 1}}, hosted) == ["recipient"]
+    assert hosted_differences({**hosted, "issuedOn": "2026-01-02T03:04:06Z", "expires": None}, hosted) == \
+        ["expires", "issuedOn"]
+    assert hosted_differences({k: v for k, v in hosted.items() if k != "verification"}, hosted) == ["verification"]
