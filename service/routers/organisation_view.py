@@ -23,9 +23,10 @@ from colearn.domain.policy import Action, Resource
 from colearn.errors import NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
-from colearn.insights.aggregates import parse_day, to_csv
+from colearn.insights.aggregates import to_csv
+from colearn.insights.periods import parse_days
 from colearn.insights.privacy import with_privacy
-from colearn.service.catalogue import check_filters, field_error, request_fields
+from colearn.service.catalogue import filter_errors, refusing_also, request_fields
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.problems import problem_responses
 from colearn.service.routers.insights import InsightsDep
@@ -90,13 +91,11 @@ def issued_awards(
     """The awards this organisation issued, newest first, filtered and paged
     (``count`` is the total before paging); each not yet revoked has its
     ``revoke_url``. ``Accept: text/csv`` answers the same page as CSV. A ``badge``
-    or ``learner`` that names nothing is refused (422)."""
+    or ``learner`` that names nothing is refused (422), with any bad ``from`` or ``to`` in
+    the same answer."""
     _own(store, principal, org_id)
-    check_filters(store, "query", badge=badge, learner=learner)
-    with request_fields("query"):
-        first, last = parse_day(start, "from"), parse_day(end, "to")
-    if first is not None and last is not None and first > last:
-        raise field_error("from", "from is after to", "query")
+    with refusing_also(filter_errors(store, "query", badge=badge, learner=learner)), request_fields("query"):
+        first, last = parse_days(start, end)  # unknown ids and bad days are named together
     row = store.read(queries.ORGANISATION_ASSERTIONS, {
         "org": org_id, "status": status, "badge": badge, "learner": learner,
         "from_s": _day_s(first), "to_s": _day_s(last + timedelta(days=1) if last else None),

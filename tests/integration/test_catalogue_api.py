@@ -412,6 +412,39 @@ def test_every_unknown_filter_value_is_named_at_once(api) -> None:
         assert all(f"'{v}'" in e["message"] for v, e in zip(named, errors, strict=True)), (route, errors)
 
 
+def test_bad_days_and_unknown_ids_are_named_at_once(api) -> None:
+    """An organisation's awards and the issued insight refused a bad ``from``/``to`` and
+    an unknown badge, learner or group one at a time (fixing one showed the next); one
+    422 now names every bad query value, each with its own ``errors`` entry."""
+    client, h = api
+    awards = "/organisations/kiln-digital/assertions"
+    cases = [
+        (awards, {"badge": "zz1", "learner": "zz2", "from": "zz3", "to": "zz4"},
+         ["query.badge", "query.learner", "query.from", "query.to"]),
+        (awards, {"learner": "zz1", "to": "2025-13-01"}, ["query.learner", "query.to"]),
+        (awards, {"badge": "zz1", "from": "2025-02-01", "to": "2025-01-31"}, ["query.badge", "query.from"]),
+        ("/insights/issued", {"by": "theme", "group": "zz1", "from": "zz2", "to": "zz3"},
+         ["query.group", "query.from", "query.to"]),
+        ("/insights/issued", {"by": "place", "group": "zz1", "to": "31-01-2025"}, ["query.group", "query.to"]),
+        ("/insights/issued", {"group": "zz1", "from": "2025-02-01", "to": "2025-01-31"},
+         ["query.group", "query.from"]),
+    ]
+    for route, params, fields in cases:
+        got = client.get(route, params=params, headers=h["admin"])
+        assert got.status_code == 422, (route, got.text)
+        errors = got.json()["errors"]
+        assert [e["field"] for e in errors] == fields, (route, params, errors)
+        for e in errors:
+            sent = params[e["field"].removeprefix("query.")]
+            assert f"'{sent}'" in e["message"] or e["message"] == "from is after to", (route, e)
+    # each alone is still refused alone, and good values answer
+    assert [e["field"] for e in client.get(awards, params={"from": "zz"}, headers=h["admin"]).json()["errors"]] == [
+        "query.from"]
+    assert client.get(awards, params={"from": "2020-01-01", "to": "2999-12-30"}, headers=h["admin"]).status_code == 200
+    assert client.get("/insights/issued", params={"by": "theme", "group": "digital", "from": "2020-01-01"},
+                      headers=h["admin"]).status_code == 200
+
+
 def test_sessions_round_trip_and_need_a_time_zone(api) -> None:
     """An opportunity answers its sessions as ``{start, end}`` objects, but a PATCH took only
     'START/END' strings, so what a GET gave could not be sent back (422). Both forms are
