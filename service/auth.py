@@ -126,7 +126,9 @@ class PrincipalCache(ExpiringCache[str, Principal]):
     Reading the key from the graph on every request was a store round trip
     per request; with this, a key is read once per ``ttl_s``. The price: a key
     revoked (``colearn keys revoke``) keeps working for up to ``ttl_s`` in a
-    process that had it cached. Unknown keys are never cached.
+    process that had it cached. An organisation's change in the feed (its deletion
+    revokes its keys) clears the cache of every serving process (``service.app``'s
+    feed follower), the TTL staying the bound. Unknown keys are never cached.
 
     Args:
         ttl_s: how long a principal is reused; 0 turns the cache off.
