@@ -169,7 +169,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             app.state.store, build, build_quiet=build_in_child if owned else None,
             recommender=app.state.recommender, position=head,
             on_swap=lambda rec: setattr(app.state, "recommender", rec),
-            poll_s=settings.feed_poll_seconds or 0.2, on_catalogue=on_catalogue)
+            poll_s=settings.feed_poll_seconds or 0.2, on_catalogue=on_catalogue,
+            on_keys=lambda ids: app.state.key_cache.clear())  # keys revoked (colearn keys revoke)
         if settings.feed_poll_seconds > 0:
             app.state.follower.start()
         app.state.buckets = buckets if buckets is not None else BucketTable()
