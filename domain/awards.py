@@ -196,8 +196,8 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
         report.sort()
         return report
     # a key naming a withdrawn award answers it (withdrawn_award): nothing to write for it
-    writes = [row for i, (_, row, _) in enumerate(kept)
-              if i not in first and not existing.get(row["id"], {}).get("withdrawn")]
+    gone = {i for i, (_, row, _) in enumerate(kept) if existing.get(row["id"], {}).get("withdrawn")}
+    writes = [row for i, (_, row, _) in enumerate(kept) if i not in first and i not in gone]
     results: dict[str, dict[str, Any]] = {}
     for start in range(0, len(writes), batch_size):
         batch = writes[start:start + batch_size]
@@ -206,8 +206,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
                 "feed": feed.award_change(batch)}):
             results[r["row"]] = r
     for i, (rec, row, req) in enumerate(kept):
-        gone = existing.get(row["id"], {}).get("withdrawn")
-        got = existing[row["id"]] if gone else results.get(kept[first[i]][1]["id"] if i in first else row["id"])
+        got = existing[row["id"]] if i in gone else results.get(kept[first[i]][1]["id"] if i in first else row["id"])
         if got is None:  # the badge lost its DEFINES between the check and the write
             report.refuse(rec, Forbidden(f"badge '{row['badge_id']}' is not defined by '{organisation_id}'"))
         elif got["withdrawn"]:

@@ -33,7 +33,8 @@ projections); ``ranker`` says that the ranker file in the data directory
 training hash in ``ids`` when one was saved (a follower rebuilds, which loads
 the file anew): ``colearn train`` records it with ``RANKER_CHANGED``, a
 statement that writes nothing in the graph but the entry, run after the file
-is in place. ``at`` is the writer's clock in epoch milliseconds (for
+is in place; ``keys`` names API keys revoked in ``ids`` (``colearn keys
+revoke``: a serving process drops the keys it trusted lately, nothing is rebuilt). ``at`` is the writer's clock in epoch milliseconds (for
 measuring change-to-visible latency only; order is ``seq``).
 
 Processes that follow the feed keep a ``FeedReader`` node (``READER_HEARTBEAT``)
@@ -57,7 +58,8 @@ AWARDS = "awards"
 CATALOGUE = "catalogue"
 EMBEDDINGS = "embeddings"
 RANKER = "ranker"
-KINDS = (AWARDS, CATALOGUE, EMBEDDINGS, RANKER)
+KEYS = "keys"
+KINDS = (AWARDS, CATALOGUE, EMBEDDINGS, RANKER, KEYS)
 
 _PREFIX = (
     f"MERGE (c:{Label.FEED_COUNTER} {{id: 'feed'}}) ON CREATE SET c.seq = 0 "

@@ -144,4 +144,7 @@ INDEXES: tuple[tuple[Label, str], ...] = (
     # learner's links, ended at sign-out: without these each read every token of the city
     (Label.ACCESS_TOKEN, "assertion_id"),
     (Label.ACCESS_TOKEN, "learner_id"),
+    # the completions stored without a recipient, named at every start of the API
+    # (``queries.UNNAMED_COMPLETIONS``): without it that read every assertion of the city
+    (Label.ASSERTION, "source"),
 )

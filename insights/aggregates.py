@@ -41,7 +41,7 @@ from colearn.caching import ExpiringCache
 from colearn.errors import InvalidInput
 from colearn.graph import queries
 from colearn.graph.store import GraphStore
-from colearn.insights.filters import district, districts_of, every, groups_of, known
+from colearn.insights.filters import district, districts_of, every, issued_group, known
 from colearn.insights.issued import issued_table
 from colearn.insights.periods import (INTERVALS, next_start, parse_day, period_of,
                                       period_start, shown_periods)
@@ -136,6 +136,10 @@ class Insights:
         within = {r["id"]: r["within"] for r in self._read(queries.PLACES_WITHIN)}
         return districts_of(self.labels()["Place"], within)
 
+    def check_group(self, by: str, group: str | None) -> None:
+        """Refuse a ``group`` that ``issued`` cannot show by ``by``: ``InvalidInput`` naming it (``filters.issued_group``)."""
+        issued_group(by, group, self.labels, self.districts)
+
     def check_place(self, place: str | None, *, online: bool = False) -> None:
         """Refuse a ``place`` filter that is not a district (nor ``online``, when ``online``).
 
@@ -218,11 +222,8 @@ class Insights:
             raise InvalidInput("from is after to", field="from")
         cells = self._issued_table(_FAMILY.get(by, (by,)))
 
+        self.check_group(by, group)
         labels = self.labels()
-        if by == "place":
-            district(group, self.districts(), "group", "place group")
-        else:
-            known(group, groups_of(by, labels), "group", f"{by} group")
         today = datetime.now(UTC).date()
 
         def partial(p: str) -> bool:

@@ -19,7 +19,7 @@ from colearn.errors import InvalidInput, refuse
 from colearn.records import ThemeKind
 from colearn.text import expected
 
-__all__ = ["district", "districts_of", "every", "groups_of", "known"]
+__all__ = ["district", "districts_of", "every", "groups_of", "issued_group", "known"]
 
 #: ``issued``'s dimension -> the ``Insights.labels`` kind its group ids are.
 _GROUP_KIND = {"theme": "Theme", "destination": "Destination", "cell": "SpineCell", "place": "Place",
@@ -104,6 +104,25 @@ def district(value: str | None, districts: Mapping[str, str], field: str, noun: 
         raise InvalidInput(f"place '{value}' is not a district: insights count places by district, and it lies "
                            f"within '{districts[value]}' (ask for that); {expected(allowed)}", field=field)
     known(value, allowed, field, noun)
+
+
+def issued_group(by: str, group: str | None, labels: Callable[[], Mapping[str, Mapping[str, Mapping[str, Any]]]],
+                 districts: Callable[[], Mapping[str, str]]) -> None:
+    """Refuse a ``group`` that ``issued`` cannot show by ``by``: by place, one that is
+    not a district (``district``); otherwise one not in ``groups_of``.
+
+    Args:
+        by: one of ``DIMENSIONS``.
+        group: the filter as sent; None (not sent) is always accepted.
+        labels, districts: ``Insights.labels`` and ``Insights.districts`` (only the one ``by`` needs is read).
+
+    Raises:
+        InvalidInput: naming ``group``.
+    """
+    if by == "place":
+        district(group, districts(), "group", "place group")
+    else:
+        known(group, groups_of(by, labels()), "group", f"{by} group")
 
 
 def every(*checks: Callable[[], None]) -> None:

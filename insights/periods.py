@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from colearn.errors import InvalidInput
+from colearn.errors import InvalidInput, refuse
 from colearn.insights.privacy import Line
 
-__all__ = ["INTERVALS", "exact_month_lines", "next_start", "parse_day", "period_of", "period_start", "periods_between",
+__all__ = ["INTERVALS", "exact_month_lines", "next_start", "parse_day", "parse_days", "period_of", "period_start", "periods_between",
            "shown_periods"]
 
 INTERVALS: tuple[str, ...] = ("week", "month")
@@ -103,3 +103,26 @@ def parse_day(value: str | None, fld: str) -> date | None:
         return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).date()
     except ValueError as exc:
         raise InvalidInput(f"'{value}' is not a date like 2025-01-31", field=fld) from exc
+
+
+def parse_days(start: str | None, end: str | None) -> tuple[date | None, date | None]:
+    """The ``from`` and ``to`` query values as dates (``parse_day``; None stays None).
+
+    Raises:
+        InvalidInput: one that is not a date (naming ``from`` or ``to``), or ``from``
+            after ``to`` (naming ``from``).
+        InvalidInputs: both not dates, each named.
+    """
+    days: list[date | None] = []
+    problems: list[InvalidInput] = []
+    for value, fld in ((start, "from"), (end, "to")):
+        try:
+            days.append(parse_day(value, fld))
+        except InvalidInput as exc:
+            days.append(None)
+            problems.append(exc)
+    first, last = days
+    if first is not None and last is not None and first > last:
+        problems.append(InvalidInput("from is after to", field="from"))
+    refuse(problems)
+    return first, last

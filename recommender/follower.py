@@ -141,6 +141,7 @@ class FeedFollower:
         on_swap: called with each new recommender once it is swapped in.
         on_catalogue: called with ``(label, ids)`` for each catalogue entry seen
             (e.g. to queue text embeddings).
+        on_keys: called with the ids of each ``keys`` entry seen (API keys revoked).
         poll_s, heartbeat_s, reader_ttl_s, prune_every_s, max_lag, compact_after,
         compact_every_s, expiry_every_s: see the module constants (``feed_readers``'
             ``HEARTBEAT_S``, ``READER_TTL_S``, ``PRUNE_EVERY_S``; ``expiries.EVERY_S``).
@@ -154,12 +155,14 @@ class FeedFollower:
                  prune_every_s: float = PRUNE_EVERY_S, max_lag: int = MAX_LAG,
                  compact_after: int = COMPACT_AFTER, compact_every_s: float = COMPACT_EVERY_S,
                  record_latency: bool = False, expiry_every_s: float = EXPIRY_EVERY_S,
-                 on_catalogue: Callable[[str, list[str]], None] | None = None) -> None:
+                 on_catalogue: Callable[[str, list[str]], None] | None = None,
+                 on_keys: Callable[[list[str]], None] | None = None) -> None:
         self.store = store
         self.build = build
         self.build_quiet = build_quiet
         self.on_swap = on_swap
         self.on_catalogue = on_catalogue
+        self.on_keys = on_keys
         self.poll_s = poll_s
         self.heartbeat_s = heartbeat_s
         self.prune_every_s = prune_every_s
@@ -312,6 +315,8 @@ class FeedFollower:
                     self.store.forget()  # a CachedStore's opportunities of badges
                 if self.on_catalogue is not None:
                     self.on_catalogue(e["label"], list(e["ids"] or []))
+            elif e["kind"] == feed.KEYS and self.on_keys is not None:
+                self.on_keys(list(e["ids"] or []))
         if pairs:
             self._reconcile(rec, list(pairs))
         if new:

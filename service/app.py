@@ -30,6 +30,7 @@ from colearn.caching import ExpiringCache
 from colearn.graph.cached import CachedStore
 from colearn.graph.feed import feed_head
 from colearn.graph.plans import warm_plans
+from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore, open_store
 from colearn.recommender.embedding_queue import EmbeddingQueue
 from colearn.recommender.follower import FeedFollower
@@ -158,16 +159,22 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             preload_opportunities(app.state.store, app.state.recommender)
         warm_up(app.state.recommender)
         app.state.embeddings = EmbeddingQueue(app.state.store)
+        app.state.key_cache = PrincipalCache(settings.key_cache_seconds)
+
+        def on_catalogue(label: str, ids: list[str]) -> None:
+            if label == Label.ORGANISATION:  # deleted (its keys revoked with it) or changed, by any process:
+                app.state.key_cache.clear()  # its keys are read again, not honoured for the cache's TTL
+
         app.state.follower = FeedFollower(
             app.state.store, build, build_quiet=build_in_child if owned else None,
             recommender=app.state.recommender, position=head,
             on_swap=lambda rec: setattr(app.state, "recommender", rec),
-            poll_s=settings.feed_poll_seconds or 0.2)
+            poll_s=settings.feed_poll_seconds or 0.2, on_catalogue=on_catalogue,
+            on_keys=lambda ids: app.state.key_cache.clear())  # keys revoked (colearn keys revoke)
         if settings.feed_poll_seconds > 0:
             app.state.follower.start()
         app.state.buckets = buckets if buckets is not None else BucketTable()
         app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst, app.state.buckets)
-        app.state.key_cache = PrincipalCache(settings.key_cache_seconds)
         app.state.mailer = mailer_for(settings)
         forget_expired_tokens(app.state.store)  # claim/sign-in links and refresh tokens a week past expiry
         name_unnamed_completions(app.state.store, settings.base_url)  # completions stored before 2026-12-06

@@ -25,7 +25,7 @@ from colearn.caching import ExpiringCache
 from colearn.domain.policy import Principal, Role
 from colearn.errors import InvalidInput, NotFound
 from colearn.files import read_or_create
-from colearn.graph import queries
+from colearn.graph import feed, queries
 from colearn.graph.store import GraphStore
 
 KEY_PREFIX = "col"
@@ -99,8 +99,10 @@ def list_keys(store: GraphStore) -> list[dict]:
 
 
 def revoke_key(store: GraphStore, key_id: str) -> None:
-    """Revoke a key; it stays on record. Raises ``NotFound`` for an unknown id."""
-    if not store.write(queries.REVOKE_API_KEY, {"id": key_id, "revoked_on": int(time.time())}):
+    """Revoke a key; it stays on record. The change feed records it (``feed.KEYS``), so every
+    serving process drops the keys it trusted lately. Raises ``NotFound`` for an unknown id."""
+    if not store.write(feed.recorded(queries.REVOKE_API_KEY), {"id": key_id, "revoked_on": int(time.time()),
+                                                               "feed": feed.change(feed.KEYS, ids=[key_id])}):
         raise NotFound(f"API key '{key_id}' does not exist")
 
 
@@ -126,7 +128,9 @@ class PrincipalCache(ExpiringCache[str, Principal]):
     Reading the key from the graph on every request was a store round trip
     per request; with this, a key is read once per ``ttl_s``. The price: a key
     revoked (``colearn keys revoke``) keeps working for up to ``ttl_s`` in a
-    process that had it cached. Unknown keys are never cached.
+    process that had it cached, or until the change feed brings the revocation, or an
+    organisation's change (its deletion revokes its keys): then every serving process
+    clears its cache (``service.app``'s feed follower). Unknown keys are never cached.
 
     Args:
         ttl_s: how long a principal is reused; 0 turns the cache off.

@@ -22,7 +22,7 @@ badge (``records.catalogue.pathway_reference_problems``, asked by ``authoring``)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -339,6 +339,21 @@ def filter_errors(store: GraphStore, location: Literal["query", "body"], of: Ent
                                location).errors()[0]
                    for i, ref in enumerate(values) if ref in unknown[spec.label]]
     return errors
+
+
+def request_errors(check: Callable[[], object], location: Literal["body", "query", "path"]) -> list[dict[str, Any]]:
+    """The 422 ``errors`` entries a lower layer's ``check`` raises (as ``request_fields``
+    names them), to refuse together with further checks (``refusing_also``); empty when it passes.
+
+    Raises:
+        Whatever ``check`` raises that ``request_fields`` does not turn into a 422.
+    """
+    try:
+        with request_fields(location):
+            check()
+    except RequestValidationError as exc:
+        return list(exc.errors())
+    return []
 
 
 @contextmanager

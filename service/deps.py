@@ -91,7 +91,7 @@ async def get_principal(request: Request,
 
     An API key's principal is kept for ``Settings.key_cache_seconds`` (the
     app's ``PrincipalCache``), so a key revoked elsewhere stops working
-    within that time; only a key not in the cache is read from the graph
+    within that time (a deleted organisation's keys sooner: the feed clears the cache); only a key not in the cache is read from the graph
     (in the thread pool).
 
     Raises:

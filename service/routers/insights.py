@@ -15,12 +15,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from colearn.insights.aggregates import DIMENSIONS, Insights, parse_day, to_csv
+from colearn.insights.aggregates import DIMENSIONS, Insights, to_csv
 from colearn.insights.charts import FORMATS, render
+from colearn.insights.periods import parse_days
 from colearn.domain import policy
 from colearn.domain.policy import Action
 from colearn.service.auth import Principal
-from colearn.service.catalogue import filter_errors, refusing_also, request_fields
+from colearn.service.catalogue import filter_errors, refusing_also, request_errors, request_fields
 from colearn.service.deps import SettingsDep, StoreDep, permit
 from colearn.service.insights_schemas import InsightPublic
 from colearn.service.schemas import Problem
@@ -102,11 +103,14 @@ def issued(
     first award) to ``to`` (or the last award or today) is shown, none skipped: a
     period with no award is 0 (not hidden). ``from``, ``to`` and ``group`` only
     choose which cells are shown: ``groups`` and ``total`` stay all-time figures,
-    as ``groups_and_total`` says.
+    as ``groups_and_total`` says. An unknown ``group`` and a bad ``from`` or ``to``
+    are refused in one 422.
     """
+    group_errors = request_errors(lambda: insights.check_group(by, group), "query")
+    with refusing_also(group_errors), request_fields("query"):
+        first, last = parse_days(start, end)  # an unknown group and bad days are named together
     with request_fields("query"):  # the insights' ``group``, ``from`` are query parameters
-        answer = insights.issued(by, interval, start=parse_day(start, "from"), end=parse_day(end, "to"),
-                                 group=group)
+        answer = insights.issued(by, interval, start=first, end=last, group=group)
     return _answer(request, answer)
 
 

@@ -9,7 +9,7 @@ award's ``revoke_url`` says.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -23,9 +23,10 @@ from colearn.domain.policy import Action, Resource
 from colearn.errors import NotFound
 from colearn.graph import queries
 from colearn.graph.schema import Label
-from colearn.insights.aggregates import parse_day, to_csv
+from colearn.insights.aggregates import to_csv
+from colearn.insights.periods import parse_days
 from colearn.insights.privacy import with_privacy
-from colearn.service.catalogue import check_filters, field_error, request_fields
+from colearn.service.catalogue import filter_errors, refusing_also, request_fields
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.problems import problem_responses
 from colearn.service.routers.insights import InsightsDep
@@ -35,6 +36,7 @@ from colearn.service.schemas import Page
 router = APIRouter(prefix="/organisations/{org_id}", tags=["organisation's own view"],
                    responses=problem_responses(401, 403, 404, 422, 429))
 
+_EPOCH, _DAY_S = date(1970, 1, 1), 86_400
 OrgId = Annotated[str, Path(min_length=1, max_length=200)]
 _CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}},
               "description": "JSON by default; CSV with Accept: text/csv"}}
@@ -90,16 +92,14 @@ def issued_awards(
     """The awards this organisation issued, newest first, filtered and paged
     (``count`` is the total before paging); each not yet revoked has its
     ``revoke_url``. ``Accept: text/csv`` answers the same page as CSV. A ``badge``
-    or ``learner`` that names nothing is refused (422)."""
+    or ``learner`` that names nothing is refused (422), with any bad ``from`` or ``to`` in
+    the same answer."""
     _own(store, principal, org_id)
-    check_filters(store, "query", badge=badge, learner=learner)
-    with request_fields("query"):
-        first, last = parse_day(start, "from"), parse_day(end, "to")
-    if first is not None and last is not None and first > last:
-        raise field_error("from", "from is after to", "query")
+    with refusing_also(filter_errors(store, "query", badge=badge, learner=learner)), request_fields("query"):
+        first, last = parse_days(start, end)  # unknown ids and bad days are named together
     row = store.read(queries.ORGANISATION_ASSERTIONS, {
         "org": org_id, "status": status, "badge": badge, "learner": learner,
-        "from_s": _day_s(first), "to_s": _day_s(last + timedelta(days=1) if last else None),
+        "from_s": _day_s(first), "to_s": _day_s(last, end=True),
         "limit": limit, "offset": offset})[0]
     base = str(request.base_url).rstrip("/")
     data = [IssuedAward(**{**r, "issued_on": _iso(r["issued_on"]), "expires_on": _iso(r["expires_on"]),
@@ -130,8 +130,10 @@ def pathway_funnels(request: Request, principal: PrincipalDep, store: StoreDep, 
     return JSONResponse(answer)
 
 
-def _day_s(day: date | None) -> int | None:
-    return None if day is None else times.epoch_s(day, field="from")
+def _day_s(day: date | None, *, end: bool = False) -> int | None:
+    """Epoch seconds of a day's start (with ``end``, of the next day's), for any day: a bound
+    outside the times stored (1970 to 2999) leaves nothing out, and is not refused."""
+    return None if day is None else ((day - _EPOCH).days + end) * _DAY_S
 
 
 def _iso(epoch: int | None) -> str | None:

@@ -412,6 +412,67 @@ def test_every_unknown_filter_value_is_named_at_once(api) -> None:
         assert all(f"'{v}'" in e["message"] for v, e in zip(named, errors, strict=True)), (route, errors)
 
 
+def test_bad_days_and_unknown_ids_are_named_at_once(api) -> None:
+    """An organisation's awards and the issued insight refused a bad ``from``/``to`` and
+    an unknown badge, learner or group one at a time (fixing one showed the next); one
+    422 now names every bad query value, each with its own ``errors`` entry."""
+    client, h = api
+    awards = "/organisations/kiln-digital/assertions"
+    cases = [
+        (awards, {"badge": "zz1", "learner": "zz2", "from": "zz3", "to": "zz4"},
+         ["query.badge", "query.learner", "query.from", "query.to"]),
+        (awards, {"learner": "zz1", "to": "2025-13-01"}, ["query.learner", "query.to"]),
+        (awards, {"badge": "zz1", "from": "2025-02-01", "to": "2025-01-31"}, ["query.badge", "query.from"]),
+        ("/insights/issued", {"by": "theme", "group": "zz1", "from": "zz2", "to": "zz3"},
+         ["query.group", "query.from", "query.to"]),
+        ("/insights/issued", {"by": "place", "group": "zz1", "to": "31-01-2025"}, ["query.group", "query.to"]),
+        ("/insights/issued", {"group": "zz1", "from": "2025-02-01", "to": "2025-01-31"},
+         ["query.group", "query.from"]),
+    ]
+    for route, params, fields in cases:
+        got = client.get(route, params=params, headers=h["admin"])
+        assert got.status_code == 422, (route, got.text)
+        errors = got.json()["errors"]
+        assert [e["field"] for e in errors] == fields, (route, params, errors)
+        for e in errors:
+            sent = params[e["field"].removeprefix("query.")]
+            assert f"'{sent}'" in e["message"] or e["message"] == "from is after to", (route, e)
+    # each alone is still refused alone, and good values answer
+    assert [e["field"] for e in client.get(awards, params={"from": "zz"}, headers=h["admin"]).json()["errors"]] == [
+        "query.from"]
+    assert client.get(awards, params={"from": "2020-01-01", "to": "2999-12-30"}, headers=h["admin"]).status_code == 200
+    assert client.get("/insights/issued", params={"by": "theme", "group": "digital", "from": "2020-01-01"},
+                      headers=h["admin"]).status_code == 200
+
+
+def test_an_organisations_awards_take_any_day_as_from_and_to(api) -> None:
+    """``to=2999-12-31`` (the last day a time may have) was refused naming ``query.from``, a
+    day before 1970 was refused, and ``to=9999-12-31`` failed with a 500 (the day after it
+    overflowed): a day only bounds the awards listed, so any real day is taken, and a bound
+    outside the times stored leaves nothing out."""
+    client, h = api
+    badge = client.get("/badges", params={"organisation": "kiln-digital", "limit": 1}, headers=h["kiln"]).json()
+    for i, day in enumerate(("1970-01-01T00:00:00Z", "2020-05-01T12:00:00Z", None)):  # None: now
+        made = client.post(f"/organisations/kiln-digital/badges/{badge['data'][0]['id']}/assertions",
+                           headers=h["kiln"], json={"recipient": {"type": "email", "identity": f"d{i}@example.org"},
+                                                    **({"issued_on": day} if day else {})})
+        assert made.status_code == 201, made.text
+    url = "/organisations/kiln-digital/assertions"
+    every = client.get(url, params={"limit": 10_000}, headers=h["admin"]).json()
+    assert every["count"] == 3
+    for params in ({"to": "2999-12-31"}, {"from": "1900-01-01"}, {"to": "9999-12-31"},
+                   {"from": "0001-01-01", "to": "9999-12-31"}):
+        got = client.get(url, params={**params, "limit": 10_000}, headers=h["admin"])
+        assert got.status_code == 200, (params, got.text)
+        assert got.json()["count"] == every["count"], params
+    counts = {(a, b): client.get(url, params={"from": a, "to": b}, headers=h["admin"]).json()["count"]
+              for a, b in (("1900-01-01", "1969-12-31"), ("1900-01-01", "1970-01-01"), ("2020-05-01", "2020-05-01"),
+                           ("2020-05-02", "2999-12-31"), ("3000-01-01", "9999-12-31"))}
+    assert counts == {("1900-01-01", "1969-12-31"): 0, ("1900-01-01", "1970-01-01"): 1,
+                      ("2020-05-01", "2020-05-01"): 1, ("2020-05-02", "2999-12-31"): 1,
+                      ("3000-01-01", "9999-12-31"): 0}
+
+
 def test_sessions_round_trip_and_need_a_time_zone(api) -> None:
     """An opportunity answers its sessions as ``{start, end}`` objects, but a PATCH took only
     'START/END' strings, so what a GET gave could not be sent back (422). Both forms are

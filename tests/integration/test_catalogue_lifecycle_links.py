@@ -17,15 +17,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from colearn.config import Settings
 from colearn.errors import InvalidInput
 
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_catalogue
-from colearn.service.auth import create_key, list_keys
+from colearn.service.app import create_app
+from colearn.service.auth import create_key, list_keys, revoke_key
 from tests.catalogue_builders import write_yaml
-from tests.integration import test_catalogue_api
+from tests.integration import test_catalogue_api, test_portfolio_cache
 
 api = test_catalogue_api.api  # the fixture: the demo city served; admin, kiln, college and partner keys
 
@@ -130,6 +132,33 @@ def test_deleting_an_organisation_revokes_its_keys(api, store: GraphStore) -> No
     assert client.delete("/organisations/kiln-digital", headers=h["admin"]).status_code == 409
     assert client.get("/insights/spine", headers=h["kiln"]).status_code == 200
     assert all(k["revoked_on"] is None for k in list_keys(store) if k["organisation_id"] != "fo-org")
+
+
+@pytest.mark.parametrize("how", ["organisation deleted", "key revoked"])
+def test_a_revoked_key_stops_working_in_another_process_by_the_feed(
+        api, store: GraphStore, tmp_path: Path, request: pytest.FixtureRequest, how: str) -> None:
+    """Another serving process (its own store connection, key cache and feed follower) that had
+    a key cached honoured it for its cache's whole TTL after the key's organisation was deleted
+    or the key revoked (``colearn keys revoke``, ``revoke_key``); it now drops its key cache when
+    the feed brings it the change, long before the TTL (60 s here; 5 s by default) ends."""
+    client, h = api
+    _made(client.post("/organisations", headers=h["admin"], json={"id": "fo-org2", "name": "Fo", "kind": "charity"}))
+    made = create_key(store, "organisation", organisation_id="fo-org2")
+    key = {"X-API-Key": made.secret}
+    other = test_portfolio_cache._other(store, request)
+    app = create_app(Settings(data_dir=tmp_path / "other", key_cache_seconds=60, feed_poll_seconds=0.05), store=other)
+    try:
+        with TestClient(app) as elsewhere:
+            assert elsewhere.get("/insights/spine", headers=key).status_code == 200  # cached there
+            if how == "key revoked":
+                revoke_key(store, made.id)
+            else:
+                assert client.delete("/organisations/fo-org2", headers=h["admin"]).status_code == 204
+            test_portfolio_cache._within(lambda: elsewhere.get("/insights/spine", headers=key).status_code == 401,
+                                         f"a key refused in another process ({how})")
+            assert elsewhere.get("/insights/spine", headers=h["kiln"]).status_code == 200  # others' keys still work
+    finally:
+        other.close()
 
 
 # ---------------------------------------------------------------- a badge another organisation awards

@@ -80,3 +80,29 @@ def test_a_dry_run_sends_as_many_statements_for_many_rows_as_for_few(store) -> N
         assert report.would_create == n
         sent.append([kind for kind, _, _ in counting.calls])
     assert sent[0] == sent[1] and set(sent[0]) == {"read"} and len(sent[0]) <= 5, sent
+
+
+def test_an_award_with_withdrawn_keys_reads_them_once_and_writes_once_per_batch(any_store) -> None:
+    """A bulk award whose keys name two withdrawn awards, with a repeated pair, answers
+    those two as withdrawn from the one read of the keys (``ASSERTION_ENDPOINTS``) and
+    writes only the rest: one award statement per batch, no other read of the awards."""
+    _seed(any_store)
+    old = [AwardRequest("b0", Recipient("email", f"w{i}@example.org"), idempotency_key=f"w{i}") for i in range(2)]
+    made = awards.award_many(any_store, "org", old, pepper=PEPPER)
+    for a in made.awards:
+        awards.withdraw(any_store, a.id, "awarded in error", organisation_id="org")
+    new = [AwardRequest("b0", Recipient("email", f"n{i}@example.org"), idempotency_key=f"n{i}") for i in range(5)]
+    again = AwardRequest("b0", Recipient("email", "n0@example.org"), idempotency_key="n0-again")
+    counting = CountingStore(any_store)
+    report = awards.award_many(counting, "org", [old[0], *new[:3], old[1], *new[3:], again], pepper=PEPPER,
+                               batch_size=2)
+    assert report.refused == [] and len(report.awards) == 8
+    by_key = {r.idempotency_key: a for r, a in zip(report.requests, report.awards, strict=True)}
+    assert {k: (by_key[k].id, by_key[k].status, by_key[k].badge_id) for k in ("w0", "w1")} == {
+        f"w{i}": (made.awards[i].id, "revoked", None) for i in range(2)}
+    assert [by_key[f"n{i}"].created for i in range(5)] == [True] * 5
+    assert by_key["n0-again"].id == by_key["n0"].id and by_key["n0-again"].created is False
+    endpoints = [q for kind, _, q in counting.calls if q == queries.ASSERTION_ENDPOINTS]
+    writes = [q for kind, _, q in counting.calls if kind == "write"]
+    assert len(endpoints) == 1 and len(writes) == 3, counting.calls  # 5 new rows in batches of 2
+    assert all(queries.AWARD_ASSERTIONS in q for q in writes), writes

@@ -68,3 +68,18 @@ def test_the_expiry_watch_reads_from_the_expiry_index(store: FalkorDBStore) -> N
     scans = [line for line in plan if "Scan" in line]
     assert scans and all("Index Scan" in s for s in scans), plan
     assert not [s for s in scans if "Label Scan" in s or "All Node Scan" in s], plan
+
+
+def test_unnamed_completions_are_read_from_the_source_index(store: FalkorDBStore) -> None:
+    """``queries.UNNAMED_COMPLETIONS`` (``name_unnamed_completions``, at every start of the API)
+    reads the completion awards from the index on ``Assertion.source``, not by scanning every
+    assertion of the city."""
+    from colearn.graph.issuing import COMPLETION_SOURCE
+
+    if store.backend != "falkordb":  # pragma: no cover - the store fixture is FalkorDB
+        pytest.skip("plans are FalkorDB's")
+    _seed(store)
+    plan = [line.strip() for line in store._graph.explain(queries.UNNAMED_COMPLETIONS,
+                                                          {"source": COMPLETION_SOURCE}).plan]
+    scans = [line for line in plan if "Scan" in line]
+    assert scans and all("Index Scan" in s for s in scans), plan
