@@ -191,15 +191,6 @@ def end_tokens(store: GraphStore, learner_id: str, kinds: Sequence[str], *, now:
     return int(rows[0]["ended"]) if rows else 0
 
 
-def end_claim_links(store: GraphStore, assertion_id: str, *, now: int | None = None) -> int:
-    """End the unused claim links of an assertion now, once its award is answered
-    (accepted or declined) by any route: a claim link is a sign-in credential and
-    must not outlive its purpose. A refused use later says why (``_explain``).
-    Returns how many were ended."""
-    rows = store.write(lq.END_ASSERTION_TOKENS, {"kind": CLAIM, "assertion_id": assertion_id, "now": _now(now)})
-    return int(rows[0]["ended"]) if rows else 0
-
-
 def forget_expired_tokens(store: GraphStore, *, older_than_s: int = 7 * 86400, now: int | None = None) -> int:
     """Delete tokens that expired more than ``older_than_s`` ago; returns how many."""
     rows = store.write(lq.DELETE_EXPIRED_ACCESS_TOKENS, {"before": _now(now) - older_than_s})
