@@ -30,6 +30,11 @@ from colearn.graph.store import GraphStore
 
 #: Kinds of ``AccessToken``.
 CLAIM, SIGNIN, REFRESH = "claim", "signin", "refresh"
+#: Random bytes in a token's secret; it is ``secrets.token_urlsafe(TOKEN_BYTES)``: ``TOKEN_LENGTH``
+#: characters of ``TOKEN_CHARS`` (the pages know the length too: ``linkToken`` in learner.js).
+TOKEN_BYTES = 32
+TOKEN_LENGTH = 43
+TOKEN_CHARS = re.compile(r"[A-Za-z0-9_-]+")
 #: Claim codes use Crockford's base32 alphabet (no I, L, O, U): easy to read aloud and type.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 #: Characters in a claim code: 12 x 5 bits = 60 random bits.
@@ -82,7 +87,7 @@ def issue_tokens(store: GraphStore, kind: str, holders: Sequence[tuple[str, str 
     if ttl_s <= 0 or max_uses < 1:
         raise InvalidInput("a token needs a positive lifetime and at least one use", field="ttl_s")
     t = _now(now)
-    secrets_ = [secrets.token_urlsafe(32) for _ in holders]
+    secrets_ = [secrets.token_urlsafe(TOKEN_BYTES) for _ in holders]
     rows = []
     for secret, (learner_id, assertion_id) in zip(secrets_, holders):
         props: dict[str, Any] = {"kind": kind, "learner_id": learner_id, "created_on": t,

@@ -44,7 +44,7 @@ from colearn.service import learner_awards
 from colearn.service.auth import Principal, Role, principal_for_token
 from colearn.service.catalogue import request_fields
 from colearn.service.deps import PrincipalDep, StoreDep
-from colearn.service.learner_deps import LearnerDep, Session, client_address, get_mailer, limit, start_session
+from colearn.service.learner_deps import LearnerDep, LinkToken, Session, client_address, get_mailer, limit, start_session
 from colearn.service.openbadges_deps import KeysDep, PublisherDep
 from colearn.service.problems import problem_responses
 
@@ -78,7 +78,7 @@ class ClaimToken(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    token: str = Field(min_length=16, max_length=200)
+    token: LinkToken
 
 
 class ClaimView(BaseModel):
