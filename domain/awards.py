@@ -249,11 +249,16 @@ def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pep
 
 
 def _transition(store: GraphStore, record: AssertionRecord, to: AssertionStatus, now: int,
-                reason: str | None) -> AssertionRecord:
+                reason: str | None, *, answer: bool = False) -> AssertionRecord:
+    """Move ``record`` to ``to`` in one statement; with ``answer`` (a learner's accept or
+    decline), the same statement ends the assertion's unused claim links
+    (``queries.ANSWER_ASSERTION``). Raises NotFound (no such assertion) or Conflict (not
+    allowed from its status); returns the assertion after the change."""
     allowed = [str(s) for s in _ALLOWED_FROM[to]]
     pairs = [(record.learner_id, record.badge_id)] if record.learner_id and record.badge_id else []
-    rows = store.write(feed.recorded(queries.SET_ASSERTION_STATUS), {
-        "id": record.id, "from": allowed, "to": str(to), "now": now, "reason": reason,
+    statement = queries.ANSWER_ASSERTION if answer else queries.SET_ASSERTION_STATUS
+    rows = store.write(feed.recorded(statement), {
+        "id": record.id, "from": allowed, "to": str(to), "now": now, "reason": reason, "kind": access.CLAIM,
         "feed": feed.change(feed.AWARDS, pairs=pairs)})
     if not rows:
         raise NotFound(f"assertion '{record.id}' does not exist")
@@ -272,8 +277,9 @@ def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *, 
     their mind (accepted <-> declined); a revoked assertion stays revoked.
     Accepting awards the completion badge of every published pathway the
     badge now completes for the learner (``complete_after_award``). The
-    assertion's unused claim links end (``access.end_claim_links``): an answered
-    award's link must no longer sign in or answer it again.
+    assertion's unused claim links end in the same statement as the answer
+    (``queries.ANSWER_ASSERTION``): an answered award's link must no longer sign
+    in or answer it again, and no crash can leave one answered with a live link.
 
     Args:
         store: the graph.
@@ -301,8 +307,7 @@ def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *, 
                    policy.of_assertion(record, Action.RESPOND_TO_ASSERTION))
     to = AssertionStatus.ACCEPTED if accept else AssertionStatus.DECLINED
     t = epoch(now, name="now") or int(time.time())
-    after = _transition(store, record, to, t, None)
-    access.end_claim_links(store, assertion_id, now=t)  # answered: its claim links no longer sign in
+    after = _transition(store, record, to, t, None, answer=True)  # its claim links end with it
     if accept and after.learner_id and after.badge_id:
         # the last step of a pathway met: its completion badge is awarded once
         for done in complete_after_award(store, after.learner_id, after.badge_id, base_url=base_url):

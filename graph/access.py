@@ -30,6 +30,11 @@ from colearn.graph.store import GraphStore
 
 #: Kinds of ``AccessToken``.
 CLAIM, SIGNIN, REFRESH = "claim", "signin", "refresh"
+#: Random bytes in a token's secret; it is ``secrets.token_urlsafe(TOKEN_BYTES)``: ``TOKEN_LENGTH``
+#: characters of ``TOKEN_CHARS`` (the pages know the length too: ``linkToken`` in learner.js).
+TOKEN_BYTES = 32
+TOKEN_LENGTH = 43
+TOKEN_CHARS = re.compile(r"[A-Za-z0-9_-]+")
 #: Claim codes use Crockford's base32 alphabet (no I, L, O, U): easy to read aloud and type.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 #: Characters in a claim code: 12 x 5 bits = 60 random bits.
@@ -85,7 +90,7 @@ def issue_tokens(store: GraphStore, kind: str, holders: Sequence[tuple[str, str 
     if ttl_s <= 0 or max_uses < 1:
         raise InvalidInput("a token needs a positive lifetime and at least one use", field="ttl_s")
     t = _now(now)
-    secrets_ = [secrets.token_urlsafe(32) for _ in holders]
+    secrets_ = [secrets.token_urlsafe(TOKEN_BYTES) for _ in holders]
     rows = []
     for secret, (learner_id, assertion_id) in zip(secrets_, holders):
         props: dict[str, Any] = {"kind": kind, "learner_id": learner_id, "created_on": t,
@@ -191,15 +196,6 @@ def use_refresh_token(store: GraphStore, secret: str, *, now: int | None = None)
 def end_tokens(store: GraphStore, learner_id: str, kinds: Sequence[str], *, now: int | None = None) -> int:
     """Expire a learner's live tokens of ``kinds`` now (sign-out); returns how many."""
     rows = store.write(lq.END_ACCESS_TOKENS, {"learner_id": learner_id, "kinds": list(kinds), "now": _now(now)})
-    return int(rows[0]["ended"]) if rows else 0
-
-
-def end_claim_links(store: GraphStore, assertion_id: str, *, now: int | None = None) -> int:
-    """End the unused claim links of an assertion now, once its award is answered
-    (accepted or declined) by any route: a claim link is a sign-in credential and
-    must not outlive its purpose. A refused use later says why (``_explain``).
-    Returns how many were ended."""
-    rows = store.write(lq.END_ASSERTION_TOKENS, {"kind": CLAIM, "assertion_id": assertion_id, "now": _now(now)})
     return int(rows[0]["ended"]) if rows else 0
 
 

@@ -71,15 +71,6 @@ END_ACCESS_TOKENS = (
     "AND t.expires_on > $now SET t.expires_on = $now, t.ended_on = $now RETURN count(t) AS ended"
 )
 
-#: End the unused claim links of an assertion (its award was answered: accepted or
-#: declined), marking them ``ended_why = 'answered'``; a link used already stays as it
-#: is. Params: ``kind`` (``claim``), ``assertion_id``, ``now``. Returns ``{ended}``.
-END_ASSERTION_TOKENS = (
-    f"MATCH (t:{Label.ACCESS_TOKEN}) WHERE t.assertion_id = $assertion_id AND t.kind = $kind "
-    "AND t.expires_on > $now AND coalesce(t.uses, 0) < coalesce(t.max_uses, 1) "
-    "SET t.expires_on = $now, t.ended_on = $now, t.ended_why = 'answered' RETURN count(t) AS ended"
-)
-
 #: Forget tokens that expired before ``$before`` (epoch s). Returns ``{deleted}``.
 DELETE_EXPIRED_ACCESS_TOKENS = (
     f"MATCH (t:{Label.ACCESS_TOKEN}) WHERE t.expires_on < $before DELETE t RETURN count(*) AS deleted"

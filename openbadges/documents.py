@@ -96,10 +96,23 @@ def _text(value: Any, fallback: str) -> str:
 def criteria_text(props: dict[str, Any], badge_id: str) -> str:
     """A badge's criteria as every page and document says them: its ``criteria``, else
     its ``description``, else its name, else its id (OB 2.0 requires a criteria narrative
-    or URL; the BadgeClass, the OB 3.0 Achievement, the claim page and the share page all
-    use this one rule). Never empty."""
+    or URL; the BadgeClass, the OB 3.0 Achievement and the claim link's ``criteria`` field
+    use this one rule; the claim and share pages, which show the description too, show
+    ``criteria_beyond_description``). Never empty."""
     name = _text(props.get("name"), badge_id)
     return _text(props.get("criteria"), _text(props.get("description"), name))
+
+
+def criteria_beyond_description(props: dict[str, Any]) -> str | None:
+    """The criteria line a page shows under a badge's description (the claim page, the share
+    page): the badge's own ``criteria`` when they say something its ``description`` does not;
+    None when it has none, or they repeat the description (``criteria_text`` would then only
+    say the description, or the name, again). The documents keep ``criteria_text``."""
+    own = props.get("criteria")
+    if not isinstance(own, str) or not own.strip():
+        return None
+    description = props.get("description")
+    return None if isinstance(description, str) and own.strip() == description.strip() else own
 
 
 class Publisher:

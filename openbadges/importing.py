@@ -17,7 +17,9 @@ the graph lacks are made with ``source: import``, which every reader of the city
 catalogue leaves out (``graph.queries._fragments._in_city``: lists, search, a
 badge's page, references from opportunities and pathways, the recommender's
 catalogue, ``/health``; insights count no import), and those it has are left as
-they are. A learner holds at most ``MAX_IMPORTS`` imports.
+they are. A learner holds at most ``MAX_IMPORTS`` imports. An award already in the
+importing learner's portfolio (imported before) is not written again: the import
+answers the record as stored, ``created`` false.
 
 An award ``colearn ingest openbadges`` loaded before is held by the learner its
 recipient hash names; the learner who imports it, proving that identity, takes
@@ -65,7 +67,10 @@ class ImportResult:
         badge_id: the badge it is OF.
         issued_on: epoch seconds.
         report: the offline verification it passed.
-        verified: whether its origin was established (see the module docstring).
+        verified: whether its origin was established (see the module docstring);
+            for an award imported before, as it was stored then.
+        created: False when the award was in the learner's portfolio already
+            (imported before): nothing was written.
     """
 
     assertion_id: str
@@ -73,6 +78,7 @@ class ImportResult:
     issued_on: int
     report: VerificationReport
     verified: bool = False
+    created: bool = True
 
 
 def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, document: dict[str, Any] | str,
@@ -87,20 +93,19 @@ def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, documen
         identity: the email or URL it was awarded to; it must match its recipient.
 
     Returns:
-        The stored award and its verification report.
+        The stored award and its verification report; ``created`` False (and
+        nothing written) when the learner holds the award already.
 
     Raises:
         NotFound: no such learner.
         InvalidInput: not an Open Badges assertion or credential, a check
             failed, the recipient could not be matched to ``identity``, or the
-            learner already holds ``MAX_IMPORTS`` imports.
+            learner already holds ``MAX_IMPORTS`` imports (and not this one).
         Conflict: the award was issued here, or is already another learner's
             (other than the placeholder an ingest gave it, which it leaves).
     """
     if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
         raise NotFound(f"learner '{learner_id}' not found")
-    if store.read(queries.LEARNER_IMPORT_COUNT, {"learner_id": learner_id})[0]["n"] >= MAX_IMPORTS:
-        raise InvalidInput(f"a portfolio holds at most {MAX_IMPORTS} imported badges; this one is not imported")
     report = verifier.verify(document, identity=identity)
     if refused := report.refusals():
         reasons = "; ".join(f"{c.name}: {c.detail}" for c in refused)
@@ -124,6 +129,13 @@ def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, documen
         imported.append(replace(a, learner=OBLearner(learner_id, {}), props=props))
     a = imported[0]
     clash = store.read(queries.ASSERTION_ENDPOINTS, {"ids": [a.id]})
+    if clash and clash[0]["learner_id"] == learner_id:  # imported before: answered as stored, not written again
+        stored = store.read(queries.GET_ASSERTION, {"id": a.id})[0]
+        return ImportResult(assertion_id=a.id, badge_id=stored["badge_id"] or a.badge_id,
+                            issued_on=int(stored["props"].get("issued_on") or 0), report=report,
+                            verified=stored["props"].get("verified") is not False, created=False)
+    if store.read(queries.LEARNER_IMPORT_COUNT, {"learner_id": learner_id})[0]["n"] >= MAX_IMPORTS:
+        raise InvalidInput(f"a portfolio holds at most {MAX_IMPORTS} imported badges; this one is not imported")
     if clash and clash[0]["learner_id"] != learner_id:
         # ingested before for whoever holds its recipient identity (the learner the hash
         # names): the importer has just proved it is theirs (the recipient check), so it

@@ -252,4 +252,7 @@ class ImportPublic(BaseModel):
     verified: bool = Field(description=(
         "whether its origin was established (the issuer's hosted copy or a key known to be the issuer's); "
         "an unverified import is kept, marked, and never completes a pathway"))
+    already_imported: bool = Field(False, description=(
+        "true when the learner had imported this award before: it is answered as stored (status 200), "
+        "and no second copy is made"))
     verification: VerificationPublic

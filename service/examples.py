@@ -96,11 +96,11 @@ EXAMPLES: dict[tuple[str, str, str], Any] = {
         "limit": 5, "district": "eastfield", "online": False},
     # learners: sign-in, claim links and codes, their own profile and pathways
     ("post", "/signin/email", "application/json"): {"email": "sam.okafor@example.org"},
-    ("post", "/signin/token", "application/json"): {"token": "the-token-after-#token=-in-the-emailed-link"},
+    ("post", "/signin/token", "application/json"): {"token": "Zp4Xq9-sT2vW7yB1nM5kL8jH3gF6dS0aQ_rE4tY7uI2"},
     ("post", "/signin/refresh", "application/json"): {"refresh_token": "the-refresh-token-sign-in-answered"},
-    ("post", "/claims/view", "application/json"): {"token": "the-token-after-#token=-in-the-award-email"},
-    ("post", "/claims/accept", "application/json"): {"token": "the-token-after-#token=-in-the-award-email"},
-    ("post", "/claims/decline", "application/json"): {"token": "the-token-after-#token=-in-the-award-email"},
+    ("post", "/claims/view", "application/json"): {"token": "Hk2Lm7Np4Qr9St1Uv6Wx3Yz8Ab5Cd0Ef-Gh_Ij2Kl7M"},
+    ("post", "/claims/accept", "application/json"): {"token": "Hk2Lm7Np4Qr9St1Uv6Wx3Yz8Ab5Cd0Ef-Gh_Ij2Kl7M"},
+    ("post", "/claims/decline", "application/json"): {"token": "Hk2Lm7Np4Qr9St1Uv6Wx3Yz8Ab5Cd0Ef-Gh_Ij2Kl7M"},
     ("post", "/organisations/{org_id}/claim-codes", "application/json"): {
         "badge_id": "digital-explorer", "opportunity_id": "coding-taster-saturday", "session": "Saturday 10:00",
         "valid_from": "2027-03-06T09:30:00Z", "valid_until": "2027-03-06T13:00:00Z", "max_claims": 30},

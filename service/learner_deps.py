@@ -9,7 +9,7 @@ import threading
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from colearn.domain.policy import Action
 from colearn.errors import RateLimited
@@ -21,6 +21,30 @@ from colearn.service.deps import permit
 from colearn.service.limits import TokenBuckets
 
 _LOCK = threading.Lock()
+
+#: What the API and the pages (``INCOMPLETE`` in learner.js) say of a link whose token was cut off.
+INCOMPLETE_LINK = "This link is incomplete: copy the whole link from the mail."
+
+
+def _whole_link_token(value: str) -> str:
+    """``value`` when it has the form of every claim and sign-in token (``access.TOKEN_LENGTH``
+    characters of ``access.TOKEN_CHARS``); else ValueError saying the link is incomplete (a mail
+    program cut it off or broke it), which the API answers as 422 naming the field."""
+    if len(value) != access.TOKEN_LENGTH:
+        had = f"has {len(value)} of its" if len(value) < access.TOKEN_LENGTH else f"has {len(value)} characters, not"
+        raise ValueError(f"{INCOMPLETE_LINK} (the token after '#token=' {had} {access.TOKEN_LENGTH} characters)")
+    if not access.TOKEN_CHARS.fullmatch(value):
+        raise ValueError(f"{INCOMPLETE_LINK} (the token after '#token=' holds characters no token has: "
+                         "a token is letters, digits, '-' and '_')")
+    return value
+
+
+#: The token of a claim or sign-in link (after ``#token=``), checked for its form first, so that
+#: a cut-off one is refused saying so (422) rather than as an unknown token (401).
+LinkToken = Annotated[str, AfterValidator(_whole_link_token), Field(
+    description=f"the token after '#token=' in the link: {access.TOKEN_LENGTH} letters, digits, '-' and '_'",
+    json_schema_extra={"minLength": access.TOKEN_LENGTH, "maxLength": access.TOKEN_LENGTH,
+                       "pattern": f"^[A-Za-z0-9_-]{{{access.TOKEN_LENGTH}}}$"})]
 
 
 def get_mailer(request: Request) -> Mailer:

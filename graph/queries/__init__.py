@@ -47,7 +47,7 @@ from colearn.graph.queries.pathways import (
 from colearn.graph.queries.assertions import (
     MERGE_ASSERTIONS, merge_assertions, assertion_groups, merge_assertions_optional_issuer, LINK_ASSERTIONS_TO_BADGE_ISSUER,
     ASSERTION_ENDPOINTS, COUNT_ASSERTION_PATHS, AWARD_ASSERTIONS, ISSUING_BADGES, GET_ASSERTION,
-    SET_ASSERTION_STATUS, ERASE_ASSERTION, LIVE_AWARDS_OF_PAIRS, REVOKED_ASSERTIONS,
+    SET_ASSERTION_STATUS, ANSWER_ASSERTION, ERASE_ASSERTION, LIVE_AWARDS_OF_PAIRS, REVOKED_ASSERTIONS,
     ORGANISATION_ASSERTIONS, REASSIGN_INGESTED_ASSERTION,
 )
 from colearn.graph.queries.portfolio import (
@@ -78,7 +78,7 @@ __all__ = [
     "OPPORTUNITY_SUPPLY", "ORGANISATION_ASSERTIONS", "PARTNER_ORIGINS",
     "PATHWAYS_COMPLETED_BY_BADGE", "PATHWAY_COMPLETION_NEEDS", "PATHWAY_GET", "PATHWAY_GET_FOR_VIEWER", "PATHWAY_PAGE",
     "PATHWAY_STEP_LEARNERS", "PLACES_WITHIN", "PORTFOLIO_AWARDS", "PORTFOLIO_BY_CELL", "RECOMMENDED_PATHWAY_STEPS",
-    "REVOKED_ASSERTIONS", "REVOKE_API_KEY", "SET_ASSERTION_STATUS", "SET_PATHWAY_STATUS",
+    "REVOKED_ASSERTIONS", "REVOKE_API_KEY", "SET_ASSERTION_STATUS", "ANSWER_ASSERTION", "SET_PATHWAY_STATUS",
     "SPINE_CELLS", "THEME_LINKS", "UNSEEN_TALENT", "catalogue_delete", "catalogue_get",
     "catalogue_page", "catalogue_upsert", "catalogue_usage", "count_nodes", "issued_by_day",
     "merge_assertions", "merge_nodes", "merge_stub_nodes", "missing_ids", "existing_ids", "missing_refs", "node_texts", "pathway_upsert", "property_values",

@@ -2,7 +2,7 @@
 
 Readers that write awards (``ingest/``) use the ``MERGE_*`` statements; the award
 lifecycle (issue, accept, decline, revoke, erase) uses ``AWARD_ASSERTIONS``,
-``SET_ASSERTION_STATUS`` and ``ERASE_ASSERTION``; the Open Badges documents read
+``SET_ASSERTION_STATUS``, ``ANSWER_ASSERTION`` and ``ERASE_ASSERTION``; the Open Badges documents read
 ``GET_ASSERTION``, ``ISSUING_BADGES`` and ``REVOKED_ASSERTIONS``.
 """
 
@@ -342,8 +342,8 @@ GET_ASSERTION = (
 #: with ``$now``. The assertion stays on record whatever its status.
 #: Params: ``id``, ``from`` (list of statuses), ``to``, ``now`` (epoch s),
 #: ``reason`` (str or null). Returns 0 rows for an unknown id, else
-#: ``{id, before, status, changed}``.
-SET_ASSERTION_STATUS = (
+#: ``{id, before, status, changed}``. (``_SET_STATUS`` is its part before the ``RETURN``.)
+_SET_STATUS = (
     f"MATCH (a:{Label.ASSERTION} {{id: $id}}) "
     f"{_LOCK_FIRST.format(n='a')}"
     "WITH a, a.status AS before "
@@ -357,7 +357,27 @@ SET_ASSERTION_STATUS = (
     "ELSE a.revoked_on END, "
     f"a.revocation_reason = CASE WHEN changed AND $to = '{AssertionStatus.REVOKED}' THEN $reason "
     "ELSE a.revocation_reason END "
-    "RETURN a.id AS id, before, a.status AS status, changed"
+)
+SET_ASSERTION_STATUS = _SET_STATUS + "RETURN a.id AS id, before, a.status AS status, changed"
+
+#: A learner's answer to an award (accepted or declined, as ``SET_ASSERTION_STATUS``)
+#: and the end of that assertion's unused claim links (a claim link is a sign-in
+#: credential and must not outlive its purpose), in ONE statement, so that the
+#: answer and the ending land together or not at all: no crash between two writes
+#: can leave an answered award with a usable link. The links end when the answer
+#: stands (the status changed, or already was ``$to``), not when it is refused (a
+#: revoked award). An ended link is marked ``ended_on = $now``, ``ended_why =
+#: 'answered'``; a link used already, or of another assertion, stays as it is.
+#: Params: those of ``SET_ASSERTION_STATUS`` plus ``kind`` (``access.CLAIM``).
+#: Returns 0 rows for an unknown id, else ``{id, before, status, changed, ended}``
+#: (``ended``: how many links ended).
+ANSWER_ASSERTION = (
+    _SET_STATUS + "WITH a, before, changed "
+    f"OPTIONAL MATCH (t:{Label.ACCESS_TOKEN}) WHERE t.assertion_id = $id AND t.kind = $kind "
+    "AND (changed OR before = $to) AND t.expires_on > $now AND coalesce(t.uses, 0) < coalesce(t.max_uses, 1) "
+    "WITH a, before, changed, collect(t) AS links "
+    "FOREACH (x IN links | SET x.expires_on = $now, x.ended_on = $now, x.ended_why = 'answered') "
+    "RETURN a.id AS id, before, a.status AS status, changed, size(links) AS ended"
 )
 
 #: Withdraw an award for good (the issuer's DELETE): it leaves its learner and its

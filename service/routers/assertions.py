@@ -374,16 +374,19 @@ def portfolio(principal: PrincipalDep, store: StoreDep, learner_id: Id) -> Portf
 
 
 @router.post("/learners/{learner_id}/portfolio/imports", response_model=ImportPublic, status_code=201,
-             tags=["learners"], responses=_ERRORS)
-def import_into_portfolio(request: Request, principal: PrincipalDep, pub: PublisherDep, learner_id: Id,
-                          body: ImportIn) -> ImportPublic:
+             tags=["learners"], responses={**_ERRORS, 200: {
+                 "model": ImportPublic, "description": "already imported: the award as stored "
+                                                      "(already_imported true); nothing was written"}})
+def import_into_portfolio(request: Request, principal: PrincipalDep, pub: PublisherDep, response: Response,
+                          learner_id: Id, body: ImportIn) -> ImportPublic:
     """Add a badge earned elsewhere (OB 2.0 Assertion JSON, OB 3.0 credential JSON
     or VC-JWT). It is verified offline as far as possible and must be for
     ``identity``; it is then in the portfolio, marked ``imported``. ``verified`` is
     false when its origin could not be established (another issuer's badge,
     offline): such an import counts toward no recommendation and never completes
     a pathway. Its issuer and badge never become the city's catalogue. At most 200.
-    Who: the learner themself, with an ``identity`` that is theirs (the email they
+    201 when it is added; 200 (``already_imported``) when it was imported before:
+    the award as stored, no second copy. Who: the learner themself, with an ``identity`` that is theirs (the email they
     signed in with, or their learner page here), or admin (for any identity)."""
     _own_learner(principal, learner_id)
     if principal.role == Role.LEARNER and not learner_awards.identity_is_theirs(
@@ -393,9 +396,13 @@ def import_into_portfolio(request: Request, principal: PrincipalDep, pub: Publis
                         "is imported by signing in with that address")
     result = awards.import_award(pub.store, Verifier(pub), learner_id, body.credential, body.identity,
                                  base_url=pub.urls.base)
-    queue = getattr(request.app.state, "embeddings", None)
-    if queue is not None:  # an imported badge is new text: without a vector the city falls back to TF-IDF
-        queue.request()
-    tell_recommender(request)
+    if result.created:
+        queue = getattr(request.app.state, "embeddings", None)
+        if queue is not None:  # an imported badge is new text: without a vector the city falls back to TF-IDF
+            queue.request()
+        tell_recommender(request)
+    else:
+        response.status_code = 200
     return ImportPublic(assertion_id=result.assertion_id, badge_id=result.badge_id, verified=result.verified,
+                        already_imported=not result.created,
                         verification=VerificationPublic(**result.report.to_dict()))

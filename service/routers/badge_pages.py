@@ -32,7 +32,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from colearn.domain.awards import is_expired
 from colearn.errors import NotFound
-from colearn.openbadges.documents import criteria_text
+from colearn.openbadges.documents import criteria_beyond_description
 from colearn.service.openbadges_deps import PublisherDep
 
 router = APIRouter(tags=["learner pages"])
@@ -183,7 +183,9 @@ def share_page(pub: PublisherDep, assertion_id: Id) -> HTMLResponse:
              ("Issued", e(_day(p.get("issued_on"))))]
     if p.get("expires_on") is not None:
         facts.append(("Expires", e(_day(p["expires_on"]))))
-    facts.append(("Criteria", e(criteria_text(bp, record.badge_id or ""))))  # as its BadgeClass says
+    criteria = criteria_beyond_description(bp)  # only when it adds to the description above
+    if criteria is not None:
+        facts.append(("Criteria", e(criteria)))
     if p.get("evidence_narrative"):
         facts.append(("Evidence", e(p["evidence_narrative"])))
     if p.get("evidence_url"):

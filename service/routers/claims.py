@@ -39,12 +39,12 @@ from colearn.errors import Conflict, Gone
 from colearn.graph import access
 from colearn.graph.issuing import (AssertionRecord, AwardReport)
 from colearn.graph.store import GraphStore
-from colearn.openbadges.documents import Publisher, criteria_text
+from colearn.openbadges.documents import Publisher, criteria_beyond_description, criteria_text
 from colearn.service import learner_awards
 from colearn.service.auth import Principal, Role, principal_for_token
 from colearn.service.catalogue import request_fields
 from colearn.service.deps import PrincipalDep, StoreDep
-from colearn.service.learner_deps import LearnerDep, Session, client_address, get_mailer, limit, start_session
+from colearn.service.learner_deps import LearnerDep, LinkToken, Session, client_address, get_mailer, limit, start_session
 from colearn.service.openbadges_deps import KeysDep, PublisherDep
 from colearn.service.problems import problem_responses
 
@@ -78,7 +78,7 @@ class ClaimToken(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    token: str = Field(min_length=16, max_length=200)
+    token: LinkToken
 
 
 class ClaimView(BaseModel):
@@ -89,7 +89,10 @@ class ClaimView(BaseModel):
     badge_name: str
     description: str | None = None
     criteria: str = Field(description="the badge's criteria, else its description (documents.criteria_text, "
-                                      "as its OB BadgeClass and share page say them)")
+                                      "as its OB BadgeClass says them)")
+    own_criteria: str | None = Field(None, description="the badge's own criteria when they say something its "
+                                     "description does not (documents.criteria_beyond_description): the "
+                                     "claim page shows a criteria line only then; null otherwise")
     issuer_name: str
     image_url: str
     issued_on: datetime | None
@@ -124,6 +127,7 @@ def view_claim(pub: PublisherDep, body: ClaimToken) -> ClaimView:
     return ClaimView(
         assertion_id=record.id, badge_id=record.badge_id or "", badge_name=str(badge["props"].get("name") or ""),
         description=badge["props"].get("description"), criteria=criteria_text(badge["props"], record.badge_id or ""),
+        own_criteria=criteria_beyond_description(badge["props"]),
         issuer_name=str(org.get("name") or record.issuer_id or ""),
         image_url=f"{pub.urls.base}/badges/{record.badge_id}/image", issued_on=_time(record.props.get("issued_on")),
         expires_on=_time(record.props.get("expires_on")), status=record.status,

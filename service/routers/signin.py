@@ -27,7 +27,7 @@ from colearn.mail import Message
 from colearn.records.fields import Email
 from colearn.service import learner_awards
 from colearn.service.deps import StoreDep
-from colearn.service.learner_deps import LearnerDep, MailerDep, Session, client_address, limit, start_session
+from colearn.service.learner_deps import LearnerDep, LinkToken, MailerDep, Session, client_address, limit, start_session
 from colearn.service.openbadges_deps import KeysDep
 from colearn.service.problems import problem_responses
 
@@ -59,7 +59,7 @@ class SignInToken(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    token: str = Field(min_length=16, max_length=200)
+    token: LinkToken
 
 
 class RefreshIn(BaseModel):

@@ -218,11 +218,18 @@ def test_import_a_badge_earned_elsewhere(api, store: GraphStore) -> None:
     token = _external_credential("sam@example.org")
     r = client.post(f"/learners/{sam}/portfolio/imports", headers=me,
                     json={"credential": token, "identity": "sam@example.org"})
-    assert r.status_code == 201, r.text
+    assert r.status_code == 201 and r.json()["already_imported"] is False, r.text
     checks = {c["name"]: c["ok"] for c in r.json()["verification"]["checks"]}
     assert checks["recipient"] is True and checks["signature"] is None and checks["expiry"] is True
     pf = client.get(f"/learners/{sam}/portfolio", headers=me).json()
     assert pf["count"] == 1 and pf["cells"][0]["awards"][0]["name"] == "First Aid"
+    # the same credential again: 200 with the award as stored, no second copy
+    again = client.post(f"/learners/{sam}/portfolio/imports", headers=me,
+                        json={"credential": token, "identity": "sam@example.org"})
+    assert again.status_code == 200 and again.json()["already_imported"] is True, again.text
+    assert {k: again.json()[k] for k in ("assertion_id", "badge_id", "verified")} == {
+        k: r.json()[k] for k in ("assertion_id", "badge_id", "verified")}
+    assert client.get(f"/learners/{sam}/portfolio", headers=me).json() == pf
     # someone else's badge, a tampered one, and another learner's import are refused
     assert client.post(f"/learners/{sam}/portfolio/imports", headers=me,
                        json={"credential": _external_credential("x@example.org"),

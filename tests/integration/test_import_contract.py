@@ -118,3 +118,23 @@ def test_a_portfolio_marks_imports_and_the_cap(any_store: GraphStore, tmp_path: 
     monkeypatch.setattr(importing, "MAX_IMPORTS", 1)
     with pytest.raises(InvalidInput, match="at most 1 imported"):
         _import(any_store, tmp_path, n=2)
+
+
+def test_an_award_imported_again_is_answered_as_stored(any_store: GraphStore, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same credential imported again makes no second copy and writes nothing: it is
+    answered as stored, ``created`` false; even at the cap, since it is no new import."""
+    seed_issuing_city(any_store)
+    verifier = Verifier(publisher(any_store, tmp_path))
+    token = self_signed_credential(EMAIL)
+    first = importing.import_badge(any_store, verifier, "se-1", token, EMAIL)
+    stored = "MATCH (a:Assertion) RETURN a.id AS id, properties(a) AS p"
+    before = any_store.read(stored)
+    monkeypatch.setattr(importing, "MAX_IMPORTS", 1)
+    again = importing.import_badge(any_store, verifier, "se-1", token, EMAIL)
+    assert (first.created, again.created) == (True, False)
+    assert (again.assertion_id, again.badge_id, again.issued_on, again.verified) == (
+        first.assertion_id, first.badge_id, first.issued_on, False)
+    assert any_store.read(stored) == before  # one award, its imported_on and checks as first written
+    with pytest.raises(InvalidInput, match="at most 1 imported"):  # another award at the cap is refused
+        importing.import_badge(any_store, verifier, "se-1", self_signed_credential(EMAIL, n=2), EMAIL)

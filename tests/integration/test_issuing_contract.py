@@ -10,10 +10,14 @@ import random
 import threading
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from typing import Any, cast
+
+import pytest
 
 from colearn.domain import awards
 from colearn.errors import ColearnError, Conflict
-from colearn.graph import issuing
+from colearn.graph import access, issuing
 
 from colearn.graph import queries
 from colearn.graph.schema import Label, Rel
@@ -389,3 +393,83 @@ def test_portfolio_by_cell(any_store: GraphStore) -> None:
         others = any_store.read(queries.LEARNER_OTHER_ASSERTIONS, {"learner_id": learner, "now": NOW})
         assert sorted(o["assertion_id"] for o in others) == sorted(r["id"] for r in mine if r not in held)
         assert all(o["status"] == status[o["assertion_id"]] for o in others)
+
+
+def _answer(store: GraphStore, aid: str, to: str, now: int) -> list[dict]:
+    allowed = ["issued", "declined"] if to == "accepted" else ["issued", "accepted"]
+    return store.write(queries.ANSWER_ASSERTION, {"id": aid, "from": allowed, "to": to, "now": now, "reason": None,
+                                                  "kind": access.CLAIM})
+
+
+def _link_ended(store: GraphStore, secret: str, now: int) -> bool:
+    try:
+        access.peek_token(store, access.CLAIM, secret, now=now)
+    except Conflict as e:
+        assert "accepted or declined another way" in str(e)
+        return True
+    return False
+
+
+@covers("ANSWER_ASSERTION")
+def test_an_answer_ends_its_awards_unused_claim_links_in_the_same_statement(any_store: GraphStore) -> None:
+    _seed(any_store)
+    _award(any_store, [_one("a1", "l1", "b0"), _one("a2", "l1", "b1")], "r")
+    unused = [access.issue_token(any_store, access.CLAIM, "l1", 600, assertion_id="a1", now=NOW) for _ in range(2)]
+    used = access.issue_token(any_store, access.CLAIM, "l1", 600, assertion_id="a1", now=NOW)
+    access.use_token(any_store, access.CLAIM, used, now=NOW + 1)
+    other = access.issue_token(any_store, access.CLAIM, "l1", 600, assertion_id="a2", now=NOW)
+    signin = access.issue_token(any_store, access.SIGNIN, "l1", 600, now=NOW)
+    assert _answer(any_store, "a1", "accepted", NOW + 2) == [
+        {"id": "a1", "before": "issued", "status": "accepted", "changed": True, "ended": 2}]
+    assert all(_link_ended(any_store, s, NOW + 3) for s in unused)
+    with pytest.raises(Conflict, match="already been used"):  # the used one stays as it was
+        access.use_token(any_store, access.CLAIM, used, now=NOW + 3)
+    assert not _link_ended(any_store, other, NOW + 3)  # another award's link and a sign-in link stay
+    assert access.use_token(any_store, access.SIGNIN, signin, now=NOW + 3)["learner_id"] == "l1"
+    # the same answer again changes nothing, yet a link made since ends too
+    late = access.issue_token(any_store, access.CLAIM, "l1", 600, assertion_id="a1", now=NOW + 3)
+    assert _answer(any_store, "a1", "accepted", NOW + 4) == [
+        {"id": "a1", "before": "accepted", "status": "accepted", "changed": False, "ended": 1}]
+    assert _link_ended(any_store, late, NOW + 5)
+    # a refused answer (the award is revoked) ends no link
+    _set_status(any_store, "a2", "revoked")
+    assert _answer(any_store, "a2", "declined", NOW + 6) == [
+        {"id": "a2", "before": "revoked", "status": "revoked", "changed": False, "ended": 0}]
+    assert not _link_ended(any_store, other, NOW + 7)
+    assert _answer(any_store, "nope", "accepted", NOW + 8) == []
+
+
+class _Crash(Exception):
+    pass
+
+
+class _CrashAtWrite:
+    """A store whose ``at``-th write raises ``_Crash`` without running (the process died there)."""
+
+    def __init__(self, store: GraphStore, at: int) -> None:
+        self._store, self._at, self._writes = store, at, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def write(self, query: str, params: dict | None = None) -> list[dict]:
+        self._writes += 1
+        if self._writes == self._at:
+            raise _Crash(query)
+        return self._store.write(query, params)
+
+
+def test_a_crash_during_an_answer_leaves_no_answered_award_with_a_live_claim_link(any_store: GraphStore) -> None:
+    """Accepting or declining and ending the award's claim links land together: a crash at
+    any write of ``set_learner_response`` leaves either both done or neither."""
+    _seed(any_store)
+    rows = [_one(f"a{i}", f"l{i}", "b0") for i in range(6)]
+    _award(any_store, rows, "r")
+    for i, (at, accept) in enumerate([(1, True), (2, True), (3, True), (1, False), (2, False), (3, False)]):
+        aid = f"a{i}"
+        secret = access.issue_token(any_store, access.CLAIM, f"l{i}", 600, assertion_id=aid, now=NOW)
+        with suppress(_Crash):
+            awards.set_learner_response(cast(GraphStore, _CrashAtWrite(any_store, at)), aid, accept,
+                                        base_url=BASE, now=NOW + 1)
+        answered = awards.get_assertion(any_store, aid).status != "issued"
+        assert answered == _link_ended(any_store, secret, NOW + 2), (at, accept)

@@ -94,26 +94,6 @@ def test_tokens_are_single_use_expire_and_keep_only_a_hash(any_store: GraphStore
     assert any_store.read(queries.count_nodes(Label.ACCESS_TOKEN)) == [{"n": 0}]
 
 
-@covers("END_ASSERTION_TOKENS", "PEEK_ACCESS_TOKEN")
-def test_an_answered_awards_unused_claim_links_end_and_say_why(any_store: GraphStore) -> None:
-    unused = [access.issue_token(any_store, access.CLAIM, "l1", 600, assertion_id="as-1", now=NOW) for _ in range(2)]
-    used = access.issue_token(any_store, access.CLAIM, "l1", 600, assertion_id="as-1", now=NOW)
-    access.use_token(any_store, access.CLAIM, used, now=NOW + 1)
-    other = access.issue_token(any_store, access.CLAIM, "l1", 600, assertion_id="as-2", now=NOW)
-    signin = access.issue_token(any_store, access.SIGNIN, "l1", 600, now=NOW)
-    assert access.end_claim_links(any_store, "as-1", now=NOW + 2) == 2  # the used one and as-2's stay
-    for secret in unused:
-        with pytest.raises(Conflict, match="accepted or declined another way"):
-            access.peek_token(any_store, access.CLAIM, secret, now=NOW + 3)
-        with pytest.raises(Conflict, match="accepted or declined another way"):
-            access.use_token(any_store, access.CLAIM, secret, now=NOW + 3)
-    with pytest.raises(Conflict, match="already been used"):
-        access.use_token(any_store, access.CLAIM, used, now=NOW + 3)
-    assert access.peek_token(any_store, access.CLAIM, other, now=NOW + 3)["ended_why"] is None
-    assert access.use_token(any_store, access.SIGNIN, signin, now=NOW + 3)["learner_id"] == "l1"
-    assert access.end_claim_links(any_store, "as-1", now=NOW + 4) == 0
-
-
 @covers("RELEASE_ACCESS_TOKEN")
 def test_a_released_single_use_token_works_again_once(any_store: GraphStore) -> None:
     secret = access.issue_token(any_store, access.CLAIM, "l1", 600, assertion_id="as-1", now=NOW)

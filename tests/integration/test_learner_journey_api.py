@@ -231,3 +231,27 @@ def test_claim_code_guessing_is_rate_limited(api) -> None:
     codes = [client.post("/claim-codes/redeem", headers=me, json={"code": f"AAAA-BBBB-{i:04d}"}).status_code
              for i in range(12)]
     assert codes[:10] == [404] * 10 and codes[10] == 429
+
+
+def test_a_cut_off_link_token_is_refused_saying_so(api, store: GraphStore) -> None:
+    """A claim or sign-in link's token cut off (or broken) by a mail program is refused as the
+    pages refuse it, naming the field: 422 "This link is incomplete: copy the whole link from the
+    mail." It was a bare 422 ("String should have at least 16 characters") when short, and 401
+    (an unknown token) from 16 characters on. The whole token still works after."""
+    client, keys, box = api
+    _award(client, keys)
+    claim = link_token(outbox(box)[-1], "claim")
+    assert client.post("/signin/email", json={"email": EMAIL}).status_code == 202
+    signin = link_token(outbox(box)[-1], "signin")
+    for path, token in (("/claims/view", claim), ("/claims/accept", claim), ("/claims/decline", claim),
+                        ("/signin/token", signin)):
+        for cut in (token[:8], token[:30], token[:-1], token + "x", token[:-1] + "=", token[:20] + " " + token[21:]):
+            r = client.post(path, json={"token": cut})
+            assert r.status_code == 422, (path, cut, r.text)
+            [error] = r.json()["errors"]
+            assert error["field"] == "body.token" and error["message"].startswith(
+                "This link is incomplete: copy the whole link from the mail."), (path, cut, error)
+            assert "This link is incomplete" in r.json()["detail"]
+    assert client.post("/claims/view", json={"token": claim}).status_code == 200
+    assert client.post("/signin/token", json={"token": signin}).status_code == 200
+    assert client.post("/claims/view", json={"token": "x" * 43}).status_code == 401  # whole, but no link's

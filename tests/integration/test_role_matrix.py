@@ -165,9 +165,10 @@ OWNER, OTHER, SELF, OTHER_LEARNER = "college", "library", "l1", "l2"
 #: The assertion the issuing rows act on: OWNER's badge ``app`` awarded to SELF.
 AWARDED = issuing.assertion_id_for(OWNER, "matrix")
 #: Secrets whose hashes ``_seed`` stores: a claim link for AWARDED, a sign-in
-#: link and a refresh token of SELF, and a claim code of OWNER (``CODE_ID``).
-CLAIM_TOKEN, SIGNIN_TOKEN, REFRESH_TOKEN = "matrix-claim-token-0123456789", "matrix-signin-token-0123456789", \
-    "matrix-refresh-token-0123456789"
+#: link and a refresh token of SELF, and a claim code of OWNER (``CODE_ID``); each of the
+#: form every token has (``access.TOKEN_LENGTH`` characters), which a link's token must have.
+CLAIM_TOKEN, SIGNIN_TOKEN, REFRESH_TOKEN = (f"matrix-{kind}-token-".ljust(43, "0")
+                                            for kind in ("claim", "signin", "refresh"))
 CODE_ID, CLAIM_CODE = "cc-matrix", "MTRX-2345-6789"
 #: A 1 x 1 PNG for the badge image upload.
 _PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478"

@@ -29,7 +29,6 @@ PER_REQUEST = {
     # a bulk award's dry run (``domain.award_preview``): once every live award, for each pair
     "LIVE_AWARDS_OF_PAIRS": {"pairs": [{"learner_id": "l1", "badge_id": "b1"}], "now": 1},
     # every accept and decline ends the award's unused claim links; a sign-out, the learner's links
-    "END_ASSERTION_TOKENS": {"kind": "claim", "assertion_id": "a1", "now": 1},
     "END_ACCESS_TOKENS": {"learner_id": "l1", "kinds": ["claim", "signin"], "now": 1},
 }
 
@@ -83,3 +82,22 @@ def test_unnamed_completions_are_read_from_the_source_index(store: FalkorDBStore
                                                           {"source": COMPLETION_SOURCE}).plan]
     scans = [line for line in plan if "Scan" in line]
     assert scans and all("Index Scan" in s for s in scans), plan
+
+
+def test_an_answer_reads_its_claim_links_from_an_index(store: FalkorDBStore) -> None:
+    """``queries.ANSWER_ASSERTION`` (every accept and decline) starts from the assertion's id and
+    finds the award's claim links through the index on ``AccessToken.assertion_id``, not by
+    scanning every token of the city."""
+    from colearn.graph import feed
+
+    if store.backend != "falkordb":  # pragma: no cover - the store fixture is FalkorDB
+        pytest.skip("plans are FalkorDB's")
+    _seed(store)
+    params = {"id": "a1", "from": ["issued"], "to": "accepted", "now": 1, "reason": None, "kind": "claim",
+              "feed": feed.change(feed.AWARDS)}
+    plan = [line.strip() for line in store._graph.explain(feed.recorded(queries.ANSWER_ASSERTION), params).plan]
+    scans = [line for line in plan if "Scan" in line]
+    assert f"Node By Index Scan | (t:{Label.ACCESS_TOKEN})" in scans, plan
+    assert f"Node By Index Scan | (a:{Label.ASSERTION})" in scans, plan
+    assert not [s for s in scans if "Label Scan" in s or "All Node Scan" in s], plan
+
