@@ -44,7 +44,7 @@ from colearn.graph.issuing import (CSV_COLUMNS, MAX_KEY_LENGTH, RECIPIENT_TYPES,
                                    AssertionRecord, Award, AwardReport, AwardRequest, Portfolio, Recipient,
                                    assertion_id_for, epoch, get_assertion, identity_hash, is_expired, learner_id_for,
                                    learner_of_page, learner_page, parse_time, portfolio, revoked_assertions,
-                                   spine_order)
+                                   spine_order, epoch_or_now)
 from colearn.domain.award_csv import parse_award_csv
 from colearn.domain.award_preview import preview
 from colearn.domain.award_rows import (award_of, award_row, check_issuer, check_request, checked_page,
@@ -142,7 +142,7 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
     """
     recs = list(records) if records is not None else list(range(len(requests)))
     check_issuer(store, organisation_id)
-    now_s = epoch(now, name="now") if now is not None else int(time.time())
+    now_s = epoch_or_now(now)
     report = AwardReport()
     issuer = policy.acting_for(organisation_id)
     badge_ids = sorted({r.badge_id for r in requests})
@@ -320,17 +320,16 @@ def revoke(store: GraphStore, assertion_id: str, reason: str, *, organisation_id
            now: datetime | int | None = None) -> AssertionRecord:
     """Revoke an assertion with a reason; it stays on record, out of the portfolio.
 
-    Revoking a revoked assertion changes nothing (the first reason is kept).
-    Revoking one that was not revoked then revokes the learner's pathway
-    completions it leaves unmet (``revoke_stale_completions``), in further
-    statements; these are not retried by revoking again.
+    Revoking a revoked assertion keeps its first reason and ``revoked_on``; each revoke
+    then revokes the learner's pathway completions it leaves unmet, in further statements
+    (``revoke_stale_completions``), so revoking again finishes what a failure left.
 
     Args:
         store: the graph.
         assertion_id: the assertion.
         reason: why (published in the OB 2.0 RevocationList and hosted assertion).
         organisation_id: the organisation acting; None for the operator (``policy.acting_for``).
-        now: the time stamped as ``revoked_on``; default now.
+        now: the time stamped as ``revoked_on``; default (None) now.
 
     Returns:
         The assertion after the change.
@@ -346,9 +345,9 @@ def revoke(store: GraphStore, assertion_id: str, reason: str, *, organisation_id
     record = get_assertion(store, assertion_id)
     policy.require(policy.acting_for(organisation_id), Action.REVOKE_ASSERTION,
                    policy.of_assertion(record, Action.REVOKE_ASSERTION))
-    when = epoch(now, name="now") or int(time.time())
+    when = epoch_or_now(now)
     after = _transition(store, record, AssertionStatus.REVOKED, when, reason.strip())
-    if record.status != AssertionStatus.REVOKED and after.learner_id and after.badge_id:
+    if after.learner_id and after.badge_id:  # again too: finishes a revoke that failed here
         revoke_stale_completions(store, after.learner_id, after.badge_id, now=when)
     return after
 
@@ -358,9 +357,8 @@ def withdraw(store: GraphStore, assertion_id: str, reason: str, *, organisation_
     """Withdraw an award for good (the policy is ``DELETE /assertions/{id}``'s): it is
     revoked (``revoke``, with its completions), then leaves its learner and its badge,
     and its recipient and evidence are erased (``queries.ERASE_ASSERTION``); the node
-    stays, revoked, so that its hosted URL answers 410. Asking again changes nothing.
-    Two statements when it was not yet revoked (``revoke``'s, then the erasure);
-    asking again after a failure between them erases it.
+    stays, revoked, so that its hosted URL answers 410. Asking again changes nothing, or
+    after a failure between these statements finishes them (completions, erasure).
 
     Raises:
         NotFound: no such assertion.
@@ -375,6 +373,8 @@ def withdraw(store: GraphStore, assertion_id: str, reason: str, *, organisation_
         return
     if record.status != AssertionStatus.REVOKED:
         revoke(store, assertion_id, reason, now=now)
+    elif record.learner_id and record.badge_id:  # a revoke that failed before its completions
+        revoke_stale_completions(store, record.learner_id, record.badge_id, now=epoch_or_now(now))
     store.write(queries.ERASE_ASSERTION, {"id": assertion_id})
 
 def stale_step_reason(store: GraphStore, badge_id: str) -> str:

@@ -60,10 +60,11 @@ def my_pathways(store: GraphStore, learner_id: str, *, now: int | None = None) -
     (``next_step``: the first unmet step's ``{index (1-based), title, badges,
     named_badges}``, ``named_badges`` being ``[{badge_id, name}]`` in the order of
     ``badges``, the names read in one statement for every pathway). Steps are met by the
-    badges of ``LEARNER_PORTFOLIO`` at ``now``: imports marked ``verified: false`` count
-    here, though no completion counts them (``LEARNER_VERIFIED_PORTFOLIO``)."""
+    badges of ``LEARNER_VERIFIED_PORTFOLIO`` at ``now``, the ones a completion counts:
+    imports marked ``verified: false`` meet no step."""
     t = int(time.time()) if now is None else int(now)
-    held = {r["badge_id"] for r in store.read(queries.LEARNER_PORTFOLIO, {"learner_id": learner_id, "now": t})}
+    held = {r["badge_id"] for r in store.read(queries.LEARNER_VERIFIED_PORTFOLIO,
+                                              {"learner_id": learner_id, "now": t})}
     out = []
     for row in store.read(lq.LEARNER_ENROLMENTS, {"learner_id": learner_id}):
         pw = _pathway(store, row["pathway_id"])
@@ -89,8 +90,8 @@ def my_pathways(store: GraphStore, learner_id: str, *, now: int | None = None) -
 def enrolment_learners(store: GraphStore, organisation_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
     """Who started and who completed each of an organisation's pathways with enrolments:
     ``[{pathway_id, title, started: frozenset of learner ids, completed: the subset of
-    them whose badges held now (accepted, unexpired: ``ORGANISATION_ENROLMENTS``, unverified
-    imports included) meet every non-optional step}]``, by pathway id. The
+    them whose badges held now (accepted, unexpired, unverified imports left out:
+    ``ORGANISATION_ENROLMENTS``) meet every non-optional step}]``, by pathway id. The
     ids are for counting only: the API publishes counts, small ones hidden
     (``insights.uptake``)."""
     t = int(time.time()) if now is None else int(now)

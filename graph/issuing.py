@@ -299,6 +299,13 @@ def epoch(when: datetime | int | None, *, name: str = "time") -> int | None:
     return times.epoch_s(when, field=name)
 
 
+def epoch_or_now(when: datetime | int | None, *, name: str = "now") -> int:
+    """``epoch(when)``, or the current time when ``when`` is None (only None: 0,
+    1970-01-01, is a time in range like any other). Raises as ``epoch``."""
+    at = epoch(when, name=name)
+    return int(time.time()) if at is None else at
+
+
 def no_such_assertion(assertion_id: str) -> NotFound:
     """The error for an assertion id that names nothing: also what the public answers
     for an award its learner declined, so the two cannot be told apart."""
@@ -450,8 +457,7 @@ def portfolio(store: GraphStore, learner_id: str, *, now: datetime | int | None 
     """
     if not store.read(queries.GET_LEARNER, {"learner_id": learner_id}):
         raise NotFound(f"learner '{learner_id}' not found")
-    now_s = epoch(now, name="now") if now is not None else int(time.time())
-    params = {"learner_id": learner_id, "now": now_s}
+    params = {"learner_id": learner_id, "now": epoch_or_now(now)}
     cells = {r["cell_id"]: list(r["awards"]) for r in store.read(queries.PORTFOLIO_BY_CELL, params)}
     return Portfolio(learner_id, cells, store.read(queries.LEARNER_OTHER_ASSERTIONS, params))
 

@@ -19,7 +19,8 @@ right after the ``SET`` still passed a row whose ``uses`` had become 2.
 from __future__ import annotations
 
 from colearn.graph.queries._fragments import _award_one
-from colearn.graph.schema import AssertionStatus, Label, Rel
+from colearn.graph.queries.portfolio import _COUNTS
+from colearn.graph.schema import Label, Rel
 
 # --------------------------------------------------------------------------
 # Access tokens: claim links, sign-in (magic) links, refresh tokens
@@ -277,14 +278,15 @@ LEARNER_ENROLMENTS = (
 #: The name of each badge of ``$ids`` that exists. Returns rows ``{id, name}``.
 BADGE_NAMES = f"UNWIND $ids AS id MATCH (b:{Label.BADGE} {{id: id}}) RETURN b.id AS id, b.name AS name"
 
-#: The learners enrolled in an organisation's pathways, each with the badges they
-#: hold (accepted, unexpired at ``$now``). Params: ``organisation_id``, ``now``.
+#: The learners enrolled in an organisation's pathways, each with the badges that
+#: count toward their progress (``_COUNTS``: accepted, unexpired at ``$now``, not an
+#: import marked ``verified: false``). Params: ``organisation_id``, ``now``.
 #: Returns rows ``{pathway_id, learner_id, held: [badge ids]}``, one per enrolment.
 ORGANISATION_ENROLMENTS = (
     f"MATCH (:{Label.ORGANISATION} {{id: $organisation_id}})-[:{Rel.AUTHORED}]->(p:{Label.PATHWAY})"
     f"<-[:{Rel.ENROLLED_IN}]-(l:{Label.LEARNER}) "
     f"OPTIONAL MATCH (l)<-[:{Rel.TO}]-(a:{Label.ASSERTION})-[:{Rel.OF}]->(b:{Label.BADGE}) "
-    f"WHERE a.status = '{AssertionStatus.ACCEPTED}' AND (a.expires_on IS NULL OR a.expires_on > $now) "
+    f"WHERE {_COUNTS} "
     "RETURN p.id AS pathway_id, l.id AS learner_id, collect(DISTINCT b.id) AS held "
     "ORDER BY pathway_id, learner_id"
 )

@@ -426,15 +426,35 @@ def interests_from(themes: Sequence[str] = (), destinations: Sequence[str] = (),
 # ---------------------------------------------------------------------------
 
 
-def published_pathways(store: Any) -> list[dict[str, Any]]:
-    """The published recommended pathways (``PATHWAY_PAGE`` records, steps in order): one
-    page of at most 10,000 published pathways by id (recommended ones kept), so any past the
-    first 10,000 are left out."""
+#: How many pathways ``published_pathways`` reads per statement.
+PATHWAY_PAGE_SIZE = 10_000
+
+
+def published_pathways(store: Any, *, page_size: int = PATHWAY_PAGE_SIZE) -> list[dict[str, Any]]:
+    """Every published recommended pathway (``PATHWAY_PAGE`` records, steps in order), by
+    id: read in pages of ``page_size`` until the page total is reached, so none is left out
+    however many there are; only the recommended ones are kept between pages. A pathway
+    met twice (the pages moved under a concurrent write) is kept once. Raises ValueError
+    for a ``page_size`` below 1."""
     from colearn.graph import queries
 
-    rows = store.read(queries.PATHWAY_PAGE, {"q": None, "status": "published", "destination": None,
-                                             "organisation": None, "viewer": None, "offset": 0, "limit": 10_000})
-    return [p for p in (rows[0]["data"] if rows else []) if p.get("kind") in (None, "recommended")]
+    if page_size < 1:
+        raise ValueError(f"page_size must be at least 1, not {page_size}")
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    offset = 0
+    while True:
+        rows = store.read(queries.PATHWAY_PAGE, {"q": None, "status": "published", "destination": None,
+                                                 "organisation": None, "viewer": None, "offset": offset,
+                                                 "limit": page_size})
+        page = rows[0]["data"] if rows else []
+        for p in page:
+            if p.get("kind") in (None, "recommended") and p["id"] not in seen:
+                seen.add(p["id"])
+                out.append(p)
+        offset += page_size
+        if not page or offset >= rows[0]["total"]:
+            return out
 
 
 def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = None,

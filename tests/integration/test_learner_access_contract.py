@@ -371,6 +371,31 @@ def test_enrolments_progress_and_counts(any_store: GraphStore) -> None:
     assert [r["pathway_id"] for r in any_store.read(lq.LEARNER_ENROLMENTS, {"learner_id": "l3"})] == []
 
 
+@covers("ORGANISATION_ENROLMENTS", "LEARNER_ENROLMENTS")
+def test_an_unverified_import_meets_no_step(any_store: GraphStore) -> None:
+    """An import marked ``verified: false`` counts toward no pathway progress (``_COUNTS``):
+    it met the step in a learner's progress and in the organisation's completed count,
+    though no completion was awarded for it."""
+    _seed(any_store)
+    any_store.write(queries.pathway_upsert(create=True), {
+        "id": "p", "props": {"title": "P", "description": "", "status": "published", "kind": "recommended"},
+        "organisation": "org", "destination": "employment", "completion_badge": None,
+        "steps": [{"id": "p.s1", "order": 1, "props": {"title": "Step 1", "required": 1, "optional": False},
+                   "badges": ["b1"]}]})
+    any_store.write(queries.MERGE_ASSERTIONS, {"rows": [
+        {"id": f"imp-{learner}", "organisation_id": "org", "badge_id": "b1", "learner_id": learner,
+         "learner_props": {}, "props": {"status": "accepted", "issued_on": NOW - 100, "source": "import", **extra}}
+        for learner, extra in (("l1", {"verified": False}), ("l2", {"verified": True}), ("l3", {}))]})
+    for learner in ("l1", "l2", "l3"):
+        enrolments.enrol(any_store, learner, "p", now=NOW)
+    progress = {learner: [(m["steps_met"], m["completed"], (m["next_step"] or {}).get("index"))
+                          for m in enrolments.my_pathways(any_store, learner, now=NOW)]
+                for learner in ("l1", "l2", "l3")}
+    assert progress == {"l1": [(0, False, 1)], "l2": [(1, True, None)], "l3": [(1, True, None)]}
+    assert enrolments.enrolment_learners(any_store, "org", now=NOW) == [
+        {"pathway_id": "p", "title": "P", "started": {"l1", "l2", "l3"}, "completed": {"l2", "l3"}}]
+
+
 @covers("SET_BADGE_IMAGE", "GET_BADGE_IMAGE")
 def test_badge_images(any_store: GraphStore) -> None:
     _seed(any_store)

@@ -216,3 +216,29 @@ def test_pathway_progress_counts_a_badge_created_after_the_recommender_was_built
     # cy holds neither badge: nothing met, and the next step is the new badge's
     late = {s.pathway_id: s for s in learner_pathways(rec, "cy")}["late-pathway"]
     assert late.steps_met == 0 and late.next_step is not None and late.next_step["badges"] == ["late-badge"]
+
+
+def test_published_pathways_reads_every_page(store: GraphStore) -> None:
+    """``published_pathways`` read one page (at most 10,000) and never scored the pathways
+    past it; it reads page after page. Pages of 2 here, over the demo city's four published
+    recommended pathways, an interest pathway between them (by id) and a draft."""
+    from colearn.ingest.catalogue import demo_city_path, read_catalogue
+    from colearn.recommender.pathways import published_pathways
+
+    _city(store)
+    for pid, status, kind in (("e-interest", "published", "interest"), ("f-draft", "draft", "recommended")):
+        store.write(queries.pathway_upsert(create=True), {
+            "id": pid, "props": {"title": pid, "description": "", "status": status, "kind": kind},
+            "organisation": "brackenford-city-council", "destination": "employment", "completion_badge": None,
+            "steps": [{"id": f"{pid}.s1", "order": 1, "props": {"title": "s", "required": 1, "optional": False},
+                       "badges": ["digital-explorer"]}]})
+    expected = sorted(str(e.value.id) for e in read_catalogue(demo_city_path()).pathways
+                      if e.value.status == "published" and e.value.kind == "recommended")
+    assert len(expected) > 3
+    for size in (1, 2, 3, 10_000):
+        got = [p["id"] for p in published_pathways(store, page_size=size)]
+        assert got == expected, size
+    assert [s["badges"] for s in published_pathways(store, page_size=2)[0]["steps"]] \
+        == [s["badges"] for s in published_pathways(store)[0]["steps"]]
+    with pytest.raises(ValueError, match="page_size"):
+        published_pathways(store, page_size=0)
