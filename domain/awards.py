@@ -5,14 +5,14 @@ ingest ...``, write their validated batches directly and record them in the
 feed the same way.)
 Every write is ONE Cypher statement (FALKORDB.md: no multi-statement
 transactions), so each lands whole or not at all on both engines; reads that
-check the request come first. An operation with side effects makes further
-statements after its own, each whole (accept/decline: end the claim links,
-accept: award completions; revoke: revoke completions left unmet; withdraw:
-revoke, then erase); a failure between them leaves the earlier ones written.
-Each write that changes a status or an award is run as ``graph.feed.recorded(...)``
-with the (learner, badge) pairs it may change, so the change feed entry
-commits with the write (``graph/feed.py``) and every serving process applies
-it (``recommender/follower.py``); ending claim links and erasing are not recorded.
+check the request come first (accept/decline also end the award's unused claim
+links in their statement). An operation with side effects makes further statements
+after its own, each whole (accept: award completions; revoke: revoke completions left
+unmet; withdraw: revoke, then erase); a failure between them leaves the earlier ones
+written. Each write that changes a status or an award is run as ``graph.feed.recorded(...)``
+with the (learner, badge) pairs it may change, so the change feed entry commits with the
+write (``graph/feed.py``) and every serving process applies it
+(``recommender/follower.py``); erasing is not recorded.
 
 Side effects of an award entering a portfolio (accept, or a verified import)
 are taken here, once: the completion badge of every published pathway it
@@ -28,7 +28,6 @@ bulk CSV's reading ``domain/award_csv.py``; all are re-exported here.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -60,9 +59,8 @@ __all__ = ["BATCH_SIZE", "CSV_COLUMNS", "COMPLETION_SOURCE", "MAX_KEY_LENGTH", "
            "AssertionRecord", "Award", "AwardReport", "AwardRequest", "Completion", "Portfolio", "Recipient",
            "assertion_id_for", "award", "award_completion", "award_csv", "award_many", "complete_after_award",
            "completion_assertion_id", "epoch", "get_assertion", "identity_hash", "import_award", "is_expired",
-           "learner_id_for",
-           "learner_of_page", "learner_page", "parse_award_csv", "parse_time", "portfolio", "revoke", "revoked_assertions", "set_learner_response",
-           "spine_order", "unmet_steps"]
+           "learner_id_for", "learner_of_page", "learner_page", "parse_award_csv", "parse_time", "portfolio",
+           "revoke", "revoked_assertions", "set_learner_response", "spine_order", "unmet_steps"]
 
 _ALLOWED_FROM: dict[AssertionStatus, tuple[AssertionStatus, ...]] = {
     AssertionStatus.ACCEPTED: (AssertionStatus.ISSUED, AssertionStatus.DECLINED),
@@ -275,11 +273,9 @@ def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *, 
 
     Accepting again, or declining again, changes nothing. A learner may change
     their mind (accepted <-> declined); a revoked assertion stays revoked.
-    Accepting awards the completion badge of every published pathway the
-    badge now completes for the learner (``complete_after_award``). The
-    assertion's unused claim links end in the same statement as the answer
-    (``queries.ANSWER_ASSERTION``): an answered award's link must no longer sign
-    in or answer it again, and no crash can leave one answered with a live link.
+    Accepting awards the completion badge of every published pathway the badge now
+    completes for the learner (``complete_after_award``). The assertion's unused claim
+    links end in the answer's statement (``queries.ANSWER_ASSERTION``), never apart.
 
     Args:
         store: the graph.
@@ -306,7 +302,7 @@ def set_learner_response(store: GraphStore, assertion_id: str, accept: bool, *, 
     policy.require(policy.acting_for(learner_id=learner_id), Action.RESPOND_TO_ASSERTION,
                    policy.of_assertion(record, Action.RESPOND_TO_ASSERTION))
     to = AssertionStatus.ACCEPTED if accept else AssertionStatus.DECLINED
-    t = epoch(now, name="now") or int(time.time())
+    t = epoch_or_now(now)
     after = _transition(store, record, to, t, None, answer=True)  # its claim links end with it
     if accept and after.learner_id and after.badge_id:
         # the last step of a pathway met: its completion badge is awarded once
