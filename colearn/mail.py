@@ -17,6 +17,7 @@ import secrets
 import smtplib
 import ssl
 import time
+import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from colearn.config import Settings
-from colearn.records.fields import email_problem
+from colearn.records.fields import BREAKS_AND_CONTROLS, email_problem
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ class Message:
         server takes it, and a local part that is not ASCII is kept as UTF-8 under
         the SMTPUTF8 policy (RFC 6531; ``smtplib`` then asks the server for SMTPUTF8).
 
+        The subject is folded to one line (``one_line``): a name stored with a line
+        break (read from another issuer's badge, or written before names were kept to
+        one line) would otherwise make the message impossible to build, and the
+        learner would never get it.
+
         Raises:
             ValueError: ``to`` is not exactly one address (a list, a display name, a
                 line break...): such a message is never built, so never sent.
@@ -58,13 +64,27 @@ class Message:
         to = _ascii_domain(self.to)
         _one_recipient(self.to, to)
         msg = EmailMessage(policy=email.policy.default if to.isascii() else email.policy.SMTPUTF8)
-        msg["From"], msg["To"], msg["Subject"] = sender, to, self.subject
+        msg["From"], msg["To"], msg["Subject"] = sender, to, one_line(self.subject)
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or None)
         msg.set_content(self.text)
         if self.html:
             msg.add_alternative(self.html, subtype="html")
         return msg
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line for a header: each run of whitespace, line breaks and control
+    characters (Unicode categories Cc, Zl, Zp) becomes one space, and the ends are stripped
+    (``"Line one\\nLine two"`` -> ``"Line one Line two"``)."""
+    out: list[str] = []
+    for c in text:
+        if c.isspace() or unicodedata.category(c) in BREAKS_AND_CONTROLS:
+            if out and out[-1] != " ":
+                out.append(" ")
+        else:
+            out.append(c)
+    return "".join(out).strip()
 
 
 def _one_recipient(given: str, header: str) -> None:
@@ -157,4 +177,4 @@ def mailer_for(settings: Settings) -> Mailer:
     return OutboxMailer(settings.mail_outbox or Path(settings.data_dir) / "outbox", settings.mail_from)
 
 
-__all__ = ["Message", "Mailer", "OutboxMailer", "SmtpMailer", "mailer_for"]
+__all__ = ["Message", "Mailer", "one_line", "OutboxMailer", "SmtpMailer", "mailer_for"]

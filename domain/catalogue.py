@@ -51,6 +51,19 @@ def delete_node(store: GraphStore, label: Label, node_id: str) -> bool:
     return bool(rows) and rows[0]["deleted"] == 1
 
 
+def detach_badge(store: GraphStore, opportunity_id: str, badge_id: str) -> bool:
+    """Take badge ``badge_id`` off opportunity ``opportunity_id`` (``queries.DETACH_BADGE``),
+    recorded in the feed as a change of the opportunity.
+
+    Returns:
+        True when the link was deleted (False: no such link, or a claim code not revoked
+        grants the badge at the opportunity).
+    """
+    change = feed.change(feed.CATALOGUE, label=str(Label.OPPORTUNITY), ids=[opportunity_id])
+    return bool(store.write(feed.recorded(queries.DETACH_BADGE),
+                            {"opportunity_id": opportunity_id, "badge_id": badge_id, "feed": change}))
+
+
 def write_pathway(store: GraphStore, params: dict[str, Any], *, create: bool) -> bool:
     """Create or replace a recommended pathway whole (``queries.pathway_upsert``).
 

@@ -472,3 +472,30 @@ def delete(store: GraphStore, principal: Principal, entity: Entity, node_id: str
         used = used or {"": "something refers to it"}
     if used:
         raise Conflict(f"{entity.noun} '{node_id}' is still in use ({'; '.join(used.values())}); remove those first")
+
+
+def detach_badge(store: GraphStore, principal: Principal, badge_id: str, opportunity_id: str) -> None:
+    """Take badge ``badge_id`` off opportunity ``opportunity_id`` (the opportunity no
+    longer lists it), touching nothing else of it. An opportunity may list another
+    organisation's badge, so the link has two owners: the badge's organisation and the
+    opportunity's may each take it off (and admin).
+
+    Raises:
+        NotFound: no such badge or opportunity, or the opportunity does not list the badge.
+        Forbidden: the caller is neither admin nor the badge's or the opportunity's organisation.
+        Conflict: a live claim code grants the badge at the opportunity (revoke it first).
+    """
+    issuer = _record(BADGE, get_stored(store, BADGE, badge_id)).get("issuer")
+    listed = _record(OPPORTUNITY, get_stored(store, OPPORTUNITY, opportunity_id))
+    owners = tuple(o for o in (issuer, listed.get("organisation")) if o)
+    policy.require(principal, policy.Action.CHANGE_OWN,
+                   policy.Resource(f"badge '{badge_id}' or opportunity '{opportunity_id}'", owners=owners))
+    if badge_id in (listed.get("badges") or []) and domain_catalogue.detach_badge(store, opportunity_id, badge_id):
+        return
+    codes = [c["id"] for c in store.read(queries.LIVE_CLAIM_CODES_AT, {"ids": [opportunity_id]})
+             if c["badge_id"] == badge_id]
+    if codes:  # what kept the statement from deleting it
+        raise Conflict(f"badge '{badge_id}' is still granted at opportunity '{opportunity_id}' by live claim "
+                       f"codes ({', '.join(codes[:queries.NAMED_USES])}); revoke those codes first "
+                       "(POST /organisations/{organisation}/claim-codes/{id}/revoke)")
+    raise NotFound(f"opportunity '{opportunity_id}' does not list badge '{badge_id}'")

@@ -8,6 +8,7 @@ UTC; as an end, the next midnight, so that the day is included).
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, overload
 
@@ -15,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from colearn import times
 
-__all__ = ["Email", "email_problem", "Name", "Record", "Ref", "RefList", "Session", "Slug", "Url", "epoch"]
+__all__ = ["BREAKS_AND_CONTROLS", "Email", "email_problem", "line_break_or_control", "Name", "Record", "Ref", "RefList", "Session", "Slug", "Url", "epoch"]
 
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -43,7 +44,34 @@ Slug = Annotated[str, Field(max_length=120), AfterValidator(_slug)]
 #: A reference to another node's id (it may come from another reader, so any non-empty text).
 Ref = Annotated[str, Field(min_length=1)]
 RefList = Annotated[list[Ref], AfterValidator(_unique_list)]
-Name = Annotated[str, Field(min_length=1)]
+
+#: The Unicode categories of line breaks and control characters: Cc (newline, tab,
+#: ESC, DEL...), Zl and Zp (U+2028, U+2029).
+BREAKS_AND_CONTROLS = frozenset({"Cc", "Zl", "Zp"})
+
+
+def line_break_or_control(value: str) -> str | None:
+    """The first line break or control character of ``value`` (Unicode categories Cc,
+    Zl and Zp: newline, tab, ESC, DEL, U+2028...) as its code point (``U+000A``), or
+    None when it has none."""
+    for c in value:
+        if unicodedata.category(c) in BREAKS_AND_CONTROLS:
+            return f"U+{ord(c):04X}"
+    return None
+
+
+def _one_line(value: str) -> str:
+    found = line_break_or_control(value)
+    if found is not None:
+        raise ValueError(f"a name or title is one line of text: it may not hold a line break or control "
+                         f"character ({found})")
+    return value
+
+
+#: A name or title (of a badge, opportunity, pathway, step, organisation, theme, place...):
+#: one line, without line breaks or control characters (they end up in mail subjects
+#: and page titles), not empty.
+Name = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]
 URL_PATTERN = r"^https?://[^\s/?#]+\S*$"
 Url = Annotated[str, Field(pattern=URL_PATTERN)]
 #: What a value that does not match one of these patterns is told (pydantic quotes the pattern).

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from colearn.records.fields import Name
+
 __all__ = ["Framework", "SpineCellRecord", "SpineEntry", "SpineFile"]
 
 _ID = r"^[a-z][a-z0-9_\-]*$"
@@ -22,7 +24,7 @@ class SpineEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=_ID)
-    name: str = Field(min_length=1)
+    name: Name
     description: str = ""
 
 
@@ -31,7 +33,7 @@ class Framework(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=_ID)
-    name: str = Field(min_length=1)
+    name: Name
 
 
 class SpineFile(BaseModel):
@@ -60,7 +62,7 @@ class SpineCellRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     id: str = Field(pattern=r"^[a-z][a-z0-9_\-]*\.[a-z][a-z0-9_\-]*$", max_length=120)
-    name: str = Field(min_length=1)
+    name: Name
     layer: str = Field(pattern=_ID)
     domain: str = Field(pattern=_ID)
     layer_rank: int = Field(ge=0, le=100)

@@ -294,6 +294,17 @@ LIVE_CLAIM_CODES_AT = (
     "ORDER BY opportunity_id, id"
 )
 
+#: Take a badge off an opportunity (its ``AWARDS`` link), unless a claim code not revoked
+#: grants that badge at that opportunity (it would be stranded: revoke it first).
+#: Params: ``opportunity_id``, ``badge_id``. Returns one row ``{detached: 1}`` when the
+#: link was deleted; no row when there was no such link or a live code keeps it.
+DETACH_BADGE = (
+    f"MATCH (op:{Label.OPPORTUNITY} {{id: $opportunity_id}})-[r:{Rel.AWARDS}]->(b:{Label.BADGE} {{id: $badge_id}}) "
+    f"OPTIONAL MATCH (op)<-[:{Rel.AT}]-(c:{Label.CLAIM_CODE})-[:{Rel.GRANTS}]->(b) WHERE c.revoked_on IS NULL "
+    "WITH r, count(c) AS live WHERE live = 0 "
+    "DELETE r RETURN 1 AS detached"
+)
+
 
 class Blocker(NamedTuple):
     """What keeps a catalogue node from being deleted.

@@ -196,6 +196,19 @@ badges = catalogue_router(
     catalogue.BADGE, prefix="/badges", tag="badges", public=schemas.BadgePublic, page=schemas.BadgesPublic,
     filters=BadgeFilters, create=_create(catalogue.BADGE.record, "BadgeCreate"),
     who_writes="admin, or the organisation that defines it (its issuer)")
+
+
+@badges.delete("/{badge_id}/opportunities/{opportunity_id}", status_code=status.HTTP_204_NO_CONTENT,
+               name="detach_badge", responses=problem_responses(404, 409),
+               description="Take a badge off an opportunity that lists it (the opportunity no longer "
+                           "prepares for it). Who: admin, the badge's organisation (its issuer), or the "
+                           "organisation that offers the opportunity: an opportunity may list another "
+                           "organisation's badge, and that organisation may take its badge off it.")
+def detach_badge(principal: PrincipalDep, store: StoreDep, badge_id: IdPath, opportunity_id: IdPath) -> Response:
+    catalogue.detach_badge(store, principal, badge_id, opportunity_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 themes = catalogue_router(
     catalogue.THEME, prefix="/themes", tag="themes", public=schemas.ThemePublic, page=schemas.ThemesPublic,
     filters=ThemeFilters, create=_create(catalogue.THEME.record, "ThemeCreate"), who_writes=_ADMIN)

@@ -1,10 +1,10 @@
 """Contract tests (FalkorDB, and Neo4j when NEO4J_URI is set) for the catalogue's statements in
-graph/queries/pathways.py: ``DELETE_STALE_STEPS`` (its effect counted with
+graph/queries/pathways.py and catalogue.py: ``DELETE_STALE_STEPS``, ``DETACH_BADGE`` (its effect counted with
 ``tests.graph_checks.count_relationships``), ``property_values``, ``PLACES_WITHIN`` and ``missing_refs`` (with ``graph.references.missing``, which reads it)."""
 
 from __future__ import annotations
 
-from colearn.graph import queries
+from colearn.graph import learner_queries, queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.references import missing
 from colearn.graph.store import GraphStore
@@ -84,3 +84,36 @@ def test_missing_refs_names_every_unknown_id_of_every_label_in_one_read(any_stor
     assert any_store.read(queries.missing_refs([Label.ORGANISATION]), {"Organisation": []}) == [{"Organisation": []}]
     assert missing(any_store, {Label.THEME: ["zz", "digital", "zz"], Label.BADGE: [], Label.PLACE: ["b1"]}) == {
         Label.THEME: {"zz"}, Label.BADGE: set(), Label.PLACE: {"b1"}}
+
+
+def _awards(store: GraphStore) -> list[tuple[str, str]]:
+    rows = store.read(f"MATCH (op:{Label.OPPORTUNITY})-[:{Rel.AWARDS}]->(b:{Label.BADGE}) RETURN op.id AS op, b.id AS b")
+    return sorted((r["op"], r["b"]) for r in rows)
+
+
+@covers("DETACH_BADGE")
+def test_detach_badge_deletes_one_link_unless_a_live_code_grants_it_there(any_store: GraphStore) -> None:
+    store = any_store
+    store.write(queries.merge_nodes(Label.ORGANISATION), {"rows": [{"id": "college", "props": {"name": "C"}}]})
+    store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": b, "props": {"name": b}} for b in ("a", "b")]})
+    store.write(queries.merge_nodes(Label.OPPORTUNITY), {"rows": [{"id": o, "props": {"name": o}} for o in ("o1", "o2")]})
+    store.write(queries.set_links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, outgoing=False),
+                {"rows": [{"id": b, "targets": [{"id": "college", "props": {}}]} for b in ("a", "b")]})
+    store.write(queries.set_links(Label.OPPORTUNITY, Rel.OFFERS, Label.ORGANISATION, outgoing=False),
+                {"rows": [{"id": o, "targets": [{"id": "college", "props": {}}]} for o in ("o1", "o2")]})
+    store.write(queries.set_links(Label.OPPORTUNITY, Rel.AWARDS, Label.BADGE), {"rows": [
+        {"id": "o1", "targets": [{"id": "a", "props": {}}, {"id": "b", "props": {}}]},
+        {"id": "o2", "targets": [{"id": "a", "props": {}}]}]})
+    for code, badge, opp, revoked in (("live", "b", "o1", None), ("gone", "a", "o2", 5)):
+        assert store.write(learner_queries.CREATE_CLAIM_CODE, {
+            "id": code, "organisation_id": "college", "badge_id": badge, "opportunity_id": opp,
+            "props": {"revoked_on": revoked, "organisation_id": "college"}})
+    detach = lambda o, b: store.write(queries.DETACH_BADGE, {"opportunity_id": o, "badge_id": b})  # noqa: E731
+    assert detach("o1", "a") == [{"detached": 1}]
+    assert _awards(store) == [("o1", "b"), ("o2", "a")]  # the other opportunity's link to it stays
+    assert detach("o1", "a") == []  # no such link any more
+    assert detach("o1", "b") == []  # a live claim code grants b at o1
+    assert detach("o2", "a") == [{"detached": 1}]  # a revoked one does not keep it
+    assert detach("o9", "a") == [] and detach("o1", "z") == []
+    assert _awards(store) == [("o1", "b")]
+    assert store.read(queries.count_nodes(Label.BADGE)) == [{"n": 2}]  # only links go

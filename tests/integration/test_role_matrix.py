@@ -60,6 +60,7 @@ MATRIX = """
 | GET | /badges/{item_id} | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
 | PATCH | /badges/{item_id} | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
 | DELETE | /badges/{item_id} | 401 | 204 | 204 | 403 | 403 | 403 | 403 |
+| DELETE | /badges/{badge_id}/opportunities/{opportunity_id} | 401 | 204 | 204 | 403 | 403 | 403 | 403 |
 | GET | /themes | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
 | POST | /themes | 401 | 201 | 403 | 403 | 403 | 403 | 403 |
 | GET | /themes/{item_id} | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
@@ -203,6 +204,9 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/badges/{item_id}"): {"path": {"item_id": "app"}},
     ("PATCH", "/badges/{item_id}"): {"path": {"item_id": "app"}, "json": {"criteria": "Show it."}},
     ("DELETE", "/badges/{item_id}"): {"path": {"item_id": "spare"}},
+    # OWNER's badge off OWNER's opportunity (org-other owns neither; the link's two owners: test_badge_detach)
+    ("DELETE", "/badges/{badge_id}/opportunities/{opportunity_id}"): {
+        "path": {"badge_id": "app", "opportunity_id": "spare-opportunity"}},
     ("POST", "/themes"): {"json": {"id": "new-theme", "name": "New", "kind": "civic"}},
     ("GET", "/themes/{item_id}"): {"path": {"item_id": "green"}},
     ("PATCH", "/themes/{item_id}"): {"path": {"item_id": "green"}, "json": {"description": "Parks."}},

@@ -139,6 +139,24 @@ def test_ids_must_be_slugs(tmp_path: Path, bad_id: str) -> None:
     assert err.field == "id" and str(err.record).startswith("places[0]")
 
 
+@pytest.mark.parametrize(("section", "index", "field"), [
+    ("badges", 2, "name"), ("opportunities", 1, "name"), ("organisations", 1, "name"), ("themes", 0, "name"),
+    ("places", 0, "name"), ("pathways", 0, "title")])
+def test_names_and_titles_are_one_line(tmp_path: Path, section: str, index: int, field: str) -> None:
+    data = minimal_catalogue()
+    data[section][index][field] = "Line one\nLine two"
+    err = refused(tmp_path, data)
+    assert err.field == field and str(err.record).startswith(f"{section}[{index}]")
+    assert "one line" in str(err) and "U+000A" in str(err)
+
+
+def test_a_step_title_is_one_line(tmp_path: Path) -> None:
+    data = minimal_catalogue()
+    data["pathways"][0]["steps"][1]["title"] = "Practise\x1b[2J"
+    err = refused(tmp_path, data)
+    assert err.field is not None and err.field.endswith("title") and "U+001B" in str(err)
+
+
 @pytest.mark.parametrize("section,index", [("badges", 3), ("themes", 1), ("organisations", 1),
                                            ("opportunities", 1)])
 def test_duplicate_ids_are_refused_at_the_second_record(tmp_path: Path, section: str, index: int) -> None:

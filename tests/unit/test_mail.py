@@ -28,3 +28,15 @@ def test_addresses_are_written_as_addresses(tmp_path: Path, to: str, header: str
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert parsed["To"] == header and parsed["Subject"] == "Your badge: Café Crème"
     assert parsed.get_body(("plain",)).get_content().strip() == "Claim it here."
+
+
+@pytest.mark.parametrize(("subject", "folded"), [
+    ('You have been awarded "Line one\nLine two"', 'You have been awarded "Line one Line two"'),
+    ("a\r\n b\x07c\u2028d\x1b ", "a b c d"),
+    ("Café Crème", "Café Crème"),
+])
+def test_a_subject_is_folded_to_one_line(tmp_path: Path, subject: str, folded: str) -> None:
+    box = OutboxMailer(tmp_path, "colearn <badges@city.example>")
+    box.send(Message("bob@example.org", subject, "Claim it here."))  # was ValueError: linefeed
+    [path] = box.messages()
+    assert email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["Subject"] == folded

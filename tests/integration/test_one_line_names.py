@@ -1,0 +1,85 @@
+"""Names and titles are one line (``records.fields.Name``): a line break or control
+character in one is a 422 naming the field; and an award notice is sent whatever
+name its badge holds, since the mailer folds its subject to one line (a badge
+stored with a line break before this rule, or written by another reader, once
+stopped its notices: "Header values may not contain linefeed")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from colearn.graph import queries
+from colearn.graph.schema import Label
+from colearn.graph.store import GraphStore
+from colearn.service.auth import create_key
+from tests.learner_builders import learner_client, link_token, outbox
+
+_STEP = {"title": "One", "badges": ["web"]}
+#: (method, path, body without the bad text, the field that takes it, the text)
+_WRITES: list[tuple[str, str, dict[str, Any], str, str]] = [
+    ("POST", "/badges", {"id": "two-lines", "issuer": "college", "cells": ["skills.engagement"]}, "name",
+     "Line one\nLine two"),
+    ("PATCH", "/badges/web", {}, "name", "Line one\r\nLine two"),
+    ("POST", "/opportunities", {"id": "two-lines", "organisation": "college", "mode": "online"}, "name",
+     "esc\x1b[31m red"),
+    ("PATCH", "/opportunities/two-lines", {}, "name", "line\u2028separator"),
+    ("POST", "/pathways", {"id": "two-lines", "organisation": "college", "destination": "employment",
+                           "steps": [_STEP]}, "title", "tab\there"),
+]
+
+
+@pytest.fixture
+def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str], Path]]:
+    with learner_client(store, tmp_path) as (client, box):
+        yield client, {"X-API-Key": create_key(store, "organisation", organisation_id="college").secret}, box
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field", "text"), _WRITES)
+def test_a_name_with_a_line_break_or_control_character_is_refused(api, method: str, path: str,
+                                                                   body: dict[str, Any], field: str,
+                                                                   text: str) -> None:
+    client, college, _ = api
+    if path == "/opportunities/two-lines":  # one made with a good name first
+        made = client.post("/opportunities", headers=college,
+                           json={"id": "two-lines", "name": "One line", "organisation": "college", "mode": "online"})
+        assert made.status_code == 201, made.text
+    r = client.request(method, path, headers=college, json={**body, field: text})
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [f"body.{field}"]
+    assert "one line" in r.json()["errors"][0]["message"]
+
+
+def test_a_step_title_with_a_line_break_is_refused(api) -> None:
+    client, college, _ = api
+    r = client.post("/pathways", headers=college, json={
+        "id": "two-lines", "title": "Fine", "organisation": "college", "destination": "employment",
+        "steps": [{**_STEP, "title": "Step\none"}]})
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["body.steps.0.title"]
+
+
+def test_a_one_line_name_is_still_taken(api) -> None:
+    client, college, _ = api
+    r = client.patch("/badges/web", headers=college, json={"name": "  Web Foundations: Café 2 ✓ "})
+    assert r.status_code == 200, r.text
+    assert r.json()["name"] == "Web Foundations: Café 2 ✓"
+
+
+def test_a_badge_stored_with_a_line_break_still_gets_its_award_notice(api, store: GraphStore) -> None:
+    client, college, box = api
+    # as a reader that does not check names, or a graph written before the rule, leaves it
+    store.write(queries.merge_nodes(Label.BADGE), {"rows": [{"id": "web", "props": {"name": "Line one\nLine two"}}]})
+    r = client.post("/organisations/college/badges/web/assertions", headers=college,
+                    json={"recipient": {"type": "email", "identity": "ana@example.org"}})
+    assert r.status_code == 201, r.text
+    [message] = outbox(box)
+    assert message["To"] == "ana@example.org"
+    assert message["Subject"] == 'You have been awarded "Line one Line two"'
+    token = link_token(message, "claim")
+    viewed = client.post("/claims/view", json={"token": token})
+    assert viewed.status_code == 200, viewed.text
