@@ -61,12 +61,9 @@ MAX_CACHED = 256
 _FAMILY = {"theme": ("theme", "theme_kind", "destination"), "theme_kind": ("theme", "theme_kind", "destination"),
            "destination": ("theme", "theme_kind", "destination")}
 
-#: Unseen talent: at least this many distinct badges ...
-UNSEEN_MIN_BADGES = 3
-#: ... earned over at least this many days (first to last) ...
-UNSEEN_MIN_DAYS = 90
-#: ... and none on a cell at this layer or above.
-UNSEEN_BELOW_LAYER = "demonstration"
+#: Unseen talent: at least this many distinct badges, earned over at least this many days
+#: (first to last), and none on a cell at this layer or above.
+UNSEEN_MIN_BADGES, UNSEEN_MIN_DAYS, UNSEEN_BELOW_LAYER = 3, 90, "demonstration"
 
 _DAY = 86400
 #: What ``issued``'s ``groups_and_total`` says: they are not cut by ``from`` and ``to``.
@@ -89,7 +86,7 @@ class Insights:
         cache_seconds: how long raw query rows are reused (0: never).
         clock: the caches' clock in seconds (``time.monotonic``; tests pass their own).
 
-    Raises: InvalidInput: ``min_learners`` below 1.
+    Raises ``InvalidInput`` for ``min_learners`` below 1.
     """
 
     def __init__(self, store: GraphStore, *, min_learners: int = 5, cache_seconds: float = 0,
@@ -137,7 +134,7 @@ class Insights:
         return districts_of(self.labels()["Place"], within)
 
     def check_group(self, by: str, group: str | None) -> None:
-        """Refuse a ``group`` that ``issued`` cannot show by ``by``: ``InvalidInput`` naming it (``filters.issued_group``)."""
+        """Refuse a ``group`` ``issued`` cannot show by ``by`` (``InvalidInput``; ``filters.issued_group``)."""
         issued_group(by, group, self.labels, self.districts)
 
     def check_place(self, place: str | None, *, online: bool = False) -> None:

@@ -104,14 +104,12 @@ def criteria_text(props: dict[str, Any], badge_id: str) -> str:
 
 
 def criteria_beyond_description(props: dict[str, Any]) -> str | None:
-    """The criteria line a page shows under a badge's description (the claim page, the share
-    page): the badge's own ``criteria`` when they say something its ``description`` does not;
-    None when it has none, or they repeat the description (``criteria_text`` would then only
-    say the description, or the name, again). The documents keep ``criteria_text``."""
-    own = props.get("criteria")
+    """The criteria line the claim and share pages show under a badge's description: its own
+    ``criteria`` when they say something its ``description`` does not, else None (the
+    documents keep ``criteria_text``)."""
+    own, description = props.get("criteria"), props.get("description")
     if not isinstance(own, str) or not own.strip():
         return None
-    description = props.get("description")
     return None if isinstance(description, str) and own.strip() == description.strip() else own
 
 
@@ -375,12 +373,8 @@ class Publisher:
         return {"@context": [VC2_CONTEXT, OB3_CONTEXT], **self._achievement(badge_id).to_dict()}
 
     def credential(self, assertion_id: str) -> OpenBadgeCredential:
-        """The award as an (unsigned) OB 3.0 ``OpenBadgeCredential``.
-
-        Raises:
-            NotFound: as ``issued``; or it was withdrawn (only its revocation is published),
-                or its issuer or badge is no longer one colearn publishes.
-        """
+        """The award as an (unsigned) OB 3.0 ``OpenBadgeCredential``. Raises ``NotFound`` as
+        ``issued``, or when its issuer or badge is no longer one colearn publishes."""
         return self._credential(self.issued(assertion_id))
 
     def _credential(self, record: AssertionRecord) -> OpenBadgeCredential:

@@ -34,13 +34,12 @@ reasons; ``TextSimilarity.matches``). The score is ``W_FIT·fit + W_PROGRESS·pr
 W_READY·readiness``; a pathway the learner can still complete ranks before
 every other (completed, or with a step they can no longer meet).
 
-A badge the learner can never earn (``never``: a completion badge whose
-completion was already made for them, then revoked, declined or withdrawn;
-``completions.never_earnable``) meets no step, by one rule: it is left out of
-every step's badges. A step it leaves with fewer badges than it requires can no
-longer be met: it is never the next step (the next step is the first unmet
-step that can still be met) and is listed in ``ScoredPathway.blocked`` with
-why; a next step that lost some of its badges says which and why (its ``detail``).
+A badge the learner can never earn (``never``: a completion badge whose completion was
+already made for them, then revoked, declined or withdrawn; ``completions.never_earnable``)
+meets no step, by one rule: it is left out of every step's badges. A step it leaves with
+fewer badges than it requires can no longer be met: it is never the next step (the first
+unmet step that can still be met) and is listed in ``ScoredPathway.blocked`` with why; a
+next step that lost some of its badges says which and why (its ``detail``).
 """
 
 from __future__ import annotations

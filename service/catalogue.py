@@ -343,10 +343,8 @@ def filter_errors(store: GraphStore, location: Literal["query", "body"], of: Ent
 
 def request_errors(check: Callable[[], object], location: Literal["body", "query", "path"]) -> list[dict[str, Any]]:
     """The 422 ``errors`` entries a lower layer's ``check`` raises (as ``request_fields``
-    names them), to refuse together with further checks (``refusing_also``); empty when it passes.
-
-    Raises:
-        Whatever ``check`` raises that ``request_fields`` does not turn into a 422.
+    names them), to refuse together with further checks (``refusing_also``); empty when it
+    passes. Raises whatever ``check`` raises that ``request_fields`` does not turn into a 422.
     """
     try:
         with request_fields(location):
