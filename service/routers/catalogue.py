@@ -157,7 +157,7 @@ def catalogue_router(entity: Entity, *, prefix: str, tag: str, public: type[Base
         return made
 
     @router.patch("/{item_id}", response_model=public, name=f"update_{entity.noun.replace(' ', '_')}",
-                  responses=problem_responses(404), description=f"Change a {entity.noun}. Who: {who_writes}.")
+                  responses=problem_responses(404, 409), description=f"Change a {entity.noun}. Who: {who_writes}.")
     def update_item(request: Request, principal: PrincipalDep, store: StoreDep, item_id: IdPath,
                     body: update) -> Any:
         changed = catalogue.update(store, principal, entity, item_id, body.model_dump(exclude_unset=True))
