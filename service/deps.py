@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -62,6 +63,18 @@ def _credential(request: Request) -> tuple[str, str] | None:
     return (key.strip(), "X-API-Key") if key and key.strip() else None
 
 
+def request_origin(request: Request, settings: Settings) -> str | None:
+    """The web origin a request comes from: its ``Origin`` header; else, for a browser's
+    same-origin request (``Sec-Fetch-Site: same-origin``: browsers send no ``Origin`` on a
+    same-origin ``GET``, e.g. the widget on ``/demo``), the service's own origin, from
+    ``Settings.base_url`` (never from the ``Host`` header); else None."""
+    origin = request.headers.get("origin")
+    if origin is None and request.headers.get("sec-fetch-site") == "same-origin":
+        own = urlsplit(settings.base_url)
+        return f"{own.scheme}://{own.netloc}"
+    return origin
+
+
 def _refused(presented: str, header: str) -> Unauthorised:
     """Why a credential that names no caller is refused, naming the credential: the
     ``X-API-Key`` header carries API keys, so what fails there is an API key; a
@@ -99,8 +112,8 @@ async def get_principal(request: Request,
             or credentials that are unknown, revoked, expired or forged; the
             message names the credential (``_refused``: the API key of
             ``X-API-Key``, else an API key or learner token by its form).
-        Forbidden: a partner key used from an origin it is not bound to
-            (``policy.require_origin``).
+        Forbidden: a partner key used from an origin it is not bound to, or
+            without one (``policy.require_origin``, ``request_origin``).
         RateLimited: the caller has used up its allowance (``service/limits.py``).
     """
     cached = getattr(request.state, "principal", None)
@@ -135,7 +148,7 @@ async def get_principal(request: Request,
               f"learner:{principal.learner_id}" if principal.learner_id else
               f"addr:{request.client.host if request.client else '-'}")
     request.app.state.limiter.take(caller)
-    policy.require_origin(principal, request.headers.get("origin"))
+    policy.require_origin(principal, request_origin(request, settings))
     request.state.principal = principal
     return principal
 

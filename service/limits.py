@@ -13,7 +13,7 @@ CORS: a browser's preflight carries no API key, so the preflight is allowed for
 the origins that any active partner key lists (read from the graph, cached for
 ``ORIGINS_TTL_S``); the request itself then carries its key, and
 ``deps.get_principal`` refuses (403) a partner key used from an origin that key
-does not list. Other origins get no ``Access-Control-Allow-Origin``.
+does not list, or without an ``Origin``. Other origins get no ``Access-Control-Allow-Origin``.
 
 The public Open Badges documents (``GET`` / ``HEAD`` under ``PUBLIC_PREFIXES``:
 issuer profiles and keys, revocation and status lists, badges, assertions,
