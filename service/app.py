@@ -38,6 +38,7 @@ from colearn.recommender.recommend import Recommender, ranker_path
 from colearn.service import docs, examples, problems
 from colearn.service.auth import PrincipalCache, token_secret
 from colearn.service.guard import RequestGuard
+from colearn.service.headers import RelativeRedirects
 from colearn.service.methods import HeadAsGet
 from colearn.service.limits import BucketTable, PartnerCORS, TokenBuckets
 from colearn.service.query_params import single_valued_query
@@ -195,6 +196,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     _with_examples(app)
     app.add_middleware(HeadAsGet)  # innermost: HEAD meets every check its GET meets
     app.add_middleware(RequestGuard)
+    app.add_middleware(RelativeRedirects)  # no Location built from the Host header
     app.add_middleware(PartnerCORS)  # outermost: refusals by the guard carry CORS headers too
     app.include_router(health.router)
     app.include_router(learners.router)
