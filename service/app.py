@@ -168,6 +168,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             app.state.follower.start()
         app.state.buckets = buckets if buckets is not None else BucketTable()
         app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst, app.state.buckets)
+        app.state.auth_failures = TokenBuckets(settings.auth_failures_per_minute, settings.auth_failures_per_minute,
+                                               app.state.buckets, kind="auth-failures",
+                                               noun="failed authentications from this address")
         app.state.key_cache = PrincipalCache(settings.key_cache_seconds)
         app.state.mailer = mailer_for(settings)
         forget_expired_tokens(app.state.store)  # claim/sign-in links and refresh tokens a week past expiry
