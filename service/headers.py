@@ -1,4 +1,4 @@
-"""Response headers set for every route: redirects that do not trust ``Host``.
+"""Response headers: redirects that do not trust ``Host``, and the pages' Content-Security-Policy.
 
 Starlette's router redirects ``/badges/`` to ``/badges`` (``redirect_slashes``) with an
 absolute ``Location`` built from the request's ``Host`` header, so ``Host: evil.example``
@@ -7,10 +7,24 @@ sent the caller (or a cache keyed on the path) to ``http://evil.example/badges``
 own scheme and ``Host`` (or the server's address, which Starlette uses when ``Host`` is missing or
 malformed) relative (``/badges``, query kept): a browser resolves it against the URL it
 asked for (RFC 9110 section 10.2.2), whatever ``Host`` said.
+
+``content_security_policy(html)``: the CSP of an HTML page the service serves (the learner
+pages). Scripts run only from this origin and the page's own inline scripts, each allowed by
+its SHA-256 (CSP level 2 hash sources), so an injected script does not run; no plugins
+(``object-src 'none'``), no ``<base>`` (``base-uri 'none'``), no framing
+(``frame-ancestors 'none'``: these pages are never embedded; partner sites embed the widget's
+script, ``/widget/colearn.js``, not a page), forms post only here. Styles may be inline: the
+widget (shown on ``/portfolio``) styles its shadow root with a ``<style>`` element and
+``style`` attributes. Images may come from anywhere and be ``data:``: ``/claim`` shows the badge
+image at ``COLEARN_BASE_URL``, which need not be the origin the page was opened at, and
+``/issue/claim-codes`` draws QR images as ``data:`` URLs (an image runs nothing).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from urllib.parse import quote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -65,3 +79,16 @@ class RelativeRedirects:
 
         await self.app(scope, receive, relative)
 
+
+#: An inline script (no ``src``): group 2 is its text, as the browser hashes it.
+_INLINE_SCRIPT = re.compile(r"<script(\s[^>]*)?>(.*?)</script>", re.S | re.I)
+
+
+def content_security_policy(html: str) -> str:
+    """The ``Content-Security-Policy`` for the page ``html`` (see the module docstring): every
+    inline ``<script>`` of it allowed by its ``'sha256-...'``, nothing else inline."""
+    hashes = "".join(
+        f" 'sha256-{base64.b64encode(hashlib.sha256(m.group(2).encode()).digest()).decode()}'"
+        for m in _INLINE_SCRIPT.finditer(html) if "src=" not in (m.group(1) or "").lower())
+    return (f"default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
+            "img-src * data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
