@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=0)
     #: The most requests a caller may send at once before the per-minute rate applies.
     rate_limit_burst: int = Field(default=120, ge=1)
+    #: Failed authentications (a wrong, revoked or expired key or token) a minute per client
+    #: address, in bursts of as many; past it, that address's requests with credentials get
+    #: 429 before any is checked. 0: no limit.
+    auth_failures_per_minute: int = Field(default=30, ge=0)
 
     #: SMTP server for learners' messages (award notices with claim links, sign-in
     #: links); unset: messages are written as ``.eml`` files to ``mail_outbox``.

@@ -235,13 +235,20 @@ def require_role(principal: Principal | None, action: Action) -> None:
 
 
 def require_origin(principal: Principal, origin: str | None) -> None:
-    """A partner key works only from the web origins listed on it (requests sent
-    without an ``Origin``, from servers, are not browsers' and pass).
+    """A partner key works only from the web origins listed on it: it is meant for
+    browsers on those origins (``service.limits.PartnerCORS``), which send ``Origin``
+    with every cross-origin request. A request carrying one without an ``Origin``
+    (``origin`` None) is refused too.
 
     Raises:
-        Forbidden: a partner key sent from another origin.
+        Forbidden: a partner key sent from another origin, or with no origin.
     """
-    if principal.role == Role.PARTNER and principal.key_id and origin and origin not in principal.origins:
+    if principal.role != Role.PARTNER or not principal.key_id:
+        return
+    if origin is None:
+        raise Forbidden("a partner key is for browsers on the origins it lists: this request has no Origin "
+                        "header (use an organisation or admin key from a server)")
+    if origin not in principal.origins:
         raise Forbidden(f"this partner key is not allowed from origin {origin}")
 
 

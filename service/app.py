@@ -39,6 +39,7 @@ from colearn.recommender.recommend import Recommender, ranker_path
 from colearn.service import docs, examples, problems
 from colearn.service.auth import PrincipalCache, token_secret
 from colearn.service.guard import RequestGuard
+from colearn.service.headers import RelativeRedirects
 from colearn.service.methods import HeadAsGet
 from colearn.service.limits import BucketTable, PartnerCORS, TokenBuckets
 from colearn.service.query_params import single_valued_query
@@ -175,6 +176,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             app.state.follower.start()
         app.state.buckets = buckets if buckets is not None else BucketTable()
         app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst, app.state.buckets)
+        app.state.auth_failures = TokenBuckets(settings.auth_failures_per_minute, settings.auth_failures_per_minute,
+                                               app.state.buckets, kind="auth-failures",
+                                               noun="failed authentications from this address")
         app.state.mailer = mailer_for(settings)
         forget_expired_tokens(app.state.store)  # claim/sign-in links and refresh tokens a week past expiry
         name_unnamed_completions(app.state.store, settings.base_url)  # completions stored before 2026-12-06
@@ -202,6 +206,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     _with_examples(app)
     app.add_middleware(HeadAsGet)  # innermost: HEAD meets every check its GET meets
     app.add_middleware(RequestGuard)
+    app.add_middleware(RelativeRedirects)  # no Location built from the Host header
     app.add_middleware(PartnerCORS)  # outermost: refusals by the guard carry CORS headers too
     app.include_router(health.router)
     app.include_router(learners.router)

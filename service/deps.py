@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -23,6 +24,7 @@ from colearn.errors import Unauthorised
 from colearn.graph.store import GraphStore
 from colearn.recommender.recommend import Recommender
 from colearn.service.auth import Principal, PrincipalCache, Role, principal_for_key, principal_for_token
+from colearn.service.limits import TokenBuckets
 
 
 # The dependencies below that do no I/O are ``async def``: FastAPI runs a plain
@@ -62,6 +64,18 @@ def _credential(request: Request) -> tuple[str, str] | None:
     return (key.strip(), "X-API-Key") if key and key.strip() else None
 
 
+def request_origin(request: Request, settings: Settings) -> str | None:
+    """The web origin a request comes from: its ``Origin`` header; else, for a browser's
+    same-origin request (``Sec-Fetch-Site: same-origin``: browsers send no ``Origin`` on a
+    same-origin ``GET``, e.g. the widget on ``/demo``), the service's own origin, from
+    ``Settings.base_url`` (never from the ``Host`` header); else None."""
+    origin = request.headers.get("origin")
+    if origin is None and request.headers.get("sec-fetch-site") == "same-origin":
+        own = urlsplit(settings.base_url)
+        return f"{own.scheme}://{own.netloc}"
+    return origin
+
+
 def _refused(presented: str, header: str) -> Unauthorised:
     """Why a credential that names no caller is refused, naming the credential: the
     ``X-API-Key`` header carries API keys, so what fails there is an API key; a
@@ -99,9 +113,11 @@ async def get_principal(request: Request,
             or credentials that are unknown, revoked, expired or forged; the
             message names the credential (``_refused``: the API key of
             ``X-API-Key``, else an API key or learner token by its form).
-        Forbidden: a partner key used from an origin it is not bound to
-            (``policy.require_origin``).
-        RateLimited: the caller has used up its allowance (``service/limits.py``).
+        Forbidden: a partner key used from an origin it is not bound to, or
+            without one (``policy.require_origin``, ``request_origin``).
+        RateLimited: the caller has used up its allowance, or its address has
+            failed authentication more than ``Settings.auth_failures_per_minute``
+            allows (``service/limits.py``).
     """
     cached = getattr(request.state, "principal", None)
     if cached is not None:
@@ -109,35 +125,51 @@ async def get_principal(request: Request,
     # the app's store and settings from its state, not as sub-dependencies: each
     # dependency FastAPI solves costs CPU on every request (py-spy, what next at L)
     state = request.app.state
-    store: GraphStore = state.store
     settings: Settings = state.settings
+    address = request.client.host if request.client else "-"
+    failures: TokenBuckets | None = getattr(state, "auth_failures", None)
+    if "authorization" not in request.headers and "x-api-key" not in request.headers:
+        failures = None  # no credential, no failed attempt: anonymous callers meet the API's limit
+    if failures is not None:
+        failures.take(address, spend=False)  # an address that failed too often: 429, nothing checked
+    try:
+        principal = await _authenticate(request, state.store, settings)
+    except Unauthorised:
+        if failures is not None:
+            failures.take(address)
+        raise
+    caller = (f"key:{principal.key_id}" if principal.key_id else
+              f"learner:{principal.learner_id}" if principal.learner_id else f"addr:{address}")
+    state.limiter.take(caller)
+    policy.require_origin(principal, request_origin(request, settings))
+    request.state.principal = principal
+    return principal
+
+
+async def _authenticate(request: Request, store: GraphStore, settings: Settings) -> Principal:
+    """The caller named by the request's credential (``get_principal``, which counts failures).
+
+    Raises:
+        Unauthorised: no credential (unless anonymous access is configured), or one
+            that names no caller (``_refused``).
+    """
     credential = _credential(request)
     if credential is None:
         if settings.anonymous_role is None:
             raise Unauthorised("credentials required: an API key or a learner token")
-        principal = Principal(role=Role(settings.anonymous_role))
-    elif (presented := credential[0]).startswith("col_"):
+        return Principal(role=Role(settings.anonymous_role))
+    if (presented := credential[0]).startswith("col_"):
         keys: PrincipalCache | None = getattr(request.app.state, "key_cache", None)
         found = keys.get(presented) if keys is not None else None
         if found is None:
             found = await run_in_threadpool(principal_for_key, store, presented)
             if found is not None and keys is not None:
                 keys.put(presented, found)
-        if found is None:
-            raise _refused(presented, credential[1])
-        principal = found
-    else:
+    else:  # a learner token (in X-API-Key too, as before), or nothing valid
         found = principal_for_token(request.app.state.token_secret, presented)
-        if found is None:  # a learner token (in X-API-Key too, as before), or nothing valid
-            raise _refused(presented, credential[1])
-        principal = found
-    caller = (f"key:{principal.key_id}" if principal.key_id else
-              f"learner:{principal.learner_id}" if principal.learner_id else
-              f"addr:{request.client.host if request.client else '-'}")
-    request.app.state.limiter.take(caller)
-    policy.require_origin(principal, request.headers.get("origin"))
-    request.state.principal = principal
-    return principal
+    if found is None:
+        raise _refused(presented, credential[1])
+    return found
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -7,7 +7,9 @@ The Swagger UI and ReDoc bundles come from the ``fastapi-offline`` package
 ``redoc.standalone.js`` and a favicon in its ``static/`` folder) and are
 served under ``/docs-assets/``. The pages themselves are FastAPI's own
 (``get_swagger_ui_html``, ``get_redoc_html``) pointed at those files, without
-Google Fonts. The security schemes that make "Try it out" authenticate are
+Google Fonts, never framed (``NOT_FRAMED``), and Swagger UI does not keep a key pasted
+into "Authorize" (``persistAuthorization`` off: it would sit in the browser's
+``localStorage`` for any script of this origin to read). The security schemes that make "Try it out" authenticate are
 declared where credentials are read (``service/deps.py``).
 """
 
@@ -30,6 +32,17 @@ def assets_dir() -> Path:
     return Path(str(resources.files("fastapi_offline").joinpath("static")))
 
 
+#: The documentation pages are never shown in another site's frame (where a click could be
+#: steered onto "Authorize" or "Execute"): ``X-Frame-Options`` and CSP ``frame-ancestors``.
+NOT_FRAMED = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
+
+
+def not_framed(page: HTMLResponse) -> HTMLResponse:
+    """``page`` with the ``NOT_FRAMED`` headers."""
+    page.headers.update(NOT_FRAMED)
+    return page
+
+
 def install(app: FastAPI) -> None:
     """Serve ``/docs``, ``/redoc`` and their assets from the app (create the app with
     ``docs_url=None, redoc_url=None``)."""
@@ -38,11 +51,12 @@ def install(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
+        return not_framed(get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json", title=f"{title}: API documentation",
             swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS}/favicon.png", oauth2_redirect_url="/docs/oauth2-redirect",
-            swagger_ui_parameters={"persistAuthorization": True, "tryItOutEnabled": False})
+            # persistAuthorization off: a key pasted into "Authorize" is not kept in localStorage
+            swagger_ui_parameters={"persistAuthorization": False, "tryItOutEnabled": False}))
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
     def swagger_ui_redirect() -> HTMLResponse:
@@ -50,6 +64,6 @@ def install(app: FastAPI) -> None:
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
-        return get_redoc_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{title}: API reference",
-                              redoc_js_url=f"{ASSETS}/redoc.standalone.js", redoc_favicon_url=f"{ASSETS}/favicon.png",
-                              with_google_fonts=False)
+        return not_framed(get_redoc_html(openapi_url=app.openapi_url or "/openapi.json",
+                                         title=f"{title}: API reference", redoc_js_url=f"{ASSETS}/redoc.standalone.js",
+                                         redoc_favicon_url=f"{ASSETS}/favicon.png", with_google_fonts=False))

@@ -3,6 +3,9 @@
 Rate limits: a token bucket per caller (an API key, a learner, or the client
 address of an anonymous request): ``burst`` requests at once, refilled at
 ``per_minute / 60`` a second. Over it, the answer is 429 with ``Retry-After``.
+Failed authentication (a wrong, revoked or expired key or token) is counted per
+client address too (``deps.get_principal``): past its allowance, that address's
+requests with credentials get 429 before any credential is checked.
 The buckets live in a ``BucketTable`` in shared memory, made before
 ``colearn serve --workers N`` forks, so its workers spend one allowance per
 caller between them. Each replica (machine) still counts alone, so behind a
@@ -13,7 +16,7 @@ CORS: a browser's preflight carries no API key, so the preflight is allowed for
 the origins that any active partner key lists (read from the graph, cached for
 ``ORIGINS_TTL_S``); the request itself then carries its key, and
 ``deps.get_principal`` refuses (403) a partner key used from an origin that key
-does not list. Other origins get no ``Access-Control-Allow-Origin``.
+does not list, or without an ``Origin``. Other origins get no ``Access-Control-Allow-Origin``.
 
 The public Open Badges documents (``GET`` / ``HEAD`` under ``PUBLIC_PREFIXES``:
 issuer profiles and keys, revocation and status lists, badges, assertions,
@@ -75,10 +78,10 @@ class BucketTable:
         self._file = tempfile.TemporaryFile()
         self._threads = threading.Lock()
 
-    def take(self, kind: str, caller: str, rate: float, burst: int, now: float) -> float:
+    def take(self, kind: str, caller: str, rate: float, burst: int, now: float, spend: bool = True) -> float:
         """Spend one token of ``caller``'s bucket of ``kind`` (``rate`` tokens a second, at most
-        ``burst``); returns 0.0, or the seconds until one token is back when the bucket is empty
-        (nothing spent)."""
+        ``burst``; with ``spend`` False, only look); returns 0.0, or the seconds until one token
+        is back when the bucket is empty (nothing spent)."""
         key = int.from_bytes(hashlib.blake2b(f"{kind}\0{caller}".encode(), digest_size=8).digest(), "little") or 1
         home = key % SLOTS
         with self._threads:
@@ -90,7 +93,7 @@ class BucketTable:
                 if tokens < 1.0:
                     self._tokens[row] = tokens
                     return (1.0 - tokens) / rate
-                self._tokens[row] = tokens - 1.0
+                self._tokens[row] = tokens - 1.0 if spend else tokens
                 return 0.0
             finally:
                 fcntl.lockf(self._file, fcntl.LOCK_UN)
@@ -121,17 +124,20 @@ class TokenBuckets:
             None. Give every ``TokenBuckets`` of a server the one table made before its
             workers fork.
         kind: tells this limit's buckets from other limits' in the table.
+        noun: what is counted, as a 429 names it (``too many requests: ...``).
     """
 
-    def __init__(self, per_minute: float, burst: int, table: BucketTable | None = None, kind: str = "api") -> None:
+    def __init__(self, per_minute: float, burst: int, table: BucketTable | None = None, kind: str = "api",
+                 noun: str = "requests") -> None:
         self.per_minute = per_minute
         self.burst = max(1, burst)
         self._rate = per_minute / 60.0
         self.table = table if table is not None else BucketTable()
         self.kind = kind
+        self.noun = noun
 
-    def take(self, caller: str, now: float | None = None) -> None:
-        """Spend one token of ``caller``'s bucket.
+    def take(self, caller: str, now: float | None = None, spend: bool = True) -> None:
+        """Spend one token of ``caller``'s bucket (with ``spend`` False: only check that one is there).
 
         Raises:
             RateLimited: the bucket is empty; ``retry_after`` says when one token is back.
@@ -139,10 +145,10 @@ class TokenBuckets:
         if self.per_minute <= 0:
             return
         now = time.monotonic() if now is None else now
-        wait_s = self.table.take(self.kind, caller, self._rate, self.burst, now)
+        wait_s = self.table.take(self.kind, caller, self._rate, self.burst, now, spend)
         if wait_s > 0:
             wait = max(1, math.ceil(wait_s))
-            raise RateLimited(f"too many requests: at most {self.per_minute:g} a minute "
+            raise RateLimited(f"too many {self.noun}: at most {self.per_minute:g} a minute "
                               f"(bursts of {self.burst}); try again in {wait} s", retry_after=wait)
 
 

@@ -33,6 +33,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from colearn.domain.awards import is_expired
 from colearn.errors import NotFound
 from colearn.openbadges.documents import criteria_beyond_description
+from colearn.service.headers import content_security_policy
 from colearn.service.openbadges_deps import PublisherDep
 
 router = APIRouter(tags=["learner pages"])
@@ -48,8 +49,15 @@ def page_text(name: str) -> str:
     return resources.files("colearn.service").joinpath("pages", name).read_text(encoding="utf-8")
 
 
+def html_page(html: str, status: int = 200) -> HTMLResponse:
+    """``html`` answered as a page: not cached unchecked, never framed, and with a
+    Content-Security-Policy allowing only its own inline scripts (``headers.content_security_policy``)."""
+    return HTMLResponse(html, status_code=status,
+                        headers={**_HEADERS, "Content-Security-Policy": content_security_policy(html)})
+
+
 def _page(name: str) -> HTMLResponse:
-    return HTMLResponse(page_text(f"{name}.html"), headers=_HEADERS)
+    return html_page(page_text(f"{name}.html"))
 
 
 @router.get("/", response_class=RedirectResponse, status_code=307)
@@ -122,12 +130,11 @@ def linkedin_url(name: str, issuer: str, issued_on: int, expires_on: int | None,
 def notice_page(status: int, title: str, text: str) -> HTMLResponse:
     """A short HTML page answering ``status`` (a browser opens ``/share/...``: it gets a
     page to read, not a problem document)."""
-    return HTMLResponse(f"""<!doctype html>
+    return html_page(f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title><link rel="stylesheet" href="/pages/learner.css"><meta name="robots" content="noindex"></head>
 <body><header class="top"><strong>colearn</strong><span>Open Badge</span></header>
-<main><section class="card"><h1>{escape(title)}</h1><p>{escape(text)}</p></section></main></body></html>""",
-                        status_code=status, headers=_HEADERS)
+<main><section class="card"><h1>{escape(title)}</h1><p>{escape(text)}</p></section></main></body></html>""", status)
 
 
 #: What ``/learners/{id}`` answers: awards to a learner by ``learner_id`` (claim codes, the
@@ -241,7 +248,7 @@ document.getElementById("verify").addEventListener("click", async () => {{
     c.el("strong", {{ text: k.name }}), ": " + k.detail)));
 }});
 </script></body></html>"""
-    return HTMLResponse(html, headers=_HEADERS)
+    return html_page(html)
 
 
 def escape_js(text: str) -> str:

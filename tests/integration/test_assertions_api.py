@@ -37,7 +37,8 @@ def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict[st
             "admin": {"X-API-Key": create_key(store, "admin").secret},
             "college": {"X-API-Key": create_key(store, "organisation", organisation_id="college").secret},
             "club": {"X-API-Key": create_key(store, "organisation", organisation_id="club").secret},
-            "partner": {"X-API-Key": create_key(store, "partner", origins=["https://p.example"]).secret},
+            "partner": {"X-API-Key": create_key(store, "partner", origins=["https://p.example"]).secret,
+                        "Origin": "https://p.example"},
         }
         yield client, keys
 

@@ -98,7 +98,6 @@ def test_who_may_read_next(client: TestClient, seeded: GraphStore) -> None:
     assert client.get(url, headers={"Authorization": "Bearer col_x_y"}).status_code == 401
     assert client.get(url, headers={"Authorization": "Basic abc"}).status_code == 401
     assert client.get(url, headers={"Authorization": f"Bearer {admin}"}).status_code == 200
-    assert client.get(url, headers={"X-API-Key": partner}).status_code == 200
     assert client.get(url, headers={"Authorization": f"Bearer {l1}"}).status_code == 200
     assert client.get(url, headers={"Authorization": f"Bearer {l2}"}).status_code == 403
     assert client.get(url, headers={"Authorization": f"Bearer {org}"}).status_code == 403
@@ -109,6 +108,30 @@ def test_who_may_read_next(client: TestClient, seeded: GraphStore) -> None:
     # what the learner gets: badges they do not hold
     items = client.get(url, headers={"Authorization": f"Bearer {l1}"}).json()["items"]
     assert [i["badge_id"] for i in items] == ["b2"]
+
+
+def test_a_partner_key_needs_an_origin_it_lists(seeded: GraphStore, tmp_path: Path) -> None:
+    """A partner key is for browsers on its origins (docs/roles.md): sent without an
+    ``Origin`` (curl, a server) it is refused with a problem saying why. A browser's
+    same-origin ``GET`` carries no ``Origin`` (``Sec-Fetch-Site: same-origin``, the widget
+    on ``/demo``): that counts as the service's own origin, from ``COLEARN_BASE_URL``."""
+    partner = create_key(seeded, "partner", origins=["https://partner.example"]).secret
+    own = create_key(seeded, "partner", origins=["https://colearn.example"]).secret
+    app = create_app(Settings(data_dir=tmp_path, base_url="https://colearn.example/api"), store=seeded)
+    url = "/learners/l1/next"
+    with TestClient(app) as c:
+        bare = c.get(url, headers={"X-API-Key": partner})
+        assert bare.status_code == 403, bare.text
+        assert bare.headers["content-type"].startswith("application/problem+json")
+        assert bare.json()["type"] == "/problems/forbidden" and "no Origin header" in bare.json()["detail"]
+        assert c.get(url, headers={"Authorization": f"Bearer {partner}"}).status_code == 403
+        assert c.get(url, headers={"X-API-Key": partner, "Origin": "https://partner.example"}).status_code == 200
+        same = {"Sec-Fetch-Site": "same-origin"}
+        assert c.get(url, headers={"X-API-Key": own, **same}).status_code == 200
+        assert c.get(url, headers={"X-API-Key": partner, **same}).status_code == 403
+        # the Host header does not make a same-origin request come from the host it names
+        assert c.get(url, headers={"X-API-Key": partner, "Host": "partner.example", **same}).status_code == 403
+        assert c.get(url, headers={"X-API-Key": own, "Sec-Fetch-Site": "cross-site"}).status_code == 403
 
 
 def test_anonymous_partner_mode(seeded: GraphStore, tmp_path: Path) -> None:

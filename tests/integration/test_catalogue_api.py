@@ -30,7 +30,8 @@ def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict[st
             "partner": create_key(store, "partner", origins=["https://partner.example"]).secret}
     app = create_app(Settings(data_dir=tmp_path), store=store)
     with TestClient(app) as client:
-        yield client, {k: {"X-API-Key": v} for k, v in keys.items()}
+        origin = {"partner": {"Origin": "https://partner.example"}}  # a partner key is used from its origin
+        yield client, {k: {"X-API-Key": v, **origin.get(k, {})} for k, v in keys.items()}
 
 
 def test_lists_filter_and_page_like_the_yaml(api) -> None:

@@ -139,3 +139,30 @@ def test_invalid_utf8_in_a_csv_is_refused_not_mangled(api, store: GraphStore) ->
                                 headers={**h["college"], "Content-Type": "text/csv"}), 422)
     assert "UTF-8" in body["detail"] and "record 3" in body["detail"]
     assert _count(store, Label.ASSERTION) == 0
+
+
+def test_a_trailing_slash_redirect_never_names_the_host_header(api) -> None:
+    """``/badges/`` redirects to ``/badges`` (Starlette's ``redirect_slashes``), which built an
+    absolute ``Location`` from the ``Host`` header: ``Host: evil.example`` sent the caller to
+    ``http://evil.example/badges``. The ``Location`` is relative now, query kept."""
+    client, keys = api
+    for host in ("evil.example", "evil.example:8443", "evil example", "evil.example/x"):
+        r = client.get("/badges/?themes=digital", headers={"Host": host, **keys["college"]}, follow_redirects=False)
+        assert r.status_code == 307, (host, r.status_code, r.text)
+        assert r.headers["location"] == "/badges?themes=digital", (host, r.headers["location"])
+    normal = client.get("/badges/", headers=keys["college"], follow_redirects=False)
+    assert normal.status_code == 307 and normal.headers["location"] == "/badges"
+    assert client.get("/badges/", headers=keys["college"]).status_code == 200  # followed, it answers
+    # the redirect the app makes on purpose keeps its own Location
+    assert client.get("/", headers={"Host": "evil.example"}, follow_redirects=False).headers["location"] == "/portfolio"
+
+
+def test_relative_location() -> None:
+    from colearn.service.headers import relative_location
+
+    assert relative_location(b"http://h:1/a?b=c", ("http://h:1",)) == b"/a?b=c"
+    assert relative_location(b"http://h//other.example/", ("http://h",)) == b"/other.example/"
+    assert relative_location(b"http://evil%20host/a", ("http://x", "http://evil host")) == b"/a"
+    assert relative_location(b"https://elsewhere.example/a", ("http://h",)) == b"https://elsewhere.example/a"
+    assert relative_location(b"http://h.example/a", ("http://h",)) == b"http://h.example/a"
+    assert relative_location(b"/a", ("http://h",)) == b"/a"

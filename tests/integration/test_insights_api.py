@@ -126,7 +126,7 @@ def test_only_admin_and_organisation_keys(api) -> None:
     secret = client.app.state.token_secret
     for path in ENDPOINTS:
         assert client.get(path).status_code == 401
-        assert client.get(path, headers={"X-API-Key": keys["partner"]}).status_code == 403
+        assert client.get(path, headers={"X-API-Key": keys["partner"], "Origin": "https://p.example"}).status_code == 403
         learner = {"Authorization": f"Bearer {issue_learner_token(secret, 'bf-0001')}"}
         assert client.get(path, headers=learner).status_code == 403
 

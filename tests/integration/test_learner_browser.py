@@ -33,6 +33,9 @@ from tests.browser import launch, require_chromium
 SHOTS = REPO / "docs" / "screenshots"
 
 sync_playwright = require_chromium()
+# locator assertions, not wait_for_function: the pages' Content-Security-Policy allows no
+# eval, and Playwright evaluates a wait_for_function string with it
+expect = pytest.importorskip("playwright.sync_api").expect
 Controller = pytest.importorskip("aiosmtpd.controller").Controller
 
 ORG, BADGE, OPPORTUNITY = "brackenford-libraries", "digital-explorer", "coding-taster-saturday"
@@ -206,7 +209,7 @@ def test_claim_code_once_per_learner_limit_and_expiry(world) -> None:
     bo = browser.new_context().new_page()
     _sign_in(bo, api, inbox, "bo@example.org")
     bo.goto(claim_url)
-    bo.wait_for_function("document.getElementById('code').value.length > 0")
+    expect(bo.locator("#code")).not_to_have_value("", timeout=30_000)
     bo.click("form button[type=submit]")
     bo.wait_for_selector("#status .message.error")
     status = bo.inner_text("#status")
@@ -220,10 +223,10 @@ def test_claim_code_once_per_learner_limit_and_expiry(world) -> None:
     time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.5)
     bo.fill("#code", r.json()["code"])
     bo.click("form button[type=submit]")
-    bo.wait_for_function("document.querySelector('#status').innerText.includes('expired')")
+    expect(bo.locator("#status")).to_contain_text("expired", timeout=30_000)
     # the organisation's list counts the one claim
     org_page.click("#who button[type=submit]")
-    org_page.wait_for_function("document.querySelectorAll('#list tr').length === 2")
+    expect(org_page.locator("#list tr")).to_have_count(2, timeout=30_000)
     rows = org_page.locator("#list tr").all_inner_texts()
     assert "1 / 1" in rows[1] and "0 / 10" in rows[0]
 
@@ -260,7 +263,7 @@ def test_a_cut_off_link_says_so_and_the_home_list_offers_districts(world) -> Non
         assert page.inner_text("#status") == "This link is incomplete: copy the whole link from the mail.", where
     _sign_in(page, api, inbox, "max@example.org")
     page.wait_for_url(re.compile(r"/portfolio"))
-    page.wait_for_function("document.querySelectorAll('#home option').length > 1")
+    page.locator("#home option").nth(1).wait_for(state="attached")
     offered = page.locator("#home option").evaluate_all("els => els.map(e => e.value).filter(v => v)")
     session = page.evaluate("JSON.parse(localStorage.getItem('colearn.session'))")
     places = httpx.get(f"{api}/places", params={"limit": 100},

@@ -53,3 +53,37 @@ def test_a_home_district_is_a_district_not_a_venue(store: GraphStore, tmp_path: 
                 "place that lies within no other")}], r.text
         after = client.get("/me", headers=me).json()
     assert (after["home_place"], after["interests"]) == ("north", "")  # nothing written
+
+
+def test_pages_have_a_content_security_policy_allowing_only_their_own_scripts(store: GraphStore,
+                                                                             tmp_path: Path) -> None:
+    """The learner pages had inline scripts and no CSP; /docs could be framed and Swagger UI
+    kept a pasted key in localStorage. Each page now answers a CSP whose ``script-src`` is
+    this origin and the SHA-256 of each of its own inline scripts (no ``'unsafe-inline'``:
+    an injected script does not run), with ``object-src``, ``base-uri`` and
+    ``frame-ancestors`` 'none'; /docs and /redoc are never framed."""
+    import base64
+    import hashlib
+    import re
+
+    with learner_client(store, tmp_path) as (client, _):
+        key = {"X-API-Key": create_key(store, "organisation", organisation_id="college").secret}
+        award = client.post("/organisations/college/badges/web/assertions", headers=key,
+                            json={"recipient": {"type": "email", "identity": "csp@example.org"}}).json()
+        for path in ("/claim", "/signin", "/portfolio", "/redeem", "/issue/claim-codes", f"/share/{award['id']}",
+                     "/share/never-issued", "/learners/anyone"):
+            r = client.get(path)
+            assert r.headers["content-type"].startswith("text/html"), path
+            csp = dict(part.strip().split(" ", 1) for part in r.headers["content-security-policy"].split(";"))
+            for directive in ("object-src", "base-uri", "frame-ancestors"):
+                assert csp[directive] == "'none'", (path, directive, csp)
+            assert r.headers["x-frame-options"] == "DENY", path
+            inline = re.findall(r"<script>(.*?)</script>", r.text, re.S)
+            allowed = {f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in inline}
+            assert set(csp["script-src"].split()) == {"'self'"} | allowed, (path, csp["script-src"])
+            assert bool(inline) == (path not in ("/share/never-issued", "/learners/anyone")), path
+        for path in ("/docs", "/redoc"):
+            r = client.get(path)
+            assert r.headers["x-frame-options"] == "DENY", path
+            assert "frame-ancestors 'none'" in r.headers["content-security-policy"], path
+        assert '"persistAuthorization": false' in client.get("/docs").text

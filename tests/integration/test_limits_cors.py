@@ -172,3 +172,32 @@ def test_a_partner_page_may_post_to_the_routes_partners_call(store: GraphStore, 
         elsewhere = client.options("/visitors/next", headers={"Origin": "https://evil.example",
                                                               "Access-Control-Request-Method": "POST"})
         assert elsewhere.status_code == 400 and "access-control-allow-origin" not in elsewhere.headers
+
+
+def test_failed_authentication_is_limited_per_address(store: GraphStore, tmp_path: Path) -> None:
+    """Wrong keys and tokens were answered 401 without end (400 at once all got 401). Past
+    ``auth_failures_per_minute`` failures, the address gets 429 with ``Retry-After`` for any
+    request with credentials, before they are checked (a valid key too: no oracle), and
+    failures from another address, or requests without credentials, are not held back."""
+    good = create_key(store, "admin").secret
+    from colearn.service.limits import BucketTable
+
+    app = create_app(Settings(data_dir=tmp_path, auth_failures_per_minute=3, anonymous_role="partner"), store=store,
+                     buckets=BucketTable())  # one table for both clients below, as forked workers share one
+    with TestClient(app) as client:
+        wrong = [{"X-API-Key": "col_nope_secret"}, {"Authorization": "Bearer not-a-token"},
+                 {"Authorization": "Basic abc"}]
+        assert [client.get("/themes", headers=h).status_code for h in wrong] == [401, 401, 401]
+        for headers in (wrong[0], {"X-API-Key": good}):
+            r = client.get("/themes", headers=headers)
+            assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1, r.text
+            assert r.json()["type"] == "/problems/rate-limited" and "failed authentications" in r.json()["detail"]
+        assert client.get("/themes").status_code == 200  # no credentials: not a failed attempt
+    with TestClient(app, client=("203.0.113.9", 50000)) as other:  # another address: its own allowance
+        assert other.get("/themes", headers={"X-API-Key": good}).status_code == 200
+        assert other.get("/themes", headers=wrong[0]).status_code == 401
+    with TestClient(app) as again:  # the first address is still held back
+        assert again.get("/themes", headers={"X-API-Key": good}).status_code == 429
+    unlimited = create_app(Settings(data_dir=tmp_path, auth_failures_per_minute=0), store=store)
+    with TestClient(unlimited) as client:
+        assert {client.get("/themes", headers=wrong[0]).status_code for _ in range(40)} == {401}

@@ -361,7 +361,8 @@ def world(store: GraphStore, tmp_path: Path):
                 "admin": {"X-API-Key": create_key(store, "admin").secret},
                 "org-owner": {"X-API-Key": create_key(store, "organisation", organisation_id=OWNER).secret},
                 "org-other": {"X-API-Key": create_key(store, "organisation", organisation_id=OTHER).secret},
-                "partner": {"X-API-Key": create_key(store, "partner", origins=["https://p.example"]).secret},
+                "partner": {"X-API-Key": create_key(store, "partner", origins=["https://p.example"]).secret,
+                            "Origin": "https://p.example"},
                 "learner-self": {"Authorization": f"Bearer {issue_learner_token(secret, SELF)}"},
                 "learner-other": {"Authorization": f"Bearer {issue_learner_token(secret, OTHER_LEARNER)}"},
             }

@@ -154,9 +154,11 @@ def test_partner_origins() -> None:
     partner = CALLERS["partner"]
     assert partner is not None
     policy.require_origin(partner, "https://p.example")
-    policy.require_origin(partner, None)  # not from a browser
+    with pytest.raises(Forbidden, match="no Origin header"):
+        policy.require_origin(partner, None)  # not from a browser on its origins
     with pytest.raises(Forbidden, match="origin https://evil.example"):
         policy.require_origin(partner, "https://evil.example")
     admin = CALLERS["admin"]
     assert admin is not None
     policy.require_origin(admin, "https://evil.example")
+    policy.require_origin(admin, None)
