@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     #: up to a fifth of them at once).
     signin_emails_per_client_hour: int = Field(default=300, ge=1)
     claim_code_tries_per_minute: int = Field(default=10, ge=1)
+    #: Award notices mailed per recipient address an hour (from every organisation together);
+    #: beyond it an award is still made, its notice held (the answer says so).
+    award_notices_per_address_hour: int = Field(default=5, ge=1)
+    #: Award notices one organisation may have mailed a day (as above beyond it).
+    award_notices_per_organisation_day: int = Field(default=2000, ge=1)
 
     neo4j_uri: str | None = Field(
         default=None, validation_alias=AliasChoices("NEO4J_URI", "COLEARN_NEO4J_URI")

@@ -122,6 +122,11 @@ class AssertionPublic(BaseModel):
                                                                  "nothing was written")
     dry_run: bool | None = Field(default=None, description="true in a single award's dry run (?dry_run=true): "
                                                            "nothing was written, would_create says what would be")
+    notice_held: str | None = Field(default=None, description="why this award's notice was not sent: over the cap "
+                                                                "on award notices per recipient address an hour or "
+                                                                "per organisation a day (the award is made and "
+                                                                "waits for the learner, who sees it on signing in); "
+                                                                "null when a notice was sent or none was due")
 
 
 class Refused(BaseModel):
@@ -145,6 +150,11 @@ class AssertionsPublic(BaseModel):
                                                      "be)")
     would_create: int | None = Field(default=None, description="only in a dry run (else null): how many awards "
                                                                 "the upload would create")
+    notices_held: int = Field(default=0, description="how many new awards' notices were held by the caps on "
+                                                     "award notices (each says why in notice_held)")
+    not_shown: int = Field(default=0, description="only in a dry run: the awards after the first 1,000 that data "
+                                                  "leaves out (count and would_create include them; refused lists "
+                                                  "every refused record)")
 
 
 class RevokeIn(BaseModel):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -47,6 +48,7 @@ from colearn.service.auth import Principal, Role
 from colearn.service.catalogue import request_fields
 from colearn.errors import UnsupportedMediaType
 from colearn.service.bodies import media_type, read_body
+from colearn.service.bulk_limits import bulk_awards
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.guard import MAX_CSV_BYTES
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
@@ -62,6 +64,9 @@ _ERRORS = problem_responses(401, 403, 404, 409, 422, 429)
 CSV_MAX_BYTES = MAX_CSV_BYTES
 #: Media types read as CSV text.
 CSV_MEDIA_TYPES = ("text/csv", "text/plain", "application/csv")
+#: The awards a bulk dry run lists in ``data`` (the first ones; ``not_shown`` counts the rest):
+#: a 100,000-row file's every award once made a 77 MB answer.
+DRY_RUN_SHOWN = 1_000
 
 
 def _time(epoch_s: int | None) -> datetime | None:
@@ -75,16 +80,17 @@ def _links(pub: Publisher, assertion_id: str) -> AssertionLinks:
                           baked_svg=u.baked(assertion_id, "svg"))
 
 
-def _award_public(pub: Publisher, a: Award) -> AssertionPublic:
+def _award_public(pub: Publisher, a: Award, held: dict[str, str] | None = None) -> AssertionPublic:
     """An award as answered; one a dry run would create exists nowhere, so it has no ``status``,
-    only the ``would_status`` it would have (``would_create`` true)."""
+    only the ``would_status`` it would have (``would_create`` true). ``held``: why awards' notices
+    were held (``notify_awards``), by assertion id."""
     new = a.would_create is True
     return AssertionPublic(id=a.id, badge_id=a.badge_id, learner_id=a.learner_id,
                            status=None if new else a.status, would_status=a.status if new else None,
                            issued_on=_time(a.issued_on), expires_on=_time(a.expires_on),
                            expired=awards.is_expired(a.expires_on), revocation_reason=a.revocation_reason,
                            created=a.created if a.would_create is None else None, would_create=a.would_create,
-                           detail=a.detail, links=_links(pub, a.id))
+                           detail=a.detail, links=_links(pub, a.id), notice_held=(held or {}).get(a.id))
 
 
 def _record_public(pub: Publisher, r: awards.AssertionRecord) -> AssertionPublic:
@@ -127,6 +133,21 @@ def _refused_with_shapes(pub: Publisher, org_id: str, reqs: list[AwardRequest], 
                         [(e["field"], e["message"]) for _, e in entries])
 
 
+def _bulk_answer(pub: Publisher, report: awards.AwardReport, *, dry_run: bool,
+                 held: dict[str, str] | None = None) -> Response:
+    """A list's or a CSV's answer (``AssertionsPublic``), serialised here (on the caller's thread, off the
+    event loop): 201 when it created any award, else 200. A dry run's ``data`` is its first
+    ``DRY_RUN_SHOWN`` awards (``not_shown`` counts the rest); its ``refused`` is complete."""
+    shown = report.awards[:DRY_RUN_SHOWN] if dry_run else report.awards
+    held = held or {}
+    answer = AssertionsPublic(data=[_award_public(pub, a, held) for a in shown], count=len(report.awards),
+                              created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused],
+                              dry_run=dry_run, would_create=report.would_create if dry_run else None,
+                              notices_held=len(held), not_shown=len(report.awards) - len(shown))
+    return Response(answer.model_dump_json(), status_code=201 if report.created else 200,
+                    media_type="application/json")
+
+
 @router.post(
     "/organisations/{org_id}/badges/{badge_id}/assertions",
     response_model=AssertionPublic | AssertionsPublic, status_code=201,
@@ -140,13 +161,20 @@ def award(
     body: Annotated[AwardBody, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)] = None,
     dry_run: bool = False,
-) -> AssertionPublic | AssertionsPublic:
+) -> AssertionPublic | Response:
     """Award a badge to one learner (an object) or to several (a list, one statement
     per 5,000 items; it lands whole or not at all: with any item refused nothing is awarded, 422
     with one ``errors`` entry per refused item, ``body.<index>``).
 
     An award to an email address sends the learner a notice with a single-use
-    claim link (``/claim``); a retry sends nothing.
+    claim link (``/claim``); a retry sends nothing. Notices are capped per recipient
+    address an hour (``COLEARN_AWARD_NOTICES_PER_ADDRESS_HOUR``) and per organisation a
+    day (``COLEARN_AWARD_NOTICES_PER_ORGANISATION_DAY``): over a cap the award is made
+    all the same, its notice is not sent, and the award's ``notice_held`` says why (a
+    list's ``notices_held`` counts them).
+
+    A list is a bulk award: one at a time per organisation (in a server process); another
+    while one is in flight answers 429 with ``Retry-After``.
 
     A recipient URL that is a learner's page here (``{base URL}/learners/{id}``) without
     ``learner_id`` is that learner (422 on ``recipient.identity`` when there is none).
@@ -166,7 +194,9 @@ def award(
     ``?dry_run=true`` writes nothing, sends no notice and answers 200 with what
     the call would give, as the CSV dry run does: ``dry_run`` true, each award's
     ``would_create`` (true: it would be new) with ``created`` null, and for a
-    list ``created`` 0 and ``would_create`` counting the awards it would make. An
+    list ``created`` 0, ``would_create`` counting the awards it would make, ``data``
+    the first 1,000 awards (``DRY_RUN_SHOWN``; ``not_shown`` counts the rest) and
+    ``refused`` every refused item. An
     award it would make has ``status`` null and ``would_status`` (``issued``): it
     does not exist; one a key names, or the learner holds, is answered as stored,
     as a real retry answers it.
@@ -185,9 +215,16 @@ def award(
         if dry_run:
             response.status_code = 200
             return _award_public(pub, made).model_copy(update={"dry_run": True})
-        notify_awards(request, pub.store, awards.AwardReport(awards=[made], requests=[req]))
+        held = notify_awards(request, pub.store, awards.AwardReport(awards=[made], requests=[req]), org_id)
         response.status_code = 201 if made.created else 200
-        return _award_public(pub, made)
+        return _award_public(pub, made, held)
+    with bulk_awards(request).hold(org_id, f"a bulk award for organisation '{org_id}'"):
+        return _award_list(request, pub, org_id, badge_id, body, idempotency_key, dry_run, pepper)
+
+
+def _award_list(request: Request, pub: Publisher, org_id: str, badge_id: str, body: Sequence[AwardCreate | None],
+                idempotency_key: str | None, dry_run: bool, pepper: bytes) -> Response:
+    """The list form of ``award`` (one bulk award of ``org_id`` at a time)."""
     shaped = [(i, item) for i, item in enumerate(body) if item is not None]
     reqs = [_request(item, badge_id, item.idempotency_key or (f"{idempotency_key}:{i}" if idempotency_key else None),
                      pub) for i, item in shaped]
@@ -195,16 +232,10 @@ def award(
         raise _refused_with_shapes(pub, org_id, reqs, [i for i, _ in shaped], problems, pepper)
     report = awards.award_many(pub.store, org_id, reqs, pepper=pepper, base_url=pub.urls.base, dry_run=dry_run)
     if dry_run:
-        response.status_code = 200
-        return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
-                                created=0, refused=[Refused(record=r, detail=d) for r, d in report.refused],
-                                dry_run=True, would_create=report.would_create)
+        return _bulk_answer(pub, report, dry_run=True)
     if (refused := awards.refused_whole(report, "body.")) is not None:
         raise refused
-    notify_awards(request, pub.store, report)
-    response.status_code = 201 if report.created else 200
-    return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
-                            created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused])
+    return _bulk_answer(pub, report, dry_run=False, held=notify_awards(request, pub.store, report, org_id))
 
 
 @router.post(
@@ -217,7 +248,7 @@ def award(
 async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, request: Request,
                     response: Response, org_id: Id,
                     name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-                    dry_run: bool = False) -> AssertionsPublic:
+                    dry_run: bool = False) -> Response:
     """Bulk award from a CSV body (``text/csv``; columns ``badge_id``, ``email`` or
     ``url``, ``learner_id``, ``evidence_url``, ``narrative``, ``issued_on``,
     ``expires_on``, ``key``; or the same text as one JSON string). One statement
@@ -242,13 +273,29 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     would give and what is refused (a real call with any refused writes
     nothing), claiming nothing: ``dry_run`` true, ``created`` 0,
     ``would_create`` counting the awards it would make, and in ``data`` each
-    row's ``would_create`` (true: it would be new) with ``created`` null.
+    row's ``would_create`` (true: it would be new) with ``created`` null; ``data``
+    holds the first 1,000 rows' awards (``not_shown`` counts the rest, ``count`` all of
+    them) and ``refused`` every refused row.
+
+    Award notices are capped as for a list (``notice_held``, ``notices_held``). One
+    bulk award (CSV or list, dry run or not) per organisation at a time in a server
+    process: another while one is in flight answers 429 with ``Retry-After``. The work
+    runs on a worker thread, never on the event loop.
 
     Who: admin, or an organisation key for ``org_id``.
     """
     _acting_organisation(principal, org_id)
-    raw = await read_body(request, CSV_MAX_BYTES)
-    kind, charset = media_type(request)
+    with bulk_awards(request).hold(org_id, f"a bulk award for organisation '{org_id}'"):
+        raw = await read_body(request, CSV_MAX_BYTES)
+        kind, charset = media_type(request)
+        # all the work, the answer's serialising too, on a worker thread: the event loop keeps serving
+        return await run_in_threadpool(_award_csv, request, pub, org_id, raw, kind, charset, name, dry_run,
+                                       keys.recipient_pepper())
+
+
+def _award_csv(request: Request, pub: Publisher, org_id: str, raw: bytes, kind: str, charset: str | None,
+               name: str | None, dry_run: bool, pepper: bytes) -> Response:
+    """``award_csv``'s work once the body is read: decode, award (or preview), notify, answer."""
     upload = name or f"upload-{hashlib.sha256(raw).hexdigest()[:16]}"
     if kind == "application/json":
         try:
@@ -265,17 +312,14 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     else:
         raise UnsupportedMediaType(f"a CSV upload is text/csv (or the CSV text as one JSON string), not {kind}")
     if not dry_run:
-        await run_in_threadpool(pub.ensure_key, org_id)
-    report = await run_in_threadpool(awards.award_csv, pub.store, org_id, upload, pepper=keys.recipient_pepper(),
-                                     text=text, dry_run=dry_run, base_url=pub.urls.base)
-    if not dry_run:
-        if (refused := awards.refused_whole(report, "line ")) is not None:
-            raise refused
-        await run_in_threadpool(notify_awards, request, pub.store, report)
-    response.status_code = 201 if report.created else 200
-    return AssertionsPublic(data=[_award_public(pub, a) for a in report.awards], count=len(report.awards),
-                            created=report.created, refused=[Refused(record=r, detail=d) for r, d in report.refused],
-                            dry_run=dry_run, would_create=report.would_create if dry_run else None)
+        pub.ensure_key(org_id)
+    report = awards.award_csv(pub.store, org_id, upload, pepper=pepper, text=text, dry_run=dry_run,
+                              base_url=pub.urls.base)
+    if dry_run:
+        return _bulk_answer(pub, report, dry_run=True)
+    if (refused := awards.refused_whole(report, "line ")) is not None:
+        raise refused
+    return _bulk_answer(pub, report, dry_run=False, held=notify_awards(request, pub.store, report, org_id))
 
 
 @router.get("/assertions/{assertion_id}", response_model=AssertionPublic, responses=_ERRORS)

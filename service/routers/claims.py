@@ -42,6 +42,7 @@ from colearn.graph.store import GraphStore
 from colearn.openbadges.documents import Publisher, criteria_beyond_description, criteria_text
 from colearn.service import learner_awards
 from colearn.service.auth import Principal, Role, principal_for_token
+from colearn.service.bulk_limits import notice_caps
 from colearn.service.catalogue import request_fields
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.learner_deps import LearnerDep, LinkToken, Session, client_address, get_mailer, limit, start_session
@@ -54,14 +55,27 @@ Id = Annotated[str, Path(min_length=1, max_length=200)]
 _ERRORS = problem_responses(401, 403, 404, 409, 410, 422, 429)
 
 
-def notify_awards(request: Request, store: GraphStore, report: AwardReport) -> int:
+def notify_awards(request: Request, store: GraphStore, report: AwardReport, organisation_id: str) -> dict[str, str]:
     """Send an award notice with a claim link for each new award to an email address
-    (``learner_awards.notify``); returns how many were sent."""
+    (``learner_awards.notify``), within the caps on notices per recipient address and per
+    organisation (``bulk_limits.NoticeCaps``): a notice over a cap is held (not sent; the award
+    stands and waits for its learner). Returns ``{assertion id: why its notice was held}``."""
     notices = learner_awards.notices_for(report)
     if not notices:
-        return 0
-    return learner_awards.notify(store, get_mailer(request), request.app.state.settings, notices,
-                                 pepper=_pepper(request))
+        return {}
+    caps = notice_caps(request)
+    held: dict[str, str] = {}
+    sending = []
+    for notice in notices:
+        why = caps.hold(organisation_id, notice.email)
+        if why is None:
+            sending.append(notice)
+        else:
+            held[notice.award.id] = why
+    if held:
+        log.warning("%d award notice(s) of organisation %s held by the notice caps", len(held), organisation_id)
+    learner_awards.notify(store, get_mailer(request), request.app.state.settings, sending, pepper=_pepper(request))
+    return held
 
 
 def _pepper(request: Request) -> bytes:

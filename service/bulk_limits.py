@@ -1,0 +1,123 @@
+"""Limits on what one caller can make the service do in bulk: mail (award notices) and work
+(bulk awards in flight).
+
+``NoticeCaps`` counts award notices in the rate limits' ``limits.BucketTable`` (shared by the
+workers of one server, as the sign-in links' cap is); ``OneAtATime`` keeps one bulk award per
+organisation in flight in a process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+import time
+from collections.abc import Iterator
+
+from fastapi import Request
+
+from colearn.errors import RateLimited
+from colearn.service.limits import BucketTable
+
+
+class NoticeCaps:
+    """Caps on award notices, so that no one can make the service mail without end: per
+    recipient address an hour (from every organisation together) and per organisation a day.
+
+    Token buckets (``per_address_hour`` at once, refilled over the hour; ``per_organisation_day``
+    at once, refilled over the day) in ``table``, the ``BucketTable`` the server's workers share,
+    as the sign-in links' cap per address is counted (per replica). The address is kept only as
+    its SHA-256. A notice over a cap is held, not queued: the award is made all the same and waits
+    for its learner, who sees it on signing in.
+
+    Args:
+        per_address_hour: notices a recipient address may be sent an hour.
+        per_organisation_day: notices one organisation may have sent a day.
+        table: where the counts are kept; a new ``BucketTable`` (this process's alone) when None.
+    """
+
+    def __init__(self, per_address_hour: int, per_organisation_day: int, table: BucketTable | None = None) -> None:
+        self.per_address_hour = max(1, per_address_hour)
+        self.per_organisation_day = max(1, per_organisation_day)
+        self.table = table if table is not None else BucketTable()
+
+    def hold(self, organisation_id: str, email: str, now: float | None = None) -> str | None:
+        """Spend one notice of ``email``'s allowance and one of ``organisation_id``'s.
+
+        Returns:
+            None: the notice may be sent. Else why it is held (a sentence for the award's
+            answer); an address over its cap spends nothing of the organisation's.
+        """
+        now = time.monotonic() if now is None else now
+        address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        if self.table.take("award-notice-address", address, self.per_address_hour / 3600.0,
+                           self.per_address_hour, now) > 0:
+            return (f"notice held: this address has been sent {self.per_address_hour} award notices in the "
+                    "past hour (COLEARN_AWARD_NOTICES_PER_ADDRESS_HOUR); the award waits for the learner, "
+                    "who sees it on signing in")
+        if self.table.take("award-notice-organisation", organisation_id, self.per_organisation_day / 86400.0,
+                           self.per_organisation_day, now) > 0:
+            return (f"notice held: this organisation has had {self.per_organisation_day} award notices sent "
+                    "in the past day (COLEARN_AWARD_NOTICES_PER_ORGANISATION_DAY); the award waits for the "
+                    "learner, who sees it on signing in")
+        return None
+
+
+#: Seconds a bulk award refused for one already running is told to wait (``OneAtATime``).
+BULK_RETRY_AFTER_S = 5
+
+
+class OneAtATime:
+    """At most one call in flight per key (an organisation's bulk award) in this process.
+
+    ``hold(key)`` is a context manager; while one holds ``key``, another ``hold(key)`` raises
+    at once (it never waits: the first call may take many seconds).
+    """
+
+    def __init__(self) -> None:
+        self._busy: set[str] = set()
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self, key: str, what: str, retry_after: int = BULK_RETRY_AFTER_S) -> Iterator[None]:
+        """Hold ``key`` for the ``with`` block.
+
+        Raises:
+            RateLimited: ``key`` is held by a call in flight; the detail names ``what``.
+        """
+        with self._lock:
+            if key in self._busy:
+                raise RateLimited(f"{what} is already in progress: one at a time; try again in {retry_after} s, "
+                                  "when it has ended", retry_after=retry_after)
+            self._busy.add(key)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy.discard(key)
+
+
+_MADE = threading.Lock()
+
+
+def notice_caps(request: Request) -> NoticeCaps:
+    """The app's ``NoticeCaps`` (its settings' caps, counted in ``app.state.buckets``), made on first use."""
+    state = request.app.state
+    with _MADE:
+        caps = getattr(state, "notice_caps", None)
+        if caps is None:
+            settings = state.settings
+            caps = state.notice_caps = NoticeCaps(settings.award_notices_per_address_hour,
+                                                  settings.award_notices_per_organisation_day,
+                                                  getattr(state, "buckets", None))
+    return caps
+
+
+def bulk_awards(request: Request) -> OneAtATime:
+    """This process's ``OneAtATime`` of bulk awards (one per organisation in flight), made on first use."""
+    state = request.app.state
+    with _MADE:
+        guard = getattr(state, "bulk_awards", None)
+        if guard is None:
+            guard = state.bulk_awards = OneAtATime()
+    return guard
