@@ -22,16 +22,18 @@ from colearn.service.limits import BucketTable
 
 class NoticeCaps:
     """Caps on award notices, so that no one can make the service mail without end: per
-    recipient address an hour (from every organisation together) and per organisation a day.
+    organisation and recipient address an hour, and per organisation a day. The address's cap
+    is counted per organisation, so a held notice tells an organisation only of its own mail,
+    never whether others have been mailing that address.
 
     Token buckets (``per_address_hour`` at once, refilled over the hour; ``per_organisation_day``
     at once, refilled over the day) in ``table``, the ``BucketTable`` the server's workers share,
-    as the sign-in links' cap per address is counted (per replica). The address is kept only as
-    its SHA-256. A notice over a cap is held, not queued: the award is made all the same and waits
+    as the sign-in links' cap per address is counted (per replica). The (organisation, address)
+    pair is kept only as its SHA-256. A notice over a cap is held, not queued: the award is made all the same and waits
     for its learner, who sees it on signing in.
 
     Args:
-        per_address_hour: notices a recipient address may be sent an hour.
+        per_address_hour: notices one organisation may have sent to one recipient address an hour.
         per_organisation_day: notices one organisation may have sent a day.
         table: where the counts are kept; a new ``BucketTable`` (this process's alone) when None.
     """
@@ -49,11 +51,11 @@ class NoticeCaps:
             answer); an address over its cap spends nothing of the organisation's.
         """
         now = time.monotonic() if now is None else now
-        address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        address = hashlib.sha256(f"{organisation_id}\0{email.strip().lower()}".encode()).hexdigest()
         if self.table.take("award-notice-address", address, self.per_address_hour / 3600.0,
                            self.per_address_hour, now) > 0:
-            return (f"notice held: this address has been sent {self.per_address_hour} award notices in the "
-                    "past hour (COLEARN_AWARD_NOTICES_PER_ADDRESS_HOUR); the award waits for the learner, "
+            return (f"notice held: this organisation has sent this address {self.per_address_hour} award "
+                    "notices in the past hour (COLEARN_AWARD_NOTICES_PER_ADDRESS_HOUR); the award waits for the learner, "
                     "who sees it on signing in")
         if self.table.take("award-notice-organisation", organisation_id, self.per_organisation_day / 86400.0,
                            self.per_organisation_day, now) > 0:

@@ -115,9 +115,9 @@ async def get_principal(request: Request,
             ``X-API-Key``, else an API key or learner token by its form).
         Forbidden: a partner key used from an origin it is not bound to, or
             without one (``policy.require_origin``, ``request_origin``).
-        RateLimited: the caller has used up its allowance, or its address has
-            failed authentication more than ``Settings.auth_failures_per_minute``
-            allows (``service/limits.py``).
+        RateLimited: the caller has used up its allowance, or (instead of
+            Unauthorised) its address has failed authentication more than
+            ``Settings.auth_failures_per_minute`` allows (``service/limits.py``).
     """
     cached = getattr(request.state, "principal", None)
     if cached is not None:
@@ -130,12 +130,10 @@ async def get_principal(request: Request,
     failures: TokenBuckets | None = getattr(state, "auth_failures", None)
     if "authorization" not in request.headers and "x-api-key" not in request.headers:
         failures = None  # no credential, no failed attempt: anonymous callers meet the API's limit
-    if failures is not None:
-        failures.take(address, spend=False)  # an address that failed too often: 429, nothing checked
     try:
         principal = await _authenticate(request, state.store, settings)
     except Unauthorised:
-        if failures is not None:
+        if failures is not None:  # past the address's allowance of failures: 429, not 401
             failures.take(address)
         raise
     caller = (f"key:{principal.key_id}" if principal.key_id else

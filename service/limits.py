@@ -4,8 +4,8 @@ Rate limits: a token bucket per caller (an API key, a learner, or the client
 address of an anonymous request): ``burst`` requests at once, refilled at
 ``per_minute / 60`` a second. Over it, the answer is 429 with ``Retry-After``.
 Failed authentication (a wrong, revoked or expired key or token) is counted per
-client address too (``deps.get_principal``): past its allowance, that address's
-requests with credentials get 429 before any credential is checked.
+client address too (``deps.get_principal``): past its allowance, each further failure
+from that address gets 429 instead of 401; valid credentials from it are still served.
 The buckets live in a ``BucketTable`` in shared memory, made before
 ``colearn serve --workers N`` forks, so its workers spend one allowance per
 caller between them. Each replica (machine) still counts alone, so behind a

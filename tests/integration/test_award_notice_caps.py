@@ -50,7 +50,7 @@ def test_one_address_gets_five_award_notices_an_hour(api) -> None:
     assert _to(box, EMAIL) == 5
     assert [a["notice_held"] for a in answers[:5]] == [None] * 5
     held = answers[5]["notice_held"]
-    assert "this address" in held and "COLEARN_AWARD_NOTICES_PER_ADDRESS_HOUR" in held, held
+    assert "this organisation has sent this address" in held and "COLEARN_AWARD_NOTICES_PER_ADDRESS_HOUR" in held, held
     # the held award was made all the same
     assert client.get(f"/assertions/{answers[5]['id']}", headers=college).json()["status"] == "revoked"
     # another address is not held back, and a list answer counts its held notices
@@ -95,9 +95,16 @@ def test_notice_caps_are_counted_once_for_forked_workers() -> None:
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert "this address" in (caps.hold("college", EMAIL) or "")
+    assert "this organisation has sent this address" in (caps.hold("college", EMAIL) or "")
     assert caps.hold("college", "ada@example.org") is None  # the organisation's third
     assert "this organisation" in (caps.hold("college", "grace@example.org") or "")
     assert caps.hold("club", "grace@example.org") is None
+    # the address's cap is per organisation: another organisation may still mail it, and is told
+    # nothing of the college's notices
+    assert caps.hold("club", EMAIL) is None
     # an hour later the address has its allowance back
-    assert caps.hold("club", EMAIL, now=time.monotonic() + 3600) is None
+    hourly = NoticeCaps(per_address_hour=1, per_organisation_day=100, table=BucketTable())
+    start = time.monotonic()
+    assert hourly.hold("college", EMAIL, now=start) is None
+    assert "this organisation has sent this address" in (hourly.hold("college", EMAIL, now=start) or "")
+    assert hourly.hold("college", EMAIL, now=start + 3600) is None
