@@ -60,7 +60,7 @@ router = APIRouter(tags=["assertions"])
 
 Id = Annotated[str, Path(min_length=1, max_length=200)]
 _ERRORS = problem_responses(401, 403, 404, 409, 422, 429)
-#: The largest CSV body accepted: the request guard's CSV limit (16 MiB).
+#: The largest CSV body accepted: the request guard's CSV limit (10 MiB).
 CSV_MAX_BYTES = MAX_CSV_BYTES
 #: Media types read as CSV text.
 CSV_MEDIA_TYPES = ("text/csv", "text/plain", "application/csv")
@@ -260,7 +260,7 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     Bytes are decoded by the ``charset`` the Content-Type declares, else as
     UTF-8; a byte that does not decode refuses the upload (422, naming the
     line): nothing is decoded lossily. A form upload (``multipart/form-data``)
-    or another media type is 415; a body over 16 MiB is 413.
+    or another media type is 415; a body over 10 MiB (or 100,000 lines) is 413.
 
     A row without ``key`` is keyed by ``<name>:<line>`` when ``?name=`` is
     given, else by ``<sha256 of the body>:<line>``: the same file sent twice
