@@ -38,6 +38,7 @@ from colearn.recommender.rebuild import recommender_in_child
 from colearn.recommender.recommend import Recommender, ranker_path
 from colearn.service import docs, examples, problems
 from colearn.service.auth import PrincipalCache, token_secret
+from colearn.service.bulk_limits import NoticeCaps, OneAtATime
 from colearn.service.guard import RequestGuard
 from colearn.service.headers import RelativeRedirects
 from colearn.service.methods import HeadAsGet
@@ -179,6 +180,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.auth_failures = TokenBuckets(settings.auth_failures_per_minute, settings.auth_failures_per_minute,
                                                app.state.buckets, kind="auth-failures",
                                                noun="failed authentications from this address")
+        app.state.notice_caps = NoticeCaps(settings.award_notices_per_address_hour,
+                                           settings.award_notices_per_organisation_day, app.state.buckets)
+        app.state.bulk_awards = OneAtATime()  # one bulk award per organisation in flight (this process)
         app.state.mailer = mailer_for(settings)
         forget_expired_tokens(app.state.store)  # claim/sign-in links and refresh tokens a week past expiry
         name_unnamed_completions(app.state.store, settings.base_url)  # completions stored before 2026-12-06

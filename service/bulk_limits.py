@@ -3,7 +3,8 @@
 
 ``NoticeCaps`` counts award notices in the rate limits' ``limits.BucketTable`` (shared by the
 workers of one server, as the sign-in links' cap is); ``OneAtATime`` keeps one bulk award per
-organisation in flight in a process.
+organisation in flight in a process. The app makes one of each at start (``service.app``,
+``app.state.notice_caps`` and ``app.state.bulk_awards``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import hashlib
 import threading
 import time
 from collections.abc import Iterator
-
-from fastapi import Request
 
 from colearn.errors import RateLimited
 from colearn.service.limits import BucketTable
@@ -97,29 +96,3 @@ class OneAtATime:
         finally:
             with self._lock:
                 self._busy.discard(key)
-
-
-_MADE = threading.Lock()
-
-
-def notice_caps(request: Request) -> NoticeCaps:
-    """The app's ``NoticeCaps`` (its settings' caps, counted in ``app.state.buckets``), made on first use."""
-    state = request.app.state
-    with _MADE:
-        caps = getattr(state, "notice_caps", None)
-        if caps is None:
-            settings = state.settings
-            caps = state.notice_caps = NoticeCaps(settings.award_notices_per_address_hour,
-                                                  settings.award_notices_per_organisation_day,
-                                                  getattr(state, "buckets", None))
-    return caps
-
-
-def bulk_awards(request: Request) -> OneAtATime:
-    """This process's ``OneAtATime`` of bulk awards (one per organisation in flight), made on first use."""
-    state = request.app.state
-    with _MADE:
-        guard = getattr(state, "bulk_awards", None)
-        if guard is None:
-            guard = state.bulk_awards = OneAtATime()
-    return guard

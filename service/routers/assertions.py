@@ -48,7 +48,6 @@ from colearn.service.auth import Principal, Role
 from colearn.service.catalogue import request_fields
 from colearn.errors import UnsupportedMediaType
 from colearn.service.bodies import media_type, read_body
-from colearn.service.bulk_limits import bulk_awards
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.guard import MAX_CSV_BYTES
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
@@ -218,7 +217,7 @@ def award(
         held = notify_awards(request, pub.store, awards.AwardReport(awards=[made], requests=[req]), org_id)
         response.status_code = 201 if made.created else 200
         return _award_public(pub, made, held)
-    with bulk_awards(request).hold(org_id, f"a bulk award for organisation '{org_id}'"):
+    with request.app.state.bulk_awards.hold(org_id, f"a bulk award for organisation '{org_id}'"):
         return _award_list(request, pub, org_id, badge_id, body, idempotency_key, dry_run, pepper)
 
 
@@ -245,8 +244,7 @@ def _award_list(request: Request, pub: Publisher, org_id: str, badge_id: str, bo
                                                                "already held the badge live), or a dry run"}},
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
 )
-async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, request: Request,
-                    response: Response, org_id: Id,
+async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, request: Request, org_id: Id,
                     name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
                     dry_run: bool = False) -> Response:
     """Bulk award from a CSV body (``text/csv``; columns ``badge_id``, ``email`` or
@@ -285,7 +283,7 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
     Who: admin, or an organisation key for ``org_id``.
     """
     _acting_organisation(principal, org_id)
-    with bulk_awards(request).hold(org_id, f"a bulk award for organisation '{org_id}'"):
+    with request.app.state.bulk_awards.hold(org_id, f"a bulk award for organisation '{org_id}'"):
         raw = await read_body(request, CSV_MAX_BYTES)
         kind, charset = media_type(request)
         # all the work, the answer's serialising too, on a worker thread: the event loop keeps serving

@@ -42,7 +42,6 @@ from colearn.graph.store import GraphStore
 from colearn.openbadges.documents import Publisher, criteria_beyond_description, criteria_text
 from colearn.service import learner_awards
 from colearn.service.auth import Principal, Role, principal_for_token
-from colearn.service.bulk_limits import notice_caps
 from colearn.service.catalogue import request_fields
 from colearn.service.deps import PrincipalDep, StoreDep
 from colearn.service.learner_deps import LearnerDep, LinkToken, Session, client_address, get_mailer, limit, start_session
@@ -63,7 +62,7 @@ def notify_awards(request: Request, store: GraphStore, report: AwardReport, orga
     notices = learner_awards.notices_for(report)
     if not notices:
         return {}
-    caps = notice_caps(request)
+    caps = request.app.state.notice_caps
     held: dict[str, str] = {}
     sending = []
     for notice in notices:
