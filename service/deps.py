@@ -127,13 +127,13 @@ async def get_principal(request: Request,
     state = request.app.state
     settings: Settings = state.settings
     address = request.client.host if request.client else "-"
-    failures: TokenBuckets | None = getattr(state, "auth_failures", None)
-    if "authorization" not in request.headers and "x-api-key" not in request.headers:
-        failures = None  # no credential, no failed attempt: anonymous callers meet the API's limit
     try:
         principal = await _authenticate(request, state.store, settings)
     except Unauthorised:
-        if failures is not None:  # past the address's allowance of failures: 429, not 401
+        failures: TokenBuckets | None = getattr(state, "auth_failures", None)
+        # a request without credentials made no failed attempt (anonymous callers meet the API's
+        # limit); past the address's allowance of failures: 429, not 401
+        if failures is not None and ("authorization" in request.headers or "x-api-key" in request.headers):
             failures.take(address)
         raise
     caller = (f"key:{principal.key_id}" if principal.key_id else

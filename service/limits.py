@@ -78,10 +78,10 @@ class BucketTable:
         self._file = tempfile.TemporaryFile()
         self._threads = threading.Lock()
 
-    def take(self, kind: str, caller: str, rate: float, burst: int, now: float, spend: bool = True) -> float:
+    def take(self, kind: str, caller: str, rate: float, burst: int, now: float) -> float:
         """Spend one token of ``caller``'s bucket of ``kind`` (``rate`` tokens a second, at most
-        ``burst``; with ``spend`` False, only look); returns 0.0, or the seconds until one token
-        is back when the bucket is empty (nothing spent)."""
+        ``burst``); returns 0.0, or the seconds until one token is back when the bucket is empty
+        (nothing spent)."""
         key = int.from_bytes(hashlib.blake2b(f"{kind}\0{caller}".encode(), digest_size=8).digest(), "little") or 1
         home = key % SLOTS
         with self._threads:
@@ -93,7 +93,7 @@ class BucketTable:
                 if tokens < 1.0:
                     self._tokens[row] = tokens
                     return (1.0 - tokens) / rate
-                self._tokens[row] = tokens - 1.0 if spend else tokens
+                self._tokens[row] = tokens - 1.0
                 return 0.0
             finally:
                 fcntl.lockf(self._file, fcntl.LOCK_UN)
@@ -136,8 +136,8 @@ class TokenBuckets:
         self.kind = kind
         self.noun = noun
 
-    def take(self, caller: str, now: float | None = None, spend: bool = True) -> None:
-        """Spend one token of ``caller``'s bucket (with ``spend`` False: only check that one is there).
+    def take(self, caller: str, now: float | None = None) -> None:
+        """Spend one token of ``caller``'s bucket.
 
         Raises:
             RateLimited: the bucket is empty; ``retry_after`` says when one token is back.
@@ -145,7 +145,7 @@ class TokenBuckets:
         if self.per_minute <= 0:
             return
         now = time.monotonic() if now is None else now
-        wait_s = self.table.take(self.kind, caller, self._rate, self.burst, now, spend)
+        wait_s = self.table.take(self.kind, caller, self._rate, self.burst, now)
         if wait_s > 0:
             wait = max(1, math.ceil(wait_s))
             raise RateLimited(f"too many {self.noun}: at most {self.per_minute:g} a minute "
