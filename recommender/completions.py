@@ -138,6 +138,14 @@ def completion_badge_ids(store: Any, kept: KeptPathways | None = None) -> set[st
     return {p["completion_badge"] for p in completion_pathways(store, kept) if p.get("completion_badge")}
 
 
+def _made(store: Any, learner_id: str, pathway_ids: Iterable[str]) -> set[str]:
+    """Which of ``pathway_ids`` already made their completion for the learner, whatever became
+    of it since (one ``COMPLETIONS_MADE`` read of the ids ``completion_assertion_id`` derives;
+    none for no pathway)."""
+    ids = {completion_assertion_id(p, learner_id): p for p in pathway_ids}
+    return {ids[r["id"]] for r in store.read(queries.COMPLETIONS_MADE, {"ids": sorted(ids)})} if ids else set()
+
+
 def completions_for(store: Any, learner_id: str | None, held_ids: Iterable[str],
                     kept: KeptPathways | None = None) -> Completions:
     """Each completion badge's pathways as they stand for a learner holding ``held_ids``
@@ -154,8 +162,7 @@ def completions_for(store: Any, learner_id: str | None, held_ids: Iterable[str],
         routes.append(CompletionRoute(p["id"], p.get("title") or p["id"], p["completion_badge"],
                                       p.get("status") == PathwayStatus.PUBLISHED, sum(met), len(met)))
     if learner_id is not None:
-        ids = {completion_assertion_id(r.pathway_id, learner_id): r.pathway_id for r in routes if r.open}
-        made = {ids[r["id"]] for r in store.read(queries.COMPLETIONS_MADE, {"ids": sorted(ids)})} if ids else set()
+        made = _made(store, learner_id, [r.pathway_id for r in routes if r.open])
         routes = [CompletionRoute(**{**vars(r), "spent": r.pathway_id in made}) for r in routes]
     by_badge: dict[str, list[CompletionRoute]] = {}
     for r in routes:
@@ -177,10 +184,7 @@ def never_earnable(store: Any, learner_id: str, held_ids: Iterable[str], badge_i
     """
     wanted = set(badge_ids) - set(held_ids)
     routes = [p for p in completion_pathways(store, kept) if p.get("completion_badge") in wanted]
-    if not routes:
-        return {}
-    ids = {completion_assertion_id(p["id"], learner_id): p["id"] for p in routes}
-    made = {ids[r["id"]] for r in store.read(queries.COMPLETIONS_MADE, {"ids": sorted(ids)})}
+    made = _made(store, learner_id, [p["id"] for p in routes])
     by_badge: dict[str, list[dict[str, Any]]] = {}
     for p in routes:
         by_badge.setdefault(p["completion_badge"], []).append(p)
