@@ -87,14 +87,13 @@ class Recommendation:
     Attributes:
         badge_id: the badge's graph id.
         name: its display name.
-        score: the blended score (higher is better; comparable within one answer).
+        score: the blended score (higher is better; comparable within one answer); a
+            pathway completion badge's is raised by the share of its pathway's steps the
+            learner meets (``lifted``), so the closer they are to completing it, the higher
+            it ranks; no other badge's score changes.
         reasons: one plain sentence per signal that contributed, largest
             contribution first; for a pathway's completion badge, first the
             pathway that awards it and the steps met (``completions``).
-
-    A pathway completion badge's score is raised by the share of its pathway's steps
-    the learner meets (``lifted``), so the closer they are to completing it, the
-    higher it ranks; no other badge's score changes.
         opportunities: the current opportunities (not ended) that award the
             badge, as ``BADGE_OPPORTUNITIES`` returns them (``id, name, mode,
             url, organisation_id, place_id, place_name, district_id, starts_on,
