@@ -85,10 +85,13 @@ def insights_issued_cmd(
     as_json: JsonOpt = False, chart: ChartOpt = None, as_csv: CsvOpt = False,
 ) -> None:
     """Accepted badges per week or month, by a dimension (the period not over yet is marked partial)."""
-    from colearn.insights.periods import parse_day
+    from colearn.insights.periods import parse_days
 
-    _insight(lambda i: i.issued(by, interval, start=parse_day(start, "from"), end=parse_day(end, "to"),
-                                group=group), as_json, chart, as_csv)
+    def ask(i: Any) -> dict[str, Any]:
+        first, last = parse_days(start, end)  # both bad days named at once, as the API does
+        return i.issued(by, interval, start=first, end=last, group=group)
+
+    _insight(ask, as_json, chart, as_csv)
 
 
 @insights_app.command("pathways")

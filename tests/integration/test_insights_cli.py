@@ -31,6 +31,14 @@ def test_ingest_catalogue_loads_the_learners_and_awards_beside_it(data_dir: Path
     assert body["total"]["assertions"] == len(demo.awards)
 
 
+def test_insights_issued_names_both_bad_days_at_once(data_dir: Path) -> None:
+    """A bad ``--from`` and a bad ``--to`` are refused together, as the API's 422 names them
+    (the command named only ``--from``, then ``--to`` once that was mended)."""
+    result = runner.invoke(app, ["insights", "issued", "--from", "2026-13-01", "--to", "31/01/2026"])
+    assert result.exit_code == 1, result.output
+    assert "2 problems" in result.output and "--from" in result.output and "--to" in result.output, result.output
+
+
 def test_insights_issued_json_and_chart(data_dir: Path, tmp_path: Path) -> None:
     chart = tmp_path / "places.svg"
     result = runner.invoke(app, ["insights", "issued", "--by", "place", "--from", "2026-01-01", "--json",
