@@ -357,6 +357,7 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
         total = len(steps)
         progress = sum(met) / total if total else 0.0
         earnable = [[b for b in s["badges"] if b not in never] for s in steps]
+        spent = [[b for b in s["badges"] if b in never] for s in steps]  # each step's badges left out
         dead = [not m and len(e) < int(s.get("required") or 1) for m, e, s in zip(met, earnable, steps)]
         nxt = next((i for i, m in enumerate(met) if not m and not dead[i]), None)
         readiness, ready_note = 0.0, ""
@@ -394,7 +395,7 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
             s = steps[nxt]
             names = [name(b) for b in earnable[nxt]]
             rule = step_rule(names, int(s.get("required") or 1))
-            left_out = [b for b in s["badges"] if b in never]
+            left_out = spent[nxt]
             next_step = {"index": pw["steps"].index(s) + 1, "title": s.get("title"), "badges": list(earnable[nxt]),
                          "named_badges": [{"badge_id": b, "name": n if p.badges.get(b) is not None else None}
                                           for b, n in zip(earnable[nxt], names)],
@@ -408,8 +409,8 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
             next_step=next_step, reasons=reasons,
             blocked=[{"index": pw["steps"].index(s) + 1, "title": s.get("title"),
                       "detail": "This step can no longer be met: "
-                                + _never_note([b for b in s["badges"] if b in never], never, name) + "."}
-                     for s, d in zip(steps, dead) if d]))
+                                + _never_note(out, never, name) + "."}
+                     for s, d, out in zip(steps, dead, spent) if d]))
     return sorted(scored, key=lambda s: (s.next_step is None or bool(s.blocked), -s.score, s.pathway_id))
 
 
@@ -430,11 +431,10 @@ PATHWAY_PAGE_SIZE = 10_000
 
 
 def published_pathways(store: Any, *, page_size: int = PATHWAY_PAGE_SIZE) -> list[dict[str, Any]]:
-    """Every published recommended pathway (``PATHWAY_PAGE`` records, steps in order), by
-    id: read in pages of ``page_size`` until the page total is reached, so none is left out
-    however many there are; only the recommended ones are kept between pages. A pathway
-    met twice (the pages moved under a concurrent write) is kept once. Raises ValueError
-    for a ``page_size`` below 1."""
+    """Every published recommended pathway (``PATHWAY_PAGE`` records, steps in order), by id:
+    read in pages of ``page_size`` until the page total is reached, so none is left out however
+    many there are; only the recommended ones are kept between pages. A pathway met twice (the
+    pages moved under a concurrent write) is kept once. ValueError for a ``page_size`` below 1."""
     from colearn.graph import queries
 
     if page_size < 1:
