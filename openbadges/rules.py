@@ -39,17 +39,20 @@ answer the same document the same way:
   Assertion is verified by fetching it from its ``id``) makes the hosted copy
   authoritative, so a presented copy (given by value or baked into an image)
   must say what the hosted one says: every top-level member is compared as a
-  JSON value (key order and the JSON text's whitespace do not matter; array
-  order, strings, numbers and booleans do; a member only one side has is a
-  difference). Forms that say the same are the same: a single ``@context``
+  JSON value (key order, array order and the JSON text's whitespace do not
+  matter, as JSON-LD arrays are unordered unless declared ``@list``, which no
+  OB 2.0 term is; the order of ``@context``'s contexts does); strings, numbers and booleans do; a member only one side has
+  is a difference). Forms that say the same are the same: a single ``@context``
   or ``type`` and a list of just it (JSON-LD), a DateTime and another
   spelling of the same instant (``Z`` or ``+00:00``, fractions of a second),
+  a hashed ``recipient.identity`` in upper or lower case (the same digest),
   ``verification.type`` ``hosted`` and ``HostedBadge`` (OB 1.1's name), and
   an ``image`` naming another image the caller says stands for the hosted one.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from collections.abc import Collection
@@ -243,18 +246,32 @@ _DATE_MEMBERS = ("issuedOn", "expires")
 _VERIFICATION_ALIASES = {"hosted": "HostedBadge", "signed": "SignedBadge"}
 
 
+def _canonical(value: Any) -> str:
+    """A JSON value as text that two JSON-equal values share: object members sorted by
+    name, array elements sorted (JSON-LD arrays are unordered sets unless their term is an
+    ``@list``, and no OB 2.0 term is), a whole-valued number written as an integer."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{_canonical(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(sorted(_canonical(v) for v in value)) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return json.dumps(int(value))
+    return json.dumps(value)
+
+
 def _same_json(a: Any, b: Any) -> bool:
-    """JSON equality: objects by their members whatever their order, arrays in order;
-    a boolean equals only a boolean (Python's ``True == 1`` does not hold here)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    return type(a) is type(b) and a == b
+    """JSON-LD equality of two JSON values (``_canonical``): objects by their members whatever
+    their order, arrays whatever their order; a boolean equals only a boolean (Python's
+    ``True == 1`` does not hold here). Sorting keeps it O(n log n) for a long array."""
+    return _canonical(a) == _canonical(b)
+
+
+def _hashed_identity(recipient: Any) -> Any:
+    """``recipient`` with a hashed ``identity`` in lower case: ``sha256$`` and a hex digest
+    (OB 2.0 IdentityObject) name the same hash in either case."""
+    if isinstance(recipient, dict) and recipient.get("hashed") is True and isinstance(recipient.get("identity"), str):
+        return {**recipient, "identity": recipient["identity"].lower()}
+    return recipient
 
 
 def _one_or_list(value: Any) -> Any:
@@ -269,13 +286,17 @@ def _instant(value: Any) -> Any:
 
 
 def _same_member(name: str, given: Any, hosted: Any, images: Collection[str]) -> bool:
-    if name in ("@context", "type"):
+    if name == "@context":  # the one member whose order counts: contexts apply in turn (JSON-LD 1.1 §4.1)
+        return [_canonical(c) for c in _one_or_list(given)] == [_canonical(c) for c in _one_or_list(hosted)]
+    if name == "type":
         return _same_json(_one_or_list(given), _one_or_list(hosted))
     if name in _DATE_MEMBERS:
         g, h = _instant(given), _instant(hosted)
         return g == h if isinstance(g, datetime) and isinstance(h, datetime) else _same_json(given, hosted)
     if name == "image" and isinstance(given, str) and given in images:
         return True
+    if name == "recipient":
+        given, hosted = _hashed_identity(given), _hashed_identity(hosted)
     if name == "verification" and isinstance(given, dict) and isinstance(hosted, dict):
         given, hosted = ({**v, "type": [_VERIFICATION_ALIASES.get(t, t) if isinstance(t, str) else t
                                         for t in _one_or_list(v["type"])]} if "type" in v else v
@@ -294,9 +315,8 @@ def hosted_differences(given: dict[str, Any], hosted: dict[str, Any], *,
         images: ``image`` values that stand for the hosted ``image`` (such as the
             same award's baked image in the other format).
     """
-    missing = object()
     return [name for name in sorted(set(given) | set(hosted))
-            if not _same_member(name, given.get(name, missing), hosted.get(name, missing), images)]
+            if name not in given or name not in hosted or not _same_member(name, given[name], hosted[name], images)]
 
 
 __all__ = ["CLOCK_SKEW_S", "DATETIME_PATTERN", "IMAGE_TYPES", "date_problem", "datetime_problem",

@@ -93,3 +93,22 @@ def test_hosted_differences_compare_json_values_not_python_ones() -> None:
     assert hosted_differences({**hosted, "issuedOn": "2026-01-02T03:04:06Z", "expires": None}, hosted) == \
         ["expires", "issuedOn"]
     assert hosted_differences({k: v for k, v in hosted.items() if k != "verification"}, hosted) == ["verification"]
+
+
+def test_hosted_differences_take_arrays_as_sets_and_a_hash_in_either_case() -> None:
+    """JSON-LD arrays are unordered (no OB 2.0 term is an ``@list``), so a reordered
+    ``evidence`` or ``alignment`` says the same; ``@context``'s order does count. A hashed
+    identity's hex digest names the same hash in upper case; a plaintext one is compared as is."""
+    hosted = {"@context": ["https://w3id.org/openbadges/v2", {"x": "https://x.example/"}], "type": "Assertion",
+              "recipient": {"type": "email", "hashed": True, "identity": HASH},
+              "evidence": [{"id": "https://e.example/1", "narrative": "one"}, {"id": "https://e.example/2"}],
+              "badge": "https://b.example/badge", "weight": 2}
+    reordered = {**hosted, "evidence": list(reversed(hosted["evidence"])), "weight": 2.0,
+                 "recipient": {**hosted["recipient"], "identity": HASH.upper().replace("SHA256$", "sha256$")}}
+    assert hosted_differences(reordered, hosted) == []
+    assert hosted_differences({**hosted, "@context": list(reversed(hosted["@context"]))}, hosted) == ["@context"]
+    assert hosted_differences({**hosted, "evidence": hosted["evidence"][:1] * 2}, hosted) == ["evidence"]
+    plain = {**hosted, "recipient": {"type": "email", "hashed": False, "identity": "Ana@example.org"}}
+    assert hosted_differences({**plain, "recipient": {**plain["recipient"], "identity": "ana@example.org"}},
+                              plain) == ["recipient"]
+    assert hosted_differences({**hosted, "weight": True}, {**hosted, "weight": 1}) == ["weight"]
