@@ -27,7 +27,7 @@ from colearn.insights.aggregates import to_csv
 from colearn.insights.periods import parse_days
 from colearn.insights.privacy import with_privacy
 from colearn.service.catalogue import filter_errors, refusing_also, request_fields
-from colearn.service.deps import PrincipalDep, StoreDep
+from colearn.service.deps import PrincipalDep, SettingsDep, StoreDep
 from colearn.service.problems import problem_responses
 from colearn.service.routers.insights import InsightsDep
 from colearn.service.auth import Principal
@@ -80,7 +80,7 @@ def _csv_response(text: str, name: str) -> Response:
 
 @router.get("/assertions", response_model=IssuedAwardsPublic, responses=_CSV, name="list_organisation_assertions")
 def issued_awards(
-    request: Request, principal: PrincipalDep, store: StoreDep, org_id: OrgId,
+    request: Request, principal: PrincipalDep, store: StoreDep, settings: SettingsDep, org_id: OrgId,
     status: Annotated[Literal["issued", "accepted", "declined", "revoked"] | None, Query()] = None,
     badge: Annotated[str | None, Query(min_length=1, max_length=200, description="a badge id")] = None,
     learner: Annotated[str | None, Query(min_length=1, max_length=200, description="a learner id")] = None,
@@ -91,7 +91,7 @@ def issued_awards(
 ) -> Any:
     """The awards this organisation issued, newest first, filtered and paged
     (``count`` is the total before paging); each not yet revoked has its
-    ``revoke_url``. ``Accept: text/csv`` answers the same page as CSV. A ``badge``
+    ``revoke_url`` (at ``Settings.base_url``, never the ``Host`` header). ``Accept: text/csv`` answers the same page as CSV. A ``badge``
     or ``learner`` that names nothing is refused (422), with any bad ``from`` or ``to`` in
     the same answer."""
     _own(store, principal, org_id)
@@ -101,7 +101,7 @@ def issued_awards(
         "org": org_id, "status": status, "badge": badge, "learner": learner,
         "from_s": _day_s(first), "to_s": _day_s(last, end=True),
         "limit": limit, "offset": offset})[0]
-    base = str(request.base_url).rstrip("/")
+    base = settings.base_url.rstrip("/")
     data = [IssuedAward(**{**r, "issued_on": _iso(r["issued_on"]), "expires_on": _iso(r["expires_on"]),
                            "revoke_url": None if r["status"] == "revoked" else f"{base}/assertions/{r['id']}/revoke"})
             for r in row["data"]]

@@ -1,6 +1,6 @@
 """The partner widget's script (``/widget/colearn.js``) and a demo partner page (``/demo``).
 
-Both are public static content: the script calls the API with the partner key
+Both are public static content at ``Settings.base_url``: the script calls the API with the partner key
 the page gives it, and the API checks that key and the page's origin.
 """
 
@@ -12,8 +12,10 @@ from importlib import resources
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
+
+from colearn.service.deps import SettingsDep
 
 router = APIRouter(tags=["widget"], include_in_schema=False)
 
@@ -58,7 +60,7 @@ def widget_script() -> Response:
 
 
 @router.get("/demo", response_class=HTMLResponse)
-def demo_page(request: Request,
+def demo_page(settings: SettingsDep,
               key: Annotated[str, Query(max_length=300)] = "",
               learner: Annotated[str, Query(max_length=200)] = DEMO_LEARNER,
               visitor: Annotated[bool, Query()] = False,
@@ -66,6 +68,7 @@ def demo_page(request: Request,
               online: Annotated[bool, Query()] = False) -> HTMLResponse:
     """A partner page showing both widgets: for ``learner`` (default ``DEMO_LEARNER``)
     or, with ``visitor=true``, for a visitor; ``district`` and ``online`` filter
-    where (``?key=<partner key>`` when the API asks for one)."""
-    return HTMLResponse(render_demo(str(request.base_url), key, None if visitor or not learner else learner,
+    where (``?key=<partner key>`` when the API asks for one). The widget's script and
+    API are named at ``Settings.base_url``, never from the request's ``Host`` header."""
+    return HTMLResponse(render_demo(settings.base_url, key, None if visitor or not learner else learner,
                                     district, online))

@@ -55,8 +55,12 @@ def test_issued_awards_filtered_paged_csv_and_revoked_from_the_list(world) -> No
     assert rows[0]["badge_name"] and rows[0]["revoke_url"].endswith("/revoke")
     # revoke from the list
     target = next(a for a in first["data"] if a["status"] != "revoked")
+    base = client.app.state.settings.base_url.rstrip("/")
+    assert target["revoke_url"] == f"{base}/assertions/{target['id']}/revoke"
+    spoofed = client.get(url, headers={**own, "Host": "evil.example"}, params={"limit": 1}).json()
+    assert spoofed["data"][0]["revoke_url"].startswith(base + "/")  # never from the Host header
     before = {r["id"] for r in mine if r["status"] == "revoked"}
-    revoked = client.post(target["revoke_url"].replace("http://testserver", ""), headers=own,
+    revoked = client.post(target["revoke_url"].removeprefix(base), headers=own,
                           json={"reason": "issued in error"})
     assert revoked.status_code == 200, revoked.text
     now = {a["id"]: a for a in client.get(url, headers=own, params={"status": "revoked"}).json()["data"]}
