@@ -469,7 +469,10 @@ def delete(store: GraphStore, principal: Principal, entity: Entity, node_id: str
             raise NotFound(f"{entity.noun} '{node_id}' does not exist")
         used = used or {"": "something refers to it"}
     if used:
-        raise Conflict(f"{entity.noun} '{node_id}' is still in use ({'; '.join(used.values())}); remove those first")
+        how = (f" (take it off an opportunity with DELETE /badges/{node_id}/opportunities/{{opportunity_id}})"
+               if entity.label == Label.BADGE and "opportunities" in used else "")
+        raise Conflict(f"{entity.noun} '{node_id}' is still in use ({'; '.join(used.values())}); "
+                       f"remove those first{how}")
 
 
 def detach_badge(store: GraphStore, principal: Principal, badge_id: str, opportunity_id: str) -> None:

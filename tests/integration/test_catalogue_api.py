@@ -80,7 +80,8 @@ def test_organisations_change_only_their_own(api) -> None:
     # it names which pathway, and counts in the singular (before: "(1 pathway steps)")
     assert used.status_code == 409 and used.json()["detail"] == (
         "badge 'first-web-app' is still in use (1 pathway step: digital-careers; "
-        "1 opportunity: app-building-evening-course); remove those first")
+        "1 opportunity: app-building-evening-course); remove those first (take it off an opportunity with "
+        "DELETE /badges/first-web-app/opportunities/{opportunity_id})")
 
 
 def test_a_refused_owner_is_told_what_the_key_may_not_do(api) -> None:

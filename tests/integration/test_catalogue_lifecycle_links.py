@@ -170,7 +170,8 @@ def test_a_badge_another_organisations_opportunity_awards_is_not_deleted(api, st
     _opportunity(client, h, "fo-college-opp", ["fo-x1"], org="brackenford-college", key="college")
     r = client.delete("/badges/fo-x1", headers=h["kiln"])
     assert r.status_code == 409 and r.json()["detail"] == (
-        "badge 'fo-x1' is still in use (1 opportunity: fo-college-opp); remove those first"), r.text
+        "badge 'fo-x1' is still in use (1 opportunity: fo-college-opp); remove those first (take it off an "
+        "opportunity with DELETE /badges/fo-x1/opportunities/{opportunity_id})"), r.text
     assert _awards(store, "fo-college-opp") == ["fo-x1"]
     # the issuer's own opportunity keeps it too, until the badge is taken off
     _opportunity(client, h, "fo-kiln-opp", ["fo-x1"])
