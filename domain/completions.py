@@ -1,5 +1,6 @@
 """Pathway completion: when a learner's portfolio meets every step of a published
-pathway, its completion badge is awarded, once.
+pathway, its completion badge is awarded, once. A draft or archived pathway completes
+nobody while it is so; either may be published (again) and then completes as any.
 
 ``domain.awards`` calls ``complete_after_award`` when an award enters a
 portfolio (an accept, a verified import), and ``unmet_steps`` /
@@ -18,6 +19,7 @@ from typing import Any
 
 from colearn.errors import NotFound
 from colearn.graph import feed, queries
+from colearn.graph.enrolments import step_met
 from colearn.graph.issuing import COMPLETION_SOURCE, completion_assertion_id, hashed_recipient, learner_page
 from colearn.graph.schema import AssertionStatus, PathwayStatus
 from colearn.graph.store import GraphStore
@@ -57,9 +59,8 @@ class Completion:
 
 
 def unmet_steps(pathway: dict[str, Any], held: set[str]) -> list[int]:
-    """The 1-based orders of the non-optional steps ``held`` badges do not meet."""
-    return [n for n, s in enumerate(pathway["steps"], 1)
-            if not s["optional"] and len(held & set(s["badges"])) < s["required"]]
+    """The 1-based orders of the non-optional steps ``held`` badges do not meet (``enrolments.step_met``)."""
+    return [n for n, s in enumerate(pathway["steps"], 1) if not s["optional"] and not step_met(s, held)]
 
 
 def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str, *, base_url: str,

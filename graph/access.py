@@ -1,5 +1,6 @@
 """Learners getting in, as graph operations: single-use links, claim codes,
-a learner's own profile (pathway enrolments and their progress: ``graph/enrolments.py``).
+a learner's own profile (pathway enrolments: ``graph/enrolments.py``; their progress:
+``recommender/progress.py``).
 
 Secrets (a claim link's or sign-in link's token, a refresh token, a claim
 code) are made here with ``secrets`` and handed to the caller once; the graph

@@ -1,6 +1,8 @@
-"""A learner's pathway enrolments, as graph operations: enrol, leave, their progress
-(with the next step's badges named) and, for an organisation's uptake counts, who
-started and who completed each pathway.
+"""A learner's pathway enrolments, as graph operations: enrol, leave, the pathways they
+started with the badges they hold (``enrolled``) and, for an organisation's uptake
+counts, who started and who completed each pathway; and the one rule of when a step is
+met (``step_met``, ``steps_met``), which the recommender and ``domain.completions`` read
+from here too.
 
 Statements: ``graph/learner_queries.py`` and ``graph/queries/pathways.py``.
 """
@@ -8,7 +10,8 @@ Statements: ``graph/learner_queries.py`` and ``graph/queries/pathways.py``.
 from __future__ import annotations
 
 import time
-from typing import Any, Sequence
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 from colearn.errors import NotFound
 from colearn.graph import learner_queries as lq
@@ -16,15 +19,24 @@ from colearn.graph import queries
 from colearn.graph.access import learner_exists
 from colearn.graph.store import GraphStore
 
-__all__ = ["enrol", "enrolment_learners", "leave", "my_pathways", "steps_met"]
+__all__ = ["badge_names", "enrol", "enrolled", "enrolment_learners", "leave", "required_steps", "step_met",
+           "steps_met"]
 
 
-def steps_met(steps: Sequence[dict[str, Any]], held: set[str]) -> tuple[int, int]:
-    """``(met, total)`` over a pathway's non-optional steps: a step is met by any
-    ``required`` (default 1) of its badges (the Navigatr/Badgr rule, ARCHITECTURE.md)."""
-    counted = [s for s in steps if not s.get("optional")]
-    met = sum(1 for s in counted if len(held & set(s.get("badges") or [])) >= int(s.get("required") or 1))
-    return met, len(counted)
+def step_met(step: Mapping[str, Any], held: Collection[str]) -> bool:
+    """Whether ``held`` badge ids meet ``step``: at least its ``required`` (default 1) of its
+    ``badges`` are held (the Navigatr/Badgr rule, ARCHITECTURE.md)."""
+    return len(set(held) & set(step.get("badges") or [])) >= int(step.get("required") or 1)
+
+
+def required_steps(pathway: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A pathway's non-optional steps, in order (those its progress counts)."""
+    return [s for s in pathway.get("steps") or [] if not s.get("optional")]
+
+
+def steps_met(pathway: Mapping[str, Any], held: Collection[str]) -> list[bool]:
+    """Per non-optional step of ``pathway`` (``required_steps``), whether ``held`` meet it (``step_met``)."""
+    return [step_met(s, held) for s in required_steps(pathway)]
 
 
 def enrol(store: GraphStore, learner_id: str, pathway_id: str, *, now: int | None = None) -> dict[str, Any]:
@@ -54,37 +66,30 @@ def _pathway(store: GraphStore, pathway_id: str) -> dict[str, Any] | None:
     return rows[0]["record"] if rows else None
 
 
-def my_pathways(store: GraphStore, learner_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
-    """A learner's enrolled pathways with progress: ``[{pathway_id, title, status,
-    destination, on, steps_met, steps_total, progress, completed, next_step}]``
-    (``next_step``: the first unmet step's ``{index (1-based), title, badges,
-    named_badges}``, ``named_badges`` being ``[{badge_id, name}]`` in the order of
-    ``badges``, the names read in one statement for every pathway). Steps are met by the
-    badges of ``LEARNER_VERIFIED_PORTFOLIO`` at ``now``, the ones a completion counts:
-    imports marked ``verified: false`` meet no step."""
+def enrolled(store: GraphStore, learner_id: str, *, now: int | None = None) -> tuple[set[str], list[dict[str, Any]]]:
+    """The badges a learner holds that meet steps, and the pathways they started.
+
+    Returns:
+        ``(held, pathways)``: ``held`` the ids of the badges of ``LEARNER_VERIFIED_PORTFOLIO``
+        at ``now`` (default now), those a completion counts (imports marked ``verified:
+        false`` meet no step); ``pathways`` a ``PATHWAY_GET`` record per enrolment, oldest
+        first, with ``on`` (epoch seconds) added (a pathway deleted meanwhile is left out).
+    """
     t = int(time.time()) if now is None else int(now)
     held = {r["badge_id"] for r in store.read(queries.LEARNER_VERIFIED_PORTFOLIO,
                                               {"learner_id": learner_id, "now": t})}
     out = []
     for row in store.read(lq.LEARNER_ENROLMENTS, {"learner_id": learner_id}):
         pw = _pathway(store, row["pathway_id"])
-        if pw is None:
-            continue
-        steps = [s for s in pw.get("steps") or [] if not s.get("optional")]
-        met, total = steps_met(steps, held)
-        nxt = next((i for i, s in enumerate(steps)
-                    if len(held & set(s.get("badges") or [])) < int(s.get("required") or 1)), None)
-        out.append({"pathway_id": pw["id"], "title": pw.get("title") or pw["id"], "status": pw.get("status"),
-                    "destination": pw.get("destination"), "on": row["on"], "steps_met": met, "steps_total": total,
-                    "progress": met / total if total else 0.0, "completed": total > 0 and met == total,
-                    "next_step": None if nxt is None else {"index": nxt + 1, "title": steps[nxt].get("title"),
-                                                           "badges": list(steps[nxt].get("badges") or [])}})
-    steps_shown = [r["next_step"] for r in out if r["next_step"] is not None]
-    ids = sorted({b for step in steps_shown for b in step["badges"]})
-    names = {r["id"]: r["name"] for r in store.read(lq.BADGE_NAMES, {"ids": ids})} if ids else {}
-    for step in steps_shown:
-        step["named_badges"] = [{"badge_id": b, "name": names.get(b)} for b in step["badges"]]
-    return out
+        if pw is not None:
+            out.append({**pw, "on": row["on"]})
+    return held, out
+
+
+def badge_names(store: GraphStore, ids: Iterable[str]) -> dict[str, str | None]:
+    """``{badge_id: name}`` for those of ``ids`` that exist (one ``BADGE_NAMES`` read; none for no id)."""
+    wanted = sorted(set(ids))
+    return {r["id"]: r["name"] for r in store.read(lq.BADGE_NAMES, {"ids": wanted})} if wanted else {}
 
 
 def enrolment_learners(store: GraphStore, organisation_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
@@ -103,8 +108,8 @@ def enrolment_learners(store: GraphStore, organisation_id: str, *, now: int | No
         pw = _pathway(store, pid) or {}
         done = set()
         for learner, held in helds.items():
-            met, total = steps_met(pw.get("steps") or [], held)
-            if total > 0 and met == total:
+            met = steps_met(pw, held)
+            if met and all(met):
                 done.add(learner)
         out.append({"pathway_id": pid, "title": pw.get("title") or pid, "started": frozenset(helds),
                     "completed": frozenset(done)})

@@ -6,9 +6,9 @@ next" offers it only as the end of a pathway the learner has started. The rule,
 in one place (``Completions.open``): a completion badge is offered when one of
 its pathways is
 
-- published (an archived or draft pathway completes nobody);
+- published (an archived or draft pathway completes nobody while it is so);
 - started: the learner meets at least one of its non-optional steps
-  (``pathways.steps_met``; a visitor meets none). A pathway not started is
+  (``graph.enrolments.steps_met``; a visitor meets none). A pathway not started is
   offered as a pathway (``GET /learners/{id}/pathways``), its first step as
   "what next", never its last award;
 - not spent: its completion was never made for this learner. A completion is
@@ -19,6 +19,14 @@ its pathways is
 
 An offered completion badge's first reason names its pathway and the
 learner's progress (``CompletionRoute.reason``).
+
+Whether a badge can ever be earned (``never_earnable``) is another question: a draft
+or archived pathway completes nobody now, but either may be published (again) by its
+organisation (``service.authoring.set_status``: archived -> published is allowed), so
+a pathway of any status whose completion was not made for the learner is still a
+route to its badge. A completion made and still awaiting the learner's answer
+(``issued``) is theirs to accept; one revoked, declined, withdrawn (or accepted and
+expired) is spent: ``spent_completions``.
 """
 
 from __future__ import annotations
@@ -31,9 +39,9 @@ from typing import Any
 
 from colearn.caching import ExpiringCache
 from colearn.graph import queries
+from colearn.graph.enrolments import steps_met
 from colearn.graph.issuing import completion_assertion_id
-from colearn.graph.schema import PathwayStatus
-from colearn.recommender.pathways import steps_met
+from colearn.graph.schema import AssertionStatus, PathwayStatus
 
 
 @dataclass(frozen=True)
@@ -138,12 +146,25 @@ def completion_badge_ids(store: Any, kept: KeptPathways | None = None) -> set[st
     return {p["completion_badge"] for p in completion_pathways(store, kept) if p.get("completion_badge")}
 
 
-def _made(store: Any, learner_id: str, pathway_ids: Iterable[str]) -> set[str]:
-    """Which of ``pathway_ids`` already made their completion for the learner, whatever became
-    of it since (one ``COMPLETIONS_MADE`` read of the ids ``completion_assertion_id`` derives;
-    none for no pathway)."""
+def _made(store: Any, learner_id: str, pathway_ids: Iterable[str]) -> dict[str, str]:
+    """``{pathway_id: status of its completion}`` for those of ``pathway_ids`` that already made
+    their completion for the learner, whatever became of it since (one ``COMPLETIONS_MADE`` read
+    of the ids ``completion_assertion_id`` derives; none for no pathway)."""
     ids = {completion_assertion_id(p, learner_id): p for p in pathway_ids}
-    return {ids[r["id"]] for r in store.read(queries.COMPLETIONS_MADE, {"ids": sorted(ids)})} if ids else set()
+    rows = store.read(queries.COMPLETIONS_MADE, {"ids": sorted(ids)}) if ids else []
+    return {ids[r["id"]]: r["status"] for r in rows}
+
+
+def spent_completions(store: Any, learner_id: str, held_ids: Iterable[str],
+                      pathways: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The ids of those of ``pathways`` (records with ``id`` and ``completion_badge``) that can
+    never award their completion badge to the learner: it was made for them (a completion is
+    made once, ever) and is neither held (``held_ids``) nor awaiting their answer (``issued``):
+    revoked, declined, withdrawn, or accepted and expired. One ``COMPLETIONS_MADE`` read, none
+    when no pathway has a completion badge the learner does not hold."""
+    held = set(held_ids)
+    ids = [p["id"] for p in pathways if p.get("completion_badge") and p["completion_badge"] not in held]
+    return {p for p, status in _made(store, learner_id, ids).items() if status != AssertionStatus.ISSUED}
 
 
 def completions_for(store: Any, learner_id: str | None, held_ids: Iterable[str],
@@ -162,7 +183,7 @@ def completions_for(store: Any, learner_id: str | None, held_ids: Iterable[str],
         routes.append(CompletionRoute(p["id"], p.get("title") or p["id"], p["completion_badge"],
                                       p.get("status") == PathwayStatus.PUBLISHED, sum(met), len(met)))
     if learner_id is not None:
-        made = _made(store, learner_id, [r.pathway_id for r in routes if r.open])
+        made = set(_made(store, learner_id, [r.pathway_id for r in routes if r.open]))
         routes = [CompletionRoute(**{**vars(r), "spent": r.pathway_id in made}) for r in routes]
     by_badge: dict[str, list[CompletionRoute]] = {}
     for r in routes:
@@ -173,8 +194,10 @@ def completions_for(store: Any, learner_id: str | None, held_ids: Iterable[str],
 def never_earnable(store: Any, learner_id: str, held_ids: Iterable[str], badge_ids: Iterable[str],
                    kept: KeptPathways | None = None) -> dict[str, tuple[str, ...]]:
     """Which of ``badge_ids`` the learner can never earn: a completion badge they do not hold
-    whose every pathway (any status) already made its completion for them, since revoked,
-    declined or withdrawn (a completion is made once, ever: see the module docstring).
+    whose every pathway, of any status, spent its completion for them (``spent_completions``:
+    made, then revoked, declined or withdrawn; a completion is made once, ever). A draft or
+    archived pathway that made none is still a route, as either may be published (again):
+    see the module docstring. A completion awaiting the learner's answer is no spent one.
 
     One ``COMPLETIONS_MADE`` read, only when one of ``badge_ids`` is a completion badge not
     held; none without a store.
@@ -182,9 +205,10 @@ def never_earnable(store: Any, learner_id: str, held_ids: Iterable[str], badge_i
     Returns:
         ``{badge_id: (title of each pathway that made it, ...)}``, titles in pathway id order.
     """
-    wanted = set(badge_ids) - set(held_ids)
+    held = set(held_ids)
+    wanted = set(badge_ids) - held
     routes = [p for p in completion_pathways(store, kept) if p.get("completion_badge") in wanted]
-    made = _made(store, learner_id, [p["id"] for p in routes])
+    made = spent_completions(store, learner_id, held, routes)
     by_badge: dict[str, list[dict[str, Any]]] = {}
     for p in routes:
         by_badge.setdefault(p["completion_badge"], []).append(p)

@@ -36,15 +36,18 @@ every other (completed, or with a step they can no longer meet).
 
 A badge the learner can never earn (``never``: a completion badge whose completion was
 already made for them, then revoked, declined or withdrawn; ``completions.never_earnable``)
-meets no step, by one rule: it is left out of every step's badges. A step it leaves with
-fewer badges than it requires can no longer be met: it is never the next step (the first
-unmet step that can still be met) and is listed in ``ScoredPathway.blocked`` with why; a
-next step that lost some of its badges says which and why (its ``detail``).
+meets no step, by the rule ``GET /me/pathways`` applies too (``progress``): it is left out
+of every step's badges. A step it leaves with fewer badges than it requires can no longer
+be met: it is never the next step (the first unmet step that can still be met) and is
+listed in ``ScoredPathway.blocked`` with why; a next step that lost some of its badges says
+which and why (its ``detail``). A pathway whose own completion was spent for the learner
+(``completions.spent_completions``) can no longer award them its badge: it says so
+(``ScoredPathway.completion_detail``) and ranks with those they can no longer complete.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +55,9 @@ import networkx as nx
 import numpy as np
 
 from colearn.errors import InvalidInput
+from colearn.graph.enrolments import required_steps
+from colearn.recommender import progress as steps_progress
+from colearn.recommender.completions import completion_badge_ids, never_earnable, spent_completions
 from colearn.recommender.opportunities import Reach, step_rule
 from colearn.recommender.signals import Interests, Profile
 
@@ -113,6 +119,9 @@ class ScoredPathway:
         reasons: plain sentences with the counts behind the score.
         blocked: ``[{"index", "title", "detail"}]``: the unmet non-optional steps the
             learner can no longer meet (1-based ``index``), each with why in plain words.
+        completion_detail: ``None``, or why the pathway can no longer award the learner its
+            completion badge (its completion was made for them, then revoked, declined or
+            withdrawn: ``progress.completion_detail``).
     """
 
     pathway_id: str
@@ -127,6 +136,7 @@ class ScoredPathway:
     next_step: dict[str, Any] | None
     reasons: list[str]
     blocked: list[dict[str, Any]] = field(default_factory=list)
+    completion_detail: str | None = None
 
 
 def _fit(rec: Any, profile: Profile) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -288,32 +298,15 @@ def _no_steps(goals: Sequence[Any], reached: Mapping[str, int], layers: Sequence
     return "No steps: " + "; ".join(parts) + "."
 
 
-def required_steps(pathway: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """A pathway's non-optional steps, in order (those its progress counts)."""
-    return [s for s in pathway.get("steps") or [] if not s.get("optional")]
-
-
-def steps_met(pathway: Mapping[str, Any], held_ids: set[str]) -> list[bool]:
-    """Per non-optional step of ``pathway`` (``required_steps``), whether ``held_ids`` meet it:
-    at least its ``required`` (default 1) of its badges are held."""
-    return [len(held_ids & set(s["badges"])) >= int(s.get("required") or 1) for s in required_steps(pathway)]
-
-
 def pathway_text(pathway: Mapping[str, Any]) -> str:
     """What stated free text is matched against for a recommended pathway: its title and description."""
     return ". ".join(t for t in (pathway.get("title"), pathway.get("description")) if t)
 
 
-def _never_note(left_out: Sequence[str], never: Mapping[str, Sequence[str]], name: Any) -> str:
-    """Why each of ``left_out`` (badge ids in ``never``) can no longer be earned, in plain words."""
-    return "; ".join(f"{name(b)} can no longer be earned: your completion of the pathway "
-                     f"{' or '.join(never[b])} was already made, then revoked, declined or withdrawn, "
-                     "and a completion is made only once" for b in left_out)
-
-
 def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, Any]],
                    held_ids: set[str] | None = None,
-                   never: Mapping[str, Sequence[str]] | None = None) -> list[ScoredPathway]:
+                   never: Mapping[str, Sequence[str]] | None = None,
+                   spent: Collection[str] = ()) -> list[ScoredPathway]:
     """Rank recommended pathways for a learner (see the module docstring).
 
     Args:
@@ -325,10 +318,13 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
             of ``profile`` (which leaves out badges the model was built without).
         never: ``{badge_id: (pathway title, ...)}``: the badges the learner can never earn
             and the pathways whose completion made them (``completions.never_earnable``).
+        spent: the ids of the pathways whose own completion was spent for the learner
+            (``completions.spent_completions``).
 
     Returns:
         Best first: those the learner can still complete by score, then the others
-        (completed, or with a step they can no longer meet); ties by pathway id.
+        (completed, with a step they can no longer meet, or whose completion was spent);
+        ties by pathway id.
     """
     p = rec.projection_
     never = never or {}
@@ -352,14 +348,10 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
     text_fits = text_signal.matches(profile, [pathway_text(pw) for pw in pathways]) if stated_text else None
     scored = []
     for n_pw, pw in enumerate(pathways):
-        steps = required_steps(pw)
-        met = steps_met(pw, held_ids)
+        done = steps_progress.progress(pw, held_ids, never)
+        steps, met, earnable, nxt = done.steps, done.met, done.earnable, done.next
         total = len(steps)
         progress = sum(met) / total if total else 0.0
-        earnable = [[b for b in s["badges"] if b not in never] for s in steps]
-        spent = [[b for b in s["badges"] if b in never] for s in steps]  # each step's badges left out
-        dead = [not m and len(e) < int(s.get("required") or 1) for m, e, s in zip(met, earnable, steps)]
-        nxt = next((i for i, m in enumerate(met) if not m and not dead[i]), None)
         readiness, ready_note = 0.0, ""
         if nxt is not None:
             for bid in earnable[nxt]:
@@ -395,23 +387,20 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
             s = steps[nxt]
             names = [name(b) for b in earnable[nxt]]
             rule = step_rule(names, int(s.get("required") or 1))
-            left_out = spent[nxt]
-            next_step = {"index": pw["steps"].index(s) + 1, "title": s.get("title"), "badges": list(earnable[nxt]),
+            next_step = {"index": done.index[nxt], "title": s.get("title"), "badges": list(earnable[nxt]),
                          "named_badges": [{"badge_id": b, "name": n if p.badges.get(b) is not None else None}
                                           for b, n in zip(earnable[nxt], names)],
                          "required": int(s.get("required") or 1), "rule": rule, "opportunities": [],
-                         "detail": f"Not offered: {_never_note(left_out, never, name)}." if left_out else None}
+                         "detail": steps_progress.next_detail(done, never, name)}
             reasons.append(f"Next: {s.get('title')} ({rule})"
                            + (f"; within reach: {ready_note}" if readiness >= 1 and ready_note else ""))
         scored.append(ScoredPathway(
             pathway_id=pw["id"], title=pw.get("title") or pw["id"], destination=dest, score=round(score, 6),
             fit=fit, progress=progress, readiness=readiness, steps_met=sum(met), steps_total=total,
-            next_step=next_step, reasons=reasons,
-            blocked=[{"index": pw["steps"].index(s) + 1, "title": s.get("title"),
-                      "detail": "This step can no longer be met: "
-                                + _never_note(out, never, name) + "."}
-                     for s, d, out in zip(steps, dead, spent) if d]))
-    return sorted(scored, key=lambda s: (s.next_step is None or bool(s.blocked), -s.score, s.pathway_id))
+            next_step=next_step, reasons=reasons, blocked=steps_progress.blocked(done, never, name),
+            completion_detail=steps_progress.completion_detail(pw, spent, name)))
+    return sorted(scored, key=lambda s: (s.next_step is None or bool(s.blocked) or s.completion_detail is not None,
+                                         -s.score, s.pathway_id))
 
 
 def interests_from(themes: Sequence[str] = (), destinations: Sequence[str] = (), text: str = "",
@@ -461,19 +450,20 @@ def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = No
     """``score_pathways`` for a learner's live portfolio and the graph's published
     pathways, each next step with the current opportunities (not ended; within
     ``reach``) of its badges, each row with its ``badge_id``; a step's badge the
-    learner can never earn (``completions.never_earnable``) meets no step.
+    learner can never earn (``completions.never_earnable``) meets no step, and a pathway
+    whose own completion was spent for the learner (``completions.spent_completions``)
+    says so.
 
     Raises:
         NotFound: unknown learner.
     """
-    from colearn.recommender.completions import never_earnable  # it reads steps_met from here
-
     profile, held_ids = rec.live_portfolio(learner_id, interests)
     pathways = published_pathways(rec.store_)
     never = never_earnable(rec.store_, learner_id, held_ids,
                            {b for pw in pathways for s in required_steps(pw) for b in s["badges"]},
                            getattr(rec, "pathways_", None))
-    scored = score_pathways(rec, profile, pathways, held_ids, never)
+    spent = spent_completions(rec.store_, learner_id, held_ids, pathways)
+    scored = score_pathways(rec, profile, pathways, held_ids, never, spent)
     wanted = sorted({b for s in scored if s.next_step for b in s.next_step["badges"]})
     opps = rec.opportunities(wanted, reach)
     for s in scored:
@@ -492,8 +482,6 @@ def learner_interest_pathway(rec: Any, learner_id: str, target: Interests) -> In
         InvalidInput: see ``interest_pathway``.
     """
     profile, awaiting = rec.live_profile_and_awaiting(learner_id, target)
-    from colearn.recommender.completions import completion_badge_ids  # it reads steps_met from here
-
     exclude = sorted(completion_badge_ids(rec.store_, getattr(rec, "pathways_", None)))
     exclude += [rec.badges.id(c) for c in sorted(awaiting)]  # awarded, awaiting the learner's answer
     opps = rec.opportunities(list(rec.badges.ids))

@@ -98,6 +98,34 @@ class NamedBadge(BaseModel):
     name: str | None
 
 
+class StepAhead(BaseModel):
+    """The first unmet step of a pathway the learner can still meet (1-based ``index`` among
+    the pathway's steps; ``recommender.progress``)."""
+
+    index: int
+    title: str | None
+    badges: list[str] = Field(description="the ids of the badges that meet the step (less those the learner "
+                                          "can never earn: see ``detail``)")
+    named_badges: list[NamedBadge] = Field(description="the same badges, in the same order, each with its name")
+    required: int = Field(description="how many of ``badges`` meet the step")
+    detail: str | None = Field(default=None, description="null, or which of the step's badges are left out and "
+                                                         "why: a pathway completion already made for the learner "
+                                                         "(then revoked, declined or withdrawn) is made only once")
+
+
+class BlockedStepPublic(BaseModel):
+    """An unmet step of a pathway the learner can no longer meet (1-based ``index`` among its steps)."""
+
+    index: int
+    title: str | None
+    detail: str = Field(description="why, in plain words")
+
+
+#: ``completion_detail`` of a pathway in a learner's answers (``recommender.progress.completion_detail``).
+COMPLETION_DETAIL = ("null, or why the pathway can no longer award the learner its completion badge: their "
+                     "completion of it was already made, then revoked, declined or withdrawn")
+
+
 class NextItem(BaseModel):
     """One recommended badge."""
 

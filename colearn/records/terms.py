@@ -39,6 +39,10 @@ class PathwayStatus(StrEnum):
     """Lifecycle of a ``Pathway``.
 
     ``draft`` while authored, ``published`` when offered, ``archived`` when withdrawn.
+    Only a published pathway enrols learners and awards its completion badge; a draft or
+    an archived one may be published (again: ``service.authoring.set_status``), so
+    neither is gone for good as a route to its completion badge
+    (``recommender.completions.never_earnable``).
     """
 
     DRAFT = "draft"

@@ -62,10 +62,11 @@ COMPLETION_PATHWAYS = (
 
 #: Which of these pathway completion awards were ever made (``AWARD_PATHWAY_COMPLETION``'s
 #: ids, ``issuing.completion_assertion_id``), in any state: issued, accepted, declined,
-#: revoked or withdrawn (a withdrawn one keeps no ``TO``, only its id). One made is never
-#: made again for that pathway and learner. Params: ``ids``. Returns rows ``{id}`` by id.
+#: revoked or withdrawn (a withdrawn one keeps no ``TO``, only its id, and is revoked).
+#: One made is never made again for that pathway and learner. Params: ``ids``. Returns
+#: rows ``{id, status}`` by id.
 COMPLETIONS_MADE = (
-    f"UNWIND $ids AS aid MATCH (a:{Label.ASSERTION} {{id: aid}}) RETURN a.id AS id ORDER BY id"
+    f"UNWIND $ids AS aid MATCH (a:{Label.ASSERTION} {{id: aid}}) RETURN a.id AS id, a.status AS status ORDER BY id"
 )
 
 def pathway_upsert(*, create: bool) -> str:

@@ -16,7 +16,8 @@ from colearn.recommender.pathways import EMPTY_TARGET, interests_from, learner_i
 from colearn.service.catalogue import check_filters, validation_error
 from colearn.service.deps import LearnerReaderDep, ReaderDep, RecommenderDep, StoreDep
 from colearn.service.problems import problem_responses
-from colearn.service.schemas import DistrictQuery, NamedBadge, NextItem, OnlineQuery, OpportunityPublic, reach_of
+from colearn.service.schemas import (COMPLETION_DETAIL, BlockedStepPublic, DistrictQuery, NextItem, OnlineQuery,
+                                     OpportunityPublic, StepAhead, reach_of)
 
 router = APIRouter(tags=["pathways for learners"], responses=problem_responses(401, 403, 422, 429))
 
@@ -85,29 +86,13 @@ class StepOpportunityPublic(OpportunityPublic):
     badge_id: str
 
 
-class NextStepPublic(BaseModel):
-    """The first unmet step of a recommended pathway the learner can still meet (1-based ``index``)."""
+class NextStepPublic(StepAhead):
+    """The first unmet step of a recommended pathway the learner can still meet, with its rule
+    in words and where to earn its badges."""
 
-    index: int
-    title: str | None
-    badges: list[str] = Field(description="the ids of the badges that meet the step (less those the learner "
-                                          "can never earn: see ``detail``)")
-    named_badges: list[NamedBadge] = Field(description="the same badges, in the same order, each with its name")
-    required: int = Field(description="how many of ``badges`` meet the step")
     rule: str = Field(description='the requirement in words: "any 1 of A or B", "both A and B", "2 of 3: A, B or C"')
     opportunities: list[StepOpportunityPublic] = Field(
         description="current opportunities (not ended; within the district/online filter) awarding its badges")
-    detail: str | None = Field(default=None, description="null, or which of the step's badges are left out and "
-                                                         "why: a pathway completion already made for the learner "
-                                                         "(then revoked, declined or withdrawn) is made only once")
-
-
-class BlockedStepPublic(BaseModel):
-    """An unmet step of a recommended pathway the learner can no longer meet (1-based ``index``)."""
-
-    index: int
-    title: str | None
-    detail: str = Field(description="why, in plain words")
 
 
 class ScoredPathwayPublic(BaseModel):
@@ -127,6 +112,8 @@ class ScoredPathwayPublic(BaseModel):
     reasons: list[str]
     blocked: list[BlockedStepPublic] = Field(description="unmet steps the learner can no longer meet (a pathway "
                                                          "with one ranks after those they can still complete)")
+    completion_detail: str | None = Field(description=COMPLETION_DETAIL + " (a pathway with one ranks after "
+                                                                          "those they can still complete)")
 
 
 class ScoredPathwaysPublic(BaseModel):
@@ -159,7 +146,8 @@ def learner_recommended_pathways(
     its badges), readiness, the next step (its rule in words and its current
     opportunities, within ``district``/``online``), reasons, and the steps the learner
     can no longer meet (a badge they can never earn: a pathway completion already made
-    for them, then revoked, declined or withdrawn) with why.
+    for them, then revoked, declined or withdrawn) with why, and why a pathway can no
+    longer award them its completion badge when their completion of it was so.
     An unknown theme, destination or district is refused (422 naming it)."""
     check_filters(store, "query", themes=themes, destinations=destinations, district=district)
     scored = learner_pathways(recommender, learner_id, interests_from(themes, destinations, text),

@@ -19,13 +19,14 @@ from colearn.domain.policy import Action, Resource
 from colearn.errors import NotFound
 from colearn.graph import access, enrolments
 from colearn.insights.uptake import pathway_uptake
+from colearn.recommender import progress
 from colearn.service import learner_awards
 from colearn.service.catalogue import request_fields
-from colearn.service.deps import PrincipalDep, SettingsDep, StoreDep
+from colearn.service.deps import PrincipalDep, RecommenderDep, SettingsDep, StoreDep
 from colearn.service.insights_schemas import PrivacyPublic
 from colearn.service.learner_deps import LearnerDep
 from colearn.service.problems import problem_responses
-from colearn.service.schemas import NamedBadge
+from colearn.service.schemas import COMPLETION_DETAIL, BlockedStepPublic, StepAhead
 
 router = APIRouter(tags=["me"])
 Id = Annotated[str, Path(min_length=1, max_length=200)]
@@ -91,17 +92,9 @@ class EnrolIn(BaseModel):
     pathway_id: str = Field(min_length=1, max_length=200)
 
 
-class NextStep(BaseModel):
-    """The first unmet step (1-based ``index``)."""
-
-    index: int
-    title: str | None
-    badges: list[str] = Field(description="the ids of the badges that meet the step")
-    named_badges: list[NamedBadge] = Field(description="the same badges, in the same order, each with its name")
-
-
 class MyPathway(BaseModel):
-    """A pathway the learner started, with progress over its non-optional steps."""
+    """A pathway the learner started, with progress over its non-optional steps (the rules
+    of ``GET /learners/{id}/pathways``: ``recommender.progress``)."""
 
     pathway_id: str
     title: str
@@ -112,7 +105,12 @@ class MyPathway(BaseModel):
     steps_total: int
     progress: float
     completed: bool
-    next_step: NextStep | None
+    next_step: StepAhead | None = Field(description="the first unmet step the learner can still meet; null when "
+                                                   "every step is met or none left can be")
+    blocked: list[BlockedStepPublic] = Field(description="unmet steps the learner can no longer meet: a badge they can "
+                                                   "never earn (a pathway completion already made for them, then "
+                                                   "revoked, declined or withdrawn) leaves too few to meet them")
+    completion_detail: str | None = Field(description=COMPLETION_DETAIL)
 
 
 class MyPathways(BaseModel):
@@ -190,11 +188,13 @@ def my_awards(principal: LearnerDep, store: StoreDep) -> AwardsPublic:
 
 
 @router.get("/me/pathways", response_model=MyPathways, responses=_ERRORS)
-def my_pathways(principal: LearnerDep, store: StoreDep) -> MyPathways:
-    """The pathways the learner started, each with progress and the next step (its
-    badges by id and, in ``named_badges``, each with its name).
-    Who: a learner (token), for themself."""
-    rows = enrolments.my_pathways(store, str(principal.learner_id))
+def my_pathways(principal: LearnerDep, store: StoreDep, recommender: RecommenderDep) -> MyPathways:
+    """The pathways the learner started, each with progress, the next step they can still
+    meet (its badges by id and, in ``named_badges``, each with its name), the steps they can
+    no longer meet with why (``blocked``), and why the pathway can no longer award them its
+    completion badge when so (``completion_detail``), by the rules of the scored pathways
+    (``GET /learners/{id}/pathways``). Who: a learner (token), for themself."""
+    rows = progress.my_pathways(store, str(principal.learner_id), kept=getattr(recommender, "pathways_", None))
     data = [MyPathway(**{**r, "started_on": _time(r["on"])}) for r in rows]
     return MyPathways(data=data, count=len(data))
 

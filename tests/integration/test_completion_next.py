@@ -14,10 +14,12 @@ from colearn.config import Settings
 from colearn.domain import catalogue
 from colearn.domain.awards import revoke, withdraw
 from colearn.domain.completions import award_completion, completion_assertion_id
-from colearn.graph import feed, queries
+from colearn.graph import enrolments, feed, queries
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
 from colearn.ingest.catalogue import ingest_demo_catalogue
+from colearn.recommender import progress
+from colearn.recommender.completions import never_earnable
 from colearn.recommender.follower import FeedFollower
 from colearn.recommender.pathways import interests_from, learner_interest_pathway, learner_pathways
 from colearn.recommender.recommend import MAX_LIMIT, Recommender
@@ -276,3 +278,120 @@ def test_a_completion_badge_ranks_higher_the_more_of_its_pathway_is_met(store: G
     # where the rule says: it sits after exactly the other badges scoring more than its raised score
     for lid in held:
         assert at[lid] == sum(1 for _, s in others[lid] if s > score[lid]), lid
+
+
+WHY = ("Digital Careers Award can no longer be earned: your completion of the pathway Digital Careers was "
+       "already made, then revoked, declined or withdrawn, and a completion is made only once")
+#: What a pathway whose own completion was spent says (``progress.completion_detail``).
+SPENT = ("Its completion badge Digital Careers Award can no longer be awarded to you: your completion of the "
+         "pathway Digital Careers was already made, then revoked, declined or withdrawn, and a completion is "
+         "made only once.")
+
+
+def _spent_city(store: GraphStore) -> None:
+    """eve's Digital Careers completion revoked with a step badge, fay's withdrawn; ivy's made and
+    awaiting her answer; each of them and cy enrolled in Digital Careers and After Digital."""
+    _city(store)
+    _after_digital(store, [("Finish", ["digital-careers-award"]), ("Lead", ["digital-careers-award", "sports-leader"]),
+                           ("Build", ["first-web-app"])])
+    store.write(queries.MERGE_ASSERTIONS, {"rows": [
+        {"id": f"test-ivy-{i}", "organisation_id": "kiln-digital", "badge_id": b, "learner_id": "ivy",
+         "learner_props": {"name": "ivy"}, "props": {"status": "accepted", "issued_on": T0 + 1000 * i}}
+        for i, b in enumerate(DIGITAL)]})
+    _complete(store, "eve")
+    revoke(store, "test-eve-4", "issued by mistake", now=T0 + 20_000)
+    withdraw(store, _complete(store, "fay"), "issued by mistake", now=T0 + 20_000)
+    _complete(store, "ivy")  # issued: it awaits ivy's answer
+    for learner in ("cy", "eve", "fay", "ivy"):
+        for pathway in ("digital-careers", "after-digital"):
+            enrolments.enrol(store, learner, pathway, now=T0)
+
+
+def test_my_pathways_leave_out_a_badge_the_learner_can_never_earn(store: GraphStore) -> None:
+    """``GET /me/pathways`` applies the scored pathways' rule (``progress``): a step only the spent
+    completion badge meets is blocked with why, never the next step; a step it shares offers the
+    other badge, saying why the award is left out; the two answers agree step for step."""
+    _spent_city(store)
+    rec = Recommender.from_store(store)
+    for learner in ("eve", "fay"):
+        mine = {p["pathway_id"]: p for p in progress.my_pathways(store, learner)}["after-digital"]
+        assert (mine["steps_met"], mine["steps_total"], mine["completed"]) == (1, 3, False), learner
+        # it had offered Finish, which only the award meets, as the next step
+        assert (mine["next_step"]["index"], mine["next_step"]["badges"]) == (2, ["sports-leader"]), learner
+        assert mine["next_step"] == {"index": 2, "title": "Lead", "badges": ["sports-leader"], "required": 1,
+                                     "named_badges": [{"badge_id": "sports-leader", "name": "Sports Leader"}],
+                                     "detail": f"Not offered: {WHY}."}, learner
+        assert mine["blocked"] == [{"index": 1, "title": "Finish", "detail": f"This step can no longer be met: {WHY}."}]
+        scored = next(s for s in learner_pathways(rec, learner) if s.pathway_id == "after-digital")
+        assert scored.blocked == mine["blocked"] and scored.next_step is not None
+        assert {k: scored.next_step[k] for k in mine["next_step"]} == mine["next_step"]
+    # cy and ivy can still earn the award (ivy's completion awaits her answer): Finish is their next step
+    for learner in ("cy", "ivy"):
+        mine = {p["pathway_id"]: p for p in progress.my_pathways(store, learner)}["after-digital"]
+        assert mine["blocked"] == [] and mine["next_step"]["badges"] == ["digital-careers-award"], learner
+        assert mine["next_step"]["detail"] is None
+        scored = next(s for s in learner_pathways(rec, learner) if s.pathway_id == "after-digital")
+        assert scored.blocked == [] and scored.next_step["badges"] == ["digital-careers-award"], learner
+        # an award awaiting the learner's answer is no spent one: they may still accept it
+        assert never_earnable(store, learner, set(DIGITAL), ["digital-careers-award"]) == {}, learner
+
+
+def test_a_pathway_whose_completion_was_spent_says_it_can_no_longer_award_it(store: GraphStore) -> None:
+    """Digital Careers, whose completion was made for eve and fay and then revoked or withdrawn, can
+    never award them its badge again: both answers say so, and the scored one ranks it after every
+    pathway they can still complete; a completion awaiting the learner's answer is not spent."""
+    _spent_city(store)
+    rec = Recommender.from_store(store)
+    for learner in ("eve", "fay"):
+        scored = learner_pathways(rec, learner)
+        digital = next(s for s in scored if s.pathway_id == "digital-careers")
+        assert digital.completion_detail == SPENT and digital.blocked == []
+        mine = {p["pathway_id"]: p for p in progress.my_pathways(store, learner)}["digital-careers"]
+        assert mine["completion_detail"] == SPENT, learner
+        assert not any(s.next_step is not None and not s.blocked and s.completion_detail is None
+                       for s in scored[scored.index(digital):]), [s.pathway_id for s in scored]
+    eve = {p["pathway_id"]: p for p in progress.my_pathways(store, "eve")}["digital-careers"]
+    assert (eve["steps_met"], eve["completed"]) == (3, False) and eve["next_step"] is not None  # steps still count
+    fay = {p["pathway_id"]: p for p in progress.my_pathways(store, "fay")}["digital-careers"]
+    assert (fay["completed"], fay["next_step"]) == (True, None)
+    for learner in ("cy", "ivy"):
+        mine = {p["pathway_id"]: p for p in progress.my_pathways(store, learner)}["digital-careers"]
+        assert mine["completion_detail"] is None, learner
+        digital = next(s for s in learner_pathways(rec, learner) if s.pathway_id == "digital-careers")
+        assert digital.completion_detail is None, learner
+
+
+def test_my_pathways_route_says_why(store: GraphStore, tmp_path: Path) -> None:
+    """``GET /me/pathways`` carries the blocked steps, the next step's detail and the completion's."""
+    from colearn.service.auth import issue_learner_token
+
+    _spent_city(store)
+    with TestClient(create_app(Settings(data_dir=tmp_path), store=store)) as c:
+        token = issue_learner_token(c.app.state.token_secret, "fay")
+        r = c.get("/me/pathways", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        got = {p["pathway_id"]: p for p in r.json()["data"]}
+        after, digital = got["after-digital"], got["digital-careers"]
+        assert after["next_step"]["index"] == 2 and [b["index"] for b in after["blocked"]] == [1]
+        assert after["blocked"][0]["detail"] == f"This step can no longer be met: {WHY}."
+        assert after["next_step"]["detail"] == f"Not offered: {WHY}." and after["completion_detail"] is None
+        assert digital["completion_detail"] == SPENT and digital["blocked"] == []
+        scored = {p["pathway_id"]: p for p in c.get("/learners/fay/pathways",
+                                                    headers={"Authorization": f"Bearer {token}"}).json()["data"]}
+        assert scored["digital-careers"]["completion_detail"] == SPENT
+
+
+def test_an_archived_or_draft_pathway_that_made_no_completion_is_still_a_route(store: GraphStore) -> None:
+    """An archived pathway completes nobody while archived, but its organisation may publish it again
+    (as a draft may be published): one that never made its completion for the learner still counts
+    as a route to its badge, whatever its status; the pathway that spent it does not."""
+    _city(store)
+    withdraw(store, _complete(store, "fay"), "issued by mistake", now=T0 + 20_000)
+    assert never_earnable(store, "fay", set(DIGITAL), ["digital-careers-award"]) == {
+        "digital-careers-award": ("Digital Careers",)}
+    _after_digital(store, [("Build", ["first-web-app"])], completion_badge="digital-careers-award")
+    for status in ("archived", "draft", "published"):
+        catalogue.set_pathway_status(store, "after-digital", status, now=T0)
+        assert never_earnable(store, "fay", set(DIGITAL), ["digital-careers-award"]) == {}, status
+    catalogue.set_pathway_status(store, "after-digital", "archived", now=T0)
+    assert "digital-careers-award" not in _next(Recommender.from_store(store), "fay")  # archived: not offered now

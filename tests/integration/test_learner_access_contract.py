@@ -18,6 +18,7 @@ from colearn.graph import queries
 from colearn.graph.issuing import assertion_id_for
 from colearn.graph.schema import Label, Rel
 from colearn.graph.store import GraphStore
+from colearn.recommender import progress
 
 NOW = 1_800_000_000
 BASE = "https://colearn.example"
@@ -360,15 +361,39 @@ def test_enrolments_progress_and_counts(any_store: GraphStore) -> None:
     assert enrolments.enrol(any_store, "l1", "p", now=NOW + 5) == {"pathway_id": "p", "on": NOW, "created": False}
     with pytest.raises(NotFound, match="published"):
         enrolments.enrol(any_store, "l1", "d", now=NOW)
-    mine = enrolments.my_pathways(any_store, "l2", now=NOW)
+    mine = progress.my_pathways(any_store, "l2", now=NOW)
     assert [(m["pathway_id"], m["steps_met"], m["steps_total"], m["completed"]) for m in mine] == [("p", 1, 2, False)]
-    assert mine[0]["next_step"] == {"index": 2, "title": "Step 2", "badges": ["b2"],
+    assert mine[0]["next_step"] == {"index": 2, "title": "Step 2", "badges": ["b2"], "required": 1, "detail": None,
                                     "named_badges": [{"badge_id": "b2", "name": "Badge 2"}]}
-    assert enrolments.my_pathways(any_store, "l1", now=NOW)[0]["completed"] is True
+    assert (mine[0]["blocked"], mine[0]["completion_detail"]) == ([], None)
+    assert progress.my_pathways(any_store, "l1", now=NOW)[0]["completed"] is True
     assert enrolments.enrolment_learners(any_store, "org", now=NOW) == [
         {"pathway_id": "p", "title": "P", "started": {"l1", "l2", "l3"}, "completed": {"l1"}}]
     assert enrolments.leave(any_store, "l3", "p") is True and enrolments.leave(any_store, "l3", "p") is False
     assert [r["pathway_id"] for r in any_store.read(lq.LEARNER_ENROLMENTS, {"learner_id": "l3"})] == []
+
+
+@covers("LEARNER_ENROLMENTS", "BADGE_NAMES")
+def test_a_next_step_is_numbered_among_all_the_pathways_steps(any_store: GraphStore) -> None:
+    """``GET /me/pathways`` numbers the next step as the scored pathways and a completion's unmet
+    steps do (``index`` among all the steps, an optional one too), by the one step rule
+    (``enrolments.step_met``); it had numbered it among the required steps only."""
+    from colearn.domain.completions import unmet_steps
+
+    _seed(any_store)
+    steps = [{"id": f"q.s{i}", "order": i, "props": {"title": f"Step {i}", "required": 1, "optional": i == 1},
+              "badges": [b]} for i, b in ((1, "b0"), (2, "b1"), (3, "b2"))]
+    any_store.write(queries.pathway_upsert(create=True), {
+        "id": "q", "props": {"title": "Q", "description": "", "status": "published", "kind": "recommended"},
+        "organisation": "org", "destination": "employment", "completion_badge": None, "steps": steps})
+    any_store.write(queries.MERGE_ASSERTIONS, {"rows": [
+        {"id": "a1", "organisation_id": "org", "badge_id": "b1", "learner_id": "l1", "learner_props": {},
+         "props": {"status": "accepted", "issued_on": NOW - 100}}]})
+    enrolments.enrol(any_store, "l1", "q", now=NOW)
+    mine = progress.my_pathways(any_store, "l1", now=NOW)[0]
+    assert (mine["steps_met"], mine["steps_total"], mine["next_step"]["index"]) == (1, 2, 3)
+    record = any_store.read(queries.PATHWAY_GET, {"id": "q"})[0]["record"]
+    assert unmet_steps(record, {"b1"}) == [3] and enrolments.steps_met(record, {"b1"}) == [True, False]
 
 
 @covers("ORGANISATION_ENROLMENTS", "LEARNER_ENROLMENTS")
@@ -388,10 +413,10 @@ def test_an_unverified_import_meets_no_step(any_store: GraphStore) -> None:
         for learner, extra in (("l1", {"verified": False}), ("l2", {"verified": True}), ("l3", {}))]})
     for learner in ("l1", "l2", "l3"):
         enrolments.enrol(any_store, learner, "p", now=NOW)
-    progress = {learner: [(m["steps_met"], m["completed"], (m["next_step"] or {}).get("index"))
-                          for m in enrolments.my_pathways(any_store, learner, now=NOW)]
-                for learner in ("l1", "l2", "l3")}
-    assert progress == {"l1": [(0, False, 1)], "l2": [(1, True, None)], "l3": [(1, True, None)]}
+    got = {learner: [(m["steps_met"], m["completed"], (m["next_step"] or {}).get("index"))
+                     for m in progress.my_pathways(any_store, learner, now=NOW)]
+           for learner in ("l1", "l2", "l3")}
+    assert got == {"l1": [(0, False, 1)], "l2": [(1, True, None)], "l3": [(1, True, None)]}
     assert enrolments.enrolment_learners(any_store, "org", now=NOW) == [
         {"pathway_id": "p", "title": "P", "started": {"l1", "l2", "l3"}, "completed": {"l2", "l3"}}]
 
