@@ -454,25 +454,23 @@ def delete(store: GraphStore, principal: Principal, entity: Entity, node_id: str
     Raises:
         NotFound: no such node.
         Forbidden: the caller does not own it.
-        Conflict: something still refers to it (``issuing.in_use``, by label: e.g. badges,
-            opportunities, pathways, pathway steps or completions, awards, live claim
-            codes, themes, places within it), each kind counted and named in the message.
+        Conflict: something still refers to it (``issuing.in_use``, by label: e.g. badges, opportunities,
+            pathways, steps, completions, awards, live claim codes, themes, places within it), each
+            kind counted and named (for a badge's opportunities, with the route that takes it off).
     """
-    used = in_use(store, entity.label, node_id)
-    if used is None:
+    if (used := in_use(store, entity.label, node_id)) is None:
         raise NotFound(f"{entity.noun} '{node_id}' does not exist")
     owner = _record(entity, get_stored(store, entity, node_id)).get(entity.owner) if entity.owner else None
     _require_write(principal, entity, "delete", node_id, owner)
     if not used and not domain_catalogue.delete_node(store, entity.label, node_id):
-        used = in_use(store, entity.label, node_id)  # what blocked the statement: a link made since, or
-        if used is None:  # another delete, which got there first
+        used = in_use(store, entity.label, node_id)  # what blocked the statement: a link made since,
+        if used is None:  # or another delete, which got there first
             raise NotFound(f"{entity.noun} '{node_id}' does not exist")
         used = used or {"": "something refers to it"}
     if used:
-        how = (f" (take it off an opportunity with DELETE /badges/{node_id}/opportunities/{{opportunity_id}})"
-               if entity.label == Label.BADGE and "opportunities" in used else "")
-        raise Conflict(f"{entity.noun} '{node_id}' is still in use ({'; '.join(used.values())}); "
-                       f"remove those first{how}")
+        how = f" (take it off an opportunity with DELETE /badges/{node_id}/opportunities/{{opportunity_id}})" * (
+            entity.label == Label.BADGE and "opportunities" in used)
+        raise Conflict(f"{entity.noun} '{node_id}' is still in use ({'; '.join(used.values())}); remove those first{how}")
 
 
 def detach_badge(store: GraphStore, principal: Principal, badge_id: str, opportunity_id: str) -> None:
