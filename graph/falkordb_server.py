@@ -8,7 +8,8 @@ an acknowledged award survives a crash of the machine; ``everysec`` once a
 second, so a machine crash can lose about the last second of acknowledged
 writes (a crash of the server process alone loses nothing either way: the
 OS already holds what was written). A server already running for the same
-directory (recorded in ``falkordb.json`` there) is reused, with its policy
+directory (recorded in ``falkordb.json`` there, and asked which directory it
+serves: a copy of a live data directory gets its own) is reused, with its policy
 set to the one asked for; the process that started it shuts it down cleanly
 when it exits.
 
@@ -67,9 +68,26 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _record_state(data_dir: Path, pid: int, port: int) -> None:
-    """Write ``falkordb.json`` (``{"pid", "port"}``) in ``data_dir`` whole or not at all
+    """Write ``falkordb.json`` (``{"pid", "port", "dir"}``, ``dir`` the resolved
+    ``data_dir`` the server serves) in ``data_dir`` whole or not at all
     (``files.write_whole``), so that no reader sees half of it."""
-    write_whole(data_dir / _STATE_FILE, json.dumps({"pid": pid, "port": port}).encode())
+    write_whole(data_dir / _STATE_FILE, json.dumps({"pid": pid, "port": port, "dir": str(data_dir)}).encode())
+
+
+def _serves(port: int, path: Path) -> bool:
+    """Whether the server on ``port`` keeps its files in ``path`` (its ``dir`` setting,
+    ``CONFIG GET dir``, names the same folder). False when it cannot say."""
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5, decode_responses=True)
+    try:
+        served = client.config_get("dir").get("dir")
+    except (redis.exceptions.RedisError, OSError):
+        return False
+    finally:
+        client.close()
+    try:
+        return served is not None and os.path.samefile(served, path)
+    except OSError:
+        return False
 
 
 def _cpu_ticks(pid: int) -> int | None:
@@ -234,19 +252,31 @@ class EmbeddedFalkorDB:
 
     @classmethod
     def _reuse(cls, path: Path) -> "EmbeddedFalkorDB | None":
+        """The server recorded in ``path``'s ``falkordb.json``, if it runs, answers and
+        serves ``path`` itself; None otherwise (then a new one is started).
+
+        A copy of a data directory (a backup, a staging copy) carries the record of
+        the original's server: the record names the directory it was written for,
+        and the server is asked which directory it serves (``_serves``), so a copy
+        never writes into the original.
+        """
         state_file = path / _STATE_FILE
         if not state_file.exists():
             return None
         try:
             state = json.loads(state_file.read_text())
-            pid, port = int(state["pid"]), int(state["port"])
-        except (ValueError, KeyError, TypeError):
+            pid, port, recorded = int(state["pid"]), int(state["port"]), state.get("dir")
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
-        if not pid_alive(pid):
+        if (recorded is not None and recorded != str(path)) or not pid_alive(pid):
             return None
         try:
             _wait_ready(port, pid, lambda: pid_alive(pid), path / "falkordb.log")
         except StoreUnavailable:
+            return None
+        if not _serves(port, path):
+            log.warning("falkordb.json in %s names pid %s on port %s, which serves another directory; "
+                        "starting a store for this one", path, pid, port)
             return None
         log.info("reusing FalkorDB pid %s on port %s for %s", pid, port, path)
         return cls(data_dir=path, port=port, owned=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -71,6 +72,43 @@ def test_another_process_reuses_the_running_server(falkordb_server: EmbeddedFalk
     assert EmbeddedFalkorDB.for_data_dir(falkordb_server.data_dir).port == falkordb_server.port
 
 
+def test_a_copy_of_a_live_data_dir_gets_its_own_store_and_keeps_its_writes(tmp_path: Path) -> None:
+    # A backup or staging copy carries falkordb.json naming the original's running store;
+    # writes through the copy must not land in the original.
+    live = EmbeddedFalkorDB.for_data_dir(tmp_path / "live")
+    copy_server = None
+    try:
+        FalkorDBStore(live.host, live.port, "g").write("CREATE (:Learner {id: 'before'})")
+        shutil.copytree(live.data_dir, tmp_path / "copy")
+        copy_server = EmbeddedFalkorDB.for_data_dir(tmp_path / "copy")
+        assert copy_server.owned and copy_server.port != live.port
+        FalkorDBStore(copy_server.host, copy_server.port, "g").write("CREATE (:Learner {id: 'via-copy'})")
+        count = "MATCH (l:Learner) RETURN collect(l.id) AS ids"
+        assert FalkorDBStore(live.host, live.port, "g").read(count) == [{"ids": ["before"]}]
+        assert sorted(FalkorDBStore(copy_server.host, copy_server.port, "g").read(count)[0]["ids"]) == \
+            ["before", "via-copy"]
+        assert json.loads((tmp_path / "copy" / "falkordb.json").read_text())["port"] == copy_server.port
+    finally:
+        if copy_server is not None:
+            copy_server.stop()
+        live.stop()
+
+
+def test_a_record_naming_this_dir_is_not_trusted_when_its_store_serves_another(tmp_path: Path) -> None:
+    live = EmbeddedFalkorDB.for_data_dir(tmp_path / "live")
+    other = tmp_path / "other"
+    other.mkdir()
+    assert live.process is not None
+    (other / "falkordb.json").write_text(json.dumps({"pid": live.process.pid, "port": live.port,
+                                                     "dir": str(other.resolve())}))
+    mine = EmbeddedFalkorDB.for_data_dir(other)
+    try:
+        assert mine.owned and mine.port != live.port
+    finally:
+        mine.stop()
+        live.stop()
+
+
 def test_data_survives_a_restart_and_owner_shuts_down_cleanly(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "store", graph_name="persist")
     code = textwrap.dedent("""
@@ -125,7 +163,7 @@ def test_the_state_file_names_a_server_before_it_answers(tmp_path: Path, monkeyp
     server = EmbeddedFalkorDB.for_data_dir(tmp_path)
     try:
         assert server.process is not None
-        assert seen == [{"pid": server.process.pid, "port": server.port,
+        assert seen == [{"pid": server.process.pid, "port": server.port, "dir": str(tmp_path.resolve()),
                          "launched": server.process.pid, "asked": server.port}]
         assert sorted(p.name for p in tmp_path.glob("*falkordb.json*")) == ["falkordb.json"]
     finally:
