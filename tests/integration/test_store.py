@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import stat
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+import redis
 
 from colearn.config import Settings
 from colearn.errors import ColearnError, Conflict
@@ -78,14 +80,14 @@ def test_a_copy_of_a_live_data_dir_gets_its_own_store_and_keeps_its_writes(tmp_p
     live = EmbeddedFalkorDB.for_data_dir(tmp_path / "live")
     copy_server = None
     try:
-        FalkorDBStore(live.host, live.port, "g").write("CREATE (:Learner {id: 'before'})")
+        FalkorDBStore(live.host, live.port, "g", server=live).write("CREATE (:Learner {id: 'before'})")
         shutil.copytree(live.data_dir, tmp_path / "copy")
         copy_server = EmbeddedFalkorDB.for_data_dir(tmp_path / "copy")
         assert copy_server.owned and copy_server.port != live.port
-        FalkorDBStore(copy_server.host, copy_server.port, "g").write("CREATE (:Learner {id: 'via-copy'})")
+        FalkorDBStore(copy_server.host, copy_server.port, "g", server=copy_server).write("CREATE (:Learner {id: 'via-copy'})")
         count = "MATCH (l:Learner) RETURN collect(l.id) AS ids"
-        assert FalkorDBStore(live.host, live.port, "g").read(count) == [{"ids": ["before"]}]
-        assert sorted(FalkorDBStore(copy_server.host, copy_server.port, "g").read(count)[0]["ids"]) == \
+        assert FalkorDBStore(live.host, live.port, "g", server=live).read(count) == [{"ids": ["before"]}]
+        assert sorted(FalkorDBStore(copy_server.host, copy_server.port, "g", server=copy_server).read(count)[0]["ids"]) == \
             ["before", "via-copy"]
         assert json.loads((tmp_path / "copy" / "falkordb.json").read_text())["port"] == copy_server.port
     finally:
@@ -107,6 +109,24 @@ def test_a_record_naming_this_dir_is_not_trusted_when_its_store_serves_another(t
     finally:
         mine.stop()
         live.stop()
+
+
+def test_the_store_refuses_a_client_without_its_password_kept_in_a_0600_record(
+        falkordb_server: EmbeddedFalkorDB) -> None:
+    # Any local user can reach 127.0.0.1: the graph (key hashes included) answers only to
+    # the password in falkordb.json, which only the data dir's owner can read.
+    with pytest.raises(redis.exceptions.AuthenticationError):
+        redis.Redis(host="127.0.0.1", port=falkordb_server.port).execute_command(
+            "GRAPH.RO_QUERY", "colearn", "MATCH (k:ApiKey) RETURN properties(k)")
+    with pytest.raises(redis.exceptions.AuthenticationError):
+        redis.Redis(host="127.0.0.1", port=falkordb_server.port, password="guess").ping()
+    state = falkordb_server.data_dir / "falkordb.json"
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600
+    password = json.loads(state.read_text())["password"]
+    assert password == falkordb_server.password and len(password) >= 32
+    assert redis.Redis(host="127.0.0.1", port=falkordb_server.port, password=password).ping()
+    assert falkordb_server.process is not None  # nor is it on the command line, which anyone can read
+    assert password not in Path(f"/proc/{falkordb_server.process.pid}/cmdline").read_text()
 
 
 def test_data_survives_a_restart_and_owner_shuts_down_cleanly(tmp_path: Path) -> None:
@@ -142,7 +162,7 @@ def test_state_file_of_a_dead_server_is_ignored(tmp_path: Path) -> None:
     server = EmbeddedFalkorDB.for_data_dir(data)
     try:
         assert server.owned and server.port != 1
-        assert FalkorDBStore(server.host, server.port, "g").read("RETURN 1 AS one") == [{"one": 1}]
+        assert FalkorDBStore(server.host, server.port, "g", server=server).read("RETURN 1 AS one") == [{"one": 1}]
     finally:
         server.stop()
 
@@ -164,7 +184,7 @@ def test_the_state_file_names_a_server_before_it_answers(tmp_path: Path, monkeyp
     try:
         assert server.process is not None
         assert seen == [{"pid": server.process.pid, "port": server.port, "dir": str(tmp_path.resolve()),
-                         "launched": server.process.pid, "asked": server.port}]
+                         "password": server.password, "launched": server.process.pid, "asked": server.port}]
         assert sorted(p.name for p in tmp_path.glob("*falkordb.json*")) == ["falkordb.json"]
     finally:
         server.stop()
