@@ -11,11 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from colearn import served
-
 
 
 #: k of k-anonymity: the fewest learners a number shown to the public may count. Insights'
@@ -135,6 +134,22 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("NEO4J_DATABASE", "COLEARN_NEO4J_DATABASE"),
     )
 
+    @field_validator("data_dir")
+    @classmethod
+    def _a_folder(cls, value: Path) -> Path:
+        """``data_dir`` is a folder, or can be made one (what stands nearest to it is a folder).
+
+        Raises:
+            ValueError: it, or what stands in place of one of its folders, is a file.
+        """
+        path = value.expanduser()
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"must be a folder, and {path} is a file")
+        standing = next((p for p in path.absolute().parents if p.exists()), None)
+        if standing is not None and not standing.is_dir():
+            raise ValueError(f"must be a folder, and {standing} (where it would be made) is a file")
+        return value
+
     @model_validator(mode="after")
     def _served_base_url(self) -> "Settings":
         """``base_url`` not given: the one a running ``colearn serve`` of this data directory
@@ -144,6 +159,33 @@ class Settings(BaseSettings):
             if url is not None:
                 self.__dict__["base_url"] = url  # a default, so not in model_fields_set
         return self
+
+
+def env_var(field: str) -> str:
+    """The environment variable that sets ``Settings.<field>``: ``COLEARN_<FIELD>``, or the
+    first name a field read under other names takes (``NEO4J_URI``)."""
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices) and alias.choices:
+        return str(alias.choices[0])
+    return f"COLEARN_{field.upper()}"
+
+
+def settings_problems(exc: ValidationError) -> list[str]:
+    """One line per bad value ``exc`` (a ``ValidationError`` of ``Settings``) found: the
+    environment variable, the value it had and what is allowed, e.g.
+    ``COLEARN_PORT='abc': must be a valid integer, unable to parse string as an integer``.
+    A problem of no single setting is given as pydantic words it."""
+    lines = []
+    for problem in exc.errors(include_url=False):
+        text = problem["msg"].removeprefix("Value error, ")
+        if text.startswith("Input should"):
+            text = "must" + text[len("Input should"):]
+        if problem["loc"]:
+            lines.append(f"{env_var(str(problem['loc'][0]))}={problem.get('input')!r}: {text}")
+        else:
+            lines.append(text)
+    return lines
 
 
 @lru_cache

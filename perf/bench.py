@@ -147,7 +147,7 @@ def _engine(server: Any, city: City, rows: list[dict[str, Any]]) -> dict[str, An
         engine.apply_schema()
         _issuers(engine, city)
         return engine_ceiling(server.host, server.port, ENGINE_GRAPH, AWARD_STATEMENT, rows,
-                              batch_params=queries.assertion_groups)
+                              batch_params=queries.assertion_groups, password=server.password)
     finally:
         engine.drop()
         engine.close()

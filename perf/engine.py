@@ -65,8 +65,8 @@ def profile_ops(plan_lines: Sequence[str]) -> list[dict[str, Any]]:
 
 def engine_ceiling(host: str, port: int, graph: str, query: str, rows: Sequence[dict[str, Any]],
                    batch: int = BATCH, prefix: str | None = None,
-                   batch_params: Callable[[Sequence[dict[str, Any]]], dict[str, Any]] = rows_param
-                   ) -> dict[str, Any]:
+                   batch_params: Callable[[Sequence[dict[str, Any]]], dict[str, Any]] = rows_param,
+                   password: str | None = None) -> dict[str, Any]:
     """Time ``query`` (a statement over a batch of rows) on ``rows`` by the engine's own clock, then profile it.
 
     Args:
@@ -80,6 +80,7 @@ def engine_ceiling(host: str, port: int, graph: str, query: str, rows: Sequence[
         prefix: the id prefix (keeps these rows apart from any written before).
         batch_params: the statement's parameters for one batch of rows, as
             ``ingest.common.write_batches`` takes it; default ``rows_param``: ``{"rows": batch}``.
+        password: the server's (``EmbeddedFalkorDB.password``), if it asks for one.
 
     Returns:
         ``{engine_rows, engine_s (sum of the server's internal execution
@@ -96,7 +97,7 @@ def engine_ceiling(host: str, port: int, graph: str, query: str, rows: Sequence[
     """
     from falkordb import FalkorDB
 
-    g = FalkorDB(host=host, port=port).select_graph(graph)
+    g = FalkorDB(host=host, port=port, password=password).select_graph(graph)
     engine_ms, wall, header_cpu = 0.0, 0.0, 0.0
     for start in range(0, len(rows), batch):
         part = _fresh(rows[start:start + batch], prefix)

@@ -43,9 +43,9 @@ def _aof_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in (path / "appendonlydir").glob("*") if f.is_file())
 
 
-def _restart(path: Path, port: int) -> tuple[float, Any]:
+def _restart(path: Path, port: int, password: str) -> tuple[float, Any]:
     started = time.monotonic()
-    proc = EmbeddedFalkorDB._launch(path, port, "everysec")
+    proc = EmbeddedFalkorDB._launch(path, port, "everysec", password)
     return time.monotonic() - started, proc
 
 
@@ -62,7 +62,7 @@ def run(kind: str, n: int, progress: Any = print) -> dict[str, Any]:
         # One statement per award, as the API writes them, sent 500 at a time in a
         # pipeline (the wait per round trip is not what is measured here): each is
         # still its own write, logged as its own effect.
-        client = redis.Redis(host=server.host, port=server.port)
+        client = redis.Redis(host=server.host, port=server.port, password=server.password)
         for lo in range(0, n, 500):
             pipe = client.pipeline(transaction=False)
             for i in range(lo, min(n, lo + 500)):
@@ -78,20 +78,20 @@ def run(kind: str, n: int, progress: Any = print) -> dict[str, Any]:
             store.write(_AWARDS, {"rows": [{"b": f"b{i % _BADGES}", "l": f"l{(i * 7) % _LEARNERS}", "id": f"a{i}",
                                             "t": i} for i in range(lo, min(n, lo + BATCH_SIZE))]})
     wrote = time.monotonic() - started
-    port, proc = server.port, server.process
-    assert proc is not None
+    port, proc, password = server.port, server.process, server.password
+    assert proc is not None and password is not None
     server._stopping.set()  # no watcher restarts: this benchmark restarts by hand
     time.sleep(1.5)  # everysec: the last second reaches the file
     aof_crash = _aof_bytes(path)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    crash_s, proc = _restart(path, port)
-    count = FalkorDBStore("127.0.0.1", port, "colearn").read("MATCH (a:Assertion) RETURN count(a) AS n")[0]["n"]
+    crash_s, proc = _restart(path, port, password)
+    count = FalkorDBStore("127.0.0.1", port, "colearn", password=password).read("MATCH (a:Assertion) RETURN count(a) AS n")[0]["n"]
     assert count == n, f"{count} awards after the crash reload, expected {n}"
-    clean = EmbeddedFalkorDB(data_dir=path, port=port, owned=True, process=proc, fsync="everysec")
+    clean = EmbeddedFalkorDB(data_dir=path, port=port, owned=True, process=proc, fsync="everysec", password=password)
     clean.stop()  # compacts the append-only file, then SIGTERM
     aof_clean = _aof_bytes(path)
-    clean_s, proc = _restart(path, port)
+    clean_s, proc = _restart(path, port, password)
     proc.send_signal(signal.SIGTERM)
     proc.wait()
     result = {"history": kind, "awards": n, "write_s": round(wrote, 1), "aof_mb_before_crash": aof_crash / 1e6,

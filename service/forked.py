@@ -79,7 +79,7 @@ def serve(settings: Any, host: str, port: int, workers: int,
 
     Raises:
         StoreUnavailable: the store cannot be started or reached.
-        OSError: the address cannot be bound.
+        CannotListen: the address cannot be bound (an ``OSError``).
     """
     server = None
     if not settings.neo4j_uri:
@@ -93,13 +93,44 @@ def serve(settings: Any, host: str, port: int, workers: int,
             server.stop()
 
 
+class CannotListen(OSError):
+    """The address ``colearn serve`` was given cannot be bound: in use, not this machine's, or
+    a port this user may not take. ``errno`` is the system's; ``strerror`` names the address.
+
+    Attributes:
+        host, port: the address.
+    """
+
+    def __init__(self, host: str, port: int, cause: OSError) -> None:
+        super().__init__(cause.errno, f"cannot serve on {host}:{port}: {cause.strerror or cause}")
+        self.host, self.port = host, port
+
+
+def _bound(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port``, not listening yet (connections are refused until
+    it listens, so none waits on a server still building).
+
+    Raises:
+        CannotListen: the address cannot be bound.
+    """
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CannotListen(host, port, exc) from exc
+    return sock
+
+
 def serve_forked(settings: Any, host: str, port: int, workers: int,
                  announce: Callable[[str], None] | None = None) -> None:
     """Build the recommender, then serve the API from ``workers`` forked processes until signalled.
 
-    ``announce`` is told the base URL (``http://127.0.0.1:8000``) once the
-    address is bound: from then on requests wait in the socket's queue until
-    a worker takes them.
+    The address is bound first, so that one in use is refused before the build;
+    ``announce`` is told the base URL (``http://127.0.0.1:8000``) once the socket
+    listens, after the build: from then on requests wait in its queue until a
+    worker takes them.
 
     SIGTERM or SIGINT to this process is passed on to every worker; it
     returns when they have all exited. Each worker asks the kernel for SIGTERM
@@ -107,7 +138,7 @@ def serve_forked(settings: Any, host: str, port: int, workers: int,
 
     Raises:
         StoreUnavailable: the store cannot be reached.
-        OSError: the address cannot be bound.
+        CannotListen: the address cannot be bound (an ``OSError``).
     """
     import uvicorn
 
@@ -119,18 +150,23 @@ def serve_forked(settings: Any, host: str, port: int, workers: int,
     from colearn.service.app import catalogue_cache_ttl, create_app, preload_opportunities
     from colearn.service.limits import BucketTable
 
-    store = open_store(settings)
+    sock = _bound(host, port)  # before the build: an address in use is said at once
+    try:
+        store = open_store(settings)
+    except BaseException:
+        sock.close()
+        raise
     try:
         head = feed_head(store)  # before the build: each worker applies every change after it
         recommender = Recommender.from_store(store, ranker_file=ranker_path(settings.data_dir))
         cached = CachedStore(store, catalogue_cache_ttl(settings))
         preload_opportunities(cached, recommender)
+    except BaseException:
+        sock.close()
+        raise
     finally:
         store.close()
     recommender.store_ = None
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)
     if announce is not None:

@@ -10,9 +10,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console, ConsoleDimensions
 from rich.logging import RichHandler
 from rich.markup import escape
@@ -21,7 +22,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.table import Table
 
 from colearn import __version__
-from colearn.cli.messages import error_message
+from colearn.cli.messages import error_message, settings_failure
 from colearn.config import get_settings
 from colearn.errors import ColearnError, in_result
 from colearn.graph.store import GraphStore, open_store
@@ -30,8 +31,22 @@ T = TypeVar("T")
 
 
 
+def fail_settings(lines: list[str]) -> NoReturn:
+    """Print each line as an error on stderr and end the command with exit status 2: a setting
+    (an environment variable, an option) must change.
+
+    Raises:
+        typer.Exit: always, with code 2.
+    """
+    for line in lines:
+        err.print(f"[red]error:[/red] {escape(line)}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
 class OneLineHelpGroup(typer.core.TyperGroup):
-    """A command group whose listing gives each command's summary as flowing text.
+    """A command group whose listing gives each command's summary as flowing text, and whose
+    commands end on a wrong setting with one line per problem and exit status 2
+    (``messages.settings_failure``), not a traceback.
 
     Typer's rich help keeps the single line breaks of a docstring in the group's
     command list (its own ``--help`` joins them), so a summary wrapped in the source
@@ -47,6 +62,20 @@ class OneLineHelpGroup(typer.core.TyperGroup):
             summary = inspect.cleandoc(command.help).split("\n\n")[0]
             command.short_help = " ".join(summary.replace("``", "").split())
         return command
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command ``ctx`` names (see the class for a wrong setting).
+
+        Raises:
+            typer.Exit: code 2, on a wrong setting; whatever else the command raises.
+        """
+        try:
+            return super().invoke(ctx)
+        except (ValidationError, OSError) as exc:
+            lines = settings_failure(exc)
+            if lines is None:
+                raise
+            fail_settings(lines)
 
 
 app = typer.Typer(help="colearn: Cities of Learning pathways, badges and 'what next?'.",

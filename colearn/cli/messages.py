@@ -12,8 +12,12 @@ record of a catalogue) is about that input, not an option, and is left as it is.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from colearn.config import get_settings, settings_problems
 from colearn.errors import ColearnError, InvalidInput, InvalidInputs
 
 try:  # Typer 0.29 vendors its own click, older releases use click itself
@@ -23,7 +27,7 @@ except ImportError:  # pragma: no cover - older Typer
     from click.core import ParameterSource  # type: ignore[no-redef,assignment]
     from click.globals import get_current_context  # type: ignore[no-redef,assignment]
 
-__all__ = ["FIELD_OPTIONS", "error_message", "option_for"]
+__all__ = ["FIELD_OPTIONS", "error_message", "option_for", "settings_failure"]
 
 #: The parameters (by their Python names) that may give a field the layers below name
 #: otherwise; a field is also matched by its own name. With several, the one the user
@@ -96,3 +100,26 @@ def error_message(exc: ColearnError) -> str:
     if isinstance(exc, InvalidInput):
         return _one(exc, ctx)
     return str(exc)
+
+
+def settings_failure(exc: BaseException) -> list[str] | None:
+    """What the command line prints when ``exc`` means a setting must change, one line per
+    problem, or None when it does not.
+
+    A ``ValidationError`` of ``Settings``: each bad environment variable with its value and
+    what is allowed (``config.settings_problems``). An ``OSError`` about the data directory
+    or a file in it (it cannot be made, read or written): ``COLEARN_DATA_DIR``, its path and
+    the system's reason.
+    """
+    if isinstance(exc, ValidationError):
+        return settings_problems(exc) if exc.title == "Settings" else None
+    if not isinstance(exc, OSError) or not exc.filename:
+        return None
+    try:
+        data_dir = get_settings().data_dir.expanduser().absolute()
+    except ValidationError:
+        return None
+    where = Path(str(exc.filename)).absolute()
+    if where != data_dir and data_dir not in where.parents:
+        return None
+    return [f"COLEARN_DATA_DIR={str(data_dir)!r}: cannot use {where}: {exc.strerror or exc}"]

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from colearn.cli.common import JsonOpt, OneLineHelpGroup, err, out, run, store
+from colearn.cli.common import JsonOpt, OneLineHelpGroup, err, fail_settings, out, run, store
 from colearn import served
 from colearn.config import get_settings
 
@@ -42,7 +42,7 @@ def serve_cmd(
     started (its append-only file compacted first). Workers and the store get
     SIGTERM from the kernel if this process dies, even by SIGKILL.
     """
-    from colearn.service.forked import serve
+    from colearn.service.forked import CannotListen, serve
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
@@ -62,6 +62,9 @@ def serve_cmd(
 
     try:
         run(lambda: serve(settings, host, port, workers, listening))
+    except CannotListen as exc:
+        fail_settings([f"{exc.strerror}; choose another port with COLEARN_PORT or --port "
+                       "(or the address with COLEARN_HOST or --host)"])
     finally:
         release()
 

@@ -87,7 +87,7 @@ def test_sigkill_during_bulk_ingest_then_a_rerun_completes_it_without_duplicates
 
     worker = threading.Thread(target=ingest)
     worker.start()
-    watcher = FalkorDBStore(server.host, server.port, GRAPH)
+    watcher = FalkorDBStore(server.host, server.port, GRAPH, password=server.password)
     deadline = time.monotonic() + 60
     while watcher.read(queries.count_nodes(Label.ASSERTION))[0]["n"] == 0:  # the first batch has landed
         assert time.monotonic() < deadline and worker.is_alive(), "no batch landed"

@@ -104,7 +104,8 @@ def test_concurrent_retries_create_one_assertion(seeded: GraphStore) -> None:
 
     def worker() -> None:
         # a client of its own on FalkorDB; the Neo4j driver is shared by threads
-        own = (FalkorDBStore(seeded._server.host, seeded._server.port, seeded.graph_name)  # type: ignore[attr-defined]
+        own = (FalkorDBStore(seeded._server.host, seeded._server.port, seeded.graph_name,  # type: ignore[attr-defined]
+                              password=seeded._server.password)  # type: ignore[attr-defined]
                if seeded.backend == "falkordb" else seeded)
         try:
             for i in range(20):

@@ -23,7 +23,8 @@ def test_engine_ceiling_writes_the_rows_and_times_them(falkordb_server: Embedded
         before = store.read(queries.COUNT_ASSERTION_PATHS)[0]["assertions"]
         assert before == len(rows)
         res = engine_ceiling(falkordb_server.host, falkordb_server.port, "perf-engine",
-                             queries.MERGE_ASSERTIONS, rows[:1_200], batch=500, prefix="engine")
+                             queries.MERGE_ASSERTIONS, rows[:1_200], batch=500, prefix="engine",
+                             password=falkordb_server.password)
         # 1,200 fresh assertions, then one more batch of 500 for the profile
         assert store.read(queries.COUNT_ASSERTION_PATHS)[0]["assertions"] == before + 1_200 + 500
         assert res["engine_rows"] == 1_200

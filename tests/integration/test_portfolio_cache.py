@@ -45,7 +45,7 @@ def _other(store: GraphStore, request: pytest.FixtureRequest) -> GraphStore:
     """A second connection to the same graph: writes through it reach the follower only by the feed."""
     if isinstance(store, FalkorDBStore):
         server = request.getfixturevalue("falkordb_server")
-        return FalkorDBStore(server.host, server.port, store.graph_name)
+        return FalkorDBStore(server.host, server.port, store.graph_name, password=server.password)
     opened: GraphStore = request.getfixturevalue("neo4j_target").open()
     return opened
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+import stat
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+import redis
 
 from colearn.config import Settings
 from colearn.errors import ColearnError, Conflict
@@ -71,6 +74,61 @@ def test_another_process_reuses_the_running_server(falkordb_server: EmbeddedFalk
     assert EmbeddedFalkorDB.for_data_dir(falkordb_server.data_dir).port == falkordb_server.port
 
 
+def test_a_copy_of_a_live_data_dir_gets_its_own_store_and_keeps_its_writes(tmp_path: Path) -> None:
+    # A backup or staging copy carries falkordb.json naming the original's running store;
+    # writes through the copy must not land in the original.
+    live = EmbeddedFalkorDB.for_data_dir(tmp_path / "live")
+    copy_server = None
+    try:
+        FalkorDBStore(live.host, live.port, "g", server=live).write("CREATE (:Learner {id: 'before'})")
+        shutil.copytree(live.data_dir, tmp_path / "copy")
+        copy_server = EmbeddedFalkorDB.for_data_dir(tmp_path / "copy")
+        assert copy_server.owned and copy_server.port != live.port
+        FalkorDBStore(copy_server.host, copy_server.port, "g", server=copy_server).write("CREATE (:Learner {id: 'via-copy'})")
+        count = "MATCH (l:Learner) RETURN collect(l.id) AS ids"
+        assert FalkorDBStore(live.host, live.port, "g", server=live).read(count) == [{"ids": ["before"]}]
+        assert sorted(FalkorDBStore(copy_server.host, copy_server.port, "g", server=copy_server).read(count)[0]["ids"]) == \
+            ["before", "via-copy"]
+        assert json.loads((tmp_path / "copy" / "falkordb.json").read_text())["port"] == copy_server.port
+    finally:
+        if copy_server is not None:
+            copy_server.stop()
+        live.stop()
+
+
+def test_a_record_naming_this_dir_is_not_trusted_when_its_store_serves_another(tmp_path: Path) -> None:
+    live = EmbeddedFalkorDB.for_data_dir(tmp_path / "live")
+    other = tmp_path / "other"
+    other.mkdir()
+    assert live.process is not None
+    (other / "falkordb.json").write_text(json.dumps({"pid": live.process.pid, "port": live.port,
+                                                     "dir": str(other.resolve())}))
+    mine = EmbeddedFalkorDB.for_data_dir(other)
+    try:
+        assert mine.owned and mine.port != live.port
+    finally:
+        mine.stop()
+        live.stop()
+
+
+def test_the_store_refuses_a_client_without_its_password_kept_in_a_0600_record(
+        falkordb_server: EmbeddedFalkorDB) -> None:
+    # Any local user can reach 127.0.0.1: the graph (key hashes included) answers only to
+    # the password in falkordb.json, which only the data dir's owner can read.
+    with pytest.raises(redis.exceptions.AuthenticationError):
+        redis.Redis(host="127.0.0.1", port=falkordb_server.port).execute_command(
+            "GRAPH.RO_QUERY", "colearn", "MATCH (k:ApiKey) RETURN properties(k)")
+    with pytest.raises(redis.exceptions.AuthenticationError):
+        redis.Redis(host="127.0.0.1", port=falkordb_server.port, password="guess").ping()
+    state = falkordb_server.data_dir / "falkordb.json"
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600
+    password = json.loads(state.read_text())["password"]
+    assert password == falkordb_server.password and len(password) >= 32
+    assert redis.Redis(host="127.0.0.1", port=falkordb_server.port, password=password).ping()
+    assert falkordb_server.process is not None  # nor is it on the command line, which anyone can read
+    assert password not in Path(f"/proc/{falkordb_server.process.pid}/cmdline").read_text()
+
+
 def test_data_survives_a_restart_and_owner_shuts_down_cleanly(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "store", graph_name="persist")
     code = textwrap.dedent("""
@@ -104,7 +162,7 @@ def test_state_file_of_a_dead_server_is_ignored(tmp_path: Path) -> None:
     server = EmbeddedFalkorDB.for_data_dir(data)
     try:
         assert server.owned and server.port != 1
-        assert FalkorDBStore(server.host, server.port, "g").read("RETURN 1 AS one") == [{"one": 1}]
+        assert FalkorDBStore(server.host, server.port, "g", server=server).read("RETURN 1 AS one") == [{"one": 1}]
     finally:
         server.stop()
 
@@ -125,8 +183,8 @@ def test_the_state_file_names_a_server_before_it_answers(tmp_path: Path, monkeyp
     server = EmbeddedFalkorDB.for_data_dir(tmp_path)
     try:
         assert server.process is not None
-        assert seen == [{"pid": server.process.pid, "port": server.port,
-                         "launched": server.process.pid, "asked": server.port}]
+        assert seen == [{"pid": server.process.pid, "port": server.port, "dir": str(tmp_path.resolve()),
+                         "password": server.password, "launched": server.process.pid, "asked": server.port}]
         assert sorted(p.name for p in tmp_path.glob("*falkordb.json*")) == ["falkordb.json"]
     finally:
         server.stop()
