@@ -192,8 +192,9 @@ class Insights:
 
         Args:
             by: one of ``DIMENSIONS``.
-            interval: ``week`` (ISO) or ``month``.
-            start, end: show the periods that overlap this range of days (inclusive).
+            interval: ``week`` (ISO) or ``month`` (the ISO weeks whose Thursday falls in
+                the calendar month: ``insights.periods``).
+            start, end: show every period that overlaps this range of days (inclusive).
             group: show only this group.
 
         Returns:

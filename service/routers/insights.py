@@ -99,12 +99,12 @@ def issued(
 
     Answers ``periods`` (all groups, per period), ``groups`` (per group, all
     time), ``total`` (all time) and ``rows`` (per period and group), each cell
-    ``{learners, assertions, suppressed}``. Every period from ``from`` (or the
-    first award) to ``to`` (or the last award or today) is shown, none skipped: a
-    period with no award is 0 (not hidden). ``from``, ``to`` and ``group`` only
-    choose which cells are shown: ``groups`` and ``total`` stay all-time figures,
-    as ``groups_and_total`` says. An unknown ``group`` and a bad ``from`` or ``to``
-    are refused in one 422.
+    ``{learners, assertions, suppressed}``. A month is the ISO weeks whose Thursday
+    falls in it. Every period overlapping ``from`` (or the first award) to ``to`` (or
+    the last award or today) is shown, none skipped: a period with no award is 0 (not
+    hidden). ``from``, ``to`` and ``group`` only choose which cells are shown:
+    ``groups`` and ``total`` stay all-time figures, as ``groups_and_total`` says. An
+    unknown ``group`` and a bad ``from`` or ``to`` are refused in one 422.
     """
     group_errors = request_errors(lambda: insights.check_group(by, group), "query")
     with refusing_also(group_errors), request_fields("query"):

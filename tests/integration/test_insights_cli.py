@@ -14,7 +14,7 @@ from colearn.cli import app
 
 from tests.catalogue_builders import DEMO_CITY
 from tests.cli_helpers import cli_data_dir
-from tests.insights_builders import Demo, tally
+from tests.insights_builders import Demo, period, tally
 
 runner = CliRunner()
 
@@ -46,7 +46,7 @@ def test_insights_issued_json_and_chart(data_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     demo = Demo()
-    want = tally(demo.awards, lambda a: [(a.day.strftime("%Y-%m"), demo.home(a.learner))])
+    want = tally(demo.awards, lambda a: [(period(a.day, "month"), demo.home(a.learner))])
     for r in body["rows"]:
         assert r["period"] >= "2026-01"
         if r["suppressed"] is None:
