@@ -17,13 +17,19 @@ from typing import Any
 
 from colearn.errors import InvalidInput, refuse
 from colearn.insights.privacy import Line
+from colearn.times import EARLIEST, LATEST
 
-__all__ = ["INTERVALS", "month_lines", "month_weeks", "next_start", "parse_day", "parse_days",
+__all__ = ["INTERVALS", "MAX_PERIODS", "month_lines", "month_weeks", "next_start", "parse_day", "parse_days",
            "period_of", "period_start", "periods_between", "shown_periods"]
 
 INTERVALS: tuple[str, ...] = ("week", "month")
+#: The most periods one ``issued`` answer shows when ``from`` or ``to`` is given
+#: (about ten years either way); a longer range is refused.
+MAX_PERIODS: dict[str, int] = {"week": 520, "month": 120}
 
 _EPOCH = date(1970, 1, 1)
+#: The days ``from`` and ``to`` may name: those a stored time may lie on (``colearn.times``).
+_FIRST_DAY, _LAST_DAY = EARLIEST.date(), LATEST.date()
 
 
 def _month_start(year: int, month: int) -> date:
@@ -91,16 +97,33 @@ def periods_between(first: date, last: date, interval: str) -> list[str]:
     return out
 
 
+def _count(first: date, last: date, interval: str) -> int:
+    """How many periods ``periods_between(first, last, interval)`` would list."""
+    a, b = period_of((first - _EPOCH).days, interval), period_of((last - _EPOCH).days, interval)
+    if interval == "week":
+        return (b[1] - a[1]).days // 7 + 1
+    return (int(b[0][:4]) - int(a[0][:4])) * 12 + int(b[0][5:]) - int(a[0][5:]) + 1
+
+
 def shown_periods(held: list[str], interval: str, start: date | None, end: date | None, today: date) -> list[str]:
-    """The periods a time series shows: every one, none skipped, from the first of
-    ``held`` (the sorted periods with a count) to the last or ``today``'s, whichever is
-    later, cut to those overlapping ``start``..``end`` (inclusive days; None: no limit).
-    Empty when nothing is held."""
-    if not held:
+    """The periods a time series shows, in order, none skipped: every one overlapping
+    ``start``..``end`` (inclusive days). Without ``start``, from the first of ``held``
+    (the sorted periods with a count; nothing when none is held); without ``end``, to
+    the last of ``held`` or ``today``'s, whichever is later.
+
+    Raises:
+        InvalidInput: ``start`` or ``end`` is given and the range holds more than
+            ``MAX_PERIODS[interval]`` periods (naming ``from``, or ``to`` when only it is given).
+    """
+    if start is None and not held:
         return []
-    first = date.fromisoformat(period_start(held[0], interval))
-    last = max(date.fromisoformat(period_start(held[-1], interval)), today)
-    return periods_between(max(first, start or first), min(last, end or last), interval)
+    first = start or date.fromisoformat(period_start(held[0], interval))
+    last = end or max(date.fromisoformat(period_start(held[-1], interval)) if held else today, today)
+    most = MAX_PERIODS[interval]
+    if (start or end) and first <= last and (n := _count(first, last, interval)) > most:
+        raise InvalidInput(f"{first} to {last} spans {n} {interval}s; at most {most} {interval}s are shown "
+                           "at once: ask for a shorter range", field="from" if start else "to")
+    return periods_between(first, last, interval)
 
 
 def month_lines(dim: str, groups: list[Any], months: Iterable[str]) -> list[Line]:
@@ -114,33 +137,41 @@ def month_lines(dim: str, groups: list[Any], months: Iterable[str]) -> list[Line
     return out
 
 
-def parse_day(value: str | None, fld: str) -> date | None:
+def parse_day(value: str | None, fld: str, *, bounded: bool = False) -> date | None:
     """A ``YYYY-MM-DD`` query value as a date (None stays None).
 
+    Args:
+        bounded: refuse a day before 1970-01-01 or after 2999-12-31 (the days a stored
+            time lies on, ``colearn.times``).
+
     Raises:
-        InvalidInput: not a date (naming ``fld``).
+        InvalidInput: not a date, or (``bounded``) a day out of that range (naming ``fld``).
     """
     if value is None:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).date()
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).date()
     except ValueError as exc:
         raise InvalidInput(f"'{value}' is not a date like 2025-01-31", field=fld) from exc
+    if bounded and not _FIRST_DAY <= day <= _LAST_DAY:
+        raise InvalidInput(f"'{value}' is not between {_FIRST_DAY} and {_LAST_DAY}", field=fld)
+    return day
 
 
-def parse_days(start: str | None, end: str | None) -> tuple[date | None, date | None]:
-    """The ``from`` and ``to`` query values as dates (``parse_day``; None stays None).
+def parse_days(start: str | None, end: str | None, *, bounded: bool = False) -> tuple[date | None, date | None]:
+    """The ``from`` and ``to`` query values as dates (``parse_day``, with ``bounded``;
+    None stays None).
 
     Raises:
-        InvalidInput: one that is not a date (naming ``from`` or ``to``), or ``from``
-            after ``to`` (naming ``from``).
-        InvalidInputs: both not dates, each named.
+        InvalidInput: one that is not a date or (``bounded``) out of range (naming
+            ``from`` or ``to``), or ``from`` after ``to`` (naming ``from``).
+        InvalidInputs: both bad, each named.
     """
     days: list[date | None] = []
     problems: list[InvalidInput] = []
     for value, fld in ((start, "from"), (end, "to")):
         try:
-            days.append(parse_day(value, fld))
+            days.append(parse_day(value, fld, bounded=bounded))
         except InvalidInput as exc:
             days.append(None)
             problems.append(exc)

@@ -1,4 +1,5 @@
-"""The calendar of the ``issued`` insight (``insights.periods``): months of whole ISO weeks."""
+"""The calendar of the ``issued`` insight (``insights.periods``): months of whole ISO
+weeks, every period of a ``from``..``to`` range shown, and the range's limits."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from colearn.insights.periods import month_lines, month_weeks, next_start, period_of, period_start, periods_between
+from colearn.errors import InvalidInput, InvalidInputs
+from colearn.insights.periods import (MAX_PERIODS, month_lines, month_weeks, next_start, parse_days, period_of,
+                                      period_start, periods_between, shown_periods)
 from colearn.insights.privacy import Line
 
 EPOCH = date(1970, 1, 1)
+TODAY = date(2026, 12, 6)
 
 
 def test_a_month_is_the_iso_weeks_whose_thursday_falls_in_it() -> None:
@@ -50,3 +54,45 @@ def test_each_month_is_joined_to_all_its_weeks_for_every_group() -> None:
     end = next_start(date.fromisoformat(period_start(months[-1], "month")), "month") - timedelta(days=1)
     weeks = periods_between(date.fromisoformat(period_start(months[0], "month")), end, "week")
     assert [w for m in months for w in month_weeks(m)] == weeks
+
+
+def test_every_period_overlapping_from_and_to_is_shown_with_nothing_held() -> None:
+    """A city with no award answered ``periods: []`` for any ``from``/``to``, and a range
+    starting before the first award started at it."""
+    assert shown_periods([], "month", date(2025, 11, 3), date(2025, 12, 28), TODAY) == ["2025-11", "2025-12"]
+    assert shown_periods(["2026-01"], "month", date(2025, 12, 1), date(2026, 1, 31), TODAY) == ["2025-12", "2026-01"]
+    assert shown_periods([], "week", date(2025, 12, 29), date(2026, 1, 11), TODAY) == ["2026-W01", "2026-W02"]
+    assert shown_periods([], "week", date(2026, 11, 30), None, TODAY) == ["2026-W49"]
+    assert shown_periods([], "week", None, date(2026, 1, 11), TODAY) == []  # nothing held, no from: nothing
+    assert shown_periods(["2026-W40"], "week", None, None, TODAY)[0] == "2026-W40"
+    assert shown_periods(["2026-W40"], "week", None, None, TODAY)[-1] == "2026-W49"
+
+
+@pytest.mark.parametrize("interval", ["week", "month"])
+def test_a_range_of_more_than_the_most_periods_is_refused(interval: str) -> None:
+    most = MAX_PERIODS[interval]
+    first = date.fromisoformat(period_start("2000-01" if interval == "month" else "2000-W01", interval))
+    ok = periods_between(first, first + timedelta(days=7 * (most * (1 if interval == "week" else 4) + 60)),
+                         interval)[:most]
+    last = date.fromisoformat(period_start(ok[-1], interval))
+    assert shown_periods([], interval, first, last, TODAY) == ok
+    with pytest.raises(InvalidInput, match=f"at most {most} {interval}s") as exc:
+        shown_periods([], interval, first, next_start(last, interval), TODAY)
+    assert exc.value.field == "from"
+    with pytest.raises(InvalidInput) as exc:  # only to: the range runs from the first award
+        shown_periods([period_of((first - EPOCH).days, interval)[0]], interval, None,
+                      next_start(last, interval), TODAY)
+    assert exc.value.field == "to"
+    with pytest.raises(InvalidInput):  # only from: to today
+        shown_periods([], interval, date(1970, 1, 1), None, TODAY)
+
+
+def test_days_out_of_the_stored_range_are_refused_together_when_bounded() -> None:
+    assert parse_days("1969-12-31", "3000-01-01") == (date(1969, 12, 31), date(3000, 1, 1))
+    assert parse_days("1970-01-01", "2999-12-31", bounded=True) == (date(1970, 1, 1), date(2999, 12, 31))
+    with pytest.raises(InvalidInputs) as exc:
+        parse_days("1969-12-31", "3000-01-01", bounded=True)
+    assert [p.field for p in exc.value.problems] == ["from", "to"]
+    with pytest.raises(InvalidInput, match="between 1970-01-01 and 2999-12-31") as one:
+        parse_days(None, "0001-01-01", bounded=True)
+    assert one.value.field == "to"
