@@ -192,8 +192,7 @@ class Insights:
 
         Args:
             by: one of ``DIMENSIONS``.
-            interval: ``week`` (ISO) or ``month`` (the ISO weeks whose Thursday falls in
-                the calendar month: ``insights.periods``).
+            interval: ``week`` (ISO) or ``month`` (the ISO weeks with a Thursday in it).
             start, end: show every period that overlaps this range of days (inclusive).
             group: show only this group.
 
@@ -204,11 +203,11 @@ class Insights:
             periods run without a gap from ``start``'s (or the city's first with an award)
             to ``end``'s (or the last with an award or the current one, whichever is later),
             at most ``periods.MAX_PERIODS`` of them when ``start`` or ``end`` is given; a
-            period or row with no award is a true 0 (``suppressed`` null: nothing is hidden by
-            showing it, the table already counts a missing cell as 0). ``groups`` and
-            ``total`` are over all time, whatever ``start`` and ``end`` (``groups_and_total``
-            says so): a total over the days asked would be a new number outside the
-            canonical table, and two such answers subtracted could reveal a small group.
+            period or row with no award is a true 0 (``suppressed`` null: the table counts
+            a missing cell as 0). ``groups`` and ``total`` are over all time, whatever
+            ``start`` and ``end`` (``groups_and_total`` says so): a total over the days asked
+            would be a number outside the canonical table, and two such subtracted could
+            reveal a small group.
 
         Raises:
             InvalidInput: an unknown dimension or interval, a group that is none of the
