@@ -192,26 +192,28 @@ class Insights:
 
         Args:
             by: one of ``DIMENSIONS``.
-            interval: ``week`` (ISO) or ``month``.
-            start, end: show the periods that overlap this range of days (inclusive).
+            interval: ``week`` (ISO) or ``month`` (the ISO weeks with a Thursday in it).
+            start, end: show every period that overlaps this range of days (inclusive).
             group: show only this group.
 
         Returns:
             ``{"insight", "params", "privacy", "periods": [per period, all groups],
             "groups": [per group, all time], "total", "rows": [per period and group],
             "groups_and_total"}``; each cell ``{learners, assertions, suppressed}``. The
-            periods run without a gap from the city's first period with an award to its
-            last or the current one, cut to those overlapping ``start``..``end``; a period
-            or row with no award is a true 0 (``suppressed`` null: nothing is hidden by
-            showing it, the table already counts a missing cell as 0). ``groups`` and
-            ``total`` are over all time, whatever ``start`` and ``end`` (``groups_and_total``
-            says so): a total over the days asked would be a new number outside the
-            canonical table, and two such answers subtracted could reveal a small group.
+            periods run without a gap from ``start``'s (or the city's first with an award)
+            to ``end``'s (or the last with an award or the current one, whichever is later),
+            at most ``periods.MAX_PERIODS`` of them when ``start`` or ``end`` is given; a
+            period or row with no award is a true 0 (``suppressed`` null: the table counts
+            a missing cell as 0). ``groups`` and ``total`` are over all time, whatever
+            ``start`` and ``end`` (``groups_and_total`` says so): a total over the days asked
+            would be a number outside the canonical table, and two such subtracted could
+            reveal a small group.
 
         Raises:
             InvalidInput: an unknown dimension or interval, a group that is none of the
                 dimension's (``filters.groups_of``; by place, a place that is not a
-                district: ``filters.district``), or ``start`` after ``end``.
+                district: ``filters.district``), ``start`` after ``end``, or a range of
+                more than ``periods.MAX_PERIODS`` periods (``periods.shown_periods``).
         """
         known(by, DIMENSIONS, "by", "dimension")
         period_of(0, interval)

@@ -118,7 +118,8 @@ def _issued(fig: Figure, a: dict[str, Any]) -> None:
         ax.plot([], [], marker="o", markerfacecolor="white", color="black", linestyle="none",
                 label=f"{a['params']['interval']} not over yet (partial)")
     p = a["params"]
-    ax.set_title(f"Badges accepted per {p['interval']}, by {p['by'].replace('_', ' ')}")
+    per = "month (of whole ISO weeks)" if p["interval"] == "month" else "ISO week"
+    ax.set_title(f"Badges accepted per {per}, by {p['by'].replace('_', ' ')}")
     ax.set_ylabel("accepted awards")
     ax.set_ylim(bottom=0)
     _counts(ax.yaxis)

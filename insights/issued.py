@@ -1,6 +1,7 @@
 """The canonical table of the ``issued`` insight: accepted awards per period (ISO
-week and month) and group of each dimension, with the margins and the lines that join
-them, suppressed once (``insights.privacy``). ``Insights.issued`` chooses cells from it."""
+week, and month of whole ISO weeks: ``insights.periods``) and group of each dimension,
+with the margins and the lines that join them (each month to its weeks as well),
+suppressed once (``insights.privacy``). ``Insights.issued`` chooses cells from it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from colearn.graph import queries
-from colearn.insights.periods import INTERVALS, exact_month_lines, period_of
+from colearn.insights.periods import INTERVALS, month_lines, period_of
 from colearn.insights.privacy import ALL, Cell, Line, Tally, suppress
 
 __all__ = ["issued_table"]
@@ -57,8 +58,8 @@ def issued_table(read: Callable[..., list[dict[str, Any]]], family: tuple[str, .
             ps = sorted(periods[iv])
             lines += [Line((ALL, iv, p, ALL), tuple((dim, iv, p, g) for g in gs)) for p in ps]
             lines += [Line((dim, ALL, ALL, g), tuple((dim, iv, p, g) for p in ps)) for g in gs]
-        lines += exact_month_lines(dim, gs, periods["month"])
-    lines += exact_month_lines(ALL, [ALL], periods["month"])
+        lines += month_lines(dim, gs, periods["month"])
+    lines += month_lines(ALL, [ALL], periods["month"])
     if "theme" in family:
         lines += _theme_hierarchy(read, periods)
     cells = tally.cells()

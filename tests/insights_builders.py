@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import yaml
@@ -110,9 +110,11 @@ def se_awards() -> list[Award]:
 
 
 def period(d: date, interval: str) -> str:
-    """``2025-01`` or ISO ``2025-W02``."""
+    """ISO ``2025-W02``, or the month ``2025-01`` of the day's ISO week's Thursday
+    (months are made of whole ISO weeks)."""
     if interval == "month":
-        return f"{d.year}-{d.month:02d}"
+        thursday = d + timedelta(days=3 - d.weekday())
+        return f"{thursday.year}-{thursday.month:02d}"
     y, w, _ = d.isocalendar()
     return f"{y}-W{w:02d}"
 

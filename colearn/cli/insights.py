@@ -88,7 +88,7 @@ def insights_issued_cmd(
     from colearn.insights.periods import parse_days
 
     def ask(i: Any) -> dict[str, Any]:
-        first, last = parse_days(start, end)  # both bad days named at once, as the API does
+        first, last = parse_days(start, end, bounded=True)  # both bad days named at once, as the API does
         return i.issued(by, interval, start=first, end=last, group=group)
 
     _insight(ask, as_json, chart, as_csv)

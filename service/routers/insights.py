@@ -99,16 +99,18 @@ def issued(
 
     Answers ``periods`` (all groups, per period), ``groups`` (per group, all
     time), ``total`` (all time) and ``rows`` (per period and group), each cell
-    ``{learners, assertions, suppressed}``. Every period from ``from`` (or the
-    first award) to ``to`` (or the last award or today) is shown, none skipped: a
-    period with no award is 0 (not hidden). ``from``, ``to`` and ``group`` only
-    choose which cells are shown: ``groups`` and ``total`` stay all-time figures,
-    as ``groups_and_total`` says. An unknown ``group`` and a bad ``from`` or ``to``
-    are refused in one 422.
+    ``{learners, assertions, suppressed}``. A month is the ISO weeks whose Thursday
+    falls in it. Every period overlapping ``from`` (or the first award) to ``to`` (or
+    the last award or today) is shown, none skipped: a period with no award is 0 (not
+    hidden). ``from``, ``to`` and ``group`` only choose which cells are shown:
+    ``groups`` and ``total`` stay all-time figures, as ``groups_and_total`` says. An
+    unknown ``group`` and a bad ``from`` or ``to`` (not a day, or before 1970-01-01 or
+    after 2999-12-31) are refused in one 422; so is a range of more than 520 weeks or
+    120 months (``periods.MAX_PERIODS``).
     """
     group_errors = request_errors(lambda: insights.check_group(by, group), "query")
     with refusing_also(group_errors), request_fields("query"):
-        first, last = parse_days(start, end)  # an unknown group and bad days are named together
+        first, last = parse_days(start, end, bounded=True)  # an unknown group and bad days named together
     with request_fields("query"):  # the insights' ``group``, ``from`` are query parameters
         answer = insights.issued(by, interval, start=first, end=last, group=group)
     return _answer(request, answer)

@@ -26,6 +26,8 @@ from colearn.service.auth import create_key
 from colearn.service.examples import EXAMPLES
 from colearn.service.routers.widget import DEMO_LEARNER
 
+from tests.insights_builders import period
+
 YESTERDAY = int(time.time()) - 86_400
 
 
@@ -200,5 +202,6 @@ def test_every_insight_answers_csv_with_names_and_counts_only_the_city(client: T
     assert 0 < spine["total"]["learners"] <= 760  # the city's learners only, no Stack Exchange users
     # the month not over yet (today's award) is marked partial, and only it
     periods = client.get("/insights/issued", headers=admin).json()["periods"]
-    assert periods[-1]["period"] == datetime.now(UTC).strftime("%Y-%m") and periods[-1]["partial"] is True
+    today = datetime.now(UTC).date()  # a month is its ISO weeks: today's is the month of this week's Thursday
+    assert periods[-1]["period"] == period(today, "month") and periods[-1]["partial"] is True
     assert not any(p["partial"] for p in periods[:-1])

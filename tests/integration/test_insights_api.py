@@ -18,9 +18,11 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -353,6 +355,58 @@ def test_funnel_stages_differ_by_zero_or_at_least_k(api, truth: Insights, pathwa
         assert s["learners"] in (None, t["learners"])
         if s["suppressed"] == "primary":
             assert 0 < t["learners"] < K
+
+
+def _days(rows: list[dict], first: date, n: int) -> list[range]:
+    """The day indices (from ``first``, clipped to ``0..n``) each period row covers, read
+    from the answer alone: a period runs from its ``start`` to the next row's ``start``
+    (the last one to the end of the week series: a later day has no award yet)."""
+    starts = [(date.fromisoformat(r["start"]) - first).days for r in rows]
+    return [range(max(a, 0), min(b, n)) for a, b in zip(starts, [*starts[1:], n])]
+
+
+def _derivable_hidden_weeks(weeks: list[dict], months: list[dict], total: dict) -> list[str]:
+    """The hidden week rows of one series whose awards follow, by any linear combination,
+    from its shown week rows, its shown month rows and its all-time total: a hidden week
+    is given away when its days' indicator lies in the row space of what is published
+    (the unknowns are the awards of each day the week series covers; a day before it has
+    none, since the series starts at the first award)."""
+    first, n = date.fromisoformat(weeks[0]["start"]), 7 * len(weeks)
+    rows, hidden = [], []
+    for r, days in [*zip(weeks, _days(weeks, first, n)), *zip(months, _days(months, first, n))]:
+        row = np.zeros(n)
+        row[list(days)] = 1
+        (hidden if r["suppressed"] and "W" in r["period"] else rows).append((r, row))
+    published = [row for r, row in rows if not r["suppressed"]]
+    if not total["suppressed"]:
+        published.append(np.ones(n))
+    _, sv, vt = np.linalg.svd(np.array(published))
+    free = vt[int((sv > 1e-9).sum()):]  # the null space: what the published rows leave unknown
+    return [r["period"] for r, row in hidden if np.abs(free @ row).max(initial=0) < 1e-9]
+
+
+@pytest.mark.parametrize("by", ["theme", "place", "organisation"])
+def test_weekly_and_monthly_answers_cannot_be_subtracted(api, by: str) -> None:
+    """A calendar month did not nest its ISO weeks, and only months made of whole weeks
+    were joined to them for suppression: the month answer minus the shown weeks, with the
+    boundary weeks' parts solved one from the next (starting from the zero before the
+    first award), gave hidden weeks away (digital 2026-W04: 265 - 261 = 4). A month is now
+    the ISO weeks whose Thursday falls in it, joined to them by a suppression line, so no
+    combination of one group's week rows, month rows and total isolates a hidden week."""
+    weekly = get(api, "/insights/issued", by=by, interval="week")
+    monthly = get(api, "/insights/issued", by=by, interval="month")
+    series = [(weekly["periods"], monthly["periods"], weekly["total"])]
+    for g in weekly["groups"]:
+        series.append(([r for r in weekly["rows"] if r["group"] == g["group"]],
+                       [r for r in monthly["rows"] if r["group"] == g["group"]], g))
+    hidden = sum(1 for weeks, _, _ in series for r in weeks if r["suppressed"])
+    assert hidden, "the data must hide some weeks"
+    given_away = {(weeks[0].get("group"), p) for weeks, months, total in series
+                  for p in _derivable_hidden_weeks(weeks, months, total)}
+    assert not given_away, sorted(given_away, key=str)
+    for month in monthly["periods"]:  # each month is its weeks: Monday to Sunday, a Thursday in it
+        start = date.fromisoformat(month["start"])
+        assert start.weekday() == 0 and (start + timedelta(days=3)).strftime("%Y-%m") == month["period"]
 
 
 def test_the_issued_chart_says_how_many_groups_it_left_out(truth: Insights) -> None:

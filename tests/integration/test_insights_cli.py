@@ -14,7 +14,7 @@ from colearn.cli import app
 
 from tests.catalogue_builders import DEMO_CITY
 from tests.cli_helpers import cli_data_dir
-from tests.insights_builders import Demo, tally
+from tests.insights_builders import Demo, period, tally
 
 runner = CliRunner()
 
@@ -39,6 +39,17 @@ def test_insights_issued_names_both_bad_days_at_once(data_dir: Path) -> None:
     assert "2 problems" in result.output and "--from" in result.output and "--to" in result.output, result.output
 
 
+def test_insights_issued_refuses_days_out_of_range_and_too_many_periods(data_dir: Path) -> None:
+    """The command shares the API's checks: days before 1970 or after 2999 are named
+    together, and a range of more than 520 weeks is refused naming ``--from``."""
+    result = runner.invoke(app, ["insights", "issued", "--from", "1969-12-31", "--to", "3000-01-01"])
+    assert result.exit_code == 1, result.output
+    assert "2 problems" in result.output and "--from" in result.output and "--to" in result.output, result.output
+    result = runner.invoke(app, ["insights", "issued", "--interval", "week", "--from", "2000-01-03",
+                                 "--to", "2009-12-31"])
+    assert result.exit_code == 1 and "--from" in result.output and "at most 520 weeks" in result.output, result.output
+
+
 def test_insights_issued_json_and_chart(data_dir: Path, tmp_path: Path) -> None:
     chart = tmp_path / "places.svg"
     result = runner.invoke(app, ["insights", "issued", "--by", "place", "--from", "2026-01-01", "--json",
@@ -46,7 +57,7 @@ def test_insights_issued_json_and_chart(data_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     demo = Demo()
-    want = tally(demo.awards, lambda a: [(a.day.strftime("%Y-%m"), demo.home(a.learner))])
+    want = tally(demo.awards, lambda a: [(period(a.day, "month"), demo.home(a.learner))])
     for r in body["rows"]:
         assert r["period"] >= "2026-01"
         if r["suppressed"] is None:

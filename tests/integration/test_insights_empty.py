@@ -70,6 +70,37 @@ def test_nothing_to_count_has_a_header_row_and_says_so_in_charts(api, path: str)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
 
 
+@pytest.mark.parametrize(("params", "periods"), [
+    ({"from": "2025-11-01", "to": "2025-12-31"}, ["2025-10", "2025-11", "2025-12", "2026-01"]),
+    ({"from": "2025-12-01", "to": "2026-01-31"}, ["2025-12", "2026-01"]),
+    ({"from": "2025-12-29", "to": "2026-01-11", "interval": "week"}, ["2026-W01", "2026-W02"]),
+])
+def test_every_period_asked_for_is_shown_as_0_with_no_award(api, params: dict, periods: list[str]) -> None:
+    """A city with no award answered ``periods: []`` whatever ``from`` and ``to``: every
+    period overlapping them is shown, 0 and not hidden (a month is its ISO weeks, those
+    whose Thursday falls in it, so 2025-11-01, a Saturday, lies in month 2025-10)."""
+    client, admin = api
+    body = client.get("/insights/issued", params=params, headers=admin).json()
+    assert [p["period"] for p in body["periods"]] == periods
+    assert all(p["learners"] == p["assertions"] == 0 and p["suppressed"] is None for p in body["periods"])
+
+
+def test_a_range_too_long_or_out_of_the_stored_days_is_refused_naming_it(api) -> None:
+    client, admin = api
+    r = client.get("/insights/issued", params={"from": "1969-12-31", "to": "3000-01-01"}, headers=admin)
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["query.from", "query.to"], r.text
+    # 2000-01-03 is the first Monday of month 2000-01; 2010-01-03, a Sunday, is in month 2009-12
+    r = client.get("/insights/issued", params={"interval": "month", "from": "2000-01-03", "to": "2010-01-03"},
+                   headers=admin)
+    assert r.status_code == 200 and len(r.json()["periods"]) == 120, r.text
+    r = client.get("/insights/issued", params={"interval": "month", "from": "2000-01-03", "to": "2010-01-04"},
+                   headers=admin)
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["query.from"], r.text
+    assert "at most 120 months" in r.text
+    r = client.get("/insights/issued", params={"to": "2000-01-01", "group": "nope"}, headers=admin)  # no award
+    assert r.status_code == 422, r.text
+
+
 @pytest.fixture(scope="module")
 def empty_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield from cli_data_dir(tmp_path_factory, "insights-empty", "--help")
