@@ -141,10 +141,20 @@ class UnsupportedMediaType(InvalidInput):
     status = 415
 
 class Conflict(ColearnError):
-    """The write would break a uniqueness rule or a state transition (HTTP 409)."""
+    """The write would break a uniqueness rule or a state transition (HTTP 409).
+
+    Args:
+        message: why, in plain words.
+        field: the stored field at fault, when the request is sound but what it names is
+            not (``organisation.email``: the organisation has none to issue with).
+    """
 
     type_slug = "conflict"
     status = 409
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Gone(ColearnError):

@@ -23,18 +23,23 @@ __all__ = ["award_of", "award_row", "check_issuer", "check_request", "checked_pa
 
 
 def check_issuer(store: GraphStore, organisation_id: str) -> None:
-    """That ``organisation_id`` may issue: it exists and has an ``email``.
+    """That ``organisation_id`` may issue: it exists and has an ``email``, which Open Badges
+    2.0 requires of an issuer Profile (section "Profile", "a note on required properties").
+    The API refuses an organisation without one (``records.catalogue.IssuerRecord``); one
+    loaded from catalogue files, or stored before that rule, may still lack it.
 
     Raises:
         NotFound: the organisation does not exist.
-        InvalidInput: it has no email (OB 2.0 Profile requires one of an issuer), on ``email``.
+        Conflict: it has no email (409 naming ``organisation.email``, not a field of the
+            award request): the message says to give it one with ``PATCH /organisations/{id}``.
     """
     org = store.read(queries.GET_ORGANISATION, {"id": organisation_id})
     if not org:
         raise NotFound(f"organisation '{organisation_id}' does not exist")
     if not org[0]["props"].get("email"):
-        raise InvalidInput(f"organisation '{organisation_id}' has no email: an Open Badges issuer Profile "
-                           "needs one (OB 2.0, Profile)", field="email")
+        raise Conflict(f"organisation '{organisation_id}' has no email, which an Open Badges 2.0 issuer Profile "
+                       f"requires: give it one (PATCH /organisations/{organisation_id} with "
+                       '{"email": "..."}) and award again', field="organisation.email")
 
 
 def check_request(req: AwardRequest, now: int) -> tuple[int, int | None]:

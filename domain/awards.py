@@ -133,8 +133,8 @@ def award_many(store: GraphStore, organisation_id: str, requests: Sequence[Award
 
     Raises:
         NotFound: the organisation does not exist.
-        InvalidInput: the organisation has no email, or ``now`` is not a valid
-            time (``graph.issuing.epoch``).
+        InvalidInput: ``now`` is not a valid time (``graph.issuing.epoch``).
+        Conflict: the organisation has no email (``award_rows.check_issuer``).
         StoreUnavailable: the store cannot be reached (batches written before
             the failure stay; retrying with the same keys completes the rest).
     """
@@ -232,12 +232,12 @@ def award(store: GraphStore, organisation_id: str, request: AwardRequest, *, pep
 
     Raises:
         InvalidInput: a bad value (including a learner page naming no learner, or a
-            recipient that does not identify ``learner_id``), a bad ``now``, or the
-            organisation has no email.
+            recipient that does not identify ``learner_id``), or a bad ``now``.
         NotFound: the organisation, badge or named learner does not exist.
         Forbidden: another organisation defines the badge (also when it stopped
             defining it between the checks and the write).
-        Conflict: the idempotency key names an assertion of another badge or learner.
+        Conflict: the idempotency key names an assertion of another badge or learner, or
+            the organisation has no email (``award_rows.check_issuer``).
     """
     report = award_many(store, organisation_id, [request], pepper=pepper, now=now, base_url=base_url,
                         dry_run=dry_run)
@@ -439,8 +439,9 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
         InvalidInput: the file cannot be read or is not in ``encoding``
             (``record`` is the line of the first byte that is not: nothing is
             decoded lossily, ``colearn.text.decode_strict``), the header is
-            wrong (lacks ``badge_id`` or has an unknown column), the
-            organisation has no email, or ``now`` is not a valid time.
+            wrong (lacks ``badge_id`` or has an unknown column), or ``now`` is
+            not a valid time.
+        Conflict: the organisation has no email (``award_rows.check_issuer``).
         UnknownCharset: (an ``InvalidInput``) ``encoding`` is not one Python
             knows; ``field`` is ``--encoding``.
         NotFound: the organisation does not exist.

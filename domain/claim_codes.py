@@ -54,9 +54,10 @@ def redeem(store: GraphStore, code: dict[str, Any], learner_id: str, *, pepper: 
     ``{base_url}/learners/{learner_id}``, with ``evidence_for``), or neither.
 
     Raises:
-        Conflict: the claim is refused (``access.why_refused``, in words).
+        Conflict: the claim is refused (``access.why_refused``, in words), or the code's
+            organisation has no email (``award_rows.check_issuer``).
         NotFound: the learner or the code's organisation does not exist.
-        InvalidInput: the code's organisation has no email, or the award request fails
+        InvalidInput: the award request fails
             ``award_rows.check_request`` (e.g. its idempotency key, ``claim-code:<code
             id>:<learner id>``, longer than ``MAX_KEY_LENGTH``).
         Forbidden: the code's organisation no longer defines its badge.

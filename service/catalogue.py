@@ -39,7 +39,7 @@ from colearn.graph.issuing import in_use, issuer_change_problem, stranded_claim_
 from colearn.graph.queries import Link
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
-from colearn.records.catalogue import (BadgeRecord, DestinationRecord, OpportunityRecord, OrganisationRecord,
+from colearn.records.catalogue import (BadgeRecord, DestinationRecord, IssuerRecord, OpportunityRecord,
                                        PlaceRecord, ThemeRecord, within_cycle)
 from colearn.records.fields import merge_patch
 from colearn.records.spine import SpineCellRecord
@@ -69,7 +69,7 @@ class Entity:
     noun: str
 
 
-ORGANISATION = Entity(Label.ORGANISATION, OrganisationRecord, "id", "organisation")
+ORGANISATION = Entity(Label.ORGANISATION, IssuerRecord, "id", "organisation")
 OPPORTUNITY = Entity(Label.OPPORTUNITY, OpportunityRecord, "organisation", "opportunity")
 BADGE = Entity(Label.BADGE, BadgeRecord, "issuer", "badge")
 THEME = Entity(Label.THEME, ThemeRecord, None, "theme")

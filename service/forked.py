@@ -148,6 +148,7 @@ def serve_forked(settings: Any, host: str, port: int, workers: int,
     from colearn.recommender.recommend import Recommender, ranker_path
     from colearn.graph.cached import CachedStore
     from colearn.service.app import catalogue_cache_ttl, create_app, preload_opportunities
+    from colearn.service import access_log
     from colearn.service.limits import BucketTable
 
     sock = _bound(host, port)  # before the build: an address in use is said at once
@@ -188,7 +189,7 @@ def serve_forked(settings: Any, host: str, port: int, workers: int,
                 log_long_collections()
                 app = create_app(settings, recommender=recommender, feed_position=head, opportunities=cached.opportunities,
                                  buckets=buckets)
-                config = uvicorn.Config(app, log_level="info")
+                config = uvicorn.Config(app, log_level="info", log_config=access_log.log_config())
                 uvicorn.Server(config).run(sockets=[sock])
             except BaseException:  # noqa: BLE001 - a worker reports and exits, never returns to the parent's code
                 log.exception("worker %s failed", os.getpid())

@@ -119,6 +119,22 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+#: A log line off a terminal: time, level, logger and message.
+PLAIN_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_handler(console: Console) -> logging.Handler:
+    """Where log records go: on a terminal, rich's handler (wrapped at the terminal's width);
+    elsewhere (a file, a pipe, a service's journal) ``PLAIN_LOG_FORMAT`` on the console's
+    stream, never wrapped, so that ``grep`` finds a message whole (rich would wrap it at 80
+    columns there): one line per record whose message has no line break of its own."""
+    if console.is_terminal:
+        return RichHandler(console=console, show_path=False)
+    handler = logging.StreamHandler(console.file)
+    handler.setFormatter(logging.Formatter(PLAIN_LOG_FORMAT))
+    return handler
+
+
 @app.callback()
 def main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
@@ -126,7 +142,7 @@ def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
     """colearn: Open Badges on a learning spine, held as a graph."""
-    handler = RichHandler(console=err, show_path=False)
+    handler = log_handler(err)
     handler.addFilter(lambda record: not in_result(record))  # the commands print those from the result
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
                         handlers=[handler])

@@ -22,7 +22,7 @@ from colearn import times
 from colearn.records.fields import Email, Name, Record, Ref, RefList, Session, Slug, Url, epoch
 from colearn.records.terms import OpportunityMode, PathwayKind, PathwayStatus, ThemeKind
 
-__all__ = ["BadgeRecord", "DestinationRecord", "OpportunityRecord", "OrganisationRecord", "PathwayRecord",
+__all__ = ["BadgeRecord", "DestinationRecord", "IssuerRecord", "OpportunityRecord", "OrganisationRecord", "PathwayRecord",
            "PathwayRefs", "PlaceRecord", "StepRecord", "StepRow", "ThemeRecord", "foreign_badge_problem",
            "no_required_step", "pathway_reference_problems", "pathway_refs", "step_badge_problems", "step_id", "time_problems",
            "within_cycle"]
@@ -112,6 +112,16 @@ class OrganisationRecord(Record):
     url: Url | None = None
     email: Email | None = None
     description: str = ""
+
+
+class IssuerRecord(OrganisationRecord):
+    """An organisation as the API writes it (``POST``/``PATCH /organisations``): an issuer,
+    so ``email`` is required, as Open Badges 2.0 requires it of an issuer Profile (section
+    "Profile", "a note on required properties": id, type, name, url and email). The
+    catalogue reader still takes ``OrganisationRecord``, whose email is optional; awarding
+    for an organisation without one is refused (``domain.award_rows.check_issuer``)."""
+
+    email: Email = Field(description="contact address; required: an Open Badges 2.0 issuer Profile needs one")
 
 
 class BadgeRecord(Record):

@@ -92,9 +92,12 @@ class OpportunityFilters(Paging):
 
 def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
     """``model`` with every field but ``id`` optional: the body of a PATCH
-    (the merged record is validated with ``model`` itself)."""
+    (the merged record is validated with ``model`` itself). A field given is checked
+    as ``model`` checks it: a required field's constraints, which pydantic keeps
+    apart from its type (``FieldInfo.metadata``), go with it."""
     fields: dict[str, Any] = {
-        fname: (Optional[f.annotation], Field(default=None, description=f.description))
+        fname: (Optional[Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation],
+                Field(default=None, description=f.description))
         for fname, f in model.model_fields.items() if fname != "id"}
     return create_model(name, __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
                         __doc__="Fields to change (a null clears an optional one); the rest stay.",

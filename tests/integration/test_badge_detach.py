@@ -26,7 +26,7 @@ def api(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, dict[st
     opportunity; ``third`` owns neither. Keys of the three organisations."""
     with learner_client(store, tmp_path) as (client, _):
         admin = {"X-API-Key": create_key(store, "admin").secret}
-        third = client.post("/organisations", headers=admin, json={"id": "third", "name": "Third", "kind": "charity"})
+        third = client.post("/organisations", headers=admin, json={"id": "third", "name": "Third", "kind": "charity", "email": "hi@third.example"})
         assert third.status_code == 201, third.text
         h = {org: {"X-API-Key": create_key(store, "organisation", organisation_id=org).secret}
              for org in ("college", "club", "third")}

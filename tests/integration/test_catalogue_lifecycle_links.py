@@ -118,7 +118,7 @@ def test_a_catalogue_file_that_would_strand_a_claim_code_is_refused(api, store: 
 
 def test_deleting_an_organisation_revokes_its_keys(api, store: GraphStore) -> None:
     client, h = api
-    _made(client.post("/organisations", headers=h["admin"], json={"id": "fo-org", "name": "Fo", "kind": "charity"}))
+    _made(client.post("/organisations", headers=h["admin"], json={"id": "fo-org", "name": "Fo", "kind": "charity", "email": "hi@fo.example"}))
     key = {"X-API-Key": create_key(store, "organisation", organisation_id="fo-org").secret}
     assert client.get("/insights/spine", headers=key).status_code == 200  # read once: in the key cache too
     assert client.delete("/organisations/fo-org", headers=h["admin"]).status_code == 204
@@ -126,7 +126,7 @@ def test_deleting_an_organisation_revokes_its_keys(api, store: GraphStore) -> No
     assert row["revoked_on"] is not None
     assert client.get("/insights/spine", headers=key).status_code == 401
     # an organisation made again with the same id does not bring the old key back
-    _made(client.post("/organisations", headers=h["admin"], json={"id": "fo-org", "name": "Fo", "kind": "charity"}))
+    _made(client.post("/organisations", headers=h["admin"], json={"id": "fo-org", "name": "Fo", "kind": "charity", "email": "hi@fo.example"}))
     assert client.get("/insights/spine", headers=key).status_code == 401
     # other organisations' keys are untouched, and a refused delete revokes nothing
     assert client.delete("/organisations/kiln-digital", headers=h["admin"]).status_code == 409
@@ -142,7 +142,7 @@ def test_a_revoked_key_stops_working_in_another_process_by_the_feed(
     or the key revoked (``colearn keys revoke``, ``revoke_key``); it now drops its key cache when
     the feed brings it the change, long before the TTL (60 s here; 5 s by default) ends."""
     client, h = api
-    _made(client.post("/organisations", headers=h["admin"], json={"id": "fo-org2", "name": "Fo", "kind": "charity"}))
+    _made(client.post("/organisations", headers=h["admin"], json={"id": "fo-org2", "name": "Fo", "kind": "charity", "email": "hi@fo.example"}))
     made = create_key(store, "organisation", organisation_id="fo-org2")
     key = {"X-API-Key": made.secret}
     other = test_portfolio_cache._other(store, request)

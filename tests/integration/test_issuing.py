@@ -68,8 +68,9 @@ def test_refusals(seeded: GraphStore) -> None:
         issuing.award(seeded, "org", _req("zz"), pepper=PEPPER)
     with pytest.raises(NotFound, match="organisation"):
         issuing.award(seeded, "nobody", _req(), pepper=PEPPER)
-    with pytest.raises(InvalidInput, match="no email"):  # "other" has no email
+    with pytest.raises(Conflict, match="no email") as no_email:  # "other" has no email
         issuing.award(seeded, "other", _req("b3"), pepper=PEPPER)
+    assert no_email.value.field == "organisation.email" and "PATCH /organisations/other" in no_email.value.message
     with pytest.raises(NotFound, match="learner 'ghost'"):
         issuing.award(seeded, "org", _req(learner_id="ghost"), pepper=PEPPER)
     with pytest.raises(InvalidInput, match="email address"):

@@ -192,7 +192,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/learners/{learner_id}/pathways/interest"): {"path": {"learner_id": SELF},
                                                          "json": {"destinations": ["employment"]}},
     ("POST", "/visitors/next"): {"json": {"destinations": ["employment"], "limit": 3}},
-    ("POST", "/organisations"): {"json": {"id": "new-org", "name": "New", "kind": "charity"}},
+    ("POST", "/organisations"): {"json": {"id": "new-org", "name": "New", "kind": "charity", "email": "hi@new.example"}},
     ("GET", "/organisations/{item_id}"): {"path": {"item_id": OWNER}},
     ("PATCH", "/organisations/{item_id}"): {"path": {"item_id": OWNER}, "json": {"description": "New words."}},
     ("DELETE", "/organisations/{item_id}"): {"path": {"item_id": "idle-org"}},
