@@ -439,8 +439,7 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
         InvalidInput: the file cannot be read or is not in ``encoding``
             (``record`` is the line of the first byte that is not: nothing is
             decoded lossily, ``colearn.text.decode_strict``), the header is
-            wrong (lacks ``badge_id`` or has an unknown column), or ``now`` is
-            not a valid time.
+            wrong (lacks ``badge_id`` or has an unknown column), or ``now`` is not a valid time.
         Conflict: the organisation has no email (``award_rows.check_issuer``).
         UnknownCharset: (an ``InvalidInput``) ``encoding`` is not one Python
             knows; ``field`` is ``--encoding``.

@@ -35,13 +35,14 @@ def _value(text: str) -> Any:
 def main(argv: list[str]) -> None:
     """Score one variant on every site's validation split and append its line to ``LOG``."""
     from colearn.data import bundled
-    from colearn.perf.offline_eval import spine_cells, suite_sites
+    from colearn.perf.offline_eval import SUITE_CHECKPOINTS, spine_cells, suite_sites
     from colearn.recommender import suite
 
     name, params = argv[0], dict(a.split("=", 1) for a in argv[1:])
     params = {k: _value(v) for k, v in params.items()}
     split = params.pop("split", "validation")
     per_site = int(params.pop("prior_per_site", suite.PRIOR_PER_SITE))
+    checkpoints = int(params.pop("checkpoints", SUITE_CHECKPOINTS))
     if split != "validation" and name not in ("final", "prepare"):
         raise SystemExit("variants are chosen on the validation split only")
     cells = spine_cells()
@@ -53,7 +54,7 @@ def main(argv: list[str]) -> None:
         print(f"prepared {len(sites)} sites ({split}) in {time.process_time() - start:.0f} s CPU")
         return
     result = suite.run_suite(sites, cells, validation=split == "validation", cache=CACHE, ranker_params=params,
-                             n_resamples=1000 if name == "final" else 200, prior_per_site=per_site)
+                             checkpoints=checkpoints, n_resamples=1000 if name == "final" else 200, prior_per_site=per_site)
     if name == "final":
         from colearn.recommender.report import write_suite_report
 
@@ -63,7 +64,7 @@ def main(argv: list[str]) -> None:
                 "lift": round(v["lift"], 4),
                 "coverage": round(result["sites"][s]["models"]["recommender"]["coverage@10"]["mean"], 3),
                 "served": result["sites"][s]["served_signal_cases"]} for s, v in verdicts.items()}
-    line = {"variant": name, "params": {**params, "prior_per_site": per_site}, "split": split, "cpu_s": round(time.process_time() - start, 1),
+    line = {"variant": name, "params": {**params, "prior_per_site": per_site, "checkpoints": checkpoints}, "split": split, "cpu_s": round(time.process_time() - start, 1),
             "wins": sum(v["win"] for v in verdicts.values()),
             "mean_lift": round(sum(v["lift"] for v in verdicts.values()) / len(verdicts), 4),
             "min_coverage": min(r["coverage"] for r in rows.values()), "sites": rows}
