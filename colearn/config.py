@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     spine_framework: str = "Cities of Learning spine"
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
     #: HS256 secret for learner tokens; default: generated into ``data_dir/token-secret``.
     token_secret: SecretStr | None = None
     #: The role of a request without credentials: None (401, the default) or

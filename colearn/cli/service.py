@@ -21,7 +21,7 @@ keys_app = typer.Typer(help="API keys (admin, organisation, partner) and learner
 
 def serve_cmd(
     host: Annotated[Optional[str], typer.Option(help="Bind address.", envvar="COLEARN_HOST")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port.", envvar="COLEARN_PORT")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port.", envvar="COLEARN_PORT", min=1, max=65535)] = None,
     workers: Annotated[int, typer.Option(min=1, envvar="COLEARN_WORKERS",
                                          help="Worker processes; they share one recommender, built "
                                               "before they are forked.")] = 1,

@@ -29,7 +29,8 @@ def _keys_list(env: dict[str, str]) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize(("name", "value", "allowed"), [
-    ("COLEARN_PORT", "abc", "must be a valid integer"),
+    ("COLEARN_PORT", "abc", "must be a valid integer, unable to parse string as an integer"),
+    ("COLEARN_PORT", "70000", "must be less than or equal to 65535"),  # was a traceback from bind(), exit 1
     ("COLEARN_FSYNC", "sometimes", "must be 'always' or 'everysec'"),
     ("COLEARN_INSIGHTS_MIN_LEARNERS", "0", "must be greater than or equal to 1"),
 ])
@@ -37,8 +38,7 @@ def test_a_bad_environment_value_is_one_line_naming_the_variable(
         tmp_path: Path, name: str, value: str, allowed: str) -> None:
     code, output = _keys_list({"COLEARN_DATA_DIR": str(tmp_path), name: value})
     assert code == 2
-    assert output.strip() == f"error: {name}='{value}': {allowed}" + \
-        (", unable to parse string as an integer" if name == "COLEARN_PORT" else "")
+    assert output.strip() == f"error: {name}='{value}': {allowed}"
     assert "Traceback" not in output and "port\n" not in output
 
 
@@ -81,3 +81,11 @@ def test_serve_on_a_port_in_use_names_the_address_and_the_variable(tmp_path: Pat
         "COLEARN_PORT or --port (or the address with COLEARN_HOST or --host)")
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "falkordb.json").exists()  # the store it started is stopped
+
+
+def test_serve_refuses_a_port_out_of_range_before_starting_anything(tmp_path: Path) -> None:
+    """``COLEARN_PORT=70000 colearn serve`` ended in ``OverflowError: bind(): port must be
+    0-65535`` (a 74-line traceback, exit 1); now exit 2 naming the variable and the range."""
+    result = CliRunner().invoke(app, ["serve"], env={"COLEARN_DATA_DIR": str(tmp_path), "COLEARN_PORT": "70000"})
+    assert result.exit_code == 2 and "COLEARN_PORT" in result.output and "65535" in result.output
+    assert not (tmp_path / "falkordb.json").exists()
