@@ -57,6 +57,11 @@ SLOTS = 1 << 16
 PROBES = 8
 
 
+#: Tokens a take may lack and still spend one: a whole refill period later, ``now - last`` in
+#: floating point can fall a few ulps short (start + 3600 - start == 3599.9999999999995).
+_EPSILON = 1e-9
+
+
 class BucketTable:
     """The token buckets of every caller, in memory that processes forked after it was made share.
 
@@ -90,7 +95,7 @@ class BucketTable:
                 row = self._row(key, home, rate, burst, now)
                 tokens = min(float(burst), self._tokens[row] + (now - self._last[row]) * rate)
                 self._last[row] = now
-                if tokens < 1.0:
+                if tokens < 1.0 - _EPSILON:
                     self._tokens[row] = tokens
                     return (1.0 - tokens) / rate
                 self._tokens[row] = tokens - 1.0

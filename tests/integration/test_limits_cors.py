@@ -12,7 +12,7 @@ from colearn.errors import RateLimited
 from colearn.graph.store import GraphStore
 from colearn.service.app import create_app
 from colearn.service.auth import create_key
-from colearn.service.limits import TokenBuckets
+from colearn.service.limits import BucketTable, TokenBuckets
 from tests.integration import test_badge_pages
 
 
@@ -203,3 +203,16 @@ def test_failed_authentication_is_limited_per_address(store: GraphStore, tmp_pat
     unlimited = create_app(Settings(data_dir=tmp_path, auth_failures_per_minute=0), store=store)
     with TestClient(unlimited) as client:
         assert {client.get("/themes", headers=wrong[0]).status_code for _ in range(40)} == {401}
+
+
+def test_a_bucket_is_full_again_one_refill_period_later_whatever_the_clock_reads() -> None:
+    """An hourly allowance of one is back an hour later: ``now - last`` in floating point
+    fell a few ulps short of 3600 at some clock readings (6822.462158591 + 3600 less itself is
+    3599.999999999999), and the take was refused (the notice-cap test failed at such uptimes)."""
+    rate = 1 / 3600
+    for start in (6822.462158591, 0.1, 123456.789, 1e6 + 0.3):
+        table = BucketTable()
+        assert table.take("k", "c", rate, 1, start) == 0.0
+        assert table.take("k", "c", rate, 1, start) > 0.0
+        assert table.take("k", "c", rate, 1, start + 3600) == 0.0, start
+        assert table.take("k", "c", rate, 1, start + 3600) > 0.0
