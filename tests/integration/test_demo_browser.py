@@ -19,6 +19,7 @@ from colearn.config import Settings
 from colearn.graph.store import GraphStore
 from colearn.ingest.awards import ingest_awards
 from colearn.ingest.catalogue import demo_city_path, ingest_demo_catalogue
+from colearn.ports import free_port
 from colearn.service.app import create_app
 from colearn.service.routers.widget import DEMO_LEARNER
 
@@ -51,9 +52,11 @@ def _place_names() -> dict[str, str]:
 def test_demo_page_as_make_run_serves_it(store: GraphStore, tmp_path: Path) -> None:
     ingest_demo_catalogue(store)
     ingest_awards(store, demo_city_path())
-    app = create_app(Settings(data_dir=tmp_path, anonymous_role="partner"), store=store)
+    port = free_port()  # colearn serve sets COLEARN_BASE_URL to the address it serves (the page names it)
+    app = create_app(Settings(data_dir=tmp_path, anonymous_role="partner", base_url=f"http://127.0.0.1:{port}"),
+                     store=store)
     badges, opportunities, places = _city_badges(), _city_opportunities(), _place_names()
-    with live_api(app) as api, sync_playwright() as pw:
+    with live_api(app, port=port) as api, sync_playwright() as pw:
         browser = launch(pw)
         try:
             for width, height in ((1280, 1000), (390, 1800)):
