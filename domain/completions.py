@@ -19,7 +19,7 @@ from typing import Any
 
 from colearn.errors import NotFound
 from colearn.graph import feed, queries
-from colearn.graph.enrolments import step_met
+from colearn.graph.enrolments import numbered_steps, step_met
 from colearn.graph.issuing import COMPLETION_SOURCE, completion_assertion_id, hashed_recipient, learner_page
 from colearn.graph.schema import AssertionStatus, PathwayStatus
 from colearn.graph.store import GraphStore
@@ -60,7 +60,7 @@ class Completion:
 
 def unmet_steps(pathway: dict[str, Any], held: set[str]) -> list[int]:
     """The 1-based orders of the non-optional steps ``held`` badges do not meet (``enrolments.step_met``)."""
-    return [n for n, s in enumerate(pathway["steps"], 1) if not s["optional"] and not step_met(s, held)]
+    return [n for n, s in numbered_steps(pathway) if not step_met(s, held)]
 
 
 def award_completion(store: GraphStore, pathway: dict[str, Any], learner_id: str, *, base_url: str,

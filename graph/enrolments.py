@@ -19,7 +19,7 @@ from colearn.graph import queries
 from colearn.graph.access import learner_exists
 from colearn.graph.store import GraphStore
 
-__all__ = ["badge_names", "enrol", "enrolled", "enrolment_learners", "leave", "required_steps", "step_met",
+__all__ = ["badge_names", "enrol", "enrolled", "enrolment_learners", "leave", "numbered_steps", "required_steps", "step_met",
            "steps_met"]
 
 
@@ -29,9 +29,15 @@ def step_met(step: Mapping[str, Any], held: Collection[str]) -> bool:
     return len(set(held) & set(step.get("badges") or [])) >= int(step.get("required") or 1)
 
 
+def numbered_steps(pathway: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
+    """``[(order, step)]``: a pathway's non-optional steps (those its progress counts), in
+    order, each with its 1-based order among all the pathway's steps, optional ones too."""
+    return [(n, s) for n, s in enumerate(pathway.get("steps") or [], 1) if not s.get("optional")]
+
+
 def required_steps(pathway: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """A pathway's non-optional steps, in order (those its progress counts)."""
-    return [s for s in pathway.get("steps") or [] if not s.get("optional")]
+    """A pathway's non-optional steps, in order (``numbered_steps`` without their orders)."""
+    return [s for _, s in numbered_steps(pathway)]
 
 
 def steps_met(pathway: Mapping[str, Any], held: Collection[str]) -> list[bool]:

@@ -26,7 +26,7 @@ organisation (``service.authoring.set_status``: archived -> published is allowed
 a pathway of any status whose completion was not made for the learner is still a
 route to its badge. A completion made and still awaiting the learner's answer
 (``issued``) is theirs to accept; one revoked, declined, withdrawn (or accepted and
-expired) is spent: ``spent_completions``.
+expired) is spent: ``completion_limits``.
 """
 
 from __future__ import annotations
@@ -146,25 +146,26 @@ def completion_badge_ids(store: Any, kept: KeptPathways | None = None) -> set[st
     return {p["completion_badge"] for p in completion_pathways(store, kept) if p.get("completion_badge")}
 
 
-def _made(store: Any, learner_id: str, pathway_ids: Iterable[str]) -> dict[str, str]:
-    """``{pathway_id: status of its completion}`` for those of ``pathway_ids`` that already made
-    their completion for the learner, whatever became of it since (one ``COMPLETIONS_MADE`` read
-    of the ids ``completion_assertion_id`` derives; none for no pathway)."""
+def made_completions(store: Any, learner_id: str, pathway_ids: Iterable[str]) -> dict[str, str]:
+    """``{pathway_id: status}``: those of ``pathway_ids`` whose completion was already made
+    for the learner, each with the status of that completion now (``issued``, ``accepted``,
+    ``revoked``, ...). A completion is made once, ever, so a pathway here never makes it
+    again, whatever its status. One ``COMPLETIONS_MADE`` read of the ids
+    ``completion_assertion_id`` derives; none for no pathway."""
     ids = {completion_assertion_id(p, learner_id): p for p in pathway_ids}
     rows = store.read(queries.COMPLETIONS_MADE, {"ids": sorted(ids)}) if ids else []
     return {ids[r["id"]]: r["status"] for r in rows}
 
 
-def spent_completions(store: Any, learner_id: str, held_ids: Iterable[str],
-                      pathways: Iterable[Mapping[str, Any]]) -> set[str]:
-    """The ids of those of ``pathways`` (records with ``id`` and ``completion_badge``) that can
-    never award their completion badge to the learner: it was made for them (a completion is
-    made once, ever) and is neither held (``held_ids``) nor awaiting their answer (``issued``):
-    revoked, declined, withdrawn, or accepted and expired. One ``COMPLETIONS_MADE`` read, none
-    when no pathway has a completion badge the learner does not hold."""
-    held = set(held_ids)
-    ids = [p["id"] for p in pathways if p.get("completion_badge") and p["completion_badge"] not in held]
-    return {p for p, status in _made(store, learner_id, ids).items() if status != AssertionStatus.ISSUED}
+def _unheld(pathways: Iterable[Mapping[str, Any]], held: set[str]) -> list[Mapping[str, Any]]:
+    """Those of ``pathways`` with a completion badge not in ``held``."""
+    return [p for p in pathways if p.get("completion_badge") and p["completion_badge"] not in held]
+
+
+def _spent(made: Mapping[str, str], pathways: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The ids of ``pathways`` whose completion was made (``made``) and is not awaiting the
+    learner's answer: spent (see the module docstring)."""
+    return {p["id"] for p in pathways if made.get(p["id"], AssertionStatus.ISSUED) != AssertionStatus.ISSUED}
 
 
 def completions_for(store: Any, learner_id: str | None, held_ids: Iterable[str],
@@ -183,7 +184,7 @@ def completions_for(store: Any, learner_id: str | None, held_ids: Iterable[str],
         routes.append(CompletionRoute(p["id"], p.get("title") or p["id"], p["completion_badge"],
                                       p.get("status") == PathwayStatus.PUBLISHED, sum(met), len(met)))
     if learner_id is not None:
-        made = set(_made(store, learner_id, [r.pathway_id for r in routes if r.open]))
+        made = set(made_completions(store, learner_id, [r.pathway_id for r in routes if r.open]))
         routes = [CompletionRoute(**{**vars(r), "spent": r.pathway_id in made}) for r in routes]
     by_badge: dict[str, list[CompletionRoute]] = {}
     for r in routes:
@@ -191,26 +192,46 @@ def completions_for(store: Any, learner_id: str | None, held_ids: Iterable[str],
     return Completions({b: tuple(rs) for b, rs in by_badge.items()})
 
 
-def never_earnable(store: Any, learner_id: str, held_ids: Iterable[str], badge_ids: Iterable[str],
-                   kept: KeptPathways | None = None) -> dict[str, tuple[str, ...]]:
-    """Which of ``badge_ids`` the learner can never earn: a completion badge they do not hold
-    whose every pathway, of any status, spent its completion for them (``spent_completions``:
-    made, then revoked, declined or withdrawn; a completion is made once, ever). A draft or
-    archived pathway that made none is still a route, as either may be published (again):
-    see the module docstring. A completion awaiting the learner's answer is no spent one.
+def completion_limits(store: Any, learner_id: str, held_ids: Iterable[str], badge_ids: Iterable[str],
+                      pathways: Iterable[Mapping[str, Any]] = (),
+                      kept: KeptPathways | None = None) -> tuple[dict[str, tuple[str, ...]], set[str]]:
+    """What the learner's spent completions rule out: which of ``badge_ids`` they can never
+    earn, and which of ``pathways`` can never award them their own completion badge.
 
-    One ``COMPLETIONS_MADE`` read, only when one of ``badge_ids`` is a completion badge not
-    held; none without a store.
+    A completion is spent when it was made for the learner (once, ever) and is neither held
+    (``held_ids``) nor awaiting their answer (``issued``): revoked, declined, withdrawn, or
+    accepted and expired. A badge of ``badge_ids`` can never be earned when it is a completion
+    badge not held whose every pathway, of any status, spent its completion for them. A draft
+    or archived pathway that made none is still a route, as either may be published (again):
+    see the module docstring.
+
+    Args:
+        badge_ids: the badges asked about (e.g. every badge of the steps shown).
+        pathways: records with ``id`` and ``completion_badge`` (e.g. the pathways shown).
+        kept: the completion pathways (``KeptPathways``), else read.
 
     Returns:
-        ``{badge_id: (title of each pathway that made it, ...)}``, titles in pathway id order.
+        ``(never, spent)``: ``never`` ``{badge_id: (title of each pathway that made it, ...)}``,
+        titles in pathway id order; ``spent`` the ids of those of ``pathways`` whose completion
+        is spent. One ``COMPLETION_PATHWAYS`` read (none when ``kept`` holds it) and one
+        ``COMPLETIONS_MADE`` read for both (none when no completion badge is in question);
+        nothing without a store.
     """
     held = set(held_ids)
     wanted = set(badge_ids) - held
     routes = [p for p in completion_pathways(store, kept) if p.get("completion_badge") in wanted]
-    made = spent_completions(store, learner_id, held, routes)
-    by_badge: dict[str, list[dict[str, Any]]] = {}
+    shown = _unheld(pathways, held)
+    made = made_completions(store, learner_id, {p["id"] for p in routes + shown}) if store is not None else {}
+    spent_routes = _spent(made, routes)
+    by_badge: dict[str, list[Mapping[str, Any]]] = {}
     for p in routes:
         by_badge.setdefault(p["completion_badge"], []).append(p)
-    return {b: tuple(p.get("title") or p["id"] for p in sorted(ps, key=lambda p: p["id"]))
-            for b, ps in by_badge.items() if all(p["id"] in made for p in ps)}
+    never = {b: tuple(p.get("title") or p["id"] for p in sorted(ps, key=lambda p: p["id"]))
+             for b, ps in by_badge.items() if all(p["id"] in spent_routes for p in ps)}
+    return never, _spent(made, shown)
+
+
+def never_earnable(store: Any, learner_id: str, held_ids: Iterable[str], badge_ids: Iterable[str],
+                   kept: KeptPathways | None = None) -> dict[str, tuple[str, ...]]:
+    """Which of ``badge_ids`` the learner can never earn: ``completion_limits``' ``never``."""
+    return completion_limits(store, learner_id, held_ids, badge_ids, (), kept)[0]

@@ -41,7 +41,7 @@ of every step's badges. A step it leaves with fewer badges than it requires can 
 be met: it is never the next step (the first unmet step that can still be met) and is
 listed in ``ScoredPathway.blocked`` with why; a next step that lost some of its badges says
 which and why (its ``detail``). A pathway whose own completion was spent for the learner
-(``completions.spent_completions``) can no longer award them its badge: it says so
+(``completions.completion_limits``) can no longer award them its badge: it says so
 (``ScoredPathway.completion_detail``) and ranks with those they can no longer complete.
 """
 
@@ -57,7 +57,7 @@ import numpy as np
 from colearn.errors import InvalidInput
 from colearn.graph.enrolments import required_steps
 from colearn.recommender import progress as steps_progress
-from colearn.recommender.completions import completion_badge_ids, never_earnable, spent_completions
+from colearn.recommender.completions import completion_badge_ids, completion_limits
 from colearn.recommender.opportunities import Reach, step_rule
 from colearn.recommender.signals import Interests, Profile
 
@@ -319,7 +319,7 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
         never: ``{badge_id: (pathway title, ...)}``: the badges the learner can never earn
             and the pathways whose completion made them (``completions.never_earnable``).
         spent: the ids of the pathways whose own completion was spent for the learner
-            (``completions.spent_completions``).
+            (``completions.completion_limits``).
 
     Returns:
         Best first: those the learner can still complete by score, then the others
@@ -451,7 +451,7 @@ def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = No
     pathways, each next step with the current opportunities (not ended; within
     ``reach``) of its badges, each row with its ``badge_id``; a step's badge the
     learner can never earn (``completions.never_earnable``) meets no step, and a pathway
-    whose own completion was spent for the learner (``completions.spent_completions``)
+    whose own completion was spent for the learner (``completions.completion_limits``)
     says so.
 
     Raises:
@@ -459,10 +459,9 @@ def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = No
     """
     profile, held_ids = rec.live_portfolio(learner_id, interests)
     pathways = published_pathways(rec.store_)
-    never = never_earnable(rec.store_, learner_id, held_ids,
-                           {b for pw in pathways for s in required_steps(pw) for b in s["badges"]},
-                           getattr(rec, "pathways_", None))
-    spent = spent_completions(rec.store_, learner_id, held_ids, pathways)
+    never, spent = completion_limits(rec.store_, learner_id, held_ids,
+                                     {b for pw in pathways for s in required_steps(pw) for b in s["badges"]},
+                                     pathways, getattr(rec, "pathways_", None))
     scored = score_pathways(rec, profile, pathways, held_ids, never, spent)
     wanted = sorted({b for s in scored if s.next_step for b in s.next_step["badges"]})
     opps = rec.opportunities(wanted, reach)

@@ -9,7 +9,7 @@ no step: it is left out of every step's badges. A step it leaves with fewer badg
 requires can no longer be met: it is never the next step (the first unmet step that can
 still be met) and is listed as blocked, with why (``blocked``); a next step that lost some
 of its badges says which and why (``next_detail``). A pathway whose own completion was spent
-for the learner (``completions.spent_completions``) can no longer award its completion badge
+for the learner (``completions.completion_limits``) can no longer award its completion badge
 to them, whatever steps they meet: the answer says so (``completion_detail``).
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from colearn.graph import enrolments
-from colearn.recommender.completions import KeptPathways, never_earnable, spent_completions
+from colearn.recommender.completions import KeptPathways, completion_limits
 
 #: Why a completion cannot be made again, as every answer words it.
 ONCE = "was already made, then revoked, declined or withdrawn, and a completion is made only once"
@@ -55,9 +55,9 @@ class Progress:
 def progress(pathway: Mapping[str, Any], held: Collection[str], never: Never) -> Progress:
     """``pathway``'s non-optional steps for a learner holding ``held`` who can never earn the
     badges of ``never`` (see the module docstring)."""
-    index = [n for n, s in enumerate(pathway.get("steps") or [], 1) if not s.get("optional")]
-    steps = enrolments.required_steps(pathway)
-    met = enrolments.steps_met(pathway, held)
+    numbered = enrolments.numbered_steps(pathway)
+    index, steps = [n for n, _ in numbered], [s for _, s in numbered]
+    met = [enrolments.step_met(s, held) for s in steps]
     earnable = [[b for b in s.get("badges") or [] if b not in never] for s in steps]
     left_out = [[b for b in s.get("badges") or [] if b in never] for s in steps]
     dead = [not m and len(e) < int(s.get("required") or 1) for m, e, s in zip(met, earnable, steps)]
@@ -87,7 +87,7 @@ def next_detail(done: Progress, never: Never, name: Namer) -> str | None:
 
 def completion_detail(pathway: Mapping[str, Any], spent: Collection[str], name: Namer) -> str | None:
     """Why ``pathway``'s completion badge can no longer be awarded to the learner, when the pathway
-    is one of ``spent`` (``completions.spent_completions``); else None."""
+    is one of ``spent`` (``completions.completion_limits``); else None."""
     if pathway["id"] not in spent or not pathway.get("completion_badge"):
         return None
     return (f"Its completion badge {name(pathway['completion_badge'])} can no longer be awarded to you: "
@@ -112,9 +112,8 @@ def my_pathways(store: Any, learner_id: str, *, kept: KeptPathways | None = None
         (``completions.KeptPathways``), else they are read.
     """
     held, pathways = enrolments.enrolled(store, learner_id, now=now)
-    never = never_earnable(store, learner_id, held, {b for pw in pathways for s in enrolments.required_steps(pw)
-                                                     for b in s.get("badges") or []}, kept)
-    spent = spent_completions(store, learner_id, held, pathways)
+    never, spent = completion_limits(store, learner_id, held, {b for pw in pathways for s in enrolments.required_steps(pw)
+                                                               for b in s.get("badges") or []}, pathways, kept)
     done = [progress(pw, held, never) for pw in pathways]
     wanted = {b for d in done for bs in (d.earnable + d.left_out) for b in bs}
     names = enrolments.badge_names(store, wanted | {pw["completion_badge"] for pw in pathways if pw["id"] in spent})

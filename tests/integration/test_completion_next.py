@@ -5,6 +5,7 @@ learners awarded demo badges through the graph's write queries (both engines).""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,23 @@ def test_free_text_counts_in_a_scored_pathway_fit(rec: Recommender) -> None:
     assert not any("Matches your interest" in r for r in said["young-entrepreneur"].reasons)
 
 
+@contextmanager
+def _counted_reads(store: GraphStore) -> Iterator[list[str]]:
+    """The statements ``store.read`` is given inside the block, in order."""
+    reads: list[str] = []
+    real = store.read
+
+    def counting(statement: str, params: dict | None = None) -> list:
+        reads.append(statement)
+        return real(statement, params)
+
+    store.read = counting  # type: ignore[method-assign]
+    try:
+        yield reads
+    finally:
+        store.read = real  # type: ignore[method-assign]
+
+
 def test_a_followed_recommender_reads_completion_pathways_once_until_the_feed_names_a_pathway(
         store: GraphStore) -> None:
     _city(store)
@@ -141,23 +159,15 @@ def test_a_followed_recommender_reads_completion_pathways_once_until_the_feed_na
     follower = FeedFollower(store, lambda: Recommender.from_store(store), recommender=rec,
                             position=feed.feed_head(store)).start()
     try:
-        reads: list[str] = []
-        real = store.read
-
-        def counting(statement: str, params: dict | None = None) -> list:
-            reads.append(statement)
-            return real(statement, params)
-
-        store.read = counting  # type: ignore[method-assign]
-        assert "digital-careers-award" in _next(rec, "cy")
-        assert rec.recommend_for_interests(Interests(themes=("digital",)))
-        assert reads.count(queries.COMPLETION_PATHWAYS) == 1  # kept for the next ask
-        catalogue.set_pathway_status(store, "digital-careers", "archived", now=T0)
-        follower.sync()  # the feed's pathway entry drops what was kept
-        assert "digital-careers-award" not in _next(rec, "cy")
-        assert reads.count(queries.COMPLETION_PATHWAYS) == 2
+        with _counted_reads(store) as reads:
+            assert "digital-careers-award" in _next(rec, "cy")
+            assert rec.recommend_for_interests(Interests(themes=("digital",)))
+            assert reads.count(queries.COMPLETION_PATHWAYS) == 1  # kept for the next ask
+            catalogue.set_pathway_status(store, "digital-careers", "archived", now=T0)
+            follower.sync()  # the feed's pathway entry drops what was kept
+            assert "digital-careers-award" not in _next(rec, "cy")
+            assert reads.count(queries.COMPLETION_PATHWAYS) == 2
     finally:
-        store.read = real  # type: ignore[method-assign]
         follower.stop()
 
 
@@ -359,6 +369,22 @@ def test_a_pathway_whose_completion_was_spent_says_it_can_no_longer_award_it(sto
         assert mine["completion_detail"] is None, learner
         digital = next(s for s in learner_pathways(rec, learner) if s.pathway_id == "digital-careers")
         assert digital.completion_detail is None, learner
+
+
+def test_each_pathway_answer_reads_the_completions_made_once(store: GraphStore) -> None:
+    """``my_pathways`` and ``learner_pathways`` each learn both what the learner can never earn and
+    which pathways' own completions are spent from one ``COMPLETIONS_MADE`` read
+    (``completions.completion_limits``), and still say both (eve: a step blocked by the spent
+    award, and Digital Careers' completion spent)."""
+    _spent_city(store)
+    rec = Recommender.from_store(store)
+    with _counted_reads(store) as reads:
+        mine = {p["pathway_id"]: p for p in progress.my_pathways(store, "eve")}
+        assert reads.count(queries.COMPLETIONS_MADE) == 1
+        scored = {s.pathway_id: s for s in learner_pathways(rec, "eve")}
+        assert reads.count(queries.COMPLETIONS_MADE) == 2
+    assert mine["digital-careers"]["completion_detail"] == scored["digital-careers"].completion_detail == SPENT
+    assert [b["index"] for b in mine["after-digital"]["blocked"]] == [b["index"] for b in scored["after-digital"].blocked] == [1]
 
 
 def test_my_pathways_route_says_why(store: GraphStore, tmp_path: Path) -> None:
