@@ -36,6 +36,8 @@ class Settings(BaseSettings):
             this ``data_dir`` serves (``served.address``), or ``http://127.0.0.1:8000``.
         spine_framework: the name of the city's spine, used as OB
             ``targetFramework``.
+        host, port, workers: where ``colearn serve`` listens and with how many worker
+            processes (its ``--host``, ``--port`` and ``--workers`` override them).
         neo4j_uri: when set, the Neo4j backend is used instead of FalkorDB.
         token_secret: the learner-token signing secret.
         anonymous_role: the role given to requests without credentials.
@@ -49,6 +51,8 @@ class Settings(BaseSettings):
     spine_framework: str = "Cities of Learning spine"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    #: ``colearn serve`` worker processes (forked after one recommender build).
+    workers: int = Field(default=1, ge=1)
     #: HS256 secret for learner tokens; default: generated into ``data_dir/token-secret``.
     token_secret: SecretStr | None = None
     #: The role of a request without credentials: None (401, the default) or

@@ -20,11 +20,10 @@ keys_app = typer.Typer(help="API keys (admin, organisation, partner) and learner
 
 
 def serve_cmd(
-    host: Annotated[Optional[str], typer.Option(help="Bind address.", envvar="COLEARN_HOST")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port.", envvar="COLEARN_PORT", min=1, max=65535)] = None,
-    workers: Annotated[int, typer.Option(min=1, envvar="COLEARN_WORKERS",
-                                         help="Worker processes; they share one recommender, built "
-                                              "before they are forked.")] = 1,
+    host: Annotated[Optional[str], typer.Option(help="Bind address (default: COLEARN_HOST).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default: COLEARN_PORT).", min=1, max=65535)] = None,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes; they share one recommender, "
+                                                   "built before they are forked (default: COLEARN_WORKERS).")] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs).
 
@@ -45,7 +44,8 @@ def serve_cmd(
     from colearn.service.forked import CannotListen, serve
 
     settings = get_settings()
-    host, port = host or settings.host, port or settings.port
+    # the environment's values are settings (one-line errors naming the variable), the options override them
+    host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
     if "base_url" not in settings.model_fields_set:
         # no COLEARN_BASE_URL: published documents, claim links and /verify name the
         # address served here, not the default port (forked workers inherit the variable)

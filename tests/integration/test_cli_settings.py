@@ -89,3 +89,16 @@ def test_serve_refuses_a_port_out_of_range_before_starting_anything(tmp_path: Pa
     result = CliRunner().invoke(app, ["serve"], env={"COLEARN_DATA_DIR": str(tmp_path), "COLEARN_PORT": "70000"})
     assert result.exit_code == 2 and "COLEARN_PORT" in result.output and "65535" in result.output
     assert not (tmp_path / "falkordb.json").exists()
+
+
+@pytest.mark.parametrize(("name", "value", "allowed"), [
+    ("COLEARN_PORT", "abc", "must be a valid integer, unable to parse string as an integer"),
+    ("COLEARN_WORKERS", "0", "must be greater than or equal to 1"),
+])
+def test_serve_names_a_bad_environment_value_in_one_line(tmp_path: Path, name: str, value: str, allowed: str) -> None:
+    """``COLEARN_PORT=abc colearn serve`` ended in Typer's box naming only the variable (the
+    options read the environment themselves); now the one line every other command gives."""
+    result = CliRunner().invoke(app, ["serve"], env={"COLEARN_DATA_DIR": str(tmp_path), name: value})
+    assert (result.exit_code, result.output.strip()) == (2, f"error: {name}='{value}': {allowed}")
+    assert not (tmp_path / "falkordb.json").exists()
+
