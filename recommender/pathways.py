@@ -35,7 +35,7 @@ W_READY·readiness``; a pathway the learner can still complete ranks before
 every other (completed, or with a step they can no longer meet).
 
 A badge the learner can never earn (``never``: a completion badge whose completion was
-already made for them, then revoked, declined or withdrawn; ``completions.never_earnable``)
+already made for them, then revoked, declined, withdrawn or expired; ``completions.never_earnable``)
 meets no step, by the rule ``GET /me/pathways`` applies too (``progress``): it is left out
 of every step's badges. A step it leaves with fewer badges than it requires can no longer
 be met: it is never the next step (the first unmet step that can still be met) and is

@@ -4,7 +4,7 @@ pathways the learner started (``GET /me/pathways``: ``my_pathways``).
 
 A step is met by any ``required`` (default 1) of its badges (``graph.enrolments.step_met``).
 A badge the learner can never earn (``never``: ``completions.never_earnable``, a completion
-badge whose completion was already made for them, then revoked, declined or withdrawn) meets
+badge whose completion was already made for them, then revoked, declined, withdrawn or expired) meets
 no step: it is left out of every step's badges. A step it leaves with fewer badges than it
 requires can no longer be met: it is never the next step (the first unmet step that can
 still be met) and is listed as blocked, with why (``blocked``); a next step that lost some
@@ -23,7 +23,7 @@ from colearn.graph import enrolments
 from colearn.recommender.completions import KeptPathways, completion_limits
 
 #: Why a completion cannot be made again, as every answer words it.
-ONCE = "was already made, then revoked, declined or withdrawn, and a completion is made only once"
+ONCE = "was already made, then revoked, declined, withdrawn or expired, and a completion is made only once"
 
 Never = Mapping[str, Sequence[str]]
 Namer = Callable[[str], str]

@@ -110,7 +110,7 @@ class StepAhead(BaseModel):
     required: int = Field(description="how many of ``badges`` meet the step")
     detail: str | None = Field(default=None, description="null, or which of the step's badges are left out and "
                                                          "why: a pathway completion already made for the learner "
-                                                         "(then revoked, declined or withdrawn) is made only once")
+                                                         "(then revoked, declined, withdrawn or expired) is made only once")
 
 
 class BlockedStepPublic(BaseModel):
@@ -123,7 +123,7 @@ class BlockedStepPublic(BaseModel):
 
 #: ``completion_detail`` of a pathway in a learner's answers (``recommender.progress.completion_detail``).
 COMPLETION_DETAIL = ("null, or why the pathway can no longer award the learner its completion badge: their "
-                     "completion of it was already made, then revoked, declined or withdrawn")
+                     "completion of it was already made, then revoked, declined, withdrawn or expired")
 
 
 class NextItem(BaseModel):

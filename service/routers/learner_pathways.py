@@ -146,7 +146,7 @@ def learner_recommended_pathways(
     its badges), readiness, the next step (its rule in words and its current
     opportunities, within ``district``/``online``), reasons, and the steps the learner
     can no longer meet (a badge they can never earn: a pathway completion already made
-    for them, then revoked, declined or withdrawn) with why, and why a pathway can no
+    for them, then revoked, declined, withdrawn or expired) with why, and why a pathway can no
     longer award them its completion badge when their completion of it was so.
     An unknown theme, destination or district is refused (422 naming it)."""
     check_filters(store, "query", themes=themes, destinations=destinations, district=district)

@@ -43,7 +43,7 @@ def next_badges(
     and/or ``online``, so is one with no current opportunity within reach. A
     pathway's completion badge is offered only when the learner has met a step
     of its published pathway and its completion was never made for them (not
-    revoked, declined or withdrawn), its first reason naming the pathway and
+    revoked, declined, withdrawn or expired), its first reason naming the pathway and
     the steps met.
 
     An unknown theme, destination or district is refused (422 naming it).

@@ -109,7 +109,7 @@ class MyPathway(BaseModel):
                                                    "every step is met or none left can be")
     blocked: list[BlockedStepPublic] = Field(description="unmet steps the learner can no longer meet: a badge they can "
                                                    "never earn (a pathway completion already made for them, then "
-                                                   "revoked, declined or withdrawn) leaves too few to meet them")
+                                                   "revoked, declined, withdrawn or expired) leaves too few to meet them")
     completion_detail: str | None = Field(description=COMPLETION_DETAIL)
 
 

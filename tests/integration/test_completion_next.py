@@ -215,7 +215,7 @@ def test_a_step_accepting_a_spent_completion_badge_is_not_offered_as_the_next_st
     withdraw(store, _complete(store, "fay"), "issued by mistake", now=T0 + 20_000)
     rec = Recommender.from_store(store)
     why = ("Digital Careers Award can no longer be earned: your completion of the pathway Digital Careers was "
-           "already made, then revoked, declined or withdrawn, and a completion is made only once")
+           "already made, then revoked, declined, withdrawn or expired, and a completion is made only once")
     for learner in ("eve", "fay"):
         scored = learner_pathways(rec, learner)
         after = next(s for s in scored if s.pathway_id == "after-digital")
@@ -291,10 +291,10 @@ def test_a_completion_badge_ranks_higher_the_more_of_its_pathway_is_met(store: G
 
 
 WHY = ("Digital Careers Award can no longer be earned: your completion of the pathway Digital Careers was "
-       "already made, then revoked, declined or withdrawn, and a completion is made only once")
+       "already made, then revoked, declined, withdrawn or expired, and a completion is made only once")
 #: What a pathway whose own completion was spent says (``progress.completion_detail``).
 SPENT = ("Its completion badge Digital Careers Award can no longer be awarded to you: your completion of the "
-         "pathway Digital Careers was already made, then revoked, declined or withdrawn, and a completion is "
+         "pathway Digital Careers was already made, then revoked, declined, withdrawn or expired, and a completion is "
          "made only once.")
 
 
