@@ -68,7 +68,9 @@ def demo_page(settings: SettingsDep,
               online: Annotated[bool, Query()] = False) -> HTMLResponse:
     """A partner page showing both widgets: for ``learner`` (default ``DEMO_LEARNER``)
     or, with ``visitor=true``, for a visitor; ``district`` and ``online`` filter
-    where (``?key=<partner key>`` when the API asks for one). The widget's script and
-    API are named at ``Settings.base_url``, never from the request's ``Host`` header."""
-    return HTMLResponse(render_demo(settings.base_url, key, None if visitor or not learner else learner,
-                                    district, online))
+    where (``?key=<partner key>`` when the API asks for one). The widget's script is
+    named by a root-relative URL (``/widget/colearn.js``), so the browser loads it, and the
+    widget calls the API, at the address the page itself was opened at (a LAN address of
+    a server bound to 0.0.0.0, a proxy's), never one read from the request's ``Host``
+    header: the page is the same whatever the request says."""
+    return HTMLResponse(render_demo("", key, None if visitor or not learner else learner, district, online))
