@@ -38,8 +38,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Lists the 25 slowest tests at the end: CI runs this within 90 minutes on 2 cores, so a
+# new slow test should be seen (and made cheaper) before it lands.
 test: install lint
-	$(BIN)/python -m pytest -q -m "not fuzz"
+	$(BIN)/python -m pytest -q -m "not fuzz" --durations=25
 
 # schemathesis against a live server: every operation, 50 examples each (about 3 minutes).
 test-fuzz: install

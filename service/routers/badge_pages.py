@@ -140,8 +140,8 @@ def notice_page(status: int, title: str, text: str) -> HTMLResponse:
 #: What ``/learners/{id}`` answers: awards to a learner by ``learner_id`` (claim codes, the
 #: organisation's own learners) name this page as their recipient (an OB 2.0 ``url`` identity).
 LEARNER_PAGE = ("A learner of this City of Learning",
-                "This address names a learner in the Open Badges issued here. What a learner holds is "
-                "private: each badge is shown only where its learner shares it, on its own page.")
+                "This address names a learner in the Open Badges issued here. What a learner holds is not "
+                "shown here: a badge is public only where its learner shares it, on its own page.")
 
 
 @router.get("/learners/{learner_id}", response_class=HTMLResponse)
