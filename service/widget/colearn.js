@@ -6,10 +6,14 @@
  *
  * Without `learner` (or with `visitor`), an element shows what a visitor could
  * start with: `themes="digital health-and-care"` (space-separated theme ids)
- * steers <colearn-next>; <colearn-pathways> lists the published pathways.
+ * steers <colearn-next>; <colearn-pathways> lists the published pathways, not
+ * filtered by themes, district or online (GET /pathways takes none of them).
  * Where: `district="northgate"` keeps opportunities in that district (at the
  * district or a venue within it); `online` keeps online ones (with `district`:
- * in it or online). Dates are shown in `time-zone` (an IANA name; default UTC).
+ * in it or online). Dates are shown in `time-zone` (an IANA name; default the
+ * visitor's own time zone); `heading` replaces the element's heading, and names
+ * it as a region landmark (without it the element is no landmark, so that two
+ * of a kind on one page are not two landmarks of one name).
  *
  * Each element sends one request when it is added, and one more each time an
  * attribute changes afterwards (changes made together count once). Requests go
@@ -17,47 +21,80 @@
  * header; nothing else is fetched. An `api` attribute may name a path on that
  * same origin; one naming another origin is ignored (with a console warning), so
  * the key is never sent anywhere else.
+ *
+ * A request not answered within 15 s is given up; a 429 is retried once after
+ * its Retry-After (at most 10 s). A failure shows visitors plain words ("... are
+ * not available right now") and warns the technical cause, such as the API's
+ * message for a bad key, an origin not allowed or an unknown district, on the
+ * console for the partner's developer. An unknown learner gets what a visitor
+ * is shown.
+ *
+ * The CSS is a constructable stylesheet (adoptedStyleSheets) and the progress
+ * bars are sized through CSSOM, so a partner CSP needs no 'unsafe-inline' (nor
+ * anything else) for styles. The content is marked lang="en".
  * Theme with CSS custom properties on the element or any ancestor:
  *   --colearn-font, --colearn-text, --colearn-muted, --colearn-bg,
- *   --colearn-surface, --colearn-accent, --colearn-accent-text, --colearn-focus,
- *   --colearn-radius. The defaults meet WCAG AA contrast (4.5:1) on white.
+ *   --colearn-surface, --colearn-accent, --colearn-focus,
+ *   --colearn-radius, --colearn-border (card border), --colearn-track (progress
+ *   track). The defaults meet WCAG AA contrast (4.5:1) on white.
  */
 (() => {
   "use strict";
   const SCRIPT = document.currentScript;
   const DEFAULT_API = SCRIPT && SCRIPT.src ? new URL(SCRIPT.src).origin : window.location.origin;
+  const TIMEOUT_S = 15;        // a request not answered by then is given up
+  const MAX_RETRY_S = 10;      // the longest Retry-After a 429 is waited out, once
+  const DESCRIPTION_CHARS = 240;  // a visitor pathway's description is cut to this
 
   const STYLE = `
     :host { display: block; font-family: var(--colearn-font, system-ui, sans-serif);
             color: var(--colearn-text, #1b1b1b); background: var(--colearn-bg, #ffffff);
-            line-height: 1.45; }
+            line-height: 1.45; overflow-wrap: anywhere; }
     h2 { font-size: 1.15rem; margin: 0 0 .5rem; }
     h3 { font-size: 1rem; margin: 0; }
     ol, ul { margin: 0; padding: 0; list-style: none; }
-    .item { background: var(--colearn-surface, #ffffff); border: 1px solid #767676;
+    .item { background: var(--colearn-surface, #ffffff); border: 1px solid var(--colearn-border, #767676);
             border-radius: var(--colearn-radius, 8px); padding: .6rem .8rem; margin: 0 0 .5rem; }
-    .item:focus, a:focus { outline: 3px solid var(--colearn-focus, #1a4fa0); outline-offset: 2px; }
+    .item:focus, a:focus, summary:focus { outline: 3px solid var(--colearn-focus, #1a4fa0); outline-offset: 2px; }
     .reasons li { color: var(--colearn-muted, #4a4a4a); font-size: .9rem; }
     .reasons li::before { content: "\\2022  "; }
     .opps { margin-top: .3rem; font-size: .9rem; }
     a { color: var(--colearn-accent, #0b4fa8); }
-    .bar { height: .6rem; background: #d9d9d9; border-radius: 99px; overflow: hidden; margin: .3rem 0; }
+    .bar { height: .6rem; background: var(--colearn-track, #d9d9d9); border-radius: 99px; overflow: hidden; margin: .3rem 0; }
     .bar > span { display: block; height: 100%; background: var(--colearn-accent, #0b4fa8); }
     .meta { color: var(--colearn-muted, #4a4a4a); font-size: .9rem; }
     .status { color: var(--colearn-muted, #4a4a4a); }
     .opps > ul > li { margin: .25rem 0 0; }
     .where, .when { display: block; color: var(--colearn-muted, #4a4a4a); font-size: .85rem; }
     .rule { font-weight: 600; font-size: .95rem; margin: .3rem 0 0; }
+    summary { cursor: pointer; color: var(--colearn-accent, #0b4fa8); }
   `;
+
+  /* The CSS as one constructable stylesheet, adopted by every shadow root: a
+     partner CSP without 'unsafe-inline' in style-src refuses a <style> element
+     but not this. A browser without constructable stylesheets gets the element. */
+  const SHEET = (() => {
+    try { const sheet = new CSSStyleSheet(); sheet.replaceSync(STYLE); return sheet; } catch (e) { return null; }
+  })();
 
   const MIDNIGHT = /T00:00:00(\.0+)?(Z|\+00:00)$/;
 
+  /* en-GB dates in `zone` (an IANA name), else in the browser's own time zone. */
   function formatter(zone, withTime) {
-    const options = { weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone: zone || "UTC" };
+    const options = { weekday: "short", day: "numeric", month: "short", year: "numeric" };
     if (withTime) { options.hour = "2-digit"; options.minute = "2-digit"; options.hour12 = false; }
-    try { return new Intl.DateTimeFormat("en-GB", options); } catch (e) {
-      return new Intl.DateTimeFormat("en-GB", { ...options, timeZone: "UTC" });
+    try { return new Intl.DateTimeFormat("en-GB", { ...options, timeZone: zone || undefined }); } catch (e) {
+      console.warn(`colearn: time-zone="${zone}" is not a time zone; using the browser's`);
+      return new Intl.DateTimeFormat("en-GB", options);
     }
+  }
+
+  /* `text` cut to at most `max` characters, at a space where one is near, with an ellipsis. */
+  function cut(text, max) {
+    if (text.length <= max) return text;
+    const head = text.slice(0, max - 1);
+    const space = head.lastIndexOf(" ");
+    return `${(space > max * 0.6 ? head.slice(0, space) : head).trimEnd()}\u2026`;
   }
 
   /* "Place, District" (or "Online"; blended adds "and online"). */
@@ -70,9 +107,9 @@
   }
 
   /* When: the next session, a date or a date range, or "ongoing". An end at
-     midnight UTC is the end of the day before (an end date includes its day). */
+     midnight UTC is the end of the day before (an end date includes its day);
+     such whole-day dates are dates, the same in every time zone. */
   function whenText(o, zone, now) {
-    const day = formatter(zone, false);
     const at = formatter(zone, true);
     const upcoming = (o.sessions || []).filter((s) => Date.parse(s.end) > now);
     if (upcoming.length) {
@@ -82,6 +119,7 @@
     const start = o.start ? new Date(o.start) : null;
     let end = o.end ? new Date(o.end) : null;
     const wholeDays = (!o.start || MIDNIGHT.test(o.start)) && (!o.end || MIDNIGHT.test(o.end));
+    const day = formatter(wholeDays ? "UTC" : zone, false);
     if (end && wholeDays) end = new Date(end.getTime() - 1);
     const fmt = wholeDays ? day : at;
     if (start && end) {
@@ -118,6 +156,7 @@
     constructor() {
       super();
       this.attachShadow({ mode: "open" });
+      if (SHEET && "adoptedStyleSheets" in this.shadowRoot) this.shadowRoot.adoptedStyleSheets = [SHEET];
       this.uid = `colearn-${++uid}`;
     }
 
@@ -156,45 +195,84 @@
 
     attributeChangedCallback(name, before, after) { if (before !== after) this.schedule(); }
 
-    async request(path, payload) {
+    /* The answer to GET `path` (parsed JSON). A request not answered within
+       TIMEOUT_S is given up; a 429 is retried once after its Retry-After (in
+       seconds, at most MAX_RETRY_S). Throws an Error with `status` (0: no answer),
+       `problem` (the API's problem+json, if any) and the technical cause as its
+       message, which is for the console, never for the visitor. */
+    async request(path) {
+      for (let attempt = 0; ; attempt += 1) {
+        try { return await this.requestOnce(path); } catch (error) {
+          const wait = Number(error.retryAfter);
+          if (attempt || error.status !== 429 || !error.retryAfter || !(wait >= 0)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(wait, MAX_RETRY_S) * 1000));
+        }
+      }
+    }
+
+    async requestOnce(path) {
       const headers = { Accept: "application/json" };
       const key = this.getAttribute("key");
       if (key) headers["X-API-Key"] = key;
-      const init = { headers, credentials: "omit", mode: "cors" };
-      if (payload !== undefined) {
-        init.method = "POST";
-        headers["Content-Type"] = "application/json";
-        init.body = JSON.stringify(payload);
-      }
-      const response = await fetch(this.api + path, init);
+      const url = this.api + path;
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), TIMEOUT_S * 1000);
+      let response = null;
       let body = null;
-      try { body = await response.json(); } catch (e) { body = null; }
+      let cause = null;
+      try {
+        response = await fetch(url, { headers, credentials: "omit", mode: "cors", signal: controller.signal });
+        try { body = await response.json(); } catch (e) { body = null; }
+      } catch (e) {
+        cause = e;
+      } finally {
+        clearTimeout(timer);
+      }
+      const failure = (status, message) => Object.assign(new Error(message), { status, problem: body });
+      if (controller.signal.aborted) throw failure(0, `no answer within ${TIMEOUT_S} s from ${url}`);
+      if (!response) throw failure(0, `${cause && cause.message} (${url})`);
       if (!response.ok) {
-        const error = new Error((body && body.detail) || response.statusText || "request failed");
-        error.status = response.status;
-        error.problem = body;
-        throw error;
+        const detail = (body && body.detail) || response.statusText;
+        throw Object.assign(failure(response.status, `${response.status} ${detail} (${url})`),
+                            { retryAfter: response.headers.get("Retry-After") });
       }
       return body;
     }
 
+    /* The element's heading and `content`: a region landmark named by its heading
+       only when a `heading` attribute gives it a name of its own. */
     show(title, content, busy) {
       const heading = el("h2", { id: `${this.uid}-title` }, title);
-      const section = el("section", { "aria-labelledby": heading.id, "aria-busy": busy ? "true" : "false" },
-                         heading, content);
-      this.shadowRoot.replaceChildren(el("style", {}, STYLE), section);
+      const named = this.hasAttribute("heading");
+      const section = el("section", { lang: "en", "aria-labelledby": named ? heading.id : null,
+                                      "aria-busy": busy ? "true" : "false" }, heading, content);
+      const style = this.shadowRoot.adoptedStyleSheets && this.shadowRoot.adoptedStyleSheets.length
+        ? null : el("style", {}, STYLE);
+      this.shadowRoot.replaceChildren(...[style, section].filter(Boolean));
     }
 
     showStatus(title, text, isError) {
       this.show(title, el("p", { class: "status", role: isError ? "alert" : "status" }, text), false);
     }
 
+    /* Loads and shows the learner's answer, or a visitor's: an unknown learner
+       (a 404 naming them, not a missing route) falls back to the visitor's. */
     async load() {
       const ticket = (this.ticket = (this.ticket || 0) + 1);
       this.show(this.title_, el("p", { class: "status", role: "status" }, "Loading\u2026"), true);
+      const learner = this.visitor ? "" : this.getAttribute("learner");
       try {
-        const body = await this.fetchData(encodeURIComponent(this.getAttribute("learner") || ""));
-        if (ticket === this.ticket) this.render(body);
+        let visitor = !learner;
+        let body = null;
+        try {
+          body = await this.fetchData(encodeURIComponent(learner));
+        } catch (error) {
+          if (visitor || error.status !== 404 || !error.problem || error.problem.detail === "Not Found") throw error;
+          console.warn(`colearn: ${error.message}; showing what a visitor is shown`);
+          visitor = true;
+          body = await this.fetchData("");
+        }
+        if (ticket === this.ticket) this.render(body, visitor);
       } catch (error) {
         if (ticket === this.ticket) this.fail(error);
       }
@@ -202,7 +280,7 @@
 
     /* The current opportunities of an item, each with where and when. */
     opportunities(list, label) {
-      const zone = this.getAttribute("time-zone") || "UTC";
+      const zone = this.getAttribute("time-zone");
       const now = Date.now();
       const items = (list || []).map((o) => el("li", { class: "opp", "data-opportunity-id": o.id },
         o.url ? el("a", { href: o.url, target: "_blank", rel: "noopener" }, o.name || o.id) : (o.name || o.id),
@@ -213,18 +291,25 @@
         : null;
     }
 
+    /* A failure in plain words for the visitor, who can do nothing about it; the
+       technical cause (the API's message, a status, a timeout) on the console for
+       the partner's developer. */
     fail(error) {
-      this.showStatus(this.title_, `Could not load: ${error.message}`, true);
+      console.warn(`colearn: <${this.localName}> could not load: ${error.message}`);
+      this.showStatus(this.title_, `${this.noun} are not available right now. Please try again later.`, true);
     }
   }
 
   class ColearnNext extends ColearnElement {
     get title_() { return this.getAttribute("heading") || "What to learn next"; }
 
+    get noun() { return "Recommendations"; }
+
     get limit() { return Math.max(1, Math.min(20, parseInt(this.getAttribute("limit") || "5", 10) || 5)); }
 
+    /* A learner's next badges, or (`learner` empty) a visitor's start. */
     fetchData(learner) {
-      if (this.visitor) {
+      if (!learner) {
         const q = new URLSearchParams();
         for (const t of (this.getAttribute("themes") || "").split(/\s+/).filter(Boolean)) q.append("themes", t);
         q.set("limit", String(this.limit));
@@ -254,8 +339,12 @@
   class ColearnPathways extends ColearnElement {
     get title_() { return this.getAttribute("heading") || "Pathways for you"; }
 
+    get noun() { return "Pathways"; }
+
+    /* A learner's scored pathways, or (`learner` empty) the published ones: GET
+       /pathways takes no themes, district or online, so a visitor's are unfiltered. */
     fetchData(learner) {
-      if (this.visitor) return this.request("/pathways?status=published&limit=20");
+      if (!learner) return this.request("/pathways?status=published&limit=20");
       return this.request(`/learners/${learner}/pathways?${this.whereQuery.slice(1)}`);
     }
 
@@ -267,7 +356,9 @@
       }
     }
 
-    render(body) {
+    /* The pathways of `body`: a visitor's with a cut description and the number
+       of steps; a learner's with progress, the next step's rule and where to earn it. */
+    render(body, visitor) {
       const items = (body && (body.items || body.pathways || body.data)) || [];
       if (!items.length) { this.showStatus(this.title_, "No pathways to suggest yet.", false); return; }
       const list = el("ol", { role: "list", "aria-label": "Pathways, best fit first" });
@@ -279,12 +370,13 @@
         const headingId = `${this.uid}-pathway-${i}`;
         const step = p.next_step;
         const next = step && (step.title || step.name);
-        const body = this.visitor
-          ? [el("p", { class: "meta" }, p.description || ""),
+        const fill = el("span", {});
+        fill.style.width = `${pct}%`;  // CSSOM, which a CSP without 'unsafe-inline' allows
+        const body = visitor
+          ? [...this.description(p.description || ""),
              el("p", { class: "meta" }, `${(p.steps || []).filter((s) => !s.optional).length} steps`)]
           : [el("div", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100,
-                         "aria-valuenow": pct, "aria-label": `Progress on ${title}` },
-                el("span", { style: `width: ${pct}%` })),
+                         "aria-valuenow": pct, "aria-label": `Progress on ${title}` }, fill),
              el("p", { class: "meta" }, `${pct}% done` + (next ? ` \u2014 next: ${next}` : "")),
              step && step.rule ? el("p", { class: "rule" }, `Earn ${step.rule}`) : null,
              this.opportunities(step && step.opportunities, "Where:"),
@@ -295,6 +387,14 @@
           el("h3", { id: headingId }, title), ...body));
       });
       this.show(this.title_, list, false);
+    }
+
+    /* A description cut to DESCRIPTION_CHARS, the full text one click away. */
+    description(text) {
+      const short = cut(text, DESCRIPTION_CHARS);
+      return [el("p", { class: "meta description" }, short),
+              short === text ? null : el("details", { class: "meta" }, el("summary", {}, "Full description"),
+                                         el("p", {}, text))];
     }
   }
 
