@@ -252,7 +252,8 @@ document.getElementById("verify").addEventListener("click", async () => {{
 
 
 def escape_js(text: str) -> str:
-    """A JSON string literal safe inside an HTML ``<script>`` (``<``, ``>``, ``&`` escaped)."""
+    """A JSON string literal safe inside an HTML ``<script>``: ``<``, ``>`` and ``&`` escaped, and
+    (``json.dumps``'s ``ensure_ascii``) every non-ASCII character too, U+2028 and U+2029 among them."""
     import json
     return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 

@@ -37,7 +37,10 @@ def render_demo(api: str, key: str, learner: str | None, district: str = "", onl
 
     Every value is HTML-escaped, and the links to the learner and visitor views
     carry theirs URL-encoded first (``urlencode``: a ``learner`` of ``a&key=x``
-    stays one parameter); a partner site embeds the same two elements.
+    stays one parameter); a partner site embeds the same two elements. No value is
+    written into script text: the page's script reads the district it selects from the
+    selector's ``data-district`` attribute (an HTML-escaped ``\\`` or ``"`` inside a
+    JavaScript string broke or changed the script).
     """
     page = asset("demo.html")
     who = 'visitor themes="digital"' if learner is None else f'learner="{html.escape(learner, quote=True)}"'
