@@ -268,9 +268,10 @@ class FalkorDBStore:
         graph_name: the graph key; one per data set (tests use one per test).
         server: the embedded server this store came from, if any (``close``
             leaves it running; it stops when the process that owns it exits). A
-            call that cannot reach it reconnects the store to the port and
-            password its ``falkordb.json`` names then (``follow_record``: a server
-            taken over may have moved), for the calls after it.
+            ``read`` or ``write`` (``write_many`` begins with one) that cannot reach
+            it reconnects the store to the port and password its ``falkordb.json``
+            names then (``follow_record``: a server taken over may have moved),
+            for the calls after it.
         password: what the server asks for (``requirepass``); None takes the
             embedded ``server``'s (see ``EmbeddedFalkorDB.password``), or none.
         timeout: seconds a call may wait for the server (connecting, or for its
