@@ -208,6 +208,7 @@ class EmbeddedFalkorDB:
     owner: Owner | None = None
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
     _watcher: threading.Thread | None = field(default=None, repr=False)
+    _made_by: int = field(default_factory=os.getpid, repr=False)
 
     @classmethod
     def for_data_dir(cls, data_dir: Path | str, fsync: str | None = None,
@@ -255,8 +256,11 @@ class EmbeddedFalkorDB:
         return server
 
     def _restarting(self) -> bool:
-        """Whether a watcher of this process looks after the server (restarts it, or takes it over)."""
-        return self._watcher is not None and self._watcher.is_alive() and not self._stopping.is_set()
+        """Whether a watcher looks after the server (restarts it, or takes it over): one of
+        this process, or of the process this one was forked from (a worker of ``colearn
+        serve``: its supervisor does, and this process never starts one of its own)."""
+        forked = self._made_by != os.getpid()  # the parent's watcher thread is not copied
+        return self._watcher is not None and (forked or self._watcher.is_alive()) and not self._stopping.is_set()
 
     def set_fsync(self, fsync: str) -> None:
         """Switch the running server's ``appendfsync`` (when it differs)."""

@@ -252,3 +252,42 @@ def test_colearn_serve_with_workers_keeps_serving_when_the_store_owner_is_killed
         assert wait_gone(stores_of(data_dir), timeout=15) == []
     finally:
         kill_all([first.pid] + ([second.pid] if second is not None else []))
+
+
+def test_a_forked_worker_leaves_the_takeover_to_its_parent(
+        owner: tuple[subprocess.Popen[str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # A worker of colearn serve is forked from the supervisor, which takes the store over
+    # once its owner is gone; a worker that opens the store meanwhile must neither start
+    # one of its own nor watch the owner itself.
+    proc, data_dir = owner
+    take_over = falkordb_owner.take_over
+
+    def slow_take_over(server: EmbeddedFalkorDB) -> None:
+        time.sleep(3)  # the worker below looks while the store is down
+        take_over(server)
+
+    monkeypatch.setattr(falkordb_owner, "take_over", slow_take_over)
+    server = EmbeddedFalkorDB.for_data_dir(data_dir)
+    try:
+        store_pid = int(str(_record(data_dir)["pid"]))
+        _stop(proc, "kill")
+        assert wait_gone([store_pid], timeout=10) == []
+        read_end, write_end = os.pipe()
+        child = os.fork()
+        if child == 0:  # the worker
+            code = 1
+            try:
+                again = EmbeddedFalkorDB.for_data_dir(data_dir)
+                os.write(write_end, f"{again is server} {again.owned}".encode())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        _, status = os.waitpid(child, 0)
+        with os.fdopen(read_end) as answer:
+            assert (status, answer.read()) == (0, "True False")
+        store = FalkorDBStore(server.host, server.port, "g", server=server, timeout=2)
+        assert _eventually(lambda: store.read(COUNT)) == [{"id": "before"}]
+        assert _record(data_dir)["owner"] == os.getpid() and len(stores_of(data_dir)) == 1
+    finally:
+        server.stop()
