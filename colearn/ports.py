@@ -28,3 +28,15 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
+
+
+def port_bindable(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could bind ``port`` on ``host`` now (with ``SO_REUSEADDR``, as
+    servers do: connections of a server that has exited do not hold it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True

@@ -1,8 +1,9 @@
-"""Facts about operating-system processes."""
+"""Facts about operating-system processes (Linux ``/proc`` where it takes more than a signal)."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def pid_alive(pid: int) -> bool:
@@ -17,4 +18,65 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-__all__ = ["pid_alive"]
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name, from the state (field 3
+    of proc(5)) on, or None when ``pid`` is gone (or this is not Linux)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def cpu_ticks(pid: int) -> int | None:
+    """User + system CPU time of ``pid`` in clock ticks, or None."""
+    fields = proc_stat(pid)
+    try:
+        return None if fields is None else int(fields[11]) + int(fields[12])
+    except (IndexError, ValueError):
+        return None
+
+
+def start_ticks(pid: int) -> int | None:
+    """When ``pid`` started, in clock ticks since boot, or None: with the pid it tells a
+    process from a later one given the same pid."""
+    fields = proc_stat(pid)
+    try:
+        return None if fields is None else int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def parent_pid(pid: int) -> int | None:
+    """The pid of ``pid``'s parent (1 or a subreaper once the parent died), or None."""
+    fields = proc_stat(pid)
+    try:
+        return None if fields is None else int(fields[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def gone(pid: int) -> bool:
+    """Whether ``pid`` no longer runs: it does not exist, or is a zombie (exited, not reaped)."""
+    if not pid_alive(pid):
+        return True
+    fields = proc_stat(pid)
+    return fields is not None and fields[0] == "Z"
+
+
+def working_dir(pid: int) -> Path | None:
+    """``pid``'s current directory (``/proc/<pid>/cwd``), or None when it is gone or not ours."""
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        return None
+
+
+def executable(pid: int) -> Path | None:
+    """The program ``pid`` runs (``/proc/<pid>/exe``), or None when it is gone or not ours."""
+    try:
+        return Path(os.readlink(f"/proc/{pid}/exe"))
+    except OSError:
+        return None
+
+
+__all__ = ["cpu_ticks", "executable", "gone", "parent_pid", "pid_alive", "proc_stat", "start_ticks", "working_dir"]

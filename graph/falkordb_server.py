@@ -12,8 +12,9 @@ writes (a crash of the server process alone loses nothing either way: the
 OS already holds what was written). A server already running for the same
 directory (recorded in ``falkordb.json`` there, and asked which directory it
 serves: a copy of a live data directory gets its own) is reused, with its policy
-set to the one asked for; the process that started it shuts it down cleanly
-when it exits.
+set to the one asked for; the process that started it (its owner, recorded there
+too) restarts it when it crashes and shuts it down cleanly when it exits. A process
+that reuses it takes it over once the owner is gone (``graph/falkordb_owner.py``).
 
 The store that talks to it is ``graph/falkordb_store.py``.
 """
@@ -23,7 +24,6 @@ from __future__ import annotations
 import atexit
 import ctypes
 import ctypes.util
-import fcntl
 import functools
 import json
 import logging
@@ -33,22 +33,20 @@ import signal
 import subprocess
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import redis.exceptions
 
 from colearn.errors import StoreUnavailable
-from colearn.files import write_whole
-from colearn.processes import pid_alive
+from colearn.graph.falkordb_owner import (STATE_FILE, Owner, clear_last_store, dir_lock, read_state, record_state,
+                                         watch_owner)
+from colearn.processes import cpu_ticks, pid_alive
 from colearn.ports import free_port
 
 log = logging.getLogger(__name__)
 
-_STATE_FILE = "falkordb.json"
-_LOCK_FILE = "falkordb.lock"
 #: A starting server that neither answers nor uses CPU for this long is given up.
 #: While it loads its files it answers nothing (not even PING), so start-up waits
 #: by the server's own progress (its CPU time, from /proc) instead of a fixed deadline.
@@ -57,6 +55,8 @@ _STALL_S = 30.0
 #: stayed up for ``_STABLE_S`` starts again from the first.
 _BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 _STABLE_S = 60.0
+#: How long a new reuser waits for a running owner to restart its crashed server.
+_OWNER_RESTART_S = 60.0
 #: Append-only file compaction: rewritten (a snapshot, then only the writes after
 #: it) when it has grown by this percentage over the last rewrite and is at least
 #: this large, and at every clean shutdown; so reload time follows the graph's
@@ -68,15 +68,6 @@ _SHUTDOWN_REWRITE_S = 300.0
 #: When the append-only file is flushed to disk (redis ``appendfsync``).
 FSYNC_POLICIES = ("always", "everysec")
 _PR_SET_PDEATHSIG = 1
-
-
-def _record_state(data_dir: Path, pid: int, port: int, password: str) -> None:
-    """Write ``falkordb.json`` (``{"pid", "port", "dir", "password"}``, ``dir`` the
-    resolved ``data_dir`` the server serves) in ``data_dir`` whole or not at all
-    (``files.write_whole``), so that no reader sees half of it, with mode 0600 from
-    its first byte: the password lets whoever reads it into the graph."""
-    state = {"pid": pid, "port": port, "dir": str(data_dir), "password": password}
-    write_whole(data_dir / _STATE_FILE, json.dumps(state).encode(), mode=0o600)
 
 
 def _client(port: int, password: str | None, timeout: float, **options: Any) -> redis.Redis:
@@ -99,15 +90,6 @@ def _serves(port: int, path: Path, password: str | None) -> bool:
         return served is not None and os.path.samefile(served, path)
     except OSError:
         return False
-
-
-def _cpu_ticks(pid: int) -> int | None:
-    """User + system CPU time of ``pid`` in clock ticks (Linux ``/proc``), or None."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 def exit_with_parent(parent: int | None = None, sig: int = signal.SIGTERM) -> None:
@@ -167,27 +149,17 @@ def _wait_ready(port: int, pid: int, alive: Any, log_file: Path, password: str |
         StoreUnavailable: it exited, refused ``password``, or went ``_STALL_S`` without
             answering or using CPU.
     """
-    last_cpu, last_progress = _cpu_ticks(pid), time.monotonic()
+    last_cpu, last_progress = cpu_ticks(pid), time.monotonic()
     while not _answers(port, password):
         if not alive():
             raise StoreUnavailable(f"FalkorDB exited while starting; see {log_file}")
-        cpu = _cpu_ticks(pid)
+        cpu = cpu_ticks(pid)
         if cpu is not None and cpu != last_cpu:
             last_cpu, last_progress = cpu, time.monotonic()
         if time.monotonic() - last_progress > _STALL_S:
             raise StoreUnavailable(f"FalkorDB neither answered nor made progress for {_STALL_S:.0f} s; "
                                    f"see {log_file}")
         time.sleep(0.05)
-
-
-@contextmanager
-def _dir_lock(data_dir: Path) -> Iterator[None]:
-    with open(data_dir / _LOCK_FILE, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 _RUNNING: dict[Path, "EmbeddedFalkorDB"] = {}
@@ -202,10 +174,22 @@ class EmbeddedFalkorDB:
     port with backoff (``_BACKOFF_S``) when it crashes, and ``stop`` compacts its
     append-only file and shuts it down cleanly.
 
+    A process that reuses a server (another ``colearn serve`` on the same data
+    directory) watches its owner, recorded in ``falkordb.json``
+    (``falkordb_owner.watch_owner``); while the owner runs it leaves crashes to it. Once the owner
+    is gone (stopped, or killed), one reuser, under the directory's lock, waits
+    until that server has exited, starts a new one on the same port and password
+    when the port is free (else a free port: clients follow ``falkordb.json``, see
+    ``follow_record``), with the ``fsync`` policy it last asked for, records itself
+    as owner, and from then on restarts and stops it as its starter would; any
+    other reuser follows the new owner. Calls made during the switch fail with
+    ``StoreUnavailable``.
+
     Attributes:
         data_dir: absolute data directory (AOF files, log, state file).
         port: the TCP port on 127.0.0.1.
-        owned: True when this process started the server and will stop it.
+        owned: True when this process started (or took over) the server and will stop it.
+        owner: for a reused server, the process that owns it (None: none runs).
         password: what a client authenticates with (``requirepass``; kept in
             ``falkordb.json``, mode 0600); None only for a reused server that a
             version without passwords started.
@@ -221,11 +205,14 @@ class EmbeddedFalkorDB:
     fsync: str = "always"
     restarts: int = 0
     password: str | None = field(default=None, repr=False)
+    owner: Owner | None = None
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
     _watcher: threading.Thread | None = field(default=None, repr=False)
+    _made_by: int = field(default_factory=os.getpid, repr=False)
 
     @classmethod
-    def for_data_dir(cls, data_dir: Path | str, fsync: str | None = None) -> "EmbeddedFalkorDB":
+    def for_data_dir(cls, data_dir: Path | str, fsync: str | None = None,
+                     take_over: bool = True) -> "EmbeddedFalkorDB":
         """Reuse the server running for ``data_dir``, or start one (and watch it).
 
         Args:
@@ -233,14 +220,19 @@ class EmbeddedFalkorDB:
             fsync: ``always`` or ``everysec`` (see the module docstring); a
                 reused server is switched to it. None: ``always`` for a new
                 server, unchanged for a reused one.
+            take_over: whether this process takes a reused server over once its
+                owner is gone; False for a helper of a process that serves (a
+                recommender build's child), which leaves that to its parent.
 
         Returns:
-            The server, answering on 127.0.0.1.
+            The server, answering on 127.0.0.1; a reused one is taken over when
+            its owner is gone (see the class docstring).
 
         Raises:
-            StoreUnavailable: the binaries are missing, or the server exited or
+            StoreUnavailable: the binaries are missing, the server exited or
                 stopped making progress before it answered (its log is
-                ``falkordb.log`` in the data directory).
+                ``falkordb.log`` in the data directory), or its owner runs but
+                did not restart it within ``_OWNER_RESTART_S``.
         """
         if fsync is not None and fsync not in FSYNC_POLICIES:
             raise StoreUnavailable(f"unknown fsync policy '{fsync}'; use one of {', '.join(FSYNC_POLICIES)}")
@@ -251,15 +243,24 @@ class EmbeddedFalkorDB:
                 known.set_fsync(fsync)
             return known
         path.mkdir(parents=True, exist_ok=True)
-        with _dir_lock(path):
+        with dir_lock(path):
             server = cls._reuse(path) or cls._start(path, fsync or "always")
         if fsync is not None:
             server.set_fsync(fsync)
         _RUNNING[path] = server
+        if not server.owned and take_over:
+            server._watcher = threading.Thread(target=watch_owner, args=(server,), name=f"falkordb-owner-{server.port}",
+                                               daemon=True)
+            server._watcher.start()
+            atexit.register(server.stop)  # stops the watch; a server taken over by then is stopped too
         return server
 
     def _restarting(self) -> bool:
-        return self.owned and self._watcher is not None and self._watcher.is_alive() and not self._stopping.is_set()
+        """Whether a watcher looks after the server (restarts it, or takes it over): one of
+        this process, or of the process this one was forked from (a worker of ``colearn
+        serve``: its supervisor does, and this process never starts one of its own)."""
+        forked = self._made_by != os.getpid()  # the parent's watcher thread is not copied
+        return self._watcher is not None and (forked or self._watcher.is_alive()) and not self._stopping.is_set()
 
     def set_fsync(self, fsync: str) -> None:
         """Switch the running server's ``appendfsync`` (when it differs)."""
@@ -282,18 +283,27 @@ class EmbeddedFalkorDB:
         the original's server: the record names the directory it was written for,
         and the server is asked which directory it serves (``_serves``), so a copy
         never writes into the original.
+
+        A server that crashed while its owner (another process) runs is waited
+        for (its owner restarts it), for at most ``_OWNER_RESTART_S``.
+
+        Raises:
+            StoreUnavailable: its owner runs but did not restart it in time.
         """
-        state_file = path / _STATE_FILE
-        if not state_file.exists():
-            return None
-        try:
-            state = json.loads(state_file.read_text())
-            pid, port, recorded = int(state["pid"]), int(state["port"]), state.get("dir")
-            password = state.get("password")
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return None
-        if (recorded is not None and recorded != str(path)) or not pid_alive(pid):
-            return None
+        deadline = time.monotonic() + _OWNER_RESTART_S
+        while True:
+            state = read_state(path)
+            if state is None or (state.dir is not None and state.dir != str(path)):
+                return None
+            if pid_alive(state.pid):
+                break
+            if state.owner is None or state.owner.pid == os.getpid() or not state.owner.alive():
+                return None  # a stale record, or this process's own server let go: nobody restarts it
+            if time.monotonic() > deadline:
+                raise StoreUnavailable(f"FalkorDB of {path} is down and its owner (pid {state.owner.pid}) "
+                                       f"did not restart it within {_OWNER_RESTART_S:.0f} s")
+            time.sleep(0.1)
+        pid, port, password = state.pid, state.port, state.password
         try:
             _wait_ready(port, pid, lambda: pid_alive(pid), path / "falkordb.log", password)
         except StoreUnavailable:
@@ -303,12 +313,13 @@ class EmbeddedFalkorDB:
                         "starting a store for this one", path, pid, port)
             return None
         log.info("reusing FalkorDB pid %s on port %s for %s", pid, port, path)
-        return cls(data_dir=path, port=port, owned=False, password=password)
+        return cls(data_dir=path, port=port, owned=False, password=password, owner=state.owner)
 
     @staticmethod
     def _launch(path: Path, port: int, fsync: str, password: str) -> subprocess.Popen[bytes]:
         """Start ``redis-server`` with FalkorDB on ``port``, answering only to ``password``
-        (``requirepass``), record it (``_record_state``) and wait until it answers.
+        (``requirepass``), record it and this process as its owner (``record_state``)
+        and wait until it answers.
 
         The password reaches the server on its standard input (its ``-`` argument:
         configuration read from stdin), never on its command line, which any local
@@ -358,7 +369,7 @@ class EmbeddedFalkorDB:
             pass  # it exited at once; the wait below says so
         # Recorded before it answers, so that whoever sees it answer also reads its pid
         # (a reader of the file waits for a live pid to answer, see ``_reuse``).
-        _record_state(path, proc.pid, port, password)
+        record_state(path, proc.pid, port, password)
         try:
             _wait_ready(port, proc.pid, lambda: proc.poll() is None, path / "falkordb.log", password)
         except StoreUnavailable:
@@ -369,6 +380,7 @@ class EmbeddedFalkorDB:
 
     @classmethod
     def _start(cls, path: Path, fsync: str = "always") -> "EmbeddedFalkorDB":
+        clear_last_store(read_state(path), path)  # one still shutting down (its owner gone) first
         port = free_port()
         password = secrets.token_urlsafe(32)
         proc = cls._launch(path, port, fsync, password)
@@ -378,6 +390,16 @@ class EmbeddedFalkorDB:
         atexit.register(server.stop)
         log.info("started FalkorDB pid %s on port %s for %s", proc.pid, port, path)
         return server
+
+    def follow_record(self) -> tuple[int, str | None]:
+        """The port and password ``falkordb.json`` names for this directory now, taken
+        as this server's (a client whose calls fail reconnects to them: a server taken
+        over may have moved to another port); this server's own when the record is
+        missing or names another directory."""
+        state = read_state(self.data_dir)
+        if state is not None and state.dir == str(self.data_dir) and not self.owned:
+            self.port, self.password = state.port, state.password
+        return self.port, self.password
 
     def _watch(self) -> None:
         """Restart the server when it exits without ``stop`` (the watcher thread's loop)."""
@@ -462,7 +484,7 @@ class EmbeddedFalkorDB:
         except subprocess.TimeoutExpired:  # pragma: no cover - a wedged server
             self.process.kill()
             self.process.wait()
-        state_file = self.data_dir / _STATE_FILE
+        state_file = self.data_dir / STATE_FILE
         if state_file.exists():
             try:
                 if json.loads(state_file.read_text()).get("pid") == self.process.pid:

@@ -267,7 +267,11 @@ class FalkorDBStore:
         port: server port.
         graph_name: the graph key; one per data set (tests use one per test).
         server: the embedded server this store came from, if any (``close``
-            leaves it running; it stops when the process that started it exits).
+            leaves it running; it stops when the process that owns it exits). A
+            ``read`` or ``write`` (``write_many`` begins with one) that cannot reach
+            it reconnects the store to the port and password its ``falkordb.json``
+            names then (``follow_record``: a server taken over may have moved),
+            for the calls after it.
         password: what the server asks for (``requirepass``); None takes the
             embedded ``server``'s (see ``EmbeddedFalkorDB.password``), or none.
         timeout: seconds a call may wait for the server (connecting, or for its
@@ -283,15 +287,37 @@ class FalkorDBStore:
                  server: EmbeddedFalkorDB | None = None, timeout: float | None = None,
                  password: str | None = None) -> None:
         self.graph_name = graph_name
-        self.where = f"the FalkorDB graph '{graph_name}' at {host}:{port}"
         self._server = server
         self.timeout = timeout
         if password is None and server is not None:
             password = server.password
-        self._db = FalkorDB(host=host, port=port, password=password, socket_timeout=timeout,
-                            socket_connect_timeout=None if timeout is None else min(timeout, 2.0),
-                            retry=Retry(NoBackoff(), 0))
-        self._graph = self._db.select_graph(graph_name)
+        self._connect(host, port, password)
+
+    def _connect(self, host: str, port: int, password: str | None) -> None:
+        """Use a client of ``host``:``port`` from now on (its constructor asks the server
+        about itself: a ``redis`` error leaves the store as it was)."""
+        db = FalkorDB(host=host, port=port, password=password, socket_timeout=self.timeout,
+                      socket_connect_timeout=None if self.timeout is None else min(self.timeout, 2.0),
+                      retry=Retry(NoBackoff(), 0))
+        self._db, self._graph = db, db.select_graph(self.graph_name)
+        self._address = (host, port, password)
+        self.where = f"the FalkorDB graph '{self.graph_name}' at {host}:{port}"
+
+    def _follow_server(self) -> None:
+        """Reconnect to the port and password the embedded server's record names now, if
+        they changed (``EmbeddedFalkorDB.follow_record``)."""
+        if self._server is None:
+            return
+        host = self._address[0]
+        port, password = self._server.follow_record()
+        if (host, port, password) != self._address:
+            old = self._db
+            try:
+                self._connect(host, port, password)
+            except (redis.exceptions.RedisError, OSError):
+                return  # not answering yet: the next failed call tries again
+            log.warning("FalkorDB moved to port %s; reconnected", port)
+            old.connection.close()
 
     def _run(self, query: str, params: dict[str, Any] | None, read_only: bool) -> list[Row]:
         return self._execute(*_with_header(query, params), read_only)
@@ -313,6 +339,8 @@ class FalkorDBStore:
             else:
                 result = self._graph.query(query, params or None)
         except _CALL_ERRORS as exc:
+            if isinstance(exc, redis.exceptions.ConnectionError):
+                self._follow_server()
             raise store_error(exc, self.timeout) from exc
         names = [h[1] for h in (result.header or [])]
         return [_record(names, row) for row in (result.result_set or [])]

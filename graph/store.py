@@ -100,7 +100,7 @@ def write_each(store: GraphStore, query: str, params: Iterable[dict[str, Any]]) 
 NEO4J_RETRY_S = 1.0
 
 
-def open_store(settings: Settings, *, timeout: float | None = None) -> GraphStore:
+def open_store(settings: Settings, *, timeout: float | None = None, take_over: bool = True) -> GraphStore:
     """Open the store the settings select and apply the schema.
 
     Args:
@@ -115,6 +115,8 @@ def open_store(settings: Settings, *, timeout: float | None = None) -> GraphStor
             after the driver's backoff has slept through the whole timeout). None,
             for batch commands: no limit on the embedded store, the driver's
             defaults (30 s of retries) on Neo4j.
+        take_over: on the embedded store, whether this process takes a store it
+            reuses over once its owner is gone (``EmbeddedFalkorDB.for_data_dir``).
 
     Returns:
         A ready ``GraphStore``.
@@ -138,7 +140,7 @@ def open_store(settings: Settings, *, timeout: float | None = None) -> GraphStor
         from colearn.graph.falkordb_server import EmbeddedFalkorDB
         from colearn.graph.falkordb_store import FalkorDBStore
 
-        server = EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync)
+        server = EmbeddedFalkorDB.for_data_dir(settings.data_dir, settings.fsync, take_over=take_over)
         store = FalkorDBStore(server.host, server.port, settings.graph_name, server=server, timeout=timeout)
     store.apply_schema()
     return store

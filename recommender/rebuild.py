@@ -99,7 +99,7 @@ def _main() -> None:
     asked = pickle.loads(sys.stdin.buffer.read())
     # a bare Settings: a parent started before this module learned to build recommenders
     what, settings, ranker_file = ("projection", asked, None) if isinstance(asked, Settings) else asked
-    store = open_store(settings)
+    store = open_store(settings, take_over=False)  # a store owner gone is the serving parent's to replace
     try:
         built: Any
         if what == "recommender":

@@ -74,8 +74,10 @@ def serve(settings: Any, host: str, port: int, workers: int,
           announce: Callable[[str], None] | None = None) -> None:
     """Serve the API as ``serve_forked`` does, with the embedded store started (or a
     running one reused) first when no Neo4j is configured, so that every worker
-    shares it and it outlives any one of them; on return that store, if this
-    process started it, is stopped (its append-only file compacted first).
+    shares it and it outlives any one of them (a reused store is taken over by this
+    process, not by a worker, once its owner is gone: ``graph/falkordb_owner.py``);
+    on return that store, if this process started it or took it over, is stopped
+    (its append-only file compacted first).
 
     Raises:
         StoreUnavailable: the store cannot be started or reached.

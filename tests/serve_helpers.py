@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from colearn.graph.falkordb_store import EmbeddedFalkorDB, FalkorDBStore
+from colearn.ports import port_bindable
 from colearn.service.auth import create_key
 from tests.live import free_port
 from tests.openbadges_builders import seed_issuing_city
@@ -113,13 +113,7 @@ def wait_gone(pids: list[int], timeout: float = 30.0) -> list[int]:
 
 def port_free(port: int) -> bool:
     """Whether a new server could bind ``port`` on 127.0.0.1 now."""
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+    return port_bindable(port)
 
 
 def kill_all(pids: list[int]) -> None:

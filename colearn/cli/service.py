@@ -36,10 +36,11 @@ def serve_cmd(
     COLEARN_BASE_URL is unset, while this server runs; on stopping it puts back the
     address of a server recorded before it that still runs, or removes the file.
 
-    This process starts the embedded store (or reuses a running one), restarts it
-    if it crashes, and on SIGTERM or SIGINT stops the workers, then the store it
-    started (its append-only file compacted first). Workers and the store get
-    SIGTERM from the kernel if this process dies, even by SIGKILL.
+    This process starts the embedded store (or reuses a running one, and takes it
+    over once the process that owns it is gone), restarts it if it crashes, and on
+    SIGTERM or SIGINT stops the workers, then the store it started or took over
+    (its append-only file compacted first). Workers and the store get SIGTERM from
+    the kernel if this process dies, even by SIGKILL.
     """
     from colearn.service.forked import CannotListen, serve
 

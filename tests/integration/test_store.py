@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import stat
 import subprocess
@@ -19,6 +20,7 @@ from colearn.graph import queries
 from colearn.graph.falkordb_store import EmbeddedFalkorDB, FalkorDBStore
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore, open_store
+from colearn.processes import start_ticks
 
 pytestmark = pytest.mark.falkordb_only  # tests the embedded FalkorDB itself
 
@@ -184,7 +186,8 @@ def test_the_state_file_names_a_server_before_it_answers(tmp_path: Path, monkeyp
     try:
         assert server.process is not None
         assert seen == [{"pid": server.process.pid, "port": server.port, "dir": str(tmp_path.resolve()),
-                         "password": server.password, "launched": server.process.pid, "asked": server.port}]
+                         "password": server.password, "owner": os.getpid(), "owner_start": start_ticks(os.getpid()),
+                         "launched": server.process.pid, "asked": server.port}]
         assert sorted(p.name for p in tmp_path.glob("*falkordb.json*")) == ["falkordb.json"]
     finally:
         server.stop()
