@@ -216,3 +216,57 @@ def test_a_bucket_is_full_again_one_refill_period_later_whatever_the_clock_reads
         assert table.take("k", "c", rate, 1, start) > 0.0
         assert table.take("k", "c", rate, 1, start + 3600) == 0.0, start
         assert table.take("k", "c", rate, 1, start + 3600) > 0.0
+
+
+
+PARTNER = "https://partner.example"
+
+
+def _codes(app, address: str, headers: dict[str, str], n: int) -> list[int]:
+    """The status codes of ``n`` ``GET /themes`` from client ``address`` (the app started
+    already: a client outside ``with`` runs no lifespan of its own)."""
+    client = TestClient(app, client=(address, 40000))
+    return [client.get("/themes", headers=headers).status_code for _ in range(n)]
+
+
+def test_a_partner_keys_visitors_are_limited_each_on_their_own(store: GraphStore, tmp_path: Path) -> None:
+    """A partner key is public (in its pages' HTML, and curl sends any ``Origin``): one party
+    spending a partner key's allowance made the widget answer 429 to every visitor of that
+    partner site. Its requests are now counted per (key, client address): the address that
+    spent its allowance gets 429, another visitor with the same key is still served. An
+    organisation key (secret) is still limited per key, whatever the address."""
+    from tests.openbadges_builders import seed_issuing_city
+
+    seed_issuing_city(store)
+    partner = {"X-API-Key": create_key(store, "partner", origins=[PARTNER]).secret, "Origin": PARTNER}
+    organisation = {"X-API-Key": create_key(store, "organisation", organisation_id="college").secret}
+    app = create_app(Settings(data_dir=tmp_path, rate_limit_per_minute=1, rate_limit_burst=3), store=store,
+                     buckets=BucketTable())  # one table for every client below, as forked workers share one
+    with TestClient(app):
+        assert _codes(app, "198.51.100.7", partner, 5) == [200, 200, 200, 429, 429]
+        assert _codes(app, "198.51.100.7", organisation, 3) == [200, 200, 200]
+        assert _codes(app, "203.0.113.9", partner, 1) == [200]  # the flood left this visitor alone
+        spent = TestClient(app, client=("203.0.113.9", 40000)).get("/themes", headers=organisation)
+        assert spent.status_code == 429 and int(spent.headers["retry-after"]) >= 1  # spent from any address
+
+
+def test_a_partner_key_has_a_ceiling_over_all_its_visitors(store: GraphStore, tmp_path: Path) -> None:
+    """Each visitor of a partner key has an allowance, and the key a larger one over all of
+    them (``partner_key_rate_limit_per_minute``), so one public key cannot take the whole
+    server; requests a visitor's own allowance refused do not spend it. Limits off
+    (``rate_limit_per_minute=0``) means the ceiling too."""
+    partner = {"X-API-Key": create_key(store, "partner", origins=[PARTNER]).secret, "Origin": PARTNER}
+    other = {"X-API-Key": create_key(store, "partner", origins=[PARTNER]).secret, "Origin": PARTNER}
+    app = create_app(Settings(data_dir=tmp_path, rate_limit_per_minute=1, rate_limit_burst=2,
+                              partner_key_rate_limit_per_minute=1, partner_key_rate_limit_burst=4),
+                     store=store, buckets=BucketTable())
+    with TestClient(app):
+        assert _codes(app, "198.51.100.7", partner, 6) == [200, 200, 429, 429, 429, 429]  # two of the key's four
+        assert _codes(app, "203.0.113.1", partner, 1) == _codes(app, "203.0.113.2", partner, 1) == [200]
+        r = TestClient(app, client=("203.0.113.3", 40000)).get("/themes", headers=partner)
+        assert r.status_code == 429 and "this partner key, all its visitors together" in r.json()["detail"], r.text
+        assert _codes(app, "203.0.113.3", other, 1) == [200]  # another partner key has its own ceiling
+    off = create_app(Settings(data_dir=tmp_path, rate_limit_per_minute=0, partner_key_rate_limit_burst=1),
+                     store=store, buckets=BucketTable())
+    with TestClient(off):
+        assert set(_codes(off, "203.0.113.3", partner, 5)) == {200}
