@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -14,6 +18,8 @@ from colearn.service.app import create_app
 from colearn.service.auth import create_key
 from colearn.service.limits import BucketTable, TokenBuckets
 from tests.integration import test_badge_pages
+from tests.openbadges_builders import seed_issuing_city
+from tests.serve_helpers import children, kill_all, seed, start_serve, wait_gone
 
 
 def test_token_bucket_refills_at_the_rate() -> None:
@@ -108,10 +114,6 @@ def test_forked_processes_spend_one_allowance_per_caller() -> None:
     that a child has spent its burst on finds it spent in the parent too (before, each
     process had buckets of its own, so N workers allowed N times the limit). Another caller,
     and the same caller of another kind of limit, are untouched."""
-    import os
-
-    from colearn.service.limits import BucketTable
-
     table = BucketTable()
     api = TokenBuckets(per_minute=1, burst=3, table=table)
     pid = os.fork()
@@ -235,8 +237,6 @@ def test_a_partner_keys_visitors_are_limited_each_on_their_own(store: GraphStore
     partner site. Its requests are now counted per (key, client address): the address that
     spent its allowance gets 429, another visitor with the same key is still served. An
     organisation key (secret) is still limited per key, whatever the address."""
-    from tests.openbadges_builders import seed_issuing_city
-
     seed_issuing_city(store)
     partner = {"X-API-Key": create_key(store, "partner", origins=[PARTNER]).secret, "Origin": PARTNER}
     organisation = {"X-API-Key": create_key(store, "organisation", organisation_id="college").secret}
@@ -270,3 +270,30 @@ def test_a_partner_key_has_a_ceiling_over_all_its_visitors(store: GraphStore, tm
                      store=store, buckets=BucketTable())
     with TestClient(off):
         assert set(_codes(off, "203.0.113.3", partner, 5)) == {200}
+
+
+def test_colearn_serve_limits_a_partner_key_per_visitor_across_its_workers(tmp_path: Path) -> None:
+    """``colearn serve --workers 2`` as a real process: from one client address (127.0.0.1) a
+    partner key gets its burst once over both workers, then 429; from another (127.0.0.2,
+    the same machine's loopback) the same key is still served."""
+    seed(tmp_path)
+    made = subprocess.run([str(Path(sys.executable).with_name("colearn")), "keys", "create", "--role", "partner",
+                           "--origin", PARTNER], env={**os.environ, "COLEARN_DATA_DIR": str(tmp_path)},
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    partner = {"X-API-Key": made.stdout.strip().splitlines()[-1], "Origin": PARTNER}
+    proc, base = start_serve(tmp_path, workers=2, env={"COLEARN_RATE_LIMIT_PER_MINUTE": "1",
+                                                       "COLEARN_RATE_LIMIT_BURST": "3"})
+    everything = [proc.pid, *children(proc.pid)]
+    try:
+        def codes(address: str, n: int) -> list[int]:
+            with httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=10,
+                              headers={"Connection": "close"}) as client:  # a new connection: either worker
+                return [client.get(f"{base}/themes", headers=partner).status_code for _ in range(n)]
+
+        assert codes("127.0.0.1", 6) == [200, 200, 200, 429, 429, 429]
+        assert codes("127.0.0.2", 1) == [200]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+        kill_all([*everything, *wait_gone(everything)])
