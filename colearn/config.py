@@ -82,10 +82,18 @@ class Settings(BaseSettings):
     #: seconds (a frozen store otherwise hangs every request; on Neo4j, the longest
     #: silence between records, and the longest a connection may take to open).
     store_timeout_seconds: float = Field(default=5, gt=0)
-    #: Requests a minute per caller (API key, learner, or anonymous address); 0: no limit.
+    #: Requests a minute per caller (an organisation or admin key, a learner, an anonymous
+    #: address, or a partner key's visitor: the key from one client address); 0: no limit
+    #: (the partner keys' ceiling below included).
     rate_limit_per_minute: int = Field(default=600, ge=0)
     #: The most requests a caller may send at once before the per-minute rate applies.
     rate_limit_burst: int = Field(default=120, ge=1)
+    #: Requests a minute per partner key, all its visitors together: the ceiling that keeps one
+    #: public key (and whoever replays it from many addresses) from taking the whole server;
+    #: 0: no ceiling.
+    partner_key_rate_limit_per_minute: int = Field(default=6000, ge=0)
+    #: The most requests at once per partner key, all its visitors together.
+    partner_key_rate_limit_burst: int = Field(default=1200, ge=1)
     #: Failed authentications (a wrong, revoked or expired key or token) a minute per client
     #: address, in bursts of as many; past it, that address's requests with credentials get
     #: 429 before any is checked. 0: no limit.

@@ -177,6 +177,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             app.state.follower.start()
         app.state.buckets = buckets if buckets is not None else BucketTable()
         app.state.limiter = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst, app.state.buckets)
+        app.state.partner_keys = TokenBuckets(  # a partner key's ceiling, over its visitors' own allowances
+            settings.partner_key_rate_limit_per_minute if settings.rate_limit_per_minute else 0,
+            settings.partner_key_rate_limit_burst, app.state.buckets, kind="partner-key",
+            noun="requests with this partner key, all its visitors together")
         app.state.auth_failures = TokenBuckets(settings.auth_failures_per_minute, settings.auth_failures_per_minute,
                                                app.state.buckets, kind="auth-failures",
                                                noun="failed authentications from this address")

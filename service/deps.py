@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 
 from colearn.config import Settings
 from colearn.domain import policy
@@ -126,7 +127,7 @@ async def get_principal(request: Request,
     # dependency FastAPI solves costs CPU on every request (py-spy, what next at L)
     state = request.app.state
     settings: Settings = state.settings
-    address = request.client.host if request.client else "-"
+    address = client_address(request)
     try:
         principal = await _authenticate(request, state.store, settings)
     except Unauthorised:
@@ -136,12 +137,37 @@ async def get_principal(request: Request,
         if failures is not None and ("authorization" in request.headers or "x-api-key" in request.headers):
             failures.take(address)
         raise
-    caller = (f"key:{principal.key_id}" if principal.key_id else
-              f"learner:{principal.learner_id}" if principal.learner_id else f"addr:{address}")
-    state.limiter.take(caller)
+    spend_allowance(state, principal, address)
     policy.require_origin(principal, request_origin(request, settings))
     request.state.principal = principal
     return principal
+
+
+def client_address(request: Request) -> str:
+    """The client's address for per-address limits: the one uvicorn gives the request (from
+    ``X-Forwarded-For`` only when the connection comes from an address in uvicorn's
+    ``FORWARDED_ALLOW_IPS``: README, "Behind a proxy"); ``-`` when there is none."""
+    return request.client.host if request.client else "-"
+
+
+def spend_allowance(state: State, principal: Principal, address: str) -> None:
+    """Spend one request of ``principal``'s allowance (the app's ``limiter``, ``limits.TokenBuckets``):
+    an organisation or admin key's (secret) per key, a learner's per learner, an anonymous
+    caller's per address. A partner key is public (in its pages' HTML; anyone may replay it
+    with any ``Origin``), so its requests are counted per (key, client address), each visitor
+    with an allowance of their own, and then against the key's ceiling (the app's
+    ``partner_keys``: ``Settings.partner_key_rate_limit_per_minute``), which only requests the
+    visitor's allowance let through reach.
+
+    Raises:
+        RateLimited: the caller's allowance, or the partner key's ceiling, is used up.
+    """
+    if principal.role is Role.PARTNER and principal.key_id:
+        state.limiter.take(f"key:{principal.key_id}@{address}")
+        state.partner_keys.take(f"key:{principal.key_id}")
+        return
+    state.limiter.take(f"key:{principal.key_id}" if principal.key_id else
+                       f"learner:{principal.learner_id}" if principal.learner_id else f"addr:{address}")
 
 
 async def _authenticate(request: Request, store: GraphStore, settings: Settings) -> Principal:

@@ -108,6 +108,25 @@ class CannotListen(OSError):
         self.host, self.port = host, port
 
 
+class WorkerStopped(BaseException):
+    """A worker was told to stop (SIGINT or SIGTERM), raised by ``_stop_worker`` outside
+    uvicorn's own handling of them: a clean stop, not a failure. A ``BaseException``, as
+    ``KeyboardInterrupt`` is, so that no ``except Exception`` on the way takes it."""
+
+
+def _stop_worker(signum: int, _frame: Any) -> None:
+    """A worker's handler of SIGINT and SIGTERM (``serve_forked``): stop once, ignoring any
+    further stop signal (Ctrl-C reaches a worker from the terminal and, as SIGTERM, from the
+    supervisor).
+
+    Raises:
+        WorkerStopped: always.
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    raise WorkerStopped(signum)
+
+
 def _bound(host: str, port: int) -> socket.socket:
     """A socket bound to ``host``:``port``, not listening yet (connections are refused until
     it listens, so none waits on a server still building).
@@ -134,8 +153,11 @@ def serve_forked(settings: Any, host: str, port: int, workers: int,
     listens, after the build: from then on requests wait in its queue until a
     worker takes them.
 
-    SIGTERM or SIGINT to this process is passed on to every worker; it
-    returns when they have all exited. Each worker asks the kernel for SIGTERM
+    SIGTERM or SIGINT to this process (a terminal's Ctrl-C: SIGINT to the
+    process group, workers included) sends SIGTERM to every worker; it
+    returns when they have all exited. A worker takes SIGINT as it takes SIGTERM
+    (``WorkerStopped``): uvicorn's graceful shutdown, then exit status 0 with nothing
+    logged as failed. Each worker asks the kernel for SIGTERM
     when this process dies (``exit_with_parent``), even by SIGKILL.
 
     Raises:
@@ -185,7 +207,8 @@ def serve_forked(settings: Any, host: str, port: int, workers: int,
             code = 0
             try:
                 exit_with_parent(supervisor)  # a killed supervisor leaves no worker holding the port
-                signal.signal(signal.SIGINT, signal.default_int_handler)
+                for sig in (signal.SIGINT, signal.SIGTERM):  # uvicorn puts these back, and raises them, when it stops
+                    signal.signal(sig, _stop_worker)
                 _, older, oldest = gc.get_threshold()
                 gc.set_threshold(WORKER_GC_THRESHOLD, older, oldest)
                 log_long_collections()
@@ -193,6 +216,8 @@ def serve_forked(settings: Any, host: str, port: int, workers: int,
                                  buckets=buckets)
                 config = uvicorn.Config(app, log_level="info", log_config=access_log.log_config())
                 uvicorn.Server(config).run(sockets=[sock])
+            except WorkerStopped:
+                pass  # a normal stop (before uvicorn ran, or uvicorn's shutdown done)
             except BaseException:  # noqa: BLE001 - a worker reports and exits, never returns to the parent's code
                 log.exception("worker %s failed", os.getpid())
                 code = 1
@@ -201,10 +226,10 @@ def serve_forked(settings: Any, host: str, port: int, workers: int,
         children.append(pid)
     sock.close()
 
-    def forward(signum: int, _frame: Any) -> None:
+    def forward(_signum: int, _frame: Any) -> None:
         for child in children:
             try:
-                os.kill(child, signum)
+                os.kill(child, signal.SIGTERM)
             except ProcessLookupError:
                 pass
 

@@ -79,11 +79,6 @@ def limit(request: Request, bucket: str, caller: str, per_minute: float, burst: 
                           retry_after=exc.retry_after) from exc
 
 
-def client_address(request: Request) -> str:
-    """The client's address (as the server sees it), for per-address limits."""
-    return request.client.host if request.client else "-"
-
-
 class Session(BaseModel):
     """A signed-in learner: a learner token for ``Authorization: Bearer`` and a
     refresh token for ``POST /signin/refresh`` (single use; each refresh returns a new one)."""

@@ -1,8 +1,10 @@
 """Per-caller rate limits and CORS for partner origins.
 
-Rate limits: a token bucket per caller (an API key, a learner, or the client
-address of an anonymous request): ``burst`` requests at once, refilled at
-``per_minute / 60`` a second. Over it, the answer is 429 with ``Retry-After``.
+Rate limits: a token bucket per caller (an organisation or admin key, a learner,
+the client address of an anonymous request, or a partner key from one client address,
+with a larger bucket per partner key over all its addresses: ``deps.spend_allowance``):
+``burst`` requests at once, refilled at ``per_minute / 60`` a second. Over it, the
+answer is 429 with ``Retry-After``.
 Failed authentication (a wrong, revoked or expired key or token) is counted per
 client address too (``deps.get_principal``): past its allowance, each further failure
 from that address gets 429 instead of 401; valid credentials from it are still served.

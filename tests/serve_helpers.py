@@ -37,16 +37,20 @@ def seed(data_dir: Path, learners: int = 0) -> str:
 
 
 def start_serve(data_dir: Path, workers: int = 1, port: int | None = None, fsync: str = "everysec",
-                timeout: float = 120.0, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``colearn serve`` (with ``env`` added to this process's environment) and wait
-    until ``/health`` answers 200; ``(process, base URL)``. Its output goes to
-    ``serve-<port>.log`` in ``data_dir``, quoted when it fails to start."""
+                timeout: float = 120.0, env: dict[str, str] | None = None,
+                own_group: bool = False) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``colearn serve`` (with ``env`` added to this process's environment; leading a
+    process group of its own when ``own_group``, as a shell starts a command that a terminal's
+    Ctrl-C then signals, workers and all) and wait until ``/health`` answers 200;
+    ``(process, base URL)``. Its output goes to ``serve-<port>.log`` in ``data_dir``, quoted
+    when it fails to start."""
     port = port or free_port()
     env = {**os.environ, "COLEARN_DATA_DIR": str(data_dir), "COLEARN_RATE_LIMIT_PER_MINUTE": "0",
            "COLEARN_FSYNC": fsync, **(env or {})}
     log = open(data_dir / f"serve-{port}.log", "ab")
     proc = subprocess.Popen([str(Path(sys.executable).with_name("colearn")), "serve", "--port", str(port),
-                             "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
+                             "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                            process_group=0 if own_group else None)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while True:

@@ -43,8 +43,8 @@ from colearn.openbadges.documents import Publisher, criteria_beyond_description,
 from colearn.service import learner_awards
 from colearn.service.auth import Principal, Role, principal_for_token
 from colearn.service.catalogue import request_fields
-from colearn.service.deps import PrincipalDep, StoreDep
-from colearn.service.learner_deps import LearnerDep, LinkToken, Session, client_address, get_mailer, limit, start_session
+from colearn.service.deps import PrincipalDep, StoreDep, client_address
+from colearn.service.learner_deps import LearnerDep, LinkToken, Session, get_mailer, limit, start_session
 from colearn.service.openbadges_deps import KeysDep, PublisherDep
 from colearn.service.problems import problem_responses
 

@@ -26,8 +26,8 @@ from colearn.graph import access
 from colearn.mail import Message
 from colearn.records.fields import Email
 from colearn.service import learner_awards
-from colearn.service.deps import StoreDep
-from colearn.service.learner_deps import LearnerDep, LinkToken, MailerDep, Session, client_address, limit, start_session
+from colearn.service.deps import StoreDep, client_address
+from colearn.service.learner_deps import LearnerDep, LinkToken, MailerDep, Session, limit, start_session
 from colearn.service.openbadges_deps import KeysDep
 from colearn.service.problems import problem_responses
 

@@ -36,10 +36,41 @@ def test_a_signal_stops_workers_and_store(tmp_path: Path, workers: int, sig: int
             issuer = httpx.get(f"{base}/ob/v2/issuers/college", timeout=10).json()
             assert issuer["id"] == f"{base}/ob/v2/issuers/college", issuer
         os.kill(proc.pid, sig)
-        proc.wait(timeout=60)
+        assert proc.wait(timeout=60) == 0
         assert wait_gone(everything) == []
         assert port_free(port)
         assert not (tmp_path / "falkordb.json").exists()
+        assert_stopped_cleanly((tmp_path / f"serve-{port}.log").read_text())
+    finally:
+        kill_all(everything)
+
+
+def assert_stopped_cleanly(log: str) -> None:
+    """A normal stop logged no ERROR and no traceback (a worker that got SIGINT logged
+    ``ERROR colearn.service.forked: worker N failed`` and a KeyboardInterrupt traceback)."""
+    assert "Traceback" not in log and not any("ERROR" in line for line in log.splitlines()), log[-3000:]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_stops_cleanly(tmp_path: Path, workers: int) -> None:
+    """A terminal's Ctrl-C sends SIGINT to the whole process group, the supervisor and every
+    worker at once: the workers stop as on SIGTERM, and ``colearn serve`` exits 0 without an
+    ERROR or a traceback in its output (each worker logged ``worker N failed`` and a
+    KeyboardInterrupt traceback after uvicorn's normal shutdown)."""
+    seed(tmp_path)
+    proc, base = start_serve(tmp_path, workers=workers, own_group=True)
+    port = int(base.rsplit(":", 1)[1])
+    store, kids = store_pid(tmp_path), wait_children(proc.pid, workers + 1)
+    everything = [proc.pid, store, *kids]
+    try:
+        for _ in range(2 * workers):
+            assert httpx.get(f"{base}/health", timeout=10).status_code == 200
+        time.sleep(1)  # every worker past its start (one may still be starting when another answers)
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+        assert wait_gone(everything) == []
+        assert port_free(port)
+        assert_stopped_cleanly((tmp_path / f"serve-{port}.log").read_text())
     finally:
         kill_all(everything)
 

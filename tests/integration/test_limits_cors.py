@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -14,6 +18,8 @@ from colearn.service.app import create_app
 from colearn.service.auth import create_key
 from colearn.service.limits import BucketTable, TokenBuckets
 from tests.integration import test_badge_pages
+from tests.openbadges_builders import seed_issuing_city
+from tests.serve_helpers import children, kill_all, seed, start_serve, wait_gone
 
 
 def test_token_bucket_refills_at_the_rate() -> None:
@@ -108,10 +114,6 @@ def test_forked_processes_spend_one_allowance_per_caller() -> None:
     that a child has spent its burst on finds it spent in the parent too (before, each
     process had buckets of its own, so N workers allowed N times the limit). Another caller,
     and the same caller of another kind of limit, are untouched."""
-    import os
-
-    from colearn.service.limits import BucketTable
-
     table = BucketTable()
     api = TokenBuckets(per_minute=1, burst=3, table=table)
     pid = os.fork()
@@ -216,3 +218,82 @@ def test_a_bucket_is_full_again_one_refill_period_later_whatever_the_clock_reads
         assert table.take("k", "c", rate, 1, start) > 0.0
         assert table.take("k", "c", rate, 1, start + 3600) == 0.0, start
         assert table.take("k", "c", rate, 1, start + 3600) > 0.0
+
+
+
+PARTNER = "https://partner.example"
+
+
+def _codes(app, address: str, headers: dict[str, str], n: int) -> list[int]:
+    """The status codes of ``n`` ``GET /themes`` from client ``address`` (the app started
+    already: a client outside ``with`` runs no lifespan of its own)."""
+    client = TestClient(app, client=(address, 40000))
+    return [client.get("/themes", headers=headers).status_code for _ in range(n)]
+
+
+def test_a_partner_keys_visitors_are_limited_each_on_their_own(store: GraphStore, tmp_path: Path) -> None:
+    """A partner key is public (in its pages' HTML, and curl sends any ``Origin``): one party
+    spending a partner key's allowance made the widget answer 429 to every visitor of that
+    partner site. Its requests are now counted per (key, client address): the address that
+    spent its allowance gets 429, another visitor with the same key is still served. An
+    organisation key (secret) is still limited per key, whatever the address."""
+    seed_issuing_city(store)
+    partner = {"X-API-Key": create_key(store, "partner", origins=[PARTNER]).secret, "Origin": PARTNER}
+    organisation = {"X-API-Key": create_key(store, "organisation", organisation_id="college").secret}
+    app = create_app(Settings(data_dir=tmp_path, rate_limit_per_minute=1, rate_limit_burst=3), store=store,
+                     buckets=BucketTable())  # one table for every client below, as forked workers share one
+    with TestClient(app):
+        assert _codes(app, "198.51.100.7", partner, 5) == [200, 200, 200, 429, 429]
+        assert _codes(app, "198.51.100.7", organisation, 3) == [200, 200, 200]
+        assert _codes(app, "203.0.113.9", partner, 1) == [200]  # the flood left this visitor alone
+        spent = TestClient(app, client=("203.0.113.9", 40000)).get("/themes", headers=organisation)
+        assert spent.status_code == 429 and int(spent.headers["retry-after"]) >= 1  # spent from any address
+
+
+def test_a_partner_key_has_a_ceiling_over_all_its_visitors(store: GraphStore, tmp_path: Path) -> None:
+    """Each visitor of a partner key has an allowance, and the key a larger one over all of
+    them (``partner_key_rate_limit_per_minute``), so one public key cannot take the whole
+    server; requests a visitor's own allowance refused do not spend it. Limits off
+    (``rate_limit_per_minute=0``) means the ceiling too."""
+    partner = {"X-API-Key": create_key(store, "partner", origins=[PARTNER]).secret, "Origin": PARTNER}
+    other = {"X-API-Key": create_key(store, "partner", origins=[PARTNER]).secret, "Origin": PARTNER}
+    app = create_app(Settings(data_dir=tmp_path, rate_limit_per_minute=1, rate_limit_burst=2,
+                              partner_key_rate_limit_per_minute=1, partner_key_rate_limit_burst=4),
+                     store=store, buckets=BucketTable())
+    with TestClient(app):
+        assert _codes(app, "198.51.100.7", partner, 6) == [200, 200, 429, 429, 429, 429]  # two of the key's four
+        assert _codes(app, "203.0.113.1", partner, 1) == _codes(app, "203.0.113.2", partner, 1) == [200]
+        r = TestClient(app, client=("203.0.113.3", 40000)).get("/themes", headers=partner)
+        assert r.status_code == 429 and "this partner key, all its visitors together" in r.json()["detail"], r.text
+        assert _codes(app, "203.0.113.3", other, 1) == [200]  # another partner key has its own ceiling
+    off = create_app(Settings(data_dir=tmp_path, rate_limit_per_minute=0, partner_key_rate_limit_burst=1),
+                     store=store, buckets=BucketTable())
+    with TestClient(off):
+        assert set(_codes(off, "203.0.113.3", partner, 5)) == {200}
+
+
+def test_colearn_serve_limits_a_partner_key_per_visitor_across_its_workers(tmp_path: Path) -> None:
+    """``colearn serve --workers 2`` as a real process: from one client address (127.0.0.1) a
+    partner key gets its burst once over both workers, then 429; from another (127.0.0.2,
+    the same machine's loopback) the same key is still served."""
+    seed(tmp_path)
+    made = subprocess.run([str(Path(sys.executable).with_name("colearn")), "keys", "create", "--role", "partner",
+                           "--origin", PARTNER], env={**os.environ, "COLEARN_DATA_DIR": str(tmp_path)},
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    partner = {"X-API-Key": made.stdout.strip().splitlines()[-1], "Origin": PARTNER}
+    proc, base = start_serve(tmp_path, workers=2, env={"COLEARN_RATE_LIMIT_PER_MINUTE": "1",
+                                                       "COLEARN_RATE_LIMIT_BURST": "3"})
+    everything = [proc.pid, *children(proc.pid)]
+    try:
+        def codes(address: str, n: int) -> list[int]:
+            with httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=10,
+                              headers={"Connection": "close"}) as client:  # a new connection: either worker
+                return [client.get(f"{base}/themes", headers=partner).status_code for _ in range(n)]
+
+        assert codes("127.0.0.1", 6) == [200, 200, 200, 429, 429, 429]
+        assert codes("127.0.0.2", 1) == [200]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+        kill_all([*everything, *wait_gone(everything)])
