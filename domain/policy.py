@@ -136,13 +136,14 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class Rule:
-    """Who may take an action, and what a refused caller is told (``{noun}`` is the resource's)."""
+    """Who may take an action, and what a refused caller is told (``{noun}`` is the resource's;
+    None: worded from ``grants`` for the caller, by ``refusal``)."""
 
     grants: frozenset[Grant]
-    refusal: str
+    refusal: str | None
 
 
-def _rule(refusal: str, *grants: Grant) -> Rule:
+def _rule(refusal: str | None, *grants: Grant) -> Rule:
     return Rule(frozenset(grants), refusal)
 
 
@@ -151,7 +152,9 @@ G = Grant
 RULES: dict[Action, Rule] = {
     Action.READ_CATALOGUE: _rule("credentials are needed to read the catalogue",
                                  G.ADMIN, G.ANY_ORGANISATION, G.PARTNER, G.ANY_LEARNER),
-    Action.READ_LEARNER: _rule("only the learner themself may read this", G.ADMIN, G.PARTNER, G.THE_LEARNER),
+    # worded from its grants: "only the learner themself may read this" told an organisation key
+    # something untrue (a partner or admin key may read it too)
+    Action.READ_LEARNER: _rule(None, G.ADMIN, G.PARTNER, G.THE_LEARNER),
     Action.KEEP_PORTFOLIO: _rule("only the learner themself (or an admin) may do this", G.ADMIN, G.THE_LEARNER),
     Action.ACT_AS_LEARNER: _rule("sign in as a learner to do this (these routes act for the signed-in learner "
                                  "only)", G.ANY_LEARNER),
@@ -204,6 +207,38 @@ def _grants(principal: Principal | None, resource: Resource | None) -> set[Grant
     return set()
 
 
+#: How a worded refusal names the callers each grant lets in ({noun}: the resource's).
+_GRANTED_TO = {Grant.ADMIN: "an admin key", Grant.ANY_ORGANISATION: "an organisation key",
+               Grant.OWNING_ORGANISATION: "the key of the organisation that owns {noun}",
+               Grant.PARTNER: "a partner key", Grant.ANY_LEARNER: "a learner's token",
+               Grant.THE_LEARNER: "the learner's own token"}
+_CALLER = {Role.ADMIN: "an admin key", Role.ORGANISATION: "an organisation key", Role.PARTNER: "a partner key",
+           Role.LEARNER: "a learner's token"}
+
+
+def refusal(principal: Principal | None, action: Action, noun: str = "it") -> str:
+    """What ``principal`` (None: anonymous) is told when refused ``action`` on ``noun``: the
+    rule's own refusal, or, for a rule without one, what is true for this caller, worded from
+    the rule's grants ("an organisation key may not read a learner's recommendations; an admin
+    key, a partner key or the learner's own token may"). A learner refused where the learner's
+    own token is granted is "another learner's token", an organisation refused where the
+    owner's key is granted "another organisation's key"."""
+    rule = RULES[action]
+    if rule.refusal is not None:
+        return rule.refusal.format(noun=noun)
+    if principal is None:
+        caller = "a request without credentials"
+    elif principal.role == Role.LEARNER and Grant.THE_LEARNER in rule.grants:
+        caller = "another learner's token"
+    elif principal.role == Role.ORGANISATION and Grant.OWNING_ORGANISATION in rule.grants:
+        caller = "another organisation's key"
+    else:
+        caller = _CALLER[principal.role]
+    who = [_GRANTED_TO[g].format(noun=noun) for g in Grant if g in rule.grants]
+    may = who[0] if len(who) == 1 else f"{', '.join(who[:-1])} or {who[-1]}"
+    return f"{caller} may not {action.value}; {may} may"
+
+
 def allowed(principal: Principal | None, action: Action, resource: Resource = Resource()) -> bool:
     """Whether ``principal`` (None: anonymous) may take ``action`` on ``resource``.
 
@@ -216,10 +251,10 @@ def require(principal: Principal | None, action: Action, resource: Resource = Re
     """Refuse unless ``allowed(principal, action, resource)``.
 
     Raises:
-        Forbidden: the action's refusal, naming ``resource.noun``.
+        Forbidden: the action's ``refusal`` for the caller, naming ``resource.noun``.
     """
     if not allowed(principal, action, resource):
-        raise Forbidden(RULES[action].refusal.format(noun=resource.noun))
+        raise Forbidden(refusal(principal, action, resource.noun))
 
 
 def require_role(principal: Principal | None, action: Action) -> None:
@@ -228,10 +263,10 @@ def require_role(principal: Principal | None, action: Action) -> None:
     partner never.
 
     Raises:
-        Forbidden: the action's refusal.
+        Forbidden: the action's ``refusal`` for the caller.
     """
     if not RULES[action].grants & _grants(principal, None):
-        raise Forbidden(RULES[action].refusal.format(noun="it"))
+        raise Forbidden(refusal(principal, action))
 
 
 def require_origin(principal: Principal, origin: str | None) -> None:
@@ -343,5 +378,5 @@ def scope(principal: Principal) -> tuple[str | None, str | None]:
 
 
 __all__ = ["OPERATOR", "RULES", "Action", "Grant", "Principal", "Resource", "Role", "Rule", "acting_for",
-           "allowed", "catalogue_action", "draft_viewer", "of_assertion", "require", "require_origin",
+           "allowed", "catalogue_action", "draft_viewer", "of_assertion", "refusal", "require", "require_origin",
            "require_own_organisation", "require_role", "scope"]

@@ -1,5 +1,5 @@
 """Where and when a badge can be earned: which of its opportunities a learner can
-still take part in, and how a pathway step's rule reads.
+still take part in, which of them a pathway step lists, and how a step's rule reads.
 
 An opportunity row is one of ``BADGE_OPPORTUNITIES``' maps (``mode``,
 ``place_id``, ``district_id``, ``ends_on`` in epoch seconds, ...). It has ended
@@ -75,6 +75,28 @@ def earnable(opportunities: Sequence[Mapping[str, Any]], now: int,
     if opportunities and not left:
         return None
     return left
+
+
+def step_opportunities(badges: Sequence[str],
+                       opportunities: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """The opportunities that award a step's ``badges``, each once: an opportunity that awards
+    two of them was listed once per badge (a tester saw the same one twice under "Where:").
+
+    Args:
+        badges: the step's badge ids, in the step's order.
+        opportunities: ``{badge_id: [BADGE_OPPORTUNITIES rows]}`` (``Recommender.opportunities``).
+
+    Returns:
+        The rows in order of their first badge, then their own order; each with ``badge_ids``,
+        the step's badges it awards (in the step's order), and ``badge_id``, the first of them.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for b in badges:
+        for o in opportunities.get(b, ()):
+            row = out.setdefault(o["id"], {**o, "badge_id": b, "badge_ids": []})
+            if b not in row["badge_ids"]:
+                row["badge_ids"].append(b)
+    return list(out.values())
 
 
 def step_rule(names: Sequence[str], required: int) -> str:

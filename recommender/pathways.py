@@ -58,7 +58,7 @@ from colearn.errors import InvalidInput
 from colearn.graph.enrolments import required_steps
 from colearn.recommender import progress as steps_progress
 from colearn.recommender.completions import completion_badge_ids, completion_limits
-from colearn.recommender.opportunities import Reach, step_rule
+from colearn.recommender.opportunities import Reach, step_opportunities, step_rule
 from colearn.recommender.signals import Interests, Profile
 
 #: Cost added when a step shares no theme with the step before it.
@@ -114,7 +114,8 @@ class ScoredPathway:
             ``None`` when there is none (``named_badges``: ``[{badge_id, name}]`` in the
             order of ``badges``; ``badges`` leaves out those the learner can never earn);
             ``rule`` reads the step's requirement (``opportunities.step_rule``: "any 1 of
-            A or B", "both A and B"); ``opportunities`` are filled by ``learner_pathways``;
+            A or B", "both A and B"); ``opportunities`` are filled by ``learner_pathways``
+            (each once, with ``badge_ids``);
             ``detail``: ``None``, or which of the step's badges were left out and why.
         reasons: plain sentences with the counts behind the score.
         blocked: ``[{"index", "title", "detail"}]``: the unmet non-optional steps the
@@ -449,10 +450,11 @@ def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = No
                      reach: Reach | None = None) -> list[ScoredPathway]:
     """``score_pathways`` for a learner's live portfolio and the graph's published
     pathways, each next step with the current opportunities (not ended; within
-    ``reach``) of its badges, each row with its ``badge_id``; a step's badge the
-    learner can never earn (``completions.never_earnable``) meets no step, and a pathway
-    whose own completion was spent for the learner (``completions.completion_limits``)
-    says so.
+    ``reach``) of its badges, each listed once with the step's badges it awards
+    (``opportunities.step_opportunities``: ``badge_ids``, and ``badge_id`` the first of
+    them); a step's badge the learner can never earn (``completions.never_earnable``)
+    meets no step, and a pathway whose own completion was spent for the learner
+    (``completions.completion_limits``) says so.
 
     Raises:
         NotFound: unknown learner.
@@ -467,7 +469,7 @@ def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = No
     opps = rec.opportunities(wanted, reach)
     for s in scored:
         if s.next_step:
-            s.next_step["opportunities"] = [{**o, "badge_id": b} for b in s.next_step["badges"] for o in opps.get(b, [])]
+            s.next_step["opportunities"] = step_opportunities(s.next_step["badges"], opps)
     return scored
 
 

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from colearn import times
 
-__all__ = ["BREAKS_AND_CONTROLS", "Email", "email_problem", "line_break_or_control", "Name", "Record", "Ref", "RefList", "Session", "Slug", "Url", "epoch"]
+__all__ = ["BREAKS_AND_CONTROLS", "DISGUISING", "Email", "email_problem", "line_break_or_control", "Name", "name_problem", "Record", "Ref", "RefList", "Session", "Slug", "Url", "epoch"]
 
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -49,6 +49,17 @@ RefList = Annotated[list[Ref], AfterValidator(_unique_list)]
 #: ESC, DEL...), Zl and Zp (U+2028, U+2029).
 BREAKS_AND_CONTROLS = frozenset({"Cc", "Zl", "Zp"})
 
+#: Invisible format characters (category Cf) that make a name show as other text: the bidi
+#: embeddings, overrides and isolates of "Trojan Source" (CVE-2021-42574: U+202A..U+202E,
+#: U+2066..U+2069; "Safe badge \u202egnp.exe" shows as "Safe badge exe.png", and an unclosed
+#: one reverses the rest of a mail's line), and the zero width spaces U+200B and U+FEFF (two
+#: names that look the same, one with a hidden space). Not among them: U+200C ZWNJ and
+#: U+200D ZWJ (Persian, Arabic and Indic script and emoji sequences such as 🧑‍💻 need them),
+#: nor the bidi marks U+200E, U+200F and U+061C, which set the direction of the neutral
+#: characters next to them only (reordering no run of letters), and which mixed right-to-left
+#: and left-to-right names need to show right.
+DISGUISING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\ufeff")
+
 
 def line_break_or_control(value: str) -> str | None:
     """The first line break or control character of ``value`` (Unicode categories Cc,
@@ -60,17 +71,34 @@ def line_break_or_control(value: str) -> str | None:
     return None
 
 
-def _one_line(value: str) -> str:
+def name_problem(value: str) -> str | None:
+    """Why ``value`` is no name or title, or None when it is one: the rule of ``Name``, for every
+    place a name comes in (API bodies, catalogue files and their imports). A line break or
+    control character (``line_break_or_control``) is refused first, then the first
+    ``DISGUISING`` character, named with its code point and Unicode name ("contains U+202E
+    RIGHT-TO-LEFT OVERRIDE, which can disguise text ...")."""
     found = line_break_or_control(value)
     if found is not None:
-        raise ValueError(f"a name or title is one line of text: it may not hold a line break or control "
-                         f"character ({found})")
+        return (f"a name or title is one line of text: it may not hold a line break or control "
+                f"character ({found})")
+    for c in value:
+        if c in DISGUISING:
+            return (f"contains U+{ord(c):04X} {unicodedata.name(c)}, which can disguise text: a name or title may "
+                    "not hold bidi embedding, override or isolate controls (U+202A to U+202E, U+2066 to "
+                    "U+2069) nor zero width spaces (U+200B, U+FEFF)")
+    return None
+
+
+def _one_line(value: str) -> str:
+    problem = name_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
 #: A name or title (of a badge, opportunity, pathway, step, organisation, theme, place...):
-#: one line, without line breaks or control characters (they end up in mail subjects
-#: and page titles), not empty.
+#: one line, without line breaks, control characters or ``DISGUISING`` characters (they end
+#: up in mail subjects and page titles), not empty (``name_problem``).
 Name = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]
 URL_PATTERN = r"^https?://[^\s/?#]+\S*$"
 Url = Annotated[str, Field(pattern=URL_PATTERN)]

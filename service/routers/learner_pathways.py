@@ -81,9 +81,10 @@ class InterestPathwayPublic(BaseModel):
 
 
 class StepOpportunityPublic(OpportunityPublic):
-    """A current opportunity that awards one of a step's badges."""
+    """A current opportunity that awards one or more of a step's badges (listed once per step)."""
 
-    badge_id: str
+    badge_id: str = Field(description="the first of ``badge_ids`` (kept for clients that read one badge)")
+    badge_ids: list[str] = Field(description="the step's badges this opportunity awards, in the step's order")
 
 
 class NextStepPublic(StepAhead):
@@ -92,7 +93,8 @@ class NextStepPublic(StepAhead):
 
     rule: str = Field(description='the requirement in words: "any 1 of A or B", "both A and B", "2 of 3: A, B or C"')
     opportunities: list[StepOpportunityPublic] = Field(
-        description="current opportunities (not ended; within the district/online filter) awarding its badges")
+        description="current opportunities (not ended; within the district/online filter) awarding its badges, "
+                    "each once, with the badges of the step it awards")
 
 
 class ScoredPathwayPublic(BaseModel):
@@ -155,7 +157,8 @@ def learner_recommended_pathways(
     return ScoredPathwaysPublic(learner_id=learner_id, count=len(scored), data=[
         ScoredPathwayPublic(**{**vars(s), "next_step": None if s.next_step is None else NextStepPublic(
             **{**s.next_step, "opportunities": [StepOpportunityPublic(**OpportunityPublic.from_row(o).model_dump(),
-                                                                      badge_id=o["badge_id"])
+                                                                      badge_id=o["badge_id"],
+                                                                      badge_ids=o["badge_ids"])
                                                 for o in s.next_step["opportunities"]]})})
         for s in scored])
 

@@ -131,6 +131,29 @@ def test_recommended_pathways_scored_for_a_learner(rec: Recommender) -> None:
     assert dee[-1].next_step is None
 
 
+def test_an_opportunity_awarding_two_badges_of_a_step_is_listed_once(store: GraphStore, tmp_path: Path) -> None:
+    """A tester saw one opportunity twice under a next step's "Where:": rows were made per badge.
+    Mock Interview Day now awards both badges of ada's next step (Work alongside a team): it is
+    listed once, first (it awards the step's first badge), with both badges; ``badge_id`` stays
+    the first of them."""
+    from colearn.graph.schema import Label, Rel
+
+    _city(store)
+    store.write(queries.set_links(Label.OPPORTUNITY, Rel.AWARDS, Label.BADGE),
+                {"rows": [{"id": "mock-interview-day", "targets": [{"id": "interview-ready", "props": {}},
+                                                                   {"id": "junior-developer-placement", "props": {}}]}]})
+    app = create_app(Settings(data_dir=tmp_path, anonymous_role="partner"), store=store)
+    with TestClient(app) as client:
+        r = client.get("/learners/ada/pathways")
+    assert r.status_code == 200, r.text
+    step = r.json()["data"][0]["next_step"]
+    assert step["badges"] == ["interview-ready", "junior-developer-placement"]
+    assert [o["id"] for o in step["opportunities"]] == ["mock-interview-day", "kiln-junior-developer-placement"]
+    assert [(o["id"], o["badge_id"], o["badge_ids"]) for o in step["opportunities"]] == [
+        ("mock-interview-day", "interview-ready", ["interview-ready", "junior-developer-placement"]),
+        ("kiln-junior-developer-placement", "junior-developer-placement", ["junior-developer-placement"])]
+
+
 def test_cold_start_from_themes_and_text(rec: Recommender) -> None:
     out = rec.recommend_for_interests(Interests(themes=("health-and-care",), text="hospital"), limit=4)
     assert out[0].badge_id == "hospital-taster"  # the theme and the word "hospital" both fit

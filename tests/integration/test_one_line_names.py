@@ -1,5 +1,6 @@
 """Names and titles are one line (``records.fields.Name``): a line break or control
-character in one is a 422 naming the field; and an award notice is sent whatever
+character in one is a 422 naming the field, and so is a character that can disguise
+text (bidi embeddings, overrides and isolates; zero width spaces), naming it; and an award notice is sent whatever
 name its badge holds, since the mailer folds its subject to one line (a badge
 stored with a line break before this rule, or written by another reader, once
 stopped its notices: "Header values may not contain linefeed")."""
@@ -54,13 +55,52 @@ def test_a_name_with_a_line_break_or_control_character_is_refused(api, method: s
     assert "one line" in r.json()["errors"][0]["message"]
 
 
-def test_a_step_title_with_a_line_break_is_refused(api) -> None:
+#: (method, path, body without the bad name, the field, the character, how the error names it)
+_DISGUISED: list[tuple[str, str, dict[str, Any], str, str, str]] = [
+    ("POST", "/badges", {"id": "bidi", "issuer": "college", "cells": ["skills.engagement"]}, "name",
+     "\u202e", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("PATCH", "/badges/web", {}, "name", "\u202d", "U+202D LEFT-TO-RIGHT OVERRIDE"),
+    ("PATCH", "/organisations/college", {}, "name", "\u202b", "U+202B RIGHT-TO-LEFT EMBEDDING"),
+    ("POST", "/opportunities", {"id": "bidi", "organisation": "college", "mode": "online"}, "name",
+     "\u2066", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+    ("POST", "/pathways", {"id": "bidi", "organisation": "college", "destination": "employment",
+                           "steps": [_STEP]}, "title", "\u2069", "U+2069 POP DIRECTIONAL ISOLATE"),
+    ("PATCH", "/badges/web", {}, "name", "\u200b", "U+200B ZERO WIDTH SPACE"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field", "char", "named"), _DISGUISED)
+def test_a_name_that_can_disguise_text_is_refused(api, method: str, path: str, body: dict[str, Any],
+                                                  field: str, char: str, named: str) -> None:
+    """"Safe badge \u202egnp.exe" showed as "Safe badge exe.png" in pages and mail."""
+    client, college, _ = api
+    r = client.request(method, path, headers=college, json={**body, field: f"Safe badge {char}gnp.exe"})
+    assert r.status_code == 422, r.text
+    [error] = r.json()["errors"]
+    assert error["field"] == f"body.{field}"
+    assert error["message"].startswith(f"contains {named}, which can disguise text"), error
+
+
+@pytest.mark.parametrize("name", ["مدرسة البرمجة Coding", "שלום עולם", "Coders \U0001f9d1\u200d\U0001f4bb",
+                                  "می\u200cخواهم", "C++ \u200eבסיס\u200f"])
+def test_right_to_left_names_joiners_and_marks_are_taken(api, name: str) -> None:
+    """Arabic and Hebrew, a ZWJ emoji sequence (🧑‍💻), ZWNJ in Persian and the bidi marks stay names."""
+    client, college, _ = api
+    r = client.patch("/badges/web", headers=college, json={"name": name})
+    assert r.status_code == 200, r.text
+    assert r.json()["name"] == name
+
+
+@pytest.mark.parametrize(("title", "message"), [("Step\none", "a name or title is one line"),
+                                              ("Step \u202aone", "contains U+202A LEFT-TO-RIGHT EMBEDDING,")])
+def test_a_step_title_with_a_line_break_or_a_disguise_is_refused(api, title: str, message: str) -> None:
     client, college, _ = api
     r = client.post("/pathways", headers=college, json={
         "id": "two-lines", "title": "Fine", "organisation": "college", "destination": "employment",
-        "steps": [{**_STEP, "title": "Step\none"}]})
+        "steps": [{**_STEP, "title": title}]})
     assert r.status_code == 422, r.text
-    assert [e["field"] for e in r.json()["errors"]] == ["body.steps.0.title"]
+    assert [(e["field"], e["message"][:len(message)]) for e in r.json()["errors"]] == [
+        ("body.steps.0.title", message)]
 
 
 def test_a_one_line_name_is_still_taken(api) -> None:

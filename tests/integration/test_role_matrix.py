@@ -403,3 +403,19 @@ def test_every_route_for_every_role(world) -> None:
             if r.status_code >= 400:
                 assert r.headers["content-type"].startswith("application/problem+json"), (method, path, role)
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_refused_reader_of_a_learners_recommendations_is_told_who_may(world) -> None:
+    """An organisation key was told "only the learner themself may read this", while partner
+    and admin keys may too: each refused caller is told what is true for it, from the rule."""
+    client, headers, _ = world
+    may = "an admin key, a partner key or the learner's own token may"
+    told = {"org-owner": f"an organisation key may not read a learner's recommendations; {may}",
+            "org-other": f"an organisation key may not read a learner's recommendations; {may}",
+            "learner-other": f"another learner's token may not read a learner's recommendations; {may}"}
+    for method, path in [("GET", "/learners/{learner_id}/next"), ("GET", "/learners/{learner_id}/pathways"),
+                         ("POST", "/learners/{learner_id}/pathways/interest")]:
+        spec = REQUESTS[(method, path)]
+        for role, detail in told.items():
+            r = client.request(method, path.format(**spec["path"]), headers=headers[role], json=spec.get("json"))
+            assert (r.status_code, r.json()["detail"]) == (403, detail), (method, path, role)

@@ -157,6 +157,46 @@ def test_a_step_title_is_one_line(tmp_path: Path) -> None:
     assert err.field is not None and err.field.endswith("title") and "U+001B" in str(err)
 
 
+@pytest.mark.parametrize(("section", "index", "field", "char", "named"), [
+    ("badges", 2, "name", "\u202e", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("organisations", 1, "name", "\u202b", "U+202B RIGHT-TO-LEFT EMBEDDING"),
+    ("pathways", 0, "title", "\u2066", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+    ("themes", 0, "name", "\u200b", "U+200B ZERO WIDTH SPACE")])
+def test_a_name_that_can_disguise_text_is_refused(tmp_path: Path, section: str, index: int, field: str,
+                                                 char: str, named: str) -> None:
+    """Bidi embeddings, overrides and isolates ("Safe badge \u202egnp.exe" shows as "Safe badge
+    exe.png") and zero width spaces are refused in a name, naming the character."""
+    data = minimal_catalogue()
+    data[section][index][field] = f"Safe badge {char}gnp.exe"
+    err = refused(tmp_path, data)
+    assert err.field == field and str(err.record).startswith(f"{section}[{index}]")
+    assert f"contains {named}, which can disguise text" in str(err) and "city.yaml" in str(err)
+
+
+def test_a_csv_name_that_can_disguise_text_is_refused(tmp_path: Path) -> None:
+    write_small_csv(tmp_path)
+    write_csv(tmp_path / "pathway_steps.csv", ["pathway", "title", "badges", "required"], [
+        ["into-tech", "Try", "taster", ""], ["into-tech", "Practise \u2067here\u2069", "club;app", "2"]])
+    with pytest.raises(InvalidInput) as info:
+        read_catalogue(tmp_path)
+    assert_names(info.value, file="pathway_steps.csv", record=3, field="title")
+    assert "contains U+2067 RIGHT-TO-LEFT ISOLATE" in str(info.value)
+
+
+def test_right_to_left_text_joiners_and_marks_are_names(tmp_path: Path) -> None:
+    """What the rule leaves alone: Arabic and Hebrew, ZWJ emoji sequences (🧑‍💻), ZWNJ in
+    Persian, and the bidi marks (LRM, RLM, ALM) that mixed-direction names need."""
+    names = ["مدرسة البرمجة", "שלום עולם", "Coders \U0001f9d1\u200d\U0001f4bb", "می\u200cخواهم",
+             "C++ \u200eבסיס\u200f"]
+    data = minimal_catalogue()
+    for badge, name in zip(data["badges"], names, strict=True):
+        badge["name"] = name
+    data["themes"][0]["name"] = "\u061cبرمجة 101"
+    cat = read_single(tmp_path, data)
+    assert [e.value.name for e in cat.badges] == names
+    assert cat.themes[0].value.name == "\u061cبرمجة 101"
+
+
 @pytest.mark.parametrize("section,index", [("badges", 3), ("themes", 1), ("organisations", 1),
                                            ("opportunities", 1)])
 def test_duplicate_ids_are_refused_at_the_second_record(tmp_path: Path, section: str, index: int) -> None:

@@ -106,6 +106,21 @@ def test_refusals_name_the_resource() -> None:
         policy.require(CALLERS["org-owner"], Action.CURATE_CITY, Resource("theme 'green'"))
 
 
+@pytest.mark.parametrize("who, told", [
+    ("org-owner", "an organisation key may not read a learner's recommendations; "),
+    ("learner-other", "another learner's token may not read a learner's recommendations; "),
+    ("none", "a request without credentials may not read a learner's recommendations; ")])
+def test_a_refusal_worded_from_the_rule_says_what_is_true_for_the_caller(who: str, told: str) -> None:
+    """READ_LEARNER's refusal ("only the learner themself may read this") was untrue for an
+    organisation key, since partner and admin keys may read too: it is worded from the grants."""
+    may = "an admin key, a partner key or the learner's own token may"
+    with pytest.raises(Forbidden) as info:
+        policy.require(CALLERS[who], Action.READ_LEARNER, TARGET)
+    assert str(info.value) == told + may
+    with pytest.raises(Forbidden, match="^an organisation key may not read a learner's recommendations; an admin"):
+        policy.require_role(CALLERS["org-other"], Action.READ_LEARNER)
+
+
 @pytest.mark.parametrize("label, change, action", [
     (Label.THEME, "update", Action.CURATE_CITY), (Label.SPINE_CELL, "create", Action.CURATE_CITY),
     (Label.DESTINATION, "delete", Action.CURATE_CITY), (Label.PLACE, "update", Action.CURATE_CITY),
