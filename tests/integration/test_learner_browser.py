@@ -42,6 +42,10 @@ ORG, BADGE, OPPORTUNITY = "brackenford-libraries", "digital-explorer", "coding-t
 PATHS = [["digital-explorer", "code-club-member", "first-web-app", "junior-developer-placement"],
          ["youth-forum-visitor", "youth-forum-member", "campaign-maker", "youth-councillor"]]
 
+#: The test's own calls to the API: 30 s, not httpx's 5 s, as a Neo4j award on a loaded CI
+#: machine took longer (ReadTimeout; the browser's waits are 30 s too).
+_HTTP = httpx.Client(timeout=30.0)
+
 
 class Inbox:
     """An aiosmtpd handler keeping every message it is sent."""
@@ -120,7 +124,7 @@ def _sign_in(page, api: str, inbox: Inbox, address: str) -> None:
 def test_learner_from_award_email_to_portfolio_share_and_next(world) -> None:
     api, inbox, browser, org_key = world
     address = "ada@example.org"
-    r = httpx.post(f"{api}/organisations/{ORG}/badges/{BADGE}/assertions", headers={"X-API-Key": org_key},
+    r = _HTTP.post(f"{api}/organisations/{ORG}/badges/{BADGE}/assertions", headers={"X-API-Key": org_key},
                    json={"recipient": {"type": "email", "identity": address},
                          "narrative": "Made a bouncing-ball animation."})
     assert r.status_code == 201, r.text
@@ -149,7 +153,7 @@ def test_learner_from_award_email_to_portfolio_share_and_next(world) -> None:
     # what next: the widget shows the API's answer for this learner, without the badge just accepted
     page.wait_for_selector("colearn-next li.item")
     shown = page.locator("colearn-next li.item").evaluate_all("els => els.map(e => e.getAttribute('data-badge-id'))")
-    expected = httpx.get(f"{api}/learners/{session['learner_id']}/next", params={"limit": 5},
+    expected = _HTTP.get(f"{api}/learners/{session['learner_id']}/next", params={"limit": 5},
                          headers={"Authorization": f"Bearer {session['access_token']}"}).json()["items"]
     assert shown == [i["badge_id"] for i in expected] and shown and BADGE not in shown
     # start a recommended pathway: it shows with its progress
@@ -217,7 +221,7 @@ def test_claim_code_once_per_learner_limit_and_expiry(world) -> None:
     bo.screenshot(path=str(SHOTS / "6-claim-code-refused.png"), full_page=True)
 
     soon = datetime.now(UTC) + timedelta(seconds=2)
-    r = httpx.post(f"{api}/organisations/{ORG}/claim-codes", headers={"X-API-Key": org_key}, json={
+    r = _HTTP.post(f"{api}/organisations/{ORG}/claim-codes", headers={"X-API-Key": org_key}, json={
         "badge_id": BADGE, "opportunity_id": OPPORTUNITY, "valid_until": soon.isoformat(), "max_claims": 10})
     assert r.status_code == 201, r.text
     time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.5)
@@ -237,7 +241,7 @@ def test_an_expired_badge_shows_in_the_portfolio_marked_expired(world) -> None:
     api, inbox, browser, org_key = world
     address = "eve@example.org"
     now = datetime.now(UTC)
-    r = httpx.post(f"{api}/organisations/{ORG}/badges/{BADGE}/assertions", headers={"X-API-Key": org_key},
+    r = _HTTP.post(f"{api}/organisations/{ORG}/badges/{BADGE}/assertions", headers={"X-API-Key": org_key},
                    json={"recipient": {"type": "email", "identity": address},
                          "issued_on": (now - timedelta(days=30)).isoformat(),
                          "expires_on": (now - timedelta(days=1)).isoformat()})
@@ -266,7 +270,7 @@ def test_a_cut_off_link_says_so_and_the_home_list_offers_districts(world) -> Non
     page.locator("#home option").nth(1).wait_for(state="attached")
     offered = page.locator("#home option").evaluate_all("els => els.map(e => e.value).filter(v => v)")
     session = page.evaluate("JSON.parse(localStorage.getItem('colearn.session'))")
-    places = httpx.get(f"{api}/places", params={"limit": 100},
+    places = _HTTP.get(f"{api}/places", params={"limit": 100},
                        headers={"Authorization": f"Bearer {session['access_token']}"}).json()["data"]
     assert sorted(offered) == sorted(p["id"] for p in places if not p.get("within"))
     assert offered and len(offered) < len(places)
