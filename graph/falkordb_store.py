@@ -279,6 +279,11 @@ class FalkorDBStore:
             server otherwise hangs every caller. No call is retried: a write
             that timed out may have landed, so callers retry with their
             idempotency keys.
+
+    Raises:
+        StoreUnavailable: the server does not answer when the store is made (the
+            client asks it about itself); one that is being taken over answers
+            again within seconds, so callers may try again.
     """
 
     backend = "falkordb"
@@ -291,7 +296,10 @@ class FalkorDBStore:
         self.timeout = timeout
         if password is None and server is not None:
             password = server.password
-        self._connect(host, port, password)
+        try:
+            self._connect(host, port, password)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            raise store_error(exc, timeout) from exc
 
     def _connect(self, host: str, port: int, password: str | None) -> None:
         """Use a client of ``host``:``port`` from now on (its constructor asks the server

@@ -138,7 +138,8 @@ class FeedFollower:
             heap compact and its GIL free (``recommender.rebuild``); default ``build``.
         recommender: the recommender already built, and ``position``: the feed head
             read just before it was built. Without them the first poll builds one.
-        on_swap: called with each new recommender once it is swapped in.
+        on_swap: called with each new recommender as it is swapped in, under the lock that
+            polls take (so no poll falls between the two swaps); it must be quick.
         on_catalogue: called with ``(label, ids)`` for each catalogue entry seen
             (e.g. to queue text embeddings).
         on_keys: called with the ids of each ``keys`` entry seen (API keys revoked).
@@ -438,9 +439,11 @@ class FeedFollower:
             self._pending_from = None
             self._building = False
             self.expiries.rewind(wall - 1)  # expiries during the build: again
+            if self.on_swap is not None:
+                # under the lock: a sync between the two swaps would update only the new
+                # recommender while requests still read the old one's cached portfolios
+                self.on_swap(rec)
         log.info("recommender rebuilt in %.2f s (%s)", self.stats.last_rebuild_s, reason)
-        if self.on_swap is not None:
-            self.on_swap(rec)
         del rec
         release_memory()
 

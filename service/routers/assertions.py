@@ -214,6 +214,7 @@ def award(
         if dry_run:
             response.status_code = 200
             return _award_public(pub, made).model_copy(update={"dry_run": True})
+        tell_recommender(request)
         held = notify_awards(request, pub.store, awards.AwardReport(awards=[made], requests=[req]), org_id)
         response.status_code = 201 if made.created else 200
         return _award_public(pub, made, held)
@@ -234,6 +235,7 @@ def _award_list(request: Request, pub: Publisher, org_id: str, badge_id: str, bo
         return _bulk_answer(pub, report, dry_run=True)
     if (refused := awards.refused_whole(report, "body.")) is not None:
         raise refused
+    tell_recommender(request)
     return _bulk_answer(pub, report, dry_run=False, held=notify_awards(request, pub.store, report, org_id))
 
 
@@ -317,6 +319,7 @@ def _award_csv(request: Request, pub: Publisher, org_id: str, raw: bytes, kind: 
         return _bulk_answer(pub, report, dry_run=True)
     if (refused := awards.refused_whole(report, "line ")) is not None:
         raise refused
+    tell_recommender(request)
     return _bulk_answer(pub, report, dry_run=False, held=notify_awards(request, pub.store, report, org_id))
 
 

@@ -286,7 +286,9 @@ def test_a_forked_worker_leaves_the_takeover_to_its_parent(
         _, status = os.waitpid(child, 0)
         with os.fdopen(read_end) as answer:
             assert (status, answer.read()) == (0, "True False")
-        store = FalkorDBStore(server.host, server.port, "g", server=server, timeout=2)
+        # the takeover may still be under way: making a store then is StoreUnavailable
+        store = _eventually(lambda: FalkorDBStore(server.host, server.port, "g", server=server, timeout=2))
+        assert isinstance(store, FalkorDBStore)
         assert _eventually(lambda: store.read(COUNT)) == [{"id": "before"}]
         assert _record(data_dir)["owner"] == os.getpid() and len(stores_of(data_dir)) == 1
     finally:
