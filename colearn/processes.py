@@ -27,32 +27,30 @@ def proc_stat(pid: int) -> list[str] | None:
         return None
 
 
-def cpu_ticks(pid: int) -> int | None:
-    """User + system CPU time of ``pid`` in clock ticks, or None."""
+def _stat_ints(pid: int, *indexes: int) -> int | None:
+    """The sum of the integer fields ``indexes`` of ``proc_stat(pid)`` (0 is the state, field 3
+    of proc(5)), or None when ``pid`` is gone or a field is missing or not an integer."""
     fields = proc_stat(pid)
     try:
-        return None if fields is None else int(fields[11]) + int(fields[12])
+        return None if fields is None else sum(int(fields[i]) for i in indexes)
     except (IndexError, ValueError):
         return None
+
+
+def cpu_ticks(pid: int) -> int | None:
+    """User + system CPU time of ``pid`` in clock ticks (proc(5) fields 14 and 15), or None."""
+    return _stat_ints(pid, 11, 12)
 
 
 def start_ticks(pid: int) -> int | None:
-    """When ``pid`` started, in clock ticks since boot, or None: with the pid it tells a
-    process from a later one given the same pid."""
-    fields = proc_stat(pid)
-    try:
-        return None if fields is None else int(fields[19])
-    except (IndexError, ValueError):
-        return None
+    """When ``pid`` started, in clock ticks since boot (proc(5) field 22), or None: with the
+    pid it tells a process from a later one given the same pid."""
+    return _stat_ints(pid, 19)
 
 
 def parent_pid(pid: int) -> int | None:
-    """The pid of ``pid``'s parent (1 or a subreaper once the parent died), or None."""
-    fields = proc_stat(pid)
-    try:
-        return None if fields is None else int(fields[1])
-    except (IndexError, ValueError):
-        return None
+    """The pid of ``pid``'s parent (proc(5) field 4; 1 or a subreaper once the parent died), or None."""
+    return _stat_ints(pid, 1)
 
 
 def gone(pid: int) -> bool:

@@ -25,7 +25,6 @@ import atexit
 import ctypes
 import ctypes.util
 import functools
-import json
 import logging
 import os
 import secrets
@@ -484,11 +483,7 @@ class EmbeddedFalkorDB:
         except subprocess.TimeoutExpired:  # pragma: no cover - a wedged server
             self.process.kill()
             self.process.wait()
-        state_file = self.data_dir / STATE_FILE
-        if state_file.exists():
-            try:
-                if json.loads(state_file.read_text()).get("pid") == self.process.pid:
-                    state_file.unlink()
-            except (ValueError, OSError):
-                pass
+        state = read_state(self.data_dir)
+        if state is not None and state.pid == self.process.pid:  # not a record a later server wrote
+            (self.data_dir / STATE_FILE).unlink(missing_ok=True)
         _RUNNING.pop(self.data_dir, None)

@@ -213,13 +213,14 @@ def completion_limits(store: Any, learner_id: str, held_ids: Iterable[str], badg
     Returns:
         ``(never, spent)``: ``never`` ``{badge_id: (title of each pathway that made it, ...)}``,
         titles in pathway id order; ``spent`` the ids of those of ``pathways`` whose completion
-        is spent. One ``COMPLETION_PATHWAYS`` read (none when ``kept`` holds it) and one
+        is spent. One ``COMPLETION_PATHWAYS`` read (none when ``kept`` holds it or every asked
+        badge is held) and one
         ``COMPLETIONS_MADE`` read for both (none when no completion badge is in question);
         nothing without a store.
     """
     held = set(held_ids)
     wanted = set(badge_ids) - held
-    routes = [p for p in completion_pathways(store, kept) if p.get("completion_badge") in wanted]
+    routes = [p for p in completion_pathways(store, kept) if p.get("completion_badge") in wanted] if wanted else []
     shown = _unheld(pathways, held)
     made = made_completions(store, learner_id, {p["id"] for p in routes + shown}) if store is not None else {}
     spent_routes = _spent(made, routes)

@@ -27,6 +27,7 @@ from colearn.errors import InvalidInput, NotFound
 from colearn.files import read_or_create
 from colearn.graph import feed, queries
 from colearn.graph.store import GraphStore
+from colearn.records.fields import name_problem
 
 KEY_PREFIX = "col"
 TOKEN_ALGORITHM = "HS256"
@@ -58,13 +59,15 @@ def create_key(store: GraphStore, role: Role | str, *, organisation_id: str | No
         role: ``admin``, ``organisation`` or ``partner`` (learners use tokens).
         organisation_id: required for (and only for) ``organisation`` keys; must exist.
         origins: for ``partner`` keys, the allowed web origins (``https://host[:port]``); at least one.
-        name: a label for people.
+        name: a label for people (the rule of names, ``records.fields.name_problem``;
+            may be empty).
 
     Returns:
         The key; ``secret`` is the only copy of the full key.
 
     Raises:
-        InvalidInput: a bad role, a missing or superfluous organisation, or bad origins.
+        InvalidInput: a bad role, a missing or superfluous organisation, bad origins, or a
+            ``name`` that is no name (a line break, a control or a bidi override).
         NotFound: the organisation does not exist.
     """
     try:
@@ -76,6 +79,8 @@ def create_key(store: GraphStore, role: Role | str, *, organisation_id: str | No
     if (role == Role.ORGANISATION) != (organisation_id is not None):
         raise InvalidInput("an organisation key needs an organisation, and only it may have one",
                            field="organisation_id")
+    if name and (problem := name_problem(name)) is not None:  # shown in key lists and logs
+        raise InvalidInput(problem, field="name")
     clean_origins = tuple(o.rstrip("/") for o in origins)
     if role == Role.PARTNER and not clean_origins:
         raise InvalidInput("a partner key needs at least one allowed origin", field="origins")

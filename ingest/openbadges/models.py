@@ -1,6 +1,8 @@
 """Validation models for Open Badges 2.0 and 3.0 objects: fields as named in the
 specs (``OB2_SPEC``, ``OB3_SPEC``); nested objects are validated one class at a
-time so that an error cites the right section."""
+time so that an error cites the right section. The names people are shown (an
+issuer's, a badge's or achievement's, a credential's) follow colearn's one rule of
+names (``records.fields.Name``: one line, no bidi overrides), in an import as in an ingest."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from colearn.openbadges.rules import parse_datetime
+from colearn.records.fields import Name
 
 #: A date and time by the one date syntax rule (``openbadges.rules.parse_datetime``:
 #: XML Schema ``dateTimeStamp``, OB 2.0 DateTime, OB 3.0 DateTimeZ). Its bounds are
@@ -27,7 +30,7 @@ class OB2Profile(_OB):
 
     id: Text
     type: Any
-    name: Text
+    name: Name
     url: Text
     email: Text
     description: str | None = None
@@ -39,7 +42,7 @@ class OB2BadgeClass(_OB):
 
     id: Text
     type: Any
-    name: Text
+    name: Name
     description: Text
     image: Any
     criteria: Any
@@ -92,7 +95,7 @@ class OB3Credential(_OB):
 
     id: Text
     type: Any
-    name: str | None = None  # optional in the current OB 3.0 data model and JSON Schema
+    name: Name | None = None  # optional in the current OB 3.0 data model and JSON Schema
     issuer: Any
     credentialSubject: Any
     validFrom: DateTimeZ | None = None
@@ -118,7 +121,7 @@ class OB3Achievement(_OB):
 
     id: Text
     type: Any
-    name: Text
+    name: Name
     description: Text
     criteria: Any
     alignment: Any = None
@@ -133,7 +136,7 @@ class OB3Profile(_OB):
 
     id: Text
     type: Any
-    name: str | None = None
+    name: Name | None = None
     url: str | None = None
     description: str | None = None
     image: Any = None

@@ -18,6 +18,7 @@ from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import NotFound
 from colearn.graph import access, enrolments
+from colearn.records.fields import Name
 from colearn.insights.uptake import pathway_uptake
 from colearn.recommender import progress
 from colearn.service import learner_awards
@@ -54,7 +55,8 @@ class ProfilePatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=200)
+    name: Annotated[Name, Field(max_length=200)] | None = Field(
+        default=None, description="one line, as every name here (no line breaks, controls or bidi overrides)")
     interests: str | None = Field(default=None, max_length=500)
     themes: _Ids | None = None
     destinations: _Ids | None = None

@@ -17,7 +17,8 @@ from fastapi.testclient import TestClient
 from colearn.graph import queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
-from colearn.service.auth import create_key
+from colearn.errors import InvalidInput
+from colearn.service.auth import create_key, issue_learner_token, list_keys
 from tests.learner_builders import learner_client, link_token, outbox
 
 _STEP = {"title": "One", "badges": ["web"]}
@@ -101,6 +102,34 @@ def test_a_step_title_with_a_line_break_or_a_disguise_is_refused(api, title: str
     assert r.status_code == 422, r.text
     assert [(e["field"], e["message"][:len(message)]) for e in r.json()["errors"]] == [
         ("body.steps.0.title", message)]
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("Ada \u202egnp.exe", "contains U+202E RIGHT-TO-LEFT OVERRIDE, which can disguise text"),
+    ("Ada\nLovelace", "a name or title is one line"),
+    ("أدا لوفلace", None), ("", "String should have at least 1 character")])
+def test_a_learners_own_name_follows_the_rule_of_names(api, store: GraphStore, name: str, answer: str | None) -> None:
+    """A learner's name is shown on their pages and in mail like any other name."""
+    client, _, _ = api
+    store.write(queries.merge_nodes(Label.LEARNER), {"rows": [{"id": "ada", "props": {}}]})
+    me = {"Authorization": f"Bearer {issue_learner_token(client.app.state.token_secret, 'ada')}"}
+    r = client.patch("/me", headers=me, json={"name": name})
+    if answer is None:
+        assert r.status_code == 200 and r.json()["name"] == name, r.text
+        return
+    assert r.status_code == 422, r.text
+    assert [(e["field"], e["message"][:len(answer)]) for e in r.json()["errors"]] == [("body.name", answer)]
+    assert client.get("/me", headers=me).json()["name"] is None
+
+
+@pytest.mark.parametrize("name", ["ops \u2067key", "two\nlines"])
+def test_an_api_key_label_follows_the_rule_of_names(store: GraphStore, name: str) -> None:
+    """A key's label is shown by ``colearn keys list`` and in the logs; nothing is stored when refused."""
+    with pytest.raises(InvalidInput) as err:
+        create_key(store, "admin", name=name)
+    assert err.value.field == "name" and ("U+2067" in str(err.value) or "one line" in str(err.value))
+    assert list_keys(store) == []
+    assert create_key(store, "admin", name="Ops team (شارة)").name == "Ops team (شارة)"
 
 
 def test_a_one_line_name_is_still_taken(api) -> None:

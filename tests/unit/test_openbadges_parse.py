@@ -147,6 +147,10 @@ def test_alignment_to_a_spine_cell_and_to_other_frameworks(tmp_path: Path) -> No
      "IdentityHash"),
     ("badge", 42, "badge", "IRI or a BadgeClass"),
     ("badge.type", "Badge", "badge.type", "must include BadgeClass"),
+    # the names people are shown follow the one rule of names (records.fields.Name)
+    ("badge.name", "Safe badge \u202egnp.exe", "badge.name", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("badge.issuer.name", "College\u2066 of x", "badge.issuer.name", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+    ("badge.name", "Two\nlines", "badge.name", "one line"),
 ])
 def test_ob2_refusals_name_the_field(tmp_path: Path, path: str, value: Any, fld: str, words: str) -> None:
     p = write(tmp_path, edited(ASSERTION, path, value))
@@ -156,6 +160,12 @@ def test_ob2_refusals_name_the_field(tmp_path: Path, path: str, value: Any, fld:
     assert err.value.field == fld
     assert words in str(err.value)
     assert "imsglobal.org" in str(err.value)  # cites the spec
+
+
+def test_right_to_left_and_joined_names_are_taken(tmp_path: Path) -> None:
+    doc = edited(edited(ASSERTION, "badge.name", "شارة الروبوتات \U0001f469\u200d\U0001f4bb"),
+                 "badge.issuer.name", "מכללה\u200f")
+    assert parse_openbadges_document(write(tmp_path, doc)).badges[0].props["name"].startswith("شارة")
 
 
 def test_all_missing_fields_are_listed(tmp_path: Path) -> None:
@@ -201,6 +211,10 @@ def test_ob3_vcdm11_dates_and_identifier_subjects(tmp_path: Path) -> None:
     ("issuer.type", ..., "issuer.type", "incomplete Profile"),
     ("type", ["VerifiableCredential", "OpenBadgeCredential", "X"], None, None),
     ("type", ["OpenBadgeCredential"], "type", "must include VerifiableCredential"),
+    ("name", "Team\u202ework", "name", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("credentialSubject.achievement.name", "Team\u200bwork", "credentialSubject.achievement.name",
+     "U+200B ZERO WIDTH SPACE"),
+    ("issuer.name", "Example\u202bCorp", "issuer.name", "U+202B RIGHT-TO-LEFT EMBEDDING"),
 ])
 def test_ob3_refusals_name_the_field(tmp_path: Path, path: str, value: Any, fld: str | None,
                                      words: str | None) -> None:
