@@ -44,6 +44,16 @@
   const DEFAULT_API = SCRIPT && SCRIPT.src ? new URL(SCRIPT.src).origin : window.location.origin;
   const TIMEOUT_S = 15;        // a request not answered by then is given up
   const MAX_RETRY_S = 10;      // the longest Retry-After a 429 is waited out, once
+
+  /* The seconds a Retry-After header asks to wait (RFC 9110 section 10.2.3: a number of
+     seconds, or an HTTP date, as a proxy in front of the API may send), 0 for a date
+     already past; null when there is no header or it is neither. */
+  function retryAfterSeconds(header) {
+    const text = (header || "").trim();
+    if (/^\d+$/.test(text)) return Number(text);
+    const when = text ? Date.parse(text) : NaN;
+    return Number.isNaN(when) ? null : Math.max(0, (when - Date.now()) / 1000);
+  }
   const DESCRIPTION_CHARS = 240;  // a visitor pathway's description is cut to this
 
   const STYLE = `
@@ -196,15 +206,15 @@
     attributeChangedCallback(name, before, after) { if (before !== after) this.schedule(); }
 
     /* The answer to GET `path` (parsed JSON). A request not answered within
-       TIMEOUT_S is given up; a 429 is retried once after its Retry-After (in
-       seconds, at most MAX_RETRY_S). Throws an Error with `status` (0: no answer),
+       TIMEOUT_S is given up; a 429 is retried once after its Retry-After (seconds
+       or an HTTP date, RFC 9110 section 10.2.3; at most MAX_RETRY_S). Throws an Error with `status` (0: no answer),
        `problem` (the API's problem+json, if any) and the technical cause as its
        message, which is for the console, never for the visitor. */
     async request(path) {
       for (let attempt = 0; ; attempt += 1) {
         try { return await this.requestOnce(path); } catch (error) {
-          const wait = Number(error.retryAfter);
-          if (attempt || error.status !== 429 || !error.retryAfter || !(wait >= 0)) throw error;
+          const wait = retryAfterSeconds(error.retryAfter);
+          if (attempt || error.status !== 429 || wait === null) throw error;
           await new Promise((resolve) => setTimeout(resolve, Math.min(wait, MAX_RETRY_S) * 1000));
         }
       }

@@ -20,6 +20,7 @@ Skipped only where Chromium is absent; CI sets ``COLEARN_REQUIRE_BROWSER=1``.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -198,6 +199,19 @@ def test_a_429_is_retried_once_after_its_retry_after(open_partner: Callable[...,
     partner.page.wait_for_selector("colearn-next li.item", timeout=8000)
     assert len(partner.calls) == 2
     assert partner.calls[1][0] - partner.calls[0][0] >= 0.9
+
+
+def test_a_retry_after_given_as_an_http_date_is_waited_out_too(open_partner: Callable[..., Partner]) -> None:
+    """A proxy in front of the API may give Retry-After as an HTTP date (RFC 9110 section 10.2.3)."""
+    when = email.utils.formatdate(time.time() + 4, usegmt=True)  # "Mon, 07 Dec 2026 05:40:02 GMT"
+    answers = iter([(429, _problem(429, "rate-limited", "too many requests"), {"Retry-After": when}), _ok(NEXT)])
+    partner = open_partner('<colearn-next visitor key="k"></colearn-next>', answer=lambda path: next(answers))
+    partner.page.wait_for_selector("colearn-next li.item", timeout=10000)
+    assert len(partner.calls) == 2
+    wall = time.time() - time.monotonic()  # the calls' times are monotonic
+    first, retried = (wall + call[0] for call in partner.calls)
+    due = email.utils.parsedate_to_datetime(when).timestamp()
+    assert first < due - 1 and retried >= due - 0.1  # asked before the date, again once it came
 
 
 def test_a_second_429_reads_in_plain_words(open_partner: Callable[..., Partner]) -> None:
