@@ -198,6 +198,37 @@ def load_yaml(path: Path) -> Any:
         raise InvalidInput(f"not valid YAML: {exc}", file=str(path)) from exc
 
 
+def yaml_kind(value: Any) -> str:
+    """What a parsed YAML document is, in words: ``a list of 2 items``, ``a string ('<badges> ...')``
+    (its start), ``a number``, ``nothing (an empty file)``."""
+    if value is None:
+        return "nothing (an empty file)"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
+    if isinstance(value, str):
+        start = " ".join(value.split())
+        return f"a string ({start[:40]!r}{' ...' if len(start) > 40 else ''})"
+    return {bool: "a boolean", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def load_yaml_mapping(path: Path, keys: Iterable[str]) -> dict[Any, Any]:
+    """Read one YAML file whose top level is a mapping (``key: value`` lines).
+
+    Args:
+        path: the file.
+        keys: the top-level keys it may hold, named in the error.
+
+    Raises:
+        InvalidInput: see ``load_yaml``; or the top level is no mapping (naming the file, the
+            keys it should hold and what it holds instead: ``yaml_kind``).
+    """
+    raw = load_yaml(path)
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"the file must be a YAML mapping of {', '.join(keys)} (one 'key: value' per top-level "
+                           f"line), but holds {yaml_kind(raw)}", file=str(path))
+    return raw
+
+
 def validate(model: type[M], data: Any, *, file: str | Path, record: int | str) -> M:
     """Validate one record, turning a pydantic error into ``InvalidInput``.
 
