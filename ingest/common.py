@@ -248,6 +248,18 @@ def validate(model: type[M], data: Any, *, file: str | Path, record: int | str) 
         raise invalid_from_validation(exc, file=file, record=record) from exc
 
 
+#: pydantic's error types for a value that should be a mapping (a dict, or a model given as one).
+_MAPPING_ERRORS = frozenset({"dict_type", "model_type", "model_attributes_type"})
+
+
+def _error_text(error: Any) -> str:
+    """A pydantic error's message, in plain words where pydantic's name its types (a mapping
+    given as a list: ``should be a mapping of key: value, got a list of 2 items``)."""
+    if error["type"] in _MAPPING_ERRORS:
+        return f"should be a mapping of key: value, got {yaml_kind(error.get('input'))}"
+    return str(error["msg"])
+
+
 def validation_problems(exc: ValidationError, *, file: str | Path, record: int | str) -> list[InvalidInput]:
     """One ``InvalidInput`` per failing field of a pydantic ``ValidationError`` of a flat
     record, each naming ``file`` and ``record``: the field is the record's column and any
@@ -258,7 +270,7 @@ def validation_problems(exc: ValidationError, *, file: str | Path, record: int |
     for e in exc.errors():
         loc = [str(p) for i, p in enumerate(e["loc"]) if i == 0 or isinstance(p, int)]
         name = ".".join(loc) or None
-        found.setdefault(name, InvalidInput(str(e["msg"]).removeprefix("Value error, "), file=str(file),
+        found.setdefault(name, InvalidInput(_error_text(e).removeprefix("Value error, "), file=str(file),
                                             record=record, field=name))
     return list(found.values())
 
@@ -269,7 +281,7 @@ def invalid_from_validation(exc: ValidationError, *, file: str | Path, record: i
     first = errors[0]
     loc = ".".join(str(p) for p in first["loc"]) or None
     detail = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {e['msg']}" for e in errors
+        f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {_error_text(e)}" for e in errors
     )
     return InvalidInput(detail, file=str(file), record=record, field=loc)
 

@@ -519,6 +519,18 @@ def test_a_mapping_that_is_no_yaml_mapping_says_what_it_holds(tmp_path: Path, te
     assert f"but holds {holds}" in str(err.value)
 
 
+def test_a_mapping_section_that_is_no_mapping_says_what_it_holds(tmp_path: Path) -> None:
+    from colearn.ingest.stackexchange import default_mapping_path, load_mapping
+
+    text = default_mapping_path().read_text(encoding="utf-8")
+    p = tmp_path / "m.yaml"
+    p.write_text(text.replace("\nbadges:\n", "\nbadges:\n  - Informed\n  - Editor\nunused:\n", 1), encoding="utf-8")
+    with pytest.raises(InvalidInput) as err:
+        load_mapping(p)
+    assert "badges: should be a mapping of key: value, got a list of 2 items" in str(err.value)
+    assert "valid dictionary" not in str(err.value) and err.value.file == str(p)
+
+
 def test_the_fallback_table_keeps_one_row_per_badge_whatever_its_name(tmp_path: Path) -> None:
     from colearn.perf.eval_output import fallbacks_markdown
 
