@@ -17,6 +17,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import os
 import shlex
 import stat
 import zlib
@@ -169,7 +170,11 @@ def _command(p: Path, outer: _Kind | None, inner: _Kind | None) -> str:
 
 
 def _regular(p: Path) -> bool:
-    """True when ``p`` is a regular file (not a pipe or a device, which leave no file to name)."""
+    """True when ``p`` names a regular file a command can be given: not a pipe or a device, nor
+    a process's file descriptor (``/dev/stdin``, ``/dev/fd/0``, ``/proc/self/fd/0``: a regular
+    file only while standard input is redirected from it)."""
+    if Path(os.path.abspath(p)).parts[1:2] in (("dev",), ("proc",)):
+        return False
     try:
         return stat.S_ISREG(p.stat().st_mode)
     except OSError:
@@ -190,8 +195,8 @@ def _refusal(p: Path, outer: _Kind | None, inner: _Kind | None) -> str:
     if outer is _ZSTD and inner is None:  # not looked inside: it may be a compressed tar
         text += f" (or, if it is a compressed tar, `{_command(p, None, _TAR)}`)"
     if not _regular(p):
-        text += (f", where {_PLACEHOLDER} is the file that was fed into {p} (a pipe or device, which leaves no "
-                 "file to extract from; save what fed it to a file first if there is none)")
+        text += (f", where {_PLACEHOLDER} is the file that was fed into {p} (a pipe, a device or standard input, "
+                 "which leaves no file to extract from; save what fed it to a file first if there is none)")
     return text
 
 

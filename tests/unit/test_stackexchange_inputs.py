@@ -337,6 +337,21 @@ def test_an_archive_read_from_a_pipe_is_refused_with_a_command_that_names_no_fd(
     assert "save what fed it to a file first" in text and " 63 " not in text and "63`" not in text
 
 
+def test_an_archive_on_redirected_standard_input_is_refused_naming_no_dev_path(tmp_path: Path) -> None:
+    """``--data /dev/stdin < b.zip``: /dev/stdin is then a regular file, but no name to give unzip."""
+    import subprocess
+    import sys
+
+    _zip(tmp_path / "b.zip")
+    code = ("import sys; from colearn.ingest.stackexchange import read_badges_xml\n"
+            "try: read_badges_xml('/dev/stdin', 'ai')\nexcept Exception as e: print(e)")
+    with (tmp_path / "b.zip").open("rb") as stdin:
+        out = subprocess.run([sys.executable, "-c", code], stdin=stdin, capture_output=True, text=True,
+                             check=True).stdout
+    assert "a zip archive, not XML" in out and "`unzip ARCHIVE '*Badges.xml'`, where ARCHIVE is" in out
+    assert "unzip /dev" not in out and "-d /dev" not in out
+
+
 def test_a_folder_without_a_dump_names_its_archives(tmp_path: Path) -> None:
     _zip(tmp_path / "ai.stackexchange.com.zip")
     with pytest.raises(InvalidInput, match=r"no Badges\.xml or Badges\.xml\.gz.*ai\.stackexchange\.com\.zip") as err:
