@@ -198,6 +198,37 @@ def load_yaml(path: Path) -> Any:
         raise InvalidInput(f"not valid YAML: {exc}", file=str(path)) from exc
 
 
+def yaml_kind(value: Any) -> str:
+    """What a parsed YAML document is, in words: ``a list of 2 items``, ``a string ('<badges> ...')``
+    (its start), ``a number``, ``nothing (an empty file)``."""
+    if value is None:
+        return "nothing (an empty file)"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
+    if isinstance(value, str):
+        start = " ".join(value.split())
+        return f"a string ({start[:40]!r}{' ...' if len(start) > 40 else ''})"
+    return {bool: "a boolean", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def load_yaml_mapping(path: Path, keys: Iterable[str]) -> dict[Any, Any]:
+    """Read one YAML file whose top level is a mapping (``key: value`` lines).
+
+    Args:
+        path: the file.
+        keys: the top-level keys it may hold, named in the error.
+
+    Raises:
+        InvalidInput: see ``load_yaml``; or the top level is no mapping (naming the file, the
+            keys it should hold and what it holds instead: ``yaml_kind``).
+    """
+    raw = load_yaml(path)
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"the file must be a YAML mapping of {', '.join(keys)} (one 'key: value' per top-level "
+                           f"line), but holds {yaml_kind(raw)}", file=str(path))
+    return raw
+
+
 def validate(model: type[M], data: Any, *, file: str | Path, record: int | str) -> M:
     """Validate one record, turning a pydantic error into ``InvalidInput``.
 
@@ -217,6 +248,18 @@ def validate(model: type[M], data: Any, *, file: str | Path, record: int | str) 
         raise invalid_from_validation(exc, file=file, record=record) from exc
 
 
+#: pydantic's error types for a value that should be a mapping (a dict, or a model given as one).
+_MAPPING_ERRORS = frozenset({"dict_type", "model_type", "model_attributes_type"})
+
+
+def _error_text(error: Any) -> str:
+    """A pydantic error's message, in plain words where pydantic's name its types (a mapping
+    given as a list: ``should be a mapping of key: value, got a list of 2 items``)."""
+    if error["type"] in _MAPPING_ERRORS:
+        return f"should be a mapping of key: value, got {yaml_kind(error.get('input'))}"
+    return str(error["msg"])
+
+
 def validation_problems(exc: ValidationError, *, file: str | Path, record: int | str) -> list[InvalidInput]:
     """One ``InvalidInput`` per failing field of a pydantic ``ValidationError`` of a flat
     record, each naming ``file`` and ``record``: the field is the record's column and any
@@ -227,7 +270,7 @@ def validation_problems(exc: ValidationError, *, file: str | Path, record: int |
     for e in exc.errors():
         loc = [str(p) for i, p in enumerate(e["loc"]) if i == 0 or isinstance(p, int)]
         name = ".".join(loc) or None
-        found.setdefault(name, InvalidInput(str(e["msg"]).removeprefix("Value error, "), file=str(file),
+        found.setdefault(name, InvalidInput(_error_text(e).removeprefix("Value error, "), file=str(file),
                                             record=record, field=name))
     return list(found.values())
 
@@ -238,7 +281,7 @@ def invalid_from_validation(exc: ValidationError, *, file: str | Path, record: i
     first = errors[0]
     loc = ".".join(str(p) for p in first["loc"]) or None
     detail = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {e['msg']}" for e in errors
+        f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {_error_text(e)}" for e in errors
     )
     return InvalidInput(detail, file=str(file), record=record, field=loc)
 

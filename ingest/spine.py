@@ -20,7 +20,7 @@ from typing import Any
 from colearn.graph import feed, queries
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
-from colearn.ingest.common import IngestReport, load_yaml, validate, write_batches
+from colearn.ingest.common import IngestReport, load_yaml_mapping, validate, write_batches
 from colearn.records.spine import Framework, SpineCellRecord, SpineEntry, SpineFile
 
 __all__ = ["Framework", "SpineCellRecord", "SpineEntry", "SpineFile", "default_spine_path", "ingest_spine",
@@ -39,11 +39,12 @@ def read_spine(path: Path | str | None = None) -> SpineFile:
         path: the YAML file; default: the bundled ``data/spine.yaml``.
 
     Raises:
-        InvalidInput: the file is not YAML or breaks the shape above (the
+        InvalidInput: the file is not YAML, is not a YAML mapping (saying what it holds
+            instead) or breaks the shape above (the
             message names the file and the field).
     """
     p = Path(path) if path is not None else default_spine_path()
-    raw = load_yaml(p)
+    raw = load_yaml_mapping(p, SpineFile.model_fields)
     return validate(SpineFile, raw, file=p, record="spine")
 
 

@@ -51,14 +51,14 @@ from colearn.ingest.spine import ingest_spine, read_spine
 from colearn.ingest.stackexchange_mapping import (BadgePlan, BadgeRule, ByClass, ClassRule, SEMapping, SiteInfo,
                                                   SiteSpec, ThemeSpec, badge_id, classify, default_mapping_path,
                                                   load_mapping, site_info, slug)
-from colearn.ingest.stackexchange_xml import (ARCHIVE_SUFFIXES, DUMP_NAMES, HOST_SUFFIXES, TIERS, UNKNOWN_TIER, SEAward, SERow,
+from colearn.ingest.stackexchange_xml import (ARCHIVE_SUFFIXES, DUMP_NAMES, HOST_SUFFIXES, KEEP_ONE, TIERS, UNKNOWN_TIER, SEAward, SERow,
                                               badges_file, checked_site, find_dump, looks_like_tag, read_badges_xml, site_key,
                                               skipped_archives, tier_of)
 
 # Reading Badges.xml and the mapping live in their own modules; their names stay
 # importable from here.
 __all__ = ["SOURCE", "TIERS", "UNKNOWN_TIER", "BadgePlan", "BadgeRule", "ByClass", "ClassRule", "SEAward", "SEMapping", "SERow", "SiteInfo", "SitePlan",
-           "SiteSpec", "StackExchangeReport", "ThemeSpec", "ARCHIVE_SUFFIXES", "ASSERTION_PROPS", "DUMP_NAMES", "HOST_SUFFIXES", "badge_id", "badges_file",
+           "SiteSpec", "StackExchangeReport", "ThemeSpec", "ARCHIVE_SUFFIXES", "ASSERTION_PROPS", "DUMP_NAMES", "HOST_SUFFIXES", "KEEP_ONE", "badge_id", "badges_file",
            "checked_site", "classify", "default_mapping_path", "find_dump", "ingest_stackexchange", "load_mapping", "looks_like_tag", "plan_stackexchange", "read_badges_xml", "site_info", "site_key",
            "skipped_archives", "slug", "tier_of"]
 
@@ -141,8 +141,8 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
 
     Raises:
         InvalidInput: see ``read_badges_xml`` and ``load_mapping``; also when
-            two badge names give the same badge id, or ``site`` is no site key
-            (``checked_site``).
+            two badge names give the same badge id (naming the row where the second
+            first appears, and the first's), or ``site`` is no site key (``checked_site``).
     """
     site = checked_site(site)
     spine = read_spine()
@@ -155,9 +155,12 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
     # the same for every award in practice), counting only the rows that state
     # one: a row without Class (an older row of a dump) is no evidence.
     classes: dict[tuple[str, bool, int | None], Counter[int | None]] = {}
+    first_row: dict[str, SEAward] = {}  # each name's first row in the file, named when two names collide
     for a in awards:
         key = (a.name, a.tag_based, a.badge_class if a.tag_based else None)
         classes.setdefault(key, Counter())[a.badge_class] += 1
+        if a.name not in first_row or a.line < first_row[a.name].line:
+            first_row[a.name] = a
     badge_of: dict[tuple[str, bool, int | None], str] = {}
     fallbacks: list[str] = []
     badge_rows: list[dict[str, Any]] = []
@@ -172,11 +175,13 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
         bid = badge_id(site, name, tag_based=tag_based, badge_class=cls)
         if bid in seen_ids and seen_ids[bid] != name:
             first = seen_ids[bid]
-            shown = (f"'{first}' and '{name}'" if first.isascii() and name.isascii()
-                     else f"{ascii(first)} and {ascii(name)}")  # look-alikes (accents, spaces) shown apart
-            raise InvalidInput(f"badge names {shown} both give the id '{bid}' (names that differ only in letter "
-                               "case, spaces or punctuation anywhere, or '#'/'+' against 'sharp'/'plus', "
-                               "are one badge)", file=str(badges_file(path)), field="Name")
+            one, other = ((f"'{first}'", f"'{name}'") if first.isascii() and name.isascii()
+                          else (ascii(first), ascii(name)))  # look-alikes (accents, spaces) shown apart
+            raise InvalidInput(f"badge names {one} and {other} both give the id '{bid}' (names that differ only in "
+                               "letter case, spaces or punctuation anywhere, or '#'/'+' against 'sharp'/'plus', "
+                               f"are one badge); {other} first appears on this row, {one} on "
+                               f"{first_row[first].record}",
+                               file=str(badges_file(path)), record=first_row[name].record, field="Name")
         seen_ids[bid] = name
         for c in counts:
             badge_of[(name, tag_based, c)] = bid

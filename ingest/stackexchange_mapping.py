@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from colearn.errors import IN_RESULT, InvalidInput
-from colearn.ingest.common import load_yaml, validate
+from colearn.ingest.common import load_yaml_mapping, validate
 from colearn.ingest.spine import read_spine
 from colearn.ingest.stackexchange_xml import TIERS, tier_of
 from colearn.records.spine import SpineFile
@@ -207,14 +207,15 @@ def load_mapping(path: Path | str | None = None, spine: SpineFile | None = None)
         The validated mapping.
 
     Raises:
-        InvalidInput: the file is not YAML, breaks the shape of ``SEMapping``,
+        InvalidInput: the file is not YAML, is not a YAML mapping (saying what it holds instead),
+            breaks the shape of ``SEMapping``,
             names a cell that is not in the spine, a destination that is not
             in the spine, or a template placeholder that does not exist (the
             message names the file and the field).
     """
     p = Path(path) if path is not None else default_mapping_path()
     spine = spine or read_spine()
-    raw = load_yaml(p)
+    raw = load_yaml_mapping(p, SEMapping.model_fields)
     mapping = validate(SEMapping, raw, file=p, record="mapping")
 
     cells = {f"{d.id}.{lay.id}" for d in spine.domains for lay in spine.layers}

@@ -5,30 +5,29 @@ Class, TagBased`` (``Class``: 1 gold, 2 silver, 3 bronze; ``Date``: UTC
 without a zone, e.g. ``2012-01-31T20:57:26.347``). ``read_badges_xml`` gives
 one ``SEAward`` per row; where each badge goes on the spine is the mapping's
 job (``stackexchange_mapping``), writing it the reader's (``stackexchange``).
-The file may be gzip-compressed (``Badges.xml.gz``); ``badges_file`` finds it
-in a site's folder and ``site_key`` turns a folder name into a site key.
+The file may be gzip-compressed (``Badges.xml.gz``; other compressions and archives are
+refused by ``stackexchange_archives``, with a command that gets ``Badges.xml`` out of them);
+``badges_file`` finds it in a site's folder and ``site_key`` turns a folder name into a site key.
 """
 
 from __future__ import annotations
 
-import gzip
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO, Literal, cast
+from typing import Annotated, Any, Literal
 from xml.parsers import expat
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from colearn.errors import InvalidInput
 from colearn.ingest.common import validate
+from colearn.ingest.stackexchange_archives import ARCHIVE_SUFFIXES, open_dump, skipped_archives
 
-__all__ = ["ARCHIVE_SUFFIXES", "DUMP_NAMES", "FIRST_YEAR", "HOST_SUFFIXES", "TIERS", "UNKNOWN_TIER", "SEAward", "SERow", "badges_file",
+__all__ = ["ARCHIVE_SUFFIXES", "DUMP_NAMES", "FIRST_YEAR", "HOST_SUFFIXES", "KEEP_ONE", "TIERS", "UNKNOWN_TIER", "SEAward", "SERow", "badges_file",
            "checked_site", "find_dump", "looks_like_tag", "read_badges_xml", "site_key", "skipped_archives", "tier_of"]
 
 #: Stack Exchange ``Class`` -> tier name.
@@ -123,6 +122,7 @@ class SEAward:
         tag_based: True for a tag badge (from ``TagBased``, or inferred in an
             older dump: see ``read_badges_xml``).
         awarded_on: when it was awarded, timezone-aware UTC.
+        line: the line of the file its ``<row>`` starts on.
     """
 
     row_id: int
@@ -132,6 +132,12 @@ class SEAward:
     badge_class: int | None
     tag_based: bool
     awarded_on: datetime
+    line: int
+
+    @property
+    def record(self) -> str:
+        """Where the row is, as errors name it: ``row Id <Id> (line <n>)``."""
+        return f"row Id {self.row_id} (line {self.line})"
 
     @property
     def tier(self) -> str:
@@ -175,8 +181,7 @@ def _infer_old_format(awards: list[SEAward], known_names: set[str]) -> list[SEAw
             continue
         seen[(a.user_id, a.name)] += 1
         cls = max(1, 4 - seen[(a.user_id, a.name)])
-        out.append(SEAward(row_id=a.row_id, user_id=a.user_id, learner_id=a.learner_id, name=a.name,
-                           badge_class=cls, tag_based=True, awarded_on=a.awarded_on))
+        out.append(replace(a, badge_class=cls, tag_based=True))
     return out
 
 
@@ -196,7 +201,7 @@ def checked_site(site: str | None) -> str:
 #: Endings of a site's host name, as the dump's archives are named (``ai.stackexchange.com.7z``).
 HOST_SUFFIXES = (".stackexchange.com", ".com")
 
-#: The dump file names a site's folder may hold, in order of preference.
+#: The names of a site's dump (in any letter case; a folder holding more than one is refused: ``find_dump``).
 DUMP_NAMES = ("Badges.xml", "Badges.xml.gz")
 
 
@@ -216,44 +221,6 @@ def site_key(name: str) -> str | None:
     return key if _SITE.match(key) else None
 
 
-#: Leading bytes of the compressed files and archives a dump comes in: (kind, its suffix, how to get Badges.xml).
-_ARCHIVES: tuple[tuple[bytes, str, str, str], ...] = (
-    (b"7z\xbc\xaf\x27\x1c", "a 7z archive", ".7z", "7z x {name} Badges.xml"),
-    (b"PK\x03\x04", "a zip archive", ".zip", "unzip {name} Badges.xml"),
-    (b"PK\x05\x06", "an (empty) zip archive", ".zip", "unzip {name} Badges.xml"),
-    (b"BZh", "a bzip2-compressed file", ".bz2", "bunzip2 -k {name}"),
-    (b"\xfd7zXZ\x00", "an xz-compressed file", ".xz", "unxz -k {name}"),
-    (b"\x28\xb5\x2f\xfd", "a zstd-compressed file", ".zst", "unzstd {name}"),
-)
-_GZIP = b"\x1f\x8b"
-#: Name endings of the archives a dump comes in, which no reader opens (``skipped_archives``).
-ARCHIVE_SUFFIXES = (".7z", ".zip", ".bz2", ".xz", ".zst", ".tar", ".tgz", ".tar.gz")
-#: A POSIX tar archive says ``ustar`` at byte 257 of its first header block.
-_TAR_AT, _TAR = 257, b"ustar"
-#: Bytes looked at to tell what a file is (a tar header block).
-_HEAD = 512
-
-
-def _archive(head: bytes, name: str) -> str | None:
-    """What a file starting with ``head`` (its first ``_HEAD`` bytes, decompressed when it is
-    gzip) is and how to extract ``Badges.xml``, if it is an archive."""
-    kinds = [*_ARCHIVES, (_TAR, "a tar archive", ".tar", "tar -xf {name} Badges.xml")]
-    for magic, kind, suffix, how in kinds:
-        if head.startswith(magic) or (magic == _TAR and head[_TAR_AT:_TAR_AT + len(_TAR)] == _TAR):
-            if name.lower() in {n.lower() for n in DUMP_NAMES}:  # an archive under the dump's own name: rename it
-                how = f"mv {name} Badges.xml{suffix} && " + how.format(name=f"Badges.xml{suffix}")
-            return f"{kind}, not XML: extract Badges.xml from it first, e.g. `{how.format(name=name)}`"
-    return None
-
-
-def skipped_archives(folder: Path) -> list[str]:
-    """The names of the archives (by suffix) in ``folder``, sorted: files a reader does not open."""
-    try:
-        return sorted(f.name for f in folder.iterdir() if f.is_file() and f.name.lower().endswith(ARCHIVE_SUFFIXES))
-    except OSError:
-        return []
-
-
 def _dump_like(name: str) -> bool:
     """True for a file name that may hold a site's badges but is none of ``DUMP_NAMES`` in any
     letter case: another ``.xml`` or ``.xml.gz`` (``Posts.xml``, ``Badges (1).xml``), or one that
@@ -262,46 +229,54 @@ def _dump_like(name: str) -> bool:
     return not name.startswith(".") and (low.endswith((".xml", ".xml.gz")) or low.startswith("badges"))
 
 
-def find_dump(folder: Path) -> tuple[Path | None, list[tuple[str, str]]]:
+#: Why the files of a folder holding more than one possible dump are not read (``find_dump``).
+KEEP_ONE = "more than one file that could be the site's dump: keep one"
+
+
+def find_dump(folder: Path) -> tuple[Path | None, list[tuple[tuple[str, ...], str]]]:
     """A site folder's dump, or None and what in the folder looks like one but is not read.
 
-    The dump is the first of ``DUMP_NAMES`` that is a file; else the one file whose name is
-    one of them in another letter case (``badges.xml``, ``BADGES.XML``, ``Badges.XML.gz``;
-    the first of ``DUMP_NAMES`` again wins). Without a dump, what was passed over is
-    ``[(file name, why)]``, ``why`` one of ``"cannot be read"`` (a ``Badges.xml`` in any
-    case that is no file: a dangling link, a folder), ``"N files named Badges.xml in
-    different letter case: keep one"``, ``"not named Badges.xml"`` (another ``.xml`` or
-    ``.xml.gz``, or a name starting with ``badges``) and ``"an archive"``
-    (``skipped_archives``), in that order.
+    The dump is the one entry whose name is one of ``DUMP_NAMES`` in any letter case
+    (``Badges.xml``, ``badges.xml``, ``BADGES.XML``, ``Badges.XML.gz``), when it is a file.
+    Without a dump, what was passed over is ``[(file names, why)]``, ``why`` one of
+    ``KEEP_ONE`` (two or more such entries, all named in one item: ``Badges.xml`` beside
+    ``Badges.xml.gz`` or ``badges.xml``, or beside a dangling link so named; none is read,
+    as either could be the one meant), ``"cannot be read"`` (the one such entry is no file:
+    a dangling link, a folder), ``"not named Badges.xml"`` (another ``.xml`` or ``.xml.gz``,
+    or a name starting with ``badges``) and ``"an archive"`` (``skipped_archives``), in that
+    order; every other item names one file.
 
     Raises:
         OSError: ``folder`` cannot be listed.
     """
-    for name in DUMP_NAMES:
-        if (folder / name).is_file():
-            return folder / name, []
     entries = sorted(f for f in folder.iterdir() if not f.name.startswith("."))
-    dumps = {n.lower(): n for n in DUMP_NAMES}
-    for name in DUMP_NAMES:
-        variants = [f for f in entries if f.name.lower() == name.lower() and f.is_file()]
-        if len(variants) == 1:
-            return variants[0], []
-        if variants:
-            return None, [(f.name, f"{len(variants)} files named {name} in different letter case: keep one")
-                          for f in variants]
+    dumps = {n.lower() for n in DUMP_NAMES}
+    named = [f for f in entries if f.name.lower() in dumps]
+    if len(named) == 1 and named[0].is_file():
+        return named[0], []
+    missed: list[tuple[tuple[str, ...], str]] = []
+    if len(named) > 1:
+        missed.append((tuple(f.name for f in named), KEEP_ONE))
+    elif named:
+        missed.append(((named[0].name,), "cannot be read"))
     archives = set(skipped_archives(folder))
-    missed = [(f.name, "cannot be read") for f in entries if f.name.lower() in dumps]
-    missed += [(f.name, "not named Badges.xml") for f in entries
+    missed += [((f.name,), "not named Badges.xml") for f in entries
                if f.name.lower() not in dumps and f.name not in archives and _dump_like(f.name)]
-    return None, missed + [(a, "an archive") for a in sorted(archives)]
+    return None, missed + [((a,), "an archive") for a in sorted(archives)]
+
+
+def _names(names: tuple[str, ...]) -> str:
+    """File names as a list in words: ``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 def badges_file(path: Path | str) -> Path:
     """The dump to read for ``path``: the file itself, or a folder's dump (``find_dump``).
 
     Raises:
-        InvalidInput: ``path`` is a folder holding neither (naming the folder,
-            any archives in it and a dump's name it holds but cannot read).
+        InvalidInput: ``path`` is a folder holding more than one file that could be its dump
+            (naming each: keep one), or none (naming the folder, any archives in it and a
+            dump's name it holds but cannot read).
         OSError: ``path`` is a folder that cannot be listed (``find_dump``).
     """
     p = Path(path)
@@ -310,68 +285,15 @@ def badges_file(path: Path | str) -> Path:
     dump, missed = find_dump(p)
     if dump is not None:
         return dump
-    archives = [name for name, why in missed if why == "an archive"]
+    for names, why in missed:
+        if why == KEEP_ONE:
+            raise InvalidInput(f"the folder holds {len(names)} files that could each be the site's dump, "
+                               f"{_names(names)} (Badges.xml or Badges.xml.gz in any letter case): keep one, "
+                               "move or delete the others", file=str(p))
+    archives = [names[0] for names, why in missed if why == "an archive"]
     extra = f" (archives not opened: {', '.join(archives)}; extract Badges.xml from one)" if archives else ""
-    extra += "".join(f" (found {name}: {why})" for name, why in missed if why != "an archive")
+    extra += "".join(f" (found {names[0]}: {why})" for names, why in missed if why != "an archive")
     raise InvalidInput(f"the folder holds no Badges.xml or Badges.xml.gz{extra}", file=str(p))
-
-
-class _Rejoined:
-    """A byte stream's first bytes, read already, put back in front of the rest (for a stream
-    that cannot seek back: a pipe)."""
-
-    def __init__(self, head: bytes, rest: Any) -> None:
-        self._head, self._rest = head, rest
-
-    def read(self, n: int | None = -1) -> bytes:
-        """Up to ``n`` bytes (all that are left when ``n`` is None or negative)."""
-        if not self._head:
-            return bytes(self._rest.read(n))
-        if n is None or n < 0:
-            out, self._head = self._head + self._rest.read(), b""
-            return bytes(out)
-        out, self._head = self._head[:n], self._head[n:]
-        return out
-
-
-def _take_head(stream: Any) -> tuple[bytes, _Rejoined]:
-    """The first ``_HEAD`` bytes of ``stream`` (fewer only at its end), however few each read of a
-    pipe gives, and the stream with them put back."""
-    head = b""
-    while len(head) < _HEAD:
-        more = stream.read(_HEAD - len(head))
-        if not more:
-            break
-        head += more
-    return head, _Rejoined(head, stream)
-
-
-@contextmanager
-def _open_dump(p: Path) -> Iterator[BinaryIO]:
-    """``p`` opened for reading bytes, decompressed if it is gzip (by its leading bytes, not its name).
-
-    The leading bytes are read, not sought back over: a pipe (``--data <(7z e -so ...)``,
-    /dev/stdin) cannot seek, and gives them in as many pieces as its writer wrote.
-
-    Raises:
-        InvalidInput: ``p`` is another kind of archive, or one gzip-compressed (saying
-            which, and how to extract ``Badges.xml``).
-        OSError: ``p`` cannot be opened.
-    """
-    with p.open("rb") as raw:
-        head, stream = _take_head(raw)
-        what = _archive(head, p.name)
-        if what is not None:
-            raise InvalidInput(what, file=str(p))
-        if head.startswith(_GZIP):
-            with gzip.GzipFile(fileobj=cast(BinaryIO, stream), mode="rb") as unzipped:
-                inner_head, inner = _take_head(unzipped)
-                what = _archive(inner_head, p.name)  # e.g. a .tar.gz
-                if what is not None:
-                    raise InvalidInput(f"gzip-compressed {what}", file=str(p))
-                yield cast(BinaryIO, inner)
-        else:
-            yield cast(BinaryIO, stream)
 
 
 def _record(line: int, attrs: dict[str, str]) -> int | str:
@@ -407,8 +329,9 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
         One ``SEAward`` per row, ordered by ``Date`` then ``Id``.
 
     Raises:
-        InvalidInput: ``site`` is no site key; the file cannot be read, is an archive other than gzip
-            (saying how to extract ``Badges.xml``) or is not well-formed XML,
+        InvalidInput: ``site`` is no site key; the file cannot be read, is an archive or compressed
+            other than by gzip (saying what it is, with a command that gets ``Badges.xml`` out of it:
+            ``stackexchange_archives.open_dump``) or is not well-formed XML,
             its root is not ``<badges>``, a row breaks the row shape (a missing
             attribute, an ``Id``, ``UserId`` or ``Class`` not written as a whole
             number, ``Class`` not 1-3 when given, ``TagBased`` not ``True``/``False``
@@ -440,14 +363,14 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
         first_line[row.Id] = line
         awards.append(SEAward(
             row_id=row.Id, user_id=row.UserId, learner_id=f"se-{site}-{row.UserId}",
-            name=row.Name, badge_class=row.Class, tag_based=bool(row.TagBased), awarded_on=row.Date,
+            name=row.Name, badge_class=row.Class, tag_based=bool(row.TagBased), awarded_on=row.Date, line=line,
         ))
         if row.Class is None:
             state["old"] = True
 
     parser.StartElementHandler = start
     try:
-        with _open_dump(p) as fh:
+        with open_dump(p) as fh:
             parser.ParseFile(fh)
     except expat.ExpatError as exc:
         raise InvalidInput(f"not well-formed XML: {expat.ErrorString(exc.code)} (column {exc.offset + 1})",

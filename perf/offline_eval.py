@@ -22,7 +22,7 @@ from typing import Any
 from colearn.data import bundled
 from colearn.errors import InvalidInput
 from colearn.ingest.spine import read_spine, spine_cell_rows
-from colearn.ingest.stackexchange import (ARCHIVE_SUFFIXES, DUMP_NAMES, HOST_SUFFIXES, SitePlan, badges_file, checked_site, find_dump,
+from colearn.ingest.stackexchange import (ARCHIVE_SUFFIXES, DUMP_NAMES, HOST_SUFFIXES, KEEP_ONE, SitePlan, badges_file, checked_site, find_dump,
                                           load_mapping, plan_stackexchange, site_key, skipped_archives)
 from colearn.perf.eval_output import check_reports, fallbacks_markdown, markdown_cell, written
 from colearn.recommender.evaluation import MIN_BADGES, PROTOCOLS, temporal_leave_last_out, validation_awards
@@ -109,7 +109,8 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
     Anything that looks like a dump but would not be read refuses the whole suite before
     anything is read (one error listing every such file and what to do): in a site folder
     without a readable dump, an archive, another ``.xml`` file or a ``Badges.xml`` that is no
-    file; at the top, a ``Badges.xml`` or an archive, unless the archive's name gives the key
+    file; two or more files that could each be a site's dump (``Badges.xml`` beside
+    ``Badges.xml.gz`` or ``badges.xml``: none is read); at the top, a ``Badges.xml`` or an archive, unless the archive's name gives the key
     of a site read from its own folder (its source: listed in ``passed_over``).
 
     Returns:
@@ -130,6 +131,7 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
                            file=str(root))
     found: dict[str, Path] = {}
     unread: list[str] = []
+    files = 0  # files not read: an item of ``unread`` may name several
     loose: list[str] = []
     dump_names = {n.lower() for n in DUMP_NAMES}
     loose_archives = set(skipped_archives(root))
@@ -139,11 +141,18 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
         if not sub.is_dir():
             if sub.name.lower() in dump_names:
                 unread.append(_unread("", sub.name, "not inside a <site> folder"))
+                files += 1
             elif sub.name in loose_archives:
                 loose.append(sub.name)
             continue
         dump, missed = find_dump(sub)
-        unread += [_unread(sub.name, name, why) for name, why in missed]
+        for names, why in missed:
+            if why == KEEP_ONE:  # one item for the folder, naming each file once
+                unread.append(f"{' and '.join(f'{sub.name}/{n}' for n in names)} ({len(names)} files that could "
+                              "each be the site's dump: keep one)")
+            else:
+                unread.append(_unread(sub.name, names[0], why))
+            files += len(names)
         if dump is None:
             continue
         key = site_key(sub.name)
@@ -162,8 +171,9 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
             passed_over.append(f"{name} (an archive; site {key} was read from {found[key].parent.name}/)")
         else:
             unread.append(_unread("", name, "an archive"))
+            files += 1
     if unread:
-        raise InvalidInput(f"{len(unread)} file(s) that look like Stack Exchange dumps would not be read, so "
+        raise InvalidInput(f"{files} file(s) that look like Stack Exchange dumps would not be read, so "
                            f"no site was read: {'; '.join(unread)}. Fix them, or move them out of {folder}, "
                            "then run again", file=str(folder))
     if not found:
@@ -259,8 +269,13 @@ def require_cases(awards: Sequence[Sequence[Any]], site: str, path: Path | str, 
     most = max((len(b) for b in held.values()), default=0)
     split = " on the validation split" if validation else ""
     raise InvalidInput(f"site '{site}': no learner holds {need} or more distinct badges, so there is nothing "
-                       f"to evaluate{split} ({len(awards):,} rows, {len(held):,} learners, at most {most} "
-                       "distinct badges each)", file=str(path))
+                       f"to evaluate{split} ({_many(len(awards), 'row')}, {_many(len(held), 'learner')}, at most "
+                       f"{_many(most, 'distinct badge')} each)", file=str(path))
+
+
+def _many(n: int, thing: str) -> str:
+    """``n`` things, the noun in the singular for one: ``1 row``, ``1,024 rows``."""
+    return f"{n:,} {thing}{'' if n == 1 else 's'}"
 
 
 def martial_arts() -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]]]:

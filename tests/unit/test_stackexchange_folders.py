@@ -28,16 +28,47 @@ def test_a_dump_named_in_another_letter_case_is_read(tmp_path: Path, name: str) 
     assert [s.name for s in read.sites] == ["ai"] and read.paths["ai"] == dump and read.passed_over == []
 
 
-def test_the_exact_name_wins_and_two_other_cases_are_refused(tmp_path: Path) -> None:
-    exact = put(tmp_path / "ai" / "Badges.xml")
-    put(tmp_path / "ai" / "badges.xml", small_ai(10))
-    assert badges_file(exact.parent) == exact
-    exact.unlink()
-    put(tmp_path / "ai" / "BADGES.XML")
-    with pytest.raises(InvalidInput, match="2 files named Badges.xml in different letter case"):
-        badges_file(exact.parent)
-    with pytest.raises(InvalidInput, match=r"ai/BADGES\.XML .*ai/badges\.xml "):
-        read_suite(tmp_path)
+@pytest.mark.parametrize("names", [
+    ("Badges.xml", "Badges.xml.gz"),  # the tester's folder: one site's dump twice, plain and gzipped
+    ("Badges.xml", "badges.xml.GZ"),
+    ("BADGES.XML", "Badges.XML.gz"),
+    ("Badges.xml", "badges.xml"),  # the exact name no longer wins: either could be the one meant
+    ("BADGES.XML", "badges.xml"),
+    ("Badges.xml", "Badges.xml.gz", "badges.xml"),
+])
+def test_a_folder_with_more_than_one_possible_dump_is_refused_naming_each_once(tmp_path: Path,
+                                                                             names: tuple[str, ...]) -> None:
+    for i, name in enumerate(names):
+        put(tmp_path / "beer" / name, rows=10 + i)
+    listed = sorted(names)
+    with pytest.raises(InvalidInput) as err:
+        badges_file(tmp_path / "beer")  # --data a folder
+    text = str(err.value)
+    assert err.value.file == str(tmp_path / "beer")
+    assert f"holds {len(names)} files that could each be the site's dump" in text and "keep one" in text
+    shown = ", ".join(listed[:-1]) + f" and {listed[-1]}"  # each named once, said once
+    assert text == (f"{tmp_path / 'beer'}: the folder holds {len(names)} files that could each be the site's dump, "
+                    f"{shown} (Badges.xml or Badges.xml.gz in any letter case): keep one, move or delete the others")
+    with pytest.raises(InvalidInput) as err:
+        data_site(tmp_path / "beer", "beer")
+    assert "keep one" in str(err.value)
+    with pytest.raises(InvalidInput) as err:
+        read_suite(tmp_path)  # --suite
+    text = str(err.value)
+    assert f"{len(names)} file(s) that look like Stack Exchange dumps would not be read" in text
+    assert " and ".join(f"beer/{n}" for n in listed) + f" ({len(names)} files that could each be" in text
+    assert all(text.count(f"beer/{name} ") == 1 for name in names) and text.count("keep one") == 1
+    for name in names[1:]:
+        (tmp_path / "beer" / name).unlink()
+    assert badges_file(tmp_path / "beer") == tmp_path / "beer" / names[0]  # one left: read
+    assert read_suite(tmp_path).paths == {"beer": tmp_path / "beer" / names[0]}
+
+
+def test_a_dump_beside_a_dangling_link_of_a_dump_name_is_refused(tmp_path: Path) -> None:
+    put(tmp_path / "ai" / "badges.xml")
+    (tmp_path / "ai" / "Badges.xml").symlink_to(tmp_path / "nowhere.xml")
+    with pytest.raises(InvalidInput, match=r"2 files that could each be the site's dump, Badges\.xml and badges\.xml"):
+        badges_file(tmp_path / "ai")
 
 
 def _zip(path: Path) -> None:

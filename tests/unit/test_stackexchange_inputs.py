@@ -7,8 +7,10 @@ Every case starts from a real bundled dump (``data/stackexchange``) with one thi
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import logging
+import lzma
 import re
 import shutil
 import time
@@ -229,29 +231,125 @@ def _tar(p: Path, gz: bool = False) -> None:
         t.add(AI, "Badges.xml")
 
 
+
+
+def _tar_with(compress: Callable[[bytes], bytes]) -> Callable[[Path], None]:
+    def make(p: Path) -> None:
+        plain = p.with_name("plain.tar")
+        _tar(plain)
+        p.write_bytes(compress(plain.read_bytes()))
+        plain.unlink()
+    return make
+
+
+def _zstd(data: bytes) -> bytes:
+    """``data`` in one zstd frame of raw blocks (no zstd module in the standard library here)."""
+    out = b"\x28\xb5\x2f\xfd" + bytes([0xA0]) + len(data).to_bytes(4, "little")  # single segment, 4-byte size
+    chunks = [data[i:i + 100_000] for i in range(0, len(data), 100_000)] or [b""]
+    for i, chunk in enumerate(chunks):
+        header = (len(chunk) << 3) | (1 if i == len(chunks) - 1 else 0)  # a raw block; the last one flagged
+        out += header.to_bytes(3, "little") + chunk
+    return out
+
+
 _SEVEN_Z = b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(64)
+_XML = AI.read_bytes
 
 
 @pytest.mark.parametrize(("name", "make", "kind", "how"), [
-    ("ai.stackexchange.com.zip", _zip, "zip archive", "unzip ai.stackexchange.com.zip Badges.xml"),
-    ("Badges.xml.bz2", lambda p: p.write_bytes(bz2.compress(AI.read_bytes())), "bzip2", "bunzip2 -k Badges.xml.bz2"),
-    ("ai.stackexchange.com.7z", lambda p: p.write_bytes(b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(64)), "7z archive",
-     "7z x ai.stackexchange.com.7z Badges.xml"),
-    ("Badges.xml", lambda p: p.write_bytes(b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(64)), "7z archive",
-     "mv Badges.xml Badges.xml.7z && 7z x Badges.xml.7z Badges.xml"),
-    ("ai.tar", _tar, "tar archive", "tar -xf ai.tar Badges.xml"),
-    ("ai.tar.gz", lambda p: _tar(p, gz=True), "gzip-compressed a tar archive", "tar -xf ai.tar.gz Badges.xml"),
-    ("ai.7z.gz", lambda p: p.write_bytes(gzip.compress(_SEVEN_Z)), "gzip-compressed a 7z archive",
-     "7z x ai.7z.gz Badges.xml"),
+    ("ai.stackexchange.com.zip", _zip, "a zip archive", "unzip {d}/ai.stackexchange.com.zip '*Badges.xml' -d {d}"),
+    ("Badges.xml.bz2", lambda p: p.write_bytes(bz2.compress(_XML())), "a bzip2-compressed file",
+     "bzip2 -dc {d}/Badges.xml.bz2 > {d}/Badges.xml"),
+    ("ai.xml.xz", lambda p: p.write_bytes(lzma.compress(_XML())), "an xz-compressed file",
+     "xz -dc {d}/ai.xml.xz > {d}/ai.xml"),
+    ("ai.xml.zst", lambda p: p.write_bytes(_zstd(_XML())), "a zstd-compressed file",
+     "zstd -dc {d}/ai.xml.zst > {d}/ai.xml"),
+    ("ai.stackexchange.com.7z", lambda p: p.write_bytes(_SEVEN_Z), "a 7z archive",
+     "7z x {d}/ai.stackexchange.com.7z Badges.xml -o{d}"),
+    ("Badges.xml", lambda p: p.write_bytes(_SEVEN_Z), "a 7z archive",
+     "mv {d}/Badges.xml {d}/Badges.xml.7z && 7z x {d}/Badges.xml.7z Badges.xml -o{d}"),
+    ("ai.tar", _tar, "a tar archive", "tar -xf {d}/ai.tar -C {d} --wildcards '*Badges.xml'"),
+    ("ai.tar.gz", lambda p: _tar(p, gz=True), "a gzip-compressed tar archive",
+     "tar -xf {d}/ai.tar.gz -C {d} --wildcards '*Badges.xml'"),
+    ("ai.tar.bz2", _tar_with(bz2.compress), "a bzip2-compressed tar archive",
+     "tar -xf {d}/ai.tar.bz2 -C {d} --wildcards '*Badges.xml'"),
+    ("ai.tar.xz", _tar_with(lzma.compress), "an xz-compressed tar archive",
+     "tar -xf {d}/ai.tar.xz -C {d} --wildcards '*Badges.xml'"),
+    ("ai.tar.zst", _tar_with(_zstd), "a zstd-compressed tar archive",
+     "tar -xf {d}/ai.tar.zst -C {d} --wildcards '*Badges.xml'"),
+    ("Badges.xml.gz", _tar_with(lzma.compress), "an xz-compressed tar archive",
+     "mv {d}/Badges.xml.gz {d}/Badges.xml.tar.xz && tar -xf {d}/Badges.xml.tar.xz -C {d} --wildcards '*Badges.xml'"),
+    ("ai.7z.gz", lambda p: p.write_bytes(gzip.compress(_SEVEN_Z)), "a gzip-compressed 7z archive",
+     "gzip -dc {d}/ai.7z.gz > {d}/ai.7z && 7z x {d}/ai.7z Badges.xml -o{d}"),
+    ("ai.zip.xz", lambda p: (_zip(p), p.write_bytes(lzma.compress(p.read_bytes()))), "an xz-compressed zip archive",
+     "xz -dc {d}/ai.zip.xz > {d}/ai.zip && unzip {d}/ai.zip '*Badges.xml' -d {d}"),
 ])
 def test_an_archive_is_refused_saying_what_it_is_and_how_to_extract(tmp_path: Path, name: str, make: object,
                                                                    kind: str, how: str) -> None:
+    """Each kind named in words that read, with a command that gets Badges.xml out of that kind (a
+    compressed tar: one tar command, not a decompression that leaves a tar), naming the file as given."""
     p = tmp_path / name
     make(p)  # type: ignore[operator]
     with pytest.raises(InvalidInput) as err:
         read_badges_xml(p, "ai")
-    assert err.value.file == str(p) and kind in str(err.value) and f"`{how}`" in str(err.value)
-    assert "not well-formed" not in str(err.value)
+    assert err.value.file == str(p) and str(err.value).startswith(f"{p}: {kind}, not XML: ")
+    assert f"`{how.format(d=tmp_path)}`" in str(err.value)
+    assert "not well-formed" not in str(err.value) and "compressed a " not in str(err.value)
+
+
+def test_an_empty_zip_is_said_to_hold_nothing(tmp_path: Path) -> None:
+    p = tmp_path / "ai.zip"
+    zipfile.ZipFile(p, "w").close()
+    with pytest.raises(InvalidInput, match="an empty zip archive, not XML: it holds no file, so no Badges.xml"):
+        read_badges_xml(p, "ai")
+
+
+@pytest.mark.parametrize(("make", "how"), [
+    (_zip, "unzip ARCHIVE '*Badges.xml'"),
+    (lambda p: p.write_bytes(_SEVEN_Z), "7z x ARCHIVE Badges.xml"),
+    (lambda p: p.write_bytes(lzma.compress(_XML())), "xz -dc ARCHIVE > Badges.xml"),
+    (_tar_with(lzma.compress), "tar -xf ARCHIVE --wildcards '*Badges.xml'"),
+])
+def test_an_archive_read_from_a_pipe_is_refused_with_a_command_that_names_no_fd(
+        tmp_path: Path, make: Callable[[Path], None], how: str) -> None:
+    """``--data <(cat b.7z)``: the pipe's name (``/dev/fd/63``, ``63``) is no file to extract from."""
+    import os
+    import threading
+
+    source = tmp_path / "b.bin"
+    make(source)
+    fifo = tmp_path / "63"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with fifo.open("wb") as fh, contextlib.suppress(BrokenPipeError):
+            fh.write(source.read_bytes())
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        with pytest.raises(InvalidInput) as err:
+            read_badges_xml(fifo, "ai")
+    finally:
+        writer.join()
+    text = str(err.value)
+    assert f"`{how}`, where ARCHIVE is the file that was fed into {fifo} (a pipe" in text
+    assert "save what fed it to a file first" in text and " 63 " not in text and "63`" not in text
+
+
+def test_an_archive_on_redirected_standard_input_is_refused_naming_no_dev_path(tmp_path: Path) -> None:
+    """``--data /dev/stdin < b.zip``: /dev/stdin is then a regular file, but no name to give unzip."""
+    import subprocess
+    import sys
+
+    _zip(tmp_path / "b.zip")
+    code = ("import sys; from colearn.ingest.stackexchange import read_badges_xml\n"
+            "try: read_badges_xml('/dev/stdin', 'ai')\nexcept Exception as e: print(e)")
+    with (tmp_path / "b.zip").open("rb") as stdin:
+        out = subprocess.run([sys.executable, "-c", code], stdin=stdin, capture_output=True, text=True,
+                             check=True).stdout
+    assert "a zip archive, not XML" in out and "`unzip ARCHIVE '*Badges.xml'`, where ARCHIVE is" in out
+    assert "unzip /dev" not in out and "-d /dev" not in out
 
 
 def test_a_folder_without_a_dump_names_its_archives(tmp_path: Path) -> None:
@@ -359,7 +457,9 @@ def test_a_site_without_cases_names_the_site_file_and_rows(tmp_path: Path, rows:
     awards = plan_stackexchange(p, "ai").awards()
     with pytest.raises(InvalidInput) as err:
         require_cases(awards, "ai", p)
-    assert err.value.file == str(p) and "site 'ai'" in str(err.value) and f"({rows} rows" in str(err.value)
+    assert err.value.file == str(p) and "site 'ai'" in str(err.value)
+    assert ("(0 rows, 0 learners, at most 0 distinct badges each)" if rows == 0 else
+            "(1 row, 1 learner, at most 1 distinct badge each)") in str(err.value)
     require_cases(plan_stackexchange(AI, "ai").awards(), "ai", AI, validation=True)
 
 
@@ -399,6 +499,9 @@ def test_two_names_that_give_one_id_are_refused_naming_both_and_the_dump(tmp_pat
         plan_stackexchange(p.parent, "ai")  # the folder given: the error names the file read
     assert shown in str(err.value) and "se-ai-informed" in str(err.value)
     assert err.value.file == str(p) and err.value.field == "Name"
+    # the row where the second name first appears (the last line), and the first name's first row
+    assert err.value.record == "row Id 999999 (line 3293)"
+    assert "'Informed' on row Id 1 (line 3)" in str(err.value)
 
 
 def test_look_alike_names_that_give_one_id_are_shown_by_code_point(tmp_path: Path) -> None:
@@ -407,6 +510,40 @@ def test_look_alike_names_that_give_one_id_are_shown_by_code_point(tmp_path: Pat
     with pytest.raises(InvalidInput) as err:
         plan_stackexchange(dump(tmp_path, add_rows(ai_text(), rows)), "ai")
     assert "'Caf\\xe9' and 'Cafe\\u0301'" in str(err.value)
+
+
+@pytest.mark.parametrize(("text", "holds"), [
+    ("- a\n- b\n", "a list of 2 items"),
+    ('<?xml version="1.0"?>\n<badges>\n  <row Id="1" />\n</badges>\n', "a string ('<?xml version="),
+    ("", "nothing (an empty file)"),
+    ("42\n", "a number"),
+])
+def test_a_mapping_that_is_no_yaml_mapping_says_what_it_holds(tmp_path: Path, text: str, holds: str) -> None:
+    from colearn.ingest.spine import read_spine
+    from colearn.ingest.stackexchange import load_mapping
+
+    p = tmp_path / "m2.yaml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidInput) as err:
+        load_mapping(p)
+    assert err.value.file == str(p) and "valid dictionary" not in str(err.value)
+    assert "must be a YAML mapping of version, themes, sites, tag_badges, fallback, badges" in str(err.value)
+    assert f"but holds {holds}" in str(err.value)
+    with pytest.raises(InvalidInput, match="mapping of framework, layers, domains, destinations") as err:
+        read_spine(p)  # the spine file is read the same way
+    assert f"but holds {holds}" in str(err.value)
+
+
+def test_a_mapping_section_that_is_no_mapping_says_what_it_holds(tmp_path: Path) -> None:
+    from colearn.ingest.stackexchange import default_mapping_path, load_mapping
+
+    text = default_mapping_path().read_text(encoding="utf-8")
+    p = tmp_path / "m.yaml"
+    p.write_text(text.replace("\nbadges:\n", "\nbadges:\n  - Informed\n  - Editor\nunused:\n", 1), encoding="utf-8")
+    with pytest.raises(InvalidInput) as err:
+        load_mapping(p)
+    assert "badges: should be a mapping of key: value, got a list of 2 items" in str(err.value)
+    assert "valid dictionary" not in str(err.value) and err.value.file == str(p)
 
 
 def test_the_fallback_table_keeps_one_row_per_badge_whatever_its_name(tmp_path: Path) -> None:
