@@ -359,7 +359,7 @@ def test_a_site_without_cases_names_the_site_file_and_rows(tmp_path: Path, rows:
     awards = plan_stackexchange(p, "ai").awards()
     with pytest.raises(InvalidInput) as err:
         require_cases(awards, "ai", p)
-    assert err.value.file == str(p) and "site 'ai'" in str(err.value) and f"({rows} rows" in str(err.value)
+    assert err.value.file == str(p) and "site 'ai'" in str(err.value) and f"({rows} row{'s' * (rows != 1)}," in str(err.value)
     require_cases(plan_stackexchange(AI, "ai").awards(), "ai", AI, validation=True)
 
 
