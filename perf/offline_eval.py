@@ -164,8 +164,10 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
         else:
             unread.append(_unread("", name, "an archive"))
     if unread:
-        raise InvalidInput(f"{len(unread)} file(s) that look like Stack Exchange dumps would not be read, so "
-                           f"no site was read: {'; '.join(unread)}. Fix them, or move them out of {folder}, "
+        look, them = (("looks like a Stack Exchange dump", "it") if len(unread) == 1 else
+                      ("look like Stack Exchange dumps", "them"))
+        raise InvalidInput(f"{counted(len(unread), 'file')} that {look} would not be read, so "
+                           f"no site was read: {'; '.join(unread)}. Fix {them}, or move {them} out of {folder}, "
                            "then run again", file=str(folder))
     if not found:
         raise InvalidInput(f"no <site>/Badges.xml (or Badges.xml.gz) under {folder}; a dump's archive "

@@ -74,9 +74,9 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
     """The report as markdown text."""
     models = result["models"]
     lines = [f"# {title}", "",
-             f"Temporal leave-last-out ({result['split']} split): {result['n_cases']:,} held-out learners "
-             f"(at least 3 distinct badges), {result['n_awards']:,} awards, {result['n_badges']} badges, "
-             f"{result['n_learners']:,} learners. Mean [95% bootstrap interval]; ties count against the "
+             f"Temporal leave-last-out ({result['split']} split): {counted(result['n_cases'], 'held-out learner')} "
+             f"(at least 3 distinct badges), {counted(result['n_awards'], 'award')}, "
+             f"{counted(result['n_badges'], 'badge')}, {counted(result['n_learners'], 'learner')}. Mean [95% bootstrap interval]; ties count against the "
              "held-out badge; every score uses only awards before the held-out one. " + COVERAGE_INTERVAL, "",
              f"The learned ranker was refitted {counted(len(result['checkpoints']), 'time', 'times')} on earlier "
              "events only "
@@ -86,7 +86,8 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
                 "the bag: "
                 f"{', '.join(result['pooled_sites'])}"
                 if result.get("pooled_sites") else "") + "); "
-             f"{result['fallback_cases']} cases came before enough training events and were scored by the "
+             f"{counted(result['fallback_cases'], 'case')} came before enough training events and "
+             f"{'was' if result['fallback_cases'] == 1 else 'were'} scored by the "
              "hand-weighted blend.", "",
              "| model | " + " | ".join(m.upper() for m in METRICS) + " |",
              "|---|" + "---|" * len(METRICS)]
@@ -104,7 +105,7 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
               f"- Catalogue coverage@10: {ours['coverage@10']['mean']:.3f}.",
               f"- The guard (the learned model against each single signal on the latest fifth of the "
               f"training events before each refit) served one signal instead for "
-              f"{result.get('served_signal_cases', 0):,} of the {result['n_cases']:,} cases"
+              f"{result.get('served_signal_cases', 0):,} of the {counted(result['n_cases'], 'case')}"
               + (f" ({', '.join(sorted({g['serve'] for g in result.get('guard', []) if g['serve'] != 'ranker'}))})"
                  if result.get('served_signal_cases') else "") + ".",
               f"- Ranker hyperparameters: `{json.dumps(result['ranker_params'], sort_keys=True)}`."]

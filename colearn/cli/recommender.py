@@ -101,7 +101,9 @@ def _all_won(summary: dict[str, Any]) -> bool:
 
 
 def _print_site(result: dict[str, Any], site: str, protocol: str) -> None:
-    table = Table(title=f"{site}: {result['n_cases']:,} held-out learners, protocol {protocol}, "
+    from colearn.recommender.report import counted
+
+    table = Table(title=f"{site}: {counted(result['n_cases'], 'held-out learner')}, protocol {protocol}, "
                         "mean [95% bootstrap interval]")
     metrics = list(next(iter(result["models"].values())))
     table.add_column("model")

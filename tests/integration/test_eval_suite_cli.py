@@ -94,6 +94,8 @@ def test_misnamed_and_unreadable_site_folders_refuse_the_suite_before_any_work(t
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert result.stdout == "" and len(result.stderr.splitlines()) == 1
     assert "delta/delta.zip (an archive: extract Badges.xml from it into delta)" in result.stderr
+    assert ": 1 file that looks like a Stack Exchange dump would not be read" in result.stderr
+    assert "Fix it, or move it out of" in result.stderr
     assert "not read" not in result.stderr and canned["calls"] == 0 and not reports.exists()
     (suite / "delta" / "delta.zip").unlink()
     result = runner.invoke(app, ["eval", "--suite", str(suite), "--no-prior", "--reports", str(reports), "--json"])

@@ -91,8 +91,11 @@ def test_a_site_without_cases_is_too_few_cases_with_its_reason_and_no_numbers(mo
 
 
 def test_counts_take_their_noun_and_coverage_intervals_are_explained() -> None:
-    one = {**site_result(), "checkpoints": [100], "pooled_sites": ["beta"], "n_prior_groups": 2000}
+    one = {**site_result(n_cases=1), "checkpoints": [100], "pooled_sites": ["beta"], "n_prior_groups": 2000,
+           "fallback_cases": 1, "n_badges": 1}
     md = report.markdown(one, "t")
+    assert "1 held-out learner (" in md and ", 1 badge," in md and "1 case came" in md and "and was scored" in md
+    assert "of the 1 case." in md
     assert "refitted 1 time on" in md and "1 times" not in md and "from 1 other site," in md
     two = {**site_result(), "pooled_sites": ["beta", "gamma"], "n_prior_groups": 4000}
     assert "refitted 2 times on" in report.markdown(two, "t") and "2 other sites," in report.markdown(two, "t")

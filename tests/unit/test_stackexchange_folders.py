@@ -69,7 +69,7 @@ def test_a_suite_with_site_folders_it_would_not_read_is_refused_naming_each(
         read_suite(tmp_path)
     text = str(err.value)
     assert err.value.file == str(tmp_path) and "\n" not in text
-    assert "3 file(s) that look like Stack Exchange dumps would not be read" in text
+    assert "3 files that look like Stack Exchange dumps would not be read" in text
     assert "cs/Badges.xml (cannot be read)" in text
     assert "delta/delta.zip (an archive: extract Badges.xml from it into delta)" in text
     assert "eps/Posts.xml (not named Badges.xml: rename it to Badges.xml" in text
