@@ -25,7 +25,8 @@ from colearn.ingest.spine import read_spine, spine_cell_rows
 from colearn.ingest.stackexchange import (ARCHIVE_SUFFIXES, DUMP_NAMES, HOST_SUFFIXES, KEEP_ONE, SitePlan, badges_file, checked_site, find_dump,
                                           load_mapping, plan_stackexchange, site_key, skipped_archives)
 from colearn.perf.eval_output import check_reports, fallbacks_markdown, markdown_cell, written
-from colearn.recommender.evaluation import MIN_BADGES, PROTOCOLS, temporal_leave_last_out, validation_awards
+from colearn.recommender.evaluation import MIN_BADGES, checked_protocol, temporal_leave_last_out, validation_awards
+from colearn.recommender.report import counted
 from colearn.recommender.suite import Site, prior_to_replay, run_suite
 
 #: Ranker refits per site in ``eval --suite`` (each is two fits: the guard's and the served one).
@@ -173,8 +174,10 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
             unread.append(_unread("", name, "an archive"))
             files += 1
     if unread:
-        raise InvalidInput(f"{files} file(s) that look like Stack Exchange dumps would not be read, so "
-                           f"no site was read: {'; '.join(unread)}. Fix them, or move them out of {folder}, "
+        look, them = (("looks like a Stack Exchange dump", "it") if files == 1 else
+                      ("look like Stack Exchange dumps", "them"))
+        raise InvalidInput(f"{counted(files, 'file')} that {look} would not be read, so "
+                           f"no site was read: {'; '.join(unread)}. Fix {them}, or move {them} out of {folder}, "
                            "then run again", file=str(folder))
     if not found:
         raise InvalidInput(f"no <site>/Badges.xml (or Badges.xml.gz) under {folder}; a dump's archive "
@@ -246,10 +249,35 @@ def data_site(data: Path | None, site: str | None) -> tuple[Path, str]:
     return path, key
 
 
-def require_cases(awards: Sequence[Sequence[Any]], site: str, path: Path | str, *, validation: bool = False) -> None:
-    """Check that a site has evaluation cases: ``evaluation.temporal_leave_last_out`` finds one
-    (of ``validation_awards`` on the validation split), i.e. a learner with ``MIN_BADGES``
+def case_shortage(awards: Sequence[Sequence[Any]], *, validation: bool = False) -> dict[str, Any] | None:
+    """Why a site has no evaluation cases, or None when it has one: ``evaluation.temporal_leave_last_out``
+    finds none (of ``validation_awards`` on the validation split) when no learner holds ``MIN_BADGES``
     distinct badges (one more on the validation split, whose cases lose their test badge first).
+
+    Args:
+        awards: ``(learner_id, badge_id, ...)`` rows (``SitePlan.awards()``).
+
+    Returns:
+        None, or ``{"n_cases": 0, "n_rows", "n_learners", "most_distinct_badges", "reason"}``, the
+        reason in words (``"no learner holds 3 or more distinct badges (0 rows, 0 learners, at most 0
+        distinct badges each)"``).
+    """
+    if temporal_leave_last_out(validation_awards(awards) if validation else awards):
+        return None
+    need = MIN_BADGES + (1 if validation else 0)  # the validation split first drops each case's test badge
+    held: dict[Any, set[Any]] = {}
+    for row in awards:
+        held.setdefault(row[0], set()).add(row[1])
+    most = max((len(b) for b in held.values()), default=0)
+    split = " on the validation split" if validation else ""
+    reason = (f"no learner holds {need} or more distinct badges{split} ({counted(len(awards), 'row')}, "
+              f"{counted(len(held), 'learner')}, at most {counted(most, 'distinct badge')} each)")
+    return {"n_cases": 0, "n_rows": len(awards), "n_learners": len(held), "most_distinct_badges": most,
+            "reason": reason}
+
+
+def require_cases(awards: Sequence[Sequence[Any]], site: str, path: Path | str, *, validation: bool = False) -> None:
+    """Check that a site has evaluation cases (``case_shortage`` finds none missing).
 
     Args:
         awards: ``(learner_id, badge_id, ...)`` rows (``SitePlan.awards()``).
@@ -260,22 +288,9 @@ def require_cases(awards: Sequence[Sequence[Any]], site: str, path: Path | str, 
         InvalidInput: no such learner (naming the site and the file, with the rows,
             learners and the most distinct badges any learner holds).
     """
-    if temporal_leave_last_out(validation_awards(awards) if validation else awards):
-        return
-    need = MIN_BADGES + (1 if validation else 0)  # the validation split first drops each case's test badge
-    held: dict[Any, set[Any]] = {}
-    for row in awards:
-        held.setdefault(row[0], set()).add(row[1])
-    most = max((len(b) for b in held.values()), default=0)
-    split = " on the validation split" if validation else ""
-    raise InvalidInput(f"site '{site}': no learner holds {need} or more distinct badges, so there is nothing "
-                       f"to evaluate{split} ({_many(len(awards), 'row')}, {_many(len(held), 'learner')}, at most "
-                       f"{_many(most, 'distinct badge')} each)", file=str(path))
-
-
-def _many(n: int, thing: str) -> str:
-    """``n`` things, the noun in the singular for one: ``1 row``, ``1,024 rows``."""
-    return f"{n:,} {thing}{'' if n == 1 else 's'}"
+    short = case_shortage(awards, validation=validation)
+    if short is not None:
+        raise InvalidInput(f"site '{site}': {short['reason']}, so there is nothing to evaluate", file=str(path))
 
 
 def martial_arts() -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]]]:
@@ -326,7 +341,8 @@ def evaluate_site(data: Path | None, site: str | None, mapping: Path | None = No
         mapping: the badge-to-spine mapping; default the bundled one.
         prior: ``temporal``: pool the bundled development suite's training events
             (read with the bundled mapping; ``mapping`` maps this site only).
-        progress: with ``prior``, told ``(what, stages done, stages in all)`` as each stage starts.
+        progress: told ``(what, stages done, stages in all)`` as each stage starts (one stage
+            without ``prior`` and for ``global``), and ``("done", all, all)`` at the end.
 
     Returns:
         The evaluation's result dict with ``"data"``, ``"site"`` and ``"fallbacks"``
@@ -339,8 +355,7 @@ def evaluate_site(data: Path | None, site: str | None, mapping: Path | None = No
             written (naming it; nothing of the run is left); a refused dump or mapping; no site
             key (``data_site``); no learner with enough distinct badges (``require_cases``).
     """
-    if protocol not in PROTOCOLS:
-        raise InvalidInput(f"protocol must be {' or '.join(PROTOCOLS)}, got {protocol!r}")
+    protocol = checked_protocol(protocol)
     cells = spine_cells()
     path, site = data_site(data, site)
     name = site_report_name(site, validation)
@@ -349,6 +364,9 @@ def evaluate_site(data: Path | None, site: str | None, mapping: Path | None = No
     plan = plan_stackexchange(path, site, mapping)
     require_cases(plan.awards(), site, path, validation=validation and protocol == "temporal")
     fallbacks = fallback_rows(plan)
+    tell = progress or (lambda what, done, total: None)
+    if protocol == "global" or not prior:  # one stage
+        tell(f"{'evaluate' if protocol == 'temporal' else 'global protocol'} {site}", 0, 1)
     if protocol == "global":
         from colearn.recommender.evaluation import evaluate
 
@@ -371,6 +389,8 @@ def evaluate_site(data: Path | None, site: str | None, mapping: Path | None = No
         md, png = written(lambda: write_report(result, reports, name, f"colearn eval: {site} ({result['split']} split)",
                                               tail=fallbacks_markdown({site: fallbacks}, always=True)))
         result["report"], result["plot"] = str(md), str(png)
+    if protocol == "global" or not prior:
+        tell("done", 1, 1)
     result["data"] = str(path)
     result["site"] = site
     result["fallbacks"] = fallbacks
@@ -423,6 +443,11 @@ def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, valid
         checkpoints: ranker refits per site; default ``SUITE_CHECKPOINTS``.
         progress: told ``(what, stages done, stages in all)`` as each site's stage starts.
 
+    A site without evaluation cases (``case_shortage``: no learner with enough distinct badges)
+    is not replayed: its entry in ``"sites"`` is ``case_shortage``'s (``n_cases`` 0 and the reason,
+    no ``"models"``), and the report, the plot and the summary call it "too few cases", as any
+    site with fewer than ``benchmark.MIN_CASES_TO_JUDGE`` cases.
+
     Returns:
         ``run_suite``'s dict with ``"seconds"`` (wall time), ``"summary"``
         (``report.suite_summary``), ``"fallbacks"``, ``"passed_over"``, ``"report"`` and ``"plot"``.
@@ -430,15 +455,17 @@ def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, valid
     Raises:
         InvalidInput: ``reports`` cannot take the report (``check_reports``, before any work)
             or a file of it cannot be written (naming it; nothing of the run is left); a
-            refused dump (of the bundled prior suite too); a site without a learner with
-            enough distinct badges (``require_cases``, naming it).
+            refused dump (of the bundled prior suite too); no site with a learner with enough
+            distinct badges (``require_cases``, naming the first site).
     """
     from colearn.recommender.report import suite_summary, write_suite_report
 
     name = suite_report_name(validation)
     check_reports(reports, name)
-    for site in sites:
-        require_cases(site.awards, site.name, (paths or {}).get(site.name, Path(folder) / site.name),
+    short = {site.name: case_shortage(site.awards, validation=validation) for site in sites}
+    scored = [site for site in sites if short[site.name] is None]
+    if not scored:  # nothing at all to evaluate: refused as one site without cases is
+        require_cases(sites[0].awards, sites[0].name, (paths or {}).get(sites[0].name, Path(folder) / sites[0].name),
                       validation=validation)
 
     bundled_dir = bundled("stackexchange")
@@ -446,10 +473,11 @@ def evaluate_suite(folder: Path, sites: list[Site], *, prior: bool = True, valid
     if prior and Path(folder).resolve() != bundled_dir.resolve():
         prior_sites = suite_sites(bundled_dir)
     start = time.perf_counter()
-    stage, done = _stages(progress, sites, prior_sites)
-    suite = run_suite(sites, spine_cells(), prior_sites=prior_sites, validation=validation,
+    stage, done = _stages(progress, scored, prior_sites)
+    suite = run_suite(scored, spine_cells(), prior_sites=prior_sites, validation=validation,
                       checkpoints=checkpoints or SUITE_CHECKPOINTS, progress=stage)
     done()
+    suite["sites"] = {site.name: suite["sites"].get(site.name) or short[site.name] for site in sites}
     suite["seconds"] = round(time.perf_counter() - start, 1)
     tail = fallbacks_markdown(fallbacks or {}, always=False)
     if passed_over:

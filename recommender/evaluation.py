@@ -88,6 +88,18 @@ def ranks_of(scores: Sequence[float] | np.ndarray, held_out: int | Sequence[int]
     return ranks
 
 
+def checked_protocol(protocol: str) -> str:
+    """``protocol`` as one of ``PROTOCOLS``, read in any letter case (``Temporal`` is ``temporal``).
+
+    Raises:
+        InvalidInput: any other value (field ``protocol``: on the command line, ``--protocol``).
+    """
+    said = str(protocol).strip().lower()
+    if said not in PROTOCOLS:
+        raise InvalidInput(f"must be {' or '.join(PROTOCOLS)}, got {protocol!r}", field="protocol")
+    return said
+
+
 def _check_k(k: int) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise InvalidInput(f"k must be an integer >= 1, got {k!r}")
@@ -347,8 +359,7 @@ def per_learner_metrics(
         InvalidInput: unknown protocol or signal name, bad rows, no cases.
     """
     k = _check_k(k)
-    if protocol not in PROTOCOLS:
-        raise InvalidInput(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    protocol = checked_protocol(protocol)
     rows = sorted(_awards(awards), key=award_order_key)
     cases = temporal_leave_last_out(rows, min_badges=min_badges)
     if not cases:
@@ -433,6 +444,7 @@ def evaluate(
     Raises:
         InvalidInput: see ``per_learner_metrics``.
     """
+    protocol = checked_protocol(protocol)
     rows = _awards(awards)
     blend = dict(DEFAULT_WEIGHTS if weights is None else weights)
     per = per_learner_metrics(rows, badge_cells, cells, {"recommender": blend, "popularity": POPULARITY_ONLY},

@@ -37,18 +37,19 @@ def clipped_intervals(models: Mapping[str, Mapping[str, Mapping[str, float]]]) -
             if not v["low"] <= v["mean"] <= v["high"]]
 
 
-def _count(n: int, one: str, many: str) -> str:
-    """``"1 loss"``, ``"2 losses"``: a count with its noun."""
-    return f"{n} {one if n == 1 else many}"
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``"1 loss"``, ``"2 losses"``, ``"1,024 rows"``: a count (with thousands separators) and its
+    noun, ``one`` for 1, else ``many`` (default ``one`` + ``s``)."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def wins_and_losses(summary: Mapping[str, Any]) -> str:
     """``"9 wins, 1 loss"`` from a ``suite_summary`` (``", 1 site with too few cases to judge"`` added when so)."""
-    text = f"{_count(summary['wins'], 'win', 'wins')}, {_count(summary['losses'], 'loss', 'losses')}"
+    text = f"{counted(summary['wins'], 'win', 'wins')}, {counted(summary['losses'], 'loss', 'losses')}"
     if summary.get("ties"):
-        text += f", {_count(summary['ties'], 'tie', 'ties')}"
+        text += f", {counted(summary['ties'], 'tie', 'ties')}"
     if summary.get("unjudged"):
-        text += f", {_count(summary['unjudged'], 'site', 'sites')} with too few cases to judge"
+        text += f", {counted(summary['unjudged'], 'site', 'sites')} with too few cases to judge"
     return text
 
 
@@ -59,6 +60,12 @@ def lift_text(v: Mapping[str, Any]) -> str:
     return f"{v['lift']:+.3f} [{v['lift_low']:+.3f}, {v['lift_high']:+.3f}]"
 
 
+#: Why coverage@10's bootstrap interval lies at or below its estimate (said where the reports explain intervals).
+COVERAGE_INTERVAL = ("Coverage@10's interval lies at or below its estimate: it counts the distinct badges "
+                     "recommended to all the cases, and a resample of the cases (drawn with repeats, so "
+                     "leaving some out) can only reach as many, never more.")
+
+
 def _cell(v: Mapping[str, float]) -> str:
     return f"{v['mean']:.3f} [{v['low']:.3f}, {v['high']:.3f}]"
 
@@ -67,17 +74,20 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
     """The report as markdown text."""
     models = result["models"]
     lines = [f"# {title}", "",
-             f"Temporal leave-last-out ({result['split']} split): {result['n_cases']:,} held-out learners "
-             f"(at least 3 distinct badges), {result['n_awards']:,} awards, {result['n_badges']} badges, "
-             f"{result['n_learners']:,} learners. Mean [95% bootstrap interval]; ties count against the "
-             "held-out badge; every score uses only awards before the held-out one.", "",
-             f"The learned ranker was refitted {len(result['checkpoints'])} times on earlier events only "
+             f"Temporal leave-last-out ({result['split']} split): {counted(result['n_cases'], 'held-out learner')} "
+             f"(at least 3 distinct badges), {counted(result['n_awards'], 'award')}, "
+             f"{counted(result['n_badges'], 'badge')}, {counted(result['n_learners'], 'learner')}. Mean [95% bootstrap interval]; ties count against the "
+             "held-out badge; every score uses only awards before the held-out one. " + COVERAGE_INTERVAL, "",
+             f"The learned ranker was refitted {counted(len(result['checkpoints']), 'time', 'times')} on earlier "
+             "events only "
              f"(training events before each block: {', '.join(f'{n:,}' for n in result['checkpoints'])}"
              + (f"; pooled with {result['n_prior_groups']:,} training events sampled from "
-                f"{len(result['pooled_sites'])} other sites, a sample per booster of the bag: "
+                f"{counted(len(result['pooled_sites']), 'other site', 'other sites')}, a sample per booster of "
+                "the bag: "
                 f"{', '.join(result['pooled_sites'])}"
                 if result.get("pooled_sites") else "") + "); "
-             f"{result['fallback_cases']} cases came before enough training events and were scored by the "
+             f"{counted(result['fallback_cases'], 'case')} came before enough training events and "
+             f"{'was' if result['fallback_cases'] == 1 else 'were'} scored by the "
              "hand-weighted blend.", "",
              "| model | " + " | ".join(m.upper() for m in METRICS) + " |",
              "|---|" + "---|" * len(METRICS)]
@@ -95,7 +105,7 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
               f"- Catalogue coverage@10: {ours['coverage@10']['mean']:.3f}.",
               f"- The guard (the learned model against each single signal on the latest fifth of the "
               f"training events before each refit) served one signal instead for "
-              f"{result.get('served_signal_cases', 0):,} of the {result['n_cases']:,} cases"
+              f"{result.get('served_signal_cases', 0):,} of the {counted(result['n_cases'], 'case')}"
               + (f" ({', '.join(sorted({g['serve'] for g in result.get('guard', []) if g['serve'] != 'ranker'}))})"
                  if result.get('served_signal_cases') else "") + ".",
               f"- Ranker hyperparameters: `{json.dumps(result['ranker_params'], sort_keys=True)}`."]
@@ -173,13 +183,14 @@ SUITE_METRICS = ("ndcg@10", "hr@10", "mrr", "coverage@10")
 def suite_summary(suite: Mapping[str, Any]) -> dict[str, Any]:
     """``{"sites": {name: verdict + coverage + served}, "wins", "losses", "ties", "unjudged", "mean_lift",
     "min_coverage"}``: ``unjudged`` counts the sites with fewer than ``benchmark.MIN_CASES_TO_JUDGE`` cases,
-    which ``mean_lift`` leaves out."""
+    which ``mean_lift`` leaves out. A site not evaluated (no ``"models"``, no case: ``suite_verdicts``)
+    has ``None`` for its numbers and coverage, which ``min_coverage`` leaves out."""
     from colearn.recommender.suite import suite_verdicts
 
     verdicts = suite_verdicts(suite)
     for name, v in verdicts.items():
         r = suite["sites"][name]
-        v["coverage"] = r["models"][FULL]["coverage@10"]["mean"]
+        v["coverage"] = r["models"][FULL]["coverage@10"]["mean"] if "models" in r else None
         v["served_signal_cases"] = r.get("served_signal_cases", 0)
         v["n_cases"] = r["n_cases"]
     lifts = [v["lift"] for v in verdicts.values() if v["verdict"] != "too few cases"]  # judged sites only
@@ -188,7 +199,8 @@ def suite_summary(suite: Mapping[str, Any]) -> dict[str, Any]:
             "ties": sum(v["verdict"] == "tie" for v in verdicts.values()),
             "unjudged": sum(v["verdict"] == "too few cases" for v in verdicts.values()),
             "mean_lift": sum(lifts) / len(lifts) if lifts else 0.0,
-            "min_coverage": min((v["coverage"] for v in verdicts.values()), default=0.0)}
+            "min_coverage": min((v["coverage"] for v in verdicts.values() if v["coverage"] is not None),
+                                default=0.0)}
 
 
 def suite_markdown(suite: Mapping[str, Any], title: str) -> str:
@@ -199,7 +211,8 @@ def suite_markdown(suite: Mapping[str, Any], title: str) -> str:
              "distinct badges, their last distinct badge held out; every score uses only awards before the "
              "held-out one). Mean [95% bootstrap interval]. Each site's ranker is fitted on its own earlier "
              "events pooled with samples of other sites' training events (one per booster of its bag)"
-             + (f" (also: {', '.join(suite['prior_sites'])})" if suite.get("prior_sites") else "") + ".", "",
+             + (f" (also: {', '.join(suite['prior_sites'])})" if suite.get("prior_sites") else "") + ". "
+             + COVERAGE_INTERVAL, "",
              f"**{wins_and_losses(summary)}** "
              "against each site's best baseline on "
              f"NDCG@10; mean lift {summary['mean_lift']:+.3f}; lowest coverage@10 {summary['min_coverage']:.3f}. "
@@ -209,13 +222,22 @@ def suite_markdown(suite: Mapping[str, Any], title: str) -> str:
              "", "| site | cases | recommender NDCG@10 | best baseline | its NDCG@10 | lift [95% interval] | verdict | "
              "coverage@10 | cases served by one signal (guard) |", "|---|---:|---:|---|---:|---:|---|---:|---:|"]
     for name, v in summary["sites"].items():
+        if v["ours"] is None:
+            lines.append(f"| {name} | {v['n_cases']:,} | - | - | - | - | {v['verdict']} | - | - |")
+            continue
         lines.append(f"| {name} | {v['n_cases']:,} | {v['ours']:.3f} | {v['best']} | {v['theirs']:.3f} | "
                      f"{lift_text(v)} | {v['verdict'] if v['verdict'] != 'loss' else 'LOSS'} | {v['coverage']:.3f} | "
                      f"{v['served_signal_cases']:,} |")
+    unscored = {n: v["reason"] for n, v in summary["sites"].items() if v["ours"] is None}
+    if unscored:
+        lines += ["", "Not evaluated (no case to hold out, so no metric): "
+                  + "; ".join(f"{n}: {why}" for n, why in unscored.items()) + "."]
     lines += ["", "| site | model | " + " | ".join(m.upper() for m in SUITE_METRICS) + " |",
               "|---|---|" + "---|" * len(SUITE_METRICS)]
     clipped = []
     for name, r in suite["sites"].items():
+        if "models" not in r:
+            continue
         for model in [FULL, *BASELINES]:
             vals = r["models"][model]
             lines.append(f"| {name} | {model} | " + " | ".join(_cell(vals[m]) for m in SUITE_METRICS) + " |")
@@ -231,7 +253,9 @@ def suite_markdown(suite: Mapping[str, Any], title: str) -> str:
 def suite_plot(suite: Mapping[str, Any], path: Path | BinaryIO, title: str) -> Path | BinaryIO:
     """Per site: the recommender's and the best baseline's NDCG@10 (95% intervals, clipped at 0)
     and the recommender's coverage@10, as one PNG (Agg backend) written to ``path`` (a file name,
-    or a file open for writing bytes), which is returned."""
+    or a file open for writing bytes), which is returned. The legend sits above the axes, where it
+    covers no data; a site not evaluated (no case) keeps its place on the x axis, with nothing
+    drawn but the words "0 cases"."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -239,27 +263,32 @@ def suite_plot(suite: Mapping[str, Any], path: Path | BinaryIO, title: str) -> P
 
     summary = suite_summary(suite)
     names = list(summary["sites"])
-    fig = Figure(figsize=(max(8.0, 1.0 * len(names) + 3), 4.5))
+    fig = Figure(figsize=(max(8.0, 1.0 * len(names) + 3), 4.8), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
-    xs = list(range(len(names)))
-    ours = [suite["sites"][n]["models"][FULL]["ndcg@10"] for n in names]
-    best = [suite["sites"][n]["models"][summary["sites"][n]["best"]]["ndcg@10"] for n in names]
+    xs = [x for x, n in enumerate(names) if summary["sites"][n]["ours"] is not None]
+    drawn = [names[x] for x in xs]
+    ours = [suite["sites"][n]["models"][FULL]["ndcg@10"] for n in drawn]
+    best = [suite["sites"][n]["models"][summary["sites"][n]["best"]]["ndcg@10"] for n in drawn]
     w = 0.38
     ax.bar([x - w / 2 for x in xs], [v["mean"] for v in ours], w, yerr=error_bars(ours), capsize=3,
            color="#2a9d8f", label="recommender NDCG@10")
     ax.bar([x + w / 2 for x in xs], [v["mean"] for v in best], w, yerr=error_bars(best), capsize=3,
            color="#8d99ae", label="best baseline NDCG@10")
-    ax.plot(xs, [summary["sites"][n]["coverage"] for n in names], "D", color="#e76f51",
+    ax.plot(xs, [summary["sites"][n]["coverage"] for n in drawn], "D", color="#e76f51",
             label="recommender coverage@10")
-    for x, n in zip(xs, names):
+    for x, n in zip(xs, drawn):
         ax.annotate(summary["sites"][n]["best"], (x + w / 2, 0.02), rotation=90, fontsize=7, ha="center",
                     color="white")
-    ax.set_xticks(xs, names, rotation=30, ha="right", fontsize=8)
+    for x, n in enumerate(names):
+        if n not in drawn:
+            ax.annotate(f"{summary['sites'][n]['n_cases']} cases", (x, 0.02), rotation=90, fontsize=7,
+                        ha="center", color="#555555")
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
+    ax.set_xlim(-0.6, len(names) - 0.4)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("mean [95% interval]")
-    ax.legend(fontsize=8, loc="upper left", ncols=3)
+    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.01), ncols=3)  # above the axes, off the data
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     return path
 

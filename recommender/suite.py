@@ -317,9 +317,16 @@ def suite_verdicts(suite: Mapping[str, Any], metric: str = "ndcg@10") -> dict[st
     """Per site: ``{"best", "ours", "theirs", "lift", "lift_low", "lift_high", "verdict", "win"}``
     against the best baseline on ``metric``: the lift's interval is the paired bootstrap of
     ``benchmark.paired_lift`` (NDCG@10; absent, as ``None``, for another metric or a result
-    without it); ``verdict`` is ``benchmark.verdict`` and ``win`` is ``verdict == "win"``."""
-    out = {}
+    without it); ``verdict`` is ``benchmark.verdict`` and ``win`` is ``verdict == "win"``. A site
+    that was not evaluated (no ``"models"``: no case at all) is ``"too few cases"``, its numbers
+    ``None`` and its ``"reason"`` kept."""
+    out: dict[str, dict[str, Any]] = {}
     for name, r in suite["sites"].items():
+        if "models" not in r:
+            out[name] = {"best": None, "ours": None, "theirs": None, "lift": None, "lift_low": None,
+                         "lift_high": None, "verdict": verdict(0.0, int(r["n_cases"])), "win": False,
+                         "reason": r.get("reason")}
+            continue
         best = best_baseline(r, metric)
         ours = r["models"][FULL][metric]["mean"]
         theirs = r["models"][best][metric]["mean"]

@@ -12,7 +12,6 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from colearn.cli.common import JsonOpt, Steps, err, out, run, say, store
@@ -49,17 +48,25 @@ def recommend_cmd(
 
 
 def _print_suite(suite: dict[str, Any], n_sites: int) -> None:
+    from colearn.recommender.report import counted, lift_text, wins_and_losses
+
     summary = suite["summary"]
-    table = Table(title=f"{n_sites} sites, {suite['split']} split, NDCG@10 mean; {suite['seconds']:.0f} s")
-    from colearn.recommender.report import lift_text, wins_and_losses
+    table = Table(title=f"{counted(n_sites, 'site', 'sites')}, {suite['split']} split, NDCG@10 mean; "
+                        f"{suite['seconds']:.0f} s")
 
     for col in ("site", "cases", "recommender", "best baseline", "lift [95% interval]", "verdict", "coverage@10"):
         table.add_column(col, justify="left" if col in ("site", "best baseline", "verdict") else "right")
     for site, v in summary["sites"].items():
         said = {"win": "win", "loss": "[red]LOSS[/red]"}.get(v["verdict"], f"[yellow]{v['verdict']}[/yellow]")
-        table.add_row(site, f"{v['n_cases']:,}", f"{v['ours']:.3f}", f"{v['best']} {v['theirs']:.3f}",
+        if v["ours"] is None:  # not evaluated: no case at all
+            table.add_row(escape(site), f"{v['n_cases']:,}", "-", "-", "-", said, "-")
+            continue
+        table.add_row(escape(site), f"{v['n_cases']:,}", f"{v['ours']:.3f}", f"{v['best']} {v['theirs']:.3f}",
                       lift_text(v), said, f"{v['coverage']:.3f}")
     out.print(table)
+    for site, v in summary["sites"].items():
+        if v["ours"] is None:
+            out.print(f"{escape(site)}: not evaluated, {escape(str(v['reason']))}", highlight=False, soft_wrap=True)
 
     out.print(f"{wins_and_losses(summary)}; mean lift {summary['mean_lift']:+.3f}; "
               f"lowest coverage@10 {summary['min_coverage']:.3f}\nreport: {suite['report']}\nplot: {suite['plot']}")
@@ -72,19 +79,21 @@ def _all_won(summary: dict[str, Any]) -> bool:
     Args:
         summary: ``{"sites": {name: {"verdict", "best", "n_cases"}}}`` (a ``suite_summary``)."""
     from colearn.recommender.benchmark import MIN_CASES_TO_JUDGE
+    from colearn.recommender.report import counted
 
     sites = summary["sites"]
+    of_all = counted(len(sites), "site", "sites")
     lost = [n for n, v in sites.items() if v["verdict"] == "loss"]
     tied = [n for n, v in sites.items() if v["verdict"] == "tie"]
     unjudged = [n for n, v in sites.items() if v["verdict"] == "too few cases"]
     for said, names in (("lost to", lost), ("tied with", tied)):
         if names:
-            err.print(f"--require-wins: {said} the best baseline on NDCG@10 on {len(names)} of {len(sites)} sites: "
+            err.print(f"--require-wins: {said} the best baseline on NDCG@10 on {len(names)} of {of_all}: "
                       + ", ".join(f"{escape(n)} ({sites[n]['best']})" for n in names),
                       highlight=False, soft_wrap=True)
     if unjudged:
         err.print(f"--require-wins: too few held-out cases to call a win (fewer than {MIN_CASES_TO_JUDGE}) on "
-                  f"{len(unjudged)} of {len(sites)} sites: "
+                  f"{len(unjudged)} of {of_all}: "
                   + ", ".join(f"{escape(n)} ({sites[n]['n_cases']})" for n in unjudged)
                   + "; a longer history gives more learners with 3 distinct badges",
                   highlight=False, soft_wrap=True)
@@ -92,7 +101,9 @@ def _all_won(summary: dict[str, Any]) -> bool:
 
 
 def _print_site(result: dict[str, Any], site: str, protocol: str) -> None:
-    table = Table(title=f"{site}: {result['n_cases']:,} held-out learners, protocol {protocol}, "
+    from colearn.recommender.report import counted
+
+    table = Table(title=f"{site}: {counted(result['n_cases'], 'held-out learner')}, protocol {protocol}, "
                         "mean [95% bootstrap interval]")
     metrics = list(next(iter(result["models"].values())))
     table.add_column("model")
@@ -121,12 +132,23 @@ def _print_fallbacks(fallbacks: dict[str, list[dict[str, Any]]]) -> None:
 
 @contextmanager
 def _progress(as_json: bool) -> Iterator[Callable[[str, int, int], None]]:
-    """A progress bar on stderr (hidden under ``--json`` unless stderr is a terminal), given
-    as the ``progress(what, stages done, stages in all)`` callback of ``perf.offline_eval``."""
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=err, disable=as_json and not err.is_terminal) as bar:
-        task = bar.add_task("eval", total=None)
-        yield lambda what, done, total: bar.update(task, description=what, completed=done, total=total)
+    """What the evaluation is doing, on stderr, as the ``progress(what, stages done, stages in
+    all)`` callback of ``perf.offline_eval``: ``Steps``, as every long colearn command shows it
+    (on a terminal a bar with ``done/total`` once the total is known, a spinner before; off a
+    terminal one plain line per stage, no colour codes; nothing under ``--json`` off a terminal)."""
+    if as_json and not err.is_terminal:
+        yield lambda what, done, total: None
+        return
+    with Steps() as step:
+        said = [""]
+
+        def tell(what: str, done: int, total: int) -> None:
+            if what != said[0] and what != "done":
+                step(what, total=total)
+                said[0] = what
+            step.advance(done, total)
+
+        yield tell
 
 
 def eval_cmd(
@@ -140,9 +162,11 @@ def eval_cmd(
                                                        "data/stackexchange).")] = None,
     mapping: Annotated[Optional[Path], typer.Option(help="Badge-to-spine mapping YAML.")] = None,
     k: Annotated[int, typer.Option(min=1, help="Cut-off for HR@K and NDCG@K (--protocol global only).")] = 10,
-    protocol: Annotated[str, typer.Option(help="temporal (the full benchmark, no future data) or global "
-                                               "(the blend against popularity, one model).")] = "temporal",
-    reports: Annotated[Path, typer.Option(help="Folder for the markdown report and the plot.",
+    protocol: Annotated[str, typer.Option(help="temporal (the full benchmark, no future data; a report and a "
+                                               "plot) or global (a quick check: the hand-weighted blend against "
+                                               "popularity, printed only, no report). Any letter case.")] = "temporal",
+    reports: Annotated[Path, typer.Option(help="Folder for the markdown report and the plot (--protocol "
+                                               "temporal).",
                                           envvar="COLEARN_REPORTS_DIR")] = Path("reports"),
     validation: Annotated[bool, typer.Option(help="Evaluate on the validation split (for tuning).")] = False,
     checkpoints: Annotated[Optional[int], typer.Option(min=1, help="Ranker refits over each site's held-out "
@@ -162,12 +186,15 @@ def eval_cmd(
     popularity, item-kNN, personalised PageRank, RP3beta, Markov and content
     baselines, with 95% bootstrap intervals; writes a report and a plot. With
     --suite, every site of a folder, one table and one plot. Badges the mapping
-    does not list (placed by their tier) are listed too."""
+    does not list (placed by their tier) are listed too. --protocol global is a
+    quick check (the blend against popularity) that writes no report or plot."""
     from colearn.perf.eval_output import check_reports
     from colearn.perf.offline_eval import (data_site, evaluate_site, evaluate_suite, read_suite, site_report_name,
                                            suite_report_name)
+    from colearn.recommender.evaluation import checked_protocol
 
     def body() -> None:
+        how = checked_protocol(protocol)  # before any work, named as --protocol when refused
         if suite is not None:
             if data is not None or site is not None:
                 raise InvalidInput("give --data/--site (one site) or --suite (a folder, each site named by its "
@@ -188,21 +215,23 @@ def eval_cmd(
             if require_wins and not _all_won(result["summary"]):
                 raise typer.Exit(1)
             return
-        if require_wins and protocol != "temporal":
+        if require_wins and how != "temporal":
             raise InvalidInput("--require-wins judges the temporal benchmark; --protocol global compares the "
                                "blend with popularity only")
         path, key = data_site(data, site)
-        if protocol == "temporal":
+        if how == "temporal":
             check_reports(reports, site_report_name(key, validation))
+        elif not as_json:  # under --json the answer has no "report" key
+            say("--protocol global is a quick check: no report or plot is written")
         if data is not None and site is None:
             say(f"site: {key} (from the folder name of {path}; --site to name another)")
         with _progress(as_json) as tell:
-            result = evaluate_site(path, key, mapping, protocol=protocol, k=k, checkpoints=checkpoints,
+            result = evaluate_site(path, key, mapping, protocol=how, k=k, checkpoints=checkpoints,
                                    validation=validation, prior=prior, reports=reports, progress=tell)
         if as_json:
             out.print_json(json.dumps(result))
         else:
-            _print_site(result, key, protocol)
+            _print_site(result, key, how)
             _print_fallbacks({key: result["fallbacks"]})
         if require_wins and "lift" in result:
             lift = result["lift"]

@@ -48,22 +48,6 @@ def test_suite_folder_without_sites_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "Badges.xml" in result.output
 
 
-def test_a_suite_site_without_cases_is_named(tmp_path: Path) -> None:
-    """A folder of the real AI dump and a site whose dump has no rows: refused before any replay,
-    naming the empty site and its file."""
-    import shutil
-
-    from colearn.data import bundled
-
-    (tmp_path / "ai").mkdir()
-    shutil.copy(bundled("stackexchange", "ai", "Badges.xml"), tmp_path / "ai" / "Badges.xml")
-    (tmp_path / "empty").mkdir()
-    (tmp_path / "empty" / "Badges.xml").write_text('<?xml version="1.0"?>\n<badges/>\n', encoding="utf-8")
-    result = runner.invoke(app, ["eval", "--suite", str(tmp_path), "--no-prior", "--reports", str(tmp_path / "r")])
-    assert result.exit_code == 1
-    assert "site 'empty'" in result.output and "(0 rows" in result.output and "replay" not in result.output
-
-
 # --------------------------------------------------------------------------
 # Refused before any work, or written whole: run_suite stood in for by a canned result
 # --------------------------------------------------------------------------
@@ -87,6 +71,7 @@ def canned(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     def fake(sites: Any, cells: Any, **kw: Any) -> dict[str, Any]:
         state["calls"] += 1
+        state["sites"] = [s.name for s in sites]
         state["during"]()
         ours = {s.name: state["ours"].get(s.name, 0.5 if s.name in state["lost"] else 0.7) for s in sites}
         return suite_result(**{s.name: (ours[s.name], 0.6, state["cases"].get(s.name, 40)) for s in sites})
@@ -109,6 +94,8 @@ def test_misnamed_and_unreadable_site_folders_refuse_the_suite_before_any_work(t
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert result.stdout == "" and len(result.stderr.splitlines()) == 1
     assert "delta/delta.zip (an archive: extract Badges.xml from it into delta)" in result.stderr
+    assert ": 1 file that looks like a Stack Exchange dump would not be read" in result.stderr
+    assert "Fix it, or move it out of" in result.stderr
     assert "not read" not in result.stderr and canned["calls"] == 0 and not reports.exists()
     (suite / "delta" / "delta.zip").unlink()
     result = runner.invoke(app, ["eval", "--suite", str(suite), "--no-prior", "--reports", str(reports), "--json"])
@@ -233,6 +220,109 @@ def test_one_site_with_too_few_cases_says_so_in_json_and_fails_require_wins(tmp_
                                     - body["models"][body["lift"]["best"]]["ndcg@10"]["mean"])
     assert result.exit_code == 1
     assert result.stderr.startswith("--require-wins: too few held-out cases to call a win (fewer than 30) on 1 of "
-                                    f"1 sites: ai ({body['n_cases']})")
+                                    f"1 site: ai ({body['n_cases']})")
     result = runner.invoke(app, [*args, "--protocol", "global", "--require-wins"])
     assert result.exit_code == 1 and "--require-wins judges the temporal benchmark" in result.stderr
+
+
+ONE_BADGE_EACH = ('<?xml version="1.0" encoding="utf-8"?>\n<badges>\n'
+                  + "".join(f'  <row Id="{i}" UserId="{i}" Name="Student" Date="2020-01-0{i}T00:00:00.000" Class="3" '
+                            'TagBased="False" />\n' for i in range(1, 5)) + "</badges>\n")
+
+
+@pytest.mark.parametrize("text, counts", [
+    ('<?xml version="1.0" encoding="utf-8"?>\n<badges/>\n', "(0 rows, 0 learners, at most 0 distinct badges each)"),
+    (ONE_BADGE_EACH, "(4 rows, 4 learners, at most 1 distinct badge each)")])
+def test_a_suite_site_without_cases_is_too_few_cases_and_the_others_are_evaluated(
+        tmp_path: Path, canned: dict[str, Any], text: str, counts: str) -> None:
+    """An empty dump, or one where every user holds one badge, beside a real site: the real one is
+    evaluated; the other is in the table, the report, the plot's axis and the JSON as "too few cases"
+    with its reason and no numbers, and --require-wins fails naming it; a suite of such sites only,
+    and one such site with --data, are refused (nothing to evaluate)."""
+    suite = tmp_path / "suite"
+    put(suite / "ai" / "Badges.xml")
+    put_dump(suite / "empty" / "Badges.xml", text)
+    reason = f"no learner holds 3 or more distinct badges {counts}"
+    reports = tmp_path / "r"
+    args = ["eval", "--suite", str(suite), "--no-prior", "--checkpoints", "1", "--reports", str(reports)]
+    result = runner.invoke(app, [*args, "--json", "--require-wins"])
+    assert result.exit_code == 1 and canned["sites"] == ["ai"], result.output
+    body = json.loads(result.stdout)
+    assert set(body["sites"]) == {"ai", "empty"} and "models" not in body["sites"]["empty"]
+    assert body["sites"]["empty"]["n_cases"] == 0 and body["sites"]["empty"]["reason"] == reason
+    said = body["summary"]["sites"]["empty"]
+    assert (said["verdict"], said["win"], said["n_cases"], said["reason"]) == ("too few cases", False, 0, reason)
+    assert said["ours"] is None and said["coverage"] is None and said["lift"] is None
+    assert (body["summary"]["wins"], body["summary"]["unjudged"]) == (1, 1)
+    assert result.stderr == ("--require-wins: too few held-out cases to call a win (fewer than 30) on 1 of 2 sites: "
+                             "empty (0); a longer history gives more learners with 3 distinct badges\n")
+    md = (reports / "eval-suite.md").read_text()
+    assert "| empty | 0 | - | - | - | - | too few cases | - | - |" in md and f"empty: {reason}" in md
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "empty" in result.stdout and "too few cases" in result.stdout and reason in result.stdout
+    (suite / "ai" / "Badges.xml").unlink()
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and canned["calls"] == 2
+    assert f"site 'empty': {reason}, so there is nothing to evaluate" in result.stderr
+    result = runner.invoke(app, ["eval", "--data", str(suite / "empty"), "--site", "empty", "--no-prior",
+                                 "--reports", str(reports)])
+    assert result.exit_code == 1 and f"site 'empty': {reason}, so there is nothing to evaluate" in result.stderr
+
+
+@pytest.mark.parametrize("given, taken", [("bogus", None), ("Temporal", "temporal"), ("GLOBAL", "global"),
+                                          ("", None), ("temporal ", "temporal")])
+def test_a_bad_protocol_is_refused_before_any_work_named_as_the_option(
+        tmp_path: Path, canned: dict[str, Any], monkeypatch: pytest.MonkeyPatch, given: str, taken: str | None) -> None:
+    """--protocol in any letter case; any other value refused in one line naming --protocol, before
+    anything is read or any progress shown, with --data and with --suite."""
+    import colearn.perf.offline_eval as offline_eval
+
+    from tests.recommender_builders import site_result
+
+    dump = put(tmp_path / "suite" / "ai" / "Badges.xml")
+    asked: list[str] = []
+
+    def evaluate_site(*args: Any, protocol: str, **kw: Any) -> dict[str, Any]:
+        asked.append(protocol)
+        return {**site_result(), "fallbacks": []}
+
+    monkeypatch.setattr(offline_eval, "evaluate_site", evaluate_site)
+    for where in (["--data", str(dump), "--site", "ai"], ["--suite", str(tmp_path / "suite")]):
+        result = runner.invoke(app, ["eval", *where, "--no-prior", "--protocol", given, "--reports",
+                                     str(tmp_path / "r"), "--json"])
+        if taken is None:
+            assert result.exit_code == 1 and result.stdout == "", result.output
+            assert result.stderr == f"error: --protocol: must be temporal or global, got {given!r}\n"
+        else:
+            assert result.exit_code == 0, result.output
+    assert asked == ([taken] if taken else [])
+    if taken is None:
+        assert canned["calls"] == 0 and not (tmp_path / "r").exists()
+
+
+def test_the_global_protocol_says_it_writes_no_report(tmp_path: Path) -> None:
+    """--protocol global is a quick check: --help says so, and a run says in one line that it wrote nothing."""
+    dump = put_dump(tmp_path / "ai" / "Badges.xml", rows=200)
+    reports = tmp_path / "r"
+    result = runner.invoke(app, ["eval", "--data", str(dump), "--site", "ai", "--protocol", "global",
+                                 "--reports", str(reports)])
+    assert result.exit_code == 0, result.output
+    assert "--protocol global is a quick check: no report or plot is written" in result.stderr
+    assert "report:" not in result.stdout and not reports.exists()
+    helped = runner.invoke(app, ["eval", "--help"], env={"COLUMNS": "200"})
+    assert "quick check" in helped.stdout and "no report" in helped.stdout
+
+
+def test_the_progress_shows_no_unknown_total_and_no_colour_off_a_terminal(tmp_path: Path) -> None:
+    """stderr not a terminal (here, CliRunner's): one plain line per stage, no ``None`` total, no
+    ANSI codes; under --json nothing."""
+    dump = put_dump(tmp_path / "ai" / "Badges.xml", rows=200)
+    args = ["eval", "--data", str(dump), "--site", "ai", "--no-prior", "--checkpoints", "1",
+            "--reports", str(tmp_path / "r")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "None" not in result.stderr and "\x1b" not in result.stderr and "━" not in result.stderr
+    assert result.stderr.splitlines()[0] == "evaluate ai"
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0 and result.stderr == ""

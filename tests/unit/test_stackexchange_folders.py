@@ -55,7 +55,7 @@ def test_a_folder_with_more_than_one_possible_dump_is_refused_naming_each_once(t
     with pytest.raises(InvalidInput) as err:
         read_suite(tmp_path)  # --suite
     text = str(err.value)
-    assert f"{len(names)} file(s) that look like Stack Exchange dumps would not be read" in text
+    assert f"{len(names)} files that look like Stack Exchange dumps would not be read" in text
     assert " and ".join(f"beer/{n}" for n in listed) + f" ({len(names)} files that could each be" in text
     assert all(text.count(f"beer/{name} ") == 1 for name in names) and text.count("keep one") == 1
     for name in names[1:]:
@@ -100,7 +100,7 @@ def test_a_suite_with_site_folders_it_would_not_read_is_refused_naming_each(
         read_suite(tmp_path)
     text = str(err.value)
     assert err.value.file == str(tmp_path) and "\n" not in text
-    assert "3 file(s) that look like Stack Exchange dumps would not be read" in text
+    assert "3 files that look like Stack Exchange dumps would not be read" in text
     assert "cs/Badges.xml (cannot be read)" in text
     assert "delta/delta.zip (an archive: extract Badges.xml from it into delta)" in text
     assert "eps/Posts.xml (not named Badges.xml: rename it to Badges.xml" in text
