@@ -78,6 +78,12 @@ def expected(values: Sequence[str]) -> str:
     return f"expected one of {', '.join(values[:LISTED])}{more}"
 
 
+def quantity(n: int, one: str, many: str | None = None) -> str:
+    """``"1 loss"``, ``"2 losses"``, ``"1,024 rows"``: a count (with thousands separators) and its
+    noun, ``one`` for 1, else ``many`` (default ``one`` + ``s``)."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def counted(n: int, one: str, many: str, named: Sequence[str]) -> str:
     """``n`` things, in the singular for one, naming some of them (``named``, sorted):
     ``1 pathway step: into-tech``, ``7 badges: a, b, c, d, e and 2 more``."""
@@ -86,4 +92,4 @@ def counted(n: int, one: str, many: str, named: Sequence[str]) -> str:
     return f"{n} {one if n == 1 else many}: {', '.join(ids)}{more}"
 
 
-__all__ = ["CLI_DECLARE", "HTTP_DECLARE", "LISTED", "UTF8_ONLY", "UnknownCharset", "counted", "decode_strict", "expected"]
+__all__ = ["CLI_DECLARE", "HTTP_DECLARE", "LISTED", "UTF8_ONLY", "UnknownCharset", "counted", "decode_strict", "expected", "quantity"]

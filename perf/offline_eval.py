@@ -26,7 +26,7 @@ from colearn.ingest.stackexchange import (ARCHIVE_SUFFIXES, DUMP_NAMES, HOST_SUF
                                           load_mapping, plan_stackexchange, site_key, skipped_archives)
 from colearn.perf.eval_output import check_reports, fallbacks_markdown, markdown_cell, written
 from colearn.recommender.evaluation import MIN_BADGES, checked_protocol, temporal_leave_last_out, validation_awards
-from colearn.recommender.report import counted
+from colearn.text import quantity
 from colearn.recommender.suite import Site, prior_to_replay, run_suite
 
 #: Ranker refits per site in ``eval --suite`` (each is two fits: the guard's and the served one).
@@ -176,7 +176,7 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
     if unread:
         look, them = (("looks like a Stack Exchange dump", "it") if files == 1 else
                       ("look like Stack Exchange dumps", "them"))
-        raise InvalidInput(f"{counted(files, 'file')} that {look} would not be read, so "
+        raise InvalidInput(f"{quantity(files, 'file')} that {look} would not be read, so "
                            f"no site was read: {'; '.join(unread)}. Fix {them}, or move {them} out of {folder}, "
                            "then run again", file=str(folder))
     if not found:
@@ -270,8 +270,8 @@ def case_shortage(awards: Sequence[Sequence[Any]], *, validation: bool = False) 
         held.setdefault(row[0], set()).add(row[1])
     most = max((len(b) for b in held.values()), default=0)
     split = " on the validation split" if validation else ""
-    reason = (f"no learner holds {need} or more distinct badges{split} ({counted(len(awards), 'row')}, "
-              f"{counted(len(held), 'learner')}, at most {counted(most, 'distinct badge')} each)")
+    reason = (f"no learner holds {need} or more distinct badges{split} ({quantity(len(awards), 'row')}, "
+              f"{quantity(len(held), 'learner')}, at most {quantity(most, 'distinct badge')} each)")
     return {"n_cases": 0, "n_rows": len(awards), "n_learners": len(held), "most_distinct_badges": most,
             "reason": reason}
 

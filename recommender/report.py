@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from colearn.files import write_all
+from colearn.text import quantity
 from colearn.recommender.benchmark import BASELINES, FULL, MIN_CASES_TO_JUDGE, beats_every_baseline, best_baseline
 
 #: Report column order.
@@ -37,19 +38,13 @@ def clipped_intervals(models: Mapping[str, Mapping[str, Mapping[str, float]]]) -
             if not v["low"] <= v["mean"] <= v["high"]]
 
 
-def counted(n: int, one: str, many: str | None = None) -> str:
-    """``"1 loss"``, ``"2 losses"``, ``"1,024 rows"``: a count (with thousands separators) and its
-    noun, ``one`` for 1, else ``many`` (default ``one`` + ``s``)."""
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
-
-
 def wins_and_losses(summary: Mapping[str, Any]) -> str:
     """``"9 wins, 1 loss"`` from a ``suite_summary`` (``", 1 site with too few cases to judge"`` added when so)."""
-    text = f"{counted(summary['wins'], 'win', 'wins')}, {counted(summary['losses'], 'loss', 'losses')}"
+    text = f"{quantity(summary['wins'], 'win', 'wins')}, {quantity(summary['losses'], 'loss', 'losses')}"
     if summary.get("ties"):
-        text += f", {counted(summary['ties'], 'tie', 'ties')}"
+        text += f", {quantity(summary['ties'], 'tie', 'ties')}"
     if summary.get("unjudged"):
-        text += f", {counted(summary['unjudged'], 'site', 'sites')} with too few cases to judge"
+        text += f", {quantity(summary['unjudged'], 'site', 'sites')} with too few cases to judge"
     return text
 
 
@@ -74,19 +69,19 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
     """The report as markdown text."""
     models = result["models"]
     lines = [f"# {title}", "",
-             f"Temporal leave-last-out ({result['split']} split): {counted(result['n_cases'], 'held-out learner')} "
-             f"(at least 3 distinct badges), {counted(result['n_awards'], 'award')}, "
-             f"{counted(result['n_badges'], 'badge')}, {counted(result['n_learners'], 'learner')}. Mean [95% bootstrap interval]; ties count against the "
+             f"Temporal leave-last-out ({result['split']} split): {quantity(result['n_cases'], 'held-out learner')} "
+             f"(at least 3 distinct badges), {quantity(result['n_awards'], 'award')}, "
+             f"{quantity(result['n_badges'], 'badge')}, {quantity(result['n_learners'], 'learner')}. Mean [95% bootstrap interval]; ties count against the "
              "held-out badge; every score uses only awards before the held-out one. " + COVERAGE_INTERVAL, "",
-             f"The learned ranker was refitted {counted(len(result['checkpoints']), 'time', 'times')} on earlier "
+             f"The learned ranker was refitted {quantity(len(result['checkpoints']), 'time', 'times')} on earlier "
              "events only "
              f"(training events before each block: {', '.join(f'{n:,}' for n in result['checkpoints'])}"
              + (f"; pooled with {result['n_prior_groups']:,} training events sampled from "
-                f"{counted(len(result['pooled_sites']), 'other site', 'other sites')}, a sample per booster of "
+                f"{quantity(len(result['pooled_sites']), 'other site', 'other sites')}, a sample per booster of "
                 "the bag: "
                 f"{', '.join(result['pooled_sites'])}"
                 if result.get("pooled_sites") else "") + "); "
-             f"{counted(result['fallback_cases'], 'case')} came before enough training events and "
+             f"{quantity(result['fallback_cases'], 'case')} came before enough training events and "
              f"{'was' if result['fallback_cases'] == 1 else 'were'} scored by the "
              "hand-weighted blend.", "",
              "| model | " + " | ".join(m.upper() for m in METRICS) + " |",
@@ -105,7 +100,7 @@ def markdown(result: Mapping[str, Any], title: str) -> str:
               f"- Catalogue coverage@10: {ours['coverage@10']['mean']:.3f}.",
               f"- The guard (the learned model against each single signal on the latest fifth of the "
               f"training events before each refit) served one signal instead for "
-              f"{result.get('served_signal_cases', 0):,} of the {counted(result['n_cases'], 'case')}"
+              f"{result.get('served_signal_cases', 0):,} of the {quantity(result['n_cases'], 'case')}"
               + (f" ({', '.join(sorted({g['serve'] for g in result.get('guard', []) if g['serve'] != 'ranker'}))})"
                  if result.get('served_signal_cases') else "") + ".",
               f"- Ranker hyperparameters: `{json.dumps(result['ranker_params'], sort_keys=True)}`."]

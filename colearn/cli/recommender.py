@@ -48,10 +48,11 @@ def recommend_cmd(
 
 
 def _print_suite(suite: dict[str, Any], n_sites: int) -> None:
-    from colearn.recommender.report import counted, lift_text, wins_and_losses
+    from colearn.recommender.report import lift_text, wins_and_losses
+    from colearn.text import quantity
 
     summary = suite["summary"]
-    table = Table(title=f"{counted(n_sites, 'site', 'sites')}, {suite['split']} split, NDCG@10 mean; "
+    table = Table(title=f"{quantity(n_sites, 'site', 'sites')}, {suite['split']} split, NDCG@10 mean; "
                         f"{suite['seconds']:.0f} s")
 
     for col in ("site", "cases", "recommender", "best baseline", "lift [95% interval]", "verdict", "coverage@10"):
@@ -79,10 +80,10 @@ def _all_won(summary: dict[str, Any]) -> bool:
     Args:
         summary: ``{"sites": {name: {"verdict", "best", "n_cases"}}}`` (a ``suite_summary``)."""
     from colearn.recommender.benchmark import MIN_CASES_TO_JUDGE
-    from colearn.recommender.report import counted
+    from colearn.text import quantity
 
     sites = summary["sites"]
-    of_all = counted(len(sites), "site", "sites")
+    of_all = quantity(len(sites), "site", "sites")
     lost = [n for n, v in sites.items() if v["verdict"] == "loss"]
     tied = [n for n, v in sites.items() if v["verdict"] == "tie"]
     unjudged = [n for n, v in sites.items() if v["verdict"] == "too few cases"]
@@ -101,9 +102,9 @@ def _all_won(summary: dict[str, Any]) -> bool:
 
 
 def _print_site(result: dict[str, Any], site: str, protocol: str) -> None:
-    from colearn.recommender.report import counted
+    from colearn.text import quantity
 
-    table = Table(title=f"{site}: {counted(result['n_cases'], 'held-out learner')}, protocol {protocol}, "
+    table = Table(title=f"{site}: {quantity(result['n_cases'], 'held-out learner')}, protocol {protocol}, "
                         "mean [95% bootstrap interval]")
     metrics = list(next(iter(result["models"].values())))
     table.add_column("model")

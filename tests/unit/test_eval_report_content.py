@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from colearn.recommender import report
 from colearn.recommender.benchmark import FULL
+from colearn.text import quantity
 from tests.recommender_builders import site_result, suite_result
 
 
@@ -101,5 +102,5 @@ def test_counts_take_their_noun_and_coverage_intervals_are_explained() -> None:
     assert "refitted 2 times on" in report.markdown(two, "t") and "2 other sites," in report.markdown(two, "t")
     for text in (md, report.suite_markdown(suite_result(ai=(0.7, 0.6)), "t")):
         assert "Coverage@10's interval lies at or below its estimate" in text
-    assert report.counted(1, "site") == "1 site" and report.counted(1_024, "row") == "1,024 rows"
-    assert report.counted(2, "loss", "losses") == "2 losses"
+    assert quantity(1, "site") == "1 site" and quantity(1_024, "row") == "1,024 rows"
+    assert quantity(2, "loss", "losses") == "2 losses"
