@@ -274,13 +274,24 @@ class Neo4jStore:
                 (another application's data: two nodes of a label with one id, or an
                 index of its own on a property colearn constrains), named.
         """
+        # one read of what is there first: each schema statement is a transaction of its own
+        # (about 0.25 s for the whole schema when it all exists, against 2 reads)
+        constraints = {r["name"] for r in self._run("SHOW CONSTRAINTS YIELD name RETURN name", None, read_only=True)}
+        indexes = {r["name"]: r["state"] for r in self._run(
+            "SHOW INDEXES YIELD name, state RETURN name, state", None, read_only=True)}
+        made = False
         for label in UNIQUE_ID_LABELS:
-            self._schema(f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS "
-                         f"FOR (n:{label}) REQUIRE n.id IS UNIQUE", label, "id")
+            if f"{label.lower()}_id" not in constraints:
+                self._schema(f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS "
+                             f"FOR (n:{label}) REQUIRE n.id IS UNIQUE", label, "id")
+                made = True
         for label, prop in INDEXES:
-            self._schema(f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})",
-                         label, prop)
-        self._await_indexes()
+            if f"{label.lower()}_{prop}" not in indexes:
+                self._schema(f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})",
+                             label, prop)
+                made = True
+        if made or any(state != "ONLINE" for state in indexes.values()):
+            self._await_indexes()
 
     def _schema(self, statement: str, label: str, prop: str) -> None:
         """Run one schema statement; what stands in its way becomes a ``Conflict`` naming it."""

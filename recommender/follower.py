@@ -69,7 +69,7 @@ from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 from colearn.recommender.expiries import EVERY_S as EXPIRY_EVERY_S, ExpiryWatch
 from colearn.recommender.portfolio_cache import forget_pathways, forget_portfolios, give_cache
-from colearn.recommender.rebuild import release_memory
+from colearn.recommender.rebuild import PacedRelease
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,7 @@ class FeedFollower:
         self.compact_every_s = compact_every_s
         self.record_latency = record_latency
         self.expiries = ExpiryWatch(store, expiry_every_s)
+        self.release = PacedRelease()  # the old recommender's memory, after each swap
         self.reader = FeedReader(store, reader_ttl_s)
         self.stats = FollowerStats(position=position)
         self._rec = recommender
@@ -445,11 +446,12 @@ class FeedFollower:
                 self.on_swap(rec)
         log.info("recommender rebuilt in %.2f s (%s)", self.stats.last_rebuild_s, reason)
         del rec
-        release_memory()
+        self.release.request()
 
     # ------------------------------------------------------------------ readers and pruning
 
     def _housekeeping(self) -> None:
+        self.release.run_if_due()
         now = time.monotonic()
         if now - self._last_heartbeat >= self.heartbeat_s:
             self.heartbeat()

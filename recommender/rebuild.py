@@ -29,6 +29,8 @@ import pickle
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -126,6 +128,61 @@ def release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
+
+
+
+class PacedRelease:
+    """Runs ``release_memory`` after recommender swaps, paced so its pauses take at most
+    ``share`` of the process's time.
+
+    A full collection walks every object the collector tracks and holds the GIL while it
+    does, so every request of the process waits for it. Measured (a test process of
+    about 310,000 tracked objects, Neo4j, one in-process rebuild per catalogue write):
+    57 collections took 13.2 s (median about 0.23 s), a third of the test's time. A
+    swap asks (``request``); the collection runs at once if the one before has been
+    paid back (``took / share`` seconds have passed since it ended), else it waits
+    for a later ``run_if_due`` (the feed follower calls it every poll), so many swaps
+    in a burst cost one collection at the end of it. Garbage is not left for good:
+    Python's own generational collector still runs, and the asked-for one follows.
+
+    Args:
+        share: the greatest fraction of wall time spent collecting, in ``(0, 1]``.
+        release: what to run (``release_memory``; a test passes its own).
+        clock: monotonic seconds (``time.monotonic``; a test passes its own).
+    """
+
+    def __init__(self, share: float = 0.05, *, release: Callable[[], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if not 0 < share <= 1:
+            raise ValueError(f"share must be in (0, 1], got {share}")
+        self.share = share
+        self.release = release or release_memory
+        self.clock = clock
+        self.wanted = False
+        self.runs = 0
+        self._next = float("-inf")
+        self._lock = threading.Lock()
+
+    def request(self) -> bool:
+        """Ask for a collection; returns whether it ran now."""
+        self.wanted = True
+        return self.run_if_due()
+
+    def run_if_due(self) -> bool:
+        """Collect if one was asked for and the pace allows; returns whether it ran.
+        Never waits: a collection running in another thread makes this a no-op."""
+        if not self.wanted or self.clock() < self._next or not self._lock.acquire(blocking=False):
+            return False
+        try:
+            self.wanted = False
+            started = self.clock()
+            self.release()
+            ended = self.clock()
+            self._next = ended + (ended - started) / self.share
+            self.runs += 1
+            return True
+        finally:
+            self._lock.release()
 
 
 if __name__ == "__main__":

@@ -197,6 +197,25 @@ def test_apply_schema_returns_with_indexes_online(neo4j_target: Neo4jTarget, neo
         neo.apply_schema()
 
 
+def test_apply_schema_sends_only_what_is_missing(neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every start and every test applies the schema; one schema statement is a transaction of
+    its own, so what exists is read first and only what is missing is sent (and waited for)."""
+    sent: list[str] = []
+    real = neo._schema
+    monkeypatch.setattr(neo, "_schema", lambda statement, label, prop: (sent.append(statement),
+                                                                       real(statement, label, prop)))
+    neo.apply_schema()
+    assert sent == []
+    label, prop = INDEXES[-1]
+    neo.write(f"DROP INDEX {label.lower()}_{prop} IF EXISTS")
+    neo.write("DROP CONSTRAINT badge_id IF EXISTS")
+    neo.apply_schema()
+    assert sorted(sent) == sorted(["CREATE CONSTRAINT badge_id IF NOT EXISTS FOR (n:Badge) REQUIRE n.id IS UNIQUE",
+                                   f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"])
+    names = {r["name"]: r["state"] for r in neo.read("SHOW INDEXES YIELD name, state RETURN name, state")}
+    assert names[f"{label.lower()}_{prop}"] == "ONLINE" and names["badge_id"] == "ONLINE"
+
+
 def test_another_applications_data_in_the_way_of_the_schema_is_named(neo: Neo4jStore) -> None:
     """Two nodes of a label with one id, or an index of another application's on a property colearn
     indexes, stop ``apply_schema`` with a ``Conflict`` naming the label, the ids or the index and
