@@ -188,6 +188,7 @@ class Neo4jStore:
         except (ConfigurationError, ValueError) as exc:
             raise StoreUnavailable(f"NEO4J_URI '{uri}' is not usable: {one_line(exc)}") from exc
         self._bookmarks = GraphDatabase.bookmark_manager()
+        self._refresh_refused = False  # refresh_statistics warns once
         try:
             self._driver.verify_connectivity()
         except AuthError as exc:
@@ -320,6 +321,29 @@ class Neo4jStore:
             self._run("CALL db.awaitIndexes($s)", {"s": INDEX_WAIT_S}, read_only=True)
         except ColearnError as exc:
             raise StoreUnavailable(f"Neo4j indexes not online after {INDEX_WAIT_S} s: {exc}") from exc
+
+    def refresh_statistics(self) -> bool:
+        """Resample the indexes and drop the cached plans (``CALL db.prepareForReplanning``:
+        it waits for the resample, at most ``INDEX_WAIT_S``), so the statements after a bulk
+        write are planned on the data now there (Neo4j samples indexes in the background
+        and replans a cached statement only when the statistics have moved far enough).
+        Returns whether it was done: a server or user that refuses the procedure is logged
+        (WARNING, once per store) and the write it follows stands.
+
+        Raises:
+            StoreUnavailable: the server cannot be reached.
+        """
+        try:
+            self._run("CALL db.prepareForReplanning($s)", {"s": INDEX_WAIT_S}, read_only=False)
+            return True
+        except StoreUnavailable:
+            raise
+        except ColearnError as exc:
+            if not self._refresh_refused:
+                self._refresh_refused = True
+                log.warning("Neo4j refused to refresh its planner statistics after a bulk write (%s); "
+                            "statements are planned on its background samples", exc)
+            return False
 
     def clear(self) -> None:
         """Delete every node and relationship, ``CLEAR_BATCH`` nodes a transaction

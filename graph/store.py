@@ -65,6 +65,18 @@ class GraphStore(Protocol):
         ...
 
 
+def refresh_statistics(store: GraphStore) -> None:
+    """After a bulk write: have the engine plan its next statements with statistics of the
+    data now there (``refresh_statistics`` of the store, or of the store a ``CachedStore``
+    wraps; an engine without one, FalkorDB, needs nothing). Measured on Neo4j 5.26 right
+    after loading the demo city: the feed follower's ``HELD_PAIRS`` for 1,000 pairs took
+    23.7 s, planned on an index sample taken when the graph was empty (a scan of every
+    accepted assertion per pair), and 0.3 s planned after the refresh."""
+    refresh = getattr(getattr(store, "inner", store), "refresh_statistics", None)
+    if callable(refresh):
+        refresh()
+
+
 def write_each(store: GraphStore, query: str, params: Iterable[dict[str, Any]]) -> int:
     """Run ``query`` once per parameter map, in order, one statement at a time.
 

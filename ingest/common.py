@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from colearn.errors import InvalidInput
 from colearn.text import UTF8_ONLY, decode_strict
-from colearn.graph.store import BATCH_SIZE, GraphStore, write_each
+from colearn.graph.store import BATCH_SIZE, GraphStore, refresh_statistics, write_each
 from colearn.graph import feed
 
 T = TypeVar("T")
@@ -84,6 +84,12 @@ def first_per_id(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+#: Rows of one ``write_batches`` call after which the store is asked to bring its planner's
+#: statistics up to date (``graph.store.refresh_statistics``): a bulk load can leave Neo4j
+#: planning with an index sample taken when the graph was nearly empty.
+REFRESH_ROWS = 1_000
+
+
 def rows_param(batch: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """``{"rows": batch}``: the parameters of an ``UNWIND $rows`` statement for one batch
     (``write_batches``' default ``batch_params``)."""
@@ -140,19 +146,20 @@ def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]],
             if advance is not None:  # asked for the next batch: this one has been sent
                 advance(len(batch))
 
+    shared = _shared_progress.get()
     if not show:
         write_each(store, statement, statements(None))
-        return len(rows)
-    shared = _shared_progress.get()
-    if shared is not None:  # a command's own display is live: one more bar on it (rich allows one live display)
+    elif shared is not None:  # a command's own display is live: one more bar on it (rich allows one live display)
         task = shared.add_task(f"writing {label}", total=len(rows))
         write_each(store, statement, statements(lambda n: shared.advance(task, n)))
         shared.remove_task(task)
-        return len(rows)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), transient=True) as bar:
-        task = bar.add_task(label, total=len(rows))
-        write_each(store, statement, statements(lambda n: bar.advance(task, n)))
+    else:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), transient=True) as bar:
+            task = bar.add_task(label, total=len(rows))
+            write_each(store, statement, statements(lambda n: bar.advance(task, n)))
+    if len(rows) >= REFRESH_ROWS:
+        refresh_statistics(store)
     return len(rows)
 
 
