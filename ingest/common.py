@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from colearn.errors import InvalidInput
-from colearn.text import UTF8_ONLY, decode_strict
+from colearn.text import UTF8_ONLY, decode_strict, quantity
 from colearn.graph.store import BATCH_SIZE, GraphStore, refresh_statistics, write_each
 from colearn.graph import feed
 
@@ -211,7 +211,7 @@ def yaml_kind(value: Any) -> str:
     if value is None:
         return "nothing (an empty file)"
     if isinstance(value, list):
-        return f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
+        return f"a list of {quantity(len(value), 'item')}"
     if isinstance(value, str):
         start = " ".join(value.split())
         return f"a string ({start[:40]!r}{' ...' if len(start) > 40 else ''})"

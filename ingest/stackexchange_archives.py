@@ -29,7 +29,11 @@ from typing import Any, BinaryIO, cast
 
 from colearn.errors import InvalidInput
 
-__all__ = ["ARCHIVE_SUFFIXES", "open_dump", "skipped_archives"]
+__all__ = ["ARCHIVE_SUFFIXES", "DUMP_NAMES", "open_dump", "skipped_archives"]
+
+#: The names of a site's dump (in any letter case; a folder holding more than one is refused:
+#: ``stackexchange_xml.find_dump``).
+DUMP_NAMES = ("Badges.xml", "Badges.xml.gz")
 
 #: Name endings of the archives a dump comes in, which no reader opens (``skipped_archives``).
 ARCHIVE_SUFFIXES = (".7z", ".zip", ".bz2", ".xz", ".zst", ".tar", ".tgz", ".tar.gz", ".tbz", ".tbz2", ".txz",
@@ -149,7 +153,7 @@ def _command(p: Path, outer: _Kind | None, inner: _Kind | None) -> str:
     src = str(p) if regular else _PLACEHOLDER
     folder = str(p.parent) if regular and str(p.parent) != "." else ""
     steps = []
-    if regular and p.name.lower() in ("badges.xml", "badges.xml.gz"):  # the dump's own name: free it first
+    if regular and p.name.lower() in {n.lower() for n in DUMP_NAMES}:  # the dump's own name: free it first
         renamed = str(p.parent / ("Badges.xml" + (inner.suffix if inner else "") + (outer.suffix if outer else "")))
         steps.append(f"mv {shlex.quote(src)} {shlex.quote(renamed)}")
         src = renamed

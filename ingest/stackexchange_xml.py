@@ -25,7 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from colearn.errors import InvalidInput
 from colearn.ingest.common import validate
-from colearn.ingest.stackexchange_archives import ARCHIVE_SUFFIXES, open_dump, skipped_archives
+from colearn.ingest.stackexchange_archives import ARCHIVE_SUFFIXES, DUMP_NAMES, open_dump, skipped_archives
 
 __all__ = ["ARCHIVE_SUFFIXES", "DUMP_NAMES", "FIRST_YEAR", "HOST_SUFFIXES", "KEEP_ONE", "TIERS", "UNKNOWN_TIER", "SEAward", "SERow", "badges_file",
            "checked_site", "find_dump", "looks_like_tag", "read_badges_xml", "site_key", "skipped_archives", "tier_of"]
@@ -200,9 +200,6 @@ def checked_site(site: str | None) -> str:
 
 #: Endings of a site's host name, as the dump's archives are named (``ai.stackexchange.com.7z``).
 HOST_SUFFIXES = (".stackexchange.com", ".com")
-
-#: The names of a site's dump (in any letter case; a folder holding more than one is refused: ``find_dump``).
-DUMP_NAMES = ("Badges.xml", "Badges.xml.gz")
 
 
 def site_key(name: str) -> str | None:
