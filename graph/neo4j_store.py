@@ -327,21 +327,17 @@ class Neo4jStore:
         it waits for the resample, at most ``INDEX_WAIT_S``), so the statements after a bulk
         write are planned on the data now there (Neo4j samples indexes in the background
         and replans a cached statement only when the statistics have moved far enough).
-        Returns whether it was done: a server or user that refuses the procedure is logged
-        (WARNING, once per store) and the write it follows stands.
-
-        Raises:
-            StoreUnavailable: the server cannot be reached.
+        Returns whether it was done. Never raises: the write it follows has landed, so a
+        server or user that refuses the procedure, or a server gone, is logged (WARNING,
+        once per store) and the statements are planned on Neo4j's background samples.
         """
         try:
             self._run("CALL db.prepareForReplanning($s)", {"s": INDEX_WAIT_S}, read_only=False)
             return True
-        except StoreUnavailable:
-            raise
         except ColearnError as exc:
             if not self._refresh_refused:
                 self._refresh_refused = True
-                log.warning("Neo4j refused to refresh its planner statistics after a bulk write (%s); "
+                log.warning("Neo4j did not refresh its planner statistics after a bulk write (%s); "
                             "statements are planned on its background samples", exc)
             return False
 

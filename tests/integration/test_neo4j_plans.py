@@ -80,3 +80,36 @@ def test_held_pairs_reads_from_each_learner(city: Neo4jStore, n: int) -> None:
         profile = result.consume().profile
     assert len(rows) > 0.8 * n  # the demo city's pairs are held, a few not (declined, expired)
     assert _db_hits(profile) / n < 200, _db_hits(profile) / n
+
+
+def test_a_refused_refresh_leaves_the_bulk_write_landed_and_warns_once(
+        neo4j_target: Neo4jTarget, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A user without the right to call the procedure, or a server gone after the write: the
+    rows have landed, so the write reports them and the refusal is one warning per store."""
+    from colearn.errors import ColearnError, StoreUnavailable
+    from colearn.graph import queries
+    from colearn.graph.schema import Label
+    from colearn.ingest.common import REFRESH_ROWS, write_batches
+
+    store = neo4j_target.open()
+    store.clear()
+    real = store._run
+    refusals = iter([ColearnError("Executing procedure is not allowed for user"), StoreUnavailable("gone")])
+
+    def run(statement: str, params: Any, read_only: bool, *rest: Any) -> Any:
+        if "prepareForReplanning" in statement:
+            raise next(refusals)
+        return real(statement, params, read_only, *rest)
+
+    monkeypatch.setattr(store, "_run", run)
+    try:
+        with caplog.at_level("WARNING", logger="colearn.graph.neo4j_store"):
+            for start in (0, REFRESH_ROWS):
+                rows = [{"id": f"l{i}", "props": {}} for i in range(start, start + REFRESH_ROWS)]
+                assert write_batches(store, queries.merge_nodes(Label.LEARNER), rows) == REFRESH_ROWS
+        assert store.read(queries.count_nodes(Label.LEARNER)) == [{"n": 2 * REFRESH_ROWS}]
+        warned = [r for r in caplog.records if "planner statistics" in r.getMessage()]
+        assert len(warned) == 1 and "not allowed" in warned[0].getMessage()
+    finally:
+        store.clear()
+        store.close()
