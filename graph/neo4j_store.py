@@ -72,6 +72,9 @@ logging.getLogger("neo4j.session").addFilter(_not_a_retry)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: Seconds ``apply_schema`` waits for index population before giving up.
 INDEX_WAIT_S = 300
+#: Seconds ``refresh_statistics`` waits for the resample: it follows a bulk write, which may
+#: be an API request (an Open Badges import), so it is bounded well under a client's patience.
+REFRESH_WAIT_S = 10
 #: Nodes deleted per transaction by ``clear``.
 CLEAR_BATCH = 10_000
 
@@ -324,21 +327,24 @@ class Neo4jStore:
 
     def refresh_statistics(self) -> bool:
         """Resample the indexes and drop the cached plans (``CALL db.prepareForReplanning``:
-        it waits for the resample, at most ``INDEX_WAIT_S``), so the statements after a bulk
+        it waits for the resample, at most ``REFRESH_WAIT_S``), so the statements after a bulk
         write are planned on the data now there (Neo4j samples indexes in the background
         and replans a cached statement only when the statistics have moved far enough).
-        Returns whether it was done. Never raises: the write it follows has landed, so a
-        server or user that refuses the procedure, or a server gone, is logged (WARNING,
-        once per store) and the statements are planned on Neo4j's background samples.
+
+        Returns whether it was done. Never raises: the write it follows has landed, so any
+        failure (a server or user that refuses the procedure, a resample slower than
+        ``REFRESH_WAIT_S``, a server gone) is one WARNING per store, and statements are
+        then planned on Neo4j's background samples.
         """
         try:
-            self._run("CALL db.prepareForReplanning($s)", {"s": INDEX_WAIT_S}, read_only=False)
+            with self._session() as session:
+                session.run("CALL db.prepareForReplanning($s)", {"s": REFRESH_WAIT_S}).consume()
             return True
-        except ColearnError as exc:
+        except Exception as exc:  # noqa: BLE001 - an optimisation after a write that landed
             if not self._refresh_refused:
                 self._refresh_refused = True
                 log.warning("Neo4j did not refresh its planner statistics after a bulk write (%s); "
-                            "statements are planned on its background samples", exc)
+                            "statements are planned on its background samples", one_line(exc))
             return False
 
     def clear(self) -> None:

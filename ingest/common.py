@@ -126,6 +126,9 @@ def write_batches(store: GraphStore, query: str, rows: Sequence[dict[str, Any]],
             ``feed`` is added to them); default ``rows_param``: ``{"rows": batch}``. For a
             ``queries.merge_assertions`` statement: ``queries.assertion_groups``.
 
+    After ``REFRESH_ROWS`` rows or more, the store is asked to bring its planner's
+    statistics up to date (``graph.store.refresh_statistics``; never raises).
+
     Returns:
         The number of rows written.
     """

@@ -451,7 +451,6 @@ class FeedFollower:
     # ------------------------------------------------------------------ readers and pruning
 
     def _housekeeping(self) -> None:
-        self.release.run_if_due()
         now = time.monotonic()
         if now - self._last_heartbeat >= self.heartbeat_s:
             self.heartbeat()

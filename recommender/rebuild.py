@@ -130,7 +130,6 @@ def release_memory() -> None:
         pass
 
 
-
 class PacedRelease:
     """Runs ``release_memory`` after recommender swaps, paced so its pauses take at most
     ``share`` of the process's time.
@@ -140,33 +139,53 @@ class PacedRelease:
     about 310,000 tracked objects, Neo4j, one in-process rebuild per catalogue write):
     57 collections took 13.2 s (median about 0.23 s), a third of the test's time. A
     swap asks (``request``); the collection runs at once if the one before has been
-    paid back (``took / share`` seconds have passed since it ended), else it waits
-    for a later ``run_if_due`` (the feed follower calls it every poll), so many swaps
-    in a burst cost one collection at the end of it. Garbage is not left for good:
-    Python's own generational collector still runs, and the asked-for one follows.
+    paid back (``took / share`` seconds have passed since it ended), else one run is
+    scheduled for when it has (``schedule``: a daemon timer), so many swaps in a burst
+    cost one collection at the end of it, and the last swap's is never dropped.
 
     Args:
         share: the greatest fraction of wall time spent collecting, in ``(0, 1]``.
         release: what to run (``release_memory``; a test passes its own).
         clock: monotonic seconds (``time.monotonic``; a test passes its own).
+        schedule: ``schedule(delay_s, fn)`` calls ``fn`` once after ``delay_s`` seconds
+            (default: a daemon ``threading.Timer``; a test passes its own).
+
+    Raises:
+        ValueError: ``share`` outside ``(0, 1]``.
     """
 
     def __init__(self, share: float = 0.05, *, release: Callable[[], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 schedule: Callable[[float, Callable[[], None]], None] | None = None) -> None:
         if not 0 < share <= 1:
             raise ValueError(f"share must be in (0, 1], got {share}")
         self.share = share
         self.release = release or release_memory
         self.clock = clock
+        self.schedule = schedule or _daemon_timer
         self.wanted = False
         self.runs = 0
         self._next = float("-inf")
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held while collecting
+        self._scheduling = threading.Lock()
+        self._scheduled = False
 
     def request(self) -> bool:
-        """Ask for a collection; returns whether it ran now."""
+        """Ask for a collection; returns whether it ran now (else one is scheduled)."""
         self.wanted = True
-        return self.run_if_due()
+        if self.run_if_due():
+            return True
+        with self._scheduling:
+            if not self._scheduled:
+                self._scheduled = True
+                self.schedule(max(0.0, self._next - self.clock()), self._deferred)
+        return False
+
+    def _deferred(self) -> None:
+        with self._scheduling:
+            self._scheduled = False
+        if not self.run_if_due() and self.wanted:
+            self.request()  # another collection moved the pace meanwhile: wait for it again
 
     def run_if_due(self) -> bool:
         """Collect if one was asked for and the pace allows; returns whether it ran.
@@ -174,6 +193,8 @@ class PacedRelease:
         if not self.wanted or self.clock() < self._next or not self._lock.acquire(blocking=False):
             return False
         try:
+            if not self.wanted or self.clock() < self._next:  # another thread collected meanwhile
+                return False
             self.wanted = False
             started = self.clock()
             self.release()
@@ -183,6 +204,12 @@ class PacedRelease:
             return True
         finally:
             self._lock.release()
+
+
+def _daemon_timer(delay_s: float, fn: Callable[[], None]) -> None:
+    timer = threading.Timer(delay_s, fn)
+    timer.daemon = True
+    timer.start()
 
 
 if __name__ == "__main__":

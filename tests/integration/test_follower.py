@@ -212,35 +212,33 @@ def test_a_recommender_built_in_a_child_process_answers_like_a_fresh_one(tmp_pat
 def test_swaps_in_a_burst_share_paced_collections_and_the_last_still_runs(store: GraphStore) -> None:
     """Each swap asks to release the old recommender's memory with a full collection, which
     pauses the process: collections start at least ``took / share`` apart, so a burst of
-    catalogue changes costs a few of them, and the one asked for by the last swap still
-    runs (from the follower's poll) once the pace allows."""
+    catalogue changes costs fewer collections than swaps, and the one asked for by the
+    last swap still runs, on its own timer (with no poll thread running, as with
+    ``COLEARN_FEED_POLL_SECONDS=0``: only ``sync`` applies the feed)."""
     _seed(store)
-    follower = _follower(store, poll_s=0.05)
+    follower = _follower(store)
     collected: list[float] = []
     swaps: list[float] = []
 
-    def release() -> None:  # 0.1 s at 5%: starts at least 2.1 s apart
+    def release() -> None:  # 0.1 s at 2%: starts at least 5.1 s apart
         collected.append(time.monotonic())
         time.sleep(0.1)
 
-    follower.release = PacedRelease(0.05, release=release)
+    follower.release = PacedRelease(0.02, release=release)
     follower.on_swap = lambda rec: swaps.append(time.monotonic())
-    follower.start()
-    try:
-        for i in range(6):
-            assert catalogue.write_node(store, Label.BADGE, {
-                "id": f"burst-{i}", "props": {"name": f"Burst {i}"}, "l0": ["org"],
-                "l1": ["knowledge.engagement"], "l2": []}, create=True)
-            assert follower.wait_idle(60)
-        deadline = time.monotonic() + 30
-        while follower.release.wanted and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not follower.release.wanted and collected and collected[-1] >= swaps[-1]
-        assert len(swaps) >= 6
-        assert all(b - a >= 2.1 - 1e-3 for a, b in zip(collected, collected[1:])), collected
-        assert "burst-5" in follower.recommender.badges.ids
-    finally:
-        follower.stop()
+    for i in range(6):
+        assert catalogue.write_node(store, Label.BADGE, {
+            "id": f"burst-{i}", "props": {"name": f"Burst {i}"}, "l0": ["org"],
+            "l1": ["knowledge.engagement"], "l2": []}, create=True)
+        follower.sync()
+        assert follower.wait_idle(60)
+    deadline = time.monotonic() + 30
+    while follower.release.wanted and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(swaps) >= 6 and "burst-5" in follower.recommender.badges.ids
+    assert not follower.release.wanted and collected[-1] >= swaps[-1]
+    assert all(b - a >= 5.1 - 1e-3 for a, b in zip(collected, collected[1:])), collected
+    assert len(collected) < len(swaps)
 
 
 def test_a_new_badge_is_known_after_the_rebuild_it_asks_for(store: GraphStore) -> None:

@@ -84,32 +84,68 @@ def test_held_pairs_reads_from_each_learner(city: Neo4jStore, n: int) -> None:
 
 def test_a_refused_refresh_leaves_the_bulk_write_landed_and_warns_once(
         neo4j_target: Neo4jTarget, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    """A user without the right to call the procedure, or a server gone after the write: the
-    rows have landed, so the write reports them and the refusal is one warning per store."""
-    from colearn.errors import ColearnError, StoreUnavailable
+    """A user without the right to call the procedure, then a server gone, as the driver
+    raises them: the rows have landed, so each write reports them, and the two failures
+    are one warning in all (no other log line at WARNING)."""
+    from neo4j.exceptions import ClientError, ServiceUnavailable
+
     from colearn.graph import queries
     from colearn.graph.schema import Label
     from colearn.ingest.common import REFRESH_ROWS, write_batches
 
     store = neo4j_target.open()
     store.clear()
-    real = store._run
-    refusals = iter([ColearnError("Executing procedure is not allowed for user"), StoreUnavailable("gone")])
+    refusals = iter([ClientError("Executing procedure is not allowed for user"), ServiceUnavailable("gone")])
+    real_session = store._session
 
-    def run(statement: str, params: Any, read_only: bool, *rest: Any) -> Any:
-        if "prepareForReplanning" in statement:
-            raise next(refusals)
-        return real(statement, params, read_only, *rest)
+    class Refusing:
+        """A driver session that refuses the refresh and runs everything else."""
 
-    monkeypatch.setattr(store, "_run", run)
+        def __init__(self) -> None:
+            self.session = real_session()
+
+        def __enter__(self) -> "Refusing":
+            self.session.__enter__()
+            return self
+
+        def __exit__(self, *exc: Any) -> None:
+            self.session.__exit__(*exc)
+
+        def run(self, statement: str, *args: Any, **kwargs: Any) -> Any:
+            if "prepareForReplanning" in statement:
+                raise next(refusals)
+            return self.session.run(statement, *args, **kwargs)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.session, name)
+
+    monkeypatch.setattr(store, "_session", Refusing)
     try:
-        with caplog.at_level("WARNING", logger="colearn.graph.neo4j_store"):
+        with caplog.at_level("WARNING"):
             for start in (0, REFRESH_ROWS):
                 rows = [{"id": f"l{i}", "props": {}} for i in range(start, start + REFRESH_ROWS)]
                 assert write_batches(store, queries.merge_nodes(Label.LEARNER), rows) == REFRESH_ROWS
+        assert next(refusals, None) is None, "both writes asked for a refresh"
         assert store.read(queries.count_nodes(Label.LEARNER)) == [{"n": 2 * REFRESH_ROWS}]
-        warned = [r for r in caplog.records if "planner statistics" in r.getMessage()]
-        assert len(warned) == 1 and "not allowed" in warned[0].getMessage()
+        warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert len(warned) == 1 and "not allowed" in warned[0] and "planner statistics" in warned[0], warned
     finally:
+        monkeypatch.undo()
         store.clear()
         store.close()
+
+
+def test_only_a_write_of_refresh_rows_or_more_asks_for_a_refresh_through_the_api_cache(store) -> None:
+    """The refresh is asked of the store a ``CachedStore`` (the API's) wraps, after a call of
+    ``REFRESH_ROWS`` rows or more, once per call."""
+    from colearn.graph import queries
+    from colearn.graph.cached import CachedStore
+    from colearn.graph.schema import Label
+    from colearn.ingest.common import REFRESH_ROWS, write_batches
+
+    asked: list[int] = []
+    store.refresh_statistics = lambda: asked.append(1) or True  # type: ignore[attr-defined]
+    cached = CachedStore(store)
+    for n in (REFRESH_ROWS - 1, REFRESH_ROWS, 3):
+        write_batches(cached, queries.merge_nodes(Label.LEARNER), [{"id": f"n{n}-{i}", "props": {}} for i in range(n)])
+    assert asked == [1]
