@@ -72,8 +72,9 @@ logging.getLogger("neo4j.session").addFilter(_not_a_retry)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: Seconds ``apply_schema`` waits for index population before giving up.
 INDEX_WAIT_S = 300
-#: Seconds ``refresh_statistics`` waits for the resample: it follows a bulk write, which may
-#: be an API request (an Open Badges import), so it is bounded well under a client's patience.
+#: Seconds ``refresh_statistics`` waits for the resample: it follows a bulk write that someone
+#: waits on (an ingest command), and a resample slower than this is left to Neo4j's own
+#: background sampling rather than added to that wait.
 REFRESH_WAIT_S = 10
 #: Nodes deleted per transaction by ``clear``.
 CLEAR_BATCH = 10_000
@@ -285,14 +286,13 @@ class Neo4jStore:
             "SHOW INDEXES YIELD name, state RETURN name, state", None, read_only=True)}
         made = False
         for label in UNIQUE_ID_LABELS:
-            if f"{label.lower()}_id" not in constraints:
-                self._schema(f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS "
-                             f"FOR (n:{label}) REQUIRE n.id IS UNIQUE", label, "id")
+            if (name := f"{label.lower()}_id") not in constraints:
+                self._schema(f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE",
+                             label, "id")
                 made = True
         for label, prop in INDEXES:
-            if f"{label.lower()}_{prop}" not in indexes:
-                self._schema(f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})",
-                             label, prop)
+            if (name := f"{label.lower()}_{prop}") not in indexes:
+                self._schema(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})", label, prop)
                 made = True
         if made or any(state != "ONLINE" for state in indexes.values()):
             self._await_indexes()

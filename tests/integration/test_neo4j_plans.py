@@ -49,9 +49,9 @@ def _operators(plan: dict[str, Any], per_row: bool = False) -> Iterator[tuple[bo
         yield from _operators(child, per_row or ("Apply" in op and i == 1))
 
 
-def _db_hits(plan: Any) -> int:
-    return int(plan.db_hits if hasattr(plan, "db_hits") else plan.get("dbHits", 0)) + sum(
-        _db_hits(c) for c in (plan.children if hasattr(plan, "children") else plan.get("children", [])))
+def _db_hits(profile: dict[str, Any]) -> int:
+    """Database hits of a profiled plan (the driver's ``ResultSummary.profile``), children included."""
+    return int(profile.get("dbHits", 0)) + sum(_db_hits(c) for c in profile.get("children", []))
 
 
 def test_no_statement_scans_what_grows_with_the_city_once_per_row(city: Neo4jStore) -> None:
