@@ -1,5 +1,5 @@
-"""Shared fixtures: one FalkorDB server and one Neo4j server per test session, a
-fresh graph per test.
+"""Shared fixtures: one FalkorDB server and one Neo4j server per test process (the
+session, or each pytest-xdist worker of it), a fresh graph per test.
 
 Engines. ``any_store`` (the contract suite) and ``store`` (the API- and
 ingest-level tests) run every test on FalkorDB and on Neo4j 5.26; a module that
@@ -142,6 +142,20 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     _launcher.start()
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to share a database of one's own (``NEO4J_URI``) between pytest-xdist workers:
+    each empties it before every test, so their tests would erase each other's graphs.
+
+    Raises:
+        pytest.exit: ``NEO4J_URI`` is set and more than one worker would run.
+    """
+    workers = getattr(session.config.option, "numprocesses", None) or 0
+    if _external_target() is not None and workers > 1:
+        pytest.exit(f"NEO4J_URI is set: one database cannot serve {workers} test workers at once (each "
+                    "empties it before every test); run with -n 0 (make test does when NEO4J_URI is set)",
+                    returncode=4)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Stop the Neo4j this session started (by its process id)."""
     if _launcher is not None:
@@ -249,17 +263,26 @@ def _engine_of(item: pytest.Item) -> str | None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
-    """Tally each engine-parametrised test's outcome (failure in any phase counts once)."""
+    """Carry the engine of each engine-parametrised test on its reports (``user_properties``
+    travel from a pytest-xdist worker to the controller, which tallies them)."""
     report = yield
     engine = _engine_of(item)
     if engine is not None:
-        if report.failed:
-            _outcomes[engine]["failed" if report.when == "call" else "error"] += 1
-        elif report.skipped:
-            _outcomes[engine]["skipped"] += 1
-        elif report.passed and report.when == "call":
-            _outcomes[engine]["passed"] += 1
+        report.user_properties = [*report.user_properties, ("engine", engine)]  # not the item's list
     return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Tally each engine-parametrised test's outcome (failure in any phase counts once)."""
+    engine = dict(report.user_properties).get("engine")
+    if engine not in _outcomes:
+        return
+    if report.failed:
+        _outcomes[engine]["failed" if report.when == "call" else "error"] += 1
+    elif report.skipped:
+        _outcomes[engine]["skipped"] += 1
+    elif report.passed and report.when == "call":
+        _outcomes[engine]["passed"] += 1
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

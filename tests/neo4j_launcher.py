@@ -10,6 +10,7 @@ first build downloads about 165 MB of jars from Maven Central into ``~/.m2``.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -49,10 +50,18 @@ def _source_stamp() -> str:
 
 def build(timeout_s: float = 900.0) -> str:
     """Compile the launcher unless an up-to-date build is cached; return its Java classpath.
+    One process builds at a time (a lock on ``target/build.lock``): the others then find its build.
 
     Raises:
         LauncherError: Maven failed (its last output lines are in the message).
     """
+    TARGET.mkdir(parents=True, exist_ok=True)
+    with open(TARGET / "build.lock", "w") as lock:  # pytest-xdist workers build one at a time
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build(timeout_s)
+
+
+def _build(timeout_s: float) -> str:
     stamp_file, cp_file = TARGET / "colearn-stamp", TARGET / "classpath.txt"
     stamp = _source_stamp()
     if stamp_file.exists() and cp_file.exists() and stamp_file.read_text() == stamp:
