@@ -82,8 +82,14 @@ def served(engine: str, request: pytest.FixtureRequest, tmp_path_factory: pytest
 def _served_within(client: TestClient, ranking: str) -> float:
     """Seconds until ``/health`` says ``ranking`` (fails after ``SERVED_WITHIN_S``)."""
     started = time.monotonic()
-    while (said := client.get("/health").json()["ranking"]) != ranking:
-        assert time.monotonic() - started < SERVED_WITHIN_S, f"/health still says {said!r}, not {ranking!r}"
+    while (health := client.get("/health").json())["ranking"] != ranking:
+        if time.monotonic() - started >= SERVED_WITHIN_S:
+            follower = client.app.state.follower  # type: ignore[attr-defined]
+            state = {k: getattr(follower, k) for k in ("_building", "_want_rebuild", "_urgent", "_seen")}
+            builder = follower._builder
+            pytest.fail(f"/health still says {health['ranking']!r}, not {ranking!r}, after {SERVED_WITHIN_S:g} s: "
+                        f"{health}; follower {follower.stats}, {state}, builder thread "
+                        f"{builder.name if builder else None} alive={builder.is_alive() if builder else None}")
         time.sleep(0.05)
     return time.monotonic() - started
 
