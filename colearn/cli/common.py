@@ -107,8 +107,10 @@ class AnswerConsole(Console):
 
 #: The command's answer (tables, JSON).
 out = AnswerConsole()
-#: Everything else: progress, warnings, errors.
-err = Console(stderr=True)
+#: Everything else: progress, warnings, errors. Soft-wrapped: each message is one line however
+#: wide the console (COLUMNS=80, a terminal), so a long file name or URL in it is never folded
+#: across two lines of a log; a terminal wraps it for the eye.
+err = Console(stderr=True, soft_wrap=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 

@@ -93,3 +93,18 @@ def test_command_lists_wrap_each_summary_only_where_it_is_full(group: list[str],
     assert "``" not in result.output
     if not group:
         assert ends > 5  # the root list has several long summaries
+
+
+def test_messages_off_a_terminal_keep_a_long_path_on_one_line(capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a command says on stderr (refused, skipped) is one line per record however narrow the
+    console: rich folded a long file name across two lines at the console's width (80 where
+    COLUMNS=80, as pytest-xdist's workers have), so the log's line no longer held the path."""
+    from colearn.ingest.common import IngestReport
+
+    monkeypatch.setattr(cli.err, "width", 40)  # as COLUMNS=40 would set it
+    path = "/tmp/" + "/".join(f"folder-{i:02d}" for i in range(20)) + "/doc.json"
+    report = IngestReport(source=path, refused=[(path, "not JSON: Expecting value at line 1 column 1")])
+    cli.print_report(report)
+    said = capsys.readouterr().err.splitlines()
+    assert said == [f"refused {path}: not JSON: Expecting value at line 1 column 1"]
