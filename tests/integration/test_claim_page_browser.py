@@ -37,7 +37,7 @@ def test_the_claim_page_shows_criteria_only_when_they_add_to_the_description(
         import httpx
 
         r = httpx.post(f"{api}/organisations/college/badges/web/assertions", headers=key,
-                       json={"recipient": {"type": "email", "identity": "kay@example.org"}})
+                       json={"recipient": {"type": "email", "identity": "kay@example.org"}}, timeout=30)
         assert r.status_code == 201, r.text
         browser = launch(pw)
         try:

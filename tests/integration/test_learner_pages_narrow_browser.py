@@ -55,7 +55,7 @@ def world(store: GraphStore, tmp_path: Path) -> Iterator[dict[str, Any]]:
     with live_api(app, port=port) as api, sync_playwright() as pw:
         r = httpx.post(f"{api}/organisations/college/badges/web/assertions", headers={"X-API-Key": org_key},
                        json={"recipient": {"type": "email", "identity": "kay@example.org"},
-                             "narrative": f"Made {LONG}.", "evidence_url": f"https://evidence.example/{LONG}"})
+                             "narrative": f"Made {LONG}.", "evidence_url": f"https://evidence.example/{LONG}"}, timeout=30)
         assert r.status_code == 201, r.text
         browser = launch(pw)
         try:

@@ -88,7 +88,7 @@ def test_1edtech_ob2_validator_accepts_hosted_assertions(store: GraphStore, tmp_
                                                      evidence_narrative="Ran a workshop"), award("app")
         issuing.revoke(store, gone, "awarded in error")
         baked = tmp_path / "baked.png"
-        baked.write_bytes(httpx.get(f"{base}/ob/v2/assertions/{plain}/baked.png").content)
+        baked.write_bytes(httpx.get(f"{base}/ob/v2/assertions/{plain}/baked.png", timeout=30).content)
         inputs = [publisher.urls.assertion(a) for a in (plain, evidence, gone)] + [str(baked)]
         done = subprocess.run([str(validator), str(HERE / "validate.py"), base, *inputs], capture_output=True,
                               text=True, timeout=600, cwd=tmp_path)

@@ -89,9 +89,9 @@ def test_demo_page_in_chromium(store: GraphStore, tmp_path: Path) -> None:
         key = create_key(store, "partner", origins=[partner], name="demo partner").secret
         page_html = render_demo(api, key, LEARNER)
         expected = httpx.get(f"{api}/learners/{LEARNER}/next", params={"limit": 5},
-                             headers={"X-API-Key": admin}).json()["items"]
+                             headers={"X-API-Key": admin}, timeout=30).json()["items"]
         assert expected, "the seeded city must give this learner recommendations"
-        pathways = httpx.get(f"{api}/learners/{LEARNER}/pathways", headers={"X-API-Key": admin})
+        pathways = httpx.get(f"{api}/learners/{LEARNER}/pathways", headers={"X-API-Key": admin}, timeout=30)
         with sync_playwright() as pw:
             browser = launch(pw)
             try:
