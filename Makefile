@@ -45,8 +45,9 @@ lint: install
 # two workers keep two cores busy where one kept about 1.2 busy.
 # A database of one's own (NEO4J_URI or COLEARN_NEO4J_URI) is emptied before every test: one worker then.
 TEST_WORKERS ?= $(if $(NEO4J_URI)$(COLEARN_NEO4J_URI),0,2)
+WORKERS := -n $(TEST_WORKERS) --dist loadfile
 test: install lint
-	$(BIN)/python -m pytest -q -m "not fuzz" -n $(TEST_WORKERS) --dist loadfile --durations=25
+	$(BIN)/python -m pytest -q -m "not fuzz" $(WORKERS) --durations=25
 
 # schemathesis against a live server: every operation, 50 examples each (about 3 minutes).
 test-fuzz: install
@@ -56,7 +57,7 @@ test-fuzz: install
 # Neo4j 5.26 the suite builds and starts from tests/neo4j (needs java and mvn), or on
 # NEO4J_URI if set, which must be a database marked for testing (see tests/conftest.py).
 test-neo4j: install
-	$(BIN)/python -m pytest -q -m "not fuzz" -n $(TEST_WORKERS) --dist loadfile -k neo4j
+	$(BIN)/python -m pytest -q -m "not fuzz" $(WORKERS) -k neo4j
 
 # Speed and memory on synthetic cities (not part of `make test`): S and M take
 # 3 to 8 minutes here; `make bench SIZES=S,M,L` adds L (100k learners, 1M awards).
