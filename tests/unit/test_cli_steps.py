@@ -95,8 +95,8 @@ def test_command_lists_wrap_each_summary_only_where_it_is_full(group: list[str],
         assert ends > 5  # the root list has several long summaries
 
 
-def test_messages_off_a_terminal_keep_a_long_path_on_one_line(capsys: pytest.CaptureFixture[str],
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_messages_keep_a_long_path_on_one_line_on_a_narrow_console(capsys: pytest.CaptureFixture[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """What a command says on stderr (refused, skipped) is one line per record however narrow the
     console: rich folded a long file name across two lines at the console's width (80 where
     COLUMNS=80, as pytest-xdist's workers have), so the log's line no longer held the path."""
