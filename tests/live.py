@@ -1,7 +1,8 @@
 """Live HTTP servers for tests: the API under uvicorn in a thread, and plain pages on another port.
 
 Each server binds 127.0.0.1 on a free port, is waited for until it answers,
-and is stopped by the context manager.
+and is stopped by the context manager. Also the suite's one bound on waiting for a
+change to become visible (``VISIBLE_WITHIN_S``, ``wait_until``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,30 @@ import uvicorn
 from fastapi import FastAPI
 
 from colearn.ports import free_port
+
+#: How long a test waits for a change to become visible (an award applied by another process's
+#: feed follower, a rebuild swapped in, a ranker served after `colearn train`) before it fails.
+#: A bound on liveness, not on speed: the feed's speed is a benchmark's to measure
+#: (`colearn bench-feed`, README "Many processes, one graph"). On a shared 2-core CI runner
+#: with two test workers, single Neo4j statements took up to 4 s (first plans on a starved JVM)
+#: and one check of three requests 11.8 s, where the same change is seen within 0.6 s when
+#: quiet. A follower that never applies a change, or only at its next compaction (an hour),
+#: still fails.
+VISIBLE_WITHIN_S = 60.0
+
+
+def wait_until(check: Callable[[], bool], what: str, limit_s: float = VISIBLE_WITHIN_S) -> float:
+    """Call ``check`` every 20 ms until it returns true; returns the seconds that took.
+
+    Raises:
+        AssertionError: naming ``what``, when ``check`` is still false after ``limit_s``.
+    """
+    start = time.monotonic()
+    while not check():
+        if time.monotonic() - start > limit_s:
+            raise AssertionError(f"{what}: not visible after {time.monotonic() - start:.2f} s")
+        time.sleep(0.02)
+    return time.monotonic() - start
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """Two `colearn serve` processes over one store stay consistent through the change
 feed (issue 11): a change made through one process, or by `colearn ingest awards`,
-reaches the other's recommender (within 5 s here: the 1 s target is measured by
-`colearn bench-feed`); after a stream of awards both
+reaches the other's recommender (a bound on liveness here, ``tests.live.VISIBLE_WITHIN_S``: the
+1 s target is a speed, measured by `colearn bench-feed`); after a stream of awards both
 answer "what next?" exactly as a recommender freshly built from the graph.
 
 Both engines: the embedded FalkorDB, started by this test process (the servers
@@ -18,7 +18,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,17 +33,10 @@ from colearn.recommender.pathways import published_pathways
 from colearn.recommender.recommend import Recommender
 from colearn.service.auth import create_key
 from tests.conftest import ENGINES, _neo4j_store
-from tests.live import free_port
+from tests.live import free_port, wait_until
 
 pytestmark = pytest.mark.slow
 
-#: How long a change may take to be seen across processes here before the test fails: a
-#: bound on liveness, not the issue's target of 1 s. That target is a speed target, and
-#: speed is measured by a benchmark that prints numbers (`colearn bench-feed`: single
-#: awards seen in 0.6 s at most, README "Many processes, one graph"), not timed here on a shared
-#: machine, where the step that makes a badge and a pathway (a rebuild on Neo4j, 0.4 to
-#: 0.65 s when quiet) once took 1.11 s under a full test run.
-VISIBLE_WITHIN_S = 5.0
 COLEARN = str(Path(sys.executable).with_name("colearn"))
 
 
@@ -148,19 +141,6 @@ def _head(client: httpx.Client) -> int:
     return client.get("/health").json()["feed_head"]
 
 
-def _within(check: Callable[[], bool], what: str, limit_s: float = VISIBLE_WITHIN_S) -> float:
-    """Poll ``check`` until true; fail unless it became true within ``limit_s``. Returns the time taken."""
-    start = time.monotonic()
-    while not check():
-        if time.monotonic() - start > max(limit_s, 5.0):
-            break
-        time.sleep(0.02)
-    took = time.monotonic() - start
-    assert check(), f"{what}: not visible after {took:.2f} s"
-    assert took <= limit_s, f"{what}: visible only after {took:.2f} s (limit {limit_s} s)"
-    return took
-
-
 def _caught_up(client: httpx.Client, seq: int) -> bool:
     return client.get("/health").json()["feed_position"] >= seq
 
@@ -206,14 +186,14 @@ def _pick(city: City) -> tuple[str, str, str]:
     raise AssertionError("the demo city has no learner with a next badge that meets a pathway step")
 
 
-def test_changes_through_one_process_reach_the_other_within_a_second(city: City) -> None:
+def test_changes_through_one_process_reach_the_other(city: City) -> None:
     learner, badge, pathway = _pick(city)
     before_met = _steps_met(city.b, learner)[pathway]
 
     # an award accepted through A: B's next list and B's pathway progress
     assertion = _award_and_accept(city.a, city.store, learner, badge)
     seq = _head(city.a)
-    _within(lambda: _caught_up(city.b, seq) and badge not in _next(city.b, learner)
+    wait_until(lambda: _caught_up(city.b, seq) and badge not in _next(city.b, learner)
             and _steps_met(city.b, learner)[pathway] == before_met + 1, "accept through A, seen by B")
 
     # a badge and a pathway created through A: B counts the learner's holding of the new badge
@@ -229,10 +209,10 @@ def test_changes_through_one_process_reach_the_other_within_a_second(city: City)
     assert r.status_code == 201, r.text
     _award_and_accept(city.a, city.store, learner, "feed-new-badge")
     seq = _head(city.a)
-    _within(lambda: _caught_up(city.b, seq) and _steps_met(city.b, learner).get("feed-new-pathway") == 2,
+    wait_until(lambda: _caught_up(city.b, seq) and _steps_met(city.b, learner).get("feed-new-pathway") == 2,
             "a badge and a pathway created through A, counted by B")
     # A made the changes, and rebuilds for the new badge in the background like B: the same bound
-    _within(lambda: _steps_met(city.a, learner).get("feed-new-pathway") == 2,
+    wait_until(lambda: _steps_met(city.a, learner).get("feed-new-pathway") == 2,
             "a badge and a pathway created through A, counted by A")
 
     # `colearn ingest awards` while both serve
@@ -248,14 +228,14 @@ def test_changes_through_one_process_reach_the_other_within_a_second(city: City)
     assert done.returncode == 0, done.stdout + done.stderr
     seq = city.store.read("MATCH (c:FeedCounter) RETURN c.seq AS seq")[0]["seq"]
     for name, client in (("A", city.a), ("B", city.b)):
-        _within(lambda: _caught_up(client, seq) and wanted not in _next(client, other),
+        wait_until(lambda: _caught_up(client, seq) and wanted not in _next(client, other),
                 f"colearn ingest awards, seen by {name}")
 
     # a revoke through B: A's pathway progress drops back
     r = city.b.post(f"/assertions/{assertion}/revoke", json={"reason": "awarded by mistake"})
     assert r.status_code == 200 and r.json()["status"] == "revoked", r.text
     seq = _head(city.b)
-    _within(lambda: _caught_up(city.a, seq) and _steps_met(city.a, learner)[pathway] == before_met,
+    wait_until(lambda: _caught_up(city.a, seq) and _steps_met(city.a, learner)[pathway] == before_met,
             "revoke through B, seen by A")
 
 
@@ -269,7 +249,7 @@ def test_both_processes_answer_like_a_fresh_build_after_a_stream_of_awards(city:
         _award_and_accept(client, city.store, rng.choice(learners), rng.choice(badges), held_ok=True)
     seq = city.store.read("MATCH (c:FeedCounter) RETURN c.seq AS seq")[0]["seq"]
     for client in (city.a, city.b):
-        _within(lambda: _caught_up(client, seq), "the stream of awards", limit_s=5.0)
+        wait_until(lambda: _caught_up(client, seq), "the stream of awards")
     fresh = Recommender.from_store(city.store)
     sample = rng.sample(learners, 100)
     for learner in sample:
