@@ -132,6 +132,8 @@ class Action(StrEnum):
     RESPOND_TO_ASSERTION = "accept or decline an assertion"
     REVOKE_ASSERTION = "revoke an assertion"
     WITHDRAW_ASSERTION = "withdraw an assertion"
+    #: an award's notice (claim link) sent again, to the address it was made to
+    SEND_NOTICE = "send an award's notice"
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,8 @@ RULES: dict[Action, Rule] = {
                                    G.ADMIN, G.OWNING_ORGANISATION),
     Action.WITHDRAW_ASSERTION: _rule("only the organisation that issued the assertion (or an admin) may withdraw it",
                                      G.ADMIN, G.OWNING_ORGANISATION),
+    Action.SEND_NOTICE: _rule("only the organisation that issued the assertion (or an admin) may send its notice",
+                              G.ADMIN, G.OWNING_ORGANISATION),
 }
 del G
 
@@ -335,12 +339,12 @@ def of_assertion(record: AssertionRecord, action: Action) -> Resource:
       and Bitstring Status List (OB 2.0 "Revocation", OB 3.0 "credentialStatus"),
       so an organisation that defines the badge later (its ``issuer`` changed) does
       not speak for past awards. An award whose issuer is not recorded falls back
-      to the badge's organisation.
+      to the badge's organisation. ``SEND_NOTICE`` likewise: the issuer's caps count it.
     - ``WITHDRAW_ASSERTION`` and ``READ_ASSERTION``: the badge's organisation and
       the issuer (a withdrawn award has left its badge; its issuer still reads it).
     - otherwise: the badge's organisation.
     """
-    if action == Action.REVOKE_ASSERTION:
+    if action in (Action.REVOKE_ASSERTION, Action.SEND_NOTICE):
         owners = [record.issuer_id or record.badge_organisation_id]
     elif action in (Action.WITHDRAW_ASSERTION, Action.READ_ASSERTION):
         owners = [record.badge_organisation_id, record.issuer_id]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -29,7 +30,8 @@ class NoticeCaps:
     at once, refilled over the day) in ``table``, the ``BucketTable`` the server's workers share,
     as the sign-in links' cap per address is counted (per replica). The (organisation, address)
     pair is kept only as its SHA-256. A notice over a cap is held, not queued: the award is made all the same and waits
-    for its learner, who sees it on signing in.
+    for its learner, who sees it on signing in, or for its organisation to ask for the notice again
+    (``POST /assertions/{id}/notice``, counted by the same caps: ``spend``).
 
     Args:
         per_address_hour: notices one organisation may have sent to one recipient address an hour.
@@ -49,19 +51,37 @@ class NoticeCaps:
             None: the notice may be sent. Else why it is held (a sentence for the award's
             answer); an address over its cap spends nothing of the organisation's.
         """
+        cap, _ = self._take(organisation_id, email, now)
+        return None if cap is None else (f"notice held: {cap}; the award waits for the learner, who sees it on "
+                                         "signing in, and POST /assertions/{id}/notice sends it later")
+
+    def spend(self, organisation_id: str, email: str, now: float | None = None) -> None:
+        """``hold`` for a notice asked for on its own (``POST /assertions/{id}/notice``).
+
+        Raises:
+            RateLimited: over a cap, naming it; ``retry_after`` is when that cap has a notice back.
+        """
+        cap, wait_s = self._take(organisation_id, email, now)
+        if cap is not None:
+            wait = max(1, math.ceil(wait_s))
+            raise RateLimited(f"notice not sent: {cap}; try again in {wait} s", retry_after=wait)
+
+    def _take(self, organisation_id: str, email: str, now: float | None) -> tuple[str | None, float]:
+        """``(the cap at fault, in words; seconds until it has a notice back)``, or ``(None, 0.0)``:
+        the notice may be sent, and one of each allowance is spent."""
         now = time.monotonic() if now is None else now
         address = hashlib.sha256(f"{organisation_id}\0{email.strip().lower()}".encode()).hexdigest()
-        if self.table.take("award-notice-address", address, self.per_address_hour / 3600.0,
-                           self.per_address_hour, now) > 0:
-            return (f"notice held: this organisation has sent this address {self.per_address_hour} award "
-                    "notices in the past hour (COLEARN_AWARD_NOTICES_PER_ADDRESS_HOUR); the award waits for the learner, "
-                    "who sees it on signing in")
-        if self.table.take("award-notice-organisation", organisation_id, self.per_organisation_day / 86400.0,
-                           self.per_organisation_day, now) > 0:
-            return (f"notice held: this organisation has had {self.per_organisation_day} award notices sent "
-                    "in the past day (COLEARN_AWARD_NOTICES_PER_ORGANISATION_DAY); the award waits for the "
-                    "learner, who sees it on signing in")
-        return None
+        wait_s = self.table.take("award-notice-address", address, self.per_address_hour / 3600.0,
+                                 self.per_address_hour, now)
+        if wait_s > 0:
+            return (f"this organisation has sent this address {self.per_address_hour} award notices in the "
+                    "past hour (COLEARN_AWARD_NOTICES_PER_ADDRESS_HOUR)"), wait_s
+        wait_s = self.table.take("award-notice-organisation", organisation_id, self.per_organisation_day / 86400.0,
+                                 self.per_organisation_day, now)
+        if wait_s > 0:
+            return (f"this organisation has had {self.per_organisation_day} award notices sent in the past day "
+                    "(COLEARN_AWARD_NOTICES_PER_ORGANISATION_DAY)"), wait_s
+        return None, 0.0
 
 
 #: Seconds a bulk award refused for one already running is told to wait (``OneAtATime``).

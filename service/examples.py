@@ -47,6 +47,7 @@ EXAMPLES: dict[tuple[str, str, str], Any] = {
         "data-detective,ria.patel@example.org,Charted Brackenford's air quality,2026-11-30\n",
     ("post", "/assertions/{assertion_id}/revoke", "application/json"): {
         "reason": "Awarded to the wrong learner; re-issued to the right one."},
+    ("post", "/assertions/{assertion_id}/notice", "application/json"): {"email": "ria.patel@example.org"},
     ("post", "/learners/{learner_id}/portfolio/imports", "application/json"): {
         "identity": "sam.okafor@example.org", "credential": _JWT},
     ("post", "/verify", "application/json"): {

@@ -10,6 +10,7 @@ and this process's recommender then applies the feed (``tell_recommender``).
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from colearn.domain import awards as issuing
 from colearn.domain.awards import Award, AwardRequest, AssertionRecord, Recipient
 from colearn.config import Settings
 from colearn.graph import access
+from colearn.graph.issuing import identity_hash
 from colearn.graph.store import GraphStore
 from colearn.mail import Mailer, Message
 from colearn.openbadges.documents import Publisher
@@ -167,6 +169,28 @@ def send_notices(store: GraphStore, mailer: Mailer, base_url: str, notices: Sequ
         except Exception as exc:  # noqa: BLE001 - any transport failure; the award stands
             log.warning("award notice for %s not sent via %s: %s", notice.award.id, mailer.where, exc)
     return sent
+
+
+def made_to(record: AssertionRecord, recipient: Recipient) -> bool:
+    """Whether ``record`` was awarded to ``recipient``: its stored recipient (OB 2.0
+    IdentityObject, hashed: ``issuing.hashed_recipient``) has the same type and the same
+    IdentityHash with its salt (compared in constant time). False for an award without one."""
+    stored, salt = record.props.get("recipient_hash"), record.props.get("recipient_salt")
+    if record.props.get("recipient_type") != recipient.type or not isinstance(stored, str) \
+            or not isinstance(salt, str):
+        return False
+    return hmac.compare_digest(stored, identity_hash(recipient.normalised(), salt))
+
+
+def notify_again(store: GraphStore, mailer: Mailer, settings: Settings, record: AssertionRecord, email: str, *,
+                 pepper: bytes) -> int:
+    """``notify`` for an award already made (``POST /assertions/{id}/notice``): a new claim link
+    to ``email``, which the caller has checked with ``made_to``. Returns messages sent (0 or 1)."""
+    expires = record.props.get("expires_on")
+    award = Award(id=record.id, badge_id=record.badge_id, learner_id=record.learner_id, status=record.status,
+                  created=False, issued_on=int(record.props.get("issued_on") or 0),
+                  expires_on=None if expires is None else int(expires), status_index=-1)
+    return notify(store, mailer, settings, [Notice(award, Recipient("email", email).normalised())], pepper=pepper)
 
 
 def notify(store: GraphStore, mailer: Mailer, settings: Settings, notices: Sequence[Notice], *,

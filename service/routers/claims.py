@@ -19,12 +19,16 @@
   "claimed with code at <opportunity> on <date>"; a learner who already holds
   the badge live gets that award back instead (200, ``created`` false). Codes
   carry 60 random bits and tries are rate-limited per learner and per address.
+- ``POST /assertions/{id}/notice``: the issuer sends an award's notice again (a new
+  claim link) to the address it was made to, within the notice caps: for a notice
+  they held, one that went astray, or a link that expired.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -35,9 +39,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from colearn import times
 from colearn.domain import claim_codes, policy
 from colearn.domain.policy import Action, Resource
-from colearn.errors import Conflict, Gone
+from colearn.errors import Conflict, Gone, InvalidInput
 from colearn.graph import access
-from colearn.graph.issuing import (AssertionRecord, AwardReport)
+from colearn.graph.issuing import AssertionRecord, AwardReport, Recipient
 from colearn.graph.store import GraphStore
 from colearn.openbadges.documents import Publisher, criteria_beyond_description, criteria_text
 from colearn.service import learner_awards
@@ -206,6 +210,55 @@ def decline_claim(request: Request, pub: PublisherDep, body: ClaimToken) -> Clai
     limit(request, "claim-links", client_address(request), 30, 30, "claim attempts from this address")
     result = _claim(request, _optional_learner(request), pub, body.token, False)
     return result.model_copy(update={"session": None})
+
+
+class NoticeIn(BaseModel):
+    """``POST /assertions/{assertion_id}/notice``: the address the award was made to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320, description="the email address the award was made to: "
+                       "colearn keeps only its salted hash (OB 2.0 IdentityObject), so it is named again here")
+
+
+class NoticeSent(BaseModel):
+    """An award's notice sent again, with a new claim link."""
+
+    assertion_id: str
+    sent: bool = Field(description="false when the mail could not be handed to the mail server (logged); "
+                                   "the award and the new link stand")
+    link_expires_on: datetime = Field(description="when the new claim link stops working (COLEARN_CLAIM_LINK_DAYS)")
+
+
+@router.post("/assertions/{assertion_id}/notice", response_model=NoticeSent, tags=["assertions"], responses=_ERRORS)
+def send_notice(request: Request, principal: PrincipalDep, pub: PublisherDep, assertion_id: Id,
+                body: NoticeIn) -> NoticeSent:
+    """Send an award's notice again, with a new single-use claim link: for a notice the caps
+    held (the award's ``notice_held``), one that went astray, or a link that expired. Earlier
+    links keep working until they expire or the award is answered.
+
+    Refused: an award no longer awaiting its learner (409: accepted, declined, revoked or
+    withdrawn); an ``email`` that is not the address the award was made to (422 on
+    ``body.email``; an award made to a learner id or a URL has none). Counted by the same
+    caps as a new award's notice, per address an hour and per organisation a day: over one
+    it answers 429 with ``Retry-After`` and sends nothing. Who: admin, or the organisation
+    that issued the award."""
+    policy.require_role(principal, Action.SEND_NOTICE)
+    record = learner_awards.get(pub.store, assertion_id)
+    policy.require(principal, Action.SEND_NOTICE, policy.of_assertion(record, Action.SEND_NOTICE))
+    if record.withdrawn or record.status != "issued":
+        raise Conflict(f"assertion '{assertion_id}' is {'withdrawn' if record.withdrawn else record.status}: a notice "
+                       "is sent only for an award awaiting its learner (issued)", field="status")
+    recipient = Recipient("email", body.email)
+    if not learner_awards.made_to(record, recipient):
+        raise InvalidInput(f"'{body.email}' is not the address assertion '{assertion_id}' was made to",
+                           field="body.email")
+    request.app.state.notice_caps.spend(record.issuer_id or record.badge_organisation_id or "", recipient.normalised())
+    settings = request.app.state.settings
+    sent = learner_awards.notify_again(pub.store, get_mailer(request), settings, record, body.email,
+                                       pepper=_pepper(request))
+    return NoticeSent(assertion_id=record.id, sent=sent == 1,
+                      link_expires_on=datetime.fromtimestamp(time.time() + settings.claim_link_days * 86400, UTC))
 
 
 # --------------------------------------------------------------------------

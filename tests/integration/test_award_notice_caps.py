@@ -3,7 +3,8 @@ hour (``COLEARN_AWARD_NOTICES_PER_ADDRESS_HOUR``) and per organisation a day
 (``COLEARN_AWARD_NOTICES_PER_ORGANISATION_DAY``). Over a cap the award is still made, its
 notice is not sent, and the answer says so (``notice_held``, ``notices_held``). Before, six
 rounds of award and revoke to one address put six notices in its inbox, and a 5,000-row CSV
-sent 5,000 mails."""
+sent 5,000 mails. A held notice is sent later on the issuer's request
+(``POST /assertions/{id}/notice``), within the same caps; before, it was never sent."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from colearn.graph.store import GraphStore
 from colearn.service.auth import create_key
 from colearn.service.bulk_limits import NoticeCaps
 from colearn.service.limits import BucketTable
-from tests.learner_builders import learner_client, outbox
+from tests.learner_builders import learner_client, link_token, outbox
 
 EMAIL = "mary@example.org"
 AWARD = "/organisations/college/badges/web/assertions"
@@ -108,3 +109,50 @@ def test_notice_caps_are_counted_once_for_forked_workers() -> None:
     assert hourly.hold("college", EMAIL, now=start) is None
     assert "this organisation has sent this address" in (hourly.hold("college", EMAIL, now=start) or "")
     assert hourly.hold("college", EMAIL, now=start + 3600) is None
+
+
+@pytest.mark.parametrize("api", [{"award_notices_per_organisation_day": 1}], indirect=True)
+def test_a_held_notice_is_sent_later_on_request_to_the_address_the_award_was_made_to(api, store) -> None:
+    client, box, college = api
+    first = client.post(AWARD, headers=college, json={"recipient": {"type": "email", "identity": "ada@example.org"}})
+    r = client.post(AWARD, headers=college, json={"recipient": {"type": "email", "identity": EMAIL}})
+    assert first.json()["notice_held"] is None and "POST /assertions/{id}/notice" in r.json()["notice_held"], r.text
+    held = r.json()["id"]
+    notice = f"/assertions/{held}/notice"
+    assert _to(box, EMAIL) == 0
+
+    # only the address it was made to (its salted hash is all that is kept), case and spaces aside
+    wrong = client.post(notice, headers=college, json={"email": "ada@example.org"})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "body.email", wrong.text
+    assert f"is not the address assertion '{held}' was made to" in wrong.json()["detail"]
+    # the organisation's daily cap still holds it: 429 with when to ask again, nothing sent
+    capped = client.post(notice, headers=college, json={"email": " Mary@Example.org "})
+    assert capped.status_code == 429 and 0 < int(capped.headers["Retry-After"]) <= 86400, capped.text
+    assert "notice not sent: this organisation has had 1 award notices" in capped.json()["detail"]
+    assert _to(box, EMAIL) == 0
+    # another organisation's key, a partner's, the learner's: not theirs to send
+    club = {"X-API-Key": create_key(store, "organisation", organisation_id="club").secret}
+    assert client.post(notice, headers=club, json={"email": EMAIL}).status_code == 403
+
+    # a day later (a new allowance): sent, with a claim link that shows and accepts the award
+    client.app.state.notice_caps = NoticeCaps(per_address_hour=5, per_organisation_day=1)
+    sent = client.post(notice, headers=college, json={"email": " Mary@Example.org "})
+    assert sent.status_code == 200 and sent.json()["sent"] is True, sent.text
+    assert _to(box, EMAIL) == 1
+    token = link_token([m for m in outbox(box) if m["To"] == EMAIL][0], "claim")
+    view = client.post("/claims/view", json={"token": token})
+    assert view.status_code == 200 and view.json()["assertion_id"] == held, view.text
+    assert client.post("/claims/accept", json={"token": token}).json()["status"] == "accepted"
+    # answered: no notice is sent for it again
+    again = client.post(notice, headers=college, json={"email": EMAIL})
+    assert again.status_code == 409 and f"assertion '{held}' is accepted" in again.json()["detail"], again.text
+
+
+def test_an_award_made_to_a_learner_id_has_no_address_to_send_a_notice_to(api) -> None:
+    client, box, college = api
+    r = client.post(AWARD, headers=college, json={"learner_id": "se-1"})
+    assert r.status_code == 201, r.text
+    refused = client.post(f"/assertions/{r.json()['id']}/notice", headers=college, json={"email": EMAIL})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "body.email", refused.text
+    assert client.post("/assertions/no-such-award/notice", headers=college, json={"email": EMAIL}).status_code == 404
+    assert outbox(box) == []

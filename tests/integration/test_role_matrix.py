@@ -97,6 +97,7 @@ MATRIX = """
 | POST | /assertions/{assertion_id}/accept | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
 | POST | /assertions/{assertion_id}/decline | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
 | POST | /assertions/{assertion_id}/revoke | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
+| POST | /assertions/{assertion_id}/notice | 401 | 200 | 200 | 403 | 403 | 403 | 403 |
 | DELETE | /assertions/{assertion_id} | 401 | 204 | 204 | 403 | 403 | 403 | 403 |
 | GET | /learners/{learner_id}/portfolio | 401 | 200 | 403 | 403 | 403 | 200 | 403 |
 | POST | /learners/{learner_id}/portfolio/imports | 401 | 201 | 403 | 403 | 403 | 201 | 403 |
@@ -165,6 +166,8 @@ MATRIX = """
 OWNER, OTHER, SELF, OTHER_LEARNER = "college", "library", "l1", "l2"
 #: The assertion the issuing rows act on: OWNER's badge ``app`` awarded to SELF.
 AWARDED = issuing.assertion_id_for(OWNER, "matrix")
+#: An award of OWNER's to an email address, awaiting its learner (its notice can be sent again).
+NOTICED, NOTICED_EMAIL = issuing.assertion_id_for(OWNER, "matrix-notice"), "notice@example.org"
 #: Secrets whose hashes ``_seed`` stores: a claim link for AWARDED, a sign-in
 #: link and a refresh token of SELF, and a claim code of OWNER (``CODE_ID``); each of the
 #: form every token has (``access.TOKEN_LENGTH`` characters), which a link's token must have.
@@ -242,6 +245,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/assertions/{assertion_id}/decline"): {"path": {"assertion_id": AWARDED}},
     ("POST", "/assertions/{assertion_id}/revoke"): {"path": {"assertion_id": AWARDED}, "json": {"reason": "test"}},
     ("DELETE", "/assertions/{assertion_id}"): {"path": {"assertion_id": AWARDED}},
+    ("POST", "/assertions/{assertion_id}/notice"): {"path": {"assertion_id": NOTICED}, "json": {"email": NOTICED_EMAIL}},
     ("GET", "/learners/{learner_id}/portfolio"): {"path": {"learner_id": SELF}},
     ("POST", "/learners/{learner_id}/portfolio/imports"): {
         "path": {"learner_id": SELF}, "json": {"credential": _IMPORT, "identity": "http://127.0.0.1:8000/learners/l1"}},
@@ -332,6 +336,8 @@ def _seed(store: GraphStore, tmp: Path) -> None:
                                     (OTHER_LEARNER, "app"), ("l3", "club"), ("l3", "app")])]})
     issuing.award(store, OWNER, issuing.AwardRequest("app", issuing.Recipient("url", f"http://127.0.0.1:8000/learners/{SELF}"),
                                                      learner_id=SELF, idempotency_key="matrix"), pepper=b"matrix")
+    issuing.award(store, OWNER, issuing.AwardRequest("app", issuing.Recipient("email", NOTICED_EMAIL),
+                                                     idempotency_key="matrix-notice"), pepper=b"matrix")
     far = 4_000_000_000
     for secret, kind, extra in ((CLAIM_TOKEN, access.CLAIM, {"assertion_id": AWARDED}), (SIGNIN_TOKEN, access.SIGNIN, {}),
                                 (REFRESH_TOKEN, access.REFRESH, {})):

@@ -47,6 +47,7 @@ TABLE = """
 | RESPOND_TO_ASSERTION      | 0    | 1     | 0         | 0         | 0       | 1            | 0             |
 | REVOKE_ASSERTION          | 0    | 1     | 1         | 0         | 0       | 0            | 0             |
 | WITHDRAW_ASSERTION        | 0    | 1     | 1         | 0         | 0       | 0            | 0             |
+| SEND_NOTICE               | 0    | 1     | 1         | 0         | 0       | 0            | 0             |
 """
 
 
@@ -152,6 +153,9 @@ def test_an_assertion_as_a_resource() -> None:
     assert policy.allowed(issuer, Action.REVOKE_ASSERTION, revoking)
     assert not policy.allowed(definer, Action.REVOKE_ASSERTION, revoking)
     assert policy.allowed(issuer, Action.WITHDRAW_ASSERTION, policy.of_assertion(record, Action.WITHDRAW_ASSERTION))
+    # its notice is the issuer's to send again (the issuer's caps count it), not the badge's organisation's
+    noticing = policy.of_assertion(record, Action.SEND_NOTICE)
+    assert policy.allowed(issuer, Action.SEND_NOTICE, noticing) and not policy.allowed(definer, Action.SEND_NOTICE, noticing)
     # an award whose issuer is not recorded: the badge's organisation
     unknown = AssertionRecord(id="a2", props={}, badge_id="web", learner_id=SELF, issuer_id=None,
                               badge_organisation_id=OWNER)
