@@ -47,7 +47,8 @@ def write_catalogue(store: GraphStore, catalogue: Catalogue) -> IngestReport:
         catalogue: from ``read_catalogue``, checked with ``check_references``.
 
     Returns:
-        Rows written per label and per relationship type (``{"Badge": 51, "ALIGNS_TO": 72, ...}``).
+        Rows written per label and per relationship type (``{"Badge": 51, "ALIGNS_TO": 72, ...}``),
+        and a note for each organisation that defines badges without an email to award them with.
 
     Raises:
         ColearnError: the store rejected a statement (``StoreUnavailable`` if unreachable).
@@ -82,6 +83,13 @@ def write_catalogue(store: GraphStore, catalogue: Catalogue) -> IngestReport:
                                for o in (e.value for e in cat.organisations)])
 
     badges = [e.value for e in cat.badges]
+    issuers = {b.issuer for b in badges}
+    # the rule an award meets (domain.award_rows.check_issuer), told at ingest rather than at the first award
+    report.notes.extend(
+        (f"{e.where.file}, record {e.where.record}, field email",
+         f"organisation '{e.value.id}' defines badges but has no email, so it cannot award them (an Open Badges "
+         f"2.0 issuer Profile needs one): add it to this record, or set it with PATCH /organisations/{e.value.id}")
+        for e in cat.organisations if not e.value.email and e.value.id in issuers)
     nodes(Label.BADGE, [_node(b.id, name=b.name, description=b.description, criteria=b.criteria,
                               expires_after_days=b.expires_after_days) for b in badges])
     links(Label.BADGE, Rel.DEFINES, Label.ORGANISATION, [_link(b.id, [b.issuer]) for b in badges],

@@ -38,11 +38,14 @@ class IngestReport:
         refused: ``[(record, message)]`` for inputs that were refused as a whole
             (e.g. an Open Badges file that is malformed) when the reader refuses
             per file rather than failing the run.
+        notes: ``[(record, message)]`` for records written that will not do all a reader
+            may expect (an organisation without an email cannot award badges).
     """
 
     source: str
     counts: dict[str, int] = field(default_factory=dict)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, kind: str, n: int) -> None:
         """Add ``n`` written rows of ``kind``."""
@@ -53,6 +56,7 @@ class IngestReport:
         for k, v in other.counts.items():
             self.add(k, v)
         self.refused.extend(other.refused)
+        self.notes.extend(other.notes)
 
 
 def batched(items: Sequence[T], size: int = BATCH_SIZE) -> Iterator[Sequence[T]]:

@@ -247,8 +247,8 @@ class Steps:
 
 def print_report(report: Any, name: str | None = None) -> None:
     """An ingest report: rows per kind as a table on stdout, titled ``ingested <name>`` (default
-    the name of the file or folder read); what was refused, skipped, stubbed or placed by a
-    fallback, one line each on stderr."""
+    the name of the file or folder read); what was refused, noted, skipped, stubbed or placed by
+    a fallback, one line each on stderr."""
     table = Table(title=f"ingested {name or Path(report.source).name}")
     table.add_column("kind")
     table.add_column("rows", justify="right")
@@ -257,6 +257,8 @@ def print_report(report: Any, name: str | None = None) -> None:
     out.print(table)
     for record, message in report.refused:
         err.print(f"[yellow]refused[/yellow] {record}: {message}", highlight=False)
+    for record, message in getattr(report, "notes", []):
+        err.print(f"[yellow]note[/yellow] {record}: {message}", highlight=False)
     for record, message in getattr(report, "skipped", []):
         err.print(f"skipped {record}: {message}", highlight=False)
     for stub in getattr(report, "stubs", []):

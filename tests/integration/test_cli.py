@@ -56,6 +56,24 @@ def test_bad_catalogue_is_refused_with_its_place(data_dir: Path, tmp_path: Path)
     assert "city.yaml" in result.output and "kind" in result.output
 
 
+def test_an_organisation_that_defines_badges_without_an_email_is_noted_at_ingest(data_dir: Path,
+                                                                              tmp_path: Path) -> None:
+    """It is written (the catalogue's email is optional), but it could not award: the ingest says so,
+    naming the record, where before the first award's 409 was the first word of it."""
+    from tests.catalogue_builders import minimal_catalogue, write_yaml
+
+    catalogue = minimal_catalogue()
+    catalogue["organisations"].append({"id": "quiet-club", "name": "Quiet club", "kind": "club"})  # no badges
+    city = write_yaml(tmp_path / "city.yaml", catalogue)
+    result = runner.invoke(app, ["ingest", "catalogue", str(city)])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note ")]
+    at = city.read_text().splitlines().index("- id: library") + 1
+    assert notes == [f"note {city}, record organisations[0] (line {at}), field email: organisation 'library' defines "
+                     "badges but has no email, so it cannot award them (an Open Badges 2.0 issuer Profile needs "
+                     "one): add it to this record, or set it with PATCH /organisations/library"], result.stderr
+
+
 def test_eval_global_json_beats_popularity() -> None:
     result = runner.invoke(app, ["eval", "--protocol", "global", "--json"])
     assert result.exit_code == 0, result.output
