@@ -336,8 +336,21 @@ class Trending:
         badge = np.repeat(np.arange(len(self.times_), dtype=np.int64), lens)
         order = np.argsort(flat, kind="stable")
         self._at, self._badge = flat[order], badge[order]
-        self._added: list[tuple[int, int]] = []
-        self._removed: list[tuple[int, int]] = []
+        # awards added (+1) and removed (-1) since: (badge, time, sign) rows, kept as arrays so that a
+        # window's count reads them with one mask (a list of tuples made an array per call: a third of
+        # a replay's time)
+        self._pending = np.empty((64, 3), dtype=np.int64)
+        self._n_pending = 0
+
+    def _pend(self, badge: int, t: int, sign: int) -> None:
+        """Record an award added (``sign`` 1) or removed (-1) since the index; rebuild the index
+        after ``_MAX_PENDING`` of them."""
+        if self._n_pending == len(self._pending):
+            self._pending = np.concatenate([self._pending, np.empty_like(self._pending)])
+        self._pending[self._n_pending] = (badge, t, sign)
+        self._n_pending += 1
+        if self._n_pending > _MAX_PENDING:
+            self._index()
 
     def _counts(self, profile: Profile) -> np.ndarray:
         at = profile.as_of
@@ -347,11 +360,10 @@ class Trending:
         lo = at - int(self.window_days) * DAY
         i, j = int(np.searchsorted(self._at, lo, side="left")), int(np.searchsorted(self._at, at, side="right"))
         out = np.bincount(self._badge[i:j], minlength=n).astype(np.float64)
-        for changes, sign in ((self._added, 1.0), (self._removed, -1.0)):
-            if changes:
-                b, t = np.asarray(changes, dtype=np.int64).T
-                inside = (t >= lo) & (t <= at)
-                out += sign * np.bincount(b[inside], minlength=n)
+        if self._n_pending:
+            b, t, sign = self._pending[:self._n_pending].T
+            inside = (t >= lo) & (t <= at)
+            out += np.bincount(b[inside], weights=sign[inside], minlength=n)
         return out
 
     def score(self, profile: Profile) -> np.ndarray:
@@ -374,8 +386,7 @@ class Trending:
         """Record the award's time."""
         if on is not None:
             insort(self.times_[badge], int(on))
-            self._added.append((int(badge), int(on)))
-            self._reindex()
+            self._pend(int(badge), int(on), 1)
 
     def remove_award(self, held: np.ndarray, badge: int, *, held_on: np.ndarray | None = None,
                      **_: object) -> None:
@@ -388,9 +399,4 @@ class Trending:
         i = bisect_left(times, t)
         if i < len(times) and times[i] == t:
             times.pop(i)
-            self._removed.append((int(badge), t))
-            self._reindex()
-
-    def _reindex(self) -> None:
-        if len(self._added) + len(self._removed) > _MAX_PENDING:
-            self._index()
+            self._pend(int(badge), t, -1)
