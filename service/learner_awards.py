@@ -10,7 +10,6 @@ and this process's recommender then applies the feed (``tell_recommender``).
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from colearn.domain import awards as issuing
 from colearn.domain.awards import Award, AwardRequest, AssertionRecord, Recipient
 from colearn.config import Settings
 from colearn.graph import access
-from colearn.graph.issuing import identity_hash
+from colearn.identity import identity_hash_matches
 from colearn.graph.store import GraphStore
 from colearn.mail import Mailer, Message
 from colearn.openbadges.documents import Publisher
@@ -173,13 +172,13 @@ def send_notices(store: GraphStore, mailer: Mailer, base_url: str, notices: Sequ
 
 def made_to(record: AssertionRecord, recipient: Recipient) -> bool:
     """Whether ``record`` was awarded to ``recipient``: its stored recipient (OB 2.0
-    IdentityObject, hashed: ``issuing.hashed_recipient``) has the same type and the same
-    IdentityHash with its salt (compared in constant time). False for an award without one."""
-    stored, salt = record.props.get("recipient_hash"), record.props.get("recipient_salt")
-    if record.props.get("recipient_type") != recipient.type or not isinstance(stored, str) \
-            or not isinstance(salt, str):
+    IdentityObject, hashed: ``issuing.hashed_recipient``) has the same type, and ``recipient``
+    hashes to it with its salt (``colearn.identity.identity_hash_matches``, the rule verify,
+    import and ingest share). False for an award without one."""
+    stored = record.props.get("recipient_hash")
+    if record.props.get("recipient_type") != recipient.type or not isinstance(stored, str):
         return False
-    return hmac.compare_digest(stored, identity_hash(recipient.normalised(), salt))
+    return identity_hash_matches(stored, recipient.normalised(), record.props.get("recipient_salt"))
 
 
 def notify_again(store: GraphStore, mailer: Mailer, settings: Settings, record: AssertionRecord, email: str, *,
