@@ -194,7 +194,7 @@ def test_changes_through_one_process_reach_the_other(city: City) -> None:
     assertion = _award_and_accept(city.a, city.store, learner, badge)
     seq = _head(city.a)
     wait_until(lambda: _caught_up(city.b, seq) and badge not in _next(city.b, learner)
-            and _steps_met(city.b, learner)[pathway] == before_met + 1, "accept through A, seen by B")
+               and _steps_met(city.b, learner)[pathway] == before_met + 1, "accept through A, seen by B")
 
     # a badge and a pathway created through A: B counts the learner's holding of the new badge
     cell = city.store.read("MATCH (c:SpineCell) RETURN c.id AS id ORDER BY id LIMIT 1")[0]["id"]
@@ -210,10 +210,10 @@ def test_changes_through_one_process_reach_the_other(city: City) -> None:
     _award_and_accept(city.a, city.store, learner, "feed-new-badge")
     seq = _head(city.a)
     wait_until(lambda: _caught_up(city.b, seq) and _steps_met(city.b, learner).get("feed-new-pathway") == 2,
-            "a badge and a pathway created through A, counted by B")
+               "a badge and a pathway created through A, counted by B")
     # A made the changes, and rebuilds for the new badge in the background like B: the same bound
     wait_until(lambda: _steps_met(city.a, learner).get("feed-new-pathway") == 2,
-            "a badge and a pathway created through A, counted by A")
+               "a badge and a pathway created through A, counted by A")
 
     # `colearn ingest awards` while both serve
     other = next(lr for lr in _learners(city.store)[80:] if _next(city.a, lr))
@@ -229,14 +229,14 @@ def test_changes_through_one_process_reach_the_other(city: City) -> None:
     seq = city.store.read("MATCH (c:FeedCounter) RETURN c.seq AS seq")[0]["seq"]
     for name, client in (("A", city.a), ("B", city.b)):
         wait_until(lambda: _caught_up(client, seq) and wanted not in _next(client, other),
-                f"colearn ingest awards, seen by {name}")
+                   f"colearn ingest awards, seen by {name}")
 
     # a revoke through B: A's pathway progress drops back
     r = city.b.post(f"/assertions/{assertion}/revoke", json={"reason": "awarded by mistake"})
     assert r.status_code == 200 and r.json()["status"] == "revoked", r.text
     seq = _head(city.b)
     wait_until(lambda: _caught_up(city.a, seq) and _steps_met(city.a, learner)[pathway] == before_met,
-            "revoke through B, seen by A")
+               "revoke through B, seen by A")
 
 
 def test_both_processes_answer_like_a_fresh_build_after_a_stream_of_awards(city: City) -> None:

@@ -23,7 +23,6 @@ from tests.live import wait_until
 NOW = 1_800_000_000
 
 
-
 @pytest.fixture
 def followed(store: GraphStore) -> Iterator[FeedFollower]:
     """A recommender at ``NOW`` followed by a started ``FeedFollower`` (polling every 50 ms)."""
