@@ -142,21 +142,35 @@ def _esc(text: str) -> str:
     return escape(text, quote=True)
 
 
+@dataclass(frozen=True)
+class NoticesSent:
+    """What ``send_notices`` did: ``sent`` messages handed to the mail server, and
+    ``links_expire`` (Unix seconds, UTC), when the claim links they carry stop working."""
+
+    sent: int
+    links_expire: int
+
+    @property
+    def links_expire_on(self) -> datetime:
+        """``links_expire`` as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.links_expire, UTC)
+
+
 def send_notices(store: GraphStore, mailer: Mailer, base_url: str, notices: Sequence[Notice], *,
-                 claim_link_days: int, pepper: bytes) -> int:
+                 claim_link_days: int, pepper: bytes) -> NoticesSent:
     """Send each new award's notice with a single-use claim link (its hash stored, valid
     ``claim_link_days``). The link stands for the learner the address names
     (``learner_for_email``): following it proves the address. A message that cannot be
     sent is logged, not raised: the award stands, and the learner can still sign in by
-    email to see it. Returns messages sent."""
-    if not notices:
-        return 0
+    email to see it. Returns the messages sent and when their links expire."""
     ttl = claim_link_days * 86400
+    until = int(datetime.now(UTC).timestamp()) + ttl
+    if not notices:
+        return NoticesSent(0, until)
     # three statements for the whole batch, not four a notice (a 500-row CSV took 26 s on Neo4j)
     tokens = access.issue_tokens(store, access.CLAIM, [(learner_for_email(n.email, pepper), n.award.id)
                                                       for n in notices], ttl)
     names = _names(store, sorted({n.award.badge_id for n in notices}))
-    until = int(datetime.now(UTC).timestamp()) + ttl
     sent = 0
     for notice, token in zip(notices, tokens):
         badge_name, issuer_name = names.get(notice.award.badge_id, (notice.award.badge_id, "An organisation"))
@@ -167,7 +181,7 @@ def send_notices(store: GraphStore, mailer: Mailer, base_url: str, notices: Sequ
             sent += 1
         except Exception as exc:  # noqa: BLE001 - any transport failure; the award stands
             log.warning("award notice for %s not sent via %s: %s", notice.award.id, mailer.where, exc)
-    return sent
+    return NoticesSent(sent, until)
 
 
 def made_to(record: AssertionRecord, recipient: Recipient) -> bool:
@@ -182,9 +196,10 @@ def made_to(record: AssertionRecord, recipient: Recipient) -> bool:
 
 
 def notify_again(store: GraphStore, mailer: Mailer, settings: Settings, record: AssertionRecord, email: str, *,
-                 pepper: bytes) -> int:
+                 pepper: bytes) -> NoticesSent:
     """``notify`` for an award already made (``POST /assertions/{id}/notice``): a new claim link
-    to ``email``, which the caller has checked with ``made_to``. Returns messages sent (0 or 1)."""
+    to ``email``, which the caller has checked with ``made_to``. Returns ``sent`` 0 or 1 and
+    when the link expires."""
     expires = record.props.get("expires_on")
     award = Award(id=record.id, badge_id=record.badge_id, learner_id=record.learner_id, status=record.status,
                   created=False, issued_on=int(record.props.get("issued_on") or 0),
@@ -193,10 +208,9 @@ def notify_again(store: GraphStore, mailer: Mailer, settings: Settings, record: 
 
 
 def notify(store: GraphStore, mailer: Mailer, settings: Settings, notices: Sequence[Notice], *,
-           pepper: bytes) -> int:
+           pepper: bytes) -> NoticesSent:
     """``send_notices`` of ``notices`` (``notices_for``) with ``settings``' base URL and claim-link
-    lifetime: what every way of awarding calls, the API and ``colearn issue`` alike. Returns
-    messages sent."""
+    lifetime: what every way of awarding calls, the API and ``colearn issue`` alike."""
     return send_notices(store, mailer, settings.base_url, notices, claim_link_days=settings.claim_link_days,
                         pepper=pepper)
 

@@ -85,7 +85,7 @@ def issue_cmd(
             # the learner is told as the API tells them: a notice with a claim link per new award to an email
             notices = notices_for(report)
             mailer = mailer_for(settings) if notices else None
-            sent = notify(s, mailer, settings, notices, pepper=pepper) if mailer is not None else 0
+            sent = notify(s, mailer, settings, notices, pepper=pepper).sent if mailer is not None else 0
             rows = [{"id": a.id, "badge_id": a.badge_id, "learner_id": a.learner_id,
                      **({"would_create": a.would_create} if dry_run else {"created": a.created}),
                      # an award a dry run would make does not exist: the status it would have, apart

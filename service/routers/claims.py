@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import io
 import logging
-import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -255,10 +254,9 @@ def send_notice(request: Request, principal: PrincipalDep, pub: PublisherDep, as
                            field="body.email")
     request.app.state.notice_caps.spend(record.issuer_id or record.badge_organisation_id or "", recipient.normalised())
     settings = request.app.state.settings
-    sent = learner_awards.notify_again(pub.store, get_mailer(request), settings, record, body.email,
+    done = learner_awards.notify_again(pub.store, get_mailer(request), settings, record, body.email,
                                        pepper=_pepper(request))
-    return NoticeSent(assertion_id=record.id, sent=sent == 1,
-                      link_expires_on=datetime.fromtimestamp(time.time() + settings.claim_link_days * 86400, UTC))
+    return NoticeSent(assertion_id=record.id, sent=done.sent == 1, link_expires_on=done.links_expire_on)
 
 
 # --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ took 26 s on Neo4j at four statements a notice)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +48,15 @@ def test_a_bulk_award_is_notified_in_three_statements(store: GraphStore, tmp_pat
     notices = notices_for(report)
     assert len(notices) == 30
     counted, mailer = _Counted(store), _Kept()
-    sent = send_notices(counted, mailer, BASE, notices, claim_link_days=30, pepper=b"pepper")  # type: ignore[arg-type]
-    assert sent == 30 and counted.sent == 3  # the badges' names, their one issuer's, the tokens
+    before = int(time.time())
+    done = send_notices(counted, mailer, BASE, notices, claim_link_days=30, pepper=b"pepper")  # type: ignore[arg-type]
+    assert done.sent == 30 and counted.sent == 3
+    assert before + 30 * 86400 <= done.links_expire <= int(time.time()) + 30 * 86400  # the badges' names, their one issuer's, the tokens
     names = {"web": "Web Foundations", "safety": "Online Safety Aware", "app": "First Web App"}
     for notice, message in zip(notices, mailer.messages):
         assert message.to == notice.email and f'"{names[notice.award.badge_id]}"' in message.subject
         assert "Brackenford College has awarded you" in message.text
         token = message.text.split("/claim#token=")[1].split()[0]
         assert access.peek_token(store, access.CLAIM, token)["assertion_id"] == notice.award.id
-    assert send_notices(counted, mailer, BASE, [], claim_link_days=30, pepper=b"pepper") == 0  # type: ignore[arg-type]
+    assert send_notices(counted, mailer, BASE, [], claim_link_days=30, pepper=b"pepper").sent == 0  # type: ignore[arg-type]
     assert counted.sent == 3
