@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     #: ``partner`` (public catalogue and recommendations; ``make run`` sets it
     #: so that the demo answers plain curl requests).
     anonymous_role: Literal["partner"] | None = None
+    #: Whether partner keys (and the anonymous role) may read the recommendations of a learner
+    #: who has not chosen (``PATCH /me`` ``partner_access``): true lets them until the learner
+    #: says no (opt-out); false only once the learner says yes (opt-in, consent first).
+    partner_access_default: bool = True
     #: Insights hide every cell counting fewer learners than this (k).
     insights_min_learners: int = Field(default=MIN_LEARNERS_SHOWN, ge=1)
     #: How long insights reuse what they read from the graph, in seconds (0: never).

@@ -187,6 +187,14 @@ class Forbidden(ColearnError):
         self.field = field
 
 
+class NotShared(Forbidden):
+    """A partner key asked for a learner's recommendations or pathways, and the learner does
+    not let partner sites read them (their ``partner_access``, else the city's default): HTTP
+    403 with its own problem type, so a partner page can show what a visitor sees instead."""
+
+    type_slug = "learner-not-shared"
+
+
 class StoreUnavailable(ColearnError):
     """The graph store cannot be reached or started (HTTP 503)."""
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Literal
 
-from colearn.errors import Forbidden
+from colearn.errors import Forbidden, NotShared
 from colearn.graph.schema import Label
 
 if TYPE_CHECKING:
@@ -78,11 +78,15 @@ class Resource:
             one that issued it; an organisation's records: the organisation).
         learner: the learner it belongs to (their recommendations, portfolio,
             an assertion awarded to them).
+        partners_allowed: whether ``learner`` lets partner sites read their
+            recommendations (their ``partner_access``, else the city's
+            ``COLEARN_PARTNER_ACCESS_DEFAULT``: ``graph.access.partner_access``).
     """
 
     noun: str = "this"
     owners: tuple[str, ...] = ()
     learner: str | None = None
+    partners_allowed: bool = True
 
 
 class Grant(Enum):
@@ -94,6 +98,8 @@ class Grant(Enum):
     #: an organisation key of one of the resource's ``owners``
     OWNING_ORGANISATION = "owning organisation"
     PARTNER = "partner"
+    #: a partner key, on a resource whose learner lets partner sites read it (``partners_allowed``)
+    PARTNER_OF_LEARNER = "partner the learner allows"
     #: any learner token
     ANY_LEARNER = "any learner"
     #: the token of the resource's ``learner``
@@ -156,7 +162,7 @@ RULES: dict[Action, Rule] = {
                                  G.ADMIN, G.ANY_ORGANISATION, G.PARTNER, G.ANY_LEARNER),
     # worded from its grants: "only the learner themself may read this" told an organisation key
     # something untrue (a partner or admin key may read it too)
-    Action.READ_LEARNER: _rule(None, G.ADMIN, G.PARTNER, G.THE_LEARNER),
+    Action.READ_LEARNER: _rule(None, G.ADMIN, G.PARTNER_OF_LEARNER, G.THE_LEARNER),
     Action.KEEP_PORTFOLIO: _rule("only the learner themself (or an admin) may do this", G.ADMIN, G.THE_LEARNER),
     Action.ACT_AS_LEARNER: _rule("sign in as a learner to do this (these routes act for the signed-in learner "
                                  "only)", G.ANY_LEARNER),
@@ -201,7 +207,8 @@ def _grants(principal: Principal | None, resource: Resource | None) -> set[Grant
     if principal.role == Role.ADMIN:
         return {Grant.ADMIN}
     if principal.role == Role.PARTNER:
-        return {Grant.PARTNER}
+        allows = resource is None or resource.partners_allowed
+        return {Grant.PARTNER} | ({Grant.PARTNER_OF_LEARNER} if allows else set())
     if principal.role == Role.ORGANISATION and principal.organisation_id:
         owns = resource is None or principal.organisation_id in resource.owners
         return {Grant.ANY_ORGANISATION} | ({Grant.OWNING_ORGANISATION} if owns else set())
@@ -214,22 +221,34 @@ def _grants(principal: Principal | None, resource: Resource | None) -> set[Grant
 #: How a worded refusal names the callers each grant lets in ({noun}: the resource's).
 _GRANTED_TO = {Grant.ADMIN: "an admin key", Grant.ANY_ORGANISATION: "an organisation key",
                Grant.OWNING_ORGANISATION: "the key of the organisation that owns {noun}",
-               Grant.PARTNER: "a partner key", Grant.ANY_LEARNER: "a learner's token",
+               Grant.PARTNER: "a partner key", Grant.PARTNER_OF_LEARNER: "a partner key the learner allows",
+               Grant.ANY_LEARNER: "a learner's token",
                Grant.THE_LEARNER: "the learner's own token"}
 _CALLER = {Role.ADMIN: "an admin key", Role.ORGANISATION: "an organisation key", Role.PARTNER: "a partner key",
            Role.LEARNER: "a learner's token"}
+
+
+def _withheld_from_partner(principal: Principal | None, action: Action) -> bool:
+    """Whether ``principal`` is a partner whose role is granted ``action`` only where the
+    learner allows partner sites (a refusal of it is the learner's choice)."""
+    return (principal is not None and principal.role == Role.PARTNER
+            and Grant.PARTNER_OF_LEARNER in RULES[action].grants)
 
 
 def refusal(principal: Principal | None, action: Action, noun: str = "it") -> str:
     """What ``principal`` (None: anonymous) is told when refused ``action`` on ``noun``: the
     rule's own refusal, or, for a rule without one, what is true for this caller, worded from
     the rule's grants ("an organisation key may not read a learner's recommendations; an admin
-    key, a partner key or the learner's own token may"). A learner refused where the learner's
+    key, a partner key the learner allows or the learner's own token may"). A learner refused where the learner's
     own token is granted is "another learner's token", an organisation refused where the
-    owner's key is granted "another organisation's key"."""
+    owner's key is granted "another organisation's key". A partner refused where a partner the
+    learner allows is granted is told that ``noun`` does not let partner sites read them."""
     rule = RULES[action]
     if rule.refusal is not None:
         return rule.refusal.format(noun=noun)
+    if _withheld_from_partner(principal, action):
+        # the partner may read other learners': the learner chose (PATCH /me partner_access)
+        return f"{noun} does not let partner sites read their recommendations"
     if principal is None:
         caller = "a request without credentials"
     elif principal.role == Role.LEARNER and Grant.THE_LEARNER in rule.grants:
@@ -255,10 +274,12 @@ def require(principal: Principal | None, action: Action, resource: Resource = Re
     """Refuse unless ``allowed(principal, action, resource)``.
 
     Raises:
-        Forbidden: the action's ``refusal`` for the caller, naming ``resource.noun``.
+        Forbidden: the action's ``refusal`` for the caller, naming ``resource.noun``;
+            ``NotShared`` when it is a partner the resource's learner does not allow.
     """
     if not allowed(principal, action, resource):
-        raise Forbidden(refusal(principal, action, resource.noun))
+        error = NotShared if _withheld_from_partner(principal, action) else Forbidden
+        raise error(refusal(principal, action, resource.noun))
 
 
 def require_role(principal: Principal | None, action: Action) -> None:

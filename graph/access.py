@@ -1,6 +1,6 @@
-"""Learners getting in, as graph operations: single-use links, claim codes,
-a learner's own profile (pathway enrolments: ``graph/enrolments.py``; their progress:
-``recommender/progress.py``).
+"""Learners getting in, as graph operations: single-use links and claim codes (a
+learner's own profile: ``graph/profiles.py``; pathway enrolments: ``graph/enrolments.py``;
+their progress: ``recommender/progress.py``).
 
 Secrets (a claim link's or sign-in link's token, a refresh token, a claim
 code) are made here with ``secrets`` and handed to the caller once; the graph
@@ -426,63 +426,3 @@ def redeem_claim(store: GraphStore, code: dict[str, Any], row: dict[str, Any], *
                             "its claim codes award nothing")
         raise Conflict(why)
     return dict(rows[0])
-
-
-# --------------------------------------------------------------------------
-# Profile and pathways
-# --------------------------------------------------------------------------
-
-def profile(store: GraphStore, learner_id: str) -> dict[str, Any]:
-    """``{id, name, interests, themes, destinations, home_place}``. Raises ``NotFound``."""
-    rows = store.read(lq.LEARNER_PROFILE, {"learner_id": learner_id})
-    if not rows:
-        raise NotFound(f"learner '{learner_id}' not found")
-    row = dict(rows[0])
-    row["themes"], row["destinations"] = sorted(row["themes"] or []), sorted(row["destinations"] or [])
-    row["interests"] = row["interests"] or ""
-    return row
-
-
-def set_profile(store: GraphStore, learner_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Change the fields given (``name``, ``interests``, ``themes``, ``destinations``,
-    ``home_place``; None clears one) and return the profile. The ids given are looked
-    up in one read (``references.missing``); when any names nothing, nothing is written.
-
-    Raises:
-        NotFound: unknown learner.
-        InvalidInput: one theme, destination or place that does not exist, its field
-            (``themes.1``, ``home_place``) and id named (``unknown Theme 'x'``); or a
-            ``home_place`` that is no district (it lies within another place).
-        InvalidInputs: several, one problem each, in field order.
-    """
-    current = profile(store, learner_id)
-    named = [(label, ref, f"{field}.{i}") for field, label in (("themes", Label.THEME),
-                                                              ("destinations", Label.DESTINATION))
-             for i, ref in enumerate(changes.get(field) or [])]
-    if changes.get("home_place"):
-        named.append((Label.PLACE, changes["home_place"], "home_place"))
-    missing = references.missing(store, references.by_label((label, ref) for label, ref, _ in named))
-    refuse([InvalidInput(f"unknown {label} '{ref}'", field=fld) for label, ref, fld in named if ref in missing[label]])
-    if changes.get("home_place"):
-        _require_district(store, changes["home_place"])
-    merged = {**current, **changes}
-    store.write(lq.SET_LEARNER_PROFILE, {"learner_id": learner_id, "name": merged.get("name"),
-                                         "interests": merged.get("interests") or "",
-                                         "themes": sorted(set(merged.get("themes") or [])),
-                                         "destinations": sorted(set(merged.get("destinations") or [])),
-                                         "home_place": merged.get("home_place")})
-    return profile(store, learner_id)
-
-
-def _require_district(store: GraphStore, place_id: str) -> None:
-    """Refuse a home place that is not a district (a place within no other, as the
-    insights and the recommender's reach filter read a learner's home).
-
-    Raises:
-        InvalidInput: (``home_place``) the place lies within another; the message names its district.
-    """
-    up = store.read(lq.PLACE_DISTRICT, {"id": place_id})
-    if up:
-        names = " or ".join(f"'{d['id']}' ({d['name'] or d['id']})" for d in sorted(up, key=lambda d: d["id"]))
-        raise InvalidInput(f"place '{place_id}' is not a district: it lies within {names}; a home district "
-                           "is a place that lies within no other", field="home_place")

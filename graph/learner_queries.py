@@ -211,13 +211,21 @@ LEARNER_CLAIM = (
 # --------------------------------------------------------------------------
 
 #: A learner's profile. Params: ``learner_id``. Returns 0 or 1 row ``{id, name,
-#: interests, themes, destinations, home_place}`` (lists sorted).
+#: interests, themes, destinations, home_place, partner_access}`` (lists unsorted;
+#: ``partner_access`` true, false, or null when the learner has not chosen).
 LEARNER_PROFILE = (
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
-    "RETURN l.id AS id, l.name AS name, l.interests_text AS interests, "
+    "RETURN l.id AS id, l.name AS name, l.interests_text AS interests, l.partner_access AS partner_access, "
     f"[(l)-[:{Rel.INTERESTED_IN}]->(t:{Label.THEME}) | t.id] AS themes, "
     f"[(l)-[:{Rel.INTERESTED_IN}]->(d:{Label.DESTINATION}) | d.id] AS destinations, "
     f"head([(l)-[:{Rel.LIVES_IN}]->(p:{Label.PLACE}) | p.id]) AS home_place"
+)
+
+#: Whether a learner lets partner sites read their recommendations. Params:
+#: ``learner_id``. Returns 0 rows (unknown learner) or ``{partner_access}`` (true,
+#: false, or null when the learner has not chosen).
+LEARNER_PARTNER_ACCESS = (
+    f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) RETURN l.partner_access AS partner_access"
 )
 
 #: The districts a place lies within: the outermost places up its ``WITHIN`` chain
@@ -230,14 +238,15 @@ PLACE_DISTRICT = (
 )
 
 #: Replace a learner's profile whole, in one statement: name, free-text
-#: interests, the themes and destinations they are INTERESTED_IN and the place
-#: they LIVE_IN (ids that do not exist are skipped: check first). Params:
-#: ``learner_id``, ``name``, ``interests``, ``themes``, ``destinations``,
-#: ``home_place`` (or null). Returns 0 rows (unknown learner) or ``{id}``.
+#: interests, partner access, the themes and destinations they are INTERESTED_IN
+#: and the place they LIVE_IN (ids that do not exist are skipped: check first).
+#: Params: ``learner_id``, ``name``, ``interests``, ``themes``, ``destinations``,
+#: ``home_place`` (or null), ``partner_access`` (or null: not chosen). Returns 0
+#: rows (unknown learner) or ``{id}``.
 SET_LEARNER_PROFILE = (
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
     f"OPTIONAL MATCH (l)-[r:{Rel.INTERESTED_IN}|{Rel.LIVES_IN}]->() DELETE r "
-    "WITH DISTINCT l SET l.name = $name, l.interests_text = $interests "
+    "WITH DISTINCT l SET l.name = $name, l.interests_text = $interests, l.partner_access = $partner_access "
     f"WITH l OPTIONAL MATCH (t:{Label.THEME}) WHERE t.id IN $themes "
     f"FOREACH (x IN CASE WHEN t IS NULL THEN [] ELSE [t] END | MERGE (l)-[:{Rel.INTERESTED_IN}]->(x)) "
     f"WITH DISTINCT l OPTIONAL MATCH (d:{Label.DESTINATION}) WHERE d.id IN $destinations "

@@ -22,6 +22,7 @@ from colearn.config import Settings
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import Unauthorised
+from colearn.graph.profiles import partner_access
 from colearn.graph.store import GraphStore
 from colearn.recommender.recommend import Recommender
 from colearn.service.auth import Principal, PrincipalCache, Role, principal_for_key, principal_for_token
@@ -214,14 +215,21 @@ def permit(action: Action) -> Callable[[Principal], Awaitable[Principal]]:
     return check
 
 
-async def require_learner_reader(learner_id: str, principal: PrincipalDep) -> Principal:
+async def require_learner_reader(learner_id: str, principal: PrincipalDep, store: StoreDep,
+                                 settings: SettingsDep) -> Principal:
     """The caller may read the recommendations and pathways of the learner in the path
-    (``Action.READ_LEARNER``: admin, partner, or the learner themself).
+    (``Action.READ_LEARNER``: admin, the learner themself, or a partner when the learner lets
+    partner sites: ``graph.profiles.partner_access``, read from the graph for each partner
+    request, in the thread pool, so a learner's "no" holds at once on every process).
 
     Raises:
-        Forbidden: any other caller.
+        Forbidden: any other caller, or a partner the learner does not let read them.
     """
-    policy.require(principal, Action.READ_LEARNER, Resource(f"learner '{learner_id}'", learner=learner_id))
+    allows = True
+    if principal.role == Role.PARTNER:
+        allows = await run_in_threadpool(partner_access, store, learner_id, settings.partner_access_default)
+    policy.require(principal, Action.READ_LEARNER, Resource(f"learner '{learner_id}'", learner=learner_id,
+                                                            partners_allowed=allows))
     return principal
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from colearn.domain import policy
 from colearn.domain.policy import Action, Resource
 from colearn.errors import NotFound
-from colearn.graph import access, enrolments
+from colearn.graph import enrolments, profiles
 from colearn.records.fields import Name
 from colearn.insights.uptake import pathway_uptake
 from colearn.recommender import progress
@@ -48,6 +48,9 @@ class ProfilePublic(BaseModel):
     themes: list[str]
     destinations: list[str]
     home_place: str | None = Field(description="the place (district) they live in")
+    partner_access: bool = Field(description="whether the city's partner sites (their web pages, with a partner "
+                                 "key) may read this learner's recommendations and pathways: the learner's "
+                                 "choice, else the city's default (COLEARN_PARTNER_ACCESS_DEFAULT)")
 
 
 class ProfilePatch(BaseModel):
@@ -63,6 +66,9 @@ class ProfilePatch(BaseModel):
     home_place: str | None = Field(default=None, min_length=1, max_length=200,
                                    description="a district: a place that lies within no other (a venue is refused, "
                                                "422 naming its district)")
+    partner_access: bool | None = Field(default=None, description="false: partner sites may not read this "
+                                        "learner's recommendations (403 to a partner key); true: they may; "
+                                        "null: the city's default")
 
 
 class AwaitingAward(BaseModel):
@@ -155,24 +161,29 @@ class PathwayUptakes(BaseModel):
     data: list[PathwayUptake]
 
 
-def _profile(row: dict[str, Any]) -> ProfilePublic:
+def _profile(row: dict[str, Any], partner_access_default: bool) -> ProfilePublic:
+    chosen = row.get("partner_access")
     return ProfilePublic(learner_id=row["id"], name=row.get("name"), interests=row["interests"],
-                         themes=row["themes"], destinations=row["destinations"], home_place=row.get("home_place"))
+                         themes=row["themes"], destinations=row["destinations"], home_place=row.get("home_place"),
+                         partner_access=partner_access_default if chosen is None else bool(chosen))
 
 
 @router.get("/me", response_model=ProfilePublic, responses=_ERRORS)
-def me(principal: LearnerDep, store: StoreDep) -> ProfilePublic:
+def me(principal: LearnerDep, store: StoreDep, settings: SettingsDep) -> ProfilePublic:
     """The signed-in learner's profile. Who: a learner (token), for themself."""
-    return _profile(access.profile(store, str(principal.learner_id)))
+    return _profile(profiles.profile(store, str(principal.learner_id)), settings.partner_access_default)
 
 
 @router.patch("/me", response_model=ProfilePublic, responses=_ERRORS)
-def edit_me(principal: LearnerDep, store: StoreDep, body: ProfilePatch) -> ProfilePublic:
+def edit_me(principal: LearnerDep, store: StoreDep, settings: SettingsDep, body: ProfilePatch) -> ProfilePublic:
     """Change the profile: name, free-text interests, themes, destinations, home place
     (every id must exist: every one that names nothing is answered at once, one ``errors``
-    entry each, and nothing changes). Who: a learner (token), for themself."""
+    entry each, and nothing changes), and whether partner sites may read the learner's
+    recommendations (``partner_access``; at once, on every process: each partner read asks
+    the graph). Who: a learner (token), for themself."""
     with request_fields("body"):  # the graph's ``themes.1`` is the body's
-        return _profile(access.set_profile(store, str(principal.learner_id), body.model_dump(exclude_unset=True)))
+        row = profiles.set_profile(store, str(principal.learner_id), body.model_dump(exclude_unset=True))
+    return _profile(row, settings.partner_access_default)
 
 
 @router.get("/me/awards", response_model=AwardsPublic, responses=_ERRORS)

@@ -266,7 +266,9 @@
     }
 
     /* Loads and shows the learner's answer, or a visitor's: an unknown learner
-       (a 404 naming them, not a missing route) falls back to the visitor's. */
+       (a 404 naming them, not a missing route) and a learner who does not let
+       partner sites read their recommendations (a 403 of type learner-not-shared)
+       fall back to the visitor's. */
     async load() {
       const ticket = (this.ticket = (this.ticket || 0) + 1);
       this.show(this.title_, el("p", { class: "status", role: "status" }, "Loading\u2026"), true);
@@ -277,7 +279,9 @@
         try {
           body = await this.fetchData(encodeURIComponent(learner));
         } catch (error) {
-          if (visitor || error.status !== 404 || !error.problem || error.problem.detail === "Not Found") throw error;
+          const unknown = error.status === 404 && error.problem && error.problem.detail !== "Not Found";
+          const withheld = error.status === 403 && error.problem && error.problem.type === "/problems/learner-not-shared";
+          if (visitor || !(unknown || withheld)) throw error;
           console.warn(`colearn: ${error.message}; showing what a visitor is shown`);
           visitor = true;
           body = await this.fetchData("");

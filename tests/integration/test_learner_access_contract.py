@@ -1,6 +1,6 @@
 """Contract tests (FalkorDB, and Neo4j when NEO4J_URI is set) for graph/learner_queries.py,
-through graph/access.py: single-use tokens, claim codes with their limits, the
-learner's profile, enrolments with progress, badge images. Expected values come
+through graph/access.py and graph/profiles.py: single-use tokens, claim codes with their
+limits, the learner's profile and partner access, enrolments with progress, badge images. Expected values come
 from the inputs; a statement in learner_queries.py without a test here fails
 ``test_every_learner_statement_is_covered``."""
 
@@ -12,7 +12,7 @@ import pytest
 
 from colearn.domain import claim_codes
 from colearn.errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound, Unauthorised
-from colearn.graph import access, badge_images, enrolments, feed
+from colearn.graph import access, badge_images, enrolments, feed, profiles
 from colearn.graph import learner_queries as lq
 from colearn.graph import queries
 from colearn.graph.issuing import assertion_id_for
@@ -320,25 +320,42 @@ def test_a_home_place_must_be_a_district(any_store: GraphStore) -> None:
     assert any_store.read(lq.PLACE_DISTRICT, {"id": "north"}) == []
     for place in ("library", "room"):
         with pytest.raises(InvalidInput, match="lies within 'north' \\(North\\)") as refused:
-            access.set_profile(any_store, "l1", {"home_place": place})
+            profiles.set_profile(any_store, "l1", {"home_place": place})
         assert refused.value.field == "home_place"
-    assert access.set_profile(any_store, "l1", {"home_place": "north"})["home_place"] == "north"
+    assert profiles.set_profile(any_store, "l1", {"home_place": "north"})["home_place"] == "north"
 
 
 @covers("LEARNER_PROFILE", "SET_LEARNER_PROFILE")
 def test_profile_replaces_interests_and_home(any_store: GraphStore) -> None:
     _seed(any_store)
-    p = access.set_profile(any_store, "l1", {"themes": ["green", "digital"], "destinations": ["employment"],
-                                             "home_place": "north", "interests": "bikes and code"})
+    p = profiles.set_profile(any_store, "l1", {"themes": ["green", "digital"], "destinations": ["employment"],
+                                               "home_place": "north", "interests": "bikes and code"})
     assert p == {"id": "l1", "name": None, "interests": "bikes and code", "themes": ["digital", "green"],
-                 "destinations": ["employment"], "home_place": "north"}
-    p = access.set_profile(any_store, "l1", {"themes": ["green"], "home_place": None})
-    assert (p["themes"], p["destinations"], p["home_place"]) == (["green"], ["employment"], None)
+                 "destinations": ["employment"], "home_place": "north", "partner_access": None}
+    p = profiles.set_profile(any_store, "l1", {"themes": ["green"], "home_place": None, "partner_access": False})
+    assert (p["themes"], p["destinations"], p["home_place"], p["partner_access"]) == (
+        ["green"], ["employment"], None, False)
+    # a change of another field keeps the choice; None clears it
+    assert profiles.set_profile(any_store, "l1", {"interests": "bikes"})["partner_access"] is False
+    assert profiles.set_profile(any_store, "l1", {"partner_access": None})["partner_access"] is None
     with pytest.raises(InvalidInput, match="field 'themes.0': unknown Theme 'space'"):
-        access.set_profile(any_store, "l1", {"themes": ["space"]})
+        profiles.set_profile(any_store, "l1", {"themes": ["space"]})
     with pytest.raises(NotFound):
-        access.profile(any_store, "nobody")
-    assert access.profile(any_store, "l2")["themes"] == []
+        profiles.profile(any_store, "nobody")
+    assert profiles.profile(any_store, "l2")["themes"] == []
+
+
+@covers("LEARNER_PARTNER_ACCESS")
+def test_partner_access_is_the_learners_choice_else_the_default(any_store: GraphStore) -> None:
+    _seed(any_store)
+    for default in (True, False):
+        assert profiles.partner_access(any_store, "l1", default) is default  # not chosen
+        assert profiles.partner_access(any_store, "nobody", default) is default  # the read after answers 404
+    profiles.set_profile(any_store, "l1", {"partner_access": False})
+    assert [profiles.partner_access(any_store, "l1", d) for d in (True, False)] == [False, False]
+    profiles.set_profile(any_store, "l1", {"partner_access": True})
+    assert [profiles.partner_access(any_store, "l1", d) for d in (True, False)] == [True, True]
+    assert profiles.partner_access(any_store, "l2", False) is False  # one learner's choice is theirs alone
 
 
 @covers("ENROL", "LEAVE_PATHWAY", "LEARNER_ENROLMENTS", "ORGANISATION_ENROLMENTS", "BADGE_NAMES")

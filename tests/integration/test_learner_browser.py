@@ -274,3 +274,33 @@ def test_a_cut_off_link_says_so_and_the_home_list_offers_districts(world) -> Non
                        headers={"Authorization": f"Bearer {session['access_token']}"}).json()["data"]
     assert sorted(offered) == sorted(p["id"] for p in places if not p.get("within"))
     assert offered and len(offered) < len(places)
+
+
+def test_the_portfolio_page_says_no_to_partner_sites_and_saves_only_a_change(world) -> None:
+    """The profile's "partner websites" box shows the learner's ``partner_access`` and saves a
+    change of it; saving other fields leaves it unchosen (the city's default stays theirs)."""
+    api, inbox, browser, _ = world
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    _sign_in(page, api, inbox, "noor@example.org")
+    page.wait_for_url(re.compile(r"/portfolio"))
+    box = page.locator("#partner-access")
+    expect(box).to_be_checked()  # the city's default: yes
+    session = page.evaluate("JSON.parse(localStorage.getItem('colearn.session'))")
+    me = {"Authorization": f"Bearer {session['access_token']}"}
+
+    def save() -> dict:
+        with page.expect_response(lambda r: r.request.method == "PATCH" and r.url.endswith("/me")) as done:
+            page.click("#profile button[type=submit]")
+        assert done.value.status == 200, done.value.text()
+        return done.value.request.post_data_json
+
+    page.fill("#interests", "drawing")
+    assert "partner_access" not in save()
+    mine = _HTTP.get(f"{api}/me", headers=me).json()
+    assert (mine["interests"], mine["partner_access"]) == ("drawing", True)
+    box.uncheck()
+    assert save()["partner_access"] is False
+    assert _HTTP.get(f"{api}/me", headers=me).json()["partner_access"] is False
+    assert "partner_access" not in save()  # saved again unchanged: not sent again
+    page.reload()
+    expect(page.locator("#partner-access")).not_to_be_checked()

@@ -415,7 +415,7 @@ def test_a_refused_reader_of_a_learners_recommendations_is_told_who_may(world) -
     """An organisation key was told "only the learner themself may read this", while partner
     and admin keys may too: each refused caller is told what is true for it, from the rule."""
     client, headers, _ = world
-    may = "an admin key, a partner key or the learner's own token may"
+    may = "an admin key, a partner key the learner allows or the learner's own token may"
     told = {"org-owner": f"an organisation key may not read a learner's recommendations; {may}",
             "org-other": f"an organisation key may not read a learner's recommendations; {may}",
             "learner-other": f"another learner's token may not read a learner's recommendations; {may}"}

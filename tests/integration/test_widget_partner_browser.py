@@ -8,8 +8,9 @@ with effort (a 429, a hang, a 502, a refused connection, a 300-character word).
 - a hang stops loading after the widget's bound; a 502 and a refused connection
   read in plain words; the technical cause goes to the console only;
 - a bad key, an origin not allowed or an unknown district shows a visitor-facing
-  message and warns the API's own message on the console; an unknown learner
-  falls back to the visitor start;
+  message and warns the API's own message on the console; an unknown learner, and
+  one who does not let partner sites read them (403 ``learner-not-shared``), fall
+  back to the visitor start;
 - visitor pathways cut a long description, the full text a click away;
 - two widgets of a kind make no two landmarks of one name; dates in the browser's
   time zone unless ``time-zone`` says otherwise; content marked ``lang="en"``;
@@ -270,10 +271,15 @@ def test_a_partner_mistake_shows_visitors_a_short_message_and_the_developer_the_
     assert any(detail in text for kind, text in partner.console if kind == "warning"), partner.console
 
 
-def test_an_unknown_learner_gets_the_visitor_start(open_partner: Callable[..., Partner]) -> None:
+@pytest.mark.parametrize(("status", "slug", "detail"), [
+    (404, "not-found", "learner 'no-such-learner' not found"),
+    (403, "learner-not-shared", "learner 'no-such-learner' does not let partner sites read their recommendations"),
+])
+def test_an_unknown_or_unshared_learner_gets_the_visitor_start(open_partner: Callable[..., Partner], status: int,
+                                                               slug: str, detail: str) -> None:
     def answer(path: str) -> Answer:
         if path.startswith("/learners/"):
-            return 404, _problem(404, "not-found", "learner 'no-such-learner' not found"), {}
+            return status, _problem(status, slug, detail), {}
         return _ok(NEXT if path.startswith("/visitors/next") else PUBLISHED)
 
     partner = open_partner('<colearn-next learner="no-such-learner" themes="digital" key="k"></colearn-next>'
@@ -281,7 +287,7 @@ def test_an_unknown_learner_gets_the_visitor_start(open_partner: Callable[..., P
     page = partner.page
     page.wait_for_selector("colearn-next li.item")
     page.wait_for_selector("colearn-pathways li.item")
-    assert "not found" not in partner.text("colearn-next, colearn-pathways")
+    assert detail not in partner.text("colearn-next, colearn-pathways") and PLAIN not in partner.text("colearn-next")
     paths = partner.paths()
     assert any(p.startswith("/visitors/next?themes=digital") for p in paths), paths
     assert any(p.startswith("/pathways?status=published") for p in paths), paths

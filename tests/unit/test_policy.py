@@ -8,7 +8,7 @@ import pytest
 
 from colearn.domain import policy
 from colearn.domain.policy import Action, Principal, Resource, Role
-from colearn.errors import Forbidden
+from colearn.errors import Forbidden, NotShared
 from colearn.domain.awards import AssertionRecord
 from colearn.graph.schema import Label
 
@@ -114,12 +114,31 @@ def test_refusals_name_the_resource() -> None:
 def test_a_refusal_worded_from_the_rule_says_what_is_true_for_the_caller(who: str, told: str) -> None:
     """READ_LEARNER's refusal ("only the learner themself may read this") was untrue for an
     organisation key, since partner and admin keys may read too: it is worded from the grants."""
-    may = "an admin key, a partner key or the learner's own token may"
+    may = "an admin key, a partner key the learner allows or the learner's own token may"
     with pytest.raises(Forbidden) as info:
         policy.require(CALLERS[who], Action.READ_LEARNER, TARGET)
     assert str(info.value) == told + may
     with pytest.raises(Forbidden, match="^an organisation key may not read a learner's recommendations; an admin"):
         policy.require_role(CALLERS["org-other"], Action.READ_LEARNER)
+
+
+def test_a_partner_reads_a_learner_only_where_the_learner_allows() -> None:
+    """A learner's ``partner_access`` (``Resource.partners_allowed``) is theirs to withhold from
+    partner keys alone: refused, the partner is told it is the learner's choice, with its own
+    problem type (``NotShared``); admin and the learner themself still read; the catalogue
+    stays open to the partner."""
+    withheld = Resource("learner 'l1'", owners=(OWNER,), learner=SELF, partners_allowed=False)
+    with pytest.raises(NotShared) as info:
+        policy.require(CALLERS["partner"], Action.READ_LEARNER, withheld)
+    assert str(info.value) == "learner 'l1' does not let partner sites read their recommendations"
+    assert NotShared.status == 403 and NotShared.type_slug == "learner-not-shared"
+    for who in ("admin", "learner-self"):
+        policy.require(CALLERS[who], Action.READ_LEARNER, withheld)
+    with pytest.raises(Forbidden) as other:
+        policy.require(CALLERS["learner-other"], Action.READ_LEARNER, withheld)
+    assert not isinstance(other.value, NotShared)
+    assert policy.allowed(CALLERS["partner"], Action.READ_CATALOGUE, withheld)
+    policy.require_role(CALLERS["partner"], Action.READ_LEARNER)  # before the learner is read: may be allowed
 
 
 @pytest.mark.parametrize("label, change, action", [
