@@ -51,15 +51,15 @@ from colearn.ingest.spine import ingest_spine, read_spine
 from colearn.ingest.stackexchange_mapping import (BadgePlan, BadgeRule, ByClass, ClassRule, SEMapping, SiteInfo,
                                                   SiteSpec, ThemeSpec, badge_id, classify, default_mapping_path,
                                                   load_mapping, site_info, slug)
-from colearn.ingest.stackexchange_xml import (ARCHIVE_SUFFIXES, DUMP_NAMES, HOST_SUFFIXES, KEEP_ONE, TIERS, UNKNOWN_TIER, SEAward, SERow,
-                                              badges_file, checked_site, find_dump, looks_like_tag, read_badges_xml, site_key,
-                                              skipped_archives, tier_of)
+from colearn.ingest.stackexchange_xml import (ARCHIVE_SUFFIXES, DUMP_NAMES, DUMP_WORDS, HOST_SUFFIXES, KEEP_ONE, TIERS, UNKNOWN_TIER,
+                                              SEAward, SERow, archive_site, archive_suffix, badges_file, checked_site, dump_archives, find_dump,
+                                              looks_like_tag, read_badges_xml, site_key, skipped_archives, tier_of)
 
 # Reading Badges.xml and the mapping live in their own modules; their names stay
 # importable from here.
 __all__ = ["SOURCE", "TIERS", "UNKNOWN_TIER", "BadgePlan", "BadgeRule", "ByClass", "ClassRule", "SEAward", "SEMapping", "SERow", "SiteInfo", "SitePlan",
-           "SiteSpec", "StackExchangeReport", "ThemeSpec", "ARCHIVE_SUFFIXES", "ASSERTION_PROPS", "DUMP_NAMES", "HOST_SUFFIXES", "KEEP_ONE", "badge_id", "badges_file",
-           "checked_site", "classify", "default_mapping_path", "find_dump", "ingest_stackexchange", "load_mapping", "looks_like_tag", "plan_stackexchange", "read_badges_xml", "site_info", "site_key",
+           "SiteSpec", "StackExchangeReport", "ThemeSpec", "ARCHIVE_SUFFIXES", "ASSERTION_PROPS", "DUMP_NAMES", "DUMP_WORDS", "HOST_SUFFIXES", "KEEP_ONE", "archive_site", "archive_suffix", "badge_id", "badges_file",
+           "checked_site", "classify", "default_mapping_path", "dump_archives", "find_dump", "ingest_stackexchange", "load_mapping", "looks_like_tag", "plan_stackexchange", "read_badges_xml", "site_info", "site_key",
            "skipped_archives", "slug", "tier_of"]
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ def plan_stackexchange(path: Path | str, site: str, mapping: Path | str | None =
     """Read, validate and map a site's ``Badges.xml`` without touching a store.
 
     Args:
-        path: the site's ``Badges.xml`` (or ``Badges.xml.gz``), or its folder.
+        path: the site's ``Badges.xml`` (or ``Badges.xml.gz``, or the site's archive), or its folder.
         site: the site key, e.g. ``martialarts`` (``checked_site``: ``AI`` and
             ``ai.stackexchange.com`` are ``ai``).
         mapping: the badge mapping; default the bundled one.
@@ -226,7 +226,7 @@ def ingest_stackexchange(store: GraphStore, path: Path | str, site: str,
 
     Args:
         store: the graph.
-        path: the site's ``Badges.xml`` (or ``Badges.xml.gz``), or its folder.
+        path: the site's ``Badges.xml`` (or ``Badges.xml.gz``, or the site's archive), or its folder.
         site: the site key, e.g. ``martialarts`` (read as ``checked_site`` reads it).
         mapping: the badge mapping; default the bundled
             ``data/stackexchange/mapping.yaml``.

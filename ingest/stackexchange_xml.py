@@ -5,15 +5,15 @@ Class, TagBased`` (``Class``: 1 gold, 2 silver, 3 bronze; ``Date``: UTC
 without a zone, e.g. ``2012-01-31T20:57:26.347``). ``read_badges_xml`` gives
 one ``SEAward`` per row; where each badge goes on the spine is the mapping's
 job (``stackexchange_mapping``), writing it the reader's (``stackexchange``).
-The file may be gzip-compressed (``Badges.xml.gz``; other compressions and archives are
-refused by ``stackexchange_archives``, with a command that gets ``Badges.xml`` out of them);
-``badges_file`` finds it in a site's folder and ``site_key`` turns a folder name into a site key.
+The file may be compressed (``Badges.xml.gz``) or the ``Badges.xml`` member of the site's
+archive (``beer.stackexchange.com.7z``): ``stackexchange_archives.open_dump`` reads it.
+``badges_file`` finds it in a site's folder, ``site_key`` turns a folder name into a site key
+and ``archive_site`` an archive's name.
 """
 
 from __future__ import annotations
 
 import re
-import zlib
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -25,10 +25,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from colearn.errors import InvalidInput
 from colearn.ingest.common import validate
-from colearn.ingest.stackexchange_archives import ARCHIVE_SUFFIXES, DUMP_NAMES, open_dump, skipped_archives
+from colearn.ingest.stackexchange_archives import (ARCHIVE_SUFFIXES, DUMP_NAMES, archive_suffix, dump_archives, open_dump,
+                                                   skipped_archives)
 
-__all__ = ["ARCHIVE_SUFFIXES", "DUMP_NAMES", "FIRST_YEAR", "HOST_SUFFIXES", "KEEP_ONE", "TIERS", "UNKNOWN_TIER", "SEAward", "SERow", "badges_file",
-           "checked_site", "find_dump", "looks_like_tag", "read_badges_xml", "site_key", "skipped_archives", "tier_of"]
+__all__ = ["ARCHIVE_SUFFIXES", "DUMP_NAMES", "DUMP_WORDS", "FIRST_YEAR", "HOST_SUFFIXES", "KEEP_ONE", "TIERS", "UNKNOWN_TIER", "SEAward", "SERow",
+           "archive_site", "archive_suffix", "badges_file", "checked_site", "dump_archives", "find_dump", "looks_like_tag",
+           "read_badges_xml", "site_key", "skipped_archives", "tier_of"]
 
 #: Stack Exchange ``Class`` -> tier name.
 TIERS: dict[int, Literal["gold", "silver", "bronze"]] = {1: "gold", 2: "silver", 3: "bronze"}
@@ -218,6 +220,14 @@ def site_key(name: str) -> str | None:
     return key if _SITE.match(key) else None
 
 
+def archive_site(name: str) -> str | None:
+    """The site key an archive's name gives: ``site_key`` of the name without its archive suffix
+    (``archive_suffix``): ``beer.stackexchange.com.7z`` -> ``beer``, ``AI.tar.xz`` -> ``ai``;
+    None for a name without one, or one that gives no key (``my dump.7z``)."""
+    suffix = archive_suffix(name)
+    return site_key(name[:-len(suffix)]) if suffix else None
+
+
 def _dump_like(name: str) -> bool:
     """True for a file name that may hold a site's badges but is none of ``DUMP_NAMES`` in any
     letter case: another ``.xml`` or ``.xml.gz`` (``Posts.xml``, ``Badges (1).xml``), or one that
@@ -228,20 +238,25 @@ def _dump_like(name: str) -> bool:
 
 #: Why the files of a folder holding more than one possible dump are not read (``find_dump``).
 KEEP_ONE = "more than one file that could be the site's dump: keep one"
+#: What a site's dump is, as refusals say it.
+DUMP_WORDS = "Badges.xml, Badges.xml.gz, .bz2 or .xz in any letter case, or an archive holding Badges.xml"
 
 
 def find_dump(folder: Path) -> tuple[Path | None, list[tuple[tuple[str, ...], str]]]:
     """A site folder's dump, or None and what in the folder looks like one but is not read.
 
     The dump is the one entry whose name is one of ``DUMP_NAMES`` in any letter case
-    (``Badges.xml``, ``badges.xml``, ``BADGES.XML``, ``Badges.XML.gz``), when it is a file.
-    Without a dump, what was passed over is ``[(file names, why)]``, ``why`` one of
-    ``KEEP_ONE`` (two or more such entries, all named in one item: ``Badges.xml`` beside
-    ``Badges.xml.gz`` or ``badges.xml``, or beside a dangling link so named; none is read,
-    as either could be the one meant), ``"cannot be read"`` (the one such entry is no file:
-    a dangling link, a folder), ``"not named Badges.xml"`` (another ``.xml`` or ``.xml.gz``,
-    or a name starting with ``badges``) and ``"an archive"`` (``skipped_archives``), in that
-    order; every other item names one file.
+    (``Badges.xml``, ``badges.xml``, ``BADGES.XML``, ``Badges.XML.gz``), when it is a file (an
+    archive beside it is taken for its source and not read); without such an entry, the one
+    archive a dump is read from (``dump_archives``: ``beer.stackexchange.com.7z``, ``ai.tar.xz``;
+    what it holds is looked at only when it is read). Without a dump, what was passed over is
+    ``[(file names, why)]``, ``why`` one of ``KEEP_ONE`` (two or more entries of a dump's name,
+    or without one two or more such archives, all named in one item: ``Badges.xml`` beside
+    ``Badges.xml.gz`` or ``badges.xml``, or beside a dangling link so named, ``ai.7z`` beside
+    ``ai.zip``; none is read, as either could be the one meant), ``"cannot be read"`` (the one
+    such entry is no file: a dangling link, a folder), ``"not named Badges.xml"`` (another ``.xml``
+    or ``.xml.gz``, or a name starting with ``badges``) and ``"an archive"`` (one no reader opens:
+    ``skipped_archives``), in that order; every other item names one file.
 
     Raises:
         OSError: ``folder`` cannot be listed.
@@ -249,16 +264,21 @@ def find_dump(folder: Path) -> tuple[Path | None, list[tuple[tuple[str, ...], st
     entries = sorted(f for f in folder.iterdir() if not f.name.startswith("."))
     dumps = {n.lower() for n in DUMP_NAMES}
     named = [f for f in entries if f.name.lower() in dumps]
+    archived = dump_archives(folder)
     if len(named) == 1 and named[0].is_file():
         return named[0], []
+    if not named and len(archived) == 1:
+        return folder / archived[0], []
     missed: list[tuple[tuple[str, ...], str]] = []
     if len(named) > 1:
         missed.append((tuple(f.name for f in named), KEEP_ONE))
     elif named:
         missed.append(((named[0].name,), "cannot be read"))
+    elif archived:
+        missed.append((tuple(archived), KEEP_ONE))
     archives = set(skipped_archives(folder))
-    missed += [((f.name,), "not named Badges.xml") for f in entries
-               if f.name.lower() not in dumps and f.name not in archives and _dump_like(f.name)]
+    missed += [((f.name,), "not named Badges.xml") for f in entries if f.name.lower() not in dumps
+               and f.name not in archives and f.name not in archived and _dump_like(f.name)]
     return None, missed + [((a,), "an archive") for a in sorted(archives)]
 
 
@@ -268,12 +288,13 @@ def _names(names: tuple[str, ...]) -> str:
 
 
 def badges_file(path: Path | str) -> Path:
-    """The dump to read for ``path``: the file itself, or a folder's dump (``find_dump``).
+    """The dump to read for ``path``: the file itself, or a folder's dump (``find_dump``: its
+    ``Badges.xml``, plain or compressed, or else its one archive).
 
     Raises:
         InvalidInput: ``path`` is a folder holding more than one file that could be its dump
-            (naming each: keep one), or none (naming the folder, any archives in it and a
-            dump's name it holds but cannot read).
+            (naming each: keep one), or none (naming the folder, any archives in it no reader
+            opens and a dump's name it holds but cannot read).
         OSError: ``path`` is a folder that cannot be listed (``find_dump``).
     """
     p = Path(path)
@@ -285,12 +306,12 @@ def badges_file(path: Path | str) -> Path:
     for names, why in missed:
         if why == KEEP_ONE:
             raise InvalidInput(f"the folder holds {len(names)} files that could each be the site's dump, "
-                               f"{_names(names)} (Badges.xml or Badges.xml.gz in any letter case): keep one, "
-                               "move or delete the others", file=str(p))
+                               f"{_names(names)} ({DUMP_WORDS}): keep one, move or delete the others", file=str(p))
     archives = [names[0] for names, why in missed if why == "an archive"]
     extra = f" (archives not opened: {', '.join(archives)}; extract Badges.xml from one)" if archives else ""
     extra += "".join(f" (found {names[0]}: {why})" for names, why in missed if why != "an archive")
-    raise InvalidInput(f"the folder holds no Badges.xml or Badges.xml.gz{extra}", file=str(p))
+    raise InvalidInput(f"the folder holds no Badges.xml, plain or compressed, and no archive of one{extra}",
+                       file=str(p))
 
 
 def _record(line: int, attrs: dict[str, str]) -> int | str:
@@ -305,8 +326,9 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
     The file is read in chunks by the expat parser (the one under
     ``xml.etree``), which reports the line each ``<row>`` starts on, so a bad
     row is named by its line and ``Id``; rows are not kept as elements, only
-    as awards. A gzip-compressed file (``Badges.xml.gz``) is read as it is; a
-    folder stands for its ``Badges.xml`` (``badges_file``).
+    as awards. A compressed file (``Badges.xml.gz``) or an archive
+    (``beer.stackexchange.com.7z``) is read as ``open_dump`` reads it; a folder
+    stands for its dump (``badges_file``).
 
     Dumps differ: older ones (e.g. cs, onstartups) have no ``Class`` and no
     ``TagBased`` (a row without them gets ``badge_class`` ``None`` and
@@ -316,7 +338,7 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
     Attribute text is stripped of surrounding whitespace.
 
     Args:
-        path: the ``Badges.xml`` (or ``Badges.xml.gz``) file, or its folder.
+        path: the ``Badges.xml`` (or ``Badges.xml.gz``, or an archive holding it) file, or its folder.
         site: the site key, e.g. ``martialarts`` (the learner ids are
             ``se-<site>-<UserId>``), read by ``checked_site``.
         known_names: general badge names (the mapping's ``badges``), never
@@ -326,9 +348,9 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
         One ``SEAward`` per row, ordered by ``Date`` then ``Id``.
 
     Raises:
-        InvalidInput: ``site`` is no site key; the file cannot be read, is an archive or compressed
-            other than by gzip (saying what it is, with a command that gets ``Badges.xml`` out of it:
-            ``stackexchange_archives.open_dump``) or is not well-formed XML,
+        InvalidInput: ``site`` is no site key; the file cannot be read, is refused by
+            ``stackexchange_archives.open_dump`` (zstd, an archive without one ``Badges.xml``,
+            a damaged archive or compression) or is not well-formed XML,
             its root is not ``<badges>``, a row breaks the row shape (a missing
             attribute, an ``Id``, ``UserId`` or ``Class`` not written as a whole
             number, ``Class`` not 1-3 when given, ``TagBased`` not ``True``/``False``
@@ -372,7 +394,7 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
     except expat.ExpatError as exc:
         raise InvalidInput(f"not well-formed XML: {expat.ErrorString(exc.code)} (column {exc.offset + 1})",
                            file=str(p), record=exc.lineno) from exc
-    except (OSError, EOFError, zlib.error) as exc:  # EOFError, zlib.error: a truncated or corrupt gzip file
+    except OSError as exc:  # XML as it is that cannot be read (open_dump names a broken compression or archive)
         raise InvalidInput(f"cannot read: {exc}", file=str(p)) from exc
     awards.sort(key=lambda a: (a.awarded_on, a.row_id))
     if state.get("old"):

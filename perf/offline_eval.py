@@ -22,8 +22,9 @@ from typing import Any
 from colearn.data import bundled
 from colearn.errors import InvalidInput
 from colearn.ingest.spine import read_spine, spine_cell_rows
-from colearn.ingest.stackexchange import (ARCHIVE_SUFFIXES, DUMP_NAMES, HOST_SUFFIXES, KEEP_ONE, SitePlan, badges_file, checked_site, find_dump,
-                                          load_mapping, plan_stackexchange, site_key, skipped_archives)
+from colearn.ingest.stackexchange import (DUMP_NAMES, DUMP_WORDS, HOST_SUFFIXES, KEEP_ONE, SitePlan, archive_site, archive_suffix,
+                                          badges_file, checked_site, dump_archives, find_dump, load_mapping, plan_stackexchange,
+                                          site_key, skipped_archives)
 from colearn.perf.eval_output import check_reports, fallbacks_markdown, markdown_cell, written
 from colearn.recommender.evaluation import MIN_BADGES, checked_protocol, temporal_leave_last_out, validation_awards
 from colearn.text import quantity
@@ -64,27 +65,19 @@ class SuiteInput:
     """A suite folder, read (``read_suite``).
 
     Attributes:
-        sites: one ``suite.Site`` per site folder, sorted by site key.
-        paths: ``{site key: the dump read}``.
+        sites: one ``suite.Site`` per site (folder or archive), sorted by site key.
+        paths: ``{site key: the dump read}`` (a ``Badges.xml`` or an archive).
         fallbacks: ``{site key: fallback_rows}``.
         passed_over: what was not read although it looks like a dump, in words: only a loose
             archive whose site was read from its own folder (``"ai.stackexchange.com.7z (an
-            archive; site ai was read from ai.stackexchange.com/)"``); anything else refuses the suite.
+            archive; site ai was read from ai.stackexchange.com/)"``), or from another archive
+            when no reader opens this one (zstd); anything else refuses the suite.
     """
 
     sites: list[Site]
     paths: dict[str, Path] = field(default_factory=dict)
     fallbacks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     passed_over: list[str] = field(default_factory=list)
-
-
-def _archive_site(name: str) -> str | None:
-    """The site key an archive's name gives (``ai.stackexchange.com.7z`` -> ``ai``), or None."""
-    low = name.lower()
-    for suffix in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True):
-        if low.endswith(suffix):
-            return site_key(name[:-len(suffix)])
-    return None
 
 
 def _unread(where: str, name: str, why: str) -> str:
@@ -101,18 +94,21 @@ def _unread(where: str, name: str, why: str) -> str:
 
 
 def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
-    """Every ``<folder>/<site>/Badges.xml`` (or ``Badges.xml.gz``, the name in any letter case:
-    ``ingest.stackexchange.find_dump``), read and mapped.
+    """Every site of a suite folder, read and mapped: each ``<folder>/<site>/Badges.xml`` (or
+    ``Badges.xml.gz``, the name in any letter case, or the one archive a site folder holds:
+    ``ingest.stackexchange.find_dump``) and each site's archive at the top
+    (``<folder>/beer.stackexchange.com.7z``, ``.zip``, ``.tar.xz``: ``dump_archives``).
 
-    A site folder's name gives its key (``ingest.stackexchange.site_key``: lower-cased,
-    a trailing ``.stackexchange.com`` or ``.com`` dropped, so ``ai.stackexchange.com``
-    is ``ai``). Hidden folders and folders holding nothing like a dump are passed over.
-    Anything that looks like a dump but would not be read refuses the whole suite before
-    anything is read (one error listing every such file and what to do): in a site folder
-    without a readable dump, an archive, another ``.xml`` file or a ``Badges.xml`` that is no
-    file; two or more files that could each be a site's dump (``Badges.xml`` beside
-    ``Badges.xml.gz`` or ``badges.xml``: none is read); at the top, a ``Badges.xml`` or an archive, unless the archive's name gives the key
-    of a site read from its own folder (its source: listed in ``passed_over``).
+    A site folder's name gives its key (``site_key``: ``ai.stackexchange.com`` is ``ai``), as an
+    archive's name does without its suffix (``archive_site``: ``beer.stackexchange.com.7z`` is
+    ``beer``); an archive of a key read from a folder (its source), or a zstd one of a key read
+    from an archive, is passed over (listed in ``passed_over``). Hidden entries and
+    folders holding nothing like a dump are passed over. Anything that looks like a dump but
+    would not be read refuses the whole suite before anything is read (one error listing every
+    such file and what to do): in a site folder without a readable dump, an archive no reader
+    opens, another ``.xml`` file or a ``Badges.xml`` that is no file; two or more files that
+    could each be a site's dump (``Badges.xml`` beside ``Badges.xml.gz`` or ``badges.xml``, two
+    archives: none is read); at the top, a ``Badges.xml``, or a zstd archive whose site is not read.
 
     Returns:
         The sites (sorted by key), the file read for each, its fallback badges, and
@@ -120,9 +116,9 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
 
     Raises:
         InvalidInput: ``folder`` does not exist or is a file; something that looks like a dump
-            would not be read (naming each file and what to do); no site folder with a dump
-            under it; a folder name that gives no site key, or two that give the same one
-            (naming the folders); a dump or the mapping is refused.
+            would not be read (naming each file and what to do); no site under it; a folder or
+            archive name that gives no site key, or two that give the same one (naming them); a
+            dump (what an archive holds is looked at only here) or the mapping is refused.
     """
     root = Path(folder)
     if not root.exists():
@@ -133,18 +129,13 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
     found: dict[str, Path] = {}
     unread: list[str] = []
     files = 0  # files not read: an item of ``unread`` may name several
-    loose: list[str] = []
     dump_names = {n.lower() for n in DUMP_NAMES}
-    loose_archives = set(skipped_archives(root))
+    loose_read, loose_skipped = dump_archives(root), skipped_archives(root)
     for sub in sorted(root.iterdir()):
-        if sub.name.startswith("."):
-            continue
-        if not sub.is_dir():
+        if sub.name.startswith(".") or not sub.is_dir():
             if sub.name.lower() in dump_names:
                 unread.append(_unread("", sub.name, "not inside a <site> folder"))
                 files += 1
-            elif sub.name in loose_archives:
-                loose.append(sub.name)
             continue
         dump, missed = find_dump(sub)
         for names, why in missed:
@@ -154,22 +145,16 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
             else:
                 unread.append(_unread(sub.name, names[0], why))
             files += len(names)
-        if dump is None:
-            continue
-        key = site_key(sub.name)
-        if key is None:
-            raise InvalidInput(f"the folder name '{sub.name}' gives no Stack Exchange site key (lower-case letters, "
-                               "digits, '.', '-', e.g. 'ai' or 'ai.stackexchange.com'): rename the folder",
-                               file=str(dump))
-        if key in found:
-            raise InvalidInput(f"the folders '{found[key].parent.name}' and '{sub.name}' are both site '{key}'",
-                               file=str(dump))
-        found[key] = dump
+        if dump is not None:
+            _add_site(found, site_key(sub.name), dump, root)
     passed_over = []
-    for name in loose:
-        key = _archive_site(name)
-        if key in found:
-            passed_over.append(f"{name} (an archive; site {key} was read from {found[key].parent.name}/)")
+    in_folders = set(found)
+    for name in loose_read + loose_skipped:
+        key = archive_site(name)
+        if key in in_folders or (key in found and name in loose_skipped):
+            passed_over.append(f"{name} (an archive; site {key} was read from {_source(found[key], root)})")
+        elif name in loose_read:
+            _add_site(found, key, root / name, root)
         else:
             unread.append(_unread("", name, "an archive"))
             files += 1
@@ -180,9 +165,8 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
                            f"no site was read: {'; '.join(unread)}. Fix {them}, or move {them} out of {folder}, "
                            "then run again", file=str(folder))
     if not found:
-        raise InvalidInput(f"no <site>/Badges.xml (or Badges.xml.gz) under {folder}; a dump's archive "
-                           "holds Badges.xml: extract it into a folder named for its site, e.g. "
-                           "`7z x ai.stackexchange.com.7z -oai Badges.xml`", file=str(folder))
+        raise InvalidInput(f"no site under {folder}: a site is a folder named for it holding its dump ({DUMP_WORDS}), "
+                           "or the site's archive named for it (ai.stackexchange.com.7z)", file=str(folder))
     out = SuiteInput(sites=[], passed_over=passed_over)
     for key in sorted(found):
         plan = plan_stackexchange(found[key], key, mapping)
@@ -191,9 +175,31 @@ def read_suite(folder: Path, mapping: Path | None = None) -> SuiteInput:
     return out
 
 
+def _source(dump: Path, root: Path) -> str:
+    """Where a suite's site was read from, as messages name it: ``ai/`` or ``ai.7z``."""
+    return dump.name if dump.parent == root else f"{dump.parent.name}/"
+
+
+def _add_site(found: dict[str, Path], key: str | None, dump: Path, root: Path) -> None:
+    """``found[key] = dump``: a suite's site read from its folder or its archive (``read_suite``).
+
+    Raises:
+        InvalidInput: ``key`` is None (the name gives no site key) or already found (naming both).
+    """
+    what = "archive" if dump.parent == root else "folder"
+    if key is None:
+        raise InvalidInput(f"the {what} name '{_source(dump, root).rstrip('/')}' gives no Stack Exchange site key "
+                           "(lower-case letters, digits, '.', '-', e.g. 'ai' or 'ai.stackexchange.com'): rename the "
+                           f"{what}", file=str(dump))
+    if key in found:
+        raise InvalidInput(f"'{_source(found[key], root)}' and '{_source(dump, root)}' are both site '{key}'",
+                           file=str(dump))
+    found[key] = dump
+
+
 def suite_sites(folder: Path, mapping: Path | None = None) -> list[Site]:
-    """``read_suite(folder, mapping).sites``: every ``<folder>/<site>/Badges.xml`` as a ``suite.Site``
-    (sorted by site key; the folder's name gives the key).
+    """``read_suite(folder, mapping).sites``: every site of ``folder`` as a ``suite.Site``
+    (sorted by site key; the folder's or archive's name gives the key).
 
     Raises:
         InvalidInput: see ``read_suite``.
@@ -212,19 +218,20 @@ def data_site(data: Path | None, site: str | None) -> tuple[Path, str]:
     ``site`` is read as ``site_key`` reads a folder name (``AI`` and
     ``ai.stackexchange.com`` are ``ai``). Without ``data``: the bundled dump of
     ``site`` (default ``DEFAULT_SITE``). With ``data`` (a ``Badges.xml``,
-    ``Badges.xml.gz`` or a folder holding one): ``site`` if given, else the key
-    the data's folder is named for, when that name is a site's host name
-    (``ai.stackexchange.com``, ``stackoverflow.com``) or a known key (a bundled
-    site, or one the bundled mapping lists); any other folder name
-    (``Downloads``) could label a site wrongly, so it asks for ``site``.
+    ``Badges.xml.gz``, a site's archive or a folder holding one): ``site`` if given,
+    else the key the data's folder is named for, or its archive (first for an archive
+    given as it is: ``beer.stackexchange.com.7z`` is ``beer``), when that name is a
+    site's host name (``ai.stackexchange.com``, ``stackoverflow.com``) or a known key (a
+    bundled site, or one the bundled mapping lists); any other name (``Downloads``)
+    could label a site wrongly, so it asks for ``site``.
 
     Returns:
         ``(dump path, site key)``.
 
     Raises:
         InvalidInput: ``site`` is no site key, or not a bundled site (without
-            ``data``); ``data`` does not exist, or is a folder without a dump; no ``site`` and the
-            folder's name names no site (asking for one).
+            ``data``); ``data`` does not exist, or is a folder without a dump; no ``site`` and
+            neither the folder's nor the archive's name names a site (asking for one).
     """
     key = None if site is None else checked_site(site)
     if data is None:
@@ -240,13 +247,17 @@ def data_site(data: Path | None, site: str | None) -> tuple[Path, str]:
     if key is not None:
         return path, key
     folder = Path(os.path.abspath(data if Path(data).is_dir() else path.parent))  # symlinked names kept
-    key = site_key(folder.name)
-    host = folder.name.strip().lower().endswith(HOST_SUFFIXES)
-    if key is None or not (host or key in {*_bundled_sites(), *load_mapping().sites}):
-        raise InvalidInput(f"the folder name '{folder.name}' names no Stack Exchange site: name the site with "
-                           "--site (e.g. --site ai), or name the folder for it (e.g. ai.stackexchange.com)",
-                           file=str(path), field="site")
-    return path, key
+    suffix = archive_suffix(path.name)
+    names = [folder.name, path.name[:-len(suffix)]] if suffix else [folder.name]
+    known = {*_bundled_sites(), *load_mapping().sites}
+    for name in names if Path(data).is_dir() else names[::-1]:
+        key = site_key(name)
+        if key is not None and (name.strip().lower().endswith(HOST_SUFFIXES) or key in known):
+            return path, key
+    which = (f"neither the archive name '{path.name}' nor the folder name '{folder.name}' names a" if suffix else
+             f"the folder name '{folder.name}' names no")
+    raise InvalidInput(f"{which} Stack Exchange site: name the site with --site (e.g. --site ai), or name the folder "
+                       "for it (e.g. ai.stackexchange.com)", file=str(path), field="site")
 
 
 def case_shortage(awards: Sequence[Sequence[Any]], *, validation: bool = False) -> dict[str, Any] | None:

@@ -82,7 +82,8 @@ def ingest_awards_cmd(
 
 @ingest_app.command("stackexchange")
 def ingest_stackexchange_cmd(
-    path: Annotated[Path, typer.Argument(help="A Stack Exchange Badges.xml or Badges.xml.gz, or a folder holding one.")],
+    path: Annotated[Path, typer.Argument(help="A Stack Exchange Badges.xml or Badges.xml.gz, the site's archive "
+                                                 "(.7z, .zip, .tar.xz, ...), or a folder holding one.")],
     site: Annotated[str, typer.Option(help="The site's key, e.g. martialarts (AI and ai.stackexchange.com read as ai).")],
     mapping: Annotated[Optional[Path], typer.Option(help="Badge-to-spine mapping YAML.")] = None,
 ) -> None:

@@ -153,14 +153,17 @@ def _progress(as_json: bool) -> Iterator[Callable[[str, int, int], None]]:
 
 
 def eval_cmd(
-    data: Annotated[Optional[Path], typer.Option(help="A Stack Exchange Badges.xml or Badges.xml.gz, or a folder "
-                                                      "holding one; default the bundled dump of --site.")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="A Stack Exchange Badges.xml or Badges.xml.gz, the site's "
+                                                      "archive (.7z, .zip, .tar.xz, ...), or a folder holding one; "
+                                                      "default the bundled dump of --site.")] = None,
     site: Annotated[Optional[str], typer.Option(help="The site's key, e.g. ai. Default: with --data, the key its "
-                                                     "folder is named for (ai/ or ai.stackexchange.com/ -> ai); "
+                                                     "folder or archive is named for (ai/, ai.stackexchange.com/ "
+                                                     "or ai.stackexchange.com.7z -> ai); "
                                                      "without, martialarts (a bundled site).")] = None,
-    suite: Annotated[Optional[Path], typer.Option(help="A folder of <site>/Badges.xml (or .gz): evaluate every site "
-                                                       "found, each folder's name its key (e.g. the bundled "
-                                                       "data/stackexchange).")] = None,
+    suite: Annotated[Optional[Path], typer.Option(help="A folder of <site>/Badges.xml (or .gz, or the site's "
+                                                       "archive) or of site archives (ai.stackexchange.com.7z): "
+                                                       "evaluate every site found, each named by its folder or "
+                                                       "archive (e.g. the bundled data/stackexchange).")] = None,
     mapping: Annotated[Optional[Path], typer.Option(help="Badge-to-spine mapping YAML.")] = None,
     k: Annotated[int, typer.Option(min=1, help="Cut-off for HR@K and NDCG@K (--protocol global only).")] = 10,
     protocol: Annotated[str, typer.Option(help="temporal (the full benchmark, no future data; a report and a "
@@ -225,7 +228,7 @@ def eval_cmd(
         elif not as_json:  # under --json the answer has no "report" key
             say("--protocol global is a quick check: no report or plot is written")
         if data is not None and site is None:
-            say(f"site: {key} (from the folder name of {path}; --site to name another)")
+            say(f"site: {key} (from the name of {path} or its folder; --site to name another)")
         with _progress(as_json) as tell:
             result = evaluate_site(path, key, mapping, protocol=how, k=k, checkpoints=checkpoints,
                                    validation=validation, prior=prior, reports=reports, progress=tell)

@@ -11,6 +11,7 @@ from colearn.ingest.synthetic.climb import synthetic_city, write_badges_xml
 from typer.testing import CliRunner
 
 from colearn.cli import app
+from tests.stackexchange_builders import archive, small_ai
 from tests.stackexchange_builders import put as put_dump
 
 runner = CliRunner()
@@ -82,25 +83,48 @@ def canned(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 def test_misnamed_and_unreadable_site_folders_refuse_the_suite_before_any_work(tmp_path: Path,
                                                                                canned: dict[str, Any]) -> None:
-    """The tester's folder: beta and gamma are read as sites; delta's archive refuses the run, one line."""
+    """The tester's folder: beta and gamma are read as sites; delta's archive, which no reader opens
+    (zstd), refuses the run, one line."""
     suite = tmp_path / "suite"
     put(suite / "good.stackexchange.com" / "Badges.xml")
     put(suite / "beta" / "badges.xml")
     put(suite / "gamma" / "BADGES.XML")
     (suite / "delta").mkdir()
-    (suite / "delta" / "delta.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    (suite / "delta" / "delta.tar.zst").write_bytes(b"\x28\xb5\x2f\xfd" + bytes(18))
     reports = tmp_path / "rep"
     result = runner.invoke(app, ["eval", "--suite", str(suite), "--no-prior", "--reports", str(reports), "--json"])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert result.stdout == "" and len(result.stderr.splitlines()) == 1
-    assert "delta/delta.zip (an archive: extract Badges.xml from it into delta)" in result.stderr
+    assert "delta/delta.tar.zst (an archive: extract Badges.xml from it into delta)" in result.stderr
     assert ": 1 file that looks like a Stack Exchange dump would not be read" in result.stderr
     assert "Fix it, or move it out of" in result.stderr
     assert "not read" not in result.stderr and canned["calls"] == 0 and not reports.exists()
-    (suite / "delta" / "delta.zip").unlink()
+    (suite / "delta" / "delta.tar.zst").unlink()
     result = runner.invoke(app, ["eval", "--suite", str(suite), "--no-prior", "--reports", str(reports), "--json"])
     assert result.exit_code == 0, result.output
     assert set(json.loads(result.stdout)["sites"]) == {"beta", "gamma", "good"}
+
+
+def test_a_suite_of_a_site_archive_and_a_site_folder_reads_both(tmp_path: Path, canned: dict[str, Any]) -> None:
+    """``beer.stackexchange.com.7z`` (the dump as published) beside ``ai/Badges.xml``: two sites. An
+    archive without Badges.xml refuses the run first, in one line naming it, before any work."""
+    suite = tmp_path / "suite"
+    put(suite / "ai" / "Badges.xml")
+    archive(suite / "beer.stackexchange.com.7z", {"beer.stackexchange.com/Badges.xml": small_ai(600).encode(),
+                                                  "beer.stackexchange.com/Posts.xml": b"<posts/>"}, "7z")
+    archive(suite / "cs.stackexchange.com.zip", {"Posts.xml": b"<posts/>"}, "zip")
+    reports = tmp_path / "rep"
+    args = ["eval", "--suite", str(suite), "--no-prior", "--reports", str(reports), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert result.stdout == "" and len(result.stderr.splitlines()) == 1
+    assert (f"{suite / 'cs.stackexchange.com.zip'}: a zip archive that holds no Badges.xml (it holds: Posts.xml)"
+            in result.stderr)
+    assert canned["calls"] == 0 and not reports.exists()
+    (suite / "cs.stackexchange.com.zip").unlink()
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(result.stdout)["sites"]) == {"ai", "beer"} and canned["sites"] == ["ai", "beer"]
 
 
 def test_reports_that_is_a_file_is_refused_in_one_line_before_any_work(tmp_path: Path, canned: dict[str, Any],

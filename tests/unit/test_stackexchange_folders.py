@@ -11,11 +11,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from colearn.ingest.stackexchange import badges_file, plan_stackexchange
+from colearn.ingest.stackexchange import DUMP_WORDS, badges_file, plan_stackexchange
 from colearn.perf.offline_eval import data_site, read_suite
 
 from colearn.errors import InvalidInput
-from tests.stackexchange_builders import put, small_ai
+from tests.stackexchange_builders import archive, put, small_ai
 
 
 @pytest.mark.parametrize("name", ["badges.xml", "BADGES.XML", "Badges.XML.gz", "badges.xml.GZ"])
@@ -48,7 +48,7 @@ def test_a_folder_with_more_than_one_possible_dump_is_refused_naming_each_once(t
     assert f"holds {len(names)} files that could each be the site's dump" in text and "keep one" in text
     shown = ", ".join(listed[:-1]) + f" and {listed[-1]}"  # each named once, said once
     assert text == (f"{tmp_path / 'beer'}: the folder holds {len(names)} files that could each be the site's dump, "
-                    f"{shown} (Badges.xml or Badges.xml.gz in any letter case): keep one, move or delete the others")
+                    f"{shown} ({DUMP_WORDS}): keep one, move or delete the others")
     with pytest.raises(InvalidInput) as err:
         data_site(tmp_path / "beer", "beer")
     assert "keep one" in str(err.value)
@@ -77,17 +77,23 @@ def _zip(path: Path) -> None:
         z.writestr("Badges.xml", small_ai(5))
 
 
+def _zstd(path: Path) -> None:
+    """A file no reader opens (zstd: the standard library reads none before Python 3.14)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\x28\xb5\x2f\xfd" + bytes(16))
+
+
 def test_a_suite_with_site_folders_it_would_not_read_is_refused_naming_each(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The tester's folder: ``good.stackexchange.com/Badges.xml``, ``beta/badges.xml``,
-    ``gamma/BADGES.XML`` and ``delta/delta.zip``, and more that would be passed over: beta
+    ``gamma/BADGES.XML`` and ``delta/delta.tar.zst``, and more that would be passed over: beta
     and gamma are sites; every other is named with what to do, before any dump is read."""
     import colearn.perf.offline_eval as offline_eval
 
     put(tmp_path / "good.stackexchange.com" / "Badges.xml")
     put(tmp_path / "beta" / "badges.xml")
     put(tmp_path / "gamma" / "BADGES.XML")
-    _zip(tmp_path / "delta" / "delta.zip")
+    _zstd(tmp_path / "delta" / "delta.tar.zst")
     put(tmp_path / "eps" / "Posts.xml", "<posts/>")
     (tmp_path / "cs").mkdir()
     (tmp_path / "cs" / "Badges.xml").symlink_to(tmp_path / "nowhere.xml")  # a dangling link
@@ -102,7 +108,7 @@ def test_a_suite_with_site_folders_it_would_not_read_is_refused_naming_each(
     assert err.value.file == str(tmp_path) and "\n" not in text
     assert "3 files that look like Stack Exchange dumps would not be read" in text
     assert "cs/Badges.xml (cannot be read)" in text
-    assert "delta/delta.zip (an archive: extract Badges.xml from it into delta)" in text
+    assert "delta/delta.tar.zst (an archive: extract Badges.xml from it into delta)" in text
     assert "eps/Posts.xml (not named Badges.xml: rename it to Badges.xml" in text
     assert "beta" not in text and "gamma" not in text and "notes" not in text
     assert read_dumps == []  # refused before any dump was read
@@ -119,10 +125,38 @@ def test_a_loose_archive_is_passed_over_only_when_its_site_was_read_from_a_folde
     _zip(tmp_path / "ai.stackexchange.com.zip")  # the archive the folder was extracted from
     read = read_suite(tmp_path)
     assert read.passed_over == ["ai.stackexchange.com.zip (an archive; site ai was read from ai.stackexchange.com/)"]
-    _zip(tmp_path / "cardano.stackexchange.com.zip")  # a site not extracted: refused, not skipped
+    _zstd(tmp_path / "cardano.stackexchange.com.tar.zst")  # a site no reader opens: refused, not skipped
     put(tmp_path / "badges.xml")  # a dump outside any site folder
     with pytest.raises(InvalidInput) as err:
         read_suite(tmp_path)
-    assert "cardano.stackexchange.com.zip (an archive: extract Badges.xml from it into a folder named" in str(err.value)
+    assert "cardano.stackexchange.com.tar.zst (an archive: extract Badges.xml from it into a folder named" in str(err.value)
     assert "badges.xml (not inside a <site> folder" in str(err.value)
     assert "ai.stackexchange.com.zip" not in str(err.value)
+
+
+def test_a_suite_reads_a_site_from_its_archive_beside_the_folders(tmp_path: Path) -> None:
+    """``beer.stackexchange.com.7z`` at the top is site beer; ``cardano/`` holding only its zip
+    is site cardano; a zstd archive of beer is passed over; two archives of one site, or an
+    archive whose name gives no key, refuse the suite."""
+    put(tmp_path / "ai" / "Badges.xml")
+    text = small_ai(200).encode()
+    beer = archive(tmp_path / "beer.stackexchange.com.7z", {"beer.stackexchange.com/Badges.xml": text,
+                                                            "Posts.xml": b"<posts/>"}, "7z")
+    cardano = archive(tmp_path / "cardano" / "cardano.stackexchange.com.zip", {"Badges.xml": text}, "zip")
+    _zstd(tmp_path / "beer.stackexchange.com.tar.zst")
+    read = read_suite(tmp_path)
+    assert [s.name for s in read.sites] == ["ai", "beer", "cardano"]
+    assert read.paths == {"ai": tmp_path / "ai" / "Badges.xml", "beer": beer, "cardano": cardano}
+    plain = put(tmp_path / "plain" / "Badges.xml", rows=200)
+    assert read.sites[1].awards == plan_stackexchange(plain, "beer").awards() != []
+    assert read.passed_over == ["beer.stackexchange.com.tar.zst (an archive; site beer was read from "
+                                "beer.stackexchange.com.7z)"]
+    plain.unlink()
+    archive(tmp_path / "Beer.zip", {"Badges.xml": text}, "zip")
+    with pytest.raises(InvalidInput, match="'Beer.zip' and 'beer.stackexchange.com.7z' are both site 'beer'"):
+        read_suite(tmp_path)
+    (tmp_path / "Beer.zip").unlink()
+    archive(tmp_path / "my dump.7z", {"Badges.xml": text}, "7z")
+    with pytest.raises(InvalidInput, match="the archive name 'my dump.7z' gives no Stack Exchange site key") as err:
+        read_suite(tmp_path)
+    assert err.value.file == str(tmp_path / "my dump.7z")

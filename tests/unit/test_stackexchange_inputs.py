@@ -25,6 +25,7 @@ from colearn.errors import InvalidInput
 from colearn.ingest.stackexchange import (badge_id, badges_file, plan_stackexchange, read_badges_xml, site_key,
                                           slug)
 from colearn.perf.offline_eval import data_site, read_suite, require_cases
+from tests.stackexchange_builders import archive
 
 SUITE = Path(__file__).resolve().parents[2] / "data" / "stackexchange"
 AI = SUITE / "ai" / "Badges.xml"
@@ -219,29 +220,6 @@ def test_a_gzip_dump_is_read_as_it_is(tmp_path: Path) -> None:
     assert read_badges_xml(misnamed, "ai") == expected
 
 
-def _zip(p: Path) -> None:
-    with zipfile.ZipFile(p, "w") as z:
-        z.write(AI, "Badges.xml")
-
-
-def _tar(p: Path, gz: bool = False) -> None:
-    import tarfile
-
-    with tarfile.open(p, "w:gz" if gz else "w") as t:
-        t.add(AI, "Badges.xml")
-
-
-
-
-def _tar_with(compress: Callable[[bytes], bytes]) -> Callable[[Path], None]:
-    def make(p: Path) -> None:
-        plain = p.with_name("plain.tar")
-        _tar(plain)
-        p.write_bytes(compress(plain.read_bytes()))
-        plain.unlink()
-    return make
-
-
 def _zstd(data: bytes) -> bytes:
     """``data`` in one zstd frame of raw blocks (no zstd module in the standard library here)."""
     out = b"\x28\xb5\x2f\xfd" + bytes([0xA0]) + len(data).to_bytes(4, "little")  # single segment, 4-byte size
@@ -252,116 +230,182 @@ def _zstd(data: bytes) -> bytes:
     return out
 
 
-_SEVEN_Z = b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(64)
 _XML = AI.read_bytes
+#: What a site's dump archive holds beside Badges.xml.
+_OTHERS = {"Posts.xml": b"<posts/>", "Users.xml": b"<users/>"}
+
+
+def _site_archive(p: Path, kind: str, compress: str = "", member: str = "ai.stackexchange.com/Badges.xml") -> Path:
+    """A real ``kind`` archive at ``p`` holding the AI dump as ``member`` beside other files."""
+    return archive(p, {**_OTHERS, member: _XML()}, kind, compress)
+
+
+@pytest.mark.parametrize(("name", "make"), [
+    ("ai.stackexchange.com.7z", lambda p: _site_archive(p, "7z")),
+    ("ai.stackexchange.com.zip", lambda p: _site_archive(p, "zip", member="BADGES.XML")),
+    ("ai.tar", lambda p: _site_archive(p, "tar", member="Badges.xml")),
+    ("ai.tar.gz", lambda p: _site_archive(p, "tar", "gz")),
+    ("ai.tar.bz2", lambda p: _site_archive(p, "tar", "bz2")),
+    ("ai.tar.xz", lambda p: _site_archive(p, "tar", "xz", member="dump/ai/badges.xml")),
+    ("ai.7z.gz", lambda p: _site_archive(p, "7z", "gz")),
+    ("ai.zip.xz", lambda p: _site_archive(p, "zip", "xz")),
+    ("Badges.xml.bz2", lambda p: p.write_bytes(bz2.compress(_XML()))),
+    ("ai.xml.xz", lambda p: p.write_bytes(lzma.compress(_XML()))),
+    ("Badges.xml", lambda p: _site_archive(p, "7z")),  # known by its leading bytes, not its name
+    ("Badges.xml.gz", lambda p: _site_archive(p, "tar", "xz")),
+])
+def test_a_dump_is_read_out_of_its_archive_or_compression(tmp_path: Path, name: str,
+                                                         make: Callable[[Path], object]) -> None:
+    """Each kind a dump is published or passed around in: the same awards as the plain XML."""
+    p = tmp_path / name
+    make(p)
+    assert read_badges_xml(p, "ai") == read_badges_xml(AI, "ai")
+    assert list(tmp_path.iterdir()) == [p]  # nothing extracted beside it
 
 
 @pytest.mark.parametrize(("name", "make", "kind", "how"), [
-    ("ai.stackexchange.com.zip", _zip, "a zip archive", "unzip {d}/ai.stackexchange.com.zip '*Badges.xml' -d {d}"),
-    ("Badges.xml.bz2", lambda p: p.write_bytes(bz2.compress(_XML())), "a bzip2-compressed file",
-     "bzip2 -dc {d}/Badges.xml.bz2 > {d}/Badges.xml"),
-    ("ai.xml.xz", lambda p: p.write_bytes(lzma.compress(_XML())), "an xz-compressed file",
-     "xz -dc {d}/ai.xml.xz > {d}/ai.xml"),
     ("ai.xml.zst", lambda p: p.write_bytes(_zstd(_XML())), "a zstd-compressed file",
      "zstd -dc {d}/ai.xml.zst > {d}/ai.xml"),
-    ("ai.stackexchange.com.7z", lambda p: p.write_bytes(_SEVEN_Z), "a 7z archive",
-     "7z x {d}/ai.stackexchange.com.7z Badges.xml -o{d}"),
-    ("Badges.xml", lambda p: p.write_bytes(_SEVEN_Z), "a 7z archive",
-     "mv {d}/Badges.xml {d}/Badges.xml.7z && 7z x {d}/Badges.xml.7z Badges.xml -o{d}"),
-    ("ai.tar", _tar, "a tar archive", "tar -xf {d}/ai.tar -C {d} --wildcards '*Badges.xml'"),
-    ("ai.tar.gz", lambda p: _tar(p, gz=True), "a gzip-compressed tar archive",
-     "tar -xf {d}/ai.tar.gz -C {d} --wildcards '*Badges.xml'"),
-    ("ai.tar.bz2", _tar_with(bz2.compress), "a bzip2-compressed tar archive",
-     "tar -xf {d}/ai.tar.bz2 -C {d} --wildcards '*Badges.xml'"),
-    ("ai.tar.xz", _tar_with(lzma.compress), "an xz-compressed tar archive",
-     "tar -xf {d}/ai.tar.xz -C {d} --wildcards '*Badges.xml'"),
-    ("ai.tar.zst", _tar_with(_zstd), "a zstd-compressed tar archive",
+    ("Badges.xml", lambda p: p.write_bytes(_zstd(_XML())), "a zstd-compressed file",
+     "mv {d}/Badges.xml {d}/Badges.xml.zst && zstd -dc {d}/Badges.xml.zst > {d}/Badges.xml"),
+    ("ai.tar.zst", lambda p: p.write_bytes(_zstd(_site_archive(p, "tar").read_bytes())), "a zstd-compressed tar archive",
      "tar -xf {d}/ai.tar.zst -C {d} --wildcards '*Badges.xml'"),
-    ("Badges.xml.gz", _tar_with(lzma.compress), "an xz-compressed tar archive",
-     "mv {d}/Badges.xml.gz {d}/Badges.xml.tar.xz && tar -xf {d}/Badges.xml.tar.xz -C {d} --wildcards '*Badges.xml'"),
-    ("ai.7z.gz", lambda p: p.write_bytes(gzip.compress(_SEVEN_Z)), "a gzip-compressed 7z archive",
-     "gzip -dc {d}/ai.7z.gz > {d}/ai.7z && 7z x {d}/ai.7z Badges.xml -o{d}"),
-    ("ai.zip.xz", lambda p: (_zip(p), p.write_bytes(lzma.compress(p.read_bytes()))), "an xz-compressed zip archive",
-     "xz -dc {d}/ai.zip.xz > {d}/ai.zip && unzip {d}/ai.zip '*Badges.xml' -d {d}"),
+    ("ai.xml.zst.gz", lambda p: p.write_bytes(gzip.compress(_zstd(_XML()))), "a gzip-compressed zstd-compressed file",
+     "gzip -dc {d}/ai.xml.zst.gz > {d}/ai.xml.zst && zstd -dc {d}/ai.xml.zst > {d}/ai.xml"),
 ])
-def test_an_archive_is_refused_saying_what_it_is_and_how_to_extract(tmp_path: Path, name: str, make: object,
-                                                                   kind: str, how: str) -> None:
-    """Each kind named in words that read, with a command that gets Badges.xml out of that kind (a
-    compressed tar: one tar command, not a decompression that leaves a tar), naming the file as given."""
+def test_zstd_is_refused_saying_what_it_is_and_how_to_decompress(tmp_path: Path, name: str,
+                                                                make: Callable[[Path], object], kind: str,
+                                                                how: str) -> None:
+    """The standard library reads no zstd before Python 3.14: named in words, with a command that gets
+    Badges.xml out of that kind (a compressed tar: one tar command), naming the file as given."""
     p = tmp_path / name
-    make(p)  # type: ignore[operator]
+    make(p)
     with pytest.raises(InvalidInput) as err:
         read_badges_xml(p, "ai")
     assert err.value.file == str(p) and str(err.value).startswith(f"{p}: {kind}, not XML: ")
     assert f"`{how.format(d=tmp_path)}`" in str(err.value)
-    assert "not well-formed" not in str(err.value) and "compressed a " not in str(err.value)
+
+
+@pytest.mark.parametrize(("kind", "compress"), [("zip", ""), ("7z", ""), ("tar", "xz")])
+def test_an_archive_without_one_badges_xml_is_refused_saying_what_it_holds(tmp_path: Path, kind: str,
+                                                                          compress: str) -> None:
+    members = {f"ai.stackexchange.com/{n}.xml": b"<x/>" for n in ("Posts", "Users", "Tags", "Votes", "Comments",
+                                                                  "PostLinks", "PostHistory")}
+    p = archive(tmp_path / "ai.bin", members, kind, compress)
+    with pytest.raises(InvalidInput) as err:
+        read_badges_xml(p, "ai")
+    assert err.value.file == str(p) and "holds no Badges.xml (it holds: ai.stackexchange.com/Posts.xml, " in str(err.value)
+    assert str(err.value).endswith("ai.stackexchange.com/Comments.xml and 2 more)")
+    p = archive(tmp_path / "two.bin", {**_OTHERS, "a/Badges.xml": _XML(), "b/badges.XML": _XML()}, kind, compress)
+    with pytest.raises(InvalidInput) as err:
+        read_badges_xml(p, "ai")
+    assert err.value.file == str(p) and "holds 2 files named Badges.xml (a/Badges.xml, b/badges.XML)" in str(err.value)
 
 
 def test_an_empty_zip_is_said_to_hold_nothing(tmp_path: Path) -> None:
     p = tmp_path / "ai.zip"
     zipfile.ZipFile(p, "w").close()
-    with pytest.raises(InvalidInput, match="an empty zip archive, not XML: it holds no file, so no Badges.xml"):
+    with pytest.raises(InvalidInput, match="an empty zip archive that holds no Badges.xml .it holds no file.$"):
         read_badges_xml(p, "ai")
 
 
-@pytest.mark.parametrize(("make", "how"), [
-    (_zip, "unzip ARCHIVE '*Badges.xml'"),
-    (lambda p: p.write_bytes(_SEVEN_Z), "7z x ARCHIVE Badges.xml"),
-    (lambda p: p.write_bytes(lzma.compress(_XML())), "xz -dc ARCHIVE > Badges.xml"),
-    (_tar_with(lzma.compress), "tar -xf ARCHIVE --wildcards '*Badges.xml'"),
+@pytest.mark.parametrize(("kind", "compress", "cut"), [
+    ("7z", "", "tail"), ("7z", "", "half"), ("7z", "", "middle"), ("zip", "", "tail"), ("zip", "", "half"),
+    ("tar", "xz", "half"), ("7z", "gz", "half"), ("zip", "bz2", "half"),
 ])
-def test_an_archive_read_from_a_pipe_is_refused_with_a_command_that_names_no_fd(
-        tmp_path: Path, make: Callable[[Path], None], how: str) -> None:
-    """``--data <(cat b.7z)``: the pipe's name (``/dev/fd/63``, ``63``) is no file to extract from."""
+def test_a_damaged_archive_is_refused_naming_the_file(tmp_path: Path, kind: str, compress: str, cut: str) -> None:
+    """Cut short (``tail``: its last bytes, ``half``), or one byte changed in the middle of a
+    7z's LZMA stream (extracted whole before it is read): one error naming the file, never a traceback."""
+    p = _site_archive(tmp_path / "ai.bin", kind, compress, member="Badges.xml")
+    data = bytearray(p.read_bytes())
+    if cut == "middle":
+        data[len(data) // 3] ^= 0xFF
+    p.write_bytes(bytes(data[:-20] if cut == "tail" else data[:len(data) // 2] if cut == "half" else data))
+    with pytest.raises(InvalidInput, match="cannot read: .*damaged or cut short") as err:
+        read_badges_xml(p, "ai")
+    assert err.value.file == str(p)
+
+
+def _feed(tmp_path: Path, data: bytes, name: str = "63") -> tuple[Path, Callable[[], None]]:
+    """A FIFO at ``tmp_path/name`` (as ``--data <(...)`` gives ``/dev/fd/63``) that a thread writes
+    ``data`` into, in pieces; and a function that waits for the thread."""
     import os
     import threading
 
-    source = tmp_path / "b.bin"
-    make(source)
-    fifo = tmp_path / "63"
+    fifo = tmp_path / name
     os.mkfifo(fifo)
 
     def feed() -> None:
-        with fifo.open("wb") as fh, contextlib.suppress(BrokenPipeError):
-            fh.write(source.read_bytes())
+        with fifo.open("wb", buffering=0) as fh, contextlib.suppress(BrokenPipeError):
+            for i in range(0, len(data), 50_000):
+                fh.write(data[i:i + 50_000])
 
     writer = threading.Thread(target=feed)
     writer.start()
+    return fifo, writer.join
+
+
+@pytest.mark.parametrize(("kind", "compress"), [("7z", ""), ("zip", ""), ("tar", "xz"), ("7z", "gz")])
+def test_an_archive_is_read_from_a_pipe(tmp_path: Path, kind: str, compress: str) -> None:
+    """``--data <(cat ai.7z)``: a zip or 7z archive copied to a temporary file first (they are read
+    by seeking), a tar as a stream."""
+    fifo, wait = _feed(tmp_path, _site_archive(tmp_path / "src" / "ai.bin", kind, compress).read_bytes())
+    try:
+        awards = read_badges_xml(fifo, "ai")
+    finally:
+        wait()
+    assert awards == read_badges_xml(AI, "ai")
+
+
+def test_zstd_read_from_a_pipe_is_refused_with_a_command_that_names_no_fd(tmp_path: Path) -> None:
+    """``--data <(cat ai.xml.zst)``: the pipe's name (``/dev/fd/63``, ``63``) is no file to decompress."""
+    fifo, wait = _feed(tmp_path, _zstd(_XML()))
     try:
         with pytest.raises(InvalidInput) as err:
             read_badges_xml(fifo, "ai")
     finally:
-        writer.join()
+        wait()
     text = str(err.value)
-    assert f"`{how}`, where ARCHIVE is the file that was fed into {fifo} (a pipe" in text
+    assert "`zstd -dc ARCHIVE > Badges.xml` (or, if it is a compressed tar, `tar -xf ARCHIVE --wildcards" in text
+    assert f", where ARCHIVE is the file that was fed into {fifo} (a pipe" in text
     assert "save what fed it to a file first" in text and " 63 " not in text and "63`" not in text
 
 
-def test_an_archive_on_redirected_standard_input_is_refused_naming_no_dev_path(tmp_path: Path) -> None:
-    """``--data /dev/stdin < b.zip``: /dev/stdin is then a regular file, but no name to give unzip."""
+def test_zstd_on_redirected_standard_input_is_refused_naming_no_dev_path(tmp_path: Path) -> None:
+    """``--data /dev/stdin < b.zst``: /dev/stdin is then a regular file, but no name to give zstd."""
     import subprocess
     import sys
 
-    _zip(tmp_path / "b.zip")
+    (tmp_path / "b.zst").write_bytes(_zstd(_XML()))
     code = ("import sys; from colearn.ingest.stackexchange import read_badges_xml\n"
             "try: read_badges_xml('/dev/stdin', 'ai')\nexcept Exception as e: print(e)")
-    with (tmp_path / "b.zip").open("rb") as stdin:
+    with (tmp_path / "b.zst").open("rb") as stdin:
         out = subprocess.run([sys.executable, "-c", code], stdin=stdin, capture_output=True, text=True,
                              check=True).stdout
-    assert "a zip archive, not XML" in out and "`unzip ARCHIVE '*Badges.xml'`, where ARCHIVE is" in out
-    assert "unzip /dev" not in out and "-d /dev" not in out
+    assert "a zstd-compressed file, not XML" in out and "`zstd -dc ARCHIVE > Badges.xml`" in out
+    assert ", where ARCHIVE is the file that was fed into /dev/stdin" in out
+    assert "zstd -dc /dev" not in out and "> /dev" not in out
 
 
-def test_a_folder_without_a_dump_names_its_archives(tmp_path: Path) -> None:
-    _zip(tmp_path / "ai.stackexchange.com.zip")
-    with pytest.raises(InvalidInput, match=r"no Badges\.xml or Badges\.xml\.gz.*ai\.stackexchange\.com\.zip") as err:
-        badges_file(tmp_path)
-    assert err.value.file == str(tmp_path)
-    _tar(tmp_path / "ai.tar.gz", gz=True)
-    shutil.copy(AI, tmp_path / "Posts.xml")
+def test_a_folder_is_read_from_its_one_archive_and_names_those_it_cannot_choose_or_open(tmp_path: Path) -> None:
+    _site_archive(tmp_path / "ai.stackexchange.com.7z", "7z")
+    assert badges_file(tmp_path) == tmp_path / "ai.stackexchange.com.7z"
+    assert read_badges_xml(tmp_path, "ai") == read_badges_xml(AI, "ai")
+    assert data_site(tmp_path, None) == (tmp_path / "ai.stackexchange.com.7z", "ai")  # the archive's name
+    _site_archive(tmp_path / "ai.tar.gz", "tar", "gz")
     with pytest.raises(InvalidInput) as err:
         badges_file(tmp_path)
-    assert "ai.tar.gz" in str(err.value) and "found Posts.xml: not named Badges.xml" in str(err.value)
+    assert err.value.file == str(tmp_path)
+    assert "holds 2 files that could each be the site's dump, ai.stackexchange.com.7z and ai.tar.gz" in str(err.value)
+    shutil.copy(AI, tmp_path / "Badges.xml")  # extracted beside its archives: it is read
+    assert badges_file(tmp_path) == tmp_path / "Badges.xml"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "ai.tar.zst").write_bytes(_zstd(b""))
+    shutil.copy(AI, other / "Posts.xml")
+    with pytest.raises(InvalidInput) as err:
+        badges_file(other)
+    assert "archives not opened: ai.tar.zst" in str(err.value) and "found Posts.xml: not named Badges.xml" in str(err.value)
 
 
 # --------------------------------------------------------------------------
@@ -398,11 +442,11 @@ def test_a_suite_folder_name_that_is_no_key_is_named(tmp_path: Path) -> None:
 
 def test_a_suite_without_dumps_names_the_archives_it_passed_over(tmp_path: Path) -> None:
     (tmp_path / "ai").mkdir()
-    _zip(tmp_path / "ai" / "ai.stackexchange.com.zip")
+    (tmp_path / "ai" / "ai.stackexchange.com.tar.zst").write_bytes(_zstd(b""))  # no reader opens it
     shutil.copy(AI, tmp_path / "Badges.xml")
     with pytest.raises(InvalidInput) as err:
         read_suite(tmp_path)
-    assert "ai/ai.stackexchange.com.zip (an archive" in str(err.value)
+    assert "ai/ai.stackexchange.com.tar.zst (an archive" in str(err.value)
     assert "Badges.xml (not inside a <site> folder" in str(err.value)
 
 
@@ -424,10 +468,16 @@ def test_the_data_folder_gives_the_site_key_unless_one_is_given(tmp_path: Path) 
         assert err.value.file == str(odd) and f"'{odd_name}'" in str(err.value)
     with pytest.raises(InvalidInput, match="not a Stack Exchange site key"):
         data_site(p, "my site")
+    seven = _site_archive(tmp_path / "Downloads" / "Beer.StackExchange.com.7z", "7z")
+    assert data_site(seven, None) == (seven, "beer")  # an archive's name before its folder's
+    assert data_site(_site_archive(tmp_path / "cardano" / "dump.zip", "zip"), None)[1] == "cardano"
+    with pytest.raises(InvalidInput) as err:
+        data_site(_site_archive(tmp_path / "Downloads" / "dump.zip", "zip"), None)
+    assert "neither the archive name 'dump.zip' nor the folder name 'Downloads' names a" in str(err.value)
 
 
 def test_a_dump_is_read_from_a_pipe(tmp_path: Path) -> None:
-    """``--data <(7z e -so ai.7z Badges.xml)``: a stream that cannot seek, plain or gzipped, whose
+    """``--data <(gzip -dc Badges.xml.gz)``: a stream that cannot seek, plain or gzipped, whose
     first bytes come in pieces smaller than the head that tells a gzip or tar file."""
     import os
     import threading
@@ -466,12 +516,12 @@ def test_a_site_without_cases_names_the_site_file_and_rows(tmp_path: Path, rows:
 def test_a_suite_refuses_site_folders_it_would_pass_over_beside_the_sites_it_reads(tmp_path: Path) -> None:
     shutil.copy(AI, dump(tmp_path / "ai", "").parent / "Badges.xml")
     (tmp_path / "cardano").mkdir()
-    _zip(tmp_path / "cardano" / "cardano.stackexchange.com.zip")
+    (tmp_path / "cardano" / "cardano.stackexchange.com.7z.zst").write_bytes(_zstd(b""))  # no reader opens it
     (tmp_path / "cs").mkdir()
     (tmp_path / "cs" / "Badges.xml").symlink_to(tmp_path / "nowhere.xml")  # a dangling link
     with pytest.raises(InvalidInput) as err:
         read_suite(tmp_path)
-    assert ("cardano/cardano.stackexchange.com.zip (an archive: extract Badges.xml from it into cardano); "
+    assert ("cardano/cardano.stackexchange.com.7z.zst (an archive: extract Badges.xml from it into cardano); "
             "cs/Badges.xml (cannot be read)") in str(err.value)
 
 
