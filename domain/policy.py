@@ -80,7 +80,7 @@ class Resource:
             an assertion awarded to them).
         partners_allowed: whether ``learner`` lets partner sites read their
             recommendations (their ``partner_access``, else the city's
-            ``COLEARN_PARTNER_ACCESS_DEFAULT``: ``graph.access.partner_access``).
+            ``COLEARN_PARTNER_ACCESS_DEFAULT``: ``graph.profiles.partner_access``).
     """
 
     noun: str = "this"

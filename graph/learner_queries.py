@@ -241,12 +241,14 @@ PLACE_DISTRICT = (
 #: interests, partner access, the themes and destinations they are INTERESTED_IN
 #: and the place they LIVE_IN (ids that do not exist are skipped: check first).
 #: Params: ``learner_id``, ``name``, ``interests``, ``themes``, ``destinations``,
-#: ``home_place`` (or null), ``partner_access`` (or null: not chosen). Returns 0
-#: rows (unknown learner) or ``{id}``.
+#: ``home_place`` (or null), ``choose_partner_access`` (false: ``partner_access`` is
+#: left as stored, so a save of other fields never undoes a choice made meanwhile)
+#: and ``partner_access`` (or null: not chosen). Returns 0 rows (unknown learner) or
+#: ``{id}``.
 SET_LEARNER_PROFILE = (
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
     f"OPTIONAL MATCH (l)-[r:{Rel.INTERESTED_IN}|{Rel.LIVES_IN}]->() DELETE r "
-    "WITH DISTINCT l SET l.name = $name, l.interests_text = $interests, l.partner_access = $partner_access "
+    "WITH DISTINCT l SET l.name = $name, l.interests_text = $interests, l.partner_access = CASE WHEN $choose_partner_access THEN $partner_access ELSE l.partner_access END "
     f"WITH l OPTIONAL MATCH (t:{Label.THEME}) WHERE t.id IN $themes "
     f"FOREACH (x IN CASE WHEN t IS NULL THEN [] ELSE [t] END | MERGE (l)-[:{Rel.INTERESTED_IN}]->(x)) "
     f"WITH DISTINCT l OPTIONAL MATCH (d:{Label.DESTINATION}) WHERE d.id IN $destinations "

@@ -42,7 +42,9 @@ def partner_access(store: GraphStore, learner_id: str, default: bool) -> bool:
 def set_profile(store: GraphStore, learner_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Change the fields given (``name``, ``interests``, ``themes``, ``destinations``,
     ``home_place``, ``partner_access``; None clears one: ``partner_access`` None goes back
-    to the city's default) and return the profile (``profile``). The ids given are looked
+    to the city's default) and return the profile (``profile``). ``partner_access`` is
+    written only when given: a save of the other fields, which writes them whole, never
+    undoes a choice made since it read them. The ids given are looked
     up in one read (``references.missing``); when any names nothing, nothing is written.
 
     Raises:
@@ -68,7 +70,8 @@ def set_profile(store: GraphStore, learner_id: str, changes: dict[str, Any]) -> 
                                          "themes": sorted(set(merged.get("themes") or [])),
                                          "destinations": sorted(set(merged.get("destinations") or [])),
                                          "home_place": merged.get("home_place"),
-                                         "partner_access": merged.get("partner_access")})
+                                         "choose_partner_access": "partner_access" in changes,
+                                         "partner_access": changes.get("partner_access")})
     return profile(store, learner_id)
 
 

@@ -187,6 +187,16 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return out
 
 
+def learner_read_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``problem_responses(403, *statuses)`` for a route that reads one learner's
+    recommendations or pathways (``deps.require_learner_reader``), its 403 described."""
+    out = problem_responses(403, *statuses)
+    out[403] = {**out[403], "description": "not this learner's reader (an organisation key, another learner's "
+                "token); or, with type /problems/learner-not-shared, a partner key the learner does not allow "
+                "(their partner_access, else COLEARN_PARTNER_ACCESS_DEFAULT)"}
+    return out
+
+
 def _problem_content(status: str) -> dict[str, Any]:
     name = "InvalidProblem" if status == "422" else "Problem"
     return {PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/{name}"}}}

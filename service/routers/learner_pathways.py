@@ -1,7 +1,8 @@
 """A learner's pathways (recommended ones scored, an interest pathway built) and
 cold-start recommendations for a visitor.
 
-Who: the learner themself, admin, or a partner key (read-only: these routes
+Who: the learner themself, admin, or a partner key the learner allows (their
+``partner_access``: else 403 ``/problems/learner-not-shared``; read-only: these routes
 compute, they write nothing); the visitor route, any caller.
 """
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from colearn.recommender.pathways import EMPTY_TARGET, interests_from, learner_interest_pathway, learner_pathways
 from colearn.service.catalogue import check_filters, validation_error
 from colearn.service.deps import LearnerReaderDep, ReaderDep, RecommenderDep, StoreDep
-from colearn.service.problems import problem_responses
+from colearn.service.problems import learner_read_responses, problem_responses
 from colearn.service.schemas import (COMPLETION_DETAIL, BlockedStepPublic, DistrictQuery, NextItem, OnlineQuery,
                                      OpportunityPublic, StepAhead, reach_of)
 
@@ -133,7 +134,7 @@ class VisitorNextPublic(BaseModel):
 
 
 @router.get("/learners/{learner_id}/pathways", response_model=ScoredPathwaysPublic,
-            responses=problem_responses(404))
+            responses=learner_read_responses(404))
 def learner_recommended_pathways(
     _: LearnerReaderDep, recommender: RecommenderDep, store: StoreDep, learner_id: LearnerId,
     themes: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006 - FastAPI reads the default
@@ -164,7 +165,7 @@ def learner_recommended_pathways(
 
 
 @router.post("/learners/{learner_id}/pathways/interest", response_model=InterestPathwayPublic,
-             responses=problem_responses(404))
+             responses=learner_read_responses(404))
 def learner_interest(_: LearnerReaderDep, recommender: RecommenderDep, store: StoreDep, learner_id: LearnerId,
                      body: InterestsIn) -> Any:
     """An ordered list of steps from what the learner holds to the target: layers in

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from colearn.recommender.pathways import interests_from
 from colearn.service.catalogue import check_filters
 from colearn.service.deps import LearnerReaderDep, RecommenderDep, StoreDep
+from colearn.service.problems import learner_read_responses
 from colearn.service.schemas import (DistrictQuery, NextPublic, OnlineQuery, OpportunityPublic, Problem,
                                     reach_of)
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/learners", tags=["learners"])
     "/{learner_id}/next",
     response_model=NextPublic,
     responses={401: {"model": Problem, "description": "no or bad credentials"},
-               403: {"model": Problem, "description": "another learner's data"},
+               **learner_read_responses(),
                404: {"model": Problem, "description": "unknown learner"},
                422: {"model": Problem, "description": "a bad parameter, or a filter naming no theme, "
                                                      "destination or place of the city"}},
@@ -48,7 +49,9 @@ def next_badges(
 
     An unknown theme, destination or district is refused (422 naming it).
 
-    Who: admin, a partner key (read-only), or the learner themself (token).
+    Who: admin, the learner themself (token), or a partner key (read-only) the learner
+    allows (their ``partner_access``, else the city's default: 403
+    ``/problems/learner-not-shared``).
     """
     check_filters(store, "query", themes=themes, destinations=destinations, district=district)
     stated = interests_from(themes, destinations, interests)

@@ -345,6 +345,20 @@ def test_profile_replaces_interests_and_home(any_store: GraphStore) -> None:
     assert profiles.profile(any_store, "l2")["themes"] == []
 
 
+def test_a_save_of_other_fields_never_undoes_a_partner_access_choice_made_meanwhile(
+        any_store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two tabs: one saves the interests from a profile it read before the other said no to
+    partner sites. Writing back what it read undid the no (found in review, 5 of 30 runs)."""
+    _seed(any_store)
+    stale = profiles.profile(any_store, "l1")  # partner_access not chosen yet
+    profiles.set_profile(any_store, "l1", {"partner_access": False})
+    reads = iter([stale])
+    real = profiles.profile
+    monkeypatch.setattr(profiles, "profile", lambda store, lid: next(reads, None) or real(store, lid))
+    saved = profiles.set_profile(any_store, "l1", {"interests": "bikes"})
+    assert (saved["interests"], saved["partner_access"]) == ("bikes", False)
+
+
 @covers("LEARNER_PARTNER_ACCESS")
 def test_partner_access_is_the_learners_choice_else_the_default(any_store: GraphStore) -> None:
     _seed(any_store)
