@@ -1,16 +1,14 @@
 """Keeps one process's recommender current with the graph's change feed (``graph/feed.py``).
 
-Every serving process holds a ``Recommender`` built from the graph. A
-``FeedFollower`` polls the feed every ``poll_s`` (0.2 s by default) in a
-background thread and:
+Every serving process holds a ``Recommender`` built from the graph. A ``FeedFollower`` polls
+the feed every ``poll_s`` (0.2 s by default) in a background thread and:
 
-- applies ``awards`` entries incrementally: it reads, for the (learner,
-  badge) pairs named, whether the learner holds the badge now
-  (``feed.HELD_PAIRS``, the portfolio's rule, with its earliest award's
-  ``issued_on``) and calls ``hold`` (``add_award``, or a re-timed award) /
-  ``remove_award`` of the recommender's history to match. Both are no-ops when
-  the recommender already agrees, so an entry applied twice, or one whose
-  write matched nothing, changes nothing;
+- applies ``awards`` entries incrementally: it reads, for the (learner, badge) pairs named,
+  whether the learner holds the badge now (``feed.HELD_PAIRS``, the portfolio's rule, with its
+  earliest award's ``issued_on``) and calls ``hold`` (``add_award``, or a re-timed award) /
+  ``remove_award`` of the recommender's history to match. Both are no-ops when the
+  recommender already agrees, so an entry applied twice, or one whose write matched nothing,
+  changes nothing;
 - rebuilds from the graph (in a background thread, then swaps) when an entry
   changes the catalogue (a badge, opportunity, theme, destination, place,
   spine cell or organisation created, changed or deleted), stores embeddings
@@ -33,24 +31,25 @@ catalogue or ranker change uses ``build``, in this process, to show within a sec
 A rebuild reads the feed's head first, builds, then re-applies every entry
 after that head to the new recommender before it is swapped in, so nothing
 written during the build is missed (an entry that needs a build asks for the
-next one: the build may have read before its write). While it builds and replays, the poll
+next one: the build may have read before its write); entries a gap or a lag passed over
+come by the build, not one by one, so at its swap the caches entries clear (API keys, a
+``CachedStore``'s opportunities) are cleared whole. While it builds and replays, the poll
 keeps applying entries to the live recommender: only the last entries (at
 most one ``BATCH`` behind the live position) are replayed under the lock,
 just before the swap, so a rebuild never holds up what requests see.
 
-A poll reads the entries after its position first (one round trip to the
-store while entries flow), the head only when that read comes back empty
-(to find a gap) or full (to measure the lag); it applies at most
-``MAX_BATCHES_PER_POLL`` batches under its lock, then lets requests in
-before it goes on.
+A poll reads the entries after its position first (one round trip to the store while
+entries flow), the head only when that read comes back empty (to find a gap) or full (to
+measure the lag); it applies at most ``MAX_BATCHES_PER_POLL`` batches under its lock, then
+lets requests in before it goes on.
 
 Position and pruning: the follower keeps this process's ``FeedReader``
 (``graph.feed_readers``) at its position (heartbeat every ``heartbeat_s``) and
 prunes entries that every live reader has passed (every ``prune_every_s``).
 
-``sync()`` polls once at once, from the caller's thread: a request that has
-just written calls it, so its own process answers the next request with the
-change (read-your-writes); other processes see it within one poll.
+``sync()`` polls once at once, from the caller's thread: a request that has just written
+calls it, so its own process answers the next request with the change (read-your-writes);
+other processes see it within one poll.
 """
 
 from __future__ import annotations
@@ -80,9 +79,8 @@ BATCH = 200
 MAX_BATCHES_PER_POLL = 5
 #: A follower this many entries behind the head rebuilds instead of catching up.
 MAX_LAG = 2_000
-#: Rebuild (and swap) after this many incremental award changes, or this long.
-#: 50,000 changes keep the incremental state's growth small beside a city's
-#: projection (measured by ``colearn bench feed``).
+#: Rebuild (and swap) after this many incremental award changes, or this long: 50,000 keep the
+#: incremental state's growth small beside a city's projection (``colearn bench feed``).
 COMPACT_AFTER = 50_000
 COMPACT_EVERY_S = 3_600.0
 
@@ -142,7 +140,8 @@ class FeedFollower:
             polls take (so no poll falls between the two swaps); it must be quick.
         on_catalogue: called with ``(label, ids)`` for each catalogue entry seen
             (e.g. to queue text embeddings).
-        on_keys: called with the ids of each ``keys`` entry seen (API keys revoked).
+        on_keys: called with the ids of each ``keys`` entry seen (API keys revoked); with none
+            after a rebuild over entries passed over (a gap, a lag): any key may have changed.
         poll_s, heartbeat_s, reader_ttl_s, prune_every_s, max_lag, compact_after,
         compact_every_s, expiry_every_s: see the module constants (``feed_readers``'
             ``HEARTBEAT_S``, ``READER_TTL_S``, ``PRUNE_EVERY_S``; ``expiries.EVERY_S``).
@@ -187,6 +186,7 @@ class FeedFollower:
         self._pending_from: int | None = None
         self._seen = position  # the last entry applied to a serving recommender (side effects done)
         self._more = False
+        self._skipped = False  # entries passed over (a gap, a lag): what they changed is unknown
         self._last_heartbeat = 0.0
         self._last_prune = 0.0
         self._caching = False  # from start(): each recommender served gets a PortfolioCache
@@ -275,14 +275,12 @@ class FeedFollower:
                 short = 0 < len(entries) < BATCH
                 head = int(entries[-1]["seq"]) if short else int(self.store.read(feed.FEED_HEAD)[0]["head"])
                 self.stats.head = head
-                if head - pos > self.max_lag:
-                    forget_portfolios(self._rec)  # not following: nothing would drop them
-                    self._request_rebuild(f"{head - pos} entries behind")
-                    break
-                if not entries or int(entries[0]["seq"]) != pos + 1:
-                    if head > pos:
+                lag = head - pos > self.max_lag
+                if lag or not entries or int(entries[0]["seq"]) != pos + 1:
+                    if head > pos:  # not following: nothing would drop the portfolios they change
                         forget_portfolios(self._rec)
-                        self._request_rebuild(f"gap after {pos}")
+                        self._skipped = True
+                        self._request_rebuild(f"{head - pos} entries behind" if lag else f"gap after {pos}")
                     break
                 self._apply(self._rec, entries, read_at=read_at)
                 self.stats.position = int(entries[-1]["seq"])
@@ -440,6 +438,12 @@ class FeedFollower:
             self._pending_from = None
             self._building = False
             self.expiries.rewind(wall - 1)  # expiries during the build: again
+            if self._skipped:  # their keys revoked, their catalogue changes: cleared whole
+                self._skipped = False
+                if hasattr(self.store, "forget"):
+                    self.store.forget()
+                if self.on_keys is not None:
+                    self.on_keys([])
             if self.on_swap is not None:
                 # under the lock: a sync between the two swaps would update only the new
                 # recommender while requests still read the old one's cached portfolios

@@ -7,8 +7,10 @@ change to become visible (``VISIBLE_WITHIN_S``, ``wait_until``).
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,9 +41,23 @@ def wait_until(check: Callable[[], bool], what: str, limit_s: float = VISIBLE_WI
     start = time.monotonic()
     while not check():
         if time.monotonic() - start > limit_s:
-            raise AssertionError(f"{what}: not visible after {time.monotonic() - start:.2f} s")
+            raise AssertionError(f"{what}: not visible after {time.monotonic() - start:.2f} s; "
+                                 f"this process's feed threads: {_feed_threads()}")
         time.sleep(0.02)
     return time.monotonic() - start
+
+
+def _feed_threads() -> str:
+    """Where each feed follower and rebuild thread of this process is (its innermost frames):
+    what a liveness failure needs to tell a follower stuck on a statement from one that missed
+    an entry."""
+    frames = sys._current_frames()
+    out = []
+    for t in threading.enumerate():
+        if t.name.startswith("feed-") and t.ident in frames:
+            where = traceback.format_stack(frames[t.ident])[-3:]
+            out.append(f"{t.name} at " + " <- ".join(line.strip().replace("\n", " ") for line in reversed(where)))
+    return "; ".join(out) or "none"
 
 
 @contextmanager

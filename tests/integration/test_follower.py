@@ -23,6 +23,7 @@ from colearn.graph.store import GraphStore
 from colearn.recommender.follower import BATCH, FeedFollower
 from colearn.recommender.rebuild import PacedRelease, recommender_in_child
 from colearn.recommender.recommend import Recommender
+from colearn.service.auth import create_key, revoke_key
 from tests.openbadges_builders import BASE
 from tests.integration.test_contract import _seed
 
@@ -85,6 +86,26 @@ def test_a_gap_makes_it_rebuild_and_swap(store: GraphStore) -> None:
     assert follower.stats.rebuilds == 1 and follower.stats.last_reason.startswith("gap")
     assert follower.recommender is not old and follower.stats.position == feed.feed_head(store)
     _same_as_fresh(store, follower.recommender)
+
+
+def test_a_key_revoked_in_entries_a_gap_passed_over_still_clears_the_key_cache(store: GraphStore) -> None:
+    """A ``keys`` entry the poll never read (pruned under it: a gap) came in by the rebuild
+    alone, so ``on_keys`` was never called and a revoked key stayed trusted for the cache's
+    whole TTL. Now the swap after such a rebuild clears it whole, once; a key revoked later is
+    told by its entry."""
+    _seed(store)
+    cleared: list[list[str]] = []
+    follower = _follower(store, on_keys=cleared.append)
+    revoke_key(store, create_key(store, "admin").id)
+    store.write(feed.PRUNE_ENTRIES, {"floor": feed.feed_head(store), "limit": 100})
+    _stream(store, 2)
+    assert follower.poll() == 0 and cleared == []
+    assert follower.wait_idle(60) and follower.stats.last_reason.startswith("gap")
+    assert cleared == [[]]  # any key may have changed: the cache is cleared whole
+    later = create_key(store, "admin")
+    revoke_key(store, later.id)
+    assert follower.poll() == 1
+    assert cleared == [[], [later.id]] and follower.stats.rebuilds == 1
 
 
 def test_a_long_lag_or_many_changes_rebuild(store: GraphStore) -> None:
