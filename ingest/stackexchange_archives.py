@@ -21,6 +21,7 @@ command says ``ARCHIVE`` and the message says what that stands for.
 from __future__ import annotations
 
 import bz2
+import errno
 import gzip
 import lzma
 import os
@@ -100,8 +101,13 @@ _OPENERS: dict[_Kind, Callable[[Any], Any]] = {
 #: Names that say a zstd file holds a tar.
 _ZSTD_TAR = (".tar.zst", ".tzst")
 #: What the standard library's readers raise on a damaged or cut-short file (py7zr's errors are
-#: caught where it is imported: ``_seven_z_member``).
-_BROKEN = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError)
+#: caught where it is imported: ``_seven_z_member``); ValueError covers a member name that does
+#: not decode, NotImplementedError a zip of a version or method zipfile does not read.
+_BROKEN = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError, ValueError,
+           NotImplementedError)
+#: ``errno`` values that say the temporary copy could not be written (no room, a size limit, no
+#: permission), not that the archive is damaged (``_unreadable``).
+_TEMP_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS})
 
 
 def archive_suffix(name: str) -> str:
@@ -280,7 +286,8 @@ def _tar_member(stack: ExitStack, p: Path, what: str, stream: Any) -> BinaryIO:
 
 
 def _zip_member(stack: ExitStack, p: Path, what: str, source: BinaryIO) -> BinaryIO:
-    """The ``Badges.xml`` member of the zip archive ``source``, read as it is decompressed."""
+    """The ``Badges.xml`` member of the zip archive ``source``, read as it is decompressed
+    (``zipfile`` errors on a damaged one are ``open_dump``'s to word)."""
     archive = stack.enter_context(zipfile.ZipFile(source))
     name = _the_member(p, what, [i.filename for i in archive.infolist() if not i.is_dir()])
     try:
@@ -293,18 +300,41 @@ def _seven_z_member(stack: ExitStack, p: Path, what: str, source: BinaryIO) -> B
     """The ``Badges.xml`` member of the 7z archive ``source``, extracted into a temporary folder."""
     import py7zr  # not needed by any other input: loaded only for a 7z archive
 
+    into = _temp_dir(stack)
     try:
         archive = stack.enter_context(py7zr.SevenZipFile(source, mode="r"))
         name = _the_member(p, what, [f.filename for f in archive.list() if f.is_file])
-        into = _temp_dir(stack)
         archive.extract(path=into, targets=[name])
-    except (py7zr.exceptions.ArchiveError, py7zr.exceptions.PasswordRequired, py7zr.exceptions.AbsolutePathError,
-            ValueError, KeyError, IndexError) as exc:
-        raise InvalidInput(f"cannot read: {what}, damaged or cut short ({exc or type(exc).__name__})",
+    except InvalidInput:
+        raise
+    except py7zr.exceptions.PasswordRequired as exc:
+        raise InvalidInput(f"cannot read: {what} that is encrypted (a password is needed): extract Badges.xml "
+                           "with the password first", file=str(p)) from exc
+    except py7zr.exceptions.UnsupportedCompressionMethodError as exc:
+        raise InvalidInput(f"cannot read: {what} compressed by a method py7zr does not read: extract Badges.xml "
+                           "with 7-Zip first (7z x ARCHIVE Badges.xml)", file=str(p)) from exc
+    except OSError as exc:
+        raise _unreadable(p, what, exc) from exc
+    except Exception as exc:  # noqa: BLE001 - py7zr parses an untrusted file: any error of it means damaged
+        raise InvalidInput(f"cannot read: {what}, damaged or cut short ({type(exc).__name__})",
                            file=str(p)) from exc
-    if not (into / name).is_file():
-        raise InvalidInput(f"cannot read: {what}: its {name} was not extracted", file=str(p))
-    return cast(BinaryIO, stack.enter_context((into / name).open("rb")))
+    # py7zr writes a member named /x/Badges.xml to <into>/x/Badges.xml: never a path outside ``into``
+    extracted = (into / name.replace("\\", "/").lstrip("/")).resolve()
+    if not extracted.is_relative_to(into.resolve()) or not extracted.is_file():
+        raise InvalidInput(f"cannot read: {what}: its member {name!r} was not extracted within a temporary "
+                           "folder", file=str(p))
+    return cast(BinaryIO, stack.enter_context(extracted.open("rb")))
+
+
+def _unreadable(p: Path, what: str, exc: Exception) -> InvalidInput:
+    """Why ``p`` (``what`` it is) could not be read: a temporary copy that could not be written
+    (``_TEMP_ERRNOS``: no room, a size limit, no permission; naming the folder and ``TMPDIR``), or
+    a damaged or cut-short file."""
+    if isinstance(exc, OSError) and exc.errno in _TEMP_ERRNOS:
+        return InvalidInput(f"cannot read: {what}: its Badges.xml could not be copied to a temporary folder "
+                            f"({tempfile.gettempdir()}: {exc.strerror}); set TMPDIR to a folder with room for it",
+                            file=str(p))
+    return InvalidInput(f"cannot read: {what}, damaged or cut short ({exc})", file=str(p))
 
 
 def _seekable(stack: ExitStack, stream: Any, raw: Any) -> BinaryIO:
@@ -352,7 +382,9 @@ def open_dump(p: Path) -> Iterator[BinaryIO]:
     with ExitStack() as stack:
         raw = stack.enter_context(p.open("rb"))
         head, stream = _take_head(raw)
-        outer, inner = _kind(head, _COMPRESSIONS), _kind(head, _ARCHIVES)
+        inner = _kind(head, _ARCHIVES)
+        # a tar's first bytes are its first member's name, which may begin like a compression ("BZh...")
+        outer = None if inner is _TAR else _kind(head, _COMPRESSIONS)
         if outer is _ZSTD:
             inner = _TAR if p.name.lower().endswith(_ZSTD_TAR) else None  # not looked inside
             raise InvalidInput(_refusal(p, outer, inner), file=str(p))
@@ -367,5 +399,4 @@ def open_dump(p: Path) -> Iterator[BinaryIO]:
                     raise InvalidInput(_refusal(p, outer, inner), file=str(p))
             yield _xml(stack, p, _what(outer, inner), inner, stream, raw if outer is None else None)
         except _BROKEN as exc:
-            raise InvalidInput(f"cannot read: {_what(outer, inner)}, damaged or cut short ({exc})",
-                               file=str(p)) from exc
+            raise _unreadable(p, _what(outer, inner), exc) from exc

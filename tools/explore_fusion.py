@@ -30,7 +30,7 @@ GAMMAS = (0.02, 0.05, 0.1, 0.2)
 
 def main(argv: list[str]) -> None:
     from colearn.data import bundled
-    from colearn.perf.offline_eval import spine_cells, suite_sites
+    from colearn.perf.eval_inputs import spine_cells, suite_sites
     from colearn.recommender import suite
     from colearn.recommender.evaluation import ndcg_at_k
     from colearn.recommender.ranker import feature_names

@@ -30,7 +30,7 @@ PENALTIES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 
 def main(argv: list[str]) -> None:
     from colearn.data import bundled
-    from colearn.perf.offline_eval import spine_cells, suite_sites
+    from colearn.perf.eval_inputs import spine_cells, suite_sites
     from colearn.recommender import suite
     from colearn.recommender.benchmark import ranker_settings
     from colearn.recommender.evaluation import ndcg_at_k

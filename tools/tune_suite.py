@@ -35,7 +35,8 @@ def _value(text: str) -> Any:
 def main(argv: list[str]) -> None:
     """Score one variant on every site's validation split and append its line to ``LOG``."""
     from colearn.data import bundled
-    from colearn.perf.offline_eval import SUITE_CHECKPOINTS, spine_cells, suite_sites
+    from colearn.perf.eval_inputs import spine_cells, suite_sites
+    from colearn.perf.offline_eval import SUITE_CHECKPOINTS
     from colearn.recommender import suite
 
     name, params = argv[0], dict(a.split("=", 1) for a in argv[1:])

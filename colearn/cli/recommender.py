@@ -193,8 +193,8 @@ def eval_cmd(
     does not list (placed by their tier) are listed too. --protocol global is a
     quick check (the blend against popularity) that writes no report or plot."""
     from colearn.perf.eval_output import check_reports
-    from colearn.perf.offline_eval import (data_site, evaluate_site, evaluate_suite, read_suite, site_report_name,
-                                           suite_report_name)
+    from colearn.perf.eval_inputs import data_site, read_suite
+    from colearn.perf.offline_eval import evaluate_site, evaluate_suite, site_report_name, suite_report_name
     from colearn.recommender.evaluation import checked_protocol
 
     def body() -> None:
@@ -282,7 +282,7 @@ def train_cmd(
     sites' training events as the suite benchmark pools them, and save it with its
     feature list, training-data hash and pooled sites."""
     from colearn.data import bundled
-    from colearn.perf.offline_eval import suite_sites
+    from colearn.perf.eval_inputs import suite_sites
     from colearn.recommender.recommend import ranker_path
     from colearn.recommender.training import ranker_changed, train_ranker, training_rows
 

@@ -129,12 +129,14 @@ def test_a_suite_of_a_site_archive_and_a_site_folder_reads_both(tmp_path: Path, 
 
 def test_reports_that_is_a_file_is_refused_in_one_line_before_any_work(tmp_path: Path, canned: dict[str, Any],
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import colearn.perf.eval_inputs as eval_inputs
     import colearn.perf.offline_eval as offline_eval
 
     def no_reading(*args: Any, **kw: Any) -> Any:
         raise AssertionError("a dump was read before --reports was checked")
 
-    monkeypatch.setattr(offline_eval, "read_suite", no_reading)
+    monkeypatch.setattr(eval_inputs, "read_suite", no_reading)
+    monkeypatch.setattr(eval_inputs, "plan_stackexchange", no_reading)
     monkeypatch.setattr(offline_eval, "plan_stackexchange", no_reading)
     dump = put(tmp_path / "suite" / "ai" / "Badges.xml")
     rep_file = tmp_path / "rep_file"

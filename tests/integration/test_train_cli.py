@@ -18,7 +18,7 @@ from colearn.cli import app
 from colearn.config import Settings
 from colearn.data import bundled
 from colearn.graph.falkordb_store import EmbeddedFalkorDB, FalkorDBStore
-from colearn.perf.offline_eval import spine_cells, suite_sites
+from colearn.perf.eval_inputs import spine_cells, suite_sites
 from colearn.recommender.suite import Site
 from colearn.recommender.training import TrainingRows, train_ranker
 from colearn.recommender.ranker import feature_names

@@ -11,7 +11,7 @@ import pytest
 from colearn.data import bundled
 from colearn.ingest.spine import read_spine, spine_cell_rows
 from colearn.ingest.stackexchange import plan_stackexchange
-from colearn.perf.offline_eval import se_catalogue
+from colearn.perf.eval_inputs import se_catalogue
 from colearn.recommender.evaluation import _awards
 from colearn.recommender.explaining import plain_reason
 from colearn.recommender.awards import award_order_key

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from colearn.ingest.stackexchange import DUMP_WORDS, badges_file, plan_stackexchange
-from colearn.perf.offline_eval import data_site, read_suite
+from colearn.perf.eval_inputs import data_site, read_suite
 
 from colearn.errors import InvalidInput
 from tests.stackexchange_builders import archive, put, small_ai
@@ -88,7 +88,7 @@ def test_a_suite_with_site_folders_it_would_not_read_is_refused_naming_each(
     """The tester's folder: ``good.stackexchange.com/Badges.xml``, ``beta/badges.xml``,
     ``gamma/BADGES.XML`` and ``delta/delta.tar.zst``, and more that would be passed over: beta
     and gamma are sites; every other is named with what to do, before any dump is read."""
-    import colearn.perf.offline_eval as offline_eval
+    import colearn.perf.eval_inputs as eval_inputs
 
     put(tmp_path / "good.stackexchange.com" / "Badges.xml")
     put(tmp_path / "beta" / "badges.xml")
@@ -99,8 +99,8 @@ def test_a_suite_with_site_folders_it_would_not_read_is_refused_naming_each(
     (tmp_path / "cs" / "Badges.xml").symlink_to(tmp_path / "nowhere.xml")  # a dangling link
     put(tmp_path / "notes" / "README.md", "nothing like a dump")  # passed over: nothing to read
     read_dumps: list[str] = []
-    real_plan = offline_eval.plan_stackexchange
-    monkeypatch.setattr(offline_eval, "plan_stackexchange",
+    real_plan = eval_inputs.plan_stackexchange
+    monkeypatch.setattr(eval_inputs, "plan_stackexchange",
                         lambda path, site, mapping=None: read_dumps.append(site) or real_plan(path, site, mapping))
     with pytest.raises(InvalidInput) as err:
         read_suite(tmp_path)
@@ -137,7 +137,7 @@ def test_a_loose_archive_is_passed_over_only_when_its_site_was_read_from_a_folde
 def test_a_suite_reads_a_site_from_its_archive_beside_the_folders(tmp_path: Path) -> None:
     """``beer.stackexchange.com.7z`` at the top is site beer; ``cardano/`` holding only its zip
     is site cardano; a zstd archive of beer is passed over; two archives of one site, or an
-    archive whose name gives no key, refuse the suite."""
+    archive whose name names no site, refuse the suite."""
     put(tmp_path / "ai" / "Badges.xml")
     text = small_ai(200).encode()
     beer = archive(tmp_path / "beer.stackexchange.com.7z", {"beer.stackexchange.com/Badges.xml": text,
@@ -152,11 +152,12 @@ def test_a_suite_reads_a_site_from_its_archive_beside_the_folders(tmp_path: Path
     assert read.passed_over == ["beer.stackexchange.com.tar.zst (an archive; site beer was read from "
                                 "beer.stackexchange.com.7z)"]
     plain.unlink()
-    archive(tmp_path / "Beer.zip", {"Badges.xml": text}, "zip")
-    with pytest.raises(InvalidInput, match="'Beer.zip' and 'beer.stackexchange.com.7z' are both site 'beer'"):
+    archive(tmp_path / "Beer.StackExchange.com.zip", {"Badges.xml": text}, "zip")
+    with pytest.raises(InvalidInput, match="'Beer.StackExchange.com.zip' and 'beer.stackexchange.com.7z' are both "
+                                           "site 'beer'"):
         read_suite(tmp_path)
-    (tmp_path / "Beer.zip").unlink()
-    archive(tmp_path / "my dump.7z", {"Badges.xml": text}, "7z")
-    with pytest.raises(InvalidInput, match="the archive name 'my dump.7z' gives no Stack Exchange site key") as err:
+    (tmp_path / "Beer.StackExchange.com.zip").unlink()
+    archive(tmp_path / "my dump.7z", {"Badges.xml": text}, "7z")  # refused before any site is read
+    with pytest.raises(InvalidInput, match="my dump.7z .an archive whose name names no site") as err:
         read_suite(tmp_path)
-    assert err.value.file == str(tmp_path / "my dump.7z")
+    assert err.value.file == str(tmp_path)

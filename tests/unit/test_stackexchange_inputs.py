@@ -24,7 +24,8 @@ import pytest
 from colearn.errors import InvalidInput
 from colearn.ingest.stackexchange import (badge_id, badges_file, plan_stackexchange, read_badges_xml, site_key,
                                           slug)
-from colearn.perf.offline_eval import data_site, read_suite, require_cases
+from colearn.perf.eval_inputs import data_site, read_suite
+from colearn.perf.offline_eval import require_cases
 from tests.stackexchange_builders import archive
 
 SUITE = Path(__file__).resolve().parents[2] / "data" / "stackexchange"

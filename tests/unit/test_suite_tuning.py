@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from colearn.data import bundled
-from colearn.perf.offline_eval import _stages, se_catalogue
+from colearn.perf.eval_inputs import se_catalogue
+from colearn.perf.offline_eval import _stages
 from colearn.ingest.spine import read_spine, spine_cell_rows
 from colearn.ingest.stackexchange import plan_stackexchange
 from colearn.recommender import suite
