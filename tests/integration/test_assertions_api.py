@@ -317,8 +317,10 @@ def test_public_documents(api) -> None:
 
 
 def test_verify_is_rate_limited_per_client(store: GraphStore, tmp_path: Path) -> None:
+    """A burst of 2, then 429. The rate is one a minute: at 60 a minute a token came back each
+    second, and on a loaded CI machine (Neo4j) two verifies took that long, so the third passed."""
     seed_issuing_city(store)
-    app = create_app(Settings(data_dir=tmp_path, base_url=BASE, rate_limit_per_minute=60, rate_limit_burst=2),
+    app = create_app(Settings(data_dir=tmp_path, base_url=BASE, rate_limit_per_minute=1, rate_limit_burst=2),
                      store=store)
     with TestClient(app) as client:
         codes = [client.post("/verify", json={"url": f"{BASE}/ob/v2/assertions/nope"}).status_code for _ in range(3)]

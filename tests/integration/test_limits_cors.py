@@ -38,7 +38,7 @@ def test_token_bucket_refills_at_the_rate() -> None:
 
 def test_429_with_retry_after_per_key(store: GraphStore, tmp_path: Path) -> None:
     one, two = create_key(store, "admin").secret, create_key(store, "admin").secret
-    app = create_app(Settings(data_dir=tmp_path, rate_limit_per_minute=6, rate_limit_burst=3), store=store)
+    app = create_app(Settings(data_dir=tmp_path, rate_limit_per_minute=1, rate_limit_burst=3), store=store)
     with TestClient(app) as client:
         codes = [client.get("/themes", headers={"X-API-Key": one}).status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
