@@ -248,7 +248,8 @@ PLACE_DISTRICT = (
 SET_LEARNER_PROFILE = (
     f"MATCH (l:{Label.LEARNER} {{id: $learner_id}}) "
     f"OPTIONAL MATCH (l)-[r:{Rel.INTERESTED_IN}|{Rel.LIVES_IN}]->() DELETE r "
-    "WITH DISTINCT l SET l.name = $name, l.interests_text = $interests, l.partner_access = CASE WHEN $choose_partner_access THEN $partner_access ELSE l.partner_access END "
+    "WITH DISTINCT l SET l.name = $name, l.interests_text = $interests, "
+    "l.partner_access = CASE WHEN $choose_partner_access THEN $partner_access ELSE l.partner_access END "
     f"WITH l OPTIONAL MATCH (t:{Label.THEME}) WHERE t.id IN $themes "
     f"FOREACH (x IN CASE WHEN t IS NULL THEN [] ELSE [t] END | MERGE (l)-[:{Rel.INTERESTED_IN}]->(x)) "
     f"WITH DISTINCT l OPTIONAL MATCH (d:{Label.DESTINATION}) WHERE d.id IN $destinations "

@@ -14,7 +14,7 @@ from colearn.graph import references
 from colearn.graph.schema import Label
 from colearn.graph.store import GraphStore
 
-__all__ = ["partner_access", "profile", "set_profile"]
+__all__ = ["partner_access", "partner_access_in_force", "profile", "set_profile"]
 
 
 def profile(store: GraphStore, learner_id: str) -> dict[str, Any]:
@@ -35,7 +35,12 @@ def partner_access(store: GraphStore, learner_id: str, default: bool) -> bool:
     learner's ``partner_access`` choice, else ``default`` (``COLEARN_PARTNER_ACCESS_DEFAULT``),
     also for a learner the graph does not hold (the read that follows answers 404)."""
     rows = store.read(lq.LEARNER_PARTNER_ACCESS, {"learner_id": learner_id})
-    chosen = rows[0]["partner_access"] if rows else None
+    return partner_access_in_force(rows[0]["partner_access"] if rows else None, default)
+
+
+def partner_access_in_force(chosen: bool | None, default: bool) -> bool:
+    """The one rule of which answer holds: the learner's ``chosen`` (a profile's stored
+    ``partner_access``), else ``default`` when they have not chosen (None)."""
     return default if chosen is None else bool(chosen)
 
 

@@ -162,10 +162,10 @@ class PathwayUptakes(BaseModel):
 
 
 def _profile(row: dict[str, Any], partner_access_default: bool) -> ProfilePublic:
-    chosen = row.get("partner_access")
     return ProfilePublic(learner_id=row["id"], name=row.get("name"), interests=row["interests"],
                          themes=row["themes"], destinations=row["destinations"], home_place=row.get("home_place"),
-                         partner_access=partner_access_default if chosen is None else bool(chosen))
+                         partner_access=profiles.partner_access_in_force(row.get("partner_access"),
+                                                                         partner_access_default))
 
 
 @router.get("/me", response_model=ProfilePublic, responses=_ERRORS)
