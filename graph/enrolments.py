@@ -1,5 +1,6 @@
 """A learner's pathway enrolments, as graph operations: enrol, leave, the pathways they
-started with the badges they hold (``enrolled``) and, for an organisation's uptake
+started with the badges they hold (``enrolled``), every published recommended pathway
+(``published_pathways``, which the recommender scores) and, for an organisation's uptake
 counts, who started and who completed each pathway; and the one rule of when a step is
 met (``step_met``, ``steps_met``), which the recommender and ``domain.completions`` read
 from here too.
@@ -19,7 +20,7 @@ from colearn.graph import queries
 from colearn.graph.access import learner_exists
 from colearn.graph.store import GraphStore
 
-__all__ = ["badge_names", "enrol", "enrolled", "enrolment_learners", "leave", "numbered_steps", "required_steps", "step_met",
+__all__ = ["badge_names", "enrol", "enrolled", "enrolment_learners", "leave", "numbered_steps", "published_pathways", "required_steps", "step_met",
            "steps_met"]
 
 
@@ -120,3 +121,31 @@ def enrolment_learners(store: GraphStore, organisation_id: str, *, now: int | No
         out.append({"pathway_id": pid, "title": pw.get("title") or pid, "started": frozenset(helds),
                     "completed": frozenset(done)})
     return out
+
+
+#: How many pathways ``published_pathways`` reads per statement.
+PATHWAY_PAGE_SIZE = 10_000
+
+
+def published_pathways(store: GraphStore, *, page_size: int = PATHWAY_PAGE_SIZE) -> list[dict[str, Any]]:
+    """Every published recommended pathway (``PATHWAY_PAGE`` records, steps in order), by id:
+    read in pages of ``page_size`` until the page total is reached, so none is left out however
+    many there are; only the recommended ones are kept between pages. A pathway met twice (the
+    pages moved under a concurrent write) is kept once. ValueError for a ``page_size`` below 1."""
+    if page_size < 1:
+        raise ValueError(f"page_size must be at least 1, not {page_size}")
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    offset = 0
+    while True:
+        rows = store.read(queries.PATHWAY_PAGE, {"q": None, "status": "published", "destination": None,
+                                                 "organisation": None, "viewer": None, "offset": offset,
+                                                 "limit": page_size})
+        page = rows[0]["data"] if rows else []
+        for p in page:
+            if p.get("kind") in (None, "recommended") and p["id"] not in seen:
+                seen.add(p["id"])
+                out.append(p)
+        offset += page_size
+        if not page or offset >= rows[0]["total"]:
+            return out

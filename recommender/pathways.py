@@ -55,7 +55,7 @@ import networkx as nx
 import numpy as np
 
 from colearn.errors import InvalidInput
-from colearn.graph.enrolments import required_steps
+from colearn.graph.enrolments import published_pathways, required_steps
 from colearn.recommender import progress as steps_progress
 from colearn.recommender.completions import completion_badge_ids, completion_limits
 from colearn.recommender.opportunities import Reach, step_opportunities, step_rule
@@ -105,7 +105,7 @@ class ScoredPathway:
     """A recommended pathway scored for one learner.
 
     Attributes:
-        pathway_id, title, destination: the pathway.
+        pathway_id, title, destination, description: the pathway.
         score: ``W_FIT·fit + W_PROGRESS·progress + W_READY·readiness``.
         fit, progress, readiness: each in ``[0, 1]``.
         steps_met, steps_total: non-optional steps met and in all.
@@ -138,6 +138,7 @@ class ScoredPathway:
     reasons: list[str]
     blocked: list[dict[str, Any]] = field(default_factory=list)
     completion_detail: str | None = None
+    description: str | None = None
 
 
 def _fit(rec: Any, profile: Profile) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -399,7 +400,7 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
             pathway_id=pw["id"], title=pw.get("title") or pw["id"], destination=dest, score=round(score, 6),
             fit=fit, progress=progress, readiness=readiness, steps_met=sum(met), steps_total=total,
             next_step=next_step, reasons=reasons, blocked=steps_progress.blocked(done, never, name),
-            completion_detail=steps_progress.completion_detail(pw, spent, name)))
+            completion_detail=steps_progress.completion_detail(pw, spent, name), description=pw.get("description")))
     return sorted(scored, key=lambda s: (s.next_step is None or bool(s.blocked) or s.completion_detail is not None,
                                          -s.score, s.pathway_id))
 
@@ -414,36 +415,6 @@ def interests_from(themes: Sequence[str] = (), destinations: Sequence[str] = (),
 # ---------------------------------------------------------------------------
 # Reading what the two operations need from the graph
 # ---------------------------------------------------------------------------
-
-
-#: How many pathways ``published_pathways`` reads per statement.
-PATHWAY_PAGE_SIZE = 10_000
-
-
-def published_pathways(store: Any, *, page_size: int = PATHWAY_PAGE_SIZE) -> list[dict[str, Any]]:
-    """Every published recommended pathway (``PATHWAY_PAGE`` records, steps in order), by id:
-    read in pages of ``page_size`` until the page total is reached, so none is left out however
-    many there are; only the recommended ones are kept between pages. A pathway met twice (the
-    pages moved under a concurrent write) is kept once. ValueError for a ``page_size`` below 1."""
-    from colearn.graph import queries
-
-    if page_size < 1:
-        raise ValueError(f"page_size must be at least 1, not {page_size}")
-    out: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    offset = 0
-    while True:
-        rows = store.read(queries.PATHWAY_PAGE, {"q": None, "status": "published", "destination": None,
-                                                 "organisation": None, "viewer": None, "offset": offset,
-                                                 "limit": page_size})
-        page = rows[0]["data"] if rows else []
-        for p in page:
-            if p.get("kind") in (None, "recommended") and p["id"] not in seen:
-                seen.add(p["id"])
-                out.append(p)
-        offset += page_size
-        if not page or offset >= rows[0]["total"]:
-            return out
 
 
 def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = None,
@@ -464,9 +435,26 @@ def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = No
     never, spent = completion_limits(rec.store_, learner_id, held_ids,
                                      {b for pw in pathways for s in required_steps(pw) for b in s["badges"]},
                                      pathways, getattr(rec, "pathways_", None))
-    scored = score_pathways(rec, profile, pathways, held_ids, never, spent)
-    wanted = sorted({b for s in scored if s.next_step for b in s.next_step["badges"]})
-    opps = rec.opportunities(wanted, reach)
+    return _with_opportunities(rec, score_pathways(rec, profile, pathways, held_ids, never, spent), reach)
+
+
+def visitor_pathways(rec: Any, interests: Interests, reach: Reach | None = None,
+                     limit: int = 10) -> list[ScoredPathway]:
+    """The best ``limit`` of the graph's published pathways for someone who holds no badge
+    and states ``interests``: ``score_pathways`` of an empty portfolio (so progress is 0, a
+    pathway whose first step starts a spine domain is ready, and fit decides the rest), each
+    first step with its current opportunities within ``reach``, as ``learner_pathways``; the
+    first reason counts the steps ("3 steps") instead of the steps met."""
+    scored = score_pathways(rec, Profile.of([], interests=interests), published_pathways(rec.store_), set())
+    for s in scored[:limit]:
+        s.reasons[0] = f"{s.steps_total} step{'s' * (s.steps_total != 1)}"
+    return _with_opportunities(rec, scored[:limit], reach)
+
+
+def _with_opportunities(rec: Any, scored: list[ScoredPathway], reach: Reach | None) -> list[ScoredPathway]:
+    """``scored``, each next step given the current opportunities (within ``reach``) of its
+    badges, each once with the step's badges it awards (``opportunities.step_opportunities``)."""
+    opps = rec.opportunities(sorted({b for s in scored if s.next_step for b in s.next_step["badges"]}), reach)
     for s in scored:
         if s.next_step:
             s.next_step["opportunities"] = step_opportunities(s.next_step["badges"], opps)

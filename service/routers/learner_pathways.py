@@ -1,19 +1,21 @@
-"""A learner's pathways (recommended ones scored, an interest pathway built) and
-cold-start recommendations for a visitor.
+"""A learner's pathways (recommended ones scored, an interest pathway built), and for a
+visitor (someone with no badges, e.g. on a partner's page) cold-start recommendations and
+the published pathways ranked for what they say they want.
 
 Who: the learner themself, admin, or a partner key the learner allows (their
 ``partner_access``: else 403 ``/problems/learner-not-shared``; read-only: these routes
-compute, they write nothing); the visitor route, any caller.
+compute, they write nothing); the visitor routes, any caller.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from colearn.recommender.pathways import EMPTY_TARGET, interests_from, learner_interest_pathway, learner_pathways
+from colearn.recommender.pathways import (EMPTY_TARGET, ScoredPathway, interests_from, learner_interest_pathway,
+                                          learner_pathways, visitor_pathways)
 from colearn.service.catalogue import check_filters, validation_error
 from colearn.service.deps import LearnerReaderDep, ReaderDep, RecommenderDep, StoreDep
 from colearn.service.problems import learner_read_responses, problem_responses
@@ -49,9 +51,10 @@ class InterestsIn(StatedInterests):
 
 
 class VisitorRequest(StatedInterests):
-    """``POST /visitors/next`` (spine cells are a pathway's target, not read here)."""
+    """``POST /visitors/next``, and the query of ``GET /visitors/next`` and ``GET /visitors/pathways``
+    (spine cells are a pathway's target, not read here)."""
 
-    limit: int = Field(default=10, ge=1, le=100)
+    limit: int = Field(default=10, ge=1, le=100, description="at most this many answers")
     district: str | None = Field(default=None, min_length=1, max_length=200,
                                  description="home district: only badges with an opportunity in it "
                                              "(at the district or a venue within it)")
@@ -103,6 +106,7 @@ class ScoredPathwayPublic(BaseModel):
 
     pathway_id: str
     title: str
+    description: str | None = None
     destination: str | None
     score: float = Field(description="0.4 fit + 0.4 progress + 0.2 readiness")
     fit: float = Field(description="the mean of destination fit, theme fit and, when text is given, how well "
@@ -133,6 +137,13 @@ class VisitorNextPublic(BaseModel):
     items: list[NextItem]
 
 
+class VisitorPathwaysPublic(BaseModel):
+    """``GET /visitors/pathways``: best first."""
+
+    data: list[ScoredPathwayPublic]
+    count: int
+
+
 @router.get("/learners/{learner_id}/pathways", response_model=ScoredPathwaysPublic,
             responses=learner_read_responses(404))
 def learner_recommended_pathways(
@@ -155,13 +166,15 @@ def learner_recommended_pathways(
     check_filters(store, "query", themes=themes, destinations=destinations, district=district)
     scored = learner_pathways(recommender, learner_id, interests_from(themes, destinations, text),
                               reach_of(district, online))
-    return ScoredPathwaysPublic(learner_id=learner_id, count=len(scored), data=[
-        ScoredPathwayPublic(**{**vars(s), "next_step": None if s.next_step is None else NextStepPublic(
-            **{**s.next_step, "opportunities": [StepOpportunityPublic(**OpportunityPublic.from_row(o).model_dump(),
-                                                                      badge_id=o["badge_id"],
-                                                                      badge_ids=o["badge_ids"])
-                                                for o in s.next_step["opportunities"]]})})
-        for s in scored])
+    return ScoredPathwaysPublic(learner_id=learner_id, count=len(scored), data=[_scored_public(s) for s in scored])
+
+
+def _scored_public(s: ScoredPathway) -> ScoredPathwayPublic:
+    """A scored pathway as the pathway routes answer it."""
+    return ScoredPathwayPublic(**{**vars(s), "next_step": None if s.next_step is None else NextStepPublic(
+        **{**s.next_step, "opportunities": [StepOpportunityPublic(**OpportunityPublic.from_row(o).model_dump(),
+                                                                  badge_id=o["badge_id"], badge_ids=o["badge_ids"])
+                                            for o in s.next_step["opportunities"]]})})
 
 
 @router.post("/learners/{learner_id}/pathways/interest", response_model=InterestPathwayPublic,
@@ -180,25 +193,46 @@ def learner_interest(_: LearnerReaderDep, recommender: RecommenderDep, store: St
                    opportunities=[OpportunityPublic.from_row(o) for o in s.opportunities]) for s in built.steps])
 
 
-@router.get("/visitors/next", response_model=VisitorNextPublic, name="visitor_next_query")
-def visitor_next_query(
-    _: ReaderDep, recommender: RecommenderDep, store: StoreDep,
+def _visitor_query(
     themes: Annotated[list[str], Query(max_length=20, description="chosen theme ids")] = [],  # noqa: B006
     destinations: Annotated[list[str], Query(max_length=20, description="chosen destinations")] = [],  # noqa: B006
     text: Annotated[str, Query(max_length=500, description="free-text interests")] = "",
-    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    limit: Annotated[int, Query(ge=1, le=100, description="at most this many answers")] = 10,
     district: DistrictQuery = None,
     online: OnlineQuery = False,
-) -> Any:
+) -> VisitorRequest:
+    """A visitor route's query as a ``VisitorRequest``, refused by its rules (ids not empty, ...)
+    with a 422 naming the query field."""
+    try:
+        return VisitorRequest(themes=themes, destinations=destinations, text=text, limit=limit,
+                              district=district, online=online)
+    except ValidationError as exc:
+        raise validation_error(exc, ("query",)) from exc
+
+
+VisitorQuery = Annotated[VisitorRequest, Depends(_visitor_query)]
+
+
+@router.get("/visitors/next", response_model=VisitorNextPublic, name="visitor_next_query")
+def visitor_next_query(_: ReaderDep, recommender: RecommenderDep, store: StoreDep, body: VisitorQuery) -> Any:
     """``POST /visitors/next`` as a query, for partner pages (their keys may only
     read, and browsers send them GET requests without a preflight)."""
-    try:
-        body = VisitorRequest(themes=themes, destinations=destinations, text=text, limit=limit,
-                              district=district, online=online)
-    except ValidationError as exc:  # the body's rules (ids not empty, ...) answer 422 naming the query field
-        raise validation_error(exc, ("query",)) from exc
     check_filters(store, "query", themes=body.themes, destinations=body.destinations, district=body.district)
     return _visitor_next(recommender, body)
+
+
+@router.get("/visitors/pathways", response_model=VisitorPathwaysPublic, name="visitor_pathways")
+def visitor_pathways_query(_: ReaderDep, recommender: RecommenderDep, store: StoreDep, body: VisitorQuery) -> Any:
+    """The organisations' published pathways ranked for a visitor, who holds no badge: by fit
+    to the stated themes, destinations and text, then readiness (a pathway whose first step
+    starts a spine domain first), at most ``limit``; each with its first step (its rule in words
+    and its current opportunities, within ``district``/``online``) and reasons, as
+    ``GET /learners/{learner_id}/pathways`` answers them. An unknown theme, destination or
+    district is refused (422 naming it)."""
+    check_filters(store, "query", themes=body.themes, destinations=body.destinations, district=body.district)
+    scored = visitor_pathways(recommender, interests_from(body.themes, body.destinations, body.text),
+                              reach_of(body.district, body.online), body.limit)
+    return VisitorPathwaysPublic(count=len(scored), data=[_scored_public(s) for s in scored])
 
 
 @router.post("/visitors/next", response_model=VisitorNextPublic)
@@ -211,7 +245,7 @@ def visitor_next(_: ReaderDep, recommender: RecommenderDep, store: StoreDep, bod
 
 
 def _visitor_next(recommender: Any, body: VisitorRequest) -> VisitorNextPublic:
-    """Both visitor routes' answer, once their filters are checked."""
+    """The answer of both `/visitors/next` routes, once their filters are checked."""
     recs = recommender.recommend_for_interests(interests_from(body.themes, body.destinations, body.text),
                                                limit=body.limit, reach=reach_of(body.district, body.online))
     return VisitorNextPublic(items=[

@@ -6,8 +6,8 @@
  *
  * Without `learner` (or with `visitor`), an element shows what a visitor could
  * start with: `themes="digital health-and-care"` (space-separated theme ids)
- * steers <colearn-next>; <colearn-pathways> lists the published pathways, not
- * filtered by themes, district or online (GET /pathways takes none of them).
+ * steers both: <colearn-next> shows badges to start with, <colearn-pathways> the
+ * published pathways that fit those themes best, each with its first step.
  * Where: `district="northgate"` keeps opportunities in that district (at the
  * district or a venue within it); `online` keeps online ones (with `district`:
  * in it or online). Dates are shown in `time-zone` (an IANA name; default the
@@ -184,6 +184,14 @@
 
     get visitor() { return this.hasAttribute("visitor") || !this.getAttribute("learner"); }
 
+    /* A visitor's themes and `limit` answers as query parameters ("themes=a&themes=b&limit=5"). */
+    visitorQuery(limit) {
+      const q = new URLSearchParams();
+      for (const t of (this.getAttribute("themes") || "").split(/\s+/).filter(Boolean)) q.append("themes", t);
+      q.set("limit", String(limit));
+      return q.toString();
+    }
+
     /* The where filters as query parameters ("&district=...&online=true"). */
     get whereQuery() {
       const q = new URLSearchParams();
@@ -323,12 +331,7 @@
 
     /* A learner's next badges, or (`learner` empty) a visitor's start. */
     fetchData(learner) {
-      if (!learner) {
-        const q = new URLSearchParams();
-        for (const t of (this.getAttribute("themes") || "").split(/\s+/).filter(Boolean)) q.append("themes", t);
-        q.set("limit", String(this.limit));
-        return this.request(`/visitors/next?${q}${this.whereQuery}`);
-      }
+      if (!learner) return this.request(`/visitors/next?${this.visitorQuery(this.limit)}${this.whereQuery}`);
       return this.request(`/learners/${learner}/next?limit=${this.limit}${this.whereQuery}`);
     }
 
@@ -355,10 +358,10 @@
 
     get noun() { return "Pathways"; }
 
-    /* A learner's scored pathways, or (`learner` empty) the published ones: GET
-       /pathways takes no themes, district or online, so a visitor's are unfiltered. */
+    /* A learner's scored pathways, or (`learner` empty) the published ones ranked for a
+       visitor's themes, each first step's opportunities within the where filters. */
     fetchData(learner) {
-      if (!learner) return this.request("/pathways?status=published&limit=20");
+      if (!learner) return this.request(`/visitors/pathways?${this.visitorQuery(20)}${this.whereQuery}`);
       return this.request(`/learners/${learner}/pathways?${this.whereQuery.slice(1)}`);
     }
 
@@ -370,8 +373,9 @@
       }
     }
 
-    /* The pathways of `body`: a visitor's with a cut description and the number
-       of steps; a learner's with progress, the next step's rule and where to earn it. */
+    /* The pathways of `body`, each with its next step's rule, where to earn it and
+       the reasons: a visitor's with a cut description and the number of steps (its
+       first step is the next), a learner's with progress. */
     render(body, visitor) {
       const items = (body && (body.items || body.pathways || body.data)) || [];
       if (!items.length) { this.showStatus(this.title_, "No pathways to suggest yet.", false); return; }
@@ -386,16 +390,20 @@
         const next = step && (step.title || step.name);
         const fill = el("span", {});
         fill.style.width = `${pct}%`;  // CSSOM, which a CSP without 'unsafe-inline' allows
-        const body = visitor
+        const total = p.steps_total;
+        const head = visitor
           ? [...this.description(p.description || ""),
-             el("p", { class: "meta" }, `${(p.steps || []).filter((s) => !s.optional).length} steps`)]
+             el("p", { class: "meta" }, (typeof total === "number" ? `${total} step${total === 1 ? "" : "s"}` : "")
+                + (next ? `${typeof total === "number" ? " \u2014 " : ""}start with: ${next}` : ""))]
           : [el("div", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100,
                          "aria-valuenow": pct, "aria-label": `Progress on ${title}` }, fill),
-             el("p", { class: "meta" }, `${pct}% done` + (next ? ` \u2014 next: ${next}` : "")),
-             step && step.rule ? el("p", { class: "rule" }, `Earn ${step.rule}`) : null,
-             this.opportunities(step && step.opportunities, "Where:"),
-             el("ul", { class: "reasons" }, (p.reasons || []).filter((r) => !r.startsWith("Next:"))
-               .map((r) => el("li", {}, r)))];
+             el("p", { class: "meta" }, `${pct}% done` + (next ? ` \u2014 next: ${next}` : ""))];
+        /* the next step (and a visitor's step count) are shown above: not again as reasons */
+        const reasons = (p.reasons || []).filter((r) => !r.startsWith("Next:") && !(visitor && /^\d+ steps?$/.test(r)));
+        const body = [...head,
+          step && step.rule ? el("p", { class: "rule" }, `Earn ${step.rule}`) : null,
+          this.opportunities(step && step.opportunities, "Where:"),
+          el("ul", { class: "reasons" }, reasons.map((r) => el("li", {}, r)))];
         list.append(el("li", { class: "item", tabindex: "0", "aria-labelledby": headingId,
                                "data-pathway-id": p.pathway_id || p.id },
           el("h3", { id: headingId }, title), ...body));

@@ -98,6 +98,10 @@ def test_demo_page_as_make_run_serves_it(store: GraphStore, tmp_path: Path) -> N
             page.wait_for_selector("colearn-pathways li.item")
             shown = page.evaluate(SHOWN, "colearn-next")
             assert shown and all(w.endswith("Eastfield") or "Eastfield" in w for _, w, _ in shown), shown
+            # the published pathways, each first step with where to earn it in the district
+            steps = page.evaluate(SHOWN, "colearn-pathways")
+            assert steps and all("Eastfield" in w for _, w, _ in steps), steps
+            assert "start with:" in page.locator("colearn-pathways").evaluate("e => e.shadowRoot.textContent")
             page.close()
         finally:
             browser.close()

@@ -101,6 +101,44 @@ def test_visitor_query_answers_as_the_post_and_refuses_empty_ids(client: TestCli
     assert bad.status_code == 422 and "destinations" in bad.text
 
 
+def test_visitor_pathways_rank_the_published_ones_for_what_a_visitor_wants(client: TestClient) -> None:
+    """A visitor (no badges) gets every published pathway, best fit to the stated themes first,
+    each with its first step: the rule in words and where to earn it, none ended."""
+    published = {p["id"]: p for p in client.get("/pathways", params={"status": "published", "limit": 100}).json()["data"]
+                 if p.get("kind") in (None, "recommended")}
+    plain = client.get("/visitors/pathways").json()
+    digital = client.get("/visitors/pathways", params={"themes": ["digital"], "limit": 100}).json()
+    assert len(published) >= 3 and plain["count"] == len(plain["data"]) == len(published)
+    assert {p["pathway_id"] for p in digital["data"]} == set(published)
+    scores = [p["score"] for p in digital["data"]]
+    assert scores == sorted(scores, reverse=True)
+    top, unsteered = digital["data"][0], {p["pathway_id"]: p for p in plain["data"]}
+    assert top["pathway_id"] == "digital-careers" and top["score"] > unsteered["digital-careers"]["score"]
+    assert any(r.startswith("Its badges fit your themes") for r in top["reasons"]), top["reasons"]
+    for p in digital["data"]:
+        pathway, step = published[p["pathway_id"]], p["next_step"]
+        first = next(i for i, s in enumerate(pathway["steps"], 1) if not s.get("optional"))
+        assert (p["progress"], p["steps_met"], p["description"]) == (0, 0, pathway["description"])
+        assert p["reasons"][0] == f"{p['steps_total']} steps" and p["steps_total"] >= 2
+        assert step["index"] == first and step["badges"] == pathway["steps"][first - 1]["badges"]
+        assert step["rule"].startswith(("any ", "both ", "all ")) and f"Next: {step['title']}" in " ".join(p["reasons"])
+        assert all(set(o["badge_ids"]) <= set(step["badges"]) for o in step["opportunities"])
+        ends = [o["end"] for o in step["opportunities"] if o["end"]]
+        assert all(datetime.fromisoformat(e).timestamp() > time.time() for e in ends)
+    assert any(p["next_step"]["opportunities"] for p in digital["data"])
+
+
+def test_visitor_pathways_keep_to_a_district_or_online_and_a_limit(client: TestClient) -> None:
+    near = client.get("/visitors/pathways", params={"district": "eastfield", "limit": 2}).json()
+    assert near["count"] == len(near["data"]) == 2
+    opps = [o for p in near["data"] for o in p["next_step"]["opportunities"]]
+    assert opps and {o["district_id"] for o in opps} == {"eastfield"}
+    online = client.get("/visitors/pathways", params={"online": True}).json()["data"]
+    opps = [o for p in online for o in p["next_step"]["opportunities"]]
+    assert opps and all(o["mode"] == "online" for o in opps)
+    assert client.get("/visitors/pathways", params={"limit": 0}).status_code == 422
+
+
 def _errors(response: object) -> list[tuple[str, str]]:
     body = response.json()  # type: ignore[attr-defined]
     return [(e["field"], e["message"]) for e in body["errors"]]
@@ -121,6 +159,8 @@ def test_filters_naming_nothing_in_the_city_are_refused_by_field(client: TestCli
         (client.get("/visitors/next", params={"themes": ["digital"], "district": "nowhere"}),
          "query.district", "nowhere"),
         (client.post("/visitors/next", json={"themes": ["nope"]}), "body.themes.0", "nope"),
+        (client.get("/visitors/pathways", params={"destinations": ["space"]}), "query.destinations.0", "space"),
+        (client.get("/visitors/pathways", params={"district": "atlantis"}), "query.district", "atlantis"),
     ]
     for response, field, value in cases:
         assert response.status_code == 422, (field, response.text)

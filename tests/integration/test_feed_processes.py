@@ -29,7 +29,7 @@ from colearn.graph.falkordb_store import EmbeddedFalkorDB, FalkorDBStore
 from colearn.graph.store import GraphStore
 from colearn.ingest.awards import ingest_awards
 from colearn.ingest.catalogue import demo_city_path, ingest_catalogue
-from colearn.recommender.pathways import published_pathways
+from colearn.graph.enrolments import published_pathways
 from colearn.recommender.recommend import Recommender
 from colearn.service.auth import create_key
 from tests.conftest import ENGINES, _neo4j_store

@@ -246,7 +246,7 @@ def test_published_pathways_reads_every_page(store: GraphStore) -> None:
     past it; it reads page after page. Pages of 2 here, over the demo city's four published
     recommended pathways, an interest pathway between them (by id) and a draft."""
     from colearn.ingest.catalogue import demo_city_path, read_catalogue
-    from colearn.recommender.pathways import published_pathways
+    from colearn.graph.enrolments import published_pathways
 
     _city(store)
     for pid, status, kind in (("e-interest", "published", "interest"), ("f-draft", "draft", "recommended")):

@@ -45,6 +45,7 @@ MATRIX = """
 | POST | /learners/{learner_id}/pathways/interest | 401 | 200 | 403 | 403 | 200 | 200 | 403 |
 | POST | /visitors/next | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /visitors/next | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
+| GET | /visitors/pathways | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
 | GET | /organisations | 401 | 200 | 200 | 200 | 200 | 200 | 200 |
 | POST | /organisations | 401 | 201 | 403 | 403 | 403 | 403 | 403 |
 | GET | /organisations/{item_id} | 401 | 200 | 200 | 200 | 200 | 200 | 200 |

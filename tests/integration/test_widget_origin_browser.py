@@ -50,7 +50,7 @@ def test_the_key_goes_only_to_the_script_origin(store: GraphStore, tmp_path: Pat
                 assert elsewhere.split("/")[2] not in hosts, sent
                 with_key = [url for url, k in sent if k == key]
                 assert any(u.startswith(f"{api}/visitors/next") for u in with_key), sent
-                assert any(u.startswith(f"{api}/pathways") for u in with_key), sent
+                assert any(u.startswith(f"{api}/visitors/pathways") for u in with_key), sent
                 assert all(u.startswith(api + "/") for u in with_key), sent
                 assert any(f'api="{elsewhere}"' in w for w in warnings), warnings
             finally:

@@ -55,8 +55,13 @@ NEXT = {"items": [_item("digital-explorer", "Digital Explorer")]}
 PATHWAYS = {"data": [{"pathway_id": "digital-careers", "title": "Digital Careers", "progress": 0.5,
                       "next_step": {"title": "Practise", "rule": "any 1 of Code Club",
                                     "opportunities": []}, "reasons": ["Leads to Employment"]}]}
-PUBLISHED = {"data": [{"id": "digital-careers", "title": "Digital Careers", "description": "Into tech.",
-                       "steps": [{"optional": False}, {"optional": False}]}], "count": 1}
+#: ``GET /visitors/pathways``: the published pathways ranked for a visitor, each first step ahead.
+VISITOR_PATHWAYS = {"data": [{"pathway_id": "digital-careers", "title": "Digital Careers", "description": "Into tech.",
+                              "progress": 0.0, "steps_total": 2, "reasons": ["2 steps", "Its badges fit your themes (83%)",
+                                                                           "Next: Get curious (any 1 of Digital Explorer)"],
+                              "next_step": {"title": "Get curious", "rule": "any 1 of Digital Explorer",
+                                            "opportunities": _item("digital-explorer", "Digital Explorer")["opportunities"]}}],
+                    "count": 1}
 
 
 def _problem(status: int, slug: str, detail: str) -> dict[str, Any]:
@@ -177,7 +182,7 @@ def test_a_strict_partner_csp_styles_the_widget_with_no_violation(open_partner: 
 def test_a_long_word_wraps_inside_its_card_at_320_px(open_partner: Callable[..., Partner]) -> None:
     long_item = _item(LONG.lower(), LONG)
     long_item["reasons"] = [f"Learners like you hold {LONG}"]
-    pathway = {"id": "long", "title": LONG, "description": f"{LONG} " * 8, "steps": []}
+    pathway = {"pathway_id": "long", "title": LONG, "description": f"{LONG} " * 8, "steps_total": 0}
     learner_pathway = {**PATHWAYS["data"][0], "title": LONG, "next_step": {
         "title": LONG, "rule": f"any 1 of {LONG}", "opportunities": long_item["opportunities"]}}
     partner = open_partner(
@@ -246,7 +251,7 @@ def test_a_server_or_network_failure_reads_in_plain_words(
         cause = "502"
     else:
         partner = open_partner('<colearn-pathways visitor key="k"></colearn-pathways>', answer=lambda path: _ok({}))
-        partner.page.context.route(f"{API}/pathways**", lambda route: route.abort("connectionrefused"))
+        partner.page.context.route(f"{API}/visitors/pathways**", lambda route: route.abort("connectionrefused"))
         partner.page.reload()
         cause = "Failed to fetch"
     _settled(partner, "colearn-pathways")
@@ -280,7 +285,7 @@ def test_an_unknown_or_unshared_learner_gets_the_visitor_start(open_partner: Cal
     def answer(path: str) -> Answer:
         if path.startswith("/learners/"):
             return status, _problem(status, slug, detail), {}
-        return _ok(NEXT if path.startswith("/visitors/next") else PUBLISHED)
+        return _ok(NEXT if path.startswith("/visitors/next") else VISITOR_PATHWAYS)
 
     partner = open_partner('<colearn-next learner="no-such-learner" themes="digital" key="k"></colearn-next>'
                            '<colearn-pathways learner="no-such-learner" key="k"></colearn-pathways>', answer=answer)
@@ -290,14 +295,30 @@ def test_an_unknown_or_unshared_learner_gets_the_visitor_start(open_partner: Cal
     assert detail not in partner.text("colearn-next, colearn-pathways") and PLAIN not in partner.text("colearn-next")
     paths = partner.paths()
     assert any(p.startswith("/visitors/next?themes=digital") for p in paths), paths
-    assert any(p.startswith("/pathways?status=published") for p in paths), paths
+    assert any(p.startswith("/visitors/pathways?limit=20") for p in paths), paths
+
+
+def test_visitor_pathways_follow_the_themes_and_show_the_first_step(open_partner: Callable[..., Partner]) -> None:
+    partner = open_partner('<colearn-pathways visitor themes="digital" district="eastfield" key="k"></colearn-pathways>',
+                           answer=lambda path: _ok(VISITOR_PATHWAYS))
+    partner.page.wait_for_selector("colearn-pathways li.item")
+    assert partner.paths() == ["/visitors/pathways?themes=digital&limit=20&district=eastfield"]
+    item = partner.page.locator("colearn-pathways li.item")
+    assert item.locator(".meta").first.inner_text() == "Into tech."
+    assert item.locator("p.meta").nth(1).inner_text() == "2 steps \u2014 start with: Get curious"
+    assert item.locator(".rule").inner_text() == "Earn any 1 of Digital Explorer"
+    assert "Session for Digital Explorer" in item.inner_text() and "Brackenford College" in item.inner_text()
+    # the reasons, less the step count and the next step shown above them
+    assert item.locator(".reasons li").all_inner_texts() == ["Its badges fit your themes (83%)"]
+    assert not item.locator("[role=progressbar]").count()
 
 
 def test_visitor_pathways_cut_a_long_description(open_partner: Callable[..., Partner]) -> None:
     description = "A long walk into tech. " * 100  # 2,300 characters
     partner = open_partner(
         '<colearn-pathways visitor key="k"></colearn-pathways>',
-        answer=lambda path: _ok({"data": [{"id": "p", "title": "P", "description": description, "steps": []}]}))
+        answer=lambda path: _ok({"data": [{"pathway_id": "p", "title": "P", "description": description,
+                                           "steps_total": 0}]}))
     page = partner.page
     page.wait_for_selector("colearn-pathways li.item")
     shown = page.locator("colearn-pathways li.item .description").inner_text()
