@@ -441,8 +441,8 @@ def award_csv(store: GraphStore, organisation_id: str, path: Path | str, *, pepp
             decoded lossily, ``colearn.text.decode_strict``), the header is
             wrong (lacks ``badge_id`` or has an unknown column), or ``now`` is not a valid time.
         Conflict: the organisation has no email (``award_rows.check_issuer``).
-        UnknownCharset: (an ``InvalidInput``) ``encoding`` is not one Python
-            knows; ``field`` is ``--encoding``.
+        UnknownCharset: (an ``InvalidInput``) ``encoding`` is not a charset colearn honours
+            (``colearn.text.text_codec``: one with an IANA or WHATWG name); ``field`` is ``--encoding``.
         NotFound: the organisation does not exist.
     """
     name = Path(path).name

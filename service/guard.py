@@ -4,9 +4,15 @@ is decoded strictly by ``colearn.text.decode_strict``.)
 
 ``RequestGuard`` is an ASGI middleware. It reads a request body as it streams
 in and stops at the limit (413, ``application/problem+json``) without reading
-the rest: ``MAX_CSV_BYTES`` (and ``MAX_CSV_LINES``) for ``text/csv``,
-``MAX_JSON_BYTES`` for JSON, ``MAX_OTHER_BYTES`` for anything else (baked
-images, VC-JWTs). A JSON body is then checked once, before any route parses it:
+the rest: ``MAX_CSV_BYTES`` for a CSV body, ``MAX_JSON_BYTES`` for JSON,
+``MAX_OTHER_BYTES`` for anything else (baked images, VC-JWTs). A CSV body
+(``csv_body``) is any body the bulk award route reads as CSV: ``text/csv``,
+``text/plain``, ``application/csv`` or no Content-Type (the CSV text), or
+``application/json`` (the CSV text as one JSON string), each held to the same
+limits. Its lines (``MAX_CSV_LINES``) can only be counted once it is decoded
+(UTF-16, a JSON string), so the route checks them with ``check_csv_lines`` on
+the text it reads, counted as its CSV reader counts them (CR, LF or CRLF).
+A JSON body is then checked once, before any route parses it:
 no text longer than ``MAX_TEXT_CHARS`` (the CSV-as-a-JSON-string upload is
 bounded by the CSV limits instead), no list or map with more than
 ``MAX_ITEMS``, nothing nested deeper than ``MAX_DEPTH``, and no NUL character
@@ -30,9 +36,13 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-#: Largest ``text/csv`` body (a bulk award file): 10 MiB, as the route itself reads.
+from colearn.service.bodies import BodyTooLarge
+from colearn.text import count_lines
+
+#: Largest CSV body (``csv_body``: a bulk award file, in any form the route reads): 10 MiB,
+#: as the route itself reads.
 MAX_CSV_BYTES = 10 * 1024 * 1024
-#: Most lines in a ``text/csv`` body (a quoted newline counts as a line too).
+#: Most lines in a CSV body's text (``check_csv_lines``; a quoted newline counts as a line too).
 MAX_CSV_LINES = 100_000
 #: Largest JSON body: 6 MiB (a 5,000-award list with narratives, or a credential
 #: for ``/verify``, which itself takes 5 MiB, fits).
@@ -48,9 +58,31 @@ MAX_DEPTH = 32
 
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-#: Routes whose JSON body may be one long string (the CSV text): bounded by the CSV limits.
-_CSV_AS_JSON = re.compile(r"^/organisations/[^/]+/assertions/csv$")
+#: The route that reads its body as CSV (the bulk award, ``service.routers.assertions.award_csv``).
+CSV_ROUTE = re.compile(r"^/organisations/[^/]+/assertions/csv$")
+#: How that route reads a body, by media type (lower-cased, without parameters): ``"text"``,
+#: the CSV text itself (``""``: no Content-Type), or ``"json"``, the CSV text as one JSON
+#: string. Any other type is not read (415).
+CSV_READINGS: dict[str, str] = {"text/csv": "text", "text/plain": "text", "application/csv": "text", "": "text",
+                                "application/json": "json"}
 PROBLEM_JSON = b"application/problem+json"
+
+
+def csv_body(path: str, kind: str) -> bool:
+    """Whether a body sent to ``path`` with media type ``kind`` (lower-cased, without
+    parameters) is read as CSV (``CSV_ROUTE``, ``CSV_READINGS``), so held to the CSV limits."""
+    return kind in CSV_READINGS and CSV_ROUTE.match(path) is not None
+
+
+def check_csv_lines(text: str) -> None:
+    """Refuse a CSV text of more than ``MAX_CSV_LINES`` physical lines, counted as the CSV
+    reader counts them (``colearn.text.count_lines``: CR, LF or CRLF ends a line).
+
+    Raises:
+        BodyTooLarge: (HTTP 413) naming the count and the limit.
+    """
+    if (lines := count_lines(text)) > MAX_CSV_LINES:
+        raise BodyTooLarge(f"the CSV has {lines:,} lines; at most {MAX_CSV_LINES:,} (a line ends at CR, LF or CRLF)")
 
 
 def json_problem(value: Any, *, max_text: int | None = MAX_TEXT_CHARS) -> tuple[str, str] | None:
@@ -141,9 +173,9 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         headers = {k.lower(): v for k, v in scope["headers"]}
-        kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        is_csv = kind == b"text/csv"
-        is_json = is_json_media(kind.decode("latin-1"))
+        kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower().decode("latin-1")
+        is_csv = csv_body(scope["path"], kind)
+        is_json = CSV_READINGS[kind] == "json" if is_csv else is_json_media(kind)
         limit = MAX_CSV_BYTES if is_csv else MAX_JSON_BYTES if is_json else MAX_OTHER_BYTES
         what = "CSV" if is_csv else "JSON" if is_json else "request"
         try:
@@ -155,22 +187,22 @@ class RequestGuard:
                                                f"the {what} body has {declared} bytes; at most {limit}"))
             return
         try:
-            body = await self._read(receive, limit, what, is_csv)
+            body = await self._read(receive, limit, what)
         except _TooLarge as exc:
             await self._answer(send, *_problem(413, "content-too-large", "Content too large", exc.detail))
             return
         if is_json and body:
-            refusal = self._check_json(body, scope["path"])
+            refusal = self._check_json(body, is_csv)
             if refusal is not None:
                 await self._answer(send, *refusal)
                 return
         await self.app(scope, self._replay(body, receive), send)
 
     @staticmethod
-    async def _read(receive: Receive, limit: int, what: str, is_csv: bool) -> bytes:
+    async def _read(receive: Receive, limit: int, what: str) -> bytes:
         """The whole body, read chunk by chunk; ``_TooLarge`` as soon as it passes a limit."""
         chunks: list[bytes] = []
-        size = lines = 0
+        size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
@@ -179,16 +211,12 @@ class RequestGuard:
             size += len(chunk)
             if size > limit:
                 raise _TooLarge(f"the {what} body is larger than {limit} bytes")
-            if is_csv:
-                lines += chunk.count(b"\n")
-                if lines > MAX_CSV_LINES:
-                    raise _TooLarge(f"the CSV body has more than {MAX_CSV_LINES} lines")
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
     @staticmethod
-    def _check_json(body: bytes, path: str) -> tuple[int, bytes] | None:
+    def _check_json(body: bytes, is_csv: bool) -> tuple[int, bytes] | None:
         try:
             value = json.loads(body)
         except RecursionError:
@@ -198,7 +226,7 @@ class RequestGuard:
                                     f"cannot be decoded as {exc.encoding.upper()} (send JSON as UTF-8)")
         except ValueError:
             return None  # not JSON: the route answers as it always has
-        problem = json_problem(value, max_text=None if _CSV_AS_JSON.match(path) else MAX_TEXT_CHARS)
+        problem = json_problem(value, max_text=None if is_csv else MAX_TEXT_CHARS)
         return None if problem is None else _invalid(*problem)
 
     @staticmethod

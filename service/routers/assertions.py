@@ -49,7 +49,7 @@ from colearn.service.catalogue import request_fields
 from colearn.errors import UnsupportedMediaType
 from colearn.service.bodies import media_type, read_body
 from colearn.service.deps import PrincipalDep, StoreDep
-from colearn.service.guard import MAX_CSV_BYTES
+from colearn.service.guard import CSV_READINGS, MAX_CSV_BYTES, check_csv_lines
 from colearn.service.openbadges_deps import KeysDep, PublisherDep, tell_recommender
 from colearn.service.problems import field_error_entry, problem_responses
 from colearn.service.routers.claims import notify_awards
@@ -61,8 +61,9 @@ Id = Annotated[str, Path(min_length=1, max_length=200)]
 _ERRORS = problem_responses(401, 403, 404, 409, 422, 429)
 #: The largest CSV body accepted: the request guard's CSV limit (10 MiB).
 CSV_MAX_BYTES = MAX_CSV_BYTES
-#: Media types read as CSV text.
-CSV_MEDIA_TYPES = ("text/csv", "text/plain", "application/csv")
+#: Media types read as CSV text (``""``: none given): the request guard's ``CSV_READINGS``, which
+#: also reads ``application/json`` as the CSV text in one JSON string.
+CSV_MEDIA_TYPES = tuple(kind for kind, reading in CSV_READINGS.items() if reading == "text")
 #: The awards a bulk dry run lists in ``data`` (the first ones; ``not_shown`` counts the rest):
 #: a 100,000-row file's every award once made a 77 MB answer.
 DRY_RUN_SHOWN = 1_000
@@ -259,8 +260,14 @@ async def award_csv(principal: PrincipalDep, pub: PublisherDep, keys: KeysDep, r
 
     Bytes are decoded by the ``charset`` the Content-Type declares, else as
     UTF-8; a byte that does not decode refuses the upload (422, naming the
-    line): nothing is decoded lossily. A form upload (``multipart/form-data``)
-    or another media type is 415; a body over 10 MiB (or 100,000 lines) is 413.
+    line): nothing is decoded lossily. A charset that is no character encoding
+    of the IANA registry (``charset=hex``, ``unicode_escape``) is 415, as an
+    unknown one (``colearn.text.text_codec``). The text is read as RFC 4180 CSV
+    (``domain.award_csv``): quoted fields keep their line breaks, and lines are
+    the file's physical lines (CR, LF or CRLF). ``text/plain``,
+    ``application/csv`` or no Content-Type read as ``text/csv``. A form upload
+    (``multipart/form-data``) or another media type is 415; a body over 10 MiB
+    (or 100,000 lines), in any of these forms, is 413.
 
     A row without ``key`` is keyed by ``<name>:<line>`` when ``?name=`` is
     given, else by ``<sha256 of the body>:<line>``: the same file sent twice
@@ -297,20 +304,22 @@ def _award_csv(request: Request, pub: Publisher, org_id: str, raw: bytes, kind: 
                name: str | None, dry_run: bool, pepper: bytes) -> Response:
     """``award_csv``'s work once the body is read: decode, award (or preview), notify, answer."""
     upload = name or f"upload-{hashlib.sha256(raw).hexdigest()[:16]}"
-    if kind == "application/json":
+    reading = CSV_READINGS.get(kind)  # the guard held the body to the CSV limits by the same table
+    if reading == "json":
         try:
             text = json.loads(decode_strict(raw, charset, source=upload))
         except ValueError as exc:
             raise InvalidInput(f"a JSON body must be the CSV text as one string: {exc}") from exc
         if not isinstance(text, str):
             raise InvalidInput("a JSON body must be the CSV text as one string")
-    elif kind in CSV_MEDIA_TYPES or not kind:
+    elif reading == "text":
         text = decode_strict(raw, charset, source=upload)
     elif kind.startswith("multipart/"):
         raise UnsupportedMediaType(f"a form upload ({kind}) is not read as CSV: send the file itself as the "
                                    "body, with Content-Type: text/csv")
     else:
         raise UnsupportedMediaType(f"a CSV upload is text/csv (or the CSV text as one JSON string), not {kind}")
+    check_csv_lines(text)  # 413: counted as the CSV reader counts lines, whatever the encoding or form
     if not dry_run:
         pub.ensure_key(org_id)
     report = awards.award_csv(pub.store, org_id, upload, pepper=pepper, text=text, dry_run=dry_run,
