@@ -15,14 +15,9 @@ generated one, and baked downloads carry it. Baking (Open Badges 2.0 "Baking Spe
   ``https://purl.imsglobal.org/ob/v3p0``); OB 3.0 PNG: an ``iTXt`` chunk with
   the keyword ``openbadgecredential`` holding the VC-JWT.
 
-Reading is wider than writing, as the Baking specifications allow: an SVG
-element is found by its namespace URI under any prefix (``ob:assertion`` is
-the same element), a PNG's legacy ``tEXt`` ``openbadges`` chunk is read, and
-an SVG may be UTF-8 or UTF-16 (XML 1.0 section 4.3.3 requires both; found by
-its byte order mark or, without one, by ``<?`` in UTF-16 as XML 1.0 appendix F
-describes). An image holds one award: the Baking specifications allow one
-``openbadges`` chunk (one ``openbadgecredential``) per PNG and one element per
-SVG, so two that differ are refused rather than one picked.
+Reading a baked image (``unbake``, ``sniff``) is ``colearn.openbadges.baked``'s
+job (one award per image, the chunks and elements read); both names are
+re-exported here.
 
 Baking and extraction use ``openbadgeslib.baking`` (it strips active content
 from SVGs and bounds decompression); ``openbadges-bakery`` does the OB 2.0
@@ -35,16 +30,20 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import zlib
 from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
 import png
-from defusedxml import ElementTree as DefusedET
 from openbadgeslib import baking
 
 from colearn.errors import InvalidInput
+# re-exported from ``baked``, their old import path
+from colearn.openbadges.baked import MAX_ITXT_BYTES as MAX_ITXT_BYTES
+from colearn.openbadges.baked import PNG_SIGNATURE as PNG_SIGNATURE
+from colearn.openbadges.baked import SVG_ELEMENTS as SVG_ELEMENTS
+from colearn.openbadges.baked import sniff as sniff
+from colearn.openbadges.baked import unbake as unbake
 
 #: Fill colour per spine layer (by id); other layers get a colour from their id.
 LAYER_COLOURS = {
@@ -139,144 +138,6 @@ def bake_ob3_svg(svg: bytes, credential: str) -> bytes:
 def bake_ob3_png(image: bytes, credential: str) -> bytes:
     """OB 3.0 baked PNG: the credential in an ``openbadgecredential`` iTXt chunk."""
     return baking.bake_png(image, credential, keyword=baking.ITXT_KEYWORD_OB3)
-
-
-#: Namespace URI -> OB version of the baked SVG element (OB 2.0 Baking "SVG";
-#: OB 3.0 section 5.3): the element is found by namespace URI and local name,
-#: whatever prefix the document binds the namespace to.
-SVG_ELEMENTS = {(baking.SVG_NS_OB3, "credential"): "3.0", (baking.SVG_NS, "assertion"): "2.0"}
-
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-#: Largest text a compressed PNG ``iTXt`` chunk may inflate to (as ``openbadgeslib.baking``).
-MAX_ITXT_BYTES = baking.MAX_ITXT_DECOMPRESSED
-#: Byte order marks and UTF-16 without one (XML 1.0 appendix F: ``<?`` in UTF-16).
-_XML_STARTS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
-               (b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"))
-
-
-def sniff(data: bytes) -> str | None:
-    """``"png"`` (the PNG signature), ``"svg"`` (XML text: UTF-8, or UTF-16 by its
-    byte order mark or XML 1.0 appendix F), or None (not an image read here)."""
-    if data.startswith(PNG_SIGNATURE):
-        return "png"
-    for start, encoding in _XML_STARTS:
-        if data.startswith(start):
-            body = data[len(start):] if start[:1] in (b"\xef", b"\xff", b"\xfe") else data
-            head = body[:64].decode(encoding, errors="ignore")
-            return "svg" if head.lstrip()[:1] == "<" else None
-    return "svg" if data.lstrip()[:1] == b"<" else None
-
-
-def _one(values: list[str], what: str) -> str | None:
-    """The one distinct value baked as ``what``; refused when they differ."""
-    distinct = list(dict.fromkeys(v for v in values if v))
-    if len(distinct) > 1:
-        raise InvalidInput(f"the image carries {len(distinct)} different {what}: the Open Badges Baking "
-                           "specification allows one award per image, so which one it holds is unclear",
-                           field="image")
-    return distinct[0] if distinct else None
-
-
-def _svg_baked(image: bytes) -> tuple[str, str] | None:
-    """The baked element's ``verify`` attribute or, for an OB 3.0 Data Integrity
-    credential, its text; OB 3.0 first. Parsed with ``defusedxml`` (no DTDs,
-    entities or external references), which reads UTF-8 and UTF-16.
-
-    Raises:
-        InvalidInput: two elements of one version that differ.
-    """
-    root = DefusedET.fromstring(image)
-    found: dict[str, list[str]] = {}
-    for el in root.iter():
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if not tag.startswith("{"):
-            continue
-        ns, _, local = tag[1:].partition("}")
-        version = SVG_ELEMENTS.get((ns.rstrip("/"), local))
-        if version is None:
-            continue
-        value = el.get("verify")
-        if value is None:
-            value = "".join(el.itertext()).strip() or None
-        if value:
-            found.setdefault(version, []).append(value.strip())
-    for version, element in (("3.0", "<credential> elements"), ("2.0", "<assertion> elements")):
-        one = _one(found.get(version, []), f"baked {element}")
-        if one is not None:
-            return version, one
-    return None
-
-
-def _itxt_text(data: bytes) -> str | None:
-    """The text of an ``iTXt`` chunk's body after its keyword (PNG 1.2 section 4.2.3.3)."""
-    if len(data) < 2:
-        return None
-    flag, rest = data[0], data[2:]
-    _, sep_lang, rest = rest.partition(b"\0")
-    _, sep_trans, text = rest.partition(b"\0")
-    if not (sep_lang and sep_trans):
-        return None
-    if flag:
-        inflater = zlib.decompressobj()
-        text = inflater.decompress(text, MAX_ITXT_BYTES + 1)
-        if len(text) > MAX_ITXT_BYTES or inflater.unconsumed_tail:
-            raise InvalidInput(f"a compressed iTXt chunk inflates beyond {MAX_ITXT_BYTES:,} bytes", field="image")
-    return text.decode("utf-8").strip()
-
-
-def _png_texts(image: bytes, keyword: bytes, *, legacy: bool) -> list[str]:
-    """Every ``iTXt`` chunk ``keyword`` (and, with ``legacy``, ``tEXt``: Latin-1, OB 2.0
-    Baking lets readers accept it; colearn writes ``iTXt`` only), in file order."""
-    texts: list[str] = []
-    for tag, data in png.Reader(bytes=image).chunks():
-        if tag == b"IEND":
-            break
-        key, sep, body = data.partition(b"\0")
-        if not sep or key != keyword:
-            continue
-        if tag == b"iTXt":
-            text = _itxt_text(body)
-        elif tag == b"tEXt" and legacy:
-            text = body.decode("latin-1").strip()
-        else:
-            continue
-        if text:
-            texts.append(text)
-    return texts
-
-
-def unbake(image: bytes) -> tuple[str, str]:
-    """What is baked into a PNG or SVG: ``("3.0" | "2.0", text)``; OB 3.0 first.
-
-    PNG: the ``iTXt`` chunk ``openbadgecredential`` (OB 3.0), else ``iTXt``
-    ``openbadges`` (OB 2.0) or a legacy ``tEXt`` ``openbadges`` chunk (read,
-    never written). SVG (UTF-8 or UTF-16): the element by namespace URI, any prefix.
-
-    Raises:
-        InvalidInput: not a PNG or SVG, unreadable, nothing baked into it, or
-            two baked chunks (elements) of one version that differ.
-    """
-    kind = sniff(image)
-    try:
-        if kind == "png":
-            found = _one(_png_texts(image, baking.ITXT_KEYWORD_OB3, legacy=False), "'openbadgecredential' chunks")
-            if found:
-                return "3.0", found
-            found = _one(_png_texts(image, baking.ITXT_KEYWORD, legacy=True), "'openbadges' chunks")
-            if found:
-                return "2.0", found
-        elif kind == "svg":
-            baked = _svg_baked(image)
-            if baked:
-                return baked
-        else:
-            raise InvalidInput("not a PNG or SVG image")
-    except InvalidInput:
-        raise
-    except Exception as exc:  # malformed XML or PNG chunks, forbidden XML constructs
-        raise InvalidInput(f"the image cannot be read: {exc}") from exc
-    raise InvalidInput("no Open Badges assertion or credential is baked into this image")
 
 
 # --------------------------------------------------------------------------

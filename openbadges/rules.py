@@ -4,7 +4,8 @@ One function per rule, each returning what is wrong (or nothing), so that
 ``verify.Verifier``, ``importing.import_badge`` and ``ingest.openbadges``
 answer the same document the same way:
 
-- ``image_problem``: an image is an http(s) IRI, an Image object with one, or
+- ``image_problem``: an image is an http(s) IRI (read by
+  ``origins.http_origin``), an Image object with one, or
   a ``data:`` URI (RFC 2397, parameters allowed) of ``image/png`` or
   ``image/svg+xml`` only (OB 2.0 "Image": "PNG or SVG"; OB 3.0 Image);
   anything else (``data:text/html``, ``javascript:``) is refused.
@@ -12,6 +13,13 @@ answer the same document the same way:
   document carries, at any depth (OB 2.0: the Assertion, its BadgeClass and
   issuer Profile; OB 3.0: the credential, its ``credentialSubject``, the
   Achievement, the issuer and creator Profiles, embedded endorsements).
+- ``url_problems``: every IRI-valued member (``URL_MEMBERS``: ``id``,
+  ``url``, ``image``, ``badge``, ``issuer``, ``evidence``, ``criteria``,
+  ``creator``, ``revocationList``, ``publicKey``, ``owner``, ``targetUrl``,
+  ``verify.url`` of OB 1.x, at any depth) that is an http(s) URL must pass
+  ``origins.http_origin`` (no backslash, control character or user
+  information; a valid host and port), so that no reader takes a URL that a
+  WHATWG parser reads as on another host.
 - ``parse_datetime``: the syntax of every date. ``DATETIME_PATTERN`` is XML
   Schema 1.1 ``dateTimeStamp`` (a ``dateTime`` whose time zone is required):
   ``YYYY-MM-DDThh:mm:ss[.f+](Z|+hh:mm|-hh:mm)``, as OB 2.0 "DateTime" and
@@ -26,13 +34,23 @@ answer the same document the same way:
   the issue field. An expiry after ``colearn.times.LATEST`` (such as
   9999-12-31T23:59:59Z, a common "never expires") is not a problem: it is
   stored as ``LATEST`` (``times.stored_expiry``), a time never reached.
-- ``hosted_origin_problem``: OB 2.0 hosted verification ("Hosted
-  Verification" and ``VerificationObject.allowedOrigins`` /
-  ``startsWith``): a hosted Assertion's ``id`` must be an http(s) IRI on a
-  host its issuer allows: the hosts in ``verification.allowedOrigins``, else
-  the host of the issuer Profile's ``id``. When the issuer is named only
-  through a BadgeClass IRI (nothing is fetched here), the BadgeClass's host
-  stands for the issuer's. Host names compare case-insensitively.
+- ``hosted_origin_problem``: OB 2.0 hosted verification ("HostedBadge" and
+  ``VerificationObject.allowedOrigins`` / ``startsWith``): a hosted
+  Assertion's ``id`` must be an http(s) URL on an origin its issuer allows.
+  Every URL here is read by ``origins.http_origin`` (one reading that RFC 3986
+  and WHATWG parsers share: no backslash, control character or user
+  information, an IDNA host, a port), and one that breaks it is refused naming
+  its field. The allowed origins are the entries of the issuer's
+  ``verification.allowedOrigins`` (each ``host`` or ``host:port``,
+  ``origins.allowed_origin``), else the issuer ``id``'s host and port (as
+  1EdTech's validator, which takes the issuer id's authority); when the issuer
+  is named only through a BadgeClass IRI (nothing is fetched here), the
+  BadgeClass's stands for it. An id matches an entry when its ASCII host
+  (lower case, IDNA to ASCII) is the entry's and its port is the entry's, the
+  default port of the id's scheme standing for an entry without one
+  (``https://h`` and ``https://h:443`` match ``h``; ``https://h:8443`` only
+  ``h:8443``). The scheme is not compared (the spec's allowed origin is a
+  host; the validator compares authorities).
 - ``signed_ob2_problem``: an OB 2.0 ``SignedBadge`` is verified by its JWS
   (OB 2.0 "Signed Verification"); the bare JSON of one carries no proof.
 - ``hosted_differences``: OB 2.0 hosted verification (``HostedBadge``: the
@@ -57,8 +75,7 @@ import re
 from datetime import datetime
 from collections.abc import Collection
 from typing import Any
-from urllib.parse import urlsplit
-
+from colearn.openbadges.origins import Origin, allowed_origin, as_allowed, http_origin, origin_allowed
 from colearn.times import EARLIEST
 
 #: Media types an image data URI may have.
@@ -89,6 +106,10 @@ def image_problem(value: Any) -> str | None:
     text = value.strip()
     scheme = text.split(":", 1)[0].lower() if ":" in text else ""
     if scheme in ("http", "https"):
+        try:
+            http_origin(text)
+        except ValueError as exc:
+            return f"the image URL {exc}"
         return None
     if scheme == "data":
         m = _DATA_URI.match(text)
@@ -116,6 +137,39 @@ def image_problems(document: Any) -> list[tuple[str, str]]:
                 where = f"{path}.{key}"
                 if key == "image" and (wrong := image_problem(item)):
                     found.append((where, wrong))
+                walk(item, where, depth + 1)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{path}[{i}]", depth + 1)
+
+    walk(document, "$", 0)
+    return found
+
+
+#: Members whose values are IRIs (OB 2.0 / OB 1.1 / OB 3.0 terms) that ``url_problems`` reads.
+URL_MEMBERS = frozenset(("id", "url", "image", "badge", "issuer", "evidence", "criteria", "creator",
+                         "revocationList", "publicKey", "owner", "targetUrl"))
+
+
+def url_problems(document: Any) -> list[tuple[str, str]]:
+    """Every http(s) URL in a ``URL_MEMBERS`` member of ``document`` (at any depth; a
+    string, or strings in a list) that ``origins.http_origin`` refuses, as ``(JSON path
+    such as "$.badge.issuer.id", message)``; empty when all are fine. Other schemes
+    (``urn:uuid:``, ``data:``, ``did:``) are not URLs here."""
+    found: list[tuple[str, str]] = []
+
+    def walk(value: Any, path: str, depth: int) -> None:
+        if depth > _MAX_DEPTH:
+            return
+        if isinstance(value, dict):
+            for key, item in value.items():
+                where = f"{path}.{key}"
+                if key in URL_MEMBERS:
+                    for i, one in enumerate(item if isinstance(item, list) else [item]):
+                        try:
+                            http_origin(one)
+                        except ValueError as exc:
+                            found.append((f"{where}[{i}]" if isinstance(item, list) else where, str(exc)))
                 walk(item, where, depth + 1)
         elif isinstance(value, list):
             for i, item in enumerate(value):
@@ -185,16 +239,54 @@ def date_problem(issued: datetime | None, expires: datetime | None, *, now: date
     return None
 
 
-def _host(iri: Any) -> str | None:
-    if not isinstance(iri, str):
-        return None
-    parts = urlsplit(iri.strip())
-    return parts.hostname.lower() if parts.scheme in ("http", "https") and parts.hostname else None
+def _origin(value: Any, field: str) -> Origin | None:
+    """``origins.http_origin`` of a member, its error naming ``field``."""
+    try:
+        return http_origin(value)
+    except ValueError as exc:
+        raise ValueError(f"'{field}' {exc}") from exc
 
 
-def _as_list(value: Any) -> list[str]:
-    items = value if isinstance(value, list) else [value] if value is not None else []
-    return [v for v in items if isinstance(v, str) and v]
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value is not None else []
+
+
+def _allowed(doc: dict[str, Any]) -> tuple[list[tuple[str, int | None]], str] | None:
+    """The origins ``doc``'s issuer allows and a phrase naming them, or None when nothing
+    names an http(s) issuer or BadgeClass.
+
+    Raises:
+        ValueError: the issuer's or BadgeClass's id breaks ``origins.http_origin``, or
+            ``allowedOrigins`` has no valid entry (the field named).
+    """
+    badge = doc.get("badge")
+    issuer = badge.get("issuer") if isinstance(badge, dict) else None
+    issuer_id, issuer_field = (issuer.get("id"), "badge.issuer.id") if isinstance(issuer, dict) else \
+        (issuer, "badge.issuer")
+    issuer_origin = _origin(issuer_id, issuer_field)
+    badge_id, badge_field = (badge.get("id"), "badge.id") if isinstance(badge, dict) else (badge, "badge")
+    badge_origin = _origin(badge_id, badge_field)
+    verification = issuer.get("verification") if isinstance(issuer, dict) else None
+    entries = [e for e in _as_list(verification.get("allowedOrigins")) if e != ""] \
+        if isinstance(verification, dict) else []
+    if entries:
+        allowed: list[tuple[str, int | None]] = []
+        wrong: list[str] = []
+        for entry in entries:
+            try:
+                allowed.append(allowed_origin(entry))
+            except ValueError as exc:
+                wrong.append(str(exc))
+        if not allowed:
+            raise ValueError(f"'badge.issuer.verification.allowedOrigins' has no valid entry: {'; '.join(wrong)}")
+        names = ", ".join(h if p is None else f"{h}:{p}" for h, p in allowed)
+        return allowed, f"the origins its issuer's verification.allowedOrigins lists ({names})"
+    if issuer_origin is not None:
+        return [as_allowed(issuer_origin)], f"its issuer's origin ({issuer_origin.authority})"
+    if badge_origin is not None:
+        return [as_allowed(badge_origin)], \
+            f"its BadgeClass's origin ({badge_origin.authority}), standing for its issuer's"
+    return None
 
 
 def hosted_origin_problem(doc: dict[str, Any]) -> str | None:
@@ -202,30 +294,30 @@ def hosted_origin_problem(doc: dict[str, Any]) -> str | None:
 
     Args:
         doc: an OB 2.0 Assertion with ``verification.type`` HostedBadge.
+
+    Returns:
+        A message naming the field at fault (``id``, ``badge.issuer.id``,
+        ``badge.id``, ``badge.issuer.verification.allowedOrigins``), or None.
     """
     aid = doc.get("id")
-    host = _host(aid)
-    if host is None:
-        return f"a hosted Assertion's 'id' must be an http(s) URL to fetch it from, not {aid!r}"
+    try:
+        origin = _origin(aid, "id")
+        if origin is None:
+            return f"a hosted Assertion's 'id' must be an http(s) URL to fetch it from, not {aid!r}"
+        allowed = _allowed(doc)
+    except ValueError as exc:
+        return str(exc)
+    if allowed is None:
+        return None
+    entries, whose = allowed
+    if not any(origin_allowed(origin, entry) for entry in entries):
+        return (f"the Assertion 'id' is on {origin.authority}, not on {whose}: OB 2.0 hosted verification "
+                "fetches an assertion only from its issuer's origin")
     badge = doc.get("badge")
     issuer = badge.get("issuer") if isinstance(badge, dict) else None
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer if isinstance(issuer, str) else None
     verification = issuer.get("verification") if isinstance(issuer, dict) else None
-    allowed = [h.lower() for h in _as_list((verification or {}).get("allowedOrigins"))] \
+    starts = [s for s in _as_list(verification.get("startsWith")) if isinstance(s, str) and s] \
         if isinstance(verification, dict) else []
-    starts = _as_list((verification or {}).get("startsWith")) if isinstance(verification, dict) else []
-    if allowed:
-        whose = "the hosts its issuer's verification.allowedOrigins lists"
-    elif _host(issuer_id):
-        allowed, whose = [_host(issuer_id) or ""], f"its issuer's host ({_host(issuer_id)})"
-    elif _host(badge.get("id") if isinstance(badge, dict) else badge):
-        b = _host(badge.get("id") if isinstance(badge, dict) else badge) or ""
-        allowed, whose = [b], f"its BadgeClass's host ({b}), standing for its issuer's"
-    else:
-        return None
-    if host not in allowed:
-        return (f"the Assertion 'id' is on {host}, not on {whose}: OB 2.0 hosted verification fetches an "
-                "assertion only from its issuer's origin")
     if starts and not any(aid.startswith(s) for s in starts):
         return f"the Assertion 'id' does not start with its issuer's verification.startsWith {starts}"
     return None
@@ -321,4 +413,4 @@ def hosted_differences(given: dict[str, Any], hosted: dict[str, Any], *,
 
 __all__ = ["CLOCK_SKEW_S", "DATETIME_PATTERN", "IMAGE_TYPES", "date_problem", "datetime_problem",
            "hosted_differences", "hosted_origin_problem", "image_problem", "image_problems", "parse_datetime",
-           "verification_type"]
+           "url_problems", "verification_type"]
