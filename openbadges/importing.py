@@ -43,13 +43,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import jwt
-
 from colearn.errors import Conflict, InvalidInput, NotFound
 from colearn.graph import queries
 from colearn.graph.schema import IMPORTED, AssertionStatus, Label
 from colearn.graph.store import GraphStore
 from colearn.ingest.openbadges import OBDocument, OBLearner, parse_openbadges_document, write_documents
+from colearn.openbadges.recognise import compact_jws, jws_payload
 from colearn.openbadges.verify import VerificationReport, Verifier
 
 SOURCE = IMPORTED
@@ -114,7 +113,7 @@ def import_badge(store: GraphStore, verifier: Verifier, learner_id: str, documen
         raise InvalidInput("the badge's recipient could not be matched to the identity given", field="identity")
     if report.assertion_id is not None:
         raise Conflict(f"this award was issued here (assertion {report.assertion_id}); it needs no import")
-    body = jwt.decode(document, options={"verify_signature": False}) if isinstance(document, str) else document
+    body = jws_payload(compact_jws(document) or document) if isinstance(document, str) else document
     parsed = parse_openbadges_document(Path("import.json"), document=body)
     if not parsed.assertions:
         raise InvalidInput(f"a {parsed.kind} is not an award; import an Assertion or a credential")

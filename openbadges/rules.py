@@ -19,7 +19,8 @@ answer the same document the same way:
   ``verify.url`` of OB 1.x, at any depth) that is an http(s) URL must pass
   ``origins.http_origin`` (no backslash, control character or user
   information; a valid host and port), so that no reader takes a URL that a
-  WHATWG parser reads as on another host.
+  WHATWG parser reads as on another host. ``link_problems``: both, each member once
+  (verify's ``format`` check).
 - ``parse_datetime``: the syntax of every date. ``DATETIME_PATTERN`` is XML
   Schema 1.1 ``dateTimeStamp`` (a ``dateTime`` whose time zone is required):
   ``YYYY-MM-DDThh:mm:ss[.f+](Z|+hh:mm|-hh:mm)``, as OB 2.0 "DateTime" and
@@ -177,6 +178,15 @@ def url_problems(document: Any) -> list[tuple[str, str]]:
 
     walk(document, "$", 0)
     return found
+
+
+def link_problems(document: Any) -> list[tuple[str, str]]:
+    """``image_problems`` of ``document``, then ``url_problems`` of its members that are not
+    images (each member judged once): what verify adds to its ``format`` check."""
+    images = image_problems(document)
+    judged = {where for where, _ in images}
+    return images + [(where, wrong) for where, wrong in url_problems(document)
+                     if where.split("[", 1)[0] not in judged and not where.split("[", 1)[0].endswith(".image")]
 
 
 def parse_datetime(value: Any) -> datetime:
@@ -412,5 +422,5 @@ def hosted_differences(given: dict[str, Any], hosted: dict[str, Any], *,
 
 
 __all__ = ["CLOCK_SKEW_S", "DATETIME_PATTERN", "IMAGE_TYPES", "date_problem", "datetime_problem",
-           "hosted_differences", "hosted_origin_problem", "image_problem", "image_problems", "parse_datetime",
-           "url_problems", "verification_type"]
+           "hosted_differences", "hosted_origin_problem", "image_problem", "image_problems", "link_problems",
+           "parse_datetime", "url_problems", "verification_type"]

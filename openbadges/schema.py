@@ -4,7 +4,10 @@
 Open Badges 2.0 specification (sections "Profile", "CryptographicKey",
 "BadgeClass", "Assertion", "RevocationList", "IdentityObject",
 "VerificationObject", "Alignment", "Criteria", "Evidence"); one ``$defs``
-entry per class.
+entry per class. An Assertion's ``id`` is an IRI: a hosted one's (HostedBadge)
+the http(s) URL it is fetched from (OB 2.0 "Hosted Verification"), a signed
+one's (SignedBadge) any absolute IRI (``AbsoluteIRI``, RFC 3987 section 2.2),
+such as the ``urn:uuid`` OB 2.0 "Signed Verification" recommends.
 """
 
 from __future__ import annotations

@@ -5,12 +5,14 @@ outcome (``ok`` True, False, or None when it could not be made):
 
 ==============  ============================================================
 ``format``      the document has the shape its spec requires (OB 2.0: the
-                JSON Schemas of ``schema.py``; OB 3.0: ``openbadgeslib``'s
+                JSON Schemas of ``schema.py``, a signed Assertion's ``id`` any
+                absolute IRI, a hosted one's an http(s) URL; OB 3.0: ``openbadgeslib``'s
                 credential model: VC 2.0 + OB 3.0 contexts, types, subject),
                 and the shared rules on both: every ``image``
-                (``rules.image_problems``); OB 3.0 also the date syntax of
+                (``rules.link_problems``: images, and URLs no two parsers read apart); OB 3.0 also the date syntax of
                 ``OB3_DATES`` (``rules.parse_datetime``) and each hashed
-                identifier's IdentityHash (``colearn.identity``)
+                identifier's IdentityHash (``colearn.identity``) and a ``salt``
+                that is a string (or absent or null)
 ``hosted``      OB 2.0: the assertion is hosted here and the presented copy
                 (by value or baked in a PNG) says what the hosted one says,
                 the hosted copy being authoritative (OB 2.0 HostedBadge): every
@@ -33,8 +35,9 @@ outcome (``ok`` True, False, or None when it could not be made):
                 ``unsupported-cryptosuite``); no proof is None (``no-proof``),
                 a malformed one fails (``malformed-proof``), and so does any
                 JWS with ``"alg": "none"`` (``alg-none``). OB 2.0 signed
-                badges (a compact JWS): the JWS under the ``creator`` key when
-                that key is ours, else not made (``ob2-signed-unverifiable``)
+                badges (a compact JWS): the JWS under the ``creator`` key (OB
+                1.x: ``verify.url``) when that key is ours, else not made
+                (``ob2-signed-unverifiable``)
 ``expiry``      not past ``expires`` / ``validUntil``, and the date rule of
                 ``rules.date_problem`` (code ``dates``, the field named)
 ``revocation``  not revoked: the graph's status, the OB 2.0 RevocationList,
@@ -48,6 +51,15 @@ outcome (``ok`` True, False, or None when it could not be made):
                 ``OB3LdpVerifier``) with status checking on; run last, when
                 every other check passed
 ==============  ============================================================
+
+What an input is (an OB 2.0 Assertion or one stripped down after revocation,
+an OB 2.0 or 1.x signed badge as a compact JWS, whitespace inside it allowed,
+an OB 3.0 credential or VC-JWT, a URL) is decided by ``recognise.classify``,
+whose rules ingest shares; a JWS in the JSON serialisation is refused there,
+saying what to send instead. OB 2.0 dates are read by the one date rule
+(``rules.parse_datetime``: an impossible date such as 2024-02-30 fails
+``format`` naming the field, and ``expiry`` is then not made); OB 3.0 date
+problems name the fields the credential used (``recognise.ob3_date_fields``).
 
 Nothing is fetched over the network: documents under our base URL are built
 from the graph (``Publisher.fetch``); for anything published elsewhere the
@@ -70,28 +82,21 @@ from colearn.graph.issuing import AssertionRecord, Recipient
 from colearn.identity import IdentityHashError, identity_hash_matches, parse_identity_hash
 from colearn.graph.schema import AssertionStatus
 from colearn.openbadges.documents import OB2_CONTEXT, JWT_ALGORITHM, Publisher, iso
+from colearn.openbadges.recognise import (REVOKED_STUB_MEMBERS, classify, has_context, is_signed, ob3_date_fields,
+                                          signing_key_iri)
 from colearn.openbadges.images import sniff, unbake
 from colearn.openbadges.proofs import SUPPORTED_CRYPTOSUITES, signature_check, unsecured_jws
 from colearn.openbadges.report import CHECKS, Check, VerificationReport
 from colearn.openbadges.rules import (date_problem, datetime_problem, hosted_differences, hosted_origin_problem,
-                                     image_problems, parse_datetime, verification_type)
+                                     link_problems, parse_datetime, verification_type)
 from colearn.openbadges.schema import ob2_errors
 
 #: What ``ObUrls.parse`` calls the URLs of an award's ``links``: what ``verify`` takes as a URL.
 AWARD_URL_KINDS = ("assertion", "credential", "credential_jwt", "baked", "baked_v3")
 #: OB 3.0 credential members that are dates (DateTimeZ; VCDM 1.1 names too).
 OB3_DATES = ("validFrom", "validUntil", "issuanceDate", "expirationDate", "awardedDate")
-
-def _jwt_like(text: str) -> bool:
-    parts = text.split(".")
-    return len(parts) == 3 and all(parts[:2]) and not text.startswith("{")
-
-
-def _has_context(doc: dict[str, Any], prefix: str) -> bool:
-    ctx = doc.get("@context")
-    items = ctx if isinstance(ctx, list) else [ctx]
-    return any(isinstance(c, str) and c.rstrip("/").startswith(prefix) for c in items)
-
+#: OB 2.0 Assertion members that are dates (DateTime): the issue date and the expiry.
+OB2_DATES = ("issuedOn", "expires")
 
 def recipient_matches(published: dict[str, Any], identity: str, identity_type: str | None = None) -> bool:
     """Whether ``identity`` (plaintext) is the recipient of a published OB 2.0
@@ -162,30 +167,15 @@ class Verifier:
         return report
 
     def _dispatch(self, data: str | dict[str, Any], identity: str | None) -> VerificationReport:
-        if isinstance(data, str):
-            text = data.strip()
-            if text.startswith("{"):
-                try:
-                    data = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise InvalidInput(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
-            elif text.startswith(("http://", "https://")):
-                return self._local(text, identity)
-            elif _jwt_like(text):
-                payload = _jws_payload(text)
-                if isinstance(payload, dict) and _has_context(payload, OB2_CONTEXT):
-                    return self._ob2_signed(text, payload, identity)
-                return self._ob3(text, identity)
-            else:
-                raise InvalidInput("expected an Open Badges JSON document, a VC-JWT, a URL or a baked image")
-        if not isinstance(data, dict):
-            raise InvalidInput("an Open Badges document is one JSON object")
-        if _has_context(data, OB2_CONTEXT):
-            return self._ob2(data, identity)
-        if "proof" in data or _has_context(data, "https://www.w3.org/ns/credentials/v2") or \
-                _has_context(data, "https://purl.imsglobal.org/spec/ob/v3p0"):
-            return self._ob3(data, identity)
-        raise InvalidInput("not an Open Badges 2.0 or 3.0 document: its @context names neither")
+        """Verify ``data`` as what ``recognise.classify`` takes it for."""
+        kind, value = classify(data)
+        if kind == "url":
+            return self._local(value, identity)
+        if kind == "ob2-signed":
+            return self._ob2_signed(value[0], value[1], identity)
+        if kind == "ob2":
+            return self._ob2(value, identity)
+        return self._ob3(value, identity)
 
     def _local(self, url: str, identity: str | None) -> VerificationReport:
         """Verify what this service publishes at ``url``: any of an award's ``links``
@@ -240,14 +230,14 @@ class Verifier:
         then not checked and the report is not valid."""
         rep = VerificationReport(valid=False, format="ob2-signed", id=payload.get("id"))
         checks = self._ob2_checks(rep, payload, identity, signed=True)
-        if verification_type(payload) != "signed":
+        if not is_signed(payload):
             checks["signature"] = Check("signature", False, "a JWS whose payload is an OB 2.0 Assertion must have "
-                                        "verification.type SignedBadge", code="tampered")
+                                        "verification.type SignedBadge (OB 1.x: verify.type signed)", code="tampered")
             return self._finish(rep, checks, required="signature")
         if (unsecured := unsecured_jws(token)) is not None:
             checks["signature"] = unsecured
             return self._finish(rep, checks, required="signature")
-        creator = (payload.get("verification") or {}).get("creator")
+        creator = signing_key_iri(payload)
         parsed = self.publisher.urls.parse(creator) if isinstance(creator, str) else None
         if parsed is None or parsed[0] != "issuer_key":
             checks["signature"] = Check(
@@ -269,9 +259,15 @@ class Verifier:
         """The checks every OB 2.0 assertion gets: format, our hosted copy (when it
         is ours), issuer, expiry and dates, revocation, recipient."""
         checks: dict[str, Check] = {}
-        minimal = set(doc) <= {"@context", "id", "type", "revoked", "revocationReason"}
-        errors = ob2_errors(doc, "RevokedAssertion" if minimal else "Assertion") + \
-            [f"{where}: {wrong}" for where, wrong in image_problems(doc)]
+        minimal = set(doc) <= REVOKED_STUB_MEMBERS
+        dates = {f"$.{name}": f"$.{name}: {wrong}" for name in OB2_DATES
+                 if doc.get(name) is not None and (wrong := datetime_problem(doc[name]))}
+        errors = [e for e in ob2_errors(doc, "RevokedAssertion" if minimal else "Assertion")
+                  if e.split(":", 1)[0] not in dates] + list(dates.values()) + \
+            [f"{where}: {wrong}" for where, wrong in link_problems(doc)]
+        if signed and not has_context(doc, OB2_CONTEXT):
+            errors.insert(0, f"not an OB 2.0 Assertion: its @context is not '{OB2_CONTEXT}'" + (
+                " (an Open Badges 1.x assertion: OB 2.0 names 'verify' 'verification')" if "verify" in doc else ""))
         checks["format"] = Check("format", not errors, "; ".join(errors) or "an OB 2.0 Assertion")
         record, hosted = None, None
         parsed = self.publisher.urls.parse(doc["id"]) if isinstance(doc.get("id"), str) else None
@@ -303,7 +299,8 @@ class Verifier:
                 recipient = hosted.get("recipient")
         else:
             checks["issuer"] = Check("issuer", None, "the issuer is not an organisation of this service")
-            self._expiry(checks, _epoch_of(doc.get("issuedOn")), _epoch_of(doc.get("expires")), ob2=True)
+            self._expiry(checks, _epoch_of(doc.get("issuedOn")), _epoch_of(doc.get("expires")),
+                         unread=[name for name in OB2_DATES if f"$.{name}" in dates])
             if doc.get("revoked") is True:  # OB 2.0 Assertion "revoked": reported whoever hosts it
                 reason = doc.get("revocationReason") or "no reason given"
                 checks["revocation"] = Check("revocation", False, f"revoked: {reason}", code="revoked")
@@ -354,7 +351,7 @@ class Verifier:
         else:
             checks["issuer"] = Check("issuer", None, f"{model.issuer.id} is not an issuer of this service")
         checks["signature"] = signature_check(cred, pub)
-        self._expiry(checks, _ts(model.issuance_date), _ts(model.expiration_date), ob2=False)
+        self._expiry(checks, _ts(model.issuance_date), _ts(model.expiration_date), names=ob3_date_fields(body))
         if pub is not None and model.credential_status:
             try:
                 check_credential_status(model, download=self.publisher.fetch, verify_list=True,
@@ -403,11 +400,16 @@ class Verifier:
     # ------------------------------------------------------------------ shared
 
     def _expiry(self, checks: dict[str, Check], issued_on: int | None, expires_on: int | None, *,
-                ob2: bool = True) -> None:
+                names: tuple[str, str] = OB2_DATES, unread: list[str] | None = None) -> None:
         """Expiry and the shared date rule (``rules.date_problem``): an expiry at or
-        before the issue date, or an issue date in the future, fails naming the field."""
+        before the issue date, or an issue date in the future, fails naming the field
+        (``names``: the issue and expiry fields as the document calls them). A date
+        that is not a real one (``unread``, failed in ``format``) leaves it not made."""
         now = self._now()
-        names = ("issuedOn", "expires") if ob2 else ("validFrom", "validUntil")
+        if unread:
+            checks["expiry"] = Check("expiry", None, f"not made: {', '.join(repr(n) for n in unread)} is not a "
+                                     "real date and time (see format)")
+            return
         wrong = date_problem(*(None if t is None else datetime.fromtimestamp(t, UTC) for t in (issued_on, expires_on)),
                              now=datetime.fromtimestamp(now, UTC), issued_field=names[0], expires_field=names[1])
         if wrong is not None:
@@ -448,28 +450,24 @@ class Verifier:
         return rep
 
 
-def _jws_payload(token: str) -> Any:
-    """The JSON payload of a compact JWS / JWT, unverified; None when it is not JSON."""
-    try:
-        return jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return None
-
-
 def _ob3_rule_errors(body: dict[str, Any]) -> list[str]:
     """The shared rules on an OB 3.0 credential, as ``"<JSON path>: <message>"``: the
     date syntax (``rules.parse_datetime``) of ``OB3_DATES``, every image
-    (``rules.image_problems``) and each hashed ``identifier``'s IdentityHash
-    (``colearn.identity``)."""
+    (``rules.link_problems``: images, and URLs no two parsers read apart), each ``identifier``'s ``salt`` (a string, or
+    absent or null: OB 3.0 IdentityObject, as ingest's model and the OB 2.0
+    schema's IdentityObject) and each hashed one's IdentityHash (``colearn.identity``)."""
     out = [f"$.{name}: {wrong}" for name in OB3_DATES
            if body.get(name) is not None and (wrong := datetime_problem(body[name]))]
-    out += [f"{where}: {wrong}" for where, wrong in image_problems(body)]
+    out += [f"{where}: {wrong}" for where, wrong in link_problems(body)]
     subjects = body.get("credentialSubject")
     for i, subject in enumerate(subjects if isinstance(subjects, list) else [subjects]):
         idents = subject.get("identifier") if isinstance(subject, dict) else None
         for j, ident in enumerate(idents if isinstance(idents, list) else [idents] if idents else []):
+            where = f"$.credentialSubject{f'[{i}]' if isinstance(subjects, list) else ''}.identifier"
+            if isinstance(ident, dict) and ident.get("salt") is not None and not isinstance(ident["salt"], str):
+                out.append(f"{where}[{j}].salt: must be a string (OB 3.0 IdentityObject 'salt'), or absent or null "
+                           "for no salt")
             if isinstance(ident, dict) and ident.get("hashed") is True:
-                where = f"$.credentialSubject{f'[{i}]' if isinstance(subjects, list) else ''}.identifier"
                 try:
                     value = ident.get("identityHash")
                     parse_identity_hash(value if isinstance(value, str) else "")

@@ -22,6 +22,7 @@ from colearn.ingest.openbadges.results import (
     OBDocument,
 )
 from colearn.ingest.spine import SpineFile, read_spine
+from colearn.openbadges.recognise import is_revoked_stub
 
 
 def _explain_json_error(exc: json.JSONDecodeError, text: str) -> str:
@@ -114,7 +115,7 @@ def parse_openbadges_document(path: Path | str, *, spine: SpineFile | None = Non
     if "type" in missing:
         names = ", ".join(f"'{m}'" for m in missing)
         s = "s" if len(missing) > 1 else ""
-        why = ("this is a fragment of a larger object" if doc.get("revoked") is not True else
+        why = ("this is a fragment of a larger object" if not is_revoked_stub(doc) else
                "this looks like a hosted Assertion stripped down after revocation (only 'id' and 'revoked'), "
                "which carries no award to ingest")
         raise InvalidInput(

@@ -27,6 +27,7 @@ from colearn.ingest.openbadges.fields import (
 )
 from colearn.ingest.openbadges.models import OB3Achievement, OB3Credential, OB3IdentityObject, OB3Profile, OB3Subject
 from colearn.ingest.openbadges.results import SOURCE, OBAssertion, OBBadge, OBDocument, OBLearner, OBOrganisation
+from colearn.openbadges.recognise import ob3_date_fields
 
 
 def _ob3_profile(data: Any, ctx: _Ctx, *, where: str) -> OBOrganisation:
@@ -88,8 +89,7 @@ def _ob3_credential(data: dict[str, Any], ctx: _Ctx, types: list[str]) -> OBDocu
         raise ctx.refuse("incomplete AchievementCredential: missing required field 'validFrom' (or "
                          f"'issuanceDate' in credentials written for VCDM 1.1) ({ctx.spec(anchor)})", "validFrom")
     expires = c.validUntil or c.expirationDate
-    _check_dates(ctx, issued, expires, "validFrom" if c.validFrom else "issuanceDate",
-                 "validUntil" if c.validUntil else "expirationDate", "AchievementCredential")
+    _check_dates(ctx, issued, expires, *ob3_date_fields(data), "AchievementCredential")
     issuer = _ob3_profile(c.issuer, ctx, where="issuer")
     if isinstance(c.credentialSubject, list):
         raise ctx.refuse("AchievementCredential: 'credentialSubject' must be one AchievementSubject object, "
