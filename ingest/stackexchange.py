@@ -106,7 +106,8 @@ class SitePlan:
         info: the site's name, URL and sector destinations.
         themes: theme rows by mapping key (``site``, ``civic``).
         badge_rows: ``[{"id", "props", "cell", "themes"}]``, sorted by id.
-        assertion_rows: ``merge_assertions`` rows (their props: ``ASSERTION_PROPS``), in file order.
+        assertion_rows: ``merge_assertions`` rows (their props: ``ASSERTION_PROPS``), in (``Date``,
+            ``Id``) order (``read_badges_xml``'s).
         fallbacks: badge names placed by the fallback rule.
     """
 
@@ -118,9 +119,13 @@ class SitePlan:
     fallbacks: list[str]
 
     def awards(self) -> list[tuple[str, str, int, int]]:
-        """``(learner_id, badge_id, issued_on epoch s, row id)`` per award: the evaluation's input."""
-        return [(r["learner_id"], r["badge_id"], r["props"]["issued_on"], r["props"]["se_id"])
-                for r in self.assertion_rows]
+        """``(learner_id, badge_id, issued_on epoch s, order)`` per award: the evaluation's input.
+
+        ``order`` is the award's 0-based place in (``Date``, ``Id``) order: the evaluation
+        breaks ties of whole seconds by the award id (``awards.award_order_key``), so
+        awards within one second keep the order of their ``Date``'s fraction, not of
+        their ``Id``s (``issued_on`` drops the fraction)."""
+        return [(r["learner_id"], r["badge_id"], r["props"]["issued_on"], i) for i, r in enumerate(self.assertion_rows)]
 
     def badge_cells(self) -> dict[str, list[str]]:
         """``{badge_id: [spine cell id]}``."""

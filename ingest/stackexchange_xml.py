@@ -121,8 +121,8 @@ class SEAward:
         name: the badge name (a tag name for tag badges).
         badge_class: 1 gold, 2 silver, 3 bronze; ``None`` when the dump has no
             ``Class`` (older dumps) and it could not be inferred.
-        tag_based: True for a tag badge (from ``TagBased``, or inferred in an
-            older dump: see ``read_badges_xml``).
+        tag_based: True for a tag badge (from ``TagBased``, or inferred from the name
+            when the row has none: see ``read_badges_xml``).
         awarded_on: when it was awarded, timezone-aware UTC.
         line: the line of the file its ``<row>`` starts on.
     """
@@ -165,25 +165,27 @@ def looks_like_tag(name: str) -> bool:
     return bool(_TAG_NAME.match(name))
 
 
-def _infer_old_format(awards: list[SEAward], known_names: set[str]) -> list[SEAward]:
-    """Fill ``tag_based`` and ``badge_class`` for rows of a dump without ``Class``/``TagBased``.
+def _infer_old_format(awards: list[SEAward], known_names: set[str], tag_unknown: set[int]) -> list[SEAward]:
+    """Fill what a dump without ``TagBased`` or ``Class`` leaves out: whether a row is a tag
+    badge (rows whose ``row_id`` is in ``tag_unknown``) and a tag badge's class (rows without
+    ``Class``), each attribute on its own (a dump may have one and not the other).
 
     Older dumps give a tag badge as the plain tag name, the same name for its
     bronze, silver and gold award. A name that is not a known general badge
     (``known_names``) and ``looks_like_tag`` is taken as a tag badge; a user's
-    first, second and third award of it, in (``Date``, ``Id``) order, are its
-    bronze, silver and gold (the order Stack Exchange awards them in; a fourth
-    is counted gold). Other rows keep ``badge_class`` ``None``.
+    first, second and third award of a tag badge without a ``Class``, in (``Date``, ``Id``)
+    order (``awards``' order), are its bronze, silver and gold (the order Stack Exchange
+    awards them in; a fourth is counted gold). Other rows keep ``badge_class`` ``None``.
     """
     seen: Counter[tuple[int, str]] = Counter()
     out = []
     for a in awards:
-        if a.tag_based or a.badge_class is not None or a.name in known_names or not looks_like_tag(a.name):
-            out.append(a)
-            continue
-        seen[(a.user_id, a.name)] += 1
-        cls = max(1, 4 - seen[(a.user_id, a.name)])
-        out.append(replace(a, badge_class=cls, tag_based=True))
+        tag = a.tag_based if a.row_id not in tag_unknown else a.name not in known_names and looks_like_tag(a.name)
+        cls = a.badge_class
+        if tag and cls is None:
+            seen[(a.user_id, a.name)] += 1
+            cls = max(1, 4 - seen[(a.user_id, a.name)])
+        out.append(a if (tag, cls) == (a.tag_based, a.badge_class) else replace(a, badge_class=cls, tag_based=tag))
     return out
 
 
@@ -314,10 +316,16 @@ def badges_file(path: Path | str) -> Path:
                        file=str(p))
 
 
-def _record(line: int, attrs: dict[str, str]) -> int | str:
-    """A row's place in errors: ``row Id <Id> (line <n>)``, or the line alone without a readable ``Id``."""
+def _record(line: int, attrs: dict[str, str]) -> str:
+    """A row's place in errors: ``row Id <Id> (line <n>)``, or ``line <n>`` without a readable ``Id``."""
     rid = attrs.get("Id", "").strip()
-    return f"row Id {rid} (line {line})" if rid.isascii() and rid.isdigit() else line
+    return f"row Id {rid} (line {line})" if rid.isascii() and rid.isdigit() else f"line {line}"
+
+
+#: expat errors met where the text ends inside an element or a token: a file cut short.
+_CUT_SHORT = frozenset(expat.errors.codes[m] for m in (
+    expat.errors.XML_ERROR_NO_ELEMENTS, expat.errors.XML_ERROR_UNCLOSED_TOKEN, expat.errors.XML_ERROR_PARTIAL_CHAR,
+    expat.errors.XML_ERROR_UNCLOSED_CDATA_SECTION))
 
 
 def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = None) -> list[SEAward]:
@@ -331,9 +339,9 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
     stands for its dump (``badges_file``).
 
     Dumps differ: older ones (e.g. cs, onstartups) have no ``Class`` and no
-    ``TagBased`` (a row without them gets ``badge_class`` ``None`` and
-    ``tag_based`` False, then tag badges are inferred, see
-    ``_infer_old_format``), and some newer ones are not sorted by ``Id``. The
+    ``TagBased``; a row without ``TagBased`` is a tag badge or not by its name, and a
+    tag badge's row without ``Class`` gets its class by award order (each attribute
+    inferred on its own: ``_infer_old_format``); some newer dumps are not sorted by ``Id``. The
     awards are returned in (``Date``, ``Id``) order whatever the file order.
     Attribute text is stripped of surrounding whitespace.
 
@@ -363,6 +371,7 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
     p = badges_file(path)
     awards: list[SEAward] = []
     first_line: dict[int, int] = {}
+    tag_unknown: set[int] = set()  # rows without TagBased: whether each is a tag badge is inferred
     parser = expat.ParserCreate()
     state: dict[str, Any] = {"root": None}
 
@@ -371,7 +380,7 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
         if state["root"] is None:
             state["root"] = tag
             if tag != "badges":
-                raise InvalidInput(f"root element is <{tag}>, expected <badges>", file=str(p), record=line)
+                raise InvalidInput(f"root element is <{tag}>, expected <badges>", file=str(p), record=f"line {line}")
             return
         if tag != "row":
             return
@@ -386,21 +395,26 @@ def read_badges_xml(path: Path | str, site: str, known_names: set[str] | None = 
         ))
         if row.Class is None:
             state["old"] = True
+        if row.TagBased is None:
+            tag_unknown.add(row.Id)
 
     parser.StartElementHandler = start
     try:
         with open_dump(p) as fh:
             parser.ParseFile(fh)
     except expat.ExpatError as exc:
-        raise InvalidInput(f"not well-formed XML: {expat.ErrorString(exc.code)} (column {exc.offset + 1})",
-                           file=str(p), record=exc.lineno) from exc
+        # ``no element found`` also ends an empty file (its first line)
+        ends = (" (the file ends there, before </badges>: cut short?)" if exc.code in _CUT_SHORT and state["root"]
+                else " (the file is empty)" if exc.code in _CUT_SHORT and exc.lineno == 1 else "")
+        raise InvalidInput(f"not well-formed XML: {expat.ErrorString(exc.code)} (column {exc.offset + 1}){ends}",
+                           file=str(p), record=f"line {exc.lineno}") from exc
     except OSError as exc:  # XML as it is that cannot be read (open_dump names a broken compression or archive)
         raise InvalidInput(f"cannot read: {exc}", file=str(p)) from exc
     awards.sort(key=lambda a: (a.awarded_on, a.row_id))
-    if state.get("old"):
+    if state.get("old") or tag_unknown:
         if known_names is None:
             from colearn.ingest.stackexchange_mapping import load_mapping  # the mapping reads tiers from here
 
             known_names = set(load_mapping().badges)
-        awards = _infer_old_format(awards, known_names)
+        awards = _infer_old_format(awards, known_names, tag_unknown)
     return awards

@@ -69,9 +69,15 @@ PER_CASE = ("hr@5", "hr@10", "ndcg@10", "mrr", "diversity@10", "novelty@10")
 
 
 def _top(scores: np.ndarray, held: np.ndarray, k: int) -> np.ndarray:
+    """The columns of the ``k`` best ``scores`` among the badges not ``held`` (a mask or
+    indices), best first: fewer than ``k`` when fewer are not held (held ones are never
+    listed, so they count toward no coverage, novelty or diversity)."""
     s = scores.astype(np.float64).copy()
     s[held] = -np.inf
-    return np.argsort(-s, kind="stable")[:k]
+    is_held = np.zeros(len(s), dtype=bool)
+    is_held[held] = True
+    top = np.argsort(-s, kind="stable")[:k]
+    return top[~is_held[top]]
 
 
 def case_metrics(scores: np.ndarray, g: Group, vectors: np.ndarray, n_learners_then: int) -> dict[str, float]:

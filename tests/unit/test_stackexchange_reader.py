@@ -11,6 +11,7 @@ import yaml
 
 from colearn.errors import InvalidInput
 from colearn.ingest.spine import read_spine
+from colearn.recommender.evaluation import temporal_leave_last_out
 from colearn.ingest.stackexchange import (
     badge_id,
     classify,
@@ -80,6 +81,22 @@ def test_malformed_xml_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="not well-formed XML") as err:
         read_badges_xml(p, "martialarts")
     assert err.value.record is not None and err.value.file == str(p)
+
+
+@pytest.mark.parametrize("cut", ["between rows", "inside a row"])
+def test_a_file_cut_short_says_so_and_names_the_line(tmp_path: Path, cut: str) -> None:
+    text = HEAD + row(1) + row(2) + (row(3)[:20] if cut == "inside a row" else "")  # no </badges>
+    p = tmp_path / "Badges.xml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidInput, match="cut short") as err:
+        read_badges_xml(p, "martialarts")
+    assert err.value.record == f"line {text.count(chr(10)) + 1}", err.value  # the line the text ends on
+
+
+def test_an_empty_file_says_so(tmp_path: Path) -> None:
+    (p := tmp_path / "Badges.xml").write_bytes(b"")
+    with pytest.raises(InvalidInput, match="the file is empty"):
+        read_badges_xml(p, "martialarts")
 
 
 def test_wrong_root_is_refused(tmp_path: Path) -> None:
@@ -188,6 +205,7 @@ def test_a_site_plan_keeps_the_date_then_id_order_and_spine_cells(site: str) -> 
     path = SUITE / site / "Badges.xml"
     plan = plan_stackexchange(path, site)
     assert [r["props"]["se_id"] for r in plan.assertion_rows] == [a.row_id for a in read_badges_xml(path, site)]
+    assert [a[3] for a in plan.awards()] == list(range(len(plan.assertion_rows)))
     cells = {f"{d.id}.{lay.id}" for d in read_spine().domains for lay in read_spine().layers}
     assert {r["cell"] for r in plan.badge_rows} <= cells
 
@@ -219,6 +237,44 @@ def test_rows_with_equal_dates_are_ordered_by_id(tmp_path: Path) -> None:
     p = write(tmp_path, row(9, date="2012-01-01T00:00:00"), row(5, user=8, date="2012-01-01T00:00:00"),
               row(7, user=9, date="2011-01-01T00:00:00"))
     assert [a.row_id for a in read_badges_xml(p, "martialarts")] == [7, 5, 9]
+
+
+def test_awards_within_one_second_keep_the_order_of_their_dates_not_their_ids(tmp_path: Path) -> None:
+    """``issued_on`` is whole seconds; the evaluation breaks its ties by the award id, which
+    was the row ``Id``: two learners' histories within one second came out in Id order,
+    which held out the wrong last badge (3D Printing's learner 52, Engineering's 162)."""
+    def dump(folder: str, ids: list[int]) -> list[tuple[str, str, int, int]]:
+        names = ["Teacher", "Student", "Editor", "Supporter"]
+        rows = [row(i, name=n, date=f"2012-01-01T00:00:00.{ms:03d}") for i, n, ms in zip(ids, names, (100, 200, 300, 400))]
+        (tmp_path / folder).mkdir()
+        return plan_stackexchange(write(tmp_path / folder, *rows), "martialarts").awards()
+
+    rising, falling = dump("rising", [1, 2, 3, 4]), dump("falling", [40, 30, 20, 10])
+    assert [a[:3] for a in rising] == [a[:3] for a in falling]  # the same awards in the same (Date) order
+    for awards in (rising, falling):
+        [case] = temporal_leave_last_out(awards)
+        assert (case.badge_id, case.history) == (awards[3][1], tuple(a[1] for a in awards[:3]))
+        assert case.badge_id == "se-martialarts-supporter"  # the latest Date
+
+
+def test_a_dump_with_class_but_no_tagbased_still_finds_its_tag_badges(tmp_path: Path) -> None:
+    """Whether a row is a tag badge is inferred whenever ``TagBased`` is missing, not only when
+    ``Class`` is too: a tag's silver and bronze stay two badges."""
+    no_tag = [f'  <row Id="{i}" UserId="{u}" Name="{n}" Date="2012-0{i}-01T00:00:00" Class="{c}" />\n'
+              for i, u, n, c in ((1, 7, "beam", 3), (2, 7, "beam", 2), (3, 8, "Teacher", 3))]
+    awards = {a.row_id: a for a in read_badges_xml(write(tmp_path, *no_tag), "engineering")}
+    assert awards[1].tag_based and awards[2].tag_based and not awards[3].tag_based
+    assert (awards[1].tier, awards[2].tier, awards[3].tier) == ("bronze", "silver", "bronze")
+    plan = plan_stackexchange(tmp_path / "Badges.xml", "engineering")
+    assert sorted(r["props"]["tier"] for r in plan.badge_rows if r["props"]["tag_based"]) == ["bronze", "silver"]
+    assert plan.fallbacks == []
+
+
+def test_a_tag_badge_without_class_gets_its_tier_by_award_order_when_tagbased_is_given(tmp_path: Path) -> None:
+    no_class = [f'  <row Id="{i}" UserId="7" Name="beam" Date="2012-0{i}-01T00:00:00" TagBased="True" />\n'
+                for i in (1, 2)]
+    awards = read_badges_xml(write(tmp_path, *no_class), "engineering")
+    assert [(a.tag_based, a.tier) for a in awards] == [(True, "bronze"), (True, "silver")]
 
 
 def test_an_unknown_name_without_class_goes_to_the_stated_default_cell(tmp_path: Path,
