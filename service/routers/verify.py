@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from colearn.errors import InvalidInput
+from colearn.errors import InvalidInput, UnsupportedMediaType
 from colearn.openbadges.verify import Verifier
 from colearn.service.assertion_schemas import VerificationPublic, VerifyIn
 from colearn.service.bodies import media_type, read_body
@@ -25,7 +25,7 @@ MAX_BODY = 5 * 1024 * 1024
 
 @router.post(
     "/verify", response_model=VerificationPublic,
-    responses=problem_responses(413, 422, 429),
+    responses=problem_responses(413, 415, 422, 429),
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": VerifyIn.model_json_schema()},
         "image/png": {"schema": {"type": "string", "format": "binary"}},
@@ -48,7 +48,8 @@ async def verify(request: Request, pub: PublisherDep,
     ``unsupported-cryptosuite``, ``tampered``, ...). An OB 2.0 hosted assertion of
     this service, given by value or baked in a PNG, must say what its hosted copy
     says in every top-level member: ``hosted`` fails with ``tampered`` naming those
-    that differ. A body over 5 MiB is 413.
+    that differ. A body over 5 MiB is 413; a form upload (``multipart/*``,
+    ``application/x-www-form-urlencoded``) is 415.
     No credentials are needed; requests are rate-limited per client address.
     """
     limiter = getattr(request.app.state, "limiter", None)
@@ -66,6 +67,10 @@ async def verify(request: Request, pub: PublisherDep,
             raise InvalidInput(f"expected JSON {{document | jwt | url, identity?}}: {exc}", field="body") from exc
         data = body.document if body.document is not None else (body.jwt or body.url or "")
         identity = body.identity or identity
+    elif kind.startswith("multipart/") or kind == "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType(f"a form upload ({kind}) is not read: send the image, the JWT or the JSON itself "
+                                   "as the body, with its own Content-Type (image/png, image/svg+xml, "
+                                   "application/vc+jwt, application/json)")
     else:
         data = raw
     report = await run_in_threadpool(Verifier(pub).verify, data, identity=identity)

@@ -451,6 +451,12 @@ def test_r27_size_limits_and_media_types(api, monkeypatch) -> None:
     assert r.status_code == 415 and "multipart" in r.json()["detail"], r.text
     assert _csv(client, keys, b"\x89PNG....", "image/png").status_code == 415
     assert verify_route.MAX_BODY == 5 * 1024 * 1024
+    # /verify reads a body by its own type; a form upload of the image is 415, saying what to send
+    png = client.get(f"/ob/v2/assertions/{_award_web(client, keys)['id']}/baked.png").content
+    for form in ({"files": {"file": ("badge.png", png, "image/png")}}, {"data": {"jwt": "a.b.c"}}):
+        r = client.post("/verify", **form)
+        assert r.status_code == 415 and "form upload" in r.json()["detail"], r.text
+    assert client.post("/verify", content=png, headers={"Content-Type": "image/png"}).json()["valid"] is True
 
 
 def test_r28_bulk_award_dry_run(api, store) -> None:
