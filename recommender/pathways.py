@@ -30,7 +30,10 @@ share of the learner's badges leading there), theme fit (the mean theme fit
 of the pathway's badges) and, when free text is stated, text fit (the cosine
 of the text to the pathway's title and description in the text signal's
 model, 0 unless above the model's ``text.MIN_MATCH``, as for "what next"
-reasons; ``TextSimilarity.matches``). The score is ``W_FIT·fit + W_PROGRESS·progress +
+reasons; ``TextSimilarity.matches``), each counted only when it says something:
+destination and theme fit when some are stated or badges are held (for someone
+holding none and stating none they would be a meaningless 0 that halves the
+others), text fit when text is stated; 0 with none. The score is ``W_FIT·fit + W_PROGRESS·progress +
 W_READY·readiness``; a pathway the learner can still complete ranks before
 every other (completed, or with a step they can no longer meet).
 
@@ -114,7 +117,7 @@ class ScoredPathway:
             ``None`` when there is none (``named_badges``: ``[{badge_id, name}]`` in the
             order of ``badges``; ``badges`` leaves out those the learner can never earn);
             ``rule`` reads the step's requirement (``opportunities.step_rule``: "any 1 of
-            A or B", "both A and B"); ``opportunities`` are filled by ``learner_pathways``
+            A or B", "both A and B"); ``opportunities`` are filled by ``learner_pathways`` and ``visitor_pathways``
             (each once, with ``badge_ids``);
             ``detail``: ``None``, or which of the step's badges were left out and why.
         reasons: plain sentences with the counts behind the score.
@@ -337,6 +340,8 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
     if held_ids is None:
         held_ids = {p.badges.id(int(b)) for b in profile.held}
     theme_fit = rec.signals_["theme_fit"].score(profile)
+    themes_stated = rec.signals_["theme_fit"]._pref(profile)[1]
+    holds = len(profile.held) > 0
     dest_signal = rec.signals_["destination_fit"]
     pref, stated = dest_signal._pref(profile)
     reached: dict[str, int] = {}
@@ -374,7 +379,9 @@ def score_pathways(rec: Any, profile: Profile, pathways: Sequence[Mapping[str, A
         cols = [c for c in cols if c is not None]
         theme = float(np.mean(theme_fit[cols])) if cols else 0.0
         text = float(text_fits[n_pw]) if text_fits is not None else 0.0
-        fit = (dest_fit + theme + text) / 3 if stated_text else (dest_fit + theme) / 2
+        facets = [v for v, says in ((dest_fit, stated or holds), (theme, themes_stated or holds),
+                                    (text, stated_text)) if says]
+        fit = sum(facets) / len(facets) if facets else 0.0
         score = W_FIT * fit + W_PROGRESS * progress + W_READY * readiness
         reasons = [f"{sum(met)} of {total} step{'s' * (total != 1)} met"]  # "1 of 1 step met", "2 of 3 steps met"
         if dest_fit > 0 and d is not None:
@@ -441,14 +448,18 @@ def learner_pathways(rec: Any, learner_id: str, interests: Interests | None = No
 def visitor_pathways(rec: Any, interests: Interests, reach: Reach | None = None,
                      limit: int = 10) -> list[ScoredPathway]:
     """The best ``limit`` of the graph's published pathways for someone who holds no badge
-    and states ``interests``: ``score_pathways`` of an empty portfolio (so progress is 0, a
-    pathway whose first step starts a spine domain is ready, and fit decides the rest), each
-    first step with its current opportunities within ``reach``, as ``learner_pathways``; the
-    first reason counts the steps ("3 steps") instead of the steps met."""
-    scored = score_pathways(rec, Profile.of([], interests=interests), published_pathways(rec.store_), set())
-    for s in scored[:limit]:
-        s.reasons[0] = f"{s.steps_total} step{'s' * (s.steps_total != 1)}"
-    return _with_opportunities(rec, scored[:limit], reach)
+    and states ``interests``: ``score_pathways`` of an empty portfolio, so progress is 0 and
+    the score is ``W_FIT·fit + W_READY·readiness`` (fit over what was stated; readiness 1 when
+    the first step starts a spine domain), each first step with its current opportunities
+    within ``reach``, as ``learner_pathways``. The first reason counts the required steps
+    ("4 steps", "4 steps and 1 optional") instead of the steps met."""
+    pathways = published_pathways(rec.store_)
+    optional = {pw["id"]: sum(1 for s in pw.get("steps") or [] if s.get("optional")) for pw in pathways}
+    scored = score_pathways(rec, Profile.of([], interests=interests), pathways, set())[:limit]
+    for s in scored:
+        extra = optional.get(s.pathway_id, 0)
+        s.reasons[0] = f"{s.steps_total} step{'s' * (s.steps_total != 1)}" + (f" and {extra} optional" if extra else "")
+    return _with_opportunities(rec, scored, reach)
 
 
 def _with_opportunities(rec: Any, scored: list[ScoredPathway], reach: Reach | None) -> list[ScoredPathway]:

@@ -346,7 +346,7 @@ class CompletionPublic(BaseModel):
 #: The "where" filters of the next list and pathways (see ``recommender.opportunities.Reach``).
 DistrictQuery = Annotated[str | None, Query(min_length=1, max_length=200, description=(
     "home district's place id: only opportunities at the district or a venue within it "
-    "(badges with none are left out)"))]
+    "(the next list leaves out badges with none; a pathway is kept, its step listing no opportunity)"))]
 OnlineQuery = Annotated[bool, Query(description="only online opportunities (with district: in it or online)")]
 
 

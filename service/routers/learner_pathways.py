@@ -110,7 +110,8 @@ class ScoredPathwayPublic(BaseModel):
     destination: str | None
     score: float = Field(description="0.4 fit + 0.4 progress + 0.2 readiness")
     fit: float = Field(description="the mean of destination fit, theme fit and, when text is given, how well "
-                                   "the text matches the pathway's title and description")
+                                   "the text matches the pathway's title and description; for someone holding "
+                                   "no badge, destination and theme fit count only when some are stated")
     progress: float = Field(description="non-optional steps met / non-optional steps")
     readiness: float
     steps_met: int
@@ -128,7 +129,7 @@ class ScoredPathwaysPublic(BaseModel):
 
     learner_id: str
     data: list[ScoredPathwayPublic]
-    count: int
+    count: int = Field(description="how many are in ``data`` (every published pathway)")
 
 
 class VisitorNextPublic(BaseModel):
@@ -141,7 +142,7 @@ class VisitorPathwaysPublic(BaseModel):
     """``GET /visitors/pathways``: best first."""
 
     data: list[ScoredPathwayPublic]
-    count: int
+    count: int = Field(description="how many are in ``data`` (at most ``limit``)")
 
 
 @router.get("/learners/{learner_id}/pathways", response_model=ScoredPathwaysPublic,
@@ -223,12 +224,13 @@ def visitor_next_query(_: ReaderDep, recommender: RecommenderDep, store: StoreDe
 
 @router.get("/visitors/pathways", response_model=VisitorPathwaysPublic, name="visitor_pathways")
 def visitor_pathways_query(_: ReaderDep, recommender: RecommenderDep, store: StoreDep, body: VisitorQuery) -> Any:
-    """The organisations' published pathways ranked for a visitor, who holds no badge: by fit
-    to the stated themes, destinations and text, then readiness (a pathway whose first step
-    starts a spine domain first), at most ``limit``; each with its first step (its rule in words
-    and its current opportunities, within ``district``/``online``) and reasons, as
-    ``GET /learners/{learner_id}/pathways`` answers them. An unknown theme, destination or
-    district is refused (422 naming it)."""
+    """The organisations' published pathways ranked for a visitor, who holds no badge, as
+    ``GET /learners/{learner_id}/pathways`` ranks them for a learner holding none: ``score``
+    is 0.4 fit + 0.2 readiness (progress is 0), fit over what was stated (themes,
+    destinations, text), readiness 1 for a pathway whose first step starts a spine domain;
+    best first, at most ``limit``. Each comes with its first required step (its rule in
+    words and its current opportunities, within ``district``/``online``) and reasons. An
+    unknown theme, destination or district is refused (422 naming it)."""
     check_filters(store, "query", themes=body.themes, destinations=body.destinations, district=body.district)
     scored = visitor_pathways(recommender, interests_from(body.themes, body.destinations, body.text),
                               reach_of(body.district, body.online), body.limit)

@@ -7,7 +7,7 @@
  * Without `learner` (or with `visitor`), an element shows what a visitor could
  * start with: `themes="digital health-and-care"` (space-separated theme ids)
  * steers both: <colearn-next> shows badges to start with, <colearn-pathways> the
- * published pathways that fit those themes best, each with its first step.
+ * published pathways ranked for those themes, each with its first step.
  * Where: `district="northgate"` keeps opportunities in that district (at the
  * district or a venue within it); `online` keeps online ones (with `district`:
  * in it or online). Dates are shown in `time-zone` (an IANA name; default the
@@ -379,7 +379,7 @@
     render(body, visitor) {
       const items = (body && (body.items || body.pathways || body.data)) || [];
       if (!items.length) { this.showStatus(this.title_, "No pathways to suggest yet.", false); return; }
-      const list = el("ol", { role: "list", "aria-label": "Pathways, best fit first" });
+      const list = el("ol", { role: "list", "aria-label": "Pathways, best first" });
       items.forEach((p, i) => {
         const title = p.title || p.name || p.pathway_id || p.id;
         const raw = typeof p.progress === "number" ? p.progress
@@ -392,18 +392,18 @@
         fill.style.width = `${pct}%`;  // CSSOM, which a CSP without 'unsafe-inline' allows
         const total = p.steps_total;
         const head = visitor
-          ? [...this.description(p.description || ""),
+          ? [...(p.description ? this.description(p.description) : []),
              el("p", { class: "meta" }, (typeof total === "number" ? `${total} step${total === 1 ? "" : "s"}` : "")
                 + (next ? `${typeof total === "number" ? " \u2014 " : ""}start with: ${next}` : ""))]
           : [el("div", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100,
                          "aria-valuenow": pct, "aria-label": `Progress on ${title}` }, fill),
              el("p", { class: "meta" }, `${pct}% done` + (next ? ` \u2014 next: ${next}` : ""))];
         /* the next step (and a visitor's step count) are shown above: not again as reasons */
-        const reasons = (p.reasons || []).filter((r) => !r.startsWith("Next:") && !(visitor && /^\d+ steps?$/.test(r)));
+        const reasons = (p.reasons || []).filter((r) => !r.startsWith("Next:") && !(visitor && /^\d+ steps?( and \d+ optional)?$/.test(r)));
         const body = [...head,
           step && step.rule ? el("p", { class: "rule" }, `Earn ${step.rule}`) : null,
           this.opportunities(step && step.opportunities, "Where:"),
-          el("ul", { class: "reasons" }, reasons.map((r) => el("li", {}, r)))];
+          reasons.length ? el("ul", { class: "reasons" }, reasons.map((r) => el("li", {}, r))) : null];
         list.append(el("li", { class: "item", tabindex: "0", "aria-labelledby": headingId,
                                "data-pathway-id": p.pathway_id || p.id },
           el("h3", { id: headingId }, title), ...body));

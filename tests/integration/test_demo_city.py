@@ -119,13 +119,21 @@ def test_visitor_pathways_rank_the_published_ones_for_what_a_visitor_wants(clien
         pathway, step = published[p["pathway_id"]], p["next_step"]
         first = next(i for i, s in enumerate(pathway["steps"], 1) if not s.get("optional"))
         assert (p["progress"], p["steps_met"], p["description"]) == (0, 0, pathway["description"])
-        assert p["reasons"][0] == f"{p['steps_total']} steps" and p["steps_total"] >= 2
+        optional = sum(1 for s in pathway["steps"] if s.get("optional"))
+        assert p["reasons"][0] == f"{p['steps_total']} steps" + (f" and {optional} optional" if optional else "")
+        assert p["steps_total"] == len(pathway["steps"]) - optional >= 2
         assert step["index"] == first and step["badges"] == pathway["steps"][first - 1]["badges"]
         assert step["rule"].startswith(("any ", "both ", "all ")) and f"Next: {step['title']}" in " ".join(p["reasons"])
         assert all(set(o["badge_ids"]) <= set(step["badges"]) for o in step["opportunities"])
         ends = [o["end"] for o in step["opportunities"] if o["end"]]
         assert all(datetime.fromisoformat(e).timestamp() > time.time() for e in ends)
     assert any(p["next_step"]["opportunities"] for p in digital["data"])
+    # fit is over what was stated: with themes alone it is the theme fit the reason shows,
+    # not halved by a destination fit nobody stated (a perfect match once scored as readiness alone)
+    for p in digital["data"]:
+        shown = [r for r in p["reasons"] if r.startswith("Its badges fit your themes")]
+        assert round(p["fit"] * 100) == (int(shown[0].split("(")[1].rstrip("%)")) if shown else 0), p
+    assert all(p["fit"] == 0 for p in plain["data"])  # nothing stated: no fit
 
 
 def test_visitor_pathways_keep_to_a_district_or_online_and_a_limit(client: TestClient) -> None:

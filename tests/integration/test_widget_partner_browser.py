@@ -57,7 +57,7 @@ PATHWAYS = {"data": [{"pathway_id": "digital-careers", "title": "Digital Careers
                                     "opportunities": []}, "reasons": ["Leads to Employment"]}]}
 #: ``GET /visitors/pathways``: the published pathways ranked for a visitor, each first step ahead.
 VISITOR_PATHWAYS = {"data": [{"pathway_id": "digital-careers", "title": "Digital Careers", "description": "Into tech.",
-                              "progress": 0.0, "steps_total": 2, "reasons": ["2 steps", "Its badges fit your themes (83%)",
+                              "progress": 0.0, "steps_total": 2, "reasons": ["2 steps and 1 optional", "Its badges fit your themes (83%)",
                                                                            "Next: Get curious (any 1 of Digital Explorer)"],
                               "next_step": {"title": "Get curious", "rule": "any 1 of Digital Explorer",
                                             "opportunities": _item("digital-explorer", "Digital Explorer")["opportunities"]}}],
