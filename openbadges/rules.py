@@ -74,7 +74,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from typing import Any
 from colearn.openbadges.origins import Origin, allowed_origin, as_allowed, http_origin, origin_allowed
 from colearn.times import EARLIEST
@@ -124,27 +124,30 @@ def image_problem(value: Any) -> str | None:
     return None
 
 
-def image_problems(document: Any) -> list[tuple[str, str]]:
-    """Every ``image`` member of ``document`` (at any depth) that breaks
-    ``image_problem``, as ``(JSON path such as "$.credentialSubject.image",
-    message)``; empty when all are fine. OB 2.0 "Image", OB 3.0 "Image"."""
-    found: list[tuple[str, str]] = []
-
-    def walk(value: Any, path: str, depth: int) -> None:
+def _members(document: Any) -> Iterator[tuple[str, str, Any]]:
+    """``(JSON path such as "$.badge.issuer.id", key, value)`` of every member of every object
+    in ``document``, at any depth up to ``_MAX_DEPTH``, parents before their members."""
+    def walk(value: Any, path: str, depth: int) -> Iterator[tuple[str, str, Any]]:
         if depth > _MAX_DEPTH:
             return
         if isinstance(value, dict):
             for key, item in value.items():
                 where = f"{path}.{key}"
-                if key == "image" and (wrong := image_problem(item)):
-                    found.append((where, wrong))
-                walk(item, where, depth + 1)
+                yield where, key, item
+                yield from walk(item, where, depth + 1)
         elif isinstance(value, list):
             for i, item in enumerate(value):
-                walk(item, f"{path}[{i}]", depth + 1)
+                yield from walk(item, f"{path}[{i}]", depth + 1)
 
-    walk(document, "$", 0)
-    return found
+    return walk(document, "$", 0)
+
+
+def image_problems(document: Any) -> list[tuple[str, str]]:
+    """Every ``image`` member of ``document`` (at any depth) that breaks
+    ``image_problem``, as ``(JSON path such as "$.credentialSubject.image",
+    message)``; empty when all are fine. OB 2.0 "Image", OB 3.0 "Image"."""
+    return [(where, wrong) for where, key, item in _members(document)
+            if key == "image" and (wrong := image_problem(item))]
 
 
 #: Members whose values are IRIs (OB 2.0 / OB 1.1 / OB 3.0 terms) that ``url_problems`` reads.
@@ -152,41 +155,28 @@ URL_MEMBERS = frozenset(("id", "url", "image", "badge", "issuer", "evidence", "c
                          "revocationList", "publicKey", "owner", "targetUrl"))
 
 
-def url_problems(document: Any) -> list[tuple[str, str]]:
-    """Every http(s) URL in a ``URL_MEMBERS`` member of ``document`` (at any depth; a
-    string, or strings in a list) that ``origins.http_origin`` refuses, as ``(JSON path
-    such as "$.badge.issuer.id", message)``; empty when all are fine. Other schemes
+def url_problems(document: Any, members: Collection[str] = URL_MEMBERS) -> list[tuple[str, str]]:
+    """Every http(s) URL in a ``members`` member of ``document`` (at any depth; a string, or
+    strings in a list) that ``origins.http_origin`` refuses, as ``(JSON path such as
+    "$.badge.issuer.id", message)``; empty when all are fine. Other schemes
     (``urn:uuid:``, ``data:``, ``did:``) are not URLs here."""
     found: list[tuple[str, str]] = []
-
-    def walk(value: Any, path: str, depth: int) -> None:
-        if depth > _MAX_DEPTH:
-            return
-        if isinstance(value, dict):
-            for key, item in value.items():
-                where = f"{path}.{key}"
-                if key in URL_MEMBERS:
-                    for i, one in enumerate(item if isinstance(item, list) else [item]):
-                        try:
-                            http_origin(one)
-                        except ValueError as exc:
-                            found.append((f"{where}[{i}]" if isinstance(item, list) else where, str(exc)))
-                walk(item, where, depth + 1)
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                walk(item, f"{path}[{i}]", depth + 1)
-
-    walk(document, "$", 0)
+    for where, key, item in _members(document):
+        if key not in members:
+            continue
+        for i, one in enumerate(item if isinstance(item, list) else [item]):
+            try:
+                http_origin(one)
+            except ValueError as exc:
+                found.append((f"{where}[{i}]" if isinstance(item, list) else where, str(exc)))
     return found
 
 
 def link_problems(document: Any) -> list[tuple[str, str]]:
-    """``image_problems`` of ``document``, then ``url_problems`` of its members that are not
-    images (each member judged once): what verify adds to its ``format`` check."""
-    images = image_problems(document)
-    judged = {where for where, _ in images}
-    return images + [(where, wrong) for where, wrong in url_problems(document)
-                     if where.split("[", 1)[0] not in judged and not where.split("[", 1)[0].endswith(".image")]
+    """``image_problems`` of ``document``, then ``url_problems`` of its other members (an
+    image is judged once, by ``image_problem``, which reads an http(s) image with
+    ``http_origin`` too): what verify adds to its ``format`` check."""
+    return image_problems(document) + url_problems(document, URL_MEMBERS - {"image"})
 
 
 def parse_datetime(value: Any) -> datetime:
