@@ -36,8 +36,6 @@ image baking one award in both versions under different ids is refused.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import zlib
 from dataclasses import dataclass
@@ -49,6 +47,7 @@ from openbadgeslib import baking
 
 from colearn.errors import InvalidInput
 from colearn.openbadges.origins import normalised_iri
+from colearn.openbadges.recognise import segment_json
 
 #: Namespace URI -> OB version of the baked SVG element (OB 2.0 Baking "SVG";
 #: OB 3.0 section 5.3): the element is found by namespace URI and local name,
@@ -79,13 +78,9 @@ def sniff(data: bytes) -> str | None:
 
 
 def _jws_payload(text: str) -> Any:
+    """The JSON payload of a compact JWS, unverified (``recognise.segment_json``), or None."""
     parts = text.split(".")
-    if len(parts) != 3 or not parts[1]:
-        return None
-    try:
-        return json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, binascii.Error):
-        return None
+    return segment_json(parts[1]) if len(parts) == 3 and parts[1] else None
 
 
 def award_id(text: str) -> str | None:

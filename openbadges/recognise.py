@@ -99,15 +99,15 @@ def json_jws_message(doc: dict[str, Any]) -> str:
     """Why a JWS JSON serialisation is refused, and what to send instead."""
     flat = "signature" in doc
     form = "flattened" if flat else "general"
-    what = "an OB 2.0 signed badge" if is_ob2_signed_payload(_segment_json(doc.get("payload"))) else "a JWS"
+    what = "an OB 2.0 signed badge" if is_ob2_signed_payload(segment_json(doc.get("payload"))) else "a JWS"
     return (f"this is {what} in the JWS JSON serialisation ({form}, RFC 7515 section 7.2); an Open Badges "
             "signed badge is the compact serialisation (RFC 7515 section 7.1; OB 2.0 Signed Verification): "
             "send '<protected>.<payload>.<signature>' (its members joined by '.') as 'jwt', or as the body "
             "with Content-Type application/jwt")
 
 
-def _segment_json(segment: Any) -> Any:
-    """The JSON a base64url segment holds, or None."""
+def segment_json(segment: Any) -> Any:
+    """The JSON a base64url segment (of a JWS: RFC 7515) holds, or None."""
     if not isinstance(segment, str):
         return None
     try:
@@ -197,4 +197,4 @@ def ob3_date_fields(body: dict[str, Any]) -> tuple[str, str]:
 
 __all__ = ["OB1_CONTEXT", "OB2_CONTEXTS", "OB3_CONTEXTS", "REVOKED_STUB_MEMBERS", "VC_CONTEXTS", "classify", "compact_jws",
            "has_context", "is_json_jws", "is_ob2_signed_payload", "is_revoked_stub", "is_signed",
-           "json_jws_message", "jws_payload", "ob1_verify_type", "ob3_date_fields", "signing_key_iri"]
+           "json_jws_message", "jws_payload", "ob1_verify_type", "ob3_date_fields", "segment_json", "signing_key_iri"]
